@@ -1,0 +1,88 @@
+# hvsim - one build for the simulator, its tools, tests, benchmarks and sanitizer run.
+#
+#   make          build/hvsim, build/hvasm and the core library build/libhvsim.a
+#   make run      run the demo (installs what it needs first)
+#   make test     build and run the Criterion test suite (installs what it needs first)
+#   make asan     the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench    benchmarks that print figures (simulated MIPS, cycles, CPI)
+#   make clean
+
+BUILD   ?= build
+CC      ?= cc
+OPT     ?= -O2
+SAN     ?=
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(OPT) $(SAN) -g -MMD -MP
+LDFLAGS += $(SAN)
+
+CORE_DIRS := cpu sim mmu iommu hypervisor
+CORE_SRC  := $(sort $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c)))
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+LIB       := $(BUILD)/libhvsim.a
+
+HVSIM_SRC := $(sort $(wildcard ui/hvsim/*.c))
+HVASM_SRC := $(sort $(wildcard ui/hvasm/*.c))
+TEST_SRC  := $(sort $(wildcard tests/*/*.c))
+TEST_SRC  := $(filter-out tests/bench/%,$(TEST_SRC))
+BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+
+HVSIM := $(BUILD)/hvsim
+HVASM := $(BUILD)/hvasm
+TESTS := $(BUILD)/hvsim-tests
+BENCH := $(BUILD)/hvbench
+
+EXAMPLES := $(sort $(wildcard examples/*.s))
+
+.PHONY: all run test asan bench clean deps-test deps-run
+all: $(HVSIM) $(HVASM)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(HVSIM): $(HVSIM_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+$(HVASM): $(HVASM_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+$(TESTS): $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion -lm
+
+$(BENCH): $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+# Set-up: each entry point installs the Debian packages it needs (or says how, when not root).
+deps-run:
+	@sh .ci/ensure-deps build-essential
+deps-test:
+	@sh .ci/ensure-deps build-essential libcriterion-dev
+
+run: deps-run
+	@$(MAKE) --no-print-directory all
+	$(HVSIM) --bare examples/hello.s --stats
+
+# The tests run the built tools (hvsim, hvasm) as a student would, so they are built first.
+test: deps-test
+	@$(MAKE) --no-print-directory all $(TESTS)
+	HVSIM_BUILD=$(BUILD) $(TESTS) --jobs 2
+
+asan: deps-test
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    build-asan/hvsim build-asan/hvasm build-asan/hvsim-tests
+	HVSIM_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    build-asan/hvsim-tests --jobs 2
+
+bench: deps-run
+	@$(MAKE) --no-print-directory all $(BENCH)
+	$(BENCH)
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,387 @@
+/*
+ * cpu.h - the public face of the CPU module: the ISA table, decoded instructions, CPU state,
+ * the step function, and the assembler and disassembler that share the table.
+ *
+ * Everything about an instruction (mnemonic, opcode, operands, base cost, privilege class)
+ * is written once, in CPU_ISA below. The decoder, the executor's dispatch, the assembler, the
+ * disassembler and the Popek-Goldberg report are all built from that list. docs/isa.md is the
+ * specification this header implements.
+ */
+#ifndef HVSIM_CPU_H
+#define HVSIM_CPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct sim_machine;
+
+/* ------------------------------------------------------------------------------------------
+ * Instruction word layout (fixed 32 bits, little-endian in memory)
+ *
+ *   31      24 23    20 19    16 15    12 11                       0
+ *  +----------+--------+--------+--------+--------------------------+
+ *  |  opcode  |   rd   |  rs1   |  rs2   |      must be zero        |   R: register operands
+ *  +----------+--------+--------+--------+--------------------------+
+ *  |  opcode  |   rd   |  rs1   |        imm16 (signed/unsigned)    |   I: immediate, memory, CSR
+ *  +----------+--------+--------+-----------------------------------+
+ *  |  opcode  |   rd   |        rel20 (signed word offset)          |   J: jal
+ *  +----------+--------+--------------------------------------------+
+ *  |  opcode  |        rel24 (signed word offset)                   |   B: branches
+ *  +----------+-----------------------------------------------------+
+ *
+ * Bits that an instruction's operands do not use must be zero; otherwise the word is an
+ * illegal instruction. That keeps decoding exact: every legal word disassembles to text that
+ * assembles back to the same word.
+ * ------------------------------------------------------------------------------------------ */
+#define CPU_INSN_OPCODE(w) ((uint32_t)(w) >> 24)        /* bits 31..24 */
+#define CPU_INSN_RD(w) (((uint32_t)(w) >> 20) & 0xfu)    /* bits 23..20 */
+#define CPU_INSN_RS1(w) (((uint32_t)(w) >> 16) & 0xfu)   /* bits 19..16 */
+#define CPU_INSN_RS2(w) (((uint32_t)(w) >> 12) & 0xfu)   /* bits 15..12 */
+#define CPU_INSN_IMM16(w) ((int32_t)(int16_t)((w) & 0xffffu)) /* bits 15..0, sign-extended */
+#define CPU_INSN_UIMM16(w) ((uint32_t)(w) & 0xffffu)     /* bits 15..0, zero-extended */
+#define CPU_INSN_REL20(w) (((int32_t)((uint32_t)(w) << 12)) >> 12) /* bits 19..0, signed */
+#define CPU_INSN_REL24(w) (((int32_t)((uint32_t)(w) << 8)) >> 8)   /* bits 23..0, signed */
+
+/* Operand kinds: how an operand is written in assembly and which bits hold it. */
+typedef enum {
+    CPU_OPK_NONE = 0,
+    CPU_OPK_RD,    /* register in rd */
+    CPU_OPK_RS1,   /* register in rs1 */
+    CPU_OPK_RS2,   /* register in rs2 */
+    CPU_OPK_IMM,   /* signed 16-bit immediate in imm16 */
+    CPU_OPK_UIMM,  /* unsigned 16-bit immediate in imm16 */
+    CPU_OPK_SHAMT, /* shift amount 0..31 in imm16 */
+    CPU_OPK_MEM,   /* [rs1 + signed imm16]: rs1 and imm16 */
+    CPU_OPK_CSR,   /* CSR number (or name) in imm16 */
+    CPU_OPK_REL20, /* pc-relative target, word offset in bits 19..0 */
+    CPU_OPK_REL24, /* pc-relative target, word offset in bits 23..0 */
+} cpu_opkind_t;
+
+/* Privilege classes (Popek and Goldberg, 1974). */
+#define CPU_CLASS_PRIV 0x1u  /* traps when executed in U */
+#define CPU_CLASS_SENS 0x2u  /* reads or changes privileged state (mode, interrupt enable) */
+#define CPU_CLASS_HYPER 0x4u /* ring -1 extension: reserved, illegal outside H */
+
+/*
+ * The ISA table. X(NAME, mnemonic, opcode, operand1, operand2, operand3, cycles, class, summary)
+ * Operands are written in assembly in the order given. Cycles are the base cost of the
+ * instruction; memory, trap and device costs are added from the cost table (sim.h).
+ */
+#define CPU_ISA(X)                                                                                 \
+    X(NOP, "nop", 0x01, NONE, NONE, NONE, 1, 0, "do nothing")                                      \
+    X(ADD, "add", 0x10, RD, RS1, RS2, 1, 0, "rd = rs1 + rs2")                                      \
+    X(SUB, "sub", 0x11, RD, RS1, RS2, 1, 0, "rd = rs1 - rs2")                                      \
+    X(AND, "and", 0x12, RD, RS1, RS2, 1, 0, "rd = rs1 & rs2")                                      \
+    X(OR, "or", 0x13, RD, RS1, RS2, 1, 0, "rd = rs1 | rs2")                                        \
+    X(XOR, "xor", 0x14, RD, RS1, RS2, 1, 0, "rd = rs1 ^ rs2")                                      \
+    X(SHL, "shl", 0x15, RD, RS1, RS2, 1, 0, "rd = rs1 << (rs2 & 31)")                              \
+    X(SHR, "shr", 0x16, RD, RS1, RS2, 1, 0, "rd = rs1 >> (rs2 & 31), logical")                     \
+    X(SRA, "sra", 0x17, RD, RS1, RS2, 1, 0, "rd = rs1 >> (rs2 & 31), arithmetic")                  \
+    X(SLT, "slt", 0x18, RD, RS1, RS2, 1, 0, "rd = (rs1 < rs2) signed ? 1 : 0")                     \
+    X(SLTU, "sltu", 0x19, RD, RS1, RS2, 1, 0, "rd = (rs1 < rs2) unsigned ? 1 : 0")                 \
+    X(MUL, "mul", 0x1a, RD, RS1, RS2, 3, 0, "rd = low 32 bits of rs1 * rs2")                       \
+    X(MULHU, "mulhu", 0x1b, RD, RS1, RS2, 3, 0, "rd = high 32 bits of rs1 * rs2, unsigned")        \
+    X(DIV, "div", 0x1c, RD, RS1, RS2, 20, 0, "rd = rs1 / rs2 signed; divide-by-zero trap")         \
+    X(DIVU, "divu", 0x1d, RD, RS1, RS2, 20, 0, "rd = rs1 / rs2 unsigned; divide-by-zero trap")     \
+    X(REM, "rem", 0x1e, RD, RS1, RS2, 20, 0, "rd = rs1 % rs2 signed; divide-by-zero trap")         \
+    X(REMU, "remu", 0x1f, RD, RS1, RS2, 20, 0, "rd = rs1 % rs2 unsigned; divide-by-zero trap")     \
+    X(ADDI, "addi", 0x20, RD, RS1, IMM, 1, 0, "rd = rs1 + simm16")                                 \
+    X(ANDI, "andi", 0x21, RD, RS1, UIMM, 1, 0, "rd = rs1 & uimm16")                                \
+    X(ORI, "ori", 0x22, RD, RS1, UIMM, 1, 0, "rd = rs1 | uimm16")                                  \
+    X(XORI, "xori", 0x23, RD, RS1, UIMM, 1, 0, "rd = rs1 ^ uimm16")                                \
+    X(SHLI, "shli", 0x24, RD, RS1, SHAMT, 1, 0, "rd = rs1 << shamt")                               \
+    X(SHRI, "shri", 0x25, RD, RS1, SHAMT, 1, 0, "rd = rs1 >> shamt, logical")                      \
+    X(SRAI, "srai", 0x26, RD, RS1, SHAMT, 1, 0, "rd = rs1 >> shamt, arithmetic")                   \
+    X(SLTI, "slti", 0x27, RD, RS1, IMM, 1, 0, "rd = (rs1 < simm16) signed ? 1 : 0")                \
+    X(SLTIU, "sltiu", 0x28, RD, RS1, IMM, 1, 0, "rd = (rs1 < simm16) unsigned ? 1 : 0")            \
+    X(LUI, "lui", 0x29, RD, UIMM, NONE, 1, 0, "rd = uimm16 << 16")                                 \
+    X(CMP, "cmp", 0x2c, RS1, RS2, NONE, 1, 0, "set flags Z N C V from rs1 - rs2")                  \
+    X(CMPI, "cmpi", 0x2d, RS1, IMM, NONE, 1, 0, "set flags Z N C V from rs1 - simm16")             \
+    X(LD, "ld", 0x30, RD, MEM, NONE, 2, 0, "rd = 32-bit word at [rs1 + simm16]")                   \
+    X(LDH, "ldh", 0x31, RD, MEM, NONE, 2, 0, "rd = sign-extended 16-bit half at [rs1 + simm16]")   \
+    X(LDHU, "ldhu", 0x32, RD, MEM, NONE, 2, 0, "rd = zero-extended 16-bit half at [rs1 + simm16]") \
+    X(LDB, "ldb", 0x33, RD, MEM, NONE, 2, 0, "rd = sign-extended byte at [rs1 + simm16]")          \
+    X(LDBU, "ldbu", 0x34, RD, MEM, NONE, 2, 0, "rd = zero-extended byte at [rs1 + simm16]")        \
+    X(ST, "st", 0x38, RD, MEM, NONE, 2, 0, "32-bit word at [rs1 + simm16] = rd")                   \
+    X(STH, "sth", 0x39, RD, MEM, NONE, 2, 0, "16-bit half at [rs1 + simm16] = low half of rd")     \
+    X(STB, "stb", 0x3a, RD, MEM, NONE, 2, 0, "byte at [rs1 + simm16] = low byte of rd")            \
+    X(PUSH, "push", 0x3c, RD, NONE, NONE, 2, 0, "sp = sp - 4; word at [sp] = rd")                  \
+    X(POP, "pop", 0x3d, RD, NONE, NONE, 2, 0, "rd = word at [sp]; sp = sp + 4")                    \
+    X(B, "b", 0x40, REL24, NONE, NONE, 1, 0, "branch always")                                      \
+    X(BEQ, "beq", 0x41, REL24, NONE, NONE, 1, 0, "branch if equal (Z)")                            \
+    X(BNE, "bne", 0x42, REL24, NONE, NONE, 1, 0, "branch if not equal (!Z)")                       \
+    X(BLT, "blt", 0x43, REL24, NONE, NONE, 1, 0, "branch if less, signed (N != V)")                \
+    X(BGE, "bge", 0x44, REL24, NONE, NONE, 1, 0, "branch if greater or equal, signed (N == V)")    \
+    X(BGT, "bgt", 0x45, REL24, NONE, NONE, 1, 0, "branch if greater, signed (!Z and N == V)")      \
+    X(BLE, "ble", 0x46, REL24, NONE, NONE, 1, 0, "branch if less or equal, signed (Z or N != V)")  \
+    X(BLTU, "bltu", 0x47, REL24, NONE, NONE, 1, 0, "branch if below, unsigned (C)")                \
+    X(BGEU, "bgeu", 0x48, REL24, NONE, NONE, 1, 0, "branch if above or equal, unsigned (!C)")      \
+    X(BGTU, "bgtu", 0x49, REL24, NONE, NONE, 1, 0, "branch if above, unsigned (!C and !Z)")        \
+    X(BLEU, "bleu", 0x4a, REL24, NONE, NONE, 1, 0, "branch if below or equal, unsigned (C or Z)")  \
+    X(JAL, "jal", 0x4c, RD, REL20, NONE, 1, 0, "rd = pc + 4; jump to target")                      \
+    X(JALR, "jalr", 0x4d, RD, RS1, IMM, 2, 0, "rd = pc + 4; jump to rs1 + simm16")                 \
+    X(SYSCALL, "syscall", 0x50, NONE, NONE, NONE, 1, 0, "system call trap")                        \
+    X(BRK, "brk", 0x51, NONE, NONE, NONE, 1, 0, "breakpoint trap")                                 \
+    X(HCALL, "hcall", 0x52, NONE, NONE, NONE, 1, 0, "hypercall: exits to the hypervisor")          \
+    X(CPUID, "cpuid", 0x53, RD, RS1, NONE, 4, 0, "rd = CPU identification word for leaf rs1")      \
+    X(PUSHF, "pushf", 0x54, NONE, NONE, NONE, 2, CPU_CLASS_SENS,                                   \
+      "push flags, including the mode and IE bits")                                                \
+    X(POPF, "popf", 0x55, NONE, NONE, NONE, 2, CPU_CLASS_SENS,                                     \
+      "pop flags; in U the IE bit is silently left unchanged")                                     \
+    X(RDMODE, "rdmode", 0x56, RD, NONE, NONE, 1, CPU_CLASS_SENS, "rd = current privilege mode")    \
+    X(CSRR, "csrr", 0x60, RD, CSR, NONE, 2, CPU_CLASS_PRIV | CPU_CLASS_SENS, "rd = csr")           \
+    X(CSRW, "csrw", 0x61, CSR, RS1, NONE, 2, CPU_CLASS_PRIV | CPU_CLASS_SENS, "csr = rs1")         \
+    X(IRET, "iret", 0x62, NONE, NONE, NONE, 4, CPU_CLASS_PRIV | CPU_CLASS_SENS,                    \
+      "return from trap: pc = epc, flags = eflags")                                                \
+    X(HALT, "halt", 0x63, NONE, NONE, NONE, 1, CPU_CLASS_PRIV | CPU_CLASS_SENS,                    \
+      "wait for an interrupt")                                                                     \
+    X(CLI, "cli", 0x64, NONE, NONE, NONE, 1, CPU_CLASS_PRIV | CPU_CLASS_SENS,                      \
+      "disable interrupts (IE = 0)")                                                               \
+    X(STI, "sti", 0x65, NONE, NONE, NONE, 1, CPU_CLASS_PRIV | CPU_CLASS_SENS,                      \
+      "enable interrupts (IE = 1)")                                                                \
+    X(TLBINV, "tlbinv", 0x66, RS1, NONE, NONE, 2, CPU_CLASS_PRIV | CPU_CLASS_SENS,                 \
+      "invalidate the TLB entry for the virtual address in rs1")                                   \
+    X(TLBFLUSH, "tlbflush", 0x67, NONE, NONE, NONE, 2, CPU_CLASS_PRIV | CPU_CLASS_SENS,            \
+      "invalidate every TLB entry of the current address space")                                   \
+    X(IN, "in", 0x68, RD, MEM, NONE, 2, CPU_CLASS_PRIV | CPU_CLASS_SENS,                           \
+      "rd = word read from I/O port rs1 + simm16")                                                 \
+    X(OUT, "out", 0x69, RD, MEM, NONE, 2, CPU_CLASS_PRIV | CPU_CLASS_SENS,                         \
+      "write rd to I/O port rs1 + simm16")                                                         \
+    X(VMRUN, "vmrun", 0x70, RS1, NONE, NONE, 1, CPU_CLASS_HYPER,                                   \
+      "ring -1: enter the VM whose control block is at rs1 (reserved)")                            \
+    X(INVVM, "invvm", 0x71, RS1, NONE, NONE, 1, CPU_CLASS_HYPER,                                   \
+      "ring -1: invalidate TLB entries of VM id rs1 (reserved)")                                   \
+    X(INVASID, "invasid", 0x72, RS1, NONE, NONE, 1, CPU_CLASS_HYPER,                               \
+      "ring -1: invalidate TLB entries of address-space id rs1 (reserved)")
+
+/* One enumerator per instruction: CPU_OP_ADD, ...; and its opcode byte CPU_OPC_ADD. */
+typedef enum {
+#define CPU_X_ENUM(name, mn, opc, a, b, c, cyc, cls, sum) CPU_OP_##name,
+    CPU_ISA(CPU_X_ENUM)
+#undef CPU_X_ENUM
+        CPU_OP_COUNT
+} cpu_op_t;
+
+enum {
+#define CPU_X_OPC(name, mn, opc, a, b, c, cyc, cls, sum) CPU_OPC_##name = opc,
+    CPU_ISA(CPU_X_OPC)
+#undef CPU_X_OPC
+};
+
+typedef struct {
+    const char *mnemonic;
+    uint8_t opcode;
+    uint8_t operands[3]; /* cpu_opkind_t, CPU_OPK_NONE when unused */
+    uint8_t cycles;
+    uint8_t cls;          /* CPU_CLASS_* bits */
+    uint32_t zero_mask;   /* bits that must be zero in a legal encoding */
+    const char *summary;
+} cpu_insn_info_t;
+
+extern const cpu_insn_info_t cpu_isa[CPU_OP_COUNT];
+
+/* A decoded instruction. Fields an instruction does not use are zero. */
+typedef struct {
+    cpu_op_t op;
+    uint8_t rd, rs1, rs2;
+    int32_t imm; /* imm16 (sign- or zero-extended by kind), shamt, CSR number, or byte offset */
+} cpu_insn_t;
+
+/* Returns the instruction for an opcode byte, or -1 when the opcode is not assigned. */
+int cpu_op_of_opcode(uint8_t opcode);
+/* Finds an instruction by mnemonic (case-insensitive); -1 when there is none. */
+int cpu_op_by_mnemonic(const char *mnemonic);
+/* Decodes one word. Returns false (illegal instruction) for an unassigned opcode, non-zero
+ * reserved bits or a shift amount above 31. Branch targets come back as byte offsets. */
+bool cpu_decode(uint32_t word, cpu_insn_t *out);
+/* Encodes a decoded instruction. The caller has checked ranges (cpu_operand_fits). */
+uint32_t cpu_encode(const cpu_insn_t *insn);
+/* True when value fits the operand kind (byte offsets for REL20/REL24 must be multiples of 4). */
+bool cpu_operand_fits(cpu_opkind_t kind, int64_t value);
+/* "privileged", "sensitive", "privileged+sensitive", "ring -1" or "neither". */
+const char *cpu_class_name(unsigned cls);
+
+/* ------------------------------------------------------------------------------------------
+ * Registers, modes, flags
+ * ------------------------------------------------------------------------------------------ */
+#define CPU_NREGS 16
+#define CPU_REG_ZERO 0 /* r0 always reads 0; writes are ignored */
+#define CPU_REG_SP 14  /* stack pointer, used by push, pop, pushf, popf */
+#define CPU_REG_LR 15  /* link register, used by call and ret */
+
+typedef enum { CPU_MODE_U = 0, CPU_MODE_K = 1, CPU_MODE_H = 2 } cpu_mode_t;
+
+/* FLAGS register:
+ *   31          14 13  12 11     9  8   7     4  3   2   1   0
+ *  +--------------+------+--------+----+-------+---+---+---+---+
+ *  |   zero       | MODE |  zero  | IE | zero  | V | C | N | Z |
+ *  +--------------+------+--------+----+-------+---+---+---+---+
+ * MODE is read-only (0 = U, 1 = K, 2 = H); pushf reveals it. */
+#define CPU_FLAG_Z 0x001u         /* result was zero */
+#define CPU_FLAG_N 0x002u         /* result was negative */
+#define CPU_FLAG_C 0x004u         /* unsigned borrow: rs1 < rs2 */
+#define CPU_FLAG_V 0x008u         /* signed overflow */
+#define CPU_FLAG_IE 0x100u        /* interrupts enabled */
+#define CPU_FLAG_MODE_SHIFT 12
+#define CPU_FLAG_MODE_MASK 0x3000u /* current privilege mode */
+#define CPU_FLAG_COND (CPU_FLAG_Z | CPU_FLAG_N | CPU_FLAG_C | CPU_FLAG_V)
+
+/* Control and status registers, X(NAME, name, number, writable, summary). */
+#define CPU_CSRS(X)                                                                                \
+    X(STATUS, "status", 0x00, 1, "IE and MODE bits of FLAGS; writes change IE only")               \
+    X(TVEC, "tvec", 0x01, 1, "trap vector: address where traps and interrupts enter K")            \
+    X(CAUSE, "cause", 0x02, 1, "cause of the last trap; bit 31 set for interrupts")                \
+    X(TVAL, "tval", 0x03, 1, "trap value: faulting address or instruction word")                   \
+    X(EPC, "epc", 0x04, 1, "saved PC: where iret returns")                                         \
+    X(EFLAGS, "eflags", 0x05, 1, "saved FLAGS (mode and IE before the trap)")                      \
+    X(SCRATCH, "scratch", 0x06, 1, "free for the kernel (e.g. a kernel stack pointer)")            \
+    X(PTROOT, "ptroot", 0x07, 1, "page-table root; 0 = paging off")                                \
+    X(TIMER, "timer", 0x08, 1, "timer countdown in cycles; 0 = off; writing acknowledges")         \
+    X(IM, "im", 0x09, 1, "interrupt mask: bit n enables line n")                                   \
+    X(IP, "ip", 0x0a, 0, "interrupt pending lines (read-only)")                                    \
+    X(CYCLE, "cycle", 0x0b, 0, "cycle counter, low 32 bits (read-only)")                           \
+    X(CYCLEH, "cycleh", 0x0c, 0, "cycle counter, high 32 bits (read-only)")                        \
+    X(INSTRET, "instret", 0x0d, 0, "instructions retired, low 32 bits (read-only)")                \
+    X(CPUNUM, "cpunum", 0x0e, 0, "number of this CPU (read-only)")
+
+typedef enum {
+#define CPU_X_CSR(name, str, num, wr, sum) CPU_CSR_##name = num,
+    CPU_CSRS(CPU_X_CSR)
+#undef CPU_X_CSR
+        CPU_CSR_COUNT
+} cpu_csr_t;
+
+/* Looks a CSR up by name; -1 when unknown. */
+int cpu_csr_by_name(const char *name);
+/* The name of a CSR number, or NULL. */
+const char *cpu_csr_name(unsigned num);
+
+/* Trap causes, X(NAME, name, code, summary). Interrupts use CPU_CAUSE_INTERRUPT | line. */
+#define CPU_CAUSES(X)                                                                              \
+    X(ILLEGAL, "illegal-instruction", 0, "the word is not a legal instruction")                    \
+    X(PRIVILEGED, "privileged-instruction", 1, "a privileged instruction was executed in U")       \
+    X(MISALIGNED, "misaligned-access", 2, "a fetch, load or store address is not aligned")         \
+    X(BREAKPOINT, "breakpoint", 3, "brk was executed")                                             \
+    X(SYSCALL, "system-call", 4, "syscall was executed")                                           \
+    X(BUS_ERROR, "bus-error", 5, "no memory or device answers at the physical address")            \
+    X(DIV_ZERO, "divide-by-zero", 6, "div, divu, rem or remu with a zero divisor")                 \
+    X(FETCH_PAGE_FAULT, "fetch-page-fault", 7, "instruction fetch page fault (memory issue)")      \
+    X(LOAD_PAGE_FAULT, "load-page-fault", 8, "load page fault (memory issue)")                     \
+    X(STORE_PAGE_FAULT, "store-page-fault", 9, "store page fault (memory issue)")
+
+typedef enum {
+#define CPU_X_CAUSE(name, str, code, sum) CPU_CAUSE_##name = code,
+    CPU_CAUSES(CPU_X_CAUSE)
+#undef CPU_X_CAUSE
+        CPU_CAUSE_COUNT
+} cpu_cause_t;
+
+#define CPU_CAUSE_INTERRUPT 0x80000000u
+#define CPU_IRQ_TIMER 0   /* line 0: this CPU's timer */
+#define CPU_IRQ_LINES 16  /* lines 1..15 come from devices */
+
+/* "system-call", "interrupt 0 (timer)", ... for any cause value; buf holds interrupt names. */
+const char *cpu_cause_name(uint32_t cause, char *buf, size_t len);
+
+/* cpuid leaves */
+#define CPU_CPUID_VENDOR 0x4d535648u /* leaf 0: "HVSM" in little-endian bytes */
+#define CPU_CPUID_FEAT_HYPERVISOR 0x80000000u /* leaf 1 bit 31: running under a hypervisor */
+
+/* ------------------------------------------------------------------------------------------
+ * CPU state: plain data, copied and compared as a whole
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    uint32_t r[CPU_NREGS];
+    uint32_t pc;
+    uint32_t flags;
+    uint32_t csr[CPU_CSR_COUNT]; /* STATUS, IP, CYCLE*, INSTRET, CPUNUM are computed on read */
+    uint64_t cycles;             /* cycles this CPU has spent */
+    uint64_t instret;            /* instructions retired */
+    uint64_t timer_deadline;     /* cycle at which the timer fires; 0 = off */
+    uint32_t irq_lines;          /* device lines raised (level), bit n = line n */
+    uint32_t timer_pending;      /* 1 while the timer interrupt waits to be acknowledged */
+    uint8_t halted;              /* waiting for an interrupt (after halt) */
+    uint8_t id;                  /* CPU number */
+    /* statistics */
+    uint64_t traps[CPU_CAUSE_COUNT];
+    uint64_t interrupts[CPU_IRQ_LINES];
+} cpu_state_t;
+
+/* Why cpu_run returned. */
+typedef enum {
+    CPU_STOP_BUDGET = 0, /* the cycle budget is spent */
+    CPU_STOP_HALTED,     /* waiting for an interrupt that no timer will bring (cycles advanced) */
+    CPU_STOP_POWEROFF,   /* a device powered the machine off */
+    CPU_STOP_DEBUG,      /* a debugger hook asked to stop */
+} cpu_stop_t;
+
+typedef struct cpu cpu_t;
+/* Called before each instruction while cpu->debug is set; returning true stops cpu_run
+ * before the instruction at cpu->s.pc executes. */
+typedef bool (*cpu_debug_fn)(cpu_t *cpu, void *ctx);
+
+struct cpu {
+    cpu_state_t s;
+    struct sim_machine *mach; /* rebuilt on restore, never saved */
+    bool debug;               /* the one flag the hot loop checks */
+    cpu_debug_fn debug_fn;
+    void *debug_ctx;
+};
+
+/* Resets a CPU: registers 0, pc = reset_pc, mode K, interrupts disabled, all lines masked in. */
+void cpu_reset(cpu_t *cpu, struct sim_machine *mach, uint8_t id, uint32_t reset_pc);
+/* Runs until `budget` more cycles are spent, the machine powers off, or a hook stops it.
+ * An instruction is never split: the last one may overrun the budget by its cost. */
+cpu_stop_t cpu_run(cpu_t *cpu, uint64_t budget);
+/* Raises or lowers a device interrupt line (1..15). */
+void cpu_set_irq(cpu_t *cpu, unsigned line, bool level);
+/* Reads a CSR as the csrr instruction would (computed ones included). */
+uint32_t cpu_csr_read(const cpu_t *cpu, unsigned num);
+/* The current privilege mode. */
+static inline cpu_mode_t cpu_mode(const cpu_t *cpu)
+{
+    return (cpu_mode_t)((cpu->s.flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
+}
+/* "U", "K" or "H". */
+const char *cpu_mode_name(cpu_mode_t mode);
+
+/* The Popek-Goldberg report behind `hvsim isa`, and the table of docs/isa.md. */
+void cpu_print_isa_report(FILE *out);
+void cpu_print_isa_markdown(FILE *out);
+
+/* ------------------------------------------------------------------------------------------
+ * Assembler and disassembler (cpu_asm.c, cpu_disasm.c)
+ * ------------------------------------------------------------------------------------------ */
+#define CPU_RESET_PC 0x1000u /* where a flat image is loaded and execution starts */
+
+typedef struct {
+    char *name;
+    uint32_t addr;
+} cpu_symbol_t;
+
+/* The output of an assembly: a flat image starting at `base`, and its symbols. */
+typedef struct {
+    uint32_t base;
+    uint8_t *bytes;
+    size_t size;
+    cpu_symbol_t *syms;
+    size_t nsyms;
+    int errors; /* number of errors reported; the image is unusable when non-zero */
+} cpu_asm_result_t;
+
+/* Assembles `path` (its .include files are read relative to it). Every error is written to
+ * `diag` as FILE:LINE:COL: error: MESSAGE. Returns 0 when there were none. */
+int cpu_asm_file(const char *path, FILE *diag, cpu_asm_result_t *out);
+/* Assembles source text held in memory; `name` is used in messages. */
+int cpu_asm_string(const char *name, const char *text, FILE *diag, cpu_asm_result_t *out);
+void cpu_asm_free(cpu_asm_result_t *res);
+
+/* Writes the text of one instruction at `pc` into buf (e.g. "addi r1, r2, -4"). Branch targets
+ * are written as absolute addresses, or as symbols when `syms` names them. Returns false and
+ * writes ".word 0x..." for an illegal word. */
+bool cpu_disasm(uint32_t word, uint32_t pc, const cpu_symbol_t *syms, size_t nsyms, char *buf,
+                size_t len);
+
+#endif
