@@ -150,6 +150,13 @@ int sim_machine_init(sim_machine_t *m, uint32_t ram_size, unsigned ncpus);
 void sim_machine_free(sim_machine_t *m);
 /* Copies an image into RAM at addr. Returns -1 (and copies nothing) if it does not fit. */
 int sim_load(sim_machine_t *m, uint32_t addr, const void *bytes, size_t size);
+/* Loads a program: PATH.s is assembled (errors go to diag), anything else is a flat image
+ * loaded at bin_base. On success *entry is where execution should start (the image base).
+ * Errors name the file and return -1; the machine's RAM is then unchanged. */
+int sim_load_program(sim_machine_t *m, const char *path, uint32_t bin_base, FILE *diag,
+                     uint32_t *entry);
+/* Reads a whole file into a malloc'd buffer (NUL-terminated). Returns NULL and sets errno. */
+char *sim_read_file(const char *path, size_t *len);
 /* Adds a device; returns -1 when the bus is full or the windows overlap another device. */
 int sim_add_device(sim_machine_t *m, const sim_device_t *dev);
 

@@ -1,0 +1,461 @@
+/*
+ * cpu_exec.c - the interpreter: fetch, decode, execute, count cycles.
+ *
+ * cpu_run is the step function with a budget. Its inner loop, run_block, keeps pc, cycles and
+ * the instruction count in locals and runs straight-line until a limit (the budget or the next
+ * timer tick) or until an instruction changes something the loop must look at (privilege,
+ * interrupt enable, a device). Faults record their cause and leave through one label, where
+ * the trap is entered at the instruction boundary; the faulting instruction changes nothing.
+ *
+ * The loop is written against a few macros (FETCH, DISPATCH, CASE, NEXT) so that the shape of
+ * an interpreter is visible: one dispatch per instruction, cycle accounting as one addition,
+ * and the debugger behind one flag test.
+ */
+#include <string.h>
+
+#include "cpu_internal.h"
+#include "../sim/sim.h"
+
+void cpu_reset(cpu_t *cpu, struct sim_machine *mach, uint8_t id, uint32_t reset_pc)
+{
+    memset(cpu, 0, sizeof *cpu);
+    cpu->mach = mach;
+    cpu->s.id = id;
+    cpu->s.pc = reset_pc;
+    cpu->s.flags = (uint32_t)CPU_MODE_K << CPU_FLAG_MODE_SHIFT;
+    cpu->s.csr[CPU_CSR_IM] = (1u << CPU_IRQ_LINES) - 1;
+}
+
+/* Per-opcode data the hot loop reads, built from the ISA table. */
+static const uint8_t base_cycles[256] = {
+#define CPU_X_CYC(name, mn, opc, a, b, c, cyc, cls, sum) [opc] = cyc,
+    CPU_ISA(CPU_X_CYC)
+#undef CPU_X_CYC
+};
+
+static uint32_t zero_mask[256];
+
+static void build_tables(void)
+{
+    static bool built;
+    if (built)
+        return;
+    for (int i = 0; i < CPU_OP_COUNT; i++)
+        zero_mask[cpu_isa[i].opcode] = cpu_isa[i].zero_mask;
+    built = true;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Memory: RAM is reached directly; anything else goes to the bus (devices, bus errors).
+ * ------------------------------------------------------------------------------------------ */
+static inline uint32_t ram_read(const uint8_t *p, unsigned size)
+{
+    switch (size) {
+    case 1: return p[0];
+    case 2: return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+    default: return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    }
+}
+
+static inline void ram_write(uint8_t *p, unsigned size, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    if (size >= 2)
+        p[1] = (uint8_t)(v >> 8);
+    if (size == 4) {
+        p[2] = (uint8_t)(v >> 16);
+        p[3] = (uint8_t)(v >> 24);
+    }
+}
+
+/* Why a block ended early. */
+enum { BLOCK_LIMIT, BLOCK_RESCAN, BLOCK_DEBUG };
+
+static uint32_t cpuid_leaf(const cpu_t *cpu, uint32_t leaf)
+{
+    switch (leaf) {
+    case 0: return CPU_CPUID_VENDOR;
+    case 1: return 0; /* bare hardware: no hypervisor bit */
+    case 2: return cpu->mach->ncpus;
+    default: return 0;
+    }
+}
+
+static inline bool branch_taken(uint32_t op, uint32_t f)
+{
+    bool z = f & CPU_FLAG_Z, n = f & CPU_FLAG_N, c = f & CPU_FLAG_C, v = f & CPU_FLAG_V;
+    switch (op) {
+    case CPU_OPC_B: return true;
+    case CPU_OPC_BEQ: return z;
+    case CPU_OPC_BNE: return !z;
+    case CPU_OPC_BLT: return n != v;
+    case CPU_OPC_BGE: return n == v;
+    case CPU_OPC_BGT: return !z && n == v;
+    case CPU_OPC_BLE: return z || n != v;
+    case CPU_OPC_BLTU: return c;
+    case CPU_OPC_BGEU: return !c;
+    case CPU_OPC_BGTU: return !c && !z;
+    default: return c || z; /* BLEU */
+    }
+}
+
+static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
+{
+    uint32_t res = a - b;
+    flags &= ~CPU_FLAG_COND;
+    if (res == 0)
+        flags |= CPU_FLAG_Z;
+    if (res & 0x80000000u)
+        flags |= CPU_FLAG_N;
+    if (a < b)
+        flags |= CPU_FLAG_C;
+    if (((a ^ b) & (a ^ res)) & 0x80000000u)
+        flags |= CPU_FLAG_V;
+    return flags;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The hot loop
+ * ------------------------------------------------------------------------------------------ */
+#define SAVE()                                                                                     \
+    do {                                                                                           \
+        s->pc = pc;                                                                                \
+        s->cycles = cycles;                                                                        \
+        s->instret = instret;                                                                      \
+    } while (0)
+#define RESTORE()                                                                                  \
+    do {                                                                                           \
+        pc = s->pc;                                                                                \
+        cycles = s->cycles;                                                                        \
+        instret = s->instret;                                                                      \
+    } while (0)
+#define FAULT(c, v)                                                                                \
+    do {                                                                                           \
+        cause = (c);                                                                               \
+        tval = (v);                                                                                \
+        goto fault;                                                                                \
+    } while (0)
+#define FETCH()                                                                                    \
+    do {                                                                                           \
+        if (pc & 3)                                                                                \
+            FAULT(CPU_CAUSE_MISALIGNED, pc);                                                       \
+        if (pc > ram_last_word)                                                                    \
+            FAULT(CPU_CAUSE_BUS_ERROR, pc);                                                        \
+        word = ram_read(ram + pc, 4);                                                              \
+    } while (0)
+#define DISPATCH(opc) switch (opc)
+#define CASE(name) case CPU_OPC_##name:
+/* Retire the instruction: count it, charge its base cost, move on. */
+#define NEXT()                                                                                     \
+    do {                                                                                           \
+        r[0] = 0;                                                                                  \
+        cycles += base_cycles[opc];                                                                \
+        instret++;                                                                                 \
+        pc = next_pc;                                                                              \
+    } while (0)
+#define RD r[CPU_INSN_RD(word)]
+#define RS1 r[CPU_INSN_RS1(word)]
+#define RS2 r[CPU_INSN_RS2(word)]
+#define IMM ((uint32_t)CPU_INSN_IMM16(word))
+#define UIMM CPU_INSN_UIMM16(word)
+#define REQUIRE_PRIVILEGE()                                                                        \
+    do {                                                                                           \
+        if ((s->flags & CPU_FLAG_MODE_MASK) == 0)                                                  \
+            FAULT(CPU_CAUSE_PRIVILEGED, word);                                                     \
+    } while (0)
+/* Load `size` bytes at addr into dst, or fault. Devices are reached through the bus. */
+#define LOAD(addr, size, dst)                                                                      \
+    do {                                                                                           \
+        uint32_t a_ = (addr);                                                                      \
+        if (a_ & ((size)-1))                                                                       \
+            FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
+        if (a_ <= ram_size - (size)) {                                                             \
+            dst = ram_read(ram + a_, (size));                                                      \
+        } else {                                                                                   \
+            SAVE();                                                                                \
+            bool ok_ = sim_phys_read(m, cpu, a_, (size), &dst);                                   \
+            RESTORE();                                                                             \
+            if (!ok_)                                                                              \
+                FAULT(CPU_CAUSE_BUS_ERROR, a_);                                                    \
+            rescan = true;                                                                         \
+        }                                                                                          \
+    } while (0)
+#define STORE(addr, size, val)                                                                     \
+    do {                                                                                           \
+        uint32_t a_ = (addr);                                                                      \
+        if (a_ & ((size)-1))                                                                       \
+            FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
+        if (a_ <= ram_size - (size)) {                                                             \
+            ram_write(ram + a_, (size), (val));                                                    \
+        } else {                                                                                   \
+            SAVE();                                                                                \
+            bool ok_ = sim_phys_write(m, cpu, a_, (size), (val));                                 \
+            RESTORE();                                                                             \
+            if (!ok_)                                                                              \
+                FAULT(CPU_CAUSE_BUS_ERROR, a_);                                                    \
+            rescan = true;                                                                         \
+        }                                                                                          \
+    } while (0)
+
+/*
+ * Runs instructions until cycles reach `limit`, or until one of them asks the caller to look
+ * again at interrupts, halting or power (BLOCK_RESCAN), or the debugger stops (BLOCK_DEBUG).
+ * Traps are entered here, at the boundary after the faulting instruction.
+ */
+static int run_block(cpu_t *cpu, uint64_t limit)
+{
+    sim_machine_t *m = cpu->mach;
+    cpu_state_t *s = &cpu->s;
+    uint32_t *r = s->r;
+    uint8_t *ram = m->ram;
+    const uint32_t ram_size = m->ram_size;
+    const uint32_t ram_last_word = ram_size - 4;
+    const uint32_t taken_cost = m->costs.c[SIM_COST_branch_taken];
+    uint32_t pc, word = 0, opc = 0, next_pc, cause, tval;
+    uint64_t cycles, instret;
+    bool rescan = false;
+    RESTORE();
+
+    while (cycles < limit) {
+        if (cpu->debug) {
+            SAVE();
+            if (cpu->debug_fn && cpu->debug_fn(cpu, cpu->debug_ctx))
+                return BLOCK_DEBUG;
+        }
+        FETCH();
+        opc = CPU_INSN_OPCODE(word);
+        if (word & zero_mask[opc])
+            FAULT(CPU_CAUSE_ILLEGAL, word);
+        next_pc = pc + 4;
+
+        DISPATCH(opc) {
+        CASE(NOP) break;
+        CASE(ADD) RD = RS1 + RS2; break;
+        CASE(SUB) RD = RS1 - RS2; break;
+        CASE(AND) RD = RS1 & RS2; break;
+        CASE(OR) RD = RS1 | RS2; break;
+        CASE(XOR) RD = RS1 ^ RS2; break;
+        CASE(SHL) RD = RS1 << (RS2 & 31); break;
+        CASE(SHR) RD = RS1 >> (RS2 & 31); break;
+        CASE(SRA) RD = (uint32_t)((int32_t)RS1 >> (RS2 & 31)); break;
+        CASE(SLT) RD = (int32_t)RS1 < (int32_t)RS2; break;
+        CASE(SLTU) RD = RS1 < RS2; break;
+        CASE(MUL) RD = RS1 * RS2; break;
+        CASE(MULHU) RD = (uint32_t)(((uint64_t)RS1 * RS2) >> 32); break;
+        CASE(DIV)
+        CASE(DIVU)
+        CASE(REM)
+        CASE(REMU) {
+            uint32_t a = RS1, b = RS2;
+            if (b == 0)
+                FAULT(CPU_CAUSE_DIV_ZERO, 0);
+            bool overflow = a == 0x80000000u && b == 0xffffffffu; /* INT_MIN / -1 */
+            if (opc == CPU_OPC_DIV)
+                RD = overflow ? a : (uint32_t)((int32_t)a / (int32_t)b);
+            else if (opc == CPU_OPC_REM)
+                RD = overflow ? 0 : (uint32_t)((int32_t)a % (int32_t)b);
+            else if (opc == CPU_OPC_DIVU)
+                RD = a / b;
+            else
+                RD = a % b;
+            break;
+        }
+        CASE(ADDI) RD = RS1 + IMM; break;
+        CASE(ANDI) RD = RS1 & UIMM; break;
+        CASE(ORI) RD = RS1 | UIMM; break;
+        CASE(XORI) RD = RS1 ^ UIMM; break;
+        CASE(SHLI) RD = RS1 << UIMM; break;
+        CASE(SHRI) RD = RS1 >> UIMM; break;
+        CASE(SRAI) RD = (uint32_t)((int32_t)RS1 >> UIMM); break;
+        CASE(SLTI) RD = (int32_t)RS1 < (int32_t)IMM; break;
+        CASE(SLTIU) RD = RS1 < IMM; break;
+        CASE(LUI) RD = UIMM << 16; break;
+        CASE(CMP) s->flags = compare_flags(s->flags, RS1, RS2); break;
+        CASE(CMPI) s->flags = compare_flags(s->flags, RS1, IMM); break;
+        CASE(LD) { uint32_t v; LOAD(RS1 + IMM, 4, v); RD = v; break; }
+        CASE(LDH) { uint32_t v; LOAD(RS1 + IMM, 2, v); RD = (uint32_t)(int32_t)(int16_t)v; break; }
+        CASE(LDHU) { uint32_t v; LOAD(RS1 + IMM, 2, v); RD = v; break; }
+        CASE(LDB) { uint32_t v; LOAD(RS1 + IMM, 1, v); RD = (uint32_t)(int32_t)(int8_t)v; break; }
+        CASE(LDBU) { uint32_t v; LOAD(RS1 + IMM, 1, v); RD = v; break; }
+        CASE(ST) STORE(RS1 + IMM, 4, RD); break;
+        CASE(STH) STORE(RS1 + IMM, 2, RD); break;
+        CASE(STB) STORE(RS1 + IMM, 1, RD); break;
+        CASE(PUSH) {
+            uint32_t sp = r[CPU_REG_SP] - 4;
+            STORE(sp, 4, RD);
+            r[CPU_REG_SP] = sp;
+            break;
+        }
+        CASE(POP) {
+            uint32_t v;
+            LOAD(r[CPU_REG_SP], 4, v);
+            r[CPU_REG_SP] += 4;
+            RD = v; /* after the increment, so that `pop sp` loads sp */
+            break;
+        }
+        CASE(B) CASE(BEQ) CASE(BNE) CASE(BLT) CASE(BGE) CASE(BGT) CASE(BLE) CASE(BLTU)
+        CASE(BGEU) CASE(BGTU) CASE(BLEU)
+            if (branch_taken(opc, s->flags)) {
+                next_pc = pc + (uint32_t)(CPU_INSN_REL24(word) * 4);
+                cycles += taken_cost;
+            }
+            break;
+        CASE(JAL)
+            RD = pc + 4;
+            next_pc = pc + (uint32_t)(CPU_INSN_REL20(word) * 4);
+            cycles += taken_cost;
+            break;
+        CASE(JALR) {
+            uint32_t target = RS1 + IMM; /* before writing rd: `jalr lr, lr, 0` works */
+            RD = pc + 4;
+            next_pc = target;
+            cycles += taken_cost;
+            break;
+        }
+        CASE(SYSCALL) NEXT(); SAVE(); cpu_enter_trap(cpu, CPU_CAUSE_SYSCALL, 0, pc); return BLOCK_RESCAN;
+        CASE(BRK) NEXT(); SAVE(); cpu_enter_trap(cpu, CPU_CAUSE_BREAKPOINT, 0, pc); return BLOCK_RESCAN;
+        CASE(HCALL) FAULT(CPU_CAUSE_ILLEGAL, word); /* no hypervisor on bare hardware */
+        CASE(CPUID) RD = cpuid_leaf(cpu, RS1); break;
+        CASE(PUSHF) {
+            uint32_t sp = r[CPU_REG_SP] - 4;
+            STORE(sp, 4, s->flags);
+            r[CPU_REG_SP] = sp;
+            break;
+        }
+        CASE(POPF) {
+            uint32_t v;
+            LOAD(r[CPU_REG_SP], 4, v);
+            r[CPU_REG_SP] += 4;
+            /* The Popek-Goldberg flaw, on purpose: in U the IE bit is ignored, without a trap. */
+            uint32_t keep = CPU_FLAG_MODE_MASK | ((s->flags & CPU_FLAG_MODE_MASK) ? 0 : CPU_FLAG_IE);
+            s->flags = (s->flags & keep) | (v & (CPU_FLAG_COND | CPU_FLAG_IE) & ~keep);
+            rescan = true;
+            break;
+        }
+        CASE(RDMODE) RD = (s->flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT; break;
+        CASE(CSRR) {
+            REQUIRE_PRIVILEGE();
+            uint32_t v;
+            SAVE();
+            if (!cpu_csr_read_checked(cpu, UIMM, &v))
+                FAULT(CPU_CAUSE_ILLEGAL, word);
+            RD = v;
+            break;
+        }
+        CASE(CSRW)
+            REQUIRE_PRIVILEGE();
+            SAVE();
+            if (!cpu_csr_write(cpu, UIMM, RS1))
+                FAULT(CPU_CAUSE_ILLEGAL, word);
+            rescan = true;
+            break;
+        CASE(IRET)
+            REQUIRE_PRIVILEGE();
+            NEXT();
+            SAVE();
+            cpu_return_from_trap(cpu);
+            return BLOCK_RESCAN;
+        CASE(HALT)
+            REQUIRE_PRIVILEGE();
+            s->halted = 1;
+            rescan = true;
+            break;
+        CASE(CLI) REQUIRE_PRIVILEGE(); s->flags &= ~CPU_FLAG_IE; break;
+        CASE(STI) REQUIRE_PRIVILEGE(); s->flags |= CPU_FLAG_IE; rescan = true; break;
+        CASE(TLBINV) CASE(TLBFLUSH)
+            /* No TLB exists until the memory system arrives; the privilege check still holds. */
+            REQUIRE_PRIVILEGE();
+            break;
+        CASE(IN) {
+            REQUIRE_PRIVILEGE();
+            SAVE();
+            uint32_t v = sim_port_read(m, cpu, (uint16_t)(RS1 + IMM));
+            RESTORE();
+            RD = v;
+            rescan = true;
+            break;
+        }
+        CASE(OUT)
+            REQUIRE_PRIVILEGE();
+            SAVE();
+            sim_port_write(m, cpu, (uint16_t)(RS1 + IMM), RD);
+            RESTORE();
+            rescan = true;
+            break;
+        default:
+            /* Unassigned opcodes, and the ring -1 instructions while no H mode exists. */
+            FAULT(CPU_CAUSE_ILLEGAL, word);
+        }
+        NEXT();
+        if (rescan) {
+            SAVE();
+            return BLOCK_RESCAN;
+        }
+    }
+    SAVE();
+    return BLOCK_LIMIT;
+
+fault:
+    /* The faulting instruction has changed nothing; it is not retired. */
+    SAVE();
+    cpu_enter_trap(cpu, cause, tval, pc);
+    return BLOCK_RESCAN;
+}
+
+/* Moves a fired timer into the pending state. */
+static void check_timer(cpu_t *cpu)
+{
+    cpu_state_t *s = &cpu->s;
+    if (s->timer_deadline && s->cycles >= s->timer_deadline) {
+        s->timer_deadline = 0;
+        s->timer_pending = 1;
+    }
+}
+
+/* A halted CPU: wake it if a line is pending, else let time pass to the next tick. Returns
+ * false when nothing armed can ever wake it. */
+static bool idle_until(cpu_t *cpu, uint64_t end)
+{
+    cpu_state_t *s = &cpu->s;
+    if (cpu_pending_lines(cpu)) {
+        s->halted = 0;
+        s->cycles += cpu->mach->costs.c[SIM_COST_halt_wakeup];
+        sim_event_t ev = {.cycle = s->cycles, .kind = SIM_EV_WAKE, .cpu = s->id,
+                          .mode = (uint8_t)cpu_mode(cpu), .from_mode = (uint8_t)cpu_mode(cpu),
+                          .vm = -1, .vcpu = -1, .pc = s->pc, .a = cpu_pending_lines(cpu)};
+        sim_emit(cpu->mach, &ev);
+        return true;
+    }
+    if (!s->timer_deadline) {
+        s->cycles = end > s->cycles ? end : s->cycles;
+        return false;
+    }
+    s->cycles = s->timer_deadline < end ? s->timer_deadline : end;
+    return true;
+}
+
+cpu_stop_t cpu_run(cpu_t *cpu, uint64_t budget)
+{
+    cpu_state_t *s = &cpu->s;
+    uint64_t end = s->cycles + budget;
+    build_tables();
+    while (s->cycles < end) {
+        if (cpu->mach->powered_off)
+            return CPU_STOP_POWEROFF;
+        check_timer(cpu);
+        if (cpu_take_interrupt(cpu))
+            continue;
+        if (s->halted) {
+            if (!idle_until(cpu, end))
+                return CPU_STOP_HALTED;
+            continue;
+        }
+        uint64_t limit = end;
+        if (s->timer_deadline && s->timer_deadline < limit)
+            limit = s->timer_deadline;
+        if (run_block(cpu, limit) == BLOCK_DEBUG)
+            return CPU_STOP_DEBUG;
+    }
+    check_timer(cpu);
+    return cpu->mach->powered_off ? CPU_STOP_POWEROFF : CPU_STOP_BUDGET;
+}

@@ -1,0 +1,27 @@
+/*
+ * cpu_internal.h - what the CPU's own files share and nobody else needs: trap entry, CSR
+ * access as the instructions see it, and the per-opcode tables the hot loop reads.
+ */
+#ifndef HVSIM_CPU_INTERNAL_H
+#define HVSIM_CPU_INTERNAL_H
+
+#include "cpu.h"
+
+/* Enters K at tvec for a trap or interrupt: saves flags, epc, cause and tval, charges the
+ * entry cost and emits the events. This is the only way into a trap handler. */
+void cpu_enter_trap(cpu_t *cpu, uint32_t cause, uint32_t tval, uint32_t epc);
+/* The iret instruction: pc = epc, flags = eflags, with the events. */
+void cpu_return_from_trap(cpu_t *cpu);
+/* Takes the lowest pending, unmasked interrupt if IE is set. Returns true if one was taken. */
+bool cpu_take_interrupt(cpu_t *cpu);
+/* Interrupt lines pending and enabled by im (IE not considered). */
+uint32_t cpu_pending_lines(const cpu_t *cpu);
+/* Emits a MODE event when `from` differs from the current mode. */
+void cpu_note_mode_change(cpu_t *cpu, cpu_mode_t from);
+
+/* The csrw instruction. Returns false for a read-only or unknown CSR (illegal instruction). */
+bool cpu_csr_write(cpu_t *cpu, unsigned num, uint32_t value);
+/* The csrr instruction. Returns false for an unknown CSR. */
+bool cpu_csr_read_checked(const cpu_t *cpu, unsigned num, uint32_t *value);
+
+#endif

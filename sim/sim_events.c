@@ -1,0 +1,133 @@
+/*
+ * sim_events.c - the event stream, the cost table and the statistics built from them.
+ *
+ * Every trap, interrupt, mode change and device access is an event. Sinks (the --trace
+ * printer now; the debugger, the GUI timeline and the trace exporter later) all read the same
+ * stream, so what one front end shows the others can show too.
+ */
+#include <string.h>
+
+#include "sim.h"
+
+static const char *const event_names[SIM_EV_COUNT] = {
+#define SIM_X_EVNAME(name, str) str,
+    SIM_EVENTS(SIM_X_EVNAME)
+#undef SIM_X_EVNAME
+};
+
+const char *sim_event_name(sim_event_kind_t kind)
+{
+    return kind < SIM_EV_COUNT ? event_names[kind] : "?";
+}
+
+int sim_add_sink(sim_machine_t *m, sim_event_sink_fn fn, void *ctx)
+{
+    if (m->nsinks == SIM_MAX_SINKS)
+        return -1;
+    m->sinks[m->nsinks] = fn;
+    m->sink_ctx[m->nsinks] = ctx;
+    m->nsinks++;
+    return 0;
+}
+
+void sim_emit(sim_machine_t *m, const sim_event_t *ev)
+{
+    if (ev->kind < SIM_EV_COUNT)
+        m->event_counts[ev->kind]++;
+    for (unsigned i = 0; i < m->nsinks; i++)
+        m->sinks[i](ev, m->sink_ctx[i]);
+}
+
+void sim_event_format(const sim_event_t *ev, char *buf, size_t len)
+{
+    char cause[48];
+    int n = snprintf(buf, len, "cycle %llu cpu%u %s %-8s ", (unsigned long long)ev->cycle,
+                     ev->cpu, cpu_mode_name((cpu_mode_t)ev->mode), sim_event_name(ev->kind));
+    if (n < 0 || (size_t)n >= len)
+        return;
+    buf += n;
+    len -= (size_t)n;
+    switch (ev->kind) {
+    case SIM_EV_TRAP:
+        snprintf(buf, len, "%s epc=0x%08x tval=0x%08x", cpu_cause_name(ev->a, cause, sizeof cause),
+                 ev->pc, ev->b);
+        break;
+    case SIM_EV_INTERRUPT:
+        snprintf(buf, len, "%s epc=0x%08x",
+                 cpu_cause_name(CPU_CAUSE_INTERRUPT | ev->a, cause, sizeof cause), ev->pc);
+        break;
+    case SIM_EV_IRET: snprintf(buf, len, "to 0x%08x", ev->pc); break;
+    case SIM_EV_MODE:
+        snprintf(buf, len, "%s -> %s", cpu_mode_name((cpu_mode_t)ev->from_mode),
+                 cpu_mode_name((cpu_mode_t)ev->mode));
+        break;
+    case SIM_EV_HALT: snprintf(buf, len, "at 0x%08x", ev->pc); break;
+    case SIM_EV_WAKE: snprintf(buf, len, "lines=0x%x", ev->a); break;
+    case SIM_EV_IO:
+        snprintf(buf, len, "%s 0x%x value=0x%08x pc=0x%08x", ev->from_mode ? "write" : "read",
+                 ev->a, ev->b, ev->pc);
+        break;
+    case SIM_EV_POWEROFF: snprintf(buf, len, "exit code %u", ev->a); break;
+    default: buf[0] = '\0'; break;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The cost table
+ * ------------------------------------------------------------------------------------------ */
+static const struct {
+    const char *name;
+    uint32_t def;
+    const char *doc;
+} cost_table[SIM_COST_COUNT] = {
+#define SIM_X_COSTROW(name, def, doc) {#name, def, doc},
+    SIM_COSTS(SIM_X_COSTROW)
+#undef SIM_X_COSTROW
+};
+
+void sim_costs_default(sim_costs_t *costs)
+{
+    for (int i = 0; i < SIM_COST_COUNT; i++)
+        costs->c[i] = cost_table[i].def;
+}
+
+int sim_cost_by_name(const char *name)
+{
+    for (int i = 0; i < SIM_COST_COUNT; i++)
+        if (strcmp(cost_table[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+const char *sim_cost_name(sim_cost_t cost)
+{
+    return cost < SIM_COST_COUNT ? cost_table[cost].name : NULL;
+}
+
+const char *sim_cost_doc(sim_cost_t cost)
+{
+    return cost < SIM_COST_COUNT ? cost_table[cost].doc : NULL;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Statistics
+ * ------------------------------------------------------------------------------------------ */
+void sim_print_stats(const sim_machine_t *m, FILE *out)
+{
+    char buf[48];
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        const cpu_state_t *s = &m->cpu[i].s;
+        fprintf(out, "cpu%u: instructions %llu, cycles %llu, CPI %.2f\n", i,
+                (unsigned long long)s->instret, (unsigned long long)s->cycles,
+                s->instret ? (double)s->cycles / (double)s->instret : 0.0);
+        for (int c = 0; c < CPU_CAUSE_COUNT; c++)
+            if (s->traps[c])
+                fprintf(out, "  trap %-24s %llu\n", cpu_cause_name((uint32_t)c, buf, sizeof buf),
+                        (unsigned long long)s->traps[c]);
+        for (int l = 0; l < CPU_IRQ_LINES; l++)
+            if (s->interrupts[l])
+                fprintf(out, "  %-29s %llu\n",
+                        cpu_cause_name(CPU_CAUSE_INTERRUPT | (uint32_t)l, buf, sizeof buf),
+                        (unsigned long long)s->interrupts[l]);
+    }
+}

@@ -1,0 +1,196 @@
+/*
+ * sim_machine.c - the machine as a whole: RAM, the bus that routes physical and port accesses
+ * to devices, and the run loop that interleaves the CPUs in a fixed order.
+ *
+ * Determinism lives here: CPUs take turns of `quantum` cycles in CPU-number order, and nothing
+ * in the machine reads the wall clock or an unseeded random source.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+#include "sim_internal.h"
+
+#define SIM_MIN_RAM (64u * 1024u)
+#define SIM_DEFAULT_QUANTUM 10000u
+
+_Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "hvsim: internal error at %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+
+int sim_machine_init(sim_machine_t *m, uint32_t ram_size, unsigned ncpus)
+{
+    memset(m, 0, sizeof *m);
+    if (ram_size < SIM_MIN_RAM || ram_size > 0xf0000000u || ncpus == 0 || ncpus > SIM_MAX_CPUS)
+        return -1;
+    m->ram = calloc(ram_size, 1);
+    if (!m->ram)
+        return -1;
+    m->ram_size = ram_size;
+    m->ncpus = ncpus;
+    m->quantum = SIM_DEFAULT_QUANTUM;
+    sim_costs_default(&m->costs);
+    for (unsigned i = 0; i < ncpus; i++)
+        cpu_reset(&m->cpu[i], m, (uint8_t)i, CPU_RESET_PC);
+    m->console.out = stdout;
+    sim_add_uart(m);
+    sim_add_power(m);
+    return 0;
+}
+
+void sim_machine_free(sim_machine_t *m)
+{
+    free(m->ram);
+    free(m->console.capture);
+    free(m->console.input);
+    memset(m, 0, sizeof *m);
+}
+
+int sim_load(sim_machine_t *m, uint32_t addr, const void *bytes, size_t size)
+{
+    if (addr > m->ram_size || size > m->ram_size - addr)
+        return -1;
+    memcpy(m->ram + addr, bytes, size);
+    return 0;
+}
+
+static bool windows_overlap(const sim_device_t *a, const sim_device_t *b)
+{
+    bool mmio = a->mmio_size && b->mmio_size && a->mmio_base < b->mmio_base + b->mmio_size &&
+                b->mmio_base < a->mmio_base + a->mmio_size;
+    bool ports = a->port_count && b->port_count &&
+                 a->port_base < b->port_base + b->port_count &&
+                 b->port_base < a->port_base + a->port_count;
+    return mmio || ports;
+}
+
+int sim_add_device(sim_machine_t *m, const sim_device_t *dev)
+{
+    if (m->ndevices == SIM_MAX_DEVICES)
+        return -1;
+    if (dev->mmio_size && dev->mmio_base < m->ram_size)
+        return -1;
+    for (unsigned i = 0; i < m->ndevices; i++)
+        if (windows_overlap(&m->devices[i], dev))
+            return -1;
+    m->devices[m->ndevices++] = *dev;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The bus
+ * ------------------------------------------------------------------------------------------ */
+static sim_device_t *device_at_address(sim_machine_t *m, uint32_t addr)
+{
+    for (unsigned i = 0; i < m->ndevices; i++) {
+        sim_device_t *d = &m->devices[i];
+        if (d->mmio_size && addr >= d->mmio_base && addr - d->mmio_base < d->mmio_size)
+            return d;
+    }
+    return NULL;
+}
+
+static sim_device_t *device_at_port(sim_machine_t *m, uint16_t port)
+{
+    for (unsigned i = 0; i < m->ndevices; i++) {
+        sim_device_t *d = &m->devices[i];
+        if (d->port_count && port >= d->port_base && port - d->port_base < d->port_count)
+            return d;
+    }
+    return NULL;
+}
+
+static void note_io(sim_machine_t *m, cpu_t *cpu, uint32_t where, uint32_t val, bool write)
+{
+    cpu->s.cycles += m->costs.c[SIM_COST_device_access];
+    sim_event_t ev = {.cycle = cpu->s.cycles, .kind = SIM_EV_IO, .cpu = cpu->s.id,
+                      .mode = (uint8_t)cpu_mode(cpu), .from_mode = write, .vm = -1, .vcpu = -1,
+                      .pc = cpu->s.pc, .a = where, .b = val};
+    sim_emit(m, &ev);
+}
+
+bool sim_phys_read(sim_machine_t *m, cpu_t *cpu, uint32_t addr, unsigned size, uint32_t *val)
+{
+    if (addr < m->ram_size && size <= m->ram_size - addr) {
+        uint32_t v = 0;
+        for (unsigned i = 0; i < size; i++)
+            v |= (uint32_t)m->ram[addr + i] << (8 * i);
+        *val = v;
+        return true;
+    }
+    sim_device_t *d = device_at_address(m, addr);
+    if (!d || size != 4 || (addr & 3))
+        return false;
+    *val = d->read(d->ctx, (addr - d->mmio_base) / 4);
+    note_io(m, cpu, addr, *val, false);
+    return true;
+}
+
+bool sim_phys_write(sim_machine_t *m, cpu_t *cpu, uint32_t addr, unsigned size, uint32_t val)
+{
+    if (addr < m->ram_size && size <= m->ram_size - addr) {
+        for (unsigned i = 0; i < size; i++)
+            m->ram[addr + i] = (uint8_t)(val >> (8 * i));
+        return true;
+    }
+    sim_device_t *d = device_at_address(m, addr);
+    if (!d || size != 4 || (addr & 3))
+        return false;
+    note_io(m, cpu, addr, val, true);
+    d->write(d->ctx, (addr - d->mmio_base) / 4, val);
+    return true;
+}
+
+uint32_t sim_port_read(sim_machine_t *m, cpu_t *cpu, uint16_t port)
+{
+    sim_device_t *d = device_at_port(m, port);
+    uint32_t v = d ? d->read(d->ctx, (uint32_t)(port - d->port_base)) : 0xffffffffu;
+    note_io(m, cpu, port, v, false);
+    return v;
+}
+
+void sim_port_write(sim_machine_t *m, cpu_t *cpu, uint16_t port, uint32_t val)
+{
+    note_io(m, cpu, port, val, true);
+    sim_device_t *d = device_at_port(m, port);
+    if (d)
+        d->write(d->ctx, (uint32_t)(port - d->port_base), val);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Running
+ * ------------------------------------------------------------------------------------------ */
+sim_run_result_t sim_run(sim_machine_t *m, uint64_t max_cycles)
+{
+    for (;;) {
+        if (m->powered_off)
+            return SIM_RUN_POWEROFF;
+        uint64_t now = m->cpu[0].s.cycles;
+        if (now >= max_cycles)
+            return SIM_RUN_MAX_CYCLES;
+        uint64_t slice = max_cycles - now < m->quantum ? max_cycles - now : m->quantum;
+        unsigned idle = 0;
+        for (unsigned i = 0; i < m->ncpus && !m->powered_off; i++) {
+            cpu_t *cpu = &m->cpu[i];
+            /* Every CPU runs up to the same point in time, so none drifts ahead of another. */
+            uint64_t target = now + slice;
+            if (cpu->s.cycles >= target)
+                continue;
+            cpu_stop_t why = cpu_run(cpu, target - cpu->s.cycles);
+            if (why == CPU_STOP_DEBUG)
+                return SIM_RUN_DEBUG;
+            if (why == CPU_STOP_HALTED)
+                idle++;
+        }
+        if (idle == m->ncpus)
+            return SIM_RUN_IDLE;
+    }
+}

@@ -1,0 +1,99 @@
+/*
+ * bare.c - `hvsim --bare`: one program on the bare machine, no hypervisor.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../sim/sim.h"
+#include "ui_hvsim.h"
+
+/* The --trace sink: one event a line on stderr. */
+static void print_event(const sim_event_t *ev, void *ctx)
+{
+    (void)ctx;
+    char line[160];
+    sim_event_format(ev, line, sizeof line);
+    fflush(stdout); /* keep console output and trace lines in the order they happened */
+    fprintf(stderr, "%s\n", line);
+}
+
+/* The last trap, for a useful message when the program never powers off. */
+typedef struct {
+    bool seen;
+    sim_event_t ev;
+} last_trap_t;
+
+static void remember_trap(const sim_event_t *ev, void *ctx)
+{
+    last_trap_t *last = ctx;
+    if (ev->kind == SIM_EV_TRAP) {
+        last->seen = true;
+        last->ev = *ev;
+    }
+}
+
+static void explain_no_poweroff(const sim_machine_t *m, const last_trap_t *last)
+{
+    const cpu_state_t *s = &m->cpu[0].s;
+    fprintf(stderr, "  cpu0 stopped at pc 0x%08x in mode %s after %llu instructions\n", s->pc,
+            cpu_mode_name(cpu_mode(&m->cpu[0])), (unsigned long long)s->instret);
+    if (last->seen) {
+        char buf[48];
+        fprintf(stderr, "  last trap: %s at 0x%08x (tval 0x%08x), cycle %llu\n",
+                cpu_cause_name(last->ev.a, buf, sizeof buf), last->ev.pc, last->ev.b,
+                (unsigned long long)last->ev.cycle);
+    }
+}
+
+static int load_input(sim_machine_t *m, const char *path)
+{
+    size_t len;
+    char *text = sim_read_file(path, &len);
+    if (!text) {
+        fprintf(stderr, "hvsim: %s: cannot read console input: %s\n", path, strerror(errno));
+        return -1;
+    }
+    sim_console_set_input(m, text, len);
+    free(text);
+    return 0;
+}
+
+int ui_run_bare(const ui_bare_options_t *opt)
+{
+    static sim_machine_t m; /* large; static keeps it off the stack */
+    if (sim_machine_init(&m, opt->ram_size, 1) != 0) {
+        fprintf(stderr, "hvsim: cannot allocate %u bytes of simulated RAM\n", opt->ram_size);
+        return 1;
+    }
+    uint32_t entry;
+    if (sim_load_program(&m, opt->program, opt->base, stderr, &entry) != 0 ||
+        (opt->input && load_input(&m, opt->input) != 0)) {
+        sim_machine_free(&m);
+        return 1;
+    }
+    last_trap_t last = {0};
+    sim_add_sink(&m, remember_trap, &last);
+    if (opt->trace)
+        sim_add_sink(&m, print_event, NULL);
+    m.cpu[0].s.pc = entry;
+
+    sim_run_result_t why = sim_run(&m, opt->max_cycles);
+    fflush(stdout);
+    int status = (int)(m.exit_code & 0xff);
+    if (why == SIM_RUN_MAX_CYCLES) {
+        fprintf(stderr, "hvsim: the program did not power off within %llu cycles (--max-cycles)\n",
+                (unsigned long long)opt->max_cycles);
+        explain_no_poweroff(&m, &last);
+        status = 124;
+    } else if (why == SIM_RUN_IDLE) {
+        fprintf(stderr, "hvsim: every CPU is halted and nothing can wake it (no timer armed, "
+                        "no interrupt pending)\n");
+        explain_no_poweroff(&m, &last);
+        status = 125;
+    }
+    if (opt->stats)
+        sim_print_stats(&m, stderr);
+    sim_machine_free(&m);
+    return status;
+}

@@ -1,0 +1,164 @@
+/*
+ * main.c - the hvsim command: parses the command line and hands over to a sub-command.
+ *
+ * This is a thin front end. Everything it shows comes from the core library through sim.h
+ * and cpu.h; it holds no machine logic of its own.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../sim/sim.h"
+#include "ui_hvsim.h"
+
+static void print_usage(FILE *out)
+{
+    fputs("usage: hvsim --bare PROG.s|PROG.bin [options]\n"
+          "       hvsim isa [--markdown]\n"
+          "       hvsim --help | --version\n",
+          out);
+}
+
+static void print_help(void)
+{
+    print_usage(stdout);
+    fputs("\n"
+          "hvsim simulates a small computer with user, kernel and hypervisor (ring -1) modes,\n"
+          "for learning how operating systems and hypervisors work. Every instruction, trap\n"
+          "and device access is counted in cycles, and the same run always gives the same\n"
+          "output and the same counts.\n"
+          "\n"
+          "Commands:\n"
+          "  --bare PROG       run a program on the bare machine: PROG.s is assembled first,\n"
+          "                    PROG.bin is loaded as it is. Execution starts in kernel mode at\n"
+          "                    the image's first address (0x1000 unless the program says).\n"
+          "                    Console (UART) output goes to stdout. hvsim exits with the code\n"
+          "                    the program writes to the power-off device.\n"
+          "  isa               list every instruction with its privilege class and state\n"
+          "                    whether the ISA can be virtualized by trap-and-emulate\n"
+          "                    (Popek-Goldberg); --markdown prints the table of docs/isa.md.\n"
+          "\n"
+          "Options for --bare:\n"
+          "  --max-cycles N    stop after N cycles (default 1000000000); exits 124\n"
+          "  --stats           print instructions, cycles, CPI, traps and interrupts\n"
+          "                    to stderr at the end\n"
+          "  --trace           print every event (trap, interrupt, mode change, device\n"
+          "                    access) to stderr, one per line, as it happens\n"
+          "  --input FILE      feed FILE to the console as keyboard input\n"
+          "  --ram SIZE        RAM size in bytes, or with K or M (default 16M)\n"
+          "  --base ADDR       load address of a .bin image (default 0x1000)\n"
+          "\n"
+          "Exit status: the program's exit code; 1 for a bad program file; 2 for bad usage;\n"
+          "124 when --max-cycles is reached; 125 when every CPU halted with nothing to wake it.\n"
+          "\n"
+          "Examples:\n"
+          "  hvsim --bare examples/hello.s\n"
+          "  hvsim --bare examples/traps.s --trace --stats\n"
+          "  hvsim isa\n",
+          stdout);
+}
+
+/* Parses a number with an optional K/M/G suffix. Returns false for junk or overflow. */
+bool ui_parse_size(const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 0);
+    if (errno || end == text || text[0] == '-')
+        return false;
+    uint64_t mult = 1;
+    if (*end == 'K' || *end == 'k')
+        mult = 1024, end++;
+    else if (*end == 'M' || *end == 'm')
+        mult = 1024 * 1024, end++;
+    else if (*end == 'G' || *end == 'g')
+        mult = 1024ull * 1024 * 1024, end++;
+    if (*end || (mult > 1 && v > UINT64_MAX / mult))
+        return false;
+    *out = v * mult;
+    return true;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("hvsim: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    print_usage(stderr);
+    fputs("Try 'hvsim --help' for more.\n", stderr);
+    return 2;
+}
+
+static int cmd_isa(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--markdown") == 0) {
+        cpu_print_isa_markdown(stdout);
+        return 0;
+    }
+    if (argc != 1)
+        return usage_error("isa: unexpected argument '%s'", argv[1]);
+    cpu_print_isa_report(stdout);
+    return 0;
+}
+
+enum { OPT_BARE = 256, OPT_MAX_CYCLES, OPT_STATS, OPT_TRACE, OPT_INPUT, OPT_RAM, OPT_BASE,
+       OPT_VERSION };
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "isa") == 0)
+        return cmd_isa(argc - 1, argv + 1);
+
+    static const struct option options[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {"bare", required_argument, NULL, OPT_BARE},
+        {"max-cycles", required_argument, NULL, OPT_MAX_CYCLES},
+        {"stats", no_argument, NULL, OPT_STATS},
+        {"trace", no_argument, NULL, OPT_TRACE},
+        {"input", required_argument, NULL, OPT_INPUT},
+        {"ram", required_argument, NULL, OPT_RAM},
+        {"base", required_argument, NULL, OPT_BASE},
+        {NULL, 0, NULL, 0},
+    };
+    ui_bare_options_t bare = {.max_cycles = 1000000000ull, .ram_size = 16u << 20,
+                              .base = CPU_RESET_PC};
+    uint64_t v;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (c) {
+        case 'h': print_help(); return 0;
+        case OPT_VERSION: puts("hvsim 0.1"); return 0;
+        case OPT_BARE: bare.program = optarg; break;
+        case OPT_MAX_CYCLES:
+            if (!ui_parse_size(optarg, &v) || v == 0)
+                return usage_error("--max-cycles: '%s' is not a positive number", optarg);
+            bare.max_cycles = v;
+            break;
+        case OPT_STATS: bare.stats = true; break;
+        case OPT_TRACE: bare.trace = true; break;
+        case OPT_INPUT: bare.input = optarg; break;
+        case OPT_RAM:
+            if (!ui_parse_size(optarg, &v) || v < 65536 || v > 0xf0000000ull)
+                return usage_error("--ram: '%s' is not a size between 64K and 3840M", optarg);
+            bare.ram_size = (uint32_t)v;
+            break;
+        case OPT_BASE:
+            if (!ui_parse_size(optarg, &v) || v > 0xffffffffull || (v & 3))
+                return usage_error("--base: '%s' is not a word-aligned 32-bit address", optarg);
+            bare.base = (uint32_t)v;
+            break;
+        default:
+            if (optopt && optopt < 256)
+                return usage_error("unknown option '%s'", argv[optind - 1]);
+            return usage_error("option '%s' is unknown or lacks its argument", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (!bare.program)
+        return usage_error("%s", "nothing to run: give --bare PROG (the hypervisor arrives later)");
+    return ui_run_bare(&bare);
+}
