@@ -1,0 +1,23 @@
+/*
+ * bench.h - what the benchmark files share.
+ */
+#ifndef HVSIM_BENCH_H
+#define HVSIM_BENCH_H
+
+#include <stdint.h>
+
+#include "../../sim/sim.h"
+
+typedef struct {
+    uint64_t instructions, cycles;
+    double seconds, mips;
+} bench_result_t;
+
+/* Builds a 16 MiB machine and loads the assembled source; -1 on failure (message printed). */
+int bench_prepare(sim_machine_t *m, const char *name, const char *src);
+/* Runs to power-off, prints one line of figures and fills *out. */
+int bench_measure(sim_machine_t *m, const char *name, bench_result_t *out);
+/* Benchmarks of later subsystems (paging, nested paging, ...), relative to the flat run. */
+int bench_extra_runs(const bench_result_t *flat);
+
+#endif

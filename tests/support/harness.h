@@ -1,0 +1,37 @@
+/*
+ * harness.h - helpers the test suites share: assemble a snippet and run it on a fresh bare
+ * machine, and run the built command-line tools the way a student would.
+ */
+#ifndef HVSIM_TEST_HARNESS_H
+#define HVSIM_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../sim/sim.h"
+
+/* The exit sequence tests append to snippets: power off with exit code 0. */
+#define TH_POWEROFF "\n        out r0, [0xf0]\n"
+
+/* Builds a 1 MiB, one-CPU machine with console output captured (not printed), assembles
+ * `src` (the test fails on assembly errors) and loads it at its base with pc there. */
+void th_machine(sim_machine_t *m, const char *src);
+/* th_machine + sim_run for at most max_cycles; returns why it stopped. */
+sim_run_result_t th_run(sim_machine_t *m, const char *src, uint64_t max_cycles);
+
+/* Runs a shell command line with $HVSIM_BUILD (default "build") exported as B, e.g.
+ * "$B/hvsim --help". Returns its stdout (and stderr too when merge_stderr), malloc'd; the
+ * exit status goes to *status (-1 if it did not exit normally). */
+char *th_sh(const char *cmdline, bool merge_stderr, int *status);
+/* The build directory: $HVSIM_BUILD or "build". */
+const char *th_build_dir(void);
+
+/* An event recorder for tests: keeps up to 256 events. */
+typedef struct {
+    sim_event_t ev[256];
+    unsigned n;
+} th_events_t;
+void th_record_events(sim_machine_t *m, th_events_t *rec);
+
+#endif
