@@ -1,0 +1,220 @@
+/*
+ * test_hvsim_cli.c - the hvsim command as a student runs it: the examples with their exact
+ * console output and exit status, --stats, --trace, the limits, bad input, --help, and the
+ * `isa` report (whose table must match docs/isa.md).
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../support/harness.h"
+
+static void expect_run(const char *cmd, const char *want_out, int want_status)
+{
+    int status;
+    char *out = th_sh(cmd, false, &status);
+    cr_expect_str_eq(out, want_out, "%s: output differs", cmd);
+    cr_expect_eq(status, want_status, "%s: exit status %d, want %d", cmd, status, want_status);
+    free(out);
+}
+
+Test(hvsim_cli, hello)
+{
+    expect_run("$B/hvsim --bare examples/hello.s", "Hello, world!\n", 0);
+}
+
+Test(hvsim_cli, traps)
+{
+    expect_run("$B/hvsim --bare examples/traps.s",
+               "trap: system-call (cause 4), from user mode\n"
+               "trap: privileged-instruction (cause 1), from user mode\n"
+               "the kernel stops the program\n",
+               0);
+}
+
+Test(hvsim_cli, timer)
+{
+    expect_run("$B/hvsim --bare examples/timer.s", "timer interrupts counted: 10\n", 0);
+}
+
+Test(hvsim_cli, popf)
+{
+    expect_run("$B/hvsim --bare examples/popf.s",
+               "user: pushf gives FLAGS = 0x00000100 (MODE bits 13..12 = 0: user code can see it "
+               "runs in U)\n"
+               "user: popf with IE = 0 did not trap; FLAGS now = 0x00000100 (IE is still 1)\n"
+               "kernel: timer interrupt taken in user mode: popf never disabled interrupts\n",
+               0);
+}
+
+Test(hvsim_cli, exit_code_is_the_programs)
+{
+    int status;
+    char *out = th_sh("f=$(mktemp --suffix=.s) && printf 'li r1, 42\\n out r1, [0xf0]\\n' > $f && "
+                      "$B/hvsim --bare $f; s=$?; rm -f $f; exit $s",
+                      false, &status);
+    cr_expect_eq(status, 42);
+    free(out);
+}
+
+/* The cycle count of hello.s follows from the cost tables: each character costs
+ * ldbu + cmpi + beq (not taken) + out + device access + addi + b (taken). */
+Test(hvsim_cli, hello_cycles_follow_from_the_cost_tables)
+{
+    sim_costs_t c;
+    sim_costs_default(&c);
+    uint64_t dev = c.c[SIM_COST_device_access], taken = c.c[SIM_COST_branch_taken];
+    uint64_t per_char = cpu_isa[CPU_OP_LDBU].cycles + cpu_isa[CPU_OP_CMPI].cycles +
+                        cpu_isa[CPU_OP_BEQ].cycles + cpu_isa[CPU_OP_OUT].cycles + dev +
+                        cpu_isa[CPU_OP_ADDI].cycles + cpu_isa[CPU_OP_B].cycles + taken;
+    uint64_t la = cpu_isa[CPU_OP_LUI].cycles + cpu_isa[CPU_OP_ORI].cycles;
+    uint64_t end = cpu_isa[CPU_OP_LDBU].cycles + cpu_isa[CPU_OP_CMPI].cycles +
+                   cpu_isa[CPU_OP_BEQ].cycles + taken + cpu_isa[CPU_OP_OUT].cycles + dev;
+    uint64_t want = la + 14 * per_char + end;
+    char expect[256];
+    snprintf(expect, sizeof expect, "cpu0: instructions %d, cycles %llu, CPI %.2f\n",
+             2 + 14 * 7 + 4, (unsigned long long)want, (double)want / (2 + 14 * 7 + 4));
+    expect_run("$B/hvsim --bare examples/hello.s --stats 2>&1 >/dev/null", expect, 0);
+}
+
+Test(hvsim_cli, stats_count_traps_and_interrupts)
+{
+    int status;
+    char *out = th_sh("$B/hvsim --bare examples/traps.s --stats 2>&1 >/dev/null", false, &status);
+    cr_expect(strstr(out, "trap system-call                 1\n") != NULL, "%s", out);
+    cr_expect(strstr(out, "trap privileged-instruction      1\n") != NULL, "%s", out);
+    free(out);
+    out = th_sh("$B/hvsim --bare examples/timer.s --stats 2>&1 >/dev/null", false, &status);
+    cr_expect(strstr(out, "interrupt 0 (timer)           10\n") != NULL, "%s", out);
+    free(out);
+}
+
+Test(hvsim_cli, trace_prints_events_in_order)
+{
+    int status;
+    char *out = th_sh("$B/hvsim --bare examples/traps.s --trace 2>&1 >/dev/null | grep -v ' io '",
+                      false, &status);
+    /* iret into U, the syscall, back to U, the privileged instruction */
+    const char *want[] = {"K iret     to 0x", "U mode     K -> U", "K trap     system-call epc=0x",
+                          "K mode     U -> K", "K iret", "U mode     K -> U",
+                          "K trap     privileged-instruction", "K mode     U -> K"};
+    const char *p = out;
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const char *hit = strstr(p, want[i]);
+        cr_expect_not_null(hit, "trace line %zu '%s' missing or out of order in:\n%s", i, want[i], out);
+        if (hit)
+            p = hit + 1;
+    }
+    free(out);
+}
+
+Test(hvsim_cli, max_cycles_is_reported)
+{
+    int status;
+    char *out = th_sh("f=$(mktemp --suffix=.s) && printf 'spin: b spin\\n' > $f && "
+                      "$B/hvsim --bare $f --max-cycles 5000; s=$?; rm -f $f; exit $s",
+                      true, &status);
+    cr_expect_eq(status, 124);
+    cr_expect(strstr(out, "did not power off within 5000 cycles") != NULL, "%s", out);
+    free(out);
+}
+
+Test(hvsim_cli, idle_machine_is_reported)
+{
+    int status;
+    char *out = th_sh("f=$(mktemp --suffix=.s) && printf 'halt\\n' > $f && "
+                      "$B/hvsim --bare $f; s=$?; rm -f $f; exit $s",
+                      true, &status);
+    cr_expect_eq(status, 125);
+    cr_expect(strstr(out, "nothing can wake it") != NULL, "%s", out);
+    free(out);
+}
+
+Test(hvsim_cli, a_crashing_program_ends_with_a_message_not_a_crash)
+{
+    int status;
+    /* a wild jump: illegal instructions trap to vector 0 forever */
+    char *out = th_sh("f=$(mktemp --suffix=.s) && printf 'lui r1, 0x7fff\\n jr r1\\n' > $f && "
+                      "$B/hvsim --bare $f --max-cycles 100000; s=$?; rm -f $f; exit $s",
+                      true, &status);
+    cr_expect_eq(status, 124);
+    cr_expect(strstr(out, "last trap: bus-error at 0x7fff0000") != NULL ||
+                  strstr(out, "last trap: illegal-instruction") != NULL,
+              "%s", out);
+    free(out);
+}
+
+Test(hvsim_cli, bad_input_files)
+{
+    int status;
+    char *out = th_sh("$B/hvsim --bare /nonexistent/prog.bin", true, &status);
+    cr_expect_eq(status, 1);
+    cr_expect(strstr(out, "/nonexistent/prog.bin: error: cannot read") != NULL, "%s", out);
+    free(out);
+    out = th_sh("f=$(mktemp --suffix=.s) && printf 'frob r1\\n' > $f && $B/hvsim --bare $f; "
+                "s=$?; rm -f $f; exit $s",
+                true, &status);
+    cr_expect_eq(status, 1);
+    cr_expect(strstr(out, ":1:1: error:") != NULL, "%s", out);
+    free(out);
+    out = th_sh("$B/hvsim --bare examples/hello.s --input /nonexistent/in.txt", true, &status);
+    cr_expect_eq(status, 1);
+    cr_expect(strstr(out, "/nonexistent/in.txt: cannot read console input") != NULL, "%s", out);
+    free(out);
+}
+
+Test(hvsim_cli, usage_errors_exit_2)
+{
+    static const char *cmds[] = {
+        "$B/hvsim --frobnicate",
+        "$B/hvsim --bare",
+        "$B/hvsim --bare examples/hello.s --max-cycles lots",
+        "$B/hvsim --bare examples/hello.s --ram 12",
+        "$B/hvsim --bare examples/hello.s extra",
+        "$B/hvsim",
+        "$B/hvsim isa --frob",
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        int status;
+        char *out = th_sh(cmds[i], true, &status);
+        cr_expect_eq(status, 2, "%s: status %d", cmds[i], status);
+        cr_expect(strstr(out, "usage: hvsim") != NULL, "%s: no usage in:\n%s", cmds[i], out);
+        free(out);
+    }
+}
+
+Test(hvsim_cli, help)
+{
+    int status;
+    char *out = th_sh("$B/hvsim --help", false, &status);
+    cr_expect_eq(status, 0);
+    cr_expect(strstr(out, "--bare PROG") && strstr(out, "--max-cycles N") && strstr(out, "--trace") &&
+                  strstr(out, "Exit status") && strstr(out, "Examples"),
+              "%s", out);
+    free(out);
+}
+
+Test(hvsim_cli, isa_report_gives_the_popek_goldberg_verdict)
+{
+    int status;
+    char *out = th_sh("$B/hvsim isa | grep '^verdict:'", false, &status);
+    cr_expect_str_eq(out, "verdict: the ISA does NOT meet the Popek-Goldberg condition for "
+                          "trap-and-emulate: 3 sensitive instructions are not privileged: pushf, "
+                          "popf, rdmode (they run in U without trapping, so a deprivileged guest "
+                          "kernel misbehaves silently; binary translation or hardware support is "
+                          "needed).\n");
+    free(out);
+    out = th_sh("$B/hvsim isa | grep -c '^0x'", false, &status);
+    cr_expect_eq(atoi(out), CPU_OP_COUNT, "one line per instruction");
+    free(out);
+}
+
+Test(hvsim_cli, docs_isa_table_matches_the_isa_table)
+{
+    int status;
+    char *out = th_sh("t=$(mktemp) && sed -n '/isa-table:begin/,/isa-table:end/p' docs/isa.md | "
+                      "sed '1d;$d' > $t && $B/hvsim isa --markdown | diff $t - && echo same; rm -f $t",
+                      true, &status);
+    cr_expect_str_eq(out, "same\n", "docs/isa.md is out of date with CPU_ISA:\n%s", out);
+    free(out);
+}
