@@ -13,6 +13,9 @@ OPT     ?= -O2
 SAN     ?=
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(OPT) $(SAN) -g -MMD -MP
 LDFLAGS += $(SAN)
+# Libraries the core library needs (Debian -dev packages, installed by .ci/ensure-deps).
+CORE_LIBS := -linih
+CORE_PKGS := libinih-dev
 
 CORE_DIRS := cpu sim mmu iommu hypervisor
 CORE_SRC  := $(sort $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c)))
@@ -21,19 +24,21 @@ LIB       := $(BUILD)/libhvsim.a
 
 HVSIM_SRC := $(sort $(wildcard ui/hvsim/*.c))
 HVASM_SRC := $(sort $(wildcard ui/hvasm/*.c))
+HVIMG_SRC := $(sort $(wildcard ui/hvimg/*.c))
 TEST_SRC  := $(sort $(wildcard tests/*/*.c))
 TEST_SRC  := $(filter-out tests/bench/%,$(TEST_SRC))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
 HVSIM := $(BUILD)/hvsim
 HVASM := $(BUILD)/hvasm
+HVIMG := $(BUILD)/hvimg
 TESTS := $(BUILD)/hvsim-tests
 BENCH := $(BUILD)/hvbench
 
 EXAMPLES := $(sort $(wildcard examples/*.s))
 
 .PHONY: all run test asan bench clean deps-test deps-run
-all: $(HVSIM) $(HVASM)
+all: $(HVSIM) $(HVASM) $(if $(HVIMG_SRC),$(HVIMG))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -45,22 +50,25 @@ $(LIB): $(CORE_OBJ)
 	ar rcs $@ $^
 
 $(HVSIM): $(HVSIM_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
 
 $(HVASM): $(HVASM_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
+
+$(HVIMG): $(HVIMG_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
 
 $(TESTS): $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion -lm
+	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(CORE_LIBS) -lm
 
 $(BENCH): $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
 
 # Set-up: each entry point installs the Debian packages it needs (or says how, when not root).
 deps-run:
-	@sh .ci/ensure-deps build-essential
+	@sh .ci/ensure-deps build-essential $(CORE_PKGS)
 deps-test:
-	@sh .ci/ensure-deps build-essential libcriterion-dev
+	@sh .ci/ensure-deps build-essential $(CORE_PKGS) libcriterion-dev
 
 run: deps-run
 	@$(MAKE) --no-print-directory all
