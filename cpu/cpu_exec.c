@@ -264,9 +264,18 @@ static int run_block(cpu_t *cpu, uint64_t limit)
         CASE(ANDI) RD = RS1 & UIMM; break;
         CASE(ORI) RD = RS1 | UIMM; break;
         CASE(XORI) RD = RS1 ^ UIMM; break;
-        CASE(SHLI) RD = RS1 << UIMM; break;
-        CASE(SHRI) RD = RS1 >> UIMM; break;
-        CASE(SRAI) RD = (uint32_t)((int32_t)RS1 >> UIMM); break;
+        CASE(SHLI) CASE(SHRI) CASE(SRAI) {
+            uint32_t shamt = UIMM;
+            if (shamt > 31) /* the one operand range the zero mask cannot express */
+                FAULT(CPU_CAUSE_ILLEGAL, word);
+            if (opc == CPU_OPC_SHLI)
+                RD = RS1 << shamt;
+            else if (opc == CPU_OPC_SHRI)
+                RD = RS1 >> shamt;
+            else
+                RD = (uint32_t)((int32_t)RS1 >> shamt);
+            break;
+        }
         CASE(SLTI) RD = (int32_t)RS1 < (int32_t)IMM; break;
         CASE(SLTIU) RD = RS1 < IMM; break;
         CASE(LUI) RD = UIMM << 16; break;
@@ -358,6 +367,8 @@ static int run_block(cpu_t *cpu, uint64_t limit)
         CASE(HALT)
             REQUIRE_PRIVILEGE();
             s->halted = 1;
+            SAVE();
+            cpu_emit(cpu, SIM_EV_HALT, pc, 0, 0, cpu_mode(cpu));
             rescan = true;
             break;
         CASE(CLI) REQUIRE_PRIVILEGE(); s->flags &= ~CPU_FLAG_IE; break;
@@ -420,10 +431,7 @@ static bool idle_until(cpu_t *cpu, uint64_t end)
     if (cpu_pending_lines(cpu)) {
         s->halted = 0;
         s->cycles += cpu->mach->costs.c[SIM_COST_halt_wakeup];
-        sim_event_t ev = {.cycle = s->cycles, .kind = SIM_EV_WAKE, .cpu = s->id,
-                          .mode = (uint8_t)cpu_mode(cpu), .from_mode = (uint8_t)cpu_mode(cpu),
-                          .vm = -1, .vcpu = -1, .pc = s->pc, .a = cpu_pending_lines(cpu)};
-        sim_emit(cpu->mach, &ev);
+        cpu_emit(cpu, SIM_EV_WAKE, s->pc, cpu_pending_lines(cpu), 0, cpu_mode(cpu));
         return true;
     }
     if (!s->timer_deadline) {

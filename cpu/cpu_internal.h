@@ -16,6 +16,8 @@ void cpu_return_from_trap(cpu_t *cpu);
 bool cpu_take_interrupt(cpu_t *cpu);
 /* Interrupt lines pending and enabled by im (IE not considered). */
 uint32_t cpu_pending_lines(const cpu_t *cpu);
+/* Emits an event (sim_event_kind_t) stamped with this CPU's cycle count and current mode. */
+void cpu_emit(cpu_t *cpu, unsigned kind, uint32_t pc, uint32_t a, uint32_t b, cpu_mode_t from);
 /* Emits a MODE event when `from` differs from the current mode. */
 void cpu_note_mode_change(cpu_t *cpu, cpu_mode_t from);
 

@@ -8,8 +8,7 @@
 #include "cpu_internal.h"
 #include "../sim/sim.h"
 
-static void emit(cpu_t *cpu, sim_event_kind_t kind, uint32_t pc, uint32_t a, uint32_t b,
-                 cpu_mode_t from)
+void cpu_emit(cpu_t *cpu, unsigned kind, uint32_t pc, uint32_t a, uint32_t b, cpu_mode_t from)
 {
     sim_event_t ev = {
         .cycle = cpu->s.cycles,
@@ -29,7 +28,7 @@ static void emit(cpu_t *cpu, sim_event_kind_t kind, uint32_t pc, uint32_t a, uin
 void cpu_note_mode_change(cpu_t *cpu, cpu_mode_t from)
 {
     if (cpu_mode(cpu) != from)
-        emit(cpu, SIM_EV_MODE, cpu->s.pc, 0, 0, from);
+        cpu_emit(cpu, SIM_EV_MODE, cpu->s.pc, 0, 0, from);
 }
 
 static void set_mode(cpu_t *cpu, cpu_mode_t mode)
@@ -57,12 +56,12 @@ void cpu_enter_trap(cpu_t *cpu, uint32_t cause, uint32_t tval, uint32_t epc)
     if (interrupt) {
         s->cycles += costs->c[SIM_COST_interrupt_entry];
         s->interrupts[cause & (CPU_IRQ_LINES - 1)]++;
-        emit(cpu, SIM_EV_INTERRUPT, epc, cause & ~CPU_CAUSE_INTERRUPT, 0, from);
+        cpu_emit(cpu, SIM_EV_INTERRUPT, epc, cause & ~CPU_CAUSE_INTERRUPT, 0, from);
     } else {
         s->cycles += costs->c[SIM_COST_trap_entry];
         if (cause < CPU_CAUSE_COUNT)
             s->traps[cause]++;
-        emit(cpu, SIM_EV_TRAP, epc, cause, tval, from);
+        cpu_emit(cpu, SIM_EV_TRAP, epc, cause, tval, from);
     }
     cpu_note_mode_change(cpu, from);
 }
@@ -77,7 +76,7 @@ void cpu_return_from_trap(cpu_t *cpu)
         saved &= ~CPU_FLAG_MODE_MASK;
     s->flags = saved & (CPU_FLAG_COND | CPU_FLAG_IE | CPU_FLAG_MODE_MASK);
     s->pc = s->csr[CPU_CSR_EPC];
-    emit(cpu, SIM_EV_IRET, s->pc, 0, 0, from);
+    cpu_emit(cpu, SIM_EV_IRET, s->pc, 0, 0, from);
     cpu_note_mode_change(cpu, from);
 }
 

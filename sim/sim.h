@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "../cpu/cpu.h"
+#include "../iommu/iommu.h"
 
 #define SIM_MAX_CPUS 8
 #define SIM_MAX_DEVICES 16
@@ -38,7 +39,12 @@ _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
     X(interrupt_entry, 80, "entering K on an interrupt")                                           \
     X(branch_taken, 1, "extra cycle when a branch or jump is taken")                               \
     X(device_access, 500, "an uncached access to a device register (port or MMIO)")                \
-    X(halt_wakeup, 20, "leaving the halted state when an interrupt arrives")
+    X(halt_wakeup, 20, "leaving the halted state when an interrupt arrives")                    \
+    X(tlb_hit, 0, "a translation found in the TLB (looked up alongside the cache access)")        \
+    X(walk_ref, 12, "one page-walk memory reference (a page-table entry read, an L2 hit)")       \
+    X(ad_update, 20, "the walker writing A/D bits back into a leaf (a locked read-modify-write)") \
+    X(pwc_hit, 2, "an upper-level entry found in the page-walk cache")                            \
+    X(iotlb_miss, 100, "an IOTLB miss: the IOMMU's round trip to its walker, besides the walk")
 
 typedef enum {
 #define SIM_X_COSTENUM(name, def, doc) SIM_COST_##name,
@@ -67,7 +73,13 @@ const char *sim_cost_doc(sim_cost_t cost);
     X(HALT, "halt")           /* the CPU waits for an interrupt */                                \
     X(WAKE, "wake")           /* a = pending lines */                                             \
     X(IO, "io")               /* a = port or address, b = value, from_mode = 1 when a write */   \
-    X(POWEROFF, "poweroff")   /* a = exit code */
+    X(POWEROFF, "poweroff")   /* a = exit code */                                             \
+    X(WALK, "walk")           /* a page walk: a = address, b = references, pc; details in
+                                 the CPU's mmu.trace */                                            \
+    X(TLBFLUSH, "tlbflush")   /* a = mmu_flush_t kind, b = address (addr) or ASID (asid) */       \
+    X(PAGEFAULT, "pagefault") /* (the trap follows) a = address, b = mmu_access_t, pc */         \
+    X(NESTEDFAULT, "nestedfault") /* a = gva, b = gpa, pc; report in mmu.last_nested_fault */     \
+    X(DMAFAULT, "dmafault")   /* a = device, b = IOVA; the record is in the IOMMU's log */
 
 typedef enum {
 #define SIM_X_EVENUM(name, str) SIM_EV_##name,
@@ -138,16 +150,22 @@ typedef struct sim_machine {
     bool powered_off;
     uint32_t exit_code;
     uint64_t quantum; /* cycles each CPU runs before the next one takes its turn */
+    cpu_t *io_cpu;    /* the CPU whose access a device callback is serving (for event stamps) */
     sim_event_sink_fn sinks[SIM_MAX_SINKS];
     void *sink_ctx[SIM_MAX_SINKS];
     unsigned nsinks;
     uint64_t event_counts[SIM_EV_COUNT];
+    mmu_config_t mmu_config; /* TLB size, page-table levels, page-walk cache: every CPU's MMU */
+    iommu_t iommu;
 } sim_machine_t;
 
 /* Builds a machine with `ram_size` bytes of zeroed RAM, `ncpus` CPUs reset at CPU_RESET_PC,
  * the UART (console to stdout) and the power device. Returns -1 when memory cannot be had. */
 int sim_machine_init(sim_machine_t *m, uint32_t ram_size, unsigned ncpus);
 void sim_machine_free(sim_machine_t *m);
+/* Re-initializes every CPU's MMU from m->mmu_config (TLBs emptied, paging and nested
+ * translation off). Returns NULL, or what is wrong with the configuration (nothing changed). */
+const char *sim_configure_mmu(sim_machine_t *m);
 /* Copies an image into RAM at addr. Returns -1 (and copies nothing) if it does not fit. */
 int sim_load(sim_machine_t *m, uint32_t addr, const void *bytes, size_t size);
 /* Loads a program: PATH.s is assembled (errors go to diag), anything else is a flat image
@@ -184,6 +202,7 @@ typedef enum {
     SIM_RUN_MAX_CYCLES,   /* the cycle limit was reached */
     SIM_RUN_IDLE,         /* every CPU is halted and nothing can wake it */
     SIM_RUN_DEBUG,        /* a debugger hook stopped a CPU */
+    SIM_RUN_NESTED_FAULT, /* a CPU stopped on a nested fault with no hypervisor to take it */
 } sim_run_result_t;
 
 /* Runs the CPUs in turn, `quantum` cycles each, in a fixed order, until the machine powers off

@@ -98,6 +98,11 @@ static void power_write(void *ctx, uint32_t reg, uint32_t value)
         return;
     m->powered_off = true;
     m->exit_code = value;
+    cpu_t *cpu = m->io_cpu;
+    sim_event_t ev = {.cycle = cpu ? cpu->s.cycles : 0, .kind = SIM_EV_POWEROFF,
+                      .cpu = cpu ? cpu->s.id : 0, .mode = cpu ? (uint8_t)cpu_mode(cpu) : 0,
+                      .vm = -1, .vcpu = -1, .pc = cpu ? cpu->s.pc : 0, .a = value};
+    sim_emit(m, &ev);
     if (m->console.out)
         fflush(m->console.out);
 }

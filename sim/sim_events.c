@@ -41,31 +41,30 @@ void sim_emit(sim_machine_t *m, const sim_event_t *ev)
 void sim_event_format(const sim_event_t *ev, char *buf, size_t len)
 {
     char cause[48];
-    int n = snprintf(buf, len, "cycle %llu cpu%u %s %-8s ", (unsigned long long)ev->cycle,
-                     ev->cpu, cpu_mode_name((cpu_mode_t)ev->mode), sim_event_name(ev->kind));
+    const char *from = cpu_mode_name((cpu_mode_t)ev->from_mode);
+    const char *mode = cpu_mode_name((cpu_mode_t)ev->mode);
+    int n = snprintf(buf, len, "cycle %10llu  cpu%u  %-9s ", (unsigned long long)ev->cycle,
+                     ev->cpu, sim_event_name(ev->kind));
     if (n < 0 || (size_t)n >= len)
         return;
     buf += n;
     len -= (size_t)n;
     switch (ev->kind) {
     case SIM_EV_TRAP:
-        snprintf(buf, len, "%s epc=0x%08x tval=0x%08x", cpu_cause_name(ev->a, cause, sizeof cause),
-                 ev->pc, ev->b);
+        snprintf(buf, len, "%s in %s at 0x%08x (tval 0x%08x)",
+                 cpu_cause_name(ev->a, cause, sizeof cause), from, ev->pc, ev->b);
         break;
     case SIM_EV_INTERRUPT:
-        snprintf(buf, len, "%s epc=0x%08x",
-                 cpu_cause_name(CPU_CAUSE_INTERRUPT | ev->a, cause, sizeof cause), ev->pc);
+        snprintf(buf, len, "line %u (%s) in %s, resumes at 0x%08x", ev->a,
+                 ev->a == CPU_IRQ_TIMER ? "timer" : "device", from, ev->pc);
         break;
-    case SIM_EV_IRET: snprintf(buf, len, "to 0x%08x", ev->pc); break;
-    case SIM_EV_MODE:
-        snprintf(buf, len, "%s -> %s", cpu_mode_name((cpu_mode_t)ev->from_mode),
-                 cpu_mode_name((cpu_mode_t)ev->mode));
-        break;
-    case SIM_EV_HALT: snprintf(buf, len, "at 0x%08x", ev->pc); break;
-    case SIM_EV_WAKE: snprintf(buf, len, "lines=0x%x", ev->a); break;
+    case SIM_EV_IRET: snprintf(buf, len, "from %s to %s at 0x%08x", from, mode, ev->pc); break;
+    case SIM_EV_MODE: snprintf(buf, len, "%s -> %s", from, mode); break;
+    case SIM_EV_HALT: snprintf(buf, len, "in %s at 0x%08x", mode, ev->pc); break;
+    case SIM_EV_WAKE: snprintf(buf, len, "pending lines 0x%x", ev->a); break;
     case SIM_EV_IO:
-        snprintf(buf, len, "%s 0x%x value=0x%08x pc=0x%08x", ev->from_mode ? "write" : "read",
-                 ev->a, ev->b, ev->pc);
+        snprintf(buf, len, "%s %s 0x%x = 0x%08x, in %s at 0x%08x", ev->from_mode ? "write" : "read",
+                 ev->a > 0xffff ? "address" : "port", ev->a, ev->b, mode, ev->pc);
         break;
     case SIM_EV_POWEROFF: snprintf(buf, len, "exit code %u", ev->a); break;
     default: buf[0] = '\0'; break;

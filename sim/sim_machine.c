@@ -129,6 +129,7 @@ bool sim_phys_read(sim_machine_t *m, cpu_t *cpu, uint32_t addr, unsigned size, u
     sim_device_t *d = device_at_address(m, addr);
     if (!d || size != 4 || (addr & 3))
         return false;
+    m->io_cpu = cpu;
     *val = d->read(d->ctx, (addr - d->mmio_base) / 4);
     note_io(m, cpu, addr, *val, false);
     return true;
@@ -145,6 +146,7 @@ bool sim_phys_write(sim_machine_t *m, cpu_t *cpu, uint32_t addr, unsigned size, 
     if (!d || size != 4 || (addr & 3))
         return false;
     note_io(m, cpu, addr, val, true);
+    m->io_cpu = cpu;
     d->write(d->ctx, (addr - d->mmio_base) / 4, val);
     return true;
 }
@@ -152,6 +154,7 @@ bool sim_phys_write(sim_machine_t *m, cpu_t *cpu, uint32_t addr, unsigned size, 
 uint32_t sim_port_read(sim_machine_t *m, cpu_t *cpu, uint16_t port)
 {
     sim_device_t *d = device_at_port(m, port);
+    m->io_cpu = cpu;
     uint32_t v = d ? d->read(d->ctx, (uint32_t)(port - d->port_base)) : 0xffffffffu;
     note_io(m, cpu, port, v, false);
     return v;
@@ -161,6 +164,7 @@ void sim_port_write(sim_machine_t *m, cpu_t *cpu, uint16_t port, uint32_t val)
 {
     note_io(m, cpu, port, val, true);
     sim_device_t *d = device_at_port(m, port);
+    m->io_cpu = cpu;
     if (d)
         d->write(d->ctx, (uint32_t)(port - d->port_base), val);
 }

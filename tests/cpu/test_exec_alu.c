@@ -199,7 +199,7 @@ Test(exec, cycles_are_counted_from_the_table)
     cpu_run(&m.cpu[0], 1);                 /* li: addi, 1 cycle */
     cr_expect_eq(m.cpu[0].s.cycles, 1);
     uint64_t before = m.cpu[0].s.cycles;
-    while (m.cpu[0].s.pc != 0x1014)
+    while (m.cpu[0].s.pc != 0x1010) /* the mul */
         cpu_run(&m.cpu[0], 1);
     /* 3 iterations of addi+cmpi+bne = 9 instructions, 9 cycles, plus 2 taken branches */
     cr_expect_eq(m.cpu[0].s.cycles - before, 9 + 2 * m.costs.c[SIM_COST_branch_taken]);

@@ -49,7 +49,7 @@ static const trap_case_t trap_cases[] = {
     {"divide by zero", "li r1, 1\nhere: div r2, r1, r0", false, CPU_CAUSE_DIV_ZERO, true, 0, 0},
     {"remu by zero", "li r1, 1\nhere: remu r2, r1, r0", false, CPU_CAUSE_DIV_ZERO, true, 0, 0},
     {"csrr in U", TO_USER "here: csrr r1, cause", true, CPU_CAUSE_PRIVILEGED, true, 0x60100002u, 0},
-    {"out in U", TO_USER "here: out r1, [0x3f8]", true, CPU_CAUSE_PRIVILEGED, true, 0x690003f8u, 0},
+    {"out in U", TO_USER "here: out r1, [0x3f8]", true, CPU_CAUSE_PRIVILEGED, true, 0x691003f8u, 0},
 };
 
 static void run_trap_case(const trap_case_t *c, sim_machine_t *m)
@@ -99,7 +99,7 @@ Test(traps, every_privileged_instruction_traps_in_user_mode)
         sim_machine_free(&m);
         checked++;
     }
-    cr_expect_eq(checked, 12, "the ISA has 12 privileged instructions");
+    cr_expect_eq(checked, 10, "the ISA has 10 privileged instructions");
 }
 
 Test(traps, faulting_instruction_changes_nothing)
@@ -113,7 +113,8 @@ Test(traps, faulting_instruction_changes_nothing)
     th_run(&m, PRELUDE "li sp, 0x2002\nhere: push r1\n out r0, [0xf0]\n" HANDLER, 100000);
     cr_expect_eq(m.cpu[0].s.r[10], CPU_CAUSE_MISALIGNED);
     cr_expect_eq(m.cpu[0].s.r[CPU_REG_SP], 0x2002, "a faulting push must not move sp");
-    cr_expect_eq(m.cpu[0].s.instret, 6, "the faulting push is not retired");
+    /* 5 instructions before the push, 8 in the handler: the faulting push is not retired */
+    cr_expect_eq(m.cpu[0].s.instret, 5 + 8, "the faulting push is not retired");
     sim_machine_free(&m);
 }
 
@@ -181,7 +182,7 @@ Test(interrupts, timer_taken_when_enabled)
                "spin: b spin\n" TICK_HANDLER,
            100000);
     cr_expect_eq(m.cpu[0].s.r[10], CPU_CAUSE_INTERRUPT | CPU_IRQ_TIMER);
-    cr_expect_eq(m.cpu[0].s.r[12], 0x1014, "epc is the instruction that would have run next");
+    cr_expect_eq(m.cpu[0].s.r[12], 0x1018, "epc is the instruction that would have run next");
     cr_expect_eq(m.cpu[0].s.interrupts[0], 1);
     sim_machine_free(&m);
 }
@@ -247,7 +248,7 @@ Test(interrupts, halt_then_interrupt_returns_after_halt)
                "after: b after\n" TICK_HANDLER,
            100000);
     cr_expect_eq(m.cpu[0].s.r[10], CPU_CAUSE_INTERRUPT);
-    cr_expect_eq(m.cpu[0].s.r[12], 0x1018, "epc is the instruction after halt");
+    cr_expect_eq(m.cpu[0].s.r[12], 0x101c, "epc is the instruction after halt");
     sim_machine_free(&m);
 }
 

@@ -43,6 +43,10 @@ static void explain_no_poweroff(const sim_machine_t *m, const last_trap_t *last)
         fprintf(stderr, "  last trap: %s at 0x%08x (tval 0x%08x), cycle %llu\n",
                 cpu_cause_name(last->ev.a, buf, sizeof buf), last->ev.pc, last->ev.b,
                 (unsigned long long)last->ev.cycle);
+        if (last->ev.pc == s->csr[CPU_CSR_TVEC])
+            fprintf(stderr, "  the trap handler itself faults (tvec = 0x%08x), so every trap "
+                            "leads to another: did the program set tvec?\n",
+                    s->csr[CPU_CSR_TVEC]);
     }
 }
 
