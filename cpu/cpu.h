@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../mmu/mmu.h"
+
 struct sim_machine;
 
 /* ------------------------------------------------------------------------------------------
@@ -315,6 +317,8 @@ typedef enum {
     CPU_STOP_HALTED,     /* waiting for an interrupt that no timer will bring (cycles advanced) */
     CPU_STOP_POWEROFF,   /* a device powered the machine off */
     CPU_STOP_DEBUG,      /* a debugger hook asked to stop */
+    CPU_STOP_NESTED_FAULT, /* a nested fault (mmu.last_nested_fault); pc is on the instruction,
+                              which has not run: a hypervisor must map the page and resume */
 } cpu_stop_t;
 
 typedef struct cpu cpu_t;
@@ -324,6 +328,7 @@ typedef bool (*cpu_debug_fn)(cpu_t *cpu, void *ctx);
 
 struct cpu {
     cpu_state_t s;
+    mmu_t mmu;                /* this CPU's MMU and TLB: plain data, saved with the CPU */
     struct sim_machine *mach; /* rebuilt on restore, never saved */
     bool debug;               /* the one flag the hot loop checks */
     cpu_debug_fn debug_fn;
@@ -380,8 +385,47 @@ void cpu_asm_free(cpu_asm_result_t *res);
 
 /* Writes the text of one instruction at `pc` into buf (e.g. "addi r1, r2, -4"). Branch targets
  * are written as absolute addresses, or as symbols when `syms` names them. Returns false and
- * writes ".word 0x..." for an illegal word. */
+ * writes ".word 0x..." for an illegal word. `syms` must be sorted (cpu_syms_sort). */
 bool cpu_disasm(uint32_t word, uint32_t pc, const cpu_symbol_t *syms, size_t nsyms, char *buf,
                 size_t len);
+
+#define CPU_ASM_MAX_IMAGE (64u << 20) /* largest image the assembler makes, in bytes */
+#define CPU_ASM_MAX_ERRORS 100        /* errors reported before the assembler gives up */
+
+typedef struct {
+    FILE *listing;  /* when set and there were no errors: address, word(s), source line */
+    int max_errors; /* 0 means CPU_ASM_MAX_ERRORS */
+} cpu_asm_options_t;
+
+/* The assembler behind cpu_asm_file and cpu_asm_string: assembles `text` (or, when text is
+ * NULL, the file `name`), reporting errors to `diag` (may be NULL). Returns 0 when there were
+ * no errors; otherwise -1, with out->errors set and no image. Free `out` with cpu_asm_free. */
+int cpu_asm(const char *name, const char *text, const cpu_asm_options_t *opts, FILE *diag,
+            cpu_asm_result_t *out);
+
+/* Writes a whole image as assembly source that assembles back to the same bytes: a `.org`,
+ * one instruction (or `.word` for an illegal word) a line with a comment giving its address
+ * and word, `.byte` for a trailing partial word, `name:` lines for the symbols (and generated
+ * labels L0000xxxx for branch targets in the image that no symbol names). Symbols the image
+ * has no line for become `name = 0x...` lines. Returns 0, or -1 after writing a message to
+ * `diag` when the image does not fit the address space or the assembler's size limit. */
+int cpu_disasm_image(FILE *out, const uint8_t *bytes, size_t size, uint32_t base,
+                     const cpu_symbol_t *syms, size_t nsyms, FILE *diag);
+
+/* Symbol files (cpu_syms.c): one "XXXXXXXX name" line per symbol, 8 lowercase hex digits,
+ * sorted by address and then by name. */
+/* Sorts symbols by address, then by name. */
+void cpu_syms_sort(cpu_symbol_t *syms, size_t n);
+/* Writes symbols (in the order given) in symbol-file format. Returns 0, or -1 on a write error. */
+int cpu_syms_write(FILE *out, const cpu_symbol_t *syms, size_t n);
+/* Reads a symbol file into a new sorted array. Every malformed line is reported to `diag` as
+ * FILE:LINE: error: MESSAGE. Returns 0, or -1 with *syms = NULL and *n = 0. */
+int cpu_syms_load(const char *path, cpu_symbol_t **syms, size_t *n, FILE *diag);
+/* The symbol at or below `addr` (the first by name among equals), with addr - its address in
+ * *offset (may be NULL): "main+0x14". NULL when every symbol is above addr. `syms` sorted. */
+const cpu_symbol_t *cpu_syms_lookup(const cpu_symbol_t *syms, size_t n, uint32_t addr,
+                                    uint32_t *offset);
+/* Frees an array from cpu_syms_load (names included). */
+void cpu_syms_free(cpu_symbol_t *syms, size_t n);
 
 #endif
