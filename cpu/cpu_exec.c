@@ -24,6 +24,8 @@ void cpu_reset(cpu_t *cpu, struct sim_machine *mach, uint8_t id, uint32_t reset_
     cpu->s.pc = reset_pc;
     cpu->s.flags = (uint32_t)CPU_MODE_K << CPU_FLAG_MODE_SHIFT;
     cpu->s.csr[CPU_CSR_IM] = (1u << CPU_IRQ_LINES) - 1;
+    mmu_config_t defaults = MMU_CONFIG_DEFAULT;
+    mmu_init(&cpu->mmu, mach ? &mach->mmu_config : &defaults);
 }
 
 /* Per-opcode data the hot loop reads, built from the ISA table. */
@@ -69,7 +71,7 @@ static inline void ram_write(uint8_t *p, unsigned size, uint32_t v)
 }
 
 /* Why a block ended early. */
-enum { BLOCK_LIMIT, BLOCK_RESCAN, BLOCK_DEBUG };
+enum { BLOCK_LIMIT, BLOCK_RESCAN, BLOCK_DEBUG, BLOCK_NESTED_FAULT };
 
 static uint32_t cpuid_leaf(const cpu_t *cpu, uint32_t leaf)
 {
@@ -135,13 +137,35 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         tval = (v);                                                                                \
         goto fault;                                                                                \
     } while (0)
+/* With the MMU on (`paged`, a constant in each copy of the loop) va becomes the physical
+ * address pa: the last translation of this kind first, then the TLB and the walker; a page
+ * fault traps with the virtual address in tval, a nested fault stops the CPU. In the flat
+ * loop this is compiled away and pa is va. */
+#define TRANSLATE(va, kind, pa)                                                                    \
+    do {                                                                                           \
+        if (paged) {                                                                               \
+            if (mmu_fast_lookup(&cpu->mmu, (kind), (va), user, &(pa))) {                          \
+                cycles += tlb_hit_cost;                                                            \
+            } else {                                                                               \
+                SAVE();                                                                            \
+                mmu_status_t st_ = translate_slow(cpu, (va), (kind), user, &(pa));                \
+                RESTORE();                                                                         \
+                if (st_ == MMU_PAGE_FAULT)                                                         \
+                    FAULT(page_fault_cause[kind], (va));                                           \
+                if (st_ == MMU_NESTED_FAULT)                                                       \
+                    goto nested_fault;                                                             \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
 #define FETCH()                                                                                    \
     do {                                                                                           \
+        uint32_t p_ = pc;                                                                          \
         if (pc & 3)                                                                                \
             FAULT(CPU_CAUSE_MISALIGNED, pc);                                                       \
-        if (pc > ram_last_word)                                                                    \
+        TRANSLATE(pc, MMU_FETCH, p_);                                                              \
+        if (p_ > ram_last_word)                                                                    \
             FAULT(CPU_CAUSE_BUS_ERROR, pc);                                                        \
-        word = ram_read(ram + pc, 4);                                                              \
+        word = ram_read(ram + p_, 4);                                                              \
     } while (0)
 #define DISPATCH(opc) switch (opc)
 #define CASE(name) case CPU_OPC_##name:
@@ -166,14 +190,15 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 /* Load `size` bytes at addr into dst, or fault. Devices are reached through the bus. */
 #define LOAD(addr, size, dst)                                                                      \
     do {                                                                                           \
-        uint32_t a_ = (addr);                                                                      \
+        uint32_t a_ = (addr), p_ = a_;                                                             \
         if (a_ & ((size)-1))                                                                       \
             FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
-        if (a_ <= ram_size - (size)) {                                                             \
-            dst = ram_read(ram + a_, (size));                                                      \
+        TRANSLATE(a_, MMU_LOAD, p_);                                                               \
+        if (p_ <= ram_size - (size)) {                                                             \
+            dst = ram_read(ram + p_, (size));                                                      \
         } else {                                                                                   \
             SAVE();                                                                                \
-            bool ok_ = sim_phys_read(m, cpu, a_, (size), &dst);                                   \
+            bool ok_ = sim_phys_read(m, cpu, p_, (size), &dst);                                   \
             RESTORE();                                                                             \
             if (!ok_)                                                                              \
                 FAULT(CPU_CAUSE_BUS_ERROR, a_);                                                    \
@@ -182,14 +207,15 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
     } while (0)
 #define STORE(addr, size, val)                                                                     \
     do {                                                                                           \
-        uint32_t a_ = (addr);                                                                      \
+        uint32_t a_ = (addr), p_ = a_;                                                             \
         if (a_ & ((size)-1))                                                                       \
             FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
-        if (a_ <= ram_size - (size)) {                                                             \
-            ram_write(ram + a_, (size), (val));                                                    \
+        TRANSLATE(a_, MMU_STORE, p_);                                                              \
+        if (p_ <= ram_size - (size)) {                                                             \
+            ram_write(ram + p_, (size), (val));                                                    \
         } else {                                                                                   \
             SAVE();                                                                                \
-            bool ok_ = sim_phys_write(m, cpu, a_, (size), (val));                                 \
+            bool ok_ = sim_phys_write(m, cpu, p_, (size), (val));                                 \
             RESTORE();                                                                             \
             if (!ok_)                                                                              \
                 FAULT(CPU_CAUSE_BUS_ERROR, a_);                                                    \
@@ -197,12 +223,44 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         }                                                                                          \
     } while (0)
 
+/* ------------------------------------------------------------------------------------------
+ * The MMU's slow path: a TLB lookup and, on a miss, a walk
+ * ------------------------------------------------------------------------------------------ */
+static const uint32_t page_fault_cause[MMU_ACCESS_KINDS] = {
+    [MMU_FETCH] = CPU_CAUSE_FETCH_PAGE_FAULT,
+    [MMU_LOAD] = CPU_CAUSE_LOAD_PAGE_FAULT,
+    [MMU_STORE] = CPU_CAUSE_STORE_PAGE_FAULT,
+};
+
+/* Translates va when the last-translation cache missed: charges the cycles to the CPU (whose
+ * state the caller has saved) and emits the walk and nested-fault events. */
+static mmu_status_t translate_slow(cpu_t *cpu, uint32_t va, mmu_access_t kind, bool user,
+                                   uint32_t *pa)
+{
+    mmu_result_t res = mmu_translate(&cpu->mmu, cpu->mach, va, kind,
+                                     user ? MMU_PRIV_USER : MMU_PRIV_KERNEL);
+    cpu->s.cycles += res.cycles;
+    cpu_mode_t mode = cpu_mode(cpu);
+    if (res.walked)
+        cpu_emit(cpu, SIM_EV_WALK, cpu->s.pc, va, cpu->mmu.trace.refs, mode);
+    if (res.status == MMU_NESTED_FAULT)
+        cpu_emit(cpu, SIM_EV_NESTEDFAULT, cpu->s.pc, res.nested.gva, res.nested.gpa, mode);
+    *pa = res.pa;
+    return res.status;
+}
+
 /*
  * Runs instructions until cycles reach `limit`, or until one of them asks the caller to look
- * again at interrupts, halting or power (BLOCK_RESCAN), or the debugger stops (BLOCK_DEBUG).
- * Traps are entered here, at the boundary after the faulting instruction.
+ * again at interrupts, halting or power (BLOCK_RESCAN), or the debugger stops (BLOCK_DEBUG),
+ * or a nested fault stops the CPU (BLOCK_NESTED_FAULT). Traps are entered here, at the
+ * boundary after the faulting instruction.
+ *
+ * The body is compiled twice: with `paged` false (the MMU is off: addresses are physical and
+ * nothing is translated) and true (every fetch, load and store is translated). Turning the MMU
+ * on or off (a ptroot write) ends the block, so cpu_run picks the right copy for each block.
  */
-static int run_block(cpu_t *cpu, uint64_t limit)
+static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t limit,
+                                                           const bool paged)
 {
     sim_machine_t *m = cpu->mach;
     cpu_state_t *s = &cpu->s;
@@ -211,6 +269,8 @@ static int run_block(cpu_t *cpu, uint64_t limit)
     const uint32_t ram_size = m->ram_size;
     const uint32_t ram_last_word = ram_size - 4;
     const uint32_t taken_cost = m->costs.c[SIM_COST_branch_taken];
+    const uint32_t tlb_hit_cost = m->costs.c[SIM_COST_tlb_hit];
+    const bool user = (s->flags & CPU_FLAG_MODE_MASK) == 0; /* a mode change ends the block */
     uint32_t pc, word = 0, opc = 0, next_pc, cause, tval;
     uint64_t cycles, instret;
     bool rescan = false;
@@ -373,9 +433,18 @@ static int run_block(cpu_t *cpu, uint64_t limit)
             break;
         CASE(CLI) REQUIRE_PRIVILEGE(); s->flags &= ~CPU_FLAG_IE; break;
         CASE(STI) REQUIRE_PRIVILEGE(); s->flags |= CPU_FLAG_IE; rescan = true; break;
-        CASE(TLBINV) CASE(TLBFLUSH)
-            /* No TLB exists until the memory system arrives; the privilege check still holds. */
+        CASE(TLBINV)
             REQUIRE_PRIVILEGE();
+            mmu_tlbinv(&cpu->mmu, RS1);
+            SAVE();
+            cpu_emit(cpu, SIM_EV_TLBFLUSH, pc, MMU_FLUSH_ADDR, RS1, cpu_mode(cpu));
+            break;
+        CASE(TLBFLUSH)
+            REQUIRE_PRIVILEGE();
+            mmu_tlbflush(&cpu->mmu);
+            SAVE();
+            cpu_emit(cpu, SIM_EV_TLBFLUSH, pc, MMU_FLUSH_ASID, MMU_PTROOT_ASID(cpu->mmu.ptroot),
+                     cpu_mode(cpu));
             break;
         CASE(IN) {
             REQUIRE_PRIVILEGE();
@@ -411,6 +480,22 @@ fault:
     SAVE();
     cpu_enter_trap(cpu, cause, tval, pc);
     return BLOCK_RESCAN;
+
+nested_fault:
+    /* Not the guest's fault: the CPU stops with pc on the instruction, which has not run, for
+     * the hypervisor to map the page and resume (a VM exit, once ring -1 exists). */
+    SAVE();
+    return BLOCK_NESTED_FAULT;
+}
+
+static int run_block_flat(cpu_t *cpu, uint64_t limit)
+{
+    return run_block(cpu, limit, false);
+}
+
+static int run_block_paged(cpu_t *cpu, uint64_t limit)
+{
+    return run_block(cpu, limit, true);
 }
 
 /* Moves a fired timer into the pending state. */
@@ -461,8 +546,11 @@ cpu_stop_t cpu_run(cpu_t *cpu, uint64_t budget)
         uint64_t limit = end;
         if (s->timer_deadline && s->timer_deadline < limit)
             limit = s->timer_deadline;
-        if (run_block(cpu, limit) == BLOCK_DEBUG)
+        int why = mmu_active(&cpu->mmu) ? run_block_paged(cpu, limit) : run_block_flat(cpu, limit);
+        if (why == BLOCK_DEBUG)
             return CPU_STOP_DEBUG;
+        if (why == BLOCK_NESTED_FAULT)
+            return CPU_STOP_NESTED_FAULT;
     }
     check_timer(cpu);
     return cpu->mach->powered_off ? CPU_STOP_POWEROFF : CPU_STOP_BUDGET;

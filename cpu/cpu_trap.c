@@ -158,6 +158,10 @@ bool cpu_csr_write(cpu_t *cpu, unsigned num, uint32_t value)
         s->timer_deadline = value ? s->cycles + value : 0;
         break;
     case CPU_CSR_IM: s->csr[num] = value & ((1u << CPU_IRQ_LINES) - 1); break;
+    case CPU_CSR_PTROOT:
+        s->csr[num] = value;
+        mmu_set_ptroot(&cpu->mmu, value); /* no flush: TLB entries carry the ASID */
+        break;
     default: s->csr[num] = value; break;
     }
     return true;

@@ -74,10 +74,8 @@ const char *sim_cost_doc(sim_cost_t cost);
     X(WAKE, "wake")           /* a = pending lines */                                             \
     X(IO, "io")               /* a = port or address, b = value, from_mode = 1 when a write */   \
     X(POWEROFF, "poweroff")   /* a = exit code */                                             \
-    X(WALK, "walk")           /* a page walk: a = address, b = references, pc; details in
-                                 the CPU's mmu.trace */                                            \
+    X(WALK, "walk")           /* a = address, b = references; the steps: the CPU's mmu.trace */ \
     X(TLBFLUSH, "tlbflush")   /* a = mmu_flush_t kind, b = address (addr) or ASID (asid) */       \
-    X(PAGEFAULT, "pagefault") /* (the trap follows) a = address, b = mmu_access_t, pc */         \
     X(NESTEDFAULT, "nestedfault") /* a = gva, b = gpa, pc; report in mmu.last_nested_fault */     \
     X(DMAFAULT, "dmafault")   /* a = device, b = IOVA; the record is in the IOMMU's log */
 

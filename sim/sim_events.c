@@ -67,6 +67,14 @@ void sim_event_format(const sim_event_t *ev, char *buf, size_t len)
                  ev->a > 0xffff ? "address" : "port", ev->a, ev->b, mode, ev->pc);
         break;
     case SIM_EV_POWEROFF: snprintf(buf, len, "exit code %u", ev->a); break;
+    case SIM_EV_WALK:
+        snprintf(buf, len, "0x%08x: %u references, in %s at 0x%08x", ev->a, ev->b, mode, ev->pc);
+        break;
+    case SIM_EV_TLBFLUSH: snprintf(buf, len, "%s 0x%x", mmu_flush_name(ev->a), ev->b); break;
+    case SIM_EV_NESTEDFAULT:
+        snprintf(buf, len, "gva 0x%08x gpa 0x%08x, in %s at 0x%08x", ev->a, ev->b, mode, ev->pc);
+        break;
+    case SIM_EV_DMAFAULT: snprintf(buf, len, "device %u iova 0x%08x", ev->a, ev->b); break;
     default: buf[0] = '\0'; break;
     }
 }

@@ -38,12 +38,26 @@ int sim_machine_init(sim_machine_t *m, uint32_t ram_size, unsigned ncpus)
     m->ncpus = ncpus;
     m->quantum = SIM_DEFAULT_QUANTUM;
     sim_costs_default(&m->costs);
+    m->mmu_config = (mmu_config_t)MMU_CONFIG_DEFAULT;
+    iommu_init(&m->iommu);
     for (unsigned i = 0; i < ncpus; i++)
         cpu_reset(&m->cpu[i], m, (uint8_t)i, CPU_RESET_PC);
     m->console.out = stdout;
     sim_add_uart(m);
     sim_add_power(m);
     return 0;
+}
+
+const char *sim_configure_mmu(sim_machine_t *m)
+{
+    const char *why = mmu_config_check(&m->mmu_config);
+    if (why)
+        return why;
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        mmu_init(&m->cpu[i].mmu, &m->mmu_config);
+        m->cpu[i].s.csr[CPU_CSR_PTROOT] = 0;
+    }
+    return NULL;
 }
 
 void sim_machine_free(sim_machine_t *m)
@@ -191,6 +205,8 @@ sim_run_result_t sim_run(sim_machine_t *m, uint64_t max_cycles)
             cpu_stop_t why = cpu_run(cpu, target - cpu->s.cycles);
             if (why == CPU_STOP_DEBUG)
                 return SIM_RUN_DEBUG;
+            if (why == CPU_STOP_NESTED_FAULT)
+                return SIM_RUN_NESTED_FAULT;
             if (why == CPU_STOP_HALTED)
                 idle++;
         }

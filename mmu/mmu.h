@@ -1,0 +1,446 @@
+/*
+ * mmu.h - the memory-management unit: the page-table format, the TLB, one- and two-dimensional
+ * (nested) page walks, the page-walk cache and the walk trace that the debugger and the GUI show.
+ *
+ * The MMU is plain data (mmu_t), one per CPU, embedded in cpu_t so that it is copied and saved
+ * with the CPU. It knows nothing of the CPU: the caller says whether an access is made in user
+ * mode, and the MMU answers with a host-physical address, a page fault or a nested fault. The
+ * machine (struct sim_machine) is passed in for its RAM and its cost table.
+ *
+ * docs/isa.md ("Paging") is the specification this header implements.
+ */
+#ifndef HVSIM_MMU_H
+#define HVSIM_MMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sim_machine;
+
+/* ------------------------------------------------------------------------------------------
+ * Pages and page-table entries
+ *
+ * A page-table entry (PTE) is one 32-bit little-endian word:
+ *
+ *   31                                    12 11     8   7   6   5   4   3   2   1   0
+ *  +----------------------------------------+--------+---+---+---+---+---+---+---+---+
+ *  |   PFN: physical frame number           |  zero  | G | D | A | U | X | W | R | V |
+ *  +----------------------------------------+--------+---+---+---+---+---+---+---+---+
+ *
+ * In a table of the last level (level 0) the entry is a leaf: the PFN is the frame of the page
+ * and R W X U G say what may be done with it; the walker sets A when it uses a leaf and D when
+ * it uses it for a store. In every other level the entry points to the next table: only V and
+ * the PFN matter there. A leaf with W but not R is malformed and faults like a missing page.
+ * ------------------------------------------------------------------------------------------ */
+#define MMU_PAGE_SHIFT 12
+#define MMU_PAGE_SIZE 4096u
+#define MMU_PAGE_OFFSET 0xfffu
+
+#define MMU_PTE_V 0x001u /* valid: the entry is present */
+#define MMU_PTE_R 0x002u /* leaf: the page may be read */
+#define MMU_PTE_W 0x004u /* leaf: the page may be written (needs R as well) */
+#define MMU_PTE_X 0x008u /* leaf: instructions may be fetched from the page */
+#define MMU_PTE_U 0x010u /* leaf: a user page (U may touch it, K may not fetch from it) */
+#define MMU_PTE_A 0x020u /* leaf: accessed, set by the walker */
+#define MMU_PTE_D 0x040u /* leaf: dirty, set by the walker on a store */
+#define MMU_PTE_G 0x080u /* leaf: global, its TLB entry survives ASID flushes */
+#define MMU_PTE_PFN_SHIFT 12
+#define MMU_PTE_PFN(pte) ((uint32_t)(pte) >> MMU_PTE_PFN_SHIFT) /* bits 31..12 */
+#define MMU_PTE_MAKE(pfn, bits) (((uint32_t)(pfn) << MMU_PTE_PFN_SHIFT) | (bits))
+#define MMU_PTE_RWX (MMU_PTE_R | MMU_PTE_W | MMU_PTE_X)
+
+/* Levels of a table tree: 2 (the default, 10 + 10 index bits) up to 4. Level 0 holds leaves. */
+#define MMU_MIN_LEVELS 2
+#define MMU_MAX_LEVELS 4
+
+/* The index into the table of `level` (0 = last) for address `va` in a tree of `levels`.
+ * The 20-bit page number is split as evenly as possible, the top level taking what is left:
+ * 2 levels: 10,10; 3 levels: 6,7,7; 4 levels: 5,5,5,5 (top level first). */
+uint32_t mmu_table_index(unsigned levels, unsigned level, uint32_t va);
+/* The number of index bits of `level` in a tree of `levels`. */
+unsigned mmu_index_bits(unsigned levels, unsigned level);
+
+/* ------------------------------------------------------------------------------------------
+ * The ptroot CSR
+ *
+ *   31                                    12 11                              1   0
+ *  +----------------------------------------+---------------------------------+---+
+ *  |   root table frame number              |   ASID (address-space id)       | E |
+ *  +----------------------------------------+---------------------------------+---+
+ *
+ * E = 1 turns paging on; ptroot = 0 is paging off. Writing ptroot does not flush the TLB: its
+ * entries are tagged with the ASID (and the VM id), so switching address spaces is cheap.
+ * ------------------------------------------------------------------------------------------ */
+#define MMU_PTROOT_E 0x1u                      /* paging enabled */
+#define MMU_PTROOT_ASID_SHIFT 1
+#define MMU_PTROOT_ASID_MASK 0xffeu            /* bits 11..1 */
+#define MMU_ASID_MAX 2047u
+#define MMU_PTROOT_ASID(v) (((uint32_t)(v) & MMU_PTROOT_ASID_MASK) >> MMU_PTROOT_ASID_SHIFT)
+#define MMU_PTROOT_PFN(v) ((uint32_t)(v) >> MMU_PAGE_SHIFT) /* bits 31..12 */
+#define MMU_PTROOT_MAKE(pfn, asid)                                                                 \
+    (((uint32_t)(pfn) << MMU_PAGE_SHIFT) | ((uint32_t)(asid) << MMU_PTROOT_ASID_SHIFT) | MMU_PTROOT_E)
+
+/* ------------------------------------------------------------------------------------------
+ * Accesses, faults and the walk trace
+ * ------------------------------------------------------------------------------------------ */
+typedef enum { MMU_FETCH = 0, MMU_LOAD = 1, MMU_STORE = 2, MMU_ACCESS_KINDS } mmu_access_t;
+
+/* Who makes an access: the U/K check applies to the CPU's own page tables only. */
+typedef enum { MMU_PRIV_KERNEL = 0, MMU_PRIV_USER = 1, MMU_PRIV_NONE = 2 } mmu_priv_t;
+
+/* What a trace reference, a fault or a flush is about. X(NAME, name, what it means) */
+#define MMU_OUTCOMES(X)                                                                            \
+    X(OK, "ok", "the entry allows the walk to go on")                                              \
+    X(NOT_PRESENT, "not-present", "the entry's V bit is 0")                                        \
+    X(PERMISSION, "permission", "the leaf does not allow this access (R, W or X missing)")          \
+    X(PRIVILEGE, "privilege", "U touched a page without U, or K fetched from a U page")           \
+    X(MALFORMED, "malformed", "the leaf has W without R")                                          \
+    X(BAD_TABLE, "bad-table", "the table is outside RAM")                                          \
+    X(AD_WRITE, "A/D write", "the walker wrote the A and D bits back into the leaf")               \
+    X(PWC_HIT, "pwc hit", "the entry came from the page-walk cache, not from memory")
+
+typedef enum {
+#define MMU_X_OUTENUM(name, str, doc) MMU_OUTCOME_##name,
+    MMU_OUTCOMES(MMU_X_OUTENUM)
+#undef MMU_X_OUTENUM
+        MMU_OUTCOME_COUNT
+} mmu_outcome_t;
+
+/* Which table tree a reference reads. */
+typedef enum {
+    MMU_SPACE_TABLE = 0, /* the CPU's page tables (the guest's, in a 2-D walk) */
+    MMU_SPACE_NESTED,    /* the nested tables: guest-physical -> host-physical */
+    MMU_SPACE_IO,        /* an IOMMU device context's I/O page tables */
+} mmu_space_t;
+
+/* A nested reference locates this: a guest table of this level, or the data page. */
+#define MMU_FOR_DATA 0xffu
+
+/* One step of a walk. Addresses are host-physical: what the walker really reads. */
+typedef struct {
+    uint8_t space;     /* mmu_space_t */
+    uint8_t level;     /* the level of the table read (0 = the last) */
+    uint8_t for_level; /* nested refs: the guest level whose table is located, or MMU_FOR_DATA */
+    uint8_t outcome;   /* mmu_outcome_t */
+    uint32_t table;    /* base of the table read */
+    uint32_t addr;     /* address of the entry read (or written back, for AD_WRITE) */
+    uint32_t value;    /* the entry read (or the value written) */
+    uint32_t gpa;      /* nested refs: the guest-physical address being translated */
+    uint32_t cycles;   /* what this step cost */
+} mmu_trace_ref_t;
+
+/* Room for the longest walk: 24 reads of a cold 4x4 walk and the A/D write-back. */
+#define MMU_TRACE_MAX 32
+
+/* The record of one translation. refs counts reads of table entries in memory only: A/D
+ * write-backs and page-walk-cache hits are listed but not counted as references. */
+typedef struct {
+    uint32_t va;            /* the address translated (a guest-virtual one in a 2-D walk) */
+    uint8_t access;         /* mmu_access_t */
+    uint8_t priv;           /* mmu_priv_t */
+    uint8_t paging;         /* the first dimension was walked (ptroot E, or an IOMMU context) */
+    uint8_t nested;         /* the nested dimension was walked */
+    uint8_t levels;         /* levels of the first dimension */
+    uint8_t nested_levels;  /* levels of the nested dimension */
+    uint8_t outcome;        /* mmu_outcome_t of the whole walk: OK or why it failed */
+    uint8_t fault_space;    /* mmu_space_t of the failing reference (when outcome != OK) */
+    uint16_t n;             /* entries in ref[] (at most MMU_TRACE_MAX) */
+    uint16_t refs;          /* memory references made */
+    uint16_t ad_writes;     /* A/D write-backs */
+    uint16_t pwc_hits;      /* page-walk-cache hits */
+    uint32_t gpa;           /* the guest-physical result (2-D walks) */
+    uint32_t pa;            /* the (host-)physical result */
+    uint32_t cycles;        /* what the walk cost */
+    mmu_trace_ref_t ref[MMU_TRACE_MAX];
+} mmu_trace_t;
+
+/* A fault in the nested dimension. It is not a guest page fault: the guest did nothing wrong,
+ * its hypervisor has not mapped (or has protected) the guest-physical page. On real hardware
+ * this is an EPT violation / nested page fault and becomes a VM exit. */
+typedef struct {
+    uint32_t gva;          /* the guest-virtual address the guest was translating */
+    uint32_t gpa;          /* the guest-physical address whose nested translation failed */
+    uint8_t access;        /* mmu_access_t of the guest's own access */
+    uint8_t nested_access; /* mmu_access_t the nested walk checked: LOAD for a guest table
+                              read, STORE for an A/D write-back, the guest's access for data */
+    uint8_t for_level;     /* guest level of the table being located, or MMU_FOR_DATA */
+    uint8_t level;         /* nested level at which the nested walk failed */
+    uint8_t reason;        /* mmu_outcome_t: NOT_PRESENT, PERMISSION, MALFORMED, BAD_TABLE */
+} mmu_nested_fault_t;
+
+typedef enum { MMU_OK = 0, MMU_PAGE_FAULT, MMU_NESTED_FAULT } mmu_status_t;
+
+/* The answer of a translation. */
+typedef struct {
+    mmu_status_t status;
+    uint32_t pa;                /* MMU_OK: the host-physical address */
+    uint32_t cycles;            /* cycles the translation cost (TLB hit, walk, A/D writes) */
+    bool walked;                /* a page walk was made (a TLB miss) */
+    uint8_t reason;             /* MMU_PAGE_FAULT: mmu_outcome_t */
+    mmu_nested_fault_t nested;  /* MMU_NESTED_FAULT: the report */
+} mmu_result_t;
+
+/* ------------------------------------------------------------------------------------------
+ * Configuration, nested control, TLB, page-walk cache, statistics
+ * ------------------------------------------------------------------------------------------ */
+#define MMU_TLB_MAX 512      /* the most TLB entries a configuration may ask for */
+#define MMU_PWC_ENTRIES 16   /* page-walk cache entries (fully associative, FIFO) */
+
+/* Set per machine (sim_machine_t.mmu_config) and copied into each CPU's MMU by mmu_init. */
+typedef struct {
+    uint16_t tlb_entries;  /* a power of two, 1..MMU_TLB_MAX */
+    uint16_t tlb_ways;     /* a power of two dividing tlb_entries (= entries: fully assoc.) */
+    uint8_t levels;        /* levels of the CPU's (guest) page tables, 2..4 */
+    uint8_t nested_levels; /* default levels of nested tables, 2..4 */
+    bool pwc;              /* the page-walk cache is on */
+} mmu_config_t;
+
+#define MMU_CONFIG_DEFAULT {.tlb_entries = 64, .tlb_ways = 4, .levels = 2, .nested_levels = 2, .pwc = false}
+
+/* Checks a configuration. Returns NULL when it is usable, else what is wrong with it. */
+const char *mmu_config_check(const mmu_config_t *cfg);
+
+/* Two-dimensional translation, per CPU. Set by tests now, by VM entry later (from the VM
+ * control block). While enabled every guest-physical address is translated through the
+ * nested tables rooted at root_pfn (a host frame). */
+typedef struct {
+    bool enabled;
+    uint8_t levels;   /* 2..4 */
+    uint16_t vmid;    /* the VM's id: TLB entries are tagged with it */
+    uint32_t root_pfn;
+} mmu_nested_t;
+
+/* A TLB entry caches one whole translation: (VM id, ASID, virtual page) -> host frame, with
+ * the permissions of the guest leaf and of the nested leaf combined. */
+typedef struct {
+    uint32_t vpn;  /* virtual page number (va >> 12) */
+    uint32_t pfn;  /* host-physical frame */
+    uint32_t tag;  /* MMU_TAG(vmid, nested, asid) */
+    uint16_t perm; /* MMU_PTE_R W X U G, MMU_TLBE_* */
+    uint16_t pad;
+} mmu_tlb_entry_t;
+
+#define MMU_TLBE_VALID 0x100u   /* the entry is in use */
+#define MMU_TLBE_DIRTY 0x200u   /* D is known to be set: a store may use the entry */
+#define MMU_TLBE_ANYPRIV 0x400u /* no CPU page table: the U/K check does not apply */
+
+/* The tag of a translation context:
+ *   31    28 27                  12   11   10                 0
+ *  +--------+----------------------+------+--------------------+
+ *  |  zero  |  VM id               |  N   |  ASID              |
+ *  +--------+----------------------+------+--------------------+
+ * N is set for two-dimensional translations, so a VM's 1-D and 2-D entries never mix. */
+#define MMU_TAG(vmid, nested, asid)                                                                \
+    (((uint32_t)(vmid) << 12) | ((nested) ? 0x800u : 0u) | ((uint32_t)(asid) & 0x7ffu))
+#define MMU_TAG_ASID(tag) ((tag) & 0x7ffu)
+#define MMU_TAG_VMID(tag) ((tag) >> 12)
+
+/* A set-associative TLB with FIFO replacement within each set (deterministic; the IOMMU's
+ * IOTLB is one too). */
+typedef struct {
+    uint16_t entries, ways, sets;
+    uint8_t victim[MMU_TLB_MAX]; /* per set: the way the next fill replaces when all are used */
+    mmu_tlb_entry_t e[MMU_TLB_MAX];
+} mmu_tlb_t;
+
+/* Invalidation kinds. X(NAME, name) */
+#define MMU_FLUSHES(X)                                                                             \
+    X(ALL, "all")     /* every entry */                                                            \
+    X(VM, "vm")       /* every entry of one VM id */                                               \
+    X(ASID, "asid")   /* the non-global entries of one (VM id, ASID) */                            \
+    X(ADDR, "addr")   /* one page of one (VM id, ASID), and a global entry for it */
+
+typedef enum {
+#define MMU_X_FLENUM(name, str) MMU_FLUSH_##name,
+    MMU_FLUSHES(MMU_X_FLENUM)
+#undef MMU_X_FLENUM
+        MMU_FLUSH_COUNT
+} mmu_flush_t;
+
+/* The page-walk cache keeps upper-level (non-leaf) entries by the host-physical address they
+ * were read from, so that walks sharing upper tables (above all the nested walks of a 2-D walk)
+ * read them once. It is flushed with any TLB invalidation. */
+typedef struct {
+    uint32_t addr[MMU_PWC_ENTRIES];
+    uint32_t value[MMU_PWC_ENTRIES];
+    uint8_t used, next;
+} mmu_pwc_t;
+
+typedef struct {
+    uint64_t hits;               /* translations served by the TLB */
+    uint64_t misses;             /* translations that needed a walk */
+    uint64_t fills;              /* entries written into the TLB */
+    uint64_t flushes[MMU_FLUSH_COUNT]; /* invalidations, by kind */
+    uint64_t flushed;            /* entries removed by them */
+    uint64_t walks, walk_refs, ad_writes, pwc_hits;
+    uint64_t walk_cycles;        /* cycles spent walking (references, A/D, pwc hits) */
+    uint64_t page_faults, nested_faults;
+} mmu_stats_t;
+
+/* The last translation of each access kind, for the CPU's hot loop: key = vpn << 2 | user << 1
+ * | 1. It mirrors a TLB entry and is cleared whenever the TLB or the context changes, so it
+ * changes nothing visible (a hit here counts as a TLB hit and costs the same). */
+typedef struct {
+    uint32_t key;
+    uint32_t frame; /* host-physical page address */
+} mmu_fast_t;
+
+typedef struct {
+    mmu_config_t cfg;
+    uint32_t ptroot;     /* the ptroot CSR */
+    mmu_nested_t nested; /* two-dimensional translation control */
+    uint32_t tag;        /* the current context's tag, from ptroot and nested */
+    bool record_trace;   /* keep the references of the last walk in `trace` */
+    mmu_tlb_t tlb;
+    mmu_pwc_t pwc;
+    mmu_fast_t fast[MMU_ACCESS_KINDS];
+    mmu_stats_t stats;
+    mmu_nested_fault_t last_nested_fault;
+    mmu_trace_t trace;   /* the last walk (its counts are always kept, its refs when recording) */
+} mmu_t;
+
+/* ------------------------------------------------------------------------------------------
+ * Operations
+ * ------------------------------------------------------------------------------------------ */
+
+/* Resets an MMU to the configuration: paging off, nested off, empty TLB and page-walk cache,
+ * zero statistics, trace recording on. The configuration must pass mmu_config_check. */
+void mmu_init(mmu_t *mmu, const mmu_config_t *cfg);
+
+/* The csrw ptroot instruction. Takes effect for the next access; the TLB is not flushed. */
+void mmu_set_ptroot(mmu_t *mmu, uint32_t ptroot);
+
+/* Sets the nested control. Returns false (and changes nothing) when enabled with levels
+ * outside 2..4. The TLB is not flushed: entries are tagged with the VM id. */
+bool mmu_set_nested(mmu_t *mmu, const mmu_nested_t *ctl);
+
+/* True when accesses must be translated: paging is on or nested translation is. */
+static inline bool mmu_active(const mmu_t *mmu)
+{
+    return (mmu->ptroot & MMU_PTROOT_E) || mmu->nested.enabled;
+}
+
+/*
+ * Translates `va` for an access of `kind` made with privilege `priv` (KERNEL or USER). Looks in
+ * the TLB first; on a miss walks the tables (1-D, or 2-D when nested is enabled), sets A/D
+ * bits in memory, fills the TLB and records the walk in mmu->trace. Returns the host-physical
+ * address or the fault; res.cycles says what to charge. Counters are updated. With the MMU
+ * inactive the address is returned unchanged at no cost.
+ */
+mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind,
+                           mmu_priv_t priv);
+
+/*
+ * The debugger's translation: walks the tables as mmu_translate would on a miss, but changes
+ * nothing: no A/D write-backs, no TLB or page-walk-cache use, no counters. The references are
+ * written to *trace (which may be NULL).
+ */
+mmu_result_t mmu_translate_probe(const mmu_t *mmu, const struct sim_machine *m, uint32_t va,
+                                 mmu_access_t kind, mmu_priv_t priv, mmu_trace_t *trace);
+
+/*
+ * Walks one table tree rooted at host frame root_pfn, with no nested dimension, no TLB and no
+ * A/D write-backs, checking `kind` with no U/K rule: the IOMMU's walker. Returns MMU_OK with
+ * the leaf entry in *leaf and the physical address in trace->pa, or MMU_PAGE_FAULT with
+ * *reason (an mmu_outcome_t). The references go into *trace (with space MMU_SPACE_IO), whose
+ * `cycles` says what the walk cost.
+ */
+mmu_status_t mmu_walk_io(struct sim_machine *m, uint32_t root_pfn, unsigned levels, uint32_t va,
+                         mmu_access_t kind, mmu_trace_t *trace, uint32_t *leaf, uint8_t *reason);
+
+/* Invalidates TLB entries (and the whole page-walk cache) of one kind: ALL ignores vmid, asid
+ * and va; VM uses vmid; ASID uses vmid and asid; ADDR uses all three. Counted by kind. */
+void mmu_invalidate(mmu_t *mmu, mmu_flush_t kind, uint16_t vmid, uint16_t asid, uint32_t va);
+/* The tlbinv instruction: the current context's entry for va (and a global one). */
+void mmu_tlbinv(mmu_t *mmu, uint32_t va);
+/* The tlbflush instruction: every non-global entry of the current context. */
+void mmu_tlbflush(mmu_t *mmu);
+
+/* The TLB entry that translates va in the current context, or NULL. Changes nothing. */
+const mmu_tlb_entry_t *mmu_tlb_find(const mmu_t *mmu, uint32_t va);
+
+/* The generic TLB, shared with the IOMMU's IOTLB. */
+void mmu_tlb_init(mmu_tlb_t *tlb, unsigned entries, unsigned ways);
+mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn);
+/* Writes an entry, replacing one with the same tag and page, else an unused way, else the
+ * set's FIFO victim. */
+void mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry);
+/* Removes the entries for which match(entry, ctx) is true; returns how many. */
+unsigned mmu_tlb_remove(mmu_tlb_t *tlb, bool (*match)(const mmu_tlb_entry_t *e, const void *ctx),
+                        const void *ctx);
+
+/* The hot loop's first look: the last translation of this kind and privilege, or false. */
+static inline bool mmu_fast_lookup(mmu_t *mmu, mmu_access_t kind, uint32_t va, bool user,
+                                   uint32_t *pa)
+{
+    const mmu_fast_t *f = &mmu->fast[kind];
+    if (f->key != (((va >> MMU_PAGE_SHIFT) << 2) | ((uint32_t)user << 1) | 1u))
+        return false;
+    mmu->stats.hits++;
+    *pa = f->frame | (va & MMU_PAGE_OFFSET);
+    return true;
+}
+
+/* Names, for traces and messages. */
+const char *mmu_outcome_name(unsigned outcome);
+const char *mmu_access_name(unsigned kind); /* "fetch", "load", "store" */
+const char *mmu_flush_name(unsigned kind);
+/* "V R W X U A D G" style: the set bits of a PTE, e.g. "V R W A". */
+void mmu_pte_flags(uint32_t pte, char *buf, size_t len);
+/* One line for a trace reference (no newline), e.g.
+ * "nested L1  table hpa 0x00005000  read hpa 0x00005004 = 0x00006001  ok  (gpa 0x00002000: guest L1 table)" */
+void mmu_trace_format_ref(const mmu_trace_t *t, const mmu_trace_ref_t *r, char *buf, size_t len);
+
+/* ------------------------------------------------------------------------------------------
+ * Building page tables (mmu_build.c): what kernels do in software, for tests, the walk demo
+ * and the hypervisor's nested tables.
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    struct sim_machine *m;
+    uint32_t host_base;  /* host-physical address of this space's physical address 0 */
+    uint32_t next_frame; /* the next free frame (in this space) for a new table */
+    uint32_t end_frame;  /* the first frame past the pool */
+    uint8_t levels;
+    uint32_t root_pfn;   /* root table frame (in this space) */
+} mmu_builder_t;
+
+/* Prepares a builder whose tables live in frames [first_frame, end_frame) of a space that
+ * starts at host_base in host memory, and allocates the zeroed root table. Returns false
+ * when the levels are outside 2..4 or the pool is not in RAM. */
+bool mmu_build_init(mmu_builder_t *b, struct sim_machine *m, unsigned levels, uint32_t host_base,
+                    uint32_t first_frame, uint32_t end_frame);
+/* Maps page va -> frame pa >> 12 with the leaf bits `bits` (V is added), allocating tables
+ * from the pool as needed. Returns false when the pool is exhausted. */
+bool mmu_build_map(mmu_builder_t *b, uint32_t va, uint32_t pa, uint32_t bits);
+/* Maps [va, va + len) to [pa, pa + len) page by page. */
+bool mmu_build_map_range(mmu_builder_t *b, uint32_t va, uint32_t pa, uint32_t len, uint32_t bits);
+/* The host-physical address of the leaf entry for va, or 0 when a table on the way is missing. */
+uint32_t mmu_build_leaf_addr(const mmu_builder_t *b, uint32_t va);
+
+/* ------------------------------------------------------------------------------------------
+ * The walk demonstration (mmu_demo.c) behind `hvsim walkdemo`
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    unsigned levels;        /* guest levels, 2..4 */
+    unsigned nested_levels; /* nested levels, 2..4 */
+    bool nested;            /* false: a 1-D (native) walk */
+    bool pwc;               /* the page-walk cache on */
+    uint32_t va;            /* the address translated (a load in K) */
+} mmu_demo_params_t;
+
+#define MMU_DEMO_VA 0x00401a2cu     /* the default address translated */
+#define MMU_DEMO_GUEST_HPA 0x00100000u /* where guest-physical 0 sits in host memory */
+
+typedef struct {
+    mmu_result_t result;
+    mmu_trace_t trace;
+    mmu_stats_t stats;
+} mmu_demo_result_t;
+
+/* Builds the tables in a scratch machine (guest tables in guest-physical memory that the
+ * nested tables map to host memory at MMU_DEMO_GUEST_HPA), makes one cold translation through
+ * mmu_translate and returns its trace. Returns NULL on success or a message. */
+const char *mmu_demo_run(const mmu_demo_params_t *p, mmu_demo_result_t *out);
+
+#endif

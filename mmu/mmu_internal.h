@@ -1,0 +1,32 @@
+/*
+ * mmu_internal.h - what the MMU's own files share: the permission rules and the helpers that
+ * keep the hot loop's last-translation cache coherent with the TLB.
+ */
+#ifndef HVSIM_MMU_INTERNAL_H
+#define HVSIM_MMU_INTERNAL_H
+
+#include "mmu.h"
+
+/* The permission rules for leaf bits R W X U (V and the W-without-R rule are checked by the
+ * walker first). Returns MMU_OUTCOME_OK, PRIVILEGE or PERMISSION:
+ *   - U may only touch pages with U = 1;
+ *   - K may load and store on any page, but may not fetch from a U page;
+ *   - the access needs X (fetch), R (load) or W (store);
+ *   - with MMU_PRIV_NONE (nested tables, I/O tables) the U bit is ignored. */
+unsigned mmu_access_check(uint32_t bits, mmu_access_t kind, mmu_priv_t priv);
+
+/* Forgets the hot loop's last translations; called on every change of the TLB or context. */
+static inline void mmu_fast_clear(mmu_t *mmu)
+{
+    for (unsigned i = 0; i < MMU_ACCESS_KINDS; i++)
+        mmu->fast[i].key = 0;
+}
+
+/* Forgets every page-walk-cache entry. */
+static inline void mmu_pwc_clear(mmu_pwc_t *pwc)
+{
+    pwc->used = 0;
+    pwc->next = 0;
+}
+
+#endif

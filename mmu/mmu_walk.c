@@ -1,0 +1,464 @@
+/*
+ * mmu_walk.c - the page walker: one table tree at a time, and the two-dimensional walk built
+ * from it, plus mmu_translate (TLB first, then the walk) and the debugger's probe.
+ *
+ * A 2-D walk (Bhargava et al., "Accelerating two-dimensional page walks for virtualized
+ * systems", ASPLOS 2008) translates a guest-virtual address through the guest's n-level tables,
+ * but every table the guest names is at a guest-physical address, which must itself be
+ * translated through the m-level nested tables before the entry can be read. So each of the n
+ * guest levels costs m + 1 references, and the final guest-physical address m more:
+ * n(m + 1) + m = (n + 1)(m + 1) - 1 references for a cold walk, 8 for 2x2 and 24 for 4x4.
+ *
+ * The same function walks every tree (walk_tree); when the tree's table addresses are
+ * guest-physical it calls itself on the nested tree to find each table first.
+ */
+#include <string.h>
+
+#include "mmu_internal.h"
+#include "../sim/sim.h"
+
+/* ------------------------------------------------------------------------------------------
+ * Table indices
+ * ------------------------------------------------------------------------------------------ */
+
+/* Index bits per level (level 0 first), for 2, 3 and 4 levels. */
+static const uint8_t index_bits[MMU_MAX_LEVELS + 1][MMU_MAX_LEVELS] = {
+    [2] = {10, 10},
+    [3] = {7, 7, 6},
+    [4] = {5, 5, 5, 5},
+};
+
+unsigned mmu_index_bits(unsigned levels, unsigned level)
+{
+    if (levels < MMU_MIN_LEVELS || levels > MMU_MAX_LEVELS || level >= levels)
+        return 0;
+    return index_bits[levels][level];
+}
+
+uint32_t mmu_table_index(unsigned levels, unsigned level, uint32_t va)
+{
+    unsigned shift = MMU_PAGE_SHIFT;
+    for (unsigned l = 0; l < level; l++)
+        shift += mmu_index_bits(levels, l);
+    return (va >> shift) & ((1u << mmu_index_bits(levels, level)) - 1);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Permission rules
+ * ------------------------------------------------------------------------------------------ */
+static const uint32_t needed_bit[MMU_ACCESS_KINDS] = {
+    [MMU_FETCH] = MMU_PTE_X,
+    [MMU_LOAD] = MMU_PTE_R,
+    [MMU_STORE] = MMU_PTE_W,
+};
+
+unsigned mmu_access_check(uint32_t bits, mmu_access_t kind, mmu_priv_t priv)
+{
+    if (priv == MMU_PRIV_USER && !(bits & MMU_PTE_U))
+        return MMU_OUTCOME_PRIVILEGE;
+    if (priv == MMU_PRIV_KERNEL && kind == MMU_FETCH && (bits & MMU_PTE_U))
+        return MMU_OUTCOME_PRIVILEGE; /* K never runs user code (like SMEP) */
+    if (!(bits & needed_bit[kind]))
+        return MMU_OUTCOME_PERMISSION;
+    return MMU_OUTCOME_OK;
+}
+
+/* A pointer to the next table needs only V. */
+static unsigned pointer_check(uint32_t pte)
+{
+    return (pte & MMU_PTE_V) ? MMU_OUTCOME_OK : MMU_OUTCOME_NOT_PRESENT;
+}
+
+static unsigned leaf_check(uint32_t pte, mmu_access_t kind, mmu_priv_t priv)
+{
+    if (!(pte & MMU_PTE_V))
+        return MMU_OUTCOME_NOT_PRESENT;
+    if ((pte & MMU_PTE_W) && !(pte & MMU_PTE_R))
+        return MMU_OUTCOME_MALFORMED;
+    return mmu_access_check(pte, kind, priv);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The walker: where entries come from, what each step costs, where it is recorded
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    const uint8_t *ram;
+    uint32_t ram_size;
+    uint8_t *ram_rw;  /* NULL: no A/D write-backs (probes, the IOMMU) */
+    mmu_pwc_t *pwc;   /* NULL: no page-walk cache */
+    mmu_trace_t *t;   /* counts (always) and references (when record) */
+    bool record;
+    uint32_t cost_ref, cost_ad, cost_pwc;
+} walker_t;
+
+/* A table tree. Its table addresses are host-physical, unless `nested` is set: then they are
+ * guest-physical and each table is first located through the nested tree. */
+typedef struct {
+    uint8_t space;      /* mmu_space_t */
+    uint8_t levels;
+    uint8_t for_level;  /* nested trees: what they locate (a guest level or MMU_FOR_DATA) */
+    uint32_t root_pfn;
+    const mmu_nested_t *nested;
+} tree_t;
+
+/* The end of a walk through one tree. */
+typedef struct {
+    uint32_t pa;          /* the translated address (in the tree's output space) */
+    uint32_t leaf;        /* the leaf entry as read */
+    uint32_t leaf_addr;   /* host-physical address of the leaf entry */
+    uint32_t leaf_gpa;    /* its address in the tree's own space */
+    uint32_t table_bits;  /* nested: R W X of the nested leaf mapping the leaf's table */
+    /* on failure */
+    uint8_t outcome, level, space;
+    mmu_nested_fault_t nested;
+} walk_out_t;
+
+static void note(walker_t *w, const mmu_trace_ref_t *r)
+{
+    w->t->cycles += r->cycles;
+    if (w->record && w->t->n < MMU_TRACE_MAX)
+        w->t->ref[w->t->n++] = *r;
+}
+
+static uint32_t ram_word(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static bool pwc_find(const mmu_pwc_t *pwc, uint32_t addr, uint32_t *value)
+{
+    for (unsigned i = 0; i < pwc->used; i++)
+        if (pwc->addr[i] == addr) {
+            *value = pwc->value[i];
+            return true;
+        }
+    return false;
+}
+
+static void pwc_add(mmu_pwc_t *pwc, uint32_t addr, uint32_t value)
+{
+    unsigned slot;
+    if (pwc->used < MMU_PWC_ENTRIES) {
+        slot = pwc->used++;
+    } else {
+        slot = pwc->next; /* full: replace the oldest (FIFO) */
+        pwc->next = (uint8_t)((pwc->next + 1) % MMU_PWC_ENTRIES);
+    }
+    pwc->addr[slot] = addr;
+    pwc->value[slot] = value;
+}
+
+/*
+ * Reads the entry at host-physical `addr` of a table at `level`: an upper-level entry from the
+ * page-walk cache when it holds it, else from memory (one reference). Fills in r->value and
+ * r->cycles and r->outcome (PWC_HIT or OK). Returns false when addr is not in RAM.
+ */
+static bool read_entry(walker_t *w, unsigned level, mmu_trace_ref_t *r)
+{
+    if (w->pwc && level > 0 && pwc_find(w->pwc, r->addr, &r->value)) {
+        w->t->pwc_hits++;
+        r->cycles = w->cost_pwc;
+        r->outcome = MMU_OUTCOME_PWC_HIT;
+        return true;
+    }
+    if (r->addr > w->ram_size - 4)
+        return false;
+    r->value = ram_word(w->ram + r->addr);
+    w->t->refs++;
+    r->cycles = w->cost_ref;
+    r->outcome = MMU_OUTCOME_OK;
+    if (w->pwc && level > 0 && (r->value & MMU_PTE_V))
+        pwc_add(w->pwc, r->addr, r->value);
+    return true;
+}
+
+static bool walk_tree(walker_t *w, const tree_t *tree, uint32_t va, mmu_access_t kind,
+                      mmu_priv_t priv, walk_out_t *out);
+
+/* Locates guest-physical `gpa` through the nested tree: on success *hpa and *bits (the
+ * nested leaf's R W X); on failure out->nested describes the nested fault. */
+static bool locate(walker_t *w, const mmu_nested_t *n, uint32_t gpa, mmu_access_t kind,
+                   uint8_t for_level, uint32_t *hpa, uint32_t *bits, walk_out_t *out)
+{
+    tree_t nt = {.space = MMU_SPACE_NESTED, .levels = n->levels, .for_level = for_level,
+                 .root_pfn = n->root_pfn};
+    walk_out_t nout;
+    if (!walk_tree(w, &nt, gpa, kind, MMU_PRIV_NONE, &nout)) {
+        out->outcome = nout.outcome;
+        out->space = MMU_SPACE_NESTED;
+        out->level = nout.level;
+        out->nested = (mmu_nested_fault_t){.gpa = gpa, .nested_access = (uint8_t)kind,
+                                           .for_level = for_level, .level = nout.level,
+                                           .reason = nout.outcome};
+        return false;
+    }
+    *hpa = nout.pa;
+    *bits = nout.leaf & MMU_PTE_RWX;
+    return true;
+}
+
+static bool fail(walk_out_t *out, unsigned outcome, const tree_t *tree, unsigned level)
+{
+    out->outcome = (uint8_t)outcome;
+    out->space = tree->space;
+    out->level = (uint8_t)level;
+    return false;
+}
+
+/*
+ * Walks one tree from its root to the leaf for `va`, checking the leaf for `kind` by `priv`.
+ * Each table read is one step in the trace; when the tree's tables are guest-physical, each
+ * table is located through the nested tree first. Returns true with out->pa, out->leaf...;
+ * false with out->outcome, space and level (and out->nested for a nested failure).
+ */
+static bool walk_tree(walker_t *w, const tree_t *tree, uint32_t va, mmu_access_t kind,
+                      mmu_priv_t priv, walk_out_t *out)
+{
+    uint32_t table_pa = tree->root_pfn << MMU_PAGE_SHIFT;
+    for (int level = tree->levels - 1; level >= 0; level--) {
+        uint32_t table = table_pa, table_bits = MMU_PTE_RWX;
+        if (tree->nested && !locate(w, tree->nested, table_pa, MMU_LOAD, (uint8_t)level, &table,
+                                    &table_bits, out))
+            return false;
+        uint32_t offset = mmu_table_index(tree->levels, (unsigned)level, va) * 4;
+        mmu_trace_ref_t r = {.space = tree->space, .level = (uint8_t)level,
+                             .for_level = tree->for_level, .table = table,
+                             .addr = table + offset,
+                             .gpa = tree->space == MMU_SPACE_NESTED ? va : table_pa + offset};
+        if (!read_entry(w, (unsigned)level, &r)) {
+            r.outcome = MMU_OUTCOME_BAD_TABLE;
+            note(w, &r);
+            return fail(out, MMU_OUTCOME_BAD_TABLE, tree, (unsigned)level);
+        }
+        unsigned verdict = level ? pointer_check(r.value) : leaf_check(r.value, kind, priv);
+        if (verdict != MMU_OUTCOME_OK)
+            r.outcome = (uint8_t)verdict;
+        note(w, &r);
+        if (verdict != MMU_OUTCOME_OK)
+            return fail(out, verdict, tree, (unsigned)level);
+        if (level == 0) {
+            out->leaf = r.value;
+            out->leaf_addr = r.addr;
+            out->leaf_gpa = r.gpa;
+            out->table_bits = table_bits;
+        }
+        table_pa = MMU_PTE_PFN(r.value) << MMU_PAGE_SHIFT;
+    }
+    out->pa = table_pa | (va & MMU_PAGE_OFFSET);
+    return true;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * A whole translation: the guest (or only) dimension, the data page's nested translation,
+ * the A/D write-back, and the permissions the TLB entry will carry.
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    mmu_result_t res;
+    uint32_t perm; /* for the TLB entry: MMU_PTE_* and MMU_TLBE_* bits */
+} translation_t;
+
+/* Sets A (and D for a store) in the guest leaf once the translation is known to succeed. In a
+ * 2-D walk the write goes to a guest table, so the nested leaf mapping it must allow writes. */
+static bool write_back_ad(walker_t *w, bool nested, mmu_access_t kind, walk_out_t *g)
+{
+    uint32_t want = g->leaf | MMU_PTE_A | (kind == MMU_STORE ? MMU_PTE_D : 0);
+    if (want == g->leaf)
+        return true;
+    if (nested && !(g->table_bits & MMU_PTE_W)) {
+        g->outcome = MMU_OUTCOME_PERMISSION;
+        g->space = MMU_SPACE_NESTED;
+        g->nested = (mmu_nested_fault_t){.gpa = g->leaf_gpa, .nested_access = MMU_STORE,
+                                         .for_level = 0, .level = 0,
+                                         .reason = MMU_OUTCOME_PERMISSION};
+        return false;
+    }
+    if (!w->ram_rw)
+        return true; /* a probe: the write would happen, but a debugger changes nothing */
+    uint8_t *p = w->ram_rw + g->leaf_addr;
+    for (unsigned i = 0; i < 4; i++)
+        p[i] = (uint8_t)(want >> (8 * i));
+    w->t->ad_writes++;
+    mmu_trace_ref_t r = {.space = MMU_SPACE_TABLE, .level = 0, .for_level = 0,
+                         .outcome = MMU_OUTCOME_AD_WRITE, .table = g->leaf_addr & ~MMU_PAGE_OFFSET,
+                         .addr = g->leaf_addr, .value = want, .gpa = g->leaf_gpa,
+                         .cycles = w->cost_ad};
+    note(w, &r);
+    g->leaf = want;
+    return true;
+}
+
+/* The TLB entry's permissions: the guest leaf's, less what the nested leaf forbids. */
+static uint32_t entry_perm(bool paging, uint32_t leaf, uint32_t data_bits)
+{
+    uint32_t perm = paging ? (leaf & (MMU_PTE_RWX | MMU_PTE_U | MMU_PTE_G)) |
+                                 ((leaf & MMU_PTE_D) ? MMU_TLBE_DIRTY : 0)
+                           : MMU_PTE_RWX | MMU_TLBE_ANYPRIV | MMU_TLBE_DIRTY;
+    return (perm & ~(MMU_PTE_RWX & ~data_bits)) | MMU_TLBE_VALID;
+}
+
+static void set_fault(translation_t *x, mmu_trace_t *t, const walk_out_t *o, uint32_t va,
+                      mmu_access_t kind)
+{
+    t->outcome = o->outcome;
+    t->fault_space = o->space;
+    x->res.reason = o->outcome;
+    if (o->space == MMU_SPACE_NESTED) {
+        x->res.status = MMU_NESTED_FAULT;
+        x->res.nested = o->nested;
+        x->res.nested.gva = va;
+        x->res.nested.access = (uint8_t)kind;
+    } else {
+        x->res.status = MMU_PAGE_FAULT;
+    }
+}
+
+/*
+ * Walks for `va` under `ptroot` and `nested` (either may be off, not both), writing counts
+ * and references into w->t. Returns the result and the TLB permissions.
+ */
+static translation_t walk(walker_t *w, const mmu_config_t *cfg, uint32_t ptroot,
+                          const mmu_nested_t *nested, uint32_t va, mmu_access_t kind,
+                          mmu_priv_t priv)
+{
+    translation_t x = {.res = {.status = MMU_OK, .walked = true}};
+    mmu_trace_t *t = w->t;
+    bool paging = ptroot & MMU_PTROOT_E;
+    const mmu_nested_t *n = nested->enabled ? nested : NULL;
+    *t = (mmu_trace_t){.va = va, .access = (uint8_t)kind, .priv = (uint8_t)priv,
+                       .paging = paging, .nested = n != NULL, .levels = cfg->levels,
+                       .nested_levels = n ? n->levels : 0, .outcome = MMU_OUTCOME_OK};
+    walk_out_t g = {.pa = va, .leaf = 0};
+    uint32_t data_bits = MMU_PTE_RWX, hpa;
+    tree_t guest = {.space = MMU_SPACE_TABLE, .levels = cfg->levels, .for_level = 0,
+                    .root_pfn = MMU_PTROOT_PFN(ptroot), .nested = n};
+    if (paging && !walk_tree(w, &guest, va, kind, priv, &g)) {
+        set_fault(&x, t, &g, va, kind);
+        return x;
+    }
+    t->gpa = g.pa;
+    hpa = g.pa;
+    if (n && !locate(w, n, g.pa, kind, MMU_FOR_DATA, &hpa, &data_bits, &g)) {
+        set_fault(&x, t, &g, va, kind);
+        return x;
+    }
+    if (paging && !write_back_ad(w, n != NULL, kind, &g)) {
+        set_fault(&x, t, &g, va, kind);
+        return x;
+    }
+    t->pa = hpa;
+    x.res.pa = hpa;
+    x.perm = entry_perm(paging, g.leaf, data_bits);
+    return x;
+}
+
+static walker_t make_walker(const struct sim_machine *m, mmu_trace_t *t, bool record)
+{
+    return (walker_t){.ram = m->ram, .ram_size = m->ram_size, .t = t, .record = record,
+                      .cost_ref = m->costs.c[SIM_COST_walk_ref],
+                      .cost_ad = m->costs.c[SIM_COST_ad_update],
+                      .cost_pwc = m->costs.c[SIM_COST_pwc_hit]};
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The public entry points
+ * ------------------------------------------------------------------------------------------ */
+
+/* May a TLB entry serve this access? A store needs D known to be set already. */
+static bool tlb_allows(const mmu_tlb_entry_t *e, mmu_access_t kind, mmu_priv_t priv)
+{
+    if (kind == MMU_STORE && !(e->perm & MMU_TLBE_DIRTY))
+        return false;
+    if (e->perm & MMU_TLBE_ANYPRIV)
+        priv = MMU_PRIV_NONE;
+    return mmu_access_check(e->perm, kind, priv) == MMU_OUTCOME_OK;
+}
+
+static void fast_fill(mmu_t *mmu, mmu_access_t kind, mmu_priv_t priv, uint32_t va, uint32_t pfn)
+{
+    mmu->fast[kind].key = ((va >> MMU_PAGE_SHIFT) << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u;
+    mmu->fast[kind].frame = pfn << MMU_PAGE_SHIFT;
+}
+
+static void count_walk(mmu_t *mmu, const mmu_result_t *res)
+{
+    mmu_stats_t *st = &mmu->stats;
+    const mmu_trace_t *t = &mmu->trace;
+    st->misses++;
+    st->walks++;
+    st->walk_refs += t->refs;
+    st->ad_writes += t->ad_writes;
+    st->pwc_hits += t->pwc_hits;
+    st->walk_cycles += t->cycles;
+    st->page_faults += res->status == MMU_PAGE_FAULT;
+    st->nested_faults += res->status == MMU_NESTED_FAULT;
+}
+
+mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind,
+                           mmu_priv_t priv)
+{
+    mmu_result_t res = {.status = MMU_OK, .pa = va};
+    if (!mmu_active(mmu))
+        return res;
+    uint32_t vpn = va >> MMU_PAGE_SHIFT;
+    mmu_tlb_entry_t *e = mmu_tlb_lookup(&mmu->tlb, mmu->tag, vpn);
+    if (e && tlb_allows(e, kind, priv)) {
+        mmu->stats.hits++;
+        res.pa = (e->pfn << MMU_PAGE_SHIFT) | (va & MMU_PAGE_OFFSET);
+        res.cycles = m->costs.c[SIM_COST_tlb_hit];
+        fast_fill(mmu, kind, priv, va, e->pfn);
+        return res;
+    }
+    walker_t w = make_walker(m, &mmu->trace, mmu->record_trace);
+    w.ram_rw = m->ram;
+    w.pwc = mmu->cfg.pwc ? &mmu->pwc : NULL;
+    translation_t x = walk(&w, &mmu->cfg, mmu->ptroot, &mmu->nested, va, kind, priv);
+    x.res.cycles = mmu->trace.cycles;
+    count_walk(mmu, &x.res);
+    if (x.res.status == MMU_NESTED_FAULT)
+        mmu->last_nested_fault = x.res.nested;
+    if (x.res.status != MMU_OK)
+        return x.res;
+    mmu_tlb_entry_t fill = {.vpn = vpn, .pfn = x.res.pa >> MMU_PAGE_SHIFT, .tag = mmu->tag,
+                            .perm = (uint16_t)x.perm};
+    mmu_tlb_fill(&mmu->tlb, &fill);
+    mmu->stats.fills++;
+    mmu_fast_clear(mmu);
+    fast_fill(mmu, kind, priv, va, fill.pfn);
+    return x.res;
+}
+
+mmu_result_t mmu_translate_probe(const mmu_t *mmu, const struct sim_machine *m, uint32_t va,
+                                 mmu_access_t kind, mmu_priv_t priv, mmu_trace_t *trace)
+{
+    mmu_trace_t scratch;
+    mmu_result_t res = {.status = MMU_OK, .pa = va};
+    if (!trace)
+        trace = &scratch;
+    if (!mmu_active(mmu)) {
+        *trace = (mmu_trace_t){.va = va, .access = (uint8_t)kind, .pa = va, .gpa = va};
+        return res;
+    }
+    walker_t w = make_walker(m, trace, true);
+    translation_t x = walk(&w, &mmu->cfg, mmu->ptroot, &mmu->nested, va, kind, priv);
+    x.res.cycles = trace->cycles;
+    return x.res;
+}
+
+mmu_status_t mmu_walk_io(struct sim_machine *m, uint32_t root_pfn, unsigned levels, uint32_t va,
+                         mmu_access_t kind, mmu_trace_t *trace, uint32_t *leaf, uint8_t *reason)
+{
+    walker_t w = make_walker(m, trace, true);
+    *trace = (mmu_trace_t){.va = va, .access = (uint8_t)kind, .priv = MMU_PRIV_NONE,
+                           .paging = 1, .levels = (uint8_t)levels};
+    tree_t io = {.space = MMU_SPACE_IO, .levels = (uint8_t)levels, .root_pfn = root_pfn};
+    walk_out_t out;
+    if (!walk_tree(&w, &io, va, kind, MMU_PRIV_NONE, &out)) {
+        trace->outcome = out.outcome;
+        trace->fault_space = MMU_SPACE_IO;
+        *reason = out.outcome;
+        return MMU_PAGE_FAULT;
+    }
+    trace->pa = trace->gpa = out.pa;
+    *leaf = out.leaf;
+    return MMU_OK;
+}
