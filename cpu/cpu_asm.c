@@ -125,7 +125,7 @@ static bool room(asm_ctx_t *A, uint64_t n)
     if (!why)
         return true;
     if (!A->syntax_error)
-        asm_error(A, asm_tok(A)->col, "%s", why);
+        asm_error(A, A->stmt_col, "%s", why);
     return false;
 }
 
@@ -622,6 +622,7 @@ static void statement(asm_ctx_t *A)
         asm_next(A);
     }
     const asm_tok_t *t = asm_tok(A);
+    A->stmt_col = t->col;
     if (t->kind == TK_END)
         return;
     if (t->kind == TK_NAME && asm_is_punct(asm_peek(A, 1), '=')) {
@@ -659,10 +660,12 @@ static void list_line(asm_ctx_t *A)
             snprintf(col, sizeof col, "%08x",
                      (unsigned)(b[off] | b[off + 1] << 8 | b[off + 2] << 16 |
                                 (uint32_t)b[off + 3] << 24));
-        else
-            for (uint64_t i = 0; i < 4; i++)
-                snprintf(col + 3 * i, sizeof col - 3 * i, i < k ? "%02x " : "   ",
-                         i < k ? b[off + i] : 0);
+        else {
+            size_t c = 0;
+            col[0] = '\0';
+            for (uint64_t i = 0; i < k; i++)
+                c += (size_t)snprintf(col + c, sizeof col - c, "%s%02x", i ? " " : "", b[off + i]);
+        }
         uint64_t addr = A->dot + off;
         if (A->equ_line && n == 0) {
             addr = (uint64_t)A->equ_value & 0xffffffffu;

@@ -31,7 +31,7 @@
 
 #define ASM_MAX_INCLUDE_DEPTH 16     /* .include nesting */
 #define ASM_MAX_FILE_SIZE (64u << 20) /* bytes of one source file */
-#define ASM_MAX_LINES (1u << 22)      /* source lines one pass reads, includes counted */
+#define ASM_MAX_LINES (1u << 20)      /* source lines one pass reads, includes counted */
 #define ASM_MAX_EXPR_DEPTH 64         /* nesting of parentheses and unary operators */
 #define ASM_DEFAULT_BASE CPU_RESET_PC
 
@@ -154,6 +154,7 @@ typedef struct {
     bool line_error;     /* an error was reported on this line */
     bool syntax_error;   /* ... and it was a syntax error: stop reading the line */
     bool need_now;       /* pass 1: the value being computed is needed now (.org, .space) */
+    int stmt_col;        /* column of the instruction or directive */
     bool insn_line;      /* the line holds an instruction (for the listing) */
     bool equ_line;       /* the line defines a symbol with = or .equ (for the listing) */
     int64_t equ_value;

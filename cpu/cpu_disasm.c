@@ -131,7 +131,16 @@ static int cmp_name_ptr(const void *a, const void *b)
     return strcmp(((const cpu_symbol_t *)a)->name, ((const cpu_symbol_t *)b)->name);
 }
 
-/* Keeps the symbols the output can define: valid, non-local names, each name once. Leaves
+/* By name, then by address: of a name given twice, the lower address is kept. */
+static int cmp_name_addr(const void *a, const void *b)
+{
+    const cpu_symbol_t *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+/* Keeps the symbols the output can define: valid, non-local names, each name once (at its
+ * lowest address). Leaves
  * them sorted by name in I->byname and by address in I->all. */
 static bool collect_user_syms(image_t *I, const cpu_symbol_t *syms, size_t n)
 {
@@ -144,7 +153,7 @@ static bool collect_user_syms(image_t *I, const cpu_symbol_t *syms, size_t n)
         if (syms[i].name && syms[i].name[0] != '.' &&
             asm_valid_name(syms[i].name, strlen(syms[i].name)))
             I->byname[I->nuser++] = syms[i];
-    qsort(I->byname, I->nuser, sizeof *I->byname, cmp_name_ptr);
+    qsort(I->byname, I->nuser, sizeof *I->byname, cmp_name_addr);
     size_t k = 0;
     for (size_t i = 0; i < I->nuser; i++)
         if (k == 0 || strcmp(I->byname[k - 1].name, I->byname[i].name) != 0)
