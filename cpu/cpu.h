@@ -412,6 +412,10 @@ int cpu_asm(const char *name, const char *text, const cpu_asm_options_t *opts, F
 int cpu_disasm_image(FILE *out, const uint8_t *bytes, size_t size, uint32_t base,
                      const cpu_symbol_t *syms, size_t nsyms, FILE *diag);
 
+/* Reads a whole file of at most `max` bytes into memory (with a NUL after it, which *len does
+ * not count). Returns NULL with errno set, EFBIG when the file is larger than max. */
+char *cpu_asm_read_file(const char *path, size_t max, size_t *len);
+
 /* Symbol files (cpu_syms.c): one "XXXXXXXX name" line per symbol, 8 lowercase hex digits,
  * sorted by address and then by name. */
 /* Sorts symbols by address, then by name. */

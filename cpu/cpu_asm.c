@@ -40,39 +40,38 @@ static asm_file_t *add_file(asm_ctx_t *A, const char *path, char *text, size_t l
     return f;
 }
 
-char *asm_read_file(const char *path, size_t *len)
+char *cpu_asm_read_file(const char *path, size_t max, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    size_t cap = 4096, n = 0;
+    size_t cap = 4096, n = 0; /* reading max + 1 bytes tells a file that is too large */
     char *buf = malloc(cap + 1);
-    int err = 0;
-    while (buf) {
+    int err = buf ? 0 : ENOMEM;
+    while (!err) {
         if (n == cap) {
-            if (cap >= ASM_MAX_FILE_SIZE) {
-                err = EFBIG;
-                break;
-            }
-            char *b = realloc(buf, 2 * cap + 1);
+            size_t ncap = cap > max / 2 ? max + 1 : 2 * cap;
+            char *b = ncap > cap ? realloc(buf, ncap + 1) : NULL;
             if (!b) {
-                err = ENOMEM;
+                err = ncap > cap ? ENOMEM : EFBIG;
                 break;
             }
             buf = b;
-            cap *= 2;
+            cap = ncap;
         }
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
-        if (got == 0) {
-            err = ferror(f) ? (errno ? errno : EIO) : 0;
+        if (n > max)
+            err = EFBIG;
+        else if (got == 0 && ferror(f))
+            err = errno ? errno : EIO;
+        else if (got == 0)
             break;
-        }
     }
     fclose(f);
-    if (!buf || err) {
+    if (err) {
         free(buf);
-        errno = buf ? err : ENOMEM;
+        errno = err;
         return NULL;
     }
     buf[n] = '\0';
@@ -96,7 +95,7 @@ static const asm_file_t *load_file(asm_ctx_t *A, const char *path)
         return NULL;
     }
     size_t len;
-    char *text = asm_read_file(path, &len);
+    char *text = cpu_asm_read_file(path, ASM_MAX_FILE_SIZE, &len);
     if (!text)
         return NULL;
     asm_file_t *f = add_file(A, path, text, len);

@@ -244,9 +244,6 @@ void asm_syms_free(asm_ctx_t *A);
 void asm_insn(asm_ctx_t *A);
 
 /* cpu_asm.c */
-/* Reads a whole file (at most ASM_MAX_FILE_SIZE bytes) and NUL-terminates it. Returns NULL
- * with errno set (EFBIG when it is too large). */
-char *asm_read_file(const char *path, size_t *len);
 /* Emits n bytes (pass 2 writes them) and moves the location counter; false on overflow. */
 bool asm_emit(asm_ctx_t *A, const uint8_t *bytes, uint64_t n);
 bool asm_emit_fill(asm_ctx_t *A, uint8_t fill, uint64_t n);

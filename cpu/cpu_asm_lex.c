@@ -98,7 +98,8 @@ static int cmp_diag(const void *a, const void *b)
 
 void asm_flush_diags(asm_ctx_t *A)
 {
-    qsort(A->diags, A->ndiags, sizeof *A->diags, cmp_diag);
+    if (A->ndiags > 1)
+        qsort(A->diags, A->ndiags, sizeof *A->diags, cmp_diag);
     for (size_t i = 0; i < A->ndiags; i++) {
         if (A->diag)
             fprintf(A->diag, "%s\n", A->diags[i].text);

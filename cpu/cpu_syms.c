@@ -198,7 +198,7 @@ int cpu_syms_load(const char *path, cpu_symbol_t **syms, size_t *n, FILE *diag)
     *n = 0;
     loader_t L = {.path = path, .diag = diag};
     size_t len;
-    char *text = asm_read_file(path, &len);
+    char *text = cpu_asm_read_file(path, ASM_MAX_FILE_SIZE, &len);
     if (!text) {
         if (diag)
             fprintf(diag, "%s: error: cannot read symbol file: %s\n", path, strerror(errno));

@@ -106,13 +106,7 @@ char *ta_round_trip(const uint8_t *bytes, size_t size, uint32_t base, const cpu_
     cr_assert_eq(cpu_disasm_image(f, bytes, size, base, syms, nsyms, stderr), 0);
     fclose(f);
     cpu_asm_result_t r;
-    char *diag = NULL;
-    size_t dlen = 0;
-    FILE *d = open_memstream(&diag, &dlen);
-    int rc = cpu_asm_string("dis.s", text, d, &r);
-    fclose(d);
-    cr_assert_eq(rc, 0, "the disassembly does not assemble:\n%s", diag);
-    free(diag);
+    ta_asm_ok(text, &r);
     cr_assert_eq(r.base, base, "base 0x%x, want 0x%x", r.base, base);
     cr_assert_eq(r.size, size, "%zu bytes, want %zu", r.size, size);
     for (size_t i = 0; i < size; i++)

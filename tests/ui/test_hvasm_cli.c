@@ -76,6 +76,14 @@ static void run_free(run_t *r)
     free(r->err);
 }
 
+/* Expects a run to exit with `status` with `needle` in its standard error; frees it. */
+static void expect_exit(run_t r, int status, const char *needle)
+{
+    cr_expect_eq(r.status, status, "exit %d, want %d", r.status, status);
+    cr_expect(strstr(r.err, needle) != NULL, "'%s' not in:\n%s", needle, r.err);
+    run_free(&r);
+}
+
 /* The names in dir, sorted, separated by spaces. */
 static char *listdir(const char *dir)
 {
@@ -102,6 +110,14 @@ static const char prog[] = "start: li r1, 3\n"
                            "       call done\n"
                            "done:  ret\n"
                            "msg:   .asciz \"hi\"\n";
+
+/* A temporary directory holding prog as p.s. */
+static char *dir_with_prog(void)
+{
+    char *dir = ta_tmpdir();
+    free(ta_write(dir, "p.s", prog, strlen(prog)));
+    return dir;
+}
 
 Test(hvasm_cli, help)
 {
@@ -158,18 +174,14 @@ Test(hvasm_cli, missing_input)
     cr_expect_eq(r.status, 1);
     cr_expect_str_eq(r.err, want);
     run_free(&r);
-    r = hvasm(dir, "-d '%s/nope.bin'", dir);
-    cr_expect_eq(r.status, 1);
-    cr_expect(strstr(r.err, "nope.bin': No such file or directory") != NULL, "%s", r.err);
-    run_free(&r);
+    expect_exit(hvasm(dir, "-d '%s/nope.bin'", dir), 1, "nope.bin': No such file or directory");
     cr_expect_str_eq(listdir(dir), "");
     ta_rmdir(dir);
 }
 
 Test(hvasm_cli, assemble_writes_image_and_symbols)
 {
-    char *dir = ta_tmpdir();
-    free(ta_write(dir, "p.s", prog, strlen(prog)));
+    char *dir = dir_with_prog();
     run_t r = hvasm(dir, "'%s/p.s'", dir);
     cr_expect_eq(r.status, 0, "%s", r.err);
     cr_expect_str_empty(r.out);
@@ -196,17 +208,13 @@ Test(hvasm_cli, assemble_writes_image_and_symbols)
     run_free(&r);
     cr_expect_str_eq(listdir(dir), "img.bin img.sym p.bin p.s p.sym x.img x.img.sym");
     /* the output may not replace the input */
-    r = hvasm(dir, "-o '%s/p.s' '%s/p.s'", dir, dir);
-    cr_expect_eq(r.status, 1);
-    cr_expect(strstr(r.err, "would overwrite the input") != NULL, "%s", r.err);
-    run_free(&r);
+    expect_exit(hvasm(dir, "-o '%s/p.s' '%s/p.s'", dir, dir), 1, "would overwrite the input");
     ta_rmdir(dir);
 }
 
 Test(hvasm_cli, listing)
 {
-    char *dir = ta_tmpdir();
-    free(ta_write(dir, "p.s", prog, strlen(prog)));
+    char *dir = dir_with_prog();
     run_t r = hvasm(dir, "-l '%s/p.s'", dir);
     cr_expect_eq(r.status, 0);
     const char *want = "00001000  20100003     start: li r1, 3\n"
@@ -251,17 +259,13 @@ Test(hvasm_cli, errors_write_nothing)
     free(old);
     /* an output directory that does not exist */
     free(ta_write(dir, "p.s", prog, strlen(prog)));
-    r = hvasm(dir, "-o '%s/no/such/dir/p.bin' '%s/p.s'", dir, dir);
-    cr_expect_eq(r.status, 1);
-    cr_expect(strstr(r.err, "cannot write") != NULL, "%s", r.err);
-    run_free(&r);
+    expect_exit(hvasm(dir, "-o '%s/no/such/dir/p.bin' '%s/p.s'", dir, dir), 1, "cannot write");
     ta_rmdir(dir);
 }
 
 Test(hvasm_cli, disassemble_with_symbols)
 {
-    char *dir = ta_tmpdir();
-    free(ta_write(dir, "p.s", prog, strlen(prog)));
+    char *dir = dir_with_prog();
     run_t r = hvasm(dir, "'%s/p.s'", dir);
     cr_assert_eq(r.status, 0);
     run_free(&r);
@@ -293,18 +297,11 @@ Test(hvasm_cli, disassemble_with_symbols)
     r = hvasm(dir, "-d '%s/p.bin' --base 4096", dir);
     cr_expect(strstr(r.out, ".org 0x00001000\n") != NULL);
     run_free(&r);
-    r = hvasm(dir, "-d '%s/p.bin' --base 0x100000000", dir);
-    cr_expect_eq(r.status, 1);
-    cr_expect_str_eq(r.err, "hvasm: error: bad address '0x100000000' for --base (want e.g. "
-                            "0x1000)\n");
-    run_free(&r);
+    expect_exit(hvasm(dir, "-d '%s/p.bin' --base 0x100000000", dir), 1,
+                "hvasm: error: bad address '0x100000000' for --base (want e.g. 0x1000)\n");
     /* a damaged symbol file */
     free(ta_write(dir, "bad.sym", "00001000 start\nnonsense\n", 24));
-    r = hvasm(dir, "-d '%s/p.bin' --syms '%s/bad.sym'", dir, dir);
-    cr_expect_eq(r.status, 1);
-    cr_expect_str_empty(r.out);
     snprintf(path, sizeof path, "%s/bad.sym:2: error:", dir);
-    cr_expect(strstr(r.err, path) != NULL, "%s", r.err);
-    run_free(&r);
+    expect_exit(hvasm(dir, "-d '%s/p.bin' --syms '%s/bad.sym'", dir, dir), 1, path);
     ta_rmdir(dir);
 }

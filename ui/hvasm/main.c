@@ -274,44 +274,6 @@ static int assemble(const options_t *o)
 /* ------------------------------------------------------------------------------------------
  * Disassembling
  * ------------------------------------------------------------------------------------------ */
-/* Reads a whole image; NULL after reporting an error. */
-static uint8_t *read_image(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "hvasm: error: cannot open '%s': %s\n", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            uint8_t *b = cap <= CPU_ASM_MAX_IMAGE ? realloc(buf, 2 * cap) : NULL;
-            if (!b) {
-                fprintf(stderr, "hvasm: error: '%s' is larger than %u MiB\n", path,
-                        CPU_ASM_MAX_IMAGE >> 20);
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (buf && ferror(f)) {
-        fprintf(stderr, "hvasm: error: cannot read '%s': %s\n", path, strerror(errno));
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = n;
-    return buf;
-}
-
 /* Parses an address: decimal, 0x hex or 0b binary, at most 0xffffffff. */
 static bool parse_addr(const char *s, uint32_t *out)
 {
@@ -353,9 +315,12 @@ static int disassemble(const options_t *o)
                 o->base);
         return 1;
     }
-    uint8_t *bytes = read_image(o->input, &job.size);
-    if (!bytes)
+    uint8_t *bytes = (uint8_t *)cpu_asm_read_file(o->input, CPU_ASM_MAX_IMAGE, &job.size);
+    if (!bytes) {
+        fprintf(stderr, "hvasm: error: cannot read '%s': %s\n", o->input,
+                errno == EFBIG ? "larger than the 64 MiB an image may have" : strerror(errno));
         return 1;
+    }
     job.bytes = bytes;
     cpu_symbol_t *syms = NULL;
     int rc = 1;
