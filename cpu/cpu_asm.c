@@ -1,20 +1,18 @@
 /*
- * cpu_asm.c - the assembler's driver: reading source files and includes, running the two
- * passes over their lines, labels and assignments, the directives, and the result (the flat
- * image, its symbols and the listing).
+ * cpu_asm.c - the assembler's driver: reading source files, running the two passes over
+ * their lines (and the files they include), labels and assignments, emitting bytes, and the
+ * result (the flat image, its symbols and the listing).
  *
  * cpu_asm_internal.h explains how the passes agree; cpu_asm_insn.c assembles instructions,
- * cpu_asm_expr.c evaluates expressions, cpu_asm_lex.c splits lines and reports errors.
+ * cpu_asm_dir.c the directives, cpu_asm_expr.c evaluates expressions, cpu_asm_lex.c splits
+ * lines and reports errors.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include "cpu_asm_internal.h"
-
-#define ADDR_LIMIT 0xffffffffull /* the image ends at or below this address */
 
 /* ------------------------------------------------------------------------------------------
  * Source files
@@ -79,8 +77,7 @@ char *cpu_asm_read_file(const char *path, size_t max, size_t *len)
     return buf;
 }
 
-/* Finds or reads a file; every file is read once per assembly. NULL with errno on failure. */
-static const asm_file_t *load_file(asm_ctx_t *A, const char *path)
+const asm_file_t *asm_load_file(asm_ctx_t *A, const char *path)
 {
     struct stat st;
     bool has_id = stat(path, &st) == 0;
@@ -117,7 +114,7 @@ static bool room(asm_ctx_t *A, uint64_t n)
 {
     uint64_t end = A->loc + n;
     const char *why = NULL;
-    if (n > ADDR_LIMIT || end > ADDR_LIMIT)
+    if (n > ASM_ADDR_LIMIT || end > ASM_ADDR_LIMIT)
         why = "the image would go past the end of the 32-bit address space";
     else if (end - A->base > CPU_ASM_MAX_IMAGE)
         why = "the image would be larger than the 64 MiB limit";
@@ -230,8 +227,7 @@ void asm_expect_end(asm_ctx_t *A)
 /* ------------------------------------------------------------------------------------------
  * Labels and assignments
  * ------------------------------------------------------------------------------------------ */
-/* Checks a name about to be defined; reports why it cannot be. */
-static bool definable(asm_ctx_t *A, const asm_tok_t *t)
+bool asm_definable(asm_ctx_t *A, const asm_tok_t *t)
 {
     char desc[80];
     if (t->kind != TK_NAME) {
@@ -254,7 +250,7 @@ static bool definable(asm_ctx_t *A, const asm_tok_t *t)
  * its index, or -1 after an error. */
 static int define(asm_ctx_t *A, const asm_tok_t *t, bool label)
 {
-    if (!definable(A, t))
+    if (!asm_definable(A, t))
         return -1;
     char *name = asm_full_name(A, t->p, t->len);
     if (!name) {
@@ -316,8 +312,7 @@ static void add_pending(asm_ctx_t *A, int sym, size_t tok)
         sym, A->file, A->line, (size_t)(A->text - A->file->text), A->len, tok, A->scope, A->dot};
 }
 
-/* NAME = EXPR or .equ NAME, EXPR; the current token is the expression. */
-static void define_equ(asm_ctx_t *A, const asm_tok_t *t)
+void asm_define_equ(asm_ctx_t *A, const asm_tok_t *t)
 {
     int i = define(A, t, false);
     if (i < 0)
@@ -373,241 +368,6 @@ static void resolve_pending(asm_ctx_t *A)
 }
 
 /* ------------------------------------------------------------------------------------------
- * Directives
- * ------------------------------------------------------------------------------------------ */
-/* A value that decides the layout, so pass 1 must know it now. */
-static asm_ev_t layout_value(asm_ctx_t *A)
-{
-    A->need_now = true;
-    asm_ev_t e = asm_expr(A);
-    A->need_now = false;
-    return e;
-}
-
-static void dir_org(asm_ctx_t *A, int arg)
-{
-    (void)arg;
-    int col = asm_tok(A)->col;
-    asm_ev_t e = layout_value(A);
-    asm_expect_end(A);
-    if (e.state != EV_KNOWN || A->syntax_error)
-        return;
-    if (e.v < 0 || (uint64_t)e.v > ADDR_LIMIT) {
-        asm_error(A, col, ".org address %lld is not a 32-bit address", (long long)e.v);
-    } else if (!A->any_output) {
-        A->base = A->loc = (uint64_t)e.v; /* before any output: sets the image base */
-    } else if ((uint64_t)e.v < A->loc) {
-        asm_error(A, col, ".org 0x%08llx is below the current address 0x%08llx (.org can only "
-                          "move forward)", (unsigned long long)e.v, (unsigned long long)A->loc);
-    } else {
-        asm_emit_fill(A, 0, (uint64_t)e.v - A->loc);
-    }
-}
-
-/* .word, .half, .byte: comma-separated expressions, `size` bytes each, little-endian. */
-static void dir_data(asm_ctx_t *A, int size)
-{
-    static const struct {
-        const char *name;
-        long long lo, hi;
-    } ranges[] = {
-        [1] = {".byte", -128, 255}, [2] = {".half", -32768, 65535},
-        [4] = {".word", INT32_MIN, UINT32_MAX},
-    };
-    do {
-        int col = asm_tok(A)->col;
-        asm_ev_t e = asm_expr(A);
-        if (A->syntax_error)
-            return;
-        if (A->pass == 2 && e.state == EV_KNOWN &&
-            (e.v < ranges[size].lo || e.v > ranges[size].hi))
-            asm_value_error(A, col, "%s value %lld is out of range %lld..%lld", ranges[size].name,
-                            (long long)e.v, ranges[size].lo, ranges[size].hi);
-        uint8_t b[4];
-        for (int i = 0; i < size; i++)
-            b[i] = (uint8_t)((uint64_t)e.v >> (8 * i));
-        asm_emit(A, b, (uint64_t)size);
-    } while (asm_accept(A, ','));
-    asm_expect_end(A);
-}
-
-static void put_byte(void *ctx, uint8_t b)
-{
-    asm_emit(ctx, &b, 1);
-}
-
-/* .ascii and .asciz (zero = 1): comma-separated strings. */
-static void dir_ascii(asm_ctx_t *A, int zero)
-{
-    do {
-        const asm_tok_t *t = asm_tok(A);
-        if (t->kind != TK_STR) {
-            char desc[80];
-            asm_error(A, t->col, "expected a string, found %s", asm_tok_desc(t, desc, sizeof desc));
-            return;
-        }
-        asm_string_bytes(t, put_byte, A);
-        asm_next(A);
-    } while (asm_accept(A, ','));
-    asm_expect_end(A);
-    if (zero)
-        asm_emit_fill(A, 0, 1);
-}
-
-/* .space N [, FILL] */
-static void dir_space(asm_ctx_t *A, int arg)
-{
-    (void)arg;
-    int col = asm_tok(A)->col;
-    asm_ev_t n = layout_value(A), fill = {0, EV_KNOWN};
-    int fcol = asm_tok(A)->col;
-    if (!A->syntax_error && asm_accept(A, ',')) {
-        fcol = asm_tok(A)->col;
-        fill = asm_expr(A);
-    }
-    asm_expect_end(A);
-    if (A->syntax_error || n.state != EV_KNOWN)
-        return;
-    if (n.v < 0) {
-        asm_error(A, col, ".space size %lld is negative", (long long)n.v);
-        return;
-    }
-    if (A->pass == 2 && fill.state == EV_KNOWN && (fill.v < -128 || fill.v > 255))
-        asm_value_error(A, fcol, ".space fill value %lld is out of range -128..255",
-                        (long long)fill.v);
-    asm_emit_fill(A, (uint8_t)fill.v, (uint64_t)n.v);
-}
-
-/* .align N: pads with zeros to a multiple of N, a power of two. */
-static void dir_align(asm_ctx_t *A, int arg)
-{
-    (void)arg;
-    int col = asm_tok(A)->col;
-    asm_ev_t n = layout_value(A);
-    asm_expect_end(A);
-    if (A->syntax_error || n.state != EV_KNOWN)
-        return;
-    if (n.v <= 0 || n.v > (int64_t)1 << 32 || (n.v & (n.v - 1)) != 0) {
-        asm_error(A, col, ".align %lld is not a power of two", (long long)n.v);
-        return;
-    }
-    uint64_t a = (uint64_t)n.v;
-    asm_emit_fill(A, 0, (a - A->loc % a) % a);
-}
-
-static void dir_equ(asm_ctx_t *A, int arg)
-{
-    (void)arg;
-    const asm_tok_t *t = asm_tok(A);
-    if (!definable(A, t))
-        return;
-    asm_next(A);
-    if (!asm_accept(A, ',')) {
-        char desc[80];
-        asm_error(A, asm_tok(A)->col, "expected ',' after the name in .equ NAME, EXPR; found %s",
-                  asm_tok_desc(asm_tok(A), desc, sizeof desc));
-        return;
-    }
-    define_equ(A, t);
-}
-
-/* .global NAME[, NAME...]: accepted; every non-local label is in the symbol file anyway. */
-static void dir_global(asm_ctx_t *A, int arg)
-{
-    (void)arg;
-    do {
-        if (!definable(A, asm_tok(A)))
-            return;
-        asm_next(A);
-    } while (asm_accept(A, ','));
-    asm_expect_end(A);
-}
-
-static void put_char(void *ctx, uint8_t b)
-{
-    char **p = ctx;
-    *(*p)++ = (char)b;
-}
-
-/* .include "file": read relative to the including file; processed after this line. */
-static void dir_include(asm_ctx_t *A, int arg)
-{
-    (void)arg;
-    const asm_tok_t *t = asm_tok(A);
-    char desc[80];
-    if (t->kind != TK_STR) {
-        asm_error(A, t->col, "expected a file name in quotes, found %s",
-                  asm_tok_desc(t, desc, sizeof desc));
-        return;
-    }
-    int col = t->col;
-    const char *dir = A->file->path, *slash = strrchr(dir, '/');
-    size_t dlen = slash ? (size_t)(slash - dir) + 1 : 0;
-    char *path = malloc(dlen + t->len + 1), *end = path;
-    if (!path) {
-        asm_error(A, col, "out of memory");
-        return;
-    }
-    asm_string_bytes(t, put_char, &end);
-    *end = '\0';
-    size_t nlen = (size_t)(end - path);
-    bool bad_name = nlen == 0 || memchr(path, '\0', nlen) != NULL;
-    if (!bad_name && path[0] != '/') { /* relative to the including file */
-        memmove(path + dlen, path, nlen + 1);
-        memcpy(path, dir, dlen);
-    }
-    asm_next(A);
-    asm_expect_end(A);
-    const asm_file_t *f = NULL;
-    if (A->syntax_error)
-        ;
-    else if (bad_name)
-        asm_error(A, col, "bad include file name");
-    else if (!(f = load_file(A, path)))
-        asm_error(A, col, "cannot open include file '%.4000s': %s", path, strerror(errno));
-    for (int i = 0; f && i < A->depth; i++)
-        if (A->stack[i] == f) {
-            asm_error(A, col, "include recursion: '%.4000s' is already being included", path);
-            f = NULL;
-        }
-    if (f && A->depth >= ASM_MAX_INCLUDE_DEPTH) {
-        asm_error(A, col, "includes nested too deeply (more than %d levels)",
-                  ASM_MAX_INCLUDE_DEPTH);
-        f = NULL;
-    }
-    free(path);
-    A->include_next = f;
-}
-
-typedef struct {
-    const char *name;
-    void (*fn)(asm_ctx_t *A, int arg);
-    int arg;
-} directive_t;
-
-static const directive_t directives[] = {
-    {".org", dir_org, 0},      {".word", dir_data, 4},     {".half", dir_data, 2},
-    {".byte", dir_data, 1},    {".ascii", dir_ascii, 0},   {".asciz", dir_ascii, 1},
-    {".space", dir_space, 0},  {".align", dir_align, 0},   {".equ", dir_equ, 0},
-    {".global", dir_global, 0}, {".include", dir_include, 0},
-};
-
-static void directive(asm_ctx_t *A)
-{
-    const asm_tok_t *t = asm_tok(A);
-    for (size_t i = 0; i < sizeof directives / sizeof directives[0]; i++) {
-        if (t->len == strlen(directives[i].name) &&
-            strncasecmp(t->p, directives[i].name, t->len) == 0) {
-            asm_next(A);
-            directives[i].fn(A, directives[i].arg);
-            return;
-        }
-    }
-    char desc[80];
-    asm_error(A, t->col, "unknown directive %s", asm_tok_desc(t, desc, sizeof desc));
-}
-
-/* ------------------------------------------------------------------------------------------
  * Lines and passes
  * ------------------------------------------------------------------------------------------ */
 /* label: ... then an instruction, a directive or NAME = EXPR. */
@@ -627,9 +387,9 @@ static void statement(asm_ctx_t *A)
     if (t->kind == TK_NAME && asm_is_punct(asm_peek(A, 1), '=')) {
         asm_next(A);
         asm_next(A);
-        define_equ(A, t);
+        asm_define_equ(A, t);
     } else if (t->kind == TK_NAME && t->p[0] == '.' && t->len > 1) {
-        directive(A);
+        asm_directive(A);
     } else if (t->kind == TK_NAME) {
         asm_insn(A);
     } else {
@@ -805,7 +565,7 @@ int cpu_asm(const char *name, const char *text, const cpu_asm_options_t *opts, F
         char *copy = strdup(text);
         top = copy ? add_file(A, name, copy, strlen(copy)) : NULL;
     } else {
-        top = load_file(A, name);
+        top = asm_load_file(A, name);
     }
     if (!top)
         asm_error_at(A, name, 0, "cannot open '%.4000s': %s", name,

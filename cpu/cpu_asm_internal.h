@@ -5,7 +5,8 @@
  * each file offers the others.
  *
  * The assembler is split by job:
- *   cpu_asm.c       the driver: files and includes, the two passes, labels, directives, output
+ *   cpu_asm.c       the driver: files, the two passes, labels and assignments, output
+ *   cpu_asm_dir.c   the directives
  *   cpu_asm_insn.c  instructions and pseudo-instructions: operands, ranges, encoding
  *   cpu_asm_lex.c   the lexer (one line into tokens) and diagnostics
  *   cpu_asm_expr.c  expressions and the symbol table
@@ -34,6 +35,7 @@
 #define ASM_MAX_LINES (1u << 20)      /* source lines one pass reads, includes counted */
 #define ASM_MAX_EXPR_DEPTH 64         /* nesting of parentheses and unary operators */
 #define ASM_DEFAULT_BASE CPU_RESET_PC
+#define ASM_ADDR_LIMIT 0xffffffffull /* the image ends at or below this address */
 
 /* ------------------------------------------------------------------------------------------
  * Tokens
@@ -255,5 +257,15 @@ void asm_note(asm_ctx_t *A, unsigned flags);
 const asm_note_t *asm_note_get(asm_ctx_t *A);
 /* Checks the end of a statement: reports anything left on the line. */
 void asm_expect_end(asm_ctx_t *A);
+/* Finds or reads a file; every file is read once per assembly. NULL with errno on failure. */
+const asm_file_t *asm_load_file(asm_ctx_t *A, const char *path);
+/* Checks a name token about to be defined; reports why it cannot be. */
+bool asm_definable(asm_ctx_t *A, const asm_tok_t *t);
+/* NAME = EXPR or .equ NAME, EXPR: `t` is the name; the current token is the expression. */
+void asm_define_equ(asm_ctx_t *A, const asm_tok_t *t);
+
+/* cpu_asm_dir.c */
+/* Assembles the directive whose name is the current token. */
+void asm_directive(asm_ctx_t *A);
 
 #endif
