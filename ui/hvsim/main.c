@@ -16,6 +16,7 @@ static void print_usage(FILE *out)
 {
     fputs("usage: hvsim --bare PROG.s|PROG.bin [options]\n"
           "       hvsim isa [--markdown]\n"
+          "       hvsim walkdemo [--guest-levels N] [--nested-levels M] [--native] [--pwc]\n"
           "       hvsim --help | --version\n",
           out);
 }
@@ -38,6 +39,8 @@ static void print_help(void)
           "  isa               list every instruction with its privilege class and state\n"
           "                    whether the ISA can be virtualized by trap-and-emulate\n"
           "                    (Popek-Goldberg); --markdown prints the table of docs/isa.md.\n"
+          "  walkdemo          print every memory reference of one cold page walk, nested\n"
+          "                    (2-D) or native; 'hvsim walkdemo --help' has its options.\n"
           "\n"
           "Options for --bare:\n"
           "  --max-cycles N    stop after N cycles (default 1000000000); exits 124\n"
@@ -109,6 +112,8 @@ int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "isa") == 0)
         return cmd_isa(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "walkdemo") == 0)
+        return ui_cmd_walkdemo(argc - 1, argv + 1);
 
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},

@@ -18,6 +18,8 @@ typedef struct {
 
 /* Runs a program on the bare machine; returns the process exit status. */
 int ui_run_bare(const ui_bare_options_t *opt);
+/* `hvsim walkdemo`: one cold page walk, printed reference by reference (walkdemo.c). */
+int ui_cmd_walkdemo(int argc, char **argv);
 /* Parses "123", "0x10", "64K", "16M". */
 bool ui_parse_size(const char *text, uint64_t *out);
 
