@@ -322,9 +322,14 @@ typedef enum {
 } cpu_stop_t;
 
 typedef struct cpu cpu_t;
-/* Called before each instruction while cpu->debug is set; returning true stops cpu_run
- * before the instruction at cpu->s.pc executes. */
+/* Called before each instruction (and before a halted CPU waits, with s.halted set) while
+ * cpu->debug is set; returning true stops cpu_run before the instruction at cpu->s.pc. */
 typedef bool (*cpu_debug_fn)(cpu_t *cpu, void *ctx);
+/* Called after each load or store that succeeded, while cpu->debug is set: va is the address
+ * the instruction used, pa the physical address, value what was read or written. cpu->s.pc
+ * is the instruction's address. The debugger's watchpoints. */
+typedef void (*cpu_watch_fn)(cpu_t *cpu, void *ctx, uint32_t va, uint32_t pa, unsigned size,
+                             bool write, uint32_t value);
 
 struct cpu {
     cpu_state_t s;
@@ -332,6 +337,7 @@ struct cpu {
     struct sim_machine *mach; /* rebuilt on restore, never saved */
     bool debug;               /* the one flag the hot loop checks */
     cpu_debug_fn debug_fn;
+    cpu_watch_fn watch_fn;    /* called with debug_ctx too */
     void *debug_ctx;
 };
 

@@ -187,6 +187,14 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         if ((s->flags & CPU_FLAG_MODE_MASK) == 0)                                                  \
             FAULT(CPU_CAUSE_PRIVILEGED, word);                                                     \
     } while (0)
+/* A debugger's watch hook sees each access that succeeded (behind the one debug flag). */
+#define WATCH(write, size, value)                                                                  \
+    do {                                                                                           \
+        if (cpu->debug && cpu->watch_fn) {                                                         \
+            SAVE();                                                                                \
+            cpu->watch_fn(cpu, cpu->debug_ctx, a_, p_, (size), (write), (value));                  \
+        }                                                                                          \
+    } while (0)
 /* Load `size` bytes at addr into dst, or fault. Devices are reached through the bus. */
 #define LOAD(addr, size, dst)                                                                      \
     do {                                                                                           \
@@ -204,6 +212,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
                 FAULT(CPU_CAUSE_BUS_ERROR, a_);                                                    \
             rescan = true;                                                                         \
         }                                                                                          \
+        WATCH(false, (size), dst);                                                                 \
     } while (0)
 #define STORE(addr, size, val)                                                                     \
     do {                                                                                           \
@@ -221,6 +230,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
                 FAULT(CPU_CAUSE_BUS_ERROR, a_);                                                    \
             rescan = true;                                                                         \
         }                                                                                          \
+        WATCH(true, (size), (val));                                                                \
     } while (0)
 
 /* ------------------------------------------------------------------------------------------
@@ -539,6 +549,8 @@ cpu_stop_t cpu_run(cpu_t *cpu, uint64_t budget)
         if (cpu_take_interrupt(cpu))
             continue;
         if (s->halted) {
+            if (cpu->debug && cpu->debug_fn && cpu->debug_fn(cpu, cpu->debug_ctx))
+                return CPU_STOP_DEBUG;
             if (!idle_until(cpu, end))
                 return CPU_STOP_HALTED;
             continue;

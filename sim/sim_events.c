@@ -30,6 +30,20 @@ int sim_add_sink(sim_machine_t *m, sim_event_sink_fn fn, void *ctx)
     return 0;
 }
 
+void sim_remove_sink(sim_machine_t *m, sim_event_sink_fn fn, void *ctx)
+{
+    for (unsigned i = 0; i < m->nsinks; i++) {
+        if (m->sinks[i] != fn || m->sink_ctx[i] != ctx)
+            continue;
+        for (unsigned j = i + 1; j < m->nsinks; j++) {
+            m->sinks[j - 1] = m->sinks[j];
+            m->sink_ctx[j - 1] = m->sink_ctx[j];
+        }
+        m->nsinks--;
+        return;
+    }
+}
+
 void sim_emit(sim_machine_t *m, const sim_event_t *ev)
 {
     if (ev->kind < SIM_EV_COUNT)

@@ -192,25 +192,28 @@ sim_run_result_t sim_run(sim_machine_t *m, uint64_t max_cycles)
         if (m->powered_off)
             return SIM_RUN_POWEROFF;
         uint64_t now = m->cpu[0].s.cycles;
-        if (now >= max_cycles)
-            return SIM_RUN_MAX_CYCLES;
-        uint64_t slice = max_cycles - now < m->quantum ? max_cycles - now : m->quantum;
-        unsigned idle = 0;
-        for (unsigned i = 0; i < m->ncpus && !m->powered_off; i++) {
-            cpu_t *cpu = &m->cpu[i];
+        if (m->round_next == 0 && now >= m->round_end) { /* CPU 0's turn is over: a new round */
+            if (now >= max_cycles)
+                return SIM_RUN_MAX_CYCLES;
             /* Every CPU runs up to the same point in time, so none drifts ahead of another. */
-            uint64_t target = now + slice;
-            if (cpu->s.cycles >= target)
+            m->round_end = now + (max_cycles - now < m->quantum ? max_cycles - now : m->quantum);
+            m->round_idle = 0;
+        }
+        for (; m->round_next < m->ncpus && !m->powered_off; m->round_next++) {
+            cpu_t *cpu = &m->cpu[m->round_next];
+            if (cpu->s.cycles >= m->round_end)
                 continue;
-            cpu_stop_t why = cpu_run(cpu, target - cpu->s.cycles);
+            cpu_stop_t why = cpu_run(cpu, m->round_end - cpu->s.cycles);
+            /* After these the round resumes with this CPU. */
             if (why == CPU_STOP_DEBUG)
                 return SIM_RUN_DEBUG;
             if (why == CPU_STOP_NESTED_FAULT)
                 return SIM_RUN_NESTED_FAULT;
             if (why == CPU_STOP_HALTED)
-                idle++;
+                m->round_idle++;
         }
-        if (idle == m->ncpus)
+        m->round_next = 0;
+        if (m->round_idle == m->ncpus)
             return SIM_RUN_IDLE;
     }
 }

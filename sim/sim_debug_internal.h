@@ -1,0 +1,83 @@
+/*
+ * sim_debug_internal.h - what the debugger's own files (sim_debug.c, sim_debug_expr.c,
+ * sim_debug_text.c) share: the debugger object and the sentence builders.
+ */
+#ifndef HVSIM_SIM_DEBUG_INTERNAL_H
+#define HVSIM_SIM_DEBUG_INTERNAL_H
+
+#include <signal.h>
+
+#include "sim.h"
+
+/* What a run is waiting for on the focus CPU, besides breakpoints. */
+typedef enum {
+    DBG_GO_CONTINUE = 0,
+    DBG_GO_STEPI,  /* `count` more instruction boundaries */
+    DBG_GO_TRAP,   /* the next trap or interrupt */
+    DBG_GO_EVENT,  /* the next event of any kind */
+    DBG_GO_CYCLES, /* the focus CPU's cycles reach `target` */
+    DBG_GO_UNTIL,  /* `cond` becomes true */
+} dbg_go_t;
+
+struct sim_dbg {
+    sim_machine_t *m;
+    unsigned focus;
+    uint64_t max_cycles;
+    char err[256];
+
+    cpu_symbol_t *syms; /* sorted by address */
+    size_t nsyms;
+
+    sim_dbg_bp_t bp[SIM_DBG_MAX_BPS];
+    size_t nbp;
+    int next_id;
+
+    cpu_state_t prev[SIM_MAX_CPUS]; /* the CPUs when the last run began */
+    uint64_t prev_nested[SIM_MAX_CPUS]; /* their nested-fault counts then */
+
+    /* The run in progress. */
+    bool running;
+    volatile sig_atomic_t stop_requested;
+    dbg_go_t go;
+    uint64_t count, target;
+    const sim_dbg_cond_t *cond;
+    uint64_t entries;      /* traps and interrupts the focus CPU has entered */
+    uint64_t seen_instret, seen_entries; /* the focus CPU's counts at its last boundary */
+    bool stopped;          /* the hook has filled `stop` */
+    sim_dbg_stop_t stop;
+    bool pending;          /* an event or access asks for a stop at pending_cpu's next boundary */
+    unsigned pending_cpu;
+    sim_dbg_stop_t pend;
+    /* Events that came after the one a `step event` stopped for, in the same instruction:
+     * the next `step event` reports them one by one without running. */
+    struct {
+        sim_event_t ev, before;
+    } queue[16];
+    size_t nqueue, qhead;
+    bool trapped;          /* the focus CPU entered a trap or interrupt during this run */
+    sim_event_t trap_ev;   /* the last one */
+    sim_event_t last_ev[SIM_MAX_CPUS]; /* each CPU's last event (what a mode change came from) */
+
+    bool have_last;
+    sim_dbg_stop_t last;   /* the last stop: continuing does not stop at its breakpoint again */
+
+    sim_event_t log[SIM_DBG_LOG]; /* a ring: the oldest at log_head once full */
+    size_t log_head, log_n;
+    sim_event_sink_fn trace_fn;
+    void *trace_ctx;
+};
+
+/* Records the failure sentence for sim_dbg_error; returns -1. */
+int dbg_fail(sim_dbg_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Fills where a stop happened (cpu, mode, pc, counts) from the CPU. */
+void dbg_stop_at(const sim_dbg_t *d, sim_dbg_stop_t *st, sim_dbg_stop_kind_t kind,
+                 const cpu_t *cpu);
+
+/* The sentences (sim_debug_text.c). Each writes st->text from the other fields of *st. */
+void dbg_text_trap(sim_dbg_t *d, const sim_event_t *ev, char *buf, size_t len);
+void dbg_text_mode(sim_dbg_t *d, const sim_event_t *ev, const sim_event_t *cause, char *buf,
+                   size_t len);
+void dbg_text_stop(sim_dbg_t *d, sim_dbg_stop_t *st, const sim_dbg_bp_t *bp);
+
+#endif

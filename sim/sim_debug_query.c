@@ -1,0 +1,266 @@
+/*
+ * sim_debug_query.c - what the debugger answers without running anything: symbols, the focus,
+ * memory in any address space, translations, the event log, commands that change a setting,
+ * and the VMs that this machine does not have yet.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_debug_internal.h"
+
+/* ------------------------------------------------------------------------------------------
+ * Symbols and focus
+ * ------------------------------------------------------------------------------------------ */
+int sim_dbg_set_symbols(sim_dbg_t *dbg, const cpu_symbol_t *syms, size_t n)
+{
+    cpu_symbol_t *copy = n ? calloc(n, sizeof *copy) : NULL;
+    if (n && !copy)
+        return dbg_fail(dbg, "out of memory for %zu symbols", n);
+    for (size_t i = 0; i < n; i++) {
+        copy[i].addr = syms[i].addr;
+        copy[i].name = strdup(syms[i].name);
+        if (!copy[i].name) {
+            cpu_syms_free(copy, i);
+            return dbg_fail(dbg, "out of memory for %zu symbols", n);
+        }
+    }
+    cpu_syms_sort(copy, n);
+    cpu_syms_free(dbg->syms, dbg->nsyms);
+    dbg->syms = copy;
+    dbg->nsyms = n;
+    return 0;
+}
+
+const cpu_symbol_t *sim_dbg_symbols(const sim_dbg_t *dbg, size_t *n)
+{
+    *n = dbg->nsyms;
+    return dbg->syms;
+}
+
+bool sim_dbg_symbol_addr(const sim_dbg_t *dbg, const char *name, uint32_t *addr)
+{
+    for (size_t i = 0; i < dbg->nsyms; i++)
+        if (strcmp(dbg->syms[i].name, name) == 0) {
+            *addr = dbg->syms[i].addr;
+            return true;
+        }
+    return false;
+}
+
+const char *sim_dbg_symbolize(const sim_dbg_t *dbg, uint32_t addr, char *buf, size_t len)
+{
+    uint32_t off;
+    const cpu_symbol_t *s = cpu_syms_lookup(dbg->syms, dbg->nsyms, addr, &off);
+    if (!s)
+        snprintf(buf, len, "%s", "");
+    else if (off)
+        snprintf(buf, len, " <%s+0x%x>", s->name, off);
+    else
+        snprintf(buf, len, " <%s>", s->name);
+    return buf;
+}
+
+unsigned sim_dbg_focus(const sim_dbg_t *dbg)
+{
+    return dbg->focus;
+}
+
+int sim_dbg_set_focus(sim_dbg_t *dbg, unsigned cpu)
+{
+    if (cpu >= dbg->m->ncpus)
+        return dbg_fail(dbg, "There is no cpu%u: this machine has %u CPU%s (cpu0%s).", cpu,
+                        dbg->m->ncpus, dbg->m->ncpus == 1 ? "" : "s",
+                        dbg->m->ncpus == 1 ? "" : " and up");
+    dbg->focus = cpu;
+    return 0;
+}
+
+const cpu_t *sim_dbg_cpu(const sim_dbg_t *dbg, unsigned cpu)
+{
+    return cpu < dbg->m->ncpus ? &dbg->m->cpu[cpu] : NULL;
+}
+
+const cpu_state_t *sim_dbg_prev_state(const sim_dbg_t *dbg, unsigned cpu)
+{
+    return cpu < dbg->m->ncpus ? &dbg->prev[cpu] : NULL;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Memory by space
+ * ------------------------------------------------------------------------------------------ */
+static const char *const space_names[SIM_SPACE_COUNT] = {
+#define SIM_X_SPACENAME(name, str, doc) str,
+    SIM_SPACES(SIM_X_SPACENAME)
+#undef SIM_X_SPACENAME
+};
+
+const char *sim_space_name(sim_space_t space)
+{
+    return space < SIM_SPACE_COUNT ? space_names[space] : "?";
+}
+
+int sim_space_by_name(const char *name)
+{
+    for (int i = 0; i < SIM_SPACE_COUNT; i++)
+        if (strcmp(space_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+sim_space_t sim_dbg_default_space(const sim_dbg_t *dbg)
+{
+    return mmu_active(&dbg->m->cpu[dbg->focus].mmu) ? SIM_SPACE_GVA : SIM_SPACE_HPA;
+}
+
+int sim_dbg_translate(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, mmu_access_t kind,
+                      mmu_result_t *res, mmu_trace_t *trace)
+{
+    const cpu_t *cpu = &dbg->m->cpu[dbg->focus];
+    memset(res, 0, sizeof *res);
+    if (trace)
+        memset(trace, 0, sizeof *trace);
+    if (space == SIM_SPACE_HPA)
+        return dbg_fail(dbg, "hpa 0x%08x is a host-physical address: there is nothing to "
+                             "translate.", addr);
+    if (space == SIM_SPACE_GPA) {
+        if (!cpu->mmu.nested.enabled)
+            return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS " Guest-physical addresses need one.");
+        uint8_t reason = 0;
+        mmu_trace_t local;
+        mmu_trace_t *t = trace ? trace : &local;
+        mmu_status_t st = mmu_walk_io(dbg->m, cpu->mmu.nested.root_pfn, cpu->mmu.nested.levels,
+                                      addr, kind, t, &res->pa, &reason);
+        res->status = st;
+        res->reason = reason;
+        res->walked = true;
+        return 0;
+    }
+    if (!mmu_active(&cpu->mmu))
+        return dbg_fail(dbg, "cpu%u has paging off (ptroot = 0x%08x), so gva 0x%08x means "
+                             "nothing yet; use hpa:0x%08x.", dbg->focus, cpu->mmu.ptroot, addr,
+                        addr);
+    mmu_priv_t priv = cpu_mode(cpu) == CPU_MODE_U ? MMU_PRIV_USER : MMU_PRIV_KERNEL;
+    *res = mmu_translate_probe(&cpu->mmu, dbg->m, addr, kind, priv, trace);
+    return 0;
+}
+
+int sim_dbg_to_hpa(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, uint32_t *hpa)
+{
+    if (space == SIM_SPACE_HPA) {
+        *hpa = addr;
+        return 0;
+    }
+    mmu_result_t res;
+    if (sim_dbg_translate(dbg, space, addr, MMU_LOAD, &res, NULL) != 0)
+        return -1;
+    if (res.status == MMU_OK) {
+        *hpa = res.pa;
+        return 0;
+    }
+    if (res.status == MMU_NESTED_FAULT)
+        return dbg_fail(dbg, "%s 0x%08x is not mapped: the nested tables fault on gpa 0x%08x "
+                             "(%s).", sim_space_name(space), addr, res.nested.gpa,
+                        mmu_outcome_name(res.nested.reason));
+    return dbg_fail(dbg, "%s 0x%08x is not mapped: the page walk ends in %s.",
+                    sim_space_name(space), addr, mmu_outcome_name(res.reason));
+}
+
+static const sim_device_t *device_at(const sim_machine_t *m, uint32_t addr)
+{
+    for (unsigned i = 0; i < m->ndevices; i++) {
+        const sim_device_t *dev = &m->devices[i];
+        if (dev->mmio_size && addr >= dev->mmio_base && addr - dev->mmio_base < dev->mmio_size)
+            return dev;
+    }
+    return NULL;
+}
+
+int sim_dbg_read(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, void *buf, size_t len)
+{
+    uint8_t *out = buf;
+    const sim_machine_t *m = dbg->m;
+    uint32_t hpa = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint32_t a = addr + (uint32_t)i;
+        if (i == 0 || (space != SIM_SPACE_HPA && (a & MMU_PAGE_OFFSET) == 0)) {
+            if (sim_dbg_to_hpa(dbg, space, a, &hpa) != 0)
+                return -1;
+        } else {
+            hpa++;
+        }
+        if (hpa >= m->ram_size) {
+            const sim_device_t *dev = device_at(m, hpa);
+            if (dev)
+                return dbg_fail(dbg, "hpa 0x%08x is a register of the %s device: the debugger "
+                                     "does not read devices, since reading has side effects.",
+                                hpa, dev->name);
+            return dbg_fail(dbg, "hpa 0x%08x is outside RAM (RAM is hpa 0x00000000 to "
+                                 "0x%08x).", hpa, m->ram_size - 1);
+        }
+        out[i] = m->ram[hpa];
+    }
+    return 0;
+}
+
+bool sim_dbg_disasm(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, char *buf, size_t len)
+{
+    uint8_t b[4];
+    if ((addr & 3) || sim_dbg_read(dbg, space, addr, b, 4) != 0) {
+        snprintf(buf, len, "(cannot be read)");
+        return false;
+    }
+    uint32_t word = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                    (uint32_t)b[3] << 24;
+    cpu_disasm(word, addr, dbg->syms, dbg->nsyms, buf, len);
+    return true;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Events, commands, VMs
+ * ------------------------------------------------------------------------------------------ */
+size_t sim_dbg_event_count(const sim_dbg_t *dbg)
+{
+    return dbg->log_n;
+}
+
+const sim_event_t *sim_dbg_event(const sim_dbg_t *dbg, size_t index)
+{
+    if (index >= dbg->log_n)
+        return NULL;
+    return &dbg->log[(dbg->log_head + index) % SIM_DBG_LOG];
+}
+
+void sim_dbg_set_trace(sim_dbg_t *dbg, sim_event_sink_fn fn, void *ctx)
+{
+    dbg->trace_fn = fn;
+    dbg->trace_ctx = ctx;
+}
+
+int sim_dbg_set_cost(sim_dbg_t *dbg, const char *name, uint32_t value)
+{
+    int c = sim_cost_by_name(name);
+    if (c < 0)
+        return dbg_fail(dbg, "There is no cost called \"%s\" (\"info costs\" lists them).",
+                        name);
+    dbg->m->costs.c[c] = value;
+    return 0;
+}
+
+unsigned sim_dbg_vm_count(const sim_dbg_t *dbg)
+{
+    (void)dbg;
+    return 0;
+}
+
+int sim_dbg_vm_pause(sim_dbg_t *dbg, int vm, bool pause)
+{
+    (void)vm;
+    (void)pause;
+    return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS);
+}
+
+int sim_dbg_sched_policy(sim_dbg_t *dbg, const char *policy)
+{
+    (void)policy;
+    return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS " There are no VCPUs to schedule.");
+}
