@@ -40,17 +40,25 @@ Test(tlb_counters, hits_misses_fills)
     sim_machine_free(&m);
 }
 
+/* A fresh machine with two table trees in the two halves of the host pool: a maps `va` to
+ * PA1 with a_bits, b maps it to PA2. */
+static void two_trees(sim_machine_t *m, mmu_builder_t *a, mmu_builder_t *b, uint32_t va,
+                      uint32_t a_bits)
+{
+    mt_machine(m, 2, 2);
+    cr_assert(mmu_build_init(a, m, 2, 0, 0x40, 0x60));
+    cr_assert(mmu_build_init(b, m, 2, 0, 0x60, 0x80));
+    cr_assert(mmu_build_map(a, va, PA1, a_bits));
+    cr_assert(mmu_build_map(b, va, PA2, MMU_PTE_RWX));
+}
+
 /* Two address spaces map VA differently; switching ptroot flushes nothing, yet neither ever
  * sees the other's entry. */
 Test(tlb_tags, no_hit_across_address_spaces)
 {
     sim_machine_t m;
     mmu_builder_t a, b;
-    mt_machine(&m, 2, 2);
-    cr_assert(mmu_build_init(&a, &m, 2, 0, 0x40, 0x60));
-    cr_assert(mmu_build_init(&b, &m, 2, 0, 0x60, 0x80));
-    cr_assert(mmu_build_map(&a, VA, PA1, MMU_PTE_RWX));
-    cr_assert(mmu_build_map(&b, VA, PA2, MMU_PTE_RWX));
+    two_trees(&m, &a, &b, VA, MMU_PTE_RWX);
     mmu_t *mmu = &m.cpu[0].mmu;
     bool walked;
     mmu_set_ptroot(mmu, MMU_PTROOT_MAKE(a.root_pfn, 1));
@@ -76,11 +84,7 @@ Test(tlb_tags, no_hit_across_vms)
 {
     sim_machine_t m;
     mmu_builder_t n1, n2;
-    mt_machine(&m, 2, 2);
-    cr_assert(mmu_build_init(&n1, &m, 2, 0, 0x40, 0x60));
-    cr_assert(mmu_build_init(&n2, &m, 2, 0, 0x60, 0x80));
-    cr_assert(mmu_build_map(&n1, 0x5000, PA1, MMU_PTE_RWX));
-    cr_assert(mmu_build_map(&n2, 0x5000, PA2, MMU_PTE_RWX));
+    two_trees(&m, &n1, &n2, 0x5000, MMU_PTE_RWX);
     bool walked;
     nested_only(&m, &n1, 1, true);
     cr_expect_eq(translate(&m, 0x5004, &walked), PA1 + 4);
@@ -98,11 +102,7 @@ Test(tlb_tags, no_hit_between_1d_and_2d)
 {
     sim_machine_t m;
     mmu_builder_t n, host;
-    mt_machine(&m, 2, 2);
-    cr_assert(mmu_build_init(&n, &m, 2, 0, 0x40, 0x60));
-    cr_assert(mmu_build_init(&host, &m, 2, 0, 0x60, 0x80));
-    cr_assert(mmu_build_map(&n, 0x5000, PA1, MMU_PTE_RWX));
-    cr_assert(mmu_build_map(&host, 0x5000, PA2, MMU_PTE_RWX));
+    two_trees(&m, &n, &host, 0x5000, MMU_PTE_RWX);
     bool walked;
     nested_only(&m, &n, 0, true);
     cr_expect_eq(translate(&m, 0x5000, &walked), PA1);
@@ -117,11 +117,7 @@ Test(tlb_tags, global_pages_are_shared_by_address_spaces_not_by_vms)
 {
     sim_machine_t m;
     mmu_builder_t a, b;
-    mt_machine(&m, 2, 2);
-    cr_assert(mmu_build_init(&a, &m, 2, 0, 0x40, 0x60));
-    cr_assert(mmu_build_init(&b, &m, 2, 0, 0x60, 0x80));
-    cr_assert(mmu_build_map(&a, VA, PA1, MMU_PTE_RWX | MMU_PTE_G));
-    cr_assert(mmu_build_map(&b, VA, PA2, MMU_PTE_RWX));
+    two_trees(&m, &a, &b, VA, MMU_PTE_RWX | MMU_PTE_G);
     mmu_t *mmu = &m.cpu[0].mmu;
     bool walked;
     mmu_set_ptroot(mmu, MMU_PTROOT_MAKE(a.root_pfn, 1));
