@@ -126,7 +126,8 @@ typedef struct {
     uint32_t table;    /* base of the table read */
     uint32_t addr;     /* address of the entry read (or written back, for AD_WRITE) */
     uint32_t value;    /* the entry read (or the value written) */
-    uint32_t gpa;      /* nested refs: the guest-physical address being translated */
+    uint32_t gpa;      /* nested refs: the guest-physical address being translated (a guest
+                          entry's, or the data's); guest refs: the entry's own address */
     uint32_t cycles;   /* what this step cost */
 } mmu_trace_ref_t;
 
@@ -160,7 +161,8 @@ typedef struct {
  * this is an EPT violation / nested page fault and becomes a VM exit. */
 typedef struct {
     uint32_t gva;          /* the guest-virtual address the guest was translating */
-    uint32_t gpa;          /* the guest-physical address whose nested translation failed */
+    uint32_t gpa;          /* the guest-physical address whose nested translation failed: a
+                              guest page-table entry's, or the data's */
     uint8_t access;        /* mmu_access_t of the guest's own access */
     uint8_t nested_access; /* mmu_access_t the nested walk checked: LOAD for a guest table
                               read, STORE for an A/D write-back, the guest's access for data */
@@ -388,8 +390,8 @@ const char *mmu_access_name(unsigned kind); /* "fetch", "load", "store" */
 const char *mmu_flush_name(unsigned kind);
 /* "V R W X U A D G" style: the set bits of a PTE, e.g. "V R W A". */
 void mmu_pte_flags(uint32_t pte, char *buf, size_t len);
-/* One line for a trace reference (no newline), e.g.
- * "nested L1  table hpa 0x00005000  read hpa 0x00005004 = 0x00006001  ok  (gpa 0x00002000: guest L1 table)" */
+/* One line for a trace reference (no newline), e.g. "nested L1  table hpa 0x00010000  read
+ * hpa 0x00010000 = 0x00011001  ok  12 cycles  for gpa 0x00002004 (guest L1 table)". */
 void mmu_trace_format_ref(const mmu_trace_t *t, const mmu_trace_ref_t *r, char *buf, size_t len);
 
 /* ------------------------------------------------------------------------------------------

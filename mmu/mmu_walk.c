@@ -216,14 +216,14 @@ static bool walk_tree(walker_t *w, const tree_t *tree, uint32_t va, mmu_access_t
 {
     uint32_t table_pa = tree->root_pfn << MMU_PAGE_SHIFT;
     for (int level = tree->levels - 1; level >= 0; level--) {
-        uint32_t table = table_pa, table_bits = MMU_PTE_RWX;
-        if (tree->nested && !locate(w, tree->nested, table_pa, MMU_LOAD, (uint8_t)level, &table,
-                                    &table_bits, out))
-            return false;
         uint32_t offset = mmu_table_index(tree->levels, (unsigned)level, va) * 4;
+        uint32_t entry = table_pa + offset, table_bits = MMU_PTE_RWX;
+        if (tree->nested && !locate(w, tree->nested, table_pa + offset, MMU_LOAD, (uint8_t)level,
+                                    &entry, &table_bits, out))
+            return false;
         mmu_trace_ref_t r = {.space = tree->space, .level = (uint8_t)level,
-                             .for_level = tree->for_level, .table = table,
-                             .addr = table + offset,
+                             .for_level = tree->for_level, .table = entry - offset,
+                             .addr = entry,
                              .gpa = tree->space == MMU_SPACE_NESTED ? va : table_pa + offset};
         if (!read_entry(w, (unsigned)level, &r)) {
             r.outcome = MMU_OUTCOME_BAD_TABLE;
