@@ -116,13 +116,20 @@ Test(nested_walk, references_come_in_the_order_of_the_2d_walk)
 #define ROOT_GPA 0x00070000u /* the guest pool's first frame: the root table */
 #define L0_GPA 0x00071000u   /* the next one: the leaf table for GVA */
 
+/* A machine running a VM (n guest levels, nl nested levels) whose guest maps GVA to DATA_GPA
+ * and whose nested tables map all guest RAM. */
+static void vm_mapping_gva(sim_machine_t *m, mt_vm_t *vm, unsigned n, unsigned nl, uint16_t vmid)
+{
+    mt_machine(m, n, nl);
+    mt_vm(m, vm, vmid, true);
+    cr_assert(mmu_build_map(&vm->guest, GVA, DATA_GPA, MMU_PTE_RWX));
+}
+
 Test(nested_walk, tlb_caches_the_combined_translation)
 {
     sim_machine_t m;
     mt_vm_t vm;
-    mt_machine(&m, 2, 2);
-    mt_vm(&m, &vm, 7, true);
-    cr_assert(mmu_build_map(&vm.guest, GVA, DATA_GPA, MMU_PTE_RWX));
+    vm_mapping_gva(&m, &vm, 2, 2, 7);
     mmu_t *mmu = &m.cpu[0].mmu;
     mmu_result_t first = mmu_translate(mmu, &m, GVA, MMU_LOAD, MMU_PRIV_KERNEL);
     cr_assert_eq(first.status, MMU_OK);
@@ -292,9 +299,7 @@ Test(nested_walk, probe_changes_nothing)
 {
     sim_machine_t m;
     mt_vm_t vm;
-    mt_machine(&m, 3, 2);
-    mt_vm(&m, &vm, 2, true);
-    cr_assert(mmu_build_map(&vm.guest, GVA, DATA_GPA, MMU_PTE_RWX));
+    vm_mapping_gva(&m, &vm, 3, 2, 2);
     mmu_t *mmu = &m.cpu[0].mmu;
     uint32_t leaf_addr = mmu_build_leaf_addr(&vm.guest, GVA);
     mmu_t before = *mmu;
