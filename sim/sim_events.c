@@ -133,6 +133,24 @@ const char *sim_cost_doc(sim_cost_t cost)
 /* ------------------------------------------------------------------------------------------
  * Statistics
  * ------------------------------------------------------------------------------------------ */
+/* The memory system's lines, for a CPU that translated anything. */
+static void print_mmu_stats(const mmu_stats_t *st, FILE *out)
+{
+    uint64_t flushes = 0;
+    for (int k = 0; k < MMU_FLUSH_COUNT; k++)
+        flushes += st->flushes[k];
+    if (!st->hits && !st->misses && !flushes)
+        return;
+    fprintf(out, "  tlb: %llu hits, %llu misses, %llu fills, %llu flushes\n",
+            (unsigned long long)st->hits, (unsigned long long)st->misses,
+            (unsigned long long)st->fills, (unsigned long long)flushes);
+    fprintf(out, "  page walks: %llu, %llu references, %llu A/D writes, %llu page-walk-cache "
+                 "hits, %llu cycles\n",
+            (unsigned long long)st->walks, (unsigned long long)st->walk_refs,
+            (unsigned long long)st->ad_writes, (unsigned long long)st->pwc_hits,
+            (unsigned long long)st->walk_cycles);
+}
+
 void sim_print_stats(const sim_machine_t *m, FILE *out)
 {
     char buf[48];
@@ -150,5 +168,6 @@ void sim_print_stats(const sim_machine_t *m, FILE *out)
                 fprintf(out, "  %-29s %llu\n",
                         cpu_cause_name(CPU_CAUSE_INTERRUPT | (uint32_t)l, buf, sizeof buf),
                         (unsigned long long)s->interrupts[l]);
+        print_mmu_stats(&m->cpu[i].mmu.stats, out);
     }
 }
