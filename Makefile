@@ -82,7 +82,7 @@ test: deps-test
 asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    build-asan/hvsim build-asan/hvasm build-asan/hvsim-tests
+	    build-asan/hvsim build-asan/hvasm build-asan/hvimg build-asan/hvsim-tests
 	HVSIM_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    build-asan/hvsim-tests --jobs 2
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../sim/sim.h"
+#include "../support/harness.h"
 
 #define GOOD "tests/data/images/good.ini"
 
@@ -239,14 +239,9 @@ static void apply(uint8_t *bytes, size_t *len, const sim_image_t *img, const edi
 
 #define NROWS (sizeof rows / sizeof rows[0])
 
-/* The parameters are row indices, not rows: Criterion runs each case in a fresh process, where
- * pointers to strings in the parent's copy of a row would not be valid. */
 ParameterizedTestParameters(image_corrupt, each_rule)
 {
-    static size_t index[NROWS];
-    for (size_t i = 0; i < NROWS; i++)
-        index[i] = i;
-    return cr_make_param_array(size_t, index, NROWS);
+    TH_ROW_INDICES(NROWS);
 }
 
 ParameterizedTest(size_t *index, image_corrupt, each_rule)

@@ -27,6 +27,17 @@ char *th_sh(const char *cmdline, bool merge_stderr, int *status);
 /* The build directory: $HVSIM_BUILD or "build". */
 const char *th_build_dir(void);
 
+/* The body of a ParameterizedTestParameters over a table of n rows: it passes the row indices,
+ * not the rows, because Criterion runs each case in a fresh process, where pointers inside a
+ * copied row would not be valid. Needs <criterion/parameterized.h>. */
+#define TH_ROW_INDICES(n)                                                                          \
+    do {                                                                                           \
+        static size_t th_index_[n];                                                                \
+        for (size_t th_i_ = 0; th_i_ < (n); th_i_++)                                               \
+            th_index_[th_i_] = th_i_;                                                              \
+        return cr_make_param_array(size_t, th_index_, (n));                                        \
+    } while (0)
+
 /* An event recorder for tests: keeps up to 256 events. */
 typedef struct {
     sim_event_t ev[256];

@@ -183,20 +183,22 @@ static int cmd_cat(int argc, char **argv)
     const char *path;
     int rc = resolve_spec(&img, argv[1], argv[2], &part, &path);
     const uint8_t *data = NULL;
-    uint32_t size = 0;
+    size_t size = 0;
     sim_image_entry_t e;
     if (rc == 0 && !path) {
         data = img.bytes + (uint64_t)img.part[part].first * SIM_SECTOR_SIZE;
-        size = img.part[part].sectors * SIM_SECTOR_SIZE;
-    } else if (rc == 0 && (rc = sim_image_lookup(&img, part, path, &e)) == 0) {
-        data = img.bytes + e.offset;
-        size = e.size;
-        if (e.type != SIM_ENTRY_FILE)
-            rc = SIM_IMAGE_ENOENT;
+        size = (size_t)img.part[part].sectors * SIM_SECTOR_SIZE;
+    } else if (rc == 0) {
+        int err = sim_image_lookup(&img, part, path, &e);
+        if (err || e.type != SIM_ENTRY_FILE) {
+            fprintf(stderr, "hvimg: %s: '%s': %s\n", argv[1], argv[2],
+                    err ? sim_image_strerror(err) : "is a directory");
+            rc = 1;
+        } else {
+            data = img.bytes + e.offset;
+            size = e.size;
+        }
     }
-    if (rc < 0)
-        fprintf(stderr, "hvimg: %s: '%s': %s\n", argv[1], argv[2],
-                e.type == SIM_ENTRY_DIR ? "is a directory" : sim_image_strerror(rc));
     if (rc == 0 && (fwrite(data, 1, size, stdout) != size || fflush(stdout) != 0)) {
         fprintf(stderr, "hvimg: cannot write to standard output: %s\n", strerror(errno));
         rc = 1;
