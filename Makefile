@@ -16,13 +16,19 @@ LDFLAGS += $(SAN)
 # Libraries the core library needs (Debian -dev packages, installed by .ci/ensure-deps).
 CORE_LIBS := -linih
 CORE_PKGS := libinih-dev
+# Libraries only the hvsim front end links (the REPL's readline); tmux drives its terminal test.
+UI_LIBS := -lreadline
+UI_PKGS := libreadline-dev
+TEST_PKGS := libcriterion-dev tmux
 
 CORE_DIRS := cpu sim mmu iommu hypervisor
 CORE_SRC  := $(sort $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c)))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 LIB       := $(BUILD)/libhvsim.a
 
-HVSIM_SRC := $(sort $(wildcard ui/hvsim/*.c))
+REPL_SRC  := $(sort $(wildcard ui/repl/*.c))
+REPL_MAIN := ui/repl/repl_main.c ui/repl/repl_readline.c
+HVSIM_SRC := $(sort $(wildcard ui/hvsim/*.c)) $(REPL_SRC)
 HVASM_SRC := $(sort $(wildcard ui/hvasm/*.c))
 HVIMG_SRC := $(sort $(wildcard ui/hvimg/*.c))
 TEST_SRC  := $(sort $(wildcard tests/*/*.c))
@@ -50,7 +56,7 @@ $(LIB): $(CORE_OBJ)
 	ar rcs $@ $^
 
 $(HVSIM): $(HVSIM_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(UI_LIBS) -lm
 
 $(HVASM): $(HVASM_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
@@ -58,7 +64,8 @@ $(HVASM): $(HVASM_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 $(HVIMG): $(HVIMG_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
 
-$(TESTS): $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+# The tests also run the REPL's commands in-process: all of it but the start-up and readline.
+$(TESTS): $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(filter-out $(REPL_MAIN:%.c=$(BUILD)/obj/%.o),$(REPL_SRC:%.c=$(BUILD)/obj/%.o)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(CORE_LIBS) -lm
 
 $(BENCH): $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
@@ -66,9 +73,9 @@ $(BENCH): $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 
 # Set-up: each entry point installs the Debian packages it needs (or says how, when not root).
 deps-run:
-	@sh .ci/ensure-deps build-essential $(CORE_PKGS)
+	@sh .ci/ensure-deps build-essential $(CORE_PKGS) $(UI_PKGS)
 deps-test:
-	@sh .ci/ensure-deps build-essential $(CORE_PKGS) libcriterion-dev
+	@sh .ci/ensure-deps build-essential $(CORE_PKGS) $(UI_PKGS) $(TEST_PKGS)
 
 run: deps-run
 	@$(MAKE) --no-print-directory all

@@ -44,7 +44,9 @@ _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
     X(walk_ref, 12, "one page-walk memory reference (a page-table entry read, an L2 hit)")       \
     X(ad_update, 20, "the walker writing A/D bits back into a leaf (a locked read-modify-write)") \
     X(pwc_hit, 2, "an upper-level entry found in the page-walk cache")                            \
-    X(iotlb_miss, 100, "an IOTLB miss: the IOMMU's round trip to its walker, besides the walk")
+    X(iotlb_miss, 100, "an IOTLB miss: the IOMMU's round trip to its walker, besides the walk") \
+    X(disk_latency, 10000, "a block-device command, from the command write to the transfer")     \
+    X(disk_sector, 100, "each 512-byte sector a block-device command moves")
 
 typedef enum {
 #define SIM_X_COSTENUM(name, def, doc) SIM_COST_##name,
@@ -77,7 +79,9 @@ const char *sim_cost_doc(sim_cost_t cost);
     X(WALK, "walk")           /* a = address, b = references; the steps: the CPU's mmu.trace */ \
     X(TLBFLUSH, "tlbflush")   /* a = mmu_flush_t kind, b = address (addr) or ASID (asid) */       \
     X(NESTEDFAULT, "nestedfault") /* a = gva, b = gpa, pc; report in mmu.last_nested_fault */     \
-    X(DMAFAULT, "dmafault")   /* a = device, b = IOVA; the record is in the IOMMU's log */
+    X(DMAFAULT, "dmafault")   /* a = device, b = IOVA; the record is in the IOMMU's log */   \
+    X(DISK, "disk")           /* a = first sector, b = DMA address, pc = sectors |           \
+                                 command << 16 | error << 24; from_mode 0 = started, 1 = done */
 
 typedef enum {
 #define SIM_X_EVENUM(name, str) SIM_EV_##name,
@@ -115,7 +119,35 @@ typedef struct sim_device {
     void *ctx;
     uint32_t (*read)(void *ctx, uint32_t reg);
     void (*write)(void *ctx, uint32_t reg, uint32_t value);
+    /* A device event it scheduled (sim_schedule) is due: `what` is the device's own tag, `now`
+     * the cycle it was due at. NULL for a device that schedules nothing. */
+    void (*timed)(void *ctx, uint32_t what, uint64_t now);
 } sim_device_t;
+
+/* A device event: a device asked to be called back at cycle `at` (a disk completing a
+ * transfer). Plain data: the device is named by its place on the bus, so a snapshot can save
+ * the queue. Events fire in order of `at`, then of scheduling (`seq`). */
+#define SIM_MAX_TIMED 32
+typedef struct {
+    uint64_t at;
+    uint64_t seq;
+    uint32_t what;
+    uint16_t device; /* index in m->devices */
+} sim_timed_t;
+
+/* The block device (sim_disk.c): its registers, its medium and its counters. See the "Block
+ * device" section below for its ports and the API. */
+typedef struct {
+    uint8_t *bytes;         /* the disk image (the machine's own copy); writes change it */
+    uint32_t sectors;       /* 0: no disk attached */
+    uint32_t sector, count, addr; /* the command's registers: first sector, sectors, DMA address */
+    uint32_t command;       /* the last command written */
+    uint32_t status;        /* SIM_DISK_BUSY | SIM_DISK_DONE | SIM_DISK_ERROR */
+    uint32_t error;         /* sim_disk_error_t of the last command */
+    uint64_t started;       /* cycle the command in progress was written */
+    uint16_t bus_index;     /* its place in m->devices */
+    uint64_t reads, writes, sectors_read, sectors_written, errors; /* statistics */
+} sim_disk_t;
 
 /* The console: UART output goes to a FILE or a capture buffer; input comes from a script. */
 typedef struct {
@@ -160,6 +192,12 @@ typedef struct sim_machine {
     uint64_t event_counts[SIM_EV_COUNT];
     mmu_config_t mmu_config; /* TLB size, page-table levels, page-walk cache: every CPU's MMU */
     iommu_t iommu;
+    /* Device events, sorted by (at, seq); timed_next is the first one's cycle (UINT64_MAX when
+     * there is none), which no CPU runs past: cpu_run stops there and sim_run fires it. */
+    sim_timed_t timed[SIM_MAX_TIMED];
+    unsigned ntimed;
+    uint64_t timed_seq, timed_next;
+    sim_disk_t disk;
 } sim_machine_t;
 
 /* Builds a machine with `ram_size` bytes of zeroed RAM, `ncpus` CPUs reset at CPU_RESET_PC,
@@ -180,6 +218,16 @@ int sim_load_program(sim_machine_t *m, const char *path, uint32_t bin_base, FILE
 char *sim_read_file(const char *path, size_t *len);
 /* Adds a device; returns -1 when the bus is full or the windows overlap another device. */
 int sim_add_device(sim_machine_t *m, const sim_device_t *dev);
+
+/* Schedules device `device` (its index in m->devices) to be called back through its `timed`
+ * function when the machine reaches cycle `at`. Returns -1 when the queue is full. sim_run
+ * fires the event once every CPU has reached `at`; a CPU running when it is scheduled stops at
+ * `at` (at its first instruction boundary there), so an interrupt the device raises then is
+ * taken on time. A machine whose CPUs are all halted is not idle while an event is pending. */
+int sim_schedule(sim_machine_t *m, uint64_t at, unsigned device, uint32_t what);
+/* The cycle a device access happens at: the cycle count of the CPU making it (m->io_cpu), or
+ * of CPU 0 outside an access. Devices measure their latencies from here. */
+uint64_t sim_now(const sim_machine_t *m);
 
 /* Physical accesses of 1, 2 or 4 bytes. They return false for a bus error (nothing there, or a
  * byte/half access to a device). Device accesses emit IO events and cost device_access, which
@@ -216,6 +264,69 @@ sim_run_result_t sim_run(sim_machine_t *m, uint64_t max_cycles);
 
 /* Statistics printed by --stats: instructions, cycles, CPI, traps by cause, interrupts. */
 void sim_print_stats(const sim_machine_t *m, FILE *out);
+
+/* ==========================================================================================
+ * Block device (sim_disk.c): a disk controller on ports 0x1f0..0x1f7 that moves whole 512-byte
+ * sectors between its disk image and memory by DMA, only through the IOMMU (device id
+ * SIM_DISK_DMA_ID: pass-through while the IOMMU is off, as on bare metal), and raises
+ * interrupt line 14 on CPU 0 when a command completes. A command takes disk_latency +
+ * disk_sector * count cycles (the cost table); the data moves when it completes. Every machine
+ * has the controller; without a disk attached its capacity reads 0 and commands fail.
+ *
+ *   port   register   access
+ *   0x1f0  SECTOR     rw  first sector of the transfer
+ *   0x1f1  COUNT      rw  sectors to move, 1..128 (64 KiB, the IOMMU's longest DMA)
+ *   0x1f2  ADDR       rw  DMA address (an IOVA; physical while the IOMMU is off)
+ *   0x1f3  COMMAND    rw  write 1 = read sectors into memory, 2 = write memory to sectors
+ *   0x1f4  STATUS     rw  read: BUSY (bit 0), DONE (bit 1), ERROR (bit 2); write: acknowledge
+ *                         (clears DONE and ERROR and lowers line 14)
+ *   0x1f5  ERROR      r   why the last command failed (sim_disk_error_t), 0 if it did not
+ *   0x1f6  CAPACITY   r   sectors on the disk, 0 when none is attached
+ *   0x1f7  (reserved) r   reads 0
+ *
+ * A bad command (no disk, a count outside 1..128, sectors past the end, an unknown command)
+ * completes at once with ERROR; a command written while BUSY is ignored. A DMA the IOMMU
+ * blocks completes with ERROR and DMA_BLOCKED, having moved nothing.
+ * ========================================================================================== */
+#define SIM_DISK_PORT 0x1f0
+#define SIM_DISK_IRQ 14
+#define SIM_DISK_DMA_ID 1 /* the controller's IOMMU device id */
+#define SIM_DISK_MAX_COUNT 128
+#define SIM_DISK_MAX_BYTES (1u << 30) /* the largest disk image attached */
+enum { SIM_DISK_SECTOR = 0, SIM_DISK_COUNT, SIM_DISK_ADDR, SIM_DISK_COMMAND, SIM_DISK_STATUS,
+       SIM_DISK_ERROR, SIM_DISK_CAPACITY, SIM_DISK_NREGS = 8 };
+enum { SIM_DISK_CMD_READ = 1, SIM_DISK_CMD_WRITE = 2 };
+#define SIM_DISK_BUSY 0x1u
+#define SIM_DISK_DONE 0x2u
+#define SIM_DISK_ERROR_BIT 0x4u
+
+/* Why a command failed, X(NAME, name, explanation). */
+#define SIM_DISK_ERRORS(X)                                                                         \
+    X(NONE, "none", "the command succeeded")                                                       \
+    X(NO_DISK, "no-disk", "no disk image is attached")                                             \
+    X(BAD_COUNT, "bad-count", "the sector count is 0 or above 128")                                \
+    X(BAD_SECTOR, "bad-sector", "the sectors lie past the end of the disk")                        \
+    X(BAD_COMMAND, "bad-command", "the command is neither 1 (read) nor 2 (write)")                 \
+    X(DMA_BLOCKED, "dma-blocked", "the IOMMU blocked the transfer: nothing moved")
+
+typedef enum {
+#define SIM_X_DISKERR(name, str, doc) SIM_DISK_E_##name,
+    SIM_DISK_ERRORS(SIM_X_DISKERR)
+#undef SIM_X_DISKERR
+        SIM_DISK_E_COUNT
+} sim_disk_error_t;
+
+const char *sim_disk_error_name(unsigned error);
+
+/* Attaches a disk image: the machine keeps its own copy of `len` bytes (a whole number of
+ * sectors, at most SIM_DISK_MAX_BYTES), replacing any disk attached before. The bytes need not
+ * be a valid image: the device moves sectors and knows no format. Returns -1 (attaching
+ * nothing) for a bad length or when memory cannot be had. */
+int sim_disk_attach(sim_machine_t *m, const void *bytes, size_t len);
+/* The same from a file; errors are written to diag as "PATH: error: ...". */
+int sim_disk_attach_file(sim_machine_t *m, const char *path, FILE *diag);
+/* The disk's bytes as they are now (writes included), or NULL when none is attached. */
+const uint8_t *sim_disk_bytes(const sim_machine_t *m, size_t *len);
 
 /* ==========================================================================================
  * Disk images (docs/disk-image.md): a partition table in sector 0, a raw boot partition, and
@@ -591,8 +702,8 @@ void sim_dbg_free(sim_dbg_t *dbg);
 const char *sim_dbg_error(const sim_dbg_t *dbg);
 sim_machine_t *sim_dbg_machine(const sim_dbg_t *dbg);
 
-/* Symbols: copied and sorted. Addresses print as "0x00001010 <puts+0x4>" when one is at or
- * below them (local labels OWNER.name included). */
+/* Symbols: copied and sorted. Addresses print as "0x00001010 <puts+0x4>" when a symbol is at
+ * or below them, less than 64 KiB away. */
 int sim_dbg_set_symbols(sim_dbg_t *dbg, const cpu_symbol_t *syms, size_t n);
 const cpu_symbol_t *sim_dbg_symbols(const sim_dbg_t *dbg, size_t *n);
 bool sim_dbg_symbol_addr(const sim_dbg_t *dbg, const char *name, uint32_t *addr);

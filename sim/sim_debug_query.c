@@ -8,6 +8,10 @@
 
 #include "sim_debug_internal.h"
 
+/* How far past a symbol an address is still named after it ("start+0x1c"): beyond, the
+ * address is most likely not part of what the symbol labels (a device, the stack, free RAM). */
+#define SYMBOL_REACH 0x10000u
+
 /* ------------------------------------------------------------------------------------------
  * Symbols and focus
  * ------------------------------------------------------------------------------------------ */
@@ -51,7 +55,7 @@ const char *sim_dbg_symbolize(const sim_dbg_t *dbg, uint32_t addr, char *buf, si
 {
     uint32_t off;
     const cpu_symbol_t *s = cpu_syms_lookup(dbg->syms, dbg->nsyms, addr, &off);
-    if (!s)
+    if (!s || off >= SYMBOL_REACH)
         snprintf(buf, len, "%s", "");
     else if (off)
         snprintf(buf, len, " <%s+0x%x>", s->name, off);

@@ -8,13 +8,16 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../sim/sim.h"
+#include "../repl/ui_repl.h"
 #include "ui_hvsim.h"
 
 static void print_usage(FILE *out)
 {
     fputs("usage: hvsim --bare PROG.s|PROG.bin [options]\n"
+          "       hvsim --repl [--bare PROG] [options] | hvsim -x SCRIPT [--bare PROG]\n"
           "       hvsim isa [--markdown]\n"
           "       hvsim walkdemo [--guest-levels N] [--nested-levels M] [--native] [--pwc]\n"
           "       hvsim --help | --version\n",
@@ -36,6 +39,12 @@ static void print_help(void)
           "                    the image's first address (0x1000 unless the program says).\n"
           "                    Console (UART) output goes to stdout. hvsim exits with the code\n"
           "                    the program writes to the power-off device.\n"
+          "  --repl            debug interactively (a gdb-like command line): with --bare\n"
+          "                    PROG, that program; \"help\" lists the commands. hvsim with no\n"
+          "                    arguments at a terminal does the same. With stdin not a\n"
+          "                    terminal, commands are read from it without prompt or echo.\n"
+          "  -x SCRIPT         run the debugger commands in SCRIPT, then exit with the\n"
+          "                    program's exit code (0 if it did not power off).\n"
           "  isa               list every instruction with its privilege class and state\n"
           "                    whether the ISA can be virtualized by trap-and-emulate\n"
           "                    (Popek-Goldberg); --markdown prints the table of docs/isa.md.\n"
@@ -106,7 +115,7 @@ static int cmd_isa(int argc, char **argv)
 }
 
 enum { OPT_BARE = 256, OPT_MAX_CYCLES, OPT_STATS, OPT_TRACE, OPT_INPUT, OPT_RAM, OPT_BASE,
-       OPT_VERSION };
+       OPT_VERSION, OPT_REPL };
 
 int main(int argc, char **argv)
 {
@@ -125,18 +134,23 @@ int main(int argc, char **argv)
         {"input", required_argument, NULL, OPT_INPUT},
         {"ram", required_argument, NULL, OPT_RAM},
         {"base", required_argument, NULL, OPT_BASE},
+        {"repl", no_argument, NULL, OPT_REPL},
         {NULL, 0, NULL, 0},
     };
     ui_bare_options_t bare = {.max_cycles = 1000000000ull, .ram_size = 16u << 20,
                               .base = CPU_RESET_PC};
     uint64_t v;
+    bool repl = false;
+    const char *script = NULL;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hx:", options, NULL)) != -1) {
         switch (c) {
         case 'h': print_help(); return 0;
         case OPT_VERSION: puts("hvsim 0.1"); return 0;
         case OPT_BARE: bare.program = optarg; break;
+        case OPT_REPL: repl = true; break;
+        case 'x': script = optarg; break;
         case OPT_MAX_CYCLES:
             if (!ui_parse_size(optarg, &v) || v == 0)
                 return usage_error("--max-cycles: '%s' is not a positive number", optarg);
@@ -163,6 +177,12 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
+    if (repl || script || (!bare.program && argc == 1 && isatty(STDIN_FILENO))) {
+        ui_repl_options_t ro = {.program = bare.program, .input = bare.input, .script = script,
+                                .max_cycles = bare.max_cycles, .ram_size = bare.ram_size,
+                                .base = bare.base};
+        return ui_repl_main(&ro, !script && isatty(STDIN_FILENO));
+    }
     if (!bare.program)
         return usage_error("%s", "nothing to run: give --bare PROG (the hypervisor arrives later)");
     return ui_run_bare(&bare);

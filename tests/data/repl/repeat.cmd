@@ -1,0 +1,7 @@
+stepi
+  
+info registers
+
+break puts
+continue
+

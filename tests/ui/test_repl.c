@@ -1,0 +1,308 @@
+/*
+ * test_repl.c - the REPL as a student uses it: scripted sessions (hvsim -x and --repl with a
+ * pipe) compared with golden transcripts in tests/data/repl/, completion called directly,
+ * commands run in-process, and one interactive run under tmux (prompt, stepi, Ctrl-C).
+ *
+ * To regenerate the transcripts after an intended change of wording, run the tests with
+ * HVSIM_UPDATE_GOLDEN=1 and review the diff.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../ui/repl/ui_repl.h"
+#include "../support/harness.h"
+
+#define DATA "tests/data/repl/"
+
+/* Runs a session and compares its transcript (stdout and stderr) with DATA/golden. */
+static void golden(const char *cmdline, const char *golden_name, int want_status)
+{
+    int status;
+    char *out = th_sh(cmdline, true, &status);
+    char path[256];
+    snprintf(path, sizeof path, DATA "%s", golden_name);
+    const char *update = getenv("HVSIM_UPDATE_GOLDEN");
+    if (update && *update == '1') {
+        FILE *f = fopen(path, "w");
+        cr_assert_not_null(f);
+        fputs(out, f);
+        fclose(f);
+    }
+    size_t len;
+    char *want = sim_read_file(path, &len);
+    cr_assert_not_null(want, "%s is missing (HVSIM_UPDATE_GOLDEN=1 writes it)", path);
+    cr_expect_str_eq(out, want, "%s: the transcript differs from %s", cmdline, path);
+    cr_expect_eq(status, want_status, "%s: exit status %d, want %d", cmdline, status,
+                 want_status);
+    free(want);
+    free(out);
+}
+
+Test(repl_session, basics_through_a_trap)
+{
+    golden("$B/hvsim -x " DATA "basics.cmd --bare " DATA "demo.s", "basics.out", 5);
+}
+
+Test(repl_session, every_error_prints_usage_and_goes_on)
+{
+    golden("$B/hvsim -x " DATA "errors.cmd --bare " DATA "demo.s", "errors.out", 0);
+}
+
+Test(repl_session, completion)
+{
+    golden("$B/hvsim -x " DATA "complete.cmd --bare " DATA "demo.s", "complete.out", 0);
+}
+
+Test(repl_session, piped_repl_repeats_step_commands_on_empty_lines)
+{
+    golden("$B/hvsim --repl --bare " DATA "demo.s < " DATA "repeat.cmd", "repeat.out", 0);
+}
+
+Test(repl_session, scripts_do_not_repeat_on_empty_lines)
+{
+    golden("$B/hvsim -x " DATA "repeat.cmd --bare " DATA "demo.s", "repeat-x.out", 0);
+}
+
+Test(repl_session, help)
+{
+    golden("printf 'help\\nhelp break\\nhelp info\\n' | $B/hvsim --repl --bare " DATA "demo.s",
+           "help.out", 0);
+}
+
+Test(repl_session, source_and_trace)
+{
+    golden("printf 'trace on\\nsource " DATA "trace.cmd\\ntrace off\\nc\\n' | "
+           "$B/hvsim --repl --bare " DATA "demo.s",
+           "trace.out", 5);
+}
+
+Test(repl_session, a_bin_with_its_symbol_file)
+{
+    int status;
+    char *out = th_sh("d=$(mktemp -d) && $B/hvasm -o $d/demo.bin " DATA "demo.s && "
+                      "printf 'break puts\\nc\\n' | $B/hvsim --repl --bare $d/demo.bin; "
+                      "s=$?; rm -rf $d; exit $s",
+                      true, &status);
+    cr_expect(strstr(out, "Breakpoint 1 at hpa 0x00001050 <puts>."), "%s", out);
+    cr_expect_eq(status, 0);
+    free(out);
+}
+
+Test(repl_session, a_missing_script_or_program_is_an_error)
+{
+    int status;
+    char *out = th_sh("$B/hvsim -x /nonexistent.cmd --bare " DATA "demo.s", true, &status);
+    cr_expect_str_eq(out, "hvsim: /nonexistent.cmd: cannot read the script: No such file or "
+                          "directory\n");
+    cr_expect_eq(status, 1);
+    free(out);
+    out = th_sh("echo c | $B/hvsim --repl --bare /nonexistent.s", true, &status);
+    cr_expect_eq(status, 1);
+    free(out);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * In-process: the completer and the command runner, without readline
+ * ------------------------------------------------------------------------------------------ */
+static sim_machine_t m;
+static sim_dbg_t *dbg;
+static ui_repl_t repl;
+static char *out_text, *err_text;
+static size_t out_len, err_len;
+
+static void setup(void)
+{
+    cr_assert_eq(sim_machine_init(&m, 1u << 20, 1), 0);
+    sim_console_set_output(&m, NULL);
+    cpu_asm_result_t res;
+    cr_assert_eq(cpu_asm_file(DATA "demo.s", stderr, &res), 0);
+    cr_assert_eq(sim_load(&m, res.base, res.bytes, res.size), 0);
+    dbg = sim_dbg_new(&m);
+    cr_assert_eq(sim_dbg_set_symbols(dbg, res.syms, res.nsyms), 0);
+    cpu_asm_free(&res);
+    FILE *o = open_memstream(&out_text, &out_len), *e = open_memstream(&err_text, &err_len);
+    ui_repl_init(&repl, &m, dbg, o, e);
+}
+
+static void teardown(void)
+{
+    fclose(repl.out);
+    fclose(repl.err);
+    free(out_text);
+    free(err_text);
+    sim_dbg_free(dbg);
+    sim_machine_free(&m);
+}
+
+/* The completions of the last word of `line`, joined by spaces. */
+static const char *completions(const char *line)
+{
+    static char buf[1024];
+    size_t end = strlen(line), start = end;
+    while (start > 0 && line[start - 1] != ' ')
+        start--;
+    ui_repl_matches_t mt = {0};
+    ui_repl_complete(&repl, line, start, end, &mt);
+    buf[0] = '\0';
+    for (size_t i = 0; i < mt.n; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? " " : "", mt.v[i]);
+    ui_repl_matches_free(&mt);
+    return buf;
+}
+
+Test(repl_complete, commands_subcommands_and_arguments, .init = setup, .fini = teardown)
+{
+    static const struct {
+        const char *line, *want;
+    } cases[] = {
+        {"inf", "info"},
+        {"info re", "registers"},
+        {"i b", "breakpoints"},
+        {"break trap sys", "system-call"},
+        {"break trap priv", "privileged-instruction"},
+        {"break mode ", "H K U"},
+        {"set cost tr", "trap_entry"},
+        {"b cou", "count counter"},
+        {"break hpa:me", "hpa:message"},
+        {"x/4x hand", "handler"},
+        {"help unt", "until"},
+        {"step e", "event exit"},
+        {"trace ", "off on save"},
+        {"vm ", "pause resume"},
+        {"sched o", "overcommit"},
+        {"frobnicate ", ""},
+        {"stepi 1", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        cr_expect_str_eq(completions(cases[i].line), cases[i].want, "completing \"%s\"",
+                         cases[i].line);
+}
+
+Test(repl_run, commands_in_process, .init = setup, .fini = teardown)
+{
+    cr_expect_eq(ui_repl_execute(&repl, "break done"), 0);
+    cr_expect_eq(ui_repl_execute(&repl, "continue"), 0);
+    cr_expect_eq(ui_repl_execute(&repl, "  # a comment"), 0);
+    cr_expect_eq(ui_repl_execute(&repl, "frobnicate"), -1);
+    cr_expect_eq(ui_repl_execute(&repl, "x/s"), -1);
+    cr_expect_eq(ui_repl_execute(&repl, "quit"), 0);
+    cr_expect(repl.quit);
+    fflush(repl.out);
+    fflush(repl.err);
+    cr_expect(strstr(out_text, "Breakpoint 1 at hpa 0x00001068 <done>."), "%s", out_text);
+    cr_expect_str_eq(err_text, "Unknown command \"frobnicate\". Try \"help\".\n"
+                               "Give an address, e.g. \"x/4x hpa:0x2000\" or \"x/s msg\".\n"
+                               "Usage: x/NFU ADDR\n");
+    cr_expect_str_eq(sim_console_captured(&m), "hi\n");
+}
+
+Test(repl_run, every_command_has_help_and_usage)
+{
+    for (const ui_repl_cmd_t *c = ui_repl_commands; c->name; c++) {
+        cr_expect(c->usage && c->help && c->long_help && c->handler, "%s", c->name);
+        cr_expect_eq(ui_repl_find(c->name), c);
+        for (const ui_repl_sub_t *s = c->subs; s && s->name; s++)
+            cr_expect(s->usage && s->help && s->handler, "%s %s", c->name, s->name);
+    }
+    cr_expect_eq(ui_repl_find("si"), ui_repl_find("stepi"));
+    cr_expect_eq(ui_repl_find("c"), ui_repl_find("continue"));
+    cr_expect_null(ui_repl_find("frobnicate"));
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The terminal, under tmux
+ * ------------------------------------------------------------------------------------------ */
+static char sock[64];
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static char pane[8192]; /* what the pane showed last */
+
+/* Waits until the pane shows `want` (at least `times` times); false after 10 s. */
+static bool pane_shows(const char *want, int times)
+{
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "tmux -L %s capture-pane -p -t hv", sock);
+    for (int tries = 0; tries < 200; tries++) {
+        int status, n = 0;
+        char *text = th_sh(cmd, true, &status);
+        snprintf(pane, sizeof pane, "%s", text);
+        free(text);
+        for (const char *p = pane; (p = strstr(p, want)) != NULL; p += strlen(want))
+            n++;
+        if (n >= times)
+            return true;
+        nap_ms(50);
+    }
+    return false;
+}
+
+static void tmux(const char *args)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "tmux -L %s %s", sock, args);
+    int status;
+    free(th_sh(cmd, true, &status));
+    cr_assert_eq(status, 0, "%s failed", cmd);
+}
+
+static void kill_tmux(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "tmux -L %s kill-server 2>/dev/null", sock);
+    int status;
+    free(th_sh(cmd, true, &status));
+}
+
+Test(repl_tmux, prompt_stepi_ctrl_c_and_history, .fini = kill_tmux, .timeout = 60)
+{
+    int status;
+    free(th_sh("command -v tmux", true, &status));
+    if (status != 0)
+        cr_skip_test("tmux is not installed (make test installs it)");
+    snprintf(sock, sizeof sock, "hvsim-test-%d", (int)getpid());
+    char hist[] = "/tmp/hvsim-history-XXXXXX";
+    int fd = mkstemp(hist);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    char cwd[512], cmd[1400];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    const char *b = th_build_dir();
+    snprintf(cmd, sizeof cmd,
+             "new-session -d -s hv -x 110 -y 30 -c '%s' \"HVSIM_HISTORY=%s %s%s/hvsim --repl "
+             "--max-cycles 100G --bare " DATA "loop.s\"",
+             cwd, hist, b[0] == '/' ? "" : "./", b);
+    tmux(cmd);
+    cr_assert(pane_shows("(hvsim)", 1), "no prompt; the pane shows:\n%s", pane);
+    tmux("send-keys -t hv si Enter");
+    cr_assert(pane_shows("Stepped 1 instruction on cpu0.", 1), "stepi did not step");
+    cr_assert(pane_shows("(hvsim)", 2));
+    tmux("send-keys -t hv c Enter");
+    nap_ms(300);
+    tmux("send-keys -t hv C-c");
+    cr_assert(pane_shows("Interrupted (Ctrl-C) on cpu0, after ", 1), "Ctrl-C did not stop it");
+    cr_assert(pane_shows("(hvsim)", 3), "no prompt after Ctrl-C");
+    tmux("send-keys -t hv 'info reg' Tab Enter");
+    cr_assert(pane_shows("flags 0x", 1), "Tab did not complete \"info reg\"");
+    tmux("send-keys -t hv quit Enter");
+    for (int tries = 0; tries < 100; tries++) { /* the session ends with hvsim */
+        snprintf(cmd, sizeof cmd, "tmux -L %s has-session -t hv 2>/dev/null", sock);
+        free(th_sh(cmd, true, &status));
+        if (status != 0)
+            break;
+        nap_ms(50);
+    }
+    size_t len;
+    char *h = sim_read_file(hist, &len);
+    cr_assert_not_null(h);
+    cr_expect_str_eq(h, "si\nc\ninfo registers\nquit\n", "the history file is:\n%s", h);
+    free(h);
+    unlink(hist);
+}

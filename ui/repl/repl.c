@@ -1,0 +1,227 @@
+/*
+ * repl.c - running REPL commands: splitting a line into words, finding the command (and its
+ * sub-command) in the table, repeating the last step command on an empty line, printing
+ * errors with their usage, stops with where the CPU is, and addresses with their symbols.
+ *
+ * Nothing here knows readline: scripts (-x, source), pipes and the tests come through
+ * ui_repl_execute and ui_repl_run_stream, the terminal through repl_readline.c.
+ */
+#include <ctype.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui_repl.h"
+
+#define MAX_WORDS 32
+
+/* Ctrl-C: the debugger of the command that runs now, or NULL at the prompt. */
+static sim_dbg_t *volatile sigint_target;
+
+void ui_repl_set_sigint_target(sim_dbg_t *dbg)
+{
+    sigint_target = dbg;
+}
+
+void ui_repl_sigint(int sig)
+{
+    (void)sig;
+    sim_dbg_t *dbg = sigint_target;
+    if (dbg)
+        sim_dbg_request_stop(dbg);
+}
+
+void ui_repl_init(ui_repl_t *r, sim_machine_t *m, sim_dbg_t *dbg, FILE *out, FILE *err)
+{
+    memset(r, 0, sizeof *r);
+    r->m = m;
+    r->dbg = dbg;
+    r->out = out;
+    r->err = err;
+    r->xfmt = 'x';
+    r->xsize = 'w';
+}
+
+int ui_repl_error(ui_repl_t *r, const char *usage, const char *fmt, ...)
+{
+    va_list ap;
+    fflush(r->out);
+    va_start(ap, fmt);
+    vfprintf(r->err, fmt, ap);
+    va_end(ap);
+    fputc('\n', r->err);
+    if (usage)
+        fprintf(r->err, "Usage: %s\n", usage);
+    fflush(r->err);
+    return -1;
+}
+
+/* True when `name` is one of the space-separated words of `aliases` (which may be NULL). */
+static bool is_alias(const char *aliases, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = aliases; p && *p;) {
+        size_t k = strcspn(p, " ");
+        if (k == n && strncmp(p, name, n) == 0)
+            return true;
+        p += k + (p[k] == ' ');
+    }
+    return false;
+}
+
+const ui_repl_cmd_t *ui_repl_find(const char *name)
+{
+    for (const ui_repl_cmd_t *c = ui_repl_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0 || is_alias(c->aliases, name))
+            return c;
+    return NULL;
+}
+
+const ui_repl_sub_t *ui_repl_find_sub(const ui_repl_cmd_t *cmd, const char *name)
+{
+    for (const ui_repl_sub_t *s = cmd->subs; s && s->name; s++)
+        if (strcmp(s->name, name) == 0 || is_alias(s->aliases, name))
+            return s;
+    return NULL;
+}
+
+/* Splits a line into words at spaces; "quoted words" keep their spaces. */
+static int split(char *line, char **argv)
+{
+    int argc = 0;
+    char *p = line;
+    while (*p && argc < MAX_WORDS) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!*p)
+            break;
+        if (*p == '"') {
+            argv[argc++] = ++p;
+            while (*p && *p != '"')
+                p++;
+        } else {
+            argv[argc++] = p;
+            while (*p && !isspace((unsigned char)*p))
+                p++;
+        }
+        if (*p)
+            *p++ = '\0';
+    }
+    return argc;
+}
+
+int ui_repl_execute(ui_repl_t *r, const char *line)
+{
+    char buf[1024];
+    while (isspace((unsigned char)*line))
+        line++;
+    if (*line == '#')
+        return 0; /* a comment */
+    if (!*line) {
+        if (!r->interactive || !r->last[0])
+            return 0;
+        line = r->last;
+    }
+    snprintf(buf, sizeof buf, "%s", line);
+    r->rest = line + strcspn(line, " \t");
+    r->rest += *r->rest != '\0';
+    char *argv[MAX_WORDS + 1] = {0};
+    int argc = split(buf, argv);
+    if (argc == 0)
+        return 0;
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(argv[0], "/"), argv[0]);
+    const ui_repl_cmd_t *cmd = ui_repl_find(name);
+    if (!cmd)
+        return ui_repl_error(r, NULL, "Unknown command \"%s\". Try \"help\".", name);
+    if (cmd->repeat && line != r->last)
+        snprintf(r->last, sizeof r->last, "%s", line);
+    const ui_repl_sub_t *sub = argc >= 2 ? ui_repl_find_sub(cmd, argv[1]) : NULL;
+    int rc;
+    ui_repl_set_sigint_target(r->dbg);
+    if (sub)
+        rc = sub->handler(r, argc - 1, argv + 1);
+    else
+        rc = cmd->handler(r, argc, argv);
+    ui_repl_set_sigint_target(NULL);
+    fflush(r->out);
+    return rc;
+}
+
+int ui_repl_run_stream(ui_repl_t *r, FILE *in, bool repeat_empty)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    int failed = 0;
+    bool was = r->interactive;
+    r->interactive = repeat_empty;
+    while (!r->quit && getline(&line, &cap, in) >= 0) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (ui_repl_execute(r, line) != 0)
+            failed++;
+    }
+    r->interactive = was;
+    free(line);
+    return failed;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Shared pieces of output and argument parsing
+ * ------------------------------------------------------------------------------------------ */
+const char *ui_repl_addr(ui_repl_t *r, uint32_t addr, char *buf, size_t len)
+{
+    char sym[96];
+    snprintf(buf, len, "0x%08x%s", addr, sim_dbg_symbolize(r->dbg, addr, sym, sizeof sym));
+    return buf;
+}
+
+void ui_repl_print_stop(ui_repl_t *r, const sim_dbg_stop_t *st)
+{
+    fprintf(r->out, "%s\n", st->text);
+    if (st->kind == SIM_DBG_STOP_POWEROFF)
+        return;
+    const cpu_t *cpu = sim_dbg_cpu(r->dbg, st->cpu);
+    char cyc[32], at[128], insn[96];
+    fprintf(r->out, "[cpu%u %s cycle %s] %s", st->cpu, cpu_mode_name(st->mode),
+            sim_dbg_group(st->cycle, cyc, sizeof cyc), ui_repl_addr(r, st->pc, at, sizeof at));
+    if (cpu->s.halted)
+        fprintf(r->out, ": (halted, waiting for an interrupt)\n");
+    else if (sim_dbg_disasm(r->dbg, sim_dbg_default_space(r->dbg), st->pc, insn, sizeof insn))
+        fprintf(r->out, ":  %s\n", insn);
+    else
+        fprintf(r->out, ": (%s)\n", sim_dbg_error(r->dbg));
+}
+
+int ui_repl_parse_location(ui_repl_t *r, const char *text, sim_space_t *space, uint32_t *addr)
+{
+    *space = sim_dbg_default_space(r->dbg);
+    const char *colon = strchr(text, ':');
+    if (colon) {
+        char name[8];
+        snprintf(name, sizeof name, "%.*s", (int)(colon - text < 7 ? colon - text : 7), text);
+        int s = sim_space_by_name(name);
+        if (s < 0)
+            return ui_repl_error(r, NULL, "Unknown address space \"%.*s\": use hpa:, gpa: or gva:.",
+                                 (int)(colon - text), text);
+        *space = (sim_space_t)s;
+        text = colon + 1;
+    }
+    if (*text == '*')
+        text++; /* gdb's `break *ADDR` */
+    uint64_t v;
+    if (sim_dbg_eval(r->dbg, text, &v) != 0)
+        return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+    if (v > 0xffffffffu)
+        return ui_repl_error(r, NULL, "0x%llx is beyond the 32-bit address space.",
+                             (unsigned long long)v);
+    *addr = (uint32_t)v;
+    return 0;
+}
+
+int ui_repl_parse_value(ui_repl_t *r, const char *text, const char *usage, uint64_t *value)
+{
+    if (sim_dbg_eval(r->dbg, text, value) != 0)
+        return ui_repl_error(r, usage, "%s", sim_dbg_error(r->dbg));
+    return 0;
+}

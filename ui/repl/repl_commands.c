@@ -1,0 +1,637 @@
+/*
+ * repl_commands.c - the command table, and the handlers of the commands that run the machine,
+ * set breakpoints and change settings. `help`, completion and docs/debugger.md all come from
+ * the table: a command exists for the student exactly when it has a row here.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui_repl.h"
+
+/* The words from argv[from] on, joined by single spaces (an expression with spaces in it). */
+static const char *join(int argc, char **argv, int from, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = from; i < argc && used + 1 < len; i++) {
+        int n = snprintf(buf + used, len - used, "%s%s", i > from ? " " : "", argv[i]);
+        if (n < 0)
+            break;
+        used += (size_t)n < len - used ? (size_t)n : len - used - 1;
+    }
+    return buf;
+}
+
+/* Prints a run's stop, or its error. */
+static int report(ui_repl_t *r, int rc, const sim_dbg_stop_t *st)
+{
+    if (rc != 0)
+        return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+    ui_repl_print_stop(r, st);
+    return 0;
+}
+
+static int no_args(ui_repl_t *r, int argc, char **argv, const char *usage)
+{
+    if (argc > 1)
+        return ui_repl_error(r, usage, "\"%s\" takes no arguments; \"%s\" is one too many.",
+                             argv[0], argv[1]);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Running
+ * ------------------------------------------------------------------------------------------ */
+
+static int stepi(ui_repl_t *r, int argc, char **argv, const char *usage)
+{
+    uint64_t n = 1;
+    if (argc > 2)
+        return ui_repl_error(r, usage, "Give one count, not %d words.", argc - 1);
+    if (argc == 2 && ui_repl_parse_value(r, argv[1], usage, &n) != 0)
+        return -1;
+    sim_dbg_stop_t st;
+    return report(r, sim_dbg_stepi(r->dbg, n, &st), &st);
+}
+
+static int cmd_stepi(ui_repl_t *r, int argc, char **argv)
+{
+    return stepi(r, argc, argv, "stepi [N]");
+}
+
+static int cmd_step(ui_repl_t *r, int argc, char **argv)
+{
+    return stepi(r, argc, argv, "step [trap|exit|event|N]");
+}
+
+/* step trap, step exit, step event: no arguments, one run. */
+static int step_to(ui_repl_t *r, int argc, char **argv, const char *usage,
+                   int (*run)(sim_dbg_t *, sim_dbg_stop_t *))
+{
+    sim_dbg_stop_t st;
+    if (no_args(r, argc, argv, usage) != 0)
+        return -1;
+    return report(r, run(r->dbg, &st), &st);
+}
+
+static int sub_step_trap(ui_repl_t *r, int argc, char **argv)
+{
+    return step_to(r, argc, argv, "step trap", sim_dbg_step_trap);
+}
+
+static int sub_step_exit(ui_repl_t *r, int argc, char **argv)
+{
+    return step_to(r, argc, argv, "step exit", sim_dbg_step_exit);
+}
+
+static int sub_step_event(ui_repl_t *r, int argc, char **argv)
+{
+    return step_to(r, argc, argv, "step event", sim_dbg_step_event);
+}
+
+static int cmd_continue(ui_repl_t *r, int argc, char **argv)
+{
+    return step_to(r, argc, argv, "continue", sim_dbg_continue);
+}
+
+static int cmd_until(ui_repl_t *r, int argc, char **argv)
+{
+    char text[512];
+    if (argc < 2)
+        return ui_repl_error(r, "until COND", "Give a condition, e.g. \"until r3 == 10\".");
+    sim_dbg_cond_t *cond = sim_dbg_cond_parse(r->dbg, join(argc, argv, 1, text, sizeof text));
+    if (!cond)
+        return ui_repl_error(r, "until COND", "%s", sim_dbg_error(r->dbg));
+    sim_dbg_stop_t st;
+    int rc = report(r, sim_dbg_until(r->dbg, cond, &st), &st);
+    sim_dbg_cond_free(cond);
+    return rc;
+}
+
+static int cmd_run(ui_repl_t *r, int argc, char **argv)
+{
+    uint64_t n;
+    if (argc != 2)
+        return ui_repl_error(r, "run N", "Give the number of cycles to run, e.g. \"run 1000\".");
+    if (ui_repl_parse_value(r, argv[1], "run N", &n) != 0)
+        return -1;
+    sim_dbg_stop_t st;
+    return report(r, sim_dbg_run_cycles(r->dbg, n, &st), &st);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Breakpoints
+ * ------------------------------------------------------------------------------------------ */
+static int created(ui_repl_t *r, int id, const char *kind)
+{
+    if (id < 0)
+        return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+    char what[200];
+    sim_dbg_bp_describe(r->dbg, sim_dbg_bp_by_id(r->dbg, id), what, sizeof what);
+    fprintf(r->out, "%s %d: %s\n", kind, id, what);
+    return 0;
+}
+
+#define BREAK_USAGE "break LOC [cpu N] [vm N] [space hpa|gpa|gva]"
+
+static int cmd_break(ui_repl_t *r, int argc, char **argv)
+{
+    if (argc < 2)
+        return ui_repl_error(r, BREAK_USAGE, "Give a location: an address, a symbol, or an "
+                             "expression, e.g. \"break main\" or \"break hpa:0x1010\".");
+    sim_space_t space;
+    uint32_t addr;
+    if (ui_repl_parse_location(r, argv[1], &space, &addr) != 0)
+        return -1;
+    int cpu = SIM_DBG_ANY_CPU, vm = SIM_DBG_ANY_VM;
+    for (int i = 2; i < argc; i += 2) {
+        uint64_t v;
+        if (i + 1 >= argc)
+            return ui_repl_error(r, BREAK_USAGE, "\"%s\" needs a value after it.", argv[i]);
+        if (strcmp(argv[i], "space") == 0) {
+            int s = sim_space_by_name(argv[i + 1]);
+            if (s < 0)
+                return ui_repl_error(r, BREAK_USAGE, "Unknown address space \"%s\".", argv[i + 1]);
+            space = (sim_space_t)s;
+        } else if (strcmp(argv[i], "cpu") == 0 || strcmp(argv[i], "vm") == 0) {
+            if (ui_repl_parse_value(r, argv[i + 1], BREAK_USAGE, &v) != 0)
+                return -1;
+            *(argv[i][0] == 'c' ? &cpu : &vm) = (int)(v > 1000 ? 1000 : v);
+        } else {
+            return ui_repl_error(r, BREAK_USAGE, "Unexpected \"%s\": after the location come "
+                                 "cpu N, vm N or space S.", argv[i]);
+        }
+    }
+    return created(r, sim_dbg_break_addr(r->dbg, space, addr, cpu, vm), "Breakpoint");
+}
+
+static int sub_break_trap(ui_repl_t *r, int argc, char **argv)
+{
+    uint32_t cause;
+    if (argc != 2)
+        return ui_repl_error(r, "break trap CAUSE", "Give one trap cause, e.g. \"break trap "
+                             "system-call\" (Tab lists them).");
+    if (sim_dbg_cause_by_name(argv[1], &cause) != 0)
+        return ui_repl_error(r, "break trap CAUSE", "Unknown trap cause \"%s\" (Tab lists them: "
+                             "system-call, privileged-instruction, ..., interrupt, any).", argv[1]);
+    return created(r, sim_dbg_break_trap(r->dbg, cause), "Breakpoint");
+}
+
+static int sub_break_mode(ui_repl_t *r, int argc, char **argv)
+{
+    static const char *const modes[] = {"U", "K", "H"};
+    for (int m = 0; argc == 2 && m < 3; m++)
+        if (strcmp(argv[1], modes[m]) == 0)
+            return created(r, sim_dbg_break_mode(r->dbg, (cpu_mode_t)m), "Breakpoint");
+    return ui_repl_error(r, "break mode U|K|H", "Give a mode: U (user), K (kernel) or H "
+                         "(hypervisor).");
+}
+
+static int break_count(ui_repl_t *r, int argc, char **argv, bool cycle)
+{
+    const char *usage = cycle ? "break cycle N" : "break instret N";
+    uint64_t n;
+    if (argc != 2)
+        return ui_repl_error(r, usage, "Give the %s to stop at.",
+                             cycle ? "cycle" : "instruction count");
+    if (ui_repl_parse_value(r, argv[1], usage, &n) != 0)
+        return -1;
+    int id = cycle ? sim_dbg_break_cycle(r->dbg, n) : sim_dbg_break_instret(r->dbg, n);
+    return created(r, id, "Breakpoint");
+}
+
+static int sub_break_cycle(ui_repl_t *r, int argc, char **argv)
+{
+    return break_count(r, argc, argv, true);
+}
+
+static int sub_break_instret(ui_repl_t *r, int argc, char **argv)
+{
+    return break_count(r, argc, argv, false);
+}
+
+static int sub_break_exit(ui_repl_t *r, int argc, char **argv)
+{
+    if (argc < 2)
+        return ui_repl_error(r, "break exit REASON [vm N]", "Give an exit reason.");
+    return created(r, sim_dbg_break_exit(r->dbg, argv[1], SIM_DBG_ANY_VM), "Breakpoint");
+}
+
+#define WATCH_USAGE "watch ADDR [r|w|rw] [1|2|4]"
+
+static int cmd_watch(ui_repl_t *r, int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        unsigned access;
+    } kinds[] = {{"r", SIM_DBG_READ}, {"w", SIM_DBG_WRITE}, {"rw", SIM_DBG_READ | SIM_DBG_WRITE}};
+    if (argc < 2 || argc > 4)
+        return ui_repl_error(r, WATCH_USAGE, "Give an address, then optionally r, w or rw and "
+                             "a size in bytes.");
+    sim_space_t space;
+    uint32_t addr, len = 4;
+    unsigned access = SIM_DBG_WRITE;
+    if (ui_repl_parse_location(r, argv[1], &space, &addr) != 0)
+        return -1;
+    for (int i = 2; i < argc; i++) {
+        bool known = false;
+        for (size_t k = 0; k < 3; k++)
+            if (strcmp(argv[i], kinds[k].name) == 0)
+                access = kinds[k].access, known = true;
+        if (!known && (strcmp(argv[i], "1") == 0 || strcmp(argv[i], "2") == 0 ||
+                       strcmp(argv[i], "4") == 0))
+            len = (uint32_t)atoi(argv[i]), known = true;
+        if (!known)
+            return ui_repl_error(r, WATCH_USAGE, "\"%s\" is neither r, w, rw nor a size (1, 2, "
+                                 "4).", argv[i]);
+    }
+    return created(r, sim_dbg_watch(r->dbg, space, addr, len, access), "Watchpoint");
+}
+
+/* delete, disable and enable: each number given, or every breakpoint (delete only). */
+static int for_each_id(ui_repl_t *r, int argc, char **argv, const char *usage, int what)
+{
+    if (argc == 1 && what == 0) {
+        sim_dbg_delete_all(r->dbg);
+        return 0;
+    }
+    if (argc == 1)
+        return ui_repl_error(r, usage, "Give the numbers (\"info breakpoints\" lists them).");
+    for (int i = 1; i < argc; i++) {
+        char *end;
+        errno = 0;
+        long id = strtol(argv[i], &end, 10);
+        if (*end || errno || id <= 0 || id > 1000000)
+            return ui_repl_error(r, usage, "\"%s\" is not a breakpoint number.", argv[i]);
+        int rc = what == 0 ? sim_dbg_delete(r->dbg, (int)id)
+                           : sim_dbg_enable(r->dbg, (int)id, what > 0);
+        if (rc != 0)
+            return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+    }
+    return 0;
+}
+
+static int cmd_delete(ui_repl_t *r, int argc, char **argv)
+{
+    return for_each_id(r, argc, argv, "delete [N...]", 0);
+}
+
+static int cmd_enable(ui_repl_t *r, int argc, char **argv)
+{
+    return for_each_id(r, argc, argv, "enable N...", 1);
+}
+
+static int cmd_disable(ui_repl_t *r, int argc, char **argv)
+{
+    return for_each_id(r, argc, argv, "disable N...", -1);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Focus, VMs, settings
+ * ------------------------------------------------------------------------------------------ */
+static int cmd_focus(ui_repl_t *r, int argc, char **argv)
+{
+    const char *usage = "focus VM|hv|cpuN";
+    if (argc != 2)
+        return ui_repl_error(r, usage, "Give what to focus on: a VM, hv, or a CPU (cpu0, "
+                             "cpu1, ...).");
+    if (strncmp(argv[1], "cpu", 3) == 0 && argv[1][3]) {
+        char *end;
+        long n = strtol(argv[1] + 3, &end, 10);
+        if (*end || n < 0 || sim_dbg_set_focus(r->dbg, (unsigned)(n > 255 ? 255 : n)) != 0)
+            return ui_repl_error(r, usage, "%s", *end || n < 0 ? "Not a CPU name." : sim_dbg_error(r->dbg));
+        fprintf(r->out, "Focus: cpu%ld (registers, stepping and virtual addresses are its).\n", n);
+        return 0;
+    }
+    if (strcmp(argv[1], "hv") == 0) {
+        fprintf(r->out, "No hypervisor: this is a bare-metal run (hvsim --bare); the focus stays "
+                        "on the machine, cpu%u, with hpa addresses.\n", sim_dbg_focus(r->dbg));
+        return 0;
+    }
+    return ui_repl_error(r, NULL, "%s", SIM_DBG_NO_VMS);
+}
+
+static int sub_vm(ui_repl_t *r, int argc, char **argv, bool pause)
+{
+    uint64_t n = 0;
+    const char *usage = pause ? "vm pause N" : "vm resume N";
+    if (argc != 2)
+        return ui_repl_error(r, usage, "Give the VM's number (\"info vms\" lists them).");
+    if (ui_repl_parse_value(r, argv[1], usage, &n) != 0)
+        return -1;
+    if (sim_dbg_vm_pause(r->dbg, (int)(n > 1000 ? 1000 : n), pause) != 0)
+        return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+    return 0;
+}
+
+static int sub_vm_pause(ui_repl_t *r, int argc, char **argv)
+{
+    return sub_vm(r, argc, argv, true);
+}
+
+static int sub_vm_resume(ui_repl_t *r, int argc, char **argv)
+{
+    return sub_vm(r, argc, argv, false);
+}
+
+static int sub_sched(ui_repl_t *r, int argc, char **argv)
+{
+    if (sim_dbg_sched_policy(r->dbg, argv[0]) != 0)
+        return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+    (void)argc;
+    return 0;
+}
+
+static int sub_set_cost(ui_repl_t *r, int argc, char **argv)
+{
+    const char *usage = "set cost NAME VALUE";
+    uint64_t v;
+    if (argc != 3)
+        return ui_repl_error(r, usage, "Give a cost's name and its new value in cycles (\"info "
+                             "costs\" lists them).");
+    if (ui_repl_parse_value(r, argv[2], usage, &v) != 0)
+        return -1;
+    if (v > 0xffffffffu)
+        return ui_repl_error(r, usage, "A cost is at most 4294967295 cycles.");
+    if (sim_dbg_set_cost(r->dbg, argv[1], (uint32_t)v) != 0)
+        return ui_repl_error(r, usage, "%s", sim_dbg_error(r->dbg));
+    fprintf(r->out, "Cost %s = %llu cycles.\n", argv[1], (unsigned long long)v);
+    return 0;
+}
+
+/* The trace sink: one sentence per event, as it happens. */
+static void print_event(const sim_event_t *ev, void *ctx)
+{
+    ui_repl_t *r = ctx;
+    char text[320], cyc[32];
+    sim_dbg_describe_event(r->dbg, ev, text, sizeof text);
+    fprintf(r->trace_out, "  [cycle %s] %s\n", sim_dbg_group(ev->cycle, cyc, sizeof cyc), text);
+}
+
+static int sub_trace_on(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    r->trace_out = r->out;
+    sim_dbg_set_trace(r->dbg, print_event, r);
+    fprintf(r->out, "Tracing: every event is printed as it happens.\n");
+    return 0;
+}
+
+static int sub_trace_off(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    sim_dbg_set_trace(r->dbg, NULL, NULL);
+    fprintf(r->out, "Tracing off.\n");
+    return 0;
+}
+
+static int sub_trace_save(ui_repl_t *r, int argc, char **argv)
+{
+    if (argc != 2)
+        return ui_repl_error(r, "trace save FILE", "Give the file to write the event log to.");
+    FILE *f = fopen(argv[1], "w");
+    if (!f)
+        return ui_repl_error(r, NULL, "%s: cannot write: %s", argv[1], strerror(errno));
+    size_t n = sim_dbg_event_count(r->dbg);
+    char line[200];
+    for (size_t i = 0; i < n; i++) {
+        sim_event_format(sim_dbg_event(r->dbg, i), line, sizeof line);
+        fprintf(f, "%s\n", line);
+    }
+    if (fclose(f) != 0)
+        return ui_repl_error(r, NULL, "%s: cannot write: %s", argv[1], strerror(errno));
+    fprintf(r->out, "Saved %zu events to %s.\n", n, argv[1]);
+    return 0;
+}
+
+static int cmd_source(ui_repl_t *r, int argc, char **argv)
+{
+    if (argc != 2)
+        return ui_repl_error(r, "source FILE", "Give the file of commands to run.");
+    if (r->depth >= 8)
+        return ui_repl_error(r, NULL, "%s: sourced files nest too deep (8 levels).", argv[1]);
+    FILE *f = fopen(argv[1], "r");
+    if (!f)
+        return ui_repl_error(r, NULL, "%s: cannot read: %s", argv[1], strerror(errno));
+    r->depth++;
+    int failed = ui_repl_run_stream(r, f, false);
+    r->depth--;
+    fclose(f);
+    return failed ? -1 : 0;
+}
+
+static int cmd_quit(ui_repl_t *r, int argc, char **argv)
+{
+    if (no_args(r, argc, argv, "quit") != 0)
+        return -1;
+    r->quit = true;
+    return 0;
+}
+
+static int cmd_complete(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    /* The raw text after "complete ", trailing space and all: completion as Tab would see it. */
+    const char *line = r->rest;
+    size_t end = strlen(line), start = end;
+    while (start > 0 && line[start - 1] != ' ')
+        start--;
+    ui_repl_matches_t m = {0};
+    ui_repl_complete(r, line, start, end, &m);
+    for (size_t i = 0; i < m.n; i++)
+        fprintf(r->out, "%.*s%s\n", (int)start, line, m.v[i]);
+    ui_repl_matches_free(&m);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * help
+ * ------------------------------------------------------------------------------------------ */
+static int cmd_help(ui_repl_t *r, int argc, char **argv)
+{
+    char head[64];
+    if (argc == 1) {
+        fprintf(r->out, "Commands (gdb aliases in brackets; \"help CMD\" tells more):\n");
+        for (const ui_repl_cmd_t *c = ui_repl_commands; c->name; c++) {
+            snprintf(head, sizeof head, "%s%s%s%s", c->name, c->aliases ? " [" : "",
+                     c->aliases ? c->aliases : "", c->aliases ? "]" : "");
+            fprintf(r->out, "  %-22s %s\n", head, c->help);
+        }
+        fprintf(r->out, "Addresses take a space prefix: hpa: (host-physical), gpa: (guest-physical), "
+                        "gva: (virtual).\nAn empty line repeats the last step command; Ctrl-C stops "
+                        "a running machine.\n");
+        return 0;
+    }
+    const ui_repl_cmd_t *c = ui_repl_find(argv[1]);
+    if (!c)
+        return ui_repl_error(r, "help [CMD]", "Unknown command \"%s\". Try \"help\".", argv[1]);
+    fprintf(r->out, "Usage: %s\n", c->usage);
+    if (c->aliases)
+        fprintf(r->out, "Aliases: %s\n", c->aliases);
+    fprintf(r->out, "%s\n", c->long_help);
+    if (c->subs) {
+        fprintf(r->out, "Sub-commands:\n");
+        for (const ui_repl_sub_t *s = c->subs; s->name; s++)
+            fprintf(r->out, "  %-30s %s\n", s->usage, s->help);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The table
+ * ------------------------------------------------------------------------------------------ */
+static const ui_repl_sub_t step_subs[] = {
+    {"trap", NULL, "step trap", "run to the next trap or interrupt", sub_step_trap, NULL},
+    {"exit", NULL, "step exit", "run to the next VM exit (needs the hypervisor)", sub_step_exit,
+     NULL},
+    {"event", NULL, "step event", "run to the next event of any kind (trap, I/O, mode, ...)",
+     sub_step_event, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const ui_repl_sub_t break_subs[] = {
+    {"trap", NULL, "break trap CAUSE", "stop when a trap of this cause (or interrupt, any) is "
+     "entered", sub_break_trap, ui_repl_complete_causes},
+    {"mode", NULL, "break mode U|K|H", "stop when a CPU enters this mode", sub_break_mode,
+     ui_repl_complete_modes},
+    {"cycle", NULL, "break cycle N", "stop when the focus CPU reaches cycle N", sub_break_cycle,
+     NULL},
+    {"instret", NULL, "break instret N", "stop when the focus CPU has retired N instructions",
+     sub_break_instret, NULL},
+    {"exit", NULL, "break exit REASON [vm N]", "stop at a VM exit (needs the hypervisor)",
+     sub_break_exit, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const ui_repl_sub_t vm_subs[] = {
+    {"pause", NULL, "vm pause N", "pause a VM (needs the hypervisor)", sub_vm_pause, NULL},
+    {"resume", NULL, "vm resume N", "resume a paused VM (needs the hypervisor)", sub_vm_resume,
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const ui_repl_sub_t sched_subs[] = {
+    {"pin", NULL, "sched pin", "one VCPU per physical CPU (needs the hypervisor)", sub_sched,
+     NULL},
+    {"overcommit", NULL, "sched overcommit", "more VCPUs than CPUs, time-shared (needs the "
+     "hypervisor)", sub_sched, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const ui_repl_sub_t set_subs[] = {
+    {"cost", NULL, "set cost NAME VALUE", "change one entry of the cycle cost table",
+     sub_set_cost, ui_repl_complete_costs},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const ui_repl_sub_t trace_subs[] = {
+    {"on", NULL, "trace on", "print every event as it happens", sub_trace_on, NULL},
+    {"off", NULL, "trace off", "stop printing events", sub_trace_off, NULL},
+    {"save", NULL, "trace save FILE", "write the event log (the last 4096 events) to FILE",
+     sub_trace_save, ui_repl_complete_files},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+/* A command whose sub-command is missing or unknown. */
+static int need_sub(ui_repl_t *r, int argc, char **argv)
+{
+    const ui_repl_cmd_t *c = ui_repl_find(argv[0]);
+    if (argc == 1) {
+        char list[512];
+        size_t used = 0;
+        for (const ui_repl_sub_t *s = c->subs; s->name && used < sizeof list; s++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                     s == c->subs ? "" : ", ", s->name);
+        return ui_repl_error(r, c->usage, "\"%s\" needs a sub-command: %s.", c->name, list);
+    }
+    return ui_repl_error(r, c->usage, "Unknown sub-command \"%s %s\". Try \"help %s\".", c->name,
+                         argv[1], c->name);
+}
+
+const ui_repl_cmd_t ui_repl_commands[] = {
+    {"help", "h", "help [CMD]", "list the commands, or explain one",
+     "Without an argument, lists every command with its aliases. With one, shows its usage and "
+     "what it does.", cmd_help, ui_repl_complete_commands, NULL, false},
+    {"continue", "c cont", "continue", "run until a breakpoint, a watchpoint or the end",
+     "Runs every CPU until a breakpoint or watchpoint fires, the program powers the machine off, "
+     "every CPU halts for good, or Ctrl-C. Continuing from a breakpoint does not stop at it "
+     "again at once.", cmd_continue, NULL, NULL, true},
+    {"stepi", "si", "stepi [N]", "run N instructions (1) on the focus CPU",
+     "Runs one instruction (or N) on the focus CPU. A trap or interrupt taken on the way is "
+     "named in the stop. Other CPUs run as they would have without the debugger.", cmd_stepi,
+     NULL, NULL, true},
+    {"step", "s", "step [trap|exit|event|N]", "step to the next trap, VM exit or event",
+     "\"step trap\" runs to the next trap or interrupt, \"step exit\" to the next VM exit, "
+     "\"step event\" to the next event of any kind (several events of one instruction come "
+     "one by one). \"step\" or \"step N\" is stepi: this machine has no source lines.",
+     cmd_step, NULL, step_subs, true},
+    {"until", "u", "until COND", "run until a condition is true",
+     "Runs the focus CPU until COND is true before an instruction (after at least one). COND "
+     "is an expression over r0..r15, sp, lr, pc, flags, mode (U K H), cycle, instret, CSRs, "
+     "symbols and [ADDR], with C's operators: \"until r3 == 10\", \"until pc == handler\".",
+     cmd_until, ui_repl_complete_symbols, NULL, true},
+    {"run", "r", "run N", "run N cycles of the focus CPU",
+     "Runs until the focus CPU has spent N more cycles (it stops at the first instruction "
+     "boundary at or past them: an instruction is never split).", cmd_run, NULL, NULL, true},
+    {"break", "b br", BREAK_USAGE, "set a breakpoint on an address, trap, mode, cycle, ...",
+     "Stops before the instruction at LOC runs. LOC is an address, a symbol or an expression, "
+     "with an optional space prefix (hpa:, gva:; gpa: needs a VM). \"cpu N\" limits it to one "
+     "CPU. The sub-commands break on other things.", cmd_break, ui_repl_complete_symbols,
+     break_subs, false},
+    {"watch", NULL, WATCH_USAGE, "stop when memory is read or written",
+     "Stops after a load (r), a store (w, the default) or either (rw) touches the bytes at "
+     "ADDR (4, or the size given). The stop names the instruction, the value and what was there "
+     "before.", cmd_watch, ui_repl_complete_symbols, NULL, false},
+    {"delete", "d", "delete [N...]", "delete breakpoints (all of them without N)",
+     "Deletes the breakpoints and watchpoints with these numbers, or all of them.", cmd_delete,
+     NULL, NULL, false},
+    {"disable", NULL, "disable N...", "turn breakpoints off without deleting them",
+     "Disabled breakpoints stay in the list and never fire until enabled.", cmd_disable, NULL,
+     NULL, false},
+    {"enable", NULL, "enable N...", "turn disabled breakpoints back on",
+     "The opposite of disable.", cmd_enable, NULL, NULL, false},
+    {"info", "i", "info WHAT", "show registers, breakpoints, TLB, stats, ...",
+     "Shows a part of the machine's state; the sub-commands say which.", need_sub, NULL,
+     ui_repl_info_subs, false},
+    {"x", NULL, "x/NFU ADDR", "examine memory (gdb formats x d u t c s i, sizes b h w)",
+     "Shows N units of memory at ADDR. F is the format: x hex, d signed, u unsigned, t binary, "
+     "c character, s string, i instruction. U is the unit: b byte, h half, w word. A prefix "
+     "hpa:, gpa: or gva: chooses the address space. F and U are remembered.", ui_repl_cmd_x,
+     ui_repl_complete_symbols, NULL, false},
+    {"print", "p", "print EXPR", "evaluate an expression",
+     "Evaluates EXPR on the focus CPU (the language of \"until\") and prints it in hex and "
+     "decimal.", ui_repl_cmd_print, ui_repl_complete_symbols, NULL, false},
+    {"disassemble", "disas", "disassemble [ADDR [N]]", "list instructions with symbols",
+     "Lists N instructions (8) from ADDR (a little before the pc). \"=>\" marks the pc, "
+     "\"B\" an enabled breakpoint, \"b\" a disabled one.", ui_repl_cmd_disassemble,
+     ui_repl_complete_symbols, NULL, false},
+    {"translate", "tr", "translate ADDR", "show a page walk, reference by reference",
+     "Translates ADDR (gva by default, or gpa:) as the focus CPU would, without touching its "
+     "TLB, and shows every memory reference of the walk; a 2-D walk as a grid.",
+     ui_repl_cmd_translate, ui_repl_complete_symbols, NULL, false},
+    {"focus", NULL, "focus VM|hv|cpuN", "choose the default VM, CPU and address space",
+     "Sets the CPU that steps and whose registers and virtual addresses commands use; with "
+     "the hypervisor also the default VM and its symbols.", cmd_focus, NULL, NULL, false},
+    {"vm", NULL, "vm pause|resume N", "pause or resume a VM",
+     "Pauses or resumes a whole VM (all its VCPUs).", need_sub, NULL, vm_subs, false},
+    {"sched", NULL, "sched pin|overcommit", "change the VCPU scheduling policy",
+     "pin: each VCPU has a physical CPU of its own; overcommit: VCPUs share CPUs by time "
+     "slices.", need_sub, NULL, sched_subs, false},
+    {"set", NULL, "set cost NAME VALUE", "change a setting (a cycle cost)",
+     "\"set cost NAME VALUE\" changes one entry of the cost table from now on.", need_sub,
+     NULL, set_subs, false},
+    {"trace", NULL, "trace on|off|save FILE", "print events as they happen, or save the log",
+     "\"trace on\" prints every event as it happens, \"trace off\" stops, \"trace save FILE\" "
+     "writes the event log.", need_sub, NULL, trace_subs, false},
+    {"source", NULL, "source FILE", "run the commands in a file",
+     "Runs FILE's lines as commands (empty lines and lines starting with # are skipped).",
+     cmd_source, ui_repl_complete_files, NULL, false},
+    {"complete", NULL, "complete TEXT", "list the completions of TEXT (as Tab would)",
+     "Prints every completion of the last word of TEXT, one per line, as Tab would offer.",
+     cmd_complete, NULL, NULL, false},
+    {"quit", "q exit", "quit", "leave hvsim",
+     "Leaves hvsim. With -x, the exit status is the program's exit code if it powered off, "
+     "else 0.", cmd_quit, NULL, NULL, false},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false},
+};

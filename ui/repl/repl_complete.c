@@ -1,0 +1,153 @@
+/*
+ * repl_complete.c - completion for Tab (and the `complete` command): command names, then
+ * sub-commands, then each command's own arguments (symbols, trap causes, cost names, modes,
+ * files), all taken from the command table and the debugger. Knows nothing of readline.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui_repl.h"
+
+void ui_repl_matches_add(ui_repl_matches_t *m, const char *prefix, const char *candidate)
+{
+    if (strncmp(candidate, prefix, strlen(prefix)) != 0)
+        return;
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->v[i], candidate) == 0)
+            return;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 16;
+        char **v = realloc(m->v, cap * sizeof *v);
+        if (!v)
+            return;
+        m->v = v;
+        m->cap = cap;
+    }
+    char *copy = strdup(candidate);
+    if (copy)
+        m->v[m->n++] = copy;
+}
+
+void ui_repl_matches_free(ui_repl_matches_t *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        free(m->v[i]);
+    free(m->v);
+    memset(m, 0, sizeof *m);
+}
+
+void ui_repl_complete_commands(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                               ui_repl_matches_t *out)
+{
+    (void)r, (void)argv;
+    if (argi > 1)
+        return;
+    for (const ui_repl_cmd_t *c = ui_repl_commands; c->name; c++)
+        ui_repl_matches_add(out, prefix, c->name);
+}
+
+void ui_repl_complete_symbols(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                              ui_repl_matches_t *out)
+{
+    (void)argi, (void)argv;
+    /* Complete after a space prefix ("hpa:sta") or gdb's '*', and keep it in the candidate. */
+    const char *colon = strchr(prefix, ':');
+    size_t keep = colon ? (size_t)(colon - prefix) + 1 : prefix[0] == '*';
+    size_t n;
+    const cpu_symbol_t *syms = sim_dbg_symbols(r->dbg, &n);
+    char cand[160];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(cand, sizeof cand, "%.*s%s", (int)keep, prefix, syms[i].name);
+        ui_repl_matches_add(out, prefix, cand);
+    }
+}
+
+void ui_repl_complete_causes(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                             ui_repl_matches_t *out)
+{
+    (void)r, (void)argv;
+    if (argi > 1)
+        return;
+    for (size_t i = 0; sim_dbg_cause_list(i); i++)
+        ui_repl_matches_add(out, prefix, sim_dbg_cause_list(i));
+}
+
+void ui_repl_complete_costs(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                            ui_repl_matches_t *out)
+{
+    (void)r, (void)argv;
+    if (argi > 1)
+        return;
+    for (int i = 0; i < SIM_COST_COUNT; i++)
+        ui_repl_matches_add(out, prefix, sim_cost_name((sim_cost_t)i));
+}
+
+void ui_repl_complete_modes(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                            ui_repl_matches_t *out)
+{
+    (void)r, (void)argv;
+    static const char *const modes[] = {"U", "K", "H"};
+    for (size_t i = 0; argi == 1 && i < 3; i++)
+        ui_repl_matches_add(out, prefix, modes[i]);
+}
+
+void ui_repl_complete_files(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                            ui_repl_matches_t *out)
+{
+    (void)r, (void)argv;
+    if (argi > 1)
+        return;
+    const char *slash = strrchr(prefix, '/');
+    char dir[512];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - prefix + 1) : 0, prefix);
+    DIR *d = opendir(dir[0] ? dir : ".");
+    if (!d)
+        return;
+    struct dirent *e;
+    char cand[768];
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' && (!slash ? prefix[0] != '.' : slash[1] != '.'))
+            continue;
+        snprintf(cand, sizeof cand, "%s%s", dir, e->d_name);
+        ui_repl_matches_add(out, prefix, cand);
+    }
+    closedir(d);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void ui_repl_complete(ui_repl_t *r, const char *line, size_t start, size_t end,
+                      ui_repl_matches_t *out)
+{
+    char before[512], prefix[256];
+    snprintf(before, sizeof before, "%.*s", (int)(start < sizeof before ? start : 0), line);
+    snprintf(prefix, sizeof prefix, "%.*s", (int)(end - start), line + start);
+    char *argv[33];
+    int argc = 0;
+    for (char *w = strtok(before, " \t"); w && argc < 32; w = strtok(NULL, " \t"))
+        argv[argc++] = w;
+    argv[argc] = NULL;
+    if (argc == 0) {
+        ui_repl_complete_commands(r, 1, argv, prefix, out);
+    } else {
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(argv[0], "/"), argv[0]);
+        const ui_repl_cmd_t *cmd = ui_repl_find(name);
+        const ui_repl_sub_t *sub = cmd && argc >= 2 ? ui_repl_find_sub(cmd, argv[1]) : NULL;
+        if (sub) {
+            if (sub->complete)
+                sub->complete(r, argc - 1, argv + 1, prefix, out);
+        } else if (cmd) {
+            for (const ui_repl_sub_t *s = cmd->subs; argc == 1 && s && s->name; s++)
+                ui_repl_matches_add(out, prefix, s->name);
+            if (cmd->complete)
+                cmd->complete(r, argc, argv, prefix, out);
+        }
+    }
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, by_name);
+}

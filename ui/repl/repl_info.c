@@ -1,0 +1,550 @@
+/*
+ * repl_info.c - the commands that show state without running anything: info, x, print,
+ * disassemble and translate. Everything comes from the debugger API; columns line up and
+ * every address carries its space.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui_repl.h"
+
+/* ------------------------------------------------------------------------------------------
+ * info registers, csr, cpus
+ * ------------------------------------------------------------------------------------------ */
+static const char *const reg_names[CPU_NREGS] = {"r0", "r1", "r2",  "r3",  "r4",  "r5",
+                                                 "r6", "r7", "r8",  "r9",  "r10", "r11",
+                                                 "r12", "r13", "sp", "lr"};
+
+static int info_registers(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    unsigned n = sim_dbg_focus(r->dbg);
+    const cpu_t *cpu = sim_dbg_cpu(r->dbg, n);
+    const cpu_state_t *prev = sim_dbg_prev_state(r->dbg, n);
+    char at[128], cyc[32], ins[32];
+    fprintf(r->out, "cpu%u in %s, pc %s, cycle %s, instret %s%s\n", n,
+            cpu_mode_name(cpu_mode(cpu)), ui_repl_addr(r, cpu->s.pc, at, sizeof at),
+            sim_dbg_group(cpu->s.cycles, cyc, sizeof cyc),
+            sim_dbg_group(cpu->s.instret, ins, sizeof ins), cpu->s.halted ? ", halted" : "");
+    bool changed = false;
+    char line[128];
+    size_t used = 0;
+    for (int i = 0; i < CPU_NREGS; i++) {
+        bool c = cpu->s.r[i] != prev->r[i];
+        changed |= c;
+        used += (size_t)snprintf(line + used, sizeof line - used, "  %-3s 0x%08x%c",
+                                 reg_names[i], cpu->s.r[i], c ? '*' : ' ');
+        if (i % 4 == 3) {
+            while (used && line[used - 1] == ' ')
+                line[--used] = '\0';
+            fprintf(r->out, "%s\n", line);
+            used = 0;
+        }
+    }
+    uint32_t f = cpu->s.flags;
+    bool fc = f != prev->flags;
+    fprintf(r->out, "  flags 0x%08x%s  Z=%u N=%u C=%u V=%u IE=%u MODE=%s\n", f, fc ? "*" : "",
+            !!(f & CPU_FLAG_Z), !!(f & CPU_FLAG_N), !!(f & CPU_FLAG_C), !!(f & CPU_FLAG_V),
+            !!(f & CPU_FLAG_IE), cpu_mode_name(cpu_mode(cpu)));
+    if (changed || fc)
+        fprintf(r->out, "  (* changed by the last command that ran the machine)\n");
+    return 0;
+}
+
+static const struct {
+    const char *name, *doc;
+    unsigned num;
+} csr_rows[] = {
+#define X_CSRROW(name, str, num, wr, sum) {str, sum, num},
+    CPU_CSRS(X_CSRROW)
+#undef X_CSRROW
+};
+
+static int info_csr(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    unsigned n = sim_dbg_focus(r->dbg);
+    const cpu_t *cpu = sim_dbg_cpu(r->dbg, n);
+    fprintf(r->out, "cpu%u  %-8s %-5s %-10s  %s\n", n, "csr", "num", "value", "meaning");
+    for (size_t i = 0; i < sizeof csr_rows / sizeof csr_rows[0]; i++)
+        fprintf(r->out, "      %-8s 0x%02x  0x%08x  %s\n", csr_rows[i].name, csr_rows[i].num,
+                cpu_csr_read(cpu, csr_rows[i].num), csr_rows[i].doc);
+    return 0;
+}
+
+static int info_cpus(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    char at[128], cyc[32], ins[32];
+    fprintf(r->out, "  %-5s %-4s %-14s %-14s %s\n", "cpu", "mode", "cycle", "instret", "pc");
+    for (unsigned i = 0; sim_dbg_cpu(r->dbg, i); i++) {
+        const cpu_t *cpu = sim_dbg_cpu(r->dbg, i);
+        fprintf(r->out, "%c cpu%-2u %-4s %-14s %-14s %s%s\n", i == sim_dbg_focus(r->dbg) ? '*' : ' ',
+                i, cpu_mode_name(cpu_mode(cpu)), sim_dbg_group(cpu->s.cycles, cyc, sizeof cyc),
+                sim_dbg_group(cpu->s.instret, ins, sizeof ins),
+                ui_repl_addr(r, cpu->s.pc, at, sizeof at), cpu->s.halted ? " (halted)" : "");
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * info breakpoints, stats, events, costs
+ * ------------------------------------------------------------------------------------------ */
+static const char *const bp_kind_names[SIM_DBG_BP_COUNT] = {
+#define X_BPNAME(name, str) str,
+    SIM_DBG_BPS(X_BPNAME)
+#undef X_BPNAME
+};
+
+static int info_breakpoints(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    size_t n = sim_dbg_bp_count(r->dbg);
+    if (n == 0) {
+        fprintf(r->out, "No breakpoints or watchpoints.\n");
+        return 0;
+    }
+    char what[200], hits[32];
+    fprintf(r->out, "%-4s %-11s %-4s %-6s %s\n", "Num", "Type", "Enb", "Hits", "What");
+    for (size_t i = 0; i < n; i++) {
+        const sim_dbg_bp_t *bp = sim_dbg_bp(r->dbg, i);
+        sim_dbg_bp_describe(r->dbg, bp, what, sizeof what);
+        fprintf(r->out, "%-4d %-11s %-4s %-6s %s\n", bp->id, bp_kind_names[bp->kind],
+                bp->enabled ? "y" : "n", sim_dbg_group(bp->hits, hits, sizeof hits), what);
+    }
+    return 0;
+}
+
+static int info_stats(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    fflush(r->out);
+    sim_print_stats(r->m, r->out);
+    fprintf(r->out, "events:");
+    for (int k = 0; k < SIM_EV_COUNT; k++)
+        if (r->m->event_counts[k])
+            fprintf(r->out, " %s %llu", sim_event_name((sim_event_kind_t)k),
+                    (unsigned long long)r->m->event_counts[k]);
+    fprintf(r->out, "\n");
+    return 0;
+}
+
+static int info_events(ui_repl_t *r, int argc, char **argv)
+{
+    uint64_t want = 10;
+    if (argc > 2)
+        return ui_repl_error(r, "info events [N]", "Give at most one count.");
+    if (argc == 2 && ui_repl_parse_value(r, argv[1], "info events [N]", &want) != 0)
+        return -1;
+    size_t n = sim_dbg_event_count(r->dbg);
+    if (n == 0) {
+        fprintf(r->out, "No events yet.\n");
+        return 0;
+    }
+    size_t from = want < n ? n - (size_t)want : 0;
+    char text[320], cyc[32];
+    for (size_t i = from; i < n; i++) {
+        const sim_event_t *ev = sim_dbg_event(r->dbg, i);
+        sim_dbg_describe_event(r->dbg, ev, text, sizeof text);
+        fprintf(r->out, "  [cycle %s] %s\n", sim_dbg_group(ev->cycle, cyc, sizeof cyc), text);
+    }
+    return 0;
+}
+
+static int info_costs(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    fprintf(r->out, "  %-18s %8s  %s\n", "cost", "cycles", "what it is");
+    for (int i = 0; i < SIM_COST_COUNT; i++)
+        fprintf(r->out, "  %-18s %8u  %s\n", sim_cost_name((sim_cost_t)i), r->m->costs.c[i],
+                sim_cost_doc((sim_cost_t)i));
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * info tlb, iommu, and the VM queries
+ * ------------------------------------------------------------------------------------------ */
+static void perm_text(uint16_t perm, char *buf, size_t len)
+{
+    snprintf(buf, len, "%c%c%c%c%c", perm & MMU_PTE_R ? 'r' : '-', perm & MMU_PTE_W ? 'w' : '-',
+             perm & MMU_PTE_X ? 'x' : '-', perm & MMU_PTE_U ? 'u' : '-',
+             perm & MMU_PTE_G ? 'g' : '-');
+}
+
+static size_t print_tlb(ui_repl_t *r, const mmu_tlb_t *tlb, const char *from, const char *to)
+{
+    size_t valid = 0;
+    char perm[8];
+    for (unsigned i = 0; i < tlb->entries; i++) {
+        const mmu_tlb_entry_t *e = &tlb->e[i];
+        if (!(e->perm & MMU_TLBE_VALID))
+            continue;
+        if (valid++ == 0)
+            fprintf(r->out, "  %-4s %-4s %-4s %-5s %-14s    %-14s %s\n", "set", "way", "vm",
+                    "asid", from, to, "perm");
+        perm_text(e->perm, perm, sizeof perm);
+        fprintf(r->out, "  %-4u %-4u %-4u %-5u 0x%08x         0x%08x     %s\n", i / tlb->ways,
+                i % tlb->ways, MMU_TAG_VMID(e->tag), MMU_TAG_ASID(e->tag),
+                e->vpn << MMU_PAGE_SHIFT, e->pfn << MMU_PAGE_SHIFT, perm);
+    }
+    return valid;
+}
+
+static int info_tlb(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    unsigned n = sim_dbg_focus(r->dbg);
+    const mmu_t *mmu = &sim_dbg_cpu(r->dbg, n)->mmu;
+    fprintf(r->out, "cpu%u TLB: %u entries (%u sets of %u ways); paging %s (ptroot 0x%08x), "
+            "nested translation %s\n", n, mmu->tlb.entries, mmu->tlb.sets, mmu->tlb.ways,
+            mmu->ptroot & MMU_PTROOT_E ? "on" : "off", mmu->ptroot,
+            mmu->nested.enabled ? "on" : "off");
+    if (print_tlb(r, &mmu->tlb, "page (virtual)", "frame (hpa)") == 0)
+        fprintf(r->out, "  The TLB is empty.\n");
+    return 0;
+}
+
+static int info_iommu(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    const iommu_t *io = &r->m->iommu;
+    fprintf(r->out, "IOMMU %s; %llu DMA fault%s logged\n", io->enabled ? "on" : "off (every DMA "
+            "passes through untranslated)", (unsigned long long)io->faults,
+            io->faults == 1 ? "" : "s");
+    unsigned nctx = 0;
+    for (unsigned d = 0; d < IOMMU_MAX_DEVICES; d++) {
+        const iommu_context_t *c = &io->ctx[d];
+        if (!c->valid)
+            continue;
+        if (nctx++ == 0)
+            fprintf(r->out, "  %-7s %-7s %-12s %-7s %s\n", "device", "domain", "translate",
+                    "levels", "root (hpa)");
+        fprintf(r->out, "  %-7u %-7u %-12s %-7u 0x%08x\n", d, c->domain,
+                c->translate ? "yes" : "passthrough", c->levels, c->root_pfn << MMU_PAGE_SHIFT);
+    }
+    if (nctx == 0)
+        fprintf(r->out, "  No device has a context.\n");
+    if (print_tlb(r, &io->iotlb, "page (iova)", "frame (hpa)") == 0)
+        fprintf(r->out, "  The IOTLB is empty.\n");
+    return 0;
+}
+
+static int no_vms(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    fprintf(r->out, "%s\n", SIM_DBG_NO_VMS);
+    return 0;
+}
+
+const ui_repl_sub_t ui_repl_info_subs[] = {
+    {"registers", "r reg regs", "info registers", "the focus CPU's registers and flags",
+     info_registers, NULL},
+    {"csr", "csrs", "info csr", "the focus CPU's control and status registers", info_csr, NULL},
+    {"cpus", NULL, "info cpus", "every CPU: mode, cycle, pc", info_cpus, NULL},
+    {"breakpoints", "b break watchpoints", "info breakpoints", "breakpoints and watchpoints",
+     info_breakpoints, NULL},
+    {"stats", NULL, "info stats", "instructions, cycles, traps, interrupts, events", info_stats,
+     NULL},
+    {"events", NULL, "info events [N]", "the last N events (10)", info_events, NULL},
+    {"costs", NULL, "info costs", "the cycle cost table", info_costs, NULL},
+    {"tlb", NULL, "info tlb", "the focus CPU's TLB", info_tlb, NULL},
+    {"iommu", NULL, "info iommu", "IOMMU device contexts and IOTLB", info_iommu, NULL},
+    {"vms", NULL, "info vms", "the VMs (needs the hypervisor)", no_vms, NULL},
+    {"vcpus", NULL, "info vcpus", "the VCPUs (needs the hypervisor)", no_vms, NULL},
+    {"vmcb", NULL, "info vmcb", "the VM control block (needs the hypervisor)", no_vms, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+/* ------------------------------------------------------------------------------------------
+ * print, x, disassemble
+ * ------------------------------------------------------------------------------------------ */
+static const char *rest_or_error(ui_repl_t *r, const char *usage, const char *what)
+{
+    if (!*r->rest)
+        ui_repl_error(r, usage, "Give %s.", what);
+    return *r->rest ? r->rest : NULL;
+}
+
+int ui_repl_cmd_print(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    uint64_t v;
+    const char *text = rest_or_error(r, "print EXPR", "an expression, e.g. \"print r1 + 4\"");
+    if (!text || ui_repl_parse_value(r, text, "print EXPR", &v) != 0)
+        return -1;
+    if (v > 0xffffffffu)
+        fprintf(r->out, "0x%llx = %llu\n", (unsigned long long)v, (unsigned long long)v);
+    else
+        fprintf(r->out, "0x%08llx = %llu\n", (unsigned long long)v, (unsigned long long)v);
+    return 0;
+}
+
+/* One line of a listing: markers, address, symbol (padded to `width`), instruction. */
+static void listing_line(ui_repl_t *r, sim_space_t space, uint32_t addr, int width)
+{
+    char sym[96], label[112], insn[96];
+    const cpu_t *cpu = sim_dbg_cpu(r->dbg, sim_dbg_focus(r->dbg));
+    char mark[4] = "   ";
+    for (size_t i = 0; i < sim_dbg_bp_count(r->dbg); i++) {
+        const sim_dbg_bp_t *bp = sim_dbg_bp(r->dbg, i);
+        if (bp->kind == SIM_DBG_BP_ADDR && bp->addr == addr && bp->space == space)
+            mark[0] = bp->enabled ? 'B' : 'b';
+    }
+    if (addr == cpu->s.pc && space == sim_dbg_default_space(r->dbg))
+        mark[1] = '=', mark[2] = '>';
+    sim_dbg_symbolize(r->dbg, addr, sym, sizeof sym);
+    snprintf(label, sizeof label, "%s:", sym[0] ? sym + 1 : "");
+    if (!sim_dbg_disasm(r->dbg, space, addr, insn, sizeof insn))
+        snprintf(insn, sizeof insn, "(%s)", sim_dbg_error(r->dbg));
+    fprintf(r->out, "%s %s 0x%08x %-*s  %s\n", mark, sim_space_name(space), addr, width, label,
+            insn);
+}
+
+static void listing(ui_repl_t *r, sim_space_t space, uint32_t addr, uint64_t n)
+{
+    char sym[96];
+    int width = 1;
+    for (uint64_t i = 0; i < n; i++) { /* the widest "<sym+off>:" label */
+        int w = (int)strlen(sim_dbg_symbolize(r->dbg, addr + 4 * (uint32_t)i, sym, sizeof sym));
+        width = w > width ? w : width;
+    }
+    for (uint64_t i = 0; i < n; i++)
+        listing_line(r, space, addr + 4 * (uint32_t)i, width);
+}
+
+int ui_repl_cmd_disassemble(ui_repl_t *r, int argc, char **argv)
+{
+    const char *usage = "disassemble [ADDR [N]]";
+    sim_space_t space = sim_dbg_default_space(r->dbg);
+    uint32_t pc = sim_dbg_cpu(r->dbg, sim_dbg_focus(r->dbg))->s.pc, addr = pc >= 8 ? pc - 8 : 0;
+    uint64_t n = 8;
+    if (argc > 3)
+        return ui_repl_error(r, usage, "Give at most an address and a count.");
+    if (argc >= 2 && ui_repl_parse_location(r, argv[1], &space, &addr) != 0)
+        return -1;
+    if (argc == 3 && ui_repl_parse_value(r, argv[2], usage, &n) != 0)
+        return -1;
+    if (n == 0 || n > 4096)
+        return ui_repl_error(r, usage, "Give a count of 1 to 4096 instructions.");
+    listing(r, space, addr & ~3u, n);
+    return 0;
+}
+
+/* The x command's "/NFU": count, format and unit, remembered between uses. */
+static int parse_xfmt(ui_repl_t *r, const char *spec, uint64_t *count)
+{
+    *count = 1;
+    if (!spec)
+        return 0;
+    const char *p = spec;
+    if (isdigit((unsigned char)*p)) {
+        char *end;
+        *count = strtoull(p, &end, 10);
+        p = end;
+    }
+    for (; *p; p++) {
+        if (strchr("xdutcsi", *p))
+            r->xfmt = *p;
+        else if (strchr("bhw", *p))
+            r->xsize = *p;
+        else
+            return ui_repl_error(r, "x/NFU ADDR", "\"%c\" in \"/%s\" is neither a format (x d u t "
+                                 "c s i) nor a unit (b h w).", *p, spec);
+    }
+    if (*count == 0 || *count > 4096)
+        return ui_repl_error(r, "x/NFU ADDR", "Give a count of 1 to 4096.");
+    return 0;
+}
+
+static void x_value(ui_repl_t *r, uint32_t v, unsigned size)
+{
+    int digits = (int)size * 2, bits = (int)size * 8;
+    int32_t sv = size == 1 ? (int8_t)v : size == 2 ? (int16_t)v : (int32_t)v;
+    static const int dec_width[5] = {0, 4, 6, 0, 11};
+    switch (r->xfmt) {
+    case 'd': fprintf(r->out, "  %*d", dec_width[size], sv); break;
+    case 'u': fprintf(r->out, "  %*u", dec_width[size], v); break;
+    case 't':
+        fputs("  ", r->out);
+        for (int b = bits - 1; b >= 0; b--)
+            fputc(v >> b & 1 ? '1' : '0', r->out);
+        break;
+    case 'c':
+        if (isprint((int)v) && v < 128)
+            fprintf(r->out, "  '%c' ", (char)v);
+        else
+            fprintf(r->out, "  \\x%02x", v & 0xff);
+        break;
+    default: fprintf(r->out, "  0x%0*x", digits, v); break;
+    }
+}
+
+/* x/s: a NUL-terminated string, escaped. Returns the bytes it used (with the NUL). */
+static int x_string(ui_repl_t *r, sim_space_t space, uint32_t addr, char *label)
+{
+    fprintf(r->out, "%s  \"", label);
+    for (uint32_t i = 0; i < 256; i++) {
+        uint8_t ch;
+        if (sim_dbg_read(r->dbg, space, addr + i, &ch, 1) != 0)
+            return ui_repl_error(r, NULL, "\"\n%s", sim_dbg_error(r->dbg));
+        if (ch == 0) {
+            fprintf(r->out, "\"\n");
+            return (int)i + 1;
+        }
+        if (ch == '\n')
+            fputs("\\n", r->out);
+        else if (ch == '"' || ch == '\\')
+            fprintf(r->out, "\\%c", ch);
+        else if (isprint(ch))
+            fputc(ch, r->out);
+        else
+            fprintf(r->out, "\\x%02x", ch);
+    }
+    fprintf(r->out, "\"...\n");
+    return 256;
+}
+
+int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv)
+{
+    const char *usage = "x/NFU ADDR";
+    uint64_t count;
+    const char *slash = strchr(argv[0], '/');
+    if (parse_xfmt(r, slash ? slash + 1 : NULL, &count) != 0)
+        return -1;
+    if (argc < 2)
+        return ui_repl_error(r, usage, "Give an address, e.g. \"x/4x hpa:0x2000\" or \"x/s msg\".");
+    sim_space_t space;
+    uint32_t addr;
+    if (ui_repl_parse_location(r, r->rest, &space, &addr) != 0)
+        return -1;
+    if (r->xfmt == 'i') {
+        listing(r, space, addr & ~3u, count);
+        return 0;
+    }
+    char sym[96], label[160];
+    if (r->xfmt == 's') {
+        for (uint64_t i = 0; i < count; i++) {
+            snprintf(label, sizeof label, "%s 0x%08x%s:", sim_space_name(space), addr,
+                     sim_dbg_symbolize(r->dbg, addr, sym, sizeof sym));
+            int used = x_string(r, space, addr, label);
+            if (used < 0)
+                return -1;
+            addr += (uint32_t)used;
+        }
+        return 0;
+    }
+    unsigned size = r->xfmt == 'c' ? 1 : r->xsize == 'b' ? 1 : r->xsize == 'h' ? 2 : 4;
+    uint8_t first[4];
+    if (sim_dbg_read(r->dbg, space, addr, first, size) != 0) /* an error before any output */
+        return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+    unsigned per_line = r->xfmt == 't' ? 16 / size : size == 4 ? 4 : 8;
+    if (r->xfmt == 't' && size == 1)
+        per_line = 8;
+    for (uint64_t i = 0; i < count; i++) {
+        uint32_t a = addr + (uint32_t)i * size;
+        if (i % per_line == 0) {
+            if (i)
+                fputc('\n', r->out);
+            fprintf(r->out, "%s 0x%08x%s:", sim_space_name(space), a,
+                    sim_dbg_symbolize(r->dbg, a, sym, sizeof sym));
+        }
+        uint8_t b[4] = {0};
+        if (sim_dbg_read(r->dbg, space, a, b, size) != 0) {
+            fputc('\n', r->out);
+            return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+        }
+        x_value(r, (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                       (uint32_t)b[3] << 24, size);
+    }
+    fputc('\n', r->out);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * translate
+ * ------------------------------------------------------------------------------------------ */
+/* A 2-D walk as a grid: one row per guest table (and the data page), one column per nested
+ * level, then what the guest read there. */
+static void walk_grid(ui_repl_t *r, const mmu_trace_t *t)
+{
+    char head[64];
+    fprintf(r->out, "  %-26s", "what is translated");
+    for (int l = t->nested_levels - 1; l >= 0; l--) {
+        snprintf(head, sizeof head, "nested L%d entry", l);
+        fprintf(r->out, "  %-16s", head);
+    }
+    fprintf(r->out, "  then read\n");
+    for (int row = 0; row <= t->levels; row++) { /* the top guest table first, data last */
+        unsigned want = row == t->levels ? MMU_FOR_DATA : (unsigned)(t->levels - 1 - row);
+        uint32_t gpa = 0;
+        bool any = false;
+        char cells[8][32] = {{0}};
+        const mmu_trace_ref_t *guest = NULL;
+        for (unsigned i = 0; i < t->n; i++) {
+            const mmu_trace_ref_t *ref = &t->ref[i];
+            if (ref->space == MMU_SPACE_NESTED && ref->for_level == want && ref->level < 8) {
+                snprintf(cells[ref->level], sizeof cells[0], "hpa 0x%08x", ref->addr);
+                gpa = ref->gpa, any = true;
+            } else if (ref->space == MMU_SPACE_TABLE && want != MMU_FOR_DATA &&
+                       ref->level == want && ref->outcome != MMU_OUTCOME_AD_WRITE) {
+                guest = ref;
+            }
+        }
+        if (!any && !guest)
+            continue;
+        if (want == MMU_FOR_DATA)
+            snprintf(head, sizeof head, "data page     gpa 0x%08x", gpa);
+        else
+            snprintf(head, sizeof head, "guest L%u table gpa 0x%08x", want, gpa);
+        fprintf(r->out, "  %-26s", head);
+        for (int l = t->nested_levels - 1; l >= 0; l--)
+            fprintf(r->out, "  %-16s", cells[l][0] ? cells[l] : "(pwc or none)");
+        if (guest) {
+            char flags[40];
+            mmu_pte_flags(guest->value, flags, sizeof flags);
+            fprintf(r->out, "  guest L%u pte = 0x%08x (%s)\n", guest->level, guest->value, flags);
+        } else {
+            fprintf(r->out, "  -> hpa 0x%08x\n", t->pa);
+        }
+    }
+}
+
+int ui_repl_cmd_translate(ui_repl_t *r, int argc, char **argv)
+{
+    const char *usage = "translate ADDR";
+    if (argc < 2)
+        return ui_repl_error(r, usage, "Give a virtual address, e.g. \"translate gva:0x00401a2c\".");
+    (void)argv;
+    sim_space_t space;
+    uint32_t addr;
+    if (ui_repl_parse_location(r, r->rest, &space, &addr) != 0)
+        return -1;
+    if (space == SIM_SPACE_HPA && !strchr(r->rest, ':'))
+        space = SIM_SPACE_GVA; /* translate means a virtual address unless told otherwise */
+    static mmu_trace_t trace;
+    mmu_result_t res;
+    if (sim_dbg_translate(r->dbg, space, addr, MMU_LOAD, &res, &trace) != 0)
+        return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+    fprintf(r->out, "%s 0x%08x, a load: %s walk, %u reference%s, %u cycles\n",
+            sim_space_name(space), addr, trace.nested ? "2-D" : "1-D", trace.refs,
+            trace.refs == 1 ? "" : "s", trace.cycles);
+    char line[200];
+    if (trace.nested && space == SIM_SPACE_GVA)
+        walk_grid(r, &trace);
+    else
+        for (unsigned i = 0; i < trace.n; i++) {
+            mmu_trace_format_ref(&trace, &trace.ref[i], line, sizeof line);
+            fprintf(r->out, "  %s\n", line);
+        }
+    if (res.status == MMU_OK && trace.nested && space == SIM_SPACE_GVA)
+        fprintf(r->out, "  gva 0x%08x -> gpa 0x%08x -> hpa 0x%08x\n", addr, trace.gpa, res.pa);
+    else if (res.status == MMU_OK)
+        fprintf(r->out, "  %s 0x%08x -> hpa 0x%08x\n", sim_space_name(space), addr, res.pa);
+    else if (res.status == MMU_NESTED_FAULT)
+        fprintf(r->out, "  nested fault: gpa 0x%08x is not mapped (%s); a hypervisor would see a "
+                "VM exit\n", res.nested.gpa, mmu_outcome_name(res.nested.reason));
+    else
+        fprintf(r->out, "  page fault: %s; the CPU would trap\n", mmu_outcome_name(res.reason));
+    return 0;
+}

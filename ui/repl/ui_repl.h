@@ -1,0 +1,145 @@
+/*
+ * ui_repl.h - the REPL: a gdb-like command line over the debugger API (sim.h, "The debugger").
+ *
+ * The command table (repl_commands.c) is the single source of the vocabulary: names, aliases,
+ * usage, help and completion all come from it. Only repl_readline.c knows readline; the rest
+ * runs commands from any text, so scripts, pipes, the tests and (later) the GUI's console use
+ * the same code. Output goes to r->out, errors to r->err.
+ */
+#ifndef HVSIM_UI_REPL_H
+#define HVSIM_UI_REPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../../sim/sim.h"
+
+/* How hvsim starts the REPL (filled in by hvsim's option parser). */
+typedef struct {
+    const char *program;  /* --bare PROG (.s or .bin with PROG.sym beside it), or NULL */
+    const char *input;    /* console input file, or NULL */
+    const char *script;   /* -x SCRIPT: run it and exit, or NULL */
+    uint64_t max_cycles;
+    uint32_t ram_size;
+    uint32_t base;        /* load address of a .bin */
+} ui_repl_options_t;
+
+typedef struct ui_repl ui_repl_t;
+
+/* A command's handler: argv[0] is the command as typed. Returns 0, or -1 after printing an
+ * error (with the usage when the arguments were wrong). */
+typedef int (*ui_repl_handler_t)(ui_repl_t *r, int argc, char **argv);
+
+/* Completion candidates, collected by the completers. */
+typedef struct {
+    char **v;
+    size_t n, cap;
+} ui_repl_matches_t;
+
+/* A completer offers candidates for word `argi` (1 = the first argument) that start with
+ * `prefix`; argv holds the words before it. */
+typedef void (*ui_repl_completer_t)(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                                    ui_repl_matches_t *out);
+
+/* A sub-command of a command (info registers, break trap, step event, ...). */
+typedef struct {
+    const char *name;
+    const char *aliases; /* space-separated, or NULL */
+    const char *usage;
+    const char *help;
+    ui_repl_handler_t handler; /* gets argv[0] = the sub-command */
+    ui_repl_completer_t complete;
+} ui_repl_sub_t;
+
+/* One command of the REPL. */
+typedef struct {
+    const char *name;
+    const char *aliases;   /* space-separated gdb aliases, or NULL */
+    const char *usage;
+    const char *help;      /* one line, for `help` */
+    const char *long_help; /* a paragraph, for `help CMD` and docs/debugger.md */
+    ui_repl_handler_t handler;
+    ui_repl_completer_t complete;  /* arguments (after any sub-command) */
+    const ui_repl_sub_t *subs;     /* NULL-name-terminated, or NULL */
+    bool repeat;                   /* an empty line repeats it (the step commands) */
+} ui_repl_cmd_t;
+
+extern const ui_repl_cmd_t ui_repl_commands[];
+/* The command called (or aliased) `name`, or NULL. */
+const ui_repl_cmd_t *ui_repl_find(const char *name);
+const ui_repl_sub_t *ui_repl_find_sub(const ui_repl_cmd_t *cmd, const char *name);
+
+struct ui_repl {
+    sim_machine_t *m;
+    sim_dbg_t *dbg;
+    FILE *out, *err;
+    bool interactive;      /* prompts; an empty line repeats the last step command */
+    bool quit;
+    bool has_program;
+    int depth;             /* `source` nesting */
+    char last[256];        /* the last repeatable command line */
+    const char *rest;      /* the command being run: its raw text after the first word */
+    char xfmt, xsize;      /* the last x format and size */
+    FILE *trace_out;       /* `trace on`: events as they happen */
+};
+
+/* Sets up a session on a machine with a debugger attached. */
+void ui_repl_init(ui_repl_t *r, sim_machine_t *m, sim_dbg_t *dbg, FILE *out, FILE *err);
+/* Runs one line. Returns 0, or -1 when the command failed (the message is printed). */
+int ui_repl_execute(ui_repl_t *r, const char *line);
+/* Runs every line of a stream (no prompt, no echo). Returns the number of failed commands. */
+int ui_repl_run_stream(ui_repl_t *r, FILE *in, bool repeat_empty);
+/* Prints an error sentence, then "Usage: ..." for cmd when it is not NULL. Returns -1. */
+int ui_repl_error(ui_repl_t *r, const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prints a stop: its sentence and, unless the machine is off, where the CPU is now. */
+void ui_repl_print_stop(ui_repl_t *r, const sim_dbg_stop_t *st);
+/* "0x00001010 <puts+0x4>" into buf. */
+const char *ui_repl_addr(ui_repl_t *r, uint32_t addr, char *buf, size_t len);
+/* Parses "[SPACE:]EXPR" (also gdb's "*EXPR"). Returns 0, or -1 after printing the error. */
+int ui_repl_parse_location(ui_repl_t *r, const char *text, sim_space_t *space, uint32_t *addr);
+/* Evaluates a count or value argument. Returns 0, or -1 after printing the error. */
+int ui_repl_parse_value(ui_repl_t *r, const char *text, const char *usage, uint64_t *value);
+
+/* The completer (repl_complete.c): every candidate for the word that ends at `end` in `line`
+ * (the word starts at `start`). The caller frees with ui_repl_matches_free. */
+void ui_repl_complete(ui_repl_t *r, const char *line, size_t start, size_t end,
+                      ui_repl_matches_t *out);
+void ui_repl_matches_add(ui_repl_matches_t *m, const char *prefix, const char *candidate);
+void ui_repl_matches_free(ui_repl_matches_t *m);
+/* Completers the command table uses. */
+void ui_repl_complete_symbols(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                              ui_repl_matches_t *out);
+void ui_repl_complete_causes(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                             ui_repl_matches_t *out);
+void ui_repl_complete_costs(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                            ui_repl_matches_t *out);
+void ui_repl_complete_commands(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                               ui_repl_matches_t *out);
+void ui_repl_complete_modes(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                            ui_repl_matches_t *out);
+void ui_repl_complete_files(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                            ui_repl_matches_t *out);
+
+/* The handlers of the query commands (repl_info.c). */
+int ui_repl_cmd_info(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_disassemble(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_translate(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_print(ui_repl_t *r, int argc, char **argv);
+extern const ui_repl_sub_t ui_repl_info_subs[];
+
+/* The interactive terminal (repl_readline.c): readline with history and completion; Ctrl-C
+ * stops a running machine. Returns when the user quits or at end of input. */
+int ui_repl_terminal(ui_repl_t *r);
+/* Ctrl-C: ui_repl_sigint is the SIGINT handler; while a command runs it asks that command's
+ * debugger to stop (ui_repl_execute sets and clears the target). */
+void ui_repl_set_sigint_target(sim_dbg_t *dbg);
+void ui_repl_sigint(int sig);
+
+/* `hvsim --repl` and `hvsim -x`: builds the machine, loads the program and its symbols, and
+ * runs the session (terminal, pipe or script). Returns the process exit status. */
+int ui_repl_main(const ui_repl_options_t *opt, bool terminal);
+
+#endif
