@@ -124,6 +124,10 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         s->pc = pc;                                                                                \
         s->cycles = cycles;                                                                        \
         s->instret = instret;                                                                      \
+        if (paged) {                                                                               \
+            cpu->mmu.stats.hits += fast_hits;                                                      \
+            fast_hits = 0;                                                                         \
+        }                                                                                          \
     } while (0)
 #define RESTORE()                                                                                  \
     do {                                                                                           \
@@ -146,6 +150,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         if (paged) {                                                                               \
             if (mmu_fast_lookup(&cpu->mmu, (kind), (va), user, &(pa))) {                          \
                 cycles += tlb_hit_cost;                                                            \
+                fast_hits++; /* a TLB hit, counted into the MMU's statistics by SAVE */           \
             } else {                                                                               \
                 SAVE();                                                                            \
                 mmu_status_t st_ = translate_slow(cpu, (va), (kind), user, &(pa));                \
@@ -281,6 +286,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     const uint32_t taken_cost = m->costs.c[SIM_COST_branch_taken];
     const uint32_t tlb_hit_cost = m->costs.c[SIM_COST_tlb_hit];
     const bool user = (s->flags & CPU_FLAG_MODE_MASK) == 0; /* a mode change ends the block */
+    uint64_t fast_hits = 0;
     uint32_t pc, word = 0, opc = 0, next_pc, cause, tval;
     uint64_t cycles, instret;
     bool rescan = false;
@@ -540,9 +546,16 @@ static bool idle_until(cpu_t *cpu, uint64_t end)
 cpu_stop_t cpu_run(cpu_t *cpu, uint64_t budget)
 {
     cpu_state_t *s = &cpu->s;
-    uint64_t end = s->cycles + budget;
+    const uint64_t budget_end = s->cycles + budget;
+    uint64_t end = budget_end;
     build_tables();
-    while (s->cycles < end) {
+    for (;;) {
+        /* A device event due earlier (a disk completing) ends the run there, so that the
+         * machine can fire it and its interrupt is taken on time. An instruction may have
+         * just scheduled one, so this is looked at again after every block. */
+        end = cpu->mach->timed_next < budget_end ? cpu->mach->timed_next : budget_end;
+        if (s->cycles >= end)
+            break;
         if (cpu->mach->powered_off)
             return CPU_STOP_POWEROFF;
         check_timer(cpu);

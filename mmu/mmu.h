@@ -372,14 +372,15 @@ void mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry);
 unsigned mmu_tlb_remove(mmu_tlb_t *tlb, bool (*match)(const mmu_tlb_entry_t *e, const void *ctx),
                         const void *ctx);
 
-/* The hot loop's first look: the last translation of this kind and privilege, or false. */
-static inline bool mmu_fast_lookup(mmu_t *mmu, mmu_access_t kind, uint32_t va, bool user,
+/* The hot loop's first look: the last translation of this kind and privilege, or false. A
+ * true answer is a TLB hit: the caller adds it to stats.hits (the CPU counts them in a local
+ * and adds them when it saves its state) and charges tlb_hit. */
+static inline bool mmu_fast_lookup(const mmu_t *mmu, mmu_access_t kind, uint32_t va, bool user,
                                    uint32_t *pa)
 {
     const mmu_fast_t *f = &mmu->fast[kind];
     if (f->key != (((va >> MMU_PAGE_SHIFT) << 2) | ((uint32_t)user << 1) | 1u))
         return false;
-    mmu->stats.hits++;
     *pa = f->frame | (va & MMU_PAGE_OFFSET);
     return true;
 }

@@ -56,39 +56,40 @@ int bench_measure(sim_machine_t *m, const char *name, bench_result_t *out)
 }
 
 /* A CPU-bound loop of ALU work and a taken branch: 6 instructions per iteration. */
-static const char flat_loop[] = "        li r1, 40000000\n"
-                                "loop:   addi r2, r2, 3\n"
-                                "        xor r3, r3, r2\n"
-                                "        add r4, r4, r3\n"
-                                "        addi r1, r1, -1\n"
-                                "        cmpi r1, 0\n"
-                                "        bne loop\n"
-                                "        out r0, [0xf0]\n";
+const char bench_flat_loop[] = "        li r1, 40000000\n"
+                               "loop:   addi r2, r2, 3\n"
+                               "        xor r3, r3, r2\n"
+                               "        add r4, r4, r3\n"
+                               "        addi r1, r1, -1\n"
+                               "        cmpi r1, 0\n"
+                               "        bne loop\n"
+                               "        out r0, [0xf0]\n";
 
 /* Loads and stores on a small array as well. */
-static const char memory_loop[] = "        li r1, 20000000\n"
-                                  "        la r5, buf\n"
-                                  "loop:   ld r2, [r5]\n"
-                                  "        addi r2, r2, 1\n"
-                                  "        st r2, [r5+4]\n"
-                                  "        addi r1, r1, -1\n"
-                                  "        cmpi r1, 0\n"
-                                  "        bne loop\n"
-                                  "        out r0, [0xf0]\n"
-                                  "        .align 4\n"
-                                  "buf:    .space 16\n";
+const char bench_memory_loop[] = "        li r1, 20000000\n"
+                                 "        la r5, buf\n"
+                                 "loop:   ld r2, [r5]\n"
+                                 "        addi r2, r2, 1\n"
+                                 "        st r2, [r5+4]\n"
+                                 "        addi r1, r1, -1\n"
+                                 "        cmpi r1, 0\n"
+                                 "        bne loop\n"
+                                 "        out r0, [0xf0]\n"
+                                 "        .align 4\n"
+                                 "buf:    .space 16\n";
 
 int main(void)
 {
     sim_machine_t m;
     bench_result_t flat, mem;
     printf("hvsim benchmarks (simulated instructions per host second, cycle accounting on)\n");
-    if (bench_prepare(&m, "cpu-bound loop (flat)", flat_loop) || bench_measure(&m, "cpu-bound loop (flat)", &flat))
+    if (bench_prepare(&m, "cpu-bound loop (flat)", bench_flat_loop) ||
+        bench_measure(&m, "cpu-bound loop (flat)", &flat))
         return 1;
     sim_machine_free(&m);
-    if (bench_prepare(&m, "load/store loop (flat)", memory_loop) ||
+    if (bench_prepare(&m, "load/store loop (flat)", bench_memory_loop) ||
         bench_measure(&m, "load/store loop (flat)", &mem))
         return 1;
     sim_machine_free(&m);
-    return bench_extra_runs(&flat);
+    return bench_extra_runs(&flat, &mem);
 }

@@ -17,7 +17,16 @@ typedef struct {
 int bench_prepare(sim_machine_t *m, const char *name, const char *src);
 /* Runs to power-off, prints one line of figures and fills *out. */
 int bench_measure(sim_machine_t *m, const char *name, bench_result_t *out);
-/* Benchmarks of later subsystems (paging, nested paging, ...), relative to the flat run. */
-int bench_extra_runs(const bench_result_t *flat);
+/* The two programs of the flat runs: a CPU-bound loop, and a loop of loads and stores. */
+extern const char bench_flat_loop[];
+extern const char bench_memory_loop[];
+
+/* Benchmarks of later subsystems (paging, nested paging, ...), relative to the flat runs. */
+int bench_extra_runs(const bench_result_t *flat, const bench_result_t *mem);
+
+/* The memory system (bench_mmu.c): `src` again with paging on, then with nested translation
+ * on, each reported with its MIPS ratio to `flat` (the same program with the MMU off). */
+int bench_mmu_paging(const char *name, const char *src, const bench_result_t *flat);
+int bench_mmu_nested(const char *name, const char *src, const bench_result_t *flat);
 
 #endif
