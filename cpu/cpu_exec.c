@@ -547,13 +547,12 @@ cpu_stop_t cpu_run(cpu_t *cpu, uint64_t budget)
 {
     cpu_state_t *s = &cpu->s;
     const uint64_t budget_end = s->cycles + budget;
-    uint64_t end = budget_end;
     build_tables();
     for (;;) {
         /* A device event due earlier (a disk completing) ends the run there, so that the
          * machine can fire it and its interrupt is taken on time. An instruction may have
          * just scheduled one, so this is looked at again after every block. */
-        end = cpu->mach->timed_next < budget_end ? cpu->mach->timed_next : budget_end;
+        uint64_t end = cpu->mach->timed_next < budget_end ? cpu->mach->timed_next : budget_end;
         if (s->cycles >= end)
             break;
         if (cpu->mach->powered_off)

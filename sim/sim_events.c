@@ -89,6 +89,14 @@ void sim_event_format(const sim_event_t *ev, char *buf, size_t len)
         snprintf(buf, len, "gva 0x%08x gpa 0x%08x, in %s at 0x%08x", ev->a, ev->b, mode, ev->pc);
         break;
     case SIM_EV_DMAFAULT: snprintf(buf, len, "device %u iova 0x%08x", ev->a, ev->b); break;
+    case SIM_EV_DISK: {
+        unsigned count = ev->pc & 0xffffu, cmd = (ev->pc >> 16) & 0xffu, err = ev->pc >> 24;
+        snprintf(buf, len, "%s %s %u sector%s at %u, memory 0x%08x%s%s",
+                 cmd == SIM_DISK_CMD_READ ? "read" : cmd == SIM_DISK_CMD_WRITE ? "write" : "command",
+                 ev->from_mode ? "done:" : "start:", count, count == 1 ? "" : "s", ev->a, ev->b,
+                 err ? ", error " : "", err ? sim_disk_error_name(err) : "");
+        break;
+    }
     default: buf[0] = '\0'; break;
     }
 }
@@ -170,4 +178,10 @@ void sim_print_stats(const sim_machine_t *m, FILE *out)
                         (unsigned long long)s->interrupts[l]);
         print_mmu_stats(&m->cpu[i].mmu.stats, out);
     }
+    const sim_disk_t *d = &m->disk;
+    if (d->reads || d->writes || d->errors)
+        fprintf(out, "disk: %llu reads (%llu sectors), %llu writes (%llu sectors), %llu errors\n",
+                (unsigned long long)d->reads, (unsigned long long)d->sectors_read,
+                (unsigned long long)d->writes, (unsigned long long)d->sectors_written,
+                (unsigned long long)d->errors);
 }

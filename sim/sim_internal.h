@@ -9,5 +9,7 @@
 /* Adds the console UART (ports 0x3f8.., MMIO 0xf0000000) and the power-off device. */
 void sim_add_uart(sim_machine_t *m);
 void sim_add_power(sim_machine_t *m);
+/* Adds the block device (ports 0x1f0..0x1f7, sim_disk.c), with no disk attached. */
+void sim_add_disk(sim_machine_t *m);
 
 #endif

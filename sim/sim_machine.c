@@ -43,8 +43,10 @@ int sim_machine_init(sim_machine_t *m, uint32_t ram_size, unsigned ncpus)
     for (unsigned i = 0; i < ncpus; i++)
         cpu_reset(&m->cpu[i], m, (uint8_t)i, CPU_RESET_PC);
     m->console.out = stdout;
+    m->timed_next = UINT64_MAX;
     sim_add_uart(m);
     sim_add_power(m);
+    sim_add_disk(m);
     return 0;
 }
 
@@ -65,6 +67,7 @@ void sim_machine_free(sim_machine_t *m)
     free(m->ram);
     free(m->console.capture);
     free(m->console.input);
+    free(m->disk.bytes);
     memset(m, 0, sizeof *m);
 }
 
@@ -184,6 +187,45 @@ void sim_port_write(sim_machine_t *m, cpu_t *cpu, uint16_t port, uint32_t val)
 }
 
 /* ------------------------------------------------------------------------------------------
+ * Device events: a queue kept in time order, small enough that insertion sort is the clearest
+ * ------------------------------------------------------------------------------------------ */
+uint64_t sim_now(const sim_machine_t *m)
+{
+    return m->io_cpu ? m->io_cpu->s.cycles : m->cpu[0].s.cycles;
+}
+
+int sim_schedule(sim_machine_t *m, uint64_t at, unsigned device, uint32_t what)
+{
+    if (m->ntimed == SIM_MAX_TIMED || device >= m->ndevices || !m->devices[device].timed)
+        return -1;
+    sim_timed_t ev = {.at = at, .seq = m->timed_seq++, .what = what, .device = (uint16_t)device};
+    unsigned i = m->ntimed++;
+    for (; i > 0 && m->timed[i - 1].at > at; i--) /* equal times keep their order (seq) */
+        m->timed[i] = m->timed[i - 1];
+    m->timed[i] = ev;
+    m->timed_next = m->timed[0].at;
+    /* The round in progress ends when the event is due, so that no CPU runs past it. */
+    if (at < m->round_end)
+        m->round_end = at;
+    return 0;
+}
+
+/* Fires, in order, every device event due at or before `upto` (including any that a fired
+ * event schedules within that time). */
+static void fire_due_events(sim_machine_t *m, uint64_t upto)
+{
+    while (m->ntimed && m->timed[0].at <= upto) {
+        sim_timed_t ev = m->timed[0];
+        m->ntimed--;
+        memmove(&m->timed[0], &m->timed[1], m->ntimed * sizeof m->timed[0]);
+        m->timed_next = m->ntimed ? m->timed[0].at : UINT64_MAX;
+        const sim_device_t *d = &m->devices[ev.device];
+        m->io_cpu = NULL;
+        d->timed(d->ctx, ev.what, ev.at);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
  * Running
  * ------------------------------------------------------------------------------------------ */
 sim_run_result_t sim_run(sim_machine_t *m, uint64_t max_cycles)
@@ -195,8 +237,11 @@ sim_run_result_t sim_run(sim_machine_t *m, uint64_t max_cycles)
         if (m->round_next == 0 && now >= m->round_end) { /* CPU 0's turn is over: a new round */
             if (now >= max_cycles)
                 return SIM_RUN_MAX_CYCLES;
-            /* Every CPU runs up to the same point in time, so none drifts ahead of another. */
+            /* Every CPU runs up to the same point in time, so none drifts ahead of another;
+             * the round also ends where the next device event is due. */
             m->round_end = now + (max_cycles - now < m->quantum ? max_cycles - now : m->quantum);
+            if (m->timed_next < m->round_end)
+                m->round_end = m->timed_next;
             m->round_idle = 0;
         }
         for (; m->round_next < m->ncpus && !m->powered_off; m->round_next++) {
@@ -213,7 +258,9 @@ sim_run_result_t sim_run(sim_machine_t *m, uint64_t max_cycles)
                 m->round_idle++;
         }
         m->round_next = 0;
-        if (m->round_idle == m->ncpus)
+        /* Halted CPUs are only idle when no device event is left to wake them. */
+        if (m->round_idle == m->ncpus && m->ntimed == 0)
             return SIM_RUN_IDLE;
+        fire_due_events(m, m->round_end);
     }
 }
