@@ -269,9 +269,9 @@ const char *cpu_csr_name(unsigned num);
     X(SYSCALL, "system-call", 4, "syscall was executed")                                           \
     X(BUS_ERROR, "bus-error", 5, "no memory or device answers at the physical address")            \
     X(DIV_ZERO, "divide-by-zero", 6, "div, divu, rem or remu with a zero divisor")                 \
-    X(FETCH_PAGE_FAULT, "fetch-page-fault", 7, "instruction fetch page fault (memory issue)")      \
-    X(LOAD_PAGE_FAULT, "load-page-fault", 8, "load page fault (memory issue)")                     \
-    X(STORE_PAGE_FAULT, "store-page-fault", 9, "store page fault (memory issue)")
+    X(FETCH_PAGE_FAULT, "fetch-page-fault", 7, "no page, or no X for this mode, at the pc")       \
+    X(LOAD_PAGE_FAULT, "load-page-fault", 8, "no page, or no R for this mode, at the address")     \
+    X(STORE_PAGE_FAULT, "store-page-fault", 9, "no page, or no W for this mode, at the address")
 
 typedef enum {
 #define CPU_X_CAUSE(name, str, code, sum) CPU_CAUSE_##name = code,
