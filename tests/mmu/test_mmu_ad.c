@@ -83,6 +83,7 @@ Test(mmu_ad, first_store_after_a_load_walks_again)
     cr_expect_eq(mmu->stats.walks, 2);
     cr_expect_eq(mmu->stats.hits, 2);
     cr_expect_eq(mmu->stats.ad_writes, 2);
+    sim_machine_free(&m);
 }
 
 /* A kernel that turns paging on over identity-mapped pages without A set, then loads and
