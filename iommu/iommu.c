@@ -106,9 +106,8 @@ static uint32_t needed_bit(mmu_access_t kind)
 }
 
 /* Translates through a context's I/O page tables: the IOTLB, else a walk and a fill. */
-static iommu_status_t translate_context(sim_machine_t *m, const iommu_context_t *ctx,
-                                        uint32_t iova, mmu_access_t kind, uint32_t *pa,
-                                        iommu_reason_t *reason)
+static iommu_status_t translate_context(sim_machine_t *m, const iommu_context_t *ctx, uint32_t iova,
+                                        mmu_access_t kind, uint32_t *pa, iommu_reason_t *reason)
 {
     iommu_t *io = &m->iommu;
     uint32_t tag = MMU_TAG(ctx->domain, 0, 0), vpn = iova >> MMU_PAGE_SHIFT;
@@ -122,15 +121,17 @@ static iommu_status_t translate_context(sim_machine_t *m, const iommu_context_t 
     io->stats.iotlb_misses++;
     uint32_t leaf = 0;
     uint8_t outcome = MMU_OUTCOME_OK;
-    mmu_status_t st = mmu_walk_io(m, ctx->root_pfn, ctx->levels, iova, kind, &io->trace, &leaf,
-                                  &outcome);
+    mmu_status_t st =
+        mmu_walk_io(m, ctx->root_pfn, ctx->levels, iova, kind, &io->trace, &leaf, &outcome);
     io->stats.walk_refs += io->trace.refs;
     io->stats.cycles += m->costs.c[SIM_COST_iotlb_miss] + io->trace.cycles;
     if (st != MMU_OK) {
         *reason = (iommu_reason_t)reason_of_outcome[outcome];
         return IOMMU_BLOCKED;
     }
-    mmu_tlb_entry_t fill = {.vpn = vpn, .pfn = MMU_PTE_PFN(leaf), .tag = tag,
+    mmu_tlb_entry_t fill = {.vpn = vpn,
+                            .pfn = MMU_PTE_PFN(leaf),
+                            .tag = tag,
                             .perm = (uint16_t)(leaf & (MMU_PTE_R | MMU_PTE_W))};
     mmu_tlb_fill(&io->iotlb, &fill);
     io->stats.iotlb_fills++;
@@ -138,8 +139,8 @@ static iommu_status_t translate_context(sim_machine_t *m, const iommu_context_t 
     return IOMMU_OK;
 }
 
-iommu_status_t iommu_translate(sim_machine_t *m, unsigned device, uint32_t iova,
-                               mmu_access_t kind, uint32_t *pa, iommu_reason_t *reason)
+iommu_status_t iommu_translate(sim_machine_t *m, unsigned device, uint32_t iova, mmu_access_t kind,
+                               uint32_t *pa, iommu_reason_t *reason)
 {
     iommu_t *io = &m->iommu;
     const iommu_context_t *ctx = device < IOMMU_MAX_DEVICES ? &io->ctx[device] : NULL;
@@ -174,16 +175,26 @@ static void block(sim_machine_t *m, unsigned device, uint32_t iova, mmu_access_t
         io->log_overflows++;
     }
     iommu_fault_t *f = &io->log[(io->log_head + io->log_count) % IOMMU_FAULT_LOG];
-    *f = (iommu_fault_t){.seq = io->faults++, .cycle = cpu0->s.cycles, .iova = iova,
-                         .device = (uint16_t)device, .access = (uint8_t)kind,
+    *f = (iommu_fault_t){.seq = io->faults++,
+                         .cycle = cpu0->s.cycles,
+                         .iova = iova,
+                         .device = (uint16_t)device,
+                         .access = (uint8_t)kind,
                          .reason = (uint8_t)reason,
                          .domain = device < IOMMU_MAX_DEVICES ? io->ctx[device].domain : 0};
     io->log_count++;
     io->stats.blocked++;
     cpu_set_irq(cpu0, IOMMU_IRQ, true);
-    sim_event_t ev = {.cycle = cpu0->s.cycles, .kind = SIM_EV_DMAFAULT, .cpu = 0,
-                      .mode = (uint8_t)cpu_mode(cpu0), .from_mode = (uint8_t)cpu_mode(cpu0),
-                      .vm = -1, .vcpu = -1, .pc = cpu0->s.pc, .a = device, .b = iova};
+    sim_event_t ev = {.cycle = cpu0->s.cycles,
+                      .kind = SIM_EV_DMAFAULT,
+                      .cpu = 0,
+                      .mode = (uint8_t)cpu_mode(cpu0),
+                      .from_mode = (uint8_t)cpu_mode(cpu0),
+                      .vm = -1,
+                      .vcpu = -1,
+                      .pc = cpu0->s.pc,
+                      .a = device,
+                      .b = iova};
     sim_emit(m, &ev);
 }
 
@@ -212,8 +223,8 @@ typedef struct {
 
 /* Translates every page of a transfer and checks that each lands in RAM. Returns true with
  * the pieces, or false after logging the first page that failed. */
-static bool plan(sim_machine_t *m, unsigned device, uint32_t iova, uint32_t len,
-                 mmu_access_t kind, piece_t *pieces, unsigned *npieces)
+static bool plan(sim_machine_t *m, unsigned device, uint32_t iova, uint32_t len, mmu_access_t kind,
+                 piece_t *pieces, unsigned *npieces)
 {
     *npieces = 0;
     if (len > IOMMU_DMA_MAX || (uint64_t)iova + len > 0x100000000ull) {
@@ -275,8 +286,8 @@ iommu_status_t iommu_dma_read(sim_machine_t *m, unsigned device, uint32_t iova, 
     return dma(m, device, iova, buf, NULL, len, MMU_LOAD);
 }
 
-iommu_status_t iommu_dma_write(sim_machine_t *m, unsigned device, uint32_t iova,
-                               const void *buf, uint32_t len)
+iommu_status_t iommu_dma_write(sim_machine_t *m, unsigned device, uint32_t iova, const void *buf,
+                               uint32_t len)
 {
     return dma(m, device, iova, NULL, buf, len, MMU_STORE);
 }

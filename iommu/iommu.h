@@ -23,9 +23,9 @@
 
 struct sim_machine;
 
-#define IOMMU_MAX_DEVICES 16       /* device ids 0..15 */
-#define IOMMU_FAULT_LOG 32         /* fault records kept; older ones are overwritten */
-#define IOMMU_IRQ 15               /* the interrupt line (on CPU 0) raised by a blocked DMA */
+#define IOMMU_MAX_DEVICES 16 /* device ids 0..15 */
+#define IOMMU_FAULT_LOG 32   /* fault records kept; older ones are overwritten */
+#define IOMMU_IRQ 15         /* the interrupt line (on CPU 0) raised by a blocked DMA */
 #define IOMMU_IOTLB_ENTRIES 32
 #define IOMMU_IOTLB_WAYS 4
 #define IOMMU_DMA_MAX (64u * 1024u) /* the longest single DMA, in bytes */
@@ -60,13 +60,13 @@ typedef enum {
 
 /* One blocked DMA. access is MMU_LOAD for a device read of memory, MMU_STORE for a write. */
 typedef struct {
-    uint64_t seq;    /* number of the fault since reset, from 0 */
-    uint64_t cycle;  /* CPU 0's cycle count when it happened */
-    uint32_t iova;   /* the first address that failed */
+    uint64_t seq;   /* number of the fault since reset, from 0 */
+    uint64_t cycle; /* CPU 0's cycle count when it happened */
+    uint32_t iova;  /* the first address that failed */
     uint16_t device;
     uint16_t domain;
-    uint8_t access;  /* mmu_access_t */
-    uint8_t reason;  /* iommu_reason_t */
+    uint8_t access; /* mmu_access_t */
+    uint8_t reason; /* iommu_reason_t */
 } iommu_fault_t;
 
 typedef struct {
@@ -76,7 +76,7 @@ typedef struct {
     uint64_t passthrough;                  /* pages passed through untranslated */
     uint64_t iotlb_hits, iotlb_misses, iotlb_fills, iotlb_flushes;
     uint64_t walk_refs;
-    uint64_t cycles;                       /* IOTLB misses and walks, in cycles */
+    uint64_t cycles; /* IOTLB misses and walks, in cycles */
 } iommu_stats_t;
 
 typedef struct {
@@ -85,11 +85,11 @@ typedef struct {
     mmu_tlb_t iotlb;
     iommu_fault_t log[IOMMU_FAULT_LOG]; /* a ring: the oldest at log_head */
     uint8_t log_head, log_count;
-    uint64_t faults;         /* faults ever logged (the next seq) */
-    uint64_t log_overflows;  /* records overwritten before they were read */
-    uint32_t last_cycles;    /* what the last DMA cost in the IOMMU */
+    uint64_t faults;        /* faults ever logged (the next seq) */
+    uint64_t log_overflows; /* records overwritten before they were read */
+    uint32_t last_cycles;   /* what the last DMA cost in the IOMMU */
     iommu_stats_t stats;
-    mmu_trace_t trace;       /* the last I/O page walk */
+    mmu_trace_t trace; /* the last I/O page walk */
 } iommu_t;
 
 typedef enum { IOMMU_OK = 0, IOMMU_BLOCKED } iommu_status_t;

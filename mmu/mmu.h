@@ -72,14 +72,15 @@ unsigned mmu_index_bits(unsigned levels, unsigned level);
  * E = 1 turns paging on; ptroot = 0 is paging off. Writing ptroot does not flush the TLB: its
  * entries are tagged with the ASID (and the VM id), so switching address spaces is cheap.
  * ------------------------------------------------------------------------------------------ */
-#define MMU_PTROOT_E 0x1u                      /* paging enabled */
+#define MMU_PTROOT_E 0x1u /* paging enabled */
 #define MMU_PTROOT_ASID_SHIFT 1
-#define MMU_PTROOT_ASID_MASK 0xffeu            /* bits 11..1 */
+#define MMU_PTROOT_ASID_MASK 0xffeu /* bits 11..1 */
 #define MMU_ASID_MAX 2047u
-#define MMU_PTROOT_ASID(v) (((uint32_t)(v) & MMU_PTROOT_ASID_MASK) >> MMU_PTROOT_ASID_SHIFT)
+#define MMU_PTROOT_ASID(v) (((uint32_t)(v)&MMU_PTROOT_ASID_MASK) >> MMU_PTROOT_ASID_SHIFT)
 #define MMU_PTROOT_PFN(v) ((uint32_t)(v) >> MMU_PAGE_SHIFT) /* bits 31..12 */
 #define MMU_PTROOT_MAKE(pfn, asid)                                                                 \
-    (((uint32_t)(pfn) << MMU_PAGE_SHIFT) | ((uint32_t)(asid) << MMU_PTROOT_ASID_SHIFT) | MMU_PTROOT_E)
+    (((uint32_t)(pfn) << MMU_PAGE_SHIFT) | ((uint32_t)(asid) << MMU_PTROOT_ASID_SHIFT) |           \
+     MMU_PTROOT_E)
 
 /* ------------------------------------------------------------------------------------------
  * Accesses, faults and the walk trace
@@ -93,8 +94,8 @@ typedef enum { MMU_PRIV_KERNEL = 0, MMU_PRIV_USER = 1, MMU_PRIV_NONE = 2 } mmu_p
 #define MMU_OUTCOMES(X)                                                                            \
     X(OK, "ok", "the entry allows the walk to go on")                                              \
     X(NOT_PRESENT, "not-present", "the entry's V bit is 0")                                        \
-    X(PERMISSION, "permission", "the leaf does not allow this access (R, W or X missing)")          \
-    X(PRIVILEGE, "privilege", "U touched a page without U, or K fetched from a U page")           \
+    X(PERMISSION, "permission", "the leaf does not allow this access (R, W or X missing)")         \
+    X(PRIVILEGE, "privilege", "U touched a page without U, or K fetched from a U page")            \
     X(MALFORMED, "malformed", "the leaf has W without R")                                          \
     X(BAD_TABLE, "bad-table", "the table is outside RAM")                                          \
     X(AD_WRITE, "A/D write", "the walker wrote the A and D bits back into the leaf")               \
@@ -137,22 +138,22 @@ typedef struct {
 /* The record of one translation. refs counts reads of table entries in memory only: A/D
  * write-backs and page-walk-cache hits are listed but not counted as references. */
 typedef struct {
-    uint32_t va;            /* the address translated (a guest-virtual one in a 2-D walk) */
-    uint8_t access;         /* mmu_access_t */
-    uint8_t priv;           /* mmu_priv_t */
-    uint8_t paging;         /* the first dimension was walked (ptroot E, or an IOMMU context) */
-    uint8_t nested;         /* the nested dimension was walked */
-    uint8_t levels;         /* levels of the first dimension */
-    uint8_t nested_levels;  /* levels of the nested dimension */
-    uint8_t outcome;        /* mmu_outcome_t of the whole walk: OK or why it failed */
-    uint8_t fault_space;    /* mmu_space_t of the failing reference (when outcome != OK) */
-    uint16_t n;             /* entries in ref[] (at most MMU_TRACE_MAX) */
-    uint16_t refs;          /* memory references made */
-    uint16_t ad_writes;     /* A/D write-backs */
-    uint16_t pwc_hits;      /* page-walk-cache hits */
-    uint32_t gpa;           /* the guest-physical result (2-D walks) */
-    uint32_t pa;            /* the (host-)physical result */
-    uint32_t cycles;        /* what the walk cost */
+    uint32_t va;           /* the address translated (a guest-virtual one in a 2-D walk) */
+    uint8_t access;        /* mmu_access_t */
+    uint8_t priv;          /* mmu_priv_t */
+    uint8_t paging;        /* the first dimension was walked (ptroot E, or an IOMMU context) */
+    uint8_t nested;        /* the nested dimension was walked */
+    uint8_t levels;        /* levels of the first dimension */
+    uint8_t nested_levels; /* levels of the nested dimension */
+    uint8_t outcome;       /* mmu_outcome_t of the whole walk: OK or why it failed */
+    uint8_t fault_space;   /* mmu_space_t of the failing reference (when outcome != OK) */
+    uint16_t n;            /* entries in ref[] (at most MMU_TRACE_MAX) */
+    uint16_t refs;         /* memory references made */
+    uint16_t ad_writes;    /* A/D write-backs */
+    uint16_t pwc_hits;     /* page-walk-cache hits */
+    uint32_t gpa;          /* the guest-physical result (2-D walks) */
+    uint32_t pa;           /* the (host-)physical result */
+    uint32_t cycles;       /* what the walk cost */
     mmu_trace_ref_t ref[MMU_TRACE_MAX];
 } mmu_trace_t;
 
@@ -176,18 +177,18 @@ typedef enum { MMU_OK = 0, MMU_PAGE_FAULT, MMU_NESTED_FAULT } mmu_status_t;
 /* The answer of a translation. */
 typedef struct {
     mmu_status_t status;
-    uint32_t pa;                /* MMU_OK: the host-physical address */
-    uint32_t cycles;            /* cycles the translation cost (TLB hit, walk, A/D writes) */
-    bool walked;                /* a page walk was made (a TLB miss) */
-    uint8_t reason;             /* MMU_PAGE_FAULT: mmu_outcome_t */
-    mmu_nested_fault_t nested;  /* MMU_NESTED_FAULT: the report */
+    uint32_t pa;               /* MMU_OK: the host-physical address */
+    uint32_t cycles;           /* cycles the translation cost (TLB hit, walk, A/D writes) */
+    bool walked;               /* a page walk was made (a TLB miss) */
+    uint8_t reason;            /* MMU_PAGE_FAULT: mmu_outcome_t */
+    mmu_nested_fault_t nested; /* MMU_NESTED_FAULT: the report */
 } mmu_result_t;
 
 /* ------------------------------------------------------------------------------------------
  * Configuration, nested control, TLB, page-walk cache, statistics
  * ------------------------------------------------------------------------------------------ */
-#define MMU_TLB_MAX 512      /* the most TLB entries a configuration may ask for */
-#define MMU_PWC_ENTRIES 16   /* page-walk cache entries (fully associative, FIFO) */
+#define MMU_TLB_MAX 512    /* the most TLB entries a configuration may ask for */
+#define MMU_PWC_ENTRIES 16 /* page-walk cache entries (fully associative, FIFO) */
 
 /* Set per machine (sim_machine_t.mmu_config) and copied into each CPU's MMU by mmu_init. */
 typedef struct {
@@ -198,7 +199,10 @@ typedef struct {
     bool pwc;              /* the page-walk cache is on */
 } mmu_config_t;
 
-#define MMU_CONFIG_DEFAULT {.tlb_entries = 64, .tlb_ways = 4, .levels = 2, .nested_levels = 2, .pwc = false}
+#define MMU_CONFIG_DEFAULT                                                                         \
+    {                                                                                              \
+        .tlb_entries = 64, .tlb_ways = 4, .levels = 2, .nested_levels = 2, .pwc = false            \
+    }
 
 /* Checks a configuration. Returns NULL when it is usable, else what is wrong with it. */
 const char *mmu_config_check(const mmu_config_t *cfg);
@@ -208,8 +212,8 @@ const char *mmu_config_check(const mmu_config_t *cfg);
  * nested tables rooted at root_pfn (a host frame). */
 typedef struct {
     bool enabled;
-    uint8_t levels;   /* 2..4 */
-    uint16_t vmid;    /* the VM's id: TLB entries are tagged with it */
+    uint8_t levels; /* 2..4 */
+    uint16_t vmid;  /* the VM's id: TLB entries are tagged with it */
     uint32_t root_pfn;
 } mmu_nested_t;
 
@@ -234,8 +238,8 @@ typedef struct {
  *  +--------+----------------------+------+--------------------+
  * N is set for two-dimensional translations, so a VM's 1-D and 2-D entries never mix. */
 #define MMU_TAG(vmid, nested, asid)                                                                \
-    (((uint32_t)(vmid) << 12) | ((nested) ? 0x800u : 0u) | ((uint32_t)(asid) & 0x7ffu))
-#define MMU_TAG_ASID(tag) ((tag) & 0x7ffu)
+    (((uint32_t)(vmid) << 12) | ((nested) ? 0x800u : 0u) | ((uint32_t)(asid)&0x7ffu))
+#define MMU_TAG_ASID(tag) ((tag)&0x7ffu)
 #define MMU_TAG_VMID(tag) ((tag) >> 12)
 
 /* A set-associative TLB with FIFO replacement within each set (deterministic; the IOMMU's
@@ -248,10 +252,10 @@ typedef struct {
 
 /* Invalidation kinds. X(NAME, name) */
 #define MMU_FLUSHES(X)                                                                             \
-    X(ALL, "all")     /* every entry */                                                            \
-    X(VM, "vm")       /* every entry of one VM id */                                               \
-    X(ASID, "asid")   /* the non-global entries of one (VM id, ASID) */                            \
-    X(ADDR, "addr")   /* one page of one (VM id, ASID), and a global entry for it */
+    X(ALL, "all")   /* every entry */                                                              \
+    X(VM, "vm")     /* every entry of one VM id */                                                 \
+    X(ASID, "asid") /* the non-global entries of one (VM id, ASID) */                              \
+    X(ADDR, "addr") /* one page of one (VM id, ASID), and a global entry for it */
 
 typedef enum {
 #define MMU_X_FLENUM(name, str) MMU_FLUSH_##name,
@@ -270,13 +274,13 @@ typedef struct {
 } mmu_pwc_t;
 
 typedef struct {
-    uint64_t hits;               /* translations served by the TLB */
-    uint64_t misses;             /* translations that needed a walk */
-    uint64_t fills;              /* entries written into the TLB */
+    uint64_t hits;                     /* translations served by the TLB */
+    uint64_t misses;                   /* translations that needed a walk */
+    uint64_t fills;                    /* entries written into the TLB */
     uint64_t flushes[MMU_FLUSH_COUNT]; /* invalidations, by kind */
-    uint64_t flushed;            /* entries removed by them */
+    uint64_t flushed;                  /* entries removed by them */
     uint64_t walks, walk_refs, ad_writes, pwc_hits;
-    uint64_t walk_cycles;        /* cycles spent walking (references, A/D, pwc hits) */
+    uint64_t walk_cycles; /* cycles spent walking (references, A/D, pwc hits) */
     uint64_t page_faults, nested_faults;
 } mmu_stats_t;
 
@@ -299,7 +303,7 @@ typedef struct {
     mmu_fast_t fast[MMU_ACCESS_KINDS];
     mmu_stats_t stats;
     mmu_nested_fault_t last_nested_fault;
-    mmu_trace_t trace;   /* the last walk (its counts are always kept, its refs when recording) */
+    mmu_trace_t trace; /* the last walk (its counts are always kept, its refs when recording) */
 } mmu_t;
 
 /* ------------------------------------------------------------------------------------------
@@ -405,7 +409,7 @@ typedef struct {
     uint32_t next_frame; /* the next free frame (in this space) for a new table */
     uint32_t end_frame;  /* the first frame past the pool */
     uint8_t levels;
-    uint32_t root_pfn;   /* root table frame (in this space) */
+    uint32_t root_pfn; /* root table frame (in this space) */
 } mmu_builder_t;
 
 /* Prepares a builder whose tables live in frames [first_frame, end_frame) of a space that
@@ -432,7 +436,7 @@ typedef struct {
     uint32_t va;            /* the address translated (a load in K) */
 } mmu_demo_params_t;
 
-#define MMU_DEMO_VA 0x00401a2cu     /* the default address translated */
+#define MMU_DEMO_VA 0x00401a2cu        /* the default address translated */
 #define MMU_DEMO_GUEST_HPA 0x00100000u /* where guest-physical 0 sits in host memory */
 
 typedef struct {

@@ -48,8 +48,11 @@ bool mmu_build_init(mmu_builder_t *b, struct sim_machine *m, unsigned levels, ui
     if (levels < MMU_MIN_LEVELS || levels > MMU_MAX_LEVELS || first_frame >= end_frame ||
         pool_end > m->ram_size || (host_base & MMU_PAGE_OFFSET))
         return false;
-    *b = (mmu_builder_t){.m = m, .host_base = host_base, .next_frame = first_frame,
-                         .end_frame = end_frame, .levels = (uint8_t)levels};
+    *b = (mmu_builder_t){.m = m,
+                         .host_base = host_base,
+                         .next_frame = first_frame,
+                         .end_frame = end_frame,
+                         .levels = (uint8_t)levels};
     return alloc_table(b, &b->root_pfn);
 }
 

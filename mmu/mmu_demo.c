@@ -32,8 +32,10 @@ static const char *build_nested(sim_machine_t *m, const mmu_demo_params_t *p, mm
     if (!mmu_build_init(&nb, m, p->nested_levels, 0, DEMO_NESTED_POOL) ||
         !mmu_build_map_range(&nb, 0, MMU_DEMO_GUEST_HPA, DEMO_GUEST_RAM, MMU_PTE_RWX))
         return "cannot build the nested tables";
-    *ctl = (mmu_nested_t){.enabled = true, .levels = (uint8_t)p->nested_levels,
-                          .vmid = DEMO_VMID, .root_pfn = nb.root_pfn};
+    *ctl = (mmu_nested_t){.enabled = true,
+                          .levels = (uint8_t)p->nested_levels,
+                          .vmid = DEMO_VMID,
+                          .root_pfn = nb.root_pfn};
     return NULL;
 }
 

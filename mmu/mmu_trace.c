@@ -92,7 +92,7 @@ void mmu_trace_format_ref(const mmu_trace_t *t, const mmu_trace_ref_t *r, char *
                                                            : "read ";
     table_name(t, r, name, sizeof name);
     nested_purpose(r, purpose, sizeof purpose);
-    snprintf(buf, len, "%-9s  table %s 0x%08x  %s %s 0x%08x = 0x%08x  %-11s %3u cycles%s", name,
-             as, r->table, verb, as, r->addr, r->value, mmu_outcome_name(r->outcome), r->cycles,
+    snprintf(buf, len, "%-9s  table %s 0x%08x  %s %s 0x%08x = 0x%08x  %-11s %3u cycles%s", name, as,
+             r->table, verb, as, r->addr, r->value, mmu_outcome_name(r->outcome), r->cycles,
              purpose);
 }

@@ -84,9 +84,9 @@ static unsigned leaf_check(uint32_t pte, mmu_access_t kind, mmu_priv_t priv)
 typedef struct {
     const uint8_t *ram;
     uint32_t ram_size;
-    uint8_t *ram_rw;  /* NULL: no A/D write-backs (probes, the IOMMU) */
-    mmu_pwc_t *pwc;   /* NULL: no page-walk cache */
-    mmu_trace_t *t;   /* counts (always) and references (when record) */
+    uint8_t *ram_rw; /* NULL: no A/D write-backs (probes, the IOMMU) */
+    mmu_pwc_t *pwc;  /* NULL: no page-walk cache */
+    mmu_trace_t *t;  /* counts (always) and references (when record) */
     bool record;
     uint32_t cost_ref, cost_ad, cost_pwc;
 } walker_t;
@@ -94,20 +94,20 @@ typedef struct {
 /* A table tree. Its table addresses are host-physical, unless `nested` is set: then they are
  * guest-physical and each table is first located through the nested tree. */
 typedef struct {
-    uint8_t space;      /* mmu_space_t */
+    uint8_t space; /* mmu_space_t */
     uint8_t levels;
-    uint8_t for_level;  /* nested trees: what they locate (a guest level or MMU_FOR_DATA) */
+    uint8_t for_level; /* nested trees: what they locate (a guest level or MMU_FOR_DATA) */
     uint32_t root_pfn;
     const mmu_nested_t *nested;
 } tree_t;
 
 /* The end of a walk through one tree. */
 typedef struct {
-    uint32_t pa;          /* the translated address (in the tree's output space) */
-    uint32_t leaf;        /* the leaf entry as read */
-    uint32_t leaf_addr;   /* host-physical address of the leaf entry */
-    uint32_t leaf_gpa;    /* its address in the tree's own space */
-    uint32_t table_bits;  /* nested: R W X of the nested leaf mapping the leaf's table */
+    uint32_t pa;         /* the translated address (in the tree's output space) */
+    uint32_t leaf;       /* the leaf entry as read */
+    uint32_t leaf_addr;  /* host-physical address of the leaf entry */
+    uint32_t leaf_gpa;   /* its address in the tree's own space */
+    uint32_t table_bits; /* nested: R W X of the nested leaf mapping the leaf's table */
     /* on failure */
     uint8_t outcome, level, space;
     mmu_nested_fault_t nested;
@@ -180,15 +180,19 @@ static bool walk_tree(walker_t *w, const tree_t *tree, uint32_t va, mmu_access_t
 static bool locate(walker_t *w, const mmu_nested_t *n, uint32_t gpa, mmu_access_t kind,
                    uint8_t for_level, uint32_t *hpa, uint32_t *bits, walk_out_t *out)
 {
-    tree_t nt = {.space = MMU_SPACE_NESTED, .levels = n->levels, .for_level = for_level,
+    tree_t nt = {.space = MMU_SPACE_NESTED,
+                 .levels = n->levels,
+                 .for_level = for_level,
                  .root_pfn = n->root_pfn};
     walk_out_t nout;
     if (!walk_tree(w, &nt, gpa, kind, MMU_PRIV_NONE, &nout)) {
         out->outcome = nout.outcome;
         out->space = MMU_SPACE_NESTED;
         out->level = nout.level;
-        out->nested = (mmu_nested_fault_t){.gpa = gpa, .nested_access = (uint8_t)kind,
-                                           .for_level = for_level, .level = nout.level,
+        out->nested = (mmu_nested_fault_t){.gpa = gpa,
+                                           .nested_access = (uint8_t)kind,
+                                           .for_level = for_level,
+                                           .level = nout.level,
                                            .reason = nout.outcome};
         return false;
     }
@@ -221,8 +225,10 @@ static bool walk_tree(walker_t *w, const tree_t *tree, uint32_t va, mmu_access_t
         if (tree->nested && !locate(w, tree->nested, table_pa + offset, MMU_LOAD, (uint8_t)level,
                                     &entry, &table_bits, out))
             return false;
-        mmu_trace_ref_t r = {.space = tree->space, .level = (uint8_t)level,
-                             .for_level = tree->for_level, .table = entry - offset,
+        mmu_trace_ref_t r = {.space = tree->space,
+                             .level = (uint8_t)level,
+                             .for_level = tree->for_level,
+                             .table = entry - offset,
                              .addr = entry,
                              .gpa = tree->space == MMU_SPACE_NESTED ? va : table_pa + offset};
         if (!read_entry(w, (unsigned)level, &r)) {
@@ -267,8 +273,10 @@ static bool write_back_ad(walker_t *w, bool nested, mmu_access_t kind, walk_out_
     if (nested && !(g->table_bits & MMU_PTE_W)) {
         g->outcome = MMU_OUTCOME_PERMISSION;
         g->space = MMU_SPACE_NESTED;
-        g->nested = (mmu_nested_fault_t){.gpa = g->leaf_gpa, .nested_access = MMU_STORE,
-                                         .for_level = 0, .level = 0,
+        g->nested = (mmu_nested_fault_t){.gpa = g->leaf_gpa,
+                                         .nested_access = MMU_STORE,
+                                         .for_level = 0,
+                                         .level = 0,
                                          .reason = MMU_OUTCOME_PERMISSION};
         return false;
     }
@@ -278,9 +286,14 @@ static bool write_back_ad(walker_t *w, bool nested, mmu_access_t kind, walk_out_
     for (unsigned i = 0; i < 4; i++)
         p[i] = (uint8_t)(want >> (8 * i));
     w->t->ad_writes++;
-    mmu_trace_ref_t r = {.space = MMU_SPACE_TABLE, .level = 0, .for_level = 0,
-                         .outcome = MMU_OUTCOME_AD_WRITE, .table = g->leaf_addr & ~MMU_PAGE_OFFSET,
-                         .addr = g->leaf_addr, .value = want, .gpa = g->leaf_gpa,
+    mmu_trace_ref_t r = {.space = MMU_SPACE_TABLE,
+                         .level = 0,
+                         .for_level = 0,
+                         .outcome = MMU_OUTCOME_AD_WRITE,
+                         .table = g->leaf_addr & ~MMU_PAGE_OFFSET,
+                         .addr = g->leaf_addr,
+                         .value = want,
+                         .gpa = g->leaf_gpa,
                          .cycles = w->cost_ad};
     note(w, &r);
     g->leaf = want;
@@ -324,13 +337,21 @@ static translation_t walk(walker_t *w, const mmu_config_t *cfg, uint32_t ptroot,
     mmu_trace_t *t = w->t;
     bool paging = ptroot & MMU_PTROOT_E;
     const mmu_nested_t *n = nested->enabled ? nested : NULL;
-    *t = (mmu_trace_t){.va = va, .access = (uint8_t)kind, .priv = (uint8_t)priv,
-                       .paging = paging, .nested = n != NULL, .levels = cfg->levels,
-                       .nested_levels = n ? n->levels : 0, .outcome = MMU_OUTCOME_OK};
+    *t = (mmu_trace_t){.va = va,
+                       .access = (uint8_t)kind,
+                       .priv = (uint8_t)priv,
+                       .paging = paging,
+                       .nested = n != NULL,
+                       .levels = cfg->levels,
+                       .nested_levels = n ? n->levels : 0,
+                       .outcome = MMU_OUTCOME_OK};
     walk_out_t g = {.pa = va, .leaf = 0};
     uint32_t data_bits = MMU_PTE_RWX, hpa;
-    tree_t guest = {.space = MMU_SPACE_TABLE, .levels = cfg->levels, .for_level = 0,
-                    .root_pfn = MMU_PTROOT_PFN(ptroot), .nested = n};
+    tree_t guest = {.space = MMU_SPACE_TABLE,
+                    .levels = cfg->levels,
+                    .for_level = 0,
+                    .root_pfn = MMU_PTROOT_PFN(ptroot),
+                    .nested = n};
     if (paging && !walk_tree(w, &guest, va, kind, priv, &g)) {
         set_fault(&x, t, &g, va, kind);
         return x;
@@ -353,7 +374,10 @@ static translation_t walk(walker_t *w, const mmu_config_t *cfg, uint32_t ptroot,
 
 static walker_t make_walker(const struct sim_machine *m, mmu_trace_t *t, bool record)
 {
-    return (walker_t){.ram = m->ram, .ram_size = m->ram_size, .t = t, .record = record,
+    return (walker_t){.ram = m->ram,
+                      .ram_size = m->ram_size,
+                      .t = t,
+                      .record = record,
                       .cost_ref = m->costs.c[SIM_COST_walk_ref],
                       .cost_ad = m->costs.c[SIM_COST_ad_update],
                       .cost_pwc = m->costs.c[SIM_COST_pwc_hit]};
@@ -375,7 +399,8 @@ static bool tlb_allows(const mmu_tlb_entry_t *e, mmu_access_t kind, mmu_priv_t p
 
 static void fast_fill(mmu_t *mmu, mmu_access_t kind, mmu_priv_t priv, uint32_t va, uint32_t pfn)
 {
-    mmu->fast[kind].key = ((va >> MMU_PAGE_SHIFT) << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u;
+    mmu->fast[kind].key =
+        ((va >> MMU_PAGE_SHIFT) << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u;
     mmu->fast[kind].frame = pfn << MMU_PAGE_SHIFT;
 }
 
@@ -418,8 +443,8 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
         mmu->last_nested_fault = x.res.nested;
     if (x.res.status != MMU_OK)
         return x.res;
-    mmu_tlb_entry_t fill = {.vpn = vpn, .pfn = x.res.pa >> MMU_PAGE_SHIFT, .tag = mmu->tag,
-                            .perm = (uint16_t)x.perm};
+    mmu_tlb_entry_t fill = {
+        .vpn = vpn, .pfn = x.res.pa >> MMU_PAGE_SHIFT, .tag = mmu->tag, .perm = (uint16_t)x.perm};
     mmu_tlb_fill(&mmu->tlb, &fill);
     mmu->stats.fills++;
     mmu_fast_clear(mmu);
@@ -448,8 +473,11 @@ mmu_status_t mmu_walk_io(struct sim_machine *m, uint32_t root_pfn, unsigned leve
                          mmu_access_t kind, mmu_trace_t *trace, uint32_t *leaf, uint8_t *reason)
 {
     walker_t w = make_walker(m, trace, true);
-    *trace = (mmu_trace_t){.va = va, .access = (uint8_t)kind, .priv = MMU_PRIV_NONE,
-                           .paging = 1, .levels = (uint8_t)levels};
+    *trace = (mmu_trace_t){.va = va,
+                           .access = (uint8_t)kind,
+                           .priv = MMU_PRIV_NONE,
+                           .paging = 1,
+                           .levels = (uint8_t)levels};
     tree_t io = {.space = MMU_SPACE_IO, .levels = (uint8_t)levels, .root_pfn = root_pfn};
     walk_out_t out;
     if (!walk_tree(&w, &io, va, kind, MMU_PRIV_NONE, &out)) {

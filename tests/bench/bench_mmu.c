@@ -12,8 +12,8 @@
 
 #include "bench.h"
 
-#define BENCH_MAPPED (1u << 20)       /* the program's first MiB: code, data, nothing else */
-#define BENCH_TABLES 0x800u, 0x900u   /* frames of host (or nested) tables: 8 MiB up */
+#define BENCH_MAPPED (1u << 20)     /* the program's first MiB: code, data, nothing else */
+#define BENCH_TABLES 0x800u, 0x900u /* frames of host (or nested) tables: 8 MiB up */
 #define BENCH_GUEST_TABLES 0x900u, 0xa00u
 #define BENCH_VMID 1
 #define BENCH_ASID 1
@@ -40,8 +40,10 @@ static int nested_on(sim_machine_t *m)
     if (!mmu_build_init(&n, m, m->mmu_config.nested_levels, 0, BENCH_TABLES) ||
         !mmu_build_map_range(&n, 0, 0, guest_tables_end, MMU_PTE_RWX))
         return -1;
-    mmu_nested_t ctl = {.enabled = true, .levels = m->mmu_config.nested_levels,
-                        .vmid = BENCH_VMID, .root_pfn = n.root_pfn};
+    mmu_nested_t ctl = {.enabled = true,
+                        .levels = m->mmu_config.nested_levels,
+                        .vmid = BENCH_VMID,
+                        .root_pfn = n.root_pfn};
     return mmu_set_nested(&m->cpu[0].mmu, &ctl) ? 0 : -1;
 }
 
@@ -51,8 +53,8 @@ static int run(const char *name, const char *src, const bench_result_t *flat, bo
     bench_result_t r;
     if (bench_prepare(&m, name, src))
         return -1;
-    int rc = nested ? nested_on(&m) || paging_on(&m, BENCH_GUEST_TABLES)
-                    : paging_on(&m, BENCH_TABLES);
+    int rc =
+        nested ? nested_on(&m) || paging_on(&m, BENCH_GUEST_TABLES) : paging_on(&m, BENCH_TABLES);
     if (rc) {
         fprintf(stderr, "bench %s: cannot build the page tables\n", name);
         sim_machine_free(&m);
@@ -62,8 +64,8 @@ static int run(const char *name, const char *src, const bench_result_t *flat, bo
     if (rc == 0) {
         const mmu_stats_t *st = &m.cpu[0].mmu.stats;
         printf("%-28s %5.2f x the flat run's MIPS; TLB %llu hits, %llu walks (%llu references)\n",
-               "", r.mips / flat->mips, (unsigned long long)st->hits,
-               (unsigned long long)st->walks, (unsigned long long)st->walk_refs);
+               "", r.mips / flat->mips, (unsigned long long)st->hits, (unsigned long long)st->walks,
+               (unsigned long long)st->walk_refs);
     }
     sim_machine_free(&m);
     return rc;

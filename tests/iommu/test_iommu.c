@@ -27,7 +27,8 @@ static void fixture(io_fixture_t *f)
     mt_machine(&f->m, 2, 2);
     cr_assert(mmu_build_init(&f->tables[0], &f->m, 2, 0, 0x40, 0x60));
     cr_assert(mmu_build_init(&f->tables[1], &f->m, 3, 0, 0x60, 0x80));
-    cr_assert(mmu_build_map_range(&f->tables[0], IOVA, PA1, 2 * MMU_PAGE_SIZE, MMU_PTE_R | MMU_PTE_W));
+    cr_assert(
+        mmu_build_map_range(&f->tables[0], IOVA, PA1, 2 * MMU_PAGE_SIZE, MMU_PTE_R | MMU_PTE_W));
     cr_assert(mmu_build_map(&f->tables[1], IOVA, PA2, MMU_PTE_R | MMU_PTE_W));
     iommu_enable(&f->m.iommu, true);
 }
@@ -35,8 +36,11 @@ static void fixture(io_fixture_t *f)
 /* Gives `device` the context of tables[t] in `domain`. */
 static void attach(io_fixture_t *f, unsigned device, int t, uint16_t domain)
 {
-    iommu_context_t ctx = {.valid = true, .translate = true, .levels = f->tables[t].levels,
-                           .domain = domain, .root_pfn = f->tables[t].root_pfn};
+    iommu_context_t ctx = {.valid = true,
+                           .translate = true,
+                           .levels = f->tables[t].levels,
+                           .domain = domain,
+                           .root_pfn = f->tables[t].root_pfn};
     cr_assert(iommu_set_context(&f->m.iommu, device, &ctx));
 }
 

@@ -26,7 +26,9 @@ void mt_vm(sim_machine_t *m, mt_vm_t *vm, uint16_t vmid, bool map_all)
     if (map_all)
         cr_assert(mmu_build_map_range(&vm->nested, 0, MT_GUEST_HPA, MT_GUEST_RAM, MMU_PTE_RWX));
     cr_assert(mmu_build_init(&vm->guest, m, m->mmu_config.levels, MT_GUEST_HPA, MT_GUEST_POOL));
-    mmu_nested_t ctl = {.enabled = true, .levels = m->mmu_config.nested_levels, .vmid = vmid,
+    mmu_nested_t ctl = {.enabled = true,
+                        .levels = m->mmu_config.nested_levels,
+                        .vmid = vmid,
                         .root_pfn = vm->nested.root_pfn};
     cr_assert(mmu_set_nested(&m->cpu[0].mmu, &ctl));
     mmu_set_ptroot(&m->cpu[0].mmu, MMU_PTROOT_MAKE(vm->guest.root_pfn, MT_ASID));

@@ -14,9 +14,9 @@
 
 typedef struct {
     const char *name;
-    uint32_t leaf_bits;   /* besides V */
+    uint32_t leaf_bits; /* besides V */
     mmu_access_t kind;
-    uint32_t after;       /* the A and D bits the leaf must have afterwards */
+    uint32_t after; /* the A and D bits the leaf must have afterwards */
     unsigned ad_writes;
 } ad_case_t;
 

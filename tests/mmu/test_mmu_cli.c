@@ -62,7 +62,7 @@ Test(mmu_cli, walkdemo_reference_counts)
 {
     static const struct {
         unsigned n, m, refs;
-    } cases[] = {{2, 2, 8}, {2, 3, 11}, {2, 4, 14}, {3, 2, 11}, {3, 3, 15},
+    } cases[] = {{2, 2, 8},  {2, 3, 11}, {2, 4, 14}, {3, 2, 11}, {3, 3, 15},
                  {3, 4, 19}, {4, 2, 14}, {4, 3, 19}, {4, 4, 24}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char cmd[128], want[32];
@@ -71,8 +71,8 @@ Test(mmu_cli, walkdemo_reference_counts)
         char *out = run(cmd, false, 0);
         snprintf(want, sizeof want, "references: %u", cases[i].refs);
         cr_expect_str_eq(last_line(out), want, "%s", cmd);
-        cr_expect_eq(listed_references(out, " ok "), cases[i].refs, "%s: one line per reference\n%s",
-                     cmd, out);
+        cr_expect_eq(listed_references(out, " ok "), cases[i].refs,
+                     "%s: one line per reference\n%s", cmd, out);
         free(out);
     }
 }

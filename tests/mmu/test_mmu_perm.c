@@ -78,15 +78,14 @@ Test(mmu_perm, matrix_through_mmu_translate)
             mmu_result_t res = mmu_translate(mmu, &m, TARGET_VA + 0x10, kind, priv);
             unsigned want = outcome_of(row->expect[col]);
             if (want == MMU_OUTCOME_OK) {
-                cr_expect_eq(res.status, MMU_OK, "%s, %s: refused (%s)", row->name,
-                             col_names[col], mmu_outcome_name(res.reason));
+                cr_expect_eq(res.status, MMU_OK, "%s, %s: refused (%s)", row->name, col_names[col],
+                             mmu_outcome_name(res.reason));
                 cr_expect_eq(res.pa, TARGET_PA + 0x10, "%s, %s", row->name, col_names[col]);
             } else {
                 cr_expect_eq(res.status, MMU_PAGE_FAULT, "%s, %s: allowed", row->name,
                              col_names[col]);
-                cr_expect_eq(res.reason, want, "%s, %s: %s, expected %s", row->name,
-                             col_names[col], mmu_outcome_name(res.reason),
-                             mmu_outcome_name(want));
+                cr_expect_eq(res.reason, want, "%s, %s: %s, expected %s", row->name, col_names[col],
+                             mmu_outcome_name(res.reason), mmu_outcome_name(want));
             }
         }
         sim_machine_free(&m);

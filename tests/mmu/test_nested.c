@@ -19,14 +19,14 @@ typedef struct {
 
 /* Written out, not computed: 2x2 = 8, 3x3 = 15, 4x4 = 24 are the figures of the paper. */
 static const count_case_t counts_2d[] = {
-    {2, 2, 8}, {2, 3, 11}, {2, 4, 14}, {3, 2, 11}, {3, 3, 15},
+    {2, 2, 8},  {2, 3, 11}, {2, 4, 14}, {3, 2, 11}, {3, 3, 15},
     {3, 4, 19}, {4, 2, 14}, {4, 3, 19}, {4, 4, 24},
 };
 
 static mmu_demo_result_t demo(unsigned n, unsigned m, bool nested, bool pwc)
 {
-    mmu_demo_params_t p = {.levels = n, .nested_levels = m, .nested = nested, .pwc = pwc,
-                           .va = MMU_DEMO_VA};
+    mmu_demo_params_t p = {
+        .levels = n, .nested_levels = m, .nested = nested, .pwc = pwc, .va = MMU_DEMO_VA};
     mmu_demo_result_t r;
     const char *why = mmu_demo_run(&p, &r);
     cr_assert_null(why, "%ux%u: %s", n, m, why);
@@ -49,8 +49,8 @@ Test(nested_walk, cold_2d_reference_counts)
             guest += r.trace.ref[k].space == MMU_SPACE_TABLE;
         }
         cr_expect_eq(guest, c->n, "%ux%u: one read per guest level", c->n, c->m);
-        cr_expect_eq(nested, (c->n + 1) * c->m, "%ux%u: a nested walk per guest level + data",
-                     c->n, c->m);
+        cr_expect_eq(nested, (c->n + 1) * c->m, "%ux%u: a nested walk per guest level + data", c->n,
+                     c->m);
         cr_expect_eq(r.result.pa, MMU_DEMO_GUEST_HPA + 0x00123a2cu);
         cr_expect_eq(r.trace.gpa, 0x00123a2cu);
     }
@@ -92,10 +92,17 @@ Test(nested_walk, references_come_in_the_order_of_the_2d_walk)
     static const struct {
         uint8_t space, level, for_level;
     } want[] = {
-        {MMU_SPACE_NESTED, 1, 2}, {MMU_SPACE_NESTED, 0, 2}, {MMU_SPACE_TABLE, 2, 0},
-        {MMU_SPACE_NESTED, 1, 1}, {MMU_SPACE_NESTED, 0, 1}, {MMU_SPACE_TABLE, 1, 0},
-        {MMU_SPACE_NESTED, 1, 0}, {MMU_SPACE_NESTED, 0, 0}, {MMU_SPACE_TABLE, 0, 0},
-        {MMU_SPACE_NESTED, 1, MMU_FOR_DATA}, {MMU_SPACE_NESTED, 0, MMU_FOR_DATA},
+        {MMU_SPACE_NESTED, 1, 2},
+        {MMU_SPACE_NESTED, 0, 2},
+        {MMU_SPACE_TABLE, 2, 0},
+        {MMU_SPACE_NESTED, 1, 1},
+        {MMU_SPACE_NESTED, 0, 1},
+        {MMU_SPACE_TABLE, 1, 0},
+        {MMU_SPACE_NESTED, 1, 0},
+        {MMU_SPACE_NESTED, 0, 0},
+        {MMU_SPACE_TABLE, 0, 0},
+        {MMU_SPACE_NESTED, 1, MMU_FOR_DATA},
+        {MMU_SPACE_NESTED, 0, MMU_FOR_DATA},
     };
     cr_assert_geq(r.trace.n, 11);
     for (unsigned k = 0; k < 11; k++) {
@@ -111,7 +118,7 @@ Test(nested_walk, references_come_in_the_order_of_the_2d_walk)
 /* ------------------------------------------------------------------------------------------
  * A VM on the test machine
  * ------------------------------------------------------------------------------------------ */
-#define GVA 0x00400123u      /* guest L1 index 1, L0 index 0 */
+#define GVA 0x00400123u /* guest L1 index 1, L0 index 0 */
 #define DATA_GPA 0x00010000u
 #define ROOT_GPA 0x00070000u /* the guest pool's first frame: the root table */
 #define L0_GPA 0x00071000u   /* the next one: the leaf table for GVA */
@@ -169,7 +176,7 @@ typedef struct {
     uint32_t guest_leaf;                    /* guest leaf bits for GVA (V added) */
     mmu_access_t kind;
     mmu_status_t status;
-    uint32_t gpa;                           /* nested faults: what failed */
+    uint32_t gpa; /* nested faults: what failed */
     uint8_t for_level, nested_access, reason;
 } fault_case_t;
 
@@ -180,21 +187,20 @@ static const fault_case_t fault_cases[] = {
     {"all mapped: no fault", RW, RW, MMU_PTE_RWX, RWXA, MMU_LOAD, MMU_OK, 0, 0, 0, 0},
     {"guest root table not mapped", 0, RW, MMU_PTE_RWX, RWXA, MMU_LOAD, MMU_NESTED_FAULT,
      ROOT_GPA + 4, 1, MMU_LOAD, MMU_OUTCOME_NOT_PRESENT},
-    {"guest leaf table not mapped", RW, 0, MMU_PTE_RWX, RWXA, MMU_FETCH, MMU_NESTED_FAULT,
-     L0_GPA, 0, MMU_LOAD, MMU_OUTCOME_NOT_PRESENT},
+    {"guest leaf table not mapped", RW, 0, MMU_PTE_RWX, RWXA, MMU_FETCH, MMU_NESTED_FAULT, L0_GPA,
+     0, MMU_LOAD, MMU_OUTCOME_NOT_PRESENT},
     {"data page not mapped", RW, RW, 0, RWXA, MMU_LOAD, MMU_NESTED_FAULT, DATA_GPA + 0x123,
      MMU_FOR_DATA, MMU_LOAD, MMU_OUTCOME_NOT_PRESENT},
-    {"store to a read-only data page", RW, RW, MMU_PTE_R | MMU_PTE_X, RWXA | MMU_PTE_D,
-     MMU_STORE, MMU_NESTED_FAULT, DATA_GPA + 0x123, MMU_FOR_DATA, MMU_STORE,
-     MMU_OUTCOME_PERMISSION},
+    {"store to a read-only data page", RW, RW, MMU_PTE_R | MMU_PTE_X, RWXA | MMU_PTE_D, MMU_STORE,
+     MMU_NESTED_FAULT, DATA_GPA + 0x123, MMU_FOR_DATA, MMU_STORE, MMU_OUTCOME_PERMISSION},
     {"fetch from a non-executable data page", RW, RW, RW, RWXA, MMU_FETCH, MMU_NESTED_FAULT,
      DATA_GPA + 0x123, MMU_FOR_DATA, MMU_FETCH, MMU_OUTCOME_PERMISSION},
-    {"malformed nested leaf", RW, RW, MMU_PTE_W, RWXA, MMU_LOAD, MMU_NESTED_FAULT,
-     DATA_GPA + 0x123, MMU_FOR_DATA, MMU_LOAD, MMU_OUTCOME_MALFORMED},
-    {"A write-back to a read-only guest table", RW, MMU_PTE_R, MMU_PTE_RWX, MMU_PTE_RWX,
-     MMU_LOAD, MMU_NESTED_FAULT, L0_GPA, 0, MMU_STORE, MMU_OUTCOME_PERMISSION},
-    {"read-only guest table, A already set", RW, MMU_PTE_R, MMU_PTE_RWX, RWXA, MMU_LOAD, MMU_OK,
-     0, 0, 0, 0},
+    {"malformed nested leaf", RW, RW, MMU_PTE_W, RWXA, MMU_LOAD, MMU_NESTED_FAULT, DATA_GPA + 0x123,
+     MMU_FOR_DATA, MMU_LOAD, MMU_OUTCOME_MALFORMED},
+    {"A write-back to a read-only guest table", RW, MMU_PTE_R, MMU_PTE_RWX, MMU_PTE_RWX, MMU_LOAD,
+     MMU_NESTED_FAULT, L0_GPA, 0, MMU_STORE, MMU_OUTCOME_PERMISSION},
+    {"read-only guest table, A already set", RW, MMU_PTE_R, MMU_PTE_RWX, RWXA, MMU_LOAD, MMU_OK, 0,
+     0, 0, 0},
     {"a guest page fault is not a nested fault", RW, RW, MMU_PTE_RWX, MMU_PTE_R, MMU_STORE,
      MMU_PAGE_FAULT, 0, 0, 0, 0},
 };
@@ -237,8 +243,8 @@ static void check_fault_case(const fault_case_t *c)
     }
     if (c->status != MMU_OK) {
         cr_expect_null(mmu_tlb_find(mmu, GVA), "%s: a fault fills no entry", c->name);
-        cr_expect_eq(mt_word(&m, MT_GUEST_HPA + L0_GPA), leaf_before,
-                     "%s: a fault sets no A/D bit", c->name);
+        cr_expect_eq(mt_word(&m, MT_GUEST_HPA + L0_GPA), leaf_before, "%s: a fault sets no A/D bit",
+                     c->name);
     }
     sim_machine_free(&m);
 }

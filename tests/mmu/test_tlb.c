@@ -30,7 +30,8 @@ Test(tlb_counters, hits_misses_fills)
     cr_assert(mmu_build_map_range(&b, VA, PA1, 3 * MMU_PAGE_SIZE, MMU_PTE_RWX));
     for (int round = 0; round < 2; round++)
         for (uint32_t i = 0; i < 3; i++)
-            cr_assert_eq(translate(&m, VA + i * MMU_PAGE_SIZE + 8, NULL), PA1 + i * MMU_PAGE_SIZE + 8);
+            cr_assert_eq(translate(&m, VA + i * MMU_PAGE_SIZE + 8, NULL),
+                         PA1 + i * MMU_PAGE_SIZE + 8);
     const mmu_stats_t *st = &m.cpu[0].mmu.stats;
     cr_expect_eq(st->misses, 3);
     cr_expect_eq(st->fills, 3);
@@ -189,7 +190,8 @@ Test(tlb_flush, every_kind)
         const flush_case_t *fc = &flush_cases[c];
         mmu_init(&mmu, &cfg);
         for (size_t i = 0; i < NENTRIES; i++) {
-            mmu_tlb_entry_t e = {.vpn = entries[i].vpn, .pfn = 0x100 + (uint32_t)i,
+            mmu_tlb_entry_t e = {.vpn = entries[i].vpn,
+                                 .pfn = 0x100 + (uint32_t)i,
                                  .tag = tag_of(&entries[i]),
                                  .perm = MMU_PTE_RWX | (entries[i].global ? MMU_PTE_G : 0)};
             mmu_tlb_fill(&mmu.tlb, &e);
@@ -197,7 +199,8 @@ Test(tlb_flush, every_kind)
         mmu_invalidate(&mmu, fc->kind, fc->vmid, fc->asid, fc->vpn << MMU_PAGE_SHIFT);
         unsigned left = 0, removed = 0;
         for (size_t i = 0; i < NENTRIES; i++) {
-            const mmu_tlb_entry_t *e = mmu_tlb_lookup(&mmu.tlb, tag_of(&entries[i]), entries[i].vpn);
+            const mmu_tlb_entry_t *e =
+                mmu_tlb_lookup(&mmu.tlb, tag_of(&entries[i]), entries[i].vpn);
             if (e && e->pfn == 0x100 + i)
                 left |= 1u << i;
             else
@@ -288,8 +291,11 @@ typedef struct {
 static const geometry_case_t geometry_cases[] = {
     {"direct-mapped: pages 0x10 and 0x14 share a set", 4, 1, {0x10, 0x14, 0x10}, "www"},
     {"fully associative: both fit", 4, 4, {0x10, 0x14, 0x10}, "wwh"},
-    {"2-way: the third page of a set replaces the first (FIFO)", 4, 2,
-     {0x10, 0x12, 0x14, 0x12, 0x10}, "wwwhw"},
+    {"2-way: the third page of a set replaces the first (FIFO)",
+     4,
+     2,
+     {0x10, 0x12, 0x14, 0x12, 0x10},
+     "wwwhw"},
     {"2-way: other sets are untouched", 4, 2, {0x10, 0x11, 0x12, 0x14, 0x11}, "wwwwh"},
 };
 

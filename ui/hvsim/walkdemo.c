@@ -116,7 +116,8 @@ int ui_cmd_walkdemo(int argc, char **argv)
         case 'h': help(); return 0;
         case OPT_GUEST:
             if (!parse_levels(optarg, &p.levels))
-                return bad_usage("--guest-levels: '%s' is not a level count (must be 2..4)", optarg);
+                return bad_usage("--guest-levels: '%s' is not a level count (must be 2..4)",
+                                 optarg);
             break;
         case OPT_NESTED:
             if (!parse_levels(optarg, &p.nested_levels))
@@ -130,8 +131,7 @@ int ui_cmd_walkdemo(int argc, char **argv)
                 return bad_usage("--va: '%s' is not a 32-bit address", optarg);
             p.va = (uint32_t)v;
             break;
-        default:
-            return bad_usage("unknown option or missing argument: '%s'", argv[optind - 1]);
+        default: return bad_usage("unknown option or missing argument: '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
