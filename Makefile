@@ -43,8 +43,17 @@ BENCH := $(BUILD)/hvbench
 
 EXAMPLES := $(sort $(wildcard examples/*.s))
 
-.PHONY: all run test asan bench clean deps-test deps-run
-all: $(HVSIM) $(HVASM) $(if $(HVIMG_SRC),$(HVIMG))
+# The guests (guestos/, docs/guests.md): the boot ROM, the boot loader, the kernels and their
+# user programs are assembled with hvasm (each .bin with its .sym for the debugger), and the
+# disk images packed with hvimg from guestos/*.manifest. A manifest names its files relative
+# to $(GUEST), where it is copied first, so any BUILD directory works.
+GUEST      := $(BUILD)/guestos
+GUEST_SRC  := $(sort $(wildcard guestos/*/*.s guestos/*/*.inc guestos/*/*/*.s guestos/*/*/*.inc))
+GUEST_IMGS := $(patsubst guestos/%.manifest,$(GUEST)/%.img,$(wildcard guestos/*.manifest))
+GUESTS     := $(GUEST)/rom.bin $(GUEST_IMGS)
+
+.PHONY: all run test asan bench clean deps-test deps-run guests
+all: $(HVSIM) $(HVASM) $(if $(HVIMG_SRC),$(HVIMG)) guests
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -76,6 +85,21 @@ $(TESTS): $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(filter-out $(REPL_MAIN:%.c=$(BUILD)
 $(BENCH): $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
 
+guests: $(GUESTS)
+.PRECIOUS: $(GUEST)/%.bin
+
+# Every guest binary is rebuilt when any guest source changes: they share include files, and
+# assembling them all takes a fraction of a second.
+$(GUEST)/%.bin: guestos/boot/%.s $(GUEST_SRC) $(HVASM)
+	@mkdir -p $(dir $@)
+	$(HVASM) -o $@ $<
+$(GUEST)/%.bin: guestos/%/kernel.s $(GUEST_SRC) $(HVASM)
+	@mkdir -p $(dir $@)
+	$(HVASM) -o $@ $<
+$(GUEST)/%.img: guestos/%.manifest $(GUEST)/loader.bin $(GUEST)/%.bin $(HVIMG)
+	cp $< $(GUEST)/$*.manifest
+	$(HVIMG) build $(GUEST)/$*.manifest -o $@
+
 # Set-up: each entry point installs the Debian packages it needs (or says how, when not root).
 deps-run:
 	@sh .ci/ensure-deps build-essential $(CORE_PKGS) $(UI_PKGS)
@@ -94,7 +118,7 @@ test: deps-test
 asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    build-asan/hvsim build-asan/hvasm build-asan/hvimg build-asan/hvsim-tests
+	    build-asan/hvsim build-asan/hvasm build-asan/hvimg build-asan/hvsim-tests guests
 	HVSIM_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    build-asan/hvsim-tests --jobs 2
 

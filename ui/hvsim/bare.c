@@ -1,5 +1,7 @@
 /*
- * bare.c - `hvsim --bare`: one program on the bare machine, no hypervisor.
+ * bare.c - `hvsim --bare`: one program on the bare machine, no hypervisor; and the run of a
+ * machine that every headless mode shares (--bare, --scenario): trace, limits, exit status,
+ * statistics.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -50,7 +52,7 @@ static void explain_no_poweroff(const sim_machine_t *m, const last_trap_t *last)
     }
 }
 
-static int load_input(sim_machine_t *m, const char *path)
+int ui_load_input(sim_machine_t *m, const char *path)
 {
     size_t len;
     char *text = sim_read_file(path, &len);
@@ -63,6 +65,32 @@ static int load_input(sim_machine_t *m, const char *path)
     return 0;
 }
 
+int ui_run_machine(sim_machine_t *m, const ui_bare_options_t *opt)
+{
+    last_trap_t last = {0};
+    sim_add_sink(m, remember_trap, &last);
+    if (opt->trace)
+        sim_add_sink(m, print_event, NULL);
+
+    sim_run_result_t why = sim_run(m, opt->max_cycles);
+    fflush(stdout);
+    int status = (int)(m->exit_code & 0xff);
+    if (why == SIM_RUN_MAX_CYCLES) {
+        fprintf(stderr, "hvsim: the program did not power off within %llu cycles (--max-cycles)\n",
+                (unsigned long long)opt->max_cycles);
+        explain_no_poweroff(m, &last);
+        status = 124;
+    } else if (why == SIM_RUN_IDLE) {
+        fprintf(stderr, "hvsim: every CPU is halted and nothing can wake it (no timer armed, "
+                        "no interrupt pending)\n");
+        explain_no_poweroff(m, &last);
+        status = 125;
+    }
+    if (opt->stats)
+        sim_print_stats(m, stderr);
+    return status;
+}
+
 int ui_run_bare(const ui_bare_options_t *opt)
 {
     static sim_machine_t m; /* large; static keeps it off the stack */
@@ -72,32 +100,12 @@ int ui_run_bare(const ui_bare_options_t *opt)
     }
     uint32_t entry;
     if (sim_load_program(&m, opt->program, opt->base, stderr, &entry) != 0 ||
-        (opt->input && load_input(&m, opt->input) != 0)) {
+        (opt->input && ui_load_input(&m, opt->input) != 0)) {
         sim_machine_free(&m);
         return 1;
     }
-    last_trap_t last = {0};
-    sim_add_sink(&m, remember_trap, &last);
-    if (opt->trace)
-        sim_add_sink(&m, print_event, NULL);
     m.cpu[0].s.pc = entry;
-
-    sim_run_result_t why = sim_run(&m, opt->max_cycles);
-    fflush(stdout);
-    int status = (int)(m.exit_code & 0xff);
-    if (why == SIM_RUN_MAX_CYCLES) {
-        fprintf(stderr, "hvsim: the program did not power off within %llu cycles (--max-cycles)\n",
-                (unsigned long long)opt->max_cycles);
-        explain_no_poweroff(&m, &last);
-        status = 124;
-    } else if (why == SIM_RUN_IDLE) {
-        fprintf(stderr, "hvsim: every CPU is halted and nothing can wake it (no timer armed, "
-                        "no interrupt pending)\n");
-        explain_no_poweroff(&m, &last);
-        status = 125;
-    }
-    if (opt->stats)
-        sim_print_stats(&m, stderr);
+    int status = ui_run_machine(&m, opt);
     sim_machine_free(&m);
     return status;
 }

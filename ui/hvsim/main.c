@@ -17,6 +17,7 @@
 static void print_usage(FILE *out)
 {
     fputs("usage: hvsim --bare PROG.s|PROG.bin [options]\n"
+          "       hvsim --scenario NAME [options] | hvsim --list-scenarios\n"
           "       hvsim --repl [--bare PROG] [options] | hvsim -x SCRIPT [--bare PROG]\n"
           "       hvsim isa [--markdown]\n"
           "       hvsim walkdemo [--guest-levels N] [--nested-levels M] [--native] [--pwc]\n"
@@ -39,6 +40,13 @@ static void print_help(void)
           "                    the image's first address (0x1000 unless the program says).\n"
           "                    Console (UART) output goes to stdout. hvsim exits with the code\n"
           "                    the program writes to the power-off device.\n"
+          "  --scenario NAME   boot a guest from its disk image, headless, to the end of\n"
+          "                    its run: the boot ROM loads the boot loader, which loads the\n"
+          "                    kernel. native-tinyos and native-rtos run the two guest\n"
+          "                    kernels on bare hardware. The images are built by make, in\n"
+          "                    the guestos directory beside the hvsim binary. The options\n"
+          "                    below apply; --input replaces the scenario's console script.\n"
+          "  --list-scenarios  list the built-in scenarios\n"
           "  --repl            debug interactively (a gdb-like command line): with --bare\n"
           "                    PROG, that program; \"help\" lists the commands. hvsim with no\n"
           "                    arguments at a terminal does the same. With stdin not a\n"
@@ -51,14 +59,15 @@ static void print_help(void)
           "  walkdemo          print every memory reference of one cold page walk, nested\n"
           "                    (2-D) or native; 'hvsim walkdemo --help' has its options.\n"
           "\n"
-          "Options for --bare:\n"
+          "Options for --bare and --scenario:\n"
           "  --max-cycles N    stop after N cycles (default 1000000000); exits 124\n"
           "  --stats           print instructions, cycles, CPI, traps and interrupts\n"
           "                    to stderr at the end\n"
           "  --trace           print every event (trap, interrupt, mode change, device\n"
           "                    access) to stderr, one per line, as it happens\n"
           "  --input FILE      feed FILE to the console as keyboard input\n"
-          "  --ram SIZE        RAM size in bytes, or with K or M (default 16M)\n"
+          "  --ram SIZE        RAM size in bytes, or with K or M (default 16M, or the\n"
+          "                    scenario's)\n"
           "  --base ADDR       load address of a .bin image (default 0x1000)\n"
           "\n"
           "Exit status: the program's exit code; 1 for a bad program file; 2 for bad usage;\n"
@@ -67,6 +76,7 @@ static void print_help(void)
           "Examples:\n"
           "  hvsim --bare examples/hello.s\n"
           "  hvsim --bare examples/traps.s --trace --stats\n"
+          "  hvsim --scenario native-tinyos\n"
           "  hvsim isa\n",
           stdout);
 }
@@ -115,7 +125,7 @@ static int cmd_isa(int argc, char **argv)
 }
 
 enum { OPT_BARE = 256, OPT_MAX_CYCLES, OPT_STATS, OPT_TRACE, OPT_INPUT, OPT_RAM, OPT_BASE,
-       OPT_VERSION, OPT_REPL };
+       OPT_VERSION, OPT_REPL, OPT_SCENARIO, OPT_LIST_SCENARIOS };
 
 int main(int argc, char **argv)
 {
@@ -135,12 +145,15 @@ int main(int argc, char **argv)
         {"ram", required_argument, NULL, OPT_RAM},
         {"base", required_argument, NULL, OPT_BASE},
         {"repl", no_argument, NULL, OPT_REPL},
+        {"scenario", required_argument, NULL, OPT_SCENARIO},
+        {"list-scenarios", no_argument, NULL, OPT_LIST_SCENARIOS},
         {NULL, 0, NULL, 0},
     };
     ui_bare_options_t bare = {.max_cycles = 1000000000ull, .ram_size = 16u << 20,
                               .base = CPU_RESET_PC};
     uint64_t v;
-    bool repl = false;
+    bool repl = false, ram_given = false;
+    const char *scenario = NULL;
     const char *script = NULL;
     opterr = 0;
     int c;
@@ -150,6 +163,8 @@ int main(int argc, char **argv)
         case OPT_VERSION: puts("hvsim 0.1"); return 0;
         case OPT_BARE: bare.program = optarg; break;
         case OPT_REPL: repl = true; break;
+        case OPT_SCENARIO: scenario = optarg; break;
+        case OPT_LIST_SCENARIOS: ui_list_scenarios(stdout); return 0;
         case 'x': script = optarg; break;
         case OPT_MAX_CYCLES:
             if (!ui_parse_size(optarg, &v) || v == 0)
@@ -163,6 +178,7 @@ int main(int argc, char **argv)
             if (!ui_parse_size(optarg, &v) || v < 65536 || v > 0xf0000000ull)
                 return usage_error("--ram: '%s' is not a size between 64K and 3840M", optarg);
             bare.ram_size = (uint32_t)v;
+            ram_given = true;
             break;
         case OPT_BASE:
             if (!ui_parse_size(optarg, &v) || v > 0xffffffffull || (v & 3))
@@ -177,6 +193,13 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
+    if (scenario) {
+        if (bare.program || repl || script)
+            return usage_error("%s", "--scenario runs on its own: not with --bare, --repl or -x");
+        if (!ram_given)
+            bare.ram_size = 0; /* the scenario's own */
+        return ui_run_scenario(scenario, &bare, argv[0]);
+    }
     if (repl || script || (!bare.program && argc == 1 && isatty(STDIN_FILENO))) {
         ui_repl_options_t ro = {.program = bare.program, .input = bare.input, .script = script,
                                 .max_cycles = bare.max_cycles, .ram_size = bare.ram_size,

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct {
     const char *program; /* .s or .bin */
@@ -18,6 +19,20 @@ typedef struct {
 
 /* Runs a program on the bare machine; returns the process exit status. */
 int ui_run_bare(const ui_bare_options_t *opt);
+
+struct sim_machine;
+/* Runs a loaded machine headless with opt's trace, cycle limit and statistics; says why when
+ * it did not power off. Returns the exit status: the guest's code, 124 (cycle limit) or 125
+ * (idle for ever). Used by --bare and --scenario. */
+int ui_run_machine(struct sim_machine *m, const ui_bare_options_t *opt);
+/* Feeds a file to the console as keyboard input; -1 (after a message) when it cannot be read. */
+int ui_load_input(struct sim_machine *m, const char *path);
+
+/* `hvsim --scenario NAME` (scenario.c): a built-in scenario, headless. opt->program is unused;
+ * opt->ram_size 0 means the scenario's own. Returns the exit status. */
+int ui_run_scenario(const char *name, const ui_bare_options_t *opt, const char *argv0);
+/* `hvsim --list-scenarios`: one line per built-in scenario. */
+void ui_list_scenarios(FILE *out);
 /* `hvsim walkdemo`: one cold page walk, printed reference by reference (walkdemo.c). */
 int ui_cmd_walkdemo(int argc, char **argv);
 /* Parses "123", "0x10", "64K", "16M". */
