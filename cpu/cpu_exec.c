@@ -50,8 +50,28 @@ static void build_tables(void)
 /* ------------------------------------------------------------------------------------------
  * Memory: RAM is reached directly; anything else goes to the bus (devices, bus errors).
  * ------------------------------------------------------------------------------------------ */
+/* Simulated memory is little-endian; on a little-endian host a copy is the whole conversion. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HOST_IS_LITTLE_ENDIAN 1
+#else
+#define HOST_IS_LITTLE_ENDIAN 0
+#endif
+
 static inline uint32_t ram_read(const uint8_t *p, unsigned size)
 {
+    if (HOST_IS_LITTLE_ENDIAN) {
+        if (size == 4) {
+            uint32_t v;
+            memcpy(&v, p, 4);
+            return v;
+        }
+        if (size == 2) {
+            uint16_t v;
+            memcpy(&v, p, 2);
+            return v;
+        }
+        return p[0];
+    }
     switch (size) {
     case 1: return p[0];
     case 2: return (uint32_t)p[0] | (uint32_t)p[1] << 8;
@@ -61,6 +81,10 @@ static inline uint32_t ram_read(const uint8_t *p, unsigned size)
 
 static inline void ram_write(uint8_t *p, unsigned size, uint32_t v)
 {
+    if (HOST_IS_LITTLE_ENDIAN && size == 4) {
+        memcpy(p, &v, 4);
+        return;
+    }
     p[0] = (uint8_t)v;
     if (size >= 2)
         p[1] = (uint8_t)(v >> 8);
@@ -83,37 +107,13 @@ static uint32_t cpuid_leaf(const cpu_t *cpu, uint32_t leaf)
     }
 }
 
-static inline bool branch_taken(uint32_t op, uint32_t f)
-{
-    bool z = f & CPU_FLAG_Z, n = f & CPU_FLAG_N, c = f & CPU_FLAG_C, v = f & CPU_FLAG_V;
-    switch (op) {
-    case CPU_OPC_B: return true;
-    case CPU_OPC_BEQ: return z;
-    case CPU_OPC_BNE: return !z;
-    case CPU_OPC_BLT: return n != v;
-    case CPU_OPC_BGE: return n == v;
-    case CPU_OPC_BGT: return !z && n == v;
-    case CPU_OPC_BLE: return z || n != v;
-    case CPU_OPC_BLTU: return c;
-    case CPU_OPC_BGEU: return !c;
-    case CPU_OPC_BGTU: return !c && !z;
-    default: return c || z; /* BLEU */
-    }
-}
-
+/* Z N C V from a - b (see FLAGS in docs/isa.md). */
 static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 {
     uint32_t res = a - b;
-    flags &= ~CPU_FLAG_COND;
-    if (res == 0)
-        flags |= CPU_FLAG_Z;
-    if (res & 0x80000000u)
-        flags |= CPU_FLAG_N;
-    if (a < b)
-        flags |= CPU_FLAG_C;
-    if (((a ^ b) & (a ^ res)) & 0x80000000u)
-        flags |= CPU_FLAG_V;
-    return flags;
+    uint32_t z = res == 0, n = res >> 31, c = a < b, v = ((a ^ b) & (a ^ res)) >> 31;
+    return (flags & ~CPU_FLAG_COND) | z * CPU_FLAG_Z | n * CPU_FLAG_N | c * CPU_FLAG_C |
+           v * CPU_FLAG_V;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -182,6 +182,25 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         instret++;                                                                                 \
         pc = next_pc;                                                                              \
     } while (0)
+/* The condition flags, for the branches. */
+#define FZ ((s->flags & CPU_FLAG_Z) != 0)
+#define FN ((s->flags & CPU_FLAG_N) != 0)
+#define FC ((s->flags & CPU_FLAG_C) != 0)
+#define FV ((s->flags & CPU_FLAG_V) != 0)
+#define BRANCH_IF(cond)                                                                            \
+    if (cond) {                                                                                    \
+        next_pc = pc + (uint32_t)(CPU_INSN_REL24(word) * 4);                                       \
+        cycles += taken_cost;                                                                      \
+    }                                                                                              \
+    break
+/* The instruction retires normally, then the block ends so that cpu_run looks again at
+ * interrupts, halting, the MMU mode or the power (setting the limit to 0 keeps this test out
+ * of the per-instruction path). */
+#define END_BLOCK_AFTER_THIS()                                                                     \
+    do {                                                                                           \
+        rescan = true;                                                                             \
+        limit = 0;                                                                                 \
+    } while (0)
 #define RD r[CPU_INSN_RD(word)]
 #define RS1 r[CPU_INSN_RS1(word)]
 #define RS2 r[CPU_INSN_RS2(word)]
@@ -215,7 +234,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             RESTORE();                                                                             \
             if (!ok_)                                                                              \
                 FAULT(CPU_CAUSE_BUS_ERROR, a_);                                                    \
-            rescan = true;                                                                         \
+            END_BLOCK_AFTER_THIS();                                                                \
         }                                                                                          \
         WATCH(false, (size), dst);                                                                 \
     } while (0)
@@ -233,7 +252,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             RESTORE();                                                                             \
             if (!ok_)                                                                              \
                 FAULT(CPU_CAUSE_BUS_ERROR, a_);                                                    \
-            rescan = true;                                                                         \
+            END_BLOCK_AFTER_THIS();                                                                \
         }                                                                                          \
         WATCH(true, (size), (val));                                                                \
     } while (0)
@@ -378,13 +397,17 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             RD = v; /* after the increment, so that `pop sp` loads sp */
             break;
         }
-        CASE(B) CASE(BEQ) CASE(BNE) CASE(BLT) CASE(BGE) CASE(BGT) CASE(BLE) CASE(BLTU)
-        CASE(BGEU) CASE(BGTU) CASE(BLEU)
-            if (branch_taken(opc, s->flags)) {
-                next_pc = pc + (uint32_t)(CPU_INSN_REL24(word) * 4);
-                cycles += taken_cost;
-            }
-            break;
+        CASE(B) BRANCH_IF(true);
+        CASE(BEQ) BRANCH_IF(FZ);
+        CASE(BNE) BRANCH_IF(!FZ);
+        CASE(BLT) BRANCH_IF(FN != FV);
+        CASE(BGE) BRANCH_IF(FN == FV);
+        CASE(BGT) BRANCH_IF(!FZ && FN == FV);
+        CASE(BLE) BRANCH_IF(FZ || FN != FV);
+        CASE(BLTU) BRANCH_IF(FC);
+        CASE(BGEU) BRANCH_IF(!FC);
+        CASE(BGTU) BRANCH_IF(!FC && !FZ);
+        CASE(BLEU) BRANCH_IF(FC || FZ);
         CASE(JAL)
             RD = pc + 4;
             next_pc = pc + (uint32_t)(CPU_INSN_REL20(word) * 4);
@@ -414,7 +437,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             /* The Popek-Goldberg flaw, on purpose: in U the IE bit is ignored, without a trap. */
             uint32_t keep = CPU_FLAG_MODE_MASK | ((s->flags & CPU_FLAG_MODE_MASK) ? 0 : CPU_FLAG_IE);
             s->flags = (s->flags & keep) | (v & (CPU_FLAG_COND | CPU_FLAG_IE) & ~keep);
-            rescan = true;
+            END_BLOCK_AFTER_THIS();
             break;
         }
         CASE(RDMODE) RD = (s->flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT; break;
@@ -432,7 +455,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             SAVE();
             if (!cpu_csr_write(cpu, UIMM, RS1))
                 FAULT(CPU_CAUSE_ILLEGAL, word);
-            rescan = true;
+            END_BLOCK_AFTER_THIS();
             break;
         CASE(IRET)
             REQUIRE_PRIVILEGE();
@@ -445,10 +468,10 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             s->halted = 1;
             SAVE();
             cpu_emit(cpu, SIM_EV_HALT, pc, 0, 0, cpu_mode(cpu));
-            rescan = true;
+            END_BLOCK_AFTER_THIS();
             break;
         CASE(CLI) REQUIRE_PRIVILEGE(); s->flags &= ~CPU_FLAG_IE; break;
-        CASE(STI) REQUIRE_PRIVILEGE(); s->flags |= CPU_FLAG_IE; rescan = true; break;
+        CASE(STI) REQUIRE_PRIVILEGE(); s->flags |= CPU_FLAG_IE; END_BLOCK_AFTER_THIS(); break;
         CASE(TLBINV)
             REQUIRE_PRIVILEGE();
             mmu_tlbinv(&cpu->mmu, RS1);
@@ -468,7 +491,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             uint32_t v = sim_port_read(m, cpu, (uint16_t)(RS1 + IMM));
             RESTORE();
             RD = v;
-            rescan = true;
+            END_BLOCK_AFTER_THIS();
             break;
         }
         CASE(OUT)
@@ -476,20 +499,16 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             SAVE();
             sim_port_write(m, cpu, (uint16_t)(RS1 + IMM), RD);
             RESTORE();
-            rescan = true;
+            END_BLOCK_AFTER_THIS();
             break;
         default:
             /* Unassigned opcodes, and the ring -1 instructions while no H mode exists. */
             FAULT(CPU_CAUSE_ILLEGAL, word);
         }
         NEXT();
-        if (rescan) {
-            SAVE();
-            return BLOCK_RESCAN;
-        }
     }
     SAVE();
-    return BLOCK_LIMIT;
+    return rescan ? BLOCK_RESCAN : BLOCK_LIMIT;
 
 fault:
     /* The faulting instruction has changed nothing; it is not retired. */
