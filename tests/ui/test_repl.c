@@ -306,3 +306,21 @@ Test(repl_tmux, prompt_stepi_ctrl_c_and_history, .fini = kill_tmux, .timeout = 6
     free(h);
     unlink(hist);
 }
+
+Test(repl_run, docs_list_every_command_and_sub_command)
+{
+    size_t len;
+    char *doc = sim_read_file("docs/debugger.md", &len);
+    cr_assert_not_null(doc);
+    char want[256];
+    for (const ui_repl_cmd_t *c = ui_repl_commands; c->name; c++) {
+        snprintf(want, sizeof want, "### `%s`", c->usage);
+        cr_expect(strstr(doc, want), "docs/debugger.md lacks %s", want);
+        cr_expect(strstr(doc, c->long_help), "docs/debugger.md lacks the help of %s", c->name);
+        for (const ui_repl_sub_t *s = c->subs; s && s->name; s++) {
+            snprintf(want, sizeof want, "| `%s` | %s |", s->usage, s->help);
+            cr_expect(strstr(doc, want), "docs/debugger.md lacks %s", want);
+        }
+    }
+    free(doc);
+}
