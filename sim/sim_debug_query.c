@@ -130,13 +130,22 @@ int sim_dbg_translate(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, mmu_acce
         if (!cpu->mmu.nested.enabled)
             return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS " Guest-physical addresses need one.");
         uint8_t reason = 0;
+        uint32_t leaf;
         mmu_trace_t local;
         mmu_trace_t *t = trace ? trace : &local;
-        mmu_status_t st = mmu_walk_io(dbg->m, cpu->mmu.nested.root_pfn, cpu->mmu.nested.levels,
-                                      addr, kind, t, &res->pa, &reason);
-        res->status = st;
+        /* The nested tables alone, walked as the MMU walks them (its IO walker has no TLB
+         * and sets no A/D bits); the references are labelled as the nested ones they are. */
+        res->status = mmu_walk_io(dbg->m, cpu->mmu.nested.root_pfn, cpu->mmu.nested.levels,
+                                  addr, kind, t, &leaf, &reason);
+        res->pa = t->pa;
         res->reason = reason;
         res->walked = true;
+        t->nested = 1;
+        for (unsigned i = 0; i < t->n; i++) {
+            t->ref[i].space = MMU_SPACE_NESTED;
+            t->ref[i].for_level = MMU_FOR_DATA;
+            t->ref[i].gpa = addr;
+        }
         return 0;
     }
     if (!mmu_active(&cpu->mmu))

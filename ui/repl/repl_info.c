@@ -469,7 +469,7 @@ int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv)
 static void walk_grid(ui_repl_t *r, const mmu_trace_t *t)
 {
     char head[64];
-    fprintf(r->out, "  %-26s", "what is translated");
+    fprintf(r->out, "  %-29s", "what is translated");
     for (int l = t->nested_levels - 1; l >= 0; l--) {
         snprintf(head, sizeof head, "nested L%d entry", l);
         fprintf(r->out, "  %-16s", head);
@@ -494,10 +494,10 @@ static void walk_grid(ui_repl_t *r, const mmu_trace_t *t)
         if (!any && !guest)
             continue;
         if (want == MMU_FOR_DATA)
-            snprintf(head, sizeof head, "data page     gpa 0x%08x", gpa);
+            snprintf(head, sizeof head, "data page      gpa 0x%08x", gpa);
         else
             snprintf(head, sizeof head, "guest L%u table gpa 0x%08x", want, gpa);
-        fprintf(r->out, "  %-26s", head);
+        fprintf(r->out, "  %-29s", head);
         for (int l = t->nested_levels - 1; l >= 0; l--)
             fprintf(r->out, "  %-16s", cells[l][0] ? cells[l] : "(pwc or none)");
         if (guest) {
