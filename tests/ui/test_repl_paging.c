@@ -94,3 +94,44 @@ Test(repl_paging, two_dimensional_walk_as_a_grid, .fini = teardown)
     t = run("translate gpa:0x3a2c");
     cr_expect(strstr(t, "gpa 0x00003a2c -> hpa 0x00083a2c"), "%s", t);
 }
+
+/* ------------------------------------------------------------------------------------------
+ * Breakpoints and watchpoints on virtual addresses, through the API
+ * ------------------------------------------------------------------------------------------ */
+Test(debug_paging, gva_and_hpa_breakpoints_and_a_gva_watchpoint, .fini = teardown)
+{
+    mmu_builder_t b;
+    mt_machine(&m, 2, 2);
+    /* The program at va 0x00010000 (pa 0x1000) stores to va 0x00400000 (pa 0x2000). */
+    static const char *const src = "        .org 0x10000\n"
+                                   "start:  lui r2, 0x40\n"
+                                   "        li r1, 7\n"
+                                   "        st r1, [r2]\n"
+                                   "        out r0, [0xf0]\n";
+    cpu_asm_result_t res;
+    cr_assert_eq(cpu_asm_string("p.s", src, stderr, &res), 0);
+    cr_assert_eq(sim_load(&m, 0x1000, res.bytes, res.size), 0);
+    cpu_asm_free(&res);
+    mt_native(&m, &b);
+    cr_assert(mmu_build_map(&b, 0x00010000, 0x1000, MMU_PTE_R | MMU_PTE_X));
+    cr_assert(mmu_build_map(&b, 0x00400000, 0x2000, MMU_PTE_R | MMU_PTE_W));
+    m.cpu[0].s.pc = 0x00010000;
+    attach();
+    sim_dbg_stop_t st;
+    cr_expect_eq(sim_dbg_default_space(dbg), SIM_SPACE_GVA);
+    cr_assert_eq(sim_dbg_break_addr(dbg, SIM_SPACE_GVA, 0x00010004, -1, -1), 1);
+    cr_assert_eq(sim_dbg_break_addr(dbg, SIM_SPACE_HPA, 0x1008, -1, -1), 2);
+    cr_assert_eq(sim_dbg_watch(dbg, SIM_SPACE_GVA, 0x00400000, 4, SIM_DBG_WRITE), 3);
+    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
+    cr_expect_eq(st.id, 1);
+    cr_expect_str_eq(st.text, "Breakpoint 1 at gva 0x00010004.");
+    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
+    cr_expect_eq(st.id, 2, "an hpa breakpoint matches the translated pc");
+    cr_expect_eq(st.pc, 0x00010008);
+    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
+    cr_expect_eq(st.id, 3);
+    cr_expect_eq(st.value, 7);
+    cr_expect(strstr(st.text, "Watchpoint 3: write of 0x00000007 to gva 0x00400000 by "
+                              "`st r1, [r2]` at 0x00010008"), "%s", st.text);
+    cr_expect_eq(mt_word(&m, 0x2000), 7);
+}
