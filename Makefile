@@ -50,6 +50,7 @@ EXAMPLES := $(sort $(wildcard examples/*.s))
 GUEST      := $(BUILD)/guestos
 GUEST_SRC  := $(sort $(wildcard guestos/*/*.s guestos/*/*.inc guestos/*/*/*.s guestos/*/*/*.inc))
 GUEST_IMGS := $(patsubst guestos/%.manifest,$(GUEST)/%.img,$(wildcard guestos/*.manifest))
+GUEST_USER := $(patsubst guestos/tinyos/user/%.s,$(GUEST)/tinyos/%.bin,$(wildcard guestos/tinyos/user/*.s))
 GUESTS     := $(GUEST)/rom.bin $(GUEST_IMGS)
 
 .PHONY: all run test asan bench clean deps-test deps-run guests
@@ -86,7 +87,7 @@ $(BENCH): $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
 
 guests: $(GUESTS)
-.PRECIOUS: $(GUEST)/%.bin
+.PRECIOUS: $(GUEST)/%.bin $(GUEST)/tinyos/%.bin
 
 # Every guest binary is rebuilt when any guest source changes: they share include files, and
 # assembling them all takes a fraction of a second.
@@ -96,6 +97,10 @@ $(GUEST)/%.bin: guestos/boot/%.s $(GUEST_SRC) $(HVASM)
 $(GUEST)/%.bin: guestos/%/kernel.s $(GUEST_SRC) $(HVASM)
 	@mkdir -p $(dir $@)
 	$(HVASM) -o $@ $<
+$(GUEST)/tinyos/%.bin: guestos/tinyos/user/%.s $(GUEST_SRC) $(HVASM)
+	@mkdir -p $(dir $@)
+	$(HVASM) -o $@ $<
+$(GUEST)/tinyos.img: $(GUEST_USER)
 $(GUEST)/%.img: guestos/%.manifest $(GUEST)/loader.bin $(GUEST)/%.bin $(HVIMG)
 	cp $< $(GUEST)/$*.manifest
 	$(HVIMG) build $(GUEST)/$*.manifest -o $@
