@@ -21,8 +21,8 @@
 #include "../../sim/sim.h"
 #include "ui_hvsim.h"
 
-/* What tinyos's shell is told to do in native-tinyos: every program, a program killed for a
- * fault, two CPU-bound programs side by side, then power off. */
+/* What tinyos's shell is told to do in native-tinyos: every program, one killed for a fault,
+ * two CPU-bound programs side by side (their lines interleave: preemption), then power off. */
 static const char tinyos_script[] = "help\n"
                                     "hello\n"
                                     "syscalls\n"
@@ -30,9 +30,9 @@ static const char tinyos_script[] = "help\n"
                                     "forkwait\n"
                                     "fault\n"
                                     "counter &\n"
-                                    "counter\n"
-                                    "wait\n"
+                                    "counter &\n"
                                     "ps\n"
+                                    "wait\n"
                                     "poweroff\n";
 
 typedef struct {
