@@ -152,11 +152,11 @@ typedef enum {
     X(OUT, "out", 0x69, RD, MEM, NONE, 2, CPU_CLASS_PRIV | CPU_CLASS_SENS,                         \
       "write rd to I/O port rs1 + simm16")                                                         \
     X(VMRUN, "vmrun", 0x70, RS1, NONE, NONE, 1, CPU_CLASS_HYPER,                                   \
-      "ring -1: enter the VM whose control block is at rs1 (reserved)")                            \
+      "ring -1: enter the VM whose control block is at rs1")                                       \
     X(INVVM, "invvm", 0x71, RS1, NONE, NONE, 1, CPU_CLASS_HYPER,                                   \
-      "ring -1: invalidate TLB entries of VM id rs1 (reserved)")                                   \
+      "ring -1: invalidate TLB entries of VM id rs1")                                              \
     X(INVASID, "invasid", 0x72, RS1, NONE, NONE, 1, CPU_CLASS_HYPER,                               \
-      "ring -1: invalidate TLB entries of address-space id rs1 (reserved)")
+      "ring -1: invalidate TLB entries of ASID rs1 & 0x7ff in VM id rs1 >> 16")
 
 /* One enumerator per instruction: CPU_OP_ADD, ...; and its opcode byte CPU_OPC_ADD. */
 typedef enum {
@@ -292,6 +292,188 @@ const char *cpu_cause_name(uint32_t cause, char *buf, size_t len);
 #define CPU_CPUID_FEAT_HYPERVISOR 0x80000000u /* leaf 1 bit 31: running under a hypervisor */
 
 /* ------------------------------------------------------------------------------------------
+ * Ring -1: the VM control block (VMCB), VM entry and VM exit (cpu_vm.c; docs/isa.md, "Ring -1")
+ *
+ * A VMCB is one 4 KiB page of host-physical memory. The hypervisor (in H) fills it and enters
+ * the VM with `vmrun` (or cpu_vm_enter from C); the CPU then runs the guest in *guest mode*:
+ * its U and K are the guest's, its CSRs are the guest's, every guest-physical address goes
+ * through the nested tables named here, and TLB entries carry the VM id. When something
+ * listed in the controls happens, the CPU exits: it writes the guest state and the exit
+ * information back into the VMCB, reloads the host state and returns to H.
+ *
+ *  0x000 +--------------------------------------------------------------+
+ *        | revision | vm label | vcpu id |  (reserved)                   |  identification
+ *  0x010 +--------------------------------------------------------------+
+ *        | controls | exceptions | csr read exits | csr write exits       |
+ *  0x020 | preempt timer | nested enable | nested levels | nested root    |  controls
+ *  0x030 | vmid | inject valid | inject cause | inject tval               |
+ *  0x040 | vip | tsc offset lo | tsc offset hi |                          |
+ *  0x100 +--------------------------------------------------------------+
+ *        | r0 .. r15 | pc | flags | tvec cause tval epc eflags scratch   |  guest state
+ *        | ptroot timer im | timer pending | halted | instret lo hi      |  (0x100..0x17b)
+ *  0x200 +--------------------------------------------------------------+
+ *        | the same layout for the host, saved by entry, reloaded by   |  host state
+ *        | exit (timer = the host's deadline, lo/hi in the instret slots) |  (0x200..0x27b)
+ *  0x300 +--------------------------------------------------------------+
+ *        | exit reason | qualification | gva | gpa | insn length | insn  |  exit information
+ *  0x318 +--------------------------------------------------------------+
+ *        | (reserved, zero)                                              |
+ *  0x1000+--------------------------------------------------------------+
+ *
+ * All fields are 32-bit little-endian words. A state area (guest at 0x100, host at 0x200)
+ * holds r0..r15 at +0x00..+0x3c, pc at +0x40, flags at +0x44, CSR n (1 = tvec .. 9 = im) at
+ * +0x44 + 4n, timer pending at +0x6c, halted at +0x70 and a 64-bit count at +0x74/+0x78.
+ * ------------------------------------------------------------------------------------------ */
+#define CPU_VMCB_SIZE 4096u
+#define CPU_VMCB_REVISION 1u
+
+#define CPU_VMCB_REV 0x000u            /* must be CPU_VMCB_REVISION */
+#define CPU_VMCB_VM_LABEL 0x004u       /* the VM number events carry (the hypervisor's choice) */
+#define CPU_VMCB_VCPU_ID 0x008u        /* what the guest's cpunum reads; events carry it too */
+#define CPU_VMCB_CONTROLS 0x010u       /* exit-control bits, CPU_VMCTL_* */
+#define CPU_VMCB_EXCEPTIONS 0x014u     /* bit n set: trap cause n exits instead of entering K */
+#define CPU_VMCB_CSR_READ 0x018u       /* bit n set: csrr of CSR n exits (with CPU_VMCTL_CSR) */
+#define CPU_VMCB_CSR_WRITE 0x01cu      /* bit n set: csrw of CSR n exits (with CPU_VMCTL_CSR) */
+#define CPU_VMCB_PREEMPT 0x020u        /* cycles until a PREEMPT exit; 0 = off; exit writes back
+                                          what was left (0 when it fired) */
+#define CPU_VMCB_NESTED_ENABLE 0x024u  /* 1: guest-physical addresses go through nested tables */
+#define CPU_VMCB_NESTED_LEVELS 0x028u  /* 2..4 */
+#define CPU_VMCB_NESTED_ROOT 0x02cu    /* host-physical address of the root nested table */
+#define CPU_VMCB_VMID 0x030u           /* 1..65535: the TLB tag of this VM (0 is the host's) */
+#define CPU_VMCB_INJECT_VALID 0x034u   /* 1: deliver the event below on entry (entry clears it) */
+#define CPU_VMCB_INJECT_CAUSE 0x038u   /* a trap cause, or CPU_CAUSE_INTERRUPT | line */
+#define CPU_VMCB_INJECT_TVAL 0x03cu    /* the tval the guest's handler sees */
+#define CPU_VMCB_VIP 0x040u            /* virtual interrupt lines pending (level, bit n = line n) */
+#define CPU_VMCB_TSC_OFFSET_LO 0x044u  /* the guest's cycle CSR reads host cycles - offset */
+#define CPU_VMCB_TSC_OFFSET_HI 0x048u
+#define CPU_VMCB_GUEST 0x100u          /* guest state area */
+#define CPU_VMCB_HOST 0x200u           /* host state area */
+#define CPU_VMCB_EXIT_REASON 0x300u    /* cpu_exit_reason_t */
+#define CPU_VMCB_EXIT_QUAL 0x304u      /* qualification: what exactly (per reason, docs/isa.md) */
+#define CPU_VMCB_EXIT_GVA 0x308u       /* guest-virtual address involved (or a bad field value) */
+#define CPU_VMCB_EXIT_GPA 0x30cu       /* guest-physical address involved */
+#define CPU_VMCB_EXIT_LEN 0x310u       /* length of the exiting instruction (4), 0 if none */
+#define CPU_VMCB_EXIT_INSN 0x314u      /* the exiting instruction word, 0 if none */
+
+/* Offsets inside a state area (add CPU_VMCB_GUEST or CPU_VMCB_HOST). */
+#define CPU_VMCB_R(n) (4u * (n))                 /* r0..r15 */
+#define CPU_VMCB_PC 0x40u
+#define CPU_VMCB_FLAGS 0x44u
+#define CPU_VMCB_CSR(n) (0x44u + 4u * (n))       /* n = CPU_CSR_TVEC (1) .. CPU_CSR_IM (9) */
+#define CPU_VMCB_TIMER_PENDING 0x6cu
+#define CPU_VMCB_HALTED 0x70u
+#define CPU_VMCB_COUNT_LO 0x74u                  /* guest: instret; host: timer deadline */
+#define CPU_VMCB_COUNT_HI 0x78u
+#define CPU_VMCB_STATE_WORDS 31u                 /* words a state area holds */
+
+/* Exit controls, X(NAME, bit, name as sentences say it, what setting it does). */
+#define CPU_VM_CONTROLS(X)                                                                         \
+    X(HALT, 0x01u, "halt", "halt exits instead of waiting for an interrupt")                       \
+    X(IO, 0x02u, "port I/O", "in and out exit instead of reaching the bus")                        \
+    X(CPUID, 0x04u, "cpuid", "cpuid exits, so that the hypervisor describes the virtual CPU")      \
+    X(EXTINT, 0x08u, "external interrupt",                                                         \
+      "a pending physical interrupt line exits at once, whatever the guest's IE")                  \
+    X(CSR, 0x10u, "CSR access", "csrr and csrw of the CSRs marked in the CSR exit bitmaps exit")
+
+enum {
+#define CPU_X_VMCTL(name, bit, str, doc) CPU_VMCTL_##name = bit,
+    CPU_VM_CONTROLS(CPU_X_VMCTL)
+#undef CPU_X_VMCTL
+};
+#define CPU_VMCTL_ALL 0x1fu
+
+/*
+ * Exit reasons, X(NAME, code, "because ..." sentence). For an exit caused by an instruction,
+ * the saved guest pc is the instruction's own address (it has not run) and the instruction
+ * length is 4: the hypervisor adds it to skip the instruction once emulated. The qualification
+ * of each reason is in docs/isa.md.
+ */
+#define CPU_EXIT_REASONS(X)                                                                        \
+    X(EXCEPTION, 0, "the exception bitmap has the bit of this trap cause set")                     \
+    X(EXTERNAL_INTERRUPT, 1,                                                                       \
+      "the exit control 'external interrupt' is set and a physical interrupt line is pending")     \
+    X(HALT, 2, "the exit control 'halt' is set")                                                   \
+    X(IO_PORT, 3, "the exit control 'port I/O' is set")                                            \
+    X(CSR_ACCESS, 4, "the exit control 'CSR access' is set and the CSR exit bitmap marks this CSR") \
+    X(CPUID, 5, "the exit control 'cpuid' is set")                                                 \
+    X(HYPERCALL, 6, "hcall always exits to the hypervisor")                                        \
+    X(NESTED_FAULT, 7, "the nested page tables do not map this guest-physical address for the "    \
+                       "access")                                                                   \
+    X(PREEMPT, 8, "the preemption timer expired (the hypervisor's time slice is over)")            \
+    X(ENTRY_FAILED, 9, "a field of the VMCB is invalid, so the VM entry failed")
+
+typedef enum {
+#define CPU_X_EXITENUM(name, code, why) CPU_EXIT_##name = code,
+    CPU_EXIT_REASONS(CPU_X_EXITENUM)
+#undef CPU_X_EXITENUM
+        CPU_EXIT_COUNT
+} cpu_exit_reason_t;
+
+/* Qualification bits of IO_PORT and CSR_ACCESS exits. */
+#define CPU_EXITQ_PORT(q) ((q)&0xffffu)        /* IO_PORT: the port */
+#define CPU_EXITQ_CSR(q) ((q)&0xffffu)         /* CSR_ACCESS: the CSR number */
+#define CPU_EXITQ_WRITE 0x10000u               /* out / csrw (else in / csrr) */
+#define CPU_EXITQ_REG(q) (((q) >> 20) & 0xfu)  /* the register read or written */
+/* NESTED_FAULT: access | nested access << 2 | reason << 4 | guest level << 8 | nested level
+ * << 16 (the fields of mmu_nested_fault_t). */
+#define CPU_EXITQ_NESTED(f)                                                                        \
+    ((uint32_t)(f).access | (uint32_t)(f).nested_access << 2 | (uint32_t)(f).reason << 4 |        \
+     (uint32_t)(f).for_level << 8 | (uint32_t)(f).level << 16)
+
+/* Why a VM entry fails, X(NAME, VMCB field, message with one %08x for the bad value). */
+#define CPU_ENTRY_CHECKS(X)                                                                        \
+    X(NOT_H, "mode", "vmrun needs ring -1: the CPU is in mode 0x%08x, not H (2)")                  \
+    X(VMCB_ADDRESS, "VMCB address",                                                                \
+      "the VMCB address 0x%08x is not a 4 KiB-aligned page of RAM")                                \
+    X(REVISION, "revision (0x000)",                                                                \
+      "the VMCB revision is 0x%08x; this CPU understands revision 1 (write it at offset 0x000)")   \
+    X(CONTROLS, "controls (0x010)",                                                                \
+      "the exit controls 0x%08x set reserved bits (only 0x1f are defined)")                        \
+    X(GUEST_MODE, "guest flags (0x144)",                                                           \
+      "the guest flags 0x%08x ask for mode H or 3; a guest runs in U (0) or K (1)")                \
+    X(GUEST_PC, "guest pc (0x140)", "the guest pc 0x%08x is not 4-byte aligned")                   \
+    X(VMID, "vmid (0x030)", "the VM id %u is not 1..65535 (0 is the host's TLB tag)")              \
+    X(NESTED_LEVELS, "nested levels (0x028)",                                                      \
+      "nested translation is on with %u levels; it must be 2 to 4")                                \
+    X(NESTED_ROOT, "nested root (0x02c)",                                                          \
+      "the nested root 0x%08x is not a 4 KiB-aligned page of RAM")                                 \
+    X(INJECT_CAUSE, "inject cause (0x038)",                                                        \
+      "the injected cause 0x%08x is neither a trap cause (0..9) nor an interrupt "                \
+      "(0x80000000 + line 0..15)")                                                                 \
+    X(INJECT_IE, "guest flags (0x144)",                                                            \
+      "an interrupt is injected but the guest flags 0x%08x have IE = 0 (interrupts disabled)")
+
+typedef enum {
+#define CPU_X_ENTRYENUM(name, field, msg) CPU_ENTRY_##name,
+    CPU_ENTRY_CHECKS(CPU_X_ENTRYENUM)
+#undef CPU_X_ENTRYENUM
+        CPU_ENTRY_CHECK_COUNT
+} cpu_entry_check_t;
+
+/* The CPU's guest-mode state: plain data, saved with the CPU. The VMCB in memory is the
+ * architectural copy; these are what the CPU keeps loaded while the guest runs. */
+typedef struct {
+    uint8_t active;           /* 1: the CPU is in guest mode */
+    uint8_t exit_pending;     /* an exit happened: cpu_run returns CPU_STOP_VMEXIT */
+    uint16_t vmid;            /* the loaded VMCB's VM id */
+    int16_t vm_label;         /* events carry it as the VM */
+    int16_t vcpu;             /* events carry it as the VCPU; the guest's cpunum */
+    uint32_t vmcb;            /* host-physical address of the loaded (or last) VMCB */
+    uint32_t controls;        /* CPU_VMCTL_* */
+    uint32_t exceptions;      /* exception bitmap */
+    uint32_t csr_read_exits, csr_write_exits;
+    uint32_t vip;             /* virtual interrupt lines pending */
+    uint64_t preempt_deadline; /* cycle of the PREEMPT exit; 0 = off */
+    uint64_t tsc_offset;
+    uint64_t instret_base;    /* guest instret = instret_base + s.instret */
+    /* the last exit (also in the VMCB's exit information) */
+    uint32_t exit_reason, exit_qual, exit_gva, exit_gpa, exit_insn;
+    /* statistics */
+    uint64_t entries, failed_entries;
+    uint64_t exits[CPU_EXIT_COUNT];
+} cpu_vm_state_t;
+
+/* ------------------------------------------------------------------------------------------
  * CPU state: plain data, copied and compared as a whole
  * ------------------------------------------------------------------------------------------ */
 typedef struct {
@@ -309,6 +491,7 @@ typedef struct {
     /* statistics */
     uint64_t traps[CPU_CAUSE_COUNT];
     uint64_t interrupts[CPU_IRQ_LINES];
+    cpu_vm_state_t vm; /* ring -1: guest mode (see "Ring -1" above) */
 } cpu_state_t;
 
 /* Why cpu_run returned. */
@@ -319,6 +502,7 @@ typedef enum {
     CPU_STOP_DEBUG,      /* a debugger hook asked to stop */
     CPU_STOP_NESTED_FAULT, /* a nested fault (mmu.last_nested_fault); pc is on the instruction,
                               which has not run: a hypervisor must map the page and resume */
+    CPU_STOP_VMEXIT,     /* the guest exited: the CPU is back in H, the VMCB says why */
 } cpu_stop_t;
 
 typedef struct cpu cpu_t;
@@ -357,6 +541,58 @@ static inline cpu_mode_t cpu_mode(const cpu_t *cpu)
 }
 /* "U", "K" or "H". */
 const char *cpu_mode_name(cpu_mode_t mode);
+
+/* ------------------------------------------------------------------------------------------
+ * Ring -1 operations (cpu_vm.c). The hypervisor (C code entered in H) uses the same functions
+ * that the vmrun, invvm and invasid instructions use.
+ * ------------------------------------------------------------------------------------------ */
+/* True while the CPU runs a guest. */
+static inline bool cpu_in_guest(const cpu_t *cpu)
+{
+    return cpu->s.vm.active != 0;
+}
+/* Puts the CPU in H (ring -1), as a machine does for the CPUs a hypervisor owns from reset
+ * (there is no instruction that climbs into H). */
+void cpu_set_hypervisor_mode(cpu_t *cpu);
+/*
+ * VM entry (the vmrun instruction): checks the VMCB at host-physical `vmcb` (CPU_ENTRY_CHECKS,
+ * in that order), saves the host state into it (with `host_pc` as the host's pc), loads the
+ * guest state and the controls, turns nested translation on as the VMCB says, delivers an
+ * injected event, and leaves the CPU in guest mode; cpu_run then runs the guest until it
+ * exits. Charges vm_entry plus vmcb_word per word moved. Returns true on success; on failure
+ * the CPU stays in H, nothing of the guest is loaded, and the reason is in the VMCB's exit
+ * information (ENTRY_FAILED, qualification = cpu_entry_check_t, gva = the bad value) when the
+ * VMCB address itself was usable, and always in cpu->s.vm.exit_*. The TLB is not flushed:
+ * entries carry the VM id.
+ */
+bool cpu_vm_enter(cpu_t *cpu, uint32_t vmcb, uint32_t host_pc);
+/* The sentence of a failed entry: "VM entry failed: the VMCB revision is 0x00000000; ...". */
+void cpu_vm_entry_error(const cpu_t *cpu, char *buf, size_t len);
+/* The message of one entry check with the bad value filled in, and the VMCB field it names. */
+void cpu_entry_check_message(unsigned check, uint32_t value, char *buf, size_t len);
+const char *cpu_entry_check_field(unsigned check);
+const char *cpu_entry_check_name(unsigned check); /* "REVISION" */
+/*
+ * Posts virtual interrupt lines to a guest (the VMCB's vip field), as interrupt-posting
+ * hardware does: a guest running on this CPU takes them at its next instruction boundary
+ * when its IE and im allow, without an exit. Also writes the VMCB's vip word. `lines` replaces
+ * the pending set (levels, like device lines).
+ */
+void cpu_vm_set_vip(cpu_t *cpu, uint32_t lines);
+/* The invvm and invasid instructions: drop the TLB entries of one VM id, or of one (VM id,
+ * ASID) pair (asid_and_vmid = vmid << 16 | asid). */
+void cpu_vm_invvm(cpu_t *cpu, uint16_t vmid);
+void cpu_vm_invasid(cpu_t *cpu, uint32_t asid_and_vmid);
+
+/* Exit reasons by number and name: "IO_PORT", and the "because" clause of the table. */
+const char *cpu_exit_reason_name(unsigned reason);
+const char *cpu_exit_reason_why(unsigned reason);
+int cpu_exit_reason_by_name(const char *name); /* case-insensitive; -1 when unknown */
+/* The name of one exit-control bit ("port I/O"), NULL for an unknown bit. */
+const char *cpu_vm_control_name(uint32_t bit);
+/* One word of a VMCB as memory holds it, without charging anything (for debuggers and
+ * tests); 0 when it lies outside RAM. */
+uint32_t cpu_vmcb_peek(const cpu_t *cpu, uint32_t vmcb, uint32_t offset);
 
 /* The Popek-Goldberg report behind `hvsim isa`, and the table of docs/isa.md. */
 void cpu_print_isa_report(FILE *out);

@@ -95,7 +95,7 @@ static inline void ram_write(uint8_t *p, unsigned size, uint32_t v)
 }
 
 /* Why a block ended early. */
-enum { BLOCK_LIMIT, BLOCK_RESCAN, BLOCK_DEBUG, BLOCK_NESTED_FAULT };
+enum { BLOCK_LIMIT, BLOCK_RESCAN, BLOCK_DEBUG, BLOCK_NESTED_FAULT, BLOCK_VMEXIT };
 
 static uint32_t cpuid_leaf(const cpu_t *cpu, uint32_t leaf)
 {
@@ -206,6 +206,21 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 #define RS2 r[CPU_INSN_RS2(word)]
 #define IMM ((uint32_t)CPU_INSN_IMM16(word))
 #define UIMM CPU_INSN_UIMM16(word)
+/* Ring -1: in guest mode, an instruction the VMCB's controls name exits before it runs (pc on
+ * it, length 4, the word in the exit information). */
+#define VMEXIT_IF(cond, reason, qual)                                                              \
+    do {                                                                                           \
+        if (s->vm.active && (cond)) {                                                              \
+            SAVE();                                                                                \
+            cpu_vm_exit(cpu, (reason), (qual), 0, 0, 4, word);                                     \
+            return BLOCK_VMEXIT;                                                                   \
+        }                                                                                          \
+    } while (0)
+#define REQUIRE_H()                                                                                \
+    do {                                                                                           \
+        if ((s->flags & CPU_FLAG_MODE_MASK) != ((uint32_t)CPU_MODE_H << CPU_FLAG_MODE_SHIFT))      \
+            FAULT(CPU_CAUSE_ILLEGAL, word);                                                        \
+    } while (0)
 #define REQUIRE_PRIVILEGE()                                                                        \
     do {                                                                                           \
         if ((s->flags & CPU_FLAG_MODE_MASK) == 0)                                                  \
@@ -422,8 +437,13 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         }
         CASE(SYSCALL) NEXT(); SAVE(); cpu_enter_trap(cpu, CPU_CAUSE_SYSCALL, 0, pc); return BLOCK_RESCAN;
         CASE(BRK) NEXT(); SAVE(); cpu_enter_trap(cpu, CPU_CAUSE_BREAKPOINT, 0, pc); return BLOCK_RESCAN;
-        CASE(HCALL) FAULT(CPU_CAUSE_ILLEGAL, word); /* no hypervisor on bare hardware */
-        CASE(CPUID) RD = cpuid_leaf(cpu, RS1); break;
+        CASE(HCALL)
+            VMEXIT_IF(true, CPU_EXIT_HYPERCALL, 0);
+            FAULT(CPU_CAUSE_ILLEGAL, word); /* no hypervisor to call on bare hardware */
+        CASE(CPUID)
+            VMEXIT_IF(s->vm.controls & CPU_VMCTL_CPUID, CPU_EXIT_CPUID, RS1);
+            RD = cpuid_leaf(cpu, RS1);
+            break;
         CASE(PUSHF) {
             uint32_t sp = r[CPU_REG_SP] - 4;
             STORE(sp, 4, s->flags);
@@ -443,6 +463,8 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(RDMODE) RD = (s->flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT; break;
         CASE(CSRR) {
             REQUIRE_PRIVILEGE();
+            VMEXIT_IF(cpu_vm_csr_exits(cpu, UIMM, false), CPU_EXIT_CSR_ACCESS,
+                      UIMM | CPU_INSN_RD(word) << 20);
             uint32_t v;
             SAVE();
             if (!cpu_csr_read_checked(cpu, UIMM, &v))
@@ -452,6 +474,8 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         }
         CASE(CSRW)
             REQUIRE_PRIVILEGE();
+            VMEXIT_IF(cpu_vm_csr_exits(cpu, UIMM, true), CPU_EXIT_CSR_ACCESS,
+                      UIMM | CPU_EXITQ_WRITE | CPU_INSN_RS1(word) << 20);
             SAVE();
             if (!cpu_csr_write(cpu, UIMM, RS1))
                 FAULT(CPU_CAUSE_ILLEGAL, word);
@@ -465,6 +489,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             return BLOCK_RESCAN;
         CASE(HALT)
             REQUIRE_PRIVILEGE();
+            VMEXIT_IF(s->vm.controls & CPU_VMCTL_HALT, CPU_EXIT_HALT, 0);
             s->halted = 1;
             SAVE();
             cpu_emit(cpu, SIM_EV_HALT, pc, 0, 0, cpu_mode(cpu));
@@ -487,6 +512,8 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             break;
         CASE(IN) {
             REQUIRE_PRIVILEGE();
+            VMEXIT_IF(s->vm.controls & CPU_VMCTL_IO, CPU_EXIT_IO_PORT,
+                      ((RS1 + IMM) & 0xffffu) | CPU_INSN_RD(word) << 20);
             SAVE();
             uint32_t v = sim_port_read(m, cpu, (uint16_t)(RS1 + IMM));
             RESTORE();
@@ -496,13 +523,28 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         }
         CASE(OUT)
             REQUIRE_PRIVILEGE();
+            VMEXIT_IF(s->vm.controls & CPU_VMCTL_IO, CPU_EXIT_IO_PORT,
+                      ((RS1 + IMM) & 0xffffu) | CPU_EXITQ_WRITE | CPU_INSN_RD(word) << 20);
             SAVE();
             sim_port_write(m, cpu, (uint16_t)(RS1 + IMM), RD);
             RESTORE();
             END_BLOCK_AFTER_THIS();
             break;
+        CASE(VMRUN) {
+            /* Enter the VM; when it exits, the host goes on after vmrun (C clear). A failed
+             * entry goes on at once with C set; the VMCB says why. */
+            REQUIRE_H();
+            uint32_t vmcb = RS1;
+            NEXT();
+            SAVE();
+            if (!cpu_vm_enter(cpu, vmcb, pc))
+                s->flags |= CPU_FLAG_C;
+            return BLOCK_RESCAN;
+        }
+        CASE(INVVM) REQUIRE_H(); SAVE(); cpu_vm_invvm(cpu, (uint16_t)RS1); break;
+        CASE(INVASID) REQUIRE_H(); SAVE(); cpu_vm_invasid(cpu, RS1); break;
         default:
-            /* Unassigned opcodes, and the ring -1 instructions while no H mode exists. */
+            /* Unassigned opcodes. */
             FAULT(CPU_CAUSE_ILLEGAL, word);
         }
         NEXT();
@@ -518,8 +560,12 @@ fault:
 
 nested_fault:
     /* Not the guest's fault: the CPU stops with pc on the instruction, which has not run, for
-     * the hypervisor to map the page and resume (a VM exit, once ring -1 exists). */
+     * the hypervisor to map the page and resume: a VM exit in guest mode. */
     SAVE();
+    if (s->vm.active) {
+        cpu_vm_exit_nested_fault(cpu, word);
+        return BLOCK_VMEXIT;
+    }
     return BLOCK_NESTED_FAULT;
 }
 
@@ -556,7 +602,8 @@ static bool idle_until(cpu_t *cpu, uint64_t end)
     }
     if (!s->timer_deadline) {
         s->cycles = end > s->cycles ? end : s->cycles;
-        return false;
+        /* A guest's preemption timer still ends the wait (end is no later than it). */
+        return s->vm.active && s->vm.preempt_deadline;
     }
     s->cycles = s->timer_deadline < end ? s->timer_deadline : end;
     return true;
@@ -576,6 +623,12 @@ cpu_stop_t cpu_run(cpu_t *cpu, uint64_t budget)
             break;
         if (cpu->mach->powered_off)
             return CPU_STOP_POWEROFF;
+        if (s->vm.active) { /* ring -1: exits from outside the instruction stream */
+            if (cpu_vm_check_async(cpu))
+                break;
+            if (s->vm.preempt_deadline && s->vm.preempt_deadline < end)
+                end = s->vm.preempt_deadline;
+        }
         check_timer(cpu);
         if (cpu_take_interrupt(cpu))
             continue;
@@ -594,6 +647,12 @@ cpu_stop_t cpu_run(cpu_t *cpu, uint64_t budget)
             return CPU_STOP_DEBUG;
         if (why == BLOCK_NESTED_FAULT)
             return CPU_STOP_NESTED_FAULT;
+        if (s->vm.exit_pending) /* a VM exit: here, or from trap entry (exception bitmap) */
+            break;
+    }
+    if (s->vm.exit_pending) {
+        s->vm.exit_pending = 0;
+        return CPU_STOP_VMEXIT;
     }
     check_timer(cpu);
     return cpu->mach->powered_off ? CPU_STOP_POWEROFF : CPU_STOP_BUDGET;

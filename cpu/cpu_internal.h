@@ -10,6 +10,8 @@
 /* Enters K at tvec for a trap or interrupt: saves flags, epc, cause and tval, charges the
  * entry cost and emits the events. This is the only way into a trap handler. */
 void cpu_enter_trap(cpu_t *cpu, uint32_t cause, uint32_t tval, uint32_t epc);
+/* Trap entry itself, with no look at the exception bitmap (event injection uses it). */
+void cpu_deliver_trap(cpu_t *cpu, uint32_t cause, uint32_t tval, uint32_t epc);
 /* The iret instruction: pc = epc, flags = eflags, with the events. */
 void cpu_return_from_trap(cpu_t *cpu);
 /* Takes the lowest pending, unmasked interrupt if IE is set. Returns true if one was taken. */
@@ -25,5 +27,18 @@ void cpu_note_mode_change(cpu_t *cpu, cpu_mode_t from);
 bool cpu_csr_write(cpu_t *cpu, unsigned num, uint32_t value);
 /* The csrr instruction. Returns false for an unknown CSR. */
 bool cpu_csr_read_checked(const cpu_t *cpu, unsigned num, uint32_t *value);
+
+/* Ring -1 (cpu_vm.c). */
+/* VM exit: saves the guest (pc as it stands in cpu->s.pc), writes the exit information,
+ * reloads the host, charges the exit and marks exit_pending for cpu_run. */
+void cpu_vm_exit(cpu_t *cpu, unsigned reason, uint32_t qual, uint32_t gva, uint32_t gpa,
+                 uint32_t insn_len, uint32_t insn);
+/* The exit for mmu.last_nested_fault; `word` is the instruction (ignored for a fetch). */
+void cpu_vm_exit_nested_fault(cpu_t *cpu, uint32_t word);
+/* Exits that come from outside the instruction stream: a pending physical line (with the
+ * control set), the preemption timer. Returns true when it exited. */
+bool cpu_vm_check_async(cpu_t *cpu);
+/* True when csrr (write false) or csrw (write true) of `csr` must exit. */
+bool cpu_vm_csr_exits(const cpu_t *cpu, unsigned csr, bool write);
 
 #endif

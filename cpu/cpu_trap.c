@@ -39,6 +39,20 @@ static void set_mode(cpu_t *cpu, cpu_mode_t mode)
 void cpu_enter_trap(cpu_t *cpu, uint32_t cause, uint32_t tval, uint32_t epc)
 {
     cpu_state_t *s = &cpu->s;
+    /* Ring -1: in guest mode, a trap cause marked in the exception bitmap exits instead. The
+     * guest's pc is then where its handler would have returned (epc); tval goes in gva. */
+    if (s->vm.active && !(cause & CPU_CAUSE_INTERRUPT) && cause < 32 &&
+        ((s->vm.exceptions >> cause) & 1u)) {
+        s->pc = epc;
+        cpu_vm_exit(cpu, CPU_EXIT_EXCEPTION, cause, tval, 0, 0, 0);
+        return;
+    }
+    cpu_deliver_trap(cpu, cause, tval, epc);
+}
+
+void cpu_deliver_trap(cpu_t *cpu, uint32_t cause, uint32_t tval, uint32_t epc)
+{
+    cpu_state_t *s = &cpu->s;
     cpu_mode_t from = cpu_mode(cpu);
     bool interrupt = (cause & CPU_CAUSE_INTERRUPT) != 0;
 
@@ -46,9 +60,10 @@ void cpu_enter_trap(cpu_t *cpu, uint32_t cause, uint32_t tval, uint32_t epc)
     s->csr[CPU_CSR_EPC] = epc;
     s->csr[CPU_CSR_CAUSE] = cause;
     s->csr[CPU_CSR_TVAL] = tval;
-    /* The handler starts in K with interrupts off, so it can save state before the next one. */
+    /* The handler starts in K with interrupts off, so it can save state before the next one.
+     * A trap in H stays in H: nothing below ring -1 may handle it. */
     s->flags &= ~CPU_FLAG_IE;
-    set_mode(cpu, CPU_MODE_K);
+    set_mode(cpu, from == CPU_MODE_H ? CPU_MODE_H : CPU_MODE_K);
     s->pc = s->csr[CPU_CSR_TVEC];
     s->halted = 0;
 
@@ -80,9 +95,17 @@ void cpu_return_from_trap(cpu_t *cpu)
     cpu_note_mode_change(cpu, from);
 }
 
+/* The lines the running code sees: in guest mode the posted virtual lines (vip) and the
+ * guest's timer, never the physical device lines, which belong to the host. */
+static uint32_t raised_lines(const cpu_state_t *s)
+{
+    uint32_t devices = s->vm.active ? s->vm.vip : s->irq_lines;
+    return devices | (s->timer_pending ? 1u << CPU_IRQ_TIMER : 0);
+}
+
 uint32_t cpu_pending_lines(const cpu_t *cpu)
 {
-    uint32_t pending = cpu->s.irq_lines | (cpu->s.timer_pending ? 1u << CPU_IRQ_TIMER : 0);
+    uint32_t pending = raised_lines(&cpu->s);
     return pending & cpu->s.csr[CPU_CSR_IM];
 }
 
@@ -123,13 +146,17 @@ bool cpu_csr_read_checked(const cpu_t *cpu, unsigned num, uint32_t *value)
     case CPU_CSR_TIMER:
         *value = s->timer_deadline > s->cycles ? (uint32_t)(s->timer_deadline - s->cycles) : 0;
         return true;
-    case CPU_CSR_IP:
-        *value = s->irq_lines | (s->timer_pending ? 1u << CPU_IRQ_TIMER : 0);
+    case CPU_CSR_IP: *value = raised_lines(s); return true;
+    /* In guest mode: time is the host's less the VMCB's offset, the instruction count is the
+     * guest's own, and the CPU number is the VCPU's. */
+    case CPU_CSR_CYCLE: *value = (uint32_t)(s->cycles - s->vm.tsc_offset * s->vm.active); return true;
+    case CPU_CSR_CYCLEH:
+        *value = (uint32_t)((s->cycles - s->vm.tsc_offset * s->vm.active) >> 32);
         return true;
-    case CPU_CSR_CYCLE: *value = (uint32_t)s->cycles; return true;
-    case CPU_CSR_CYCLEH: *value = (uint32_t)(s->cycles >> 32); return true;
-    case CPU_CSR_INSTRET: *value = (uint32_t)s->instret; return true;
-    case CPU_CSR_CPUNUM: *value = s->id; return true;
+    case CPU_CSR_INSTRET:
+        *value = (uint32_t)(s->instret + s->vm.instret_base * s->vm.active);
+        return true;
+    case CPU_CSR_CPUNUM: *value = s->vm.active ? (uint32_t)s->vm.vcpu : s->id; return true;
     default:
         if (num >= CPU_CSR_COUNT)
             return false;

@@ -46,7 +46,10 @@ _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
     X(pwc_hit, 2, "an upper-level entry found in the page-walk cache")                            \
     X(iotlb_miss, 100, "an IOTLB miss: the IOMMU's round trip to its walker, besides the walk") \
     X(disk_latency, 10000, "a block-device command, from the command write to the transfer")     \
-    X(disk_sector, 100, "each 512-byte sector a block-device command moves")
+    X(disk_sector, 100, "each 512-byte sector a block-device command moves")                     \
+    X(vm_entry, 200, "VM entry: checking the VMCB and switching to the guest (its words extra)") \
+    X(vm_exit, 200, "VM exit: leaving the guest and switching back to the host (words extra)")  \
+    X(vmcb_word, 2, "one 32-bit VMCB word that entry or exit reads or writes (a cache hit)")
 
 typedef enum {
 #define SIM_X_COSTENUM(name, def, doc) SIM_COST_##name,
@@ -81,7 +84,11 @@ const char *sim_cost_doc(sim_cost_t cost);
     X(NESTEDFAULT, "nestedfault") /* a = gva, b = gpa, pc; report in mmu.last_nested_fault */     \
     X(DMAFAULT, "dmafault")   /* a = device, b = IOVA; the record is in the IOMMU's log */   \
     X(DISK, "disk")           /* a = first sector, b = DMA address, pc = sectors |           \
-                                 command << 16 | error << 24; from_mode 0 = started, 1 = done */
+                                 command << 16 | error << 24; from_mode 0 = started, 1 = done */ \
+    X(VMENTRY, "vmentry")     /* a = VMCB, b = vmid, pc = guest pc; cycle = the guest starts */ \
+    X(VMEXIT, "vmexit")       /* a = cpu_exit_reason_t, b = qualification, pc = guest pc;    \
+                                 cycle = the exit begins; the rest is in the VMCB */         \
+    X(INJECT, "inject")       /* a = cause, b = tval, pc = guest pc: an event entry delivered */
 
 typedef enum {
 #define SIM_X_EVENUM(name, str) SIM_EV_##name,
@@ -198,6 +205,10 @@ typedef struct sim_machine {
     unsigned ntimed;
     uint64_t timed_seq, timed_next;
     sim_disk_t disk;
+    /* Who runs a CPU's turn in sim_run: cpu_run when NULL; a hypervisor installs its own, which
+     * enters VCPUs, handles their exits and re-enters them within the budget. */
+    cpu_stop_t (*run_turn)(struct sim_machine *m, cpu_t *cpu, uint64_t budget, void *ctx);
+    void *run_turn_ctx;
 } sim_machine_t;
 
 /* Builds a machine with `ram_size` bytes of zeroed RAM, `ncpus` CPUs reset at CPU_RESET_PC,

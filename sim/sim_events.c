@@ -57,8 +57,11 @@ void sim_event_format(const sim_event_t *ev, char *buf, size_t len)
     char cause[48];
     const char *from = cpu_mode_name((cpu_mode_t)ev->from_mode);
     const char *mode = cpu_mode_name((cpu_mode_t)ev->mode);
-    int n = snprintf(buf, len, "cycle %10llu  cpu%u  %-9s ", (unsigned long long)ev->cycle,
-                     ev->cpu, sim_event_name(ev->kind));
+    char who[24] = "";
+    if (ev->vm >= 0) /* in a VM: which one and which of its VCPUs */
+        snprintf(who, sizeof who, " vm%d.%d", ev->vm, ev->vcpu);
+    int n = snprintf(buf, len, "cycle %10llu  cpu%u%s  %-9s ", (unsigned long long)ev->cycle,
+                     ev->cpu, who, sim_event_name(ev->kind));
     if (n < 0 || (size_t)n >= len)
         return;
     buf += n;
@@ -97,6 +100,17 @@ void sim_event_format(const sim_event_t *ev, char *buf, size_t len)
                  err ? ", error " : "", err ? sim_disk_error_name(err) : "");
         break;
     }
+    case SIM_EV_VMENTRY:
+        snprintf(buf, len, "into %s at 0x%08x, VMCB 0x%08x, vmid %u", mode, ev->pc, ev->a, ev->b);
+        break;
+    case SIM_EV_VMEXIT:
+        snprintf(buf, len, "%s from %s at 0x%08x, qualification 0x%x", cpu_exit_reason_name(ev->a),
+                 from, ev->pc, ev->b);
+        break;
+    case SIM_EV_INJECT:
+        snprintf(buf, len, "%s (tval 0x%08x) at 0x%08x", cpu_cause_name(ev->a, cause, sizeof cause),
+                 ev->b, ev->pc);
+        break;
     default: buf[0] = '\0'; break;
     }
 }

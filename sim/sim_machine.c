@@ -228,6 +228,19 @@ static void fire_due_events(sim_machine_t *m, uint64_t upto)
 /* ------------------------------------------------------------------------------------------
  * Running
  * ------------------------------------------------------------------------------------------ */
+/* One CPU's turn: the hypervisor's runner when one is installed, else the CPU itself (a VM
+ * exit then returns to the H code after its vmrun, which goes on within the same turn). */
+static cpu_stop_t run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t end)
+{
+    if (m->run_turn)
+        return m->run_turn(m, cpu, end - cpu->s.cycles, m->run_turn_ctx);
+    cpu_stop_t why;
+    do
+        why = cpu_run(cpu, end - cpu->s.cycles);
+    while (why == CPU_STOP_VMEXIT && cpu->s.cycles < end);
+    return why;
+}
+
 sim_run_result_t sim_run(sim_machine_t *m, uint64_t max_cycles)
 {
     for (;;) {
@@ -248,7 +261,7 @@ sim_run_result_t sim_run(sim_machine_t *m, uint64_t max_cycles)
             cpu_t *cpu = &m->cpu[m->round_next];
             if (cpu->s.cycles >= m->round_end)
                 continue;
-            cpu_stop_t why = cpu_run(cpu, m->round_end - cpu->s.cycles);
+            cpu_stop_t why = run_turn(m, cpu, m->round_end);
             /* After these the round resumes with this CPU. */
             if (why == CPU_STOP_DEBUG)
                 return SIM_RUN_DEBUG;
