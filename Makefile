@@ -19,7 +19,13 @@ CORE_PKGS := libinih-dev
 # Libraries only the hvsim front end links (the REPL's readline); tmux drives its terminal test.
 UI_LIBS := -lreadline
 UI_PKGS := libreadline-dev
-TEST_PKGS := libcriterion-dev tmux
+TEST_PKGS := libcriterion-dev tmux xvfb xdotool
+# The SDL visualizer (ui/gui): SDL2 with SDL2_ttf and SDL2_image, and its font. Its flags come
+# from pkg-config; only ui/gui, its tests and the benchmark are compiled with them (the core
+# library never is). Xvfb and xdotool (above) drive the window's input test.
+GUI_PKGS   := libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core pkg-config
+GUI_CFLAGS := $(shell pkg-config --cflags sdl2 SDL2_ttf SDL2_image 2>/dev/null)
+GUI_LIBS   := $(shell pkg-config --libs sdl2 SDL2_ttf SDL2_image 2>/dev/null)
 
 CORE_DIRS := cpu sim mmu iommu hypervisor
 CORE_SRC  := $(sort $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c)))
@@ -28,7 +34,11 @@ LIB       := $(BUILD)/libhvsim.a
 
 REPL_SRC  := $(sort $(wildcard ui/repl/*.c))
 REPL_MAIN := ui/repl/repl_main.c ui/repl/repl_readline.c
-HVSIM_SRC := $(sort $(wildcard ui/hvsim/*.c)) $(REPL_SRC)
+GUI_SRC   := $(sort $(wildcard ui/gui/*.c))
+# The window's loop and session need the REPL's terminal and hvsim's scenarios: not in tests.
+GUI_MAIN  := ui/gui/gui_window.c
+GUI_CORE_OBJ := $(filter-out $(GUI_MAIN:%.c=$(BUILD)/obj/%.o),$(GUI_SRC:%.c=$(BUILD)/obj/%.o))
+HVSIM_SRC := $(sort $(wildcard ui/hvsim/*.c)) $(REPL_SRC) $(GUI_SRC)
 HVASM_SRC := $(sort $(wildcard ui/hvasm/*.c))
 HVIMG_SRC := $(sort $(wildcard ui/hvimg/*.c))
 TEST_SRC  := $(sort $(wildcard tests/*/*.c))
@@ -71,7 +81,10 @@ $(LIB): $(CORE_OBJ)
 	ar rcs $@ $^
 
 $(HVSIM): $(HVSIM_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(UI_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(UI_LIBS) $(GUI_LIBS) -lm
+
+$(BUILD)/obj/ui/gui/%.o $(BUILD)/obj/tests/gui/%.o $(BUILD)/obj/tests/bench/bench_gui.o: \
+    CFLAGS += $(GUI_CFLAGS)
 
 $(HVASM): $(HVASM_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
@@ -80,11 +93,11 @@ $(HVIMG): $(HVIMG_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
 
 # The tests also run the REPL's commands in-process: all of it but the start-up and readline.
-$(TESTS): $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(filter-out $(REPL_MAIN:%.c=$(BUILD)/obj/%.o),$(REPL_SRC:%.c=$(BUILD)/obj/%.o)) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(CORE_LIBS) -lm
+$(TESTS): $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(filter-out $(REPL_MAIN:%.c=$(BUILD)/obj/%.o),$(REPL_SRC:%.c=$(BUILD)/obj/%.o)) $(GUI_CORE_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(CORE_LIBS) $(GUI_LIBS) -lm
 
-$(BENCH): $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
+$(BENCH): $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(GUI_CORE_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(GUI_LIBS) -lm
 
 guests: $(GUESTS)
 .PRECIOUS: $(GUEST)/%.bin $(GUEST)/tinyos/%.bin
@@ -107,25 +120,28 @@ $(GUEST)/%.img: guestos/%.manifest $(GUEST)/loader.bin $(GUEST)/%.bin $(HVIMG)
 
 # Set-up: each entry point installs the Debian packages it needs (or says how, when not root).
 deps-run:
-	@sh .ci/ensure-deps build-essential $(CORE_PKGS) $(UI_PKGS)
+	@sh .ci/ensure-deps build-essential $(CORE_PKGS) $(UI_PKGS) $(GUI_PKGS)
 deps-test:
-	@sh .ci/ensure-deps build-essential $(CORE_PKGS) $(UI_PKGS) $(TEST_PKGS)
+	@sh .ci/ensure-deps build-essential $(CORE_PKGS) $(UI_PKGS) $(GUI_PKGS) $(TEST_PKGS)
 
+# With a display the window opens on the default scenario (the REPL stays live in the
+# terminal); without one, the demo runs headless.
 run: deps-run
 	@$(MAKE) --no-print-directory all
-	$(HVSIM) --bare examples/hello.s --stats
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then echo "$(HVSIM) --gui"; $(HVSIM) --gui; \
+	else echo "$(HVSIM) --bare examples/hello.s --stats"; $(HVSIM) --bare examples/hello.s --stats; fi
 
 # The tests run the built tools (hvsim, hvasm) as a student would, so they are built first.
 test: deps-test
 	@$(MAKE) --no-print-directory all $(TESTS)
-	HVSIM_BUILD=$(BUILD) $(TESTS) --jobs 2
+	DISPLAY= WAYLAND_DISPLAY= HVSIM_BUILD=$(BUILD) $(TESTS) --jobs 2
 
 asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    build-asan/hvsim build-asan/hvasm build-asan/hvimg build-asan/hvsim-tests guests
-	HVSIM_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    build-asan/hvsim-tests --jobs 2
+	DISPLAY= WAYLAND_DISPLAY= HVSIM_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1 build-asan/hvsim-tests --jobs 2
 
 bench: deps-run
 	@$(MAKE) --no-print-directory all $(BENCH)

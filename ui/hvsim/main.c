@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../../sim/sim.h"
+#include "../gui/ui_gui.h"
 #include "../repl/ui_repl.h"
 #include "ui_hvsim.h"
 
@@ -19,6 +20,9 @@ static void print_usage(FILE *out)
     fputs("usage: hvsim --bare PROG.s|PROG.bin [options]\n"
           "       hvsim --scenario NAME [options] | hvsim --list-scenarios\n"
           "       hvsim --repl [--bare PROG] [options] | hvsim -x SCRIPT [--bare PROG]\n"
+          "       hvsim --gui [--bare PROG | --scenario NAME] [options]\n"
+          "       hvsim --screenshot FILE.png [--after-cycles N] [--size WxH]\n"
+          "             [--bare PROG | --scenario NAME] [options]\n"
           "       hvsim isa [--markdown]\n"
           "       hvsim walkdemo [--guest-levels N] [--nested-levels M] [--native] [--pwc]\n"
           "       hvsim --help | --version\n",
@@ -51,6 +55,13 @@ static void print_help(void)
           "                    PROG, that program; \"help\" lists the commands. hvsim with no\n"
           "                    arguments at a terminal does the same. With stdin not a\n"
           "                    terminal, commands are read from it without prompt or echo.\n"
+          "  --gui             open the window (the visualizer) on the program or scenario\n"
+          "                    (default: " UI_GUI_DEFAULT_SCENARIO "), with the debugger live in\n"
+          "                    the terminal when stdin is one. hvsim with no arguments opens\n"
+          "                    it when a display is available. ? in the window lists its keys.\n"
+          "  --screenshot FILE.png  draw the window offscreen (no display needed), write\n"
+          "                    it as a PNG and exit; --after-cycles N runs N cycles first,\n"
+          "                    --size WxH sets the window size (default 1280x800).\n"
           "  -x SCRIPT         run the debugger commands in SCRIPT, then exit with the\n"
           "                    program's exit code (0 if it did not power off).\n"
           "  isa               list every instruction with its privilege class and state\n"
@@ -125,7 +136,36 @@ static int cmd_isa(int argc, char **argv)
 }
 
 enum { OPT_BARE = 256, OPT_MAX_CYCLES, OPT_STATS, OPT_TRACE, OPT_INPUT, OPT_RAM, OPT_BASE,
-       OPT_VERSION, OPT_REPL, OPT_SCENARIO, OPT_LIST_SCENARIOS };
+       OPT_VERSION, OPT_REPL, OPT_SCENARIO, OPT_LIST_SCENARIOS, OPT_GUI, OPT_SCREENSHOT,
+       OPT_AFTER_CYCLES, OPT_SIZE };
+
+/* What `hvsim` with no arguments opens: the window when a display is there and SDL can use
+ * it; else the REPL when stdin is a terminal; else the headless run. `make test` and CI have
+ * no display (the Makefile clears DISPLAY for the tests), so they never get a window. */
+typedef enum { FRONT_WINDOW, FRONT_REPL, FRONT_HEADLESS } front_end_t;
+
+static front_end_t default_front_end(void)
+{
+    if (ui_gui_display_available())
+        return FRONT_WINDOW;
+    return isatty(STDIN_FILENO) ? FRONT_REPL : FRONT_HEADLESS;
+}
+
+/* Parses "1280x800". */
+static bool parse_window_size(const char *text, int *w, int *h)
+{
+    char *end;
+    long a = strtol(text, &end, 10);
+    if (end == text || (*end != 'x' && *end != 'X'))
+        return false;
+    const char *rest = end + 1;
+    long b = strtol(rest, &end, 10);
+    if (end == rest || *end || a < 640 || b < 400 || a > 7680 || b > 4320)
+        return false;
+    *w = (int)a;
+    *h = (int)b;
+    return true;
+}
 
 int main(int argc, char **argv)
 {
@@ -147,6 +187,10 @@ int main(int argc, char **argv)
         {"repl", no_argument, NULL, OPT_REPL},
         {"scenario", required_argument, NULL, OPT_SCENARIO},
         {"list-scenarios", no_argument, NULL, OPT_LIST_SCENARIOS},
+        {"gui", no_argument, NULL, OPT_GUI},
+        {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
+        {"after-cycles", required_argument, NULL, OPT_AFTER_CYCLES},
+        {"size", required_argument, NULL, OPT_SIZE},
         {NULL, 0, NULL, 0},
     };
     ui_bare_options_t bare = {.max_cycles = 1000000000ull, .ram_size = 16u << 20,
@@ -155,6 +199,8 @@ int main(int argc, char **argv)
     bool repl = false, ram_given = false;
     const char *scenario = NULL;
     const char *script = NULL;
+    bool gui = false;
+    ui_gui_options_t go = {0};
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "hx:", options, NULL)) != -1) {
@@ -165,6 +211,18 @@ int main(int argc, char **argv)
         case OPT_REPL: repl = true; break;
         case OPT_SCENARIO: scenario = optarg; break;
         case OPT_LIST_SCENARIOS: ui_list_scenarios(stdout); return 0;
+        case OPT_GUI: gui = true; break;
+        case OPT_SCREENSHOT: go.screenshot = optarg; break;
+        case OPT_AFTER_CYCLES:
+            if (!ui_parse_size(optarg, &v))
+                return usage_error("--after-cycles: '%s' is not a number of cycles", optarg);
+            go.after_cycles = v;
+            break;
+        case OPT_SIZE:
+            if (!parse_window_size(optarg, &go.width, &go.height))
+                return usage_error("--size: '%s' is not WIDTHxHEIGHT between 640x400 and "
+                                   "7680x4320", optarg);
+            break;
         case 'x': script = optarg; break;
         case OPT_MAX_CYCLES:
             if (!ui_parse_size(optarg, &v) || v == 0)
@@ -193,6 +251,25 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
+    if (!gui && !go.screenshot && !repl && !script && argc == 1 &&
+        default_front_end() == FRONT_WINDOW)
+        gui = true;
+    if (gui || go.screenshot) {
+        if (repl || script || (gui && go.screenshot))
+            return usage_error("%s", "--gui and --screenshot go with --bare or --scenario only");
+        if (bare.program && scenario)
+            return usage_error("%s", "give --bare PROG or --scenario NAME, not both");
+        go.program = bare.program;
+        go.scenario = scenario;
+        go.input = bare.input;
+        go.max_cycles = bare.max_cycles;
+        go.ram_size = ram_given ? bare.ram_size : 0;
+        go.base = bare.base;
+        go.argv0 = argv[0];
+        return go.screenshot ? ui_gui_screenshot(&go) : ui_gui_main(&go);
+    }
+    if (go.after_cycles || go.width)
+        return usage_error("%s", "--after-cycles and --size go with --screenshot or --gui");
     if (scenario) {
         if (bare.program || repl || script)
             return usage_error("%s", "--scenario runs on its own: not with --bare, --repl or -x");

@@ -90,7 +90,36 @@ static int load_rom(sim_machine_t *m, const char *dir)
     return rc;
 }
 
-int ui_run_scenario(const char *name, const ui_bare_options_t *opt, const char *argv0)
+/* Adds the symbols of a .sym file in dir to *syms (a missing file adds nothing). */
+static int add_symbols(const char *dir, const char *file, cpu_symbol_t **syms, size_t *nsyms)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (access(path, R_OK) != 0)
+        return 0;
+    cpu_symbol_t *more;
+    size_t nmore;
+    if (cpu_syms_load(path, &more, &nmore, stderr) != 0)
+        return -1;
+    if (nmore == 0) {
+        cpu_syms_free(more, nmore);
+        return 0;
+    }
+    cpu_symbol_t *all = realloc(*syms, (*nsyms + nmore) * sizeof *all);
+    if (!all) {
+        cpu_syms_free(more, nmore);
+        return -1;
+    }
+    memcpy(all + *nsyms, more, nmore * sizeof *more);
+    free(more); /* the names now belong to *syms */
+    *syms = all;
+    *nsyms += nmore;
+    cpu_syms_sort(*syms, *nsyms);
+    return 0;
+}
+
+int ui_scenario_prepare(sim_machine_t *m, const char *name, const ui_bare_options_t *opt,
+                        const char *argv0, cpu_symbol_t **syms, size_t *nsyms)
 {
     const scenario_t *sc = NULL;
     for (size_t i = 0; i < NSCENARIOS; i++)
@@ -110,23 +139,47 @@ int ui_run_scenario(const char *name, const ui_bare_options_t *opt, const char *
                 sc->name, image, strerror(errno));
         return 1;
     }
-    static sim_machine_t m; /* large; static keeps it off the stack */
     uint32_t ram = opt->ram_size ? opt->ram_size : sc->ram;
-    if (sim_machine_init(&m, ram, 1) != 0) {
+    if (sim_machine_init(m, ram, 1) != 0) {
         fprintf(stderr, "hvsim: cannot allocate %u bytes of simulated RAM\n", ram);
         return 1;
     }
-    int status = 1;
-    if (load_rom(&m, dir) != 0 || sim_disk_attach_file(&m, image, stderr) != 0)
-        goto out;
+    if (load_rom(m, dir) != 0 || sim_disk_attach_file(m, image, stderr) != 0)
+        goto fail;
     if (opt->input) {
-        if (ui_load_input(&m, opt->input) != 0)
-            goto out;
+        if (ui_load_input(m, opt->input) != 0)
+            goto fail;
     } else if (sc->input) {
-        sim_console_set_input(&m, sc->input, strlen(sc->input));
+        sim_console_set_input(m, sc->input, strlen(sc->input));
     }
+    if (syms) {
+        /* The debugger's symbols: the ROM's, the loader's and the kernel's (NAME.sym). */
+        char kernel[64];
+        snprintf(kernel, sizeof kernel, "%.*s.sym", (int)strcspn(sc->image, "."), sc->image);
+        *syms = NULL;
+        *nsyms = 0;
+        if (add_symbols(dir, "rom.sym", syms, nsyms) != 0 ||
+            add_symbols(dir, "loader.sym", syms, nsyms) != 0 ||
+            add_symbols(dir, kernel, syms, nsyms) != 0) {
+            cpu_syms_free(*syms, *nsyms);
+            *syms = NULL;
+            *nsyms = 0;
+            goto fail;
+        }
+    }
+    return 0;
+fail:
+    sim_machine_free(m);
+    return 1;
+}
+
+int ui_run_scenario(const char *name, const ui_bare_options_t *opt, const char *argv0)
+{
+    static sim_machine_t m; /* large; static keeps it off the stack */
+    int status = ui_scenario_prepare(&m, name, opt, argv0, NULL, NULL);
+    if (status != 0)
+        return status;
     status = ui_run_machine(&m, opt);
-out:
     sim_machine_free(&m);
     return status;
 }

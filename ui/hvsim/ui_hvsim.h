@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../../sim/sim.h"
+
 typedef struct {
     const char *program; /* .s or .bin */
     const char *input;   /* console input file, or NULL */
@@ -31,6 +33,11 @@ int ui_load_input(struct sim_machine *m, const char *path);
 /* `hvsim --scenario NAME` (scenario.c): a built-in scenario, headless. opt->program is unused;
  * opt->ram_size 0 means the scenario's own. Returns the exit status. */
 int ui_run_scenario(const char *name, const ui_bare_options_t *opt, const char *argv0);
+/* Builds the machine of a built-in scenario (ROM, disk, console input) without running it;
+ * with syms, also the symbols of its ROM, loader and kernel (sorted; free with cpu_syms_free).
+ * Returns 0, or the exit status after a message (the machine is then freed). */
+int ui_scenario_prepare(struct sim_machine *m, const char *name, const ui_bare_options_t *opt,
+                        const char *argv0, cpu_symbol_t **syms, size_t *nsyms);
 /* `hvsim --list-scenarios`: one line per built-in scenario. */
 void ui_list_scenarios(FILE *out);
 /* `hvsim walkdemo`: one cold page walk, printed reference by reference (walkdemo.c). */

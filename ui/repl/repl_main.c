@@ -16,9 +16,8 @@ static bool has_suffix(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* Loads the program; its symbols go to *syms (NULL, 0 when it has none). */
-static int load(sim_machine_t *m, const ui_repl_options_t *opt, uint32_t *entry,
-                cpu_symbol_t **syms, size_t *nsyms)
+int ui_repl_load_program(sim_machine_t *m, const ui_repl_options_t *opt, uint32_t *entry,
+                         cpu_symbol_t **syms, size_t *nsyms)
 {
     *syms = NULL;
     *nsyms = 0;
@@ -80,7 +79,7 @@ int ui_repl_main(const ui_repl_options_t *opt, bool terminal)
     FILE *script = NULL;
     int status = 1;
     sim_dbg_t *dbg = NULL;
-    if ((opt->program && load(&m, opt, &entry, &syms, &nsyms) != 0) ||
+    if ((opt->program && ui_repl_load_program(&m, opt, &entry, &syms, &nsyms) != 0) ||
         (opt->input && load_input(&m, opt->input) != 0))
         goto out;
     if (opt->script && !(script = fopen(opt->script, "r"))) {

@@ -80,10 +80,14 @@ static const char *history_file(char *buf, size_t len)
     return buf;
 }
 
-int ui_repl_terminal(ui_repl_t *r)
+/* The terminal's state between ui_repl_terminal_open and _close. */
+static char hist_path[1024];
+static const char *hist;
+static struct sigaction old_sigint;
+
+int ui_repl_terminal_open(ui_repl_t *r)
 {
-    char path[1024];
-    const char *hist = history_file(path, sizeof path);
+    hist = history_file(hist_path, sizeof hist_path);
     session = r;
     r->interactive = true;
     rl_readline_name = "hvsim";
@@ -94,38 +98,81 @@ int ui_repl_terminal(ui_repl_t *r)
     if (hist)
         read_history(hist);
 
-    struct sigaction sa, old;
+    struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint; /* no SA_RESTART: select() returns on Ctrl-C */
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old);
+    sigaction(SIGINT, &sa, &old_sigint);
 
     rl_callback_handler_install(PROMPT, on_line);
+    return fileno(rl_instream);
+}
+
+bool ui_repl_terminal_poll(ui_repl_t *r, int timeout_ms)
+{
+    bool interrupted = false;
+    if (got_sigint) { /* Ctrl-C at the prompt: drop the line, prompt again */
+        got_sigint = 0;
+        interrupted = true;
+        rl_free_line_state();
+        rl_callback_sigcleanup();
+        fputc('\n', stdout);
+        rl_on_new_line();
+        rl_replace_line("", 0);
+        rl_redisplay();
+    }
     while (!r->quit) {
         fd_set fds;
         FD_ZERO(&fds);
         FD_SET(fileno(rl_instream), &fds);
-        if (select(fileno(rl_instream) + 1, &fds, NULL, NULL, NULL) < 0) {
-            if (errno != EINTR)
-                break;
-            if (got_sigint) { /* Ctrl-C at the prompt: drop the line, prompt again */
-                got_sigint = 0;
-                rl_free_line_state();
-                rl_callback_sigcleanup();
-                fputc('\n', stdout);
-                rl_on_new_line();
-                rl_replace_line("", 0);
-                rl_redisplay();
-            }
-            continue;
-        }
+        struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+        int n = select(fileno(rl_instream) + 1, &fds, NULL, NULL, timeout_ms < 0 ? NULL : &tv);
+        if (n < 0 && errno == EINTR)
+            return interrupted || got_sigint;
+        if (n <= 0)
+            break;
         rl_callback_read_char();
+        timeout_ms = 0; /* then whatever else is already typed, without waiting */
     }
+    return interrupted;
+}
+
+void ui_repl_terminal_print(ui_repl_t *r, const char *line, const sim_dbg_stop_t *st)
+{
+    /* Take the prompt and the half-typed line away, print, and put them back. */
+    char *saved = rl_copy_text(0, rl_end);
+    int point = rl_point;
+    rl_save_prompt();
+    rl_replace_line("", 0);
+    rl_redisplay();
+    if (line)
+        fprintf(r->out, "%s\n", line);
+    if (st)
+        ui_repl_print_stop(r, st);
+    fflush(r->out);
+    rl_restore_prompt();
+    rl_replace_line(saved ? saved : "", 0);
+    rl_point = point;
+    free(saved);
+    rl_forced_update_display();
+}
+
+void ui_repl_terminal_close(ui_repl_t *r)
+{
+    (void)r;
     rl_callback_handler_remove();
-    sigaction(SIGINT, &old, NULL);
+    sigaction(SIGINT, &old_sigint, NULL);
     if (hist && write_history(hist) == 0)
         history_truncate_file(hist, HISTORY_LINES);
     ui_repl_matches_free(&matches);
     session = NULL;
+}
+
+int ui_repl_terminal(ui_repl_t *r)
+{
+    ui_repl_terminal_open(r);
+    while (!r->quit)
+        ui_repl_terminal_poll(r, -1);
+    ui_repl_terminal_close(r);
     return 0;
 }

@@ -133,11 +133,33 @@ extern const ui_repl_sub_t ui_repl_info_subs[];
 /* The interactive terminal (repl_readline.c): readline with history and completion; Ctrl-C
  * stops a running machine. Returns when the user quits or at end of input. */
 int ui_repl_terminal(ui_repl_t *r);
+/*
+ * The same terminal for a front end with its own event loop (the GUI), in one thread:
+ * ui_repl_terminal_open installs readline's callback handler, the SIGINT handler and the
+ * history, prints the prompt and returns the file descriptor to watch. The loop then calls
+ * ui_repl_terminal_poll often (or when the descriptor is readable): it waits at most
+ * timeout_ms (0: not at all, -1: until input) for input, feeds every character typed so far to
+ * readline and runs each completed line as a command (which may run the machine, and returns
+ * when that run stops). It returns true when Ctrl-C was pressed at the prompt since the last
+ * call (the front end may pause its own run). r->quit is set once the student quits.
+ * ui_repl_terminal_print prints a line and/or a stop that the front end caused without
+ * garbling the prompt or the line being typed. ui_repl_terminal_close restores the terminal
+ * and saves the history. ui_repl_terminal is open, poll until quit, close.
+ */
+int ui_repl_terminal_open(ui_repl_t *r);
+bool ui_repl_terminal_poll(ui_repl_t *r, int timeout_ms);
+void ui_repl_terminal_print(ui_repl_t *r, const char *line, const sim_dbg_stop_t *st);
+void ui_repl_terminal_close(ui_repl_t *r);
 /* Ctrl-C: ui_repl_sigint is the SIGINT handler; while a command runs it asks that command's
  * debugger to stop (ui_repl_execute sets and clears the target). */
 void ui_repl_set_sigint_target(sim_dbg_t *dbg);
 void ui_repl_sigint(int sig);
 
+/* Loads opt->program as `hvsim --repl --bare` does (a .s assembled, a .bin with PROG.sym beside
+ * it) into a machine built by the caller: *entry is where it starts, *syms its symbols (NULL, 0
+ * when it has none; free with cpu_syms_free). Returns 0, or -1 after a message to stderr. */
+int ui_repl_load_program(sim_machine_t *m, const ui_repl_options_t *opt, uint32_t *entry,
+                         cpu_symbol_t **syms, size_t *nsyms);
 /* `hvsim --repl` and `hvsim -x`: builds the machine, loads the program and its symbols, and
  * runs the session (terminal, pipe or script). Returns the process exit status. */
 int ui_repl_main(const ui_repl_options_t *opt, bool terminal);

@@ -1,0 +1,121 @@
+/*
+ * gui_disasm.c - the disassembly around the selected CPU's pc, in the debugger's default space
+ * (virtual while the CPU translates, else physical): address, symbol, instruction. The pc is
+ * marked with ▶, breakpoints with ●; privileged and sensitive instructions (those that matter
+ * to trap-and-emulate) are coloured. Clicking a line toggles a breakpoint there, through the
+ * debugger, so the REPL's `info breakpoints` lists it too.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "gui_internal.h"
+
+/* The enabled address breakpoint at addr in space, or NULL. */
+static const sim_dbg_bp_t *bp_at(const gui_t *g, sim_space_t space, uint32_t addr)
+{
+    size_t n = sim_dbg_bp_count(g->dbg);
+    for (size_t i = 0; i < n; i++) {
+        const sim_dbg_bp_t *bp = sim_dbg_bp(g->dbg, i);
+        if (bp->kind == SIM_DBG_BP_ADDR && bp->space == space && bp->addr == addr)
+            return bp;
+    }
+    return NULL;
+}
+
+/* The privilege class of the instruction at addr (0 when unreadable or illegal). */
+static unsigned insn_class(gui_t *g, sim_space_t space, uint32_t addr)
+{
+    uint32_t word;
+    cpu_insn_t insn;
+    if (sim_dbg_read(g->dbg, space, addr, &word, 4) != 0 || !cpu_decode(word, &insn))
+        return 0;
+    return cpu_isa[insn.op].cls;
+}
+
+void gui_draw_disasm(gui_t *g)
+{
+    sim_space_t space = sim_dbg_default_space(g->dbg);
+    char sub[32];
+    snprintf(sub, sizeof sub, "(%s)", sim_space_name(space));
+    int y = gui_panel_begin(g, UI_GUI_PANEL_DISASM, "DISASSEMBLY", sub);
+    ui_gui_rect_t r = g->panel[UI_GUI_PANEL_DISASM];
+    const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
+    const cpu_t *cpu = sim_dbg_cpu(g->dbg, sim_dbg_focus(g->dbg));
+    uint32_t pc = cpu->s.pc;
+    int rows = (r.y + r.h - y - 2) / f->lh;
+    rows = rows > 64 ? 64 : rows;
+    uint32_t start = pc - (uint32_t)(rows / 3) * 4;
+    if (pc < (uint32_t)(rows / 3) * 4)
+        start = pc & 3;
+    g->dis_rows = rows;
+    g->dis_y0 = y;
+    g->dis_lh = f->lh;
+    /* The symbol column takes what the instruction column (about 24 characters) leaves. */
+    int sym_chars = r.w / f->cw - 14 - 24;
+    sym_chars = sym_chars < 12 ? 12 : sym_chars > 32 ? 32 : sym_chars;
+    int x_mark = r.x + f->cw, x_addr = x_mark + f->cw * 2, x_sym = x_addr + f->cw * 10;
+    int x_insn = x_sym + f->cw * (sym_chars + 1);
+    for (int i = 0; i < rows; i++) {
+        uint32_t addr = start + (uint32_t)i * 4;
+        int ly = y + i * f->lh;
+        char text[96], hex[16], sym[96];
+        g->dis_addr[i] = addr;
+        if (addr == pc)
+            gui_fill(g, r.x + 1, ly, r.w - 2, f->lh, 0x2d3340u);
+        const sim_dbg_bp_t *bp = bp_at(g, space, addr);
+        if (bp)
+            gui_text(g, GUI_FONT_NORMAL, x_mark, ly, bp->enabled ? GUI_BREAK : GUI_DIM, "●");
+        if (addr == pc)
+            gui_text(g, GUI_FONT_NORMAL, x_mark + f->cw, ly, GUI_PC, "▶");
+        gui_text(g, GUI_FONT_NORMAL, x_addr, ly, GUI_DIM, gui_hex(addr, hex));
+        /* "<puts+0x4>" without its brackets and leading space. */
+        sim_dbg_symbolize(g->dbg, addr, sym, sizeof sym);
+        if (sym[0]) {
+            size_t n = strlen(sym);
+            sym[n - 1] = '\0';
+            if (n - 3 > (size_t)sym_chars)
+                snprintf(sym + 2 + sym_chars - 1, 4, "…");
+            gui_text(g, GUI_FONT_NORMAL, x_sym, ly, GUI_TITLE, sym + 2);
+        }
+        if (!sim_dbg_disasm(g->dbg, space, addr, text, sizeof text)) {
+            gui_text(g, GUI_FONT_NORMAL, x_insn, ly, GUI_BORDER, "(unreadable)");
+            continue;
+        }
+        unsigned cls = insn_class(g, space, addr);
+        uint32_t col = addr == pc ? GUI_TEXT : 0xc3cad6u;
+        if (cls & (CPU_CLASS_PRIV | CPU_CLASS_HYPER))
+            col = GUI_RINGM1;
+        else if (cls & CPU_CLASS_SENS)
+            col = GUI_WARN;
+        gui_text(g, GUI_FONT_NORMAL, x_insn, ly, col, text);
+    }
+}
+
+void gui_disasm_click(gui_t *g, int y)
+{
+    if (g->dis_lh <= 0 || y < g->dis_y0)
+        return;
+    int row = (y - g->dis_y0) / g->dis_lh;
+    if (row < 0 || row >= g->dis_rows)
+        return;
+    sim_space_t space = sim_dbg_default_space(g->dbg);
+    uint32_t addr = g->dis_addr[row];
+    const sim_dbg_bp_t *bp = bp_at(g, space, addr);
+    char desc[160];
+    if (bp) {
+        int id = bp->id;
+        sim_dbg_delete(g->dbg, id);
+        snprintf(g->status, sizeof g->status, "Deleted breakpoint %d.", id);
+    } else {
+        int id = sim_dbg_break_addr(g->dbg, space, addr, SIM_DBG_ANY_CPU, SIM_DBG_ANY_VM);
+        if (id < 0) {
+            snprintf(g->status, sizeof g->status, "%s", sim_dbg_error(g->dbg));
+            g->status_rgb = GUI_WARN;
+            return;
+        }
+        sim_dbg_bp_describe(g->dbg, sim_dbg_bp_by_id(g->dbg, id), desc, sizeof desc);
+        snprintf(g->status, sizeof g->status, "Breakpoint %d at %s.", id, desc);
+    }
+    g->status_rgb = GUI_TEXT;
+    gui_report_stop(g, g->status, NULL);
+}

@@ -1,0 +1,253 @@
+/*
+ * gui_internal.h - what the visualizer's own files share: the window state, the colours, the
+ * text drawing, the event record behind the timeline, and one drawing function per panel.
+ *
+ * Every panel draws from two sources only: the debugger API (sim_dbg_*) and the plain data the
+ * machine exposes read-only (CPU state, MMU, IOMMU). Nothing here changes the machine except
+ * through the debugger's commands (stepping, running, breakpoints).
+ */
+#ifndef HVSIM_GUI_INTERNAL_H
+#define HVSIM_GUI_INTERNAL_H
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+
+#include "ui_gui.h"
+
+/* ------------------------------------------------------------------------------------------
+ * Colours (0xRRGGBB). The ring colours are UX.md's, the same in every panel.
+ * ------------------------------------------------------------------------------------------ */
+#define GUI_RING3 0x3fbf5au   /* ring 3, user / guest user: green */
+#define GUI_RING0 0x4f8ff0u   /* ring 0, kernel / guest kernel: blue */
+#define GUI_RINGM1 0xf0602eu  /* ring -1, hypervisor: orange-red */
+#define GUI_BG 0x16191fu      /* window background */
+#define GUI_PANEL 0x20242cu   /* panel background */
+#define GUI_BORDER 0x3a404cu
+#define GUI_TEXT 0xd9dee7u
+#define GUI_DIM 0x8b94a5u
+#define GUI_TITLE 0xa9c4ffu
+#define GUI_CHANGED 0xffd75fu /* a value changed by the last step */
+#define GUI_CHANGED_BG 0x4a3f14u
+#define GUI_BREAK 0xe5484du
+#define GUI_PC 0xffd75fu
+#define GUI_HALTED 0x6b7280u
+#define GUI_WARN 0xf5a524u
+#define GUI_LIT 0xffb347u     /* a lit walk-grid cell */
+
+uint32_t gui_ring_rgb(cpu_mode_t mode);
+const char *gui_ring_name(cpu_mode_t mode); /* "ring 3", "ring 0", "ring -1" */
+
+/* ------------------------------------------------------------------------------------------
+ * Text (gui_text.c): DejaVu Sans Mono rendered once per size into a glyph atlas; a string is
+ * drawn glyph by glyph from it, so no frame renders a font.
+ * ------------------------------------------------------------------------------------------ */
+#define GUI_GLYPHS 128 /* ASCII 32..126 and the symbols of gui_text.c's table */
+
+typedef struct {
+    TTF_Font *font;
+    SDL_Texture *atlas;
+    int size, cw, lh, ascent; /* point size, cell width, line height */
+    SDL_Rect glyph[GUI_GLYPHS];
+} gui_font_t;
+
+typedef enum { GUI_FONT_NORMAL = 0, GUI_FONT_SMALL, GUI_FONT_BOLD, GUI_FONT_COUNT } gui_font_id_t;
+
+/* Opens the font file (HVSIM_FONT, or DejaVu Sans Mono where Debian puts it). -1 after a
+ * message when there is none. */
+int gui_text_init(gui_t *g);
+/* (Re)builds the atlases for a window of this size; sizes follow the window height. */
+int gui_text_layout(gui_t *g, int w, int h);
+void gui_text_free(gui_t *g);
+/* Draws UTF-8 text at (x, y) (top-left); returns its width in pixels. */
+int gui_text(gui_t *g, gui_font_id_t f, int x, int y, uint32_t rgb, const char *s);
+int gui_textf(gui_t *g, gui_font_id_t f, int x, int y, uint32_t rgb, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* Draws text wrapped at spaces into lines of at most w pixels, at most max_lines of them;
+ * returns the number of lines drawn. */
+int gui_text_wrap(gui_t *g, gui_font_id_t f, int x, int y, int w, uint32_t rgb, const char *s,
+                  int max_lines);
+/* The width of text in pixels (monospace: characters x cell width). */
+int gui_text_width(const gui_t *g, gui_font_id_t f, const char *s);
+
+/* ------------------------------------------------------------------------------------------
+ * The event record (gui_record.c): an event sink that keeps, per pCPU, the mode changes and
+ * the markers (traps, interrupts, exits, entries, halts) for the timeline, the time spent in
+ * each ring, and the recent events of every kind for the transition panel.
+ * ------------------------------------------------------------------------------------------ */
+#define GUI_LANE_EVENTS 16384
+#define GUI_RECENT 256
+
+typedef struct {
+    sim_event_t *ev; /* a ring of GUI_LANE_EVENTS, oldest at head once full */
+    size_t head, n;
+    cpu_mode_t start_mode; /* the mode before the oldest event kept */
+    uint64_t start_cycle;
+    cpu_mode_t mode; /* the mode now */
+    uint64_t mode_since;
+    uint64_t ring_cycles[3]; /* cycles spent in U, K, H */
+    int vm, vcpu;            /* what runs there now (-1: bare metal) */
+} gui_lane_t;
+
+typedef struct {
+    gui_lane_t lane[SIM_MAX_CPUS];
+    sim_event_t recent[GUI_RECENT]; /* every event, a ring */
+    uint64_t recent_seq;            /* events seen so far; recent[seq % GUI_RECENT] is next */
+    uint64_t walks;                 /* WALK events seen */
+} gui_record_t;
+
+int gui_record_init(gui_t *g);
+void gui_record_free(gui_t *g);
+/* The i-th kept event of a lane, oldest first. */
+const sim_event_t *gui_lane_event(const gui_lane_t *lane, size_t i);
+/* True for the events the timeline marks (traps, interrupts, exits, entries, ...). */
+bool gui_event_is_marker(const sim_event_t *ev);
+/* True when an event is a VM exit (by name: the kind arrives with the hypervisor). */
+bool gui_event_is_exit(const sim_event_t *ev);
+
+/* ------------------------------------------------------------------------------------------
+ * The window
+ * ------------------------------------------------------------------------------------------ */
+#define GUI_SPEEDS 12 /* speed steps; the last is full speed */
+
+struct gui {
+    sim_machine_t *m;
+    sim_dbg_t *dbg;
+    SDL_Window *win;        /* NULL offscreen */
+    SDL_Renderer *ren;
+    SDL_Surface *surface;   /* offscreen: the frame */
+    int w, h;
+    gui_font_t font[GUI_FONT_COUNT];
+    char font_path[512];
+    ui_gui_rect_t panel[UI_GUI_PANEL_COUNT];
+    gui_record_t rec;
+    const char *title;      /* scenario or program name */
+
+    /* Run control. */
+    bool running;           /* the machine runs between frames */
+    int speed;              /* index into gui_speed_table */
+    double owed;            /* instructions owed to the speed control */
+    bool help;              /* the help overlay is shown */
+    char status[400];       /* the last stop's sentence, or an error */
+    uint32_t status_rgb;
+
+    /* What the last stop changed: the CPUs at the stop before it, and at it. */
+    cpu_state_t before[SIM_MAX_CPUS], now[SIM_MAX_CPUS];
+    bool highlight;         /* show changes (off while running at full speed) */
+    sim_dbg_stop_t seen;    /* the last stop this window has taken in */
+    bool have_seen;
+    uint64_t step_seq;      /* record.recent_seq when the stop before the last one happened */
+    uint64_t stop_seq;      /* ... and at the last stop */
+
+    /* The walk panel: the last walk of the focus CPU, or a probe of its pc. */
+    bool walk_probe;
+    mmu_trace_t walk;
+    uint64_t walk_key;      /* which walk is shown (for the animation) */
+    double walk_shown;      /* cells lit so far (animated) */
+    bool walk_animate;      /* false: everything lit at once (screenshots) */
+    unsigned walk_lit;
+
+    /* The timeline view: cycles per pixel, the right edge, following the newest. */
+    double tl_scale;
+    uint64_t tl_right;
+    bool tl_follow;
+    bool tl_zoomed;         /* zoomed by hand: no more fitting the run into the lane */
+    bool tl_has_sel;
+    sim_event_t tl_sel;
+
+    /* The memory map: per frame 0 zero, 1 data; scanned a slice per frame. */
+    uint8_t *frames;
+    uint32_t nframes, scan_next;
+
+    /* Disassembly lines drawn (for clicks): address per row. */
+    uint32_t dis_addr[64];
+    int dis_rows, dis_y0, dis_lh;
+
+    /* Where the pCPU badges were drawn (for the tests). */
+    ui_gui_rect_t badge[SIM_MAX_CPUS];
+
+    /* Top-bar buttons drawn (for clicks). */
+    ui_gui_rect_t button[8];
+    int nbuttons;
+
+    /* Frame timing, for the status bar and the benchmark. */
+    double fps;
+    double render_ms;
+    uint64_t frames_drawn;
+    bool quit;
+    /* Prints a stop the window caused where the student types (the terminal REPL), or NULL. */
+    void (*report)(gui_t *g, const char *what, const sim_dbg_stop_t *st);
+    void *report_ctx;
+};
+
+extern const uint64_t gui_speed_table[GUI_SPEEDS]; /* instructions per second; 0 = full */
+
+/* Drawing helpers (gui_draw.c). */
+void gui_fill(gui_t *g, int x, int y, int w, int h, uint32_t rgb);
+void gui_frame_rect(gui_t *g, int x, int y, int w, int h, uint32_t rgb);
+void gui_set_color(gui_t *g, uint32_t rgb, uint8_t alpha);
+/* A panel's background and title; returns the y of its first line of content. */
+int gui_panel_begin(gui_t *g, ui_gui_panel_t p, const char *title, const char *subtitle);
+void gui_layout(gui_t *g);
+/* Renders a whole frame into g->ren. */
+void gui_draw_frame(gui_t *g);
+/* Takes in a new stop (from the window or the REPL) if there is one. */
+void gui_sync(gui_t *g);
+/* "0000_0040": a word in two groups of four hex digits, as UX.md shows them. */
+const char *gui_hex(uint32_t v, char *buf);
+
+/* Panels, one function each. */
+void gui_draw_topbar(gui_t *g);
+void gui_draw_pcpus(gui_t *g);
+void gui_draw_regs(gui_t *g);
+void gui_draw_disasm(gui_t *g);
+void gui_draw_walk(gui_t *g);
+void gui_draw_timeline(gui_t *g);
+void gui_draw_steps(gui_t *g);
+void gui_draw_memmap(gui_t *g);
+void gui_draw_tlb(gui_t *g);
+void gui_draw_console(gui_t *g);
+void gui_draw_status(gui_t *g);
+void gui_draw_help(gui_t *g);
+
+/* The walk panel's source of truth, refreshed every frame (gui_walk.c). */
+void gui_walk_update(gui_t *g, double dt);
+
+/* Input (gui_input.c): one key table drives handling and the help overlay. */
+typedef struct {
+    SDL_Keycode key;
+    const char *label; /* as the help overlay shows it */
+    const char *help;
+    void (*action)(gui_t *g);
+} gui_key_t;
+extern const gui_key_t gui_keys[];
+extern const size_t gui_nkeys;
+/* Handles one SDL event; returns true when it changed what is shown. */
+bool gui_handle_event(gui_t *g, const SDL_Event *e);
+/* Commands the keys and buttons issue. */
+void gui_cmd_run_pause(gui_t *g);
+void gui_cmd_stepi(gui_t *g);
+void gui_cmd_step_trap(gui_t *g);
+void gui_cmd_step_exit(gui_t *g);
+void gui_cmd_step_event(gui_t *g);
+void gui_cmd_faster(gui_t *g);
+void gui_cmd_slower(gui_t *g);
+void gui_cmd_full_speed(gui_t *g);
+void gui_button_click(gui_t *g, int i);
+/* Timeline clicks and zoom (gui_timeline.c). */
+void gui_timeline_click(gui_t *g, int x, int y);
+void gui_timeline_zoom(gui_t *g, int x, double factor);
+void gui_timeline_scroll(gui_t *g, double pages);
+void gui_timeline_follow(gui_t *g);
+/* Disassembly clicks (gui_disasm.c): toggles the breakpoint of the line at y. */
+void gui_disasm_click(gui_t *g, int y);
+
+/* Runs the machine for one frame's share of time (gui_run.c): `budget_ms` at full speed, or
+ * the instructions the speed control owes for `dt` seconds. */
+void gui_run_slice(gui_t *g, double budget_ms, double dt);
+/* Prints a stop the window caused to the terminal REPL (when one is live); st may be NULL. */
+void gui_report_stop(gui_t *g, const char *what, const sim_dbg_stop_t *st);
+
+/* Creation shared by the window and the offscreen renderer (gui_main.c). */
+gui_t *gui_create(sim_machine_t *m, sim_dbg_t *dbg);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * gui_memmap.c - host physical memory, one cell per 4 KiB frame (or per group of frames when
+ * RAM is large): frames that hold only zeros, frames that hold data, frames the CPUs' walks
+ * have read page tables from, frames the TLBs map, and the frame of the pc. With the
+ * hypervisor, frames are coloured by the VM that owns them; on the bare machine there is no
+ * owner to show, and the panel says so rather than guessing.
+ *
+ * Contents are read through the debugger (hpa space), a slice of frames per frame drawn, so
+ * the scan never costs the window its frame rate.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gui_internal.h"
+
+#define SCAN_PER_FRAME 256 /* frames read per frame drawn: 16 MiB in 16 frames */
+#define F_DATA 0x1u
+#define F_TABLE 0x2u
+
+static const struct {
+    uint32_t rgb;
+    const char *name;
+} kinds[] = {
+    {0x2a2f39u, "zero"},
+    {0x5d6b85u, "data"},
+    {0xd8b13au, "page table"},
+    {GUI_RING3, "in a TLB"},
+    {GUI_PC, "pc"},
+};
+enum { K_ZERO, K_DATA, K_TABLE, K_TLB, K_PC };
+
+static void scan(gui_t *g)
+{
+    static uint8_t buf[MMU_PAGE_SIZE];
+    if (!g->frames) {
+        g->nframes = g->m->ram_size / MMU_PAGE_SIZE;
+        g->frames = calloc(g->nframes ? g->nframes : 1, 1);
+        if (!g->frames)
+            return;
+    }
+    unsigned n = g->win ? SCAN_PER_FRAME : g->nframes; /* offscreen: all at once */
+    for (unsigned k = 0; k < n && g->nframes; k++) {
+        uint32_t fr = g->scan_next;
+        g->scan_next = (g->scan_next + 1) % g->nframes;
+        bool data = false;
+        if (sim_dbg_read(g->dbg, SIM_SPACE_HPA, fr * MMU_PAGE_SIZE, buf, sizeof buf) == 0)
+            for (size_t i = 0; i < sizeof buf && !data; i += 8) {
+                uint64_t w;
+                memcpy(&w, buf + i, 8);
+                data = w != 0;
+            }
+        g->frames[fr] = (uint8_t)((g->frames[fr] & ~F_DATA) | (data ? F_DATA : 0));
+    }
+    /* The tables the last walks read stay marked. */
+    for (unsigned c = 0; c < g->m->ncpus; c++) {
+        const mmu_trace_t *t = &sim_dbg_cpu(g->dbg, c)->mmu.trace;
+        for (unsigned i = 0; i < t->n && i < MMU_TRACE_MAX; i++) {
+            uint32_t fr = t->ref[i].table >> MMU_PAGE_SHIFT;
+            if (fr < g->nframes)
+                g->frames[fr] |= F_TABLE;
+        }
+    }
+}
+
+static int kind_of(gui_t *g, uint32_t fr, const uint8_t *tlb_map, uint32_t pc_frame)
+{
+    if (fr == pc_frame)
+        return K_PC;
+    if (g->frames[fr] & F_TABLE)
+        return K_TABLE;
+    if (tlb_map[fr])
+        return K_TLB;
+    return (g->frames[fr] & F_DATA) ? K_DATA : K_ZERO;
+}
+
+void gui_draw_memmap(gui_t *g)
+{
+    char sub[48];
+    snprintf(sub, sizeof sub, "%u frames", g->m->ram_size / MMU_PAGE_SIZE);
+    int y = gui_panel_begin(g, UI_GUI_PANEL_MEMMAP, "HOST MEMORY", sub);
+    scan(g);
+    if (!g->frames)
+        return;
+    ui_gui_rect_t r = g->panel[UI_GUI_PANEL_MEMMAP];
+    const gui_font_t *f = &g->font[GUI_FONT_SMALL];
+    /* Frames the TLBs map, and the pc's frame. */
+    uint8_t *tlb_map = calloc(g->nframes, 1);
+    if (!tlb_map)
+        return;
+    for (unsigned c = 0; c < g->m->ncpus; c++) {
+        const mmu_tlb_t *tlb = &sim_dbg_cpu(g->dbg, c)->mmu.tlb;
+        for (unsigned i = 0; i < tlb->entries; i++)
+            if ((tlb->e[i].perm & MMU_TLBE_VALID) && tlb->e[i].pfn < g->nframes)
+                tlb_map[tlb->e[i].pfn] = 1;
+    }
+    uint32_t pc_hpa = 0, pc_frame = UINT32_MAX;
+    const cpu_t *cpu = sim_dbg_cpu(g->dbg, sim_dbg_focus(g->dbg));
+    if (sim_dbg_to_hpa(g->dbg, sim_dbg_default_space(g->dbg), cpu->s.pc, &pc_hpa) == 0)
+        pc_frame = pc_hpa >> MMU_PAGE_SHIFT;
+
+    int legend_h = f->lh * 3 + 4;
+    int gx = r.x + f->cw, gw = r.w - 2 * f->cw, gh = r.y + r.h - y - legend_h - 4;
+    uint32_t n = g->nframes;
+    int cell = 1;
+    while ((uint32_t)((gw / (cell + 1)) * (gh / (cell + 1))) >= n)
+        cell++;
+    int cols = gw / cell > 0 ? gw / cell : 1, rows = gh / cell > 0 ? gh / cell : 1;
+    uint32_t per = (n + (uint32_t)(cols * rows) - 1) / (uint32_t)(cols * rows);
+    per = per ? per : 1;
+    unsigned counts[5] = {0};
+    for (uint32_t i = 0; i < n; i++)
+        counts[kind_of(g, i, tlb_map, pc_frame)]++;
+    for (uint32_t c0 = 0; c0 * per < n; c0++) {
+        int best = K_ZERO;
+        for (uint32_t k = c0 * per; k < (c0 + 1) * per && k < n; k++) {
+            int kd = kind_of(g, k, tlb_map, pc_frame);
+            best = kd > best ? kd : best;
+        }
+        int cx = gx + (int)(c0 % (uint32_t)cols) * cell, cy = y + (int)(c0 / (uint32_t)cols) * cell;
+        gui_fill(g, cx, cy, cell > 2 ? cell - 1 : cell, cell > 2 ? cell - 1 : cell,
+                 kinds[best].rgb);
+    }
+    free(tlb_map);
+    int ly = y + ((int)((n + per - 1) / per + (uint32_t)cols - 1) / cols) * cell + 4;
+    int lx = gx;
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        char item[48];
+        snprintf(item, sizeof item, "■ %s %u", kinds[k].name, counts[k]);
+        int w = gui_text_width(g, GUI_FONT_SMALL, item) + f->cw * 2;
+        if (lx + w > r.x + r.w) {
+            lx = gx;
+            ly += f->lh;
+        }
+        gui_text(g, GUI_FONT_SMALL, lx, ly, kinds[k].rgb == 0x2a2f39u ? GUI_DIM : kinds[k].rgb,
+                 item);
+        lx += w;
+    }
+    ly += f->lh;
+    if (sim_dbg_vm_count(g->dbg) == 0)
+        gui_text(g, GUI_FONT_SMALL, gx, ly, GUI_DIM, "no hypervisor in this run: no VM owners");
+}

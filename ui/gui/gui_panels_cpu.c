@@ -1,0 +1,249 @@
+/*
+ * gui_panels_cpu.c - the panels about CPUs: the control bar (run, pause, the step buttons and
+ * the speed), the pCPU strip (each pCPU's ring as a coloured badge, what runs there, its
+ * cycles), the registers and CSRs of the selected CPU with the values the last step changed
+ * highlighted, the VM control block (with the hypervisor), and the status line.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "gui_internal.h"
+
+/* The buttons of the control bar, in order. */
+typedef struct {
+    const char *label;
+    void (*action)(gui_t *g);
+} button_t;
+
+static const button_t buttons[] = {
+    {NULL, gui_cmd_run_pause}, /* "▶ run" or "|| pause" */
+    {"si", gui_cmd_stepi},
+    {"→trap", gui_cmd_step_trap},
+    {"→exit", gui_cmd_step_exit},
+    {"event", gui_cmd_step_event},
+    {"-", gui_cmd_slower},
+    {"+", gui_cmd_faster},
+};
+#define NBUTTONS (sizeof buttons / sizeof buttons[0])
+
+void gui_button_click(gui_t *g, int i)
+{
+    if (i >= 0 && (size_t)i < NBUTTONS)
+        buttons[i].action(g);
+}
+
+static const char *speed_text(int speed, char *buf, size_t len)
+{
+    uint64_t ips = gui_speed_table[speed];
+    if (ips == 0)
+        snprintf(buf, len, "full speed");
+    else if (ips >= 1000000)
+        snprintf(buf, len, "%llu M instr/s", (unsigned long long)(ips / 1000000));
+    else if (ips >= 1000)
+        snprintf(buf, len, "%llu k instr/s", (unsigned long long)(ips / 1000));
+    else
+        snprintf(buf, len, "%llu instr/s", (unsigned long long)ips);
+    return buf;
+}
+
+void gui_draw_topbar(gui_t *g)
+{
+    ui_gui_rect_t r = g->panel[UI_GUI_PANEL_TOPBAR];
+    gui_fill(g, r.x, r.y, r.w, r.h, 0x262b35u);
+    const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
+    int y = r.y + (r.h - f->lh) / 2;
+    char num[32], speed[32];
+    const cpu_t *focus = sim_dbg_cpu(g->dbg, sim_dbg_focus(g->dbg));
+    int x = 8 + gui_text(g, GUI_FONT_BOLD, 8, y, GUI_TEXT, "hvsim");
+    x += gui_textf(g, GUI_FONT_NORMAL, x, y, GUI_DIM, " · %s · cycle ", g->title);
+    x += gui_text(g, GUI_FONT_NORMAL, x, y, GUI_TEXT,
+                  sim_dbg_group(focus->s.cycles, num, sizeof num));
+    if (g->m->powered_off)
+        gui_textf(g, GUI_FONT_NORMAL, x, y, GUI_WARN, "  powered off (exit code %u)",
+                  g->m->exit_code);
+
+    /* Buttons from the right edge leftwards: speed blocks, then the buttons. */
+    int bx = r.w - 8;
+    int nb = GUI_SPEEDS - 1, bw = f->cw * 3 / 4 + 1;
+    bx -= nb * (bw + 2);
+    for (int i = 0; i < nb; i++)
+        gui_fill(g, bx + i * (bw + 2), y + 3, bw, f->lh - 6,
+                 i < g->speed ? GUI_TITLE : (g->speed == GUI_SPEEDS - 1 ? GUI_TITLE : GUI_BORDER));
+    speed_text(g->speed, speed, sizeof speed);
+    bx -= gui_text_width(g, GUI_FONT_NORMAL, speed) + f->cw;
+    gui_text(g, GUI_FONT_NORMAL, bx, y, GUI_TEXT, speed);
+    bx -= f->cw * 7;
+    gui_text(g, GUI_FONT_NORMAL, bx, y, GUI_DIM, "speed");
+    g->nbuttons = 0;
+    int widths[NBUTTONS];
+    int total = 0;
+    for (size_t i = 0; i < NBUTTONS; i++) {
+        const char *label = buttons[i].label ? buttons[i].label
+                                             : (g->running ? "|| pause" : "▶ run");
+        widths[i] = gui_text_width(g, GUI_FONT_NORMAL, label) + f->cw * 2;
+        total += widths[i] + 6;
+    }
+    bx -= total + f->cw;
+    for (size_t i = 0; i < NBUTTONS; i++) {
+        const char *label = buttons[i].label ? buttons[i].label
+                                             : (g->running ? "|| pause" : "▶ run");
+        ui_gui_rect_t b = {bx, r.y + 3, widths[i], r.h - 6};
+        bool on = i == 0 && g->running;
+        gui_fill(g, b.x, b.y, b.w, b.h, on ? 0x2f5a3au : 0x343b48u);
+        gui_frame_rect(g, b.x, b.y, b.w, b.h, GUI_BORDER);
+        gui_text(g, GUI_FONT_NORMAL, b.x + f->cw, y, GUI_TEXT, label);
+        g->button[g->nbuttons++] = b;
+        bx += b.w + 6;
+    }
+}
+
+/* What runs on a pCPU: its VM and VCPU, the hypervisor, or the bare machine. */
+static const char *runs_what(const gui_t *g, unsigned i, char *buf, size_t len)
+{
+    const gui_lane_t *lane = &g->rec.lane[i];
+    cpu_mode_t mode = cpu_mode(sim_dbg_cpu(g->dbg, i));
+    if (mode == CPU_MODE_H)
+        snprintf(buf, len, "hypervisor");
+    else if (lane->vm >= 0)
+        snprintf(buf, len, "vm%d vcpu%d", lane->vm, lane->vcpu);
+    else
+        snprintf(buf, len, "bare metal");
+    return buf;
+}
+
+void gui_draw_pcpus(gui_t *g)
+{
+    ui_gui_rect_t r = g->panel[UI_GUI_PANEL_PCPUS];
+    gui_fill(g, r.x, r.y, r.w, r.h, GUI_PANEL);
+    const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
+    unsigned n = g->m->ncpus, focus = sim_dbg_focus(g->dbg);
+    int slot = r.w / (int)(n < 2 ? 2 : n);
+    for (unsigned i = 0; i < n; i++) {
+        const cpu_t *cpu = sim_dbg_cpu(g->dbg, i);
+        cpu_mode_t mode = cpu_mode(cpu);
+        char what[48], badge[96], num[32];
+        snprintf(badge, sizeof badge, "pCPU%u  %s · %s", i, gui_ring_name(mode),
+                 runs_what(g, i, what, sizeof what));
+        int x = r.x + (int)i * slot + 4, y = r.y + 4;
+        int bw = gui_text_width(g, GUI_FONT_BOLD, badge) + f->cw * 2;
+        uint32_t col = cpu->s.halted ? GUI_HALTED : gui_ring_rgb(mode);
+        gui_fill(g, x, y, bw, r.h - 8, col);
+        if (i == focus)
+            gui_frame_rect(g, x - 2, y - 2, bw + 4, r.h - 4, GUI_TEXT);
+        g->badge[i] = (ui_gui_rect_t){x, y, bw, r.h - 8};
+        gui_text(g, GUI_FONT_BOLD, x + f->cw, y + (r.h - 8 - f->lh) / 2, 0x0b0d12u, badge);
+        int tx = x + bw + f->cw;
+        int ty = y + (r.h - 8 - f->lh) / 2;
+        tx += gui_text(g, GUI_FONT_NORMAL, tx, ty, GUI_DIM, "cycle ");
+        tx += gui_text(g, GUI_FONT_NORMAL, tx, ty, GUI_TEXT,
+                       sim_dbg_group(cpu->s.cycles, num, sizeof num));
+        if (cpu->s.halted)
+            gui_text(g, GUI_FONT_NORMAL, tx + f->cw, ty, GUI_WARN, "halted");
+    }
+}
+
+/* One "name value" cell, the value highlighted when the last step changed it. */
+static void reg_cell(gui_t *g, int x, int y, const char *name, uint32_t now, uint32_t before,
+                     int name_w)
+{
+    const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
+    char hex[16];
+    bool changed = g->highlight && now != before;
+    gui_text(g, GUI_FONT_NORMAL, x, y, GUI_DIM, name);
+    if (changed)
+        gui_fill(g, x + name_w - 2, y, f->cw * 9 + 4, f->lh, GUI_CHANGED_BG);
+    gui_text(g, GUI_FONT_NORMAL, x + name_w, y, changed ? GUI_CHANGED : GUI_TEXT,
+             gui_hex(now, hex));
+}
+
+/* The CSRs shown, in this order (the computed counters are shown as counts below). */
+static const cpu_csr_t shown_csrs[] = {CPU_CSR_TVEC,   CPU_CSR_CAUSE,   CPU_CSR_TVAL,
+                                       CPU_CSR_EPC,    CPU_CSR_EFLAGS,  CPU_CSR_SCRATCH,
+                                       CPU_CSR_PTROOT, CPU_CSR_TIMER,   CPU_CSR_IM,
+                                       CPU_CSR_IP};
+#define NSHOWN (sizeof shown_csrs / sizeof shown_csrs[0])
+
+void gui_draw_regs(gui_t *g)
+{
+    unsigned i = sim_dbg_focus(g->dbg);
+    const cpu_t *cpu = sim_dbg_cpu(g->dbg, i);
+    const cpu_state_t *now = &cpu->s, *before = &g->before[i];
+    char sub[64], what[48], sym[96], num[32];
+    snprintf(sub, sizeof sub, "pCPU%u · %s", i, runs_what(g, i, what, sizeof what));
+    int y = gui_panel_begin(g, UI_GUI_PANEL_REGS, "REGISTERS", sub);
+    ui_gui_rect_t r = g->panel[UI_GUI_PANEL_REGS];
+    const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
+    int x0 = r.x + f->cw, lh = f->lh;
+    int name_w = f->cw * 4, cell = name_w + f->cw * 11;
+    int cols = (r.w - 2 * f->cw) / cell;
+    cols = cols < 2 ? 2 : cols > 4 ? 4 : cols;
+    /* Registers: r0..r15, sp and lr by their names. */
+    for (int k = 0; k < CPU_NREGS; k++) {
+        char name[8];
+        snprintf(name, sizeof name, "%s", k == CPU_REG_SP ? "sp" : k == CPU_REG_LR ? "lr" : "");
+        if (!name[0])
+            snprintf(name, sizeof name, "r%d", k);
+        reg_cell(g, x0 + (k % cols) * cell, y + (k / cols) * lh, name, now->r[k], before->r[k],
+                 name_w);
+    }
+    y += ((CPU_NREGS + cols - 1) / cols) * lh + lh / 3;
+    reg_cell(g, x0, y, "pc", now->pc, before->pc, name_w);
+    gui_text(g, GUI_FONT_NORMAL, x0 + cell, y, GUI_DIM, sim_dbg_symbolize(g->dbg, now->pc, sym,
+                                                                          sizeof sym));
+    y += lh;
+    reg_cell(g, x0, y, "flags", now->flags, before->flags, name_w + f->cw * 2);
+    cpu_mode_t mode = cpu_mode(cpu);
+    int fx = x0 + cell + f->cw * 2;
+    static const struct {
+        uint32_t bit;
+        const char *name;
+    } flag_names[] = {{CPU_FLAG_Z, "Z"}, {CPU_FLAG_N, "N"}, {CPU_FLAG_C, "C"},
+                      {CPU_FLAG_V, "V"}, {CPU_FLAG_IE, "IE"}};
+    for (size_t k = 0; k < sizeof flag_names / sizeof flag_names[0]; k++)
+        fx += gui_text(g, GUI_FONT_NORMAL, fx, y, (now->flags & flag_names[k].bit) ? GUI_TEXT
+                                                                                    : GUI_BORDER,
+                       flag_names[k].name) + f->cw;
+    gui_text(g, GUI_FONT_BOLD, fx, y, gui_ring_rgb(mode), cpu_mode_name(mode));
+    y += lh + lh / 3;
+    /* CSRs, two or more a line. */
+    int ccols = cols < 3 ? 2 : cols - 1, ccell = (r.w - 2 * f->cw) / ccols;
+    for (size_t k = 0; k < NSHOWN; k++) {
+        unsigned num_csr = shown_csrs[k];
+        reg_cell(g, x0 + (int)(k % ccols) * ccell, y + (int)(k / ccols) * lh,
+                 cpu_csr_name(num_csr), cpu_csr_read(cpu, num_csr), before->csr[num_csr],
+                 f->cw * 8);
+    }
+    y += (int)((NSHOWN + ccols - 1) / ccols) * lh;
+    gui_text(g, GUI_FONT_NORMAL, x0, y, GUI_DIM, "cycles");
+    gui_text(g, GUI_FONT_NORMAL, x0 + f->cw * 8, y, GUI_TEXT,
+             sim_dbg_group(now->cycles, num, sizeof num));
+    gui_text(g, GUI_FONT_NORMAL, x0 + ccell, y, GUI_DIM, "instret");
+    gui_text(g, GUI_FONT_NORMAL, x0 + ccell + f->cw * 8, y, GUI_TEXT,
+             sim_dbg_group(now->instret, num, sizeof num));
+    y += lh + lh / 2;
+    gui_text(g, GUI_FONT_BOLD, x0, y, GUI_TITLE, "CONTROL BLOCK");
+    y += lh;
+    if (sim_dbg_vm_count(g->dbg) == 0)
+        gui_text(g, GUI_FONT_NORMAL, x0, y, GUI_DIM, "no hypervisor in this run: no VMCB");
+}
+
+void gui_draw_status(gui_t *g)
+{
+    ui_gui_rect_t r = g->panel[UI_GUI_PANEL_STATUS];
+    gui_fill(g, r.x, r.y, r.w, r.h, 0x262b35u);
+    const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
+    int y = r.y + (r.h - f->lh) / 2;
+    char right[96];
+    if (g->win)
+        snprintf(right, sizeof right, "%s  %.0f fps · %.1f ms/frame   ? help",
+                 g->running ? "running" : "paused", g->fps, g->render_ms);
+    else
+        snprintf(right, sizeof right, "%s   ? help", g->running ? "running" : "paused");
+    int rw = gui_text_width(g, GUI_FONT_NORMAL, right);
+    gui_text(g, GUI_FONT_NORMAL, r.w - rw - f->cw, y, GUI_DIM, right);
+    SDL_Rect clip = {0, r.y, r.w - rw - 2 * f->cw, r.h};
+    SDL_RenderSetClipRect(g->ren, &clip);
+    gui_text(g, GUI_FONT_NORMAL, f->cw, y, g->status_rgb ? g->status_rgb : GUI_TEXT,
+             g->status[0] ? g->status : "Ready. Space runs, s steps one instruction, ? lists "
+                                        "every key.");
+}

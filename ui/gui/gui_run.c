@@ -1,0 +1,226 @@
+/*
+ * gui_run.c - how the window runs the machine: the commands behind the keys and buttons (run
+ * and pause, step an instruction, to the next trap, exit or event) and the share of time the
+ * machine gets between two frames.
+ *
+ * At full speed the machine runs flat out (the debugger's `continue`, no per-instruction
+ * check) until a one-shot timer asks the debugger to stop at the next instruction boundary
+ * (sim_dbg_request_stop is async-signal-safe). Such a stop never changes how the CPUs
+ * interleave, so a run with the window open gives the same cycles and output as one without.
+ * At a set speed (1 to 10 million instructions per second) the window steps exactly the
+ * instructions the speed control owes for the time that passed, so a student can follow.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "gui_internal.h"
+
+const uint64_t gui_speed_table[GUI_SPEEDS] = {1,      2,      5,       10,       30,       100,
+                                              1000,   10000,  100000,  1000000,  10000000, 0};
+
+/* The slice timer: its signal asks the debugger to stop, and says it was the window's. */
+static sim_dbg_t *volatile alarm_dbg;
+static volatile sig_atomic_t alarm_fired;
+static timer_t slice_timer;
+static bool timer_ready;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarm_fired = 1;
+    sim_dbg_t *dbg = alarm_dbg;
+    if (dbg)
+        sim_dbg_request_stop(dbg);
+}
+
+static bool timer_setup(void)
+{
+    if (timer_ready)
+        return true;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGALRM, &sa, NULL) != 0)
+        return false;
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = SIGALRM;
+    if (timer_create(CLOCK_MONOTONIC, &sev, &slice_timer) != 0)
+        return false;
+    timer_ready = true;
+    return true;
+}
+
+static void timer_arm(double ms)
+{
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    long ns = (long)(ms * 1e6);
+    ns = ns < 100000 ? 100000 : ns;
+    its.it_value.tv_sec = ns / 1000000000L;
+    its.it_value.tv_nsec = ns % 1000000000L;
+    timer_settime(slice_timer, 0, &its, NULL);
+}
+
+static void timer_disarm(void)
+{
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    timer_settime(slice_timer, 0, &its, NULL);
+}
+
+void gui_report_stop(gui_t *g, const char *what, const sim_dbg_stop_t *st)
+{
+    if (g->report)
+        g->report(g, what, st);
+}
+
+/* A stop the student should see: the run ends, its sentence shows, the REPL prints it. */
+static void real_stop(gui_t *g, const char *what)
+{
+    g->running = false;
+    g->highlight = true;
+    gui_sync(g);
+    const sim_dbg_stop_t *st = sim_dbg_last_stop(g->dbg);
+    gui_report_stop(g, what, st);
+}
+
+static void failed(gui_t *g)
+{
+    g->running = false;
+    snprintf(g->status, sizeof g->status, "%s", sim_dbg_error(g->dbg));
+    g->status_rgb = GUI_WARN;
+}
+
+void gui_run_slice(gui_t *g, double budget_ms, double dt)
+{
+    if (!g->running)
+        return;
+    sim_dbg_stop_t st;
+    uint64_t ips = gui_speed_table[g->speed];
+    if (ips == 0) {
+        g->highlight = false;
+        if (!timer_setup()) {
+            /* No timer: fall back to a fixed slice of cycles (checked per instruction). */
+            if (sim_dbg_run_cycles(g->dbg, 2000000, &st) != 0)
+                return failed(g);
+            if (st.kind == SIM_DBG_STOP_CYCLES) {
+                g->seen = st;
+                return;
+            }
+            return real_stop(g, "run");
+        }
+        alarm_fired = 0;
+        alarm_dbg = g->dbg;
+        timer_arm(budget_ms);
+        int rc = sim_dbg_continue(g->dbg, &st);
+        timer_disarm();
+        alarm_dbg = NULL;
+        if (rc != 0)
+            return failed(g);
+        if (st.kind == SIM_DBG_STOP_INTERRUPTED && alarm_fired) {
+            g->seen = st; /* the window's own pause between frames: not a stop to show */
+            g->have_seen = true;
+            return;
+        }
+        return real_stop(g, "run");
+    }
+    g->owed += (double)ips * dt;
+    double cap = (double)ips * 0.25 + 1;
+    g->owed = g->owed > cap ? cap : g->owed;
+    if (g->owed < 1)
+        return;
+    uint64_t n = (uint64_t)g->owed;
+    g->owed -= (double)n;
+    if (sim_dbg_stepi(g->dbg, n, &st) != 0)
+        return failed(g);
+    g->highlight = true;
+    if (st.kind == SIM_DBG_STOP_STEP) {
+        gui_sync(g);
+        return;
+    }
+    real_stop(g, "run");
+}
+
+void gui_cmd_run_pause(gui_t *g)
+{
+    if (g->running) {
+        g->running = false;
+        g->highlight = true;
+        ui_gui_note_stop(g);
+        snprintf(g->status, sizeof g->status, "Paused.");
+        g->status_rgb = GUI_TEXT;
+        return;
+    }
+    if (g->m->powered_off) {
+        snprintf(g->status, sizeof g->status, "The machine is powered off (exit code %u).",
+                 g->m->exit_code);
+        g->status_rgb = GUI_WARN;
+        return;
+    }
+    g->running = true;
+    g->owed = 0;
+    snprintf(g->status, sizeof g->status, "Running.");
+    g->status_rgb = GUI_TEXT;
+}
+
+/* One command of the debugger, as a key or button issues it. */
+static void step_with(gui_t *g, const char *what, int (*run)(sim_dbg_t *, sim_dbg_stop_t *))
+{
+    sim_dbg_stop_t st;
+    g->running = false;
+    if (run(g->dbg, &st) != 0)
+        return failed(g);
+    real_stop(g, what);
+}
+
+static int stepi_one(sim_dbg_t *dbg, sim_dbg_stop_t *st)
+{
+    return sim_dbg_stepi(dbg, 1, st);
+}
+
+void gui_cmd_stepi(gui_t *g)
+{
+    step_with(g, "stepi", stepi_one);
+}
+
+void gui_cmd_step_trap(gui_t *g)
+{
+    step_with(g, "step trap", sim_dbg_step_trap);
+}
+
+void gui_cmd_step_exit(gui_t *g)
+{
+    step_with(g, "step exit", sim_dbg_step_exit);
+}
+
+void gui_cmd_step_event(gui_t *g)
+{
+    step_with(g, "step event", sim_dbg_step_event);
+}
+
+void gui_cmd_faster(gui_t *g)
+{
+    if (g->speed < GUI_SPEEDS - 1)
+        g->speed++;
+    g->owed = 0;
+}
+
+void gui_cmd_slower(gui_t *g)
+{
+    if (g->speed > 0)
+        g->speed--;
+    g->owed = 0;
+}
+
+void gui_cmd_full_speed(gui_t *g)
+{
+    g->speed = GUI_SPEEDS - 1;
+    if (!g->running)
+        gui_cmd_run_pause(g);
+}

@@ -1,0 +1,256 @@
+/*
+ * gui_text.c - text for the visualizer: one monospace font (DejaVu Sans Mono) in three styles,
+ * each rendered once per size into a glyph atlas (a texture holding every glyph the panels use).
+ * A string is then drawn glyph by glyph from the atlas, so that no frame renders a font: the
+ * window keeps 60 frames per second however many numbers change between frames.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gui_internal.h"
+
+#define FIRST_ASCII 32
+#define NASCII 95 /* 32..126 */
+
+/* The symbols beyond ASCII the panels draw; a missing one is drawn as '?'. */
+static const uint32_t symbols[] = {
+    0x25B6, /* ▶ the pc */
+    0x25CF, /* ● a breakpoint */
+    0x25A0, /* ■ a lit cell */
+    0x25A1, /* □ an unlit cell */
+    0x25BC, /* ▼ an exit or trap */
+    0x25C6, /* ◆ an interrupt */
+    0x00B7, /* · a separator */
+    0x2192, /* → */
+    0x00D7, /* × */
+    0x2026, /* … */
+    0x2588, /* █ */
+    0x2502, /* │ */
+    0x2190, /* ← */
+    0x25B2, /* ▲ */
+    0x2013, /* – */
+    0x2022, /* • */
+};
+#define NSYMBOLS (sizeof symbols / sizeof symbols[0])
+
+/* Where Debian (fonts-dejavu-core) and other systems keep the font. */
+static const char *const font_paths[] = {
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
+    "/usr/share/fonts/TTF/DejaVuSansMono.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSansMono.ttf",
+    "/usr/local/share/fonts/DejaVuSansMono.ttf",
+};
+
+int gui_text_init(gui_t *g)
+{
+    const char *env = getenv("HVSIM_FONT");
+    if (env && *env) {
+        if (access(env, R_OK) != 0) {
+            fprintf(stderr, "hvsim: HVSIM_FONT=%s: cannot read the font file\n", env);
+            return -1;
+        }
+        snprintf(g->font_path, sizeof g->font_path, "%s", env);
+    } else {
+        for (size_t i = 0; i < sizeof font_paths / sizeof font_paths[0] && !g->font_path[0]; i++)
+            if (access(font_paths[i], R_OK) == 0)
+                snprintf(g->font_path, sizeof g->font_path, "%s", font_paths[i]);
+        if (!g->font_path[0]) {
+            fprintf(stderr, "hvsim: no font for the window: install fonts-dejavu-core (make run "
+                            "does), or set HVSIM_FONT to a monospace .ttf file\n");
+            return -1;
+        }
+    }
+    if (!TTF_WasInit() && TTF_Init() != 0) {
+        fprintf(stderr, "hvsim: cannot start SDL_ttf: %s\n", TTF_GetError());
+        return -1;
+    }
+    return 0;
+}
+
+static void free_font(gui_font_t *f)
+{
+    if (f->atlas)
+        SDL_DestroyTexture(f->atlas);
+    if (f->font)
+        TTF_CloseFont(f->font);
+    memset(f, 0, sizeof *f);
+}
+
+/* The code point drawn in atlas slot i. */
+static uint32_t slot_codepoint(unsigned i)
+{
+    return i < NASCII ? FIRST_ASCII + i : symbols[i - NASCII];
+}
+
+/* Renders every glyph of one style and size into an atlas texture. */
+static int build_font(gui_t *g, gui_font_t *f, int size, bool bold)
+{
+    free_font(f);
+    f->font = TTF_OpenFont(g->font_path, size);
+    if (!f->font) {
+        fprintf(stderr, "hvsim: %s: cannot open the font: %s\n", g->font_path, TTF_GetError());
+        return -1;
+    }
+    if (bold)
+        TTF_SetFontStyle(f->font, TTF_STYLE_BOLD);
+    TTF_SetFontHinting(f->font, TTF_HINTING_LIGHT);
+    f->size = size;
+    f->lh = TTF_FontLineSkip(f->font);
+    f->ascent = TTF_FontAscent(f->font);
+    int minx, maxx, miny, maxy, adv;
+    f->cw = TTF_GlyphMetrics32(f->font, 'M', &minx, &maxx, &miny, &maxy, &adv) == 0 ? adv
+                                                                                    : size / 2;
+    unsigned nslots = NASCII + NSYMBOLS, cols = 16, rows = (nslots + cols - 1) / cols;
+    int cellw = f->cw + 2, cellh = f->lh + 4; /* glyphs reach a little below the line */
+    SDL_Surface *atlas = SDL_CreateRGBSurfaceWithFormat(0, (int)cols * cellw, (int)rows * cellh,
+                                                        32, SDL_PIXELFORMAT_ARGB8888);
+    if (!atlas)
+        return -1;
+    SDL_FillRect(atlas, NULL, 0);
+    SDL_Color white = {255, 255, 255, 255};
+    for (unsigned i = 0; i < nslots; i++) {
+        uint32_t cp = slot_codepoint(i);
+        SDL_Rect *r = &f->glyph[i];
+        r->x = (int)(i % cols) * cellw;
+        r->y = (int)(i / cols) * cellh;
+        r->w = f->cw;
+        r->h = f->lh;
+        if (cp != ' ' && !TTF_GlyphIsProvided32(f->font, cp)) {
+            *r = f->glyph['?' - FIRST_ASCII];
+            continue;
+        }
+        SDL_Surface *gs = TTF_RenderGlyph32_Blended(f->font, cp, white);
+        if (!gs)
+            continue;
+        SDL_SetSurfaceBlendMode(gs, SDL_BLENDMODE_NONE);
+        SDL_Rect dst = {r->x, r->y, gs->w < cellw ? gs->w : cellw, gs->h < cellh ? gs->h : cellh};
+        r->h = dst.h;
+        SDL_Rect src = {0, 0, dst.w, dst.h};
+        SDL_BlitSurface(gs, &src, atlas, &dst);
+        SDL_FreeSurface(gs);
+    }
+    f->atlas = SDL_CreateTextureFromSurface(g->ren, atlas);
+    SDL_FreeSurface(atlas);
+    if (!f->atlas) {
+        fprintf(stderr, "hvsim: cannot make the glyph texture: %s\n", SDL_GetError());
+        return -1;
+    }
+    SDL_SetTextureBlendMode(f->atlas, SDL_BLENDMODE_BLEND);
+    return 0;
+}
+
+int gui_text_layout(gui_t *g, int w, int h)
+{
+    int size = w / 104 < h / 60 ? w / 104 : h / 60;
+    size = size < 10 ? 10 : size > 24 ? 24 : size;
+    if (g->font[GUI_FONT_NORMAL].size == size)
+        return 0;
+    int small = size * 5 / 6 < 9 ? 9 : size * 5 / 6;
+    if (build_font(g, &g->font[GUI_FONT_NORMAL], size, false) != 0 ||
+        build_font(g, &g->font[GUI_FONT_SMALL], small, false) != 0 ||
+        build_font(g, &g->font[GUI_FONT_BOLD], size, true) != 0)
+        return -1;
+    return 0;
+}
+
+void gui_text_free(gui_t *g)
+{
+    for (int i = 0; i < GUI_FONT_COUNT; i++)
+        free_font(&g->font[i]);
+}
+
+/* Decodes one UTF-8 character; returns its atlas slot and advances *s. */
+static unsigned next_slot(const char **s)
+{
+    const unsigned char *p = (const unsigned char *)*s;
+    uint32_t cp;
+    int n;
+    if (p[0] < 0x80)
+        cp = p[0], n = 1;
+    else if ((p[0] & 0xe0) == 0xc0 && p[1])
+        cp = ((p[0] & 0x1fu) << 6) | (p[1] & 0x3fu), n = 2;
+    else if ((p[0] & 0xf0) == 0xe0 && p[1] && p[2])
+        cp = ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu), n = 3;
+    else
+        cp = '?', n = 1;
+    *s += n;
+    if (cp >= FIRST_ASCII && cp < FIRST_ASCII + NASCII)
+        return cp - FIRST_ASCII;
+    for (unsigned i = 0; i < NSYMBOLS; i++)
+        if (symbols[i] == cp)
+            return NASCII + i;
+    return '?' - FIRST_ASCII;
+}
+
+int gui_text(gui_t *g, gui_font_id_t fid, int x, int y, uint32_t rgb, const char *s)
+{
+    gui_font_t *f = &g->font[fid];
+    if (!f->atlas)
+        return 0;
+    SDL_SetTextureColorMod(f->atlas, (rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff);
+    int x0 = x;
+    while (*s) {
+        unsigned slot = next_slot(&s);
+        if (slot != 0) { /* not a space */
+            SDL_Rect dst = {x, y, f->glyph[slot].w, f->glyph[slot].h};
+            SDL_RenderCopy(g->ren, f->atlas, &f->glyph[slot], &dst);
+        }
+        x += f->cw;
+    }
+    return x - x0;
+}
+
+int gui_textf(gui_t *g, gui_font_id_t f, int x, int y, uint32_t rgb, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return gui_text(g, f, x, y, rgb, buf);
+}
+
+int gui_text_width(const gui_t *g, gui_font_id_t f, const char *s)
+{
+    int n = 0;
+    while (*s) {
+        next_slot(&s);
+        n++;
+    }
+    return n * g->font[f].cw;
+}
+
+int gui_text_wrap(gui_t *g, gui_font_id_t f, int x, int y, int w, uint32_t rgb, const char *s,
+                  int max_lines)
+{
+    int cols = w / (g->font[f].cw > 0 ? g->font[f].cw : 1);
+    char line[512];
+    int lines = 0;
+    cols = cols < 8 ? 8 : cols > (int)sizeof line - 1 ? (int)sizeof line - 1 : cols;
+    while (*s && lines < max_lines) {
+        /* Characters (not bytes) fit `cols`; break at the last space that fits. */
+        const char *p = s, *brk = NULL;
+        int n = 0;
+        while (*p && n < cols) {
+            if (*p == ' ')
+                brk = p;
+            p++;
+            while ((*p & 0xc0) == 0x80)
+                p++;
+            n++;
+        }
+        const char *end = !*p ? p : brk && brk > s ? brk : p;
+        size_t len = (size_t)(end - s) < sizeof line - 1 ? (size_t)(end - s) : sizeof line - 1;
+        memcpy(line, s, len);
+        line[len] = '\0';
+        gui_text(g, f, x, y + lines * g->font[f].lh, rgb, line);
+        lines++;
+        s = end;
+        while (*s == ' ')
+            s++;
+    }
+    return lines;
+}

@@ -1,0 +1,254 @@
+/*
+ * gui_timeline.c - the event timeline: one lane per pCPU, time (in cycles) running left to
+ * right. Spans are coloured by the ring the CPU was in (user green, kernel blue, hypervisor
+ * orange-red; grey while halted); markers show traps (▼), interrupts (◆), VM exits (▼ in the
+ * hypervisor's colour) and returns. The wheel (or [ and ]) zooms around the pointer, the arrow
+ * keys scroll, f follows the newest cycle again, and a click on a marker shows its details.
+ * Everything comes from the window's event record (gui_record.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "gui_internal.h"
+
+#define DEFAULT_SCALE 200.0 /* cycles per pixel */
+
+typedef struct {
+    int x, w, y0, lane_h;
+    double left, scale; /* cycle at x, cycles per pixel */
+} tl_geom_t;
+
+static uint64_t newest_cycle(const gui_t *g)
+{
+    uint64_t t = 0;
+    for (unsigned i = 0; i < g->m->ncpus; i++) {
+        uint64_t c = sim_dbg_cpu(g->dbg, i)->s.cycles;
+        t = c > t ? c : t;
+    }
+    return t;
+}
+
+static tl_geom_t geometry(gui_t *g)
+{
+    ui_gui_rect_t r = g->panel[UI_GUI_PANEL_TIMELINE];
+    const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
+    tl_geom_t t;
+    if (g->tl_scale <= 0)
+        g->tl_scale = DEFAULT_SCALE;
+    t.x = r.x + f->cw * 7;
+    t.w = r.w - f->cw * 8;
+    t.y0 = r.y + f->lh * 2 + 8;
+    int avail = r.y + r.h - t.y0 - f->lh * 2 - 6;
+    unsigned n = g->m->ncpus;
+    t.lane_h = avail / (int)n;
+    if (t.lane_h > f->lh * 2)
+        t.lane_h = f->lh * 2;
+    uint64_t newest = newest_cycle(g);
+    if (!g->tl_zoomed) { /* until zoomed by hand: the whole run, up to the default scale */
+        double fit = (double)newest / (t.w * 0.95);
+        g->tl_scale = fit < 0.5 ? 0.5 : fit > DEFAULT_SCALE ? DEFAULT_SCALE : fit;
+    }
+    t.scale = g->tl_scale;
+    uint64_t right = g->tl_follow ? newest : g->tl_right;
+    if (g->tl_follow && (double)right < t.scale * t.w)
+        right = (uint64_t)(t.scale * t.w); /* a short run starts at the left edge */
+    t.left = (double)right - t.scale * t.w;
+    return t;
+}
+
+static int x_of(const tl_geom_t *t, uint64_t cycle)
+{
+    return t->x + (int)(((double)cycle - t->left) / t->scale);
+}
+
+/* The first kept event of a lane at or after `cycle` (events of a lane are in cycle order). */
+static size_t first_at(const gui_lane_t *lane, double cycle)
+{
+    size_t lo = 0, hi = lane->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if ((double)gui_lane_event(lane, mid)->cycle < cycle)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static uint32_t span_colour(cpu_mode_t mode, bool halted)
+{
+    return halted ? 0x3b414du : gui_ring_rgb(mode);
+}
+
+static void draw_lane(gui_t *g, const tl_geom_t *t, unsigned cpu)
+{
+    const gui_lane_t *lane = &g->rec.lane[cpu];
+    int y = t->y0 + (int)cpu * t->lane_h, h = t->lane_h - 6;
+    size_t i = first_at(lane, t->left);
+    /* The state at the left edge: the last mode change (and halt) before it. */
+    cpu_mode_t mode = lane->start_mode;
+    bool halted = false;
+    for (size_t k = i; k-- > 0;) {
+        const sim_event_t *ev = gui_lane_event(lane, k);
+        if (ev->kind == SIM_EV_HALT && !halted)
+            halted = true;
+        if (ev->kind == SIM_EV_WAKE || ev->kind == SIM_EV_INTERRUPT)
+            break;
+        if (ev->kind == SIM_EV_MODE) {
+            mode = (cpu_mode_t)ev->mode;
+            break;
+        }
+    }
+    int start_x = x_of(t, lane->start_cycle);
+    int x = start_x > t->x ? start_x : t->x, end = t->x + t->w;
+    int now_x = x_of(t, sim_dbg_cpu(g->dbg, cpu)->s.cycles);
+    if (now_x < end)
+        end = now_x;
+    int last_marker = -100;
+    for (; i <= lane->n && x < end; i++) {
+        const sim_event_t *ev = i < lane->n ? gui_lane_event(lane, i) : NULL;
+        int ex = ev ? x_of(t, ev->cycle) : end;
+        ex = ex > end ? end : ex;
+        if (ex > x) {
+            gui_fill(g, x, y + 3, ex - x, h, span_colour(mode, halted));
+            x = ex;
+        }
+        if (!ev)
+            break;
+        if (ev->kind == SIM_EV_MODE)
+            mode = (cpu_mode_t)ev->mode;
+        else if (ev->kind == SIM_EV_HALT)
+            halted = true;
+        else if (ev->kind == SIM_EV_WAKE || ev->kind == SIM_EV_INTERRUPT)
+            halted = false;
+        if (gui_event_is_marker(ev) && ex - last_marker >= 3 && ev->kind != SIM_EV_HALT &&
+            ev->kind != SIM_EV_WAKE) {
+            uint32_t col = gui_event_is_exit(ev) ? GUI_RINGM1
+                           : ev->kind == SIM_EV_INTERRUPT ? 0xc58af9u
+                           : ev->kind == SIM_EV_IRET ? 0x9aa4b5u
+                                                     : 0xffe08au;
+            const char *glyph = ev->kind == SIM_EV_INTERRUPT ? "◆" : ev->kind == SIM_EV_IRET
+                                                                        ? "▲"
+                                                                        : "▼";
+            int gy = ev->kind == SIM_EV_IRET ? y + h - g->font[GUI_FONT_SMALL].lh / 2 : y - 4;
+            gui_text(g, GUI_FONT_SMALL, ex - g->font[GUI_FONT_SMALL].cw / 2, gy, col, glyph);
+            last_marker = ex;
+        }
+    }
+    if (g->tl_has_sel && g->tl_sel.cpu == cpu) {
+        int sx = x_of(t, g->tl_sel.cycle);
+        if (sx >= t->x && sx < t->x + t->w)
+            gui_fill(g, sx, y, 2, t->lane_h - 2, GUI_TEXT);
+    }
+}
+
+void gui_draw_timeline(gui_t *g)
+{
+    int y = gui_panel_begin(g, UI_GUI_PANEL_TIMELINE, "TIMELINE", "lanes per pCPU");
+    ui_gui_rect_t r = g->panel[UI_GUI_PANEL_TIMELINE];
+    const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
+    int x = r.x + f->cw;
+    static const struct {
+        uint32_t rgb;
+        const char *text;
+    } legend[] = {{GUI_RING3, "■ user (ring 3)"},      {GUI_RING0, "■ kernel (ring 0)"},
+                  {GUI_RINGM1, "■ hypervisor (ring -1)"}, {0x5a6170u, "■ halted"},
+                  {0xffe08au, "▼ trap"},                 {0xc58af9u, "◆ interrupt"},
+                  {GUI_RINGM1, "▼ exit"}};
+    for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++)
+        x += gui_text(g, GUI_FONT_SMALL, x, y, legend[i].rgb, legend[i].text) +
+             g->font[GUI_FONT_SMALL].cw * 2;
+    tl_geom_t t = geometry(g);
+    for (unsigned i = 0; i < g->m->ncpus; i++) {
+        int ly = t.y0 + (int)i * t.lane_h;
+        gui_textf(g, GUI_FONT_NORMAL, r.x + f->cw, ly + (t.lane_h - f->lh) / 2, GUI_TEXT,
+                  "pCPU%u", i);
+        gui_fill(g, t.x, ly + 3, t.w, t.lane_h - 6, 0x1a1d23u);
+        SDL_Rect clip = {t.x, ly - 6, t.w, t.lane_h + 6};
+        SDL_RenderSetClipRect(g->ren, &clip);
+        draw_lane(g, &t, i);
+        SDL_Rect pclip = {r.x + 1, r.y + 1, r.w - 2, r.h - 2};
+        SDL_RenderSetClipRect(g->ren, &pclip);
+    }
+    int ay = t.y0 + (int)g->m->ncpus * t.lane_h + 2;
+    char l[32], rr[32], span[32];
+    double left = t.left < 0 ? 0 : t.left;
+    gui_textf(g, GUI_FONT_SMALL, t.x, ay, GUI_DIM, "cycle %s",
+              sim_dbg_group((uint64_t)left, l, sizeof l));
+    char right_text[96];
+    snprintf(right_text, sizeof right_text, "%s cycles shown · cycle %s%s",
+             sim_dbg_group((uint64_t)(t.scale * t.w), span, sizeof span),
+             sim_dbg_group((uint64_t)(t.left + t.scale * t.w), rr, sizeof rr),
+             g->tl_follow ? " (following)" : "");
+    gui_text(g, GUI_FONT_SMALL, t.x + t.w - gui_text_width(g, GUI_FONT_SMALL, right_text), ay,
+             GUI_DIM, right_text);
+    ay += g->font[GUI_FONT_SMALL].lh + 2;
+    if (g->tl_has_sel) {
+        char desc[256];
+        sim_dbg_describe_event(g->dbg, &g->tl_sel, desc, sizeof desc);
+        gui_textf(g, GUI_FONT_SMALL, r.x + f->cw, ay, GUI_TEXT, "cycle %s: %s",
+                  sim_dbg_group(g->tl_sel.cycle, l, sizeof l), desc);
+    } else {
+        gui_text(g, GUI_FONT_SMALL, r.x + f->cw, ay, GUI_DIM,
+                 "click a marker for its details · wheel or [ ] zoom · ← → scroll · f follow");
+    }
+}
+
+void gui_timeline_zoom(gui_t *g, int x, double factor)
+{
+    tl_geom_t t = geometry(g);
+    double at = t.left + (x - t.x) * t.scale; /* the cycle under the pointer stays there */
+    if (x < t.x || x > t.x + t.w)
+        at = t.left + t.w * t.scale;
+    double scale = t.scale * factor;
+    scale = scale < 0.05 ? 0.05 : scale > 1e9 ? 1e9 : scale;
+    double right = at + (t.x + t.w - (x < t.x || x > t.x + t.w ? t.x + t.w : x)) * scale;
+    g->tl_scale = scale;
+    g->tl_zoomed = true;
+    uint64_t newest = newest_cycle(g);
+    g->tl_follow = right >= (double)newest;
+    g->tl_right = right < 0 ? 0 : (uint64_t)right;
+}
+
+void gui_timeline_scroll(gui_t *g, double pages)
+{
+    tl_geom_t t = geometry(g);
+    double right = t.left + t.w * t.scale + pages * t.w * t.scale;
+    uint64_t newest = newest_cycle(g);
+    g->tl_follow = right >= (double)newest;
+    g->tl_right = right < 0 ? 0 : (uint64_t)right;
+}
+
+void gui_timeline_follow(gui_t *g)
+{
+    g->tl_follow = true;
+}
+
+void gui_timeline_click(gui_t *g, int x, int y)
+{
+    tl_geom_t t = geometry(g);
+    if (y < t.y0 || t.lane_h <= 0)
+        return;
+    unsigned cpu = (unsigned)((y - t.y0) / t.lane_h);
+    if (cpu >= g->m->ncpus)
+        return;
+    const gui_lane_t *lane = &g->rec.lane[cpu];
+    double at = t.left + (x - t.x) * t.scale;
+    size_t i = first_at(lane, at - 6 * t.scale);
+    const sim_event_t *best = NULL;
+    int best_d = 7;
+    for (; i < lane->n; i++) {
+        const sim_event_t *ev = gui_lane_event(lane, i);
+        int d = x_of(&t, ev->cycle) - x;
+        if (d > 6)
+            break;
+        d = d < 0 ? -d : d;
+        if (d < best_d) {
+            best_d = d;
+            best = ev;
+        }
+    }
+    g->tl_has_sel = best != NULL;
+    if (best)
+        g->tl_sel = *best;
+}
