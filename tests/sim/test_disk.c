@@ -154,12 +154,12 @@ static bad_command_t bad_commands[] = {
 
 ParameterizedTestParameters(disk_errors, bad_command)
 {
-    return cr_make_param_array(bad_command_t, bad_commands,
-                               sizeof bad_commands / sizeof bad_commands[0]);
+    TH_ROW_INDICES(sizeof bad_commands / sizeof bad_commands[0]);
 }
 
-ParameterizedTest(bad_command_t *p, disk_errors, bad_command)
+ParameterizedTest(size_t *index, disk_errors, bad_command)
 {
+    const bad_command_t *p = &bad_commands[*index];
     sim_machine_t m;
     char src[1024];
     snprintf(src, sizeof src,

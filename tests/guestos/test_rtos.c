@@ -1,0 +1,71 @@
+/*
+ * test_rtos.c - rtos booted from its image: the native-rtos transcript exactly, two runs
+ * identical, every job run, no hypercall on bare hardware, and a slower CPU that misses
+ * deadlines (the workload is tight enough to show it).
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../support/harness.h"
+#include "guest_util.h"
+
+#define RAM (4u << 20)
+#define MAX_CYCLES 100000000ull
+
+Test(rtos_transcript, native_rtos_exactly)
+{
+    gu_expect_transcript("native-rtos");
+}
+
+/* Same console output, same statistics (cycles, instructions, traps, TLB, disk), twice. */
+Test(rtos_transcript, two_runs_are_identical)
+{
+    gu_expect_identical_runs("native-rtos");
+}
+
+Test(rtos_run, every_job_runs_in_time_on_bare_hardware)
+{
+    sim_machine_t m;
+    cr_assert_eq(gu_boot(&m, "rtos.img", RAM, NULL, MAX_CYCLES), SIM_RUN_POWEROFF);
+    const char *out = sim_console_captured(&m);
+    cr_expect(strstr(out, "[rtos] sensor: 100 runs, 0 deadline misses") != NULL, "%s", out);
+    cr_expect(strstr(out, "[rtos] control: 40 runs, 0 deadline misses") != NULL, "%s", out);
+    cr_expect(strstr(out, "[rtos] logger: 20 runs, 0 deadline misses") != NULL, "%s", out);
+    cr_expect(strstr(out, ": 0 deadline misses\n") != NULL, "%s", out);
+    cr_expect_eq(m.exit_code, 0);
+    sim_machine_free(&m);
+}
+
+/* cpuid says there is no hypervisor, so the console is the UART and no hcall runs (on bare
+ * hardware it would be an illegal instruction). */
+Test(rtos_run, uart_console_without_hypervisor)
+{
+    sim_machine_t m;
+    gu_boot(&m, "rtos.img", RAM, NULL, MAX_CYCLES);
+    cr_expect(strstr(sim_console_captured(&m), "[rtos] no hypervisor (cpuid leaf 1, bit 31 "
+                                                "clear): console on the UART\n") != NULL);
+    cr_expect_eq(m.cpu[0].s.traps[CPU_CAUSE_ILLEGAL], 0);
+    sim_machine_free(&m);
+}
+
+/* A slower CPU: a taken branch costs 5 cycles instead of 1, so each job's work loop takes
+ * twice the cycles. Jobs run late and the sensor misses deadlines; the rtos still finishes. */
+Test(rtos_run, slower_cpu_misses_deadlines)
+{
+    size_t len;
+    uint8_t *img = gu_read("rtos.img", &len);
+    sim_machine_t m;
+    gu_machine(&m, RAM, img, len, NULL);
+    free(img);
+    m.costs.c[SIM_COST_branch_taken] = 5;
+    cr_assert_eq(sim_run(&m, MAX_CYCLES), SIM_RUN_POWEROFF);
+    const char *out = sim_console_captured(&m);
+    const char *sensor = strstr(out, "[rtos] sensor: 100 runs, ");
+    cr_assert_not_null(sensor, "%s", out);
+    int misses = atoi(sensor + strlen("[rtos] sensor: 100 runs, "));
+    cr_expect_gt(misses, 0, "the sensor should miss deadlines on a slower CPU:\n%s", out);
+    cr_expect(strstr(out, "[rtos] sensor: 100 runs, 0 deadline") == NULL);
+    cr_expect_eq(m.exit_code, 0);
+    sim_machine_free(&m);
+}
