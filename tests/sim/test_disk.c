@@ -354,3 +354,36 @@ Test(disk_events, disk_events_in_the_trace)
     cr_expect_eq(seen, 2);
     sim_machine_free(&m);
 }
+
+/* Two CPUs: CPU 1 spins while CPU 0 waits for the disk. The round in progress is cut at the
+ * completion, so CPU 0 takes the interrupt exactly on time though CPU 1 is busy, and the run
+ * is the same every time. */
+Test(disk_events, two_cpus_one_waits_one_spins)
+{
+    uint64_t entered[2];
+    for (int run = 0; run < 2; run++) {
+        sim_machine_t m;
+        cr_assert_eq(sim_machine_init(&m, 1u << 20, 2), 0);
+        sim_console_set_output(&m, NULL);
+        cpu_asm_result_t res;
+        cr_assert_eq(cpu_asm_string("two.s",
+                                    DISK_DEFS " csrr r1, cpunum\n cmpi r1, 0\n bne spin\n"
+                                              " li r1, 0\n li r2, 1\n li r3, 0x8000\n li r4, 1\n"
+                                              " call command\n sti\n halt\n b .\n"
+                                              "spin: addi r6, r6, 1\n b spin\n",
+                                    stderr, &res),
+                     0);
+        cr_assert_eq(sim_load(&m, res.base, res.bytes, res.size), 0);
+        m.cpu[0].s.pc = m.cpu[1].s.pc = res.base;
+        cpu_asm_free(&res);
+        attach_pattern(&m);
+        cr_assert_eq(sim_run(&m, 1000000), SIM_RUN_POWEROFF);
+        uint64_t due = m.cpu[0].s.r[8] + 2 + m.costs.c[SIM_COST_device_access] + busy_cycles(&m, 1);
+        entered[run] = m.cpu[0].s.r[10];
+        cr_expect_eq(entered[run], due + m.costs.c[SIM_COST_interrupt_entry]);
+        cr_expect_gt(m.cpu[1].s.r[6], 1000, "CPU 1 ran meanwhile");
+        cr_expect_eq(m.cpu[1].s.interrupts[SIM_DISK_IRQ], 0, "line 14 goes to CPU 0 only");
+        sim_machine_free(&m);
+    }
+    cr_expect_eq(entered[0], entered[1]);
+}
