@@ -14,8 +14,8 @@ SAN     ?=
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(OPT) $(SAN) -g -MMD -MP
 LDFLAGS += $(SAN)
 # Libraries the core library needs (Debian -dev packages, installed by .ci/ensure-deps).
-CORE_LIBS := -linih
-CORE_PKGS := libinih-dev
+CORE_LIBS := -linih -ljansson
+CORE_PKGS := libinih-dev libjansson-dev
 # Libraries only the hvsim front end links (the REPL's readline); tmux drives its terminal test.
 UI_LIBS := -lreadline
 UI_PKGS := libreadline-dev

@@ -39,7 +39,7 @@ _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
     X(interrupt_entry, 80, "entering K on an interrupt")                                           \
     X(branch_taken, 1, "extra cycle when a branch or jump is taken")                               \
     X(device_access, 500, "an uncached access to a device register (port or MMIO)")                \
-    X(halt_wakeup, 20, "leaving the halted state when an interrupt arrives")                    \
+    X(halt_wakeup, 20, "going on after halt (IE = 0) when a line becomes pending")                 \
     X(tlb_hit, 0, "a translation found in the TLB (looked up alongside the cache access)")        \
     X(walk_ref, 12, "one page-walk memory reference (a page-table entry read, an L2 hit)")       \
     X(ad_update, 20, "the walker writing A/D bits back into a leaf (a locked read-modify-write)") \
@@ -49,7 +49,15 @@ _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
     X(disk_sector, 100, "each 512-byte sector a block-device command moves")                     \
     X(vm_entry, 200, "VM entry: checking the VMCB and switching to the guest (its words extra)") \
     X(vm_exit, 200, "VM exit: leaving the guest and switching back to the host (words extra)")  \
-    X(vmcb_word, 2, "one 32-bit VMCB word that entry or exit reads or writes (a cache hit)")
+    X(vmcb_word, 2, "one 32-bit VMCB word that entry or exit reads or writes (a cache hit)")    \
+    X(hv_mem, 2, "one 32-bit word the hypervisor reads or writes in memory (a cache hit)")      \
+    X(hv_dispatch, 60, "the hypervisor's exit path: read the reason, call its handler")         \
+    X(hv_handler, 40, "a handler's own fixed work (decoding, bookkeeping)")                     \
+    X(hv_emulate, 200, "a virtual device's model answering one register access")                \
+    X(hv_vcpu_switch, 400, "switching a pCPU to another VCPU: scheduler and bookkeeping")       \
+    X(hv_zero_page, 500, "clearing a 4 KiB frame before a VM gets it (a block clear)")           \
+    X(t2_to_vmm, 2000, "type 2: the host kernel hands an exit to the user-level VMM")           \
+    X(t2_from_vmm, 2000, "type 2: the VMM goes back into the host kernel to resume the VCPU")
 
 typedef enum {
 #define SIM_X_COSTENUM(name, def, doc) SIM_COST_##name,
@@ -88,7 +96,8 @@ const char *sim_cost_doc(sim_cost_t cost);
     X(VMENTRY, "vmentry")     /* a = VMCB, b = vmid, pc = guest pc; cycle = the guest starts */ \
     X(VMEXIT, "vmexit")       /* a = cpu_exit_reason_t, b = qualification, pc = guest pc;    \
                                  cycle = the exit begins; the rest is in the VMCB */         \
-    X(INJECT, "inject")       /* a = cause, b = tval, pc = guest pc: an event entry delivered */
+    X(INJECT, "inject")       /* a = cause, b = tval, pc = guest pc: an event entry delivered */ \
+    X(HV, "hv")               /* a hypervisor action: a = sim_hv_action_t, b = its argument */
 
 typedef enum {
 #define SIM_X_EVENUM(name, str) SIM_EV_##name,
@@ -96,6 +105,32 @@ typedef enum {
 #undef SIM_X_EVENUM
         SIM_EV_COUNT
 } sim_event_kind_t;
+
+/* What the hypervisor does (SIM_EV_HV), X(NAME, name, what b is). */
+#define SIM_HV_ACTIONS(X)                                                                          \
+    X(SWITCH, "switch", "the previous entity on this pCPU (-1: none)")                            \
+    X(IDLE, "idle", "0: nothing can run on this pCPU")                                            \
+    X(BLOCK, "block", "0: the VCPU halted and waits for a virtual interrupt")                     \
+    X(WAKE, "wake", "the virtual lines that woke it")                                             \
+    X(MAP, "map", "the guest-physical page now backed by a host frame")                           \
+    X(EMULATE, "emulate", "the port or guest-physical address of the virtual device register")    \
+    X(VIRQ, "virq", "the virtual line raised")                                                    \
+    X(TO_VMM, "to-vmm", "type 2: the exit reason handed to the user-level VMM")                   \
+    X(FROM_VMM, "from-vmm", "type 2: the exit reason the VMM has handled")                       \
+    X(HOST, "host", "type 2: the cycles the host process runs")                                  \
+    X(PAUSE, "pause", "0: the VM is paused")                                                      \
+    X(RESUME, "resume", "0: the VM runs again")                                                   \
+    X(VM_OFF, "vm-off", "the exit code the VM powered off with")                                  \
+    X(CRASH, "crash", "0: the hypervisor stopped the VM")
+
+typedef enum {
+#define SIM_X_HVENUM(name, str, doc) SIM_HV_##name,
+    SIM_HV_ACTIONS(SIM_X_HVENUM)
+#undef SIM_X_HVENUM
+        SIM_HV_ACTION_COUNT
+} sim_hv_action_t;
+
+const char *sim_hv_action_name(unsigned action);
 
 typedef struct {
     uint64_t cycle;    /* the CPU's cycle count when it happened */
@@ -236,6 +271,8 @@ int sim_add_device(sim_machine_t *m, const sim_device_t *dev);
  * `at` (at its first instruction boundary there), so an interrupt the device raises then is
  * taken on time. A machine whose CPUs are all halted is not idle while an event is pending. */
 int sim_schedule(sim_machine_t *m, uint64_t at, unsigned device, uint32_t what);
+/* Cancels every pending event of `device` with tag `what` (a re-armed timer). */
+void sim_unschedule(sim_machine_t *m, unsigned device, uint32_t what);
 /* The cycle a device access happens at: the cycle count of the CPU making it (m->io_cpu), or
  * of CPU 0 outside an access. Devices measure their latencies from here. */
 uint64_t sim_now(const sim_machine_t *m);

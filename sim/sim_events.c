@@ -15,6 +15,17 @@ static const char *const event_names[SIM_EV_COUNT] = {
 #undef SIM_X_EVNAME
 };
 
+static const char *const hv_action_names[SIM_HV_ACTION_COUNT] = {
+#define SIM_X_HVNAME(name, str, doc) str,
+    SIM_HV_ACTIONS(SIM_X_HVNAME)
+#undef SIM_X_HVNAME
+};
+
+const char *sim_hv_action_name(unsigned action)
+{
+    return action < SIM_HV_ACTION_COUNT ? hv_action_names[action] : "?";
+}
+
 const char *sim_event_name(sim_event_kind_t kind)
 {
     return kind < SIM_EV_COUNT ? event_names[kind] : "?";
@@ -111,6 +122,7 @@ void sim_event_format(const sim_event_t *ev, char *buf, size_t len)
         snprintf(buf, len, "%s (tval 0x%08x) at 0x%08x", cpu_cause_name(ev->a, cause, sizeof cause),
                  ev->b, ev->pc);
         break;
+    case SIM_EV_HV: snprintf(buf, len, "%s 0x%x", sim_hv_action_name(ev->a), ev->b); break;
     default: buf[0] = '\0'; break;
     }
 }

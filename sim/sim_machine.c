@@ -210,6 +210,16 @@ int sim_schedule(sim_machine_t *m, uint64_t at, unsigned device, uint32_t what)
     return 0;
 }
 
+void sim_unschedule(sim_machine_t *m, unsigned device, uint32_t what)
+{
+    unsigned kept = 0;
+    for (unsigned i = 0; i < m->ntimed; i++)
+        if (m->timed[i].device != device || m->timed[i].what != what)
+            m->timed[kept++] = m->timed[i];
+    m->ntimed = kept;
+    m->timed_next = kept ? m->timed[0].at : UINT64_MAX;
+}
+
 /* Fires, in order, every device event due at or before `upto` (including any that a fired
  * event schedules within that time). */
 static void fire_due_events(sim_machine_t *m, uint64_t upto)

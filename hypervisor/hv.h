@@ -1,0 +1,299 @@
+/*
+ * hv.h - the miniature hypervisor: C code that the simulated CPU enters in ring -1 on every VM
+ * exit (docs/hypervisor.md is the lecture this code follows).
+ *
+ * The loop of a hardware-assisted hypervisor, as every file here tells part of it:
+ *
+ *        +--------------------------------------------------------------+
+ *        v                                                              |
+ *   schedule a VCPU on this pCPU --> VM entry --> the guest runs natively |
+ *   (hv_sched.c)                    (cpu_vm_enter)      |               |
+ *                                                       | VM exit       |
+ *                                                       v               |
+ *                         the handler for the exit reason (hv_exit.c) --+
+ *                         memory (hv_vm.c), devices (hv_devices.c),
+ *                         type 2's trip through a user-level VMM (hv_type2.c)
+ *
+ * Everything the hypervisor keeps is plain data in hv_t (VMs, VCPUs, pCPUs, the frame
+ * ownership map, virtual devices, statistics): a snapshot can save it and a debugger can
+ * read it. Its work is charged to the pCPU it runs on: every word it reads or writes in
+ * simulated memory (hv_read32 / hv_write32) and a fixed cost per step from the cost table.
+ */
+#ifndef HVSIM_HV_H
+#define HVSIM_HV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../sim/sim.h"
+
+#define HV_MAX_VMS 8
+#define HV_MAX_VCPUS 4 /* per VM */
+#define HV_MAX_ENTITIES (HV_MAX_VMS * HV_MAX_VCPUS + 1) /* VCPUs and the type-2 host process */
+#define HV_NAME_MAX 15
+#define HV_RESERVED_BYTES 0x10000u /* host RAM below this is the hypervisor's own image */
+#define HV_GUEST_ROM 0x1000u       /* where the boot ROM sits in every VM (gpa) */
+#define HV_KICK_IRQ 13             /* the physical line the hypervisor kicks a pCPU with */
+#define HV_DEFAULT_SLICE 50000u    /* cycles of a VCPU's time slice */
+#define HV_DEFAULT_SHARE 256u
+#define HV_CAP_PERIOD 100000u      /* cycles over which a cap is measured */
+
+/* Type 1 runs on the bare machine; type 2 is a host kernel whose user-level VMM process
+ * emulates the devices (docs/hypervisor.md, "Type 1 and type 2"). */
+typedef enum { HV_TYPE1 = 1, HV_TYPE2 = 2 } hv_type_t;
+/* pin: every VCPU has its own pCPU; overcommit: VCPUs share the pCPUs in time slices. */
+typedef enum { HV_SCHED_PIN = 0, HV_SCHED_OVERCOMMIT } hv_sched_policy_t;
+
+/* Per VM, the CPU and the memory virtualization technique. Issue 6 adds emu, trap and bt
+ * (CPU) and shadow (memory); hv_exit.c's table is where their handlers plug in. */
+#define HV_CPU_TECHNIQUES(X) X(HW, "hw", "hardware-assisted: ring -1, VM entry and exit")
+#define HV_MEM_TECHNIQUES(X) X(NESTED, "nested", "nested page tables walked by the MMU (2-D)")
+typedef enum {
+#define HV_X_CPUT(name, str, doc) HV_CPU_##name,
+    HV_CPU_TECHNIQUES(HV_X_CPUT)
+#undef HV_X_CPUT
+        HV_CPU_TECHNIQUE_COUNT
+} hv_cpu_technique_t;
+typedef enum {
+#define HV_X_MEMT(name, str, doc) HV_MEM_##name,
+    HV_MEM_TECHNIQUES(HV_X_MEMT)
+#undef HV_X_MEMT
+        HV_MEM_TECHNIQUE_COUNT
+} hv_mem_technique_t;
+const char *hv_cpu_technique_name(unsigned t);
+const char *hv_mem_technique_name(unsigned t);
+int hv_cpu_technique_by_name(const char *name); /* -1 when unknown */
+int hv_mem_technique_by_name(const char *name);
+
+/* ------------------------------------------------------------------------------------------
+ * Configuration
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    hv_type_t type;
+    hv_sched_policy_t sched;
+    uint64_t slice;        /* cycles of a time slice (0: HV_DEFAULT_SLICE) */
+    bool untagged_tlb;     /* one TLB tag for every VM: the TLB is flushed on VM switches */
+    bool host_process;     /* type 2: a CPU-bound host process shares the pCPUs */
+    unsigned host_share;   /* its share (0: HV_DEFAULT_SHARE) */
+    FILE *console;         /* VM console lines go here as "[name] line"; NULL: kept only */
+} hv_config_t;
+
+typedef struct {
+    const char *name;
+    unsigned vcpus;              /* 1..HV_MAX_VCPUS */
+    uint32_t memory;             /* bytes of guest-physical RAM, a multiple of 64 KiB */
+    hv_cpu_technique_t cpu;
+    hv_mem_technique_t mem;
+    int pin[HV_MAX_VCPUS];       /* pCPU of each VCPU, -1: the scheduler's choice */
+    unsigned share;              /* CPU share (weight); 0: HV_DEFAULT_SHARE */
+    unsigned cap;                /* percent of one pCPU at most, 0: no cap */
+    /* What it runs: the boot ROM (at gpa 0x1000) with a disk image, or a flat program. */
+    const uint8_t *rom;
+    size_t rom_len;
+    const uint8_t *disk;         /* the VM's own disk image (copied) */
+    size_t disk_len;
+    const uint8_t *program;      /* a flat image loaded at program_base (copied) */
+    size_t program_len;
+    uint32_t program_base;
+    uint32_t entry;              /* the first pc (0: HV_GUEST_ROM or program_base) */
+    const char *input;           /* console input, NUL-terminated (may be NULL) */
+} hv_vm_config_t;
+
+/* ------------------------------------------------------------------------------------------
+ * State: plain data
+ * ------------------------------------------------------------------------------------------ */
+/* Where a VCPU is, X(NAME, name). */
+#define HV_VCPU_STATES(X)                                                                          \
+    X(READY, "ready")     /* can run, waits for a pCPU */                                          \
+    X(RUNNING, "running") /* loaded on a pCPU */                                                   \
+    X(BLOCKED, "blocked") /* halted: waits for a virtual interrupt */                              \
+    X(STOPPED, "stopped") /* its VM is paused or off */
+
+typedef enum {
+#define HV_X_VCPUST(name, str) HV_VCPU_##name,
+    HV_VCPU_STATES(HV_X_VCPUST)
+#undef HV_X_VCPUST
+} hv_vcpu_state_t;
+const char *hv_vcpu_state_name(unsigned state);
+
+/* A schedulable entity: a VCPU, or (type 2) the host process. Its CPU state is its VMCB,
+ * where the hardware saved it at the last exit. */
+typedef struct {
+    uint8_t used;
+    uint8_t state;          /* hv_vcpu_state_t */
+    uint8_t host_process;   /* the type-2 host process, not a VCPU */
+    int8_t vm;              /* its VM (-1 for the host process) */
+    uint8_t index;          /* VCPU number within its VM */
+    int8_t pin;             /* its pCPU, or -1 */
+    int8_t on_cpu;          /* the pCPU it is loaded on, or -1 */
+    int8_t last_cpu;        /* where it ran last, or -1 */
+    uint32_t vmcb;          /* host-physical address of its VMCB */
+    uint32_t vip;           /* virtual interrupt lines raised (posted into the VMCB) */
+    uint64_t timer_deadline; /* the virtual timer, in host cycles; 0 = off */
+    uint64_t pass;          /* stride scheduling: the lowest pass runs next */
+    uint64_t slices;        /* time slices it was given */
+    uint64_t host_work;     /* host process: cycles of work done */
+} hv_vcpu_t;
+
+/* The virtual devices of one VM: console (UART ports and MMIO, and the hypercall console),
+ * power-off, block device. The timer is per VCPU (hv_vcpu_t). */
+typedef struct {
+    char line[256];         /* the console line being written */
+    uint32_t line_len;
+    char *transcript;       /* everything the VM wrote, NUL-terminated (owned) */
+    size_t len, cap;
+    char *input;            /* console input (owned), and how far it was read */
+    size_t in_len, in_pos;
+    bool uart_irq;          /* UART control: raise line 1 while input waits */
+    uint8_t *disk;          /* the VM's disk image (owned; writes change it) */
+    uint32_t disk_sectors;
+    uint32_t sector, count, addr, command, status, error; /* the block device's registers */
+    uint64_t disk_reads, disk_writes, disk_errors;
+} hv_vdev_t;
+
+/* Where a VM is, X(NAME, name). */
+#define HV_VM_STATES(X)                                                                            \
+    X(RUNNING, "running")                                                                          \
+    X(PAUSED, "paused")                                                                            \
+    X(OFF, "off")         /* it powered off (exit_code) */                                         \
+    X(CRASHED, "crashed") /* the hypervisor stopped it (why) */
+
+typedef enum {
+#define HV_X_VMST(name, str) HV_VM_##name,
+    HV_VM_STATES(HV_X_VMST)
+#undef HV_X_VMST
+} hv_vm_state_t;
+const char *hv_vm_state_name(unsigned state);
+
+/* Per-VM statistics (hv_stats.c keeps them from the event stream). */
+typedef struct {
+    uint64_t cycles_user, cycles_kernel, cycles_hv, cycles_vmm; /* where its time went */
+    uint64_t exits[CPU_EXIT_COUNT], exit_cycles[CPU_EXIT_COUNT]; /* count, round-trip total */
+    uint64_t injections, frames_mapped, vcpu_switches, hypercalls, t2_trips;
+    mmu_stats_t mmu; /* TLB and walk counters while its VCPUs ran */
+    uint64_t started, ended; /* host cycles at creation and at power-off */
+} hv_vm_stats_t;
+
+typedef struct {
+    uint8_t used;
+    uint8_t state;          /* hv_vm_state_t */
+    char name[HV_NAME_MAX + 1];
+    uint16_t vmid;          /* its TLB tag */
+    uint8_t cpu, mem;       /* hv_cpu_technique_t, hv_mem_technique_t */
+    uint32_t memory;        /* bytes of guest-physical RAM */
+    uint32_t nested_root;   /* hpa of its nested root table */
+    uint32_t frames;        /* host frames it owns */
+    uint8_t nvcpus;
+    uint8_t vcpu[HV_MAX_VCPUS]; /* entity indices */
+    uint32_t share, cap;
+    uint64_t cap_period, cap_used; /* the cap's current period and the cycles used in it */
+    uint64_t tsc_offset;
+    uint32_t exit_code;
+    char why[160];          /* CRASHED: what the hypervisor saw */
+    hv_vdev_t dev;
+    hv_vm_stats_t stats;
+} hv_vm_t;
+
+/* Per pCPU. */
+typedef struct {
+    int8_t current;         /* the entity loaded here, or -1 */
+    int8_t previous;        /* the one before (a switch costs hv_vcpu_switch) */
+    uint8_t exit_pending;   /* an exit waits for its handler (a debugger stopped first) */
+    uint8_t idle;
+    int8_t last_vm;         /* untagged TLB: the VM whose entries the TLB may hold, or -1 */
+    uint64_t slice_end;     /* host cycle the current slice ends at */
+    uint64_t loaded_at;     /* host cycle the current entity was loaded */
+    uint64_t switches, idle_cycles;
+    mmu_stats_t mmu_mark;   /* the MMU's counters when the guest last entered */
+} hv_pcpu_t;
+
+/* Frame owners. */
+#define HV_FRAME_FREE 0
+#define HV_FRAME_HV 1       /* the hypervisor's: its image, VMCBs, nested tables */
+#define HV_FRAME_VM(i) (2 + (i))
+
+typedef struct hv {
+    sim_machine_t *m;       /* rebuilt on restore, never saved */
+    hv_config_t cfg;
+    hv_vm_t vms[HV_MAX_VMS];
+    unsigned nvms;
+    hv_vcpu_t ent[HV_MAX_ENTITIES];
+    unsigned nent;
+    hv_pcpu_t pcpu[SIM_MAX_CPUS];
+    uint8_t *owner;         /* per host frame: HV_FRAME_* (owned array, nframes long) */
+    uint32_t nframes, next_frame;
+    cpu_t *cur;             /* the pCPU the hypervisor runs on now (charged), or NULL */
+    uint64_t now;           /* the time of a device event being handled (no pCPU) */
+    unsigned hub;           /* its device on the bus: the timed events of virtual devices */
+    unsigned vms_alive;
+    struct hv_tracker *tracker; /* hv_stats.c: spans and instants from the event stream */
+} hv_t;
+
+/* ------------------------------------------------------------------------------------------
+ * The API
+ * ------------------------------------------------------------------------------------------ */
+/*
+ * Takes over a machine whose CPUs are reset: every pCPU goes to H, the hypervisor's image is
+ * written below HV_RESERVED_BYTES, the rest of RAM becomes its frame pool, and sim_run now
+ * runs VCPUs on the pCPUs (m->run_turn). Returns NULL, with a sentence in err, when the
+ * configuration is wrong or memory cannot be had.
+ */
+hv_t *hv_new(sim_machine_t *m, const hv_config_t *cfg, char *err, size_t errlen);
+/* Gives the machine back (m->run_turn cleared) and frees the hypervisor. */
+void hv_free(hv_t *hv);
+/* The hypervisor running a machine, or NULL (for debuggers). */
+hv_t *hv_of_machine(const sim_machine_t *m);
+
+/*
+ * Creates a VM: its VCPUs with their VMCBs, nested tables (empty: memory is mapped when the
+ * guest first touches it), the ROM or program copied into its memory, its virtual devices.
+ * Returns its index, or -1 with a sentence in err (bad configuration, no room).
+ */
+int hv_vm_create(hv_t *hv, const hv_vm_config_t *cfg, char *err, size_t errlen);
+/* Destroys a VM: its VCPUs leave their pCPUs, its frames (zeroed) and tables go back to the
+ * pool, and its TLB entries are invalidated on every pCPU. */
+void hv_vm_destroy(hv_t *hv, unsigned vm);
+/* Pause: the VM's VCPUs stop at once (a running one is kicked off its pCPU with an
+ * interrupt to that pCPU) and nothing of it runs until hv_vm_resume. Its virtual time goes
+ * on: a paused guest's timer deadlines pass. Returns -1 when the VM is not running/paused. */
+int hv_vm_pause(hv_t *hv, unsigned vm);
+int hv_vm_resume(hv_t *hv, unsigned vm);
+/* The VM called `name`, or -1. */
+int hv_vm_by_name(const hv_t *hv, const char *name);
+/* Runs the machine (sim_run) until every VM is off, the cycle limit, a debugger stop or
+ * nothing can run any more. */
+sim_run_result_t hv_run(hv_t *hv, uint64_t max_cycles);
+
+/* What a VM wrote on its console (never NULL). */
+const char *hv_vm_console(const hv_t *hv, unsigned vm);
+/* The VMCB of a VM's VCPU (for debuggers: read it with cpu_vmcb_peek), 0 when none. */
+uint32_t hv_vcpu_vmcb(const hv_t *hv, unsigned vm, unsigned vcpu);
+/* The VM and VCPU loaded on a pCPU (-1 when none). */
+int hv_pcpu_vm(const hv_t *hv, unsigned cpu);
+int hv_pcpu_vcpu(const hv_t *hv, unsigned cpu);
+
+/* The stop sentence of an exit, for debuggers and the trace: "VM exit IO_PORT in tinyos
+ * (vcpu0), because the exit control 'port I/O' is set". */
+void hv_describe_exit(const hv_t *hv, const sim_event_t *ev, char *buf, size_t len);
+/* The handler table, for help and docs: the handler's name and what it does. */
+const char *hv_exit_handler_name(unsigned reason);
+const char *hv_exit_handler_doc(unsigned reason);
+
+/* Checks the hypervisor's invariants: every nested table and VMCB is a hypervisor frame,
+ * every frame a VM's nested tables map belongs to that VM (so no frame is in two VMs) and
+ * lies outside the hypervisor's image. Returns NULL or what is broken. */
+const char *hv_check_invariants(hv_t *hv, char *buf, size_t len);
+/* A checksum of the hypervisor's image (host RAM below HV_RESERVED_BYTES). */
+uint32_t hv_image_checksum(const hv_t *hv);
+
+/* Statistics (hv_stats.c): per VM, for the summary hvsim prints at the end. */
+void hv_print_stats(const hv_t *hv, FILE *out);
+
+/* The Chrome/Perfetto trace (hv_trace.c): starts recording spans and instants; the file is
+ * written by hv_trace_write (atomically). Returns -1 with a message on diag on failure. */
+int hv_trace_start(hv_t *hv);
+int hv_trace_write(hv_t *hv, const char *path, FILE *diag);
+
+#endif

@@ -1,0 +1,350 @@
+/*
+ * hv_devices.c - the virtual devices of each VM: console, power-off, block device, timer.
+ *
+ * Lecture idea: one physical machine, many virtual ones. Each VM gets its own devices, with
+ * the same registers as the bare machine's (docs/isa.md, sim/sim.h), so an unmodified guest
+ * drives them with the same code; none of them exists in hardware. A guest reaches only the
+ * devices it was given: a port or window of no device of its own answers as an empty bus.
+ *
+ *   console   UART ports 0x3f8..0x3fa and MMIO 0xf0000000; the hypercall console. Output is
+ *             kept per VM and printed by lines as "[name] line" (the one physical console
+ *             multiplexed); input comes from the VM's own script; line 1 while it waits
+ *   power     port 0x0f0, MMIO 0xf0001000: the VM (not the machine) powers off
+ *   disk      ports 0x1f0..0x1f7, line 14: serves the VM's own disk image; the data is
+ *             copied into guest memory through the VM's nested mapping (DMA remapped to the
+ *             VM's memory), never anywhere else
+ *   timer     the timer CSR of each VCPU, in host cycles (virtual time = wall time); line 0
+ *
+ * A device register access costs hv_emulate on the pCPU (the device model's work).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv_internal.h"
+
+enum { UART_DATA = 0, UART_STATUS = 1, UART_CONTROL = 2 };
+#define UART_INPUT_READY 0x1u
+#define UART_OUTPUT_READY 0x2u
+
+/* ------------------------------------------------------------------------------------------
+ * Set-up
+ * ------------------------------------------------------------------------------------------ */
+int hv_dev_init(hv_t *hv, unsigned vm, const hv_vm_config_t *cfg, char *err, size_t len)
+{
+    hv_vdev_t *d = &hv->vms[vm].dev;
+    memset(d, 0, sizeof *d);
+    if (cfg->input && *cfg->input) {
+        d->in_len = strlen(cfg->input);
+        d->input = malloc(d->in_len);
+        if (!d->input)
+            goto oom;
+        memcpy(d->input, cfg->input, d->in_len);
+    }
+    if (cfg->disk && cfg->disk_len) {
+        if (cfg->disk_len % SIM_SECTOR_SIZE || cfg->disk_len > SIM_DISK_MAX_BYTES) {
+            snprintf(err, len, "VM %s: a disk image is a whole number of 512-byte sectors, at "
+                               "most 1 GiB", cfg->name);
+            hv_dev_free(d);
+            return -1;
+        }
+        d->disk = malloc(cfg->disk_len);
+        if (!d->disk)
+            goto oom;
+        memcpy(d->disk, cfg->disk, cfg->disk_len);
+        d->disk_sectors = (uint32_t)(cfg->disk_len / SIM_SECTOR_SIZE);
+    }
+    return 0;
+oom:
+    hv_dev_free(d);
+    snprintf(err, len, "VM %s: out of host memory", cfg->name);
+    return -1;
+}
+
+void hv_dev_free(hv_vdev_t *d)
+{
+    free(d->transcript);
+    free(d->input);
+    free(d->disk);
+    d->transcript = d->input = NULL;
+    d->disk = NULL;
+}
+
+static hv_vcpu_t *boot_vcpu(hv_t *hv, unsigned vm)
+{
+    return &hv->ent[hv->vms[vm].vcpu[0]]; /* device lines go to vcpu0, as to CPU 0 natively */
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Console
+ * ------------------------------------------------------------------------------------------ */
+static void keep(hv_vdev_t *d, const char *bytes, size_t n)
+{
+    if (d->len + n + 1 > d->cap) {
+        size_t cap = d->cap ? d->cap : 256;
+        while (cap < d->len + n + 1)
+            cap *= 2;
+        char *p = realloc(d->transcript, cap);
+        if (!p)
+            return; /* out of host memory: the line is still printed */
+        d->transcript = p;
+        d->cap = cap;
+    }
+    memcpy(d->transcript + d->len, bytes, n);
+    d->len += n;
+    d->transcript[d->len] = '\0';
+}
+
+/* A whole line goes out at once, with the VM's name: the physical console is shared. */
+static void flush_line(hv_t *hv, unsigned vm, bool newline)
+{
+    hv_vdev_t *d = &hv->vms[vm].dev;
+    keep(d, d->line, d->line_len);
+    if (newline)
+        keep(d, "\n", 1);
+    if (hv->cfg.console && (d->line_len || newline))
+        fprintf(hv->cfg.console, "[%s] %.*s\n", hv->vms[vm].name, (int)d->line_len, d->line);
+    d->line_len = 0;
+}
+
+static void console_byte(hv_t *hv, unsigned vm, char c)
+{
+    hv_vdev_t *d = &hv->vms[vm].dev;
+    if (c == '\n') {
+        flush_line(hv, vm, true);
+        return;
+    }
+    if (d->line_len == sizeof d->line)
+        flush_line(hv, vm, false);
+    d->line[d->line_len++] = c;
+}
+
+void hv_dev_flush_console(hv_t *hv, unsigned vm)
+{
+    if (hv->vms[vm].dev.line_len)
+        flush_line(hv, vm, false);
+}
+
+static bool input_ready(const hv_vdev_t *d)
+{
+    return d->in_pos < d->in_len;
+}
+
+static void update_uart_line(hv_t *hv, unsigned vm)
+{
+    const hv_vdev_t *d = &hv->vms[vm].dev;
+    hv_virq(hv, boot_vcpu(hv, vm), SIM_UART_IRQ, d->uart_irq && input_ready(d));
+}
+
+static uint32_t uart_read(hv_t *hv, unsigned vm, uint32_t reg)
+{
+    hv_vdev_t *d = &hv->vms[vm].dev;
+    switch (reg) {
+    case UART_DATA: {
+        if (!input_ready(d))
+            return 0xffffffffu;
+        uint32_t c = (uint8_t)d->input[d->in_pos++];
+        update_uart_line(hv, vm);
+        return c;
+    }
+    case UART_STATUS: return UART_OUTPUT_READY | (input_ready(d) ? UART_INPUT_READY : 0);
+    case UART_CONTROL: return d->uart_irq ? 1 : 0;
+    default: return 0xffffffffu;
+    }
+}
+
+static void uart_write(hv_t *hv, unsigned vm, uint32_t reg, uint32_t value)
+{
+    if (reg == UART_DATA) {
+        console_byte(hv, vm, (char)(value & 0xff));
+    } else if (reg == UART_CONTROL) {
+        hv->vms[vm].dev.uart_irq = value & 1;
+        update_uart_line(hv, vm);
+    }
+}
+
+int32_t hv_dev_console_write(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t len)
+{
+    enum { HC_MAX = 4096 };
+    char buf[HC_MAX];
+    if (len > HC_MAX)
+        return -2; /* too long for one call */
+    if (!hv_copy_from_guest(hv, vm, gpa, buf, len))
+        return -3; /* not the VM's memory */
+    hv_charge(hv, SIM_COST_hv_emulate);
+    for (uint32_t i = 0; i < len; i++)
+        console_byte(hv, vm, buf[i]);
+    if (!len || buf[len - 1] != '\n')
+        flush_line(hv, vm, true); /* one call, one line (docs/guests.md) */
+    return (int32_t)len;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Block device
+ * ------------------------------------------------------------------------------------------ */
+static sim_disk_error_t check_command(const hv_vdev_t *d, uint32_t command)
+{
+    if (command != SIM_DISK_CMD_READ && command != SIM_DISK_CMD_WRITE)
+        return SIM_DISK_E_BAD_COMMAND;
+    if (!d->disk_sectors)
+        return SIM_DISK_E_NO_DISK;
+    if (d->count == 0 || d->count > SIM_DISK_MAX_COUNT)
+        return SIM_DISK_E_BAD_COUNT;
+    if (d->sector >= d->disk_sectors || d->count > d->disk_sectors - d->sector)
+        return SIM_DISK_E_BAD_SECTOR;
+    return SIM_DISK_E_NONE;
+}
+
+static void disk_complete(hv_t *hv, unsigned vm, sim_disk_error_t error)
+{
+    hv_vdev_t *d = &hv->vms[vm].dev;
+    d->error = error;
+    d->status = SIM_DISK_DONE | (error ? SIM_DISK_ERROR_BIT : 0);
+    d->disk_errors += error != SIM_DISK_E_NONE;
+    hv_virq(hv, boot_vcpu(hv, vm), SIM_DISK_IRQ, true);
+}
+
+static void disk_command(hv_t *hv, unsigned vm, uint32_t command)
+{
+    hv_vdev_t *d = &hv->vms[vm].dev;
+    if (d->status & SIM_DISK_BUSY)
+        return;
+    d->command = command;
+    d->error = SIM_DISK_E_NONE;
+    sim_disk_error_t why = check_command(d, command);
+    if (why != SIM_DISK_E_NONE) {
+        disk_complete(hv, vm, why);
+        return;
+    }
+    d->status = SIM_DISK_BUSY;
+    const uint32_t *c = hv->m->costs.c;
+    uint64_t at = hv->cur->s.cycles + c[SIM_COST_disk_latency] + (uint64_t)c[SIM_COST_disk_sector] * d->count;
+    SIM_ASSERT(sim_schedule(hv->m, at, hv->hub, HV_TIMED(HV_TIMED_DISK, vm)) == 0);
+}
+
+/* The transfer, when the command's time is up: between the VM's own image and its own
+ * memory, page by page through its nested mapping. An address outside its memory moves
+ * nothing and fails the command, as a DMA the IOMMU blocks does. */
+static void disk_transfer(hv_t *hv, unsigned vm)
+{
+    hv_vdev_t *d = &hv->vms[vm].dev;
+    uint8_t *bytes = d->disk + (size_t)d->sector * SIM_SECTOR_SIZE;
+    size_t len = (size_t)d->count * SIM_SECTOR_SIZE;
+    bool ok = d->command == SIM_DISK_CMD_READ ? hv_copy_to_guest(hv, vm, d->addr, bytes, len)
+                                             : hv_copy_from_guest(hv, vm, d->addr, bytes, len);
+    if (ok && d->command == SIM_DISK_CMD_READ)
+        d->disk_reads++;
+    else if (ok)
+        d->disk_writes++;
+    disk_complete(hv, vm, ok ? SIM_DISK_E_NONE : SIM_DISK_E_DMA_BLOCKED);
+}
+
+static uint32_t disk_read(hv_t *hv, unsigned vm, uint32_t reg)
+{
+    const hv_vdev_t *d = &hv->vms[vm].dev;
+    switch (reg) {
+    case SIM_DISK_SECTOR: return d->sector;
+    case SIM_DISK_COUNT: return d->count;
+    case SIM_DISK_ADDR: return d->addr;
+    case SIM_DISK_COMMAND: return d->command;
+    case SIM_DISK_STATUS: return d->status;
+    case SIM_DISK_ERROR: return d->error;
+    case SIM_DISK_CAPACITY: return d->disk_sectors;
+    default: return 0;
+    }
+}
+
+static void disk_write(hv_t *hv, unsigned vm, uint32_t reg, uint32_t value)
+{
+    hv_vdev_t *d = &hv->vms[vm].dev;
+    bool busy = d->status & SIM_DISK_BUSY;
+    switch (reg) {
+    case SIM_DISK_SECTOR: if (!busy) d->sector = value; break;
+    case SIM_DISK_COUNT: if (!busy) d->count = value; break;
+    case SIM_DISK_ADDR: if (!busy) d->addr = value; break;
+    case SIM_DISK_COMMAND: disk_command(hv, vm, value); break;
+    case SIM_DISK_STATUS:
+        d->status &= SIM_DISK_BUSY;
+        hv_virq(hv, boot_vcpu(hv, vm), SIM_DISK_IRQ, false);
+        break;
+    default: break;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The VM's bus: ports and MMIO windows to device models
+ * ------------------------------------------------------------------------------------------ */
+bool hv_dev_port(hv_t *hv, unsigned vm, uint16_t port, bool write, uint32_t *value)
+{
+    hv_emit(hv, SIM_HV_EMULATE, (int)vm, -1, port);
+    if (port >= SIM_UART_PORT && port < SIM_UART_PORT + 3) {
+        hv_charge(hv, SIM_COST_hv_emulate);
+        if (write)
+            uart_write(hv, vm, port - SIM_UART_PORT, *value);
+        else
+            *value = uart_read(hv, vm, port - SIM_UART_PORT);
+        return true;
+    }
+    if (port >= SIM_DISK_PORT && port < SIM_DISK_PORT + SIM_DISK_NREGS) {
+        hv_charge(hv, SIM_COST_hv_emulate);
+        if (write)
+            disk_write(hv, vm, port - SIM_DISK_PORT, *value);
+        else
+            *value = disk_read(hv, vm, port - SIM_DISK_PORT);
+        return true;
+    }
+    if (port == SIM_POWER_PORT) {
+        hv_charge(hv, SIM_COST_hv_emulate);
+        if (write)
+            hv_vm_power_off(hv, vm, *value);
+        else
+            *value = 0;
+        return true;
+    }
+    return false;
+}
+
+bool hv_dev_mmio(hv_t *hv, unsigned vm, uint32_t gpa, bool write, uint32_t *value)
+{
+    if (gpa >= SIM_UART_MMIO && gpa < SIM_UART_MMIO + 16)
+        return hv_dev_port(hv, vm, (uint16_t)(SIM_UART_PORT + (gpa - SIM_UART_MMIO) / 4), write,
+                           value);
+    if (gpa == SIM_POWER_MMIO)
+        return hv_dev_port(hv, vm, SIM_POWER_PORT, write, value);
+    return false;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The virtual timer
+ * ------------------------------------------------------------------------------------------ */
+void hv_vtimer_write(hv_t *hv, hv_vcpu_t *v, uint32_t value)
+{
+    unsigned ent = (unsigned)(v - hv->ent);
+    sim_unschedule(hv->m, hv->hub, HV_TIMED(HV_TIMED_VTIMER, ent));
+    hv_virq(hv, v, CPU_IRQ_TIMER, false); /* writing acknowledges, as on bare hardware */
+    v->timer_deadline = value ? hv->cur->s.cycles + value : 0;
+    if (value)
+        SIM_ASSERT(sim_schedule(hv->m, v->timer_deadline, hv->hub, HV_TIMED(HV_TIMED_VTIMER, ent)) == 0);
+}
+
+uint32_t hv_vtimer_read(hv_t *hv, const hv_vcpu_t *v)
+{
+    uint64_t now = hv->cur->s.cycles;
+    return v->timer_deadline > now ? (uint32_t)(v->timer_deadline - now) : 0;
+}
+
+/* The hub's device events: a virtual timer firing, a disk command completing. */
+void hv_dev_timed(void *ctx, uint32_t what, uint64_t now)
+{
+    hv_t *hv = ctx;
+    unsigned kind = what >> 8, index = what & 0xff;
+    hv->now = now;
+    if (kind == HV_TIMED_VTIMER && index < HV_MAX_ENTITIES && hv->ent[index].used) {
+        hv_vcpu_t *v = &hv->ent[index];
+        if (v->timer_deadline && v->timer_deadline <= now) {
+            v->timer_deadline = 0;
+            hv_virq(hv, v, CPU_IRQ_TIMER, true);
+        }
+    } else if (kind == HV_TIMED_DISK && index < HV_MAX_VMS && hv->vms[index].used) {
+        disk_transfer(hv, index);
+    }
+}

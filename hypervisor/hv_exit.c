@@ -1,0 +1,242 @@
+/*
+ * hv_exit.c - the exit handlers: one short function per exit reason, and the table that
+ * dispatches to them.
+ *
+ * Lecture idea: trap-and-emulate with hardware assist. The guest runs natively until it does
+ * something only the hypervisor may decide; the CPU exits, and the handler for that reason
+ * emulates what the guest wanted (a device register, the CPU's identity, the timer), fixes
+ * what was missing (a page of memory), or hands the event back to the guest (a trap, a bus
+ * error). Then the guest is entered again, never knowing it left.
+ *
+ * Every handler reads what it needs from the VMCB (hv_guest_reg, charged), changes the guest
+ * state there, and moves the pc past the instruction when it has emulated it. The costs: the
+ * dispatch (hv_dispatch) and each handler's own work (hv_handler) come from the cost table.
+ */
+#include <string.h>
+
+#include "hv_internal.h"
+
+/* What the CPU recorded about an exit (the VMCB's exit information). */
+typedef struct {
+    unsigned reason;
+    uint32_t qual, gva, gpa, insn;
+} hv_exit_t;
+
+typedef void (*hv_handler_fn)(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x);
+
+/* ------------------------------------------------------------------------------------------
+ * The handlers
+ * ------------------------------------------------------------------------------------------ */
+
+/* Lecture: reflecting a trap. The hypervisor asked to see this trap (exception bitmap); it
+ * belongs to the guest, so it is injected back and delivered through the guest's tvec. */
+static void hv_handle_exception(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+{
+    hv_inject(hv, v, x->qual, x->gva);
+}
+
+/* Lecture: the host keeps its devices. A physical interrupt arrived while the guest ran: the
+ * host takes it (here: acknowledges the line) and the guest goes on. A kick from another pCPU
+ * (pause, power-off) arrives the same way; the scheduler then sees why. */
+static void hv_handle_external_interrupt(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+{
+    cpu_t *cpu = hv->cur;
+    (void)v;
+    for (unsigned line = 1; line < CPU_IRQ_LINES; line++)
+        if (x->qual & (1u << line))
+            cpu_set_irq(cpu, line, false);
+}
+
+/* Lecture: a halted VCPU must not hold a pCPU. If a virtual interrupt already waits the guest
+ * goes on (and takes it); otherwise the VCPU blocks and the pCPU runs someone else. */
+static void hv_handle_halt(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+{
+    (void)x;
+    hv_skip_instruction(hv, v);
+    if (!hv_vcpu_interrupt_waiting(hv, v))
+        hv_sched_block(hv, (unsigned)(v - hv->ent));
+}
+
+/* Lecture: device emulation. The port belongs to one of the VM's virtual devices (or to none:
+ * then it reads as all ones, like an empty bus). In type 2 the device model lives in the
+ * user-level VMM, so the exit makes the trip there and back. */
+static void hv_handle_io_port(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+{
+    bool write = x->qual & CPU_EXITQ_WRITE;
+    unsigned reg = CPU_EXITQ_REG(x->qual);
+    uint32_t value = write ? hv_guest_reg(hv, v, reg) : 0;
+    hv_t2_enter_vmm(hv, v, x->reason);
+    if (!hv_dev_port(hv, (unsigned)v->vm, (uint16_t)CPU_EXITQ_PORT(x->qual), write, &value))
+        value = 0xffffffffu;
+    hv_t2_leave_vmm(hv, v, x->reason);
+    if (!write)
+        hv_set_guest_reg(hv, v, reg, value);
+    hv_skip_instruction(hv, v);
+}
+
+/* Lecture: virtual time. The timer CSR is emulated: the guest's deadlines are kept in real
+ * (host) cycles, so time goes on while the VCPU waits for a pCPU, as on a real machine. */
+static void hv_handle_csr_access(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+{
+    unsigned reg = CPU_EXITQ_REG(x->qual);
+    if (CPU_EXITQ_CSR(x->qual) != CPU_CSR_TIMER) {
+        hv_inject(hv, v, CPU_CAUSE_ILLEGAL, x->insn); /* no other CSR is asked to exit */
+        return;
+    }
+    if (x->qual & CPU_EXITQ_WRITE)
+        hv_vtimer_write(hv, v, hv_guest_reg(hv, v, reg));
+    else
+        hv_set_guest_reg(hv, v, reg, hv_vtimer_read(hv, v));
+    hv_skip_instruction(hv, v);
+}
+
+/* Lecture: the virtual CPU describes itself. Leaf 1 says "a hypervisor is present" (bit 31),
+ * which is how a paravirtual guest (the rtos) learns it may use hypercalls. */
+static void hv_handle_cpuid(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+{
+    uint32_t leaf = x->qual, value = 0;
+    if (leaf == 0)
+        value = CPU_CPUID_VENDOR;
+    else if (leaf == 1)
+        value = CPU_CPUID_FEAT_HYPERVISOR;
+    else if (leaf == 2)
+        value = hv->vms[v->vm].nvcpus;
+    hv_set_guest_reg(hv, v, CPU_INSN_RD(x->insn), value);
+    hv_skip_instruction(hv, v);
+}
+
+/* Lecture: paravirtualization. A guest that knows it is virtual calls the hypervisor
+ * directly (docs/guests.md: r1 = call, r2.. = arguments, the answer in r1). */
+static void hv_handle_hypercall(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+{
+    enum { HC_CONSOLE_WRITE = 1 };
+    int32_t answer = -1; /* an unknown call */
+    hv->vms[v->vm].stats.hypercalls++;
+    if (hv_guest_reg(hv, v, 1) == HC_CONSOLE_WRITE) {
+        hv_t2_enter_vmm(hv, v, x->reason);
+        answer = hv_dev_console_write(hv, (unsigned)v->vm, hv_guest_reg(hv, v, 2),
+                                      hv_guest_reg(hv, v, 3));
+        hv_t2_leave_vmm(hv, v, x->reason);
+    }
+    hv_set_guest_reg(hv, v, 1, (uint32_t)answer);
+    hv_skip_instruction(hv, v);
+}
+
+/* MMIO: the guest's load or store to a virtual device's window, decoded and emulated. Only
+ * whole words reach device registers; anything else is a bus error, as on bare hardware. */
+static bool emulate_mmio(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+{
+    cpu_insn_t insn = {0};
+    bool decoded = cpu_decode(x->insn, &insn);
+    bool load = decoded && insn.op == CPU_OP_LD, store = decoded && insn.op == CPU_OP_ST;
+    uint32_t value = store ? hv_guest_reg(hv, v, insn.rd) : 0;
+    if ((!load && !store) || (x->gpa & 3))
+        return false;
+    hv_t2_enter_vmm(hv, v, x->reason);
+    bool ok = hv_dev_mmio(hv, (unsigned)v->vm, x->gpa, store, &value);
+    hv_t2_leave_vmm(hv, v, x->reason);
+    if (!ok)
+        return false;
+    if (load)
+        hv_set_guest_reg(hv, v, insn.rd, value);
+    hv_skip_instruction(hv, v);
+    return true;
+}
+
+/* Lecture: memory virtualization (an EPT violation). Inside the VM's memory, the page has
+ * simply not been given yet: back it with a zeroed host frame and let the instruction run
+ * again. Outside it, the address is a virtual device's register (emulated) or nothing at all:
+ * then the guest gets what bare hardware would give it. */
+static void hv_handle_nested_fault(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+{
+    static const uint32_t page_fault[MMU_ACCESS_KINDS] = {
+        CPU_CAUSE_FETCH_PAGE_FAULT, CPU_CAUSE_LOAD_PAGE_FAULT, CPU_CAUSE_STORE_PAGE_FAULT};
+    unsigned access = x->qual & 3, for_level = (x->qual >> 8) & 0xff;
+    uint32_t hpa;
+    if (hv_gpa_to_hpa(hv, (unsigned)v->vm, x->gpa, true, &hpa))
+        return; /* mapped now: the instruction runs again */
+    if (for_level != MMU_FOR_DATA)
+        hv_inject(hv, v, page_fault[access], x->gva); /* a guest page table outside its RAM */
+    else if (access == MMU_FETCH || !emulate_mmio(hv, v, x))
+        hv_inject(hv, v, CPU_CAUSE_BUS_ERROR, x->gva);
+}
+
+/* Lecture: the hypervisor's scheduler takes the pCPU back when the slice is over; whether
+ * another VCPU runs now is the scheduler's decision (hv_sched_keep), not the handler's. */
+static void hv_handle_preempt(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+{
+    (void)hv;
+    (void)v;
+    (void)x;
+}
+
+/* Not an exit the guest causes: the hypervisor built a VMCB the CPU refused. Stop the VM. */
+static void hv_handle_entry_failed(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+{
+    char msg[200];
+    cpu_entry_check_message(x->qual, x->gva, msg, sizeof msg);
+    hv_vm_crash(hv, (unsigned)v->vm, msg);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The exit-reason table: X(reason, handler, what it does)
+ * ------------------------------------------------------------------------------------------ */
+#define HV_EXIT_HANDLERS(X)                                                                        \
+    X(EXCEPTION, hv_handle_exception, "give the trap back to the guest's own handler")             \
+    X(EXTERNAL_INTERRUPT, hv_handle_external_interrupt,                                            \
+      "the host takes its device's interrupt (or a kick); the guest goes on")                      \
+    X(HALT, hv_handle_halt, "the VCPU waits for a virtual interrupt; the pCPU runs someone else")  \
+    X(IO_PORT, hv_handle_io_port, "emulate the virtual device behind the port")                   \
+    X(CSR_ACCESS, hv_handle_csr_access, "emulate the timer CSR in virtual (wall-clock) time")      \
+    X(CPUID, hv_handle_cpuid, "describe the virtual CPU, with the 'hypervisor present' bit")       \
+    X(HYPERCALL, hv_handle_hypercall, "serve a paravirtual guest's call (the console)")            \
+    X(NESTED_FAULT, hv_handle_nested_fault,                                                        \
+      "back the page with a host frame, emulate MMIO, or give the guest a bus error")              \
+    X(PREEMPT, hv_handle_preempt, "the time slice is over: the scheduler decides who runs")        \
+    X(ENTRY_FAILED, hv_handle_entry_failed, "the hypervisor built a bad VMCB: stop the VM")
+
+static const struct {
+    hv_handler_fn fn;
+    const char *name, *doc;
+} handlers[CPU_EXIT_COUNT] = {
+#define HV_X_HANDLER(reason, fn, doc) [CPU_EXIT_##reason] = {fn, #fn, doc},
+    HV_EXIT_HANDLERS(HV_X_HANDLER)
+#undef HV_X_HANDLER
+};
+
+const char *hv_exit_handler_name(unsigned reason)
+{
+    return reason < CPU_EXIT_COUNT ? handlers[reason].name : "?";
+}
+
+const char *hv_exit_handler_doc(unsigned reason)
+{
+    return reason < CPU_EXIT_COUNT ? handlers[reason].doc : "?";
+}
+
+void hv_handle_exit(hv_t *hv, cpu_t *cpu, unsigned ent)
+{
+    hv_vcpu_t *v = &hv->ent[ent];
+    (void)cpu;
+    hv_charge(hv, SIM_COST_hv_dispatch);
+    hv_exit_t x = {.reason = hv_guest_word(hv, v, CPU_VMCB_EXIT_REASON),
+                   .qual = hv_guest_word(hv, v, CPU_VMCB_EXIT_QUAL),
+                   .gva = hv_guest_word(hv, v, CPU_VMCB_EXIT_GVA),
+                   .gpa = hv_guest_word(hv, v, CPU_VMCB_EXIT_GPA),
+                   .insn = hv_guest_word(hv, v, CPU_VMCB_EXIT_INSN)};
+    if (x.reason >= CPU_EXIT_COUNT) {
+        hv_vm_crash(hv, (unsigned)v->vm, "the CPU reported an unknown exit reason");
+        return;
+    }
+    hv_charge(hv, SIM_COST_hv_handler);
+    handlers[x.reason].fn(hv, v, &x);
+}
+
+void hv_describe_exit(const hv_t *hv, const sim_event_t *ev, char *buf, size_t len)
+{
+    const char *vm = ev->vm >= 0 && ev->vm < HV_MAX_VMS && hv->vms[ev->vm].used
+                         ? hv->vms[ev->vm].name
+                         : "a VM";
+    snprintf(buf, len, "VM exit %s in %s (vcpu%d), because %s", cpu_exit_reason_name(ev->a), vm,
+             ev->vcpu, cpu_exit_reason_why(ev->a));
+}

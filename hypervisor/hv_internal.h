@@ -1,0 +1,106 @@
+/*
+ * hv_internal.h - what the hypervisor's own files share: its memory accesses (charged), the
+ * guest's registers as the VMCB holds them, the virtual devices' entry points, the
+ * scheduler's, type 2's and the statistics' hooks.
+ */
+#ifndef HVSIM_HV_INTERNAL_H
+#define HVSIM_HV_INTERNAL_H
+
+#include "hv.h"
+
+/* Timed events of the hypervisor's hub device: what = kind << 8 | index. */
+enum { HV_TIMED_VTIMER = 1, HV_TIMED_DISK = 2 };
+#define HV_TIMED(kind, index) ((uint32_t)(kind) << 8 | (uint32_t)(index))
+
+/* ---- Memory (hv_vm.c) ------------------------------------------------------------------ */
+/* Charges a fixed cost from the table to the pCPU the hypervisor runs on (none at set-up). */
+void hv_charge(hv_t *hv, sim_cost_t cost);
+/* The hypervisor's own word accesses to host-physical memory, hv_mem each. hpa must be a
+ * word of RAM (a simulator bug otherwise). */
+uint32_t hv_read32(hv_t *hv, uint32_t hpa);
+void hv_write32(hv_t *hv, uint32_t hpa, uint32_t value);
+/* A zeroed host frame for `owner`, or 0 when the pool is empty. */
+uint32_t hv_frame_alloc(hv_t *hv, uint8_t owner);
+/* Translates a guest-physical address of a VM through its nested tables (walked by the
+ * hypervisor in software, charged). With `allocate`, an unbacked page inside the VM's memory
+ * gets a frame first. Returns false for an address outside the VM's memory (or when the pool
+ * is empty). */
+bool hv_gpa_to_hpa(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, uint32_t *hpa);
+/* Copies between a VM's guest-physical memory and the simulator (DMA: not charged to a CPU).
+ * Returns false, having copied nothing, when any byte lies outside the VM's memory. */
+bool hv_copy_to_guest(hv_t *hv, unsigned vm, uint32_t gpa, const void *src, size_t len);
+bool hv_copy_from_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *dst, size_t len);
+/* Emits a hypervisor action event stamped with the pCPU (or CPU 0 at set-up). */
+void hv_emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg);
+/* Stops a VM for good with a sentence (a broken VMCB, ...). */
+void hv_vm_crash(hv_t *hv, unsigned vm, const char *why);
+/* A VM powered off. */
+void hv_vm_power_off(hv_t *hv, unsigned vm, uint32_t code);
+
+/* ---- VCPUs (hv_vcpu.c) ------------------------------------------------------------------ */
+int hv_vcpu_create(hv_t *hv, unsigned vm, unsigned index, uint32_t entry, char *err, size_t len);
+/* The guest's state as the VMCB holds it while the VCPU is not running (after an exit). */
+uint32_t hv_guest_reg(hv_t *hv, const hv_vcpu_t *v, unsigned reg);
+void hv_set_guest_reg(hv_t *hv, const hv_vcpu_t *v, unsigned reg, uint32_t value);
+uint32_t hv_guest_word(hv_t *hv, const hv_vcpu_t *v, uint32_t offset);
+void hv_set_guest_word(hv_t *hv, const hv_vcpu_t *v, uint32_t offset, uint32_t value);
+/* Moves the guest's pc past the exiting instruction (the exit's instruction length). */
+void hv_skip_instruction(hv_t *hv, const hv_vcpu_t *v);
+/* Asks the next entry to deliver a trap or interrupt into the guest. */
+void hv_inject(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval);
+/* Raises or lowers a virtual line of a VCPU (posted to the pCPU when it is loaded); a raised
+ * line wakes a blocked VCPU. */
+void hv_virq(hv_t *hv, hv_vcpu_t *v, unsigned line, bool level);
+/* The guest could take an interrupt now, or wake from halt: a raised line that im enables. */
+bool hv_vcpu_interrupt_waiting(hv_t *hv, const hv_vcpu_t *v);
+/* Loads a VCPU on a pCPU (VM entry); false when the entry failed (the VM is crashed). */
+bool hv_vcpu_enter(hv_t *hv, cpu_t *cpu, unsigned ent);
+hv_vcpu_t *hv_vcpu_of(hv_t *hv, unsigned vm, unsigned index);
+
+/* ---- Exits (hv_exit.c) ------------------------------------------------------------------ */
+/* Handles the exit the pCPU's VCPU just took (the reason is in its VMCB). */
+void hv_handle_exit(hv_t *hv, cpu_t *cpu, unsigned ent);
+
+/* ---- Virtual devices (hv_devices.c) ----------------------------------------------------- */
+int hv_dev_init(hv_t *hv, unsigned vm, const hv_vm_config_t *cfg, char *err, size_t len);
+void hv_dev_free(hv_vdev_t *d);
+/* A port access: true when one of the VM's devices answers it (*value in/out). */
+bool hv_dev_port(hv_t *hv, unsigned vm, uint16_t port, bool write, uint32_t *value);
+/* A word access to a device window in guest-physical space: true when a device answers. */
+bool hv_dev_mmio(hv_t *hv, unsigned vm, uint32_t gpa, bool write, uint32_t *value);
+/* The console hypercall: copies `len` bytes at gpa to the console; bytes written or < 0. */
+int32_t hv_dev_console_write(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t len);
+/* The virtual timer: the guest wrote or reads its timer CSR. */
+void hv_vtimer_write(hv_t *hv, hv_vcpu_t *v, uint32_t value);
+uint32_t hv_vtimer_read(hv_t *hv, const hv_vcpu_t *v);
+/* The hub device's timed callback (sim_device_t.timed). */
+void hv_dev_timed(void *ctx, uint32_t what, uint64_t now);
+/* True when the VM's console has output to flush at power-off. */
+void hv_dev_flush_console(hv_t *hv, unsigned vm);
+
+/* ---- Scheduling (hv_sched.c) ------------------------------------------------------------ */
+cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, void *ctx);
+/* The VCPU halted: it waits until a virtual line wakes it. */
+void hv_sched_block(hv_t *hv, unsigned ent);
+void hv_sched_wake(hv_t *hv, unsigned ent);
+/* Takes a VCPU off its pCPU now if it is loaded but not in guest mode (the exit path), or
+ * kicks its pCPU so that it exits soon. */
+void hv_sched_kick(hv_t *hv, unsigned ent);
+/* The pCPU should give the VCPU up at the end of its exit handling (blocked, paused, ...). */
+bool hv_sched_keep(hv_t *hv, cpu_t *cpu, unsigned ent);
+
+/* ---- Type 2 (hv_type2.c) ---------------------------------------------------------------- */
+/* The exit needs a device model: in type 2 it goes to the user-level VMM and back. */
+void hv_t2_enter_vmm(hv_t *hv, const hv_vcpu_t *v, unsigned reason);
+void hv_t2_leave_vmm(hv_t *hv, const hv_vcpu_t *v, unsigned reason);
+int hv_t2_create_host_process(hv_t *hv);
+/* Runs the host process on a pCPU until `end` or its slice ends. */
+void hv_t2_run_host(hv_t *hv, cpu_t *cpu, unsigned ent, uint64_t end);
+
+/* ---- Statistics (hv_stats.c) ------------------------------------------------------------ */
+int hv_stats_attach(hv_t *hv);
+void hv_stats_detach(hv_t *hv);
+/* Adds a pCPU's TLB and walk counters since the VCPU was loaded to its VM. */
+void hv_stats_mmu(hv_t *hv, unsigned vm, const mmu_stats_t *before, const mmu_stats_t *after);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * hv_trace.h - the tracker shared by the statistics (hv_stats.c) and the trace export
+ * (hv_trace.c): what each pCPU is doing, and the spans and instants recorded for the trace.
+ * Derived from the event stream, so not part of the machine's state.
+ */
+#ifndef HVSIM_HV_TRACE_H
+#define HVSIM_HV_TRACE_H
+
+#include "hv_internal.h"
+
+/* What a pCPU spends its time on, X(NAME, name in the trace). */
+#define HV_SPANS(X)                                                                                \
+    X(NONE, "none")                                                                                \
+    X(USER, "guest user")                                                                          \
+    X(KERNEL, "guest kernel")                                                                      \
+    X(HYPERVISOR, "hypervisor")                                                                    \
+    X(VMM, "VMM (host user)")                                                                      \
+    X(HOST, "host process")                                                                        \
+    X(IDLE, "idle")
+
+typedef enum {
+#define HV_X_SPANENUM(name, str) HV_SPAN_##name,
+    HV_SPANS(HV_X_SPANENUM)
+#undef HV_X_SPANENUM
+} hv_span_kind_t;
+
+typedef struct {
+    uint8_t kind;      /* hv_span_kind_t */
+    int16_t vm, vcpu;  /* whose time it is (-1: nobody's) */
+    uint64_t since;    /* cycle the span began */
+    uint8_t exit_open; /* an exit's round trip is being timed */
+    uint8_t exit_reason;
+    int16_t exit_vm;
+    uint64_t exit_start;
+} hv_span_state_t;
+
+typedef struct {
+    uint8_t cpu, kind;
+    int16_t vm, vcpu;
+    uint64_t start, dur;
+} hv_span_t;
+
+typedef struct hv_tracker {
+    hv_t *hv;
+    hv_span_state_t cpu[SIM_MAX_CPUS];
+    bool recording; /* keep spans and instants for the trace */
+    hv_span_t *spans;
+    size_t nspans, spans_cap;
+    sim_event_t *inst;
+    size_t ninst, inst_cap;
+    bool oom; /* some were dropped for want of host memory */
+} hv_tracker_t;
+
+void hv_trace_add_span(hv_tracker_t *t, unsigned cpu, unsigned kind, int vm, int vcpu,
+                       uint64_t start, uint64_t dur);
+void hv_trace_add_instant(hv_tracker_t *t, const sim_event_t *ev);
+void hv_trace_free(hv_tracker_t *t);
+/* Closes every pCPU's open span at its current cycle. */
+void hv_stats_settle(hv_t *hv);
+
+#endif

@@ -1,0 +1,686 @@
+/*
+ * hv_vm.c - virtual machines and their memory: the hypervisor's frame pool, nested page
+ * tables built in simulated memory, VM create / destroy / pause / resume.
+ *
+ * Lecture idea: memory virtualization with nested paging. A guest believes it owns physical
+ * memory from 0 up to its size (guest-physical addresses, gpa). The hypervisor backs each gpa
+ * page with a host frame (host-physical address, hpa) through nested tables that the MMU walks
+ * on every TLB miss (the 2-D walk). Frames are given lazily: a VM starts with no memory at all,
+ * and its first touch of a page is a NESTED_FAULT exit that hv_handle_nested_fault answers by
+ * calling hv_gpa_to_hpa(..., allocate). A frame belongs to exactly one VM (the owner map), so
+ * no guest can ever reach another's memory or the hypervisor's: isolation is the owner map
+ * plus the nested tables, which the guest cannot see.
+ *
+ * Host RAM under the hypervisor:
+ *
+ *   0 .............. HV_RESERVED_BYTES ..................................... ram_size
+ *   | hypervisor image | frame pool: VMCBs, nested tables (HV), guest frames (VM i) |
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hv_internal.h"
+
+/* ------------------------------------------------------------------------------------------
+ * Names
+ * ------------------------------------------------------------------------------------------ */
+static const char *const cpu_technique_names[] = {
+#define HV_X_CPUTN(name, str, doc) str,
+    HV_CPU_TECHNIQUES(HV_X_CPUTN)
+#undef HV_X_CPUTN
+};
+static const char *const mem_technique_names[] = {
+#define HV_X_MEMTN(name, str, doc) str,
+    HV_MEM_TECHNIQUES(HV_X_MEMTN)
+#undef HV_X_MEMTN
+};
+static const char *const vm_state_names[] = {
+#define HV_X_VMSTN(name, str) str,
+    HV_VM_STATES(HV_X_VMSTN)
+#undef HV_X_VMSTN
+};
+
+const char *hv_cpu_technique_name(unsigned t)
+{
+    return t < HV_CPU_TECHNIQUE_COUNT ? cpu_technique_names[t] : "?";
+}
+
+const char *hv_mem_technique_name(unsigned t)
+{
+    return t < HV_MEM_TECHNIQUE_COUNT ? mem_technique_names[t] : "?";
+}
+
+int hv_cpu_technique_by_name(const char *name)
+{
+    for (int i = 0; i < HV_CPU_TECHNIQUE_COUNT; i++)
+        if (strcasecmp(cpu_technique_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+int hv_mem_technique_by_name(const char *name)
+{
+    for (int i = 0; i < HV_MEM_TECHNIQUE_COUNT; i++)
+        if (strcasecmp(mem_technique_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *hv_vm_state_name(unsigned state)
+{
+    return state < sizeof vm_state_names / sizeof vm_state_names[0] ? vm_state_names[state] : "?";
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The hypervisor's memory accesses: each word goes through memory and is charged
+ * ------------------------------------------------------------------------------------------ */
+void hv_charge(hv_t *hv, sim_cost_t cost)
+{
+    if (hv->cur)
+        hv->cur->s.cycles += hv->m->costs.c[cost];
+}
+
+uint32_t hv_read32(hv_t *hv, uint32_t hpa)
+{
+    sim_machine_t *m = hv->m;
+    SIM_ASSERT((hpa & 3) == 0 && hpa <= m->ram_size - 4);
+    hv_charge(hv, SIM_COST_hv_mem);
+    const uint8_t *p = m->ram + hpa;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void hv_write32(hv_t *hv, uint32_t hpa, uint32_t value)
+{
+    sim_machine_t *m = hv->m;
+    SIM_ASSERT((hpa & 3) == 0 && hpa <= m->ram_size - 4);
+    hv_charge(hv, SIM_COST_hv_mem);
+    uint8_t *p = m->ram + hpa;
+    p[0] = (uint8_t)value;
+    p[1] = (uint8_t)(value >> 8);
+    p[2] = (uint8_t)(value >> 16);
+    p[3] = (uint8_t)(value >> 24);
+}
+
+void hv_emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg)
+{
+    cpu_t *cpu = hv->cur;
+    sim_event_t ev = {.cycle = cpu ? cpu->s.cycles : hv->now,
+                      .kind = SIM_EV_HV,
+                      .cpu = cpu ? cpu->s.id : 0,
+                      .mode = CPU_MODE_H,
+                      .from_mode = CPU_MODE_H,
+                      .vm = (int16_t)vm,
+                      .vcpu = (int16_t)vcpu,
+                      .pc = 0,
+                      .a = action,
+                      .b = arg};
+    sim_emit(hv->m, &ev);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The frame pool
+ * ------------------------------------------------------------------------------------------ */
+/* A frame is zeroed before anyone gets it (a guest must never see what a frame held for
+ * someone else), with a block clear that costs hv_zero_page. */
+static void zero_frame(hv_t *hv, uint32_t hpa)
+{
+    memset(hv->m->ram + hpa, 0, MMU_PAGE_SIZE);
+    hv_charge(hv, SIM_COST_hv_zero_page);
+}
+
+uint32_t hv_frame_alloc(hv_t *hv, uint8_t owner)
+{
+    for (uint32_t n = 0; n < hv->nframes; n++) {
+        uint32_t f = (hv->next_frame + n) % hv->nframes;
+        if (hv->owner[f] != HV_FRAME_FREE)
+            continue;
+        hv->owner[f] = owner;
+        hv->next_frame = (f + 1) % hv->nframes;
+        zero_frame(hv, f << MMU_PAGE_SHIFT);
+        return f << MMU_PAGE_SHIFT;
+    }
+    return 0;
+}
+
+static uint32_t free_frames(const hv_t *hv)
+{
+    uint32_t n = 0;
+    for (uint32_t f = 0; f < hv->nframes; f++)
+        n += hv->owner[f] == HV_FRAME_FREE;
+    return n;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Nested tables, walked and filled by the hypervisor in software
+ * ------------------------------------------------------------------------------------------ */
+static unsigned nested_levels(const hv_t *hv)
+{
+    return hv->m->mmu_config.nested_levels;
+}
+
+/*
+ * Finds (and with `allocate`, creates) the nested leaf for gpa in VM `vm`: walks from the root
+ * like the MMU does, adding a missing table on the way and a zeroed frame at the end. Returns
+ * the leaf's host-physical address, or 0 when a table is missing (not allocating) or the pool
+ * is empty. *mapped says whether the leaf is valid.
+ */
+static uint32_t nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, bool *mapped)
+{
+    hv_vm_t *v = &hv->vms[vm];
+    unsigned levels = nested_levels(hv);
+    uint32_t table = v->nested_root;
+    for (int level = (int)levels - 1; level > 0; level--) {
+        uint32_t entry = table + mmu_table_index(levels, (unsigned)level, gpa) * 4;
+        uint32_t pte = hv_read32(hv, entry);
+        if (!(pte & MMU_PTE_V)) {
+            if (!allocate)
+                return 0;
+            uint32_t t = hv_frame_alloc(hv, HV_FRAME_HV);
+            if (!t)
+                return 0;
+            pte = MMU_PTE_MAKE(t >> MMU_PAGE_SHIFT, MMU_PTE_V);
+            hv_write32(hv, entry, pte);
+        }
+        table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
+    }
+    uint32_t leaf = table + mmu_table_index(levels, 0, gpa) * 4;
+    uint32_t pte = hv_read32(hv, leaf);
+    *mapped = (pte & MMU_PTE_V) != 0;
+    if (!*mapped && allocate) {
+        uint32_t frame = hv_frame_alloc(hv, (uint8_t)HV_FRAME_VM(vm));
+        if (!frame)
+            return 0;
+        hv_write32(hv, leaf, MMU_PTE_MAKE(frame >> MMU_PAGE_SHIFT, MMU_PTE_V | MMU_PTE_RWX));
+        v->frames++;
+        v->stats.frames_mapped++;
+        hv_emit(hv, SIM_HV_MAP, (int)vm, -1, gpa & ~MMU_PAGE_OFFSET);
+        *mapped = true;
+    }
+    return leaf;
+}
+
+bool hv_gpa_to_hpa(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, uint32_t *hpa)
+{
+    if (gpa >= hv->vms[vm].memory)
+        return false; /* not the VM's memory: the hypervisor maps nothing there */
+    bool mapped = false;
+    uint32_t leaf = nested_leaf(hv, vm, gpa, allocate, &mapped);
+    if (!leaf || !mapped)
+        return false;
+    *hpa = (MMU_PTE_PFN(hv_read32(hv, leaf)) << MMU_PAGE_SHIFT) | (gpa & MMU_PAGE_OFFSET);
+    return true;
+}
+
+/* Copies page by page through the nested mapping; the whole range is checked first so that a
+ * bad range moves nothing. */
+static bool copy_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *buf, size_t len, bool to_guest)
+{
+    const hv_vm_t *v = &hv->vms[vm];
+    if (len == 0)
+        return true;
+    if (gpa >= v->memory || len > v->memory - gpa)
+        return false;
+    cpu_t *charged = hv->cur;
+    hv->cur = NULL; /* a copy is DMA-like: its words are not the CPU's */
+    uint8_t *p = buf;
+    bool ok = true;
+    while (len && ok) {
+        uint32_t chunk = MMU_PAGE_SIZE - (gpa & MMU_PAGE_OFFSET);
+        if (chunk > len)
+            chunk = (uint32_t)len;
+        uint32_t hpa;
+        ok = hv_gpa_to_hpa(hv, vm, gpa, true, &hpa);
+        if (ok && to_guest)
+            memcpy(hv->m->ram + hpa, p, chunk);
+        else if (ok)
+            memcpy(p, hv->m->ram + hpa, chunk);
+        gpa += chunk;
+        p += chunk;
+        len -= chunk;
+    }
+    hv->cur = charged;
+    return ok;
+}
+
+bool hv_copy_to_guest(hv_t *hv, unsigned vm, uint32_t gpa, const void *src, size_t len)
+{
+    return copy_guest(hv, vm, gpa, (void *)src, len, true);
+}
+
+bool hv_copy_from_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *dst, size_t len)
+{
+    return copy_guest(hv, vm, gpa, dst, len, false);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The hypervisor as a whole
+ * ------------------------------------------------------------------------------------------ */
+/* The hypervisor's own image: a fixed pattern standing for its code and data. No guest may
+ * ever change it (the isolation test checksums it). */
+static uint32_t image_word(uint32_t i)
+{
+    uint32_t x = i * 2654435761u + 0x68767369u; /* "hvsi" */
+    return x ^ (x >> 15);
+}
+
+uint32_t hv_image_checksum(const hv_t *hv)
+{
+    uint32_t sum = 0;
+    for (uint32_t i = 0; i < HV_RESERVED_BYTES; i++)
+        sum = sum * 31u + hv->m->ram[i];
+    return sum;
+}
+
+hv_t *hv_new(sim_machine_t *m, const hv_config_t *cfg, char *err, size_t errlen)
+{
+    if (m->ram_size < HV_RESERVED_BYTES + 64 * MMU_PAGE_SIZE) {
+        snprintf(err, errlen, "the hypervisor needs at least %u KiB of RAM",
+                 (HV_RESERVED_BYTES + 64 * MMU_PAGE_SIZE) / 1024);
+        return NULL;
+    }
+    if (cfg->type != HV_TYPE1 && cfg->type != HV_TYPE2) {
+        snprintf(err, errlen, "hypervisor type %d: it must be 1 (bare metal) or 2 (hosted)",
+                 (int)cfg->type);
+        return NULL;
+    }
+    hv_t *hv = calloc(1, sizeof *hv);
+    if (!hv || !(hv->owner = calloc(m->ram_size / MMU_PAGE_SIZE, 1))) {
+        free(hv);
+        snprintf(err, errlen, "out of host memory");
+        return NULL;
+    }
+    hv->m = m;
+    hv->cfg = *cfg;
+    if (!hv->cfg.slice)
+        hv->cfg.slice = HV_DEFAULT_SLICE;
+    if (!hv->cfg.host_share)
+        hv->cfg.host_share = HV_DEFAULT_SHARE;
+    hv->nframes = m->ram_size / MMU_PAGE_SIZE;
+    for (uint32_t f = 0; f < HV_RESERVED_BYTES / MMU_PAGE_SIZE; f++)
+        hv->owner[f] = HV_FRAME_HV;
+    hv->next_frame = HV_RESERVED_BYTES / MMU_PAGE_SIZE;
+    for (uint32_t i = 0; i < HV_RESERVED_BYTES / 4; i++) {
+        uint32_t w = image_word(i);
+        memcpy(m->ram + 4 * i, &w, 4);
+    }
+    sim_device_t hub = {.name = "hypervisor", .ctx = hv, .timed = hv_dev_timed};
+    if (sim_add_device(m, &hub) != 0) {
+        hv_free(hv);
+        snprintf(err, errlen, "the machine's bus is full");
+        return NULL;
+    }
+    hv->hub = m->ndevices - 1;
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        hv->pcpu[i] = (hv_pcpu_t){.current = -1, .previous = -1};
+        cpu_set_hypervisor_mode(&m->cpu[i]);
+    }
+    m->run_turn = hv_run_turn;
+    m->run_turn_ctx = hv;
+    if (hv_stats_attach(hv) != 0 ||
+        (cfg->type == HV_TYPE2 && cfg->host_process && hv_t2_create_host_process(hv) < 0)) {
+        hv_free(hv);
+        snprintf(err, errlen, "cannot set up the hypervisor's statistics or host process");
+        return NULL;
+    }
+    return hv;
+}
+
+void hv_free(hv_t *hv)
+{
+    if (!hv)
+        return;
+    if (hv->m->run_turn_ctx == hv) {
+        hv->m->run_turn = NULL;
+        hv->m->run_turn_ctx = NULL;
+    }
+    hv_stats_detach(hv);
+    for (unsigned i = 0; i < HV_MAX_VMS; i++)
+        if (hv->vms[i].used)
+            hv_dev_free(&hv->vms[i].dev);
+    free(hv->owner);
+    free(hv);
+}
+
+hv_t *hv_of_machine(const sim_machine_t *m)
+{
+    return m->run_turn == hv_run_turn ? m->run_turn_ctx : NULL;
+}
+
+int hv_vm_by_name(const hv_t *hv, const char *name)
+{
+    for (unsigned i = 0; i < HV_MAX_VMS; i++)
+        if (hv->vms[i].used && strcmp(hv->vms[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *hv_vm_console(const hv_t *hv, unsigned vm)
+{
+    if (vm >= HV_MAX_VMS || !hv->vms[vm].used || !hv->vms[vm].dev.transcript)
+        return "";
+    return hv->vms[vm].dev.transcript;
+}
+
+sim_run_result_t hv_run(hv_t *hv, uint64_t max_cycles)
+{
+    return sim_run(hv->m, max_cycles);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * VM create and destroy
+ * ------------------------------------------------------------------------------------------ */
+static bool valid_name(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > HV_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+/* The pCPU a pinned VCPU gets when the scenario did not name one: the first one no other
+ * pinned VCPU holds. -1 when every pCPU is taken. */
+static int free_pcpu(const hv_t *hv)
+{
+    for (unsigned c = 0; c < hv->m->ncpus; c++) {
+        bool taken = false;
+        for (unsigned e = 0; e < hv->nent; e++)
+            taken |= hv->ent[e].used && !hv->ent[e].host_process && hv->ent[e].pin == (int)c;
+        if (!taken)
+            return (int)c;
+    }
+    return -1;
+}
+
+static const char *check_vm_config(const hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
+{
+    if (!valid_name(c->name))
+        snprintf(err, len, "VM name '%s': 1 to %d letters, digits, '-', '_' or '.'",
+                 c->name ? c->name : "", HV_NAME_MAX);
+    else if (hv_vm_by_name(hv, c->name) >= 0)
+        snprintf(err, len, "VM name '%s' is used twice", c->name);
+    else if (c->vcpus < 1 || c->vcpus > HV_MAX_VCPUS)
+        snprintf(err, len, "VM %s: vcpus = %u; it must be 1 to %d", c->name, c->vcpus, HV_MAX_VCPUS);
+    else if (c->memory < 0x10000 || (c->memory & 0xffff) || c->memory > 0xf0000000u)
+        snprintf(err, len, "VM %s: memory = %u bytes; it must be a multiple of 64 KiB, at least 64 "
+                           "KiB", c->name, c->memory);
+    else if (c->memory / MMU_PAGE_SIZE > free_frames(hv))
+        snprintf(err, len, "VM %s: %u KiB of memory, but the hypervisor has only %u KiB free "
+                           "(raise [machine] ram)", c->name, c->memory / 1024,
+                 free_frames(hv) * (MMU_PAGE_SIZE / 1024));
+    else if (c->cpu >= HV_CPU_TECHNIQUE_COUNT || c->mem >= HV_MEM_TECHNIQUE_COUNT)
+        snprintf(err, len, "VM %s: unknown virtualization technique", c->name);
+    else if (c->cap > 100)
+        snprintf(err, len, "VM %s: cap = %u%%; it must be 0 (none) to 100", c->name, c->cap);
+    else if (!c->program && !c->rom)
+        snprintf(err, len, "VM %s: nothing to run (give it a disk image or a program)", c->name);
+    else if (c->program && (c->program_base >= c->memory || c->program_len > c->memory - c->program_base))
+        snprintf(err, len, "VM %s: the program (%zu bytes at 0x%x) does not fit in its memory",
+                 c->name, c->program_len, c->program_base);
+    else if (c->rom && c->rom_len > c->memory - HV_GUEST_ROM)
+        snprintf(err, len, "VM %s: the boot ROM does not fit in its memory", c->name);
+    else {
+        for (unsigned i = 0; i < c->vcpus; i++)
+            if (c->pin[i] >= (int)hv->m->ncpus) {
+                snprintf(err, len, "VM %s: vcpu%u is pinned to pCPU %d, but the machine has %u",
+                         c->name, i, c->pin[i], hv->m->ncpus);
+                return err;
+            }
+        return NULL;
+    }
+    return err;
+}
+
+int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
+{
+    if (check_vm_config(hv, c, err, len))
+        return -1;
+    int idx = -1;
+    for (int i = 0; i < HV_MAX_VMS && idx < 0; i++)
+        if (!hv->vms[i].used)
+            idx = i;
+    if (idx < 0 || hv->nent + c->vcpus > HV_MAX_ENTITIES) {
+        snprintf(err, len, "VM %s: the hypervisor runs at most %d VMs", c->name, HV_MAX_VMS);
+        return -1;
+    }
+    hv_vm_t *v = &hv->vms[idx];
+    memset(v, 0, sizeof *v);
+    v->used = 1;
+    v->state = HV_VM_RUNNING;
+    snprintf(v->name, sizeof v->name, "%s", c->name);
+    v->vmid = hv->cfg.untagged_tlb ? 1 : (uint16_t)(idx + 1);
+    v->cpu = (uint8_t)c->cpu;
+    v->mem = (uint8_t)c->mem;
+    v->memory = c->memory;
+    v->share = c->share ? c->share : HV_DEFAULT_SHARE;
+    v->cap = c->cap;
+    v->tsc_offset = hv->m->cpu[0].s.cycles;
+    v->stats.started = v->tsc_offset;
+    v->nested_root = hv_frame_alloc(hv, HV_FRAME_HV);
+    if (!v->nested_root || hv_dev_init(hv, (unsigned)idx, c, err, len) != 0) {
+        snprintf(err, len, "VM %s: out of memory", c->name);
+        v->used = 0;
+        return -1;
+    }
+    hv->nvms++;
+    hv->vms_alive++;
+    bool loaded = true;
+    if (c->rom)
+        loaded &= hv_copy_to_guest(hv, (unsigned)idx, HV_GUEST_ROM, c->rom, c->rom_len);
+    if (c->program)
+        loaded &= hv_copy_to_guest(hv, (unsigned)idx, c->program_base, c->program, c->program_len);
+    uint32_t entry = c->entry ? c->entry : c->rom ? HV_GUEST_ROM : c->program_base;
+    for (unsigned i = 0; i < c->vcpus && loaded; i++) {
+        int pin = c->pin[i];
+        if (hv->cfg.sched == HV_SCHED_PIN && pin < 0 && (pin = free_pcpu(hv)) < 0) {
+            snprintf(err, len, "VM %s: scheduler = pin needs a pCPU of its own for every VCPU, "
+                               "and all %u are taken (use scheduler = overcommit)",
+                     c->name, hv->m->ncpus);
+            hv_vm_destroy(hv, (unsigned)idx);
+            return -1;
+        }
+        int e = hv_vcpu_create(hv, (unsigned)idx, i, entry, err, len);
+        if (e < 0) {
+            hv_vm_destroy(hv, (unsigned)idx);
+            return -1;
+        }
+        hv->ent[e].pin = (int8_t)pin;
+    }
+    if (!loaded) {
+        snprintf(err, len, "VM %s: out of memory while loading it", c->name);
+        hv_vm_destroy(hv, (unsigned)idx);
+        return -1;
+    }
+    return idx;
+}
+
+/* Returns every frame a VM's nested tables reach (and the tables) to the pool, zeroed. */
+static void free_tree(hv_t *hv, uint32_t table, unsigned level)
+{
+    const uint8_t *ram = hv->m->ram;
+    for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4 && level > 0; i++) {
+        uint32_t pte;
+        memcpy(&pte, ram + table + 4 * i, 4);
+        if (pte & MMU_PTE_V)
+            free_tree(hv, MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT, level - 1);
+    }
+    if (level == 0) {
+        for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4; i++) {
+            uint32_t pte;
+            memcpy(&pte, ram + table + 4 * i, 4);
+            uint32_t f = MMU_PTE_PFN(pte);
+            if ((pte & MMU_PTE_V) && f < hv->nframes) {
+                memset(hv->m->ram + ((size_t)f << MMU_PAGE_SHIFT), 0, MMU_PAGE_SIZE);
+                hv->owner[f] = HV_FRAME_FREE;
+            }
+        }
+    }
+    memset(hv->m->ram + table, 0, MMU_PAGE_SIZE);
+    hv->owner[table >> MMU_PAGE_SHIFT] = HV_FRAME_FREE;
+}
+
+void hv_vm_destroy(hv_t *hv, unsigned vm)
+{
+    if (vm >= HV_MAX_VMS || !hv->vms[vm].used)
+        return;
+    hv_vm_t *v = &hv->vms[vm];
+    for (unsigned i = 0; i < v->nvcpus; i++) {
+        hv_vcpu_t *e = &hv->ent[v->vcpu[i]];
+        SIM_ASSERT(e->on_cpu < 0 || !cpu_in_guest(&hv->m->cpu[e->on_cpu]));
+        if (e->on_cpu >= 0)
+            hv->pcpu[e->on_cpu].current = -1;
+        sim_unschedule(hv->m, hv->hub, HV_TIMED(HV_TIMED_VTIMER, v->vcpu[i]));
+        memset(hv->m->ram + e->vmcb, 0, MMU_PAGE_SIZE);
+        hv->owner[e->vmcb >> MMU_PAGE_SHIFT] = HV_FRAME_FREE;
+        memset(e, 0, sizeof *e);
+    }
+    sim_unschedule(hv->m, hv->hub, HV_TIMED(HV_TIMED_DISK, vm));
+    if (v->nested_root)
+        free_tree(hv, v->nested_root, nested_levels(hv) - 1);
+    for (unsigned c = 0; c < hv->m->ncpus; c++)
+        mmu_invalidate(&hv->m->cpu[c].mmu, MMU_FLUSH_VM, v->vmid, 0, 0);
+    if (v->state == HV_VM_RUNNING || v->state == HV_VM_PAUSED)
+        hv->vms_alive--;
+    hv_dev_free(&v->dev);
+    memset(v, 0, sizeof *v);
+    hv->nvms--;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Pause, resume, power-off, crash
+ * ------------------------------------------------------------------------------------------ */
+/* Takes a VM's VCPUs out of the run (they stop at their next exit; a running one is kicked). */
+static void stop_vcpus(hv_t *hv, unsigned vm)
+{
+    hv_vm_t *v = &hv->vms[vm];
+    for (unsigned i = 0; i < v->nvcpus; i++) {
+        hv_vcpu_t *e = &hv->ent[v->vcpu[i]];
+        if (e->state != HV_VCPU_RUNNING)
+            e->state = HV_VCPU_STOPPED;
+        hv_sched_kick(hv, v->vcpu[i]);
+    }
+}
+
+int hv_vm_pause(hv_t *hv, unsigned vm)
+{
+    if (vm >= HV_MAX_VMS || !hv->vms[vm].used || hv->vms[vm].state != HV_VM_RUNNING)
+        return -1;
+    hv->vms[vm].state = HV_VM_PAUSED;
+    stop_vcpus(hv, vm);
+    hv_emit(hv, SIM_HV_PAUSE, (int)vm, -1, 0);
+    return 0;
+}
+
+int hv_vm_resume(hv_t *hv, unsigned vm)
+{
+    if (vm >= HV_MAX_VMS || !hv->vms[vm].used || hv->vms[vm].state != HV_VM_PAUSED)
+        return -1;
+    hv_vm_t *v = &hv->vms[vm];
+    v->state = HV_VM_RUNNING;
+    for (unsigned i = 0; i < v->nvcpus; i++) {
+        hv_vcpu_t *e = &hv->ent[v->vcpu[i]];
+        if (e->state == HV_VCPU_STOPPED)
+            e->state = HV_VCPU_READY;
+        if (e->state == HV_VCPU_READY)
+            hv_sched_wake(hv, v->vcpu[i]);
+    }
+    hv_emit(hv, SIM_HV_RESUME, (int)vm, -1, 0);
+    return 0;
+}
+
+static void vm_ended(hv_t *hv, unsigned vm)
+{
+    hv_vm_t *v = &hv->vms[vm];
+    v->stats.ended = hv->cur ? hv->cur->s.cycles : hv->now;
+    hv_dev_flush_console(hv, vm);
+    stop_vcpus(hv, vm);
+    if (hv->vms_alive && --hv->vms_alive == 0) {
+        /* The last VM is done: the machine's run ends, with the first bad exit code. */
+        sim_machine_t *m = hv->m;
+        m->powered_off = true;
+        m->exit_code = 0;
+        for (unsigned i = 0; i < HV_MAX_VMS; i++)
+            if (hv->vms[i].used && !m->exit_code)
+                m->exit_code = hv->vms[i].state == HV_VM_CRASHED ? 3 : hv->vms[i].exit_code;
+    }
+}
+
+void hv_vm_power_off(hv_t *hv, unsigned vm, uint32_t code)
+{
+    hv_vm_t *v = &hv->vms[vm];
+    if (v->state != HV_VM_RUNNING && v->state != HV_VM_PAUSED)
+        return;
+    v->state = HV_VM_OFF;
+    v->exit_code = code;
+    hv_emit(hv, SIM_HV_VM_OFF, (int)vm, -1, code);
+    vm_ended(hv, vm);
+}
+
+void hv_vm_crash(hv_t *hv, unsigned vm, const char *why)
+{
+    hv_vm_t *v = &hv->vms[vm];
+    if (v->state == HV_VM_OFF || v->state == HV_VM_CRASHED)
+        return;
+    bool alive = v->state == HV_VM_RUNNING || v->state == HV_VM_PAUSED;
+    v->state = HV_VM_CRASHED;
+    snprintf(v->why, sizeof v->why, "%s", why);
+    hv_emit(hv, SIM_HV_CRASH, (int)vm, -1, 0);
+    if (hv->cfg.console)
+        fprintf(hv->cfg.console, "[hv] %s stopped: %s\n", v->name, why);
+    if (alive)
+        vm_ended(hv, vm);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Invariants
+ * ------------------------------------------------------------------------------------------ */
+static const char *check_tree(hv_t *hv, unsigned vm, uint32_t table, unsigned level, char *buf,
+                              size_t len)
+{
+    uint32_t tf = table >> MMU_PAGE_SHIFT;
+    if (tf >= hv->nframes || hv->owner[tf] != HV_FRAME_HV) {
+        snprintf(buf, len, "VM %s: a nested table at 0x%08x is not a hypervisor frame",
+                 hv->vms[vm].name, table);
+        return buf;
+    }
+    for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4; i++) {
+        uint32_t pte;
+        memcpy(&pte, hv->m->ram + table + 4 * i, 4);
+        if (!(pte & MMU_PTE_V))
+            continue;
+        uint32_t f = MMU_PTE_PFN(pte);
+        if (level > 0) {
+            if (check_tree(hv, vm, f << MMU_PAGE_SHIFT, level - 1, buf, len))
+                return buf;
+        } else if (f >= hv->nframes || hv->owner[f] != HV_FRAME_VM(vm) ||
+                   (f << MMU_PAGE_SHIFT) < HV_RESERVED_BYTES) {
+            snprintf(buf, len, "VM %s: its nested tables map frame 0x%05x, which it does not own",
+                     hv->vms[vm].name, f);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+const char *hv_check_invariants(hv_t *hv, char *buf, size_t len)
+{
+    for (unsigned vm = 0; vm < HV_MAX_VMS; vm++) {
+        const hv_vm_t *v = &hv->vms[vm];
+        if (!v->used)
+            continue;
+        if (check_tree(hv, vm, v->nested_root, nested_levels(hv) - 1, buf, len))
+            return buf;
+        for (unsigned i = 0; i < v->nvcpus; i++)
+            if (hv->owner[hv->ent[v->vcpu[i]].vmcb >> MMU_PAGE_SHIFT] != HV_FRAME_HV) {
+                snprintf(buf, len, "VM %s: vcpu%u's VMCB is not a hypervisor frame", v->name, i);
+                return buf;
+            }
+    }
+    return NULL;
+}

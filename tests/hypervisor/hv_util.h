@@ -1,0 +1,22 @@
+/*
+ * hv_util.h - what the hypervisor suites share: a machine run by the hypervisor with VMs made
+ * from small guest programs written in the test (assembled from strings).
+ */
+#ifndef HVSIM_TEST_HV_UTIL_H
+#define HVSIM_TEST_HV_UTIL_H
+
+#include "../../hypervisor/hv.h"
+
+#define HU_RAM (16u << 20)
+
+/* A machine of `ncpus` CPUs and HU_RAM bytes with the hypervisor on it (console lines are
+ * kept, not printed). */
+hv_t *hu_machine(sim_machine_t *m, unsigned ncpus, const hv_config_t *cfg);
+/* A VM running `src` (assembled; loaded at its base; 1 MiB of memory unless cfg says). */
+int hu_vm(hv_t *hv, const char *name, const char *src, const hv_vm_config_t *extra);
+/* The default configuration: type 1, pinning. */
+hv_config_t hu_config(void);
+/* Frees the hypervisor and the machine. */
+void hu_free(hv_t *hv, sim_machine_t *m);
+
+#endif
