@@ -179,7 +179,7 @@ void gui_draw_regs(gui_t *g)
     cols = cols < 2 ? 2 : cols > 4 ? 4 : cols;
     /* Registers: r0..r15, sp and lr by their names. */
     for (int k = 0; k < CPU_NREGS; k++) {
-        char name[8];
+        char name[16]; /* room for any int, so -O1 format checks pass too */
         snprintf(name, sizeof name, "%s", k == CPU_REG_SP ? "sp" : k == CPU_REG_LR ? "lr" : "");
         if (!name[0])
             snprintf(name, sizeof name, "r%d", k);
