@@ -147,10 +147,8 @@ typedef struct {
     char *input;            /* console input (owned), and how far it was read */
     size_t in_len, in_pos;
     bool uart_irq;          /* UART control: raise line 1 while input waits */
-    uint8_t *disk;          /* the VM's disk image (owned; writes change it) */
-    uint32_t disk_sectors;
-    uint32_t sector, count, addr, command, status, error; /* the block device's registers */
-    uint64_t disk_reads, disk_writes, disk_errors;
+    sim_disk_t disk;        /* the block device: the same registers as the physical one, and
+                               the VM's own disk image (bytes: owned; writes change it) */
 } hv_vdev_t;
 
 /* Where a VM is, X(NAME, name). */

@@ -47,11 +47,11 @@ int hv_dev_init(hv_t *hv, unsigned vm, const hv_vm_config_t *cfg, char *err, siz
             hv_dev_free(d);
             return -1;
         }
-        d->disk = malloc(cfg->disk_len);
-        if (!d->disk)
+        d->disk.bytes = malloc(cfg->disk_len);
+        if (!d->disk.bytes)
             goto oom;
-        memcpy(d->disk, cfg->disk, cfg->disk_len);
-        d->disk_sectors = (uint32_t)(cfg->disk_len / SIM_SECTOR_SIZE);
+        memcpy(d->disk.bytes, cfg->disk, cfg->disk_len);
+        d->disk.sectors = (uint32_t)(cfg->disk_len / SIM_SECTOR_SIZE);
     }
     return 0;
 oom:
@@ -64,9 +64,9 @@ void hv_dev_free(hv_vdev_t *d)
 {
     free(d->transcript);
     free(d->input);
-    free(d->disk);
+    free(d->disk.bytes);
     d->transcript = d->input = NULL;
-    d->disk = NULL;
+    d->disk.bytes = NULL;
 }
 
 static hv_vcpu_t *boot_vcpu(hv_t *hv, unsigned vm)
@@ -181,36 +181,24 @@ int32_t hv_dev_console_write(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t len)
 /* ------------------------------------------------------------------------------------------
  * Block device
  * ------------------------------------------------------------------------------------------ */
-static sim_disk_error_t check_command(const hv_vdev_t *d, uint32_t command)
-{
-    if (command != SIM_DISK_CMD_READ && command != SIM_DISK_CMD_WRITE)
-        return SIM_DISK_E_BAD_COMMAND;
-    if (!d->disk_sectors)
-        return SIM_DISK_E_NO_DISK;
-    if (d->count == 0 || d->count > SIM_DISK_MAX_COUNT)
-        return SIM_DISK_E_BAD_COUNT;
-    if (d->sector >= d->disk_sectors || d->count > d->disk_sectors - d->sector)
-        return SIM_DISK_E_BAD_SECTOR;
-    return SIM_DISK_E_NONE;
-}
-
 static void disk_complete(hv_t *hv, unsigned vm, sim_disk_error_t error)
 {
-    hv_vdev_t *d = &hv->vms[vm].dev;
+    sim_disk_t *d = &hv->vms[vm].dev.disk;
     d->error = error;
     d->status = SIM_DISK_DONE | (error ? SIM_DISK_ERROR_BIT : 0);
-    d->disk_errors += error != SIM_DISK_E_NONE;
+    d->errors += error != SIM_DISK_E_NONE;
     hv_virq(hv, boot_vcpu(hv, vm), SIM_DISK_IRQ, true);
 }
 
 static void disk_command(hv_t *hv, unsigned vm, uint32_t command)
 {
-    hv_vdev_t *d = &hv->vms[vm].dev;
+    sim_disk_t *d = &hv->vms[vm].dev.disk;
     if (d->status & SIM_DISK_BUSY)
         return;
     d->command = command;
     d->error = SIM_DISK_E_NONE;
-    sim_disk_error_t why = check_command(d, command);
+    d->started = hv->cur->s.cycles;
+    sim_disk_error_t why = sim_disk_check(d, command);
     if (why != SIM_DISK_E_NONE) {
         disk_complete(hv, vm, why);
         return;
@@ -226,36 +214,24 @@ static void disk_command(hv_t *hv, unsigned vm, uint32_t command)
  * nothing and fails the command, as a DMA the IOMMU blocks does. */
 static void disk_transfer(hv_t *hv, unsigned vm)
 {
-    hv_vdev_t *d = &hv->vms[vm].dev;
-    uint8_t *bytes = d->disk + (size_t)d->sector * SIM_SECTOR_SIZE;
+    sim_disk_t *d = &hv->vms[vm].dev.disk;
+    uint8_t *bytes = d->bytes + (size_t)d->sector * SIM_SECTOR_SIZE;
     size_t len = (size_t)d->count * SIM_SECTOR_SIZE;
     bool ok = d->command == SIM_DISK_CMD_READ ? hv_copy_to_guest(hv, vm, d->addr, bytes, len)
                                              : hv_copy_from_guest(hv, vm, d->addr, bytes, len);
-    if (ok && d->command == SIM_DISK_CMD_READ)
-        d->disk_reads++;
-    else if (ok)
-        d->disk_writes++;
-    disk_complete(hv, vm, ok ? SIM_DISK_E_NONE : SIM_DISK_E_DMA_BLOCKED);
-}
-
-static uint32_t disk_read(hv_t *hv, unsigned vm, uint32_t reg)
-{
-    const hv_vdev_t *d = &hv->vms[vm].dev;
-    switch (reg) {
-    case SIM_DISK_SECTOR: return d->sector;
-    case SIM_DISK_COUNT: return d->count;
-    case SIM_DISK_ADDR: return d->addr;
-    case SIM_DISK_COMMAND: return d->command;
-    case SIM_DISK_STATUS: return d->status;
-    case SIM_DISK_ERROR: return d->error;
-    case SIM_DISK_CAPACITY: return d->disk_sectors;
-    default: return 0;
+    if (ok && d->command == SIM_DISK_CMD_READ) {
+        d->reads++;
+        d->sectors_read += d->count;
+    } else if (ok) {
+        d->writes++;
+        d->sectors_written += d->count;
     }
+    disk_complete(hv, vm, ok ? SIM_DISK_E_NONE : SIM_DISK_E_DMA_BLOCKED);
 }
 
 static void disk_write(hv_t *hv, unsigned vm, uint32_t reg, uint32_t value)
 {
-    hv_vdev_t *d = &hv->vms[vm].dev;
+    sim_disk_t *d = &hv->vms[vm].dev.disk;
     bool busy = d->status & SIM_DISK_BUSY;
     switch (reg) {
     case SIM_DISK_SECTOR: if (!busy) d->sector = value; break;
@@ -289,7 +265,7 @@ bool hv_dev_port(hv_t *hv, unsigned vm, uint16_t port, bool write, uint32_t *val
         if (write)
             disk_write(hv, vm, port - SIM_DISK_PORT, *value);
         else
-            *value = disk_read(hv, vm, port - SIM_DISK_PORT);
+            *value = sim_disk_reg(&hv->vms[vm].dev.disk, port - SIM_DISK_PORT);
         return true;
     }
     if (port == SIM_POWER_PORT) {

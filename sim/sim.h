@@ -375,6 +375,11 @@ int sim_disk_attach(sim_machine_t *m, const void *bytes, size_t len);
 int sim_disk_attach_file(sim_machine_t *m, const char *path, FILE *diag);
 /* The disk's bytes as they are now (writes included), or NULL when none is attached. */
 const uint8_t *sim_disk_bytes(const sim_machine_t *m, size_t *len);
+/* The controller's rules, shared with the hypervisor's virtual disk (same registers, same
+ * rules): why `command` cannot start with d's registers (NONE when it can), and what reading
+ * register `reg` gives. */
+sim_disk_error_t sim_disk_check(const sim_disk_t *d, uint32_t command);
+uint32_t sim_disk_reg(const sim_disk_t *d, unsigned reg);
 
 /* ==========================================================================================
  * Disk images (docs/disk-image.md): a partition table in sector 0, a raw boot partition, and

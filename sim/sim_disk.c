@@ -54,8 +54,7 @@ static void complete(sim_machine_t *m, uint64_t now, sim_disk_error_t error)
     emit_disk(m, now, true);
 }
 
-/* Checks a command against the disk before it starts; returns why it cannot run, or NONE. */
-static sim_disk_error_t check_command(const sim_disk_t *d, uint32_t command)
+sim_disk_error_t sim_disk_check(const sim_disk_t *d, uint32_t command)
 {
     if (command != SIM_DISK_CMD_READ && command != SIM_DISK_CMD_WRITE)
         return SIM_DISK_E_BAD_COMMAND;
@@ -79,7 +78,7 @@ static void start_command(sim_machine_t *m, uint32_t command)
     d->started = now;
     d->error = SIM_DISK_E_NONE;
     emit_disk(m, now, false);
-    sim_disk_error_t why = check_command(d, command);
+    sim_disk_error_t why = sim_disk_check(d, command);
     if (why != SIM_DISK_E_NONE) {
         complete(m, now, why);
         return;
@@ -129,7 +128,11 @@ static void disk_timed(void *ctx, uint32_t what, uint64_t now)
 
 static uint32_t disk_read(void *ctx, uint32_t reg)
 {
-    const sim_disk_t *d = &((sim_machine_t *)ctx)->disk;
+    return sim_disk_reg(&((sim_machine_t *)ctx)->disk, reg);
+}
+
+uint32_t sim_disk_reg(const sim_disk_t *d, unsigned reg)
+{
     switch (reg) {
     case SIM_DISK_SECTOR: return d->sector;
     case SIM_DISK_COUNT: return d->count;
