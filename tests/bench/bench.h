@@ -29,4 +29,8 @@ int bench_extra_runs(const bench_result_t *flat, const bench_result_t *mem);
 int bench_mmu_paging(const char *name, const char *src, const bench_result_t *flat);
 int bench_mmu_nested(const char *name, const char *src, const bench_result_t *flat);
 
+/* The visualizer (bench_gui.c): `src` at full speed with the window drawing 60 frames a
+ * second offscreen; MIPS against `flat` (headless) and the frames per second achieved. */
+int bench_gui(const char *name, const char *src, const bench_result_t *flat);
+
 #endif

@@ -38,14 +38,21 @@ uint32_t gui_ring_rgb(cpu_mode_t mode);
 const char *gui_ring_name(cpu_mode_t mode); /* "ring 3", "ring 0", "ring -1" */
 
 /* ------------------------------------------------------------------------------------------
- * Text (gui_text.c): DejaVu Sans Mono rendered once per size into a glyph atlas; a string is
- * drawn glyph by glyph from it, so no frame renders a font.
+ * Text (gui_text.c): DejaVu Sans Mono rendered once per size into a glyph atlas, tinted once
+ * per colour; a string is drawn glyph by glyph from it, so no frame renders a font.
  * ------------------------------------------------------------------------------------------ */
 #define GUI_GLYPHS 128 /* ASCII 32..126 and the symbols of gui_text.c's table */
 
+#define GUI_TINTS 32 /* colours kept as ready-made atlases per font */
+
 typedef struct {
     TTF_Font *font;
-    SDL_Texture *atlas;
+    SDL_Surface *white;  /* the glyphs in white: the source of every colour's atlas */
+    struct {
+        uint32_t rgb;
+        SDL_Texture *atlas;
+    } tint[GUI_TINTS];   /* one atlas per colour: a colour change then costs nothing */
+    unsigned ntints, next_tint;
     int size, cw, lh, ascent; /* point size, cell width, line height */
     SDL_Rect glyph[GUI_GLYPHS];
 } gui_font_t;

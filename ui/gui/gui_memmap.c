@@ -5,8 +5,9 @@
  * hypervisor, frames are coloured by the VM that owns them; on the bare machine there is no
  * owner to show, and the panel says so rather than guessing.
  *
- * Contents are read through the debugger (hpa space), a slice of frames per frame drawn, so
- * the scan never costs the window its frame rate.
+ * Contents are read from the machine's RAM as plain data (read only: the debugger's reader
+ * checks every byte, too slow for a sweep of all memory), a slice of frames per frame drawn,
+ * so the scan never costs the window its frame rate.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,24 +33,24 @@ enum { K_ZERO, K_DATA, K_TABLE, K_TLB, K_PC };
 
 static void scan(gui_t *g)
 {
-    static uint8_t buf[MMU_PAGE_SIZE];
     if (!g->frames) {
         g->nframes = g->m->ram_size / MMU_PAGE_SIZE;
         g->frames = calloc(g->nframes ? g->nframes : 1, 1);
         if (!g->frames)
             return;
     }
-    unsigned n = g->win ? SCAN_PER_FRAME : g->nframes; /* offscreen: all at once */
+    /* A still picture (a screenshot, a test) scans everything at once. */
+    unsigned n = g->win || g->running ? SCAN_PER_FRAME : g->nframes;
     for (unsigned k = 0; k < n && g->nframes; k++) {
         uint32_t fr = g->scan_next;
         g->scan_next = (g->scan_next + 1) % g->nframes;
+        const uint8_t *page = g->m->ram + (size_t)fr * MMU_PAGE_SIZE;
         bool data = false;
-        if (sim_dbg_read(g->dbg, SIM_SPACE_HPA, fr * MMU_PAGE_SIZE, buf, sizeof buf) == 0)
-            for (size_t i = 0; i < sizeof buf && !data; i += 8) {
-                uint64_t w;
-                memcpy(&w, buf + i, 8);
-                data = w != 0;
-            }
+        for (size_t i = 0; i < MMU_PAGE_SIZE && !data; i += 8) {
+            uint64_t w;
+            memcpy(&w, page + i, 8);
+            data = w != 0;
+        }
         g->frames[fr] = (uint8_t)((g->frames[fr] & ~F_DATA) | (data ? F_DATA : 0));
     }
     /* The tables the last walks read stay marked. */
@@ -111,16 +112,35 @@ void gui_draw_memmap(gui_t *g)
     unsigned counts[5] = {0};
     for (uint32_t i = 0; i < n; i++)
         counts[kind_of(g, i, tlb_map, pc_frame)]++;
-    for (uint32_t c0 = 0; c0 * per < n; c0++) {
-        int best = K_ZERO;
-        for (uint32_t k = c0 * per; k < (c0 + 1) * per && k < n; k++) {
-            int kd = kind_of(g, k, tlb_map, pc_frame);
-            best = kd > best ? kd : best;
+    /* Cells of one kind side by side in a row are drawn as one rectangle (with the gaps
+     * between cells drawn over in the background colour when cells are large). */
+    uint32_t ncells = (n + per - 1) / per;
+    int run_kind = -1, run_start = 0;
+    for (uint32_t c0 = 0; c0 <= ncells; c0++) {
+        int best = -1;
+        if (c0 < ncells) {
+            best = K_ZERO;
+            for (uint32_t k = c0 * per; k < (c0 + 1) * per && k < n; k++) {
+                int kd = kind_of(g, k, tlb_map, pc_frame);
+                best = kd > best ? kd : best;
+            }
         }
-        int cx = gx + (int)(c0 % (uint32_t)cols) * cell, cy = y + (int)(c0 / (uint32_t)cols) * cell;
-        gui_fill(g, cx, cy, cell > 2 ? cell - 1 : cell, cell > 2 ? cell - 1 : cell,
-                 kinds[best].rgb);
+        int col = (int)(c0 % (uint32_t)cols), row = (int)((c0 ? c0 - 1 : 0) / (uint32_t)cols);
+        if (run_kind >= 0 && (best != run_kind || col == 0 || c0 == ncells)) {
+            int end_col = col == 0 || c0 == ncells ? (c0 == ncells && col ? col : cols) : col;
+            gui_fill(g, gx + run_start * cell, y + row * cell, (end_col - run_start) * cell,
+                     cell > 2 ? cell - 1 : cell, kinds[run_kind].rgb);
+            run_kind = -1;
+        }
+        if (run_kind < 0 && best >= 0) {
+            run_kind = best;
+            run_start = col;
+        }
     }
+    if (cell > 3) /* the gaps between cells of a run */
+        for (int c2 = 1; c2 < cols; c2++)
+            gui_fill(g, gx + c2 * cell - 1, y, 1, (int)((ncells + (uint32_t)cols - 1) /
+                                                        (uint32_t)cols) * cell, GUI_PANEL);
     free(tlb_map);
     int ly = y + ((int)((n + per - 1) / per + (uint32_t)cols - 1) / cols) * cell + 4;
     int lx = gx;

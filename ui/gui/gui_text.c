@@ -72,8 +72,10 @@ int gui_text_init(gui_t *g)
 
 static void free_font(gui_font_t *f)
 {
-    if (f->atlas)
-        SDL_DestroyTexture(f->atlas);
+    for (unsigned i = 0; i < f->ntints; i++)
+        SDL_DestroyTexture(f->tint[i].atlas);
+    if (f->white)
+        SDL_FreeSurface(f->white);
     if (f->font)
         TTF_CloseFont(f->font);
     memset(f, 0, sizeof *f);
@@ -132,14 +134,43 @@ static int build_font(gui_t *g, gui_font_t *f, int size, bool bold)
         SDL_BlitSurface(gs, &src, atlas, &dst);
         SDL_FreeSurface(gs);
     }
-    f->atlas = SDL_CreateTextureFromSurface(g->ren, atlas);
-    SDL_FreeSurface(atlas);
-    if (!f->atlas) {
-        fprintf(stderr, "hvsim: cannot make the glyph texture: %s\n", SDL_GetError());
-        return -1;
-    }
-    SDL_SetTextureBlendMode(f->atlas, SDL_BLENDMODE_BLEND);
+    f->white = atlas;
     return 0;
+}
+
+/* The atlas of one colour, made from the white one the first time it is asked for. Colour
+ * modulation would do the same per draw, but SDL's software renderer then rebuilds its blitter
+ * at every colour change, which costs more than the drawing. */
+static SDL_Texture *tinted(gui_t *g, gui_font_t *f, uint32_t rgb)
+{
+    for (unsigned i = 0; i < f->ntints; i++)
+        if (f->tint[i].rgb == rgb)
+            return f->tint[i].atlas;
+    SDL_Surface *s = SDL_ConvertSurfaceFormat(f->white, SDL_PIXELFORMAT_ARGB8888, 0);
+    if (!s)
+        return NULL;
+    SDL_LockSurface(s);
+    for (int y = 0; y < s->h; y++) {
+        uint32_t *row = (uint32_t *)((uint8_t *)s->pixels + (size_t)y * (size_t)s->pitch);
+        for (int x = 0; x < s->w; x++)
+            row[x] = (row[x] & 0xff000000u) | (rgb & 0xffffffu);
+    }
+    SDL_UnlockSurface(s);
+    SDL_Texture *t = SDL_CreateTextureFromSurface(g->ren, s);
+    SDL_FreeSurface(s);
+    if (!t)
+        return NULL;
+    SDL_SetTextureBlendMode(t, SDL_BLENDMODE_BLEND);
+    unsigned slot;
+    if (f->ntints < GUI_TINTS) {
+        slot = f->ntints++;
+    } else { /* full: the colours take turns leaving */
+        slot = f->next_tint++ % GUI_TINTS;
+        SDL_DestroyTexture(f->tint[slot].atlas);
+    }
+    f->tint[slot].rgb = rgb;
+    f->tint[slot].atlas = t;
+    return t;
 }
 
 int gui_text_layout(gui_t *g, int w, int h)
@@ -188,15 +219,15 @@ static unsigned next_slot(const char **s)
 int gui_text(gui_t *g, gui_font_id_t fid, int x, int y, uint32_t rgb, const char *s)
 {
     gui_font_t *f = &g->font[fid];
-    if (!f->atlas)
+    SDL_Texture *atlas = f->white ? tinted(g, f, rgb) : NULL;
+    if (!atlas)
         return 0;
-    SDL_SetTextureColorMod(f->atlas, (rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff);
     int x0 = x;
     while (*s) {
         unsigned slot = next_slot(&s);
         if (slot != 0) { /* not a space */
             SDL_Rect dst = {x, y, f->glyph[slot].w, f->glyph[slot].h};
-            SDL_RenderCopy(g->ren, f->atlas, &f->glyph[slot], &dst);
+            SDL_RenderCopy(g->ren, atlas, &f->glyph[slot], &dst);
         }
         x += f->cw;
     }

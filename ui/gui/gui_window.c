@@ -269,17 +269,19 @@ int ui_gui_main(const ui_gui_options_t *opt)
                "commands, \"quit\" closes both).\n", s.title);
         ui_repl_terminal_open(&repl);
     }
-    double last = now_ms(), fps_t0 = last;
+    double last = now_ms(), fps_t0 = last, start = last;
     unsigned fps_n = 0;
     while (!g->quit)
         frame(g, terminal ? &repl : NULL, &last, &fps_t0, &fps_n);
+    double secs = (now_ms() - start) / 1000.0;
     if (terminal)
         ui_repl_terminal_close(&repl);
     const cpu_t *cpu = sim_dbg_cpu(s.dbg, 0);
     char cyc[32], ins[32];
-    printf("hvsim: window closed at cycle %s; pCPU0 retired %s instructions\n",
-           sim_dbg_group(cpu->s.cycles, cyc, sizeof cyc),
-           sim_dbg_group(cpu->s.instret, ins, sizeof ins));
+    printf("hvsim: window closed at cycle %s; pCPU0 retired %s instructions; %llu frames in "
+           "%.1f s\n", sim_dbg_group(cpu->s.cycles, cyc, sizeof cyc),
+           sim_dbg_group(cpu->s.instret, ins, sizeof ins), (unsigned long long)g->frames_drawn,
+           secs);
     fflush(stdout);
     ui_gui_free(g);
     session_close(&s);
