@@ -80,6 +80,10 @@ static void on_event(const sim_event_t *ev, void *ctx)
         lane->vcpu = ev->vcpu;
         lane_push(lane, ev);
     } else if (gui_event_is_marker(ev)) {
+        if (named(ev, "vmentry")) { /* the pCPU now runs this VM's VCPU */
+            lane->vm = ev->vm;
+            lane->vcpu = ev->vcpu;
+        }
         lane_push(lane, ev);
     }
 }
