@@ -13,7 +13,7 @@ void gui_draw_help(gui_t *g)
     int rows = 0;
     for (size_t i = 0; i < gui_nkeys; i++)
         rows += gui_keys[i].label != NULL;
-    int w = f->cw * 64, h = (rows + 9) * f->lh;
+    int w = f->cw * 72, h = (rows + 9) * f->lh;
     int x = (g->w - w) / 2, y = (g->h - h) / 2;
     SDL_SetRenderDrawBlendMode(g->ren, SDL_BLENDMODE_BLEND);
     gui_set_color(g, 0x000000u, 150);

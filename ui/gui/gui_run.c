@@ -97,6 +97,28 @@ static void failed(gui_t *g)
     g->status_rgb = GUI_WARN;
 }
 
+/* A window-made stop at the boundary of an address breakpoint: the debugger would step over
+ * that breakpoint on the next run (as after any stop there), so the window stops for it now. */
+static const sim_dbg_bp_t *bp_at_stop(gui_t *g, const sim_dbg_stop_t *st)
+{
+    size_t n = sim_dbg_bp_count(g->dbg);
+    for (size_t i = 0; i < n; i++) {
+        const sim_dbg_bp_t *bp = sim_dbg_bp(g->dbg, i);
+        uint32_t hpa;
+        if (bp->kind != SIM_DBG_BP_ADDR || !bp->enabled ||
+            (bp->cpu != SIM_DBG_ANY_CPU && (unsigned)bp->cpu != st->cpu))
+            continue;
+        if (bp->space == SIM_SPACE_GVA && mmu_active(&sim_dbg_cpu(g->dbg, st->cpu)->mmu) &&
+            bp->addr == st->pc)
+            return bp;
+        if (bp->space == SIM_SPACE_HPA &&
+            sim_dbg_to_hpa(g->dbg, sim_dbg_default_space(g->dbg), st->pc, &hpa) == 0 &&
+            bp->addr == hpa)
+            return bp;
+    }
+    return NULL;
+}
+
 void gui_run_slice(gui_t *g, double budget_ms, double dt)
 {
     if (!g->running)
@@ -115,6 +137,7 @@ void gui_run_slice(gui_t *g, double budget_ms, double dt)
             }
             return real_stop(g, "run");
         }
+        unsigned focus = sim_dbg_focus(g->dbg);
         alarm_fired = 0;
         alarm_dbg = g->dbg;
         timer_arm(budget_ms);
@@ -124,8 +147,23 @@ void gui_run_slice(gui_t *g, double budget_ms, double dt)
         if (rc != 0)
             return failed(g);
         if (st.kind == SIM_DBG_STOP_INTERRUPTED && alarm_fired) {
-            g->seen = st; /* the window's own pause between frames: not a stop to show */
+            /* The window's own pause between frames: not a stop to show, and the CPU the
+             * student selected stays selected. */
+            const sim_dbg_bp_t *bp = bp_at_stop(g, &st);
+            sim_dbg_set_focus(g->dbg, bp ? st.cpu : focus);
+            g->seen = *sim_dbg_last_stop(g->dbg);
             g->have_seen = true;
+            if (bp) {
+                char desc[160];
+                sim_dbg_bp_describe(g->dbg, bp, desc, sizeof desc);
+                g->running = false;
+                g->highlight = true;
+                ui_gui_note_stop(g);
+                snprintf(g->status, sizeof g->status, "Breakpoint %d, %s, on cpu%u.", bp->id,
+                         desc, st.cpu);
+                g->status_rgb = GUI_TEXT;
+                gui_report_stop(g, g->status, NULL);
+            }
             return;
         }
         return real_stop(g, "run");

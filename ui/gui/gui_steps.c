@@ -35,20 +35,7 @@ void gui_draw_steps(gui_t *g)
                  "s: one instruction · t: to the next trap · e: one event");
         return;
     }
-    /* The instruction that trapped (or exited) opens the list. */
-    const sim_event_t *opening = recent(g, from);
     int line = 0;
-    if (opening->kind == SIM_EV_TRAP || gui_event_is_exit(opening)) {
-        char insn[96], sym[96];
-        sim_space_t space = sim_dbg_default_space(g->dbg);
-        if (sim_dbg_disasm(g->dbg, space, opening->pc, insn, sizeof insn)) {
-            gui_textf(g, GUI_FONT_SMALL, x0, y, gui_ring_rgb((cpu_mode_t)opening->from_mode),
-                      "%s: %s  at 0x%08x%s",
-                      opening->kind == SIM_EV_TRAP ? "instruction" : "guest", insn, opening->pc,
-                      sim_dbg_symbolize(g->dbg, opening->pc, sym, sizeof sym));
-            line++;
-        }
-    }
     /* The newest events that fit, each wrapped to the panel's width. */
     uint64_t first = to;
     int need = 0;
@@ -64,7 +51,16 @@ void gui_draw_steps(gui_t *g)
     int text_w = r.w - 4 * f->cw;
     for (uint64_t s = first; s < to && line < rows; s++) {
         const sim_event_t *ev = recent(g, s);
-        char desc[256];
+        char desc[256], insn[96], sym[96];
+        /* A trap or an exit is preceded by the instruction that caused it: its first step. */
+        if ((ev->kind == SIM_EV_TRAP || gui_event_is_exit(ev)) && line < rows - 1 &&
+            sim_dbg_disasm(g->dbg, sim_dbg_default_space(g->dbg), ev->pc, insn, sizeof insn)) {
+            gui_textf(g, GUI_FONT_SMALL, x0 + f->cw * 2, y + line * f->lh,
+                      gui_ring_rgb((cpu_mode_t)ev->from_mode), "%s `%s` at 0x%08x%s",
+                      gui_event_is_exit(ev) ? "the guest ran" : "the CPU ran", insn, ev->pc,
+                      sim_dbg_symbolize(g->dbg, ev->pc, sym, sizeof sym));
+            line++;
+        }
         sim_dbg_describe_event(g->dbg, ev, desc, sizeof desc);
         int ly = y + line * f->lh;
         int max = rows - line;
