@@ -129,7 +129,7 @@ deps-test:
 run: deps-run
 	@$(MAKE) --no-print-directory all
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then echo "$(HVSIM) --gui"; $(HVSIM) --gui; \
-	else echo "$(HVSIM) --bare examples/hello.s --stats"; $(HVSIM) --bare examples/hello.s --stats; fi
+	else echo "$(HVSIM) --headless"; $(HVSIM) --headless; fi
 
 # The tests run the built tools (hvsim, hvasm) as a student would, so they are built first.
 test: deps-test

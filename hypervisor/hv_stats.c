@@ -188,7 +188,7 @@ static void percent_line(FILE *out, const char *what, uint64_t part, uint64_t to
 
 void hv_print_stats(const hv_t *hv, FILE *out)
 {
-    char b1[32], b2[32], b3[32];
+    char b1[32], b2[32], b3[32], b4[32];
     hv_stats_settle((hv_t *)hv);
     fprintf(out, "[stats] hypervisor: type %d, %u pCPU%s, scheduler %s%s\n", (int)hv->cfg.type,
             hv->m->ncpus, hv->m->ncpus == 1 ? "" : "s",
@@ -221,7 +221,7 @@ void hv_print_stats(const hv_t *hv, FILE *out)
                         grp(s->exits[r], b1), grp(s->exit_cycles[r] / s->exits[r], b2));
         fprintf(out, "    tlb: %s hits, %s misses; page walks %s, %s references\n",
                 grp(s->mmu.hits, b1), grp(s->mmu.misses, b2), grp(s->mmu.walks, b3),
-                grp(s->mmu.walk_refs, b1));
+                grp(s->mmu.walk_refs, b4));
         fprintf(out, "    memory: %s frames mapped lazily; %s injections, %s VCPU switches",
                 grp(s->frames_mapped, b1), grp(s->injections, b2), grp(s->vcpu_switches, b3));
         if (hv->cfg.type == HV_TYPE2)

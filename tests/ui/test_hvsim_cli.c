@@ -173,7 +173,6 @@ Test(hvsim_cli, usage_errors_exit_2)
         "$B/hvsim --bare examples/hello.s --max-cycles lots",
         "$B/hvsim --bare examples/hello.s --ram 12",
         "$B/hvsim --bare examples/hello.s extra",
-        "$B/hvsim",
         "$B/hvsim isa --frob",
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {

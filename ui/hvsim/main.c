@@ -18,7 +18,8 @@
 static void print_usage(FILE *out)
 {
     fputs("usage: hvsim --bare PROG.s|PROG.bin [options]\n"
-          "       hvsim --scenario NAME [options] | hvsim --list-scenarios\n"
+          "       hvsim [--headless] [--scenario NAME|FILE.ini] [--vs-native]\n"
+          "             [--trace-out FILE.json] [options] | hvsim --list-scenarios\n"
           "       hvsim --repl [--bare PROG] [options] | hvsim -x SCRIPT [--bare PROG]\n"
           "       hvsim --gui [--bare PROG | --scenario NAME] [options]\n"
           "       hvsim --screenshot FILE.png [--after-cycles N] [--size WxH]\n"
@@ -50,6 +51,18 @@ static void print_help(void)
           "                    kernels on bare hardware. The images are built by make, in\n"
           "                    the guestos directory beside the hvsim binary. The options\n"
           "                    below apply; --input replaces the scenario's console script.\n"
+          "  --headless [--scenario NAME|FILE.ini]\n"
+          "                    run a scenario under the hypervisor (default: the scenario\n"
+          "                    'default': tinyos and rtos in two VMs on 2 pCPUs) to its end:\n"
+          "                    each VM's console lines prefixed with its name, then the\n"
+          "                    statistics per VM (guest user / kernel / hypervisor cycles,\n"
+          "                    exits by reason with their average cost, TLB). hvsim with no\n"
+          "                    arguments does this when there is no display and no terminal.\n"
+          "                    Scenario files are INI (docs/hypervisor.md).\n"
+          "  --vs-native       with a hypervisor scenario: run each VM alone on the bare\n"
+          "                    machine too, and print the overhead\n"
+          "  --trace-out FILE.json  write a Chrome/Perfetto trace of the run (VMs as\n"
+          "                    processes, VCPUs as threads; open it in ui.perfetto.dev)\n"
           "  --list-scenarios  list the built-in scenarios\n"
           "  --repl            debug interactively (a gdb-like command line): with --bare\n"
           "                    PROG, that program; \"help\" lists the commands. hvsim with no\n"
@@ -137,7 +150,7 @@ static int cmd_isa(int argc, char **argv)
 
 enum { OPT_BARE = 256, OPT_MAX_CYCLES, OPT_STATS, OPT_TRACE, OPT_INPUT, OPT_RAM, OPT_BASE,
        OPT_VERSION, OPT_REPL, OPT_SCENARIO, OPT_LIST_SCENARIOS, OPT_GUI, OPT_SCREENSHOT,
-       OPT_AFTER_CYCLES, OPT_SIZE };
+       OPT_AFTER_CYCLES, OPT_SIZE, OPT_HEADLESS, OPT_VS_NATIVE, OPT_TRACE_OUT };
 
 /* What `hvsim` with no arguments opens: the window when a display is there and SDL can use
  * it; else the REPL when stdin is a terminal; else the headless run. `make test` and CI have
@@ -191,6 +204,9 @@ int main(int argc, char **argv)
         {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
         {"after-cycles", required_argument, NULL, OPT_AFTER_CYCLES},
         {"size", required_argument, NULL, OPT_SIZE},
+        {"headless", no_argument, NULL, OPT_HEADLESS},
+        {"vs-native", no_argument, NULL, OPT_VS_NATIVE},
+        {"trace-out", required_argument, NULL, OPT_TRACE_OUT},
         {NULL, 0, NULL, 0},
     };
     ui_bare_options_t bare = {.max_cycles = 1000000000ull, .ram_size = 16u << 20,
@@ -199,8 +215,9 @@ int main(int argc, char **argv)
     bool repl = false, ram_given = false;
     const char *scenario = NULL;
     const char *script = NULL;
-    bool gui = false;
+    bool gui = false, headless = false;
     ui_gui_options_t go = {0};
+    ui_hv_options_t ho = {.argv0 = argv[0]};
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "hx:", options, NULL)) != -1) {
@@ -210,7 +227,13 @@ int main(int argc, char **argv)
         case OPT_BARE: bare.program = optarg; break;
         case OPT_REPL: repl = true; break;
         case OPT_SCENARIO: scenario = optarg; break;
-        case OPT_LIST_SCENARIOS: ui_list_scenarios(stdout); return 0;
+        case OPT_LIST_SCENARIOS:
+            ui_list_scenarios(stdout);
+            ui_hv_list_scenarios(stdout);
+            return 0;
+        case OPT_HEADLESS: headless = true; break;
+        case OPT_VS_NATIVE: ho.vs_native = true; break;
+        case OPT_TRACE_OUT: ho.trace_out = optarg; break;
         case OPT_GUI: gui = true; break;
         case OPT_SCREENSHOT: go.screenshot = optarg; break;
         case OPT_AFTER_CYCLES:
@@ -270,6 +293,20 @@ int main(int argc, char **argv)
     }
     if (go.after_cycles || go.width)
         return usage_error("%s", "--after-cycles and --size go with --screenshot or --gui");
+    /* The hypervisor's scenarios, headless: the default one when nothing else is asked for. */
+    bool hv_scenario = scenario ? ui_hv_is_scenario(scenario) : !bare.program && !repl && !script;
+    if ((ho.vs_native || ho.trace_out || headless) && !hv_scenario)
+        return usage_error("%s", "--headless, --vs-native and --trace-out run a hypervisor "
+                                 "scenario (see --list-scenarios)");
+    if (hv_scenario && (headless || scenario || !(argc == 1 && isatty(STDIN_FILENO)))) {
+        if (bare.program || repl || script)
+            return usage_error("%s", "--scenario runs on its own: not with --bare, --repl or -x");
+        ho.scenario = scenario;
+        ho.max_cycles = bare.max_cycles == 1000000000ull ? 0 : bare.max_cycles;
+        ho.stats = bare.stats;
+        ho.trace = bare.trace;
+        return ui_run_hv(&ho);
+    }
     if (scenario) {
         if (bare.program || repl || script)
             return usage_error("%s", "--scenario runs on its own: not with --bare, --repl or -x");
@@ -284,6 +321,6 @@ int main(int argc, char **argv)
         return ui_repl_main(&ro, !script && isatty(STDIN_FILENO));
     }
     if (!bare.program)
-        return usage_error("%s", "nothing to run: give --bare PROG (the hypervisor arrives later)");
+        return usage_error("%s", "nothing to run: give --bare PROG or --scenario NAME");
     return ui_run_bare(&bare);
 }

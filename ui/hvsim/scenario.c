@@ -60,7 +60,7 @@ void ui_list_scenarios(FILE *out)
 }
 
 /* The guest directory: "guestos" beside the running hvsim binary. */
-static void guest_dir(const char *argv0, char *buf, size_t len)
+void ui_guest_dir(const char *argv0, char *buf, size_t len)
 {
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -131,7 +131,7 @@ int ui_scenario_prepare(sim_machine_t *m, const char *name, const ui_bare_option
         return 2;
     }
     char dir[4096], image[4200];
-    guest_dir(argv0, dir, sizeof dir);
+    ui_guest_dir(argv0, dir, sizeof dir);
     snprintf(image, sizeof image, "%s/%s", dir, sc->image);
     if (access(image, R_OK) != 0 || access(dir, R_OK) != 0) {
         fprintf(stderr, "hvsim: scenario %s: %s: %s\n"

@@ -40,6 +40,27 @@ int ui_scenario_prepare(struct sim_machine *m, const char *name, const ui_bare_o
                         const char *argv0, cpu_symbol_t **syms, size_t *nsyms);
 /* `hvsim --list-scenarios`: one line per built-in scenario. */
 void ui_list_scenarios(FILE *out);
+/* The directory of the built guests: "guestos" beside the running hvsim binary. */
+void ui_guest_dir(const char *argv0, char *buf, size_t len);
+
+/* Scenarios under the hypervisor (hv_run.c): a built-in one (hypervisor/hv_scenario_builtin.c)
+ * or an INI file, run headless: each VM's console lines prefixed with its name, then the
+ * statistics. */
+typedef struct {
+    const char *scenario;  /* NULL: "default" */
+    const char *trace_out; /* a Chrome/Perfetto JSON trace, or NULL */
+    uint64_t max_cycles;   /* 0: the scenario's */
+    bool stats;            /* also the machine's own statistics (stderr) */
+    bool trace;            /* every event on stderr */
+    bool vs_native;        /* run each VM natively too, and compare */
+    const char *argv0;
+} ui_hv_options_t;
+/* True when `name` is a hypervisor scenario: a built-in one, or a file that exists. */
+bool ui_hv_is_scenario(const char *name);
+/* Runs it; returns the exit status (0: every VM powered off with 0). */
+int ui_run_hv(const ui_hv_options_t *opt);
+/* The hypervisor's built-in scenarios, one line each (after ui_list_scenarios' lines). */
+void ui_hv_list_scenarios(FILE *out);
 /* `hvsim walkdemo`: one cold page walk, printed reference by reference (walkdemo.c). */
 int ui_cmd_walkdemo(int argc, char **argv);
 /* Parses "123", "0x10", "64K", "16M". */

@@ -1,0 +1,473 @@
+/*
+ * hv_scenario.c - reading a scenario (INI, through libinih) and building what it describes:
+ * the machine, the hypervisor and its VMs, or one VM alone on the bare machine.
+ *
+ * Input is checked key by key; every error names the file, the line and the key, says what
+ * is wrong and what would be right, and the whole file is read so that all errors show at
+ * once (design principle 7).
+ */
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hv_scenario.h"
+
+/* ------------------------------------------------------------------------------------------
+ * Parsing state
+ * ------------------------------------------------------------------------------------------ */
+typedef enum { SEC_NONE, SEC_MACHINE, SEC_COSTS, SEC_HYPERVISOR, SEC_VM, SEC_BAD } section_t;
+
+typedef struct {
+    hv_scenario_t *sc;
+    const char *text, *dir, *guest_dir;
+    size_t pos, len;
+    int line;
+    section_t section;
+    hv_scenario_vm_t *vm; /* the [vm NAME] being read */
+    FILE *diag;
+    int errors;
+} parser_t;
+
+static void error_at(parser_t *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void error_at(parser_t *p, int line, const char *fmt, ...)
+{
+    va_list ap;
+    if (line > 0)
+        fprintf(p->diag, "%s:%d: error: ", p->sc->name, line);
+    else
+        fprintf(p->diag, "%s: error: ", p->sc->name);
+    va_start(ap, fmt);
+    vfprintf(p->diag, fmt, ap);
+    va_end(ap);
+    fputc('\n', p->diag);
+    p->errors++;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Values
+ * ------------------------------------------------------------------------------------------ */
+static bool parse_u64(const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 0);
+    uint64_t mult = 1;
+    if (*end == 'K' || *end == 'k')
+        mult = 1024, end++;
+    else if (*end == 'M' || *end == 'm')
+        mult = 1u << 20, end++;
+    else if (*end == 'G' || *end == 'g')
+        mult = 1u << 30, end++;
+    if (errno || end == text || *end || text[0] == '-' || text[0] == '+' ||
+        v > UINT64_MAX / mult)
+        return false;
+    *out = v * mult;
+    return true;
+}
+
+/* A number in [lo, hi]; on failure an error names the key and the range. */
+static bool number(parser_t *p, const char *key, const char *text, uint64_t lo, uint64_t hi,
+                   uint64_t *out)
+{
+    if (!parse_u64(text, out) || *out < lo || *out > hi) {
+        error_at(p, p->line, "%s = '%s': it must be a number from %llu to %llu (K, M, G allowed)",
+                 key, text, (unsigned long long)lo, (unsigned long long)hi);
+        return false;
+    }
+    return true;
+}
+
+static bool on_off(parser_t *p, const char *key, const char *text, bool *out)
+{
+    if (!strcmp(text, "on") || !strcmp(text, "yes") || !strcmp(text, "1"))
+        *out = true;
+    else if (!strcmp(text, "off") || !strcmp(text, "no") || !strcmp(text, "0"))
+        *out = false;
+    else {
+        error_at(p, p->line, "%s = '%s': it must be on or off", key, text);
+        return false;
+    }
+    return true;
+}
+
+/* Finds a file named in the scenario: absolute, or in the scenario's directory, or in the
+ * guests' directory. The path kept is the first that exists (or the first tried). */
+static void resolve(parser_t *p, const char *value, char *out)
+{
+    if (value[0] == '/' || (!p->dir && !p->guest_dir)) {
+        snprintf(out, HV_SCENARIO_PATH_MAX, "%s", value);
+        return;
+    }
+    const char *dirs[2] = {p->dir, p->guest_dir};
+    out[0] = '\0';
+    for (int i = 0; i < 2; i++) {
+        if (!dirs[i])
+            continue;
+        char path[HV_SCENARIO_PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dirs[i], value);
+        if (!out[0] || access(path, R_OK) == 0)
+            snprintf(out, HV_SCENARIO_PATH_MAX, "%s", path);
+        if (access(path, R_OK) == 0)
+            return;
+    }
+}
+
+/* Console input as written in the file: \n, \t, \\ are escapes. */
+static char *unescape(const char *text)
+{
+    char *out = malloc(strlen(text) + 1), *o = out;
+    for (const char *s = text; out && *s; s++) {
+        if (*s == '\\' && s[1]) {
+            s++;
+            *o++ = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s;
+        } else {
+            *o++ = *s;
+        }
+    }
+    if (o)
+        *o = '\0';
+    return out;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Sections and keys
+ * ------------------------------------------------------------------------------------------ */
+static void machine_key(parser_t *p, const char *key, const char *value)
+{
+    hv_scenario_t *sc = p->sc;
+    uint64_t v;
+    bool b;
+    if (!strcmp(key, "pcpus")) {
+        if (number(p, key, value, 1, SIM_MAX_CPUS, &v))
+            sc->pcpus = (unsigned)v;
+    } else if (!strcmp(key, "ram")) {
+        if (number(p, key, value, 1u << 20, 0xf0000000u, &v))
+            sc->ram = (uint32_t)v;
+    } else if (!strcmp(key, "quantum")) {
+        if (number(p, key, value, 100, 100000000, &v))
+            sc->quantum = v;
+    } else if (!strcmp(key, "max_cycles")) {
+        if (number(p, key, value, 1, UINT64_MAX, &v))
+            sc->max_cycles = v;
+    } else if (!strcmp(key, "tlb_entries")) {
+        if (number(p, key, value, 1, MMU_TLB_MAX, &v))
+            sc->mmu.tlb_entries = (uint16_t)v;
+    } else if (!strcmp(key, "tlb_ways")) {
+        if (number(p, key, value, 1, MMU_TLB_MAX, &v))
+            sc->mmu.tlb_ways = (uint16_t)v;
+    } else if (!strcmp(key, "levels")) {
+        if (number(p, key, value, MMU_MIN_LEVELS, MMU_MAX_LEVELS, &v))
+            sc->mmu.levels = (uint8_t)v;
+    } else if (!strcmp(key, "nested_levels")) {
+        if (number(p, key, value, MMU_MIN_LEVELS, MMU_MAX_LEVELS, &v))
+            sc->mmu.nested_levels = (uint8_t)v;
+    } else if (!strcmp(key, "pwc")) {
+        if (on_off(p, key, value, &b))
+            sc->mmu.pwc = b;
+    } else {
+        error_at(p, p->line, "unknown key '%s' in [machine] (known: pcpus, ram, quantum, "
+                             "max_cycles, tlb_entries, tlb_ways, levels, nested_levels, pwc)", key);
+    }
+}
+
+static void cost_key(parser_t *p, const char *key, const char *value)
+{
+    int c = sim_cost_by_name(key);
+    uint64_t v;
+    if (c < 0)
+        error_at(p, p->line, "unknown cost '%s' in [costs] (the cost table is in "
+                             "docs/cycle-model.md)", key);
+    else if (number(p, key, value, 0, 100000000, &v)) {
+        p->sc->cost_set[c] = true;
+        p->sc->cost[c] = (uint32_t)v;
+    }
+}
+
+static void hypervisor_key(parser_t *p, const char *key, const char *value)
+{
+    hv_scenario_t *sc = p->sc;
+    uint64_t v;
+    bool b;
+    if (!strcmp(key, "type")) {
+        if (!strcmp(value, "1"))
+            sc->hv.type = HV_TYPE1;
+        else if (!strcmp(value, "2"))
+            sc->hv.type = HV_TYPE2;
+        else if (!strcmp(value, "none"))
+            sc->native = true;
+        else
+            error_at(p, p->line, "type = '%s': it must be 1 (bare metal), 2 (hosted) or none "
+                                 "(no hypervisor)", value);
+    } else if (!strcmp(key, "scheduler")) {
+        if (!strcmp(value, "pin"))
+            sc->hv.sched = HV_SCHED_PIN;
+        else if (!strcmp(value, "overcommit"))
+            sc->hv.sched = HV_SCHED_OVERCOMMIT;
+        else
+            error_at(p, p->line, "scheduler = '%s': it must be pin or overcommit", value);
+    } else if (!strcmp(key, "slice")) {
+        if (number(p, key, value, 1000, 1000000000, &v))
+            sc->hv.slice = v;
+    } else if (!strcmp(key, "tlb_tags")) {
+        if (on_off(p, key, value, &b))
+            sc->hv.untagged_tlb = !b;
+    } else if (!strcmp(key, "host_process")) {
+        if (on_off(p, key, value, &b))
+            sc->hv.host_process = b;
+    } else if (!strcmp(key, "host_share")) {
+        if (number(p, key, value, 1, 65536, &v))
+            sc->hv.host_share = (unsigned)v;
+    } else {
+        error_at(p, p->line, "unknown key '%s' in [hypervisor] (known: type, scheduler, slice, "
+                             "tlb_tags, host_process, host_share)", key);
+    }
+}
+
+static void pin_list(parser_t *p, hv_scenario_vm_t *vm, const char *value)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", value);
+    unsigned i = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        uint64_t v;
+        if (i == HV_MAX_VCPUS) {
+            error_at(p, p->line, "pin = '%s': more than %d pCPUs for %d VCPUs at most", value,
+                     HV_MAX_VCPUS, HV_MAX_VCPUS);
+            return;
+        }
+        if (!strcmp(tok, "any"))
+            vm->pin[i++] = -1;
+        else if (number(p, "pin", tok, 0, SIM_MAX_CPUS - 1, &v))
+            vm->pin[i++] = (int)v;
+    }
+}
+
+static void vm_key(parser_t *p, const char *key, const char *value)
+{
+    hv_scenario_vm_t *vm = p->vm;
+    uint64_t v;
+    if (!strcmp(key, "image")) {
+        resolve(p, value, vm->image);
+        vm->image_line = p->line;
+    } else if (!strcmp(key, "kernel")) {
+        resolve(p, value, vm->kernel);
+        vm->kernel_line = p->line;
+    } else if (!strcmp(key, "rom")) {
+        resolve(p, value, vm->rom);
+        vm->rom_line = p->line;
+    } else if (!strcmp(key, "base")) {
+        if (number(p, key, value, 0, 0xfffffffc, &v))
+            vm->base = (uint32_t)v;
+    } else if (!strcmp(key, "vcpus")) {
+        if (number(p, key, value, 1, HV_MAX_VCPUS, &v))
+            vm->vcpus = (unsigned)v;
+    } else if (!strcmp(key, "memory")) {
+        if (number(p, key, value, 0x10000, 0xf0000000u, &v)) {
+            if (v & 0xffff)
+                error_at(p, p->line, "memory = '%s': it must be a multiple of 64K", value);
+            vm->memory = (uint32_t)v;
+        }
+    } else if (!strcmp(key, "cpu")) {
+        if ((vm->cpu = hv_cpu_technique_by_name(value)) < 0)
+            error_at(p, p->line, "cpu = '%s': this hypervisor does hw (emu, trap and bt are "
+                                 "still to come)", value);
+    } else if (!strcmp(key, "mem")) {
+        if ((vm->mem = hv_mem_technique_by_name(value)) < 0)
+            error_at(p, p->line, "mem = '%s': this hypervisor does nested (shadow is still to "
+                                 "come)", value);
+    } else if (!strcmp(key, "pin")) {
+        pin_list(p, vm, value);
+    } else if (!strcmp(key, "share")) {
+        if (number(p, key, value, 1, 65536, &v))
+            vm->share = (unsigned)v;
+    } else if (!strcmp(key, "cap")) {
+        if (number(p, key, value, 0, 100, &v))
+            vm->cap = (unsigned)v;
+    } else if (!strcmp(key, "input") || !strcmp(key, "input_file")) {
+        free(vm->input);
+        vm->input_line = p->line;
+        if (key[5] == '\0') {
+            vm->input = unescape(value);
+        } else {
+            char path[HV_SCENARIO_PATH_MAX];
+            size_t len;
+            resolve(p, value, path);
+            if (!(vm->input = sim_read_file(path, &len)))
+                error_at(p, p->line, "input_file = '%s': cannot read %s: %s", value, path,
+                         strerror(errno));
+        }
+    } else {
+        error_at(p, p->line, "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
+                             "vcpus, memory, cpu, mem, pin, share, cap, input, input_file)",
+                 key, vm->name);
+    }
+}
+
+static void begin_section(parser_t *p, const char *line)
+{
+    const char *end = strchr(line, ']');
+    char name[128];
+    size_t n = end ? (size_t)(end - line - 1) : strlen(line + 1);
+    snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), line + 1);
+    p->vm = NULL;
+    p->section = SEC_BAD;
+    if (!strcmp(name, "machine"))
+        p->section = SEC_MACHINE;
+    else if (!strcmp(name, "costs"))
+        p->section = SEC_COSTS;
+    else if (!strcmp(name, "hypervisor"))
+        p->section = SEC_HYPERVISOR;
+    else if (!strncmp(name, "vm ", 3)) {
+        const char *vmname = name + 3;
+        while (*vmname == ' ')
+            vmname++;
+        hv_scenario_t *sc = p->sc;
+        for (unsigned i = 0; i < sc->nvms; i++)
+            if (!strcmp(sc->vm[i].name, vmname))
+                error_at(p, p->line, "[vm %s] is given twice (first at line %d)", vmname,
+                         sc->vm[i].line);
+        if (sc->nvms == HV_MAX_VMS) {
+            error_at(p, p->line, "more than %d VMs", HV_MAX_VMS);
+            return;
+        }
+        if (!*vmname || strlen(vmname) > HV_NAME_MAX) {
+            error_at(p, p->line, "[vm %s]: a VM's name is 1 to %d characters", vmname, HV_NAME_MAX);
+            return;
+        }
+        hv_scenario_vm_t *vm = &sc->vm[sc->nvms++];
+        *vm = (hv_scenario_vm_t){.vcpus = 1, .memory = 4u << 20, .base = CPU_RESET_PC,
+                                 .line = p->line, .pin = {-1, -1, -1, -1}};
+        snprintf(vm->name, sizeof vm->name, "%s", vmname);
+        p->vm = vm;
+        p->section = SEC_VM;
+    } else {
+        error_at(p, p->line, "unknown section [%s] (known: [machine], [costs], [hypervisor], "
+                             "[vm NAME])", name);
+    }
+}
+
+/* libinih's line reader: counts lines and notices section headers as they pass. */
+static char *read_line(char *str, int num, void *stream)
+{
+    parser_t *p = stream;
+    if (p->pos >= p->len)
+        return NULL;
+    const char *s = p->text + p->pos;
+    const char *nl = memchr(s, '\n', p->len - p->pos);
+    size_t n = nl ? (size_t)(nl - s) : p->len - p->pos;
+    p->pos += n + (nl != NULL);
+    p->line++;
+    while (n > 0 && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    if (n >= (size_t)num) {
+        error_at(p, p->line, "the line is longer than %d characters", num - 1);
+        str[0] = '\0';
+        return str;
+    }
+    memcpy(str, s, n);
+    str[n] = '\0';
+    if (str[0] == '[')
+        begin_section(p, str);
+    return str;
+}
+
+static int on_key(void *user, const char *section, const char *key, const char *value)
+{
+    (void)section;
+    parser_t *p = user;
+    switch (p->section) {
+    case SEC_MACHINE: machine_key(p, key, value); break;
+    case SEC_COSTS: cost_key(p, key, value); break;
+    case SEC_HYPERVISOR: hypervisor_key(p, key, value); break;
+    case SEC_VM: vm_key(p, key, value); break;
+    case SEC_NONE: error_at(p, p->line, "'%s' is outside any section", key); break;
+    case SEC_BAD: break; /* reported with the section */
+    }
+    return 1;
+}
+
+/* What must hold once the whole file is read. */
+static void check_whole(parser_t *p)
+{
+    hv_scenario_t *sc = p->sc;
+    if (sc->nvms == 0)
+        error_at(p, 0, "no [vm NAME] section: a scenario runs at least one VM");
+    if (sc->native && sc->nvms != 1)
+        error_at(p, 0, "type = none runs one VM on the bare machine, but there are %u", sc->nvms);
+    for (unsigned i = 0; i < sc->nvms; i++) {
+        hv_scenario_vm_t *vm = &sc->vm[i];
+        if (!vm->image[0] && !vm->kernel[0])
+            error_at(p, vm->line, "[vm %s] has neither image (a disk image) nor kernel (a "
+                                  "program)", vm->name);
+        else if (vm->image[0] && vm->kernel[0])
+            error_at(p, vm->kernel_line, "[vm %s] has both image and kernel: give one", vm->name);
+        if (vm->image[0] && !vm->rom[0]) {
+            char *old = vm->rom;
+            resolve(p, "rom.bin", old);
+        }
+        for (unsigned k = 0; k < HV_MAX_VCPUS; k++)
+            if (vm->pin[k] >= (int)sc->pcpus)
+                error_at(p, vm->line, "[vm %s] pins vcpu%u to pCPU %d, but [machine] pcpus = %u",
+                         vm->name, k, vm->pin[k], sc->pcpus);
+    }
+}
+
+int hv_scenario_parse(hv_scenario_t *sc, const char *name, const char *text, const char *dir,
+                      const char *guest_dir, FILE *diag)
+{
+    memset(sc, 0, sizeof *sc);
+    snprintf(sc->name, sizeof sc->name, "%s", name);
+    sc->pcpus = 2;
+    sc->ram = 32u << 20;
+    sc->mmu = (mmu_config_t)MMU_CONFIG_DEFAULT;
+    sc->max_cycles = 2000000000ull;
+    sc->hv = (hv_config_t){.type = HV_TYPE1, .sched = HV_SCHED_PIN};
+    parser_t p = {.sc = sc, .text = text, .len = strlen(text), .dir = dir, .guest_dir = guest_dir,
+                  .diag = diag};
+    int rc = ini_parse_stream(read_line, &p, on_key, &p);
+    if (rc > 0)
+        error_at(&p, rc, "syntax error: expected [SECTION], KEY = VALUE, a comment or nothing");
+    else if (rc < 0)
+        error_at(&p, 0, "out of memory");
+    const char *why = mmu_config_check(&sc->mmu);
+    if (why)
+        error_at(&p, 0, "[machine]: %s", why);
+    check_whole(&p);
+    return p.errors ? -1 : 0;
+}
+
+int hv_scenario_load(hv_scenario_t *sc, const char *name_or_path, const char *guest_dir, FILE *diag)
+{
+    const char *text = hv_builtin_text(name_or_path);
+    if (text)
+        return hv_scenario_parse(sc, name_or_path, text, NULL, guest_dir, diag);
+    size_t len;
+    char *file = sim_read_file(name_or_path, &len);
+    if (!file) {
+        memset(sc, 0, sizeof *sc);
+        fprintf(diag, "%s: error: no built-in scenario of that name, and no file: %s\n",
+                name_or_path, strerror(errno));
+        return -1;
+    }
+    char dir[HV_SCENARIO_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", name_or_path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    int rc = hv_scenario_parse(sc, name_or_path, file, dir, guest_dir, diag);
+    free(file);
+    return rc;
+}
+
+void hv_scenario_free(hv_scenario_t *sc)
+{
+    for (unsigned i = 0; i < sc->nvms; i++) {
+        free(sc->vm[i].input);
+        sc->vm[i].input = NULL;
+    }
+}

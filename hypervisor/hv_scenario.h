@@ -1,0 +1,79 @@
+/*
+ * hv_scenario.h - scenarios: what machine to build and what to run on it, from an INI file
+ * (libinih) or a built-in one. The format, key by key, is in docs/hypervisor.md ("Scenario
+ * files"); the built-in ones are in hv_scenario_builtin.c.
+ *
+ *   [machine]     pcpus, ram, quantum, tlb_entries, tlb_ways, levels, nested_levels, pwc,
+ *                 max_cycles
+ *   [costs]       any entry of the cost table (docs/cycle-model.md) = cycles
+ *   [hypervisor]  type = 1 | 2 | none (none: the one VM runs on the bare machine),
+ *                 scheduler = pin | overcommit, slice, tlb_tags = on | off,
+ *                 host_process = on | off, host_share
+ *   [vm NAME]     image (a disk image booted by the ROM) or kernel (a .s or flat .bin
+ *                 program), base, rom, vcpus, memory, cpu = hw, mem = nested, pin (a pCPU per
+ *                 VCPU, comma-separated), share, cap (percent), input or input_file (console)
+ */
+#ifndef HVSIM_HV_SCENARIO_H
+#define HVSIM_HV_SCENARIO_H
+
+#include "hv.h"
+
+#define HV_SCENARIO_PATH_MAX 512
+
+typedef struct {
+    char name[HV_NAME_MAX + 1];
+    char image[HV_SCENARIO_PATH_MAX];  /* resolved paths; "" = none */
+    char kernel[HV_SCENARIO_PATH_MAX];
+    char rom[HV_SCENARIO_PATH_MAX];
+    uint32_t base;                     /* where a .bin kernel is loaded */
+    unsigned vcpus;
+    uint32_t memory;
+    int cpu, mem;                      /* hv_cpu_technique_t, hv_mem_technique_t */
+    int pin[HV_MAX_VCPUS];
+    unsigned share, cap;
+    char *input;                       /* console input (owned), or NULL */
+    int line, image_line, kernel_line, rom_line, input_line; /* for messages */
+} hv_scenario_vm_t;
+
+typedef struct {
+    char name[HV_SCENARIO_PATH_MAX];   /* the file, or the built-in's name */
+    unsigned pcpus;
+    uint32_t ram;
+    uint64_t quantum, max_cycles;
+    mmu_config_t mmu;
+    bool cost_set[SIM_COST_COUNT];
+    uint32_t cost[SIM_COST_COUNT];
+    bool native;                       /* type = none */
+    hv_config_t hv;
+    hv_scenario_vm_t vm[HV_MAX_VMS];
+    unsigned nvms;
+} hv_scenario_t;
+
+/*
+ * Parses scenario text. `name` is used in messages ("NAME:LINE: error: ..."); relative paths
+ * are looked for in `dir` (the scenario file's directory), then in `guest_dir` (where the
+ * built guests are). Every problem is written to diag. Returns 0, or -1 (sc must then only be
+ * freed).
+ */
+int hv_scenario_parse(hv_scenario_t *sc, const char *name, const char *text, const char *dir,
+                      const char *guest_dir, FILE *diag);
+/* A built-in scenario by name, or else a file. */
+int hv_scenario_load(hv_scenario_t *sc, const char *name_or_path, const char *guest_dir, FILE *diag);
+void hv_scenario_free(hv_scenario_t *sc);
+
+/* Builds the machine (m) and the hypervisor with every VM; VM console lines go to `console`
+ * ("[name] line"). Returns NULL after messages on diag (m is then freed). Not for native. */
+hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console, FILE *diag);
+/* Builds a bare machine that runs VM `vm` natively: one CPU, the VM's memory as RAM, its ROM
+ * at 0x1000 and its disk attached (or its program loaded), its console input. The console
+ * goes to `console` (NULL: captured only). Returns -1 after messages on diag. */
+int hv_scenario_start_native(const hv_scenario_t *sc, unsigned vm, sim_machine_t *m,
+                             FILE *console, FILE *diag);
+
+/* The built-in scenarios (hv_scenario_builtin.c): name, one-line summary, INI text. */
+size_t hv_builtin_count(void);
+const char *hv_builtin_name(size_t i);
+const char *hv_builtin_summary(size_t i);
+const char *hv_builtin_text(const char *name); /* NULL when there is none */
+
+#endif

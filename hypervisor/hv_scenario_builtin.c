@@ -1,0 +1,88 @@
+/*
+ * hv_scenario_builtin.c - the scenarios that need no file: `hvsim --scenario NAME`, listed by
+ * `hvsim --list-scenarios`. Each is the INI text a student could have written (and can copy to
+ * a file and change); the guests' files are found in the build's guestos directory.
+ */
+#include <string.h>
+
+#include "hv_scenario.h"
+
+/* What tinyos's shell runs in every scenario: each program, one killed for a fault, two
+ * CPU-bound programs in the background, then power off. */
+#define TINYOS_INPUT                                                                               \
+    "input = help\\nhello\\nsyscalls\\npagetouch\\nforkwait\\nfault\\ncounter &\\ncounter "        \
+    "&\\nps\\nwait\\npoweroff\\n\n"
+
+#define TINYOS_VM(extra)                                                                           \
+    "[vm tinyos]\n"                                                                                \
+    "image = tinyos.img\n"                                                                         \
+    "memory = 8M\n"                                                                                \
+    "cpu = hw\n"                                                                                   \
+    "mem = nested\n" extra TINYOS_INPUT "\n"
+
+#define RTOS_VM(extra)                                                                             \
+    "[vm rtos]\n"                                                                                  \
+    "image = rtos.img\n"                                                                           \
+    "memory = 4M\n"                                                                                \
+    "cpu = hw\n"                                                                                   \
+    "mem = nested\n" extra "\n"
+
+static const struct {
+    const char *name, *summary, *text;
+} builtins[] = {
+    {"default",
+     "tinyos and rtos, each in its own VM, on 2 pCPUs (one each): type 1, hardware-assisted, "
+     "nested paging",
+     "; The default scenario: both guest kernels under the type-1 hypervisor.\n"
+     "[machine]\npcpus = 2\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM("") RTOS_VM("")},
+    {"overcommit",
+     "the default's two VMs on 1 pCPU, in time slices: the rtos misses deadlines",
+     "; Overcommit: two VCPUs, one pCPU. The rtos waits for tinyos's slices.\n"
+     "[machine]\npcpus = 1\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = overcommit\nslice = 50000\n\n" TINYOS_VM("")
+         RTOS_VM("")},
+    {"untagged",
+     "overcommit with one TLB tag for every VM: each VM switch flushes the TLB",
+     "; Overcommit without VM ids in the TLB: compare its TLB misses with 'overcommit'.\n"
+     "[machine]\npcpus = 1\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = overcommit\ntlb_tags = off\n\n" TINYOS_VM("")
+         RTOS_VM("")},
+    {"type2",
+     "the default's VMs under a type-2 hypervisor: device exits go to a user-level VMM, and a "
+     "host process shares the pCPUs",
+     "; Type 2: a host kernel with a VMM process per VM, and a CPU-bound host process.\n"
+     "[machine]\npcpus = 2\nram = 32M\n\n"
+     "[hypervisor]\ntype = 2\nscheduler = pin\nhost_process = on\n\n" TINYOS_VM("") RTOS_VM("")},
+    {"isolation",
+     "an adversarial guest attacks memory, page tables, devices and hypercalls beside the rtos",
+     "; Isolation: whatever the adversary does ends as an exit or a fault it gets back.\n"
+     "[machine]\npcpus = 2\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n"
+     "[vm adversary]\nimage = adversary.img\nmemory = 2M\n\n" RTOS_VM("")},
+};
+
+#define NBUILTINS (sizeof builtins / sizeof builtins[0])
+
+size_t hv_builtin_count(void)
+{
+    return NBUILTINS;
+}
+
+const char *hv_builtin_name(size_t i)
+{
+    return i < NBUILTINS ? builtins[i].name : NULL;
+}
+
+const char *hv_builtin_summary(size_t i)
+{
+    return i < NBUILTINS ? builtins[i].summary : NULL;
+}
+
+const char *hv_builtin_text(const char *name)
+{
+    for (size_t i = 0; i < NBUILTINS; i++)
+        if (strcmp(builtins[i].name, name) == 0)
+            return builtins[i].text;
+    return NULL;
+}

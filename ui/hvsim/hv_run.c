@@ -1,0 +1,115 @@
+/*
+ * hv_run.c - `hvsim --headless [--scenario NAME|FILE]`: a scenario under the hypervisor, to the
+ * end of its run, with each VM's console lines prefixed by the VM's name, then the
+ * statistics; `--vs-native` runs each VM alone on the bare machine too and prints the
+ * overhead; `--trace-out FILE.json` writes the Perfetto trace. A thin front end over
+ * hypervisor/hv.h and hv_scenario.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../hypervisor/hv_scenario.h"
+#include "ui_hvsim.h"
+
+bool ui_hv_is_scenario(const char *name)
+{
+    return hv_builtin_text(name) != NULL || access(name, R_OK) == 0;
+}
+
+void ui_hv_list_scenarios(FILE *out)
+{
+    for (size_t i = 0; i < hv_builtin_count(); i++)
+        fprintf(out, "%-14s %s\n", hv_builtin_name(i), hv_builtin_summary(i));
+}
+
+/* --trace: every event on stderr, one a line. */
+static void print_event(const sim_event_t *ev, void *ctx)
+{
+    (void)ctx;
+    char line[200];
+    sim_event_format(ev, line, sizeof line);
+    fflush(stdout);
+    fprintf(stderr, "%s\n", line);
+}
+
+static const char *grp(uint64_t n, char *buf)
+{
+    return sim_dbg_group(n, buf, 32);
+}
+
+/* Runs VM i of the scenario natively and prints how much longer it took under the hypervisor.
+ * Returns -1 when the native run could not be made. */
+static int compare_native(const hv_scenario_t *sc, const hv_t *hv, unsigned i, uint64_t max_cycles)
+{
+    static sim_machine_t native;
+    if (hv_scenario_start_native(sc, i, &native, NULL, stderr) != 0)
+        return -1;
+    sim_run_result_t r = sim_run(&native, max_cycles);
+    uint64_t bare = native.cpu[0].s.cycles;
+    int vm = hv_vm_by_name(hv, sc->vm[i].name);
+    const hv_vm_stats_t *s = &hv->vms[vm].stats;
+    uint64_t virt = (s->ended ? s->ended : hv->m->cpu[0].s.cycles) - s->started;
+    char b1[32], b2[32];
+    printf("[vs-native] %s: %s cycles under the hypervisor, %s natively: %+.1f%%%s; console %s\n",
+           sc->vm[i].name, grp(virt, b1), grp(bare, b2),
+           bare ? 100.0 * ((double)virt - (double)bare) / (double)bare : 0.0,
+           r == SIM_RUN_POWEROFF ? "" : " (the native run did not end)",
+           strcmp(sim_console_captured(&native), hv_vm_console(hv, (unsigned)vm)) == 0
+               ? "identical"
+               : "differs (timing lines, the hypervisor's presence)");
+    sim_machine_free(&native);
+    return 0;
+}
+
+int ui_run_hv(const ui_hv_options_t *opt)
+{
+    char dir[4096];
+    ui_guest_dir(opt->argv0, dir, sizeof dir);
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    const char *name = opt->scenario ? opt->scenario : "default";
+    if (hv_scenario_load(&sc, name, dir, stderr) != 0) {
+        hv_scenario_free(&sc);
+        return 1;
+    }
+    if (sc.native) {
+        fprintf(stderr, "hvsim: %s: type = none has no hypervisor: run it with --scenario "
+                        "native-... or give the VM to --bare\n", name);
+        hv_scenario_free(&sc);
+        return 2;
+    }
+    hv_t *hv = hv_scenario_start(&sc, &m, stdout, stderr);
+    if (!hv) {
+        hv_scenario_free(&sc);
+        return 1;
+    }
+    if (opt->trace)
+        sim_add_sink(&m, print_event, NULL);
+    if (opt->trace_out)
+        hv_trace_start(hv);
+    uint64_t max_cycles = opt->max_cycles ? opt->max_cycles : sc.max_cycles;
+    sim_run_result_t r = hv_run(hv, max_cycles);
+    fflush(stdout);
+    int status = (int)(m.exit_code & 0xff);
+    if (r == SIM_RUN_MAX_CYCLES) {
+        fprintf(stderr, "hvsim: the VMs did not all power off within %llu cycles "
+                        "(--max-cycles)\n", (unsigned long long)max_cycles);
+        status = 124;
+    } else if (r == SIM_RUN_IDLE) {
+        fprintf(stderr, "hvsim: every VCPU waits and nothing can wake it\n");
+        status = 125;
+    }
+    hv_print_stats(hv, stdout);
+    if (opt->stats)
+        sim_print_stats(&m, stderr);
+    for (unsigned i = 0; opt->vs_native && i < sc.nvms; i++)
+        if (compare_native(&sc, hv, i, max_cycles) != 0 && !status)
+            status = 1;
+    if (opt->trace_out && hv_trace_write(hv, opt->trace_out, stderr) != 0 && !status)
+        status = 1;
+    hv_free(hv);
+    sim_machine_free(&m);
+    hv_scenario_free(&sc);
+    return status;
+}
