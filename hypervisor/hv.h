@@ -286,7 +286,10 @@ const char *hv_check_invariants(hv_t *hv, char *buf, size_t len);
 /* A checksum of the hypervisor's image (host RAM below HV_RESERVED_BYTES). */
 uint32_t hv_image_checksum(const hv_t *hv);
 
-/* Statistics (hv_stats.c): per VM, for the summary hvsim prints at the end. */
+/* Statistics (hv_stats.c): per VM, for the summary hvsim prints at the end. The time counts
+ * are kept from events, so the span each pCPU is in is added by hv_stats_settle (the summary
+ * does it itself). */
+void hv_stats_settle(hv_t *hv);
 void hv_print_stats(const hv_t *hv, FILE *out);
 
 /* The Chrome/Perfetto trace (hv_trace.c): starts recording spans and instants; the file is

@@ -116,15 +116,27 @@ static void load(hv_t *hv, cpu_t *cpu, unsigned e)
     v->slices++;
 }
 
-static void unload(hv_t *hv, cpu_t *cpu)
+/* Books the time the loaded entity ran since it was loaded (or last booked): its pass grows
+ * by it over its share, and a capped VM's budget shrinks by it. */
+static void book_time(hv_t *hv, cpu_t *cpu)
 {
     hv_pcpu_t *p = &hv->pcpu[cpu->s.id];
     hv_vcpu_t *v = &hv->ent[p->current];
     uint64_t ran = cpu->s.cycles - p->loaded_at;
     unsigned share = v->host_process ? hv->cfg.host_share : hv->vms[v->vm].share;
     v->pass += ran * STRIDE_SCALE / share;
-    if (!v->host_process)
+    if (!v->host_process) {
+        cap_left(&hv->vms[v->vm], cpu->s.cycles);
         hv->vms[v->vm].cap_used += ran;
+    }
+    p->loaded_at = cpu->s.cycles;
+}
+
+static void unload(hv_t *hv, cpu_t *cpu)
+{
+    hv_pcpu_t *p = &hv->pcpu[cpu->s.id];
+    hv_vcpu_t *v = &hv->ent[p->current];
+    book_time(hv, cpu);
     if (v->state == HV_VCPU_RUNNING)
         v->state = v->host_process || hv->vms[v->vm].state == HV_VM_RUNNING ? HV_VCPU_READY
                                                                              : HV_VCPU_STOPPED;
@@ -182,6 +194,7 @@ bool hv_sched_keep(hv_t *hv, cpu_t *cpu, unsigned ent)
         return true;
     /* The slice is over: go on only when nobody else may run here. */
     bool throttled = false;
+    book_time(hv, cpu);
     v->state = HV_VCPU_READY;
     int next = cap_left(&hv->vms[v->vm], cpu->s.cycles) ? pick(hv, cpu, &throttled) : -2;
     v->state = HV_VCPU_RUNNING;

@@ -55,7 +55,5 @@ void hv_trace_add_span(hv_tracker_t *t, unsigned cpu, unsigned kind, int vm, int
                        uint64_t start, uint64_t dur);
 void hv_trace_add_instant(hv_tracker_t *t, const sim_event_t *ev);
 void hv_trace_free(hv_tracker_t *t);
-/* Closes every pCPU's open span at its current cycle. */
-void hv_stats_settle(hv_t *hv);
 
 #endif
