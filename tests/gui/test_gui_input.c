@@ -3,6 +3,8 @@
  * would: `s` steps one instruction, so three presses and `q` leave pCPU0 three instructions
  * on, which hvsim says when the window closes. Xvfb and xdotool are installed through
  * .ci/ensure-deps (make test lists them too); without them (not root) the test is skipped.
+ * Under `make asan` the same run is the window's sanitizer check (leaks included; the one
+ * suppression, for a library below SDL, is in tests/gui/lsan.supp).
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -17,7 +19,7 @@ static const char script[] =
     "d=90; while [ -e /tmp/.X$d-lock ] || [ -e /tmp/.X11-unix/X$d ]; do d=$((d+1)); done\n"
     "Xvfb :$d -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & xp=$!\n"
     "i=0; while [ ! -e /tmp/.X11-unix/X$d ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done\n"
-    "export DISPLAY=:$d\n"
+    "export DISPLAY=:$d LSAN_OPTIONS=suppressions=$PWD/tests/gui/lsan.supp\n"
     "out=$(mktemp)\n"
     "$B/hvsim --gui --bare examples/traps.s </dev/null >$out 2>&1 & hp=$!\n"
     "w=$(timeout 20 xdotool search --sync --name '^hvsim' | head -1)\n"
@@ -37,6 +39,9 @@ static char *run_keys(const char *keys)
         free(out);
         cr_skip_test("Xvfb or xdotool is missing and cannot be installed here");
     }
+    /* Under make asan hvsim is the sanitizer build: the window's run must be clean too. */
+    cr_expect(strstr(out, "Sanitizer") == NULL && strstr(out, "runtime error") == NULL,
+              "the window ran without sanitizer reports: %s", out);
     return out;
 }
 
