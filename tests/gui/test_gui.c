@@ -2,7 +2,8 @@
  * test_gui.c - the visualizer drawn offscreen, in-process: every panel present and drawn on,
  * the pCPU badge in UX.md's ring colour on each side of a trap, the walk grid lighting exactly
  * one cell per reference of 1-D and 2-D walks; and `hvsim --screenshot` as a student runs it
- * (a PNG of the size asked for, clear errors, no half-written file).
+ * (a PNG of the size asked for, clear errors, no half-written file); and breakpoints shared
+ * with the REPL, which drives the same debugger.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "../../ui/gui/gui_internal.h"
+#include "../../ui/repl/ui_repl.h"
 #include "../mmu/mmu_util.h"
 #include "../support/harness.h"
 
@@ -232,4 +234,51 @@ Test(gui_screenshot, cli_bad_path_is_a_clear_error_and_no_file)
     out = th_sh("$B/hvsim --after-cycles 10 --bare examples/hello.s", true, &status);
     cr_expect_eq(status, 2, "--after-cycles needs --screenshot or --gui: %s", out);
     free(out);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The window and the REPL drive one debugger: a breakpoint set in one shows in the other.
+ * ------------------------------------------------------------------------------------------ */
+static unsigned break_dots(const gui_t *g)
+{
+    ui_gui_rect_t r = ui_gui_panel_rect(g, UI_GUI_PANEL_DISASM);
+    unsigned n = 0;
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w / 8; x++)
+            n += ui_gui_pixel(g, x, y) == GUI_BREAK;
+    return n;
+}
+
+Test(gui_repl, breakpoints_show_in_both)
+{
+    fixture_t f;
+    th_machine(&f.m, ring_program);
+    open_gui(&f, 1280, 800);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    ui_repl_t r;
+    ui_repl_init(&r, &f.m, f.dbg, out, out);
+    ui_gui_render(f.g);
+    cr_expect_eq(break_dots(f.g), 0u, "no breakpoint yet");
+    /* Typed in the REPL: the window draws its dot on the line. */
+    cr_assert_eq(ui_repl_execute(&r, "break *0x1008"), 0);
+    ui_gui_render(f.g);
+    cr_expect_gt(break_dots(f.g), 10u, "the REPL's breakpoint is drawn in the disassembly");
+    /* Clicked in the window (the line of the pc): the REPL lists it. */
+    int row = -1;
+    for (int i = 0; i < f.g->dis_rows; i++)
+        if (f.g->dis_addr[i] == f.m.cpu[0].s.pc)
+            row = i;
+    cr_assert_geq(row, 0, "the pc's line is shown");
+    gui_disasm_click(f.g, f.g->dis_y0 + row * f.g->dis_lh + 1);
+    fflush(out);
+    size_t mark = len;
+    cr_assert_eq(ui_repl_execute(&r, "info breakpoints"), 0);
+    fflush(out);
+    cr_expect(strstr(text + mark, "0x00001000") != NULL && strstr(text + mark, "0x00001008"),
+              "both breakpoints are listed: %s", text + mark);
+    fclose(out);
+    free(text);
+    close_gui(&f);
 }
