@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../hypervisor/hv_scenario.h"
 #include "../guestos/guest_util.h"
 #include "../support/harness.h"
 #include "hv_util.h"
@@ -48,4 +49,123 @@ Test(hv_guests, both_guests_run_to_the_end, .timeout = 120)
     char why[200];
     cr_expect_null(hv_check_invariants(hv, why, sizeof why), "%s", why);
     hu_free(hv, &m);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Transcripts: under the hypervisor as natively, but for timing
+ * ------------------------------------------------------------------------------------------ */
+/* A transcript with its timing taken out: lines that report cycles are dropped, the rtos's
+ * line saying whether a hypervisor is present is replaced by a mark, and the lines printed
+ * while tinyos's shell waits for its background programs are sorted (which of two concurrent
+ * programs prints first is a matter of timing). */
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *untimed(const char *text)
+{
+    size_t n = strlen(text);
+    char *copy = strdup(text), *out = calloc(n + 64, 1);
+    char *lines[4096];
+    size_t count = 0, block = SIZE_MAX;
+    for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l && count < 4096;
+         l = strtok_r(NULL, "\n", &save)) {
+        if (strstr(l, " cycles"))
+            continue;
+        if (strstr(l, "hypervisor present") || strstr(l, "no hypervisor"))
+            l = "<hypervisor detection>";
+        if (block != SIZE_MAX && !strncmp(l, "$ ", 2)) {
+            qsort(lines + block, count - block, sizeof lines[0], by_text);
+            block = SIZE_MAX;
+        }
+        lines[count++] = l;
+        if (!strcmp(l, "$ wait"))
+            block = count;
+    }
+    for (size_t i = 0; i < count; i++) {
+        strcat(out, lines[i]);
+        strcat(out, "\n");
+    }
+    free(copy);
+    return out;
+}
+
+Test(hv_guests, transcripts_equal_native_but_for_timing, .timeout = 120)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m, native;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/guestos", th_build_dir());
+    cr_assert_eq(hv_scenario_load(&sc, "default", dir, stderr), 0);
+    hv_t *hv = hv_scenario_start(&sc, &m, NULL, stderr);
+    cr_assert_not_null(hv);
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    for (unsigned i = 0; i < sc.nvms; i++) {
+        cr_assert_eq(hv_scenario_start_native(&sc, i, &native, NULL, stderr), 0);
+        cr_assert_eq(sim_run(&native, sc.max_cycles), SIM_RUN_POWEROFF);
+        const char *bare = sim_console_captured(&native);
+        const char *virt = hv_vm_console(hv, (unsigned)hv_vm_by_name(hv, sc.vm[i].name));
+        char *a = untimed(bare), *b = untimed(virt);
+        cr_expect_str_eq(b, a, "%s: under the hypervisor\n%s\nnatively\n%s", sc.vm[i].name, virt,
+                         bare);
+        cr_expect_gt(strlen(a), 200);
+        free(a);
+        free(b);
+        sim_machine_free(&native);
+    }
+    const char *rtos = hv_vm_console(hv, (unsigned)hv_vm_by_name(hv, "rtos"));
+    cr_expect(strstr(rtos, "hypervisor present") != NULL, "the rtos learns it by cpuid");
+    hv_free(hv);
+    sim_machine_free(&m);
+    hv_scenario_free(&sc);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Type 1 against type 2
+ * ------------------------------------------------------------------------------------------ */
+static void exit_costs(const char *scenario, uint64_t avg[CPU_EXIT_COUNT], uint64_t *vmm,
+                       uint64_t *host_work)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/guestos", th_build_dir());
+    cr_assert_eq(hv_scenario_load(&sc, scenario, dir, stderr), 0);
+    hv_t *hv = hv_scenario_start(&sc, &m, NULL, stderr);
+    cr_assert_not_null(hv);
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    hv_stats_settle(hv);
+    const hv_vm_stats_t *s = &hv->vms[hv_vm_by_name(hv, "tinyos")].stats;
+    for (unsigned r = 0; r < CPU_EXIT_COUNT; r++)
+        avg[r] = s->exits[r] ? s->exit_cycles[r] / s->exits[r] : 0;
+    *vmm = s->cycles_vmm;
+    *host_work = 0;
+    for (unsigned e = 0; e < hv->nent; e++)
+        if (hv->ent[e].used && hv->ent[e].host_process)
+            *host_work += hv->ent[e].host_work;
+    hv_free(hv);
+    sim_machine_free(&m);
+    hv_scenario_free(&sc);
+}
+
+Test(hv_guests, type2_device_exits_cost_two_more_transitions, .timeout = 120)
+{
+    uint64_t t1[CPU_EXIT_COUNT], t2[CPU_EXIT_COUNT], vmm1, vmm2, host1, host2;
+    exit_costs("default", t1, &vmm1, &host1);
+    exit_costs("type2", t2, &vmm2, &host2);
+    sim_costs_t c;
+    sim_costs_default(&c);
+    uint64_t trip = c.c[SIM_COST_t2_to_vmm] + c.c[SIM_COST_t2_from_vmm];
+    int64_t extra = (int64_t)t2[CPU_EXIT_IO_PORT] - (int64_t)t1[CPU_EXIT_IO_PORT];
+    cr_expect(extra >= (int64_t)trip - 50 && extra <= (int64_t)trip + 50,
+              "an I/O exit costs %llu in type 1, %llu in type 2 (the trip: %llu)",
+              (unsigned long long)t1[CPU_EXIT_IO_PORT], (unsigned long long)t2[CPU_EXIT_IO_PORT],
+              (unsigned long long)trip);
+    cr_expect_eq(t2[CPU_EXIT_CSR_ACCESS], t1[CPU_EXIT_CSR_ACCESS],
+                 "the timer is emulated in the host kernel: no trip");
+    cr_expect_eq(vmm1, 0);
+    cr_expect_gt(vmm2, 1000000, "the VMM's time shows");
+    cr_expect_eq(host1, 0);
+    cr_expect_gt(host2, 1000000, "the host process ran beside the VCPUs");
 }

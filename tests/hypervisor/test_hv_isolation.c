@@ -1,0 +1,76 @@
+/*
+ * test_hv_isolation.c - the guest can never hurt the host (design principle 6). The adversary
+ * (guestos/adversary/kernel.s) sweeps all of guest-physical memory, writes wild page tables,
+ * touches every I/O port, MMIO where no device is, floods the hypervisor with bad hypercalls
+ * and tries the ring -1 instructions. Every attempt must end as an exit the hypervisor
+ * handles or a fault the adversary gets back; the rtos beside it must print exactly what it
+ * prints beside tinyos; the hypervisor's memory and invariants must hold; the machine's real
+ * devices must see nothing; and the simulator must not crash (make asan runs this too).
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../hypervisor/hv_scenario.h"
+#include "../support/harness.h"
+
+static hv_t *start(hv_scenario_t *sc, sim_machine_t *m, const char *name)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/guestos", th_build_dir());
+    cr_assert_eq(hv_scenario_load(sc, name, dir, stderr), 0);
+    hv_t *hv = hv_scenario_start(sc, m, NULL, stderr);
+    cr_assert_not_null(hv);
+    return hv;
+}
+
+static char *rtos_transcript(const char *scenario)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    hv_t *hv = start(&sc, &m, scenario);
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    char *text = strdup(hv_vm_console(hv, (unsigned)hv_vm_by_name(hv, "rtos")));
+    hv_free(hv);
+    sim_machine_free(&m);
+    hv_scenario_free(&sc);
+    return text;
+}
+
+Test(hv_isolation, the_adversary_hurts_nobody, .timeout = 240)
+{
+    char *beside_tinyos = rtos_transcript("default");
+
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    hv_t *hv = start(&sc, &m, "isolation");
+    uint32_t image = hv_image_checksum(hv);
+    sim_run_result_t r = hv_run(hv, sc.max_cycles);
+    cr_assert_eq(r, SIM_RUN_POWEROFF, "the run ended with %d", r);
+
+    int adv = hv_vm_by_name(hv, "adversary"), rtos = hv_vm_by_name(hv, "rtos");
+    const char *said = hv_vm_console(hv, (unsigned)adv);
+    cr_expect(strstr(said, "[adversary] done") != NULL, "the adversary ran to its end:\n%s", said);
+    cr_expect_eq(hv->vms[adv].state, HV_VM_OFF);
+    cr_expect_eq(hv->vms[adv].exit_code, 0);
+    const hv_vm_stats_t *st = &hv->vms[adv].stats;
+    cr_expect_gt(st->exits[CPU_EXIT_IO_PORT], 65536, "every port tried");
+    cr_expect_gt(st->exits[CPU_EXIT_HYPERCALL], 2000, "the hypercall flood");
+    cr_expect_gt(st->exits[CPU_EXIT_NESTED_FAULT], 8000, "the memory sweep");
+    cr_expect_gt(st->injections, 8000, "faults given back");
+    cr_expect_leq(hv->vms[adv].frames, hv->vms[adv].memory / 4096, "never more than its memory");
+
+    cr_expect_str_eq(hv_vm_console(hv, (unsigned)rtos), beside_tinyos,
+                     "the rtos's transcript, to the cycle, is what it is beside tinyos");
+    cr_expect_eq(hv_image_checksum(hv), image, "the hypervisor's image is untouched");
+    char why[200];
+    cr_expect_null(hv_check_invariants(hv, why, sizeof why), "%s", why);
+    cr_expect_str_eq(sim_console_captured(&m), "", "nothing reached the real console");
+    cr_expect_eq(m.disk.reads + m.disk.writes + m.disk.errors, 0, "nor the real disk");
+    cr_expect_eq(m.exit_code, 0);
+
+    hv_free(hv);
+    sim_machine_free(&m);
+    hv_scenario_free(&sc);
+    free(beside_tinyos);
+}
