@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
+#include "../support/harness.h"
 #include "hv_util.h"
 #include "hw_util.h"
 
@@ -48,4 +49,21 @@ void hu_free(hv_t *hv, sim_machine_t *m)
 {
     hv_free(hv);
     sim_machine_free(m);
+}
+
+hv_t *hu_scenario(hv_scenario_t *sc, sim_machine_t *m, const char *name)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/guestos", th_build_dir());
+    cr_assert_eq(hv_scenario_load(sc, name, dir, stderr), 0, "scenario %s", name);
+    hv_t *hv = hv_scenario_start(sc, m, NULL, stderr);
+    cr_assert_not_null(hv, "scenario %s", name);
+    return hv;
+}
+
+void hu_scenario_free(hv_scenario_t *sc, hv_t *hv, sim_machine_t *m)
+{
+    hv_free(hv);
+    sim_machine_free(m);
+    hv_scenario_free(sc);
 }

@@ -5,7 +5,7 @@
 #ifndef HVSIM_TEST_HV_UTIL_H
 #define HVSIM_TEST_HV_UTIL_H
 
-#include "../../hypervisor/hv.h"
+#include "../../hypervisor/hv_scenario.h"
 
 #define HU_RAM (16u << 20)
 
@@ -18,5 +18,10 @@ int hu_vm(hv_t *hv, const char *name, const char *src, const hv_vm_config_t *ext
 hv_config_t hu_config(void);
 /* Frees the hypervisor and the machine. */
 void hu_free(hv_t *hv, sim_machine_t *m);
+/* Loads a built-in scenario (the guests from $HVSIM_BUILD/guestos) and starts it, console
+ * lines kept, not printed. The test fails when it cannot. */
+hv_t *hu_scenario(hv_scenario_t *sc, sim_machine_t *m, const char *name);
+/* Frees what hu_scenario made. */
+void hu_scenario_free(hv_scenario_t *sc, hv_t *hv, sim_machine_t *m);
 
 #endif

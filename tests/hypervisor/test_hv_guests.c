@@ -95,11 +95,7 @@ Test(hv_guests, transcripts_equal_native_but_for_timing, .timeout = 120)
 {
     static hv_scenario_t sc;
     static sim_machine_t m, native;
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/guestos", th_build_dir());
-    cr_assert_eq(hv_scenario_load(&sc, "default", dir, stderr), 0);
-    hv_t *hv = hv_scenario_start(&sc, &m, NULL, stderr);
-    cr_assert_not_null(hv);
+    hv_t *hv = hu_scenario(&sc, &m, "default");
     cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
     for (unsigned i = 0; i < sc.nvms; i++) {
         cr_assert_eq(hv_scenario_start_native(&sc, i, &native, NULL, stderr), 0);
@@ -116,9 +112,7 @@ Test(hv_guests, transcripts_equal_native_but_for_timing, .timeout = 120)
     }
     const char *rtos = hv_vm_console(hv, (unsigned)hv_vm_by_name(hv, "rtos"));
     cr_expect(strstr(rtos, "hypervisor present") != NULL, "the rtos learns it by cpuid");
-    hv_free(hv);
-    sim_machine_free(&m);
-    hv_scenario_free(&sc);
+    hu_scenario_free(&sc, hv, &m);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -129,11 +123,7 @@ static void exit_costs(const char *scenario, uint64_t avg[CPU_EXIT_COUNT], uint6
 {
     static hv_scenario_t sc;
     static sim_machine_t m;
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/guestos", th_build_dir());
-    cr_assert_eq(hv_scenario_load(&sc, scenario, dir, stderr), 0);
-    hv_t *hv = hv_scenario_start(&sc, &m, NULL, stderr);
-    cr_assert_not_null(hv);
+    hv_t *hv = hu_scenario(&sc, &m, scenario);
     cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
     hv_stats_settle(hv);
     const hv_vm_stats_t *s = &hv->vms[hv_vm_by_name(hv, "tinyos")].stats;
@@ -144,9 +134,7 @@ static void exit_costs(const char *scenario, uint64_t avg[CPU_EXIT_COUNT], uint6
     for (unsigned e = 0; e < hv->nent; e++)
         if (hv->ent[e].used && hv->ent[e].host_process)
             *host_work += hv->ent[e].host_work;
-    hv_free(hv);
-    sim_machine_free(&m);
-    hv_scenario_free(&sc);
+    hu_scenario_free(&sc, hv, &m);
 }
 
 Test(hv_guests, type2_device_exits_cost_two_more_transitions, .timeout = 120)

@@ -11,29 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../hypervisor/hv_scenario.h"
 #include "../support/harness.h"
-
-static hv_t *start(hv_scenario_t *sc, sim_machine_t *m, const char *name)
-{
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/guestos", th_build_dir());
-    cr_assert_eq(hv_scenario_load(sc, name, dir, stderr), 0);
-    hv_t *hv = hv_scenario_start(sc, m, NULL, stderr);
-    cr_assert_not_null(hv);
-    return hv;
-}
+#include "hv_util.h"
 
 static char *rtos_transcript(const char *scenario)
 {
     static hv_scenario_t sc;
     static sim_machine_t m;
-    hv_t *hv = start(&sc, &m, scenario);
+    hv_t *hv = hu_scenario(&sc, &m, scenario);
     cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
     char *text = strdup(hv_vm_console(hv, (unsigned)hv_vm_by_name(hv, "rtos")));
-    hv_free(hv);
-    sim_machine_free(&m);
-    hv_scenario_free(&sc);
+    hu_scenario_free(&sc, hv, &m);
     return text;
 }
 
@@ -43,7 +31,7 @@ Test(hv_isolation, the_adversary_hurts_nobody, .timeout = 240)
 
     static hv_scenario_t sc;
     static sim_machine_t m;
-    hv_t *hv = start(&sc, &m, "isolation");
+    hv_t *hv = hu_scenario(&sc, &m, "isolation");
     uint32_t image = hv_image_checksum(hv);
     sim_run_result_t r = hv_run(hv, sc.max_cycles);
     cr_assert_eq(r, SIM_RUN_POWEROFF, "the run ended with %d", r);
@@ -69,8 +57,6 @@ Test(hv_isolation, the_adversary_hurts_nobody, .timeout = 240)
     cr_expect_eq(m.disk.reads + m.disk.writes + m.disk.errors, 0, "nor the real disk");
     cr_expect_eq(m.exit_code, 0);
 
-    hv_free(hv);
-    sim_machine_free(&m);
-    hv_scenario_free(&sc);
+    hu_scenario_free(&sc, hv, &m);
     free(beside_tinyos);
 }

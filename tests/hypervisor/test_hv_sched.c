@@ -27,20 +27,14 @@ static unsigned rtos_misses(const char *scenario)
 {
     static hv_scenario_t sc;
     static sim_machine_t m;
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/guestos", th_build_dir());
-    cr_assert_eq(hv_scenario_load(&sc, scenario, dir, stderr), 0);
-    hv_t *hv = hv_scenario_start(&sc, &m, NULL, stderr);
-    cr_assert_not_null(hv);
+    hv_t *hv = hu_scenario(&sc, &m, scenario);
     cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
     const char *text = hv_vm_console(hv, (unsigned)hv_vm_by_name(hv, "rtos"));
     const char *line = strstr(text, "all jobs done");
     cr_assert_not_null(line, "%s", text);
     const char *colon = strstr(line, ": ");
     unsigned misses = (unsigned)strtoul(colon + 2, NULL, 10);
-    hv_free(hv);
-    sim_machine_free(&m);
-    hv_scenario_free(&sc);
+    hu_scenario_free(&sc, hv, &m);
     return misses;
 }
 
@@ -202,20 +196,14 @@ static digest_t run_default(char **console)
 {
     static hv_scenario_t sc;
     static sim_machine_t m;
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/guestos", th_build_dir());
-    cr_assert_eq(hv_scenario_load(&sc, "default", dir, stderr), 0);
-    hv_t *hv = hv_scenario_start(&sc, &m, NULL, stderr);
-    cr_assert_not_null(hv);
+    hv_t *hv = hu_scenario(&sc, &m, "default");
     digest_t d = {.hash = 0xcbf29ce484222325ull};
     sim_add_sink(&m, digest, &d);
     cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
     size_t len = strlen(hv_vm_console(hv, 0)) + strlen(hv_vm_console(hv, 1)) + 1;
     *console = malloc(len);
     snprintf(*console, len, "%s%s", hv_vm_console(hv, 0), hv_vm_console(hv, 1));
-    hv_free(hv);
-    sim_machine_free(&m);
-    hv_scenario_free(&sc);
+    hu_scenario_free(&sc, hv, &m);
     return d;
 }
 
