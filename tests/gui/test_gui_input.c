@@ -16,9 +16,11 @@
 static const char script[] =
     "command -v Xvfb >/dev/null && command -v xdotool >/dev/null ||"
     "  sh .ci/ensure-deps xvfb xdotool >/dev/null 2>&1 || { echo SKIP; exit 0; }\n"
-    "d=90; while [ -e /tmp/.X$d-lock ] || [ -e /tmp/.X11-unix/X$d ]; do d=$((d+1)); done\n"
-    "Xvfb :$d -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & xp=$!\n"
-    "i=0; while [ ! -e /tmp/.X11-unix/X$d ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done\n"
+    /* Xvfb picks a free display itself and says which (tests run side by side). */
+    "dfile=$(mktemp)\n"
+    "Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>$dfile >/dev/null 2>&1 & xp=$!\n"
+    "i=0; while [ ! -s $dfile ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done\n"
+    "d=$(head -1 $dfile); rm -f $dfile\n"
     "export DISPLAY=:$d LSAN_OPTIONS=suppressions=$PWD/tests/gui/lsan.supp\n"
     "out=$(mktemp)\n"
     "$B/hvsim --gui --bare examples/traps.s </dev/null >$out 2>&1 & hp=$!\n"
