@@ -340,7 +340,7 @@ static void begin_section(parser_t *p, const char *line)
         hv_scenario_vm_t *vm = &sc->vm[sc->nvms++];
         *vm = (hv_scenario_vm_t){.vcpus = 1, .memory = 4u << 20, .base = CPU_RESET_PC,
                                  .line = p->line, .pin = {-1, -1, -1, -1}};
-        snprintf(vm->name, sizeof vm->name, "%s", vmname);
+        snprintf(vm->name, sizeof vm->name, "%.*s", HV_NAME_MAX, vmname);
         p->vm = vm;
         p->section = SEC_VM;
     } else {
