@@ -241,6 +241,14 @@ typedef struct hv {
 hv_t *hv_new(sim_machine_t *m, const hv_config_t *cfg, char *err, size_t errlen);
 /* Gives the machine back (m->run_turn cleared) and frees the hypervisor. */
 void hv_free(hv_t *hv);
+/*
+ * Copies the hypervisor onto m2, a copy of hv->m made by the caller (RAM, CPUs, devices and
+ * disk copied, the pointers inside it rebuilt, no event sinks): every piece of the
+ * hypervisor's state is plain data, so the copy goes on exactly like the original (design
+ * principle 8; the seed of save, restore and migration). Installs it as m2's runner. Returns
+ * NULL when memory cannot be had.
+ */
+hv_t *hv_clone(const hv_t *hv, sim_machine_t *m2);
 /* The hypervisor running a machine, or NULL (for debuggers). */
 hv_t *hv_of_machine(const sim_machine_t *m);
 

@@ -99,6 +99,8 @@ void hv_t2_run_host(hv_t *hv, cpu_t *cpu, unsigned ent, uint64_t end);
 
 /* ---- Statistics (hv_stats.c) ------------------------------------------------------------ */
 int hv_stats_attach(hv_t *hv);
+/* Attaches to dst a tracker in the state of src's (what each pCPU is doing), not recording. */
+int hv_stats_clone(hv_t *dst, const hv_t *src);
 void hv_stats_detach(hv_t *hv);
 /* Adds a pCPU's TLB and walk counters since the VCPU was loaded to its VM. */
 void hv_stats_mmu(hv_t *hv, unsigned vm, const mmu_stats_t *before, const mmu_stats_t *after);

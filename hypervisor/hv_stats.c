@@ -134,6 +134,16 @@ int hv_stats_attach(hv_t *hv)
     return 0;
 }
 
+int hv_stats_clone(hv_t *dst, const hv_t *src)
+{
+    dst->tracker = NULL;
+    if (hv_stats_attach(dst) != 0)
+        return -1;
+    if (src->tracker)
+        memcpy(dst->tracker->cpu, src->tracker->cpu, sizeof dst->tracker->cpu);
+    return 0;
+}
+
 void hv_stats_detach(hv_t *hv)
 {
     hv_tracker_t *t = hv->tracker;

@@ -342,6 +342,48 @@ void hv_free(hv_t *hv)
     free(hv);
 }
 
+static void *dup_bytes(const void *src, size_t len, bool *ok)
+{
+    if (!src)
+        return NULL;
+    void *p = malloc(len ? len : 1);
+    if (p)
+        memcpy(p, src, len);
+    else
+        *ok = false;
+    return p;
+}
+
+hv_t *hv_clone(const hv_t *hv, sim_machine_t *m2)
+{
+    hv_t *n = malloc(sizeof *n);
+    if (!n)
+        return NULL;
+    *n = *hv;
+    bool ok = true;
+    n->m = m2;
+    n->cur = NULL;
+    n->owner = dup_bytes(hv->owner, hv->nframes, &ok);
+    for (unsigned i = 0; i < HV_MAX_VMS; i++) {
+        hv_vdev_t *d = &n->vms[i].dev;
+        const hv_vdev_t *s = &hv->vms[i].dev;
+        if (!n->vms[i].used)
+            continue;
+        d->transcript = dup_bytes(s->transcript, s->cap, &ok);
+        d->input = dup_bytes(s->input, s->in_len, &ok);
+        d->disk.bytes = dup_bytes(s->disk.bytes, (size_t)s->disk.sectors * SIM_SECTOR_SIZE, &ok);
+    }
+    if (!ok || hv_stats_clone(n, hv) != 0) {
+        n->tracker = NULL;
+        hv_free(n);
+        return NULL;
+    }
+    m2->devices[n->hub].ctx = n;
+    m2->run_turn = hv_run_turn;
+    m2->run_turn_ctx = n;
+    return n;
+}
+
 hv_t *hv_of_machine(const sim_machine_t *m)
 {
     return m->run_turn == hv_run_turn ? m->run_turn_ctx : NULL;
