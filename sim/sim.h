@@ -634,8 +634,8 @@ int sim_write_file_atomic(const char *path, const void *bytes, size_t len, FILE 
  * the focus; continuing from a breakpoint does not stop at it again at once (as in gdb).
  *
  * Functions that can fail for a user's reason return -1 (or NULL) and leave a sentence in
- * sim_dbg_error(). VMs arrive with the hypervisor: the VM functions exist now and answer that
- * this machine has none.
+ * sim_dbg_error(). On a machine the hypervisor runs (hv_of_machine), the VM functions answer
+ * about its VMs; a VM exit stops the pCPU in H before the hypervisor's handler runs.
  * ========================================================================================== */
 
 /* Address spaces, X(NAME, prefix, what it is). */
@@ -668,7 +668,7 @@ int sim_space_by_name(const char *name);       /* -1 when unknown */
     X(IDLE, "idle")                 /* every CPU halted with nothing to wake it */                 \
     X(LIMIT, "limit")               /* the cycle limit (sim_dbg_set_max_cycles) */                 \
     X(NESTED_FAULT, "nested-fault") /* a nested fault with no hypervisor to take it */             \
-    X(VM_EXIT, "vm-exit")           /* step exit, break exit: arrives with the hypervisor */
+    X(VM_EXIT, "vm-exit")           /* step exit: the exit is in ev, its handler not yet run */
 
 typedef enum {
 #define SIM_X_STOPENUM(name, str) SIM_DBG_STOP_##name,
@@ -708,7 +708,7 @@ const char *sim_dbg_stop_name(sim_dbg_stop_kind_t kind);
     X(CYCLE, "cycle")     /* a CPU's cycle count reaches a value */                               \
     X(INSTRET, "instret") /* a CPU's instruction count reaches a value */                         \
     X(WATCH, "watchpoint") /* a load or store touches a range */                                   \
-    X(EXIT, "vm-exit")    /* a VM exits for a reason: arrives with the hypervisor */
+    X(EXIT, "vm-exit")    /* a VM exits for a reason (cause; SIM_DBG_CAUSE_ANY: any) */
 
 typedef enum {
 #define SIM_X_BPENUM(name, str) SIM_DBG_BP_##name,
@@ -731,7 +731,7 @@ typedef struct {
     sim_dbg_bp_kind_t kind;
     bool enabled;
     int cpu;                /* SIM_DBG_ANY_CPU or a CPU number */
-    int vm;                 /* SIM_DBG_ANY_VM (bare metal) */
+    int vm;                 /* SIM_DBG_ANY_VM or the VM it is limited to */
     sim_space_t space;      /* ADDR, WATCH */
     uint32_t addr, len;     /* ADDR (len 4), WATCH: the range watched */
     unsigned access;        /* WATCH: SIM_DBG_READ | SIM_DBG_WRITE */
@@ -805,7 +805,7 @@ int sim_dbg_break_trap(sim_dbg_t *dbg, uint32_t cause);
 int sim_dbg_break_mode(sim_dbg_t *dbg, cpu_mode_t mode);
 int sim_dbg_break_cycle(sim_dbg_t *dbg, uint64_t cycle);
 int sim_dbg_break_instret(sim_dbg_t *dbg, uint64_t count);
-int sim_dbg_break_exit(sim_dbg_t *dbg, const char *reason, int vm); /* no VMs yet: -1 */
+int sim_dbg_break_exit(sim_dbg_t *dbg, const char *reason, int vm); /* REASON or "any" */
 int sim_dbg_watch(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, uint32_t len,
                   unsigned access);
 int sim_dbg_delete(sim_dbg_t *dbg, int id);
@@ -825,7 +825,7 @@ const char *sim_dbg_cause_list(size_t i); /* the i-th name for completion, NULL 
  * or the request makes no sense here. */
 int sim_dbg_stepi(sim_dbg_t *dbg, uint64_t n, sim_dbg_stop_t *stop);
 int sim_dbg_step_trap(sim_dbg_t *dbg, sim_dbg_stop_t *stop);
-int sim_dbg_step_exit(sim_dbg_t *dbg, sim_dbg_stop_t *stop); /* no VMs yet: -1 */
+int sim_dbg_step_exit(sim_dbg_t *dbg, sim_dbg_stop_t *stop); /* bare metal: -1 */
 int sim_dbg_step_event(sim_dbg_t *dbg, sim_dbg_stop_t *stop);
 int sim_dbg_run_cycles(sim_dbg_t *dbg, uint64_t n, sim_dbg_stop_t *stop);
 int sim_dbg_until(sim_dbg_t *dbg, const sim_dbg_cond_t *cond, sim_dbg_stop_t *stop);
@@ -853,12 +853,65 @@ const char *sim_dbg_group(uint64_t n, char *buf, size_t len);
 /* Commands. */
 int sim_dbg_set_cost(sim_dbg_t *dbg, const char *name, uint32_t value);
 
-/* VMs and the hypervisor. Until the hypervisor exists every machine is bare metal: there are
- * no VMs, and these answer so (sim_dbg_error) instead of pretending. */
+/* VMs and the hypervisor (sim_debug_vm.c), read through hypervisor/hv.h. On a bare-metal
+ * machine there are no VMs, and these answer so (sim_dbg_error) instead of pretending. */
 #define SIM_DBG_NO_VMS                                                                             \
-    "No VMs: this is a bare-metal run (hvsim --bare). VMs arrive with the hypervisor."
+    "No VMs: this is a bare-metal run (hvsim --bare). Start a hypervisor scenario (hvsim --repl " \
+    "--scenario default) for VMs."
+#define SIM_DBG_MAX_VMS 8
+typedef struct {
+    int id;
+    char name[16];
+    const char *state;     /* running, halted (every VCPU waits), paused, off, crashed */
+    unsigned vcpus;
+    uint32_t memory;       /* bytes of guest-physical RAM */
+    uint32_t frames;       /* host frames it owns now */
+    const char *cpu, *mem; /* its CPU and memory virtualization techniques */
+    uint64_t exits;        /* VM exits so far */
+    uint64_t cycles_guest, cycles_hv, cycles_exit; /* guest time, hypervisor (and VMM) time,
+                                                      and the round trips of its exits */
+    const char *why;       /* crashed: what the hypervisor saw; else "" */
+    uint32_t exit_code;    /* off: the code it powered off with */
+} sim_dbg_vm_t;
+typedef struct {
+    int vm;
+    unsigned index;
+    const char *state;     /* ready, running, blocked, stopped */
+    int pcpu, pin;         /* the pCPU it is loaded on / pinned to, or -1 */
+    uint32_t vmcb;         /* host-physical address of its VMCB */
+    uint64_t slices;
+    uint32_t pc;           /* its guest pc: live when in_guest, else from the VMCB */
+    cpu_mode_t mode;
+    bool in_guest;         /* loaded and running guest code on its pCPU now */
+} sim_dbg_vcpu_t;
+bool sim_dbg_has_hypervisor(const sim_dbg_t *dbg);
 unsigned sim_dbg_vm_count(const sim_dbg_t *dbg);
+int sim_dbg_vm_info(sim_dbg_t *dbg, unsigned vm, sim_dbg_vm_t *out);
+int sim_dbg_vcpu_info(sim_dbg_t *dbg, unsigned vm, unsigned vcpu, sim_dbg_vcpu_t *out);
+/* A VM by name or number, or -1. */
+int sim_dbg_vm_by_name(sim_dbg_t *dbg, const char *name);
+/* One word of a VCPU's VMCB (offsets CPU_VMCB_*, cpu.h), as memory holds it now. */
+int sim_dbg_vmcb_read(sim_dbg_t *dbg, int vm, unsigned vcpu, uint32_t offset, uint32_t *value);
+/* The VM (and VCPU) loaded on a pCPU, -1 when none; true while an exit there waits for its
+ * handler (a debugger stopped the pCPU in H first). */
+int sim_dbg_pcpu_vm(const sim_dbg_t *dbg, unsigned cpu, int *vcpu);
+bool sim_dbg_pcpu_exit_pending(const sim_dbg_t *dbg, unsigned cpu);
+/* What a VM wrote on its console ("" when none). */
+const char *sim_dbg_vm_console(const sim_dbg_t *dbg, unsigned vm);
+/* Who owns a host frame: a VM number, or one of these. */
+#define SIM_DBG_OWNER_NONE (-1)
+#define SIM_DBG_OWNER_HV (-2)
+int sim_dbg_frame_owner(const sim_dbg_t *dbg, uint32_t frame);
+/* The focus VM: its symbols, and gva/gpa addresses mean its own (through its VMCB when it is
+ * not loaded on the focus CPU). -1: the hypervisor. A stop in or at the exit of a VM focuses
+ * it. Setting a VM also moves the focus CPU to a pCPU running it, if any. */
+int sim_dbg_focus_vm(const sim_dbg_t *dbg);
+int sim_dbg_set_focus_vm(sim_dbg_t *dbg, int vm);
+/* A VM's own symbols (its guest kernel's), used while it is the focus and in its stops. */
+int sim_dbg_set_vm_symbols(sim_dbg_t *dbg, int vm, const cpu_symbol_t *syms, size_t n);
 int sim_dbg_vm_pause(sim_dbg_t *dbg, int vm, bool pause);
+/* "pin" or "overcommit"; sim_dbg_sched_name says which is in force ("" on bare metal). */
 int sim_dbg_sched_policy(sim_dbg_t *dbg, const char *policy);
+const char *sim_dbg_sched_name(const sim_dbg_t *dbg);
 
 #endif

@@ -65,6 +65,19 @@ static bool addr_bp_matches(sim_dbg_t *d, const cpu_t *cpu, const sim_dbg_bp_t *
     bool translating = mmu_active(&cpu->mmu);
     if (bp->cpu != SIM_DBG_ANY_CPU && (unsigned)bp->cpu != cpu->s.id)
         return false;
+    if (bp->vm != SIM_DBG_ANY_VM && (!cpu_in_guest(cpu) || cpu->s.vm.vm_label != bp->vm))
+        return false;
+    if (bp->space == SIM_SPACE_GPA) { /* the pc's guest-physical address: through the guest's
+                                         own tables only, then compared with the nested one */
+        mmu_result_t want, got;
+        if (!cpu_in_guest(cpu) || (pc & MMU_PAGE_OFFSET) != (bp->addr & MMU_PAGE_OFFSET) ||
+            dbg_vm_translate(d, cpu->s.vm.vm_label, SIM_SPACE_GPA, bp->addr, MMU_FETCH, &want,
+                             NULL) != 0 || want.status != MMU_OK)
+            return false;
+        mmu_priv_t priv = cpu_mode(cpu) == CPU_MODE_U ? MMU_PRIV_USER : MMU_PRIV_KERNEL;
+        got = mmu_translate_probe(&cpu->mmu, d->m, pc, MMU_FETCH, priv, NULL);
+        return got.status == MMU_OK && got.pa == want.pa;
+    }
     if (bp->space == SIM_SPACE_GVA)
         return translating && pc == bp->addr;
     if (!translating)
@@ -240,7 +253,10 @@ static sim_dbg_bp_t *event_bp(sim_dbg_t *d, const sim_event_t *ev)
         if (bp->kind == SIM_DBG_BP_TRAP &&
             (ev->kind == SIM_EV_TRAP || ev->kind == SIM_EV_INTERRUPT) && trap_bp_matches(bp, ev))
             return bp;
-        if (bp->kind == SIM_DBG_BP_MODE && ev->kind == SIM_EV_MODE && ev->mode == bp->mode)
+        if (bp->kind == SIM_DBG_BP_MODE && ev->mode == bp->mode &&
+            (ev->kind == SIM_EV_MODE || (ev->kind == SIM_EV_VMEXIT && bp->mode == CPU_MODE_H)))
+            return bp; /* a VM exit is how a CPU enters H */
+        if (bp->kind == SIM_DBG_BP_EXIT && dbg_exit_bp_matches(bp, ev))
             return bp;
     }
     return NULL;
@@ -281,6 +297,8 @@ static void on_event(const sim_event_t *ev, void *ctx)
             make_pending(d, c, SIM_DBG_STOP_BREAKPOINT, bp->id);
         } else if (d->go == DBG_GO_TRAP && trap) {
             make_pending(d, c, SIM_DBG_STOP_TRAP, 0);
+        } else if (d->go == DBG_GO_EXIT && ev->kind == SIM_EV_VMEXIT) {
+            make_pending(d, c, SIM_DBG_STOP_VM_EXIT, 0);
         } else if (d->go == DBG_GO_EVENT) {
             make_pending(d, c, SIM_DBG_STOP_EVENT, 0);
         }
@@ -304,6 +322,7 @@ sim_dbg_t *sim_dbg_new(sim_machine_t *m)
     d->m = m;
     d->max_cycles = DEFAULT_MAX_CYCLES;
     d->next_id = 1;
+    d->focus_vm = -1;
     if (sim_add_sink(m, on_event, d) != 0) {
         free(d);
         return NULL;
@@ -331,14 +350,14 @@ void sim_dbg_free(sim_dbg_t *dbg)
         m->cpu[i].watch_fn = NULL;
         m->cpu[i].debug_ctx = NULL;
     }
-    cpu_syms_free(dbg->syms, dbg->nsyms);
+    dbg_free_symbols(dbg);
     free(dbg);
 }
 
 /* ------------------------------------------------------------------------------------------
  * Breakpoints
  * ------------------------------------------------------------------------------------------ */
-static sim_dbg_bp_t *add_bp(sim_dbg_t *d, sim_dbg_bp_kind_t kind)
+sim_dbg_bp_t *dbg_add_bp(sim_dbg_t *d, sim_dbg_bp_kind_t kind)
 {
     if (d->nbp == SIM_DBG_MAX_BPS) {
         dbg_fail(d, "There are already %d breakpoints and watchpoints; delete some first.",
@@ -358,8 +377,10 @@ static sim_dbg_bp_t *add_bp(sim_dbg_t *d, sim_dbg_bp_kind_t kind)
 /* Checks that a space can be used for breakpoints and watchpoints on this machine. */
 static int check_space(sim_dbg_t *d, sim_space_t space, int vm)
 {
-    if (vm != SIM_DBG_ANY_VM || space == SIM_SPACE_GPA)
+    if ((vm != SIM_DBG_ANY_VM || space == SIM_SPACE_GPA) && sim_dbg_vm_count(d) == 0)
         return dbg_fail(d, "%s", SIM_DBG_NO_VMS " Guest-physical addresses and VMs need one.");
+    if (vm != SIM_DBG_ANY_VM && dbg_check_vm(d, vm) != 0)
+        return -1;
     if (space >= SIM_SPACE_COUNT)
         return dbg_fail(d, "Unknown address space %d.", (int)space);
     return 0;
@@ -374,19 +395,26 @@ int sim_dbg_break_addr(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, int cpu
                         addr);
     if (cpu != SIM_DBG_ANY_CPU && (cpu < 0 || (unsigned)cpu >= dbg->m->ncpus))
         return dbg_fail(dbg, "There is no cpu%d.", cpu);
-    sim_dbg_bp_t *bp = add_bp(dbg, SIM_DBG_BP_ADDR);
+    sim_dbg_bp_t *bp = dbg_add_bp(dbg, SIM_DBG_BP_ADDR);
     if (!bp)
         return -1;
     bp->space = space;
     bp->addr = addr;
     bp->len = 4;
     bp->cpu = cpu;
+    /* A guest-physical breakpoint belongs to one VM: the focus VM when none is named. */
+    bp->vm = vm == SIM_DBG_ANY_VM && space == SIM_SPACE_GPA ? dbg_space_vm(dbg) : vm;
+    if (space == SIM_SPACE_GPA && bp->vm < 0) {
+        dbg->nbp--;
+        dbg->next_id--;
+        return dbg_fail(dbg, "A gpa breakpoint needs its VM: add \"vm N\" or \"focus VM\" first.");
+    }
     return bp->id;
 }
 
 int sim_dbg_break_trap(sim_dbg_t *dbg, uint32_t cause)
 {
-    sim_dbg_bp_t *bp = add_bp(dbg, SIM_DBG_BP_TRAP);
+    sim_dbg_bp_t *bp = dbg_add_bp(dbg, SIM_DBG_BP_TRAP);
     if (!bp)
         return -1;
     bp->cause = cause;
@@ -395,9 +423,10 @@ int sim_dbg_break_trap(sim_dbg_t *dbg, uint32_t cause)
 
 int sim_dbg_break_mode(sim_dbg_t *dbg, cpu_mode_t mode)
 {
-    if (mode == CPU_MODE_H)
-        return dbg_fail(dbg, "No CPU can enter H yet: ring -1 arrives with the hypervisor.");
-    sim_dbg_bp_t *bp = add_bp(dbg, SIM_DBG_BP_MODE);
+    if (mode == CPU_MODE_H && sim_dbg_vm_count(dbg) == 0)
+        return dbg_fail(dbg, "No CPU enters H on this machine: ring -1 is the hypervisor's, and "
+                             "this is a bare-metal run.");
+    sim_dbg_bp_t *bp = dbg_add_bp(dbg, SIM_DBG_BP_MODE);
     if (!bp)
         return -1;
     bp->mode = mode;
@@ -415,7 +444,7 @@ static int break_count(sim_dbg_t *dbg, sim_dbg_bp_kind_t kind, uint64_t at)
                         sim_dbg_group(now, a, sizeof a),
                         kind == SIM_DBG_BP_CYCLE ? "cycle" : "instret",
                         sim_dbg_group(at, b, sizeof b));
-    sim_dbg_bp_t *bp = add_bp(dbg, kind);
+    sim_dbg_bp_t *bp = dbg_add_bp(dbg, kind);
     if (!bp)
         return -1;
     bp->at = at;
@@ -433,13 +462,6 @@ int sim_dbg_break_instret(sim_dbg_t *dbg, uint64_t count)
     return break_count(dbg, SIM_DBG_BP_INSTRET, count);
 }
 
-int sim_dbg_break_exit(sim_dbg_t *dbg, const char *reason, int vm)
-{
-    (void)reason;
-    (void)vm;
-    return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS " There are no VM exits to break on.");
-}
-
 int sim_dbg_watch(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, uint32_t len,
                   unsigned access)
 {
@@ -454,7 +476,7 @@ int sim_dbg_watch(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, uint32_t len
     uint32_t last = 0;
     if (space == SIM_SPACE_HPA && sim_dbg_read(dbg, space, addr, &last, len) != 0)
         return -1;
-    sim_dbg_bp_t *bp = add_bp(dbg, SIM_DBG_BP_WATCH);
+    sim_dbg_bp_t *bp = dbg_add_bp(dbg, SIM_DBG_BP_WATCH);
     if (!bp)
         return -1;
     bp->space = space;
@@ -527,6 +549,7 @@ static bool needs_every_instruction(const sim_dbg_t *d)
     for (size_t i = 0; i < d->nbp; i++) {
         const sim_dbg_bp_t *bp = &d->bp[i];
         if (bp->enabled && bp->kind != SIM_DBG_BP_TRAP && bp->kind != SIM_DBG_BP_MODE &&
+            bp->kind != SIM_DBG_BP_EXIT &&
             !((bp->kind == SIM_DBG_BP_CYCLE || bp->kind == SIM_DBG_BP_INSTRET) && bp->done))
             return true;
     }
@@ -562,8 +585,9 @@ static void machine_stop(sim_dbg_t *d, sim_run_result_t r, sim_dbg_stop_t *st)
 /* Ends a run: the stop's sentence, the new focus, and the stop remembered for step-over. */
 static void finish(sim_dbg_t *d, sim_dbg_stop_t *st, sim_dbg_stop_t *out)
 {
-    dbg_text_stop(d, st, sim_dbg_bp_by_id(d, st->id));
     d->focus = st->cpu;
+    dbg_focus_after_stop(d, st);
+    dbg_text_stop(d, st, sim_dbg_bp_by_id(d, st->id));
     d->last = *st;
     d->have_last = true;
     *out = *st;
@@ -641,10 +665,9 @@ int sim_dbg_step_trap(sim_dbg_t *dbg, sim_dbg_stop_t *stop)
     return go(dbg, DBG_GO_TRAP, 0, NULL, stop);
 }
 
-int sim_dbg_step_exit(sim_dbg_t *dbg, sim_dbg_stop_t *stop)
+int dbg_go(sim_dbg_t *d, dbg_go_t how, sim_dbg_stop_t *out)
 {
-    (void)stop;
-    return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS " There are no VM exits to step to.");
+    return go(d, how, 0, NULL, out);
 }
 
 int sim_dbg_step_event(sim_dbg_t *dbg, sim_dbg_stop_t *stop)

@@ -17,6 +17,7 @@ typedef enum {
     DBG_GO_EVENT,  /* the next event of any kind */
     DBG_GO_CYCLES, /* the focus CPU's cycles reach `target` */
     DBG_GO_UNTIL,  /* `cond` becomes true */
+    DBG_GO_EXIT,   /* the next VM exit (sim_debug_vm.c) */
 } dbg_go_t;
 
 struct sim_dbg {
@@ -25,8 +26,11 @@ struct sim_dbg {
     uint64_t max_cycles;
     char err[256];
 
-    cpu_symbol_t *syms; /* sorted by address */
+    cpu_symbol_t *syms; /* the focus's table, sorted by address (one of tab[]) */
     size_t nsyms;
+    cpu_symbol_t *tab[SIM_DBG_MAX_VMS + 1]; /* 0: the machine's; i + 1: VM i's (owned) */
+    size_t tab_n[SIM_DBG_MAX_VMS + 1];
+    int focus_vm;       /* the VM whose symbols and addresses are the default; -1: none/hv */
 
     sim_dbg_bp_t bp[SIM_DBG_MAX_BPS];
     size_t nbp;
@@ -79,5 +83,25 @@ void dbg_text_trap(sim_dbg_t *d, const sim_event_t *ev, char *buf, size_t len);
 void dbg_text_mode(sim_dbg_t *d, const sim_event_t *ev, const sim_event_t *cause, char *buf,
                    size_t len);
 void dbg_text_stop(sim_dbg_t *d, sim_dbg_stop_t *st, const sim_dbg_bp_t *bp);
+
+/* Shared with sim_debug_vm.c (the VMs). */
+sim_dbg_bp_t *dbg_add_bp(sim_dbg_t *d, sim_dbg_bp_kind_t kind);
+int dbg_go(sim_dbg_t *d, dbg_go_t how, sim_dbg_stop_t *out);
+int dbg_check_vm(sim_dbg_t *d, int vm);
+int dbg_store_symbols(sim_dbg_t *d, unsigned table, const cpu_symbol_t *syms, size_t n);
+void dbg_free_symbols(sim_dbg_t *d);
+void dbg_focus_after_stop(sim_dbg_t *d, const sim_dbg_stop_t *st);
+int dbg_space_vm(const sim_dbg_t *d);
+/* A gpa through nested tables rooted at host frame root_pfn, into *res and *trace (may be
+ * NULL), with nothing changed (sim_debug_query.c). */
+void dbg_walk_nested(sim_dbg_t *d, uint32_t root_pfn, unsigned levels, uint32_t addr,
+                     mmu_access_t kind, mmu_result_t *res, mmu_trace_t *trace);
+int dbg_vm_translate(sim_dbg_t *d, int vm, sim_space_t space, uint32_t addr, mmu_access_t kind,
+                     mmu_result_t *res, mmu_trace_t *trace);
+int dbg_translate_hv(sim_dbg_t *d, sim_space_t space, uint32_t addr, mmu_access_t kind,
+                     mmu_result_t *res, mmu_trace_t *trace);
+bool dbg_exit_bp_matches(const sim_dbg_bp_t *bp, const sim_event_t *ev);
+void dbg_describe_exit_bp(const sim_dbg_t *d, const sim_dbg_bp_t *bp, char *buf, size_t len);
+void dbg_text_vmexit(sim_dbg_t *d, sim_dbg_stop_t *st);
 
 #endif

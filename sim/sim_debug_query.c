@@ -17,22 +17,7 @@
  * ------------------------------------------------------------------------------------------ */
 int sim_dbg_set_symbols(sim_dbg_t *dbg, const cpu_symbol_t *syms, size_t n)
 {
-    cpu_symbol_t *copy = n ? calloc(n, sizeof *copy) : NULL;
-    if (n && !copy)
-        return dbg_fail(dbg, "out of memory for %zu symbols", n);
-    for (size_t i = 0; i < n; i++) {
-        copy[i].addr = syms[i].addr;
-        copy[i].name = strdup(syms[i].name);
-        if (!copy[i].name) {
-            cpu_syms_free(copy, i);
-            return dbg_fail(dbg, "out of memory for %zu symbols", n);
-        }
-    }
-    cpu_syms_sort(copy, n);
-    cpu_syms_free(dbg->syms, dbg->nsyms);
-    dbg->syms = copy;
-    dbg->nsyms = n;
-    return 0;
+    return dbg_store_symbols(dbg, 0, syms, n);
 }
 
 const cpu_symbol_t *sim_dbg_symbols(const sim_dbg_t *dbg, size_t *n)
@@ -113,7 +98,30 @@ int sim_space_by_name(const char *name)
 
 sim_space_t sim_dbg_default_space(const sim_dbg_t *dbg)
 {
+    if (dbg_space_vm(dbg) >= 0)
+        return SIM_SPACE_GVA; /* a VM's addresses: as its programs see them */
     return mmu_active(&dbg->m->cpu[dbg->focus].mmu) ? SIM_SPACE_GVA : SIM_SPACE_HPA;
+}
+
+void dbg_walk_nested(sim_dbg_t *d, uint32_t root_pfn, unsigned levels, uint32_t addr,
+                     mmu_access_t kind, mmu_result_t *res, mmu_trace_t *trace)
+{
+    uint8_t reason = 0;
+    uint32_t leaf;
+    mmu_trace_t local;
+    mmu_trace_t *t = trace ? trace : &local;
+    /* The nested tables alone, walked as the MMU walks them (its IO walker has no TLB and
+     * sets no A/D bits); the references are labelled as the nested ones they are. */
+    res->status = mmu_walk_io(d->m, root_pfn, levels, addr, kind, t, &leaf, &reason);
+    res->pa = t->pa;
+    res->reason = reason;
+    res->walked = true;
+    t->nested = 1;
+    for (unsigned i = 0; i < t->n; i++) {
+        t->ref[i].space = MMU_SPACE_NESTED;
+        t->ref[i].for_level = MMU_FOR_DATA;
+        t->ref[i].gpa = addr;
+    }
 }
 
 int sim_dbg_translate(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, mmu_access_t kind,
@@ -126,26 +134,14 @@ int sim_dbg_translate(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, mmu_acce
     if (space == SIM_SPACE_HPA)
         return dbg_fail(dbg, "hpa 0x%08x is a host-physical address: there is nothing to "
                              "translate.", addr);
+    int hv = dbg_translate_hv(dbg, space, addr, kind, res, trace);
+    if (hv <= 0)
+        return hv;
     if (space == SIM_SPACE_GPA) {
         if (!cpu->mmu.nested.enabled)
             return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS " Guest-physical addresses need one.");
-        uint8_t reason = 0;
-        uint32_t leaf;
-        mmu_trace_t local;
-        mmu_trace_t *t = trace ? trace : &local;
-        /* The nested tables alone, walked as the MMU walks them (its IO walker has no TLB
-         * and sets no A/D bits); the references are labelled as the nested ones they are. */
-        res->status = mmu_walk_io(dbg->m, cpu->mmu.nested.root_pfn, cpu->mmu.nested.levels,
-                                  addr, kind, t, &leaf, &reason);
-        res->pa = t->pa;
-        res->reason = reason;
-        res->walked = true;
-        t->nested = 1;
-        for (unsigned i = 0; i < t->n; i++) {
-            t->ref[i].space = MMU_SPACE_NESTED;
-            t->ref[i].for_level = MMU_FOR_DATA;
-            t->ref[i].gpa = addr;
-        }
+        dbg_walk_nested(dbg, cpu->mmu.nested.root_pfn, cpu->mmu.nested.levels, addr, kind, res,
+                        trace);
         return 0;
     }
     if (!mmu_active(&cpu->mmu))
@@ -257,23 +253,4 @@ int sim_dbg_set_cost(sim_dbg_t *dbg, const char *name, uint32_t value)
                         name);
     dbg->m->costs.c[c] = value;
     return 0;
-}
-
-unsigned sim_dbg_vm_count(const sim_dbg_t *dbg)
-{
-    (void)dbg;
-    return 0;
-}
-
-int sim_dbg_vm_pause(sim_dbg_t *dbg, int vm, bool pause)
-{
-    (void)vm;
-    (void)pause;
-    return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS);
-}
-
-int sim_dbg_sched_policy(sim_dbg_t *dbg, const char *policy)
-{
-    (void)policy;
-    return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS " There are no VCPUs to schedule.");
 }

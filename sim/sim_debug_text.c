@@ -266,6 +266,10 @@ void sim_dbg_bp_describe(const sim_dbg_t *dbg, const sim_dbg_bp_t *bp, char *buf
                                                        : cpu_cause_name(bp->cause, name, sizeof name));
         break;
     case SIM_DBG_BP_MODE: add(buf, len, &used, "mode %s", cpu_mode_name(bp->mode)); break;
+    case SIM_DBG_BP_EXIT:
+        dbg_describe_exit_bp(dbg, bp, sym, sizeof sym);
+        add(buf, len, &used, "%s", sym);
+        break;
     case SIM_DBG_BP_CYCLE:
     case SIM_DBG_BP_INSTRET:
         add(buf, len, &used, "%s %s", bp->kind == SIM_DBG_BP_CYCLE ? "cycle" : "instret",
@@ -297,7 +301,21 @@ static void text_breakpoint(sim_dbg_t *d, sim_dbg_stop_t *st, const sim_dbg_bp_t
         snprintf(st->text, sizeof st->text, "Breakpoint %d, %s: %s.", bp->id,
                  st->ev.kind == SIM_EV_INTERRUPT ? "interrupt" : "trap", body);
         break;
+    case SIM_DBG_BP_EXIT: dbg_text_vmexit(d, st); break;
     case SIM_DBG_BP_MODE:
+        if (st->ev.kind == SIM_EV_VMEXIT) { /* into H: the hypervisor takes an exit */
+            char pre[48];
+            snprintf(pre, sizeof pre, "Breakpoint %d, mode %s -> H. ", bp->id,
+                     cpu_mode_name((cpu_mode_t)st->ev.from_mode));
+            dbg_text_vmexit(d, st);
+            size_t n = strlen(pre), have = strlen(st->text);
+            if (n + have >= sizeof st->text)
+                have = sizeof st->text - n - 1;
+            memmove(st->text + n, st->text, have);
+            memcpy(st->text, pre, n);
+            st->text[n + have] = '\0';
+            break;
+        }
         dbg_text_mode(d, &st->ev, &st->before, body, sizeof body);
         snprintf(st->text, sizeof st->text, "Breakpoint %d, mode change %s.", bp->id, body);
         break;
@@ -362,6 +380,7 @@ void dbg_text_stop(sim_dbg_t *d, sim_dbg_stop_t *st, const sim_dbg_bp_t *bp)
     case SIM_DBG_STOP_BREAKPOINT: text_breakpoint(d, st, bp); break;
     case SIM_DBG_STOP_WATCHPOINT: text_watchpoint(d, st, bp); break;
     case SIM_DBG_STOP_TRAP: trap_sentence(d, &st->ev, st->text, len); break;
+    case SIM_DBG_STOP_VM_EXIT: dbg_text_vmexit(d, st); break;
     case SIM_DBG_STOP_EVENT:
         if (st->ev.kind == SIM_EV_MODE) {
             dbg_text_mode(d, &st->ev, &st->before, body, sizeof body);

@@ -1,0 +1,509 @@
+/*
+ * sim_debug_vm.c - the debugger over the hypervisor: VM and VCPU lists, the VMCB of a VCPU,
+ * VM-exit breakpoints and their stop sentence, the focus VM (its symbols and address space),
+ * guest-physical and guest-virtual addresses of a VM that is not loaded on the focus CPU,
+ * pausing VMs and the scheduling policy.
+ *
+ * The debugger reads the hypervisor only through hv.h (hv_of_machine and its plain data); on a
+ * bare-metal machine every function here answers SIM_DBG_NO_VMS.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../hypervisor/hv.h"
+#include "sim_debug_internal.h"
+
+static hv_t *hv_of(const sim_dbg_t *d)
+{
+    return hv_of_machine(d->m);
+}
+
+static bool vm_ok(const hv_t *hv, int vm)
+{
+    return hv && vm >= 0 && vm < HV_MAX_VMS && (unsigned)vm < hv->nvms && hv->vms[vm].used;
+}
+
+int dbg_check_vm(sim_dbg_t *d, int vm)
+{
+    hv_t *hv = hv_of(d);
+    if (!hv)
+        return dbg_fail(d, "%s", SIM_DBG_NO_VMS);
+    if (!vm_ok(hv, vm))
+        return dbg_fail(d, "There is no VM %d (\"info vms\" lists them).", vm);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Symbols per VM: table 0 is the machine's (bare metal or the hypervisor), table i + 1 VM i's.
+ * d->syms points at the one the focus uses: its VM's when it has any, else table 0.
+ * ------------------------------------------------------------------------------------------ */
+static void select_symbols(sim_dbg_t *d)
+{
+    unsigned t = d->focus_vm >= 0 && d->tab_n[d->focus_vm + 1] ? (unsigned)d->focus_vm + 1 : 0;
+    d->syms = d->tab[t];
+    d->nsyms = d->tab_n[t];
+}
+
+int dbg_store_symbols(sim_dbg_t *d, unsigned table, const cpu_symbol_t *syms, size_t n)
+{
+    cpu_symbol_t *copy = n ? calloc(n, sizeof *copy) : NULL;
+    if (n && !copy)
+        return dbg_fail(d, "out of memory for %zu symbols", n);
+    for (size_t i = 0; i < n; i++) {
+        copy[i].addr = syms[i].addr;
+        copy[i].name = strdup(syms[i].name);
+        if (!copy[i].name) {
+            cpu_syms_free(copy, i);
+            return dbg_fail(d, "out of memory for %zu symbols", n);
+        }
+    }
+    cpu_syms_sort(copy, n);
+    cpu_syms_free(d->tab[table], d->tab_n[table]);
+    d->tab[table] = copy;
+    d->tab_n[table] = n;
+    select_symbols(d);
+    return 0;
+}
+
+void dbg_free_symbols(sim_dbg_t *d)
+{
+    for (unsigned t = 0; t <= SIM_DBG_MAX_VMS; t++)
+        cpu_syms_free(d->tab[t], d->tab_n[t]);
+}
+
+int sim_dbg_set_vm_symbols(sim_dbg_t *dbg, int vm, const cpu_symbol_t *syms, size_t n)
+{
+    if (vm < 0 || vm >= SIM_DBG_MAX_VMS)
+        return dbg_fail(dbg, "There is no VM %d.", vm);
+    return dbg_store_symbols(dbg, (unsigned)vm + 1, syms, n);
+}
+
+/* "sched+0x1c" (no address) in VM vm's symbols, or "0x00401a2c" when none is near. */
+static void vm_symbolize(const sim_dbg_t *d, int vm, uint32_t addr, char *buf, size_t len)
+{
+    unsigned t = vm >= 0 && vm < SIM_DBG_MAX_VMS && d->tab_n[vm + 1] ? (unsigned)vm + 1 : 0;
+    uint32_t off;
+    const cpu_symbol_t *s = cpu_syms_lookup(d->tab[t], d->tab_n[t], addr, &off);
+    if (!s || off >= 0x10000u)
+        snprintf(buf, len, "0x%08x", addr);
+    else if (off)
+        snprintf(buf, len, "%s+0x%x", s->name, off);
+    else
+        snprintf(buf, len, "%s", s->name);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Lists
+ * ------------------------------------------------------------------------------------------ */
+unsigned sim_dbg_vm_count(const sim_dbg_t *dbg)
+{
+    hv_t *hv = hv_of(dbg);
+    return hv ? hv->nvms : 0;
+}
+
+bool sim_dbg_has_hypervisor(const sim_dbg_t *dbg)
+{
+    return hv_of(dbg) != NULL;
+}
+
+int sim_dbg_vm_by_name(sim_dbg_t *dbg, const char *name)
+{
+    hv_t *hv = hv_of(dbg);
+    if (!hv)
+        return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS);
+    char *end;
+    long n = strtol(name, &end, 0);
+    if (*name && !*end && vm_ok(hv, (int)n))
+        return (int)n;
+    int vm = hv_vm_by_name(hv, name);
+    if (vm < 0)
+        return dbg_fail(dbg, "There is no VM called \"%s\" (\"info vms\" lists them).", name);
+    return vm;
+}
+
+int sim_dbg_vm_info(sim_dbg_t *dbg, unsigned vm, sim_dbg_vm_t *out)
+{
+    if (dbg_check_vm(dbg, (int)vm) != 0)
+        return -1;
+    const hv_t *hv = hv_of(dbg);
+    const hv_vm_t *v = &hv->vms[vm];
+    memset(out, 0, sizeof *out);
+    out->id = (int)vm;
+    snprintf(out->name, sizeof out->name, "%s", v->name);
+    out->state = hv_vm_state_name(v->state);
+    if (v->state == HV_VM_RUNNING) { /* every VCPU waiting for an interrupt: halted */
+        bool all_blocked = v->nvcpus > 0;
+        for (unsigned i = 0; i < v->nvcpus; i++)
+            all_blocked &= hv->ent[v->vcpu[i]].state == HV_VCPU_BLOCKED;
+        if (all_blocked)
+            out->state = "halted";
+    }
+    out->vcpus = v->nvcpus;
+    out->memory = v->memory;
+    out->frames = v->frames;
+    out->cpu = hv_cpu_technique_name(v->cpu);
+    out->mem = hv_mem_technique_name(v->mem);
+    for (unsigned r = 0; r < CPU_EXIT_COUNT; r++)
+        out->exits += v->stats.exits[r];
+    out->cycles_guest = v->stats.cycles_user + v->stats.cycles_kernel;
+    out->cycles_hv = v->stats.cycles_hv + v->stats.cycles_vmm;
+    for (unsigned r = 0; r < CPU_EXIT_COUNT; r++)
+        out->cycles_exit += v->stats.exit_cycles[r];
+    out->why = v->state == HV_VM_CRASHED ? v->why : "";
+    out->exit_code = v->exit_code;
+    return 0;
+}
+
+int sim_dbg_vcpu_info(sim_dbg_t *dbg, unsigned vm, unsigned vcpu, sim_dbg_vcpu_t *out)
+{
+    if (dbg_check_vm(dbg, (int)vm) != 0)
+        return -1;
+    const hv_t *hv = hv_of(dbg);
+    const hv_vm_t *v = &hv->vms[vm];
+    if (vcpu >= v->nvcpus)
+        return dbg_fail(dbg, "%s has %u VCPU%s: there is no vcpu%u.", v->name, v->nvcpus,
+                        v->nvcpus == 1 ? "" : "s", vcpu);
+    const hv_vcpu_t *e = &hv->ent[v->vcpu[vcpu]];
+    memset(out, 0, sizeof *out);
+    out->vm = (int)vm;
+    out->index = vcpu;
+    out->state = hv_vcpu_state_name(e->state);
+    out->pcpu = e->on_cpu;
+    out->pin = e->pin;
+    out->vmcb = e->vmcb;
+    out->slices = e->slices;
+    const cpu_t *cpu = e->on_cpu >= 0 ? &dbg->m->cpu[e->on_cpu] : NULL;
+    if (cpu && cpu_in_guest(cpu) && cpu->s.vm.vmcb == e->vmcb) { /* live on its pCPU */
+        out->pc = cpu->s.pc;
+        out->mode = cpu_mode(cpu);
+        out->in_guest = true;
+    } else {
+        const cpu_t *any = &dbg->m->cpu[0];
+        out->pc = cpu_vmcb_peek(any, e->vmcb, CPU_VMCB_GUEST + CPU_VMCB_PC);
+        uint32_t flags = cpu_vmcb_peek(any, e->vmcb, CPU_VMCB_GUEST + CPU_VMCB_FLAGS);
+        out->mode = (cpu_mode_t)((flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
+    }
+    return 0;
+}
+
+int sim_dbg_vmcb_read(sim_dbg_t *dbg, int vm, unsigned vcpu, uint32_t offset, uint32_t *value)
+{
+    sim_dbg_vcpu_t info;
+    if (sim_dbg_vcpu_info(dbg, (unsigned)vm, vcpu, &info) != 0)
+        return -1;
+    if (offset >= CPU_VMCB_SIZE || (offset & 3))
+        return dbg_fail(dbg, "0x%03x is not a word of the VMCB (0x000..0x%03x).", offset,
+                        CPU_VMCB_SIZE - 4);
+    *value = cpu_vmcb_peek(&dbg->m->cpu[0], info.vmcb, offset);
+    return 0;
+}
+
+int sim_dbg_pcpu_vm(const sim_dbg_t *dbg, unsigned cpu, int *vcpu)
+{
+    hv_t *hv = hv_of(dbg);
+    if (vcpu)
+        *vcpu = -1;
+    if (!hv || cpu >= dbg->m->ncpus)
+        return -1;
+    int vm = hv_pcpu_vm(hv, cpu);
+    if (vm >= 0 && vcpu)
+        *vcpu = hv_pcpu_vcpu(hv, cpu);
+    return vm;
+}
+
+bool sim_dbg_pcpu_exit_pending(const sim_dbg_t *dbg, unsigned cpu)
+{
+    hv_t *hv = hv_of(dbg);
+    return hv && cpu < dbg->m->ncpus && hv->pcpu[cpu].exit_pending;
+}
+
+const char *sim_dbg_vm_console(const sim_dbg_t *dbg, unsigned vm)
+{
+    hv_t *hv = hv_of(dbg);
+    return vm_ok(hv, (int)vm) ? hv_vm_console(hv, vm) : "";
+}
+
+int sim_dbg_frame_owner(const sim_dbg_t *dbg, uint32_t frame)
+{
+    hv_t *hv = hv_of(dbg);
+    if (!hv || frame >= hv->nframes)
+        return SIM_DBG_OWNER_NONE;
+    uint8_t o = hv->owner[frame];
+    if (o == HV_FRAME_FREE)
+        return SIM_DBG_OWNER_NONE;
+    if (o == HV_FRAME_HV)
+        return SIM_DBG_OWNER_HV;
+    return o - HV_FRAME_VM(0);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Focus
+ * ------------------------------------------------------------------------------------------ */
+int sim_dbg_focus_vm(const sim_dbg_t *dbg)
+{
+    return dbg->focus_vm;
+}
+
+int sim_dbg_set_focus_vm(sim_dbg_t *dbg, int vm)
+{
+    if (vm < 0) {
+        if (!hv_of(dbg))
+            return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS);
+        dbg->focus_vm = -1;
+        select_symbols(dbg);
+        return 0;
+    }
+    if (dbg_check_vm(dbg, vm) != 0)
+        return -1;
+    dbg->focus_vm = vm;
+    /* The focus CPU follows the VM when one of its VCPUs is loaded somewhere. */
+    for (unsigned c = 0; c < dbg->m->ncpus; c++)
+        if (hv_pcpu_vm(hv_of(dbg), c) == vm) {
+            dbg->focus = c;
+            break;
+        }
+    select_symbols(dbg);
+    return 0;
+}
+
+void dbg_focus_after_stop(sim_dbg_t *d, const sim_dbg_stop_t *st)
+{
+    hv_t *hv = hv_of(d);
+    if (!hv)
+        return;
+    const cpu_t *cpu = &d->m->cpu[st->cpu];
+    if (st->has_event && st->ev.kind == SIM_EV_VMEXIT && vm_ok(hv, st->ev.vm))
+        d->focus_vm = st->ev.vm;
+    else if (cpu_in_guest(cpu) && vm_ok(hv, cpu->s.vm.vm_label))
+        d->focus_vm = cpu->s.vm.vm_label;
+    select_symbols(d);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Addresses of the focus VM
+ * ------------------------------------------------------------------------------------------ */
+/* The VM whose gpa and gva the focus uses, or -1: the focus VM, else the VM loaded on the
+ * focus CPU while it is in guest mode. */
+int dbg_space_vm(const sim_dbg_t *d)
+{
+    hv_t *hv = hv_of(d);
+    if (!hv)
+        return -1;
+    if (vm_ok(hv, d->focus_vm))
+        return d->focus_vm;
+    const cpu_t *cpu = &d->m->cpu[d->focus];
+    return cpu_in_guest(cpu) && vm_ok(hv, cpu->s.vm.vm_label) ? cpu->s.vm.vm_label : -1;
+}
+
+/* The focus CPU when it runs VM vm now, else NULL. */
+static const cpu_t *live_cpu(const sim_dbg_t *d, int vm)
+{
+    const cpu_t *cpu = &d->m->cpu[d->focus];
+    return cpu_in_guest(cpu) && cpu->s.vm.vm_label == vm ? cpu : NULL;
+}
+
+/* An MMU as VM vm's VCPU 0 has it (from its VMCB): its page-table root and nested tables.
+ * The TLB and page-walk cache in the copy are not used by mmu_translate_probe. */
+static void vm_mmu(const sim_dbg_t *d, int vm, mmu_t *out, mmu_priv_t *priv)
+{
+    const hv_t *hv = hv_of(d);
+    const cpu_t *any = &d->m->cpu[0];
+    uint32_t vmcb = hv->ent[hv->vms[vm].vcpu[0]].vmcb;
+    *out = d->m->cpu[d->focus].mmu;
+    mmu_nested_t nested = {
+        .enabled = cpu_vmcb_peek(any, vmcb, CPU_VMCB_NESTED_ENABLE) != 0,
+        .levels = (uint8_t)cpu_vmcb_peek(any, vmcb, CPU_VMCB_NESTED_LEVELS),
+        .vmid = (uint16_t)cpu_vmcb_peek(any, vmcb, CPU_VMCB_VMID),
+        .root_pfn = cpu_vmcb_peek(any, vmcb, CPU_VMCB_NESTED_ROOT) >> MMU_PAGE_SHIFT};
+    mmu_set_nested(out, &nested);
+    mmu_set_ptroot(out, cpu_vmcb_peek(any, vmcb, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT)));
+    uint32_t flags = cpu_vmcb_peek(any, vmcb, CPU_VMCB_GUEST + CPU_VMCB_FLAGS);
+    cpu_mode_t mode = (cpu_mode_t)((flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
+    *priv = mode == CPU_MODE_U ? MMU_PRIV_USER : MMU_PRIV_KERNEL;
+}
+
+int dbg_vm_translate(sim_dbg_t *d, int vm, sim_space_t space, uint32_t addr, mmu_access_t kind,
+                     mmu_result_t *res, mmu_trace_t *trace)
+{
+    static mmu_t view; /* large (the TLB): kept off the stack */
+    mmu_priv_t priv;
+    vm_mmu(d, vm, &view, &priv);
+    if (space == SIM_SPACE_GVA) {
+        *res = mmu_translate_probe(&view, d->m, addr, kind, priv, trace);
+        return 0;
+    }
+    /* gpa: the nested tables alone, as sim_dbg_translate walks them for a live CPU. */
+    memset(res, 0, sizeof *res);
+    if (trace)
+        memset(trace, 0, sizeof *trace);
+    dbg_walk_nested(d, view.nested.root_pfn, view.nested.levels, addr, kind, res, trace);
+    return 0;
+}
+
+/* sim_dbg_translate's part for a machine with a hypervisor: 1 when it did not apply (the
+ * caller goes on as on bare metal), 0 or -1 when it did. */
+int dbg_translate_hv(sim_dbg_t *d, sim_space_t space, uint32_t addr, mmu_access_t kind,
+                     mmu_result_t *res, mmu_trace_t *trace)
+{
+    if (!hv_of(d) || space == SIM_SPACE_HPA)
+        return 1;
+    int vm = dbg_space_vm(d);
+    if (vm < 0) {
+        if (space == SIM_SPACE_GPA)
+            return dbg_fail(d, "gpa 0x%08x: whose guest-physical memory? The focus is the "
+                               "hypervisor; \"focus VM\" chooses a VM first.", addr);
+        return 1; /* the hypervisor's own virtual addresses, if it pages */
+    }
+    if (live_cpu(d, vm))
+        return 1; /* the focus CPU runs this VM now: its own MMU state is the truth */
+    return dbg_vm_translate(d, vm, space, addr, kind, res, trace);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * VM exits: breakpoints and the stop sentence
+ * ------------------------------------------------------------------------------------------ */
+int sim_dbg_break_exit(sim_dbg_t *dbg, const char *reason, int vm)
+{
+    hv_t *hv = hv_of(dbg);
+    if (!hv)
+        return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS " There are no VM exits to break on.");
+    uint32_t cause = SIM_DBG_CAUSE_ANY;
+    if (strcmp(reason, "any") != 0) {
+        int r = cpu_exit_reason_by_name(reason);
+        if (r < 0)
+            return dbg_fail(dbg, "There is no exit reason called \"%s\" (IO_PORT, CPUID, HLT, "
+                                 "NESTED_FAULT, ... or any).", reason);
+        cause = (uint32_t)r;
+    }
+    if (vm != SIM_DBG_ANY_VM && dbg_check_vm(dbg, vm) != 0)
+        return -1;
+    sim_dbg_bp_t *bp = dbg_add_bp(dbg, SIM_DBG_BP_EXIT);
+    if (!bp)
+        return -1;
+    bp->cause = cause;
+    bp->vm = vm;
+    return bp->id;
+}
+
+bool dbg_exit_bp_matches(const sim_dbg_bp_t *bp, const sim_event_t *ev)
+{
+    return ev->kind == SIM_EV_VMEXIT && (bp->cause == SIM_DBG_CAUSE_ANY || bp->cause == ev->a) &&
+           (bp->vm == SIM_DBG_ANY_VM || bp->vm == ev->vm);
+}
+
+void dbg_describe_exit_bp(const sim_dbg_t *d, const sim_dbg_bp_t *bp, char *buf, size_t len)
+{
+    hv_t *hv = hv_of(d);
+    const char *reason = bp->cause == SIM_DBG_CAUSE_ANY ? "(any reason)"
+                                                        : cpu_exit_reason_name(bp->cause);
+    if (bp->vm == SIM_DBG_ANY_VM)
+        snprintf(buf, len, "VM exit %s in any VM", reason);
+    else
+        snprintf(buf, len, "VM exit %s in %s", reason,
+                 vm_ok(hv, bp->vm) ? hv->vms[bp->vm].name : "a VM since gone");
+}
+
+/* "Stopped at cycle 1 284 512 on pCPU0: VM exit IO_PORT in tinyos (vcpu0), because the exit
+ * control 'port I/O' is set; the guest ran `out 0x1f0, r3` at sched+0x1c." */
+void dbg_text_vmexit(sim_dbg_t *d, sim_dbg_stop_t *st)
+{
+    hv_t *hv = hv_of(d);
+    char what[200], cyc[32], where[64], insn[96] = "";
+    if (hv)
+        hv_describe_exit(hv, &st->ev, what, sizeof what);
+    else
+        snprintf(what, sizeof what, "VM exit %s, because %s", cpu_exit_reason_name(st->ev.a),
+                 cpu_exit_reason_why(st->ev.a));
+    const cpu_t *cpu = &d->m->cpu[st->cpu];
+    uint32_t word = cpu->s.vm.exit_insn;
+    vm_symbolize(d, st->ev.vm, st->ev.pc, where, sizeof where);
+    if (word) {
+        unsigned t = st->ev.vm >= 0 && st->ev.vm < SIM_DBG_MAX_VMS ? (unsigned)st->ev.vm + 1 : 0;
+        if (!d->tab_n[t])
+            t = 0;
+        cpu_disasm(word, st->ev.pc, d->tab[t], d->tab_n[t], insn, sizeof insn);
+    }
+    if (insn[0])
+        snprintf(st->text, sizeof st->text, "Stopped at cycle %s on pCPU%u: %s; the guest ran `%s` "
+                 "at %s.", sim_dbg_group(st->ev.cycle, cyc, sizeof cyc), st->cpu, what, insn, where);
+    else
+        snprintf(st->text, sizeof st->text, "Stopped at cycle %s on pCPU%u: %s; the guest was at "
+                 "%s.", sim_dbg_group(st->ev.cycle, cyc, sizeof cyc), st->cpu, what, where);
+}
+
+int sim_dbg_step_exit(sim_dbg_t *dbg, sim_dbg_stop_t *stop)
+{
+    if (!hv_of(dbg))
+        return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS " There are no VM exits to step to.");
+    return dbg_go(dbg, DBG_GO_EXIT, stop);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Control: pause, resume, scheduling policy
+ * ------------------------------------------------------------------------------------------ */
+int sim_dbg_vm_pause(sim_dbg_t *dbg, int vm, bool pause)
+{
+    if (dbg_check_vm(dbg, vm) != 0)
+        return -1;
+    hv_t *hv = hv_of(dbg);
+    const hv_vm_t *v = &hv->vms[vm];
+    if (pause ? v->state != HV_VM_RUNNING : v->state != HV_VM_PAUSED)
+        return dbg_fail(dbg, "%s is %s: only a %s VM can be %s.", v->name,
+                        hv_vm_state_name(v->state), pause ? "running" : "paused",
+                        pause ? "paused" : "resumed");
+    if ((pause ? hv_vm_pause(hv, (unsigned)vm) : hv_vm_resume(hv, (unsigned)vm)) != 0)
+        return dbg_fail(dbg, "The hypervisor could not %s %s.", pause ? "pause" : "resume",
+                        v->name);
+    return 0;
+}
+
+int sim_dbg_sched_policy(sim_dbg_t *dbg, const char *policy)
+{
+    hv_t *hv = hv_of(dbg);
+    if (!hv)
+        return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS " There are no VCPUs to schedule.");
+    if (strcmp(policy, "overcommit") == 0) {
+        hv->cfg.sched = HV_SCHED_OVERCOMMIT;
+        for (unsigned e = 0; e < hv->nent; e++)
+            if (hv->ent[e].used && !hv->ent[e].host_process)
+                hv->ent[e].pin = -1;
+        return 0;
+    }
+    if (strcmp(policy, "pin") != 0)
+        return dbg_fail(dbg, "There is no policy \"%s\": pin or overcommit.", policy);
+    unsigned vcpus = 0;
+    for (unsigned e = 0; e < hv->nent; e++)
+        vcpus += hv->ent[e].used && !hv->ent[e].host_process;
+    if (vcpus > dbg->m->ncpus)
+        return dbg_fail(dbg, "%u VCPUs cannot each have one of %u pCPUs: pinning needs a pCPU "
+                             "per VCPU (overcommit shares them).", vcpus, dbg->m->ncpus);
+    /* Each VCPU keeps the pCPU it is on (or ran on last) when that one is still free. */
+    bool taken[SIM_MAX_CPUS] = {false};
+    int8_t pin[HV_MAX_ENTITIES];
+    for (unsigned e = 0; e < hv->nent; e++) {
+        const hv_vcpu_t *v = &hv->ent[e];
+        int want = v->on_cpu >= 0 ? v->on_cpu : v->last_cpu;
+        pin[e] = -1;
+        if (v->used && !v->host_process && want >= 0 && !taken[want])
+            taken[want] = true, pin[e] = (int8_t)want;
+    }
+    for (unsigned e = 0, c = 0; e < hv->nent; e++) {
+        if (!hv->ent[e].used || hv->ent[e].host_process || pin[e] >= 0)
+            continue;
+        while (taken[c])
+            c++;
+        taken[c] = true;
+        pin[e] = (int8_t)c;
+    }
+    for (unsigned e = 0; e < hv->nent; e++)
+        if (hv->ent[e].used && !hv->ent[e].host_process)
+            hv->ent[e].pin = pin[e];
+    hv->cfg.sched = HV_SCHED_PIN;
+    return 0;
+}
+
+const char *sim_dbg_sched_name(const sim_dbg_t *dbg)
+{
+    hv_t *hv = hv_of(dbg);
+    return !hv ? "" : hv->cfg.sched == HV_SCHED_PIN ? "pin" : "overcommit";
+}

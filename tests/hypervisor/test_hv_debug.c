@@ -1,0 +1,170 @@
+/*
+ * test_hv_debug.c - the debugger over the hypervisor (sim/sim_debug_vm.c): VM and VCPU lists,
+ * the VMCB, `step exit` and `break exit` stopping before the handler with the stop sentence,
+ * `break mode H`, gpa reads through a VM's nested tables, the focus VM, pause/resume and the
+ * scheduling policy; and that every one of them still answers "No VMs" on bare metal.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "hv_util.h"
+
+static hv_scenario_t sc;
+static sim_machine_t m;
+
+static sim_dbg_t *start(hv_t **hv, const char *scenario)
+{
+    *hv = hu_scenario(&sc, &m, scenario);
+    sim_dbg_t *dbg = sim_dbg_new(&m);
+    cr_assert_not_null(dbg);
+    return dbg;
+}
+
+static void done(sim_dbg_t *dbg, hv_t *hv)
+{
+    sim_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}
+
+Test(hv_debug, lists_vms_and_vcpus)
+{
+    hv_t *hv;
+    sim_dbg_t *dbg = start(&hv, "default");
+    cr_assert(sim_dbg_has_hypervisor(dbg));
+    cr_assert_eq(sim_dbg_vm_count(dbg), 2);
+    sim_dbg_vm_t vm;
+    cr_assert_eq(sim_dbg_vm_info(dbg, 0, &vm), 0);
+    cr_expect_str_eq(vm.name, "tinyos");
+    cr_expect_str_eq(vm.state, "running");
+    cr_expect_str_eq(vm.cpu, "hw");
+    cr_expect_str_eq(vm.mem, "nested");
+    cr_expect_eq(vm.vcpus, 1);
+    cr_expect_eq(sim_dbg_vm_by_name(dbg, "rtos"), 1);
+    cr_expect_eq(sim_dbg_vm_by_name(dbg, "1"), 1);
+    cr_expect_eq(sim_dbg_vm_by_name(dbg, "nosuch"), -1);
+    cr_expect(strstr(sim_dbg_error(dbg), "no VM called") != NULL);
+    sim_dbg_vcpu_t v;
+    cr_assert_eq(sim_dbg_vcpu_info(dbg, 1, 0, &v), 0);
+    cr_expect_eq(v.vm, 1);
+    cr_expect_neq(v.vmcb, 0);
+    cr_expect_eq(sim_dbg_vcpu_info(dbg, 1, 3, &v), -1);
+    uint32_t rev;
+    cr_assert_eq(sim_dbg_vmcb_read(dbg, 0, 0, CPU_VMCB_REV, &rev), 0);
+    cr_expect_eq(rev, CPU_VMCB_REVISION);
+    cr_expect_eq(sim_dbg_vm_info(dbg, 7, &vm), -1);
+    done(dbg, hv);
+}
+
+Test(hv_debug, step_exit_stops_before_the_handler)
+{
+    hv_t *hv;
+    sim_dbg_t *dbg = start(&hv, "default");
+    sim_dbg_stop_t st;
+    cr_assert_eq(sim_dbg_step_exit(dbg, &st), 0);
+    cr_assert_eq(st.kind, SIM_DBG_STOP_VM_EXIT, "%s", st.text);
+    cr_expect_eq(st.ev.kind, SIM_EV_VMEXIT);
+    cr_expect_eq(st.mode, CPU_MODE_H, "the pCPU is in H: the hypervisor is about to handle it");
+    cr_expect(sim_dbg_pcpu_exit_pending(dbg, st.cpu));
+    cr_expect(strncmp(st.text, "Stopped at cycle ", 17) == 0, "%s", st.text);
+    cr_expect(strstr(st.text, "because") != NULL, "%s", st.text);
+    cr_expect_eq(sim_dbg_focus_vm(dbg), st.ev.vm, "the stop focuses the VM that exited");
+    cr_expect_eq(sim_dbg_default_space(dbg), SIM_SPACE_GVA);
+    /* The guest's own memory reads through its nested tables. */
+    uint32_t word, hpa;
+    cr_expect_eq(sim_dbg_read(dbg, SIM_SPACE_GPA, HV_GUEST_ROM, &word, 4), 0, "%s",
+                 sim_dbg_error(dbg));
+    cr_assert_eq(sim_dbg_to_hpa(dbg, SIM_SPACE_GPA, HV_GUEST_ROM, &hpa), 0);
+    cr_expect_geq(hpa, HV_RESERVED_BYTES, "a guest page lies outside the hypervisor's image");
+    uint32_t direct;
+    memcpy(&direct, &m.ram[hpa], 4);
+    cr_expect_eq(word, direct);
+    /* Going on runs the handler and the rest, to the end. */
+    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
+    cr_expect_eq(st.kind, SIM_DBG_STOP_POWEROFF, "%s", st.text);
+    done(dbg, hv);
+}
+
+Test(hv_debug, break_exit_by_reason_and_vm)
+{
+    hv_t *hv;
+    sim_dbg_t *dbg = start(&hv, "default");
+    cr_expect_eq(sim_dbg_break_exit(dbg, "NO_SUCH", SIM_DBG_ANY_VM), -1);
+    cr_expect_eq(sim_dbg_break_exit(dbg, "IO_PORT", 9), -1);
+    int id = sim_dbg_break_exit(dbg, "IO_PORT", 1);
+    cr_assert_gt(id, 0, "%s", sim_dbg_error(dbg));
+    char desc[128];
+    sim_dbg_bp_describe(dbg, sim_dbg_bp_by_id(dbg, id), desc, sizeof desc);
+    cr_expect_str_eq(desc, "VM exit IO_PORT in rtos");
+    sim_dbg_stop_t st;
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
+        cr_assert_eq(st.kind, SIM_DBG_STOP_BREAKPOINT, "%s", st.text);
+        cr_expect_eq(st.id, id);
+        cr_expect_eq(st.ev.a, CPU_EXIT_IO_PORT);
+        cr_expect_eq(st.ev.vm, 1);
+        cr_expect(strstr(st.text, "VM exit IO_PORT in rtos (vcpu0), because") != NULL, "%s",
+                  st.text);
+        cr_expect(strstr(st.text, "the guest ran `") != NULL, "%s", st.text);
+    }
+    done(dbg, hv);
+}
+
+Test(hv_debug, break_mode_h_is_an_exit)
+{
+    hv_t *hv;
+    sim_dbg_t *dbg = start(&hv, "default");
+    int id = sim_dbg_break_mode(dbg, CPU_MODE_H);
+    cr_assert_gt(id, 0, "%s", sim_dbg_error(dbg));
+    sim_dbg_stop_t st;
+    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
+    cr_expect_eq(st.kind, SIM_DBG_STOP_BREAKPOINT, "%s", st.text);
+    cr_expect_eq(st.mode, CPU_MODE_H);
+    cr_expect(strstr(st.text, "-> H") != NULL, "%s", st.text);
+    done(dbg, hv);
+}
+
+Test(hv_debug, focus_pause_and_sched)
+{
+    hv_t *hv;
+    sim_dbg_t *dbg = start(&hv, "default");
+    cr_expect_eq(sim_dbg_focus_vm(dbg), -1);
+    cr_expect_eq(sim_dbg_read(dbg, SIM_SPACE_GPA, HV_GUEST_ROM, &(uint32_t){0}, 4), -1,
+                 "gpa needs a VM");
+    cr_assert_eq(sim_dbg_set_focus_vm(dbg, 1), 0);
+    cr_expect_eq(sim_dbg_focus_vm(dbg), 1);
+    cr_expect_eq(sim_dbg_set_focus_vm(dbg, 5), -1);
+    cr_assert_eq(sim_dbg_vm_pause(dbg, 1, true), 0, "%s", sim_dbg_error(dbg));
+    sim_dbg_vm_t vm;
+    sim_dbg_vm_info(dbg, 1, &vm);
+    cr_expect_str_eq(vm.state, "paused");
+    cr_expect_eq(sim_dbg_vm_pause(dbg, 1, true), -1, "already paused");
+    cr_assert_eq(sim_dbg_vm_pause(dbg, 1, false), 0, "%s", sim_dbg_error(dbg));
+    cr_expect_str_eq(sim_dbg_sched_name(dbg), "pin");
+    cr_expect_eq(sim_dbg_sched_policy(dbg, "overcommit"), 0);
+    cr_expect_str_eq(sim_dbg_sched_name(dbg), "overcommit");
+    cr_expect_eq(sim_dbg_sched_policy(dbg, "pin"), 0, "%s", sim_dbg_error(dbg));
+    cr_expect_eq(sim_dbg_sched_policy(dbg, "lottery"), -1);
+    sim_dbg_stop_t st;
+    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
+    cr_expect_eq(st.kind, SIM_DBG_STOP_POWEROFF, "%s", st.text);
+    done(dbg, hv);
+}
+
+Test(hv_debug, bare_metal_has_no_vms)
+{
+    static sim_machine_t bare;
+    cr_assert_eq(sim_machine_init(&bare, 1u << 20, 1), 0);
+    sim_dbg_t *dbg = sim_dbg_new(&bare);
+    sim_dbg_stop_t st;
+    cr_expect(!sim_dbg_has_hypervisor(dbg));
+    cr_expect_eq(sim_dbg_vm_count(dbg), 0);
+    cr_expect_eq(sim_dbg_step_exit(dbg, &st), -1);
+    cr_expect(strstr(sim_dbg_error(dbg), "No VMs") != NULL);
+    cr_expect_eq(sim_dbg_break_exit(dbg, "IO_PORT", SIM_DBG_ANY_VM), -1);
+    cr_expect_eq(sim_dbg_break_mode(dbg, CPU_MODE_H), -1);
+    cr_expect_eq(sim_dbg_set_focus_vm(dbg, 0), -1);
+    cr_expect_eq(sim_dbg_vm_pause(dbg, 0, true), -1);
+    cr_expect_eq(sim_dbg_sched_policy(dbg, "pin"), -1);
+    sim_dbg_free(dbg);
+    sim_machine_free(&bare);
+}
