@@ -46,10 +46,16 @@ typedef enum { HV_TYPE1 = 1, HV_TYPE2 = 2 } hv_type_t;
 /* pin: every VCPU has its own pCPU; overcommit: VCPUs share the pCPUs in time slices. */
 typedef enum { HV_SCHED_PIN = 0, HV_SCHED_OVERCOMMIT } hv_sched_policy_t;
 
-/* Per VM, the CPU and the memory virtualization technique. Issue 6 adds emu, trap and bt
- * (CPU) and shadow (memory); hv_exit.c's table is where their handlers plug in. */
-#define HV_CPU_TECHNIQUES(X) X(HW, "hw", "hardware-assisted: ring -1, VM entry and exit")
-#define HV_MEM_TECHNIQUES(X) X(NESTED, "nested", "nested page tables walked by the MMU (2-D)")
+/* Per VM, the CPU and the memory virtualization technique (docs/hypervisor.md, "Techniques").
+ * hw stays first: a zeroed configuration means hardware assist with nested paging. */
+#define HV_CPU_TECHNIQUES(X)                                                                       \
+    X(HW, "hw", "hardware-assisted: ring -1, VM entry and exit")                                   \
+    X(EMU, "emu", "emulation: the hypervisor interprets every guest instruction")                  \
+    X(TRAP, "trap", "trap-and-emulate: the guest kernel runs in U, privileged instructions trap")  \
+    X(BT, "bt", "binary translation of the guest kernel's code")
+#define HV_MEM_TECHNIQUES(X)                                                                       \
+    X(NESTED, "nested", "nested page tables walked by the MMU (2-D)")                              \
+    X(SHADOW, "shadow", "shadow page tables built by the hypervisor from the guest's")
 typedef enum {
 #define HV_X_CPUT(name, str, doc) HV_CPU_##name,
     HV_CPU_TECHNIQUES(HV_X_CPUT)
@@ -66,6 +72,9 @@ const char *hv_cpu_technique_name(unsigned t);
 const char *hv_mem_technique_name(unsigned t);
 int hv_cpu_technique_by_name(const char *name); /* -1 when unknown */
 int hv_mem_technique_by_name(const char *name);
+/* NULL when this hypervisor can run a VM with these techniques, else the sentence saying why
+ * not ("cpu = bt is not built yet: ..."). */
+const char *hv_technique_refusal(unsigned cpu, unsigned mem);
 
 /* ------------------------------------------------------------------------------------------
  * Configuration
@@ -223,7 +232,7 @@ typedef struct hv {
     uint8_t *owner;         /* per host frame: HV_FRAME_* (owned array, nframes long) */
     uint32_t nframes, next_frame;
     cpu_t *cur;             /* the pCPU the hypervisor runs on now (charged), or NULL */
-    uint64_t now;           /* the time of a device event being handled (no pCPU) */
+    uint64_t now;           /* while a device event is handled (no pCPU): its time; else 0 */
     unsigned hub;           /* its device on the bus: the timed events of virtual devices */
     unsigned vms_alive;
     struct hv_tracker *tracker; /* hv_stats.c: spans and instants from the event stream */
@@ -293,6 +302,14 @@ const char *hv_exit_handler_doc(unsigned reason);
 const char *hv_check_invariants(hv_t *hv, char *buf, size_t len);
 /* A checksum of the hypervisor's image (host RAM below HV_RESERVED_BYTES). */
 uint32_t hv_image_checksum(const hv_t *hv);
+
+/* Trap-and-emulate (hv_trap.c): per VM, the privileged instructions emulated (per ISA
+ * entry) and the traps reflected into the guest kernel (per cause; CPU_CAUSE_INTERRUPT: the
+ * interrupts); a VCPU's virtual flags (MODE and IE); the line of figures the summary prints. */
+uint32_t hv_trap_emulated(const hv_t *hv, unsigned vm, unsigned op);
+uint32_t hv_trap_reflected(const hv_t *hv, unsigned vm, uint32_t cause);
+uint32_t hv_trap_virtual_flags(const hv_t *hv, unsigned vm, unsigned vcpu);
+void hv_trap_print_stats(const hv_t *hv, unsigned vm, FILE *out);
 
 /* Statistics (hv_stats.c): per VM, for the summary hvsim prints at the end. The time counts
  * are kept from events, so the span each pCPU is in is added by hv_stats_settle (the summary

@@ -323,4 +323,5 @@ void hv_dev_timed(void *ctx, uint32_t what, uint64_t now)
     } else if (kind == HV_TIMED_DISK && index < HV_MAX_VMS && hv->vms[index].used) {
         disk_transfer(hv, index);
     }
+    hv->now = 0;
 }

@@ -75,7 +75,7 @@ void hv_vtimer_write(hv_t *hv, hv_vcpu_t *v, uint32_t value);
 uint32_t hv_vtimer_read(hv_t *hv, const hv_vcpu_t *v);
 /* The hub device's timed callback (sim_device_t.timed). */
 void hv_dev_timed(void *ctx, uint32_t what, uint64_t now);
-/* True when the VM's console has output to flush at power-off. */
+/* Writes out the VM's unfinished console line (at power-off). */
 void hv_dev_flush_console(hv_t *hv, unsigned vm);
 
 /* ---- Scheduling (hv_sched.c) ------------------------------------------------------------ */
@@ -83,8 +83,9 @@ cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, void *ctx)
 /* The VCPU halted: it waits until a virtual line wakes it. */
 void hv_sched_block(hv_t *hv, unsigned ent);
 void hv_sched_wake(hv_t *hv, unsigned ent);
-/* Takes a VCPU off its pCPU now if it is loaded but not in guest mode (the exit path), or
- * kicks its pCPU so that it exits soon. */
+/* Makes a VCPU that runs a guest on some pCPU exit soon, with an interrupt to that pCPU (an
+ * IPI). One that is not in guest mode needs nothing: the scheduler looks at it before the
+ * next entry. */
 void hv_sched_kick(hv_t *hv, unsigned ent);
 /* The pCPU should give the VCPU up at the end of its exit handling (blocked, paused, ...). */
 bool hv_sched_keep(hv_t *hv, cpu_t *cpu, unsigned ent);

@@ -105,7 +105,9 @@ void hv_write32(hv_t *hv, uint32_t hpa, uint32_t value)
 void hv_emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg)
 {
     cpu_t *cpu = hv->cur;
-    sim_event_t ev = {.cycle = cpu ? cpu->s.cycles : hv->now,
+    /* On a pCPU: its time; in a device event: the event's; from outside a run: CPU 0's. */
+    uint64_t now = cpu ? cpu->s.cycles : hv->now ? hv->now : hv->m->cpu[0].s.cycles;
+    sim_event_t ev = {.cycle = now,
                       .kind = SIM_EV_HV,
                       .cpu = cpu ? cpu->s.id : 0,
                       .mode = CPU_MODE_H,
@@ -639,7 +641,7 @@ int hv_vm_resume(hv_t *hv, unsigned vm)
 static void vm_ended(hv_t *hv, unsigned vm)
 {
     hv_vm_t *v = &hv->vms[vm];
-    v->stats.ended = hv->cur ? hv->cur->s.cycles : hv->now;
+    v->stats.ended = hv->cur ? hv->cur->s.cycles : hv->now ? hv->now : hv->m->cpu[0].s.cycles;
     hv_dev_flush_console(hv, vm);
     stop_vcpus(hv, vm);
     if (hv->vms_alive && --hv->vms_alive == 0) {
