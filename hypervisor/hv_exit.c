@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "hv_internal.h"
+#include "hv_technique.h"
 
 /* What the CPU recorded about an exit (the VMCB's exit information). */
 typedef struct {
@@ -29,9 +30,15 @@ typedef void (*hv_handler_fn)(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x);
  * ------------------------------------------------------------------------------------------ */
 
 /* Lecture: reflecting a trap. The hypervisor asked to see this trap (exception bitmap); it
- * belongs to the guest, so it is injected back and delivered through the guest's tvec. */
+ * belongs to the guest, so it is injected back and delivered through the guest's tvec. Under
+ * trap-and-emulate every trap comes here, and a privileged instruction of the deprivileged
+ * guest kernel is emulated (hv_trap.c). */
 static void hv_handle_exception(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
 {
+    if (hv_trap_vcpu(hv, v)) {
+        hv_trap_exception(hv, v, x->qual, x->gva);
+        return;
+    }
     hv_inject(hv, v, x->qual, x->gva);
 }
 
@@ -182,7 +189,8 @@ static void hv_handle_entry_failed(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
  * The exit-reason table: X(reason, handler, what it does)
  * ------------------------------------------------------------------------------------------ */
 #define HV_EXIT_HANDLERS(X)                                                                        \
-    X(EXCEPTION, hv_handle_exception, "give the trap back to the guest's own handler")             \
+    X(EXCEPTION, hv_handle_exception,                                                              \
+      "give the trap back to the guest's own handler (trap: emulate a privileged instruction)")             \
     X(EXTERNAL_INTERRUPT, hv_handle_external_interrupt,                                            \
       "the host takes its device's interrupt (or a kick); the guest goes on")                      \
     X(HALT, hv_handle_halt, "the VCPU waits for a virtual interrupt; the pCPU runs someone else")  \

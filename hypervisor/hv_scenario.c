@@ -272,12 +272,14 @@ static void vm_key(parser_t *p, const char *key, const char *value)
         }
     } else if (!strcmp(key, "cpu")) {
         if ((vm->cpu = hv_cpu_technique_by_name(value)) < 0)
-            error_at(p, p->line, "cpu = '%s': this hypervisor does hw (emu, trap and bt are "
-                                 "still to come)", value);
+            error_at(p, p->line, "cpu = '%s': it must be emu, trap, bt or hw", value);
+        else if (hv_technique_refusal((unsigned)vm->cpu, 0))
+            error_at(p, p->line, "%s", hv_technique_refusal((unsigned)vm->cpu, 0));
     } else if (!strcmp(key, "mem")) {
         if ((vm->mem = hv_mem_technique_by_name(value)) < 0)
-            error_at(p, p->line, "mem = '%s': this hypervisor does nested (shadow is still to "
-                                 "come)", value);
+            error_at(p, p->line, "mem = '%s': it must be shadow or nested", value);
+        else if (hv_technique_refusal(0, (unsigned)vm->mem))
+            error_at(p, p->line, "%s", hv_technique_refusal(0, (unsigned)vm->mem));
     } else if (!strcmp(key, "pin")) {
         pin_list(p, vm, value);
     } else if (!strcmp(key, "share")) {

@@ -10,8 +10,9 @@
  *                 scheduler = pin | overcommit, slice, tlb_tags = on | off,
  *                 host_process = on | off, host_share
  *   [vm NAME]     image (a disk image booted by the ROM) or kernel (a .s or flat .bin
- *                 program), base, rom, vcpus, memory, cpu = hw, mem = nested, pin (a pCPU per
- *                 VCPU, comma-separated), share, cap (percent), input or input_file (console)
+ *                 program), base, rom, vcpus, memory, cpu = emu | trap | bt | hw,
+ *                 mem = shadow | nested (hv_technique_refusal says which run today), pin (a
+ *                 pCPU per VCPU, comma-separated), share, cap (percent), input or input_file
  */
 #ifndef HVSIM_HV_SCENARIO_H
 #define HVSIM_HV_SCENARIO_H

@@ -60,6 +60,15 @@ static const struct {
      "[machine]\npcpus = 2\nram = 32M\n\n"
      "[hypervisor]\ntype = 1\nscheduler = pin\n\n"
      "[vm adversary]\nimage = adversary.img\nmemory = 2M\n\n" RTOS_VM("")},
+    {"trap-popf",
+     "the popf guest under hardware assist and under trap-and-emulate: deprivileged, its "
+     "pushf/cli/popf critical sections never unmask interrupts again and its ticks are lost",
+     "; Popek and Goldberg: popf is sensitive but not privileged. The same guest twice; only\n"
+     "; the trap VM runs its kernel in U, where popf silently leaves IE alone.\n"
+     "[machine]\npcpus = 2\nram = 16M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n"
+     "[vm popf-hw]\nimage = popf.img\nmemory = 2M\ncpu = hw\nmem = nested\n\n"
+     "[vm popf-trap]\nimage = popf.img\nmemory = 2M\ncpu = trap\nmem = nested\n"},
 };
 
 #define NBUILTINS (sizeof builtins / sizeof builtins[0])

@@ -13,10 +13,13 @@
  *   exits on halt, port I/O, cpuid, external interrupts, and reads and writes of the timer
  *   CSR (the virtual timer); no exception exits; nested translation with the VM's tables and
  *   id; a preemption timer set to what is left of the time slice at every entry.
+ * A trap-and-emulate VCPU (hv_trap.c) changes three things: every trap exits, the guest runs
+ * in real U, and interrupts are reflected by the hypervisor instead of posted to the hardware.
  */
 #include <string.h>
 
 #include "hv_internal.h"
+#include "hv_technique.h"
 
 static const char *const vcpu_state_names[] = {
 #define HV_X_VCPUSTN(name, str) str,
@@ -69,6 +72,11 @@ int hv_pcpu_vcpu(const hv_t *hv, unsigned cpu)
 int hv_vcpu_create(hv_t *hv, unsigned vm, unsigned index, uint32_t entry, char *err, size_t len)
 {
     hv_vm_t *v = &hv->vms[vm];
+    const char *refusal = hv_technique_refusal(v->cpu, v->mem);
+    if (refusal) {
+        snprintf(err, len, "VM %s: %s", v->name, refusal);
+        return -1;
+    }
     int e = -1;
     for (unsigned i = 0; i < HV_MAX_ENTITIES && e < 0; i++)
         if (!hv->ent[i].used)
@@ -101,6 +109,8 @@ int hv_vcpu_create(hv_t *hv, unsigned vm, unsigned index, uint32_t entry, char *
     hv_write32(hv, vmcb + CPU_VMCB_GUEST + CPU_VMCB_PC, entry);
     hv_write32(hv, vmcb + CPU_VMCB_GUEST + CPU_VMCB_FLAGS, (uint32_t)CPU_MODE_K << CPU_FLAG_MODE_SHIFT);
     hv_write32(hv, vmcb + CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_IM), (1u << CPU_IRQ_LINES) - 1);
+    if (v->cpu == HV_CPU_TRAP)
+        hv_trap_setup(hv, c);
     return e;
 }
 
@@ -137,6 +147,10 @@ void hv_skip_instruction(hv_t *hv, const hv_vcpu_t *v)
 
 void hv_inject(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
 {
+    if (hv_trap_vcpu(hv, v)) { /* no hardware delivers into a deprivileged kernel */
+        hv_trap_reflect(hv, v, cause, tval);
+        return;
+    }
     hv_set_guest_word(hv, v, CPU_VMCB_INJECT_VALID, 1);
     hv_set_guest_word(hv, v, CPU_VMCB_INJECT_CAUSE, cause);
     hv_set_guest_word(hv, v, CPU_VMCB_INJECT_TVAL, tval);
@@ -159,7 +173,10 @@ void hv_virq(hv_t *hv, hv_vcpu_t *v, unsigned line, bool level)
         return;
     /* Posted: the running guest sees it at its next instruction boundary, without an exit. */
     cpu_t *cpu = v->on_cpu >= 0 ? &hv->m->cpu[v->on_cpu] : NULL;
-    if (cpu && cpu_in_guest(cpu))
+    if (hv_trap_vcpu(hv, v)) {
+        if (level)
+            hv_trap_line_raised(hv, v); /* reflected at the next entry, never posted */
+    } else if (cpu && cpu_in_guest(cpu))
         cpu_vm_set_vip(cpu, v->vip);
     else
         hv_set_guest_word(hv, v, CPU_VMCB_VIP, v->vip);
@@ -180,7 +197,9 @@ bool hv_vcpu_enter(hv_t *hv, cpu_t *cpu, unsigned ent)
     uint64_t now = cpu->s.cycles;
     uint64_t left = p->slice_end > now ? p->slice_end - now : 1;
     hv_set_guest_word(hv, v, CPU_VMCB_PREEMPT, left > 0xffffffffu ? 0xffffffffu : (uint32_t)left);
-    hv_set_guest_word(hv, v, CPU_VMCB_VIP, v->vip);
+    if (hv_trap_vcpu(hv, v))
+        hv_trap_before_entry(hv, v);
+    hv_set_guest_word(hv, v, CPU_VMCB_VIP, hv_trap_vcpu(hv, v) ? 0 : v->vip);
     p->mmu_mark = cpu->mmu.stats;
     if (cpu_vm_enter(cpu, v->vmcb, 0))
         return true;

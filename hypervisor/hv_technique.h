@@ -1,0 +1,45 @@
+/*
+ * hv_technique.h - what the software techniques of CPU virtualization share with the rest of
+ * the hypervisor (issue 6): trap-and-emulate (hv_trap.c) today; emulation, binary translation
+ * and shadow paging plug in here as they are built.
+ *
+ * The VMCB's software area. The hardware reads and writes a VMCB only below 0x318 (cpu.h);
+ * the rest of the page is the hypervisor's, and a trap VCPU keeps there what the hardware has
+ * no field for: its virtual mode and IE, and counters of what was emulated and reflected.
+ * Keeping it in the VMCB makes it part of the VCPU's saved state for free.
+ *
+ *  0x800 +-----------------------------------------------------------+
+ *        | virtual flags: MODE (13..12) and IE (8), FLAGS layout     |
+ *  0x804 | interrupts reflected                                      |
+ *  0x840 | traps reflected, one word per cause 0..9                  |
+ *  0x900 | privileged instructions emulated, one word per ISA entry  |
+ *        +-----------------------------------------------------------+
+ */
+#ifndef HVSIM_HV_TECHNIQUE_H
+#define HVSIM_HV_TECHNIQUE_H
+
+#include "hv_internal.h"
+
+#define HV_SW_VFLAGS 0x800u                         /* virtual MODE and IE */
+#define HV_SW_REFLECTED_IRQ 0x804u                  /* interrupts reflected */
+#define HV_SW_REFLECTED(cause) (0x840u + 4u * (cause)) /* traps reflected, per cause */
+#define HV_SW_EMULATED(op) (0x900u + 4u * (op))       /* instructions emulated, per op */
+
+/* True for a VCPU of a cpu = trap VM. */
+bool hv_trap_vcpu(const hv_t *hv, const hv_vcpu_t *v);
+/* Sets up a new VCPU's VMCB for trap-and-emulate (after hv_vcpu_create's defaults). */
+void hv_trap_setup(hv_t *hv, hv_vcpu_t *v);
+/* The EXCEPTION exit of a trap VCPU: emulates a privileged instruction of the guest kernel,
+ * reflects anything else into the guest kernel. */
+void hv_trap_exception(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval);
+/* Delivers a trap or interrupt into the guest kernel in software (what hv_inject asks the
+ * hardware to do for a hardware-assisted VCPU). */
+void hv_trap_reflect(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval);
+/* Before a VM entry: reflects an interrupt the guest can take now. */
+void hv_trap_before_entry(hv_t *hv, hv_vcpu_t *v);
+/* A virtual line rose: kicks the VCPU's pCPU when the guest can take it. */
+void hv_trap_line_raised(hv_t *hv, hv_vcpu_t *v);
+/* True when op has an emulation function (every instruction of class privileged). */
+bool hv_trap_can_emulate(unsigned op);
+
+#endif

@@ -1,0 +1,353 @@
+/*
+ * hv_trap.c - trap-and-emulate (cpu = trap): the classic way to virtualize a CPU without
+ * hardware help for the guest's kernel mode (Popek and Goldberg, 1974).
+ *
+ * Lecture idea: deprivilege the guest kernel. The guest runs entirely in real U, its kernel
+ * included. Every privileged instruction it executes therefore traps; the hypervisor decodes
+ * it and performs it against the VCPU's *virtual* CPU state: a virtual mode (the guest's idea
+ * of whether it is in K or U), a virtual IE, and virtual CSRs (tvec, epc, cause, ...). Every
+ * other trap (a system call, a page fault, a divide by zero) and every interrupt belongs to
+ * the guest kernel: the hypervisor *reflects* it, doing in software what the CPU's trap entry
+ * would have done: save pc and flags into the virtual epc/eflags, switch the virtual mode to
+ * K with IE = 0, and continue at the virtual tvec.
+ *
+ * The hole: three instructions of this ISA are sensitive but not privileged (pushf, popf,
+ * rdmode). They do not trap in U, so the hypervisor never sees them: pushf and rdmode show
+ * the guest kernel that it runs in U, and popf in U silently leaves IE alone, so a kernel that
+ * masks interrupts with pushf, cli ... popf never unmasks them again (the built-in scenario
+ * trap-popf shows it). Binary translation or hardware assist is the cure.
+ *
+ * How it is built here: the VCPU still runs in ring -1 guest mode (its memory goes through
+ * nested tables, gpa -> hpa, and the exits are VM exits), but its real mode is always U, the
+ * exception bitmap sends every trap to the hypervisor, and no virtual line is posted to the
+ * hardware: interrupts are reflected by the hypervisor at VM entry when the virtual IE allows.
+ * The virtual CSRs are the VMCB's guest CSR words (the hardware never uses them: no trap
+ * enters the guest's K); the virtual mode and IE live in the VMCB's software area, with the
+ * counters of what was emulated and reflected. All of it is plain memory: saved with the VM.
+ */
+#include <string.h>
+
+#include "hv_internal.h"
+#include "hv_technique.h"
+
+#define VFLAGS_BITS (CPU_FLAG_MODE_MASK | CPU_FLAG_IE) /* what the virtual flags word keeps */
+#define ALL_TRAPS ((1u << CPU_CAUSE_COUNT) - 1)
+#define GUEST_CSR(n) (CPU_VMCB_GUEST + CPU_VMCB_CSR(n))
+
+/* ------------------------------------------------------------------------------------------
+ * The virtual CPU state
+ * ------------------------------------------------------------------------------------------ */
+static uint32_t vflags(hv_t *hv, const hv_vcpu_t *v)
+{
+    return hv_guest_word(hv, v, HV_SW_VFLAGS);
+}
+
+static void set_vflags(hv_t *hv, const hv_vcpu_t *v, uint32_t f)
+{
+    hv_set_guest_word(hv, v, HV_SW_VFLAGS, f & VFLAGS_BITS);
+}
+
+static uint32_t real_flags(hv_t *hv, const hv_vcpu_t *v)
+{
+    return hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_FLAGS);
+}
+
+/* The flags the guest believes it has: the real condition bits, the virtual mode and IE. */
+static uint32_t guest_view_of_flags(hv_t *hv, const hv_vcpu_t *v)
+{
+    return (real_flags(hv, v) & CPU_FLAG_COND) | vflags(hv, v);
+}
+
+static uint32_t guest_pc(hv_t *hv, const hv_vcpu_t *v)
+{
+    return hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC);
+}
+
+static void set_guest_pc(hv_t *hv, const hv_vcpu_t *v, uint32_t pc)
+{
+    hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC, pc);
+}
+
+static void count(hv_t *hv, const hv_vcpu_t *v, uint32_t offset)
+{
+    hv_set_guest_word(hv, v, offset, hv_guest_word(hv, v, offset) + 1);
+}
+
+bool hv_trap_vcpu(const hv_t *hv, const hv_vcpu_t *v)
+{
+    return v->vm >= 0 && hv->vms[v->vm].cpu == HV_CPU_TRAP;
+}
+
+/*
+ * Sets up a new VCPU's VMCB for trap-and-emulate: every trap exits, the guest starts in real
+ * U with the virtual flags of a CPU at reset (K, IE = 0). Call after hv_vcpu_create wrote the
+ * hardware-assisted defaults.
+ */
+void hv_trap_setup(hv_t *hv, hv_vcpu_t *v)
+{
+    hv_set_guest_word(hv, v, CPU_VMCB_EXCEPTIONS, ALL_TRAPS);
+    hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_FLAGS, (uint32_t)CPU_MODE_U << CPU_FLAG_MODE_SHIFT);
+    set_vflags(hv, v, (uint32_t)CPU_MODE_K << CPU_FLAG_MODE_SHIFT);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Reflection: what the CPU's trap entry would have done, in software
+ * ------------------------------------------------------------------------------------------ */
+/*
+ * Delivers a trap or interrupt to the guest kernel as the hardware would: virtual epc = the
+ * guest's pc, virtual eflags = its flags as it believes them, cause and tval, then virtual
+ * mode K with IE = 0 and pc = the virtual tvec. Counts it in the software area.
+ */
+void hv_trap_reflect(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
+{
+    hv_set_guest_word(hv, v, GUEST_CSR(CPU_CSR_EPC), guest_pc(hv, v));
+    hv_set_guest_word(hv, v, GUEST_CSR(CPU_CSR_EFLAGS), guest_view_of_flags(hv, v));
+    hv_set_guest_word(hv, v, GUEST_CSR(CPU_CSR_CAUSE), cause);
+    hv_set_guest_word(hv, v, GUEST_CSR(CPU_CSR_TVAL), tval);
+    set_vflags(hv, v, (uint32_t)CPU_MODE_K << CPU_FLAG_MODE_SHIFT);
+    set_guest_pc(hv, v, hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_TVEC)));
+    count(hv, v, cause & CPU_CAUSE_INTERRUPT ? HV_SW_REFLECTED_IRQ : HV_SW_REFLECTED(cause));
+    hv->vms[v->vm].stats.injections++;
+    hv_emit(hv, SIM_HV_EMULATE, v->vm, v->index, cause);
+}
+
+/* The virtual lines the guest would take now: raised, enabled in its im, and its virtual IE
+ * on. */
+static uint32_t deliverable_lines(hv_t *hv, const hv_vcpu_t *v)
+{
+    if (!(vflags(hv, v) & CPU_FLAG_IE))
+        return 0;
+    return v->vip & hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_IM));
+}
+
+/* At VM entry: an interrupt the guest can take now is reflected into it (the lowest line
+ * first, as the CPU's priority is). */
+void hv_trap_before_entry(hv_t *hv, hv_vcpu_t *v)
+{
+    uint32_t lines = deliverable_lines(hv, v);
+    for (unsigned line = 0; line < CPU_IRQ_LINES; line++)
+        if (lines & (1u << line)) {
+            hv_trap_reflect(hv, v, CPU_CAUSE_INTERRUPT | line, 0);
+            return;
+        }
+}
+
+/* A virtual line rose while the VCPU runs: the guest must exit so that the entry reflects it,
+ * but only when its virtual IE would let it in (a kick otherwise only costs exits). */
+void hv_trap_line_raised(hv_t *hv, hv_vcpu_t *v)
+{
+    if (deliverable_lines(hv, v) && v->on_cpu >= 0 && cpu_in_guest(&hv->m->cpu[v->on_cpu]))
+        cpu_set_irq(&hv->m->cpu[v->on_cpu], HV_KICK_IRQ, true);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Emulation: one short function per privileged instruction
+ * ------------------------------------------------------------------------------------------ */
+typedef bool (*emulate_fn)(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i);
+
+/* csrr: the virtual CSRs. Computed ones are computed for the guest: status from the virtual
+ * flags, the timer from the virtual timer, time and identity as guest mode gives them. */
+static bool emulate_csrr(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
+{
+    uint32_t value;
+    uint64_t cycles = hv->cur ? hv->cur->s.cycles - hv->vms[v->vm].tsc_offset : 0;
+    switch (i->imm) {
+    case CPU_CSR_STATUS: value = vflags(hv, v); break;
+    case CPU_CSR_TIMER: value = hv_vtimer_read(hv, v); break;
+    case CPU_CSR_IP: value = v->vip; break;
+    case CPU_CSR_CYCLE: value = (uint32_t)cycles; break;
+    case CPU_CSR_CYCLEH: value = (uint32_t)(cycles >> 32); break;
+    case CPU_CSR_INSTRET: value = hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_COUNT_LO); break;
+    case CPU_CSR_CPUNUM: value = v->index; break;
+    default:
+        if (i->imm < CPU_CSR_TVEC || i->imm > CPU_CSR_IM)
+            return false;
+        value = hv_guest_word(hv, v, GUEST_CSR(i->imm));
+    }
+    hv_set_guest_reg(hv, v, i->rd, value);
+    return true;
+}
+
+/* csrw: status changes the virtual IE only; the timer is the virtual timer; a new page-table
+ * root drops the VM's TLB entries (its ASID tags are the guest's, the hypervisor's care). */
+static bool emulate_csrw(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
+{
+    uint32_t value = hv_guest_reg(hv, v, i->rs1);
+    if (i->imm == CPU_CSR_STATUS)
+        set_vflags(hv, v, (vflags(hv, v) & ~CPU_FLAG_IE) | (value & CPU_FLAG_IE));
+    else if (i->imm == CPU_CSR_TIMER)
+        hv_vtimer_write(hv, v, value);
+    else if (i->imm >= CPU_CSR_TVEC && i->imm <= CPU_CSR_IM)
+        hv_set_guest_word(hv, v, GUEST_CSR(i->imm), value);
+    else
+        return false; /* read-only or unknown: illegal, as on the CPU */
+    if (i->imm == CPU_CSR_PTROOT && hv->cur)
+        cpu_vm_invvm(hv->cur, hv->vms[v->vm].vmid);
+    return true;
+}
+
+/* iret: back to where the virtual epc points, with the virtual eflags' mode and IE. */
+static bool emulate_iret(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
+{
+    (void)i;
+    uint32_t saved = hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_EFLAGS));
+    uint32_t real = (real_flags(hv, v) & ~CPU_FLAG_COND) | (saved & CPU_FLAG_COND);
+    if ((saved & CPU_FLAG_MODE_MASK) > ((uint32_t)CPU_MODE_K << CPU_FLAG_MODE_SHIFT))
+        saved &= ~CPU_FLAG_MODE_MASK; /* a guest cannot return into H: it gets U */
+    hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_FLAGS, real);
+    set_vflags(hv, v, saved);
+    set_guest_pc(hv, v, hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_EPC)));
+    return true;
+}
+
+/* halt: the VCPU waits for a virtual line its im enables (IE = 0 wakes without taking it). */
+static bool emulate_halt(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
+{
+    (void)i;
+    if (!hv_vcpu_interrupt_waiting(hv, v))
+        hv_sched_block(hv, (unsigned)(v - hv->ent));
+    return true;
+}
+
+static bool emulate_cli(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
+{
+    (void)i;
+    set_vflags(hv, v, vflags(hv, v) & ~CPU_FLAG_IE);
+    return true;
+}
+
+static bool emulate_sti(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
+{
+    (void)i;
+    set_vflags(hv, v, vflags(hv, v) | CPU_FLAG_IE);
+    return true;
+}
+
+/* tlbinv, tlbflush: the hypervisor drops the VM's entries (more than asked: always correct). */
+static bool emulate_tlb(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
+{
+    (void)i;
+    if (hv->cur)
+        cpu_vm_invvm(hv->cur, hv->vms[v->vm].vmid);
+    return true;
+}
+
+/* in, out: the VM's virtual devices, as a port I/O exit would reach them. */
+static bool emulate_port(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
+{
+    bool write = i->op == CPU_OP_OUT;
+    uint16_t port = (uint16_t)(hv_guest_reg(hv, v, i->rs1) + (uint32_t)i->imm);
+    uint32_t value = write ? hv_guest_reg(hv, v, i->rd) : 0;
+    hv_t2_enter_vmm(hv, v, CPU_EXIT_IO_PORT);
+    if (!hv_dev_port(hv, (unsigned)v->vm, port, write, &value))
+        value = 0xffffffffu;
+    hv_t2_leave_vmm(hv, v, CPU_EXIT_IO_PORT);
+    if (!write)
+        hv_set_guest_reg(hv, v, i->rd, value);
+    return true;
+}
+
+/* The emulation table: every instruction of class privileged has its function. */
+static const emulate_fn emulators[CPU_OP_COUNT] = {
+    [CPU_OP_CSRR] = emulate_csrr, [CPU_OP_CSRW] = emulate_csrw, [CPU_OP_IRET] = emulate_iret,
+    [CPU_OP_HALT] = emulate_halt, [CPU_OP_CLI] = emulate_cli,   [CPU_OP_STI] = emulate_sti,
+    [CPU_OP_TLBINV] = emulate_tlb, [CPU_OP_TLBFLUSH] = emulate_tlb,
+    [CPU_OP_IN] = emulate_port,   [CPU_OP_OUT] = emulate_port,
+};
+
+bool hv_trap_can_emulate(unsigned op)
+{
+    return op < CPU_OP_COUNT && emulators[op] != NULL;
+}
+
+/*
+ * A privileged instruction trapped in real U. In virtual U it is the guest's own business:
+ * reflected as the privileged-instruction trap its kernel expects. In virtual K it is
+ * emulated against the virtual state and the pc moves past it (an unknown CSR is illegal).
+ */
+static void emulate_privileged(hv_t *hv, hv_vcpu_t *v, uint32_t word)
+{
+    cpu_insn_t insn;
+    bool kernel = (vflags(hv, v) & CPU_FLAG_MODE_MASK) != 0;
+    if (!kernel || !cpu_decode(word, &insn) || !emulators[insn.op]) {
+        hv_trap_reflect(hv, v, CPU_CAUSE_PRIVILEGED, word);
+        return;
+    }
+    uint32_t pc = guest_pc(hv, v);
+    set_guest_pc(hv, v, pc + 4); /* past it; iret sets its own pc */
+    if (!emulators[insn.op](hv, v, &insn)) {
+        set_guest_pc(hv, v, pc);
+        hv_trap_reflect(hv, v, CPU_CAUSE_ILLEGAL, word);
+        return;
+    }
+    count(hv, v, HV_SW_EMULATED(insn.op));
+}
+
+/* The EXCEPTION exit of a trap VCPU: every trap of the guest comes here. */
+void hv_trap_exception(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
+{
+    if (cause == CPU_CAUSE_PRIVILEGED)
+        emulate_privileged(hv, v, tval);
+    else
+        hv_trap_reflect(hv, v, cause, tval);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Which combinations this hypervisor runs
+ * ------------------------------------------------------------------------------------------ */
+const char *hv_technique_refusal(unsigned cpu, unsigned mem)
+{
+    if (cpu >= HV_CPU_TECHNIQUE_COUNT || mem >= HV_MEM_TECHNIQUE_COUNT)
+        return "unknown virtualization technique";
+    if (cpu == HV_CPU_EMU)
+        return "cpu = emu is not built yet (issue 6): use hw or trap";
+    if (cpu == HV_CPU_BT)
+        return "cpu = bt is not built yet (issue 6): use hw or trap";
+    if (mem == HV_MEM_SHADOW)
+        return "mem = shadow is not built yet (issue 6): use nested, which trap and hw both run on";
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Figures for statistics and tests
+ * ------------------------------------------------------------------------------------------ */
+uint32_t hv_trap_emulated(const hv_t *hv, unsigned vm, unsigned op)
+{
+    uint32_t n = 0;
+    if (vm >= HV_MAX_VMS || !hv->vms[vm].used || op >= CPU_OP_COUNT)
+        return 0;
+    for (unsigned i = 0; i < hv->vms[vm].nvcpus; i++)
+        n += cpu_vmcb_peek(&hv->m->cpu[0], hv->ent[hv->vms[vm].vcpu[i]].vmcb, HV_SW_EMULATED(op));
+    return n;
+}
+
+uint32_t hv_trap_reflected(const hv_t *hv, unsigned vm, uint32_t cause)
+{
+    uint32_t n = 0, off = cause & CPU_CAUSE_INTERRUPT ? HV_SW_REFLECTED_IRQ
+                                                      : HV_SW_REFLECTED(cause % CPU_CAUSE_COUNT);
+    if (vm >= HV_MAX_VMS || !hv->vms[vm].used)
+        return 0;
+    for (unsigned i = 0; i < hv->vms[vm].nvcpus; i++)
+        n += cpu_vmcb_peek(&hv->m->cpu[0], hv->ent[hv->vms[vm].vcpu[i]].vmcb, off);
+    return n;
+}
+
+uint32_t hv_trap_virtual_flags(const hv_t *hv, unsigned vm, unsigned vcpu)
+{
+    uint32_t vmcb = hv_vcpu_vmcb(hv, vm, vcpu);
+    return vmcb ? cpu_vmcb_peek(&hv->m->cpu[0], vmcb, HV_SW_VFLAGS) : 0;
+}
+
+void hv_trap_print_stats(const hv_t *hv, unsigned vm, FILE *out)
+{
+    char name[40];
+    fprintf(out, "    trap-and-emulate: emulated");
+    for (unsigned op = 0; op < CPU_OP_COUNT; op++)
+        if (emulators[op] && hv_trap_emulated(hv, vm, op))
+            fprintf(out, " %s %u", cpu_isa[op].mnemonic, hv_trap_emulated(hv, vm, op));
+    fprintf(out, "; reflected");
+    for (uint32_t c = 0; c < CPU_CAUSE_COUNT; c++)
+        if (hv_trap_reflected(hv, vm, c))
+            fprintf(out, " %s %u", cpu_cause_name(c, name, sizeof name), hv_trap_reflected(hv, vm, c));
+    fprintf(out, " interrupts %u\n", hv_trap_reflected(hv, vm, CPU_CAUSE_INTERRUPT));
+}
