@@ -66,6 +66,13 @@ Test(repl_session, scripts_do_not_repeat_on_empty_lines)
     golden("$B/hvsim -x " DATA "repeat.cmd --bare " DATA "demo.s", "repeat-x.out", 0);
 }
 
+/* The default scenario under the hypervisor: VMs, a VM-exit breakpoint, the VMCB, a 2-D walk,
+ * gpa memory, the focus, step exit, pause and the scheduling policy. */
+Test(repl_session, hypervisor_scenario_through_a_vm_exit, .timeout = 120)
+{
+    golden("$B/hvsim -x " DATA "vmexit.cmd --scenario default", "vmexit.out", 0);
+}
+
 Test(repl_session, help)
 {
     golden("printf 'help\\nhelp break\\nhelp info\\n' | $B/hvsim --repl --bare " DATA "demo.s",

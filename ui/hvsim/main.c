@@ -20,7 +20,8 @@ static void print_usage(FILE *out)
     fputs("usage: hvsim --bare PROG.s|PROG.bin [options]\n"
           "       hvsim [--headless] [--scenario NAME|FILE.ini] [--vs-native]\n"
           "             [--trace-out FILE.json] [options] | hvsim --list-scenarios\n"
-          "       hvsim --repl [--bare PROG] [options] | hvsim -x SCRIPT [--bare PROG]\n"
+          "       hvsim --repl [--bare PROG | --scenario NAME|FILE.ini] [options]\n"
+          "       hvsim -x SCRIPT [--bare PROG | --scenario NAME|FILE.ini]\n"
           "       hvsim --gui [--bare PROG | --scenario NAME] [options]\n"
           "       hvsim --screenshot FILE.png [--after-cycles N] [--size WxH]\n"
           "             [--bare PROG | --scenario NAME] [options]\n"
@@ -65,8 +66,10 @@ static void print_help(void)
           "                    processes, VCPUs as threads; open it in ui.perfetto.dev)\n"
           "  --list-scenarios  list the built-in scenarios\n"
           "  --repl            debug interactively (a gdb-like command line): with --bare\n"
-          "                    PROG, that program; \"help\" lists the commands. hvsim with no\n"
-          "                    arguments at a terminal does the same. With stdin not a\n"
+          "                    PROG, that program; with --scenario, a hypervisor scenario\n"
+          "                    (info vms, break exit IO_PORT vm 0, focus tinyos, ...);\n"
+          "                    \"help\" lists the commands. hvsim with no arguments at a\n"
+          "                    terminal debugs the default scenario. With stdin not a\n"
           "                    terminal, commands are read from it without prompt or echo.\n"
           "  --gui             open the window (the visualizer) on the program or scenario\n"
           "                    (default: " UI_GUI_DEFAULT_SCENARIO "), with the debugger live in\n"
@@ -298,6 +301,14 @@ int main(int argc, char **argv)
     if ((ho.vs_native || ho.trace_out || headless) && !hv_scenario)
         return usage_error("%s", "--headless, --vs-native and --trace-out run a hypervisor "
                                  "scenario (see --list-scenarios)");
+    if (hv_scenario && (repl || script) && !headless) { /* the debugger on a scenario */
+        if (bare.program)
+            return usage_error("%s", "give --bare PROG or --scenario NAME, not both");
+        return ui_hv_repl(scenario, script, !script && isatty(STDIN_FILENO),
+                          bare.max_cycles == 1000000000ull ? 0 : bare.max_cycles, argv[0]);
+    }
+    if (hv_scenario && argc == 1 && isatty(STDIN_FILENO)) /* hvsim alone at a terminal */
+        return ui_hv_repl(NULL, NULL, true, 0, argv[0]);
     if (hv_scenario && (headless || scenario || !(argc == 1 && isatty(STDIN_FILENO)))) {
         if (bare.program || repl || script)
             return usage_error("%s", "--scenario runs on its own: not with --bare, --repl or -x");

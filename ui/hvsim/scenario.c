@@ -91,7 +91,7 @@ static int load_rom(sim_machine_t *m, const char *dir)
 }
 
 /* Adds the symbols of a .sym file in dir to *syms (a missing file adds nothing). */
-static int add_symbols(const char *dir, const char *file, cpu_symbol_t **syms, size_t *nsyms)
+int ui_add_symbols(const char *dir, const char *file, cpu_symbol_t **syms, size_t *nsyms)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, file);
@@ -158,9 +158,9 @@ int ui_scenario_prepare(sim_machine_t *m, const char *name, const ui_bare_option
         snprintf(kernel, sizeof kernel, "%.*s.sym", (int)strcspn(sc->image, "."), sc->image);
         *syms = NULL;
         *nsyms = 0;
-        if (add_symbols(dir, "rom.sym", syms, nsyms) != 0 ||
-            add_symbols(dir, "loader.sym", syms, nsyms) != 0 ||
-            add_symbols(dir, kernel, syms, nsyms) != 0) {
+        if (ui_add_symbols(dir, "rom.sym", syms, nsyms) != 0 ||
+            ui_add_symbols(dir, "loader.sym", syms, nsyms) != 0 ||
+            ui_add_symbols(dir, kernel, syms, nsyms) != 0) {
             cpu_syms_free(*syms, *nsyms);
             *syms = NULL;
             *nsyms = 0;

@@ -38,6 +38,9 @@ int ui_run_scenario(const char *name, const ui_bare_options_t *opt, const char *
  * Returns 0, or the exit status after a message (the machine is then freed). */
 int ui_scenario_prepare(struct sim_machine *m, const char *name, const ui_bare_options_t *opt,
                         const char *argv0, cpu_symbol_t **syms, size_t *nsyms);
+/* Adds the symbols of dir/file (a .sym) to *syms, sorted; a missing file adds nothing.
+ * Returns -1 after a message when the file is bad. */
+int ui_add_symbols(const char *dir, const char *file, cpu_symbol_t **syms, size_t *nsyms);
 /* `hvsim --list-scenarios`: one line per built-in scenario. */
 void ui_list_scenarios(FILE *out);
 /* The directory of the built guests: "guestos" beside the running hvsim binary. */
@@ -61,6 +64,24 @@ bool ui_hv_is_scenario(const char *name);
 int ui_run_hv(const ui_hv_options_t *opt);
 /* The hypervisor's built-in scenarios, one line each (after ui_list_scenarios' lines). */
 void ui_hv_list_scenarios(FILE *out);
+/* A hypervisor scenario under the debugger (hv_debug.c). ui_hv_prepare loads and starts it
+ * without running (VM console lines "[name] line" to `console`, NULL: kept only) and attaches
+ * a debugger with each VM's symbols (its ROM's, loader's and kernel's .sym beside its image);
+ * returns the debugger, or NULL after a message (nothing is left to free). ui_hv_release frees
+ * what it made. */
+struct hv;
+typedef struct {
+    struct hv *hv;
+    sim_dbg_t *dbg;
+    sim_machine_t *m;
+    uint64_t max_cycles;   /* the scenario's */
+    char name[64];
+} ui_hv_session_t;
+int ui_hv_prepare(ui_hv_session_t *s, const char *scenario, const char *argv0, FILE *console);
+void ui_hv_release(ui_hv_session_t *s);
+/* `hvsim --repl --scenario NAME` and `hvsim -x SCRIPT --scenario NAME`. */
+int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t max_cycles,
+               const char *argv0);
 /* `hvsim walkdemo`: one cold page walk, printed reference by reference (walkdemo.c). */
 int ui_cmd_walkdemo(int argc, char **argv);
 /* Parses "123", "0x10", "64K", "16M". */

@@ -183,6 +183,15 @@ void ui_repl_print_stop(ui_repl_t *r, const sim_dbg_stop_t *st)
         return;
     const cpu_t *cpu = sim_dbg_cpu(r->dbg, st->cpu);
     char cyc[32], at[128], insn[96];
+    if (sim_dbg_pcpu_exit_pending(r->dbg, st->cpu)) { /* in H, before the handler (C code) */
+        int vcpu, vm = sim_dbg_pcpu_vm(r->dbg, st->cpu, &vcpu);
+        sim_dbg_vm_t info = {.name = "?"};
+        sim_dbg_vm_info(r->dbg, (unsigned)(vm < 0 ? 0 : vm), &info);
+        fprintf(r->out, "[cpu%u H cycle %s] the hypervisor's handler for %s vcpu%d runs next "
+                "(\"c\" or \"si\" goes on)\n", st->cpu, sim_dbg_group(st->cycle, cyc, sizeof cyc),
+                info.name, vcpu);
+        return;
+    }
     fprintf(r->out, "[cpu%u %s cycle %s] %s", st->cpu, cpu_mode_name(st->mode),
             sim_dbg_group(st->cycle, cyc, sizeof cyc), ui_repl_addr(r, st->pc, at, sizeof at));
     if (cpu->s.halted)

@@ -135,6 +135,22 @@ static int created(ui_repl_t *r, int id, const char *kind)
 
 #define BREAK_USAGE "break LOC [cpu N] [vm N] [space hpa|gpa|gva]"
 
+/* A VM by number or name ("tinyos"). On bare metal any number goes on to the debugger, which
+ * says there are no VMs. Returns 0, or -1 after printing the error. */
+static int parse_vm(ui_repl_t *r, const char *text, const char *usage, int *vm)
+{
+    uint64_t v;
+    if (sim_dbg_has_hypervisor(r->dbg)) {
+        if ((*vm = sim_dbg_vm_by_name(r->dbg, text)) < 0)
+            return ui_repl_error(r, usage, "%s", sim_dbg_error(r->dbg));
+        return 0;
+    }
+    if (ui_repl_parse_value(r, text, usage, &v) != 0)
+        return -1;
+    *vm = (int)(v > 1000 ? 1000 : v);
+    return 0;
+}
+
 static int cmd_break(ui_repl_t *r, int argc, char **argv)
 {
     if (argc < 2)
@@ -154,10 +170,13 @@ static int cmd_break(ui_repl_t *r, int argc, char **argv)
             if (s < 0)
                 return ui_repl_error(r, BREAK_USAGE, "Unknown address space \"%s\".", argv[i + 1]);
             space = (sim_space_t)s;
-        } else if (strcmp(argv[i], "cpu") == 0 || strcmp(argv[i], "vm") == 0) {
+        } else if (strcmp(argv[i], "vm") == 0) {
+            if (parse_vm(r, argv[i + 1], BREAK_USAGE, &vm) != 0)
+                return -1;
+        } else if (strcmp(argv[i], "cpu") == 0) {
             if (ui_repl_parse_value(r, argv[i + 1], BREAK_USAGE, &v) != 0)
                 return -1;
-            *(argv[i][0] == 'c' ? &cpu : &vm) = (int)(v > 1000 ? 1000 : v);
+            cpu = (int)(v > 1000 ? 1000 : v);
         } else {
             return ui_repl_error(r, BREAK_USAGE, "Unexpected \"%s\": after the location come "
                                  "cpu N, vm N or space S.", argv[i]);
@@ -213,9 +232,17 @@ static int sub_break_instret(ui_repl_t *r, int argc, char **argv)
 
 static int sub_break_exit(ui_repl_t *r, int argc, char **argv)
 {
+    const char *usage = "break exit REASON [vm N]";
+    int vm = SIM_DBG_ANY_VM;
     if (argc < 2)
-        return ui_repl_error(r, "break exit REASON [vm N]", "Give an exit reason.");
-    return created(r, sim_dbg_break_exit(r->dbg, argv[1], SIM_DBG_ANY_VM), "Breakpoint");
+        return ui_repl_error(r, usage, "Give an exit reason (IO_PORT, CPUID, HLT, ... or any).");
+    if (argc == 4 && strcmp(argv[2], "vm") == 0) {
+        if (parse_vm(r, argv[3], usage, &vm) != 0)
+            return -1;
+    } else if (argc != 2) {
+        return ui_repl_error(r, usage, "Unexpected \"%s\": after the reason comes vm N.", argv[2]);
+    }
+    return created(r, sim_dbg_break_exit(r->dbg, argv[1], vm), "Breakpoint");
 }
 
 #define WATCH_USAGE "watch ADDR [r|w|rw] [1|2|4]"
@@ -304,24 +331,46 @@ static int cmd_focus(ui_repl_t *r, int argc, char **argv)
         fprintf(r->out, "Focus: cpu%ld (registers, stepping and virtual addresses are its).\n", n);
         return 0;
     }
+    if (!sim_dbg_has_hypervisor(r->dbg)) {
+        if (strcmp(argv[1], "hv") == 0) {
+            fprintf(r->out, "No hypervisor: this is a bare-metal run (hvsim --bare); the focus "
+                            "stays on the machine, cpu%u, with hpa addresses.\n",
+                    sim_dbg_focus(r->dbg));
+            return 0;
+        }
+        return ui_repl_error(r, NULL, "%s", SIM_DBG_NO_VMS);
+    }
     if (strcmp(argv[1], "hv") == 0) {
-        fprintf(r->out, "No hypervisor: this is a bare-metal run (hvsim --bare); the focus stays "
-                        "on the machine, cpu%u, with hpa addresses.\n", sim_dbg_focus(r->dbg));
+        sim_dbg_set_focus_vm(r->dbg, -1);
+        fprintf(r->out, "Focus: the hypervisor on cpu%u (hpa addresses, its own symbols).\n",
+                sim_dbg_focus(r->dbg));
         return 0;
     }
-    return ui_repl_error(r, NULL, "%s", SIM_DBG_NO_VMS);
+    int vm;
+    if (parse_vm(r, argv[1], usage, &vm) != 0 || sim_dbg_set_focus_vm(r->dbg, vm) != 0)
+        return vm < 0 ? -1 : ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+    sim_dbg_vm_t info;
+    sim_dbg_vm_info(r->dbg, (unsigned)vm, &info);
+    fprintf(r->out, "Focus: %s (vm %d): gva addresses and symbols are its own, gpa: its "
+                    "guest-physical memory; cpu%u.\n", info.name, vm, sim_dbg_focus(r->dbg));
+    return 0;
 }
 
 static int sub_vm(ui_repl_t *r, int argc, char **argv, bool pause)
 {
-    uint64_t n = 0;
+    int vm = 0;
     const char *usage = pause ? "vm pause N" : "vm resume N";
     if (argc != 2)
         return ui_repl_error(r, usage, "Give the VM's number (\"info vms\" lists them).");
-    if (ui_repl_parse_value(r, argv[1], usage, &n) != 0)
+    if (parse_vm(r, argv[1], usage, &vm) != 0)
         return -1;
-    if (sim_dbg_vm_pause(r->dbg, (int)(n > 1000 ? 1000 : n), pause) != 0)
+    if (sim_dbg_vm_pause(r->dbg, vm, pause) != 0)
         return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+    sim_dbg_vm_t info;
+    sim_dbg_vm_info(r->dbg, (unsigned)vm, &info);
+    fprintf(r->out, "%s %s (vm %d): %s.\n", pause ? "Paused" : "Resumed", info.name, vm,
+            pause ? "its VCPUs stop at once and nothing of it runs; its virtual time goes on"
+                  : "its VCPUs can be scheduled again");
     return 0;
 }
 
@@ -340,6 +389,9 @@ static int sub_sched(ui_repl_t *r, int argc, char **argv)
     if (sim_dbg_sched_policy(r->dbg, argv[0]) != 0)
         return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
     (void)argc;
+    fprintf(r->out, "Scheduling: %s.\n", strcmp(argv[0], "pin") == 0
+            ? "pin (each VCPU keeps its own pCPU)"
+            : "overcommit (the VCPUs share the pCPUs in time slices)");
     return 0;
 }
 
@@ -483,7 +535,7 @@ static int cmd_help(ui_repl_t *r, int argc, char **argv)
  * ------------------------------------------------------------------------------------------ */
 static const ui_repl_sub_t step_subs[] = {
     {"trap", NULL, "step trap", "run to the next trap or interrupt", sub_step_trap, NULL},
-    {"exit", NULL, "step exit", "run to the next VM exit (needs the hypervisor)", sub_step_exit,
+    {"exit", NULL, "step exit", "run to the next VM exit (stops before the handler)", sub_step_exit,
      NULL},
     {"event", NULL, "step event", "run to the next event of any kind (trap, I/O, mode, ...)",
      sub_step_event, NULL},
@@ -499,7 +551,7 @@ static const ui_repl_sub_t break_subs[] = {
      NULL},
     {"instret", NULL, "break instret N", "stop when the focus CPU has retired N instructions",
      sub_break_instret, NULL},
-    {"exit", NULL, "break exit REASON [vm N]", "stop at a VM exit (needs the hypervisor)",
+    {"exit", NULL, "break exit REASON [vm N]", "stop at a VM exit (REASON or any), before its handler",
      sub_break_exit, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
@@ -512,10 +564,9 @@ static const ui_repl_sub_t vm_subs[] = {
 };
 
 static const ui_repl_sub_t sched_subs[] = {
-    {"pin", NULL, "sched pin", "one VCPU per physical CPU (needs the hypervisor)", sub_sched,
+    {"pin", NULL, "sched pin", "one VCPU per physical CPU", sub_sched,
      NULL},
-    {"overcommit", NULL, "sched overcommit", "more VCPUs than CPUs, time-shared (needs the "
-     "hypervisor)", sub_sched, NULL},
+    {"overcommit", NULL, "sched overcommit", "more VCPUs than CPUs, time-shared", sub_sched, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

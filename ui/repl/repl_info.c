@@ -230,13 +230,6 @@ static int info_iommu(ui_repl_t *r, int argc, char **argv)
     return 0;
 }
 
-static int no_vms(ui_repl_t *r, int argc, char **argv)
-{
-    (void)argc, (void)argv;
-    fprintf(r->out, "%s\n", SIM_DBG_NO_VMS);
-    return 0;
-}
-
 const ui_repl_sub_t ui_repl_info_subs[] = {
     {"registers", "r reg regs", "info registers", "the focus CPU's registers and flags",
      info_registers, NULL},
@@ -250,9 +243,12 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
     {"costs", NULL, "info costs", "the cycle cost table", info_costs, NULL},
     {"tlb", NULL, "info tlb", "the focus CPU's TLB", info_tlb, NULL},
     {"iommu", NULL, "info iommu", "IOMMU device contexts and IOTLB", info_iommu, NULL},
-    {"vms", NULL, "info vms", "the VMs (needs the hypervisor)", no_vms, NULL},
-    {"vcpus", NULL, "info vcpus", "the VCPUs (needs the hypervisor)", no_vms, NULL},
-    {"vmcb", NULL, "info vmcb", "the VM control block (needs the hypervisor)", no_vms, NULL},
+    {"vms", NULL, "info vms", "the VMs: state, VCPUs, memory, techniques, exits",
+     ui_repl_info_vms, NULL},
+    {"vcpus", NULL, "info vcpus", "the VCPUs: state, pCPU, pinning, VMCB, guest pc",
+     ui_repl_info_vcpus, NULL},
+    {"vmcb", NULL, "info vmcb [VM [VCPU]]", "a VCPU's VM control block (the focus VM's)",
+     ui_repl_info_vmcb, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

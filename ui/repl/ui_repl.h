@@ -129,6 +129,10 @@ int ui_repl_cmd_disassemble(ui_repl_t *r, int argc, char **argv);
 int ui_repl_cmd_translate(ui_repl_t *r, int argc, char **argv);
 int ui_repl_cmd_print(ui_repl_t *r, int argc, char **argv);
 extern const ui_repl_sub_t ui_repl_info_subs[];
+/* info vms, info vcpus, info vmcb (repl_vm.c). */
+int ui_repl_info_vms(ui_repl_t *r, int argc, char **argv);
+int ui_repl_info_vcpus(ui_repl_t *r, int argc, char **argv);
+int ui_repl_info_vmcb(ui_repl_t *r, int argc, char **argv);
 
 /* The interactive terminal (repl_readline.c): readline with history and completion; Ctrl-C
  * stops a running machine. Returns when the user quits or at end of input. */

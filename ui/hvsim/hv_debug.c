@@ -1,0 +1,127 @@
+/*
+ * hv_debug.c - a hypervisor scenario under the debugger: `hvsim --repl --scenario NAME|FILE`,
+ * `hvsim -x SCRIPT --scenario ...`, and the set-up the window uses for hypervisor scenarios
+ * (prepared, not run). The machine is built by hv_scenario.h; everything after goes through
+ * the debugger API, so the REPL and the window see VMs only as sim.h describes them.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../hypervisor/hv_scenario.h"
+#include "../repl/ui_repl.h"
+#include "ui_hvsim.h"
+
+/* Scenario and machine live as long as the process: one session at a time. */
+static hv_scenario_t sc;
+static sim_machine_t machine;
+
+/* VM i's symbols: the .sym files of its ROM, its boot loader and its kernel, found beside
+ * its disk image (or its kernel .bin). A VM without them just shows addresses. */
+static int vm_symbols(sim_dbg_t *dbg, unsigned i, const hv_scenario_vm_t *vm)
+{
+    const char *image = vm->image[0] ? vm->image : vm->kernel;
+    if (!image[0])
+        return 0;
+    char dir[HV_SCENARIO_PATH_MAX], stem[HV_SCENARIO_PATH_MAX];
+    const char *slash = strrchr(image, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - image) : 1, slash ? image : ".");
+    const char *base = slash ? slash + 1 : image;
+    snprintf(stem, sizeof stem, "%.*s.sym", (int)strcspn(base, "."), base);
+    cpu_symbol_t *syms = NULL;
+    size_t n = 0;
+    int rc = 0;
+    if ((vm->image[0] && (ui_add_symbols(dir, "rom.sym", &syms, &n) != 0 ||
+                          ui_add_symbols(dir, "loader.sym", &syms, &n) != 0)) ||
+        ui_add_symbols(dir, stem, &syms, &n) != 0 ||
+        sim_dbg_set_vm_symbols(dbg, (int)i, syms, n) != 0)
+        rc = -1;
+    cpu_syms_free(syms, n);
+    return rc;
+}
+
+int ui_hv_prepare(ui_hv_session_t *s, const char *scenario, const char *argv0, FILE *console)
+{
+    char dir[4096];
+    memset(s, 0, sizeof *s);
+    ui_guest_dir(argv0, dir, sizeof dir);
+    if (hv_scenario_load(&sc, scenario, dir, stderr) != 0) {
+        hv_scenario_free(&sc);
+        return -1;
+    }
+    if (sc.native) {
+        fprintf(stderr, "hvsim: %s: type = none has no hypervisor: debug it with --bare\n",
+                scenario);
+        hv_scenario_free(&sc);
+        return -1;
+    }
+    hv_t *hv = hv_scenario_start(&sc, &machine, console, stderr);
+    if (!hv) {
+        hv_scenario_free(&sc);
+        return -1;
+    }
+    s->hv = hv;
+    s->m = &machine;
+    s->max_cycles = sc.max_cycles;
+    snprintf(s->name, sizeof s->name, "%s", scenario);
+    s->dbg = sim_dbg_new(&machine);
+    bool ok = s->dbg != NULL;
+    for (unsigned i = 0; ok && i < sc.nvms; i++)
+        ok = vm_symbols(s->dbg, (unsigned)hv_vm_by_name(hv, sc.vm[i].name), &sc.vm[i]) == 0;
+    if (!ok) {
+        fprintf(stderr, "hvsim: cannot start the debugger on %s\n", scenario);
+        ui_hv_release(s);
+        return -1;
+    }
+    sim_dbg_set_max_cycles(s->dbg, sc.max_cycles);
+    return 0;
+}
+
+void ui_hv_release(ui_hv_session_t *s)
+{
+    sim_dbg_free(s->dbg);
+    if (s->hv)
+        hv_free(s->hv);
+    if (s->m)
+        sim_machine_free(s->m);
+    hv_scenario_free(&sc);
+    memset(s, 0, sizeof *s);
+}
+
+int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t max_cycles,
+               const char *argv0)
+{
+    FILE *in = NULL;
+    if (script && !(in = fopen(script, "r"))) {
+        fprintf(stderr, "hvsim: %s: cannot read the script: %s\n", script, strerror(errno));
+        return 1;
+    }
+    ui_hv_session_t s;
+    if (ui_hv_prepare(&s, scenario ? scenario : "default", argv0, stdout) != 0) {
+        if (in)
+            fclose(in);
+        return 1;
+    }
+    if (max_cycles)
+        sim_dbg_set_max_cycles(s.dbg, max_cycles);
+    ui_repl_t r;
+    ui_repl_init(&r, s.m, s.dbg, stdout, stderr);
+    r.has_program = true;
+    if (in) {
+        ui_repl_run_stream(&r, in, false);
+    } else if (terminal) {
+        printf("hvsim debugger: scenario %s, %u VM%s on %u pCPU%s under the hypervisor. "
+               "\"info vms\" lists them, \"break exit REASON\" stops at a VM exit; \"help\" "
+               "for commands.\n", s.name, sim_dbg_vm_count(s.dbg),
+               sim_dbg_vm_count(s.dbg) == 1 ? "" : "s", s.m->ncpus, s.m->ncpus == 1 ? "" : "s");
+        ui_repl_terminal(&r);
+    } else {
+        ui_repl_run_stream(&r, stdin, true);
+    }
+    fflush(stdout);
+    int status = s.m->powered_off ? (int)(s.m->exit_code & 0xff) : 0;
+    if (in)
+        fclose(in);
+    ui_hv_release(&s);
+    return status;
+}
