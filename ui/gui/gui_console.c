@@ -94,6 +94,39 @@ static void draw_ring_bars(gui_t *g, int x, int y, int w)
     }
 }
 
+/* Per VM: where its time went, guest (user and kernel) · hypervisor (and VMM) · the round
+ * trips of its exits. Returns the y below. */
+static int draw_vm_bars(gui_t *g, int x, int y, int w)
+{
+    const gui_font_t *f = &g->font[GUI_FONT_SMALL];
+    gui_text(g, GUI_FONT_BOLD, x, y, GUI_TITLE, "CYCLES PER VM");
+    y += g->font[GUI_FONT_BOLD].lh;
+    int bx = x + f->cw * 8, bw = w - f->cw * 8;
+    for (unsigned i = 0; i < sim_dbg_vm_count(g->dbg); i++) {
+        sim_dbg_vm_t vm;
+        if (sim_dbg_vm_info(g->dbg, i, &vm) != 0)
+            continue;
+        uint64_t t[3] = {vm.cycles_guest, vm.cycles_hv, vm.cycles_exit};
+        static const uint32_t rgb[3] = {GUI_RING0, GUI_RINGM1, GUI_WARN};
+        uint64_t total = t[0] + t[1] + t[2];
+        gui_textf(g, GUI_FONT_SMALL, x, y, gui_vm_rgb((int)i), "%.7s", vm.name);
+        gui_fill(g, bx, y + 2, bw, f->lh - 4, 0x2a2f39u);
+        int px = bx;
+        for (int k = 0; k < 3 && total; k++) {
+            int pw = (int)((double)t[k] / (double)total * bw);
+            gui_fill(g, px, y + 2, pw, f->lh - 4, rgb[k]);
+            px += pw;
+        }
+        char a[32], b[32], c[32];
+        gui_textf(g, GUI_FONT_SMALL, bx + 4, y + f->lh, GUI_DIM,
+                  "guest %s · hypervisor %s · exit round trips %s · %llu exits",
+                  sim_dbg_group(t[0], a, sizeof a), sim_dbg_group(t[1], b, sizeof b),
+                  sim_dbg_group(t[2], c, sizeof c), (unsigned long long)vm.exits);
+        y += f->lh * 2;
+    }
+    return y + 2;
+}
+
 void gui_draw_console(gui_t *g)
 {
     bool vms = sim_dbg_vm_count(g->dbg) > 0;
@@ -104,15 +137,32 @@ void gui_draw_console(gui_t *g)
     int x0 = r.x + f->cw, w = r.w - 2 * f->cw;
     int bars_h = g->font[GUI_FONT_BOLD].lh + (int)g->m->ncpus * (f->lh * 2 + 2) + f->lh * 2;
     int rows = (r.y + r.h - y - bars_h - 6) / f->lh;
+    unsigned nvm = sim_dbg_vm_count(g->dbg);
+    if (vms) /* the VM bars take the room of the pCPU label lines */
+        rows -= (int)nvm * 2 + 1 - (int)g->m->ncpus;
     gui_fill(g, x0 - 2, y, w + 4, rows * f->lh + 4, 0x12151au);
-    gui_text(g, GUI_FONT_SMALL, x0, y + 2, GUI_RING0, "[bare metal]");
-    const char *text = sim_console_captured(g->m);
-    if (!*text)
-        gui_text(g, GUI_FONT_SMALL, x0 + f->cw * 13, y + 2, GUI_DIM, "(no output yet)");
-    draw_tail(g, x0, y + 2 + f->lh, w / f->cw, rows - 1, text);
+    if (!vms) {
+        gui_text(g, GUI_FONT_SMALL, x0, y + 2, GUI_RING0, "[bare metal]");
+        const char *text = sim_console_captured(g->m);
+        if (!*text)
+            gui_text(g, GUI_FONT_SMALL, x0 + f->cw * 13, y + 2, GUI_DIM, "(no output yet)");
+        draw_tail(g, x0, y + 2 + f->lh, w / f->cw, rows - 1, text);
+    } else { /* one console per VM, each in its own hue, side by side */
+        int cw = w / (int)nvm;
+        for (unsigned i = 0; i < nvm; i++) {
+            sim_dbg_vm_t vm;
+            if (sim_dbg_vm_info(g->dbg, i, &vm) != 0)
+                continue;
+            int cx = x0 + (int)i * cw;
+            gui_textf(g, GUI_FONT_SMALL, cx, y + 2, gui_vm_rgb((int)i), "[%s] %s", vm.name,
+                      vm.state);
+            const char *text = sim_dbg_vm_console(g->dbg, i);
+            draw_tail(g, cx, y + 2 + f->lh, cw / f->cw - 1, rows - 1,
+                      *text ? text : "(no output yet)");
+        }
+    }
     y += rows * f->lh + 8;
+    if (vms)
+        y = draw_vm_bars(g, x0, y, w);
     draw_ring_bars(g, x0, y, w);
-    if (!vms)
-        gui_text(g, GUI_FONT_SMALL, x0, r.y + r.h - f->lh - 4, GUI_DIM,
-                 "per-VM bars (guest · hypervisor · exit overhead): no hypervisor in this run");
 }

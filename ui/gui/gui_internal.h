@@ -35,6 +35,15 @@
 #define GUI_LIT 0xffb347u     /* a lit walk-grid cell */
 
 uint32_t gui_ring_rgb(cpu_mode_t mode);
+/* Each VM's own hue (memory frames, console tags, its cycle bar); the hypervisor's frames
+ * are a darker ring -1. */
+#define GUI_HV_FRAMES 0xa8452au
+static inline uint32_t gui_vm_rgb(int vm)
+{
+    static const uint32_t hue[8] = {0xb07cf0u, 0x2ec4b6u, 0xf27ec2u, 0xc9d44au,
+                                    0x6fa8dcu, 0xe0a45eu, 0x9ccc65u, 0xff8a80u};
+    return hue[(unsigned)vm % 8u];
+}
 const char *gui_ring_name(cpu_mode_t mode); /* "ring 3", "ring 0", "ring -1" */
 
 /* ------------------------------------------------------------------------------------------

@@ -19,17 +19,26 @@
 #define F_DATA 0x1u
 #define F_TABLE 0x2u
 
+/* Kinds in the order a cell of several frames shows them: the highest wins. With the
+ * hypervisor, a frame's owner (a VM, or the hypervisor) wins over what it holds. */
 static const struct {
     uint32_t rgb;
     const char *name;
 } kinds[] = {
     {0x2a2f39u, "zero"},
     {0x5d6b85u, "data"},
-    {0xd8b13au, "page table"},
     {GUI_RING3, "in a TLB"},
+    {GUI_HV_FRAMES, "hypervisor"},
+    {0, "vm"}, {0, "vm"}, {0, "vm"}, {0, "vm"}, {0, "vm"}, {0, "vm"}, {0, "vm"}, {0, "vm"},
+    {0xd8b13au, "page table"},
     {GUI_PC, "pc"},
 };
-enum { K_ZERO, K_DATA, K_TABLE, K_TLB, K_PC };
+enum { K_ZERO, K_DATA, K_TLB, K_HV, K_VM, K_TABLE = K_VM + 8, K_PC, K_COUNT };
+
+static uint32_t kind_rgb(int k)
+{
+    return k >= K_VM && k < K_VM + 8 ? gui_vm_rgb(k - K_VM) : kinds[k].rgb;
+}
 
 static void scan(gui_t *g)
 {
@@ -70,6 +79,11 @@ static int kind_of(gui_t *g, uint32_t fr, const uint8_t *tlb_map, uint32_t pc_fr
         return K_PC;
     if (g->frames[fr] & F_TABLE)
         return K_TABLE;
+    int owner = sim_dbg_frame_owner(g->dbg, fr);
+    if (owner == SIM_DBG_OWNER_HV)
+        return K_HV;
+    if (owner >= 0 && owner < 8)
+        return K_VM + owner;
     if (tlb_map[fr])
         return K_TLB;
     return (g->frames[fr] & F_DATA) ? K_DATA : K_ZERO;
@@ -109,7 +123,7 @@ void gui_draw_memmap(gui_t *g)
     int cols = gw / cell > 0 ? gw / cell : 1, rows = gh / cell > 0 ? gh / cell : 1;
     uint32_t per = (n + (uint32_t)(cols * rows) - 1) / (uint32_t)(cols * rows);
     per = per ? per : 1;
-    unsigned counts[5] = {0};
+    unsigned counts[K_COUNT] = {0};
     for (uint32_t i = 0; i < n; i++)
         counts[kind_of(g, i, tlb_map, pc_frame)]++;
     /* Cells of one kind side by side in a row are drawn as one rectangle (with the gaps
@@ -129,7 +143,7 @@ void gui_draw_memmap(gui_t *g)
         if (run_kind >= 0 && (best != run_kind || col == 0 || c0 == ncells)) {
             int end_col = col == 0 || c0 == ncells ? (c0 == ncells && col ? col : cols) : col;
             gui_fill(g, gx + run_start * cell, y + row * cell, (end_col - run_start) * cell,
-                     cell > 2 ? cell - 1 : cell, kinds[run_kind].rgb);
+                     cell > 2 ? cell - 1 : cell, kind_rgb(run_kind));
             run_kind = -1;
         }
         if (run_kind < 0 && best >= 0) {
@@ -144,19 +158,28 @@ void gui_draw_memmap(gui_t *g)
     free(tlb_map);
     int ly = y + ((int)((n + per - 1) / per + (uint32_t)cols - 1) / cols) * cell + 4;
     int lx = gx;
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+    for (int k = 0; k < K_COUNT; k++) {
         char item[48];
-        snprintf(item, sizeof item, "■ %s %u", kinds[k].name, counts[k]);
+        if ((k == K_HV || k >= K_VM) && k < K_TABLE) {
+            sim_dbg_vm_t vm;
+            if (!counts[k])
+                continue; /* owners: only those there are */
+            if (k >= K_VM && sim_dbg_vm_info(g->dbg, (unsigned)(k - K_VM), &vm) == 0)
+                snprintf(item, sizeof item, "■ %s %u", vm.name, counts[k]);
+            else
+                snprintf(item, sizeof item, "■ %s %u", kinds[k].name, counts[k]);
+        } else {
+            snprintf(item, sizeof item, "■ %s %u", kinds[k].name, counts[k]);
+        }
         int w = gui_text_width(g, GUI_FONT_SMALL, item) + f->cw * 2;
         if (lx + w > r.x + r.w) {
             lx = gx;
             ly += f->lh;
         }
-        gui_text(g, GUI_FONT_SMALL, lx, ly, kinds[k].rgb == 0x2a2f39u ? GUI_DIM : kinds[k].rgb,
-                 item);
+        gui_text(g, GUI_FONT_SMALL, lx, ly, k == K_ZERO ? GUI_DIM : kind_rgb(k), item);
         lx += w;
     }
     ly += f->lh;
-    if (sim_dbg_vm_count(g->dbg) == 0)
+    if (!sim_dbg_has_hypervisor(g->dbg))
         gui_text(g, GUI_FONT_SMALL, gx, ly, GUI_DIM, "no hypervisor in this run: no VM owners");
 }

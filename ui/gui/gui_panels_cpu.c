@@ -102,8 +102,16 @@ static const char *runs_what(const gui_t *g, unsigned i, char *buf, size_t len)
 {
     const gui_lane_t *lane = &g->rec.lane[i];
     cpu_mode_t mode = cpu_mode(sim_dbg_cpu(g->dbg, i));
-    if (mode == CPU_MODE_H)
+    int vcpu, vm = sim_dbg_pcpu_vm(g->dbg, i, &vcpu);
+    sim_dbg_vm_t info;
+    if (mode == CPU_MODE_H && vm >= 0 && sim_dbg_pcpu_exit_pending(g->dbg, i) &&
+        sim_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0)
+        snprintf(buf, len, "hypervisor: exit %s of %s", cpu_exit_reason_name(
+                 sim_dbg_cpu(g->dbg, i)->s.vm.exit_reason), info.name);
+    else if (mode == CPU_MODE_H)
         snprintf(buf, len, "hypervisor");
+    else if (vm >= 0 && sim_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0)
+        snprintf(buf, len, "%s vcpu%d", info.name, vcpu);
     else if (lane->vm >= 0)
         snprintf(buf, len, "vm%d vcpu%d", lane->vm, lane->vcpu);
     else
@@ -121,7 +129,7 @@ void gui_draw_pcpus(gui_t *g)
     for (unsigned i = 0; i < n; i++) {
         const cpu_t *cpu = sim_dbg_cpu(g->dbg, i);
         cpu_mode_t mode = cpu_mode(cpu);
-        char what[48], badge[96], num[32];
+        char what[80], badge[128], num[32];
         snprintf(badge, sizeof badge, "pCPU%u  %s · %s", i, gui_ring_name(mode),
                  runs_what(g, i, what, sizeof what));
         int x = r.x + (int)i * slot + 4, y = r.y + 4;
@@ -162,6 +170,49 @@ static const cpu_csr_t shown_csrs[] = {CPU_CSR_TVEC,   CPU_CSR_CAUSE,   CPU_CSR_
                                        CPU_CSR_PTROOT, CPU_CSR_TIMER,   CPU_CSR_IM,
                                        CPU_CSR_IP};
 #define NSHOWN (sizeof shown_csrs / sizeof shown_csrs[0])
+
+/* The VMCB of the VCPU on the focus pCPU (or of the focus VM's VCPU 0): whose, the exit
+ * controls, the last exit and the nested tables, read through the debugger. */
+static void draw_vmcb(gui_t *g, int x, int y, int w)
+{
+    const gui_font_t *f = &g->font[GUI_FONT_SMALL];
+    int vcpu = 0, vm = sim_dbg_pcpu_vm(g->dbg, sim_dbg_focus(g->dbg), &vcpu);
+    if (vm < 0)
+        vm = sim_dbg_focus_vm(g->dbg), vcpu = 0;
+    sim_dbg_vm_t info;
+    sim_dbg_vcpu_t v;
+    if (vm < 0 || sim_dbg_vm_info(g->dbg, (unsigned)vm, &info) != 0 ||
+        sim_dbg_vcpu_info(g->dbg, (unsigned)vm, (unsigned)vcpu, &v) != 0) {
+        gui_text(g, GUI_FONT_SMALL, x, y, GUI_DIM, "no VCPU on this pCPU (focus a VM)");
+        return;
+    }
+    uint32_t ctl = 0, reason = 0, qual = 0, gpa = 0, root = 0, pc = 0, ptroot = 0;
+    sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_CONTROLS, &ctl);
+    sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_REASON, &reason);
+    sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_QUAL, &qual);
+    sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_GPA, &gpa);
+    sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_NESTED_ROOT, &root);
+    sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_GUEST + CPU_VMCB_PC, &pc);
+    sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT),
+                      &ptroot);
+    gui_textf(g, GUI_FONT_SMALL, x, y, gui_vm_rgb(vm), "%s vcpu%d · VMCB hpa %08x · %s", info.name,
+              vcpu, v.vmcb, v.state);
+    y += f->lh;
+    char on[96] = "exit-on:";
+    size_t used = strlen(on);
+    static const char *const short_name[] = {"HLT", "IO", "CPUID", "EXTINT", "CSR"};
+    for (unsigned b = 0; b < 5 && used < sizeof on; b++)
+        if (ctl & (1u << b))
+            used += (size_t)snprintf(on + used, sizeof on - used, " %s", short_name[b]);
+    gui_text(g, GUI_FONT_SMALL, x, y, GUI_TEXT, on);
+    y += f->lh;
+    gui_textf(g, GUI_FONT_SMALL, x, y, GUI_TEXT, "last exit %s · qual %08x · gpa %08x",
+              cpu_exit_reason_name(reason), qual, gpa);
+    y += f->lh;
+    gui_textf(g, GUI_FONT_SMALL, x, y, GUI_DIM, "guest pc %08x · ptroot %08x · nested root %08x",
+              pc, ptroot, root);
+    (void)w;
+}
 
 void gui_draw_regs(gui_t *g)
 {
@@ -225,6 +276,8 @@ void gui_draw_regs(gui_t *g)
     y += lh;
     if (sim_dbg_vm_count(g->dbg) == 0)
         gui_text(g, GUI_FONT_NORMAL, x0, y, GUI_DIM, "no hypervisor in this run: no VMCB");
+    else
+        draw_vmcb(g, x0, y + 2, r.w - 2 * f->cw);
 }
 
 void gui_draw_status(gui_t *g)

@@ -28,6 +28,8 @@ typedef struct {
     cpu_symbol_t *syms;
     size_t nsyms;
     char title[128];
+    bool hv;                /* a hypervisor scenario (hv_debug.c made it) */
+    ui_hv_session_t hvs;
 } session_t;
 
 static sim_machine_t machine; /* large; static keeps it off the stack */
@@ -58,6 +60,19 @@ static int session_open(session_t *s, const ui_gui_options_t *opt)
         }
         s->m->cpu[0].s.pc = entry;
         snprintf(s->title, sizeof s->title, "%s on the bare machine", base_name(opt->program));
+    } else if (ui_hv_is_scenario(opt->scenario ? opt->scenario : UI_GUI_DEFAULT_SCENARIO)) {
+        /* Under the hypervisor: prepared, not run; the VMs' consoles are kept for the panel. */
+        const char *name = opt->scenario ? opt->scenario : UI_GUI_DEFAULT_SCENARIO;
+        if (ui_hv_prepare(&s->hvs, name, opt->argv0, NULL) != 0)
+            return 1;
+        s->hv = true;
+        s->m = s->hvs.m;
+        s->dbg = s->hvs.dbg;
+        if (opt->max_cycles && opt->max_cycles != 1000000000ull)
+            sim_dbg_set_max_cycles(s->dbg, opt->max_cycles);
+        snprintf(s->title, sizeof s->title, "scenario: %s (%u VMs under the hypervisor)", name,
+                 sim_dbg_vm_count(s->dbg));
+        return 0;
     } else {
         const char *name = opt->scenario ? opt->scenario : UI_GUI_DEFAULT_SCENARIO;
         ui_bare_options_t bo = {.input = opt->input, .ram_size = opt->ram_size,
@@ -82,6 +97,10 @@ static int session_open(session_t *s, const ui_gui_options_t *opt)
 
 static void session_close(session_t *s)
 {
+    if (s->hv) {
+        ui_hv_release(&s->hvs);
+        return;
+    }
     sim_dbg_free(s->dbg);
     cpu_syms_free(s->syms, s->nsyms);
     sim_machine_free(s->m);

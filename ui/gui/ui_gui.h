@@ -30,8 +30,8 @@ typedef struct {
     const char *argv0;       /* to find the guest images beside the binary */
 } ui_gui_options_t;
 
-/* The scenario the window opens when none is named (until the hypervisor's default exists). */
-#define UI_GUI_DEFAULT_SCENARIO "native-tinyos"
+/* The scenario the window opens when none is named: tinyos and rtos under the hypervisor. */
+#define UI_GUI_DEFAULT_SCENARIO "default"
 
 /* `hvsim --gui`: opens the window (and, when stdin is a terminal, the REPL beside it) and runs
  * until the window is closed or the REPL quits. Returns the process exit status. */
