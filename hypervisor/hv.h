@@ -310,6 +310,8 @@ uint32_t hv_trap_emulated(const hv_t *hv, unsigned vm, unsigned op);
 uint32_t hv_trap_reflected(const hv_t *hv, unsigned vm, uint32_t cause);
 uint32_t hv_trap_virtual_flags(const hv_t *hv, unsigned vm, unsigned vcpu);
 void hv_trap_print_stats(const hv_t *hv, unsigned vm, FILE *out);
+/* Emulation (hv_emu.c): the guest instructions a cpu = emu VM's interpreter has run. */
+uint64_t hv_emu_interpreted(const hv_t *hv, unsigned vm);
 
 /* Statistics (hv_stats.c): per VM, for the summary hvsim prints at the end. The time counts
  * are kept from events, so the span each pCPU is in is added by hv_stats_settle (the summary

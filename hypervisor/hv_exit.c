@@ -226,6 +226,8 @@ void hv_handle_exit(hv_t *hv, cpu_t *cpu, unsigned ent)
 {
     hv_vcpu_t *v = &hv->ent[ent];
     (void)cpu;
+    if (hv_emu_vcpu(hv, v))
+        hv_emu_charge(hv, v); /* the interpreter's work since the last exit */
     hv_charge(hv, SIM_COST_hv_dispatch);
     hv_exit_t x = {.reason = hv_guest_word(hv, v, CPU_VMCB_EXIT_REASON),
                    .qual = hv_guest_word(hv, v, CPU_VMCB_EXIT_QUAL),

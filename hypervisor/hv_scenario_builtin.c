@@ -27,6 +27,11 @@
     "cpu = hw\n"                                                                                   \
     "mem = nested\n" extra "\n"
 
+/* The same VMs with another CPU technique (a later cpu key wins). */
+#define TINYOS_VM_CPU(cpu)                                                                         \
+    "[vm tinyos]\nimage = tinyos.img\nmemory = 8M\ncpu = " cpu "\nmem = nested\n" TINYOS_INPUT "\n"
+#define RTOS_VM_CPU(cpu) "[vm rtos]\nimage = rtos.img\nmemory = 4M\ncpu = " cpu "\nmem = nested\n\n"
+
 static const struct {
     const char *name, *summary, *text;
 } builtins[] = {
@@ -60,6 +65,12 @@ static const struct {
      "[machine]\npcpus = 2\nram = 32M\n\n"
      "[hypervisor]\ntype = 1\nscheduler = pin\n\n"
      "[vm adversary]\nimage = adversary.img\nmemory = 2M\n\n" RTOS_VM("")},
+    {"emu",
+     "the default's VMs emulated: the hypervisor interprets every instruction (emu_insn each); "
+     "tinyos prints what it prints natively, only slower, and the rtos misses its deadlines",
+     "; Emulation: no direct execution. Compare the cycle counts with 'default'.\n"
+     "[machine]\npcpus = 2\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM_CPU("emu") RTOS_VM_CPU("emu")},
     {"trap-popf",
      "the popf guest under hardware assist and under trap-and-emulate: deprivileged, its "
      "pushf/cli/popf critical sections never unmask interrupts again and its ticks are lost",

@@ -229,6 +229,11 @@ void hv_print_stats(const hv_t *hv, FILE *out)
             if (s->exits[r])
                 fprintf(out, "      %-19s %11s  average %9s cycles\n", cpu_exit_reason_name(r),
                         grp(s->exits[r], b1), grp(s->exit_cycles[r] / s->exits[r], b2));
+        if (v->cpu == HV_CPU_TRAP)
+            hv_trap_print_stats(hv, i, out);
+        if (v->cpu == HV_CPU_EMU)
+            fprintf(out, "    emulation: %s guest instructions interpreted, emu_insn each\n",
+                    grp(hv_emu_interpreted(hv, i), b1));
         fprintf(out, "    tlb: %s hits, %s misses; page walks %s, %s references\n",
                 grp(s->mmu.hits, b1), grp(s->mmu.misses, b2), grp(s->mmu.walks, b3),
                 grp(s->mmu.walk_refs, b4));

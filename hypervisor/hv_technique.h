@@ -11,6 +11,7 @@
  *  0x800 +-----------------------------------------------------------+
  *        | virtual flags: MODE (13..12) and IE (8), FLAGS layout     |
  *  0x804 | interrupts reflected                                      |
+ *  0x808 | emu: guest instructions already charged (64 bits)        |
  *  0x840 | traps reflected, one word per cause 0..9                  |
  *  0x900 | privileged instructions emulated, one word per ISA entry  |
  *        +-----------------------------------------------------------+
@@ -22,6 +23,8 @@
 
 #define HV_SW_VFLAGS 0x800u                         /* virtual MODE and IE */
 #define HV_SW_REFLECTED_IRQ 0x804u                  /* interrupts reflected */
+#define HV_SW_EMU_CHARGED_LO 0x808u                 /* emu: instructions charged, low word */
+#define HV_SW_EMU_CHARGED_HI 0x80cu
 #define HV_SW_REFLECTED(cause) (0x840u + 4u * (cause)) /* traps reflected, per cause */
 #define HV_SW_EMULATED(op) (0x900u + 4u * (op))       /* instructions emulated, per op */
 
@@ -41,5 +44,10 @@ void hv_trap_before_entry(hv_t *hv, hv_vcpu_t *v);
 void hv_trap_line_raised(hv_t *hv, hv_vcpu_t *v);
 /* True when op has an emulation function (every instruction of class privileged). */
 bool hv_trap_can_emulate(unsigned op);
+
+/* True for a VCPU of a cpu = emu VM (hv_emu.c). */
+bool hv_emu_vcpu(const hv_t *hv, const hv_vcpu_t *v);
+/* At an exit: charges emu_insn for each guest instruction retired since the last exit. */
+void hv_emu_charge(hv_t *hv, hv_vcpu_t *v);
 
 #endif

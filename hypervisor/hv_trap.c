@@ -299,12 +299,10 @@ const char *hv_technique_refusal(unsigned cpu, unsigned mem)
 {
     if (cpu >= HV_CPU_TECHNIQUE_COUNT || mem >= HV_MEM_TECHNIQUE_COUNT)
         return "unknown virtualization technique";
-    if (cpu == HV_CPU_EMU)
-        return "cpu = emu is not built yet (issue 6): use hw or trap";
     if (cpu == HV_CPU_BT)
-        return "cpu = bt is not built yet (issue 6): use hw or trap";
+        return "cpu = bt is not built yet (issue 6): use hw, trap or emu";
     if (mem == HV_MEM_SHADOW)
-        return "mem = shadow is not built yet (issue 6): use nested, which trap and hw both run on";
+        return "mem = shadow is not built yet (issue 6): use nested, which emu, trap and hw run on";
     return NULL;
 }
 

@@ -57,7 +57,8 @@ _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
     X(hv_vcpu_switch, 400, "switching a pCPU to another VCPU: scheduler and bookkeeping")       \
     X(hv_zero_page, 500, "clearing a 4 KiB frame before a VM gets it (a block clear)")           \
     X(t2_to_vmm, 2000, "type 2: the host kernel hands an exit to the user-level VMM")           \
-    X(t2_from_vmm, 2000, "type 2: the VMM goes back into the host kernel to resume the VCPU")
+    X(t2_from_vmm, 2000, "type 2: the VMM goes back into the host kernel to resume the VCPU")    \
+    X(emu_insn, 25, "emulation: the hypervisor's interpreter fetching, decoding, running one insn")
 
 typedef enum {
 #define SIM_X_COSTENUM(name, def, doc) SIM_COST_##name,
