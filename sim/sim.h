@@ -910,6 +910,9 @@ int sim_dbg_focus_vm(const sim_dbg_t *dbg);
 int sim_dbg_set_focus_vm(sim_dbg_t *dbg, int vm);
 /* A VM's own symbols (its guest kernel's), used while it is the focus and in its stops. */
 int sim_dbg_set_vm_symbols(sim_dbg_t *dbg, int vm, const cpu_symbol_t *syms, size_t n);
+/* As sim_dbg_symbolize, in VM vm's symbols (the machine's when it has none). */
+const char *sim_dbg_symbolize_vm(const sim_dbg_t *dbg, int vm, uint32_t addr, char *buf,
+                                 size_t len);
 int sim_dbg_vm_pause(sim_dbg_t *dbg, int vm, bool pause);
 /* "pin" or "overcommit"; sim_dbg_sched_name says which is in force ("" on bare metal). */
 int sim_dbg_sched_policy(sim_dbg_t *dbg, const char *policy);

@@ -92,6 +92,18 @@ static void vm_symbolize(const sim_dbg_t *d, int vm, uint32_t addr, char *buf, s
         snprintf(buf, len, "%s", s->name);
 }
 
+const char *sim_dbg_symbolize_vm(const sim_dbg_t *dbg, int vm, uint32_t addr, char *buf,
+                                 size_t len)
+{
+    char name[96];
+    vm_symbolize(dbg, vm, addr, name, sizeof name);
+    if (name[0] == '0' && name[1] == 'x') /* no symbol near */
+        snprintf(buf, len, "%s", "");
+    else
+        snprintf(buf, len, " <%s>", name);
+    return buf;
+}
+
 /* ------------------------------------------------------------------------------------------
  * Lists
  * ------------------------------------------------------------------------------------------ */

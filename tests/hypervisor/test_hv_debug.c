@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "../../ui/repl/ui_repl.h"
 #include "hv_util.h"
 
 static hv_scenario_t sc;
@@ -167,4 +168,32 @@ Test(hv_debug, bare_metal_has_no_vms)
     cr_expect_eq(sim_dbg_sched_policy(dbg, "pin"), -1);
     sim_dbg_free(dbg);
     sim_machine_free(&bare);
+}
+
+/* The REPL completes exit reasons and VM names from the debugger. */
+Test(hv_debug, repl_completes_exit_reasons_and_vm_names)
+{
+    hv_t *hv;
+    sim_dbg_t *dbg = start(&hv, "default");
+    ui_repl_t r;
+    ui_repl_init(&r, &m, dbg, stdout, stderr);
+    static const struct {
+        const char *line, *want;
+    } cases[] = {
+        {"break exit IO_P", "IO_PORT"},
+        {"break exit IO_PORT vm rt", "rtos"},
+        {"focus tin", "tinyos"},
+        {"vm pause rt", "rtos"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ui_repl_matches_t got = {0};
+        size_t end = strlen(cases[i].line);
+        const char *sp = strrchr(cases[i].line, ' ');
+        ui_repl_complete(&r, cases[i].line, (size_t)(sp - cases[i].line) + 1, end, &got);
+        cr_expect_eq(got.n, 1, "%s: %zu candidates", cases[i].line, got.n);
+        if (got.n)
+            cr_expect_str_eq(got.v[0], cases[i].want, "%s", cases[i].line);
+        ui_repl_matches_free(&got);
+    }
+    done(dbg, hv);
 }

@@ -178,7 +178,14 @@ const char *ui_repl_addr(ui_repl_t *r, uint32_t addr, char *buf, size_t len)
 
 void ui_repl_print_stop(ui_repl_t *r, const sim_dbg_stop_t *st)
 {
-    fprintf(r->out, "%s\n", st->text);
+    /* A VM exit's sentence goes on a second line at its "because" (as docs/debugger.md). */
+    const char *because = st->has_event && st->ev.kind == SIM_EV_VMEXIT
+                              ? strstr(st->text, "), because ")
+                              : NULL;
+    if (because)
+        fprintf(r->out, "%.*s),\n  %s\n", (int)(because - st->text), st->text, because + 3);
+    else
+        fprintf(r->out, "%s\n", st->text);
     if (st->kind == SIM_DBG_STOP_POWEROFF)
         return;
     const cpu_t *cpu = sim_dbg_cpu(r->dbg, st->cpu);

@@ -552,14 +552,15 @@ static const ui_repl_sub_t break_subs[] = {
     {"instret", NULL, "break instret N", "stop when the focus CPU has retired N instructions",
      sub_break_instret, NULL},
     {"exit", NULL, "break exit REASON [vm N]", "stop at a VM exit (REASON or any), before its handler",
-     sub_break_exit, NULL},
+     sub_break_exit, ui_repl_complete_exits},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 static const ui_repl_sub_t vm_subs[] = {
-    {"pause", NULL, "vm pause N", "pause a VM (needs the hypervisor)", sub_vm_pause, NULL},
+    {"pause", NULL, "vm pause N", "pause a VM (needs the hypervisor)", sub_vm_pause,
+     ui_repl_complete_vms},
     {"resume", NULL, "vm resume N", "resume a paused VM (needs the hypervisor)", sub_vm_resume,
-     NULL},
+     ui_repl_complete_vms},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -663,7 +664,8 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      ui_repl_cmd_translate, ui_repl_complete_symbols, NULL, false},
     {"focus", NULL, "focus VM|hv|cpuN", "choose the default VM, CPU and address space",
      "Sets the CPU that steps and whose registers and virtual addresses commands use; with "
-     "the hypervisor also the default VM and its symbols.", cmd_focus, NULL, NULL, false},
+     "the hypervisor also the default VM and its symbols.", cmd_focus, ui_repl_complete_vms, NULL,
+     false},
     {"vm", NULL, "vm pause|resume N", "pause or resume a VM",
      "Pauses or resumes a whole VM (all its VCPUs).", need_sub, NULL, vm_subs, false},
     {"sched", NULL, "sched pin|overcommit", "change the VCPU scheduling policy",

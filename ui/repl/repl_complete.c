@@ -73,6 +73,35 @@ void ui_repl_complete_causes(ui_repl_t *r, int argi, char **argv, const char *pr
         ui_repl_matches_add(out, prefix, sim_dbg_cause_list(i));
 }
 
+/* The VMs' names (and "hv" for focus). */
+void ui_repl_complete_vms(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                          ui_repl_matches_t *out)
+{
+    (void)argv;
+    if (argi > 1)
+        return;
+    for (unsigned i = 0; i < sim_dbg_vm_count(r->dbg); i++) {
+        sim_dbg_vm_t vm;
+        if (sim_dbg_vm_info(r->dbg, i, &vm) == 0)
+            ui_repl_matches_add(out, prefix, vm.name);
+    }
+}
+
+/* break exit REASON [vm NAME]: the exit reasons, then "vm", then the VMs. */
+void ui_repl_complete_exits(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                            ui_repl_matches_t *out)
+{
+    if (argi == 1) {
+        for (unsigned i = 0; i < CPU_EXIT_COUNT; i++)
+            ui_repl_matches_add(out, prefix, cpu_exit_reason_name(i));
+        ui_repl_matches_add(out, prefix, "any");
+    } else if (argi == 2) {
+        ui_repl_matches_add(out, prefix, "vm");
+    } else if (argi == 3) {
+        ui_repl_complete_vms(r, 1, argv, prefix, out);
+    }
+}
+
 void ui_repl_complete_costs(ui_repl_t *r, int argi, char **argv, const char *prefix,
                             ui_repl_matches_t *out)
 {

@@ -64,7 +64,9 @@ int ui_repl_info_vcpus(ui_repl_t *r, int argc, char **argv)
                 continue;
             snprintf(where, sizeof where, v.pcpu >= 0 ? "pCPU%d" : "-", v.pcpu);
             snprintf(pin, sizeof pin, v.pin >= 0 ? "%d" : "-", v.pin);
-            ui_repl_addr(r, v.pc, pc, sizeof pc);
+            char sym[80];
+            snprintf(pc, sizeof pc, "0x%08x%s", v.pc,
+                     sim_dbg_symbolize_vm(r->dbg, (int)i, v.pc, sym, sizeof sym));
             fprintf(r->out, "  %-10s vcpu%-2u %-8s %-6s %-5s 0x%08x   %-7s %s (%s)%s\n", vm.name, k,
                     v.state, where, pin, v.vmcb, sim_dbg_group(v.slices, slices, sizeof slices),
                     pc, cpu_mode_name(v.mode), v.in_guest ? "" : " saved in the VMCB");
