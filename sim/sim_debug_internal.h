@@ -103,5 +103,6 @@ int dbg_translate_hv(sim_dbg_t *d, sim_space_t space, uint32_t addr, mmu_access_
 bool dbg_exit_bp_matches(const sim_dbg_bp_t *bp, const sim_event_t *ev);
 void dbg_describe_exit_bp(const sim_dbg_t *d, const sim_dbg_bp_t *bp, char *buf, size_t len);
 void dbg_text_vmexit(sim_dbg_t *d, sim_dbg_stop_t *st);
+const char *dbg_vm_name(const sim_dbg_t *d, int vm); /* "tinyos", or "a VM since gone" */
 
 #endif

@@ -277,6 +277,8 @@ void sim_dbg_bp_describe(const sim_dbg_t *dbg, const sim_dbg_bp_t *bp, char *buf
         break;
     default: add(buf, len, &used, "?"); break;
     }
+    if (bp->vm != SIM_DBG_ANY_VM && bp->kind != SIM_DBG_BP_EXIT)
+        add(buf, len, &used, " in %s", dbg_vm_name(dbg, bp->vm));
     if (bp->cpu != SIM_DBG_ANY_CPU && bp->kind != SIM_DBG_BP_CYCLE &&
         bp->kind != SIM_DBG_BP_INSTRET)
         add(buf, len, &used, " on cpu%d", bp->cpu);

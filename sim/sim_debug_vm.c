@@ -403,16 +403,20 @@ bool dbg_exit_bp_matches(const sim_dbg_bp_t *bp, const sim_event_t *ev)
            (bp->vm == SIM_DBG_ANY_VM || bp->vm == ev->vm);
 }
 
-void dbg_describe_exit_bp(const sim_dbg_t *d, const sim_dbg_bp_t *bp, char *buf, size_t len)
+const char *dbg_vm_name(const sim_dbg_t *d, int vm)
 {
     hv_t *hv = hv_of(d);
+    return vm_ok(hv, vm) ? hv->vms[vm].name : "a VM since gone";
+}
+
+void dbg_describe_exit_bp(const sim_dbg_t *d, const sim_dbg_bp_t *bp, char *buf, size_t len)
+{
     const char *reason = bp->cause == SIM_DBG_CAUSE_ANY ? "(any reason)"
                                                         : cpu_exit_reason_name(bp->cause);
     if (bp->vm == SIM_DBG_ANY_VM)
         snprintf(buf, len, "VM exit %s in any VM", reason);
     else
-        snprintf(buf, len, "VM exit %s in %s", reason,
-                 vm_ok(hv, bp->vm) ? hv->vms[bp->vm].name : "a VM since gone");
+        snprintf(buf, len, "VM exit %s in %s", reason, dbg_vm_name(d, bp->vm));
 }
 
 /* "Stopped at cycle 1 284 512 on pCPU0: VM exit IO_PORT in tinyos (vcpu0), because the exit

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../ui/repl/ui_repl.h"
+#include "../support/harness.h"
 #include "hv_util.h"
 
 static hv_scenario_t sc;
@@ -195,5 +196,43 @@ Test(hv_debug, repl_completes_exit_reasons_and_vm_names)
             cr_expect_str_eq(got.v[0], cases[i].want, "%s", cases[i].line);
         ui_repl_matches_free(&got);
     }
+    done(dbg, hv);
+}
+
+/* break LOC vm N space gpa|gva: only that VM's VCPU stops there. */
+Test(hv_debug, address_breakpoints_in_one_vm)
+{
+    hv_t *hv;
+    sim_dbg_t *dbg = start(&hv, "default");
+    sim_dbg_stop_t st;
+    cr_expect_eq(sim_dbg_break_addr(dbg, SIM_SPACE_GPA, 0x1008, SIM_DBG_ANY_CPU,
+                                    SIM_DBG_ANY_VM), -1, "a gpa breakpoint needs its VM");
+    int id = sim_dbg_break_addr(dbg, SIM_SPACE_GVA, HV_GUEST_ROM + 4, SIM_DBG_ANY_CPU, 1);
+    cr_assert_gt(id, 0, "%s", sim_dbg_error(dbg));
+    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
+    cr_assert_eq(st.kind, SIM_DBG_STOP_BREAKPOINT, "%s", st.text);
+    cr_expect_eq(st.pc, HV_GUEST_ROM + 4);
+    cr_expect_eq(m.cpu[st.cpu].s.vm.vm_label, 1, "rtos stopped, not tinyos");
+    sim_dbg_delete_all(dbg);
+    /* tinyos's idle loop, by its own symbol: its kernel maps itself at gva = gpa. */
+    uint32_t idle;
+    char path[512];
+    cpu_symbol_t *syms;
+    size_t n;
+    snprintf(path, sizeof path, "%s/guestos/tinyos.sym", th_build_dir());
+    cr_assert_eq(cpu_syms_load(path, &syms, &n, stderr), 0);
+    cr_assert_eq(sim_dbg_set_vm_symbols(dbg, 0, syms, n), 0);
+    cpu_syms_free(syms, n);
+    cr_assert_eq(sim_dbg_set_focus_vm(dbg, 0), 0);
+    cr_assert(sim_dbg_symbol_addr(dbg, "idle", &idle), "tinyos's symbols are attached");
+    id = sim_dbg_break_addr(dbg, SIM_SPACE_GPA, idle, SIM_DBG_ANY_CPU, 0);
+    cr_assert_gt(id, 0, "%s", sim_dbg_error(dbg));
+    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
+    cr_assert_eq(st.kind, SIM_DBG_STOP_BREAKPOINT, "%s", st.text);
+    cr_expect_eq(m.cpu[st.cpu].s.vm.vm_label, 0, "tinyos stopped at its gpa");
+    char desc[96];
+    sim_dbg_bp_describe(dbg, sim_dbg_bp_by_id(dbg, id), desc, sizeof desc);
+    cr_expect(strncmp(desc, "gpa 0x", 6) == 0 && strstr(desc, "<idle>"), "%s", desc);
+    cr_expect(strstr(desc, " in tinyos") != NULL, "%s", desc);
     done(dbg, hv);
 }
