@@ -42,6 +42,26 @@ void hv_emu_charge(hv_t *hv, hv_vcpu_t *v)
     hv_set_guest_word(hv, v, HV_SW_EMU_CHARGED_HI, (uint32_t)(retired >> 32));
 }
 
+/* Sets up a new VCPU's VMCB for emulation: reads of the cycle counter exit, so that the
+ * interpreter's work is charged before the guest reads the time (an interpreter's clock
+ * includes its own work). */
+void hv_emu_setup(hv_t *hv, hv_vcpu_t *v)
+{
+    uint32_t reads = hv_guest_word(hv, v, CPU_VMCB_CSR_READ);
+    hv_set_guest_word(hv, v, CPU_VMCB_CSR_READ, reads | 1u << CPU_CSR_CYCLE | 1u << CPU_CSR_CYCLEH);
+}
+
+/* A CSR read exit of an emulated guest: the cycle counter as the guest sees it (host cycles,
+ * the interpreter's included, minus the VM's offset). False for any other CSR. */
+bool hv_emu_csr_read(hv_t *hv, const hv_vcpu_t *v, unsigned csr, uint32_t *value)
+{
+    if ((csr != CPU_CSR_CYCLE && csr != CPU_CSR_CYCLEH) || !hv->cur)
+        return false;
+    uint64_t now = hv->cur->s.cycles - hv->vms[v->vm].tsc_offset;
+    *value = csr == CPU_CSR_CYCLE ? (uint32_t)now : (uint32_t)(now >> 32);
+    return true;
+}
+
 uint64_t hv_emu_interpreted(const hv_t *hv, unsigned vm)
 {
     uint64_t n = 0;

@@ -86,6 +86,13 @@ static void hv_handle_io_port(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
 static void hv_handle_csr_access(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
 {
     unsigned reg = CPU_EXITQ_REG(x->qual);
+    uint32_t value;
+    if (!(x->qual & CPU_EXITQ_WRITE) && hv_emu_vcpu(hv, v) &&
+        hv_emu_csr_read(hv, v, CPU_EXITQ_CSR(x->qual), &value)) {
+        hv_set_guest_reg(hv, v, reg, value); /* emulation's clock, its own work included */
+        hv_skip_instruction(hv, v);
+        return;
+    }
     if (CPU_EXITQ_CSR(x->qual) != CPU_CSR_TIMER) {
         hv_inject(hv, v, CPU_CAUSE_ILLEGAL, x->insn); /* no other CSR is asked to exit */
         return;

@@ -49,5 +49,9 @@ bool hv_trap_can_emulate(unsigned op);
 bool hv_emu_vcpu(const hv_t *hv, const hv_vcpu_t *v);
 /* At an exit: charges emu_insn for each guest instruction retired since the last exit. */
 void hv_emu_charge(hv_t *hv, hv_vcpu_t *v);
+/* Sets up a new VCPU's VMCB for emulation (the cycle counter's reads exit). */
+void hv_emu_setup(hv_t *hv, hv_vcpu_t *v);
+/* A CSR read exit of an emulated guest: true, with the value, for the cycle counter. */
+bool hv_emu_csr_read(hv_t *hv, const hv_vcpu_t *v, unsigned csr, uint32_t *value);
 
 #endif

@@ -111,6 +111,8 @@ int hv_vcpu_create(hv_t *hv, unsigned vm, unsigned index, uint32_t entry, char *
     hv_write32(hv, vmcb + CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_IM), (1u << CPU_IRQ_LINES) - 1);
     if (v->cpu == HV_CPU_TRAP)
         hv_trap_setup(hv, c);
+    if (v->cpu == HV_CPU_EMU)
+        hv_emu_setup(hv, c);
     return e;
 }
 

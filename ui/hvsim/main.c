@@ -27,6 +27,7 @@ static void print_usage(FILE *out)
           "             [--bare PROG | --scenario NAME] [options]\n"
           "       hvsim isa [--markdown]\n"
           "       hvsim walkdemo [--guest-levels N] [--nested-levels M] [--native] [--pwc]\n"
+          "       hvsim bench-virt [--json]\n"
           "       hvsim --help | --version\n",
           out);
 }
@@ -85,6 +86,8 @@ static void print_help(void)
           "                    (Popek-Goldberg); --markdown prints the table of docs/isa.md.\n"
           "  walkdemo          print every memory reference of one cold page walk, nested\n"
           "                    (2-D) or native; 'hvsim walkdemo --help' has its options.\n"
+          "  bench-virt        the technique table: nanobenchmarks natively and under each\n"
+          "                    virtualization technique, cycles per operation (--json).\n"
           "\n"
           "Options for --bare and --scenario:\n"
           "  --max-cycles N    stop after N cycles (default 1000000000); exits 124\n"
@@ -189,6 +192,8 @@ int main(int argc, char **argv)
         return cmd_isa(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "walkdemo") == 0)
         return ui_cmd_walkdemo(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "bench-virt") == 0)
+        return ui_cmd_bench_virt(argv[0], argc - 1, argv + 1);
 
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},

@@ -84,6 +84,8 @@ int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t
                const char *argv0);
 /* `hvsim walkdemo`: one cold page walk, printed reference by reference (walkdemo.c). */
 int ui_cmd_walkdemo(int argc, char **argv);
+/* `hvsim bench-virt [--json]`: the technique table (bench_virt.c). */
+int ui_cmd_bench_virt(const char *argv0, int argc, char **argv);
 /* Parses "123", "0x10", "64K", "16M". */
 bool ui_parse_size(const char *text, uint64_t *out);
 

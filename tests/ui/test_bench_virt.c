@@ -1,0 +1,68 @@
+/*
+ * test_bench_virt.c - `hvsim bench-virt`: the technique table has every row, the JSON form
+ * the same data with a key per technique, and the figures follow from the mechanisms
+ * (docs/experiments.md).
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../support/harness.h"
+
+static const char *const rows[] = {"syscall", "in",     "csrwr",    "callret", "pgfault",
+                                   "divzero", "ptemod", "forkwait", "compute"};
+#define NROWS (sizeof rows / sizeof rows[0])
+
+Test(bench_virt, the_table_has_every_row, .timeout = 60)
+{
+    int status;
+    char *out = th_sh("$B/hvsim bench-virt", false, &status);
+    cr_assert_eq(status, 0, "%s", out);
+    cr_expect(strstr(out, "native") && strstr(out, "emu") && strstr(out, "hw-nested") &&
+              strstr(out, "bt-shadow") && strstr(out, "hw-shadow"), "%s", out);
+    for (size_t i = 0; i < NROWS; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "\n%s ", rows[i]);
+        cr_expect(strstr(out, want), "row %s missing:\n%s", rows[i], out);
+    }
+    free(out);
+}
+
+static long long cell(json_t *row, const char *key)
+{
+    json_t *v = json_object_get(row, key);
+    cr_assert(v != NULL, "key %s", key);
+    return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+Test(bench_virt, json_rows_and_what_the_mechanisms_predict, .timeout = 60)
+{
+    int status;
+    char *out = th_sh("$B/hvsim bench-virt --json", false, &status);
+    cr_assert_eq(status, 0, "%s", out);
+    json_error_t err;
+    json_t *root = json_loads(out, 0, &err);
+    cr_assert(root != NULL, "%s: %s", err.text, out);
+    json_t *list = json_object_get(root, "rows");
+    cr_assert_eq(json_array_size(list), NROWS);
+    for (size_t i = 0; i < NROWS; i++) {
+        json_t *row = json_array_get(list, i);
+        cr_expect_str_eq(json_string_value(json_object_get(row, "name")), rows[i]);
+        long long native = cell(row, "native"), emu = cell(row, "emu"), hw = cell(row, "hw-nested");
+        cr_expect_gt(native, 0, "%s", rows[i]);
+        cr_expect_gt(emu, native, "%s: interpretation costs more than direct execution", rows[i]);
+        cr_expect_geq(hw, native, "%s", rows[i]);
+        cr_expect(json_is_null(json_object_get(row, "bt-shadow")), "bt is not built yet");
+        cr_expect(json_is_null(json_object_get(row, "hw-shadow")), "shadow is not built yet");
+        if (!strcmp(rows[i], "compute") || !strcmp(rows[i], "callret") ||
+            !strcmp(rows[i], "syscall") || !strcmp(rows[i], "divzero"))
+            cr_expect_leq(hw, native + 2, "%s runs natively under hw: no exit", rows[i]);
+        if (!strcmp(rows[i], "in") || !strcmp(rows[i], "csrwr"))
+            cr_expect_gt(hw, native + 400, "%s exits under hw", rows[i]);
+        if (!strcmp(rows[i], "pgfault"))
+            cr_expect_gt(hw, native, "the guest's fault walk is 2-D under nested paging");
+    }
+    json_decref(root);
+    free(out);
+}
