@@ -148,7 +148,7 @@ void dbg_text_trap(sim_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
     where(d, at_insn.pc, at, sizeof at);
     cpu_insn_t insn;
     if (ev->a == CPU_CAUSE_ILLEGAL && cpu_decode(ev->b, &insn))
-        snprintf(why, sizeof why, "`%s` needs ring -1 (H), which arrives with the hypervisor",
+        snprintf(why, sizeof why, "`%s` needs ring -1 (H): only the hypervisor may run it",
                  cpu_isa[insn.op].mnemonic);
     else if (ev->a < CPU_CAUSE_COUNT)
         explain(d, because[ev->a], &at_insn, why, sizeof why);

@@ -104,8 +104,8 @@ int ui_repl_main(const ui_repl_options_t *opt, bool terminal)
                    "for commands.\n", opt->program);
         else
             printf("hvsim debugger: no program loaded; this is an empty bare machine. Start "
-                   "\"hvsim --repl --bare PROG.s\" to debug a program\n(the default scenario "
-                   "arrives with the hypervisor). Type \"help\" for commands.\n");
+                   "\"hvsim --repl --bare PROG.s\" to debug a program,\nor \"hvsim --repl "
+                   "--scenario default\" for VMs. Type \"help\" for commands.\n");
         ui_repl_terminal(&r);
     } else {
         ui_repl_run_stream(&r, stdin, true);
