@@ -439,12 +439,18 @@ void dbg_text_vmexit(sim_dbg_t *d, sim_dbg_stop_t *st)
             t = 0;
         cpu_disasm(word, st->ev.pc, d->tab[t], d->tab_n[t], insn, sizeof insn);
     }
+    char full[512]; /* room for every part; st->text keeps what fits */
     if (insn[0])
-        snprintf(st->text, sizeof st->text, "Stopped at cycle %s on pCPU%u: %s; the guest ran `%s` "
-                 "at %s.", sim_dbg_group(st->ev.cycle, cyc, sizeof cyc), st->cpu, what, insn, where);
+        snprintf(full, sizeof full, "Stopped at cycle %s on pCPU%u: %s; the guest ran `%s` at %s.",
+                 sim_dbg_group(st->ev.cycle, cyc, sizeof cyc), st->cpu, what, insn, where);
     else
-        snprintf(st->text, sizeof st->text, "Stopped at cycle %s on pCPU%u: %s; the guest was at "
-                 "%s.", sim_dbg_group(st->ev.cycle, cyc, sizeof cyc), st->cpu, what, where);
+        snprintf(full, sizeof full, "Stopped at cycle %s on pCPU%u: %s; the guest was at %s.",
+                 sim_dbg_group(st->ev.cycle, cyc, sizeof cyc), st->cpu, what, where);
+    size_t n = strlen(full);
+    if (n >= sizeof st->text)
+        n = sizeof st->text - 1;
+    memcpy(st->text, full, n);
+    st->text[n] = '\0';
 }
 
 int sim_dbg_step_exit(sim_dbg_t *dbg, sim_dbg_stop_t *stop)
