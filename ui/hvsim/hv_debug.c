@@ -110,9 +110,9 @@ int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t
     if (in) {
         ui_repl_run_stream(&r, in, false);
     } else if (terminal) {
-        printf("hvsim debugger: scenario %s, %u VM%s on %u pCPU%s under the hypervisor. "
+        printf("hvsim debugger: scenario %s, %u VM%s on %u pCPU%s under the hypervisor.\n"
                "\"info vms\" lists them, \"break exit REASON\" stops at a VM exit; \"help\" "
-               "for commands.\n", s.name, sim_dbg_vm_count(s.dbg),
+               "lists the commands.\n", s.name, sim_dbg_vm_count(s.dbg),
                sim_dbg_vm_count(s.dbg) == 1 ? "" : "s", s.m->ncpus, s.m->ncpus == 1 ? "" : "s");
         ui_repl_terminal(&r);
     } else {
