@@ -108,7 +108,7 @@ void hv_trap_reflect(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
     set_guest_pc(hv, v, hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_TVEC)));
     count(hv, v, cause & CPU_CAUSE_INTERRUPT ? HV_SW_REFLECTED_IRQ : HV_SW_REFLECTED(cause));
     hv->vms[v->vm].stats.injections++;
-    hv_emit(hv, SIM_HV_EMULATE, v->vm, v->index, cause);
+    hv_emit(hv, SIM_HV_TRAP_REFLECT, v->vm, v->index, cause);
 }
 
 /* The virtual lines the guest would take now: raised, enabled in its im, and its virtual IE
@@ -281,11 +281,34 @@ static void emulate_privileged(hv_t *hv, hv_vcpu_t *v, uint32_t word)
         return;
     }
     count(hv, v, HV_SW_EMULATED(insn.op));
+    hv_emit(hv, SIM_HV_TRAP_EMULATE, v->vm, v->index, cpu_isa[insn.op].opcode);
+}
+
+/*
+ * The limit of trap-and-emulate without shadow paging: a guest kernel that turns paging on
+ * maps its own code supervisor-only, and the deprivileged kernel (real U) may not fetch from
+ * such pages. Reflecting the fault would only fault again in the guest's handler, for ever,
+ * so the VM is stopped with the reason. (A kernel fetching from an unmapped page natively
+ * is rare; it is stopped too, with the same sentence.)
+ */
+static bool kernel_cannot_run_paged(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
+{
+    bool kernel = (vflags(hv, v) & CPU_FLAG_MODE_MASK) != 0;
+    bool paging = hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_PTROOT)) & 1;
+    if (cause != CPU_CAUSE_FETCH_PAGE_FAULT || !kernel || !paging)
+        return false;
+    char why[160];
+    snprintf(why, sizeof why, "cpu = trap cannot run a paged kernel: its code at 0x%08x is "
+                              "supervisor-only, the kernel runs in real U (use cpu = hw)", tval);
+    hv_vm_crash(hv, (unsigned)v->vm, why);
+    return true;
 }
 
 /* The EXCEPTION exit of a trap VCPU: every trap of the guest comes here. */
 void hv_trap_exception(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
 {
+    if (kernel_cannot_run_paged(hv, v, cause, tval))
+        return;
     if (cause == CPU_CAUSE_PRIVILEGED)
         emulate_privileged(hv, v, tval);
     else

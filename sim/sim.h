@@ -122,7 +122,9 @@ typedef enum {
     X(PAUSE, "pause", "0: the VM is paused")                                                      \
     X(RESUME, "resume", "0: the VM runs again")                                                   \
     X(VM_OFF, "vm-off", "the exit code the VM powered off with")                                  \
-    X(CRASH, "crash", "0: the hypervisor stopped the VM")
+    X(CRASH, "crash", "0: the hypervisor stopped the VM")                                         \
+    X(TRAP_EMULATE, "trap-emulate", "trap-and-emulate: the privileged instruction's opcode emulated") \
+    X(TRAP_REFLECT, "trap-reflect", "trap-and-emulate: the trap cause reflected into the guest kernel")
 
 typedef enum {
 #define SIM_X_HVENUM(name, str, doc) SIM_HV_##name,

@@ -87,6 +87,23 @@ Test(hv_trap, the_table_covers_every_privileged_instruction)
                      cpu_isa[op].mnemonic);
 }
 
+/* A paged kernel's code is supervisor-only: deprivileged into U it cannot fetch it, and the
+ * VM is stopped with the reason instead of faulting for ever. */
+Test(hv_trap, a_paged_kernel_is_stopped_with_the_reason)
+{
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = trap_vm(&m, &hv, ".org 0x1000\n"
+                              "li r1, 0x20000\nli r2, 0x21000 | 1\nst r2, [r1]\n" /* L1[0] */
+                              "li r1, 0x21004\nli r2, 0x100f\nst r2, [r1]\n"     /* page 1: K RWX */
+                              "li r1, 0x20001\ncsrw ptroot, r1\nnop\nout r0, [0xf0]\n");
+    cr_assert_neq(hv_run(hv, 1000000), SIM_RUN_MAX_CYCLES);
+    cr_expect_eq(hv->vms[vm].state, HV_VM_CRASHED);
+    cr_expect(strstr(hv->vms[vm].why, "cpu = trap cannot run a paged kernel: its code at 0x0000") !=
+                  NULL, "%s", hv->vms[vm].why);
+    hu_free(hv, &m);
+}
+
 /* The guest kernel runs in real U: rdmode (sensitive, unprivileged) says so, while the
  * virtual status says K. */
 Test(hv_trap, the_kernel_runs_deprivileged)
@@ -266,5 +283,32 @@ Test(hv_trap, the_hypervisor_refuses_what_it_cannot_run)
     cr_expect(hv_technique_refusal(HV_CPU_TRAP, HV_MEM_NESTED) == NULL);
     cr_expect(hv_technique_refusal(HV_CPU_HW, HV_MEM_NESTED) == NULL);
     cr_expect(hv_technique_refusal(HV_CPU_EMU, HV_MEM_NESTED) == NULL);
+    hu_free(hv, &m);
+}
+
+/* Emulations and reflections are events (the trace and the debugger see them). */
+static void count_actions(const sim_event_t *ev, void *ctx)
+{
+    unsigned *n = ctx;
+    if (ev->kind == SIM_EV_HV && ev->a == SIM_HV_TRAP_EMULATE)
+        n[0]++;
+    if (ev->kind == SIM_EV_HV && ev->a == SIM_HV_TRAP_REFLECT)
+        n[1]++;
+}
+
+Test(hv_trap, emulations_and_reflections_are_events)
+{
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = trap_vm(&m, &hv, USER_KERNEL "user: syscall\ncli\nli r1, 0\ndiv r2, r2, r1\n"
+                                          "spin: b spin\n");
+    unsigned n[2] = {0, 0};
+    sim_add_sink(&m, count_actions, n);
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF);
+    cr_expect_eq(n[1], 3, "three traps reflected");
+    uint32_t emulated = 0;
+    for (unsigned op = 0; op < CPU_OP_COUNT; op++)
+        emulated += hv_trap_emulated(hv, (unsigned)vm, op);
+    cr_expect_eq(n[0], emulated);
     hu_free(hv, &m);
 }
