@@ -314,12 +314,22 @@ static const cpu_t *live_cpu(const sim_dbg_t *d, int vm)
     return cpu_in_guest(cpu) && cpu->s.vm.vm_label == vm ? cpu : NULL;
 }
 
-/* An MMU as VM vm's VCPU 0 has it (from its VMCB): its page-table root and nested tables.
+/* An MMU as VM vm has it: a pCPU's running its guest, else VCPU 0's from its VMCB (its
+ * page-table root and nested tables as the last exit saved them).
  * The TLB and page-walk cache in the copy are not used by mmu_translate_probe. */
 static void vm_mmu(const sim_dbg_t *d, int vm, mmu_t *out, mmu_priv_t *priv)
 {
     const hv_t *hv = hv_of(d);
     const cpu_t *any = &d->m->cpu[0];
+    /* A pCPU running the VM's guest now has the live state: its MMU as it is. */
+    for (unsigned c = 0; c < d->m->ncpus; c++) {
+        const cpu_t *cpu = &d->m->cpu[c];
+        if (cpu_in_guest(cpu) && cpu->s.vm.vm_label == vm) {
+            *out = cpu->mmu;
+            *priv = cpu_mode(cpu) == CPU_MODE_U ? MMU_PRIV_USER : MMU_PRIV_KERNEL;
+            return;
+        }
+    }
     uint32_t vmcb = hv->ent[hv->vms[vm].vcpu[0]].vmcb;
     *out = d->m->cpu[d->focus].mmu;
     mmu_nested_t nested = {
