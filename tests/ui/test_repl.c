@@ -73,6 +73,17 @@ Test(repl_session, hypervisor_scenario_through_a_vm_exit, .timeout = 120)
     golden("$B/hvsim -x " DATA "vmexit.cmd --scenario default", "vmexit.out", 0);
 }
 
+Test(repl_session, scenario_that_is_not_there_is_a_usage_error)
+{
+    int status;
+    char *out = th_sh("$B/hvsim -x /dev/null --scenario nosuch", true, &status);
+    cr_expect(strstr(out, "hvsim: --repl and -x debug a hypervisor scenario (hvsim "
+                          "--list-scenarios) or a program (--bare); 'nosuch' is neither\n") == out,
+              "%s", out);
+    cr_expect_eq(status, 2);
+    free(out);
+}
+
 Test(repl_session, help)
 {
     golden("printf 'help\\nhelp break\\nhelp info\\n' | $B/hvsim --repl --bare " DATA "demo.s",

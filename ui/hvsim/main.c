@@ -323,6 +323,9 @@ int main(int argc, char **argv)
         ho.trace = bare.trace;
         return ui_run_hv(&ho);
     }
+    if (scenario && (repl || script) && !bare.program)
+        return usage_error("--repl and -x debug a hypervisor scenario (hvsim --list-scenarios) "
+                           "or a program (--bare); '%s' is neither", scenario);
     if (scenario) {
         if (bare.program || repl || script)
             return usage_error("%s", "--scenario runs on its own: not with --bare, --repl or -x");
