@@ -47,7 +47,7 @@ static void copy_goes_on_like_the_original(const char *scenario, uint64_t split)
     bool guest_mode = false;
     for (unsigned c = 0; c < m.ncpus; c++)
         guest_mode |= cpu_in_guest(&m.cpu[c]);
-    cr_expect(guest_mode, "copied while a CPU runs a guest");
+    cr_expect(guest_mode, "%s: copied while a CPU runs a guest", scenario);
     copy_machine(&m2, &m);
     hv_t *hv2 = hv_clone(hv, &m2);
     cr_assert_not_null(hv2);
@@ -77,6 +77,8 @@ Test(hv_state, a_copied_machine_goes_on_like_the_original, .timeout = 120)
     copy_goes_on_like_the_original("default", 700000);      /* tinyos loading, rtos running */
     copy_goes_on_like_the_original("overcommit", 2000000);  /* two VCPUs sharing a pCPU */
     copy_goes_on_like_the_original("type2", 1500000);       /* with the host process */
+    copy_goes_on_like_the_original("trap-popf", 300000);   /* virtual mode and IE in VMCBs */
+    copy_goes_on_like_the_original("emu", 2500000);       /* instructions charged so far */
 }
 
 /* Destroying a VM gives its frames and VMCBs back, zeroed, and leaves the others running. */
