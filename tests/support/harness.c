@@ -42,7 +42,9 @@ char *th_sh(const char *cmdline, bool merge_stderr, int *status)
     size_t len = strlen(cmdline) + strlen(th_build_dir()) + 64;
     char *full = malloc(len);
     cr_assert_not_null(full);
-    snprintf(full, len, "B='%s'; ( %s )%s", th_build_dir(), cmdline, merge_stderr ? " 2>&1" : "");
+    /* A CPU-time limit, so that a simulator that hangs fails its test instead of the suite. */
+    snprintf(full, len, "B='%s'; ( ulimit -t 120; %s )%s", th_build_dir(), cmdline,
+             merge_stderr ? " 2>&1" : "");
     FILE *p = popen(full, "r");
     cr_assert_not_null(p, "cannot run: %s", full);
     size_t cap = 4096, n = 0;
