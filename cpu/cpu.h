@@ -373,14 +373,16 @@ const char *cpu_cause_name(uint32_t cause, char *buf, size_t len);
     X(CPUID, 0x04u, "cpuid", "cpuid exits, so that the hypervisor describes the virtual CPU")      \
     X(EXTINT, 0x08u, "external interrupt",                                                         \
       "a pending physical interrupt line exits at once, whatever the guest's IE")                  \
-    X(CSR, 0x10u, "CSR access", "csrr and csrw of the CSRs marked in the CSR exit bitmaps exit")
+    X(CSR, 0x10u, "CSR access", "csrr and csrw of the CSRs marked in the CSR exit bitmaps exit")   \
+    X(TLB, 0x20u, "TLB invalidation",                                                              \
+      "tlbinv and tlbflush exit, so that a hypervisor's shadow page tables follow the guest's")
 
 enum {
 #define CPU_X_VMCTL(name, bit, str, doc) CPU_VMCTL_##name = bit,
     CPU_VM_CONTROLS(CPU_X_VMCTL)
 #undef CPU_X_VMCTL
 };
-#define CPU_VMCTL_ALL 0x1fu
+#define CPU_VMCTL_ALL 0x3fu
 
 /*
  * Exit reasons, X(NAME, code, "because ..." sentence). For an exit caused by an instruction,
@@ -400,7 +402,8 @@ enum {
     X(NESTED_FAULT, 7, "the nested page tables do not map this guest-physical address for the "    \
                        "access")                                                                   \
     X(PREEMPT, 8, "the preemption timer expired (the hypervisor's time slice is over)")            \
-    X(ENTRY_FAILED, 9, "a field of the VMCB is invalid, so the VM entry failed")
+    X(ENTRY_FAILED, 9, "a field of the VMCB is invalid, so the VM entry failed")                   \
+    X(TLB_INVALIDATE, 10, "the exit control 'TLB invalidation' is set")
 
 typedef enum {
 #define CPU_X_EXITENUM(name, code, why) CPU_EXIT_##name = code,
@@ -414,6 +417,7 @@ typedef enum {
 #define CPU_EXITQ_CSR(q) ((q)&0xffffu)         /* CSR_ACCESS: the CSR number */
 #define CPU_EXITQ_WRITE 0x10000u               /* out / csrw (else in / csrr) */
 #define CPU_EXITQ_REG(q) (((q) >> 20) & 0xfu)  /* the register read or written */
+#define CPU_EXITQ_TLBFLUSH 1u                  /* TLB_INVALIDATE: tlbflush (else tlbinv, gva) */
 /* NESTED_FAULT: access | nested access << 2 | reason << 4 | guest level << 8 | nested level
  * << 16 (the fields of mmu_nested_fault_t). */
 #define CPU_EXITQ_NESTED(f)                                                                        \
@@ -428,7 +432,7 @@ typedef enum {
     X(REVISION, "revision (0x000)",                                                                \
       "the VMCB revision is 0x%08x; this CPU understands revision 1 (write it at offset 0x000)")   \
     X(CONTROLS, "controls (0x010)",                                                                \
-      "the exit controls 0x%08x set reserved bits (only 0x1f are defined)")                        \
+      "the exit controls 0x%08x set reserved bits (only 0x3f are defined)")                        \
     X(GUEST_MODE, "guest flags (0x144)",                                                           \
       "the guest flags 0x%08x ask for mode H or 3; a guest runs in U (0) or K (1)")                \
     X(GUEST_PC, "guest pc (0x140)", "the guest pc 0x%08x is not 4-byte aligned")                   \

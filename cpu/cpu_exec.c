@@ -499,12 +499,18 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(STI) REQUIRE_PRIVILEGE(); s->flags |= CPU_FLAG_IE; END_BLOCK_AFTER_THIS(); break;
         CASE(TLBINV)
             REQUIRE_PRIVILEGE();
+            if (s->vm.active && (s->vm.controls & CPU_VMCTL_TLB)) {
+                SAVE();
+                cpu_vm_exit(cpu, CPU_EXIT_TLB_INVALIDATE, 0, RS1, 0, 4, word);
+                return BLOCK_VMEXIT;
+            }
             mmu_tlbinv(&cpu->mmu, RS1);
             SAVE();
             cpu_emit(cpu, SIM_EV_TLBFLUSH, pc, MMU_FLUSH_ADDR, RS1, cpu_mode(cpu));
             break;
         CASE(TLBFLUSH)
             REQUIRE_PRIVILEGE();
+            VMEXIT_IF(s->vm.controls & CPU_VMCTL_TLB, CPU_EXIT_TLB_INVALIDATE, CPU_EXITQ_TLBFLUSH);
             mmu_tlbflush(&cpu->mmu);
             SAVE();
             cpu_emit(cpu, SIM_EV_TLBFLUSH, pc, MMU_FLUSH_ASID, MMU_PTROOT_ASID(cpu->mmu.ptroot),

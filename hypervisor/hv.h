@@ -127,6 +127,29 @@ typedef enum {
 } hv_vcpu_state_t;
 const char *hv_vcpu_state_name(unsigned state);
 
+/* Shadow paging (hv_shadow.c): a VCPU keeps a few shadow page-table trees, one per guest
+ * address space it ran in lately (and, when its kernel runs deprivileged, per virtual mode:
+ * the kernel's view maps the guest's kernel pages for real U). Plain data; the tables are
+ * hypervisor frames. */
+#define HV_SHADOW_CONTEXTS 8
+#define HV_SHADOW_VIEW_ANY 0    /* hardware-assisted: the CPU checks U and K itself */
+#define HV_SHADOW_VIEW_KERNEL 1 /* deprivileged guest kernel (virtual K) */
+#define HV_SHADOW_VIEW_USER 2   /* deprivileged guest, virtual U */
+typedef struct {
+    uint32_t root;         /* hpa of the shadow root table; 0: the slot is free */
+    uint32_t guest_ptroot; /* the guest's ptroot it mirrors (E = 0: paging off) */
+    uint8_t view;          /* HV_SHADOW_VIEW_* */
+    uint8_t pad[3];
+    uint64_t last_used;    /* for replacing the least recently used */
+} hv_shadow_ctx_t;
+
+typedef struct {
+    hv_shadow_ctx_t ctx[HV_SHADOW_CONTEXTS];
+    int8_t current;        /* the context loaded as the real ptroot, -1: none */
+    uint32_t guest_ptroot; /* the guest's ptroot: what its csrr reads */
+    uint64_t clock;        /* ticks for last_used */
+} hv_shadow_t;
+
 /* A schedulable entity: a VCPU, or (type 2) the host process. Its CPU state is its VMCB,
  * where the hardware saved it at the last exit. */
 typedef struct {
@@ -144,6 +167,7 @@ typedef struct {
     uint64_t pass;          /* stride scheduling: the lowest pass runs next */
     uint64_t slices;        /* time slices it was given */
     uint64_t host_work;     /* host process: cycles of work done */
+    hv_shadow_t shadow;     /* mem = shadow: its shadow page tables */
 } hv_vcpu_t;
 
 /* The virtual devices of one VM: console (UART ports and MMIO, and the hypercall console),
@@ -174,12 +198,26 @@ typedef enum {
 } hv_vm_state_t;
 const char *hv_vm_state_name(unsigned state);
 
+/* Shadow paging's figures, per VM (hv_shadow.c counts them as it works). */
+typedef struct {
+    uint64_t hidden_faults;  /* page faults the guest never sees: a shadow entry was filled */
+    uint64_t guest_faults;   /* page faults the guest's own tables cause: delivered to it */
+    uint64_t ad_updates;     /* A/D bits the hypervisor wrote into the guest's tables */
+    uint64_t tlbinv_syncs;   /* the guest's tlbinv: the page dropped from its shadows */
+    uint64_t tlbflush_syncs; /* the guest's tlbflush: a shadow tree emptied */
+    uint64_t switches;       /* loading another shadow tree (ptroot write, mode change) */
+    uint64_t builds;         /* shadow trees started (a new address space or view) */
+    uint64_t tables;         /* shadow table frames taken from the pool */
+    uint64_t mmio;           /* device-register accesses emulated after a shadow fault */
+} hv_shadow_stats_t;
+
 /* Per-VM statistics (hv_stats.c keeps them from the event stream). */
 typedef struct {
     uint64_t cycles_user, cycles_kernel, cycles_hv, cycles_vmm; /* where its time went */
     uint64_t exits[CPU_EXIT_COUNT], exit_cycles[CPU_EXIT_COUNT]; /* count, round-trip total */
     uint64_t injections, frames_mapped, vcpu_switches, hypercalls, t2_trips;
     mmu_stats_t mmu; /* TLB and walk counters while its VCPUs ran */
+    hv_shadow_stats_t shadow; /* mem = shadow */
     uint64_t started, ended; /* host cycles at creation and at power-off */
 } hv_vm_stats_t;
 
@@ -310,6 +348,10 @@ uint32_t hv_trap_emulated(const hv_t *hv, unsigned vm, unsigned op);
 uint32_t hv_trap_reflected(const hv_t *hv, unsigned vm, uint32_t cause);
 uint32_t hv_trap_virtual_flags(const hv_t *hv, unsigned vm, unsigned vcpu);
 void hv_trap_print_stats(const hv_t *hv, unsigned vm, FILE *out);
+/* Shadow paging (hv_shadow.c): the line of figures the summary prints for a shadow VM; the
+ * guest's ptroot of a VCPU. */
+void hv_shadow_print_stats(const hv_t *hv, unsigned vm, FILE *out);
+uint32_t hv_shadow_guest_ptroot(const hv_t *hv, unsigned vm, unsigned vcpu);
 /* Emulation (hv_emu.c): the guest instructions a cpu = emu VM's interpreter has run. */
 uint64_t hv_emu_interpreted(const hv_t *hv, unsigned vm);
 

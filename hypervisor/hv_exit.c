@@ -35,11 +35,33 @@ typedef void (*hv_handler_fn)(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x);
  * guest kernel is emulated (hv_trap.c). */
 static void hv_handle_exception(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
 {
+    if (hv_shadow_vcpu(hv, v) && hv_shadow_handles(hv, v, x->qual, x->gva))
+        return;
     if (hv_trap_vcpu(hv, v)) {
         hv_trap_exception(hv, v, x->qual, x->gva);
         return;
     }
     hv_inject(hv, v, x->qual, x->gva);
+}
+
+/* Lecture: shadow paging. A page fault under a shadow is first the hypervisor's business:
+ * hidden (the shadow lacked the entry: filled, the instruction runs again), a device register
+ * (emulated) or nothing at all (a bus error); only the guest's own faults go on to it. */
+bool hv_shadow_handles(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
+{
+    if (cause < CPU_CAUSE_FETCH_PAGE_FAULT || cause > CPU_CAUSE_STORE_PAGE_FAULT)
+        return false;
+    switch (hv_shadow_page_fault(hv, v, cause, tval)) {
+    case HV_SHADOW_HIDDEN:
+    case HV_SHADOW_EMULATED:
+        return true;
+    case HV_SHADOW_BUS_ERROR:
+        hv_inject(hv, v, CPU_CAUSE_BUS_ERROR, tval);
+        return true;
+    case HV_SHADOW_GUEST_FAULT:
+        break;
+    }
+    return false;
 }
 
 /* Lecture: the host keeps its devices. A physical interrupt arrived while the guest ran: the
@@ -93,6 +115,14 @@ static void hv_handle_csr_access(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
         hv_skip_instruction(hv, v);
         return;
     }
+    if (CPU_EXITQ_CSR(x->qual) == CPU_CSR_PTROOT && hv_shadow_vcpu(hv, v)) {
+        if (x->qual & CPU_EXITQ_WRITE) /* shadow paging: the guest's ptroot is virtual */
+            hv_shadow_write_ptroot(hv, v, hv_guest_reg(hv, v, reg));
+        else
+            hv_set_guest_reg(hv, v, reg, v->shadow.guest_ptroot);
+        hv_skip_instruction(hv, v);
+        return;
+    }
     if (CPU_EXITQ_CSR(x->qual) != CPU_CSR_TIMER) {
         hv_inject(hv, v, CPU_CAUSE_ILLEGAL, x->insn); /* no other CSR is asked to exit */
         return;
@@ -137,23 +167,23 @@ static void hv_handle_hypercall(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
 }
 
 /* MMIO: the guest's load or store to a virtual device's window, decoded and emulated. Only
- * whole words reach device registers; anything else is a bus error, as on bare hardware. */
-static bool emulate_mmio(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+ * whole words reach device registers; anything else is a bus error, as on bare hardware. The
+ * caller moves the pc past the instruction when this returns true. */
+bool hv_emulate_mmio(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t gpa, unsigned reason)
 {
     cpu_insn_t insn = {0};
-    bool decoded = cpu_decode(x->insn, &insn);
+    bool decoded = cpu_decode(word, &insn);
     bool load = decoded && insn.op == CPU_OP_LD, store = decoded && insn.op == CPU_OP_ST;
     uint32_t value = store ? hv_guest_reg(hv, v, insn.rd) : 0;
-    if ((!load && !store) || (x->gpa & 3))
+    if ((!load && !store) || (gpa & 3))
         return false;
-    hv_t2_enter_vmm(hv, v, x->reason);
-    bool ok = hv_dev_mmio(hv, (unsigned)v->vm, x->gpa, store, &value);
-    hv_t2_leave_vmm(hv, v, x->reason);
+    hv_t2_enter_vmm(hv, v, reason);
+    bool ok = hv_dev_mmio(hv, (unsigned)v->vm, gpa, store, &value);
+    hv_t2_leave_vmm(hv, v, reason);
     if (!ok)
         return false;
     if (load)
         hv_set_guest_reg(hv, v, insn.rd, value);
-    hv_skip_instruction(hv, v);
     return true;
 }
 
@@ -171,7 +201,9 @@ static void hv_handle_nested_fault(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
         return; /* mapped now: the instruction runs again */
     if (for_level != MMU_FOR_DATA)
         hv_inject(hv, v, page_fault[access], x->gva); /* a guest page table outside its RAM */
-    else if (access == MMU_FETCH || !emulate_mmio(hv, v, x))
+    else if (access != MMU_FETCH && hv_emulate_mmio(hv, v, x->insn, x->gpa, x->reason))
+        hv_skip_instruction(hv, v);
+    else
         hv_inject(hv, v, CPU_CAUSE_BUS_ERROR, x->gva);
 }
 
@@ -182,6 +214,17 @@ static void hv_handle_preempt(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
     (void)hv;
     (void)v;
     (void)x;
+}
+
+/* Lecture: shadow paging keeps in step with the guest's TLB invalidations: what the guest
+ * drops from its TLB, the hypervisor drops from its shadow tables. */
+static void hv_handle_tlb_invalidate(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+{
+    if (x->qual & CPU_EXITQ_TLBFLUSH)
+        hv_shadow_tlbflush(hv, v);
+    else
+        hv_shadow_tlbinv(hv, v, x->gva);
+    hv_skip_instruction(hv, v);
 }
 
 /* Not an exit the guest causes: the hypervisor built a VMCB the CPU refused. Stop the VM. */
@@ -208,7 +251,9 @@ static void hv_handle_entry_failed(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
     X(NESTED_FAULT, hv_handle_nested_fault,                                                        \
       "back the page with a host frame, emulate MMIO, or give the guest a bus error")              \
     X(PREEMPT, hv_handle_preempt, "the time slice is over: the scheduler decides who runs")        \
-    X(ENTRY_FAILED, hv_handle_entry_failed, "the hypervisor built a bad VMCB: stop the VM")
+    X(ENTRY_FAILED, hv_handle_entry_failed, "the hypervisor built a bad VMCB: stop the VM")       \
+    X(TLB_INVALIDATE, hv_handle_tlb_invalidate,                                                    \
+      "shadow paging: drop the page (tlbinv) or empty the address space (tlbflush) from the shadow")
 
 static const struct {
     hv_handler_fn fn;

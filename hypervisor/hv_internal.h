@@ -21,6 +21,8 @@ uint32_t hv_read32(hv_t *hv, uint32_t hpa);
 void hv_write32(hv_t *hv, uint32_t hpa, uint32_t value);
 /* A zeroed host frame for `owner`, or 0 when the pool is empty. */
 uint32_t hv_frame_alloc(hv_t *hv, uint8_t owner);
+/* Gives a hypervisor frame back to the pool (it is zeroed when it is next handed out). */
+void hv_frame_free(hv_t *hv, uint32_t hpa);
 /* Translates a guest-physical address of a VM through its nested tables (walked by the
  * hypervisor in software, charged). With `allocate`, an unbacked page inside the VM's memory
  * gets a frame first. Returns false for an address outside the VM's memory (or when the pool
@@ -60,6 +62,9 @@ hv_vcpu_t *hv_vcpu_of(hv_t *hv, unsigned vm, unsigned index);
 /* ---- Exits (hv_exit.c) ------------------------------------------------------------------ */
 /* Handles the exit the pCPU's VCPU just took (the reason is in its VMCB). */
 void hv_handle_exit(hv_t *hv, cpu_t *cpu, unsigned ent);
+/* Emulates the guest's ld or st `word` to a device register at gpa (the pc is not moved).
+ * False when it is not a whole-word ld/st or no device answers there. */
+bool hv_emulate_mmio(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t gpa, unsigned reason);
 
 /* ---- Virtual devices (hv_devices.c) ----------------------------------------------------- */
 int hv_dev_init(hv_t *hv, unsigned vm, const hv_vm_config_t *cfg, char *err, size_t len);

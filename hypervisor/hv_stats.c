@@ -231,6 +231,8 @@ void hv_print_stats(const hv_t *hv, FILE *out)
                         grp(s->exits[r], b1), grp(s->exit_cycles[r] / s->exits[r], b2));
         if (v->cpu == HV_CPU_TRAP)
             hv_trap_print_stats(hv, i, out);
+        if (v->mem == HV_MEM_SHADOW)
+            hv_shadow_print_stats(hv, i, out);
         if (v->cpu == HV_CPU_EMU)
             fprintf(out, "    emulation: %s guest instructions interpreted, emu_insn each\n",
                     grp(hv_emu_interpreted(hv, i), b1));

@@ -54,4 +54,34 @@ void hv_emu_setup(hv_t *hv, hv_vcpu_t *v);
 /* A CSR read exit of an emulated guest: true, with the value, for the cycle counter. */
 bool hv_emu_csr_read(hv_t *hv, const hv_vcpu_t *v, unsigned csr, uint32_t *value);
 
+/* Shadow paging (hv_shadow.c). */
+/* True for a VCPU of a mem = shadow VM. */
+bool hv_shadow_vcpu(const hv_t *hv, const hv_vcpu_t *v);
+/* Sets up a new VCPU's VMCB for shadow paging (after the CPU technique's set-up): no nested
+ * translation, page faults, tlbinv/tlbflush and ptroot accesses exit; paging off to start. */
+bool hv_shadow_setup(hv_t *hv, hv_vcpu_t *v);
+/* Before a VM entry: the shadow tree for the guest's address space and mode is the real
+ * ptroot. False when no frame is left for it (the VM is crashed). */
+bool hv_shadow_before_entry(hv_t *hv, hv_vcpu_t *v);
+/* What the hypervisor made of a page fault of a shadow VCPU. */
+typedef enum {
+    HV_SHADOW_HIDDEN = 0, /* the shadow lacked the entry: filled; the instruction runs again */
+    HV_SHADOW_EMULATED,   /* a device register (MMIO), emulated; the pc moved past it */
+    HV_SHADOW_GUEST_FAULT, /* the guest's own tables fault: deliver the page fault to it */
+    HV_SHADOW_BUS_ERROR,  /* the guest maps a guest-physical address nothing answers */
+} hv_shadow_verdict_t;
+hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t va);
+/* An EXCEPTION exit of a shadow VCPU: true when the hypervisor dealt with it (hidden fault,
+ * MMIO, bus error injected); false when the trap is the guest's own (hv_exit.c). */
+bool hv_shadow_handles(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval);
+/* The guest's csrw ptroot, tlbinv and tlbflush, kept in step with the shadows. */
+void hv_shadow_write_ptroot(hv_t *hv, hv_vcpu_t *v, uint32_t value);
+void hv_shadow_tlbinv(hv_t *hv, hv_vcpu_t *v, uint32_t va);
+void hv_shadow_tlbflush(hv_t *hv, hv_vcpu_t *v);
+/* Gives a VCPU's shadow tables back to the pool (VM destroyed). */
+void hv_shadow_free(hv_t *hv, hv_vcpu_t *v);
+
+/* The guest's mode as its kernel believes it (trap-and-emulate: the virtual mode). */
+cpu_mode_t hv_trap_guest_mode(hv_t *hv, const hv_vcpu_t *v);
+
 #endif

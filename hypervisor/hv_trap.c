@@ -73,6 +73,11 @@ static void count(hv_t *hv, const hv_vcpu_t *v, uint32_t offset)
     hv_set_guest_word(hv, v, offset, hv_guest_word(hv, v, offset) + 1);
 }
 
+cpu_mode_t hv_trap_guest_mode(hv_t *hv, const hv_vcpu_t *v)
+{
+    return (cpu_mode_t)((vflags(hv, v) & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
+}
+
 bool hv_trap_vcpu(const hv_t *hv, const hv_vcpu_t *v)
 {
     return v->vm >= 0 && hv->vms[v->vm].cpu == HV_CPU_TRAP;
@@ -159,6 +164,10 @@ static bool emulate_csrr(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
     case CPU_CSR_CYCLEH: value = (uint32_t)(cycles >> 32); break;
     case CPU_CSR_INSTRET: value = hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_COUNT_LO); break;
     case CPU_CSR_CPUNUM: value = v->index; break;
+    case CPU_CSR_PTROOT:
+        value = hv_shadow_vcpu(hv, v) ? v->shadow.guest_ptroot
+                                      : hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_PTROOT));
+        break;
     default:
         if (i->imm < CPU_CSR_TVEC || i->imm > CPU_CSR_IM)
             return false;
@@ -169,10 +178,15 @@ static bool emulate_csrr(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
 }
 
 /* csrw: status changes the virtual IE only; the timer is the virtual timer; a new page-table
- * root drops the VM's TLB entries (its ASID tags are the guest's, the hypervisor's care). */
+ * root goes to the shadow paging when the VM has it, else it drops the VM's TLB entries (its
+ * ASID tags are the guest's, the hypervisor's care). */
 static bool emulate_csrw(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
 {
     uint32_t value = hv_guest_reg(hv, v, i->rs1);
+    if (i->imm == CPU_CSR_PTROOT && hv_shadow_vcpu(hv, v)) {
+        hv_shadow_write_ptroot(hv, v, value);
+        return true;
+    }
     if (i->imm == CPU_CSR_STATUS)
         set_vflags(hv, v, (vflags(hv, v) & ~CPU_FLAG_IE) | (value & CPU_FLAG_IE));
     else if (i->imm == CPU_CSR_TIMER)
@@ -223,11 +237,16 @@ static bool emulate_sti(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
     return true;
 }
 
-/* tlbinv, tlbflush: the hypervisor drops the VM's entries (more than asked: always correct). */
+/* tlbinv, tlbflush: the shadow tables follow them; with nested paging the hypervisor drops
+ * the VM's TLB entries (more than asked: always correct). */
 static bool emulate_tlb(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
 {
-    (void)i;
-    if (hv->cur)
+    if (hv_shadow_vcpu(hv, v)) {
+        if (i->op == CPU_OP_TLBINV)
+            hv_shadow_tlbinv(hv, v, hv_guest_reg(hv, v, i->rs1));
+        else
+            hv_shadow_tlbflush(hv, v);
+    } else if (hv->cur)
         cpu_vm_invvm(hv->cur, hv->vms[v->vm].vmid);
     return true;
 }
@@ -285,14 +304,17 @@ static void emulate_privileged(hv_t *hv, hv_vcpu_t *v, uint32_t word)
 }
 
 /*
- * The limit of trap-and-emulate without shadow paging: a guest kernel that turns paging on
- * maps its own code supervisor-only, and the deprivileged kernel (real U) may not fetch from
- * such pages. Reflecting the fault would only fault again in the guest's handler, for ever,
- * so the VM is stopped with the reason. (A kernel fetching from an unmapped page natively
- * is rare; it is stopped too, with the same sentence.)
+ * The limit of trap-and-emulate with nested paging: a guest kernel that turns paging on maps
+ * its own code supervisor-only, and the deprivileged kernel (real U) may not fetch from such
+ * pages through the guest's own tables. Reflecting the fault would only fault again in the
+ * guest's handler, for ever, so the VM is stopped with the reason. (A kernel fetching from an
+ * unmapped page natively is rare; it is stopped too, with the same sentence.) Shadow paging
+ * is the cure: its kernel's view maps those pages for real U.
  */
 static bool kernel_cannot_run_paged(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
 {
+    if (hv_shadow_vcpu(hv, v))
+        return false;
     bool kernel = (vflags(hv, v) & CPU_FLAG_MODE_MASK) != 0;
     bool paging = hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_PTROOT)) & 1;
     if (cause != CPU_CAUSE_FETCH_PAGE_FAULT || !kernel || !paging)
@@ -324,8 +346,6 @@ const char *hv_technique_refusal(unsigned cpu, unsigned mem)
         return "unknown virtualization technique";
     if (cpu == HV_CPU_BT)
         return "cpu = bt is not built yet (issue 6): use hw, trap or emu";
-    if (mem == HV_MEM_SHADOW)
-        return "mem = shadow is not built yet (issue 6): use nested, which emu, trap and hw run on";
     return NULL;
 }
 

@@ -113,6 +113,10 @@ int hv_vcpu_create(hv_t *hv, unsigned vm, unsigned index, uint32_t entry, char *
         hv_trap_setup(hv, c);
     if (v->cpu == HV_CPU_EMU)
         hv_emu_setup(hv, c);
+    if (v->mem == HV_MEM_SHADOW && !hv_shadow_setup(hv, c)) {
+        snprintf(err, len, "VM %s: no room for vcpu%u's shadow page tables", v->name, index);
+        return -1;
+    }
     return e;
 }
 
@@ -201,6 +205,8 @@ bool hv_vcpu_enter(hv_t *hv, cpu_t *cpu, unsigned ent)
     hv_set_guest_word(hv, v, CPU_VMCB_PREEMPT, left > 0xffffffffu ? 0xffffffffu : (uint32_t)left);
     if (hv_trap_vcpu(hv, v))
         hv_trap_before_entry(hv, v);
+    if (hv_shadow_vcpu(hv, v) && !hv_shadow_before_entry(hv, v))
+        return false;
     hv_set_guest_word(hv, v, CPU_VMCB_VIP, hv_trap_vcpu(hv, v) ? 0 : v->vip);
     p->mmu_mark = cpu->mmu.stats;
     if (cpu_vm_enter(cpu, v->vmcb, 0))

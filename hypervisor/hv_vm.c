@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "hv_internal.h"
+#include "hv_technique.h"
 
 /* ------------------------------------------------------------------------------------------
  * Names
@@ -143,6 +144,13 @@ uint32_t hv_frame_alloc(hv_t *hv, uint8_t owner)
         return f << MMU_PAGE_SHIFT;
     }
     return 0;
+}
+
+void hv_frame_free(hv_t *hv, uint32_t hpa)
+{
+    uint32_t f = hpa >> MMU_PAGE_SHIFT;
+    SIM_ASSERT(f < hv->nframes && hv->owner[f] == HV_FRAME_HV);
+    hv->owner[f] = HV_FRAME_FREE;
 }
 
 static uint32_t free_frames(const hv_t *hv)
@@ -580,6 +588,8 @@ void hv_vm_destroy(hv_t *hv, unsigned vm)
         if (e->on_cpu >= 0)
             hv->pcpu[e->on_cpu].current = -1;
         sim_unschedule(hv->m, hv->hub, HV_TIMED(HV_TIMED_VTIMER, v->vcpu[i]));
+        if (v->mem == HV_MEM_SHADOW)
+            hv_shadow_free(hv, e);
         memset(hv->m->ram + e->vmcb, 0, MMU_PAGE_SIZE);
         hv->owner[e->vmcb >> MMU_PAGE_SHIFT] = HV_FRAME_FREE;
         memset(e, 0, sizeof *e);

@@ -355,6 +355,11 @@ mmu_result_t mmu_translate_probe(const mmu_t *mmu, const struct sim_machine *m, 
 mmu_status_t mmu_walk_io(struct sim_machine *m, uint32_t root_pfn, unsigned levels, uint32_t va,
                          mmu_access_t kind, mmu_trace_t *trace, uint32_t *leaf, uint8_t *reason);
 
+/* The walker's rule for a leaf: MMU_OUTCOME_OK when `pte` allows an access of `kind` with
+ * `priv`, else why not (NOT_PRESENT, MALFORMED, PRIVILEGE, PERMISSION). A hypervisor that
+ * walks a guest's tables in software (shadow paging) decides with the same rule. */
+unsigned mmu_leaf_check(uint32_t pte, mmu_access_t kind, mmu_priv_t priv);
+
 /* Invalidates TLB entries (and the whole page-walk cache) of one kind: ALL ignores vmid, asid
  * and va; VM uses vmid; ASID uses vmid and asid; ADDR uses all three. Counted by kind. */
 void mmu_invalidate(mmu_t *mmu, mmu_flush_t kind, uint16_t vmid, uint16_t asid, uint32_t va);

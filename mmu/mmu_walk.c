@@ -69,7 +69,7 @@ static unsigned pointer_check(uint32_t pte)
     return (pte & MMU_PTE_V) ? MMU_OUTCOME_OK : MMU_OUTCOME_NOT_PRESENT;
 }
 
-static unsigned leaf_check(uint32_t pte, mmu_access_t kind, mmu_priv_t priv)
+unsigned mmu_leaf_check(uint32_t pte, mmu_access_t kind, mmu_priv_t priv)
 {
     if (!(pte & MMU_PTE_V))
         return MMU_OUTCOME_NOT_PRESENT;
@@ -236,7 +236,7 @@ static bool walk_tree(walker_t *w, const tree_t *tree, uint32_t va, mmu_access_t
             note(w, &r);
             return fail(out, MMU_OUTCOME_BAD_TABLE, tree, (unsigned)level);
         }
-        unsigned verdict = level ? pointer_check(r.value) : leaf_check(r.value, kind, priv);
+        unsigned verdict = level ? pointer_check(r.value) : mmu_leaf_check(r.value, kind, priv);
         if (verdict != MMU_OUTCOME_OK)
             r.outcome = (uint8_t)verdict;
         note(w, &r);

@@ -124,7 +124,10 @@ typedef enum {
     X(VM_OFF, "vm-off", "the exit code the VM powered off with")                                  \
     X(CRASH, "crash", "0: the hypervisor stopped the VM")                                         \
     X(TRAP_EMULATE, "trap-emulate", "trap-and-emulate: the privileged instruction's opcode emulated") \
-    X(TRAP_REFLECT, "trap-reflect", "trap-and-emulate: the trap cause reflected into the guest kernel")
+    X(TRAP_REFLECT, "trap-reflect", "trap-and-emulate: the trap cause reflected into the guest kernel") \
+    X(SHADOW_FILL, "shadow-fill", "shadow paging: the guest-virtual page a hidden fault filled")   \
+    X(SHADOW_SYNC, "shadow-sync",                                                                 \
+      "shadow paging: the page the guest's tlbinv dropped, 0xffffffff for its tlbflush")
 
 typedef enum {
 #define SIM_X_HVENUM(name, str, doc) SIM_HV_##name,

@@ -41,6 +41,10 @@ static const exit_case_t exit_cases[] = {
      0, 0, CPU_EXIT_EXCEPTION, CPU_CAUSE_SYSCALL, 0, 1},
     {"exception div (a fault: pc on it)", "li r1, 1\nx: div r1, r1, r0\n", 0,
      1u << CPU_CAUSE_DIV_ZERO, 0, 0, CPU_EXIT_EXCEPTION, CPU_CAUSE_DIV_ZERO, 0, 0},
+    {"tlbinv", "li r2, 0x5000\nx: tlbinv r2\n", CPU_VMCTL_TLB, 0, 0, 0, CPU_EXIT_TLB_INVALIDATE, 0,
+     4, 0},
+    {"tlbflush", "nop\nx: tlbflush\n", CPU_VMCTL_TLB, 0, 0, 0, CPU_EXIT_TLB_INVALIDATE,
+     CPU_EXITQ_TLBFLUSH, 4, 0},
     {"hcall in guest user mode exits too", "la r1, user\ncsrw epc, r1\ncsrw eflags, r0\niret\n"
      "user: nop\nx: hcall\n", 0, 0, 0, 0, CPU_EXIT_HYPERCALL, 0, 4, 0},
 };
@@ -100,7 +104,7 @@ Test(hv_hw_exits, no_controls_means_native)
                  "li r2, 1\ncpuid r1, r2\n"          /* bare answer: no hypervisor bit */
                  "li r2, 0\ncpuid r3, r2\n"          /* vendor */
                  "li r4, 77\ncsrw scratch, r4\ncsrr r5, scratch\n"
-                 "la r6, handler\ncsrw tvec, r6\nsyscall\n"
+                 "la r6, handler\ncsrw tvec, r6\nli r9, 0x5000\ntlbinv r9\ntlbflush\nsyscall\n"
                  "x: hcall\n"
                  "handler: csrr r7, cause\ncsrr r8, epc\naddi r8, r8, 0\nhcall\n",
              0);
@@ -112,6 +116,18 @@ Test(hv_hw_exits, no_controls_means_native)
     cr_expect_eq(hw_guest_reg(&m, 7), CPU_CAUSE_SYSCALL, "the syscall went to the guest's tvec");
     cr_expect_eq(hw_vmcb(&m, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_SCRATCH)), 77);
     cr_expect_eq(m.cpu[0].s.csr[CPU_CSR_SCRATCH], 0, "the host's scratch is back");
+    sim_machine_free(&m);
+}
+
+/* The tlbinv exit names the address (gva), so that a shadow can drop that page. */
+Test(hv_hw_exits, tlbinv_exit_gives_the_address)
+{
+    static sim_machine_t m;
+    hw_setup(&m, ".org 0x1000\nli r2, 0x7000\naddi r2, r2, 0x123\ntlbinv r2\n", CPU_VMCTL_TLB);
+    cr_assert_eq(hw_enter_run(&m, 100000), CPU_STOP_VMEXIT);
+    cr_expect_eq(hw_vmcb(&m, CPU_VMCB_EXIT_REASON), CPU_EXIT_TLB_INVALIDATE);
+    cr_expect_eq(hw_vmcb(&m, CPU_VMCB_EXIT_GVA), 0x7123);
+    cr_expect_eq(m.cpu[0].mmu.stats.flushes[MMU_FLUSH_ADDR], 0, "the TLB was not touched");
     sim_machine_free(&m);
 }
 

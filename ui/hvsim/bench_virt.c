@@ -5,8 +5,8 @@
  * 2006) runs once natively and once under each CPU and memory technique the hypervisor has,
  * each alone on a one-pCPU machine; every run prints "bench ROW CYCLES" lines, and this file
  * gathers them into one table of cycles per operation and the ratio to native
- * (docs/experiments.md explains each row). A technique the hypervisor does not run yet is
- * shown as "-" (null in JSON).
+ * (docs/experiments.md explains each row). A row a technique gave no figure for is shown as
+ * "-" (null in JSON).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -25,8 +25,8 @@ static const struct {
     const char *name, *type, *cpu, *mem;
 } columns[] = {
     {"native", "none", "hw", "nested"},   {"emu", "1", "emu", "nested"},
-    {"bt-shadow", "1", "bt", "shadow"},   {"hw-shadow", "1", "hw", "shadow"},
-    {"hw-nested", "1", "hw", "nested"},
+    {"trap-shadow", "1", "trap", "shadow"}, {"bt-shadow", "1", "bt", "shadow"},
+    {"hw-shadow", "1", "hw", "shadow"},   {"hw-nested", "1", "hw", "nested"},
 };
 #define NCOLS (sizeof columns / sizeof columns[0])
 
@@ -112,7 +112,8 @@ static void print_table(const table_t *t)
         }
         printf("\n");
     }
-    printf("cycles per operation (ratio to native); '-': the technique is not built yet\n");
+    printf("cycles per operation (ratio to native); '-': no figure (the technique is not built, "
+           "or the guest did not get that far under it)\n");
 }
 
 static int print_json(const table_t *t)

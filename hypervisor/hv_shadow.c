@@ -1,0 +1,455 @@
+/*
+ * hv_shadow.c - shadow paging (mem = shadow): how hypervisors virtualized memory before the
+ * MMU could walk two dimensions (VMware's VMM, Xen and KVM before EPT/NPT).
+ *
+ * Lecture idea: the MMU walks one tree only, so the hypervisor gives it a tree of its own, a
+ * *shadow* of the guest's: it maps guest-virtual addresses straight to host-physical frames,
+ * composing the guest's tables (gva -> gpa) with the hypervisor's own map (gpa -> hpa, here
+ * the VM's nested tables, walked in software). The guest's tables are never used by the
+ * hardware; the guest's ptroot is virtual (its csrr and csrw exit), and the real ptroot is
+ * the shadow's root.
+ *
+ * Keeping the shadow in step. This hypervisor fills shadows *lazily* and keeps them as a
+ * virtual TLB (documented choice; the alternative, write-protecting every guest page-table
+ * page and trapping each write, is what VMware's "traces" do):
+ *   - a shadow starts empty; the guest's first touch of a page faults, the fault exits, the
+ *     hypervisor walks the guest's tables in software: if the guest's own tables forbid the
+ *     access, it is a *guest* fault, delivered to the guest kernel; otherwise it is a *hidden*
+ *     fault: the hypervisor fills the shadow entry and the instruction runs again;
+ *   - a guest must invalidate its TLB after changing an entry (tlbinv, tlbflush) or switch
+ *     address spaces (csrw ptroot) anyway: those exit too (the TLB-invalidation control and the
+ *     ptroot CSR exits), and the hypervisor drops the entry, empties the tree, or loads the
+ *     tree of the other address space (a few are kept, least recently used replaced).
+ * Accessed and dirty bits reach the guest's tables because the hypervisor sets them when it
+ * walks: A on every fill, D when the fill is for a store. A page whose D is still clear is
+ * shadowed read-only, so the guest's first store to it faults (hidden) and sets D.
+ *
+ * A deprivileged guest kernel (cpu = trap or bt) runs in real U, where the guest's
+ * supervisor-only pages would refuse it. So each address space has two shadows: the kernel's
+ * view maps the guest's kernel pages with U set (and the guest's user pages without X: a
+ * kernel may not run user code), the user's view maps only what the guest gives U.
+ *
+ * Costs: every exit, every software walk step (hv_read32), every shadow entry written
+ * (hv_write32) and every shadow table taken from the pool (hv_zero_page) are charged: what
+ * shadow paging costs follows from counting them (docs/experiments.md, "pgfault", "ptemod").
+ */
+#include <string.h>
+
+#include "hv_internal.h"
+#include "hv_technique.h"
+
+#define ALL_ONES 0xffffffffu
+#define PAGE_FAULTS                                                                                \
+    (1u << CPU_CAUSE_FETCH_PAGE_FAULT | 1u << CPU_CAUSE_LOAD_PAGE_FAULT |                          \
+     1u << CPU_CAUSE_STORE_PAGE_FAULT)
+#define SHADOW_BITS (MMU_PTE_R | MMU_PTE_W | MMU_PTE_X | MMU_PTE_U) /* copied from the guest */
+
+bool hv_shadow_vcpu(const hv_t *hv, const hv_vcpu_t *v)
+{
+    return v->vm >= 0 && hv->vms[v->vm].mem == HV_MEM_SHADOW;
+}
+
+static hv_shadow_stats_t *stats_of(hv_t *hv, const hv_vcpu_t *v)
+{
+    return &hv->vms[v->vm].stats.shadow;
+}
+
+static unsigned levels(const hv_t *hv)
+{
+    return hv->m->mmu_config.levels;
+}
+
+/* A deprivileged guest kernel (trap, bt) needs a kernel's and a user's view. */
+static bool deprivileged(const hv_t *hv, const hv_vcpu_t *v)
+{
+    return hv->vms[v->vm].cpu == HV_CPU_TRAP || hv->vms[v->vm].cpu == HV_CPU_BT;
+}
+
+/* The mode the guest believes it is in: its virtual mode when deprivileged, else its real
+ * mode (saved in the VMCB at the exit). */
+static cpu_mode_t guest_mode(hv_t *hv, const hv_vcpu_t *v)
+{
+    if (deprivileged(hv, v))
+        return hv_trap_guest_mode(hv, v);
+    uint32_t flags = hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_FLAGS);
+    return (cpu_mode_t)((flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
+}
+
+static uint8_t wanted_view(hv_t *hv, const hv_vcpu_t *v)
+{
+    if (!deprivileged(hv, v))
+        return HV_SHADOW_VIEW_ANY;
+    return guest_mode(hv, v) == CPU_MODE_U ? HV_SHADOW_VIEW_USER : HV_SHADOW_VIEW_KERNEL;
+}
+
+/* The real ASID of a shadow tree: one per (VCPU, slot), so that the TLB never mixes them. */
+static uint32_t shadow_asid(const hv_vcpu_t *v, unsigned slot)
+{
+    return 1u + v->index * HV_SHADOW_CONTEXTS + slot;
+}
+
+static uint32_t real_ptroot(const hv_vcpu_t *v, unsigned slot)
+{
+    return MMU_PTROOT_MAKE(v->shadow.ctx[slot].root >> MMU_PAGE_SHIFT, shadow_asid(v, slot));
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The TLB: a pCPU may still hold what a shadow entry said before the hypervisor changed it
+ * ------------------------------------------------------------------------------------------ */
+/* Drops one page (va) or, with va = ALL_ONES, every entry of a shadow tree's ASID from every
+ * pCPU's TLB (the VCPU may have run on any of them). Shadow entries are never global, so the
+ * ASID flush is complete. */
+static void shootdown(hv_t *hv, const hv_vcpu_t *v, unsigned slot, uint32_t va)
+{
+    uint16_t vmid = hv->vms[v->vm].vmid;
+    uint16_t asid = (uint16_t)shadow_asid(v, slot);
+    for (unsigned c = 0; c < hv->m->ncpus; c++)
+        mmu_invalidate(&hv->m->cpu[c].mmu, va == ALL_ONES ? MMU_FLUSH_ASID : MMU_FLUSH_ADDR, vmid,
+                       asid, va);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Shadow trees: hypervisor frames in the CPU's page-table format
+ * ------------------------------------------------------------------------------------------ */
+/* Gives every table below `table` (of `level`) back to the pool and clears its entries. */
+static void empty_tables(hv_t *hv, uint32_t table, unsigned level)
+{
+    for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4 && level > 0; i++) {
+        uint32_t pte = hv_read32(hv, table + 4 * i);
+        if (!(pte & MMU_PTE_V))
+            continue;
+        uint32_t below = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
+        empty_tables(hv, below, level - 1);
+        hv_frame_free(hv, below);
+        hv_write32(hv, table + 4 * i, 0);
+    }
+    if (level == 0)
+        for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4; i++)
+            if (hv_read32(hv, table + 4 * i) & MMU_PTE_V)
+                hv_write32(hv, table + 4 * i, 0);
+}
+
+/* Empties a shadow tree (its root stays) and drops what the TLBs cached from it. */
+static void empty_context(hv_t *hv, hv_vcpu_t *v, unsigned slot)
+{
+    empty_tables(hv, v->shadow.ctx[slot].root, levels(hv) - 1);
+    shootdown(hv, v, slot, ALL_ONES);
+}
+
+/*
+ * The host-physical address of the shadow leaf entry for va, adding the tables on the way
+ * when `create` is set. 0 when a table is missing (not creating) or the pool is empty.
+ */
+static uint32_t shadow_leaf(hv_t *hv, hv_vcpu_t *v, unsigned slot, uint32_t va, bool create)
+{
+    unsigned n = levels(hv);
+    uint32_t table = v->shadow.ctx[slot].root;
+    for (unsigned level = n - 1; level > 0; level--) {
+        uint32_t entry = table + 4 * mmu_table_index(n, level, va);
+        uint32_t pte = hv_read32(hv, entry);
+        if (!(pte & MMU_PTE_V)) {
+            uint32_t t = create ? hv_frame_alloc(hv, HV_FRAME_HV) : 0;
+            if (!t)
+                return 0;
+            stats_of(hv, v)->tables++;
+            pte = MMU_PTE_MAKE(t >> MMU_PAGE_SHIFT, MMU_PTE_V);
+            hv_write32(hv, entry, pte);
+        }
+        table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
+    }
+    return table + 4 * mmu_table_index(n, 0, va);
+}
+
+/* The slot holding the shadow of (guest ptroot, view), or -1. */
+static int find_context(const hv_shadow_t *s, uint32_t guest_ptroot, uint8_t view)
+{
+    for (int i = 0; i < HV_SHADOW_CONTEXTS; i++)
+        if (s->ctx[i].root && s->ctx[i].guest_ptroot == guest_ptroot && s->ctx[i].view == view)
+            return i;
+    return -1;
+}
+
+/* A slot for a new shadow tree: a free one, else the least recently used one, emptied. */
+static int claim_context(hv_t *hv, hv_vcpu_t *v)
+{
+    hv_shadow_t *s = &v->shadow;
+    int victim = 0;
+    for (int i = 0; i < HV_SHADOW_CONTEXTS; i++) {
+        if (!s->ctx[i].root) {
+            uint32_t root = hv_frame_alloc(hv, HV_FRAME_HV);
+            if (!root)
+                return -1;
+            stats_of(hv, v)->tables++;
+            s->ctx[i].root = root;
+            return i;
+        }
+        if (s->ctx[i].last_used < s->ctx[victim].last_used)
+            victim = i;
+    }
+    empty_context(hv, v, (unsigned)victim);
+    return victim;
+}
+
+/* Makes the shadow of the guest's current address space and view the real ptroot. */
+bool hv_shadow_before_entry(hv_t *hv, hv_vcpu_t *v)
+{
+    hv_shadow_t *s = &v->shadow;
+    uint8_t view = wanted_view(hv, v);
+    int slot = s->current;
+    if (slot < 0 || s->ctx[slot].guest_ptroot != s->guest_ptroot || s->ctx[slot].view != view) {
+        slot = find_context(s, s->guest_ptroot, view);
+        if (slot < 0) {
+            slot = claim_context(hv, v);
+            if (slot < 0) {
+                hv_vm_crash(hv, (unsigned)v->vm, "no free frame is left for a shadow page table");
+                return false;
+            }
+            s->ctx[slot].guest_ptroot = s->guest_ptroot;
+            s->ctx[slot].view = view;
+            stats_of(hv, v)->builds++;
+        }
+        s->current = (int8_t)slot;
+        stats_of(hv, v)->switches++;
+        hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT),
+                          real_ptroot(v, (unsigned)slot));
+    }
+    s->ctx[slot].last_used = ++s->clock;
+    return true;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The guest's own tables, walked in software as the MMU would walk them
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    uint32_t gpa;  /* where va lands in guest-physical memory */
+    uint32_t bits; /* the guest leaf's bits after the walk (A, D set); paging off: all */
+} guest_translation_t;
+
+/*
+ * Translates va through the guest's tables for an access of `kind` with `priv`, as the MMU
+ * does, reading every entry through the VM's memory map (charged) and writing A, and D for a
+ * store, back into the guest's leaf. Returns MMU_OUTCOME_OK or why the guest's own tables
+ * refuse the access (a table outside its memory is refused like a missing one).
+ */
+static unsigned walk_guest(hv_t *hv, hv_vcpu_t *v, uint32_t va, mmu_access_t kind,
+                           mmu_priv_t priv, guest_translation_t *out)
+{
+    uint32_t ptroot = v->shadow.guest_ptroot;
+    if (!(ptroot & MMU_PTROOT_E)) {
+        out->gpa = va;
+        out->bits = MMU_PTE_V | SHADOW_BITS | MMU_PTE_A | MMU_PTE_D;
+        return MMU_OUTCOME_OK;
+    }
+    unsigned n = levels(hv);
+    uint32_t table = MMU_PTROOT_PFN(ptroot) << MMU_PAGE_SHIFT, entry = 0, pte = 0;
+    for (int level = (int)n - 1; level >= 0; level--) {
+        if (!hv_gpa_to_hpa(hv, (unsigned)v->vm, table + 4 * mmu_table_index(n, (unsigned)level, va),
+                           true, &entry))
+            return MMU_OUTCOME_BAD_TABLE;
+        pte = hv_read32(hv, entry);
+        if (level > 0 && !(pte & MMU_PTE_V))
+            return MMU_OUTCOME_NOT_PRESENT;
+        table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
+    }
+    unsigned verdict = mmu_leaf_check(pte, kind, priv);
+    if (verdict != MMU_OUTCOME_OK)
+        return verdict;
+    uint32_t ad = MMU_PTE_A | (kind == MMU_STORE ? MMU_PTE_D : 0);
+    if ((pte & ad) != ad) {
+        pte |= ad;
+        hv_write32(hv, entry, pte);
+        stats_of(hv, v)->ad_updates++;
+    }
+    out->gpa = table | (va & MMU_PAGE_OFFSET);
+    out->bits = pte;
+    return MMU_OUTCOME_OK;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Hidden faults: filling the shadow
+ * ------------------------------------------------------------------------------------------ */
+/*
+ * The shadow leaf for a guest leaf: the host frame, the guest's R W X U, never G (the real
+ * ASID is per shadow tree), A and D already set (the hypervisor keeps the guest's). W only
+ * once the guest's D is set, so that the first store is seen. The kernel's view of a
+ * deprivileged guest adds U (its kernel runs in real U) and takes X from the guest's user
+ * pages; with the guest's paging off the hardware-assisted view gives U to the mode that
+ * touched the page (natively both modes may, but one shadow bit cannot say so for fetches).
+ */
+static uint32_t shadow_bits(uint32_t guest, uint8_t view, bool paging, cpu_mode_t mode)
+{
+    uint32_t bits = MMU_PTE_V | MMU_PTE_A | MMU_PTE_D | (guest & SHADOW_BITS);
+    if (!(guest & MMU_PTE_D))
+        bits &= ~MMU_PTE_W;
+    if (view == HV_SHADOW_VIEW_KERNEL) {
+        if (paging && (guest & MMU_PTE_U))
+            bits &= ~MMU_PTE_X;
+        bits |= MMU_PTE_U;
+    } else if (view == HV_SHADOW_VIEW_ANY && !paging && mode != CPU_MODE_U) {
+        bits &= ~MMU_PTE_U;
+    }
+    return bits;
+}
+
+static bool fill(hv_t *hv, hv_vcpu_t *v, uint32_t va, uint32_t hpa, uint32_t bits)
+{
+    unsigned slot = (unsigned)v->shadow.current;
+    uint32_t leaf = shadow_leaf(hv, v, slot, va, true);
+    if (!leaf)
+        return false;
+    if (hv_read32(hv, leaf) & MMU_PTE_V)
+        shootdown(hv, v, slot, va); /* an upgrade (D, the other mode): the old one is cached */
+    hv_write32(hv, leaf, MMU_PTE_MAKE(hpa >> MMU_PAGE_SHIFT, bits));
+    return true;
+}
+
+static mmu_access_t access_of(uint32_t cause)
+{
+    return cause == CPU_CAUSE_FETCH_PAGE_FAULT  ? MMU_FETCH
+           : cause == CPU_CAUSE_LOAD_PAGE_FAULT ? MMU_LOAD
+                                                : MMU_STORE;
+}
+
+/* The word at the guest's pc, read through its own translation (for MMIO emulation). */
+static bool fetch_guest_insn(hv_t *hv, hv_vcpu_t *v, mmu_priv_t priv, uint32_t *word)
+{
+    guest_translation_t g;
+    uint32_t pc = hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC), hpa;
+    if (walk_guest(hv, v, pc, MMU_FETCH, priv, &g) != MMU_OUTCOME_OK ||
+        !hv_gpa_to_hpa(hv, (unsigned)v->vm, g.gpa, false, &hpa))
+        return false;
+    *word = hv_read32(hv, hpa);
+    return true;
+}
+
+/* The guest maps a page outside its memory: a device register, emulated, or nothing. */
+static hv_shadow_verdict_t outside_memory(hv_t *hv, hv_vcpu_t *v, mmu_access_t kind,
+                                          mmu_priv_t priv, uint32_t gpa)
+{
+    uint32_t word;
+    if (kind == MMU_FETCH || !fetch_guest_insn(hv, v, priv, &word) ||
+        !hv_emulate_mmio(hv, v, word, gpa, CPU_EXIT_EXCEPTION))
+        return HV_SHADOW_BUS_ERROR;
+    uint32_t pc = hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC);
+    hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC, pc + 4);
+    stats_of(hv, v)->mmio++;
+    return HV_SHADOW_EMULATED;
+}
+
+/*
+ * A page fault of a shadow VCPU. The guest's own tables decide: if they refuse the access,
+ * the fault is the guest's; if they allow it, the shadow simply lacked the entry (or had it
+ * read-only before D): fill it, and the instruction runs again, the guest none the wiser.
+ */
+hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t va)
+{
+    mmu_access_t kind = access_of(cause);
+    cpu_mode_t mode = guest_mode(hv, v);
+    mmu_priv_t priv = mode == CPU_MODE_U ? MMU_PRIV_USER : MMU_PRIV_KERNEL;
+    guest_translation_t g;
+    uint32_t hpa;
+    if (walk_guest(hv, v, va, kind, priv, &g) != MMU_OUTCOME_OK) {
+        stats_of(hv, v)->guest_faults++;
+        return HV_SHADOW_GUEST_FAULT;
+    }
+    if (!hv_gpa_to_hpa(hv, (unsigned)v->vm, g.gpa, true, &hpa))
+        return outside_memory(hv, v, kind, priv, g.gpa);
+    uint8_t view = v->shadow.ctx[v->shadow.current].view;
+    bool paging = (v->shadow.guest_ptroot & MMU_PTROOT_E) != 0;
+    if (!fill(hv, v, va, hpa & ~MMU_PAGE_OFFSET, shadow_bits(g.bits, view, paging, mode))) {
+        hv_vm_crash(hv, (unsigned)v->vm, "no free frame is left for a shadow page table");
+        return HV_SHADOW_HIDDEN;
+    }
+    stats_of(hv, v)->hidden_faults++;
+    hv_emit(hv, SIM_HV_SHADOW_FILL, v->vm, v->index, va & ~MMU_PAGE_OFFSET);
+    return HV_SHADOW_HIDDEN;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Keeping in step: the guest's address-space switches and TLB invalidations
+ * ------------------------------------------------------------------------------------------ */
+/* csrw ptroot: the guest's new address space. Its shadow is loaded at the next entry (kept
+ * from before when the guest ran there lately: switching is then cheap, as ASIDs make it
+ * natively). */
+void hv_shadow_write_ptroot(hv_t *hv, hv_vcpu_t *v, uint32_t value)
+{
+    (void)hv;
+    v->shadow.guest_ptroot = value;
+}
+
+/* tlbinv va: the guest changed an entry. Every shadow of this VCPU forgets the page (a
+ * global guest page may be in several). */
+void hv_shadow_tlbinv(hv_t *hv, hv_vcpu_t *v, uint32_t va)
+{
+    for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++) {
+        uint32_t leaf = v->shadow.ctx[slot].root ? shadow_leaf(hv, v, slot, va, false) : 0;
+        if (leaf && (hv_read32(hv, leaf) & MMU_PTE_V)) {
+            hv_write32(hv, leaf, 0);
+            shootdown(hv, v, slot, va);
+        }
+    }
+    stats_of(hv, v)->tlbinv_syncs++;
+    hv_emit(hv, SIM_HV_SHADOW_SYNC, v->vm, v->index, va & ~MMU_PAGE_OFFSET);
+}
+
+/* tlbflush: the guest's current address space is emptied (both views of it). */
+void hv_shadow_tlbflush(hv_t *hv, hv_vcpu_t *v)
+{
+    for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++)
+        if (v->shadow.ctx[slot].root && v->shadow.ctx[slot].guest_ptroot == v->shadow.guest_ptroot)
+            empty_context(hv, v, slot);
+    stats_of(hv, v)->tlbflush_syncs++;
+    hv_emit(hv, SIM_HV_SHADOW_SYNC, v->vm, v->index, ALL_ONES);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Set-up and tear-down
+ * ------------------------------------------------------------------------------------------ */
+bool hv_shadow_setup(hv_t *hv, hv_vcpu_t *v)
+{
+    uint32_t exceptions = hv_guest_word(hv, v, CPU_VMCB_EXCEPTIONS);
+    uint32_t controls = hv_guest_word(hv, v, CPU_VMCB_CONTROLS);
+    hv_set_guest_word(hv, v, CPU_VMCB_NESTED_ENABLE, 0);
+    hv_set_guest_word(hv, v, CPU_VMCB_EXCEPTIONS, exceptions | PAGE_FAULTS);
+    hv_set_guest_word(hv, v, CPU_VMCB_CONTROLS, controls | CPU_VMCTL_TLB | CPU_VMCTL_CSR);
+    for (uint32_t off = CPU_VMCB_CSR_READ; off <= CPU_VMCB_CSR_WRITE; off += 4)
+        hv_set_guest_word(hv, v, off, hv_guest_word(hv, v, off) | 1u << CPU_CSR_PTROOT);
+    memset(&v->shadow, 0, sizeof v->shadow);
+    v->shadow.current = -1;
+    return hv_shadow_before_entry(hv, v);
+}
+
+void hv_shadow_free(hv_t *hv, hv_vcpu_t *v)
+{
+    for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++)
+        if (v->shadow.ctx[slot].root) {
+            empty_context(hv, v, slot);
+            hv_frame_free(hv, v->shadow.ctx[slot].root);
+            v->shadow.ctx[slot].root = 0;
+        }
+    v->shadow.current = -1;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Figures
+ * ------------------------------------------------------------------------------------------ */
+uint32_t hv_shadow_guest_ptroot(const hv_t *hv, unsigned vm, unsigned vcpu)
+{
+    if (vm >= HV_MAX_VMS || !hv->vms[vm].used || vcpu >= hv->vms[vm].nvcpus)
+        return 0;
+    return hv->ent[hv->vms[vm].vcpu[vcpu]].shadow.guest_ptroot;
+}
+
+void hv_shadow_print_stats(const hv_t *hv, unsigned vm, FILE *out)
+{
+    const hv_shadow_stats_t *s = &hv->vms[vm].stats.shadow;
+    fprintf(out,
+            "    shadow paging: page faults %llu hidden, %llu the guest's; syncs: tlbinv %llu, "
+            "tlbflush %llu, tree switches %llu; trees built %llu, tables %llu, A/D written %llu, "
+            "MMIO %llu\n",
+            (unsigned long long)s->hidden_faults, (unsigned long long)s->guest_faults,
+            (unsigned long long)s->tlbinv_syncs, (unsigned long long)s->tlbflush_syncs,
+            (unsigned long long)s->switches, (unsigned long long)s->builds,
+            (unsigned long long)s->tables, (unsigned long long)s->ad_updates,
+            (unsigned long long)s->mmio);
+}
