@@ -334,9 +334,9 @@ void hv_describe_exit(const hv_t *hv, const sim_event_t *ev, char *buf, size_t l
 const char *hv_exit_handler_name(unsigned reason);
 const char *hv_exit_handler_doc(unsigned reason);
 
-/* Checks the hypervisor's invariants: every nested table and VMCB is a hypervisor frame,
- * every frame a VM's nested tables map belongs to that VM (so no frame is in two VMs) and
- * lies outside the hypervisor's image. Returns NULL or what is broken. */
+/* Checks the hypervisor's invariants: every nested or shadow table and VMCB is a hypervisor
+ * frame, every frame a VM's nested or shadow tables map belongs to that VM (so no frame is
+ * in two VMs) and lies outside the hypervisor's image. Returns NULL or what is broken. */
 const char *hv_check_invariants(hv_t *hv, char *buf, size_t len);
 /* A checksum of the hypervisor's image (host RAM below HV_RESERVED_BYTES). */
 uint32_t hv_image_checksum(const hv_t *hv);

@@ -27,10 +27,13 @@
     "cpu = hw\n"                                                                                   \
     "mem = nested\n" extra "\n"
 
-/* The same VMs with another CPU technique (a later cpu key wins). */
-#define TINYOS_VM_CPU(cpu)                                                                         \
-    "[vm tinyos]\nimage = tinyos.img\nmemory = 8M\ncpu = " cpu "\nmem = nested\n" TINYOS_INPUT "\n"
-#define RTOS_VM_CPU(cpu) "[vm rtos]\nimage = rtos.img\nmemory = 4M\ncpu = " cpu "\nmem = nested\n\n"
+/* The same VMs with other techniques. */
+#define TINYOS_VM_TECH(cpu, mem)                                                                   \
+    "[vm tinyos]\nimage = tinyos.img\nmemory = 8M\ncpu = " cpu "\nmem = " mem "\n" TINYOS_INPUT "\n"
+#define RTOS_VM_TECH(cpu, mem)                                                                     \
+    "[vm rtos]\nimage = rtos.img\nmemory = 4M\ncpu = " cpu "\nmem = " mem "\n\n"
+#define TINYOS_VM_CPU(cpu) TINYOS_VM_TECH(cpu, "nested")
+#define RTOS_VM_CPU(cpu) RTOS_VM_TECH(cpu, "nested")
 
 static const struct {
     const char *name, *summary, *text;
@@ -71,6 +74,21 @@ static const struct {
      "; Emulation: no direct execution. Compare the cycle counts with 'default'.\n"
      "[machine]\npcpus = 2\nram = 32M\n\n"
      "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM_CPU("emu") RTOS_VM_CPU("emu")},
+    {"shadow",
+     "the default's VMs with shadow page tables instead of nested paging (first-generation "
+     "hardware assist): hidden page faults, tlbinv and ptroot exits",
+     "; Shadow paging: compare the exits and the 'shadow paging' lines with 'default'.\n"
+     "[machine]\npcpus = 2\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM_TECH("hw", "shadow")
+         RTOS_VM_TECH("hw", "shadow")},
+    {"trap",
+     "tinyos deprivileged (trap-and-emulate) with shadow paging: every privileged instruction "
+     "of its kernel traps and is emulated; same transcript, many more exits",
+     "; Trap-and-emulate needs shadow paging for a paged kernel: its kernel's view maps the\n"
+     "; kernel's pages for real U. (The rtos is left out: its popf would lose its ticks, see\n"
+     "; trap-popf.)\n"
+     "[machine]\npcpus = 1\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM_TECH("trap", "shadow")},
     {"trap-popf",
      "the popf guest under hardware assist and under trap-and-emulate: deprivileged, its "
      "pushf/cli/popf critical sections never unmask interrupts again and its ticks are lost",

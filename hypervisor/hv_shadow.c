@@ -431,6 +431,53 @@ void hv_shadow_free(hv_t *hv, hv_vcpu_t *v)
 }
 
 /* ------------------------------------------------------------------------------------------
+ * Invariants: a shadow is the hypervisor's, and it maps only the VM's own frames
+ * ------------------------------------------------------------------------------------------ */
+static uint32_t peek(const hv_t *hv, uint32_t hpa)
+{
+    const uint8_t *p = hv->m->ram + hpa;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static const char *check_shadow_tree(const hv_t *hv, unsigned vm, uint32_t table, unsigned level,
+                                     char *buf, size_t len)
+{
+    uint32_t tf = table >> MMU_PAGE_SHIFT;
+    if (tf >= hv->nframes || hv->owner[tf] != HV_FRAME_HV) {
+        snprintf(buf, len, "VM %s: a shadow table at 0x%08x is not a hypervisor frame",
+                 hv->vms[vm].name, table);
+        return buf;
+    }
+    for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4; i++) {
+        uint32_t pte = peek(hv, table + 4 * i), f = MMU_PTE_PFN(pte);
+        if (!(pte & MMU_PTE_V))
+            continue;
+        if (level > 0) {
+            if (check_shadow_tree(hv, vm, f << MMU_PAGE_SHIFT, level - 1, buf, len))
+                return buf;
+        } else if (f >= hv->nframes || hv->owner[f] != HV_FRAME_VM(vm) || (pte & MMU_PTE_G)) {
+            snprintf(buf, len, "VM %s: its shadow maps frame 0x%05x, which it does not own%s",
+                     hv->vms[vm].name, f, (pte & MMU_PTE_G) ? " (or global)" : "");
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+const char *hv_shadow_check(const hv_t *hv, unsigned vm, char *buf, size_t len)
+{
+    const hv_vm_t *v = &hv->vms[vm];
+    for (unsigned i = 0; i < v->nvcpus && v->mem == HV_MEM_SHADOW; i++) {
+        const hv_shadow_t *s = &hv->ent[v->vcpu[i]].shadow;
+        for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++)
+            if (s->ctx[slot].root &&
+                check_shadow_tree(hv, vm, s->ctx[slot].root, levels(hv) - 1, buf, len))
+                return buf;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------
  * Figures
  * ------------------------------------------------------------------------------------------ */
 uint32_t hv_shadow_guest_ptroot(const hv_t *hv, unsigned vm, unsigned vcpu)

@@ -78,6 +78,9 @@ bool hv_shadow_handles(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval);
 void hv_shadow_write_ptroot(hv_t *hv, hv_vcpu_t *v, uint32_t value);
 void hv_shadow_tlbinv(hv_t *hv, hv_vcpu_t *v, uint32_t va);
 void hv_shadow_tlbflush(hv_t *hv, hv_vcpu_t *v);
+/* NULL, or what is wrong: a shadow table that is not a hypervisor frame, or a shadow entry
+ * mapping a frame the VM does not own (hv_check_invariants). */
+const char *hv_shadow_check(const hv_t *hv, unsigned vm, char *buf, size_t len);
 /* Gives a VCPU's shadow tables back to the pool (VM destroyed). */
 void hv_shadow_free(hv_t *hv, hv_vcpu_t *v);
 

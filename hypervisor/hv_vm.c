@@ -728,7 +728,8 @@ const char *hv_check_invariants(hv_t *hv, char *buf, size_t len)
         const hv_vm_t *v = &hv->vms[vm];
         if (!v->used)
             continue;
-        if (check_tree(hv, vm, v->nested_root, nested_levels(hv) - 1, buf, len))
+        if (check_tree(hv, vm, v->nested_root, nested_levels(hv) - 1, buf, len) ||
+            hv_shadow_check(hv, vm, buf, len))
             return buf;
         for (unsigned i = 0; i < v->nvcpus; i++)
             if (hv->owner[hv->ent[v->vcpu[i]].vmcb >> MMU_PAGE_SHIFT] != HV_FRAME_HV) {

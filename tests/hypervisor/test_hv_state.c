@@ -79,6 +79,8 @@ Test(hv_state, a_copied_machine_goes_on_like_the_original, .timeout = 120)
     copy_goes_on_like_the_original("type2", 1500000);       /* with the host process */
     copy_goes_on_like_the_original("trap-popf", 300000);   /* virtual mode and IE in VMCBs */
     copy_goes_on_like_the_original("emu", 2500000);       /* instructions charged so far */
+    copy_goes_on_like_the_original("shadow", 1500000);    /* shadow trees, the guest's ptroot */
+    copy_goes_on_like_the_original("trap", 3100000);      /* a deprivileged kernel's views */
 }
 
 /* Destroying a VM gives its frames and VMCBs back, zeroed, and leaves the others running. */

@@ -1,0 +1,311 @@
+/*
+ * test_hv_shadow.c - shadow paging (mem = shadow, hypervisor/hv_shadow.c), under hardware
+ * assist and under trap-and-emulate: hidden faults told from the guest's own, exactly one per
+ * page and address space; A and D bits written into the guest's tables; the shadow following
+ * the guest's page-table changes (tlbinv, tlbflush) and address-space switches; device
+ * registers reached through a shadow; the guest's user mode kept out of its kernel's pages;
+ * the shadows mapping nothing but the VM's own frames.
+ *
+ * The guests are small kernels written here. Their page tables are written into guest memory
+ * by the test (as a boot loader would have), two levels, 4 KiB pages:
+ *   gpa 0x10000 root A, 0x11000 its table for 0..4 MiB, 0x14000 its table for 4..8 MiB
+ *   gpa 0x12000 root B, 0x13000 its table for 0..4 MiB
+ *   gpa 0x20000, 0x21000, 0x22000 data frames holding 111, 222, 333
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <string.h>
+
+#include "../support/harness.h"
+#include "../../hypervisor/hv_technique.h"
+#include "hv_util.h"
+
+#define ROOT_A 0x10000u
+#define L0_A 0x11000u
+#define ROOT_B 0x12000u
+#define L0_B 0x13000u
+#define L0_A_HIGH 0x14000u
+#define DATA(i) (0x20000u + 0x1000u * (i))
+#define KDATA (MMU_PTE_R | MMU_PTE_W)           /* a kernel data page */
+#define KCODE (MMU_PTE_R | MMU_PTE_X)           /* a kernel code page */
+#define UCODE (MMU_PTE_R | MMU_PTE_X | MMU_PTE_U) /* a user code page */
+
+/* The kernel's frame: tvec = handler (records cause in r11, tval in r12, eflags in r13 and
+ * skips the faulting instruction), paging on with root A (ASID 1), the body, power-off. */
+#define KERNEL(body)                                                                               \
+    ".org 0x1000\nla r1, handler\ncsrw tvec, r1\nli r1, 0x10003\ncsrw ptroot, r1\n" body          \
+    "\nout r0, [0xf0]\nspin: b spin\n"                                                             \
+    "handler: csrr r11, cause\ncsrr r12, tval\ncsrr r13, eflags\ncsrr r1, epc\naddi r1, r1, 4\n"  \
+    "csrw epc, r1\niret\n"
+
+typedef struct {
+    hv_cpu_technique_t cpu;
+    const char *name;
+} technique_t;
+
+static const technique_t techniques[] = {{HV_CPU_HW, "hw"}, {HV_CPU_TRAP, "trap"}};
+
+
+static void put_word(hv_t *hv, int vm, uint32_t gpa, uint32_t value)
+{
+    uint8_t b[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16),
+                    (uint8_t)(value >> 24)};
+    cr_assert(hv_copy_to_guest(hv, (unsigned)vm, gpa, b, 4));
+}
+
+static uint32_t get_word(hv_t *hv, int vm, uint32_t gpa)
+{
+    uint8_t b[4];
+    cr_assert(hv_copy_from_guest(hv, (unsigned)vm, gpa, b, 4));
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* Maps page va -> gpa in the tree at root (whose table for va's 4 MiB is l0). */
+static void gmap(hv_t *hv, int vm, uint32_t root, uint32_t l0, uint32_t va, uint32_t gpa,
+                 uint32_t bits)
+{
+    put_word(hv, vm, root + 4 * (va >> 22), MMU_PTE_MAKE(l0 >> 12, MMU_PTE_V));
+    put_word(hv, vm, l0 + 4 * ((va >> 12) & 0x3ff), MMU_PTE_MAKE(gpa >> 12, MMU_PTE_V | bits));
+}
+
+static uint32_t pte_of(hv_t *hv, int vm, uint32_t l0, uint32_t va)
+{
+    return get_word(hv, vm, l0 + 4 * ((va >> 12) & 0x3ff));
+}
+
+/* A one-VM machine running `src` with cpu = t and mem = shadow; the code page (va = gpa 0x1000)
+ * is mapped K-only in tree A and the data frames hold 111, 222, 333. */
+static int shadow_vm(sim_machine_t *m, hv_t **hv, hv_cpu_technique_t t, const char *src)
+{
+    hv_config_t cfg = hu_config();
+    *hv = hu_machine(m, 1, &cfg);
+    hv_vm_config_t c = {.cpu = t, .mem = HV_MEM_SHADOW, .pin = {-1, -1, -1, -1}};
+    int vm = hu_vm(*hv, "guest", src, &c);
+    gmap(*hv, vm, ROOT_A, L0_A, 0x1000, 0x1000, KCODE);
+    for (unsigned i = 0; i < 3; i++)
+        put_word(*hv, vm, DATA(i), 111 * (i + 1));
+    return vm;
+}
+
+static uint32_t reg(sim_machine_t *m, hv_t *hv, int vm, unsigned r)
+{
+    return cpu_vmcb_peek(&m->cpu[0], hv_vcpu_vmcb(hv, (unsigned)vm, 0), CPU_VMCB_GUEST + CPU_VMCB_R(r));
+}
+
+static void expect_invariants(hv_t *hv)
+{
+    char why[200];
+    cr_expect_null(hv_check_invariants(hv, why, sizeof why), "%s", why);
+}
+
+/* Four mapped pages and one unmapped: one hidden fault per page the guest touches (the code
+ * page twice: before and after paging is on, in two shadows), and exactly one fault the guest
+ * sees, with its own cause and address. */
+ParameterizedTestParameters(hv_shadow, hidden_and_guest_faults)
+{
+    TH_ROW_INDICES(2);
+}
+
+ParameterizedTest(size_t *row, hv_shadow, hidden_and_guest_faults)
+{
+    const technique_t *t = &techniques[*row];
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = shadow_vm(&m, &hv, t->cpu,
+                       KERNEL("li r2, 0x200000\nld r3, [r2]\nli r2, 0x201000\nld r4, [r2]\n"
+                              "li r2, 0x202000\nld r5, [r2]\nli r2, 0x203000\nld r6, [r2]\n"
+                              "li r2, 0x300000\nld r7, [r2]\n"));
+    for (unsigned i = 0; i < 4; i++)
+        gmap(hv, vm, ROOT_A, L0_A, 0x200000 + 0x1000 * i, DATA(i % 3), KDATA | MMU_PTE_A);
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF, "%s", t->name);
+    const hv_shadow_stats_t *s = &hv->vms[vm].stats.shadow;
+    cr_expect_eq(s->hidden_faults, 6, "%s: 2 code + 4 data pages, got %llu", t->name,
+                 (unsigned long long)s->hidden_faults);
+    cr_expect_eq(s->guest_faults, 1, "%s", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 3) + reg(&m, hv, vm, 4) + reg(&m, hv, vm, 5) + reg(&m, hv, vm, 6),
+                 111 + 222 + 333 + 111, "%s: the loads read the guest's frames", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 11), CPU_CAUSE_LOAD_PAGE_FAULT, "%s", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 12), 0x300000, "%s: the guest's fault address", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 7), 0, "%s: the faulting load did not run", t->name);
+    expect_invariants(hv);
+    hu_free(hv, &m);
+}
+
+/* A is set in every leaf the guest used, D only where it stored; a page loaded first and
+ * stored later is shadowed read-only until the store (a second hidden fault sets D). */
+ParameterizedTestParameters(hv_shadow, accessed_and_dirty_bits_reach_the_guest)
+{
+    TH_ROW_INDICES(2);
+}
+
+ParameterizedTest(size_t *row, hv_shadow, accessed_and_dirty_bits_reach_the_guest)
+{
+    const technique_t *t = &techniques[*row];
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = shadow_vm(&m, &hv, t->cpu,
+                       KERNEL("li r2, 0x200000\nld r3, [r2]\nli r2, 0x201000\nst r2, [r2]\n"
+                              "li r2, 0x202000\nld r3, [r2]\nst r2, [r2]\n"));
+    for (unsigned i = 0; i < 3; i++)
+        gmap(hv, vm, ROOT_A, L0_A, 0x200000 + 0x1000 * i, DATA(i), KDATA);
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF, "%s", t->name);
+    uint32_t p0 = pte_of(hv, vm, L0_A, 0x200000), p1 = pte_of(hv, vm, L0_A, 0x201000),
+             p2 = pte_of(hv, vm, L0_A, 0x202000);
+    cr_expect((p0 & MMU_PTE_A) && !(p0 & MMU_PTE_D), "%s: loaded only: 0x%x", t->name, p0);
+    cr_expect((p1 & MMU_PTE_A) && (p1 & MMU_PTE_D), "%s: stored: 0x%x", t->name, p1);
+    cr_expect((p2 & MMU_PTE_A) && (p2 & MMU_PTE_D), "%s: loaded, then stored: 0x%x", t->name, p2);
+    cr_expect_eq(get_word(hv, vm, DATA(1)), 0x201000, "%s: the store reached the frame", t->name);
+    cr_expect_eq(get_word(hv, vm, DATA(2)), 0x202000, "%s", t->name);
+    const hv_shadow_stats_t *s = &hv->vms[vm].stats.shadow;
+    cr_expect_eq(s->hidden_faults, 2 + 1 + 1 + 2, "%s: code 2, p0 1, p1 1, p2 2: %llu", t->name,
+                 (unsigned long long)s->hidden_faults);
+    cr_expect_eq(s->ad_updates, 5, "%s: code A, p0 A, p1 AD, p2 A then D: %llu", t->name,
+                 (unsigned long long)s->ad_updates);
+    expect_invariants(hv);
+    hu_free(hv, &m);
+}
+
+/* The guest remaps a page it has used (its own table is mapped for it to write): after its
+ * tlbinv the new frame is read, after changing back and tlbflush the old one again. */
+ParameterizedTestParameters(hv_shadow, follows_changed_entries_on_tlbinv_and_tlbflush)
+{
+    TH_ROW_INDICES(2);
+}
+
+ParameterizedTest(size_t *row, hv_shadow, follows_changed_entries_on_tlbinv_and_tlbflush)
+{
+    const technique_t *t = &techniques[*row];
+    static sim_machine_t m;
+    hv_t *hv;
+    char src[1024];
+    snprintf(src, sizeof src,
+             KERNEL("li r2, 0x200000\nld r3, [r2]\n"
+                    "li r4, 0x%x\nli r5, 0x%x\nst r5, [r4]\ntlbinv r2\nld r6, [r2]\n"
+                    "li r5, 0x%x\nst r5, [r4]\ntlbflush\nld r7, [r2]\n"),
+             L0_A + 4 * 0x200, MMU_PTE_MAKE(DATA(1) >> 12, MMU_PTE_V | KDATA | MMU_PTE_A),
+             MMU_PTE_MAKE(DATA(0) >> 12, MMU_PTE_V | KDATA | MMU_PTE_A));
+    int vm = shadow_vm(&m, &hv, t->cpu, src);
+    gmap(hv, vm, ROOT_A, L0_A, 0x200000, DATA(0), KDATA);
+    gmap(hv, vm, ROOT_A, L0_A, L0_A, L0_A, KDATA); /* its own table, to write it */
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF, "%s", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 3), 111, "%s", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 6), 222, "%s: after tlbinv, the new frame", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 7), 111, "%s: after tlbflush, the old frame again", t->name);
+    const hv_shadow_stats_t *s = &hv->vms[vm].stats.shadow;
+    cr_expect_eq(s->tlbinv_syncs, 1, "%s", t->name);
+    cr_expect_eq(s->tlbflush_syncs, 1, "%s", t->name);
+    expect_invariants(hv);
+    hu_free(hv, &m);
+}
+
+/* Two address spaces map 0x200000 to different frames; the guest switches between them three
+ * times. Each keeps its shadow: the faults are those of the first round only. */
+ParameterizedTestParameters(hv_shadow, address_space_switches_keep_their_shadows)
+{
+    TH_ROW_INDICES(2);
+}
+
+ParameterizedTest(size_t *row, hv_shadow, address_space_switches_keep_their_shadows)
+{
+    const technique_t *t = &techniques[*row];
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = shadow_vm(&m, &hv, t->cpu,
+                       KERNEL("li r2, 0x200000\nli r9, 3\nli r10, 0\n"
+                              "round: li r1, 0x10003\ncsrw ptroot, r1\nld r3, [r2]\nadd r10, r10, r3\n"
+                              "li r1, 0x12005\ncsrw ptroot, r1\nld r3, [r2]\nadd r10, r10, r3\n"
+                              "csrr r8, ptroot\naddi r9, r9, -1\ncmpi r9, 0\nbne round\n"));
+    gmap(hv, vm, ROOT_A, L0_A, 0x200000, DATA(0), KDATA);
+    gmap(hv, vm, ROOT_B, L0_B, 0x1000, 0x1000, KCODE);
+    gmap(hv, vm, ROOT_B, L0_B, 0x200000, DATA(1), KDATA);
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF, "%s", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 10), 3 * (111 + 222), "%s", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 8), 0x12005, "%s: csrr reads the guest's ptroot", t->name);
+    const hv_shadow_stats_t *s = &hv->vms[vm].stats.shadow;
+    cr_expect_eq(s->builds, 3, "%s: paging off, A, B", t->name);
+    cr_expect_eq(s->hidden_faults, 5, "%s: code (off), code + data in A and in B: %llu", t->name,
+                 (unsigned long long)s->hidden_faults);
+    cr_expect_geq(s->switches, 7, "%s", t->name);
+    expect_invariants(hv);
+    hu_free(hv, &m);
+}
+
+/* A device register mapped by the guest's tables is emulated after the shadow fault. */
+ParameterizedTestParameters(hv_shadow, device_registers_through_a_shadow)
+{
+    TH_ROW_INDICES(2);
+}
+
+ParameterizedTest(size_t *row, hv_shadow, device_registers_through_a_shadow)
+{
+    const technique_t *t = &techniques[*row];
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = shadow_vm(&m, &hv, t->cpu,
+                       KERNEL("li r2, 0x400000\nli r1, 'Z'\nst r1, [r2]\nli r1, 10\nst r1, [r2]\n"
+                              "ld r3, [r2 + 4]\n"));
+    gmap(hv, vm, ROOT_A, L0_A_HIGH, 0x400000, SIM_UART_MMIO, KDATA);
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF, "%s", t->name);
+    cr_expect(strstr(hv_vm_console(hv, (unsigned)vm), "Z") != NULL, "%s: console '%s'", t->name,
+              hv_vm_console(hv, (unsigned)vm));
+    cr_expect_eq(hv->vms[vm].stats.shadow.mmio, 3, "%s", t->name);
+    expect_invariants(hv);
+    hu_free(hv, &m);
+}
+
+/* The guest's user mode may not touch a kernel page: its fault goes to the guest kernel (from
+ * U, with the address), while the kernel itself reads the page. Under trap the kernel runs in
+ * real U, so this is the user's view of the shadow keeping the two apart. */
+ParameterizedTestParameters(hv_shadow, user_mode_is_kept_out_of_kernel_pages)
+{
+    TH_ROW_INDICES(2);
+}
+
+ParameterizedTest(size_t *row, hv_shadow, user_mode_is_kept_out_of_kernel_pages)
+{
+    const technique_t *t = &techniques[*row];
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = shadow_vm(&m, &hv, t->cpu,
+                       ".org 0x1000\nla r1, handler\ncsrw tvec, r1\nli r1, 0x10003\n"
+                       "csrw ptroot, r1\nli r2, 0x200000\nld r3, [r2]\n"
+                       "li r1, 0x5000\ncsrw epc, r1\ncsrw eflags, r0\niret\n"
+                       "handler: csrr r11, cause\ncsrr r12, tval\ncsrr r13, eflags\n"
+                       "out r0, [0xf0]\n"
+                       ".org 0x5000\nuser: li r2, 0x200000\nld r4, [r2]\nli r5, 1\nspin: b spin\n");
+    gmap(hv, vm, ROOT_A, L0_A, 0x200000, DATA(0), KDATA);
+    gmap(hv, vm, ROOT_A, L0_A, 0x5000, 0x5000, UCODE);
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF, "%s", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 3), 111, "%s: the kernel reads its page", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 11), CPU_CAUSE_LOAD_PAGE_FAULT, "%s", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 12), 0x200000, "%s", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 13) & CPU_FLAG_MODE_MASK, 0, "%s: from U", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 4) + reg(&m, hv, vm, 5), 0, "%s: the user went no further",
+                 t->name);
+    cr_expect_eq(hv->vms[vm].stats.shadow.guest_faults, 1, "%s", t->name);
+    expect_invariants(hv);
+    hu_free(hv, &m);
+}
+
+
+/* Destroying a shadow VM gives its shadow tables back to the pool. */
+Test(hv_shadow, destroy_gives_the_shadow_tables_back)
+{
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = shadow_vm(&m, &hv, HV_CPU_HW, KERNEL("li r2, 0x200000\nld r3, [r2]\n"));
+    gmap(hv, vm, ROOT_A, L0_A, 0x200000, DATA(0), KDATA);
+    uint32_t free_before = 0, free_after = 0;
+    for (uint32_t f = 0; f < hv->nframes; f++)
+        free_before += hv->owner[f] == HV_FRAME_FREE;
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF);
+    cr_expect_gt(hv->vms[vm].stats.shadow.tables, 2);
+    hv_vm_destroy(hv, (unsigned)vm);
+    for (uint32_t f = 0; f < hv->nframes; f++)
+        free_after += hv->owner[f] == HV_FRAME_FREE;
+    cr_expect_gt(free_after, free_before, "the VM's frames, VMCB, nested and shadow tables");
+    for (uint32_t f = 0; f < hv->nframes; f++)
+        cr_expect(hv->owner[f] != HV_FRAME_HV || (f << 12) < HV_RESERVED_BYTES,
+                  "frame 0x%x still the hypervisor's", f);
+    hu_free(hv, &m);
+}
