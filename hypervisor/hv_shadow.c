@@ -265,6 +265,19 @@ static unsigned walk_guest(hv_t *hv, hv_vcpu_t *v, uint32_t va, mmu_access_t kin
     return MMU_OUTCOME_OK;
 }
 
+/* The guest-physical address of va as the guest's tables give it for an access of `kind` in
+ * the guest's current mode (for the hypervisor's own reads of guest memory, e.g. the binary
+ * translator reading guest code). False when the guest's tables refuse it. */
+bool hv_shadow_translate(hv_t *hv, hv_vcpu_t *v, uint32_t va, mmu_access_t kind, uint32_t *gpa)
+{
+    guest_translation_t g;
+    mmu_priv_t priv = guest_mode(hv, v) == CPU_MODE_U ? MMU_PRIV_USER : MMU_PRIV_KERNEL;
+    if (walk_guest(hv, v, va, kind, priv, &g) != MMU_OUTCOME_OK)
+        return false;
+    *gpa = g.gpa;
+    return true;
+}
+
 /* ------------------------------------------------------------------------------------------
  * Hidden faults: filling the shadow
  * ------------------------------------------------------------------------------------------ */
