@@ -887,8 +887,11 @@ typedef struct {
     uint32_t vmcb;         /* host-physical address of its VMCB */
     uint64_t slices;
     uint32_t pc;           /* its guest pc: live when in_guest, else from the VMCB */
-    cpu_mode_t mode;
+    cpu_mode_t mode;       /* the real mode it runs in */
+    cpu_mode_t guest_mode; /* the mode its kernel believes (deprivileged: the virtual mode) */
     bool in_guest;         /* loaded and running guest code on its pCPU now */
+    bool shadow;           /* shadow paging: the real ptroot is a shadow's root */
+    uint32_t guest_ptroot; /* the guest's own ptroot (with shadow paging: the virtual one) */
 } sim_dbg_vcpu_t;
 bool sim_dbg_has_hypervisor(const sim_dbg_t *dbg);
 unsigned sim_dbg_vm_count(const sim_dbg_t *dbg);

@@ -195,6 +195,15 @@ int sim_dbg_vcpu_info(sim_dbg_t *dbg, unsigned vm, unsigned vcpu, sim_dbg_vcpu_t
         uint32_t flags = cpu_vmcb_peek(any, e->vmcb, CPU_VMCB_GUEST + CPU_VMCB_FLAGS);
         out->mode = (cpu_mode_t)((flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
     }
+    out->guest_mode = out->mode;
+    if (v->cpu == HV_CPU_TRAP || v->cpu == HV_CPU_BT) {
+        uint32_t vflags = hv_trap_virtual_flags(hv, vm, vcpu);
+        out->guest_mode = (cpu_mode_t)((vflags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
+    }
+    out->shadow = v->mem == HV_MEM_SHADOW;
+    out->guest_ptroot = out->shadow ? hv_shadow_guest_ptroot(hv, vm, vcpu)
+                                    : cpu_vmcb_peek(&dbg->m->cpu[0], e->vmcb,
+                                                    CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT));
     return 0;
 }
 

@@ -236,3 +236,24 @@ Test(hv_debug, address_breakpoints_in_one_vm)
     cr_expect(strstr(desc, " in tinyos") != NULL, "%s", desc);
     done(dbg, hv);
 }
+
+/* A deprivileged VCPU with shadow paging: the real mode is U while its kernel believes K, and
+ * the VMCB's ptroot is the shadow's root while the guest's own is what it wrote. */
+Test(hv_debug, vcpu_shows_virtual_mode_and_the_guests_own_ptroot)
+{
+    hv_t *hv;
+    sim_dbg_t *dbg = start(&hv, "trap");
+    cr_assert_eq(hv_run(hv, 10000000), SIM_RUN_MAX_CYCLES);
+    sim_dbg_vcpu_t v;
+    cr_assert_eq(sim_dbg_vcpu_info(dbg, 0, 0, &v), 0);
+    cr_expect(v.shadow);
+    cr_expect_eq(v.mode, CPU_MODE_U, "the kernel runs in real U");
+    uint32_t vflags = hv_trap_virtual_flags(hv, 0, 0);
+    cr_expect_eq(v.guest_mode, (cpu_mode_t)((vflags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT));
+    uint32_t real;
+    cr_assert_eq(sim_dbg_vmcb_read(dbg, 0, 0, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT), &real), 0);
+    cr_expect(v.guest_ptroot & MMU_PTROOT_E, "tinyos has turned paging on: 0x%x", v.guest_ptroot);
+    cr_expect_neq(real, v.guest_ptroot, "the real root is the shadow's");
+    cr_expect_eq(v.guest_ptroot, hv_shadow_guest_ptroot(hv, 0, 0));
+    done(dbg, hv);
+}

@@ -67,9 +67,12 @@ int ui_repl_info_vcpus(ui_repl_t *r, int argc, char **argv)
             char sym[80];
             snprintf(pc, sizeof pc, "0x%08x%s", v.pc,
                      sim_dbg_symbolize_vm(r->dbg, (int)i, v.pc, sym, sizeof sym));
+            char mode[48];
+            snprintf(mode, sizeof mode, v.guest_mode == v.mode ? "%s" : "%s, virtual %s",
+                     cpu_mode_name(v.mode), cpu_mode_name(v.guest_mode));
             fprintf(r->out, "  %-10s vcpu%-2u %-8s %-6s %-5s 0x%08x   %-7s %s (%s)%s\n", vm.name, k,
                     v.state, where, pin, v.vmcb, sim_dbg_group(v.slices, slices, sizeof slices),
-                    pc, cpu_mode_name(v.mode), v.in_guest ? "" : " saved in the VMCB");
+                    pc, mode, v.in_guest ? "" : " saved in the VMCB");
         }
     }
     return 0;
@@ -140,8 +143,12 @@ int ui_repl_info_vmcb(ui_repl_t *r, int argc, char **argv)
             return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
         snprintf(label, sizeof label, "[0x%03x] %s", fields[i].off, fields[i].name);
         bool code = fields[i].off == CPU_VMCB_GUEST + CPU_VMCB_PC;
+        bool root = fields[i].off == CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT);
+        if (root && v.shadow)
+            snprintf(sym, sizeof sym, "  the shadow's root; the guest's own ptroot is 0x%08x",
+                     v.guest_ptroot);
         fprintf(r->out, "  %-30s 0x%08x%s\n", label, w,
-                code ? sim_dbg_symbolize(r->dbg, w, sym, sizeof sym) : "");
+                code ? sim_dbg_symbolize(r->dbg, w, sym, sizeof sym) : root && v.shadow ? sym : "");
     }
     fprintf(r->out, "  %-30s %u = %s, because %s\n", "[0x300] exit reason", reason,
             cpu_exit_reason_name(reason), cpu_exit_reason_why(reason));
