@@ -65,27 +65,30 @@ static void draw_ring_bars(gui_t *g, int x, int y, int w)
     int bx = x + f->cw * 7, bw = w - f->cw * 7;
     for (unsigned i = 0; i < g->m->ncpus; i++) {
         const gui_lane_t *lane = &g->rec.lane[i];
-        uint64_t t[3];
+        uint64_t t[4];
         memcpy(t, lane->ring_cycles, sizeof t);
         uint64_t now = sim_dbg_cpu(g->dbg, i)->s.cycles;
-        if (now > lane->mode_since && lane->mode <= CPU_MODE_H)
-            t[lane->mode] += now - lane->mode_since;
-        uint64_t total = t[0] + t[1] + t[2];
+        unsigned slot = lane->idle ? GUI_IDLE : (unsigned)lane->mode;
+        if (now > lane->mode_since && slot <= GUI_IDLE)
+            t[slot] += now - lane->mode_since;
+        uint64_t total = t[0] + t[1] + t[2] + t[3];
         gui_textf(g, GUI_FONT_SMALL, x, y, GUI_TEXT, "pCPU%u", i);
         gui_fill(g, bx, y + 2, bw, f->lh - 4, 0x2a2f39u);
         int px = bx;
-        static const cpu_mode_t order[] = {CPU_MODE_U, CPU_MODE_K, CPU_MODE_H};
-        char label[96];
+        static const unsigned order[] = {CPU_MODE_U, CPU_MODE_K, CPU_MODE_H, GUI_IDLE};
+        char label[128];
         int lx = 0;
-        for (int k = 0; k < 3 && total; k++) {
+        for (int k = 0; k < 4 && total; k++) {
             int pw = (int)((double)t[order[k]] / (double)total * bw);
-            gui_fill(g, px, y + 2, pw, f->lh - 4, gui_ring_rgb(order[k]));
+            gui_fill(g, px, y + 2, pw, f->lh - 4,
+                     order[k] == GUI_IDLE ? GUI_HALTED : gui_ring_rgb((cpu_mode_t)order[k]));
             px += pw;
         }
         if (total)
-            snprintf(label, sizeof label, "user %.0f%% · kernel %.0f%% · hypervisor %.0f%%",
+            snprintf(label, sizeof label,
+                     "user %.0f%% · kernel %.0f%% · hypervisor %.0f%% · idle %.0f%%",
                      100.0 * (double)t[0] / (double)total, 100.0 * (double)t[1] / (double)total,
-                     100.0 * (double)t[2] / (double)total);
+                     100.0 * (double)t[2] / (double)total, 100.0 * (double)t[3] / (double)total);
         else
             snprintf(label, sizeof label, "no cycles yet");
         (void)lx;

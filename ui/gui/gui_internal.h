@@ -99,8 +99,9 @@ typedef struct {
     cpu_mode_t start_mode; /* the mode before the oldest event kept */
     uint64_t start_cycle;
     cpu_mode_t mode; /* the mode now */
+    bool idle;       /* halted, or a pCPU the hypervisor has nothing to run on */
     uint64_t mode_since;
-    uint64_t ring_cycles[3]; /* cycles spent in U, K, H */
+    uint64_t ring_cycles[4]; /* cycles spent in U, K, H, and idle (GUI_IDLE) */
     int vm, vcpu;            /* what runs there now (-1: bare metal) */
 } gui_lane_t;
 
@@ -117,6 +118,12 @@ void gui_record_free(gui_t *g);
 const sim_event_t *gui_lane_event(const gui_lane_t *lane, size_t i);
 /* True for the events the timeline marks (traps, interrupts, exits, entries, ...). */
 bool gui_event_is_marker(const sim_event_t *ev);
+/* Events after which a CPU is idle (halted, or nothing to run), and after which it works. */
+bool gui_event_starts_idle(const sim_event_t *ev);
+bool gui_event_ends_idle(const sim_event_t *ev);
+/* Adds the time since the lane's last change to its current ring (or to idle). */
+#define GUI_IDLE 3
+void gui_lane_account(gui_lane_t *lane, uint64_t now);
 /* True when an event is a VM exit (by name: the kind arrives with the hypervisor). */
 bool gui_event_is_exit(const sim_event_t *ev);
 

@@ -24,8 +24,25 @@ bool gui_event_is_exit(const sim_event_t *ev)
     return named(ev, "vmexit");
 }
 
+/* A CPU stops working: it halted (bare metal), or the hypervisor found nothing to run on the
+ * pCPU. It works again at a wake, an interrupt, a mode change, or the hypervisor's next
+ * switch, entry or host-process turn. */
+bool gui_event_starts_idle(const sim_event_t *ev)
+{
+    return ev->kind == SIM_EV_HALT || (ev->kind == SIM_EV_HV && ev->a == SIM_HV_IDLE);
+}
+
+bool gui_event_ends_idle(const sim_event_t *ev)
+{
+    return ev->kind == SIM_EV_WAKE || ev->kind == SIM_EV_INTERRUPT || ev->kind == SIM_EV_MODE ||
+           named(ev, "vmentry") ||
+           (ev->kind == SIM_EV_HV && (ev->a == SIM_HV_SWITCH || ev->a == SIM_HV_HOST));
+}
+
 bool gui_event_is_marker(const sim_event_t *ev)
 {
+    if (gui_event_starts_idle(ev) || gui_event_ends_idle(ev))
+        return true;
     switch (ev->kind) {
     case SIM_EV_TRAP:
     case SIM_EV_INTERRUPT:
@@ -71,11 +88,12 @@ static void on_event(const sim_event_t *ev, void *ctx)
     if (ev->cpu >= SIM_MAX_CPUS)
         return;
     gui_lane_t *lane = &r->lane[ev->cpu];
+    if (gui_event_starts_idle(ev) || gui_event_ends_idle(ev)) {
+        gui_lane_account(lane, ev->cycle);
+        lane->idle = gui_event_starts_idle(ev);
+    }
     if (ev->kind == SIM_EV_MODE) {
-        if (ev->cycle > lane->mode_since && lane->mode <= CPU_MODE_H)
-            lane->ring_cycles[lane->mode] += ev->cycle - lane->mode_since;
         lane->mode = (cpu_mode_t)ev->mode;
-        lane->mode_since = ev->cycle;
         lane->vm = ev->vm;
         lane->vcpu = ev->vcpu;
         lane_push(lane, ev);
@@ -86,6 +104,14 @@ static void on_event(const sim_event_t *ev, void *ctx)
         }
         lane_push(lane, ev);
     }
+}
+
+void gui_lane_account(gui_lane_t *lane, uint64_t now)
+{
+    unsigned slot = lane->idle ? GUI_IDLE : (unsigned)lane->mode;
+    if (now > lane->mode_since && slot <= GUI_IDLE)
+        lane->ring_cycles[slot] += now - lane->mode_since;
+    lane->mode_since = now > lane->mode_since ? now : lane->mode_since;
 }
 
 int gui_record_init(gui_t *g)

@@ -88,12 +88,13 @@ static void draw_lane(gui_t *g, const tl_geom_t *t, unsigned cpu)
     /* The state at the left edge: the last mode change (and halt) before it. */
     cpu_mode_t mode = lane->start_mode;
     bool halted = false;
+    bool idle_known = false;
     for (size_t k = i; k-- > 0;) {
         const sim_event_t *ev = gui_lane_event(lane, k);
-        if (ev->kind == SIM_EV_HALT && !halted)
-            halted = true;
-        if (ev->kind == SIM_EV_WAKE || ev->kind == SIM_EV_INTERRUPT)
-            break;
+        if (!idle_known && (gui_event_starts_idle(ev) || gui_event_ends_idle(ev))) {
+            halted = gui_event_starts_idle(ev);
+            idle_known = true;
+        }
         if (ev->kind == SIM_EV_MODE) {
             mode = (cpu_mode_t)ev->mode;
             break;
@@ -117,12 +118,11 @@ static void draw_lane(gui_t *g, const tl_geom_t *t, unsigned cpu)
             break;
         if (ev->kind == SIM_EV_MODE)
             mode = (cpu_mode_t)ev->mode;
-        else if (ev->kind == SIM_EV_HALT)
-            halted = true;
-        else if (ev->kind == SIM_EV_WAKE || ev->kind == SIM_EV_INTERRUPT)
-            halted = false;
-        if (gui_event_is_marker(ev) && ex - last_marker >= 3 && ev->kind != SIM_EV_HALT &&
-            ev->kind != SIM_EV_WAKE) {
+        if (gui_event_starts_idle(ev) || gui_event_ends_idle(ev))
+            halted = gui_event_starts_idle(ev);
+        bool drawn = gui_event_is_marker(ev) && ev->kind != SIM_EV_HALT &&
+                     ev->kind != SIM_EV_WAKE && ev->kind != SIM_EV_MODE && ev->kind != SIM_EV_HV;
+        if (drawn && ex - last_marker >= 3) {
             uint32_t col = gui_event_is_exit(ev) ? GUI_RINGM1
                            : ev->kind == SIM_EV_INTERRUPT ? 0xc58af9u
                            : ev->kind == SIM_EV_IRET ? 0x9aa4b5u
@@ -152,7 +152,7 @@ void gui_draw_timeline(gui_t *g)
         uint32_t rgb;
         const char *text;
     } legend[] = {{GUI_RING3, "■ user (ring 3)"},      {GUI_RING0, "■ kernel (ring 0)"},
-                  {GUI_RINGM1, "■ hypervisor (ring -1)"}, {0x5a6170u, "■ halted"},
+                  {GUI_RINGM1, "■ hypervisor (ring -1)"}, {0x5a6170u, "■ halted or idle"},
                   {0xffe08au, "▼ trap"},                 {0xc58af9u, "◆ interrupt"},
                   {GUI_RINGM1, "▼ exit"}};
     for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++)
