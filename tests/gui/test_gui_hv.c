@@ -60,6 +60,32 @@ Test(gui_hv, ring_badge_changes_colour_across_a_vm_exit, .timeout = 120)
     hu_scenario_free(&sc, hv, &m);
 }
 
+/* After the rtos powers off, its pCPU has nothing to run: that time is idle, not the
+ * hypervisor's, in the ring bars' figures. */
+Test(gui_hv, an_idle_pcpu_is_not_hypervisor_time, .timeout = 120)
+{
+    hv_t *hv = hu_scenario(&sc, &m, "default");
+    sim_dbg_t *dbg = sim_dbg_new(&m);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    cr_assert_not_null(g);
+    cr_assert_eq(hv_run(hv, 6000000), SIM_RUN_MAX_CYCLES);
+    int rtos = hv_vm_by_name(hv, "rtos");
+    cr_assert_eq(hv->vms[rtos].state, HV_VM_OFF, "the rtos is done by now");
+    unsigned cpu = (unsigned)hv->ent[hv->vms[rtos].vcpu[0]].last_cpu;
+    gui_lane_t *lane = &g->rec.lane[cpu];
+    gui_lane_account(lane, m.cpu[cpu].s.cycles);
+    uint64_t since_off = m.cpu[cpu].s.cycles - hv->vms[rtos].stats.ended;
+    cr_expect(lane->idle, "pCPU%u is idle", cpu);
+    cr_expect_geq(lane->ring_cycles[GUI_IDLE], since_off - 10000,
+                  "idle %llu, off for %llu", (unsigned long long)lane->ring_cycles[GUI_IDLE],
+                  (unsigned long long)since_off);
+    cr_expect_lt(lane->ring_cycles[CPU_MODE_H], m.cpu[cpu].s.cycles / 2,
+                 "the hypervisor's share is its exits, not the idle time");
+    ui_gui_free(g);
+    sim_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}
+
 Test(gui_hv, screenshot_of_a_hypervisor_scenario, .timeout = 120)
 {
     char path[64], cmd[256];
