@@ -110,8 +110,13 @@ static const char *runs_what(const gui_t *g, unsigned i, char *buf, size_t len)
                  sim_dbg_cpu(g->dbg, i)->s.vm.exit_reason), info.name);
     else if (mode == CPU_MODE_H)
         snprintf(buf, len, "hypervisor");
-    else if (vm >= 0 && sim_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0)
-        snprintf(buf, len, "%s vcpu%d", info.name, vcpu);
+    else if (vm >= 0 && sim_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0) {
+        sim_dbg_vcpu_t v; /* a deprivileged kernel believes another ring than it runs in */
+        bool differs = vcpu >= 0 && sim_dbg_vcpu_info(g->dbg, (unsigned)vm, (unsigned)vcpu, &v) == 0 &&
+                       v.guest_mode != mode;
+        snprintf(buf, len, differs ? "%s vcpu%d (virtual %s)" : "%s vcpu%d", info.name, vcpu,
+                 differs ? gui_ring_name(v.guest_mode) : "");
+    }
     else if (lane->vm >= 0)
         snprintf(buf, len, "vm%d vcpu%d", lane->vm, lane->vcpu);
     else
@@ -195,13 +200,13 @@ static void draw_vmcb(gui_t *g, int x, int y, int w)
     sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_GUEST + CPU_VMCB_PC, &pc);
     sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT),
                       &ptroot);
-    gui_textf(g, GUI_FONT_SMALL, x, y, gui_vm_rgb(vm), "%s vcpu%d · VMCB hpa %08x · %s", info.name,
-              vcpu, v.vmcb, v.state);
+    gui_textf(g, GUI_FONT_SMALL, x, y, gui_vm_rgb(vm), "%s vcpu%d · %s+%s · VMCB hpa %08x · %s",
+              info.name, vcpu, info.cpu, info.mem, v.vmcb, v.state);
     y += f->lh;
     char on[96] = "exit-on:";
     size_t used = strlen(on);
-    static const char *const short_name[] = {"HLT", "IO", "CPUID", "EXTINT", "CSR"};
-    for (unsigned b = 0; b < 5 && used < sizeof on; b++)
+    static const char *const short_name[] = {"HLT", "IO", "CPUID", "EXTINT", "CSR", "TLB"};
+    for (unsigned b = 0; b < 6 && used < sizeof on; b++)
         if (ctl & (1u << b))
             used += (size_t)snprintf(on + used, sizeof on - used, " %s", short_name[b]);
     gui_text(g, GUI_FONT_SMALL, x, y, GUI_TEXT, on);
@@ -209,8 +214,12 @@ static void draw_vmcb(gui_t *g, int x, int y, int w)
     gui_textf(g, GUI_FONT_SMALL, x, y, GUI_TEXT, "last exit %s · qual %08x · gpa %08x",
               cpu_exit_reason_name(reason), qual, gpa);
     y += f->lh;
-    gui_textf(g, GUI_FONT_SMALL, x, y, GUI_DIM, "guest pc %08x · ptroot %08x · nested root %08x",
-              pc, ptroot, root);
+    if (v.shadow) /* the VMCB's ptroot is the shadow's; nested translation is off */
+        gui_textf(g, GUI_FONT_SMALL, x, y, GUI_DIM, "guest pc %08x · shadow root %08x · guest's %08x",
+                  pc, ptroot, v.guest_ptroot);
+    else
+        gui_textf(g, GUI_FONT_SMALL, x, y, GUI_DIM, "guest pc %08x · ptroot %08x · nested root %08x",
+                  pc, ptroot, root);
     (void)w;
 }
 
