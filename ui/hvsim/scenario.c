@@ -2,15 +2,15 @@
  * scenario.c - `hvsim --scenario NAME`: the built-in scenarios, each a guest booting from its
  * disk image on the bare machine, headless, to the end of its run.
  *
- * A scenario is a row of a table: the machine (RAM), the disk image, and the console input
- * the guest reads (a script of shell commands, for tinyos). The machine starts as real
- * hardware does: the boot ROM (guestos/boot/rom.s) at the reset address 0x1000 loads the
- * boot loader from the disk, which loads the kernel from the file system (docs/guests.md).
+ * A native scenario is a VM of the hypervisor's built-in scenario "default" run on the bare
+ * machine: its RAM, disk image and console input (a script of shell commands, for tinyos).
+ * The machine starts as real hardware does: the boot ROM (guestos/boot/rom.s) at the reset
+ * address 0x1000 loads the boot loader from the disk, which loads the kernel from the file
+ * system (docs/guests.md).
  *
  * The ROM and the images are built by make into the guestos directory next to the hvsim
  * binary (build/guestos for build/hvsim; build-asan/guestos for the sanitizer build); the
  * binary finds its own directory through /proc/self/exe, or argv[0] where that is missing.
- * INI scenario files arrive with the hypervisor; these names stay as built-ins.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -18,36 +18,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../sim/sim.h"
+#include "../../hypervisor/hv_scenario.h"
 #include "ui_hvsim.h"
 
-/* What tinyos's shell is told to do in native-tinyos: every program, one killed for a fault,
- * two CPU-bound programs side by side (their lines interleave: preemption), then power off. */
-static const char tinyos_script[] = "help\n"
-                                    "hello\n"
-                                    "syscalls\n"
-                                    "pagetouch\n"
-                                    "forkwait\n"
-                                    "fault\n"
-                                    "counter &\n"
-                                    "counter &\n"
-                                    "ps\n"
-                                    "wait\n"
-                                    "poweroff\n";
-
+/* The native scenarios: one VM of the built-in scenario "default" (its disk image, memory and
+ * console script, written once in hypervisor/hv_scenario_builtin.c) booted on the bare machine
+ * instead, exactly as --vs-native runs it for comparison. */
 typedef struct {
     const char *name;
-    const char *image;  /* file name in the guest directory */
-    uint32_t ram;       /* bytes */
-    const char *input;  /* console input, or NULL */
+    const char *vm; /* the VM of "default" it runs */
     const char *summary;
 } scenario_t;
 
 static const scenario_t scenarios[] = {
-    {"native-tinyos", "tinyos.img", 8u << 20, tinyos_script,
+    {"native-tinyos", "tinyos",
      "tinyos (paged, preemptive, multi-process) boots on bare hardware; its shell runs a "
      "script of programs, then powers off"},
-    {"native-rtos", "rtos.img", 4u << 20, NULL,
+    {"native-rtos", "rtos",
      "rtos (soft real-time, EDF) boots on bare hardware, runs three periodic tasks and "
      "reports their deadline misses"},
 };
@@ -70,24 +57,6 @@ void ui_guest_dir(const char *argv0, char *buf, size_t len)
         snprintf(exe, sizeof exe, "%s", argv0 ? argv0 : "hvsim");
     }
     snprintf(buf, len, "%s/guestos", dirname(exe));
-}
-
-/* Loads the boot ROM at the reset address. Returns -1 after a message. */
-static int load_rom(sim_machine_t *m, const char *dir)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/rom.bin", dir);
-    size_t len;
-    char *rom = sim_read_file(path, &len);
-    if (!rom) {
-        fprintf(stderr, "hvsim: %s: cannot read the boot ROM: %s\n", path, strerror(errno));
-        return -1;
-    }
-    int rc = sim_load(m, CPU_RESET_PC, rom, len);
-    free(rom);
-    if (rc != 0)
-        fprintf(stderr, "hvsim: %s: the boot ROM does not fit in RAM\n", path);
-    return rc;
 }
 
 /* Adds the symbols of a .sym file in dir to *syms (a missing file adds nothing). */
@@ -118,6 +87,24 @@ int ui_add_symbols(const char *dir, const char *file, cpu_symbol_t **syms, size_
     return 0;
 }
 
+/* The debugger's symbols: the ROM's, the loader's and the kernel's (the image's NAME.sym). */
+static int scenario_symbols(const char *dir, const char *image, cpu_symbol_t **syms, size_t *nsyms)
+{
+    const char *base = strrchr(image, '/') ? strrchr(image, '/') + 1 : image;
+    char kernel[64];
+    snprintf(kernel, sizeof kernel, "%.*s.sym", (int)strcspn(base, "."), base);
+    *syms = NULL;
+    *nsyms = 0;
+    if (ui_add_symbols(dir, "rom.sym", syms, nsyms) == 0 &&
+        ui_add_symbols(dir, "loader.sym", syms, nsyms) == 0 &&
+        ui_add_symbols(dir, kernel, syms, nsyms) == 0)
+        return 0;
+    cpu_syms_free(*syms, *nsyms);
+    *syms = NULL;
+    *nsyms = 0;
+    return -1;
+}
+
 int ui_scenario_prepare(sim_machine_t *m, const char *name, const ui_bare_options_t *opt,
                         const char *argv0, cpu_symbol_t **syms, size_t *nsyms)
 {
@@ -130,47 +117,36 @@ int ui_scenario_prepare(sim_machine_t *m, const char *name, const ui_bare_option
         ui_list_scenarios(stderr);
         return 2;
     }
-    char dir[4096], image[4200];
+    char dir[4096];
     ui_guest_dir(argv0, dir, sizeof dir);
-    snprintf(image, sizeof image, "%s/%s", dir, sc->image);
-    if (access(image, R_OK) != 0 || access(dir, R_OK) != 0) {
+    static hv_scenario_t def; /* large; static keeps it off the stack */
+    if (hv_scenario_load(&def, "default", dir, stderr) != 0) {
+        hv_scenario_free(&def);
+        return 1;
+    }
+    int vm = -1;
+    for (unsigned i = 0; i < def.nvms; i++)
+        if (strcmp(def.vm[i].name, sc->vm) == 0)
+            vm = (int)i;
+    SIM_ASSERT(vm >= 0);
+    if (access(def.vm[vm].image, R_OK) != 0) {
         fprintf(stderr, "hvsim: scenario %s: %s: %s\n"
                         "hvsim: the guests' disk images are built by make: run make first\n",
-                sc->name, image, strerror(errno));
+                sc->name, def.vm[vm].image, strerror(errno));
+        hv_scenario_free(&def);
         return 1;
     }
-    uint32_t ram = opt->ram_size ? opt->ram_size : sc->ram;
-    if (sim_machine_init(m, ram, 1) != 0) {
-        fprintf(stderr, "hvsim: cannot allocate %u bytes of simulated RAM\n", ram);
-        return 1;
-    }
-    if (load_rom(m, dir) != 0 || sim_disk_attach_file(m, image, stderr) != 0)
-        goto fail;
-    if (opt->input) {
-        if (ui_load_input(m, opt->input) != 0)
-            goto fail;
-    } else if (sc->input) {
-        sim_console_set_input(m, sc->input, strlen(sc->input));
-    }
-    if (syms) {
-        /* The debugger's symbols: the ROM's, the loader's and the kernel's (NAME.sym). */
-        char kernel[64];
-        snprintf(kernel, sizeof kernel, "%.*s.sym", (int)strcspn(sc->image, "."), sc->image);
-        *syms = NULL;
-        *nsyms = 0;
-        if (ui_add_symbols(dir, "rom.sym", syms, nsyms) != 0 ||
-            ui_add_symbols(dir, "loader.sym", syms, nsyms) != 0 ||
-            ui_add_symbols(dir, kernel, syms, nsyms) != 0) {
-            cpu_syms_free(*syms, *nsyms);
-            *syms = NULL;
-            *nsyms = 0;
-            goto fail;
-        }
-    }
-    return 0;
-fail:
-    sim_machine_free(m);
-    return 1;
+    if (opt->ram_size)
+        def.vm[vm].memory = opt->ram_size;
+    int status = hv_scenario_start_native(&def, (unsigned)vm, m, stdout, stderr) != 0;
+    if (status == 0 && opt->input && ui_load_input(m, opt->input) != 0)
+        status = 1;
+    if (status == 0 && syms && scenario_symbols(dir, def.vm[vm].image, syms, nsyms) != 0)
+        status = 1;
+    if (status != 0 && m->ram)
+        sim_machine_free(m);
+    hv_scenario_free(&def);
+    return status;
 }
 
 int ui_run_scenario(const char *name, const ui_bare_options_t *opt, const char *argv0)

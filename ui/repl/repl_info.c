@@ -245,7 +245,7 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
     {"iommu", NULL, "info iommu", "IOMMU device contexts and IOTLB", info_iommu, NULL},
     {"vms", NULL, "info vms", "the VMs: state, VCPUs, memory, techniques, exits",
      ui_repl_info_vms, NULL},
-    {"vcpus", NULL, "info vcpus", "the VCPUs: state, pCPU, pinning, VMCB, guest pc",
+    {"vcpus", NULL, "info vcpus", "the VCPUs: state, pCPU, pinning, VMCB, guest pc and mode (virtual too)",
      ui_repl_info_vcpus, NULL},
     {"vmcb", NULL, "info vmcb [VM [VCPU]]", "a VCPU's VM control block (the focus VM's)",
      ui_repl_info_vmcb, NULL},
