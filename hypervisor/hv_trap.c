@@ -321,7 +321,7 @@ static bool kernel_cannot_run_paged(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint
         return false;
     char why[160];
     snprintf(why, sizeof why, "cpu = trap cannot run a paged kernel: its code at 0x%08x is "
-                              "supervisor-only, the kernel runs in real U (use cpu = hw)", tval);
+                              "supervisor-only, the kernel runs in real U (use mem = shadow or cpu = hw)", tval);
     hv_vm_crash(hv, (unsigned)v->vm, why);
     return true;
 }

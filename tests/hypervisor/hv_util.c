@@ -61,6 +61,16 @@ hv_t *hu_scenario(hv_scenario_t *sc, sim_machine_t *m, const char *name)
     return hv;
 }
 
+hv_t *hu_scenario_text(hv_scenario_t *sc, sim_machine_t *m, const char *name, const char *text)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/guestos", th_build_dir());
+    cr_assert_eq(hv_scenario_parse(sc, name, text, NULL, dir, stderr), 0, "scenario %s", name);
+    hv_t *hv = hv_scenario_start(sc, m, NULL, stderr);
+    cr_assert_not_null(hv, "scenario %s", name);
+    return hv;
+}
+
 void hu_scenario_free(hv_scenario_t *sc, hv_t *hv, sim_machine_t *m)
 {
     hv_free(hv);

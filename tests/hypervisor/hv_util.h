@@ -21,6 +21,8 @@ void hu_free(hv_t *hv, sim_machine_t *m);
 /* Loads a built-in scenario (the guests from $HVSIM_BUILD/guestos) and starts it, console
  * lines kept, not printed. The test fails when it cannot. */
 hv_t *hu_scenario(hv_scenario_t *sc, sim_machine_t *m, const char *name);
+/* The same for scenario text written in the test (`name` in messages). */
+hv_t *hu_scenario_text(hv_scenario_t *sc, sim_machine_t *m, const char *name, const char *text);
 /* Frees what hu_scenario made. */
 void hu_scenario_free(hv_scenario_t *sc, hv_t *hv, sim_machine_t *m);
 

@@ -60,3 +60,45 @@ Test(hv_isolation, the_adversary_hurts_nobody, .timeout = 240)
     hu_scenario_free(&sc, hv, &m);
     free(beside_tinyos);
 }
+
+/* The adversary again, its memory virtualized by shadow page tables (under hardware assist,
+ * and deprivileged under trap-and-emulate): its wild page tables and sweeps end as hidden or
+ * guest faults, the shadows map nothing but its own frames, and the rtos beside it prints what
+ * it prints beside tinyos. */
+static void adversary_under(const char *cpu, const char *beside_tinyos)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "[machine]\npcpus = 2\nram = 32M\n\n[hypervisor]\ntype = 1\nscheduler = pin\n\n"
+             "[vm adversary]\nimage = adversary.img\nmemory = 2M\ncpu = %s\nmem = shadow\n\n"
+             "[vm rtos]\nimage = rtos.img\nmemory = 4M\n",
+             cpu);
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    hv_t *hv = hu_scenario_text(&sc, &m, cpu, text);
+    uint32_t image = hv_image_checksum(hv);
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF, "%s", cpu);
+    int adv = hv_vm_by_name(hv, "adversary"), rtos = hv_vm_by_name(hv, "rtos");
+    const char *said = hv_vm_console(hv, (unsigned)adv);
+    cr_expect(strstr(said, "[adversary] done") != NULL, "%s: the adversary ran to its end:\n%s",
+              cpu, said);
+    const hv_vm_stats_t *st = &hv->vms[adv].stats;
+    cr_expect_gt(st->exits[CPU_EXIT_EXCEPTION], 8000, "%s: the sweep's faults reach the shadow", cpu);
+    cr_expect_gt(st->injections, 8000, "%s: faults given back", cpu);
+    cr_expect_gt(st->shadow.hidden_faults, 0, "%s", cpu);
+    cr_expect_leq(hv->vms[adv].frames, hv->vms[adv].memory / 4096, "%s", cpu);
+    cr_expect_str_eq(hv_vm_console(hv, (unsigned)rtos), beside_tinyos, "%s", cpu);
+    cr_expect_eq(hv_image_checksum(hv), image, "%s: the hypervisor's image is untouched", cpu);
+    char why[200];
+    cr_expect_null(hv_check_invariants(hv, why, sizeof why), "%s: %s", cpu, why);
+    cr_expect_str_eq(sim_console_captured(&m), "", "%s", cpu);
+    hu_scenario_free(&sc, hv, &m);
+}
+
+Test(hv_isolation, the_adversary_hurts_nobody_under_shadow_paging, .timeout = 240)
+{
+    char *beside_tinyos = rtos_transcript("default");
+    adversary_under("hw", beside_tinyos);
+    adversary_under("trap", beside_tinyos);
+    free(beside_tinyos);
+}
