@@ -150,6 +150,35 @@ typedef struct {
     uint64_t clock;        /* ticks for last_used */
 } hv_shadow_t;
 
+/* Binary translation (hv_bt.c): per VCPU, a translation cache (TC) of the guest kernel's
+ * blocks in hypervisor frames, mapped for the translated kernel at the top of its address
+ * space, and the index of its blocks. Plain data; the frames hold the code and, beside each
+ * TC page, the guest pc every TC word stands for. */
+#define HV_BT_TC_PAGES 32      /* 128 KiB of translated code at most, then it is flushed */
+#define HV_BT_MAX_BLOCKS 1024
+#define HV_BT_HASH 2048        /* the block index: open addressing on the guest pc */
+typedef struct {
+    uint32_t gva;    /* the guest-virtual pc the block translates */
+    uint32_t gpa;    /* where its code is in guest-physical memory */
+    uint32_t tc;     /* the address of its translation (guest-virtual, in the TC) */
+    uint16_t ninsns; /* guest instructions it covers */
+    uint16_t pad;
+} hv_bt_block_t;
+
+typedef struct {
+    uint32_t state;                   /* hpa of the VCPU's BT state page (0: not a bt VCPU) */
+    uint32_t tc[HV_BT_TC_PAGES];      /* hpa of each TC page (0: not yet taken) */
+    uint32_t aux[HV_BT_TC_PAGES];     /* hpa of the page of guest pcs beside each TC page */
+    uint32_t tc_used;                 /* words of the TC in use */
+    uint32_t resume_guest, resume_tc; /* a fault left the TC at resume_tc for resume_guest */
+    uint8_t flush_pending;            /* another VCPU wrote translated code: flush at exit */
+    uint8_t pad[3];
+    uint32_t generation;              /* counts flushes: a stub is patched only in its own */
+    uint16_t nblocks;
+    uint16_t hash[HV_BT_HASH];        /* block index + 1, 0: empty */
+    hv_bt_block_t block[HV_BT_MAX_BLOCKS];
+} hv_bt_t;
+
 /* A schedulable entity: a VCPU, or (type 2) the host process. Its CPU state is its VMCB,
  * where the hardware saved it at the last exit. */
 typedef struct {
@@ -168,6 +197,7 @@ typedef struct {
     uint64_t slices;        /* time slices it was given */
     uint64_t host_work;     /* host process: cycles of work done */
     hv_shadow_t shadow;     /* mem = shadow: its shadow page tables */
+    hv_bt_t bt;             /* cpu = bt: its translation cache */
 } hv_vcpu_t;
 
 /* The virtual devices of one VM: console (UART ports and MMIO, and the hypercall console),
@@ -211,6 +241,21 @@ typedef struct {
     uint64_t mmio;           /* device-register accesses emulated after a shadow fault */
 } hv_shadow_stats_t;
 
+/* Binary translation's figures, per VM (hv_bt.c). */
+typedef struct {
+    uint64_t blocks;            /* blocks translated */
+    uint64_t insns_identical;   /* guest instructions copied as they are */
+    uint64_t insns_inline;      /* sensitive ones replaced by an inline sequence */
+    uint64_t insns_callout;     /* replaced by a callout to the hypervisor */
+    uint64_t lookups, hits;     /* guest pc -> translation lookups; found translated */
+    uint64_t chains;            /* block exits patched into direct jumps */
+    uint64_t callouts;          /* callouts taken: privileged instructions, jalr, block exits */
+    uint64_t gate_exits;        /* inline sti/popf found an interrupt waiting */
+    uint64_t invalidations;     /* the guest wrote translated code: translations dropped */
+    uint64_t protected_writes;  /* data stores to a page holding translated code, emulated */
+    uint64_t tc_flushes;        /* the TC was full */
+} hv_bt_stats_t;
+
 /* Per-VM statistics (hv_stats.c keeps them from the event stream). */
 typedef struct {
     uint64_t cycles_user, cycles_kernel, cycles_hv, cycles_vmm; /* where its time went */
@@ -218,6 +263,7 @@ typedef struct {
     uint64_t injections, frames_mapped, vcpu_switches, hypercalls, t2_trips;
     mmu_stats_t mmu; /* TLB and walk counters while its VCPUs ran */
     hv_shadow_stats_t shadow; /* mem = shadow */
+    hv_bt_stats_t bt;         /* cpu = bt */
     uint64_t started, ended; /* host cycles at creation and at power-off */
 } hv_vm_stats_t;
 
@@ -239,6 +285,8 @@ typedef struct {
     char why[160];          /* CRASHED: what the hypervisor saw */
     hv_vdev_t dev;
     hv_vm_stats_t stats;
+    uint16_t bt_npages;     /* cpu = bt: guest-physical pages holding translated code */
+    uint32_t bt_page[HV_BT_TC_PAGES * 4]; /* (write-protected in the shadows) */
 } hv_vm_t;
 
 /* Per pCPU. */
@@ -348,6 +396,8 @@ uint32_t hv_trap_emulated(const hv_t *hv, unsigned vm, unsigned op);
 uint32_t hv_trap_reflected(const hv_t *hv, unsigned vm, uint32_t cause);
 uint32_t hv_trap_virtual_flags(const hv_t *hv, unsigned vm, unsigned vcpu);
 void hv_trap_print_stats(const hv_t *hv, unsigned vm, FILE *out);
+/* Binary translation (hv_bt.c): the line of figures the summary prints for a bt VM. */
+void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out);
 /* Shadow paging (hv_shadow.c): the line of figures the summary prints for a shadow VM; the
  * guest's ptroot of a VCPU. */
 void hv_shadow_print_stats(const hv_t *hv, unsigned vm, FILE *out);

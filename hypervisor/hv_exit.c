@@ -291,6 +291,8 @@ void hv_handle_exit(hv_t *hv, cpu_t *cpu, unsigned ent)
         return;
     }
     hv_charge(hv, SIM_COST_hv_handler);
+    if (hv_bt_vcpu(hv, v) && hv_bt_exit(hv, v, x.reason, x.qual))
+        return; /* a callout of translated code */
     handlers[x.reason].fn(hv, v, &x);
 }
 

@@ -273,13 +273,13 @@ static void vm_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "cpu")) {
         if ((vm->cpu = hv_cpu_technique_by_name(value)) < 0)
             error_at(p, p->line, "cpu = '%s': it must be emu, trap, bt or hw", value);
-        else if (hv_technique_refusal((unsigned)vm->cpu, 0))
-            error_at(p, p->line, "%s", hv_technique_refusal((unsigned)vm->cpu, 0));
+        else
+            vm->cpu_line = p->line; /* the pair with mem is checked once the file is read */
     } else if (!strcmp(key, "mem")) {
         if ((vm->mem = hv_mem_technique_by_name(value)) < 0)
             error_at(p, p->line, "mem = '%s': it must be shadow or nested", value);
-        else if (hv_technique_refusal(0, (unsigned)vm->mem))
-            error_at(p, p->line, "%s", hv_technique_refusal(0, (unsigned)vm->mem));
+        else
+            vm->mem_line = p->line;
     } else if (!strcmp(key, "pin")) {
         pin_list(p, vm, value);
     } else if (!strcmp(key, "share")) {
@@ -410,6 +410,10 @@ static void check_whole(parser_t *p)
             char *old = vm->rom;
             resolve(p, "rom.bin", old);
         }
+        const char *refusal = hv_technique_refusal((unsigned)vm->cpu, (unsigned)vm->mem);
+        if (vm->cpu >= 0 && vm->mem >= 0 && refusal && !sc->native)
+            error_at(p, vm->cpu_line ? vm->cpu_line : vm->mem_line ? vm->mem_line : vm->line, "%s",
+                     refusal);
         for (unsigned k = 0; k < HV_MAX_VCPUS; k++)
             if (vm->pin[k] >= (int)sc->pcpus)
                 error_at(p, vm->line, "[vm %s] pins vcpu%u to pCPU %d, but [machine] pcpus = %u",

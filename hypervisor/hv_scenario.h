@@ -11,7 +11,7 @@
  *                 host_process = on | off, host_share
  *   [vm NAME]     image (a disk image booted by the ROM) or kernel (a .s or flat .bin
  *                 program), base, rom, vcpus, memory, cpu = emu | trap | bt | hw,
- *                 mem = shadow | nested (hv_technique_refusal says which run today), pin (a
+ *                 mem = shadow | nested (hv_technique_refusal says which pairs run), pin (a
  *                 pCPU per VCPU, comma-separated), share, cap (percent), input or input_file
  */
 #ifndef HVSIM_HV_SCENARIO_H
@@ -33,7 +33,7 @@ typedef struct {
     int pin[HV_MAX_VCPUS];
     unsigned share, cap;
     char *input;                       /* console input (owned), or NULL */
-    int line, image_line, kernel_line, rom_line, input_line; /* for messages */
+    int line, image_line, kernel_line, rom_line, input_line, cpu_line, mem_line; /* messages */
 } hv_scenario_vm_t;
 
 typedef struct {

@@ -89,15 +89,25 @@ static const struct {
      "; trap-popf.)\n"
      "[machine]\npcpus = 1\nram = 32M\n\n"
      "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM_TECH("trap", "shadow")},
+    {"bt",
+     "the default's VMs under binary translation with shadow paging: the kernels' code runs "
+     "translated, sensitive instructions inline or as callouts; same transcripts",
+     "; Binary translation: compare the 'binary translation' lines and the exits with 'trap'.\n"
+     "[machine]\npcpus = 2\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM_TECH("bt", "shadow")
+         RTOS_VM_TECH("bt", "shadow")},
     {"trap-popf",
-     "the popf guest under hardware assist and under trap-and-emulate: deprivileged, its "
-     "pushf/cli/popf critical sections never unmask interrupts again and its ticks are lost",
-     "; Popek and Goldberg: popf is sensitive but not privileged. The same guest twice; only\n"
-     "; the trap VM runs its kernel in U, where popf silently leaves IE alone.\n"
-     "[machine]\npcpus = 2\nram = 16M\n\n"
+     "the popf guest under hardware assist, trap-and-emulate and binary translation: "
+     "deprivileged without translation, its pushf/cli/popf critical sections never unmask "
+     "interrupts again and its ticks are lost",
+     "; Popek and Goldberg: popf is sensitive but not privileged. The same guest three times;\n"
+     "; the trap VM runs its kernel in U, where popf silently leaves IE alone; the bt VM runs\n"
+     "; it translated, popf replaced by an inline sequence on the virtual IE.\n"
+     "[machine]\npcpus = 3\nram = 16M\n\n"
      "[hypervisor]\ntype = 1\nscheduler = pin\n\n"
      "[vm popf-hw]\nimage = popf.img\nmemory = 2M\ncpu = hw\nmem = nested\n\n"
-     "[vm popf-trap]\nimage = popf.img\nmemory = 2M\ncpu = trap\nmem = nested\n"},
+     "[vm popf-trap]\nimage = popf.img\nmemory = 2M\ncpu = trap\nmem = nested\n\n"
+     "[vm popf-bt]\nimage = popf.img\nmemory = 2M\ncpu = bt\nmem = shadow\n"},
 };
 
 #define NBUILTINS (sizeof builtins / sizeof builtins[0])

@@ -359,17 +359,25 @@ hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause,
     mmu_access_t kind = access_of(cause);
     cpu_mode_t mode = guest_mode(hv, v);
     mmu_priv_t priv = mode == CPU_MODE_U ? MMU_PRIV_USER : MMU_PRIV_KERNEL;
+    uint8_t view = v->shadow.ctx[v->shadow.current].view;
     guest_translation_t g;
-    uint32_t hpa;
+    uint32_t hpa, bits;
+    if (view == HV_SHADOW_VIEW_KERNEL && hv_bt_region_page(hv, v, va, &hpa, &bits))
+        return fill(hv, v, va, hpa, bits) ? HV_SHADOW_HIDDEN : HV_SHADOW_BUS_ERROR;
     if (walk_guest(hv, v, va, kind, priv, &g) != MMU_OUTCOME_OK) {
         stats_of(hv, v)->guest_faults++;
         return HV_SHADOW_GUEST_FAULT;
     }
     if (!hv_gpa_to_hpa(hv, (unsigned)v->vm, g.gpa, true, &hpa))
         return outside_memory(hv, v, kind, priv, g.gpa);
-    uint8_t view = v->shadow.ctx[v->shadow.current].view;
-    bool paging = (v->shadow.guest_ptroot & MMU_PTROOT_E) != 0;
-    if (!fill(hv, v, va, hpa & ~MMU_PAGE_OFFSET, shadow_bits(g.bits, view, paging, mode))) {
+    bits = shadow_bits(g.bits, view, (v->shadow.guest_ptroot & MMU_PTROOT_E) != 0, mode);
+    if (hv_bt_page_protected(hv, (unsigned)v->vm, g.gpa)) { /* it holds translated code */
+        if (kind == MMU_STORE && hv_bt_protected_store(hv, v, g.gpa, hpa))
+            return HV_SHADOW_EMULATED;
+        if (hv_bt_page_protected(hv, (unsigned)v->vm, g.gpa))
+            bits &= ~MMU_PTE_W;
+    }
+    if (!fill(hv, v, va, hpa & ~MMU_PAGE_OFFSET, bits)) {
         hv_vm_crash(hv, (unsigned)v->vm, "no free frame is left for a shadow page table");
         return HV_SHADOW_HIDDEN;
     }
@@ -415,6 +423,37 @@ void hv_shadow_tlbflush(hv_t *hv, hv_vcpu_t *v)
     hv_emit(hv, SIM_HV_SHADOW_SYNC, v->vm, v->index, ALL_ONES);
 }
 
+/* Clears W in every leaf below `table` that maps frame `hpa` (binary translation protects the
+ * pages it translated); true when one was changed. */
+static bool protect_in_tree(hv_t *hv, uint32_t table, unsigned level, uint32_t hpa)
+{
+    bool changed = false;
+    for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4; i++) {
+        uint32_t pte = hv_read32(hv, table + 4 * i);
+        if (!(pte & MMU_PTE_V))
+            continue;
+        if (level > 0) {
+            changed |= protect_in_tree(hv, MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT, level - 1, hpa);
+        } else if ((MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT) == hpa && (pte & MMU_PTE_W)) {
+            hv_write32(hv, table + 4 * i, pte & ~MMU_PTE_W);
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+void hv_shadow_write_protect(hv_t *hv, unsigned vm, uint32_t hpa)
+{
+    hv_vm_t *m = &hv->vms[vm];
+    for (unsigned i = 0; i < m->nvcpus && m->mem == HV_MEM_SHADOW; i++) {
+        hv_vcpu_t *v = &hv->ent[m->vcpu[i]];
+        for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++)
+            if (v->shadow.ctx[slot].root &&
+                protect_in_tree(hv, v->shadow.ctx[slot].root, levels(hv) - 1, hpa))
+                shootdown(hv, v, slot, ALL_ONES);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------
  * Set-up and tear-down
  * ------------------------------------------------------------------------------------------ */
@@ -452,23 +491,35 @@ static uint32_t peek(const hv_t *hv, uint32_t hpa)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static const char *check_shadow_tree(const hv_t *hv, unsigned vm, uint32_t table, unsigned level,
-                                     char *buf, size_t len)
+/* The hypervisor's own pages a VCPU's kernel view may map: its BT state page and TC pages. */
+static bool bt_page_of(const hv_vcpu_t *v, uint32_t frame)
+{
+    uint32_t hpa = frame << MMU_PAGE_SHIFT;
+    for (unsigned p = 0; p < HV_BT_TC_PAGES && v->bt.state; p++)
+        if (v->bt.tc[p] == hpa)
+            return true;
+    return v->bt.state && v->bt.state == hpa;
+}
+
+static const char *check_shadow_tree(const hv_t *hv, const hv_vcpu_t *v, uint32_t table,
+                                     unsigned level, char *buf, size_t len)
 {
     uint32_t tf = table >> MMU_PAGE_SHIFT;
     if (tf >= hv->nframes || hv->owner[tf] != HV_FRAME_HV) {
         snprintf(buf, len, "VM %s: a shadow table at 0x%08x is not a hypervisor frame",
-                 hv->vms[vm].name, table);
+                 hv->vms[v->vm].name, table);
         return buf;
     }
     for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4; i++) {
         uint32_t pte = peek(hv, table + 4 * i), f = MMU_PTE_PFN(pte);
         if (!(pte & MMU_PTE_V))
             continue;
+        unsigned vm = (unsigned)v->vm;
         if (level > 0) {
-            if (check_shadow_tree(hv, vm, f << MMU_PAGE_SHIFT, level - 1, buf, len))
+            if (check_shadow_tree(hv, v, f << MMU_PAGE_SHIFT, level - 1, buf, len))
                 return buf;
-        } else if (f >= hv->nframes || hv->owner[f] != HV_FRAME_VM(vm) || (pte & MMU_PTE_G)) {
+        } else if (f >= hv->nframes || (pte & MMU_PTE_G) ||
+                   (hv->owner[f] != HV_FRAME_VM(vm) && !bt_page_of(v, f))) {
             snprintf(buf, len, "VM %s: its shadow maps frame 0x%05x, which it does not own%s",
                      hv->vms[vm].name, f, (pte & MMU_PTE_G) ? " (or global)" : "");
             return buf;
@@ -481,10 +532,10 @@ const char *hv_shadow_check(const hv_t *hv, unsigned vm, char *buf, size_t len)
 {
     const hv_vm_t *v = &hv->vms[vm];
     for (unsigned i = 0; i < v->nvcpus && v->mem == HV_MEM_SHADOW; i++) {
-        const hv_shadow_t *s = &hv->ent[v->vcpu[i]].shadow;
+        const hv_vcpu_t *e = &hv->ent[v->vcpu[i]];
         for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++)
-            if (s->ctx[slot].root &&
-                check_shadow_tree(hv, vm, s->ctx[slot].root, levels(hv) - 1, buf, len))
+            if (e->shadow.ctx[slot].root &&
+                check_shadow_tree(hv, e, e->shadow.ctx[slot].root, levels(hv) - 1, buf, len))
                 return buf;
     }
     return NULL;

@@ -229,8 +229,10 @@ void hv_print_stats(const hv_t *hv, FILE *out)
             if (s->exits[r])
                 fprintf(out, "      %-19s %11s  average %9s cycles\n", cpu_exit_reason_name(r),
                         grp(s->exits[r], b1), grp(s->exit_cycles[r] / s->exits[r], b2));
-        if (v->cpu == HV_CPU_TRAP)
+        if (v->cpu == HV_CPU_TRAP || v->cpu == HV_CPU_BT)
             hv_trap_print_stats(hv, i, out);
+        if (v->cpu == HV_CPU_BT)
+            hv_bt_print_stats(hv, i, out);
         if (v->mem == HV_MEM_SHADOW)
             hv_shadow_print_stats(hv, i, out);
         if (v->cpu == HV_CPU_EMU)

@@ -89,5 +89,40 @@ void hv_shadow_free(hv_t *hv, hv_vcpu_t *v);
 
 /* The guest's mode as its kernel believes it (trap-and-emulate: the virtual mode). */
 cpu_mode_t hv_trap_guest_mode(hv_t *hv, const hv_vcpu_t *v);
+/* Emulates the privileged instruction `word` the guest kernel executed at the VMCB's pc (or
+ * reflects it, as emulate_privileged decides): what a trap exit does, for bt's callouts. */
+void hv_trap_emulate(hv_t *hv, hv_vcpu_t *v, uint32_t word);
+/* Makes shadow entries mapping host frame `hpa` read-only in every VCPU of the VM (binary
+ * translation protects the pages it translated). */
+void hv_shadow_write_protect(hv_t *hv, unsigned vm, uint32_t hpa);
+
+/* Binary translation (hv_bt.c). The hypervisor's region at the top of the kernel's view. */
+#define HV_BT_REGION 0xffc00000u
+#define HV_BT_STATE_VA 0xfffff000u
+bool hv_bt_vcpu(const hv_t *hv, const hv_vcpu_t *v);
+bool hv_bt_in_tc(uint32_t va);
+/* Sets up a new VCPU's state page and TC (before hv_trap_setup). False: no frame. */
+bool hv_bt_setup(hv_t *hv, hv_vcpu_t *v);
+void hv_bt_free(hv_t *hv, hv_vcpu_t *v);
+/* The host address of a bt VCPU's virtual flags (csr 0) or virtual CSR tvec..scratch. */
+uint32_t hv_bt_state_word(const hv_vcpu_t *v, unsigned csr);
+/* An exit: true when it was a callout, handled; otherwise a trap's pc becomes a guest pc. */
+bool hv_bt_exit(hv_t *hv, hv_vcpu_t *v, unsigned reason, uint32_t cause);
+/* Before an entry, after reflections: the kernel's pc goes into the TC. False: VM stopped. */
+bool hv_bt_before_entry(hv_t *hv, hv_vcpu_t *v);
+/* First at entry: a hidden fault in translated code runs the same TC word again. */
+void hv_bt_resume(hv_t *hv, hv_vcpu_t *v);
+/* True unless the pc is in the middle of an inline sequence (no reflection there). */
+bool hv_bt_at_boundary(hv_t *hv, hv_vcpu_t *v);
+/* The pc leaves the TC for the guest address it stands for (before a reflection). */
+void hv_bt_leave_tc(hv_t *hv, hv_vcpu_t *v);
+/* A virtual line rose: inline sti and popf must exit to let it in. */
+void hv_bt_line_raised(hv_t *hv, hv_vcpu_t *v);
+/* For the shadow: the hypervisor's page at va of the kernel's view (the state page or a TC
+ * page) and its leaf bits; whether a guest page holds translated code (protected); a store
+ * stopped by that protection (true: performed, the guest goes on after it). */
+bool hv_bt_region_page(hv_t *hv, hv_vcpu_t *v, uint32_t va, uint32_t *hpa, uint32_t *bits);
+bool hv_bt_page_protected(const hv_t *hv, unsigned vm, uint32_t gpa);
+bool hv_bt_protected_store(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t hpa);
 
 #endif

@@ -37,14 +37,38 @@
 /* ------------------------------------------------------------------------------------------
  * The virtual CPU state
  * ------------------------------------------------------------------------------------------ */
+/* Where a virtual register lives: csr 0 is the virtual flags (MODE and IE), others are the
+ * virtual CSRs. A trap VCPU keeps them in its VMCB; a bt VCPU keeps the flags and tvec ..
+ * scratch in its BT state page, where its translated code reads and writes them inline. */
+static uint32_t vstate_addr(hv_t *hv, const hv_vcpu_t *v, unsigned csr)
+{
+    if (hv_bt_vcpu(hv, v) && csr <= CPU_CSR_SCRATCH)
+        return hv_bt_state_word(v, csr);
+    return v->vmcb + (csr == 0 ? HV_SW_VFLAGS : GUEST_CSR(csr));
+}
+
+static uint32_t vcsr(hv_t *hv, const hv_vcpu_t *v, unsigned csr)
+{
+    return hv_read32(hv, vstate_addr(hv, v, csr));
+}
+
+static void set_vcsr(hv_t *hv, const hv_vcpu_t *v, unsigned csr, uint32_t value)
+{
+    hv_write32(hv, vstate_addr(hv, v, csr), value);
+}
+
+/* The virtual flags. A guest that wrote MODE = H into its state page gets K. */
 static uint32_t vflags(hv_t *hv, const hv_vcpu_t *v)
 {
-    return hv_guest_word(hv, v, HV_SW_VFLAGS);
+    uint32_t f = vcsr(hv, v, 0) & VFLAGS_BITS;
+    if ((f & CPU_FLAG_MODE_MASK) > ((uint32_t)CPU_MODE_K << CPU_FLAG_MODE_SHIFT))
+        f = (f & ~CPU_FLAG_MODE_MASK) | (uint32_t)CPU_MODE_K << CPU_FLAG_MODE_SHIFT;
+    return f;
 }
 
 static void set_vflags(hv_t *hv, const hv_vcpu_t *v, uint32_t f)
 {
-    hv_set_guest_word(hv, v, HV_SW_VFLAGS, f & VFLAGS_BITS);
+    set_vcsr(hv, v, 0, f & VFLAGS_BITS);
 }
 
 static uint32_t real_flags(hv_t *hv, const hv_vcpu_t *v)
@@ -78,9 +102,11 @@ cpu_mode_t hv_trap_guest_mode(hv_t *hv, const hv_vcpu_t *v)
     return (cpu_mode_t)((vflags(hv, v) & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
 }
 
+/* True for a deprivileged VCPU: cpu = trap, and cpu = bt (whose translated kernel runs in U
+ * too, and whose traps, reflection and emulation are these). */
 bool hv_trap_vcpu(const hv_t *hv, const hv_vcpu_t *v)
 {
-    return v->vm >= 0 && hv->vms[v->vm].cpu == HV_CPU_TRAP;
+    return v->vm >= 0 && (hv->vms[v->vm].cpu == HV_CPU_TRAP || hv->vms[v->vm].cpu == HV_CPU_BT);
 }
 
 /*
@@ -105,12 +131,14 @@ void hv_trap_setup(hv_t *hv, hv_vcpu_t *v)
  */
 void hv_trap_reflect(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
 {
-    hv_set_guest_word(hv, v, GUEST_CSR(CPU_CSR_EPC), guest_pc(hv, v));
-    hv_set_guest_word(hv, v, GUEST_CSR(CPU_CSR_EFLAGS), guest_view_of_flags(hv, v));
-    hv_set_guest_word(hv, v, GUEST_CSR(CPU_CSR_CAUSE), cause);
-    hv_set_guest_word(hv, v, GUEST_CSR(CPU_CSR_TVAL), tval);
+    if (hv_bt_vcpu(hv, v))
+        hv_bt_leave_tc(hv, v); /* epc is the guest's address, never the TC's */
+    set_vcsr(hv, v, CPU_CSR_EPC, guest_pc(hv, v));
+    set_vcsr(hv, v, CPU_CSR_EFLAGS, guest_view_of_flags(hv, v));
+    set_vcsr(hv, v, CPU_CSR_CAUSE, cause);
+    set_vcsr(hv, v, CPU_CSR_TVAL, tval);
     set_vflags(hv, v, (uint32_t)CPU_MODE_K << CPU_FLAG_MODE_SHIFT);
-    set_guest_pc(hv, v, hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_TVEC)));
+    set_guest_pc(hv, v, vcsr(hv, v, CPU_CSR_TVEC));
     count(hv, v, cause & CPU_CAUSE_INTERRUPT ? HV_SW_REFLECTED_IRQ : HV_SW_REFLECTED(cause));
     hv->vms[v->vm].stats.injections++;
     hv_emit(hv, SIM_HV_TRAP_REFLECT, v->vm, v->index, cause);
@@ -126,10 +154,16 @@ static uint32_t deliverable_lines(hv_t *hv, const hv_vcpu_t *v)
 }
 
 /* At VM entry: an interrupt the guest can take now is reflected into it (the lowest line
- * first, as the CPU's priority is). */
+ * first, as the CPU's priority is). Translated code in the middle of an inline sequence is
+ * not at a guest instruction boundary: it runs a few more cycles first (a short preemption
+ * timer brings it back). */
 void hv_trap_before_entry(hv_t *hv, hv_vcpu_t *v)
 {
     uint32_t lines = deliverable_lines(hv, v);
+    if (lines && hv_bt_vcpu(hv, v) && !hv_bt_at_boundary(hv, v)) {
+        hv_set_guest_word(hv, v, CPU_VMCB_PREEMPT, 16);
+        return;
+    }
     for (unsigned line = 0; line < CPU_IRQ_LINES; line++)
         if (lines & (1u << line)) {
             hv_trap_reflect(hv, v, CPU_CAUSE_INTERRUPT | line, 0);
@@ -141,6 +175,8 @@ void hv_trap_before_entry(hv_t *hv, hv_vcpu_t *v)
  * but only when its virtual IE would let it in (a kick otherwise only costs exits). */
 void hv_trap_line_raised(hv_t *hv, hv_vcpu_t *v)
 {
+    if (hv_bt_vcpu(hv, v))
+        hv_bt_line_raised(hv, v);
     if (deliverable_lines(hv, v) && v->on_cpu >= 0 && cpu_in_guest(&hv->m->cpu[v->on_cpu]))
         cpu_set_irq(&hv->m->cpu[v->on_cpu], HV_KICK_IRQ, true);
 }
@@ -171,7 +207,7 @@ static bool emulate_csrr(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
     default:
         if (i->imm < CPU_CSR_TVEC || i->imm > CPU_CSR_IM)
             return false;
-        value = hv_guest_word(hv, v, GUEST_CSR(i->imm));
+        value = vcsr(hv, v, (unsigned)i->imm);
     }
     hv_set_guest_reg(hv, v, i->rd, value);
     return true;
@@ -192,7 +228,7 @@ static bool emulate_csrw(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
     else if (i->imm == CPU_CSR_TIMER)
         hv_vtimer_write(hv, v, value);
     else if (i->imm >= CPU_CSR_TVEC && i->imm <= CPU_CSR_IM)
-        hv_set_guest_word(hv, v, GUEST_CSR(i->imm), value);
+        set_vcsr(hv, v, (unsigned)i->imm, value);
     else
         return false; /* read-only or unknown: illegal, as on the CPU */
     if (i->imm == CPU_CSR_PTROOT && hv->cur)
@@ -204,13 +240,13 @@ static bool emulate_csrw(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
 static bool emulate_iret(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
 {
     (void)i;
-    uint32_t saved = hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_EFLAGS));
+    uint32_t saved = vcsr(hv, v, CPU_CSR_EFLAGS);
     uint32_t real = (real_flags(hv, v) & ~CPU_FLAG_COND) | (saved & CPU_FLAG_COND);
     if ((saved & CPU_FLAG_MODE_MASK) > ((uint32_t)CPU_MODE_K << CPU_FLAG_MODE_SHIFT))
         saved &= ~CPU_FLAG_MODE_MASK; /* a guest cannot return into H: it gets U */
     hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_FLAGS, real);
     set_vflags(hv, v, saved);
-    set_guest_pc(hv, v, hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_EPC)));
+    set_guest_pc(hv, v, vcsr(hv, v, CPU_CSR_EPC));
     return true;
 }
 
@@ -284,7 +320,7 @@ bool hv_trap_can_emulate(unsigned op)
  * reflected as the privileged-instruction trap its kernel expects. In virtual K it is
  * emulated against the virtual state and the pc moves past it (an unknown CSR is illegal).
  */
-static void emulate_privileged(hv_t *hv, hv_vcpu_t *v, uint32_t word)
+void hv_trap_emulate(hv_t *hv, hv_vcpu_t *v, uint32_t word)
 {
     cpu_insn_t insn;
     bool kernel = (vflags(hv, v) & CPU_FLAG_MODE_MASK) != 0;
@@ -332,7 +368,7 @@ void hv_trap_exception(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
     if (kernel_cannot_run_paged(hv, v, cause, tval))
         return;
     if (cause == CPU_CAUSE_PRIVILEGED)
-        emulate_privileged(hv, v, tval);
+        hv_trap_emulate(hv, v, tval);
     else
         hv_trap_reflect(hv, v, cause, tval);
 }
@@ -344,8 +380,9 @@ const char *hv_technique_refusal(unsigned cpu, unsigned mem)
 {
     if (cpu >= HV_CPU_TECHNIQUE_COUNT || mem >= HV_MEM_TECHNIQUE_COUNT)
         return "unknown virtualization technique";
-    if (cpu == HV_CPU_BT)
-        return "cpu = bt is not built yet (issue 6): use hw, trap or emu";
+    if (cpu == HV_CPU_BT && mem != HV_MEM_SHADOW)
+        return "cpu = bt needs mem = shadow: its translation cache lives in the hypervisor's top "
+               "4 MiB of the guest's address space, which only a shadow page table can give it";
     return NULL;
 }
 
@@ -376,7 +413,12 @@ uint32_t hv_trap_reflected(const hv_t *hv, unsigned vm, uint32_t cause)
 uint32_t hv_trap_virtual_flags(const hv_t *hv, unsigned vm, unsigned vcpu)
 {
     uint32_t vmcb = hv_vcpu_vmcb(hv, vm, vcpu);
-    return vmcb ? cpu_vmcb_peek(&hv->m->cpu[0], vmcb, HV_SW_VFLAGS) : 0;
+    if (!vmcb)
+        return 0;
+    const hv_vcpu_t *v = &hv->ent[hv->vms[vm].vcpu[vcpu]];
+    if (hv_bt_vcpu(hv, v)) /* the state page, read as the VMCB is: without charging */
+        return cpu_vmcb_peek(&hv->m->cpu[0], v->bt.state, 0);
+    return cpu_vmcb_peek(&hv->m->cpu[0], vmcb, HV_SW_VFLAGS);
 }
 
 void hv_trap_print_stats(const hv_t *hv, unsigned vm, FILE *out)

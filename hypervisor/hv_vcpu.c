@@ -109,7 +109,11 @@ int hv_vcpu_create(hv_t *hv, unsigned vm, unsigned index, uint32_t entry, char *
     hv_write32(hv, vmcb + CPU_VMCB_GUEST + CPU_VMCB_PC, entry);
     hv_write32(hv, vmcb + CPU_VMCB_GUEST + CPU_VMCB_FLAGS, (uint32_t)CPU_MODE_K << CPU_FLAG_MODE_SHIFT);
     hv_write32(hv, vmcb + CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_IM), (1u << CPU_IRQ_LINES) - 1);
-    if (v->cpu == HV_CPU_TRAP)
+    if (v->cpu == HV_CPU_BT && !hv_bt_setup(hv, c)) {
+        snprintf(err, len, "VM %s: no room for vcpu%u's translation cache", v->name, index);
+        return -1;
+    }
+    if (v->cpu == HV_CPU_TRAP || v->cpu == HV_CPU_BT)
         hv_trap_setup(hv, c);
     if (v->cpu == HV_CPU_EMU)
         hv_emu_setup(hv, c);
@@ -203,8 +207,12 @@ bool hv_vcpu_enter(hv_t *hv, cpu_t *cpu, unsigned ent)
     uint64_t now = cpu->s.cycles;
     uint64_t left = p->slice_end > now ? p->slice_end - now : 1;
     hv_set_guest_word(hv, v, CPU_VMCB_PREEMPT, left > 0xffffffffu ? 0xffffffffu : (uint32_t)left);
+    if (hv_bt_vcpu(hv, v))
+        hv_bt_resume(hv, v);
     if (hv_trap_vcpu(hv, v))
         hv_trap_before_entry(hv, v);
+    if (hv_bt_vcpu(hv, v) && !hv_bt_before_entry(hv, v))
+        return false;
     if (hv_shadow_vcpu(hv, v) && !hv_shadow_before_entry(hv, v))
         return false;
     hv_set_guest_word(hv, v, CPU_VMCB_VIP, hv_trap_vcpu(hv, v) ? 0 : v->vip);

@@ -590,6 +590,8 @@ void hv_vm_destroy(hv_t *hv, unsigned vm)
         sim_unschedule(hv->m, hv->hub, HV_TIMED(HV_TIMED_VTIMER, v->vcpu[i]));
         if (v->mem == HV_MEM_SHADOW)
             hv_shadow_free(hv, e);
+        if (v->cpu == HV_CPU_BT)
+            hv_bt_free(hv, e);
         memset(hv->m->ram + e->vmcb, 0, MMU_PAGE_SIZE);
         hv->owner[e->vmcb >> MMU_PAGE_SHIFT] = HV_FRAME_FREE;
         memset(e, 0, sizeof *e);

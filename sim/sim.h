@@ -59,7 +59,8 @@ _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
     X(hv_zero_page, 500, "clearing a 4 KiB frame before a VM gets it (a block clear)")           \
     X(t2_to_vmm, 2000, "type 2: the host kernel hands an exit to the user-level VMM")           \
     X(t2_from_vmm, 2000, "type 2: the VMM goes back into the host kernel to resume the VCPU")    \
-    X(emu_insn, 25, "emulation: the hypervisor's interpreter fetching, decoding, running one insn")
+    X(emu_insn, 25, "emulation: the hypervisor's interpreter fetching, decoding, running one insn") \
+    X(bt_translate_insn, 40, "binary translation: decoding one guest instruction, emitting its code")
 
 typedef enum {
 #define SIM_X_COSTENUM(name, def, doc) SIM_COST_##name,
@@ -128,7 +129,10 @@ typedef enum {
     X(TRAP_REFLECT, "trap-reflect", "trap-and-emulate: the trap cause reflected into the guest kernel") \
     X(SHADOW_FILL, "shadow-fill", "shadow paging: the guest-virtual page a hidden fault filled")   \
     X(SHADOW_SYNC, "shadow-sync",                                                                 \
-      "shadow paging: the page the guest's tlbinv dropped, 0xffffffff for its tlbflush")
+      "shadow paging: the page the guest's tlbinv dropped, 0xffffffff for its tlbflush")          \
+    X(BT_TRANSLATE, "bt-translate", "binary translation: the guest pc of the block translated")   \
+    X(BT_CALLOUT, "bt-callout", "binary translation: the guest pc of the instruction emulated")   \
+    X(BT_INVALIDATE, "bt-invalidate", "binary translation: the guest page whose code was written")
 
 typedef enum {
 #define SIM_X_HVENUM(name, str, doc) SIM_HV_##name,

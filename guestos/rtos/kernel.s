@@ -345,6 +345,9 @@ report:
         ret
 
         .include "console.inc"
+; The data on pages of its own, apart from the code: a binary translator write-protects the
+; pages of code it translated, so that every store to data beside code costs it an exit.
+        .align  4096
         .include "tasks.inc"
 
 msg_hello:    .asciz "[rtos] soft real-time executive: 3 periodic tasks, earliest deadline first"

@@ -187,6 +187,10 @@ panic_begin:
         .include "console.inc"
 
 ; ---- data ---------------------------------------------------------------------------------------
+; On pages of its own, apart from the code: real kernels keep code and data apart (W^X), and a
+; binary translator write-protects the pages of code it translated, so that every store to data
+; beside code would cost it an exit (docs/hypervisor.md, "Binary translation").
+        .align  4096
 msg_hello:    .asciz "[tinyos] "
 msg_ram:      .asciz " KiB RAM, "
 msg_free:     .asciz " free pages, "

@@ -254,15 +254,15 @@ Test(hv_trap, technique_keys_are_checked_with_their_line)
     FILE *diag = open_memstream(&out, &len);
     int rc = hv_scenario_parse(&sc, "t.ini",
                                "[vm a]\nkernel = a.bin\ncpu = vmx\nmem = ept\n"
-                               "[vm b]\nkernel = b.bin\ncpu = bt\nmem = shadow\n"
+                               "[vm b]\nkernel = b.bin\ncpu = bt\nmem = nested\n"
                                "[vm c]\nkernel = c.bin\ncpu = emu\n",
                                NULL, NULL, diag);
     fclose(diag);
     cr_expect_eq(rc, -1);
     cr_expect(strstr(out, "t.ini:3: error: cpu = 'vmx': it must be emu, trap, bt or hw"), "%s", out);
     cr_expect(strstr(out, "t.ini:4: error: mem = 'ept': it must be shadow or nested"), "%s", out);
-    cr_expect(strstr(out, "t.ini:7: error: cpu = bt is not built yet"), "%s", out);
-    cr_expect(strstr(out, "t.ini:8") == NULL, "shadow is built: %s", out);
+    cr_expect(strstr(out, "t.ini:7: error: cpu = bt needs mem = shadow"), "%s", out);
+    cr_expect(strstr(out, "t.ini:8") == NULL, "the pair is reported once, at cpu: %s", out);
     cr_expect(strstr(out, "t.ini:11") == NULL, "emu is built: %s", out);
     free(out);
     hv_scenario_free(&sc);
@@ -279,7 +279,9 @@ Test(hv_trap, the_hypervisor_refuses_what_it_cannot_run)
                         .program_len = 4, .program_base = 0x1000};
     char err[200] = "";
     cr_expect_eq(hv_vm_create(hv, &c, err, sizeof err), -1);
-    cr_expect_str_eq(err, "VM bt: cpu = bt is not built yet (issue 6): use hw, trap or emu");
+    cr_expect(strstr(err, "VM bt: cpu = bt needs mem = shadow: its translation cache lives") == err,
+              "%s", err);
+    cr_expect(hv_technique_refusal(HV_CPU_BT, HV_MEM_SHADOW) == NULL);
     cr_expect(hv_technique_refusal(HV_CPU_TRAP, HV_MEM_NESTED) == NULL);
     cr_expect(hv_technique_refusal(HV_CPU_HW, HV_MEM_NESTED) == NULL);
     cr_expect(hv_technique_refusal(HV_CPU_EMU, HV_MEM_NESTED) == NULL);

@@ -1,0 +1,807 @@
+/*
+ * hv_bt.c - binary translation (cpu = bt): VMware's answer to an ISA that cannot be
+ * trap-and-emulated (Adams and Agesen, ASPLOS 2006).
+ *
+ * Lecture idea: trap-and-emulate fails here because pushf, popf and rdmode are sensitive but
+ * do not trap in U. A binary translator never lets the CPU run the guest kernel's own code.
+ * While the guest believes it is in K, the hypervisor runs a *translation* of it instead: it
+ * reads a basic block of guest code, copies every harmless instruction as it is (most of
+ * them), replaces each sensitive one by a short inline sequence that works on the virtual CPU
+ * state, or by a *callout* to the hypervisor, and puts the result in a translation cache (TC).
+ * The guest's user code still runs directly, as under trap-and-emulate, whose virtual CPU
+ * state, reflection and emulation functions this file reuses (hv_trap.c).
+ *
+ * Where things are. The translated kernel runs in real U with the shadow page table's kernel
+ * view, in which the hypervisor owns the top 4 MiB of the address space (the guest's own
+ * mappings there are hidden while its kernel runs, as in VMware's VMM):
+ *
+ *   0xffc00000  TC page 0: the gate stubs, then translated blocks, growing up (X only)
+ *   ...         TC pages 1..31
+ *   0xfffff000  the VCPU's state page (R W): its virtual flags (MODE, IE), the virtual CSRs
+ *               tvec cause tval epc eflags scratch, two spill slots and the gate word
+ *
+ * The state page is reachable from translated code as [r0 + negative offset], so inline
+ * sequences need at most two spilled registers and never change the condition flags:
+ *
+ *   cli      st r1, SPILL; ld r1, VFLAGS; andi r1, r1, ~IE; st r1, VFLAGS; ld r1, SPILL
+ *   sti      ... ori r1, r1, IE; st r1, VFLAGS; ld r1, GATE; jalr r1, r1; ld r1, SPILL
+ *   pushf    pushf (the real flags); then the pushed word gets the virtual MODE and IE
+ *   popf     the popped word's IE goes to VFLAGS; then a real popf for Z N C V; the gate
+ *   rdmode, csrr status|tvec..scratch, csrw tvec..scratch: one load or store, or three
+ *
+ * The gate: GATE holds the address of a stub that returns (no interrupt waits) or of a
+ * callout (one does: the hypervisor sets it when a virtual line rises). So an inline sti or
+ * popf that enables interrupts costs nothing unless an interrupt is waiting.
+ *
+ * Callouts are `brk` words in the TC: every trap of a bt VCPU exits, and a breakpoint at a
+ * TC word whose map says "callout" or "block exit" is the hypervisor's, not the guest's. A
+ * block exit (a direct branch's target) is translated on first use and the brk is patched
+ * into a direct branch to it (*chaining*), so a loop runs without the hypervisor. Indirect
+ * jumps (jalr, every return) are callouts that look their target up each time: this
+ * translator's weak spot, where VMware's did the lookup inline.
+ *
+ * Beside every TC page lies a page of guest pcs, one per TC word (its low bits the word's
+ * kind), so that a fault in translated code is reported to the guest at the guest address
+ * of the instruction, and a callout knows which guest instruction it stands for.
+ *
+ * Self-modifying code: a guest page holding translated code is write-protected in the
+ * shadows. A store to it exits; if it overlaps a translated block, every translation is
+ * dropped (the whole TC: simple and always correct); either way the hypervisor performs the
+ * store itself and the guest goes on. Kernel data on the same pages as kernel code (tinyos
+ * has both) costs an exit per store: a real cost of binary translation.
+ *
+ * Costs: every word the translator reads or writes (hv_mem), bt_translate_insn per guest
+ * instruction translated, and the exits of callouts; inline sequences cost their own
+ * instructions. docs/hypervisor.md ("Binary translation") and docs/experiments.md.
+ */
+#include <string.h>
+
+#include "hv_internal.h"
+#include "hv_technique.h"
+
+/* The state page: offsets, and the imm16 that reaches each from r0. */
+#define ST_VFLAGS 0x000u
+#define ST_CSR(n) (4u * (n)) /* tvec (1) .. scratch (6) */
+#define ST_SPILL1 0x040u
+#define ST_GATE 0x044u
+#define ST_SPILL2 0x048u
+#define R0_OFF(off) ((int32_t)(off) - (int32_t)MMU_PAGE_SIZE)
+
+/* The kinds of TC words, in the low bits of their guest pc in the map. */
+enum {
+    W_INSN = 0,    /* the first (or only) word of a guest instruction's translation */
+    W_INNER = 1,   /* a later word of an inline sequence: not an instruction boundary */
+    W_CALLOUT = 2, /* a brk standing for the guest instruction: the hypervisor emulates it */
+    W_EXIT = 3,    /* a brk (or, chained, a branch) leaving the block for the guest pc */
+};
+#define TC_GATE_RETURN 0u /* TC word 0: jalr r0, r1, 0 */
+#define TC_GATE_EXIT 1u   /* TC word 1: brk, an interrupt waits */
+#define TC_FIRST_BLOCK 2u
+#define BLOCK_MAX 32u     /* guest instructions a block takes at most */
+#define WORDS_MAX 16u     /* TC words one guest instruction may need */
+#define TC_WORDS (HV_BT_TC_PAGES * (MMU_PAGE_SIZE / 4))
+
+bool hv_bt_vcpu(const hv_t *hv, const hv_vcpu_t *v)
+{
+    return v->vm >= 0 && hv->vms[v->vm].cpu == HV_CPU_BT;
+}
+
+static hv_bt_stats_t *stats_of(hv_t *hv, const hv_vcpu_t *v)
+{
+    return &hv->vms[v->vm].stats.bt;
+}
+
+static uint32_t tc_va(uint32_t word)
+{
+    return HV_BT_REGION + 4 * word;
+}
+
+bool hv_bt_in_tc(uint32_t va)
+{
+    return va >= HV_BT_REGION && va < HV_BT_REGION + HV_BT_TC_PAGES * MMU_PAGE_SIZE;
+}
+
+static uint32_t tc_word_of(uint32_t va)
+{
+    return (va - HV_BT_REGION) / 4;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The TC and its map, word by word (charged: they are the hypervisor's memory)
+ * ------------------------------------------------------------------------------------------ */
+static uint32_t map_entry(hv_t *hv, const hv_vcpu_t *v, uint32_t word)
+{
+    uint32_t page = word / (MMU_PAGE_SIZE / 4), off = 4 * (word % (MMU_PAGE_SIZE / 4));
+    return v->bt.aux[page] ? hv_read32(hv, v->bt.aux[page] + off) : W_EXIT;
+}
+
+static void put_word(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t insn, uint32_t guest_pc,
+                     unsigned kind)
+{
+    uint32_t page = word / (MMU_PAGE_SIZE / 4), off = 4 * (word % (MMU_PAGE_SIZE / 4));
+    hv_write32(hv, v->bt.tc[page] + off, insn);
+    hv_write32(hv, v->bt.aux[page] + off, guest_pc | kind);
+}
+
+/* Makes sure the TC pages up to `words` exist. False when the pool is empty. */
+static bool tc_reserve(hv_t *hv, hv_vcpu_t *v, uint32_t words)
+{
+    for (uint32_t p = 0; p * (MMU_PAGE_SIZE / 4) < words && p < HV_BT_TC_PAGES; p++) {
+        if (v->bt.tc[p])
+            continue;
+        v->bt.tc[p] = hv_frame_alloc(hv, HV_FRAME_HV);
+        v->bt.aux[p] = v->bt.tc[p] ? hv_frame_alloc(hv, HV_FRAME_HV) : 0;
+        if (!v->bt.aux[p])
+            return false;
+    }
+    return true;
+}
+
+static uint32_t encode(cpu_op_t op, unsigned rd, unsigned rs1, unsigned rs2, int32_t imm)
+{
+    cpu_insn_t i = {.op = op, .rd = (uint8_t)rd, .rs1 = (uint8_t)rs1, .rs2 = (uint8_t)rs2,
+                    .imm = imm};
+    return cpu_encode(&i);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The block index: guest pc -> translation
+ * ------------------------------------------------------------------------------------------ */
+static unsigned hash_of(uint32_t gva)
+{
+    return (gva >> 2) & (HV_BT_HASH - 1);
+}
+
+/* The translation of gva, or 0. Charged as a hash-table probe of two words. */
+static uint32_t lookup(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
+{
+    hv_charge(hv, SIM_COST_hv_mem);
+    hv_charge(hv, SIM_COST_hv_mem);
+    stats_of(hv, v)->lookups++;
+    for (unsigned h = hash_of(gva), n = 0; n < HV_BT_HASH && v->bt.hash[h]; n++) {
+        const hv_bt_block_t *b = &v->bt.block[v->bt.hash[h] - 1];
+        if (b->gva == gva) {
+            stats_of(hv, v)->hits++;
+            return b->tc;
+        }
+        h = (h + 1) & (HV_BT_HASH - 1);
+    }
+    return 0;
+}
+
+static void index_block(hv_bt_t *bt, unsigned b)
+{
+    unsigned h = hash_of(bt->block[b].gva);
+    while (bt->hash[h])
+        h = (h + 1) & (HV_BT_HASH - 1);
+    bt->hash[h] = (uint16_t)(b + 1);
+}
+
+/* Drops every translation of a VCPU: the blocks, their index and the TC's contents (the
+ * pages stay, for the next translations). */
+static void flush_tc(hv_bt_t *bt)
+{
+    bt->nblocks = 0;
+    bt->generation++;
+    bt->tc_used = TC_FIRST_BLOCK;
+    bt->resume_tc = bt->resume_guest = 0;
+    memset(bt->hash, 0, sizeof bt->hash);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Write protection of translated guest pages
+ * ------------------------------------------------------------------------------------------ */
+bool hv_bt_page_protected(const hv_t *hv, unsigned vm, uint32_t gpa)
+{
+    const hv_vm_t *v = &hv->vms[vm];
+    for (unsigned i = 0; i < v->bt_npages; i++)
+        if (v->bt_page[i] == (gpa & ~MMU_PAGE_OFFSET))
+            return true;
+    return false;
+}
+
+/* Every translation of every VCPU of the VM goes, and no page is protected any more (a page
+ * is protected again when it is next translated). The running VCPU flushes now; the others
+ * at their next exit, kicked. */
+static void drop_all_translations(hv_t *hv, hv_vcpu_t *self)
+{
+    hv_vm_t *vm = &hv->vms[self->vm];
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        hv_vcpu_t *o = &hv->ent[vm->vcpu[i]];
+        if (o == self || o->on_cpu < 0 || !cpu_in_guest(&hv->m->cpu[o->on_cpu])) {
+            flush_tc(&o->bt);
+            continue;
+        }
+        o->bt.flush_pending = 1;
+        hv_sched_kick(hv, vm->vcpu[i]);
+    }
+    vm->bt_npages = 0;
+}
+
+static void protect_page(hv_t *hv, hv_vcpu_t *v, uint32_t gpa)
+{
+    hv_vm_t *vm = &hv->vms[v->vm];
+    if (hv_bt_page_protected(hv, (unsigned)v->vm, gpa))
+        return;
+    if (vm->bt_npages == sizeof vm->bt_page / sizeof vm->bt_page[0]) {
+        drop_all_translations(hv, v);
+        stats_of(hv, v)->tc_flushes++;
+    }
+    vm->bt_page[vm->bt_npages++] = gpa & ~MMU_PAGE_OFFSET;
+    uint32_t hpa;
+    if (hv_gpa_to_hpa(hv, (unsigned)v->vm, gpa, false, &hpa))
+        hv_shadow_write_protect(hv, (unsigned)v->vm, hpa & ~MMU_PAGE_OFFSET);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The translator
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    hv_t *hv;
+    hv_vcpu_t *v;
+    uint32_t at;     /* the next TC word */
+    uint32_t pc;     /* the guest pc being translated */
+    bool first;      /* the next word is the instruction's first */
+} emitter_t;
+
+static void emit(emitter_t *e, uint32_t insn)
+{
+    put_word(e->hv, e->v, e->at++, insn, e->pc, e->first ? W_INSN : W_INNER);
+    e->first = false;
+}
+
+static void emit_kind(emitter_t *e, uint32_t insn, uint32_t guest_pc, unsigned kind)
+{
+    put_word(e->hv, e->v, e->at++, insn, guest_pc, kind);
+    e->first = false;
+}
+
+#define BRK encode(CPU_OP_BRK, 0, 0, 0, 0)
+#define LD_STATE(r, off) encode(CPU_OP_LD, (r), 0, 0, R0_OFF(off))
+#define ST_STATE(r, off) encode(CPU_OP_ST, (r), 0, 0, R0_OFF(off))
+
+/* The gate after an inline sti or popf: r1 is spilled already; it comes back restored. */
+static void emit_gate(emitter_t *e)
+{
+    emit(e, LD_STATE(1, ST_GATE));
+    emit(e, encode(CPU_OP_JALR, 1, 1, 0, 0));
+    emit(e, LD_STATE(1, ST_SPILL1));
+}
+
+/* r1 = VFLAGS with IE cleared (andi_mask = ~IE) or set (ori), stored back. */
+static void emit_set_ie(emitter_t *e, bool on)
+{
+    emit(e, ST_STATE(1, ST_SPILL1));
+    emit(e, LD_STATE(1, ST_VFLAGS));
+    emit(e, on ? encode(CPU_OP_ORI, 1, 1, 0, CPU_FLAG_IE)
+               : encode(CPU_OP_ANDI, 1, 1, 0, (int32_t)(0xffffu & ~CPU_FLAG_IE)));
+    emit(e, ST_STATE(1, ST_VFLAGS));
+}
+
+/* pushf: the real pushf, then the word on the stack gets the virtual MODE and IE. */
+static void emit_pushf(emitter_t *e)
+{
+    emit(e, encode(CPU_OP_PUSHF, 0, 0, 0, 0));
+    emit(e, ST_STATE(1, ST_SPILL1));
+    emit(e, ST_STATE(2, ST_SPILL2));
+    emit(e, encode(CPU_OP_LD, 1, CPU_REG_SP, 0, 0));
+    emit(e, encode(CPU_OP_ANDI, 1, 1, 0, CPU_FLAG_COND));
+    emit(e, LD_STATE(2, ST_VFLAGS));
+    emit(e, encode(CPU_OP_OR, 1, 1, 2, 0));
+    emit(e, encode(CPU_OP_ST, 1, CPU_REG_SP, 0, 0));
+    emit(e, LD_STATE(2, ST_SPILL2));
+    emit(e, LD_STATE(1, ST_SPILL1));
+}
+
+/* popf: the popped word's IE becomes the virtual IE; a real popf sets Z N C V and sp. The
+ * guest's stack is read first, so that a fault there leaves nothing half done. */
+static void emit_popf(emitter_t *e)
+{
+    emit(e, ST_STATE(1, ST_SPILL1));
+    emit(e, encode(CPU_OP_LD, 1, CPU_REG_SP, 0, 0));
+    emit(e, encode(CPU_OP_ANDI, 1, 1, 0, CPU_FLAG_IE));
+    emit(e, ST_STATE(2, ST_SPILL2));
+    emit(e, LD_STATE(2, ST_VFLAGS));
+    emit(e, encode(CPU_OP_ANDI, 2, 2, 0, (int32_t)(0xffffu & ~CPU_FLAG_IE)));
+    emit(e, encode(CPU_OP_OR, 2, 2, 1, 0));
+    emit(e, ST_STATE(2, ST_VFLAGS));
+    emit(e, LD_STATE(2, ST_SPILL2));
+    emit(e, encode(CPU_OP_POPF, 0, 0, 0, 0));
+    emit_gate(e);
+}
+
+/* rd = the virtual mode, from VFLAGS. */
+static void emit_rdmode(emitter_t *e, unsigned rd)
+{
+    emit(e, LD_STATE(rd, ST_VFLAGS));
+    emit(e, encode(CPU_OP_SHRI, rd, rd, 0, CPU_FLAG_MODE_SHIFT));
+    emit(e, encode(CPU_OP_ANDI, rd, rd, 0, 3));
+}
+
+static bool plain_csr(int32_t csr)
+{
+    return csr >= CPU_CSR_TVEC && csr <= CPU_CSR_SCRATCH;
+}
+
+/* A sensitive instruction with an inline translation: emits it, true. */
+static bool emit_inline(emitter_t *e, const cpu_insn_t *i)
+{
+    switch (i->op) {
+    case CPU_OP_CLI: emit_set_ie(e, false); emit(e, LD_STATE(1, ST_SPILL1)); return true;
+    case CPU_OP_STI: emit_set_ie(e, true); emit_gate(e); return true;
+    case CPU_OP_PUSHF: emit_pushf(e); return true;
+    case CPU_OP_POPF: emit_popf(e); return true;
+    case CPU_OP_RDMODE:
+        if (i->rd == 0)
+            emit(e, encode(CPU_OP_NOP, 0, 0, 0, 0));
+        else
+            emit_rdmode(e, i->rd);
+        return true;
+    case CPU_OP_CSRR:
+        if (i->imm != CPU_CSR_STATUS && !plain_csr(i->imm))
+            return false;
+        emit(e, i->rd == 0 ? encode(CPU_OP_NOP, 0, 0, 0, 0)
+                           : LD_STATE(i->rd, i->imm == CPU_CSR_STATUS ? ST_VFLAGS : ST_CSR(i->imm)));
+        return true;
+    case CPU_OP_CSRW:
+        if (!plain_csr(i->imm))
+            return false;
+        emit(e, ST_STATE(i->rs1, ST_CSR(i->imm)));
+        return true;
+    default: return false;
+    }
+}
+
+static bool is_branch(cpu_op_t op)
+{
+    return op >= CPU_OP_B && op <= CPU_OP_BLEU;
+}
+
+/* Needs the hypervisor: a callout that ends the block. */
+static bool needs_callout(const cpu_insn_t *i)
+{
+    return (cpu_isa[i->op].cls & CPU_CLASS_PRIV) || i->op == CPU_OP_JALR;
+}
+
+/* Ends the block after it: control leaves, or a trap's return starts a new block. */
+static bool ends_block(const cpu_insn_t *i)
+{
+    return is_branch(i->op) || i->op == CPU_OP_JAL || needs_callout(i) ||
+           i->op == CPU_OP_SYSCALL || i->op == CPU_OP_BRK;
+}
+
+/* Translates the guest instruction `word` at e->pc. Returns true when it ends the block. */
+static bool translate_insn(emitter_t *e, uint32_t word)
+{
+    hv_bt_stats_t *s = stats_of(e->hv, e->v);
+    cpu_insn_t i;
+    e->first = true;
+    hv_charge(e->hv, SIM_COST_bt_translate_insn);
+    if (!cpu_decode(word, &i)) {
+        emit(e, word); /* illegal: it traps as it would have, at its own guest pc */
+        s->insns_identical++;
+        return false;
+    }
+    if (is_branch(i.op)) {
+        if (i.op != CPU_OP_B) /* taken: skip the fall-through exit to the target's exit */
+            emit(e, encode(i.op, 0, 0, 0, 8));
+        if (i.op != CPU_OP_B)
+            emit_kind(e, BRK, e->pc + 4, W_EXIT);
+        emit_kind(e, BRK, e->pc + (uint32_t)i.imm, W_EXIT);
+        s->insns_identical++;
+        return true;
+    }
+    if (i.op == CPU_OP_JAL) { /* rd gets the guest's return address, not the TC's */
+        uint32_t ret = e->pc + 4;
+        if (i.rd) {
+            emit(e, encode(CPU_OP_LUI, i.rd, 0, 0, (int32_t)(ret >> 16)));
+            emit(e, encode(CPU_OP_ORI, i.rd, i.rd, 0, (int32_t)(ret & 0xffffu)));
+        }
+        emit_kind(e, BRK, e->pc + (uint32_t)i.imm, W_EXIT);
+        s->insns_inline++;
+        return true;
+    }
+    if (emit_inline(e, &i)) {
+        s->insns_inline++;
+        return false;
+    }
+    if (needs_callout(&i)) {
+        emit_kind(e, BRK, e->pc, W_CALLOUT);
+        s->insns_callout++;
+        return true;
+    }
+    emit(e, word);
+    s->insns_identical++;
+    if (!ends_block(&i))
+        return false;
+    emit_kind(e, BRK, e->pc + 4, W_EXIT); /* syscall, brk: their trap's pc maps here */
+    return true;
+}
+
+/*
+ * Translates the block at guest pc gva into the TC. Returns its TC address, or 0 when the
+ * guest's own tables do not let its kernel fetch gva (the caller reflects the fault).
+ */
+static uint32_t translate_block(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
+{
+    uint32_t gpa, hpa;
+    if (!hv_shadow_translate(hv, v, gva, MMU_FETCH, &gpa) ||
+        !hv_gpa_to_hpa(hv, (unsigned)v->vm, gpa, true, &hpa))
+        return 0;
+    hv_bt_t *bt = &v->bt;
+    if (bt->nblocks == HV_BT_MAX_BLOCKS || bt->tc_used + BLOCK_MAX * WORDS_MAX > TC_WORDS) {
+        flush_tc(bt);
+        stats_of(hv, v)->tc_flushes++;
+    }
+    if (!tc_reserve(hv, v, bt->tc_used + BLOCK_MAX * WORDS_MAX))
+        return 0;
+    emitter_t e = {.hv = hv, .v = v, .at = bt->tc_used, .pc = gva};
+    uint32_t start = e.at;
+    unsigned n = 0;
+    for (;;) {
+        bool end = translate_insn(&e, hv_read32(hv, hpa + 4 * n));
+        e.pc += 4;
+        n++;
+        if (end)
+            break;
+        if (n == BLOCK_MAX || (e.pc & MMU_PAGE_OFFSET) == 0) { /* never across a page */
+            emit_kind(&e, BRK, e.pc, W_EXIT);
+            break;
+        }
+    }
+    bt->tc_used = e.at;
+    hv_bt_block_t *b = &bt->block[bt->nblocks];
+    *b = (hv_bt_block_t){.gva = gva, .gpa = gpa, .tc = tc_va(start), .ninsns = (uint16_t)n};
+    index_block(bt, bt->nblocks++);
+    stats_of(hv, v)->blocks++;
+    protect_page(hv, v, gpa);
+    hv_emit(hv, SIM_HV_BT_TRANSLATE, v->vm, v->index, gva);
+    return b->tc;
+}
+
+/* The translation of gva, translated now if need be (0: the guest cannot fetch it). */
+static uint32_t translation_of(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
+{
+    uint32_t tc = lookup(hv, v, gva);
+    return tc ? tc : translate_block(hv, v, gva);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The VCPU's pc: guest addresses outside, TC addresses while the translated kernel runs
+ * ------------------------------------------------------------------------------------------ */
+static uint32_t vmcb_pc(hv_t *hv, const hv_vcpu_t *v)
+{
+    return hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC);
+}
+
+static void set_vmcb_pc(hv_t *hv, const hv_vcpu_t *v, uint32_t pc)
+{
+    hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC, pc);
+}
+
+/* The guest pc a TC address stands for (its map entry without the kind). */
+static uint32_t guest_pc_of(hv_t *hv, const hv_vcpu_t *v, uint32_t tc)
+{
+    return map_entry(hv, v, tc_word_of(tc)) & ~3u;
+}
+
+/* True when the pc is at a guest instruction boundary: outside the TC, or at the first word
+ * of an instruction's translation or a block exit; not inside an inline sequence or the gate
+ * stubs. */
+bool hv_bt_at_boundary(hv_t *hv, hv_vcpu_t *v)
+{
+    uint32_t pc = vmcb_pc(hv, v);
+    if (!hv_bt_in_tc(pc))
+        return true;
+    return tc_word_of(pc) >= TC_FIRST_BLOCK && (map_entry(hv, v, tc_word_of(pc)) & 3u) != W_INNER;
+}
+
+/* A fault in translated code was handled without moving the guest on (a hidden fault): the
+ * same TC word runs again. Called first at entry, before any reflection. */
+void hv_bt_resume(hv_t *hv, hv_vcpu_t *v)
+{
+    if (v->bt.resume_tc && vmcb_pc(hv, v) == v->bt.resume_guest)
+        set_vmcb_pc(hv, v, v->bt.resume_tc);
+    v->bt.resume_tc = v->bt.resume_guest = 0;
+}
+
+/* Before a reflection: the pc becomes the guest address the translated code stood at. */
+void hv_bt_leave_tc(hv_t *hv, hv_vcpu_t *v)
+{
+    uint32_t pc = vmcb_pc(hv, v);
+    if (hv_bt_in_tc(pc))
+        set_vmcb_pc(hv, v, guest_pc_of(hv, v, pc));
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Callouts
+ * ------------------------------------------------------------------------------------------ */
+/* A block exit: translate (or find) the target, patch the brk into a branch to it. */
+static void take_exit(hv_t *hv, hv_vcpu_t *v, uint32_t stub, uint32_t target)
+{
+    uint32_t generation = v->bt.generation;
+    uint32_t tc = translation_of(hv, v, target);
+    if (!tc) { /* the guest cannot fetch its target: its fault, at the target */
+        set_vmcb_pc(hv, v, target);
+        hv_trap_reflect(hv, v, CPU_CAUSE_FETCH_PAGE_FAULT, target);
+        return;
+    }
+    uint32_t word = tc_word_of(stub), page = word / (MMU_PAGE_SIZE / 4);
+    if (v->bt.generation == generation) { /* the stub is still there (no flush meanwhile) */
+        hv_write32(hv, v->bt.tc[page] + 4 * (word % (MMU_PAGE_SIZE / 4)),
+                   encode(CPU_OP_B, 0, 0, 0, (int32_t)(tc - stub)));
+        stats_of(hv, v)->chains++;
+    }
+    set_vmcb_pc(hv, v, tc);
+}
+
+/* The guest instruction a callout stands for, read again from the guest's memory. */
+static bool callout_insn(hv_t *hv, hv_vcpu_t *v, uint32_t gva, uint32_t *word)
+{
+    uint32_t gpa, hpa;
+    if (!hv_shadow_translate(hv, v, gva, MMU_FETCH, &gpa) ||
+        !hv_gpa_to_hpa(hv, (unsigned)v->vm, gpa, false, &hpa))
+        return false;
+    *word = hv_read32(hv, hpa);
+    return true;
+}
+
+/* jalr: rd = the guest's return address; the target's translation is looked up at entry. */
+static void indirect_jump(hv_t *hv, hv_vcpu_t *v, uint32_t gva, const cpu_insn_t *i)
+{
+    uint32_t target = hv_guest_reg(hv, v, i->rs1) + (uint32_t)i->imm;
+    hv_set_guest_reg(hv, v, i->rd, gva + 4);
+    set_vmcb_pc(hv, v, target);
+}
+
+static void run_callout(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
+{
+    uint32_t word;
+    cpu_insn_t i;
+    set_vmcb_pc(hv, v, gva);
+    if (!callout_insn(hv, v, gva, &word)) {
+        hv_trap_reflect(hv, v, CPU_CAUSE_FETCH_PAGE_FAULT, gva);
+        return;
+    }
+    if (cpu_decode(word, &i) && i.op == CPU_OP_JALR)
+        indirect_jump(hv, v, gva, &i);
+    else
+        hv_trap_emulate(hv, v, word); /* as trap-and-emulate does, at the guest pc */
+    hv_emit(hv, SIM_HV_BT_CALLOUT, v->vm, v->index, gva);
+}
+
+/* The gate's callout: an interrupt waits after an inline sti or popf. r1 holds the return
+ * address into the sequence; the guest goes on (and takes the interrupt at entry) at the
+ * next guest instruction. */
+static void open_gate(hv_t *hv, hv_vcpu_t *v)
+{
+    uint32_t back = hv_guest_reg(hv, v, 1); /* the ld r1, SPILL1 the gate returns to */
+    hv_set_guest_reg(hv, v, 1, hv_read32(hv, v->bt.state + ST_SPILL1));
+    set_vmcb_pc(hv, v, hv_bt_in_tc(back + 4) ? guest_pc_of(hv, v, back + 4) : back);
+    stats_of(hv, v)->gate_exits++;
+}
+
+/*
+ * An exit of a bt VCPU, before the handlers: a breakpoint at a TC word the hypervisor put
+ * there is a callout and is handled here (true). Any other exit out of the TC leaves the pc
+ * where it is, except a trap, whose pc becomes the guest instruction's (false: the handlers
+ * go on, and a hidden fault returns to the same TC word at the next entry).
+ */
+bool hv_bt_exit(hv_t *hv, hv_vcpu_t *v, unsigned reason, uint32_t cause)
+{
+    uint32_t pc = vmcb_pc(hv, v);
+    if (reason != CPU_EXIT_EXCEPTION || !hv_bt_in_tc(pc))
+        return false;
+    if (cause == CPU_CAUSE_BREAKPOINT && hv_bt_in_tc(pc - 4)) {
+        uint32_t at = pc - 4, m = map_entry(hv, v, tc_word_of(at));
+        if (tc_word_of(at) == TC_GATE_EXIT || (m & 3u) == W_CALLOUT || (m & 3u) == W_EXIT) {
+            stats_of(hv, v)->callouts++;
+            if (tc_word_of(at) == TC_GATE_EXIT)
+                open_gate(hv, v);
+            else if ((m & 3u) == W_CALLOUT)
+                run_callout(hv, v, m & ~3u);
+            else
+                take_exit(hv, v, at, m & ~3u);
+            return true;
+        }
+    }
+    v->bt.resume_tc = pc;
+    v->bt.resume_guest = guest_pc_of(hv, v, pc);
+    set_vmcb_pc(hv, v, v->bt.resume_guest);
+    return false;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Entry: the translated kernel runs from the TC
+ * ------------------------------------------------------------------------------------------ */
+static void set_gate(hv_t *hv, hv_vcpu_t *v)
+{
+    bool waiting = (v->vip & hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_IM))) != 0;
+    hv_write32(hv, v->bt.state + ST_GATE, tc_va(waiting ? TC_GATE_EXIT : TC_GATE_RETURN));
+}
+
+/* A virtual line rose: the next inline sti or popf must look. */
+void hv_bt_line_raised(hv_t *hv, hv_vcpu_t *v)
+{
+    if (v->bt.state)
+        hv_write32(hv, v->bt.state + ST_GATE, tc_va(TC_GATE_EXIT));
+}
+
+/* Before a VM entry (after any reflection): in virtual K the pc moves into the TC. False when
+ * the VM was stopped. */
+bool hv_bt_before_entry(hv_t *hv, hv_vcpu_t *v)
+{
+    if (v->bt.flush_pending && hv_bt_at_boundary(hv, v)) {
+        hv_bt_leave_tc(hv, v);
+        flush_tc(&v->bt);
+        v->bt.flush_pending = 0;
+    }
+    set_gate(hv, v);
+    uint32_t pc = vmcb_pc(hv, v);
+    if (hv_trap_guest_mode(hv, v) == CPU_MODE_U || hv_bt_in_tc(pc))
+        return true;
+    for (unsigned tries = 0; tries < 2; tries++) {
+        uint32_t tc = translation_of(hv, v, pc);
+        if (tc) {
+            set_vmcb_pc(hv, v, tc);
+            return true;
+        }
+        hv_trap_reflect(hv, v, CPU_CAUSE_FETCH_PAGE_FAULT, pc); /* the guest's own fault */
+        pc = vmcb_pc(hv, v);
+    }
+    char why[160];
+    snprintf(why, sizeof why, "the guest kernel cannot fetch its trap vector 0x%08x to handle "
+                              "a fetch fault (a double fault)", pc);
+    hv_vm_crash(hv, (unsigned)v->vm, why);
+    return false;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Stores to pages holding translated code
+ * ------------------------------------------------------------------------------------------ */
+/* True when [gpa, gpa + len) overlaps a block some VCPU of the VM translated. */
+static bool overlaps_translation(const hv_t *hv, unsigned vm, uint32_t gpa, uint32_t len)
+{
+    const hv_vm_t *m = &hv->vms[vm];
+    for (unsigned k = 0; k < m->nvcpus; k++) {
+        const hv_bt_t *bt = &hv->ent[m->vcpu[k]].bt;
+        for (unsigned b = 0; b < bt->nblocks; b++)
+            if (gpa < bt->block[b].gpa + 4u * bt->block[b].ninsns && bt->block[b].gpa < gpa + len)
+                return true;
+    }
+    return false;
+}
+
+/* Performs a store the protection stopped: the TC word `word` (st, sth, stb, push, or the
+ * real pushf of pushf's sequence) writing host address hpa. False for any other word. */
+static bool emulate_store(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t hpa)
+{
+    cpu_insn_t i;
+    if (!cpu_decode(word, &i))
+        return false;
+    bool push = i.op == CPU_OP_PUSH || i.op == CPU_OP_PUSHF;
+    unsigned size = i.op == CPU_OP_ST || push ? 4 : i.op == CPU_OP_STH ? 2 : i.op == CPU_OP_STB;
+    if (!size)
+        return false;
+    uint32_t value = i.op == CPU_OP_PUSHF ? hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_FLAGS)
+                                          : hv_guest_reg(hv, v, i.rd);
+    uint32_t old = hv_read32(hv, hpa & ~3u), shift = 8 * (hpa & 3u);
+    uint32_t mask = size == 4 ? 0xffffffffu : ((1u << (8 * size)) - 1) << shift;
+    hv_write32(hv, hpa & ~3u, (old & ~mask) | ((value << shift) & mask));
+    if (push)
+        hv_set_guest_reg(hv, v, CPU_REG_SP, hv_guest_reg(hv, v, CPU_REG_SP) - 4);
+    return true;
+}
+
+/* The translations go and the guest pc runs again, on a page no longer protected. */
+static bool run_again_unprotected(hv_t *hv, hv_vcpu_t *v)
+{
+    hv_bt_leave_tc(hv, v);
+    drop_all_translations(hv, v);
+    v->bt.resume_tc = v->bt.resume_guest = 0;
+    return false;
+}
+
+/*
+ * A store hit a write-protected page of translated code (gpa, hpa: where). The hypervisor
+ * performs it, and the guest goes on after it: in the TC when the store is data beside the
+ * code (the translations stay), at the next guest instruction when it overwrote translated
+ * code (every translation goes: self-modifying code). Returns false when it could not (a
+ * store in the middle of an inline sequence that overwrites code): the instruction then runs
+ * again with the translations gone.
+ */
+bool hv_bt_protected_store(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t hpa)
+{
+    uint32_t tc = v->bt.resume_tc;
+    if (!tc || !hv_bt_in_tc(tc))
+        return run_again_unprotected(hv, v);
+    uint32_t w = tc_word_of(tc), page = w / (MMU_PAGE_SIZE / 4);
+    uint32_t word = hv_read32(hv, v->bt.tc[page] + 4 * (w % (MMU_PAGE_SIZE / 4)));
+    unsigned kind = map_entry(hv, v, w) & 3u;
+    bool smc = overlaps_translation(hv, (unsigned)v->vm, gpa & ~3u, 4);
+    if (smc) {
+        stats_of(hv, v)->invalidations++;
+        hv_emit(hv, SIM_HV_BT_INVALIDATE, v->vm, v->index, gpa & ~MMU_PAGE_OFFSET);
+    }
+    if ((smc && kind != W_INSN) || !emulate_store(hv, v, word, hpa))
+        return run_again_unprotected(hv, v);
+    if (smc) {
+        set_vmcb_pc(hv, v, guest_pc_of(hv, v, tc) + 4);
+        drop_all_translations(hv, v);
+    } else {
+        set_vmcb_pc(hv, v, tc + 4);
+        stats_of(hv, v)->protected_writes++;
+    }
+    v->bt.resume_tc = v->bt.resume_guest = 0;
+    return true;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The hypervisor's region in the kernel's view, and set-up
+ * ------------------------------------------------------------------------------------------ */
+bool hv_bt_region_page(hv_t *hv, hv_vcpu_t *v, uint32_t va, uint32_t *hpa, uint32_t *bits)
+{
+    (void)hv;
+    if (!v->bt.state || va < HV_BT_REGION)
+        return false;
+    if ((va & ~MMU_PAGE_OFFSET) == HV_BT_STATE_VA) {
+        *hpa = v->bt.state;
+        *bits = MMU_PTE_V | MMU_PTE_R | MMU_PTE_W | MMU_PTE_U | MMU_PTE_A | MMU_PTE_D;
+        return true;
+    }
+    uint32_t page = (va - HV_BT_REGION) >> MMU_PAGE_SHIFT;
+    if (page >= HV_BT_TC_PAGES || !v->bt.tc[page])
+        return false;
+    *hpa = v->bt.tc[page];
+    *bits = MMU_PTE_V | MMU_PTE_X | MMU_PTE_U | MMU_PTE_A | MMU_PTE_D; /* execute only */
+    return true;
+}
+
+/* The state page's home for the virtual flags and CSRs of a bt VCPU (hv_trap.c's accessors). */
+uint32_t hv_bt_state_word(const hv_vcpu_t *v, unsigned csr)
+{
+    return v->bt.state + (csr == 0 ? ST_VFLAGS : ST_CSR(csr));
+}
+
+bool hv_bt_setup(hv_t *hv, hv_vcpu_t *v)
+{
+    memset(&v->bt, 0, sizeof v->bt);
+    v->bt.state = hv_frame_alloc(hv, HV_FRAME_HV);
+    if (!v->bt.state || !tc_reserve(hv, v, TC_FIRST_BLOCK))
+        return false;
+    put_word(hv, v, TC_GATE_RETURN, encode(CPU_OP_JALR, 0, 1, 0, 0), 0, W_INNER);
+    put_word(hv, v, TC_GATE_EXIT, BRK, 0, W_EXIT);
+    flush_tc(&v->bt);
+    return true;
+}
+
+void hv_bt_free(hv_t *hv, hv_vcpu_t *v)
+{
+    for (unsigned p = 0; p < HV_BT_TC_PAGES; p++) {
+        if (v->bt.tc[p])
+            hv_frame_free(hv, v->bt.tc[p]);
+        if (v->bt.aux[p])
+            hv_frame_free(hv, v->bt.aux[p]);
+    }
+    if (v->bt.state)
+        hv_frame_free(hv, v->bt.state);
+    memset(&v->bt, 0, sizeof v->bt);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Figures
+ * ------------------------------------------------------------------------------------------ */
+void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out)
+{
+    const hv_bt_stats_t *s = &hv->vms[vm].stats.bt;
+    fprintf(out,
+            "    binary translation: %llu blocks, instructions %llu identical, %llu inline, %llu "
+            "callouts; lookups %llu (%llu hits), chains %llu, callouts taken %llu (gate %llu); "
+            "invalidations %llu, protected-page stores %llu, TC flushes %llu\n",
+            (unsigned long long)s->blocks, (unsigned long long)s->insns_identical,
+            (unsigned long long)s->insns_inline, (unsigned long long)s->insns_callout,
+            (unsigned long long)s->lookups, (unsigned long long)s->hits,
+            (unsigned long long)s->chains, (unsigned long long)s->callouts,
+            (unsigned long long)s->gate_exits, (unsigned long long)s->invalidations,
+            (unsigned long long)s->protected_writes, (unsigned long long)s->tc_flushes);
+}
