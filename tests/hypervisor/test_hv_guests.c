@@ -133,6 +133,12 @@ Test(hv_guests, transcripts_equal_native_with_shadow_paging, .timeout = 120)
     transcripts_equal_native("trap");
 }
 
+/* Binary translation (with shadow paging): both kernels run translated. */
+Test(hv_guests, transcripts_equal_native_under_binary_translation, .timeout = 120)
+{
+    transcripts_equal_native("bt");
+}
+
 /* ------------------------------------------------------------------------------------------
  * Type 1 against type 2
  * ------------------------------------------------------------------------------------------ */

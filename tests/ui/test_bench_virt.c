@@ -52,6 +52,12 @@ Test(bench_virt, json_rows_and_what_the_mechanisms_predict, .timeout = 60)
         cr_expect_str_eq(json_string_value(json_object_get(row, "name")), rows[i]);
         long long native = cell(row, "native"), emu = cell(row, "emu"), hw = cell(row, "hw-nested");
         long long hws = cell(row, "hw-shadow"), trap = cell(row, "trap-shadow");
+        long long bt = cell(row, "bt-shadow");
+        cr_expect_geq(bt, native, "%s: the bench kernel runs translated", rows[i]);
+        if (!strcmp(rows[i], "syscall") || !strcmp(rows[i], "divzero"))
+            cr_expect_lt(bt, trap, "%s: the handler's csrr/csrw are inline under bt", rows[i]);
+        if (!strcmp(rows[i], "callret"))
+            cr_expect_gt(bt, native + 400, "callret: every ret is a callout (an indirect jump)");
         cr_expect_gt(native, 0, "%s", rows[i]);
         cr_expect_gt(emu, native, "%s: interpretation costs more than direct execution", rows[i]);
         cr_expect_geq(hw, native, "%s", rows[i]);

@@ -1,0 +1,216 @@
+/*
+ * test_hv_bt.c - binary translation (cpu = bt, hypervisor/hv_bt.c): small guest kernels give
+ * the same registers and memory under bt as under hardware assist (where their kernel runs in
+ * a real K), whether their sensitive instructions were translated inline or as callouts; a
+ * loop runs chained, without the hypervisor; a fault in translated code reaches the guest at
+ * the guest address; a kernel that rewrites its own code sees the new instruction; data beside
+ * code is written; the popf guest keeps its ticks; a copied machine goes on like the original.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <string.h>
+
+#include "../support/harness.h"
+#include "../../hypervisor/hv_technique.h"
+#include "hv_util.h"
+
+/* Runs src (a flat kernel at 0x1000, paging off) in one VM of the technique pair; returns the
+ * VM. The kernel powers off with out r0, [0xf0]. */
+static int run_vm(sim_machine_t *m, hv_t **hv, hv_cpu_technique_t cpu, hv_mem_technique_t mem,
+                  const char *src)
+{
+    hv_config_t cfg = hu_config();
+    *hv = hu_machine(m, 1, &cfg);
+    hv_vm_config_t c = {.cpu = cpu, .mem = mem, .pin = {-1, -1, -1, -1}};
+    int vm = hu_vm(*hv, "guest", src, &c);
+    cr_assert_eq(hv_run(*hv, 5000000), SIM_RUN_POWEROFF, "cpu %u", cpu);
+    return vm;
+}
+
+static uint32_t reg(sim_machine_t *m, hv_t *hv, int vm, unsigned r)
+{
+    return cpu_vmcb_peek(&m->cpu[0], hv_vcpu_vmcb(hv, (unsigned)vm, 0),
+                         CPU_VMCB_GUEST + CPU_VMCB_R(r));
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Each sensitive and privileged instruction: the same result as under hw
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    const char *name;
+    const char *body; /* leaves its results in r3..r9; memory at 0x3000.. */
+    bool inline_path; /* translated inline (else: a callout) */
+} bt_case_t;
+
+static const bt_case_t cases[] = {
+    {"rdmode", "rdmode r3\n", true},
+    {"pushf", "sti\ncmpi r0, 1\npushf\npop r3\n", true},
+    {"popf sets IE", "li r1, 0x100\npush r1\npopf\ncsrr r3, status\n", true},
+    {"popf restores flags", "li r1, 0x1\npush r1\npopf\nli r3, 0\nbne .skip\nli r3, 7\n"
+                            ".skip: nop\n", true},
+    {"cli", "sti\ncli\ncsrr r3, status\n", true},
+    {"sti", "sti\ncsrr r3, status\n", true},
+    {"csrr status", "csrr r3, status\n", true},
+    {"csrw/csrr scratch", "li r1, 0x1234\ncsrw scratch, r1\ncsrr r3, scratch\n", true},
+    {"csrw/csrr epc", "li r1, 0x5678\ncsrw epc, r1\ncsrr r3, epc\n", true},
+    {"flags survive inline code", "li r1, 5\ncmpi r1, 5\ncli\nsti\nrdmode r4\nli r3, 0\n"
+                                  "bne .n\nli r3, 1\n.n: nop\n", true},
+    {"csrr cpunum", "csrr r3, cpunum\n", false},
+    {"csrw/csrr im", "li r1, 0x3\ncsrw im, r1\ncsrr r3, im\n", false},
+    {"in", "in r3, [0x3f9]\n", false},
+    {"iret", "la r1, .back\ncsrw epc, r1\nli r1, 0x1000\ncsrw eflags, r1\niret\nli r3, 9\n"
+             ".back: csrr r3, status\n", false},
+    {"call and ret", "call .f\nli r4, 2\nb .done\n.f: li r3, 1\nret\n.done: nop\n", false},
+    {"tlbflush", "tlbflush\nli r3, 3\n", false},
+};
+
+ParameterizedTestParameters(hv_bt, each_instruction_as_under_hw)
+{
+    TH_ROW_INDICES(sizeof cases / sizeof cases[0]);
+}
+
+ParameterizedTest(size_t *row, hv_bt, each_instruction_as_under_hw)
+{
+    const bt_case_t *c = &cases[*row];
+    char src[1024];
+    snprintf(src, sizeof src, ".org 0x1000\nli sp, 0x8000\n%sout r0, [0xf0]\n", c->body);
+    static sim_machine_t m1, m2;
+    hv_t *hw, *bt;
+    int a = run_vm(&m1, &hw, HV_CPU_HW, HV_MEM_NESTED, src);
+    int b = run_vm(&m2, &bt, HV_CPU_BT, HV_MEM_SHADOW, src);
+    for (unsigned r = 3; r <= 9; r++)
+        cr_expect_eq(reg(&m2, bt, b, r), reg(&m1, hw, a, r), "%s: r%u under bt 0x%x, hw 0x%x",
+                     c->name, r, reg(&m2, bt, b, r), reg(&m1, hw, a, r));
+    cr_expect_eq(reg(&m2, bt, b, CPU_REG_SP), reg(&m1, hw, a, CPU_REG_SP), "%s: sp", c->name);
+    const hv_bt_stats_t *s = &bt->vms[b].stats.bt;
+    cr_expect_gt(s->blocks, 0, "%s", c->name);
+    if (c->inline_path)
+        cr_expect_gt(s->insns_inline, 0, "%s: translated inline", c->name);
+    else
+        cr_expect_gt(s->insns_callout, 0, "%s: a callout", c->name);
+    char why[200];
+    cr_expect_null(hv_check_invariants(bt, why, sizeof why), "%s: %s", c->name, why);
+    hu_free(hw, &m1);
+    hu_free(bt, &m2);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Chaining, faults, self-modifying code, data beside code
+ * ------------------------------------------------------------------------------------------ */
+/* A loop of 2 000 iterations: once its block exits are chained, no iteration leaves the TC. */
+Test(hv_bt, a_loop_runs_chained)
+{
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = run_vm(&m, &hv, HV_CPU_BT, HV_MEM_SHADOW,
+                    ".org 0x1000\nli r1, 2000\nli r2, 0\nloop: addi r2, r2, 3\naddi r1, r1, -1\n"
+                    "cmpi r1, 0\nbne loop\nout r0, [0xf0]\n");
+    cr_expect_eq(reg(&m, hv, vm, 2), 6000);
+    const hv_bt_stats_t *s = &hv->vms[vm].stats.bt;
+    cr_expect_gt(s->chains, 0);
+    cr_expect_lt(s->callouts, 10, "callouts %llu: the loop does not exit",
+                 (unsigned long long)s->callouts);
+    cr_expect_lt(hv->vms[vm].stats.exits[CPU_EXIT_EXCEPTION], 20);
+    hu_free(hv, &m);
+}
+
+/* A divide by zero in translated code: the guest's handler sees the guest address. */
+Test(hv_bt, a_fault_reaches_the_guest_at_its_own_address)
+{
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = run_vm(&m, &hv, HV_CPU_BT, HV_MEM_SHADOW,
+                    ".org 0x1000\nla r1, handler\ncsrw tvec, r1\nli r2, 7\nnop\n"
+                    "x: div r3, r2, r0\nli r5, 1\nout r0, [0xf0]\n"
+                    "handler: csrr r11, cause\ncsrr r12, epc\nla r13, x\naddi r1, r12, 4\n"
+                    "csrw epc, r1\niret\n");
+    cr_expect_eq(reg(&m, hv, vm, 11), CPU_CAUSE_DIV_ZERO);
+    cr_expect_eq(reg(&m, hv, vm, 12), reg(&m, hv, vm, 13), "epc 0x%x, the div at 0x%x",
+                 reg(&m, hv, vm, 12), reg(&m, hv, vm, 13));
+    cr_expect_eq(reg(&m, hv, vm, 5), 1, "the guest went on after the div");
+    cr_expect_lt(reg(&m, hv, vm, 12), HV_BT_REGION, "never a TC address");
+    hu_free(hv, &m);
+}
+
+/* The kernel runs a function, rewrites one of its instructions (li r3, 1 becomes li r3, 2),
+ * and runs it again: the new instruction's effect is seen, and the translations were dropped. */
+Test(hv_bt, self_modifying_code_invalidates_translations)
+{
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = run_vm(&m, &hv, HV_CPU_BT, HV_MEM_SHADOW,
+                    ".org 0x1000\nli sp, 0x8000\ncall f\nmov r4, r3\n"
+                    "la r1, f\nla r2, new\nld r2, [r2]\nst r2, [r1]\n"
+                    "call f\nmov r5, r3\nout r0, [0xf0]\n"
+                    "f: li r3, 1\nret\n"
+                    "new: li r3, 2\n");
+    cr_expect_eq(reg(&m, hv, vm, 4), 1, "the first run");
+    cr_expect_eq(reg(&m, hv, vm, 5), 2, "the rewritten instruction ran");
+    const hv_bt_stats_t *s = &hv->vms[vm].stats.bt;
+    cr_expect_eq(s->invalidations, 1, "%llu", (unsigned long long)s->invalidations);
+    cr_expect_gt(s->blocks, 3, "f was translated again");
+    hu_free(hv, &m);
+}
+
+/* A variable on the page of the code that writes it: the protected store is performed by
+ * the hypervisor, nothing is invalidated. */
+Test(hv_bt, data_beside_code_is_written)
+{
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = run_vm(&m, &hv, HV_CPU_BT, HV_MEM_SHADOW,
+                    ".org 0x1000\nla r1, var\nli r2, 0x55\nst r2, [r1]\nli r2, 0x66\n"
+                    "stb r2, [r1 + 1]\nld r3, [r1]\nout r0, [0xf0]\n"
+                    ".align 4\nvar: .word 0\n");
+    cr_expect_eq(reg(&m, hv, vm, 3), 0x6655);
+    const hv_bt_stats_t *s = &hv->vms[vm].stats.bt;
+    cr_expect_eq(s->invalidations, 0);
+    cr_expect_eq(s->protected_writes, 2);
+    hu_free(hv, &m);
+}
+
+/* bt needs a shadow page table for its translation cache. */
+Test(hv_bt, needs_shadow_paging)
+{
+    cr_expect_not_null(hv_technique_refusal(HV_CPU_BT, HV_MEM_NESTED));
+    cr_expect_null(hv_technique_refusal(HV_CPU_BT, HV_MEM_SHADOW));
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The popf guest
+ * ------------------------------------------------------------------------------------------ */
+static char *without_prefix(const char *text)
+{
+    char *out = strdup(text), *w = out;
+    for (const char *r = text; *r;) {
+        if (!strncmp(r, "[popf-", 6)) { /* "[popf-hw] " / "[popf-bt] ": the VM's name */
+            r = strchr(r, ']') + 2;
+            continue;
+        }
+        *w++ = *r++;
+    }
+    *w = '\0';
+    return out;
+}
+
+/* Translated, popf restores the virtual IE: every tick arrives, as under hw; under trap none. */
+Test(hv_bt, the_popf_guest_keeps_its_ticks, .timeout = 120)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    hv_t *hv = hu_scenario(&sc, &m, "trap-popf");
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    int hw = hv_vm_by_name(hv, "popf-hw"), bt = hv_vm_by_name(hv, "popf-bt");
+    int trap = hv_vm_by_name(hv, "popf-trap");
+    char *a = without_prefix(hv_vm_console(hv, (unsigned)hw));
+    char *b = without_prefix(hv_vm_console(hv, (unsigned)bt));
+    cr_expect_str_eq(b, a, "under bt as under hw");
+    cr_expect(strstr(b, "every tick arrived") != NULL, "%s", b);
+    cr_expect(strstr(hv_vm_console(hv, (unsigned)trap), "ticks lost") != NULL);
+    const hv_bt_stats_t *s = &hv->vms[bt].stats.bt;
+    cr_expect_gt(s->insns_inline, 0);
+    cr_expect_gt(s->gate_exits, 0, "an inline popf found the tick waiting");
+    free(a);
+    free(b);
+    hu_scenario_free(&sc, hv, &m);
+}
