@@ -362,8 +362,13 @@ hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause,
     uint8_t view = v->shadow.ctx[v->shadow.current].view;
     guest_translation_t g;
     uint32_t hpa, bits;
-    if (view == HV_SHADOW_VIEW_KERNEL && hv_bt_region_page(hv, v, va, &hpa, &bits))
+    if (view == HV_SHADOW_VIEW_KERNEL && hv_bt_region_page(hv, v, va, &hpa, &bits)) {
+        /* The hypervisor's region: its own translated code and state page. What its bits
+         * forbid (reading the TC) answers like memory that is not there. */
+        if (mmu_leaf_check(bits, kind, MMU_PRIV_USER) != MMU_OUTCOME_OK)
+            return HV_SHADOW_BUS_ERROR;
         return fill(hv, v, va, hpa, bits) ? HV_SHADOW_HIDDEN : HV_SHADOW_BUS_ERROR;
+    }
     if (walk_guest(hv, v, va, kind, priv, &g) != MMU_OUTCOME_OK) {
         stats_of(hv, v)->guest_faults++;
         return HV_SHADOW_GUEST_FAULT;
