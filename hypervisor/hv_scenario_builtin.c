@@ -91,7 +91,8 @@ static const struct {
      "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM_TECH("trap", "shadow")},
     {"bt",
      "the default's VMs under binary translation with shadow paging: the kernels' code runs "
-     "translated, sensitive instructions inline or as callouts; same transcripts",
+     "translated, sensitive instructions inline or as callouts; tinyos prints what it prints "
+     "natively, the rtos misses its deadlines (callouts on every tick)",
      "; Binary translation: compare the 'binary translation' lines and the exits with 'trap'.\n"
      "[machine]\npcpus = 2\nram = 32M\n\n"
      "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM_TECH("bt", "shadow")

@@ -162,6 +162,11 @@ int sim_dbg_to_hpa(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, uint32_t *h
     mmu_result_t res;
     if (sim_dbg_translate(dbg, space, addr, MMU_LOAD, &res, NULL) != 0)
         return -1;
+    /* A debugger reads what is mapped, readable or not: an execute-only page (a binary
+     * translator's code) is read through its fetch permission. */
+    if (res.status == MMU_PAGE_FAULT && res.reason == MMU_OUTCOME_PERMISSION &&
+        sim_dbg_translate(dbg, space, addr, MMU_FETCH, &res, NULL) != 0)
+        return -1;
     if (res.status == MMU_OK) {
         *hpa = res.pa;
         return 0;

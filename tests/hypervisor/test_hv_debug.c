@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../ui/repl/ui_repl.h"
+#include "../../hypervisor/hv_technique.h"
 #include "../support/harness.h"
 #include "hv_util.h"
 
@@ -255,5 +256,28 @@ Test(hv_debug, vcpu_shows_virtual_mode_and_the_guests_own_ptroot)
     cr_expect(v.guest_ptroot & MMU_PTROOT_E, "tinyos has turned paging on: 0x%x", v.guest_ptroot);
     cr_expect_neq(real, v.guest_ptroot, "the real root is the shadow's");
     cr_expect_eq(v.guest_ptroot, hv_shadow_guest_ptroot(hv, 0, 0));
+    done(dbg, hv);
+}
+
+/* Translated code is execute-only for the guest, but the debugger reads it: the disassembly
+ * of a bt VCPU's pc in its translation cache. */
+Test(hv_debug, reads_the_translation_cache)
+{
+    hv_t *hv;
+    sim_dbg_t *dbg = start(&hv, "bt");
+    sim_dbg_stop_t st;
+    cr_assert_gt(sim_dbg_break_exit(dbg, "EXCEPTION", 0), 0, "%s", sim_dbg_error(dbg));
+    for (unsigned k = 0; k < 50; k++) {
+        cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
+        if (m.cpu[st.cpu].s.vm.exit_qual == CPU_CAUSE_BREAKPOINT)
+            break;
+    }
+    cr_assert_eq(m.cpu[st.cpu].s.vm.exit_qual, CPU_CAUSE_BREAKPOINT, "a callout of the TC");
+    sim_dbg_vcpu_t v;
+    cr_assert_eq(sim_dbg_vcpu_info(dbg, 0, 0, &v), 0);
+    cr_assert(hv_bt_in_tc(v.pc), "pc 0x%08x", v.pc);
+    char text[96];
+    cr_expect(sim_dbg_disasm(dbg, SIM_SPACE_GVA, v.pc - 4, text, sizeof text), "%s", text);
+    cr_expect_str_eq(text, "brk");
     done(dbg, hv);
 }
