@@ -365,9 +365,12 @@ hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause,
     if (view == HV_SHADOW_VIEW_KERNEL && hv_bt_region_page(hv, v, va, &hpa, &bits)) {
         /* The hypervisor's region: its own translated code and state page. What its bits
          * forbid (reading the TC) answers like memory that is not there. */
-        if (mmu_leaf_check(bits, kind, MMU_PRIV_USER) != MMU_OUTCOME_OK)
+        if (mmu_leaf_check(bits, kind, MMU_PRIV_USER) != MMU_OUTCOME_OK ||
+            !fill(hv, v, va, hpa, bits))
             return HV_SHADOW_BUS_ERROR;
-        return fill(hv, v, va, hpa, bits) ? HV_SHADOW_HIDDEN : HV_SHADOW_BUS_ERROR;
+        stats_of(hv, v)->hidden_faults++;
+        hv_emit(hv, SIM_HV_SHADOW_FILL, v->vm, v->index, va & ~MMU_PAGE_OFFSET);
+        return HV_SHADOW_HIDDEN;
     }
     if (walk_guest(hv, v, va, kind, priv, &g) != MMU_OUTCOME_OK) {
         stats_of(hv, v)->guest_faults++;
