@@ -433,8 +433,10 @@ static uint32_t translate_block(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
         flush_tc(bt);
         stats_of(hv, v)->tc_flushes++;
     }
-    if (!tc_reserve(hv, v, bt->tc_used + BLOCK_MAX * WORDS_MAX))
+    if (!tc_reserve(hv, v, bt->tc_used + BLOCK_MAX * WORDS_MAX)) {
+        hv_vm_crash(hv, (unsigned)v->vm, "no free frame is left for the translation cache");
         return 0;
+    }
     emitter_t e = {.hv = hv, .v = v, .at = bt->tc_used, .pc = gva};
     uint32_t start = e.at;
     unsigned n = 0;
@@ -646,6 +648,8 @@ bool hv_bt_before_entry(hv_t *hv, hv_vcpu_t *v)
             set_vmcb_pc(hv, v, tc);
             return true;
         }
+        if (hv->vms[v->vm].state == HV_VM_CRASHED)
+            return false;
         hv_trap_reflect(hv, v, CPU_CAUSE_FETCH_PAGE_FAULT, pc); /* the guest's own fault */
         pc = vmcb_pc(hv, v);
     }
