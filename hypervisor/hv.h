@@ -396,8 +396,10 @@ uint32_t hv_trap_emulated(const hv_t *hv, unsigned vm, unsigned op);
 uint32_t hv_trap_reflected(const hv_t *hv, unsigned vm, uint32_t cause);
 uint32_t hv_trap_virtual_flags(const hv_t *hv, unsigned vm, unsigned vcpu);
 void hv_trap_print_stats(const hv_t *hv, unsigned vm, FILE *out);
-/* Binary translation (hv_bt.c): the line of figures the summary prints for a bt VM. */
+/* Binary translation (hv_bt.c): the line of figures the summary prints for a bt VM; the
+ * guest pc a VCPU's translated code at `tc` stands for (false when tc is not translated code). */
 void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out);
+bool hv_bt_guest_pc(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t tc, uint32_t *guest_pc);
 /* Shadow paging (hv_shadow.c): the line of figures the summary prints for a shadow VM; the
  * guest's ptroot of a VCPU. */
 void hv_shadow_print_stats(const hv_t *hv, unsigned vm, FILE *out);

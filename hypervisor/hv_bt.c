@@ -793,8 +793,20 @@ void hv_bt_free(hv_t *hv, hv_vcpu_t *v)
 }
 
 /* ------------------------------------------------------------------------------------------
- * Figures
+ * Figures, and the guest pc of translated code (for debuggers: nothing charged)
  * ------------------------------------------------------------------------------------------ */
+bool hv_bt_guest_pc(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t tc, uint32_t *guest_pc)
+{
+    if (vm >= HV_MAX_VMS || !hv->vms[vm].used || vcpu >= hv->vms[vm].nvcpus || !hv_bt_in_tc(tc))
+        return false;
+    const hv_vcpu_t *v = &hv->ent[hv->vms[vm].vcpu[vcpu]];
+    uint32_t w = tc_word_of(tc), page = w / (MMU_PAGE_SIZE / 4);
+    if (!v->bt.aux[page] || w < TC_FIRST_BLOCK)
+        return false;
+    *guest_pc = cpu_vmcb_peek(&hv->m->cpu[0], v->bt.aux[page], 4 * (w % (MMU_PAGE_SIZE / 4))) & ~3u;
+    return true;
+}
+
 void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out)
 {
     const hv_bt_stats_t *s = &hv->vms[vm].stats.bt;

@@ -443,7 +443,7 @@ void dbg_describe_exit_bp(const sim_dbg_t *d, const sim_dbg_bp_t *bp, char *buf,
 void dbg_text_vmexit(sim_dbg_t *d, sim_dbg_stop_t *st)
 {
     hv_t *hv = hv_of(d);
-    char what[200], cyc[32], where[64], insn[96] = "";
+    char what[200], cyc[32], where[160], insn[96] = "";
     if (hv)
         hv_describe_exit(hv, &st->ev, what, sizeof what);
     else
@@ -452,6 +452,18 @@ void dbg_text_vmexit(sim_dbg_t *d, sim_dbg_stop_t *st)
     const cpu_t *cpu = &d->m->cpu[st->cpu];
     uint32_t word = cpu->s.vm.exit_insn;
     vm_symbolize(d, st->ev.vm, st->ev.pc, where, sizeof where);
+    uint32_t gpc, at = st->ev.pc;
+    bool after = st->ev.a == CPU_EXIT_EXCEPTION && (cpu->s.vm.exit_qual == CPU_CAUSE_SYSCALL ||
+                                                    cpu->s.vm.exit_qual == CPU_CAUSE_BREAKPOINT);
+    if (after) /* a trap's pc is past its instruction (a callout's brk) */
+        at -= 4;
+    if (hv && st->ev.vm >= 0 && st->ev.vcpu >= 0 &&
+        hv_bt_guest_pc(hv, (unsigned)st->ev.vm, (unsigned)st->ev.vcpu, at, &gpc)) {
+        char sym[64]; /* binary translation: the TC address, and the guest code it stands for */
+        vm_symbolize(d, st->ev.vm, gpc, sym, sizeof sym);
+        size_t n = strlen(where);
+        snprintf(where + n, sizeof where - n, " (translated from %s)", sym);
+    }
     if (word) {
         unsigned t = st->ev.vm >= 0 && st->ev.vm < SIM_DBG_MAX_VMS ? (unsigned)st->ev.vm + 1 : 0;
         if (!d->tab_n[t])

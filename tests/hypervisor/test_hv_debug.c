@@ -273,6 +273,8 @@ Test(hv_debug, reads_the_translation_cache)
             break;
     }
     cr_assert_eq(m.cpu[st.cpu].s.vm.exit_qual, CPU_CAUSE_BREAKPOINT, "a callout of the TC");
+    cr_expect(strstr(st.text, " (translated from ") != NULL, "the guest code it stands for: %s",
+              st.text);
     sim_dbg_vcpu_t v;
     cr_assert_eq(sim_dbg_vcpu_info(dbg, 0, 0, &v), 0);
     cr_assert(hv_bt_in_tc(v.pc), "pc 0x%08x", v.pc);
