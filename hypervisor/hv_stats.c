@@ -63,6 +63,18 @@ static void close_exit(hv_tracker_t *t, const sim_event_t *ev)
         t->hv->vms[s->exit_vm].stats.exit_cycles[s->exit_reason] += ev->cycle - s->exit_start;
 }
 
+/* The mode the guest runs in after an entry, as the guest sees it: a deprivileged kernel
+ * (trap, bt) runs in real U, but its time is its kernel's while its virtual mode is K (which
+ * only the hypervisor changes, between an exit and the next entry). */
+static cpu_mode_t guest_mode_at_entry(const hv_t *hv, const sim_event_t *ev)
+{
+    if (ev->vm < 0 || ev->vm >= HV_MAX_VMS || ev->vcpu < 0 || !hv->vms[ev->vm].used ||
+        (hv->vms[ev->vm].cpu != HV_CPU_TRAP && hv->vms[ev->vm].cpu != HV_CPU_BT))
+        return (cpu_mode_t)ev->mode;
+    uint32_t f = hv_trap_virtual_flags(hv, (unsigned)ev->vm, (unsigned)ev->vcpu);
+    return (f & CPU_FLAG_MODE_MASK) ? CPU_MODE_K : CPU_MODE_U;
+}
+
 static void on_event(const sim_event_t *ev, void *ctx)
 {
     hv_tracker_t *t = ctx;
@@ -72,7 +84,8 @@ static void on_event(const sim_event_t *ev, void *ctx)
     switch (ev->kind) {
     case SIM_EV_VMENTRY:
         close_exit(t, ev);
-        enter_span(t, ev, ev->mode == CPU_MODE_U ? HV_SPAN_USER : HV_SPAN_KERNEL, ev->vm, ev->vcpu);
+        enter_span(t, ev, guest_mode_at_entry(t->hv, ev) == CPU_MODE_U ? HV_SPAN_USER : HV_SPAN_KERNEL,
+                   ev->vm, ev->vcpu);
         break;
     case SIM_EV_MODE:
         if (ev->vm >= 0 && (s->kind == HV_SPAN_USER || s->kind == HV_SPAN_KERNEL))

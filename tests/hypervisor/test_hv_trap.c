@@ -314,3 +314,19 @@ Test(hv_trap, emulations_and_reflections_are_events)
     cr_expect_eq(n[0], emulated);
     hu_free(hv, &m);
 }
+
+/* A deprivileged kernel runs in real U, but its time is its kernel's while its virtual mode
+ * is K: the VM's statistics split guest time by the mode the guest believes in. */
+Test(hv_trap, guest_time_is_split_by_the_virtual_mode, .timeout = 120)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    hv_t *hv = hu_scenario(&sc, &m, "trap");
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    hv_stats_settle(hv);
+    const hv_vm_stats_t *s = &hv->vms[0].stats;
+    cr_expect_gt(s->cycles_kernel, 0, "the kernel's time");
+    cr_expect_gt(s->cycles_user, 0, "the programs' time");
+    cr_expect_gt(s->cycles_kernel, s->cycles_user, "tinyos's shell script is kernel-heavy");
+    hu_scenario_free(&sc, hv, &m);
+}
