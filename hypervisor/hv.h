@@ -174,6 +174,7 @@ typedef struct {
     uint8_t flush_pending;            /* another VCPU wrote translated code: flush at exit */
     uint8_t pad[3];
     uint32_t generation;              /* counts flushes: a stub is patched only in its own */
+    uint32_t tc_pc;                   /* the TC address the pc legitimately holds, or 0 */
     uint16_t nblocks;
     uint16_t hash[HV_BT_HASH];        /* block index + 1, 0: empty */
     hv_bt_block_t block[HV_BT_MAX_BLOCKS];

@@ -184,7 +184,7 @@ static void flush_tc(hv_bt_t *bt)
     bt->nblocks = 0;
     bt->generation++;
     bt->tc_used = TC_FIRST_BLOCK;
-    bt->resume_tc = bt->resume_guest = 0;
+    bt->resume_tc = bt->resume_guest = bt->tc_pc = 0;
     memset(bt->hash, 0, sizeof bt->hash);
 }
 
@@ -461,9 +461,20 @@ static uint32_t translate_block(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
     return b->tc;
 }
 
+/* Why the guest cannot fetch va, as the CPU would say: its tables refuse it (a page fault),
+ * or they allow it but nothing is there (a bus error: the hypervisor's region, say). */
+static uint32_t fetch_fault_cause(hv_t *hv, hv_vcpu_t *v, uint32_t va)
+{
+    uint32_t gpa;
+    return hv_shadow_translate(hv, v, va, MMU_FETCH, &gpa) ? CPU_CAUSE_BUS_ERROR
+                                                           : CPU_CAUSE_FETCH_PAGE_FAULT;
+}
+
 /* The translation of gva, translated now if need be (0: the guest cannot fetch it). */
 static uint32_t translation_of(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
 {
+    if (gva >= HV_BT_REGION) /* the hypervisor's region holds no guest code to translate */
+        return 0;
     uint32_t tc = lookup(hv, v, gva);
     return tc ? tc : translate_block(hv, v, gva);
 }
@@ -479,6 +490,21 @@ static uint32_t vmcb_pc(hv_t *hv, const hv_vcpu_t *v)
 static void set_vmcb_pc(hv_t *hv, const hv_vcpu_t *v, uint32_t pc)
 {
     hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC, pc);
+}
+
+/* True when pc is translated code the CPU or the hypervisor put there (or just past it: a
+ * hypercall or cpuid handled in place), not a guest's own jump into the region. */
+static bool legit_tc_pc(const hv_vcpu_t *v, uint32_t pc)
+{
+    return hv_bt_in_tc(pc) && v->bt.tc_pc && (pc == v->bt.tc_pc || pc == v->bt.tc_pc + 4);
+}
+
+/* The pc goes to translated code. Only the hypervisor (and the CPU running there) may put it
+ * in the TC: it remembers where, so that a guest's own jump into its region is told apart. */
+static void set_tc_pc(hv_t *hv, hv_vcpu_t *v, uint32_t tc)
+{
+    set_vmcb_pc(hv, v, tc);
+    v->bt.tc_pc = tc;
 }
 
 /* The guest pc a TC address stands for (its map entry without the kind). */
@@ -503,7 +529,7 @@ bool hv_bt_at_boundary(hv_t *hv, hv_vcpu_t *v)
 void hv_bt_resume(hv_t *hv, hv_vcpu_t *v)
 {
     if (v->bt.resume_tc && vmcb_pc(hv, v) == v->bt.resume_guest)
-        set_vmcb_pc(hv, v, v->bt.resume_tc);
+        set_tc_pc(hv, v, v->bt.resume_tc);
     v->bt.resume_tc = v->bt.resume_guest = 0;
 }
 
@@ -511,7 +537,7 @@ void hv_bt_resume(hv_t *hv, hv_vcpu_t *v)
 void hv_bt_leave_tc(hv_t *hv, hv_vcpu_t *v)
 {
     uint32_t pc = vmcb_pc(hv, v);
-    if (hv_bt_in_tc(pc))
+    if (legit_tc_pc(v, pc))
         set_vmcb_pc(hv, v, guest_pc_of(hv, v, pc));
 }
 
@@ -525,7 +551,8 @@ static void take_exit(hv_t *hv, hv_vcpu_t *v, uint32_t stub, uint32_t target)
     uint32_t tc = translation_of(hv, v, target);
     if (!tc) { /* the guest cannot fetch its target: its fault, at the target */
         set_vmcb_pc(hv, v, target);
-        hv_trap_reflect(hv, v, CPU_CAUSE_FETCH_PAGE_FAULT, target);
+        if (hv->vms[v->vm].state != HV_VM_CRASHED)
+            hv_trap_reflect(hv, v, fetch_fault_cause(hv, v, target), target);
         return;
     }
     uint32_t word = tc_word_of(stub), page = word / (MMU_PAGE_SIZE / 4);
@@ -534,7 +561,7 @@ static void take_exit(hv_t *hv, hv_vcpu_t *v, uint32_t stub, uint32_t target)
                    encode(CPU_OP_B, 0, 0, 0, (int32_t)(tc - stub)));
         stats_of(hv, v)->chains++;
     }
-    set_vmcb_pc(hv, v, tc);
+    set_tc_pc(hv, v, tc);
 }
 
 /* The guest instruction a callout stands for, read again from the guest's memory. */
@@ -592,6 +619,7 @@ static void open_gate(hv_t *hv, hv_vcpu_t *v)
 bool hv_bt_exit(hv_t *hv, hv_vcpu_t *v, unsigned reason, uint32_t cause)
 {
     uint32_t pc = vmcb_pc(hv, v);
+    v->bt.tc_pc = hv_bt_in_tc(pc) ? pc : 0; /* the CPU was running translated code there */
     if (reason != CPU_EXIT_EXCEPTION || !hv_bt_in_tc(pc))
         return false;
     if (cause == CPU_CAUSE_BREAKPOINT && hv_bt_in_tc(pc - 4)) {
@@ -640,17 +668,17 @@ bool hv_bt_before_entry(hv_t *hv, hv_vcpu_t *v)
     }
     set_gate(hv, v);
     uint32_t pc = vmcb_pc(hv, v);
-    if (hv_trap_guest_mode(hv, v) == CPU_MODE_U || hv_bt_in_tc(pc))
+    if (hv_trap_guest_mode(hv, v) == CPU_MODE_U || legit_tc_pc(v, pc))
         return true;
     for (unsigned tries = 0; tries < 2; tries++) {
         uint32_t tc = translation_of(hv, v, pc);
         if (tc) {
-            set_vmcb_pc(hv, v, tc);
+            set_tc_pc(hv, v, tc);
             return true;
         }
         if (hv->vms[v->vm].state == HV_VM_CRASHED)
             return false;
-        hv_trap_reflect(hv, v, CPU_CAUSE_FETCH_PAGE_FAULT, pc); /* the guest's own fault */
+        hv_trap_reflect(hv, v, fetch_fault_cause(hv, v, pc), pc); /* the guest's own fault */
         pc = vmcb_pc(hv, v);
     }
     char why[160];
@@ -733,7 +761,7 @@ bool hv_bt_protected_store(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t hpa)
         set_vmcb_pc(hv, v, guest_pc_of(hv, v, tc) + 4);
         drop_all_translations(hv, v);
     } else {
-        set_vmcb_pc(hv, v, tc + 4);
+        set_tc_pc(hv, v, tc + 4);
         stats_of(hv, v)->protected_writes++;
     }
     v->bt.resume_tc = v->bt.resume_guest = 0;

@@ -132,6 +132,22 @@ Test(hv_bt, a_fault_reaches_the_guest_at_its_own_address)
     hu_free(hv, &m);
 }
 
+/* The kernel jumps into the hypervisor's region (where, with paging off, nothing is): a bus
+ * error at that address, as on bare hardware, never a run of the translation cache. */
+Test(hv_bt, a_jump_into_the_hypervisors_region_is_the_guests_fault)
+{
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = run_vm(&m, &hv, HV_CPU_BT, HV_MEM_SHADOW,
+                    ".org 0x1000\nla r1, handler\ncsrw tvec, r1\nli r2, 0xffc00008\n"
+                    "jalr lr, r2, 0\nli r5, 1\nout r0, [0xf0]\n"
+                    "handler: csrr r11, cause\ncsrr r12, epc\nout r0, [0xf0]\n");
+    cr_expect_eq(reg(&m, hv, vm, 11), CPU_CAUSE_BUS_ERROR, "cause %u", reg(&m, hv, vm, 11));
+    cr_expect_eq(reg(&m, hv, vm, 12), 0xffc00008);
+    cr_expect_eq(reg(&m, hv, vm, 5), 0, "nothing ran there");
+    hu_free(hv, &m);
+}
+
 /* The kernel runs a function, rewrites one of its instructions (li r3, 1 becomes li r3, 2),
  * and runs it again: the new instruction's effect is seen, and the translations were dropped. */
 Test(hv_bt, self_modifying_code_invalidates_translations)
