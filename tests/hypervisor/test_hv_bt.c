@@ -168,20 +168,27 @@ Test(hv_bt, self_modifying_code_invalidates_translations)
     hu_free(hv, &m);
 }
 
-/* A variable on the page of the code that writes it: the protected store is performed by
- * the hypervisor, nothing is invalidated. */
+/* A variable and a stack on the page of the code that writes them: the protected stores
+ * (st, stb, push, and the real pushf of pushf's sequence) are performed by the hypervisor,
+ * nothing is invalidated. */
 Test(hv_bt, data_beside_code_is_written)
 {
     static sim_machine_t m;
     hv_t *hv;
     int vm = run_vm(&m, &hv, HV_CPU_BT, HV_MEM_SHADOW,
                     ".org 0x1000\nla r1, var\nli r2, 0x55\nst r2, [r1]\nli r2, 0x66\n"
-                    "stb r2, [r1 + 1]\nld r3, [r1]\nout r0, [0xf0]\n"
-                    ".align 4\nvar: .word 0\n");
+                    "stb r2, [r1 + 1]\nld r3, [r1]\n"
+                    "la sp, top\nli r2, 0x77\npush r2\npushf\npop r6\npop r7\n"
+                    "out r0, [0xf0]\n"
+                    ".align 4\nvar: .word 0\n.space 16\ntop:\n");
     cr_expect_eq(reg(&m, hv, vm, 3), 0x6655);
+    cr_expect_eq(reg(&m, hv, vm, 7), 0x77, "push");
+    cr_expect_eq(reg(&m, hv, vm, 6) & CPU_FLAG_MODE_MASK, (uint32_t)CPU_MODE_K << CPU_FLAG_MODE_SHIFT,
+                 "pushf pushed the virtual mode: 0x%x", reg(&m, hv, vm, 6));
     const hv_bt_stats_t *s = &hv->vms[vm].stats.bt;
     cr_expect_eq(s->invalidations, 0);
-    cr_expect_eq(s->protected_writes, 2);
+    cr_expect_eq(s->protected_writes, 5, "st, stb, push, pushf and its fix-up store: %llu",
+                 (unsigned long long)s->protected_writes);
     hu_free(hv, &m);
 }
 
