@@ -53,45 +53,27 @@
  * Costs: every word the translator reads or writes (hv_mem), bt_translate_insn per guest
  * instruction translated, and the exits of callouts; inline sequences cost their own
  * instructions. docs/hypervisor.md ("Binary translation") and docs/experiments.md.
+ *
+ * This file keeps the translation cache, its index, callouts, entry and exit, and the
+ * self-modifying code; the translator itself is hv_bt_translate.c.
  */
 #include <string.h>
 
 #include "hv_internal.h"
 #include "hv_technique.h"
-
-/* The state page: offsets, and the imm16 that reaches each from r0. */
-#define ST_VFLAGS 0x000u
-#define ST_CSR(n) (4u * (n)) /* tvec (1) .. scratch (6) */
-#define ST_SPILL1 0x040u
-#define ST_GATE 0x044u
-#define ST_SPILL2 0x048u
-#define R0_OFF(off) ((int32_t)(off) - (int32_t)MMU_PAGE_SIZE)
-
-/* The kinds of TC words, in the low bits of their guest pc in the map. */
-enum {
-    W_INSN = 0,    /* the first (or only) word of a guest instruction's translation */
-    W_INNER = 1,   /* a later word of an inline sequence: not an instruction boundary */
-    W_CALLOUT = 2, /* a brk standing for the guest instruction: the hypervisor emulates it */
-    W_EXIT = 3,    /* a brk (or, chained, a branch) leaving the block for the guest pc */
-};
-#define TC_GATE_RETURN 0u /* TC word 0: jalr r0, r1, 0 */
-#define TC_GATE_EXIT 1u   /* TC word 1: brk, an interrupt waits */
-#define TC_FIRST_BLOCK 2u
-#define BLOCK_MAX 32u     /* guest instructions a block takes at most */
-#define WORDS_MAX 16u     /* TC words one guest instruction may need */
-#define TC_WORDS (HV_BT_TC_PAGES * (MMU_PAGE_SIZE / 4))
+#include "hv_bt_internal.h"
 
 bool hv_bt_vcpu(const hv_t *hv, const hv_vcpu_t *v)
 {
     return v->vm >= 0 && hv->vms[v->vm].cpu == HV_CPU_BT;
 }
 
-static hv_bt_stats_t *stats_of(hv_t *hv, const hv_vcpu_t *v)
+hv_bt_stats_t *hv_bt_stats(hv_t *hv, const hv_vcpu_t *v)
 {
     return &hv->vms[v->vm].stats.bt;
 }
 
-static uint32_t tc_va(uint32_t word)
+uint32_t hv_bt_tc_va(uint32_t word)
 {
     return HV_BT_REGION + 4 * word;
 }
@@ -115,7 +97,7 @@ static uint32_t map_entry(hv_t *hv, const hv_vcpu_t *v, uint32_t word)
     return v->bt.aux[page] ? hv_read32(hv, v->bt.aux[page] + off) : W_EXIT;
 }
 
-static void put_word(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t insn, uint32_t guest_pc,
+void hv_bt_put_word(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t insn, uint32_t guest_pc,
                      unsigned kind)
 {
     uint32_t page = word / (MMU_PAGE_SIZE / 4), off = 4 * (word % (MMU_PAGE_SIZE / 4));
@@ -124,7 +106,7 @@ static void put_word(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t insn, uint3
 }
 
 /* Makes sure the TC pages up to `words` exist. False when the pool is empty. */
-static bool tc_reserve(hv_t *hv, hv_vcpu_t *v, uint32_t words)
+bool hv_bt_tc_reserve(hv_t *hv, hv_vcpu_t *v, uint32_t words)
 {
     for (uint32_t p = 0; p * (MMU_PAGE_SIZE / 4) < words && p < HV_BT_TC_PAGES; p++) {
         if (v->bt.tc[p])
@@ -137,7 +119,7 @@ static bool tc_reserve(hv_t *hv, hv_vcpu_t *v, uint32_t words)
     return true;
 }
 
-static uint32_t encode(cpu_op_t op, unsigned rd, unsigned rs1, unsigned rs2, int32_t imm)
+uint32_t hv_bt_encode(cpu_op_t op, unsigned rd, unsigned rs1, unsigned rs2, int32_t imm)
 {
     cpu_insn_t i = {.op = op, .rd = (uint8_t)rd, .rs1 = (uint8_t)rs1, .rs2 = (uint8_t)rs2,
                     .imm = imm};
@@ -157,11 +139,11 @@ static uint32_t lookup(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
 {
     hv_charge(hv, SIM_COST_hv_mem);
     hv_charge(hv, SIM_COST_hv_mem);
-    stats_of(hv, v)->lookups++;
+    hv_bt_stats(hv, v)->lookups++;
     for (unsigned h = hash_of(gva), n = 0; n < HV_BT_HASH && v->bt.hash[h]; n++) {
         const hv_bt_block_t *b = &v->bt.block[v->bt.hash[h] - 1];
         if (b->gva == gva) {
-            stats_of(hv, v)->hits++;
+            hv_bt_stats(hv, v)->hits++;
             return b->tc;
         }
         h = (h + 1) & (HV_BT_HASH - 1);
@@ -169,7 +151,7 @@ static uint32_t lookup(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
     return 0;
 }
 
-static void index_block(hv_bt_t *bt, unsigned b)
+void hv_bt_index_block(hv_bt_t *bt, unsigned b)
 {
     unsigned h = hash_of(bt->block[b].gva);
     while (bt->hash[h])
@@ -179,7 +161,7 @@ static void index_block(hv_bt_t *bt, unsigned b)
 
 /* Drops every translation of a VCPU: the blocks, their index and the TC's contents (the
  * pages stay, for the next translations). */
-static void flush_tc(hv_bt_t *bt)
+void hv_bt_flush_tc(hv_bt_t *bt)
 {
     bt->nblocks = 0;
     bt->generation++;
@@ -209,7 +191,7 @@ static void drop_all_translations(hv_t *hv, hv_vcpu_t *self)
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         hv_vcpu_t *o = &hv->ent[vm->vcpu[i]];
         if (o == self || o->on_cpu < 0 || !cpu_in_guest(&hv->m->cpu[o->on_cpu])) {
-            flush_tc(&o->bt);
+            hv_bt_flush_tc(&o->bt);
             continue;
         }
         o->bt.flush_pending = 1;
@@ -218,247 +200,19 @@ static void drop_all_translations(hv_t *hv, hv_vcpu_t *self)
     vm->bt_npages = 0;
 }
 
-static void protect_page(hv_t *hv, hv_vcpu_t *v, uint32_t gpa)
+void hv_bt_protect_page(hv_t *hv, hv_vcpu_t *v, uint32_t gpa)
 {
     hv_vm_t *vm = &hv->vms[v->vm];
     if (hv_bt_page_protected(hv, (unsigned)v->vm, gpa))
         return;
     if (vm->bt_npages == sizeof vm->bt_page / sizeof vm->bt_page[0]) {
         drop_all_translations(hv, v);
-        stats_of(hv, v)->tc_flushes++;
+        hv_bt_stats(hv, v)->tc_flushes++;
     }
     vm->bt_page[vm->bt_npages++] = gpa & ~MMU_PAGE_OFFSET;
     uint32_t hpa;
     if (hv_gpa_to_hpa(hv, (unsigned)v->vm, gpa, false, &hpa))
         hv_shadow_write_protect(hv, (unsigned)v->vm, hpa & ~MMU_PAGE_OFFSET);
-}
-
-/* ------------------------------------------------------------------------------------------
- * The translator
- * ------------------------------------------------------------------------------------------ */
-typedef struct {
-    hv_t *hv;
-    hv_vcpu_t *v;
-    uint32_t at;     /* the next TC word */
-    uint32_t pc;     /* the guest pc being translated */
-    bool first;      /* the next word is the instruction's first */
-} emitter_t;
-
-static void emit(emitter_t *e, uint32_t insn)
-{
-    put_word(e->hv, e->v, e->at++, insn, e->pc, e->first ? W_INSN : W_INNER);
-    e->first = false;
-}
-
-static void emit_kind(emitter_t *e, uint32_t insn, uint32_t guest_pc, unsigned kind)
-{
-    put_word(e->hv, e->v, e->at++, insn, guest_pc, kind);
-    e->first = false;
-}
-
-#define BRK encode(CPU_OP_BRK, 0, 0, 0, 0)
-#define LD_STATE(r, off) encode(CPU_OP_LD, (r), 0, 0, R0_OFF(off))
-#define ST_STATE(r, off) encode(CPU_OP_ST, (r), 0, 0, R0_OFF(off))
-
-/* The gate after an inline sti or popf: r1 is spilled already; it comes back restored. */
-static void emit_gate(emitter_t *e)
-{
-    emit(e, LD_STATE(1, ST_GATE));
-    emit(e, encode(CPU_OP_JALR, 1, 1, 0, 0));
-    emit(e, LD_STATE(1, ST_SPILL1));
-}
-
-/* r1 = VFLAGS with IE cleared (andi_mask = ~IE) or set (ori), stored back. */
-static void emit_set_ie(emitter_t *e, bool on)
-{
-    emit(e, ST_STATE(1, ST_SPILL1));
-    emit(e, LD_STATE(1, ST_VFLAGS));
-    emit(e, on ? encode(CPU_OP_ORI, 1, 1, 0, CPU_FLAG_IE)
-               : encode(CPU_OP_ANDI, 1, 1, 0, (int32_t)(0xffffu & ~CPU_FLAG_IE)));
-    emit(e, ST_STATE(1, ST_VFLAGS));
-}
-
-/* pushf: the real pushf, then the word on the stack gets the virtual MODE and IE. */
-static void emit_pushf(emitter_t *e)
-{
-    emit(e, encode(CPU_OP_PUSHF, 0, 0, 0, 0));
-    emit(e, ST_STATE(1, ST_SPILL1));
-    emit(e, ST_STATE(2, ST_SPILL2));
-    emit(e, encode(CPU_OP_LD, 1, CPU_REG_SP, 0, 0));
-    emit(e, encode(CPU_OP_ANDI, 1, 1, 0, CPU_FLAG_COND));
-    emit(e, LD_STATE(2, ST_VFLAGS));
-    emit(e, encode(CPU_OP_OR, 1, 1, 2, 0));
-    emit(e, encode(CPU_OP_ST, 1, CPU_REG_SP, 0, 0));
-    emit(e, LD_STATE(2, ST_SPILL2));
-    emit(e, LD_STATE(1, ST_SPILL1));
-}
-
-/* popf: the popped word's IE becomes the virtual IE; a real popf sets Z N C V and sp. The
- * guest's stack is read first, so that a fault there leaves nothing half done. */
-static void emit_popf(emitter_t *e)
-{
-    emit(e, ST_STATE(1, ST_SPILL1));
-    emit(e, encode(CPU_OP_LD, 1, CPU_REG_SP, 0, 0));
-    emit(e, encode(CPU_OP_ANDI, 1, 1, 0, CPU_FLAG_IE));
-    emit(e, ST_STATE(2, ST_SPILL2));
-    emit(e, LD_STATE(2, ST_VFLAGS));
-    emit(e, encode(CPU_OP_ANDI, 2, 2, 0, (int32_t)(0xffffu & ~CPU_FLAG_IE)));
-    emit(e, encode(CPU_OP_OR, 2, 2, 1, 0));
-    emit(e, ST_STATE(2, ST_VFLAGS));
-    emit(e, LD_STATE(2, ST_SPILL2));
-    emit(e, encode(CPU_OP_POPF, 0, 0, 0, 0));
-    emit_gate(e);
-}
-
-/* rd = the virtual mode, from VFLAGS. */
-static void emit_rdmode(emitter_t *e, unsigned rd)
-{
-    emit(e, LD_STATE(rd, ST_VFLAGS));
-    emit(e, encode(CPU_OP_SHRI, rd, rd, 0, CPU_FLAG_MODE_SHIFT));
-    emit(e, encode(CPU_OP_ANDI, rd, rd, 0, 3));
-}
-
-static bool plain_csr(int32_t csr)
-{
-    return csr >= CPU_CSR_TVEC && csr <= CPU_CSR_SCRATCH;
-}
-
-/* A sensitive instruction with an inline translation: emits it, true. */
-static bool emit_inline(emitter_t *e, const cpu_insn_t *i)
-{
-    switch (i->op) {
-    case CPU_OP_CLI: emit_set_ie(e, false); emit(e, LD_STATE(1, ST_SPILL1)); return true;
-    case CPU_OP_STI: emit_set_ie(e, true); emit_gate(e); return true;
-    case CPU_OP_PUSHF: emit_pushf(e); return true;
-    case CPU_OP_POPF: emit_popf(e); return true;
-    case CPU_OP_RDMODE:
-        if (i->rd == 0)
-            emit(e, encode(CPU_OP_NOP, 0, 0, 0, 0));
-        else
-            emit_rdmode(e, i->rd);
-        return true;
-    case CPU_OP_CSRR:
-        if (i->imm != CPU_CSR_STATUS && !plain_csr(i->imm))
-            return false;
-        emit(e, i->rd == 0 ? encode(CPU_OP_NOP, 0, 0, 0, 0)
-                           : LD_STATE(i->rd, i->imm == CPU_CSR_STATUS ? ST_VFLAGS : ST_CSR(i->imm)));
-        return true;
-    case CPU_OP_CSRW:
-        if (!plain_csr(i->imm))
-            return false;
-        emit(e, ST_STATE(i->rs1, ST_CSR(i->imm)));
-        return true;
-    default: return false;
-    }
-}
-
-static bool is_branch(cpu_op_t op)
-{
-    return op >= CPU_OP_B && op <= CPU_OP_BLEU;
-}
-
-/* Needs the hypervisor: a callout that ends the block. */
-static bool needs_callout(const cpu_insn_t *i)
-{
-    return (cpu_isa[i->op].cls & CPU_CLASS_PRIV) || i->op == CPU_OP_JALR;
-}
-
-/* Ends the block after it: control leaves, or a trap's return starts a new block. */
-static bool ends_block(const cpu_insn_t *i)
-{
-    return is_branch(i->op) || i->op == CPU_OP_JAL || needs_callout(i) ||
-           i->op == CPU_OP_SYSCALL || i->op == CPU_OP_BRK;
-}
-
-/* Translates the guest instruction `word` at e->pc. Returns true when it ends the block. */
-static bool translate_insn(emitter_t *e, uint32_t word)
-{
-    hv_bt_stats_t *s = stats_of(e->hv, e->v);
-    cpu_insn_t i;
-    e->first = true;
-    hv_charge(e->hv, SIM_COST_bt_translate_insn);
-    if (!cpu_decode(word, &i)) {
-        emit(e, word); /* illegal: it traps as it would have, at its own guest pc */
-        s->insns_identical++;
-        return false;
-    }
-    if (is_branch(i.op)) {
-        if (i.op != CPU_OP_B) /* taken: skip the fall-through exit to the target's exit */
-            emit(e, encode(i.op, 0, 0, 0, 8));
-        if (i.op != CPU_OP_B)
-            emit_kind(e, BRK, e->pc + 4, W_EXIT);
-        emit_kind(e, BRK, e->pc + (uint32_t)i.imm, W_EXIT);
-        s->insns_identical++;
-        return true;
-    }
-    if (i.op == CPU_OP_JAL) { /* rd gets the guest's return address, not the TC's */
-        uint32_t ret = e->pc + 4;
-        if (i.rd) {
-            emit(e, encode(CPU_OP_LUI, i.rd, 0, 0, (int32_t)(ret >> 16)));
-            emit(e, encode(CPU_OP_ORI, i.rd, i.rd, 0, (int32_t)(ret & 0xffffu)));
-        }
-        emit_kind(e, BRK, e->pc + (uint32_t)i.imm, W_EXIT);
-        s->insns_inline++;
-        return true;
-    }
-    if (emit_inline(e, &i)) {
-        s->insns_inline++;
-        return false;
-    }
-    if (needs_callout(&i)) {
-        emit_kind(e, BRK, e->pc, W_CALLOUT);
-        s->insns_callout++;
-        return true;
-    }
-    emit(e, word);
-    s->insns_identical++;
-    if (!ends_block(&i))
-        return false;
-    emit_kind(e, BRK, e->pc + 4, W_EXIT); /* syscall, brk: their trap's pc maps here */
-    return true;
-}
-
-/*
- * Translates the block at guest pc gva into the TC. Returns its TC address, or 0 when the
- * guest's own tables do not let its kernel fetch gva (the caller reflects the fault).
- */
-static uint32_t translate_block(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
-{
-    uint32_t gpa, hpa;
-    if (!hv_shadow_translate(hv, v, gva, MMU_FETCH, &gpa) ||
-        !hv_gpa_to_hpa(hv, (unsigned)v->vm, gpa, true, &hpa))
-        return 0;
-    hv_bt_t *bt = &v->bt;
-    if (bt->nblocks == HV_BT_MAX_BLOCKS || bt->tc_used + BLOCK_MAX * WORDS_MAX > TC_WORDS) {
-        flush_tc(bt);
-        stats_of(hv, v)->tc_flushes++;
-    }
-    if (!tc_reserve(hv, v, bt->tc_used + BLOCK_MAX * WORDS_MAX)) {
-        hv_vm_crash(hv, (unsigned)v->vm, "no free frame is left for the translation cache");
-        return 0;
-    }
-    emitter_t e = {.hv = hv, .v = v, .at = bt->tc_used, .pc = gva};
-    uint32_t start = e.at;
-    unsigned n = 0;
-    for (;;) {
-        bool end = translate_insn(&e, hv_read32(hv, hpa + 4 * n));
-        e.pc += 4;
-        n++;
-        if (end)
-            break;
-        if (n == BLOCK_MAX || (e.pc & MMU_PAGE_OFFSET) == 0) { /* never across a page */
-            emit_kind(&e, BRK, e.pc, W_EXIT);
-            break;
-        }
-    }
-    bt->tc_used = e.at;
-    hv_bt_block_t *b = &bt->block[bt->nblocks];
-    *b = (hv_bt_block_t){.gva = gva, .gpa = gpa, .tc = tc_va(start), .ninsns = (uint16_t)n};
-    index_block(bt, bt->nblocks++);
-    stats_of(hv, v)->blocks++;
-    protect_page(hv, v, gpa);
-    hv_emit(hv, SIM_HV_BT_TRANSLATE, v->vm, v->index, gva);
-    return b->tc;
 }
 
 /* Why the guest cannot fetch va, as the CPU would say: its tables refuse it (a page fault),
@@ -476,7 +230,7 @@ static uint32_t translation_of(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
     if (gva >= HV_BT_REGION) /* the hypervisor's region holds no guest code to translate */
         return 0;
     uint32_t tc = lookup(hv, v, gva);
-    return tc ? tc : translate_block(hv, v, gva);
+    return tc ? tc : hv_bt_translate_block(hv, v, gva);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -558,8 +312,8 @@ static void take_exit(hv_t *hv, hv_vcpu_t *v, uint32_t stub, uint32_t target)
     uint32_t word = tc_word_of(stub), page = word / (MMU_PAGE_SIZE / 4);
     if (v->bt.generation == generation) { /* the stub is still there (no flush meanwhile) */
         hv_write32(hv, v->bt.tc[page] + 4 * (word % (MMU_PAGE_SIZE / 4)),
-                   encode(CPU_OP_B, 0, 0, 0, (int32_t)(tc - stub)));
-        stats_of(hv, v)->chains++;
+                   hv_bt_encode(CPU_OP_B, 0, 0, 0, (int32_t)(tc - stub)));
+        hv_bt_stats(hv, v)->chains++;
     }
     set_tc_pc(hv, v, tc);
 }
@@ -607,7 +361,7 @@ static void open_gate(hv_t *hv, hv_vcpu_t *v)
     uint32_t back = hv_guest_reg(hv, v, 1); /* the ld r1, SPILL1 the gate returns to */
     hv_set_guest_reg(hv, v, 1, hv_read32(hv, v->bt.state + ST_SPILL1));
     set_vmcb_pc(hv, v, hv_bt_in_tc(back + 4) ? guest_pc_of(hv, v, back + 4) : back);
-    stats_of(hv, v)->gate_exits++;
+    hv_bt_stats(hv, v)->gate_exits++;
 }
 
 /*
@@ -625,7 +379,7 @@ bool hv_bt_exit(hv_t *hv, hv_vcpu_t *v, unsigned reason, uint32_t cause)
     if (cause == CPU_CAUSE_BREAKPOINT && hv_bt_in_tc(pc - 4)) {
         uint32_t at = pc - 4, m = map_entry(hv, v, tc_word_of(at));
         if (tc_word_of(at) == TC_GATE_EXIT || (m & 3u) == W_CALLOUT || (m & 3u) == W_EXIT) {
-            stats_of(hv, v)->callouts++;
+            hv_bt_stats(hv, v)->callouts++;
             if (tc_word_of(at) == TC_GATE_EXIT)
                 open_gate(hv, v);
             else if ((m & 3u) == W_CALLOUT)
@@ -647,14 +401,14 @@ bool hv_bt_exit(hv_t *hv, hv_vcpu_t *v, unsigned reason, uint32_t cause)
 static void set_gate(hv_t *hv, hv_vcpu_t *v)
 {
     bool waiting = (v->vip & hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_IM))) != 0;
-    hv_write32(hv, v->bt.state + ST_GATE, tc_va(waiting ? TC_GATE_EXIT : TC_GATE_RETURN));
+    hv_write32(hv, v->bt.state + ST_GATE, hv_bt_tc_va(waiting ? TC_GATE_EXIT : TC_GATE_RETURN));
 }
 
 /* A virtual line rose: the next inline sti or popf must look. */
 void hv_bt_line_raised(hv_t *hv, hv_vcpu_t *v)
 {
     if (v->bt.state)
-        hv_write32(hv, v->bt.state + ST_GATE, tc_va(TC_GATE_EXIT));
+        hv_write32(hv, v->bt.state + ST_GATE, hv_bt_tc_va(TC_GATE_EXIT));
 }
 
 /* Before a VM entry (after any reflection): in virtual K the pc moves into the TC. False when
@@ -663,7 +417,7 @@ bool hv_bt_before_entry(hv_t *hv, hv_vcpu_t *v)
 {
     if (v->bt.flush_pending && hv_bt_at_boundary(hv, v)) {
         hv_bt_leave_tc(hv, v);
-        flush_tc(&v->bt);
+        hv_bt_flush_tc(&v->bt);
         v->bt.flush_pending = 0;
     }
     set_gate(hv, v);
@@ -752,7 +506,7 @@ bool hv_bt_protected_store(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t hpa)
     unsigned kind = map_entry(hv, v, w) & 3u;
     bool smc = overlaps_translation(hv, (unsigned)v->vm, gpa & ~3u, 4);
     if (smc) {
-        stats_of(hv, v)->invalidations++;
+        hv_bt_stats(hv, v)->invalidations++;
         hv_emit(hv, SIM_HV_BT_INVALIDATE, v->vm, v->index, gpa & ~MMU_PAGE_OFFSET);
     }
     if ((smc && kind != W_INSN) || !emulate_store(hv, v, word, hpa))
@@ -762,7 +516,7 @@ bool hv_bt_protected_store(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t hpa)
         drop_all_translations(hv, v);
     } else {
         set_tc_pc(hv, v, tc + 4);
-        stats_of(hv, v)->protected_writes++;
+        hv_bt_stats(hv, v)->protected_writes++;
     }
     v->bt.resume_tc = v->bt.resume_guest = 0;
     return true;
@@ -799,11 +553,11 @@ bool hv_bt_setup(hv_t *hv, hv_vcpu_t *v)
 {
     memset(&v->bt, 0, sizeof v->bt);
     v->bt.state = hv_frame_alloc(hv, HV_FRAME_HV);
-    if (!v->bt.state || !tc_reserve(hv, v, TC_FIRST_BLOCK))
+    if (!v->bt.state || !hv_bt_tc_reserve(hv, v, TC_FIRST_BLOCK))
         return false;
-    put_word(hv, v, TC_GATE_RETURN, encode(CPU_OP_JALR, 0, 1, 0, 0), 0, W_INNER);
-    put_word(hv, v, TC_GATE_EXIT, BRK, 0, W_EXIT);
-    flush_tc(&v->bt);
+    hv_bt_put_word(hv, v, TC_GATE_RETURN, hv_bt_encode(CPU_OP_JALR, 0, 1, 0, 0), 0, W_INNER);
+    hv_bt_put_word(hv, v, TC_GATE_EXIT, BRK, 0, W_EXIT);
+    hv_bt_flush_tc(&v->bt);
     return true;
 }
 

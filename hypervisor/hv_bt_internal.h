@@ -1,0 +1,57 @@
+/*
+ * hv_bt_internal.h - what the binary translator's two files share (hv_bt.c: the translation
+ * cache, callouts, entry and exit, self-modifying code; hv_bt_translate.c: the translator).
+ */
+#ifndef HVSIM_HV_BT_INTERNAL_H
+#define HVSIM_HV_BT_INTERNAL_H
+
+#include "hv_internal.h"
+#include "hv_technique.h"
+
+/* The state page: offsets, and the imm16 that reaches each from r0. */
+#define ST_VFLAGS 0x000u
+#define ST_CSR(n) (4u * (n)) /* tvec (1) .. scratch (6) */
+#define ST_SPILL1 0x040u
+#define ST_GATE 0x044u
+#define ST_SPILL2 0x048u
+#define R0_OFF(off) ((int32_t)(off) - (int32_t)MMU_PAGE_SIZE)
+
+/* The kinds of TC words, in the low bits of their guest pc in the map. */
+enum {
+    W_INSN = 0,    /* the first (or only) word of a guest instruction's translation */
+    W_INNER = 1,   /* a later word of an inline sequence: not an instruction boundary */
+    W_CALLOUT = 2, /* a brk standing for the guest instruction: the hypervisor emulates it */
+    W_EXIT = 3,    /* a brk (or, chained, a branch) leaving the block for the guest pc */
+};
+#define TC_GATE_RETURN 0u /* TC word 0: jalr r0, r1, 0 */
+#define TC_GATE_EXIT 1u   /* TC word 1: brk, an interrupt waits */
+#define TC_FIRST_BLOCK 2u
+#define BLOCK_MAX 32u     /* guest instructions a block takes at most */
+#define WORDS_MAX 16u     /* TC words one guest instruction may need */
+#define TC_WORDS (HV_BT_TC_PAGES * (MMU_PAGE_SIZE / 4))
+
+/* Words the translated code is made of. */
+#define BRK hv_bt_encode(CPU_OP_BRK, 0, 0, 0, 0)
+#define LD_STATE(r, off) hv_bt_encode(CPU_OP_LD, (r), 0, 0, R0_OFF(off))
+#define ST_STATE(r, off) hv_bt_encode(CPU_OP_ST, (r), 0, 0, R0_OFF(off))
+
+hv_bt_stats_t *hv_bt_stats(hv_t *hv, const hv_vcpu_t *v);
+/* The guest-virtual address of TC word `word`. */
+uint32_t hv_bt_tc_va(uint32_t word);
+/* Writes TC word `word` and its map entry (guest pc | kind), charged. */
+void hv_bt_put_word(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t insn, uint32_t guest_pc,
+                    unsigned kind);
+/* Makes sure the TC pages up to `words` exist. False when the pool is empty. */
+bool hv_bt_tc_reserve(hv_t *hv, hv_vcpu_t *v, uint32_t words);
+uint32_t hv_bt_encode(cpu_op_t op, unsigned rd, unsigned rs1, unsigned rs2, int32_t imm);
+/* Drops every translation of a VCPU (the pages stay). */
+void hv_bt_flush_tc(hv_bt_t *bt);
+/* Enters block b into the index. */
+void hv_bt_index_block(hv_bt_t *bt, unsigned b);
+/* Write-protects a guest page that now holds translated code. */
+void hv_bt_protect_page(hv_t *hv, hv_vcpu_t *v, uint32_t gpa);
+/* Translates the block at guest pc gva into the TC (hv_bt_translate.c). Returns its TC
+ * address, or 0 when the guest's own tables do not let its kernel fetch gva. */
+uint32_t hv_bt_translate_block(hv_t *hv, hv_vcpu_t *v, uint32_t gva);
+
+#endif

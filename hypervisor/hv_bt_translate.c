@@ -1,0 +1,239 @@
+/*
+ * hv_bt_translate.c - the binary translator: one guest basic block into the translation cache
+ * (hv_bt.c has the lecture: what is translated how, and why).
+ *
+ * A block is read through the guest's own translation, at most BLOCK_MAX instructions, never
+ * across a page. Each instruction becomes:
+ *   - itself, copied (most of them: ALU, loads and stores, cmp, push and pop, syscall, ...);
+ *   - an inline sequence on the state page (cli, sti, pushf, popf, rdmode, the plain CSRs);
+ *   - a callout, a brk the hypervisor recognises (iret, halt, in, out, the TLB, other CSRs,
+ *     jalr), which ends the block;
+ *   - for a direct branch or jal: block exits, brk words that the first use chains.
+ */
+#include "hv_bt_internal.h"
+
+/* ------------------------------------------------------------------------------------------
+ * The translator
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    hv_t *hv;
+    hv_vcpu_t *v;
+    uint32_t at;     /* the next TC word */
+    uint32_t pc;     /* the guest pc being translated */
+    bool first;      /* the next word is the instruction's first */
+} emitter_t;
+
+static void emit(emitter_t *e, uint32_t insn)
+{
+    hv_bt_put_word(e->hv, e->v, e->at++, insn, e->pc, e->first ? W_INSN : W_INNER);
+    e->first = false;
+}
+
+static void emit_kind(emitter_t *e, uint32_t insn, uint32_t guest_pc, unsigned kind)
+{
+    hv_bt_put_word(e->hv, e->v, e->at++, insn, guest_pc, kind);
+    e->first = false;
+}
+
+
+/* The gate after an inline sti or popf: r1 is spilled already; it comes back restored. */
+static void emit_gate(emitter_t *e)
+{
+    emit(e, LD_STATE(1, ST_GATE));
+    emit(e, hv_bt_encode(CPU_OP_JALR, 1, 1, 0, 0));
+    emit(e, LD_STATE(1, ST_SPILL1));
+}
+
+/* r1 = VFLAGS with IE cleared (andi_mask = ~IE) or set (ori), stored back. */
+static void emit_set_ie(emitter_t *e, bool on)
+{
+    emit(e, ST_STATE(1, ST_SPILL1));
+    emit(e, LD_STATE(1, ST_VFLAGS));
+    emit(e, on ? hv_bt_encode(CPU_OP_ORI, 1, 1, 0, CPU_FLAG_IE)
+               : hv_bt_encode(CPU_OP_ANDI, 1, 1, 0, (int32_t)(0xffffu & ~CPU_FLAG_IE)));
+    emit(e, ST_STATE(1, ST_VFLAGS));
+}
+
+/* pushf: the real pushf, then the word on the stack gets the virtual MODE and IE. */
+static void emit_pushf(emitter_t *e)
+{
+    emit(e, hv_bt_encode(CPU_OP_PUSHF, 0, 0, 0, 0));
+    emit(e, ST_STATE(1, ST_SPILL1));
+    emit(e, ST_STATE(2, ST_SPILL2));
+    emit(e, hv_bt_encode(CPU_OP_LD, 1, CPU_REG_SP, 0, 0));
+    emit(e, hv_bt_encode(CPU_OP_ANDI, 1, 1, 0, CPU_FLAG_COND));
+    emit(e, LD_STATE(2, ST_VFLAGS));
+    emit(e, hv_bt_encode(CPU_OP_OR, 1, 1, 2, 0));
+    emit(e, hv_bt_encode(CPU_OP_ST, 1, CPU_REG_SP, 0, 0));
+    emit(e, LD_STATE(2, ST_SPILL2));
+    emit(e, LD_STATE(1, ST_SPILL1));
+}
+
+/* popf: the popped word's IE becomes the virtual IE; a real popf sets Z N C V and sp. The
+ * guest's stack is read first, so that a fault there leaves nothing half done. */
+static void emit_popf(emitter_t *e)
+{
+    emit(e, ST_STATE(1, ST_SPILL1));
+    emit(e, hv_bt_encode(CPU_OP_LD, 1, CPU_REG_SP, 0, 0));
+    emit(e, hv_bt_encode(CPU_OP_ANDI, 1, 1, 0, CPU_FLAG_IE));
+    emit(e, ST_STATE(2, ST_SPILL2));
+    emit(e, LD_STATE(2, ST_VFLAGS));
+    emit(e, hv_bt_encode(CPU_OP_ANDI, 2, 2, 0, (int32_t)(0xffffu & ~CPU_FLAG_IE)));
+    emit(e, hv_bt_encode(CPU_OP_OR, 2, 2, 1, 0));
+    emit(e, ST_STATE(2, ST_VFLAGS));
+    emit(e, LD_STATE(2, ST_SPILL2));
+    emit(e, hv_bt_encode(CPU_OP_POPF, 0, 0, 0, 0));
+    emit_gate(e);
+}
+
+/* rd = the virtual mode, from VFLAGS. */
+static void emit_rdmode(emitter_t *e, unsigned rd)
+{
+    emit(e, LD_STATE(rd, ST_VFLAGS));
+    emit(e, hv_bt_encode(CPU_OP_SHRI, rd, rd, 0, CPU_FLAG_MODE_SHIFT));
+    emit(e, hv_bt_encode(CPU_OP_ANDI, rd, rd, 0, 3));
+}
+
+static bool plain_csr(int32_t csr)
+{
+    return csr >= CPU_CSR_TVEC && csr <= CPU_CSR_SCRATCH;
+}
+
+/* A sensitive instruction with an inline translation: emits it, true. */
+static bool emit_inline(emitter_t *e, const cpu_insn_t *i)
+{
+    switch (i->op) {
+    case CPU_OP_CLI: emit_set_ie(e, false); emit(e, LD_STATE(1, ST_SPILL1)); return true;
+    case CPU_OP_STI: emit_set_ie(e, true); emit_gate(e); return true;
+    case CPU_OP_PUSHF: emit_pushf(e); return true;
+    case CPU_OP_POPF: emit_popf(e); return true;
+    case CPU_OP_RDMODE:
+        if (i->rd == 0)
+            emit(e, hv_bt_encode(CPU_OP_NOP, 0, 0, 0, 0));
+        else
+            emit_rdmode(e, i->rd);
+        return true;
+    case CPU_OP_CSRR:
+        if (i->imm != CPU_CSR_STATUS && !plain_csr(i->imm))
+            return false;
+        emit(e, i->rd == 0 ? hv_bt_encode(CPU_OP_NOP, 0, 0, 0, 0)
+                           : LD_STATE(i->rd, i->imm == CPU_CSR_STATUS ? ST_VFLAGS : ST_CSR(i->imm)));
+        return true;
+    case CPU_OP_CSRW:
+        if (!plain_csr(i->imm))
+            return false;
+        emit(e, ST_STATE(i->rs1, ST_CSR(i->imm)));
+        return true;
+    default: return false;
+    }
+}
+
+static bool is_branch(cpu_op_t op)
+{
+    return op >= CPU_OP_B && op <= CPU_OP_BLEU;
+}
+
+/* Needs the hypervisor: a callout that ends the block. */
+static bool needs_callout(const cpu_insn_t *i)
+{
+    return (cpu_isa[i->op].cls & CPU_CLASS_PRIV) || i->op == CPU_OP_JALR;
+}
+
+/* Ends the block after it: control leaves, or a trap's return starts a new block. */
+static bool ends_block(const cpu_insn_t *i)
+{
+    return is_branch(i->op) || i->op == CPU_OP_JAL || needs_callout(i) ||
+           i->op == CPU_OP_SYSCALL || i->op == CPU_OP_BRK;
+}
+
+/* Translates the guest instruction `word` at e->pc. Returns true when it ends the block. */
+static bool translate_insn(emitter_t *e, uint32_t word)
+{
+    hv_bt_stats_t *s = hv_bt_stats(e->hv, e->v);
+    cpu_insn_t i;
+    e->first = true;
+    hv_charge(e->hv, SIM_COST_bt_translate_insn);
+    if (!cpu_decode(word, &i)) {
+        emit(e, word); /* illegal: it traps as it would have, at its own guest pc */
+        s->insns_identical++;
+        return false;
+    }
+    if (is_branch(i.op)) {
+        if (i.op != CPU_OP_B) /* taken: skip the fall-through exit to the target's exit */
+            emit(e, hv_bt_encode(i.op, 0, 0, 0, 8));
+        if (i.op != CPU_OP_B)
+            emit_kind(e, BRK, e->pc + 4, W_EXIT);
+        emit_kind(e, BRK, e->pc + (uint32_t)i.imm, W_EXIT);
+        s->insns_identical++;
+        return true;
+    }
+    if (i.op == CPU_OP_JAL) { /* rd gets the guest's return address, not the TC's */
+        uint32_t ret = e->pc + 4;
+        if (i.rd) {
+            emit(e, hv_bt_encode(CPU_OP_LUI, i.rd, 0, 0, (int32_t)(ret >> 16)));
+            emit(e, hv_bt_encode(CPU_OP_ORI, i.rd, i.rd, 0, (int32_t)(ret & 0xffffu)));
+        }
+        emit_kind(e, BRK, e->pc + (uint32_t)i.imm, W_EXIT);
+        s->insns_inline++;
+        return true;
+    }
+    if (emit_inline(e, &i)) {
+        s->insns_inline++;
+        return false;
+    }
+    if (needs_callout(&i)) {
+        emit_kind(e, BRK, e->pc, W_CALLOUT);
+        s->insns_callout++;
+        return true;
+    }
+    emit(e, word);
+    s->insns_identical++;
+    if (!ends_block(&i))
+        return false;
+    emit_kind(e, BRK, e->pc + 4, W_EXIT); /* syscall, brk: their trap's pc maps here */
+    return true;
+}
+
+/*
+ * Translates the block at guest pc gva into the TC. Returns its TC address, or 0 when the
+ * guest's own tables do not let its kernel fetch gva (the caller reflects the fault).
+ */
+uint32_t hv_bt_translate_block(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
+{
+    uint32_t gpa, hpa;
+    if (!hv_shadow_translate(hv, v, gva, MMU_FETCH, &gpa) ||
+        !hv_gpa_to_hpa(hv, (unsigned)v->vm, gpa, true, &hpa))
+        return 0;
+    hv_bt_t *bt = &v->bt;
+    if (bt->nblocks == HV_BT_MAX_BLOCKS || bt->tc_used + BLOCK_MAX * WORDS_MAX > TC_WORDS) {
+        hv_bt_flush_tc(bt);
+        hv_bt_stats(hv, v)->tc_flushes++;
+    }
+    if (!hv_bt_tc_reserve(hv, v, bt->tc_used + BLOCK_MAX * WORDS_MAX)) {
+        hv_vm_crash(hv, (unsigned)v->vm, "no free frame is left for the translation cache");
+        return 0;
+    }
+    emitter_t e = {.hv = hv, .v = v, .at = bt->tc_used, .pc = gva};
+    uint32_t start = e.at;
+    unsigned n = 0;
+    for (;;) {
+        bool end = translate_insn(&e, hv_read32(hv, hpa + 4 * n));
+        e.pc += 4;
+        n++;
+        if (end)
+            break;
+        if (n == BLOCK_MAX || (e.pc & MMU_PAGE_OFFSET) == 0) { /* never across a page */
+            emit_kind(&e, BRK, e.pc, W_EXIT);
+            break;
+        }
+    }
+    bt->tc_used = e.at;
+    hv_bt_block_t *b = &bt->block[bt->nblocks];
+    *b = (hv_bt_block_t){.gva = gva, .gpa = gpa, .tc = hv_bt_tc_va(start), .ninsns = (uint16_t)n};
+    hv_bt_index_block(bt, bt->nblocks++);
+    hv_bt_stats(hv, v)->blocks++;
+    hv_bt_protect_page(hv, v, gpa);
+    hv_emit(hv, SIM_HV_BT_TRANSLATE, v->vm, v->index, gva);
+    return b->tc;
+}
+
