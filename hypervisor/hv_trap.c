@@ -153,6 +153,16 @@ static uint32_t deliverable_lines(hv_t *hv, const hv_vcpu_t *v)
     return v->vip & hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_IM));
 }
 
+/* The real IE follows the virtual one, so that what user code sees with pushf (its real
+ * flags: it runs directly) is what it would see natively. It changes nothing else: no
+ * virtual line is ever posted to a deprivileged VCPU's hardware. */
+static void mirror_ie(hv_t *hv, const hv_vcpu_t *v)
+{
+    uint32_t real = real_flags(hv, v), ie = vflags(hv, v) & CPU_FLAG_IE;
+    if ((real & CPU_FLAG_IE) != ie)
+        hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_FLAGS, (real & ~CPU_FLAG_IE) | ie);
+}
+
 /* At VM entry: an interrupt the guest can take now is reflected into it (the lowest line
  * first, as the CPU's priority is). Translated code in the middle of an inline sequence is
  * not at a guest instruction boundary: it runs a few more cycles first (a short preemption
@@ -160,15 +170,15 @@ static uint32_t deliverable_lines(hv_t *hv, const hv_vcpu_t *v)
 void hv_trap_before_entry(hv_t *hv, hv_vcpu_t *v)
 {
     uint32_t lines = deliverable_lines(hv, v);
-    if (lines && hv_bt_vcpu(hv, v) && !hv_bt_at_boundary(hv, v)) {
+    if (lines && hv_bt_vcpu(hv, v) && !hv_bt_at_boundary(hv, v))
         hv_set_guest_word(hv, v, CPU_VMCB_PREEMPT, 16);
-        return;
-    }
-    for (unsigned line = 0; line < CPU_IRQ_LINES; line++)
-        if (lines & (1u << line)) {
-            hv_trap_reflect(hv, v, CPU_CAUSE_INTERRUPT | line, 0);
-            return;
-        }
+    else
+        for (unsigned line = 0; line < CPU_IRQ_LINES; line++)
+            if (lines & (1u << line)) {
+                hv_trap_reflect(hv, v, CPU_CAUSE_INTERRUPT | line, 0);
+                break;
+            }
+    mirror_ie(hv, v);
 }
 
 /* A virtual line rose while the VCPU runs: the guest must exit so that the entry reflects it,

@@ -8,7 +8,9 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../support/harness.h"
 #include "../../hypervisor/hv_technique.h"
@@ -236,4 +238,36 @@ Test(hv_bt, the_popf_guest_keeps_its_ticks, .timeout = 120)
     free(a);
     free(b);
     hu_scenario_free(&sc, hv, &m);
+}
+
+/* examples/popf.s: user code sees its flags with pushf and cannot clear IE with popf. User
+ * code runs directly under trap and bt, and the real IE follows the virtual one, so it prints
+ * what it prints under hw. */
+static char *example_console(const char *cpu, const char *mem)
+{
+    char cwd[4000], path[4100], text[5000];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd)); /* the tests run in the repository */
+    snprintf(path, sizeof path, "%s/examples/popf.s", cwd);
+    snprintf(text, sizeof text,
+             "[machine]\npcpus = 1\nram = 16M\n\n[hypervisor]\ntype = 1\n\n"
+             "[vm ex]\nkernel = %s\nmemory = 2M\ncpu = %s\nmem = %s\n", path, cpu, mem);
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    hv_t *hv = hu_scenario_text(&sc, &m, cpu, text);
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF, "%s", cpu);
+    char *out = strdup(hv_vm_console(hv, 0));
+    hu_scenario_free(&sc, hv, &m);
+    return out;
+}
+
+Test(hv_bt, user_code_sees_the_flags_it_sees_natively)
+{
+    char *hw = example_console("hw", "nested"), *trap = example_console("trap", "shadow");
+    char *bt = example_console("bt", "shadow");
+    cr_expect(strstr(hw, "FLAGS = 0x00000100") != NULL, "%s", hw);
+    cr_expect_str_eq(trap, hw);
+    cr_expect_str_eq(bt, hw);
+    free(hw);
+    free(trap);
+    free(bt);
 }
