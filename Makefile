@@ -132,9 +132,11 @@ run: deps-run
 	else echo "$(HVSIM) --headless"; $(HVSIM) --headless; fi
 
 # The tests run the built tools (hvsim, hvasm) as a student would, so they are built first.
+# A test that hangs fails after TEST_TIMEOUT seconds instead of stalling the suite.
+TEST_TIMEOUT = 300
 test: deps-test
 	@$(MAKE) --no-print-directory all $(TESTS)
-	DISPLAY= WAYLAND_DISPLAY= HVSIM_BUILD=$(BUILD) $(TESTS) --jobs 2
+	DISPLAY= WAYLAND_DISPLAY= HVSIM_BUILD=$(BUILD) $(TESTS) --jobs 2 --timeout $(TEST_TIMEOUT)
 
 asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
@@ -142,7 +144,7 @@ asan: deps-test
 	    build-asan/hvsim build-asan/hvasm build-asan/hvimg build-asan/hvsim-tests guests
 	DISPLAY= WAYLAND_DISPLAY= HVSIM_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-	    UBSAN_OPTIONS=print_stacktrace=1 build-asan/hvsim-tests --jobs 2
+	    UBSAN_OPTIONS=print_stacktrace=1 build-asan/hvsim-tests --jobs 2 --timeout $(TEST_TIMEOUT)
 
 bench: deps-run
 	@$(MAKE) --no-print-directory all $(BENCH)
