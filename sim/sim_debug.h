@@ -284,6 +284,9 @@ int sim_dbg_vcpu_info(sim_dbg_t *dbg, unsigned vm, unsigned vcpu, sim_dbg_vcpu_t
 int sim_dbg_vm_by_name(sim_dbg_t *dbg, const char *name);
 /* One word of a VCPU's VMCB (offsets CPU_VMCB_*, cpu.h), as memory holds it now. */
 int sim_dbg_vmcb_read(sim_dbg_t *dbg, int vm, unsigned vcpu, uint32_t offset, uint32_t *value);
+/* Binary translation: when addr is translated code of the VCPU on the focus pCPU, the guest
+ * code it stands for ("size_ram+0x20", or a hex address), true. */
+bool sim_dbg_translated_from(const sim_dbg_t *dbg, uint32_t addr, char *buf, size_t len);
 /* The VM (and VCPU) loaded on a pCPU, -1 when none; true while an exit there waits for its
  * handler (a debugger stopped the pCPU in H first). */
 int sim_dbg_pcpu_vm(const sim_dbg_t *dbg, unsigned cpu, int *vcpu);

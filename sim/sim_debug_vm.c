@@ -219,6 +219,16 @@ int sim_dbg_vmcb_read(sim_dbg_t *dbg, int vm, unsigned vcpu, uint32_t offset, ui
     return 0;
 }
 
+bool sim_dbg_translated_from(const sim_dbg_t *dbg, uint32_t addr, char *buf, size_t len)
+{
+    int vcpu, vm = sim_dbg_pcpu_vm(dbg, sim_dbg_focus(dbg), &vcpu);
+    uint32_t gpc;
+    if (vm < 0 || vcpu < 0 || !hv_bt_guest_pc(hv_of(dbg), (unsigned)vm, (unsigned)vcpu, addr, &gpc))
+        return false;
+    vm_symbolize(dbg, vm, gpc, buf, len);
+    return true;
+}
+
 int sim_dbg_pcpu_vm(const sim_dbg_t *dbg, unsigned cpu, int *vcpu)
 {
     hv_t *hv = hv_of(dbg);

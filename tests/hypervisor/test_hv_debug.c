@@ -283,3 +283,20 @@ Test(hv_debug, reads_the_translation_cache)
     cr_expect_str_eq(text, "brk");
     done(dbg, hv);
 }
+
+/* The window's disassembly names, for each word of translated code, the guest code it stands
+ * for (sim_dbg_translated_from). */
+Test(hv_debug, translated_code_names_its_guest_code)
+{
+    hv_t *hv;
+    sim_dbg_t *dbg = start(&hv, "bt");
+    cr_assert_eq(hv_run(hv, 3000000), SIM_RUN_MAX_CYCLES);
+    sim_dbg_vcpu_t v;
+    cr_assert_eq(sim_dbg_vcpu_info(dbg, 0, 0, &v), 0);
+    cr_assert_eq(sim_dbg_set_focus(dbg, (unsigned)v.pcpu), 0);
+    char from[80] = "";
+    cr_expect(sim_dbg_translated_from(dbg, HV_BT_REGION + 8, from, sizeof from), "the first block");
+    cr_expect(from[0] != '\0' && strncmp(from, "0xffc", 5) != 0, "a guest address: %s", from);
+    cr_expect(!sim_dbg_translated_from(dbg, 0x1000, from, sizeof from), "guest code is not");
+    done(dbg, hv);
+}

@@ -2,7 +2,8 @@
  * gui_disasm.c - the disassembly around the selected CPU's pc, in the debugger's default space
  * (virtual while the CPU translates, else physical): address, symbol, instruction. The pc is
  * marked with ▶, breakpoints with ●; privileged and sensitive instructions (those that matter
- * to trap-and-emulate) are coloured. Clicking a line toggles a breakpoint there, through the
+ * to trap-and-emulate) are coloured; a binary translator's code shows, in place of a symbol,
+ * the guest code it was translated from (← name+off). Clicking a line toggles a breakpoint there, through the
  * debugger, so the REPL's `info breakpoints` lists it too.
  */
 #include <stdio.h>
@@ -70,6 +71,10 @@ void gui_draw_disasm(gui_t *g)
         gui_text(g, GUI_FONT_NORMAL, x_addr, ly, GUI_DIM, gui_hex(addr, hex));
         /* "<puts+0x4>" without its brackets and leading space. */
         sim_dbg_symbolize(g->dbg, addr, sym, sizeof sym);
+        char from[80];
+        if (!sym[0] && sim_dbg_translated_from(g->dbg, addr, from, sizeof from)) {
+            snprintf(sym, sizeof sym, " <← %s>", from); /* translated code: its guest code */
+        }
         if (sym[0]) {
             size_t n = strlen(sym);
             sym[n - 1] = '\0';
