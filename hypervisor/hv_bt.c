@@ -183,19 +183,20 @@ bool hv_bt_page_protected(const hv_t *hv, unsigned vm, uint32_t gpa)
 }
 
 /* Every translation of every VCPU of the VM goes, and no page is protected any more (a page
- * is protected again when it is next translated). The running VCPU flushes now; the others
- * at their next exit, kicked. */
-static void drop_all_translations(hv_t *hv, hv_vcpu_t *self)
+ * is protected again when it is next translated). The VCPU whose store it was (self, whose pc
+ * is a guest address by now) flushes at once; any other at its next entry, when its pc can
+ * still be read back to a guest address (a running one is kicked out first). */
+static void drop_all_translations(hv_t *hv, hv_vm_t *vm, const hv_vcpu_t *self)
 {
-    hv_vm_t *vm = &hv->vms[self->vm];
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         hv_vcpu_t *o = &hv->ent[vm->vcpu[i]];
-        if (o == self || o->on_cpu < 0 || !cpu_in_guest(&hv->m->cpu[o->on_cpu])) {
+        if (o == self) {
             hv_bt_flush_tc(&o->bt);
             continue;
         }
         o->bt.flush_pending = 1;
-        hv_sched_kick(hv, vm->vcpu[i]);
+        if (o->on_cpu >= 0 && cpu_in_guest(&hv->m->cpu[o->on_cpu]))
+            hv_sched_kick(hv, vm->vcpu[i]);
     }
     vm->bt_npages = 0;
 }
@@ -206,7 +207,7 @@ void hv_bt_protect_page(hv_t *hv, hv_vcpu_t *v, uint32_t gpa)
     if (hv_bt_page_protected(hv, (unsigned)v->vm, gpa))
         return;
     if (vm->bt_npages == sizeof vm->bt_page / sizeof vm->bt_page[0]) {
-        drop_all_translations(hv, v);
+        drop_all_translations(hv, vm, v);
         hv_bt_stats(hv, v)->tc_flushes++;
     }
     vm->bt_page[vm->bt_npages++] = gpa & ~MMU_PAGE_OFFSET;
@@ -458,6 +459,16 @@ static bool overlaps_translation(const hv_t *hv, unsigned vm, uint32_t gpa, uint
     return false;
 }
 
+/* A device's DMA (hv_copy_to_guest) wrote guest memory: if it overwrote translated code,
+ * every translation goes, as for a store (no fault tells the hypervisor about DMA). */
+void hv_bt_dma_written(hv_t *hv, unsigned vm, uint32_t gpa, size_t len)
+{
+    if (!overlaps_translation(hv, vm, gpa, (uint32_t)len))
+        return;
+    hv->vms[vm].stats.bt.invalidations++;
+    drop_all_translations(hv, &hv->vms[vm], NULL);
+}
+
 /* Performs a store the protection stopped: the TC word `word` (st, sth, stb, push, or the
  * real pushf of pushf's sequence) writing host address hpa. False for any other word. */
 static bool emulate_store(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t hpa)
@@ -483,7 +494,7 @@ static bool emulate_store(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t hpa)
 static bool run_again_unprotected(hv_t *hv, hv_vcpu_t *v)
 {
     hv_bt_leave_tc(hv, v);
-    drop_all_translations(hv, v);
+    drop_all_translations(hv, &hv->vms[v->vm], v);
     v->bt.resume_tc = v->bt.resume_guest = 0;
     return false;
 }
@@ -513,7 +524,7 @@ bool hv_bt_protected_store(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t hpa)
         return run_again_unprotected(hv, v);
     if (smc) {
         set_vmcb_pc(hv, v, guest_pc_of(hv, v, tc) + 4);
-        drop_all_translations(hv, v);
+        drop_all_translations(hv, &hv->vms[v->vm], v);
     } else {
         set_tc_pc(hv, v, tc + 4);
         hv_bt_stats(hv, v)->protected_writes++;

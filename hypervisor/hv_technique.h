@@ -124,5 +124,7 @@ void hv_bt_line_raised(hv_t *hv, hv_vcpu_t *v);
 bool hv_bt_region_page(hv_t *hv, hv_vcpu_t *v, uint32_t va, uint32_t *hpa, uint32_t *bits);
 bool hv_bt_page_protected(const hv_t *hv, unsigned vm, uint32_t gpa);
 bool hv_bt_protected_store(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t hpa);
+/* A device's DMA wrote [gpa, gpa + len) of a bt VM: translations of it are dropped. */
+void hv_bt_dma_written(hv_t *hv, unsigned vm, uint32_t gpa, size_t len);
 
 #endif

@@ -255,7 +255,11 @@ static bool copy_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *buf, size_t le
 
 bool hv_copy_to_guest(hv_t *hv, unsigned vm, uint32_t gpa, const void *src, size_t len)
 {
-    return copy_guest(hv, vm, gpa, (void *)src, len, true);
+    if (!copy_guest(hv, vm, gpa, (void *)src, len, true))
+        return false;
+    if (hv->vms[vm].cpu == HV_CPU_BT) /* DMA over translated code: no store fault tells */
+        hv_bt_dma_written(hv, vm, gpa, len);
+    return true;
 }
 
 bool hv_copy_from_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *dst, size_t len)

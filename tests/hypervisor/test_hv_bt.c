@@ -271,3 +271,30 @@ Test(hv_bt, user_code_sees_the_flags_it_sees_natively)
     free(trap);
     free(bt);
 }
+
+/* A device's DMA (here the hypervisor's copy into guest memory, which the virtual disk uses)
+ * overwrites translated code: no store faults, yet the new code runs. */
+Test(hv_bt, dma_over_translated_code_invalidates)
+{
+    static sim_machine_t m;
+    hv_config_t cfg = hu_config();
+    hv_t *hv = hu_machine(&m, 1, &cfg);
+    hv_vm_config_t c = {.cpu = HV_CPU_BT, .mem = HV_MEM_SHADOW, .pin = {-1, -1, -1, -1}};
+    int vm = hu_vm(hv, "guest", ".org 0x1000\nli sp, 0x8000\ncall f\nmov r4, r3\nla r1, flag\n"
+                                "wait: ld r2, [r1]\ncmpi r2, 0\nbeq wait\n"
+                                "call f\nmov r5, r3\nout r0, [0xf0]\n"
+                                ".org 0x1800\nf: li r3, 1\nret\n"
+                                ".org 0x1900\nflag: .word 0\n", &c);
+    cr_assert_eq(hv_run(hv, 300000), SIM_RUN_MAX_CYCLES, "spinning on the flag");
+    cpu_asm_result_t res;
+    cr_assert_eq(cpu_asm_string("new", ".org 0x1800\nli r3, 2\n", NULL, &res), 0);
+    cr_assert(hv_copy_to_guest(hv, (unsigned)vm, 0x1800, res.bytes, 4));
+    cpu_asm_free(&res);
+    uint32_t one = 1;
+    cr_assert(hv_copy_to_guest(hv, (unsigned)vm, 0x1900, &one, 4));
+    cr_assert_eq(hv_run(hv, 5000000), SIM_RUN_POWEROFF);
+    cr_expect_eq(reg(&m, hv, vm, 4), 1);
+    cr_expect_eq(reg(&m, hv, vm, 5), 2, "the code the DMA wrote ran");
+    cr_expect_eq(hv->vms[vm].stats.bt.invalidations, 1);
+    hu_free(hv, &m);
+}
