@@ -157,6 +157,7 @@ typedef struct {
 #define HV_BT_TC_PAGES 32      /* 128 KiB of translated code at most, then it is flushed */
 #define HV_BT_MAX_BLOCKS 1024
 #define HV_BT_HASH 2048        /* the block index: open addressing on the guest pc */
+#define HV_BT_SITES 256        /* indirect jumps with an inline target cache, per VCPU */
 typedef struct {
     uint32_t gva;    /* the guest-virtual pc the block translates */
     uint32_t gpa;    /* where its code is in guest-physical memory */
@@ -175,6 +176,9 @@ typedef struct {
     uint8_t pad[3];
     uint32_t generation;              /* counts flushes: a stub is patched only in its own */
     uint32_t tc_pc;                   /* the TC address the pc legitimately holds, or 0 */
+    uint32_t sites;                   /* hpa of the jump-site page: a target cache per jalr */
+    uint16_t nsites;                  /* jalr sites translated with an inline lookup */
+    uint16_t site_stub[HV_BT_SITES];  /* the TC word of each site's miss callout */
     uint16_t nblocks;
     uint16_t hash[HV_BT_HASH];        /* block index + 1, 0: empty */
     hv_bt_block_t block[HV_BT_MAX_BLOCKS];
@@ -249,6 +253,7 @@ typedef struct {
     uint64_t insns_inline;      /* sensitive ones replaced by an inline sequence */
     uint64_t insns_callout;     /* replaced by a callout to the hypervisor */
     uint64_t lookups, hits;     /* guest pc -> translation lookups; found translated */
+    uint64_t site_misses;       /* inline jalr lookups that missed (hits cost no exit) */
     uint64_t chains;            /* block exits patched into direct jumps */
     uint64_t callouts;          /* callouts taken: privileged instructions, jalr, block exits */
     uint64_t gate_exits;        /* inline sti/popf found an interrupt waiting */

@@ -161,8 +161,14 @@ void hv_bt_index_block(hv_bt_t *bt, unsigned b)
 
 /* Drops every translation of a VCPU: the blocks, their index and the TC's contents (the
  * pages stay, for the next translations). */
-void hv_bt_flush_tc(hv_bt_t *bt)
+void hv_bt_flush_tc(hv_t *hv, hv_vcpu_t *v)
 {
+    hv_bt_t *bt = &v->bt;
+    if (bt->nsites && bt->sites) { /* the sites' cached targets are TC addresses too */
+        memset(hv->m->ram + bt->sites, 0, MMU_PAGE_SIZE);
+        hv_charge(hv, SIM_COST_hv_zero_page);
+    }
+    bt->nsites = 0;
     bt->nblocks = 0;
     bt->generation++;
     bt->tc_used = TC_FIRST_BLOCK;
@@ -191,7 +197,7 @@ static void drop_all_translations(hv_t *hv, hv_vm_t *vm, const hv_vcpu_t *self)
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         hv_vcpu_t *o = &hv->ent[vm->vcpu[i]];
         if (o == self) {
-            hv_bt_flush_tc(&o->bt);
+            hv_bt_flush_tc(hv, o);
             continue;
         }
         o->bt.flush_pending = 1;
@@ -338,6 +344,38 @@ static void indirect_jump(hv_t *hv, hv_vcpu_t *v, uint32_t gva, const cpu_insn_t
     set_vmcb_pc(hv, v, target);
 }
 
+/* The site whose miss callout is TC word `word`, or -1. */
+static int site_of_stub(const hv_vcpu_t *v, uint32_t word)
+{
+    for (unsigned s = 0; s < v->bt.nsites; s++)
+        if (v->bt.site_stub[s] == word)
+            return (int)s;
+    return -1;
+}
+
+/* An inline jalr lookup missed: its spilled registers go back, and the site now caches the
+ * target it saw (the entry of its block that reloads r1, as the inline hit path expects). The
+ * link register was already written by the sequence. */
+static void site_missed(hv_t *hv, hv_vcpu_t *v, unsigned site)
+{
+    uint32_t target = hv_read32(hv, v->bt.state + ST_TARGET);
+    hv_set_guest_reg(hv, v, 1, hv_read32(hv, v->bt.state + ST_SPILL1));
+    hv_set_guest_reg(hv, v, 2, hv_read32(hv, v->bt.state + ST_SPILL2));
+    hv_bt_stats(hv, v)->site_misses++;
+    uint32_t generation = v->bt.generation, tc = translation_of(hv, v, target);
+    if (!tc) {
+        set_vmcb_pc(hv, v, target);
+        if (hv->vms[v->vm].state != HV_VM_CRASHED)
+            hv_trap_reflect(hv, v, fetch_fault_cause(hv, v, target), target);
+        return;
+    }
+    if (v->bt.generation == generation) { /* the site is still there (no flush meanwhile) */
+        hv_write32(hv, v->bt.sites + SITE_TAG(site), target);
+        hv_write32(hv, v->bt.sites + SITE_HIT(site), tc - 4);
+    }
+    set_tc_pc(hv, v, tc);
+}
+
 static void run_callout(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
 {
     uint32_t word;
@@ -381,8 +419,11 @@ bool hv_bt_exit(hv_t *hv, hv_vcpu_t *v, unsigned reason, uint32_t cause)
         uint32_t at = pc - 4, m = map_entry(hv, v, tc_word_of(at));
         if (tc_word_of(at) == TC_GATE_EXIT || (m & 3u) == W_CALLOUT || (m & 3u) == W_EXIT) {
             hv_bt_stats(hv, v)->callouts++;
+            int site = (m & 3u) == W_CALLOUT ? site_of_stub(v, tc_word_of(at)) : -1;
             if (tc_word_of(at) == TC_GATE_EXIT)
                 open_gate(hv, v);
+            else if (site >= 0)
+                site_missed(hv, v, (unsigned)site);
             else if ((m & 3u) == W_CALLOUT)
                 run_callout(hv, v, m & ~3u);
             else
@@ -418,7 +459,7 @@ bool hv_bt_before_entry(hv_t *hv, hv_vcpu_t *v)
 {
     if (v->bt.flush_pending && hv_bt_at_boundary(hv, v)) {
         hv_bt_leave_tc(hv, v);
-        hv_bt_flush_tc(&v->bt);
+        hv_bt_flush_tc(hv, v);
         v->bt.flush_pending = 0;
     }
     set_gate(hv, v);
@@ -541,8 +582,8 @@ bool hv_bt_region_page(hv_t *hv, hv_vcpu_t *v, uint32_t va, uint32_t *hpa, uint3
     (void)hv;
     if (!v->bt.state || va < HV_BT_REGION)
         return false;
-    if ((va & ~MMU_PAGE_OFFSET) == HV_BT_STATE_VA) {
-        *hpa = v->bt.state;
+    if ((va & ~MMU_PAGE_OFFSET) == HV_BT_STATE_VA || (va & ~MMU_PAGE_OFFSET) == HV_BT_SITES_VA) {
+        *hpa = (va & ~MMU_PAGE_OFFSET) == HV_BT_STATE_VA ? v->bt.state : v->bt.sites;
         *bits = MMU_PTE_V | MMU_PTE_R | MMU_PTE_W | MMU_PTE_U | MMU_PTE_A | MMU_PTE_D;
         return true;
     }
@@ -564,11 +605,12 @@ bool hv_bt_setup(hv_t *hv, hv_vcpu_t *v)
 {
     memset(&v->bt, 0, sizeof v->bt);
     v->bt.state = hv_frame_alloc(hv, HV_FRAME_HV);
-    if (!v->bt.state || !hv_bt_tc_reserve(hv, v, TC_FIRST_BLOCK))
+    v->bt.sites = v->bt.state ? hv_frame_alloc(hv, HV_FRAME_HV) : 0;
+    if (!v->bt.sites || !hv_bt_tc_reserve(hv, v, TC_FIRST_BLOCK))
         return false;
     hv_bt_put_word(hv, v, TC_GATE_RETURN, hv_bt_encode(CPU_OP_JALR, 0, 1, 0, 0), 0, W_INNER);
     hv_bt_put_word(hv, v, TC_GATE_EXIT, BRK, 0, W_EXIT);
-    hv_bt_flush_tc(&v->bt);
+    hv_bt_flush_tc(hv, v);
     return true;
 }
 
@@ -582,6 +624,8 @@ void hv_bt_free(hv_t *hv, hv_vcpu_t *v)
     }
     if (v->bt.state)
         hv_frame_free(hv, v->bt.state);
+    if (v->bt.sites)
+        hv_frame_free(hv, v->bt.sites);
     memset(&v->bt, 0, sizeof v->bt);
 }
 
@@ -605,11 +649,13 @@ void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out)
     const hv_bt_stats_t *s = &hv->vms[vm].stats.bt;
     fprintf(out,
             "    binary translation: %llu blocks, instructions %llu identical, %llu inline, %llu "
-            "callouts; lookups %llu (%llu hits), chains %llu, callouts taken %llu (gate %llu); "
-            "invalidations %llu, protected-page stores %llu, TC flushes %llu\n",
+            "callouts; lookups %llu (%llu hits), inline jalr misses %llu, chains %llu, callouts "
+            "taken %llu (gate %llu); invalidations %llu, protected-page stores %llu, TC flushes "
+            "%llu\n",
             (unsigned long long)s->blocks, (unsigned long long)s->insns_identical,
             (unsigned long long)s->insns_inline, (unsigned long long)s->insns_callout,
             (unsigned long long)s->lookups, (unsigned long long)s->hits,
+            (unsigned long long)s->site_misses,
             (unsigned long long)s->chains, (unsigned long long)s->callouts,
             (unsigned long long)s->gate_exits, (unsigned long long)s->invalidations,
             (unsigned long long)s->protected_writes, (unsigned long long)s->tc_flushes);

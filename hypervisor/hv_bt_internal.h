@@ -14,7 +14,17 @@
 #define ST_SPILL1 0x040u
 #define ST_GATE 0x044u
 #define ST_SPILL2 0x048u
+#define ST_TARGET 0x04cu /* an inline jalr's guest target, for its miss callout */
 #define R0_OFF(off) ((int32_t)(off) - (int32_t)MMU_PAGE_SIZE)
+
+/* The jump-site page below it (0xffffe000): per inline jalr site, 16 bytes: the guest target
+ * last seen, the TC address to jump to for it (its block's indirect entry), the address of
+ * the site's miss callout (taken when the target differs), unused. */
+#define HV_BT_SITES_VA (HV_BT_STATE_VA - MMU_PAGE_SIZE)
+#define SITE_TAG(s) (16u * (s))
+#define SITE_HIT(s) (16u * (s) + 4u)
+#define SITE_MISS(s) (16u * (s) + 8u)
+#define R0_SITE(off) ((int32_t)(off) - 2 * (int32_t)MMU_PAGE_SIZE)
 
 /* The kinds of TC words, in the low bits of their guest pc in the map. */
 enum {
@@ -44,8 +54,8 @@ void hv_bt_put_word(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t insn, uint32
 /* Makes sure the TC pages up to `words` exist. False when the pool is empty. */
 bool hv_bt_tc_reserve(hv_t *hv, hv_vcpu_t *v, uint32_t words);
 uint32_t hv_bt_encode(cpu_op_t op, unsigned rd, unsigned rs1, unsigned rs2, int32_t imm);
-/* Drops every translation of a VCPU (the pages stay). */
-void hv_bt_flush_tc(hv_bt_t *bt);
+/* Drops every translation of a VCPU (the pages stay), and the jump sites' targets. */
+void hv_bt_flush_tc(hv_t *hv, hv_vcpu_t *v);
 /* Enters block b into the index. */
 void hv_bt_index_block(hv_bt_t *bt, unsigned b);
 /* Write-protects a guest page that now holds translated code. */

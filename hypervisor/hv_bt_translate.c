@@ -6,8 +6,9 @@
  * across a page. Each instruction becomes:
  *   - itself, copied (most of them: ALU, loads and stores, cmp, push and pop, syscall, ...);
  *   - an inline sequence on the state page (cli, sti, pushf, popf, rdmode, the plain CSRs);
- *   - a callout, a brk the hypervisor recognises (iret, halt, in, out, the TLB, other CSRs,
- *     jalr), which ends the block;
+ *   - a callout, a brk the hypervisor recognises (iret, halt, in, out, the TLB, other CSRs),
+ *     which ends the block;
+ *   - for jalr: an inline lookup in the site's target cache, with a callout when it misses;
  *   - for a direct branch or jal: block exits, brk words that the first use chains.
  */
 #include "hv_bt_internal.h"
@@ -139,6 +140,47 @@ static bool needs_callout(const cpu_insn_t *i)
     return (cpu_isa[i->op].cls & CPU_CLASS_PRIV) || i->op == CPU_OP_JALR;
 }
 
+/* rd = the constant c (two words). */
+static void emit_constant(emitter_t *e, unsigned rd, uint32_t c)
+{
+    emit(e, hv_bt_encode(CPU_OP_LUI, rd, 0, 0, (int32_t)(c >> 16)));
+    emit(e, hv_bt_encode(CPU_OP_ORI, rd, rd, 0, (int32_t)(c & 0xffffu)));
+}
+
+/*
+ * jalr rd, rs1, imm with an inline lookup in the site's target cache (VMware's translator did
+ * its indirect jumps inline too). r1 and r2 are spilled; r1 = the guest target; the link goes
+ * to rd (or to its spill slot when rd is r1 or r2); r2 = 0 if the cached tag is the target,
+ * 4 if not, computed without flags (sub, sltu); r1 = the site's word at +4 + r2: the cached
+ * translation's indirect entry (which reloads r1) or the miss callout. No flag is touched.
+ */
+static void emit_jalr_site(emitter_t *e, const cpu_insn_t *i, unsigned site)
+{
+    emit(e, ST_STATE(1, ST_SPILL1));
+    emit(e, ST_STATE(2, ST_SPILL2));
+    emit(e, hv_bt_encode(CPU_OP_ADDI, 1, i->rs1, 0, i->imm));
+    emit(e, ST_STATE(1, ST_TARGET));
+    if (i->rd == 1 || i->rd == 2) {
+        emit_constant(e, 2, e->pc + 4);
+        emit(e, ST_STATE(2, i->rd == 1 ? ST_SPILL1 : ST_SPILL2));
+    } else if (i->rd) {
+        emit_constant(e, i->rd, e->pc + 4);
+    }
+    emit(e, hv_bt_encode(CPU_OP_LD, 2, 0, 0, R0_SITE(SITE_TAG(site))));
+    emit(e, hv_bt_encode(CPU_OP_SUB, 2, 2, 1, 0));
+    emit(e, hv_bt_encode(CPU_OP_SLTU, 2, 0, 2, 0));
+    emit(e, hv_bt_encode(CPU_OP_SHLI, 2, 2, 0, 2));
+    emit(e, hv_bt_encode(CPU_OP_LD, 1, 2, 0, R0_SITE(SITE_HIT(site))));
+    emit(e, LD_STATE(2, ST_SPILL2));
+    emit(e, hv_bt_encode(CPU_OP_JALR, 0, 1, 0, 0));
+    uint32_t stub = e->at;
+    emit_kind(e, BRK, e->pc, W_CALLOUT); /* the miss callout */
+    e->v->bt.site_stub[site] = (uint16_t)stub;
+    /* Until a target is cached, even a "hit" (a target equal to the empty tag) misses. */
+    hv_write32(e->hv, e->v->bt.sites + SITE_HIT(site), hv_bt_tc_va(stub));
+    hv_write32(e->hv, e->v->bt.sites + SITE_MISS(site), hv_bt_tc_va(stub));
+}
+
 /* Ends the block after it: control leaves, or a trap's return starts a new block. */
 static bool ends_block(const cpu_insn_t *i)
 {
@@ -181,6 +223,11 @@ static bool translate_insn(emitter_t *e, uint32_t word)
         s->insns_inline++;
         return false;
     }
+    if (i.op == CPU_OP_JALR && e->v->bt.nsites < HV_BT_SITES) {
+        emit_jalr_site(e, &i, e->v->bt.nsites++);
+        s->insns_inline++;
+        return true;
+    }
     if (needs_callout(&i)) {
         emit_kind(e, BRK, e->pc, W_CALLOUT);
         s->insns_callout++;
@@ -206,14 +253,16 @@ uint32_t hv_bt_translate_block(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
         return 0;
     hv_bt_t *bt = &v->bt;
     if (bt->nblocks == HV_BT_MAX_BLOCKS || bt->tc_used + BLOCK_MAX * WORDS_MAX > TC_WORDS) {
-        hv_bt_flush_tc(bt);
+        hv_bt_flush_tc(hv, v);
         hv_bt_stats(hv, v)->tc_flushes++;
     }
     if (!hv_bt_tc_reserve(hv, v, bt->tc_used + BLOCK_MAX * WORDS_MAX)) {
         hv_vm_crash(hv, (unsigned)v->vm, "no free frame is left for the translation cache");
         return 0;
     }
-    emitter_t e = {.hv = hv, .v = v, .at = bt->tc_used, .pc = gva};
+    /* The indirect entry: an inline jalr's hit jumps here with r1 still spilled. */
+    hv_bt_put_word(hv, v, bt->tc_used, LD_STATE(1, ST_SPILL1), gva, W_INNER);
+    emitter_t e = {.hv = hv, .v = v, .at = bt->tc_used + 1, .pc = gva};
     uint32_t start = e.at;
     unsigned n = 0;
     for (;;) {

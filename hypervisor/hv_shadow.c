@@ -499,14 +499,15 @@ static uint32_t peek(const hv_t *hv, uint32_t hpa)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* The hypervisor's own pages a VCPU's kernel view may map: its BT state page and TC pages. */
+/* The hypervisor's own pages a VCPU's kernel view may map: its BT state page, jump-site
+ * page and TC pages. */
 static bool bt_page_of(const hv_vcpu_t *v, uint32_t frame)
 {
     uint32_t hpa = frame << MMU_PAGE_SHIFT;
     for (unsigned p = 0; p < HV_BT_TC_PAGES && v->bt.state; p++)
         if (v->bt.tc[p] == hpa)
             return true;
-    return v->bt.state && v->bt.state == hpa;
+    return v->bt.state && (v->bt.state == hpa || v->bt.sites == hpa);
 }
 
 static const char *check_shadow_tree(const hv_t *hv, const hv_vcpu_t *v, uint32_t table,

@@ -62,7 +62,21 @@ static const bt_case_t cases[] = {
     {"in", "in r3, [0x3f9]\n", false},
     {"iret", "la r1, .back\ncsrw epc, r1\nli r1, 0x1000\ncsrw eflags, r1\niret\nli r3, 9\n"
              ".back: csrr r3, status\n", false},
-    {"call and ret", "call .f\nli r4, 2\nb .done\n.f: li r3, 1\nret\n.done: nop\n", false},
+    {"call and ret", "call .f\nli r4, 2\nb .done\n.f: li r3, 1\nret\n.done: nop\n", true},
+    {"ret twice to two sites", "call .f\ncall .f\nb .done\n.f: addi r3, r3, 1\nret\n"
+                               ".done: nop\n", true},
+    {"one site, two targets", "li r9, 0\n.again: la r1, .f\ncmpi r9, 1\nbne .go\nla r1, .g\n"
+                              ".go: jalr lr, r1, 0\naddi r9, r9, 1\ncmpi r9, 2\nblt .again\n"
+                              "b .done\n.f: addi r3, r3, 1\nret\n.g: addi r4, r4, 10\nret\n"
+                              ".done: nop\n", true},
+    {"jalr r1, r1", "la r1, .f\njalr r1, r1, 0\n.f: mov r3, r1\n", true},
+    {"jalr r2, r2, 4", "la r2, .f\njalr r2, r2, 4\n.f: li r5, 9\nmov r3, r2\n", true},
+    {"jalr r1, r2 keeps r2", "la r2, .f\nli r1, 7\njalr r1, r2, 0\n.f: mov r3, r1\nmov r4, r2\n",
+     true},
+    {"jalr r2, r1 keeps r1", "la r1, .f\nli r2, 7\njalr r2, r1, 0\n.f: mov r3, r1\nmov r4, r2\n",
+     true},
+    {"flags survive jalr", "la r6, .f\nli r1, 3\ncmpi r1, 3\njalr r0, r6, 0\n.f: li r3, 0\n"
+                           "bne .n\nli r3, 1\n.n: nop\n", true},
     {"tlbflush", "tlbflush\nli r3, 3\n", false},
 };
 
@@ -113,6 +127,22 @@ Test(hv_bt, a_loop_runs_chained)
     cr_expect_lt(s->callouts, 10, "callouts %llu: the loop does not exit",
                  (unsigned long long)s->callouts);
     cr_expect_lt(hv->vms[vm].stats.exits[CPU_EXIT_EXCEPTION], 20);
+    hu_free(hv, &m);
+}
+
+/* 1 000 calls and returns: each ret is an indirect jump, found in its site's inline target
+ * cache after the first, so the loop does not exit either. */
+Test(hv_bt, returns_are_looked_up_inline)
+{
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = run_vm(&m, &hv, HV_CPU_BT, HV_MEM_SHADOW,
+                    ".org 0x1000\nli sp, 0x8000\nli r1, 1000\nloop: call f\naddi r1, r1, -1\n"
+                    "cmpi r1, 0\nbne loop\nout r0, [0xf0]\nf: addi r2, r2, 1\nret\n");
+    cr_expect_eq(reg(&m, hv, vm, 2), 1000);
+    const hv_bt_stats_t *s = &hv->vms[vm].stats.bt;
+    cr_expect_lt(s->callouts, 12, "callouts %llu", (unsigned long long)s->callouts);
+    cr_expect_eq(s->site_misses, 1, "the first ret only: %llu", (unsigned long long)s->site_misses);
     hu_free(hv, &m);
 }
 
