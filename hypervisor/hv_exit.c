@@ -44,26 +44,6 @@ static void hv_handle_exception(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
     hv_inject(hv, v, x->qual, x->gva);
 }
 
-/* Lecture: shadow paging. A page fault under a shadow is first the hypervisor's business:
- * hidden (the shadow lacked the entry: filled, the instruction runs again), a device register
- * (emulated) or nothing at all (a bus error); only the guest's own faults go on to it. */
-bool hv_shadow_handles(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
-{
-    if (cause < CPU_CAUSE_FETCH_PAGE_FAULT || cause > CPU_CAUSE_STORE_PAGE_FAULT)
-        return false;
-    switch (hv_shadow_page_fault(hv, v, cause, tval)) {
-    case HV_SHADOW_HIDDEN:
-    case HV_SHADOW_EMULATED:
-        return true;
-    case HV_SHADOW_BUS_ERROR:
-        hv_inject(hv, v, CPU_CAUSE_BUS_ERROR, tval);
-        return true;
-    case HV_SHADOW_GUEST_FAULT:
-        break;
-    }
-    return false;
-}
-
 /* Lecture: the host keeps its devices. A physical interrupt arrived while the guest ran: the
  * host takes it (here: acknowledges the line) and the guest goes on. A kick from another pCPU
  * (pause, power-off) arrives the same way; the scheduler then sees why. */

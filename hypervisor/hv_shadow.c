@@ -394,6 +394,26 @@ hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause,
     return HV_SHADOW_HIDDEN;
 }
 
+/* The EXCEPTION exit of a shadow VCPU: a page fault is first the hypervisor's business:
+ * hidden (the shadow lacked the entry: filled, the instruction runs again), a device register
+ * (emulated) or nothing at all (a bus error); only the guest's own faults go on to it. */
+bool hv_shadow_handles(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
+{
+    if (cause < CPU_CAUSE_FETCH_PAGE_FAULT || cause > CPU_CAUSE_STORE_PAGE_FAULT)
+        return false;
+    switch (hv_shadow_page_fault(hv, v, cause, tval)) {
+    case HV_SHADOW_HIDDEN:
+    case HV_SHADOW_EMULATED:
+        return true;
+    case HV_SHADOW_BUS_ERROR:
+        hv_inject(hv, v, CPU_CAUSE_BUS_ERROR, tval);
+        return true;
+    case HV_SHADOW_GUEST_FAULT:
+        break;
+    }
+    return false;
+}
+
 /* ------------------------------------------------------------------------------------------
  * Keeping in step: the guest's address-space switches and TLB invalidations
  * ------------------------------------------------------------------------------------------ */

@@ -72,7 +72,7 @@ typedef enum {
 } hv_shadow_verdict_t;
 hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t va);
 /* An EXCEPTION exit of a shadow VCPU: true when the hypervisor dealt with it (hidden fault,
- * MMIO, bus error injected); false when the trap is the guest's own (hv_exit.c). */
+ * MMIO, bus error injected); false when the trap is the guest's own. */
 bool hv_shadow_handles(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval);
 /* va through the guest's own tables, for an access of `kind` in its current mode (A and D set
  * as the MMU would); false when they refuse it. */
