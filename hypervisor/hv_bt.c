@@ -98,7 +98,7 @@ static uint32_t map_entry(hv_t *hv, const hv_vcpu_t *v, uint32_t word)
 }
 
 void hv_bt_put_word(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t insn, uint32_t guest_pc,
-                     unsigned kind)
+                    unsigned kind)
 {
     uint32_t page = word / (MMU_PAGE_SIZE / 4), off = 4 * (word % (MMU_PAGE_SIZE / 4));
     hv_write32(hv, v->bt.tc[page] + off, insn);
@@ -121,8 +121,8 @@ bool hv_bt_tc_reserve(hv_t *hv, hv_vcpu_t *v, uint32_t words)
 
 uint32_t hv_bt_encode(cpu_op_t op, unsigned rd, unsigned rs1, unsigned rs2, int32_t imm)
 {
-    cpu_insn_t i = {.op = op, .rd = (uint8_t)rd, .rs1 = (uint8_t)rs1, .rs2 = (uint8_t)rs2,
-                    .imm = imm};
+    cpu_insn_t i = {
+        .op = op, .rd = (uint8_t)rd, .rs1 = (uint8_t)rs1, .rs2 = (uint8_t)rs2, .imm = imm};
     return cpu_encode(&i);
 }
 
@@ -478,8 +478,10 @@ bool hv_bt_before_entry(hv_t *hv, hv_vcpu_t *v)
         pc = vmcb_pc(hv, v);
     }
     char why[160];
-    snprintf(why, sizeof why, "the guest kernel cannot fetch its trap vector 0x%08x to handle "
-                              "a fetch fault (a double fault)", pc);
+    snprintf(why, sizeof why,
+             "the guest kernel cannot fetch its trap vector 0x%08x to handle "
+             "a fetch fault (a double fault)",
+             pc);
     hv_vm_crash(hv, (unsigned)v->vm, why);
     return false;
 }
@@ -655,8 +657,8 @@ void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out)
             (unsigned long long)s->blocks, (unsigned long long)s->insns_identical,
             (unsigned long long)s->insns_inline, (unsigned long long)s->insns_callout,
             (unsigned long long)s->lookups, (unsigned long long)s->hits,
-            (unsigned long long)s->site_misses,
-            (unsigned long long)s->chains, (unsigned long long)s->callouts,
-            (unsigned long long)s->gate_exits, (unsigned long long)s->invalidations,
-            (unsigned long long)s->protected_writes, (unsigned long long)s->tc_flushes);
+            (unsigned long long)s->site_misses, (unsigned long long)s->chains,
+            (unsigned long long)s->callouts, (unsigned long long)s->gate_exits,
+            (unsigned long long)s->invalidations, (unsigned long long)s->protected_writes,
+            (unsigned long long)s->tc_flushes);
 }

@@ -24,7 +24,7 @@
 #define SITE_TAG(s) (16u * (s))
 #define SITE_HIT(s) (16u * (s) + 4u)
 #define SITE_MISS(s) (16u * (s) + 8u)
-#define R0_SITE(off) ((int32_t)(off) - 2 * (int32_t)MMU_PAGE_SIZE)
+#define R0_SITE(off) ((int32_t)(off)-2 * (int32_t)MMU_PAGE_SIZE)
 
 /* The kinds of TC words, in the low bits of their guest pc in the map. */
 enum {
@@ -36,8 +36,8 @@ enum {
 #define TC_GATE_RETURN 0u /* TC word 0: jalr r0, r1, 0 */
 #define TC_GATE_EXIT 1u   /* TC word 1: brk, an interrupt waits */
 #define TC_FIRST_BLOCK 2u
-#define BLOCK_MAX 32u     /* guest instructions a block takes at most */
-#define WORDS_MAX 16u     /* TC words one guest instruction may need */
+#define BLOCK_MAX 32u /* guest instructions a block takes at most */
+#define WORDS_MAX 16u /* TC words one guest instruction may need */
 #define TC_WORDS (HV_BT_TC_PAGES * (MMU_PAGE_SIZE / 4))
 
 /* Words the translated code is made of. */

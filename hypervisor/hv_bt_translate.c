@@ -19,9 +19,9 @@
 typedef struct {
     hv_t *hv;
     hv_vcpu_t *v;
-    uint32_t at;     /* the next TC word */
-    uint32_t pc;     /* the guest pc being translated */
-    bool first;      /* the next word is the instruction's first */
+    uint32_t at; /* the next TC word */
+    uint32_t pc; /* the guest pc being translated */
+    bool first;  /* the next word is the instruction's first */
 } emitter_t;
 
 static void emit(emitter_t *e, uint32_t insn)
@@ -35,7 +35,6 @@ static void emit_kind(emitter_t *e, uint32_t insn, uint32_t guest_pc, unsigned k
     hv_bt_put_word(e->hv, e->v, e->at++, insn, guest_pc, kind);
     e->first = false;
 }
-
 
 /* The gate after an inline sti or popf: r1 is spilled already; it comes back restored. */
 static void emit_gate(emitter_t *e)
@@ -104,8 +103,14 @@ static bool plain_csr(int32_t csr)
 static bool emit_inline(emitter_t *e, const cpu_insn_t *i)
 {
     switch (i->op) {
-    case CPU_OP_CLI: emit_set_ie(e, false); emit(e, LD_STATE(1, ST_SPILL1)); return true;
-    case CPU_OP_STI: emit_set_ie(e, true); emit_gate(e); return true;
+    case CPU_OP_CLI:
+        emit_set_ie(e, false);
+        emit(e, LD_STATE(1, ST_SPILL1));
+        return true;
+    case CPU_OP_STI:
+        emit_set_ie(e, true);
+        emit_gate(e);
+        return true;
     case CPU_OP_PUSHF: emit_pushf(e); return true;
     case CPU_OP_POPF: emit_popf(e); return true;
     case CPU_OP_RDMODE:
@@ -117,8 +122,9 @@ static bool emit_inline(emitter_t *e, const cpu_insn_t *i)
     case CPU_OP_CSRR:
         if (i->imm != CPU_CSR_STATUS && !plain_csr(i->imm))
             return false;
-        emit(e, i->rd == 0 ? hv_bt_encode(CPU_OP_NOP, 0, 0, 0, 0)
-                           : LD_STATE(i->rd, i->imm == CPU_CSR_STATUS ? ST_VFLAGS : ST_CSR(i->imm)));
+        emit(e, i->rd == 0
+                    ? hv_bt_encode(CPU_OP_NOP, 0, 0, 0, 0)
+                    : LD_STATE(i->rd, i->imm == CPU_CSR_STATUS ? ST_VFLAGS : ST_CSR(i->imm)));
         return true;
     case CPU_OP_CSRW:
         if (!plain_csr(i->imm))
@@ -184,8 +190,8 @@ static void emit_jalr_site(emitter_t *e, const cpu_insn_t *i, unsigned site)
 /* Ends the block after it: control leaves, or a trap's return starts a new block. */
 static bool ends_block(const cpu_insn_t *i)
 {
-    return is_branch(i->op) || i->op == CPU_OP_JAL || needs_callout(i) ||
-           i->op == CPU_OP_SYSCALL || i->op == CPU_OP_BRK;
+    return is_branch(i->op) || i->op == CPU_OP_JAL || needs_callout(i) || i->op == CPU_OP_SYSCALL ||
+           i->op == CPU_OP_BRK;
 }
 
 /* Translates the guest instruction `word` at e->pc. Returns true when it ends the block. */
@@ -285,4 +291,3 @@ uint32_t hv_bt_translate_block(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
     hv_emit(hv, SIM_HV_BT_TRANSLATE, v->vm, v->index, gva);
     return b->tc;
 }
-

@@ -231,8 +231,8 @@ typedef struct {
  * store, back into the guest's leaf. Returns MMU_OUTCOME_OK or why the guest's own tables
  * refuse the access (a table outside its memory is refused like a missing one).
  */
-static unsigned walk_guest(hv_t *hv, hv_vcpu_t *v, uint32_t va, mmu_access_t kind,
-                           mmu_priv_t priv, guest_translation_t *out)
+static unsigned walk_guest(hv_t *hv, hv_vcpu_t *v, uint32_t va, mmu_access_t kind, mmu_priv_t priv,
+                           guest_translation_t *out)
 {
     uint32_t ptroot = v->shadow.guest_ptroot;
     if (!(ptroot & MMU_PTROOT_E)) {
@@ -403,13 +403,9 @@ bool hv_shadow_handles(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
         return false;
     switch (hv_shadow_page_fault(hv, v, cause, tval)) {
     case HV_SHADOW_HIDDEN:
-    case HV_SHADOW_EMULATED:
-        return true;
-    case HV_SHADOW_BUS_ERROR:
-        hv_inject(hv, v, CPU_CAUSE_BUS_ERROR, tval);
-        return true;
-    case HV_SHADOW_GUEST_FAULT:
-        break;
+    case HV_SHADOW_EMULATED: return true;
+    case HV_SHADOW_BUS_ERROR: hv_inject(hv, v, CPU_CAUSE_BUS_ERROR, tval); return true;
+    case HV_SHADOW_GUEST_FAULT: break;
     }
     return false;
 }
