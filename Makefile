@@ -1,6 +1,7 @@
 # hvsim - one build for the simulator, its tools, tests, benchmarks and sanitizer run.
 #
-#   make          build/hvsim, build/hvasm and the core library build/libhvsim.a
+#   make          build/hvsim, build/hvasm, the core library build/libhvsim.a and the debugger
+#                 layer above it, build/libhvdebug.a
 #   make run      run the demo (installs what it needs first)
 #   make test     build and run the Criterion test suite (installs what it needs first)
 #   make asan     the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -31,6 +32,11 @@ CORE_DIRS := cpu sim mmu iommu hypervisor
 CORE_SRC  := $(sort $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c)))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 LIB       := $(BUILD)/libhvsim.a
+# The debugger (ui/debug): it reads the machine and the hypervisor, so it sits above the core in
+# a library of its own, with no SDL and no readline. The REPL, the window, the tests and the
+# benchmarks link it.
+DEBUG_SRC := $(sort $(wildcard ui/debug/*.c))
+DEBUG_LIB := $(BUILD)/libhvdebug.a
 
 REPL_SRC  := $(sort $(wildcard ui/repl/*.c))
 REPL_MAIN := ui/repl/repl_main.c ui/repl/repl_readline.c
@@ -80,7 +86,12 @@ $(LIB): $(CORE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(HVSIM): $(HVSIM_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+$(DEBUG_LIB): $(DEBUG_SRC:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(HVSIM): $(HVSIM_SRC:%.c=$(BUILD)/obj/%.o) $(DEBUG_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(UI_LIBS) $(GUI_LIBS) -lm
 
 $(BUILD)/obj/ui/gui/%.o $(BUILD)/obj/tests/gui/%.o $(BUILD)/obj/tests/bench/bench_gui.o: \
@@ -93,10 +104,10 @@ $(HVIMG): $(HVIMG_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
 
 # The tests also run the REPL's commands in-process: all of it but the start-up and readline.
-$(TESTS): $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(filter-out $(REPL_MAIN:%.c=$(BUILD)/obj/%.o),$(REPL_SRC:%.c=$(BUILD)/obj/%.o)) $(GUI_CORE_OBJ) $(LIB)
+$(TESTS): $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(filter-out $(REPL_MAIN:%.c=$(BUILD)/obj/%.o),$(REPL_SRC:%.c=$(BUILD)/obj/%.o)) $(GUI_CORE_OBJ) $(DEBUG_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(CORE_LIBS) $(GUI_LIBS) -lm
 
-$(BENCH): $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(GUI_CORE_OBJ) $(LIB)
+$(BENCH): $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(GUI_CORE_OBJ) $(DEBUG_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(GUI_LIBS) -lm
 
 guests: $(GUESTS)

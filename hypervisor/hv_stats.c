@@ -199,7 +199,7 @@ void hv_stats_mmu(hv_t *hv, unsigned vm, const mmu_stats_t *a, const mmu_stats_t
  * ------------------------------------------------------------------------------------------ */
 static const char *grp(uint64_t n, char *buf)
 {
-    return sim_dbg_group(n, buf, 32);
+    return sim_group_digits(n, buf, 32);
 }
 
 static void percent_line(FILE *out, const char *what, uint64_t part, uint64_t total)

@@ -4,8 +4,9 @@
  *
  * Front ends (the hvsim binary, the REPL, the GUI, the tests) build a machine with
  * sim_machine_init, load an image, and drive it with sim_run. They never reach inside a CPU
- * or a device except through what this header and cpu.h offer. The disk-image format and the
- * debugger API are in sim_image.h and sim_debug.h, which this header includes.
+ * or a device except through what this header and cpu.h offer. The disk-image format is in
+ * sim_image.h, which this header includes. The debugger, which reads both the machine and the
+ * hypervisor, sits above them in ui/debug/ui_debug.h.
  */
 #ifndef HVSIM_SIM_H
 #define HVSIM_SIM_H
@@ -397,9 +398,11 @@ uint32_t sim_disk_reg(const sim_disk_t *d, unsigned reg);
  * the temporary file and leaves any existing `path` as it was; returns -1. */
 int sim_write_file_atomic(const char *path, const void *bytes, size_t len, FILE *diag);
 
-/* The rest of the module's public face, in two headers of their own: the disk-image format
- * and its reader, checker and builder; the debugger API. */
+/* "1 284 512": digits in groups of three, as every count is shown (stats, REPL, window). */
+const char *sim_group_digits(uint64_t n, char *buf, size_t len);
+
+/* The rest of the module's public face, in a header of its own: the disk-image format and its
+ * reader, checker and builder. */
 #include "sim_image.h"
-#include "sim_debug.h"
 
 #endif

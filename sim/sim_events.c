@@ -211,3 +211,17 @@ void sim_print_stats(const sim_machine_t *m, FILE *out)
                 (unsigned long long)d->writes, (unsigned long long)d->sectors_written,
                 (unsigned long long)d->errors);
 }
+
+const char *sim_group_digits(uint64_t n, char *buf, size_t len)
+{
+    char digits[24];
+    int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
+    size_t o = 0;
+    for (int i = 0; i < nd && o + 2 < len; i++) {
+        if (i > 0 && (nd - i) % 3 == 0)
+            buf[o++] = ' ';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}

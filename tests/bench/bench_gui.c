@@ -25,11 +25,11 @@ int bench_gui(const char *name, const char *src, const bench_result_t *flat)
     static sim_machine_t m;
     if (bench_prepare(&m, name, src) != 0)
         return 1;
-    sim_dbg_t *dbg = sim_dbg_new(&m);
+    ui_dbg_t *dbg = ui_dbg_new(&m);
     gui_t *g = dbg ? ui_gui_offscreen(&m, dbg, 1280, 800) : NULL;
     if (!g) {
         fprintf(stderr, "bench %s: cannot open the offscreen window\n", name);
-        sim_dbg_free(dbg);
+        ui_dbg_free(dbg);
         sim_machine_free(&m);
         return 1;
     }
@@ -61,7 +61,7 @@ int bench_gui(const char *name, const char *src, const bench_result_t *flat)
            "  window frames", frames, secs, frames / secs, render);
     fflush(stdout);
     ui_gui_free(g);
-    sim_dbg_free(dbg);
+    ui_dbg_free(dbg);
     sim_machine_free(&m);
     return 0;
 }

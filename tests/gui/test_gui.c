@@ -30,13 +30,13 @@ static const char ring_program[] = "        la r1, handler\n"
 
 typedef struct {
     sim_machine_t m;
-    sim_dbg_t *dbg;
+    ui_dbg_t *dbg;
     gui_t *g;
 } fixture_t;
 
 static void open_gui(fixture_t *f, int w, int h)
 {
-    f->dbg = sim_dbg_new(&f->m);
+    f->dbg = ui_dbg_new(&f->m);
     cr_assert_not_null(f->dbg);
     f->g = ui_gui_offscreen(&f->m, f->dbg, w, h);
     cr_assert_not_null(f->g, "the offscreen window opens (SDL, SDL_ttf and the font are there)");
@@ -45,7 +45,7 @@ static void open_gui(fixture_t *f, int w, int h)
 static void close_gui(fixture_t *f)
 {
     ui_gui_free(f->g);
-    sim_dbg_free(f->dbg);
+    ui_dbg_free(f->dbg);
     sim_machine_free(&f->m);
 }
 
@@ -79,8 +79,8 @@ ParameterizedTest(int *big, gui_screenshot, panels_present_and_drawn)
     fixture_t f;
     th_machine(&f.m, ring_program);
     open_gui(&f, *big ? 1920 : 1280, *big ? 1080 : 800);
-    sim_dbg_stop_t st;
-    cr_assert_eq(sim_dbg_stepi(f.dbg, 7, &st), 0);
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_stepi(f.dbg, 7, &st), 0);
     ui_gui_render(f.g);
     for (int p = 0; p < UI_GUI_PANEL_COUNT; p++) {
         ui_gui_rect_t r = ui_gui_panel_rect(f.g, (ui_gui_panel_t)p);
@@ -105,20 +105,20 @@ static uint32_t badge_colour(const gui_t *g)
 Test(gui_screenshot, ring_badge_changes_colour_across_a_trap)
 {
     fixture_t f;
-    sim_dbg_stop_t st;
+    ui_dbg_stop_t st;
     th_machine(&f.m, ring_program);
     open_gui(&f, 1280, 800);
     ui_gui_render(f.g);
     cr_expect_eq(badge_colour(f.g), ui_gui_ring_rgb(CPU_MODE_K), "ring 0 at reset: %06x",
                  badge_colour(f.g));
-    cr_assert_gt(sim_dbg_break_mode(f.dbg, CPU_MODE_U), 0);
-    cr_assert_eq(sim_dbg_continue(f.dbg, &st), 0);
+    cr_assert_gt(ui_dbg_break_mode(f.dbg, CPU_MODE_U), 0);
+    cr_assert_eq(ui_dbg_continue(f.dbg, &st), 0);
     cr_assert_eq(cpu_mode(&f.m.cpu[0]), CPU_MODE_U);
     ui_gui_render(f.g);
     cr_expect_eq(badge_colour(f.g), ui_gui_ring_rgb(CPU_MODE_U), "ring 3 after iret: %06x",
                  badge_colour(f.g));
-    sim_dbg_delete_all(f.dbg);
-    cr_assert_eq(sim_dbg_step_trap(f.dbg, &st), 0);
+    ui_dbg_delete_all(f.dbg);
+    cr_assert_eq(ui_dbg_step_trap(f.dbg, &st), 0);
     ui_gui_render(f.g);
     cr_expect_eq(badge_colour(f.g), ui_gui_ring_rgb(CPU_MODE_K), "ring 0 after the trap: %06x",
                  badge_colour(f.g));

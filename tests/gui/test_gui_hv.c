@@ -34,18 +34,18 @@ static unsigned pixels_of(const gui_t *g, ui_gui_rect_t r, uint32_t rgb)
 Test(gui_hv, ring_badge_changes_colour_across_a_vm_exit, .timeout = 120)
 {
     hv_t *hv = hu_scenario(&sc, &m, "default");
-    sim_dbg_t *dbg = sim_dbg_new(&m);
+    ui_dbg_t *dbg = ui_dbg_new(&m);
     gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
     cr_assert_not_null(g);
-    sim_dbg_stop_t st;
-    cr_assert_gt(sim_dbg_break_exit(dbg, "IO_PORT", 0), 0, "%s", sim_dbg_error(dbg));
-    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
-    cr_assert_eq(st.kind, SIM_DBG_STOP_BREAKPOINT, "%s", st.text);
+    ui_dbg_stop_t st;
+    cr_assert_gt(ui_dbg_break_exit(dbg, "IO_PORT", 0), 0, "%s", ui_dbg_error(dbg));
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_assert_eq(st.kind, UI_DBG_STOP_BREAKPOINT, "%s", st.text);
     ui_gui_render(g);
     cr_expect_eq(badge_colour(g, st.cpu), ui_gui_ring_rgb(CPU_MODE_H),
                  "ring -1 at the exit, before the handler: %06x", badge_colour(g, st.cpu));
-    sim_dbg_delete_all(dbg);
-    cr_assert_eq(sim_dbg_stepi(dbg, 1, &st), 0, "%s", sim_dbg_error(dbg));
+    ui_dbg_delete_all(dbg);
+    cr_assert_eq(ui_dbg_stepi(dbg, 1, &st), 0, "%s", ui_dbg_error(dbg));
     cr_assert(cpu_in_guest(&m.cpu[st.cpu]), "the handler ran and the guest was entered again");
     ui_gui_render(g);
     cr_expect_eq(badge_colour(g, st.cpu), ui_gui_ring_rgb(cpu_mode(&m.cpu[st.cpu])),
@@ -56,7 +56,7 @@ Test(gui_hv, ring_badge_changes_colour_across_a_vm_exit, .timeout = 120)
     cr_expect_gt(pixels_of(g, ui_gui_panel_rect(g, UI_GUI_PANEL_MEMMAP), gui_vm_rgb(1)), 0,
                  "rtos's frames in its own hue");
     ui_gui_free(g);
-    sim_dbg_free(dbg);
+    ui_dbg_free(dbg);
     hu_scenario_free(&sc, hv, &m);
 }
 
@@ -65,7 +65,7 @@ Test(gui_hv, ring_badge_changes_colour_across_a_vm_exit, .timeout = 120)
 Test(gui_hv, an_idle_pcpu_is_not_hypervisor_time, .timeout = 120)
 {
     hv_t *hv = hu_scenario(&sc, &m, "default");
-    sim_dbg_t *dbg = sim_dbg_new(&m);
+    ui_dbg_t *dbg = ui_dbg_new(&m);
     gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
     cr_assert_not_null(g);
     cr_assert_eq(hv_run(hv, 6000000), SIM_RUN_MAX_CYCLES);
@@ -82,7 +82,7 @@ Test(gui_hv, an_idle_pcpu_is_not_hypervisor_time, .timeout = 120)
     cr_expect_lt(lane->ring_cycles[CPU_MODE_H], m.cpu[cpu].s.cycles / 2,
                  "the hypervisor's share is its exits, not the idle time");
     ui_gui_free(g);
-    sim_dbg_free(dbg);
+    ui_dbg_free(dbg);
     hu_scenario_free(&sc, hv, &m);
 }
 

@@ -126,7 +126,7 @@ Test(repl_session, a_missing_script_or_program_is_an_error)
  * In-process: the completer and the command runner, without readline
  * ------------------------------------------------------------------------------------------ */
 static sim_machine_t m;
-static sim_dbg_t *dbg;
+static ui_dbg_t *dbg;
 static ui_repl_t repl;
 static char *out_text, *err_text;
 static size_t out_len, err_len;
@@ -138,8 +138,8 @@ static void setup(void)
     cpu_asm_result_t res;
     cr_assert_eq(cpu_asm_file(DATA "demo.s", stderr, &res), 0);
     cr_assert_eq(sim_load(&m, res.base, res.bytes, res.size), 0);
-    dbg = sim_dbg_new(&m);
-    cr_assert_eq(sim_dbg_set_symbols(dbg, res.syms, res.nsyms), 0);
+    dbg = ui_dbg_new(&m);
+    cr_assert_eq(ui_dbg_set_symbols(dbg, res.syms, res.nsyms), 0);
     cpu_asm_free(&res);
     FILE *o = open_memstream(&out_text, &out_len), *e = open_memstream(&err_text, &err_len);
     ui_repl_init(&repl, &m, dbg, o, e);
@@ -151,7 +151,7 @@ static void teardown(void)
     fclose(repl.err);
     free(out_text);
     free(err_text);
-    sim_dbg_free(dbg);
+    ui_dbg_free(dbg);
     sim_machine_free(&m);
 }
 

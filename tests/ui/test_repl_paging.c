@@ -11,14 +11,14 @@
 #include "../mmu/mmu_util.h"
 
 static sim_machine_t m;
-static sim_dbg_t *dbg;
+static ui_dbg_t *dbg;
 static ui_repl_t repl;
 static char *out_text, *err_text;
 static size_t out_len, err_len;
 
 static void attach(void)
 {
-    dbg = sim_dbg_new(&m);
+    dbg = ui_dbg_new(&m);
     cr_assert_not_null(dbg);
     FILE *o = open_memstream(&out_text, &out_len), *e = open_memstream(&err_text, &err_len);
     ui_repl_init(&repl, &m, dbg, o, e);
@@ -30,7 +30,7 @@ static void teardown(void)
     fclose(repl.err);
     free(out_text);
     free(err_text);
-    sim_dbg_free(dbg);
+    ui_dbg_free(dbg);
     sim_machine_free(&m);
 }
 
@@ -70,7 +70,7 @@ Test(repl_paging, one_dimensional_walk_and_gva_memory, .fini = teardown)
     cr_expect(strstr(t, "paging on"), "%s", t);
     cr_expect(strstr(t, "The TLB is empty."), "%s", t);
     t = run("translate gpa:0x1000");
-    cr_expect(strstr(t, SIM_DBG_NO_VMS), "%s", t);
+    cr_expect(strstr(t, UI_DBG_NO_VMS), "%s", t);
 }
 
 Test(repl_paging, two_dimensional_walk_as_a_grid, .fini = teardown)
@@ -117,18 +117,18 @@ Test(debug_paging, gva_and_hpa_breakpoints_and_a_gva_watchpoint, .fini = teardow
     cr_assert(mmu_build_map(&b, 0x00400000, 0x2000, MMU_PTE_R | MMU_PTE_W));
     m.cpu[0].s.pc = 0x00010000;
     attach();
-    sim_dbg_stop_t st;
-    cr_expect_eq(sim_dbg_default_space(dbg), SIM_SPACE_GVA);
-    cr_assert_eq(sim_dbg_break_addr(dbg, SIM_SPACE_GVA, 0x00010004, -1, -1), 1);
-    cr_assert_eq(sim_dbg_break_addr(dbg, SIM_SPACE_HPA, 0x1008, -1, -1), 2);
-    cr_assert_eq(sim_dbg_watch(dbg, SIM_SPACE_GVA, 0x00400000, 4, SIM_DBG_WRITE), 3);
-    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
+    ui_dbg_stop_t st;
+    cr_expect_eq(ui_dbg_default_space(dbg), UI_DBG_SPACE_GVA);
+    cr_assert_eq(ui_dbg_break_addr(dbg, UI_DBG_SPACE_GVA, 0x00010004, -1, -1), 1);
+    cr_assert_eq(ui_dbg_break_addr(dbg, UI_DBG_SPACE_HPA, 0x1008, -1, -1), 2);
+    cr_assert_eq(ui_dbg_watch(dbg, UI_DBG_SPACE_GVA, 0x00400000, 4, UI_DBG_WRITE), 3);
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
     cr_expect_eq(st.id, 1);
     cr_expect_str_eq(st.text, "Breakpoint 1 at gva 0x00010004.");
-    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
     cr_expect_eq(st.id, 2, "an hpa breakpoint matches the translated pc");
     cr_expect_eq(st.pc, 0x00010008);
-    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
     cr_expect_eq(st.id, 3);
     cr_expect_eq(st.value, 7);
     cr_expect(strstr(st.text, "Watchpoint 3: write of 0x00000007 to gva 0x00400000 by "

@@ -67,7 +67,7 @@ static void draw_ring_bars(gui_t *g, int x, int y, int w)
         const gui_lane_t *lane = &g->rec.lane[i];
         uint64_t t[4];
         memcpy(t, lane->ring_cycles, sizeof t);
-        uint64_t now = sim_dbg_cpu(g->dbg, i)->s.cycles;
+        uint64_t now = ui_dbg_cpu(g->dbg, i)->s.cycles;
         unsigned slot = lane->idle ? GUI_IDLE : (unsigned)lane->mode;
         if (now > lane->mode_since && slot <= GUI_IDLE)
             t[slot] += now - lane->mode_since;
@@ -105,9 +105,9 @@ static int draw_vm_bars(gui_t *g, int x, int y, int w)
     gui_text(g, GUI_FONT_BOLD, x, y, GUI_TITLE, "CYCLES PER VM");
     y += g->font[GUI_FONT_BOLD].lh;
     int bx = x + f->cw * 8, bw = w - f->cw * 8;
-    for (unsigned i = 0; i < sim_dbg_vm_count(g->dbg); i++) {
-        sim_dbg_vm_t vm;
-        if (sim_dbg_vm_info(g->dbg, i, &vm) != 0)
+    for (unsigned i = 0; i < ui_dbg_vm_count(g->dbg); i++) {
+        ui_dbg_vm_t vm;
+        if (ui_dbg_vm_info(g->dbg, i, &vm) != 0)
             continue;
         uint64_t t[3] = {vm.cycles_guest, vm.cycles_hv, vm.cycles_exit};
         static const uint32_t rgb[3] = {GUI_RING0, GUI_RINGM1, GUI_WARN};
@@ -123,8 +123,8 @@ static int draw_vm_bars(gui_t *g, int x, int y, int w)
         char a[32], b[32], c[32];
         gui_textf(g, GUI_FONT_SMALL, bx + 4, y + f->lh, GUI_DIM,
                   "guest %s · hypervisor %s · exit round trips %s · %llu exits",
-                  sim_dbg_group(t[0], a, sizeof a), sim_dbg_group(t[1], b, sizeof b),
-                  sim_dbg_group(t[2], c, sizeof c), (unsigned long long)vm.exits);
+                  sim_group_digits(t[0], a, sizeof a), sim_group_digits(t[1], b, sizeof b),
+                  sim_group_digits(t[2], c, sizeof c), (unsigned long long)vm.exits);
         y += f->lh * 2;
     }
     return y + 2;
@@ -132,7 +132,7 @@ static int draw_vm_bars(gui_t *g, int x, int y, int w)
 
 void gui_draw_console(gui_t *g)
 {
-    bool vms = sim_dbg_vm_count(g->dbg) > 0;
+    bool vms = ui_dbg_vm_count(g->dbg) > 0;
     int y = gui_panel_begin(g, UI_GUI_PANEL_CONSOLE, "CONSOLES",
                             vms ? "one per VM" : "bare metal: the machine's UART");
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_CONSOLE];
@@ -140,7 +140,7 @@ void gui_draw_console(gui_t *g)
     int x0 = r.x + f->cw, w = r.w - 2 * f->cw;
     int bars_h = g->font[GUI_FONT_BOLD].lh + (int)g->m->ncpus * (f->lh * 2 + 2) + f->lh * 2;
     int rows = (r.y + r.h - y - bars_h - 6) / f->lh;
-    unsigned nvm = sim_dbg_vm_count(g->dbg);
+    unsigned nvm = ui_dbg_vm_count(g->dbg);
     if (vms) /* the VM bars take the room of the pCPU label lines */
         rows -= (int)nvm * 2 + 1 - (int)g->m->ncpus;
     gui_fill(g, x0 - 2, y, w + 4, rows * f->lh + 4, 0x12151au);
@@ -153,13 +153,13 @@ void gui_draw_console(gui_t *g)
     } else { /* one console per VM, each in its own hue, side by side */
         int cw = w / (int)nvm;
         for (unsigned i = 0; i < nvm; i++) {
-            sim_dbg_vm_t vm;
-            if (sim_dbg_vm_info(g->dbg, i, &vm) != 0)
+            ui_dbg_vm_t vm;
+            if (ui_dbg_vm_info(g->dbg, i, &vm) != 0)
                 continue;
             int cx = x0 + (int)i * cw;
             gui_textf(g, GUI_FONT_SMALL, cx, y + 2, gui_vm_rgb((int)i), "[%s] %s", vm.name,
                       vm.state);
-            const char *text = sim_dbg_vm_console(g->dbg, i);
+            const char *text = ui_dbg_vm_console(g->dbg, i);
             draw_tail(g, cx, y + 2 + f->lh, cw / f->cw - 1, rows - 1,
                       *text ? text : "(no output yet)");
         }

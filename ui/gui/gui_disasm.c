@@ -12,36 +12,36 @@
 #include "gui_internal.h"
 
 /* The enabled address breakpoint at addr in space, or NULL. */
-static const sim_dbg_bp_t *bp_at(const gui_t *g, sim_space_t space, uint32_t addr)
+static const ui_dbg_bp_t *bp_at(const gui_t *g, ui_dbg_space_t space, uint32_t addr)
 {
-    size_t n = sim_dbg_bp_count(g->dbg);
+    size_t n = ui_dbg_bp_count(g->dbg);
     for (size_t i = 0; i < n; i++) {
-        const sim_dbg_bp_t *bp = sim_dbg_bp(g->dbg, i);
-        if (bp->kind == SIM_DBG_BP_ADDR && bp->space == space && bp->addr == addr)
+        const ui_dbg_bp_t *bp = ui_dbg_bp(g->dbg, i);
+        if (bp->kind == UI_DBG_BP_ADDR && bp->space == space && bp->addr == addr)
             return bp;
     }
     return NULL;
 }
 
 /* The privilege class of the instruction at addr (0 when unreadable or illegal). */
-static unsigned insn_class(gui_t *g, sim_space_t space, uint32_t addr)
+static unsigned insn_class(gui_t *g, ui_dbg_space_t space, uint32_t addr)
 {
     uint32_t word;
     cpu_insn_t insn;
-    if (sim_dbg_read(g->dbg, space, addr, &word, 4) != 0 || !cpu_decode(word, &insn))
+    if (ui_dbg_read(g->dbg, space, addr, &word, 4) != 0 || !cpu_decode(word, &insn))
         return 0;
     return cpu_isa[insn.op].cls;
 }
 
 void gui_draw_disasm(gui_t *g)
 {
-    sim_space_t space = sim_dbg_default_space(g->dbg);
+    ui_dbg_space_t space = ui_dbg_default_space(g->dbg);
     char sub[32];
-    snprintf(sub, sizeof sub, "(%s)", sim_space_name(space));
+    snprintf(sub, sizeof sub, "(%s)", ui_dbg_space_name(space));
     int y = gui_panel_begin(g, UI_GUI_PANEL_DISASM, "DISASSEMBLY", sub);
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_DISASM];
     const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
-    const cpu_t *cpu = sim_dbg_cpu(g->dbg, sim_dbg_focus(g->dbg));
+    const cpu_t *cpu = ui_dbg_cpu(g->dbg, ui_dbg_focus(g->dbg));
     uint32_t pc = cpu->s.pc;
     int rows = (r.y + r.h - y - 2) / f->lh;
     rows = rows > 64 ? 64 : rows;
@@ -63,16 +63,16 @@ void gui_draw_disasm(gui_t *g)
         g->dis_addr[i] = addr;
         if (addr == pc)
             gui_fill(g, r.x + 1, ly, r.w - 2, f->lh, 0x2d3340u);
-        const sim_dbg_bp_t *bp = bp_at(g, space, addr);
+        const ui_dbg_bp_t *bp = bp_at(g, space, addr);
         if (bp)
             gui_text(g, GUI_FONT_NORMAL, x_mark, ly, bp->enabled ? GUI_BREAK : GUI_DIM, "●");
         if (addr == pc)
             gui_text(g, GUI_FONT_NORMAL, x_mark + f->cw, ly, GUI_PC, "▶");
         gui_text(g, GUI_FONT_NORMAL, x_addr, ly, GUI_DIM, gui_hex(addr, hex));
         /* "<puts+0x4>" without its brackets and leading space. */
-        sim_dbg_symbolize(g->dbg, addr, sym, sizeof sym);
+        ui_dbg_symbolize(g->dbg, addr, sym, sizeof sym);
         char from[80];
-        if (!sym[0] && sim_dbg_translated_from(g->dbg, addr, from, sizeof from)) {
+        if (!sym[0] && ui_dbg_translated_from(g->dbg, addr, from, sizeof from)) {
             snprintf(sym, sizeof sym, " <← %s>", from); /* translated code: its guest code */
         }
         if (sym[0]) {
@@ -82,7 +82,7 @@ void gui_draw_disasm(gui_t *g)
                 snprintf(sym + 2 + sym_chars - 1, 4, "…");
             gui_text(g, GUI_FONT_NORMAL, x_sym, ly, GUI_TITLE, sym + 2);
         }
-        if (!sim_dbg_disasm(g->dbg, space, addr, text, sizeof text)) {
+        if (!ui_dbg_disasm(g->dbg, space, addr, text, sizeof text)) {
             gui_text(g, GUI_FONT_NORMAL, x_insn, ly, GUI_BORDER, "(unreadable)");
             continue;
         }
@@ -103,22 +103,22 @@ void gui_disasm_click(gui_t *g, int y)
     int row = (y - g->dis_y0) / g->dis_lh;
     if (row < 0 || row >= g->dis_rows)
         return;
-    sim_space_t space = sim_dbg_default_space(g->dbg);
+    ui_dbg_space_t space = ui_dbg_default_space(g->dbg);
     uint32_t addr = g->dis_addr[row];
-    const sim_dbg_bp_t *bp = bp_at(g, space, addr);
+    const ui_dbg_bp_t *bp = bp_at(g, space, addr);
     char desc[160];
     if (bp) {
         int id = bp->id;
-        sim_dbg_delete(g->dbg, id);
+        ui_dbg_delete(g->dbg, id);
         snprintf(g->status, sizeof g->status, "Deleted breakpoint %d.", id);
     } else {
-        int id = sim_dbg_break_addr(g->dbg, space, addr, SIM_DBG_ANY_CPU, SIM_DBG_ANY_VM);
+        int id = ui_dbg_break_addr(g->dbg, space, addr, UI_DBG_ANY_CPU, UI_DBG_ANY_VM);
         if (id < 0) {
-            snprintf(g->status, sizeof g->status, "%s", sim_dbg_error(g->dbg));
+            snprintf(g->status, sizeof g->status, "%s", ui_dbg_error(g->dbg));
             g->status_rgb = GUI_WARN;
             return;
         }
-        sim_dbg_bp_describe(g->dbg, sim_dbg_bp_by_id(g->dbg, id), desc, sizeof desc);
+        ui_dbg_bp_describe(g->dbg, ui_dbg_bp_by_id(g->dbg, id), desc, sizeof desc);
         snprintf(g->status, sizeof g->status, "Breakpoint %d at %s.", id, desc);
     }
     g->status_rgb = GUI_TEXT;

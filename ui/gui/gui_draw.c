@@ -111,7 +111,7 @@ void gui_layout(gui_t *g)
 /* Takes in the debugger's last stop when it is new (made by a key, a button or the REPL). */
 void gui_sync(gui_t *g)
 {
-    const sim_dbg_stop_t *st = sim_dbg_last_stop(g->dbg);
+    const ui_dbg_stop_t *st = ui_dbg_last_stop(g->dbg);
     if (!st || (g->have_seen && memcmp(st, &g->seen, sizeof *st) == 0))
         return;
     g->seen = *st;
@@ -125,11 +125,11 @@ void ui_gui_note_stop(gui_t *g)
 {
     for (unsigned i = 0; i < g->m->ncpus; i++) {
         g->before[i] = g->now[i];
-        g->now[i] = sim_dbg_cpu(g->dbg, i)->s;
+        g->now[i] = ui_dbg_cpu(g->dbg, i)->s;
     }
     g->step_seq = g->stop_seq;
     g->stop_seq = g->rec.recent_seq;
-    const sim_dbg_stop_t *st = sim_dbg_last_stop(g->dbg);
+    const ui_dbg_stop_t *st = ui_dbg_last_stop(g->dbg);
     if (st) {
         g->seen = *st;
         g->have_seen = true;

@@ -10,8 +10,8 @@
 
 static void next_cpu(gui_t *g)
 {
-    unsigned n = g->m->ncpus, next = (sim_dbg_focus(g->dbg) + 1) % n;
-    sim_dbg_set_focus(g->dbg, next);
+    unsigned n = g->m->ncpus, next = (ui_dbg_focus(g->dbg) + 1) % n;
+    ui_dbg_set_focus(g->dbg, next);
     snprintf(g->status, sizeof g->status, "pCPU%u selected%s", next,
              n == 1 ? " (this machine has one CPU)" : "");
     g->status_rgb = GUI_TEXT;
@@ -19,7 +19,7 @@ static void next_cpu(gui_t *g)
 
 static void next_vm(gui_t *g)
 {
-    if (sim_dbg_vm_count(g->dbg) == 0) {
+    if (ui_dbg_vm_count(g->dbg) == 0) {
         snprintf(g->status, sizeof g->status, "No hypervisor in this run: there is no VM or VCPU "
                                               "to select (Tab selects a pCPU).");
         g->status_rgb = GUI_WARN;
@@ -51,7 +51,7 @@ static void toggle_probe(gui_t *g)
 
 static void bp_at_pc(gui_t *g)
 {
-    const cpu_t *cpu = sim_dbg_cpu(g->dbg, sim_dbg_focus(g->dbg));
+    const cpu_t *cpu = ui_dbg_cpu(g->dbg, ui_dbg_focus(g->dbg));
     /* The disassembly's row of the pc, clicked. */
     for (int i = 0; i < g->dis_rows; i++)
         if (g->dis_addr[i] == cpu->s.pc) {

@@ -2,7 +2,7 @@
  * gui_internal.h - what the visualizer's own files share: the window state, the colours, the
  * text drawing, the event record behind the timeline, and one drawing function per panel.
  *
- * Every panel draws from two sources only: the debugger API (sim_dbg_*) and the plain data the
+ * Every panel draws from two sources only: the debugger API (ui_dbg_*) and the plain data the
  * machine exposes read-only (CPU state, MMU, IOMMU). Nothing here changes the machine except
  * through the debugger's commands (stepping, running, breakpoints).
  */
@@ -134,7 +134,7 @@ bool gui_event_is_exit(const sim_event_t *ev);
 
 struct gui {
     sim_machine_t *m;
-    sim_dbg_t *dbg;
+    ui_dbg_t *dbg;
     SDL_Window *win;        /* NULL offscreen */
     SDL_Renderer *ren;
     SDL_Surface *surface;   /* offscreen: the frame */
@@ -156,7 +156,7 @@ struct gui {
     /* What the last stop changed: the CPUs at the stop before it, and at it. */
     cpu_state_t before[SIM_MAX_CPUS], now[SIM_MAX_CPUS];
     bool highlight;         /* show changes (off while running at full speed) */
-    sim_dbg_stop_t seen;    /* the last stop this window has taken in */
+    ui_dbg_stop_t seen;     /* the last stop this window has taken in */
     bool have_seen;
     uint64_t step_seq;      /* record.recent_seq when the stop before the last one happened */
     uint64_t stop_seq;      /* ... and at the last stop */
@@ -198,7 +198,7 @@ struct gui {
     uint64_t frames_drawn;
     bool quit;
     /* Prints a stop the window caused where the student types (the terminal REPL), or NULL. */
-    void (*report)(gui_t *g, const char *what, const sim_dbg_stop_t *st);
+    void (*report)(gui_t *g, const char *what, const ui_dbg_stop_t *st);
     void *report_ctx;
 };
 
@@ -268,9 +268,9 @@ void gui_disasm_click(gui_t *g, int y);
  * the instructions the speed control owes for `dt` seconds. */
 void gui_run_slice(gui_t *g, double budget_ms, double dt);
 /* Prints a stop the window caused to the terminal REPL (when one is live); st may be NULL. */
-void gui_report_stop(gui_t *g, const char *what, const sim_dbg_stop_t *st);
+void gui_report_stop(gui_t *g, const char *what, const ui_dbg_stop_t *st);
 
 /* Creation shared by the window and the offscreen renderer (gui_main.c). */
-gui_t *gui_create(sim_machine_t *m, sim_dbg_t *dbg);
+gui_t *gui_create(sim_machine_t *m, ui_dbg_t *dbg);
 
 #endif

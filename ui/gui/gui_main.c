@@ -13,7 +13,7 @@
 
 #include "gui_internal.h"
 
-gui_t *gui_create(sim_machine_t *m, sim_dbg_t *dbg)
+gui_t *gui_create(sim_machine_t *m, ui_dbg_t *dbg)
 {
     gui_t *g = calloc(1, sizeof *g);
     if (!g)
@@ -26,7 +26,7 @@ gui_t *gui_create(sim_machine_t *m, sim_dbg_t *dbg)
     g->walk_animate = true;
     g->highlight = true;
     for (unsigned i = 0; i < m->ncpus; i++)
-        g->now[i] = g->before[i] = sim_dbg_cpu(dbg, i)->s;
+        g->now[i] = g->before[i] = ui_dbg_cpu(dbg, i)->s;
     if (gui_record_init(g) != 0) {
         fprintf(stderr, "hvsim: the window cannot follow the event stream (no sink slot or "
                         "no memory)\n");
@@ -58,7 +58,7 @@ void ui_gui_free(gui_t *g)
     free(g);
 }
 
-gui_t *ui_gui_offscreen(sim_machine_t *m, sim_dbg_t *dbg, int w, int h)
+gui_t *ui_gui_offscreen(sim_machine_t *m, ui_dbg_t *dbg, int w, int h)
 {
     gui_t *g = gui_create(m, dbg);
     if (!g)

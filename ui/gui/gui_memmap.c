@@ -64,7 +64,7 @@ static void scan(gui_t *g)
     }
     /* The tables the last walks read stay marked. */
     for (unsigned c = 0; c < g->m->ncpus; c++) {
-        const mmu_trace_t *t = &sim_dbg_cpu(g->dbg, c)->mmu.trace;
+        const mmu_trace_t *t = &ui_dbg_cpu(g->dbg, c)->mmu.trace;
         for (unsigned i = 0; i < t->n && i < MMU_TRACE_MAX; i++) {
             uint32_t fr = t->ref[i].table >> MMU_PAGE_SHIFT;
             if (fr < g->nframes)
@@ -79,8 +79,8 @@ static int kind_of(gui_t *g, uint32_t fr, const uint8_t *tlb_map, uint32_t pc_fr
         return K_PC;
     if (g->frames[fr] & F_TABLE)
         return K_TABLE;
-    int owner = sim_dbg_frame_owner(g->dbg, fr);
-    if (owner == SIM_DBG_OWNER_HV)
+    int owner = ui_dbg_frame_owner(g->dbg, fr);
+    if (owner == UI_DBG_OWNER_HV)
         return K_HV;
     if (owner >= 0 && owner < 8)
         return K_VM + owner;
@@ -104,14 +104,14 @@ void gui_draw_memmap(gui_t *g)
     if (!tlb_map)
         return;
     for (unsigned c = 0; c < g->m->ncpus; c++) {
-        const mmu_tlb_t *tlb = &sim_dbg_cpu(g->dbg, c)->mmu.tlb;
+        const mmu_tlb_t *tlb = &ui_dbg_cpu(g->dbg, c)->mmu.tlb;
         for (unsigned i = 0; i < tlb->entries; i++)
             if ((tlb->e[i].perm & MMU_TLBE_VALID) && tlb->e[i].pfn < g->nframes)
                 tlb_map[tlb->e[i].pfn] = 1;
     }
     uint32_t pc_hpa = 0, pc_frame = UINT32_MAX;
-    const cpu_t *cpu = sim_dbg_cpu(g->dbg, sim_dbg_focus(g->dbg));
-    if (sim_dbg_to_hpa(g->dbg, sim_dbg_default_space(g->dbg), cpu->s.pc, &pc_hpa) == 0)
+    const cpu_t *cpu = ui_dbg_cpu(g->dbg, ui_dbg_focus(g->dbg));
+    if (ui_dbg_to_hpa(g->dbg, ui_dbg_default_space(g->dbg), cpu->s.pc, &pc_hpa) == 0)
         pc_frame = pc_hpa >> MMU_PAGE_SHIFT;
 
     int legend_h = f->lh * 3 + 4;
@@ -161,10 +161,10 @@ void gui_draw_memmap(gui_t *g)
     for (int k = 0; k < K_COUNT; k++) {
         char item[48];
         if ((k == K_HV || k >= K_VM) && k < K_TABLE) {
-            sim_dbg_vm_t vm;
+            ui_dbg_vm_t vm;
             if (!counts[k])
                 continue; /* owners: only those there are */
-            if (k >= K_VM && sim_dbg_vm_info(g->dbg, (unsigned)(k - K_VM), &vm) == 0)
+            if (k >= K_VM && ui_dbg_vm_info(g->dbg, (unsigned)(k - K_VM), &vm) == 0)
                 snprintf(item, sizeof item, "■ %s %u", vm.name, counts[k]);
             else
                 snprintf(item, sizeof item, "■ %s %u", kinds[k].name, counts[k]);
@@ -180,6 +180,6 @@ void gui_draw_memmap(gui_t *g)
         lx += w;
     }
     ly += f->lh;
-    if (!sim_dbg_has_hypervisor(g->dbg))
+    if (!ui_dbg_has_hypervisor(g->dbg))
         gui_text(g, GUI_FONT_SMALL, gx, ly, GUI_DIM, "no hypervisor in this run: no VM owners");
 }

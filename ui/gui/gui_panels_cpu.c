@@ -53,11 +53,11 @@ void gui_draw_topbar(gui_t *g)
     const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
     int y = r.y + (r.h - f->lh) / 2;
     char num[32], speed[32];
-    const cpu_t *focus = sim_dbg_cpu(g->dbg, sim_dbg_focus(g->dbg));
+    const cpu_t *focus = ui_dbg_cpu(g->dbg, ui_dbg_focus(g->dbg));
     int x = 8 + gui_text(g, GUI_FONT_BOLD, 8, y, GUI_TEXT, "hvsim");
     x += gui_textf(g, GUI_FONT_NORMAL, x, y, GUI_DIM, " · %s · cycle ", g->title);
     x += gui_text(g, GUI_FONT_NORMAL, x, y, GUI_TEXT,
-                  sim_dbg_group(focus->s.cycles, num, sizeof num));
+                  sim_group_digits(focus->s.cycles, num, sizeof num));
     if (g->m->powered_off)
         gui_textf(g, GUI_FONT_NORMAL, x, y, GUI_WARN, "  powered off (exit code %u)",
                   g->m->exit_code);
@@ -101,23 +101,23 @@ void gui_draw_topbar(gui_t *g)
 static const char *runs_what(const gui_t *g, unsigned i, char *buf, size_t len)
 {
     const gui_lane_t *lane = &g->rec.lane[i];
-    cpu_mode_t mode = cpu_mode(sim_dbg_cpu(g->dbg, i));
-    int vcpu, vm = sim_dbg_pcpu_vm(g->dbg, i, &vcpu);
-    sim_dbg_vm_t info;
-    if (mode == CPU_MODE_H && vm >= 0 && sim_dbg_pcpu_exit_pending(g->dbg, i) &&
-        sim_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0)
-        snprintf(buf, len, "hypervisor: exit %s of %s", cpu_exit_reason_name(
-                 sim_dbg_cpu(g->dbg, i)->s.vm.exit_reason), info.name);
+    cpu_mode_t mode = cpu_mode(ui_dbg_cpu(g->dbg, i));
+    int vcpu, vm = ui_dbg_pcpu_vm(g->dbg, i, &vcpu);
+    ui_dbg_vm_t info;
+    if (mode == CPU_MODE_H && vm >= 0 && ui_dbg_pcpu_exit_pending(g->dbg, i) &&
+        ui_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0)
+        snprintf(buf, len, "hypervisor: exit %s of %s",
+                 cpu_exit_reason_name(ui_dbg_cpu(g->dbg, i)->s.vm.exit_reason), info.name);
     else if (mode == CPU_MODE_H)
         snprintf(buf, len, "hypervisor");
-    else if (vm >= 0 && sim_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0) {
-        sim_dbg_vcpu_t v; /* a deprivileged kernel believes another ring than it runs in */
-        bool differs = vcpu >= 0 && sim_dbg_vcpu_info(g->dbg, (unsigned)vm, (unsigned)vcpu, &v) == 0 &&
+    else if (vm >= 0 && ui_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0) {
+        ui_dbg_vcpu_t v; /* a deprivileged kernel believes another ring than it runs in */
+        bool differs = vcpu >= 0 &&
+                       ui_dbg_vcpu_info(g->dbg, (unsigned)vm, (unsigned)vcpu, &v) == 0 &&
                        v.guest_mode != mode;
         snprintf(buf, len, differs ? "%s vcpu%d (virtual %s)" : "%s vcpu%d", info.name, vcpu,
                  differs ? gui_ring_name(v.guest_mode) : "");
-    }
-    else if (lane->vm >= 0)
+    } else if (lane->vm >= 0)
         snprintf(buf, len, "vm%d vcpu%d", lane->vm, lane->vcpu);
     else
         snprintf(buf, len, "bare metal");
@@ -129,10 +129,10 @@ void gui_draw_pcpus(gui_t *g)
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_PCPUS];
     gui_fill(g, r.x, r.y, r.w, r.h, GUI_PANEL);
     const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
-    unsigned n = g->m->ncpus, focus = sim_dbg_focus(g->dbg);
+    unsigned n = g->m->ncpus, focus = ui_dbg_focus(g->dbg);
     int slot = r.w / (int)(n < 2 ? 2 : n);
     for (unsigned i = 0; i < n; i++) {
-        const cpu_t *cpu = sim_dbg_cpu(g->dbg, i);
+        const cpu_t *cpu = ui_dbg_cpu(g->dbg, i);
         cpu_mode_t mode = cpu_mode(cpu);
         char what[80], badge[128], num[32];
         snprintf(badge, sizeof badge, "pCPU%u  %s · %s", i, gui_ring_name(mode),
@@ -149,7 +149,7 @@ void gui_draw_pcpus(gui_t *g)
         int ty = y + (r.h - 8 - f->lh) / 2;
         tx += gui_text(g, GUI_FONT_NORMAL, tx, ty, GUI_DIM, "cycle ");
         tx += gui_text(g, GUI_FONT_NORMAL, tx, ty, GUI_TEXT,
-                       sim_dbg_group(cpu->s.cycles, num, sizeof num));
+                       sim_group_digits(cpu->s.cycles, num, sizeof num));
         if (cpu->s.halted)
             gui_text(g, GUI_FONT_NORMAL, tx + f->cw, ty, GUI_WARN, "halted");
     }
@@ -181,25 +181,25 @@ static const cpu_csr_t shown_csrs[] = {CPU_CSR_TVEC,   CPU_CSR_CAUSE,   CPU_CSR_
 static void draw_vmcb(gui_t *g, int x, int y, int w)
 {
     const gui_font_t *f = &g->font[GUI_FONT_SMALL];
-    int vcpu = 0, vm = sim_dbg_pcpu_vm(g->dbg, sim_dbg_focus(g->dbg), &vcpu);
+    int vcpu = 0, vm = ui_dbg_pcpu_vm(g->dbg, ui_dbg_focus(g->dbg), &vcpu);
     if (vm < 0)
-        vm = sim_dbg_focus_vm(g->dbg), vcpu = 0;
-    sim_dbg_vm_t info;
-    sim_dbg_vcpu_t v;
-    if (vm < 0 || sim_dbg_vm_info(g->dbg, (unsigned)vm, &info) != 0 ||
-        sim_dbg_vcpu_info(g->dbg, (unsigned)vm, (unsigned)vcpu, &v) != 0) {
+        vm = ui_dbg_focus_vm(g->dbg), vcpu = 0;
+    ui_dbg_vm_t info;
+    ui_dbg_vcpu_t v;
+    if (vm < 0 || ui_dbg_vm_info(g->dbg, (unsigned)vm, &info) != 0 ||
+        ui_dbg_vcpu_info(g->dbg, (unsigned)vm, (unsigned)vcpu, &v) != 0) {
         gui_text(g, GUI_FONT_SMALL, x, y, GUI_DIM, "no VCPU on this pCPU (focus a VM)");
         return;
     }
     uint32_t ctl = 0, reason = 0, qual = 0, gpa = 0, root = 0, pc = 0, ptroot = 0;
-    sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_CONTROLS, &ctl);
-    sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_REASON, &reason);
-    sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_QUAL, &qual);
-    sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_GPA, &gpa);
-    sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_NESTED_ROOT, &root);
-    sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_GUEST + CPU_VMCB_PC, &pc);
-    sim_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT),
-                      &ptroot);
+    ui_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_CONTROLS, &ctl);
+    ui_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_REASON, &reason);
+    ui_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_QUAL, &qual);
+    ui_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_GPA, &gpa);
+    ui_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_NESTED_ROOT, &root);
+    ui_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_GUEST + CPU_VMCB_PC, &pc);
+    ui_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT),
+                     &ptroot);
     gui_textf(g, GUI_FONT_SMALL, x, y, gui_vm_rgb(vm), "%s vcpu%d · %s+%s · VMCB hpa %08x · %s",
               info.name, vcpu, info.cpu, info.mem, v.vmcb, v.state);
     y += f->lh;
@@ -225,8 +225,8 @@ static void draw_vmcb(gui_t *g, int x, int y, int w)
 
 void gui_draw_regs(gui_t *g)
 {
-    unsigned i = sim_dbg_focus(g->dbg);
-    const cpu_t *cpu = sim_dbg_cpu(g->dbg, i);
+    unsigned i = ui_dbg_focus(g->dbg);
+    const cpu_t *cpu = ui_dbg_cpu(g->dbg, i);
     const cpu_state_t *now = &cpu->s, *before = &g->before[i];
     char sub[64], what[48], sym[96], num[32];
     snprintf(sub, sizeof sub, "pCPU%u · %s", i, runs_what(g, i, what, sizeof what));
@@ -248,8 +248,8 @@ void gui_draw_regs(gui_t *g)
     }
     y += ((CPU_NREGS + cols - 1) / cols) * lh + lh / 3;
     reg_cell(g, x0, y, "pc", now->pc, before->pc, name_w);
-    gui_text(g, GUI_FONT_NORMAL, x0 + cell, y, GUI_DIM, sim_dbg_symbolize(g->dbg, now->pc, sym,
-                                                                          sizeof sym));
+    gui_text(g, GUI_FONT_NORMAL, x0 + cell, y, GUI_DIM,
+             ui_dbg_symbolize(g->dbg, now->pc, sym, sizeof sym));
     y += lh;
     reg_cell(g, x0, y, "flags", now->flags, before->flags, name_w + f->cw * 2);
     cpu_mode_t mode = cpu_mode(cpu);
@@ -276,14 +276,14 @@ void gui_draw_regs(gui_t *g)
     y += (int)((NSHOWN + ccols - 1) / ccols) * lh;
     gui_text(g, GUI_FONT_NORMAL, x0, y, GUI_DIM, "cycles");
     gui_text(g, GUI_FONT_NORMAL, x0 + f->cw * 8, y, GUI_TEXT,
-             sim_dbg_group(now->cycles, num, sizeof num));
+             sim_group_digits(now->cycles, num, sizeof num));
     gui_text(g, GUI_FONT_NORMAL, x0 + ccell, y, GUI_DIM, "instret");
     gui_text(g, GUI_FONT_NORMAL, x0 + ccell + f->cw * 8, y, GUI_TEXT,
-             sim_dbg_group(now->instret, num, sizeof num));
+             sim_group_digits(now->instret, num, sizeof num));
     y += lh + lh / 2;
     gui_text(g, GUI_FONT_BOLD, x0, y, GUI_TITLE, "CONTROL BLOCK");
     y += lh;
-    if (sim_dbg_vm_count(g->dbg) == 0)
+    if (ui_dbg_vm_count(g->dbg) == 0)
         gui_text(g, GUI_FONT_NORMAL, x0, y, GUI_DIM, "no hypervisor in this run: no VMCB");
     else
         draw_vmcb(g, x0, y + 2, r.w - 2 * f->cw);

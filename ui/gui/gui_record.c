@@ -123,7 +123,7 @@ int gui_record_init(gui_t *g)
         lane->ev = malloc(GUI_LANE_EVENTS * sizeof *lane->ev);
         if (!lane->ev)
             return -1;
-        const cpu_t *cpu = sim_dbg_cpu(g->dbg, i);
+        const cpu_t *cpu = ui_dbg_cpu(g->dbg, i);
         lane->mode = lane->start_mode = cpu_mode(cpu);
         lane->mode_since = lane->start_cycle = cpu->s.cycles;
         lane->vm = lane->vcpu = -1;

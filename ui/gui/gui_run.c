@@ -5,7 +5,7 @@
  *
  * At full speed the machine runs flat out (the debugger's `continue`, no per-instruction
  * check) until a one-shot timer asks the debugger to stop at the next instruction boundary
- * (sim_dbg_request_stop is async-signal-safe). Such a stop never changes how the CPUs
+ * (ui_dbg_request_stop is async-signal-safe). Such a stop never changes how the CPUs
  * interleave, so a run with the window open gives the same cycles and output as one without.
  * At a set speed (1 to 10 million instructions per second) the window steps exactly the
  * instructions the speed control owes for the time that passed, so a student can follow.
@@ -21,7 +21,7 @@ const uint64_t gui_speed_table[GUI_SPEEDS] = {1,      2,      5,       10,      
                                               1000,   10000,  100000,  1000000,  10000000, 0};
 
 /* The slice timer: its signal asks the debugger to stop, and says it was the window's. */
-static sim_dbg_t *volatile alarm_dbg;
+static ui_dbg_t *volatile alarm_dbg;
 static volatile sig_atomic_t alarm_fired;
 static timer_t slice_timer;
 static bool timer_ready;
@@ -30,9 +30,9 @@ static void on_alarm(int sig)
 {
     (void)sig;
     alarm_fired = 1;
-    sim_dbg_t *dbg = alarm_dbg;
+    ui_dbg_t *dbg = alarm_dbg;
     if (dbg)
-        sim_dbg_request_stop(dbg);
+        ui_dbg_request_stop(dbg);
 }
 
 static bool timer_setup(void)
@@ -74,7 +74,7 @@ static void timer_disarm(void)
     timer_settime(slice_timer, 0, &its, NULL);
 }
 
-void gui_report_stop(gui_t *g, const char *what, const sim_dbg_stop_t *st)
+void gui_report_stop(gui_t *g, const char *what, const ui_dbg_stop_t *st)
 {
     if (g->report)
         g->report(g, what, st);
@@ -86,33 +86,33 @@ static void real_stop(gui_t *g, const char *what)
     g->running = false;
     g->highlight = true;
     gui_sync(g);
-    const sim_dbg_stop_t *st = sim_dbg_last_stop(g->dbg);
+    const ui_dbg_stop_t *st = ui_dbg_last_stop(g->dbg);
     gui_report_stop(g, what, st);
 }
 
 static void failed(gui_t *g)
 {
     g->running = false;
-    snprintf(g->status, sizeof g->status, "%s", sim_dbg_error(g->dbg));
+    snprintf(g->status, sizeof g->status, "%s", ui_dbg_error(g->dbg));
     g->status_rgb = GUI_WARN;
 }
 
 /* A window-made stop at the boundary of an address breakpoint: the debugger would step over
  * that breakpoint on the next run (as after any stop there), so the window stops for it now. */
-static const sim_dbg_bp_t *bp_at_stop(gui_t *g, const sim_dbg_stop_t *st)
+static const ui_dbg_bp_t *bp_at_stop(gui_t *g, const ui_dbg_stop_t *st)
 {
-    size_t n = sim_dbg_bp_count(g->dbg);
+    size_t n = ui_dbg_bp_count(g->dbg);
     for (size_t i = 0; i < n; i++) {
-        const sim_dbg_bp_t *bp = sim_dbg_bp(g->dbg, i);
+        const ui_dbg_bp_t *bp = ui_dbg_bp(g->dbg, i);
         uint32_t hpa;
-        if (bp->kind != SIM_DBG_BP_ADDR || !bp->enabled ||
-            (bp->cpu != SIM_DBG_ANY_CPU && (unsigned)bp->cpu != st->cpu))
+        if (bp->kind != UI_DBG_BP_ADDR || !bp->enabled ||
+            (bp->cpu != UI_DBG_ANY_CPU && (unsigned)bp->cpu != st->cpu))
             continue;
-        if (bp->space == SIM_SPACE_GVA && mmu_active(&sim_dbg_cpu(g->dbg, st->cpu)->mmu) &&
+        if (bp->space == UI_DBG_SPACE_GVA && mmu_active(&ui_dbg_cpu(g->dbg, st->cpu)->mmu) &&
             bp->addr == st->pc)
             return bp;
-        if (bp->space == SIM_SPACE_HPA &&
-            sim_dbg_to_hpa(g->dbg, sim_dbg_default_space(g->dbg), st->pc, &hpa) == 0 &&
+        if (bp->space == UI_DBG_SPACE_HPA &&
+            ui_dbg_to_hpa(g->dbg, ui_dbg_default_space(g->dbg), st->pc, &hpa) == 0 &&
             bp->addr == hpa)
             return bp;
     }
@@ -123,39 +123,39 @@ void gui_run_slice(gui_t *g, double budget_ms, double dt)
 {
     if (!g->running)
         return;
-    sim_dbg_stop_t st;
+    ui_dbg_stop_t st;
     uint64_t ips = gui_speed_table[g->speed];
     if (ips == 0) {
         g->highlight = false;
         if (!timer_setup()) {
             /* No timer: fall back to a fixed slice of cycles (checked per instruction). */
-            if (sim_dbg_run_cycles(g->dbg, 2000000, &st) != 0)
+            if (ui_dbg_run_cycles(g->dbg, 2000000, &st) != 0)
                 return failed(g);
-            if (st.kind == SIM_DBG_STOP_CYCLES) {
+            if (st.kind == UI_DBG_STOP_CYCLES) {
                 g->seen = st;
                 return;
             }
             return real_stop(g, "run");
         }
-        unsigned focus = sim_dbg_focus(g->dbg);
+        unsigned focus = ui_dbg_focus(g->dbg);
         alarm_fired = 0;
         alarm_dbg = g->dbg;
         timer_arm(budget_ms);
-        int rc = sim_dbg_continue(g->dbg, &st);
+        int rc = ui_dbg_continue(g->dbg, &st);
         timer_disarm();
         alarm_dbg = NULL;
         if (rc != 0)
             return failed(g);
-        if (st.kind == SIM_DBG_STOP_INTERRUPTED && alarm_fired) {
+        if (st.kind == UI_DBG_STOP_INTERRUPTED && alarm_fired) {
             /* The window's own pause between frames: not a stop to show, and the CPU the
              * student selected stays selected. */
-            const sim_dbg_bp_t *bp = bp_at_stop(g, &st);
-            sim_dbg_set_focus(g->dbg, bp ? st.cpu : focus);
-            g->seen = *sim_dbg_last_stop(g->dbg);
+            const ui_dbg_bp_t *bp = bp_at_stop(g, &st);
+            ui_dbg_set_focus(g->dbg, bp ? st.cpu : focus);
+            g->seen = *ui_dbg_last_stop(g->dbg);
             g->have_seen = true;
             if (bp) {
                 char desc[160];
-                sim_dbg_bp_describe(g->dbg, bp, desc, sizeof desc);
+                ui_dbg_bp_describe(g->dbg, bp, desc, sizeof desc);
                 g->running = false;
                 g->highlight = true;
                 ui_gui_note_stop(g);
@@ -175,10 +175,10 @@ void gui_run_slice(gui_t *g, double budget_ms, double dt)
         return;
     uint64_t n = (uint64_t)g->owed;
     g->owed -= (double)n;
-    if (sim_dbg_stepi(g->dbg, n, &st) != 0)
+    if (ui_dbg_stepi(g->dbg, n, &st) != 0)
         return failed(g);
     g->highlight = true;
-    if (st.kind == SIM_DBG_STOP_STEP) {
+    if (st.kind == UI_DBG_STOP_STEP) {
         gui_sync(g);
         return;
     }
@@ -208,18 +208,18 @@ void gui_cmd_run_pause(gui_t *g)
 }
 
 /* One command of the debugger, as a key or button issues it. */
-static void step_with(gui_t *g, const char *what, int (*run)(sim_dbg_t *, sim_dbg_stop_t *))
+static void step_with(gui_t *g, const char *what, int (*run)(ui_dbg_t *, ui_dbg_stop_t *))
 {
-    sim_dbg_stop_t st;
+    ui_dbg_stop_t st;
     g->running = false;
     if (run(g->dbg, &st) != 0)
         return failed(g);
     real_stop(g, what);
 }
 
-static int stepi_one(sim_dbg_t *dbg, sim_dbg_stop_t *st)
+static int stepi_one(ui_dbg_t *dbg, ui_dbg_stop_t *st)
 {
-    return sim_dbg_stepi(dbg, 1, st);
+    return ui_dbg_stepi(dbg, 1, st);
 }
 
 void gui_cmd_stepi(gui_t *g)
@@ -229,17 +229,17 @@ void gui_cmd_stepi(gui_t *g)
 
 void gui_cmd_step_trap(gui_t *g)
 {
-    step_with(g, "step trap", sim_dbg_step_trap);
+    step_with(g, "step trap", ui_dbg_step_trap);
 }
 
 void gui_cmd_step_exit(gui_t *g)
 {
-    step_with(g, "step exit", sim_dbg_step_exit);
+    step_with(g, "step exit", ui_dbg_step_exit);
 }
 
 void gui_cmd_step_event(gui_t *g)
 {
-    step_with(g, "step event", sim_dbg_step_event);
+    step_with(g, "step event", ui_dbg_step_event);
 }
 
 void gui_cmd_faster(gui_t *g)

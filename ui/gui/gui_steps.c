@@ -4,7 +4,7 @@
  * with its cause, the change of ring, the handler's entry; with the hypervisor: the exit with
  * its reason, each hypervisor action, the entry back into the guest), each in the colour of
  * the ring it left the CPU in. `e` steps one event at a time, so a student can follow each.
- * The sentences are the debugger's (sim_dbg_describe_event), the same the REPL prints.
+ * The sentences are the debugger's (ui_dbg_describe_event), the same the REPL prints.
  */
 #include <stdio.h>
 #include <string.h>
@@ -54,14 +54,14 @@ void gui_draw_steps(gui_t *g)
         char desc[256], insn[96], sym[96];
         /* A trap or an exit is preceded by the instruction that caused it: its first step. */
         if ((ev->kind == SIM_EV_TRAP || gui_event_is_exit(ev)) && line < rows - 1 &&
-            sim_dbg_disasm(g->dbg, sim_dbg_default_space(g->dbg), ev->pc, insn, sizeof insn)) {
+            ui_dbg_disasm(g->dbg, ui_dbg_default_space(g->dbg), ev->pc, insn, sizeof insn)) {
             gui_textf(g, GUI_FONT_SMALL, x0 + f->cw * 2, y + line * f->lh,
                       gui_ring_rgb((cpu_mode_t)ev->from_mode), "%s `%s` at 0x%08x%s",
                       gui_event_is_exit(ev) ? "the guest ran" : "the CPU ran", insn, ev->pc,
-                      sim_dbg_symbolize(g->dbg, ev->pc, sym, sizeof sym));
+                      ui_dbg_symbolize(g->dbg, ev->pc, sym, sizeof sym));
             line++;
         }
-        sim_dbg_describe_event(g->dbg, ev, desc, sizeof desc);
+        ui_dbg_describe_event(g->dbg, ev, desc, sizeof desc);
         int ly = y + line * f->lh;
         int max = rows - line;
         int lines = s + 1 == to ? max : (max > 2 ? 2 : max);

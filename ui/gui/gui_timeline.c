@@ -22,7 +22,7 @@ static uint64_t newest_cycle(const gui_t *g)
 {
     uint64_t t = 0;
     for (unsigned i = 0; i < g->m->ncpus; i++) {
-        uint64_t c = sim_dbg_cpu(g->dbg, i)->s.cycles;
+        uint64_t c = ui_dbg_cpu(g->dbg, i)->s.cycles;
         t = c > t ? c : t;
     }
     return t;
@@ -102,7 +102,7 @@ static void draw_lane(gui_t *g, const tl_geom_t *t, unsigned cpu)
     }
     int start_x = x_of(t, lane->start_cycle);
     int x = start_x > t->x ? start_x : t->x, end = t->x + t->w;
-    int now_x = x_of(t, sim_dbg_cpu(g->dbg, cpu)->s.cycles);
+    int now_x = x_of(t, ui_dbg_cpu(g->dbg, cpu)->s.cycles);
     if (now_x < end)
         end = now_x;
     int last_marker = -100;
@@ -174,20 +174,20 @@ void gui_draw_timeline(gui_t *g)
     char l[32], rr[32], span[32];
     double left = t.left < 0 ? 0 : t.left;
     gui_textf(g, GUI_FONT_SMALL, t.x, ay, GUI_DIM, "cycle %s",
-              sim_dbg_group((uint64_t)left, l, sizeof l));
+              sim_group_digits((uint64_t)left, l, sizeof l));
     char right_text[96];
     snprintf(right_text, sizeof right_text, "%s cycles shown · cycle %s%s",
-             sim_dbg_group((uint64_t)(t.scale * t.w), span, sizeof span),
-             sim_dbg_group((uint64_t)(t.left + t.scale * t.w), rr, sizeof rr),
+             sim_group_digits((uint64_t)(t.scale * t.w), span, sizeof span),
+             sim_group_digits((uint64_t)(t.left + t.scale * t.w), rr, sizeof rr),
              g->tl_follow ? " (following)" : "");
     gui_text(g, GUI_FONT_SMALL, t.x + t.w - gui_text_width(g, GUI_FONT_SMALL, right_text), ay,
              GUI_DIM, right_text);
     ay += g->font[GUI_FONT_SMALL].lh + 2;
     if (g->tl_has_sel) {
         char desc[256];
-        sim_dbg_describe_event(g->dbg, &g->tl_sel, desc, sizeof desc);
+        ui_dbg_describe_event(g->dbg, &g->tl_sel, desc, sizeof desc);
         gui_textf(g, GUI_FONT_SMALL, r.x + f->cw, ay, GUI_TEXT, "cycle %s: %s",
-                  sim_dbg_group(g->tl_sel.cycle, l, sizeof l), desc);
+                  sim_group_digits(g->tl_sel.cycle, l, sizeof l), desc);
     } else {
         gui_text(g, GUI_FONT_SMALL, r.x + f->cw, ay, GUI_DIM,
                  "click a marker for its details · wheel or [ ] zoom · ← → scroll · f follow");

@@ -50,7 +50,7 @@ static int draw_iommu(gui_t *g, int x0, int y)
         iotlb += (io->iotlb.e[i].perm & MMU_TLBE_VALID) != 0;
     gui_textf(g, GUI_FONT_SMALL, x0, y, GUI_DIM, "IOTLB %u/%u valid · DMAs %s · blocked %llu",
               iotlb, io->iotlb.entries,
-              sim_dbg_group(io->stats.dma_reads + io->stats.dma_writes, num, sizeof num),
+              sim_group_digits(io->stats.dma_reads + io->stats.dma_writes, num, sizeof num),
               (unsigned long long)io->stats.blocked);
     y += f->lh;
     if (io->log_count) {
@@ -64,13 +64,13 @@ static int draw_iommu(gui_t *g, int x0, int y)
 
 void gui_draw_tlb(gui_t *g)
 {
-    unsigned focus = sim_dbg_focus(g->dbg);
-    const mmu_t *mmu = &sim_dbg_cpu(g->dbg, focus)->mmu;
+    unsigned focus = ui_dbg_focus(g->dbg);
+    const mmu_t *mmu = &ui_dbg_cpu(g->dbg, focus)->mmu;
     const mmu_tlb_t *tlb = &mmu->tlb;
     char sub[96], hits[32], misses[32];
     snprintf(sub, sizeof sub, "pCPU%u · %u entries, %u-way · hits %s · misses %s", focus,
-             tlb->entries, tlb->ways, sim_dbg_group(mmu->stats.hits, hits, sizeof hits),
-             sim_dbg_group(mmu->stats.misses, misses, sizeof misses));
+             tlb->entries, tlb->ways, sim_group_digits(mmu->stats.hits, hits, sizeof hits),
+             sim_group_digits(mmu->stats.misses, misses, sizeof misses));
     int y = gui_panel_begin(g, UI_GUI_PANEL_TLB, "TLB", sub);
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_TLB];
     const gui_font_t *f = &g->font[GUI_FONT_SMALL];

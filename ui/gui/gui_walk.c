@@ -18,15 +18,15 @@
 
 void gui_walk_update(gui_t *g, double dt)
 {
-    unsigned focus = sim_dbg_focus(g->dbg);
-    const cpu_t *cpu = sim_dbg_cpu(g->dbg, focus);
+    unsigned focus = ui_dbg_focus(g->dbg);
+    const cpu_t *cpu = ui_dbg_cpu(g->dbg, focus);
     uint64_t key;
     if (g->walk_probe) {
         mmu_result_t res;
-        sim_space_t space = mmu_active(&cpu->mmu) ? SIM_SPACE_GVA : SIM_SPACE_HPA;
+        ui_dbg_space_t space = mmu_active(&cpu->mmu) ? UI_DBG_SPACE_GVA : UI_DBG_SPACE_HPA;
         memset(&g->walk, 0, sizeof g->walk);
-        if (space != SIM_SPACE_HPA)
-            sim_dbg_translate(g->dbg, space, cpu->s.pc, MMU_FETCH, &res, &g->walk);
+        if (space != UI_DBG_SPACE_HPA)
+            ui_dbg_translate(g->dbg, space, cpu->s.pc, MMU_FETCH, &res, &g->walk);
         key = ((uint64_t)cpu->s.pc << 8) | 0x80 | focus;
     } else {
         g->walk = cpu->mmu.trace;
@@ -61,7 +61,7 @@ static bool cell_of(const mmu_trace_t *t, const mmu_trace_ref_t *ref, int *row, 
 void gui_draw_walk(gui_t *g)
 {
     const mmu_trace_t *t = &g->walk;
-    unsigned focus = sim_dbg_focus(g->dbg);
+    unsigned focus = ui_dbg_focus(g->dbg);
     char sub[64];
     snprintf(sub, sizeof sub, g->walk_probe ? "probe of pCPU%u's pc" : "last walk on pCPU%u",
              focus);
@@ -71,7 +71,7 @@ void gui_draw_walk(gui_t *g)
     int x0 = r.x + f->cw;
     g->walk_lit = 0;
     if (t->n == 0) {
-        const cpu_t *cpu = sim_dbg_cpu(g->dbg, focus);
+        const cpu_t *cpu = ui_dbg_cpu(g->dbg, focus);
         gui_text(g, GUI_FONT_NORMAL, x0, y, GUI_DIM,
                  mmu_active(&cpu->mmu) ? "no page walk yet (every access hit the TLB)"
                                        : "paging is off: addresses are physical, no walk");
@@ -92,11 +92,11 @@ void gui_draw_walk(gui_t *g)
     if (t->nested)
         gui_textf(g, GUI_FONT_NORMAL, x0, y, outcome_col,
                   "%u refs · %s cycles · (%u+1)(%u+1)-1 = %u · %s", t->refs,
-                  sim_dbg_group(t->cycles, num, sizeof num), t->levels, t->nested_levels,
+                  sim_group_digits(t->cycles, num, sizeof num), t->levels, t->nested_levels,
                   (t->levels + 1u) * (t->nested_levels + 1u) - 1u, mmu_outcome_name(t->outcome));
     else
         gui_textf(g, GUI_FONT_NORMAL, x0, y, outcome_col, "%u refs · %s cycles · %s", t->refs,
-                  sim_dbg_group(t->cycles, num, sizeof num), mmu_outcome_name(t->outcome));
+                  sim_group_digits(t->cycles, num, sizeof num), mmu_outcome_name(t->outcome));
     y += f->lh + f->lh / 3;
 
     /* The grid: row labels on the left, column labels on top. */

@@ -24,7 +24,7 @@
 
 typedef struct {
     sim_machine_t *m;
-    sim_dbg_t *dbg;
+    ui_dbg_t *dbg;
     cpu_symbol_t *syms;
     size_t nsyms;
     char title[128];
@@ -69,9 +69,9 @@ static int session_open(session_t *s, const ui_gui_options_t *opt)
         s->m = s->hvs.m;
         s->dbg = s->hvs.dbg;
         if (opt->max_cycles && opt->max_cycles != 1000000000ull)
-            sim_dbg_set_max_cycles(s->dbg, opt->max_cycles);
+            ui_dbg_set_max_cycles(s->dbg, opt->max_cycles);
         snprintf(s->title, sizeof s->title, "scenario: %s (%u VMs under the hypervisor)", name,
-                 sim_dbg_vm_count(s->dbg));
+                 ui_dbg_vm_count(s->dbg));
         return 0;
     } else {
         const char *name = opt->scenario ? opt->scenario : UI_GUI_DEFAULT_SCENARIO;
@@ -83,15 +83,15 @@ static int session_open(session_t *s, const ui_gui_options_t *opt)
         snprintf(s->title, sizeof s->title, "scenario: %s", name);
     }
     sim_console_set_output(s->m, NULL); /* the console panel shows it */
-    s->dbg = sim_dbg_new(s->m);
-    if (!s->dbg || sim_dbg_set_symbols(s->dbg, s->syms, s->nsyms) != 0) {
+    s->dbg = ui_dbg_new(s->m);
+    if (!s->dbg || ui_dbg_set_symbols(s->dbg, s->syms, s->nsyms) != 0) {
         fprintf(stderr, "hvsim: cannot start the debugger (out of memory)\n");
-        sim_dbg_free(s->dbg);
+        ui_dbg_free(s->dbg);
         cpu_syms_free(s->syms, s->nsyms);
         sim_machine_free(s->m);
         return 1;
     }
-    sim_dbg_set_max_cycles(s->dbg, opt->max_cycles ? opt->max_cycles : 1000000000ull);
+    ui_dbg_set_max_cycles(s->dbg, opt->max_cycles ? opt->max_cycles : 1000000000ull);
     return 0;
 }
 
@@ -101,7 +101,7 @@ static void session_close(session_t *s)
         ui_hv_release(&s->hvs);
         return;
     }
-    sim_dbg_free(s->dbg);
+    ui_dbg_free(s->dbg);
     cpu_syms_free(s->syms, s->nsyms);
     sim_machine_free(s->m);
 }
@@ -109,11 +109,11 @@ static void session_close(session_t *s)
 /* Runs the first N cycles (--after-cycles) through the debugger, exactly. */
 static void run_first(gui_t *g, uint64_t cycles)
 {
-    sim_dbg_stop_t st;
+    ui_dbg_stop_t st;
     if (cycles == 0)
         return;
-    if (sim_dbg_run_cycles(g->dbg, cycles, &st) != 0) {
-        snprintf(g->status, sizeof g->status, "%s", sim_dbg_error(g->dbg));
+    if (ui_dbg_run_cycles(g->dbg, cycles, &st) != 0) {
+        snprintf(g->status, sizeof g->status, "%s", ui_dbg_error(g->dbg));
         return;
     }
     gui_sync(g);
@@ -170,7 +170,7 @@ bool ui_gui_display_available(void)
 }
 
 /* Prints what the window did in the terminal, for a student who types there too. */
-static void report_to_repl(gui_t *g, const char *what, const sim_dbg_stop_t *st)
+static void report_to_repl(gui_t *g, const char *what, const ui_dbg_stop_t *st)
 {
     ui_repl_t *r = g->report_ctx;
     char line[480];
@@ -295,11 +295,12 @@ int ui_gui_main(const ui_gui_options_t *opt)
     double secs = (now_ms() - start) / 1000.0;
     if (terminal)
         ui_repl_terminal_close(&repl);
-    const cpu_t *cpu = sim_dbg_cpu(s.dbg, 0);
+    const cpu_t *cpu = ui_dbg_cpu(s.dbg, 0);
     char cyc[32], ins[32];
     printf("hvsim: window closed at cycle %s; pCPU0 retired %s instructions; %llu frames in "
-           "%.1f s\n", sim_dbg_group(cpu->s.cycles, cyc, sizeof cyc),
-           sim_dbg_group(cpu->s.instret, ins, sizeof ins), (unsigned long long)g->frames_drawn,
+           "%.1f s\n",
+           sim_group_digits(cpu->s.cycles, cyc, sizeof cyc),
+           sim_group_digits(cpu->s.instret, ins, sizeof ins), (unsigned long long)g->frames_drawn,
            secs);
     fflush(stdout);
     ui_gui_free(g);

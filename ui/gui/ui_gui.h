@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../../sim/sim.h"
+#include "../debug/ui_debug.h"
 
 /* What to open the window on, and how. */
 typedef struct {
@@ -74,7 +74,7 @@ typedef struct {
 
 /* A window of w x h pixels drawn offscreen over a machine with a debugger attached (the
  * window does not own them). NULL after a message to stderr (no font, no memory). */
-gui_t *ui_gui_offscreen(sim_machine_t *m, sim_dbg_t *dbg, int w, int h);
+gui_t *ui_gui_offscreen(sim_machine_t *m, ui_dbg_t *dbg, int w, int h);
 void ui_gui_free(gui_t *g);
 /* Draws one frame (the walk grid fully lit, as a finished animation). */
 void ui_gui_render(gui_t *g);

@@ -18,7 +18,7 @@ static sim_machine_t machine;
 
 /* VM i's symbols: the .sym files of its ROM, its boot loader and its kernel, found beside
  * its disk image (or its kernel .bin). A VM without them just shows addresses. */
-static int vm_symbols(sim_dbg_t *dbg, unsigned i, const hv_scenario_vm_t *vm)
+static int vm_symbols(ui_dbg_t *dbg, unsigned i, const hv_scenario_vm_t *vm)
 {
     const char *image = vm->image[0] ? vm->image : vm->kernel;
     if (!image[0])
@@ -34,7 +34,7 @@ static int vm_symbols(sim_dbg_t *dbg, unsigned i, const hv_scenario_vm_t *vm)
     if ((vm->image[0] && (ui_add_symbols(dir, "rom.sym", &syms, &n) != 0 ||
                           ui_add_symbols(dir, "loader.sym", &syms, &n) != 0)) ||
         ui_add_symbols(dir, stem, &syms, &n) != 0 ||
-        sim_dbg_set_vm_symbols(dbg, (int)i, syms, n) != 0)
+        ui_dbg_set_vm_symbols(dbg, (int)i, syms, n) != 0)
         rc = -1;
     cpu_syms_free(syms, n);
     return rc;
@@ -64,7 +64,7 @@ int ui_hv_prepare(ui_hv_session_t *s, const char *scenario, const char *argv0, F
     s->m = &machine;
     s->max_cycles = sc.max_cycles;
     snprintf(s->name, sizeof s->name, "%s", scenario);
-    s->dbg = sim_dbg_new(&machine);
+    s->dbg = ui_dbg_new(&machine);
     bool ok = s->dbg != NULL;
     for (unsigned i = 0; ok && i < sc.nvms; i++)
         ok = vm_symbols(s->dbg, (unsigned)hv_vm_by_name(hv, sc.vm[i].name), &sc.vm[i]) == 0;
@@ -73,13 +73,13 @@ int ui_hv_prepare(ui_hv_session_t *s, const char *scenario, const char *argv0, F
         ui_hv_release(s);
         return -1;
     }
-    sim_dbg_set_max_cycles(s->dbg, sc.max_cycles);
+    ui_dbg_set_max_cycles(s->dbg, sc.max_cycles);
     return 0;
 }
 
 void ui_hv_release(ui_hv_session_t *s)
 {
-    sim_dbg_free(s->dbg);
+    ui_dbg_free(s->dbg);
     if (s->hv)
         hv_free(s->hv);
     if (s->m)
@@ -103,7 +103,7 @@ int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t
         return 1;
     }
     if (max_cycles)
-        sim_dbg_set_max_cycles(s.dbg, max_cycles);
+        ui_dbg_set_max_cycles(s.dbg, max_cycles);
     ui_repl_t r;
     ui_repl_init(&r, s.m, s.dbg, stdout, stderr);
     r.has_program = true;
@@ -112,8 +112,9 @@ int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t
     } else if (terminal) {
         printf("hvsim debugger: scenario %s, %u VM%s on %u pCPU%s under the hypervisor.\n"
                "\"info vms\" lists them, \"break exit REASON\" stops at a VM exit; \"help\" "
-               "lists the commands.\n", s.name, sim_dbg_vm_count(s.dbg),
-               sim_dbg_vm_count(s.dbg) == 1 ? "" : "s", s.m->ncpus, s.m->ncpus == 1 ? "" : "s");
+               "lists the commands.\n",
+               s.name, ui_dbg_vm_count(s.dbg), ui_dbg_vm_count(s.dbg) == 1 ? "" : "s", s.m->ncpus,
+               s.m->ncpus == 1 ? "" : "s");
         ui_repl_terminal(&r);
     } else {
         ui_repl_run_stream(&r, stdin, true);

@@ -35,7 +35,7 @@ static void print_event(const sim_event_t *ev, void *ctx)
 
 static const char *grp(uint64_t n, char *buf)
 {
-    return sim_dbg_group(n, buf, 32);
+    return sim_group_digits(n, buf, 32);
 }
 
 /* Runs VM i of the scenario natively and prints how much longer it took under the hypervisor.

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../../sim/sim.h"
+#include "../debug/ui_debug.h"
 
 typedef struct {
     const char *program; /* .s or .bin */
@@ -72,7 +72,7 @@ void ui_hv_list_scenarios(FILE *out);
 struct hv;
 typedef struct {
     struct hv *hv;
-    sim_dbg_t *dbg;
+    ui_dbg_t *dbg;
     sim_machine_t *m;
     uint64_t max_cycles;   /* the scenario's */
     char name[64];

@@ -17,9 +17,9 @@
 #define MAX_WORDS 32
 
 /* Ctrl-C: the debugger of the command that runs now, or NULL at the prompt. */
-static sim_dbg_t *volatile sigint_target;
+static ui_dbg_t *volatile sigint_target;
 
-void ui_repl_set_sigint_target(sim_dbg_t *dbg)
+void ui_repl_set_sigint_target(ui_dbg_t *dbg)
 {
     sigint_target = dbg;
 }
@@ -27,12 +27,12 @@ void ui_repl_set_sigint_target(sim_dbg_t *dbg)
 void ui_repl_sigint(int sig)
 {
     (void)sig;
-    sim_dbg_t *dbg = sigint_target;
+    ui_dbg_t *dbg = sigint_target;
     if (dbg)
-        sim_dbg_request_stop(dbg);
+        ui_dbg_request_stop(dbg);
 }
 
-void ui_repl_init(ui_repl_t *r, sim_machine_t *m, sim_dbg_t *dbg, FILE *out, FILE *err)
+void ui_repl_init(ui_repl_t *r, sim_machine_t *m, ui_dbg_t *dbg, FILE *out, FILE *err)
 {
     memset(r, 0, sizeof *r);
     r->m = m;
@@ -172,11 +172,11 @@ int ui_repl_run_stream(ui_repl_t *r, FILE *in, bool repeat_empty)
 const char *ui_repl_addr(ui_repl_t *r, uint32_t addr, char *buf, size_t len)
 {
     char sym[96];
-    snprintf(buf, len, "0x%08x%s", addr, sim_dbg_symbolize(r->dbg, addr, sym, sizeof sym));
+    snprintf(buf, len, "0x%08x%s", addr, ui_dbg_symbolize(r->dbg, addr, sym, sizeof sym));
     return buf;
 }
 
-void ui_repl_print_stop(ui_repl_t *r, const sim_dbg_stop_t *st)
+void ui_repl_print_stop(ui_repl_t *r, const ui_dbg_stop_t *st)
 {
     /* A VM exit's sentence goes on a second line at its "because" (as docs/debugger.md). */
     const char *because = st->has_event && st->ev.kind == SIM_EV_VMEXIT
@@ -186,48 +186,49 @@ void ui_repl_print_stop(ui_repl_t *r, const sim_dbg_stop_t *st)
         fprintf(r->out, "%.*s),\n  %s\n", (int)(because - st->text), st->text, because + 3);
     else
         fprintf(r->out, "%s\n", st->text);
-    if (st->kind == SIM_DBG_STOP_POWEROFF)
+    if (st->kind == UI_DBG_STOP_POWEROFF)
         return;
-    const cpu_t *cpu = sim_dbg_cpu(r->dbg, st->cpu);
+    const cpu_t *cpu = ui_dbg_cpu(r->dbg, st->cpu);
     char cyc[32], at[128], insn[96];
-    if (sim_dbg_pcpu_exit_pending(r->dbg, st->cpu)) { /* in H, before the handler (C code) */
-        int vcpu, vm = sim_dbg_pcpu_vm(r->dbg, st->cpu, &vcpu);
-        sim_dbg_vm_t info = {.name = "?"};
-        sim_dbg_vm_info(r->dbg, (unsigned)(vm < 0 ? 0 : vm), &info);
-        fprintf(r->out, "[cpu%u H cycle %s] the hypervisor's handler for %s vcpu%d runs next "
-                "(\"c\" or \"si\" goes on)\n", st->cpu, sim_dbg_group(st->cycle, cyc, sizeof cyc),
-                info.name, vcpu);
+    if (ui_dbg_pcpu_exit_pending(r->dbg, st->cpu)) { /* in H, before the handler (C code) */
+        int vcpu, vm = ui_dbg_pcpu_vm(r->dbg, st->cpu, &vcpu);
+        ui_dbg_vm_t info = {.name = "?"};
+        ui_dbg_vm_info(r->dbg, (unsigned)(vm < 0 ? 0 : vm), &info);
+        fprintf(r->out,
+                "[cpu%u H cycle %s] the hypervisor's handler for %s vcpu%d runs next "
+                "(\"c\" or \"si\" goes on)\n",
+                st->cpu, sim_group_digits(st->cycle, cyc, sizeof cyc), info.name, vcpu);
         return;
     }
     fprintf(r->out, "[cpu%u %s cycle %s] %s", st->cpu, cpu_mode_name(st->mode),
-            sim_dbg_group(st->cycle, cyc, sizeof cyc), ui_repl_addr(r, st->pc, at, sizeof at));
+            sim_group_digits(st->cycle, cyc, sizeof cyc), ui_repl_addr(r, st->pc, at, sizeof at));
     if (cpu->s.halted)
         fprintf(r->out, ": (halted, waiting for an interrupt)\n");
-    else if (sim_dbg_disasm(r->dbg, sim_dbg_default_space(r->dbg), st->pc, insn, sizeof insn))
+    else if (ui_dbg_disasm(r->dbg, ui_dbg_default_space(r->dbg), st->pc, insn, sizeof insn))
         fprintf(r->out, ":  %s\n", insn);
     else
-        fprintf(r->out, ": (%s)\n", sim_dbg_error(r->dbg));
+        fprintf(r->out, ": (%s)\n", ui_dbg_error(r->dbg));
 }
 
-int ui_repl_parse_location(ui_repl_t *r, const char *text, sim_space_t *space, uint32_t *addr)
+int ui_repl_parse_location(ui_repl_t *r, const char *text, ui_dbg_space_t *space, uint32_t *addr)
 {
-    *space = sim_dbg_default_space(r->dbg);
+    *space = ui_dbg_default_space(r->dbg);
     const char *colon = strchr(text, ':');
     if (colon) {
         char name[8];
         snprintf(name, sizeof name, "%.*s", (int)(colon - text < 7 ? colon - text : 7), text);
-        int s = sim_space_by_name(name);
+        int s = ui_dbg_space_by_name(name);
         if (s < 0)
             return ui_repl_error(r, NULL, "Unknown address space \"%.*s\": use hpa:, gpa: or gva:.",
                                  (int)(colon - text), text);
-        *space = (sim_space_t)s;
+        *space = (ui_dbg_space_t)s;
         text = colon + 1;
     }
     if (*text == '*')
         text++; /* gdb's `break *ADDR` */
     uint64_t v;
-    if (sim_dbg_eval(r->dbg, text, &v) != 0)
-        return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+    if (ui_dbg_eval(r->dbg, text, &v) != 0)
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
     if (v > 0xffffffffu)
         return ui_repl_error(r, NULL, "0x%llx is beyond the 32-bit address space.",
                              (unsigned long long)v);
@@ -237,7 +238,7 @@ int ui_repl_parse_location(ui_repl_t *r, const char *text, sim_space_t *space, u
 
 int ui_repl_parse_value(ui_repl_t *r, const char *text, const char *usage, uint64_t *value)
 {
-    if (sim_dbg_eval(r->dbg, text, value) != 0)
-        return ui_repl_error(r, usage, "%s", sim_dbg_error(r->dbg));
+    if (ui_dbg_eval(r->dbg, text, value) != 0)
+        return ui_repl_error(r, usage, "%s", ui_dbg_error(r->dbg));
     return 0;
 }

@@ -24,10 +24,10 @@ static const char *join(int argc, char **argv, int from, char *buf, size_t len)
 }
 
 /* Prints a run's stop, or its error. */
-static int report(ui_repl_t *r, int rc, const sim_dbg_stop_t *st)
+static int report(ui_repl_t *r, int rc, const ui_dbg_stop_t *st)
 {
     if (rc != 0)
-        return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
     ui_repl_print_stop(r, st);
     return 0;
 }
@@ -51,8 +51,8 @@ static int stepi(ui_repl_t *r, int argc, char **argv, const char *usage)
         return ui_repl_error(r, usage, "Give one count, not %d words.", argc - 1);
     if (argc == 2 && ui_repl_parse_value(r, argv[1], usage, &n) != 0)
         return -1;
-    sim_dbg_stop_t st;
-    return report(r, sim_dbg_stepi(r->dbg, n, &st), &st);
+    ui_dbg_stop_t st;
+    return report(r, ui_dbg_stepi(r->dbg, n, &st), &st);
 }
 
 static int cmd_stepi(ui_repl_t *r, int argc, char **argv)
@@ -67,9 +67,9 @@ static int cmd_step(ui_repl_t *r, int argc, char **argv)
 
 /* step trap, step exit, step event: no arguments, one run. */
 static int step_to(ui_repl_t *r, int argc, char **argv, const char *usage,
-                   int (*run)(sim_dbg_t *, sim_dbg_stop_t *))
+                   int (*run)(ui_dbg_t *, ui_dbg_stop_t *))
 {
-    sim_dbg_stop_t st;
+    ui_dbg_stop_t st;
     if (no_args(r, argc, argv, usage) != 0)
         return -1;
     return report(r, run(r->dbg, &st), &st);
@@ -77,22 +77,22 @@ static int step_to(ui_repl_t *r, int argc, char **argv, const char *usage,
 
 static int sub_step_trap(ui_repl_t *r, int argc, char **argv)
 {
-    return step_to(r, argc, argv, "step trap", sim_dbg_step_trap);
+    return step_to(r, argc, argv, "step trap", ui_dbg_step_trap);
 }
 
 static int sub_step_exit(ui_repl_t *r, int argc, char **argv)
 {
-    return step_to(r, argc, argv, "step exit", sim_dbg_step_exit);
+    return step_to(r, argc, argv, "step exit", ui_dbg_step_exit);
 }
 
 static int sub_step_event(ui_repl_t *r, int argc, char **argv)
 {
-    return step_to(r, argc, argv, "step event", sim_dbg_step_event);
+    return step_to(r, argc, argv, "step event", ui_dbg_step_event);
 }
 
 static int cmd_continue(ui_repl_t *r, int argc, char **argv)
 {
-    return step_to(r, argc, argv, "continue", sim_dbg_continue);
+    return step_to(r, argc, argv, "continue", ui_dbg_continue);
 }
 
 static int cmd_until(ui_repl_t *r, int argc, char **argv)
@@ -100,12 +100,12 @@ static int cmd_until(ui_repl_t *r, int argc, char **argv)
     char text[512];
     if (argc < 2)
         return ui_repl_error(r, "until COND", "Give a condition, e.g. \"until r3 == 10\".");
-    sim_dbg_cond_t *cond = sim_dbg_cond_parse(r->dbg, join(argc, argv, 1, text, sizeof text));
+    ui_dbg_cond_t *cond = ui_dbg_cond_parse(r->dbg, join(argc, argv, 1, text, sizeof text));
     if (!cond)
-        return ui_repl_error(r, "until COND", "%s", sim_dbg_error(r->dbg));
-    sim_dbg_stop_t st;
-    int rc = report(r, sim_dbg_until(r->dbg, cond, &st), &st);
-    sim_dbg_cond_free(cond);
+        return ui_repl_error(r, "until COND", "%s", ui_dbg_error(r->dbg));
+    ui_dbg_stop_t st;
+    int rc = report(r, ui_dbg_until(r->dbg, cond, &st), &st);
+    ui_dbg_cond_free(cond);
     return rc;
 }
 
@@ -116,8 +116,8 @@ static int cmd_run(ui_repl_t *r, int argc, char **argv)
         return ui_repl_error(r, "run N", "Give the number of cycles to run, e.g. \"run 1000\".");
     if (ui_repl_parse_value(r, argv[1], "run N", &n) != 0)
         return -1;
-    sim_dbg_stop_t st;
-    return report(r, sim_dbg_run_cycles(r->dbg, n, &st), &st);
+    ui_dbg_stop_t st;
+    return report(r, ui_dbg_run_cycles(r->dbg, n, &st), &st);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -126,9 +126,9 @@ static int cmd_run(ui_repl_t *r, int argc, char **argv)
 static int created(ui_repl_t *r, int id, const char *kind)
 {
     if (id < 0)
-        return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
     char what[200];
-    sim_dbg_bp_describe(r->dbg, sim_dbg_bp_by_id(r->dbg, id), what, sizeof what);
+    ui_dbg_bp_describe(r->dbg, ui_dbg_bp_by_id(r->dbg, id), what, sizeof what);
     fprintf(r->out, "%s %d: %s\n", kind, id, what);
     return 0;
 }
@@ -140,9 +140,9 @@ static int created(ui_repl_t *r, int id, const char *kind)
 static int parse_vm(ui_repl_t *r, const char *text, const char *usage, int *vm)
 {
     uint64_t v;
-    if (sim_dbg_has_hypervisor(r->dbg)) {
-        if ((*vm = sim_dbg_vm_by_name(r->dbg, text)) < 0)
-            return ui_repl_error(r, usage, "%s", sim_dbg_error(r->dbg));
+    if (ui_dbg_has_hypervisor(r->dbg)) {
+        if ((*vm = ui_dbg_vm_by_name(r->dbg, text)) < 0)
+            return ui_repl_error(r, usage, "%s", ui_dbg_error(r->dbg));
         return 0;
     }
     if (ui_repl_parse_value(r, text, usage, &v) != 0)
@@ -156,20 +156,20 @@ static int cmd_break(ui_repl_t *r, int argc, char **argv)
     if (argc < 2)
         return ui_repl_error(r, BREAK_USAGE, "Give a location: an address, a symbol, or an "
                              "expression, e.g. \"break main\" or \"break hpa:0x1010\".");
-    sim_space_t space;
+    ui_dbg_space_t space;
     uint32_t addr;
     if (ui_repl_parse_location(r, argv[1], &space, &addr) != 0)
         return -1;
-    int cpu = SIM_DBG_ANY_CPU, vm = SIM_DBG_ANY_VM;
+    int cpu = UI_DBG_ANY_CPU, vm = UI_DBG_ANY_VM;
     for (int i = 2; i < argc; i += 2) {
         uint64_t v;
         if (i + 1 >= argc)
             return ui_repl_error(r, BREAK_USAGE, "\"%s\" needs a value after it.", argv[i]);
         if (strcmp(argv[i], "space") == 0) {
-            int s = sim_space_by_name(argv[i + 1]);
+            int s = ui_dbg_space_by_name(argv[i + 1]);
             if (s < 0)
                 return ui_repl_error(r, BREAK_USAGE, "Unknown address space \"%s\".", argv[i + 1]);
-            space = (sim_space_t)s;
+            space = (ui_dbg_space_t)s;
         } else if (strcmp(argv[i], "vm") == 0) {
             if (parse_vm(r, argv[i + 1], BREAK_USAGE, &vm) != 0)
                 return -1;
@@ -182,7 +182,7 @@ static int cmd_break(ui_repl_t *r, int argc, char **argv)
                                  "cpu N, vm N or space S.", argv[i]);
         }
     }
-    return created(r, sim_dbg_break_addr(r->dbg, space, addr, cpu, vm), "Breakpoint");
+    return created(r, ui_dbg_break_addr(r->dbg, space, addr, cpu, vm), "Breakpoint");
 }
 
 static int sub_break_trap(ui_repl_t *r, int argc, char **argv)
@@ -191,10 +191,10 @@ static int sub_break_trap(ui_repl_t *r, int argc, char **argv)
     if (argc != 2)
         return ui_repl_error(r, "break trap CAUSE", "Give one trap cause, e.g. \"break trap "
                              "system-call\" (Tab lists them).");
-    if (sim_dbg_cause_by_name(argv[1], &cause) != 0)
+    if (ui_dbg_cause_by_name(argv[1], &cause) != 0)
         return ui_repl_error(r, "break trap CAUSE", "Unknown trap cause \"%s\" (Tab lists them: "
                              "system-call, privileged-instruction, ..., interrupt, any).", argv[1]);
-    return created(r, sim_dbg_break_trap(r->dbg, cause), "Breakpoint");
+    return created(r, ui_dbg_break_trap(r->dbg, cause), "Breakpoint");
 }
 
 static int sub_break_mode(ui_repl_t *r, int argc, char **argv)
@@ -202,7 +202,7 @@ static int sub_break_mode(ui_repl_t *r, int argc, char **argv)
     static const char *const modes[] = {"U", "K", "H"};
     for (int m = 0; argc == 2 && m < 3; m++)
         if (strcmp(argv[1], modes[m]) == 0)
-            return created(r, sim_dbg_break_mode(r->dbg, (cpu_mode_t)m), "Breakpoint");
+            return created(r, ui_dbg_break_mode(r->dbg, (cpu_mode_t)m), "Breakpoint");
     return ui_repl_error(r, "break mode U|K|H", "Give a mode: U (user), K (kernel) or H "
                          "(hypervisor).");
 }
@@ -216,7 +216,7 @@ static int break_count(ui_repl_t *r, int argc, char **argv, bool cycle)
                              cycle ? "cycle" : "instruction count");
     if (ui_repl_parse_value(r, argv[1], usage, &n) != 0)
         return -1;
-    int id = cycle ? sim_dbg_break_cycle(r->dbg, n) : sim_dbg_break_instret(r->dbg, n);
+    int id = cycle ? ui_dbg_break_cycle(r->dbg, n) : ui_dbg_break_instret(r->dbg, n);
     return created(r, id, "Breakpoint");
 }
 
@@ -233,7 +233,7 @@ static int sub_break_instret(ui_repl_t *r, int argc, char **argv)
 static int sub_break_exit(ui_repl_t *r, int argc, char **argv)
 {
     const char *usage = "break exit REASON [vm N]";
-    int vm = SIM_DBG_ANY_VM;
+    int vm = UI_DBG_ANY_VM;
     if (argc < 2)
         return ui_repl_error(r, usage, "Give an exit reason (IO_PORT, CPUID, HLT, ... or any).");
     if (argc == 4 && strcmp(argv[2], "vm") == 0) {
@@ -242,7 +242,7 @@ static int sub_break_exit(ui_repl_t *r, int argc, char **argv)
     } else if (argc != 2) {
         return ui_repl_error(r, usage, "Unexpected \"%s\": after the reason comes vm N.", argv[2]);
     }
-    return created(r, sim_dbg_break_exit(r->dbg, argv[1], vm), "Breakpoint");
+    return created(r, ui_dbg_break_exit(r->dbg, argv[1], vm), "Breakpoint");
 }
 
 #define WATCH_USAGE "watch ADDR [r|w|rw] [1|2|4]"
@@ -252,13 +252,13 @@ static int cmd_watch(ui_repl_t *r, int argc, char **argv)
     static const struct {
         const char *name;
         unsigned access;
-    } kinds[] = {{"r", SIM_DBG_READ}, {"w", SIM_DBG_WRITE}, {"rw", SIM_DBG_READ | SIM_DBG_WRITE}};
+    } kinds[] = {{"r", UI_DBG_READ}, {"w", UI_DBG_WRITE}, {"rw", UI_DBG_READ | UI_DBG_WRITE}};
     if (argc < 2 || argc > 4)
         return ui_repl_error(r, WATCH_USAGE, "Give an address, then optionally r, w or rw and "
                              "a size in bytes.");
-    sim_space_t space;
+    ui_dbg_space_t space;
     uint32_t addr, len = 4;
-    unsigned access = SIM_DBG_WRITE;
+    unsigned access = UI_DBG_WRITE;
     if (ui_repl_parse_location(r, argv[1], &space, &addr) != 0)
         return -1;
     for (int i = 2; i < argc; i++) {
@@ -273,14 +273,14 @@ static int cmd_watch(ui_repl_t *r, int argc, char **argv)
             return ui_repl_error(r, WATCH_USAGE, "\"%s\" is neither r, w, rw nor a size (1, 2, "
                                  "4).", argv[i]);
     }
-    return created(r, sim_dbg_watch(r->dbg, space, addr, len, access), "Watchpoint");
+    return created(r, ui_dbg_watch(r->dbg, space, addr, len, access), "Watchpoint");
 }
 
 /* delete, disable and enable: each number given, or every breakpoint (delete only). */
 static int for_each_id(ui_repl_t *r, int argc, char **argv, const char *usage, int what)
 {
     if (argc == 1 && what == 0) {
-        sim_dbg_delete_all(r->dbg);
+        ui_dbg_delete_all(r->dbg);
         return 0;
     }
     if (argc == 1)
@@ -291,10 +291,10 @@ static int for_each_id(ui_repl_t *r, int argc, char **argv, const char *usage, i
         long id = strtol(argv[i], &end, 10);
         if (*end || errno || id <= 0 || id > 1000000)
             return ui_repl_error(r, usage, "\"%s\" is not a breakpoint number.", argv[i]);
-        int rc = what == 0 ? sim_dbg_delete(r->dbg, (int)id)
-                           : sim_dbg_enable(r->dbg, (int)id, what > 0);
+        int rc =
+            what == 0 ? ui_dbg_delete(r->dbg, (int)id) : ui_dbg_enable(r->dbg, (int)id, what > 0);
         if (rc != 0)
-            return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+            return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
     }
     return 0;
 }
@@ -326,33 +326,37 @@ static int cmd_focus(ui_repl_t *r, int argc, char **argv)
     if (strncmp(argv[1], "cpu", 3) == 0 && argv[1][3]) {
         char *end;
         long n = strtol(argv[1] + 3, &end, 10);
-        if (*end || n < 0 || sim_dbg_set_focus(r->dbg, (unsigned)(n > 255 ? 255 : n)) != 0)
-            return ui_repl_error(r, usage, "%s", *end || n < 0 ? "Not a CPU name." : sim_dbg_error(r->dbg));
+        if (*end || n < 0 || ui_dbg_set_focus(r->dbg, (unsigned)(n > 255 ? 255 : n)) != 0)
+            return ui_repl_error(r, usage, "%s",
+                                 *end || n < 0 ? "Not a CPU name." : ui_dbg_error(r->dbg));
         fprintf(r->out, "Focus: cpu%ld (registers, stepping and virtual addresses are its).\n", n);
         return 0;
     }
-    if (!sim_dbg_has_hypervisor(r->dbg)) {
+    if (!ui_dbg_has_hypervisor(r->dbg)) {
         if (strcmp(argv[1], "hv") == 0) {
-            fprintf(r->out, "No hypervisor: this is a bare-metal run (hvsim --bare); the focus "
-                            "stays on the machine, cpu%u, with hpa addresses.\n",
-                    sim_dbg_focus(r->dbg));
+            fprintf(r->out,
+                    "No hypervisor: this is a bare-metal run (hvsim --bare); the focus "
+                    "stays on the machine, cpu%u, with hpa addresses.\n",
+                    ui_dbg_focus(r->dbg));
             return 0;
         }
-        return ui_repl_error(r, NULL, "%s", SIM_DBG_NO_VMS);
+        return ui_repl_error(r, NULL, "%s", UI_DBG_NO_VMS);
     }
     if (strcmp(argv[1], "hv") == 0) {
-        sim_dbg_set_focus_vm(r->dbg, -1);
+        ui_dbg_set_focus_vm(r->dbg, -1);
         fprintf(r->out, "Focus: the hypervisor on cpu%u (hpa addresses, its own symbols).\n",
-                sim_dbg_focus(r->dbg));
+                ui_dbg_focus(r->dbg));
         return 0;
     }
     int vm;
-    if (parse_vm(r, argv[1], usage, &vm) != 0 || sim_dbg_set_focus_vm(r->dbg, vm) != 0)
-        return vm < 0 ? -1 : ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
-    sim_dbg_vm_t info;
-    sim_dbg_vm_info(r->dbg, (unsigned)vm, &info);
-    fprintf(r->out, "Focus: %s (vm %d): gva addresses and symbols are its own, gpa: its "
-                    "guest-physical memory; cpu%u.\n", info.name, vm, sim_dbg_focus(r->dbg));
+    if (parse_vm(r, argv[1], usage, &vm) != 0 || ui_dbg_set_focus_vm(r->dbg, vm) != 0)
+        return vm < 0 ? -1 : ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
+    ui_dbg_vm_t info;
+    ui_dbg_vm_info(r->dbg, (unsigned)vm, &info);
+    fprintf(r->out,
+            "Focus: %s (vm %d): gva addresses and symbols are its own, gpa: its "
+            "guest-physical memory; cpu%u.\n",
+            info.name, vm, ui_dbg_focus(r->dbg));
     return 0;
 }
 
@@ -364,10 +368,10 @@ static int sub_vm(ui_repl_t *r, int argc, char **argv, bool pause)
         return ui_repl_error(r, usage, "Give the VM's number (\"info vms\" lists them).");
     if (parse_vm(r, argv[1], usage, &vm) != 0)
         return -1;
-    if (sim_dbg_vm_pause(r->dbg, vm, pause) != 0)
-        return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
-    sim_dbg_vm_t info;
-    sim_dbg_vm_info(r->dbg, (unsigned)vm, &info);
+    if (ui_dbg_vm_pause(r->dbg, vm, pause) != 0)
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
+    ui_dbg_vm_t info;
+    ui_dbg_vm_info(r->dbg, (unsigned)vm, &info);
     fprintf(r->out, "%s %s (vm %d): %s.\n", pause ? "Paused" : "Resumed", info.name, vm,
             pause ? "its VCPUs stop at once and nothing of it runs; its virtual time goes on"
                   : "its VCPUs can be scheduled again");
@@ -386,8 +390,8 @@ static int sub_vm_resume(ui_repl_t *r, int argc, char **argv)
 
 static int sub_sched(ui_repl_t *r, int argc, char **argv)
 {
-    if (sim_dbg_sched_policy(r->dbg, argv[0]) != 0)
-        return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+    if (ui_dbg_sched_policy(r->dbg, argv[0]) != 0)
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
     (void)argc;
     fprintf(r->out, "Scheduling: %s.\n", strcmp(argv[0], "pin") == 0
             ? "pin (each VCPU keeps its own pCPU)"
@@ -406,8 +410,8 @@ static int sub_set_cost(ui_repl_t *r, int argc, char **argv)
         return -1;
     if (v > 0xffffffffu)
         return ui_repl_error(r, usage, "A cost is at most 4294967295 cycles.");
-    if (sim_dbg_set_cost(r->dbg, argv[1], (uint32_t)v) != 0)
-        return ui_repl_error(r, usage, "%s", sim_dbg_error(r->dbg));
+    if (ui_dbg_set_cost(r->dbg, argv[1], (uint32_t)v) != 0)
+        return ui_repl_error(r, usage, "%s", ui_dbg_error(r->dbg));
     fprintf(r->out, "Cost %s = %llu cycles.\n", argv[1], (unsigned long long)v);
     return 0;
 }
@@ -417,15 +421,15 @@ static void print_event(const sim_event_t *ev, void *ctx)
 {
     ui_repl_t *r = ctx;
     char text[320], cyc[32];
-    sim_dbg_describe_event(r->dbg, ev, text, sizeof text);
-    fprintf(r->trace_out, "  [cycle %s] %s\n", sim_dbg_group(ev->cycle, cyc, sizeof cyc), text);
+    ui_dbg_describe_event(r->dbg, ev, text, sizeof text);
+    fprintf(r->trace_out, "  [cycle %s] %s\n", sim_group_digits(ev->cycle, cyc, sizeof cyc), text);
 }
 
 static int sub_trace_on(ui_repl_t *r, int argc, char **argv)
 {
     (void)argc, (void)argv;
     r->trace_out = r->out;
-    sim_dbg_set_trace(r->dbg, print_event, r);
+    ui_dbg_set_trace(r->dbg, print_event, r);
     fprintf(r->out, "Tracing: every event is printed as it happens.\n");
     return 0;
 }
@@ -433,7 +437,7 @@ static int sub_trace_on(ui_repl_t *r, int argc, char **argv)
 static int sub_trace_off(ui_repl_t *r, int argc, char **argv)
 {
     (void)argc, (void)argv;
-    sim_dbg_set_trace(r->dbg, NULL, NULL);
+    ui_dbg_set_trace(r->dbg, NULL, NULL);
     fprintf(r->out, "Tracing off.\n");
     return 0;
 }
@@ -445,10 +449,10 @@ static int sub_trace_save(ui_repl_t *r, int argc, char **argv)
     FILE *f = fopen(argv[1], "w");
     if (!f)
         return ui_repl_error(r, NULL, "%s: cannot write: %s", argv[1], strerror(errno));
-    size_t n = sim_dbg_event_count(r->dbg);
+    size_t n = ui_dbg_event_count(r->dbg);
     char line[200];
     for (size_t i = 0; i < n; i++) {
-        sim_event_format(sim_dbg_event(r->dbg, i), line, sizeof line);
+        sim_event_format(ui_dbg_event(r->dbg, i), line, sizeof line);
         fprintf(f, "%s\n", line);
     }
     if (fclose(f) != 0)

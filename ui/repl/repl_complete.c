@@ -55,7 +55,7 @@ void ui_repl_complete_symbols(ui_repl_t *r, int argi, char **argv, const char *p
     const char *colon = strchr(prefix, ':');
     size_t keep = colon ? (size_t)(colon - prefix) + 1 : prefix[0] == '*';
     size_t n;
-    const cpu_symbol_t *syms = sim_dbg_symbols(r->dbg, &n);
+    const cpu_symbol_t *syms = ui_dbg_symbols(r->dbg, &n);
     char cand[160];
     for (size_t i = 0; i < n; i++) {
         snprintf(cand, sizeof cand, "%.*s%s", (int)keep, prefix, syms[i].name);
@@ -69,8 +69,8 @@ void ui_repl_complete_causes(ui_repl_t *r, int argi, char **argv, const char *pr
     (void)r, (void)argv;
     if (argi > 1)
         return;
-    for (size_t i = 0; sim_dbg_cause_list(i); i++)
-        ui_repl_matches_add(out, prefix, sim_dbg_cause_list(i));
+    for (size_t i = 0; ui_dbg_cause_list(i); i++)
+        ui_repl_matches_add(out, prefix, ui_dbg_cause_list(i));
 }
 
 /* The VMs' names (and "hv" for focus). */
@@ -80,9 +80,9 @@ void ui_repl_complete_vms(ui_repl_t *r, int argi, char **argv, const char *prefi
     (void)argv;
     if (argi > 1)
         return;
-    for (unsigned i = 0; i < sim_dbg_vm_count(r->dbg); i++) {
-        sim_dbg_vm_t vm;
-        if (sim_dbg_vm_info(r->dbg, i, &vm) == 0)
+    for (unsigned i = 0; i < ui_dbg_vm_count(r->dbg); i++) {
+        ui_dbg_vm_t vm;
+        if (ui_dbg_vm_info(r->dbg, i, &vm) == 0)
             ui_repl_matches_add(out, prefix, vm.name);
     }
 }

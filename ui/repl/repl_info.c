@@ -19,14 +19,14 @@ static const char *const reg_names[CPU_NREGS] = {"r0", "r1", "r2",  "r3",  "r4",
 static int info_registers(ui_repl_t *r, int argc, char **argv)
 {
     (void)argc, (void)argv;
-    unsigned n = sim_dbg_focus(r->dbg);
-    const cpu_t *cpu = sim_dbg_cpu(r->dbg, n);
-    const cpu_state_t *prev = sim_dbg_prev_state(r->dbg, n);
+    unsigned n = ui_dbg_focus(r->dbg);
+    const cpu_t *cpu = ui_dbg_cpu(r->dbg, n);
+    const cpu_state_t *prev = ui_dbg_prev_state(r->dbg, n);
     char at[128], cyc[32], ins[32];
-    fprintf(r->out, "cpu%u in %s, pc %s, cycle %s, instret %s%s\n", n,
-            cpu_mode_name(cpu_mode(cpu)), ui_repl_addr(r, cpu->s.pc, at, sizeof at),
-            sim_dbg_group(cpu->s.cycles, cyc, sizeof cyc),
-            sim_dbg_group(cpu->s.instret, ins, sizeof ins), cpu->s.halted ? ", halted" : "");
+    fprintf(r->out, "cpu%u in %s, pc %s, cycle %s, instret %s%s\n", n, cpu_mode_name(cpu_mode(cpu)),
+            ui_repl_addr(r, cpu->s.pc, at, sizeof at),
+            sim_group_digits(cpu->s.cycles, cyc, sizeof cyc),
+            sim_group_digits(cpu->s.instret, ins, sizeof ins), cpu->s.halted ? ", halted" : "");
     bool changed = false;
     char line[128];
     size_t used = 0;
@@ -64,8 +64,8 @@ static const struct {
 static int info_csr(ui_repl_t *r, int argc, char **argv)
 {
     (void)argc, (void)argv;
-    unsigned n = sim_dbg_focus(r->dbg);
-    const cpu_t *cpu = sim_dbg_cpu(r->dbg, n);
+    unsigned n = ui_dbg_focus(r->dbg);
+    const cpu_t *cpu = ui_dbg_cpu(r->dbg, n);
     fprintf(r->out, "cpu%u  %-8s %-5s %-10s  %s\n", n, "csr", "num", "value", "meaning");
     for (size_t i = 0; i < sizeof csr_rows / sizeof csr_rows[0]; i++)
         fprintf(r->out, "      %-8s 0x%02x  0x%08x  %s\n", csr_rows[i].name, csr_rows[i].num,
@@ -78,11 +78,11 @@ static int info_cpus(ui_repl_t *r, int argc, char **argv)
     (void)argc, (void)argv;
     char at[128], cyc[32], ins[32];
     fprintf(r->out, "  %-5s %-4s %-14s %-14s %s\n", "cpu", "mode", "cycle", "instret", "pc");
-    for (unsigned i = 0; sim_dbg_cpu(r->dbg, i); i++) {
-        const cpu_t *cpu = sim_dbg_cpu(r->dbg, i);
-        fprintf(r->out, "%c cpu%-2u %-4s %-14s %-14s %s%s\n", i == sim_dbg_focus(r->dbg) ? '*' : ' ',
-                i, cpu_mode_name(cpu_mode(cpu)), sim_dbg_group(cpu->s.cycles, cyc, sizeof cyc),
-                sim_dbg_group(cpu->s.instret, ins, sizeof ins),
+    for (unsigned i = 0; ui_dbg_cpu(r->dbg, i); i++) {
+        const cpu_t *cpu = ui_dbg_cpu(r->dbg, i);
+        fprintf(r->out, "%c cpu%-2u %-4s %-14s %-14s %s%s\n", i == ui_dbg_focus(r->dbg) ? '*' : ' ',
+                i, cpu_mode_name(cpu_mode(cpu)), sim_group_digits(cpu->s.cycles, cyc, sizeof cyc),
+                sim_group_digits(cpu->s.instret, ins, sizeof ins),
                 ui_repl_addr(r, cpu->s.pc, at, sizeof at), cpu->s.halted ? " (halted)" : "");
     }
     return 0;
@@ -91,16 +91,16 @@ static int info_cpus(ui_repl_t *r, int argc, char **argv)
 /* ------------------------------------------------------------------------------------------
  * info breakpoints, stats, events, costs
  * ------------------------------------------------------------------------------------------ */
-static const char *const bp_kind_names[SIM_DBG_BP_COUNT] = {
+static const char *const bp_kind_names[UI_DBG_BP_COUNT] = {
 #define X_BPNAME(name, str) str,
-    SIM_DBG_BPS(X_BPNAME)
+    UI_DBG_BPS(X_BPNAME)
 #undef X_BPNAME
 };
 
 static int info_breakpoints(ui_repl_t *r, int argc, char **argv)
 {
     (void)argc, (void)argv;
-    size_t n = sim_dbg_bp_count(r->dbg);
+    size_t n = ui_dbg_bp_count(r->dbg);
     if (n == 0) {
         fprintf(r->out, "No breakpoints or watchpoints.\n");
         return 0;
@@ -108,10 +108,10 @@ static int info_breakpoints(ui_repl_t *r, int argc, char **argv)
     char what[200], hits[32];
     fprintf(r->out, "%-4s %-11s %-4s %-6s %s\n", "Num", "Type", "Enb", "Hits", "What");
     for (size_t i = 0; i < n; i++) {
-        const sim_dbg_bp_t *bp = sim_dbg_bp(r->dbg, i);
-        sim_dbg_bp_describe(r->dbg, bp, what, sizeof what);
+        const ui_dbg_bp_t *bp = ui_dbg_bp(r->dbg, i);
+        ui_dbg_bp_describe(r->dbg, bp, what, sizeof what);
         fprintf(r->out, "%-4d %-11s %-4s %-6s %s\n", bp->id, bp_kind_names[bp->kind],
-                bp->enabled ? "y" : "n", sim_dbg_group(bp->hits, hits, sizeof hits), what);
+                bp->enabled ? "y" : "n", sim_group_digits(bp->hits, hits, sizeof hits), what);
     }
     return 0;
 }
@@ -137,7 +137,7 @@ static int info_events(ui_repl_t *r, int argc, char **argv)
         return ui_repl_error(r, "info events [N]", "Give at most one count.");
     if (argc == 2 && ui_repl_parse_value(r, argv[1], "info events [N]", &want) != 0)
         return -1;
-    size_t n = sim_dbg_event_count(r->dbg);
+    size_t n = ui_dbg_event_count(r->dbg);
     if (n == 0) {
         fprintf(r->out, "No events yet.\n");
         return 0;
@@ -145,9 +145,9 @@ static int info_events(ui_repl_t *r, int argc, char **argv)
     size_t from = want < n ? n - (size_t)want : 0;
     char text[320], cyc[32];
     for (size_t i = from; i < n; i++) {
-        const sim_event_t *ev = sim_dbg_event(r->dbg, i);
-        sim_dbg_describe_event(r->dbg, ev, text, sizeof text);
-        fprintf(r->out, "  [cycle %s] %s\n", sim_dbg_group(ev->cycle, cyc, sizeof cyc), text);
+        const sim_event_t *ev = ui_dbg_event(r->dbg, i);
+        ui_dbg_describe_event(r->dbg, ev, text, sizeof text);
+        fprintf(r->out, "  [cycle %s] %s\n", sim_group_digits(ev->cycle, cyc, sizeof cyc), text);
     }
     return 0;
 }
@@ -194,8 +194,8 @@ static size_t print_tlb(ui_repl_t *r, const mmu_tlb_t *tlb, const char *from, co
 static int info_tlb(ui_repl_t *r, int argc, char **argv)
 {
     (void)argc, (void)argv;
-    unsigned n = sim_dbg_focus(r->dbg);
-    const mmu_t *mmu = &sim_dbg_cpu(r->dbg, n)->mmu;
+    unsigned n = ui_dbg_focus(r->dbg);
+    const mmu_t *mmu = &ui_dbg_cpu(r->dbg, n)->mmu;
     fprintf(r->out, "cpu%u TLB: %u entries (%u sets of %u ways); paging %s (ptroot 0x%08x), "
             "nested translation %s\n", n, mmu->tlb.entries, mmu->tlb.sets, mmu->tlb.ways,
             mmu->ptroot & MMU_PTROOT_E ? "on" : "off", mmu->ptroot,
@@ -277,32 +277,32 @@ int ui_repl_cmd_print(ui_repl_t *r, int argc, char **argv)
 }
 
 /* One line of a listing: markers, address, symbol (padded to `width`), instruction. */
-static void listing_line(ui_repl_t *r, sim_space_t space, uint32_t addr, int width)
+static void listing_line(ui_repl_t *r, ui_dbg_space_t space, uint32_t addr, int width)
 {
     char sym[96], label[112], insn[96];
-    const cpu_t *cpu = sim_dbg_cpu(r->dbg, sim_dbg_focus(r->dbg));
+    const cpu_t *cpu = ui_dbg_cpu(r->dbg, ui_dbg_focus(r->dbg));
     char mark[4] = "   ";
-    for (size_t i = 0; i < sim_dbg_bp_count(r->dbg); i++) {
-        const sim_dbg_bp_t *bp = sim_dbg_bp(r->dbg, i);
-        if (bp->kind == SIM_DBG_BP_ADDR && bp->addr == addr && bp->space == space)
+    for (size_t i = 0; i < ui_dbg_bp_count(r->dbg); i++) {
+        const ui_dbg_bp_t *bp = ui_dbg_bp(r->dbg, i);
+        if (bp->kind == UI_DBG_BP_ADDR && bp->addr == addr && bp->space == space)
             mark[0] = bp->enabled ? 'B' : 'b';
     }
-    if (addr == cpu->s.pc && space == sim_dbg_default_space(r->dbg))
+    if (addr == cpu->s.pc && space == ui_dbg_default_space(r->dbg))
         mark[1] = '=', mark[2] = '>';
-    sim_dbg_symbolize(r->dbg, addr, sym, sizeof sym);
+    ui_dbg_symbolize(r->dbg, addr, sym, sizeof sym);
     snprintf(label, sizeof label, "%s:", sym[0] ? sym + 1 : "");
-    if (!sim_dbg_disasm(r->dbg, space, addr, insn, sizeof insn))
-        snprintf(insn, sizeof insn, "(%s)", sim_dbg_error(r->dbg));
-    fprintf(r->out, "%s %s 0x%08x %-*s  %s\n", mark, sim_space_name(space), addr, width, label,
+    if (!ui_dbg_disasm(r->dbg, space, addr, insn, sizeof insn))
+        snprintf(insn, sizeof insn, "(%s)", ui_dbg_error(r->dbg));
+    fprintf(r->out, "%s %s 0x%08x %-*s  %s\n", mark, ui_dbg_space_name(space), addr, width, label,
             insn);
 }
 
-static void listing(ui_repl_t *r, sim_space_t space, uint32_t addr, uint64_t n)
+static void listing(ui_repl_t *r, ui_dbg_space_t space, uint32_t addr, uint64_t n)
 {
     char sym[96];
     int width = 1;
     for (uint64_t i = 0; i < n; i++) { /* the widest "<sym+off>:" label */
-        int w = (int)strlen(sim_dbg_symbolize(r->dbg, addr + 4 * (uint32_t)i, sym, sizeof sym));
+        int w = (int)strlen(ui_dbg_symbolize(r->dbg, addr + 4 * (uint32_t)i, sym, sizeof sym));
         width = w > width ? w : width;
     }
     for (uint64_t i = 0; i < n; i++)
@@ -312,8 +312,8 @@ static void listing(ui_repl_t *r, sim_space_t space, uint32_t addr, uint64_t n)
 int ui_repl_cmd_disassemble(ui_repl_t *r, int argc, char **argv)
 {
     const char *usage = "disassemble [ADDR [N]]";
-    sim_space_t space = sim_dbg_default_space(r->dbg);
-    uint32_t pc = sim_dbg_cpu(r->dbg, sim_dbg_focus(r->dbg))->s.pc, addr = pc >= 8 ? pc - 8 : 0;
+    ui_dbg_space_t space = ui_dbg_default_space(r->dbg);
+    uint32_t pc = ui_dbg_cpu(r->dbg, ui_dbg_focus(r->dbg))->s.pc, addr = pc >= 8 ? pc - 8 : 0;
     uint64_t n = 8;
     if (argc > 3)
         return ui_repl_error(r, usage, "Give at most an address and a count.");
@@ -377,13 +377,13 @@ static void x_value(ui_repl_t *r, uint32_t v, unsigned size)
 }
 
 /* x/s: a NUL-terminated string, escaped. Returns the bytes it used (with the NUL). */
-static int x_string(ui_repl_t *r, sim_space_t space, uint32_t addr, char *label)
+static int x_string(ui_repl_t *r, ui_dbg_space_t space, uint32_t addr, char *label)
 {
     fprintf(r->out, "%s  \"", label);
     for (uint32_t i = 0; i < 256; i++) {
         uint8_t ch;
-        if (sim_dbg_read(r->dbg, space, addr + i, &ch, 1) != 0)
-            return ui_repl_error(r, NULL, "\"\n%s", sim_dbg_error(r->dbg));
+        if (ui_dbg_read(r->dbg, space, addr + i, &ch, 1) != 0)
+            return ui_repl_error(r, NULL, "\"\n%s", ui_dbg_error(r->dbg));
         if (ch == 0) {
             fprintf(r->out, "\"\n");
             return (int)i + 1;
@@ -410,7 +410,7 @@ int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv)
         return -1;
     if (argc < 2)
         return ui_repl_error(r, usage, "Give an address, e.g. \"x/4x hpa:0x2000\" or \"x/s msg\".");
-    sim_space_t space;
+    ui_dbg_space_t space;
     uint32_t addr;
     if (ui_repl_parse_location(r, r->rest, &space, &addr) != 0)
         return -1;
@@ -421,8 +421,8 @@ int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv)
     char sym[96], label[160];
     if (r->xfmt == 's') {
         for (uint64_t i = 0; i < count; i++) {
-            snprintf(label, sizeof label, "%s 0x%08x%s:", sim_space_name(space), addr,
-                     sim_dbg_symbolize(r->dbg, addr, sym, sizeof sym));
+            snprintf(label, sizeof label, "%s 0x%08x%s:", ui_dbg_space_name(space), addr,
+                     ui_dbg_symbolize(r->dbg, addr, sym, sizeof sym));
             int used = x_string(r, space, addr, label);
             if (used < 0)
                 return -1;
@@ -432,8 +432,8 @@ int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv)
     }
     unsigned size = r->xfmt == 'c' ? 1 : r->xsize == 'b' ? 1 : r->xsize == 'h' ? 2 : 4;
     uint8_t first[4];
-    if (sim_dbg_read(r->dbg, space, addr, first, size) != 0) /* an error before any output */
-        return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+    if (ui_dbg_read(r->dbg, space, addr, first, size) != 0) /* an error before any output */
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
     unsigned per_line = r->xfmt == 't' ? 16 / size : size == 4 ? 4 : 8;
     if (r->xfmt == 't' && size == 1)
         per_line = 8;
@@ -442,13 +442,13 @@ int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv)
         if (i % per_line == 0) {
             if (i)
                 fputc('\n', r->out);
-            fprintf(r->out, "%s 0x%08x%s:", sim_space_name(space), a,
-                    sim_dbg_symbolize(r->dbg, a, sym, sizeof sym));
+            fprintf(r->out, "%s 0x%08x%s:", ui_dbg_space_name(space), a,
+                    ui_dbg_symbolize(r->dbg, a, sym, sizeof sym));
         }
         uint8_t b[4] = {0};
-        if (sim_dbg_read(r->dbg, space, a, b, size) != 0) {
+        if (ui_dbg_read(r->dbg, space, a, b, size) != 0) {
             fputc('\n', r->out);
-            return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+            return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
         }
         x_value(r, (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
                        (uint32_t)b[3] << 24, size);
@@ -512,31 +512,31 @@ int ui_repl_cmd_translate(ui_repl_t *r, int argc, char **argv)
     if (argc < 2)
         return ui_repl_error(r, usage, "Give a virtual address, e.g. \"translate gva:0x00401a2c\".");
     (void)argv;
-    sim_space_t space;
+    ui_dbg_space_t space;
     uint32_t addr;
     if (ui_repl_parse_location(r, r->rest, &space, &addr) != 0)
         return -1;
-    if (space == SIM_SPACE_HPA && !strchr(r->rest, ':'))
-        space = SIM_SPACE_GVA; /* translate means a virtual address unless told otherwise */
+    if (space == UI_DBG_SPACE_HPA && !strchr(r->rest, ':'))
+        space = UI_DBG_SPACE_GVA; /* translate means a virtual address unless told otherwise */
     static mmu_trace_t trace;
     mmu_result_t res;
-    if (sim_dbg_translate(r->dbg, space, addr, MMU_LOAD, &res, &trace) != 0)
-        return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+    if (ui_dbg_translate(r->dbg, space, addr, MMU_LOAD, &res, &trace) != 0)
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
     fprintf(r->out, "%s 0x%08x, a load: %s walk, %u reference%s, %u cycles\n",
-            sim_space_name(space), addr, trace.nested ? "2-D" : "1-D", trace.refs,
+            ui_dbg_space_name(space), addr, trace.nested ? "2-D" : "1-D", trace.refs,
             trace.refs == 1 ? "" : "s", trace.cycles);
     char line[200];
-    if (trace.nested && space == SIM_SPACE_GVA)
+    if (trace.nested && space == UI_DBG_SPACE_GVA)
         walk_grid(r, &trace);
     else
         for (unsigned i = 0; i < trace.n; i++) {
             mmu_trace_format_ref(&trace, &trace.ref[i], line, sizeof line);
             fprintf(r->out, "  %s\n", line);
         }
-    if (res.status == MMU_OK && trace.nested && space == SIM_SPACE_GVA)
+    if (res.status == MMU_OK && trace.nested && space == UI_DBG_SPACE_GVA)
         fprintf(r->out, "  gva 0x%08x -> gpa 0x%08x -> hpa 0x%08x\n", addr, trace.gpa, res.pa);
     else if (res.status == MMU_OK)
-        fprintf(r->out, "  %s 0x%08x -> hpa 0x%08x\n", sim_space_name(space), addr, res.pa);
+        fprintf(r->out, "  %s 0x%08x -> hpa 0x%08x\n", ui_dbg_space_name(space), addr, res.pa);
     else if (res.status == MMU_NESTED_FAULT)
         fprintf(r->out, "  nested fault: gpa 0x%08x is not mapped (%s); a hypervisor would see a "
                 "VM exit\n", res.nested.gpa, mmu_outcome_name(res.nested.reason));

@@ -78,7 +78,7 @@ int ui_repl_main(const ui_repl_options_t *opt, bool terminal)
     uint32_t entry = CPU_RESET_PC;
     FILE *script = NULL;
     int status = 1;
-    sim_dbg_t *dbg = NULL;
+    ui_dbg_t *dbg = NULL;
     if ((opt->program && ui_repl_load_program(&m, opt, &entry, &syms, &nsyms) != 0) ||
         (opt->input && load_input(&m, opt->input) != 0))
         goto out;
@@ -87,12 +87,12 @@ int ui_repl_main(const ui_repl_options_t *opt, bool terminal)
         goto out;
     }
     m.cpu[0].s.pc = entry;
-    dbg = sim_dbg_new(&m);
-    if (!dbg || sim_dbg_set_symbols(dbg, syms, nsyms) != 0) {
+    dbg = ui_dbg_new(&m);
+    if (!dbg || ui_dbg_set_symbols(dbg, syms, nsyms) != 0) {
         fprintf(stderr, "hvsim: cannot start the debugger (out of memory)\n");
         goto out;
     }
-    sim_dbg_set_max_cycles(dbg, opt->max_cycles);
+    ui_dbg_set_max_cycles(dbg, opt->max_cycles);
     ui_repl_t r;
     ui_repl_init(&r, &m, dbg, stdout, stderr);
     r.has_program = opt->program != NULL;
@@ -115,7 +115,7 @@ int ui_repl_main(const ui_repl_options_t *opt, bool terminal)
 out:
     if (script)
         fclose(script);
-    sim_dbg_free(dbg);
+    ui_dbg_free(dbg);
     cpu_syms_free(syms, nsyms);
     sim_machine_free(&m);
     return status;

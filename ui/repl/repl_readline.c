@@ -137,7 +137,7 @@ bool ui_repl_terminal_poll(ui_repl_t *r, int timeout_ms)
     return interrupted;
 }
 
-void ui_repl_terminal_print(ui_repl_t *r, const char *line, const sim_dbg_stop_t *st)
+void ui_repl_terminal_print(ui_repl_t *r, const char *line, const ui_dbg_stop_t *st)
 {
     /* Take the prompt and the half-typed line away, print, and put them back. */
     char *saved = rl_copy_text(0, rl_end);

@@ -10,9 +10,9 @@
 
 static bool no_vms(ui_repl_t *r)
 {
-    if (sim_dbg_has_hypervisor(r->dbg))
+    if (ui_dbg_has_hypervisor(r->dbg))
         return false;
-    fprintf(r->out, "%s\n", SIM_DBG_NO_VMS);
+    fprintf(r->out, "%s\n", UI_DBG_NO_VMS);
     return true;
 }
 
@@ -34,14 +34,14 @@ int ui_repl_info_vms(ui_repl_t *r, int argc, char **argv)
     char mem[32], exits[32];
     fprintf(r->out, "  %-3s %-10s %-8s %-6s %-8s %-4s %-7s %s\n", "id", "name", "state", "vcpus",
             "memory", "cpu", "mem", "exits");
-    for (unsigned i = 0; i < sim_dbg_vm_count(r->dbg); i++) {
-        sim_dbg_vm_t vm;
-        if (sim_dbg_vm_info(r->dbg, i, &vm) != 0)
+    for (unsigned i = 0; i < ui_dbg_vm_count(r->dbg); i++) {
+        ui_dbg_vm_t vm;
+        if (ui_dbg_vm_info(r->dbg, i, &vm) != 0)
             continue;
         fprintf(r->out, "%c %-3d %-10s %-8s %-6u %-8s %-4s %-7s %7s\n",
-                sim_dbg_focus_vm(r->dbg) == vm.id ? '*' : ' ', vm.id, vm.name, vm.state,
-                vm.vcpus, size_text(vm.memory, mem, sizeof mem), vm.cpu, vm.mem,
-                sim_dbg_group(vm.exits, exits, sizeof exits));
+                ui_dbg_focus_vm(r->dbg) == vm.id ? '*' : ' ', vm.id, vm.name, vm.state, vm.vcpus,
+                size_text(vm.memory, mem, sizeof mem), vm.cpu, vm.mem,
+                sim_group_digits(vm.exits, exits, sizeof exits));
     }
     return 0;
 }
@@ -54,24 +54,24 @@ int ui_repl_info_vcpus(ui_repl_t *r, int argc, char **argv)
     char where[24], pin[16], pc[96], slices[32];
     fprintf(r->out, "  %-10s %-6s %-8s %-6s %-5s %-12s %-7s %s\n", "vm", "vcpu", "state", "pcpu",
             "pin", "vmcb (hpa)", "slices", "guest pc");
-    for (unsigned i = 0; i < sim_dbg_vm_count(r->dbg); i++) {
-        sim_dbg_vm_t vm;
-        if (sim_dbg_vm_info(r->dbg, i, &vm) != 0)
+    for (unsigned i = 0; i < ui_dbg_vm_count(r->dbg); i++) {
+        ui_dbg_vm_t vm;
+        if (ui_dbg_vm_info(r->dbg, i, &vm) != 0)
             continue;
         for (unsigned k = 0; k < vm.vcpus; k++) {
-            sim_dbg_vcpu_t v;
-            if (sim_dbg_vcpu_info(r->dbg, i, k, &v) != 0)
+            ui_dbg_vcpu_t v;
+            if (ui_dbg_vcpu_info(r->dbg, i, k, &v) != 0)
                 continue;
             snprintf(where, sizeof where, v.pcpu >= 0 ? "pCPU%d" : "-", v.pcpu);
             snprintf(pin, sizeof pin, v.pin >= 0 ? "%d" : "-", v.pin);
             char sym[80];
             snprintf(pc, sizeof pc, "0x%08x%s", v.pc,
-                     sim_dbg_symbolize_vm(r->dbg, (int)i, v.pc, sym, sizeof sym));
+                     ui_dbg_symbolize_vm(r->dbg, (int)i, v.pc, sym, sizeof sym));
             char mode[48];
             snprintf(mode, sizeof mode, v.guest_mode == v.mode ? "%s" : "%s, virtual %s",
                      cpu_mode_name(v.mode), cpu_mode_name(v.guest_mode));
             fprintf(r->out, "  %-10s vcpu%-2u %-8s %-6s %-5s 0x%08x   %-7s %s (%s)%s\n", vm.name, k,
-                    v.state, where, pin, v.vmcb, sim_dbg_group(v.slices, slices, sizeof slices),
+                    v.state, where, pin, v.vmcb, sim_group_digits(v.slices, slices, sizeof slices),
                     pc, mode, v.in_guest ? "" : " saved in the VMCB");
         }
     }
@@ -106,27 +106,27 @@ int ui_repl_info_vmcb(ui_repl_t *r, int argc, char **argv)
     const char *usage = "info vmcb [VM [VCPU]]";
     if (no_vms(r))
         return 0;
-    int vm = sim_dbg_focus_vm(r->dbg), vcpu = 0;
+    int vm = ui_dbg_focus_vm(r->dbg), vcpu = 0;
     if (vm < 0)
-        vm = sim_dbg_pcpu_vm(r->dbg, sim_dbg_focus(r->dbg), &vcpu);
+        vm = ui_dbg_pcpu_vm(r->dbg, ui_dbg_focus(r->dbg), &vcpu);
     if (vcpu < 0)
         vcpu = 0;
-    if (argc >= 2 && (vm = sim_dbg_vm_by_name(r->dbg, argv[1])) < 0)
-        return ui_repl_error(r, usage, "%s", sim_dbg_error(r->dbg));
+    if (argc >= 2 && (vm = ui_dbg_vm_by_name(r->dbg, argv[1])) < 0)
+        return ui_repl_error(r, usage, "%s", ui_dbg_error(r->dbg));
     if (argc >= 3)
         vcpu = atoi(argv[2][0] == 'v' ? argv[2] + 4 : argv[2]);
     if (vm < 0)
         return ui_repl_error(r, usage, "Which VM? The focus is the hypervisor: give one (\"info "
                              "vms\" lists them) or \"focus VM\" first.");
-    sim_dbg_vm_t info;
-    sim_dbg_vcpu_t v;
-    if (sim_dbg_vm_info(r->dbg, (unsigned)vm, &info) != 0 ||
-        sim_dbg_vcpu_info(r->dbg, (unsigned)vm, (unsigned)vcpu, &v) != 0)
-        return ui_repl_error(r, usage, "%s", sim_dbg_error(r->dbg));
+    ui_dbg_vm_t info;
+    ui_dbg_vcpu_t v;
+    if (ui_dbg_vm_info(r->dbg, (unsigned)vm, &info) != 0 ||
+        ui_dbg_vcpu_info(r->dbg, (unsigned)vm, (unsigned)vcpu, &v) != 0)
+        return ui_repl_error(r, usage, "%s", ui_dbg_error(r->dbg));
     uint32_t w, controls = 0, reason = 0, insn = 0;
-    sim_dbg_vmcb_read(r->dbg, vm, (unsigned)vcpu, CPU_VMCB_CONTROLS, &controls);
-    sim_dbg_vmcb_read(r->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_REASON, &reason);
-    sim_dbg_vmcb_read(r->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_INSN, &insn);
+    ui_dbg_vmcb_read(r->dbg, vm, (unsigned)vcpu, CPU_VMCB_CONTROLS, &controls);
+    ui_dbg_vmcb_read(r->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_REASON, &reason);
+    ui_dbg_vmcb_read(r->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_INSN, &insn);
     fprintf(r->out, "VMCB of %s vcpu%d at hpa 0x%08x%s\n", info.name, vcpu, v.vmcb,
             v.in_guest ? " (the guest runs: its state is live in pCPU registers)" : "");
     char on[160] = "";
@@ -139,8 +139,8 @@ int ui_repl_info_vmcb(ui_repl_t *r, int argc, char **argv)
             used ? on : "nothing");
     char label[48], sym[96];
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        if (sim_dbg_vmcb_read(r->dbg, vm, (unsigned)vcpu, fields[i].off, &w) != 0)
-            return ui_repl_error(r, NULL, "%s", sim_dbg_error(r->dbg));
+        if (ui_dbg_vmcb_read(r->dbg, vm, (unsigned)vcpu, fields[i].off, &w) != 0)
+            return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
         snprintf(label, sizeof label, "[0x%03x] %s", fields[i].off, fields[i].name);
         bool code = fields[i].off == CPU_VMCB_GUEST + CPU_VMCB_PC;
         bool root = fields[i].off == CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT);
@@ -148,7 +148,9 @@ int ui_repl_info_vmcb(ui_repl_t *r, int argc, char **argv)
             snprintf(sym, sizeof sym, "  the shadow's root; the guest's own ptroot is 0x%08x",
                      v.guest_ptroot);
         fprintf(r->out, "  %-30s 0x%08x%s\n", label, w,
-                code ? sim_dbg_symbolize(r->dbg, w, sym, sizeof sym) : root && v.shadow ? sym : "");
+                code               ? ui_dbg_symbolize(r->dbg, w, sym, sizeof sym)
+                : root && v.shadow ? sym
+                                   : "");
     }
     fprintf(r->out, "  %-30s %u = %s, because %s\n", "[0x300] exit reason", reason,
             cpu_exit_reason_name(reason), cpu_exit_reason_why(reason));

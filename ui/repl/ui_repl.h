@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../../sim/sim.h"
+#include "../debug/ui_debug.h"
 
 /* How hvsim starts the REPL (filled in by hvsim's option parser). */
 typedef struct {
@@ -72,7 +72,7 @@ const ui_repl_sub_t *ui_repl_find_sub(const ui_repl_cmd_t *cmd, const char *name
 
 struct ui_repl {
     sim_machine_t *m;
-    sim_dbg_t *dbg;
+    ui_dbg_t *dbg;
     FILE *out, *err;
     bool interactive;      /* prompts; an empty line repeats the last step command */
     bool quit;
@@ -85,7 +85,7 @@ struct ui_repl {
 };
 
 /* Sets up a session on a machine with a debugger attached. */
-void ui_repl_init(ui_repl_t *r, sim_machine_t *m, sim_dbg_t *dbg, FILE *out, FILE *err);
+void ui_repl_init(ui_repl_t *r, sim_machine_t *m, ui_dbg_t *dbg, FILE *out, FILE *err);
 /* Runs one line. Returns 0, or -1 when the command failed (the message is printed). */
 int ui_repl_execute(ui_repl_t *r, const char *line);
 /* Runs every line of a stream (no prompt, no echo). Returns the number of failed commands. */
@@ -94,11 +94,11 @@ int ui_repl_run_stream(ui_repl_t *r, FILE *in, bool repeat_empty);
 int ui_repl_error(ui_repl_t *r, const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Prints a stop: its sentence and, unless the machine is off, where the CPU is now. */
-void ui_repl_print_stop(ui_repl_t *r, const sim_dbg_stop_t *st);
+void ui_repl_print_stop(ui_repl_t *r, const ui_dbg_stop_t *st);
 /* "0x00001010 <puts+0x4>" into buf. */
 const char *ui_repl_addr(ui_repl_t *r, uint32_t addr, char *buf, size_t len);
 /* Parses "[SPACE:]EXPR" (also gdb's "*EXPR"). Returns 0, or -1 after printing the error. */
-int ui_repl_parse_location(ui_repl_t *r, const char *text, sim_space_t *space, uint32_t *addr);
+int ui_repl_parse_location(ui_repl_t *r, const char *text, ui_dbg_space_t *space, uint32_t *addr);
 /* Evaluates a count or value argument. Returns 0, or -1 after printing the error. */
 int ui_repl_parse_value(ui_repl_t *r, const char *text, const char *usage, uint64_t *value);
 
@@ -156,11 +156,11 @@ int ui_repl_terminal(ui_repl_t *r);
  */
 int ui_repl_terminal_open(ui_repl_t *r);
 bool ui_repl_terminal_poll(ui_repl_t *r, int timeout_ms);
-void ui_repl_terminal_print(ui_repl_t *r, const char *line, const sim_dbg_stop_t *st);
+void ui_repl_terminal_print(ui_repl_t *r, const char *line, const ui_dbg_stop_t *st);
 void ui_repl_terminal_close(ui_repl_t *r);
 /* Ctrl-C: ui_repl_sigint is the SIGINT handler; while a command runs it asks that command's
  * debugger to stop (ui_repl_execute sets and clears the target). */
-void ui_repl_set_sigint_target(sim_dbg_t *dbg);
+void ui_repl_set_sigint_target(ui_dbg_t *dbg);
 void ui_repl_sigint(int sig);
 
 /* Loads opt->program as `hvsim --repl --bare` does (a .s assembled, a .bin with PROG.sym beside

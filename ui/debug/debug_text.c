@@ -1,12 +1,12 @@
 /*
- * sim_debug_text.c - the debugger's sentences: why a run stopped, what an event was, what a
+ * debug_text.c - the debugger's sentences: why a run stopped, what an event was, what a
  * breakpoint watches. Every front end prints these as they are, so a stop reads the same in
  * the REPL, the GUI and the tests. Each says where (address and symbol), what, and why.
  */
 #include <stdarg.h>
 #include <string.h>
 
-#include "sim_debug_internal.h"
+#include "debug_internal.h"
 
 /* Appends to buf (of len bytes) at *used, never past the end. */
 static void add(char *buf, size_t len, size_t *used, const char *fmt, ...)
@@ -24,29 +24,15 @@ static void add(char *buf, size_t len, size_t *used, const char *fmt, ...)
         *used = *used + (size_t)n < len ? *used + (size_t)n : len - 1;
 }
 
-const char *sim_dbg_group(uint64_t n, char *buf, size_t len)
-{
-    char digits[24];
-    int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
-    size_t o = 0;
-    for (int i = 0; i < nd && o + 2 < len; i++) {
-        if (i > 0 && (nd - i) % 3 == 0)
-            buf[o++] = ' ';
-        buf[o++] = digits[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
-static const char *const stop_names[SIM_DBG_STOP_COUNT] = {
-#define SIM_X_STOPNAME(name, str) str,
-    SIM_DBG_STOPS(SIM_X_STOPNAME)
-#undef SIM_X_STOPNAME
+static const char *const stop_names[UI_DBG_STOP_COUNT] = {
+#define UI_DBG_X_STOPNAME(name, str) str,
+    UI_DBG_STOPS(UI_DBG_X_STOPNAME)
+#undef UI_DBG_X_STOPNAME
 };
 
-const char *sim_dbg_stop_name(sim_dbg_stop_kind_t kind)
+const char *ui_dbg_stop_name(ui_dbg_stop_kind_t kind)
 {
-    return kind < SIM_DBG_STOP_COUNT ? stop_names[kind] : "?";
+    return kind < UI_DBG_STOP_COUNT ? stop_names[kind] : "?";
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -69,7 +55,7 @@ static const char *const because[CPU_CAUSE_COUNT] = {
 /* The names `break trap` accepts besides the CPU's causes. */
 static const char *const extra_causes[] = {"interrupt", "any"};
 
-int sim_dbg_cause_by_name(const char *name, uint32_t *cause)
+int ui_dbg_cause_by_name(const char *name, uint32_t *cause)
 {
     char buf[48];
     for (uint32_t c = 0; c < CPU_CAUSE_COUNT; c++)
@@ -78,17 +64,17 @@ int sim_dbg_cause_by_name(const char *name, uint32_t *cause)
             return 0;
         }
     if (strcmp(name, "interrupt") == 0) {
-        *cause = SIM_DBG_CAUSE_ANY_INTERRUPT;
+        *cause = UI_DBG_CAUSE_ANY_INTERRUPT;
         return 0;
     }
     if (strcmp(name, "any") == 0) {
-        *cause = SIM_DBG_CAUSE_ANY;
+        *cause = UI_DBG_CAUSE_ANY;
         return 0;
     }
     return -1;
 }
 
-const char *sim_dbg_cause_list(size_t i)
+const char *ui_dbg_cause_list(size_t i)
 {
     static char buf[48];
     if (i < CPU_CAUSE_COUNT)
@@ -98,22 +84,22 @@ const char *sim_dbg_cause_list(size_t i)
 }
 
 /* The instruction at addr as text, in the focus CPU's default space. */
-static const char *insn_at(sim_dbg_t *d, uint32_t addr, char *buf, size_t len)
+static const char *insn_at(ui_dbg_t *d, uint32_t addr, char *buf, size_t len)
 {
-    if (!sim_dbg_disasm(d, sim_dbg_default_space(d), addr, buf, len))
+    if (!ui_dbg_disasm(d, ui_dbg_default_space(d), addr, buf, len))
         snprintf(buf, len, "the instruction");
     return buf;
 }
 
-static const char *where(const sim_dbg_t *d, uint32_t addr, char *buf, size_t len)
+static const char *where(const ui_dbg_t *d, uint32_t addr, char *buf, size_t len)
 {
     char sym[96];
-    snprintf(buf, len, "0x%08x%s", addr, sim_dbg_symbolize(d, addr, sym, sizeof sym));
+    snprintf(buf, len, "0x%08x%s", addr, ui_dbg_symbolize(d, addr, sym, sizeof sym));
     return buf;
 }
 
 /* Expands a `because` template. */
-static void explain(sim_dbg_t *d, const char *tmpl, const sim_event_t *ev, char *buf, size_t len)
+static void explain(ui_dbg_t *d, const char *tmpl, const sim_event_t *ev, char *buf, size_t len)
 {
     size_t used = 0;
     char insn[96];
@@ -131,14 +117,16 @@ static void explain(sim_dbg_t *d, const char *tmpl, const sim_event_t *ev, char 
     }
 }
 
-void dbg_text_trap(sim_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
+void dbg_text_trap(ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
 {
     char at[128], why[192], name[48];
     const char *from = cpu_mode_name((cpu_mode_t)ev->from_mode);
     where(d, ev->pc, at, sizeof at);
     if (ev->kind == SIM_EV_INTERRUPT) {
-        snprintf(buf, len, "line %u (%s) in %s at %s, because the line was raised, enabled in im, "
-                 "and IE was 1", ev->a, ev->a == CPU_IRQ_TIMER ? "timer" : "device", from, at);
+        snprintf(buf, len,
+                 "line %u (%s) in %s at %s, because the line was raised, enabled in im, "
+                 "and IE was 1",
+                 ev->a, ev->a == CPU_IRQ_TIMER ? "timer" : "device", from, at);
         return;
     }
     /* syscall and brk retire before they trap: epc is the next instruction. */
@@ -159,14 +147,14 @@ void dbg_text_trap(sim_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
 }
 
 /* "Trap: ..." or "Interrupt: ..." for a trap or interrupt event. */
-static void trap_sentence(sim_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
+static void trap_sentence(ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
 {
     char body[256];
     dbg_text_trap(d, ev, body, sizeof body);
     snprintf(buf, len, "%s: %s.", ev->kind == SIM_EV_INTERRUPT ? "Interrupt" : "Trap", body);
 }
 
-void dbg_text_mode(sim_dbg_t *d, const sim_event_t *ev, const sim_event_t *cause, char *buf,
+void dbg_text_mode(ui_dbg_t *d, const sim_event_t *ev, const sim_event_t *cause, char *buf,
                    size_t len)
 {
     char at[128], name[48];
@@ -177,11 +165,15 @@ void dbg_text_mode(sim_dbg_t *d, const sim_event_t *ev, const sim_event_t *cause
         snprintf(buf, len, "%s -> %s at iret, resuming at %s, because eflags held MODE = %s", from,
                  to, at, to);
     else if (cause->kind == SIM_EV_TRAP && cause->cpu == ev->cpu)
-        snprintf(buf, len, "%s -> %s on a trap (%s), entering the handler at %s, because traps "
-                 "always enter K", from, to, cpu_cause_name(cause->a, name, sizeof name), at);
+        snprintf(buf, len,
+                 "%s -> %s on a trap (%s), entering the handler at %s, because traps "
+                 "always enter K",
+                 from, to, cpu_cause_name(cause->a, name, sizeof name), at);
     else if (cause->kind == SIM_EV_INTERRUPT && cause->cpu == ev->cpu)
-        snprintf(buf, len, "%s -> %s on interrupt %u, entering the handler at %s, because "
-                 "interrupts always enter K", from, to, cause->a, at);
+        snprintf(buf, len,
+                 "%s -> %s on interrupt %u, entering the handler at %s, because "
+                 "interrupts always enter K",
+                 from, to, cause->a, at);
     else
         snprintf(buf, len, "%s -> %s at %s", from, to, at);
 }
@@ -201,9 +193,9 @@ static const char *port_device(const sim_machine_t *m, uint32_t where)
     return NULL;
 }
 
-void sim_dbg_describe_event(const sim_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len)
+void ui_dbg_describe_event(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len)
 {
-    sim_dbg_t *d = (sim_dbg_t *)dbg; /* reads memory for instruction text only */
+    ui_dbg_t *d = (ui_dbg_t *)dbg; /* reads memory for instruction text only */
     char at[128], body[256];
     where(d, ev->pc, at, sizeof at);
     switch (ev->kind) {
@@ -213,13 +205,19 @@ void sim_dbg_describe_event(const sim_dbg_t *dbg, const sim_event_t *ev, char *b
         snprintf(buf, len, "cpu%u took %s: %s", ev->cpu,
                  ev->kind == SIM_EV_TRAP ? "a trap" : "an interrupt", body);
         break;
-    case SIM_EV_IRET: snprintf(buf, len, "cpu%u returned from a trap (iret) to %s", ev->cpu, at); break;
+    case SIM_EV_IRET:
+        snprintf(buf, len, "cpu%u returned from a trap (iret) to %s", ev->cpu, at);
+        break;
     case SIM_EV_MODE:
         snprintf(buf, len, "cpu%u changed mode %s -> %s at %s", ev->cpu,
                  cpu_mode_name((cpu_mode_t)ev->from_mode), cpu_mode_name((cpu_mode_t)ev->mode), at);
         break;
-    case SIM_EV_HALT: snprintf(buf, len, "cpu%u halted at %s to wait for an interrupt", ev->cpu, at); break;
-    case SIM_EV_WAKE: snprintf(buf, len, "cpu%u woke up: lines 0x%x are pending", ev->cpu, ev->a); break;
+    case SIM_EV_HALT:
+        snprintf(buf, len, "cpu%u halted at %s to wait for an interrupt", ev->cpu, at);
+        break;
+    case SIM_EV_WAKE:
+        snprintf(buf, len, "cpu%u woke up: lines 0x%x are pending", ev->cpu, ev->a);
+        break;
     case SIM_EV_IO: {
         const char *dev = port_device(d->m, ev->a);
         char target[64];
@@ -241,56 +239,55 @@ void sim_dbg_describe_event(const sim_dbg_t *dbg, const sim_event_t *ev, char *b
 /* ------------------------------------------------------------------------------------------
  * Breakpoints
  * ------------------------------------------------------------------------------------------ */
-void sim_dbg_bp_describe(const sim_dbg_t *dbg, const sim_dbg_bp_t *bp, char *buf, size_t len)
+void ui_dbg_bp_describe(const ui_dbg_t *dbg, const ui_dbg_bp_t *bp, char *buf, size_t len)
 {
     char sym[96], num[32], name[48];
     size_t used = 0;
     buf[0] = '\0';
     switch (bp->kind) {
-    case SIM_DBG_BP_ADDR:
-        add(buf, len, &used, "%s 0x%08x%s", sim_space_name(bp->space), bp->addr,
-            sim_dbg_symbolize(dbg, bp->addr, sym, sizeof sym));
+    case UI_DBG_BP_ADDR:
+        add(buf, len, &used, "%s 0x%08x%s", ui_dbg_space_name(bp->space), bp->addr,
+            ui_dbg_symbolize(dbg, bp->addr, sym, sizeof sym));
         break;
-    case SIM_DBG_BP_WATCH:
+    case UI_DBG_BP_WATCH:
         add(buf, len, &used, "%s %s 0x%08x%s, %u byte%s",
-            bp->access == (SIM_DBG_READ | SIM_DBG_WRITE) ? "read/write"
-            : bp->access == SIM_DBG_READ                 ? "read"
-                                                         : "write",
-            sim_space_name(bp->space), bp->addr, sim_dbg_symbolize(dbg, bp->addr, sym, sizeof sym),
-            bp->len, bp->len == 1 ? "" : "s");
+            bp->access == (UI_DBG_READ | UI_DBG_WRITE) ? "read/write"
+            : bp->access == UI_DBG_READ                ? "read"
+                                                       : "write",
+            ui_dbg_space_name(bp->space), bp->addr,
+            ui_dbg_symbolize(dbg, bp->addr, sym, sizeof sym), bp->len, bp->len == 1 ? "" : "s");
         break;
-    case SIM_DBG_BP_TRAP:
+    case UI_DBG_BP_TRAP:
         add(buf, len, &used, "trap %s",
-            bp->cause == SIM_DBG_CAUSE_ANY             ? "any"
-            : bp->cause == SIM_DBG_CAUSE_ANY_INTERRUPT ? "interrupt"
-                                                       : cpu_cause_name(bp->cause, name, sizeof name));
+            bp->cause == UI_DBG_CAUSE_ANY ? "any"
+            : bp->cause == UI_DBG_CAUSE_ANY_INTERRUPT
+                ? "interrupt"
+                : cpu_cause_name(bp->cause, name, sizeof name));
         break;
-    case SIM_DBG_BP_MODE: add(buf, len, &used, "mode %s", cpu_mode_name(bp->mode)); break;
-    case SIM_DBG_BP_EXIT:
+    case UI_DBG_BP_MODE: add(buf, len, &used, "mode %s", cpu_mode_name(bp->mode)); break;
+    case UI_DBG_BP_EXIT:
         dbg_describe_exit_bp(dbg, bp, sym, sizeof sym);
         add(buf, len, &used, "%s", sym);
         break;
-    case SIM_DBG_BP_CYCLE:
-    case SIM_DBG_BP_INSTRET:
-        add(buf, len, &used, "%s %s", bp->kind == SIM_DBG_BP_CYCLE ? "cycle" : "instret",
-            sim_dbg_group(bp->at, num, sizeof num));
+    case UI_DBG_BP_CYCLE:
+    case UI_DBG_BP_INSTRET:
+        add(buf, len, &used, "%s %s", bp->kind == UI_DBG_BP_CYCLE ? "cycle" : "instret",
+            sim_group_digits(bp->at, num, sizeof num));
         break;
     default: add(buf, len, &used, "?"); break;
     }
-    if (bp->vm != SIM_DBG_ANY_VM && bp->kind != SIM_DBG_BP_EXIT)
+    if (bp->vm != UI_DBG_ANY_VM && bp->kind != UI_DBG_BP_EXIT)
         add(buf, len, &used, " in %s", dbg_vm_name(dbg, bp->vm));
-    if (bp->cpu != SIM_DBG_ANY_CPU && bp->kind != SIM_DBG_BP_CYCLE &&
-        bp->kind != SIM_DBG_BP_INSTRET)
+    if (bp->cpu != UI_DBG_ANY_CPU && bp->kind != UI_DBG_BP_CYCLE && bp->kind != UI_DBG_BP_INSTRET)
         add(buf, len, &used, " on cpu%d", bp->cpu);
-    else if ((bp->kind == SIM_DBG_BP_CYCLE || bp->kind == SIM_DBG_BP_INSTRET) &&
-             dbg->m->ncpus > 1)
+    else if ((bp->kind == UI_DBG_BP_CYCLE || bp->kind == UI_DBG_BP_INSTRET) && dbg->m->ncpus > 1)
         add(buf, len, &used, " on cpu%d", bp->cpu);
 }
 
 /* ------------------------------------------------------------------------------------------
  * Stops
  * ------------------------------------------------------------------------------------------ */
-static void text_breakpoint(sim_dbg_t *d, sim_dbg_stop_t *st, const sim_dbg_bp_t *bp)
+static void text_breakpoint(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp)
 {
     char body[256], num[32], num2[32];
     if (!bp) {
@@ -298,13 +295,13 @@ static void text_breakpoint(sim_dbg_t *d, sim_dbg_stop_t *st, const sim_dbg_bp_t
         return;
     }
     switch (bp->kind) {
-    case SIM_DBG_BP_TRAP:
+    case UI_DBG_BP_TRAP:
         dbg_text_trap(d, &st->ev, body, sizeof body);
         snprintf(st->text, sizeof st->text, "Breakpoint %d, %s: %s.", bp->id,
                  st->ev.kind == SIM_EV_INTERRUPT ? "interrupt" : "trap", body);
         break;
-    case SIM_DBG_BP_EXIT: dbg_text_vmexit(d, st); break;
-    case SIM_DBG_BP_MODE:
+    case UI_DBG_BP_EXIT: dbg_text_vmexit(d, st); break;
+    case UI_DBG_BP_MODE:
         if (st->ev.kind == SIM_EV_VMEXIT) { /* into H: the hypervisor takes an exit */
             char pre[48];
             snprintf(pre, sizeof pre, "Breakpoint %d, mode %s -> H. ", bp->id,
@@ -321,36 +318,39 @@ static void text_breakpoint(sim_dbg_t *d, sim_dbg_stop_t *st, const sim_dbg_bp_t
         dbg_text_mode(d, &st->ev, &st->before, body, sizeof body);
         snprintf(st->text, sizeof st->text, "Breakpoint %d, mode change %s.", bp->id, body);
         break;
-    case SIM_DBG_BP_CYCLE:
-        snprintf(st->text, sizeof st->text, "Breakpoint %d: cpu%u reached cycle %s (it is at "
-                 "cycle %s: an instruction is never split).", bp->id, st->cpu,
-                 sim_dbg_group(bp->at, num, sizeof num), sim_dbg_group(st->cycle, num2, sizeof num2));
+    case UI_DBG_BP_CYCLE:
+        snprintf(st->text, sizeof st->text,
+                 "Breakpoint %d: cpu%u reached cycle %s (it is at "
+                 "cycle %s: an instruction is never split).",
+                 bp->id, st->cpu, sim_group_digits(bp->at, num, sizeof num),
+                 sim_group_digits(st->cycle, num2, sizeof num2));
         break;
-    case SIM_DBG_BP_INSTRET:
+    case UI_DBG_BP_INSTRET:
         snprintf(st->text, sizeof st->text, "Breakpoint %d: cpu%u has retired %s instructions.",
-                 bp->id, st->cpu, sim_dbg_group(st->instret, num, sizeof num));
+                 bp->id, st->cpu, sim_group_digits(st->instret, num, sizeof num));
         break;
     default:
-        sim_dbg_bp_describe(d, bp, body, sizeof body);
+        ui_dbg_bp_describe(d, bp, body, sizeof body);
         snprintf(st->text, sizeof st->text, "Breakpoint %d at %s.", bp->id, body);
         break;
     }
 }
 
-static void text_watchpoint(sim_dbg_t *d, sim_dbg_stop_t *st, const sim_dbg_bp_t *bp)
+static void text_watchpoint(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp)
 {
     char sym[96], insn[96], at[128], was[40] = "";
-    bool write = st->access == SIM_DBG_WRITE;
+    bool write = st->access == UI_DBG_WRITE;
     if (write && st->old_known)
         snprintf(was, sizeof was, " (was 0x%08x)", st->old);
-    snprintf(st->text, sizeof st->text, "Watchpoint %d: %s of 0x%08x %s %s 0x%08x%s by `%s` at %s%s.",
-             st->id, write ? "write" : "read", st->value, write ? "to" : "from",
-             sim_space_name(bp ? bp->space : SIM_SPACE_HPA), st->addr,
-             sim_dbg_symbolize(d, st->addr, sym, sizeof sym), insn_at(d, st->insn_pc, insn, sizeof insn),
-             where(d, st->insn_pc, at, sizeof at), was);
+    snprintf(st->text, sizeof st->text,
+             "Watchpoint %d: %s of 0x%08x %s %s 0x%08x%s by `%s` at %s%s.", st->id,
+             write ? "write" : "read", st->value, write ? "to" : "from",
+             ui_dbg_space_name(bp ? bp->space : UI_DBG_SPACE_HPA), st->addr,
+             ui_dbg_symbolize(d, st->addr, sym, sizeof sym),
+             insn_at(d, st->insn_pc, insn, sizeof insn), where(d, st->insn_pc, at, sizeof at), was);
 }
 
-static void text_step(sim_dbg_t *d, sim_dbg_stop_t *st)
+static void text_step(ui_dbg_t *d, ui_dbg_stop_t *st)
 {
     char num[32], body[256];
     size_t used = 0;
@@ -361,7 +361,7 @@ static void text_step(sim_dbg_t *d, sim_dbg_stop_t *st)
         add(buf, len, &used, "Stepped on cpu%u", st->cpu);
     else
         add(buf, len, &used, "Stepped %s instruction%s on cpu%u",
-            sim_dbg_group(st->steps, num, sizeof num), st->steps == 1 ? "" : "s", st->cpu);
+            sim_group_digits(st->steps, num, sizeof num), st->steps == 1 ? "" : "s", st->cpu);
     if (d->trapped) {
         dbg_text_trap(d, &d->trap_ev, body, sizeof body);
         add(buf, len, &used, ", into %s: %s",
@@ -372,62 +372,64 @@ static void text_step(sim_dbg_t *d, sim_dbg_stop_t *st)
     add(buf, len, &used, ".");
 }
 
-void dbg_text_stop(sim_dbg_t *d, sim_dbg_stop_t *st, const sim_dbg_bp_t *bp)
+void dbg_text_stop(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp)
 {
     char a[32], b[32], body[256];
     size_t len = sizeof st->text;
     const cpu_t *cpu = &d->m->cpu[st->cpu];
     switch (st->kind) {
-    case SIM_DBG_STOP_STEP: text_step(d, st); break;
-    case SIM_DBG_STOP_BREAKPOINT: text_breakpoint(d, st, bp); break;
-    case SIM_DBG_STOP_WATCHPOINT: text_watchpoint(d, st, bp); break;
-    case SIM_DBG_STOP_TRAP: trap_sentence(d, &st->ev, st->text, len); break;
-    case SIM_DBG_STOP_VM_EXIT: dbg_text_vmexit(d, st); break;
-    case SIM_DBG_STOP_EVENT:
+    case UI_DBG_STOP_STEP: text_step(d, st); break;
+    case UI_DBG_STOP_BREAKPOINT: text_breakpoint(d, st, bp); break;
+    case UI_DBG_STOP_WATCHPOINT: text_watchpoint(d, st, bp); break;
+    case UI_DBG_STOP_TRAP: trap_sentence(d, &st->ev, st->text, len); break;
+    case UI_DBG_STOP_VM_EXIT: dbg_text_vmexit(d, st); break;
+    case UI_DBG_STOP_EVENT:
         if (st->ev.kind == SIM_EV_MODE) {
             dbg_text_mode(d, &st->ev, &st->before, body, sizeof body);
             snprintf(st->text, len, "Event: mode change %s.", body);
         } else {
-            sim_dbg_describe_event(d, &st->ev, body, sizeof body);
+            ui_dbg_describe_event(d, &st->ev, body, sizeof body);
             snprintf(st->text, len, "Event: %s.", body);
         }
         break;
-    case SIM_DBG_STOP_CONDITION:
+    case UI_DBG_STOP_CONDITION:
         if (st->value)
             snprintf(st->text, len, "Stopped: the condition `%s` could not be evaluated: %s",
-                     d->cond ? sim_dbg_cond_text(d->cond) : "?", d->err);
+                     d->cond ? ui_dbg_cond_text(d->cond) : "?", d->err);
         else
             snprintf(st->text, len, "Condition `%s` is true, after %s instruction%s on cpu%u.",
-                     d->cond ? sim_dbg_cond_text(d->cond) : "?",
-                     sim_dbg_group(st->steps, a, sizeof a), st->steps == 1 ? "" : "s", st->cpu);
+                     d->cond ? ui_dbg_cond_text(d->cond) : "?",
+                     sim_group_digits(st->steps, a, sizeof a), st->steps == 1 ? "" : "s", st->cpu);
         break;
-    case SIM_DBG_STOP_CYCLES:
+    case UI_DBG_STOP_CYCLES:
         snprintf(st->text, len, "Ran %s cycles on cpu%u (%s instruction%s).",
-                 sim_dbg_group(st->cycle - d->prev[st->cpu].cycles, a, sizeof a), st->cpu,
-                 sim_dbg_group(st->steps, b, sizeof b), st->steps == 1 ? "" : "s");
+                 sim_group_digits(st->cycle - d->prev[st->cpu].cycles, a, sizeof a), st->cpu,
+                 sim_group_digits(st->steps, b, sizeof b), st->steps == 1 ? "" : "s");
         break;
-    case SIM_DBG_STOP_INTERRUPTED:
+    case UI_DBG_STOP_INTERRUPTED:
         snprintf(st->text, len, "Interrupted (Ctrl-C) on cpu%u, after %s instruction%s.", st->cpu,
-                 sim_dbg_group(st->steps, a, sizeof a), st->steps == 1 ? "" : "s");
+                 sim_group_digits(st->steps, a, sizeof a), st->steps == 1 ? "" : "s");
         break;
-    case SIM_DBG_STOP_POWEROFF:
+    case UI_DBG_STOP_POWEROFF:
         snprintf(st->text, len, "The program powered the machine off with exit code %u.",
                  d->m->exit_code);
         break;
-    case SIM_DBG_STOP_IDLE:
-        snprintf(st->text, len, "Every CPU is halted and nothing can wake it (no timer armed, no "
+    case UI_DBG_STOP_IDLE:
+        snprintf(st->text, len,
+                 "Every CPU is halted and nothing can wake it (no timer armed, no "
                  "interrupt pending).");
         break;
-    case SIM_DBG_STOP_LIMIT:
+    case UI_DBG_STOP_LIMIT:
         snprintf(st->text, len, "Stopped at the cycle limit: cpu0 reached cycle %s (--max-cycles).",
-                 sim_dbg_group(d->m->cpu[0].s.cycles, a, sizeof a));
+                 sim_group_digits(d->m->cpu[0].s.cycles, a, sizeof a));
         break;
-    case SIM_DBG_STOP_NESTED_FAULT:
-        snprintf(st->text, len, "Nested fault on cpu%u: gpa 0x%08x (for gva 0x%08x) is not mapped "
+    case UI_DBG_STOP_NESTED_FAULT:
+        snprintf(st->text, len,
+                 "Nested fault on cpu%u: gpa 0x%08x (for gva 0x%08x) is not mapped "
                  "by the nested tables (%s), and there is no hypervisor to take the exit.",
                  st->cpu, cpu->mmu.last_nested_fault.gpa, cpu->mmu.last_nested_fault.gva,
                  mmu_outcome_name(cpu->mmu.last_nested_fault.reason));
         break;
-    default: snprintf(st->text, len, "Stopped (%s).", sim_dbg_stop_name(st->kind)); break;
+    default: snprintf(st->text, len, "Stopped (%s).", ui_dbg_stop_name(st->kind)); break;
     }
 }

@@ -1,6 +1,6 @@
 /*
- * sim_debug.c - the debugger: attaching to a machine, breakpoints and watchpoints, run control
- * and the memory and state queries that every front end uses (see "The debugger" in sim.h).
+ * debug.c - the debugger: attaching to a machine, breakpoints and watchpoints, run control
+ * and the memory and state queries that every front end uses (see ui_debug.h).
  *
  * Three hooks tell the debugger what the machine does. The CPU's debug hook runs before each
  * instruction (and before a halted CPU waits) while cpu->debug is set: it counts steps, checks
@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_debug_internal.h"
+#include "debug_internal.h"
 
 #define DEFAULT_MAX_CYCLES 1000000000ull
 
-int dbg_fail(sim_dbg_t *d, const char *fmt, ...)
+int dbg_fail(ui_dbg_t *d, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -26,18 +26,17 @@ int dbg_fail(sim_dbg_t *d, const char *fmt, ...)
     return -1;
 }
 
-const char *sim_dbg_error(const sim_dbg_t *dbg)
+const char *ui_dbg_error(const ui_dbg_t *dbg)
 {
     return dbg->err;
 }
 
-sim_machine_t *sim_dbg_machine(const sim_dbg_t *dbg)
+sim_machine_t *ui_dbg_machine(const ui_dbg_t *dbg)
 {
     return dbg->m;
 }
 
-void dbg_stop_at(const sim_dbg_t *d, sim_dbg_stop_t *st, sim_dbg_stop_kind_t kind,
-                 const cpu_t *cpu)
+void dbg_stop_at(const ui_dbg_t *d, ui_dbg_stop_t *st, ui_dbg_stop_kind_t kind, const cpu_t *cpu)
 {
     st->kind = kind;
     st->cpu = cpu->s.id;
@@ -51,7 +50,7 @@ void dbg_stop_at(const sim_dbg_t *d, sim_dbg_stop_t *st, sim_dbg_stop_kind_t kin
 /* ------------------------------------------------------------------------------------------
  * The hooks
  * ------------------------------------------------------------------------------------------ */
-static void stop_now(sim_dbg_t *d, sim_dbg_stop_kind_t kind, const cpu_t *cpu, int id)
+static void stop_now(ui_dbg_t *d, ui_dbg_stop_kind_t kind, const cpu_t *cpu, int id)
 {
     memset(&d->stop, 0, sizeof d->stop);
     dbg_stop_at(d, &d->stop, kind, cpu);
@@ -59,26 +58,27 @@ static void stop_now(sim_dbg_t *d, sim_dbg_stop_kind_t kind, const cpu_t *cpu, i
     d->stopped = true;
 }
 
-static bool addr_bp_matches(sim_dbg_t *d, const cpu_t *cpu, const sim_dbg_bp_t *bp)
+static bool addr_bp_matches(ui_dbg_t *d, const cpu_t *cpu, const ui_dbg_bp_t *bp)
 {
     uint32_t pc = cpu->s.pc;
     bool translating = mmu_active(&cpu->mmu);
-    if (bp->cpu != SIM_DBG_ANY_CPU && (unsigned)bp->cpu != cpu->s.id)
+    if (bp->cpu != UI_DBG_ANY_CPU && (unsigned)bp->cpu != cpu->s.id)
         return false;
-    if (bp->vm != SIM_DBG_ANY_VM && (!cpu_in_guest(cpu) || cpu->s.vm.vm_label != bp->vm))
+    if (bp->vm != UI_DBG_ANY_VM && (!cpu_in_guest(cpu) || cpu->s.vm.vm_label != bp->vm))
         return false;
-    if (bp->space == SIM_SPACE_GPA) { /* the pc's guest-physical address: through the guest's
+    if (bp->space == UI_DBG_SPACE_GPA) { /* the pc's guest-physical address: through the guest's
                                          own tables only, then compared with the nested one */
         mmu_result_t want, got;
         if (!cpu_in_guest(cpu) || (pc & MMU_PAGE_OFFSET) != (bp->addr & MMU_PAGE_OFFSET) ||
-            dbg_vm_translate(d, cpu->s.vm.vm_label, SIM_SPACE_GPA, bp->addr, MMU_FETCH, &want,
-                             NULL) != 0 || want.status != MMU_OK)
+            dbg_vm_translate(d, cpu->s.vm.vm_label, UI_DBG_SPACE_GPA, bp->addr, MMU_FETCH, &want,
+                             NULL) != 0 ||
+            want.status != MMU_OK)
             return false;
         mmu_priv_t priv = cpu_mode(cpu) == CPU_MODE_U ? MMU_PRIV_USER : MMU_PRIV_KERNEL;
         got = mmu_translate_probe(&cpu->mmu, d->m, pc, MMU_FETCH, priv, NULL);
         return got.status == MMU_OK && got.pa == want.pa;
     }
-    if (bp->space == SIM_SPACE_GVA)
+    if (bp->space == UI_DBG_SPACE_GVA)
         return translating && pc == bp->addr;
     if (!translating)
         return pc == bp->addr;
@@ -91,20 +91,20 @@ static bool addr_bp_matches(sim_dbg_t *d, const cpu_t *cpu, const sim_dbg_bp_t *
 }
 
 /* The breakpoints that look at the CPU before an instruction: address, cycle, instret. */
-static sim_dbg_bp_t *boundary_bp(sim_dbg_t *d, const cpu_t *cpu)
+static ui_dbg_bp_t *boundary_bp(ui_dbg_t *d, const cpu_t *cpu)
 {
     for (size_t i = 0; i < d->nbp; i++) {
-        sim_dbg_bp_t *bp = &d->bp[i];
+        ui_dbg_bp_t *bp = &d->bp[i];
         if (!bp->enabled)
             continue;
         switch (bp->kind) {
-        case SIM_DBG_BP_ADDR:
+        case UI_DBG_BP_ADDR:
             if (addr_bp_matches(d, cpu, bp))
                 return bp;
             break;
-        case SIM_DBG_BP_CYCLE:
-        case SIM_DBG_BP_INSTRET: {
-            uint64_t now = bp->kind == SIM_DBG_BP_CYCLE ? cpu->s.cycles : cpu->s.instret;
+        case UI_DBG_BP_CYCLE:
+        case UI_DBG_BP_INSTRET: {
+            uint64_t now = bp->kind == UI_DBG_BP_CYCLE ? cpu->s.cycles : cpu->s.instret;
             if (!bp->done && cpu->s.id == d->focus && now >= bp->at) {
                 bp->done = true;
                 return bp;
@@ -118,7 +118,7 @@ static sim_dbg_bp_t *boundary_bp(sim_dbg_t *d, const cpu_t *cpu)
 }
 
 /* The focus CPU's own goal for this run. Returns true when it is reached. */
-static bool goal_reached(sim_dbg_t *d, const cpu_t *cpu)
+static bool goal_reached(ui_dbg_t *d, const cpu_t *cpu)
 {
     uint64_t value;
     switch (d->go) {
@@ -134,7 +134,7 @@ static bool goal_reached(sim_dbg_t *d, const cpu_t *cpu)
     case DBG_GO_UNTIL:
         if (cpu->s.cycles == d->prev[cpu->s.id].cycles)
             return false; /* at least one instruction first, so `until` always moves */
-        if (sim_dbg_cond_eval(d, d->cond, cpu, &value) != 0) {
+        if (ui_dbg_cond_eval(d, d->cond, cpu, &value) != 0) {
             d->stop.value = 1; /* marks "could not be evaluated" for the sentence */
             return true;
         }
@@ -145,12 +145,12 @@ static bool goal_reached(sim_dbg_t *d, const cpu_t *cpu)
 
 static bool on_boundary(cpu_t *cpu, void *ctx)
 {
-    sim_dbg_t *d = ctx;
+    ui_dbg_t *d = ctx;
     unsigned i = cpu->s.id;
     if (!d->running)
         return false;
     if (d->stop_requested) {
-        stop_now(d, SIM_DBG_STOP_INTERRUPTED, cpu, 0);
+        stop_now(d, UI_DBG_STOP_INTERRUPTED, cpu, 0);
         return true;
     }
     if (d->pending && d->pending_cpu == i) {
@@ -161,7 +161,7 @@ static bool on_boundary(cpu_t *cpu, void *ctx)
     }
     if (cpu->s.halted) { /* only the goal can stop a halted CPU: it has no next instruction */
         if (i == d->focus && d->go != DBG_GO_UNTIL && goal_reached(d, cpu)) {
-            stop_now(d, d->go == DBG_GO_STEPI ? SIM_DBG_STOP_STEP : SIM_DBG_STOP_CYCLES, cpu, 0);
+            stop_now(d, d->go == DBG_GO_STEPI ? UI_DBG_STOP_STEP : UI_DBG_STOP_CYCLES, cpu, 0);
             return true;
         }
         return false;
@@ -169,10 +169,10 @@ static bool on_boundary(cpu_t *cpu, void *ctx)
     /* Continuing from a stop does not stop again at the same boundary (gdb's step-over). */
     bool same = d->have_last && d->last.cpu == i && d->last.cycle == cpu->s.cycles &&
                 d->last.instret == cpu->s.instret;
-    sim_dbg_bp_t *bp = same ? NULL : boundary_bp(d, cpu);
+    ui_dbg_bp_t *bp = same ? NULL : boundary_bp(d, cpu);
     if (bp) {
         bp->hits++;
-        stop_now(d, SIM_DBG_STOP_BREAKPOINT, cpu, bp->id);
+        stop_now(d, UI_DBG_STOP_BREAKPOINT, cpu, bp->id);
         return true;
     }
     if (i != d->focus)
@@ -180,10 +180,10 @@ static bool on_boundary(cpu_t *cpu, void *ctx)
     d->stop.value = 0;
     if (goal_reached(d, cpu)) {
         uint32_t failed = d->stop.value;
-        static const sim_dbg_stop_kind_t kind_of[] = {
-            [DBG_GO_STEPI] = SIM_DBG_STOP_STEP,
-            [DBG_GO_CYCLES] = SIM_DBG_STOP_CYCLES,
-            [DBG_GO_UNTIL] = SIM_DBG_STOP_CONDITION,
+        static const ui_dbg_stop_kind_t kind_of[] = {
+            [DBG_GO_STEPI] = UI_DBG_STOP_STEP,
+            [DBG_GO_CYCLES] = UI_DBG_STOP_CYCLES,
+            [DBG_GO_UNTIL] = UI_DBG_STOP_CONDITION,
         };
         stop_now(d, kind_of[d->go], cpu, 0);
         d->stop.value = failed;
@@ -193,7 +193,7 @@ static bool on_boundary(cpu_t *cpu, void *ctx)
 }
 
 /* Records a stop to be made at the next boundary of `cpu`. The first one in a run wins. */
-static void make_pending(sim_dbg_t *d, unsigned cpu, sim_dbg_stop_kind_t kind, int id)
+static void make_pending(ui_dbg_t *d, unsigned cpu, ui_dbg_stop_kind_t kind, int id)
 {
     memset(&d->pend, 0, sizeof d->pend);
     d->pend.kind = kind;
@@ -206,21 +206,21 @@ static void make_pending(sim_dbg_t *d, unsigned cpu, sim_dbg_stop_kind_t kind, i
 static void on_access(cpu_t *cpu, void *ctx, uint32_t va, uint32_t pa, unsigned size, bool write,
                       uint32_t value)
 {
-    sim_dbg_t *d = ctx;
+    ui_dbg_t *d = ctx;
     if (!d->running || d->pending)
         return;
-    unsigned access = write ? SIM_DBG_WRITE : SIM_DBG_READ;
+    unsigned access = write ? UI_DBG_WRITE : UI_DBG_READ;
     for (size_t i = 0; i < d->nbp; i++) {
-        sim_dbg_bp_t *bp = &d->bp[i];
-        if (bp->kind != SIM_DBG_BP_WATCH || !bp->enabled || !(bp->access & access))
+        ui_dbg_bp_t *bp = &d->bp[i];
+        if (bp->kind != UI_DBG_BP_WATCH || !bp->enabled || !(bp->access & access))
             continue;
-        if (bp->space == SIM_SPACE_GVA && !mmu_active(&cpu->mmu))
+        if (bp->space == UI_DBG_SPACE_GVA && !mmu_active(&cpu->mmu))
             continue;
-        uint32_t a = bp->space == SIM_SPACE_GVA ? va : pa;
+        uint32_t a = bp->space == UI_DBG_SPACE_GVA ? va : pa;
         if (a >= bp->addr + bp->len || bp->addr >= a + size)
             continue;
         bp->hits++;
-        make_pending(d, cpu->s.id, SIM_DBG_STOP_WATCHPOINT, bp->id);
+        make_pending(d, cpu->s.id, UI_DBG_STOP_WATCHPOINT, bp->id);
         d->pend.access = access;
         d->pend.addr = a;
         d->pend.value = value;
@@ -228,53 +228,53 @@ static void on_access(cpu_t *cpu, void *ctx, uint32_t va, uint32_t pa, unsigned 
         d->pend.insn_pc = cpu->s.pc;
         d->pend.old_known = size == bp->len && a == bp->addr;
         if (write)
-            sim_dbg_read(d, bp->space, bp->addr, &bp->last, bp->len < 4 ? bp->len : 4);
+            ui_dbg_read(d, bp->space, bp->addr, &bp->last, bp->len < 4 ? bp->len : 4);
         return;
     }
 }
 
-static bool trap_bp_matches(const sim_dbg_bp_t *bp, const sim_event_t *ev)
+static bool trap_bp_matches(const ui_dbg_bp_t *bp, const sim_event_t *ev)
 {
     uint32_t cause = ev->kind == SIM_EV_TRAP ? ev->a : (CPU_CAUSE_INTERRUPT | ev->a);
-    if (bp->cause == SIM_DBG_CAUSE_ANY)
+    if (bp->cause == UI_DBG_CAUSE_ANY)
         return true;
-    if (bp->cause == SIM_DBG_CAUSE_ANY_INTERRUPT)
+    if (bp->cause == UI_DBG_CAUSE_ANY_INTERRUPT)
         return ev->kind == SIM_EV_INTERRUPT;
     return bp->cause == cause;
 }
 
 /* A breakpoint that an event fires: trap causes and mode changes. */
-static sim_dbg_bp_t *event_bp(sim_dbg_t *d, const sim_event_t *ev)
+static ui_dbg_bp_t *event_bp(ui_dbg_t *d, const sim_event_t *ev)
 {
     for (size_t i = 0; i < d->nbp; i++) {
-        sim_dbg_bp_t *bp = &d->bp[i];
+        ui_dbg_bp_t *bp = &d->bp[i];
         if (!bp->enabled)
             continue;
-        if (bp->kind == SIM_DBG_BP_TRAP &&
+        if (bp->kind == UI_DBG_BP_TRAP &&
             (ev->kind == SIM_EV_TRAP || ev->kind == SIM_EV_INTERRUPT) && trap_bp_matches(bp, ev))
             return bp;
-        if (bp->kind == SIM_DBG_BP_MODE && ev->mode == bp->mode &&
+        if (bp->kind == UI_DBG_BP_MODE && ev->mode == bp->mode &&
             (ev->kind == SIM_EV_MODE || (ev->kind == SIM_EV_VMEXIT && bp->mode == CPU_MODE_H)))
             return bp; /* a VM exit is how a CPU enters H */
-        if (bp->kind == SIM_DBG_BP_EXIT && dbg_exit_bp_matches(bp, ev))
+        if (bp->kind == UI_DBG_BP_EXIT && dbg_exit_bp_matches(bp, ev))
             return bp;
     }
     return NULL;
 }
 
-static void log_event(sim_dbg_t *d, const sim_event_t *ev)
+static void log_event(ui_dbg_t *d, const sim_event_t *ev)
 {
-    if (d->log_n < SIM_DBG_LOG) {
+    if (d->log_n < UI_DBG_LOG) {
         d->log[d->log_n++] = *ev;
         return;
     }
     d->log[d->log_head] = *ev;
-    d->log_head = (d->log_head + 1) % SIM_DBG_LOG;
+    d->log_head = (d->log_head + 1) % UI_DBG_LOG;
 }
 
 static void on_event(const sim_event_t *ev, void *ctx)
 {
-    sim_dbg_t *d = ctx;
+    ui_dbg_t *d = ctx;
     log_event(d, ev);
     if (d->trace_fn)
         d->trace_fn(ev, d->trace_ctx);
@@ -291,16 +291,16 @@ static void on_event(const sim_event_t *ev, void *ctx)
             d->queue[d->nqueue++].before = d->last_ev[c];
         }
     } else if (d->running && !d->pending) {
-        sim_dbg_bp_t *bp = event_bp(d, ev);
+        ui_dbg_bp_t *bp = event_bp(d, ev);
         if (bp) {
             bp->hits++;
-            make_pending(d, c, SIM_DBG_STOP_BREAKPOINT, bp->id);
+            make_pending(d, c, UI_DBG_STOP_BREAKPOINT, bp->id);
         } else if (d->go == DBG_GO_TRAP && trap) {
-            make_pending(d, c, SIM_DBG_STOP_TRAP, 0);
+            make_pending(d, c, UI_DBG_STOP_TRAP, 0);
         } else if (d->go == DBG_GO_EXIT && ev->kind == SIM_EV_VMEXIT) {
-            make_pending(d, c, SIM_DBG_STOP_VM_EXIT, 0);
+            make_pending(d, c, UI_DBG_STOP_VM_EXIT, 0);
         } else if (d->go == DBG_GO_EVENT) {
-            make_pending(d, c, SIM_DBG_STOP_EVENT, 0);
+            make_pending(d, c, UI_DBG_STOP_EVENT, 0);
         }
         if (d->pending) {
             d->pend.has_event = true;
@@ -314,9 +314,9 @@ static void on_event(const sim_event_t *ev, void *ctx)
 /* ------------------------------------------------------------------------------------------
  * Attaching
  * ------------------------------------------------------------------------------------------ */
-sim_dbg_t *sim_dbg_new(sim_machine_t *m)
+ui_dbg_t *ui_dbg_new(sim_machine_t *m)
 {
-    sim_dbg_t *d = calloc(1, sizeof *d);
+    ui_dbg_t *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
     d->m = m;
@@ -338,7 +338,7 @@ sim_dbg_t *sim_dbg_new(sim_machine_t *m)
     return d;
 }
 
-void sim_dbg_free(sim_dbg_t *dbg)
+void ui_dbg_free(ui_dbg_t *dbg)
 {
     if (!dbg)
         return;
@@ -357,45 +357,45 @@ void sim_dbg_free(sim_dbg_t *dbg)
 /* ------------------------------------------------------------------------------------------
  * Breakpoints
  * ------------------------------------------------------------------------------------------ */
-sim_dbg_bp_t *dbg_add_bp(sim_dbg_t *d, sim_dbg_bp_kind_t kind)
+ui_dbg_bp_t *dbg_add_bp(ui_dbg_t *d, ui_dbg_bp_kind_t kind)
 {
-    if (d->nbp == SIM_DBG_MAX_BPS) {
+    if (d->nbp == UI_DBG_MAX_BPS) {
         dbg_fail(d, "There are already %d breakpoints and watchpoints; delete some first.",
-                 SIM_DBG_MAX_BPS);
+                 UI_DBG_MAX_BPS);
         return NULL;
     }
-    sim_dbg_bp_t *bp = &d->bp[d->nbp++];
+    ui_dbg_bp_t *bp = &d->bp[d->nbp++];
     memset(bp, 0, sizeof *bp);
     bp->id = d->next_id++;
     bp->kind = kind;
     bp->enabled = true;
-    bp->cpu = SIM_DBG_ANY_CPU;
-    bp->vm = SIM_DBG_ANY_VM;
+    bp->cpu = UI_DBG_ANY_CPU;
+    bp->vm = UI_DBG_ANY_VM;
     return bp;
 }
 
 /* Checks that a space can be used for breakpoints and watchpoints on this machine. */
-static int check_space(sim_dbg_t *d, sim_space_t space, int vm)
+static int check_space(ui_dbg_t *d, ui_dbg_space_t space, int vm)
 {
-    if ((vm != SIM_DBG_ANY_VM || space == SIM_SPACE_GPA) && sim_dbg_vm_count(d) == 0)
-        return dbg_fail(d, "%s", SIM_DBG_NO_VMS " Guest-physical addresses and VMs need one.");
-    if (vm != SIM_DBG_ANY_VM && dbg_check_vm(d, vm) != 0)
+    if ((vm != UI_DBG_ANY_VM || space == UI_DBG_SPACE_GPA) && ui_dbg_vm_count(d) == 0)
+        return dbg_fail(d, "%s", UI_DBG_NO_VMS " Guest-physical addresses and VMs need one.");
+    if (vm != UI_DBG_ANY_VM && dbg_check_vm(d, vm) != 0)
         return -1;
-    if (space >= SIM_SPACE_COUNT)
+    if (space >= UI_DBG_SPACE_COUNT)
         return dbg_fail(d, "Unknown address space %d.", (int)space);
     return 0;
 }
 
-int sim_dbg_break_addr(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, int cpu, int vm)
+int ui_dbg_break_addr(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, int cpu, int vm)
 {
     if (check_space(dbg, space, vm) != 0)
         return -1;
     if (addr & 3)
         return dbg_fail(dbg, "0x%08x is not a multiple of 4: instructions are 4-byte aligned.",
                         addr);
-    if (cpu != SIM_DBG_ANY_CPU && (cpu < 0 || (unsigned)cpu >= dbg->m->ncpus))
+    if (cpu != UI_DBG_ANY_CPU && (cpu < 0 || (unsigned)cpu >= dbg->m->ncpus))
         return dbg_fail(dbg, "There is no cpu%d.", cpu);
-    sim_dbg_bp_t *bp = dbg_add_bp(dbg, SIM_DBG_BP_ADDR);
+    ui_dbg_bp_t *bp = dbg_add_bp(dbg, UI_DBG_BP_ADDR);
     if (!bp)
         return -1;
     bp->space = space;
@@ -403,8 +403,8 @@ int sim_dbg_break_addr(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, int cpu
     bp->len = 4;
     bp->cpu = cpu;
     /* A guest-physical breakpoint belongs to one VM: the focus VM when none is named. */
-    bp->vm = vm == SIM_DBG_ANY_VM && space == SIM_SPACE_GPA ? dbg_space_vm(dbg) : vm;
-    if (space == SIM_SPACE_GPA && bp->vm < 0) {
+    bp->vm = vm == UI_DBG_ANY_VM && space == UI_DBG_SPACE_GPA ? dbg_space_vm(dbg) : vm;
+    if (space == UI_DBG_SPACE_GPA && bp->vm < 0) {
         dbg->nbp--;
         dbg->next_id--;
         return dbg_fail(dbg, "A gpa breakpoint needs its VM: add \"vm N\" or \"focus VM\" first.");
@@ -412,39 +412,38 @@ int sim_dbg_break_addr(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, int cpu
     return bp->id;
 }
 
-int sim_dbg_break_trap(sim_dbg_t *dbg, uint32_t cause)
+int ui_dbg_break_trap(ui_dbg_t *dbg, uint32_t cause)
 {
-    sim_dbg_bp_t *bp = dbg_add_bp(dbg, SIM_DBG_BP_TRAP);
+    ui_dbg_bp_t *bp = dbg_add_bp(dbg, UI_DBG_BP_TRAP);
     if (!bp)
         return -1;
     bp->cause = cause;
     return bp->id;
 }
 
-int sim_dbg_break_mode(sim_dbg_t *dbg, cpu_mode_t mode)
+int ui_dbg_break_mode(ui_dbg_t *dbg, cpu_mode_t mode)
 {
-    if (mode == CPU_MODE_H && sim_dbg_vm_count(dbg) == 0)
+    if (mode == CPU_MODE_H && ui_dbg_vm_count(dbg) == 0)
         return dbg_fail(dbg, "No CPU enters H on this machine: ring -1 is the hypervisor's, and "
                              "this is a bare-metal run.");
-    sim_dbg_bp_t *bp = dbg_add_bp(dbg, SIM_DBG_BP_MODE);
+    ui_dbg_bp_t *bp = dbg_add_bp(dbg, UI_DBG_BP_MODE);
     if (!bp)
         return -1;
     bp->mode = mode;
     return bp->id;
 }
 
-static int break_count(sim_dbg_t *dbg, sim_dbg_bp_kind_t kind, uint64_t at)
+static int break_count(ui_dbg_t *dbg, ui_dbg_bp_kind_t kind, uint64_t at)
 {
     const cpu_state_t *s = &dbg->m->cpu[dbg->focus].s;
-    uint64_t now = kind == SIM_DBG_BP_CYCLE ? s->cycles : s->instret;
+    uint64_t now = kind == UI_DBG_BP_CYCLE ? s->cycles : s->instret;
     char a[32], b[32];
     if (at <= now)
-        return dbg_fail(dbg, "cpu%u is already at %s %s: %s %s has passed.", dbg->focus,
-                        kind == SIM_DBG_BP_CYCLE ? "cycle" : "instret",
-                        sim_dbg_group(now, a, sizeof a),
-                        kind == SIM_DBG_BP_CYCLE ? "cycle" : "instret",
-                        sim_dbg_group(at, b, sizeof b));
-    sim_dbg_bp_t *bp = dbg_add_bp(dbg, kind);
+        return dbg_fail(
+            dbg, "cpu%u is already at %s %s: %s %s has passed.", dbg->focus,
+            kind == UI_DBG_BP_CYCLE ? "cycle" : "instret", sim_group_digits(now, a, sizeof a),
+            kind == UI_DBG_BP_CYCLE ? "cycle" : "instret", sim_group_digits(at, b, sizeof b));
+    ui_dbg_bp_t *bp = dbg_add_bp(dbg, kind);
     if (!bp)
         return -1;
     bp->at = at;
@@ -452,31 +451,30 @@ static int break_count(sim_dbg_t *dbg, sim_dbg_bp_kind_t kind, uint64_t at)
     return bp->id;
 }
 
-int sim_dbg_break_cycle(sim_dbg_t *dbg, uint64_t cycle)
+int ui_dbg_break_cycle(ui_dbg_t *dbg, uint64_t cycle)
 {
-    return break_count(dbg, SIM_DBG_BP_CYCLE, cycle);
+    return break_count(dbg, UI_DBG_BP_CYCLE, cycle);
 }
 
-int sim_dbg_break_instret(sim_dbg_t *dbg, uint64_t count)
+int ui_dbg_break_instret(ui_dbg_t *dbg, uint64_t count)
 {
-    return break_count(dbg, SIM_DBG_BP_INSTRET, count);
+    return break_count(dbg, UI_DBG_BP_INSTRET, count);
 }
 
-int sim_dbg_watch(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, uint32_t len,
-                  unsigned access)
+int ui_dbg_watch(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t len, unsigned access)
 {
-    if (check_space(dbg, space, SIM_DBG_ANY_VM) != 0)
+    if (check_space(dbg, space, UI_DBG_ANY_VM) != 0)
         return -1;
     if (len != 1 && len != 2 && len != 4)
         return dbg_fail(dbg, "A watchpoint covers 1, 2 or 4 bytes, not %u.", len);
     if (addr & (len - 1))
         return dbg_fail(dbg, "0x%08x is not aligned to %u bytes.", addr, len);
-    if (!(access & (SIM_DBG_READ | SIM_DBG_WRITE)))
+    if (!(access & (UI_DBG_READ | UI_DBG_WRITE)))
         return dbg_fail(dbg, "A watchpoint watches reads, writes or both.");
     uint32_t last = 0;
-    if (space == SIM_SPACE_HPA && sim_dbg_read(dbg, space, addr, &last, len) != 0)
+    if (space == UI_DBG_SPACE_HPA && ui_dbg_read(dbg, space, addr, &last, len) != 0)
         return -1;
-    sim_dbg_bp_t *bp = dbg_add_bp(dbg, SIM_DBG_BP_WATCH);
+    ui_dbg_bp_t *bp = dbg_add_bp(dbg, UI_DBG_BP_WATCH);
     if (!bp)
         return -1;
     bp->space = space;
@@ -487,19 +485,18 @@ int sim_dbg_watch(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, uint32_t len
     return bp->id;
 }
 
-static sim_dbg_bp_t *find_bp(sim_dbg_t *dbg, int id)
+static ui_dbg_bp_t *find_bp(ui_dbg_t *dbg, int id)
 {
     for (size_t i = 0; i < dbg->nbp; i++)
         if (dbg->bp[i].id == id)
             return &dbg->bp[i];
-    dbg_fail(dbg, "There is no breakpoint or watchpoint %d (\"info breakpoints\" lists them).",
-             id);
+    dbg_fail(dbg, "There is no breakpoint or watchpoint %d (\"info breakpoints\" lists them).", id);
     return NULL;
 }
 
-int sim_dbg_delete(sim_dbg_t *dbg, int id)
+int ui_dbg_delete(ui_dbg_t *dbg, int id)
 {
-    sim_dbg_bp_t *bp = find_bp(dbg, id);
+    ui_dbg_bp_t *bp = find_bp(dbg, id);
     if (!bp)
         return -1;
     size_t i = (size_t)(bp - dbg->bp);
@@ -508,31 +505,31 @@ int sim_dbg_delete(sim_dbg_t *dbg, int id)
     return 0;
 }
 
-void sim_dbg_delete_all(sim_dbg_t *dbg)
+void ui_dbg_delete_all(ui_dbg_t *dbg)
 {
     dbg->nbp = 0;
 }
 
-int sim_dbg_enable(sim_dbg_t *dbg, int id, bool enabled)
+int ui_dbg_enable(ui_dbg_t *dbg, int id, bool enabled)
 {
-    sim_dbg_bp_t *bp = find_bp(dbg, id);
+    ui_dbg_bp_t *bp = find_bp(dbg, id);
     if (!bp)
         return -1;
     bp->enabled = enabled;
     return 0;
 }
 
-size_t sim_dbg_bp_count(const sim_dbg_t *dbg)
+size_t ui_dbg_bp_count(const ui_dbg_t *dbg)
 {
     return dbg->nbp;
 }
 
-const sim_dbg_bp_t *sim_dbg_bp(const sim_dbg_t *dbg, size_t index)
+const ui_dbg_bp_t *ui_dbg_bp(const ui_dbg_t *dbg, size_t index)
 {
     return index < dbg->nbp ? &dbg->bp[index] : NULL;
 }
 
-const sim_dbg_bp_t *sim_dbg_bp_by_id(const sim_dbg_t *dbg, int id)
+const ui_dbg_bp_t *ui_dbg_bp_by_id(const ui_dbg_t *dbg, int id)
 {
     for (size_t i = 0; i < dbg->nbp; i++)
         if (dbg->bp[i].id == id)
@@ -544,34 +541,34 @@ const sim_dbg_bp_t *sim_dbg_bp_by_id(const sim_dbg_t *dbg, int id)
  * Running
  * ------------------------------------------------------------------------------------------ */
 /* True when some enabled breakpoint must look at every instruction or access. */
-static bool needs_every_instruction(const sim_dbg_t *d)
+static bool needs_every_instruction(const ui_dbg_t *d)
 {
     for (size_t i = 0; i < d->nbp; i++) {
-        const sim_dbg_bp_t *bp = &d->bp[i];
-        if (bp->enabled && bp->kind != SIM_DBG_BP_TRAP && bp->kind != SIM_DBG_BP_MODE &&
-            bp->kind != SIM_DBG_BP_EXIT &&
-            !((bp->kind == SIM_DBG_BP_CYCLE || bp->kind == SIM_DBG_BP_INSTRET) && bp->done))
+        const ui_dbg_bp_t *bp = &d->bp[i];
+        if (bp->enabled && bp->kind != UI_DBG_BP_TRAP && bp->kind != UI_DBG_BP_MODE &&
+            bp->kind != UI_DBG_BP_EXIT &&
+            !((bp->kind == UI_DBG_BP_CYCLE || bp->kind == UI_DBG_BP_INSTRET) && bp->done))
             return true;
     }
     return false;
 }
 
 /* The stop for a run that sim_run ended without a hook's stop. */
-static void machine_stop(sim_dbg_t *d, sim_run_result_t r, sim_dbg_stop_t *st)
+static void machine_stop(ui_dbg_t *d, sim_run_result_t r, ui_dbg_stop_t *st)
 {
     sim_machine_t *m = d->m;
     const cpu_t *cpu = &m->cpu[d->focus];
-    sim_dbg_stop_kind_t kind = SIM_DBG_STOP_INTERRUPTED;
+    ui_dbg_stop_kind_t kind = UI_DBG_STOP_INTERRUPTED;
     switch (r) {
     case SIM_RUN_POWEROFF:
-        kind = SIM_DBG_STOP_POWEROFF;
+        kind = UI_DBG_STOP_POWEROFF;
         if (m->io_cpu)
             cpu = m->io_cpu;
         break;
-    case SIM_RUN_IDLE: kind = SIM_DBG_STOP_IDLE; break;
-    case SIM_RUN_MAX_CYCLES: kind = SIM_DBG_STOP_LIMIT; break;
+    case SIM_RUN_IDLE: kind = UI_DBG_STOP_IDLE; break;
+    case SIM_RUN_MAX_CYCLES: kind = UI_DBG_STOP_LIMIT; break;
     case SIM_RUN_NESTED_FAULT:
-        kind = SIM_DBG_STOP_NESTED_FAULT;
+        kind = UI_DBG_STOP_NESTED_FAULT;
         for (unsigned i = 0; i < m->ncpus; i++)
             if (m->cpu[i].mmu.stats.nested_faults != d->prev_nested[i])
                 cpu = &m->cpu[i];
@@ -583,23 +580,23 @@ static void machine_stop(sim_dbg_t *d, sim_run_result_t r, sim_dbg_stop_t *st)
 }
 
 /* Ends a run: the stop's sentence, the new focus, and the stop remembered for step-over. */
-static void finish(sim_dbg_t *d, sim_dbg_stop_t *st, sim_dbg_stop_t *out)
+static void finish(ui_dbg_t *d, ui_dbg_stop_t *st, ui_dbg_stop_t *out)
 {
     d->focus = st->cpu;
     dbg_focus_after_stop(d, st);
-    dbg_text_stop(d, st, sim_dbg_bp_by_id(d, st->id));
+    dbg_text_stop(d, st, ui_dbg_bp_by_id(d, st->id));
     d->last = *st;
     d->have_last = true;
     *out = *st;
 }
 
 /* `step event` when events of the last stop's instruction are still to be reported. */
-static void next_queued_event(sim_dbg_t *d, sim_dbg_stop_t *out)
+static void next_queued_event(ui_dbg_t *d, ui_dbg_stop_t *out)
 {
-    sim_dbg_stop_t st;
+    ui_dbg_stop_t st;
     memset(&st, 0, sizeof st);
     const sim_event_t *ev = &d->queue[d->qhead].ev;
-    dbg_stop_at(d, &st, SIM_DBG_STOP_EVENT, &d->m->cpu[ev->cpu < d->m->ncpus ? ev->cpu : 0]);
+    dbg_stop_at(d, &st, UI_DBG_STOP_EVENT, &d->m->cpu[ev->cpu < d->m->ncpus ? ev->cpu : 0]);
     st.steps = 0;
     st.has_event = true;
     st.ev = *ev;
@@ -609,8 +606,7 @@ static void next_queued_event(sim_dbg_t *d, sim_dbg_stop_t *out)
     finish(d, &st, out);
 }
 
-static int go(sim_dbg_t *d, dbg_go_t how, uint64_t n, const sim_dbg_cond_t *cond,
-              sim_dbg_stop_t *out)
+static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, ui_dbg_stop_t *out)
 {
     sim_machine_t *m = d->m;
     if (how == DBG_GO_EVENT && d->nqueue) {
@@ -619,8 +615,10 @@ static int go(sim_dbg_t *d, dbg_go_t how, uint64_t n, const sim_dbg_cond_t *cond
     }
     d->nqueue = d->qhead = 0;
     if (m->powered_off)
-        return dbg_fail(d, "The machine is powered off (exit code %u): there is nothing left to "
-                           "run.", m->exit_code);
+        return dbg_fail(d,
+                        "The machine is powered off (exit code %u): there is nothing left to "
+                        "run.",
+                        m->exit_code);
     const cpu_t *focus = &m->cpu[d->focus];
     for (unsigned i = 0; i < m->ncpus; i++) {
         d->prev[i] = m->cpu[i].s;
@@ -644,7 +642,7 @@ static int go(sim_dbg_t *d, dbg_go_t how, uint64_t n, const sim_dbg_cond_t *cond
     for (unsigned i = 0; i < m->ncpus; i++)
         m->cpu[i].debug = false;
 
-    sim_dbg_stop_t st;
+    ui_dbg_stop_t st;
     if (d->stopped && r == SIM_RUN_DEBUG)
         st = d->stop;
     else
@@ -653,58 +651,58 @@ static int go(sim_dbg_t *d, dbg_go_t how, uint64_t n, const sim_dbg_cond_t *cond
     return 0;
 }
 
-int sim_dbg_stepi(sim_dbg_t *dbg, uint64_t n, sim_dbg_stop_t *stop)
+int ui_dbg_stepi(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop)
 {
     if (n == 0)
         return dbg_fail(dbg, "Stepping 0 instructions does nothing; give a count of 1 or more.");
     return go(dbg, DBG_GO_STEPI, n, NULL, stop);
 }
 
-int sim_dbg_step_trap(sim_dbg_t *dbg, sim_dbg_stop_t *stop)
+int ui_dbg_step_trap(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
 {
     return go(dbg, DBG_GO_TRAP, 0, NULL, stop);
 }
 
-int dbg_go(sim_dbg_t *d, dbg_go_t how, sim_dbg_stop_t *out)
+int dbg_go(ui_dbg_t *d, dbg_go_t how, ui_dbg_stop_t *out)
 {
     return go(d, how, 0, NULL, out);
 }
 
-int sim_dbg_step_event(sim_dbg_t *dbg, sim_dbg_stop_t *stop)
+int ui_dbg_step_event(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
 {
     return go(dbg, DBG_GO_EVENT, 0, NULL, stop);
 }
 
-int sim_dbg_run_cycles(sim_dbg_t *dbg, uint64_t n, sim_dbg_stop_t *stop)
+int ui_dbg_run_cycles(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop)
 {
     if (n == 0)
         return dbg_fail(dbg, "Running 0 cycles does nothing; give a count of 1 or more.");
     return go(dbg, DBG_GO_CYCLES, n, NULL, stop);
 }
 
-int sim_dbg_until(sim_dbg_t *dbg, const sim_dbg_cond_t *cond, sim_dbg_stop_t *stop)
+int ui_dbg_until(ui_dbg_t *dbg, const ui_dbg_cond_t *cond, ui_dbg_stop_t *stop)
 {
     return go(dbg, DBG_GO_UNTIL, 0, cond, stop);
 }
 
-int sim_dbg_continue(sim_dbg_t *dbg, sim_dbg_stop_t *stop)
+int ui_dbg_continue(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
 {
     return go(dbg, DBG_GO_CONTINUE, 0, NULL, stop);
 }
 
-void sim_dbg_request_stop(sim_dbg_t *dbg)
+void ui_dbg_request_stop(ui_dbg_t *dbg)
 {
     dbg->stop_requested = 1;
     for (unsigned i = 0; i < dbg->m->ncpus; i++)
         dbg->m->cpu[i].debug = true;
 }
 
-void sim_dbg_set_max_cycles(sim_dbg_t *dbg, uint64_t max_cycles)
+void ui_dbg_set_max_cycles(ui_dbg_t *dbg, uint64_t max_cycles)
 {
     dbg->max_cycles = max_cycles;
 }
 
-const sim_dbg_stop_t *sim_dbg_last_stop(const sim_dbg_t *dbg)
+const ui_dbg_stop_t *ui_dbg_last_stop(const ui_dbg_t *dbg)
 {
     return dbg->have_last ? &dbg->last : NULL;
 }

@@ -1,5 +1,5 @@
 /*
- * sim_debug_expr.c - the debugger's small expression language, for `until COND`, `print` and
+ * debug_expr.c - the debugger's small expression language, for `until COND`, `print` and
  * addresses: numbers, registers, CSRs, the mode, the counters, symbols and memory words,
  * combined with C's operators at C's precedence.
  *
@@ -11,24 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_debug_internal.h"
+#include "debug_internal.h"
 
 #define MAX_NODES 64
 
 typedef enum {
-    N_CONST,   /* value */
-    N_REG,     /* r[arg] */
+    N_CONST, /* value */
+    N_REG,   /* r[arg] */
     N_PC,
     N_FLAGS,
     N_MODE,
     N_CYCLE,
     N_INSTRET,
-    N_CSR,     /* csr arg, as csrr reads it */
-    N_LOAD,    /* pop an address, push the word there */
+    N_CSR,  /* csr arg, as csrr reads it */
+    N_LOAD, /* pop an address, push the word there */
     N_NEG,
     N_NOT,
     N_LNOT,
-    N_BINARY,  /* arg: index into binops */
+    N_BINARY, /* arg: index into binops */
 } node_kind_t;
 
 typedef struct {
@@ -37,7 +37,7 @@ typedef struct {
     uint64_t value;
 } node_t;
 
-struct sim_dbg_cond {
+struct ui_dbg_cond {
     char *text;
     size_t n;
     node_t code[MAX_NODES];
@@ -48,9 +48,9 @@ static const struct {
     const char *op;
     int prec;
 } binops[] = {
-    {"||", 1}, {"&&", 2}, {"==", 6}, {"!=", 6}, {"<=", 7}, {">=", 7}, {"<<", 8}, {">>", 8},
-    {"|", 3},  {"^", 4},  {"&", 5},  {"<", 7},  {">", 7},  {"+", 9},  {"-", 9},  {"*", 10},
-    {"/", 10}, {"%", 10},
+    {"||", 1}, {"&&", 2}, {"==", 6}, {"!=", 6}, {"<=", 7}, {">=", 7},
+    {"<<", 8}, {">>", 8}, {"|", 3},  {"^", 4},  {"&", 5},  {"<", 7},
+    {">", 7},  {"+", 9},  {"-", 9},  {"*", 10}, {"/", 10}, {"%", 10},
 };
 #define NBINOPS (sizeof binops / sizeof binops[0])
 
@@ -60,16 +60,23 @@ static const struct {
     node_kind_t kind;
     uint64_t value;
 } names[] = {
-    {"pc", N_PC, 0},         {"flags", N_FLAGS, 0},     {"mode", N_MODE, 0},
-    {"cycle", N_CYCLE, 0},   {"instret", N_INSTRET, 0}, {"zero", N_REG, 0},
-    {"sp", N_REG, CPU_REG_SP}, {"lr", N_REG, CPU_REG_LR}, {"U", N_CONST, CPU_MODE_U},
-    {"K", N_CONST, CPU_MODE_K}, {"H", N_CONST, CPU_MODE_H},
+    {"pc", N_PC, 0},
+    {"flags", N_FLAGS, 0},
+    {"mode", N_MODE, 0},
+    {"cycle", N_CYCLE, 0},
+    {"instret", N_INSTRET, 0},
+    {"zero", N_REG, 0},
+    {"sp", N_REG, CPU_REG_SP},
+    {"lr", N_REG, CPU_REG_LR},
+    {"U", N_CONST, CPU_MODE_U},
+    {"K", N_CONST, CPU_MODE_K},
+    {"H", N_CONST, CPU_MODE_H},
 };
 
 typedef struct {
-    sim_dbg_t *d;
+    ui_dbg_t *d;
     const char *text, *p;
-    sim_dbg_cond_t *c;
+    ui_dbg_cond_t *c;
     bool failed;
 } parser_t;
 
@@ -125,7 +132,7 @@ static bool parse_name(parser_t *P)
     if (csr >= 0)
         return emit(P, N_CSR, (uint8_t)csr, 0);
     uint32_t addr;
-    if (sim_dbg_symbol_addr(P->d, name, &addr))
+    if (ui_dbg_symbol_addr(P->d, name, &addr))
         return emit(P, N_CONST, 0, addr);
     P->p -= n;
     char what[200];
@@ -206,9 +213,9 @@ static bool parse_binary(parser_t *P, int min_prec)
     }
 }
 
-sim_dbg_cond_t *sim_dbg_cond_parse(sim_dbg_t *dbg, const char *text)
+ui_dbg_cond_t *ui_dbg_cond_parse(ui_dbg_t *dbg, const char *text)
 {
-    sim_dbg_cond_t *c = calloc(1, sizeof *c);
+    ui_dbg_cond_t *c = calloc(1, sizeof *c);
     char *copy = strdup(text);
     if (!c || !copy) {
         free(c);
@@ -228,7 +235,7 @@ sim_dbg_cond_t *sim_dbg_cond_parse(sim_dbg_t *dbg, const char *text)
                                                 : "an operator is expected");
     }
     if (P.failed) {
-        sim_dbg_cond_free(c);
+        ui_dbg_cond_free(c);
         return NULL;
     }
     return c;
@@ -270,8 +277,7 @@ static value_t narrow(uint64_t v, bool wide)
     return (value_t){wide ? v : (v & 0xffffffffu), wide};
 }
 
-int sim_dbg_cond_eval(sim_dbg_t *dbg, const sim_dbg_cond_t *cond, const cpu_t *cpu,
-                      uint64_t *value)
+int ui_dbg_cond_eval(ui_dbg_t *dbg, const ui_dbg_cond_t *cond, const cpu_t *cpu, uint64_t *value)
 {
     value_t st[MAX_NODES];
     size_t sp = 0;
@@ -293,10 +299,10 @@ int sim_dbg_cond_eval(sim_dbg_t *dbg, const sim_dbg_cond_t *cond, const cpu_t *c
             if (a > 0xffffffffu)
                 return dbg_fail(dbg, "[0x%llx] is beyond the 32-bit address space.",
                                 (unsigned long long)a);
-            if (sim_dbg_read(dbg, sim_dbg_default_space(dbg), (uint32_t)a, b, 4) != 0)
+            if (ui_dbg_read(dbg, ui_dbg_default_space(dbg), (uint32_t)a, b, 4) != 0)
                 return -1;
-            x.v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-                  (uint32_t)b[3] << 24;
+            x.v =
+                (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
             break;
         }
         case N_NEG: x = st[--sp], x = narrow(-x.v, x.wide); break;
@@ -316,12 +322,12 @@ int sim_dbg_cond_eval(sim_dbg_t *dbg, const sim_dbg_cond_t *cond, const cpu_t *c
     return 0;
 }
 
-const char *sim_dbg_cond_text(const sim_dbg_cond_t *cond)
+const char *ui_dbg_cond_text(const ui_dbg_cond_t *cond)
 {
     return cond->text;
 }
 
-void sim_dbg_cond_free(sim_dbg_cond_t *cond)
+void ui_dbg_cond_free(ui_dbg_cond_t *cond)
 {
     if (!cond)
         return;
@@ -329,12 +335,12 @@ void sim_dbg_cond_free(sim_dbg_cond_t *cond)
     free(cond);
 }
 
-int sim_dbg_eval(sim_dbg_t *dbg, const char *text, uint64_t *value)
+int ui_dbg_eval(ui_dbg_t *dbg, const char *text, uint64_t *value)
 {
-    sim_dbg_cond_t *c = sim_dbg_cond_parse(dbg, text);
+    ui_dbg_cond_t *c = ui_dbg_cond_parse(dbg, text);
     if (!c)
         return -1;
-    int rc = sim_dbg_cond_eval(dbg, c, &dbg->m->cpu[dbg->focus], value);
-    sim_dbg_cond_free(c);
+    int rc = ui_dbg_cond_eval(dbg, c, &dbg->m->cpu[dbg->focus], value);
+    ui_dbg_cond_free(c);
     return rc;
 }

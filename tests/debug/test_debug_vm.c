@@ -1,5 +1,5 @@
 /*
- * test_hv_debug.c - the debugger over the hypervisor (sim/sim_debug_vm.c): VM and VCPU lists,
+ * test_debug_vm.c - the debugger over the hypervisor (ui/debug/debug_vm.c): VM and VCPU lists,
  * the VMCB, `step exit` and `break exit` stopping before the handler with the stop sentence,
  * `break mode H`, gpa reads through a VM's nested tables, the focus VM, pause/resume and the
  * scheduling policy; and that every one of them still answers "No VMs" on bare metal.
@@ -10,98 +10,98 @@
 #include "../../ui/repl/ui_repl.h"
 #include "../../hypervisor/hv_technique.h"
 #include "../support/harness.h"
-#include "hv_util.h"
+#include "../hypervisor/hv_util.h"
 
 static hv_scenario_t sc;
 static sim_machine_t m;
 
-static sim_dbg_t *start(hv_t **hv, const char *scenario)
+static ui_dbg_t *start(hv_t **hv, const char *scenario)
 {
     *hv = hu_scenario(&sc, &m, scenario);
-    sim_dbg_t *dbg = sim_dbg_new(&m);
+    ui_dbg_t *dbg = ui_dbg_new(&m);
     cr_assert_not_null(dbg);
     return dbg;
 }
 
-static void done(sim_dbg_t *dbg, hv_t *hv)
+static void done(ui_dbg_t *dbg, hv_t *hv)
 {
-    sim_dbg_free(dbg);
+    ui_dbg_free(dbg);
     hu_scenario_free(&sc, hv, &m);
 }
 
 Test(hv_debug, lists_vms_and_vcpus)
 {
     hv_t *hv;
-    sim_dbg_t *dbg = start(&hv, "default");
-    cr_assert(sim_dbg_has_hypervisor(dbg));
-    cr_assert_eq(sim_dbg_vm_count(dbg), 2);
-    sim_dbg_vm_t vm;
-    cr_assert_eq(sim_dbg_vm_info(dbg, 0, &vm), 0);
+    ui_dbg_t *dbg = start(&hv, "default");
+    cr_assert(ui_dbg_has_hypervisor(dbg));
+    cr_assert_eq(ui_dbg_vm_count(dbg), 2);
+    ui_dbg_vm_t vm;
+    cr_assert_eq(ui_dbg_vm_info(dbg, 0, &vm), 0);
     cr_expect_str_eq(vm.name, "tinyos");
     cr_expect_str_eq(vm.state, "running");
     cr_expect_str_eq(vm.cpu, "hw");
     cr_expect_str_eq(vm.mem, "nested");
     cr_expect_eq(vm.vcpus, 1);
-    cr_expect_eq(sim_dbg_vm_by_name(dbg, "rtos"), 1);
-    cr_expect_eq(sim_dbg_vm_by_name(dbg, "1"), 1);
-    cr_expect_eq(sim_dbg_vm_by_name(dbg, "nosuch"), -1);
-    cr_expect(strstr(sim_dbg_error(dbg), "no VM called") != NULL);
-    sim_dbg_vcpu_t v;
-    cr_assert_eq(sim_dbg_vcpu_info(dbg, 1, 0, &v), 0);
+    cr_expect_eq(ui_dbg_vm_by_name(dbg, "rtos"), 1);
+    cr_expect_eq(ui_dbg_vm_by_name(dbg, "1"), 1);
+    cr_expect_eq(ui_dbg_vm_by_name(dbg, "nosuch"), -1);
+    cr_expect(strstr(ui_dbg_error(dbg), "no VM called") != NULL);
+    ui_dbg_vcpu_t v;
+    cr_assert_eq(ui_dbg_vcpu_info(dbg, 1, 0, &v), 0);
     cr_expect_eq(v.vm, 1);
     cr_expect_neq(v.vmcb, 0);
-    cr_expect_eq(sim_dbg_vcpu_info(dbg, 1, 3, &v), -1);
+    cr_expect_eq(ui_dbg_vcpu_info(dbg, 1, 3, &v), -1);
     uint32_t rev;
-    cr_assert_eq(sim_dbg_vmcb_read(dbg, 0, 0, CPU_VMCB_REV, &rev), 0);
+    cr_assert_eq(ui_dbg_vmcb_read(dbg, 0, 0, CPU_VMCB_REV, &rev), 0);
     cr_expect_eq(rev, CPU_VMCB_REVISION);
-    cr_expect_eq(sim_dbg_vm_info(dbg, 7, &vm), -1);
+    cr_expect_eq(ui_dbg_vm_info(dbg, 7, &vm), -1);
     done(dbg, hv);
 }
 
 Test(hv_debug, step_exit_stops_before_the_handler)
 {
     hv_t *hv;
-    sim_dbg_t *dbg = start(&hv, "default");
-    sim_dbg_stop_t st;
-    cr_assert_eq(sim_dbg_step_exit(dbg, &st), 0);
-    cr_assert_eq(st.kind, SIM_DBG_STOP_VM_EXIT, "%s", st.text);
+    ui_dbg_t *dbg = start(&hv, "default");
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_step_exit(dbg, &st), 0);
+    cr_assert_eq(st.kind, UI_DBG_STOP_VM_EXIT, "%s", st.text);
     cr_expect_eq(st.ev.kind, SIM_EV_VMEXIT);
     cr_expect_eq(st.mode, CPU_MODE_H, "the pCPU is in H: the hypervisor is about to handle it");
-    cr_expect(sim_dbg_pcpu_exit_pending(dbg, st.cpu));
+    cr_expect(ui_dbg_pcpu_exit_pending(dbg, st.cpu));
     cr_expect(strncmp(st.text, "Stopped at cycle ", 17) == 0, "%s", st.text);
     cr_expect(strstr(st.text, "because") != NULL, "%s", st.text);
-    cr_expect_eq(sim_dbg_focus_vm(dbg), st.ev.vm, "the stop focuses the VM that exited");
-    cr_expect_eq(sim_dbg_default_space(dbg), SIM_SPACE_GVA);
+    cr_expect_eq(ui_dbg_focus_vm(dbg), st.ev.vm, "the stop focuses the VM that exited");
+    cr_expect_eq(ui_dbg_default_space(dbg), UI_DBG_SPACE_GVA);
     /* The guest's own memory reads through its nested tables. */
     uint32_t word, hpa;
-    cr_expect_eq(sim_dbg_read(dbg, SIM_SPACE_GPA, HV_GUEST_ROM, &word, 4), 0, "%s",
-                 sim_dbg_error(dbg));
-    cr_assert_eq(sim_dbg_to_hpa(dbg, SIM_SPACE_GPA, HV_GUEST_ROM, &hpa), 0);
+    cr_expect_eq(ui_dbg_read(dbg, UI_DBG_SPACE_GPA, HV_GUEST_ROM, &word, 4), 0, "%s",
+                 ui_dbg_error(dbg));
+    cr_assert_eq(ui_dbg_to_hpa(dbg, UI_DBG_SPACE_GPA, HV_GUEST_ROM, &hpa), 0);
     cr_expect_geq(hpa, HV_RESERVED_BYTES, "a guest page lies outside the hypervisor's image");
     uint32_t direct;
     memcpy(&direct, &m.ram[hpa], 4);
     cr_expect_eq(word, direct);
     /* Going on runs the handler and the rest, to the end. */
-    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
-    cr_expect_eq(st.kind, SIM_DBG_STOP_POWEROFF, "%s", st.text);
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_expect_eq(st.kind, UI_DBG_STOP_POWEROFF, "%s", st.text);
     done(dbg, hv);
 }
 
 Test(hv_debug, break_exit_by_reason_and_vm)
 {
     hv_t *hv;
-    sim_dbg_t *dbg = start(&hv, "default");
-    cr_expect_eq(sim_dbg_break_exit(dbg, "NO_SUCH", SIM_DBG_ANY_VM), -1);
-    cr_expect_eq(sim_dbg_break_exit(dbg, "IO_PORT", 9), -1);
-    int id = sim_dbg_break_exit(dbg, "IO_PORT", 1);
-    cr_assert_gt(id, 0, "%s", sim_dbg_error(dbg));
+    ui_dbg_t *dbg = start(&hv, "default");
+    cr_expect_eq(ui_dbg_break_exit(dbg, "NO_SUCH", UI_DBG_ANY_VM), -1);
+    cr_expect_eq(ui_dbg_break_exit(dbg, "IO_PORT", 9), -1);
+    int id = ui_dbg_break_exit(dbg, "IO_PORT", 1);
+    cr_assert_gt(id, 0, "%s", ui_dbg_error(dbg));
     char desc[128];
-    sim_dbg_bp_describe(dbg, sim_dbg_bp_by_id(dbg, id), desc, sizeof desc);
+    ui_dbg_bp_describe(dbg, ui_dbg_bp_by_id(dbg, id), desc, sizeof desc);
     cr_expect_str_eq(desc, "VM exit IO_PORT in rtos");
-    sim_dbg_stop_t st;
+    ui_dbg_stop_t st;
     for (int i = 0; i < 3; i++) {
-        cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
-        cr_assert_eq(st.kind, SIM_DBG_STOP_BREAKPOINT, "%s", st.text);
+        cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+        cr_assert_eq(st.kind, UI_DBG_STOP_BREAKPOINT, "%s", st.text);
         cr_expect_eq(st.id, id);
         cr_expect_eq(st.ev.a, CPU_EXIT_IO_PORT);
         cr_expect_eq(st.ev.vm, 1);
@@ -115,12 +115,12 @@ Test(hv_debug, break_exit_by_reason_and_vm)
 Test(hv_debug, break_mode_h_is_an_exit)
 {
     hv_t *hv;
-    sim_dbg_t *dbg = start(&hv, "default");
-    int id = sim_dbg_break_mode(dbg, CPU_MODE_H);
-    cr_assert_gt(id, 0, "%s", sim_dbg_error(dbg));
-    sim_dbg_stop_t st;
-    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
-    cr_expect_eq(st.kind, SIM_DBG_STOP_BREAKPOINT, "%s", st.text);
+    ui_dbg_t *dbg = start(&hv, "default");
+    int id = ui_dbg_break_mode(dbg, CPU_MODE_H);
+    cr_assert_gt(id, 0, "%s", ui_dbg_error(dbg));
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_expect_eq(st.kind, UI_DBG_STOP_BREAKPOINT, "%s", st.text);
     cr_expect_eq(st.mode, CPU_MODE_H);
     cr_expect(strstr(st.text, "-> H") != NULL, "%s", st.text);
     done(dbg, hv);
@@ -129,27 +129,27 @@ Test(hv_debug, break_mode_h_is_an_exit)
 Test(hv_debug, focus_pause_and_sched)
 {
     hv_t *hv;
-    sim_dbg_t *dbg = start(&hv, "default");
-    cr_expect_eq(sim_dbg_focus_vm(dbg), -1);
-    cr_expect_eq(sim_dbg_read(dbg, SIM_SPACE_GPA, HV_GUEST_ROM, &(uint32_t){0}, 4), -1,
+    ui_dbg_t *dbg = start(&hv, "default");
+    cr_expect_eq(ui_dbg_focus_vm(dbg), -1);
+    cr_expect_eq(ui_dbg_read(dbg, UI_DBG_SPACE_GPA, HV_GUEST_ROM, &(uint32_t){0}, 4), -1,
                  "gpa needs a VM");
-    cr_assert_eq(sim_dbg_set_focus_vm(dbg, 1), 0);
-    cr_expect_eq(sim_dbg_focus_vm(dbg), 1);
-    cr_expect_eq(sim_dbg_set_focus_vm(dbg, 5), -1);
-    cr_assert_eq(sim_dbg_vm_pause(dbg, 1, true), 0, "%s", sim_dbg_error(dbg));
-    sim_dbg_vm_t vm;
-    sim_dbg_vm_info(dbg, 1, &vm);
+    cr_assert_eq(ui_dbg_set_focus_vm(dbg, 1), 0);
+    cr_expect_eq(ui_dbg_focus_vm(dbg), 1);
+    cr_expect_eq(ui_dbg_set_focus_vm(dbg, 5), -1);
+    cr_assert_eq(ui_dbg_vm_pause(dbg, 1, true), 0, "%s", ui_dbg_error(dbg));
+    ui_dbg_vm_t vm;
+    ui_dbg_vm_info(dbg, 1, &vm);
     cr_expect_str_eq(vm.state, "paused");
-    cr_expect_eq(sim_dbg_vm_pause(dbg, 1, true), -1, "already paused");
-    cr_assert_eq(sim_dbg_vm_pause(dbg, 1, false), 0, "%s", sim_dbg_error(dbg));
-    cr_expect_str_eq(sim_dbg_sched_name(dbg), "pin");
-    cr_expect_eq(sim_dbg_sched_policy(dbg, "overcommit"), 0);
-    cr_expect_str_eq(sim_dbg_sched_name(dbg), "overcommit");
-    cr_expect_eq(sim_dbg_sched_policy(dbg, "pin"), 0, "%s", sim_dbg_error(dbg));
-    cr_expect_eq(sim_dbg_sched_policy(dbg, "lottery"), -1);
-    sim_dbg_stop_t st;
-    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
-    cr_expect_eq(st.kind, SIM_DBG_STOP_POWEROFF, "%s", st.text);
+    cr_expect_eq(ui_dbg_vm_pause(dbg, 1, true), -1, "already paused");
+    cr_assert_eq(ui_dbg_vm_pause(dbg, 1, false), 0, "%s", ui_dbg_error(dbg));
+    cr_expect_str_eq(ui_dbg_sched_name(dbg), "pin");
+    cr_expect_eq(ui_dbg_sched_policy(dbg, "overcommit"), 0);
+    cr_expect_str_eq(ui_dbg_sched_name(dbg), "overcommit");
+    cr_expect_eq(ui_dbg_sched_policy(dbg, "pin"), 0, "%s", ui_dbg_error(dbg));
+    cr_expect_eq(ui_dbg_sched_policy(dbg, "lottery"), -1);
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_expect_eq(st.kind, UI_DBG_STOP_POWEROFF, "%s", st.text);
     done(dbg, hv);
 }
 
@@ -157,18 +157,18 @@ Test(hv_debug, bare_metal_has_no_vms)
 {
     static sim_machine_t bare;
     cr_assert_eq(sim_machine_init(&bare, 1u << 20, 1), 0);
-    sim_dbg_t *dbg = sim_dbg_new(&bare);
-    sim_dbg_stop_t st;
-    cr_expect(!sim_dbg_has_hypervisor(dbg));
-    cr_expect_eq(sim_dbg_vm_count(dbg), 0);
-    cr_expect_eq(sim_dbg_step_exit(dbg, &st), -1);
-    cr_expect(strstr(sim_dbg_error(dbg), "No VMs") != NULL);
-    cr_expect_eq(sim_dbg_break_exit(dbg, "IO_PORT", SIM_DBG_ANY_VM), -1);
-    cr_expect_eq(sim_dbg_break_mode(dbg, CPU_MODE_H), -1);
-    cr_expect_eq(sim_dbg_set_focus_vm(dbg, 0), -1);
-    cr_expect_eq(sim_dbg_vm_pause(dbg, 0, true), -1);
-    cr_expect_eq(sim_dbg_sched_policy(dbg, "pin"), -1);
-    sim_dbg_free(dbg);
+    ui_dbg_t *dbg = ui_dbg_new(&bare);
+    ui_dbg_stop_t st;
+    cr_expect(!ui_dbg_has_hypervisor(dbg));
+    cr_expect_eq(ui_dbg_vm_count(dbg), 0);
+    cr_expect_eq(ui_dbg_step_exit(dbg, &st), -1);
+    cr_expect(strstr(ui_dbg_error(dbg), "No VMs") != NULL);
+    cr_expect_eq(ui_dbg_break_exit(dbg, "IO_PORT", UI_DBG_ANY_VM), -1);
+    cr_expect_eq(ui_dbg_break_mode(dbg, CPU_MODE_H), -1);
+    cr_expect_eq(ui_dbg_set_focus_vm(dbg, 0), -1);
+    cr_expect_eq(ui_dbg_vm_pause(dbg, 0, true), -1);
+    cr_expect_eq(ui_dbg_sched_policy(dbg, "pin"), -1);
+    ui_dbg_free(dbg);
     sim_machine_free(&bare);
 }
 
@@ -176,7 +176,7 @@ Test(hv_debug, bare_metal_has_no_vms)
 Test(hv_debug, repl_completes_exit_reasons_and_vm_names)
 {
     hv_t *hv;
-    sim_dbg_t *dbg = start(&hv, "default");
+    ui_dbg_t *dbg = start(&hv, "default");
     ui_repl_t r;
     ui_repl_init(&r, &m, dbg, stdout, stderr);
     static const struct {
@@ -204,17 +204,17 @@ Test(hv_debug, repl_completes_exit_reasons_and_vm_names)
 Test(hv_debug, address_breakpoints_in_one_vm)
 {
     hv_t *hv;
-    sim_dbg_t *dbg = start(&hv, "default");
-    sim_dbg_stop_t st;
-    cr_expect_eq(sim_dbg_break_addr(dbg, SIM_SPACE_GPA, 0x1008, SIM_DBG_ANY_CPU,
-                                    SIM_DBG_ANY_VM), -1, "a gpa breakpoint needs its VM");
-    int id = sim_dbg_break_addr(dbg, SIM_SPACE_GVA, HV_GUEST_ROM + 4, SIM_DBG_ANY_CPU, 1);
-    cr_assert_gt(id, 0, "%s", sim_dbg_error(dbg));
-    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
-    cr_assert_eq(st.kind, SIM_DBG_STOP_BREAKPOINT, "%s", st.text);
+    ui_dbg_t *dbg = start(&hv, "default");
+    ui_dbg_stop_t st;
+    cr_expect_eq(ui_dbg_break_addr(dbg, UI_DBG_SPACE_GPA, 0x1008, UI_DBG_ANY_CPU, UI_DBG_ANY_VM),
+                 -1, "a gpa breakpoint needs its VM");
+    int id = ui_dbg_break_addr(dbg, UI_DBG_SPACE_GVA, HV_GUEST_ROM + 4, UI_DBG_ANY_CPU, 1);
+    cr_assert_gt(id, 0, "%s", ui_dbg_error(dbg));
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_assert_eq(st.kind, UI_DBG_STOP_BREAKPOINT, "%s", st.text);
     cr_expect_eq(st.pc, HV_GUEST_ROM + 4);
     cr_expect_eq(m.cpu[st.cpu].s.vm.vm_label, 1, "rtos stopped, not tinyos");
-    sim_dbg_delete_all(dbg);
+    ui_dbg_delete_all(dbg);
     /* tinyos's idle loop, by its own symbol: its kernel maps itself at gva = gpa. */
     uint32_t idle;
     char path[512];
@@ -222,17 +222,17 @@ Test(hv_debug, address_breakpoints_in_one_vm)
     size_t n;
     snprintf(path, sizeof path, "%s/guestos/tinyos.sym", th_build_dir());
     cr_assert_eq(cpu_syms_load(path, &syms, &n, stderr), 0);
-    cr_assert_eq(sim_dbg_set_vm_symbols(dbg, 0, syms, n), 0);
+    cr_assert_eq(ui_dbg_set_vm_symbols(dbg, 0, syms, n), 0);
     cpu_syms_free(syms, n);
-    cr_assert_eq(sim_dbg_set_focus_vm(dbg, 0), 0);
-    cr_assert(sim_dbg_symbol_addr(dbg, "idle", &idle), "tinyos's symbols are attached");
-    id = sim_dbg_break_addr(dbg, SIM_SPACE_GPA, idle, SIM_DBG_ANY_CPU, 0);
-    cr_assert_gt(id, 0, "%s", sim_dbg_error(dbg));
-    cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
-    cr_assert_eq(st.kind, SIM_DBG_STOP_BREAKPOINT, "%s", st.text);
+    cr_assert_eq(ui_dbg_set_focus_vm(dbg, 0), 0);
+    cr_assert(ui_dbg_symbol_addr(dbg, "idle", &idle), "tinyos's symbols are attached");
+    id = ui_dbg_break_addr(dbg, UI_DBG_SPACE_GPA, idle, UI_DBG_ANY_CPU, 0);
+    cr_assert_gt(id, 0, "%s", ui_dbg_error(dbg));
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_assert_eq(st.kind, UI_DBG_STOP_BREAKPOINT, "%s", st.text);
     cr_expect_eq(m.cpu[st.cpu].s.vm.vm_label, 0, "tinyos stopped at its gpa");
     char desc[96];
-    sim_dbg_bp_describe(dbg, sim_dbg_bp_by_id(dbg, id), desc, sizeof desc);
+    ui_dbg_bp_describe(dbg, ui_dbg_bp_by_id(dbg, id), desc, sizeof desc);
     cr_expect(strncmp(desc, "gpa 0x", 6) == 0 && strstr(desc, "<idle>"), "%s", desc);
     cr_expect(strstr(desc, " in tinyos") != NULL, "%s", desc);
     done(dbg, hv);
@@ -243,16 +243,17 @@ Test(hv_debug, address_breakpoints_in_one_vm)
 Test(hv_debug, vcpu_shows_virtual_mode_and_the_guests_own_ptroot)
 {
     hv_t *hv;
-    sim_dbg_t *dbg = start(&hv, "trap");
+    ui_dbg_t *dbg = start(&hv, "trap");
     cr_assert_eq(hv_run(hv, 10000000), SIM_RUN_MAX_CYCLES);
-    sim_dbg_vcpu_t v;
-    cr_assert_eq(sim_dbg_vcpu_info(dbg, 0, 0, &v), 0);
+    ui_dbg_vcpu_t v;
+    cr_assert_eq(ui_dbg_vcpu_info(dbg, 0, 0, &v), 0);
     cr_expect(v.shadow);
     cr_expect_eq(v.mode, CPU_MODE_U, "the kernel runs in real U");
     uint32_t vflags = hv_trap_virtual_flags(hv, 0, 0);
     cr_expect_eq(v.guest_mode, (cpu_mode_t)((vflags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT));
     uint32_t real;
-    cr_assert_eq(sim_dbg_vmcb_read(dbg, 0, 0, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT), &real), 0);
+    cr_assert_eq(ui_dbg_vmcb_read(dbg, 0, 0, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT), &real),
+                 0);
     cr_expect(v.guest_ptroot & MMU_PTROOT_E, "tinyos has turned paging on: 0x%x", v.guest_ptroot);
     cr_expect_neq(real, v.guest_ptroot, "the real root is the shadow's");
     cr_expect_eq(v.guest_ptroot, hv_shadow_guest_ptroot(hv, 0, 0));
@@ -264,39 +265,39 @@ Test(hv_debug, vcpu_shows_virtual_mode_and_the_guests_own_ptroot)
 Test(hv_debug, reads_the_translation_cache)
 {
     hv_t *hv;
-    sim_dbg_t *dbg = start(&hv, "bt");
-    sim_dbg_stop_t st;
-    cr_assert_gt(sim_dbg_break_exit(dbg, "EXCEPTION", 0), 0, "%s", sim_dbg_error(dbg));
+    ui_dbg_t *dbg = start(&hv, "bt");
+    ui_dbg_stop_t st;
+    cr_assert_gt(ui_dbg_break_exit(dbg, "EXCEPTION", 0), 0, "%s", ui_dbg_error(dbg));
     for (unsigned k = 0; k < 50; k++) {
-        cr_assert_eq(sim_dbg_continue(dbg, &st), 0);
+        cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
         if (m.cpu[st.cpu].s.vm.exit_qual == CPU_CAUSE_BREAKPOINT)
             break;
     }
     cr_assert_eq(m.cpu[st.cpu].s.vm.exit_qual, CPU_CAUSE_BREAKPOINT, "a callout of the TC");
     cr_expect(strstr(st.text, " (translated from ") != NULL, "the guest code it stands for: %s",
               st.text);
-    sim_dbg_vcpu_t v;
-    cr_assert_eq(sim_dbg_vcpu_info(dbg, 0, 0, &v), 0);
+    ui_dbg_vcpu_t v;
+    cr_assert_eq(ui_dbg_vcpu_info(dbg, 0, 0, &v), 0);
     cr_assert(hv_bt_in_tc(v.pc), "pc 0x%08x", v.pc);
     char text[96];
-    cr_expect(sim_dbg_disasm(dbg, SIM_SPACE_GVA, v.pc - 4, text, sizeof text), "%s", text);
+    cr_expect(ui_dbg_disasm(dbg, UI_DBG_SPACE_GVA, v.pc - 4, text, sizeof text), "%s", text);
     cr_expect_str_eq(text, "brk");
     done(dbg, hv);
 }
 
 /* The window's disassembly names, for each word of translated code, the guest code it stands
- * for (sim_dbg_translated_from). */
+ * for (ui_dbg_translated_from). */
 Test(hv_debug, translated_code_names_its_guest_code)
 {
     hv_t *hv;
-    sim_dbg_t *dbg = start(&hv, "bt");
+    ui_dbg_t *dbg = start(&hv, "bt");
     cr_assert_eq(hv_run(hv, 3000000), SIM_RUN_MAX_CYCLES);
-    sim_dbg_vcpu_t v;
-    cr_assert_eq(sim_dbg_vcpu_info(dbg, 0, 0, &v), 0);
-    cr_assert_eq(sim_dbg_set_focus(dbg, (unsigned)v.pcpu), 0);
+    ui_dbg_vcpu_t v;
+    cr_assert_eq(ui_dbg_vcpu_info(dbg, 0, 0, &v), 0);
+    cr_assert_eq(ui_dbg_set_focus(dbg, (unsigned)v.pcpu), 0);
     char from[80] = "";
-    cr_expect(sim_dbg_translated_from(dbg, HV_BT_REGION + 8, from, sizeof from), "the first block");
+    cr_expect(ui_dbg_translated_from(dbg, HV_BT_REGION + 8, from, sizeof from), "the first block");
     cr_expect(from[0] != '\0' && strncmp(from, "0xffc", 5) != 0, "a guest address: %s", from);
-    cr_expect(!sim_dbg_translated_from(dbg, 0x1000, from, sizeof from), "guest code is not");
+    cr_expect(!ui_dbg_translated_from(dbg, 0x1000, from, sizeof from), "guest code is not");
     done(dbg, hv);
 }

@@ -1,12 +1,12 @@
 /*
- * sim_debug_query.c - what the debugger answers without running anything: symbols, the focus,
+ * debug_query.c - what the debugger answers without running anything: symbols, the focus,
  * memory in any address space, translations, the event log, commands that change a setting,
  * and the VMs that this machine does not have yet.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_debug_internal.h"
+#include "debug_internal.h"
 
 /* How far past a symbol an address is still named after it ("start+0x1c"): beyond, the
  * address is most likely not part of what the symbol labels (a device, the stack, free RAM). */
@@ -15,18 +15,18 @@
 /* ------------------------------------------------------------------------------------------
  * Symbols and focus
  * ------------------------------------------------------------------------------------------ */
-int sim_dbg_set_symbols(sim_dbg_t *dbg, const cpu_symbol_t *syms, size_t n)
+int ui_dbg_set_symbols(ui_dbg_t *dbg, const cpu_symbol_t *syms, size_t n)
 {
     return dbg_store_symbols(dbg, 0, syms, n);
 }
 
-const cpu_symbol_t *sim_dbg_symbols(const sim_dbg_t *dbg, size_t *n)
+const cpu_symbol_t *ui_dbg_symbols(const ui_dbg_t *dbg, size_t *n)
 {
     *n = dbg->nsyms;
     return dbg->syms;
 }
 
-bool sim_dbg_symbol_addr(const sim_dbg_t *dbg, const char *name, uint32_t *addr)
+bool ui_dbg_symbol_addr(const ui_dbg_t *dbg, const char *name, uint32_t *addr)
 {
     for (size_t i = 0; i < dbg->nsyms; i++)
         if (strcmp(dbg->syms[i].name, name) == 0) {
@@ -36,7 +36,7 @@ bool sim_dbg_symbol_addr(const sim_dbg_t *dbg, const char *name, uint32_t *addr)
     return false;
 }
 
-const char *sim_dbg_symbolize(const sim_dbg_t *dbg, uint32_t addr, char *buf, size_t len)
+const char *ui_dbg_symbolize(const ui_dbg_t *dbg, uint32_t addr, char *buf, size_t len)
 {
     uint32_t off;
     const cpu_symbol_t *s = cpu_syms_lookup(dbg->syms, dbg->nsyms, addr, &off);
@@ -49,12 +49,12 @@ const char *sim_dbg_symbolize(const sim_dbg_t *dbg, uint32_t addr, char *buf, si
     return buf;
 }
 
-unsigned sim_dbg_focus(const sim_dbg_t *dbg)
+unsigned ui_dbg_focus(const ui_dbg_t *dbg)
 {
     return dbg->focus;
 }
 
-int sim_dbg_set_focus(sim_dbg_t *dbg, unsigned cpu)
+int ui_dbg_set_focus(ui_dbg_t *dbg, unsigned cpu)
 {
     if (cpu >= dbg->m->ncpus)
         return dbg_fail(dbg, "There is no cpu%u: this machine has %u CPU%s (cpu0%s).", cpu,
@@ -64,12 +64,12 @@ int sim_dbg_set_focus(sim_dbg_t *dbg, unsigned cpu)
     return 0;
 }
 
-const cpu_t *sim_dbg_cpu(const sim_dbg_t *dbg, unsigned cpu)
+const cpu_t *ui_dbg_cpu(const ui_dbg_t *dbg, unsigned cpu)
 {
     return cpu < dbg->m->ncpus ? &dbg->m->cpu[cpu] : NULL;
 }
 
-const cpu_state_t *sim_dbg_prev_state(const sim_dbg_t *dbg, unsigned cpu)
+const cpu_state_t *ui_dbg_prev_state(const ui_dbg_t *dbg, unsigned cpu)
 {
     return cpu < dbg->m->ncpus ? &dbg->prev[cpu] : NULL;
 }
@@ -77,33 +77,33 @@ const cpu_state_t *sim_dbg_prev_state(const sim_dbg_t *dbg, unsigned cpu)
 /* ------------------------------------------------------------------------------------------
  * Memory by space
  * ------------------------------------------------------------------------------------------ */
-static const char *const space_names[SIM_SPACE_COUNT] = {
-#define SIM_X_SPACENAME(name, str, doc) str,
-    SIM_SPACES(SIM_X_SPACENAME)
-#undef SIM_X_SPACENAME
+static const char *const space_names[UI_DBG_SPACE_COUNT] = {
+#define UI_DBG_X_SPACENAME(name, str, doc) str,
+    UI_DBG_SPACES(UI_DBG_X_SPACENAME)
+#undef UI_DBG_X_SPACENAME
 };
 
-const char *sim_space_name(sim_space_t space)
+const char *ui_dbg_space_name(ui_dbg_space_t space)
 {
-    return space < SIM_SPACE_COUNT ? space_names[space] : "?";
+    return space < UI_DBG_SPACE_COUNT ? space_names[space] : "?";
 }
 
-int sim_space_by_name(const char *name)
+int ui_dbg_space_by_name(const char *name)
 {
-    for (int i = 0; i < SIM_SPACE_COUNT; i++)
+    for (int i = 0; i < UI_DBG_SPACE_COUNT; i++)
         if (strcmp(space_names[i], name) == 0)
             return i;
     return -1;
 }
 
-sim_space_t sim_dbg_default_space(const sim_dbg_t *dbg)
+ui_dbg_space_t ui_dbg_default_space(const ui_dbg_t *dbg)
 {
     if (dbg_space_vm(dbg) >= 0)
-        return SIM_SPACE_GVA; /* a VM's addresses: as its programs see them */
-    return mmu_active(&dbg->m->cpu[dbg->focus].mmu) ? SIM_SPACE_GVA : SIM_SPACE_HPA;
+        return UI_DBG_SPACE_GVA; /* a VM's addresses: as its programs see them */
+    return mmu_active(&dbg->m->cpu[dbg->focus].mmu) ? UI_DBG_SPACE_GVA : UI_DBG_SPACE_HPA;
 }
 
-void dbg_walk_nested(sim_dbg_t *d, uint32_t root_pfn, unsigned levels, uint32_t addr,
+void dbg_walk_nested(ui_dbg_t *d, uint32_t root_pfn, unsigned levels, uint32_t addr,
                      mmu_access_t kind, mmu_result_t *res, mmu_trace_t *trace)
 {
     uint8_t reason = 0;
@@ -124,59 +124,64 @@ void dbg_walk_nested(sim_dbg_t *d, uint32_t root_pfn, unsigned levels, uint32_t 
     }
 }
 
-int sim_dbg_translate(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, mmu_access_t kind,
-                      mmu_result_t *res, mmu_trace_t *trace)
+int ui_dbg_translate(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, mmu_access_t kind,
+                     mmu_result_t *res, mmu_trace_t *trace)
 {
     const cpu_t *cpu = &dbg->m->cpu[dbg->focus];
     memset(res, 0, sizeof *res);
     if (trace)
         memset(trace, 0, sizeof *trace);
-    if (space == SIM_SPACE_HPA)
-        return dbg_fail(dbg, "hpa 0x%08x is a host-physical address: there is nothing to "
-                             "translate.", addr);
+    if (space == UI_DBG_SPACE_HPA)
+        return dbg_fail(dbg,
+                        "hpa 0x%08x is a host-physical address: there is nothing to "
+                        "translate.",
+                        addr);
     int hv = dbg_translate_hv(dbg, space, addr, kind, res, trace);
     if (hv <= 0)
         return hv;
-    if (space == SIM_SPACE_GPA) {
+    if (space == UI_DBG_SPACE_GPA) {
         if (!cpu->mmu.nested.enabled)
-            return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS " Guest-physical addresses need one.");
+            return dbg_fail(dbg, "%s", UI_DBG_NO_VMS " Guest-physical addresses need one.");
         dbg_walk_nested(dbg, cpu->mmu.nested.root_pfn, cpu->mmu.nested.levels, addr, kind, res,
                         trace);
         return 0;
     }
     if (!mmu_active(&cpu->mmu))
-        return dbg_fail(dbg, "cpu%u has paging off (ptroot = 0x%08x), so gva 0x%08x means "
-                             "nothing yet; use hpa:0x%08x.", dbg->focus, cpu->mmu.ptroot, addr,
-                        addr);
+        return dbg_fail(dbg,
+                        "cpu%u has paging off (ptroot = 0x%08x), so gva 0x%08x means "
+                        "nothing yet; use hpa:0x%08x.",
+                        dbg->focus, cpu->mmu.ptroot, addr, addr);
     mmu_priv_t priv = cpu_mode(cpu) == CPU_MODE_U ? MMU_PRIV_USER : MMU_PRIV_KERNEL;
     *res = mmu_translate_probe(&cpu->mmu, dbg->m, addr, kind, priv, trace);
     return 0;
 }
 
-int sim_dbg_to_hpa(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, uint32_t *hpa)
+int ui_dbg_to_hpa(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t *hpa)
 {
-    if (space == SIM_SPACE_HPA) {
+    if (space == UI_DBG_SPACE_HPA) {
         *hpa = addr;
         return 0;
     }
     mmu_result_t res;
-    if (sim_dbg_translate(dbg, space, addr, MMU_LOAD, &res, NULL) != 0)
+    if (ui_dbg_translate(dbg, space, addr, MMU_LOAD, &res, NULL) != 0)
         return -1;
     /* A debugger reads what is mapped, readable or not: an execute-only page (a binary
      * translator's code) is read through its fetch permission. */
     if (res.status == MMU_PAGE_FAULT && res.reason == MMU_OUTCOME_PERMISSION &&
-        sim_dbg_translate(dbg, space, addr, MMU_FETCH, &res, NULL) != 0)
+        ui_dbg_translate(dbg, space, addr, MMU_FETCH, &res, NULL) != 0)
         return -1;
     if (res.status == MMU_OK) {
         *hpa = res.pa;
         return 0;
     }
     if (res.status == MMU_NESTED_FAULT)
-        return dbg_fail(dbg, "%s 0x%08x is not mapped: the nested tables fault on gpa 0x%08x "
-                             "(%s).", sim_space_name(space), addr, res.nested.gpa,
+        return dbg_fail(dbg,
+                        "%s 0x%08x is not mapped: the nested tables fault on gpa 0x%08x "
+                        "(%s).",
+                        ui_dbg_space_name(space), addr, res.nested.gpa,
                         mmu_outcome_name(res.nested.reason));
     return dbg_fail(dbg, "%s 0x%08x is not mapped: the page walk ends in %s.",
-                    sim_space_name(space), addr, mmu_outcome_name(res.reason));
+                    ui_dbg_space_name(space), addr, mmu_outcome_name(res.reason));
 }
 
 static const sim_device_t *device_at(const sim_machine_t *m, uint32_t addr)
@@ -189,15 +194,15 @@ static const sim_device_t *device_at(const sim_machine_t *m, uint32_t addr)
     return NULL;
 }
 
-int sim_dbg_read(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, void *buf, size_t len)
+int ui_dbg_read(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, void *buf, size_t len)
 {
     uint8_t *out = buf;
     const sim_machine_t *m = dbg->m;
     uint32_t hpa = 0;
     for (size_t i = 0; i < len; i++) {
         uint32_t a = addr + (uint32_t)i;
-        if (i == 0 || (space != SIM_SPACE_HPA && (a & MMU_PAGE_OFFSET) == 0)) {
-            if (sim_dbg_to_hpa(dbg, space, a, &hpa) != 0)
+        if (i == 0 || (space != UI_DBG_SPACE_HPA && (a & MMU_PAGE_OFFSET) == 0)) {
+            if (ui_dbg_to_hpa(dbg, space, a, &hpa) != 0)
                 return -1;
         } else {
             hpa++;
@@ -205,26 +210,29 @@ int sim_dbg_read(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, void *buf, si
         if (hpa >= m->ram_size) {
             const sim_device_t *dev = device_at(m, hpa);
             if (dev)
-                return dbg_fail(dbg, "hpa 0x%08x is a register of the %s device: the debugger "
-                                     "does not read devices, since reading has side effects.",
+                return dbg_fail(dbg,
+                                "hpa 0x%08x is a register of the %s device: the debugger "
+                                "does not read devices, since reading has side effects.",
                                 hpa, dev->name);
-            return dbg_fail(dbg, "hpa 0x%08x is outside RAM (RAM is hpa 0x00000000 to "
-                                 "0x%08x).", hpa, m->ram_size - 1);
+            return dbg_fail(dbg,
+                            "hpa 0x%08x is outside RAM (RAM is hpa 0x00000000 to "
+                            "0x%08x).",
+                            hpa, m->ram_size - 1);
         }
         out[i] = m->ram[hpa];
     }
     return 0;
 }
 
-bool sim_dbg_disasm(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, char *buf, size_t len)
+bool ui_dbg_disasm(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, char *buf, size_t len)
 {
     uint8_t b[4];
-    if ((addr & 3) || sim_dbg_read(dbg, space, addr, b, 4) != 0) {
+    if ((addr & 3) || ui_dbg_read(dbg, space, addr, b, 4) != 0) {
         snprintf(buf, len, "(cannot be read)");
         return false;
     }
-    uint32_t word = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-                    (uint32_t)b[3] << 24;
+    uint32_t word =
+        (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
     cpu_disasm(word, addr, dbg->syms, dbg->nsyms, buf, len);
     return true;
 }
@@ -232,30 +240,29 @@ bool sim_dbg_disasm(sim_dbg_t *dbg, sim_space_t space, uint32_t addr, char *buf,
 /* ------------------------------------------------------------------------------------------
  * Events, commands, VMs
  * ------------------------------------------------------------------------------------------ */
-size_t sim_dbg_event_count(const sim_dbg_t *dbg)
+size_t ui_dbg_event_count(const ui_dbg_t *dbg)
 {
     return dbg->log_n;
 }
 
-const sim_event_t *sim_dbg_event(const sim_dbg_t *dbg, size_t index)
+const sim_event_t *ui_dbg_event(const ui_dbg_t *dbg, size_t index)
 {
     if (index >= dbg->log_n)
         return NULL;
-    return &dbg->log[(dbg->log_head + index) % SIM_DBG_LOG];
+    return &dbg->log[(dbg->log_head + index) % UI_DBG_LOG];
 }
 
-void sim_dbg_set_trace(sim_dbg_t *dbg, sim_event_sink_fn fn, void *ctx)
+void ui_dbg_set_trace(ui_dbg_t *dbg, sim_event_sink_fn fn, void *ctx)
 {
     dbg->trace_fn = fn;
     dbg->trace_ctx = ctx;
 }
 
-int sim_dbg_set_cost(sim_dbg_t *dbg, const char *name, uint32_t value)
+int ui_dbg_set_cost(ui_dbg_t *dbg, const char *name, uint32_t value)
 {
     int c = sim_cost_by_name(name);
     if (c < 0)
-        return dbg_fail(dbg, "There is no cost called \"%s\" (\"info costs\" lists them).",
-                        name);
+        return dbg_fail(dbg, "There is no cost called \"%s\" (\"info costs\" lists them).", name);
     dbg->m->costs.c[c] = value;
     return 0;
 }

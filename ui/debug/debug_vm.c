@@ -1,19 +1,19 @@
 /*
- * sim_debug_vm.c - the debugger over the hypervisor: VM and VCPU lists, the VMCB of a VCPU,
+ * debug_vm.c - the debugger over the hypervisor: VM and VCPU lists, the VMCB of a VCPU,
  * VM-exit breakpoints and their stop sentence, the focus VM (its symbols and address space),
  * guest-physical and guest-virtual addresses of a VM that is not loaded on the focus CPU,
  * pausing VMs and the scheduling policy.
  *
  * The debugger reads the hypervisor only through hv.h (hv_of_machine and its plain data); on a
- * bare-metal machine every function here answers SIM_DBG_NO_VMS.
+ * bare-metal machine every function here answers UI_DBG_NO_VMS.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "../hypervisor/hv.h"
-#include "sim_debug_internal.h"
+#include "../../hypervisor/hv.h"
+#include "debug_internal.h"
 
-static hv_t *hv_of(const sim_dbg_t *d)
+static hv_t *hv_of(const ui_dbg_t *d)
 {
     return hv_of_machine(d->m);
 }
@@ -23,11 +23,11 @@ static bool vm_ok(const hv_t *hv, int vm)
     return hv && vm >= 0 && vm < HV_MAX_VMS && (unsigned)vm < hv->nvms && hv->vms[vm].used;
 }
 
-int dbg_check_vm(sim_dbg_t *d, int vm)
+int dbg_check_vm(ui_dbg_t *d, int vm)
 {
     hv_t *hv = hv_of(d);
     if (!hv)
-        return dbg_fail(d, "%s", SIM_DBG_NO_VMS);
+        return dbg_fail(d, "%s", UI_DBG_NO_VMS);
     if (!vm_ok(hv, vm))
         return dbg_fail(d, "There is no VM %d (\"info vms\" lists them).", vm);
     return 0;
@@ -37,14 +37,14 @@ int dbg_check_vm(sim_dbg_t *d, int vm)
  * Symbols per VM: table 0 is the machine's (bare metal or the hypervisor), table i + 1 VM i's.
  * d->syms points at the one the focus uses: its VM's when it has any, else table 0.
  * ------------------------------------------------------------------------------------------ */
-static void select_symbols(sim_dbg_t *d)
+static void select_symbols(ui_dbg_t *d)
 {
     unsigned t = d->focus_vm >= 0 && d->tab_n[d->focus_vm + 1] ? (unsigned)d->focus_vm + 1 : 0;
     d->syms = d->tab[t];
     d->nsyms = d->tab_n[t];
 }
 
-int dbg_store_symbols(sim_dbg_t *d, unsigned table, const cpu_symbol_t *syms, size_t n)
+int dbg_store_symbols(ui_dbg_t *d, unsigned table, const cpu_symbol_t *syms, size_t n)
 {
     cpu_symbol_t *copy = n ? calloc(n, sizeof *copy) : NULL;
     if (n && !copy)
@@ -65,23 +65,23 @@ int dbg_store_symbols(sim_dbg_t *d, unsigned table, const cpu_symbol_t *syms, si
     return 0;
 }
 
-void dbg_free_symbols(sim_dbg_t *d)
+void dbg_free_symbols(ui_dbg_t *d)
 {
-    for (unsigned t = 0; t <= SIM_DBG_MAX_VMS; t++)
+    for (unsigned t = 0; t <= UI_DBG_MAX_VMS; t++)
         cpu_syms_free(d->tab[t], d->tab_n[t]);
 }
 
-int sim_dbg_set_vm_symbols(sim_dbg_t *dbg, int vm, const cpu_symbol_t *syms, size_t n)
+int ui_dbg_set_vm_symbols(ui_dbg_t *dbg, int vm, const cpu_symbol_t *syms, size_t n)
 {
-    if (vm < 0 || vm >= SIM_DBG_MAX_VMS)
+    if (vm < 0 || vm >= UI_DBG_MAX_VMS)
         return dbg_fail(dbg, "There is no VM %d.", vm);
     return dbg_store_symbols(dbg, (unsigned)vm + 1, syms, n);
 }
 
 /* "sched+0x1c" (no address) in VM vm's symbols, or "0x00401a2c" when none is near. */
-static void vm_symbolize(const sim_dbg_t *d, int vm, uint32_t addr, char *buf, size_t len)
+static void vm_symbolize(const ui_dbg_t *d, int vm, uint32_t addr, char *buf, size_t len)
 {
-    unsigned t = vm >= 0 && vm < SIM_DBG_MAX_VMS && d->tab_n[vm + 1] ? (unsigned)vm + 1 : 0;
+    unsigned t = vm >= 0 && vm < UI_DBG_MAX_VMS && d->tab_n[vm + 1] ? (unsigned)vm + 1 : 0;
     uint32_t off;
     const cpu_symbol_t *s = cpu_syms_lookup(d->tab[t], d->tab_n[t], addr, &off);
     if (!s || off >= 0x10000u)
@@ -92,8 +92,7 @@ static void vm_symbolize(const sim_dbg_t *d, int vm, uint32_t addr, char *buf, s
         snprintf(buf, len, "%s", s->name);
 }
 
-const char *sim_dbg_symbolize_vm(const sim_dbg_t *dbg, int vm, uint32_t addr, char *buf,
-                                 size_t len)
+const char *ui_dbg_symbolize_vm(const ui_dbg_t *dbg, int vm, uint32_t addr, char *buf, size_t len)
 {
     char name[96];
     vm_symbolize(dbg, vm, addr, name, sizeof name);
@@ -107,22 +106,22 @@ const char *sim_dbg_symbolize_vm(const sim_dbg_t *dbg, int vm, uint32_t addr, ch
 /* ------------------------------------------------------------------------------------------
  * Lists
  * ------------------------------------------------------------------------------------------ */
-unsigned sim_dbg_vm_count(const sim_dbg_t *dbg)
+unsigned ui_dbg_vm_count(const ui_dbg_t *dbg)
 {
     hv_t *hv = hv_of(dbg);
     return hv ? hv->nvms : 0;
 }
 
-bool sim_dbg_has_hypervisor(const sim_dbg_t *dbg)
+bool ui_dbg_has_hypervisor(const ui_dbg_t *dbg)
 {
     return hv_of(dbg) != NULL;
 }
 
-int sim_dbg_vm_by_name(sim_dbg_t *dbg, const char *name)
+int ui_dbg_vm_by_name(ui_dbg_t *dbg, const char *name)
 {
     hv_t *hv = hv_of(dbg);
     if (!hv)
-        return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS);
+        return dbg_fail(dbg, "%s", UI_DBG_NO_VMS);
     char *end;
     long n = strtol(name, &end, 0);
     if (*name && !*end && vm_ok(hv, (int)n))
@@ -133,7 +132,7 @@ int sim_dbg_vm_by_name(sim_dbg_t *dbg, const char *name)
     return vm;
 }
 
-int sim_dbg_vm_info(sim_dbg_t *dbg, unsigned vm, sim_dbg_vm_t *out)
+int ui_dbg_vm_info(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_t *out)
 {
     if (dbg_check_vm(dbg, (int)vm) != 0)
         return -1;
@@ -166,7 +165,7 @@ int sim_dbg_vm_info(sim_dbg_t *dbg, unsigned vm, sim_dbg_vm_t *out)
     return 0;
 }
 
-int sim_dbg_vcpu_info(sim_dbg_t *dbg, unsigned vm, unsigned vcpu, sim_dbg_vcpu_t *out)
+int ui_dbg_vcpu_info(ui_dbg_t *dbg, unsigned vm, unsigned vcpu, ui_dbg_vcpu_t *out)
 {
     if (dbg_check_vm(dbg, (int)vm) != 0)
         return -1;
@@ -207,10 +206,10 @@ int sim_dbg_vcpu_info(sim_dbg_t *dbg, unsigned vm, unsigned vcpu, sim_dbg_vcpu_t
     return 0;
 }
 
-int sim_dbg_vmcb_read(sim_dbg_t *dbg, int vm, unsigned vcpu, uint32_t offset, uint32_t *value)
+int ui_dbg_vmcb_read(ui_dbg_t *dbg, int vm, unsigned vcpu, uint32_t offset, uint32_t *value)
 {
-    sim_dbg_vcpu_t info;
-    if (sim_dbg_vcpu_info(dbg, (unsigned)vm, vcpu, &info) != 0)
+    ui_dbg_vcpu_t info;
+    if (ui_dbg_vcpu_info(dbg, (unsigned)vm, vcpu, &info) != 0)
         return -1;
     if (offset >= CPU_VMCB_SIZE || (offset & 3))
         return dbg_fail(dbg, "0x%03x is not a word of the VMCB (0x000..0x%03x).", offset,
@@ -219,9 +218,9 @@ int sim_dbg_vmcb_read(sim_dbg_t *dbg, int vm, unsigned vcpu, uint32_t offset, ui
     return 0;
 }
 
-bool sim_dbg_translated_from(const sim_dbg_t *dbg, uint32_t addr, char *buf, size_t len)
+bool ui_dbg_translated_from(const ui_dbg_t *dbg, uint32_t addr, char *buf, size_t len)
 {
-    int vcpu, vm = sim_dbg_pcpu_vm(dbg, sim_dbg_focus(dbg), &vcpu);
+    int vcpu, vm = ui_dbg_pcpu_vm(dbg, ui_dbg_focus(dbg), &vcpu);
     uint32_t gpc;
     if (vm < 0 || vcpu < 0 || !hv_bt_guest_pc(hv_of(dbg), (unsigned)vm, (unsigned)vcpu, addr, &gpc))
         return false;
@@ -229,7 +228,7 @@ bool sim_dbg_translated_from(const sim_dbg_t *dbg, uint32_t addr, char *buf, siz
     return true;
 }
 
-int sim_dbg_pcpu_vm(const sim_dbg_t *dbg, unsigned cpu, int *vcpu)
+int ui_dbg_pcpu_vm(const ui_dbg_t *dbg, unsigned cpu, int *vcpu)
 {
     hv_t *hv = hv_of(dbg);
     if (vcpu)
@@ -242,44 +241,44 @@ int sim_dbg_pcpu_vm(const sim_dbg_t *dbg, unsigned cpu, int *vcpu)
     return vm;
 }
 
-bool sim_dbg_pcpu_exit_pending(const sim_dbg_t *dbg, unsigned cpu)
+bool ui_dbg_pcpu_exit_pending(const ui_dbg_t *dbg, unsigned cpu)
 {
     hv_t *hv = hv_of(dbg);
     return hv && cpu < dbg->m->ncpus && hv->pcpu[cpu].exit_pending;
 }
 
-const char *sim_dbg_vm_console(const sim_dbg_t *dbg, unsigned vm)
+const char *ui_dbg_vm_console(const ui_dbg_t *dbg, unsigned vm)
 {
     hv_t *hv = hv_of(dbg);
     return vm_ok(hv, (int)vm) ? hv_vm_console(hv, vm) : "";
 }
 
-int sim_dbg_frame_owner(const sim_dbg_t *dbg, uint32_t frame)
+int ui_dbg_frame_owner(const ui_dbg_t *dbg, uint32_t frame)
 {
     hv_t *hv = hv_of(dbg);
     if (!hv || frame >= hv->nframes)
-        return SIM_DBG_OWNER_NONE;
+        return UI_DBG_OWNER_NONE;
     uint8_t o = hv->owner[frame];
     if (o == HV_FRAME_FREE)
-        return SIM_DBG_OWNER_NONE;
+        return UI_DBG_OWNER_NONE;
     if (o == HV_FRAME_HV)
-        return SIM_DBG_OWNER_HV;
+        return UI_DBG_OWNER_HV;
     return o - HV_FRAME_VM(0);
 }
 
 /* ------------------------------------------------------------------------------------------
  * Focus
  * ------------------------------------------------------------------------------------------ */
-int sim_dbg_focus_vm(const sim_dbg_t *dbg)
+int ui_dbg_focus_vm(const ui_dbg_t *dbg)
 {
     return dbg->focus_vm;
 }
 
-int sim_dbg_set_focus_vm(sim_dbg_t *dbg, int vm)
+int ui_dbg_set_focus_vm(ui_dbg_t *dbg, int vm)
 {
     if (vm < 0) {
         if (!hv_of(dbg))
-            return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS);
+            return dbg_fail(dbg, "%s", UI_DBG_NO_VMS);
         dbg->focus_vm = -1;
         select_symbols(dbg);
         return 0;
@@ -297,7 +296,7 @@ int sim_dbg_set_focus_vm(sim_dbg_t *dbg, int vm)
     return 0;
 }
 
-void dbg_focus_after_stop(sim_dbg_t *d, const sim_dbg_stop_t *st)
+void dbg_focus_after_stop(ui_dbg_t *d, const ui_dbg_stop_t *st)
 {
     hv_t *hv = hv_of(d);
     if (!hv)
@@ -315,7 +314,7 @@ void dbg_focus_after_stop(sim_dbg_t *d, const sim_dbg_stop_t *st)
  * ------------------------------------------------------------------------------------------ */
 /* The VM whose gpa and gva the focus uses, or -1: the focus VM, else the VM loaded on the
  * focus CPU while it is in guest mode. */
-int dbg_space_vm(const sim_dbg_t *d)
+int dbg_space_vm(const ui_dbg_t *d)
 {
     hv_t *hv = hv_of(d);
     if (!hv)
@@ -327,7 +326,7 @@ int dbg_space_vm(const sim_dbg_t *d)
 }
 
 /* The focus CPU when it runs VM vm now, else NULL. */
-static const cpu_t *live_cpu(const sim_dbg_t *d, int vm)
+static const cpu_t *live_cpu(const ui_dbg_t *d, int vm)
 {
     const cpu_t *cpu = &d->m->cpu[d->focus];
     return cpu_in_guest(cpu) && cpu->s.vm.vm_label == vm ? cpu : NULL;
@@ -336,7 +335,7 @@ static const cpu_t *live_cpu(const sim_dbg_t *d, int vm)
 /* An MMU as VM vm has it: a pCPU's running its guest, else VCPU 0's from its VMCB (its
  * page-table root and nested tables as the last exit saved them).
  * The TLB and page-walk cache in the copy are not used by mmu_translate_probe. */
-static void vm_mmu(const sim_dbg_t *d, int vm, mmu_t *out, mmu_priv_t *priv)
+static void vm_mmu(const ui_dbg_t *d, int vm, mmu_t *out, mmu_priv_t *priv)
 {
     const hv_t *hv = hv_of(d);
     const cpu_t *any = &d->m->cpu[0];
@@ -351,11 +350,11 @@ static void vm_mmu(const sim_dbg_t *d, int vm, mmu_t *out, mmu_priv_t *priv)
     }
     uint32_t vmcb = hv->ent[hv->vms[vm].vcpu[0]].vmcb;
     *out = d->m->cpu[d->focus].mmu;
-    mmu_nested_t nested = {
-        .enabled = cpu_vmcb_peek(any, vmcb, CPU_VMCB_NESTED_ENABLE) != 0,
-        .levels = (uint8_t)cpu_vmcb_peek(any, vmcb, CPU_VMCB_NESTED_LEVELS),
-        .vmid = (uint16_t)cpu_vmcb_peek(any, vmcb, CPU_VMCB_VMID),
-        .root_pfn = cpu_vmcb_peek(any, vmcb, CPU_VMCB_NESTED_ROOT) >> MMU_PAGE_SHIFT};
+    mmu_nested_t nested = {.enabled = cpu_vmcb_peek(any, vmcb, CPU_VMCB_NESTED_ENABLE) != 0,
+                           .levels = (uint8_t)cpu_vmcb_peek(any, vmcb, CPU_VMCB_NESTED_LEVELS),
+                           .vmid = (uint16_t)cpu_vmcb_peek(any, vmcb, CPU_VMCB_VMID),
+                           .root_pfn =
+                               cpu_vmcb_peek(any, vmcb, CPU_VMCB_NESTED_ROOT) >> MMU_PAGE_SHIFT};
     mmu_set_nested(out, &nested);
     mmu_set_ptroot(out, cpu_vmcb_peek(any, vmcb, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT)));
     uint32_t flags = cpu_vmcb_peek(any, vmcb, CPU_VMCB_GUEST + CPU_VMCB_FLAGS);
@@ -363,17 +362,17 @@ static void vm_mmu(const sim_dbg_t *d, int vm, mmu_t *out, mmu_priv_t *priv)
     *priv = mode == CPU_MODE_U ? MMU_PRIV_USER : MMU_PRIV_KERNEL;
 }
 
-int dbg_vm_translate(sim_dbg_t *d, int vm, sim_space_t space, uint32_t addr, mmu_access_t kind,
+int dbg_vm_translate(ui_dbg_t *d, int vm, ui_dbg_space_t space, uint32_t addr, mmu_access_t kind,
                      mmu_result_t *res, mmu_trace_t *trace)
 {
     static mmu_t view; /* large (the TLB): kept off the stack */
     mmu_priv_t priv;
     vm_mmu(d, vm, &view, &priv);
-    if (space == SIM_SPACE_GVA) {
+    if (space == UI_DBG_SPACE_GVA) {
         *res = mmu_translate_probe(&view, d->m, addr, kind, priv, trace);
         return 0;
     }
-    /* gpa: the nested tables alone, as sim_dbg_translate walks them for a live CPU. */
+    /* gpa: the nested tables alone, as ui_dbg_translate walks them for a live CPU. */
     memset(res, 0, sizeof *res);
     if (trace)
         memset(trace, 0, sizeof *trace);
@@ -381,18 +380,20 @@ int dbg_vm_translate(sim_dbg_t *d, int vm, sim_space_t space, uint32_t addr, mmu
     return 0;
 }
 
-/* sim_dbg_translate's part for a machine with a hypervisor: 1 when it did not apply (the
+/* ui_dbg_translate's part for a machine with a hypervisor: 1 when it did not apply (the
  * caller goes on as on bare metal), 0 or -1 when it did. */
-int dbg_translate_hv(sim_dbg_t *d, sim_space_t space, uint32_t addr, mmu_access_t kind,
+int dbg_translate_hv(ui_dbg_t *d, ui_dbg_space_t space, uint32_t addr, mmu_access_t kind,
                      mmu_result_t *res, mmu_trace_t *trace)
 {
-    if (!hv_of(d) || space == SIM_SPACE_HPA)
+    if (!hv_of(d) || space == UI_DBG_SPACE_HPA)
         return 1;
     int vm = dbg_space_vm(d);
     if (vm < 0) {
-        if (space == SIM_SPACE_GPA)
-            return dbg_fail(d, "gpa 0x%08x: whose guest-physical memory? The focus is the "
-                               "hypervisor; \"focus VM\" chooses a VM first.", addr);
+        if (space == UI_DBG_SPACE_GPA)
+            return dbg_fail(d,
+                            "gpa 0x%08x: whose guest-physical memory? The focus is the "
+                            "hypervisor; \"focus VM\" chooses a VM first.",
+                            addr);
         return 1; /* the hypervisor's own virtual addresses, if it pages */
     }
     if (live_cpu(d, vm))
@@ -403,22 +404,24 @@ int dbg_translate_hv(sim_dbg_t *d, sim_space_t space, uint32_t addr, mmu_access_
 /* ------------------------------------------------------------------------------------------
  * VM exits: breakpoints and the stop sentence
  * ------------------------------------------------------------------------------------------ */
-int sim_dbg_break_exit(sim_dbg_t *dbg, const char *reason, int vm)
+int ui_dbg_break_exit(ui_dbg_t *dbg, const char *reason, int vm)
 {
     hv_t *hv = hv_of(dbg);
     if (!hv)
-        return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS " There are no VM exits to break on.");
-    uint32_t cause = SIM_DBG_CAUSE_ANY;
+        return dbg_fail(dbg, "%s", UI_DBG_NO_VMS " There are no VM exits to break on.");
+    uint32_t cause = UI_DBG_CAUSE_ANY;
     if (strcmp(reason, "any") != 0) {
         int r = cpu_exit_reason_by_name(reason);
         if (r < 0)
-            return dbg_fail(dbg, "There is no exit reason called \"%s\" (IO_PORT, CPUID, HLT, "
-                                 "NESTED_FAULT, ... or any).", reason);
+            return dbg_fail(dbg,
+                            "There is no exit reason called \"%s\" (IO_PORT, CPUID, HLT, "
+                            "NESTED_FAULT, ... or any).",
+                            reason);
         cause = (uint32_t)r;
     }
-    if (vm != SIM_DBG_ANY_VM && dbg_check_vm(dbg, vm) != 0)
+    if (vm != UI_DBG_ANY_VM && dbg_check_vm(dbg, vm) != 0)
         return -1;
-    sim_dbg_bp_t *bp = dbg_add_bp(dbg, SIM_DBG_BP_EXIT);
+    ui_dbg_bp_t *bp = dbg_add_bp(dbg, UI_DBG_BP_EXIT);
     if (!bp)
         return -1;
     bp->cause = cause;
@@ -426,23 +429,23 @@ int sim_dbg_break_exit(sim_dbg_t *dbg, const char *reason, int vm)
     return bp->id;
 }
 
-bool dbg_exit_bp_matches(const sim_dbg_bp_t *bp, const sim_event_t *ev)
+bool dbg_exit_bp_matches(const ui_dbg_bp_t *bp, const sim_event_t *ev)
 {
-    return ev->kind == SIM_EV_VMEXIT && (bp->cause == SIM_DBG_CAUSE_ANY || bp->cause == ev->a) &&
-           (bp->vm == SIM_DBG_ANY_VM || bp->vm == ev->vm);
+    return ev->kind == SIM_EV_VMEXIT && (bp->cause == UI_DBG_CAUSE_ANY || bp->cause == ev->a) &&
+           (bp->vm == UI_DBG_ANY_VM || bp->vm == ev->vm);
 }
 
-const char *dbg_vm_name(const sim_dbg_t *d, int vm)
+const char *dbg_vm_name(const ui_dbg_t *d, int vm)
 {
     hv_t *hv = hv_of(d);
     return vm_ok(hv, vm) ? hv->vms[vm].name : "a VM since gone";
 }
 
-void dbg_describe_exit_bp(const sim_dbg_t *d, const sim_dbg_bp_t *bp, char *buf, size_t len)
+void dbg_describe_exit_bp(const ui_dbg_t *d, const ui_dbg_bp_t *bp, char *buf, size_t len)
 {
-    const char *reason = bp->cause == SIM_DBG_CAUSE_ANY ? "(any reason)"
-                                                        : cpu_exit_reason_name(bp->cause);
-    if (bp->vm == SIM_DBG_ANY_VM)
+    const char *reason =
+        bp->cause == UI_DBG_CAUSE_ANY ? "(any reason)" : cpu_exit_reason_name(bp->cause);
+    if (bp->vm == UI_DBG_ANY_VM)
         snprintf(buf, len, "VM exit %s in any VM", reason);
     else
         snprintf(buf, len, "VM exit %s in %s", reason, dbg_vm_name(d, bp->vm));
@@ -450,7 +453,7 @@ void dbg_describe_exit_bp(const sim_dbg_t *d, const sim_dbg_bp_t *bp, char *buf,
 
 /* "Stopped at cycle 1 284 512 on pCPU0: VM exit IO_PORT in tinyos (vcpu0), because the exit
  * control 'port I/O' is set; the guest ran `out 0x1f0, r3` at sched+0x1c." */
-void dbg_text_vmexit(sim_dbg_t *d, sim_dbg_stop_t *st)
+void dbg_text_vmexit(ui_dbg_t *d, ui_dbg_stop_t *st)
 {
     hv_t *hv = hv_of(d);
     char what[200], cyc[32], where[160], insn[96] = "";
@@ -475,7 +478,7 @@ void dbg_text_vmexit(sim_dbg_t *d, sim_dbg_stop_t *st)
         snprintf(where + n, sizeof where - n, " (translated from %s)", sym);
     }
     if (word) {
-        unsigned t = st->ev.vm >= 0 && st->ev.vm < SIM_DBG_MAX_VMS ? (unsigned)st->ev.vm + 1 : 0;
+        unsigned t = st->ev.vm >= 0 && st->ev.vm < UI_DBG_MAX_VMS ? (unsigned)st->ev.vm + 1 : 0;
         if (!d->tab_n[t])
             t = 0;
         cpu_disasm(word, st->ev.pc, d->tab[t], d->tab_n[t], insn, sizeof insn);
@@ -483,10 +486,10 @@ void dbg_text_vmexit(sim_dbg_t *d, sim_dbg_stop_t *st)
     char full[512]; /* room for every part; st->text keeps what fits */
     if (insn[0])
         snprintf(full, sizeof full, "Stopped at cycle %s on pCPU%u: %s; the guest ran `%s` at %s.",
-                 sim_dbg_group(st->ev.cycle, cyc, sizeof cyc), st->cpu, what, insn, where);
+                 sim_group_digits(st->ev.cycle, cyc, sizeof cyc), st->cpu, what, insn, where);
     else
         snprintf(full, sizeof full, "Stopped at cycle %s on pCPU%u: %s; the guest was at %s.",
-                 sim_dbg_group(st->ev.cycle, cyc, sizeof cyc), st->cpu, what, where);
+                 sim_group_digits(st->ev.cycle, cyc, sizeof cyc), st->cpu, what, where);
     size_t n = strlen(full);
     if (n >= sizeof st->text)
         n = sizeof st->text - 1;
@@ -494,17 +497,17 @@ void dbg_text_vmexit(sim_dbg_t *d, sim_dbg_stop_t *st)
     st->text[n] = '\0';
 }
 
-int sim_dbg_step_exit(sim_dbg_t *dbg, sim_dbg_stop_t *stop)
+int ui_dbg_step_exit(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
 {
     if (!hv_of(dbg))
-        return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS " There are no VM exits to step to.");
+        return dbg_fail(dbg, "%s", UI_DBG_NO_VMS " There are no VM exits to step to.");
     return dbg_go(dbg, DBG_GO_EXIT, stop);
 }
 
 /* ------------------------------------------------------------------------------------------
  * Control: pause, resume, scheduling policy
  * ------------------------------------------------------------------------------------------ */
-int sim_dbg_vm_pause(sim_dbg_t *dbg, int vm, bool pause)
+int ui_dbg_vm_pause(ui_dbg_t *dbg, int vm, bool pause)
 {
     if (dbg_check_vm(dbg, vm) != 0)
         return -1;
@@ -520,11 +523,11 @@ int sim_dbg_vm_pause(sim_dbg_t *dbg, int vm, bool pause)
     return 0;
 }
 
-int sim_dbg_sched_policy(sim_dbg_t *dbg, const char *policy)
+int ui_dbg_sched_policy(ui_dbg_t *dbg, const char *policy)
 {
     hv_t *hv = hv_of(dbg);
     if (!hv)
-        return dbg_fail(dbg, "%s", SIM_DBG_NO_VMS " There are no VCPUs to schedule.");
+        return dbg_fail(dbg, "%s", UI_DBG_NO_VMS " There are no VCPUs to schedule.");
     if (strcmp(policy, "overcommit") == 0) {
         hv->cfg.sched = HV_SCHED_OVERCOMMIT;
         for (unsigned e = 0; e < hv->nent; e++)
@@ -538,8 +541,10 @@ int sim_dbg_sched_policy(sim_dbg_t *dbg, const char *policy)
     for (unsigned e = 0; e < hv->nent; e++)
         vcpus += hv->ent[e].used && !hv->ent[e].host_process;
     if (vcpus > dbg->m->ncpus)
-        return dbg_fail(dbg, "%u VCPUs cannot each have one of %u pCPUs: pinning needs a pCPU "
-                             "per VCPU (overcommit shares them).", vcpus, dbg->m->ncpus);
+        return dbg_fail(dbg,
+                        "%u VCPUs cannot each have one of %u pCPUs: pinning needs a pCPU "
+                        "per VCPU (overcommit shares them).",
+                        vcpus, dbg->m->ncpus);
     /* Each VCPU keeps the pCPU it is on (or ran on last) when that one is still free. */
     bool taken[SIM_MAX_CPUS] = {false};
     int8_t pin[HV_MAX_ENTITIES];
@@ -565,7 +570,7 @@ int sim_dbg_sched_policy(sim_dbg_t *dbg, const char *policy)
     return 0;
 }
 
-const char *sim_dbg_sched_name(const sim_dbg_t *dbg)
+const char *ui_dbg_sched_name(const ui_dbg_t *dbg)
 {
     hv_t *hv = hv_of(dbg);
     return !hv ? "" : hv->cfg.sched == HV_SCHED_PIN ? "pin" : "overcommit";

@@ -1,0 +1,311 @@
+/*
+ * ui_debug.h - the debugger API, the one layer that the REPL, the window, the tests and the
+ * grader drive a machine through. It reads the machine (sim/, cpu/, mmu/) and the hypervisor
+ * (hypervisor/hv.h), so it sits above both; it holds no SDL and no readline.
+ */
+#ifndef HVSIM_UI_DEBUG_H
+#define HVSIM_UI_DEBUG_H
+
+#include "../../sim/sim.h"
+
+/* ==========================================================================================
+ * The debugger (ui/debug: debug.c, _query.c, _expr.c, _text.c, _vm.c): run control,
+ * breakpoints, watchpoints and state queries, the one API that every front end (the REPL, the
+ * window, the tests) drives a machine through. It holds no front-end code.
+ *
+ * A debugger attaches to a machine with ui_dbg_new: it installs an event sink and the CPUs'
+ * debug hooks, and turns cpu->debug on only while a run needs per-instruction checks (a step
+ * count, a breakpoint, a watchpoint, a condition), so a plain `continue` runs at full speed.
+ * Runs go through sim_run, whose round-robin schedule resumes exactly where a stop left it:
+ * a run with stops gives the same cycles, traces and console output as one without.
+ *
+ * Every run ends in a stop (ui_dbg_stop_t) whose `text` says in one sentence what happened
+ * and why. A stop happens at an instruction boundary of the CPU named in it, which becomes
+ * the focus; continuing from a breakpoint does not stop at it again at once (as in gdb).
+ *
+ * Functions that can fail for a user's reason return -1 (or NULL) and leave a sentence in
+ * ui_dbg_error(). On a machine the hypervisor runs (hv_of_machine), the VM functions answer
+ * about its VMs; a VM exit stops the pCPU in H before the hypervisor's handler runs.
+ * ========================================================================================== */
+
+/* Address spaces, X(NAME, prefix, what it is). */
+#define UI_DBG_SPACES(X)                                                                           \
+    X(HPA, "hpa", "host-physical: the machine's RAM as the bus sees it")                           \
+    X(GPA, "gpa", "guest-physical: a VM's memory, mapped to host memory by nested page tables")    \
+    X(GVA, "gva", "virtual: what a program sees through the page tables of its CPU")
+
+typedef enum {
+#define UI_DBG_X_SPACEENUM(name, str, doc) UI_DBG_SPACE_##name,
+    UI_DBG_SPACES(UI_DBG_X_SPACEENUM)
+#undef UI_DBG_X_SPACEENUM
+        UI_DBG_SPACE_COUNT
+} ui_dbg_space_t;
+
+const char *ui_dbg_space_name(ui_dbg_space_t space); /* "hpa", "gpa", "gva" */
+int ui_dbg_space_by_name(const char *name);          /* -1 when unknown */
+
+/* Why a run stopped, X(NAME, name). */
+#define UI_DBG_STOPS(X)                                                                            \
+    X(STEP, "step")                 /* the instructions asked for have run */                      \
+    X(BREAKPOINT, "breakpoint")     /* id: an address, trap, mode, cycle or instret breakpoint */  \
+    X(WATCHPOINT, "watchpoint")     /* id: the watchpoint; access in the text */                   \
+    X(TRAP, "trap")                 /* step trap: the trap or interrupt is in ev */                \
+    X(EVENT, "event")               /* step event: the event is in ev */                           \
+    X(CONDITION, "condition")       /* until: the condition became true (or failed to evaluate) */ \
+    X(CYCLES, "cycles")             /* run N: the cycles have passed */                            \
+    X(INTERRUPTED, "interrupted")   /* ui_dbg_request_stop (Ctrl-C) */                             \
+    X(POWEROFF, "poweroff")         /* the program powered the machine off */                      \
+    X(IDLE, "idle")                 /* every CPU halted with nothing to wake it */                 \
+    X(LIMIT, "limit")               /* the cycle limit (ui_dbg_set_max_cycles) */                  \
+    X(NESTED_FAULT, "nested-fault") /* a nested fault with no hypervisor to take it */             \
+    X(VM_EXIT, "vm-exit")           /* step exit: the exit is in ev, its handler not yet run */
+
+typedef enum {
+#define UI_DBG_X_STOPENUM(name, str) UI_DBG_STOP_##name,
+    UI_DBG_STOPS(UI_DBG_X_STOPENUM)
+#undef UI_DBG_X_STOPENUM
+        UI_DBG_STOP_COUNT
+} ui_dbg_stop_kind_t;
+
+typedef struct {
+    ui_dbg_stop_kind_t kind;
+    int id;           /* BREAKPOINT, WATCHPOINT: its number; else 0 */
+    unsigned cpu;     /* the CPU that stopped (now the focus) */
+    cpu_mode_t mode;  /* its mode at the stop */
+    uint32_t pc;      /* the next instruction it will run */
+    uint64_t cycle;   /* its cycle count at the stop */
+    uint64_t instret; /* its instructions retired at the stop */
+    uint64_t steps;   /* instructions it retired during this run */
+    bool has_event;   /* ev holds the event behind the stop */
+    sim_event_t ev;
+    sim_event_t before; /* the event just before ev on that CPU (what led to a mode change) */
+    unsigned access;    /* WATCHPOINT: UI_DBG_READ or UI_DBG_WRITE */
+    uint32_t addr;      /* WATCHPOINT: the address accessed (in the watchpoint's space) */
+    uint32_t value;     /* WATCHPOINT: the value read or written */
+    uint32_t old;       /* WATCHPOINT: the value seen there before (when old_known) */
+    bool old_known;
+    uint32_t insn_pc; /* WATCHPOINT: the instruction that made the access */
+    char text[320];   /* one sentence: what happened, where, and why */
+} ui_dbg_stop_t;
+
+const char *ui_dbg_stop_name(ui_dbg_stop_kind_t kind);
+
+/* Breakpoint kinds, X(NAME, name as `info breakpoints` shows it). */
+#define UI_DBG_BPS(X)                                                                              \
+    X(ADDR, "breakpoint")  /* the pc reaches an address (in a space) */                            \
+    X(TRAP, "trap")        /* a trap or interrupt of a cause is entered */                         \
+    X(MODE, "mode")        /* a CPU enters a mode (U, K, H) */                                     \
+    X(CYCLE, "cycle")      /* a CPU's cycle count reaches a value */                               \
+    X(INSTRET, "instret")  /* a CPU's instruction count reaches a value */                         \
+    X(WATCH, "watchpoint") /* a load or store touches a range */                                   \
+    X(EXIT, "vm-exit")     /* a VM exits for a reason (cause; UI_DBG_CAUSE_ANY: any) */
+
+typedef enum {
+#define UI_DBG_X_BPENUM(name, str) UI_DBG_BP_##name,
+    UI_DBG_BPS(UI_DBG_X_BPENUM)
+#undef UI_DBG_X_BPENUM
+        UI_DBG_BP_COUNT
+} ui_dbg_bp_kind_t;
+
+#define UI_DBG_READ 1u  /* watch loads */
+#define UI_DBG_WRITE 2u /* watch stores */
+#define UI_DBG_ANY_CPU (-1)
+#define UI_DBG_ANY_VM (-1)
+/* Trap breakpoint causes beyond the CPU's: any interrupt, and anything at all. */
+#define UI_DBG_CAUSE_ANY_INTERRUPT 0x8000ffffu
+#define UI_DBG_CAUSE_ANY 0xffffffffu
+#define UI_DBG_MAX_BPS 64
+
+typedef struct {
+    int id; /* 1, 2, ... in order of creation, never reused */
+    ui_dbg_bp_kind_t kind;
+    bool enabled;
+    int cpu;              /* UI_DBG_ANY_CPU or a CPU number */
+    int vm;               /* UI_DBG_ANY_VM or the VM it is limited to */
+    ui_dbg_space_t space; /* ADDR, WATCH */
+    uint32_t addr, len;   /* ADDR (len 4), WATCH: the range watched */
+    unsigned access;      /* WATCH: UI_DBG_READ | UI_DBG_WRITE */
+    uint32_t cause;       /* TRAP: a cause value or UI_DBG_CAUSE_ANY* */
+    cpu_mode_t mode;      /* MODE */
+    uint64_t at;          /* CYCLE, INSTRET */
+    bool done;            /* CYCLE, INSTRET: reached once, does not fire again */
+    uint64_t hits;
+    uint32_t last; /* WATCH: the value last seen there (for "was ...") */
+} ui_dbg_bp_t;
+
+typedef struct ui_dbg ui_dbg_t;
+typedef struct ui_dbg_cond ui_dbg_cond_t;
+
+/* Attaches a debugger to a machine whose CPUs are reset and whose program is loaded; the
+ * focus is CPU 0. Returns NULL when memory or an event-sink slot cannot be had. */
+ui_dbg_t *ui_dbg_new(sim_machine_t *m);
+/* Detaches (sink and hooks removed, cpu->debug off) and frees. The machine stays as it is. */
+void ui_dbg_free(ui_dbg_t *dbg);
+/* The sentence explaining the last failure (never NULL). */
+const char *ui_dbg_error(const ui_dbg_t *dbg);
+sim_machine_t *ui_dbg_machine(const ui_dbg_t *dbg);
+
+/* Symbols: copied and sorted. Addresses print as "0x00001010 <puts+0x4>" when a symbol is at
+ * or below them, less than 64 KiB away. */
+int ui_dbg_set_symbols(ui_dbg_t *dbg, const cpu_symbol_t *syms, size_t n);
+const cpu_symbol_t *ui_dbg_symbols(const ui_dbg_t *dbg, size_t *n);
+bool ui_dbg_symbol_addr(const ui_dbg_t *dbg, const char *name, uint32_t *addr);
+/* " <puts+0x4>" (with the leading space) or "" when no symbol is at or below addr. */
+const char *ui_dbg_symbolize(const ui_dbg_t *dbg, uint32_t addr, char *buf, size_t len);
+
+/* The focus: the CPU that steps, and whose registers, mode and page tables expressions and
+ * virtual addresses use. */
+unsigned ui_dbg_focus(const ui_dbg_t *dbg);
+int ui_dbg_set_focus(ui_dbg_t *dbg, unsigned cpu);
+/* A CPU's state now (NULL when there is no such CPU), and as it was when the last run began
+ * (to show what the run changed). */
+const cpu_t *ui_dbg_cpu(const ui_dbg_t *dbg, unsigned cpu);
+const cpu_state_t *ui_dbg_prev_state(const ui_dbg_t *dbg, unsigned cpu);
+
+/* Memory by space. The default space is gva while the focus CPU translates (paging or nested
+ * translation on), else hpa. An address in gva or gpa is translated as the focus CPU would
+ * (without touching its TLB or the A/D bits). Only RAM can be read: device registers are not
+ * read, since reading them has side effects. */
+ui_dbg_space_t ui_dbg_default_space(const ui_dbg_t *dbg);
+int ui_dbg_to_hpa(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t *hpa);
+int ui_dbg_read(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, void *buf, size_t len);
+/* Translates addr (gva, or gpa) as the focus CPU would for `kind`, into *res with the walk
+ * reference by reference in *trace. -1 when the space has no translation on this machine. */
+int ui_dbg_translate(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, mmu_access_t kind,
+                     mmu_result_t *res, mmu_trace_t *trace);
+/* The text of the instruction at addr in a space ("ld r1, [r2 + 4]"); false when unreadable. */
+bool ui_dbg_disasm(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, char *buf, size_t len);
+
+/* Expressions over the focus CPU (debug_expr.c): numbers (10, 0x10, 0b10), registers
+ * (r0..r15, sp, lr, pc, flags), CSRs by name, mode (with constants U K H), cycle, instret,
+ * symbols, [ADDR] for a word in the default space, C operators with C precedence
+ * (|| && | ^ & == != < <= > >= << >> + - * / % and unary - ~ !) and parentheses.
+ * Arithmetic is 64-bit; a negated 32-bit number stays 32-bit, so `r3 == -1` works. */
+int ui_dbg_eval(ui_dbg_t *dbg, const char *text, uint64_t *value);
+ui_dbg_cond_t *ui_dbg_cond_parse(ui_dbg_t *dbg, const char *text);
+/* Evaluates on a CPU. Returns -1 (message in ui_dbg_error) when it cannot be evaluated. */
+int ui_dbg_cond_eval(ui_dbg_t *dbg, const ui_dbg_cond_t *cond, const cpu_t *cpu, uint64_t *value);
+const char *ui_dbg_cond_text(const ui_dbg_cond_t *cond);
+void ui_dbg_cond_free(ui_dbg_cond_t *cond);
+
+/* Breakpoints. Each returns the new id, or -1. */
+int ui_dbg_break_addr(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, int cpu, int vm);
+int ui_dbg_break_trap(ui_dbg_t *dbg, uint32_t cause);
+int ui_dbg_break_mode(ui_dbg_t *dbg, cpu_mode_t mode);
+int ui_dbg_break_cycle(ui_dbg_t *dbg, uint64_t cycle);
+int ui_dbg_break_instret(ui_dbg_t *dbg, uint64_t count);
+int ui_dbg_break_exit(ui_dbg_t *dbg, const char *reason, int vm); /* REASON or "any" */
+int ui_dbg_watch(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t len, unsigned access);
+int ui_dbg_delete(ui_dbg_t *dbg, int id);
+void ui_dbg_delete_all(ui_dbg_t *dbg);
+int ui_dbg_enable(ui_dbg_t *dbg, int id, bool enabled);
+size_t ui_dbg_bp_count(const ui_dbg_t *dbg);
+const ui_dbg_bp_t *ui_dbg_bp(const ui_dbg_t *dbg, size_t index);
+const ui_dbg_bp_t *ui_dbg_bp_by_id(const ui_dbg_t *dbg, int id);
+/* What a breakpoint watches, e.g. "hpa 0x00001010 <puts+0x4>", "write hpa 0x00002000, 4 bytes",
+ * "trap system-call", "mode U", "cycle 1 000". */
+void ui_dbg_bp_describe(const ui_dbg_t *dbg, const ui_dbg_bp_t *bp, char *buf, size_t len);
+/* Trap causes by name: the CPU's (cpu_cause_name), "interrupt" (any) and "any". */
+int ui_dbg_cause_by_name(const char *name, uint32_t *cause);
+const char *ui_dbg_cause_list(size_t i); /* the i-th name for completion, NULL past the end */
+
+/* Running. Each returns 0 with *stop filled, or -1 when the machine cannot run (powered off)
+ * or the request makes no sense here. */
+int ui_dbg_stepi(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop);
+int ui_dbg_step_trap(ui_dbg_t *dbg, ui_dbg_stop_t *stop);
+int ui_dbg_step_exit(ui_dbg_t *dbg, ui_dbg_stop_t *stop); /* bare metal: -1 */
+int ui_dbg_step_event(ui_dbg_t *dbg, ui_dbg_stop_t *stop);
+int ui_dbg_run_cycles(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop);
+int ui_dbg_until(ui_dbg_t *dbg, const ui_dbg_cond_t *cond, ui_dbg_stop_t *stop);
+int ui_dbg_continue(ui_dbg_t *dbg, ui_dbg_stop_t *stop);
+/* Asks a run in progress to stop at the next instruction boundary. Async-signal-safe: a
+ * SIGINT handler may call it. A request made while nothing runs is dropped by the next run. */
+void ui_dbg_request_stop(ui_dbg_t *dbg);
+/* Runs end when CPU 0 reaches this many cycles (default 1 000 000 000). */
+void ui_dbg_set_max_cycles(ui_dbg_t *dbg, uint64_t max_cycles);
+/* The last stop, or NULL before the first. */
+const ui_dbg_stop_t *ui_dbg_last_stop(const ui_dbg_t *dbg);
+
+/* The event log: the last UI_DBG_LOG events, oldest first; and a sink for tracing them as
+ * they happen (NULL turns it off). */
+#define UI_DBG_LOG 4096
+size_t ui_dbg_event_count(const ui_dbg_t *dbg);
+const sim_event_t *ui_dbg_event(const ui_dbg_t *dbg, size_t index);
+void ui_dbg_set_trace(ui_dbg_t *dbg, sim_event_sink_fn fn, void *ctx);
+/* One sentence about an event, e.g. "cpu0 wrote 0x00000048 to port 0x3f8 at 0x00001010
+ * <start+0x10>". */
+void ui_dbg_describe_event(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len);
+
+/* Commands. */
+int ui_dbg_set_cost(ui_dbg_t *dbg, const char *name, uint32_t value);
+
+/* VMs and the hypervisor (debug_vm.c), read through hypervisor/hv.h. On a bare-metal
+ * machine there are no VMs, and these answer so (ui_dbg_error) instead of pretending. */
+#define UI_DBG_NO_VMS                                                                              \
+    "No VMs: this is a bare-metal run (hvsim --bare). Start a hypervisor scenario (hvsim --repl "  \
+    "--scenario default) for VMs."
+#define UI_DBG_MAX_VMS 8
+typedef struct {
+    int id;
+    char name[16];
+    const char *state; /* running, halted (every VCPU waits), paused, off, crashed */
+    unsigned vcpus;
+    uint32_t memory;       /* bytes of guest-physical RAM */
+    uint32_t frames;       /* host frames it owns now */
+    const char *cpu, *mem; /* its CPU and memory virtualization techniques */
+    uint64_t exits;        /* VM exits so far */
+    uint64_t cycles_guest, cycles_hv, cycles_exit; /* guest time, hypervisor (and VMM) time,
+                                                      and the round trips of its exits */
+    const char *why;                               /* crashed: what the hypervisor saw; else "" */
+    uint32_t exit_code;                            /* off: the code it powered off with */
+} ui_dbg_vm_t;
+typedef struct {
+    int vm;
+    unsigned index;
+    const char *state; /* ready, running, blocked, stopped */
+    int pcpu, pin;     /* the pCPU it is loaded on / pinned to, or -1 */
+    uint32_t vmcb;     /* host-physical address of its VMCB */
+    uint64_t slices;
+    uint32_t pc;           /* its guest pc: live when in_guest, else from the VMCB */
+    cpu_mode_t mode;       /* the real mode it runs in */
+    cpu_mode_t guest_mode; /* the mode its kernel believes (deprivileged: the virtual mode) */
+    bool in_guest;         /* loaded and running guest code on its pCPU now */
+    bool shadow;           /* shadow paging: the real ptroot is a shadow's root */
+    uint32_t guest_ptroot; /* the guest's own ptroot (with shadow paging: the virtual one) */
+} ui_dbg_vcpu_t;
+bool ui_dbg_has_hypervisor(const ui_dbg_t *dbg);
+unsigned ui_dbg_vm_count(const ui_dbg_t *dbg);
+int ui_dbg_vm_info(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_t *out);
+int ui_dbg_vcpu_info(ui_dbg_t *dbg, unsigned vm, unsigned vcpu, ui_dbg_vcpu_t *out);
+/* A VM by name or number, or -1. */
+int ui_dbg_vm_by_name(ui_dbg_t *dbg, const char *name);
+/* One word of a VCPU's VMCB (offsets CPU_VMCB_*, cpu.h), as memory holds it now. */
+int ui_dbg_vmcb_read(ui_dbg_t *dbg, int vm, unsigned vcpu, uint32_t offset, uint32_t *value);
+/* Binary translation: when addr is translated code of the VCPU on the focus pCPU, the guest
+ * code it stands for ("size_ram+0x20", or a hex address), true. */
+bool ui_dbg_translated_from(const ui_dbg_t *dbg, uint32_t addr, char *buf, size_t len);
+/* The VM (and VCPU) loaded on a pCPU, -1 when none; true while an exit there waits for its
+ * handler (a debugger stopped the pCPU in H first). */
+int ui_dbg_pcpu_vm(const ui_dbg_t *dbg, unsigned cpu, int *vcpu);
+bool ui_dbg_pcpu_exit_pending(const ui_dbg_t *dbg, unsigned cpu);
+/* What a VM wrote on its console ("" when none). */
+const char *ui_dbg_vm_console(const ui_dbg_t *dbg, unsigned vm);
+/* Who owns a host frame: a VM number, or one of these. */
+#define UI_DBG_OWNER_NONE (-1)
+#define UI_DBG_OWNER_HV (-2)
+int ui_dbg_frame_owner(const ui_dbg_t *dbg, uint32_t frame);
+/* The focus VM: its symbols, and gva/gpa addresses mean its own (through its VMCB when it is
+ * not loaded on the focus CPU). -1: the hypervisor. A stop in or at the exit of a VM focuses
+ * it. Setting a VM also moves the focus CPU to a pCPU running it, if any. */
+int ui_dbg_focus_vm(const ui_dbg_t *dbg);
+int ui_dbg_set_focus_vm(ui_dbg_t *dbg, int vm);
+/* A VM's own symbols (its guest kernel's), used while it is the focus and in its stops. */
+int ui_dbg_set_vm_symbols(ui_dbg_t *dbg, int vm, const cpu_symbol_t *syms, size_t n);
+/* As ui_dbg_symbolize, in VM vm's symbols (the machine's when it has none). */
+const char *ui_dbg_symbolize_vm(const ui_dbg_t *dbg, int vm, uint32_t addr, char *buf, size_t len);
+int ui_dbg_vm_pause(ui_dbg_t *dbg, int vm, bool pause);
+/* "pin" or "overcommit"; ui_dbg_sched_name says which is in force ("" on bare metal). */
+int ui_dbg_sched_policy(ui_dbg_t *dbg, const char *policy);
+const char *ui_dbg_sched_name(const ui_dbg_t *dbg);
+
+#endif
