@@ -247,20 +247,43 @@ void cpu_print_isa_markdown(FILE *out)
         print_markdown_row(out, &cpu_isa[i]);
 }
 
+/* Prints text left-aligned in a column `width` characters wide and a space: the width counts
+ * characters as a terminal shows them, so the UTF-8 dash of "no operands" takes one. */
+static void column(FILE *out, const char *text, int width)
+{
+    int shown = 0;
+    for (const char *c = text; *c; c++)
+        shown += ((unsigned char)*c & 0xc0) != 0x80; /* continuation bytes take no column */
+    fprintf(out, "%s%*s", text, width - shown + 1, "");
+}
+
 void cpu_print_isa_report(FILE *out)
 {
-    fprintf(out, "%-8s %-6s %-16s %-6s %-21s %s\n", "opcode", "name", "operands", "cycles",
-            "class", "meaning");
+    char ops[CPU_OP_COUNT][32];
+    int wname = 4, wops = 8;
     for (int i = 0; i < CPU_OP_COUNT; i++) {
-        const cpu_insn_info_t *info = &cpu_isa[i];
-        char ops[32] = "";
-        FILE *mem = fmemopen(ops, sizeof ops, "w");
+        ops[i][0] = '\0';
+        FILE *mem = fmemopen(ops[i], sizeof ops[i], "w");
         if (mem) {
-            print_operands(mem, info, ",");
+            print_operands(mem, &cpu_isa[i], ",");
             fclose(mem);
         }
-        fprintf(out, "0x%02x     %-6s %-16s %-6u %-21s %s\n", info->opcode, info->mnemonic, ops,
-                info->cycles, cpu_class_name(info->cls), info->summary);
+        int n = (int)strlen(cpu_isa[i].mnemonic);
+        wname = n > wname ? n : wname;
+        n = (int)strlen(ops[i]);
+        wops = n > wops ? n : wops;
+    }
+    column(out, "opcode", 6);
+    column(out, "name", wname);
+    column(out, "operands", wops);
+    column(out, "cycles", 6);
+    fprintf(out, "%-21s %s\n", "class", "meaning");
+    for (int i = 0; i < CPU_OP_COUNT; i++) {
+        const cpu_insn_info_t *info = &cpu_isa[i];
+        fprintf(out, "0x%02x   ", info->opcode);
+        column(out, info->mnemonic, wname);
+        column(out, ops[i], wops);
+        fprintf(out, "%-6u %-21s %s\n", info->cycles, cpu_class_name(info->cls), info->summary);
     }
     /* Popek and Goldberg (1974): trap-and-emulate works when every sensitive instruction is
      * privileged, i.e. traps in user mode where the hypervisor can see it. */

@@ -649,16 +649,18 @@ bool hv_bt_guest_pc(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t tc, uin
 void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out)
 {
     const hv_bt_stats_t *s = &hv->vms[vm].stats.bt;
-    fprintf(out,
-            "    binary translation: %llu blocks, instructions %llu identical, %llu inline, %llu "
-            "callouts; lookups %llu (%llu hits), inline jalr misses %llu, chains %llu, callouts "
-            "taken %llu (gate %llu); invalidations %llu, protected-page stores %llu, TC flushes "
-            "%llu\n",
-            (unsigned long long)s->blocks, (unsigned long long)s->insns_identical,
-            (unsigned long long)s->insns_inline, (unsigned long long)s->insns_callout,
-            (unsigned long long)s->lookups, (unsigned long long)s->hits,
-            (unsigned long long)s->site_misses, (unsigned long long)s->chains,
-            (unsigned long long)s->callouts, (unsigned long long)s->gate_exits,
-            (unsigned long long)s->invalidations, (unsigned long long)s->protected_writes,
-            (unsigned long long)s->tc_flushes);
+    char g[13][48];
+    fprintf(
+        out,
+        "    binary translation: %s, instructions %s identical, %s inline, %s; lookups %s "
+        "(%s), inline jalr misses %s, chains %s, callouts taken %s (gate %s); invalidations "
+        "%s, protected-page stores %s, TC flushes %s\n",
+        sim_counted(s->blocks, "block", g[0], 48), sim_group_digits(s->insns_identical, g[1], 48),
+        sim_group_digits(s->insns_inline, g[2], 48),
+        sim_counted(s->insns_callout, "callout", g[3], 48), sim_group_digits(s->lookups, g[4], 48),
+        sim_counted(s->hits, "hit", g[5], 48), sim_group_digits(s->site_misses, g[6], 48),
+        sim_group_digits(s->chains, g[7], 48), sim_group_digits(s->callouts, g[8], 48),
+        sim_group_digits(s->gate_exits, g[9], 48), sim_group_digits(s->invalidations, g[10], 48),
+        sim_group_digits(s->protected_writes, g[11], 48),
+        sim_group_digits(s->tc_flushes, g[12], 48));
 }

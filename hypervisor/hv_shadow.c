@@ -579,13 +579,15 @@ uint32_t hv_shadow_guest_ptroot(const hv_t *hv, unsigned vm, unsigned vcpu)
 void hv_shadow_print_stats(const hv_t *hv, unsigned vm, FILE *out)
 {
     const hv_shadow_stats_t *s = &hv->vms[vm].stats.shadow;
+    char g[9][32];
     fprintf(out,
-            "    shadow paging: page faults %llu hidden, %llu the guest's; syncs: tlbinv %llu, "
-            "tlbflush %llu, tree switches %llu; trees built %llu, tables %llu, A/D written %llu, "
-            "MMIO %llu\n",
-            (unsigned long long)s->hidden_faults, (unsigned long long)s->guest_faults,
-            (unsigned long long)s->tlbinv_syncs, (unsigned long long)s->tlbflush_syncs,
-            (unsigned long long)s->switches, (unsigned long long)s->builds,
-            (unsigned long long)s->tables, (unsigned long long)s->ad_updates,
-            (unsigned long long)s->mmio);
+            "    shadow paging: page faults %s hidden, %s the guest's; syncs: tlbinv %s, "
+            "tlbflush %s, tree switches %s; trees built %s, tables %s, A/D written %s, "
+            "MMIO %s\n",
+            sim_group_digits(s->hidden_faults, g[0], 32),
+            sim_group_digits(s->guest_faults, g[1], 32),
+            sim_group_digits(s->tlbinv_syncs, g[2], 32),
+            sim_group_digits(s->tlbflush_syncs, g[3], 32), sim_group_digits(s->switches, g[4], 32),
+            sim_group_digits(s->builds, g[5], 32), sim_group_digits(s->tables, g[6], 32),
+            sim_group_digits(s->ad_updates, g[7], 32), sim_group_digits(s->mmio, g[8], 32));
 }

@@ -202,6 +202,11 @@ static const char *grp(uint64_t n, char *buf)
     return sim_group_digits(n, buf, 32);
 }
 
+static const char *cnt(uint64_t n, const char *noun, char *buf)
+{
+    return sim_counted(n, noun, buf, 48);
+}
+
 static void percent_line(FILE *out, const char *what, uint64_t part, uint64_t total)
 {
     char b[32];
@@ -211,7 +216,7 @@ static void percent_line(FILE *out, const char *what, uint64_t part, uint64_t to
 
 void hv_print_stats(const hv_t *hv, FILE *out)
 {
-    char b1[32], b2[32], b3[32], b4[32];
+    char b1[48], b2[48], b3[48], b4[48];
     hv_stats_settle((hv_t *)hv);
     fprintf(out, "[stats] hypervisor: type %d, %u pCPU%s, scheduler %s%s\n", (int)hv->cfg.type,
             hv->m->ncpus, hv->m->ncpus == 1 ? "" : "s",
@@ -224,10 +229,9 @@ void hv_print_stats(const hv_t *hv, FILE *out)
         const hv_vm_stats_t *s = &v->stats;
         uint64_t total = s->cycles_user + s->cycles_kernel + s->cycles_hv + s->cycles_vmm;
         uint64_t end = s->ended ? s->ended : hv->m->cpu[0].s.cycles;
-        fprintf(out, "[stats] %s (%s + %s, %u vcpu%s, %u KiB): %s, ran %s cycles from start to "
-                     "end\n",
-                v->name, hv_cpu_technique_name(v->cpu), hv_mem_technique_name(v->mem), v->nvcpus,
-                v->nvcpus == 1 ? "" : "s", v->memory / 1024, hv_vm_state_name(v->state),
+        fprintf(out, "[stats] %s (%s + %s, %s, %s KiB): %s, ran %s cycles from start to end\n",
+                v->name, hv_cpu_technique_name(v->cpu), hv_mem_technique_name(v->mem),
+                cnt(v->nvcpus, "vcpu", b2), grp(v->memory / 1024, b3), hv_vm_state_name(v->state),
                 grp(end - s->started, b1));
         percent_line(out, "guest user", s->cycles_user, total);
         percent_line(out, "guest kernel", s->cycles_kernel, total);
@@ -249,23 +253,24 @@ void hv_print_stats(const hv_t *hv, FILE *out)
         if (v->mem == HV_MEM_SHADOW)
             hv_shadow_print_stats(hv, i, out);
         if (v->cpu == HV_CPU_EMU)
-            fprintf(out, "    emulation: %s guest instructions interpreted, emu_insn each\n",
-                    grp(hv_emu_interpreted(hv, i), b1));
-        fprintf(out, "    tlb: %s hits, %s misses; page walks %s, %s references\n",
-                grp(s->mmu.hits, b1), grp(s->mmu.misses, b2), grp(s->mmu.walks, b3),
-                grp(s->mmu.walk_refs, b4));
-        fprintf(out, "    memory: %s frames mapped lazily; %s injections, %s VCPU switches",
-                grp(s->frames_mapped, b1), grp(s->injections, b2), grp(s->vcpu_switches, b3));
+            fprintf(out, "    emulation: %s interpreted, %s each (emu_insn)\n",
+                    cnt(hv_emu_interpreted(hv, i), "guest instruction", b1),
+                    cnt(hv->m->costs.c[SIM_COST_emu_insn], "cycle", b2));
+        fprintf(out, "    tlb: %s, %s; %s, %s\n", cnt(s->mmu.hits, "hit", b1),
+                cnt(s->mmu.misses, "miss", b2), cnt(s->mmu.walks, "page walk", b3),
+                cnt(s->mmu.walk_refs, "reference", b4));
+        fprintf(out, "    memory: %s mapped lazily; %s, %s", cnt(s->frames_mapped, "frame", b1),
+                cnt(s->injections, "injection", b2), cnt(s->vcpu_switches, "VCPU switch", b3));
         if (hv->cfg.type == HV_TYPE2)
-            fprintf(out, ", %s trips to the VMM", grp(s->t2_trips, b1));
+            fprintf(out, ", %s to the VMM", cnt(s->t2_trips, "trip", b1));
         fputc('\n', out);
     }
     for (unsigned e = 0; e < hv->nent; e++)
         if (hv->ent[e].used && hv->ent[e].host_process)
-            fprintf(out, "[stats] host process: %s cycles of work in %s slices\n",
-                    grp(hv->ent[e].host_work, b1), grp(hv->ent[e].slices, b2));
+            fprintf(out, "[stats] host process: %s of work in %s\n",
+                    cnt(hv->ent[e].host_work, "cycle", b1), cnt(hv->ent[e].slices, "slice", b2));
     for (unsigned c = 0; c < hv->m->ncpus; c++)
-        fprintf(out, "[stats] pCPU%u: %s cycles, %s idle, %s switches\n", c,
-                grp(hv->m->cpu[c].s.cycles, b1), grp(hv->pcpu[c].idle_cycles, b2),
-                grp(hv->pcpu[c].switches, b3));
+        fprintf(out, "[stats] pCPU%u: %s, %s idle, %s\n", c,
+                cnt(hv->m->cpu[c].s.cycles, "cycle", b1), grp(hv->pcpu[c].idle_cycles, b2),
+                cnt(hv->pcpu[c].switches, "switch", b3));
 }

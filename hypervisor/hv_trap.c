@@ -433,14 +433,17 @@ uint32_t hv_trap_virtual_flags(const hv_t *hv, unsigned vm, unsigned vcpu)
 
 void hv_trap_print_stats(const hv_t *hv, unsigned vm, FILE *out)
 {
-    char name[40];
+    char name[40], n[32];
     fprintf(out, "    trap-and-emulate: emulated");
     for (unsigned op = 0; op < CPU_OP_COUNT; op++)
         if (emulators[op] && hv_trap_emulated(hv, vm, op))
-            fprintf(out, " %s %u", cpu_isa[op].mnemonic, hv_trap_emulated(hv, vm, op));
+            fprintf(out, " %s %s", cpu_isa[op].mnemonic,
+                    sim_group_digits(hv_trap_emulated(hv, vm, op), n, sizeof n));
     fprintf(out, "; reflected");
     for (uint32_t c = 0; c < CPU_CAUSE_COUNT; c++)
         if (hv_trap_reflected(hv, vm, c))
-            fprintf(out, " %s %u", cpu_cause_name(c, name, sizeof name), hv_trap_reflected(hv, vm, c));
-    fprintf(out, " interrupts %u\n", hv_trap_reflected(hv, vm, CPU_CAUSE_INTERRUPT));
+            fprintf(out, " %s %s", cpu_cause_name(c, name, sizeof name),
+                    sim_group_digits(hv_trap_reflected(hv, vm, c), n, sizeof n));
+    fprintf(out, " interrupts %s\n",
+            sim_group_digits(hv_trap_reflected(hv, vm, CPU_CAUSE_INTERRUPT), n, sizeof n));
 }

@@ -400,6 +400,9 @@ int sim_write_file_atomic(const char *path, const void *bytes, size_t len, FILE 
 
 /* "1 284 512": digits in groups of three, as every count is shown (stats, REPL, window). */
 const char *sim_group_digits(uint64_t n, char *buf, size_t len);
+/* "1 injection", "2 injections", "1 284 VCPU switches": a count with its noun, in the plural
+ * unless the count is 1 (English rules: -s, -es after s/x/ch/sh, -ies after a consonant + y). */
+const char *sim_counted(uint64_t n, const char *noun, char *buf, size_t len);
 
 /* The rest of the module's public face, in a header of its own: the disk-image format and its
  * reader, checker and builder. */

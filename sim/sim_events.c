@@ -175,41 +175,43 @@ static void print_mmu_stats(const mmu_stats_t *st, FILE *out)
         flushes += st->flushes[k];
     if (!st->hits && !st->misses && !flushes)
         return;
-    fprintf(out, "  tlb: %llu hits, %llu misses, %llu fills, %llu flushes\n",
-            (unsigned long long)st->hits, (unsigned long long)st->misses,
-            (unsigned long long)st->fills, (unsigned long long)flushes);
-    fprintf(out, "  page walks: %llu, %llu references, %llu A/D writes, %llu page-walk-cache "
-                 "hits, %llu cycles\n",
-            (unsigned long long)st->walks, (unsigned long long)st->walk_refs,
-            (unsigned long long)st->ad_writes, (unsigned long long)st->pwc_hits,
-            (unsigned long long)st->walk_cycles);
+    char b[5][48];
+    fprintf(out, "  tlb: %s, %s, %s, %s\n", sim_counted(st->hits, "hit", b[0], 48),
+            sim_counted(st->misses, "miss", b[1], 48), sim_counted(st->fills, "fill", b[2], 48),
+            sim_counted(flushes, "flush", b[3], 48));
+    fprintf(out, "  page walks: %s, %s, %s, %s, %s\n", sim_group_digits(st->walks, b[0], 48),
+            sim_counted(st->walk_refs, "reference", b[1], 48),
+            sim_counted(st->ad_writes, "A/D write", b[2], 48),
+            sim_counted(st->pwc_hits, "page-walk-cache hit", b[3], 48),
+            sim_counted(st->walk_cycles, "cycle", b[4], 48));
 }
 
 void sim_print_stats(const sim_machine_t *m, FILE *out)
 {
-    char buf[48];
+    char buf[48], b[4][48];
     for (unsigned i = 0; i < m->ncpus; i++) {
         const cpu_state_t *s = &m->cpu[i].s;
-        fprintf(out, "cpu%u: instructions %llu, cycles %llu, CPI %.2f\n", i,
-                (unsigned long long)s->instret, (unsigned long long)s->cycles,
+        fprintf(out, "cpu%u: instructions %s, cycles %s, CPI %.2f\n", i,
+                sim_group_digits(s->instret, b[0], 48), sim_group_digits(s->cycles, b[1], 48),
                 s->instret ? (double)s->cycles / (double)s->instret : 0.0);
         for (int c = 0; c < CPU_CAUSE_COUNT; c++)
             if (s->traps[c])
-                fprintf(out, "  trap %-24s %llu\n", cpu_cause_name((uint32_t)c, buf, sizeof buf),
-                        (unsigned long long)s->traps[c]);
+                fprintf(out, "  trap %-24s %s\n", cpu_cause_name((uint32_t)c, buf, sizeof buf),
+                        sim_group_digits(s->traps[c], b[0], 48));
         for (int l = 0; l < CPU_IRQ_LINES; l++)
             if (s->interrupts[l])
-                fprintf(out, "  %-29s %llu\n",
+                fprintf(out, "  %-29s %s\n",
                         cpu_cause_name(CPU_CAUSE_INTERRUPT | (uint32_t)l, buf, sizeof buf),
-                        (unsigned long long)s->interrupts[l]);
+                        sim_group_digits(s->interrupts[l], b[0], 48));
         print_mmu_stats(&m->cpu[i].mmu.stats, out);
     }
     const sim_disk_t *d = &m->disk;
     if (d->reads || d->writes || d->errors)
-        fprintf(out, "disk: %llu reads (%llu sectors), %llu writes (%llu sectors), %llu errors\n",
-                (unsigned long long)d->reads, (unsigned long long)d->sectors_read,
-                (unsigned long long)d->writes, (unsigned long long)d->sectors_written,
-                (unsigned long long)d->errors);
+        fprintf(out, "disk: %s (%s), %s (%s), %s\n", sim_counted(d->reads, "read", b[0], 48),
+                sim_counted(d->sectors_read, "sector", b[1], 48),
+                sim_counted(d->writes, "write", b[2], 48),
+                sim_counted(d->sectors_written, "sector", b[3], 48),
+                sim_counted(d->errors, "error", buf, sizeof buf));
 }
 
 const char *sim_group_digits(uint64_t n, char *buf, size_t len)
@@ -223,5 +225,24 @@ const char *sim_group_digits(uint64_t n, char *buf, size_t len)
         buf[o++] = digits[i];
     }
     buf[o] = '\0';
+    return buf;
+}
+
+const char *sim_counted(uint64_t n, const char *noun, char *buf, size_t len)
+{
+    char digits[32];
+    size_t k = strlen(noun);
+    const char *suffix = "s";
+    if (n == 1)
+        suffix = "";
+    else if (k > 0 && (noun[k - 1] == 's' || noun[k - 1] == 'x' ||
+                       (k > 1 && noun[k - 1] == 'h' && (noun[k - 2] == 'c' || noun[k - 2] == 's'))))
+        suffix = "es";
+    else if (k > 1 && noun[k - 1] == 'y' && !strchr("aeiou", noun[k - 2])) {
+        snprintf(buf, len, "%s %.*sies", sim_group_digits(n, digits, sizeof digits), (int)k - 1,
+                 noun);
+        return buf;
+    }
+    snprintf(buf, len, "%s %s%s", sim_group_digits(n, digits, sizeof digits), noun, suffix);
     return buf;
 }

@@ -72,9 +72,9 @@ Test(hvsim_cli, hello_cycles_follow_from_the_cost_tables)
     uint64_t end = cpu_isa[CPU_OP_LDBU].cycles + cpu_isa[CPU_OP_CMPI].cycles +
                    cpu_isa[CPU_OP_BEQ].cycles + taken + cpu_isa[CPU_OP_OUT].cycles + dev;
     uint64_t want = la + 14 * per_char + end;
-    char expect[256];
-    snprintf(expect, sizeof expect, "cpu0: instructions %d, cycles %llu, CPI %.2f\n",
-             2 + 14 * 6 + 4, (unsigned long long)want, (double)want / (2 + 14 * 6 + 4));
+    char expect[256], cycles[32];
+    snprintf(expect, sizeof expect, "cpu0: instructions %d, cycles %s, CPI %.2f\n", 2 + 14 * 6 + 4,
+             sim_group_digits(want, cycles, sizeof cycles), (double)want / (2 + 14 * 6 + 4));
     expect_run("$B/hvsim --bare examples/hello.s --stats 2>&1 >/dev/null", expect, 0);
 }
 

@@ -326,8 +326,8 @@ static void text_breakpoint(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *b
                  sim_group_digits(st->cycle, num2, sizeof num2));
         break;
     case UI_DBG_BP_INSTRET:
-        snprintf(st->text, sizeof st->text, "Breakpoint %d: cpu%u has retired %s instructions.",
-                 bp->id, st->cpu, sim_group_digits(st->instret, num, sizeof num));
+        snprintf(st->text, sizeof st->text, "Breakpoint %d: cpu%u has retired %s.", bp->id, st->cpu,
+                 sim_counted(st->instret, "instruction", num, sizeof num));
         break;
     default:
         ui_dbg_bp_describe(d, bp, body, sizeof body);
@@ -352,7 +352,7 @@ static void text_watchpoint(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *b
 
 static void text_step(ui_dbg_t *d, ui_dbg_stop_t *st)
 {
-    char num[32], body[256];
+    char num[48], body[256];
     size_t used = 0;
     char *buf = st->text;
     size_t len = sizeof st->text;
@@ -374,7 +374,7 @@ static void text_step(ui_dbg_t *d, ui_dbg_stop_t *st)
 
 void dbg_text_stop(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp)
 {
-    char a[32], b[32], body[256];
+    char a[48], b[48], body[256];
     size_t len = sizeof st->text;
     const cpu_t *cpu = &d->m->cpu[st->cpu];
     switch (st->kind) {
@@ -402,9 +402,9 @@ void dbg_text_stop(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp)
                      sim_group_digits(st->steps, a, sizeof a), st->steps == 1 ? "" : "s", st->cpu);
         break;
     case UI_DBG_STOP_CYCLES:
-        snprintf(st->text, len, "Ran %s cycles on cpu%u (%s instruction%s).",
-                 sim_group_digits(st->cycle - d->prev[st->cpu].cycles, a, sizeof a), st->cpu,
-                 sim_group_digits(st->steps, b, sizeof b), st->steps == 1 ? "" : "s");
+        snprintf(st->text, len, "Ran %s on cpu%u (%s).",
+                 sim_counted(st->cycle - d->prev[st->cpu].cycles, "cycle", a, sizeof a), st->cpu,
+                 sim_counted(st->steps, "instruction", b, sizeof b));
         break;
     case UI_DBG_STOP_INTERRUPTED:
         snprintf(st->text, len, "Interrupted (Ctrl-C) on cpu%u, after %s instruction%s.", st->cpu,

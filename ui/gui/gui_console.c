@@ -120,11 +120,11 @@ static int draw_vm_bars(gui_t *g, int x, int y, int w)
             gui_fill(g, px, y + 2, pw, f->lh - 4, rgb[k]);
             px += pw;
         }
-        char a[32], b[32], c[32];
+        char a[32], b[32], c[32], d[48];
         gui_textf(g, GUI_FONT_SMALL, bx + 4, y + f->lh, GUI_DIM,
-                  "guest %s · hypervisor %s · exit round trips %s · %llu exits",
+                  "guest %s · hypervisor %s · exit round trips %s · %s",
                   sim_group_digits(t[0], a, sizeof a), sim_group_digits(t[1], b, sizeof b),
-                  sim_group_digits(t[2], c, sizeof c), (unsigned long long)vm.exits);
+                  sim_group_digits(t[2], c, sizeof c), sim_counted(vm.exits, "exit", d, sizeof d));
         y += f->lh * 2;
     }
     return y + 2;

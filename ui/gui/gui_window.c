@@ -70,8 +70,9 @@ static int session_open(session_t *s, const ui_gui_options_t *opt)
         s->dbg = s->hvs.dbg;
         if (opt->max_cycles && opt->max_cycles != 1000000000ull)
             ui_dbg_set_max_cycles(s->dbg, opt->max_cycles);
-        snprintf(s->title, sizeof s->title, "scenario: %s (%u VMs under the hypervisor)", name,
-                 ui_dbg_vm_count(s->dbg));
+        char vms[48];
+        snprintf(s->title, sizeof s->title, "scenario: %s (%s under the hypervisor)", name,
+                 sim_counted(ui_dbg_vm_count(s->dbg), "VM", vms, sizeof vms));
         return 0;
     } else {
         const char *name = opt->scenario ? opt->scenario : UI_GUI_DEFAULT_SCENARIO;
@@ -296,12 +297,11 @@ int ui_gui_main(const ui_gui_options_t *opt)
     if (terminal)
         ui_repl_terminal_close(&repl);
     const cpu_t *cpu = ui_dbg_cpu(s.dbg, 0);
-    char cyc[32], ins[32];
-    printf("hvsim: window closed at cycle %s; pCPU0 retired %s instructions; %llu frames in "
-           "%.1f s\n",
+    char cyc[32], ins[48], frames[48];
+    printf("hvsim: window closed at cycle %s; pCPU0 retired %s; %s in %.1f s\n",
            sim_group_digits(cpu->s.cycles, cyc, sizeof cyc),
-           sim_group_digits(cpu->s.instret, ins, sizeof ins), (unsigned long long)g->frames_drawn,
-           secs);
+           sim_counted(cpu->s.instret, "instruction", ins, sizeof ins),
+           sim_counted(g->frames_drawn, "frame", frames, sizeof frames), secs);
     fflush(stdout);
     ui_gui_free(g);
     session_close(&s);

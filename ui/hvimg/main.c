@@ -114,9 +114,11 @@ static const char *type_name(sim_part_type_t type)
 
 static void print_table(const char *file, const sim_image_t *img)
 {
-    printf("%s: %u sectors (%zu bytes), %u partition%s, %u files, %u directories\n", file,
-           img->sectors, img->len, img->nparts, img->nparts == 1 ? "" : "s", img->files,
-           img->dirs);
+    char parts[48], files[48], dirs[48];
+    printf("%s: %u sectors (%zu bytes), %s, %s, %s\n", file, img->sectors, img->len,
+           sim_counted(img->nparts, "partition", parts, sizeof parts),
+           sim_counted(img->files, "file", files, sizeof files),
+           sim_counted(img->dirs, "directory", dirs, sizeof dirs));
     printf("  #  %-15s  type  %8s  %8s\n", "name", "first", "sectors");
     for (unsigned i = 0; i < img->nparts; i++) {
         const sim_image_part_t *p = &img->part[i];
@@ -136,8 +138,10 @@ static void print_entry(const char *path, const sim_image_entry_t *e, unsigned d
 static int list_tree(const sim_image_t *img, const char *file, unsigned part, const char *path)
 {
     const sim_image_part_t *p = &img->part[part];
-    printf("%s: %u files, %u directories; sectors 1..%u of %u in use\n", p->name, p->files,
-           p->dirs, p->data_end - 1, p->sectors);
+    char files[48], dirs[48];
+    printf("%s: %s, %s; sectors 1..%u of %u in use\n", p->name,
+           sim_counted(p->files, "file", files, sizeof files),
+           sim_counted(p->dirs, "directory", dirs, sizeof dirs), p->data_end - 1, p->sectors);
     printf("  %8s  %10s  %s\n", "sector", "bytes", "path");
     int rc = sim_image_walk(img, part, path, print_entry, NULL);
     if (rc)
@@ -215,8 +219,11 @@ static int cmd_check(int argc, char **argv)
     sim_image_t img;
     if (load_image(argv[1], &bytes, &img, stdout))
         return 1;
-    printf("%s: ok (%u partition%s, %u files, %u directories)\n", argv[1], img.nparts,
-           img.nparts == 1 ? "" : "s", img.files, img.dirs);
+    char parts[48], files[48], dirs[48];
+    printf("%s: ok (%s, %s, %s)\n", argv[1],
+           sim_counted(img.nparts, "partition", parts, sizeof parts),
+           sim_counted(img.files, "file", files, sizeof files),
+           sim_counted(img.dirs, "directory", dirs, sizeof dirs));
     free(bytes);
     return 0;
 }

@@ -412,7 +412,8 @@ static int sub_set_cost(ui_repl_t *r, int argc, char **argv)
         return ui_repl_error(r, usage, "A cost is at most 4294967295 cycles.");
     if (ui_dbg_set_cost(r->dbg, argv[1], (uint32_t)v) != 0)
         return ui_repl_error(r, usage, "%s", ui_dbg_error(r->dbg));
-    fprintf(r->out, "Cost %s = %llu cycles.\n", argv[1], (unsigned long long)v);
+    char cycles[48];
+    fprintf(r->out, "Cost %s = %s.\n", argv[1], sim_counted(v, "cycle", cycles, sizeof cycles));
     return 0;
 }
 
@@ -457,7 +458,8 @@ static int sub_trace_save(ui_repl_t *r, int argc, char **argv)
     }
     if (fclose(f) != 0)
         return ui_repl_error(r, NULL, "%s: cannot write: %s", argv[1], strerror(errno));
-    fprintf(r->out, "Saved %zu events to %s.\n", n, argv[1]);
+    char events[48];
+    fprintf(r->out, "Saved %s to %s.\n", sim_counted(n, "event", events, sizeof events), argv[1]);
     return 0;
 }
 

@@ -522,9 +522,10 @@ int ui_repl_cmd_translate(ui_repl_t *r, int argc, char **argv)
     mmu_result_t res;
     if (ui_dbg_translate(r->dbg, space, addr, MMU_LOAD, &res, &trace) != 0)
         return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
-    fprintf(r->out, "%s 0x%08x, a load: %s walk, %u reference%s, %u cycles\n",
-            ui_dbg_space_name(space), addr, trace.nested ? "2-D" : "1-D", trace.refs,
-            trace.refs == 1 ? "" : "s", trace.cycles);
+    char refs[48], cycles[48];
+    fprintf(r->out, "%s 0x%08x, a load: %s walk, %s, %s\n", ui_dbg_space_name(space), addr,
+            trace.nested ? "2-D" : "1-D", sim_counted(trace.refs, "reference", refs, sizeof refs),
+            sim_counted(trace.cycles, "cycle", cycles, sizeof cycles));
     char line[200];
     if (trace.nested && space == UI_DBG_SPACE_GVA)
         walk_grid(r, &trace);
