@@ -513,9 +513,10 @@ typedef struct cpu cpu_t;
 /* Called before each instruction (and before a halted CPU waits, with s.halted set) while
  * cpu->debug is set; returning true stops cpu_run before the instruction at cpu->s.pc. */
 typedef bool (*cpu_debug_fn)(cpu_t *cpu, void *ctx);
-/* Called after each load or store that succeeded, while cpu->debug is set: va is the address
- * the instruction used, pa the physical address, value what was read or written. cpu->s.pc
- * is the instruction's address. The debugger's watchpoints. */
+/* Called while cpu->debug is set for each load that succeeded (after it) and each store whose
+ * address translated (before it changes memory, so the old value can still be read): va is the
+ * address the instruction used, pa the host-physical one, value what was read or is written.
+ * cpu->s.pc is the instruction's address. The debugger's watchpoints. */
 typedef void (*cpu_watch_fn)(cpu_t *cpu, void *ctx, uint32_t va, uint32_t pa, unsigned size,
                              bool write, uint32_t value);
 

@@ -259,17 +259,17 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         if (a_ & ((size)-1))                                                                       \
             FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
         TRANSLATE(a_, MMU_STORE, p_);                                                              \
+        WATCH(true, (size), (val)); /* before the write: the watcher reads the old value */        \
         if (p_ <= ram_size - (size)) {                                                             \
             ram_write(ram + p_, (size), (val));                                                    \
         } else {                                                                                   \
             SAVE();                                                                                \
-            bool ok_ = sim_phys_write(m, cpu, p_, (size), (val));                                 \
+            bool ok_ = sim_phys_write(m, cpu, p_, (size), (val));                                  \
             RESTORE();                                                                             \
             if (!ok_)                                                                              \
                 FAULT(CPU_CAUSE_BUS_ERROR, a_);                                                    \
             END_BLOCK_AFTER_THIS();                                                                \
         }                                                                                          \
-        WATCH(true, (size), (val));                                                                \
     } while (0)
 
 /* ------------------------------------------------------------------------------------------

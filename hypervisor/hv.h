@@ -300,6 +300,7 @@ typedef struct {
     int8_t current;         /* the entity loaded here, or -1 */
     int8_t previous;        /* the one before (a switch costs hv_vcpu_switch) */
     uint8_t exit_pending;   /* an exit waits for its handler (a debugger stopped first) */
+    uint8_t in_handler;     /* 1 + the exit reason whose handler runs now; 0: none */
     uint8_t idle;
     int8_t last_vm;         /* untagged TLB: the VM whose entries the TLB may hold, or -1 */
     uint64_t slice_end;     /* host cycle the current slice ends at */

@@ -168,7 +168,7 @@ int32_t hv_dev_console_write(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t len)
     char buf[HC_MAX];
     if (len > HC_MAX)
         return -2; /* too long for one call */
-    if (!hv_copy_from_guest(hv, vm, gpa, buf, len))
+    if (!hv_copy_from_guest(hv, vm, gpa, buf, len, "reading a console hypercall's text"))
         return -3; /* not the VM's memory */
     hv_charge(hv, SIM_COST_hv_emulate);
     for (uint32_t i = 0; i < len; i++)
@@ -217,8 +217,9 @@ static void disk_transfer(hv_t *hv, unsigned vm)
     sim_disk_t *d = &hv->vms[vm].dev.disk;
     uint8_t *bytes = d->bytes + (size_t)d->sector * SIM_SECTOR_SIZE;
     size_t len = (size_t)d->count * SIM_SECTOR_SIZE;
-    bool ok = d->command == SIM_DISK_CMD_READ ? hv_copy_to_guest(hv, vm, d->addr, bytes, len)
-                                             : hv_copy_from_guest(hv, vm, d->addr, bytes, len);
+    bool ok = d->command == SIM_DISK_CMD_READ
+                  ? hv_copy_to_guest(hv, vm, d->addr, bytes, len, "the virtual disk's DMA")
+                  : hv_copy_from_guest(hv, vm, d->addr, bytes, len, "the virtual disk's DMA");
     if (ok && d->command == SIM_DISK_CMD_READ) {
         d->reads++;
         d->sectors_read += d->count;

@@ -30,8 +30,10 @@ void hv_frame_free(hv_t *hv, uint32_t hpa);
 bool hv_gpa_to_hpa(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, uint32_t *hpa);
 /* Copies between a VM's guest-physical memory and the simulator (DMA: not charged to a CPU).
  * Returns false, having copied nothing, when any byte lies outside the VM's memory. */
-bool hv_copy_to_guest(hv_t *hv, unsigned vm, uint32_t gpa, const void *src, size_t len);
-bool hv_copy_from_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *dst, size_t len);
+bool hv_copy_to_guest(hv_t *hv, unsigned vm, uint32_t gpa, const void *src, size_t len,
+                      const char *what);
+bool hv_copy_from_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *dst, size_t len,
+                        const char *what);
 /* Emits a hypervisor action event stamped with the pCPU (or CPU 0 at set-up). */
 void hv_emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg);
 /* Stops a VM for good with a sentence (a broken VMCB, ...). */

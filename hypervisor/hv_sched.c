@@ -213,7 +213,9 @@ static void finish_exit(hv_t *hv, cpu_t *cpu)
     hv_pcpu_t *p = &hv->pcpu[cpu->s.id];
     unsigned e = (unsigned)p->current;
     p->exit_pending = 0;
+    p->in_handler = (uint8_t)(1 + cpu->s.vm.exit_reason); /* a debugger names the handler */
     hv_handle_exit(hv, cpu, e);
+    p->in_handler = 0;
     if (!hv_sched_keep(hv, cpu, e))
         unload(hv, cpu);
 }

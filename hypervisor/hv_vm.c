@@ -82,11 +82,30 @@ void hv_charge(hv_t *hv, sim_cost_t cost)
         hv->cur->s.cycles += hv->m->costs.c[cost];
 }
 
+/* Tells a debugger watching memory (m->mem_watch) about an access the hypervisor makes: on
+ * its pCPU, or (hv->cur NULL) outside any, for VM vm (-1: not known here). A write is told
+ * before it is made. */
+static void watched(hv_t *hv, int vm, uint32_t hpa, uint32_t len, const void *data,
+                    const char *what)
+{
+    sim_mem_access_t acc = {.by = SIM_BY_HV,
+                            .write = data != NULL,
+                            .cpu = (int8_t)(hv->cur ? (int)hv->cur->s.id : -1),
+                            .vm = (int8_t)vm,
+                            .what = what,
+                            .hpa = hpa,
+                            .len = len,
+                            .data = data};
+    hv->m->mem_watch(&acc, hv->m->mem_watch_ctx);
+}
+
 uint32_t hv_read32(hv_t *hv, uint32_t hpa)
 {
     sim_machine_t *m = hv->m;
     SIM_ASSERT((hpa & 3) == 0 && hpa <= m->ram_size - 4);
     hv_charge(hv, SIM_COST_hv_mem);
+    if (m->mem_watch)
+        watched(hv, -1, hpa, 4, NULL, NULL);
     const uint8_t *p = m->ram + hpa;
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
@@ -97,6 +116,11 @@ void hv_write32(hv_t *hv, uint32_t hpa, uint32_t value)
     SIM_ASSERT((hpa & 3) == 0 && hpa <= m->ram_size - 4);
     hv_charge(hv, SIM_COST_hv_mem);
     uint8_t *p = m->ram + hpa;
+    if (m->mem_watch) {
+        uint8_t bytes[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16),
+                            (uint8_t)(value >> 24)};
+        watched(hv, -1, hpa, 4, bytes, NULL);
+    }
     p[0] = (uint8_t)value;
     p[1] = (uint8_t)(value >> 8);
     p[2] = (uint8_t)(value >> 16);
@@ -224,7 +248,8 @@ bool hv_gpa_to_hpa(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, uint32_t 
 
 /* Copies page by page through the nested mapping; the whole range is checked first so that a
  * bad range moves nothing. */
-static bool copy_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *buf, size_t len, bool to_guest)
+static bool copy_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *buf, size_t len, bool to_guest,
+                       const char *what)
 {
     const hv_vm_t *v = &hv->vms[vm];
     if (len == 0)
@@ -241,6 +266,8 @@ static bool copy_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *buf, size_t le
             chunk = (uint32_t)len;
         uint32_t hpa;
         ok = hv_gpa_to_hpa(hv, vm, gpa, true, &hpa);
+        if (ok && hv->m->mem_watch)
+            watched(hv, (int)vm, hpa, chunk, to_guest ? p : NULL, what);
         if (ok && to_guest)
             memcpy(hv->m->ram + hpa, p, chunk);
         else if (ok)
@@ -253,18 +280,20 @@ static bool copy_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *buf, size_t le
     return ok;
 }
 
-bool hv_copy_to_guest(hv_t *hv, unsigned vm, uint32_t gpa, const void *src, size_t len)
+bool hv_copy_to_guest(hv_t *hv, unsigned vm, uint32_t gpa, const void *src, size_t len,
+                      const char *what)
 {
-    if (!copy_guest(hv, vm, gpa, (void *)src, len, true))
+    if (!copy_guest(hv, vm, gpa, (void *)src, len, true, what))
         return false;
     if (hv->vms[vm].cpu == HV_CPU_BT) /* DMA over translated code: no store fault tells */
         hv_bt_dma_written(hv, vm, gpa, len);
     return true;
 }
 
-bool hv_copy_from_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *dst, size_t len)
+bool hv_copy_from_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *dst, size_t len,
+                        const char *what)
 {
-    return copy_guest(hv, vm, gpa, dst, len, false);
+    return copy_guest(hv, vm, gpa, dst, len, false, what);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -528,9 +557,11 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
     hv->vms_alive++;
     bool loaded = true;
     if (c->rom)
-        loaded &= hv_copy_to_guest(hv, (unsigned)idx, HV_GUEST_ROM, c->rom, c->rom_len);
+        loaded &= hv_copy_to_guest(hv, (unsigned)idx, HV_GUEST_ROM, c->rom, c->rom_len,
+                                   "loading the ROM");
     if (c->program)
-        loaded &= hv_copy_to_guest(hv, (unsigned)idx, c->program_base, c->program, c->program_len);
+        loaded &= hv_copy_to_guest(hv, (unsigned)idx, c->program_base, c->program, c->program_len,
+                                   "loading the program");
     uint32_t entry = c->entry ? c->entry : c->rom ? HV_GUEST_ROM : c->program_base;
     for (unsigned i = 0; i < c->vcpus && loaded; i++) {
         int pin = c->pin[i];

@@ -266,6 +266,17 @@ static iommu_status_t dma(sim_machine_t *m, unsigned device, uint32_t iova, uint
         return IOMMU_BLOCKED;
     uint32_t off = 0;
     for (unsigned i = 0; i < n; i++) {
+        if (m->mem_watch) { /* a debugger's watchpoints see the bytes before they change */
+            sim_mem_access_t acc = {.by = SIM_BY_DMA,
+                                    .write = kind == MMU_STORE,
+                                    .cpu = -1,
+                                    .vm = -1,
+                                    .device = (uint8_t)device,
+                                    .hpa = pieces[i].pa,
+                                    .len = pieces[i].len,
+                                    .data = kind == MMU_STORE ? src + off : NULL};
+            m->mem_watch(&acc, m->mem_watch_ctx);
+        }
         if (kind == MMU_STORE)
             memcpy(m->ram + pieces[i].pa, src + off, pieces[i].len);
         else

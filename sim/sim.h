@@ -222,6 +222,8 @@ typedef struct {
 /* ------------------------------------------------------------------------------------------
  * The machine
  * ------------------------------------------------------------------------------------------ */
+struct sim_mem_access; /* "Watching memory", below */
+
 typedef struct sim_machine {
     uint8_t *ram;
     uint32_t ram_size;
@@ -256,6 +258,9 @@ typedef struct sim_machine {
      * enters VCPUs, handles their exits and re-enters them within the budget. */
     cpu_stop_t (*run_turn)(struct sim_machine *m, cpu_t *cpu, uint64_t budget, void *ctx);
     void *run_turn_ctx;
+    /* A debugger watching memory (see "Watching memory" below), or NULL. Not machine state. */
+    void (*mem_watch)(const struct sim_mem_access *acc, void *ctx);
+    void *mem_watch_ctx;
 } sim_machine_t;
 
 /* Builds a machine with `ram_size` bytes of zeroed RAM, `ncpus` CPUs reset at CPU_RESET_PC,
@@ -294,6 +299,33 @@ uint64_t sim_now(const sim_machine_t *m);
  * is added to *cycles. */
 bool sim_phys_read(sim_machine_t *m, cpu_t *cpu, uint32_t addr, unsigned size, uint32_t *val);
 bool sim_phys_write(sim_machine_t *m, cpu_t *cpu, uint32_t addr, unsigned size, uint32_t val);
+/* ------------------------------------------------------------------------------------------
+ * Watching memory: how a debugger sees the accesses to RAM that no CPU's load or store makes
+ * (those reach it through cpu->watch_fn): the hypervisor's words and copies, and device DMA.
+ * m->mem_watch is NULL except while a debugger's run has watchpoints, so each such access pays
+ * one test of a pointer. A write is reported before it changes RAM: the watcher can still read
+ * the old value there.
+ * ------------------------------------------------------------------------------------------ */
+typedef enum {
+    SIM_BY_CPU, /* a CPU's load or store (cpu, va, pc) */
+    SIM_BY_HV,  /* the hypervisor's C code: on pCPU `cpu`, or outside any (cpu -1) */
+    SIM_BY_DMA, /* a device, through the IOMMU (device: its IOMMU id) */
+} sim_accessor_t;
+
+typedef struct sim_mem_access {
+    uint8_t by; /* sim_accessor_t */
+    bool write;
+    int8_t cpu;          /* the CPU it was made on, -1: none (a device event) */
+    int8_t vm;           /* HV: the VM it works for, -1: not known here */
+    uint8_t device;      /* DMA: the device's IOMMU id */
+    const char *what;    /* HV: what it was doing ("copying a virtual-disk transfer"), or NULL */
+    uint32_t hpa, len;   /* the bytes touched */
+    const uint8_t *data; /* write: the bytes about to be written; read: NULL */
+    uint32_t va, pc;     /* CPU: the address the program used and its instruction's */
+} sim_mem_access_t;
+
+typedef void (*sim_mem_watch_fn)(const sim_mem_access_t *acc, void *ctx);
+
 /* Port accesses. A port with no device reads 0xffffffff and ignores writes. */
 uint32_t sim_port_read(sim_machine_t *m, cpu_t *cpu, uint16_t port);
 void sim_port_write(sim_machine_t *m, cpu_t *cpu, uint16_t port, uint32_t val);

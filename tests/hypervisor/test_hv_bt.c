@@ -318,10 +318,10 @@ Test(hv_bt, dma_over_translated_code_invalidates)
     cr_assert_eq(hv_run(hv, 300000), SIM_RUN_MAX_CYCLES, "spinning on the flag");
     cpu_asm_result_t res;
     cr_assert_eq(cpu_asm_string("new", ".org 0x1800\nli r3, 2\n", NULL, &res), 0);
-    cr_assert(hv_copy_to_guest(hv, (unsigned)vm, 0x1800, res.bytes, 4));
+    cr_assert(hv_copy_to_guest(hv, (unsigned)vm, 0x1800, res.bytes, 4, NULL));
     cpu_asm_free(&res);
     uint32_t one = 1;
-    cr_assert(hv_copy_to_guest(hv, (unsigned)vm, 0x1900, &one, 4));
+    cr_assert(hv_copy_to_guest(hv, (unsigned)vm, 0x1900, &one, 4, NULL));
     cr_assert_eq(hv_run(hv, 5000000), SIM_RUN_POWEROFF);
     cr_expect_eq(reg(&m, hv, vm, 4), 1);
     cr_expect_eq(reg(&m, hv, vm, 5), 2, "the code the DMA wrote ran");

@@ -50,13 +50,13 @@ static void put_word(hv_t *hv, int vm, uint32_t gpa, uint32_t value)
 {
     uint8_t b[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16),
                     (uint8_t)(value >> 24)};
-    cr_assert(hv_copy_to_guest(hv, (unsigned)vm, gpa, b, 4));
+    cr_assert(hv_copy_to_guest(hv, (unsigned)vm, gpa, b, 4, NULL));
 }
 
 static uint32_t get_word(hv_t *hv, int vm, uint32_t gpa)
 {
     uint8_t b[4];
-    cr_assert(hv_copy_from_guest(hv, (unsigned)vm, gpa, b, 4));
+    cr_assert(hv_copy_from_guest(hv, (unsigned)vm, gpa, b, 4, NULL));
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 

@@ -131,7 +131,8 @@ Test(debug_paging, gva_and_hpa_breakpoints_and_a_gva_watchpoint, .fini = teardow
     cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
     cr_expect_eq(st.id, 3);
     cr_expect_eq(st.value, 7);
-    cr_expect(strstr(st.text, "Watchpoint 3: write of 0x00000007 to gva 0x00400000 by "
-                              "`st r1, [r2]` at 0x00010008"), "%s", st.text);
+    cr_expect(strstr(st.text, "Watchpoint 3: write of 0x00000007 to gva 0x00400000 (hpa "
+                              "0x00002000) by `st r1, [r2]` at 0x00010008 (was 0x00000000)."),
+              "%s", st.text);
     cr_expect_eq(mt_word(&m, 0x2000), 7);
 }

@@ -193,7 +193,7 @@ static bool on_boundary(cpu_t *cpu, void *ctx)
 }
 
 /* Records a stop to be made at the next boundary of `cpu`. The first one in a run wins. */
-static void make_pending(ui_dbg_t *d, unsigned cpu, ui_dbg_stop_kind_t kind, int id)
+void dbg_make_pending(ui_dbg_t *d, unsigned cpu, ui_dbg_stop_kind_t kind, int id)
 {
     memset(&d->pend, 0, sizeof d->pend);
     d->pend.kind = kind;
@@ -201,36 +201,6 @@ static void make_pending(ui_dbg_t *d, unsigned cpu, ui_dbg_stop_kind_t kind, int
     d->pending = true;
     d->pending_cpu = cpu;
     d->m->cpu[cpu].debug = true;
-}
-
-static void on_access(cpu_t *cpu, void *ctx, uint32_t va, uint32_t pa, unsigned size, bool write,
-                      uint32_t value)
-{
-    ui_dbg_t *d = ctx;
-    if (!d->running || d->pending)
-        return;
-    unsigned access = write ? UI_DBG_WRITE : UI_DBG_READ;
-    for (size_t i = 0; i < d->nbp; i++) {
-        ui_dbg_bp_t *bp = &d->bp[i];
-        if (bp->kind != UI_DBG_BP_WATCH || !bp->enabled || !(bp->access & access))
-            continue;
-        if (bp->space == UI_DBG_SPACE_GVA && !mmu_active(&cpu->mmu))
-            continue;
-        uint32_t a = bp->space == UI_DBG_SPACE_GVA ? va : pa;
-        if (a >= bp->addr + bp->len || bp->addr >= a + size)
-            continue;
-        bp->hits++;
-        make_pending(d, cpu->s.id, UI_DBG_STOP_WATCHPOINT, bp->id);
-        d->pend.access = access;
-        d->pend.addr = a;
-        d->pend.value = value;
-        d->pend.old = bp->last;
-        d->pend.insn_pc = cpu->s.pc;
-        d->pend.old_known = size == bp->len && a == bp->addr;
-        if (write)
-            ui_dbg_read(d, bp->space, bp->addr, &bp->last, bp->len < 4 ? bp->len : 4);
-        return;
-    }
 }
 
 static bool trap_bp_matches(const ui_dbg_bp_t *bp, const sim_event_t *ev)
@@ -276,6 +246,7 @@ static void on_event(const sim_event_t *ev, void *ctx)
 {
     ui_dbg_t *d = ctx;
     log_event(d, ev);
+    dbg_watch_event(d, ev);
     if (d->trace_fn)
         d->trace_fn(ev, d->trace_ctx);
     unsigned c = ev->cpu < d->m->ncpus ? ev->cpu : 0;
@@ -294,13 +265,13 @@ static void on_event(const sim_event_t *ev, void *ctx)
         ui_dbg_bp_t *bp = event_bp(d, ev);
         if (bp) {
             bp->hits++;
-            make_pending(d, c, UI_DBG_STOP_BREAKPOINT, bp->id);
+            dbg_make_pending(d, c, UI_DBG_STOP_BREAKPOINT, bp->id);
         } else if (d->go == DBG_GO_TRAP && trap) {
-            make_pending(d, c, UI_DBG_STOP_TRAP, 0);
+            dbg_make_pending(d, c, UI_DBG_STOP_TRAP, 0);
         } else if (d->go == DBG_GO_EXIT && ev->kind == SIM_EV_VMEXIT) {
-            make_pending(d, c, UI_DBG_STOP_VM_EXIT, 0);
+            dbg_make_pending(d, c, UI_DBG_STOP_VM_EXIT, 0);
         } else if (d->go == DBG_GO_EVENT) {
-            make_pending(d, c, UI_DBG_STOP_EVENT, 0);
+            dbg_make_pending(d, c, UI_DBG_STOP_EVENT, 0);
         }
         if (d->pending) {
             d->pend.has_event = true;
@@ -331,7 +302,7 @@ ui_dbg_t *ui_dbg_new(sim_machine_t *m)
         cpu_t *cpu = &m->cpu[i];
         cpu->debug = false;
         cpu->debug_fn = on_boundary;
-        cpu->watch_fn = on_access;
+        cpu->watch_fn = dbg_watch_cpu_access;
         cpu->debug_ctx = d;
         d->prev[i] = cpu->s;
     }
@@ -459,30 +430,6 @@ int ui_dbg_break_cycle(ui_dbg_t *dbg, uint64_t cycle)
 int ui_dbg_break_instret(ui_dbg_t *dbg, uint64_t count)
 {
     return break_count(dbg, UI_DBG_BP_INSTRET, count);
-}
-
-int ui_dbg_watch(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t len, unsigned access)
-{
-    if (check_space(dbg, space, UI_DBG_ANY_VM) != 0)
-        return -1;
-    if (len != 1 && len != 2 && len != 4)
-        return dbg_fail(dbg, "A watchpoint covers 1, 2 or 4 bytes, not %u.", len);
-    if (addr & (len - 1))
-        return dbg_fail(dbg, "0x%08x is not aligned to %u bytes.", addr, len);
-    if (!(access & (UI_DBG_READ | UI_DBG_WRITE)))
-        return dbg_fail(dbg, "A watchpoint watches reads, writes or both.");
-    uint32_t last = 0;
-    if (space == UI_DBG_SPACE_HPA && ui_dbg_read(dbg, space, addr, &last, len) != 0)
-        return -1;
-    ui_dbg_bp_t *bp = dbg_add_bp(dbg, UI_DBG_BP_WATCH);
-    if (!bp)
-        return -1;
-    bp->space = space;
-    bp->addr = addr;
-    bp->len = len;
-    bp->access = access;
-    bp->last = last;
-    return bp->id;
 }
 
 static ui_dbg_bp_t *find_bp(ui_dbg_t *dbg, int id)
@@ -637,7 +584,9 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
     for (unsigned i = 0; i < m->ncpus; i++)
         m->cpu[i].debug = all || (mine && i == d->focus);
     d->running = true;
+    dbg_watch_begin(d);
     sim_run_result_t r = sim_run(m, d->max_cycles);
+    dbg_watch_end(d);
     d->running = false;
     for (unsigned i = 0; i < m->ncpus; i++)
         m->cpu[i].debug = false;

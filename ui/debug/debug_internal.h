@@ -104,4 +104,16 @@ void dbg_describe_exit_bp(const ui_dbg_t *d, const ui_dbg_bp_t *bp, char *buf, s
 void dbg_text_vmexit(ui_dbg_t *d, ui_dbg_stop_t *st);
 const char *dbg_vm_name(const ui_dbg_t *d, int vm); /* "tinyos", or "a VM since gone" */
 
+/* Records a stop to be made at the next boundary of `cpu` (debug.c). */
+void dbg_make_pending(ui_dbg_t *d, unsigned cpu, ui_dbg_stop_kind_t kind, int id);
+/* Watchpoints (debug_watch.c): the CPUs' watch hook; a run's start and end (the machine's
+ * memory watch installed while watchpoints exist); an event that may change a mapping; the
+ * stop sentence. */
+void dbg_watch_cpu_access(cpu_t *cpu, void *ctx, uint32_t va, uint32_t pa, unsigned size,
+                          bool write, uint32_t value);
+void dbg_watch_begin(ui_dbg_t *d);
+void dbg_watch_end(ui_dbg_t *d);
+void dbg_watch_event(ui_dbg_t *d, const sim_event_t *ev);
+void dbg_text_watch(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp);
+
 #endif

@@ -336,20 +336,6 @@ static void text_breakpoint(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *b
     }
 }
 
-static void text_watchpoint(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp)
-{
-    char sym[96], insn[96], at[128], was[40] = "";
-    bool write = st->access == UI_DBG_WRITE;
-    if (write && st->old_known)
-        snprintf(was, sizeof was, " (was 0x%08x)", st->old);
-    snprintf(st->text, sizeof st->text,
-             "Watchpoint %d: %s of 0x%08x %s %s 0x%08x%s by `%s` at %s%s.", st->id,
-             write ? "write" : "read", st->value, write ? "to" : "from",
-             ui_dbg_space_name(bp ? bp->space : UI_DBG_SPACE_HPA), st->addr,
-             ui_dbg_symbolize(d, st->addr, sym, sizeof sym),
-             insn_at(d, st->insn_pc, insn, sizeof insn), where(d, st->insn_pc, at, sizeof at), was);
-}
-
 static void text_step(ui_dbg_t *d, ui_dbg_stop_t *st)
 {
     char num[48], body[256];
@@ -380,7 +366,7 @@ void dbg_text_stop(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp)
     switch (st->kind) {
     case UI_DBG_STOP_STEP: text_step(d, st); break;
     case UI_DBG_STOP_BREAKPOINT: text_breakpoint(d, st, bp); break;
-    case UI_DBG_STOP_WATCHPOINT: text_watchpoint(d, st, bp); break;
+    case UI_DBG_STOP_WATCHPOINT: dbg_text_watch(d, st, bp); break;
     case UI_DBG_STOP_TRAP: trap_sentence(d, &st->ev, st->text, len); break;
     case UI_DBG_STOP_VM_EXIT: dbg_text_vmexit(d, st); break;
     case UI_DBG_STOP_EVENT:

@@ -85,6 +85,10 @@ typedef struct {
     uint32_t old;       /* WATCHPOINT: the value seen there before (when old_known) */
     bool old_known;
     uint32_t insn_pc; /* WATCHPOINT: the instruction that made the access */
+    uint32_t hpa;     /* WATCHPOINT: the host-physical word it reached */
+    sim_mem_access_t by; /* WATCHPOINT: who made the access: a CPU, the hypervisor, DMA */
+    int also[4];         /* WATCHPOINT: other watchpoints the same access fired (counted) */
+    unsigned nalso;
     char text[320];   /* one sentence: what happened, where, and why */
 } ui_dbg_stop_t;
 
@@ -115,6 +119,7 @@ typedef enum {
 #define UI_DBG_CAUSE_ANY_INTERRUPT 0x8000ffffu
 #define UI_DBG_CAUSE_ANY 0xffffffffu
 #define UI_DBG_MAX_BPS 64
+#define UI_DBG_WATCH_WORDS 8
 
 typedef struct {
     int id; /* 1, 2, ... in order of creation, never reused */
@@ -130,7 +135,10 @@ typedef struct {
     uint64_t at;          /* CYCLE, INSTRET */
     bool done;            /* CYCLE, INSTRET: reached once, does not fire again */
     uint64_t hits;
-    uint32_t last; /* WATCH: the value last seen there (for "was ...") */
+    uint32_t last; /* WATCH: the value last seen there */
+    /* WATCH: the host-physical words behind it now (a gva: through each VCPU's tables). */
+    uint32_t words[UI_DBG_WATCH_WORDS];
+    unsigned nwords;
 } ui_dbg_bp_t;
 
 typedef struct ui_dbg ui_dbg_t;
@@ -195,6 +203,10 @@ int ui_dbg_break_mode(ui_dbg_t *dbg, cpu_mode_t mode);
 int ui_dbg_break_cycle(ui_dbg_t *dbg, uint64_t cycle);
 int ui_dbg_break_instret(ui_dbg_t *dbg, uint64_t count);
 int ui_dbg_break_exit(ui_dbg_t *dbg, const char *reason, int vm); /* REASON or "any" */
+/* A watchpoint (debug_watch.c): `access` UI_DBG_WRITE is gdb's watch, READ rwatch, both
+ * awatch. A gva or gpa is the focus VM's (or, on bare metal, the CPUs' virtual address); it
+ * fires on every access that reaches the host-physical word behind it, whoever makes it: a
+ * CPU, the hypervisor, a device's DMA. The stop says who, and a write's old value. */
 int ui_dbg_watch(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t len, unsigned access);
 int ui_dbg_delete(ui_dbg_t *dbg, int id);
 void ui_dbg_delete_all(ui_dbg_t *dbg);
