@@ -424,5 +424,13 @@ void hv_print_stats(const hv_t *hv, FILE *out);
  * written by hv_trace_write (atomically). Returns -1 with a message on diag on failure. */
 int hv_trace_start(hv_t *hv);
 int hv_trace_write(hv_t *hv, const char *path, FILE *diag);
+/* The same trace of a VM run natively on machine m (hv_scenario_start_native), so that it can be
+ * compared with the VM's trace under the hypervisor: start it before the run, write it after
+ * (atomically; -1 after a message on diag), free it (which detaches it from m). Start returns
+ * NULL when out of memory. */
+typedef struct hv_native_trace hv_native_trace_t;
+hv_native_trace_t *hv_native_trace_start(sim_machine_t *m, const char *vm);
+int hv_native_trace_write(hv_native_trace_t *nt, const char *path, FILE *diag);
+void hv_native_trace_free(hv_native_trace_t *nt);
 
 #endif

@@ -8,6 +8,12 @@
  * the pCPUs carries idle time and the type-2 host process. Cycles are mapped to time as on a
  * 1 GHz machine: 1 cycle = 1 ns, so ts and dur (microseconds) are cycles / 1000. The JSON is
  * made with jansson, event by event, and the file is written atomically.
+ *
+ * A VM run natively (its baseline, hv_scenario_start_native) is traced in the same layout: the
+ * VM is process 1 with one thread, vcpu0, its guest user and kernel spans as under the
+ * hypervisor, its traps and interrupts as instants, and the host's pCPU0 carries its idle time
+ * (halted, waiting for an interrupt). Opened side by side, the two traces show what the
+ * hypervisor added.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -100,29 +106,30 @@ static void put(FILE *out, json_t *obj, bool *first)
     free(text);
 }
 
+/* A process named `name` with `nthreads` threads named prefix0, prefix1, ... */
+static void put_process(FILE *out, int pid, const char *name, const char *prefix, unsigned nthreads,
+                        bool *first)
+{
+    put(out,
+        json_pack("{s:s,s:s,s:i,s:{s:s}}", "name", "process_name", "ph", "M", "pid", pid, "args",
+                  "name", name),
+        first);
+    for (unsigned k = 0; k < nthreads; k++) {
+        char thread[24];
+        snprintf(thread, sizeof thread, "%s%u", prefix, k);
+        put(out,
+            json_pack("{s:s,s:s,s:i,s:i,s:{s:s}}", "name", "thread_name", "ph", "M", "pid", pid,
+                      "tid", (int)k, "args", "name", thread),
+            first);
+    }
+}
+
 static void put_metadata(FILE *out, const hv_t *hv, bool *first)
 {
-    put(out, json_pack("{s:s,s:s,s:i,s:{s:s}}", "name", "process_name", "ph", "M", "pid", 0,
-                       "args", "name", "host (pCPUs)"), first);
-    for (unsigned c = 0; c < hv->m->ncpus; c++) {
-        char name[16];
-        snprintf(name, sizeof name, "pCPU%u", c);
-        put(out, json_pack("{s:s,s:s,s:i,s:i,s:{s:s}}", "name", "thread_name", "ph", "M", "pid", 0,
-                           "tid", (int)c, "args", "name", name), first);
-    }
-    for (unsigned i = 0; i < HV_MAX_VMS; i++) {
-        const hv_vm_t *v = &hv->vms[i];
-        if (!v->used)
-            continue;
-        put(out, json_pack("{s:s,s:s,s:i,s:{s:s}}", "name", "process_name", "ph", "M", "pid",
-                           pid_of((int)i), "args", "name", v->name), first);
-        for (unsigned k = 0; k < v->nvcpus; k++) {
-            char name[16];
-            snprintf(name, sizeof name, "vcpu%u", k);
-            put(out, json_pack("{s:s,s:s,s:i,s:i,s:{s:s}}", "name", "thread_name", "ph", "M",
-                               "pid", pid_of((int)i), "tid", (int)k, "args", "name", name), first);
-        }
-    }
+    put_process(out, 0, "host (pCPUs)", "pCPU", hv->m->ncpus, first);
+    for (unsigned i = 0; i < HV_MAX_VMS; i++)
+        if (hv->vms[i].used)
+            put_process(out, pid_of((int)i), hv->vms[i].name, "vcpu", hv->vms[i].nvcpus, first);
 }
 
 static void put_span(FILE *out, const hv_span_t *s, bool *first)
@@ -147,6 +154,12 @@ static void put_instant(FILE *out, const hv_t *hv, const sim_event_t *ev, bool *
         snprintf(name, sizeof name, "exit %s", cpu_exit_reason_name(ev->a));
         hv_describe_exit(hv, ev, why, sizeof why);
         cat = "exit";
+    } else if (ev->kind == SIM_EV_TRAP || ev->kind == SIM_EV_INTERRUPT) { /* a native run's */
+        if (ev->kind == SIM_EV_TRAP)
+            snprintf(name, sizeof name, "trap %s", cpu_cause_name(ev->a, cause, sizeof cause));
+        else /* "interrupt 0 (timer)" */
+            cpu_cause_name(CPU_CAUSE_INTERRUPT | ev->a, name, sizeof name);
+        cat = "guest";
     } else if (ev->kind == SIM_EV_INJECT) {
         snprintf(name, sizeof name, "inject %s", cpu_cause_name(ev->a, cause, sizeof cause));
         cat = "injection";
@@ -161,14 +174,11 @@ static void put_instant(FILE *out, const hv_t *hv, const sim_event_t *ev, bool *
         first);
 }
 
-int hv_trace_write(hv_t *hv, const char *path, FILE *diag)
+/* The file: the processes (a hypervisor's VMs, or the one VM of a native run), then every span
+ * and instant recorded. */
+static int write_trace(const hv_tracker_t *t, const hv_t *hv, const char *native_vm,
+                       const char *path, FILE *diag)
 {
-    hv_tracker_t *t = hv->tracker;
-    if (!t || !t->recording) {
-        fprintf(diag, "%s: error: the trace was not recorded (hv_trace_start)\n", path);
-        return -1;
-    }
-    hv_stats_settle(hv);
     char *buf = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
@@ -180,7 +190,12 @@ int hv_trace_write(hv_t *hv, const char *path, FILE *diag)
     fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"clock\":\"1 cycle = 1 ns (a 1 GHz "
           "machine)\"},\"traceEvents\":[",
           out);
-    put_metadata(out, hv, &first);
+    if (hv) {
+        put_metadata(out, hv, &first);
+    } else {
+        put_process(out, 0, "host (pCPUs)", "pCPU", 1, &first);
+        put_process(out, pid_of(0), native_vm, "vcpu", 1, &first);
+    }
     for (size_t i = 0; i < t->nspans; i++)
         put_span(out, &t->spans[i], &first);
     for (size_t i = 0; i < t->ninst; i++)
@@ -194,4 +209,93 @@ int hv_trace_write(hv_t *hv, const char *path, FILE *diag)
     int rc = sim_write_file_atomic(path, buf, len, diag);
     free(buf);
     return rc;
+}
+
+int hv_trace_write(hv_t *hv, const char *path, FILE *diag)
+{
+    hv_tracker_t *t = hv->tracker;
+    if (!t || !t->recording) {
+        fprintf(diag, "%s: error: the trace was not recorded (hv_trace_start)\n", path);
+        return -1;
+    }
+    hv_stats_settle(hv);
+    return write_trace(t, hv, NULL, path, diag);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * A native run
+ * ------------------------------------------------------------------------------------------ */
+struct hv_native_trace {
+    hv_tracker_t t; /* only cpu[0], the spans and the instants are used */
+    sim_machine_t *m;
+    char vm[HV_NAME_MAX + 1];
+};
+
+/* Ends pCPU0's current span at `end` and starts one of `kind` (the VM's, or idle). */
+static void native_span(hv_native_trace_t *nt, unsigned kind, uint64_t end)
+{
+    hv_span_state_t *s = &nt->t.cpu[0];
+    if (end > s->since)
+        hv_trace_add_span(&nt->t, 0, s->kind, s->vm, s->vcpu, s->since, end - s->since);
+    s->since = end > s->since ? end : s->since;
+    s->kind = (uint8_t)kind;
+    s->vm = s->vcpu = kind == HV_SPAN_IDLE ? -1 : 0;
+}
+
+static unsigned span_of_mode(uint8_t mode)
+{
+    return mode == CPU_MODE_U ? HV_SPAN_USER : HV_SPAN_KERNEL;
+}
+
+static void on_native_event(const sim_event_t *ev, void *ctx)
+{
+    hv_native_trace_t *nt = ctx;
+    if (ev->cpu != 0)
+        return;
+    switch (ev->kind) {
+    case SIM_EV_MODE: native_span(nt, span_of_mode(ev->mode), ev->cycle); break;
+    case SIM_EV_HALT: native_span(nt, HV_SPAN_IDLE, ev->cycle); break;
+    case SIM_EV_WAKE: native_span(nt, span_of_mode(ev->mode), ev->cycle); break;
+    case SIM_EV_TRAP:
+    case SIM_EV_INTERRUPT: {
+        sim_event_t inst = *ev;
+        inst.vm = 0; /* the VM's process in the trace */
+        inst.vcpu = 0;
+        hv_trace_add_instant(&nt->t, &inst);
+        break;
+    }
+    default: break;
+    }
+}
+
+hv_native_trace_t *hv_native_trace_start(sim_machine_t *m, const char *vm)
+{
+    hv_native_trace_t *nt = calloc(1, sizeof *nt);
+    if (!nt)
+        return NULL;
+    nt->m = m;
+    snprintf(nt->vm, sizeof nt->vm, "%s", vm);
+    nt->t.recording = true;
+    nt->t.cpu[0] = (hv_span_state_t){.kind = (uint8_t)span_of_mode((uint8_t)cpu_mode(&m->cpu[0])),
+                                     .since = m->cpu[0].s.cycles};
+    if (sim_add_sink(m, on_native_event, nt) != 0) {
+        free(nt);
+        return NULL;
+    }
+    return nt;
+}
+
+int hv_native_trace_write(hv_native_trace_t *nt, const char *path, FILE *diag)
+{
+    native_span(nt, nt->t.cpu[0].kind, nt->m->cpu[0].s.cycles); /* the span still open */
+    return write_trace(&nt->t, NULL, nt->vm, path, diag);
+}
+
+void hv_native_trace_free(hv_native_trace_t *nt)
+{
+    if (!nt)
+        return;
+    sim_remove_sink(nt->m, on_native_event, nt);
+    hv_trace_free(&nt->t);
+    free(nt);
 }

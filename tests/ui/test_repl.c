@@ -77,8 +77,8 @@ Test(repl_session, scenario_that_is_not_there_is_a_usage_error)
 {
     int status;
     char *out = th_sh("$B/hvsim -x /dev/null --scenario nosuch", true, &status);
-    cr_expect(strstr(out, "hvsim: --repl and -x debug a hypervisor scenario (hvsim "
-                          "--list-scenarios) or a program (--bare); 'nosuch' is neither\n") == out,
+    cr_expect(strstr(out, "hvsim: --repl and -x debug a scenario (hvsim --list-scenarios) or a "
+                          "program (--bare); 'nosuch' is neither\n") == out,
               "%s", out);
     cr_expect_eq(status, 2);
     free(out);

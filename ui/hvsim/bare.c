@@ -10,14 +10,17 @@
 #include "../../sim/sim.h"
 #include "ui_hvsim.h"
 
-/* The --trace sink: one event a line on stderr. */
 static void print_event(const sim_event_t *ev, void *ctx)
 {
     (void)ctx;
-    char line[160];
+    char line[200];
     sim_event_format(ev, line, sizeof line);
-    fflush(stdout); /* keep console output and trace lines in the order they happened */
     fprintf(stderr, "%s\n", line);
+}
+
+void ui_trace_events(sim_machine_t *m)
+{
+    sim_add_sink(m, print_event, NULL);
 }
 
 /* The last trap, for a useful message when the program never powers off. */
@@ -70,7 +73,7 @@ int ui_run_machine(sim_machine_t *m, const ui_bare_options_t *opt)
     last_trap_t last = {0};
     sim_add_sink(m, remember_trap, &last);
     if (opt->trace)
-        sim_add_sink(m, print_event, NULL);
+        ui_trace_events(m);
 
     sim_run_result_t why = sim_run(m, opt->max_cycles);
     fflush(stdout);

@@ -88,14 +88,38 @@ void ui_hv_release(ui_hv_session_t *s)
     memset(s, 0, sizeof *s);
 }
 
+FILE *ui_open_script(const char *script)
+{
+    FILE *in = fopen(script, "r");
+    if (!in)
+        fprintf(stderr, "hvsim: %s: cannot read the script: %s\n", script, strerror(errno));
+    return in;
+}
+
+int ui_debug_session(sim_machine_t *m, ui_dbg_t *dbg, FILE *script, bool terminal,
+                     const char *banner)
+{
+    ui_repl_t r;
+    ui_repl_init(&r, m, dbg, stdout, stderr);
+    r.has_program = true;
+    if (script) {
+        ui_repl_run_stream(&r, script, false);
+    } else if (terminal) {
+        fputs(banner, stdout);
+        ui_repl_terminal(&r);
+    } else {
+        ui_repl_run_stream(&r, stdin, true);
+    }
+    fflush(stdout);
+    return m->powered_off ? (int)(m->exit_code & 0xff) : 0;
+}
+
 int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t max_cycles,
                const char *argv0)
 {
     FILE *in = NULL;
-    if (script && !(in = fopen(script, "r"))) {
-        fprintf(stderr, "hvsim: %s: cannot read the script: %s\n", script, strerror(errno));
+    if (script && !(in = ui_open_script(script)))
         return 1;
-    }
     ui_hv_session_t s;
     if (ui_hv_prepare(&s, scenario ? scenario : "default", argv0, stdout) != 0) {
         if (in)
@@ -104,23 +128,14 @@ int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t
     }
     if (max_cycles)
         ui_dbg_set_max_cycles(s.dbg, max_cycles);
-    ui_repl_t r;
-    ui_repl_init(&r, s.m, s.dbg, stdout, stderr);
-    r.has_program = true;
-    if (in) {
-        ui_repl_run_stream(&r, in, false);
-    } else if (terminal) {
-        printf("hvsim debugger: scenario %s, %u VM%s on %u pCPU%s under the hypervisor.\n"
-               "\"info vms\" lists them, \"break exit REASON\" stops at a VM exit; \"help\" "
-               "lists the commands.\n",
-               s.name, ui_dbg_vm_count(s.dbg), ui_dbg_vm_count(s.dbg) == 1 ? "" : "s", s.m->ncpus,
-               s.m->ncpus == 1 ? "" : "s");
-        ui_repl_terminal(&r);
-    } else {
-        ui_repl_run_stream(&r, stdin, true);
-    }
-    fflush(stdout);
-    int status = s.m->powered_off ? (int)(s.m->exit_code & 0xff) : 0;
+    char banner[400], vms[48], pcpus[48];
+    snprintf(banner, sizeof banner,
+             "hvsim debugger: scenario %s, %s on %s under the hypervisor.\n"
+             "\"info vms\" lists them, \"break exit REASON\" stops at a VM exit; \"help\" "
+             "lists the commands.\n",
+             s.name, sim_counted(ui_dbg_vm_count(s.dbg), "VM", vms, sizeof vms),
+             sim_counted(s.m->ncpus, "pCPU", pcpus, sizeof pcpus));
+    int status = ui_debug_session(s.m, s.dbg, in, terminal, banner);
     if (in)
         fclose(in);
     ui_hv_release(&s);

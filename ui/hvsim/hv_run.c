@@ -23,16 +23,6 @@ void ui_hv_list_scenarios(FILE *out)
         fprintf(out, "%-14s %s\n", hv_builtin_name(i), hv_builtin_summary(i));
 }
 
-/* --trace: every event on stderr, one a line. */
-static void print_event(const sim_event_t *ev, void *ctx)
-{
-    (void)ctx;
-    char line[200];
-    sim_event_format(ev, line, sizeof line);
-    fflush(stdout);
-    fprintf(stderr, "%s\n", line);
-}
-
 static const char *grp(uint64_t n, char *buf)
 {
     return sim_group_digits(n, buf, 32);
@@ -62,30 +52,49 @@ static int compare_native(const hv_scenario_t *sc, const hv_t *hv, unsigned i, u
     return 0;
 }
 
+static hv_scenario_t sc; /* the scenario being run; large, so static */
+
+/* A scenario with type = none: its one VM on the bare machine, as a native built-in runs. */
+static int run_native(const ui_hv_options_t *opt)
+{
+    static sim_machine_t m;
+    int status = 1;
+    if (opt->vs_native)
+        fprintf(stderr,
+                "hvsim: %s: type = none runs natively already: --vs-native compares a "
+                "hypervisor scenario with its VMs run natively\n",
+                sc.name);
+    else if (hv_scenario_start_native(&sc, 0, &m, stdout, stderr) == 0) {
+        ui_bare_options_t bo = {.max_cycles = opt->max_cycles ? opt->max_cycles : sc.max_cycles,
+                                .stats = opt->stats,
+                                .trace = opt->trace,
+                                .trace_out = opt->trace_out};
+        status = ui_run_native(&m, sc.vm[0].name, &bo);
+        sim_machine_free(&m);
+    }
+    hv_scenario_free(&sc);
+    return opt->vs_native ? 2 : status;
+}
+
 int ui_run_hv(const ui_hv_options_t *opt)
 {
     char dir[4096];
     ui_guest_dir(opt->argv0, dir, sizeof dir);
-    static hv_scenario_t sc;
     static sim_machine_t m;
     const char *name = opt->scenario ? opt->scenario : "default";
     if (hv_scenario_load(&sc, name, dir, stderr) != 0) {
         hv_scenario_free(&sc);
         return 1;
     }
-    if (sc.native) {
-        fprintf(stderr, "hvsim: %s: type = none has no hypervisor: run it with --scenario "
-                        "native-... or give the VM to --bare\n", name);
-        hv_scenario_free(&sc);
-        return 2;
-    }
+    if (sc.native)
+        return run_native(opt);
     hv_t *hv = hv_scenario_start(&sc, &m, stdout, stderr);
     if (!hv) {
         hv_scenario_free(&sc);
         return 1;
     }
     if (opt->trace)
-        sim_add_sink(&m, print_event, NULL);
+        ui_trace_events(&m);
     if (opt->trace_out)
         hv_trace_start(hv);
     uint64_t max_cycles = opt->max_cycles ? opt->max_cycles : sc.max_cycles;

@@ -47,31 +47,35 @@ static void print_help(void)
           "                    the image's first address (0x1000 unless the program says).\n"
           "                    Console (UART) output goes to stdout. hvsim exits with the code\n"
           "                    the program writes to the power-off device.\n"
-          "  --scenario NAME   boot a guest from its disk image, headless, to the end of\n"
-          "                    its run: the boot ROM loads the boot loader, which loads the\n"
-          "                    kernel. native-tinyos and native-rtos run the two guest\n"
-          "                    kernels on bare hardware. The images are built by make, in\n"
-          "                    the guestos directory beside the hvsim binary. The options\n"
-          "                    below apply; --input replaces the scenario's console script.\n"
-          "  --headless [--scenario NAME|FILE.ini]\n"
-          "                    run a scenario under the hypervisor (default: the scenario\n"
-          "                    'default': tinyos and rtos in two VMs on 2 pCPUs) to its end:\n"
-          "                    each VM's console lines prefixed with its name, then the\n"
-          "                    statistics per VM (guest user / kernel / hypervisor cycles,\n"
-          "                    exits by reason with their average cost, TLB). hvsim with no\n"
-          "                    arguments does this when there is no display and no terminal.\n"
-          "                    Scenario files are INI (docs/hypervisor.md).\n"
+          "  --scenario NAME|FILE.ini  run a scenario headless to its end. native-tinyos and\n"
+          "                    native-rtos boot one guest kernel from its disk image on\n"
+          "                    bare hardware (the boot ROM loads the boot loader, which\n"
+          "                    loads the kernel); the others run VMs under the hypervisor\n"
+          "                    (--list-scenarios; 'hvsim scenario show NAME' prints one as\n"
+          "                    an INI file to copy and change; docs/hypervisor.md). The\n"
+          "                    images are built by make, in the guestos directory beside\n"
+          "                    the hvsim binary. --input replaces a native scenario's\n"
+          "                    console script.\n"
+          "  --headless        run the scenario (default: 'default', tinyos and rtos in two\n"
+          "                    VMs on 2 pCPUs) without window or debugger: under the\n"
+          "                    hypervisor, each VM's console lines prefixed with its name,\n"
+          "                    then the statistics per VM (guest user / kernel / hypervisor\n"
+          "                    cycles, exits by reason with their average cost, TLB). hvsim\n"
+          "                    with no arguments does this when there is no display and no\n"
+          "                    terminal.\n"
           "  --vs-native       with a hypervisor scenario: run each VM alone on the bare\n"
           "                    machine too, and print the overhead\n"
           "  --trace-out FILE.json  write a Chrome/Perfetto trace of the run (VMs as\n"
-          "                    processes, VCPUs as threads; open it in ui.perfetto.dev)\n"
+          "                    processes, VCPUs as threads; a native scenario in the same\n"
+          "                    layout, to compare; open it in ui.perfetto.dev)\n"
           "  --list-scenarios  list the built-in scenarios\n"
           "  --repl            debug interactively (a gdb-like command line): with --bare\n"
-          "                    PROG, that program; with --scenario, a hypervisor scenario\n"
-          "                    (info vms, break exit IO_PORT vm 0, focus tinyos, ...);\n"
-          "                    \"help\" lists the commands. hvsim with no arguments at a\n"
-          "                    terminal debugs the default scenario. With stdin not a\n"
-          "                    terminal, commands are read from it without prompt or echo.\n"
+          "                    PROG, that program; with --scenario, that scenario; with\n"
+          "                    neither, the default scenario (info vms, break exit IO_PORT\n"
+          "                    vm 0, focus tinyos, ...); \"help\" lists the commands. hvsim\n"
+          "                    with no arguments at a terminal does this too. With stdin\n"
+          "                    not a terminal, commands are read from it without prompt or\n"
+          "                    echo.\n"
           "  --gui             open the window (the visualizer) on the program or scenario\n"
           "                    (default: " UI_GUI_DEFAULT_SCENARIO "), with the debugger live in\n"
           "                    the terminal when stdin is one. hvsim with no arguments opens\n"
@@ -89,12 +93,14 @@ static void print_help(void)
           "  bench-virt        the technique table: nanobenchmarks natively and under each\n"
           "                    virtualization technique, cycles per operation (--json).\n"
           "\n"
-          "Options for --bare and --scenario:\n"
+          "Options for --bare and --scenario (--max-cycles, --stats and --trace for every\n"
+          "scenario; --input, --ram and --base for --bare and the native ones):\n"
           "  --max-cycles N    stop after N cycles (default 1000000000); exits 124\n"
           "  --stats           print instructions, cycles, CPI, traps and interrupts\n"
           "                    to stderr at the end\n"
           "  --trace           print every event (trap, interrupt, mode change, device\n"
-          "                    access) to stderr, one per line, as it happens\n"
+          "                    access, VM exit) to stderr, one per line, as it happens; the\n"
+          "                    console's lines on stdout stay whole (2>FILE keeps them apart)\n"
           "  --input FILE      feed FILE to the console as keyboard input\n"
           "  --ram SIZE        RAM size in bytes, or with K or M (default 16M, or the\n"
           "                    scenario's)\n"
@@ -282,6 +288,8 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
+    if (bare.trace) /* console lines whole, never split by a trace line (ui_trace_events) */
+        setvbuf(stdout, NULL, _IOLBF, 0);
     if (!gui && !go.screenshot && !repl && !script && argc == 1 &&
         default_front_end() == FRONT_WINDOW)
         gui = true;
@@ -301,11 +309,17 @@ int main(int argc, char **argv)
     }
     if (go.after_cycles || go.width)
         return usage_error("%s", "--after-cycles and --size go with --screenshot or --gui");
-    /* The hypervisor's scenarios, headless: the default one when nothing else is asked for. */
-    bool hv_scenario = scenario ? ui_hv_is_scenario(scenario) : !bare.program && !repl && !script;
-    if ((ho.vs_native || ho.trace_out || headless) && !hv_scenario)
-        return usage_error("%s", "--headless, --vs-native and --trace-out run a hypervisor "
-                                 "scenario (see --list-scenarios)");
+    /* The hypervisor's scenarios, headless: the default one when nothing else is asked for;
+     * the debugger opens the default one too when given no program. */
+    bool native = scenario && ui_is_native_scenario(scenario);
+    bool hv_scenario = scenario ? ui_hv_is_scenario(scenario) : !bare.program;
+    if (native && ho.vs_native)
+        return usage_error("--vs-native compares a hypervisor scenario with its VMs run natively; "
+                           "%s runs natively already",
+                           scenario);
+    if ((ho.vs_native || ho.trace_out || headless) && !hv_scenario && !native)
+        return usage_error("%s", "--headless, --vs-native and --trace-out run a scenario (see "
+                                 "--list-scenarios), not --bare");
     if (hv_scenario && (repl || script) && !headless) { /* the debugger on a scenario */
         if (bare.program)
             return usage_error("%s", "give --bare PROG or --scenario NAME, not both");
@@ -323,14 +337,21 @@ int main(int argc, char **argv)
         ho.trace = bare.trace;
         return ui_run_hv(&ho);
     }
+    if (native && (repl || script) && !bare.program) {
+        if (!ram_given)
+            bare.ram_size = 0; /* the scenario's own */
+        return ui_native_repl(scenario, script, !script && isatty(STDIN_FILENO), &bare, argv[0]);
+    }
     if (scenario && (repl || script) && !bare.program)
-        return usage_error("--repl and -x debug a hypervisor scenario (hvsim --list-scenarios) "
-                           "or a program (--bare); '%s' is neither", scenario);
+        return usage_error("--repl and -x debug a scenario (hvsim --list-scenarios) or a "
+                           "program (--bare); '%s' is neither",
+                           scenario);
     if (scenario) {
         if (bare.program || repl || script)
             return usage_error("%s", "--scenario runs on its own: not with --bare, --repl or -x");
         if (!ram_given)
             bare.ram_size = 0; /* the scenario's own */
+        bare.trace_out = ho.trace_out;
         return ui_run_scenario(scenario, &bare, argv[0]);
     }
     if (repl || script || (!bare.program && argc == 1 && isatty(STDIN_FILENO))) {

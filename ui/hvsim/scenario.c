@@ -40,6 +40,19 @@ static const scenario_t scenarios[] = {
 };
 #define NSCENARIOS (sizeof scenarios / sizeof scenarios[0])
 
+static const scenario_t *find_scenario(const char *name)
+{
+    for (size_t i = 0; i < NSCENARIOS; i++)
+        if (strcmp(scenarios[i].name, name) == 0)
+            return &scenarios[i];
+    return NULL;
+}
+
+bool ui_is_native_scenario(const char *name)
+{
+    return find_scenario(name) != NULL;
+}
+
 void ui_list_scenarios(FILE *out)
 {
     for (size_t i = 0; i < NSCENARIOS; i++)
@@ -108,10 +121,7 @@ static int scenario_symbols(const char *dir, const char *image, cpu_symbol_t **s
 int ui_scenario_prepare(sim_machine_t *m, const char *name, const ui_bare_options_t *opt,
                         const char *argv0, cpu_symbol_t **syms, size_t *nsyms)
 {
-    const scenario_t *sc = NULL;
-    for (size_t i = 0; i < NSCENARIOS; i++)
-        if (strcmp(scenarios[i].name, name) == 0)
-            sc = &scenarios[i];
+    const scenario_t *sc = find_scenario(name);
     if (!sc) {
         fprintf(stderr, "hvsim: no scenario '%s'; the built-in scenarios are:\n", name);
         ui_list_scenarios(stderr);
@@ -149,13 +159,63 @@ int ui_scenario_prepare(sim_machine_t *m, const char *name, const ui_bare_option
     return status;
 }
 
+int ui_run_native(sim_machine_t *m, const char *vm, const ui_bare_options_t *opt)
+{
+    hv_native_trace_t *trace = NULL;
+    if (opt->trace_out && !(trace = hv_native_trace_start(m, vm))) {
+        fprintf(stderr, "hvsim: out of memory for the trace\n");
+        return 1;
+    }
+    int status = ui_run_machine(m, opt);
+    if (trace && hv_native_trace_write(trace, opt->trace_out, stderr) != 0 && !status)
+        status = 1;
+    hv_native_trace_free(trace);
+    return status;
+}
+
 int ui_run_scenario(const char *name, const ui_bare_options_t *opt, const char *argv0)
 {
     static sim_machine_t m; /* large; static keeps it off the stack */
     int status = ui_scenario_prepare(&m, name, opt, argv0, NULL, NULL);
     if (status != 0)
         return status;
-    status = ui_run_machine(&m, opt);
+    status = ui_run_native(&m, find_scenario(name)->vm, opt);
     sim_machine_free(&m);
+    return status;
+}
+
+int ui_native_repl(const char *name, const char *script, bool terminal,
+                   const ui_bare_options_t *opt, const char *argv0)
+{
+    static sim_machine_t m;
+    cpu_symbol_t *syms = NULL;
+    size_t nsyms = 0;
+    FILE *in = NULL;
+    if (script && !(in = ui_open_script(script)))
+        return 1;
+    int status = ui_scenario_prepare(&m, name, opt, argv0, &syms, &nsyms);
+    if (status != 0) {
+        if (in)
+            fclose(in);
+        return status;
+    }
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    if (!dbg || ui_dbg_set_symbols(dbg, syms, nsyms) != 0) {
+        fprintf(stderr, "hvsim: cannot start the debugger (out of memory)\n");
+        status = 1;
+    } else {
+        ui_dbg_set_max_cycles(dbg, opt->max_cycles);
+        char banner[300];
+        snprintf(banner, sizeof banner,
+                 "hvsim debugger: scenario %s, %s on bare hardware (1 CPU, no hypervisor). "
+                 "Type \"help\" for commands.\n",
+                 name, find_scenario(name)->vm);
+        status = ui_debug_session(&m, dbg, in, terminal, banner);
+    }
+    ui_dbg_free(dbg);
+    cpu_syms_free(syms, nsyms);
+    sim_machine_free(&m);
+    if (in)
+        fclose(in);
     return status;
 }

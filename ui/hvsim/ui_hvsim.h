@@ -17,6 +17,7 @@ typedef struct {
     uint32_t ram_size;
     uint32_t base;       /* load address of a .bin */
     bool stats, trace;
+    const char *trace_out; /* a native scenario's Chrome/Perfetto trace, or NULL */
 } ui_bare_options_t;
 
 /* Runs a program on the bare machine; returns the process exit status. */
@@ -27,6 +28,9 @@ struct sim_machine;
  * it did not power off. Returns the exit status: the guest's code, 124 (cycle limit) or 125
  * (idle for ever). Used by --bare and --scenario. */
 int ui_run_machine(struct sim_machine *m, const ui_bare_options_t *opt);
+/* The --trace sink: one event a line on stderr. main makes stdout line-buffered first, so that
+ * the console's characters come out as whole lines and never inside a trace line. */
+void ui_trace_events(struct sim_machine *m);
 /* Feeds a file to the console as keyboard input; -1 (after a message) when it cannot be read. */
 int ui_load_input(struct sim_machine *m, const char *path);
 
@@ -41,6 +45,12 @@ int ui_scenario_prepare(struct sim_machine *m, const char *name, const ui_bare_o
 /* Adds the symbols of dir/file (a .sym) to *syms, sorted; a missing file adds nothing.
  * Returns -1 after a message when the file is bad. */
 int ui_add_symbols(const char *dir, const char *file, cpu_symbol_t **syms, size_t *nsyms);
+/* True for a native built-in scenario (native-tinyos, native-rtos). */
+bool ui_is_native_scenario(const char *name);
+/* Runs a machine built by hv_scenario_start_native (VM `vm` alone, no hypervisor) as
+ * ui_run_machine does, and writes opt->trace_out, a trace in the layout of the hypervisor's
+ * (hv_native_trace_start). Returns the exit status. */
+int ui_run_native(struct sim_machine *m, const char *vm, const ui_bare_options_t *opt);
 /* `hvsim --list-scenarios`: one line per built-in scenario. */
 void ui_list_scenarios(FILE *out);
 /* The directory of the built guests: "guestos" beside the running hvsim binary. */
@@ -79,6 +89,16 @@ typedef struct {
 } ui_hv_session_t;
 int ui_hv_prepare(ui_hv_session_t *s, const char *scenario, const char *argv0, FILE *console);
 void ui_hv_release(ui_hv_session_t *s);
+/* A debugger session on a machine (hv_debug.c): the commands of `script` (an open file), or
+ * of a terminal with readline after printing `banner`, or of stdin without prompt. Returns the
+ * exit status: the machine's exit code when it powered off, else 0. */
+int ui_debug_session(sim_machine_t *m, ui_dbg_t *dbg, FILE *script, bool terminal,
+                     const char *banner);
+/* Opens a debugger script; NULL after a message. */
+FILE *ui_open_script(const char *script);
+/* `hvsim --repl --scenario native-NAME` (scenario.c): a native scenario under the debugger. */
+int ui_native_repl(const char *name, const char *script, bool terminal,
+                   const ui_bare_options_t *opt, const char *argv0);
 /* `hvsim --repl --scenario NAME` and `hvsim -x SCRIPT --scenario NAME`. */
 int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t max_cycles,
                const char *argv0);
