@@ -115,14 +115,15 @@ static void resolve(parser_t *p, const char *value, char *out)
     }
 }
 
-/* Console input as written in the file: \n, \t, \\ are escapes. */
+/* Console input as written in the file: \n, \t, \s (a space, which the INI reader would trim
+ * at the end of a line) are escapes, and \ before any other character stands for it. */
 static char *unescape(const char *text)
 {
     char *out = malloc(strlen(text) + 1), *o = out;
     for (const char *s = text; out && *s; s++) {
         if (*s == '\\' && s[1]) {
             s++;
-            *o++ = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s;
+            *o++ = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s == 's' ? ' ' : *s;
         } else {
             *o++ = *s;
         }

@@ -62,6 +62,10 @@ int hv_scenario_parse(hv_scenario_t *sc, const char *name, const char *text, con
 int hv_scenario_load(hv_scenario_t *sc, const char *name_or_path, const char *guest_dir, FILE *diag);
 void hv_scenario_free(hv_scenario_t *sc);
 
+/* Writes the scenario as an INI file that loads back to the same machine (hv_scenario_show.c):
+ * every key with its value, defaults included; paths inside guest_dir relative to it. */
+void hv_scenario_write(const hv_scenario_t *sc, const char *guest_dir, FILE *out);
+
 /* Builds the machine (m) and the hypervisor with every VM; VM console lines go to `console`
  * ("[name] line"). Returns NULL after messages on diag (m is then freed). Not for native. */
 hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console, FILE *diag);

@@ -224,6 +224,9 @@ typedef struct {
  * ------------------------------------------------------------------------------------------ */
 struct sim_mem_access; /* "Watching memory", below */
 
+/* How many cycles a CPU runs before the next one takes its turn, unless a scenario says. */
+#define SIM_DEFAULT_QUANTUM 10000u
+
 typedef struct sim_machine {
     uint8_t *ram;
     uint32_t ram_size;
@@ -235,7 +238,8 @@ typedef struct sim_machine {
     sim_console_t console;
     bool powered_off;
     uint32_t exit_code;
-    uint64_t quantum; /* cycles each CPU runs before the next one takes its turn */
+    uint64_t quantum; /* cycles each CPU runs before the next one takes its turn (at first
+                       * SIM_DEFAULT_QUANTUM) */
     /* The round of turns in progress (sim_run): the next CPU to take its turn, how many were
      * found idle, and the cycle the round ends at. A run that a debugger stops mid-round
      * resumes it there, so that stops never change how the CPUs interleave. */

@@ -13,7 +13,6 @@
 #include "sim_internal.h"
 
 #define SIM_MIN_RAM (64u * 1024u)
-#define SIM_DEFAULT_QUANTUM 10000u
 
 _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
 {

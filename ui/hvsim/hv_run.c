@@ -122,3 +122,84 @@ int ui_run_hv(const ui_hv_options_t *opt)
     hv_scenario_free(&sc);
     return status;
 }
+
+/* ------------------------------------------------------------------------------------------
+ * hvsim scenario show NAME
+ * ------------------------------------------------------------------------------------------ */
+/* The built-in's own comment lines (what it is for), then a line on how to use the text. */
+static void show_header(const char *name, FILE *out)
+{
+    const char *text = hv_builtin_text(name);
+    if (ui_native_scenario_vm(name))
+        fprintf(out, "; %s: the VM %s of the scenario 'default' alone on the bare machine.\n", name,
+                ui_native_scenario_vm(name));
+    while (text && *text == ';') {
+        size_t n = strcspn(text, "\n");
+        fprintf(out, "%.*s\n", (int)n, text);
+        text += n + (text[n] == '\n');
+    }
+    fprintf(out,
+            "; %s%s%s with every key and its value (docs/hypervisor.md, \"Scenario "
+            "files\").\n; Save it as FILE.ini, change it, run it: hvsim --scenario FILE.ini\n\n",
+            text || ui_native_scenario_vm(name) ? "The scenario '" : "", name,
+            text || ui_native_scenario_vm(name) ? "'" : "");
+}
+
+/* A native built-in: the VM of "default" it runs, alone, with type = none. */
+static int load_native(const char *name, const char *vm, const char *dir)
+{
+    if (hv_scenario_load(&sc, "default", dir, stderr) != 0)
+        return -1;
+    for (unsigned i = 0; i < sc.nvms; i++)
+        if (strcmp(sc.vm[i].name, vm) == 0) {
+            hv_scenario_vm_t keep = sc.vm[i];
+            sc.vm[i].input = NULL; /* now keep's */
+            hv_scenario_free(&sc);
+            sc.vm[0] = keep;
+            sc.nvms = 1;
+        }
+    sc.native = true;
+    snprintf(sc.name, sizeof sc.name, "%s", name);
+    return 0;
+}
+
+static int scenario_show(const char *name, const char *argv0)
+{
+    char dir[4096];
+    ui_guest_dir(argv0, dir, sizeof dir);
+    const char *native_vm = ui_native_scenario_vm(name);
+    if (!native_vm && !ui_hv_is_scenario(name)) {
+        fprintf(stderr,
+                "hvsim: scenario show: no built-in scenario '%s' and no such file; the "
+                "built-in ones are:\n",
+                name);
+        ui_list_scenarios(stderr);
+        ui_hv_list_scenarios(stderr);
+        return 2;
+    }
+    int rc =
+        native_vm ? load_native(name, native_vm, dir) : hv_scenario_load(&sc, name, dir, stderr);
+    if (rc == 0) {
+        show_header(name, stdout);
+        hv_scenario_write(&sc, dir, stdout);
+    }
+    hv_scenario_free(&sc);
+    return rc == 0 ? 0 : 1;
+}
+
+int ui_cmd_scenario(const char *argv0, int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "show") == 0)
+        return scenario_show(argv[2], argv0);
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        puts("usage: hvsim scenario show NAME|FILE.ini\n"
+             "Prints the built-in scenario NAME (hvsim --list-scenarios) as an INI file with\n"
+             "every key and its value, defaults included: save it, change it and run it with\n"
+             "hvsim --scenario FILE.ini. Given a file, prints it the same way (after checking\n"
+             "it). The format is in docs/hypervisor.md.");
+        return 0;
+    }
+    fputs("usage: hvsim scenario show NAME|FILE.ini   (hvsim --list-scenarios lists the names)\n",
+          stderr);
+    return 2;
+}

@@ -25,6 +25,7 @@ static void print_usage(FILE *out)
           "       hvsim --gui [--bare PROG | --scenario NAME] [options]\n"
           "       hvsim --screenshot FILE.png [--after-cycles N] [--size WxH]\n"
           "             [--bare PROG | --scenario NAME] [options]\n"
+          "       hvsim scenario show NAME\n"
           "       hvsim isa [--markdown]\n"
           "       hvsim walkdemo [--guest-levels N] [--nested-levels M] [--native] [--pwc]\n"
           "       hvsim bench-virt [--json]\n"
@@ -85,6 +86,8 @@ static void print_help(void)
           "                    --size WxH sets the window size (default 1280x800).\n"
           "  -x SCRIPT         run the debugger commands in SCRIPT, then exit with the\n"
           "                    program's exit code (0 if it did not power off).\n"
+          "  scenario show NAME  print the built-in scenario NAME as an INI file with every\n"
+          "                    key and its value, to save, change and run with --scenario.\n"
           "  isa               list every instruction with its privilege class and state\n"
           "                    whether the ISA can be virtualized by trap-and-emulate\n"
           "                    (Popek-Goldberg); --markdown prints the table of docs/isa.md.\n"
@@ -198,6 +201,8 @@ int main(int argc, char **argv)
         return cmd_isa(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "walkdemo") == 0)
         return ui_cmd_walkdemo(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "scenario") == 0)
+        return ui_cmd_scenario(argv[0], argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "bench-virt") == 0)
         return ui_cmd_bench_virt(argv[0], argc - 1, argv + 1);
 
@@ -311,7 +316,7 @@ int main(int argc, char **argv)
         return usage_error("%s", "--after-cycles and --size go with --screenshot or --gui");
     /* The hypervisor's scenarios, headless: the default one when nothing else is asked for;
      * the debugger opens the default one too when given no program. */
-    bool native = scenario && ui_is_native_scenario(scenario);
+    bool native = scenario && ui_native_scenario_vm(scenario);
     bool hv_scenario = scenario ? ui_hv_is_scenario(scenario) : !bare.program;
     if (native && ho.vs_native)
         return usage_error("--vs-native compares a hypervisor scenario with its VMs run natively; "

@@ -48,9 +48,10 @@ static const scenario_t *find_scenario(const char *name)
     return NULL;
 }
 
-bool ui_is_native_scenario(const char *name)
+const char *ui_native_scenario_vm(const char *name)
 {
-    return find_scenario(name) != NULL;
+    const scenario_t *sc = find_scenario(name);
+    return sc ? sc->vm : NULL;
 }
 
 void ui_list_scenarios(FILE *out)

@@ -45,8 +45,9 @@ int ui_scenario_prepare(struct sim_machine *m, const char *name, const ui_bare_o
 /* Adds the symbols of dir/file (a .sym) to *syms, sorted; a missing file adds nothing.
  * Returns -1 after a message when the file is bad. */
 int ui_add_symbols(const char *dir, const char *file, cpu_symbol_t **syms, size_t *nsyms);
-/* True for a native built-in scenario (native-tinyos, native-rtos). */
-bool ui_is_native_scenario(const char *name);
+/* A native built-in scenario (native-tinyos, native-rtos): the VM of "default" it runs, or NULL
+ * for any other name. */
+const char *ui_native_scenario_vm(const char *name);
 /* Runs a machine built by hv_scenario_start_native (VM `vm` alone, no hypervisor) as
  * ui_run_machine does, and writes opt->trace_out, a trace in the layout of the hypervisor's
  * (hv_native_trace_start). Returns the exit status. */
@@ -102,6 +103,8 @@ int ui_native_repl(const char *name, const char *script, bool terminal,
 /* `hvsim --repl --scenario NAME` and `hvsim -x SCRIPT --scenario NAME`. */
 int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t max_cycles,
                const char *argv0);
+/* `hvsim scenario show NAME`: a built-in scenario as an INI file (hv_run.c). */
+int ui_cmd_scenario(const char *argv0, int argc, char **argv);
 /* `hvsim walkdemo`: one cold page walk, printed reference by reference (walkdemo.c). */
 int ui_cmd_walkdemo(int argc, char **argv);
 /* `hvsim bench-virt [--json]`: the technique table (bench_virt.c). */

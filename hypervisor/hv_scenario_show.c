@@ -1,0 +1,134 @@
+/*
+ * hv_scenario_show.c - a scenario written back as an INI file: `hvsim scenario show NAME`.
+ *
+ * Every key is written with the value the scenario gives it, defaults included, so that a
+ * student sees every knob there is and can copy the text to a file, change a line and run it
+ * (hvsim --scenario FILE.ini). What is written loads back to the same machine: paths inside
+ * the guests' directory are written relative to it (the parser looks there), console input is
+ * escaped the way the parser unescapes it, and sizes keep their exact value.
+ */
+#include <string.h>
+
+#include "hv_scenario.h"
+
+/* "32M", "64K" or "1000": a size as a student would write it, exactly. */
+static const char *size_text(uint64_t v, char *buf, size_t len)
+{
+    if (v && v % (1u << 20) == 0)
+        snprintf(buf, len, "%lluM", (unsigned long long)(v >> 20));
+    else if (v && v % 1024 == 0)
+        snprintf(buf, len, "%lluK", (unsigned long long)(v >> 10));
+    else
+        snprintf(buf, len, "%llu", (unsigned long long)v);
+    return buf;
+}
+
+/* A path, relative to the guests' directory when it is inside it. */
+static const char *path_text(const char *path, const char *guest_dir)
+{
+    size_t n = guest_dir ? strlen(guest_dir) : 0;
+    if (n && strncmp(path, guest_dir, n) == 0 && path[n] == '/')
+        return path + n + 1;
+    return path;
+}
+
+/* Console input with the escapes the parser reads: \n, \t, \\, and \; (a ';' after a space
+ * would start a comment); a space at either end is \s, as the INI reader trims them. */
+static void write_input(FILE *out, const char *text)
+{
+    size_t n = strlen(text);
+    fputs("input = ", out);
+    for (size_t i = 0; i < n; i++) {
+        char c = text[i];
+        if (c == '\n')
+            fputs("\\n", out);
+        else if (c == '\t')
+            fputs("\\t", out);
+        else if ((i == 0 || i == n - 1) && c == ' ')
+            fputs("\\s", out);
+        else if (c == '\\' || c == ';')
+            fprintf(out, "\\%c", c);
+        else
+            fputc(c, out);
+    }
+    fputc('\n', out);
+}
+
+static const char *on_off(bool b)
+{
+    return b ? "on" : "off";
+}
+
+static void write_machine(const hv_scenario_t *sc, FILE *out)
+{
+    char b[32];
+    fprintf(out, "[machine]\npcpus = %u\nram = %s\n", sc->pcpus, size_text(sc->ram, b, sizeof b));
+    fprintf(out, "quantum = %llu\n",
+            (unsigned long long)(sc->quantum ? sc->quantum : SIM_DEFAULT_QUANTUM));
+    fprintf(out, "max_cycles = %llu\n", (unsigned long long)sc->max_cycles);
+    fprintf(out, "tlb_entries = %u\ntlb_ways = %u\nlevels = %u\nnested_levels = %u\npwc = %s\n\n",
+            sc->mmu.tlb_entries, sc->mmu.tlb_ways, sc->mmu.levels, sc->mmu.nested_levels,
+            on_off(sc->mmu.pwc));
+    fputs("[costs]\n", out);
+    bool any = false;
+    for (unsigned c = 0; c < SIM_COST_COUNT; c++)
+        if (sc->cost_set[c]) {
+            fprintf(out, "%s = %u\n", sim_cost_name((sim_cost_t)c), sc->cost[c]);
+            any = true;
+        }
+    if (!any) {
+        sim_costs_t def;
+        sim_costs_default(&def);
+        fprintf(out,
+                "; none changed: each is the cost table's (docs/cycle-model.md), e.g.\n"
+                "; %s = %u\n",
+                sim_cost_name((sim_cost_t)0), def.c[0]);
+    }
+    fputc('\n', out);
+}
+
+static void write_hypervisor(const hv_scenario_t *sc, FILE *out)
+{
+    const hv_config_t *hv = &sc->hv;
+    fprintf(out, "[hypervisor]\ntype = %s\n",
+            sc->native             ? "none"
+            : hv->type == HV_TYPE2 ? "2"
+                                   : "1");
+    fprintf(out, "scheduler = %s\nslice = %llu\ntlb_tags = %s\nhost_process = %s\n",
+            hv->sched == HV_SCHED_OVERCOMMIT ? "overcommit" : "pin",
+            (unsigned long long)(hv->slice ? hv->slice : HV_DEFAULT_SLICE),
+            on_off(!hv->untagged_tlb), on_off(hv->host_process));
+    fprintf(out, "host_share = %u\n\n", hv->host_share ? hv->host_share : HV_DEFAULT_SHARE);
+}
+
+static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *out)
+{
+    char b[32];
+    fprintf(out, "[vm %s]\n", vm->name);
+    if (vm->image[0])
+        fprintf(out, "image = %s\nrom = %s\n", path_text(vm->image, guest_dir),
+                path_text(vm->rom, guest_dir));
+    if (vm->kernel[0])
+        fprintf(out, "kernel = %s\nbase = 0x%x\n", path_text(vm->kernel, guest_dir), vm->base);
+    fprintf(out, "vcpus = %u\nmemory = %s\ncpu = %s\nmem = %s\npin = ", vm->vcpus,
+            size_text(vm->memory, b, sizeof b), hv_cpu_technique_name((unsigned)vm->cpu),
+            hv_mem_technique_name((unsigned)vm->mem));
+    for (unsigned k = 0; k < vm->vcpus; k++) {
+        if (vm->pin[k] < 0)
+            fprintf(out, "%sany", k ? ", " : "");
+        else
+            fprintf(out, "%s%d", k ? ", " : "", vm->pin[k]);
+    }
+    fprintf(out, "\nshare = %u\ncap = %u\n", vm->share ? vm->share : HV_DEFAULT_SHARE, vm->cap);
+    if (vm->input)
+        write_input(out, vm->input);
+    fputc('\n', out);
+}
+
+void hv_scenario_write(const hv_scenario_t *sc, const char *guest_dir, FILE *out)
+{
+    write_machine(sc, out);
+    write_hypervisor(sc, out);
+    for (unsigned i = 0; i < sc->nvms; i++)
+        write_vm(&sc->vm[i], guest_dir, out);
+}
