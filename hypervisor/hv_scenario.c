@@ -4,7 +4,8 @@
  *
  * Input is checked key by key; every error names the file, the line and the key, says what
  * is wrong and what would be right, and the whole file is read so that all errors show at
- * once (design principle 7).
+ * once (design principle 7). Errors are kept until the end and printed in line order, since
+ * some can only be found once the whole file is read (a VM with neither image nor kernel).
  */
 #include <errno.h>
 #include <ini.h>
@@ -21,45 +22,88 @@
 typedef enum { SEC_NONE, SEC_MACHINE, SEC_COSTS, SEC_HYPERVISOR, SEC_VM, SEC_BAD } section_t;
 
 typedef struct {
+    int line; /* 0: the whole file */
+    char *text;
+} message_t;
+
+typedef struct {
     hv_scenario_t *sc;
     const char *text, *dir, *guest_dir;
     size_t pos, len;
     int line;
+    int machine_line; /* where [machine] is, for what is wrong with it as a whole */
     section_t section;
     hv_scenario_vm_t *vm; /* the [vm NAME] being read */
     FILE *diag;
-    int errors;
+    message_t *msgs;
+    size_t errors, cap;
 } parser_t;
 
 static void error_at(parser_t *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void error_at(parser_t *p, int line, const char *fmt, ...)
 {
+    char text[512];
     va_list ap;
-    if (line > 0)
-        fprintf(p->diag, "%s:%d: error: ", p->sc->name, line);
-    else
-        fprintf(p->diag, "%s: error: ", p->sc->name);
     va_start(ap, fmt);
-    vfprintf(p->diag, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    fputc('\n', p->diag);
-    p->errors++;
+    if (p->errors == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 16;
+        message_t *m = realloc(p->msgs, cap * sizeof *m);
+        if (!m) { /* out of memory: say it now rather than lose it */
+            fprintf(p->diag, "%s:%d: error: %s\n", p->sc->name, line, text);
+            return;
+        }
+        p->msgs = m;
+        p->cap = cap;
+    }
+    p->msgs[p->errors++] = (message_t){.line = line, .text = strdup(text)};
+}
+
+/* Where a message goes in line order: a message about the whole file comes last. */
+static unsigned order(const message_t *m)
+{
+    return m->line > 0 ? (unsigned)m->line : ~0u;
+}
+
+static void print_errors(parser_t *p)
+{
+    /* An insertion sort: stable (messages of one line stay in the order found), and there are
+     * few messages. */
+    for (size_t i = 1; i < p->errors; i++) {
+        message_t t = p->msgs[i];
+        size_t j = i;
+        for (; j > 0 && order(&p->msgs[j - 1]) > order(&t); j--)
+            p->msgs[j] = p->msgs[j - 1];
+        p->msgs[j] = t;
+    }
+    for (size_t i = 0; i < p->errors; i++) {
+        const char *text = p->msgs[i].text ? p->msgs[i].text : "(out of memory for the message)";
+        if (p->msgs[i].line > 0)
+            fprintf(p->diag, "%s:%d: error: %s\n", p->sc->name, p->msgs[i].line, text);
+        else
+            fprintf(p->diag, "%s: error: %s\n", p->sc->name, text);
+        free(p->msgs[i].text);
+    }
+    free(p->msgs);
 }
 
 /* ------------------------------------------------------------------------------------------
  * Values
  * ------------------------------------------------------------------------------------------ */
-static bool parse_u64(const char *text, uint64_t *out)
+/* A whole number (decimal or 0x hex), with a K, M or G suffix (binary multiples) when
+ * `suffix` allows it. */
+static bool parse_u64(const char *text, bool suffix, uint64_t *out)
 {
     char *end;
     errno = 0;
     unsigned long long v = strtoull(text, &end, 0);
     uint64_t mult = 1;
-    if (*end == 'K' || *end == 'k')
+    if (suffix && (*end == 'K' || *end == 'k'))
         mult = 1024, end++;
-    else if (*end == 'M' || *end == 'm')
+    else if (suffix && (*end == 'M' || *end == 'm'))
         mult = 1u << 20, end++;
-    else if (*end == 'G' || *end == 'g')
+    else if (suffix && (*end == 'G' || *end == 'g'))
         mult = 1u << 30, end++;
     if (errno || end == text || *end || text[0] == '-' || text[0] == '+' ||
         v > UINT64_MAX / mult)
@@ -68,13 +112,29 @@ static bool parse_u64(const char *text, uint64_t *out)
     return true;
 }
 
-/* A number in [lo, hi]; on failure an error names the key and the range. */
+/* A count or a number of cycles in [lo, hi]; on failure an error names the key and the range. */
 static bool number(parser_t *p, const char *key, const char *text, uint64_t lo, uint64_t hi,
                    uint64_t *out)
 {
-    if (!parse_u64(text, out) || *out < lo || *out > hi) {
-        error_at(p, p->line, "%s = '%s': it must be a number from %llu to %llu (K, M, G allowed)",
-                 key, text, (unsigned long long)lo, (unsigned long long)hi);
+    if (!parse_u64(text, false, out) || *out < lo || *out > hi) {
+        error_at(p, p->line, "%s = '%s': it must be a whole number from %llu to %llu", key, text,
+                 (unsigned long long)lo, (unsigned long long)hi);
+        return false;
+    }
+    return true;
+}
+
+/* A size in bytes in [lo, hi], a multiple of `align`; K, M, G allowed. */
+static bool size(parser_t *p, const char *key, const char *text, uint64_t lo, uint64_t hi,
+                 uint64_t align, uint64_t *out)
+{
+    char a[32], b[32], c[32];
+    if (!parse_u64(text, true, out) || *out < lo || *out > hi || *out % align) {
+        error_at(p, p->line,
+                 "%s = '%s': it must be a size in bytes from %s to %s, a multiple of %s (K, M, "
+                 "G allowed: 64K, 8M)",
+                 key, text, hv_scenario_size_text(lo, a, sizeof a),
+                 hv_scenario_size_text(hi, b, sizeof b), hv_scenario_size_text(align, c, sizeof c));
         return false;
     }
     return true;
@@ -145,7 +205,7 @@ static void machine_key(parser_t *p, const char *key, const char *value)
         if (number(p, key, value, 1, SIM_MAX_CPUS, &v))
             sc->pcpus = (unsigned)v;
     } else if (!strcmp(key, "ram")) {
-        if (number(p, key, value, 1u << 20, 0xf0000000u, &v))
+        if (size(p, key, value, 1u << 20, 0xf0000000u, MMU_PAGE_SIZE, &v))
             sc->ram = (uint32_t)v;
     } else if (!strcmp(key, "quantum")) {
         if (number(p, key, value, 100, 100000000, &v))
@@ -266,11 +326,8 @@ static void vm_key(parser_t *p, const char *key, const char *value)
         if (number(p, key, value, 1, HV_MAX_VCPUS, &v))
             vm->vcpus = (unsigned)v;
     } else if (!strcmp(key, "memory")) {
-        if (number(p, key, value, 0x10000, 0xf0000000u, &v)) {
-            if (v & 0xffff)
-                error_at(p, p->line, "memory = '%s': it must be a multiple of 64K", value);
+        if (size(p, key, value, 0x10000, 0xf0000000u, 0x10000, &v))
             vm->memory = (uint32_t)v;
-        }
     } else if (!strcmp(key, "cpu")) {
         if ((vm->cpu = hv_cpu_technique_by_name(value)) < 0)
             error_at(p, p->line, "cpu = '%s': it must be emu, trap, bt or hw", value);
@@ -317,9 +374,12 @@ static void begin_section(parser_t *p, const char *line)
     snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), line + 1);
     p->vm = NULL;
     p->section = SEC_BAD;
-    if (!strcmp(name, "machine"))
+    if (!end)
+        error_at(p, p->line, "[%s: a section header ends with ']'", name);
+    if (!strcmp(name, "machine")) {
         p->section = SEC_MACHINE;
-    else if (!strcmp(name, "costs"))
+        p->machine_line = p->line;
+    } else if (!strcmp(name, "costs"))
         p->section = SEC_COSTS;
     else if (!strcmp(name, "hypervisor"))
         p->section = SEC_HYPERVISOR;
@@ -372,8 +432,14 @@ static char *read_line(char *str, int num, void *stream)
     }
     memcpy(str, s, n);
     str[n] = '\0';
-    if (str[0] == '[')
+    if (str[0] == '[') {
         begin_section(p, str);
+        str[0] = '\0'; /* read here; libinih need not, and would call a header without ] bad */
+    } else if (str[0] && str[0] != ';' && str[0] != '#' && !strpbrk(str, "=:")) {
+        /* libinih would report only the first such line; every one is reported here */
+        error_at(p, p->line, "'%.40s' is not [SECTION], KEY = VALUE, a comment or nothing", str);
+        str[0] = '\0';
+    }
     return str;
 }
 
@@ -441,8 +507,9 @@ int hv_scenario_parse(hv_scenario_t *sc, const char *name, const char *text, con
         error_at(&p, 0, "out of memory");
     const char *why = mmu_config_check(&sc->mmu);
     if (why)
-        error_at(&p, 0, "[machine]: %s", why);
+        error_at(&p, p.machine_line, "[machine]: %s", why);
     check_whole(&p);
+    print_errors(&p);
     return p.errors ? -1 : 0;
 }
 

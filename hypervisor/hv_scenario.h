@@ -65,6 +65,8 @@ void hv_scenario_free(hv_scenario_t *sc);
 /* Writes the scenario as an INI file that loads back to the same machine (hv_scenario_show.c):
  * every key with its value, defaults included; paths inside guest_dir relative to it. */
 void hv_scenario_write(const hv_scenario_t *sc, const char *guest_dir, FILE *out);
+/* "32M", "64K" or "1000": a size as a scenario file writes it, exactly. */
+const char *hv_scenario_size_text(uint64_t v, char *buf, size_t len);
 
 /* Builds the machine (m) and the hypervisor with every VM; VM console lines go to `console`
  * ("[name] line"). Returns NULL after messages on diag (m is then freed). Not for native. */

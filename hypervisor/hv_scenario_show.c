@@ -11,8 +11,7 @@
 
 #include "hv_scenario.h"
 
-/* "32M", "64K" or "1000": a size as a student would write it, exactly. */
-static const char *size_text(uint64_t v, char *buf, size_t len)
+const char *hv_scenario_size_text(uint64_t v, char *buf, size_t len)
 {
     if (v && v % (1u << 20) == 0)
         snprintf(buf, len, "%lluM", (unsigned long long)(v >> 20));
@@ -62,7 +61,8 @@ static const char *on_off(bool b)
 static void write_machine(const hv_scenario_t *sc, FILE *out)
 {
     char b[32];
-    fprintf(out, "[machine]\npcpus = %u\nram = %s\n", sc->pcpus, size_text(sc->ram, b, sizeof b));
+    fprintf(out, "[machine]\npcpus = %u\nram = %s\n", sc->pcpus,
+            hv_scenario_size_text(sc->ram, b, sizeof b));
     fprintf(out, "quantum = %llu\n",
             (unsigned long long)(sc->quantum ? sc->quantum : SIM_DEFAULT_QUANTUM));
     fprintf(out, "max_cycles = %llu\n", (unsigned long long)sc->max_cycles);
@@ -111,8 +111,8 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
     if (vm->kernel[0])
         fprintf(out, "kernel = %s\nbase = 0x%x\n", path_text(vm->kernel, guest_dir), vm->base);
     fprintf(out, "vcpus = %u\nmemory = %s\ncpu = %s\nmem = %s\npin = ", vm->vcpus,
-            size_text(vm->memory, b, sizeof b), hv_cpu_technique_name((unsigned)vm->cpu),
-            hv_mem_technique_name((unsigned)vm->mem));
+            hv_scenario_size_text(vm->memory, b, sizeof b),
+            hv_cpu_technique_name((unsigned)vm->cpu), hv_mem_technique_name((unsigned)vm->mem));
     for (unsigned k = 0; k < vm->vcpus; k++) {
         if (vm->pin[k] < 0)
             fprintf(out, "%sany", k ? ", " : "");

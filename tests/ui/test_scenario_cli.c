@@ -77,3 +77,41 @@ Test(scenario_cli, input_replaces_the_script)
     cr_expect_eq(status, 0);
     free(out);
 }
+
+/* A scenario file's errors come in line order (those found only once the whole file is read,
+ * like a VM with nothing to run, at their line too), each with what is allowed; every line
+ * that is not INI is named, not only the first. */
+Test(scenario_cli, errors_in_line_order_with_what_is_allowed)
+{
+    int status;
+    char *out = th_sh("d=$(mktemp -d) && printf '[machine]\\npcpus = 9\\nram = 3M5\\nlevels = 9\\n"
+                      "this is junk\\n[hypervisor]\\nscheduler = fastest\\nslice = 5K\\n[vm a]\\n"
+                      "memory = 8Q\\ncolour = blue\\npin = 0, 12\\n[vm b]\\nimage = nothing.img\\n"
+                      "[weird\\nmore junk\\n[machine]\\ntlb_ways = 3\\n' > $d/bad.ini && "
+                      "$B/hvsim --scenario $d/bad.ini > $d/out 2>&1; s=$?; "
+                      "sed \"s|$d/||\" $d/out; rm -rf $d; exit $s",
+                      true, &status);
+    cr_expect_str_eq(
+        out,
+        "bad.ini:2: error: pcpus = '9': it must be a whole number from 1 to 8\n"
+        "bad.ini:3: error: ram = '3M5': it must be a size in bytes from 1M to 3840M, a multiple "
+        "of 4K (K, M, G allowed: 64K, 8M)\n"
+        "bad.ini:4: error: levels = '9': it must be a whole number from 2 to 4\n"
+        "bad.ini:5: error: 'this is junk' is not [SECTION], KEY = VALUE, a comment or nothing\n"
+        "bad.ini:7: error: scheduler = 'fastest': it must be pin or overcommit\n"
+        "bad.ini:8: error: slice = '5K': it must be a whole number from 1000 to 1000000000\n"
+        "bad.ini:9: error: [vm a] has neither image (a disk image) nor kernel (a program)\n"
+        "bad.ini:10: error: memory = '8Q': it must be a size in bytes from 64K to 3840M, a "
+        "multiple of 64K (K, M, G allowed: 64K, 8M)\n"
+        "bad.ini:11: error: unknown key 'colour' in [vm a] (known: image, kernel, base, rom, "
+        "vcpus, memory, cpu, mem, pin, share, cap, input, input_file)\n"
+        "bad.ini:12: error: pin = '12': it must be a whole number from 0 to 7\n"
+        "bad.ini:15: error: [weird: a section header ends with ']'\n"
+        "bad.ini:15: error: unknown section [weird] (known: [machine], [costs], [hypervisor], "
+        "[vm NAME])\n"
+        "bad.ini:16: error: 'more junk' is not [SECTION], KEY = VALUE, a comment or nothing\n"
+        "bad.ini:17: error: [machine]: TLB ways must be a power of two no larger than the "
+        "number of entries\n");
+    cr_expect_eq(status, 1);
+    free(out);
+}
