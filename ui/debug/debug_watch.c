@@ -162,6 +162,16 @@ static bool hit_word(const ui_dbg_bp_t *bp, const sim_mem_access_t *acc, const c
     return true;
 }
 
+/* The hypervisor's exit handler running on the pCPU of an access it makes (1 + the reason),
+ * 0 for none: noted at the access, since the handler has returned when the stop is told. */
+static unsigned handler_now(const ui_dbg_t *d, const sim_mem_access_t *acc)
+{
+    const hv_t *hv = hv_of_machine(d->m);
+    if (!hv || acc->by != SIM_BY_HV || acc->cpu < 0)
+        return 0;
+    return hv->pcpu[acc->cpu].in_handler;
+}
+
 /* Checks one access against the watchpoints; the first that fires records a pending stop on
  * the CPU that made it (or, for a device or the hypervisor outside any pCPU, on the focus). */
 static void check(ui_dbg_t *d, const sim_mem_access_t *acc, const cpu_t *cpu)
@@ -198,6 +208,7 @@ static void check(ui_dbg_t *d, const sim_mem_access_t *acc, const cpu_t *cpu)
         d->pend.insn_pc = acc->pc;
         d->pend.by = *acc;
         d->pend.by.data = NULL; /* the bytes are gone when the stop is read */
+        d->pend.handler = handler_now(d, acc);
     }
 }
 
@@ -289,7 +300,8 @@ int ui_dbg_watch(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t le
  * The stop sentence: what was accessed, by whom, and the value before
  * ------------------------------------------------------------------------------------------ */
 /* "by the hypervisor on cpu0, in its NESTED_FAULT handler (hv_handle_nested_fault) for tinyos" */
-static void who_hv(const ui_dbg_t *d, const sim_mem_access_t *by, char *buf, size_t len)
+static void who_hv(const ui_dbg_t *d, const sim_mem_access_t *by, unsigned handler, char *buf,
+                   size_t len)
 {
     hv_t *hv = hv_of_machine(d->m);
     int vm = by->vm;
@@ -305,10 +317,9 @@ static void who_hv(const ui_dbg_t *d, const sim_mem_access_t *by, char *buf, siz
         return;
     if (by->what)
         snprintf(buf + n, len - n, ", %s", by->what);
-    else if (hv && hv->pcpu[by->cpu].in_handler)
-        snprintf(buf + n, len - n, ", in its %s handler (%s)",
-                 cpu_exit_reason_name(hv->pcpu[by->cpu].in_handler - 1u),
-                 hv_exit_handler_name(hv->pcpu[by->cpu].in_handler - 1u));
+    else if (handler)
+        snprintf(buf + n, len - n, ", in its %s handler (%s)", cpu_exit_reason_name(handler - 1),
+                 hv_exit_handler_name(handler - 1));
     n = strlen(buf);
     if (vm >= 0 && n < len)
         snprintf(buf + n, len - n, " for %s", dbg_vm_name(d, vm));
@@ -321,7 +332,7 @@ static void who(ui_dbg_t *d, const ui_dbg_stop_t *st, char *buf, size_t len)
     char insn[96], at[128], sym[96];
     const sim_mem_access_t *by = &st->by;
     switch (by->by) {
-    case SIM_BY_HV: who_hv(d, by, buf, len); break;
+    case SIM_BY_HV: who_hv(d, by, st->handler, buf, len); break;
     case SIM_BY_DMA:
         if (by->device == SIM_DISK_DMA_ID)
             snprintf(buf, len, "the disk's DMA (IOMMU device %u)", by->device);

@@ -87,6 +87,7 @@ typedef struct {
     uint32_t insn_pc; /* WATCHPOINT: the instruction that made the access */
     uint32_t hpa;     /* WATCHPOINT: the host-physical word it reached */
     sim_mem_access_t by; /* WATCHPOINT: who made the access: a CPU, the hypervisor, DMA */
+    unsigned handler;    /* WATCHPOINT by the hypervisor: 1 + the exit reason it handled */
     int also[4];         /* WATCHPOINT: other watchpoints the same access fired (counted) */
     unsigned nalso;
     char text[320];   /* one sentence: what happened, where, and why */
