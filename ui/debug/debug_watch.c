@@ -266,6 +266,12 @@ void dbg_watch_event(ui_dbg_t *d, const sim_event_t *ev)
  * ------------------------------------------------------------------------------------------ */
 int ui_dbg_watch(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t len, unsigned access)
 {
+    return ui_dbg_watch_vm(dbg, space, addr, len, access, UI_DBG_ANY_VM);
+}
+
+int ui_dbg_watch_vm(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t len,
+                    unsigned access, int in_vm)
+{
     if (space >= UI_DBG_SPACE_COUNT)
         return dbg_fail(dbg, "Unknown address space %d.", (int)space);
     if (space == UI_DBG_SPACE_GPA && ui_dbg_vm_count(dbg) == 0)
@@ -276,12 +282,16 @@ int ui_dbg_watch(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t le
         return dbg_fail(dbg, "0x%08x is not aligned to %u bytes.", addr, len);
     if (!(access & (UI_DBG_READ | UI_DBG_WRITE)))
         return dbg_fail(dbg, "A watchpoint watches reads, writes or both.");
-    int vm = space == UI_DBG_SPACE_HPA ? UI_DBG_ANY_VM : dbg_space_vm(dbg);
+    if (in_vm != UI_DBG_ANY_VM && dbg_check_vm(dbg, in_vm) != 0)
+        return -1;
+    int vm = space == UI_DBG_SPACE_HPA ? UI_DBG_ANY_VM
+             : in_vm != UI_DBG_ANY_VM  ? in_vm
+                                       : dbg_space_vm(dbg);
     if (space == UI_DBG_SPACE_GPA && vm < 0)
         return dbg_fail(dbg, "A gpa watchpoint needs its VM: \"focus VM\" first.");
-    /* The value now, to say what a first write changed; a page not yet mapped reads later. */
+    /* The value now (a page not yet mapped reads when it is); an hpa must be RAM. */
     uint32_t last = 0;
-    if (ui_dbg_read(dbg, space, addr, &last, len) != 0 && space == UI_DBG_SPACE_HPA)
+    if (space == UI_DBG_SPACE_HPA && ui_dbg_read(dbg, space, addr, &last, len) != 0)
         return -1;
     ui_dbg_bp_t *bp = dbg_add_bp(dbg, UI_DBG_BP_WATCH);
     if (!bp)
@@ -293,6 +303,8 @@ int ui_dbg_watch(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t le
     bp->vm = vm;
     bp->last = last;
     resolve(dbg, bp);
+    if (bp->nwords)
+        bp->last = ram_value(dbg, bp->words[0], len);
     return bp->id;
 }
 
@@ -365,10 +377,12 @@ void dbg_text_watch(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp)
         snprintf(phys, sizeof phys, " (hpa 0x%08x)", st->hpa);
     who(d, st, by, sizeof by);
     char full[640];
-    int n0 = snprintf(full, sizeof full, "Watchpoint %d: %s of 0x%08x %s %s 0x%08x%s%s by %s%s",
-                      st->id, write ? "write" : "read", st->value, write ? "to" : "from",
-                      ui_dbg_space_name(space), st->addr,
-                      ui_dbg_symbolize(d, st->addr, sym, sizeof sym), phys, by, was);
+    int n0 = snprintf(
+        full, sizeof full, "Watchpoint %d: %s of 0x%08x %s %s 0x%08x%s%s by %s%s", st->id,
+        write ? "write" : "read", st->value, write ? "to" : "from", ui_dbg_space_name(space),
+        st->addr,
+        dbg_symbolize_for(d, space, bp ? bp->vm : UI_DBG_ANY_VM, st->addr, sym, sizeof sym), phys,
+        by, was);
     size_t n = n0 > 0 && (size_t)n0 < sizeof full ? (size_t)n0 : strlen(full);
     for (unsigned i = 0; i < st->nalso && n < sizeof full; i++)
         n += (size_t)snprintf(full + n, sizeof full - n, "%s%d", i ? ", " : "; also watchpoint ",

@@ -158,9 +158,10 @@ static int cmd_break(ui_repl_t *r, int argc, char **argv)
                              "expression, e.g. \"break main\" or \"break hpa:0x1010\".");
     ui_dbg_space_t space;
     uint32_t addr;
-    if (ui_repl_parse_location(r, argv[1], &space, &addr) != 0)
+    int vm; /* a VM's symbol makes the breakpoint that VM's; "vm N" overrides */
+    if (ui_repl_parse_location_vm(r, argv[1], &space, &addr, &vm) != 0)
         return -1;
-    int cpu = UI_DBG_ANY_CPU, vm = UI_DBG_ANY_VM;
+    int cpu = UI_DBG_ANY_CPU;
     for (int i = 2; i < argc; i += 2) {
         uint64_t v;
         if (i + 1 >= argc)
@@ -262,7 +263,8 @@ static int watch_with(ui_repl_t *r, int argc, char **argv, unsigned access, cons
                              "a size in bytes.");
     ui_dbg_space_t space;
     uint32_t addr, len = 4;
-    if (ui_repl_parse_location(r, argv[1], &space, &addr) != 0)
+    int vm;
+    if (ui_repl_parse_location_vm(r, argv[1], &space, &addr, &vm) != 0)
         return -1;
     for (int i = 2; i < argc; i++) {
         bool known = false;
@@ -278,7 +280,7 @@ static int watch_with(ui_repl_t *r, int argc, char **argv, unsigned access, cons
                                  "4).",
                                  argv[i]);
     }
-    return created(r, ui_dbg_watch(r->dbg, space, addr, len, access), "Watchpoint");
+    return created(r, ui_dbg_watch_vm(r->dbg, space, addr, len, access, vm), "Watchpoint");
 }
 
 static int cmd_watch(ui_repl_t *r, int argc, char **argv)

@@ -289,7 +289,7 @@ static void listing_line(ui_repl_t *r, ui_dbg_space_t space, uint32_t addr, int 
     }
     if (addr == cpu->s.pc && space == ui_dbg_default_space(r->dbg))
         mark[1] = '=', mark[2] = '>';
-    ui_dbg_symbolize(r->dbg, addr, sym, sizeof sym);
+    ui_dbg_symbolize_in(r->dbg, space, addr, sym, sizeof sym);
     snprintf(label, sizeof label, "%s:", sym[0] ? sym + 1 : "");
     if (!ui_dbg_disasm(r->dbg, space, addr, insn, sizeof insn))
         snprintf(insn, sizeof insn, "(%s)", ui_dbg_error(r->dbg));
@@ -302,7 +302,8 @@ static void listing(ui_repl_t *r, ui_dbg_space_t space, uint32_t addr, uint64_t 
     char sym[96];
     int width = 1;
     for (uint64_t i = 0; i < n; i++) { /* the widest "<sym+off>:" label */
-        int w = (int)strlen(ui_dbg_symbolize(r->dbg, addr + 4 * (uint32_t)i, sym, sizeof sym));
+        int w = (int)strlen(
+            ui_dbg_symbolize_in(r->dbg, space, addr + 4 * (uint32_t)i, sym, sizeof sym));
         width = w > width ? w : width;
     }
     for (uint64_t i = 0; i < n; i++)
@@ -422,7 +423,7 @@ int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv)
     if (r->xfmt == 's') {
         for (uint64_t i = 0; i < count; i++) {
             snprintf(label, sizeof label, "%s 0x%08x%s:", ui_dbg_space_name(space), addr,
-                     ui_dbg_symbolize(r->dbg, addr, sym, sizeof sym));
+                     ui_dbg_symbolize_in(r->dbg, space, addr, sym, sizeof sym));
             int used = x_string(r, space, addr, label);
             if (used < 0)
                 return -1;
@@ -443,7 +444,7 @@ int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv)
             if (i)
                 fputc('\n', r->out);
             fprintf(r->out, "%s 0x%08x%s:", ui_dbg_space_name(space), a,
-                    ui_dbg_symbolize(r->dbg, a, sym, sizeof sym));
+                    ui_dbg_symbolize_in(r->dbg, space, a, sym, sizeof sym));
         }
         uint8_t b[4] = {0};
         if (ui_dbg_read(r->dbg, space, a, b, size) != 0) {
