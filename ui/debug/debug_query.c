@@ -8,10 +8,6 @@
 
 #include "debug_internal.h"
 
-/* How far past a symbol an address is still named after it ("start+0x1c"): beyond, the
- * address is most likely not part of what the symbol labels (a device, the stack, free RAM). */
-#define SYMBOL_REACH 0x10000u
-
 /* ------------------------------------------------------------------------------------------
  * Symbols and focus
  * ------------------------------------------------------------------------------------------ */
@@ -28,15 +24,7 @@ const cpu_symbol_t *ui_dbg_symbols(const ui_dbg_t *dbg, size_t *n)
 
 const char *ui_dbg_symbolize(const ui_dbg_t *dbg, uint32_t addr, char *buf, size_t len)
 {
-    uint32_t off;
-    const cpu_symbol_t *s = cpu_syms_lookup(dbg->syms, dbg->nsyms, addr, &off);
-    if (!s || off >= SYMBOL_REACH)
-        snprintf(buf, len, "%s", "");
-    else if (off)
-        snprintf(buf, len, " <%s+0x%x>", s->name, off);
-    else
-        snprintf(buf, len, " <%s>", s->name);
-    return buf;
+    return ui_dbg_symbolize_in(dbg, UI_DBG_SPACE_GVA, addr, buf, len); /* the focus's table */
 }
 
 unsigned ui_dbg_focus(const ui_dbg_t *dbg)

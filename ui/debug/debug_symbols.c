@@ -12,7 +12,9 @@
 
 #include "debug_internal.h"
 
-#define SYMBOL_REACH 0x10000u /* as debug_query.c: past this, an address is not the symbol's */
+/* How far past a symbol an address is still named after it ("start+0x1c"): beyond, the
+ * address is most likely not part of what the symbol labels (a device, the stack, free RAM). */
+#define SYMBOL_REACH 0x10000u
 
 static bool has_vms(const ui_dbg_t *d)
 {

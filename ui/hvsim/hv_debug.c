@@ -111,8 +111,9 @@ int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t
         ui_repl_run_stream(&r, in, false);
     } else if (terminal) {
         printf("hvsim debugger: scenario %s, %u VM%s on %u pCPU%s under the hypervisor.\n"
-               "\"info vms\" lists them, \"break exit REASON\" stops at a VM exit; \"help\" "
-               "lists the commands.\n",
+               "\"info vms\" lists them, \"focus VM\" makes one's addresses and symbols the "
+               "default\n(\"tinyos:NAME\" names a VM's symbol without it), \"break exit REASON\" "
+               "stops at a VM exit;\n\"help\" lists the commands.\n",
                s.name, ui_dbg_vm_count(s.dbg), ui_dbg_vm_count(s.dbg) == 1 ? "" : "s", s.m->ncpus,
                s.m->ncpus == 1 ? "" : "s");
         ui_repl_terminal(&r);

@@ -706,7 +706,7 @@ const ui_repl_cmd_t ui_repl_commands[] = {
     {"focus", NULL, "focus VM|hv|cpuN", "choose the default VM, CPU and address space",
      "Sets the CPU that steps and whose registers and virtual addresses commands use; with "
      "the hypervisor also the default VM and its symbols.",
-     cmd_focus, ui_repl_complete_vms, NULL, false},
+     cmd_focus, ui_repl_complete_focus, NULL, false},
     {"vm", NULL, "vm pause|resume N", "pause or resume a VM",
      "Pauses or resumes a whole VM (all its VCPUs).", need_sub, NULL, vm_subs, false},
     {"sched", NULL, "sched pin|overcommit", "change the VCPU scheduling policy",

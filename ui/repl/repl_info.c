@@ -230,6 +230,26 @@ static int info_iommu(ui_repl_t *r, int argc, char **argv)
     return 0;
 }
 
+/* gdb's info symbol: which symbol an address is in, in its own space (and VM). */
+static int info_symbol(ui_repl_t *r, int argc, char **argv)
+{
+    const char *usage = "info symbol ADDR";
+    if (argc != 2)
+        return ui_repl_error(r, usage,
+                             "Give one address, e.g. \"info symbol pc\" or "
+                             "\"info symbol gva:0x82c0\".");
+    ui_dbg_space_t space;
+    uint32_t addr;
+    int vm;
+    char text[200];
+    if (ui_repl_parse_location_vm(r, argv[1], &space, &addr, &vm) != 0)
+        return -1;
+    if (ui_dbg_info_symbol(r->dbg, space, addr, vm, text, sizeof text) != 0)
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
+    fprintf(r->out, "%s\n", text);
+    return 0;
+}
+
 const ui_repl_sub_t ui_repl_info_subs[] = {
     {"registers", "r reg regs", "info registers", "the focus CPU's registers and flags",
      info_registers, NULL},
@@ -243,12 +263,15 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
     {"costs", NULL, "info costs", "the cycle cost table", info_costs, NULL},
     {"tlb", NULL, "info tlb", "the focus CPU's TLB", info_tlb, NULL},
     {"iommu", NULL, "info iommu", "IOMMU device contexts and IOTLB", info_iommu, NULL},
-    {"vms", NULL, "info vms", "the VMs: state, VCPUs, memory, techniques, exits",
-     ui_repl_info_vms, NULL},
-    {"vcpus", NULL, "info vcpus", "the VCPUs: state, pCPU, pinning, VMCB, guest pc and mode (virtual too)",
-     ui_repl_info_vcpus, NULL},
+    {"vms", NULL, "info vms", "the VMs: state, VCPUs, memory, techniques, exits", ui_repl_info_vms,
+     NULL},
+    {"vcpus", NULL, "info vcpus",
+     "the VCPUs: state, pCPU, pinning, VMCB, guest pc and mode (virtual too)", ui_repl_info_vcpus,
+     NULL},
     {"vmcb", NULL, "info vmcb [VM [VCPU]]", "a VCPU's VM control block (the focus VM's)",
      ui_repl_info_vmcb, NULL},
+    {"symbol", "sym", "info symbol ADDR", "the symbol an address is in (its space, its VM)",
+     info_symbol, ui_repl_complete_symbols},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

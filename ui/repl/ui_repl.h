@@ -118,6 +118,8 @@ void ui_repl_complete_causes(ui_repl_t *r, int argi, char **argv, const char *pr
                              ui_repl_matches_t *out);
 void ui_repl_complete_costs(ui_repl_t *r, int argi, char **argv, const char *prefix,
                             ui_repl_matches_t *out);
+void ui_repl_complete_focus(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                            ui_repl_matches_t *out);
 void ui_repl_complete_vms(ui_repl_t *r, int argi, char **argv, const char *prefix,
                           ui_repl_matches_t *out);
 void ui_repl_complete_exits(ui_repl_t *r, int argi, char **argv, const char *prefix,
