@@ -73,6 +73,14 @@ Test(repl_session, hypervisor_scenario_through_a_vm_exit, .timeout = 120)
     golden("$B/hvsim -x " DATA "vmexit.cmd --scenario default", "vmexit.out", 0);
 }
 
+/* Symbols in a scenario without focus: qualified (tinyos:timer_tick), ambiguous (an error
+ * listing the choices), `info symbol`, focus and symbol completion, hpa not labelled with a
+ * guest's symbols, a watchpoint on a VM's qualified symbol. */
+Test(repl_session, symbols_of_every_vm, .timeout = 120)
+{
+    golden("$B/hvsim -x " DATA "symbols.cmd --scenario default", "symbols.out", 0);
+}
+
 Test(repl_session, scenario_that_is_not_there_is_a_usage_error)
 {
     int status;

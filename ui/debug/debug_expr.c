@@ -118,6 +118,11 @@ static bool parse_name(parser_t *P)
     size_t n = 0;
     while (is_name_char(*P->p, n == 0) && n + 1 < sizeof name)
         name[n++] = *P->p++;
+    if (*P->p == ':' && is_name_char(P->p[1], true)) { /* "tinyos:disk_read": a VM's symbol */
+        name[n++] = *P->p++;
+        while (is_name_char(*P->p, false) && n + 1 < sizeof name)
+            name[n++] = *P->p++;
+    }
     name[n] = '\0';
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(names[i].name, name) == 0)
@@ -132,9 +137,16 @@ static bool parse_name(parser_t *P)
     if (csr >= 0)
         return emit(P, N_CSR, (uint8_t)csr, 0);
     uint32_t addr;
-    if (ui_dbg_symbol_addr(P->d, name, &addr))
+    int vm, found = dbg_symbol_find(P->d, name, &addr, &vm);
+    if (found == 0) {
+        P->d->eval_vm = vm;
         return emit(P, N_CONST, 0, addr);
+    }
     P->p -= n;
+    if (found == -2) { /* its own sentence: ambiguous, or not in the VM named */
+        P->failed = true;
+        return false;
+    }
     char what[200];
     snprintf(what, sizeof what, "\"%s\" is not a register, CSR or symbol", name);
     return fail(P, what);

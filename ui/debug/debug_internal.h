@@ -31,6 +31,8 @@ struct ui_dbg {
     cpu_symbol_t *tab[UI_DBG_MAX_VMS + 1]; /* 0: the machine's; i + 1: VM i's (owned) */
     size_t tab_n[UI_DBG_MAX_VMS + 1];
     int focus_vm; /* the VM whose symbols and addresses are the default; -1: none/hv */
+    int eval_vm;  /* the VM of the last symbol an expression named (-1: none, or any) */
+    bool eval_guest; /* an expression named a guest's symbol (a guest address) */
 
     ui_dbg_bp_t bp[UI_DBG_MAX_BPS];
     size_t nbp;
@@ -103,6 +105,17 @@ bool dbg_exit_bp_matches(const ui_dbg_bp_t *bp, const sim_event_t *ev);
 void dbg_describe_exit_bp(const ui_dbg_t *d, const ui_dbg_bp_t *bp, char *buf, size_t len);
 void dbg_text_vmexit(ui_dbg_t *d, ui_dbg_stop_t *st);
 const char *dbg_vm_name(const ui_dbg_t *d, int vm); /* "tinyos", or "a VM since gone" */
+
+/* Symbols (debug_symbols.c): a name, bare or "vm:name", to its address and VM (-1: the
+ * machine's, or the same address in every VM that has it). -1: no such name; -2: a name that
+ * must be qualified, or a VM without it (the sentence says which). The table labelling a
+ * space. */
+int dbg_symbol_find(ui_dbg_t *d, const char *name, uint32_t *addr, int *vm);
+const cpu_symbol_t *dbg_symbols_for(const ui_dbg_t *d, ui_dbg_space_t space, size_t *n);
+/* The label of an address of a space in VM vm (-1: the focus VM, or with none, the first VM
+ * that has a symbol there: a breakpoint in any VM is on code they share). */
+const char *dbg_symbolize_for(const ui_dbg_t *d, ui_dbg_space_t space, int vm, uint32_t addr,
+                              char *buf, size_t len);
 
 /* Records a stop to be made at the next boundary of `cpu` (debug.c). */
 void dbg_make_pending(ui_dbg_t *d, unsigned cpu, ui_dbg_stop_kind_t kind, int id);

@@ -8,10 +8,6 @@
 
 #include "debug_internal.h"
 
-/* How far past a symbol an address is still named after it ("start+0x1c"): beyond, the
- * address is most likely not part of what the symbol labels (a device, the stack, free RAM). */
-#define SYMBOL_REACH 0x10000u
-
 /* ------------------------------------------------------------------------------------------
  * Symbols and focus
  * ------------------------------------------------------------------------------------------ */
@@ -26,27 +22,9 @@ const cpu_symbol_t *ui_dbg_symbols(const ui_dbg_t *dbg, size_t *n)
     return dbg->syms;
 }
 
-bool ui_dbg_symbol_addr(const ui_dbg_t *dbg, const char *name, uint32_t *addr)
-{
-    for (size_t i = 0; i < dbg->nsyms; i++)
-        if (strcmp(dbg->syms[i].name, name) == 0) {
-            *addr = dbg->syms[i].addr;
-            return true;
-        }
-    return false;
-}
-
 const char *ui_dbg_symbolize(const ui_dbg_t *dbg, uint32_t addr, char *buf, size_t len)
 {
-    uint32_t off;
-    const cpu_symbol_t *s = cpu_syms_lookup(dbg->syms, dbg->nsyms, addr, &off);
-    if (!s || off >= SYMBOL_REACH)
-        snprintf(buf, len, "%s", "");
-    else if (off)
-        snprintf(buf, len, " <%s+0x%x>", s->name, off);
-    else
-        snprintf(buf, len, " <%s>", s->name);
-    return buf;
+    return ui_dbg_symbolize_in(dbg, UI_DBG_SPACE_GVA, addr, buf, len); /* the focus's table */
 }
 
 unsigned ui_dbg_focus(const ui_dbg_t *dbg)
@@ -233,7 +211,9 @@ bool ui_dbg_disasm(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, char *buf
     }
     uint32_t word =
         (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-    cpu_disasm(word, addr, dbg->syms, dbg->nsyms, buf, len);
+    size_t n;
+    const cpu_symbol_t *syms = dbg_symbols_for(dbg, space, &n); /* branch targets: its space's */
+    cpu_disasm(word, addr, syms, n, buf, len);
     return true;
 }
 

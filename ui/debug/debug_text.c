@@ -247,7 +247,7 @@ void ui_dbg_bp_describe(const ui_dbg_t *dbg, const ui_dbg_bp_t *bp, char *buf, s
     switch (bp->kind) {
     case UI_DBG_BP_ADDR:
         add(buf, len, &used, "%s 0x%08x%s", ui_dbg_space_name(bp->space), bp->addr,
-            ui_dbg_symbolize(dbg, bp->addr, sym, sizeof sym));
+            dbg_symbolize_for(dbg, bp->space, bp->vm, bp->addr, sym, sizeof sym));
         break;
     case UI_DBG_BP_WATCH:
         add(buf, len, &used, "%s %s 0x%08x%s, %u byte%s",
@@ -255,7 +255,8 @@ void ui_dbg_bp_describe(const ui_dbg_t *dbg, const ui_dbg_bp_t *bp, char *buf, s
             : bp->access == UI_DBG_READ                ? "read"
                                                        : "write",
             ui_dbg_space_name(bp->space), bp->addr,
-            ui_dbg_symbolize(dbg, bp->addr, sym, sizeof sym), bp->len, bp->len == 1 ? "" : "s");
+            dbg_symbolize_for(dbg, bp->space, bp->vm, bp->addr, sym, sizeof sym), bp->len,
+            bp->len == 1 ? "" : "s");
         break;
     case UI_DBG_BP_TRAP:
         add(buf, len, &used, "trap %s",

@@ -372,11 +372,13 @@ int dbg_vm_translate(ui_dbg_t *d, int vm, ui_dbg_space_t space, uint32_t addr, m
         *res = mmu_translate_probe(&view, d->m, addr, kind, priv, trace);
         return 0;
     }
-    /* gpa: the nested tables alone, as ui_dbg_translate walks them for a live CPU. */
+    /* gpa: the hypervisor's nested tables alone, which map every VM's guest-physical memory
+     * whatever its technique (a shadow-paging VM's pCPU has nested translation off). */
     memset(res, 0, sizeof *res);
     if (trace)
         memset(trace, 0, sizeof *trace);
-    dbg_walk_nested(d, view.nested.root_pfn, view.nested.levels, addr, kind, res, trace);
+    dbg_walk_nested(d, hv_of(d)->vms[vm].nested_root >> MMU_PAGE_SHIFT,
+                    d->m->mmu_config.nested_levels, addr, kind, res, trace);
     return 0;
 }
 
@@ -396,7 +398,7 @@ int dbg_translate_hv(ui_dbg_t *d, ui_dbg_space_t space, uint32_t addr, mmu_acces
                             addr);
         return 1; /* the hypervisor's own virtual addresses, if it pages */
     }
-    if (live_cpu(d, vm))
+    if (space == UI_DBG_SPACE_GVA && live_cpu(d, vm))
         return 1; /* the focus CPU runs this VM now: its own MMU state is the truth */
     return dbg_vm_translate(d, vm, space, addr, kind, res, trace);
 }

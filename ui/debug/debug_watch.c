@@ -162,6 +162,16 @@ static bool hit_word(const ui_dbg_bp_t *bp, const sim_mem_access_t *acc, const c
     return true;
 }
 
+/* The hypervisor's exit handler running on the pCPU of an access it makes (1 + the reason),
+ * 0 for none: noted at the access, since the handler has returned when the stop is told. */
+static unsigned handler_now(const ui_dbg_t *d, const sim_mem_access_t *acc)
+{
+    const hv_t *hv = hv_of_machine(d->m);
+    if (!hv || acc->by != SIM_BY_HV || acc->cpu < 0)
+        return 0;
+    return hv->pcpu[acc->cpu].in_handler;
+}
+
 /* Checks one access against the watchpoints; the first that fires records a pending stop on
  * the CPU that made it (or, for a device or the hypervisor outside any pCPU, on the focus). */
 static void check(ui_dbg_t *d, const sim_mem_access_t *acc, const cpu_t *cpu)
@@ -198,6 +208,7 @@ static void check(ui_dbg_t *d, const sim_mem_access_t *acc, const cpu_t *cpu)
         d->pend.insn_pc = acc->pc;
         d->pend.by = *acc;
         d->pend.by.data = NULL; /* the bytes are gone when the stop is read */
+        d->pend.handler = handler_now(d, acc);
     }
 }
 
@@ -255,6 +266,12 @@ void dbg_watch_event(ui_dbg_t *d, const sim_event_t *ev)
  * ------------------------------------------------------------------------------------------ */
 int ui_dbg_watch(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t len, unsigned access)
 {
+    return ui_dbg_watch_vm(dbg, space, addr, len, access, UI_DBG_ANY_VM);
+}
+
+int ui_dbg_watch_vm(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t len,
+                    unsigned access, int in_vm)
+{
     if (space >= UI_DBG_SPACE_COUNT)
         return dbg_fail(dbg, "Unknown address space %d.", (int)space);
     if (space == UI_DBG_SPACE_GPA && ui_dbg_vm_count(dbg) == 0)
@@ -265,12 +282,16 @@ int ui_dbg_watch(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t le
         return dbg_fail(dbg, "0x%08x is not aligned to %u bytes.", addr, len);
     if (!(access & (UI_DBG_READ | UI_DBG_WRITE)))
         return dbg_fail(dbg, "A watchpoint watches reads, writes or both.");
-    int vm = space == UI_DBG_SPACE_HPA ? UI_DBG_ANY_VM : dbg_space_vm(dbg);
+    if (in_vm != UI_DBG_ANY_VM && dbg_check_vm(dbg, in_vm) != 0)
+        return -1;
+    int vm = space == UI_DBG_SPACE_HPA ? UI_DBG_ANY_VM
+             : in_vm != UI_DBG_ANY_VM  ? in_vm
+                                       : dbg_space_vm(dbg);
     if (space == UI_DBG_SPACE_GPA && vm < 0)
         return dbg_fail(dbg, "A gpa watchpoint needs its VM: \"focus VM\" first.");
-    /* The value now, to say what a first write changed; a page not yet mapped reads later. */
+    /* The value now (a page not yet mapped reads when it is); an hpa must be RAM. */
     uint32_t last = 0;
-    if (ui_dbg_read(dbg, space, addr, &last, len) != 0 && space == UI_DBG_SPACE_HPA)
+    if (space == UI_DBG_SPACE_HPA && ui_dbg_read(dbg, space, addr, &last, len) != 0)
         return -1;
     ui_dbg_bp_t *bp = dbg_add_bp(dbg, UI_DBG_BP_WATCH);
     if (!bp)
@@ -282,6 +303,8 @@ int ui_dbg_watch(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t le
     bp->vm = vm;
     bp->last = last;
     resolve(dbg, bp);
+    if (bp->nwords)
+        bp->last = ram_value(dbg, bp->words[0], len);
     return bp->id;
 }
 
@@ -289,7 +312,8 @@ int ui_dbg_watch(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t le
  * The stop sentence: what was accessed, by whom, and the value before
  * ------------------------------------------------------------------------------------------ */
 /* "by the hypervisor on cpu0, in its NESTED_FAULT handler (hv_handle_nested_fault) for tinyos" */
-static void who_hv(const ui_dbg_t *d, const sim_mem_access_t *by, char *buf, size_t len)
+static void who_hv(const ui_dbg_t *d, const sim_mem_access_t *by, unsigned handler, char *buf,
+                   size_t len)
 {
     hv_t *hv = hv_of_machine(d->m);
     int vm = by->vm;
@@ -305,10 +329,9 @@ static void who_hv(const ui_dbg_t *d, const sim_mem_access_t *by, char *buf, siz
         return;
     if (by->what)
         snprintf(buf + n, len - n, ", %s", by->what);
-    else if (hv && hv->pcpu[by->cpu].in_handler)
-        snprintf(buf + n, len - n, ", in its %s handler (%s)",
-                 cpu_exit_reason_name(hv->pcpu[by->cpu].in_handler - 1u),
-                 hv_exit_handler_name(hv->pcpu[by->cpu].in_handler - 1u));
+    else if (handler)
+        snprintf(buf + n, len - n, ", in its %s handler (%s)", cpu_exit_reason_name(handler - 1),
+                 hv_exit_handler_name(handler - 1));
     n = strlen(buf);
     if (vm >= 0 && n < len)
         snprintf(buf + n, len - n, " for %s", dbg_vm_name(d, vm));
@@ -321,7 +344,7 @@ static void who(ui_dbg_t *d, const ui_dbg_stop_t *st, char *buf, size_t len)
     char insn[96], at[128], sym[96];
     const sim_mem_access_t *by = &st->by;
     switch (by->by) {
-    case SIM_BY_HV: who_hv(d, by, buf, len); break;
+    case SIM_BY_HV: who_hv(d, by, st->handler, buf, len); break;
     case SIM_BY_DMA:
         if (by->device == SIM_DISK_DMA_ID)
             snprintf(buf, len, "the disk's DMA (IOMMU device %u)", by->device);
@@ -354,10 +377,12 @@ void dbg_text_watch(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp)
         snprintf(phys, sizeof phys, " (hpa 0x%08x)", st->hpa);
     who(d, st, by, sizeof by);
     char full[640];
-    int n0 = snprintf(full, sizeof full, "Watchpoint %d: %s of 0x%08x %s %s 0x%08x%s%s by %s%s",
-                      st->id, write ? "write" : "read", st->value, write ? "to" : "from",
-                      ui_dbg_space_name(space), st->addr,
-                      ui_dbg_symbolize(d, st->addr, sym, sizeof sym), phys, by, was);
+    int n0 = snprintf(
+        full, sizeof full, "Watchpoint %d: %s of 0x%08x %s %s 0x%08x%s%s by %s%s", st->id,
+        write ? "write" : "read", st->value, write ? "to" : "from", ui_dbg_space_name(space),
+        st->addr,
+        dbg_symbolize_for(d, space, bp ? bp->vm : UI_DBG_ANY_VM, st->addr, sym, sizeof sym), phys,
+        by, was);
     size_t n = n0 > 0 && (size_t)n0 < sizeof full ? (size_t)n0 : strlen(full);
     for (unsigned i = 0; i < st->nalso && n < sizeof full; i++)
         n += (size_t)snprintf(full + n, sizeof full - n, "%s%d", i ? ", " : "; also watchpoint ",

@@ -87,6 +87,7 @@ typedef struct {
     uint32_t insn_pc; /* WATCHPOINT: the instruction that made the access */
     uint32_t hpa;     /* WATCHPOINT: the host-physical word it reached */
     sim_mem_access_t by; /* WATCHPOINT: who made the access: a CPU, the hypervisor, DMA */
+    unsigned handler;    /* WATCHPOINT by the hypervisor: 1 + the exit reason it handled */
     int also[4];         /* WATCHPOINT: other watchpoints the same access fired (counted) */
     unsigned nalso;
     char text[320];   /* one sentence: what happened, where, and why */
@@ -157,9 +158,27 @@ sim_machine_t *ui_dbg_machine(const ui_dbg_t *dbg);
  * or below them, less than 64 KiB away. */
 int ui_dbg_set_symbols(ui_dbg_t *dbg, const cpu_symbol_t *syms, size_t n);
 const cpu_symbol_t *ui_dbg_symbols(const ui_dbg_t *dbg, size_t *n);
+/* A name's address (debug_symbols.c): "tinyos:disk_read" in that VM's symbols; a bare name in
+ * the focus VM's, the machine's, then every VM's (one address, or an error listing the
+ * qualified choices when VMs have it at different addresses). */
 bool ui_dbg_symbol_addr(const ui_dbg_t *dbg, const char *name, uint32_t *addr);
-/* " <puts+0x4>" (with the leading space) or "" when no symbol is at or below addr. */
+/* " <puts+0x4>" (with the leading space) or "" when no symbol is at or below addr, in the
+ * focus's symbols. */
 const char *ui_dbg_symbolize(const ui_dbg_t *dbg, uint32_t addr, char *buf, size_t len);
+/* The same for an address of a space: on a machine with VMs, a guest's symbols label only
+ * its gva and gpa addresses, an hpa only the machine's (the hypervisor's) symbols. */
+const char *ui_dbg_symbolize_in(const ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, char *buf,
+                                size_t len);
+/* VM vm's table (vm -1: the machine's). */
+const cpu_symbol_t *ui_dbg_vm_symbols(const ui_dbg_t *dbg, int vm, size_t *n);
+/* A location "[SPACE:][*]EXPR" (EXPR may name "vm:symbol"): its space (the default when none
+ * is given), address, and the VM whose symbol it named (-1: none, or any). */
+int ui_dbg_parse_location(ui_dbg_t *dbg, const char *text, ui_dbg_space_t *space, uint32_t *addr,
+                          int *vm);
+/* gdb's `info symbol`: "disk_read + 8 in tinyos (gva 0x000082c0)" for an address of a space
+ * in VM vm (-1: the focus VM), or -1 with "No symbol matches ...". */
+int ui_dbg_info_symbol(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, int vm, char *buf,
+                       size_t len);
 
 /* The focus: the CPU that steps, and whose registers, mode and page tables expressions and
  * virtual addresses use. */
@@ -208,6 +227,9 @@ int ui_dbg_break_exit(ui_dbg_t *dbg, const char *reason, int vm); /* REASON or "
  * fires on every access that reaches the host-physical word behind it, whoever makes it: a
  * CPU, the hypervisor, a device's DMA. The stop says who, and a write's old value. */
 int ui_dbg_watch(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t len, unsigned access);
+/* The same in VM vm's gva or gpa space (UI_DBG_ANY_VM: the focus VM's). */
+int ui_dbg_watch_vm(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t len,
+                    unsigned access, int vm);
 int ui_dbg_delete(ui_dbg_t *dbg, int id);
 void ui_dbg_delete_all(ui_dbg_t *dbg);
 int ui_dbg_enable(ui_dbg_t *dbg, int id, bool enabled);

@@ -128,11 +128,12 @@ int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t
     }
     if (max_cycles)
         ui_dbg_set_max_cycles(s.dbg, max_cycles);
-    char banner[400], vms[48], pcpus[48];
+    char banner[480], vms[48], pcpus[48];
     snprintf(banner, sizeof banner,
              "hvsim debugger: scenario %s, %s on %s under the hypervisor.\n"
-             "\"info vms\" lists them, \"break exit REASON\" stops at a VM exit; \"help\" "
-             "lists the commands.\n",
+             "\"info vms\" lists them, \"focus VM\" makes one's addresses and symbols the "
+             "default\n(\"tinyos:NAME\" names a VM's symbol without it), \"break exit REASON\" "
+             "stops at a VM exit;\n\"help\" lists the commands.\n",
              s.name, sim_counted(ui_dbg_vm_count(s.dbg), "VM", vms, sizeof vms),
              sim_counted(s.m->ncpus, "pCPU", pcpus, sizeof pcpus));
     int status = ui_debug_session(s.m, s.dbg, in, terminal, banner);

@@ -210,30 +210,18 @@ void ui_repl_print_stop(ui_repl_t *r, const ui_dbg_stop_t *st)
         fprintf(r->out, ": (%s)\n", ui_dbg_error(r->dbg));
 }
 
+int ui_repl_parse_location_vm(ui_repl_t *r, const char *text, ui_dbg_space_t *space, uint32_t *addr,
+                              int *vm)
+{
+    if (ui_dbg_parse_location(r->dbg, text, space, addr, vm) != 0)
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
+    return 0;
+}
+
 int ui_repl_parse_location(ui_repl_t *r, const char *text, ui_dbg_space_t *space, uint32_t *addr)
 {
-    *space = ui_dbg_default_space(r->dbg);
-    const char *colon = strchr(text, ':');
-    if (colon) {
-        char name[8];
-        snprintf(name, sizeof name, "%.*s", (int)(colon - text < 7 ? colon - text : 7), text);
-        int s = ui_dbg_space_by_name(name);
-        if (s < 0)
-            return ui_repl_error(r, NULL, "Unknown address space \"%.*s\": use hpa:, gpa: or gva:.",
-                                 (int)(colon - text), text);
-        *space = (ui_dbg_space_t)s;
-        text = colon + 1;
-    }
-    if (*text == '*')
-        text++; /* gdb's `break *ADDR` */
-    uint64_t v;
-    if (ui_dbg_eval(r->dbg, text, &v) != 0)
-        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
-    if (v > 0xffffffffu)
-        return ui_repl_error(r, NULL, "0x%llx is beyond the 32-bit address space.",
-                             (unsigned long long)v);
-    *addr = (uint32_t)v;
-    return 0;
+    int vm;
+    return ui_repl_parse_location_vm(r, text, space, addr, &vm);
 }
 
 int ui_repl_parse_value(ui_repl_t *r, const char *text, const char *usage, uint64_t *value)

@@ -158,9 +158,10 @@ static int cmd_break(ui_repl_t *r, int argc, char **argv)
                              "expression, e.g. \"break main\" or \"break hpa:0x1010\".");
     ui_dbg_space_t space;
     uint32_t addr;
-    if (ui_repl_parse_location(r, argv[1], &space, &addr) != 0)
+    int vm; /* a VM's symbol makes the breakpoint that VM's; "vm N" overrides */
+    if (ui_repl_parse_location_vm(r, argv[1], &space, &addr, &vm) != 0)
         return -1;
-    int cpu = UI_DBG_ANY_CPU, vm = UI_DBG_ANY_VM;
+    int cpu = UI_DBG_ANY_CPU;
     for (int i = 2; i < argc; i += 2) {
         uint64_t v;
         if (i + 1 >= argc)
@@ -246,20 +247,24 @@ static int sub_break_exit(ui_repl_t *r, int argc, char **argv)
 }
 
 #define WATCH_USAGE "watch ADDR [r|w|rw] [1|2|4]"
+#define RWATCH_USAGE "rwatch ADDR [1|2|4]"
+#define AWATCH_USAGE "awatch ADDR [1|2|4]"
 
-static int cmd_watch(ui_repl_t *r, int argc, char **argv)
+/* watch, rwatch and awatch: one parser, each with its own default access (gdb's). */
+static int watch_with(ui_repl_t *r, int argc, char **argv, unsigned access, const char *usage)
 {
     static const struct {
         const char *name;
         unsigned access;
     } kinds[] = {{"r", UI_DBG_READ}, {"w", UI_DBG_WRITE}, {"rw", UI_DBG_READ | UI_DBG_WRITE}};
     if (argc < 2 || argc > 4)
-        return ui_repl_error(r, WATCH_USAGE, "Give an address, then optionally r, w or rw and "
+        return ui_repl_error(r, usage,
+                             "Give an address, then optionally r, w or rw and "
                              "a size in bytes.");
     ui_dbg_space_t space;
     uint32_t addr, len = 4;
-    unsigned access = UI_DBG_WRITE;
-    if (ui_repl_parse_location(r, argv[1], &space, &addr) != 0)
+    int vm;
+    if (ui_repl_parse_location_vm(r, argv[1], &space, &addr, &vm) != 0)
         return -1;
     for (int i = 2; i < argc; i++) {
         bool known = false;
@@ -270,10 +275,27 @@ static int cmd_watch(ui_repl_t *r, int argc, char **argv)
                        strcmp(argv[i], "4") == 0))
             len = (uint32_t)atoi(argv[i]), known = true;
         if (!known)
-            return ui_repl_error(r, WATCH_USAGE, "\"%s\" is neither r, w, rw nor a size (1, 2, "
-                                 "4).", argv[i]);
+            return ui_repl_error(r, usage,
+                                 "\"%s\" is neither r, w, rw nor a size (1, 2, "
+                                 "4).",
+                                 argv[i]);
     }
-    return created(r, ui_dbg_watch(r->dbg, space, addr, len, access), "Watchpoint");
+    return created(r, ui_dbg_watch_vm(r->dbg, space, addr, len, access, vm), "Watchpoint");
+}
+
+static int cmd_watch(ui_repl_t *r, int argc, char **argv)
+{
+    return watch_with(r, argc, argv, UI_DBG_WRITE, WATCH_USAGE);
+}
+
+static int cmd_rwatch(ui_repl_t *r, int argc, char **argv)
+{
+    return watch_with(r, argc, argv, UI_DBG_READ, RWATCH_USAGE);
+}
+
+static int cmd_awatch(ui_repl_t *r, int argc, char **argv)
+{
+    return watch_with(r, argc, argv, UI_DBG_READ | UI_DBG_WRITE, AWATCH_USAGE);
 }
 
 /* delete, disable and enable: each number given, or every breakpoint (delete only). */
@@ -610,15 +632,17 @@ static int need_sub(ui_repl_t *r, int argc, char **argv)
 const ui_repl_cmd_t ui_repl_commands[] = {
     {"help", "h", "help [CMD]", "list the commands, or explain one",
      "Without an argument, lists every command with its aliases. With one, shows its usage and "
-     "what it does.", cmd_help, ui_repl_complete_commands, NULL, false},
+     "what it does.",
+     cmd_help, ui_repl_complete_commands, NULL, false},
     {"continue", "c cont", "continue", "run until a breakpoint, a watchpoint or the end",
      "Runs every CPU until a breakpoint or watchpoint fires, the program powers the machine off, "
      "every CPU halts for good, or Ctrl-C. Continuing from a breakpoint does not stop at it "
-     "again at once.", cmd_continue, NULL, NULL, true},
+     "again at once.",
+     cmd_continue, NULL, NULL, true},
     {"stepi", "si", "stepi [N]", "run N instructions (1) on the focus CPU",
      "Runs one instruction (or N) on the focus CPU. A trap or interrupt taken on the way is "
-     "named in the stop. Other CPUs run as they would have without the debugger.", cmd_stepi,
-     NULL, NULL, true},
+     "named in the stop. Other CPUs run as they would have without the debugger.",
+     cmd_stepi, NULL, NULL, true},
     {"step", "s", "step [trap|exit|event|N]", "step to the next trap, VM exit or event",
      "\"step trap\" runs to the next trap or interrupt, \"step exit\" to the next VM exit, "
      "\"step event\" to the next event of any kind (several events of one instruction come "
@@ -631,58 +655,71 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      cmd_until, ui_repl_complete_symbols, NULL, true},
     {"run", "r", "run N", "run N cycles of the focus CPU",
      "Runs until the focus CPU has spent N more cycles (it stops at the first instruction "
-     "boundary at or past them: an instruction is never split).", cmd_run, NULL, NULL, true},
+     "boundary at or past them: an instruction is never split).",
+     cmd_run, NULL, NULL, true},
     {"break", "b br", BREAK_USAGE, "set a breakpoint on an address, trap, mode, cycle, ...",
      "Stops before the instruction at LOC runs. LOC is an address, a symbol or an expression, "
      "with an optional space prefix (hpa:, gva:; gpa: needs a VM). \"cpu N\" limits it to one "
-     "CPU. The sub-commands break on other things.", cmd_break, ui_repl_complete_symbols,
-     break_subs, false},
-    {"watch", NULL, WATCH_USAGE, "stop when memory is read or written",
-     "Stops after a load (r), a store (w, the default) or either (rw) touches the bytes at "
-     "ADDR (4, or the size given). The stop names the instruction, the value and what was there "
-     "before.", cmd_watch, ui_repl_complete_symbols, NULL, false},
+     "CPU. The sub-commands break on other things.",
+     cmd_break, ui_repl_complete_symbols, break_subs, false},
+    {"watch", NULL, WATCH_USAGE, "stop when memory is written (or read)",
+     "Stops after a store (w, the default), a load (r) or either (rw) reaches the bytes at ADDR "
+     "(4, or the size given): a gva or gpa is followed to the host-physical word behind it, so "
+     "the guest's own stores, the hypervisor's accesses on its behalf and device DMA all fire. "
+     "The stop names who made the access, the value and what was there before.",
+     cmd_watch, ui_repl_complete_symbols, NULL, false},
+    {"rwatch", NULL, RWATCH_USAGE, "stop when memory is read",
+     "gdb's rwatch: \"watch ADDR r\". Stops after any load (a CPU's, the hypervisor's, a DMA "
+     "read) of the bytes at ADDR.",
+     cmd_rwatch, ui_repl_complete_symbols, NULL, false},
+    {"awatch", NULL, AWATCH_USAGE, "stop when memory is read or written",
+     "gdb's awatch: \"watch ADDR rw\". Stops after any access to the bytes at ADDR.", cmd_awatch,
+     ui_repl_complete_symbols, NULL, false},
     {"delete", "d", "delete [N...]", "delete breakpoints (all of them without N)",
      "Deletes the breakpoints and watchpoints with these numbers, or all of them.", cmd_delete,
      NULL, NULL, false},
     {"disable", NULL, "disable N...", "turn breakpoints off without deleting them",
-     "Disabled breakpoints stay in the list and never fire until enabled.", cmd_disable, NULL,
-     NULL, false},
-    {"enable", NULL, "enable N...", "turn disabled breakpoints back on",
-     "The opposite of disable.", cmd_enable, NULL, NULL, false},
+     "Disabled breakpoints stay in the list and never fire until enabled.", cmd_disable, NULL, NULL,
+     false},
+    {"enable", NULL, "enable N...", "turn disabled breakpoints back on", "The opposite of disable.",
+     cmd_enable, NULL, NULL, false},
     {"info", "i", "info WHAT", "show registers, breakpoints, TLB, stats, ...",
      "Shows a part of the machine's state; the sub-commands say which.", need_sub, NULL,
      ui_repl_info_subs, false},
     {"x", NULL, "x/NFU ADDR", "examine memory (gdb formats x d u t c s i, sizes b h w)",
      "Shows N units of memory at ADDR. F is the format: x hex, d signed, u unsigned, t binary, "
      "c character, s string, i instruction. U is the unit: b byte, h half, w word. A prefix "
-     "hpa:, gpa: or gva: chooses the address space. F and U are remembered.", ui_repl_cmd_x,
-     ui_repl_complete_symbols, NULL, false},
+     "hpa:, gpa: or gva: chooses the address space. F and U are remembered.",
+     ui_repl_cmd_x, ui_repl_complete_symbols, NULL, false},
     {"print", "p", "print EXPR", "evaluate an expression",
      "Evaluates EXPR on the focus CPU (the language of \"until\") and prints it in hex and "
-     "decimal.", ui_repl_cmd_print, ui_repl_complete_symbols, NULL, false},
+     "decimal.",
+     ui_repl_cmd_print, ui_repl_complete_symbols, NULL, false},
     {"disassemble", "disas", "disassemble [ADDR [N]]", "list instructions with symbols",
      "Lists N instructions (8) from ADDR (a little before the pc). \"=>\" marks the pc, "
-     "\"B\" an enabled breakpoint, \"b\" a disabled one.", ui_repl_cmd_disassemble,
-     ui_repl_complete_symbols, NULL, false},
+     "\"B\" an enabled breakpoint, \"b\" a disabled one.",
+     ui_repl_cmd_disassemble, ui_repl_complete_symbols, NULL, false},
     {"translate", "tr", "translate ADDR", "show a page walk, reference by reference",
      "Translates ADDR (gva by default, or gpa:) as the focus CPU would, without touching its "
      "TLB, and shows every memory reference of the walk; a 2-D walk as a grid.",
      ui_repl_cmd_translate, ui_repl_complete_symbols, NULL, false},
     {"focus", NULL, "focus VM|hv|cpuN", "choose the default VM, CPU and address space",
      "Sets the CPU that steps and whose registers and virtual addresses commands use; with "
-     "the hypervisor also the default VM and its symbols.", cmd_focus, ui_repl_complete_vms, NULL,
-     false},
+     "the hypervisor also the default VM and its symbols.",
+     cmd_focus, ui_repl_complete_focus, NULL, false},
     {"vm", NULL, "vm pause|resume N", "pause or resume a VM",
      "Pauses or resumes a whole VM (all its VCPUs).", need_sub, NULL, vm_subs, false},
     {"sched", NULL, "sched pin|overcommit", "change the VCPU scheduling policy",
      "pin: each VCPU has a physical CPU of its own; overcommit: VCPUs share CPUs by time "
-     "slices.", need_sub, NULL, sched_subs, false},
+     "slices.",
+     need_sub, NULL, sched_subs, false},
     {"set", NULL, "set cost NAME VALUE", "change a setting (a cycle cost)",
-     "\"set cost NAME VALUE\" changes one entry of the cost table from now on.", need_sub,
-     NULL, set_subs, false},
+     "\"set cost NAME VALUE\" changes one entry of the cost table from now on.", need_sub, NULL,
+     set_subs, false},
     {"trace", NULL, "trace on|off|save FILE", "print events as they happen, or save the log",
      "\"trace on\" prints every event as it happens, \"trace off\" stops, \"trace save FILE\" "
-     "writes the event log.", need_sub, NULL, trace_subs, false},
+     "writes the event log.",
+     need_sub, NULL, trace_subs, false},
     {"source", NULL, "source FILE", "run the commands in a file",
      "Runs FILE's lines as commands (empty lines and lines starting with # are skipped).",
      cmd_source, ui_repl_complete_files, NULL, false},
@@ -691,6 +728,7 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      cmd_complete, NULL, NULL, false},
     {"quit", "q exit", "quit", "leave hvsim",
      "Leaves hvsim. With -x, the exit status is the program's exit code if it powered off, "
-     "else 0.", cmd_quit, NULL, NULL, false},
+     "else 0.",
+     cmd_quit, NULL, NULL, false},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false},
 };

@@ -53,13 +53,27 @@ void ui_repl_complete_symbols(ui_repl_t *r, int argi, char **argv, const char *p
     (void)argi, (void)argv;
     /* Complete after a space prefix ("hpa:sta") or gdb's '*', and keep it in the candidate. */
     const char *colon = strchr(prefix, ':');
-    size_t keep = colon ? (size_t)(colon - prefix) + 1 : prefix[0] == '*';
+    char space[8];
+    snprintf(space, sizeof space, "%.*s", colon ? (int)(colon - prefix) : 0, prefix);
+    size_t keep =
+        colon && ui_dbg_space_by_name(space) >= 0 ? (size_t)(colon - prefix) + 1 : prefix[0] == '*';
     size_t n;
     const cpu_symbol_t *syms = ui_dbg_symbols(r->dbg, &n);
     char cand[160];
     for (size_t i = 0; i < n; i++) {
         snprintf(cand, sizeof cand, "%.*s%s", (int)keep, prefix, syms[i].name);
         ui_repl_matches_add(out, prefix, cand);
+    }
+    /* Every VM's symbols, qualified: "tinyos:disk_read". */
+    for (unsigned vm = 0; vm < ui_dbg_vm_count(r->dbg); vm++) {
+        ui_dbg_vm_t info;
+        if (ui_dbg_vm_info(r->dbg, vm, &info) != 0)
+            continue;
+        syms = ui_dbg_vm_symbols(r->dbg, (int)vm, &n);
+        for (size_t i = 0; i < n; i++) {
+            snprintf(cand, sizeof cand, "%.*s%s:%s", (int)keep, prefix, info.name, syms[i].name);
+            ui_repl_matches_add(out, prefix, cand);
+        }
     }
 }
 
@@ -84,6 +98,22 @@ void ui_repl_complete_vms(ui_repl_t *r, int argi, char **argv, const char *prefi
         ui_dbg_vm_t vm;
         if (ui_dbg_vm_info(r->dbg, i, &vm) == 0)
             ui_repl_matches_add(out, prefix, vm.name);
+    }
+}
+
+/* focus: "hv" and the VMs' names with a hypervisor, and every CPU (cpu0, cpu1, ...). */
+void ui_repl_complete_focus(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                            ui_repl_matches_t *out)
+{
+    if (argi > 1)
+        return;
+    if (ui_dbg_has_hypervisor(r->dbg))
+        ui_repl_matches_add(out, prefix, "hv");
+    ui_repl_complete_vms(r, argi, argv, prefix, out);
+    char name[16];
+    for (unsigned c = 0; ui_dbg_cpu(r->dbg, c); c++) {
+        snprintf(name, sizeof name, "cpu%u", c);
+        ui_repl_matches_add(out, prefix, name);
     }
 }
 

@@ -230,6 +230,26 @@ static int info_iommu(ui_repl_t *r, int argc, char **argv)
     return 0;
 }
 
+/* gdb's info symbol: which symbol an address is in, in its own space (and VM). */
+static int info_symbol(ui_repl_t *r, int argc, char **argv)
+{
+    const char *usage = "info symbol ADDR";
+    if (argc != 2)
+        return ui_repl_error(r, usage,
+                             "Give one address, e.g. \"info symbol pc\" or "
+                             "\"info symbol gva:0x82c0\".");
+    ui_dbg_space_t space;
+    uint32_t addr;
+    int vm;
+    char text[200];
+    if (ui_repl_parse_location_vm(r, argv[1], &space, &addr, &vm) != 0)
+        return -1;
+    if (ui_dbg_info_symbol(r->dbg, space, addr, vm, text, sizeof text) != 0)
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
+    fprintf(r->out, "%s\n", text);
+    return 0;
+}
+
 const ui_repl_sub_t ui_repl_info_subs[] = {
     {"registers", "r reg regs", "info registers", "the focus CPU's registers and flags",
      info_registers, NULL},
@@ -243,12 +263,15 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
     {"costs", NULL, "info costs", "the cycle cost table", info_costs, NULL},
     {"tlb", NULL, "info tlb", "the focus CPU's TLB", info_tlb, NULL},
     {"iommu", NULL, "info iommu", "IOMMU device contexts and IOTLB", info_iommu, NULL},
-    {"vms", NULL, "info vms", "the VMs: state, VCPUs, memory, techniques, exits",
-     ui_repl_info_vms, NULL},
-    {"vcpus", NULL, "info vcpus", "the VCPUs: state, pCPU, pinning, VMCB, guest pc and mode (virtual too)",
-     ui_repl_info_vcpus, NULL},
+    {"vms", NULL, "info vms", "the VMs: state, VCPUs, memory, techniques, exits", ui_repl_info_vms,
+     NULL},
+    {"vcpus", NULL, "info vcpus",
+     "the VCPUs: state, pCPU, pinning, VMCB, guest pc and mode (virtual too)", ui_repl_info_vcpus,
+     NULL},
     {"vmcb", NULL, "info vmcb [VM [VCPU]]", "a VCPU's VM control block (the focus VM's)",
      ui_repl_info_vmcb, NULL},
+    {"symbol", "sym", "info symbol ADDR", "the symbol an address is in (its space, its VM)",
+     info_symbol, ui_repl_complete_symbols},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -289,7 +312,7 @@ static void listing_line(ui_repl_t *r, ui_dbg_space_t space, uint32_t addr, int 
     }
     if (addr == cpu->s.pc && space == ui_dbg_default_space(r->dbg))
         mark[1] = '=', mark[2] = '>';
-    ui_dbg_symbolize(r->dbg, addr, sym, sizeof sym);
+    ui_dbg_symbolize_in(r->dbg, space, addr, sym, sizeof sym);
     snprintf(label, sizeof label, "%s:", sym[0] ? sym + 1 : "");
     if (!ui_dbg_disasm(r->dbg, space, addr, insn, sizeof insn))
         snprintf(insn, sizeof insn, "(%s)", ui_dbg_error(r->dbg));
@@ -302,7 +325,8 @@ static void listing(ui_repl_t *r, ui_dbg_space_t space, uint32_t addr, uint64_t 
     char sym[96];
     int width = 1;
     for (uint64_t i = 0; i < n; i++) { /* the widest "<sym+off>:" label */
-        int w = (int)strlen(ui_dbg_symbolize(r->dbg, addr + 4 * (uint32_t)i, sym, sizeof sym));
+        int w = (int)strlen(
+            ui_dbg_symbolize_in(r->dbg, space, addr + 4 * (uint32_t)i, sym, sizeof sym));
         width = w > width ? w : width;
     }
     for (uint64_t i = 0; i < n; i++)
@@ -422,7 +446,7 @@ int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv)
     if (r->xfmt == 's') {
         for (uint64_t i = 0; i < count; i++) {
             snprintf(label, sizeof label, "%s 0x%08x%s:", ui_dbg_space_name(space), addr,
-                     ui_dbg_symbolize(r->dbg, addr, sym, sizeof sym));
+                     ui_dbg_symbolize_in(r->dbg, space, addr, sym, sizeof sym));
             int used = x_string(r, space, addr, label);
             if (used < 0)
                 return -1;
@@ -443,7 +467,7 @@ int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv)
             if (i)
                 fputc('\n', r->out);
             fprintf(r->out, "%s 0x%08x%s:", ui_dbg_space_name(space), a,
-                    ui_dbg_symbolize(r->dbg, a, sym, sizeof sym));
+                    ui_dbg_symbolize_in(r->dbg, space, a, sym, sizeof sym));
         }
         uint8_t b[4] = {0};
         if (ui_dbg_read(r->dbg, space, a, b, size) != 0) {

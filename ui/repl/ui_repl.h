@@ -97,8 +97,11 @@ int ui_repl_error(ui_repl_t *r, const char *usage, const char *fmt, ...)
 void ui_repl_print_stop(ui_repl_t *r, const ui_dbg_stop_t *st);
 /* "0x00001010 <puts+0x4>" into buf. */
 const char *ui_repl_addr(ui_repl_t *r, uint32_t addr, char *buf, size_t len);
-/* Parses "[SPACE:]EXPR" (also gdb's "*EXPR"). Returns 0, or -1 after printing the error. */
+/* Parses "[SPACE:]EXPR" (also gdb's "*EXPR"; EXPR may name "vm:symbol"). Returns 0, or -1
+ * after printing the error. The _vm form also says whose symbol it named (-1: none, any). */
 int ui_repl_parse_location(ui_repl_t *r, const char *text, ui_dbg_space_t *space, uint32_t *addr);
+int ui_repl_parse_location_vm(ui_repl_t *r, const char *text, ui_dbg_space_t *space, uint32_t *addr,
+                              int *vm);
 /* Evaluates a count or value argument. Returns 0, or -1 after printing the error. */
 int ui_repl_parse_value(ui_repl_t *r, const char *text, const char *usage, uint64_t *value);
 
@@ -114,6 +117,8 @@ void ui_repl_complete_symbols(ui_repl_t *r, int argi, char **argv, const char *p
 void ui_repl_complete_causes(ui_repl_t *r, int argi, char **argv, const char *prefix,
                              ui_repl_matches_t *out);
 void ui_repl_complete_costs(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                            ui_repl_matches_t *out);
+void ui_repl_complete_focus(ui_repl_t *r, int argi, char **argv, const char *prefix,
                             ui_repl_matches_t *out);
 void ui_repl_complete_vms(ui_repl_t *r, int argi, char **argv, const char *prefix,
                           ui_repl_matches_t *out);

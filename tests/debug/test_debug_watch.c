@@ -1,0 +1,241 @@
+/*
+ * test_debug_watch.c - watchpoints on every path by which an access reaches a word
+ * (ui/debug/debug_watch.c): a guest's store through nested and through shadow translation, the
+ * hypervisor writing on a guest's behalf, a device's DMA through the IOMMU; gva:, gpa: and hpa:
+ * watching one word all firing on one access; rwatch and awatch on loads. Each checks who made
+ * the access, the address and value, and that the old value is right on the first hit.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <string.h>
+
+#include "../../hypervisor/hv_internal.h"
+#include "../../ui/debug/ui_debug.h"
+#include "../hypervisor/hv_util.h"
+#include "../support/harness.h"
+
+static hv_scenario_t sc;
+static sim_machine_t m;
+
+static uint32_t ram_word(uint32_t hpa)
+{
+    uint32_t w;
+    memcpy(&w, m.ram + hpa, 4);
+    return w;
+}
+
+/* A built-in scenario with tinyos's symbols, focused on tinyos (VM 0). */
+static ui_dbg_t *tinyos(hv_t **hv, const char *scenario)
+{
+    *hv = hu_scenario(&sc, &m, scenario);
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    cr_assert_not_null(dbg);
+    char path[512];
+    snprintf(path, sizeof path, "%s/guestos/tinyos.sym", th_build_dir());
+    cpu_symbol_t *syms;
+    size_t n;
+    cr_assert_eq(cpu_syms_load(path, &syms, &n, stderr), 0);
+    cr_assert_eq(ui_dbg_set_vm_symbols(dbg, 0, syms, n), 0);
+    cpu_syms_free(syms, n);
+    cr_assert_eq(ui_dbg_set_focus_vm(dbg, 0), 0);
+    return dbg;
+}
+
+static uint32_t sym(ui_dbg_t *dbg, const char *name)
+{
+    uint32_t a = 0;
+    cr_assert(ui_dbg_symbol_addr(dbg, name, &a), "no symbol %s", name);
+    return a;
+}
+
+/* Runs tinyos until its timer has ticked a few times, so that `ticks` holds no zero. */
+static void run_some_ticks(ui_dbg_t *dbg)
+{
+    int id = ui_dbg_break_addr(dbg, UI_DBG_SPACE_GVA, sym(dbg, "timer_tick"), UI_DBG_ANY_CPU, 0);
+    cr_assert_gt(id, 0, "%s", ui_dbg_error(dbg));
+    ui_dbg_stop_t st;
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+        cr_assert_eq(st.kind, UI_DBG_STOP_BREAKPOINT, "%s", st.text);
+    }
+    cr_assert_eq(ui_dbg_delete(dbg, id), 0);
+}
+
+/* The guest's own store through nested paging (default), shadow paging (shadow) and under the
+ * interpreter (emu): gva, gpa and hpa watchpoints on `ticks` all fire on the one store, the
+ * first hit says the value it had before, and who wrote it. */
+ParameterizedTestParameters(debug_watch_paths, guest_store)
+{
+    static const char *const scenarios[] = {"default", "shadow", "emu"};
+    TH_ROW_INDICES(sizeof scenarios / sizeof scenarios[0]);
+}
+
+ParameterizedTest(size_t *row, debug_watch_paths, guest_store, .timeout = 120)
+{
+    static const char *const scenarios[] = {"default", "shadow", "emu"};
+    hv_t *hv;
+    ui_dbg_t *dbg = tinyos(&hv, scenarios[*row]);
+    run_some_ticks(dbg);
+    uint32_t ticks = sym(dbg, "ticks"), before, hpa;
+    cr_assert_eq(ui_dbg_read(dbg, UI_DBG_SPACE_GVA, ticks, &before, 4), 0, "%s", ui_dbg_error(dbg));
+    cr_assert_gt(before, 0, "the timer has ticked");
+    cr_assert_eq(ui_dbg_to_hpa(dbg, UI_DBG_SPACE_GVA, ticks, &hpa), 0);
+    uint32_t gpa;
+    cr_assert_eq(ui_dbg_to_hpa(dbg, UI_DBG_SPACE_GPA, ticks, &gpa), 0); /* kernel: gva = gpa */
+    cr_assert_eq(gpa, hpa);
+    int gva_id = ui_dbg_watch(dbg, UI_DBG_SPACE_GVA, ticks, 4, UI_DBG_WRITE);
+    int gpa_id = ui_dbg_watch(dbg, UI_DBG_SPACE_GPA, ticks, 4, UI_DBG_WRITE);
+    int hpa_id = ui_dbg_watch(dbg, UI_DBG_SPACE_HPA, hpa, 4, UI_DBG_WRITE);
+    cr_assert(gva_id > 0 && gpa_id > 0 && hpa_id > 0, "%s", ui_dbg_error(dbg));
+
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_assert_eq(st.kind, UI_DBG_STOP_WATCHPOINT, "%s", st.text);
+    cr_expect_eq(st.id, gva_id);
+    cr_expect(st.old_known);
+    cr_expect_eq(st.old, before, "the first hit's old value is what was there");
+    cr_expect_eq(st.value, before + 1);
+    cr_expect_eq(ram_word(hpa), before + 1, "the store has happened at the stop");
+    cr_expect_eq(st.hpa, hpa);
+    cr_expect_eq(st.by.by, SIM_BY_CPU);
+    cr_expect_eq(st.by.vm, 0);
+    cr_expect_eq(st.nalso, 2);
+    cr_expect_eq(st.also[0], gpa_id);
+    cr_expect_eq(st.also[1], hpa_id);
+    for (int id = gva_id; id <= hpa_id; id++)
+        cr_expect_eq(ui_dbg_bp_by_id(dbg, id)->hits, 1, "watchpoint %d", id);
+    char want[320];
+    snprintf(want, sizeof want,
+             "Watchpoint %d: write of 0x%08x to gva 0x%08x <ticks> (hpa 0x%08x) by tinyos's "
+             "`st r1, [r2]` at 0x%08x <timer_tick+0x14> on cpu0 (was 0x%08x); also watchpoint "
+             "%d, %d.",
+             gva_id, before + 1, ticks, hpa, sym(dbg, "timer_tick") + 0x14, before, gpa_id, hpa_id);
+    cr_expect_str_eq(st.text, want);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}
+
+/* rwatch fires on a load, with the value read; awatch on the next access of either kind. */
+Test(debug_watch_paths, rwatch_and_awatch_fire_on_loads, .timeout = 120)
+{
+    hv_t *hv;
+    ui_dbg_t *dbg = tinyos(&hv, "default");
+    run_some_ticks(dbg);
+    uint32_t ticks = sym(dbg, "ticks"), hpa;
+    cr_assert_eq(ui_dbg_to_hpa(dbg, UI_DBG_SPACE_GVA, ticks, &hpa), 0);
+    int r = ui_dbg_watch(dbg, UI_DBG_SPACE_GVA, ticks, 4, UI_DBG_READ);
+    cr_assert_gt(r, 0, "%s", ui_dbg_error(dbg));
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_assert_eq(st.kind, UI_DBG_STOP_WATCHPOINT, "%s", st.text);
+    cr_expect_eq(st.access, UI_DBG_READ);
+    cr_expect_eq(st.value, ram_word(hpa));
+    cr_expect_eq(st.by.by, SIM_BY_CPU);
+    cr_expect(strncmp(st.text, "Watchpoint 2: read of ", 22) == 0, "%s", st.text);
+    cr_expect(strstr(st.text, " from gva ") && strstr(st.text, "by tinyos's `ld "), "%s", st.text);
+    cr_expect_null(strstr(st.text, "(was"), "a read changes nothing: %s", st.text);
+    cr_assert_eq(ui_dbg_delete(dbg, r), 0);
+    int a = ui_dbg_watch(dbg, UI_DBG_SPACE_GPA, ticks, 4, UI_DBG_READ | UI_DBG_WRITE);
+    cr_assert_gt(a, 0, "%s", ui_dbg_error(dbg));
+    char desc[128];
+    ui_dbg_bp_describe(dbg, ui_dbg_bp_by_id(dbg, a), desc, sizeof desc);
+    cr_expect(strncmp(desc, "read/write gpa ", 15) == 0, "%s", desc);
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_assert_eq(st.kind, UI_DBG_STOP_WATCHPOINT, "%s", st.text);
+    cr_expect_eq(st.id, a);
+    cr_expect_eq(ui_dbg_bp_by_id(dbg, a)->hits, 1);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The hypervisor writing on a guest's behalf: shadow paging sets the A bit in the guest's own
+ * page-table entry when it fills the shadow for the guest's first load through it.
+ * ------------------------------------------------------------------------------------------ */
+#define ROOT 0x10000u
+#define L0 0x11000u
+#define DATA 0x20000u
+#define VA 0x200000u
+
+static void put(hv_t *hv, int vm, uint32_t gpa, uint32_t value)
+{
+    cr_assert(hv_copy_to_guest(hv, (unsigned)vm, gpa, &value, 4, NULL));
+}
+
+Test(debug_watch_paths, hypervisor_write_for_the_guest)
+{
+    hv_config_t cfg = hu_config();
+    hv_t *hv = hu_machine(&m, 1, &cfg);
+    hv_vm_config_t c = {.cpu = HV_CPU_HW, .mem = HV_MEM_SHADOW, .pin = {-1, -1, -1, -1}};
+    int vm = hu_vm(hv, "guest",
+                   ".org 0x1000\nli r1, 0x10003\ncsrw ptroot, r1\nli r2, 0x200000\n"
+                   "ld r3, [r2]\nout r0, [0xf0]\n",
+                   &c);
+    uint32_t leaf = L0 + 4 * ((VA >> 12) & 0x3ff),
+             pte = MMU_PTE_MAKE(DATA >> 12, MMU_PTE_V | MMU_PTE_R);
+    put(hv, vm, ROOT, MMU_PTE_MAKE(L0 >> 12, MMU_PTE_V));
+    put(hv, vm, L0 + 4, MMU_PTE_MAKE(0x1, MMU_PTE_V | MMU_PTE_R | MMU_PTE_X)); /* the code */
+    put(hv, vm, leaf, pte);
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    cr_assert_not_null(dbg);
+    cr_assert_eq(ui_dbg_set_focus_vm(dbg, vm), 0);
+    int id = ui_dbg_watch(dbg, UI_DBG_SPACE_GPA, leaf, 4, UI_DBG_WRITE);
+    cr_assert_gt(id, 0, "%s", ui_dbg_error(dbg));
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_assert_eq(st.kind, UI_DBG_STOP_WATCHPOINT, "%s", st.text);
+    cr_expect_eq(st.by.by, SIM_BY_HV);
+    cr_expect_eq(st.by.cpu, 0);
+    cr_expect_eq(st.old, pte);
+    cr_expect_eq(st.value, pte | MMU_PTE_A);
+    char want[320];
+    snprintf(want, sizeof want,
+             "Watchpoint 1: write of 0x%08x to gpa 0x%08x (hpa 0x%08x) by the hypervisor on cpu0, "
+             "in its EXCEPTION handler (hv_handle_exception) for guest (was 0x%08x).",
+             pte | MMU_PTE_A, leaf, st.hpa, pte);
+    cr_expect_str_eq(st.text, want);
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_expect_eq(st.kind, UI_DBG_STOP_POWEROFF, "%s", st.text);
+    ui_dbg_free(dbg);
+    hu_free(hv, &m);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * A device's DMA: the disk reads a sector into memory through the IOMMU (pass-through here).
+ * ------------------------------------------------------------------------------------------ */
+Test(debug_watch_paths, disk_dma)
+{
+    cr_assert_eq(sim_machine_init(&m, 1u << 20, 1), 0);
+    sim_console_set_output(&m, NULL);
+    cpu_asm_result_t res;
+    cr_assert_eq(cpu_asm_string("dma.s",
+                                "start: li r1, 1\nout r1, [0x1f1]\nli r1, 0x3000\nout r1, [0x1f2]\n"
+                                "li r1, 1\nout r1, [0x1f3]\n"
+                                "wait: in r1, [0x1f4]\nandi r1, r1, 2\ncmpi r1, 0\nbeq wait\n"
+                                "out r0, [0xf0]\n",
+                                stderr, &res),
+                 0);
+    cr_assert_eq(sim_load(&m, res.base, res.bytes, res.size), 0);
+    m.cpu[0].s.pc = res.base;
+    cpu_asm_free(&res);
+    uint8_t sector[512] = {0x0d, 0xf0, 0xfe, 0xca};
+    cr_assert_eq(sim_disk_attach(&m, sector, sizeof sector), 0);
+    uint32_t old = 0x11111111u;
+    cr_assert_eq(sim_load(&m, 0x3000, &old, 4), 0);
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    cr_assert_not_null(dbg);
+    int id = ui_dbg_watch(dbg, UI_DBG_SPACE_HPA, 0x3000, 4, UI_DBG_WRITE);
+    cr_assert_gt(id, 0, "%s", ui_dbg_error(dbg));
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_assert_eq(st.kind, UI_DBG_STOP_WATCHPOINT, "%s", st.text);
+    cr_expect_eq(st.by.by, SIM_BY_DMA);
+    cr_expect_eq(st.by.device, SIM_DISK_DMA_ID);
+    cr_expect_str_eq(st.text, "Watchpoint 1: write of 0xcafef00d to hpa 0x00003000 by the disk's "
+                              "DMA (IOMMU device 1) (was 0x11111111).");
+    cr_expect_eq(ram_word(0x3000), 0xcafef00du);
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_expect_eq(st.kind, UI_DBG_STOP_POWEROFF, "%s", st.text);
+    ui_dbg_free(dbg);
+    sim_machine_free(&m);
+}
