@@ -73,6 +73,20 @@ Test(repl_session, hypervisor_scenario_through_a_vm_exit, .timeout = 120)
     golden("$B/hvsim -x " DATA "vmexit.cmd --scenario default", "vmexit.out", 0);
 }
 
+/* gdb's vocabulary (next, finish, until, advance, tbreak, condition, ignore, commands, display,
+ * set, bt, list, run, restart and the old spellings) on a bare program with calls. */
+Test(repl_session, gdb_vocabulary_on_a_bare_program)
+{
+    golden("$B/hvsim -x " DATA "gdb-bare.cmd --bare " DATA "calls.s", "gdb-bare.out", 3);
+}
+
+/* The same on the default scenario: tinyos's kernel under the hypervisor, a finish from a VM
+ * exit to its entry, and a restart of the whole scenario. */
+Test(repl_session, gdb_vocabulary_on_a_scenario)
+{
+    golden("$B/hvsim -x " DATA "gdb-vm.cmd --scenario default", "gdb-vm.out", 0);
+}
+
 Test(repl_session, scenario_that_is_not_there_is_a_usage_error)
 {
     int status;
