@@ -234,9 +234,13 @@ bool dbg_goal_reached(ui_dbg_t *d, const cpu_t *cpu)
         d->goal.returned = true;
         return true;
     }
-    if (g->any_pc || (g->past ? pc > g->pc : pc == g->pc))
-        return !g->in_frame || sp >= g->sp;
-    return false;
+    if (!(g->any_pc || (g->past ? pc > g->pc : pc == g->pc)))
+        return false;
+    if (!g->in_frame)
+        return true;
+    /* This frame: not a deeper one (whose sp is below, or the same at a callee's entry). */
+    uint32_t func;
+    return sp >= g->sp && (!g->has_from || (routine_of(d, pc, &func) && func == g->from_func));
 }
 
 /* Starts a goal from where the focus CPU is now: its mode, VM, routine and caller. */
