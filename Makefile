@@ -60,7 +60,8 @@ BENCH := $(BUILD)/hvbench
 EXAMPLES := $(sort $(wildcard examples/*.s))
 
 # The guests (guestos/, docs/guests.md): the boot ROM, the boot loader, the kernels and their
-# user programs are assembled with hvasm (each .bin with its .sym for the debugger), and the
+# user programs are assembled with hvasm (each .bin with its .sym and .lines for the debugger:
+# symbols, and the source line of each instruction for list and bt), and the
 # disk images packed with hvimg from guestos/*.manifest. A manifest names its files relative
 # to $(GUEST), where it is copied first, so any BUILD directory works.
 GUEST      := $(BUILD)/guestos

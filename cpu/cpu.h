@@ -613,13 +613,27 @@ typedef struct {
     uint32_t addr;
 } cpu_symbol_t;
 
-/* The output of an assembly: a flat image starting at `base`, and its symbols. */
+/* Where an instruction came from: the source file (an index into cpu_asm_result_t.files) and
+ * its 1-based line. The debugger's `list` and `bt` use these (hvasm writes them as PROG.lines). */
+typedef struct {
+    uint32_t addr;
+    uint32_t file;
+    uint32_t line;
+} cpu_line_t;
+
+/* The output of an assembly: a flat image starting at `base`, its symbols, and a line for each
+ * instruction (sorted by address) with the files they name (paths as the assembler opened
+ * them: the main file as given, includes beside the file that includes them). */
 typedef struct {
     uint32_t base;
     uint8_t *bytes;
     size_t size;
     cpu_symbol_t *syms;
     size_t nsyms;
+    cpu_line_t *lines;
+    size_t nlines;
+    char **files;
+    size_t nfiles;
     int errors; /* number of errors reported; the image is unusable when non-zero */
 } cpu_asm_result_t;
 

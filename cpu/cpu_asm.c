@@ -439,6 +439,46 @@ static void list_line(asm_ctx_t *A)
     }
 }
 
+/* Records the file and line of the instruction just assembled (an out-of-memory loses the
+ * line information, never the image). */
+static void note_line(asm_ctx_t *A)
+{
+    if (A->nlinfo == A->caplinfo) {
+        size_t cap = A->caplinfo ? 2 * A->caplinfo : 256;
+        cpu_line_t *more = realloc(A->linfo, cap * sizeof *more);
+        if (!more)
+            return;
+        A->linfo = more;
+        A->caplinfo = cap;
+    }
+    uint32_t file = 0;
+    while (file < A->nfiles && A->files[file] != A->file)
+        file++;
+    A->linfo[A->nlinfo++] = (cpu_line_t){(uint32_t)A->dot, file, (uint32_t)A->line};
+}
+
+static int line_by_addr(const void *a, const void *b)
+{
+    const cpu_line_t *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Moves the line information and the file names into the result. */
+static bool take_lines(asm_ctx_t *A, cpu_asm_result_t *out)
+{
+    qsort(A->linfo, A->nlinfo, sizeof *A->linfo, line_by_addr);
+    out->lines = A->linfo;
+    out->nlines = A->nlinfo;
+    A->linfo = NULL;
+    out->files = calloc(A->nfiles ? A->nfiles : 1, sizeof *out->files);
+    if (!out->files)
+        return false;
+    for (size_t i = 0; i < A->nfiles; i++)
+        if (!(out->files[out->nfiles++] = strdup(A->files[i]->path)))
+            return false;
+    return true;
+}
+
 static void process_line(asm_ctx_t *A)
 {
     A->line_error = A->syntax_error = false;
@@ -459,6 +499,8 @@ static void process_line(asm_ctx_t *A)
         asm_note(A, NOTE_ERROR);
     if (A->pass == 2 && A->listing)
         list_line(A);
+    if (A->pass == 2 && A->insn_line && A->loc > A->dot)
+        note_line(A);
 }
 
 /* Assembles the lines of a file, and of the files it includes where it includes them. */
@@ -528,7 +570,7 @@ static bool take_result(asm_ctx_t *A, cpu_asm_result_t *out)
             return false;
     }
     cpu_syms_sort(out->syms, out->nsyms);
-    return true;
+    return take_lines(A, out);
 }
 
 static void free_ctx(asm_ctx_t *A)
@@ -546,6 +588,7 @@ static void free_ctx(asm_ctx_t *A)
     free(A->img);
     free(A->diags);
     free(A->listing_buf);
+    free(A->linfo);
     free(A);
 }
 
@@ -609,7 +652,13 @@ void cpu_asm_free(cpu_asm_result_t *res)
     for (size_t i = 0; i < res->nsyms; i++)
         free(res->syms[i].name);
     free(res->syms);
+    for (size_t i = 0; i < res->nfiles; i++)
+        free(res->files[i]);
+    free(res->files);
+    free(res->lines);
     res->bytes = NULL;
     res->syms = NULL;
-    res->size = res->nsyms = 0;
+    res->files = NULL;
+    res->lines = NULL;
+    res->size = res->nsyms = res->nfiles = res->nlines = 0;
 }

@@ -161,6 +161,10 @@ typedef struct {
     bool equ_line;       /* the line defines a symbol with = or .equ (for the listing) */
     int64_t equ_value;
 
+    /* line information: pass 2's instructions, address -> file and line */
+    cpu_line_t *linfo;
+    size_t nlinfo, caplinfo;
+
     /* layout */
     uint64_t base, loc, dot; /* image base, location counter, address of this statement */
     bool any_output;

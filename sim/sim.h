@@ -101,7 +101,10 @@ const char *sim_cost_doc(sim_cost_t cost);
     X(VMEXIT, "vmexit")       /* a = cpu_exit_reason_t, b = qualification, pc = guest pc;    \
                                  cycle = the exit begins; the rest is in the VMCB */         \
     X(INJECT, "inject")       /* a = cause, b = tval, pc = guest pc: an event entry delivered */ \
-    X(HV, "hv")               /* a hypervisor action: a = sim_hv_action_t, b = its argument */
+    X(HV, "hv")               /* a hypervisor action: a = sim_hv_action_t, b = its argument */ \
+    X(EDIT, "edit")           /* a debugger edit, not the program's: from_mode 0: register a \
+                                 (0..15, 16 pc, 17 flags); 1 + space (hpa, gpa, gva): the   \
+                                 word at address a; b = the new value, pc = the old one */
 
 typedef enum {
 #define SIM_X_EVENUM(name, str) SIM_EV_##name,

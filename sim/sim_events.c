@@ -123,6 +123,14 @@ void sim_event_format(const sim_event_t *ev, char *buf, size_t len)
                  ev->b, ev->pc);
         break;
     case SIM_EV_HV: snprintf(buf, len, "%s 0x%x", sim_hv_action_name(ev->a), ev->b); break;
+    case SIM_EV_EDIT:
+        snprintf(buf, len, "%s%s 0x%x = 0x%08x (was 0x%08x)", ev->from_mode ? "memory" : "register",
+                 ev->from_mode ? (ev->from_mode == 1   ? " hpa"
+                                  : ev->from_mode == 2 ? " gpa"
+                                                       : " gva")
+                               : "",
+                 ev->a, ev->b, ev->pc);
+        break;
     default: buf[0] = '\0'; break;
     }
 }

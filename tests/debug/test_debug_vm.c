@@ -301,3 +301,33 @@ Test(hv_debug, translated_code_names_its_guest_code)
     cr_expect(!ui_dbg_translated_from(dbg, 0x1000, from, sizeof from), "guest code is not");
     done(dbg, hv);
 }
+
+/* finish at a VM-exit stop runs to the VM entry that ends the handling; bt there says the
+ * hypervisor is C code with no stack of the toy ISA. */
+Test(hv_debug, finish_at_an_exit_runs_to_its_entry)
+{
+    hv_t *hv;
+    ui_dbg_t *dbg = start(&hv, "default");
+    ui_dbg_stop_t st;
+    cr_assert_gt(ui_dbg_break_exit(dbg, "IO_PORT", 0), 0);
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_assert(ui_dbg_pcpu_exit_pending(dbg, st.cpu), "%s", st.text);
+    uint32_t guest_pc = st.ev.pc;
+    ui_dbg_frame_t fr[4];
+    size_t n;
+    char why[320];
+    cr_assert_eq(ui_dbg_backtrace(dbg, fr, 4, &n, why, sizeof why), 0);
+    cr_expect_eq(n, 0);
+    cr_expect(strstr(why, "in the hypervisor (ring -1, C code)") != NULL, "%s", why);
+    cr_assert_eq(ui_dbg_delete(dbg, 1), 0);
+    cr_assert_eq(ui_dbg_finish(dbg, &st), 0);
+    cr_expect_eq(st.kind, UI_DBG_STOP_FINISH, "%s", st.text);
+    cr_expect_eq(st.ev.kind, SIM_EV_VMENTRY);
+    cr_expect_eq(st.ev.vm, 0);
+    cr_expect_eq(st.ev.pc, guest_pc + 4, "the handler emulated the out and skipped it");
+    cr_expect(strncmp(st.text, "The hypervisor finished handling the exit: VM entry into tinyos",
+                      63) == 0,
+              "%s", st.text);
+    cr_expect_not(ui_dbg_pcpu_exit_pending(dbg, st.cpu));
+    done(dbg, hv);
+}

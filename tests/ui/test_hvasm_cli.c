@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -187,12 +188,19 @@ Test(hvasm_cli, assemble_writes_image_and_symbols)
     cr_expect_str_empty(r.out);
     cr_expect_str_empty(r.err);
     run_free(&r);
-    cr_expect_str_eq(listdir(dir), "p.bin p.s p.sym");
+    cr_expect_str_eq(listdir(dir), "p.bin p.lines p.s p.sym");
     char path[512];
     snprintf(path, sizeof path, "%s/p.sym", dir);
     char *sym = slurp(path, NULL);
     cr_expect_str_eq(sym, "00001000 start\n00001010 done\n00001014 msg\n");
     free(sym);
+    /* the line table: one row per instruction, the source beside the table */
+    snprintf(path, sizeof path, "%s/p.lines", dir);
+    char *lines = slurp(path, NULL);
+    cr_expect_str_eq(lines, "# hvsim line table: ADDRESS FILE:LINE, FILE relative to this file's "
+                            "directory\n00001000 p.s:1\n00001004 p.s:2\n00001008 p.s:3\n"
+                            "0000100c p.s:4\n00001010 p.s:5\n");
+    free(lines);
     snprintf(path, sizeof path, "%s/p.bin", dir);
     size_t len;
     char *bin = slurp(path, &len);
@@ -206,7 +214,22 @@ Test(hvasm_cli, assemble_writes_image_and_symbols)
     r = hvasm(dir, "'%s/p.s' -o '%s/x.img'", dir, dir);
     cr_expect_eq(r.status, 0);
     run_free(&r);
-    cr_expect_str_eq(listdir(dir), "img.bin img.sym p.bin p.s p.sym x.img x.img.sym");
+    cr_expect_str_eq(listdir(dir), "img.bin img.lines img.sym p.bin p.lines p.s p.sym x.img "
+                                   "x.img.lines x.img.sym");
+    /* a table in another directory names the source relative to itself */
+    r = hvasm(dir, "-o '%s/sub/q.bin' '%s/p.s'", dir, dir);
+    cr_expect_neq(r.status, 0, "the directory sub does not exist yet");
+    run_free(&r);
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    cr_assert_eq(mkdir(sub, 0777), 0);
+    r = hvasm(dir, "-o '%s/sub/q.bin' '%s/p.s'", dir, dir);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    snprintf(path, sizeof path, "%s/sub/q.lines", dir);
+    lines = slurp(path, NULL);
+    cr_expect(strstr(lines, "\n00001000 ../p.s:1\n") != NULL, "q.lines is:\n%s", lines);
+    free(lines);
     /* the output may not replace the input */
     expect_exit(hvasm(dir, "-o '%s/p.s' '%s/p.s'", dir, dir), 1, "would overwrite the input");
     ta_rmdir(dir);

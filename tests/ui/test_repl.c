@@ -81,6 +81,20 @@ Test(repl_session, symbols_of_every_vm, .timeout = 120)
     golden("$B/hvsim -x " DATA "symbols.cmd --scenario default", "symbols.out", 0);
 }
 
+/* gdb's vocabulary (next, finish, until, advance, tbreak, condition, ignore, commands, display,
+ * set, bt, list, run, restart and the old spellings) on a bare program with calls. */
+Test(repl_session, gdb_vocabulary_on_a_bare_program)
+{
+    golden("$B/hvsim -x " DATA "gdb-bare.cmd --bare " DATA "calls.s", "gdb-bare.out", 3);
+}
+
+/* The same on the default scenario: tinyos's kernel under the hypervisor, a finish from a VM
+ * exit to its entry, and a restart of the whole scenario. */
+Test(repl_session, gdb_vocabulary_on_a_scenario)
+{
+    golden("$B/hvsim -x " DATA "gdb-vm.cmd --scenario default", "gdb-vm.out", 0);
+}
+
 Test(repl_session, scenario_that_is_not_there_is_a_usage_error)
 {
     int status;
@@ -287,14 +301,15 @@ static void kill_tmux(void)
     free(th_sh(cmd, true, &status));
 }
 
-Test(repl_tmux, prompt_stepi_ctrl_c_and_history, .fini = kill_tmux, .timeout = 60)
+/* Starts `hvsim --repl --bare PROG` in a tmux pane with its history in hist (a new temporary
+ * file); skips the test when there is no tmux. */
+static void open_pane(const char *prog, char *hist)
 {
     int status;
     free(th_sh("command -v tmux", true, &status));
     if (status != 0)
         cr_skip_test("tmux is not installed (make test installs it)");
     snprintf(sock, sizeof sock, "hvsim-test-%d", (int)getpid());
-    char hist[] = "/tmp/hvsim-history-XXXXXX";
     int fd = mkstemp(hist);
     cr_assert_geq(fd, 0);
     close(fd);
@@ -303,10 +318,35 @@ Test(repl_tmux, prompt_stepi_ctrl_c_and_history, .fini = kill_tmux, .timeout = 6
     const char *b = th_build_dir();
     snprintf(cmd, sizeof cmd,
              "new-session -d -s hv -x 110 -y 30 -c '%s' \"HVSIM_HISTORY=%s %s%s/hvsim --repl "
-             "--max-cycles 100G --bare " DATA "loop.s\"",
-             cwd, hist, b[0] == '/' ? "" : "./", b);
+             "--max-cycles 100G --bare " DATA "%s\"",
+             cwd, hist, b[0] == '/' ? "" : "./", b, prog);
     tmux(cmd);
     cr_assert(pane_shows("(hvsim)", 1), "no prompt; the pane shows:\n%s", pane);
+}
+
+/* `commands` at the prompt: gdb's ">" prompt until `end`, then the commands at each stop. */
+Test(repl_tmux, commands_at_the_prompt, .fini = kill_tmux, .timeout = 60)
+{
+    char hist[] = "/tmp/hvsim-history-XXXXXX";
+    open_pane("calls.s", hist);
+    tmux("send-keys -t hv 'break putc' Enter");
+    tmux("send-keys -t hv commands Enter");
+    cr_assert(pane_shows("\"end\" ends them.\n>", 1), "no > prompt:\n%s", pane);
+    tmux("send-keys -t hv 'print r1 + 1' Enter");
+    tmux("send-keys -t hv -l end");
+    tmux("send-keys -t hv Enter");
+    cr_assert(pane_shows("(hvsim)", 3), "no prompt after end:\n%s", pane);
+    tmux("send-keys -t hv c Enter");
+    cr_assert(pane_shows("0x0000002f = 47", 1), "the commands did not run:\n%s", pane);
+    tmux("send-keys -t hv quit Enter");
+    unlink(hist);
+}
+
+Test(repl_tmux, prompt_stepi_ctrl_c_and_history, .fini = kill_tmux, .timeout = 60)
+{
+    int status;
+    char hist[] = "/tmp/hvsim-history-XXXXXX", cmd[200];
+    open_pane("loop.s", hist);
     tmux("send-keys -t hv si Enter");
     cr_assert(pane_shows("Stepped 1 instruction on cpu0.", 1), "stepi did not step");
     cr_assert(pane_shows("(hvsim)", 2));

@@ -99,7 +99,7 @@ static ui_dbg_bp_t *boundary_bp(ui_dbg_t *d, const cpu_t *cpu)
             continue;
         switch (bp->kind) {
         case UI_DBG_BP_ADDR:
-            if (addr_bp_matches(d, cpu, bp))
+            if (addr_bp_matches(d, cpu, bp) && dbg_bp_fires(d, bp, cpu))
                 return bp;
             break;
         case UI_DBG_BP_CYCLE:
@@ -131,6 +131,7 @@ static bool goal_reached(ui_dbg_t *d, const cpu_t *cpu)
         d->seen_entries = d->entries;
         return --d->count == 0;
     case DBG_GO_CYCLES: return cpu->s.cycles >= d->target;
+    case DBG_GO_FRAME: return dbg_goal_reached(d, cpu);
     case DBG_GO_UNTIL:
         if (cpu->s.cycles == d->prev[cpu->s.id].cycles)
             return false; /* at least one instruction first, so `until` always moves */
@@ -171,7 +172,8 @@ static bool on_boundary(cpu_t *cpu, void *ctx)
                 d->last.instret == cpu->s.instret;
     ui_dbg_bp_t *bp = same ? NULL : boundary_bp(d, cpu);
     if (bp) {
-        bp->hits++;
+        if (bp->kind != UI_DBG_BP_ADDR)
+            bp->hits++; /* an address breakpoint counted its hit in dbg_bp_fires */
         stop_now(d, UI_DBG_STOP_BREAKPOINT, cpu, bp->id);
         return true;
     }
@@ -185,7 +187,7 @@ static bool on_boundary(cpu_t *cpu, void *ctx)
             [DBG_GO_CYCLES] = UI_DBG_STOP_CYCLES,
             [DBG_GO_UNTIL] = UI_DBG_STOP_CONDITION,
         };
-        stop_now(d, kind_of[d->go], cpu, 0);
+        stop_now(d, d->go == DBG_GO_FRAME ? d->goal.kind : kind_of[d->go], cpu, 0);
         d->stop.value = failed;
         return true;
     }
@@ -263,13 +265,16 @@ static void on_event(const sim_event_t *ev, void *ctx)
         }
     } else if (d->running && !d->pending) {
         ui_dbg_bp_t *bp = event_bp(d, ev);
+        if (bp && !dbg_bp_fires(d, bp, &d->m->cpu[c]))
+            bp = NULL;
         if (bp) {
-            bp->hits++;
             dbg_make_pending(d, c, UI_DBG_STOP_BREAKPOINT, bp->id);
         } else if (d->go == DBG_GO_TRAP && trap) {
             dbg_make_pending(d, c, UI_DBG_STOP_TRAP, 0);
         } else if (d->go == DBG_GO_EXIT && ev->kind == SIM_EV_VMEXIT) {
             dbg_make_pending(d, c, UI_DBG_STOP_VM_EXIT, 0);
+        } else if (d->go == DBG_GO_ENTRY && ev->kind == SIM_EV_VMENTRY && c == d->focus) {
+            dbg_make_pending(d, c, UI_DBG_STOP_FINISH, 0);
         } else if (d->go == DBG_GO_EVENT) {
             dbg_make_pending(d, c, UI_DBG_STOP_EVENT, 0);
         }
@@ -285,19 +290,11 @@ static void on_event(const sim_event_t *ev, void *ctx)
 /* ------------------------------------------------------------------------------------------
  * Attaching
  * ------------------------------------------------------------------------------------------ */
-ui_dbg_t *ui_dbg_new(sim_machine_t *m)
+int dbg_attach(ui_dbg_t *d)
 {
-    ui_dbg_t *d = calloc(1, sizeof *d);
-    if (!d)
-        return NULL;
-    d->m = m;
-    d->max_cycles = DEFAULT_MAX_CYCLES;
-    d->next_id = 1;
-    d->focus_vm = -1;
-    if (sim_add_sink(m, on_event, d) != 0) {
-        free(d);
-        return NULL;
-    }
+    sim_machine_t *m = d->m;
+    if (sim_add_sink(m, on_event, d) != 0)
+        return -1;
     for (unsigned i = 0; i < m->ncpus; i++) {
         cpu_t *cpu = &m->cpu[i];
         cpu->debug = false;
@@ -306,6 +303,35 @@ ui_dbg_t *ui_dbg_new(sim_machine_t *m)
         cpu->debug_ctx = d;
         d->prev[i] = cpu->s;
     }
+    return 0;
+}
+
+void dbg_detach(ui_dbg_t *d)
+{
+    sim_machine_t *m = d->m;
+    sim_remove_sink(m, on_event, d);
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        m->cpu[i].debug = false;
+        m->cpu[i].debug_fn = NULL;
+        m->cpu[i].watch_fn = NULL;
+        m->cpu[i].debug_ctx = NULL;
+    }
+}
+
+ui_dbg_t *ui_dbg_new(sim_machine_t *m)
+{
+    ui_dbg_t *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->m = m;
+    d->max_cycles = DEFAULT_MAX_CYCLES;
+    d->next_id = 1;
+    d->next_display = 1;
+    d->focus_vm = -1;
+    if (dbg_attach(d) != 0) {
+        free(d);
+        return NULL;
+    }
     return d;
 }
 
@@ -313,15 +339,10 @@ void ui_dbg_free(ui_dbg_t *dbg)
 {
     if (!dbg)
         return;
-    sim_machine_t *m = dbg->m;
-    sim_remove_sink(m, on_event, dbg);
-    for (unsigned i = 0; i < m->ncpus; i++) {
-        m->cpu[i].debug = false;
-        m->cpu[i].debug_fn = NULL;
-        m->cpu[i].watch_fn = NULL;
-        m->cpu[i].debug_ctx = NULL;
-    }
+    dbg_detach(dbg);
+    ui_dbg_delete_all(dbg);
     dbg_free_symbols(dbg);
+    dbg_free_extras(dbg);
     free(dbg);
 }
 
@@ -432,7 +453,7 @@ int ui_dbg_break_instret(ui_dbg_t *dbg, uint64_t count)
     return break_count(dbg, UI_DBG_BP_INSTRET, count);
 }
 
-static ui_dbg_bp_t *find_bp(ui_dbg_t *dbg, int id)
+ui_dbg_bp_t *dbg_find_bp(ui_dbg_t *dbg, int id)
 {
     for (size_t i = 0; i < dbg->nbp; i++)
         if (dbg->bp[i].id == id)
@@ -443,10 +464,11 @@ static ui_dbg_bp_t *find_bp(ui_dbg_t *dbg, int id)
 
 int ui_dbg_delete(ui_dbg_t *dbg, int id)
 {
-    ui_dbg_bp_t *bp = find_bp(dbg, id);
+    ui_dbg_bp_t *bp = dbg_find_bp(dbg, id);
     if (!bp)
         return -1;
     size_t i = (size_t)(bp - dbg->bp);
+    dbg_bp_release(bp);
     memmove(bp, bp + 1, (dbg->nbp - i - 1) * sizeof *bp);
     dbg->nbp--;
     return 0;
@@ -454,12 +476,14 @@ int ui_dbg_delete(ui_dbg_t *dbg, int id)
 
 void ui_dbg_delete_all(ui_dbg_t *dbg)
 {
+    for (size_t i = 0; i < dbg->nbp; i++)
+        dbg_bp_release(&dbg->bp[i]);
     dbg->nbp = 0;
 }
 
 int ui_dbg_enable(ui_dbg_t *dbg, int id, bool enabled)
 {
-    ui_dbg_bp_t *bp = find_bp(dbg, id);
+    ui_dbg_bp_t *bp = dbg_find_bp(dbg, id);
     if (!bp)
         return -1;
     bp->enabled = enabled;
@@ -531,7 +555,14 @@ static void finish(ui_dbg_t *d, ui_dbg_stop_t *st, ui_dbg_stop_t *out)
 {
     d->focus = st->cpu;
     dbg_focus_after_stop(d, st);
+    const ui_dbg_bp_t *bp = st->kind == UI_DBG_STOP_BREAKPOINT ? ui_dbg_bp_by_id(d, st->id) : NULL;
     dbg_text_stop(d, st, ui_dbg_bp_by_id(d, st->id));
+    if (bp && bp->temporary && st->text[0] == 'B') { /* tbreak: its one stop is made */
+        char text[sizeof st->text];
+        snprintf(text, sizeof text, "Temporary b%s", st->text + 1);
+        snprintf(st->text, sizeof st->text, "%s", text);
+        ui_dbg_delete(d, st->id);
+    }
     d->last = *st;
     d->have_last = true;
     *out = *st;
@@ -580,7 +611,8 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
     d->stopped = d->pending = d->trapped = false;
     d->stop_requested = 0;
     bool all = needs_every_instruction(d);
-    bool mine = how == DBG_GO_STEPI || how == DBG_GO_CYCLES || how == DBG_GO_UNTIL;
+    bool mine =
+        how == DBG_GO_STEPI || how == DBG_GO_CYCLES || how == DBG_GO_UNTIL || how == DBG_GO_FRAME;
     for (unsigned i = 0; i < m->ncpus; i++)
         m->cpu[i].debug = all || (mine && i == d->focus);
     d->running = true;

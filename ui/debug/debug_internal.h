@@ -18,7 +18,34 @@ typedef enum {
     DBG_GO_CYCLES, /* the focus CPU's cycles reach `target` */
     DBG_GO_UNTIL,  /* `cond` becomes true */
     DBG_GO_EXIT,   /* the next VM exit (debug_vm.c) */
+    DBG_GO_FRAME,  /* `goal`: a pc in a frame, or the frame's return (debug_step.c) */
+    DBG_GO_ENTRY,  /* the next VM entry on the focus CPU (finish at an exit, debug_step.c) */
 } dbg_go_t;
+
+/* Where a DBG_GO_FRAME run stops on the focus CPU: at `pc` (or past it, with `past`) while sp
+ * >= `sp` when `in_frame`, or at `ret_pc` with sp >= `ret_sp` (the routine returned), always
+ * in the mode and VM the run started in. */
+typedef struct {
+    ui_dbg_stop_kind_t kind; /* the stop it makes: NEXT, FINISH, LOCATION */
+    uint32_t pc, sp;
+    bool past, in_frame, any_pc;
+    bool has_ret;
+    uint32_t ret_pc, ret_sp;
+    cpu_mode_t mode;
+    int vm;             /* the VM label the focus CPU ran (-1: not in a guest) */
+    uint32_t from_func; /* the routine the run started in (for the sentence) */
+    bool has_from;
+    uint32_t call_to; /* next: the routine called */
+    bool returned;    /* set when the stop is the routine's return */
+} dbg_goal_t;
+
+/* A source line table (debug_lines.c): rows sorted by address, files interned. */
+typedef struct {
+    ui_dbg_line_t *rows;
+    size_t n;
+    char **files;
+    size_t nfiles;
+} dbg_lines_t;
 
 struct ui_dbg {
     sim_machine_t *m;
@@ -71,7 +98,36 @@ struct ui_dbg {
     size_t log_head, log_n;
     sim_event_sink_fn trace_fn;
     void *trace_ctx;
+
+    dbg_goal_t goal; /* a DBG_GO_FRAME run's goal */
+    ui_dbg_display_t displays[UI_DBG_MAX_DISPLAYS];
+    size_t ndisplays;
+    int next_display;
+    dbg_lines_t lines[UI_DBG_MAX_VMS + 1]; /* 0: the machine's; i + 1: VM i's */
+    char *src_text;                        /* the source file ui_dbg_source_line read last */
+    char *src_path;
+    char src_line[256];
+    ui_dbg_rebuild_fn rebuild;
+    void *rebuild_ctx;
 };
+
+/* Installs the debugger's event sink and CPU hooks on d->m (ui_dbg_new, ui_dbg_restart);
+ * dbg_detach takes them off. */
+int dbg_attach(ui_dbg_t *d);
+void dbg_detach(ui_dbg_t *d);
+/* debug_step.c: whether the focus CPU has reached a DBG_GO_FRAME goal. */
+bool dbg_goal_reached(ui_dbg_t *d, const cpu_t *cpu);
+void dbg_text_goal(ui_dbg_t *d, ui_dbg_stop_t *st);
+/* debug_bpx.c: a breakpoint that matched: false when its condition is false or a hit is to be
+ * ignored (counting the hit). */
+bool dbg_bp_fires(ui_dbg_t *d, ui_dbg_bp_t *bp, const cpu_t *cpu);
+void dbg_bp_release(ui_dbg_bp_t *bp);
+void dbg_free_extras(ui_dbg_t *d); /* displays, line tables, source text */
+/* debug_edit.c: the sentence of a SIM_EV_EDIT event. */
+void dbg_text_edit(ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len);
+void dbg_free_lines(ui_dbg_t *d); /* debug_lines.c */
+/* The line table in force for the focus (the focus VM's, or the machine's). */
+const dbg_lines_t *dbg_focus_lines(const ui_dbg_t *d);
 
 /* Records the failure sentence for ui_dbg_error; returns -1. */
 int dbg_fail(ui_dbg_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -87,6 +143,8 @@ void dbg_text_stop(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp);
 
 /* Shared with debug_vm.c (the VMs). */
 ui_dbg_bp_t *dbg_add_bp(ui_dbg_t *d, ui_dbg_bp_kind_t kind);
+/* The breakpoint with this id, or NULL with the failure sentence set. */
+ui_dbg_bp_t *dbg_find_bp(ui_dbg_t *dbg, int id);
 int dbg_go(ui_dbg_t *d, dbg_go_t how, ui_dbg_stop_t *out);
 int dbg_check_vm(ui_dbg_t *d, int vm);
 int dbg_store_symbols(ui_dbg_t *d, unsigned table, const cpu_symbol_t *syms, size_t n);

@@ -232,6 +232,7 @@ void ui_dbg_describe_event(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf
     case SIM_EV_POWEROFF:
         snprintf(buf, len, "cpu%u powered the machine off with exit code %u", ev->cpu, ev->a);
         break;
+    case SIM_EV_EDIT: dbg_text_edit(d, ev, buf, len); break;
     default: sim_event_format(ev, buf, len); break;
     }
 }
@@ -370,6 +371,9 @@ void dbg_text_stop(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp)
     case UI_DBG_STOP_WATCHPOINT: dbg_text_watch(d, st, bp); break;
     case UI_DBG_STOP_TRAP: trap_sentence(d, &st->ev, st->text, len); break;
     case UI_DBG_STOP_VM_EXIT: dbg_text_vmexit(d, st); break;
+    case UI_DBG_STOP_NEXT:
+    case UI_DBG_STOP_FINISH:
+    case UI_DBG_STOP_LOCATION: dbg_text_goal(d, st); break;
     case UI_DBG_STOP_EVENT:
         if (st->ev.kind == SIM_EV_MODE) {
             dbg_text_mode(d, &st->ev, &st->before, body, sizeof body);

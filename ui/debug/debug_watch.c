@@ -189,8 +189,10 @@ static void check(ui_dbg_t *d, const sim_mem_access_t *acc, const cpu_t *cpu)
         uint32_t after = 0;
         for (uint32_t b = 0; b < bp->len; b++)
             after |= (uint32_t)byte_after(d, acc, word + b) << (8 * b);
-        bp->hits++;
         bp->last = after;
+        /* Its condition and ignore count (debug_bpx.c) decide, and count the hit. */
+        if (!dbg_bp_fires(d, bp, cpu ? cpu : &d->m->cpu[d->focus]))
+            continue;
         if (!first) { /* the same access seen through another space or address: named too */
             if (d->pend.nalso < sizeof d->pend.also / sizeof d->pend.also[0])
                 d->pend.also[d->pend.nalso++] = bp->id;

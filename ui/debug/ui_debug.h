@@ -58,7 +58,10 @@ int ui_dbg_space_by_name(const char *name);          /* -1 when unknown */
     X(IDLE, "idle")                 /* every CPU halted with nothing to wake it */                 \
     X(LIMIT, "limit")               /* the cycle limit (ui_dbg_set_max_cycles) */                  \
     X(NESTED_FAULT, "nested-fault") /* a nested fault with no hypervisor to take it */             \
-    X(VM_EXIT, "vm-exit")           /* step exit: the exit is in ev, its handler not yet run */
+    X(VM_EXIT, "vm-exit")           /* step exit: the exit is in ev, its handler not yet run */    \
+    X(NEXT, "next")                 /* next: the call stepped over has returned */                 \
+    X(FINISH, "finish")             /* finish: the routine returned (or the VM entry came) */      \
+    X(LOCATION, "location")         /* until/advance: the location (or the caller) is reached */
 
 typedef enum {
 #define UI_DBG_X_STOPENUM(name, str) UI_DBG_STOP_##name,
@@ -94,6 +97,8 @@ typedef struct {
 } ui_dbg_stop_t;
 
 const char *ui_dbg_stop_name(ui_dbg_stop_kind_t kind);
+
+typedef struct ui_dbg_cond ui_dbg_cond_t;
 
 /* Breakpoint kinds, X(NAME, name as `info breakpoints` shows it). */
 #define UI_DBG_BPS(X)                                                                              \
@@ -140,10 +145,13 @@ typedef struct {
     /* WATCH: the host-physical words behind it now (a gva: through each VCPU's tables). */
     uint32_t words[UI_DBG_WATCH_WORDS];
     unsigned nwords;
+    bool temporary;      /* tbreak: deleted when it stops the machine */
+    uint64_t ignore;     /* hits still to pass over without stopping (`ignore`) */
+    ui_dbg_cond_t *cond; /* stop only when this is true (NULL: always); owned */
+    char *commands;      /* front-end commands to run at its stops, one a line; owned */
 } ui_dbg_bp_t;
 
 typedef struct ui_dbg ui_dbg_t;
-typedef struct ui_dbg_cond ui_dbg_cond_t;
 
 /* Attaches a debugger to a machine whose CPUs are reset and whose program is loaded; the
  * focus is CPU 0. Returns NULL when memory or an event-sink slot cannot be had. */
@@ -341,5 +349,104 @@ int ui_dbg_vm_pause(ui_dbg_t *dbg, int vm, bool pause);
 /* "pin" or "overcommit"; ui_dbg_sched_name says which is in force ("" on bare metal). */
 int ui_dbg_sched_policy(ui_dbg_t *dbg, const char *policy);
 const char *ui_dbg_sched_name(const ui_dbg_t *dbg);
+
+/* ==========================================================================================
+ * The gdb vocabulary (debug_step.c, debug_bpx.c, debug_edit.c, debug_lines.c,
+ * debug_restart.c): stepping over calls and out of routines, frames, breakpoint conditions,
+ * displays, edits of registers and memory, source lines and restarting from cycle 0.
+ * ========================================================================================== */
+
+/* Frames (debug_step.c). The guest kernels' calling convention (docs/isa.md, "Calling
+ * convention"): `call` puts the return address in lr; a routine that calls another pushes lr
+ * first, then the registers it saves, and pops them in reverse before `ret`. There is no frame
+ * pointer, so a frame is found by reading the routine's code from its symbol to the pc and
+ * counting what it pushed. Frame 0 is the focus CPU now; frame k + 1 is the caller of frame k:
+ * its pc is the return address, its sp the sp frame k had on entry. */
+#define UI_DBG_MAX_FRAMES 32
+typedef struct {
+    uint32_t pc;   /* frame 0: the pc; else the return address into this routine */
+    uint32_t sp;   /* the sp while this frame runs */
+    uint32_t func; /* the routine's start (its symbol's address), when has_func */
+    bool has_func;
+    const char *from; /* how the return address out of this frame was found: "lr", "stack" */
+} ui_dbg_frame_t;
+/* Walks the focus CPU's stack into frames[0..*n). Returns 0; `why` says in one sentence where
+ * and why the walk ended (a routine with no symbol, a return address that follows no call, a
+ * trap handler, ...): bt is honest about what it cannot know. */
+int ui_dbg_backtrace(ui_dbg_t *dbg, ui_dbg_frame_t *frames, size_t max, size_t *n, char *why,
+                     size_t whylen);
+
+/* Run control in gdb's words (debug_step.c). Each returns 0 with *stop filled, or -1. */
+/* next/ni: runs the instruction at the pc; a call runs until it returns (to the same frame). */
+int ui_dbg_next(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop);
+/* finish: runs until the current routine returns to its caller (frame 1). At a VM-exit stop
+ * (the hypervisor's handler not yet run), runs to the VM entry that ends the handling. */
+int ui_dbg_finish(ui_dbg_t *dbg, ui_dbg_stop_t *stop);
+/* until LOC / advance LOC: runs until the pc reaches addr (in the default space of the focus,
+ * or hpa), or the current routine returns. `until` stops at addr only in the current frame or
+ * its callers (a recursive call passing addr does not stop it), `advance` in any frame. */
+int ui_dbg_until_location(ui_dbg_t *dbg, uint32_t addr, ui_dbg_stop_t *stop);
+int ui_dbg_advance(ui_dbg_t *dbg, uint32_t addr, ui_dbg_stop_t *stop);
+/* Bare until: `next`, but at a backward jump (the end of a loop) runs on until the pc is past
+ * it in this frame, or the routine returns. */
+int ui_dbg_until_next(ui_dbg_t *dbg, ui_dbg_stop_t *stop);
+
+/* Breakpoints, more of them (debug_bpx.c). */
+/* tbreak: as ui_dbg_break_addr, deleted once it stops the machine. */
+int ui_dbg_tbreak_addr(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, int cpu, int vm);
+/* A condition (NULL or "": none), evaluated on the CPU that hits the breakpoint. */
+int ui_dbg_bp_condition(ui_dbg_t *dbg, int id, const char *text);
+/* Passes over the next `count` hits (counted in hits, not stopping). */
+int ui_dbg_bp_ignore(ui_dbg_t *dbg, int id, uint64_t count);
+/* Commands a front end runs when this breakpoint stops the machine (NULL: none). */
+int ui_dbg_bp_set_commands(ui_dbg_t *dbg, int id, const char *text);
+
+/* Displays: expressions shown after every stop (debug_bpx.c). FMT is a gdb format letter:
+ * x d u t c (a value) or i (the instruction at the address), 0 for the default (x). */
+#define UI_DBG_MAX_DISPLAYS 16
+typedef struct {
+    int id;
+    char fmt;
+    ui_dbg_cond_t *expr;
+} ui_dbg_display_t;
+int ui_dbg_display_add(ui_dbg_t *dbg, char fmt, const char *expr); /* the id, or -1 */
+int ui_dbg_display_delete(ui_dbg_t *dbg, int id);
+size_t ui_dbg_display_count(const ui_dbg_t *dbg);
+const ui_dbg_display_t *ui_dbg_display(const ui_dbg_t *dbg, size_t index);
+/* "2: /x r3 = 0x00000005", or the reason it cannot be shown now. */
+void ui_dbg_display_text(ui_dbg_t *dbg, const ui_dbg_display_t *disp, char *buf, size_t len);
+
+/* Edits (debug_edit.c): `set $REG = VALUE` and `set *ADDR = VALUE`. Each is logged as an
+ * event (SIM_EV_EDIT) so the trace shows that the debugger, not the program, changed it. A
+ * register is r0..r15, sp, lr, pc or flags of the focus CPU; memory is a RAM word in a space. */
+int ui_dbg_set_register(ui_dbg_t *dbg, const char *name, uint32_t value);
+int ui_dbg_write(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t value);
+
+/* Source lines (debug_lines.c), from the .lines file hvasm writes beside each .bin: one
+ * "ADDRESS FILE:LINE" row per instruction (docs/debugger.md). Table 0 is the machine's, VM i's
+ * is i + 1, as for symbols. */
+typedef struct {
+    uint32_t addr;
+    const char *file; /* the source's path (as the .lines file gives it, resolved beside it) */
+    unsigned line;
+} ui_dbg_line_t;
+/* Reads a .lines file and adds its rows to a table (vm -1: the machine's). */
+int ui_dbg_load_lines(ui_dbg_t *dbg, int vm, const char *path);
+/* Adds rows from memory (the assembler's own, for a .s run directly). */
+int ui_dbg_add_lines(ui_dbg_t *dbg, int vm, const ui_dbg_line_t *rows, size_t n);
+/* The source line of the instruction at addr in the focus's table; false when none. */
+bool ui_dbg_line_at(const ui_dbg_t *dbg, uint32_t addr, ui_dbg_line_t *out);
+/* The text of line `line` of a source file (without its newline); NULL when it cannot be
+ * read (ui_dbg_error says why). The text stays valid until the next call. */
+const char *ui_dbg_source_line(ui_dbg_t *dbg, const char *file, unsigned line);
+
+/* Restarting (debug_restart.c): whoever built the machine says how to build it again; the
+ * debugger then starts the same scenario or program from cycle 0 with its breakpoints,
+ * displays and symbols kept, and every count, log and stop cleared. The REPL's run/restart and
+ * the window's restart key both call ui_dbg_restart. The builder gets the machine (to free and
+ * rebuild in place) and returns 0, or -1 after writing a sentence into err. */
+typedef int (*ui_dbg_rebuild_fn)(sim_machine_t *m, void *ctx, char *err, size_t errlen);
+void ui_dbg_set_rebuild(ui_dbg_t *dbg, ui_dbg_rebuild_fn fn, void *ctx);
+int ui_dbg_restart(ui_dbg_t *dbg);
 
 #endif

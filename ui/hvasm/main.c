@@ -8,6 +8,7 @@
  * the command line and writes files. Outputs go to a temporary file in the same directory
  * that is renamed into place at the end, so a failed run leaves no output and keeps an old one.
  */
+#define _XOPEN_SOURCE 700 /* realpath, for the line table's relative paths */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,7 +34,9 @@ static const char usage_long[] =
     "  hvasm -d FILE.bin [--base ADDR] [--syms FILE.sym] [-o OUT.s]\n"
     "\n"
     "Assembling writes the flat image (FILE.bin next to FILE.s unless -o names it) and, next to\n"
-    "the image, a symbol file OUT.sym with one \"ADDRESS NAME\" line per label. When the source\n"
+    "the image, a symbol file OUT.sym with one \"ADDRESS NAME\" line per label and a line table\n"
+    "OUT.lines with one \"ADDRESS FILE:LINE\" line per instruction (for the debugger's list and\n"
+    "bt; FILE relative to the table's directory). When the source\n"
     "has errors, each is reported as FILE:LINE:COL: error: MESSAGE and nothing is written.\n"
     "Disassembling prints assembly source that assembles back to the identical image.\n"
     "\n"
@@ -230,6 +233,78 @@ static int write_syms(FILE *f, const void *ctx)
     return cpu_syms_write(f, r->syms, r->nsyms);
 }
 
+/* The line table: "ADDRESS FILE:LINE" per instruction, FILE relative to the table's own
+ * directory (docs/debugger.md, "Line tables"). */
+typedef struct {
+    const cpu_asm_result_t *res;
+    char **rel; /* each source file's path as the table writes it */
+} lines_job_t;
+
+static int write_lines(FILE *f, const void *ctx)
+{
+    const lines_job_t *j = ctx;
+    fprintf(f, "# hvsim line table: ADDRESS FILE:LINE, FILE relative to this file's directory\n");
+    for (size_t i = 0; i < j->res->nlines; i++) {
+        const cpu_line_t *l = &j->res->lines[i];
+        fprintf(f, "%08x %s:%u\n", l->addr, j->rel[l->file], l->line);
+    }
+    return 0;
+}
+
+/* `path` relative to directory `dir` (both made absolute first); a copy of path when either
+ * cannot be resolved. */
+static char *relative_to(const char *dir, const char *path)
+{
+    char *d = realpath(dir, NULL), *p = realpath(path, NULL), *out = NULL;
+    if (d && p) {
+        size_t i = 0, common = 0; /* p + common: what follows the directories both share */
+        while (d[i] && d[i] == p[i])
+            i++;
+        if (!d[i] && p[i] == '/')
+            common = i + 1;
+        else
+            for (size_t j = 0; j < i; j++)
+                if (d[j] == '/')
+                    common = j + 1;
+        size_t ups = 0; /* the directories of d below the shared ones */
+        for (const char *q = d + common; *q; q++)
+            ups += *q != '/' && (q == d + common || q[-1] == '/');
+        out = malloc(3 * ups + strlen(p + common) + 1);
+        if (out) {
+            out[0] = '\0';
+            for (size_t k = 0; k < ups; k++)
+                strcat(out, "../");
+            strcat(out, p + common);
+        }
+    }
+    free(d);
+    free(p);
+    return out ? out : strdup(path);
+}
+
+/* Writes the line table beside the image; returns the temporary file (see write_temp). */
+static char *write_line_table(const char *path, const cpu_asm_result_t *res)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    lines_job_t job = {res, calloc(res->nfiles ? res->nfiles : 1, sizeof(char *))};
+    char *tmp = NULL;
+    bool ok = job.rel != NULL;
+    for (size_t i = 0; ok && i < res->nfiles; i++)
+        ok = (job.rel[i] = relative_to(dir, res->files[i])) != NULL;
+    if (ok)
+        tmp = write_temp(path, write_lines, &job);
+    else
+        fprintf(stderr, "hvasm: error: out of memory\n");
+    for (size_t i = 0; job.rel && i < res->nfiles; i++)
+        free(job.rel[i]);
+    free(job.rel);
+    return tmp;
+}
+
 /* Reports an input file that cannot be read; true when it can. */
 static bool readable(const char *path)
 {
@@ -248,10 +323,11 @@ static int assemble(const options_t *o)
         return 1;
     char *out = o->output ? strdup(o->output) : replace_ext(o->input, ".s", ".bin");
     char *sym = out ? replace_ext(out, ".bin", ".sym") : NULL;
+    char *lines = out ? replace_ext(out, ".bin", ".lines") : NULL;
     int rc = 1;
-    if (!out || !sym) {
+    if (!out || !sym || !lines) {
         fprintf(stderr, "hvasm: error: out of memory\n");
-    } else if (same_file(out, o->input) || same_file(sym, o->input)) {
+    } else if (same_file(out, o->input) || same_file(sym, o->input) || same_file(lines, o->input)) {
         fprintf(stderr, "hvasm: error: the output would overwrite the input '%s'\n", o->input);
     } else {
         cpu_asm_options_t opts = {.listing = o->listing ? stdout : NULL};
@@ -260,14 +336,16 @@ static int assemble(const options_t *o)
             fprintf(stderr, "hvasm: %d error%s; nothing written\n", res.errors,
                     res.errors == 1 ? "" : "s");
         } else {
-            char *tmps[2] = {write_temp(out, write_image, &res), write_temp(sym, write_syms, &res)};
-            const char *paths[2] = {out, sym};
-            rc = commit(tmps, paths, 2);
+            char *tmps[3] = {write_temp(out, write_image, &res), write_temp(sym, write_syms, &res),
+                             write_line_table(lines, &res)};
+            const char *paths[3] = {out, sym, lines};
+            rc = commit(tmps, paths, 3);
         }
         cpu_asm_free(&res);
     }
     free(out);
     free(sym);
+    free(lines);
     return rc;
 }
 

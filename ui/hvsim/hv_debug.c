@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../hypervisor/hv_scenario.h"
 #include "../repl/ui_repl.h"
@@ -15,6 +16,19 @@
 /* Scenario and machine live as long as the process: one session at a time. */
 static hv_scenario_t sc;
 static sim_machine_t machine;
+
+/* Adds dir/file to VM i's line table when it is there. */
+static int vm_lines(ui_dbg_t *dbg, unsigned i, const char *dir, const char *file)
+{
+    char path[HV_SCENARIO_PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (access(path, R_OK) != 0)
+        return 0;
+    if (ui_dbg_load_lines(dbg, (int)i, path) == 0)
+        return 0;
+    fprintf(stderr, "hvsim: %s\n", ui_dbg_error(dbg));
+    return -1;
+}
 
 /* VM i's symbols: the .sym files of its ROM, its boot loader and its kernel, found beside
  * its disk image (or its kernel .bin). A VM without them just shows addresses. */
@@ -37,7 +51,28 @@ static int vm_symbols(ui_dbg_t *dbg, unsigned i, const hv_scenario_vm_t *vm)
         ui_dbg_set_vm_symbols(dbg, (int)i, syms, n) != 0)
         rc = -1;
     cpu_syms_free(syms, n);
+    /* The line tables beside them (PROG.lines), for list and bt. */
+    snprintf(stem + strcspn(stem, "."), sizeof stem - strcspn(stem, "."), ".lines");
+    if (rc == 0 && ((vm->image[0] && (vm_lines(dbg, i, dir, "rom.lines") != 0 ||
+                                      vm_lines(dbg, i, dir, "loader.lines") != 0)) ||
+                    vm_lines(dbg, i, dir, stem) != 0))
+        rc = -1;
     return rc;
+}
+
+/* The session that the rebuild function rebuilds (one at a time, as the machine). */
+static int rebuild_scenario(sim_machine_t *m, void *ctx, char *err, size_t len)
+{
+    ui_hv_session_t *s = ctx;
+    hv_free(s->hv);
+    sim_machine_free(m);
+    s->hv = hv_scenario_start(&sc, m, s->console, stderr);
+    if (!s->hv) {
+        snprintf(err, len, "scenario %s cannot be started again (the message above says why).",
+                 s->name);
+        return -1;
+    }
+    return 0;
 }
 
 int ui_hv_prepare(ui_hv_session_t *s, const char *scenario, const char *argv0, FILE *console)
@@ -74,6 +109,8 @@ int ui_hv_prepare(ui_hv_session_t *s, const char *scenario, const char *argv0, F
         return -1;
     }
     ui_dbg_set_max_cycles(s->dbg, sc.max_cycles);
+    s->console = console;
+    ui_dbg_set_rebuild(s->dbg, rebuild_scenario, s);
     return 0;
 }
 
@@ -111,6 +148,7 @@ int ui_debug_session(sim_machine_t *m, ui_dbg_t *dbg, FILE *script, bool termina
         ui_repl_run_stream(&r, stdin, true);
     }
     fflush(stdout);
+    ui_repl_free(&r);
     return m->powered_off ? (int)(m->exit_code & 0xff) : 0;
 }
 

@@ -79,7 +79,8 @@ void ui_hv_list_scenarios(FILE *out);
  * without running (VM console lines "[name] line" to `console`, NULL: kept only) and attaches
  * a debugger with each VM's symbols (its ROM's, loader's and kernel's .sym beside its image);
  * returns the debugger, or NULL after a message (nothing is left to free). ui_hv_release frees
- * what it made. */
+ * what it made. The debugger can rebuild the scenario from cycle 0 (ui_dbg_restart) as long as
+ * the session struct stays where it is. */
 struct hv;
 typedef struct {
     struct hv *hv;
@@ -87,6 +88,7 @@ typedef struct {
     sim_machine_t *m;
     uint64_t max_cycles;   /* the scenario's */
     char name[64];
+    FILE *console; /* where VM console lines go (kept for a restart) */
 } ui_hv_session_t;
 int ui_hv_prepare(ui_hv_session_t *s, const char *scenario, const char *argv0, FILE *console);
 void ui_hv_release(ui_hv_session_t *s);

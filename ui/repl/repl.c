@@ -114,6 +114,8 @@ static int split(char *line, char **argv)
 int ui_repl_execute(ui_repl_t *r, const char *line)
 {
     char buf[1024];
+    if (ui_repl_collect_line(r, line))
+        return 0; /* a line of `commands` ... `end` */
     while (isspace((unsigned char)*line))
         line++;
     if (*line == '#')
@@ -145,6 +147,7 @@ int ui_repl_execute(ui_repl_t *r, const char *line)
     else
         rc = cmd->handler(r, argc, argv);
     ui_repl_set_sigint_target(NULL);
+    ui_repl_run_bp_commands(r);
     fflush(r->out);
     return rc;
 }
@@ -176,7 +179,17 @@ const char *ui_repl_addr(ui_repl_t *r, uint32_t addr, char *buf, size_t len)
     return buf;
 }
 
+static void print_where(ui_repl_t *r, const ui_dbg_stop_t *st);
+
 void ui_repl_print_stop(ui_repl_t *r, const ui_dbg_stop_t *st)
+{
+    print_where(r, st);
+    if (st->kind != UI_DBG_STOP_POWEROFF)
+        ui_repl_after_stop(r, st);
+}
+
+/* The stop's sentence and where its CPU is now. */
+static void print_where(ui_repl_t *r, const ui_dbg_stop_t *st)
 {
     /* A VM exit's sentence goes on a second line at its "because" (as docs/debugger.md). */
     const char *because = st->has_event && st->ev.kind == SIM_EV_VMEXIT

@@ -10,7 +10,7 @@
 #include "ui_repl.h"
 
 /* The words from argv[from] on, joined by single spaces (an expression with spaces in it). */
-static const char *join(int argc, char **argv, int from, char *buf, size_t len)
+const char *ui_repl_join(int argc, char **argv, int from, char *buf, size_t len)
 {
     size_t used = 0;
     buf[0] = '\0';
@@ -24,7 +24,7 @@ static const char *join(int argc, char **argv, int from, char *buf, size_t len)
 }
 
 /* Prints a run's stop, or its error. */
-static int report(ui_repl_t *r, int rc, const ui_dbg_stop_t *st)
+int ui_repl_report(ui_repl_t *r, int rc, const ui_dbg_stop_t *st)
 {
     if (rc != 0)
         return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
@@ -52,7 +52,7 @@ static int stepi(ui_repl_t *r, int argc, char **argv, const char *usage)
     if (argc == 2 && ui_repl_parse_value(r, argv[1], usage, &n) != 0)
         return -1;
     ui_dbg_stop_t st;
-    return report(r, ui_dbg_stepi(r->dbg, n, &st), &st);
+    return ui_repl_report(r, ui_dbg_stepi(r->dbg, n, &st), &st);
 }
 
 static int cmd_stepi(ui_repl_t *r, int argc, char **argv)
@@ -72,7 +72,7 @@ static int step_to(ui_repl_t *r, int argc, char **argv, const char *usage,
     ui_dbg_stop_t st;
     if (no_args(r, argc, argv, usage) != 0)
         return -1;
-    return report(r, run(r->dbg, &st), &st);
+    return ui_repl_report(r, run(r->dbg, &st), &st);
 }
 
 static int sub_step_trap(ui_repl_t *r, int argc, char **argv)
@@ -90,34 +90,42 @@ static int sub_step_event(ui_repl_t *r, int argc, char **argv)
     return step_to(r, argc, argv, "step event", ui_dbg_step_event);
 }
 
-static int cmd_continue(ui_repl_t *r, int argc, char **argv)
-{
-    return step_to(r, argc, argv, "continue", ui_dbg_continue);
-}
+#define CONTINUE_USAGE "continue [N | until COND]"
 
-static int cmd_until(ui_repl_t *r, int argc, char **argv)
+int ui_repl_run_until_cond(ui_repl_t *r, int argc, char **argv, int from)
 {
     char text[512];
-    if (argc < 2)
-        return ui_repl_error(r, "until COND", "Give a condition, e.g. \"until r3 == 10\".");
-    ui_dbg_cond_t *cond = ui_dbg_cond_parse(r->dbg, join(argc, argv, 1, text, sizeof text));
+    if (from >= argc)
+        return ui_repl_error(r, CONTINUE_USAGE,
+                             "Give a condition, e.g. \"continue until r3 == "
+                             "10\".");
+    ui_dbg_cond_t *cond =
+        ui_dbg_cond_parse(r->dbg, ui_repl_join(argc, argv, from, text, sizeof text));
     if (!cond)
-        return ui_repl_error(r, "until COND", "%s", ui_dbg_error(r->dbg));
+        return ui_repl_error(r, CONTINUE_USAGE, "%s", ui_dbg_error(r->dbg));
     ui_dbg_stop_t st;
-    int rc = report(r, ui_dbg_until(r->dbg, cond, &st), &st);
+    int rc = ui_repl_report(r, ui_dbg_until(r->dbg, cond, &st), &st);
     ui_dbg_cond_free(cond);
     return rc;
 }
 
-static int cmd_run(ui_repl_t *r, int argc, char **argv)
+int ui_repl_run_cycles(ui_repl_t *r, const char *count)
 {
     uint64_t n;
-    if (argc != 2)
-        return ui_repl_error(r, "run N", "Give the number of cycles to run, e.g. \"run 1000\".");
-    if (ui_repl_parse_value(r, argv[1], "run N", &n) != 0)
+    if (ui_repl_parse_value(r, count, CONTINUE_USAGE, &n) != 0)
         return -1;
     ui_dbg_stop_t st;
-    return report(r, ui_dbg_run_cycles(r->dbg, n, &st), &st);
+    return ui_repl_report(r, ui_dbg_run_cycles(r->dbg, n, &st), &st);
+}
+
+/* continue; continue N (cycles of the focus CPU); continue until COND. */
+static int cmd_continue(ui_repl_t *r, int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "until") == 0)
+        return ui_repl_run_until_cond(r, argc, argv, 2);
+    if (argc == 2)
+        return ui_repl_run_cycles(r, argv[1]);
+    return step_to(r, argc, argv, CONTINUE_USAGE, ui_dbg_continue);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -133,7 +141,8 @@ static int created(ui_repl_t *r, int id, const char *kind)
     return 0;
 }
 
-#define BREAK_USAGE "break LOC [cpu N] [vm N] [space hpa|gpa|gva]"
+#define BREAK_USAGE "break LOC [cpu N] [vm N] [space hpa|gpa|gva] [if COND]"
+#define TBREAK_USAGE "tbreak LOC [cpu N] [vm N] [space hpa|gpa|gva] [if COND]"
 
 /* A VM by number or name ("tinyos"). On bare metal any number goes on to the debugger, which
  * says there are no VMs. Returns 0, or -1 after printing the error. */
@@ -151,10 +160,21 @@ static int parse_vm(ui_repl_t *r, const char *text, const char *usage, int *vm)
     return 0;
 }
 
-static int cmd_break(ui_repl_t *r, int argc, char **argv)
+/* break and tbreak: LOC, its options, and "if COND" to the end of the line. */
+static int break_at(ui_repl_t *r, int argc, char **argv, bool temporary)
 {
+    const char *usage = temporary ? TBREAK_USAGE : BREAK_USAGE;
+    char cond[512] = "";
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "if") == 0) {
+            if (i + 1 == argc)
+                return ui_repl_error(r, usage, "\"if\" needs a condition after it.");
+            ui_repl_join(argc, argv, i + 1, cond, sizeof cond);
+            argc = i;
+        }
     if (argc < 2)
-        return ui_repl_error(r, BREAK_USAGE, "Give a location: an address, a symbol, or an "
+        return ui_repl_error(r, usage,
+                             "Give a location: an address, a symbol, or an "
                              "expression, e.g. \"break main\" or \"break hpa:0x1010\".");
     ui_dbg_space_t space;
     uint32_t addr;
@@ -179,11 +199,31 @@ static int cmd_break(ui_repl_t *r, int argc, char **argv)
                 return -1;
             cpu = (int)(v > 1000 ? 1000 : v);
         } else {
-            return ui_repl_error(r, BREAK_USAGE, "Unexpected \"%s\": after the location come "
-                                 "cpu N, vm N or space S.", argv[i]);
+            return ui_repl_error(r, usage,
+                                 "Unexpected \"%s\": after the location come "
+                                 "cpu N, vm N, space S or if COND.",
+                                 argv[i]);
         }
     }
-    return created(r, ui_dbg_break_addr(r->dbg, space, addr, cpu, vm), "Breakpoint");
+    ui_dbg_cond_t *check = cond[0] ? ui_dbg_cond_parse(r->dbg, cond) : NULL;
+    if (cond[0] && !check)
+        return ui_repl_error(r, usage, "%s", ui_dbg_error(r->dbg));
+    ui_dbg_cond_free(check);
+    int id = temporary ? ui_dbg_tbreak_addr(r->dbg, space, addr, cpu, vm)
+                       : ui_dbg_break_addr(r->dbg, space, addr, cpu, vm);
+    if (id > 0 && cond[0])
+        ui_dbg_bp_condition(r->dbg, id, cond);
+    return created(r, id, temporary ? "Temporary breakpoint" : "Breakpoint");
+}
+
+static int cmd_break(ui_repl_t *r, int argc, char **argv)
+{
+    return break_at(r, argc, argv, false);
+}
+
+static int cmd_tbreak(ui_repl_t *r, int argc, char **argv)
+{
+    return break_at(r, argc, argv, true);
 }
 
 static int sub_break_trap(ui_repl_t *r, int argc, char **argv)
@@ -561,6 +601,9 @@ static int cmd_help(ui_repl_t *r, int argc, char **argv)
 /* ------------------------------------------------------------------------------------------
  * The table
  * ------------------------------------------------------------------------------------------ */
+#define SET_USAGE "set $REG = EXPR | set *ADDR = EXPR | set cost NAME VALUE"
+
+
 static const ui_repl_sub_t step_subs[] = {
     {"trap", NULL, "step trap", "run to the next trap or interrupt", sub_step_trap, NULL},
     {"exit", NULL, "step exit", "run to the next VM exit (stops before the handler)", sub_step_exit,
@@ -632,13 +675,26 @@ static int need_sub(ui_repl_t *r, int argc, char **argv)
 const ui_repl_cmd_t ui_repl_commands[] = {
     {"help", "h", "help [CMD]", "list the commands, or explain one",
      "Without an argument, lists every command with its aliases. With one, shows its usage and "
-     "what it does.",
-     cmd_help, ui_repl_complete_commands, NULL, false},
-    {"continue", "c cont", "continue", "run until a breakpoint, a watchpoint or the end",
+     "what it does.", cmd_help, ui_repl_complete_commands, NULL, false},
+    {"continue", "c cont", CONTINUE_USAGE, "run until a breakpoint, a watchpoint or the end",
      "Runs every CPU until a breakpoint or watchpoint fires, the program powers the machine off, "
      "every CPU halts for good, or Ctrl-C. Continuing from a breakpoint does not stop at it "
-     "again at once.",
-     cmd_continue, NULL, NULL, true},
+     "again at once. \"continue N\" runs until the focus CPU has spent N more cycles (it stops "
+     "at the first instruction boundary at or past them; this was \"run N\"; gdb's own "
+     "\"continue N\" ignores a breakpoint, which \"ignore\" does here). \"continue until "
+     "COND\" runs the focus CPU until COND is true before an instruction (after at least one); "
+     "COND is an expression over r0..r15, sp, lr, pc, flags, mode (U K H), cycle, instret, "
+     "CSRs, symbols and [ADDR], with C's operators: \"continue until r3 == 10\".",
+     cmd_continue, ui_repl_complete_symbols, NULL, true},
+    {"next", "n ni nexti", "next [N]", "run one instruction (N), over calls",
+     "As stepi, but a call (jal or jalr through lr) runs until it returns to the next "
+     "instruction in this frame, so the routine called is stepped over. A breakpoint inside it "
+     "still stops the machine. This machine has no source lines of a higher language, so next "
+     "and ni are the same.", ui_repl_cmd_next, NULL, NULL, true},
+    {"finish", "fin", "finish", "run until the current routine returns",
+     "Runs until the routine the focus CPU is in returns to its caller (frame 1 of bt). At a "
+     "VM-exit stop, before the hypervisor's handler has run, runs to the VM entry that ends "
+     "the handling.", ui_repl_cmd_finish, NULL, NULL, true},
     {"stepi", "si", "stepi [N]", "run N instructions (1) on the focus CPU",
      "Runs one instruction (or N) on the focus CPU. A trap or interrupt taken on the way is "
      "named in the stop. Other CPUs run as they would have without the debugger.",
@@ -648,20 +704,44 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      "\"step event\" to the next event of any kind (several events of one instruction come "
      "one by one). \"step\" or \"step N\" is stepi: this machine has no source lines.",
      cmd_step, NULL, step_subs, true},
-    {"until", "u", "until COND", "run until a condition is true",
-     "Runs the focus CPU until COND is true before an instruction (after at least one). COND "
-     "is an expression over r0..r15, sp, lr, pc, flags, mode (U K H), cycle, instret, CSRs, "
-     "symbols and [ADDR], with C's operators: \"until r3 == 10\", \"until pc == handler\".",
-     cmd_until, ui_repl_complete_symbols, NULL, true},
-    {"run", "r", "run N", "run N cycles of the focus CPU",
-     "Runs until the focus CPU has spent N more cycles (it stops at the first instruction "
-     "boundary at or past them: an instruction is never split).",
-     cmd_run, NULL, NULL, true},
+    {"until", "u", "until [LOC]", "run to a location in this frame, or past a loop",
+     "As gdb: \"until LOC\" runs until the pc reaches LOC in the current frame (or a caller), "
+     "or the current routine returns. Bare \"until\" is next, except at a backward jump (a "
+     "loop's end), where it runs on until the pc is past it. The old \"until COND\" (a "
+     "comparison) still works and says its new name: \"continue until COND\".",
+     ui_repl_cmd_until, ui_repl_complete_symbols, NULL, true},
+    {"advance", NULL, "advance LOC", "run to a location (in any frame), or the return",
+     "Runs until the pc reaches LOC, in any frame, or the current routine returns.",
+     ui_repl_cmd_advance, ui_repl_complete_symbols, NULL, false},
+    {"run", "r", "run", "start the program or scenario again from cycle 0, and continue",
+     "Builds the machine again as hvsim built it at the start (the same program or scenario, "
+     "so the same cycles follow) and continues it. Breakpoints and displays are kept. The old "
+     "\"run N\" still runs N cycles and says its new name, \"continue N\".",
+     ui_repl_cmd_run, NULL, NULL, false},
+    {"restart", NULL, "restart", "start again from cycle 0, stopped",
+     "As run, but stops at cycle 0, before the first instruction.", ui_repl_cmd_restart, NULL,
+     NULL, false},
     {"break", "b br", BREAK_USAGE, "set a breakpoint on an address, trap, mode, cycle, ...",
      "Stops before the instruction at LOC runs. LOC is an address, a symbol or an expression, "
      "with an optional space prefix (hpa:, gva:; gpa: needs a VM). \"cpu N\" limits it to one "
-     "CPU. The sub-commands break on other things.",
-     cmd_break, ui_repl_complete_symbols, break_subs, false},
+     "CPU. \"if COND\" stops only when COND is true there (see condition). The sub-commands "
+     "break on other things.", cmd_break, ui_repl_complete_symbols, break_subs, false},
+    {"tbreak", NULL, TBREAK_USAGE, "a breakpoint deleted at its first stop",
+     "As break LOC, but the breakpoint is deleted once it has stopped the machine.", cmd_tbreak,
+     ui_repl_complete_symbols, NULL, false},
+    {"condition", NULL, "condition N [COND]", "stop at breakpoint N only when COND is true",
+     "COND (an expression, as for print) is evaluated on the CPU that hits breakpoint N; it "
+     "stops only when COND is not 0 (a hit that cannot be evaluated stops, so that you see "
+     "why). Without COND the breakpoint stops every time again.", ui_repl_cmd_condition,
+     ui_repl_complete_symbols, NULL, false},
+    {"ignore", NULL, "ignore N COUNT", "pass over the next COUNT hits of breakpoint N",
+     "The next COUNT hits of breakpoint N (where its condition holds) are counted but do not "
+     "stop the machine.", ui_repl_cmd_ignore, NULL, NULL, false},
+    {"commands", NULL, "commands [N]", "commands to run when breakpoint N stops (... end)",
+     "The lines after it, up to a line \"end\", are run each time breakpoint N (the last one "
+     "set, without N) stops the machine, after its stop and displays are printed. In a script "
+     "(-x, source) as at the prompt. An empty list (\"commands N\" then \"end\") removes "
+     "them.", ui_repl_cmd_commands, NULL, NULL, false},
     {"watch", NULL, WATCH_USAGE, "stop when memory is written (or read)",
      "Stops after a store (w, the default), a load (r) or either (rw) reaches the bytes at ADDR "
      "(4, or the size given): a gva or gpa is followed to the host-physical word behind it, so "
@@ -689,8 +769,26 @@ const ui_repl_cmd_t ui_repl_commands[] = {
     {"x", NULL, "x/NFU ADDR", "examine memory (gdb formats x d u t c s i, sizes b h w)",
      "Shows N units of memory at ADDR. F is the format: x hex, d signed, u unsigned, t binary, "
      "c character, s string, i instruction. U is the unit: b byte, h half, w word. A prefix "
-     "hpa:, gpa: or gva: chooses the address space. F and U are remembered.",
-     ui_repl_cmd_x, ui_repl_complete_symbols, NULL, false},
+     "hpa:, gpa: or gva: chooses the address space. F and U are remembered.", ui_repl_cmd_x,
+     ui_repl_complete_symbols, NULL, false},
+    {"display", NULL, "display[/FMT] [EXPR]", "show an expression after every stop",
+     "Evaluates EXPR (as print) after every stop and shows it in format FMT: x (the default), "
+     "d, u, t, c, or i (the instruction at that address: \"display/i pc\"). Without EXPR, "
+     "shows every display now; \"info display\" lists them.", ui_repl_cmd_display,
+     ui_repl_complete_symbols, NULL, false},
+    {"undisplay", NULL, "undisplay [N...]", "stop showing displays (all of them without N)",
+     "Deletes the displays with these numbers, or all of them.", ui_repl_cmd_undisplay, NULL,
+     NULL, false},
+    {"backtrace", "bt where", "backtrace [N]", "the chain of calls that led here",
+     "Walks the focus CPU's stack from lr and the frames of the guests' calling convention "
+     "(docs/isa.md, \"Calling convention\"): frame 0 is where the CPU is; each next one is "
+     "where the routine before returns to. The last line says where and why the walk ends: a "
+     "trap vector, a routine jumped to rather than called, or no symbol.", ui_repl_cmd_bt,
+     NULL, NULL, false},
+    {"list", "l", "list [LOC]", "the assembly source around the pc (or LOC)",
+     "Prints ten lines of the source around the pc (or LOC), \"=>\" marking the pc's line, "
+     "from the line table hvasm writes beside each image (PROG.lines). \"list\" again goes "
+     "on with the next ten.", ui_repl_cmd_list, ui_repl_complete_symbols, NULL, false},
     {"print", "p", "print EXPR", "evaluate an expression",
      "Evaluates EXPR on the focus CPU (the language of \"until\") and prints it in hex and "
      "decimal.",
@@ -711,11 +809,13 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      "Pauses or resumes a whole VM (all its VCPUs).", need_sub, NULL, vm_subs, false},
     {"sched", NULL, "sched pin|overcommit", "change the VCPU scheduling policy",
      "pin: each VCPU has a physical CPU of its own; overcommit: VCPUs share CPUs by time "
-     "slices.",
-     need_sub, NULL, sched_subs, false},
-    {"set", NULL, "set cost NAME VALUE", "change a setting (a cycle cost)",
-     "\"set cost NAME VALUE\" changes one entry of the cost table from now on.", need_sub, NULL,
-     set_subs, false},
+     "slices.", need_sub, NULL, sched_subs, false},
+    {"set", NULL, SET_USAGE, "change a register, a memory word or a cycle cost",
+     "\"set $REG = EXPR\" sets a register of the focus CPU (r1..r15, sp, lr, pc, flags); "
+     "\"set *ADDR = EXPR\" a word of RAM (ADDR with hpa:, gpa: or gva:, as for x). Each is a "
+     "debugger edit, logged as an event (\"edit\") so the trace shows it. \"set cost NAME "
+     "VALUE\" changes one entry of the cost table from now on.", ui_repl_cmd_set,
+     NULL, set_subs, false},
     {"trace", NULL, "trace on|off|save FILE", "print events as they happen, or save the log",
      "\"trace on\" prints every event as it happens, \"trace off\" stops, \"trace save FILE\" "
      "writes the event log.",

@@ -97,6 +97,20 @@ static const char *const bp_kind_names[UI_DBG_BP_COUNT] = {
 #undef X_BPNAME
 };
 
+/* What gdb's vocabulary added to a breakpoint: tbreak, its condition, ignore count, commands. */
+static void print_bp_extras(ui_repl_t *r, const ui_dbg_bp_t *bp)
+{
+    if (bp->temporary)
+        fprintf(r->out, "     temporary: deleted when it stops the machine\n");
+    if (bp->cond)
+        fprintf(r->out, "     stops only if %s\n", ui_dbg_cond_text(bp->cond));
+    if (bp->ignore)
+        fprintf(r->out, "     passes over its next %llu hit%s\n", (unsigned long long)bp->ignore,
+                bp->ignore == 1 ? "" : "s");
+    for (const char *p = bp->commands; p && *p; p += strcspn(p, "\n") + 1)
+        fprintf(r->out, "     then: %.*s\n", (int)strcspn(p, "\n"), p);
+}
+
 static int info_breakpoints(ui_repl_t *r, int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -112,6 +126,7 @@ static int info_breakpoints(ui_repl_t *r, int argc, char **argv)
         ui_dbg_bp_describe(r->dbg, bp, what, sizeof what);
         fprintf(r->out, "%-4d %-11s %-4s %-6s %s\n", bp->id, bp_kind_names[bp->kind],
                 bp->enabled ? "y" : "n", sim_group_digits(bp->hits, hits, sizeof hits), what);
+        print_bp_extras(r, bp);
     }
     return 0;
 }
@@ -260,6 +275,8 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
     {"stats", NULL, "info stats", "instructions, cycles, traps, interrupts, events", info_stats,
      NULL},
     {"events", NULL, "info events [N]", "the last N events (10)", info_events, NULL},
+    {"display", NULL, "info display", "the expressions shown after every stop",
+     ui_repl_info_display, NULL},
     {"costs", NULL, "info costs", "the cycle cost table", info_costs, NULL},
     {"tlb", NULL, "info tlb", "the focus CPU's TLB", info_tlb, NULL},
     {"iommu", NULL, "info iommu", "IOMMU device contexts and IOTLB", info_iommu, NULL},

@@ -16,6 +16,15 @@ static bool has_suffix(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* The file hvasm writes beside an image: PROG.bin -> PROG.sym, PROG.lines. */
+static void beside(const char *program, const char *ext, char *buf, size_t len)
+{
+    const char *dot = strrchr(program, '.');
+    const char *slash = strrchr(program, '/');
+    size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - program) : strlen(program);
+    snprintf(buf, len, "%.*s%s", (int)stem, program, ext);
+}
+
 int ui_repl_load_program(sim_machine_t *m, const ui_repl_options_t *opt, uint32_t *entry,
                          cpu_symbol_t **syms, size_t *nsyms)
 {
@@ -43,11 +52,7 @@ int ui_repl_load_program(sim_machine_t *m, const ui_repl_options_t *opt, uint32_
         return -1;
     /* PROG.sym beside PROG.bin, as hvasm writes it. */
     char path[1024];
-    const char *dot = strrchr(opt->program, '.');
-    const char *slash = strrchr(opt->program, '/');
-    size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - opt->program)
-                                                 : strlen(opt->program);
-    snprintf(path, sizeof path, "%.*s.sym", (int)stem, opt->program);
+    beside(opt->program, ".sym", path, sizeof path);
     if (access(path, F_OK) != 0)
         return 0;
     return cpu_syms_load(path, syms, nsyms, stderr);
@@ -66,32 +71,79 @@ static int load_input(sim_machine_t *m, const char *path)
     return 0;
 }
 
+int ui_repl_load_lines(ui_dbg_t *dbg, const ui_repl_options_t *opt)
+{
+    if (has_suffix(opt->program, ".s") || has_suffix(opt->program, ".S")) {
+        cpu_asm_result_t res; /* assembled again: quick, and silent (it assembled before) */
+        int rc = cpu_asm(opt->program, NULL, NULL, NULL, &res);
+        for (size_t i = 0; rc == 0 && i < res.nlines; i++) {
+            ui_dbg_line_t row = {res.lines[i].addr, res.files[res.lines[i].file],
+                                 res.lines[i].line};
+            rc = ui_dbg_add_lines(dbg, -1, &row, 1);
+        }
+        cpu_asm_free(&res);
+        return rc;
+    }
+    char path[1024];
+    beside(opt->program, ".lines", path, sizeof path);
+    return access(path, F_OK) == 0 ? ui_dbg_load_lines(dbg, -1, path) : 0;
+}
+
+/* Builds the bare machine: RAM, the program (and its symbols), the console input. Returns 0,
+ * or -1 after a message to stderr. */
+static int build_bare(sim_machine_t *m, const ui_repl_options_t *opt, cpu_symbol_t **syms,
+                      size_t *nsyms)
+{
+    uint32_t entry = CPU_RESET_PC;
+    *syms = NULL;
+    *nsyms = 0;
+    if (sim_machine_init(m, opt->ram_size, 1) != 0) {
+        fprintf(stderr, "hvsim: cannot allocate %u bytes of simulated RAM\n", opt->ram_size);
+        return -1;
+    }
+    if ((opt->program && ui_repl_load_program(m, opt, &entry, syms, nsyms) != 0) ||
+        (opt->input && load_input(m, opt->input) != 0))
+        return -1;
+    m->cpu[0].s.pc = entry;
+    return 0;
+}
+
+int ui_repl_rebuild_bare(sim_machine_t *m, void *ctx, char *err, size_t len)
+{
+    const ui_repl_options_t *opt = ctx;
+    cpu_symbol_t *syms;
+    size_t nsyms;
+    sim_machine_free(m);
+    int rc = build_bare(m, opt, &syms, &nsyms);
+    cpu_syms_free(syms, nsyms);
+    if (rc != 0)
+        snprintf(err, len, "%s cannot be loaded again (the message above says why).",
+                 opt->program ? opt->program : "the machine");
+    return rc;
+}
+
 int ui_repl_main(const ui_repl_options_t *opt, bool terminal)
 {
     static sim_machine_t m; /* large; static keeps it off the stack */
-    if (sim_machine_init(&m, opt->ram_size, 1) != 0) {
-        fprintf(stderr, "hvsim: cannot allocate %u bytes of simulated RAM\n", opt->ram_size);
-        return 1;
-    }
     cpu_symbol_t *syms = NULL;
     size_t nsyms = 0;
-    uint32_t entry = CPU_RESET_PC;
     FILE *script = NULL;
     int status = 1;
     ui_dbg_t *dbg = NULL;
-    if ((opt->program && ui_repl_load_program(&m, opt, &entry, &syms, &nsyms) != 0) ||
-        (opt->input && load_input(&m, opt->input) != 0))
+    if (build_bare(&m, opt, &syms, &nsyms) != 0)
         goto out;
     if (opt->script && !(script = fopen(opt->script, "r"))) {
         fprintf(stderr, "hvsim: %s: cannot read the script: %s\n", opt->script, strerror(errno));
         goto out;
     }
-    m.cpu[0].s.pc = entry;
     dbg = ui_dbg_new(&m);
-    if (!dbg || ui_dbg_set_symbols(dbg, syms, nsyms) != 0) {
-        fprintf(stderr, "hvsim: cannot start the debugger (out of memory)\n");
+    if (!dbg || ui_dbg_set_symbols(dbg, syms, nsyms) != 0 ||
+        (opt->program && ui_repl_load_lines(dbg, opt) != 0)) {
+        fprintf(stderr, "hvsim: cannot start the debugger: %s\n",
+                dbg ? ui_dbg_error(dbg) : "out of memory");
         goto out;
     }
+    ui_dbg_set_rebuild(dbg, ui_repl_rebuild_bare, (void *)opt);
     ui_dbg_set_max_cycles(dbg, opt->max_cycles);
     ui_repl_t r;
     ui_repl_init(&r, &m, dbg, stdout, stderr);
@@ -112,6 +164,7 @@ int ui_repl_main(const ui_repl_options_t *opt, bool terminal)
     }
     fflush(stdout);
     status = m.powered_off ? (int)(m.exit_code & 0xff) : 0;
+    ui_repl_free(&r);
 out:
     if (script)
         fclose(script);

@@ -64,8 +64,8 @@ static void on_line(char *line)
     ui_repl_execute(session, line);
     free(line);
     got_sigint = 0;
-    if (!session->quit)
-        rl_callback_handler_install(PROMPT, on_line);
+    if (!session->quit) /* gdb's ">" while `commands` collects lines up to `end` */
+        rl_callback_handler_install(session->collecting ? ">" : PROMPT, on_line);
 }
 
 static const char *history_file(char *buf, size_t len)

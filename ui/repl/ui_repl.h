@@ -82,6 +82,15 @@ struct ui_repl {
     const char *rest;      /* the command being run: its raw text after the first word */
     char xfmt, xsize;      /* the last x format and size */
     FILE *trace_out;       /* `trace on`: events as they happen */
+    /* `commands N` ... `end` (repl_gdb.c): the lines collected so far. */
+    bool collecting;
+    int collect_id;
+    char *collect_text;
+    size_t collect_len;
+    int stop_bp;           /* the breakpoint whose commands run after this command, or 0 */
+    bool in_bp_commands;   /* running a breakpoint's commands now */
+    const char *list_file; /* `list`: the file and the next line to list */
+    unsigned list_next;
 };
 
 /* Sets up a session on a machine with a debugger attached. */
@@ -104,6 +113,38 @@ int ui_repl_parse_location_vm(ui_repl_t *r, const char *text, ui_dbg_space_t *sp
                               int *vm);
 /* Evaluates a count or value argument. Returns 0, or -1 after printing the error. */
 int ui_repl_parse_value(ui_repl_t *r, const char *text, const char *usage, uint64_t *value);
+
+/* Shared by the handlers: prints a run's stop or its error; the words from argv[from] on,
+ * joined by single spaces. */
+int ui_repl_report(ui_repl_t *r, int rc, const ui_dbg_stop_t *st);
+const char *ui_repl_join(int argc, char **argv, int from, char *buf, size_t len);
+/* continue N and continue until COND (repl_commands.c), also behind the old spellings. */
+int ui_repl_run_cycles(ui_repl_t *r, const char *count);
+int ui_repl_run_until_cond(ui_repl_t *r, int argc, char **argv, int from);
+
+/* The gdb vocabulary (repl_gdb.c): next, finish, until, advance, condition, ignore, commands,
+ * display, undisplay, set $REG / set *ADDR, bt, list, run, restart. */
+int ui_repl_cmd_next(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_finish(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_until(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_advance(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_condition(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_ignore(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_commands(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_display(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_undisplay(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_set(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_bt(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_list(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_run(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_restart(ui_repl_t *r, int argc, char **argv);
+int ui_repl_info_display(ui_repl_t *r, int argc, char **argv);
+/* A line while `commands` collects (true: it was taken); after a stop, the displays and the
+ * stopping breakpoint's commands (remembered in stop_bp, run by ui_repl_execute). */
+bool ui_repl_collect_line(ui_repl_t *r, const char *line);
+void ui_repl_after_stop(ui_repl_t *r, const ui_dbg_stop_t *st);
+void ui_repl_run_bp_commands(ui_repl_t *r);
+void ui_repl_free(ui_repl_t *r);
 
 /* The completer (repl_complete.c): every candidate for the word that ends at `end` in `line`
  * (the word starts at `start`). The caller frees with ui_repl_matches_free. */
@@ -173,6 +214,12 @@ void ui_repl_sigint(int sig);
  * when it has none; free with cpu_syms_free). Returns 0, or -1 after a message to stderr. */
 int ui_repl_load_program(sim_machine_t *m, const ui_repl_options_t *opt, uint32_t *entry,
                          cpu_symbol_t **syms, size_t *nsyms);
+/* The line table of opt->program for the debugger: a .s's own (assembled again), or PROG.lines
+ * beside a .bin. Returns 0 (a .bin without one has none), or -1 (ui_dbg_error says why). */
+int ui_repl_load_lines(ui_dbg_t *dbg, const ui_repl_options_t *opt);
+/* A ui_dbg_rebuild_fn for the bare machine: ctx is the ui_repl_options_t it was built from
+ * (which must outlive the debugger). */
+int ui_repl_rebuild_bare(sim_machine_t *m, void *ctx, char *err, size_t len);
 /* `hvsim --repl` and `hvsim -x`: builds the machine, loads the program and its symbols, and
  * runs the session (terminal, pipe or script). Returns the process exit status. */
 int ui_repl_main(const ui_repl_options_t *opt, bool terminal);

@@ -25,7 +25,7 @@ x/3i user
 disassemble puts 4
 print r1 * 2 + 1
 print cycle
-until r2 == 0x69
+continue until r2 == 0x69
 stepi
 stepi 3
 break done

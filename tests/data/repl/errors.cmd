@@ -28,11 +28,36 @@ stepi a b
 step nosuch
 step exit
 step trap now
-run
+run 1 2
 run 0
-until
+continue 0
+advance
 until r3 ==
-until (1
+continue until (1
+continue until
+finish
+next 0
+tbreak
+break count if
+break count if r1 ==
+condition 99 r1
+condition 1
+ignore 1
+ignore 99 2
+commands 99
+display/q r1
+display nosuch
+undisplay 99
+set $r99 = 1
+set $r0 = 1
+set $pc = 0x1002
+set *0x1002 = 1
+set *0xf0000000 = 1
+set r3 = 1
+set $r3 =
+bt 1 2
+list nosuch
+restart now
 info
 info nosuch
 x

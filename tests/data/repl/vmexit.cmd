@@ -5,7 +5,7 @@ info vms
 vm resume rtos
 sched overcommit
 sched pin
-run 5000000
+continue 5000000
 break exit IO_PORT vm 0
 c
 info vms

@@ -1,0 +1,35 @@
+# gdb's vocabulary on the default scenario: tinyos's kernel routines under the hypervisor.
+focus tinyos
+break kputc
+continue
+bt
+list
+finish
+bt
+next
+ni 2
+display/x r1
+delete
+break exit IO_PORT vm tinyos
+continue
+bt
+finish
+delete
+break kputdec if r1 > 8000
+continue
+info breakpoints
+set $r5 = 0x1234
+set *gva:ticks = 99
+x/1x gva:ticks
+info events 2
+undisplay
+tbreak disk_read vm tinyos
+restart
+info vms
+continue
+bt
+next
+commands 3
+bt 1
+end
+run
