@@ -40,6 +40,9 @@ void hv_emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg);
 void hv_vm_crash(hv_t *hv, unsigned vm, const char *why);
 /* A VM powered off. */
 void hv_vm_power_off(hv_t *hv, unsigned vm, uint32_t code);
+/* A lab's handout reached code the student has not written yet (hv_lab.c): the VCPU's VM is
+ * stopped with a sentence naming the lab and `what`. Returns false, for stubs to return. */
+bool hv_lab_missing(hv_t *hv, const hv_vcpu_t *v, unsigned lab, const char *what);
 
 /* ---- VCPUs (hv_vcpu.c) ------------------------------------------------------------------ */
 int hv_vcpu_create(hv_t *hv, unsigned vm, unsigned index, uint32_t entry, char *err, size_t len);
