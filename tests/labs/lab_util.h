@@ -33,6 +33,10 @@ void lu_user_stream(lu_stream_t *s, unsigned seed, unsigned steps);
 
 /* Runs `src` in one VM with the given techniques, to its power-off; returns the VM. */
 int lu_run_guest(sim_machine_t *m, hv_t **hv, const char *src, unsigned cpu, unsigned mem);
+/* Runs a kernel stream (lu_kernel_stream) with the given techniques; the test fails, naming
+ * the step that went wrong, unless it ended with r10 = 1. Returns the VM. */
+int lu_run_stream(sim_machine_t *m, hv_t **hv, const lu_stream_t *s, unsigned seed, unsigned cpu,
+                  unsigned mem);
 /* A guest register from its VMCB. */
 uint32_t lu_reg(hv_t *hv, int vm, unsigned reg);
 
