@@ -50,6 +50,10 @@ void lu_round_trip(unsigned cpu, unsigned mem);
  * hold. NULL when it holds, else a sentence in buf. */
 const char *lu_isolation(hv_t *hv, char *buf, size_t len);
 
+/* Runs a built-in scenario to its end in ten steps, checking lu_isolation after each; the
+ * test fails where it does not hold, or when a VM was stopped. */
+void lu_isolation_all_along(const char *scenario);
+
 /* A scenario run to its end: every VM's transcript and figures, as one text (malloc'd). */
 char *lu_fingerprint(const char *scenario);
 

@@ -8,30 +8,10 @@
 
 #include "lab_util.h"
 
-/* Runs a scenario in ten steps, checking isolation after each. */
-static void isolation_all_along(const char *scenario)
-{
-    static hv_scenario_t sc;
-    static sim_machine_t m;
-    hv_t *hv = hu_scenario(&sc, &m, scenario);
-    sim_run_result_t r = SIM_RUN_MAX_CYCLES;
-    for (unsigned k = 1; k <= 10 && r == SIM_RUN_MAX_CYCLES; k++) {
-        r = hv_run(hv, sc.max_cycles / 10 * k);
-        char why[200];
-        cr_assert_null(lu_isolation(hv, why, sizeof why), "%s, at cycle %llu: %s", scenario,
-                       (unsigned long long)m.cpu[0].s.cycles, why);
-    }
-    cr_expect_eq(r, SIM_RUN_POWEROFF, "%s ran to its end", scenario);
-    for (unsigned vm = 0; vm < sc.nvms; vm++)
-        cr_expect_neq(hv->vms[vm].state, HV_VM_CRASHED, "%s: %s stopped: %s", scenario,
-                      hv->vms[vm].name, hv->vms[vm].why);
-    hu_scenario_free(&sc, hv, &m);
-}
-
 Test(lab3, isolation_holds_under_shadow_paging, .timeout = 60)
 {
-    isolation_all_along("shadow");
-    isolation_all_along("trap");
+    lu_isolation_all_along("shadow");
+    lu_isolation_all_along("trap");
 }
 
 /* tinyos under shadow paging: its page faults are mostly hidden (the shadows filling), some
