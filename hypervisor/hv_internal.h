@@ -93,6 +93,8 @@ cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, void *ctx)
 /* The VCPU halted: it waits until a virtual line wakes it. */
 void hv_sched_block(hv_t *hv, unsigned ent);
 void hv_sched_wake(hv_t *hv, unsigned ent);
+/* A virtual line rose for a VCPU that is ready but waits for a pCPU (boost: it may go first). */
+void hv_sched_interrupt_waiting(hv_t *hv, unsigned ent);
 /* Makes a VCPU that runs a guest on some pCPU exit soon, with an interrupt to that pCPU (an
  * IPI). One that is not in guest mode needs nothing: the scheduler looks at it before the
  * next entry. */

@@ -45,7 +45,7 @@ function marker(line, kind,    m) {
         if (s != open) fail("LAB " s " STUB outside its region")
         if (!(s in stubbed)) { print; next }
         code = $0
-        sub(/^.*STUB: */, "", code); sub(/ *\*\/[ \t]*$/, "", code)
+        sub(/^.*STUB: /, "", code); sub(/ *\*\/[ \t]*$/, "", code)
         print indent code
         next
     }
