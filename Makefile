@@ -6,6 +6,11 @@
 #   make test     build and run the Criterion test suite (installs what it needs first)
 #   make asan     the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench    benchmarks that print figures (simulated MIPS, cycles, CPI)
+#   make grade LAB=N         grade lab N (labs/, docs/labs.md): per-test OK/FAIL, Score: N/M,
+#                            $(BUILD)/labN-results.json; non-zero exit below full marks
+#   make handout LAB=N [OUT=DIR]   a student's tree for lab N, solutions replaced by stubs
+#   make gradescope LAB=N    the Gradescope autograder zip; make classroom LAB=N [OUT=DIR] the
+#                            GitHub Classroom workflow, one step per test
 #   make clean
 
 BUILD   ?= build
@@ -47,6 +52,8 @@ GUI_CORE_OBJ := $(filter-out $(GUI_MAIN:%.c=$(BUILD)/obj/%.o),$(GUI_SRC:%.c=$(BU
 HVSIM_SRC := $(sort $(wildcard ui/hvsim/*.c)) $(REPL_SRC) $(GUI_SRC)
 HVASM_SRC := $(sort $(wildcard ui/hvasm/*.c))
 HVIMG_SRC := $(sort $(wildcard ui/hvimg/*.c))
+# The lab grader (labs/grader, docs/labs.md): it runs hvsim-tests, so it links nothing of hvsim.
+HVGRADE_SRC := $(sort $(wildcard labs/grader/*.c))
 TEST_SRC  := $(sort $(wildcard tests/*/*.c))
 TEST_SRC  := $(filter-out tests/bench/%,$(TEST_SRC))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
@@ -54,6 +61,7 @@ BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 HVSIM := $(BUILD)/hvsim
 HVASM := $(BUILD)/hvasm
 HVIMG := $(BUILD)/hvimg
+HVGRADE := $(BUILD)/hvgrade
 TESTS := $(BUILD)/hvsim-tests
 BENCH := $(BUILD)/hvbench
 
@@ -70,8 +78,8 @@ GUEST_IMGS := $(patsubst guestos/%.manifest,$(GUEST)/%.img,$(wildcard guestos/*.
 GUEST_USER := $(patsubst guestos/tinyos/user/%.s,$(GUEST)/tinyos/%.bin,$(wildcard guestos/tinyos/user/*.s))
 GUESTS     := $(GUEST)/rom.bin $(GUEST_IMGS)
 
-.PHONY: all run test asan bench clean deps-test deps-run guests
-all: $(HVSIM) $(HVASM) $(if $(HVIMG_SRC),$(HVIMG)) guests
+.PHONY: all run test asan bench clean deps-test deps-run guests grade handout gradescope classroom
+all: $(HVSIM) $(HVASM) $(if $(HVIMG_SRC),$(HVIMG)) $(HVGRADE) guests
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -103,6 +111,9 @@ $(HVASM): $(HVASM_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 
 $(HVIMG): $(HVIMG_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
+
+$(HVGRADE): $(HVGRADE_SRC:%.c=$(BUILD)/obj/%.o)
+	$(CC) $(LDFLAGS) -o $@ $^ -linih -ljansson
 
 # The tests also run the REPL's commands in-process: all of it but the start-up and readline.
 $(TESTS): $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(filter-out $(REPL_MAIN:%.c=$(BUILD)/obj/%.o),$(REPL_SRC:%.c=$(BUILD)/obj/%.o)) $(GUI_CORE_OBJ) $(DEBUG_LIB) $(LIB)
@@ -161,6 +172,32 @@ asan: deps-test
 bench: deps-run
 	@$(MAKE) --no-print-directory all $(BENCH)
 	$(BENCH)
+
+# The labs (docs/labs.md). LAB=N picks labs/0N-name; its manifest lab.ini lists the tests.
+LAB_DIR = $(firstword $(wildcard labs/$(shell printf %02d '$(LAB)' 2>/dev/null)-*))
+define need-lab
+	@if [ -z "$(LAB)" ] || [ ! -f "$(LAB_DIR)/lab.ini" ]; then \
+	    echo "make $@ LAB=N: N is one of the labs: $$(ls -d labs/[0-9]*-* | tr '\n' ' ')" >&2; \
+	    exit 2; fi
+endef
+grade: deps-test
+	$(need-lab)
+	@$(MAKE) --no-print-directory all $(TESTS)
+	@$(HVGRADE) --build $(BUILD) --results $(BUILD)/lab$(LAB)-results.json $(LAB_DIR)/lab.ini
+
+handout:
+	$(need-lab)
+	@sh labs/handout.sh $(LAB) $(or $(OUT),handout-lab$(LAB))
+
+classroom: $(HVGRADE)
+	$(need-lab)
+	@mkdir -p $(or $(OUT),.)/.github/workflows
+	$(HVGRADE) --classroom $(or $(OUT),.)/.github/workflows/classroom.yml $(LAB_DIR)/lab.ini
+
+gradescope:
+	$(need-lab)
+	@sh .ci/ensure-deps zip
+	@sh labs/gradescope.sh $(LAB) $(BUILD)/lab$(LAB)-autograder.zip
 
 clean:
 	rm -rf build build-asan

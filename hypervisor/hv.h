@@ -86,6 +86,7 @@ typedef struct {
     bool untagged_tlb;     /* one TLB tag for every VM: the TLB is flushed on VM switches */
     bool host_process;     /* type 2: a CPU-bound host process shares the pCPUs */
     unsigned host_share;   /* its share (0: HV_DEFAULT_SHARE) */
+    bool boost;            /* a VCPU that wakes under its share preempts (Xen credit's BOOST) */
     FILE *console;         /* VM console lines go here as "[name] line"; NULL: kept only */
 } hv_config_t;
 

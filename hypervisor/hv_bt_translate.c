@@ -57,6 +57,7 @@ static void emit_set_ie(emitter_t *e, bool on)
 /* pushf: the real pushf, then the word on the stack gets the virtual MODE and IE. */
 static void emit_pushf(emitter_t *e)
 {
+    /* LAB 2 BEGIN: pushf: a real pushf, then the virtual MODE and IE into the pushed word */
     emit(e, hv_bt_encode(CPU_OP_PUSHF, 0, 0, 0, 0));
     emit(e, ST_STATE(1, ST_SPILL1));
     emit(e, ST_STATE(2, ST_SPILL2));
@@ -67,12 +68,15 @@ static void emit_pushf(emitter_t *e)
     emit(e, hv_bt_encode(CPU_OP_ST, 1, CPU_REG_SP, 0, 0));
     emit(e, LD_STATE(2, ST_SPILL2));
     emit(e, LD_STATE(1, ST_SPILL1));
+    /* LAB 2 STUB: hv_lab_missing(e->hv, e->v, 2, "emit_pushf"); */
+    /* LAB 2 END */
 }
 
 /* popf: the popped word's IE becomes the virtual IE; a real popf sets Z N C V and sp. The
  * guest's stack is read first, so that a fault there leaves nothing half done. */
 static void emit_popf(emitter_t *e)
 {
+    /* LAB 2 BEGIN: popf: the popped word's IE into the virtual flags, a real popf, the gate */
     emit(e, ST_STATE(1, ST_SPILL1));
     emit(e, hv_bt_encode(CPU_OP_LD, 1, CPU_REG_SP, 0, 0));
     emit(e, hv_bt_encode(CPU_OP_ANDI, 1, 1, 0, CPU_FLAG_IE));
@@ -84,14 +88,20 @@ static void emit_popf(emitter_t *e)
     emit(e, LD_STATE(2, ST_SPILL2));
     emit(e, hv_bt_encode(CPU_OP_POPF, 0, 0, 0, 0));
     emit_gate(e);
+    /* LAB 2 STUB: hv_lab_missing(e->hv, e->v, 2, "emit_popf"); */
+    /* LAB 2 END */
 }
 
 /* rd = the virtual mode, from VFLAGS. */
 static void emit_rdmode(emitter_t *e, unsigned rd)
 {
+    /* LAB 2 BEGIN: rdmode: rd = the virtual mode, from the state page's VFLAGS */
     emit(e, LD_STATE(rd, ST_VFLAGS));
     emit(e, hv_bt_encode(CPU_OP_SHRI, rd, rd, 0, CPU_FLAG_MODE_SHIFT));
     emit(e, hv_bt_encode(CPU_OP_ANDI, rd, rd, 0, 3));
+    /* LAB 2 STUB: (void)rd; */
+    /* LAB 2 STUB: hv_lab_missing(e->hv, e->v, 2, "emit_rdmode"); */
+    /* LAB 2 END */
 }
 
 static bool plain_csr(int32_t csr)
@@ -235,9 +245,12 @@ static bool translate_insn(emitter_t *e, uint32_t word)
         return true;
     }
     if (needs_callout(&i)) {
+        /* LAB 2 BEGIN: privileged: a callout (a brk the hypervisor knows) ends the block */
         emit_kind(e, BRK, e->pc, W_CALLOUT);
         s->insns_callout++;
         return true;
+        /* LAB 2 STUB: return !hv_lab_missing(e->hv, e->v, 2, "translate_insn: the callout"); */
+        /* LAB 2 END */
     }
     emit(e, word);
     s->insns_identical++;

@@ -151,6 +151,7 @@ static void hv_handle_hypercall(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
  * caller moves the pc past the instruction when this returns true. */
 bool hv_emulate_mmio(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t gpa, unsigned reason)
 {
+    /* LAB 4 BEGIN: decode the load or store, emulate the device register it reaches */
     cpu_insn_t insn = {0};
     bool decoded = cpu_decode(word, &insn);
     bool load = decoded && insn.op == CPU_OP_LD, store = decoded && insn.op == CPU_OP_ST;
@@ -165,6 +166,9 @@ bool hv_emulate_mmio(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t gpa, unsign
     if (load)
         hv_set_guest_reg(hv, v, insn.rd, value);
     return true;
+    /* LAB 4 STUB: (void)word, (void)gpa, (void)reason; */
+    /* LAB 4 STUB: return hv_lab_missing(hv, v, 4, "hv_emulate_mmio"); */
+    /* LAB 4 END */
 }
 
 /* Lecture: memory virtualization (an EPT violation). Inside the VM's memory, the page has
@@ -173,6 +177,7 @@ bool hv_emulate_mmio(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t gpa, unsign
  * then the guest gets what bare hardware would give it. */
 static void hv_handle_nested_fault(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
 {
+    /* LAB 4 BEGIN: back the page, or emulate MMIO, or give the guest what bare hardware would */
     static const uint32_t page_fault[MMU_ACCESS_KINDS] = {
         CPU_CAUSE_FETCH_PAGE_FAULT, CPU_CAUSE_LOAD_PAGE_FAULT, CPU_CAUSE_STORE_PAGE_FAULT};
     unsigned access = x->qual & 3, for_level = (x->qual >> 8) & 0xff;
@@ -185,6 +190,9 @@ static void hv_handle_nested_fault(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
         hv_skip_instruction(hv, v);
     else
         hv_inject(hv, v, CPU_CAUSE_BUS_ERROR, x->gva);
+    /* LAB 4 STUB: (void)x; */
+    /* LAB 4 STUB: hv_lab_missing(hv, v, 4, "hv_handle_nested_fault"); */
+    /* LAB 4 END */
 }
 
 /* Lecture: the hypervisor's scheduler takes the pCPU back when the slice is over; whether

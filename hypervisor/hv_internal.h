@@ -40,6 +40,9 @@ void hv_emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg);
 void hv_vm_crash(hv_t *hv, unsigned vm, const char *why);
 /* A VM powered off. */
 void hv_vm_power_off(hv_t *hv, unsigned vm, uint32_t code);
+/* A lab's handout reached code the student has not written yet (hv_lab.c): the VCPU's VM is
+ * stopped with a sentence naming the lab and `what`. Returns false, for stubs to return. */
+bool hv_lab_missing(hv_t *hv, const hv_vcpu_t *v, unsigned lab, const char *what);
 
 /* ---- VCPUs (hv_vcpu.c) ------------------------------------------------------------------ */
 int hv_vcpu_create(hv_t *hv, unsigned vm, unsigned index, uint32_t entry, char *err, size_t len);
@@ -90,6 +93,8 @@ cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, void *ctx)
 /* The VCPU halted: it waits until a virtual line wakes it. */
 void hv_sched_block(hv_t *hv, unsigned ent);
 void hv_sched_wake(hv_t *hv, unsigned ent);
+/* A virtual line rose for a VCPU that is ready but waits for a pCPU (boost: it may go first). */
+void hv_sched_interrupt_waiting(hv_t *hv, unsigned ent);
 /* Makes a VCPU that runs a guest on some pCPU exit soon, with an interrupt to that pCPU (an
  * IPI). One that is not in guest mode needs nothing: the scheduler looks at it before the
  * next entry. */

@@ -278,12 +278,17 @@ static void hypervisor_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "host_process")) {
         if (on_off(p, key, value, &b))
             sc->hv.host_process = b;
+    } else if (!strcmp(key, "boost")) {
+        if (on_off(p, key, value, &b))
+            sc->hv.boost = b;
     } else if (!strcmp(key, "host_share")) {
         if (number(p, key, value, 1, 65536, &v))
             sc->hv.host_share = (unsigned)v;
     } else {
-        error_at(p, p->line, "unknown key '%s' in [hypervisor] (known: type, scheduler, slice, "
-                             "tlb_tags, host_process, host_share)", key);
+        error_at(p, p->line,
+                 "unknown key '%s' in [hypervisor] (known: type, scheduler, slice, "
+                 "tlb_tags, host_process, host_share, boost)",
+                 key);
     }
 }
 

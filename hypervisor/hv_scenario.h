@@ -8,7 +8,7 @@
  *   [costs]       any entry of the cost table (docs/cycle-model.md) = cycles
  *   [hypervisor]  type = 1 | 2 | none (none: the one VM runs on the bare machine),
  *                 scheduler = pin | overcommit, slice, tlb_tags = on | off,
- *                 host_process = on | off, host_share
+ *                 host_process = on | off, host_share, boost = on | off
  *   [vm NAME]     image (a disk image booted by the ROM) or kernel (a .s or flat .bin
  *                 program), base, rom, vcpus, memory, cpu = emu | trap | bt | hw,
  *                 mem = shadow | nested (hv_technique_refusal says which pairs run), pin (a

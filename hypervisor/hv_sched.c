@@ -13,6 +13,11 @@
  * percentage of one pCPU in every period of HV_CAP_PERIOD cycles. The slice is enforced by
  * the preemption timer in the VMCB: the CPU exits (PREEMPT) when the slice is over.
  *
+ * Latency: a VCPU that sleeps (halts) most of the time, like the rtos, uses less than its
+ * share, yet when its timer wakes it, it waits until the running VCPU's slice is over: long
+ * enough to miss its deadlines. With boost (Xen credit's BOOST) a VCPU that wakes under its
+ * share gets a pass just below everyone's and preempts the running VCPU at once (a kick).
+ *
  * Switching a pCPU to another VCPU costs hv_vcpu_switch. The TLB needs no flush: entries are
  * tagged with the VM id, so a VCPU finds its translations again. With untagged_tlb every VM
  * uses the same tag, and switching between VMs must flush the whole TLB.
@@ -37,6 +42,7 @@ static uint64_t cap_budget(const hv_vm_t *vm)
 /* Cycles a capped VM may still run in the current period (UINT64_MAX: no cap). */
 static uint64_t cap_left(hv_vm_t *vm, uint64_t now)
 {
+    /* LAB 5 BEGIN: a cap: the cycles a capped VM has left in the current period */
     if (!vm->cap)
         return UINT64_MAX;
     uint64_t period = now / HV_CAP_PERIOD;
@@ -45,14 +51,22 @@ static uint64_t cap_left(hv_vm_t *vm, uint64_t now)
         vm->cap_used = 0;
     }
     return vm->cap_used < cap_budget(vm) ? cap_budget(vm) - vm->cap_used : 0;
+    /* LAB 5 STUB: (void)vm, (void)now, (void)cap_budget; */
+    /* LAB 5 STUB: return UINT64_MAX; */
+    /* LAB 5 END */
 }
 
 /* May entity e run on pCPU `cpu` now? (*throttled: it could, but for its cap.) */
 static bool eligible(hv_t *hv, unsigned e, unsigned cpu, uint64_t now, bool *throttled)
 {
     hv_vcpu_t *v = &hv->ent[e];
-    if (!v->used || v->state != HV_VCPU_READY || (v->pin >= 0 && v->pin != (int)cpu))
+    if (!v->used || v->state != HV_VCPU_READY)
         return false;
+    /* LAB 5 BEGIN: pinning: a pinned VCPU runs on its own pCPU, never on another */
+    if (v->pin >= 0 && v->pin != (int)cpu)
+        return false;
+    /* LAB 5 STUB: (void)cpu; */
+    /* LAB 5 END */
     if (v->host_process)
         return true;
     hv_vm_t *vm = &hv->vms[v->vm];
@@ -71,6 +85,7 @@ static int pick(hv_t *hv, cpu_t *cpu, bool *throttled)
 {
     const hv_pcpu_t *p = &hv->pcpu[cpu->s.id];
     int best = -1;
+    /* LAB 5 BEGIN: stride scheduling: the eligible entity with the lowest pass */
     for (unsigned e = 0; e < hv->nent; e++) {
         if (!eligible(hv, e, cpu->s.id, cpu->s.cycles, throttled))
             continue;
@@ -78,6 +93,11 @@ static int pick(hv_t *hv, cpu_t *cpu, bool *throttled)
             (hv->ent[e].pass == hv->ent[best].pass && (int)e == p->previous))
             best = (int)e;
     }
+    /* LAB 5 STUB: (void)p; */
+    /* LAB 5 STUB: for (unsigned e = 0; best < 0 && e < hv->nent; e++) */
+    /* LAB 5 STUB:     if (eligible(hv, e, cpu->s.id, cpu->s.cycles, throttled)) */
+    /* LAB 5 STUB:         best = (int)e; */
+    /* LAB 5 END */
     return best;
 }
 
@@ -124,11 +144,14 @@ static void book_time(hv_t *hv, cpu_t *cpu)
     hv_vcpu_t *v = &hv->ent[p->current];
     uint64_t ran = cpu->s.cycles - p->loaded_at;
     unsigned share = v->host_process ? hv->cfg.host_share : hv->vms[v->vm].share;
+    /* LAB 5 BEGIN: the pass grows by the time run over the share; a cap's budget shrinks */
     v->pass += ran * STRIDE_SCALE / share;
     if (!v->host_process) {
         cap_left(&hv->vms[v->vm], cpu->s.cycles);
         hv->vms[v->vm].cap_used += ran;
     }
+    /* LAB 5 STUB: (void)ran, (void)share; */
+    /* LAB 5 END */
     p->loaded_at = cpu->s.cycles;
 }
 
@@ -156,6 +179,35 @@ void hv_sched_block(hv_t *hv, unsigned ent)
     hv_emit(hv, SIM_HV_BLOCK, v->vm, v->index, 0);
 }
 
+/* Boost: the VCPU woke under its share (its pass behind everyone's): it goes before them all,
+ * and every pCPU it may run on where another entity runs is kicked, so that it runs now
+ * (hv_sched_keep gives the pCPU up to it). Returns its new pass. */
+static uint64_t boost(hv_t *hv, unsigned ent, uint64_t floor)
+{
+    /* LAB 5 BEGIN: boost: a pass just below everyone's, and a kick to where it may run */
+    const hv_vcpu_t *v = &hv->ent[ent];
+    for (unsigned c = 0; c < hv->m->ncpus; c++)
+        if ((v->pin < 0 || v->pin == (int)c) && hv->pcpu[c].current >= 0 &&
+            cpu_in_guest(&hv->m->cpu[c]))
+            cpu_set_irq(&hv->m->cpu[c], HV_KICK_IRQ, true);
+    return floor ? floor - 1 : 0;
+    /* LAB 5 STUB: (void)hv, (void)ent; */
+    /* LAB 5 STUB: return floor; */
+    /* LAB 5 END */
+}
+
+/* An entity other than `ent` that may run on this pCPU and goes before it: its pass is lower
+ * (a boosted VCPU that woke). */
+static bool someone_goes_first(hv_t *hv, cpu_t *cpu, unsigned ent)
+{
+    bool throttled = false;
+    for (unsigned e = 0; e < hv->nent; e++)
+        if (e != ent && eligible(hv, e, cpu->s.id, cpu->s.cycles, &throttled) &&
+            hv->ent[e].pass < hv->ent[ent].pass)
+            return true;
+    return false;
+}
+
 /* A VCPU that slept does not come back with a pass far behind everyone's (it would then run
  * for as long as it slept): it starts from the lowest pass of those that are ready. */
 void hv_sched_wake(hv_t *hv, unsigned ent)
@@ -172,8 +224,21 @@ void hv_sched_wake(hv_t *hv, unsigned ent)
             hv->ent[e].pass < floor)
             floor = hv->ent[e].pass;
     if (floor != UINT64_MAX && v->pass < floor)
-        v->pass = floor;
+        v->pass = hv->cfg.boost ? boost(hv, ent, floor) : floor;
     hv_emit(hv, SIM_HV_WAKE, v->vm, v->index, v->vip);
+}
+
+/* Boost: a virtual interrupt for a VCPU that waits for a pCPU kicks the pCPUs it may run on,
+ * whose scheduler then lets it go first if its pass is lower. */
+void hv_sched_interrupt_waiting(hv_t *hv, unsigned ent)
+{
+    const hv_vcpu_t *v = &hv->ent[ent];
+    if (!hv->cfg.boost || v->state != HV_VCPU_READY)
+        return;
+    for (unsigned c = 0; c < hv->m->ncpus; c++)
+        if ((v->pin < 0 || v->pin == (int)c) && hv->pcpu[c].current >= 0 &&
+            cpu_in_guest(&hv->m->cpu[c]))
+            cpu_set_irq(&hv->m->cpu[c], HV_KICK_IRQ, true);
 }
 
 /* A VCPU running on another pCPU is made to exit with an interrupt to that pCPU (an IPI). */
@@ -190,9 +255,11 @@ bool hv_sched_keep(hv_t *hv, cpu_t *cpu, unsigned ent)
     hv_pcpu_t *p = &hv->pcpu[cpu->s.id];
     if (v->state != HV_VCPU_RUNNING || hv->vms[v->vm].state != HV_VM_RUNNING)
         return false;
-    if (cpu->s.cycles < p->slice_end)
+    if (hv->cfg.boost)
+        book_time(hv, cpu); /* its pass as of now, to compare with a woken VCPU's */
+    if (cpu->s.cycles < p->slice_end && !(hv->cfg.boost && someone_goes_first(hv, cpu, ent)))
         return true;
-    /* The slice is over: go on only when nobody else may run here. */
+    /* The slice is over (or a boosted VCPU woke): go on only when nobody else goes first. */
     bool throttled = false;
     book_time(hv, cpu);
     v->state = HV_VCPU_READY;

@@ -254,12 +254,15 @@ static unsigned walk_guest(hv_t *hv, hv_vcpu_t *v, uint32_t va, mmu_access_t kin
     unsigned verdict = mmu_leaf_check(pte, kind, priv);
     if (verdict != MMU_OUTCOME_OK)
         return verdict;
+    /* LAB 3 BEGIN: A/D write-back: set A, and D for a store, in the guest's leaf entry */
     uint32_t ad = MMU_PTE_A | (kind == MMU_STORE ? MMU_PTE_D : 0);
     if ((pte & ad) != ad) {
         pte |= ad;
         hv_write32(hv, entry, pte);
         stats_of(hv, v)->ad_updates++;
     }
+    /* LAB 3 STUB: (void)entry; */
+    /* LAB 3 END */
     out->gpa = table | (va & MMU_PAGE_OFFSET);
     out->bits = pte;
     return MMU_OUTCOME_OK;
@@ -314,6 +317,20 @@ static bool fill(hv_t *hv, hv_vcpu_t *v, uint32_t va, uint32_t hpa, uint32_t bit
         shootdown(hv, v, slot, va); /* an upgrade (D, the other mode): the old one is cached */
     hv_write32(hv, leaf, MMU_PTE_MAKE(hpa >> MMU_PAGE_SHIFT, bits));
     return true;
+}
+
+/* Binary translation write-protects the guest pages it translated (hv_bt.c): a store to one
+ * is emulated (true: there is nothing to fill), any other access maps it without W. */
+static bool bt_protected(hv_t *hv, hv_vcpu_t *v, mmu_access_t kind, uint32_t gpa, uint32_t hpa,
+                         uint32_t *bits)
+{
+    if (!hv_bt_page_protected(hv, (unsigned)v->vm, gpa))
+        return false;
+    if (kind == MMU_STORE && hv_bt_protected_store(hv, v, gpa, hpa))
+        return true;
+    if (hv_bt_page_protected(hv, (unsigned)v->vm, gpa))
+        *bits &= ~MMU_PTE_W;
+    return false;
 }
 
 static mmu_access_t access_of(uint32_t cause)
@@ -372,6 +389,7 @@ hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause,
         hv_emit(hv, SIM_HV_SHADOW_FILL, v->vm, v->index, va & ~MMU_PAGE_OFFSET);
         return HV_SHADOW_HIDDEN;
     }
+    /* LAB 3 BEGIN: the guest's tables decide: its own fault, or a hidden one: fill the shadow */
     if (walk_guest(hv, v, va, kind, priv, &g) != MMU_OUTCOME_OK) {
         stats_of(hv, v)->guest_faults++;
         return HV_SHADOW_GUEST_FAULT;
@@ -379,12 +397,8 @@ hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause,
     if (!hv_gpa_to_hpa(hv, (unsigned)v->vm, g.gpa, true, &hpa))
         return outside_memory(hv, v, kind, priv, g.gpa);
     bits = shadow_bits(g.bits, view, (v->shadow.guest_ptroot & MMU_PTROOT_E) != 0, mode);
-    if (hv_bt_page_protected(hv, (unsigned)v->vm, g.gpa)) { /* it holds translated code */
-        if (kind == MMU_STORE && hv_bt_protected_store(hv, v, g.gpa, hpa))
-            return HV_SHADOW_EMULATED;
-        if (hv_bt_page_protected(hv, (unsigned)v->vm, g.gpa))
-            bits &= ~MMU_PTE_W;
-    }
+    if (bt_protected(hv, v, kind, g.gpa, hpa, &bits)) /* it holds translated code */
+        return HV_SHADOW_EMULATED;
     if (!fill(hv, v, va, hpa & ~MMU_PAGE_OFFSET, bits)) {
         hv_vm_crash(hv, (unsigned)v->vm, "no free frame is left for a shadow page table");
         return HV_SHADOW_HIDDEN;
@@ -392,6 +406,11 @@ hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause,
     stats_of(hv, v)->hidden_faults++;
     hv_emit(hv, SIM_HV_SHADOW_FILL, v->vm, v->index, va & ~MMU_PAGE_OFFSET);
     return HV_SHADOW_HIDDEN;
+    /* LAB 3 STUB: (void)g, (void)mode, (void)priv, (void)outside_memory; */
+    /* LAB 3 STUB: (void)shadow_bits, (void)bt_protected; */
+    /* LAB 3 STUB: hv_lab_missing(hv, v, 3, "hv_shadow_page_fault"); */
+    /* LAB 3 STUB: return HV_SHADOW_HIDDEN; */
+    /* LAB 3 END */
 }
 
 /* The EXCEPTION exit of a shadow VCPU: a page fault is first the hypervisor's business:
@@ -426,6 +445,7 @@ void hv_shadow_write_ptroot(hv_t *hv, hv_vcpu_t *v, uint32_t value)
  * global guest page may be in several). */
 void hv_shadow_tlbinv(hv_t *hv, hv_vcpu_t *v, uint32_t va)
 {
+    /* LAB 3 BEGIN: tlbinv: every shadow tree of this VCPU forgets the page, TLBs included */
     for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++) {
         uint32_t leaf = v->shadow.ctx[slot].root ? shadow_leaf(hv, v, slot, va, false) : 0;
         if (leaf && (hv_read32(hv, leaf) & MMU_PTE_V)) {
@@ -433,6 +453,8 @@ void hv_shadow_tlbinv(hv_t *hv, hv_vcpu_t *v, uint32_t va)
             shootdown(hv, v, slot, va);
         }
     }
+    /* LAB 3 STUB: hv_lab_missing(hv, v, 3, "hv_shadow_tlbinv"); */
+    /* LAB 3 END */
     stats_of(hv, v)->tlbinv_syncs++;
     hv_emit(hv, SIM_HV_SHADOW_SYNC, v->vm, v->index, va & ~MMU_PAGE_OFFSET);
 }
@@ -440,9 +462,12 @@ void hv_shadow_tlbinv(hv_t *hv, hv_vcpu_t *v, uint32_t va)
 /* tlbflush: the guest's current address space is emptied (both views of it). */
 void hv_shadow_tlbflush(hv_t *hv, hv_vcpu_t *v)
 {
+    /* LAB 3 BEGIN: tlbflush: empty the trees (both views) of the current address space */
     for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++)
         if (v->shadow.ctx[slot].root && v->shadow.ctx[slot].guest_ptroot == v->shadow.guest_ptroot)
             empty_context(hv, v, slot);
+    /* LAB 3 STUB: hv_lab_missing(hv, v, 3, "hv_shadow_tlbflush"); */
+    /* LAB 3 END */
     stats_of(hv, v)->tlbflush_syncs++;
     hv_emit(hv, SIM_HV_SHADOW_SYNC, v->vm, v->index, ALL_ONES);
 }

@@ -133,6 +133,7 @@ void hv_trap_reflect(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
 {
     if (hv_bt_vcpu(hv, v))
         hv_bt_leave_tc(hv, v); /* epc is the guest's address, never the TC's */
+    /* LAB 1 BEGIN: reflect the trap: do in software what the CPU's trap entry does in K */
     set_vcsr(hv, v, CPU_CSR_EPC, guest_pc(hv, v));
     set_vcsr(hv, v, CPU_CSR_EFLAGS, guest_view_of_flags(hv, v));
     set_vcsr(hv, v, CPU_CSR_CAUSE, cause);
@@ -142,6 +143,9 @@ void hv_trap_reflect(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
     count(hv, v, cause & CPU_CAUSE_INTERRUPT ? HV_SW_REFLECTED_IRQ : HV_SW_REFLECTED(cause));
     hv->vms[v->vm].stats.injections++;
     hv_emit(hv, SIM_HV_TRAP_REFLECT, v->vm, v->index, cause);
+    /* LAB 1 STUB: (void)cause, (void)tval, (void)guest_view_of_flags, (void)count; */
+    /* LAB 1 STUB: hv_lab_missing(hv, v, 1, "hv_trap_reflect"); */
+    /* LAB 1 END */
 }
 
 /* The virtual lines the guest would take now: raised, enabled in its im, and its virtual IE
@@ -250,6 +254,7 @@ static bool emulate_csrw(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
 static bool emulate_iret(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
 {
     (void)i;
+    /* LAB 1 BEGIN: iret: pc = virtual epc; condition bits, mode and IE from virtual eflags */
     uint32_t saved = vcsr(hv, v, CPU_CSR_EFLAGS);
     uint32_t real = (real_flags(hv, v) & ~CPU_FLAG_COND) | (saved & CPU_FLAG_COND);
     if ((saved & CPU_FLAG_MODE_MASK) > ((uint32_t)CPU_MODE_K << CPU_FLAG_MODE_SHIFT))
@@ -258,6 +263,8 @@ static bool emulate_iret(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
     set_vflags(hv, v, saved);
     set_guest_pc(hv, v, vcsr(hv, v, CPU_CSR_EPC));
     return true;
+    /* LAB 1 STUB: return hv_lab_missing(hv, v, 1, "emulate_iret"); */
+    /* LAB 1 END */
 }
 
 /* halt: the VCPU waits for a virtual line its im enables (IE = 0 wakes without taking it). */
@@ -272,15 +279,21 @@ static bool emulate_halt(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
 static bool emulate_cli(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
 {
     (void)i;
+    /* LAB 1 BEGIN: cli: clear IE in the virtual flags (the real IE follows at entry) */
     set_vflags(hv, v, vflags(hv, v) & ~CPU_FLAG_IE);
     return true;
+    /* LAB 1 STUB: return hv_lab_missing(hv, v, 1, "emulate_cli"); */
+    /* LAB 1 END */
 }
 
 static bool emulate_sti(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
 {
     (void)i;
+    /* LAB 1 BEGIN: sti: set IE in the virtual flags */
     set_vflags(hv, v, vflags(hv, v) | CPU_FLAG_IE);
     return true;
+    /* LAB 1 STUB: return hv_lab_missing(hv, v, 1, "emulate_sti"); */
+    /* LAB 1 END */
 }
 
 /* tlbinv, tlbflush: the shadow tables follow them; with nested paging the hypervisor drops
@@ -332,6 +345,7 @@ bool hv_trap_can_emulate(unsigned op)
  */
 void hv_trap_emulate(hv_t *hv, hv_vcpu_t *v, uint32_t word)
 {
+    /* LAB 1 BEGIN: in virtual U reflect it; in virtual K emulate it and move the pc past it */
     cpu_insn_t insn;
     bool kernel = (vflags(hv, v) & CPU_FLAG_MODE_MASK) != 0;
     if (!kernel || !cpu_decode(word, &insn) || !emulators[insn.op]) {
@@ -347,6 +361,9 @@ void hv_trap_emulate(hv_t *hv, hv_vcpu_t *v, uint32_t word)
     }
     count(hv, v, HV_SW_EMULATED(insn.op));
     hv_emit(hv, SIM_HV_TRAP_EMULATE, v->vm, v->index, cpu_isa[insn.op].opcode);
+    /* LAB 1 STUB: (void)word, (void)guest_pc, (void)set_guest_pc; */
+    /* LAB 1 STUB: hv_lab_missing(hv, v, 1, "hv_trap_emulate"); */
+    /* LAB 1 END */
 }
 
 /*

@@ -195,6 +195,8 @@ void hv_virq(hv_t *hv, hv_vcpu_t *v, unsigned line, bool level)
     hv_emit(hv, SIM_HV_VIRQ, v->vm, v->index, line);
     if (v->state == HV_VCPU_BLOCKED && hv_vcpu_interrupt_waiting(hv, v))
         hv_sched_wake(hv, (unsigned)(v - hv->ent));
+    else if (v->state == HV_VCPU_READY)
+        hv_sched_interrupt_waiting(hv, (unsigned)(v - hv->ent));
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -236,8 +236,10 @@ static uint32_t nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, 
 
 bool hv_gpa_to_hpa(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, uint32_t *hpa)
 {
+    /* LAB 4 BEGIN: refuse what is outside the VM's memory: nothing of the host is mapped there */
     if (gpa >= hv->vms[vm].memory)
         return false; /* not the VM's memory: the hypervisor maps nothing there */
+    /* LAB 4 END */
     bool mapped = false;
     uint32_t leaf = nested_leaf(hv, vm, gpa, allocate, &mapped);
     if (!leaf || !mapped)

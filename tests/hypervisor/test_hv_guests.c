@@ -51,92 +51,23 @@ Test(hv_guests, both_guests_run_to_the_end, .timeout = 120)
     hu_free(hv, &m);
 }
 
-/* ------------------------------------------------------------------------------------------
- * Transcripts: under the hypervisor as natively, but for timing
- * ------------------------------------------------------------------------------------------ */
-/* A transcript with its timing taken out: lines that report cycles are dropped, the rtos's
- * line saying whether a hypervisor is present is replaced by a mark, and the lines printed
- * while tinyos's shell waits for its background programs are sorted (which of two concurrent
- * programs prints first is a matter of timing). */
-static int by_text(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *untimed(const char *text)
-{
-    size_t n = strlen(text);
-    char *copy = strdup(text), *out = calloc(n + 64, 1);
-    char *lines[4096];
-    size_t count = 0, block = SIZE_MAX;
-    for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l && count < 4096;
-         l = strtok_r(NULL, "\n", &save)) {
-        if (strstr(l, " cycles"))
-            continue;
-        if (strstr(l, "hypervisor present") || strstr(l, "no hypervisor"))
-            l = "<hypervisor detection>";
-        if (block != SIZE_MAX && !strncmp(l, "$ ", 2)) {
-            qsort(lines + block, count - block, sizeof lines[0], by_text);
-            block = SIZE_MAX;
-        }
-        lines[count++] = l;
-        if (!strcmp(l, "$ wait"))
-            block = count;
-    }
-    for (size_t i = 0; i < count; i++) {
-        strcat(out, lines[i]);
-        strcat(out, "\n");
-    }
-    free(copy);
-    return out;
-}
-
-/* Every VM of the scenario prints what it prints on bare hardware; whatever the techniques. */
-static void transcripts_equal_native(const char *scenario)
-{
-    static hv_scenario_t sc;
-    static sim_machine_t m, native;
-    hv_t *hv = hu_scenario(&sc, &m, scenario);
-    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF, "%s", scenario);
-    for (unsigned i = 0; i < sc.nvms; i++) {
-        cr_assert_eq(hv_scenario_start_native(&sc, i, &native, NULL, stderr), 0);
-        cr_assert_eq(sim_run(&native, sc.max_cycles), SIM_RUN_POWEROFF);
-        const char *bare = sim_console_captured(&native);
-        const char *virt = hv_vm_console(hv, (unsigned)hv_vm_by_name(hv, sc.vm[i].name));
-        char *a = untimed(bare), *b = untimed(virt);
-        cr_expect_str_eq(b, a, "%s, %s: under the hypervisor\n%s\nnatively\n%s", scenario,
-                         sc.vm[i].name, virt, bare);
-        cr_expect_gt(strlen(a), 200);
-        free(a);
-        free(b);
-        sim_machine_free(&native);
-    }
-    char why[200];
-    cr_expect_null(hv_check_invariants(hv, why, sizeof why), "%s: %s", scenario, why);
-    int r = hv_vm_by_name(hv, "rtos");
-    if (r >= 0)
-        cr_expect(strstr(hv_vm_console(hv, (unsigned)r), "hypervisor present") != NULL,
-                  "%s: the rtos learns it by cpuid", scenario);
-    hu_scenario_free(&sc, hv, &m);
-}
-
 Test(hv_guests, transcripts_equal_native_but_for_timing, .timeout = 120)
 {
-    transcripts_equal_native("default");
+    hu_transcripts_equal_native("default");
 }
 
 /* Shadow paging under hardware assist (both guests), and trap-and-emulate with shadow paging
  * (tinyos, paged and deprivileged: its popf loses IE only until its iret restores it). */
 Test(hv_guests, transcripts_equal_native_with_shadow_paging, .timeout = 120)
 {
-    transcripts_equal_native("shadow");
-    transcripts_equal_native("trap");
+    hu_transcripts_equal_native("shadow");
+    hu_transcripts_equal_native("trap");
 }
 
 /* Binary translation (with shadow paging): both kernels run translated. */
 Test(hv_guests, transcripts_equal_native_under_binary_translation, .timeout = 120)
 {
-    transcripts_equal_native("bt");
+    hu_transcripts_equal_native("bt");
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -1,0 +1,77 @@
+/*
+ * test_lab_trees.c - every lab as the course uses it (labs/check-lab.sh, docs/labs.md): a fresh
+ * handout compiles and grades below full marks with each test failing or passing as its
+ * manifest says (the stubs break the lab and nothing else); each mutant (a deliberately wrong
+ * solution) fails the test it targets; and the reference scores full marks.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <glob.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../support/harness.h"
+
+#define MAX_LABS 8
+
+/* The labs' manifests, labs/NN-name/lab.ini, in order. */
+static size_t manifests(char names[MAX_LABS][64])
+{
+    glob_t g;
+    size_t n = 0;
+    if (glob("labs/[0-9][0-9]-*/lab.ini", 0, NULL, &g) == 0)
+        for (; n < g.gl_pathc && n < MAX_LABS; n++)
+            snprintf(names[n], sizeof names[0], "%s", g.gl_pathv[n]);
+    globfree(&g);
+    return n;
+}
+
+/* The trees are built beside the build's objects, which only a plain build can lend. */
+static bool plain_build(void)
+{
+    return !strcmp(th_build_dir(), "build");
+}
+
+ParameterizedTestParameters(lab_trees, handout_and_mutants)
+{
+    TH_ROW_INDICES(MAX_LABS);
+}
+
+ParameterizedTest(size_t *row, lab_trees, handout_and_mutants, .timeout = 280)
+{
+    char names[MAX_LABS][64];
+    size_t n = manifests(names);
+    cr_assert_gt(n, 0, "no labs/NN-name/lab.ini");
+    if (*row >= n)
+        cr_skip_test("there are %zu labs", n);
+    if (!plain_build())
+        cr_skip_test("the lab trees are checked by make test (BUILD=build)");
+    unsigned lab = (unsigned)atoi(names[*row] + 5);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "sh labs/check-lab.sh %u \"$B\"", lab);
+    int status;
+    char *out = th_sh(cmd, true, &status);
+    cr_expect_eq(status, 0, "lab %u:\n%s", lab, out);
+    free(out);
+}
+
+/* The reference tree scores full marks on every lab (make grade's own run). */
+ParameterizedTestParameters(lab_trees, reference_scores_full_marks)
+{
+    TH_ROW_INDICES(MAX_LABS);
+}
+
+ParameterizedTest(size_t *row, lab_trees, reference_scores_full_marks, .timeout = 120)
+{
+    char names[MAX_LABS][64];
+    size_t n = manifests(names);
+    if (*row >= n)
+        cr_skip_test("there are %zu labs", n);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "\"$B/hvgrade\" --build \"$B\" %s", names[*row]);
+    int status;
+    char *out = th_sh(cmd, true, &status);
+    cr_expect_eq(status, 0, "%s:\n%s", names[*row], out);
+    cr_expect(strstr(out, "Score: ") != NULL, "%s", out);
+    free(out);
+}
