@@ -98,7 +98,8 @@ static void write_hypervisor(const hv_scenario_t *sc, FILE *out)
             hv->sched == HV_SCHED_OVERCOMMIT ? "overcommit" : "pin",
             (unsigned long long)(hv->slice ? hv->slice : HV_DEFAULT_SLICE),
             on_off(!hv->untagged_tlb), on_off(hv->host_process));
-    fprintf(out, "host_share = %u\n\n", hv->host_share ? hv->host_share : HV_DEFAULT_SHARE);
+    fprintf(out, "host_share = %u\nboost = %s\n\n",
+            hv->host_share ? hv->host_share : HV_DEFAULT_SHARE, on_off(hv->boost));
 }
 
 static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *out)
