@@ -164,7 +164,7 @@ test: deps-test
 asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    build-asan/hvsim build-asan/hvasm build-asan/hvimg build-asan/hvsim-tests guests
+	    build-asan/hvsim build-asan/hvasm build-asan/hvimg build-asan/hvgrade build-asan/hvsim-tests guests
 	DISPLAY= WAYLAND_DISPLAY= HVSIM_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    UBSAN_OPTIONS=print_stacktrace=1 build-asan/hvsim-tests --jobs 2 --timeout $(TEST_TIMEOUT)

@@ -155,7 +155,9 @@ Test(defaults, native_trace_out)
     cr_expect_gt(idle, 0);
     cr_expect_eq(n_sys, syscalls);
     json_t *names = process_names(ev);
-    cr_expect_str_eq(json_dumps(names, JSON_COMPACT), "[\"host (pCPUs)\",\"tinyos\"]");
+    char *names_text = json_dumps(names, JSON_COMPACT);
+    cr_expect_str_eq(names_text, "[\"host (pCPUs)\",\"tinyos\"]");
+    free(names_text);
     /* The virtualized trace that follows names tinyos the same way, as process 1. */
     const char *second = strstr(out + used, "\n]}\n{");
     cr_assert_not_null(second);

@@ -257,24 +257,27 @@ static char *relative_to(const char *dir, const char *path)
 {
     char *d = realpath(dir, NULL), *p = realpath(path, NULL), *out = NULL;
     if (d && p) {
-        size_t i = 0, common = 0; /* p + common: what follows the directories both share */
+        /* d + common is "" or "/...", the part of d below what both share; p + common is the
+         * "/..." of p below it. */
+        size_t i = 0, common = 0;
         while (d[i] && d[i] == p[i])
             i++;
         if (!d[i] && p[i] == '/')
-            common = i + 1;
+            common = i; /* d is a directory above p */
         else
             for (size_t j = 0; j < i; j++)
                 if (d[j] == '/')
-                    common = j + 1;
+                    common = j;
         size_t ups = 0; /* the directories of d below the shared ones */
         for (const char *q = d + common; *q; q++)
-            ups += *q != '/' && (q == d + common || q[-1] == '/');
-        out = malloc(3 * ups + strlen(p + common) + 1);
+            ups += q[0] == '/' && q[1] != '\0';
+        const char *rest = p + common + 1;
+        out = malloc(3 * ups + strlen(rest) + 1);
         if (out) {
             out[0] = '\0';
             for (size_t k = 0; k < ups; k++)
                 strcat(out, "../");
-            strcat(out, p + common);
+            strcat(out, rest);
         }
     }
     free(d);
