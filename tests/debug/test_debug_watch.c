@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../hypervisor/hv_internal.h"
@@ -48,17 +49,21 @@ static uint32_t sym(ui_dbg_t *dbg, const char *name)
     return a;
 }
 
-/* Runs tinyos until its timer has ticked a few times, so that `ticks` holds no zero. */
+/* Runs tinyos, a million cycles at a time, until its timer has ticked a few times, so that
+ * `ticks` holds no zero (not to a breakpoint: translated code never runs at the guest's pc). */
 static void run_some_ticks(ui_dbg_t *dbg)
 {
-    int id = ui_dbg_break_addr(dbg, UI_DBG_SPACE_GVA, sym(dbg, "timer_tick"), UI_DBG_ANY_CPU, 0);
-    cr_assert_gt(id, 0, "%s", ui_dbg_error(dbg));
-    ui_dbg_stop_t st;
-    for (int i = 0; i < 4; i++) {
-        cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
-        cr_assert_eq(st.kind, UI_DBG_STOP_BREAKPOINT, "%s", st.text);
+    uint32_t ticks = sym(dbg, "ticks"), value = 0;
+    for (int i = 0; i < 400 && value < 4; i++) {
+        ui_dbg_stop_t st;
+        cr_assert_eq(ui_dbg_set_focus_vm(dbg, 0), 0);
+        cr_assert_eq(ui_dbg_run_cycles(dbg, 1000000, &st), 0);
+        cr_assert_eq(st.kind, UI_DBG_STOP_CYCLES, "%s", st.text);
+        cr_assert_eq(ui_dbg_set_focus_vm(dbg, 0), 0);
+        if (ui_dbg_read(dbg, UI_DBG_SPACE_GVA, ticks, &value, 4) != 0)
+            value = 0; /* not mapped yet: the kernel is still booting */
     }
-    cr_assert_eq(ui_dbg_delete(dbg, id), 0);
+    cr_assert_geq(value, 4, "the timer has ticked");
 }
 
 /* The guest's own store through nested paging (default), shadow paging (shadow) and under the
@@ -66,13 +71,14 @@ static void run_some_ticks(ui_dbg_t *dbg)
  * first hit says the value it had before, and who wrote it. */
 ParameterizedTestParameters(debug_watch_paths, guest_store)
 {
-    static const char *const scenarios[] = {"default", "shadow", "emu"};
+    static const char *const scenarios[] = {"default", "shadow", "emu", "trap", "bt"};
     TH_ROW_INDICES(sizeof scenarios / sizeof scenarios[0]);
 }
 
 ParameterizedTest(size_t *row, debug_watch_paths, guest_store, .timeout = 120)
 {
-    static const char *const scenarios[] = {"default", "shadow", "emu"};
+    static const char *const scenarios[] = {"default", "shadow", "emu", "trap", "bt"};
+    bool translated = strcmp(scenarios[*row], "bt") == 0;
     hv_t *hv;
     ui_dbg_t *dbg = tinyos(&hv, scenarios[*row]);
     run_some_ticks(dbg);
@@ -104,12 +110,15 @@ ParameterizedTest(size_t *row, debug_watch_paths, guest_store, .timeout = 120)
     cr_expect_eq(st.also[1], hpa_id);
     for (int id = gva_id; id <= hpa_id; id++)
         cr_expect_eq(ui_dbg_bp_by_id(dbg, id)->hits, 1, "watchpoint %d", id);
-    char want[320];
+    char want[320], at[64];
+    if (translated) /* the store ran in the translation cache, for the guest's instruction */
+        snprintf(at, sizeof at, "0x%08x (translated from timer_tick+0x14)", st.by.pc);
+    else
+        snprintf(at, sizeof at, "0x%08x <timer_tick+0x14>", sym(dbg, "timer_tick") + 0x14);
     snprintf(want, sizeof want,
              "Watchpoint %d: write of 0x%08x to gva 0x%08x <ticks> (hpa 0x%08x) by tinyos's "
-             "`st r1, [r2]` at 0x%08x <timer_tick+0x14> on cpu0 (was 0x%08x); also watchpoint "
-             "%d, %d.",
-             gva_id, before + 1, ticks, hpa, sym(dbg, "timer_tick") + 0x14, before, gpa_id, hpa_id);
+             "`st r1, [r2]` at %s on cpu0 (was 0x%08x); also watchpoint %d, %d.",
+             gva_id, before + 1, ticks, hpa, at, before, gpa_id, hpa_id);
     cr_expect_str_eq(st.text, want);
     ui_dbg_free(dbg);
     hu_scenario_free(&sc, hv, &m);
@@ -131,7 +140,9 @@ Test(debug_watch_paths, rwatch_and_awatch_fire_on_loads, .timeout = 120)
     cr_expect_eq(st.access, UI_DBG_READ);
     cr_expect_eq(st.value, ram_word(hpa));
     cr_expect_eq(st.by.by, SIM_BY_CPU);
-    cr_expect(strncmp(st.text, "Watchpoint 2: read of ", 22) == 0, "%s", st.text);
+    char head[40];
+    snprintf(head, sizeof head, "Watchpoint %d: read of ", r);
+    cr_expect(strncmp(st.text, head, strlen(head)) == 0, "%s", st.text);
     cr_expect(strstr(st.text, " from gva ") && strstr(st.text, "by tinyos's `ld "), "%s", st.text);
     cr_expect_null(strstr(st.text, "(was"), "a read changes nothing: %s", st.text);
     cr_assert_eq(ui_dbg_delete(dbg, r), 0);
@@ -238,4 +249,40 @@ Test(debug_watch_paths, disk_dma)
     cr_expect_eq(st.kind, UI_DBG_STOP_POWEROFF, "%s", st.text);
     ui_dbg_free(dbg);
     sim_machine_free(&m);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Watching changes nothing: a run stopped at every hit (the guest's stores and loads, the
+ * hypervisor's copies) ends with the cycles and console output of a run without a debugger.
+ * ------------------------------------------------------------------------------------------ */
+Test(debug_watch_paths, stops_change_nothing, .timeout = 240)
+{
+    hv_t *hv = hu_scenario(&sc, &m, "default");
+    cr_assert_eq(sim_run(&m, sc.max_cycles), SIM_RUN_POWEROFF);
+    uint64_t cycles[SIM_MAX_CPUS];
+    for (unsigned i = 0; i < m.ncpus; i++)
+        cycles[i] = m.cpu[i].s.cycles;
+    char *console = strdup(hv_vm_console(hv, 0));
+    hu_scenario_free(&sc, hv, &m);
+
+    ui_dbg_t *dbg = tinyos(&hv, "default");
+    uint32_t ticks = sym(dbg, "ticks");
+    cr_assert_gt(ui_dbg_watch(dbg, UI_DBG_SPACE_GVA, ticks, 4, UI_DBG_WRITE), 0);
+    cr_assert_gt(ui_dbg_watch(dbg, UI_DBG_SPACE_GPA, ticks, 4, UI_DBG_READ), 0);
+    ui_dbg_stop_t st;
+    unsigned stops = 0, by[3] = {0};
+    do {
+        cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+        if (st.kind == UI_DBG_STOP_WATCHPOINT)
+            stops++, by[st.by.by]++;
+    } while (st.kind == UI_DBG_STOP_WATCHPOINT);
+    cr_expect_eq(st.kind, UI_DBG_STOP_POWEROFF, "%s", st.text);
+    cr_expect_gt(by[SIM_BY_CPU], 100, "%u stops", stops);
+    cr_expect_gt(by[SIM_BY_HV], 0, "the virtual disk's copy over the kernel's data");
+    for (unsigned i = 0; i < m.ncpus; i++)
+        cr_expect_eq(m.cpu[i].s.cycles, cycles[i], "cpu%u", i);
+    cr_expect_str_eq(hv_vm_console(hv, 0), console);
+    free(console);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
 }

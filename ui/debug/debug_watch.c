@@ -356,7 +356,11 @@ static void who(ui_dbg_t *d, const ui_dbg_stop_t *st, char *buf, size_t len)
     default:
         if (!ui_dbg_disasm(d, ui_dbg_default_space(d), by->pc, insn, sizeof insn))
             snprintf(insn, sizeof insn, "the instruction");
-        snprintf(at, sizeof at, "0x%08x%s", by->pc, ui_dbg_symbolize(d, by->pc, sym, sizeof sym));
+        if (ui_dbg_translated_from(d, by->pc, sym, sizeof sym)) /* binary translation */
+            snprintf(at, sizeof at, "0x%08x (translated from %s)", by->pc, sym);
+        else
+            snprintf(at, sizeof at, "0x%08x%s", by->pc,
+                     ui_dbg_symbolize(d, by->pc, sym, sizeof sym));
         if (by->vm >= 0)
             snprintf(buf, len, "%s's `%s` at %s on cpu%d", dbg_vm_name(d, by->vm), insn, at,
                      by->cpu);
