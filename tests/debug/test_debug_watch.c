@@ -173,28 +173,47 @@ static void put(hv_t *hv, int vm, uint32_t gpa, uint32_t value)
     cr_assert(hv_copy_to_guest(hv, (unsigned)vm, gpa, &value, 4, NULL));
 }
 
-Test(debug_watch_paths, hypervisor_write_for_the_guest)
+/* A one-VM machine whose guest turns paging on and loads from VA, whose page-table entry
+ * (at gpa *leaf, holding *pte) has A clear. */
+static int a_bit_guest(hv_t **hv, hv_mem_technique_t mem, uint32_t *leaf, uint32_t *pte)
 {
     hv_config_t cfg = hu_config();
-    hv_t *hv = hu_machine(&m, 1, &cfg);
-    hv_vm_config_t c = {.cpu = HV_CPU_HW, .mem = HV_MEM_SHADOW, .pin = {-1, -1, -1, -1}};
-    int vm = hu_vm(hv, "guest",
+    *hv = hu_machine(&m, 1, &cfg);
+    hv_vm_config_t c = {.cpu = HV_CPU_HW, .mem = mem, .pin = {-1, -1, -1, -1}};
+    int vm = hu_vm(*hv, "guest",
                    ".org 0x1000\nli r1, 0x10003\ncsrw ptroot, r1\nli r2, 0x200000\n"
                    "ld r3, [r2]\nout r0, [0xf0]\n",
                    &c);
-    uint32_t leaf = L0 + 4 * ((VA >> 12) & 0x3ff),
-             pte = MMU_PTE_MAKE(DATA >> 12, MMU_PTE_V | MMU_PTE_R);
-    put(hv, vm, ROOT, MMU_PTE_MAKE(L0 >> 12, MMU_PTE_V));
-    put(hv, vm, L0 + 4, MMU_PTE_MAKE(0x1, MMU_PTE_V | MMU_PTE_R | MMU_PTE_X)); /* the code */
-    put(hv, vm, leaf, pte);
+    *leaf = L0 + 4 * ((VA >> 12) & 0x3ff);
+    *pte = MMU_PTE_MAKE(DATA >> 12, MMU_PTE_V | MMU_PTE_R);
+    put(*hv, vm, ROOT, MMU_PTE_MAKE(L0 >> 12, MMU_PTE_V));
+    put(*hv, vm, L0 + 4, MMU_PTE_MAKE(0x1, MMU_PTE_V | MMU_PTE_R | MMU_PTE_X)); /* the code */
+    put(*hv, vm, *leaf, *pte);
+    return vm;
+}
+
+/* A debugger on that machine, a watchpoint on gpa `leaf` of VM vm, run to its first hit. */
+static ui_dbg_t *watch_to_first_hit(int vm, uint32_t leaf, unsigned access, int *id,
+                                    ui_dbg_stop_t *st)
+{
     ui_dbg_t *dbg = ui_dbg_new(&m);
     cr_assert_not_null(dbg);
     cr_assert_eq(ui_dbg_set_focus_vm(dbg, vm), 0);
-    int id = ui_dbg_watch(dbg, UI_DBG_SPACE_GPA, leaf, 4, UI_DBG_WRITE);
-    cr_assert_gt(id, 0, "%s", ui_dbg_error(dbg));
+    *id = ui_dbg_watch(dbg, UI_DBG_SPACE_GPA, leaf, 4, access);
+    cr_assert_gt(*id, 0, "%s", ui_dbg_error(dbg));
+    cr_assert_eq(ui_dbg_continue(dbg, st), 0);
+    cr_assert_eq(st->kind, UI_DBG_STOP_WATCHPOINT, "%s", st->text);
+    return dbg;
+}
+
+Test(debug_watch_paths, hypervisor_write_for_the_guest)
+{
+    hv_t *hv;
+    uint32_t leaf, pte;
+    int vm = a_bit_guest(&hv, HV_MEM_SHADOW, &leaf, &pte);
     ui_dbg_stop_t st;
-    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
-    cr_assert_eq(st.kind, UI_DBG_STOP_WATCHPOINT, "%s", st.text);
+    int id;
+    ui_dbg_t *dbg = watch_to_first_hit(vm, leaf, UI_DBG_WRITE, &id, &st);
     cr_expect_eq(st.by.by, SIM_BY_HV);
     cr_expect_eq(st.by.cpu, 0);
     cr_expect_eq(st.old, pte);
@@ -204,6 +223,40 @@ Test(debug_watch_paths, hypervisor_write_for_the_guest)
              "Watchpoint 1: write of 0x%08x to gpa 0x%08x (hpa 0x%08x) by the hypervisor on cpu0, "
              "in its EXCEPTION handler (hv_handle_exception) for guest (was 0x%08x).",
              pte | MMU_PTE_A, leaf, st.hpa, pte);
+    cr_expect_str_eq(st.text, want);
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_expect_eq(st.kind, UI_DBG_STOP_POWEROFF, "%s", st.text);
+    ui_dbg_free(dbg);
+    hu_free(hv, &m);
+}
+
+/* The same under nested paging: there the hardware's page walker sets A in the guest's entry
+ * (through the nested tables), and before that reads it. */
+Test(debug_watch_paths, page_walker_reads_and_sets_a)
+{
+    hv_t *hv;
+    uint32_t leaf, pte;
+    int vm = a_bit_guest(&hv, HV_MEM_NESTED, &leaf, &pte);
+    ui_dbg_stop_t st;
+    int id;
+    ui_dbg_t *dbg = watch_to_first_hit(vm, leaf, UI_DBG_READ | UI_DBG_WRITE, &id, &st);
+    cr_expect_eq(st.by.by, SIM_BY_HW);
+    char want[320];
+    snprintf(want, sizeof want,
+             "Watchpoint 1: read of 0x%08x from gpa 0x%08x (hpa 0x%08x) by cpu0's hardware (its "
+             "page walker, translating 0x%08x).",
+             pte, leaf, st.hpa, VA);
+    cr_expect_str_eq(st.text, want);
+    /* The first walk ends in a nested fault (the data page is not backed yet): after the
+     * hypervisor maps it, the instruction walks again, reads the entry again, and sets A. */
+    do {
+        cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+        cr_assert_eq(st.kind, UI_DBG_STOP_WATCHPOINT, "%s", st.text);
+    } while (st.access == UI_DBG_READ && ui_dbg_bp_by_id(dbg, id)->hits < 10);
+    snprintf(want, sizeof want,
+             "Watchpoint 1: write of 0x%08x to gpa 0x%08x (hpa 0x%08x) by cpu0's hardware (its "
+             "page walker, translating 0x%08x) (was 0x%08x).",
+             pte | MMU_PTE_A, leaf, st.hpa, VA, pte);
     cr_expect_str_eq(st.text, want);
     cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
     cr_expect_eq(st.kind, UI_DBG_STOP_POWEROFF, "%s", st.text);
