@@ -102,12 +102,31 @@ typedef struct {
     cpu_t *cpu;
     uint8_t *base; /* the VMCB's first byte in RAM */
     uint32_t words; /* words moved, charged vmcb_word each */
+    const char *what; /* what moves them, for a debugger watching memory */
 } vmcb_io_t;
+
+/* Tells a debugger watching memory (m->mem_watch) about a VMCB word the hardware moves; a
+ * write before it is made. */
+static void vmcb_watched(vmcb_io_t *io, uint32_t off, const uint8_t *data)
+{
+    sim_machine_t *m = io->cpu->mach;
+    sim_mem_access_t acc = {.by = SIM_BY_HW,
+                            .write = data != NULL,
+                            .cpu = (int8_t)io->cpu->s.id,
+                            .vm = -1,
+                            .what = io->what,
+                            .hpa = (uint32_t)(io->base - m->ram) + off,
+                            .len = 4,
+                            .data = data};
+    m->mem_watch(&acc, m->mem_watch_ctx);
+}
 
 static uint32_t vmcb_rd(vmcb_io_t *io, uint32_t off)
 {
     const uint8_t *p = io->base + off;
     io->words++;
+    if (io->cpu->mach->mem_watch)
+        vmcb_watched(io, off, NULL);
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
@@ -115,6 +134,10 @@ static void vmcb_wr(vmcb_io_t *io, uint32_t off, uint32_t v)
 {
     uint8_t *p = io->base + off;
     io->words++;
+    if (io->cpu->mach->mem_watch) {
+        uint8_t bytes[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+        vmcb_watched(io, off, bytes);
+    }
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
     p[2] = (uint8_t)(v >> 16);
@@ -251,7 +274,7 @@ bool cpu_vm_enter(cpu_t *cpu, uint32_t vmcb, uint32_t host_pc)
     cpu_state_t *s = &cpu->s;
     cpu_vm_state_t *v = &s->vm;
     sim_machine_t *m = cpu->mach;
-    vmcb_io_t io = {.cpu = cpu};
+    vmcb_io_t io = {.cpu = cpu, .what = "VM entry"};
     s->cycles += m->costs.c[SIM_COST_vm_entry];
 
     if (cpu_mode(cpu) != CPU_MODE_H || v->active)
@@ -352,7 +375,7 @@ void cpu_vm_exit(cpu_t *cpu, unsigned reason, uint32_t qual, uint32_t gva, uint3
     cpu_state_t *s = &cpu->s;
     cpu_vm_state_t *v = &s->vm;
     SIM_ASSERT(v->active);
-    vmcb_io_t io = {.cpu = cpu, .base = cpu->mach->ram + v->vmcb};
+    vmcb_io_t io = {.cpu = cpu, .base = cpu->mach->ram + v->vmcb, .what = "VM exit"};
     cpu_mode_t from = cpu_mode(cpu);
     emit(cpu, SIM_EV_VMEXIT, s->cycles, CPU_MODE_H, from, s->pc, reason, qual);
     s->cycles += cpu->mach->costs.c[SIM_COST_vm_exit];
@@ -436,7 +459,7 @@ void cpu_vm_set_vip(cpu_t *cpu, uint32_t lines)
     cpu_vm_state_t *v = &cpu->s.vm;
     v->vip = lines & ((1u << CPU_IRQ_LINES) - 1);
     if (page_of_ram(cpu->mach, v->vmcb)) {
-        vmcb_io_t io = {.cpu = cpu, .base = cpu->mach->ram + v->vmcb};
+        vmcb_io_t io = {.cpu = cpu, .base = cpu->mach->ram + v->vmcb, .what = "posting interrupts"};
         vmcb_wr(&io, CPU_VMCB_VIP, v->vip);
     }
 }

@@ -85,6 +85,9 @@ typedef struct {
     const uint8_t *ram;
     uint32_t ram_size;
     uint8_t *ram_rw; /* NULL: no A/D write-backs (probes, the IOMMU) */
+    struct sim_machine *watch; /* a debugger watches memory (m->mem_watch): tell it, else NULL */
+    int cpu;                   /* the CPU walking, for the debugger */
+    uint32_t va;               /* the address translated, for the debugger */
     mmu_pwc_t *pwc;  /* NULL: no page-walk cache */
     mmu_trace_t *t;  /* counts (always) and references (when record) */
     bool record;
@@ -153,6 +156,21 @@ static void pwc_add(mmu_pwc_t *pwc, uint32_t addr, uint32_t value)
  * page-walk cache when it holds it, else from memory (one reference). Fills in r->value and
  * r->cycles and r->outcome (PWC_HIT or OK). Returns false when addr is not in RAM.
  */
+/* Tells a debugger watching memory about an entry the walker reads or (data) writes. */
+static void watched(const walker_t *w, uint32_t addr, const uint8_t *data)
+{
+    sim_mem_access_t acc = {.by = SIM_BY_HW,
+                            .write = data != NULL,
+                            .cpu = (int8_t)w->cpu,
+                            .vm = -1,
+                            .what = "page walker",
+                            .hpa = addr,
+                            .len = 4,
+                            .data = data,
+                            .va = w->va};
+    w->watch->mem_watch(&acc, w->watch->mem_watch_ctx);
+}
+
 static bool read_entry(walker_t *w, unsigned level, mmu_trace_ref_t *r)
 {
     if (w->pwc && level > 0 && pwc_find(w->pwc, r->addr, &r->value)) {
@@ -163,6 +181,8 @@ static bool read_entry(walker_t *w, unsigned level, mmu_trace_ref_t *r)
     }
     if (r->addr > w->ram_size - 4)
         return false;
+    if (w->watch)
+        watched(w, r->addr, NULL);
     r->value = ram_word(w->ram + r->addr);
     w->t->refs++;
     r->cycles = w->cost_ref;
@@ -283,6 +303,11 @@ static bool write_back_ad(walker_t *w, bool nested, mmu_access_t kind, walk_out_
     if (!w->ram_rw)
         return true; /* a probe: the write would happen, but a debugger changes nothing */
     uint8_t *p = w->ram_rw + g->leaf_addr;
+    if (w->watch) {
+        uint8_t bytes[4] = {(uint8_t)want, (uint8_t)(want >> 8), (uint8_t)(want >> 16),
+                            (uint8_t)(want >> 24)};
+        watched(w, g->leaf_addr, bytes);
+    }
     for (unsigned i = 0; i < 4; i++)
         p[i] = (uint8_t)(want >> (8 * i));
     w->t->ad_writes++;
@@ -435,6 +460,13 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
     }
     walker_t w = make_walker(m, &mmu->trace, mmu->record_trace);
     w.ram_rw = m->ram;
+    if (m->mem_watch) { /* a debugger watches memory: which CPU's MMU this is */
+        w.watch = m;
+        w.va = va;
+        w.cpu = -1;
+        for (unsigned i = 0; i < m->ncpus; i++)
+            w.cpu = &m->cpu[i].mmu == mmu ? (int)i : w.cpu;
+    }
     w.pwc = mmu->cfg.pwc ? &mmu->pwc : NULL;
     translation_t x = walk(&w, &mmu->cfg, mmu->ptroot, &mmu->nested, va, kind, priv);
     x.res.cycles = mmu->trace.cycles;

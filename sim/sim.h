@@ -317,6 +317,7 @@ typedef enum {
     SIM_BY_CPU, /* a CPU's load or store (cpu, va, pc) */
     SIM_BY_HV,  /* the hypervisor's C code: on pCPU `cpu`, or outside any (cpu -1) */
     SIM_BY_DMA, /* a device, through the IOMMU (device: its IOMMU id) */
+    SIM_BY_HW,  /* a CPU's own machinery (cpu; what: "page walker" with va, "VM exit", ...) */
 } sim_accessor_t;
 
 typedef struct sim_mem_access {
@@ -325,10 +326,11 @@ typedef struct sim_mem_access {
     int8_t cpu;          /* the CPU it was made on, -1: none (a device event) */
     int8_t vm;           /* HV: the VM it works for, -1: not known here */
     uint8_t device;      /* DMA: the device's IOMMU id */
-    const char *what;    /* HV: what it was doing ("copying a virtual-disk transfer"), or NULL */
+    const char *what;    /* HV, HW: what it was doing ("the virtual disk's DMA"), or NULL */
     uint32_t hpa, len;   /* the bytes touched */
     const uint8_t *data; /* write: the bytes about to be written; read: NULL */
-    uint32_t va, pc;     /* CPU: the address the program used and its instruction's */
+    uint32_t va, pc;     /* CPU: the address the program used and its instruction's; HW: the
+                            address the page walker was translating */
 } sim_mem_access_t;
 
 typedef void (*sim_mem_watch_fn)(const sim_mem_access_t *acc, void *ctx);

@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../hypervisor/hv_internal.h"
@@ -48,17 +49,21 @@ static uint32_t sym(ui_dbg_t *dbg, const char *name)
     return a;
 }
 
-/* Runs tinyos until its timer has ticked a few times, so that `ticks` holds no zero. */
+/* Runs tinyos, a million cycles at a time, until its timer has ticked a few times, so that
+ * `ticks` holds no zero (not to a breakpoint: translated code never runs at the guest's pc). */
 static void run_some_ticks(ui_dbg_t *dbg)
 {
-    int id = ui_dbg_break_addr(dbg, UI_DBG_SPACE_GVA, sym(dbg, "timer_tick"), UI_DBG_ANY_CPU, 0);
-    cr_assert_gt(id, 0, "%s", ui_dbg_error(dbg));
-    ui_dbg_stop_t st;
-    for (int i = 0; i < 4; i++) {
-        cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
-        cr_assert_eq(st.kind, UI_DBG_STOP_BREAKPOINT, "%s", st.text);
+    uint32_t ticks = sym(dbg, "ticks"), value = 0;
+    for (int i = 0; i < 400 && value < 4; i++) {
+        ui_dbg_stop_t st;
+        cr_assert_eq(ui_dbg_set_focus_vm(dbg, 0), 0);
+        cr_assert_eq(ui_dbg_run_cycles(dbg, 1000000, &st), 0);
+        cr_assert_eq(st.kind, UI_DBG_STOP_CYCLES, "%s", st.text);
+        cr_assert_eq(ui_dbg_set_focus_vm(dbg, 0), 0);
+        if (ui_dbg_read(dbg, UI_DBG_SPACE_GVA, ticks, &value, 4) != 0)
+            value = 0; /* not mapped yet: the kernel is still booting */
     }
-    cr_assert_eq(ui_dbg_delete(dbg, id), 0);
+    cr_assert_geq(value, 4, "the timer has ticked");
 }
 
 /* The guest's own store through nested paging (default), shadow paging (shadow) and under the
@@ -66,13 +71,14 @@ static void run_some_ticks(ui_dbg_t *dbg)
  * first hit says the value it had before, and who wrote it. */
 ParameterizedTestParameters(debug_watch_paths, guest_store)
 {
-    static const char *const scenarios[] = {"default", "shadow", "emu"};
+    static const char *const scenarios[] = {"default", "shadow", "emu", "trap", "bt"};
     TH_ROW_INDICES(sizeof scenarios / sizeof scenarios[0]);
 }
 
 ParameterizedTest(size_t *row, debug_watch_paths, guest_store, .timeout = 120)
 {
-    static const char *const scenarios[] = {"default", "shadow", "emu"};
+    static const char *const scenarios[] = {"default", "shadow", "emu", "trap", "bt"};
+    bool translated = strcmp(scenarios[*row], "bt") == 0;
     hv_t *hv;
     ui_dbg_t *dbg = tinyos(&hv, scenarios[*row]);
     run_some_ticks(dbg);
@@ -104,12 +110,15 @@ ParameterizedTest(size_t *row, debug_watch_paths, guest_store, .timeout = 120)
     cr_expect_eq(st.also[1], hpa_id);
     for (int id = gva_id; id <= hpa_id; id++)
         cr_expect_eq(ui_dbg_bp_by_id(dbg, id)->hits, 1, "watchpoint %d", id);
-    char want[320];
+    char want[320], at[64];
+    if (translated) /* the store ran in the translation cache, for the guest's instruction */
+        snprintf(at, sizeof at, "0x%08x (translated from timer_tick+0x14)", st.by.pc);
+    else
+        snprintf(at, sizeof at, "0x%08x <timer_tick+0x14>", sym(dbg, "timer_tick") + 0x14);
     snprintf(want, sizeof want,
              "Watchpoint %d: write of 0x%08x to gva 0x%08x <ticks> (hpa 0x%08x) by tinyos's "
-             "`st r1, [r2]` at 0x%08x <timer_tick+0x14> on cpu0 (was 0x%08x); also watchpoint "
-             "%d, %d.",
-             gva_id, before + 1, ticks, hpa, sym(dbg, "timer_tick") + 0x14, before, gpa_id, hpa_id);
+             "`st r1, [r2]` at %s on cpu0 (was 0x%08x); also watchpoint %d, %d.",
+             gva_id, before + 1, ticks, hpa, at, before, gpa_id, hpa_id);
     cr_expect_str_eq(st.text, want);
     ui_dbg_free(dbg);
     hu_scenario_free(&sc, hv, &m);
@@ -131,7 +140,9 @@ Test(debug_watch_paths, rwatch_and_awatch_fire_on_loads, .timeout = 120)
     cr_expect_eq(st.access, UI_DBG_READ);
     cr_expect_eq(st.value, ram_word(hpa));
     cr_expect_eq(st.by.by, SIM_BY_CPU);
-    cr_expect(strncmp(st.text, "Watchpoint 2: read of ", 22) == 0, "%s", st.text);
+    char head[40];
+    snprintf(head, sizeof head, "Watchpoint %d: read of ", r);
+    cr_expect(strncmp(st.text, head, strlen(head)) == 0, "%s", st.text);
     cr_expect(strstr(st.text, " from gva ") && strstr(st.text, "by tinyos's `ld "), "%s", st.text);
     cr_expect_null(strstr(st.text, "(was"), "a read changes nothing: %s", st.text);
     cr_assert_eq(ui_dbg_delete(dbg, r), 0);
@@ -162,28 +173,47 @@ static void put(hv_t *hv, int vm, uint32_t gpa, uint32_t value)
     cr_assert(hv_copy_to_guest(hv, (unsigned)vm, gpa, &value, 4, NULL));
 }
 
-Test(debug_watch_paths, hypervisor_write_for_the_guest)
+/* A one-VM machine whose guest turns paging on and loads from VA, whose page-table entry
+ * (at gpa *leaf, holding *pte) has A clear. */
+static int a_bit_guest(hv_t **hv, hv_mem_technique_t mem, uint32_t *leaf, uint32_t *pte)
 {
     hv_config_t cfg = hu_config();
-    hv_t *hv = hu_machine(&m, 1, &cfg);
-    hv_vm_config_t c = {.cpu = HV_CPU_HW, .mem = HV_MEM_SHADOW, .pin = {-1, -1, -1, -1}};
-    int vm = hu_vm(hv, "guest",
+    *hv = hu_machine(&m, 1, &cfg);
+    hv_vm_config_t c = {.cpu = HV_CPU_HW, .mem = mem, .pin = {-1, -1, -1, -1}};
+    int vm = hu_vm(*hv, "guest",
                    ".org 0x1000\nli r1, 0x10003\ncsrw ptroot, r1\nli r2, 0x200000\n"
                    "ld r3, [r2]\nout r0, [0xf0]\n",
                    &c);
-    uint32_t leaf = L0 + 4 * ((VA >> 12) & 0x3ff),
-             pte = MMU_PTE_MAKE(DATA >> 12, MMU_PTE_V | MMU_PTE_R);
-    put(hv, vm, ROOT, MMU_PTE_MAKE(L0 >> 12, MMU_PTE_V));
-    put(hv, vm, L0 + 4, MMU_PTE_MAKE(0x1, MMU_PTE_V | MMU_PTE_R | MMU_PTE_X)); /* the code */
-    put(hv, vm, leaf, pte);
+    *leaf = L0 + 4 * ((VA >> 12) & 0x3ff);
+    *pte = MMU_PTE_MAKE(DATA >> 12, MMU_PTE_V | MMU_PTE_R);
+    put(*hv, vm, ROOT, MMU_PTE_MAKE(L0 >> 12, MMU_PTE_V));
+    put(*hv, vm, L0 + 4, MMU_PTE_MAKE(0x1, MMU_PTE_V | MMU_PTE_R | MMU_PTE_X)); /* the code */
+    put(*hv, vm, *leaf, *pte);
+    return vm;
+}
+
+/* A debugger on that machine, a watchpoint on gpa `leaf` of VM vm, run to its first hit. */
+static ui_dbg_t *watch_to_first_hit(int vm, uint32_t leaf, unsigned access, int *id,
+                                    ui_dbg_stop_t *st)
+{
     ui_dbg_t *dbg = ui_dbg_new(&m);
     cr_assert_not_null(dbg);
     cr_assert_eq(ui_dbg_set_focus_vm(dbg, vm), 0);
-    int id = ui_dbg_watch(dbg, UI_DBG_SPACE_GPA, leaf, 4, UI_DBG_WRITE);
-    cr_assert_gt(id, 0, "%s", ui_dbg_error(dbg));
+    *id = ui_dbg_watch(dbg, UI_DBG_SPACE_GPA, leaf, 4, access);
+    cr_assert_gt(*id, 0, "%s", ui_dbg_error(dbg));
+    cr_assert_eq(ui_dbg_continue(dbg, st), 0);
+    cr_assert_eq(st->kind, UI_DBG_STOP_WATCHPOINT, "%s", st->text);
+    return dbg;
+}
+
+Test(debug_watch_paths, hypervisor_write_for_the_guest)
+{
+    hv_t *hv;
+    uint32_t leaf, pte;
+    int vm = a_bit_guest(&hv, HV_MEM_SHADOW, &leaf, &pte);
     ui_dbg_stop_t st;
-    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
-    cr_assert_eq(st.kind, UI_DBG_STOP_WATCHPOINT, "%s", st.text);
+    int id;
+    ui_dbg_t *dbg = watch_to_first_hit(vm, leaf, UI_DBG_WRITE, &id, &st);
     cr_expect_eq(st.by.by, SIM_BY_HV);
     cr_expect_eq(st.by.cpu, 0);
     cr_expect_eq(st.old, pte);
@@ -193,6 +223,40 @@ Test(debug_watch_paths, hypervisor_write_for_the_guest)
              "Watchpoint 1: write of 0x%08x to gpa 0x%08x (hpa 0x%08x) by the hypervisor on cpu0, "
              "in its EXCEPTION handler (hv_handle_exception) for guest (was 0x%08x).",
              pte | MMU_PTE_A, leaf, st.hpa, pte);
+    cr_expect_str_eq(st.text, want);
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_expect_eq(st.kind, UI_DBG_STOP_POWEROFF, "%s", st.text);
+    ui_dbg_free(dbg);
+    hu_free(hv, &m);
+}
+
+/* The same under nested paging: there the hardware's page walker sets A in the guest's entry
+ * (through the nested tables), and before that reads it. */
+Test(debug_watch_paths, page_walker_reads_and_sets_a)
+{
+    hv_t *hv;
+    uint32_t leaf, pte;
+    int vm = a_bit_guest(&hv, HV_MEM_NESTED, &leaf, &pte);
+    ui_dbg_stop_t st;
+    int id;
+    ui_dbg_t *dbg = watch_to_first_hit(vm, leaf, UI_DBG_READ | UI_DBG_WRITE, &id, &st);
+    cr_expect_eq(st.by.by, SIM_BY_HW);
+    char want[320];
+    snprintf(want, sizeof want,
+             "Watchpoint 1: read of 0x%08x from gpa 0x%08x (hpa 0x%08x) by cpu0's hardware (its "
+             "page walker, translating 0x%08x).",
+             pte, leaf, st.hpa, VA);
+    cr_expect_str_eq(st.text, want);
+    /* The first walk ends in a nested fault (the data page is not backed yet): after the
+     * hypervisor maps it, the instruction walks again, reads the entry again, and sets A. */
+    do {
+        cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+        cr_assert_eq(st.kind, UI_DBG_STOP_WATCHPOINT, "%s", st.text);
+    } while (st.access == UI_DBG_READ && ui_dbg_bp_by_id(dbg, id)->hits < 10);
+    snprintf(want, sizeof want,
+             "Watchpoint 1: write of 0x%08x to gpa 0x%08x (hpa 0x%08x) by cpu0's hardware (its "
+             "page walker, translating 0x%08x) (was 0x%08x).",
+             pte | MMU_PTE_A, leaf, st.hpa, VA, pte);
     cr_expect_str_eq(st.text, want);
     cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
     cr_expect_eq(st.kind, UI_DBG_STOP_POWEROFF, "%s", st.text);
@@ -238,4 +302,40 @@ Test(debug_watch_paths, disk_dma)
     cr_expect_eq(st.kind, UI_DBG_STOP_POWEROFF, "%s", st.text);
     ui_dbg_free(dbg);
     sim_machine_free(&m);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Watching changes nothing: a run stopped at every hit (the guest's stores and loads, the
+ * hypervisor's copies) ends with the cycles and console output of a run without a debugger.
+ * ------------------------------------------------------------------------------------------ */
+Test(debug_watch_paths, stops_change_nothing, .timeout = 240)
+{
+    hv_t *hv = hu_scenario(&sc, &m, "default");
+    cr_assert_eq(sim_run(&m, sc.max_cycles), SIM_RUN_POWEROFF);
+    uint64_t cycles[SIM_MAX_CPUS];
+    for (unsigned i = 0; i < m.ncpus; i++)
+        cycles[i] = m.cpu[i].s.cycles;
+    char *console = strdup(hv_vm_console(hv, 0));
+    hu_scenario_free(&sc, hv, &m);
+
+    ui_dbg_t *dbg = tinyos(&hv, "default");
+    uint32_t ticks = sym(dbg, "ticks");
+    cr_assert_gt(ui_dbg_watch(dbg, UI_DBG_SPACE_GVA, ticks, 4, UI_DBG_WRITE), 0);
+    cr_assert_gt(ui_dbg_watch(dbg, UI_DBG_SPACE_GPA, ticks, 4, UI_DBG_READ), 0);
+    ui_dbg_stop_t st;
+    unsigned stops = 0, by[3] = {0};
+    do {
+        cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+        if (st.kind == UI_DBG_STOP_WATCHPOINT)
+            stops++, by[st.by.by]++;
+    } while (st.kind == UI_DBG_STOP_WATCHPOINT);
+    cr_expect_eq(st.kind, UI_DBG_STOP_POWEROFF, "%s", st.text);
+    cr_expect_gt(by[SIM_BY_CPU], 100, "%u stops", stops);
+    cr_expect_gt(by[SIM_BY_HV], 0, "the virtual disk's copy over the kernel's data");
+    for (unsigned i = 0; i < m.ncpus; i++)
+        cr_expect_eq(m.cpu[i].s.cycles, cycles[i], "cpu%u", i);
+    cr_expect_str_eq(hv_vm_console(hv, 0), console);
+    free(console);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
 }

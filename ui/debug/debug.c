@@ -328,6 +328,7 @@ ui_dbg_t *ui_dbg_new(sim_machine_t *m)
     d->next_id = 1;
     d->next_display = 1;
     d->focus_vm = -1;
+    d->use_vm = -1;
     if (dbg_attach(d) != 0) {
         free(d);
         return NULL;

@@ -349,10 +349,17 @@ void ui_dbg_cond_free(ui_dbg_cond_t *cond)
 
 int ui_dbg_eval(ui_dbg_t *dbg, const char *text, uint64_t *value)
 {
+    dbg->eval_vm = UI_DBG_ANY_VM;
+    dbg->eval_guest = false;
     ui_dbg_cond_t *c = ui_dbg_cond_parse(dbg, text);
     if (!c)
         return -1;
+    /* [tinyos:ticks] reads tinyos's memory, whatever the focus. */
+    int use = dbg->use_vm;
+    if (use < 0 && dbg->eval_vm >= 0)
+        dbg->use_vm = dbg->eval_vm;
     int rc = ui_dbg_cond_eval(dbg, c, &dbg->m->cpu[dbg->focus], value);
+    dbg->use_vm = use;
     ui_dbg_cond_free(c);
     return rc;
 }

@@ -60,6 +60,7 @@ struct ui_dbg {
     int focus_vm; /* the VM whose symbols and addresses are the default; -1: none/hv */
     int eval_vm;  /* the VM of the last symbol an expression named (-1: none, or any) */
     bool eval_guest; /* an expression named a guest's symbol (a guest address) */
+    int use_vm;      /* ui_dbg_use_vm: the VM of gva/gpa for one command; -1: the focus's */
 
     ui_dbg_bp_t bp[UI_DBG_MAX_BPS];
     size_t nbp;

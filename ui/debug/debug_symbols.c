@@ -29,6 +29,10 @@ static const cpu_symbol_t *table_for(const ui_dbg_t *d, ui_dbg_space_t space, si
         *n = d->tab_n[0];
         return d->tab[0];
     }
+    if (d->use_vm >= 0 && d->use_vm < UI_DBG_MAX_VMS && d->tab_n[d->use_vm + 1]) {
+        *n = d->tab_n[d->use_vm + 1]; /* a command about another VM's address */
+        return d->tab[d->use_vm + 1];
+    }
     *n = d->nsyms;
     return d->syms;
 }
@@ -69,7 +73,7 @@ const char *dbg_symbolize_for(const ui_dbg_t *d, ui_dbg_space_t space, int vm, u
         label(d->tab[vm + 1], d->tab_n[vm + 1], addr, buf, len);
         return buf;
     }
-    if (d->focus_vm >= 0) /* the focus VM's */
+    if (d->focus_vm >= 0 || d->use_vm >= 0) /* the focus VM's, or the command's */
         return ui_dbg_symbolize_in(d, space, addr, buf, len);
     for (unsigned t = 1; t <= UI_DBG_MAX_VMS && !buf[0]; t++) /* any VM's: the same code */
         label(d->tab[t], d->tab_n[t], addr, buf, len);
@@ -171,6 +175,14 @@ const cpu_symbol_t *ui_dbg_vm_symbols(const ui_dbg_t *dbg, int vm, size_t *n)
     return dbg->tab[t];
 }
 
+int ui_dbg_use_vm(ui_dbg_t *dbg, int vm)
+{
+    if (vm != UI_DBG_ANY_VM && dbg_check_vm(dbg, vm) != 0)
+        return -1;
+    dbg->use_vm = vm;
+    return 0;
+}
+
 int ui_dbg_parse_location(ui_dbg_t *dbg, const char *text, ui_dbg_space_t *space, uint32_t *addr,
                           int *vm)
 {
@@ -194,8 +206,6 @@ int ui_dbg_parse_location(ui_dbg_t *dbg, const char *text, ui_dbg_space_t *space
     if (*text == '*')
         text++; /* gdb's `break *ADDR` */
     uint64_t v;
-    dbg->eval_vm = UI_DBG_ANY_VM;
-    dbg->eval_guest = false;
     if (ui_dbg_eval(dbg, text, &v) != 0)
         return -1;
     if (!given && dbg->eval_guest)

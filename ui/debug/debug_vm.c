@@ -319,6 +319,8 @@ int dbg_space_vm(const ui_dbg_t *d)
     hv_t *hv = hv_of(d);
     if (!hv)
         return -1;
+    if (vm_ok(hv, d->use_vm)) /* a command about another VM's address (ui_dbg_use_vm) */
+        return d->use_vm;
     if (vm_ok(hv, d->focus_vm))
         return d->focus_vm;
     const cpu_t *cpu = &d->m->cpu[d->focus];

@@ -176,7 +176,11 @@ static unsigned handler_now(const ui_dbg_t *d, const sim_mem_access_t *acc)
  * the CPU that made it (or, for a device or the hypervisor outside any pCPU, on the focus). */
 static void check(ui_dbg_t *d, const sim_mem_access_t *acc, const cpu_t *cpu)
 {
-    if (!d->running || d->pending)
+    /* The first hit of a run is the stop; only a write may replace a read waiting to stop
+     * (a page walk reads an entry, then sets its A bit: the change is what matters). */
+    bool supersede = acc->write && d->pending && d->pend.kind == UI_DBG_STOP_WATCHPOINT &&
+                     d->pend.access == UI_DBG_READ;
+    if (!d->running || (d->pending && !supersede))
         return;
     unsigned access = acc->write ? UI_DBG_WRITE : UI_DBG_READ;
     bool first = true;
@@ -347,6 +351,13 @@ static void who(ui_dbg_t *d, const ui_dbg_stop_t *st, char *buf, size_t len)
     const sim_mem_access_t *by = &st->by;
     switch (by->by) {
     case SIM_BY_HV: who_hv(d, by, st->handler, buf, len); break;
+    case SIM_BY_HW: /* the CPU's own machinery: its page walker, VM entry and exit */
+        if (by->what && strcmp(by->what, "page walker") == 0)
+            snprintf(buf, len, "cpu%d's hardware (its page walker, translating 0x%08x)", by->cpu,
+                     by->va);
+        else
+            snprintf(buf, len, "cpu%d's hardware (%s)", by->cpu, by->what ? by->what : "?");
+        break;
     case SIM_BY_DMA:
         if (by->device == SIM_DISK_DMA_ID)
             snprintf(buf, len, "the disk's DMA (IOMMU device %u)", by->device);
@@ -356,7 +367,11 @@ static void who(ui_dbg_t *d, const ui_dbg_stop_t *st, char *buf, size_t len)
     default:
         if (!ui_dbg_disasm(d, ui_dbg_default_space(d), by->pc, insn, sizeof insn))
             snprintf(insn, sizeof insn, "the instruction");
-        snprintf(at, sizeof at, "0x%08x%s", by->pc, ui_dbg_symbolize(d, by->pc, sym, sizeof sym));
+        if (ui_dbg_translated_from(d, by->pc, sym, sizeof sym)) /* binary translation */
+            snprintf(at, sizeof at, "0x%08x (translated from %s)", by->pc, sym);
+        else
+            snprintf(at, sizeof at, "0x%08x%s", by->pc,
+                     ui_dbg_symbolize(d, by->pc, sym, sizeof sym));
         if (by->vm >= 0)
             snprintf(buf, len, "%s's `%s` at %s on cpu%d", dbg_vm_name(d, by->vm), insn, at,
                      by->cpu);

@@ -183,6 +183,10 @@ const cpu_symbol_t *ui_dbg_vm_symbols(const ui_dbg_t *dbg, int vm, size_t *n);
  * is given), address, and the VM whose symbol it named (-1: none, or any). */
 int ui_dbg_parse_location(ui_dbg_t *dbg, const char *text, ui_dbg_space_t *space, uint32_t *addr,
                           int *vm);
+/* Makes gva and gpa addresses (reads, translations, labels) VM vm's instead of the focus
+ * VM's, until called again with UI_DBG_ANY_VM: for a command about another VM's address
+ * ("x/4x tinyos:ticks" while the focus is rtos). Changes no focus. -1 for no such VM. */
+int ui_dbg_use_vm(ui_dbg_t *dbg, int vm);
 /* gdb's `info symbol`: "disk_read + 8 in tinyos (gva 0x000082c0)" for an address of a space
  * in VM vm (-1: the focus VM), or -1 with "No symbol matches ...". */
 int ui_dbg_info_symbol(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, int vm, char *buf,

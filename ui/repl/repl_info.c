@@ -358,13 +358,16 @@ int ui_repl_cmd_disassemble(ui_repl_t *r, int argc, char **argv)
     uint64_t n = 8;
     if (argc > 3)
         return ui_repl_error(r, usage, "Give at most an address and a count.");
-    if (argc >= 2 && ui_repl_parse_location(r, argv[1], &space, &addr) != 0)
+    int vm = UI_DBG_ANY_VM;
+    if (argc >= 2 && ui_repl_parse_location_vm(r, argv[1], &space, &addr, &vm) != 0)
         return -1;
     if (argc == 3 && ui_repl_parse_value(r, argv[2], usage, &n) != 0)
         return -1;
     if (n == 0 || n > 4096)
         return ui_repl_error(r, usage, "Give a count of 1 to 4096 instructions.");
+    ui_dbg_use_vm(r->dbg, vm); /* another VM's symbol: that VM's memory */
     listing(r, space, addr & ~3u, n);
+    ui_dbg_use_vm(r->dbg, UI_DBG_ANY_VM);
     return 0;
 }
 
@@ -442,19 +445,9 @@ static int x_string(ui_repl_t *r, ui_dbg_space_t space, uint32_t addr, char *lab
     return 256;
 }
 
-int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv)
+/* x at a parsed location: count units in the remembered format. */
+static int x_at(ui_repl_t *r, ui_dbg_space_t space, uint32_t addr, uint64_t count)
 {
-    const char *usage = "x/NFU ADDR";
-    uint64_t count;
-    const char *slash = strchr(argv[0], '/');
-    if (parse_xfmt(r, slash ? slash + 1 : NULL, &count) != 0)
-        return -1;
-    if (argc < 2)
-        return ui_repl_error(r, usage, "Give an address, e.g. \"x/4x hpa:0x2000\" or \"x/s msg\".");
-    ui_dbg_space_t space;
-    uint32_t addr;
-    if (ui_repl_parse_location(r, r->rest, &space, &addr) != 0)
-        return -1;
     if (r->xfmt == 'i') {
         listing(r, space, addr & ~3u, count);
         return 0;
@@ -496,6 +489,26 @@ int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv)
     }
     fputc('\n', r->out);
     return 0;
+}
+
+int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv)
+{
+    const char *usage = "x/NFU ADDR";
+    uint64_t count;
+    const char *slash = strchr(argv[0], '/');
+    if (parse_xfmt(r, slash ? slash + 1 : NULL, &count) != 0)
+        return -1;
+    if (argc < 2)
+        return ui_repl_error(r, usage, "Give an address, e.g. \"x/4x hpa:0x2000\" or \"x/s msg\".");
+    ui_dbg_space_t space;
+    uint32_t addr;
+    int vm;
+    if (ui_repl_parse_location_vm(r, r->rest, &space, &addr, &vm) != 0)
+        return -1;
+    ui_dbg_use_vm(r->dbg, vm); /* another VM's symbol: that VM's memory */
+    int rc = x_at(r, space, addr, count);
+    ui_dbg_use_vm(r->dbg, UI_DBG_ANY_VM);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -555,13 +568,17 @@ int ui_repl_cmd_translate(ui_repl_t *r, int argc, char **argv)
     (void)argv;
     ui_dbg_space_t space;
     uint32_t addr;
-    if (ui_repl_parse_location(r, r->rest, &space, &addr) != 0)
+    int vm;
+    if (ui_repl_parse_location_vm(r, r->rest, &space, &addr, &vm) != 0)
         return -1;
     if (space == UI_DBG_SPACE_HPA && !strchr(r->rest, ':'))
         space = UI_DBG_SPACE_GVA; /* translate means a virtual address unless told otherwise */
     static mmu_trace_t trace;
     mmu_result_t res;
-    if (ui_dbg_translate(r->dbg, space, addr, MMU_LOAD, &res, &trace) != 0)
+    ui_dbg_use_vm(r->dbg, vm); /* another VM's symbol: through that VM's tables */
+    int rc = ui_dbg_translate(r->dbg, space, addr, MMU_LOAD, &res, &trace);
+    ui_dbg_use_vm(r->dbg, UI_DBG_ANY_VM);
+    if (rc != 0)
         return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
     char refs[48], cycles[48];
     fprintf(r->out, "%s 0x%08x, a load: %s walk, %s, %s\n", ui_dbg_space_name(space), addr,

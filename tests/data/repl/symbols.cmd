@@ -17,6 +17,11 @@ info symbol gpa:timer_tick
 x/1i hpa:0x2042c
 info symbol hpa:0x2042c
 x/1i gva:0x2042c
+# Another VM's symbol reads that VM's memory, whatever the focus.
+focus rtos
+x/2x tinyos:ticks
+print [tinyos:ticks] + 1
+focus tinyos
 delete
 watch tinyos:ticks
 awatch gpa:tinyos:ticks
