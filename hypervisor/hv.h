@@ -354,6 +354,12 @@ void hv_free(hv_t *hv);
 hv_t *hv_clone(const hv_t *hv, sim_machine_t *m2);
 /* The hypervisor running a machine, or NULL (for debuggers). */
 hv_t *hv_of_machine(const sim_machine_t *m);
+/* Why a machine whose CPUs all wait can never go on, when a guest waits for console input that
+ * will not come (its virtual UART's input interrupt is on, its input used up): a sentence such
+ * as "tinyos waits for console input, and its input is used up (the console shows \"$ \")",
+ * one per such VM, joined by "; " (or the bare machine's program's). Returns NULL (buf empty)
+ * when no guest waits for input. Works with or without a hypervisor (hv_devices.c). */
+const char *hv_explain_idle(const sim_machine_t *m, char *buf, size_t len);
 
 /*
  * Creates a VM: its VCPUs with their VMCBs, nested tables (empty: memory is mapped when the

@@ -326,3 +326,43 @@ void hv_dev_timed(void *ctx, uint32_t what, uint64_t now)
     }
     hv->now = 0;
 }
+
+/* ------------------------------------------------------------------------------------------
+ * Why nothing can go on
+ * ------------------------------------------------------------------------------------------ */
+/* Appends one VM's (or the bare program's) sentence: who waits, and what its console shows on
+ * the line it has not ended (a shell's prompt, most often). */
+static void explain_waiting(char *buf, size_t len, const char *who, const char *shown, size_t n)
+{
+    size_t used = strlen(buf);
+    while (n > 0 && shown[n - 1] == '\n')
+        n--;
+    const char *nl = memchr(shown, '\n', n);
+    while (nl) { /* only the last line */
+        n -= (size_t)(nl + 1 - shown);
+        shown = nl + 1;
+        nl = memchr(shown, '\n', n);
+    }
+    snprintf(buf + used, len - used,
+             "%s%s waits for console input, and its input is used up%s%.*s%s", used ? "; " : "",
+             who, n ? " (the console shows \"" : "", (int)(n > 40 ? 40 : n), shown, n ? "\")" : "");
+}
+
+const char *hv_explain_idle(const sim_machine_t *m, char *buf, size_t len)
+{
+    const hv_t *hv = hv_of_machine(m);
+    buf[0] = '\0';
+    if (!hv) {
+        if (sim_console_waits_for_input(m)) {
+            const char *out = sim_console_captured(m);
+            explain_waiting(buf, len, "the program", out, strlen(out));
+        }
+        return buf[0] ? buf : NULL;
+    }
+    for (unsigned i = 0; i < HV_MAX_VMS; i++) {
+        const hv_vm_t *v = &hv->vms[i];
+        if (v->used && v->state == HV_VM_RUNNING && v->dev.uart_irq && !input_ready(&v->dev))
+            explain_waiting(buf, len, v->name, v->dev.line, v->dev.line_len);
+    }
+    return buf[0] ? buf : NULL;
+}

@@ -343,6 +343,9 @@ void sim_port_write(sim_machine_t *m, cpu_t *cpu, uint16_t port, uint32_t val);
 void sim_console_set_output(sim_machine_t *m, FILE *out); /* NULL: capture only */
 void sim_console_set_input(sim_machine_t *m, const char *text, size_t len);
 const char *sim_console_captured(const sim_machine_t *m); /* never NULL */
+/* True when the program has asked for the console's input interrupt and no input is left: a
+ * halted CPU then waits for typing that will never come. */
+bool sim_console_waits_for_input(const sim_machine_t *m);
 
 /* Events. */
 int sim_add_sink(sim_machine_t *m, sim_event_sink_fn fn, void *ctx);

@@ -136,6 +136,11 @@ void sim_console_set_input(sim_machine_t *m, const char *text, size_t len)
     update_uart_irq(m);
 }
 
+bool sim_console_waits_for_input(const sim_machine_t *m)
+{
+    return m->console.irq_enabled && !input_ready(&m->console);
+}
+
 const char *sim_console_captured(const sim_machine_t *m)
 {
     return m->console.capture ? m->console.capture : "";

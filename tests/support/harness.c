@@ -78,3 +78,19 @@ void th_record_events(sim_machine_t *m, th_events_t *rec)
     rec->n = 0;
     cr_assert_eq(sim_add_sink(m, record, rec), 0);
 }
+
+void th_expect_golden(const char *path, const char *got, const char *what)
+{
+    const char *update = getenv("HVSIM_UPDATE_GOLDEN");
+    if (update && *update == '1') {
+        FILE *f = fopen(path, "w");
+        cr_assert_not_null(f, "%s", path);
+        fputs(got, f);
+        fclose(f);
+    }
+    size_t len;
+    char *want = sim_read_file(path, &len);
+    cr_assert_not_null(want, "%s is missing (HVSIM_UPDATE_GOLDEN=1 writes it)", path);
+    cr_expect_str_eq(got, want, "%s: the output differs from %s", what, path);
+    free(want);
+}

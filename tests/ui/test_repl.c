@@ -24,20 +24,8 @@ static void golden(const char *cmdline, const char *golden_name, int want_status
     char *out = th_sh(cmdline, true, &status);
     char path[256];
     snprintf(path, sizeof path, DATA "%s", golden_name);
-    const char *update = getenv("HVSIM_UPDATE_GOLDEN");
-    if (update && *update == '1') {
-        FILE *f = fopen(path, "w");
-        cr_assert_not_null(f);
-        fputs(out, f);
-        fclose(f);
-    }
-    size_t len;
-    char *want = sim_read_file(path, &len);
-    cr_assert_not_null(want, "%s is missing (HVSIM_UPDATE_GOLDEN=1 writes it)", path);
-    cr_expect_str_eq(out, want, "%s: the transcript differs from %s", cmdline, path);
-    cr_expect_eq(status, want_status, "%s: exit status %d, want %d", cmdline, status,
-                 want_status);
-    free(want);
+    th_expect_golden(path, out, cmdline);
+    cr_expect_eq(status, want_status, "%s: exit status %d, want %d", cmdline, status, want_status);
     free(out);
 }
 

@@ -115,3 +115,46 @@ Test(scenario_cli, errors_in_line_order_with_what_is_allowed)
     cr_expect_eq(status, 1);
     free(out);
 }
+
+/* A VM whose shell waits for console input that never comes: the end says so, with the prompt
+ * the console shows, under the hypervisor, natively and in the debugger. */
+Test(scenario_cli, a_guest_waiting_for_input_says_so)
+{
+    int status;
+    char *out =
+        th_sh("d=$(mktemp -d) && printf '[vm tinyos]\\nimage = tinyos.img\\n' > $d/s.ini && "
+              "$B/hvsim --scenario $d/s.ini 2>&1 >/dev/null; s=$?; rm -rf $d; exit $s",
+              false, &status);
+    cr_expect_str_eq(out, "hvsim: every VCPU waits and nothing can wake it\n"
+                          "hvsim: tinyos waits for console input, and its input is used up (the "
+                          "console shows \"$ \"); a VM's console input is input = or input_file = "
+                          "in its [vm] section\n");
+    cr_expect_eq(status, 125);
+    free(out);
+    out = th_sh("$B/hvsim --scenario native-tinyos --input /dev/null 2>&1 | tail -5 | head -3",
+                false, &status);
+    cr_expect_str_eq(out, "$ \n"
+                          "hvsim: every CPU is halted and nothing can wake it (no timer armed, no "
+                          "interrupt pending)\n"
+                          "hvsim: the program waits for console input, and its input is used up "
+                          "(the console shows \"$ \"); give it console input with --input FILE\n");
+    free(out);
+    out = th_sh("printf 'c\\n' | $B/hvsim --repl --scenario native-tinyos --input /dev/null "
+                "| grep -o 'Every CPU.*'",
+                false, &status);
+    cr_expect_str_eq(out, "Every CPU is halted and nothing can wake it (no timer armed, no "
+                          "interrupt pending): the program waits for console input, and its input "
+                          "is used up (the console shows \"$ \").\n");
+    free(out);
+}
+
+/* A program that halts without asking for console input is not said to wait for it. */
+Test(scenario_cli, a_halt_without_input_is_not_input)
+{
+    int status;
+    char *out = th_sh("f=$(mktemp --suffix=.s) && printf 'halt\\n' > $f && $B/hvsim --bare $f "
+                      "2>&1 | grep -c 'console input'; rm -f $f",
+                      false, &status);
+    cr_expect_str_eq(out, "0\n");
+    free(out);
+}

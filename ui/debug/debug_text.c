@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "../../hypervisor/hv.h"
 #include "debug_internal.h"
 
 /* Appends to buf (of len bytes) at *used, never past the end. */
@@ -405,11 +406,16 @@ void dbg_text_stop(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp)
         snprintf(st->text, len, "The program powered the machine off with exit code %u.",
                  d->m->exit_code);
         break;
-    case UI_DBG_STOP_IDLE:
-        snprintf(st->text, len,
-                 "Every CPU is halted and nothing can wake it (no timer armed, no "
-                 "interrupt pending).");
+    case UI_DBG_STOP_IDLE: {
+        char why[200];
+        size_t n = (size_t)snprintf(st->text, len,
+                                    "Every CPU is halted and nothing can wake it "
+                                    "(no timer armed, no interrupt pending)");
+        if (n < len)
+            snprintf(st->text + n, len - n, "%s%s.",
+                     hv_explain_idle(d->m, why, sizeof why) ? ": " : "", why);
         break;
+    }
     case UI_DBG_STOP_LIMIT:
         snprintf(st->text, len, "Stopped at the cycle limit: cpu0 reached cycle %s (--max-cycles).",
                  sim_group_digits(d->m->cpu[0].s.cycles, a, sizeof a));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../hypervisor/hv.h"
 #include "../../sim/sim.h"
 #include "ui_hvsim.h"
 
@@ -55,6 +56,12 @@ static void explain_no_poweroff(const sim_machine_t *m, const last_trap_t *last)
     }
 }
 
+static bool ends_line(const char *text)
+{
+    size_t n = strlen(text);
+    return n == 0 || text[n - 1] == '\n';
+}
+
 int ui_load_input(sim_machine_t *m, const char *path)
 {
     size_t len;
@@ -84,8 +91,15 @@ int ui_run_machine(sim_machine_t *m, const ui_bare_options_t *opt)
         explain_no_poweroff(m, &last);
         status = 124;
     } else if (why == SIM_RUN_IDLE) {
-        fprintf(stderr, "hvsim: every CPU is halted and nothing can wake it (no timer armed, "
-                        "no interrupt pending)\n");
+        char why[512];
+        if (m->console.out)
+            fflush(m->console.out); /* a prompt without its newline, before the message */
+        fprintf(stderr,
+                "%shvsim: every CPU is halted and nothing can wake it (no timer armed, "
+                "no interrupt pending)\n",
+                sim_console_captured(m)[0] && !ends_line(sim_console_captured(m)) ? "\n" : "");
+        if (hv_explain_idle(m, why, sizeof why))
+            fprintf(stderr, "hvsim: %s; give it console input with --input FILE\n", why);
         explain_no_poweroff(m, &last);
         status = 125;
     }

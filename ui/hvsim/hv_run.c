@@ -106,7 +106,13 @@ int ui_run_hv(const ui_hv_options_t *opt)
                         "(--max-cycles)\n", (unsigned long long)max_cycles);
         status = 124;
     } else if (r == SIM_RUN_IDLE) {
+        char why[512];
         fprintf(stderr, "hvsim: every VCPU waits and nothing can wake it\n");
+        if (hv_explain_idle(&m, why, sizeof why))
+            fprintf(stderr,
+                    "hvsim: %s; a VM's console input is input = or input_file = in its "
+                    "[vm] section\n",
+                    why);
         status = 125;
     }
     hv_print_stats(hv, stdout);
