@@ -65,12 +65,17 @@ grep -v -x -F -f "$list.hidden" "$list.all" | while read -r f; do [ -f "$f" ] &&
 tar -cf - -T "$list" | tar -xpf - -C "$part"
 rm -f "$list" "$list.all" "$list.hidden"
 
-# Stubs in place of the solutions; an unchanged file keeps its time.
+# Stubs in place of the solutions, in the code (not in the tests and tools, which may speak of
+# markers); an unchanged file keeps its time.
 if [ -n "$(echo "$stub" | tr -d ' ')" ]; then
-    grep -rl --include='*.c' --include='*.h' 'LAB [0-9]* BEGIN' "$part" | while read -r f; do
-        awk -v stub="$stub" -f labs/strip-lab.awk "$f" >"$f.new" || exit 1
-        if cmp -s "$f" "$f.new"; then rm -f "$f.new"; else mv "$f.new" "$f"; fi
-    done
+    (cd "$part" && grep -rl --include='*.c' --include='*.h' --exclude-dir=tests \
+        --exclude-dir=labs 'LAB [0-9]* BEGIN' .) >"$part/.marked" || true
+    while read -r f; do # each file by its name in the tree, for the error messages
+        (cd "$part" && awk -v stub="$stub" -f "$here/labs/strip-lab.awk" "${f#./}" >"$f.new") ||
+            exit 1
+        if cmp -s "$part/$f" "$part/$f.new"; then rm -f "$part/$f.new"; else mv "$part/$f.new" "$part/$f"; fi
+    done <"$part/.marked"
+    rm -f "$part/.marked"
 fi
 
 # The hidden tests leave the manifests too.

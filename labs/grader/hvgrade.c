@@ -168,7 +168,9 @@ static void run_test(const options_t *o, grade_test_t *t)
                  t->timeout);
     read_report(t, out, &tested, &failing);
     fclose(out);
-    if (pid > 0 && !killed && WIFEXITED(status) && WEXITSTATUS(status) == 127 && !tested)
+    if (pid > 0 && !killed && WIFSIGNALED(status))
+        add_output(t, "the tests' process died of a signal: the code under test crashed it");
+    else if (pid > 0 && !killed && WIFEXITED(status) && WEXITSTATUS(status) == 127 && !tested)
         add_output(t, "hvgrade could not start build/hvsim-tests (make grade builds it)");
     else if (pid > 0 && !killed && !tested)
         add_output(t, "no test matched its filter: the manifest is wrong");

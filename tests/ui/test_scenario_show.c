@@ -64,6 +64,7 @@ Test(scenario_show, the_printed_file_parses_to_the_same_configuration)
         cr_expect_eq(a.hv.untagged_tlb, b.hv.untagged_tlb);
         cr_expect_eq(a.hv.host_process, b.hv.host_process);
         cr_expect_eq(a.hv.host_share ? a.hv.host_share : HV_DEFAULT_SHARE, b.hv.host_share);
+        cr_expect_eq(a.hv.boost, b.hv.boost);
         cr_assert_eq(a.nvms, b.nvms, "%s", name);
         for (unsigned v = 0; v < a.nvms; v++)
             expect_same_vm(&a.vm[v], &b.vm[v]);
