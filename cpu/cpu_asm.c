@@ -466,7 +466,8 @@ static int line_by_addr(const void *a, const void *b)
 /* Moves the line information and the file names into the result. */
 static bool take_lines(asm_ctx_t *A, cpu_asm_result_t *out)
 {
-    qsort(A->linfo, A->nlinfo, sizeof *A->linfo, line_by_addr);
+    if (A->nlinfo) /* qsort wants an array, even of none */
+        qsort(A->linfo, A->nlinfo, sizeof *A->linfo, line_by_addr);
     out->lines = A->linfo;
     out->nlines = A->nlinfo;
     A->linfo = NULL;

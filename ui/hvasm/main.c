@@ -260,15 +260,18 @@ static char *relative_to(const char *dir, const char *path)
         size_t i = 0, common = 0; /* p + common: what follows the directories both share */
         while (d[i] && d[i] == p[i])
             i++;
-        if (!d[i] && p[i] == '/')
+        const char *below = d + i; /* the directories of d below the shared ones */
+        if (!d[i] && p[i] == '/') {
             common = i + 1;
-        else
+        } else {
             for (size_t j = 0; j < i; j++)
                 if (d[j] == '/')
                     common = j + 1;
-        size_t ups = 0; /* the directories of d below the shared ones */
-        for (const char *q = d + common; *q; q++)
-            ups += *q != '/' && (q == d + common || q[-1] == '/');
+            below = d + common;
+        }
+        size_t ups = 0;
+        for (const char *q = below; *q; q++)
+            ups += *q != '/' && (q == below || q[-1] == '/');
         out = malloc(3 * ups + strlen(p + common) + 1);
         if (out) {
             out[0] = '\0';
