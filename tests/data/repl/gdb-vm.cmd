@@ -9,6 +9,15 @@ bt
 next
 ni 2
 display/x r1
+until
+disable 1
+advance kputc
+enable 1
+condition 1 r1 == 0x0a
+ignore 1 1
+continue
+info breakpoints
+info display
 delete
 break exit IO_PORT vm tinyos
 continue
