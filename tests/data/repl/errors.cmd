@@ -101,3 +101,6 @@ info vms
 info vcpus
 info vmcb
 info registers
+break count
+commands
+print r1
