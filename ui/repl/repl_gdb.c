@@ -59,6 +59,12 @@ static int run_to(ui_repl_t *r, int argc, char **argv, const char *usage, bool i
     if (ui_repl_parse_location(r, ui_repl_join(argc, argv, 1, text, sizeof text), &space, &addr) !=
         0)
         return ui_repl_error(r, usage, "Give a location: a symbol, an address or an expression.");
+    if (space != ui_dbg_default_space(r->dbg))
+        return ui_repl_error(r, usage,
+                             "%s compares LOC with the pc, whose space here is %s: "
+                             "give LOC as %s: (or with no prefix).",
+                             argv[0], ui_dbg_space_name(ui_dbg_default_space(r->dbg)),
+                             ui_dbg_space_name(ui_dbg_default_space(r->dbg)));
     ui_dbg_stop_t st;
     int rc =
         in_frame ? ui_dbg_until_location(r->dbg, addr, &st) : ui_dbg_advance(r->dbg, addr, &st);
@@ -344,9 +350,9 @@ static void print_edit(ui_repl_t *r)
 int ui_repl_cmd_set(ui_repl_t *r, int argc, char **argv)
 {
     char lhs[256];
-    const char *text = r->rest;
+    const char *text = r->rest + strspn(r->rest, " \t");
     if (argc >= 2 && (strcmp(argv[1], "var") == 0 || strcmp(argv[1], "variable") == 0))
-        text += strlen(argv[1]) + strspn(text + strlen(argv[1]), " ");
+        text += strlen(argv[1]) + strspn(text + strlen(argv[1]), " \t");
     const char *eq = assignment(text);
     if (argc < 2 || !eq || (text[0] != '$' && text[0] != '*'))
         return ui_repl_error(r, SET_USAGE,

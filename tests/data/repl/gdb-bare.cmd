@@ -24,6 +24,7 @@ finish
 delete
 set $r3 = 42
 set $r10 = 5
+set var $r4=6
 set *total = 7
 print [total]
 info events 3
@@ -45,6 +46,7 @@ info registers
 tbreak work
 continue
 finish
+advance gva:square
 advance square
 finish
 until 0x1014
