@@ -129,6 +129,8 @@ void dbg_free_lines(ui_dbg_t *d); /* debug_lines.c */
 /* The line table in force for the focus (the focus VM's, or the machine's). */
 const dbg_lines_t *dbg_focus_lines(const ui_dbg_t *d);
 
+/* -1 with the sentence when the machine is powered off (and how to start it again). */
+int dbg_check_powered(ui_dbg_t *d);
 /* Records the failure sentence for ui_dbg_error; returns -1. */
 int dbg_fail(ui_dbg_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
