@@ -276,6 +276,9 @@ int ui_repl_cmd_display(ui_repl_t *r, int argc, char **argv)
 {
     const char *usage = "display[/FMT] [EXPR]";
     const char *slash = strchr(argv[0], '/');
+    int from = 1;
+    if (!slash && argc > 1 && argv[1][0] == '/') /* gdb takes "display /x r3" too */
+        slash = argv[from++];
     char fmt = slash ? slash[1] : 0, text[512];
     if (argc == 1) {
         for (size_t i = 0; i < ui_dbg_display_count(r->dbg); i++)
@@ -284,7 +287,9 @@ int ui_repl_cmd_display(ui_repl_t *r, int argc, char **argv)
     }
     if (slash && (!slash[1] || slash[2]))
         return ui_repl_error(r, usage, "Give one format letter after /: x, d, u, t, c or i.");
-    int id = ui_dbg_display_add(r->dbg, fmt, ui_repl_join(argc, argv, 1, text, sizeof text));
+    if (from >= argc)
+        return ui_repl_error(r, usage, "Give the expression to show after every stop.");
+    int id = ui_dbg_display_add(r->dbg, fmt, ui_repl_join(argc, argv, from, text, sizeof text));
     if (id < 0)
         return ui_repl_error(r, usage, "%s", ui_dbg_error(r->dbg));
     show_display(r, ui_dbg_display(r->dbg, ui_dbg_display_count(r->dbg) - 1));

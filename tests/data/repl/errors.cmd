@@ -47,6 +47,7 @@ ignore 99 2
 commands 99
 display/q r1
 display nosuch
+display /x
 undisplay 99
 set $r99 = 1
 set $r0 = 1

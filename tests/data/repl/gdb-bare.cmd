@@ -10,7 +10,7 @@ bt
 next
 ni 2
 display r3
-display/i pc
+display /i pc
 next 3
 until
 advance puts
