@@ -30,7 +30,9 @@ info breakpoints
 set $r5 = 0x1234
 set *gva:ticks = 99
 x/1x gva:ticks
-info events 2
+set *gpa:0x7000 = 0x55
+x/1x gpa:0x7000
+info events 3
 undisplay
 tbreak disk_read vm tinyos
 restart
