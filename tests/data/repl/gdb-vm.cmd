@@ -18,6 +18,7 @@ ignore 1 1
 continue
 info breakpoints
 info display
+continue until r1 == 0x20
 delete
 break exit IO_PORT vm tinyos
 continue
