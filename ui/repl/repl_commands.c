@@ -675,7 +675,8 @@ static int need_sub(ui_repl_t *r, int argc, char **argv)
 const ui_repl_cmd_t ui_repl_commands[] = {
     {"help", "h", "help [CMD]", "list the commands, or explain one",
      "Without an argument, lists every command with its aliases. With one, shows its usage and "
-     "what it does.", cmd_help, ui_repl_complete_commands, NULL, false},
+     "what it does.",
+     cmd_help, ui_repl_complete_commands, NULL, false},
     {"continue", "c cont", CONTINUE_USAGE, "run until a breakpoint, a watchpoint or the end",
      "Runs every CPU until a breakpoint or watchpoint fires, the program powers the machine off, "
      "every CPU halts for good, or Ctrl-C. Continuing from a breakpoint does not stop at it "
@@ -690,11 +691,13 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      "As stepi, but a call (jal or jalr through lr) runs until it returns to the next "
      "instruction in this frame, so the routine called is stepped over. A breakpoint inside it "
      "still stops the machine. This machine has no source lines of a higher language, so next "
-     "and ni are the same.", ui_repl_cmd_next, NULL, NULL, true},
+     "and ni are the same.",
+     ui_repl_cmd_next, NULL, NULL, true},
     {"finish", "fin", "finish", "run until the current routine returns",
      "Runs until the routine the focus CPU is in returns to its caller (frame 1 of bt). At a "
      "VM-exit stop, before the hypervisor's handler has run, runs to the VM entry that ends "
-     "the handling.", ui_repl_cmd_finish, NULL, NULL, true},
+     "the handling.",
+     ui_repl_cmd_finish, NULL, NULL, true},
     {"stepi", "si", "stepi [N]", "run N instructions (1) on the focus CPU",
      "Runs one instruction (or N) on the focus CPU. A trap or interrupt taken on the way is "
      "named in the stop. Other CPUs run as they would have without the debugger.",
@@ -719,29 +722,33 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      "\"run N\" still runs N cycles and says its new name, \"continue N\".",
      ui_repl_cmd_run, NULL, NULL, false},
     {"restart", NULL, "restart", "start again from cycle 0, stopped",
-     "As run, but stops at cycle 0, before the first instruction.", ui_repl_cmd_restart, NULL,
-     NULL, false},
+     "As run, but stops at cycle 0, before the first instruction.", ui_repl_cmd_restart, NULL, NULL,
+     false},
     {"break", "b br", BREAK_USAGE, "set a breakpoint on an address, trap, mode, cycle, ...",
      "Stops before the instruction at LOC runs. LOC is an address, a symbol or an expression, "
-     "with an optional space prefix (hpa:, gva:; gpa: needs a VM). \"cpu N\" limits it to one "
+     "with an optional space prefix (hpa:, gva:; gpa: needs a VM), or FILE:LINE of the source "
+     "(\"kernel.s:120\", from the line tables). \"cpu N\" limits it to one "
      "CPU. \"if COND\" stops only when COND is true there (see condition). The sub-commands "
-     "break on other things.", cmd_break, ui_repl_complete_symbols, break_subs, false},
+     "break on other things.",
+     cmd_break, ui_repl_complete_symbols, break_subs, false},
     {"tbreak", NULL, TBREAK_USAGE, "a breakpoint deleted at its first stop",
      "As break LOC, but the breakpoint is deleted once it has stopped the machine.", cmd_tbreak,
      ui_repl_complete_symbols, NULL, false},
     {"condition", NULL, "condition N [COND]", "stop at breakpoint N only when COND is true",
      "COND (an expression, as for print) is evaluated on the CPU that hits breakpoint N; it "
      "stops only when COND is not 0 (a hit that cannot be evaluated stops, so that you see "
-     "why). Without COND the breakpoint stops every time again.", ui_repl_cmd_condition,
-     ui_repl_complete_symbols, NULL, false},
+     "why). Without COND the breakpoint stops every time again.",
+     ui_repl_cmd_condition, ui_repl_complete_symbols, NULL, false},
     {"ignore", NULL, "ignore N COUNT", "pass over the next COUNT hits of breakpoint N",
      "The next COUNT hits of breakpoint N (where its condition holds) are counted but do not "
-     "stop the machine.", ui_repl_cmd_ignore, NULL, NULL, false},
+     "stop the machine.",
+     ui_repl_cmd_ignore, NULL, NULL, false},
     {"commands", NULL, "commands [N]", "commands to run when breakpoint N stops (... end)",
      "The lines after it, up to a line \"end\", are run each time breakpoint N (the last one "
      "set, without N) stops the machine, after its stop and displays are printed. In a script "
      "(-x, source) as at the prompt. An empty list (\"commands N\" then \"end\") removes "
-     "them.", ui_repl_cmd_commands, NULL, NULL, false},
+     "them.",
+     ui_repl_cmd_commands, NULL, NULL, false},
     {"watch", NULL, WATCH_USAGE, "stop when memory is written (or read)",
      "Stops after a store (w, the default), a load (r) or either (rw) reaches the bytes at ADDR "
      "(4, or the size given): a gva or gpa is followed to the host-physical word behind it, so "
@@ -769,26 +776,27 @@ const ui_repl_cmd_t ui_repl_commands[] = {
     {"x", NULL, "x/NFU ADDR", "examine memory (gdb formats x d u t c s i, sizes b h w)",
      "Shows N units of memory at ADDR. F is the format: x hex, d signed, u unsigned, t binary, "
      "c character, s string, i instruction. U is the unit: b byte, h half, w word. A prefix "
-     "hpa:, gpa: or gva: chooses the address space. F and U are remembered.", ui_repl_cmd_x,
-     ui_repl_complete_symbols, NULL, false},
+     "hpa:, gpa: or gva: chooses the address space. F and U are remembered.",
+     ui_repl_cmd_x, ui_repl_complete_symbols, NULL, false},
     {"display", NULL, "display[/FMT] [EXPR]", "show an expression after every stop",
      "Evaluates EXPR (as print) after every stop and shows it in format FMT: x (the default), "
      "d, u, t, c, or i (the instruction at that address: \"display/i pc\"). Without EXPR, "
-     "shows every display now; \"info display\" lists them.", ui_repl_cmd_display,
-     ui_repl_complete_symbols, NULL, false},
+     "shows every display now; \"info display\" lists them.",
+     ui_repl_cmd_display, ui_repl_complete_symbols, NULL, false},
     {"undisplay", NULL, "undisplay [N...]", "stop showing displays (all of them without N)",
-     "Deletes the displays with these numbers, or all of them.", ui_repl_cmd_undisplay, NULL,
-     NULL, false},
+     "Deletes the displays with these numbers, or all of them.", ui_repl_cmd_undisplay, NULL, NULL,
+     false},
     {"backtrace", "bt where", "backtrace [N]", "the chain of calls that led here",
      "Walks the focus CPU's stack from lr and the frames of the guests' calling convention "
      "(docs/isa.md, \"Calling convention\"): frame 0 is where the CPU is; each next one is "
      "where the routine before returns to. The last line says where and why the walk ends: a "
-     "trap vector, a routine jumped to rather than called, or no symbol.", ui_repl_cmd_bt,
-     NULL, NULL, false},
+     "trap vector, a routine jumped to rather than called, or no symbol.",
+     ui_repl_cmd_bt, NULL, NULL, false},
     {"list", "l", "list [LOC]", "the assembly source around the pc (or LOC)",
      "Prints ten lines of the source around the pc (or LOC), \"=>\" marking the pc's line, "
      "from the line table hvasm writes beside each image (PROG.lines). \"list\" again goes "
-     "on with the next ten.", ui_repl_cmd_list, ui_repl_complete_symbols, NULL, false},
+     "on with the next ten.",
+     ui_repl_cmd_list, ui_repl_complete_symbols, NULL, false},
     {"print", "p", "print EXPR", "evaluate an expression",
      "Evaluates EXPR on the focus CPU (the language of \"until\") and prints it in hex and "
      "decimal.",
@@ -809,13 +817,14 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      "Pauses or resumes a whole VM (all its VCPUs).", need_sub, NULL, vm_subs, false},
     {"sched", NULL, "sched pin|overcommit", "change the VCPU scheduling policy",
      "pin: each VCPU has a physical CPU of its own; overcommit: VCPUs share CPUs by time "
-     "slices.", need_sub, NULL, sched_subs, false},
+     "slices.",
+     need_sub, NULL, sched_subs, false},
     {"set", NULL, SET_USAGE, "change a register, a memory word or a cycle cost",
      "\"set $REG = EXPR\" sets a register of the focus CPU (r1..r15, sp, lr, pc, flags); "
      "\"set *ADDR = EXPR\" a word of RAM (ADDR with hpa:, gpa: or gva:, as for x). Each is a "
      "debugger edit, logged as an event (\"edit\") so the trace shows it. \"set cost NAME "
-     "VALUE\" changes one entry of the cost table from now on.", ui_repl_cmd_set,
-     NULL, set_subs, false},
+     "VALUE\" changes one entry of the cost table from now on.",
+     ui_repl_cmd_set, NULL, set_subs, false},
     {"trace", NULL, "trace on|off|save FILE", "print events as they happen, or save the log",
      "\"trace on\" prints every event as it happens, \"trace off\" stops, \"trace save FILE\" "
      "writes the event log.",

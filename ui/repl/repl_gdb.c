@@ -56,9 +56,8 @@ static int run_to(ui_repl_t *r, int argc, char **argv, const char *usage, bool i
     char text[256];
     ui_dbg_space_t space;
     uint32_t addr;
-    if (ui_repl_parse_location(r, ui_repl_join(argc, argv, 1, text, sizeof text), &space, &addr) !=
-        0)
-        return ui_repl_error(r, usage, "Give a location: a symbol, an address or an expression.");
+    if (ui_repl_parse_location(r, ui_repl_join(argc, argv, 1, text, sizeof text), &space, &addr))
+        return -1; /* the parser has said why */
     if (space != ui_dbg_default_space(r->dbg))
         return ui_repl_error(r, usage,
                              "%s compares LOC with the pc, whose space here is %s: "

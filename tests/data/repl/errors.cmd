@@ -58,6 +58,7 @@ set r3 = 1
 set $r3 =
 bt 1 2
 list nosuch
+break nosuch.s:3
 restart now
 info
 info nosuch

@@ -5,6 +5,7 @@ continue
 bt
 list
 list
+list calls.s:14
 finish
 bt
 next
@@ -28,7 +29,7 @@ set var $r4=6
 set *total = 7
 print [total]
 info events 3
-break putc if r1 == 0x6b
+break calls.s:46 if r1 == 0x6b
 commands
 print r1
 info registers r1
