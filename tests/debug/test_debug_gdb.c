@@ -291,6 +291,21 @@ Test(debug_gdb, line_tables)
     cr_expect_str_eq(row.file, src);
     cr_expect_str_eq(ui_dbg_source_line(dbg, row.file, 3), "three");
     cr_expect_null(ui_dbg_source_line(dbg, row.file, 9));
+    /* FILE:LINE as a location: the first instruction at or after the line */
+    ui_dbg_space_t space;
+    uint32_t addr;
+    int vm;
+    cr_assert_eq(ui_dbg_parse_location(dbg, "calls.s:2", &space, &addr, &vm), 0);
+    cr_expect_eq(addr, 0x1008);
+    cr_expect_eq(space, UI_DBG_SPACE_HPA);
+    cr_expect_eq(vm, -1);
+    cr_assert_eq(ui_dbg_parse_location(dbg, "p.s:1", &space, &addr, &vm), 0);
+    cr_expect_eq(addr, 0x1040, "p.s has code from line 3 on");
+    cr_expect_eq(ui_dbg_parse_location(dbg, "p.s:4", &space, &addr, &vm), -1);
+    cr_expect(strstr(ui_dbg_error(dbg), "No line table has code at or after p.s line 4") != NULL,
+              "%s", ui_dbg_error(dbg));
+    cr_assert_eq(ui_dbg_parse_location(dbg, "hpa:4096", &space, &addr, &vm), 0);
+    cr_expect_eq(addr, 4096, "a space prefix is not a file");
     f = fopen(path, "w");
     fputs("00001040 p.s:3\n1040 p.s\n", f);
     fclose(f);

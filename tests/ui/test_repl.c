@@ -76,6 +76,12 @@ Test(repl_session, gdb_vocabulary_on_a_bare_program)
     golden("$B/hvsim -x " DATA "gdb-bare.cmd --bare " DATA "calls.s", "gdb-bare.out", 3);
 }
 
+/* A native scenario: the kernel's line tables, bt, and a restart that stops at the same cycle. */
+Test(repl_session, gdb_vocabulary_on_a_native_scenario)
+{
+    golden("$B/hvsim -x " DATA "gdb-native.cmd --scenario native-tinyos", "gdb-native.out", 0);
+}
+
 /* The same on the default scenario: tinyos's kernel under the hypervisor, a finish from a VM
  * exit to its entry, and a restart of the whole scenario. */
 Test(repl_session, gdb_vocabulary_on_a_scenario)

@@ -585,6 +585,14 @@ static void next_queued_event(ui_dbg_t *d, ui_dbg_stop_t *out)
     finish(d, &st, out);
 }
 
+int dbg_check_powered(ui_dbg_t *d)
+{
+    if (!d->m->powered_off)
+        return 0;
+    return dbg_fail(d, "The machine is powered off (exit code %u): there is nothing left to run%s.",
+                    d->m->exit_code, d->rebuild ? " (\"run\" starts it again)" : "");
+}
+
 static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, ui_dbg_stop_t *out)
 {
     sim_machine_t *m = d->m;
@@ -593,11 +601,8 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
         return 0;
     }
     d->nqueue = d->qhead = 0;
-    if (m->powered_off)
-        return dbg_fail(d,
-                        "The machine is powered off (exit code %u): there is nothing left to "
-                        "run.",
-                        m->exit_code);
+    if (dbg_check_powered(d) != 0)
+        return -1;
     const cpu_t *focus = &m->cpu[d->focus];
     for (unsigned i = 0; i < m->ncpus; i++) {
         d->prev[i] = m->cpu[i].s;

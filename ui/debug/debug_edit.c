@@ -111,5 +111,6 @@ void dbg_text_edit(ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
     }
     ui_dbg_space_t space = (ui_dbg_space_t)(ev->from_mode - 1);
     snprintf(buf, len, "the debugger wrote 0x%08x to %s 0x%08x%s (was 0x%08x)", ev->b,
-             ui_dbg_space_name(space), ev->a, ui_dbg_symbolize(d, ev->a, sym, sizeof sym), ev->pc);
+             ui_dbg_space_name(space), ev->a, ui_dbg_symbolize_in(d, space, ev->a, sym, sizeof sym),
+             ev->pc);
 }

@@ -127,9 +127,16 @@ void dbg_free_extras(ui_dbg_t *d); /* displays, line tables, source text */
 /* debug_edit.c: the sentence of a SIM_EV_EDIT event. */
 void dbg_text_edit(ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len);
 void dbg_free_lines(ui_dbg_t *d); /* debug_lines.c */
+/* A "FILE:LINE" location (debug_lines.c): 1 with its address (the first instruction of the
+ * first line with code at or after LINE), its space and VM; 0 when text is not of that form;
+ * -1 when no line table knows it. */
+int dbg_parse_file_line(ui_dbg_t *d, const char *text, ui_dbg_space_t *space, uint32_t *addr,
+                        int *vm);
 /* The line table in force for the focus (the focus VM's, or the machine's). */
 const dbg_lines_t *dbg_focus_lines(const ui_dbg_t *d);
 
+/* -1 with the sentence when the machine is powered off (and how to start it again). */
+int dbg_check_powered(ui_dbg_t *d);
 /* Records the failure sentence for ui_dbg_error; returns -1. */
 int dbg_fail(ui_dbg_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -8,6 +8,7 @@
  * (docs/debugger.md, "Line tables"). The debugger keeps one table per symbol table: the
  * machine's, and each VM's.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,4 +190,57 @@ const char *ui_dbg_source_line(ui_dbg_t *dbg, const char *file, unsigned line)
     size_t n = strcspn(p, "\r\n");
     snprintf(dbg->src_line, sizeof dbg->src_line, "%.*s", (int)n, p);
     return dbg->src_line;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * FILE:LINE locations
+ * ------------------------------------------------------------------------------------------ */
+/* True when a table's file is the one named: the same path, or the same last components
+ * ("kernel.s", "tinyos/kernel.s"). */
+static bool names_file(const char *path, const char *name)
+{
+    size_t n = strlen(path), k = strlen(name);
+    return n >= k && strcmp(path + n - k, name) == 0 && (n == k || path[n - k - 1] == '/');
+}
+
+/* The first instruction of the first line at or after `line` of `file` in a table. */
+static bool line_addr(const dbg_lines_t *L, const char *file, unsigned line, uint32_t *addr)
+{
+    const ui_dbg_line_t *best = NULL;
+    for (size_t i = 0; i < L->n; i++) {
+        const ui_dbg_line_t *r = &L->rows[i];
+        if (r->line >= line && names_file(r->file, file) &&
+            (!best || r->line < best->line || (r->line == best->line && r->addr < best->addr)))
+            best = r;
+    }
+    if (best)
+        *addr = best->addr;
+    return best != NULL;
+}
+
+int dbg_parse_file_line(ui_dbg_t *d, const char *text, ui_dbg_space_t *space, uint32_t *addr,
+                        int *vm)
+{
+    const char *colon = strrchr(text, ':');
+    if (!colon || colon == text || !colon[1] ||
+        strspn(colon + 1, "0123456789") != strlen(colon + 1))
+        return 0;
+    char file[256];
+    snprintf(file, sizeof file, "%.*s", (int)(colon - text), text);
+    if (ui_dbg_space_by_name(file) >= 0 || !strchr(file, '.'))
+        return 0; /* "hpa:4096" is an address; a file has an extension */
+    unsigned long line = strtoul(colon + 1, NULL, 10);
+    int first = d->focus_vm >= 0 ? d->focus_vm + 1 : 0; /* the focus's table, then the others */
+    for (int k = 0; k <= UI_DBG_MAX_VMS; k++) {
+        int t = k == 0 ? first : (k <= first ? k - 1 : k);
+        if (!line_addr(&d->lines[t], file, (unsigned)line, addr))
+            continue;
+        *vm = t - 1;
+        *space = t == 0 ? ui_dbg_default_space(d) : UI_DBG_SPACE_GVA;
+        return 1;
+    }
+    return dbg_fail(d,
+                    "No line table has code at or after %s line %lu (\"list\" shows what it "
+                    "knows; hvasm writes PROG.lines beside PROG.bin).",
+                    file, line);
 }

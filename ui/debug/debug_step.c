@@ -264,16 +264,6 @@ static void goal_here(ui_dbg_t *d, ui_dbg_stop_kind_t kind)
     }
 }
 
-static int check_runnable(ui_dbg_t *d)
-{
-    if (d->m->powered_off)
-        return dbg_fail(d,
-                        "The machine is powered off (exit code %u): there is nothing left to "
-                        "run (\"run\" starts it again).",
-                        d->m->exit_code);
-    return 0;
-}
-
 static int next_one(ui_dbg_t *d, ui_dbg_stop_t *stop)
 {
     const cpu_t *cpu = &d->m->cpu[d->focus];
@@ -294,7 +284,7 @@ int ui_dbg_next(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop)
 {
     if (n == 0)
         return dbg_fail(dbg, "Stepping 0 instructions does nothing; give a count of 1 or more.");
-    if (check_runnable(dbg) != 0)
+    if (dbg_check_powered(dbg) != 0)
         return -1;
     uint64_t done = 0, first = dbg->m->cpu[dbg->focus].s.instret;
     while (done < n) {
@@ -318,7 +308,7 @@ int ui_dbg_next(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop)
 
 int ui_dbg_finish(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
 {
-    if (check_runnable(dbg) != 0)
+    if (dbg_check_powered(dbg) != 0)
         return -1;
     if (ui_dbg_pcpu_exit_pending(dbg, dbg->focus))
         return dbg_go(dbg, DBG_GO_ENTRY, stop);
@@ -338,7 +328,7 @@ int ui_dbg_finish(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
 
 static int run_to(ui_dbg_t *d, uint32_t addr, bool in_frame, ui_dbg_stop_t *stop)
 {
-    if (check_runnable(d) != 0)
+    if (dbg_check_powered(d) != 0)
         return -1;
     if (addr & 3)
         return dbg_fail(d, "0x%08x is not a multiple of 4: instructions are 4-byte aligned.", addr);
@@ -362,7 +352,7 @@ int ui_dbg_until_next(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
 {
     const cpu_t *cpu = &dbg->m->cpu[dbg->focus];
     cpu_insn_t in;
-    if (check_runnable(dbg) != 0)
+    if (dbg_check_powered(dbg) != 0)
         return -1;
     bool backward =
         insn_at(dbg, cpu->s.pc, &in) && in.op >= CPU_OP_B && in.op <= CPU_OP_BLEU && in.imm < 0;

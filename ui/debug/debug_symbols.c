@@ -186,6 +186,9 @@ int ui_dbg_use_vm(ui_dbg_t *dbg, int vm)
 int ui_dbg_parse_location(ui_dbg_t *dbg, const char *text, ui_dbg_space_t *space, uint32_t *addr,
                           int *vm)
 {
+    int by_line = dbg_parse_file_line(dbg, text, space, addr, vm); /* "kernel.s:120" */
+    if (by_line != 0)
+        return by_line > 0 ? 0 : -1;
     *space = ui_dbg_default_space(dbg);
     bool given = false;
     const char *colon = strchr(text, ':');

@@ -179,8 +179,10 @@ const char *ui_dbg_symbolize_in(const ui_dbg_t *dbg, ui_dbg_space_t space, uint3
                                 size_t len);
 /* VM vm's table (vm -1: the machine's). */
 const cpu_symbol_t *ui_dbg_vm_symbols(const ui_dbg_t *dbg, int vm, size_t *n);
-/* A location "[SPACE:][*]EXPR" (EXPR may name "vm:symbol"): its space (the default when none
- * is given), address, and the VM whose symbol it named (-1: none, or any). */
+/* A location "[SPACE:][*]EXPR" (EXPR may name "vm:symbol"), or "FILE:LINE" from the line
+ * tables (the first instruction at or after that line, e.g. "kernel.s:120"): its space (the
+ * default when none is given), address, and the VM whose symbol or file it named (-1: none, or
+ * any). */
 int ui_dbg_parse_location(ui_dbg_t *dbg, const char *text, ui_dbg_space_t *space, uint32_t *addr,
                           int *vm);
 /* Makes gva and gpa addresses (reads, translations, labels) VM vm's instead of the focus

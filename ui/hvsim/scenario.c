@@ -185,9 +185,41 @@ int ui_run_scenario(const char *name, const ui_bare_options_t *opt, const char *
     return status;
 }
 
+/* What a native scenario's debugger needs to build its machine again (run, restart). */
+typedef struct {
+    const char *name, *argv0;
+    const ui_bare_options_t *opt;
+} native_build_t;
+
+static int rebuild_native(sim_machine_t *m, void *ctx, char *err, size_t len)
+{
+    const native_build_t *b = ctx;
+    sim_machine_free(m);
+    if (ui_scenario_prepare(m, b->name, b->opt, b->argv0, NULL, NULL) == 0)
+        return 0;
+    snprintf(err, len, "scenario %s cannot be started again (the message above says why).",
+             b->name);
+    return -1;
+}
+
+/* The line tables of the ROM, the loader and the kernel (list, bt), beside their .sym files;
+ * one that is missing or bad leaves the debugger without it, and says so when bad. */
+static void native_lines(ui_dbg_t *dbg, const char *name, const char *argv0)
+{
+    char dir[4096], path[4200];
+    ui_guest_dir(argv0, dir, sizeof dir);
+    const char *files[] = {"rom", "loader", find_scenario(name)->vm};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s.lines", dir, files[i]);
+        if (access(path, R_OK) == 0 && ui_dbg_load_lines(dbg, -1, path) != 0)
+            fprintf(stderr, "hvsim: %s\n", ui_dbg_error(dbg));
+    }
+}
+
 int ui_native_repl(const char *name, const char *script, bool terminal,
                    const ui_bare_options_t *opt, const char *argv0)
 {
+    native_build_t build = {name, argv0, opt};
     static sim_machine_t m;
     cpu_symbol_t *syms = NULL;
     size_t nsyms = 0;
@@ -206,6 +238,8 @@ int ui_native_repl(const char *name, const char *script, bool terminal,
         status = 1;
     } else {
         ui_dbg_set_max_cycles(dbg, opt->max_cycles);
+        ui_dbg_set_rebuild(dbg, rebuild_native, &build);
+        native_lines(dbg, name, argv0);
         char banner[300];
         snprintf(banner, sizeof banner,
                  "hvsim debugger: scenario %s, %s on bare hardware (1 CPU, no hypervisor). "

@@ -166,6 +166,14 @@ int ui_repl_run_stream(ui_repl_t *r, FILE *in, bool repeat_empty)
     }
     r->interactive = was;
     free(line);
+    if (r->collecting) { /* `commands` with no `end` before the input ended */
+        r->collecting = false;
+        failed++;
+        ui_repl_error(r, NULL,
+                      "The input ended inside \"commands\" (no \"end\"): breakpoint %d's "
+                      "commands are not set.",
+                      r->collect_id);
+    }
     return failed;
 }
 

@@ -726,8 +726,9 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      false},
     {"break", "b br", BREAK_USAGE, "set a breakpoint on an address, trap, mode, cycle, ...",
      "Stops before the instruction at LOC runs. LOC is an address, a symbol or an expression, "
-     "with an optional space prefix (hpa:, gva:; gpa: needs a VM). A VM's symbol (tinyos:NAME, "
-     "or a name only one VM has) makes it that VM's breakpoint. \"cpu N\" limits it to one "
+     "with an optional space prefix (hpa:, gva:; gpa: needs a VM), or FILE:LINE of the source "
+     "(\"kernel.s:120\", from the line tables). A VM's symbol (tinyos:NAME, or a name only one "
+     "VM has) makes it that VM's breakpoint. \"cpu N\" limits it to one "
      "CPU. \"if COND\" stops only when COND is true there (see condition). The sub-commands "
      "break on other things.",
      cmd_break, ui_repl_complete_symbols, break_subs, false},

@@ -56,9 +56,14 @@ static int run_to(ui_repl_t *r, int argc, char **argv, const char *usage, bool i
     char text[256];
     ui_dbg_space_t space;
     uint32_t addr;
-    if (ui_repl_parse_location(r, ui_repl_join(argc, argv, 1, text, sizeof text), &space, &addr) !=
-        0)
-        return ui_repl_error(r, usage, "Give a location: a symbol, an address or an expression.");
+    if (ui_repl_parse_location(r, ui_repl_join(argc, argv, 1, text, sizeof text), &space, &addr))
+        return -1; /* the parser has said why */
+    if (space != ui_dbg_default_space(r->dbg))
+        return ui_repl_error(r, usage,
+                             "%s compares LOC with the pc, whose space here is %s: "
+                             "give LOC as %s: (or with no prefix).",
+                             argv[0], ui_dbg_space_name(ui_dbg_default_space(r->dbg)),
+                             ui_dbg_space_name(ui_dbg_default_space(r->dbg)));
     ui_dbg_stop_t st;
     int rc =
         in_frame ? ui_dbg_until_location(r->dbg, addr, &st) : ui_dbg_advance(r->dbg, addr, &st);
@@ -270,6 +275,9 @@ int ui_repl_cmd_display(ui_repl_t *r, int argc, char **argv)
 {
     const char *usage = "display[/FMT] [EXPR]";
     const char *slash = strchr(argv[0], '/');
+    int from = 1;
+    if (!slash && argc > 1 && argv[1][0] == '/') /* gdb takes "display /x r3" too */
+        slash = argv[from++];
     char fmt = slash ? slash[1] : 0, text[512];
     if (argc == 1) {
         for (size_t i = 0; i < ui_dbg_display_count(r->dbg); i++)
@@ -278,7 +286,9 @@ int ui_repl_cmd_display(ui_repl_t *r, int argc, char **argv)
     }
     if (slash && (!slash[1] || slash[2]))
         return ui_repl_error(r, usage, "Give one format letter after /: x, d, u, t, c or i.");
-    int id = ui_dbg_display_add(r->dbg, fmt, ui_repl_join(argc, argv, 1, text, sizeof text));
+    if (from >= argc)
+        return ui_repl_error(r, usage, "Give the expression to show after every stop.");
+    int id = ui_dbg_display_add(r->dbg, fmt, ui_repl_join(argc, argv, from, text, sizeof text));
     if (id < 0)
         return ui_repl_error(r, usage, "%s", ui_dbg_error(r->dbg));
     show_display(r, ui_dbg_display(r->dbg, ui_dbg_display_count(r->dbg) - 1));
@@ -344,9 +354,9 @@ static void print_edit(ui_repl_t *r)
 int ui_repl_cmd_set(ui_repl_t *r, int argc, char **argv)
 {
     char lhs[256];
-    const char *text = r->rest;
+    const char *text = r->rest + strspn(r->rest, " \t");
     if (argc >= 2 && (strcmp(argv[1], "var") == 0 || strcmp(argv[1], "variable") == 0))
-        text += strlen(argv[1]) + strspn(text + strlen(argv[1]), " ");
+        text += strlen(argv[1]) + strspn(text + strlen(argv[1]), " \t");
     const char *eq = assignment(text);
     if (argc < 2 || !eq || (text[0] != '$' && text[0] != '*'))
         return ui_repl_error(r, SET_USAGE,

@@ -47,6 +47,7 @@ ignore 99 2
 commands 99
 display/q r1
 display nosuch
+display /x
 undisplay 99
 set $r99 = 1
 set $r0 = 1
@@ -57,6 +58,7 @@ set r3 = 1
 set $r3 =
 bt 1 2
 list nosuch
+break nosuch.s:3
 restart now
 info
 info nosuch
@@ -101,3 +103,6 @@ info vms
 info vcpus
 info vmcb
 info registers
+break count
+commands
+print r1

@@ -5,12 +5,13 @@ continue
 bt
 list
 list
+list calls.s:14
 finish
 bt
 next
 ni 2
 display r3
-display/i pc
+display /i pc
 next 3
 until
 advance puts
@@ -24,10 +25,11 @@ finish
 delete
 set $r3 = 42
 set $r10 = 5
+set var $r4=6
 set *total = 7
 print [total]
 info events 3
-break putc if r1 == 0x6b
+break calls.s:46 if r1 == 0x6b
 commands
 print r1
 info registers r1
@@ -45,6 +47,7 @@ info registers
 tbreak work
 continue
 finish
+advance gva:square
 advance square
 finish
 until 0x1014

@@ -9,6 +9,16 @@ bt
 next
 ni 2
 display/x r1
+until
+disable 1
+advance kputc
+enable 1
+condition 1 r1 == 0x0a
+ignore 1 1
+continue
+info breakpoints
+info display
+continue until r1 == 0x20
 delete
 break exit IO_PORT vm tinyos
 continue
@@ -21,7 +31,9 @@ info breakpoints
 set $r5 = 0x1234
 set *gva:ticks = 99
 x/1x gva:ticks
-info events 2
+set *gpa:0x7000 = 0x55
+x/1x gpa:0x7000
+info events 3
 undisplay
 tbreak disk_read vm tinyos
 restart
