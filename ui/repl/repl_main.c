@@ -148,8 +148,9 @@ int ui_repl_main(const ui_repl_options_t *opt, bool terminal)
     ui_repl_t r;
     ui_repl_init(&r, &m, dbg, stdout, stderr);
     r.has_program = opt->program != NULL;
+    int failed = 0;
     if (script) {
-        ui_repl_run_stream(&r, script, false);
+        failed = ui_repl_run_stream(&r, script, false, opt->script);
     } else if (terminal) {
         if (opt->program)
             printf("hvsim debugger: %s on a bare machine (1 CPU, no hypervisor). Type \"help\" "
@@ -160,10 +161,12 @@ int ui_repl_main(const ui_repl_options_t *opt, bool terminal)
                    "--scenario default\" for VMs. Type \"help\" for commands.\n");
         ui_repl_terminal(&r);
     } else {
-        ui_repl_run_stream(&r, stdin, true);
+        ui_repl_run_stream(&r, stdin, true, NULL);
     }
     fflush(stdout);
     status = m.powered_off ? (int)(m.exit_code & 0xff) : 0;
+    if (status == 0 && failed) /* a script that went wrong must not look like success */
+        status = 1;
     ui_repl_free(&r);
 out:
     if (script)
