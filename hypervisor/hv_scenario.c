@@ -360,9 +360,10 @@ static void vm_key(parser_t *p, const char *key, const char *value)
             char path[HV_SCENARIO_PATH_MAX];
             size_t len;
             resolve(p, value, path);
+            char why[96];
             if (!(vm->input = sim_read_file(path, &len)))
                 error_at(p, p->line, "input_file = '%s': cannot read %s: %s", value, path,
-                         strerror(errno));
+                         sim_read_error(errno, SIM_INPUT_MAX_BYTES, why, sizeof why));
         }
     } else {
         error_at(p, p->line, "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
@@ -526,9 +527,10 @@ int hv_scenario_load(hv_scenario_t *sc, const char *name_or_path, const char *gu
     size_t len;
     char *file = sim_read_file(name_or_path, &len);
     if (!file) {
+        char why[96];
         memset(sc, 0, sizeof *sc);
         fprintf(diag, "%s: error: no built-in scenario of that name, and no file: %s\n",
-                name_or_path, strerror(errno));
+                name_or_path, sim_read_error(errno, SIM_INPUT_MAX_BYTES, why, sizeof why));
         return -1;
     }
     char dir[HV_SCENARIO_PATH_MAX];

@@ -284,8 +284,15 @@ int sim_load(sim_machine_t *m, uint32_t addr, const void *bytes, size_t size);
  * Errors name the file and return -1; the machine's RAM is then unchanged. */
 int sim_load_program(sim_machine_t *m, const char *path, uint32_t bin_base, FILE *diag,
                      uint32_t *entry);
-/* Reads a whole file into a malloc'd buffer (NUL-terminated). Returns NULL and sets errno. */
+/* Reads a whole regular file of at most `max` bytes into a malloc'd buffer (NUL-terminated).
+ * Returns NULL and sets errno (EFBIG: larger than max; CPU_ENOTREG: a device or a pipe, which
+ * could be read without end). sim_read_file caps at SIM_INPUT_MAX_BYTES. sim_read_error puts
+ * into buf the sentence for such an errno ("it is larger than the 64 MiB limit ...") and
+ * returns buf. */
+#define SIM_INPUT_MAX_BYTES (64u << 20) /* scenarios, manifests, programs, console input */
+char *sim_read_file_max(const char *path, size_t max, size_t *len);
 char *sim_read_file(const char *path, size_t *len);
+const char *sim_read_error(int err, size_t max, char *buf, size_t len);
 /* Adds a device; returns -1 when the bus is full or the windows overlap another device. */
 int sim_add_device(sim_machine_t *m, const sim_device_t *dev);
 

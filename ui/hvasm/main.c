@@ -395,8 +395,9 @@ static int disassemble(const options_t *o)
     }
     uint8_t *bytes = (uint8_t *)cpu_asm_read_file(o->input, CPU_ASM_MAX_IMAGE, &job.size);
     if (!bytes) {
+        char why[96];
         fprintf(stderr, "hvasm: error: cannot read '%s': %s\n", o->input,
-                errno == EFBIG ? "larger than the 64 MiB an image may have" : strerror(errno));
+                cpu_asm_read_error(errno, CPU_ASM_MAX_IMAGE, why, sizeof why));
         return 1;
     }
     job.bytes = bytes;
