@@ -51,7 +51,9 @@ static void error_at(parser_t *p, int line, const char *fmt, ...)
         size_t cap = p->cap ? 2 * p->cap : 16;
         message_t *m = realloc(p->msgs, cap * sizeof *m);
         if (!m) { /* out of memory: say it now rather than lose it */
-            fprintf(p->diag, "%s:%d: error: %s\n", p->sc->name, line, text);
+            fprintf(p->diag, "%s:%d: error: ", p->sc->name, line);
+            sim_fputs_printable(p->diag, text);
+            fputc('\n', p->diag);
             return;
         }
         p->msgs = m;
@@ -80,9 +82,11 @@ static void print_errors(parser_t *p)
     for (size_t i = 0; i < p->errors; i++) {
         const char *text = p->msgs[i].text ? p->msgs[i].text : "(out of memory for the message)";
         if (p->msgs[i].line > 0)
-            fprintf(p->diag, "%s:%d: error: %s\n", p->sc->name, p->msgs[i].line, text);
+            fprintf(p->diag, "%s:%d: error: ", p->sc->name, p->msgs[i].line);
         else
-            fprintf(p->diag, "%s: error: %s\n", p->sc->name, text);
+            fprintf(p->diag, "%s: error: ", p->sc->name);
+        sim_fputs_printable(p->diag, text); /* it may quote a binary file's bytes */
+        fputc('\n', p->diag);
         free(p->msgs[i].text);
     }
     free(p->msgs);

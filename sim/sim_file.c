@@ -1,9 +1,12 @@
 /*
  * sim_file.c - writing output files so that nothing is ever half-written (design principle 7):
  * the bytes go to a temporary file beside the target, which is renamed over it only when every
- * byte is on disk. Any tool that produces a file (hvimg, hvasm, snapshots) can use it.
+ * byte is on disk. Any tool that produces a file (hvimg, hvasm, snapshots) can use it. And
+ * printing messages that quote bytes of an input file, which may be binary: control bytes and
+ * broken UTF-8 are shown as \xNN, never sent raw to a terminal.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,4 +66,49 @@ int sim_write_file_atomic(const char *path, const void *bytes, size_t len, FILE 
     }
     free(tmp);
     return ok ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Messages that quote input
+ * ------------------------------------------------------------------------------------------ */
+/* The length of the valid UTF-8 sequence of two to four bytes at s, or 0. */
+static size_t utf8_length(const unsigned char *s)
+{
+    size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    if (s[0] >= 0xf8)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
+void sim_fputs_printable(FILE *f, const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    while (*s) {
+        size_t n = *s >= 0x80 ? utf8_length(s) : 1;
+        if (n > 1) {
+            fwrite(s, 1, n, f);
+            s += n;
+        } else if (n == 1 && ((*s >= 0x20 && *s != 0x7f) || *s == '\n' || *s == '\t')) {
+            fputc(*s++, f);
+        } else {
+            fprintf(f, "\\x%02x", *s++);
+        }
+    }
+}
+
+void sim_vfprintf_printable(FILE *f, const char *fmt, va_list ap)
+{
+    char small[512];
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    char *text = n >= (int)sizeof small ? malloc((size_t)n + 1) : NULL;
+    if (text)
+        vsnprintf(text, (size_t)n + 1, fmt, again);
+    va_end(again);
+    sim_fputs_printable(f, text ? text : small); /* without memory: the first 511 bytes */
+    free(text);
 }

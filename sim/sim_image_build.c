@@ -98,7 +98,7 @@ static bool error_at(build_t *b, int line, const char *fmt, ...)
         fprintf(b->diag, "%s: error: ", b->manifest);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(b->diag, fmt, ap);
+    sim_vfprintf_printable(b->diag, fmt, ap); /* it may quote a binary file's bytes */
     va_end(ap);
     fputc('\n', b->diag);
     return false;

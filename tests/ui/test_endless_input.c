@@ -3,7 +3,8 @@
  * tool that reads a file refuses a device such as /dev/zero and caps a regular file's size,
  * with an error naming the file and the limit, a non-zero exit and no output left behind.
  * Each command runs under `timeout`, so a tool that reads without end fails its case (status
- * 124) instead of hanging the suite.
+ * 124) instead of hanging the suite. Suite binary_input: messages that quote bytes of a binary
+ * file show them as \xNN, never raw.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -69,5 +70,37 @@ ParameterizedTest(size_t *i, endless_input, refused, .timeout = 60)
     cr_expect(strstr(out, "status 1\n") != NULL, "%s: want exit status 1:\n%s", c->cmd, out);
     cr_expect(strstr(out, "No such file or directory") != NULL, "%s: left output behind:\n%s",
               c->cmd, out);
+    free(out);
+}
+
+/* Files with control bytes and broken UTF-8 in words that errors quote; é stays as it is. */
+#define BINARY_SETUP                                                                               \
+    "B=$(cd \"$B\" && pwd); T=$(mktemp -d) && trap 'rm -rf \"$T\"' EXIT && cd \"$T\" && "          \
+    "printf 'halt\\n' > a.s && "                                                                   \
+    "printf 'fo\\001o\\033[31m \\377caf\\303\\251\\n' > script && "                                \
+    "printf '[vm a]\\nkernel = a.s\\nk\\001ey = 1\\n' > s.ini && "                                 \
+    "printf '[image]\\nsize = 80K\\n[partition p\\033]\\ntype = fs\\n' > m.manifest && "
+
+static const endless_case_t binary_cases[] = {
+    {"$B/hvsim -x script --bare a.s", "script:1: Unknown command \"fo\\x01o\\x1b[31m\""},
+    {"$B/hvsim --scenario s.ini", "s.ini:3: error: unknown key 'k\\x01ey'"},
+    {"$B/hvimg build m.manifest -o out.img", "partition name 'p\\x1b'"},
+};
+
+ParameterizedTestParameters(binary_input, is_escaped)
+{
+    TH_ROW_INDICES(sizeof binary_cases / sizeof *binary_cases);
+}
+
+ParameterizedTest(size_t *i, binary_input, is_escaped, .timeout = 60)
+{
+    const endless_case_t *c = &binary_cases[*i];
+    char full[2048];
+    snprintf(full, sizeof full, BINARY_SETUP "{ %s; echo \"status $?\"; }", c->cmd);
+    int status;
+    char *out = th_sh(full, true, &status);
+    cr_expect(strstr(out, c->want) != NULL, "%s: want \"%s\" in:\n%s", c->cmd, c->want, out);
+    cr_expect(strpbrk(out, "\001\033\377") == NULL, "%s: raw bytes in:\n%s", c->cmd, out);
+    cr_expect(strstr(out, "status 0\n") == NULL, "%s: exit status 0:\n%s", c->cmd, out);
     free(out);
 }

@@ -50,7 +50,7 @@ int ui_repl_error(ui_repl_t *r, const char *usage, const char *fmt, ...)
     if (r->src_name) /* a script's error says where it is, as a compiler's does */
         fprintf(r->err, "%s:%u: ", r->src_name, r->src_line);
     va_start(ap, fmt);
-    vfprintf(r->err, fmt, ap);
+    sim_vfprintf_printable(r->err, fmt, ap); /* a script may be a binary file */
     va_end(ap);
     fputc('\n', r->err);
     if (usage)
