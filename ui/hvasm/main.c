@@ -201,8 +201,10 @@ static char *keep_old(const char *path)
  * .bin beside an old .sym) and the temporary files are removed. */
 static int commit(char **tmps, const char **paths, int n)
 {
+    char *olds[8] = {NULL}; /* hvasm writes at most 3 files (.bin, .sym, .lines) */
+    if (n > 8)
+        n = 8;
     int rc = 0, done = 0;
-    char *olds[2] = {NULL, NULL};
     for (int i = 0; i < n; i++)
         if (!tmps[i])
             rc = 1;
