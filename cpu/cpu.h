@@ -10,6 +10,7 @@
 #ifndef HVSIM_CPU_H
 #define HVSIM_CPU_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -673,9 +674,13 @@ int cpu_asm(const char *name, const char *text, const cpu_asm_options_t *opts, F
 int cpu_disasm_image(FILE *out, const uint8_t *bytes, size_t size, uint32_t base,
                      const cpu_symbol_t *syms, size_t nsyms, FILE *diag);
 
-/* Reads a whole file of at most `max` bytes into memory (with a NUL after it, which *len does
- * not count). Returns NULL with errno set, EFBIG when the file is larger than max. */
+/* Reads a whole regular file of at most `max` bytes into memory (with a NUL after it, which
+ * *len does not count). Returns NULL with errno set: EFBIG when the file is larger than max,
+ * CPU_ENOTREG when it is a device or a pipe (which may never end), EISDIR for a directory. */
+#define CPU_ENOTREG ENODEV
 char *cpu_asm_read_file(const char *path, size_t max, size_t *len);
+/* The sentence for an errno of cpu_asm_read_file with that max, put in buf (returned). */
+const char *cpu_asm_read_error(int err, size_t max, char *buf, size_t len);
 
 /* Symbol files (cpu_syms.c): one "XXXXXXXX name" line per symbol, 8 lowercase hex digits,
  * sorted by address and then by name. */

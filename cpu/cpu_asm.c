@@ -8,6 +8,7 @@
  * lines and reports errors.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,6 +44,18 @@ char *cpu_asm_read_file(const char *path, size_t max, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
+    /* A device (/dev/zero), a pipe or a directory could be read without end, or is no file
+     * of bytes at all: only regular files are inputs. */
+    struct stat st;
+    int bad = fstat(fileno(f), &st) != 0 ? errno
+              : S_ISDIR(st.st_mode)      ? EISDIR
+              : !S_ISREG(st.st_mode)     ? CPU_ENOTREG
+                                         : 0;
+    if (bad) {
+        fclose(f);
+        errno = bad;
+        return NULL;
+    }
     size_t cap = 4096, n = 0; /* reading max + 1 bytes tells a file that is too large */
     char *buf = malloc(cap + 1);
     int err = buf ? 0 : ENOMEM;
@@ -74,6 +87,19 @@ char *cpu_asm_read_file(const char *path, size_t max, size_t *len)
     }
     buf[n] = '\0';
     *len = n;
+    return buf;
+}
+
+const char *cpu_asm_read_error(int err, size_t max, char *buf, size_t len)
+{
+    if (err == EFBIG && max % (1u << 20) == 0)
+        snprintf(buf, len, "it is larger than the %zu MiB limit for this input", max >> 20);
+    else if (err == EFBIG)
+        snprintf(buf, len, "it is larger than the %zu-byte limit for this input", max);
+    else if (err == CPU_ENOTREG)
+        snprintf(buf, len, "it is not a regular file (a device or a pipe may never end)");
+    else
+        snprintf(buf, len, "%s", strerror(err));
     return buf;
 }
 
@@ -611,9 +637,11 @@ int cpu_asm(const char *name, const char *text, const cpu_asm_options_t *opts, F
     } else {
         top = asm_load_file(A, name);
     }
+    char why[96];
     if (!top)
         asm_error_at(A, name, 0, "cannot open '%.4000s': %s", name,
-                     text ? strerror(ENOMEM) : strerror(errno));
+                     text ? strerror(ENOMEM)
+                          : cpu_asm_read_error(errno, ASM_MAX_FILE_SIZE, why, sizeof why));
     if (top) {
         run_pass(A, 1, top);
         if (!A->stop) {

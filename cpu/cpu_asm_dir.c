@@ -197,12 +197,14 @@ static void dir_include(asm_ctx_t *A, int arg)
     asm_next(A);
     asm_expect_end(A);
     const asm_file_t *f = NULL;
+    char why[96];
     if (A->syntax_error)
         ;
     else if (bad_name)
         asm_error(A, col, "bad include file name");
     else if (!(f = asm_load_file(A, path)))
-        asm_error(A, col, "cannot open include file '%.4000s': %s", path, strerror(errno));
+        asm_error(A, col, "cannot open include file '%.4000s': %s", path,
+                  cpu_asm_read_error(errno, ASM_MAX_FILE_SIZE, why, sizeof why));
     for (int i = 0; f && i < A->depth; i++)
         if (A->stack[i] == f) {
             asm_error(A, col, "include recursion: '%.4000s' is already being included", path);

@@ -199,9 +199,11 @@ int cpu_syms_load(const char *path, cpu_symbol_t **syms, size_t *n, FILE *diag)
     loader_t L = {.path = path, .diag = diag};
     size_t len;
     char *text = cpu_asm_read_file(path, ASM_MAX_FILE_SIZE, &len);
+    char why[96];
     if (!text) {
         if (diag)
-            fprintf(diag, "%s: error: cannot read symbol file: %s\n", path, strerror(errno));
+            fprintf(diag, "%s: error: cannot read symbol file: %s\n", path,
+                    cpu_asm_read_error(errno, ASM_MAX_FILE_SIZE, why, sizeof why));
         return -1;
     }
     int line = 1;

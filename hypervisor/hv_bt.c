@@ -222,11 +222,14 @@ void hv_bt_protect_page(hv_t *hv, hv_vcpu_t *v, uint32_t gpa)
         hv_shadow_write_protect(hv, (unsigned)v->vm, hpa & ~MMU_PAGE_OFFSET);
 }
 
-/* Why the guest cannot fetch va, as the CPU would say: its tables refuse it (a page fault),
- * or they allow it but nothing is there (a bus error: the hypervisor's region, say). */
+/* Why the guest cannot fetch va, as the CPU would say, in the CPU's order (cpu_exec.c's
+ * FETCH): a pc that is not word-aligned first; then its tables refuse it (a page fault), or
+ * they allow it but nothing is there (a bus error: the hypervisor's region, say). */
 static uint32_t fetch_fault_cause(hv_t *hv, hv_vcpu_t *v, uint32_t va)
 {
     uint32_t gpa;
+    if (va & 3)
+        return CPU_CAUSE_MISALIGNED;
     return hv_shadow_translate(hv, v, va, MMU_FETCH, &gpa) ? CPU_CAUSE_BUS_ERROR
                                                            : CPU_CAUSE_FETCH_PAGE_FAULT;
 }
@@ -234,7 +237,9 @@ static uint32_t fetch_fault_cause(hv_t *hv, hv_vcpu_t *v, uint32_t va)
 /* The translation of gva, translated now if need be (0: the guest cannot fetch it). */
 static uint32_t translation_of(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
 {
-    if (gva >= HV_BT_REGION) /* the hypervisor's region holds no guest code to translate */
+    /* A misaligned pc (a jalr or an iret to x+2) is the guest's misaligned-fetch fault, as on
+     * the hardware; the hypervisor's region holds no guest code to translate. */
+    if ((gva & 3) || gva >= HV_BT_REGION)
         return 0;
     uint32_t tc = lookup(hv, v, gva);
     return tc ? tc : hv_bt_translate_block(hv, v, gva);

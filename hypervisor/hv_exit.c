@@ -129,14 +129,28 @@ static void hv_handle_cpuid(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
     hv_skip_instruction(hv, v);
 }
 
+/* The mode the guest believes it runs in: a deprivileged kernel's virtual mode, else the mode
+ * the hardware saved in the VMCB. */
+static cpu_mode_t guest_mode(hv_t *hv, const hv_vcpu_t *v)
+{
+    if (hv_trap_vcpu(hv, v))
+        return hv_trap_guest_mode(hv, v);
+    uint32_t flags = hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_FLAGS);
+    return (cpu_mode_t)((flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
+}
+
 /* Lecture: paravirtualization. A guest that knows it is virtual calls the hypervisor
- * directly (docs/guests.md: r1 = call, r2.. = arguments, the answer in r1). */
+ * directly (docs/guests.md: r1 = call, r2.. = arguments, the answer in r1). Only its kernel
+ * may: a call from its user mode is refused (-2), as KVM refuses a vmcall from CPL 3, or any
+ * user program could write on the console behind its kernel's back. */
 static void hv_handle_hypercall(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
 {
-    enum { HC_CONSOLE_WRITE = 1 };
-    int32_t answer = -1; /* an unknown call */
+    enum { HC_CONSOLE_WRITE = 1, HC_UNKNOWN = -1, HC_NOT_KERNEL = -2 };
+    int32_t answer = HC_UNKNOWN;
     hv->vms[v->vm].stats.hypercalls++;
-    if (hv_guest_reg(hv, v, 1) == HC_CONSOLE_WRITE) {
+    if (guest_mode(hv, v) == CPU_MODE_U) {
+        answer = HC_NOT_KERNEL;
+    } else if (hv_guest_reg(hv, v, 1) == HC_CONSOLE_WRITE) {
         hv_t2_enter_vmm(hv, v, x->reason);
         answer = hv_dev_console_write(hv, (unsigned)v->vm, hv_guest_reg(hv, v, 2),
                                       hv_guest_reg(hv, v, 3));

@@ -51,7 +51,9 @@ static void error_at(parser_t *p, int line, const char *fmt, ...)
         size_t cap = p->cap ? 2 * p->cap : 16;
         message_t *m = realloc(p->msgs, cap * sizeof *m);
         if (!m) { /* out of memory: say it now rather than lose it */
-            fprintf(p->diag, "%s:%d: error: %s\n", p->sc->name, line, text);
+            fprintf(p->diag, "%s:%d: error: ", p->sc->name, line);
+            sim_fputs_printable(p->diag, text);
+            fputc('\n', p->diag);
             return;
         }
         p->msgs = m;
@@ -80,9 +82,11 @@ static void print_errors(parser_t *p)
     for (size_t i = 0; i < p->errors; i++) {
         const char *text = p->msgs[i].text ? p->msgs[i].text : "(out of memory for the message)";
         if (p->msgs[i].line > 0)
-            fprintf(p->diag, "%s:%d: error: %s\n", p->sc->name, p->msgs[i].line, text);
+            fprintf(p->diag, "%s:%d: error: ", p->sc->name, p->msgs[i].line);
         else
-            fprintf(p->diag, "%s: error: %s\n", p->sc->name, text);
+            fprintf(p->diag, "%s: error: ", p->sc->name);
+        sim_fputs_printable(p->diag, text); /* it may quote a binary file's bytes */
+        fputc('\n', p->diag);
         free(p->msgs[i].text);
     }
     free(p->msgs);
@@ -360,9 +364,10 @@ static void vm_key(parser_t *p, const char *key, const char *value)
             char path[HV_SCENARIO_PATH_MAX];
             size_t len;
             resolve(p, value, path);
+            char why[96];
             if (!(vm->input = sim_read_file(path, &len)))
                 error_at(p, p->line, "input_file = '%s': cannot read %s: %s", value, path,
-                         strerror(errno));
+                         sim_read_error(errno, SIM_INPUT_MAX_BYTES, why, sizeof why));
         }
     } else {
         error_at(p, p->line, "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
@@ -526,9 +531,10 @@ int hv_scenario_load(hv_scenario_t *sc, const char *name_or_path, const char *gu
     size_t len;
     char *file = sim_read_file(name_or_path, &len);
     if (!file) {
+        char why[96];
         memset(sc, 0, sizeof *sc);
         fprintf(diag, "%s: error: no built-in scenario of that name, and no file: %s\n",
-                name_or_path, strerror(errno));
+                name_or_path, sim_read_error(errno, SIM_INPUT_MAX_BYTES, why, sizeof why));
         return -1;
     }
     char dir[HV_SCENARIO_PATH_MAX];

@@ -32,10 +32,14 @@ static void free_files(vm_files_t *f)
 static uint8_t *read_at(const hv_scenario_t *sc, int line, const char *what, const char *path,
                         size_t *len, FILE *diag)
 {
-    uint8_t *bytes = (uint8_t *)sim_read_file(path, len);
+    /* A disk image may be as large as the disk takes; a kernel or a ROM fits in RAM. */
+    size_t max = strcmp(what, "image") == 0 ? SIM_DISK_MAX_BYTES : SIM_INPUT_MAX_BYTES;
+    uint8_t *bytes = (uint8_t *)sim_read_file_max(path, max, len);
+    char why[96];
     if (!bytes)
         fprintf(diag, "%s:%d: error: %s %s: cannot read: %s%s\n", sc->name, line, what, path,
-                strerror(errno), errno == ENOENT ? " (the guests are built by make)" : "");
+                sim_read_error(errno, max, why, sizeof why),
+                errno == ENOENT ? " (the guests are built by make)" : "");
     return bytes;
 }
 

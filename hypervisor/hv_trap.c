@@ -173,6 +173,14 @@ static void mirror_ie(hv_t *hv, const hv_vcpu_t *v)
  * timer brings it back). */
 void hv_trap_before_entry(hv_t *hv, hv_vcpu_t *v)
 {
+    /* An emulated iret to a pc that is not word-aligned: the hardware would take the
+     * misaligned fetch there, in the mode iret restored, before running anything; VM entry
+     * refuses such a pc, so the fault is reflected now. (If the guest's trap vector is
+     * misaligned too, the entry fails and the VM stops: a double fault.) bt finds it itself,
+     * when it looks for the translation. */
+    uint32_t pc = guest_pc(hv, v);
+    if ((pc & 3) && !hv_bt_vcpu(hv, v))
+        hv_trap_reflect(hv, v, CPU_CAUSE_MISALIGNED, pc);
     uint32_t lines = deliverable_lines(hv, v);
     if (lines && hv_bt_vcpu(hv, v) && !hv_bt_at_boundary(hv, v))
         hv_set_guest_word(hv, v, CPU_VMCB_PREEMPT, 16);

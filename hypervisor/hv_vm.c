@@ -550,8 +550,13 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
     v->tsc_offset = hv->m->cpu[0].s.cycles;
     v->stats.started = v->tsc_offset;
     v->nested_root = hv_frame_alloc(hv, HV_FRAME_HV);
-    if (!v->nested_root || hv_dev_init(hv, (unsigned)idx, c, err, len) != 0) {
+    if (!v->nested_root) {
         snprintf(err, len, "VM %s: out of memory", c->name);
+        v->used = 0;
+        return -1;
+    }
+    if (hv_dev_init(hv, (unsigned)idx, c, err, len) != 0) { /* err says what the device saw */
+        hv_frame_free(hv, v->nested_root);
         v->used = 0;
         return -1;
     }

@@ -232,15 +232,20 @@ typedef struct {
 #define MMU_TLBE_ANYPRIV 0x400u /* no CPU page table: the U/K check does not apply */
 
 /* The tag of a translation context:
- *   31    28 27                  12   11   10                 0
- *  +--------+----------------------+------+--------------------+
- *  |  zero  |  VM id               |  N   |  ASID              |
- *  +--------+----------------------+------+--------------------+
- * N is set for two-dimensional translations, so a VM's 1-D and 2-D entries never mix. */
+ *   31  29  28   27                  12   11   10                 0
+ *  +------+-----+----------------------+------+--------------------+
+ *  | zero | OFF |  VM id               |  N   |  ASID              |
+ *  +------+-----+----------------------+------+--------------------+
+ * N is set for two-dimensional translations, so a VM's 1-D and 2-D entries never mix. OFF is
+ * set while ptroot's E bit is clear: under nested translation the TLB caches a guest's
+ * physical pages (gpa -> hpa) while its paging is off, and those entries must never serve a
+ * virtual address once paging is on (nor the reverse), as bare hardware, which caches
+ * nothing with paging off, would not. */
+#define MMU_TAG_OFF 0x10000000u
 #define MMU_TAG(vmid, nested, asid)                                                                \
     (((uint32_t)(vmid) << 12) | ((nested) ? 0x800u : 0u) | ((uint32_t)(asid)&0x7ffu))
 #define MMU_TAG_ASID(tag) ((tag)&0x7ffu)
-#define MMU_TAG_VMID(tag) ((tag) >> 12)
+#define MMU_TAG_VMID(tag) (((tag) >> 12) & 0xffffu)
 
 /* A set-associative TLB with FIFO replacement within each set (deterministic; the IOMMU's
  * IOTLB is one too). */

@@ -29,10 +29,11 @@ const char *mmu_config_check(const mmu_config_t *cfg)
     return NULL;
 }
 
-/* The tag of the current context, from ptroot's ASID and the nested control. */
+/* The tag of the current context, from ptroot's ASID and E bit and the nested control. */
 static void retag(mmu_t *mmu)
 {
-    mmu->tag = MMU_TAG(mmu->nested.vmid, mmu->nested.enabled, MMU_PTROOT_ASID(mmu->ptroot));
+    mmu->tag = MMU_TAG(mmu->nested.vmid, mmu->nested.enabled, MMU_PTROOT_ASID(mmu->ptroot)) |
+               (mmu->ptroot & MMU_PTROOT_E ? 0 : MMU_TAG_OFF);
     mmu_fast_clear(mmu);
 }
 

@@ -11,6 +11,7 @@
 #ifndef HVSIM_SIM_H
 #define HVSIM_SIM_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -284,8 +285,20 @@ int sim_load(sim_machine_t *m, uint32_t addr, const void *bytes, size_t size);
  * Errors name the file and return -1; the machine's RAM is then unchanged. */
 int sim_load_program(sim_machine_t *m, const char *path, uint32_t bin_base, FILE *diag,
                      uint32_t *entry);
-/* Reads a whole file into a malloc'd buffer (NUL-terminated). Returns NULL and sets errno. */
+/* Prints text that may quote bytes of a binary input: control bytes (but newline and tab),
+ * DEL and bytes that are not valid UTF-8 are written as \xNN. The vfprintf form formats
+ * first. */
+void sim_fputs_printable(FILE *f, const char *text);
+void sim_vfprintf_printable(FILE *f, const char *fmt, va_list ap);
+/* Reads a whole regular file of at most `max` bytes into a malloc'd buffer (NUL-terminated).
+ * Returns NULL and sets errno (EFBIG: larger than max; CPU_ENOTREG: a device or a pipe, which
+ * could be read without end). sim_read_file caps at SIM_INPUT_MAX_BYTES. sim_read_error puts
+ * into buf the sentence for such an errno ("it is larger than the 64 MiB limit ...") and
+ * returns buf. */
+#define SIM_INPUT_MAX_BYTES (64u << 20) /* scenarios, manifests, programs, console input */
+char *sim_read_file_max(const char *path, size_t max, size_t *len);
 char *sim_read_file(const char *path, size_t *len);
+const char *sim_read_error(int err, size_t max, char *buf, size_t len);
 /* Adds a device; returns -1 when the bus is full or the windows overlap another device. */
 int sim_add_device(sim_machine_t *m, const sim_device_t *dev);
 

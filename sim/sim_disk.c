@@ -190,10 +190,12 @@ int sim_disk_attach(sim_machine_t *m, const void *bytes, size_t len)
 int sim_disk_attach_file(sim_machine_t *m, const char *path, FILE *diag)
 {
     size_t len;
-    char *bytes = sim_read_file(path, &len);
+    char *bytes = sim_read_file_max(path, SIM_DISK_MAX_BYTES, &len);
     if (!bytes) {
+        char why[96];
         if (diag)
-            fprintf(diag, "%s: error: cannot read the disk image: %s\n", path, strerror(errno));
+            fprintf(diag, "%s: error: cannot read the disk image: %s\n", path,
+                    sim_read_error(errno, SIM_DISK_MAX_BYTES, why, sizeof why));
         return -1;
     }
     int rc = sim_disk_attach(m, bytes, len);

@@ -98,7 +98,7 @@ static bool error_at(build_t *b, int line, const char *fmt, ...)
         fprintf(b->diag, "%s: error: ", b->manifest);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(b->diag, fmt, ap);
+    sim_vfprintf_printable(b->diag, fmt, ap); /* it may quote a binary file's bytes */
     va_end(ap);
     fputc('\n', b->diag);
     return false;
@@ -253,14 +253,11 @@ static char *read_source(build_t *b, const char *name, int line, size_t *len)
     }
     memcpy(path, b->manifest, dlen);
     strcpy(path + dlen, name);
-    char *data = sim_read_file(path, len);
+    char *data = sim_read_file_max(path, SIM_IMAGE_BUILD_MAX, len);
+    char why[96];
     if (!data)
-        error_at(b, line, "cannot read '%s': %s", path, strerror(errno));
-    else if (*len > SIM_IMAGE_BUILD_MAX) {
-        error_at(b, line, "'%s' is larger than 1 GiB", path);
-        free(data);
-        data = NULL;
-    }
+        error_at(b, line, "cannot read '%s': %s", path,
+                 sim_read_error(errno, SIM_IMAGE_BUILD_MAX, why, sizeof why));
     free(path);
     return data;
 }
@@ -659,7 +656,9 @@ int sim_image_build(const char *manifest, uint8_t **bytes, size_t *len, FILE *di
     *bytes = NULL;
     *len = 0;
     if (!(b.text = sim_read_file(manifest, &b.len))) {
-        fprintf(diag, "%s: error: cannot read: %s\n", manifest, strerror(errno));
+        char why[96];
+        fprintf(diag, "%s: error: cannot read: %s\n", manifest,
+                sim_read_error(errno, SIM_INPUT_MAX_BYTES, why, sizeof why));
         return -1;
     }
     uint64_t sectors = 0;

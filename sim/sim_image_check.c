@@ -472,6 +472,8 @@ static int compare_named(const void *a, const void *b)
 /* E2: sorts the directory's names and reports each one found again. */
 static void check_unique_names(fs_t *fs, int32_t d)
 {
+    if (fs->nnames < 2)
+        return; /* nothing to compare (and names may be NULL, which qsort must not get) */
     qsort(fs->names, fs->nnames, sizeof(named_t), compare_named);
     for (size_t i = 1; i < fs->nnames; i++) {
         if (strcmp(fs->names[i].name, fs->names[i - 1].name))

@@ -7,43 +7,19 @@
 
 #include "sim.h"
 
+char *sim_read_file_max(const char *path, size_t max, size_t *len)
+{
+    return cpu_asm_read_file(path, max, len); /* the assembler's reader: one bounded reader */
+}
+
 char *sim_read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t size = 0, cap = 4096;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (size + 1 >= cap) {
-            char *p = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-            if (!p) {
-                free(buf);
-                buf = NULL;
-                errno = ENOMEM;
-                break;
-            }
-            buf = p;
-            cap *= 2;
-        }
-        size_t n = fread(buf + size, 1, cap - size - 1, f);
-        size += n;
-        if (n == 0) {
-            if (ferror(f)) {
-                int e = errno;
-                free(buf);
-                buf = NULL;
-                errno = e ? e : EIO;
-            }
-            break;
-        }
-    }
-    fclose(f);
-    if (buf) {
-        buf[size] = '\0';
-        *len = size;
-    }
-    return buf;
+    return sim_read_file_max(path, SIM_INPUT_MAX_BYTES, len);
+}
+
+const char *sim_read_error(int err, size_t max, char *buf, size_t len)
+{
+    return cpu_asm_read_error(err, max, buf, len);
 }
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -80,7 +56,9 @@ int sim_load_program(sim_machine_t *m, const char *path, uint32_t bin_base, FILE
     size_t len;
     char *bytes = sim_read_file(path, &len);
     if (!bytes) {
-        fprintf(diag, "%s: error: cannot read: %s\n", path, strerror(errno));
+        char why[96];
+        fprintf(diag, "%s: error: cannot read: %s\n", path,
+                sim_read_error(errno, SIM_INPUT_MAX_BYTES, why, sizeof why));
         return -1;
     }
     int rc = load_image(m, path, bin_base, bytes, len, diag);

@@ -4,7 +4,8 @@
  * a real K), whether their sensitive instructions were translated inline or as callouts; a
  * loop runs chained, without the hypervisor; a fault in translated code reaches the guest at
  * the guest address; a kernel that rewrites its own code sees the new instruction; data beside
- * code is written; the popf guest keeps its ticks; a copied machine goes on like the original.
+ * code is written; the popf guest keeps its ticks; a copied machine goes on like the original;
+ * a jump or iret to a misaligned pc is the guest's misaligned-fetch fault under every technique.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -177,6 +178,53 @@ Test(hv_bt, a_jump_into_the_hypervisors_region_is_the_guests_fault)
     cr_expect_eq(reg(&m, hv, vm, 11), CPU_CAUSE_BUS_ERROR, "cause %u", reg(&m, hv, vm, 11));
     cr_expect_eq(reg(&m, hv, vm, 12), 0xffc00008);
     cr_expect_eq(reg(&m, hv, vm, 5), 0, "nothing ran there");
+    hu_free(hv, &m);
+}
+
+/* A kernel jumps (jalr) or returns (iret) to a pc 2 bytes past an instruction: under every
+ * technique it takes the misaligned-fetch fault at that pc, as on bare hardware, and its
+ * handler runs (under bt the translator used to read the misaligned block and abort). */
+static const struct {
+    const char *name, *body;
+} misaligned[] = {
+    {"jalr", "la r1, x\njalr r0, r1, 2\n"},
+    {"iret", "la r1, x\naddi r1, r1, 2\ncsrw epc, r1\nli r1, 0x1000\ncsrw eflags, r1\niret\n"},
+};
+static const struct {
+    hv_cpu_technique_t cpu;
+    hv_mem_technique_t mem;
+} misaligned_pairs[] = {{HV_CPU_HW, HV_MEM_NESTED},
+                        {HV_CPU_EMU, HV_MEM_NESTED},
+                        {HV_CPU_TRAP, HV_MEM_SHADOW},
+                        {HV_CPU_BT, HV_MEM_SHADOW}};
+#define N_MISALIGNED_PAIRS (sizeof misaligned_pairs / sizeof *misaligned_pairs)
+
+ParameterizedTestParameters(hv_bt, misaligned_control_flow_is_the_guests_fault)
+{
+    TH_ROW_INDICES(sizeof misaligned / sizeof *misaligned * N_MISALIGNED_PAIRS);
+}
+
+ParameterizedTest(size_t *row, hv_bt, misaligned_control_flow_is_the_guests_fault)
+{
+    const char *name = misaligned[*row / N_MISALIGNED_PAIRS].name;
+    hv_cpu_technique_t cpu = misaligned_pairs[*row % N_MISALIGNED_PAIRS].cpu;
+    hv_mem_technique_t mem = misaligned_pairs[*row % N_MISALIGNED_PAIRS].mem;
+    char src[1024];
+    snprintf(src, sizeof src,
+             ".org 0x1000\nla r1, handler\ncsrw tvec, r1\n%sx: li r5, 1\nout r0, [0xf0]\n"
+             "handler: csrr r11, cause\ncsrr r12, epc\nla r13, x\nout r0, [0xf0]\n",
+             misaligned[*row / N_MISALIGNED_PAIRS].body);
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = run_vm(&m, &hv, cpu, mem, src);
+    cr_expect_eq(reg(&m, hv, vm, 11), CPU_CAUSE_MISALIGNED, "%s under %s: cause %u", name,
+                 hv_cpu_technique_name(cpu), reg(&m, hv, vm, 11));
+    cr_expect_eq(reg(&m, hv, vm, 12), reg(&m, hv, vm, 13) + 2, "%s under %s: epc 0x%x", name,
+                 hv_cpu_technique_name(cpu), reg(&m, hv, vm, 12));
+    cr_expect_eq(reg(&m, hv, vm, 5), 0, "%s under %s: nothing ran at x", name,
+                 hv_cpu_technique_name(cpu));
+    char why[200];
+    cr_expect_null(hv_check_invariants(hv, why, sizeof why), "%s", why);
     hu_free(hv, &m);
 }
 

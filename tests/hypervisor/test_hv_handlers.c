@@ -1,10 +1,12 @@
 /*
  * test_hv_handlers.c - each exit handler of the hypervisor with a small guest of its own:
  * cpuid, port I/O and MMIO to the virtual console, ports and addresses of no device, lazy
- * memory and the bus error past it, the virtual timer with halt, hypercalls good and bad, a
+ * memory and the bus error past it, the virtual timer with halt, hypercalls good and bad (and
+ * refused from user mode under every technique), a
  * physical interrupt, a reflected exception, a VMCB the CPU refuses, the virtual disk.
  */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <string.h>
 
 #include "../support/harness.h"
@@ -161,6 +163,45 @@ Test(hv_handlers, hypercalls)
     cr_expect_lt((int32_t)vreg(&m, hv, vm, 12), 0, "too long");
     cr_expect_eq(vreg(&m, hv, vm, 13), 0xffffffffu, "unknown call: -1");
     cr_expect_eq(hv->vms[vm].stats.hypercalls, 4);
+    hu_free(hv, &m);
+}
+
+/* The guest kernel drops to user mode, whose code makes the console hypercall: it is refused
+ * with -2 (the guest's kernel, not its user programs, speaks to the hypervisor, as KVM answers
+ * a vmcall from CPL 3), nothing reaches the console, under every CPU technique. */
+static const struct {
+    hv_cpu_technique_t cpu;
+    hv_mem_technique_t mem;
+} user_hcall_pairs[] = {{HV_CPU_HW, HV_MEM_NESTED},
+                        {HV_CPU_EMU, HV_MEM_NESTED},
+                        {HV_CPU_TRAP, HV_MEM_SHADOW},
+                        {HV_CPU_BT, HV_MEM_SHADOW}};
+
+ParameterizedTestParameters(hv_handlers, hypercalls_from_user_mode_are_refused)
+{
+    TH_ROW_INDICES(sizeof user_hcall_pairs / sizeof *user_hcall_pairs);
+}
+
+ParameterizedTest(size_t *row, hv_handlers, hypercalls_from_user_mode_are_refused)
+{
+    static sim_machine_t m;
+    hv_config_t cfg = hu_config();
+    hv_t *hv = hu_machine(&m, 1, &cfg);
+    hv_vm_config_t c = {.cpu = user_hcall_pairs[*row].cpu,
+                        .mem = user_hcall_pairs[*row].mem,
+                        .pin = {-1, -1, -1, -1}};
+    const char *name = hv_cpu_technique_name(c.cpu);
+    int vm = hu_vm(hv, "guest",
+                   ".org 0x1000\n" CATCH_TRAPS "la r1, user\ncsrw epc, r1\nli r1, 0\n"
+                   "csrw eflags, r1\niret\nuser: li r1, 1\nla r2, msg\nli r3, 5\nhcall\n"
+                   "mov r12, r1\nsyscall\n" ON_TRAP "msg: .ascii \"hello\"\n",
+                   &c);
+    cr_assert_eq(hv_run(hv, 1000000), SIM_RUN_POWEROFF, "%s", name);
+    cr_expect_str_eq(hv_vm_console(hv, (unsigned)vm), "", "%s", name);
+    cr_expect_eq(vreg(&m, hv, vm, 12), (uint32_t)-2, "%s: answer %d", name,
+                 (int32_t)vreg(&m, hv, vm, 12));
+    cr_expect_eq(vreg(&m, hv, vm, 10), CPU_CAUSE_SYSCALL, "%s: cause %u", name,
+                 vreg(&m, hv, vm, 10));
     hu_free(hv, &m);
 }
 

@@ -309,3 +309,47 @@ Test(hv_shadow, destroy_gives_the_shadow_tables_back)
                   "frame 0x%x still the hypervisor's", f);
     hu_free(hv, &m);
 }
+
+/* ------------------------------------------------------------------------------------------
+ * Paging turned on: nothing cached while it was off may serve an address
+ * ------------------------------------------------------------------------------------------ */
+/* The kernel reads gpa 0x5000 with paging off, then turns paging on (ASID 0) with tables that
+ * map its code but not 0x5000, and reads and writes 0x5000 again: both are page faults, as on
+ * bare hardware, under every technique pair (the TLB once kept the paging-off entry under
+ * nested paging and let them through). */
+static const struct {
+    hv_cpu_technique_t cpu;
+    hv_mem_technique_t mem;
+} paging_pairs[] = {{HV_CPU_HW, HV_MEM_NESTED},   {HV_CPU_HW, HV_MEM_SHADOW},
+                    {HV_CPU_EMU, HV_MEM_NESTED},  {HV_CPU_EMU, HV_MEM_SHADOW},
+                    {HV_CPU_TRAP, HV_MEM_SHADOW}, {HV_CPU_BT, HV_MEM_SHADOW}};
+
+ParameterizedTestParameters(hv_shadow, paging_on_drops_what_paging_off_cached)
+{
+    TH_ROW_INDICES(sizeof paging_pairs / sizeof *paging_pairs);
+}
+
+ParameterizedTest(size_t *row, hv_shadow, paging_on_drops_what_paging_off_cached)
+{
+    static sim_machine_t m;
+    hv_config_t cfg = hu_config();
+    hv_t *hv = hu_machine(&m, 1, &cfg);
+    hv_vm_config_t c = {
+        .cpu = paging_pairs[*row].cpu, .mem = paging_pairs[*row].mem, .pin = {-1, -1, -1, -1}};
+    const char *pair = hv_cpu_technique_name(c.cpu), *mem = hv_mem_technique_name(c.mem);
+    int vm = hu_vm(hv, "guest",
+                   ".org 0x1000\nla r1, handler\ncsrw tvec, r1\nli r2, 0x5000\n"
+                   "ld r3, [r2]\nst r3, [r2]\nli r1, 0x10001\ncsrw ptroot, r1\n"
+                   "li r11, 0\nld r4, [r2]\nmov r5, r11\nli r11, 0\nst r3, [r2]\n"
+                   "mov r6, r11\nout r0, [0xf0]\nspin: b spin\nhandler: csrr r11, "
+                   "cause\ncsrr r1, epc\naddi r1, r1, 4\ncsrw epc, r1\niret\n",
+                   &c);
+    gmap(hv, vm, ROOT_A, L0_A, 0x1000, 0x1000, KCODE);
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF, "%s/%s", pair, mem);
+    cr_expect_eq(reg(&m, hv, vm, 5), CPU_CAUSE_LOAD_PAGE_FAULT, "%s/%s: the load's cause %u", pair,
+                 mem, reg(&m, hv, vm, 5));
+    cr_expect_eq(reg(&m, hv, vm, 6), CPU_CAUSE_STORE_PAGE_FAULT, "%s/%s: the store's cause %u",
+                 pair, mem, reg(&m, hv, vm, 6));
+    expect_invariants(hv);
+    hu_free(hv, &m);
+}

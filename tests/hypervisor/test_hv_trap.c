@@ -288,6 +288,37 @@ Test(hv_trap, the_hypervisor_refuses_what_it_cannot_run)
     hu_free(hv, &m);
 }
 
+/* A disk image that is no whole number of sectors: the VM's error is the device's sentence,
+ * not "out of memory", and the VM's nested root goes back to the pool. */
+Test(hv_trap, a_bad_disk_image_is_named_as_such)
+{
+    static sim_machine_t m;
+    hv_config_t cfg = hu_config();
+    hv_t *hv = hu_machine(&m, 1, &cfg);
+    static uint8_t disk[1000];
+    static const uint8_t prog[4] = {0, 0, 0, 0x01};
+    hv_vm_config_t c = {.name = "a",
+                        .vcpus = 1,
+                        .memory = 1u << 20,
+                        .pin = {-1, -1, -1, -1},
+                        .program = prog,
+                        .program_len = 4,
+                        .program_base = 0x1000,
+                        .disk = disk,
+                        .disk_len = sizeof disk};
+    uint32_t free_before = 0;
+    for (uint32_t f = 0; f < hv->nframes; f++)
+        free_before += hv->owner[f] == HV_FRAME_FREE;
+    char err[200] = "";
+    cr_expect_eq(hv_vm_create(hv, &c, err, sizeof err), -1);
+    cr_expect(strstr(err, "VM a: a disk image is a whole number of 512-byte sectors") == err, "%s",
+              err);
+    for (uint32_t f = 0; f < hv->nframes; f++)
+        free_before -= hv->owner[f] == HV_FRAME_FREE;
+    cr_expect_eq(free_before, 0, "the VM's frames went back to the pool");
+    hu_free(hv, &m);
+}
+
 /* Emulations and reflections are events (the trace and the debugger see them). */
 static void count_actions(const sim_event_t *ev, void *ctx)
 {

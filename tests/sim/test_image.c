@@ -342,6 +342,22 @@ Test(image, an_fs_partition_without_files)
     free(diag);
 }
 
+/* An empty root is the first directory checked, so its list of names was never allocated:
+ * sorting it must not call qsort with NULL (UBSan in `make asan` reports that). */
+Test(image, an_fs_partition_with_an_empty_root)
+{
+    size_t len;
+    char *diag;
+    uint8_t *b = build_text("[partition data]\ntype = fs\n", &len, &diag);
+    cr_assert_not_null(b, "%s", diag);
+    sim_image_t img;
+    cr_assert_eq(sim_image_open(b, len, &img, NULL), 0);
+    cr_expect_eq(img.files, 0);
+    cr_expect_eq(img.dirs, 1);
+    free(b);
+    free(diag);
+}
+
 Test(image, rule_table)
 {
     for (int r = 0; r < SIM_RULE_COUNT; r++) {

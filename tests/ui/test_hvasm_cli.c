@@ -280,6 +280,19 @@ Test(hvasm_cli, errors_write_nothing)
     char *old = slurp(path, NULL);
     cr_expect_str_eq(old, "OLD");
     free(old);
+    /* the .sym cannot be written (a directory is in its place): the old .bin survives too */
+    free(ta_write(dir, "p.s", prog, strlen(prog)));
+    snprintf(path, sizeof path, "%s/p.sym", dir);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    free(ta_write(path, "keep", "k", 1));
+    expect_exit(hvasm(dir, "'%s/p.s'", dir), 1, "/p.sym': ");
+    cr_expect_str_eq(listdir(dir), "p.bin p.s p.sym");
+    snprintf(path, sizeof path, "%s/p.bin", dir);
+    old = slurp(path, NULL);
+    cr_expect_str_eq(old, "OLD", "a failed run replaced p.bin");
+    free(old);
+    snprintf(path, sizeof path, "rm -r '%s/p.sym'", dir);
+    cr_assert_eq(system(path), 0);
     /* an output directory that does not exist */
     free(ta_write(dir, "p.s", prog, strlen(prog)));
     expect_exit(hvasm(dir, "-o '%s/no/such/dir/p.bin' '%s/p.s'", dir, dir), 1, "cannot write");

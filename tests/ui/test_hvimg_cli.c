@@ -176,3 +176,17 @@ Test(hvimg_cli, docs_rule_table_matches_the_code)
     free(doc);
     free(code);
 }
+
+/* A build killed while it writes a large image leaves no *.tmp.* file beside the target: the
+ * bytes go to an unnamed file until they are all on disk. (If the build ends before the
+ * kill, there is nothing to see either; the kill comes when the writing is under way.) */
+Test(hvimg_cli, a_killed_build_leaves_nothing, .timeout = 120)
+{
+    int status;
+    char *out = run("printf '[image]\\nsize = 256M\\n[partition root]\\ntype = fs\\n' > "
+                    "\"$T/big.ini\" && { $B/hvimg build \"$T/big.ini\" -o \"$T/big.img\" & "
+                    "p=$!; sleep 0.4; kill -TERM $p; wait $p; ls \"$T\"; }",
+                    true, &status);
+    cr_expect(strstr(out, ".tmp") == NULL, "a temporary file was left behind:\n%s", out);
+    free(out);
+}

@@ -34,9 +34,10 @@ Test(repl_session, basics_through_a_trap)
     golden("$B/hvsim -x " DATA "basics.cmd --bare " DATA "demo.s", "basics.out", 5);
 }
 
+/* Each error names the script's file and line; a script with a failed command exits 1. */
 Test(repl_session, every_error_prints_usage_and_goes_on)
 {
-    golden("$B/hvsim -x " DATA "errors.cmd --bare " DATA "demo.s", "errors.out", 0);
+    golden("$B/hvsim -x " DATA "errors.cmd --bare " DATA "demo.s", "errors.out", 1);
 }
 
 Test(repl_session, completion)
@@ -58,7 +59,7 @@ Test(repl_session, scripts_do_not_repeat_on_empty_lines)
  * gpa memory, the focus, step exit, pause and the scheduling policy. */
 Test(repl_session, hypervisor_scenario_through_a_vm_exit, .timeout = 120)
 {
-    golden("$B/hvsim -x " DATA "vmexit.cmd --scenario default", "vmexit.out", 0);
+    golden("$B/hvsim -x " DATA "vmexit.cmd --scenario default", "vmexit.out", 1);
 }
 
 /* Symbols in a scenario without focus: qualified (tinyos:timer_tick), ambiguous (an error
@@ -66,7 +67,7 @@ Test(repl_session, hypervisor_scenario_through_a_vm_exit, .timeout = 120)
  * guest's symbols, a watchpoint on a VM's qualified symbol. */
 Test(repl_session, symbols_of_every_vm, .timeout = 120)
 {
-    golden("$B/hvsim -x " DATA "symbols.cmd --scenario default", "symbols.out", 0);
+    golden("$B/hvsim -x " DATA "symbols.cmd --scenario default", "symbols.out", 1);
 }
 
 /* gdb's vocabulary (next, finish, until, advance, tbreak, condition, ignore, commands, display,

@@ -174,23 +174,63 @@ static char *write_temp(const char *path, writer_fn fn, const void *ctx)
     return NULL;
 }
 
-/* Renames each written temporary file into place; removes them all if any write failed. */
+/* Keeps the file at `path` (if there is one) under a second name beside it (a hard link: the
+ * file stays where it is), so that a later failure can put it back. Returns the malloc'd
+ * name, or NULL when there was no file. */
+static char *keep_old(const char *path)
+{
+    size_t n = strlen(path) + 16;
+    char *old = malloc(n);
+    if (!old)
+        return NULL;
+    snprintf(old, n, "%s.oldXXXXXX", path);
+    int fd = mkstemp(old); /* a fresh name; the link takes it */
+    if (fd >= 0) {
+        close(fd);
+        unlink(old);
+    }
+    if (fd < 0 || link(path, old) != 0) {
+        free(old);
+        return NULL;
+    }
+    return old;
+}
+
+/* Renames each written temporary file into place, all or none: if any write or rename fails,
+ * the files already renamed get their old contents back (a failed run must not leave a new
+ * .bin beside an old .sym) and the temporary files are removed. */
 static int commit(char **tmps, const char **paths, int n)
 {
-    int rc = 0;
+    char *olds[8] = {NULL}; /* hvasm writes at most 3 files (.bin, .sym, .lines) */
+    if (n > 8)
+        n = 8;
+    int rc = 0, done = 0;
     for (int i = 0; i < n; i++)
         if (!tmps[i])
             rc = 1;
-    for (int i = 0; i < n; i++) {
-        if (!tmps[i])
-            continue;
-        if (rc == 0 && rename(tmps[i], paths[i]) != 0) {
+    for (int i = 0; i < n && rc == 0; i++, done++) {
+        olds[i] = keep_old(paths[i]);
+        if (rename(tmps[i], paths[i]) != 0) {
             fprintf(stderr, "hvasm: error: cannot write '%s': %s\n", paths[i], strerror(errno));
             rc = 1;
+        } else {
+            free(tmps[i]);
+            tmps[i] = NULL;
         }
-        if (rc != 0)
+    }
+    for (int i = 0; i < n; i++) {
+        if (rc != 0 && i < done - 1 && !tmps[i]) { /* renamed, but a later one failed */
+            if (olds[i])
+                rename(olds[i], paths[i]);
+            else
+                unlink(paths[i]);
+        } else if (olds[i]) {
+            unlink(olds[i]);
+        }
+        if (tmps[i])
             unlink(tmps[i]);
         free(tmps[i]);
+        free(olds[i]);
     }
     return rc;
 }
@@ -398,8 +438,9 @@ static int disassemble(const options_t *o)
     }
     uint8_t *bytes = (uint8_t *)cpu_asm_read_file(o->input, CPU_ASM_MAX_IMAGE, &job.size);
     if (!bytes) {
+        char why[96];
         fprintf(stderr, "hvasm: error: cannot read '%s': %s\n", o->input,
-                errno == EFBIG ? "larger than the 64 MiB an image may have" : strerror(errno));
+                cpu_asm_read_error(errno, CPU_ASM_MAX_IMAGE, why, sizeof why));
         return 1;
     }
     job.bytes = bytes;

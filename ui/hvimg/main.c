@@ -53,9 +53,11 @@ static void print_problems(FILE *out, const char *path, const sim_image_error_t 
 static int load_image(const char *path, char **bytes, sim_image_t *img, FILE *out)
 {
     size_t len;
-    *bytes = sim_read_file(path, &len);
+    *bytes = sim_read_file_max(path, SIM_IMAGE_BUILD_MAX, &len);
     if (!*bytes) {
-        fprintf(stderr, "hvimg: %s: cannot read: %s\n", path, strerror(errno));
+        char why[96];
+        fprintf(stderr, "hvimg: %s: cannot read: %s\n", path,
+                sim_read_error(errno, SIM_IMAGE_BUILD_MAX, why, sizeof why));
         return 1;
     }
     sim_image_error_t err;

@@ -67,7 +67,9 @@ int ui_load_input(sim_machine_t *m, const char *path)
     size_t len;
     char *text = sim_read_file(path, &len);
     if (!text) {
-        fprintf(stderr, "hvsim: %s: cannot read console input: %s\n", path, strerror(errno));
+        char why[96];
+        fprintf(stderr, "hvsim: %s: cannot read console input: %s\n", path,
+                sim_read_error(errno, SIM_INPUT_MAX_BYTES, why, sizeof why));
         return -1;
     }
     sim_console_set_input(m, text, len);

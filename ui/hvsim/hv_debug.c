@@ -133,23 +133,25 @@ FILE *ui_open_script(const char *script)
     return in;
 }
 
-int ui_debug_session(sim_machine_t *m, ui_dbg_t *dbg, FILE *script, bool terminal,
-                     const char *banner)
+int ui_debug_session(sim_machine_t *m, ui_dbg_t *dbg, FILE *script, const char *script_name,
+                     bool terminal, const char *banner)
 {
     ui_repl_t r;
     ui_repl_init(&r, m, dbg, stdout, stderr);
     r.has_program = true;
+    int failed = 0;
     if (script) {
-        ui_repl_run_stream(&r, script, false);
+        failed = ui_repl_run_stream(&r, script, false, script_name);
     } else if (terminal) {
         fputs(banner, stdout);
         ui_repl_terminal(&r);
     } else {
-        ui_repl_run_stream(&r, stdin, true);
+        ui_repl_run_stream(&r, stdin, true, NULL);
     }
     fflush(stdout);
     ui_repl_free(&r);
-    return m->powered_off ? (int)(m->exit_code & 0xff) : 0;
+    int status = m->powered_off ? (int)(m->exit_code & 0xff) : 0;
+    return status == 0 && failed ? 1 : status; /* a failed script must not look like success */
 }
 
 int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t max_cycles,
@@ -174,7 +176,7 @@ int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t
              "stops at a VM exit;\n\"help\" lists the commands.\n",
              s.name, sim_counted(ui_dbg_vm_count(s.dbg), "VM", vms, sizeof vms),
              sim_counted(s.m->ncpus, "pCPU", pcpus, sizeof pcpus));
-    int status = ui_debug_session(s.m, s.dbg, in, terminal, banner);
+    int status = ui_debug_session(s.m, s.dbg, in, script, terminal, banner);
     if (in)
         fclose(in);
     ui_hv_release(&s);

@@ -245,7 +245,7 @@ int ui_native_repl(const char *name, const char *script, bool terminal,
                  "hvsim debugger: scenario %s, %s on bare hardware (1 CPU, no hypervisor). "
                  "Type \"help\" for commands.\n",
                  name, find_scenario(name)->vm);
-        status = ui_debug_session(&m, dbg, in, terminal, banner);
+        status = ui_debug_session(&m, dbg, in, script, terminal, banner);
     }
     ui_dbg_free(dbg);
     cpu_syms_free(syms, nsyms);

@@ -92,11 +92,12 @@ typedef struct {
 } ui_hv_session_t;
 int ui_hv_prepare(ui_hv_session_t *s, const char *scenario, const char *argv0, FILE *console);
 void ui_hv_release(ui_hv_session_t *s);
-/* A debugger session on a machine (hv_debug.c): the commands of `script` (an open file), or
- * of a terminal with readline after printing `banner`, or of stdin without prompt. Returns the
- * exit status: the machine's exit code when it powered off, else 0. */
-int ui_debug_session(sim_machine_t *m, ui_dbg_t *dbg, FILE *script, bool terminal,
-                     const char *banner);
+/* A debugger session on a machine (hv_debug.c): the commands of `script` (an open file,
+ * called script_name in errors), or of a terminal with readline after printing `banner`, or
+ * of stdin without prompt. Returns the exit status: the machine's exit code when it powered
+ * off, else 1 when a command of the script failed, else 0. */
+int ui_debug_session(sim_machine_t *m, ui_dbg_t *dbg, FILE *script, const char *script_name,
+                     bool terminal, const char *banner);
 /* Opens a debugger script; NULL after a message. */
 FILE *ui_open_script(const char *script);
 /* `hvsim --repl --scenario native-NAME` (scenario.c): a native scenario under the debugger. */

@@ -47,8 +47,10 @@ int ui_repl_error(ui_repl_t *r, const char *usage, const char *fmt, ...)
 {
     va_list ap;
     fflush(r->out);
+    if (r->src_name) /* a script's error says where it is, as a compiler's does */
+        fprintf(r->err, "%s:%u: ", r->src_name, r->src_line);
     va_start(ap, fmt);
-    vfprintf(r->err, fmt, ap);
+    sim_vfprintf_printable(r->err, fmt, ap); /* a script may be a binary file */
     va_end(ap);
     fputc('\n', r->err);
     if (usage)
@@ -57,10 +59,10 @@ int ui_repl_error(ui_repl_t *r, const char *usage, const char *fmt, ...)
     return -1;
 }
 
-/* True when `name` is one of the space-separated words of `aliases` (which may be NULL). */
-static bool is_alias(const char *aliases, const char *name)
+/* True when the first n bytes of `name` are one of the space-separated words of `aliases`
+ * (which may be NULL). */
+static bool is_alias(const char *aliases, const char *name, size_t n)
 {
-    size_t n = strlen(name);
     for (const char *p = aliases; p && *p;) {
         size_t k = strcspn(p, " ");
         if (k == n && strncmp(p, name, n) == 0)
@@ -70,10 +72,12 @@ static bool is_alias(const char *aliases, const char *name)
     return false;
 }
 
-const ui_repl_cmd_t *ui_repl_find(const char *name)
+const ui_repl_cmd_t *ui_repl_find(const char *word)
 {
+    size_t n = strcspn(word, "/"); /* "x/4x": the command is the word before its format */
     for (const ui_repl_cmd_t *c = ui_repl_commands; c->name; c++)
-        if (strcmp(c->name, name) == 0 || is_alias(c->aliases, name))
+        if ((strlen(c->name) == n && strncmp(c->name, word, n) == 0) ||
+            is_alias(c->aliases, word, n))
             return c;
     return NULL;
 }
@@ -81,7 +85,7 @@ const ui_repl_cmd_t *ui_repl_find(const char *name)
 const ui_repl_sub_t *ui_repl_find_sub(const ui_repl_cmd_t *cmd, const char *name)
 {
     for (const ui_repl_sub_t *s = cmd->subs; s && s->name; s++)
-        if (strcmp(s->name, name) == 0 || is_alias(s->aliases, name))
+        if (strcmp(s->name, name) == 0 || is_alias(s->aliases, name, strlen(name)))
             return s;
     return NULL;
 }
@@ -132,11 +136,10 @@ int ui_repl_execute(ui_repl_t *r, const char *line)
     int argc = split(buf, argv);
     if (argc == 0)
         return 0;
-    char name[64];
-    snprintf(name, sizeof name, "%.*s", (int)strcspn(argv[0], "/"), argv[0]);
-    const ui_repl_cmd_t *cmd = ui_repl_find(name);
+    const ui_repl_cmd_t *cmd = ui_repl_find(argv[0]);
     if (!cmd)
-        return ui_repl_error(r, NULL, "Unknown command \"%s\". Try \"help\".", name);
+        return ui_repl_error(r, NULL, "Unknown command \"%.*s\". Try \"help\".",
+                             (int)strcspn(argv[0], "/"), argv[0]);
     if (cmd->repeat && line != r->last)
         snprintf(r->last, sizeof r->last, "%s", line);
     const ui_repl_sub_t *sub = argc >= 2 ? ui_repl_find_sub(cmd, argv[1]) : NULL;
@@ -152,19 +155,26 @@ int ui_repl_execute(ui_repl_t *r, const char *line)
     return rc;
 }
 
-int ui_repl_run_stream(ui_repl_t *r, FILE *in, bool repeat_empty)
+int ui_repl_run_stream(ui_repl_t *r, FILE *in, bool repeat_empty, const char *name)
 {
     char *line = NULL;
     size_t cap = 0;
     int failed = 0;
     bool was = r->interactive;
+    const char *was_name = r->src_name; /* `source` nests: the outer file's place comes back */
+    unsigned was_line = r->src_line;
     r->interactive = repeat_empty;
+    r->src_name = name;
+    r->src_line = 0;
     while (!r->quit && getline(&line, &cap, in) >= 0) {
+        r->src_line++;
         line[strcspn(line, "\r\n")] = '\0';
         if (ui_repl_execute(r, line) != 0)
             failed++;
     }
     r->interactive = was;
+    r->src_name = was_name;
+    r->src_line = was_line;
     free(line);
     if (r->collecting) { /* `commands` with no `end` before the input ended */
         r->collecting = false;

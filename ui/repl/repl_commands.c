@@ -535,7 +535,7 @@ static int cmd_source(ui_repl_t *r, int argc, char **argv)
     if (!f)
         return ui_repl_error(r, NULL, "%s: cannot read: %s", argv[1], strerror(errno));
     r->depth++;
-    int failed = ui_repl_run_stream(r, f, false);
+    int failed = ui_repl_run_stream(r, f, false, argv[1]);
     r->depth--;
     fclose(f);
     return failed ? -1 : 0;
@@ -839,7 +839,7 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      cmd_complete, NULL, NULL, false},
     {"quit", "q exit", "quit", "leave hvsim",
      "Leaves hvsim. With -x, the exit status is the program's exit code if it powered off, "
-     "else 0.",
+     "else 1 when a command of the script failed, else 0.",
      cmd_quit, NULL, NULL, false},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false},
 };

@@ -193,9 +193,7 @@ void ui_repl_complete(ui_repl_t *r, const char *line, size_t start, size_t end,
     if (argc == 0) {
         ui_repl_complete_commands(r, 1, argv, prefix, out);
     } else {
-        char name[64];
-        snprintf(name, sizeof name, "%.*s", (int)strcspn(argv[0], "/"), argv[0]);
-        const ui_repl_cmd_t *cmd = ui_repl_find(name);
+        const ui_repl_cmd_t *cmd = ui_repl_find(argv[0]);
         const ui_repl_sub_t *sub = cmd && argc >= 2 ? ui_repl_find_sub(cmd, argv[1]) : NULL;
         if (sub) {
             if (sub->complete)

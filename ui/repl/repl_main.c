@@ -63,7 +63,9 @@ static int load_input(sim_machine_t *m, const char *path)
     size_t len;
     char *text = sim_read_file(path, &len);
     if (!text) {
-        fprintf(stderr, "hvsim: %s: cannot read console input: %s\n", path, strerror(errno));
+        char why[96];
+        fprintf(stderr, "hvsim: %s: cannot read console input: %s\n", path,
+                sim_read_error(errno, SIM_INPUT_MAX_BYTES, why, sizeof why));
         return -1;
     }
     sim_console_set_input(m, text, len);
@@ -148,8 +150,9 @@ int ui_repl_main(const ui_repl_options_t *opt, bool terminal)
     ui_repl_t r;
     ui_repl_init(&r, &m, dbg, stdout, stderr);
     r.has_program = opt->program != NULL;
+    int failed = 0;
     if (script) {
-        ui_repl_run_stream(&r, script, false);
+        failed = ui_repl_run_stream(&r, script, false, opt->script);
     } else if (terminal) {
         if (opt->program)
             printf("hvsim debugger: %s on a bare machine (1 CPU, no hypervisor). Type \"help\" "
@@ -160,10 +163,12 @@ int ui_repl_main(const ui_repl_options_t *opt, bool terminal)
                    "--scenario default\" for VMs. Type \"help\" for commands.\n");
         ui_repl_terminal(&r);
     } else {
-        ui_repl_run_stream(&r, stdin, true);
+        ui_repl_run_stream(&r, stdin, true, NULL);
     }
     fflush(stdout);
     status = m.powered_off ? (int)(m.exit_code & 0xff) : 0;
+    if (status == 0 && failed) /* a script that went wrong must not look like success */
+        status = 1;
     ui_repl_free(&r);
 out:
     if (script)

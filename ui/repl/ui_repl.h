@@ -66,8 +66,8 @@ typedef struct {
 } ui_repl_cmd_t;
 
 extern const ui_repl_cmd_t ui_repl_commands[];
-/* The command called (or aliased) `name`, or NULL. */
-const ui_repl_cmd_t *ui_repl_find(const char *name);
+/* The command a word names (its name or an alias, before any "/FMT"), or NULL. */
+const ui_repl_cmd_t *ui_repl_find(const char *word);
 const ui_repl_sub_t *ui_repl_find_sub(const ui_repl_cmd_t *cmd, const char *name);
 
 struct ui_repl {
@@ -91,14 +91,17 @@ struct ui_repl {
     bool in_bp_commands;   /* running a breakpoint's commands now */
     const char *list_file; /* `list`: the file and the next line to list */
     unsigned list_next;
+    const char *src_name;  /* the script being run (errors start "FILE:LINE: "), or NULL */
+    unsigned src_line;     /* its line being run */
 };
 
 /* Sets up a session on a machine with a debugger attached. */
 void ui_repl_init(ui_repl_t *r, sim_machine_t *m, ui_dbg_t *dbg, FILE *out, FILE *err);
 /* Runs one line. Returns 0, or -1 when the command failed (the message is printed). */
 int ui_repl_execute(ui_repl_t *r, const char *line);
-/* Runs every line of a stream (no prompt, no echo). Returns the number of failed commands. */
-int ui_repl_run_stream(ui_repl_t *r, FILE *in, bool repeat_empty);
+/* Runs every line of a stream (no prompt, no echo). With a name (a script file), each error
+ * starts with "name:line: ". Returns the number of failed commands. */
+int ui_repl_run_stream(ui_repl_t *r, FILE *in, bool repeat_empty, const char *name);
 /* Prints an error sentence, then "Usage: ..." for cmd when it is not NULL. Returns -1. */
 int ui_repl_error(ui_repl_t *r, const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

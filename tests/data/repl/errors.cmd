@@ -103,6 +103,19 @@ info vms
 info vcpus
 info vmcb
 info registers
+info/
+i/
+vm/
+sched/
+set/
+trace/
+info/ bogus
+i/x nosuch
+vm/ nosuch
+sched/ nosuch
+set/ nosuch
+trace/ nosuch
+help info/
 break count
 commands
 print r1
