@@ -131,7 +131,9 @@ Test(scenario_cli, a_guest_waiting_for_input_says_so)
                           "in its [vm] section\n");
     cr_expect_eq(status, 125);
     free(out);
-    out = th_sh("$B/hvsim --scenario native-tinyos --input /dev/null 2>&1 | tail -5 | head -3",
+    /* An empty file: no console input at all (a device such as /dev/null is refused). */
+    out = th_sh("d=$(mktemp -d) && : > $d/empty && $B/hvsim --scenario native-tinyos --input "
+                "$d/empty 2>&1 | tail -5 | head -3; rm -rf $d",
                 false, &status);
     cr_expect_str_eq(out, "$ \n"
                           "hvsim: every CPU is halted and nothing can wake it (no timer armed, no "
@@ -139,8 +141,8 @@ Test(scenario_cli, a_guest_waiting_for_input_says_so)
                           "hvsim: the program waits for console input, and its input is used up "
                           "(the console shows \"$ \"); give it console input with --input FILE\n");
     free(out);
-    out = th_sh("printf 'c\\n' | $B/hvsim --repl --scenario native-tinyos --input /dev/null "
-                "| grep -o 'Every CPU.*'",
+    out = th_sh("d=$(mktemp -d) && : > $d/empty && printf 'c\\n' | $B/hvsim --repl --scenario "
+                "native-tinyos --input $d/empty | grep -o 'Every CPU.*'; rm -rf $d",
                 false, &status);
     cr_expect_str_eq(out, "Every CPU is halted and nothing can wake it (no timer armed, no "
                           "interrupt pending): the program waits for console input, and its input "
