@@ -159,6 +159,33 @@ Test(debug_watch_paths, rwatch_and_awatch_fire_on_loads, .timeout = 120)
     hu_scenario_free(&sc, hv, &m);
 }
 
+/* The hypervisor outside any pCPU (a virtual disk's transfer, in a device event) writes the
+ * word: the stop is made on the pCPU of the VM it worked for, not on the focus. */
+Test(debug_watch_paths, virtual_disk_copy_stops_its_vms_pcpu, .timeout = 120)
+{
+    hv_t *hv;
+    ui_dbg_t *dbg = tinyos(&hv, "default");
+    cr_assert_eq(ui_dbg_set_focus(dbg, 1), 0); /* rtos's pCPU */
+    uint32_t ticks = sym(dbg, "ticks");
+    int id = ui_dbg_watch_vm(dbg, UI_DBG_SPACE_GVA, ticks, 4, UI_DBG_WRITE, 0);
+    cr_assert_gt(id, 0, "%s", ui_dbg_error(dbg));
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    cr_assert_eq(st.kind, UI_DBG_STOP_WATCHPOINT, "%s", st.text);
+    cr_expect_eq(st.by.by, SIM_BY_HV);
+    cr_expect_eq(st.by.cpu, -1);
+    cr_expect_eq(st.cpu, 0, "tinyos's pCPU");
+    cr_expect_eq(st.value, ram_word(st.hpa));
+    char want[320];
+    snprintf(want, sizeof want,
+             "Watchpoint %d: write of 0x%08x to gva 0x%08x <ticks> (hpa 0x%08x) by the hypervisor "
+             "(the virtual disk's DMA) for tinyos (was 0x%08x).",
+             id, st.value, ticks, st.hpa, st.old);
+    cr_expect_str_eq(st.text, want);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}
+
 /* ------------------------------------------------------------------------------------------
  * The hypervisor writing on a guest's behalf: shadow paging sets the A bit in the guest's own
  * page-table entry when it fills the shadow for the guest's first load through it.

@@ -630,10 +630,14 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
         m->cpu[i].debug = false;
 
     ui_dbg_stop_t st;
-    if (d->stopped && r == SIM_RUN_DEBUG)
+    if (d->stopped && r == SIM_RUN_DEBUG) {
         st = d->stop;
-    else
+    } else if (d->pending && d->pend.kind == UI_DBG_STOP_WATCHPOINT) {
+        st = d->pend; /* the access happened, but its CPU never reached a boundary again */
+        dbg_stop_at(d, &st, st.kind, &m->cpu[d->pending_cpu]);
+    } else {
         machine_stop(d, r, &st);
+    }
     finish(d, &st, out);
     return 0;
 }

@@ -172,6 +172,23 @@ static unsigned handler_now(const ui_dbg_t *d, const sim_mem_access_t *acc)
     return hv->pcpu[acc->cpu].in_handler;
 }
 
+/* The CPU to stop: the one that made the access; for the hypervisor outside any pCPU, a pCPU
+ * that runs (or is pinned to) the VM it worked for, whose guest sees the change next; else
+ * the focus. */
+static unsigned stop_cpu(const ui_dbg_t *d, const sim_mem_access_t *acc)
+{
+    if (acc->cpu >= 0)
+        return (unsigned)acc->cpu;
+    const hv_t *hv = hv_of_machine(d->m);
+    if (!hv || acc->vm < 0 || (unsigned)acc->vm >= hv->nvms)
+        return d->focus;
+    for (unsigned c = 0; c < d->m->ncpus; c++)
+        if (hv_pcpu_vm(hv, c) == acc->vm)
+            return c;
+    const hv_vcpu_t *e = &hv->ent[hv->vms[acc->vm].vcpu[0]];
+    return e->pin >= 0 ? (unsigned)e->pin : d->focus;
+}
+
 /* Checks one access against the watchpoints; the first that fires records a pending stop on
  * the CPU that made it (or, for a device or the hypervisor outside any pCPU, on the focus). */
 static void check(ui_dbg_t *d, const sim_mem_access_t *acc, const cpu_t *cpu)
@@ -203,8 +220,7 @@ static void check(ui_dbg_t *d, const sim_mem_access_t *acc, const cpu_t *cpu)
             continue;
         }
         first = false;
-        dbg_make_pending(d, acc->cpu >= 0 ? (unsigned)acc->cpu : d->focus, UI_DBG_STOP_WATCHPOINT,
-                         bp->id);
+        dbg_make_pending(d, stop_cpu(d, acc), UI_DBG_STOP_WATCHPOINT, bp->id);
         d->pend.access = access;
         d->pend.addr = bp->addr;
         d->pend.hpa = word;
