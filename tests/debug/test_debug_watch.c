@@ -186,6 +186,29 @@ Test(debug_watch_paths, virtual_disk_copy_stops_its_vms_pcpu, .timeout = 120)
     hu_scenario_free(&sc, hv, &m);
 }
 
+/* A gva or gpa watchpoint with the hypervisor as the focus and no VM named would watch
+ * nothing: it is refused, saying what to do. */
+Test(debug_watch_paths, a_guest_address_needs_its_vm, .timeout = 60)
+{
+    hv_t *hv;
+    ui_dbg_t *dbg = tinyos(&hv, "default");
+    cr_assert_eq(ui_dbg_set_focus_vm(dbg, -1), 0);
+    cr_expect_eq(ui_dbg_watch(dbg, UI_DBG_SPACE_GVA, 0x1000, 4, UI_DBG_WRITE), -1);
+    cr_expect_str_eq(ui_dbg_error(dbg), "A gva watchpoint needs its VM: the focus is the "
+                                        "hypervisor. \"focus VM\" first, or name a VM's symbol "
+                                        "(tinyos:ticks).");
+    cr_expect_eq(ui_dbg_watch(dbg, UI_DBG_SPACE_GPA, 0x1000, 4, UI_DBG_WRITE), -1);
+    cr_expect_eq(ui_dbg_watch_vm(dbg, UI_DBG_SPACE_GPA, 0x1000, 4, UI_DBG_WRITE, 9), -1);
+    cr_expect(strstr(ui_dbg_error(dbg), "no VM 9") != NULL, "%s", ui_dbg_error(dbg));
+    int id = ui_dbg_watch_vm(dbg, UI_DBG_SPACE_GPA, 0x1000, 4, UI_DBG_WRITE, 1);
+    cr_assert_gt(id, 0, "%s", ui_dbg_error(dbg));
+    char desc[128];
+    ui_dbg_bp_describe(dbg, ui_dbg_bp_by_id(dbg, id), desc, sizeof desc);
+    cr_expect_str_eq(desc, "write gpa 0x00001000, 4 bytes in rtos");
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}
+
 /* ------------------------------------------------------------------------------------------
  * The hypervisor writing on a guest's behalf: shadow paging sets the A bit in the guest's own
  * page-table entry when it fills the shadow for the guest's first load through it.

@@ -309,8 +309,12 @@ int ui_dbg_watch_vm(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t
     int vm = space == UI_DBG_SPACE_HPA ? UI_DBG_ANY_VM
              : in_vm != UI_DBG_ANY_VM  ? in_vm
                                        : dbg_space_vm(dbg);
-    if (space == UI_DBG_SPACE_GPA && vm < 0)
-        return dbg_fail(dbg, "A gpa watchpoint needs its VM: \"focus VM\" first.");
+    /* The hypervisor's own code uses no virtual addresses: a gva or gpa is some VM's. */
+    if (space != UI_DBG_SPACE_HPA && vm < 0 && ui_dbg_vm_count(dbg) > 0)
+        return dbg_fail(dbg,
+                        "A %s watchpoint needs its VM: the focus is the hypervisor. \"focus VM\" "
+                        "first, or name a VM's symbol (tinyos:ticks).",
+                        ui_dbg_space_name(space));
     /* The value now (a page not yet mapped reads when it is); an hpa must be RAM. */
     uint32_t last = 0;
     if (space == UI_DBG_SPACE_HPA && ui_dbg_read(dbg, space, addr, &last, len) != 0)
