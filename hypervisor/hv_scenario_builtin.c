@@ -73,7 +73,8 @@ static const struct {
      "[hypervisor]\ntype = 1\nscheduler = pin\n\n"
      "[vm adversary]\nimage = adversary.img\nmemory = 2M\n\n" RTOS_VM("")},
     {"emu",
-     "the default's VMs emulated: the hypervisor interprets every instruction (emu_insn each); "
+     "the default's VMs emulated: the hypervisor interprets every instruction (the cost "
+     "table's emu_insn each); "
      "tinyos prints what it prints natively, only slower, and the rtos misses its deadlines",
      "; Emulation: no direct execution. Compare the cycle counts with 'default'.\n"
      "[machine]\npcpus = 2\nram = 32M\n\n"

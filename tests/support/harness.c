@@ -94,3 +94,12 @@ void th_expect_golden(const char *path, const char *got, const char *what)
     cr_expect_str_eq(got, want, "%s: the output differs from %s", what, path);
     free(want);
 }
+
+int th_expect_output(const char *cmdline, const char *want)
+{
+    int status;
+    char *out = th_sh(cmdline, false, &status);
+    cr_expect_str_eq(out, want, "%s: output differs", cmdline);
+    free(out);
+    return status;
+}

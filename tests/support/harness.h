@@ -24,6 +24,8 @@ sim_run_result_t th_run(sim_machine_t *m, const char *src, uint64_t max_cycles);
  * "$B/hvsim --help". Returns its stdout (and stderr too when merge_stderr), malloc'd; the
  * exit status goes to *status (-1 if it did not exit normally). */
 char *th_sh(const char *cmdline, bool merge_stderr, int *status);
+/* Runs cmdline (th_sh, stdout only) and expects exactly `want` from it. Returns its status. */
+int th_expect_output(const char *cmdline, const char *want);
 /* Expects `got` to be the text of the golden file `path` (a transcript), saying `what` differs;
  * with HVSIM_UPDATE_GOLDEN=1 in the environment it writes `got` there first (review the diff). */
 void th_expect_golden(const char *path, const char *got, const char *what);

@@ -117,7 +117,7 @@ Test(hvsim_cli, max_cycles_is_reported)
                       "$B/hvsim --bare $f --max-cycles 5000; s=$?; rm -f $f; exit $s",
                       true, &status);
     cr_expect_eq(status, 124);
-    cr_expect(strstr(out, "did not power off within 5000 cycles") != NULL, "%s", out);
+    cr_expect(strstr(out, "did not power off within 5 000 cycles") != NULL, "%s", out);
     free(out);
 }
 

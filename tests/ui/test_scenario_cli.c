@@ -59,7 +59,7 @@ Test(scenario_cli, cycle_limit_and_stats)
     int status;
     char *out = th_sh("$B/hvsim --scenario native-rtos --max-cycles 200000 --stats", true,
                       &status);
-    cr_expect(strstr(out, "hvsim: the program did not power off within 200000 cycles") != NULL,
+    cr_expect(strstr(out, "hvsim: the program did not power off within 200 000 cycles") != NULL,
               "%s", out);
     cr_expect(strstr(out, "disk: 6 reads (") != NULL, "%s", out);
     cr_expect_eq(status, 124);

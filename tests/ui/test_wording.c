@@ -106,3 +106,14 @@ Test(wording, isa_table_columns_line_up)
     cr_expect_gt(rows, 50);
     free(out);
 }
+
+/* `info stats` groups every count, the event counts too (tinyos makes thousands of each). */
+Test(wording, info_stats_groups_its_numbers)
+{
+    th_expect_output("printf 'c\\ninfo stats\\n' | $B/hvsim --repl --scenario native-tinyos | "
+                     "sed -n '/^cpu0: /,$p' | grep -cE '[0-9]{4}|[0-9] [0-9]{3}'",
+                     "5\n");
+    th_expect_output("printf 'c\\ninfo stats\\n' | $B/hvsim --repl --scenario native-tinyos | "
+                     "sed -n '/^cpu0: /,$p' | grep -E '[0-9]{4}'",
+                     "");
+}

@@ -300,10 +300,10 @@ static void print_help(void)
         printf("  %-7s %s\n", commands[i].name, commands[i].summary);
     fputs("\nExit status: 0 on success; 1 for a bad manifest or image, a missing file or path;\n"
           "2 for bad usage.\n\nExamples:\n"
-          "  hvimg build guestos/disk.ini -o build/disk.img\n"
-          "  hvimg ls build/disk.img\n"
-          "  hvimg cat build/disk.img /bin/hello > hello.bin\n"
-          "  hvimg check build/disk.img\n",
+          "  hvimg build tests/data/images/good.ini -o good.img\n"
+          "  hvimg ls build/guestos/tinyos.img\n"
+          "  hvimg cat build/guestos/tinyos.img /bin/hello > hello.bin\n"
+          "  hvimg check build/guestos/tinyos.img\n",
           stdout);
 }
 

@@ -42,8 +42,10 @@ static void remember_trap(const sim_event_t *ev, void *ctx)
 static void explain_no_poweroff(const sim_machine_t *m, const last_trap_t *last)
 {
     const cpu_state_t *s = &m->cpu[0].s;
-    fprintf(stderr, "  cpu0 stopped at pc 0x%08x in mode %s after %llu instructions\n", s->pc,
-            cpu_mode_name(cpu_mode(&m->cpu[0])), (unsigned long long)s->instret);
+    char n[48];
+    fprintf(stderr, "  cpu0 stopped at pc 0x%08x in mode %s after %s\n", s->pc,
+            cpu_mode_name(cpu_mode(&m->cpu[0])),
+            sim_counted(s->instret, "instruction", n, sizeof n));
     if (last->seen) {
         char buf[48];
         fprintf(stderr, "  last trap: %s at 0x%08x (tval 0x%08x), cycle %llu\n",
@@ -88,8 +90,9 @@ int ui_run_machine(sim_machine_t *m, const ui_bare_options_t *opt)
     fflush(stdout);
     int status = (int)(m->exit_code & 0xff);
     if (why == SIM_RUN_MAX_CYCLES) {
-        fprintf(stderr, "hvsim: the program did not power off within %llu cycles (--max-cycles)\n",
-                (unsigned long long)opt->max_cycles);
+        char n[48];
+        fprintf(stderr, "hvsim: the program did not power off within %s (--max-cycles)\n",
+                sim_counted(opt->max_cycles, "cycle", n, sizeof n));
         explain_no_poweroff(m, &last);
         status = 124;
     } else if (why == SIM_RUN_IDLE) {

@@ -102,8 +102,9 @@ int ui_run_hv(const ui_hv_options_t *opt)
     fflush(stdout);
     int status = (int)(m.exit_code & 0xff);
     if (r == SIM_RUN_MAX_CYCLES) {
-        fprintf(stderr, "hvsim: the VMs did not all power off within %llu cycles "
-                        "(--max-cycles)\n", (unsigned long long)max_cycles);
+        char n[48];
+        fprintf(stderr, "hvsim: the VMs did not all power off within %s (--max-cycles)\n",
+                sim_counted(max_cycles, "cycle", n, sizeof n));
         status = 124;
     } else if (r == SIM_RUN_IDLE) {
         char why[512];

@@ -25,7 +25,7 @@ static void print_usage(FILE *out)
           "       hvsim --gui [--bare PROG | --scenario NAME] [options]\n"
           "       hvsim --screenshot FILE.png [--after-cycles N] [--size WxH]\n"
           "             [--bare PROG | --scenario NAME] [options]\n"
-          "       hvsim scenario show NAME\n"
+          "       hvsim scenario show NAME|FILE.ini\n"
           "       hvsim isa [--markdown]\n"
           "       hvsim walkdemo [--guest-levels N] [--nested-levels M] [--native] [--pwc]\n"
           "       hvsim bench-virt [--json]\n"
@@ -78,16 +78,18 @@ static void print_help(void)
           "                    not a terminal, commands are read from it without prompt or\n"
           "                    echo.\n"
           "  --gui             open the window (the visualizer) on the program or scenario\n"
-          "                    (default: " UI_GUI_DEFAULT_SCENARIO "), with the debugger live in\n"
-          "                    the terminal when stdin is one. hvsim with no arguments opens\n"
-          "                    it when a display is available. ? in the window lists its keys.\n"
+          "                    (default: the scenario '" UI_GUI_DEFAULT_SCENARIO
+          "'), with the debugger live\n"
+          "                    in the terminal when stdin is one. hvsim with no arguments\n"
+          "                    opens it when a display is available. ? in the window lists\n"
+          "                    its keys.\n"
           "  --screenshot FILE.png  draw the window offscreen (no display needed), write\n"
           "                    it as a PNG and exit; --after-cycles N runs N cycles first,\n"
           "                    --size WxH sets the window size (default 1280x800).\n"
           "  -x SCRIPT         run the debugger commands in SCRIPT, then exit with the\n"
           "                    program's exit code (0 if it did not power off).\n"
-          "  scenario show NAME  print the built-in scenario NAME as an INI file with every\n"
-          "                    key and its value, to save, change and run with --scenario.\n"
+          "  scenario show NAME|FILE.ini  print a scenario as an INI file with every key\n"
+          "                    and its value, to save, change and run with --scenario.\n"
           "  isa               list every instruction with its privilege class and state\n"
           "                    whether the ISA can be virtualized by trap-and-emulate\n"
           "                    (Popek-Goldberg); --markdown prints the table of docs/isa.md.\n"
@@ -98,7 +100,8 @@ static void print_help(void)
           "\n"
           "Options for --bare and --scenario (--max-cycles, --stats and --trace for every\n"
           "scenario; --input, --ram and --base for --bare and the native ones):\n"
-          "  --max-cycles N    stop after N cycles (default 1000000000); exits 124\n"
+          "  --max-cycles N    stop after N cycles (default 1000000000, or the scenario's\n"
+          "                    max_cycles); exits 124\n"
           "  --stats           print instructions, cycles, CPI, traps and interrupts\n"
           "                    to stderr at the end\n"
           "  --trace           print every event (trap, interrupt, mode change, device\n"
@@ -231,7 +234,7 @@ int main(int argc, char **argv)
     ui_bare_options_t bare = {.max_cycles = 1000000000ull, .ram_size = 16u << 20,
                               .base = CPU_RESET_PC};
     uint64_t v;
-    bool repl = false, ram_given = false;
+    bool repl = false, ram_given = false, base_given = false;
     const char *scenario = NULL;
     const char *script = NULL;
     bool gui = false, headless = false;
@@ -284,6 +287,7 @@ int main(int argc, char **argv)
             if (!ui_parse_size(optarg, &v) || v > 0xffffffffull || (v & 3))
                 return usage_error("--base: '%s' is not a word-aligned 32-bit address", optarg);
             bare.base = (uint32_t)v;
+            base_given = true;
             break;
         default:
             if (optopt && optopt < 256)
@@ -325,6 +329,10 @@ int main(int argc, char **argv)
     if ((ho.vs_native || ho.trace_out || headless) && !hv_scenario && !native)
         return usage_error("%s", "--headless, --vs-native and --trace-out run a scenario (see "
                                  "--list-scenarios), not --bare");
+    if (hv_scenario && !bare.program && (bare.input || ram_given || base_given))
+        return usage_error("%s", "--input, --ram and --base go with --bare or a native scenario; "
+                                 "a hypervisor scenario gives each VM its input = and memory = "
+                                 "in its [vm] section (hvsim scenario show NAME)");
     if (hv_scenario && (repl || script) && !headless) { /* the debugger on a scenario */
         if (bare.program)
             return usage_error("%s", "give --bare PROG or --scenario NAME, not both");

@@ -136,11 +136,12 @@ static int info_stats(ui_repl_t *r, int argc, char **argv)
     (void)argc, (void)argv;
     fflush(r->out);
     sim_print_stats(r->m, r->out);
+    char n[32];
     fprintf(r->out, "events:");
     for (int k = 0; k < SIM_EV_COUNT; k++)
         if (r->m->event_counts[k])
-            fprintf(r->out, " %s %llu", sim_event_name((sim_event_kind_t)k),
-                    (unsigned long long)r->m->event_counts[k]);
+            fprintf(r->out, " %s %s", sim_event_name((sim_event_kind_t)k),
+                    sim_group_digits(r->m->event_counts[k], n, sizeof n));
     fprintf(r->out, "\n");
     return 0;
 }
