@@ -124,6 +124,16 @@ static const char *sentence(const char *line)
     return text;
 }
 
+/* True when the output has this line already. */
+static bool said_already(const grade_test_t *t, const char *text)
+{
+    size_t n = strlen(text);
+    for (const char *p = t->output; (p = strstr(p, text)) != NULL; p += n)
+        if ((p == t->output || p[-1] == '\n') && p[n] == '\n')
+            return true;
+    return false;
+}
+
 /* Criterion's report: the counts of its synthesis line, the sentences into t->output. */
 static void read_report(grade_test_t *t, FILE *out, unsigned *tested, unsigned *failing)
 {
@@ -139,6 +149,8 @@ static void read_report(grade_test_t *t, FILE *out, unsigned *tested, unsigned *
             continue;
         }
         const char *text = sentence(line);
+        if (text && said_already(t, text))
+            continue; /* each case of a parameterized test may say it again */
         if (text && ++shown <= 8)
             add_output(t, text);
         else if (text && shown == 9)

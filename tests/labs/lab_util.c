@@ -167,6 +167,30 @@ int lu_run_stream(sim_machine_t *m, hv_t **hv, const lu_stream_t *s, unsigned se
     return vm;
 }
 
+void lu_user_streams(unsigned cpu, unsigned mem, unsigned seeds)
+{
+    for (unsigned seed = 1; seed <= seeds; seed++) {
+        static lu_stream_t s;
+        static sim_machine_t m;
+        hv_t *hv;
+        lu_user_stream(&s, seed, 24);
+        int vm = lu_run_guest(&m, &hv, s.src, cpu, mem);
+        cr_assert_eq(lu_reg(hv, vm, 10), 1,
+                     "seed %u: the guest kernel's handler saw a trap "
+                     "that is not the privileged-instruction trap (r10 = %u)",
+                     seed, lu_reg(hv, vm, 10));
+        cr_expect_eq(lu_reg(hv, vm, 8), s.steps,
+                     "seed %u: the guest kernel counted %u "
+                     "privileged-instruction traps of %u",
+                     seed, lu_reg(hv, vm, 8), s.steps);
+        cr_expect_eq(hv_trap_reflected(hv, (unsigned)vm, CPU_CAUSE_PRIVILEGED), s.steps,
+                     "seed %u: reflected as privileged", seed);
+        cr_expect_eq(hv_trap_reflected(hv, (unsigned)vm, CPU_CAUSE_SYSCALL), 1,
+                     "seed %u: the final syscall reflected", seed);
+        hu_free(hv, &m);
+    }
+}
+
 uint32_t lu_reg(hv_t *hv, int vm, unsigned reg)
 {
     return cpu_vmcb_peek(&hv->m->cpu[0], hv_vcpu_vmcb(hv, (unsigned)vm, 0),

@@ -31,6 +31,11 @@ void lu_kernel_stream(lu_stream_t *s, unsigned seed, unsigned steps, unsigned cl
  * them), and a final syscall powers the machine off with r10 = 1. */
 void lu_user_stream(lu_stream_t *s, unsigned seed, unsigned steps);
 
+/* Runs `seeds` user streams under the given techniques: each must end with r10 = 1, its
+ * kernel having counted every privileged instruction as its trap, and the hypervisor having
+ * reflected each (and the final syscall) exactly once. */
+void lu_user_streams(unsigned cpu, unsigned mem, unsigned seeds);
+
 /* Runs `src` in one VM with the given techniques, to its power-off; returns the VM. */
 int lu_run_guest(sim_machine_t *m, hv_t **hv, const char *src, unsigned cpu, unsigned mem);
 /* Runs a kernel stream (lu_kernel_stream) with the given techniques; the test fails, naming

@@ -35,26 +35,7 @@ Test(lab1, kernel_streams_are_emulated, .timeout = 20)
  * privileged-instruction trap, exactly once. */
 Test(lab1, user_streams_reach_the_guest_kernel, .timeout = 20)
 {
-    for (unsigned seed = 1; seed <= SEEDS; seed++) {
-        static lu_stream_t s;
-        static sim_machine_t m;
-        hv_t *hv;
-        lu_user_stream(&s, seed, 24);
-        int vm = lu_run_guest(&m, &hv, s.src, HV_CPU_TRAP, HV_MEM_NESTED);
-        cr_assert_eq(lu_reg(hv, vm, 10), 1,
-                     "seed %u: the guest kernel's handler saw a trap "
-                     "that is not the privileged-instruction trap (r10 = %u)",
-                     seed, lu_reg(hv, vm, 10));
-        cr_expect_eq(lu_reg(hv, vm, 8), s.steps,
-                     "seed %u: the guest kernel counted %u "
-                     "privileged-instruction traps of %u",
-                     seed, lu_reg(hv, vm, 8), s.steps);
-        cr_expect_eq(hv_trap_reflected(hv, (unsigned)vm, CPU_CAUSE_PRIVILEGED), s.steps,
-                     "seed %u: reflected as privileged", seed);
-        cr_expect_eq(hv_trap_reflected(hv, (unsigned)vm, CPU_CAUSE_SYSCALL), 1,
-                     "seed %u: the final syscall reflected", seed);
-        hu_free(hv, &m);
-    }
+    lu_user_streams(HV_CPU_TRAP, HV_MEM_NESTED, SEEDS);
 }
 
 Test(lab1, registers_survive_every_exit, .timeout = 20)

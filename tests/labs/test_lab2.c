@@ -68,3 +68,10 @@ Test(lab2, kernel_streams_run_under_hardware_assist, .timeout = 20)
         hu_free(hv, &m);
     }
 }
+
+/* The guest's user mode runs untranslated: its privileged instructions still reach the guest's
+ * (translated) kernel as privileged-instruction traps, each once. */
+Test(lab2, user_streams_reach_the_translated_kernel, .timeout = 20)
+{
+    lu_user_streams(HV_CPU_BT, HV_MEM_SHADOW, SEEDS);
+}
