@@ -39,6 +39,7 @@
 #define HV_DEFAULT_SLICE 50000u    /* cycles of a VCPU's time slice */
 #define HV_DEFAULT_SHARE 256u
 #define HV_CAP_PERIOD 100000u      /* cycles over which a cap is measured */
+#define HV_DEFAULT_CONSOLE_KEEP (64u << 10) /* bytes of a VM's console kept in memory */
 
 /* Type 1 runs on the bare machine; type 2 is a host kernel whose user-level VMM process
  * emulates the devices (docs/hypervisor.md, "Type 1 and type 2"). */
@@ -88,6 +89,8 @@ typedef struct {
     unsigned host_share;   /* its share (0: HV_DEFAULT_SHARE) */
     bool boost;            /* a VCPU that wakes under its share preempts (Xen credit's BOOST) */
     FILE *console;         /* VM console lines go here as "[name] line"; NULL: kept only */
+    uint32_t console_keep; /* bytes of each VM's transcript kept in memory, the latest (0:
+                              HV_DEFAULT_CONSOLE_KEEP); a VM's transcript file has them all */
 } hv_config_t;
 
 typedef struct {
@@ -109,6 +112,7 @@ typedef struct {
     uint32_t program_base;
     uint32_t entry;              /* the first pc (0: HV_GUEST_ROM or program_base) */
     const char *input;           /* console input, NUL-terminated (may be NULL) */
+    const char *transcript;      /* a file for the VM's whole console transcript, or NULL */
 } hv_vm_config_t;
 
 /* ------------------------------------------------------------------------------------------
@@ -211,8 +215,13 @@ typedef struct {
 typedef struct {
     char line[256];         /* the console line being written */
     uint32_t line_len;
-    char *transcript;       /* everything the VM wrote, NUL-terminated (owned) */
+    char *transcript; /* the latest console_keep bytes the VM wrote at most (older ones
+                         are dropped: a chatty guest cannot grow the host without bound),
+                         NUL-terminated (owned) */
     size_t len, cap;
+    uint64_t dropped;       /* bytes dropped from the front of the transcript */
+    FILE *transcript_file;  /* every byte, when the scenario asked for a file (owned; a
+                               clone gets none) */
     char *input;            /* console input (owned), and how far it was read */
     size_t in_len, in_pos;
     bool uart_irq;          /* UART control: raise line 1 while input waits */
@@ -381,8 +390,10 @@ int hv_vm_by_name(const hv_t *hv, const char *name);
  * nothing can run any more. */
 sim_run_result_t hv_run(hv_t *hv, uint64_t max_cycles);
 
-/* What a VM wrote on its console (never NULL). */
+/* What a VM wrote on its console, its latest console_keep bytes at most (never NULL); how
+ * many bytes before them were dropped. */
 const char *hv_vm_console(const hv_t *hv, unsigned vm);
+uint64_t hv_vm_console_dropped(const hv_t *hv, unsigned vm);
 /* The VMCB of a VM's VCPU (for debuggers: read it with cpu_vmcb_peek), 0 when none. */
 uint32_t hv_vcpu_vmcb(const hv_t *hv, unsigned vm, unsigned vcpu);
 /* The VM and VCPU loaded on a pCPU (-1 when none). */

@@ -412,6 +412,7 @@ hv_t *hv_clone(const hv_t *hv, sim_machine_t *m2)
     for (unsigned i = 0; i < HV_MAX_VMS; i++) {
         hv_vdev_t *d = &n->vms[i].dev;
         const hv_vdev_t *s = &hv->vms[i].dev;
+        d->transcript_file = NULL; /* the original writes its file; the copy keeps memory */
         if (!n->vms[i].used)
             continue;
         d->transcript = dup_bytes(s->transcript, s->cap, &ok);
@@ -440,6 +441,11 @@ int hv_vm_by_name(const hv_t *hv, const char *name)
         if (hv->vms[i].used && strcmp(hv->vms[i].name, name) == 0)
             return (int)i;
     return -1;
+}
+
+uint64_t hv_vm_console_dropped(const hv_t *hv, unsigned vm)
+{
+    return vm < HV_MAX_VMS && hv->vms[vm].used ? hv->vms[vm].dev.dropped : 0;
 }
 
 const char *hv_vm_console(const hv_t *hv, unsigned vm)
