@@ -372,6 +372,9 @@ static void vm_key(parser_t *p, const char *key, const char *value)
                 error_at(p, p->line, "input_file = '%s': cannot read %s: %s", value, path,
                          sim_read_error(errno, SIM_INPUT_MAX_BYTES, why, sizeof why));
         }
+    } else if (!strcmp(key, "shadow_budget")) {
+        if (number(p, key, value, HV_MIN_SHADOW_BUDGET, 1u << 20, &v))
+            vm->shadow_budget = (uint32_t)v;
     } else if (!strcmp(key, "transcript")) {
         if (!*value || strlen(value) >= sizeof vm->transcript)
             error_at(p, p->line, "transcript = '%s': give a file name (under %zu bytes)", value,
@@ -382,7 +385,7 @@ static void vm_key(parser_t *p, const char *key, const char *value)
         error_at(p, p->line,
                  "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
                  "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
-                 "transcript)",
+                 "transcript, shadow_budget)",
                  key, vm->name);
     }
 }

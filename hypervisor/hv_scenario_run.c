@@ -134,7 +134,8 @@ hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console
                             .program_len = f.program_len,
                             .program_base = f.base,
                             .input = vm->input,
-                            .transcript = vm->transcript[0] ? vm->transcript : NULL};
+                            .transcript = vm->transcript[0] ? vm->transcript : NULL,
+                            .shadow_budget = vm->shadow_budget};
         memcpy(c.pin, vm->pin, sizeof c.pin);
         int rc = hv_vm_create(hv, &c, err, sizeof err);
         free_files(&f);

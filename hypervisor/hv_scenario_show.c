@@ -121,7 +121,9 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
         else
             fprintf(out, "%s%d", k ? ", " : "", vm->pin[k]);
     }
-    fprintf(out, "\nshare = %u\ncap = %u\n", vm->share ? vm->share : HV_DEFAULT_SHARE, vm->cap);
+    fprintf(out, "\nshare = %u\ncap = %u\nshadow_budget = %u\n",
+            vm->share ? vm->share : HV_DEFAULT_SHARE, vm->cap,
+            vm->shadow_budget ? vm->shadow_budget : HV_DEFAULT_SHADOW_BUDGET);
     if (vm->transcript[0])
         fprintf(out, "transcript = %s\n", vm->transcript);
     if (vm->input)
