@@ -17,7 +17,8 @@ BUILD   ?= build
 CC      ?= cc
 OPT     ?= -O2
 SAN     ?=
-CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(OPT) $(SAN) -g -MMD -MP
+CHECKS  ?= # -DHV_CHECK_ALWAYS (make asan): hv_check_invariants after every VM exit
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(OPT) $(SAN) $(CHECKS) -g -MMD -MP
 LDFLAGS += $(SAN)
 # Libraries the core library needs (Debian -dev packages, installed by .ci/ensure-deps).
 CORE_LIBS := -linih -ljansson
@@ -164,6 +165,7 @@ test: deps-test
 asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    CHECKS=-DHV_CHECK_ALWAYS \
 	    build-asan/hvsim build-asan/hvasm build-asan/hvimg build-asan/hvgrade build-asan/hvsim-tests guests
 	DISPLAY= WAYLAND_DISPLAY= HVSIM_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \

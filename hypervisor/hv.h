@@ -39,6 +39,9 @@
 #define HV_DEFAULT_SLICE 50000u    /* cycles of a VCPU's time slice */
 #define HV_DEFAULT_SHARE 256u
 #define HV_CAP_PERIOD 100000u      /* cycles over which a cap is measured */
+#define HV_DEFAULT_CONSOLE_KEEP (64u << 10) /* bytes of a VM's console kept in memory */
+#define HV_DEFAULT_SHADOW_BUDGET 256u       /* shadow table frames per VM (1 MiB) */
+#define HV_MIN_SHADOW_BUDGET 64u            /* enough for every VCPU's roots and one walk */
 
 /* Type 1 runs on the bare machine; type 2 is a host kernel whose user-level VMM process
  * emulates the devices (docs/hypervisor.md, "Type 1 and type 2"). */
@@ -88,6 +91,8 @@ typedef struct {
     unsigned host_share;   /* its share (0: HV_DEFAULT_SHARE) */
     bool boost;            /* a VCPU that wakes under its share preempts (Xen credit's BOOST) */
     FILE *console;         /* VM console lines go here as "[name] line"; NULL: kept only */
+    uint32_t console_keep; /* bytes of each VM's transcript kept in memory, the latest (0:
+                              HV_DEFAULT_CONSOLE_KEEP); a VM's transcript file has them all */
 } hv_config_t;
 
 typedef struct {
@@ -109,6 +114,8 @@ typedef struct {
     uint32_t program_base;
     uint32_t entry;              /* the first pc (0: HV_GUEST_ROM or program_base) */
     const char *input;           /* console input, NUL-terminated (may be NULL) */
+    const char *transcript;      /* a file for the VM's whole console transcript, or NULL */
+    uint32_t shadow_budget;      /* mem = shadow: table frames at most (0: the default) */
 } hv_vm_config_t;
 
 /* ------------------------------------------------------------------------------------------
@@ -211,8 +218,13 @@ typedef struct {
 typedef struct {
     char line[256];         /* the console line being written */
     uint32_t line_len;
-    char *transcript;       /* everything the VM wrote, NUL-terminated (owned) */
+    char *transcript; /* the latest console_keep bytes the VM wrote at most (older ones
+                         are dropped: a chatty guest cannot grow the host without bound),
+                         NUL-terminated (owned) */
     size_t len, cap;
+    uint64_t dropped;       /* bytes dropped from the front of the transcript */
+    FILE *transcript_file;  /* every byte, when the scenario asked for a file (owned; a
+                               clone gets none) */
     char *input;            /* console input (owned), and how far it was read */
     size_t in_len, in_pos;
     bool uart_irq;          /* UART control: raise line 1 while input waits */
@@ -245,6 +257,7 @@ typedef struct {
     uint64_t builds;         /* shadow trees started (a new address space or view) */
     uint64_t tables;         /* shadow table frames taken from the pool */
     uint64_t mmio;           /* device-register accesses emulated after a shadow fault */
+    uint64_t reclaims;       /* the budget was reached: every shadow tree of the VM emptied */
 } hv_shadow_stats_t;
 
 /* Binary translation's figures, per VM (hv_bt.c). */
@@ -283,6 +296,8 @@ typedef struct {
     uint32_t memory;        /* bytes of guest-physical RAM */
     uint32_t nested_root;   /* hpa of its nested root table */
     uint32_t frames;        /* host frames it owns */
+    uint32_t shadow_tables; /* mem = shadow: the hypervisor's table frames it holds now */
+    uint32_t shadow_budget; /* ... and the most it may hold (reclaimed when reached) */
     uint8_t nvcpus;
     uint8_t vcpu[HV_MAX_VCPUS]; /* entity indices */
     uint32_t share, cap;
@@ -381,8 +396,10 @@ int hv_vm_by_name(const hv_t *hv, const char *name);
  * nothing can run any more. */
 sim_run_result_t hv_run(hv_t *hv, uint64_t max_cycles);
 
-/* What a VM wrote on its console (never NULL). */
+/* What a VM wrote on its console, its latest console_keep bytes at most (never NULL); how
+ * many bytes before them were dropped. */
 const char *hv_vm_console(const hv_t *hv, unsigned vm);
+uint64_t hv_vm_console_dropped(const hv_t *hv, unsigned vm);
 /* The VMCB of a VM's VCPU (for debuggers: read it with cpu_vmcb_peek), 0 when none. */
 uint32_t hv_vcpu_vmcb(const hv_t *hv, unsigned vm, unsigned vcpu);
 /* The VM and VCPU loaded on a pCPU (-1 when none). */
@@ -396,9 +413,13 @@ void hv_describe_exit(const hv_t *hv, const sim_event_t *ev, char *buf, size_t l
 const char *hv_exit_handler_name(unsigned reason);
 const char *hv_exit_handler_doc(unsigned reason);
 
-/* Checks the hypervisor's invariants: every nested or shadow table and VMCB is a hypervisor
- * frame, every frame a VM's nested or shadow tables map belongs to that VM (so no frame is
- * in two VMs) and lies outside the hypervisor's image. Returns NULL or what is broken. */
+/* Checks the hypervisor's isolation invariants: every nested or shadow table and VMCB is a
+ * hypervisor frame; every frame a VM's nested or shadow tables map belongs to that VM (so no
+ * frame is in two VMs) and lies outside the hypervisor's image; every TLB entry of a VM maps
+ * its own frame or its monitor's page (translated code never writable), and a stopped VM has
+ * none left; the frame pool's accounting adds up; no VM holds more shadow tables than its
+ * budget. Returns NULL or a sentence saying what is broken. The sanitizer build
+ * (HV_CHECK_ALWAYS, set by `make asan`) calls it after every exit a handler served. */
 const char *hv_check_invariants(hv_t *hv, char *buf, size_t len);
 /* A checksum of the hypervisor's image (host RAM below HV_RESERVED_BYTES). */
 uint32_t hv_image_checksum(const hv_t *hv);

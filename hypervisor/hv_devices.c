@@ -17,6 +17,7 @@
  *
  * A device register access costs hv_emulate on the pCPU (the device model's work).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,12 @@ int hv_dev_init(hv_t *hv, unsigned vm, const hv_vm_config_t *cfg, char *err, siz
         memcpy(d->disk.bytes, cfg->disk, cfg->disk_len);
         d->disk.sectors = (uint32_t)(cfg->disk_len / SIM_SECTOR_SIZE);
     }
+    if (cfg->transcript && !(d->transcript_file = fopen(cfg->transcript, "w"))) {
+        snprintf(err, len, "VM %s: cannot write its transcript to %s: %s", cfg->name,
+                 cfg->transcript, strerror(errno));
+        hv_dev_free(d);
+        return -1;
+    }
     return 0;
 oom:
     hv_dev_free(d);
@@ -62,6 +69,9 @@ oom:
 
 void hv_dev_free(hv_vdev_t *d)
 {
+    if (d->transcript_file)
+        fclose(d->transcript_file);
+    d->transcript_file = NULL;
     free(d->transcript);
     free(d->input);
     free(d->disk.bytes);
@@ -77,8 +87,32 @@ static hv_vcpu_t *boot_vcpu(hv_t *hv, unsigned vm)
 /* ------------------------------------------------------------------------------------------
  * Console
  * ------------------------------------------------------------------------------------------ */
-static void keep(hv_vdev_t *d, const char *bytes, size_t n)
+/* Keeps the transcript to at most `limit` bytes: the oldest go, in one move of the latest
+ * half (so that a flood costs a copy per half a limit, not per byte). */
+static void drop_oldest(hv_vdev_t *d, size_t n, size_t limit)
 {
+    if (d->len + n <= limit)
+        return;
+    size_t keep_len = n >= limit / 2 ? 0 : limit / 2 - n;
+    keep_len = keep_len < d->len ? keep_len : d->len;
+    memmove(d->transcript, d->transcript + d->len - keep_len, keep_len);
+    d->dropped += d->len - keep_len;
+    d->len = keep_len;
+    d->transcript[d->len] = '\0';
+}
+
+static void keep(hv_t *hv, hv_vdev_t *d, const char *bytes, size_t n)
+{
+    size_t limit = hv->cfg.console_keep ? hv->cfg.console_keep : HV_DEFAULT_CONSOLE_KEEP;
+    if (d->transcript_file)
+        fwrite(bytes, 1, n, d->transcript_file);
+    if (n > limit) { /* a line longer than the whole budget: its end only */
+        d->dropped += n - limit;
+        bytes += n - limit;
+        n = limit;
+    }
+    if (d->transcript)
+        drop_oldest(d, n, limit);
     if (d->len + n + 1 > d->cap) {
         size_t cap = d->cap ? d->cap : 256;
         while (cap < d->len + n + 1)
@@ -98,9 +132,9 @@ static void keep(hv_vdev_t *d, const char *bytes, size_t n)
 static void flush_line(hv_t *hv, unsigned vm, bool newline)
 {
     hv_vdev_t *d = &hv->vms[vm].dev;
-    keep(d, d->line, d->line_len);
+    keep(hv, d, d->line, d->line_len);
     if (newline)
-        keep(d, "\n", 1);
+        keep(hv, d, "\n", 1);
     if (hv->cfg.console && (d->line_len || newline))
         fprintf(hv->cfg.console, "[%s] %.*s\n", hv->vms[vm].name, (int)d->line_len, d->line);
     d->line_len = 0;

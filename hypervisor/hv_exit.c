@@ -293,9 +293,16 @@ void hv_handle_exit(hv_t *hv, cpu_t *cpu, unsigned ent)
         return;
     }
     hv_charge(hv, SIM_COST_hv_handler);
-    if (hv_bt_vcpu(hv, v) && hv_bt_exit(hv, v, x.reason, x.qual))
-        return; /* a callout of translated code */
-    handlers[x.reason].fn(hv, v, &x);
+    if (!hv_bt_vcpu(hv, v) || !hv_bt_exit(hv, v, x.reason, x.qual)) /* else: a bt callout */
+        handlers[x.reason].fn(hv, v, &x);
+#ifdef HV_CHECK_ALWAYS
+    /* The sanitizer build: isolation is checked after every exit a handler served, so a
+     * handler that breaks it stops the run at once, with the sentence and the exit. */
+    char why[240];
+    if (hv_check_invariants(hv, why, sizeof why))
+        sim_panic(__FILE__, __LINE__, "isolation broken after a %s exit of VM %d: %s",
+                  cpu_exit_reason_name(x.reason), v->vm, why);
+#endif
 }
 
 void hv_describe_exit(const hv_t *hv, const sim_event_t *ev, char *buf, size_t len)

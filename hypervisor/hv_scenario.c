@@ -288,10 +288,13 @@ static void hypervisor_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "host_share")) {
         if (number(p, key, value, 1, 65536, &v))
             sc->hv.host_share = (unsigned)v;
+    } else if (!strcmp(key, "console_keep")) {
+        if (number(p, key, value, 256, 1u << 30, &v))
+            sc->hv.console_keep = (uint32_t)v;
     } else {
         error_at(p, p->line,
                  "unknown key '%s' in [hypervisor] (known: type, scheduler, slice, "
-                 "tlb_tags, host_process, host_share, boost)",
+                 "tlb_tags, host_process, host_share, boost, console_keep)",
                  key);
     }
 }
@@ -369,9 +372,20 @@ static void vm_key(parser_t *p, const char *key, const char *value)
                 error_at(p, p->line, "input_file = '%s': cannot read %s: %s", value, path,
                          sim_read_error(errno, SIM_INPUT_MAX_BYTES, why, sizeof why));
         }
+    } else if (!strcmp(key, "shadow_budget")) {
+        if (number(p, key, value, HV_MIN_SHADOW_BUDGET, 1u << 20, &v))
+            vm->shadow_budget = (uint32_t)v;
+    } else if (!strcmp(key, "transcript")) {
+        if (!*value || strlen(value) >= sizeof vm->transcript)
+            error_at(p, p->line, "transcript = '%s': give a file name (under %zu bytes)", value,
+                     sizeof vm->transcript);
+        else
+            snprintf(vm->transcript, sizeof vm->transcript, "%s", value);
     } else {
-        error_at(p, p->line, "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
-                             "vcpus, memory, cpu, mem, pin, share, cap, input, input_file)",
+        error_at(p, p->line,
+                 "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
+                 "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
+                 "transcript, shadow_budget)",
                  key, vm->name);
     }
 }

@@ -33,6 +33,8 @@ typedef struct {
     int pin[HV_MAX_VCPUS];
     unsigned share, cap;
     char *input;                       /* console input (owned), or NULL */
+    char transcript[HV_SCENARIO_PATH_MAX]; /* the whole console goes to this file; "" = none */
+    uint32_t shadow_budget;                /* 0: HV_DEFAULT_SHADOW_BUDGET */
     int line, image_line, kernel_line, rom_line, input_line, cpu_line, mem_line; /* messages */
 } hv_scenario_vm_t;
 

@@ -119,12 +119,23 @@ hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console
         vm_files_t f;
         if (read_files(sc, vm, &f, diag) != 0)
             goto fail;
-        hv_vm_config_t c = {.name = vm->name, .vcpus = vm->vcpus, .memory = vm->memory,
-                            .cpu = (hv_cpu_technique_t)vm->cpu, .mem = (hv_mem_technique_t)vm->mem,
-                            .share = vm->share, .cap = vm->cap, .rom = f.rom,
-                            .rom_len = f.rom_len, .disk = f.disk, .disk_len = f.disk_len,
-                            .program = f.program, .program_len = f.program_len,
-                            .program_base = f.base, .input = vm->input};
+        hv_vm_config_t c = {.name = vm->name,
+                            .vcpus = vm->vcpus,
+                            .memory = vm->memory,
+                            .cpu = (hv_cpu_technique_t)vm->cpu,
+                            .mem = (hv_mem_technique_t)vm->mem,
+                            .share = vm->share,
+                            .cap = vm->cap,
+                            .rom = f.rom,
+                            .rom_len = f.rom_len,
+                            .disk = f.disk,
+                            .disk_len = f.disk_len,
+                            .program = f.program,
+                            .program_len = f.program_len,
+                            .program_base = f.base,
+                            .input = vm->input,
+                            .transcript = vm->transcript[0] ? vm->transcript : NULL,
+                            .shadow_budget = vm->shadow_budget};
         memcpy(c.pin, vm->pin, sizeof c.pin);
         int rc = hv_vm_create(hv, &c, err, sizeof err);
         free_files(&f);

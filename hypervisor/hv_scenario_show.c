@@ -98,8 +98,9 @@ static void write_hypervisor(const hv_scenario_t *sc, FILE *out)
             hv->sched == HV_SCHED_OVERCOMMIT ? "overcommit" : "pin",
             (unsigned long long)(hv->slice ? hv->slice : HV_DEFAULT_SLICE),
             on_off(!hv->untagged_tlb), on_off(hv->host_process));
-    fprintf(out, "host_share = %u\nboost = %s\n\n",
-            hv->host_share ? hv->host_share : HV_DEFAULT_SHARE, on_off(hv->boost));
+    fprintf(out, "host_share = %u\nboost = %s\nconsole_keep = %u\n\n",
+            hv->host_share ? hv->host_share : HV_DEFAULT_SHARE, on_off(hv->boost),
+            hv->console_keep ? hv->console_keep : HV_DEFAULT_CONSOLE_KEEP);
 }
 
 static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *out)
@@ -120,7 +121,11 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
         else
             fprintf(out, "%s%d", k ? ", " : "", vm->pin[k]);
     }
-    fprintf(out, "\nshare = %u\ncap = %u\n", vm->share ? vm->share : HV_DEFAULT_SHARE, vm->cap);
+    fprintf(out, "\nshare = %u\ncap = %u\nshadow_budget = %u\n",
+            vm->share ? vm->share : HV_DEFAULT_SHARE, vm->cap,
+            vm->shadow_budget ? vm->shadow_budget : HV_DEFAULT_SHADOW_BUDGET);
+    if (vm->transcript[0])
+        fprintf(out, "transcript = %s\n", vm->transcript);
     if (vm->input)
         write_input(out, vm->input);
     fputc('\n', out);

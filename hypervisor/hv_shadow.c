@@ -111,16 +111,30 @@ static void shootdown(hv_t *hv, const hv_vcpu_t *v, unsigned slot, uint32_t va)
 /* ------------------------------------------------------------------------------------------
  * Shadow trees: hypervisor frames in the CPU's page-table format
  * ------------------------------------------------------------------------------------------ */
+/* A table frame for VM vm's shadows, counted against its budget (0: the pool is empty). */
+static uint32_t table_alloc(hv_t *hv, unsigned vm)
+{
+    uint32_t t = hv_frame_alloc(hv, HV_FRAME_HV);
+    hv->vms[vm].shadow_tables += t != 0;
+    return t;
+}
+
+static void table_free(hv_t *hv, unsigned vm, uint32_t t)
+{
+    hv_frame_free(hv, t);
+    hv->vms[vm].shadow_tables--;
+}
+
 /* Gives every table below `table` (of `level`) back to the pool and clears its entries. */
-static void empty_tables(hv_t *hv, uint32_t table, unsigned level)
+static void empty_tables(hv_t *hv, unsigned vm, uint32_t table, unsigned level)
 {
     for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4 && level > 0; i++) {
         uint32_t pte = hv_read32(hv, table + 4 * i);
         if (!(pte & MMU_PTE_V))
             continue;
         uint32_t below = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
-        empty_tables(hv, below, level - 1);
-        hv_frame_free(hv, below);
+        empty_tables(hv, vm, below, level - 1);
+        table_free(hv, vm, below);
         hv_write32(hv, table + 4 * i, 0);
     }
     if (level == 0)
@@ -132,8 +146,30 @@ static void empty_tables(hv_t *hv, uint32_t table, unsigned level)
 /* Empties a shadow tree (its root stays) and drops what the TLBs cached from it. */
 static void empty_context(hv_t *hv, hv_vcpu_t *v, unsigned slot)
 {
-    empty_tables(hv, v->shadow.ctx[slot].root, levels(hv) - 1);
+    empty_tables(hv, (unsigned)v->vm, v->shadow.ctx[slot].root, levels(hv) - 1);
     shootdown(hv, v, slot, ALL_ONES);
+}
+
+/*
+ * Lecture: shadow tables are a cache, so the hypervisor may throw them away. When a VM's
+ * shadows would pass its budget (a guest building page tables without end, say), every
+ * shadow tree of the VM is emptied (the roots stay) and refilled by hidden faults as the
+ * guest touches its pages again: the VM slows down, it is never stopped for it, and it
+ * cannot take another VM's frames. Called before `need` more tables are taken.
+ */
+static void keep_budget(hv_t *hv, hv_vcpu_t *v, uint32_t need)
+{
+    hv_vm_t *vm = &hv->vms[v->vm];
+    if (vm->shadow_tables + need <= vm->shadow_budget)
+        return;
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        hv_vcpu_t *w = &hv->ent[vm->vcpu[i]];
+        for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++)
+            if (w->shadow.ctx[slot].root)
+                empty_context(hv, w, slot);
+    }
+    stats_of(hv, v)->reclaims++;
+    hv_emit(hv, SIM_HV_SHADOW_RECLAIM, v->vm, v->index, vm->shadow_tables);
 }
 
 /*
@@ -148,7 +184,7 @@ static uint32_t shadow_leaf(hv_t *hv, hv_vcpu_t *v, unsigned slot, uint32_t va, 
         uint32_t entry = table + 4 * mmu_table_index(n, level, va);
         uint32_t pte = hv_read32(hv, entry);
         if (!(pte & MMU_PTE_V)) {
-            uint32_t t = create ? hv_frame_alloc(hv, HV_FRAME_HV) : 0;
+            uint32_t t = create ? table_alloc(hv, (unsigned)v->vm) : 0;
             if (!t)
                 return 0;
             stats_of(hv, v)->tables++;
@@ -176,7 +212,8 @@ static int claim_context(hv_t *hv, hv_vcpu_t *v)
     int victim = 0;
     for (int i = 0; i < HV_SHADOW_CONTEXTS; i++) {
         if (!s->ctx[i].root) {
-            uint32_t root = hv_frame_alloc(hv, HV_FRAME_HV);
+            keep_budget(hv, v, 1);
+            uint32_t root = table_alloc(hv, (unsigned)v->vm);
             if (!root)
                 return -1;
             stats_of(hv, v)->tables++;
@@ -310,6 +347,7 @@ static uint32_t shadow_bits(uint32_t guest, uint8_t view, bool paging, cpu_mode_
 static bool fill(hv_t *hv, hv_vcpu_t *v, uint32_t va, uint32_t hpa, uint32_t bits)
 {
     unsigned slot = (unsigned)v->shadow.current;
+    keep_budget(hv, v, levels(hv) - 1); /* at most one new table per level below the root */
     uint32_t leaf = shadow_leaf(hv, v, slot, va, true);
     if (!leaf)
         return false;
@@ -525,7 +563,7 @@ void hv_shadow_free(hv_t *hv, hv_vcpu_t *v)
     for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++)
         if (v->shadow.ctx[slot].root) {
             empty_context(hv, v, slot);
-            hv_frame_free(hv, v->shadow.ctx[slot].root);
+            table_free(hv, (unsigned)v->vm, v->shadow.ctx[slot].root);
             v->shadow.ctx[slot].root = 0;
         }
     v->shadow.current = -1;
@@ -615,4 +653,7 @@ void hv_shadow_print_stats(const hv_t *hv, unsigned vm, FILE *out)
             sim_group_digits(s->tlbflush_syncs, g[3], 32), sim_group_digits(s->switches, g[4], 32),
             sim_group_digits(s->builds, g[5], 32), sim_group_digits(s->tables, g[6], 32),
             sim_group_digits(s->ad_updates, g[7], 32), sim_group_digits(s->mmio, g[8], 32));
+    if (s->reclaims) /* only a VM that reached its budget (most never do) */
+        fprintf(out, "    shadow budget: %u tables, reached %s times (every tree emptied)\n",
+                hv->vms[vm].shadow_budget, sim_group_digits(s->reclaims, g[0], 32));
 }

@@ -412,6 +412,7 @@ hv_t *hv_clone(const hv_t *hv, sim_machine_t *m2)
     for (unsigned i = 0; i < HV_MAX_VMS; i++) {
         hv_vdev_t *d = &n->vms[i].dev;
         const hv_vdev_t *s = &hv->vms[i].dev;
+        d->transcript_file = NULL; /* the original writes its file; the copy keeps memory */
         if (!n->vms[i].used)
             continue;
         d->transcript = dup_bytes(s->transcript, s->cap, &ok);
@@ -440,6 +441,11 @@ int hv_vm_by_name(const hv_t *hv, const char *name)
         if (hv->vms[i].used && strcmp(hv->vms[i].name, name) == 0)
             return (int)i;
     return -1;
+}
+
+uint64_t hv_vm_console_dropped(const hv_t *hv, unsigned vm)
+{
+    return vm < HV_MAX_VMS && hv->vms[vm].used ? hv->vms[vm].dev.dropped : 0;
 }
 
 const char *hv_vm_console(const hv_t *hv, unsigned vm)
@@ -547,6 +553,9 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
     v->memory = c->memory;
     v->share = c->share ? c->share : HV_DEFAULT_SHARE;
     v->cap = c->cap;
+    v->shadow_budget = !c->shadow_budget                         ? HV_DEFAULT_SHADOW_BUDGET
+                       : c->shadow_budget < HV_MIN_SHADOW_BUDGET ? HV_MIN_SHADOW_BUDGET
+                                                                 : c->shadow_budget;
     v->tsc_offset = hv->m->cpu[0].s.cycles;
     v->stats.started = v->tsc_offset;
     v->nested_root = hv_frame_alloc(hv, HV_FRAME_HV);
@@ -692,12 +701,25 @@ int hv_vm_resume(hv_t *hv, unsigned vm)
     return 0;
 }
 
+/* A stopped VM gives back the frames the hypervisor held for it that can be built again:
+ * its shadow tables (a crashed attacker must not keep the pool empty for the others). Its
+ * memory stays, for the debugger to read, until the VM is destroyed. */
+static void release_rebuildable(hv_t *hv, unsigned vm)
+{
+    hv_vm_t *v = &hv->vms[vm];
+    for (unsigned i = 0; i < v->nvcpus && v->mem == HV_MEM_SHADOW; i++)
+        hv_shadow_free(hv, &hv->ent[v->vcpu[i]]);
+    for (unsigned c = 0; c < hv->m->ncpus; c++)
+        mmu_invalidate(&hv->m->cpu[c].mmu, MMU_FLUSH_VM, v->vmid, 0, 0);
+}
+
 static void vm_ended(hv_t *hv, unsigned vm)
 {
     hv_vm_t *v = &hv->vms[vm];
     v->stats.ended = hv->cur ? hv->cur->s.cycles : hv->now ? hv->now : hv->m->cpu[0].s.cycles;
     hv_dev_flush_console(hv, vm);
     stop_vcpus(hv, vm);
+    release_rebuildable(hv, vm);
     if (hv->vms_alive && --hv->vms_alive == 0) {
         /* The last VM is done: the machine's run ends, with the first bad exit code. */
         sim_machine_t *m = hv->m;
@@ -766,8 +788,93 @@ static const char *check_tree(hv_t *hv, unsigned vm, uint32_t table, unsigned le
     return NULL;
 }
 
+/* The host frame pool adds up: every frame a VM owns is counted in its `frames`, no frame
+ * belongs to a VM slot that is not in use, the hypervisor's image is the hypervisor's. */
+static const char *check_pool(const hv_t *hv, char *buf, size_t len)
+{
+    uint32_t owned[HV_MAX_VMS] = {0};
+    for (uint32_t f = 0; f < hv->nframes; f++) {
+        uint8_t o = hv->owner[f];
+        if ((f << MMU_PAGE_SHIFT) < HV_RESERVED_BYTES && o != HV_FRAME_HV) {
+            snprintf(buf, len, "frame 0x%05x of the hypervisor's image is not the hypervisor's", f);
+            return buf;
+        }
+        if (o < HV_FRAME_VM(0))
+            continue;
+        if (o >= HV_FRAME_VM(HV_MAX_VMS) || !hv->vms[o - HV_FRAME_VM(0)].used) {
+            snprintf(buf, len, "frame 0x%05x belongs to VM slot %d, which is not in use", f,
+                     o - HV_FRAME_VM(0));
+            return buf;
+        }
+        owned[o - HV_FRAME_VM(0)]++;
+    }
+    for (unsigned vm = 0; vm < HV_MAX_VMS; vm++)
+        if (hv->vms[vm].used && owned[vm] != hv->vms[vm].frames) {
+            snprintf(buf, len, "VM %s owns %u frames, but its count says %u", hv->vms[vm].name,
+                     owned[vm], hv->vms[vm].frames);
+            return buf;
+        }
+    return NULL;
+}
+
+/* The monitor's page of a bt VCPU that holds frame f: 1 for translated code (which guest
+ * code must not write), 2 for the other pages (its state, its jump sites, the map), 0: not
+ * one. */
+static int monitor_page(const hv_vcpu_t *v, uint32_t f)
+{
+    for (unsigned p = 0; p < HV_BT_TC_PAGES; p++) {
+        if (v->bt.tc[p] && v->bt.tc[p] >> MMU_PAGE_SHIFT == f)
+            return 1;
+        if (v->bt.aux[p] && v->bt.aux[p] >> MMU_PAGE_SHIFT == f)
+            return 2;
+    }
+    return (v->bt.state && v->bt.state >> MMU_PAGE_SHIFT == f) ||
+                   (v->bt.sites && v->bt.sites >> MMU_PAGE_SHIFT == f)
+               ? 2
+               : 0;
+}
+
+/* What the TLBs hold: an entry of a VM maps a frame of that VM, or one of its monitor's pages
+ * (translated code never writable); a VM that stopped has no entry left. (With one TLB tag
+ * for every VM, entries do not say their VM: nothing to check.) */
+static const char *check_tlbs(const hv_t *hv, char *buf, size_t len)
+{
+    for (unsigned c = 0; c < hv->m->ncpus && !hv->cfg.untagged_tlb; c++) {
+        const mmu_tlb_t *t = &hv->m->cpu[c].mmu.tlb;
+        for (unsigned i = 0; i < t->entries; i++) {
+            const mmu_tlb_entry_t *e = &t->e[i];
+            uint32_t vmid = MMU_TAG_VMID(e->tag);
+            if (!(e->perm & MMU_TLBE_VALID) || vmid == 0 || vmid > HV_MAX_VMS)
+                continue;
+            const hv_vm_t *v = &hv->vms[vmid - 1];
+            if (!v->used)
+                continue;
+            if (v->state == HV_VM_OFF || v->state == HV_VM_CRASHED) {
+                snprintf(buf, len, "VM %s stopped, but pCPU%u's TLB still maps its page 0x%05x",
+                         v->name, c, e->vpn);
+                return buf;
+            }
+            if (e->pfn < hv->nframes && hv->owner[e->pfn] == HV_FRAME_VM(vmid - 1))
+                continue;
+            int kind = 0;
+            for (unsigned k = 0; k < v->nvcpus && !kind && v->cpu == HV_CPU_BT; k++)
+                kind = monitor_page(&hv->ent[v->vcpu[k]], e->pfn);
+            if (kind == 0 || (kind == 1 && (e->perm & MMU_PTE_W))) {
+                snprintf(buf, len, "pCPU%u's TLB maps page 0x%05x of VM %s to frame 0x%05x, %s", c,
+                         e->vpn, v->name, e->pfn,
+                         kind ? "the monitor's translated code, writable"
+                              : "which is neither the VM's nor its monitor's");
+                return buf;
+            }
+        }
+    }
+    return NULL;
+}
+
 const char *hv_check_invariants(hv_t *hv, char *buf, size_t len)
 {
+    if (check_pool(hv, buf, len) || check_tlbs(hv, buf, len))
+        return buf;
     for (unsigned vm = 0; vm < HV_MAX_VMS; vm++) {
         const hv_vm_t *v = &hv->vms[vm];
         if (!v->used)
@@ -775,6 +882,11 @@ const char *hv_check_invariants(hv_t *hv, char *buf, size_t len)
         if (check_tree(hv, vm, v->nested_root, nested_levels(hv) - 1, buf, len) ||
             hv_shadow_check(hv, vm, buf, len))
             return buf;
+        if (v->shadow_tables > v->shadow_budget) {
+            snprintf(buf, len, "VM %s holds %u shadow tables, over its budget of %u", v->name,
+                     v->shadow_tables, v->shadow_budget);
+            return buf;
+        }
         for (unsigned i = 0; i < v->nvcpus; i++)
             if (hv->owner[hv->ent[v->vcpu[i]].vmcb >> MMU_PAGE_SHIFT] != HV_FRAME_HV) {
                 snprintf(buf, len, "VM %s: vcpu%u's VMCB is not a hypervisor frame", v->name, i);

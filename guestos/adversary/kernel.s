@@ -13,6 +13,9 @@
 ;               device has
 ;   hypercalls  2000 hypercalls with numbers and arguments from a pseudo-random sequence
 ;   ring -1     vmrun, invvm, invasid, CSRs of the ring -1 range, a jump into nowhere
+;   misaligned  a jump and an iret to a pc 2 bytes into an instruction (binary translation
+;               once read the block there and aborted the simulator), then a console flood of
+;               400 lines (the hypervisor keeps only the latest bytes in memory)
 ;
 ; Every attempt must end as an exit the hypervisor handles, or a fault it gives back to this
 ; kernel: the trap handler counts it and skips the instruction. The kernel prints how many
@@ -53,6 +56,9 @@ start:
         call    phase_done
         call    ring_minus_one
         la      r1, msg_ring
+        call    phase_done
+        call    misaligned
+        la      r1, msg_misaligned
         call    phase_done
         la      r1, msg_done
         call    puts
@@ -314,6 +320,35 @@ ring_minus_one:
 .landed:
         ret
 
+; ---- misaligned control flow, then a flood -------------------------------------------------------
+misaligned:
+        push    lr
+        la      r1, landing         ; a jump to .m1 + 2: a misaligned-fetch fault, caught
+        la      r2, .m1
+        st      r2, [r1]
+        la      r4, .m1
+        jalr    r0, r4, 2
+.m1:
+        la      r1, landing         ; an iret to .m2 + 2, in K with interrupts off: the same
+        la      r2, .m2
+        st      r2, [r1]
+        la      r4, .m2
+        addi    r4, r4, 2
+        csrw    epc, r4
+        li      r5, 0x1000          ; eflags: mode K
+        csrw    eflags, r5
+        iret
+.m2:
+        li      r9, 400
+.flood:
+        la      r1, msg_flood
+        call    puts
+        addi    r9, r9, -1
+        cmpi    r9, 0
+        bne     .flood
+        pop     lr
+        ret
+
         .include "../boot/bootlib.inc"
 
 who:            .asciz "[adversary] "
@@ -327,6 +362,8 @@ msg_ports:      .asciz "ports and disk commands"
 msg_mmio:       .asciz "MMIO"
 msg_hypercalls: .asciz "hypercall flood"
 msg_ring:       .asciz "ring -1 instructions and CSRs"
+msg_misaligned: .asciz "misaligned jump and iret, console flood"
+msg_flood:      .asciz "[adversary] flood flood flood flood flood flood flood flood flood\n"
 msg_done:       .asciz "[adversary] done: every attempt came back as a fault or an answer\n"
 
         .align 4

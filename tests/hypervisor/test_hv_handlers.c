@@ -8,6 +8,8 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../support/harness.h"
 #include "hv_util.h"
@@ -203,6 +205,39 @@ ParameterizedTest(size_t *row, hv_handlers, hypercalls_from_user_mode_are_refuse
     cr_expect_eq(vreg(&m, hv, vm, 10), CPU_CAUSE_SYSCALL, "%s: cause %u", name,
                  vreg(&m, hv, vm, 10));
     hu_free(hv, &m);
+}
+
+/* A console flood: 2 000 lines of 10 bytes ("0123456789" and its newline: 11 bytes each).
+ * With console_keep = 1 000, memory keeps at most 1 000 bytes, the latest, whole; the bytes
+ * dropped and kept add up to all written; the transcript file has every byte. */
+Test(hv_handlers, a_console_flood_is_bounded_in_memory)
+{
+    static sim_machine_t m;
+    hv_config_t cfg = hu_config();
+    cfg.console_keep = 1000;
+    hv_t *hv = hu_machine(&m, 1, &cfg);
+    char path[] = "/tmp/hvsim-transcript-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    hv_vm_config_t c = {.pin = {-1, -1, -1, -1}, .transcript = path};
+    int vm = hu_vm(hv, "flood",
+                   ".org 0x1000\nli r5, 2000\nloop: li r1, 1\nla r2, msg\nli r3, 11\nhcall\n"
+                   "addi r5, r5, -1\ncmpi r5, 0\nbne loop\nout r0, [0xf0]\n"
+                   "msg: .ascii \"0123456789\\n\"\n",
+                   &c);
+    cr_assert_eq(hv_run(hv, 50000000), SIM_RUN_POWEROFF);
+    const char *kept = hv_vm_console(hv, (unsigned)vm);
+    size_t len = strlen(kept);
+    cr_expect_leq(len, 1000, "kept %zu bytes", len);
+    cr_expect_geq(len, 400, "kept %zu bytes: the latest half at least", len);
+    cr_expect_eq(hv_vm_console_dropped(hv, (unsigned)vm) + len, 2000 * 11);
+    cr_expect(len >= 11 && strcmp(kept + len - 11, "0123456789\n") == 0, "ends with a line");
+    hu_free(hv, &m); /* closes the transcript file */
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0);
+    cr_expect_eq(st.st_size, 2000 * 11, "the file has every byte: %lld", (long long)st.st_size);
+    unlink(path);
 }
 
 /* A physical interrupt while the guest runs: the host takes it, the guest never sees it. */

@@ -353,3 +353,60 @@ ParameterizedTest(size_t *row, hv_shadow, paging_on_drops_what_paging_off_cached
     expect_invariants(hv);
     hu_free(hv, &m);
 }
+
+/* ------------------------------------------------------------------------------------------
+ * Shadow exhaustion: a per-VM budget keeps one VM from taking every frame
+ * ------------------------------------------------------------------------------------------ */
+/* The attacker (2 MiB) points all 1 024 root slots at one table and touches a page through
+ * each, under 8 ASIDs: 8 x 1 024 shadow tables wanted, more than the host's 4 096 frames. Its
+ * budget (64 tables) is reclaimed instead: it finishes (slower), holds at most its budget, and
+ * the victim beside it, which touches 64 fresh pages afterwards, runs to its end. */
+#define EXHAUST_KERNEL                                                                             \
+    ".org 0x1000\nli r9, 0\nasid: shli r1, r9, 1\nori r1, r1, 1\nli r2, 0x10000\nadd r1, r1, r2\n" \
+    "csrw ptroot, r1\nli r3, 0\nslot: shli r4, r3, 22\nli r5, 0x1000\nadd r4, r4, r5\n"            \
+    "ld r6, [r4]\naddi r3, r3, 1\ncmpi r3, 1024\nblt slot\naddi r9, r9, 1\ncmpi r9, 8\n"           \
+    "blt asid\nout r0, [0xf0]\n"
+#define VICTIM_KERNEL                                                                              \
+    ".org 0x1000\nli r3, 0\nli r4, 0x40000\nloop: st r3, [r4]\nli r5, 0x1000\nadd r4, r4, r5\n"    \
+    "addi r3, r3, 1\ncmpi r3, 64\nblt loop\nli r1, 'k'\nout r1, [0x3f8]\nli r1, 10\n"              \
+    "out r1, [0x3f8]\nout r0, [0xf0]\n"
+
+static const hv_cpu_technique_t exhaust_cpus[] = {HV_CPU_HW, HV_CPU_EMU, HV_CPU_TRAP, HV_CPU_BT};
+
+ParameterizedTestParameters(hv_shadow, exhaustion_is_bounded_per_vm)
+{
+    TH_ROW_INDICES(sizeof exhaust_cpus / sizeof *exhaust_cpus);
+}
+
+ParameterizedTest(size_t *row, hv_shadow, exhaustion_is_bounded_per_vm, .timeout = 120)
+{
+    static sim_machine_t m;
+    hv_config_t cfg = hu_config();
+    hv_t *hv = hu_machine(&m, 2, &cfg);
+    hv_vm_config_t a = {.cpu = exhaust_cpus[*row],
+                        .mem = HV_MEM_SHADOW,
+                        .memory = 2u << 20,
+                        .pin = {0, -1, -1, -1},
+                        .shadow_budget = 64};
+    const char *name = hv_cpu_technique_name(a.cpu);
+    int attacker = hu_vm(hv, "attacker", EXHAUST_KERNEL, &a);
+    for (uint32_t slot = 0; slot < 1024; slot++)
+        put_word(hv, attacker, ROOT_A + 4 * slot, MMU_PTE_MAKE(L0_A >> 12, MMU_PTE_V));
+    put_word(hv, attacker, L0_A + 4, MMU_PTE_MAKE(1, MMU_PTE_V | KCODE | MMU_PTE_A));
+    hv_vm_config_t b = {.cpu = HV_CPU_HW, .mem = HV_MEM_SHADOW, .pin = {1, -1, -1, -1}};
+    int victim = hu_vm(hv, "victim", VICTIM_KERNEL, &b);
+    sim_run_result_t res = hv_run(hv, 400000000);
+    cr_assert_eq(res, SIM_RUN_POWEROFF, "%s: run ended %d; attacker %s (%s), victim %s (%s)", name,
+                 res, hv_vm_state_name(hv->vms[attacker].state), hv->vms[attacker].why,
+                 hv_vm_state_name(hv->vms[victim].state), hv->vms[victim].why);
+    cr_expect_eq(hv->vms[attacker].state, HV_VM_OFF, "%s: the attacker is %s (%s)", name,
+                 hv_vm_state_name(hv->vms[attacker].state), hv->vms[attacker].why);
+    cr_expect_eq(hv->vms[victim].state, HV_VM_OFF, "%s: the victim is %s (%s)", name,
+                 hv_vm_state_name(hv->vms[victim].state), hv->vms[victim].why);
+    cr_expect_str_eq(hv_vm_console(hv, (unsigned)victim), "k\n", "%s", name);
+    cr_expect_gt(hv->vms[attacker].stats.shadow.reclaims, 0, "%s", name);
+    cr_expect_leq(hv->vms[attacker].shadow_tables, 64, "%s: it holds %u tables", name,
+                  hv->vms[attacker].shadow_tables);
+    expect_invariants(hv);
+    hu_free(hv, &m);
+}
