@@ -5,6 +5,8 @@
 #   make run      run the demo (installs what it needs first)
 #   make test     build and run the Criterion test suite (installs what it needs first)
 #   make asan     the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz [FUZZ_SECONDS=N]   libFuzzer harnesses (tests/fuzz, docs/fuzzing.md), each run for
+#                 N seconds (default 60) one after another
 #   make bench    benchmarks that print figures (simulated MIPS, cycles, CPI)
 #   make grade LAB=N         grade lab N (labs/, docs/labs.md): per-test OK/FAIL, Score: N/M,
 #                            $(BUILD)/labN-results.json; non-zero exit below full marks
@@ -56,7 +58,7 @@ HVIMG_SRC := $(sort $(wildcard ui/hvimg/*.c))
 # The lab grader (labs/grader, docs/labs.md): it runs hvsim-tests, so it links nothing of hvsim.
 HVGRADE_SRC := $(sort $(wildcard labs/grader/*.c))
 TEST_SRC  := $(sort $(wildcard tests/*/*.c))
-TEST_SRC  := $(filter-out tests/bench/%,$(TEST_SRC))
+TEST_SRC  := $(filter-out tests/bench/% tests/fuzz/%,$(TEST_SRC))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
 HVSIM := $(BUILD)/hvsim
@@ -79,7 +81,7 @@ GUEST_IMGS := $(patsubst guestos/%.manifest,$(GUEST)/%.img,$(wildcard guestos/*.
 GUEST_USER := $(patsubst guestos/tinyos/user/%.s,$(GUEST)/tinyos/%.bin,$(wildcard guestos/tinyos/user/*.s))
 GUESTS     := $(GUEST)/rom.bin $(GUEST_IMGS)
 
-.PHONY: all run test asan bench clean deps-test deps-run guests grade handout gradescope classroom
+.PHONY: all run test asan fuzz fuzz-build fuzz-replay bench clean deps-test deps-run guests grade handout gradescope classroom
 all: $(HVSIM) $(HVASM) $(if $(HVIMG_SRC),$(HVIMG)) $(HVGRADE) guests
 
 $(BUILD)/obj/%.o: %.c
@@ -120,6 +122,21 @@ $(HVGRADE): $(HVGRADE_SRC:%.c=$(BUILD)/obj/%.o)
 $(TESTS): $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(filter-out $(REPL_MAIN:%.c=$(BUILD)/obj/%.o),$(REPL_SRC:%.c=$(BUILD)/obj/%.o)) $(GUI_CORE_OBJ) $(DEBUG_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(CORE_LIBS) $(GUI_LIBS) -lm
 
+# The fuzz harnesses (tests/fuzz, docs/fuzzing.md): each defines LLVMFuzzerTestOneInput over
+# everything the tests link (the REPL's commands included). Linked with replay_main.c they
+# replay a corpus (make test); linked with libFuzzer (make fuzz, clang) they fuzz.
+FUZZ_HARNESSES := asm image scenario repl cpu
+FUZZ_LINK  = $(BUILD)/obj/tests/fuzz/fuzz_util.o \
+    $(filter-out $(REPL_MAIN:%.c=$(BUILD)/obj/%.o),$(REPL_SRC:%.c=$(BUILD)/obj/%.o)) \
+    $(GUI_CORE_OBJ) $(DEBUG_LIB) $(LIB)
+FUZZ_REPLAY := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz-replay/fuzz_%)
+$(BUILD)/fuzz-replay/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(FUZZ_LINK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(GUI_LIBS) -lm
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LINK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(CORE_LIBS) $(GUI_LIBS) -lm
+
 $(BENCH): $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(GUI_CORE_OBJ) $(DEBUG_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(GUI_LIBS) -lm
 
@@ -159,8 +176,14 @@ run: deps-run
 # A test that hangs fails after TEST_TIMEOUT seconds instead of stalling the suite.
 TEST_TIMEOUT = 300
 test: deps-test
-	@$(MAKE) --no-print-directory all $(TESTS)
+	@$(MAKE) --no-print-directory all $(TESTS) $(FUZZ_REPLAY)
 	DISPLAY= WAYLAND_DISPLAY= HVSIM_BUILD=$(BUILD) $(TESTS) --jobs 2 --timeout $(TEST_TIMEOUT)
+	@$(MAKE) --no-print-directory fuzz-replay
+
+# Every input ever kept in a fuzz corpus (seeds and the crashes found) runs once more.
+fuzz-replay: $(FUZZ_REPLAY)
+	@for h in $(FUZZ_HARNESSES); do \
+	    HVSIM_BUILD=$(BUILD) $(BUILD)/fuzz-replay/fuzz_$$h tests/fuzz/$$h || exit 1; done
 
 asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
@@ -170,6 +193,31 @@ asan: deps-test
 	DISPLAY= WAYLAND_DISPLAY= HVSIM_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    UBSAN_OPTIONS=print_stacktrace=1 build-asan/hvsim-tests --jobs 2 --timeout $(TEST_TIMEOUT)
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp fuzz-replay
+
+# libFuzzer (clang from Debian) over each harness in turn, for FUZZ_SECONDS each. New inputs go
+# to build-fuzz/corpus/NAME (the checked-in seeds in tests/fuzz/NAME are read, not written);
+# a crash is written to build-fuzz/crashes/NAME-* and stops the run: keep it in tests/fuzz/NAME
+# once fixed. One job at a time, so the run takes about 5 x FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+fuzz-build:
+	@sh .ci/ensure-deps build-essential clang libclang-rt-14-dev $(CORE_PKGS) $(UI_PKGS) $(GUI_PKGS)
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT=-O1 \
+	    SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+	    $(FUZZ_HARNESSES:%=build-fuzz/fuzz/fuzz_%) guests
+fuzz: fuzz-build
+	@for h in $(FUZZ_HARNESSES); do mkdir -p build-fuzz/corpus/$$h build-fuzz/crashes; \
+	    echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
+	    HVSIM_BUILD=build-fuzz ASAN_OPTIONS=detect_leaks=1 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	    build-fuzz/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 \
+	        -print_final_stats=1 -artifact_prefix=build-fuzz/crashes/$$h- \
+	        build-fuzz/corpus/$$h tests/fuzz/$$h 2>build-fuzz/$$h.log || \
+	        { tail -40 build-fuzz/$$h.log; exit 1; }; \
+	    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' build-fuzz/$$h.log; done
 
 bench: deps-run
 	@$(MAKE) --no-print-directory all $(BENCH)
@@ -202,6 +250,6 @@ gradescope:
 	@sh labs/gradescope.sh $(LAB) $(BUILD)/lab$(LAB)-autograder.zip
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

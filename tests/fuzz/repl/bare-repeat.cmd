@@ -1,0 +1,7 @@
+0stepi
+  
+info registers
+
+break puts
+continue
+

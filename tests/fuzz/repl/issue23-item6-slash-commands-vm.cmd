@@ -1,0 +1,7 @@
+1info/
+i/
+vm/
+sched/
+set/
+trace/ x
+vm/ y

@@ -1,0 +1,7 @@
+0info/
+i/
+vm/
+sched/
+set/
+trace/
+info/bogus

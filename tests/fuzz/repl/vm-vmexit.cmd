@@ -1,0 +1,27 @@
+1info vms
+info vcpus
+vm pause rtos
+info vms
+vm resume rtos
+sched overcommit
+sched pin
+continue 5000000
+break exit IO_PORT vm 0
+c
+info vms
+info vcpus
+info vmcb
+translate gva:disk_interrupt+8
+x/4x gpa:disk_interrupt
+x/2i gva:disk_interrupt+8
+info breakpoints
+focus hv
+x/4x gpa:0x1000
+break mode H
+focus tinyos
+step exit
+delete
+break exit any vm tinyos
+c
+delete
+c
