@@ -29,7 +29,7 @@
 
 static const char *const pages[] = {
     "README.md",          "docs/cycle-model.md", "docs/debugger.md",
-    "docs/disk-image.md", "docs/experiments.md", "docs/guests.md",
+    "docs/disk-image.md", "docs/experiments.md", "docs/fuzzing.md",   "docs/guests.md",
     "docs/hypervisor.md", "docs/isa.md",         "docs/labs.md",
 };
 #define NPAGES (sizeof pages / sizeof pages[0])
