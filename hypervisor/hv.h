@@ -265,7 +265,7 @@ typedef struct {
 
 /* Per-VM statistics (hv_stats.c keeps them from the event stream). */
 typedef struct {
-    uint64_t cycles_user, cycles_kernel, cycles_hv, cycles_vmm; /* where its time went */
+    /* where its time went: the machine's accounting, sim_account_vm (sim_account.c) */
     uint64_t exits[CPU_EXIT_COUNT], exit_cycles[CPU_EXIT_COUNT]; /* count, round-trip total */
     uint64_t injections, frames_mapped, vcpu_switches, hypercalls, t2_trips;
     mmu_stats_t mmu; /* TLB and walk counters while its VCPUs ran */
@@ -421,11 +421,13 @@ uint32_t hv_shadow_guest_ptroot(const hv_t *hv, unsigned vm, unsigned vcpu);
 /* Emulation (hv_emu.c): the guest instructions a cpu = emu VM's interpreter has run. */
 uint64_t hv_emu_interpreted(const hv_t *hv, unsigned vm);
 
-/* Statistics (hv_stats.c): per VM, for the summary hvsim prints at the end. The time counts
- * are kept from events, so the span each pCPU is in is added by hv_stats_settle (the summary
- * does it itself). */
+/* Statistics (hv_stats.c): per VM, for the summary hvsim prints at the end. Where the time
+ * went is the machine's accounting (sim_account.c), read up to each pCPU's current cycle;
+ * hv_stats_settle closes the open spans (before a trace is written). */
 void hv_stats_settle(hv_t *hv);
 void hv_print_stats(const hv_t *hv, FILE *out);
+/* What the accounting's kinds are called under this hypervisor ("host kernel" under type 2). */
+const char *hv_time_name(const hv_t *hv, sim_time_t kind);
 
 /* The Chrome/Perfetto trace (hv_trace.c): starts recording spans and instants; the file is
  * written by hv_trace_write (atomically). Returns -1 with a message on diag on failure. */

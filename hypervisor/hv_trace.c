@@ -21,11 +21,14 @@
 
 #include "hv_trace.h"
 
-static const char *const span_names[] = {
-#define HV_X_SPANNAME(name, str) str,
-    HV_SPANS(HV_X_SPANNAME)
-#undef HV_X_SPANNAME
-};
+/* The trace's names for the accounting's kinds (sim_time_t). */
+static const char *const span_names[SIM_TIME_COUNT] = {[SIM_TIME_USER] = "guest user",
+                                                       [SIM_TIME_KERNEL] = "guest kernel",
+                                                       [SIM_TIME_SWITCH] = "exit/entry",
+                                                       [SIM_TIME_HANDLER] = "hypervisor",
+                                                       [SIM_TIME_VMM] = "VMM (host user)",
+                                                       [SIM_TIME_HOST] = "host process",
+                                                       [SIM_TIME_IDLE] = "idle"};
 
 /* ------------------------------------------------------------------------------------------
  * Recording
@@ -135,9 +138,9 @@ static void put_metadata(FILE *out, const hv_t *hv, bool *first)
 static void put_span(FILE *out, const hv_span_t *s, bool *first)
 {
     int pid = pid_of(s->vm), tid = s->vm >= 0 ? s->vcpu : s->cpu;
-    const char *cat = s->kind == HV_SPAN_USER || s->kind == HV_SPAN_KERNEL ? "guest"
-                      : s->kind == HV_SPAN_IDLE || s->kind == HV_SPAN_HOST ? "host"
-                                                                           : "hypervisor";
+    const char *cat = s->kind == SIM_TIME_USER || s->kind == SIM_TIME_KERNEL ? "guest"
+                      : s->kind == SIM_TIME_IDLE || s->kind == SIM_TIME_HOST ? "host"
+                                                                             : "hypervisor";
     put(out, json_pack("{s:s,s:s,s:s,s:f,s:f,s:i,s:i,s:{s:i,s:I}}", "name", span_names[s->kind],
                        "cat", cat, "ph", "X", "ts", us(s->start), "dur", us(s->dur), "pid", pid,
                        "tid", tid < 0 ? 0 : tid, "args", "pcpu", (int)s->cpu, "cycles",

@@ -112,6 +112,25 @@ unsigned ui_dbg_vm_count(const ui_dbg_t *dbg)
     return hv ? hv->nvms : 0;
 }
 
+void ui_dbg_print_vm_stats(const ui_dbg_t *dbg, FILE *out)
+{
+    const hv_t *hv = hv_of(dbg);
+    if (hv)
+        hv_print_stats(hv, out);
+}
+
+bool ui_dbg_host_kernel(const ui_dbg_t *dbg)
+{
+    const hv_t *hv = hv_of(dbg);
+    return hv && hv->cfg.type == HV_TYPE2;
+}
+
+const char *ui_dbg_time_name(const ui_dbg_t *dbg, sim_time_t kind)
+{
+    const hv_t *hv = hv_of(dbg);
+    return hv ? hv_time_name(hv, kind) : sim_time_name(kind);
+}
+
 bool ui_dbg_has_hypervisor(const ui_dbg_t *dbg)
 {
     return hv_of(dbg) != NULL;
@@ -156,8 +175,7 @@ int ui_dbg_vm_info(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_t *out)
     out->mem = hv_mem_technique_name(v->mem);
     for (unsigned r = 0; r < CPU_EXIT_COUNT; r++)
         out->exits += v->stats.exits[r];
-    out->cycles_guest = v->stats.cycles_user + v->stats.cycles_kernel;
-    out->cycles_hv = v->stats.cycles_hv + v->stats.cycles_vmm;
+    sim_account_vm(dbg->m, vm, out->time);
     for (unsigned r = 0; r < CPU_EXIT_COUNT; r++)
         out->cycles_exit += v->stats.exit_cycles[r];
     out->why = v->state == HV_VM_CRASHED ? v->why : "";

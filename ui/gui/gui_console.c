@@ -57,48 +57,55 @@ static void draw_tail(gui_t *g, int x, int y, int cols, int rows, const char *te
     }
 }
 
+/* A bar of the accounting's kinds, in their colours, and below it the non-zero kinds as
+ * percentages of the total (as many as fit the width). */
+static void time_bar(gui_t *g, int bx, int y, int bw, const uint64_t t[SIM_TIME_COUNT], int vm)
+{
+    const gui_font_t *f = &g->font[GUI_FONT_SMALL];
+    uint64_t total = 0;
+    for (unsigned k = 0; k < SIM_TIME_COUNT; k++)
+        total += t[k];
+    gui_fill(g, bx, y + 2, bw, f->lh - 4, 0x2a2f39u);
+    int px = bx;
+    for (unsigned k = 0; k < SIM_TIME_COUNT && total; k++) {
+        int pw = (int)((double)t[k] / (double)total * bw);
+        gui_fill(g, px, y + 2, pw, f->lh - 4, gui_time_rgb(k, vm));
+        px += pw;
+    }
+    char label[256] = "no cycles yet";
+    size_t n = 0;
+    for (unsigned k = 0; k < SIM_TIME_COUNT && total; k++) {
+        if (!t[k])
+            continue;
+        char item[48];
+        snprintf(item, sizeof item, "%s%s %.1f%%", n ? " · " : "", gui_time_name(g, k),
+                 100.0 * (double)t[k] / (double)total);
+        if (gui_text_width(g, GUI_FONT_SMALL, label) + gui_text_width(g, GUI_FONT_SMALL, item) >
+                bw - 4 &&
+            n)
+            break; /* what does not fit is left out rather than cut */
+        n += (size_t)snprintf(label + n, sizeof label - n, "%s", item);
+    }
+    gui_text(g, GUI_FONT_SMALL, bx + 4, y + f->lh, GUI_DIM, label);
+}
+
+/* Per pCPU: where its cycles went, from the machine's accounting (the statistics' figures). */
 static void draw_ring_bars(gui_t *g, int x, int y, int w)
 {
     const gui_font_t *f = &g->font[GUI_FONT_SMALL];
-    gui_text(g, GUI_FONT_BOLD, x, y, GUI_TITLE, "CPU TIME BY RING");
+    gui_text(g, GUI_FONT_BOLD, x, y, GUI_TITLE, "CPU TIME");
     y += g->font[GUI_FONT_BOLD].lh;
     int bx = x + f->cw * 7, bw = w - f->cw * 7;
     for (unsigned i = 0; i < g->m->ncpus; i++) {
-        const gui_lane_t *lane = &g->rec.lane[i];
-        uint64_t t[4];
-        memcpy(t, lane->ring_cycles, sizeof t);
-        uint64_t now = ui_dbg_cpu(g->dbg, i)->s.cycles;
-        unsigned slot = lane->idle ? GUI_IDLE : (unsigned)lane->mode;
-        if (now > lane->mode_since && slot <= GUI_IDLE)
-            t[slot] += now - lane->mode_since;
-        uint64_t total = t[0] + t[1] + t[2] + t[3];
+        uint64_t t[SIM_TIME_COUNT];
+        sim_account_cpu(g->m, i, t, NULL);
         gui_textf(g, GUI_FONT_SMALL, x, y, GUI_TEXT, "pCPU%u", i);
-        gui_fill(g, bx, y + 2, bw, f->lh - 4, 0x2a2f39u);
-        int px = bx;
-        static const unsigned order[] = {CPU_MODE_U, CPU_MODE_K, CPU_MODE_H, GUI_IDLE};
-        char label[128];
-        int lx = 0;
-        for (int k = 0; k < 4 && total; k++) {
-            int pw = (int)((double)t[order[k]] / (double)total * bw);
-            gui_fill(g, px, y + 2, pw, f->lh - 4,
-                     order[k] == GUI_IDLE ? GUI_HALTED : gui_ring_rgb((cpu_mode_t)order[k]));
-            px += pw;
-        }
-        if (total)
-            snprintf(label, sizeof label,
-                     "user %.0f%% · kernel %.0f%% · hypervisor %.0f%% · idle %.0f%%",
-                     100.0 * (double)t[0] / (double)total, 100.0 * (double)t[1] / (double)total,
-                     100.0 * (double)t[2] / (double)total, 100.0 * (double)t[3] / (double)total);
-        else
-            snprintf(label, sizeof label, "no cycles yet");
-        (void)lx;
-        gui_text(g, GUI_FONT_SMALL, bx + 4, y + f->lh, GUI_DIM, label);
+        time_bar(g, bx, y, bw, t, -1);
         y += f->lh * 2 + 2;
     }
 }
 
-/* Per VM: where its time went, guest (user and kernel) · hypervisor (and VMM) · the round
- * trips of its exits. Returns the y below. */
+/* Per VM: where its time went, by the same accounting. Returns the y below. */
 static int draw_vm_bars(gui_t *g, int x, int y, int w)
 {
     const gui_font_t *f = &g->font[GUI_FONT_SMALL];
@@ -109,22 +116,8 @@ static int draw_vm_bars(gui_t *g, int x, int y, int w)
         ui_dbg_vm_t vm;
         if (ui_dbg_vm_info(g->dbg, i, &vm) != 0)
             continue;
-        uint64_t t[3] = {vm.cycles_guest, vm.cycles_hv, vm.cycles_exit};
-        static const uint32_t rgb[3] = {GUI_RING0, GUI_RINGM1, GUI_WARN};
-        uint64_t total = t[0] + t[1] + t[2];
         gui_textf(g, GUI_FONT_SMALL, x, y, gui_vm_rgb((int)i), "%.7s", vm.name);
-        gui_fill(g, bx, y + 2, bw, f->lh - 4, 0x2a2f39u);
-        int px = bx;
-        for (int k = 0; k < 3 && total; k++) {
-            int pw = (int)((double)t[k] / (double)total * bw);
-            gui_fill(g, px, y + 2, pw, f->lh - 4, rgb[k]);
-            px += pw;
-        }
-        char a[32], b[32], c[32], d[48];
-        gui_textf(g, GUI_FONT_SMALL, bx + 4, y + f->lh, GUI_DIM,
-                  "guest %s · hypervisor %s · exit round trips %s · %s",
-                  sim_group_digits(t[0], a, sizeof a), sim_group_digits(t[1], b, sizeof b),
-                  sim_group_digits(t[2], c, sizeof c), sim_counted(vm.exits, "exit", d, sizeof d));
+        time_bar(g, bx, y, bw, vm.time, (int)i);
         y += f->lh * 2;
     }
     return y + 2;

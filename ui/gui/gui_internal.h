@@ -44,6 +44,21 @@ static inline uint32_t gui_vm_rgb(int vm)
                                     0x6fa8dcu, 0xe0a45eu, 0x9ccc65u, 0xff8a80u};
     return hue[(unsigned)vm % 8u];
 }
+/* A VM's hue as a lane shade: guest user lighter, guest kernel darker. */
+static inline uint32_t gui_vm_shade(int vm, bool user)
+{
+    uint32_t c = gui_vm_rgb(vm), out = 0;
+    for (int s = 0; s < 24; s += 8) {
+        uint32_t v = (c >> s) & 0xffu;
+        v = user ? v + (0xffu - v) * 2 / 5 : v * 3 / 5;
+        out |= v << s;
+    }
+    return out;
+}
+#define GUI_SWITCH 0xffb347u                /* the hardware's exit and entry */
+#define GUI_VMM 0xd9734eu                   /* type 2: the user-level VMM */
+#define GUI_HOST 0x9aa4b5u                  /* type 2: the host process */
+#define GUI_IDLE_RGB 0x3b414du              /* idle or halted */
 const char *gui_ring_name(cpu_mode_t mode); /* "ring 3", "ring 0", "ring -1" */
 
 /* ------------------------------------------------------------------------------------------
@@ -82,27 +97,28 @@ int gui_textf(gui_t *g, gui_font_id_t f, int x, int y, uint32_t rgb, const char 
  * returns the number of lines drawn. */
 int gui_text_wrap(gui_t *g, gui_font_id_t f, int x, int y, int w, uint32_t rgb, const char *s,
                   int max_lines);
+/* Draws text shortened with an ellipsis to at most w pixels; returns its width. */
+int gui_text_fit(gui_t *g, gui_font_id_t f, int x, int y, int w, uint32_t rgb, const char *s);
 /* The width of text in pixels (monospace: characters x cell width). */
 int gui_text_width(const gui_t *g, gui_font_id_t f, const char *s);
 
 /* ------------------------------------------------------------------------------------------
- * The event record (gui_record.c): an event sink that keeps, per pCPU, the mode changes and
- * the markers (traps, interrupts, exits, entries, halts) for the timeline, the time spent in
- * each ring, and the recent events of every kind for the transition panel.
+ * The event record (gui_record.c): per pCPU, the spans of the machine's time accounting
+ * (sim_account.c) that the lanes draw, and the markers (traps, interrupts, exits, entries,
+ * halts); and the recent events of every kind for the transition panel. The window counts
+ * no time of its own: its lanes and bars are the accounting's.
  * ------------------------------------------------------------------------------------------ */
 #define GUI_LANE_EVENTS 16384
+#define GUI_LANE_SPANS 16384
 #define GUI_RECENT 256
 
 typedef struct {
-    sim_event_t *ev; /* a ring of GUI_LANE_EVENTS, oldest at head once full */
+    sim_event_t *ev; /* markers: a ring of GUI_LANE_EVENTS, oldest at head once full */
     size_t head, n;
-    cpu_mode_t start_mode; /* the mode before the oldest event kept */
-    uint64_t start_cycle;
-    cpu_mode_t mode; /* the mode now */
-    bool idle;       /* halted, or a pCPU the hypervisor has nothing to run on */
-    uint64_t mode_since;
-    uint64_t ring_cycles[4]; /* cycles spent in U, K, H, and idle (GUI_IDLE) */
-    int vm, vcpu;            /* what runs there now (-1: bare metal) */
+    sim_span_t *span; /* closed spans: a ring of GUI_LANE_SPANS, oldest at span_head */
+    size_t span_head, nspans;
+    uint64_t start_cycle;             /* the oldest cycle the lane still knows */
+    uint64_t dropped[SIM_TIME_COUNT]; /* the cycles of spans no longer kept, by kind */
 } gui_lane_t;
 
 typedef struct {
@@ -114,18 +130,22 @@ typedef struct {
 
 int gui_record_init(gui_t *g);
 void gui_record_free(gui_t *g);
-/* The i-th kept event of a lane, oldest first. */
+/* The i-th kept marker event of a lane, oldest first. */
 const sim_event_t *gui_lane_event(const gui_lane_t *lane, size_t i);
+/* The i-th kept closed span of a lane, oldest first. */
+const sim_span_t *gui_lane_span(const gui_lane_t *lane, size_t i);
+/* A lane's cycles by kind: the spans it dropped, kept, and the open one; the same figures
+ * as the accounting's (the tests hold them to it). */
+void gui_lane_totals(const gui_t *g, unsigned cpu, uint64_t out[SIM_TIME_COUNT]);
 /* True for the events the timeline marks (traps, interrupts, exits, entries, ...). */
 bool gui_event_is_marker(const sim_event_t *ev);
-/* Events after which a CPU is idle (halted, or nothing to run), and after which it works. */
-bool gui_event_starts_idle(const sim_event_t *ev);
-bool gui_event_ends_idle(const sim_event_t *ev);
-/* Adds the time since the lane's last change to its current ring (or to idle). */
-#define GUI_IDLE 3
-void gui_lane_account(gui_lane_t *lane, uint64_t now);
-/* True when an event is a VM exit (by name: the kind arrives with the hypervisor). */
+/* True when an event is a VM exit. */
 bool gui_event_is_exit(const sim_event_t *ev);
+/* The colour of a kind of time (sim_time_t) on a lane or bar: a VM's guest time in its hue,
+ * user lighter and kernel darker; bare metal and the rest in the ring colours. */
+uint32_t gui_time_rgb(unsigned kind, int vm);
+/* The short name of a kind of time as the window shows it ("host kernel" under type 2). */
+const char *gui_time_name(const gui_t *g, unsigned kind);
 
 /* ------------------------------------------------------------------------------------------
  * The window
@@ -191,6 +211,10 @@ struct gui {
     /* Top-bar buttons drawn (for clicks). */
     ui_gui_rect_t button[8];
     int nbuttons;
+
+    /* Text runs cut by their panel's clip (a layout bug): how many, and the first. */
+    unsigned nclipped;
+    char clipped[256];
 
     /* Frame timing, for the status bar and the benchmark. */
     double fps;
