@@ -33,6 +33,8 @@
 #define HV_MAX_VCPUS 4 /* per VM */
 #define HV_MAX_ENTITIES (HV_MAX_VMS * HV_MAX_VCPUS + 1) /* VCPUs and the type-2 host process */
 #define HV_NAME_MAX 15
+#define HV_MAX_MARKS 16            /* different mark names (hypercall 2) */
+#define HV_MARK_NAME 23            /* characters of a mark's name */
 #define HV_RESERVED_BYTES 0x10000u /* host RAM below this is the hypervisor's own image */
 #define HV_GUEST_ROM 0x1000u       /* where the boot ROM sits in every VM (gpa) */
 #define HV_KICK_IRQ 13             /* the physical line the hypervisor kicks a pCPU with */
@@ -329,6 +331,10 @@ typedef struct hv {
     uint64_t now;           /* while a device event is handled (no pCPU): its time; else 0 */
     unsigned hub;           /* its device on the bus: the timed events of virtual devices */
     unsigned vms_alive;
+    /* The names guests have put marks on the timeline with (hypercall 2), in order of first
+     * use: a mark event names one by its index. */
+    char mark_name[HV_MAX_MARKS][HV_MARK_NAME + 1];
+    unsigned nmarks;
     struct hv_tracker *tracker; /* hv_stats.c: spans and instants from the event stream */
 } hv_t;
 
@@ -426,6 +432,9 @@ uint64_t hv_emu_interpreted(const hv_t *hv, unsigned vm);
  * hv_stats_settle closes the open spans (before a trace is written). */
 void hv_stats_settle(hv_t *hv);
 void hv_print_stats(const hv_t *hv, FILE *out);
+/* The name of the mark a SIM_HV_MARK event's argument names, and its value. */
+const char *hv_mark_name(const hv_t *hv, uint32_t arg);
+uint32_t hv_mark_value(uint32_t arg);
 /* What the accounting's kinds are called under this hypervisor ("host kernel" under type 2). */
 const char *hv_time_name(const hv_t *hv, sim_time_t kind);
 

@@ -4,7 +4,8 @@
  *
  * Trace Event Format (JSON): one process per VM, one thread per VCPU; complete events ("X")
  * for the spans of guest user, guest kernel, hypervisor and (type 2) VMM time; instant events
- * ("i") for exits, injections and the hypervisor's actions; a "host" process whose threads are
+ * ("i") for exits, injections, the hypervisor's actions and the guests' own marks
+ * (hypercall 2: the rtos marks each deadline it misses); a "host" process whose threads are
  * the pCPUs carries idle time and the type-2 host process. Cycles are mapped to time as on a
  * 1 GHz machine: 1 cycle = 1 ns, so ts and dur (microseconds) are cycles / 1000. The JSON is
  * made with jansson, event by event, and the file is written atomically.
@@ -163,6 +164,11 @@ static void put_instant(FILE *out, const hv_t *hv, const sim_event_t *ev, bool *
         else /* "interrupt 0 (timer)" */
             cpu_cause_name(CPU_CAUSE_INTERRUPT | ev->a, name, sizeof name);
         cat = "guest";
+    } else if (ev->kind == SIM_EV_HV && ev->a == SIM_HV_MARK) { /* a guest's own mark */
+        snprintf(name, sizeof name, "mark: %s", hv_mark_name(hv, ev->b));
+        snprintf(why, sizeof why, "the guest marked \"%s\" with value %u", hv_mark_name(hv, ev->b),
+                 hv_mark_value(ev->b));
+        cat = "mark";
     } else if (ev->kind == SIM_EV_INJECT) {
         snprintf(name, sizeof name, "inject %s", cpu_cause_name(ev->a, cause, sizeof cause));
         cat = "injection";

@@ -116,28 +116,31 @@ typedef enum {
 
 /* What the hypervisor does (SIM_EV_HV), X(NAME, name, what b is). */
 #define SIM_HV_ACTIONS(X)                                                                          \
-    X(SWITCH, "switch", "the previous entity on this pCPU (-1: none)")                            \
-    X(IDLE, "idle", "0: nothing can run on this pCPU")                                            \
-    X(BLOCK, "block", "0: the VCPU halted and waits for a virtual interrupt")                     \
-    X(WAKE, "wake", "the virtual lines that woke it")                                             \
-    X(MAP, "map", "the guest-physical page now backed by a host frame")                           \
-    X(EMULATE, "emulate", "the port or guest-physical address of the virtual device register")    \
-    X(VIRQ, "virq", "the virtual line raised")                                                    \
-    X(TO_VMM, "to-vmm", "type 2: the exit reason handed to the user-level VMM")                   \
-    X(FROM_VMM, "from-vmm", "type 2: the exit reason the VMM has handled")                       \
-    X(HOST, "host", "type 2: the cycles the host process runs")                                  \
-    X(PAUSE, "pause", "0: the VM is paused")                                                      \
-    X(RESUME, "resume", "0: the VM runs again")                                                   \
-    X(VM_OFF, "vm-off", "the exit code the VM powered off with")                                  \
-    X(CRASH, "crash", "0: the hypervisor stopped the VM")                                         \
-    X(TRAP_EMULATE, "trap-emulate", "trap-and-emulate: the privileged instruction's opcode emulated") \
-    X(TRAP_REFLECT, "trap-reflect", "trap-and-emulate: the trap cause reflected into the guest kernel") \
+    X(SWITCH, "switch", "the previous entity on this pCPU (-1: none)")                             \
+    X(IDLE, "idle", "0: nothing can run on this pCPU")                                             \
+    X(BLOCK, "block", "0: the VCPU halted and waits for a virtual interrupt")                      \
+    X(WAKE, "wake", "the virtual lines that woke it")                                              \
+    X(MAP, "map", "the guest-physical page now backed by a host frame")                            \
+    X(EMULATE, "emulate", "the port or guest-physical address of the virtual device register")     \
+    X(VIRQ, "virq", "the virtual line raised")                                                     \
+    X(TO_VMM, "to-vmm", "type 2: the exit reason handed to the user-level VMM")                    \
+    X(FROM_VMM, "from-vmm", "type 2: the exit reason the VMM has handled")                         \
+    X(HOST, "host", "type 2: the cycles the host process runs")                                    \
+    X(PAUSE, "pause", "0: the VM is paused")                                                       \
+    X(RESUME, "resume", "0: the VM runs again")                                                    \
+    X(VM_OFF, "vm-off", "the exit code the VM powered off with")                                   \
+    X(CRASH, "crash", "0: the hypervisor stopped the VM")                                          \
+    X(TRAP_EMULATE, "trap-emulate",                                                                \
+      "trap-and-emulate: the privileged instruction's opcode emulated")                            \
+    X(TRAP_REFLECT, "trap-reflect",                                                                \
+      "trap-and-emulate: the trap cause reflected into the guest kernel")                          \
     X(SHADOW_FILL, "shadow-fill", "shadow paging: the guest-virtual page a hidden fault filled")   \
-    X(SHADOW_SYNC, "shadow-sync",                                                                 \
-      "shadow paging: the page the guest's tlbinv dropped, 0xffffffff for its tlbflush")          \
-    X(BT_TRANSLATE, "bt-translate", "binary translation: the guest pc of the block translated")   \
-    X(BT_CALLOUT, "bt-callout", "binary translation: the guest pc of the instruction emulated")   \
-    X(BT_INVALIDATE, "bt-invalidate", "binary translation: the guest page whose code was written")
+    X(SHADOW_SYNC, "shadow-sync",                                                                  \
+      "shadow paging: the page the guest's tlbinv dropped, 0xffffffff for its tlbflush")           \
+    X(BT_TRANSLATE, "bt-translate", "binary translation: the guest pc of the block translated")    \
+    X(BT_CALLOUT, "bt-callout", "binary translation: the guest pc of the instruction emulated")    \
+    X(BT_INVALIDATE, "bt-invalidate", "binary translation: the guest page whose code was written") \
+    X(MARK, "mark", "a guest's named mark (hypercall 2): name index << 24 | value (24 bits)")
 
 typedef enum {
 #define SIM_X_HVENUM(name, str, doc) SIM_HV_##name,

@@ -112,6 +112,17 @@ unsigned ui_dbg_vm_count(const ui_dbg_t *dbg)
     return hv ? hv->nvms : 0;
 }
 
+bool ui_dbg_describe_mark(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len)
+{
+    const hv_t *hv = hv_of(dbg);
+    if (!hv || ev->kind != SIM_EV_HV || ev->a != SIM_HV_MARK)
+        return false;
+    const char *vm = ev->vm >= 0 && ev->vm < HV_MAX_VMS ? hv->vms[ev->vm].name : "?";
+    snprintf(buf, len, "%s vcpu%d marked \"%s\" (value %u) on pCPU%u", vm, ev->vcpu,
+             hv_mark_name(hv, ev->b), hv_mark_value(ev->b), ev->cpu);
+    return true;
+}
+
 void ui_dbg_print_vm_stats(const ui_dbg_t *dbg, FILE *out)
 {
     const hv_t *hv = hv_of(dbg);

@@ -321,6 +321,9 @@ typedef struct {
     bool shadow;           /* shadow paging: the real ptroot is a shadow's root */
     uint32_t guest_ptroot; /* the guest's own ptroot (with shadow paging: the virtual one) */
 } ui_dbg_vcpu_t;
+/* A guest's mark (hypercall 2) as a sentence: "rtos vcpu0 marked "deadline miss" (value
+ * 1 234) on pCPU0". False for any other event. */
+bool ui_dbg_describe_mark(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len);
 /* The hypervisor's statistics per VM and pCPU (hv_print_stats); nothing on bare metal. */
 void ui_dbg_print_vm_stats(const ui_dbg_t *dbg, FILE *out);
 /* True when the hypervisor is type 2: its ring -1 work is the host kernel's. */

@@ -59,6 +59,7 @@ static inline uint32_t gui_vm_shade(int vm, bool user)
 #define GUI_VMM 0xd9734eu                   /* type 2: the user-level VMM */
 #define GUI_HOST 0x9aa4b5u                  /* type 2: the host process */
 #define GUI_IDLE_RGB 0x3b414du              /* idle or halted */
+#define GUI_MARK 0xff5fd7u                  /* a guest's mark (the rtos: a missed deadline) */
 const char *gui_ring_name(cpu_mode_t mode); /* "ring 3", "ring 0", "ring -1" */
 
 /* ------------------------------------------------------------------------------------------
@@ -193,6 +194,7 @@ struct gui {
     double tl_scale;
     uint64_t tl_right;
     bool tl_follow;
+    bool tl_vcpus;          /* lanes per VCPU too, below the pCPUs' */
     bool tl_zoomed;         /* zoomed by hand: no more fitting the run into the lane */
     bool tl_has_sel;
     sim_event_t tl_sel;
@@ -285,6 +287,9 @@ void gui_timeline_click(gui_t *g, int x, int y);
 void gui_timeline_zoom(gui_t *g, int x, double factor);
 void gui_timeline_scroll(gui_t *g, double pages);
 void gui_timeline_follow(gui_t *g);
+/* Shows (or hides) a lane per VCPU below the pCPUs' lanes. */
+void gui_timeline_vcpus(gui_t *g);
+#define GUI_MAX_VCPU_LANES 16
 /* Disassembly clicks (gui_disasm.c): toggles the breakpoint of the line at y. */
 void gui_disasm_click(gui_t *g, int y);
 

@@ -32,6 +32,7 @@ bool gui_event_is_marker(const sim_event_t *ev)
     case SIM_EV_VMEXIT:
     case SIM_EV_VMENTRY:
     case SIM_EV_INJECT: return true;
+    case SIM_EV_HV: return ev->a == SIM_HV_MARK; /* a guest's own mark */
     default: return false;
     }
 }

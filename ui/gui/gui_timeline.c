@@ -30,6 +30,33 @@ static uint64_t newest_cycle(const gui_t *g)
     return t;
 }
 
+/* A VCPU lane: which VM and VCPU it shows. */
+typedef struct {
+    int vm, vcpu;
+} tl_vcpu_t;
+
+/* The VCPU lanes (when shown): every VCPU of every VM, in order. Returns how many. */
+static unsigned vcpu_lanes(const gui_t *g, tl_vcpu_t *out, unsigned max)
+{
+    unsigned n = 0;
+    if (!g->tl_vcpus)
+        return 0;
+    for (unsigned i = 0; i < ui_dbg_vm_count(g->dbg); i++) {
+        ui_dbg_vm_t vm;
+        if (ui_dbg_vm_info(g->dbg, i, &vm) != 0)
+            continue;
+        for (unsigned k = 0; k < vm.vcpus && n < max; k++)
+            out[n++] = (tl_vcpu_t){(int)i, (int)k};
+    }
+    return n;
+}
+
+static unsigned lane_count(const gui_t *g)
+{
+    tl_vcpu_t v[GUI_MAX_VCPU_LANES];
+    return g->m->ncpus + vcpu_lanes(g, v, GUI_MAX_VCPU_LANES);
+}
+
 static tl_geom_t geometry(gui_t *g)
 {
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_TIMELINE];
@@ -41,7 +68,7 @@ static tl_geom_t geometry(gui_t *g)
     t.w = r.w - f->cw * 8;
     t.y0 = r.y + f->lh * 2 + 8;
     int avail = r.y + r.h - t.y0 - f->lh * 2 - 6;
-    unsigned n = g->m->ncpus;
+    unsigned n = lane_count(g);
     t.lane_h = avail / (int)n;
     if (t.lane_h > f->lh * 2)
         t.lane_h = f->lh * 2;
@@ -119,6 +146,12 @@ static void draw_markers(gui_t *g, const tl_geom_t *t, int y, int h, const gui_l
             ev->kind != SIM_EV_HALT && ev->kind != SIM_EV_WAKE && ev->kind != SIM_EV_VMENTRY;
         if (!drawn || ex - last_marker < 3)
             continue;
+        if (ev->kind == SIM_EV_HV) { /* a guest's mark: a line across the lane, a dot on top */
+            gui_fill(g, ex, y, 1, h + 6, GUI_MARK);
+            gui_text(g, GUI_FONT_SMALL, ex - g->font[GUI_FONT_SMALL].cw / 2, y - 6, GUI_MARK, "•");
+            last_marker = ex;
+            continue;
+        }
         uint32_t col = gui_event_is_exit(ev)          ? GUI_RINGM1
                        : ev->kind == SIM_EV_INTERRUPT ? 0xc58af9u
                        : ev->kind == SIM_EV_IRET      ? 0x9aa4b5u
@@ -129,6 +162,32 @@ static void draw_markers(gui_t *g, const tl_geom_t *t, int y, int h, const gui_l
         int gy = ev->kind == SIM_EV_IRET ? y + h - g->font[GUI_FONT_SMALL].lh / 2 : y - 4;
         gui_text(g, GUI_FONT_SMALL, ex - g->font[GUI_FONT_SMALL].cw / 2, gy, col, glyph);
         last_marker = ex;
+    }
+}
+
+/* A VCPU's lane: its spans (guest time, and the exits and handlers done for it) wherever
+ * they ran, from every pCPU's lane; blank while it did not run. */
+static void draw_vcpu_lane(gui_t *g, const tl_geom_t *t, int y, tl_vcpu_t v)
+{
+    int h = t->lane_h - 6;
+    for (unsigned c = 0; c < g->m->ncpus; c++) {
+        const gui_lane_t *lane = &g->rec.lane[c];
+        for (size_t i = first_span_after(lane, t->left); i < lane->nspans; i++) {
+            const sim_span_t *sp = gui_lane_span(lane, i);
+            if ((double)sp->start > t->left + t->scale * t->w)
+                break;
+            int x = x_of(t, sp->start);
+            x = x < t->x ? t->x : x;
+            if (sp->vm == v.vm && sp->vcpu == v.vcpu)
+                draw_span(g, t, y, h, sp, &x);
+        }
+        sim_span_t open;
+        uint64_t totals[SIM_TIME_COUNT];
+        sim_account_cpu(g->m, c, totals, &open);
+        int x = x_of(t, open.start);
+        x = x < t->x ? t->x : x;
+        if (open.vm == v.vm && open.vcpu == v.vcpu)
+            draw_span(g, t, y, h, &open, &x);
     }
 }
 
@@ -163,7 +222,9 @@ static int legend_item(gui_t *g, int x, int y, int right, uint32_t rgb, const ch
 
 void gui_draw_timeline(gui_t *g)
 {
-    int y = gui_panel_begin(g, UI_GUI_PANEL_TIMELINE, "TIMELINE", "lanes per pCPU");
+    int y = gui_panel_begin(g, UI_GUI_PANEL_TIMELINE, "TIMELINE",
+                            g->tl_vcpus ? "lanes per pCPU, then per VCPU (l)"
+                                        : "lanes per pCPU (l: per VCPU too)");
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_TIMELINE];
     const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
     int x = r.x + f->cw;
@@ -191,8 +252,10 @@ void gui_draw_timeline(gui_t *g)
     x = legend_item(g, x, y, right, 0x5a6170u, "■ idle");
     x = legend_item(g, x, y, right, 0xffe08au, "▼ trap");
     x = legend_item(g, x, y, right, 0xc58af9u, "◆ interrupt");
-    if (nvm)
-        legend_item(g, x, y, right, GUI_RINGM1, "▼ exit");
+    if (nvm) {
+        x = legend_item(g, x, y, right, GUI_RINGM1, "▼ exit");
+        legend_item(g, x, y, right, GUI_MARK, "• mark");
+    }
     tl_geom_t t = geometry(g);
     for (unsigned i = 0; i < g->m->ncpus; i++) {
         int ly = t.y0 + (int)i * t.lane_h;
@@ -205,7 +268,26 @@ void gui_draw_timeline(gui_t *g)
         SDL_Rect pclip = {r.x + 1, r.y + 1, r.w - 2, r.h - 2};
         SDL_RenderSetClipRect(g->ren, &pclip);
     }
-    int ay = t.y0 + (int)g->m->ncpus * t.lane_h + 2;
+    tl_vcpu_t vl[GUI_MAX_VCPU_LANES];
+    unsigned nv = vcpu_lanes(g, vl, GUI_MAX_VCPU_LANES);
+    for (unsigned i = 0; i < nv; i++) {
+        int ly = t.y0 + (int)(g->m->ncpus + i) * t.lane_h;
+        ui_dbg_vm_t vm;
+        char label[32];
+        if (ui_dbg_vm_info(g->dbg, (unsigned)vl[i].vm, &vm) != 0)
+            continue;
+        snprintf(label, sizeof label, "%s/%d", vm.name, vl[i].vcpu);
+        gui_text_fit(g, GUI_FONT_SMALL, r.x + f->cw,
+                     ly + (t.lane_h - g->font[GUI_FONT_SMALL].lh) / 2, t.x - r.x - f->cw - 2,
+                     gui_vm_rgb(vl[i].vm), label);
+        gui_fill(g, t.x, ly + 3, t.w, t.lane_h - 6, 0x1a1d23u);
+        SDL_Rect clip = {t.x, ly - 6, t.w, t.lane_h + 6};
+        SDL_RenderSetClipRect(g->ren, &clip);
+        draw_vcpu_lane(g, &t, ly, vl[i]);
+        SDL_Rect pclip = {r.x + 1, r.y + 1, r.w - 2, r.h - 2};
+        SDL_RenderSetClipRect(g->ren, &pclip);
+    }
+    int ay = t.y0 + (int)lane_count(g) * t.lane_h + 2;
     char l[32], rr[32], span[32];
     double left = t.left < 0 ? 0 : t.left;
     gui_textf(g, GUI_FONT_SMALL, t.x, ay, GUI_DIM, "cycle %s",
@@ -220,7 +302,8 @@ void gui_draw_timeline(gui_t *g)
     ay += g->font[GUI_FONT_SMALL].lh + 2;
     if (g->tl_has_sel) {
         char desc[256];
-        ui_dbg_describe_event(g->dbg, &g->tl_sel, desc, sizeof desc);
+        if (!ui_dbg_describe_mark(g->dbg, &g->tl_sel, desc, sizeof desc))
+            ui_dbg_describe_event(g->dbg, &g->tl_sel, desc, sizeof desc);
         gui_textf(g, GUI_FONT_SMALL, r.x + f->cw, ay, GUI_TEXT, "cycle %s: %s",
                   sim_group_digits(g->tl_sel.cycle, l, sizeof l), desc);
     } else {
@@ -252,6 +335,11 @@ void gui_timeline_scroll(gui_t *g, double pages)
     uint64_t newest = newest_cycle(g);
     g->tl_follow = right >= (double)newest;
     g->tl_right = right < 0 ? 0 : (uint64_t)right;
+}
+
+void gui_timeline_vcpus(gui_t *g)
+{
+    g->tl_vcpus = !g->tl_vcpus;
 }
 
 void gui_timeline_follow(gui_t *g)
