@@ -98,6 +98,13 @@ int gui_textf(gui_t *g, gui_font_id_t f, int x, int y, uint32_t rgb, const char 
  * returns the number of lines drawn. */
 int gui_text_wrap(gui_t *g, gui_font_id_t f, int x, int y, int w, uint32_t rgb, const char *s,
                   int max_lines);
+/* True when a line of font f at y fits above the bottom of the clip (the panel). */
+bool gui_fits(gui_t *g, gui_font_id_t f, int y);
+/* Where a line of at most `cols` characters that starts at s ends: at the last space that
+ * fits (mid-word only for a word longer than a line). */
+const char *gui_line_end(const char *s, int cols);
+/* How many lines of at most `cols` characters gui_text_wrap makes of s. */
+int gui_wrap_count(const char *s, int cols);
 /* Draws text shortened with an ellipsis to at most w pixels; returns its width. */
 int gui_text_fit(gui_t *g, gui_font_id_t f, int x, int y, int w, uint32_t rgb, const char *s);
 /* The width of text in pixels (monospace: characters x cell width). */
@@ -256,6 +263,8 @@ void gui_draw_memmap(gui_t *g);
 void gui_draw_tlb(gui_t *g);
 void gui_draw_console(gui_t *g);
 void gui_draw_status(gui_t *g);
+/* The status bar's height for the sentence it shows (the layout asks). */
+int gui_status_height(const gui_t *g);
 void gui_draw_help(gui_t *g);
 
 /* The walk panel's source of truth, refreshed every frame (gui_walk.c). */

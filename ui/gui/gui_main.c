@@ -89,6 +89,13 @@ ui_gui_rect_t ui_gui_panel_rect(const gui_t *g, ui_gui_panel_t panel)
     return g->panel[panel];
 }
 
+unsigned ui_gui_clipped(const gui_t *g, const char **first)
+{
+    if (first)
+        *first = g->clipped;
+    return g->nclipped;
+}
+
 ui_gui_rect_t ui_gui_badge_rect(const gui_t *g, unsigned cpu)
 {
     ui_gui_rect_t none = {0, 0, 0, 0};

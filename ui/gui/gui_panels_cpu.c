@@ -227,11 +227,17 @@ static void draw_vmcb(gui_t *g, int x, int y, int w)
     for (unsigned b = 0; b < 6 && used < sizeof on; b++)
         if (ctl & (1u << b))
             used += (size_t)snprintf(on + used, sizeof on - used, " %s", short_name[b]);
+    if (!gui_fits(g, GUI_FONT_SMALL, y))
+        return;
     gui_text(g, GUI_FONT_SMALL, x, y, GUI_TEXT, on);
     y += f->lh;
+    if (!gui_fits(g, GUI_FONT_SMALL, y))
+        return; /* the panel ends here: the rest is left out, not cut */
     gui_textf(g, GUI_FONT_SMALL, x, y, GUI_TEXT, "last exit %s · qual %08x · gpa %08x",
               cpu_exit_reason_name(reason), qual, gpa);
     y += f->lh;
+    if (!gui_fits(g, GUI_FONT_SMALL, y))
+        return;
     if (v.shadow) /* the VMCB's ptroot is the shadow's; nested translation is off */
         gui_textf(g, GUI_FONT_SMALL, x, y, GUI_DIM, "guest pc %08x · shadow root %08x · guest's %08x",
                   pc, ptroot, v.guest_ptroot);
@@ -307,23 +313,59 @@ void gui_draw_regs(gui_t *g)
         draw_vmcb(g, x0, y + 2, r.w - 2 * f->cw);
 }
 
+static const char *status_text(const gui_t *g)
+{
+    return g->status[0] ? g->status
+                        : "Ready. Space runs, s steps one instruction, ? lists every key.";
+}
+
+/* The right end of the status bar: running or paused, the frame rate, the help key. */
+static void status_right(const gui_t *g, char *right, size_t len)
+{
+    if (g->win)
+        snprintf(right, len, "%s  %.0f fps · %.1f ms/frame   ? help",
+                 g->running ? "running" : "paused", g->fps, g->render_ms);
+    else
+        snprintf(right, len, "%s   ? help", g->running ? "running" : "paused");
+}
+
+/* The status bar is as tall as its sentence needs: the whole stop sentence is shown, wrapped
+ * at spaces into up to four lines of the small font (one line of the normal one when it
+ * fits). */
+static int status_lines(const gui_t *g, int *text_w)
+{
+    char right[96];
+    status_right(g, right, sizeof right);
+    const gui_font_t *f = &g->font[GUI_FONT_SMALL];
+    int w = g->w - gui_text_width(g, GUI_FONT_NORMAL, right) - 3 * g->font[GUI_FONT_NORMAL].cw;
+    *text_w = w;
+    const char *s = status_text(g);
+    if (gui_text_width(g, GUI_FONT_NORMAL, s) <= w)
+        return 0; /* one line of the normal font */
+    int cols = w / (f->cw > 0 ? f->cw : 1), n = gui_wrap_count(s, cols);
+    return n < 1 ? 1 : n > 4 ? 4 : n;
+}
+
+int gui_status_height(const gui_t *g)
+{
+    int w, n = status_lines(g, &w);
+    return n == 0 ? g->font[GUI_FONT_NORMAL].lh + 8 : n * g->font[GUI_FONT_SMALL].lh + 8;
+}
+
 void gui_draw_status(gui_t *g)
 {
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_STATUS];
     gui_fill(g, r.x, r.y, r.w, r.h, 0x262b35u);
     const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
+    int tw, lines = status_lines(g, &tw);
     int y = r.y + (r.h - f->lh) / 2;
     char right[96];
-    if (g->win)
-        snprintf(right, sizeof right, "%s  %.0f fps · %.1f ms/frame   ? help",
-                 g->running ? "running" : "paused", g->fps, g->render_ms);
-    else
-        snprintf(right, sizeof right, "%s   ? help", g->running ? "running" : "paused");
+    status_right(g, right, sizeof right);
     int rw = gui_text_width(g, GUI_FONT_NORMAL, right);
     gui_text(g, GUI_FONT_NORMAL, r.w - rw - f->cw, y, GUI_DIM, right);
-    SDL_Rect clip = {0, r.y, r.w - rw - 2 * f->cw, r.h};
-    SDL_RenderSetClipRect(g->ren, &clip);
-    gui_text(g, GUI_FONT_NORMAL, f->cw, y, g->status_rgb ? g->status_rgb : GUI_TEXT,
-             g->status[0] ? g->status : "Ready. Space runs, s steps one instruction, ? lists "
-                                        "every key.");
+    uint32_t rgb = g->status_rgb ? g->status_rgb : GUI_TEXT;
+    if (lines == 0)
+        gui_text(g, GUI_FONT_NORMAL, f->cw, y, rgb, status_text(g));
+    else
+        gui_text_wrap(g, GUI_FONT_SMALL, f->cw, r.y + 4, tw, rgb, status_text(g), lines);
 }

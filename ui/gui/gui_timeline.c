@@ -139,9 +139,11 @@ static void draw_markers(gui_t *g, const tl_geom_t *t, int y, int h, const gui_l
     int last_marker = -100;
     for (size_t i = first_at(lane, t->left); i < lane->n; i++) {
         const sim_event_t *ev = gui_lane_event(lane, i);
-        int ex = x_of(t, ev->cycle);
-        if (ex > t->x + t->w)
+        int ex = x_of(t, ev->cycle), half = g->font[GUI_FONT_SMALL].cw / 2 + 1;
+        if (ex + half > t->x + t->w)
             break;
+        if (ex - half < t->x) /* a glyph half outside the lane is left out, not cut */
+            continue;
         bool drawn =
             ev->kind != SIM_EV_HALT && ev->kind != SIM_EV_WAKE && ev->kind != SIM_EV_VMENTRY;
         if (!drawn || ex - last_marker < 3)
@@ -159,7 +161,7 @@ static void draw_markers(gui_t *g, const tl_geom_t *t, int y, int h, const gui_l
         const char *glyph = ev->kind == SIM_EV_INTERRUPT ? "◆"
                             : ev->kind == SIM_EV_IRET    ? "▲"
                                                          : "▼";
-        int gy = ev->kind == SIM_EV_IRET ? y + h - g->font[GUI_FONT_SMALL].lh / 2 : y - 4;
+        int gy = ev->kind == SIM_EV_IRET ? y + h + 6 - g->font[GUI_FONT_SMALL].lh : y - 4;
         gui_text(g, GUI_FONT_SMALL, ex - g->font[GUI_FONT_SMALL].cw / 2, gy, col, glyph);
         last_marker = ex;
     }
