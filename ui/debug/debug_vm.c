@@ -112,6 +112,15 @@ unsigned ui_dbg_vm_count(const ui_dbg_t *dbg)
     return hv ? hv->nvms : 0;
 }
 
+int ui_dbg_vm_of_vmid(const ui_dbg_t *dbg, unsigned vmid)
+{
+    const hv_t *hv = hv_of(dbg);
+    for (unsigned i = 0; hv && vmid && i < HV_MAX_VMS; i++)
+        if (hv->vms[i].used && hv->vms[i].vmid == vmid)
+            return (int)i;
+    return -1;
+}
+
 bool ui_dbg_describe_mark(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len)
 {
     const hv_t *hv = hv_of(dbg);

@@ -321,6 +321,9 @@ typedef struct {
     bool shadow;           /* shadow paging: the real ptroot is a shadow's root */
     uint32_t guest_ptroot; /* the guest's own ptroot (with shadow paging: the virtual one) */
 } ui_dbg_vcpu_t;
+/* The VM whose TLB tag (VMID) this is, numbered as `info vms` numbers it; -1 for the host's
+ * own entries (VMID 0) or a tag no VM has. */
+int ui_dbg_vm_of_vmid(const ui_dbg_t *dbg, unsigned vmid);
 /* A guest's mark (hypercall 2) as a sentence: "rtos vcpu0 marked "deadline miss" (value
  * 1 234) on pCPU0". False for any other event. */
 bool ui_dbg_describe_mark(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len);

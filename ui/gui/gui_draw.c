@@ -118,8 +118,11 @@ void gui_sync(gui_t *g)
     g->seen = *st;
     g->have_seen = true;
     ui_gui_note_stop(g);
-    snprintf(g->status, sizeof g->status, "%s", st->text);
-    g->status_rgb = GUI_TEXT;
+    snprintf(g->status, sizeof g->status, "%s%s", st->text,
+             g->m->powered_off ? " The window stays open to look at: r runs it again from "
+                                 "cycle 0, q quits."
+                               : "");
+    g->status_rgb = g->m->powered_off ? GUI_WARN : GUI_TEXT;
 }
 
 void ui_gui_note_stop(gui_t *g)

@@ -102,6 +102,7 @@ const gui_key_t gui_keys[] = {
     {SDLK_LEFT, "←", "timeline: scroll back", scroll_back},
     {SDLK_RIGHT, "→", "timeline: scroll forward", scroll_on},
     {SDLK_f, "f", "timeline: follow the newest cycle", gui_timeline_follow},
+    {SDLK_r, "r", "restart: the scenario again from cycle 0 (breakpoints kept)", gui_cmd_restart},
     {SDLK_l, "l", "timeline: a lane per VCPU too (where each VCPU ran, and its exits)",
      gui_timeline_vcpus},
     {SDLK_SLASH, "?", "this help (also F1)", toggle_help},

@@ -158,7 +158,7 @@ const char *gui_time_name(const gui_t *g, unsigned kind);
 /* ------------------------------------------------------------------------------------------
  * The window
  * ------------------------------------------------------------------------------------------ */
-#define GUI_SPEEDS 12 /* speed steps; the last is full speed */
+#define GUI_SPEEDS 23 /* speed steps, 1 2 5 10 ... 10 M; the last is full speed */
 
 struct gui {
     sim_machine_t *m;
@@ -178,7 +178,7 @@ struct gui {
     int speed;              /* index into gui_speed_table */
     double owed;            /* instructions owed to the speed control */
     bool help;              /* the help overlay is shown */
-    char status[400];       /* the last stop's sentence, or an error */
+    char status[640];       /* the last stop's sentence, or an error */
     uint32_t status_rgb;
 
     /* What the last stop changed: the CPUs at the stop before it, and at it. */
@@ -196,6 +196,7 @@ struct gui {
     double walk_shown;      /* cells lit so far (animated) */
     bool walk_animate;      /* false: everything lit at once (screenshots) */
     unsigned walk_lit;
+    char walk_text[160]; /* the walk's summary line as drawn (for the tests) */
 
     /* The timeline view: cycles per pixel, the right edge, following the newest. */
     double tl_scale;
@@ -290,6 +291,7 @@ void gui_cmd_step_event(gui_t *g);
 void gui_cmd_faster(gui_t *g);
 void gui_cmd_slower(gui_t *g);
 void gui_cmd_full_speed(gui_t *g);
+void gui_cmd_restart(gui_t *g);
 void gui_button_click(gui_t *g, int i);
 /* Timeline clicks and zoom (gui_timeline.c). */
 void gui_timeline_click(gui_t *g, int x, int y);

@@ -64,7 +64,7 @@ void gui_draw_topbar(gui_t *g)
 
     /* Buttons from the right edge leftwards: speed blocks, then the buttons. */
     int bx = r.w - 8;
-    int nb = GUI_SPEEDS - 1, bw = f->cw * 3 / 4 + 1;
+    int nb = GUI_SPEEDS - 1, bw = f->cw * 3 / 8 + 1;
     bx -= nb * (bw + 2);
     for (int i = 0; i < nb; i++)
         gui_fill(g, bx + i * (bw + 2), y + 3, bw, f->lh - 6,

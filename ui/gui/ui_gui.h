@@ -23,6 +23,7 @@ typedef struct {
     const char *input;       /* --input FILE, or NULL */
     const char *screenshot;  /* --screenshot FILE.png: render offscreen, save, exit */
     uint64_t after_cycles;   /* --after-cycles N: run this many cycles first */
+    const char *at;          /* --at STOP: run to this stop (what `break` takes) first */
     int width, height;       /* --size WxH (0: 1280x800) */
     uint64_t max_cycles;
     uint32_t ram_size;       /* 0: the program's or scenario's default */
