@@ -128,7 +128,10 @@ static void click(gui_t *g, int x, int y)
         gui_disasm_click(g, y);
     else if (inside(g->panel[UI_GUI_PANEL_TIMELINE], x, y))
         gui_timeline_click(g, x, y);
-    else if (g->help)
+    else if (inside(g->panel[UI_GUI_PANEL_MEMMAP], x, y)) { /* a cell stays selected */
+        int c = gui_memmap_cell_at(g, x, y);
+        g->mem_sel = c == g->mem_sel ? -1 : c;
+    } else if (g->help)
         g->help = false;
 }
 
@@ -153,6 +156,14 @@ bool gui_handle_event(gui_t *g, const SDL_Event *e)
         if (inside(g->panel[UI_GUI_PANEL_TIMELINE], mx, my) && e->wheel.y != 0)
             gui_timeline_zoom(g, mx, e->wheel.y > 0 ? 0.8 : 1.25);
         return true;
+    }
+    case SDL_MOUSEMOTION: { /* the memory map says what is under the pointer */
+        int c = inside(g->panel[UI_GUI_PANEL_MEMMAP], e->motion.x, e->motion.y)
+                    ? gui_memmap_cell_at(g, e->motion.x, e->motion.y)
+                    : -1;
+        bool changed = c != g->mem_hover;
+        g->mem_hover = c;
+        return changed;
     }
     case SDL_WINDOWEVENT: return true;
     default: return false;

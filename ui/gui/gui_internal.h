@@ -207,6 +207,10 @@ struct gui {
     bool tl_has_sel;
     sim_event_t tl_sel;
 
+    /* The memory map: the cell pointed at and the one clicked (-1: none). */
+    int mem_hover, mem_sel;
+    uint32_t mem_cells;                  /* frames a cell holds, as last drawn */
+    char mem_frames[256], mem_text[256]; /* the readout's two lines (for the tests) */
     /* The memory map: per frame 0 zero, 1 data; scanned a slice per frame. */
     uint8_t *frames;
     uint32_t nframes, scan_next;
@@ -301,6 +305,8 @@ void gui_timeline_follow(gui_t *g);
 /* Shows (or hides) a lane per VCPU below the pCPUs' lanes. */
 void gui_timeline_vcpus(gui_t *g);
 #define GUI_MAX_VCPU_LANES 16
+/* The memory map's cell at (x, y), or -1 (gui_memmap.c). */
+int gui_memmap_cell_at(gui_t *g, int x, int y);
 /* Disassembly clicks (gui_disasm.c): toggles the breakpoint of the line at y. */
 void gui_disasm_click(gui_t *g, int y);
 
