@@ -16,8 +16,8 @@ void cpu_emit(cpu_t *cpu, unsigned kind, uint32_t pc, uint32_t a, uint32_t b, cp
         .cpu = cpu->s.id,
         .mode = (uint8_t)cpu_mode(cpu),
         .from_mode = (uint8_t)from,
-        .vm = -1,
-        .vcpu = -1,
+        .vm = cpu->s.vm.active ? cpu->s.vm.vm_label : -1, /* in a guest: whose event */
+        .vcpu = cpu->s.vm.active ? cpu->s.vm.vcpu : -1,
         .pc = pc,
         .a = a,
         .b = b,

@@ -103,6 +103,7 @@ typedef struct {
     uint8_t *base; /* the VMCB's first byte in RAM */
     uint32_t words; /* words moved, charged vmcb_word each */
     const char *what; /* what moves them, for a debugger watching memory */
+    uint64_t start; /* the CPU's cycle when the entry or exit began (the event's span) */
 } vmcb_io_t;
 
 /* Tells a debugger watching memory (m->mem_watch) about a VMCB word the hardware moves; a
@@ -166,8 +167,8 @@ static void charge_words(vmcb_io_t *io)
     io->words = 0;
 }
 
-static void emit(cpu_t *cpu, unsigned kind, uint64_t cycle, cpu_mode_t mode, cpu_mode_t from,
-                 uint32_t pc, uint32_t a, uint32_t b)
+static void emit_span(cpu_t *cpu, unsigned kind, uint64_t cycle, cpu_mode_t mode, cpu_mode_t from,
+                      uint32_t pc, uint32_t a, uint32_t b, uint64_t span)
 {
     sim_event_t ev = {
         .cycle = cycle,
@@ -180,8 +181,15 @@ static void emit(cpu_t *cpu, unsigned kind, uint64_t cycle, cpu_mode_t mode, cpu
         .pc = pc,
         .a = a,
         .b = b,
+        .span = (uint32_t)span,
     };
     sim_emit(cpu->mach, &ev);
+}
+
+static void emit(cpu_t *cpu, unsigned kind, uint64_t cycle, cpu_mode_t mode, cpu_mode_t from,
+                 uint32_t pc, uint32_t a, uint32_t b)
+{
+    emit_span(cpu, kind, cycle, mode, from, pc, a, b, 0);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -257,8 +265,8 @@ static bool entry_failed(cpu_t *cpu, vmcb_io_t *io, unsigned check, uint32_t val
         vmcb_wr(io, CPU_VMCB_EXIT_INSN, 0);
         charge_words(io);
     }
-    emit(cpu, SIM_EV_VMEXIT, cpu->s.cycles, cpu_mode(cpu), cpu_mode(cpu), cpu->s.pc,
-         CPU_EXIT_ENTRY_FAILED, check);
+    emit_span(cpu, SIM_EV_VMEXIT, cpu->s.cycles, cpu_mode(cpu), cpu_mode(cpu), cpu->s.pc,
+              CPU_EXIT_ENTRY_FAILED, check, cpu->s.cycles - io->start);
     return false;
 }
 
@@ -274,7 +282,7 @@ bool cpu_vm_enter(cpu_t *cpu, uint32_t vmcb, uint32_t host_pc)
     cpu_state_t *s = &cpu->s;
     cpu_vm_state_t *v = &s->vm;
     sim_machine_t *m = cpu->mach;
-    vmcb_io_t io = {.cpu = cpu, .what = "VM entry"};
+    vmcb_io_t io = {.cpu = cpu, .what = "VM entry", .start = s->cycles};
     s->cycles += m->costs.c[SIM_COST_vm_entry];
 
     if (cpu_mode(cpu) != CPU_MODE_H || v->active)
@@ -353,7 +361,8 @@ bool cpu_vm_enter(cpu_t *cpu, uint32_t vmcb, uint32_t host_pc)
     v->active = 1;
     v->exit_pending = 0;
     v->entries++;
-    emit(cpu, SIM_EV_VMENTRY, s->cycles, cpu_mode(cpu), CPU_MODE_H, s->pc, vmcb, vmid);
+    emit_span(cpu, SIM_EV_VMENTRY, s->cycles, cpu_mode(cpu), CPU_MODE_H, s->pc, vmcb, vmid,
+              s->cycles - io.start);
 
     /* Event injection: delivered as the guest's own trap or interrupt, at its pc. */
     if (inject) {
@@ -375,9 +384,11 @@ void cpu_vm_exit(cpu_t *cpu, unsigned reason, uint32_t qual, uint32_t gva, uint3
     cpu_state_t *s = &cpu->s;
     cpu_vm_state_t *v = &s->vm;
     SIM_ASSERT(v->active);
-    vmcb_io_t io = {.cpu = cpu, .base = cpu->mach->ram + v->vmcb, .what = "VM exit"};
+    vmcb_io_t io = {
+        .cpu = cpu, .base = cpu->mach->ram + v->vmcb, .what = "VM exit", .start = s->cycles};
     cpu_mode_t from = cpu_mode(cpu);
-    emit(cpu, SIM_EV_VMEXIT, s->cycles, CPU_MODE_H, from, s->pc, reason, qual);
+    uint32_t guest_pc = s->pc;
+    int16_t vm_label = v->vm_label, vcpu = v->vcpu;
     s->cycles += cpu->mach->costs.c[SIM_COST_vm_exit];
 
     /* Save the guest, exactly as it stands at the instruction boundary. */
@@ -418,6 +429,20 @@ void cpu_vm_exit(cpu_t *cpu, unsigned reason, uint32_t qual, uint32_t gva, uint3
     v->exit_insn = insn;
     if (reason < CPU_EXIT_COUNT)
         v->exits[reason]++;
+    /* Stamped when the exit began, with the hardware's cycles as its span; told once the
+     * host is back, so that what listens sees the exit done. */
+    sim_event_t ev = {.cycle = io.start,
+                      .kind = SIM_EV_VMEXIT,
+                      .cpu = s->id,
+                      .mode = CPU_MODE_H,
+                      .from_mode = (uint8_t)from,
+                      .vm = vm_label,
+                      .vcpu = vcpu,
+                      .pc = guest_pc,
+                      .a = reason,
+                      .b = qual,
+                      .span = (uint32_t)(s->cycles - io.start)};
+    sim_emit(cpu->mach, &ev);
 }
 
 void cpu_vm_exit_nested_fault(cpu_t *cpu, uint32_t word)

@@ -33,6 +33,8 @@
 #define HV_MAX_VCPUS 4 /* per VM */
 #define HV_MAX_ENTITIES (HV_MAX_VMS * HV_MAX_VCPUS + 1) /* VCPUs and the type-2 host process */
 #define HV_NAME_MAX 15
+#define HV_MAX_MARKS 16            /* different mark names (hypercall 2) */
+#define HV_MARK_NAME 23            /* characters of a mark's name */
 #define HV_RESERVED_BYTES 0x10000u /* host RAM below this is the hypervisor's own image */
 #define HV_GUEST_ROM 0x1000u       /* where the boot ROM sits in every VM (gpa) */
 #define HV_KICK_IRQ 13             /* the physical line the hypervisor kicks a pCPU with */
@@ -278,7 +280,7 @@ typedef struct {
 
 /* Per-VM statistics (hv_stats.c keeps them from the event stream). */
 typedef struct {
-    uint64_t cycles_user, cycles_kernel, cycles_hv, cycles_vmm; /* where its time went */
+    /* where its time went: the machine's accounting, sim_account_vm (sim_account.c) */
     uint64_t exits[CPU_EXIT_COUNT], exit_cycles[CPU_EXIT_COUNT]; /* count, round-trip total */
     uint64_t injections, frames_mapped, vcpu_switches, hypercalls, t2_trips;
     mmu_stats_t mmu; /* TLB and walk counters while its VCPUs ran */
@@ -344,6 +346,10 @@ typedef struct hv {
     uint64_t now;           /* while a device event is handled (no pCPU): its time; else 0 */
     unsigned hub;           /* its device on the bus: the timed events of virtual devices */
     unsigned vms_alive;
+    /* The names guests have put marks on the timeline with (hypercall 2), in order of first
+     * use: a mark event names one by its index. */
+    char mark_name[HV_MAX_MARKS][HV_MARK_NAME + 1];
+    unsigned nmarks;
     struct hv_tracker *tracker; /* hv_stats.c: spans and instants from the event stream */
 } hv_t;
 
@@ -442,11 +448,16 @@ uint32_t hv_shadow_guest_ptroot(const hv_t *hv, unsigned vm, unsigned vcpu);
 /* Emulation (hv_emu.c): the guest instructions a cpu = emu VM's interpreter has run. */
 uint64_t hv_emu_interpreted(const hv_t *hv, unsigned vm);
 
-/* Statistics (hv_stats.c): per VM, for the summary hvsim prints at the end. The time counts
- * are kept from events, so the span each pCPU is in is added by hv_stats_settle (the summary
- * does it itself). */
+/* Statistics (hv_stats.c): per VM, for the summary hvsim prints at the end. Where the time
+ * went is the machine's accounting (sim_account.c), read up to each pCPU's current cycle;
+ * hv_stats_settle closes the open spans (before a trace is written). */
 void hv_stats_settle(hv_t *hv);
 void hv_print_stats(const hv_t *hv, FILE *out);
+/* The name of the mark a SIM_HV_MARK event's argument names, and its value. */
+const char *hv_mark_name(const hv_t *hv, uint32_t arg);
+uint32_t hv_mark_value(uint32_t arg);
+/* What the accounting's kinds are called under this hypervisor ("host kernel" under type 2). */
+const char *hv_time_name(const hv_t *hv, sim_time_t kind);
 
 /* The Chrome/Perfetto trace (hv_trace.c): starts recording spans and instants; the file is
  * written by hv_trace_write (atomically). Returns -1 with a message on diag on failure. */

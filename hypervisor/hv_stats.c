@@ -19,37 +19,12 @@
 #include "hv_internal.h"
 #include "hv_trace.h"
 
-static void add_span(hv_tracker_t *t, unsigned cpu, uint64_t end)
+/* The trace's spans are the accounting's (sim_account.c): one stream of time for every view. */
+static void on_span(const sim_span_t *sp, void *ctx)
 {
-    hv_span_state_t *s = &t->cpu[cpu];
-    if (s->kind == HV_SPAN_NONE || end <= s->since) {
-        s->since = end > s->since ? end : s->since;
-        return;
-    }
-    uint64_t dur = end - s->since;
-    hv_t *hv = t->hv;
-    if (s->vm >= 0 && s->vm < HV_MAX_VMS) {
-        hv_vm_stats_t *st = &hv->vms[s->vm].stats;
-        switch (s->kind) {
-        case HV_SPAN_USER: st->cycles_user += dur; break;
-        case HV_SPAN_KERNEL: st->cycles_kernel += dur; break;
-        case HV_SPAN_HYPERVISOR: st->cycles_hv += dur; break;
-        case HV_SPAN_VMM: st->cycles_vmm += dur; break;
-        default: break;
-        }
-    }
+    hv_tracker_t *t = ctx;
     if (t->recording)
-        hv_trace_add_span(t, cpu, s->kind, s->vm, s->vcpu, s->since, dur);
-    s->since = end;
-}
-
-static void enter_span(hv_tracker_t *t, const sim_event_t *ev, unsigned kind, int vm, int vcpu)
-{
-    add_span(t, ev->cpu, ev->cycle);
-    hv_span_state_t *s = &t->cpu[ev->cpu];
-    s->kind = (uint8_t)kind;
-    s->vm = (int16_t)vm;
-    s->vcpu = (int16_t)vcpu;
+        hv_trace_add_span(t, sp->cpu, sp->kind, sp->vm, sp->vcpu, sp->start, sp->dur);
 }
 
 /* The exit on this pCPU is over (an entry, a switch, idle): book its round trip. */
@@ -63,18 +38,6 @@ static void close_exit(hv_tracker_t *t, const sim_event_t *ev)
         t->hv->vms[s->exit_vm].stats.exit_cycles[s->exit_reason] += ev->cycle - s->exit_start;
 }
 
-/* The mode the guest runs in after an entry, as the guest sees it: a deprivileged kernel
- * (trap, bt) runs in real U, but its time is its kernel's while its virtual mode is K (which
- * only the hypervisor changes, between an exit and the next entry). */
-static cpu_mode_t guest_mode_at_entry(const hv_t *hv, const sim_event_t *ev)
-{
-    if (ev->vm < 0 || ev->vm >= HV_MAX_VMS || ev->vcpu < 0 || !hv->vms[ev->vm].used ||
-        (hv->vms[ev->vm].cpu != HV_CPU_TRAP && hv->vms[ev->vm].cpu != HV_CPU_BT))
-        return (cpu_mode_t)ev->mode;
-    uint32_t f = hv_trap_virtual_flags(hv, (unsigned)ev->vm, (unsigned)ev->vcpu);
-    return (f & CPU_FLAG_MODE_MASK) ? CPU_MODE_K : CPU_MODE_U;
-}
-
 static void on_event(const sim_event_t *ev, void *ctx)
 {
     hv_tracker_t *t = ctx;
@@ -82,16 +45,7 @@ static void on_event(const sim_event_t *ev, void *ctx)
         return;
     hv_span_state_t *s = &t->cpu[ev->cpu];
     switch (ev->kind) {
-    case SIM_EV_VMENTRY:
-        close_exit(t, ev);
-        enter_span(t, ev, guest_mode_at_entry(t->hv, ev) == CPU_MODE_U ? HV_SPAN_USER : HV_SPAN_KERNEL,
-                   ev->vm, ev->vcpu);
-        break;
-    case SIM_EV_MODE:
-        if (ev->vm >= 0 && (s->kind == HV_SPAN_USER || s->kind == HV_SPAN_KERNEL))
-            enter_span(t, ev, ev->mode == CPU_MODE_U ? HV_SPAN_USER : HV_SPAN_KERNEL, ev->vm,
-                       ev->vcpu);
-        break;
+    case SIM_EV_VMENTRY: close_exit(t, ev); break;
     case SIM_EV_VMEXIT:
         if (ev->vm >= 0 && ev->vm < HV_MAX_VMS && ev->a < CPU_EXIT_COUNT) {
             t->hv->vms[ev->vm].stats.exits[ev->a]++;
@@ -100,7 +54,6 @@ static void on_event(const sim_event_t *ev, void *ctx)
             s->exit_vm = ev->vm;
             s->exit_start = ev->cycle;
         }
-        enter_span(t, ev, HV_SPAN_HYPERVISOR, ev->vm, ev->vcpu);
         if (t->recording)
             hv_trace_add_instant(t, ev);
         break;
@@ -109,26 +62,28 @@ static void on_event(const sim_event_t *ev, void *ctx)
             hv_trace_add_instant(t, ev);
         break;
     case SIM_EV_HV:
-        switch (ev->a) {
-        case SIM_HV_SWITCH:
+        if (ev->a == SIM_HV_SWITCH || ev->a == SIM_HV_IDLE)
             close_exit(t, ev);
-            enter_span(t, ev, HV_SPAN_HYPERVISOR, ev->vm, ev->vcpu);
-            break;
-        case SIM_HV_IDLE:
-            close_exit(t, ev);
-            enter_span(t, ev, HV_SPAN_IDLE, -1, -1);
-            break;
-        case SIM_HV_HOST: enter_span(t, ev, HV_SPAN_HOST, -1, -1); break;
-        case SIM_HV_TO_VMM: enter_span(t, ev, HV_SPAN_VMM, ev->vm, ev->vcpu); break;
-        case SIM_HV_FROM_VMM: enter_span(t, ev, HV_SPAN_HYPERVISOR, ev->vm, ev->vcpu); break;
-        default:
-            if (t->recording)
-                hv_trace_add_instant(t, ev);
-            break;
-        }
+        else if (t->recording && ev->a != SIM_HV_HOST && ev->a != SIM_HV_TO_VMM &&
+                 ev->a != SIM_HV_FROM_VMM)
+            hv_trace_add_instant(t, ev);
         break;
     default: break;
     }
+}
+
+/* The accounting's hook: a deprivileged kernel (trap, bt) runs in real U, but its time is
+ * its kernel's while its virtual mode is K (which only the hypervisor changes, between an
+ * exit and the next entry). -1: the CPU's own mode is the guest's. */
+static int guest_mode(void *ctx, const sim_event_t *ev)
+{
+    const hv_t *hv = ctx;
+    if (ev->vm < 0 || ev->vm >= HV_MAX_VMS || ev->vcpu < 0 || !hv->vms[ev->vm].used ||
+        (hv->vms[ev->vm].cpu != HV_CPU_TRAP && hv->vms[ev->vm].cpu != HV_CPU_BT) ||
+        ev->vcpu >= hv->vms[ev->vm].nvcpus)
+        return -1;
+    uint32_t f = hv_trap_virtual_flags(hv, (unsigned)ev->vm, (unsigned)ev->vcpu);
+    return (f & CPU_FLAG_MODE_MASK) ? CPU_MODE_K : CPU_MODE_U;
 }
 
 int hv_stats_attach(hv_t *hv)
@@ -138,11 +93,18 @@ int hv_stats_attach(hv_t *hv)
         return -1;
     t->hv = hv;
     for (unsigned c = 0; c < SIM_MAX_CPUS; c++)
-        t->cpu[c] = (hv_span_state_t){.kind = HV_SPAN_NONE, .vm = -1, .vcpu = -1};
+        t->cpu[c] = (hv_span_state_t){.exit_vm = -1};
     if (sim_add_sink(hv->m, on_event, t) != 0) {
         free(t);
         return -1;
     }
+    if (sim_account_listen(hv->m, on_span, t) != 0) {
+        sim_remove_sink(hv->m, on_event, t);
+        free(t);
+        return -1;
+    }
+    hv->m->account.guest_mode = guest_mode;
+    hv->m->account.guest_mode_ctx = hv;
     hv->tracker = t;
     return 0;
 }
@@ -154,6 +116,10 @@ int hv_stats_clone(hv_t *dst, const hv_t *src)
         return -1;
     if (src->tracker)
         memcpy(dst->tracker->cpu, src->tracker->cpu, sizeof dst->tracker->cpu);
+    if (dst->m != src->m) { /* the time so far goes with the machine's copy */
+        memcpy(dst->m->account.cpu, src->m->account.cpu, sizeof dst->m->account.cpu);
+        memcpy(dst->m->account.vm, src->m->account.vm, sizeof dst->m->account.vm);
+    }
     return 0;
 }
 
@@ -163,17 +129,20 @@ void hv_stats_detach(hv_t *hv)
     if (!t)
         return;
     sim_remove_sink(hv->m, on_event, t);
+    sim_account_unlisten(hv->m, on_span, t);
+    if (hv->m->account.guest_mode_ctx == hv) {
+        hv->m->account.guest_mode = NULL;
+        hv->m->account.guest_mode_ctx = NULL;
+    }
     hv_trace_free(t);
     free(t);
     hv->tracker = NULL;
 }
 
-/* Closes every pCPU's open span at its current cycle (before a report or a trace). */
+/* Closes every pCPU's open span at its current cycle (before a trace is written). */
 void hv_stats_settle(hv_t *hv)
 {
-    hv_tracker_t *t = hv->tracker;
-    for (unsigned c = 0; t && c < hv->m->ncpus; c++)
-        add_span(t, c, hv->m->cpu[c].s.cycles);
+    sim_account_settle(hv->m);
 }
 
 void hv_stats_mmu(hv_t *hv, unsigned vm, const mmu_stats_t *a, const mmu_stats_t *b)
@@ -214,10 +183,48 @@ static void percent_line(FILE *out, const char *what, uint64_t part, uint64_t to
             total ? 100.0 * (double)part / (double)total : 0.0);
 }
 
+/* The name of a kind of time under this hypervisor: under type 2 the hypervisor is the
+ * host kernel. */
+const char *hv_time_name(const hv_t *hv, sim_time_t kind)
+{
+    if (kind == SIM_TIME_HANDLER && hv->cfg.type == HV_TYPE2)
+        return "host kernel";
+    return kind == SIM_TIME_USER     ? "guest user"
+           : kind == SIM_TIME_KERNEL ? "guest kernel"
+                                     : sim_time_name(kind);
+}
+
+static void print_vm_time(const hv_t *hv, unsigned vm, FILE *out)
+{
+    uint64_t t[SIM_TIME_COUNT], total = 0;
+    sim_account_vm(hv->m, vm, t);
+    for (unsigned k = 0; k < SIM_TIME_COUNT; k++)
+        total += t[k];
+    for (unsigned k = SIM_TIME_USER; k <= SIM_TIME_VMM; k++)
+        if (k != SIM_TIME_VMM || hv->cfg.type == HV_TYPE2)
+            percent_line(out, hv_time_name(hv, (sim_time_t)k), t[k], total);
+}
+
+/* "pCPU0: 7 346 397 cycles = guest user 1 + ... + idle 5": every cycle once. */
+static void print_pcpu_time(const hv_t *hv, unsigned c, FILE *out)
+{
+    char b[48];
+    uint64_t t[SIM_TIME_COUNT];
+    sim_account_cpu(hv->m, c, t, NULL);
+    fprintf(out, "[stats] pCPU%u: %s =", c, cnt(hv->m->cpu[c].s.cycles, "cycle", b));
+    bool first = true;
+    for (unsigned k = 0; k < SIM_TIME_COUNT; k++) {
+        if (!t[k])
+            continue;
+        fprintf(out, "%s %s %s", first ? "" : " +", hv_time_name(hv, (sim_time_t)k), grp(t[k], b));
+        first = false;
+    }
+    fprintf(out, "%s; %s\n", first ? " 0" : "", cnt(hv->pcpu[c].switches, "switch", b));
+}
+
 void hv_print_stats(const hv_t *hv, FILE *out)
 {
     char b1[48], b2[48], b3[48], b4[48];
-    hv_stats_settle((hv_t *)hv);
     fprintf(out, "[stats] hypervisor: type %d, %u pCPU%s, scheduler %s%s\n", (int)hv->cfg.type,
             hv->m->ncpus, hv->m->ncpus == 1 ? "" : "s",
             hv->cfg.sched == HV_SCHED_PIN ? "pin" : "overcommit",
@@ -227,17 +234,12 @@ void hv_print_stats(const hv_t *hv, FILE *out)
         if (!v->used)
             continue;
         const hv_vm_stats_t *s = &v->stats;
-        uint64_t total = s->cycles_user + s->cycles_kernel + s->cycles_hv + s->cycles_vmm;
         uint64_t end = s->ended ? s->ended : hv->m->cpu[0].s.cycles;
         fprintf(out, "[stats] %s (%s + %s, %s, %s KiB): %s, ran %s cycles from start to end\n",
                 v->name, hv_cpu_technique_name(v->cpu), hv_mem_technique_name(v->mem),
                 cnt(v->nvcpus, "vcpu", b2), grp(v->memory / 1024, b3), hv_vm_state_name(v->state),
                 grp(end - s->started, b1));
-        percent_line(out, "guest user", s->cycles_user, total);
-        percent_line(out, "guest kernel", s->cycles_kernel, total);
-        percent_line(out, "hypervisor", s->cycles_hv, total);
-        if (hv->cfg.type == HV_TYPE2)
-            percent_line(out, "VMM (user)", s->cycles_vmm, total);
+        print_vm_time(hv, i, out);
         uint64_t exits = 0;
         for (unsigned r = 0; r < CPU_EXIT_COUNT; r++)
             exits += s->exits[r];
@@ -270,7 +272,5 @@ void hv_print_stats(const hv_t *hv, FILE *out)
             fprintf(out, "[stats] host process: %s of work in %s\n",
                     cnt(hv->ent[e].host_work, "cycle", b1), cnt(hv->ent[e].slices, "slice", b2));
     for (unsigned c = 0; c < hv->m->ncpus; c++)
-        fprintf(out, "[stats] pCPU%u: %s, %s idle, %s\n", c,
-                cnt(hv->m->cpu[c].s.cycles, "cycle", b1), grp(hv->pcpu[c].idle_cycles, b2),
-                cnt(hv->pcpu[c].switches, "switch", b3));
+        print_pcpu_time(hv, c, out);
 }

@@ -4,7 +4,8 @@
  *
  * Trace Event Format (JSON): one process per VM, one thread per VCPU; complete events ("X")
  * for the spans of guest user, guest kernel, hypervisor and (type 2) VMM time; instant events
- * ("i") for exits, injections and the hypervisor's actions; a "host" process whose threads are
+ * ("i") for exits, injections, the hypervisor's actions and the guests' own marks
+ * (hypercall 2: the rtos marks each deadline it misses); a "host" process whose threads are
  * the pCPUs carries idle time and the type-2 host process. Cycles are mapped to time as on a
  * 1 GHz machine: 1 cycle = 1 ns, so ts and dur (microseconds) are cycles / 1000. The JSON is
  * made with jansson, event by event, and the file is written atomically.
@@ -21,11 +22,14 @@
 
 #include "hv_trace.h"
 
-static const char *const span_names[] = {
-#define HV_X_SPANNAME(name, str) str,
-    HV_SPANS(HV_X_SPANNAME)
-#undef HV_X_SPANNAME
-};
+/* The trace's names for the accounting's kinds (sim_time_t). */
+static const char *const span_names[SIM_TIME_COUNT] = {[SIM_TIME_USER] = "guest user",
+                                                       [SIM_TIME_KERNEL] = "guest kernel",
+                                                       [SIM_TIME_SWITCH] = "exit/entry",
+                                                       [SIM_TIME_HANDLER] = "hypervisor",
+                                                       [SIM_TIME_VMM] = "VMM (host user)",
+                                                       [SIM_TIME_HOST] = "host process",
+                                                       [SIM_TIME_IDLE] = "idle"};
 
 /* ------------------------------------------------------------------------------------------
  * Recording
@@ -135,9 +139,9 @@ static void put_metadata(FILE *out, const hv_t *hv, bool *first)
 static void put_span(FILE *out, const hv_span_t *s, bool *first)
 {
     int pid = pid_of(s->vm), tid = s->vm >= 0 ? s->vcpu : s->cpu;
-    const char *cat = s->kind == HV_SPAN_USER || s->kind == HV_SPAN_KERNEL ? "guest"
-                      : s->kind == HV_SPAN_IDLE || s->kind == HV_SPAN_HOST ? "host"
-                                                                           : "hypervisor";
+    const char *cat = s->kind == SIM_TIME_USER || s->kind == SIM_TIME_KERNEL ? "guest"
+                      : s->kind == SIM_TIME_IDLE || s->kind == SIM_TIME_HOST ? "host"
+                                                                             : "hypervisor";
     put(out, json_pack("{s:s,s:s,s:s,s:f,s:f,s:i,s:i,s:{s:i,s:I}}", "name", span_names[s->kind],
                        "cat", cat, "ph", "X", "ts", us(s->start), "dur", us(s->dur), "pid", pid,
                        "tid", tid < 0 ? 0 : tid, "args", "pcpu", (int)s->cpu, "cycles",
@@ -160,6 +164,11 @@ static void put_instant(FILE *out, const hv_t *hv, const sim_event_t *ev, bool *
         else /* "interrupt 0 (timer)" */
             cpu_cause_name(CPU_CAUSE_INTERRUPT | ev->a, name, sizeof name);
         cat = "guest";
+    } else if (ev->kind == SIM_EV_HV && ev->a == SIM_HV_MARK) { /* a guest's own mark */
+        snprintf(name, sizeof name, "mark: %s", hv_mark_name(hv, ev->b));
+        snprintf(why, sizeof why, "the guest marked \"%s\" with value %u", hv_mark_name(hv, ev->b),
+                 hv_mark_value(ev->b));
+        cat = "mark";
     } else if (ev->kind == SIM_EV_INJECT) {
         snprintf(name, sizeof name, "inject %s", cpu_cause_name(ev->a, cause, sizeof cause));
         cat = "injection";
@@ -226,46 +235,31 @@ int hv_trace_write(hv_t *hv, const char *path, FILE *diag)
  * A native run
  * ------------------------------------------------------------------------------------------ */
 struct hv_native_trace {
-    hv_tracker_t t; /* only cpu[0], the spans and the instants are used */
+    hv_tracker_t t; /* only the spans and the instants are used */
     sim_machine_t *m;
     char vm[HV_NAME_MAX + 1];
 };
 
-/* Ends pCPU0's current span at `end` and starts one of `kind` (the VM's, or idle). */
-static void native_span(hv_native_trace_t *nt, unsigned kind, uint64_t end)
+/* pCPU0's spans are the machine's accounting's (sim_account.c), the same as under a
+ * hypervisor; the bare machine's code is the one VM's (its process in the trace). */
+static void on_native_span(const sim_span_t *sp, void *ctx)
 {
-    hv_span_state_t *s = &nt->t.cpu[0];
-    if (end > s->since)
-        hv_trace_add_span(&nt->t, 0, s->kind, s->vm, s->vcpu, s->since, end - s->since);
-    s->since = end > s->since ? end : s->since;
-    s->kind = (uint8_t)kind;
-    s->vm = s->vcpu = kind == HV_SPAN_IDLE ? -1 : 0;
-}
-
-static unsigned span_of_mode(uint8_t mode)
-{
-    return mode == CPU_MODE_U ? HV_SPAN_USER : HV_SPAN_KERNEL;
+    hv_native_trace_t *nt = ctx;
+    if (sp->cpu != 0)
+        return;
+    int who = sp->kind == SIM_TIME_IDLE ? -1 : 0;
+    hv_trace_add_span(&nt->t, 0, sp->kind, who, who, sp->start, sp->dur);
 }
 
 static void on_native_event(const sim_event_t *ev, void *ctx)
 {
     hv_native_trace_t *nt = ctx;
-    if (ev->cpu != 0)
+    if (ev->cpu != 0 || (ev->kind != SIM_EV_TRAP && ev->kind != SIM_EV_INTERRUPT))
         return;
-    switch (ev->kind) {
-    case SIM_EV_MODE: native_span(nt, span_of_mode(ev->mode), ev->cycle); break;
-    case SIM_EV_HALT: native_span(nt, HV_SPAN_IDLE, ev->cycle); break;
-    case SIM_EV_WAKE: native_span(nt, span_of_mode(ev->mode), ev->cycle); break;
-    case SIM_EV_TRAP:
-    case SIM_EV_INTERRUPT: {
-        sim_event_t inst = *ev;
-        inst.vm = 0; /* the VM's process in the trace */
-        inst.vcpu = 0;
-        hv_trace_add_instant(&nt->t, &inst);
-        break;
-    }
-    default: break;
-    }
+    sim_event_t inst = *ev;
+    inst.vm = 0; /* the VM's process in the trace */
+    inst.vcpu = 0;
+    hv_trace_add_instant(&nt->t, &inst);
 }
 
 hv_native_trace_t *hv_native_trace_start(sim_machine_t *m, const char *vm)
@@ -276,9 +270,12 @@ hv_native_trace_t *hv_native_trace_start(sim_machine_t *m, const char *vm)
     nt->m = m;
     snprintf(nt->vm, sizeof nt->vm, "%s", vm);
     nt->t.recording = true;
-    nt->t.cpu[0] = (hv_span_state_t){.kind = (uint8_t)span_of_mode((uint8_t)cpu_mode(&m->cpu[0])),
-                                     .since = m->cpu[0].s.cycles};
     if (sim_add_sink(m, on_native_event, nt) != 0) {
+        free(nt);
+        return NULL;
+    }
+    if (sim_account_listen(m, on_native_span, nt) != 0) {
+        sim_remove_sink(m, on_native_event, nt);
         free(nt);
         return NULL;
     }
@@ -287,7 +284,7 @@ hv_native_trace_t *hv_native_trace_start(sim_machine_t *m, const char *vm)
 
 int hv_native_trace_write(hv_native_trace_t *nt, const char *path, FILE *diag)
 {
-    native_span(nt, nt->t.cpu[0].kind, nt->m->cpu[0].s.cycles); /* the span still open */
+    sim_account_settle(nt->m); /* the span still open */
     return write_trace(&nt->t, NULL, nt->vm, path, diag);
 }
 
@@ -296,6 +293,7 @@ void hv_native_trace_free(hv_native_trace_t *nt)
     if (!nt)
         return;
     sim_remove_sink(nt->m, on_native_event, nt);
+    sim_account_unlisten(nt->m, on_native_span, nt);
     hv_trace_free(&nt->t);
     free(nt);
 }

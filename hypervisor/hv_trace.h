@@ -8,26 +8,9 @@
 
 #include "hv_internal.h"
 
-/* What a pCPU spends its time on, X(NAME, name in the trace). */
-#define HV_SPANS(X)                                                                                \
-    X(NONE, "none")                                                                                \
-    X(USER, "guest user")                                                                          \
-    X(KERNEL, "guest kernel")                                                                      \
-    X(HYPERVISOR, "hypervisor")                                                                    \
-    X(VMM, "VMM (host user)")                                                                      \
-    X(HOST, "host process")                                                                        \
-    X(IDLE, "idle")
-
-typedef enum {
-#define HV_X_SPANENUM(name, str) HV_SPAN_##name,
-    HV_SPANS(HV_X_SPANENUM)
-#undef HV_X_SPANENUM
-} hv_span_kind_t;
-
+/* Per pCPU: the exit whose round trip is being timed (the time itself is the machine's
+ * accounting, sim_account.c, whose spans the trace records). */
 typedef struct {
-    uint8_t kind;      /* hv_span_kind_t */
-    int16_t vm, vcpu;  /* whose time it is (-1: nobody's) */
-    uint64_t since;    /* cycle the span began */
     uint8_t exit_open; /* an exit's round trip is being timed */
     uint8_t exit_reason;
     int16_t exit_vm;
@@ -35,7 +18,7 @@ typedef struct {
 } hv_span_state_t;
 
 typedef struct {
-    uint8_t cpu, kind;
+    uint8_t cpu, kind; /* kind: sim_time_t */
     int16_t vm, vcpu;
     uint64_t start, dur;
 } hv_span_t;

@@ -141,7 +141,8 @@ typedef enum {
       "shadow paging: the page the guest's tlbinv dropped, 0xffffffff for its tlbflush")           \
     X(BT_TRANSLATE, "bt-translate", "binary translation: the guest pc of the block translated")    \
     X(BT_CALLOUT, "bt-callout", "binary translation: the guest pc of the instruction emulated")    \
-    X(BT_INVALIDATE, "bt-invalidate", "binary translation: the guest page whose code was written")
+    X(BT_INVALIDATE, "bt-invalidate", "binary translation: the guest page whose code was written") \
+    X(MARK, "mark", "a guest's named mark (hypercall 2): name index << 24 | value (24 bits)")
 
 typedef enum {
 #define SIM_X_HVENUM(name, str, doc) SIM_HV_##name,
@@ -162,6 +163,8 @@ typedef struct {
     int16_t vcpu;      /* -1: no VCPU */
     uint32_t pc;
     uint32_t a, b;
+    uint32_t span; /* VMENTRY and a failed entry: the hardware's cycles just before `cycle`;
+                      VMEXIT: the hardware's cycles from `cycle` on (the world switch) */
 } sim_event_t;
 
 typedef void (*sim_event_sink_fn)(const sim_event_t *ev, void *ctx);
@@ -169,6 +172,80 @@ typedef void (*sim_event_sink_fn)(const sim_event_t *ev, void *ctx);
 const char *sim_event_name(sim_event_kind_t kind);
 /* One line describing an event, e.g. "cycle 1234 cpu0 trap system-call epc=0x1010 tval=0". */
 void sim_event_format(const sim_event_t *ev, char *buf, size_t len);
+
+/* ------------------------------------------------------------------------------------------
+ * Time accounting (sim_account.c): the one place that says where every cycle of every pCPU
+ * went, read from the event stream. The statistics, `info stats`, the window's lanes and its
+ * CPU-time and per-VM bars all read it, so a figure shown in two places is the same figure.
+ * X(NAME, short name, what it is).
+ * ------------------------------------------------------------------------------------------ */
+#define SIM_TIMES(X)                                                                               \
+    X(USER, "user", "guest user (bare metal: ring 3)")                                             \
+    X(KERNEL, "kernel", "guest kernel, in its virtual ring (bare metal: ring 0)")                  \
+    X(SWITCH, "exit/entry", "the hardware's VM exits and entries (the world switch)")              \
+    X(HANDLER, "hypervisor", "the hypervisor's handlers and scheduler (type 2: the host kernel)")  \
+    X(VMM, "VMM", "type 2: the user-level VMM process")                                            \
+    X(HOST, "host process", "type 2: the host's own process")                                      \
+    X(IDLE, "idle", "halted, or nothing to run")
+
+typedef enum {
+#define SIM_X_TIMEENUM(name, str, doc) SIM_TIME_##name,
+    SIM_TIMES(SIM_X_TIMEENUM)
+#undef SIM_X_TIMEENUM
+        SIM_TIME_COUNT
+} sim_time_t;
+
+const char *sim_time_name(sim_time_t kind);
+
+#define SIM_ACCOUNT_VMS 8 /* VMs with their own figures (the hypervisor's HV_MAX_VMS) */
+#define SIM_ACCOUNT_LISTENERS 4
+
+/* A stretch of one pCPU's time spent on one thing: what the window's lanes and the trace draw. */
+typedef struct {
+    uint8_t cpu, kind; /* sim_time_t */
+    uint8_t real_mode; /* the ring the CPU really ran in (a deprivileged kernel: ring 3) */
+    int16_t vm, vcpu;  /* whose time (-1: nobody's) */
+    uint64_t start, dur;
+} sim_span_t;
+
+typedef void (*sim_span_fn)(const sim_span_t *span, void *ctx);
+
+typedef struct {
+    uint8_t kind, real_mode;
+    int16_t vm, vcpu;
+    uint64_t since;                 /* the open span began here */
+    uint64_t total[SIM_TIME_COUNT]; /* closed spans, by kind */
+} sim_account_cpu_t;
+
+typedef struct {
+    sim_account_cpu_t cpu[SIM_MAX_CPUS];
+    uint64_t vm[SIM_ACCOUNT_VMS][SIM_TIME_COUNT]; /* closed spans of each VM, by kind */
+    /* The guest's own ring after an entry: a hypervisor that deprivileges kernels (trap, bt)
+     * answers with the virtual mode; NULL, or -1 from it: the CPU's real mode. */
+    int (*guest_mode)(void *ctx, const sim_event_t *entry);
+    void *guest_mode_ctx;
+    sim_span_fn listen[SIM_ACCOUNT_LISTENERS]; /* told of every span as it closes */
+    void *listen_ctx[SIM_ACCOUNT_LISTENERS];
+    unsigned nlisten;
+} sim_account_t;
+
+struct sim_machine;
+/* Starts every CPU's accounting over at its current cycle, in the kind its mode says (a
+ * hypervisor calls it once it has put the pCPUs in ring -1). */
+void sim_account_restart(struct sim_machine *m);
+/* Called by sim_emit for every event, before the sinks. */
+void sim_account_event(struct sim_machine *m, const sim_event_t *ev);
+/* A pCPU's cycles by kind, up to its current cycle (the open span included); their sum is the
+ * CPU's cycle count. The open span is returned in *open when open is not NULL. */
+void sim_account_cpu(const struct sim_machine *m, unsigned cpu, uint64_t out[SIM_TIME_COUNT],
+                     sim_span_t *open);
+/* A VM's cycles by kind on every pCPU, open spans included. */
+void sim_account_vm(const struct sim_machine *m, unsigned vm, uint64_t out[SIM_TIME_COUNT]);
+/* Adds or removes a listener told of every span as it closes. -1 when there are too many. */
+int sim_account_listen(struct sim_machine *m, sim_span_fn fn, void *ctx);
+void sim_account_unlisten(struct sim_machine *m, sim_span_fn fn, void *ctx);
+/* Closes every pCPU's open span at its current cycle (before a trace is written). */
+void sim_account_settle(struct sim_machine *m);
 
 /* ------------------------------------------------------------------------------------------
  * Devices on the bus. A device answers MMIO words and/or I/O ports; `reg` is the word index
@@ -258,6 +335,7 @@ typedef struct sim_machine {
     void *sink_ctx[SIM_MAX_SINKS];
     unsigned nsinks;
     uint64_t event_counts[SIM_EV_COUNT];
+    sim_account_t account;   /* where every cycle went (sim_account.c); derived, not saved */
     mmu_config_t mmu_config; /* TLB size, page-table levels, page-walk cache: every CPU's MMU */
     iommu_t iommu;
     /* Device events, sorted by (at, seq); timed_next is the first one's cycle (UINT64_MAX when

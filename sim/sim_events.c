@@ -59,6 +59,7 @@ void sim_emit(sim_machine_t *m, const sim_event_t *ev)
 {
     if (ev->kind < SIM_EV_COUNT)
         m->event_counts[ev->kind]++;
+    sim_account_event(m, ev); /* first: a sink that reads the accounting sees it up to date */
     for (unsigned i = 0; i < m->nsinks; i++)
         m->sinks[i](ev, m->sink_ctx[i]);
 }
@@ -194,6 +195,23 @@ static void print_mmu_stats(const mmu_stats_t *st, FILE *out)
             sim_counted(st->walk_cycles, "cycle", b[4], 48));
 }
 
+/* "  time: user 120 + kernel 1 542": the accounting's parts of the CPU's cycles. */
+static void print_time(const sim_machine_t *m, unsigned cpu, FILE *out)
+{
+    uint64_t t[SIM_TIME_COUNT];
+    sim_account_cpu(m, cpu, t, NULL);
+    fprintf(out, "  time:");
+    const char *sep = " ";
+    for (unsigned k = 0; k < SIM_TIME_COUNT; k++) {
+        if (!t[k])
+            continue;
+        char b[32];
+        fprintf(out, "%s%s %s", sep, sim_time_name((sim_time_t)k), sim_group_digits(t[k], b, sizeof b));
+        sep = " + ";
+    }
+    fputc('\n', out);
+}
+
 void sim_print_stats(const sim_machine_t *m, FILE *out)
 {
     char buf[48], b[4][48];
@@ -202,6 +220,7 @@ void sim_print_stats(const sim_machine_t *m, FILE *out)
         fprintf(out, "cpu%u: instructions %s, cycles %s, CPI %.2f\n", i,
                 sim_group_digits(s->instret, b[0], 48), sim_group_digits(s->cycles, b[1], 48),
                 s->instret ? (double)s->cycles / (double)s->instret : 0.0);
+        print_time(m, i, out);
         for (int c = 0; c < CPU_CAUSE_COUNT; c++)
             if (s->traps[c])
                 fprintf(out, "  trap %-24s %s\n", cpu_cause_name((uint32_t)c, buf, sizeof buf),

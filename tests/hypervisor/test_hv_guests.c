@@ -84,7 +84,9 @@ static void exit_costs(const char *scenario, uint64_t avg[CPU_EXIT_COUNT], uint6
     const hv_vm_stats_t *s = &hv->vms[hv_vm_by_name(hv, "tinyos")].stats;
     for (unsigned r = 0; r < CPU_EXIT_COUNT; r++)
         avg[r] = s->exits[r] ? s->exit_cycles[r] / s->exits[r] : 0;
-    *vmm = s->cycles_vmm;
+    uint64_t t[SIM_TIME_COUNT];
+    sim_account_vm(&m, (unsigned)hv_vm_by_name(hv, "tinyos"), t);
+    *vmm = t[SIM_TIME_VMM];
     *host_work = 0;
     for (unsigned e = 0; e < hv->nent; e++)
         if (hv->ent[e].used && hv->ent[e].host_process)

@@ -16,8 +16,9 @@ static const char spin[] = ".org 0x1000\nloop: addi r1, r1, 1\nb loop\n";
 
 static uint64_t guest_cycles(hv_t *hv, int vm)
 {
-    hv_stats_settle(hv);
-    return hv->vms[vm].stats.cycles_user + hv->vms[vm].stats.cycles_kernel;
+    uint64_t t[SIM_TIME_COUNT];
+    sim_account_vm(hv->m, (unsigned)vm, t);
+    return t[SIM_TIME_USER] + t[SIM_TIME_KERNEL];
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ Test(wording, info_stats_groups_its_numbers)
 {
     th_expect_output("printf 'c\\ninfo stats\\n' | $B/hvsim --repl --scenario native-tinyos | "
                      "sed -n '/^cpu0: /,$p' | grep -cE '[0-9]{4}|[0-9] [0-9]{3}'",
-                     "5\n");
+                     "6\n");
     th_expect_output("printf 'c\\ninfo stats\\n' | $B/hvsim --repl --scenario native-tinyos | "
                      "sed -n '/^cpu0: /,$p' | grep -E '[0-9]{4}'",
                      "");

@@ -112,6 +112,45 @@ unsigned ui_dbg_vm_count(const ui_dbg_t *dbg)
     return hv ? hv->nvms : 0;
 }
 
+int ui_dbg_vm_of_vmid(const ui_dbg_t *dbg, unsigned vmid)
+{
+    const hv_t *hv = hv_of(dbg);
+    for (unsigned i = 0; hv && vmid && i < HV_MAX_VMS; i++)
+        if (hv->vms[i].used && hv->vms[i].vmid == vmid)
+            return (int)i;
+    return -1;
+}
+
+bool ui_dbg_describe_mark(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len)
+{
+    const hv_t *hv = hv_of(dbg);
+    if (!hv || ev->kind != SIM_EV_HV || ev->a != SIM_HV_MARK)
+        return false;
+    const char *vm = ev->vm >= 0 && ev->vm < HV_MAX_VMS ? hv->vms[ev->vm].name : "?";
+    snprintf(buf, len, "%s vcpu%d marked \"%s\" (value %u) on pCPU%u", vm, ev->vcpu,
+             hv_mark_name(hv, ev->b), hv_mark_value(ev->b), ev->cpu);
+    return true;
+}
+
+void ui_dbg_print_vm_stats(const ui_dbg_t *dbg, FILE *out)
+{
+    const hv_t *hv = hv_of(dbg);
+    if (hv)
+        hv_print_stats(hv, out);
+}
+
+bool ui_dbg_host_kernel(const ui_dbg_t *dbg)
+{
+    const hv_t *hv = hv_of(dbg);
+    return hv && hv->cfg.type == HV_TYPE2;
+}
+
+const char *ui_dbg_time_name(const ui_dbg_t *dbg, sim_time_t kind)
+{
+    const hv_t *hv = hv_of(dbg);
+    return hv ? hv_time_name(hv, kind) : sim_time_name(kind);
+}
+
 bool ui_dbg_has_hypervisor(const ui_dbg_t *dbg)
 {
     return hv_of(dbg) != NULL;
@@ -156,8 +195,7 @@ int ui_dbg_vm_info(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_t *out)
     out->mem = hv_mem_technique_name(v->mem);
     for (unsigned r = 0; r < CPU_EXIT_COUNT; r++)
         out->exits += v->stats.exits[r];
-    out->cycles_guest = v->stats.cycles_user + v->stats.cycles_kernel;
-    out->cycles_hv = v->stats.cycles_hv + v->stats.cycles_vmm;
+    sim_account_vm(dbg->m, vm, out->time);
     for (unsigned r = 0; r < CPU_EXIT_COUNT; r++)
         out->cycles_exit += v->stats.exit_cycles[r];
     out->why = v->state == HV_VM_CRASHED ? v->why : "";

@@ -302,8 +302,8 @@ typedef struct {
     uint32_t frames;       /* host frames it owns now */
     const char *cpu, *mem; /* its CPU and memory virtualization techniques */
     uint64_t exits;        /* VM exits so far */
-    uint64_t cycles_guest, cycles_hv, cycles_exit; /* guest time, hypervisor (and VMM) time,
-                                                      and the round trips of its exits */
+    uint64_t time[SIM_TIME_COUNT]; /* its cycles by kind, from the machine's accounting */
+    uint64_t cycles_exit;          /* the round trips of its exits (exit to next entry) */
     const char *why;                               /* crashed: what the hypervisor saw; else "" */
     uint32_t exit_code;                            /* off: the code it powered off with */
 } ui_dbg_vm_t;
@@ -321,6 +321,18 @@ typedef struct {
     bool shadow;           /* shadow paging: the real ptroot is a shadow's root */
     uint32_t guest_ptroot; /* the guest's own ptroot (with shadow paging: the virtual one) */
 } ui_dbg_vcpu_t;
+/* The VM whose TLB tag (VMID) this is, numbered as `info vms` numbers it; -1 for the host's
+ * own entries (VMID 0) or a tag no VM has. */
+int ui_dbg_vm_of_vmid(const ui_dbg_t *dbg, unsigned vmid);
+/* A guest's mark (hypercall 2) as a sentence: "rtos vcpu0 marked "deadline miss" (value
+ * 1 234) on pCPU0". False for any other event. */
+bool ui_dbg_describe_mark(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len);
+/* The hypervisor's statistics per VM and pCPU (hv_print_stats); nothing on bare metal. */
+void ui_dbg_print_vm_stats(const ui_dbg_t *dbg, FILE *out);
+/* True when the hypervisor is type 2: its ring -1 work is the host kernel's. */
+bool ui_dbg_host_kernel(const ui_dbg_t *dbg);
+/* What a kind of the machine's time accounting is called here ("guest user", "host kernel"). */
+const char *ui_dbg_time_name(const ui_dbg_t *dbg, sim_time_t kind);
 bool ui_dbg_has_hypervisor(const ui_dbg_t *dbg);
 unsigned ui_dbg_vm_count(const ui_dbg_t *dbg);
 int ui_dbg_vm_info(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_t *out);

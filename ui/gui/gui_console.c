@@ -1,8 +1,8 @@
 /*
  * gui_console.c - the consoles and the time bars. One console per VM (with the hypervisor);
- * on the bare machine, the machine's own UART console. Below them, each pCPU's time split by
- * ring (user, kernel, hypervisor), from the window's event record; per-VM bars (guest time,
- * hypervisor time, exit overhead) arrive with the hypervisor and until then the panel says so.
+ * on the bare machine, the machine's own UART console, its latest lines wrapped at word
+ * boundaries. Below them, per VM and per pCPU, where the cycles went, from the machine's one
+ * time accounting (sim_account.c): the same figures as the statistics.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,23 +26,30 @@ static void draw_tail(gui_t *g, int x, int y, int cols, int rows, const char *te
         newlines += text[--start] == '\n';
     if (start > 0 || text[0] == '\n')
         start += text[start] == '\n';
-    /* Wrap forward, keeping the last `rows` display lines in a ring. */
+    /* Wrap forward at word boundaries (gui_line_end), keeping the last `rows` display lines
+     * in a ring. */
     size_t off[MAX_ROWS], n[MAX_ROWS];
     int kept = 0, head = 0;
     size_t p = start;
+    char logical[1024];
     while (p < len) {
         size_t line_end = p;
         while (line_end < len && text[line_end] != '\n')
             line_end++;
-        size_t q = p;
+        size_t ll = line_end - p < sizeof logical - 1 ? line_end - p : sizeof logical - 1;
+        memcpy(logical, text + p, ll);
+        logical[ll] = '\0';
+        const char *q = logical;
         do {
-            size_t k = line_end - q < (size_t)cols ? line_end - q : (size_t)cols;
-            off[head] = q;
-            n[head] = k;
+            const char *e = gui_line_end(q, cols);
+            off[head] = p + (size_t)(q - logical);
+            n[head] = (size_t)(e - q);
             head = (head + 1) % rows;
             kept += kept < rows;
-            q += k;
-        } while (q < line_end);
+            q = e;
+            while (*q == ' ')
+                q++;
+        } while (*q);
         p = line_end + 1;
     }
     char line[512];
@@ -57,49 +64,66 @@ static void draw_tail(gui_t *g, int x, int y, int cols, int rows, const char *te
     }
 }
 
-static void draw_ring_bars(gui_t *g, int x, int y, int w)
+/* A bar of the accounting's kinds, in their colours, with the non-zero kinds as percentages
+ * of the total (as many as fit): below the bar, or (compact, where the panel is short) on
+ * its right, the bar taking two fifths of the width. */
+static void time_bar(gui_t *g, int bx, int y, int bw, const uint64_t t[SIM_TIME_COUNT], int vm,
+                     bool compact)
 {
     const gui_font_t *f = &g->font[GUI_FONT_SMALL];
-    gui_text(g, GUI_FONT_BOLD, x, y, GUI_TITLE, "CPU TIME BY RING");
+    uint64_t total = 0;
+    for (unsigned k = 0; k < SIM_TIME_COUNT; k++)
+        total += t[k];
+    int barw = compact ? bw * 2 / 5 : bw;
+    int lx = compact ? bx + barw + f->cw : bx + 4, ly = compact ? y : y + f->lh;
+    int lw = compact ? bw - barw - f->cw : bw - 4;
+    gui_fill(g, bx, y + 2, barw, f->lh - 4, 0x2a2f39u);
+    int px = bx;
+    for (unsigned k = 0; k < SIM_TIME_COUNT && total; k++) {
+        int pw = (int)((double)t[k] / (double)total * barw);
+        gui_fill(g, px, y + 2, pw, f->lh - 4, gui_time_rgb(k, vm));
+        px += pw;
+    }
+    char label[256] = "no cycles yet";
+    size_t n = 0;
+    for (unsigned k = 0; k < SIM_TIME_COUNT && total; k++) {
+        if (!t[k])
+            continue;
+        char item[48];
+        snprintf(item, sizeof item, "%s%s %.1f%%", n ? " · " : "", gui_time_name(g, k),
+                 100.0 * (double)t[k] / (double)total);
+        if (n &&
+            gui_text_width(g, GUI_FONT_SMALL, label) + gui_text_width(g, GUI_FONT_SMALL, item) > lw)
+            break; /* what does not fit is left out rather than cut */
+        n += (size_t)snprintf(label + n, sizeof label - n, "%s", item);
+    }
+    gui_text_fit(g, GUI_FONT_SMALL, lx, ly, lw, GUI_DIM, label);
+}
+
+/* How tall a bar is: two lines (the figures below it), or one when compact. */
+static int bar_height(const gui_t *g, bool compact)
+{
+    return compact ? g->font[GUI_FONT_SMALL].lh : g->font[GUI_FONT_SMALL].lh * 2 + 2;
+}
+
+/* Per pCPU: where its cycles went, from the machine's accounting (the statistics' figures). */
+static void draw_ring_bars(gui_t *g, int x, int y, int w, bool compact)
+{
+    const gui_font_t *f = &g->font[GUI_FONT_SMALL];
+    gui_text(g, GUI_FONT_BOLD, x, y, GUI_TITLE, "CPU TIME");
     y += g->font[GUI_FONT_BOLD].lh;
     int bx = x + f->cw * 7, bw = w - f->cw * 7;
     for (unsigned i = 0; i < g->m->ncpus; i++) {
-        const gui_lane_t *lane = &g->rec.lane[i];
-        uint64_t t[4];
-        memcpy(t, lane->ring_cycles, sizeof t);
-        uint64_t now = ui_dbg_cpu(g->dbg, i)->s.cycles;
-        unsigned slot = lane->idle ? GUI_IDLE : (unsigned)lane->mode;
-        if (now > lane->mode_since && slot <= GUI_IDLE)
-            t[slot] += now - lane->mode_since;
-        uint64_t total = t[0] + t[1] + t[2] + t[3];
+        uint64_t t[SIM_TIME_COUNT];
+        sim_account_cpu(g->m, i, t, NULL);
         gui_textf(g, GUI_FONT_SMALL, x, y, GUI_TEXT, "pCPU%u", i);
-        gui_fill(g, bx, y + 2, bw, f->lh - 4, 0x2a2f39u);
-        int px = bx;
-        static const unsigned order[] = {CPU_MODE_U, CPU_MODE_K, CPU_MODE_H, GUI_IDLE};
-        char label[128];
-        int lx = 0;
-        for (int k = 0; k < 4 && total; k++) {
-            int pw = (int)((double)t[order[k]] / (double)total * bw);
-            gui_fill(g, px, y + 2, pw, f->lh - 4,
-                     order[k] == GUI_IDLE ? GUI_HALTED : gui_ring_rgb((cpu_mode_t)order[k]));
-            px += pw;
-        }
-        if (total)
-            snprintf(label, sizeof label,
-                     "user %.0f%% · kernel %.0f%% · hypervisor %.0f%% · idle %.0f%%",
-                     100.0 * (double)t[0] / (double)total, 100.0 * (double)t[1] / (double)total,
-                     100.0 * (double)t[2] / (double)total, 100.0 * (double)t[3] / (double)total);
-        else
-            snprintf(label, sizeof label, "no cycles yet");
-        (void)lx;
-        gui_text(g, GUI_FONT_SMALL, bx + 4, y + f->lh, GUI_DIM, label);
-        y += f->lh * 2 + 2;
+        time_bar(g, bx, y, bw, t, -1, compact);
+        y += bar_height(g, compact);
     }
 }
 
-/* Per VM: where its time went, guest (user and kernel) · hypervisor (and VMM) · the round
- * trips of its exits. Returns the y below. */
-static int draw_vm_bars(gui_t *g, int x, int y, int w)
+/* Per VM: where its time went, by the same accounting. Returns the y below. */
+static int draw_vm_bars(gui_t *g, int x, int y, int w, bool compact)
 {
     const gui_font_t *f = &g->font[GUI_FONT_SMALL];
     gui_text(g, GUI_FONT_BOLD, x, y, GUI_TITLE, "CYCLES PER VM");
@@ -109,25 +133,20 @@ static int draw_vm_bars(gui_t *g, int x, int y, int w)
         ui_dbg_vm_t vm;
         if (ui_dbg_vm_info(g->dbg, i, &vm) != 0)
             continue;
-        uint64_t t[3] = {vm.cycles_guest, vm.cycles_hv, vm.cycles_exit};
-        static const uint32_t rgb[3] = {GUI_RING0, GUI_RINGM1, GUI_WARN};
-        uint64_t total = t[0] + t[1] + t[2];
-        gui_textf(g, GUI_FONT_SMALL, x, y, gui_vm_rgb((int)i), "%.7s", vm.name);
-        gui_fill(g, bx, y + 2, bw, f->lh - 4, 0x2a2f39u);
-        int px = bx;
-        for (int k = 0; k < 3 && total; k++) {
-            int pw = (int)((double)t[k] / (double)total * bw);
-            gui_fill(g, px, y + 2, pw, f->lh - 4, rgb[k]);
-            px += pw;
-        }
-        char a[32], b[32], c[32], d[48];
-        gui_textf(g, GUI_FONT_SMALL, bx + 4, y + f->lh, GUI_DIM,
-                  "guest %s · hypervisor %s · exit round trips %s · %s",
-                  sim_group_digits(t[0], a, sizeof a), sim_group_digits(t[1], b, sizeof b),
-                  sim_group_digits(t[2], c, sizeof c), sim_counted(vm.exits, "exit", d, sizeof d));
-        y += f->lh * 2;
+        gui_text_fit(g, GUI_FONT_SMALL, x, y, f->cw * 7, gui_vm_rgb((int)i), vm.name);
+        time_bar(g, bx, y, bw, vm.time, (int)i, compact);
+        y += bar_height(g, compact);
     }
     return y + 2;
+}
+
+/* The height of the bars below the consoles. */
+static int bars_height(const gui_t *g, bool compact)
+{
+    unsigned nvm = ui_dbg_vm_count(g->dbg);
+    int bold = g->font[GUI_FONT_BOLD].lh;
+    return bold + (int)g->m->ncpus * bar_height(g, compact) +
+           (nvm ? bold + (int)nvm * bar_height(g, compact) + 2 : 0);
 }
 
 void gui_draw_console(gui_t *g)
@@ -138,11 +157,14 @@ void gui_draw_console(gui_t *g)
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_CONSOLE];
     const gui_font_t *f = &g->font[GUI_FONT_SMALL];
     int x0 = r.x + f->cw, w = r.w - 2 * f->cw;
-    int bars_h = g->font[GUI_FONT_BOLD].lh + (int)g->m->ncpus * (f->lh * 2 + 2) + f->lh * 2;
-    int rows = (r.y + r.h - y - bars_h - 6) / f->lh;
     unsigned nvm = ui_dbg_vm_count(g->dbg);
-    if (vms) /* the VM bars take the room of the pCPU label lines */
-        rows -= (int)nvm * 2 + 1 - (int)g->m->ncpus;
+    bool compact = false; /* where the consoles would get less than four lines: compact bars */
+    int rows = (r.y + r.h - y - bars_height(g, false) - 12) / f->lh;
+    if (rows < 4) {
+        compact = true;
+        rows = (r.y + r.h - y - bars_height(g, true) - 12) / f->lh;
+    }
+    rows = rows < 0 ? 0 : rows;
     gui_fill(g, x0 - 2, y, w + 4, rows * f->lh + 4, 0x12151au);
     if (!vms) {
         gui_text(g, GUI_FONT_SMALL, x0, y + 2, GUI_RING0, "[bare metal]");
@@ -166,6 +188,6 @@ void gui_draw_console(gui_t *g)
     }
     y += rows * f->lh + 8;
     if (vms)
-        y = draw_vm_bars(g, x0, y, w);
-    draw_ring_bars(g, x0, y, w);
+        y = draw_vm_bars(g, x0, y, w, compact);
+    draw_ring_bars(g, x0, y, w, compact);
 }

@@ -67,8 +67,9 @@ int gui_panel_begin(gui_t *g, ui_gui_panel_t p, const char *title, const char *s
     int x = r.x + pad;
     if (title)
         x += gui_text(g, GUI_FONT_BOLD, x, r.y + 3, GUI_TITLE, title);
-    if (subtitle)
-        gui_text(g, GUI_FONT_NORMAL, x + f->cw * 2, r.y + 3, GUI_DIM, subtitle);
+    if (subtitle) /* shortened with an ellipsis to the panel's width, never cut */
+        gui_text_fit(g, GUI_FONT_NORMAL, x + f->cw * 2, r.y + 3, r.x + r.w - pad - x - f->cw * 2,
+                     GUI_DIM, subtitle);
     return r.y + 3 + f->lh + 2;
 }
 
@@ -84,7 +85,7 @@ void gui_layout(gui_t *g)
 {
     int lh = g->font[GUI_FONT_NORMAL].lh;
     int W = g->w, H = g->h, gap = 4;
-    int top = lh + 10, strip = lh + 12, status = lh + 8;
+    int top = lh + 10, strip = lh + 12, status = gui_status_height(g);
     ui_gui_rect_t *p = g->panel;
     p[UI_GUI_PANEL_TOPBAR] = (ui_gui_rect_t){0, 0, W, top};
     p[UI_GUI_PANEL_PCPUS] = (ui_gui_rect_t){gap, top, W - 2 * gap, strip};
@@ -117,8 +118,11 @@ void gui_sync(gui_t *g)
     g->seen = *st;
     g->have_seen = true;
     ui_gui_note_stop(g);
-    snprintf(g->status, sizeof g->status, "%s", st->text);
-    g->status_rgb = GUI_TEXT;
+    snprintf(g->status, sizeof g->status, "%s%s", st->text,
+             g->m->powered_off ? " The window stays open to look at: r runs it again from "
+                                 "cycle 0, q quits."
+                               : "");
+    g->status_rgb = g->m->powered_off ? GUI_WARN : GUI_TEXT;
 }
 
 void ui_gui_note_stop(gui_t *g)
@@ -147,7 +151,12 @@ void gui_draw_frame(gui_t *g)
         gui_draw_walk,   gui_draw_timeline, gui_draw_steps, gui_draw_memmap,
         gui_draw_tlb,    gui_draw_console, gui_draw_status,
     };
+    g->nclipped = 0;
+    g->clipped[0] = '\0';
     for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++) {
+        ui_gui_rect_t r = g->panel[i]; /* in the order of the panels: text stays inside */
+        SDL_Rect clip = {r.x, r.y, r.w, r.h};
+        SDL_RenderSetClipRect(g->ren, &clip);
         panels[i](g);
         SDL_RenderSetClipRect(g->ren, NULL);
     }

@@ -102,6 +102,9 @@ const gui_key_t gui_keys[] = {
     {SDLK_LEFT, "←", "timeline: scroll back", scroll_back},
     {SDLK_RIGHT, "→", "timeline: scroll forward", scroll_on},
     {SDLK_f, "f", "timeline: follow the newest cycle", gui_timeline_follow},
+    {SDLK_r, "r", "restart: the scenario again from cycle 0 (breakpoints kept)", gui_cmd_restart},
+    {SDLK_l, "l", "timeline: a lane per VCPU too (where each VCPU ran, and its exits)",
+     gui_timeline_vcpus},
     {SDLK_SLASH, "?", "this help (also F1)", toggle_help},
     {SDLK_F1, NULL, NULL, toggle_help},
     {SDLK_ESCAPE, "Esc", "close the help, or quit", escape},
@@ -125,7 +128,10 @@ static void click(gui_t *g, int x, int y)
         gui_disasm_click(g, y);
     else if (inside(g->panel[UI_GUI_PANEL_TIMELINE], x, y))
         gui_timeline_click(g, x, y);
-    else if (g->help)
+    else if (inside(g->panel[UI_GUI_PANEL_MEMMAP], x, y)) { /* a cell stays selected */
+        int c = gui_memmap_cell_at(g, x, y);
+        g->mem_sel = c == g->mem_sel ? -1 : c;
+    } else if (g->help)
         g->help = false;
 }
 
@@ -150,6 +156,14 @@ bool gui_handle_event(gui_t *g, const SDL_Event *e)
         if (inside(g->panel[UI_GUI_PANEL_TIMELINE], mx, my) && e->wheel.y != 0)
             gui_timeline_zoom(g, mx, e->wheel.y > 0 ? 0.8 : 1.25);
         return true;
+    }
+    case SDL_MOUSEMOTION: { /* the memory map says what is under the pointer */
+        int c = inside(g->panel[UI_GUI_PANEL_MEMMAP], e->motion.x, e->motion.y)
+                    ? gui_memmap_cell_at(g, e->motion.x, e->motion.y)
+                    : -1;
+        bool changed = c != g->mem_hover;
+        g->mem_hover = c;
+        return changed;
     }
     case SDL_WINDOWEVENT: return true;
     default: return false;

@@ -44,6 +44,22 @@ static inline uint32_t gui_vm_rgb(int vm)
                                     0x6fa8dcu, 0xe0a45eu, 0x9ccc65u, 0xff8a80u};
     return hue[(unsigned)vm % 8u];
 }
+/* A VM's hue as a lane shade: guest user lighter, guest kernel darker. */
+static inline uint32_t gui_vm_shade(int vm, bool user)
+{
+    uint32_t c = gui_vm_rgb(vm), out = 0;
+    for (int s = 0; s < 24; s += 8) {
+        uint32_t v = (c >> s) & 0xffu;
+        v = user ? v + (0xffu - v) * 2 / 5 : v * 3 / 5;
+        out |= v << s;
+    }
+    return out;
+}
+#define GUI_SWITCH 0xffb347u                /* the hardware's exit and entry */
+#define GUI_VMM 0xd9734eu                   /* type 2: the user-level VMM */
+#define GUI_HOST 0x9aa4b5u                  /* type 2: the host process */
+#define GUI_IDLE_RGB 0x3b414du              /* idle or halted */
+#define GUI_MARK 0xff5fd7u                  /* a guest's mark (the rtos: a missed deadline) */
 const char *gui_ring_name(cpu_mode_t mode); /* "ring 3", "ring 0", "ring -1" */
 
 /* ------------------------------------------------------------------------------------------
@@ -82,27 +98,35 @@ int gui_textf(gui_t *g, gui_font_id_t f, int x, int y, uint32_t rgb, const char 
  * returns the number of lines drawn. */
 int gui_text_wrap(gui_t *g, gui_font_id_t f, int x, int y, int w, uint32_t rgb, const char *s,
                   int max_lines);
+/* True when a line of font f at y fits above the bottom of the clip (the panel). */
+bool gui_fits(gui_t *g, gui_font_id_t f, int y);
+/* Where a line of at most `cols` characters that starts at s ends: at the last space that
+ * fits (mid-word only for a word longer than a line). */
+const char *gui_line_end(const char *s, int cols);
+/* How many lines of at most `cols` characters gui_text_wrap makes of s. */
+int gui_wrap_count(const char *s, int cols);
+/* Draws text shortened with an ellipsis to at most w pixels; returns its width. */
+int gui_text_fit(gui_t *g, gui_font_id_t f, int x, int y, int w, uint32_t rgb, const char *s);
 /* The width of text in pixels (monospace: characters x cell width). */
 int gui_text_width(const gui_t *g, gui_font_id_t f, const char *s);
 
 /* ------------------------------------------------------------------------------------------
- * The event record (gui_record.c): an event sink that keeps, per pCPU, the mode changes and
- * the markers (traps, interrupts, exits, entries, halts) for the timeline, the time spent in
- * each ring, and the recent events of every kind for the transition panel.
+ * The event record (gui_record.c): per pCPU, the spans of the machine's time accounting
+ * (sim_account.c) that the lanes draw, and the markers (traps, interrupts, exits, entries,
+ * halts); and the recent events of every kind for the transition panel. The window counts
+ * no time of its own: its lanes and bars are the accounting's.
  * ------------------------------------------------------------------------------------------ */
 #define GUI_LANE_EVENTS 16384
+#define GUI_LANE_SPANS 16384
 #define GUI_RECENT 256
 
 typedef struct {
-    sim_event_t *ev; /* a ring of GUI_LANE_EVENTS, oldest at head once full */
+    sim_event_t *ev; /* markers: a ring of GUI_LANE_EVENTS, oldest at head once full */
     size_t head, n;
-    cpu_mode_t start_mode; /* the mode before the oldest event kept */
-    uint64_t start_cycle;
-    cpu_mode_t mode; /* the mode now */
-    bool idle;       /* halted, or a pCPU the hypervisor has nothing to run on */
-    uint64_t mode_since;
-    uint64_t ring_cycles[4]; /* cycles spent in U, K, H, and idle (GUI_IDLE) */
-    int vm, vcpu;            /* what runs there now (-1: bare metal) */
+    sim_span_t *span; /* closed spans: a ring of GUI_LANE_SPANS, oldest at span_head */
+    size_t span_head, nspans;
+    uint64_t start_cycle;             /* the oldest cycle the lane still knows */
+    uint64_t dropped[SIM_TIME_COUNT]; /* the cycles of spans no longer kept, by kind */
 } gui_lane_t;
 
 typedef struct {
@@ -114,23 +138,27 @@ typedef struct {
 
 int gui_record_init(gui_t *g);
 void gui_record_free(gui_t *g);
-/* The i-th kept event of a lane, oldest first. */
+/* The i-th kept marker event of a lane, oldest first. */
 const sim_event_t *gui_lane_event(const gui_lane_t *lane, size_t i);
+/* The i-th kept closed span of a lane, oldest first. */
+const sim_span_t *gui_lane_span(const gui_lane_t *lane, size_t i);
+/* A lane's cycles by kind: the spans it dropped, kept, and the open one; the same figures
+ * as the accounting's (the tests hold them to it). */
+void gui_lane_totals(const gui_t *g, unsigned cpu, uint64_t out[SIM_TIME_COUNT]);
 /* True for the events the timeline marks (traps, interrupts, exits, entries, ...). */
 bool gui_event_is_marker(const sim_event_t *ev);
-/* Events after which a CPU is idle (halted, or nothing to run), and after which it works. */
-bool gui_event_starts_idle(const sim_event_t *ev);
-bool gui_event_ends_idle(const sim_event_t *ev);
-/* Adds the time since the lane's last change to its current ring (or to idle). */
-#define GUI_IDLE 3
-void gui_lane_account(gui_lane_t *lane, uint64_t now);
-/* True when an event is a VM exit (by name: the kind arrives with the hypervisor). */
+/* True when an event is a VM exit. */
 bool gui_event_is_exit(const sim_event_t *ev);
+/* The colour of a kind of time (sim_time_t) on a lane or bar: a VM's guest time in its hue,
+ * user lighter and kernel darker; bare metal and the rest in the ring colours. */
+uint32_t gui_time_rgb(unsigned kind, int vm);
+/* The short name of a kind of time as the window shows it ("host kernel" under type 2). */
+const char *gui_time_name(const gui_t *g, unsigned kind);
 
 /* ------------------------------------------------------------------------------------------
  * The window
  * ------------------------------------------------------------------------------------------ */
-#define GUI_SPEEDS 12 /* speed steps; the last is full speed */
+#define GUI_SPEEDS 23 /* speed steps, 1 2 5 10 ... 10 M; the last is full speed */
 
 struct gui {
     sim_machine_t *m;
@@ -150,7 +178,7 @@ struct gui {
     int speed;              /* index into gui_speed_table */
     double owed;            /* instructions owed to the speed control */
     bool help;              /* the help overlay is shown */
-    char status[400];       /* the last stop's sentence, or an error */
+    char status[640];       /* the last stop's sentence, or an error */
     uint32_t status_rgb;
 
     /* What the last stop changed: the CPUs at the stop before it, and at it. */
@@ -168,15 +196,21 @@ struct gui {
     double walk_shown;      /* cells lit so far (animated) */
     bool walk_animate;      /* false: everything lit at once (screenshots) */
     unsigned walk_lit;
+    char walk_text[160]; /* the walk's summary line as drawn (for the tests) */
 
     /* The timeline view: cycles per pixel, the right edge, following the newest. */
     double tl_scale;
     uint64_t tl_right;
     bool tl_follow;
+    bool tl_vcpus;          /* lanes per VCPU too, below the pCPUs' */
     bool tl_zoomed;         /* zoomed by hand: no more fitting the run into the lane */
     bool tl_has_sel;
     sim_event_t tl_sel;
 
+    /* The memory map: the cell pointed at and the one clicked (-1: none). */
+    int mem_hover, mem_sel;
+    uint32_t mem_cells;                  /* frames a cell holds, as last drawn */
+    char mem_frames[256], mem_text[256]; /* the readout's two lines (for the tests) */
     /* The memory map: per frame 0 zero, 1 data; scanned a slice per frame. */
     uint8_t *frames;
     uint32_t nframes, scan_next;
@@ -191,6 +225,10 @@ struct gui {
     /* Top-bar buttons drawn (for clicks). */
     ui_gui_rect_t button[8];
     int nbuttons;
+
+    /* Text runs cut by their panel's clip (a layout bug): how many, and the first. */
+    unsigned nclipped;
+    char clipped[256];
 
     /* Frame timing, for the status bar and the benchmark. */
     double fps;
@@ -230,6 +268,8 @@ void gui_draw_memmap(gui_t *g);
 void gui_draw_tlb(gui_t *g);
 void gui_draw_console(gui_t *g);
 void gui_draw_status(gui_t *g);
+/* The status bar's height for the sentence it shows (the layout asks). */
+int gui_status_height(const gui_t *g);
 void gui_draw_help(gui_t *g);
 
 /* The walk panel's source of truth, refreshed every frame (gui_walk.c). */
@@ -255,12 +295,18 @@ void gui_cmd_step_event(gui_t *g);
 void gui_cmd_faster(gui_t *g);
 void gui_cmd_slower(gui_t *g);
 void gui_cmd_full_speed(gui_t *g);
+void gui_cmd_restart(gui_t *g);
 void gui_button_click(gui_t *g, int i);
 /* Timeline clicks and zoom (gui_timeline.c). */
 void gui_timeline_click(gui_t *g, int x, int y);
 void gui_timeline_zoom(gui_t *g, int x, double factor);
 void gui_timeline_scroll(gui_t *g, double pages);
 void gui_timeline_follow(gui_t *g);
+/* Shows (or hides) a lane per VCPU below the pCPUs' lanes. */
+void gui_timeline_vcpus(gui_t *g);
+#define GUI_MAX_VCPU_LANES 16
+/* The memory map's cell at (x, y), or -1 (gui_memmap.c). */
+int gui_memmap_cell_at(gui_t *g, int x, int y);
 /* Disassembly clicks (gui_disasm.c): toggles the breakpoint of the line at y. */
 void gui_disasm_click(gui_t *g, int y);
 

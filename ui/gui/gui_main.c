@@ -23,6 +23,7 @@ gui_t *gui_create(sim_machine_t *m, ui_dbg_t *dbg)
     g->title = "bare machine";
     g->speed = 3; /* 10 instructions per second: slow enough to follow */
     g->tl_follow = true;
+    g->mem_hover = g->mem_sel = -1;
     g->walk_animate = true;
     g->highlight = true;
     for (unsigned i = 0; i < m->ncpus; i++)
@@ -87,6 +88,13 @@ void ui_gui_render(gui_t *g)
 ui_gui_rect_t ui_gui_panel_rect(const gui_t *g, ui_gui_panel_t panel)
 {
     return g->panel[panel];
+}
+
+unsigned ui_gui_clipped(const gui_t *g, const char **first)
+{
+    if (first)
+        *first = g->clipped;
+    return g->nclipped;
 }
 
 ui_gui_rect_t ui_gui_badge_rect(const gui_t *g, unsigned cpu)

@@ -1,8 +1,9 @@
 /*
- * gui_memmap.c - host physical memory, one cell per 4 KiB frame (or per group of frames when
- * RAM is large): frames that hold only zeros, frames that hold data, frames the CPUs' walks
- * have read page tables from, frames the TLBs map, and the frame of the pc. With the
- * hypervisor, frames are coloured by the VM that owns them; on the bare machine there is no
+ * gui_memmap.c - host physical memory as an overview: cells of a power-of-two number of 4 KiB
+ * frames (as many as the box holds, at least 5 pixels each; 64 MiB fits), each coloured by
+ * what most of its frames are: a VM's (in its hue), the hypervisor's, page tables the walks
+ * read, or free. A legend counts the frames of each; pointing at a cell (or clicking it) says
+ * which frames it holds, of whom, and whose tables map them. On the bare machine there is no
  * owner to show, and the panel says so rather than guessing.
  *
  * Contents are read from the machine's RAM as plain data (read only: the debugger's reader
@@ -25,15 +26,20 @@ static const struct {
     uint32_t rgb;
     const char *name;
 } kinds[] = {
-    {0x2a2f39u, "zero"},
-    {0x5d6b85u, "data"},
-    {GUI_RING3, "in a TLB"},
+    {0x2a2f39u, "free"},
+    {0x5d6b85u, "free (data)"},
     {GUI_HV_FRAMES, "hypervisor"},
-    {0, "vm"}, {0, "vm"}, {0, "vm"}, {0, "vm"}, {0, "vm"}, {0, "vm"}, {0, "vm"}, {0, "vm"},
-    {0xd8b13au, "page table"},
-    {GUI_PC, "pc"},
+    {0, "vm"},
+    {0, "vm"},
+    {0, "vm"},
+    {0, "vm"},
+    {0, "vm"},
+    {0, "vm"},
+    {0, "vm"},
+    {0, "vm"},
+    {0xd8b13au, "page tables"},
 };
-enum { K_ZERO, K_DATA, K_TLB, K_HV, K_VM, K_TABLE = K_VM + 8, K_PC, K_COUNT };
+enum { K_ZERO, K_DATA, K_HV, K_VM, K_TABLE = K_VM + 8, K_COUNT };
 
 static uint32_t kind_rgb(int k)
 {
@@ -73,10 +79,10 @@ static void scan(gui_t *g)
     }
 }
 
-static int kind_of(gui_t *g, uint32_t fr, const uint8_t *tlb_map, uint32_t pc_frame)
+/* What a frame is, for the overview: its owner first (a VM, the hypervisor), then page tables
+ * the walks read, then free frames with or without data. */
+static int kind_of(gui_t *g, uint32_t fr)
 {
-    if (fr == pc_frame)
-        return K_PC;
     if (g->frames[fr] & F_TABLE)
         return K_TABLE;
     int owner = ui_dbg_frame_owner(g->dbg, fr);
@@ -84,102 +90,165 @@ static int kind_of(gui_t *g, uint32_t fr, const uint8_t *tlb_map, uint32_t pc_fr
         return K_HV;
     if (owner >= 0 && owner < 8)
         return K_VM + owner;
-    if (tlb_map[fr])
-        return K_TLB;
     return (g->frames[fr] & F_DATA) ? K_DATA : K_ZERO;
+}
+
+/* The overview's geometry: cells of `per` frames (a power of two, so a cell is a round range
+ * of host memory), as large as the box allows, at least MIN_CELL pixels. */
+#define MIN_CELL 5
+typedef struct {
+    int gx, gy, cell, cols;
+    uint32_t per, ncells;
+} mm_geom_t;
+
+static mm_geom_t geometry(const gui_t *g, int y)
+{
+    ui_gui_rect_t r = g->panel[UI_GUI_PANEL_MEMMAP];
+    const gui_font_t *f = &g->font[GUI_FONT_SMALL];
+    mm_geom_t m = {.gx = r.x + f->cw, .gy = y, .per = 1};
+    int gw = r.w - 2 * f->cw, gh = r.y + r.h - y - f->lh * 5 - 8; /* legend and readout below */
+    gh = gh < MIN_CELL ? MIN_CELL : gh;
+    uint32_t n = g->m->ram_size / MMU_PAGE_SIZE;
+    while ((uint64_t)((n + m.per - 1) / m.per) * MIN_CELL * MIN_CELL > (uint64_t)gw * gh)
+        m.per *= 2;
+    m.ncells = (n + m.per - 1) / m.per;
+    m.cell = MIN_CELL;
+    while ((uint64_t)m.ncells * (m.cell + 1) * (m.cell + 1) <= (uint64_t)gw * gh &&
+           (int)(gw / (m.cell + 1)) * (gh / (m.cell + 1)) >= (int)m.ncells)
+        m.cell++;
+    m.cols = gw / m.cell > 0 ? gw / m.cell : 1;
+    return m;
+}
+
+/* The cell's colour: the kind most of its frames have (page tables and the pc's frame show
+ * even when they are few, being what a student looks for). */
+static int cell_kind(gui_t *g, uint32_t first, uint32_t per, unsigned count[K_COUNT])
+{
+    memset(count, 0, K_COUNT * sizeof *count);
+    for (uint32_t k = first; k < first + per && k < g->nframes; k++)
+        count[kind_of(g, k)]++;
+    if (count[K_TABLE])
+        return K_TABLE;
+    int best = K_ZERO;
+    for (int k = 0; k < K_COUNT; k++)
+        if (count[k] > count[best])
+            best = k;
+    return best;
+}
+
+static const char *kind_name(const gui_t *g, int k, char *buf, size_t len)
+{
+    ui_dbg_vm_t vm;
+    if (k >= K_VM && k < K_VM + 8 && ui_dbg_vm_info(g->dbg, (unsigned)(k - K_VM), &vm) == 0)
+        snprintf(buf, len, "%s", vm.name);
+    else
+        snprintf(buf, len, "%s",
+                 k == K_ZERO   ? "free"
+                 : k == K_DATA ? "free (data)"
+                               : kinds[k].name);
+    return buf;
+}
+
+/* The hovered or clicked cell: which frames, and who holds and maps them. */
+static void readout(gui_t *g, const mm_geom_t *mg, int x, int y, int w)
+{
+    int cell = g->mem_sel >= 0 ? g->mem_sel : g->mem_hover;
+    if (cell < 0 || (uint32_t)cell >= mg->ncells) {
+        gui_text_fit(g, GUI_FONT_SMALL, x, y, w, GUI_DIM,
+                     "point at a cell (or click it) for its frames and who maps them");
+        return;
+    }
+    unsigned count[K_COUNT];
+    uint32_t first = (uint32_t)cell * mg->per, last = first + mg->per - 1;
+    last = last < g->nframes ? last : g->nframes - 1;
+    cell_kind(g, first, mg->per, count);
+    char line[256], name[32];
+    int n = snprintf(line, sizeof line, "hpa %08x-%08x, frames %u-%u:", first << MMU_PAGE_SHIFT,
+                     ((last + 1) << MMU_PAGE_SHIFT) - 1, first, last);
+    for (int k = K_COUNT - 1; k >= 0 && n < (int)sizeof line; k--)
+        if (count[k])
+            n += snprintf(line + n, sizeof line - (size_t)n, " %s %u",
+                          kind_name(g, k, name, sizeof name), count[k]);
+    gui_text_fit(g, GUI_FONT_SMALL, x, y, w, GUI_TEXT, line);
+    snprintf(g->mem_frames, sizeof g->mem_frames, "%s", line);
+    /* Who maps them: a VM's frames are mapped by its nested (or shadow) tables only; the
+     * hypervisor's by nobody but itself; free frames by nobody. */
+    int owners = 0;
+    n = snprintf(line, sizeof line, "mapped by:");
+    for (int k = K_VM; k < K_VM + 8; k++)
+        if (count[k]) {
+            n += snprintf(line + n, sizeof line - (size_t)n, "%s %s's tables", owners ? "," : "",
+                          kind_name(g, k, name, sizeof name));
+            owners++;
+        }
+    if (count[K_HV] || count[K_TABLE])
+        n += snprintf(line + n, sizeof line - (size_t)n, "%s the hypervisor (its own)",
+                      owners++ ? "," : "");
+    if (!owners)
+        snprintf(line + n, sizeof line - (size_t)n, " nobody (free)");
+    gui_text_fit(g, GUI_FONT_SMALL, x, y + g->font[GUI_FONT_SMALL].lh, w, GUI_DIM, line);
+    snprintf(g->mem_text, sizeof g->mem_text, "%s", line);
+}
+
+int gui_memmap_cell_at(gui_t *g, int x, int y)
+{
+    const gui_font_t *bold = &g->font[GUI_FONT_BOLD];
+    mm_geom_t mg = geometry(g, g->panel[UI_GUI_PANEL_MEMMAP].y + 3 + bold->lh + 2);
+    if (x < mg.gx || y < mg.gy || x >= mg.gx + mg.cols * mg.cell)
+        return -1;
+    uint32_t c =
+        (uint32_t)((y - mg.gy) / mg.cell) * (uint32_t)mg.cols + (uint32_t)((x - mg.gx) / mg.cell);
+    return c < mg.ncells ? (int)c : -1;
 }
 
 void gui_draw_memmap(gui_t *g)
 {
-    char sub[48];
-    snprintf(sub, sizeof sub, "%u frames", g->m->ram_size / MMU_PAGE_SIZE);
-    int y = gui_panel_begin(g, UI_GUI_PANEL_MEMMAP, "HOST MEMORY", sub);
+    char sub[64];
+    uint32_t n = g->m->ram_size / MMU_PAGE_SIZE;
+    int y = gui_panel_begin(g, UI_GUI_PANEL_MEMMAP, "HOST MEMORY", "");
     scan(g);
     if (!g->frames)
         return;
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_MEMMAP];
     const gui_font_t *f = &g->font[GUI_FONT_SMALL];
-    /* Frames the TLBs map, and the pc's frame. */
-    uint8_t *tlb_map = calloc(g->nframes, 1);
-    if (!tlb_map)
-        return;
-    for (unsigned c = 0; c < g->m->ncpus; c++) {
-        const mmu_tlb_t *tlb = &ui_dbg_cpu(g->dbg, c)->mmu.tlb;
-        for (unsigned i = 0; i < tlb->entries; i++)
-            if ((tlb->e[i].perm & MMU_TLBE_VALID) && tlb->e[i].pfn < g->nframes)
-                tlb_map[tlb->e[i].pfn] = 1;
+    mm_geom_t mg = geometry(g, y);
+    g->mem_cells = mg.per;
+    snprintf(sub, sizeof sub, "%u frames, %u KiB a cell", n, mg.per * 4);
+    gui_text_fit(g, GUI_FONT_NORMAL, r.x + g->font[GUI_FONT_BOLD].cw * 14, r.y + 3,
+                 r.w - g->font[GUI_FONT_BOLD].cw * 15, GUI_DIM, sub);
+    unsigned total[K_COUNT] = {0}, count[K_COUNT];
+    int sel = g->mem_sel >= 0 ? g->mem_sel : g->mem_hover;
+    for (uint32_t c = 0; c < mg.ncells; c++) {
+        int k = cell_kind(g, c * mg.per, mg.per, count);
+        for (int j = 0; j < K_COUNT; j++)
+            total[j] += count[j];
+        int cx = mg.gx + (int)(c % (uint32_t)mg.cols) * mg.cell;
+        int cy = mg.gy + (int)(c / (uint32_t)mg.cols) * mg.cell;
+        gui_fill(g, cx, cy, mg.cell - 1, mg.cell - 1, kind_rgb(k));
+        if ((int)c == sel)
+            gui_frame_rect(g, cx - 1, cy - 1, mg.cell + 1, mg.cell + 1, GUI_TEXT);
     }
-    uint32_t pc_hpa = 0, pc_frame = UINT32_MAX;
-    const cpu_t *cpu = ui_dbg_cpu(g->dbg, ui_dbg_focus(g->dbg));
-    if (ui_dbg_to_hpa(g->dbg, ui_dbg_default_space(g->dbg), cpu->s.pc, &pc_hpa) == 0)
-        pc_frame = pc_hpa >> MMU_PAGE_SHIFT;
-
-    int legend_h = f->lh * 3 + 4;
-    int gx = r.x + f->cw, gw = r.w - 2 * f->cw, gh = r.y + r.h - y - legend_h - 4;
-    uint32_t n = g->nframes;
-    int cell = 1;
-    while ((uint32_t)((gw / (cell + 1)) * (gh / (cell + 1))) >= n)
-        cell++;
-    int cols = gw / cell > 0 ? gw / cell : 1, rows = gh / cell > 0 ? gh / cell : 1;
-    uint32_t per = (n + (uint32_t)(cols * rows) - 1) / (uint32_t)(cols * rows);
-    per = per ? per : 1;
-    unsigned counts[K_COUNT] = {0};
-    for (uint32_t i = 0; i < n; i++)
-        counts[kind_of(g, i, tlb_map, pc_frame)]++;
-    /* Cells of one kind side by side in a row are drawn as one rectangle (with the gaps
-     * between cells drawn over in the background colour when cells are large). */
-    uint32_t ncells = (n + per - 1) / per;
-    int run_kind = -1, run_start = 0;
-    for (uint32_t c0 = 0; c0 <= ncells; c0++) {
-        int best = -1;
-        if (c0 < ncells) {
-            best = K_ZERO;
-            for (uint32_t k = c0 * per; k < (c0 + 1) * per && k < n; k++) {
-                int kd = kind_of(g, k, tlb_map, pc_frame);
-                best = kd > best ? kd : best;
-            }
-        }
-        int col = (int)(c0 % (uint32_t)cols), row = (int)((c0 ? c0 - 1 : 0) / (uint32_t)cols);
-        if (run_kind >= 0 && (best != run_kind || col == 0 || c0 == ncells)) {
-            int end_col = col == 0 || c0 == ncells ? (c0 == ncells && col ? col : cols) : col;
-            gui_fill(g, gx + run_start * cell, y + row * cell, (end_col - run_start) * cell,
-                     cell > 2 ? cell - 1 : cell, kind_rgb(run_kind));
-            run_kind = -1;
-        }
-        if (run_kind < 0 && best >= 0) {
-            run_kind = best;
-            run_start = col;
-        }
-    }
-    if (cell > 3) /* the gaps between cells of a run */
-        for (int c2 = 1; c2 < cols; c2++)
-            gui_fill(g, gx + c2 * cell - 1, y, 1, (int)((ncells + (uint32_t)cols - 1) /
-                                                        (uint32_t)cols) * cell, GUI_PANEL);
-    free(tlb_map);
-    int ly = y + ((int)((n + per - 1) / per + (uint32_t)cols - 1) / cols) * cell + 4;
-    int lx = gx;
-    for (int k = 0; k < K_COUNT; k++) {
-        char item[48];
-        if ((k == K_HV || k >= K_VM) && k < K_TABLE) {
-            ui_dbg_vm_t vm;
-            if (!counts[k])
-                continue; /* owners: only those there are */
-            if (k >= K_VM && ui_dbg_vm_info(g->dbg, (unsigned)(k - K_VM), &vm) == 0)
-                snprintf(item, sizeof item, "■ %s %u", vm.name, counts[k]);
-            else
-                snprintf(item, sizeof item, "■ %s %u", kinds[k].name, counts[k]);
-        } else {
-            snprintf(item, sizeof item, "■ %s %u", kinds[k].name, counts[k]);
-        }
+    int ly = mg.gy + (int)((mg.ncells + (uint32_t)mg.cols - 1) / (uint32_t)mg.cols) * mg.cell + 4;
+    int lx = mg.gx;
+    for (int k = 0; k < K_COUNT; k++) { /* the legend: what there is, with its frame count */
+        char item[48], name[32];
+        if (!total[k] && k != K_ZERO)
+            continue;
+        snprintf(item, sizeof item, "■ %s %u", kind_name(g, k, name, sizeof name), total[k]);
         int w = gui_text_width(g, GUI_FONT_SMALL, item) + f->cw * 2;
-        if (lx + w > r.x + r.w) {
-            lx = gx;
+        if (lx + w > r.x + r.w - f->cw) {
+            lx = mg.gx;
             ly += f->lh;
         }
         gui_text(g, GUI_FONT_SMALL, lx, ly, k == K_ZERO ? GUI_DIM : kind_rgb(k), item);
         lx += w;
     }
-    ly += f->lh;
-    if (!ui_dbg_has_hypervisor(g->dbg))
-        gui_text(g, GUI_FONT_SMALL, gx, ly, GUI_DIM, "no hypervisor in this run: no VM owners");
+    ly += f->lh + 2;
+    if (!ui_dbg_has_hypervisor(g->dbg)) {
+        gui_text_fit(g, GUI_FONT_SMALL, mg.gx, ly, r.w - 2 * f->cw, GUI_DIM,
+                     "no hypervisor in this run: no VM owners");
+        ly += f->lh;
+    }
+    if (gui_fits(g, GUI_FONT_SMALL, ly + f->lh))
+        readout(g, &mg, mg.gx, ly, r.w - 2 * f->cw);
 }

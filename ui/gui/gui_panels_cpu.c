@@ -64,7 +64,7 @@ void gui_draw_topbar(gui_t *g)
 
     /* Buttons from the right edge leftwards: speed blocks, then the buttons. */
     int bx = r.w - 8;
-    int nb = GUI_SPEEDS - 1, bw = f->cw * 3 / 4 + 1;
+    int nb = GUI_SPEEDS - 1, bw = f->cw * 3 / 8 + 1;
     bx -= nb * (bw + 2);
     for (int i = 0; i < nb; i++)
         gui_fill(g, bx + i * (bw + 2), y + 3, bw, f->lh - 6,
@@ -97,29 +97,38 @@ void gui_draw_topbar(gui_t *g)
     }
 }
 
+/* The ring a pCPU's code believes it runs in: a deprivileged kernel's (trap, bt) virtual
+ * ring, else the real one. */
+static cpu_mode_t believed_ring(const gui_t *g, unsigned i, int vm, int vcpu)
+{
+    cpu_mode_t mode = cpu_mode(ui_dbg_cpu(g->dbg, i));
+    ui_dbg_vcpu_t v;
+    if (mode != CPU_MODE_H && vm >= 0 && vcpu >= 0 &&
+        ui_dbg_vcpu_info(g->dbg, (unsigned)vm, (unsigned)vcpu, &v) == 0)
+        return v.guest_mode;
+    return mode;
+}
+
 /* What runs on a pCPU: its VM and VCPU, the hypervisor, or the bare machine. */
 static const char *runs_what(const gui_t *g, unsigned i, char *buf, size_t len)
 {
-    const gui_lane_t *lane = &g->rec.lane[i];
     cpu_mode_t mode = cpu_mode(ui_dbg_cpu(g->dbg, i));
     int vcpu, vm = ui_dbg_pcpu_vm(g->dbg, i, &vcpu);
     ui_dbg_vm_t info;
+    const char *hv = ui_dbg_host_kernel(g->dbg) ? "host kernel" : "hypervisor";
     if (mode == CPU_MODE_H && vm >= 0 && ui_dbg_pcpu_exit_pending(g->dbg, i) &&
         ui_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0)
-        snprintf(buf, len, "hypervisor: exit %s of %s",
+        snprintf(buf, len, "%s: exit %s of %s", hv,
                  cpu_exit_reason_name(ui_dbg_cpu(g->dbg, i)->s.vm.exit_reason), info.name);
     else if (mode == CPU_MODE_H)
-        snprintf(buf, len, "hypervisor");
+        snprintf(buf, len, "%s", ui_dbg_has_hypervisor(g->dbg) ? hv : "ring -1 code");
     else if (vm >= 0 && ui_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0) {
-        ui_dbg_vcpu_t v; /* a deprivileged kernel believes another ring than it runs in */
-        bool differs = vcpu >= 0 &&
-                       ui_dbg_vcpu_info(g->dbg, (unsigned)vm, (unsigned)vcpu, &v) == 0 &&
-                       v.guest_mode != mode;
-        snprintf(buf, len, differs ? "%s vcpu%d (virtual %s)" : "%s vcpu%d", info.name, vcpu,
-                 differs ? gui_ring_name(v.guest_mode) : "");
-    } else if (lane->vm >= 0)
-        snprintf(buf, len, "vm%d vcpu%d", lane->vm, lane->vcpu);
-    else
+        cpu_mode_t v = believed_ring(g, i, vm, vcpu); /* deprivileged: the real ring beside */
+        if (v != mode)
+            snprintf(buf, len, "%s vcpu%d, really %s", info.name, vcpu, gui_ring_name(mode));
+        else
+            snprintf(buf, len, "%s vcpu%d", info.name, vcpu);
+    } else
         snprintf(buf, len, "bare metal");
     return buf;
 }
@@ -130,28 +139,37 @@ void gui_draw_pcpus(gui_t *g)
     gui_fill(g, r.x, r.y, r.w, r.h, GUI_PANEL);
     const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
     unsigned n = g->m->ncpus, focus = ui_dbg_focus(g->dbg);
-    int slot = r.w / (int)(n < 2 ? 2 : n);
+    int slot = r.w / (int)n;
     for (unsigned i = 0; i < n; i++) {
         const cpu_t *cpu = ui_dbg_cpu(g->dbg, i);
-        cpu_mode_t mode = cpu_mode(cpu);
-        char what[80], badge[128], num[32];
-        snprintf(badge, sizeof badge, "pCPU%u  %s · %s", i, gui_ring_name(mode),
+        int vcpu, vm = ui_dbg_pcpu_vm(g->dbg, i, &vcpu);
+        cpu_mode_t mode = believed_ring(g, i, vm, vcpu);
+        char what[96], badge[160], num[32], cyc[48];
+        snprintf(badge, sizeof badge, "pCPU%u %s · %s", i, gui_ring_name(mode),
                  runs_what(g, i, what, sizeof what));
         int x = r.x + (int)i * slot + 4, y = r.y + 4;
+        snprintf(cyc, sizeof cyc, "%s%s", sim_group_digits(cpu->s.cycles, num, sizeof num),
+                 cpu->s.halted ? " halted" : "");
+        /* The badge takes what its slot leaves after the cycle count; its text is ellipsized
+         * to fit, never cut or run into the next badge. */
+        int cyc_w = gui_text_width(g, GUI_FONT_NORMAL, cyc) + f->cw * 2;
+        int room = slot - 8 - cyc_w;
+        if (room < f->cw * 12) { /* too narrow for both: the badge alone */
+            room = slot - 8;
+            cyc_w = 0;
+        }
         int bw = gui_text_width(g, GUI_FONT_BOLD, badge) + f->cw * 2;
+        bw = bw > room ? room : bw;
         uint32_t col = cpu->s.halted ? GUI_HALTED : gui_ring_rgb(mode);
         gui_fill(g, x, y, bw, r.h - 8, col);
         if (i == focus)
             gui_frame_rect(g, x - 2, y - 2, bw + 4, r.h - 4, GUI_TEXT);
         g->badge[i] = (ui_gui_rect_t){x, y, bw, r.h - 8};
-        gui_text(g, GUI_FONT_BOLD, x + f->cw, y + (r.h - 8 - f->lh) / 2, 0x0b0d12u, badge);
-        int tx = x + bw + f->cw;
-        int ty = y + (r.h - 8 - f->lh) / 2;
-        tx += gui_text(g, GUI_FONT_NORMAL, tx, ty, GUI_DIM, "cycle ");
-        tx += gui_text(g, GUI_FONT_NORMAL, tx, ty, GUI_TEXT,
-                       sim_group_digits(cpu->s.cycles, num, sizeof num));
-        if (cpu->s.halted)
-            gui_text(g, GUI_FONT_NORMAL, tx + f->cw, ty, GUI_WARN, "halted");
+        gui_text_fit(g, GUI_FONT_BOLD, x + f->cw, y + (r.h - 8 - f->lh) / 2, bw - f->cw * 2,
+                     0x0b0d12u, badge);
+        if (cyc_w)
+            gui_text(g, GUI_FONT_NORMAL, x + bw + f->cw, y + (r.h - 8 - f->lh) / 2,
+                     cpu->s.halted ? GUI_WARN : GUI_TEXT, cyc);
     }
 }
 
@@ -209,11 +227,17 @@ static void draw_vmcb(gui_t *g, int x, int y, int w)
     for (unsigned b = 0; b < 6 && used < sizeof on; b++)
         if (ctl & (1u << b))
             used += (size_t)snprintf(on + used, sizeof on - used, " %s", short_name[b]);
+    if (!gui_fits(g, GUI_FONT_SMALL, y))
+        return;
     gui_text(g, GUI_FONT_SMALL, x, y, GUI_TEXT, on);
     y += f->lh;
+    if (!gui_fits(g, GUI_FONT_SMALL, y))
+        return; /* the panel ends here: the rest is left out, not cut */
     gui_textf(g, GUI_FONT_SMALL, x, y, GUI_TEXT, "last exit %s · qual %08x · gpa %08x",
               cpu_exit_reason_name(reason), qual, gpa);
     y += f->lh;
+    if (!gui_fits(g, GUI_FONT_SMALL, y))
+        return;
     if (v.shadow) /* the VMCB's ptroot is the shadow's; nested translation is off */
         gui_textf(g, GUI_FONT_SMALL, x, y, GUI_DIM, "guest pc %08x · shadow root %08x · guest's %08x",
                   pc, ptroot, v.guest_ptroot);
@@ -289,23 +313,59 @@ void gui_draw_regs(gui_t *g)
         draw_vmcb(g, x0, y + 2, r.w - 2 * f->cw);
 }
 
+static const char *status_text(const gui_t *g)
+{
+    return g->status[0] ? g->status
+                        : "Ready. Space runs, s steps one instruction, ? lists every key.";
+}
+
+/* The right end of the status bar: running or paused, the frame rate, the help key. */
+static void status_right(const gui_t *g, char *right, size_t len)
+{
+    if (g->win)
+        snprintf(right, len, "%s  %.0f fps · %.1f ms/frame   ? help",
+                 g->running ? "running" : "paused", g->fps, g->render_ms);
+    else
+        snprintf(right, len, "%s   ? help", g->running ? "running" : "paused");
+}
+
+/* The status bar is as tall as its sentence needs: the whole stop sentence is shown, wrapped
+ * at spaces into up to four lines of the small font (one line of the normal one when it
+ * fits). */
+static int status_lines(const gui_t *g, int *text_w)
+{
+    char right[96];
+    status_right(g, right, sizeof right);
+    const gui_font_t *f = &g->font[GUI_FONT_SMALL];
+    int w = g->w - gui_text_width(g, GUI_FONT_NORMAL, right) - 3 * g->font[GUI_FONT_NORMAL].cw;
+    *text_w = w;
+    const char *s = status_text(g);
+    if (gui_text_width(g, GUI_FONT_NORMAL, s) <= w)
+        return 0; /* one line of the normal font */
+    int cols = w / (f->cw > 0 ? f->cw : 1), n = gui_wrap_count(s, cols);
+    return n < 1 ? 1 : n > 4 ? 4 : n;
+}
+
+int gui_status_height(const gui_t *g)
+{
+    int w, n = status_lines(g, &w);
+    return n == 0 ? g->font[GUI_FONT_NORMAL].lh + 8 : n * g->font[GUI_FONT_SMALL].lh + 8;
+}
+
 void gui_draw_status(gui_t *g)
 {
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_STATUS];
     gui_fill(g, r.x, r.y, r.w, r.h, 0x262b35u);
     const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
+    int tw, lines = status_lines(g, &tw);
     int y = r.y + (r.h - f->lh) / 2;
     char right[96];
-    if (g->win)
-        snprintf(right, sizeof right, "%s  %.0f fps · %.1f ms/frame   ? help",
-                 g->running ? "running" : "paused", g->fps, g->render_ms);
-    else
-        snprintf(right, sizeof right, "%s   ? help", g->running ? "running" : "paused");
+    status_right(g, right, sizeof right);
     int rw = gui_text_width(g, GUI_FONT_NORMAL, right);
     gui_text(g, GUI_FONT_NORMAL, r.w - rw - f->cw, y, GUI_DIM, right);
-    SDL_Rect clip = {0, r.y, r.w - rw - 2 * f->cw, r.h};
-    SDL_RenderSetClipRect(g->ren, &clip);
-    gui_text(g, GUI_FONT_NORMAL, f->cw, y, g->status_rgb ? g->status_rgb : GUI_TEXT,
-             g->status[0] ? g->status : "Ready. Space runs, s steps one instruction, ? lists "
-                                        "every key.");
+    uint32_t rgb = g->status_rgb ? g->status_rgb : GUI_TEXT;
+    if (lines == 0)
+        gui_text(g, GUI_FONT_NORMAL, f->cw, y, rgb, status_text(g));
+    else
+        gui_text_wrap(g, GUI_FONT_SMALL, f->cw, r.y + 4, tw, rgb, status_text(g), lines);
 }

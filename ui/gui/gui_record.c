@@ -1,48 +1,25 @@
 /*
- * gui_record.c - what the window remembers of the event stream: an event sink that keeps, for
- * each pCPU, its mode changes and the events the timeline marks (traps, interrupts, returns,
- * halts, VM exits and entries), the cycles spent in each ring, and a short ring of the latest
- * events of every kind, from which the transition panel lists the sub-steps of a step.
+ * gui_record.c - what the window remembers of the run: for each pCPU the spans of the
+ * machine's time accounting (sim_account.c), which its lanes draw, and the events the
+ * timeline marks (traps, interrupts, returns, halts, VM exits and entries, guest marks); and
+ * a short ring of the latest events of every kind, from which the transition panel lists the
+ * sub-steps of a step.
  *
- * It reads the same event stream as the REPL, the statistics and the trace export (DESIGN.md,
- * principle 4); it only listens.
+ * The window counts no time itself: the spans are the accounting's, the same that the
+ * statistics, `info stats` and the trace read (DESIGN.md, principle 4). It only listens.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "gui_internal.h"
 
-/* Event kinds by name, for those that arrive with the hypervisor (no enumerator yet). */
-static bool named(const sim_event_t *ev, const char *name)
-{
-    const char *n = sim_event_name((sim_event_kind_t)ev->kind);
-    return n && strcmp(n, name) == 0;
-}
-
 bool gui_event_is_exit(const sim_event_t *ev)
 {
-    return named(ev, "vmexit");
-}
-
-/* A CPU stops working: it halted (bare metal), or the hypervisor found nothing to run on the
- * pCPU. It works again at a wake, an interrupt, a mode change, or the hypervisor's next
- * switch, entry or host-process turn. */
-bool gui_event_starts_idle(const sim_event_t *ev)
-{
-    return ev->kind == SIM_EV_HALT || (ev->kind == SIM_EV_HV && ev->a == SIM_HV_IDLE);
-}
-
-bool gui_event_ends_idle(const sim_event_t *ev)
-{
-    return ev->kind == SIM_EV_WAKE || ev->kind == SIM_EV_INTERRUPT || ev->kind == SIM_EV_MODE ||
-           named(ev, "vmentry") ||
-           (ev->kind == SIM_EV_HV && (ev->a == SIM_HV_SWITCH || ev->a == SIM_HV_HOST));
+    return ev->kind == SIM_EV_VMEXIT;
 }
 
 bool gui_event_is_marker(const sim_event_t *ev)
 {
-    if (gui_event_starts_idle(ev) || gui_event_ends_idle(ev))
-        return true;
     switch (ev->kind) {
     case SIM_EV_TRAP:
     case SIM_EV_INTERRUPT:
@@ -51,8 +28,12 @@ bool gui_event_is_marker(const sim_event_t *ev)
     case SIM_EV_WAKE:
     case SIM_EV_POWEROFF:
     case SIM_EV_NESTEDFAULT:
-    case SIM_EV_DMAFAULT: return true;
-    default: return named(ev, "vmexit") || named(ev, "vmentry") || named(ev, "inject");
+    case SIM_EV_DMAFAULT:
+    case SIM_EV_VMEXIT:
+    case SIM_EV_VMENTRY:
+    case SIM_EV_INJECT: return true;
+    case SIM_EV_HV: return ev->a == SIM_HV_MARK; /* a guest's own mark */
+    default: return false;
     }
 }
 
@@ -62,19 +43,38 @@ const sim_event_t *gui_lane_event(const gui_lane_t *lane, size_t i)
     return &lane->ev[at];
 }
 
+const sim_span_t *gui_lane_span(const gui_lane_t *lane, size_t i)
+{
+    size_t at = lane->nspans < GUI_LANE_SPANS ? i : (lane->span_head + i) % GUI_LANE_SPANS;
+    return &lane->span[at];
+}
+
 static void lane_push(gui_lane_t *lane, const sim_event_t *ev)
 {
     if (lane->n < GUI_LANE_EVENTS) {
         lane->ev[lane->n++] = *ev;
         return;
     }
-    /* The oldest event leaves: the lane now starts in the mode it left behind. */
-    const sim_event_t *old = &lane->ev[lane->head];
-    if (old->kind == SIM_EV_MODE)
-        lane->start_mode = (cpu_mode_t)old->mode;
-    lane->start_cycle = old->cycle;
     lane->ev[lane->head] = *ev;
     lane->head = (lane->head + 1) % GUI_LANE_EVENTS;
+}
+
+/* A span the accounting closed: kept for the lane (the oldest leaves once the ring is full). */
+static void on_span(const sim_span_t *sp, void *ctx)
+{
+    gui_record_t *r = ctx;
+    if (sp->cpu >= SIM_MAX_CPUS)
+        return;
+    gui_lane_t *lane = &r->lane[sp->cpu];
+    if (lane->nspans < GUI_LANE_SPANS) {
+        lane->span[lane->nspans++] = *sp;
+        return;
+    }
+    const sim_span_t *old = &lane->span[lane->span_head];
+    lane->dropped[old->kind] += old->dur;
+    lane->span[lane->span_head] = *sp;
+    lane->span_head = (lane->span_head + 1) % GUI_LANE_SPANS;
+    lane->start_cycle = gui_lane_span(lane, 0)->start;
 }
 
 static void on_event(const sim_event_t *ev, void *ctx)
@@ -85,33 +85,42 @@ static void on_event(const sim_event_t *ev, void *ctx)
         r->walks++;
         return;
     }
-    if (ev->cpu >= SIM_MAX_CPUS)
-        return;
-    gui_lane_t *lane = &r->lane[ev->cpu];
-    if (gui_event_starts_idle(ev) || gui_event_ends_idle(ev)) {
-        gui_lane_account(lane, ev->cycle);
-        lane->idle = gui_event_starts_idle(ev);
+    if (ev->cpu < SIM_MAX_CPUS && gui_event_is_marker(ev))
+        lane_push(&r->lane[ev->cpu], ev);
+}
+
+void gui_lane_totals(const gui_t *g, unsigned cpu, uint64_t out[SIM_TIME_COUNT])
+{
+    const gui_lane_t *lane = &g->rec.lane[cpu];
+    memcpy(out, lane->dropped, sizeof lane->dropped);
+    for (size_t i = 0; i < lane->nspans; i++) {
+        const sim_span_t *sp = gui_lane_span(lane, i);
+        out[sp->kind] += sp->dur;
     }
-    if (ev->kind == SIM_EV_MODE) {
-        lane->mode = (cpu_mode_t)ev->mode;
-        lane->vm = ev->vm;
-        lane->vcpu = ev->vcpu;
-        lane_push(lane, ev);
-    } else if (gui_event_is_marker(ev)) {
-        if (named(ev, "vmentry")) { /* the pCPU now runs this VM's VCPU */
-            lane->vm = ev->vm;
-            lane->vcpu = ev->vcpu;
-        }
-        lane_push(lane, ev);
+    uint64_t t[SIM_TIME_COUNT];
+    sim_span_t open;
+    sim_account_cpu(g->m, cpu, t, &open);
+    out[open.kind] += open.dur;
+}
+
+uint32_t gui_time_rgb(unsigned kind, int vm)
+{
+    switch (kind) {
+    case SIM_TIME_USER: return vm >= 0 ? gui_vm_shade(vm, true) : GUI_RING3;
+    case SIM_TIME_KERNEL: return vm >= 0 ? gui_vm_shade(vm, false) : GUI_RING0;
+    case SIM_TIME_SWITCH: return GUI_SWITCH;
+    case SIM_TIME_HANDLER: return GUI_RINGM1;
+    case SIM_TIME_VMM: return GUI_VMM;
+    case SIM_TIME_HOST: return GUI_HOST;
+    default: return GUI_IDLE_RGB;
     }
 }
 
-void gui_lane_account(gui_lane_t *lane, uint64_t now)
+const char *gui_time_name(const gui_t *g, unsigned kind)
 {
-    unsigned slot = lane->idle ? GUI_IDLE : (unsigned)lane->mode;
-    if (now > lane->mode_since && slot <= GUI_IDLE)
-        lane->ring_cycles[slot] += now - lane->mode_since;
-    lane->mode_since = now > lane->mode_since ? now : lane->mode_since;
+    if (kind == SIM_TIME_HANDLER && ui_dbg_host_kernel(g->dbg))
+        return "host kernel";
+    return sim_time_name((sim_time_t)kind);
 }
 
 int gui_record_init(gui_t *g)
@@ -121,21 +130,29 @@ int gui_record_init(gui_t *g)
     for (unsigned i = 0; i < g->m->ncpus; i++) {
         gui_lane_t *lane = &r->lane[i];
         lane->ev = malloc(GUI_LANE_EVENTS * sizeof *lane->ev);
-        if (!lane->ev)
+        lane->span = malloc(GUI_LANE_SPANS * sizeof *lane->span);
+        if (!lane->ev || !lane->span)
             return -1;
-        const cpu_t *cpu = ui_dbg_cpu(g->dbg, i);
-        lane->mode = lane->start_mode = cpu_mode(cpu);
-        lane->mode_since = lane->start_cycle = cpu->s.cycles;
-        lane->vm = lane->vcpu = -1;
+        sim_span_t open;
+        uint64_t t[SIM_TIME_COUNT];
+        sim_account_cpu(g->m, i, t, &open);
+        lane->start_cycle = open.start;     /* what came before the window opened is not kept, */
+        memcpy(lane->dropped, t, sizeof t); /* but counted */
+        lane->dropped[open.kind] -= open.dur;
     }
+    if (sim_account_listen(g->m, on_span, r) != 0)
+        return -1;
     return sim_add_sink(g->m, on_event, r);
 }
 
 void gui_record_free(gui_t *g)
 {
     sim_remove_sink(g->m, on_event, &g->rec);
+    sim_account_unlisten(g->m, on_span, &g->rec);
     for (unsigned i = 0; i < SIM_MAX_CPUS; i++) {
         free(g->rec.lane[i].ev);
+        free(g->rec.lane[i].span);
         g->rec.lane[i].ev = NULL;
+        g->rec.lane[i].span = NULL;
     }
 }

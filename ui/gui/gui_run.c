@@ -17,8 +17,11 @@
 
 #include "gui_internal.h"
 
-const uint64_t gui_speed_table[GUI_SPEEDS] = {1,      2,      5,       10,       30,       100,
-                                              1000,   10000,  100000,  1000000,  10000000, 0};
+/* 1, 2, 5, 10, 20, 50 ... instructions per second: from one a second, to follow with the eye,
+ * up to 10 million, then full speed. */
+const uint64_t gui_speed_table[GUI_SPEEDS] = {
+    1,     2,     5,     10,     20,     50,     100,     200,     500,     1000,     2000, 5000,
+    10000, 20000, 50000, 100000, 200000, 500000, 1000000, 2000000, 5000000, 10000000, 0};
 
 /* The slice timer: its signal asks the debugger to stop, and says it was the window's. */
 static ui_dbg_t *volatile alarm_dbg;
@@ -196,7 +199,9 @@ void gui_cmd_run_pause(gui_t *g)
         return;
     }
     if (g->m->powered_off) {
-        snprintf(g->status, sizeof g->status, "The machine is powered off (exit code %u).",
+        snprintf(g->status, sizeof g->status,
+                 "The machine is powered off (exit code %u). The window stays open to look at: "
+                 "r runs it again from cycle 0, q quits.",
                  g->m->exit_code);
         g->status_rgb = GUI_WARN;
         return;
@@ -204,6 +209,30 @@ void gui_cmd_run_pause(gui_t *g)
     g->running = true;
     g->owed = 0;
     snprintf(g->status, sizeof g->status, "Running.");
+    g->status_rgb = GUI_TEXT;
+}
+
+/* r: the scenario (or program) again from cycle 0, through the debugger's restart (the REPL's
+ * run/restart does the same); the window forgets what it recorded of the old run. */
+void gui_cmd_restart(gui_t *g)
+{
+    g->running = false;
+    gui_record_free(g);
+    int rc = ui_dbg_restart(g->dbg);
+    if (gui_record_init(g) != 0)
+        rc = -1;
+    g->tl_follow = true;
+    g->tl_zoomed = g->tl_has_sel = false;
+    g->walk_key = 0;
+    for (unsigned i = 0; i < g->m->ncpus; i++)
+        g->now[i] = g->before[i] = ui_dbg_cpu(g->dbg, i)->s;
+    if (rc != 0) {
+        snprintf(g->status, sizeof g->status, "%s", ui_dbg_error(g->dbg));
+        g->status_rgb = GUI_WARN;
+        return;
+    }
+    snprintf(g->status, sizeof g->status,
+             "Restarted from cycle 0 with the same breakpoints. Space runs, s steps.");
     g->status_rgb = GUI_TEXT;
 }
 

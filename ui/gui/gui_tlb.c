@@ -77,7 +77,8 @@ void gui_draw_tlb(gui_t *g)
     int x0 = r.x + f->cw;
     int iommu_h = g->font[GUI_FONT_BOLD].lh + f->lh * 4 + 4;
     int rows = (r.y + r.h - y - iommu_h) / f->lh - 1;
-    gui_text(g, GUI_FONT_SMALL, x0, y, GUI_DIM, "set.way  vm  asid  page       → frame      perm");
+    gui_text(g, GUI_FONT_SMALL, x0, y, GUI_DIM,
+             "set.way  VM         asid  page       → frame      perm");
     y += f->lh;
     int shown = 0, valid = 0;
     for (unsigned i = 0; i < tlb->entries; i++) {
@@ -90,9 +91,21 @@ void gui_draw_tlb(gui_t *g)
         char perm[8];
         perm_text(e->perm, perm);
         bool current = e->tag == mmu->tag;
-        gui_textf(g, GUI_FONT_SMALL, x0, y + shown * f->lh, current ? GUI_TEXT : GUI_DIM,
-                  "%3u.%-3u %3u  %4u  %05x_000  → %05x_000  %s", i / tlb->ways, i % tlb->ways,
-                  MMU_TAG_VMID(e->tag), MMU_TAG_ASID(e->tag), e->vpn, e->pfn, perm);
+        /* The VM as `info vms` names and numbers it, not its tag (VMID = its number + 1). */
+        int vm = ui_dbg_vm_of_vmid(g->dbg, MMU_TAG_VMID(e->tag));
+        ui_dbg_vm_t info;
+        char who[24];
+        if (vm >= 0 && ui_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0)
+            snprintf(who, sizeof who, "%d %.7s", vm, info.name);
+        else
+            snprintf(who, sizeof who, MMU_TAG_VMID(e->tag) ? "vmid %u" : "host",
+                     MMU_TAG_VMID(e->tag));
+        int ly = y + shown * f->lh;
+        gui_textf(g, GUI_FONT_SMALL, x0, ly, current ? GUI_TEXT : GUI_DIM, "%3u.%-3u",
+                  i / tlb->ways, i % tlb->ways);
+        gui_text(g, GUI_FONT_SMALL, x0 + f->cw * 9, ly, vm >= 0 ? gui_vm_rgb(vm) : GUI_DIM, who);
+        gui_textf(g, GUI_FONT_SMALL, x0 + f->cw * 20, ly, current ? GUI_TEXT : GUI_DIM,
+                  "%4u  %05x_000  → %05x_000  %s", MMU_TAG_ASID(e->tag), e->vpn, e->pfn, perm);
         shown++;
     }
     if (valid == 0)

@@ -58,6 +58,40 @@ static bool cell_of(const mmu_trace_t *t, const mmu_trace_ref_t *ref, int *row, 
     return true;
 }
 
+/* The memory references that are grid cells (not page-walk-cache hits, not A/D write-backs). */
+static unsigned walk_cells(const mmu_trace_t *t)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < t->n && i < MMU_TRACE_MAX; i++) {
+        int rr, cc;
+        n += cell_of(t, &t->ref[i], &rr, &cc) && t->ref[i].outcome != MMU_OUTCOME_PWC_HIT;
+    }
+    return n;
+}
+
+/* Where a failed walk stopped, by the grid's labels: "gL0 (nL1)", "L0", "data (nL0)". */
+static void stop_place(const mmu_trace_t *t, char *buf, size_t len)
+{
+    snprintf(buf, len, "its first reference");
+    for (unsigned i = t->n < MMU_TRACE_MAX ? t->n : MMU_TRACE_MAX; i-- > 0;) {
+        const mmu_trace_ref_t *ref = &t->ref[i];
+        int rr, cc;
+        if (!cell_of(t, ref, &rr, &cc) || ref->outcome == MMU_OUTCOME_OK ||
+            ref->outcome == MMU_OUTCOME_PWC_HIT)
+            continue;
+        char row[16];
+        if (rr == (int)t->levels)
+            snprintf(row, sizeof row, "data");
+        else
+            snprintf(row, sizeof row, "%sL%d", t->nested ? "g" : "", t->levels - 1 - rr);
+        if (t->nested && cc < (int)t->nested_levels)
+            snprintf(buf, len, "%s (nested nL%d)", row, t->nested_levels - 1 - cc);
+        else
+            snprintf(buf, len, "%s%s", row, t->nested ? " (the guest's entry)" : "");
+        return;
+    }
+}
+
 void gui_draw_walk(gui_t *g)
 {
     const mmu_trace_t *t = &g->walk;
@@ -65,11 +99,13 @@ void gui_draw_walk(gui_t *g)
     char sub[64];
     snprintf(sub, sizeof sub, g->walk_probe ? "probe of pCPU%u's pc" : "last walk on pCPU%u",
              focus);
-    int y = gui_panel_begin(g, UI_GUI_PANEL_WALK, t->nested ? "2-D PAGE WALK" : "PAGE WALK", sub);
+    int y =
+        gui_panel_begin(g, UI_GUI_PANEL_WALK, t->nested ? "2-D PAGE WALK" : "1-D PAGE WALK", sub);
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_WALK];
     const gui_font_t *f = &g->font[GUI_FONT_NORMAL], *sf = &g->font[GUI_FONT_SMALL];
     int x0 = r.x + f->cw;
     g->walk_lit = 0;
+    snprintf(g->walk_text, sizeof g->walk_text, "no walk");
     if (t->n == 0) {
         const cpu_t *cpu = ui_dbg_cpu(g->dbg, focus);
         gui_text(g, GUI_FONT_NORMAL, x0, y, GUI_DIM,
@@ -80,7 +116,12 @@ void gui_draw_walk(gui_t *g)
         return;
     }
     char a[16], b[16], c[16], num[32];
-    if (t->nested)
+    bool failed = t->outcome != MMU_OUTCOME_OK;
+    if (failed) /* no host address: the walk did not get there */
+        gui_textf(g, GUI_FONT_NORMAL, x0, y, GUI_TEXT, "%s %s: no translation (%s, %s)",
+                  t->nested ? "gva" : "va", gui_hex(t->va, a), mmu_access_name(t->access),
+                  t->priv == MMU_PRIV_USER ? "user" : "kernel");
+    else if (t->nested)
         gui_textf(g, GUI_FONT_NORMAL, x0, y, GUI_TEXT, "%s %s → gpa %s → hpa %s",
                   "gva", gui_hex(t->va, a), gui_hex(t->gpa, b), gui_hex(t->pa, c));
     else
@@ -88,15 +129,24 @@ void gui_draw_walk(gui_t *g)
                   gui_hex(t->va, a), gui_hex(t->pa, b), mmu_access_name(t->access),
                   t->priv == MMU_PRIV_USER ? "user" : "kernel");
     y += f->lh;
-    uint32_t outcome_col = t->outcome == MMU_OUTCOME_OK ? GUI_DIM : GUI_BREAK;
-    if (t->nested)
-        gui_textf(g, GUI_FONT_NORMAL, x0, y, outcome_col,
-                  "%u refs · %s cycles · (%u+1)(%u+1)-1 = %u · %s", t->refs,
-                  sim_group_digits(t->cycles, num, sizeof num), t->levels, t->nested_levels,
-                  (t->levels + 1u) * (t->nested_levels + 1u) - 1u, mmu_outcome_name(t->outcome));
+    /* The references counted are the cells the grid lights (page-walk-cache hits are shown
+     * dimmer and not counted; A/D write-backs are listed below). */
+    unsigned refs = walk_cells(t), full = (t->levels + 1u) * (t->nested_levels + 1u) - 1u;
+    char line[160], where[48] = "";
+    if (failed)
+        stop_place(t, where, sizeof where);
+    if (failed)
+        snprintf(line, sizeof line, "%s: %u ref%s · %s cycles · stopped at %s: %s",
+                 t->nested ? "2-D" : "1-D", refs, refs == 1 ? "" : "s",
+                 sim_group_digits(t->cycles, num, sizeof num), where, mmu_outcome_name(t->outcome));
+    else if (t->nested && refs == full) /* the formula only where the walk is the whole of it */
+        snprintf(line, sizeof line, "2-D: %u refs = (%u+1)(%u+1)-1 · %s cycles", refs, t->levels,
+                 t->nested_levels, sim_group_digits(t->cycles, num, sizeof num));
     else
-        gui_textf(g, GUI_FONT_NORMAL, x0, y, outcome_col, "%u refs · %s cycles · %s", t->refs,
-                  sim_group_digits(t->cycles, num, sizeof num), mmu_outcome_name(t->outcome));
+        snprintf(line, sizeof line, "%s: %u ref%s · %s cycles", t->nested ? "2-D" : "1-D", refs,
+                 refs == 1 ? "" : "s", sim_group_digits(t->cycles, num, sizeof num));
+    gui_text_fit(g, GUI_FONT_NORMAL, x0, y, r.w - 2 * f->cw, failed ? GUI_BREAK : GUI_DIM, line);
+    snprintf(g->walk_text, sizeof g->walk_text, "%s", line);
     y += f->lh + f->lh / 3;
 
     /* The grid: row labels on the left, column labels on top. */

@@ -120,6 +120,40 @@ static void run_first(gui_t *g, uint64_t cycles)
     gui_sync(g);
 }
 
+/* Runs to a stop the debugger's `break` understands (--at 'exit IO_PORT vm 0'): the REPL's own
+ * command sets the breakpoint, so the spelling is the same. -1 after a message when the stop
+ * cannot be set or the run ends without reaching it. */
+static int run_to(gui_t *g, const char *spec)
+{
+    if (!spec)
+        return 0;
+    ui_repl_t r;
+    char *said = NULL, line[320];
+    size_t said_len = 0;
+    FILE *out = open_memstream(&said, &said_len);
+    if (!out)
+        return -1;
+    ui_repl_init(&r, g->m, g->dbg, out, out);
+    snprintf(line, sizeof line, "break %s", spec);
+    int rc = ui_repl_execute(&r, line);
+    ui_repl_free(&r);
+    fclose(out);
+    if (rc != 0) {
+        fprintf(stderr, "hvsim: --at '%s': %s", spec, said ? said : "not a stop\n");
+        free(said);
+        return -1;
+    }
+    free(said);
+    ui_dbg_stop_t st = {0};
+    if (ui_dbg_continue(g->dbg, &st) != 0 || st.kind != UI_DBG_STOP_BREAKPOINT) {
+        fprintf(stderr, "hvsim: --at '%s': the run ended before that stop: %s\n", spec,
+                st.text[0] ? st.text : ui_dbg_error(g->dbg));
+        return -1;
+    }
+    gui_sync(g); /* the stop's sentence in the status bar, its changes highlighted */
+    return 0;
+}
+
 static bool parent_writable(const char *path)
 {
     char *copy = strdup(path);
@@ -148,8 +182,12 @@ int ui_gui_screenshot(const ui_gui_options_t *opt)
     }
     g->title = s.title;
     run_first(g, opt->after_cycles);
-    ui_gui_render(g);
-    rc = ui_gui_save_png(g, opt->screenshot) == 0 ? 0 : 1;
+    if (run_to(g, opt->at) != 0)
+        rc = 1;
+    else {
+        ui_gui_render(g);
+        rc = ui_gui_save_png(g, opt->screenshot) == 0 ? 0 : 1;
+    }
     ui_gui_free(g);
     session_close(&s);
     TTF_Quit();

@@ -23,6 +23,7 @@ typedef struct {
     const char *input;       /* --input FILE, or NULL */
     const char *screenshot;  /* --screenshot FILE.png: render offscreen, save, exit */
     uint64_t after_cycles;   /* --after-cycles N: run this many cycles first */
+    const char *at;          /* --at STOP: run to this stop (what `break` takes) first */
     int width, height;       /* --size WxH (0: 1280x800) */
     uint64_t max_cycles;
     uint32_t ram_size;       /* 0: the program's or scenario's default */
@@ -84,6 +85,9 @@ ui_gui_rect_t ui_gui_panel_rect(const gui_t *g, ui_gui_panel_t panel);
 uint32_t ui_gui_pixel(const gui_t *g, int x, int y);
 /* Writes the last frame as a PNG (temporary file, then renamed). 0, or -1 after a message. */
 int ui_gui_save_png(gui_t *g, const char *path);
+/* How many runs of text the last frame had to cut at their panel's edge (a layout bug), and
+ * the first of them described in *first ("" when none). */
+unsigned ui_gui_clipped(const gui_t *g, const char **first);
 /* Where CPU `cpu`'s ring badge was drawn, and how many walk-grid cells were lit. */
 ui_gui_rect_t ui_gui_badge_rect(const gui_t *g, unsigned cpu);
 unsigned ui_gui_walk_lit(const gui_t *g);

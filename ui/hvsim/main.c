@@ -23,7 +23,7 @@ static void print_usage(FILE *out)
           "       hvsim --repl [--bare PROG | --scenario NAME|FILE.ini] [options]\n"
           "       hvsim -x SCRIPT [--bare PROG | --scenario NAME|FILE.ini]\n"
           "       hvsim --gui [--bare PROG | --scenario NAME] [options]\n"
-          "       hvsim --screenshot FILE.png [--after-cycles N] [--size WxH]\n"
+          "       hvsim --screenshot FILE.png [--after-cycles N | --at STOP] [--size WxH]\n"
           "             [--bare PROG | --scenario NAME] [options]\n"
           "       hvsim scenario show NAME|FILE.ini\n"
           "       hvsim isa [--markdown]\n"
@@ -85,7 +85,9 @@ static void print_help(void)
           "                    its keys.\n"
           "  --screenshot FILE.png  draw the window offscreen (no display needed), write\n"
           "                    it as a PNG and exit; --after-cycles N runs N cycles first,\n"
-          "                    --size WxH sets the window size (default 1280x800).\n"
+          "                    --at STOP runs to a stop the debugger's break understands\n"
+          "                    (--at 'exit IO_PORT vm 0'), --size WxH sets the window size\n"
+          "                    (default 1280x800).\n"
           "  -x SCRIPT         run the debugger commands in SCRIPT, then exit with the\n"
           "                    program's exit code (0 if it did not power off).\n"
           "  scenario show NAME|FILE.ini  print a scenario as an INI file with every key\n"
@@ -166,9 +168,27 @@ static int cmd_isa(int argc, char **argv)
     return 0;
 }
 
-enum { OPT_BARE = 256, OPT_MAX_CYCLES, OPT_STATS, OPT_TRACE, OPT_INPUT, OPT_RAM, OPT_BASE,
-       OPT_VERSION, OPT_REPL, OPT_SCENARIO, OPT_LIST_SCENARIOS, OPT_GUI, OPT_SCREENSHOT,
-       OPT_AFTER_CYCLES, OPT_SIZE, OPT_HEADLESS, OPT_VS_NATIVE, OPT_TRACE_OUT };
+enum {
+    OPT_BARE = 256,
+    OPT_MAX_CYCLES,
+    OPT_STATS,
+    OPT_TRACE,
+    OPT_INPUT,
+    OPT_RAM,
+    OPT_BASE,
+    OPT_VERSION,
+    OPT_REPL,
+    OPT_SCENARIO,
+    OPT_LIST_SCENARIOS,
+    OPT_GUI,
+    OPT_SCREENSHOT,
+    OPT_AFTER_CYCLES,
+    OPT_AT,
+    OPT_SIZE,
+    OPT_HEADLESS,
+    OPT_VS_NATIVE,
+    OPT_TRACE_OUT
+};
 
 /* What `hvsim` with no arguments opens: the window when a display is there and SDL can use
  * it; else the REPL when stdin is a terminal; else the headless run. `make test` and CI have
@@ -225,6 +245,7 @@ int main(int argc, char **argv)
         {"gui", no_argument, NULL, OPT_GUI},
         {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
         {"after-cycles", required_argument, NULL, OPT_AFTER_CYCLES},
+        {"at", required_argument, NULL, OPT_AT},
         {"size", required_argument, NULL, OPT_SIZE},
         {"headless", no_argument, NULL, OPT_HEADLESS},
         {"vs-native", no_argument, NULL, OPT_VS_NATIVE},
@@ -258,6 +279,7 @@ int main(int argc, char **argv)
         case OPT_TRACE_OUT: ho.trace_out = optarg; break;
         case OPT_GUI: gui = true; break;
         case OPT_SCREENSHOT: go.screenshot = optarg; break;
+        case OPT_AT: go.at = optarg; break;
         case OPT_AFTER_CYCLES:
             if (!ui_parse_size(optarg, &v))
                 return usage_error("--after-cycles: '%s' is not a number of cycles", optarg);
@@ -316,8 +338,8 @@ int main(int argc, char **argv)
         go.argv0 = argv[0];
         return go.screenshot ? ui_gui_screenshot(&go) : ui_gui_main(&go);
     }
-    if (go.after_cycles || go.width)
-        return usage_error("%s", "--after-cycles and --size go with --screenshot or --gui");
+    if (go.after_cycles || go.width || go.at)
+        return usage_error("%s", "--after-cycles, --at and --size go with --screenshot or --gui");
     /* The hypervisor's scenarios, headless: the default one when nothing else is asked for;
      * the debugger opens the default one too when given no program. */
     bool native = scenario && ui_native_scenario_vm(scenario);

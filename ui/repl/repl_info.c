@@ -136,6 +136,7 @@ static int info_stats(ui_repl_t *r, int argc, char **argv)
     (void)argc, (void)argv;
     fflush(r->out);
     sim_print_stats(r->m, r->out);
+    ui_dbg_print_vm_stats(r->dbg, r->out);
     char n[32];
     fprintf(r->out, "events:");
     for (int k = 0; k < SIM_EV_COUNT; k++)
@@ -273,8 +274,9 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
     {"cpus", NULL, "info cpus", "every CPU: mode, cycle, pc", info_cpus, NULL},
     {"breakpoints", "b break watchpoints", "info breakpoints", "breakpoints and watchpoints",
      info_breakpoints, NULL},
-    {"stats", NULL, "info stats", "instructions, cycles, traps, interrupts, events", info_stats,
-     NULL},
+    {"stats", NULL, "info stats",
+     "instructions, cycles, where each CPU's cycles went, traps, events; per VM under a hypervisor",
+     info_stats, NULL},
     {"events", NULL, "info events [N]", "the last N events (10)", info_events, NULL},
     {"display", NULL, "info display", "the expressions shown after every stop",
      ui_repl_info_display, NULL},

@@ -1,0 +1,86 @@
+/*
+ * test_gui_layout.c - no text runs past its panel: every built-in scenario (and the bare
+ * machine) is drawn at several points of its run, at 1280x800 and 1920x1080, and the text
+ * drawing must not have had to cut a single run at a panel's edge (ui_gui_clipped).
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "../../ui/gui/gui_internal.h"
+#include "../hypervisor/hv_util.h"
+
+static hv_scenario_t sc;
+static sim_machine_t m;
+
+typedef struct {
+    size_t scenario; /* a built-in, or one of `wide` below (SIZE_MAX - i) */
+    int w, h;
+} layout_case_t;
+
+/* Machines wider than the built-ins: 3 and 4 pCPUs, 4 VMs (two of each guest). */
+#define VM(name, image, mem) "[vm " name "]\nimage = " image "\nrom = rom.bin\nmemory = " mem "\n"
+static const char *const wide[] = {
+    "[machine]\npcpus = 3\nram = 64M\n[hypervisor]\ntype = 1\nscheduler = overcommit\n" VM(
+        "tinyos", "tinyos.img", "8M") VM("rtos", "rtos.img", "4M") VM("tinyos2", "tinyos.img", "8M")
+        VM("rtos2", "rtos.img", "4M"),
+    "[machine]\npcpus = 4\nram = 64M\n[hypervisor]\ntype = 2\nscheduler = pin\n" VM(
+        "tinyos", "tinyos.img", "8M") VM("rtos", "rtos.img", "4M") VM("tinyos2", "tinyos.img", "8M")
+        VM("rtos2", "rtos.img", "4M"),
+};
+#define NWIDE (sizeof wide / sizeof wide[0])
+
+ParameterizedTestParameters(gui_layout, no_text_is_cut)
+{
+    static layout_case_t cases[64];
+    size_t n = 0;
+    for (size_t i = 0; i < hv_builtin_count() + NWIDE && n + 2 <= 64; i++) {
+        size_t sc_i = i < hv_builtin_count() ? i : SIZE_MAX - (i - hv_builtin_count());
+        cases[n++] = (layout_case_t){sc_i, 1280, 800};
+        cases[n++] = (layout_case_t){sc_i, 1920, 1080};
+    }
+    return cr_make_param_array(layout_case_t, cases, n);
+}
+
+/* Draws the window and fails on any clipped text, naming the scenario, size and moment. */
+static void expect_no_clipping(gui_t *g, const char *name, const layout_case_t *c, const char *when)
+{
+    ui_gui_render(g);
+    if (getenv("HVSIM_LAYOUT_PNG")) { /* to look at: HVSIM_LAYOUT_PNG=DIR */
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s-%dx%d-%c.png", getenv("HVSIM_LAYOUT_PNG"), name, c->w,
+                 c->h, when[3]);
+        ui_gui_save_png(g, path);
+    }
+    const char *first;
+    unsigned n = ui_gui_clipped(g, &first);
+    cr_expect_eq(n, 0, "%s at %dx%d, %s: %u runs of text cut, the first %s", name, c->w, c->h, when,
+                 n, first);
+}
+
+ParameterizedTest(layout_case_t *c, gui_layout, no_text_is_cut, .timeout = 300)
+{
+    bool builtin = c->scenario < hv_builtin_count();
+    const char *name = builtin ? hv_builtin_name(c->scenario) : "wide";
+    hv_t *hv = builtin ? hu_scenario(&sc, &m, name)
+                       : hu_scenario_text(&sc, &m, name, wide[SIZE_MAX - c->scenario]);
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    gui_t *g = ui_gui_offscreen(&m, dbg, c->w, c->h);
+    cr_assert_not_null(g);
+    expect_no_clipping(g, name, c, "at the start");
+    hv_run(hv, 300000);
+    expect_no_clipping(g, name, c, "at cycle 300 000");
+    ui_dbg_stop_t st; /* a stop at an exit: the status bar's longest sentences */
+    if (ui_dbg_break_exit(dbg, "IO_PORT", -1) > 0 && ui_dbg_continue(dbg, &st) == 0) {
+        ui_gui_note_stop(g);
+        expect_no_clipping(g, name, c, "at an IO_PORT exit");
+        ui_dbg_delete_all(dbg);
+    }
+    hv_run(hv, sc.max_cycles);
+    ui_gui_note_stop(g);
+    expect_no_clipping(g, name, c, "at the end");
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}

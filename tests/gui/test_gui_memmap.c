@@ -1,0 +1,44 @@
+/*
+ * test_gui_memmap.c - HOST MEMORY as an overview: cells of a power-of-two number of frames
+ * (64 MiB fits at 1280x800, cells of at least 5 pixels), each in its owner's colour, and a
+ * selected cell says which frames it holds and whose tables map them.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "../../ui/gui/gui_internal.h"
+#include "../hypervisor/hv_util.h"
+
+static hv_scenario_t sc;
+static sim_machine_t m;
+
+#define VM(name, image, mem) "[vm " name "]\nimage = " image "\nrom = rom.bin\nmemory = " mem "\n"
+
+Test(gui_memmap, sixty_four_mib_in_cells_that_say_whose_they_are, .timeout = 120)
+{
+    hv_t *hv = hu_scenario_text(&sc, &m, "big",
+                                "[machine]\npcpus = 2\nram = 64M\n[hypervisor]\ntype = 1\n" VM(
+                                    "tinyos", "tinyos.img", "8M") VM("rtos", "rtos.img", "4M"));
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    hv_run(hv, 3000000);
+    ui_gui_render(g);
+    cr_expect_eq(g->nframes, 16384u);
+    cr_expect_eq(g->mem_cells & (g->mem_cells - 1), 0, "a power of two: %u", g->mem_cells);
+    /* Select the first cell that is mostly tinyos's: the readout names it and its tables. */
+    int tinyos = hv_vm_by_name(hv, "tinyos");
+    uint32_t fr = 0;
+    while (fr < g->nframes && ui_dbg_frame_owner(dbg, fr) != tinyos)
+        fr++;
+    cr_assert_lt(fr, g->nframes, "tinyos owns frames");
+    g->mem_sel = (int)(fr / (g->mem_cells ? g->mem_cells : 1));
+    ui_gui_render(g);
+    cr_expect_not_null(strstr(g->mem_frames, "tinyos"), "%s", g->mem_frames);
+    cr_expect_not_null(strstr(g->mem_text, "tinyos's tables"), "%s", g->mem_text);
+    cr_expect_gt(g->mem_cells, 0);
+    const char *first;
+    cr_expect_eq(ui_gui_clipped(g, &first), 0, "%s", first);
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}
