@@ -358,7 +358,7 @@ int ui_dbg_eval(ui_dbg_t *dbg, const char *text, uint64_t *value)
     int use = dbg->use_vm;
     if (use < 0 && dbg->eval_vm >= 0)
         dbg->use_vm = dbg->eval_vm;
-    int rc = ui_dbg_cond_eval(dbg, c, &dbg->m->cpu[dbg->focus], value);
+    int rc = ui_dbg_cond_eval(dbg, c, dbg_eval_cpu(dbg), value);
     dbg->use_vm = use;
     ui_dbg_cond_free(c);
     return rc;
