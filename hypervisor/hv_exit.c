@@ -249,20 +249,21 @@ HV_HANDLER(hv_handle_entry_failed)
  * ------------------------------------------------------------------------------------------ */
 #define HV_EXIT_HANDLERS(X)                                                                        \
     X(EXCEPTION, hv_handle_exception,                                                              \
-      "give the trap back to the guest's own handler (trap: emulate a privileged instruction)")             \
+      "give the trap back to the guest's handler (shadow: fill a hidden fault; trap: emulate)")    \
     X(EXTERNAL_INTERRUPT, hv_handle_external_interrupt,                                            \
       "the host takes its device's interrupt (or a kick); the guest goes on")                      \
     X(HALT, hv_handle_halt, "the VCPU waits for a virtual interrupt; the pCPU runs someone else")  \
-    X(IO_PORT, hv_handle_io_port, "emulate the virtual device behind the port")                   \
+    X(IO_PORT, hv_handle_io_port, "emulate the virtual device behind the port")                    \
     X(CSR_ACCESS, hv_handle_csr_access, "emulate the timer CSR in virtual (wall-clock) time")      \
     X(CPUID, hv_handle_cpuid, "describe the virtual CPU, with the 'hypervisor present' bit")       \
     X(HYPERCALL, hv_handle_hypercall, "serve a paravirtual guest's call (the console)")            \
     X(NESTED_FAULT, hv_handle_nested_fault,                                                        \
       "back the page with a host frame, emulate MMIO, or give the guest a bus error")              \
     X(PREEMPT, hv_handle_preempt, "the time slice is over: the scheduler decides who runs")        \
-    X(ENTRY_FAILED, hv_handle_entry_failed, "the hypervisor built a bad VMCB: stop the VM")       \
+    X(ENTRY_FAILED, hv_handle_entry_failed, "the hypervisor built a bad VMCB: stop the VM")        \
     X(TLB_INVALIDATE, hv_handle_tlb_invalidate,                                                    \
-      "shadow paging: drop the page (tlbinv) or empty the address space (tlbflush) from the shadow")
+      "shadow paging: drop the page (tlbinv) or empty the address space (tlbflush) from the "      \
+      "shadow")
 
 static const struct {
     hv_handler_fn fn;

@@ -41,6 +41,9 @@ bool hv_copy_from_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *dst, size_t l
 void hv_emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg);
 void hv_emit_more(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint32_t more);
 void hv_action(hv_t *hv, const hv_vcpu_t *v, unsigned action, uint32_t arg, uint32_t more);
+/* The same, stamped at cycle `at` (an action whose cost was charged after it began). */
+void hv_action_at(hv_t *hv, const hv_vcpu_t *v, unsigned action, uint32_t arg, uint32_t more,
+                  uint64_t at);
 /* Starts counting the hypervisor's charges on a pCPU afresh (at an exit, at a turn's start). */
 void hv_ledger_reset(hv_t *hv, const cpu_t *cpu);
 /* Stops a VM for good with a sentence (a broken VMCB, ...). */

@@ -160,6 +160,9 @@ void hv_write32(hv_t *hv, uint32_t hpa, uint32_t value)
     p[3] = (uint8_t)(value >> 24);
 }
 
+static void emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint32_t more,
+                 const uint64_t *at);
+
 void hv_emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg)
 {
     hv_emit_more(hv, action, vm, vcpu, arg, 0);
@@ -170,11 +173,23 @@ void hv_action(hv_t *hv, const hv_vcpu_t *v, unsigned action, uint32_t arg, uint
     hv_emit_more(hv, action, v->vm, v->host_process ? -1 : v->index, arg, more);
 }
 
+void hv_action_at(hv_t *hv, const hv_vcpu_t *v, unsigned action, uint32_t arg, uint32_t more,
+                  uint64_t at)
+{
+    emit(hv, action, v->vm, v->host_process ? -1 : v->index, arg, more, &at);
+}
+
 void hv_emit_more(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint32_t more)
+{
+    emit(hv, action, vm, vcpu, arg, more, NULL);
+}
+
+static void emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint32_t more,
+                 const uint64_t *at)
 {
     cpu_t *cpu = hv->cur;
     /* On a pCPU: its time; in a device event: the event's; from outside a run: CPU 0's. */
-    uint64_t now = cpu ? cpu->s.cycles : hv->now ? hv->now : hv->m->cpu[0].s.cycles;
+    uint64_t now = at ? *at : cpu ? cpu->s.cycles : hv->now ? hv->now : hv->m->cpu[0].s.cycles;
     sim_event_t ev = {.cycle = now,
                       .kind = SIM_EV_HV,
                       .cpu = cpu ? cpu->s.id : 0,

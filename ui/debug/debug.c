@@ -335,6 +335,7 @@ ui_dbg_t *ui_dbg_new(sim_machine_t *m)
     d->next_display = 1;
     d->focus_vm = -1;
     d->use_vm = -1;
+    d->exit_vm = d->exit_vcpu = -1;
     if (dbg_attach(d) != 0) {
         free(d);
         return NULL;

@@ -175,8 +175,9 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
         break;
     case SIM_HV_SWITCH:
         entity_text(d, ev->b, a, sizeof a);
-        snprintf(buf, len, "the scheduler gives pCPU%u to %s (after %s), because %s", ev->cpu,
-                 ev->vm < 0 ? "the host process" : w, a,
+        snprintf(buf, len, "the scheduler gives pCPU%u to %s (%s%s), because %s", ev->cpu,
+                 ev->vm < 0 ? "the host process" : w, strcmp(a, "nothing") ? "after " : "",
+                 strcmp(a, "nothing") ? a : "nothing ran there before",
                  ev->pc < sizeof rules / sizeof rules[0] ? rules[ev->pc] : "it was chosen");
         break;
     case SIM_HV_IDLE:
@@ -325,7 +326,7 @@ static void decode_qual(const ui_dbg_t *d, ui_dbg_exit_t *x)
         snprintf(x->qual, sizeof x->qual, "trap %s, tval 0x%08x",
                  cpu_cause_name(q, cause, sizeof cause), x->gva);
         snprintf(x->because, sizeof x->because, "bit %u (%s) of the exception bitmap is set",
-                 q & 31, cause);
+                 q & 31, cpu_cause_name(q, cause, sizeof cause)); /* its answer, not cause */
         return;
     case CPU_EXIT_EXTERNAL_INTERRUPT:
         snprintf(x->qual, sizeof x->qual, "physical lines 0x%x pending%s", q,
@@ -415,6 +416,19 @@ int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
         unsigned t = ev->vm >= 0 && ev->vm < UI_DBG_MAX_VMS ? (unsigned)ev->vm + 1 : 0;
         cpu_disasm(out->insn, out->pc, dbg->tab[t], dbg->tab_n[t], out->insn_text,
                    sizeof out->insn_text);
+    } else if (dbg_space_vm(dbg) == ev->vm) { /* a trap's exit: the instruction in its memory */
+        if (out->reason == CPU_EXIT_EXCEPTION &&
+            (out->qual_raw == CPU_CAUSE_SYSCALL || out->qual_raw == CPU_CAUSE_BREAKPOINT))
+            out->pc -= 4; /* these trap after their instruction: pc is the next one */
+        ui_dbg_disasm(dbg, UI_DBG_SPACE_GVA, out->pc, out->insn_text, sizeof out->insn_text);
+    }
+    guest_where(dbg, ev->vm, out->pc, out->where, sizeof out->where);
+    uint32_t gpc;
+    if (hv_bt_guest_pc(hv, (unsigned)ev->vm, (unsigned)ev->vcpu, out->pc, &gpc)) {
+        char from[96];
+        size_t n = strlen(out->where);
+        snprintf(out->where + n, sizeof out->where - n, " (translated from %s)",
+                 guest_where(dbg, ev->vm, gpc, from, sizeof from));
     }
     return 0;
 }
@@ -584,6 +598,10 @@ bool dbg_text_substep(ui_dbg_t *d, ui_dbg_stop_t *st)
 {
     const sim_event_t *ev = &st->ev;
     char body[sizeof st->text - 8];
+    if (ev->kind == SIM_EV_VMEXIT) {
+        d->exit_vm = ev->vm;
+        d->exit_vcpu = ev->vcpu;
+    }
     if (ev->kind != SIM_EV_HV && ev->kind != SIM_EV_VMENTRY)
         return false;
     dbg_text_other_event(d, ev, body, sizeof body);
@@ -595,16 +613,26 @@ int ui_dbg_finish_exit(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
 {
     if (!dbg_in_exit(dbg))
         return dbg_fail(dbg, "Not at a VM exit: `finish` from an exit stop runs to the VM entry.");
-    unsigned cpu = dbg->focus, actions = 0;
-    uint64_t start = dbg->has_exit[cpu] ? dbg->last_exit[cpu].cycle : dbg->m->cpu[cpu].s.cycles;
+    /* The exiting VCPU: the one of the last exit a stop showed. */
+    unsigned actions = 0;
+    int vm = dbg->exit_vm, vcpu = dbg->exit_vcpu;
+    const sim_event_t *last = &dbg->last.ev;
+    if (dbg->have_last && dbg->last.has_event && last->kind == SIM_EV_HV && last->vcpu >= 0)
+        vm = last->vm, vcpu = last->vcpu; /* a hypervisor action's breakpoint */
+    if (vm < 0 || vcpu < 0)
+        return dbg_fail(dbg, "Which VCPU's exit? Stop at an exit first (break exit, step exit).");
+    uint64_t start = dbg->m->cpu[dbg->focus].s.cycles;
+    for (unsigned c = 0; c < dbg->m->ncpus; c++)
+        if (dbg->has_exit[c] && dbg->last_exit[c].vm == vm && dbg->last_exit[c].vcpu == vcpu)
+            start = dbg->last_exit[c].cycle;
     for (unsigned i = 0; i < 4096; i++) {
         if (ui_dbg_step_event(dbg, stop) != 0)
             return -1;
         if (stop->kind != UI_DBG_STOP_EVENT)
             return 0; /* a breakpoint, or the machine stopped: that says why */
-        if (stop->ev.kind == SIM_EV_HV && stop->ev.cpu == cpu)
+        if (stop->ev.kind == SIM_EV_HV && stop->ev.vm == vm && stop->ev.vcpu == vcpu)
             actions++;
-        if (stop->ev.kind == SIM_EV_VMENTRY && stop->ev.cpu == cpu) {
+        if (stop->ev.kind == SIM_EV_VMENTRY && stop->ev.vm == vm && stop->ev.vcpu == vcpu) {
             char body[200], num[32];
             dbg_text_other_event(dbg, &stop->ev, body, sizeof body);
             snprintf(stop->text, sizeof stop->text,

@@ -96,6 +96,7 @@ struct ui_dbg {
     ui_dbg_stop_t last; /* the last stop: continuing does not stop at its breakpoint again */
 
     sim_event_t last_exit[SIM_MAX_CPUS]; /* each CPU's last VM exit (debug_exit.c) */
+    int exit_vm, exit_vcpu; /* the VCPU of the last exit a stop showed (finish goes on with it) */
     bool has_exit[SIM_MAX_CPUS];
 
     sim_event_t log[UI_DBG_LOG]; /* a ring: the oldest at log_head once full */

@@ -494,6 +494,8 @@ typedef struct {
     char qual[200];     /* "in, into r10: port 0x1f6, tinyos's virtual disk, error register" */
     char because[160];  /* the control or exception-bitmap bit that caused it */
     char insn_text[64]; /* the exiting instruction ("" when none) */
+    char where[128];    /* its address: "0x00001010 <reset+0x10>", with binary translation's
+                           "(translated from ...)" when it is translated code */
 } ui_dbg_exit_t;
 /* -1 (ui_dbg_error says why, e.g. "No exit yet on pCPU0") when there is none to show. */
 int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out);

@@ -40,21 +40,19 @@ int ui_repl_info_exit(ui_repl_t *r, int argc, char **argv)
     (void)argc, (void)argv;
     ui_dbg_exit_t x;
     unsigned cpu = ui_dbg_focus(r->dbg);
-    char cyc[32], at[128], sym[96];
+    char cyc[32];
     if (ui_dbg_exit_info(r->dbg, cpu, &x) != 0)
         return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
     ui_dbg_vm_t vm = {.name = "?"};
     ui_dbg_vm_info(r->dbg, (unsigned)(x.vm < 0 ? 0 : x.vm), &vm);
-    snprintf(at, sizeof at, "0x%08x%s", x.pc,
-             ui_dbg_symbolize_vm(r->dbg, x.vm, x.pc, sym, sizeof sym));
     fprintf(r->out, "%s exit %s of %s vcpu%d on pCPU%u at cycle %s%s\n",
             x.pending ? "The" : "The last", x.reason_name, vm.name, x.vcpu, cpu,
             sim_group_digits(x.cycle, cyc, sizeof cyc),
             x.pending ? " (its handler has not run yet)" : " (handled)");
     if (x.insn_text[0])
-        fprintf(r->out, "  instruction  `%s` at %s\n", x.insn_text, at);
+        fprintf(r->out, "  instruction  `%s` at %s\n", x.insn_text, x.where);
     else
-        fprintf(r->out, "  guest pc     %s\n", at);
+        fprintf(r->out, "  guest pc     %s\n", x.where);
     fprintf(r->out, "  because      %s\n", x.because);
     fprintf(r->out, "  what         %s\n", x.qual);
     fprintf(r->out, "  handler      %s, %s:%u\n", x.handler, x.file, x.line);
