@@ -497,16 +497,57 @@ void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu_id, ui_dbg_view_t *out)
              cpu->s.id, what);
 }
 
-const cpu_t *dbg_eval_cpu(ui_dbg_t *d)
+const cpu_t *ui_dbg_shown_cpu(ui_dbg_t *dbg, unsigned cpu)
 {
     static cpu_t view; /* large (the MMU's TLB): kept off the stack */
     ui_dbg_view_t v;
-    ui_dbg_view(d, d->focus, &v);
+    cpu = cpu < dbg->m->ncpus ? cpu : 0;
+    ui_dbg_view(dbg, cpu, &v);
     if (v.kind != UI_DBG_VIEW_GUEST)
-        return &d->m->cpu[d->focus];
-    view = d->m->cpu[d->focus];
+        return &dbg->m->cpu[cpu];
+    view = dbg->m->cpu[cpu];
     view.s = v.s;
     return &view;
+}
+
+const cpu_t *dbg_eval_cpu(ui_dbg_t *d)
+{
+    return ui_dbg_shown_cpu(d, d->focus);
+}
+
+bool ui_dbg_disasm_vm(ui_dbg_t *dbg, int vm, uint32_t addr, char *buf, size_t len)
+{
+    if (vm < 0 || !hv_of(dbg))
+        return ui_dbg_disasm(dbg, ui_dbg_default_space(dbg), addr, buf, len);
+    int saved = dbg->focus_vm; /* the VM's addresses, whatever the focus is */
+    dbg->focus_vm = vm;
+    bool ok = ui_dbg_disasm(dbg, UI_DBG_SPACE_GVA, addr, buf, len);
+    dbg->focus_vm = saved;
+    return ok;
+}
+
+bool ui_dbg_guest_insn(ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len)
+{
+    char insn[96], at[96];
+    uint32_t pc = ev->pc;
+    bool after =
+        (ev->kind == SIM_EV_TRAP || (ev->kind == SIM_EV_VMEXIT && ev->a == CPU_EXIT_EXCEPTION)) &&
+        ((ev->kind == SIM_EV_TRAP ? ev->a : ev->b) == CPU_CAUSE_SYSCALL ||
+         (ev->kind == SIM_EV_TRAP ? ev->a : ev->b) == CPU_CAUSE_BREAKPOINT);
+    if (after)
+        pc -= 4; /* these trap after their instruction */
+    bool ok;
+    if (ev->vm >= 0 && hv_of(dbg)) { /* the guest's code, through the guest's translation */
+        ok = ui_dbg_disasm_vm(dbg, ev->vm, pc, insn, sizeof insn);
+        guest_where(dbg, ev->vm, pc, at, sizeof at);
+    } else {
+        ok = ui_dbg_disasm(dbg, ui_dbg_default_space(dbg), pc, insn, sizeof insn);
+        char sym[64];
+        snprintf(at, sizeof at, "0x%08x%s", pc, ui_dbg_symbolize(dbg, pc, sym, sizeof sym));
+    }
+    if (ok)
+        snprintf(buf, len, "`%s` at %s", insn, at);
+    return ok;
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -481,6 +481,14 @@ typedef struct {
     char why[240];    /* NONE: one sentence saying where the pCPU is */
 } ui_dbg_view_t;
 void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu, ui_dbg_view_t *out);
+/* A CPU as a front end shows it: at an exit, its state is the exiting VCPU's saved state (the
+ * pointer stays valid until the next call). Expressions ($pc, r1) read the focus this way. */
+const cpu_t *ui_dbg_shown_cpu(ui_dbg_t *dbg, unsigned cpu);
+/* "`st r9, [r9]` at 0x00001010 <probe+0x10>": the instruction a trap or exit event came from,
+ * read where its program saw it (a VM's, through the VM's own translation); false if unreadable. */
+bool ui_dbg_guest_insn(ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len);
+/* The instruction at gva addr of VM vm (vm < 0: in the default space), whatever the focus. */
+bool ui_dbg_disasm_vm(ui_dbg_t *dbg, int vm, uint32_t addr, char *buf, size_t len);
 
 /* The exit a pCPU handles now (pending) or handled last, decoded. */
 typedef struct {

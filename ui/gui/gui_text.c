@@ -222,6 +222,8 @@ int gui_text(gui_t *g, gui_font_id_t fid, int x, int y, uint32_t rgb, const char
     SDL_Texture *atlas = f->white ? tinted(g, f, rgb) : NULL;
     if (!atlas)
         return 0;
+    if (g->textlog)
+        gui_textlog_add(g, x, y, s);
     int x0 = x;
     while (*s) {
         unsigned slot = next_slot(&s);
