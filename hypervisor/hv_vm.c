@@ -190,6 +190,9 @@ static void emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint
     cpu_t *cpu = hv->cur;
     /* On a pCPU: its time; in a device event: the event's; from outside a run: CPU 0's. */
     uint64_t now = at ? *at : cpu ? cpu->s.cycles : hv->now ? hv->now : hv->m->cpu[0].s.cycles;
+    int cur = cpu ? hv->pcpu[cpu->s.id].current : -1;
+    if (vcpu < 0 && vm >= 0 && cur >= 0 && hv->ent[cur].vm == vm)
+        vcpu = hv->ent[cur].index; /* done for the VCPU whose exit this pCPU handles */
     sim_event_t ev = {.cycle = now,
                       .kind = SIM_EV_HV,
                       .cpu = cpu ? cpu->s.id : 0,
