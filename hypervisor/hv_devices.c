@@ -209,6 +209,7 @@ int32_t hv_dev_console_write(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t len)
         console_byte(hv, vm, buf[i]);
     if (!len || buf[len - 1] != '\n')
         flush_line(hv, vm, true); /* one call, one line (docs/guests.md) */
+    hv_emit_more(hv, SIM_HV_CONSOLE, (int)vm, -1, len, gpa);
     return (int32_t)len;
 }
 
@@ -375,6 +376,7 @@ void hv_vtimer_write(hv_t *hv, hv_vcpu_t *v, uint32_t value)
     v->timer_deadline = value ? hv->cur->s.cycles + value : 0;
     if (value)
         SIM_ASSERT(sim_schedule(hv->m, v->timer_deadline, hv->hub, HV_TIMED(HV_TIMED_VTIMER, ent)) == 0);
+    hv_action(hv, v, SIM_HV_VTIMER, value, 0);
 }
 
 uint32_t hv_vtimer_read(hv_t *hv, const hv_vcpu_t *v)

@@ -57,10 +57,10 @@ HV_HANDLER(hv_handle_exception)
 HV_HANDLER(hv_handle_external_interrupt)
 {
     cpu_t *cpu = hv->cur;
-    (void)v;
     for (unsigned line = 1; line < CPU_IRQ_LINES; line++)
         if (x->qual & (1u << line))
             cpu_set_irq(cpu, line, false);
+    hv_action(hv, v, SIM_HV_ACK, x->qual, 0);
 }
 
 /* Lecture: a halted VCPU must not hold a pCPU. If a virtual interrupt already waits the guest

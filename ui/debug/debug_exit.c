@@ -159,6 +159,24 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  sim_group_digits(ev->pc, a, sizeof a),
                  sim_group_digits(ev->cycle + ev->pc, num, sizeof num));
         break;
+    case SIM_HV_VTIMER:
+        if (ev->b)
+            snprintf(buf, len, "%s's virtual timer is set to fire in %s cycles, at cycle %s", w,
+                     sim_group_digits(ev->b, a, sizeof a),
+                     sim_group_digits(ev->cycle + ev->b, num, sizeof num));
+        else
+            snprintf(buf, len, "%s's virtual timer is turned off", w);
+        break;
+    case SIM_HV_CONSOLE:
+        snprintf(buf, len, "%s's console hypercall: %u byte%s at gpa 0x%08x go to its console", w,
+                 ev->b, ev->b == 1 ? "" : "s", ev->pc);
+        break;
+    case SIM_HV_ACK:
+        snprintf(buf, len,
+                 "the host acknowledges physical interrupt lines 0x%x on pCPU%u (%s); %s goes on",
+                 ev->b, ev->cpu,
+                 ev->b & (1u << HV_KICK_IRQ) ? "a kick from another pCPU" : "its own devices'", w);
+        break;
     case SIM_HV_MAP:
         snprintf(buf, len,
                  "first touch: gpa 0x%08x of %s is backed by a zeroed host frame, hpa 0x%08x, in "
@@ -650,36 +668,46 @@ bool dbg_text_substep(ui_dbg_t *d, ui_dbg_stop_t *st)
     return true;
 }
 
+/* The pCPU that took the exit of VM vm's VCPU vcpu last, and when; false when none did. */
+static bool exit_cpu(const ui_dbg_t *d, int vm, int vcpu, unsigned *cpu, uint64_t *cycle)
+{
+    for (unsigned c = 0; c < d->m->ncpus; c++)
+        if (d->has_exit[c] && d->last_exit[c].vm == vm && d->last_exit[c].vcpu == vcpu) {
+            *cpu = c;
+            *cycle = d->last_exit[c].cycle;
+            return true;
+        }
+    return false;
+}
+
+/* Ends at the next VM entry on the pCPU that took the exit: the exiting VCPU's, or (after a
+ * halt or the end of a slice) the one the scheduler chose instead. */
 int ui_dbg_finish_exit(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
 {
     if (!dbg_in_exit(dbg))
         return dbg_fail(dbg, "Not at a VM exit: `finish` from an exit stop runs to the VM entry.");
-    /* The exiting VCPU: the one of the last exit a stop showed. */
-    unsigned actions = 0;
-    int vm = dbg->exit_vm, vcpu = dbg->exit_vcpu;
+    unsigned actions = 0, cpu;
+    uint64_t start;
+    int vm = dbg->exit_vm, vcpu = dbg->exit_vcpu; /* the last exit a stop showed */
     const sim_event_t *last = &dbg->last.ev;
     if (dbg->have_last && dbg->last.has_event && last->kind == SIM_EV_HV && last->vcpu >= 0)
         vm = last->vm, vcpu = last->vcpu; /* a hypervisor action's breakpoint */
-    if (vm < 0 || vcpu < 0)
+    if (!exit_cpu(dbg, vm, vcpu, &cpu, &start))
         return dbg_fail(dbg, "Which VCPU's exit? Stop at an exit first (break exit, step exit).");
-    uint64_t start = dbg->m->cpu[dbg->focus].s.cycles;
-    for (unsigned c = 0; c < dbg->m->ncpus; c++)
-        if (dbg->has_exit[c] && dbg->last_exit[c].vm == vm && dbg->last_exit[c].vcpu == vcpu)
-            start = dbg->last_exit[c].cycle;
     for (unsigned i = 0; i < 4096; i++) {
         if (ui_dbg_step_event(dbg, stop) != 0)
             return -1;
         if (stop->kind != UI_DBG_STOP_EVENT)
             return 0; /* a breakpoint, or the machine stopped: that says why */
-        if (stop->ev.kind == SIM_EV_HV && stop->ev.vm == vm && stop->ev.vcpu == vcpu)
+        if (stop->ev.kind == SIM_EV_HV && stop->ev.cpu == cpu)
             actions++;
-        if (stop->ev.kind == SIM_EV_VMENTRY && stop->ev.vm == vm && stop->ev.vcpu == vcpu) {
+        if (stop->ev.kind == SIM_EV_VMENTRY && stop->ev.cpu == cpu) {
             char body[200], num[32];
             dbg_text_other_event(dbg, &stop->ev, body, sizeof body);
             snprintf(stop->text, sizeof stop->text,
-                     "Run till the VM entry: %u more hypervisor action%s, %s cycles since the "
-                     "exit began; %s.",
-                     actions, actions == 1 ? "" : "s",
+                     "Run till the VM entry: %u more hypervisor action%s on pCPU%u, %s cycles "
+                     "since the exit began; %s.",
+                     actions, actions == 1 ? "" : "s", cpu,
                      sim_group_digits(stop->ev.cycle - start, num, sizeof num), body);
             dbg->last = *stop;
             return 0;
