@@ -188,10 +188,10 @@ Test(debug_exit, finish_runs_to_the_entry_and_fails_elsewhere, .timeout = 60)
     at_io_exit(&st);
     cr_assert_eq(ui_dbg_finish_exit(dbg, &st), 0, "%s", ui_dbg_error(dbg));
     cr_expect_eq(st.ev.kind, SIM_EV_VMENTRY);
-    cr_expect(strstr(st.text,
-                     "Run till the VM entry: 4 more hypervisor actions on pCPU0, 1 022 cycles "
-                     "since the exit began; entry: tinyos vcpu0 resumes"),
-              "%s", st.text);
+    cr_expect_eq(st.kind, UI_DBG_STOP_FINISH);
+    cr_expect_str_eq(st.text, "The hypervisor finished handling the exit: VM entry into tinyos "
+                              "vcpu0 at 0x00001014, after 4 more hypervisor actions on pCPU0, "
+                              "1 022 cycles since the exit began.");
     cr_expect_eq(ui_dbg_finish_exit(dbg, &st), -1, "not at an exit any more");
     cr_expect(strstr(ui_dbg_error(dbg), "Not at a VM exit"), "%s", ui_dbg_error(dbg));
     done();

@@ -702,13 +702,15 @@ int ui_dbg_finish_exit(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
         if (stop->ev.kind == SIM_EV_HV && stop->ev.cpu == cpu)
             actions++;
         if (stop->ev.kind == SIM_EV_VMENTRY && stop->ev.cpu == cpu) {
-            char body[200], num[32];
-            dbg_text_other_event(dbg, &stop->ev, body, sizeof body);
+            char w[64], at[96], num[32];
+            stop->kind = UI_DBG_STOP_FINISH;
             snprintf(stop->text, sizeof stop->text,
-                     "Run till the VM entry: %u more hypervisor action%s on pCPU%u, %s cycles "
-                     "since the exit began; %s.",
-                     actions, actions == 1 ? "" : "s", cpu,
-                     sim_group_digits(stop->ev.cycle - start, num, sizeof num), body);
+                     "The hypervisor finished handling the exit: VM entry into %s at %s, after %u "
+                     "more hypervisor action%s on pCPU%u, %s cycles since the exit began.",
+                     who(dbg, &stop->ev, w, sizeof w),
+                     guest_where(dbg, stop->ev.vm, stop->ev.pc, at, sizeof at), actions,
+                     actions == 1 ? "" : "s", cpu,
+                     sim_group_digits(stop->ev.cycle - start, num, sizeof num));
             dbg->last = *stop;
             return 0;
         }
