@@ -291,11 +291,17 @@ void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, s
     who(d, ev, w, sizeof w);
     switch (ev->kind) {
     case SIM_EV_HV: hv_action_text(d, ev, buf, len); break;
-    case SIM_EV_VMEXIT:
-        snprintf(buf, len, "exit %s: %s leaves %s at %s, because %s", cpu_exit_reason_name(ev->a),
-                 w, cpu_mode_name((cpu_mode_t)ev->from_mode),
-                 guest_where(d, ev->vm, ev->pc, a, sizeof a), cpu_exit_reason_why(ev->a));
+    case SIM_EV_VMEXIT: {
+        char insn[200]; /* the instruction, read where the guest saw it (the focus is kept) */
+        if (ui_dbg_guest_insn((ui_dbg_t *)d, ev, insn, sizeof insn))
+            snprintf(buf, len, "exit %s: %s ran %s, because %s", cpu_exit_reason_name(ev->a), w,
+                     insn, cpu_exit_reason_why(ev->a));
+        else
+            snprintf(buf, len, "exit %s: %s leaves %s at %s, because %s",
+                     cpu_exit_reason_name(ev->a), w, cpu_mode_name((cpu_mode_t)ev->from_mode),
+                     guest_where(d, ev->vm, ev->pc, a, sizeof a), cpu_exit_reason_why(ev->a));
         break;
+    }
     case SIM_EV_VMENTRY:
         snprintf(buf, len, "entry: %s resumes in %s at %s", w, cpu_mode_name((cpu_mode_t)ev->mode),
                  guest_where(d, ev->vm, ev->pc, a, sizeof a));
