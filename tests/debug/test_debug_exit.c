@@ -233,5 +233,9 @@ Test(debug_exit, ring_minus_one_without_an_exit_has_no_registers)
     ui_dbg_exit_t x;
     cr_expect_eq(ui_dbg_exit_info(dbg, 0, &x), -1);
     cr_expect(strstr(ui_dbg_error(dbg), "No exit yet on pCPU0"), "%s", ui_dbg_error(dbg));
+    uint64_t pc;
+    cr_expect_eq(ui_dbg_eval(dbg, "pc", &pc), -1,
+                 "no registers to read: not a 0 that is not there");
+    cr_expect(strstr(ui_dbg_error(dbg), "with no exit in progress"), "%s", ui_dbg_error(dbg));
     done();
 }

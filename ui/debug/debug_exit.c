@@ -534,6 +534,17 @@ const cpu_t *ui_dbg_shown_cpu(ui_dbg_t *dbg, unsigned cpu)
     return &view;
 }
 
+const char *dbg_no_registers(ui_dbg_t *d, const cpu_t *cpu)
+{
+    static ui_dbg_view_t v; /* the sentence outlives the call */
+    for (unsigned i = 0; i < d->m->ncpus; i++)
+        if (cpu == &d->m->cpu[i]) { /* not a view's copy (the exiting VCPU's registers) */
+            ui_dbg_view(d, i, &v);
+            return v.kind == UI_DBG_VIEW_NONE ? v.why : NULL;
+        }
+    return NULL;
+}
+
 const cpu_t *dbg_eval_cpu(ui_dbg_t *d)
 {
     return ui_dbg_shown_cpu(d, d->focus);

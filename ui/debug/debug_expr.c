@@ -298,9 +298,16 @@ int ui_dbg_cond_eval(ui_dbg_t *dbg, const ui_dbg_cond_t *cond, const cpu_t *cpu,
         value_t x = {0, false};
         switch ((node_kind_t)n->kind) {
         case N_CONST: x = (value_t){n->value, n->value > 0xffffffffu}; break;
-        case N_REG: x.v = n->arg == 0 ? 0 : cpu->s.r[n->arg]; break;
-        case N_PC: x.v = cpu->s.pc; break;
-        case N_FLAGS: x.v = cpu->s.flags; break;
+        case N_REG:
+        case N_PC:
+        case N_FLAGS:
+            if (dbg_no_registers(dbg, cpu)) /* ring -1 with no exit: none to read */
+                return dbg_fail(dbg, "%s", dbg_no_registers(dbg, cpu));
+            x.v = n->kind == N_PC      ? cpu->s.pc
+                  : n->kind == N_FLAGS ? cpu->s.flags
+                  : n->arg == 0        ? 0
+                                       : cpu->s.r[n->arg];
+            break;
         case N_MODE: x.v = cpu_mode(cpu); break;
         case N_CYCLE: x = (value_t){cpu->s.cycles, true}; break;
         case N_INSTRET: x = (value_t){cpu->s.instret, true}; break;

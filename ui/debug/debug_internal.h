@@ -180,6 +180,9 @@ const char *dbg_vm_name(const ui_dbg_t *d, int vm); /* "tinyos", or "a VM since 
 void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len);
 void dbg_exit_note_event(ui_dbg_t *d, const sim_event_t *ev);
 const cpu_t *dbg_eval_cpu(ui_dbg_t *d);
+/* The sentence saying a pCPU of the machine is in ring -1 with no exit (so has no registers
+ * an expression could mean), or NULL when cpu's registers are there to read. */
+const char *dbg_no_registers(ui_dbg_t *d, const cpu_t *cpu);
 bool dbg_hv_bp_matches(const ui_dbg_bp_t *bp, const sim_event_t *ev);
 void dbg_describe_hv_bp(const ui_dbg_t *d, const ui_dbg_bp_t *bp, char *buf, size_t len);
 /* The focus is handling an exit (pending, or its sub-steps still being reported). */

@@ -374,6 +374,8 @@ int ui_repl_cmd_disassemble(ui_repl_t *r, int argc, char **argv)
     if (argc > 3)
         return ui_repl_error(r, usage, "Give at most an address and a count.");
     int vm = UI_DBG_ANY_VM;
+    if (argc < 2 && view.kind == UI_DBG_VIEW_NONE) /* no current code around no pc */
+        return ui_repl_error(r, NULL, "%s", view.why);
     if (argc >= 2 && ui_repl_parse_location_vm(r, argv[1], &space, &addr, &vm) != 0)
         return -1;
     if (argc == 3 && ui_repl_parse_value(r, argv[2], usage, &n) != 0)

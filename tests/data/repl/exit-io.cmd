@@ -1,5 +1,6 @@
 # An IO_PORT exit of tinyos, stepped one hypervisor action at a time.
 info registers
+x/2i pc
 info exit
 break exit IO_PORT vm tinyos
 c
