@@ -273,6 +273,7 @@ bool hv_sched_keep(hv_t *hv, cpu_t *cpu, unsigned ent)
     if (next != (int)ent)
         return false;
     p->slice_end = cpu->s.cycles + hv->cfg.slice;
+    hv_action(hv, v, SIM_HV_KEEP, 0, 0);
     return true;
 }
 

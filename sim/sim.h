@@ -152,7 +152,8 @@ typedef enum {
       "a virtual disk command queued: command << 16 | sectors; pc: cycles until it completes")     \
     X(VTIMER, "vtimer", "the virtual timer set: cycles until it fires (0: off)")                   \
     X(CONSOLE, "console", "a console hypercall: the bytes written; pc: their gpa")                 \
-    X(ACK, "ack", "the physical interrupt lines the host acknowledged")
+    X(ACK, "ack", "the physical interrupt lines the host acknowledged")                            \
+    X(KEEP, "keep", "0: its slice is over, but the scheduler keeps the VCPU: no one else may run")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u

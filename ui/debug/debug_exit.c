@@ -198,6 +198,12 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  strcmp(a, "nothing") ? a : "nothing ran there before",
                  ev->pc < sizeof rules / sizeof rules[0] ? rules[ev->pc] : "it was chosen");
         break;
+    case SIM_HV_KEEP:
+        snprintf(buf, len,
+                 "the scheduler keeps %s on pCPU%u for another slice: no one else may run there "
+                 "first",
+                 w, ev->cpu);
+        break;
     case SIM_HV_IDLE:
         snprintf(buf, len, "pCPU%u has nothing to run: it idles until a device event", ev->cpu);
         break;
