@@ -257,6 +257,12 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  "the guest's tables and filled the shadow entry",
                  ev->b, w);
         break;
+    case SIM_HV_SHADOW_RECLAIM:
+        snprintf(buf, len,
+                 "shadow paging: %s reached its budget of shadow tables; its shadow trees are "
+                 "emptied (the tables stay its own, to be filled again)",
+                 w);
+        break;
     case SIM_HV_SHADOW_SYNC:
         if (ev->b == 0xffffffffu)
             snprintf(buf, len, "shadow paging: %s's tlbflush empties its shadow tree", w);
