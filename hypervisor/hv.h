@@ -325,6 +325,10 @@ typedef struct {
     uint64_t loaded_at;     /* host cycle the current entity was loaded */
     uint64_t switches, idle_cycles;
     mmu_stats_t mmu_mark;   /* the MMU's counters when the guest last entered */
+    /* The hypervisor's charges here since its last action event (hv_action hands them to the
+     * next one, so each sub-step of an exit says what it cost): per cost-table entry. */
+    uint64_t charged_since;
+    uint16_t charges[SIM_COST_COUNT];
 } hv_pcpu_t;
 
 /* Frame owners. */
@@ -418,6 +422,16 @@ void hv_describe_exit(const hv_t *hv, const sim_event_t *ev, char *buf, size_t l
 /* The handler table, for help and docs: the handler's name and what it does. */
 const char *hv_exit_handler_name(unsigned reason);
 const char *hv_exit_handler_doc(unsigned reason);
+/* Where the handlers are: "hypervisor/hv_exit.c" and the line a reason's handler starts on
+ * (recorded by its definition, never written by hand); the reason a handler name serves
+ * ("hv_handle_io_port"), or -1. */
+const char *hv_exit_handler_file(void);
+unsigned hv_exit_handler_line(unsigned reason);
+int hv_exit_handler_by_name(const char *name);
+
+/* The virtual device behind a port of every VM ("virtual disk"), and in *reg the register
+ * ("command"); NULL (and "") when none answers there. MMIO windows are ports (hv_dev_mmio). */
+const char *hv_dev_port_name(uint16_t port, const char **reg);
 
 /* Checks the hypervisor's isolation invariants: every nested or shadow table and VMCB is a
  * hypervisor frame; every frame a VM's nested or shadow tables map belongs to that VM (so no

@@ -209,6 +209,7 @@ int32_t hv_dev_console_write(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t len)
         console_byte(hv, vm, buf[i]);
     if (!len || buf[len - 1] != '\n')
         flush_line(hv, vm, true); /* one call, one line (docs/guests.md) */
+    hv_emit_more(hv, SIM_HV_CONSOLE, (int)vm, -1, len, gpa);
     return (int32_t)len;
 }
 
@@ -241,6 +242,8 @@ static void disk_command(hv_t *hv, unsigned vm, uint32_t command)
     const uint32_t *c = hv->m->costs.c;
     uint64_t at = hv->cur->s.cycles + c[SIM_COST_disk_latency] + (uint64_t)c[SIM_COST_disk_sector] * d->count;
     SIM_ASSERT(sim_schedule(hv->m, at, hv->hub, HV_TIMED(HV_TIMED_DISK, vm)) == 0);
+    hv_emit_more(hv, SIM_HV_DISK, (int)vm, -1, command << 16 | (d->count & 0xffff),
+                 (uint32_t)(at - hv->cur->s.cycles));
 }
 
 /* The transfer, when the command's time is up: between the VM's own image and its own
@@ -284,34 +287,72 @@ static void disk_write(hv_t *hv, unsigned vm, uint32_t reg, uint32_t value)
 /* ------------------------------------------------------------------------------------------
  * The VM's bus: ports and MMIO windows to device models
  * ------------------------------------------------------------------------------------------ */
-bool hv_dev_port(hv_t *hv, unsigned vm, uint16_t port, bool write, uint32_t *value)
+/* The virtual devices' ports: a port's device model reads or writes one register. */
+static bool port_known(uint16_t port)
 {
-    hv_emit(hv, SIM_HV_EMULATE, (int)vm, -1, port);
+    return (port >= SIM_UART_PORT && port < SIM_UART_PORT + 3) ||
+           (port >= SIM_DISK_PORT && port < SIM_DISK_PORT + SIM_DISK_NREGS) ||
+           port == SIM_POWER_PORT;
+}
+
+static void port_write(hv_t *hv, unsigned vm, uint16_t port, uint32_t value)
+{
+    if (port >= SIM_UART_PORT && port < SIM_UART_PORT + 3)
+        uart_write(hv, vm, port - SIM_UART_PORT, value);
+    else if (port >= SIM_DISK_PORT && port < SIM_DISK_PORT + SIM_DISK_NREGS)
+        disk_write(hv, vm, port - SIM_DISK_PORT, value);
+    else if (port == SIM_POWER_PORT)
+        hv_vm_power_off(hv, vm, value);
+}
+
+static uint32_t port_read(hv_t *hv, unsigned vm, uint16_t port)
+{
+    if (port >= SIM_UART_PORT && port < SIM_UART_PORT + 3)
+        return uart_read(hv, vm, port - SIM_UART_PORT);
+    if (port >= SIM_DISK_PORT && port < SIM_DISK_PORT + SIM_DISK_NREGS)
+        return sim_disk_reg(&hv->vms[vm].dev.disk, port - SIM_DISK_PORT);
+    return 0;
+}
+
+const char *hv_dev_port_name(uint16_t port, const char **reg)
+{
+    static const char *const uart_regs[] = {"data", "status", "control"};
+    static const char *const disk_regs[SIM_DISK_NREGS] = {
+        "sector", "count", "DMA address", "command", "status", "error", "capacity", "reserved"};
     if (port >= SIM_UART_PORT && port < SIM_UART_PORT + 3) {
-        hv_charge(hv, SIM_COST_hv_emulate);
-        if (write)
-            uart_write(hv, vm, port - SIM_UART_PORT, *value);
-        else
-            *value = uart_read(hv, vm, port - SIM_UART_PORT);
-        return true;
+        *reg = uart_regs[port - SIM_UART_PORT];
+        return "virtual console (UART)";
     }
     if (port >= SIM_DISK_PORT && port < SIM_DISK_PORT + SIM_DISK_NREGS) {
-        hv_charge(hv, SIM_COST_hv_emulate);
-        if (write)
-            disk_write(hv, vm, port - SIM_DISK_PORT, *value);
-        else
-            *value = sim_disk_reg(&hv->vms[vm].dev.disk, port - SIM_DISK_PORT);
-        return true;
+        *reg = disk_regs[port - SIM_DISK_PORT];
+        return "virtual disk";
     }
     if (port == SIM_POWER_PORT) {
-        hv_charge(hv, SIM_COST_hv_emulate);
-        if (write)
-            hv_vm_power_off(hv, vm, *value);
-        else
-            *value = 0;
-        return true;
+        *reg = "power-off";
+        return "virtual power controller";
     }
-    return false;
+    *reg = "";
+    return NULL;
+}
+
+/* The emulate action comes when the device's work is charged and (for a write) before what
+ * the write sets off (a disk command, a power-off), so the sub-steps read in causal order. */
+bool hv_dev_port(hv_t *hv, unsigned vm, uint16_t port, bool write, uint32_t *value)
+{
+    if (!port_known(port)) {
+        hv_emit_more(hv, SIM_HV_EMULATE, (int)vm, -1, port | (write ? SIM_HV_WRITE : 0),
+                     0xffffffffu);
+        return false;
+    }
+    hv_charge(hv, SIM_COST_hv_emulate);
+    if (write) {
+        hv_emit_more(hv, SIM_HV_EMULATE, (int)vm, -1, port | SIM_HV_WRITE, *value);
+        port_write(hv, vm, port, *value);
+    } else {
+        *value = port_read(hv, vm, port);
+        hv_emit_more(hv, SIM_HV_EMULATE, (int)vm, -1, port, *value);
+    }
+    return true;
 }
 
 bool hv_dev_mmio(hv_t *hv, unsigned vm, uint32_t gpa, bool write, uint32_t *value)
@@ -335,6 +376,7 @@ void hv_vtimer_write(hv_t *hv, hv_vcpu_t *v, uint32_t value)
     v->timer_deadline = value ? hv->cur->s.cycles + value : 0;
     if (value)
         SIM_ASSERT(sim_schedule(hv->m, v->timer_deadline, hv->hub, HV_TIMED(HV_TIMED_VTIMER, ent)) == 0);
+    hv_action(hv, v, SIM_HV_VTIMER, value, 0);
 }
 
 uint32_t hv_vtimer_read(hv_t *hv, const hv_vcpu_t *v)

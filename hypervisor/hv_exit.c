@@ -25,6 +25,13 @@ typedef struct {
 
 typedef void (*hv_handler_fn)(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x);
 
+/* A handler's definition: HV_HANDLER(hv_handle_cpuid) { ... }. It also records the line the
+ * handler starts on (hv_handle_cpuid_line), so that a debugger stopped at an exit can say
+ * where in this file the handler that runs next is. */
+#define HV_HANDLER(fn)                                                                             \
+    static const unsigned fn##_line = __LINE__;                                                    \
+    static void fn(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+
 /* ------------------------------------------------------------------------------------------
  * The handlers
  * ------------------------------------------------------------------------------------------ */
@@ -33,7 +40,7 @@ typedef void (*hv_handler_fn)(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x);
  * belongs to the guest, so it is injected back and delivered through the guest's tvec. Under
  * trap-and-emulate every trap comes here, and a privileged instruction of the deprivileged
  * guest kernel is emulated (hv_trap.c). */
-static void hv_handle_exception(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+HV_HANDLER(hv_handle_exception)
 {
     if (hv_shadow_vcpu(hv, v) && hv_shadow_handles(hv, v, x->qual, x->gva))
         return;
@@ -47,18 +54,18 @@ static void hv_handle_exception(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
 /* Lecture: the host keeps its devices. A physical interrupt arrived while the guest ran: the
  * host takes it (here: acknowledges the line) and the guest goes on. A kick from another pCPU
  * (pause, power-off) arrives the same way; the scheduler then sees why. */
-static void hv_handle_external_interrupt(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+HV_HANDLER(hv_handle_external_interrupt)
 {
     cpu_t *cpu = hv->cur;
-    (void)v;
     for (unsigned line = 1; line < CPU_IRQ_LINES; line++)
         if (x->qual & (1u << line))
             cpu_set_irq(cpu, line, false);
+    hv_action(hv, v, SIM_HV_ACK, x->qual, 0);
 }
 
 /* Lecture: a halted VCPU must not hold a pCPU. If a virtual interrupt already waits the guest
  * goes on (and takes it); otherwise the VCPU blocks and the pCPU runs someone else. */
-static void hv_handle_halt(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+HV_HANDLER(hv_handle_halt)
 {
     (void)x;
     hv_skip_instruction(hv, v);
@@ -69,7 +76,7 @@ static void hv_handle_halt(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
 /* Lecture: device emulation. The port belongs to one of the VM's virtual devices (or to none:
  * then it reads as all ones, like an empty bus). In type 2 the device model lives in the
  * user-level VMM, so the exit makes the trip there and back. */
-static void hv_handle_io_port(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+HV_HANDLER(hv_handle_io_port)
 {
     bool write = x->qual & CPU_EXITQ_WRITE;
     unsigned reg = CPU_EXITQ_REG(x->qual);
@@ -85,7 +92,7 @@ static void hv_handle_io_port(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
 
 /* Lecture: virtual time. The timer CSR is emulated: the guest's deadlines are kept in real
  * (host) cycles, so time goes on while the VCPU waits for a pCPU, as on a real machine. */
-static void hv_handle_csr_access(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+HV_HANDLER(hv_handle_csr_access)
 {
     unsigned reg = CPU_EXITQ_REG(x->qual);
     uint32_t value;
@@ -116,7 +123,7 @@ static void hv_handle_csr_access(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
 
 /* Lecture: the virtual CPU describes itself. Leaf 1 says "a hypervisor is present" (bit 31),
  * which is how a paravirtual guest (the rtos) learns it may use hypercalls. */
-static void hv_handle_cpuid(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+HV_HANDLER(hv_handle_cpuid)
 {
     uint32_t leaf = x->qual, value = 0;
     if (leaf == 0)
@@ -178,7 +185,7 @@ uint32_t hv_mark_value(uint32_t arg)
  * directly (docs/guests.md: r1 = call, r2.. = arguments, the answer in r1). Only its kernel
  * may: a call from its user mode is refused (-2), as KVM refuses a vmcall from CPL 3, or any
  * user program could write on the console behind its kernel's back. */
-static void hv_handle_hypercall(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+HV_HANDLER(hv_handle_hypercall)
 {
     enum { HC_CONSOLE_WRITE = 1, HC_MARK = 2, HC_UNKNOWN = -1, HC_NOT_KERNEL = -2 };
     int32_t answer = HC_UNKNOWN;
@@ -226,7 +233,7 @@ bool hv_emulate_mmio(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t gpa, unsign
  * simply not been given yet: back it with a zeroed host frame and let the instruction run
  * again. Outside it, the address is a virtual device's register (emulated) or nothing at all:
  * then the guest gets what bare hardware would give it. */
-static void hv_handle_nested_fault(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+HV_HANDLER(hv_handle_nested_fault)
 {
     /* LAB 4 BEGIN: back the page, or emulate MMIO, or give the guest what bare hardware would */
     static const uint32_t page_fault[MMU_ACCESS_KINDS] = {
@@ -248,7 +255,7 @@ static void hv_handle_nested_fault(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
 
 /* Lecture: the hypervisor's scheduler takes the pCPU back when the slice is over; whether
  * another VCPU runs now is the scheduler's decision (hv_sched_keep), not the handler's. */
-static void hv_handle_preempt(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+HV_HANDLER(hv_handle_preempt)
 {
     (void)hv;
     (void)v;
@@ -257,7 +264,7 @@ static void hv_handle_preempt(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
 
 /* Lecture: shadow paging keeps in step with the guest's TLB invalidations: what the guest
  * drops from its TLB, the hypervisor drops from its shadow tables. */
-static void hv_handle_tlb_invalidate(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+HV_HANDLER(hv_handle_tlb_invalidate)
 {
     if (x->qual & CPU_EXITQ_TLBFLUSH)
         hv_shadow_tlbflush(hv, v);
@@ -267,7 +274,7 @@ static void hv_handle_tlb_invalidate(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
 }
 
 /* Not an exit the guest causes: the hypervisor built a VMCB the CPU refused. Stop the VM. */
-static void hv_handle_entry_failed(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
+HV_HANDLER(hv_handle_entry_failed)
 {
     char msg[200];
     cpu_entry_check_message(x->qual, x->gva, msg, sizeof msg);
@@ -279,26 +286,28 @@ static void hv_handle_entry_failed(hv_t *hv, hv_vcpu_t *v, const hv_exit_t *x)
  * ------------------------------------------------------------------------------------------ */
 #define HV_EXIT_HANDLERS(X)                                                                        \
     X(EXCEPTION, hv_handle_exception,                                                              \
-      "give the trap back to the guest's own handler (trap: emulate a privileged instruction)")             \
+      "give the trap back to the guest's handler (shadow: fill a hidden fault; trap: emulate)")    \
     X(EXTERNAL_INTERRUPT, hv_handle_external_interrupt,                                            \
       "the host takes its device's interrupt (or a kick); the guest goes on")                      \
     X(HALT, hv_handle_halt, "the VCPU waits for a virtual interrupt; the pCPU runs someone else")  \
-    X(IO_PORT, hv_handle_io_port, "emulate the virtual device behind the port")                   \
+    X(IO_PORT, hv_handle_io_port, "emulate the virtual device behind the port")                    \
     X(CSR_ACCESS, hv_handle_csr_access, "emulate the timer CSR in virtual (wall-clock) time")      \
     X(CPUID, hv_handle_cpuid, "describe the virtual CPU, with the 'hypervisor present' bit")       \
     X(HYPERCALL, hv_handle_hypercall, "serve a paravirtual guest's call (the console)")            \
     X(NESTED_FAULT, hv_handle_nested_fault,                                                        \
       "back the page with a host frame, emulate MMIO, or give the guest a bus error")              \
     X(PREEMPT, hv_handle_preempt, "the time slice is over: the scheduler decides who runs")        \
-    X(ENTRY_FAILED, hv_handle_entry_failed, "the hypervisor built a bad VMCB: stop the VM")       \
+    X(ENTRY_FAILED, hv_handle_entry_failed, "the hypervisor built a bad VMCB: stop the VM")        \
     X(TLB_INVALIDATE, hv_handle_tlb_invalidate,                                                    \
-      "shadow paging: drop the page (tlbinv) or empty the address space (tlbflush) from the shadow")
+      "shadow paging: drop the page (tlbinv) or empty the address space (tlbflush) from the "      \
+      "shadow")
 
 static const struct {
     hv_handler_fn fn;
     const char *name, *doc;
+    unsigned line;
 } handlers[CPU_EXIT_COUNT] = {
-#define HV_X_HANDLER(reason, fn, doc) [CPU_EXIT_##reason] = {fn, #fn, doc},
+#define HV_X_HANDLER(reason, fn, doc) [CPU_EXIT_##reason] = {fn, #fn, doc, fn##_line},
     HV_EXIT_HANDLERS(HV_X_HANDLER)
 #undef HV_X_HANDLER
 };
@@ -313,10 +322,28 @@ const char *hv_exit_handler_doc(unsigned reason)
     return reason < CPU_EXIT_COUNT ? handlers[reason].doc : "?";
 }
 
+const char *hv_exit_handler_file(void)
+{
+    return __FILE__;
+}
+
+unsigned hv_exit_handler_line(unsigned reason)
+{
+    return reason < CPU_EXIT_COUNT ? handlers[reason].line : 0;
+}
+
+int hv_exit_handler_by_name(const char *name)
+{
+    for (unsigned r = 0; r < CPU_EXIT_COUNT; r++)
+        if (handlers[r].name && strcmp(handlers[r].name, name) == 0)
+            return (int)r;
+    return -1;
+}
+
 void hv_handle_exit(hv_t *hv, cpu_t *cpu, unsigned ent)
 {
     hv_vcpu_t *v = &hv->ent[ent];
-    (void)cpu;
+    hv_ledger_reset(hv, cpu); /* from here on, the charges are the hypervisor's sub-steps */
     if (hv_emu_vcpu(hv, v))
         hv_emu_charge(hv, v); /* the interpreter's work since the last exit */
     hv_charge(hv, SIM_COST_hv_dispatch);
@@ -330,6 +357,9 @@ void hv_handle_exit(hv_t *hv, cpu_t *cpu, unsigned ent)
         return;
     }
     hv_charge(hv, SIM_COST_hv_handler);
+    /* The guest pc goes with the event for the debugger: peeked, not a charged read. */
+    hv_action(hv, v, SIM_HV_HANDLER, x.reason,
+              cpu_vmcb_peek(cpu, v->vmcb, CPU_VMCB_GUEST + CPU_VMCB_PC));
     if (!hv_bt_vcpu(hv, v) || !hv_bt_exit(hv, v, x.reason, x.qual)) /* else: a bt callout */
         handlers[x.reason].fn(hv, v, &x);
 #ifdef HV_CHECK_ALWAYS

@@ -34,8 +34,18 @@ bool hv_copy_to_guest(hv_t *hv, unsigned vm, uint32_t gpa, const void *src, size
                       const char *what);
 bool hv_copy_from_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *dst, size_t len,
                         const char *what);
-/* Emits a hypervisor action event stamped with the pCPU (or CPU 0 at set-up). */
+/* Emits a hypervisor action event stamped with the pCPU (or CPU 0 at set-up), carrying what
+ * the hypervisor charged there since its previous action (hv_pcpu_t.charges). hv_action is the
+ * one line a handler writes for a VCPU's sub-step: `more` is the action's second argument
+ * (sim.h, SIM_HV_ACTIONS says what each carries). */
 void hv_emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg);
+void hv_emit_more(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint32_t more);
+void hv_action(hv_t *hv, const hv_vcpu_t *v, unsigned action, uint32_t arg, uint32_t more);
+/* The same, stamped at cycle `at` (an action whose cost was charged after it began). */
+void hv_action_at(hv_t *hv, const hv_vcpu_t *v, unsigned action, uint32_t arg, uint32_t more,
+                  uint64_t at);
+/* Starts counting the hypervisor's charges on a pCPU afresh (at an exit, at a turn's start). */
+void hv_ledger_reset(hv_t *hv, const cpu_t *cpu);
 /* Stops a VM for good with a sentence (a broken VMCB, ...). */
 void hv_vm_crash(hv_t *hv, unsigned vm, const char *why);
 /* A VM powered off. */

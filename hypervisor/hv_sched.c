@@ -104,7 +104,8 @@ static int pick(hv_t *hv, cpu_t *cpu, bool *throttled)
 /* ------------------------------------------------------------------------------------------
  * Loading and unloading an entity on a pCPU
  * ------------------------------------------------------------------------------------------ */
-static void load(hv_t *hv, cpu_t *cpu, unsigned e)
+/* Loads entity e on the pCPU; `throttled`: pick passed over a VM held back by its cap. */
+static void load(hv_t *hv, cpu_t *cpu, unsigned e, bool throttled)
 {
     hv_pcpu_t *p = &hv->pcpu[cpu->s.id];
     hv_vcpu_t *v = &hv->ent[e];
@@ -115,7 +116,11 @@ static void load(hv_t *hv, cpu_t *cpu, unsigned e)
         if (!v->host_process)
             hv->vms[v->vm].stats.vcpu_switches++;
     }
-    hv_emit(hv, SIM_HV_SWITCH, v->vm, v->host_process ? -1 : v->index, (uint32_t)p->previous);
+    unsigned rule = v->pin == (int)cpu->s.id ? SIM_HV_PICK_PIN
+                    : throttled              ? SIM_HV_PICK_CAP
+                                             : SIM_HV_PICK_PASS;
+    hv_emit_more(hv, SIM_HV_SWITCH, v->vm, v->host_process ? -1 : v->index, (uint32_t)p->previous,
+                 rule);
     /* Untagged TLB: another VM's entries would match this one's; flush them all. */
     if (hv->cfg.untagged_tlb && !v->host_process && p->last_vm != v->vm) {
         if (p->last_vm >= 0)
@@ -268,6 +273,7 @@ bool hv_sched_keep(hv_t *hv, cpu_t *cpu, unsigned ent)
     if (next != (int)ent)
         return false;
     p->slice_end = cpu->s.cycles + hv->cfg.slice;
+    hv_action(hv, v, SIM_HV_KEEP, 0, 0);
     return true;
 }
 
@@ -310,6 +316,7 @@ cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, void *ctx)
     const uint64_t budget_end = cpu->s.cycles + budget;
     cpu_stop_t why = CPU_STOP_BUDGET;
     hv->cur = cpu;
+    hv_ledger_reset(hv, cpu);
     for (;;) {
         if (m->powered_off) {
             why = CPU_STOP_POWEROFF;
@@ -329,7 +336,7 @@ cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, void *ctx)
                 why = go_idle(hv, cpu, end, throttled);
                 break;
             }
-            load(hv, cpu, (unsigned)e);
+            load(hv, cpu, (unsigned)e, throttled);
         }
         hv_vcpu_t *v = &hv->ent[p->current];
         if (v->host_process) {
@@ -345,6 +352,7 @@ cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, void *ctx)
         hv->cur = NULL; /* the guest runs: nothing is the hypervisor's until it exits */
         cpu_stop_t stop = cpu_run(cpu, end - cpu->s.cycles);
         hv->cur = cpu;
+        hv_ledger_reset(hv, cpu); /* the guest's time is not the hypervisor's work */
         hv_stats_mmu(hv, (unsigned)v->vm, &p->mmu_mark, &cpu->mmu.stats);
         p->mmu_mark = cpu->mmu.stats;
         if (stop == CPU_STOP_VMEXIT) {

@@ -23,8 +23,10 @@ void hv_t2_enter_vmm(hv_t *hv, const hv_vcpu_t *v, unsigned reason)
 {
     if (hv->cfg.type != HV_TYPE2)
         return;
-    hv_emit(hv, SIM_HV_TO_VMM, v->vm, v->index, reason);
+    uint64_t trip = hv->cur ? hv->cur->s.cycles : 0;
     hv_charge(hv, SIM_COST_t2_to_vmm);
+    /* stamped when the trip begins (the VMM's time starts there), carrying its cost */
+    hv_action_at(hv, v, SIM_HV_TO_VMM, reason, 0, trip);
     hv->vms[v->vm].stats.t2_trips++;
 }
 

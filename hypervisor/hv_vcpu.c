@@ -144,8 +144,10 @@ uint32_t hv_guest_reg(hv_t *hv, const hv_vcpu_t *v, unsigned reg)
 
 void hv_set_guest_reg(hv_t *hv, const hv_vcpu_t *v, unsigned reg, uint32_t value)
 {
-    if (reg != 0) /* r0 stays 0, as the instruction would have left it */
-        hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_R(reg & 15), value);
+    if (reg == 0) /* r0 stays 0, as the instruction would have left it */
+        return;
+    hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_R(reg & 15), value);
+    hv_action(hv, v, SIM_HV_SET_REG, reg & 15, value);
 }
 
 void hv_skip_instruction(hv_t *hv, const hv_vcpu_t *v)
@@ -153,6 +155,7 @@ void hv_skip_instruction(hv_t *hv, const hv_vcpu_t *v)
     uint32_t pc = hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC);
     uint32_t len = hv_guest_word(hv, v, CPU_VMCB_EXIT_LEN);
     hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC, pc + len);
+    hv_action(hv, v, SIM_HV_SKIP, pc, pc + len);
 }
 
 void hv_inject(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
@@ -165,6 +168,7 @@ void hv_inject(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
     hv_set_guest_word(hv, v, CPU_VMCB_INJECT_CAUSE, cause);
     hv_set_guest_word(hv, v, CPU_VMCB_INJECT_TVAL, tval);
     hv->vms[v->vm].stats.injections++;
+    hv_action(hv, v, SIM_HV_INJECT, cause, tval);
 }
 
 /* ------------------------------------------------------------------------------------------

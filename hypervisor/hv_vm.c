@@ -78,8 +78,41 @@ const char *hv_vm_state_name(unsigned state)
  * ------------------------------------------------------------------------------------------ */
 void hv_charge(hv_t *hv, sim_cost_t cost)
 {
-    if (hv->cur)
-        hv->cur->s.cycles += hv->m->costs.c[cost];
+    if (!hv->cur)
+        return;
+    hv->cur->s.cycles += hv->m->costs.c[cost];
+    uint16_t *n = &hv->pcpu[hv->cur->s.id].charges[cost];
+    if (*n < UINT16_MAX)
+        (*n)++;
+}
+
+void hv_ledger_reset(hv_t *hv, const cpu_t *cpu)
+{
+    hv_pcpu_t *p = &hv->pcpu[cpu->s.id];
+    p->charged_since = cpu->s.cycles;
+    memset(p->charges, 0, sizeof p->charges);
+}
+
+/* Hands the pCPU's charges since the last action to ev (the largest entries first) and
+ * starts a new count: an action's cost is the hypervisor's work that led to it. */
+static void take_ledger(hv_t *hv, const cpu_t *cpu, sim_event_t *ev)
+{
+    hv_pcpu_t *p = &hv->pcpu[cpu->s.id];
+    const uint32_t *c = hv->m->costs.c;
+    ev->charged = (uint32_t)(cpu->s.cycles - p->charged_since);
+    for (unsigned slot = 0; slot < 4; slot++) {
+        int best = -1;
+        for (int k = 0; k < SIM_COST_COUNT; k++)
+            if (p->charges[k] && c[k] &&
+                (best < 0 || (uint64_t)p->charges[k] * c[k] > (uint64_t)p->charges[best] * c[best]))
+                best = k;
+        if (best < 0)
+            break;
+        ev->cost[slot] = (uint8_t)best;
+        ev->cost_n[slot] = p->charges[best];
+        p->charges[best] = 0;
+    }
+    hv_ledger_reset(hv, cpu);
 }
 
 /* Tells a debugger watching memory (m->mem_watch) about an access the hypervisor makes: on
@@ -127,11 +160,39 @@ void hv_write32(hv_t *hv, uint32_t hpa, uint32_t value)
     p[3] = (uint8_t)(value >> 24);
 }
 
+static void emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint32_t more,
+                 const uint64_t *at);
+
 void hv_emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg)
+{
+    hv_emit_more(hv, action, vm, vcpu, arg, 0);
+}
+
+void hv_action(hv_t *hv, const hv_vcpu_t *v, unsigned action, uint32_t arg, uint32_t more)
+{
+    hv_emit_more(hv, action, v->vm, v->host_process ? -1 : v->index, arg, more);
+}
+
+void hv_action_at(hv_t *hv, const hv_vcpu_t *v, unsigned action, uint32_t arg, uint32_t more,
+                  uint64_t at)
+{
+    emit(hv, action, v->vm, v->host_process ? -1 : v->index, arg, more, &at);
+}
+
+void hv_emit_more(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint32_t more)
+{
+    emit(hv, action, vm, vcpu, arg, more, NULL);
+}
+
+static void emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint32_t more,
+                 const uint64_t *at)
 {
     cpu_t *cpu = hv->cur;
     /* On a pCPU: its time; in a device event: the event's; from outside a run: CPU 0's. */
-    uint64_t now = cpu ? cpu->s.cycles : hv->now ? hv->now : hv->m->cpu[0].s.cycles;
+    uint64_t now = at ? *at : cpu ? cpu->s.cycles : hv->now ? hv->now : hv->m->cpu[0].s.cycles;
+    int cur = cpu ? hv->pcpu[cpu->s.id].current : -1;
+    if (vcpu < 0 && vm >= 0 && cur >= 0 && hv->ent[cur].vm == vm)
+        vcpu = hv->ent[cur].index; /* done for the VCPU whose exit this pCPU handles */
     sim_event_t ev = {.cycle = now,
                       .kind = SIM_EV_HV,
                       .cpu = cpu ? cpu->s.id : 0,
@@ -139,9 +200,11 @@ void hv_emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg)
                       .from_mode = CPU_MODE_H,
                       .vm = (int16_t)vm,
                       .vcpu = (int16_t)vcpu,
-                      .pc = 0,
+                      .pc = more,
                       .a = action,
                       .b = arg};
+    if (cpu)
+        take_ledger(hv, cpu, &ev);
     sim_emit(hv->m, &ev);
 }
 
@@ -228,7 +291,7 @@ static uint32_t nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, 
         hv_write32(hv, leaf, MMU_PTE_MAKE(frame >> MMU_PAGE_SHIFT, MMU_PTE_V | MMU_PTE_RWX));
         v->frames++;
         v->stats.frames_mapped++;
-        hv_emit(hv, SIM_HV_MAP, (int)vm, -1, gpa & ~MMU_PAGE_OFFSET);
+        hv_emit_more(hv, SIM_HV_MAP, (int)vm, -1, gpa & ~MMU_PAGE_OFFSET, frame);
         *mapped = true;
     }
     return leaf;

@@ -114,9 +114,11 @@ typedef enum {
         SIM_EV_COUNT
 } sim_event_kind_t;
 
-/* What the hypervisor does (SIM_EV_HV), X(NAME, name, what b is). */
+/* What the hypervisor does (SIM_EV_HV), X(NAME, name, what b is; pc, when it says). The actions
+ * of one exit, in order, are the sub-steps a debugger steps through (docs/debugger.md). */
 #define SIM_HV_ACTIONS(X)                                                                          \
-    X(SWITCH, "switch", "the previous entity on this pCPU (-1: none)")                             \
+    X(SWITCH, "switch",                                                                            \
+      "the previous entity on this pCPU (-1: none); pc: the rule that chose (SIM_HV_PICK_*)")      \
     X(IDLE, "idle", "0: nothing can run on this pCPU")                                             \
     X(BLOCK, "block", "0: the VCPU halted and waits for a virtual interrupt")                      \
     X(WAKE, "wake", "the virtual lines that woke it")                                              \
@@ -142,7 +144,26 @@ typedef enum {
     X(BT_TRANSLATE, "bt-translate", "binary translation: the guest pc of the block translated")    \
     X(BT_CALLOUT, "bt-callout", "binary translation: the guest pc of the instruction emulated")    \
     X(BT_INVALIDATE, "bt-invalidate", "binary translation: the guest page whose code was written") \
-    X(MARK, "mark", "a guest's named mark (hypercall 2): name index << 24 | value (24 bits)")
+    X(MARK, "mark", "a guest's named mark (hypercall 2): name index << 24 | value (24 bits)")    \
+    X(HANDLER, "handler", "the exit reason whose handler runs; pc: the guest pc of the exit")      \
+    X(SKIP, "skip", "the guest pc before the move past the instruction; pc: the new guest pc")     \
+    X(SET_REG, "set-reg", "the guest register the hypervisor wrote; pc: the value")                \
+    X(INJECT, "inject", "the cause the next entry will deliver into the guest; pc: its tval")      \
+    X(DISK, "disk",                                                                                \
+      "a virtual disk command queued: command << 16 | sectors; pc: cycles until it completes")     \
+    X(VTIMER, "vtimer", "the virtual timer set: cycles until it fires (0: off)")                   \
+    X(CONSOLE, "console", "a console hypercall: the bytes written; pc: their gpa")                 \
+    X(ACK, "ack", "the physical interrupt lines the host acknowledged")                            \
+    X(KEEP, "keep", "0: its slice is over, but the scheduler keeps the VCPU: no one else may run")
+
+/* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
+#define SIM_HV_WRITE 0x80000000u
+/* SIM_HV_SWITCH: which rule chose the entity (pc). */
+enum {
+    SIM_HV_PICK_PIN = 0, /* it is pinned to this pCPU */
+    SIM_HV_PICK_PASS,    /* the lowest stride pass among those ready */
+    SIM_HV_PICK_CAP,     /* the lowest pass, another VM being held back by its cap */
+};
 
 typedef enum {
 #define SIM_X_HVENUM(name, str, doc) SIM_HV_##name,
@@ -152,6 +173,7 @@ typedef enum {
 } sim_hv_action_t;
 
 const char *sim_hv_action_name(unsigned action);
+int sim_hv_action_by_name(const char *name); /* -1 when unknown */
 
 typedef struct {
     uint64_t cycle;    /* the CPU's cycle count when it happened */
@@ -165,6 +187,12 @@ typedef struct {
     uint32_t a, b;
     uint32_t span; /* VMENTRY and a failed entry: the hardware's cycles just before `cycle`;
                       VMEXIT: the hardware's cycles from `cycle` on (the world switch) */
+    /* SIM_EV_HV on a pCPU: the cycles the hypervisor charged there for this action (since its
+     * previous one) and the cost-table entries behind them, the largest first (cost_n 0: none;
+     * what the entries do not explain, e.g. emulation's interpreter, is charged = the rest). */
+    uint32_t charged;
+    uint8_t cost[4];
+    uint16_t cost_n[4];
 } sim_event_t;
 
 typedef void (*sim_event_sink_fn)(const sim_event_t *ev, void *ctx);

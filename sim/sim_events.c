@@ -26,6 +26,14 @@ const char *sim_hv_action_name(unsigned action)
     return action < SIM_HV_ACTION_COUNT ? hv_action_names[action] : "?";
 }
 
+int sim_hv_action_by_name(const char *name)
+{
+    for (int i = 0; i < SIM_HV_ACTION_COUNT; i++)
+        if (strcmp(hv_action_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
 const char *sim_event_name(sim_event_kind_t kind)
 {
     return kind < SIM_EV_COUNT ? event_names[kind] : "?";

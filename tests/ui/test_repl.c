@@ -89,6 +89,22 @@ Test(repl_session, gdb_vocabulary_on_a_scenario)
 {
     golden("$B/hvsim -x " DATA "gdb-vm.cmd --scenario default", "gdb-vm.out", 0);
 }
+/* The VM exit, step by step (issue 13): each session stops at an exit (or a hypervisor
+ * action), shows the exiting VCPU, `info exit`, and steps through the hypervisor's actions,
+ * each with its cycles and cost-table entries, to the VM entry. */
+#define EXIT_SESSION(name, scenario, status)                                                       \
+    Test(repl_exit, name, .timeout = 120)                                                          \
+    {                                                                                              \
+        golden("$B/hvsim -x " DATA "exit-" #name ".cmd --scenario " scenario,                      \
+               "exit-" #name ".out", status);                                                      \
+    }
+/* io begins with what has no answer before the first exit (a failed command: status 1). */
+EXIT_SESSION(io, "default", 1)
+EXIT_SESSION(nested, "default", 0)
+EXIT_SESSION(trap, "trap", 0)
+EXIT_SESSION(bt, "bt", 0)
+EXIT_SESSION(shadow, "shadow", 0)
+EXIT_SESSION(type2, "type2", 0)
 
 Test(repl_session, scenario_that_is_not_there_is_a_usage_error)
 {

@@ -230,6 +230,8 @@ static ui_dbg_bp_t *event_bp(ui_dbg_t *d, const sim_event_t *ev)
             return bp; /* a VM exit is how a CPU enters H */
         if (bp->kind == UI_DBG_BP_EXIT && dbg_exit_bp_matches(bp, ev))
             return bp;
+        if (dbg_hv_bp_matches(bp, ev))
+            return bp;
     }
     return NULL;
 }
@@ -249,6 +251,7 @@ static void on_event(const sim_event_t *ev, void *ctx)
     ui_dbg_t *d = ctx;
     log_event(d, ev);
     dbg_watch_event(d, ev);
+    dbg_exit_note_event(d, ev);
     if (d->trace_fn)
         d->trace_fn(ev, d->trace_ctx);
     unsigned c = ev->cpu < d->m->ncpus ? ev->cpu : 0;
@@ -258,7 +261,10 @@ static void on_event(const sim_event_t *ev, void *ctx)
         d->trapped = true;
         d->trap_ev = *ev;
     }
-    if (d->running && d->pending && d->go == DBG_GO_EVENT) {
+    /* Events after the one a stop waits to report (step event, or a hypervisor action's
+     * breakpoint) are queued: the next `step event` reports them without running. */
+    bool queue = d->go == DBG_GO_EVENT || (d->pend.has_event && d->pend.ev.kind == SIM_EV_HV);
+    if (d->running && d->pending && queue) {
         if (d->nqueue < sizeof d->queue / sizeof d->queue[0]) {
             d->queue[d->nqueue].ev = *ev;
             d->queue[d->nqueue++].before = d->last_ev[c];
@@ -329,6 +335,7 @@ ui_dbg_t *ui_dbg_new(sim_machine_t *m)
     d->next_display = 1;
     d->focus_vm = -1;
     d->use_vm = -1;
+    d->exit_vm = d->exit_vcpu = -1;
     if (dbg_attach(d) != 0) {
         free(d);
         return NULL;
@@ -518,7 +525,8 @@ static bool needs_every_instruction(const ui_dbg_t *d)
     for (size_t i = 0; i < d->nbp; i++) {
         const ui_dbg_bp_t *bp = &d->bp[i];
         if (bp->enabled && bp->kind != UI_DBG_BP_TRAP && bp->kind != UI_DBG_BP_MODE &&
-            bp->kind != UI_DBG_BP_EXIT &&
+            bp->kind != UI_DBG_BP_EXIT && bp->kind != UI_DBG_BP_HANDLER &&
+            bp->kind != UI_DBG_BP_HV &&
             !((bp->kind == UI_DBG_BP_CYCLE || bp->kind == UI_DBG_BP_INSTRET) && bp->done))
             return true;
     }
@@ -646,6 +654,8 @@ int ui_dbg_stepi(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop)
 {
     if (n == 0)
         return dbg_fail(dbg, "Stepping 0 instructions does nothing; give a count of 1 or more.");
+    if (dbg_in_exit(dbg)) /* in the hypervisor's handling: one sub-step, never into the guest */
+        return go(dbg, DBG_GO_EVENT, 0, NULL, stop);
     return go(dbg, DBG_GO_STEPI, n, NULL, stop);
 }
 

@@ -150,7 +150,7 @@ void ui_dbg_display_text(ui_dbg_t *dbg, const ui_dbg_display_t *disp, char *buf,
     uint64_t v;
     char val[96], sym[96], insn[96];
     const char *text = ui_dbg_cond_text(disp->expr);
-    if (ui_dbg_cond_eval(dbg, disp->expr, &dbg->m->cpu[dbg->focus], &v) != 0) {
+    if (ui_dbg_cond_eval(dbg, disp->expr, dbg_eval_cpu(dbg), &v) != 0) {
         snprintf(buf, len, "%d: /%c %s = (cannot be shown now: %s)", disp->id, disp->fmt, text,
                  dbg->err);
         return;

@@ -298,9 +298,16 @@ int ui_dbg_cond_eval(ui_dbg_t *dbg, const ui_dbg_cond_t *cond, const cpu_t *cpu,
         value_t x = {0, false};
         switch ((node_kind_t)n->kind) {
         case N_CONST: x = (value_t){n->value, n->value > 0xffffffffu}; break;
-        case N_REG: x.v = n->arg == 0 ? 0 : cpu->s.r[n->arg]; break;
-        case N_PC: x.v = cpu->s.pc; break;
-        case N_FLAGS: x.v = cpu->s.flags; break;
+        case N_REG:
+        case N_PC:
+        case N_FLAGS:
+            if (dbg_no_registers(dbg, cpu)) /* ring -1 with no exit: none to read */
+                return dbg_fail(dbg, "%s", dbg_no_registers(dbg, cpu));
+            x.v = n->kind == N_PC      ? cpu->s.pc
+                  : n->kind == N_FLAGS ? cpu->s.flags
+                  : n->arg == 0        ? 0
+                                       : cpu->s.r[n->arg];
+            break;
         case N_MODE: x.v = cpu_mode(cpu); break;
         case N_CYCLE: x = (value_t){cpu->s.cycles, true}; break;
         case N_INSTRET: x = (value_t){cpu->s.instret, true}; break;
@@ -358,7 +365,7 @@ int ui_dbg_eval(ui_dbg_t *dbg, const char *text, uint64_t *value)
     int use = dbg->use_vm;
     if (use < 0 && dbg->eval_vm >= 0)
         dbg->use_vm = dbg->eval_vm;
-    int rc = ui_dbg_cond_eval(dbg, c, &dbg->m->cpu[dbg->focus], value);
+    int rc = ui_dbg_cond_eval(dbg, c, dbg_eval_cpu(dbg), value);
     dbg->use_vm = use;
     ui_dbg_cond_free(c);
     return rc;

@@ -86,7 +86,7 @@ struct ui_dbg {
      * the next `step event` reports them one by one without running. */
     struct {
         sim_event_t ev, before;
-    } queue[16];
+    } queue[64];
     size_t nqueue, qhead;
     bool trapped;        /* the focus CPU entered a trap or interrupt during this run */
     sim_event_t trap_ev; /* the last one */
@@ -94,6 +94,10 @@ struct ui_dbg {
 
     bool have_last;
     ui_dbg_stop_t last; /* the last stop: continuing does not stop at its breakpoint again */
+
+    sim_event_t last_exit[SIM_MAX_CPUS]; /* each CPU's last VM exit (debug_exit.c) */
+    int exit_vm, exit_vcpu; /* the VCPU of the last exit a stop showed (finish goes on with it) */
+    bool has_exit[SIM_MAX_CPUS];
 
     sim_event_t log[UI_DBG_LOG]; /* a ring: the oldest at log_head once full */
     size_t log_head, log_n;
@@ -171,6 +175,20 @@ bool dbg_exit_bp_matches(const ui_dbg_bp_t *bp, const sim_event_t *ev);
 void dbg_describe_exit_bp(const ui_dbg_t *d, const ui_dbg_bp_t *bp, char *buf, size_t len);
 void dbg_text_vmexit(ui_dbg_t *d, ui_dbg_stop_t *st);
 const char *dbg_vm_name(const ui_dbg_t *d, int vm); /* "tinyos", or "a VM since gone" */
+/* debug_exit.c: the sentence of an event debug_text.c does not cover (hypervisor actions,
+ * exits, entries, walks, ...); notes each CPU's last exit; the CPU state expressions read. */
+void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len);
+void dbg_exit_note_event(ui_dbg_t *d, const sim_event_t *ev);
+const cpu_t *dbg_eval_cpu(ui_dbg_t *d);
+/* The sentence saying a pCPU of the machine is in ring -1 with no exit (so has no registers
+ * an expression could mean), or NULL when cpu's registers are there to read. */
+const char *dbg_no_registers(ui_dbg_t *d, const cpu_t *cpu);
+bool dbg_hv_bp_matches(const ui_dbg_bp_t *bp, const sim_event_t *ev);
+void dbg_describe_hv_bp(const ui_dbg_t *d, const ui_dbg_bp_t *bp, char *buf, size_t len);
+/* The focus is handling an exit (pending, or its sub-steps still being reported). */
+bool dbg_in_exit(const ui_dbg_t *d);
+/* EVENT stops of a hypervisor action or an entry: the sub-step's sentence (true), else false. */
+bool dbg_text_substep(ui_dbg_t *d, ui_dbg_stop_t *st);
 
 /* Symbols (debug_symbols.c): a name, bare or "vm:name", to its address and VM (-1: the
  * machine's, or the same address in every VM that has it). -1: no such name; -2: a name that

@@ -310,8 +310,8 @@ int ui_dbg_finish(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
 {
     if (dbg_check_powered(dbg) != 0)
         return -1;
-    if (ui_dbg_pcpu_exit_pending(dbg, dbg->focus))
-        return dbg_go(dbg, DBG_GO_ENTRY, stop);
+    if (dbg_in_exit(dbg)) /* at an exit or one of its sub-steps: to the entry (debug_exit.c) */
+        return ui_dbg_finish_exit(dbg, stop);
     goal_here(dbg, UI_DBG_STOP_FINISH);
     if (!dbg->goal.has_ret) {
         ui_dbg_frame_t fr[2];

@@ -234,7 +234,7 @@ void ui_dbg_describe_event(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf
         snprintf(buf, len, "cpu%u powered the machine off with exit code %u", ev->cpu, ev->a);
         break;
     case SIM_EV_EDIT: dbg_text_edit(d, ev, buf, len); break;
-    default: sim_event_format(ev, buf, len); break;
+    default: dbg_text_other_event(d, ev, buf, len); break;
     }
 }
 
@@ -272,6 +272,11 @@ void ui_dbg_bp_describe(const ui_dbg_t *dbg, const ui_dbg_bp_t *bp, char *buf, s
         dbg_describe_exit_bp(dbg, bp, sym, sizeof sym);
         add(buf, len, &used, "%s", sym);
         break;
+    case UI_DBG_BP_HANDLER:
+    case UI_DBG_BP_HV:
+        dbg_describe_hv_bp(dbg, bp, sym, sizeof sym);
+        add(buf, len, &used, "%s", sym);
+        break;
     case UI_DBG_BP_CYCLE:
     case UI_DBG_BP_INSTRET:
         add(buf, len, &used, "%s %s", bp->kind == UI_DBG_BP_CYCLE ? "cycle" : "instret",
@@ -279,7 +284,8 @@ void ui_dbg_bp_describe(const ui_dbg_t *dbg, const ui_dbg_bp_t *bp, char *buf, s
         break;
     default: add(buf, len, &used, "?"); break;
     }
-    if (bp->vm != UI_DBG_ANY_VM && bp->kind != UI_DBG_BP_EXIT)
+    if (bp->vm != UI_DBG_ANY_VM && bp->kind != UI_DBG_BP_EXIT && bp->kind != UI_DBG_BP_HANDLER &&
+        bp->kind != UI_DBG_BP_HV)
         add(buf, len, &used, " in %s", dbg_vm_name(dbg, bp->vm));
     if (bp->cpu != UI_DBG_ANY_CPU && bp->kind != UI_DBG_BP_CYCLE && bp->kind != UI_DBG_BP_INSTRET)
         add(buf, len, &used, " on cpu%d", bp->cpu);
@@ -303,7 +309,12 @@ static void text_breakpoint(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *b
         snprintf(st->text, sizeof st->text, "Breakpoint %d, %s: %s.", bp->id,
                  st->ev.kind == SIM_EV_INTERRUPT ? "interrupt" : "trap", body);
         break;
-    case UI_DBG_BP_EXIT: dbg_text_vmexit(d, st); break;
+    case UI_DBG_BP_EXIT:
+    case UI_DBG_BP_HANDLER: dbg_text_vmexit(d, st); break;
+    case UI_DBG_BP_HV:
+        dbg_text_other_event(d, &st->ev, body, sizeof body);
+        snprintf(st->text, sizeof st->text, "Breakpoint %d, hv: %s.", bp->id, body);
+        break;
     case UI_DBG_BP_MODE:
         if (st->ev.kind == SIM_EV_VMEXIT) { /* into H: the hypervisor takes an exit */
             char pre[48];
@@ -376,6 +387,8 @@ void dbg_text_stop(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp)
     case UI_DBG_STOP_FINISH:
     case UI_DBG_STOP_LOCATION: dbg_text_goal(d, st); break;
     case UI_DBG_STOP_EVENT:
+        if (dbg_text_substep(d, st))
+            break;
         if (st->ev.kind == SIM_EV_MODE) {
             dbg_text_mode(d, &st->ev, &st->before, body, sizeof body);
             snprintf(st->text, len, "Event: mode change %s.", body);

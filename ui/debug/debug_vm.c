@@ -422,6 +422,32 @@ int dbg_vm_translate(ui_dbg_t *d, int vm, ui_dbg_space_t space, uint32_t addr, m
     return 0;
 }
 
+/* Shadow paging: the real page tables are the hypervisor's shadow, filled on demand (and
+ * binary translation's code is only there). A gva the shadow lacks is translated as the guest
+ * sees it: its own tables, then the hypervisor's gpa -> hpa map (the VM's nested tables,
+ * walked in software by the hypervisor). Returns true when that was done. */
+static bool shadow_translate(ui_dbg_t *d, int vm, uint32_t addr, mmu_access_t kind,
+                             mmu_result_t *res, mmu_trace_t *trace)
+{
+    static mmu_t view; /* large (the TLB): kept off the stack */
+    const hv_t *hv = hv_of(d);
+    const cpu_t *live = live_cpu(d, vm);
+    mmu_priv_t priv;
+    vm_mmu(d, vm, &view, &priv);
+    *res = mmu_translate_probe(live ? &live->mmu : &view, d->m, addr, kind, priv, trace);
+    if (res->status == MMU_OK ||
+        (res->status == MMU_PAGE_FAULT && res->reason == MMU_OUTCOME_PERMISSION))
+        return true; /* the shadow has it (an execute-only page answers a fetch) */
+    mmu_nested_t p2m = {.enabled = true,
+                        .levels = (uint8_t)d->m->mmu_config.nested_levels,
+                        .vmid = hv->vms[vm].vmid,
+                        .root_pfn = hv->vms[vm].nested_root >> MMU_PAGE_SHIFT};
+    mmu_set_nested(&view, &p2m);
+    mmu_set_ptroot(&view, hv_shadow_guest_ptroot(hv, (unsigned)vm, 0));
+    *res = mmu_translate_probe(&view, d->m, addr, kind, priv, trace);
+    return true;
+}
+
 /* ui_dbg_translate's part for a machine with a hypervisor: 1 when it did not apply (the
  * caller goes on as on bare metal), 0 or -1 when it did. */
 int dbg_translate_hv(ui_dbg_t *d, ui_dbg_space_t space, uint32_t addr, mmu_access_t kind,
@@ -438,6 +464,9 @@ int dbg_translate_hv(ui_dbg_t *d, ui_dbg_space_t space, uint32_t addr, mmu_acces
                             addr);
         return 1; /* the hypervisor's own virtual addresses, if it pages */
     }
+    if (space == UI_DBG_SPACE_GVA && hv_of(d)->vms[vm].mem == HV_MEM_SHADOW &&
+        shadow_translate(d, vm, addr, kind, res, trace))
+        return 0;
     if (space == UI_DBG_SPACE_GVA && live_cpu(d, vm))
         return 1; /* the focus CPU runs this VM now: its own MMU state is the truth */
     return dbg_vm_translate(d, vm, space, addr, kind, res, trace);
@@ -499,6 +528,8 @@ void dbg_text_vmexit(ui_dbg_t *d, ui_dbg_stop_t *st)
 {
     hv_t *hv = hv_of(d);
     char what[200], cyc[32], where[160], insn[96] = "";
+    d->exit_vm = st->ev.vm; /* the exit `finish` and the sub-steps are about */
+    d->exit_vcpu = st->ev.vcpu;
     if (hv)
         hv_describe_exit(hv, &st->ev, what, sizeof what);
     else
@@ -524,6 +555,9 @@ void dbg_text_vmexit(ui_dbg_t *d, ui_dbg_stop_t *st)
         if (!d->tab_n[t])
             t = 0;
         cpu_disasm(word, st->ev.pc, d->tab[t], d->tab_n[t], insn, sizeof insn);
+    } else if (st->ev.a == CPU_EXIT_EXCEPTION && dbg_space_vm(d) == st->ev.vm &&
+               !ui_dbg_disasm(d, UI_DBG_SPACE_GVA, at, insn, sizeof insn)) {
+        insn[0] = '\0'; /* a trap's exit records no instruction: read it where the guest ran */
     }
     char full[512]; /* room for every part; st->text keeps what fits */
     if (insn[0])

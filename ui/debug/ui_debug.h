@@ -108,7 +108,9 @@ typedef struct ui_dbg_cond ui_dbg_cond_t;
     X(CYCLE, "cycle")      /* a CPU's cycle count reaches a value */                               \
     X(INSTRET, "instret")  /* a CPU's instruction count reaches a value */                         \
     X(WATCH, "watchpoint") /* a load or store touches a range */                                   \
-    X(EXIT, "vm-exit")     /* a VM exits for a reason (cause; UI_DBG_CAUSE_ANY: any) */
+    X(EXIT, "vm-exit")     /* a VM exits for a reason (cause; UI_DBG_CAUSE_ANY: any) */            \
+    X(HANDLER, "handler")  /* an exit handler is about to run (cause: its exit reason) */          \
+    X(HV, "hv-action")     /* the hypervisor does an action (cause: sim_hv_action_t) */
 
 typedef enum {
 #define UI_DBG_X_BPENUM(name, str) UI_DBG_BP_##name,
@@ -466,5 +468,65 @@ const char *ui_dbg_source_line(ui_dbg_t *dbg, const char *file, unsigned line);
 typedef int (*ui_dbg_rebuild_fn)(sim_machine_t *m, void *ctx, char *err, size_t errlen);
 void ui_dbg_set_rebuild(ui_dbg_t *dbg, ui_dbg_rebuild_fn fn, void *ctx);
 int ui_dbg_restart(ui_dbg_t *dbg);
+
+/* ==========================================================================================
+ * The VM exit, step by step (debug_exit.c). A stop at an exit shows the exiting VCPU (its
+ * registers as its VMCB saved them); `step event` then reports the hypervisor's actions one
+ * by one, each with the cycles it charged, up to the VM entry (ui_dbg_stepi does the same
+ * while an exit is being handled: it never runs into the guest silently); finish runs to the
+ * entry. The hypervisor is C code: the first sub-step runs the handler to the entry, and the
+ * sentences report what it did in order.
+ * ========================================================================================== */
+/* What a front end shows for a CPU, X(NAME). */
+typedef enum {
+    UI_DBG_VIEW_CPU,   /* the CPU's own registers (bare metal, or a guest running live) */
+    UI_DBG_VIEW_GUEST, /* an exit is being handled: the exiting VCPU's saved registers */
+    UI_DBG_VIEW_NONE,  /* ring -1 with no exit in progress: no registers (why says so) */
+} ui_dbg_view_kind_t;
+typedef struct {
+    ui_dbg_view_kind_t kind;
+    unsigned cpu;
+    int vm, vcpu;     /* the VCPU loaded there, or -1 */
+    cpu_state_t s;    /* the registers to show (GUEST: the VMCB's guest state) */
+    uint32_t exit_pc; /* GUEST: the exiting instruction, to mark in the disassembly */
+    char label[96];   /* "tinyos vcpu0, saved in its VMCB" */
+    char why[240];    /* NONE: one sentence saying where the pCPU is */
+} ui_dbg_view_t;
+void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu, ui_dbg_view_t *out);
+/* A CPU as a front end shows it: at an exit, its state is the exiting VCPU's saved state (the
+ * pointer stays valid until the next call). Expressions ($pc, r1) read the focus this way. */
+const cpu_t *ui_dbg_shown_cpu(ui_dbg_t *dbg, unsigned cpu);
+/* "`st r9, [r9]` at 0x00001010 <probe+0x10>": the instruction a trap or exit event came from,
+ * read where its program saw it (a VM's, through the VM's own translation); false if unreadable. */
+bool ui_dbg_guest_insn(ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len);
+/* The instruction at gva addr of VM vm (vm < 0: in the default space), whatever the focus. */
+bool ui_dbg_disasm_vm(ui_dbg_t *dbg, int vm, uint32_t addr, char *buf, size_t len);
+
+/* The exit a pCPU handles now (pending) or handled last, decoded. */
+typedef struct {
+    bool pending; /* its handler has not run yet */
+    int vm, vcpu;
+    unsigned reason;
+    const char *reason_name, *handler, *file, *doc; /* "IO_PORT", "hv_handle_io_port", ... */
+    unsigned line;                                  /* where the handler starts in file */
+    uint32_t qual_raw, gva, gpa, insn, pc;
+    uint64_t cycle;     /* when the exit began */
+    char qual[200];     /* "in, into r10: port 0x1f6, tinyos's virtual disk, error register" */
+    char because[160];  /* the control or exception-bitmap bit that caused it */
+    char insn_text[64]; /* the exiting instruction ("" when none) */
+    char where[128];    /* its address: "0x00001010 <reset+0x10>", with binary translation's
+                           "(translated from ...)" when it is translated code */
+} ui_dbg_exit_t;
+/* -1 (ui_dbg_error says why, e.g. "No exit yet on pCPU0") when there is none to show. */
+int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out);
+/* From an exit stop (or one of its sub-steps): on to the VM entry. -1 elsewhere. */
+int ui_dbg_finish_exit(ui_dbg_t *dbg, ui_dbg_stop_t *stop);
+/* Breakpoints: before a handler runs (by name, e.g. hv_handle_io_port) and at a hypervisor
+ * action (map, emulate, virq, switch, shadow-fill, bt-translate, ...); vm or UI_DBG_ANY_VM. */
+int ui_dbg_break_handler(ui_dbg_t *dbg, const char *name, int vm);
+int ui_dbg_break_hv(ui_dbg_t *dbg, const char *action, int vm);
+/* The i-th handler name and action name, for completion; NULL past the end. */
+const char *ui_dbg_handler_list(size_t i);
+const char *ui_dbg_hv_action_list(size_t i);
 
 #endif

@@ -36,13 +36,27 @@ static unsigned insn_class(gui_t *g, ui_dbg_space_t space, uint32_t addr)
 void gui_draw_disasm(gui_t *g)
 {
     ui_dbg_space_t space = ui_dbg_default_space(g->dbg);
-    char sub[32];
-    snprintf(sub, sizeof sub, "(%s)", ui_dbg_space_name(space));
+    /* At an exit: the guest's code around its exiting instruction (in its own space); in
+     * ring -1 with no exit there is no current code to show. */
+    ui_dbg_view_t view;
+    ui_dbg_view(g->dbg, ui_dbg_focus(g->dbg), &view);
+    int vm = view.kind == UI_DBG_VIEW_GUEST ? view.vm : -1; /* the exiting VM's own space */
+    if (vm >= 0)
+        space = UI_DBG_SPACE_GVA;
+    char sub[64];
+    if (view.kind == UI_DBG_VIEW_GUEST)
+        snprintf(sub, sizeof sub, "(%s · ▼ the exiting instruction)", ui_dbg_space_name(space));
+    else
+        snprintf(sub, sizeof sub, "(%s)", ui_dbg_space_name(space));
     int y = gui_panel_begin(g, UI_GUI_PANEL_DISASM, "DISASSEMBLY", sub);
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_DISASM];
     const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
-    const cpu_t *cpu = ui_dbg_cpu(g->dbg, ui_dbg_focus(g->dbg));
-    uint32_t pc = cpu->s.pc;
+    if (view.kind == UI_DBG_VIEW_NONE) {
+        g->dis_rows = 0;
+        gui_text_wrap(g, GUI_FONT_NORMAL, r.x + f->cw, y, r.w - 2 * f->cw, GUI_DIM, view.why, 4);
+        return;
+    }
+    uint32_t pc = view.s.pc;
     int rows = (r.y + r.h - y - 2) / f->lh;
     rows = rows > 64 ? 64 : rows;
     uint32_t start = pc - (uint32_t)(rows / 3) * 4;
@@ -66,11 +80,16 @@ void gui_draw_disasm(gui_t *g)
         const ui_dbg_bp_t *bp = bp_at(g, space, addr);
         if (bp)
             gui_text(g, GUI_FONT_NORMAL, x_mark, ly, bp->enabled ? GUI_BREAK : GUI_DIM, "●");
-        if (addr == pc)
-            gui_text(g, GUI_FONT_NORMAL, x_mark + f->cw, ly, GUI_PC, "▶");
+        if (addr == pc) /* at an exit: the instruction that exited, not yet run */
+            gui_text(g, GUI_FONT_NORMAL, x_mark + f->cw, ly,
+                     view.kind == UI_DBG_VIEW_GUEST ? GUI_RINGM1 : GUI_PC,
+                     view.kind == UI_DBG_VIEW_GUEST ? "▼" : "▶");
         gui_text(g, GUI_FONT_NORMAL, x_addr, ly, GUI_DIM, gui_hex(addr, hex));
         /* "<puts+0x4>" without its brackets and leading space. */
-        ui_dbg_symbolize(g->dbg, addr, sym, sizeof sym);
+        if (vm >= 0)
+            ui_dbg_symbolize_vm(g->dbg, vm, addr, sym, sizeof sym);
+        else
+            ui_dbg_symbolize(g->dbg, addr, sym, sizeof sym);
         char from[80];
         if (!sym[0] && ui_dbg_translated_from(g->dbg, addr, from, sizeof from)) {
             snprintf(sym, sizeof sym, " <← %s>", from); /* translated code: its guest code */
@@ -82,7 +101,8 @@ void gui_draw_disasm(gui_t *g)
                 snprintf(sym + 2 + sym_chars - 1, 4, "…");
             gui_text(g, GUI_FONT_NORMAL, x_sym, ly, GUI_TITLE, sym + 2);
         }
-        if (!ui_dbg_disasm(g->dbg, space, addr, text, sizeof text)) {
+        if (vm >= 0 ? !ui_dbg_disasm_vm(g->dbg, vm, addr, text, sizeof text)
+                    : !ui_dbg_disasm(g->dbg, space, addr, text, sizeof text)) {
             gui_text(g, GUI_FONT_NORMAL, x_insn, ly, GUI_BORDER, "(unreadable)");
             continue;
         }

@@ -96,6 +96,11 @@ int gui_textf(gui_t *g, gui_font_id_t f, int x, int y, uint32_t rgb, const char 
     __attribute__((format(printf, 6, 7)));
 /* Draws text wrapped at spaces into lines of at most w pixels, at most max_lines of them;
  * returns the number of lines drawn. */
+/* gui_textlog.c: keeps a drawn string (when the tests asked for the text) and empties the log
+ * at the start of a frame. */
+void gui_textlog_add(gui_t *g, int x, int y, const char *s);
+void gui_textlog_clear(gui_t *g);
+void gui_textlog_free(gui_t *g);
 int gui_text_wrap(gui_t *g, gui_font_id_t f, int x, int y, int w, uint32_t rgb, const char *s,
                   int max_lines);
 /* True when a line of font f at y fits above the bottom of the clip (the panel). */
@@ -218,6 +223,9 @@ struct gui {
     /* Disassembly lines drawn (for clicks): address per row. */
     uint32_t dis_addr[64];
     int dis_rows, dis_y0, dis_lh;
+
+    /* The text of the last frame with where it was drawn (for the tests; NULL: not kept). */
+    struct gui_textlog *textlog;
 
     /* Where the pCPU badges were drawn (for the tests). */
     ui_gui_rect_t badge[SIM_MAX_CPUS];

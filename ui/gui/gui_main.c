@@ -48,6 +48,7 @@ void ui_gui_free(gui_t *g)
     if (!g)
         return;
     gui_text_free(g);
+    gui_textlog_free(g);
     gui_record_free(g);
     free(g->frames);
     if (g->ren)
@@ -81,6 +82,7 @@ void ui_gui_render(gui_t *g)
 {
     gui_sync(g);
     gui_walk_update(g, 0);
+    gui_textlog_clear(g);
     gui_draw_frame(g);
     SDL_RenderFlush(g->ren);
 }

@@ -194,6 +194,29 @@ static const cpu_csr_t shown_csrs[] = {CPU_CSR_TVEC,   CPU_CSR_CAUSE,   CPU_CSR_
                                        CPU_CSR_IP};
 #define NSHOWN (sizeof shown_csrs / sizeof shown_csrs[0])
 
+/* The focus pCPU's exit (being handled, or the last), decoded as `info exit` decodes it:
+ * reason and what exactly, the bit that caused it, the handler and its line. */
+static int draw_exit(gui_t *g, int x, int y, int w)
+{
+    const gui_font_t *f = &g->font[GUI_FONT_SMALL];
+    ui_dbg_exit_t e;
+    char line[400];
+    if (ui_dbg_exit_info(g->dbg, ui_dbg_focus(g->dbg), &e) != 0) {
+        gui_text(g, GUI_FONT_SMALL, x, y, GUI_DIM, "no exit yet on this pCPU");
+        return y + f->lh;
+    }
+    snprintf(line, sizeof line, "%s exit %s: %s", e.pending ? "this" : "last", e.reason_name,
+             e.qual);
+    y += gui_text_wrap(g, GUI_FONT_SMALL, x, y, w, e.pending ? GUI_RINGM1 : GUI_TEXT, line, 2) *
+         f->lh;
+    snprintf(line, sizeof line, "%s %s (%s:%u)", e.pending ? "runs next:" : "handled by", e.handler,
+             e.file, e.line);
+    y += gui_text_wrap(g, GUI_FONT_SMALL, x, y, w, GUI_TEXT, line, 2) * f->lh;
+    snprintf(line, sizeof line, "because %s", e.because);
+    y += gui_text_wrap(g, GUI_FONT_SMALL, x, y, w, GUI_DIM, line, 2) * f->lh;
+    return y;
+}
+
 /* The VMCB of the VCPU on the focus pCPU (or of the focus VM's VCPU 0): whose, the exit
  * controls, the last exit and the nested tables, read through the debugger. */
 static void draw_vmcb(gui_t *g, int x, int y, int w)
@@ -206,18 +229,19 @@ static void draw_vmcb(gui_t *g, int x, int y, int w)
     ui_dbg_vcpu_t v;
     if (vm < 0 || ui_dbg_vm_info(g->dbg, (unsigned)vm, &info) != 0 ||
         ui_dbg_vcpu_info(g->dbg, (unsigned)vm, (unsigned)vcpu, &v) != 0) {
-        gui_text(g, GUI_FONT_SMALL, x, y, GUI_DIM, "no VCPU on this pCPU (focus a VM)");
+        gui_text(g, GUI_FONT_SMALL, x, y, GUI_DIM,
+                 "no VCPU on this pCPU yet, so no exit yet (focus a VM)");
         return;
     }
-    uint32_t ctl = 0, reason = 0, qual = 0, gpa = 0, root = 0, pc = 0, ptroot = 0;
+    uint32_t ctl = 0, root = 0, pc = 0, ptroot = 0;
     ui_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_CONTROLS, &ctl);
-    ui_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_REASON, &reason);
-    ui_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_QUAL, &qual);
-    ui_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_EXIT_GPA, &gpa);
     ui_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_NESTED_ROOT, &root);
     ui_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_GUEST + CPU_VMCB_PC, &pc);
     ui_dbg_vmcb_read(g->dbg, vm, (unsigned)vcpu, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT),
                      &ptroot);
+    y = draw_exit(g, x, y, w); /* first: the panel may end before the lines below */
+    if (!gui_fits(g, GUI_FONT_SMALL, y))
+        return; /* the panel ends here: the rest is left out, not cut */
     gui_textf(g, GUI_FONT_SMALL, x, y, gui_vm_rgb(vm), "%s vcpu%d · %s+%s · VMCB hpa %08x · %s",
               info.name, vcpu, info.cpu, info.mem, v.vmcb, v.state);
     y += f->lh;
@@ -233,31 +257,41 @@ static void draw_vmcb(gui_t *g, int x, int y, int w)
     y += f->lh;
     if (!gui_fits(g, GUI_FONT_SMALL, y))
         return; /* the panel ends here: the rest is left out, not cut */
-    gui_textf(g, GUI_FONT_SMALL, x, y, GUI_TEXT, "last exit %s · qual %08x · gpa %08x",
-              cpu_exit_reason_name(reason), qual, gpa);
-    y += f->lh;
-    if (!gui_fits(g, GUI_FONT_SMALL, y))
-        return;
     if (v.shadow) /* the VMCB's ptroot is the shadow's; nested translation is off */
         gui_textf(g, GUI_FONT_SMALL, x, y, GUI_DIM, "guest pc %08x · shadow root %08x · guest's %08x",
                   pc, ptroot, v.guest_ptroot);
     else
-        gui_textf(g, GUI_FONT_SMALL, x, y, GUI_DIM, "guest pc %08x · ptroot %08x · nested root %08x",
-                  pc, ptroot, root);
-    (void)w;
+        gui_textf(g, GUI_FONT_SMALL, x, y, GUI_DIM,
+                  "guest pc %08x · ptroot %08x · nested root %08x", pc, ptroot, root);
 }
 
 void gui_draw_regs(gui_t *g)
 {
     unsigned i = ui_dbg_focus(g->dbg);
-    const cpu_t *cpu = ui_dbg_cpu(g->dbg, i);
-    const cpu_state_t *now = &cpu->s, *before = &g->before[i];
-    char sub[64], what[48], sym[96], num[32];
-    snprintf(sub, sizeof sub, "pCPU%u · %s", i, runs_what(g, i, what, sizeof what));
+    /* At an exit: the exiting VCPU's registers as its VMCB saved them; in ring -1 with no
+     * exit: no registers at all, a sentence. */
+    ui_dbg_view_t view;
+    ui_dbg_view(g->dbg, i, &view);
+    const cpu_t *cpu = ui_dbg_shown_cpu(g->dbg, i);
+    const cpu_state_t *now = &cpu->s;
+    const cpu_state_t *before = view.kind == UI_DBG_VIEW_GUEST ? now : &g->before[i];
+    char sub[112], what[48], sym[96], num[32];
+    if (view.kind == UI_DBG_VIEW_GUEST)
+        snprintf(sub, sizeof sub, "%s", view.label);
+    else
+        snprintf(sub, sizeof sub, "pCPU%u · %s", i, runs_what(g, i, what, sizeof what));
     int y = gui_panel_begin(g, UI_GUI_PANEL_REGS, "REGISTERS", sub);
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_REGS];
     const gui_font_t *f = &g->font[GUI_FONT_NORMAL];
     int x0 = r.x + f->cw, lh = f->lh;
+    if (view.kind == UI_DBG_VIEW_NONE) {
+        y += gui_text_wrap(g, GUI_FONT_NORMAL, x0, y, r.w - 2 * f->cw, GUI_DIM, view.why, 4) * lh;
+        y += lh / 2;
+        gui_text(g, GUI_FONT_BOLD, x0, y, GUI_TITLE, "CONTROL BLOCK");
+        if (ui_dbg_vm_count(g->dbg))
+            draw_vmcb(g, x0, y + lh + 2, r.w - 2 * f->cw);
+        return;
+    }
     int name_w = f->cw * 4, cell = name_w + f->cw * 11;
     int cols = (r.w - 2 * f->cw) / cell;
     cols = cols < 2 ? 2 : cols > 4 ? 4 : cols;

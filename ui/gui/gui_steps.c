@@ -51,14 +51,14 @@ void gui_draw_steps(gui_t *g)
     int text_w = r.w - 4 * f->cw;
     for (uint64_t s = first; s < to && line < rows; s++) {
         const sim_event_t *ev = recent(g, s);
-        char desc[256], insn[96], sym[96];
-        /* A trap or an exit is preceded by the instruction that caused it: its first step. */
+        char desc[256], insn[200];
+        /* A trap or an exit is preceded by the instruction that caused it: its first step,
+         * read where the program saw it (a guest's through the guest's own translation). */
         if ((ev->kind == SIM_EV_TRAP || gui_event_is_exit(ev)) && line < rows - 1 &&
-            ui_dbg_disasm(g->dbg, ui_dbg_default_space(g->dbg), ev->pc, insn, sizeof insn)) {
+            ui_dbg_guest_insn(g->dbg, ev, insn, sizeof insn)) {
             gui_textf(g, GUI_FONT_SMALL, x0 + f->cw * 2, y + line * f->lh,
-                      gui_ring_rgb((cpu_mode_t)ev->from_mode), "%s `%s` at 0x%08x%s",
-                      gui_event_is_exit(ev) ? "the guest ran" : "the CPU ran", insn, ev->pc,
-                      ui_dbg_symbolize(g->dbg, ev->pc, sym, sizeof sym));
+                      gui_ring_rgb((cpu_mode_t)ev->from_mode), "%s %s",
+                      gui_event_is_exit(ev) ? "the guest ran" : "the CPU ran", insn);
             line++;
         }
         ui_dbg_describe_event(g->dbg, ev, desc, sizeof desc);

@@ -244,6 +244,8 @@ int gui_text(gui_t *g, gui_font_id_t fid, int x, int y, uint32_t rgb, const char
     if (!atlas)
         return 0;
     note_clipping(g, fid, x, y, s);
+    if (g->textlog)
+        gui_textlog_add(g, x, y, s);
     int x0 = x;
     while (*s) {
         unsigned slot = next_slot(&s);
@@ -348,7 +350,7 @@ int gui_text_wrap(gui_t *g, gui_font_id_t f, int x, int y, int w, uint32_t rgb, 
     char line[512];
     int lines = 0;
     cols = cols < 8 ? 8 : cols > (int)sizeof line - 1 ? (int)sizeof line - 1 : cols;
-    while (*s && lines < max_lines) {
+    while (*s && lines < max_lines && gui_fits(g, f, y + lines * g->font[f].lh)) {
         const char *end = gui_line_end(s, cols);
         size_t len = (size_t)(end - s) < sizeof line - 1 ? (size_t)(end - s) : sizeof line - 1;
         memcpy(line, s, len);

@@ -91,6 +91,10 @@ unsigned ui_gui_clipped(const gui_t *g, const char **first);
 /* Where CPU `cpu`'s ring badge was drawn, and how many walk-grid cells were lit. */
 ui_gui_rect_t ui_gui_badge_rect(const gui_t *g, unsigned cpu);
 unsigned ui_gui_walk_lit(const gui_t *g);
+/* The text drawn in a panel in the last frame, line by line as drawn (top to bottom, left to
+ * right), after ui_gui_keep_text(g) asked for it before the frame; "" otherwise. */
+void ui_gui_keep_text(gui_t *g);
+const char *ui_gui_panel_text(gui_t *g, ui_gui_panel_t panel);
 /* The ring colours of UX.md, 0xRRGGBB: mode U (ring 3), K (ring 0), H (ring -1). */
 uint32_t ui_gui_ring_rgb(cpu_mode_t mode);
 /* Tells the window that the machine was stopped (as after a command): it takes the new state

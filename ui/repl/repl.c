@@ -221,16 +221,8 @@ static void print_where(ui_repl_t *r, const ui_dbg_stop_t *st)
         return;
     const cpu_t *cpu = ui_dbg_cpu(r->dbg, st->cpu);
     char cyc[32], at[128], insn[96];
-    if (ui_dbg_pcpu_exit_pending(r->dbg, st->cpu)) { /* in H, before the handler (C code) */
-        int vcpu, vm = ui_dbg_pcpu_vm(r->dbg, st->cpu, &vcpu);
-        ui_dbg_vm_t info = {.name = "?"};
-        ui_dbg_vm_info(r->dbg, (unsigned)(vm < 0 ? 0 : vm), &info);
-        fprintf(r->out,
-                "[cpu%u H cycle %s] the hypervisor's handler for %s vcpu%d runs next "
-                "(\"c\" or \"si\" goes on)\n",
-                st->cpu, sim_group_digits(st->cycle, cyc, sizeof cyc), info.name, vcpu);
+    if (ui_repl_print_exit_line(r, st)) /* in H, before the handler (C code) */
         return;
-    }
     fprintf(r->out, "[cpu%u %s cycle %s] %s", st->cpu, cpu_mode_name(st->mode),
             sim_group_digits(st->cycle, cyc, sizeof cyc), ui_repl_addr(r, st->pc, at, sizeof at));
     if (cpu->s.halted)

@@ -271,19 +271,42 @@ static int sub_break_instret(ui_repl_t *r, int argc, char **argv)
     return break_count(r, argc, argv, false);
 }
 
-static int sub_break_exit(ui_repl_t *r, int argc, char **argv)
+/* break exit|handler|hv NAME [vm N]: one name, then an optional VM, for `set`. */
+static int break_named(ui_repl_t *r, int argc, char **argv, const char *usage, const char *what,
+                       int (*set)(ui_dbg_t *, const char *, int))
 {
-    const char *usage = "break exit REASON [vm N]";
     int vm = UI_DBG_ANY_VM;
     if (argc < 2)
-        return ui_repl_error(r, usage, "Give an exit reason (IO_PORT, CPUID, HLT, ... or any).");
+        return ui_repl_error(r, usage, "Give %s.", what);
     if (argc == 4 && strcmp(argv[2], "vm") == 0) {
         if (parse_vm(r, argv[3], usage, &vm) != 0)
             return -1;
     } else if (argc != 2) {
-        return ui_repl_error(r, usage, "Unexpected \"%s\": after the reason comes vm N.", argv[2]);
+        return ui_repl_error(r, usage, "Unexpected \"%s\": after the %s comes vm N.", argv[2],
+                             argv[0]);
     }
-    return created(r, ui_dbg_break_exit(r->dbg, argv[1], vm), "Breakpoint");
+    return created(r, set(r->dbg, argv[1], vm), "Breakpoint");
+}
+
+static int sub_break_exit(ui_repl_t *r, int argc, char **argv)
+{
+    return break_named(r, argc, argv, "break exit REASON [vm N]",
+                       "an exit reason (IO_PORT, CPUID, HLT, ... or any)", ui_dbg_break_exit);
+}
+
+static int sub_break_handler(ui_repl_t *r, int argc, char **argv)
+{
+    return break_named(r, argc, argv, "break handler NAME [vm N]",
+                       "an exit handler (hv_handle_io_port, ...: Tab lists them)",
+                       ui_dbg_break_handler);
+}
+
+static int sub_break_hv(ui_repl_t *r, int argc, char **argv)
+{
+    return break_named(r, argc, argv, "break hv ACTION [vm N]",
+                       "a hypervisor action (map, emulate, virq, switch, shadow-fill, ...: Tab "
+                       "lists them)",
+                       ui_dbg_break_hv);
 }
 
 #define WATCH_USAGE "watch ADDR [r|w|rw] [1|2|4]"
@@ -614,16 +637,25 @@ static const ui_repl_sub_t step_subs[] = {
 };
 
 static const ui_repl_sub_t break_subs[] = {
-    {"trap", NULL, "break trap CAUSE", "stop when a trap of this cause (or interrupt, any) is "
-     "entered", sub_break_trap, ui_repl_complete_causes},
+    {"trap", NULL, "break trap CAUSE",
+     "stop when a trap of this cause (or interrupt, any) is "
+     "entered",
+     sub_break_trap, ui_repl_complete_causes},
     {"mode", NULL, "break mode U|K|H", "stop when a CPU enters this mode", sub_break_mode,
      ui_repl_complete_modes},
     {"cycle", NULL, "break cycle N", "stop when the focus CPU reaches cycle N", sub_break_cycle,
      NULL},
     {"instret", NULL, "break instret N", "stop when the focus CPU has retired N instructions",
      sub_break_instret, NULL},
-    {"exit", NULL, "break exit REASON [vm N]", "stop at a VM exit (REASON or any), before its handler",
-     sub_break_exit, ui_repl_complete_exits},
+    {"exit", NULL, "break exit REASON [vm N]",
+     "stop at a VM exit (REASON or any), before its handler", sub_break_exit,
+     ui_repl_complete_exits},
+    {"handler", NULL, "break handler NAME [vm N]",
+     "stop at an exit whose handler is NAME, before it runs", sub_break_handler,
+     ui_repl_complete_handlers},
+    {"hv", NULL, "break hv ACTION [vm N]",
+     "stop at a hypervisor action (map, emulate, virq, switch, shadow-fill, ...)", sub_break_hv,
+     ui_repl_complete_hv_actions},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -705,7 +737,8 @@ const ui_repl_cmd_t ui_repl_commands[] = {
     {"step", "s", "step [trap|exit|event|N]", "step to the next trap, VM exit or event",
      "\"step trap\" runs to the next trap or interrupt, \"step exit\" to the next VM exit, "
      "\"step event\" to the next event of any kind (several events of one instruction come "
-     "one by one). \"step\" or \"step N\" is stepi: this machine has no source lines.",
+     "one by one; from a VM exit, the hypervisor's actions one by one, up to the VM entry). "
+     "\"step\" or \"step N\" is stepi: this machine has no source lines.",
      cmd_step, NULL, step_subs, true},
     {"until", "u", "until [LOC]", "run to a location in this frame, or past a loop",
      "As gdb: \"until LOC\" runs until the pc reaches LOC in the current frame (or a caller), "

@@ -20,21 +20,30 @@ static int info_registers(ui_repl_t *r, int argc, char **argv)
 {
     (void)argc, (void)argv;
     unsigned n = ui_dbg_focus(r->dbg);
-    const cpu_t *cpu = ui_dbg_cpu(r->dbg, n);
     const cpu_state_t *prev = ui_dbg_prev_state(r->dbg, n);
     char at[128], cyc[32], ins[32];
-    fprintf(r->out, "cpu%u in %s, pc %s, cycle %s, instret %s%s\n", n, cpu_mode_name(cpu_mode(cpu)),
-            ui_repl_addr(r, cpu->s.pc, at, sizeof at),
-            sim_group_digits(cpu->s.cycles, cyc, sizeof cyc),
-            sim_group_digits(cpu->s.instret, ins, sizeof ins), cpu->s.halted ? ", halted" : "");
+    ui_dbg_view_t view;
+    if (ui_repl_view(r, &view)) /* ring -1 with no exit: no registers to show */
+        return 0;
+    const cpu_state_t *s = &view.s; /* a live CPU's, or the exiting VCPU's as saved */
+    cpu_mode_t mode = (cpu_mode_t)((s->flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
+    if (view.kind == UI_DBG_VIEW_GUEST) {
+        prev = s; /* nothing to compare a saved state with */
+        fprintf(r->out, "%s (pCPU%u is in ring -1, handling its exit): pc %s, mode %s\n",
+                view.label, n, ui_repl_addr(r, s->pc, at, sizeof at), cpu_mode_name(mode));
+    } else {
+        fprintf(r->out, "cpu%u in %s, pc %s, cycle %s, instret %s%s\n", n, cpu_mode_name(mode),
+                ui_repl_addr(r, s->pc, at, sizeof at), sim_group_digits(s->cycles, cyc, sizeof cyc),
+                sim_group_digits(s->instret, ins, sizeof ins), s->halted ? ", halted" : "");
+    }
     bool changed = false;
     char line[128];
     size_t used = 0;
     for (int i = 0; i < CPU_NREGS; i++) {
-        bool c = cpu->s.r[i] != prev->r[i];
+        bool c = s->r[i] != prev->r[i];
         changed |= c;
-        used += (size_t)snprintf(line + used, sizeof line - used, "  %-3s 0x%08x%c",
-                                 reg_names[i], cpu->s.r[i], c ? '*' : ' ');
+        used += (size_t)snprintf(line + used, sizeof line - used, "  %-3s 0x%08x%c", reg_names[i],
+                                 s->r[i], c ? '*' : ' ');
         if (i % 4 == 3) {
             while (used && line[used - 1] == ' ')
                 line[--used] = '\0';
@@ -42,11 +51,11 @@ static int info_registers(ui_repl_t *r, int argc, char **argv)
             used = 0;
         }
     }
-    uint32_t f = cpu->s.flags;
+    uint32_t f = s->flags;
     bool fc = f != prev->flags;
     fprintf(r->out, "  flags 0x%08x%s  Z=%u N=%u C=%u V=%u IE=%u MODE=%s\n", f, fc ? "*" : "",
             !!(f & CPU_FLAG_Z), !!(f & CPU_FLAG_N), !!(f & CPU_FLAG_C), !!(f & CPU_FLAG_V),
-            !!(f & CPU_FLAG_IE), cpu_mode_name(cpu_mode(cpu)));
+            !!(f & CPU_FLAG_IE), cpu_mode_name(mode));
     if (changed || fc)
         fprintf(r->out, "  (* changed by the last command that ran the machine)\n");
     return 0;
@@ -288,6 +297,8 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
     {"vcpus", NULL, "info vcpus",
      "the VCPUs: state, pCPU, pinning, VMCB, guest pc and mode (virtual too)", ui_repl_info_vcpus,
      NULL},
+    {"exit", NULL, "info exit", "the exit being handled (or the last): handler, source line, why",
+     ui_repl_info_exit, NULL},
     {"vmcb", NULL, "info vmcb [VM [VCPU]]", "a VCPU's VM control block (the focus VM's)",
      ui_repl_info_vmcb, NULL},
     {"symbol", "sym", "info symbol ADDR", "the symbol an address is in (its space, its VM)",
@@ -323,14 +334,15 @@ int ui_repl_cmd_print(ui_repl_t *r, int argc, char **argv)
 static void listing_line(ui_repl_t *r, ui_dbg_space_t space, uint32_t addr, int width)
 {
     char sym[96], label[112], insn[96];
-    const cpu_t *cpu = ui_dbg_cpu(r->dbg, ui_dbg_focus(r->dbg));
+    ui_dbg_view_t view;
+    ui_dbg_view(r->dbg, ui_dbg_focus(r->dbg), &view); /* at an exit: the guest's pc */
     char mark[4] = "   ";
     for (size_t i = 0; i < ui_dbg_bp_count(r->dbg); i++) {
         const ui_dbg_bp_t *bp = ui_dbg_bp(r->dbg, i);
         if (bp->kind == UI_DBG_BP_ADDR && bp->addr == addr && bp->space == space)
             mark[0] = bp->enabled ? 'B' : 'b';
     }
-    if (addr == cpu->s.pc && space == ui_dbg_default_space(r->dbg))
+    if (addr == view.s.pc && space == ui_dbg_default_space(r->dbg))
         mark[1] = '=', mark[2] = '>';
     ui_dbg_symbolize_in(r->dbg, space, addr, sym, sizeof sym);
     snprintf(label, sizeof label, "%s:", sym[0] ? sym + 1 : "");
@@ -357,11 +369,15 @@ int ui_repl_cmd_disassemble(ui_repl_t *r, int argc, char **argv)
 {
     const char *usage = "disassemble [ADDR [N]]";
     ui_dbg_space_t space = ui_dbg_default_space(r->dbg);
-    uint32_t pc = ui_dbg_cpu(r->dbg, ui_dbg_focus(r->dbg))->s.pc, addr = pc >= 8 ? pc - 8 : 0;
+    ui_dbg_view_t view;
+    ui_dbg_view(r->dbg, ui_dbg_focus(r->dbg), &view); /* at an exit: the guest's pc */
+    uint32_t pc = view.s.pc, addr = pc >= 8 ? pc - 8 : 0;
     uint64_t n = 8;
     if (argc > 3)
         return ui_repl_error(r, usage, "Give at most an address and a count.");
     int vm = UI_DBG_ANY_VM;
+    if (argc < 2 && view.kind == UI_DBG_VIEW_NONE) /* no current code around no pc */
+        return ui_repl_error(r, NULL, "%s", view.why);
     if (argc >= 2 && ui_repl_parse_location_vm(r, argv[1], &space, &addr, &vm) != 0)
         return -1;
     if (argc == 3 && ui_repl_parse_value(r, argv[2], usage, &n) != 0)

@@ -168,6 +168,18 @@ void ui_repl_complete_vms(ui_repl_t *r, int argi, char **argv, const char *prefi
                           ui_repl_matches_t *out);
 void ui_repl_complete_exits(ui_repl_t *r, int argi, char **argv, const char *prefix,
                             ui_repl_matches_t *out);
+/* The VM exit, step by step (repl_exit.c): handler and action names, info exit, finish, the
+ * registers a stop at an exit shows, and the line under such a stop. */
+void ui_repl_complete_handlers(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                               ui_repl_matches_t *out);
+void ui_repl_complete_hv_actions(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                                 ui_repl_matches_t *out);
+int ui_repl_info_exit(ui_repl_t *r, int argc, char **argv);
+/* Where the focus is when it is not a live CPU: prints it and returns true (in ring -1 with
+ * no exit: the sentence; at an exit: nothing, *view says whose saved registers to show). */
+bool ui_repl_view(ui_repl_t *r, ui_dbg_view_t *view);
+/* The line under a stop at an exit whose handler has not run; false when st is not one. */
+bool ui_repl_print_exit_line(ui_repl_t *r, const ui_dbg_stop_t *st);
 void ui_repl_complete_commands(ui_repl_t *r, int argi, char **argv, const char *prefix,
                                ui_repl_matches_t *out);
 void ui_repl_complete_modes(ui_repl_t *r, int argi, char **argv, const char *prefix,

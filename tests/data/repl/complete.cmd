@@ -11,6 +11,10 @@ complete break hpa:me
 complete x/4x mes
 complete help q
 complete step e
+complete break h
+complete break hv sh
+complete break handler hv_handle_n
+complete fin
 complete s
 complete until r1 == st
 complete frobnicate x

@@ -1,0 +1,187 @@
+/*
+ * test_gui_exit.c - the window stopped at a VM exit, offscreen, read through the text it drew
+ * (ui_gui_keep_text): the registers panel shows the exiting VCPU's registers as its VMCB
+ * holds them (what `info vcpus` and `info vmcb` read), never a ring -1 CPU's zeros; the
+ * disassembly shows the guest's code with the exiting instruction, nothing "(unreadable)";
+ * TRANSITION's "the guest ran" names the instruction the CPU recorded at the exit (read
+ * through the guest's translation, not host memory at the guest's address); the control
+ * block decodes the exit and says "no exit yet" before the first; a pCPU in ring -1 with no
+ * exit says so in a sentence.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../ui/gui/gui_internal.h"
+#include "../hypervisor/hv_util.h"
+#include "../support/harness.h"
+
+static hv_scenario_t sc;
+static sim_machine_t m;
+static hv_t *hv; /* the scenario's hypervisor */
+static ui_dbg_t *dbg;
+static ui_dbg_exit_t x; /* the exit the window stopped at */
+
+/* A window keeping its text over a scenario just started. */
+static gui_t *open_window(const char *scenario)
+{
+    hv = hu_scenario(&sc, &m, scenario);
+    dbg = ui_dbg_new(&m);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    cr_assert_not_null(g);
+    ui_gui_keep_text(g);
+    return g;
+}
+
+/* Runs `scenario` to the n-th exit of `reason` in VM 0 and draws the window there (x). */
+static gui_t *window_at_exit(const char *scenario, const char *reason, int n)
+{
+    gui_t *g = open_window(scenario);
+    ui_dbg_stop_t st;
+    cr_assert_gt(ui_dbg_break_exit(dbg, reason, 0), 0, "%s", ui_dbg_error(dbg));
+    for (int i = 0; i < n; i++) {
+        cr_assert_eq(ui_dbg_continue(dbg, &st), 0, "%s", ui_dbg_error(dbg));
+        cr_assert_eq(st.kind, UI_DBG_STOP_BREAKPOINT, "%s", st.text);
+    }
+    ui_gui_note_stop(g);
+    ui_gui_render(g);
+    cr_assert_eq(ui_dbg_exit_info(dbg, st.cpu, &x), 0, "%s", ui_dbg_error(dbg));
+    cr_assert(x.pending, "stopped before the handler");
+    return g;
+}
+
+static void done(gui_t *g)
+{
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}
+
+/* The registers panel shows what the VMCB holds for the exiting VCPU, every one of them. */
+static void expect_guest_registers(gui_t *g, ui_dbg_t *dbg, const ui_dbg_exit_t *x)
+{
+    const char *regs = ui_gui_panel_text(g, UI_GUI_PANEL_REGS);
+    char want[64];
+    ui_dbg_vcpu_t v;
+    cr_assert_eq(ui_dbg_vcpu_info(dbg, (unsigned)x->vm, (unsigned)x->vcpu, &v), 0);
+    snprintf(want, sizeof want, "saved in its VMCB");
+    cr_expect(strstr(regs, want), "the panel says whose registers they are:\n%s", regs);
+    snprintf(want, sizeof want, "pc %04x_%04x", v.pc >> 16, v.pc & 0xffffu);
+    cr_expect(strstr(regs, want), "pc is info vcpus's guest pc %08x:\n%s", v.pc, regs);
+    for (unsigned k = 1; k < CPU_NREGS; k++) {
+        uint32_t r;
+        cr_assert_eq(
+            ui_dbg_vmcb_read(dbg, x->vm, (unsigned)x->vcpu, CPU_VMCB_GUEST + CPU_VMCB_R(k), &r), 0);
+        char name[8];
+        snprintf(name, sizeof name, "%s", k == CPU_REG_SP ? "sp" : k == CPU_REG_LR ? "lr" : "");
+        if (!name[0])
+            snprintf(name, sizeof name, "r%u", k);
+        snprintf(want, sizeof want, "%s %04x_%04x", name, r >> 16, r & 0xffffu);
+        cr_expect(strstr(regs, want), "%s is the VMCB's 0x%08x:\n%s", name, r, regs);
+    }
+    cr_expect(strstr(regs, "K"), "the guest's mode, not H:\n%s", regs);
+}
+
+static void expect_guest_code(gui_t *g, const ui_dbg_exit_t *x)
+{
+    const char *dis = ui_gui_panel_text(g, UI_GUI_PANEL_DISASM);
+    cr_expect(!strstr(dis, "(unreadable)"), "every line is the guest's code:\n%s", dis);
+    char want[96];
+    snprintf(want, sizeof want, "%04x_%04x", x->pc >> 16, x->pc & 0xffffu);
+    const char *line = strstr(dis, want);
+    cr_assert(line, "the exiting instruction's address %08x is listed:\n%s", x->pc, dis);
+    const char *eol = strchr(line, '\n');
+    size_t n = eol ? (size_t)(eol - line) : strlen(line);
+    char row[160];
+    snprintf(row, sizeof row, "%.*s", (int)n, line);
+    cr_expect(strstr(row, x->insn_text), "its line decodes `%s`: %s", x->insn_text, row);
+    const char *steps = ui_gui_panel_text(g, UI_GUI_PANEL_STEPS);
+    snprintf(want, sizeof want, "the guest ran `%s`", x->insn_text);
+    cr_expect(strstr(steps, want), "TRANSITION names the instruction at the guest pc (%s):\n%s",
+              want, steps);
+}
+
+static void expect_the_guest(gui_t *g, ui_dbg_t *dbg, const ui_dbg_exit_t *x)
+{
+    expect_guest_registers(g, dbg, x);
+    expect_guest_code(g, x);
+}
+
+Test(gui_exit, an_io_port_exit_shows_the_guest, .timeout = 120)
+{
+    gui_t *g = window_at_exit("default", "IO_PORT", 3);
+    expect_the_guest(g, dbg, &x);
+    const char *regs = ui_gui_panel_text(g, UI_GUI_PANEL_REGS);
+    cr_expect(strstr(regs, "this exit IO_PORT"), "the control block decodes the exit:\n%s", regs);
+    cr_expect(strstr(regs, "virtual disk"), "the device behind the port:\n%s", regs);
+    cr_expect(strstr(regs, "runs next: hv_handle_io_port") && strstr(regs, "hypervisor/hv_exit.c:"),
+              "the handler and its place:\n%s", regs);
+    cr_expect(!strstr(regs, "qual "), "no raw qualification:\n%s", regs);
+    done(g);
+}
+
+/* The case: host memory at the guest's address holds something else entirely. */
+Test(gui_exit, a_nested_fault_of_the_adversary_names_its_own_instruction, .timeout = 120)
+{
+    gui_t *g = window_at_exit("isolation", "NESTED_FAULT", 40);
+    expect_the_guest(g, dbg, &x);
+    /* With the hypervisor as the focus (hpa the default space), the guest's code is still
+     * read through the guest's translation: hpa at the guest's address is something else. */
+    cr_assert_eq(ui_dbg_set_focus_vm(dbg, -1), 0);
+    char at_hpa[96];
+    cr_assert(ui_dbg_disasm(dbg, UI_DBG_SPACE_HPA, x.pc, at_hpa, sizeof at_hpa));
+    cr_assert_str_neq(at_hpa, x.insn_text, "hpa 0x%08x holds other code", x.pc);
+    ui_gui_render(g);
+    expect_the_guest(g, dbg, &x);
+    done(g);
+}
+
+Test(gui_exit, ring_minus_one_without_an_exit_says_so, .timeout = 120)
+{
+    gui_t *g = open_window("default");
+    ui_gui_render(g);
+    const char *regs = ui_gui_panel_text(g, UI_GUI_PANEL_REGS);
+    cr_expect(strstr(regs, "is in ring -1 (the hypervisor) with no exit"),
+              "a sentence, not registers:\n%s", regs);
+    cr_expect(!strstr(regs, "0000_0000"), "no zeros for registers that do not exist:\n%s", regs);
+    cr_expect(strstr(regs, "no exit yet"), "the control block before the first exit:\n%s", regs);
+    const char *dis = ui_gui_panel_text(g, UI_GUI_PANEL_DISASM);
+    cr_expect(!strstr(dis, "(unreadable)") && strstr(dis, "with no exit in"),
+              "no disassembly of memory that is not the current code:\n%s", dis);
+    done(g);
+}
+
+/* The window stopped at an exit of the booted tinyos, as docs/debugger.md shows it (written
+ * to docs/screenshot-exit.png when HVSIM_UPDATE_GOLDEN=1; else to /tmp and removed). */
+Test(gui_exit, screenshot_at_an_exit, .timeout = 120)
+{
+    gui_t *g = open_window("default");
+    g->title = "scenario: default";
+    cpu_symbol_t *syms; /* tinyos's kernel symbols, as hvsim loads them beside its image */
+    size_t n;
+    char sym_path[256];
+    snprintf(sym_path, sizeof sym_path, "%s/guestos/tinyos.sym", th_build_dir());
+    cr_assert_eq(cpu_syms_load(sym_path, &syms, &n, stderr), 0);
+    cr_assert_eq(ui_dbg_set_vm_symbols(dbg, 0, syms, n), 0);
+    cpu_syms_free(syms, n);
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_run_cycles(dbg, 5000000, &st), 0);
+    ui_gui_note_stop(g);
+    cr_assert_gt(ui_dbg_break_exit(dbg, "IO_PORT", 0), 0);
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    ui_gui_note_stop(g);
+    snprintf(g->status, sizeof g->status, "%s", st.text);
+    ui_gui_render(g);
+    cr_expect(strstr(ui_gui_panel_text(g, UI_GUI_PANEL_STEPS), "the guest ran `in r1, [0x1f4]`"),
+              "%s", ui_gui_panel_text(g, UI_GUI_PANEL_STEPS));
+    const char *update = getenv("HVSIM_UPDATE_GOLDEN");
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/hvsim-exitshot-%d.png", (int)getpid());
+    const char *out = update && *update == '1' ? "docs/screenshot-exit.png" : path;
+    cr_expect_eq(ui_gui_save_png(g, out), 0);
+    if (out == path)
+        remove(path);
+    done(g);
+}
