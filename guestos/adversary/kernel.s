@@ -15,7 +15,7 @@
 ;   ring -1     vmrun, invvm, invasid, CSRs of the ring -1 range, a jump into nowhere
 ;   misaligned  a jump and an iret to a pc 2 bytes into an instruction (binary translation
 ;               once read the block there and aborted the simulator), then a console flood of
-;               400 lines (the hypervisor keeps only the latest bytes in memory)
+;               40 lines (the hypervisor keeps only the latest bytes in memory)
 ;
 ; Every attempt must end as an exit the hypervisor handles, or a fault it gives back to this
 ; kernel: the trap handler counts it and skips the instruction. The kernel prints how many
@@ -339,7 +339,7 @@ misaligned:
         csrw    eflags, r5
         iret
 .m2:
-        li      r9, 400
+        li      r9, 40
 .flood:
         la      r1, msg_flood
         call    puts
