@@ -130,6 +130,7 @@ FUZZ_LINK  = $(BUILD)/obj/tests/fuzz/fuzz_util.o \
     $(filter-out $(REPL_MAIN:%.c=$(BUILD)/obj/%.o),$(REPL_SRC:%.c=$(BUILD)/obj/%.o)) \
     $(GUI_CORE_OBJ) $(DEBUG_LIB) $(LIB)
 FUZZ_REPLAY := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz-replay/fuzz_%)
+.SECONDARY: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/fuzz/*.c))
 $(BUILD)/fuzz-replay/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(FUZZ_LINK)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(GUI_LIBS) -lm
