@@ -214,7 +214,7 @@ fuzz: fuzz-build
 	    echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
 	    HVSIM_BUILD=build-fuzz ASAN_OPTIONS=detect_leaks=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-	    build-fuzz/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 \
+	    build-fuzz/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 -max_len=4097 \
 	        -print_final_stats=1 -artifact_prefix=build-fuzz/crashes/$$h- \
 	        build-fuzz/corpus/$$h tests/fuzz/$$h 2>build-fuzz/$$h.log || \
 	        { tail -40 build-fuzz/$$h.log; exit 1; }; \
