@@ -130,6 +130,7 @@ FUZZ_LINK  = $(BUILD)/obj/tests/fuzz/fuzz_util.o \
     $(filter-out $(REPL_MAIN:%.c=$(BUILD)/obj/%.o),$(REPL_SRC:%.c=$(BUILD)/obj/%.o)) \
     $(GUI_CORE_OBJ) $(DEBUG_LIB) $(LIB)
 FUZZ_REPLAY := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz-replay/fuzz_%)
+.SECONDARY: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/fuzz/*.c))
 $(BUILD)/fuzz-replay/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(FUZZ_LINK)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(GUI_LIBS) -lm
@@ -213,7 +214,7 @@ fuzz: fuzz-build
 	    echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
 	    HVSIM_BUILD=build-fuzz ASAN_OPTIONS=detect_leaks=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-	    build-fuzz/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 \
+	    build-fuzz/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 -max_len=4097 \
 	        -print_final_stats=1 -artifact_prefix=build-fuzz/crashes/$$h- \
 	        build-fuzz/corpus/$$h tests/fuzz/$$h 2>build-fuzz/$$h.log || \
 	        { tail -40 build-fuzz/$$h.log; exit 1; }; \
