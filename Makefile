@@ -196,7 +196,7 @@ asan: deps-test
 	    UBSAN_OPTIONS=print_stacktrace=1 build-asan/hvsim-tests --jobs 2 --timeout $(TEST_TIMEOUT)
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp fuzz-replay
+	    CHECKS=-DHV_CHECK_ALWAYS ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp fuzz-replay
 
 # libFuzzer (clang from Debian) over each harness in turn, for FUZZ_SECONDS each. New inputs go
 # to build-fuzz/corpus/NAME (the checked-in seeds in tests/fuzz/NAME are read, not written);
@@ -207,7 +207,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 fuzz-build:
 	@sh .ci/ensure-deps build-essential clang libclang-rt-14-dev $(CORE_PKGS) $(UI_PKGS) $(GUI_PKGS)
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT=-O1 \
-	    SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+	    SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" CHECKS=-DHV_CHECK_ALWAYS \
 	    $(FUZZ_HARNESSES:%=build-fuzz/fuzz/fuzz_%) guests
 fuzz: fuzz-build
 	@for h in $(FUZZ_HARNESSES); do mkdir -p build-fuzz/corpus/$$h build-fuzz/crashes; \
