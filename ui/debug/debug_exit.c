@@ -12,7 +12,6 @@
  * ending with the entry. The machine is then past the handler: the sentences, not the
  * registers, show each sub-step (docs/debugger.md, "Stepping through a VM exit").
  */
-#include <stdarg.h>
 #include <string.h>
 
 #include "../../hypervisor/hv.h"
@@ -23,21 +22,6 @@ static hv_t *hv_of(const ui_dbg_t *d)
     return hv_of_machine(d->m);
 }
 
-/* Appends to buf at *used, never past the end. */
-static void add(char *buf, size_t len, size_t *used, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void add(char *buf, size_t len, size_t *used, const char *fmt, ...)
-{
-    if (*used >= len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + *used, len - *used, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        *used = *used + (size_t)n < len ? *used + (size_t)n : len - 1;
-}
 
 /* "sched+0x1c" in the VM's symbols (or "0x00401a2c" when none is near). */
 static const char *guest_where(const ui_dbg_t *d, int vm, uint32_t addr, char *buf, size_t len)
@@ -70,22 +54,22 @@ static void add_charge(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size
     char num[32];
     if (!ev->charged && !ev->cost_n[0])
         return;
-    add(buf, len, used, " (%s cycle%s", sim_group_digits(ev->charged, num, sizeof num),
+    dbg_append(buf, len, used, " (%s cycle%s", sim_group_digits(ev->charged, num, sizeof num),
         ev->charged == 1 ? "" : "s");
     uint64_t explained = 0;
     for (unsigned i = 0; i < 4 && ev->cost_n[i]; i++) {
         uint32_t each = d->m->costs.c[ev->cost[i] < SIM_COST_COUNT ? ev->cost[i] : 0];
         explained += (uint64_t)each * ev->cost_n[i];
         if (ev->cost_n[i] == 1)
-            add(buf, len, used, "%s %s %u", i ? "," : ":", sim_cost_name(ev->cost[i]), each);
+            dbg_append(buf, len, used, "%s %s %u", i ? "," : ":", sim_cost_name(ev->cost[i]), each);
         else
-            add(buf, len, used, "%s %u x %s %u", i ? "," : ":", ev->cost_n[i],
+            dbg_append(buf, len, used, "%s %u x %s %u", i ? "," : ":", ev->cost_n[i],
                 sim_cost_name(ev->cost[i]), each);
     }
     if (explained && explained < ev->charged)
-        add(buf, len, used, ", other %s",
+        dbg_append(buf, len, used, ", other %s",
             sim_group_digits(ev->charged - explained, num, sizeof num));
-    add(buf, len, used, ")");
+    dbg_append(buf, len, used, ")");
 }
 
 /* "port 0x1f0, tinyos's virtual disk, command register". */

@@ -141,6 +141,10 @@ const dbg_lines_t *dbg_focus_lines(const ui_dbg_t *d);
 
 /* -1 with the sentence when the machine is powered off (and how to start it again). */
 int dbg_check_powered(ui_dbg_t *d);
+/* Appends to buf (of len bytes) at *used, never past the end (debug_text.c). */
+void dbg_append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Records the failure sentence for ui_dbg_error; returns -1. */
 int dbg_fail(ui_dbg_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -9,11 +9,7 @@
 #include "../../hypervisor/hv.h"
 #include "debug_internal.h"
 
-/* Appends to buf (of len bytes) at *used, never past the end. */
-static void add(char *buf, size_t len, size_t *used, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void add(char *buf, size_t len, size_t *used, const char *fmt, ...)
+void dbg_append(char *buf, size_t len, size_t *used, const char *fmt, ...)
 {
     if (*used >= len)
         return;
@@ -107,13 +103,13 @@ static void explain(ui_dbg_t *d, const char *tmpl, const sim_event_t *ev, char *
     buf[0] = '\0';
     for (const char *p = tmpl; *p; p++) {
         if (strncmp(p, "{insn}", 6) == 0) {
-            add(buf, len, &used, "%s", insn_at(d, ev->pc, insn, sizeof insn));
+            dbg_append(buf, len, &used, "%s", insn_at(d, ev->pc, insn, sizeof insn));
             p += 5;
         } else if (strncmp(p, "{tval}", 6) == 0) {
-            add(buf, len, &used, "0x%08x", ev->b);
+            dbg_append(buf, len, &used, "0x%08x", ev->b);
             p += 5;
         } else {
-            add(buf, len, &used, "%c", *p);
+            dbg_append(buf, len, &used, "%c", *p);
         }
     }
 }
@@ -248,11 +244,11 @@ void ui_dbg_bp_describe(const ui_dbg_t *dbg, const ui_dbg_bp_t *bp, char *buf, s
     buf[0] = '\0';
     switch (bp->kind) {
     case UI_DBG_BP_ADDR:
-        add(buf, len, &used, "%s 0x%08x%s", ui_dbg_space_name(bp->space), bp->addr,
+        dbg_append(buf, len, &used, "%s 0x%08x%s", ui_dbg_space_name(bp->space), bp->addr,
             dbg_symbolize_for(dbg, bp->space, bp->vm, bp->addr, sym, sizeof sym));
         break;
     case UI_DBG_BP_WATCH:
-        add(buf, len, &used, "%s %s 0x%08x%s, %u byte%s",
+        dbg_append(buf, len, &used, "%s %s 0x%08x%s, %u byte%s",
             bp->access == (UI_DBG_READ | UI_DBG_WRITE) ? "read/write"
             : bp->access == UI_DBG_READ                ? "read"
                                                        : "write",
@@ -261,36 +257,36 @@ void ui_dbg_bp_describe(const ui_dbg_t *dbg, const ui_dbg_bp_t *bp, char *buf, s
             bp->len == 1 ? "" : "s");
         break;
     case UI_DBG_BP_TRAP:
-        add(buf, len, &used, "trap %s",
+        dbg_append(buf, len, &used, "trap %s",
             bp->cause == UI_DBG_CAUSE_ANY ? "any"
             : bp->cause == UI_DBG_CAUSE_ANY_INTERRUPT
                 ? "interrupt"
                 : cpu_cause_name(bp->cause, name, sizeof name));
         break;
-    case UI_DBG_BP_MODE: add(buf, len, &used, "mode %s", cpu_mode_name(bp->mode)); break;
+    case UI_DBG_BP_MODE: dbg_append(buf, len, &used, "mode %s", cpu_mode_name(bp->mode)); break;
     case UI_DBG_BP_EXIT:
         dbg_describe_exit_bp(dbg, bp, sym, sizeof sym);
-        add(buf, len, &used, "%s", sym);
+        dbg_append(buf, len, &used, "%s", sym);
         break;
     case UI_DBG_BP_HANDLER:
     case UI_DBG_BP_HV:
         dbg_describe_hv_bp(dbg, bp, sym, sizeof sym);
-        add(buf, len, &used, "%s", sym);
+        dbg_append(buf, len, &used, "%s", sym);
         break;
     case UI_DBG_BP_CYCLE:
     case UI_DBG_BP_INSTRET:
-        add(buf, len, &used, "%s %s", bp->kind == UI_DBG_BP_CYCLE ? "cycle" : "instret",
+        dbg_append(buf, len, &used, "%s %s", bp->kind == UI_DBG_BP_CYCLE ? "cycle" : "instret",
             sim_group_digits(bp->at, num, sizeof num));
         break;
-    default: add(buf, len, &used, "?"); break;
+    default: dbg_append(buf, len, &used, "?"); break;
     }
     if (bp->vm != UI_DBG_ANY_VM && bp->kind != UI_DBG_BP_EXIT && bp->kind != UI_DBG_BP_HANDLER &&
         bp->kind != UI_DBG_BP_HV)
-        add(buf, len, &used, " in %s", dbg_vm_name(dbg, bp->vm));
+        dbg_append(buf, len, &used, " in %s", dbg_vm_name(dbg, bp->vm));
     if (bp->cpu != UI_DBG_ANY_CPU && bp->kind != UI_DBG_BP_CYCLE && bp->kind != UI_DBG_BP_INSTRET)
-        add(buf, len, &used, " on cpu%d", bp->cpu);
+        dbg_append(buf, len, &used, " on cpu%d", bp->cpu);
     else if ((bp->kind == UI_DBG_BP_CYCLE || bp->kind == UI_DBG_BP_INSTRET) && dbg->m->ncpus > 1)
-        add(buf, len, &used, " on cpu%d", bp->cpu);
+        dbg_append(buf, len, &used, " on cpu%d", bp->cpu);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -358,18 +354,18 @@ static void text_step(ui_dbg_t *d, ui_dbg_stop_t *st)
     size_t len = sizeof st->text;
     buf[0] = '\0';
     if (st->steps == 0 && d->trapped)
-        add(buf, len, &used, "Stepped on cpu%u", st->cpu);
+        dbg_append(buf, len, &used, "Stepped on cpu%u", st->cpu);
     else
-        add(buf, len, &used, "Stepped %s instruction%s on cpu%u",
+        dbg_append(buf, len, &used, "Stepped %s instruction%s on cpu%u",
             sim_group_digits(st->steps, num, sizeof num), st->steps == 1 ? "" : "s", st->cpu);
     if (d->trapped) {
         dbg_text_trap(d, &d->trap_ev, body, sizeof body);
-        add(buf, len, &used, ", into %s: %s",
+        dbg_append(buf, len, &used, ", into %s: %s",
             d->trap_ev.kind == SIM_EV_INTERRUPT ? "an interrupt" : "a trap", body);
     }
     if (d->m->cpu[st->cpu].s.halted)
-        add(buf, len, &used, "; cpu%u is halted, waiting for an interrupt", st->cpu);
-    add(buf, len, &used, ".");
+        dbg_append(buf, len, &used, "; cpu%u is halted, waiting for an interrupt", st->cpu);
+    dbg_append(buf, len, &used, ".");
 }
 
 void dbg_text_stop(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp)
