@@ -425,7 +425,7 @@ int ui_dbg_break_mode(ui_dbg_t *dbg, cpu_mode_t mode)
 {
     if (mode == CPU_MODE_H && ui_dbg_vm_count(dbg) == 0)
         return dbg_fail(dbg, "No CPU enters H on this machine: ring -1 is the hypervisor's, and "
-                             "this is a bare-metal run.");
+                             "this machine runs without one.");
     ui_dbg_bp_t *bp = dbg_add_bp(dbg, UI_DBG_BP_MODE);
     if (!bp)
         return -1;

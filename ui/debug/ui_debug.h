@@ -289,11 +289,12 @@ void ui_dbg_describe_event(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf
 /* Commands. */
 int ui_dbg_set_cost(ui_dbg_t *dbg, const char *name, uint32_t value);
 
-/* VMs and the hypervisor (debug_vm.c), read through hypervisor/hv.h. On a bare-metal
- * machine there are no VMs, and these answer so (ui_dbg_error) instead of pretending. */
+/* VMs and the hypervisor (debug_vm.c), read through hypervisor/hv.h. On a machine with no
+ * hypervisor (a bare program, a native scenario) there are no VMs, and these answer so
+ * (ui_dbg_error) instead of pretending. */
 #define UI_DBG_NO_VMS                                                                              \
-    "No VMs: this is a bare-metal run (hvsim --bare). Start a hypervisor scenario (hvsim --repl "  \
-    "--scenario default) for VMs."
+    "No VMs: this machine runs without a hypervisor (a bare program or a native scenario). "     \
+    "Start a hypervisor scenario (hvsim --repl --scenario default) for VMs."
 #define UI_DBG_MAX_VMS 8
 typedef struct {
     int id;

@@ -420,8 +420,8 @@ static int cmd_focus(ui_repl_t *r, int argc, char **argv)
     if (!ui_dbg_has_hypervisor(r->dbg)) {
         if (strcmp(argv[1], "hv") == 0) {
             fprintf(r->out,
-                    "No hypervisor: this is a bare-metal run (hvsim --bare); the focus "
-                    "stays on the machine, cpu%u, with hpa addresses.\n",
+                    "No hypervisor: this machine runs without one (a bare program or a native "
+                    "scenario); the focus stays on the machine, cpu%u, with hpa addresses.\n",
                     ui_dbg_focus(r->dbg));
             return 0;
         }
