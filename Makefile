@@ -248,7 +248,8 @@ classroom: $(HVGRADE)
 gradescope:
 	$(need-lab)
 	@sh .ci/ensure-deps zip
-	@sh labs/gradescope.sh $(LAB) $(BUILD)/lab$(LAB)-autograder.zip
+	@sh labs/gradescope.sh $(LAB) $(BUILD)/lab$(LAB)-autograder.zip \
+	    "build-essential $(CORE_PKGS) $(UI_PKGS) $(GUI_PKGS) libcriterion-dev"
 
 clean:
 	rm -rf build build-asan build-fuzz
