@@ -81,7 +81,7 @@ GUEST_IMGS := $(patsubst guestos/%.manifest,$(GUEST)/%.img,$(wildcard guestos/*.
 GUEST_USER := $(patsubst guestos/tinyos/user/%.s,$(GUEST)/tinyos/%.bin,$(wildcard guestos/tinyos/user/*.s))
 GUESTS     := $(GUEST)/rom.bin $(GUEST_IMGS)
 
-.PHONY: all run test asan fuzz fuzz-build fuzz-replay bench clean deps-test deps-run guests grade handout gradescope classroom
+.PHONY: all run test asan fuzz fuzz-build fuzz-replay bench clean deps-test deps-run deps-grade guests grade handout gradescope classroom
 all: $(HVSIM) $(HVASM) $(if $(HVIMG_SRC),$(HVIMG)) $(HVGRADE) guests
 
 $(BUILD)/obj/%.o: %.c
@@ -165,6 +165,10 @@ deps-run:
 	@sh .ci/ensure-deps build-essential $(CORE_PKGS) $(UI_PKGS) $(GUI_PKGS)
 deps-test:
 	@sh .ci/ensure-deps build-essential $(CORE_PKGS) $(UI_PKGS) $(GUI_PKGS) $(TEST_PKGS)
+# What grading a lab needs (Gradescope's setup.sh, GitHub Classroom's build step).
+GRADE_PKGS := build-essential $(CORE_PKGS) $(UI_PKGS) $(GUI_PKGS) libcriterion-dev
+deps-grade:
+	@sh .ci/ensure-deps $(GRADE_PKGS)
 
 # With a display the window opens on the default scenario (the REPL stays live in the
 # terminal); without one, the demo runs headless.
@@ -248,8 +252,7 @@ classroom: $(HVGRADE)
 gradescope:
 	$(need-lab)
 	@sh .ci/ensure-deps zip
-	@sh labs/gradescope.sh $(LAB) $(BUILD)/lab$(LAB)-autograder.zip \
-	    "build-essential $(CORE_PKGS) $(UI_PKGS) $(GUI_PKGS) libcriterion-dev"
+	@sh labs/gradescope.sh $(LAB) $(BUILD)/lab$(LAB)-autograder.zip "$(GRADE_PKGS)"
 
 clean:
 	rm -rf build build-asan build-fuzz

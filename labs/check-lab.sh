@@ -5,10 +5,11 @@
 #
 # 1. A fresh handout of lab N compiles (make all and the tests, -Werror) and grades as its
 #    manifest says: below full marks, each test failing or passing as its `handout` key says
-#    (the stubs break the lab and nothing else).
+#    (the stubs break the lab and nothing else). Its GitHub Classroom workflow's steps, run there,
+#    pass or fail the same way.
 # 2. Each mutant labs/NN-name/mutants/TEST.patch, applied to the reference, fails TEST.
 # The trees are built beside BUILD's objects (copied), so only what differs is compiled. The
-# exit status is 0 when both hold; what went wrong is printed.
+# exit status is 0 when all hold; what went wrong is printed.
 set -u
 lab=$1 B=${2:-build}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,10 +38,39 @@ build() {
     fi
 }
 
+# classroom: the GitHub Classroom workflow's steps, run in the handout as the runner would: each
+# test's command fails or passes as the manifest's `handout` key says, and no hidden test has one.
+classroom() {
+    wf="$tmp/handout/.github/workflows/classroom.yml"
+    mkdir -p "$(dirname "$wf")"
+    (cd "$tmp/handout" && "$B/hvgrade" --classroom "$wf" "$dir/lab.ini") >/dev/null 2>&1 ||
+        { echo "check-lab: lab $lab: hvgrade --classroom failed"; return 1; }
+    ok=0
+    for t in $(sed -n 's/^\[test \(.*\)\]$/\1/p' "$dir/lab.ini"); do
+        want=$(sed -n "/^\[test $t\]/,/^\[/s/^handout[ \t]*=[ \t]*//p" "$dir/lab.ini")
+        hidden=$(sed -n "/^\[test $t\]/,/^\[/s/^hidden[ \t]*=[ \t]*//p" "$dir/lab.ini")
+        cmd=$(sed -n "/test-name: \"$t\"/,/^ *command:/s/^ *command: \"\(.*\)\"$/\1/p" "$wf")
+        if [ "$hidden" = true ]; then
+            [ -z "$cmd" ] || { echo "check-lab: lab $lab: the hidden test $t has a Classroom step"; ok=1; }
+            continue
+        fi
+        [ -n "$cmd" ] || { echo "check-lab: lab $lab: the test $t has no Classroom step"; ok=1; continue; }
+        (cd "$tmp/handout" && sh -c "$cmd") >"$tmp/classroom.log" 2>&1
+        got=$([ $? = 0 ] && echo pass || echo fail)
+        [ "$got" = "$want" ] || {
+            cat "$tmp/classroom.log"
+            echo "check-lab: lab $lab: the Classroom step of $t ($cmd) gives $got in the handout, not $want"
+            ok=1
+        }
+    done
+    return $ok
+}
+
 status=0
 if tree handout && build handout all "$B/hvsim-tests"; then
     (cd "$tmp/handout" && "$B/hvgrade" --build "$B" --check-handout "$dir/lab.ini") >"$tmp/grade" 2>&1 ||
         { cat "$tmp/grade"; echo "check-lab: lab $lab: the handout does not grade as its manifest says"; status=1; }
+    classroom || status=1
 else
     status=1
 fi

@@ -261,9 +261,8 @@ bool grade_write_classroom(const grade_lab_t *lab, const char *path)
                "jobs:\n  run-autograding-tests:\n    runs-on: ubuntu-latest\n"
                "    if: github.actor != 'github-classroom[bot]'\n    steps:\n"
                "    - name: Checkout code\n      uses: actions/checkout@v4\n"
-               "    - name: Build\n      run: sudo sh .ci/ensure-deps build-essential libinih-dev "
-               "libjansson-dev libreadline-dev libcriterion-dev libsdl2-dev libsdl2-ttf-dev "
-               "libsdl2-image-dev pkg-config && make -j2 all build/hvsim-tests build/hvgrade\n");
+               "    - name: Build\n      run: sudo make deps-grade && make -j2 all "
+               "build/hvsim-tests build/hvgrade\n");
     for (unsigned i = 0; i < lab->ntests; i++)
         if (!lab->test[i].hidden)
             classroom_step(f, lab, &lab->test[i]);
