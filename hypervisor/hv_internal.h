@@ -63,6 +63,9 @@ uint32_t hv_guest_word(hv_t *hv, const hv_vcpu_t *v, uint32_t offset);
 void hv_set_guest_word(hv_t *hv, const hv_vcpu_t *v, uint32_t offset, uint32_t value);
 /* Moves the guest's pc past the exiting instruction (the exit's instruction length). */
 void hv_skip_instruction(hv_t *hv, const hv_vcpu_t *v);
+/* Moves the guest's pc from `from` (its instruction, emulated) to `to`: a SKIP action, so
+ * that a debugger sees the pc move at this step of the handling and at no other. */
+void hv_move_guest_pc(hv_t *hv, const hv_vcpu_t *v, uint32_t from, uint32_t to);
 /* Asks the next entry to deliver a trap or interrupt into the guest. */
 void hv_inject(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval);
 /* Raises or lowers a virtual line of a VCPU (posted to the pCPU when it is loaded); a raised

@@ -361,7 +361,7 @@ void hv_trap_emulate(hv_t *hv, hv_vcpu_t *v, uint32_t word)
         return;
     }
     uint32_t pc = guest_pc(hv, v);
-    set_guest_pc(hv, v, pc + 4); /* past it; iret sets its own pc */
+    hv_move_guest_pc(hv, v, pc, pc + 4); /* past it first; iret sets its own pc */
     if (!emulators[insn.op](hv, v, &insn)) {
         set_guest_pc(hv, v, pc);
         hv_trap_reflect(hv, v, CPU_CAUSE_ILLEGAL, word);

@@ -154,8 +154,13 @@ void hv_skip_instruction(hv_t *hv, const hv_vcpu_t *v)
 {
     uint32_t pc = hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC);
     uint32_t len = hv_guest_word(hv, v, CPU_VMCB_EXIT_LEN);
-    hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC, pc + len);
-    hv_action(hv, v, SIM_HV_SKIP, pc, pc + len);
+    hv_move_guest_pc(hv, v, pc, pc + len);
+}
+
+void hv_move_guest_pc(hv_t *hv, const hv_vcpu_t *v, uint32_t from, uint32_t to)
+{
+    hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC, to);
+    hv_action(hv, v, SIM_HV_SKIP, from, to);
 }
 
 void hv_inject(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)

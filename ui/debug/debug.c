@@ -198,6 +198,7 @@ static bool on_boundary(cpu_t *cpu, void *ctx)
 void dbg_make_pending(ui_dbg_t *d, unsigned cpu, ui_dbg_stop_kind_t kind, int id)
 {
     memset(&d->pend, 0, sizeof d->pend);
+    d->pend_has_view = false;
     d->pend.kind = kind;
     d->pend.id = id;
     d->pending = true;
@@ -267,6 +268,7 @@ static void on_event(const sim_event_t *ev, void *ctx)
     if (d->running && d->pending && queue) {
         if (d->nqueue < sizeof d->queue / sizeof d->queue[0]) {
             d->queue[d->nqueue].ev = *ev;
+            d->queue[d->nqueue].has_view = dbg_exit_capture(d, ev, &d->queue[d->nqueue].view);
             d->queue[d->nqueue++].before = d->last_ev[c];
         }
     } else if (d->running && !d->pending) {
@@ -287,6 +289,7 @@ static void on_event(const sim_event_t *ev, void *ctx)
         if (d->pending) {
             d->pend.has_event = true;
             d->pend.ev = *ev;
+            d->pend_has_view = dbg_exit_capture(d, ev, &d->pend_view);
             d->pend.before = d->last_ev[c]; /* what led to a mode change */
         }
     }
@@ -588,6 +591,10 @@ static void next_queued_event(ui_dbg_t *d, ui_dbg_stop_t *out)
     st.has_event = true;
     st.ev = *ev;
     st.before = d->queue[d->qhead].before;
+    ui_dbg_view_t shown; /* what the stop before this one showed */
+    ui_dbg_view(d, st.cpu, &shown);
+    dbg_exit_show_substep(d, st.cpu, d->queue[d->qhead].has_view, &d->queue[d->qhead].view,
+                          &shown.s);
     if (++d->qhead == d->nqueue)
         d->qhead = d->nqueue = 0;
     finish(d, &st, out);
@@ -611,6 +618,9 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
     d->nqueue = d->qhead = 0;
     if (dbg_check_powered(d) != 0)
         return -1;
+    ui_dbg_view_t shown; /* what the focus showed before the run (a sub-step's "before") */
+    ui_dbg_view(d, d->focus, &shown);
+    d->has_sub_view = false;
     const cpu_t *focus = &m->cpu[d->focus];
     for (unsigned i = 0; i < m->ncpus; i++) {
         d->prev[i] = m->cpu[i].s;
@@ -640,6 +650,9 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
     ui_dbg_stop_t st;
     if (d->stopped && r == SIM_RUN_DEBUG) {
         st = d->stop;
+        if (st.has_event && d->pend_has_view) /* only the pending stop has an event */
+            dbg_exit_show_substep(d, st.cpu, true, &d->pend_view, /* the state back then */
+                                  st.cpu == shown.cpu ? &shown.s : &d->pend_view.s);
     } else if (d->pending && d->pend.kind == UI_DBG_STOP_WATCHPOINT) {
         st = d->pend; /* the access happened, but its CPU never reached a boundary again */
         dbg_stop_at(d, &st, st.kind, &m->cpu[d->pending_cpu]);

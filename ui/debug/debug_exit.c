@@ -414,6 +414,9 @@ int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
     out->cycle = ev->cycle;
     out->pending = hv->pcpu[cpu].exit_pending && hv->pcpu[cpu].current >= 0 &&
                    hv->ent[hv->pcpu[cpu].current].vm == ev->vm;
+    out->handling = !out->pending && dbg->has_sub_view && dbg->sub_view.cpu == cpu &&
+                    dbg->have_last && dbg->last.has_event && dbg->last.ev.kind == SIM_EV_HV &&
+                    dbg->last.ev.cycle >= ev->cycle;
     out->vm = ev->vm;
     out->vcpu = ev->vcpu;
     out->reason = ev->a < CPU_EXIT_COUNT ? ev->a : CPU_EXIT_ENTRY_FAILED;
@@ -469,10 +472,28 @@ static void saved_state(const cpu_t *cpu, uint32_t vmcb, cpu_state_t *s)
         s->csr[n] = cpu_vmcb_peek(cpu, vmcb, CPU_VMCB_GUEST + CPU_VMCB_CSR(n));
 }
 
+/* The exiting VCPU v's state as its VMCB holds it now (at an exit, or during the handling). */
+static void guest_view(ui_dbg_t *dbg, const cpu_t *cpu, const hv_vcpu_t *v, ui_dbg_view_t *out)
+{
+    out->kind = UI_DBG_VIEW_GUEST;
+    out->vm = v->vm;
+    out->vcpu = v->index;
+    saved_state(cpu, v->vmcb, &out->s);
+    const sim_event_t *x = &dbg->last_exit[cpu->s.id];
+    bool its_exit = dbg->has_exit[cpu->s.id] && x->vm == v->vm && x->vcpu == v->index;
+    out->exit_pc = its_exit ? x->pc : out->s.pc; /* the instruction handled, as the pc moves */
+    snprintf(out->label, sizeof out->label, "%s vcpu%d, saved in its VMCB",
+             dbg_vm_name(dbg, out->vm), out->vcpu);
+}
+
 void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu_id, ui_dbg_view_t *out)
 {
     hv_t *hv = hv_of(dbg);
     const cpu_t *cpu = &dbg->m->cpu[cpu_id < dbg->m->ncpus ? cpu_id : 0];
+    if (dbg->has_sub_view && dbg->sub_view.cpu == cpu->s.id) {
+        *out = dbg->sub_view; /* a sub-step of an exit: the state as of that action */
+        return;
+    }
     memset(out, 0, sizeof *out);
     out->cpu = cpu->s.id;
     out->vm = out->vcpu = -1;
@@ -493,11 +514,7 @@ void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu_id, ui_dbg_view_t *out)
         return;
     }
     if (p->exit_pending && v && !v->host_process) {
-        out->kind = UI_DBG_VIEW_GUEST;
-        saved_state(cpu, v->vmcb, &out->s);
-        out->exit_pc = out->s.pc;
-        snprintf(out->label, sizeof out->label, "%s vcpu%d, saved in its VMCB",
-                 dbg_vm_name(dbg, out->vm), out->vcpu);
+        guest_view(dbg, cpu, v, out);
         return;
     }
     out->kind = UI_DBG_VIEW_NONE;
@@ -518,13 +535,50 @@ void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu_id, ui_dbg_view_t *out)
              cpu->s.id, what);
 }
 
+bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out)
+{
+    hv_t *hv = hv_of(d);
+    if (!hv || ev->cpu >= d->m->ncpus)
+        return false;
+    const cpu_t *cpu = &d->m->cpu[ev->cpu];
+    const hv_pcpu_t *p = &hv->pcpu[ev->cpu];
+    if (ev->kind == SIM_EV_VMENTRY) {
+        ui_dbg_view(d, ev->cpu, out); /* the guest as loaded, before it runs */
+        return true;
+    }
+    if ((ev->kind != SIM_EV_HV && !p->in_handler) || hv->cur != cpu || cpu_in_guest(cpu))
+        return false; /* not the hypervisor's work on this pCPU: the live state is the truth */
+    const hv_vcpu_t *v = p->current >= 0 ? &hv->ent[p->current] : NULL;
+    if (v && !v->host_process) {
+        memset(out, 0, sizeof *out);
+        out->cpu = ev->cpu;
+        guest_view(d, cpu, v, out);
+    } else {
+        ui_dbg_view(d, ev->cpu, out); /* ring -1 with no VCPU: the sentence that says so */
+    }
+    out->substep = true;
+    return true;
+}
+
+void dbg_exit_show_substep(ui_dbg_t *d, unsigned cpu, bool has, const ui_dbg_view_t *view,
+                           const cpu_state_t *before)
+{
+    d->has_sub_view = has;
+    if (!has)
+        return;
+    d->sub_view = *view;
+    d->sub_view.cpu = cpu;
+    d->sub_view.substep = true;
+    d->sub_prev = *before;
+}
+
 const cpu_t *ui_dbg_shown_cpu(ui_dbg_t *dbg, unsigned cpu)
 {
     static cpu_t view; /* large (the MMU's TLB): kept off the stack */
     ui_dbg_view_t v;
     cpu = cpu < dbg->m->ncpus ? cpu : 0;
     ui_dbg_view(dbg, cpu, &v);
-    if (v.kind != UI_DBG_VIEW_GUEST)
+    if (v.kind == UI_DBG_VIEW_NONE || (v.kind == UI_DBG_VIEW_CPU && !v.substep))
         return &dbg->m->cpu[cpu];
     view = dbg->m->cpu[cpu];
     view.s = v.s;

@@ -86,8 +86,18 @@ struct ui_dbg {
      * the next `step event` reports them one by one without running. */
     struct {
         sim_event_t ev, before;
+        bool has_view;
+        ui_dbg_view_t view; /* what a stop right at the event would show (a sub-step's) */
     } queue[64];
     size_t nqueue, qhead;
+    bool pend_has_view; /* the same for the pending stop's event */
+    ui_dbg_view_t pend_view;
+    /* A stop at a sub-step of an exit's handling shows the state as of that action, not the
+     * machine's (which is past the handler): ui_dbg_view returns sub_view for its pCPU, and
+     * sub_prev is what the stop before it showed (what the sub-step changed). */
+    bool has_sub_view;
+    ui_dbg_view_t sub_view;
+    cpu_state_t sub_prev;
     bool trapped;        /* the focus CPU entered a trap or interrupt during this run */
     sim_event_t trap_ev; /* the last one */
     sim_event_t last_ev[SIM_MAX_CPUS]; /* each CPU's last event (what a mode change came from) */
@@ -193,6 +203,14 @@ void dbg_describe_hv_bp(const ui_dbg_t *d, const ui_dbg_bp_t *bp, char *buf, siz
 bool dbg_in_exit(const ui_dbg_t *d);
 /* EVENT stops of a hypervisor action or an entry: the sub-step's sentence (true), else false. */
 bool dbg_text_substep(ui_dbg_t *d, ui_dbg_stop_t *st);
+/* What a stop right at ev would show on its pCPU, had the machine stopped there: during an
+ * exit's handling, the VCPU's state in its VMCB as the hypervisor has changed it so far; at a
+ * VM entry, the guest as loaded. False for other events (the live state is the truth). */
+bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out);
+/* Makes the view of a sub-step's stop on cpu current (has: false forgets any), with before
+ * the state shown before it (what the sub-step changed is the difference). */
+void dbg_exit_show_substep(ui_dbg_t *d, unsigned cpu, bool has, const ui_dbg_view_t *view,
+                           const cpu_state_t *before);
 
 /* Symbols (debug_symbols.c): a name, bare or "vm:name", to its address and VM (-1: the
  * machine's, or the same address in every VM that has it). -1: no such name; -2: a name that

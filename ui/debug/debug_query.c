@@ -49,6 +49,8 @@ const cpu_t *ui_dbg_cpu(const ui_dbg_t *dbg, unsigned cpu)
 
 const cpu_state_t *ui_dbg_prev_state(const ui_dbg_t *dbg, unsigned cpu)
 {
+    if (dbg->has_sub_view && dbg->sub_view.cpu == cpu)
+        return &dbg->sub_prev; /* a sub-step: what the state was before its action */
     return cpu < dbg->m->ncpus ? &dbg->prev[cpu] : NULL;
 }
 

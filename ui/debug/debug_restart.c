@@ -25,6 +25,7 @@ static void clear_run_state(ui_dbg_t *d)
     d->focus = 0;
     d->have_last = d->pending = d->stopped = d->trapped = false;
     d->nqueue = d->qhead = 0;
+    d->has_sub_view = false;
     d->entries = 0;
     d->log_n = d->log_head = 0;
     memset(d->last_ev, 0, sizeof d->last_ev);

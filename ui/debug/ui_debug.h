@@ -201,7 +201,7 @@ int ui_dbg_info_symbol(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, int v
 unsigned ui_dbg_focus(const ui_dbg_t *dbg);
 int ui_dbg_set_focus(ui_dbg_t *dbg, unsigned cpu);
 /* A CPU's state now (NULL when there is no such CPU), and as it was when the last run began
- * (to show what the run changed). */
+ * (to show what the run changed; at a sub-step of an exit, as the previous stop showed it). */
 const cpu_t *ui_dbg_cpu(const ui_dbg_t *dbg, unsigned cpu);
 const cpu_state_t *ui_dbg_prev_state(const ui_dbg_t *dbg, unsigned cpu);
 
@@ -492,6 +492,8 @@ typedef struct {
     uint32_t exit_pc; /* GUEST: the exiting instruction, to mark in the disassembly */
     char label[96];   /* "tinyos vcpu0, saved in its VMCB" */
     char why[240];    /* NONE: one sentence saying where the pCPU is */
+    bool substep;     /* the state as of a stop's hypervisor action (or VM entry), not the
+                         machine's now: ui_dbg_prev_state is the one before that action */
 } ui_dbg_view_t;
 void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu, ui_dbg_view_t *out);
 /* A CPU as a front end shows it: at an exit, its state is the exiting VCPU's saved state (the
@@ -505,7 +507,8 @@ bool ui_dbg_disasm_vm(ui_dbg_t *dbg, int vm, uint32_t addr, char *buf, size_t le
 
 /* The exit a pCPU handles now (pending) or handled last, decoded. */
 typedef struct {
-    bool pending; /* its handler has not run yet */
+    bool pending;  /* its handler has not run yet */
+    bool handling; /* the stop is one of its sub-steps: the handler is part way through */
     int vm, vcpu;
     unsigned reason;
     const char *reason_name, *handler, *file, *doc; /* "IO_PORT", "hv_handle_io_port", ... */

@@ -274,7 +274,9 @@ void gui_draw_regs(gui_t *g)
     ui_dbg_view(g->dbg, i, &view);
     const cpu_t *cpu = ui_dbg_shown_cpu(g->dbg, i);
     const cpu_state_t *now = &cpu->s;
-    const cpu_state_t *before = view.kind == UI_DBG_VIEW_GUEST ? now : &g->before[i];
+    const cpu_state_t *before = view.substep                     ? ui_dbg_prev_state(g->dbg, i)
+                                : view.kind == UI_DBG_VIEW_GUEST ? now
+                                                                 : &g->before[i];
     char sub[112], what[48], sym[96], num[32];
     if (view.kind == UI_DBG_VIEW_GUEST)
         snprintf(sub, sizeof sub, "%s", view.label);

@@ -46,9 +46,11 @@ int ui_repl_info_exit(ui_repl_t *r, int argc, char **argv)
     ui_dbg_vm_t vm = {.name = "?"};
     ui_dbg_vm_info(r->dbg, (unsigned)(x.vm < 0 ? 0 : x.vm), &vm);
     fprintf(r->out, "%s exit %s of %s vcpu%d on pCPU%u at cycle %s%s\n",
-            x.pending ? "The" : "The last", x.reason_name, vm.name, x.vcpu, cpu,
+            x.pending || x.handling ? "The" : "The last", x.reason_name, vm.name, x.vcpu, cpu,
             sim_group_digits(x.cycle, cyc, sizeof cyc),
-            x.pending ? " (its handler has not run yet)" : " (handled)");
+            x.pending    ? " (its handler has not run yet)"
+            : x.handling ? " (being handled: the state is as of the action shown last)"
+                         : " (handled)");
     if (x.insn_text[0])
         fprintf(r->out, "  instruction  `%s` at %s\n", x.insn_text, x.where);
     else
@@ -57,7 +59,7 @@ int ui_repl_info_exit(ui_repl_t *r, int argc, char **argv)
     fprintf(r->out, "  what         %s\n", x.qual);
     fprintf(r->out, "  handler      %s, %s:%u\n", x.handler, x.file, x.line);
     fprintf(r->out, "  it will      %s\n", x.doc);
-    if (x.pending)
+    if (x.pending || x.handling)
         fprintf(r->out, "  (\"step event\" or \"si\" steps through its actions, \"finish\" runs "
                         "to the VM entry)\n");
     return 0;
@@ -77,8 +79,8 @@ bool ui_repl_print_exit_line(ui_repl_t *r, const ui_dbg_stop_t *st)
     ui_dbg_view_t view;
     ui_dbg_exit_t x;
     char cyc[32];
-    if (st->kind == UI_DBG_STOP_EVENT && st->has_event && st->ev.kind == SIM_EV_HV)
-        return true; /* a sub-step: its sentence is the news, the guest is not there yet */
+    if (st->has_event && st->ev.kind == SIM_EV_HV)
+        return true; /* a sub-step or an action's breakpoint: its sentence is the news */
     ui_dbg_view(r->dbg, st->cpu, &view);
     if (view.kind != UI_DBG_VIEW_GUEST || ui_dbg_exit_info(r->dbg, st->cpu, &x) != 0)
         return false;

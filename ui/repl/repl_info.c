@@ -27,16 +27,19 @@ static int info_registers(ui_repl_t *r, int argc, char **argv)
         return 0;
     const cpu_state_t *s = &view.s; /* a live CPU's, or the exiting VCPU's as saved */
     cpu_mode_t mode = (cpu_mode_t)((s->flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
+    if (!view.substep && view.kind == UI_DBG_VIEW_GUEST)
+        prev = s; /* an exit stop: nothing to compare a saved state with */
+    bool changed = view.substep && s->pc != prev->pc; /* a sub-step marks the pc it moved */
+    const char *pcmark = changed ? "*" : "";
     if (view.kind == UI_DBG_VIEW_GUEST) {
-        prev = s; /* nothing to compare a saved state with */
-        fprintf(r->out, "%s (pCPU%u is in ring -1, handling its exit): pc %s, mode %s\n",
-                view.label, n, ui_repl_addr(r, s->pc, at, sizeof at), cpu_mode_name(mode));
+        fprintf(r->out, "%s (pCPU%u is in ring -1, handling its exit): pc %s%s, mode %s\n",
+                view.label, n, ui_repl_addr(r, s->pc, at, sizeof at), pcmark, cpu_mode_name(mode));
     } else {
-        fprintf(r->out, "cpu%u in %s, pc %s, cycle %s, instret %s%s\n", n, cpu_mode_name(mode),
-                ui_repl_addr(r, s->pc, at, sizeof at), sim_group_digits(s->cycles, cyc, sizeof cyc),
+        fprintf(r->out, "cpu%u in %s, pc %s%s, cycle %s, instret %s%s\n", n, cpu_mode_name(mode),
+                ui_repl_addr(r, s->pc, at, sizeof at), pcmark,
+                sim_group_digits(s->cycles, cyc, sizeof cyc),
                 sim_group_digits(s->instret, ins, sizeof ins), s->halted ? ", halted" : "");
     }
-    bool changed = false;
     char line[128];
     size_t used = 0;
     for (int i = 0; i < CPU_NREGS; i++) {
@@ -57,7 +60,9 @@ static int info_registers(ui_repl_t *r, int argc, char **argv)
             !!(f & CPU_FLAG_Z), !!(f & CPU_FLAG_N), !!(f & CPU_FLAG_C), !!(f & CPU_FLAG_V),
             !!(f & CPU_FLAG_IE), cpu_mode_name(mode));
     if (changed || fc)
-        fprintf(r->out, "  (* changed by the last command that ran the machine)\n");
+        fprintf(r->out, "  (* changed by %s)\n",
+                view.substep ? "the action of this sub-step"
+                             : "the last command that ran the machine");
     return 0;
 }
 

@@ -1,4 +1,6 @@
-# An IO_PORT exit of tinyos, stepped one hypervisor action at a time.
+# An IO_PORT exit of tinyos, stepped one hypervisor action at a time: the registers and pc
+# shown at each sub-step are the VCPU's as of that action (r10 changes at the write, the pc
+# at the move past the instruction).
 info registers
 x/2i pc
 info exit
@@ -9,9 +11,18 @@ info registers
 x/3i pc
 translate pc
 si
+p $pc
 si
+info registers
 si
+info registers
+x/1i $pc
 si
+info registers
+x/1i $pc
+p $pc
+info exit
 si
+info registers
 si
 info events 7
