@@ -9,8 +9,10 @@
  * the middle. Its handling of an exit is a sequence of action events (hv_action, each with the
  * cycles it charged); the first `step event` from an exit stop runs the handler up to the VM
  * entry, and that and the next ones report the actions one by one (the queue of debug.c),
- * ending with the entry. The machine is then past the handler: the sentences, not the
- * registers, show each sub-step (docs/debugger.md, "Stepping through a VM exit").
+ * ending with the entry. The machine is then past the handler, so as each action happens the
+ * debugger keeps what a stop there would show (dbg_exit_capture: the VCPU's state in its VMCB
+ * at that moment), and a sub-step's stop shows that, not the machine's state now
+ * (docs/debugger.md, "Stepping through a VM exit").
  */
 #include <string.h>
 
@@ -472,6 +474,9 @@ static void saved_state(const cpu_t *cpu, uint32_t vmcb, cpu_state_t *s)
         s->csr[n] = cpu_vmcb_peek(cpu, vmcb, CPU_VMCB_GUEST + CPU_VMCB_CSR(n));
 }
 
+static void no_vcpu_view(ui_dbg_t *dbg, unsigned cpu, const hv_vcpu_t *v, bool idle,
+                         ui_dbg_view_t *out);
+
 /* The exiting VCPU v's state as its VMCB holds it now (at an exit, or during the handling). */
 static void guest_view(ui_dbg_t *dbg, const cpu_t *cpu, const hv_vcpu_t *v, ui_dbg_view_t *out)
 {
@@ -517,22 +522,30 @@ void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu_id, ui_dbg_view_t *out)
         guest_view(dbg, cpu, v, out);
         return;
     }
+    no_vcpu_view(dbg, cpu->s.id, v, p->idle, out);
+}
+
+/* pCPU cpu in ring -1 with no exit in progress (v loaded, or none; idle or not): no registers,
+ * a sentence. */
+static void no_vcpu_view(ui_dbg_t *dbg, unsigned cpu, const hv_vcpu_t *v, bool idle,
+                         ui_dbg_view_t *out)
+{
     out->kind = UI_DBG_VIEW_NONE;
-    snprintf(out->label, sizeof out->label, "pCPU%u in ring -1", cpu->s.id);
+    snprintf(out->label, sizeof out->label, "pCPU%u in ring -1", cpu);
     char what[96];
     if (v && v->host_process)
         snprintf(what, sizeof what, "the type-2 host process is loaded");
     else if (v)
         snprintf(what, sizeof what, "%s vcpu%d is loaded and about to be entered",
                  dbg_vm_name(dbg, out->vm), out->vcpu);
-    else if (p->idle)
+    else if (idle)
         snprintf(what, sizeof what, "it is idle: nothing may run on it now");
     else
         snprintf(what, sizeof what, "the scheduler has not given it a VCPU yet");
     snprintf(out->why, sizeof out->why,
              "pCPU%u is in ring -1 (the hypervisor) with no exit in progress: %s. It has no "
              "guest registers to show.",
-             cpu->s.id, what);
+             cpu, what);
 }
 
 bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out)
@@ -546,15 +559,22 @@ bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out)
         ui_dbg_view(d, ev->cpu, out); /* the guest as loaded, before it runs */
         return true;
     }
-    if ((ev->kind != SIM_EV_HV && !p->in_handler) || hv->cur != cpu || cpu_in_guest(cpu))
+    if (ev->kind != SIM_EV_HV && (!p->in_handler || hv->cur != cpu))
         return false; /* not the hypervisor's work on this pCPU: the live state is the truth */
+    if (cpu_in_guest(cpu)) { /* an action from a device's event while the guest runs */
+        ui_dbg_view(d, ev->cpu, out);
+        out->substep = true;
+        return true;
+    }
     const hv_vcpu_t *v = p->current >= 0 ? &hv->ent[p->current] : NULL;
     if (v && !v->host_process) {
         memset(out, 0, sizeof *out);
         out->cpu = ev->cpu;
         guest_view(d, cpu, v, out);
-    } else {
-        ui_dbg_view(d, ev->cpu, out); /* ring -1 with no VCPU: the sentence that says so */
+    } else { /* ring -1 with no VCPU (idle from this action on): the sentence that says so */
+        ui_dbg_view(d, ev->cpu, out);
+        no_vcpu_view(d, ev->cpu, v, p->idle || (ev->kind == SIM_EV_HV && ev->a == SIM_HV_IDLE),
+                     out);
     }
     out->substep = true;
     return true;
