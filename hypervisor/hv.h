@@ -432,6 +432,9 @@ int hv_exit_handler_by_name(const char *name);
 /* The virtual device behind a port of every VM ("virtual disk"), and in *reg the register
  * ("command"); NULL (and "") when none answers there. MMIO windows are ports (hv_dev_mmio). */
 const char *hv_dev_port_name(uint16_t port, const char **reg);
+/* The same for a guest-physical address in a device's MMIO window (a whole word of it); the
+ * port of that register in *port. NULL (and "") when no device's window holds gpa. */
+const char *hv_dev_mmio_name(uint32_t gpa, const char **reg, uint16_t *port);
 
 /* Checks the hypervisor's isolation invariants: every nested or shadow table and VMCB is a
  * hypervisor frame; every frame a VM's nested or shadow tables map belongs to that VM (so no

@@ -335,34 +335,65 @@ const char *hv_dev_port_name(uint16_t port, const char **reg)
     return NULL;
 }
 
-/* The emulate action comes when the device's work is charged and (for a write) before what
- * the write sets off (a disk command, a power-off), so the sub-steps read in causal order. */
-bool hv_dev_port(hv_t *hv, unsigned vm, uint16_t port, bool write, uint32_t *value)
+/* The emulate action, named by port or (gpa not 0) by the MMIO address the guest used. */
+static void emulated(hv_t *hv, unsigned vm, uint32_t what, uint32_t value, uint32_t gpa)
+{
+    if (gpa)
+        hv_emit_mmio(hv, (int)vm, what, value, gpa);
+    else
+        hv_emit_more(hv, SIM_HV_EMULATE, (int)vm, -1, what, value);
+}
+
+/* A device register, reached by port or (gpa not 0) by MMIO at gpa. The emulate action comes
+ * when the device's work is charged and (for a write) before what the write sets off (a disk
+ * command, a power-off), so the sub-steps read in causal order. */
+static bool dev_access(hv_t *hv, unsigned vm, uint16_t port, bool write, uint32_t *value,
+                       uint32_t gpa)
 {
     if (!port_known(port)) {
-        hv_emit_more(hv, SIM_HV_EMULATE, (int)vm, -1, port | (write ? SIM_HV_WRITE : 0),
-                     0xffffffffu);
+        emulated(hv, vm, port | (write ? SIM_HV_WRITE : 0), 0xffffffffu, gpa);
         return false;
     }
     hv_charge(hv, SIM_COST_hv_emulate);
     if (write) {
-        hv_emit_more(hv, SIM_HV_EMULATE, (int)vm, -1, port | SIM_HV_WRITE, *value);
+        emulated(hv, vm, port | SIM_HV_WRITE, *value, gpa);
         port_write(hv, vm, port, *value);
     } else {
         *value = port_read(hv, vm, port);
-        hv_emit_more(hv, SIM_HV_EMULATE, (int)vm, -1, port, *value);
+        emulated(hv, vm, port, *value, gpa);
     }
     return true;
 }
 
-bool hv_dev_mmio(hv_t *hv, unsigned vm, uint32_t gpa, bool write, uint32_t *value)
+bool hv_dev_port(hv_t *hv, unsigned vm, uint16_t port, bool write, uint32_t *value)
+{
+    return dev_access(hv, vm, port, write, value, 0);
+}
+
+/* The port behind an MMIO address, or 0 when no device's window holds it. */
+static uint16_t mmio_port(uint32_t gpa)
 {
     if (gpa >= SIM_UART_MMIO && gpa < SIM_UART_MMIO + 16)
-        return hv_dev_port(hv, vm, (uint16_t)(SIM_UART_PORT + (gpa - SIM_UART_MMIO) / 4), write,
-                           value);
+        return (uint16_t)(SIM_UART_PORT + (gpa - SIM_UART_MMIO) / 4);
     if (gpa == SIM_POWER_MMIO)
-        return hv_dev_port(hv, vm, SIM_POWER_PORT, write, value);
-    return false;
+        return SIM_POWER_PORT;
+    return 0;
+}
+
+bool hv_dev_mmio(hv_t *hv, unsigned vm, uint32_t gpa, bool write, uint32_t *value)
+{
+    uint16_t port = mmio_port(gpa);
+    return port && dev_access(hv, vm, port, write, value, gpa);
+}
+
+const char *hv_dev_mmio_name(uint32_t gpa, const char **reg, uint16_t *port)
+{
+    *port = mmio_port(gpa & ~3u);
+    if (!*port) {
+        *reg = "";
+        return NULL;
+    }
+    return hv_dev_port_name(*port, reg);
 }
 
 /* ------------------------------------------------------------------------------------------

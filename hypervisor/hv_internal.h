@@ -40,6 +40,9 @@ bool hv_copy_from_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *dst, size_t l
  * (sim.h, SIM_HV_ACTIONS says what each carries). */
 void hv_emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg);
 void hv_emit_more(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint32_t more);
+/* The emulate action of a device register the guest reached by MMIO at gpa (arg: the
+ * register's port, with SIM_HV_WRITE for a store; value: what was written or read). */
+void hv_emit_mmio(hv_t *hv, int vm, uint32_t arg, uint32_t value, uint32_t gpa);
 void hv_action(hv_t *hv, const hv_vcpu_t *v, unsigned action, uint32_t arg, uint32_t more);
 /* The same, stamped at cycle `at` (an action whose cost was charged after it began). */
 void hv_action_at(hv_t *hv, const hv_vcpu_t *v, unsigned action, uint32_t arg, uint32_t more,

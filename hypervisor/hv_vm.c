@@ -161,7 +161,7 @@ void hv_write32(hv_t *hv, uint32_t hpa, uint32_t value)
 }
 
 static void emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint32_t more,
-                 const uint64_t *at);
+                 const uint64_t *at, uint32_t span);
 
 void hv_emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg)
 {
@@ -176,16 +176,21 @@ void hv_action(hv_t *hv, const hv_vcpu_t *v, unsigned action, uint32_t arg, uint
 void hv_action_at(hv_t *hv, const hv_vcpu_t *v, unsigned action, uint32_t arg, uint32_t more,
                   uint64_t at)
 {
-    emit(hv, action, v->vm, v->host_process ? -1 : v->index, arg, more, &at);
+    emit(hv, action, v->vm, v->host_process ? -1 : v->index, arg, more, &at, 0);
 }
 
 void hv_emit_more(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint32_t more)
 {
-    emit(hv, action, vm, vcpu, arg, more, NULL);
+    emit(hv, action, vm, vcpu, arg, more, NULL, 0);
+}
+
+void hv_emit_mmio(hv_t *hv, int vm, uint32_t arg, uint32_t value, uint32_t gpa)
+{
+    emit(hv, SIM_HV_EMULATE, vm, -1, arg | SIM_HV_MMIO, value, NULL, gpa);
 }
 
 static void emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint32_t more,
-                 const uint64_t *at)
+                 const uint64_t *at, uint32_t span)
 {
     cpu_t *cpu = hv->cur;
     /* On a pCPU: its time; in a device event: the event's; from outside a run: CPU 0's. */
@@ -202,7 +207,8 @@ static void emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint
                       .vcpu = (int16_t)vcpu,
                       .pc = more,
                       .a = action,
-                      .b = arg};
+                      .b = arg,
+                      .span = span};
     if (cpu)
         take_ledger(hv, cpu, &ev);
     sim_emit(hv->m, &ev);

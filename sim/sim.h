@@ -158,6 +158,10 @@ typedef enum {
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u
+/* SIM_HV_EMULATE: b has this bit when the guest reached the register by MMIO (a load or store
+ * to the device's window, not an in or out); the event's span is then that guest-physical
+ * address, and b's low bits still name the register by its port. */
+#define SIM_HV_MMIO 0x40000000u
 /* SIM_HV_SWITCH: which rule chose the entity (pc). */
 enum {
     SIM_HV_PICK_PIN = 0, /* it is pinned to this pCPU */
@@ -186,7 +190,8 @@ typedef struct {
     uint32_t pc;
     uint32_t a, b;
     uint32_t span; /* VMENTRY and a failed entry: the hardware's cycles just before `cycle`;
-                      VMEXIT: the hardware's cycles from `cycle` on (the world switch) */
+                      VMEXIT: the hardware's cycles from `cycle` on (the world switch);
+                      HV EMULATE with SIM_HV_MMIO: the guest-physical address */
     /* SIM_EV_HV on a pCPU: the cycles the hypervisor charged there for this action (since its
      * previous one) and the cost-table entries behind them, the largest first (cost_n 0: none;
      * what the entries do not explain, e.g. emulation's interpreter, is charged = the rest). */

@@ -239,3 +239,45 @@ Test(debug_exit, ring_minus_one_without_an_exit_has_no_registers)
     cr_expect(strstr(ui_dbg_error(dbg), "with no exit in progress"), "%s", ui_dbg_error(dbg));
     done();
 }
+
+/* A device register reached by MMIO is named as MMIO, with its address and the device: in the
+ * exit's qualification (`info exit`, the window's control block) and in the emulate action;
+ * the same register by port stays a port. */
+Test(debug_exit, mmio_is_named_as_mmio_with_device_and_address, .timeout = 60)
+{
+    static sim_machine_t mm;
+    hv_config_t cfg = hu_config();
+    hv_t *h = hu_machine(&mm, 1, &cfg);
+    cr_assert_geq(hu_vm(h, "probe",
+                        ".org 0x1000\nlui r2, 0xf000\nli r1, 'm'\nst r1, [r2]\n"
+                        "li r1, 'p'\nout r1, [0x3f8]\nout r0, [0xf0]\n",
+                        NULL),
+                  0);
+    ui_dbg_t *d = ui_dbg_new(&mm);
+    cr_assert_not_null(d);
+    cr_assert_gt(ui_dbg_break_exit(d, "NESTED_FAULT", 0), 0, "%s", ui_dbg_error(d));
+    ui_dbg_stop_t st;
+    ui_dbg_exit_t x;
+    do { /* the first touches of the code page come first */
+        cr_assert_eq(ui_dbg_continue(d, &st), 0, "%s", ui_dbg_error(d));
+        cr_assert_eq(st.kind, UI_DBG_STOP_BREAKPOINT, "%s", st.text);
+        cr_assert_eq(ui_dbg_exit_info(d, st.cpu, &x), 0, "%s", ui_dbg_error(d));
+    } while (x.gpa != SIM_UART_MMIO);
+    cr_expect(strstr(x.qual, "a store of gva 0xf0000000 -> gpa 0xf0000000 (the data): "), "%s",
+              x.qual);
+    cr_expect(strstr(x.qual, "; MMIO at gpa 0xf0000000, probe's virtual console (UART), data "
+                             "register"),
+              "%s", x.qual);
+    ui_dbg_delete_all(d);
+    cr_assert_gt(ui_dbg_break_hv(d, "emulate", 0), 0);
+    cr_assert_eq(ui_dbg_continue(d, &st), 0);
+    cr_expect(strstr(st.text, "the hypervisor emulates MMIO at gpa 0xf0000000, probe's virtual "
+                              "console (UART), data register: 0x0000006d written"),
+              "%s", st.text);
+    cr_assert_eq(ui_dbg_continue(d, &st), 0);
+    cr_expect(strstr(st.text, "the hypervisor emulates port 0x3f8, probe's virtual console "
+                              "(UART), data register: 0x00000070 written"),
+              "by port it stays a port: %s", st.text);
+    ui_dbg_free(d);
+    hu_free(h, &mm);
+}

@@ -84,6 +84,20 @@ static void port_text(const ui_dbg_t *d, int vm, uint32_t port, char *buf, size_
         snprintf(buf, len, "port 0x%x, where %s has no device", port, dbg_vm_name(d, vm));
 }
 
+/* "MMIO at gpa 0xf0000000, tinyos's virtual console (UART), data register". */
+static void mmio_text(const ui_dbg_t *d, int vm, uint32_t gpa, char *buf, size_t len)
+{
+    const char *reg;
+    uint16_t port;
+    const char *dev = hv_dev_mmio_name(gpa, &reg, &port);
+    if (dev)
+        snprintf(buf, len, "MMIO at gpa 0x%08x, %s's %s, %s register", gpa, dbg_vm_name(d, vm), dev,
+                 reg);
+    else
+        snprintf(buf, len, "MMIO at gpa 0x%08x, where %s has no device register", gpa,
+                 dbg_vm_name(d, vm));
+}
+
 /* The name of a schedulable entity: "rtos vcpu0", "the host process", "nothing". */
 static void entity_text(const ui_dbg_t *d, uint32_t ent, char *buf, size_t len)
 {
@@ -115,7 +129,10 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  cpu_exit_reason_name(ev->b), hv_exit_handler_doc(ev->b));
         break;
     case SIM_HV_EMULATE:
-        port_text(d, ev->vm, ev->b & 0xffffu, a, sizeof a);
+        if (ev->b & SIM_HV_MMIO) /* the guest used the device's address, not its port */
+            mmio_text(d, ev->vm, ev->span, a, sizeof a);
+        else
+            port_text(d, ev->vm, ev->b & 0xffffu, a, sizeof a);
         if (ev->b & SIM_HV_WRITE)
             snprintf(buf, len, "the hypervisor emulates %s: 0x%08x written", a, ev->pc);
         else if (ev->pc == 0xffffffffu && !hv_dev_port_name((uint16_t)ev->b, &(const char *){0}))
@@ -379,6 +396,13 @@ static void decode_qual(const ui_dbg_t *d, ui_dbg_exit_t *x)
         snprintf(x->qual, sizeof x->qual,
                  "%s of gva 0x%08x -> gpa 0x%08x (%s): %s at nested level %u", kinds[q & 3], x->gva,
                  x->gpa, target, mmu_outcome_name((q >> 4) & 0xf), (q >> 16) & 0xff);
+        const char *reg;
+        uint16_t port;
+        if (for_level == MMU_FOR_DATA && hv_dev_mmio_name(x->gpa, &reg, &port)) {
+            size_t used = strlen(x->qual);
+            mmio_text(d, x->vm, x->gpa & ~3u, a, sizeof a);
+            dbg_append(x->qual, sizeof x->qual, &used, "; %s", a);
+        }
         break;
     }
     case CPU_EXIT_TLB_INVALIDATE:
