@@ -33,7 +33,8 @@
 #define HV_MAX_VCPUS 4 /* per VM */
 #define HV_MAX_ENTITIES (HV_MAX_VMS * HV_MAX_VCPUS + 1) /* VCPUs and the type-2 host process */
 #define HV_NAME_MAX 15
-#define HV_MAX_MARKS 16            /* different mark names (hypercall 2) */
+#define HV_MAX_MARKS 16            /* different mark names (hypercalls 2 and 3) */
+#define HV_MARK_RING_SLOTS 64      /* records a guest's mark ring holds at most (hypercall 3) */
 #define HV_MARK_NAME 23            /* characters of a mark's name */
 #define HV_RESERVED_BYTES 0x10000u /* host RAM below this is the hypervisor's own image */
 #define HV_GUEST_ROM 0x1000u       /* where the boot ROM sits in every VM (gpa) */
@@ -118,6 +119,7 @@ typedef struct {
     const char *input;           /* console input, NUL-terminated (may be NULL) */
     const char *transcript;      /* a file for the VM's whole console transcript, or NULL */
     uint32_t shadow_budget;      /* mem = shadow: table frames at most (0: the default) */
+    bool marks_off;              /* never read the guest's mark ring (hypercall 3): no marks */
 } hv_vm_config_t;
 
 /* ------------------------------------------------------------------------------------------
@@ -213,6 +215,9 @@ typedef struct {
     uint64_t host_work;     /* host process: cycles of work done */
     hv_shadow_t shadow;     /* mem = shadow: its shadow page tables */
     hv_bt_t bt;             /* cpu = bt: its translation cache */
+    /* Its mark ring (hypercall 3, hv_mark.c): where the guest writes its marks, and how many of
+     * them the recorder has read. mark_slots 0: none registered. */
+    uint32_t mark_ring, mark_slots, mark_read;
 } hv_vcpu_t;
 
 /* The virtual devices of one VM: console (UART ports and MMIO, and the hypercall console),
@@ -287,6 +292,7 @@ typedef struct {
     hv_shadow_stats_t shadow; /* mem = shadow */
     hv_bt_stats_t bt;         /* cpu = bt */
     uint64_t started, ended; /* host cycles at creation and at power-off */
+    uint64_t marks, marks_lost; /* marks recorded; ring records overwritten before read */
 } hv_vm_stats_t;
 
 typedef struct {
@@ -309,6 +315,7 @@ typedef struct {
     char why[160];          /* CRASHED: what the hypervisor saw */
     hv_vdev_t dev;
     hv_vm_stats_t stats;
+    uint8_t marks_off;      /* the scenario's `marks = off`: its mark rings are never read */
     uint16_t bt_npages;     /* cpu = bt: guest-physical pages holding translated code */
     uint32_t bt_page[HV_BT_TC_PAGES * 4]; /* (write-protected in the shadows) */
 } hv_vm_t;
@@ -350,8 +357,8 @@ typedef struct hv {
     uint64_t now;           /* while a device event is handled (no pCPU): its time; else 0 */
     unsigned hub;           /* its device on the bus: the timed events of virtual devices */
     unsigned vms_alive;
-    /* The names guests have put marks on the timeline with (hypercall 2), in order of first
-     * use: a mark event names one by its index. */
+    /* The names guests have put marks on the timeline with (hypercalls 2 and 3), in order of
+     * first use: a mark event names one by its index. */
     char mark_name[HV_MAX_MARKS][HV_MARK_NAME + 1];
     unsigned nmarks;
     struct hv_tracker *tracker; /* hv_stats.c: spans and instants from the event stream */
@@ -473,6 +480,10 @@ void hv_print_stats(const hv_t *hv, FILE *out);
 /* The name of the mark a SIM_HV_MARK event's argument names, and its value. */
 const char *hv_mark_name(const hv_t *hv, uint32_t arg);
 uint32_t hv_mark_value(uint32_t arg);
+/* Reads every VCPU's mark ring now (hv_mark.c): the marks its guest wrote since its last exit
+ * become events, stamped when the guest made them. Costs the machine nothing; called before
+ * the marks are shown (a debugger stop, statistics, the trace). */
+void hv_marks_collect(hv_t *hv);
 /* What the accounting's kinds are called under this hypervisor ("host kernel" under type 2). */
 const char *hv_time_name(const hv_t *hv, sim_time_t kind);
 

@@ -146,48 +146,19 @@ static cpu_mode_t guest_mode(hv_t *hv, const hv_vcpu_t *v)
     return (cpu_mode_t)((flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
 }
 
-/* Hypercall 2: the guest puts a named mark on the timeline (the rtos marks each deadline it
- * misses), from its NUL-terminated name at gpa and a value. The name is interned; the event
- * carries its index and the value's low 24 bits. Answers the index, or -1 for a name that
- * cannot be read or a full table. */
-static int32_t hv_mark(hv_t *hv, const hv_vcpu_t *v, uint32_t gpa, uint32_t value)
-{
-    char name[HV_MARK_NAME + 1] = "";
-    for (unsigned i = 0; i < HV_MARK_NAME; i++) {
-        if (!hv_copy_from_guest(hv, (unsigned)v->vm, gpa + i, &name[i], 1, "reading a mark's name"))
-            return -1;
-        if (!name[i])
-            break;
-    }
-    unsigned k = 0;
-    while (k < hv->nmarks && strcmp(hv->mark_name[k], name) != 0)
-        k++;
-    if (k == HV_MAX_MARKS || !name[0])
-        return -1;
-    if (k == hv->nmarks)
-        snprintf(hv->mark_name[hv->nmarks++], HV_MARK_NAME + 1, "%s", name);
-    hv_emit(hv, SIM_HV_MARK, v->vm, v->index, (uint32_t)k << 24 | (value & 0xffffffu));
-    return (int32_t)k;
-}
-
-const char *hv_mark_name(const hv_t *hv, uint32_t arg)
-{
-    unsigned k = arg >> 24;
-    return k < hv->nmarks ? hv->mark_name[k] : "?";
-}
-
-uint32_t hv_mark_value(uint32_t arg)
-{
-    return arg & 0xffffffu;
-}
-
 /* Lecture: paravirtualization. A guest that knows it is virtual calls the hypervisor
  * directly (docs/guests.md: r1 = call, r2.. = arguments, the answer in r1). Only its kernel
  * may: a call from its user mode is refused (-2), as KVM refuses a vmcall from CPL 3, or any
  * user program could write on the console behind its kernel's back. */
 HV_HANDLER(hv_handle_hypercall)
 {
-    enum { HC_CONSOLE_WRITE = 1, HC_MARK = 2, HC_UNKNOWN = -1, HC_NOT_KERNEL = -2 };
+    enum {
+        HC_CONSOLE_WRITE = 1,
+        HC_MARK = 2,
+        HC_MARK_RING = 3,
+        HC_UNKNOWN = -1,
+        HC_NOT_KERNEL = -2
+    };
     int32_t answer = HC_UNKNOWN;
     hv->vms[v->vm].stats.hypercalls++;
     if (guest_mode(hv, v) == CPU_MODE_U) {
@@ -198,7 +169,9 @@ HV_HANDLER(hv_handle_hypercall)
                                       hv_guest_reg(hv, v, 3));
         hv_t2_leave_vmm(hv, v, x->reason);
     } else if (hv_guest_reg(hv, v, 1) == HC_MARK) {
-        answer = hv_mark(hv, v, hv_guest_reg(hv, v, 2), hv_guest_reg(hv, v, 3));
+        answer = hv_mark_hypercall(hv, v, hv_guest_reg(hv, v, 2), hv_guest_reg(hv, v, 3));
+    } else if (hv_guest_reg(hv, v, 1) == HC_MARK_RING) {
+        answer = hv_mark_ring_register(hv, v, hv_guest_reg(hv, v, 2), hv_guest_reg(hv, v, 3));
     }
     hv_set_guest_reg(hv, v, 1, (uint32_t)answer);
     hv_skip_instruction(hv, v);
@@ -346,6 +319,7 @@ void hv_handle_exit(hv_t *hv, cpu_t *cpu, unsigned ent)
     hv_ledger_reset(hv, cpu); /* from here on, the charges are the hypervisor's sub-steps */
     if (hv_emu_vcpu(hv, v))
         hv_emu_charge(hv, v); /* the interpreter's work since the last exit */
+    hv_mark_ring_read(hv, v, cpu); /* the guest's marks since it entered: the recorder's */
     hv_charge(hv, SIM_COST_hv_dispatch);
     hv_exit_t x = {.reason = hv_guest_word(hv, v, CPU_VMCB_EXIT_REASON),
                    .qual = hv_guest_word(hv, v, CPU_VMCB_EXIT_QUAL),

@@ -34,6 +34,9 @@ bool hv_copy_to_guest(hv_t *hv, unsigned vm, uint32_t gpa, const void *src, size
                       const char *what);
 bool hv_copy_from_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *dst, size_t len,
                         const char *what);
+/* The same read for an observer (the mark recorder): it backs no page (false for one the guest
+ * never touched) and no debugger watching memory is told. */
+bool hv_peek_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *dst, size_t len);
 /* Emits a hypervisor action event stamped with the pCPU (or CPU 0 at set-up), carrying what
  * the hypervisor charged there since its previous action (hv_pcpu_t.charges). hv_action is the
  * one line a handler writes for a VCPU's sub-step: `more` is the action's second argument
@@ -56,6 +59,16 @@ void hv_vm_power_off(hv_t *hv, unsigned vm, uint32_t code);
 /* A lab's handout reached code the student has not written yet (hv_lab.c): the VCPU's VM is
  * stopped with a sentence naming the lab and `what`. Returns false, for stubs to return. */
 bool hv_lab_missing(hv_t *hv, const hv_vcpu_t *v, unsigned lab, const char *what);
+
+/* ---- Marks (hv_mark.c) ----------------------------------------------------------------- */
+/* Hypercall 2: a mark named by the string at gpa, made now. Answers the name's index or -1. */
+int32_t hv_mark_hypercall(hv_t *hv, const hv_vcpu_t *v, uint32_t gpa, uint32_t value);
+/* Hypercall 3: registers the VCPU's mark ring at gpa `ring` with `slots` records. Answers 0
+ * (also when the VM's marks are off: then it is never read), or -1 for a ring outside the
+ * VM's memory or a bad size. */
+int32_t hv_mark_ring_register(hv_t *hv, hv_vcpu_t *v, uint32_t ring, uint32_t slots);
+/* At an exit of VCPU v on `cpu`: the marks its guest wrote since it last exited. */
+void hv_mark_ring_read(hv_t *hv, hv_vcpu_t *v, const cpu_t *cpu);
 
 /* ---- VCPUs (hv_vcpu.c) ------------------------------------------------------------------ */
 int hv_vcpu_create(hv_t *hv, unsigned vm, unsigned index, uint32_t entry, char *err, size_t len);

@@ -375,6 +375,10 @@ static void vm_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "shadow_budget")) {
         if (number(p, key, value, HV_MIN_SHADOW_BUDGET, 1u << 20, &v))
             vm->shadow_budget = (uint32_t)v;
+    } else if (!strcmp(key, "marks")) {
+        bool on;
+        if (on_off(p, key, value, &on))
+            vm->marks_off = !on;
     } else if (!strcmp(key, "transcript")) {
         if (!*value || strlen(value) >= sizeof vm->transcript)
             error_at(p, p->line, "transcript = '%s': give a file name (under %zu bytes)", value,
@@ -385,7 +389,7 @@ static void vm_key(parser_t *p, const char *key, const char *value)
         error_at(p, p->line,
                  "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
                  "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
-                 "transcript, shadow_budget)",
+                 "transcript, shadow_budget, marks)",
                  key, vm->name);
     }
 }

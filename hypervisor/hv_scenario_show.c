@@ -126,6 +126,8 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
             vm->shadow_budget ? vm->shadow_budget : HV_DEFAULT_SHADOW_BUDGET);
     if (vm->transcript[0])
         fprintf(out, "transcript = %s\n", vm->transcript);
+    if (vm->marks_off)
+        fputs("marks = off\n", out);
     if (vm->input)
         write_input(out, vm->input);
     fputc('\n', out);

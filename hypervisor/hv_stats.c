@@ -139,9 +139,11 @@ void hv_stats_detach(hv_t *hv)
     hv->tracker = NULL;
 }
 
-/* Closes every pCPU's open span at its current cycle (before a trace is written). */
+/* Closes every pCPU's open span at its current cycle (before a trace is written), after
+ * reading the guests' mark rings. */
 void hv_stats_settle(hv_t *hv)
 {
+    hv_marks_collect(hv); /* the marks the guests wrote since their last exit */
     sim_account_settle(hv->m);
 }
 

@@ -5,7 +5,7 @@
  * Trace Event Format (JSON): one process per VM, one thread per VCPU; complete events ("X")
  * for the spans of guest user, guest kernel, hypervisor and (type 2) VMM time; instant events
  * ("i") for exits, injections, the hypervisor's actions and the guests' own marks
- * (hypercall 2: the rtos marks each deadline it misses); a "host" process whose threads are
+ * (hv_mark.c: the rtos marks each deadline it misses); a "host" process whose threads are
  * the pCPUs carries idle time and the type-2 host process. Cycles are mapped to time as on a
  * 1 GHz machine: 1 cycle = 1 ns, so ts and dur (microseconds) are cycles / 1000. The JSON is
  * made with jansson, event by event, and the file is written atomically.

@@ -318,10 +318,13 @@ bool hv_gpa_to_hpa(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, uint32_t 
 }
 
 /* Copies page by page through the nested mapping; the whole range is checked first so that a
- * bad range moves nothing. */
-static bool copy_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *buf, size_t len, bool to_guest,
+ * bad range moves nothing. An observer's read (hv_peek_guest) backs no page and no debugger is
+ * told of it. */
+typedef enum { COPY_FROM_GUEST, COPY_TO_GUEST, COPY_PEEK } copy_kind_t;
+static bool copy_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *buf, size_t len, copy_kind_t kind,
                        const char *what)
 {
+    bool to_guest = kind == COPY_TO_GUEST, observer = kind == COPY_PEEK;
     const hv_vm_t *v = &hv->vms[vm];
     if (len == 0)
         return true;
@@ -336,8 +339,8 @@ static bool copy_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *buf, size_t le
         if (chunk > len)
             chunk = (uint32_t)len;
         uint32_t hpa;
-        ok = hv_gpa_to_hpa(hv, vm, gpa, true, &hpa);
-        if (ok && hv->m->mem_watch)
+        ok = hv_gpa_to_hpa(hv, vm, gpa, !observer, &hpa);
+        if (ok && !observer && hv->m->mem_watch)
             watched(hv, (int)vm, hpa, chunk, to_guest ? p : NULL, what);
         if (ok && to_guest)
             memcpy(hv->m->ram + hpa, p, chunk);
@@ -354,7 +357,7 @@ static bool copy_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *buf, size_t le
 bool hv_copy_to_guest(hv_t *hv, unsigned vm, uint32_t gpa, const void *src, size_t len,
                       const char *what)
 {
-    if (!copy_guest(hv, vm, gpa, (void *)src, len, true, what))
+    if (!copy_guest(hv, vm, gpa, (void *)src, len, COPY_TO_GUEST, what))
         return false;
     if (hv->vms[vm].cpu == HV_CPU_BT) /* DMA over translated code: no store fault tells */
         hv_bt_dma_written(hv, vm, gpa, len);
@@ -364,7 +367,12 @@ bool hv_copy_to_guest(hv_t *hv, unsigned vm, uint32_t gpa, const void *src, size
 bool hv_copy_from_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *dst, size_t len,
                         const char *what)
 {
-    return copy_guest(hv, vm, gpa, dst, len, false, what);
+    return copy_guest(hv, vm, gpa, dst, len, COPY_FROM_GUEST, what);
+}
+
+bool hv_peek_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *dst, size_t len)
+{
+    return copy_guest(hv, vm, gpa, dst, len, COPY_PEEK, NULL);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -625,6 +633,7 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
     v->shadow_budget = !c->shadow_budget                         ? HV_DEFAULT_SHADOW_BUDGET
                        : c->shadow_budget < HV_MIN_SHADOW_BUDGET ? HV_MIN_SHADOW_BUDGET
                                                                  : c->shadow_budget;
+    v->marks_off = c->marks_off;
     v->tsc_offset = hv->m->cpu[0].s.cycles;
     v->stats.started = v->tsc_offset;
     v->nested_root = hv_frame_alloc(hv, HV_FRAME_HV);

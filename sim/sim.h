@@ -144,7 +144,7 @@ typedef enum {
     X(BT_TRANSLATE, "bt-translate", "binary translation: the guest pc of the block translated")    \
     X(BT_CALLOUT, "bt-callout", "binary translation: the guest pc of the instruction emulated")    \
     X(BT_INVALIDATE, "bt-invalidate", "binary translation: the guest page whose code was written") \
-    X(MARK, "mark", "a guest's named mark (hypercall 2): name index << 24 | value (24 bits)")    \
+    X(MARK, "mark", "a guest's named mark (hv_mark.c): name index << 24 | value (24 bits)")        \
     X(HANDLER, "handler", "the exit reason whose handler runs; pc: the guest pc of the exit")      \
     X(SKIP, "skip", "the guest pc before the move past the instruction; pc: the new guest pc")     \
     X(SET_REG, "set-reg", "the guest register the hypervisor wrote; pc: the value")                \

@@ -137,10 +137,12 @@ all_done:
 run_job:
         push    lr
         push    r9
+        push    r10
         mov     r9, r1
         ld      r1, [r9 + T_WORK]
         call    work
         call    now                 ; r1 = finish time
+        mov     r10, r1
         ld      r2, [r9 + T_DONE]
         ld      r3, [r9 + T_PERIOD]
         mul     r2, r2, r3
@@ -153,6 +155,7 @@ run_job:
         addi    r3, r3, 1
         st      r3, [r9 + T_MISSES]
         push    r1
+        mov     r2, r10
         call    mark_miss           ; on the hypervisor's timeline (nothing on bare hardware)
         pop     r1
 .in_time:
@@ -164,6 +167,7 @@ run_job:
         ld      r3, [r9 + T_DONE]
         addi    r3, r3, 1
         st      r3, [r9 + T_DONE]
+        pop     r10
         pop     r9
         pop     lr
         ret
@@ -374,5 +378,10 @@ msg_total:    .asciz " deadline misses"
         .align  4
 t0:     .word   0                   ; the cycle the run started at
 t_end:  .word   0                   ; when the last job finished, relative to t0
+; The mark ring (console.inc, mark_miss), on a data page: under binary translation a store
+; beside translated code would cost an exit, which is what the ring is there to avoid.
+mark_ring:
+        .word   0                   ; head: the records written so far
+        .space  MARK_SLOTS * MARK_RECORD
         .space  1024
 stack_top:

@@ -1,7 +1,7 @@
 /*
  * test_gui_timeline.c - the timeline's lanes: a VM's guest time in its own hue (the ring as
  * its shade), VM entries and exits changing the lane, lanes per VCPU as well as per pCPU, and
- * the guests' own marks (the rtos marks each deadline it misses, hypercall 2), which also go
+ * the guests' own marks (the rtos marks each deadline it misses, in its mark ring), which also go
  * into the trace as instant events.
  */
 #include <criterion/criterion.h>

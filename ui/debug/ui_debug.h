@@ -327,8 +327,8 @@ typedef struct {
 /* The VM whose TLB tag (VMID) this is, numbered as `info vms` numbers it; -1 for the host's
  * own entries (VMID 0) or a tag no VM has. */
 int ui_dbg_vm_of_vmid(const ui_dbg_t *dbg, unsigned vmid);
-/* A guest's mark (hypercall 2) as a sentence: "rtos vcpu0 marked "deadline miss" (value
- * 1 234) on pCPU0". False for any other event. */
+/* A guest's mark (from its mark ring or hypercall 2) as a sentence: "rtos vcpu0 marked
+ * "deadline miss" (value 1 234) on pCPU0". False for any other event. */
 bool ui_dbg_describe_mark(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len);
 /* The hypervisor's statistics per VM and pCPU (hv_print_stats); nothing on bare metal. */
 void ui_dbg_print_vm_stats(const ui_dbg_t *dbg, FILE *out);

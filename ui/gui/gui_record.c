@@ -49,14 +49,25 @@ const sim_span_t *gui_lane_span(const gui_lane_t *lane, size_t i)
     return &lane->span[at];
 }
 
+static sim_event_t *lane_slot(gui_lane_t *lane, size_t i)
+{
+    return (sim_event_t *)gui_lane_event(lane, i);
+}
+
+/* Keeps the lane in cycle order: a guest's mark arrives when its VCPU next exits (hv_mark.c),
+ * stamped earlier than that exit, so it moves back past the events it came after. */
 static void lane_push(gui_lane_t *lane, const sim_event_t *ev)
 {
     if (lane->n < GUI_LANE_EVENTS) {
         lane->ev[lane->n++] = *ev;
-        return;
+    } else {
+        lane->ev[lane->head] = *ev;
+        lane->head = (lane->head + 1) % GUI_LANE_EVENTS;
     }
-    lane->ev[lane->head] = *ev;
-    lane->head = (lane->head + 1) % GUI_LANE_EVENTS;
+    for (size_t i = lane->n - 1; i > 0 && lane_slot(lane, i - 1)->cycle > ev->cycle; i--) {
+        *lane_slot(lane, i) = *lane_slot(lane, i - 1);
+        *lane_slot(lane, i - 1) = *ev;
+    }
 }
 
 /* A span the accounting closed: kept for the lane (the oldest leaves once the ring is full). */
