@@ -232,9 +232,19 @@ static void machine_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "pwc")) {
         if (on_off(p, key, value, &b))
             sc->mmu.pwc = b;
+    } else if (!strcmp(key, "costs")) {
+        int profile = sim_cost_profile_by_name(value);
+        if (profile < 0)
+            error_at(p, p->line, "costs = '%s' is not a cost profile (known: %s)", value,
+                     SIM_COST_PROFILE_NAMES);
+        else
+            sc->costs = profile;
     } else {
-        error_at(p, p->line, "unknown key '%s' in [machine] (known: pcpus, ram, quantum, "
-                             "max_cycles, tlb_entries, tlb_ways, levels, nested_levels, pwc)", key);
+        error_at(p, p->line,
+                 "unknown key '%s' in [machine] (known: pcpus, ram, quantum, "
+                 "max_cycles, tlb_entries, tlb_ways, levels, nested_levels, pwc, "
+                 "costs)",
+                 key);
     }
 }
 

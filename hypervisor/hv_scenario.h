@@ -4,7 +4,7 @@
  * files"); the built-in ones are in hv_scenario_builtin.c.
  *
  *   [machine]     pcpus, ram, quantum, tlb_entries, tlb_ways, levels, nested_levels, pwc,
- *                 max_cycles
+ *                 max_cycles, costs (a cost profile: sandybridge-2011, core2-2007, p4-2006)
  *   [costs]       any entry of the cost table (docs/cycle-model.md) = cycles
  *   [hypervisor]  type = 1 | 2 | none (none: the one VM runs on the bare machine),
  *                 scheduler = pin | overcommit, slice, tlb_tags = on | off,
@@ -45,6 +45,7 @@ typedef struct {
     uint32_t ram;
     uint64_t quantum, max_cycles;
     mmu_config_t mmu;
+    int costs; /* the cost profile (sim.h); 0: the default */
     bool cost_set[SIM_COST_COUNT];
     uint32_t cost[SIM_COST_COUNT];
     bool native;                       /* type = none */

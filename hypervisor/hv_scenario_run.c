@@ -94,6 +94,8 @@ static int make_machine(const hv_scenario_t *sc, sim_machine_t *m, uint32_t ram,
     }
     if (sc->quantum)
         m->quantum = sc->quantum;
+    if (sim_cost_profile_chosen() < 0) /* `--costs NAME` wins over the scenario's profile */
+        sim_costs_profile(&m->costs, (size_t)sc->costs);
     for (unsigned c = 0; c < SIM_COST_COUNT; c++)
         if (sc->cost_set[c])
             m->costs.c[c] = sc->cost[c];

@@ -66,9 +66,10 @@ static void write_machine(const hv_scenario_t *sc, FILE *out)
     fprintf(out, "quantum = %llu\n",
             (unsigned long long)(sc->quantum ? sc->quantum : SIM_DEFAULT_QUANTUM));
     fprintf(out, "max_cycles = %llu\n", (unsigned long long)sc->max_cycles);
-    fprintf(out, "tlb_entries = %u\ntlb_ways = %u\nlevels = %u\nnested_levels = %u\npwc = %s\n\n",
+    fprintf(out, "tlb_entries = %u\ntlb_ways = %u\nlevels = %u\nnested_levels = %u\npwc = %s\n",
             sc->mmu.tlb_entries, sc->mmu.tlb_ways, sc->mmu.levels, sc->mmu.nested_levels,
             on_off(sc->mmu.pwc));
+    fprintf(out, "costs = %s\n\n", sim_cost_profile_name((size_t)sc->costs));
     fputs("[costs]\n", out);
     bool any = false;
     for (unsigned c = 0; c < SIM_COST_COUNT; c++)
@@ -78,7 +79,7 @@ static void write_machine(const hv_scenario_t *sc, FILE *out)
         }
     if (!any) {
         sim_costs_t def;
-        sim_costs_default(&def);
+        sim_costs_profile(&def, (size_t)sc->costs);
         fprintf(out,
                 "; none changed: each is the cost table's (docs/cycle-model.md), e.g.\n"
                 "; %s = %u\n",

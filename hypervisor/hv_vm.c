@@ -134,20 +134,30 @@ static void watched(hv_t *hv, int vm, uint32_t hpa, uint32_t len, const void *da
 
 uint32_t hv_read32(hv_t *hv, uint32_t hpa)
 {
+    return hv_read32_as(hv, hpa, SIM_COST_hv_mem);
+}
+
+void hv_write32(hv_t *hv, uint32_t hpa, uint32_t value)
+{
+    hv_write32_as(hv, hpa, value, SIM_COST_hv_mem);
+}
+
+uint32_t hv_read32_as(hv_t *hv, uint32_t hpa, sim_cost_t cost)
+{
     sim_machine_t *m = hv->m;
     SIM_ASSERT((hpa & 3) == 0 && hpa <= m->ram_size - 4);
-    hv_charge(hv, SIM_COST_hv_mem);
+    hv_charge(hv, cost);
     if (m->mem_watch)
         watched(hv, -1, hpa, 4, NULL, NULL);
     const uint8_t *p = m->ram + hpa;
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-void hv_write32(hv_t *hv, uint32_t hpa, uint32_t value)
+void hv_write32_as(hv_t *hv, uint32_t hpa, uint32_t value, sim_cost_t cost)
 {
     sim_machine_t *m = hv->m;
     SIM_ASSERT((hpa & 3) == 0 && hpa <= m->ram_size - 4);
-    hv_charge(hv, SIM_COST_hv_mem);
+    hv_charge(hv, cost);
     uint8_t *p = m->ram + hpa;
     if (m->mem_watch) {
         uint8_t bytes[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16),

@@ -36,7 +36,9 @@ int sim_machine_init(sim_machine_t *m, uint32_t ram_size, unsigned ncpus)
     m->ram_size = ram_size;
     m->ncpus = ncpus;
     m->quantum = SIM_DEFAULT_QUANTUM;
-    sim_costs_default(&m->costs);
+    /* the profile `--costs NAME` chose, or else the defaults (profile 0) */
+    sim_costs_profile(&m->costs,
+                      sim_cost_profile_chosen() < 0 ? 0 : (size_t)sim_cost_profile_chosen());
     m->mmu_config = (mmu_config_t)MMU_CONFIG_DEFAULT;
     iommu_init(&m->iommu);
     for (unsigned i = 0; i < ncpus; i++)

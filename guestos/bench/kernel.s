@@ -9,7 +9,9 @@
 ;
 ;   syscall   user code: syscall, and the kernel's handler returns at once
 ;   in        kernel: in from the UART status port (a device register)
-;   csrwr     kernel: csrw timer (the CSR a hypervisor must see, like x86's cr8 write)
+;   csrwr     kernel: csrw timer (a CSR the hypervisor must intercept: it keeps virtual time)
+;   imwr      kernel: csrw im (the interrupt mask: a CSR a VMM need not intercept, like x86's
+;             cr8, whose writes did not exit on VT: Adams and Agesen's cr8wr row)
 ;   callret   kernel: call and ret
 ;   pgfault   user code: a load from an unmapped page; the handler skips the instruction
 ;   divzero   user code: div by zero; the handler skips the instruction
@@ -43,6 +45,7 @@ start:
         call    b_syscall
         call    b_in
         call    b_csrwr
+        call    b_imwr
         call    b_callret
         call    b_pgfault
         call    b_divzero
@@ -181,6 +184,23 @@ b_csrwr:
         pop     lr
         ret
 
+b_imwr:
+        push    lr
+        li      r6, N
+        li      r7, N
+        csrr    r8, im              ; rewrite the mask it has: nothing changes but the cost
+        csrr    r10, cycle
+.im_loop:
+        csrw    im, r8
+        addi    r7, r7, -1
+        cmpi    r7, 0
+        bne     .im_loop
+        csrr    r11, cycle
+        la      r1, name_imwr
+        call    report
+        pop     lr
+        ret
+
 b_callret:
         push    lr
         li      r6, N
@@ -310,6 +330,7 @@ msg_bench:      .asciz "bench "
 name_syscall:   .asciz "syscall"
 name_in:        .asciz "in"
 name_csrwr:     .asciz "csrwr"
+name_imwr:      .asciz "imwr"
 name_callret:   .asciz "callret"
 name_pgfault:   .asciz "pgfault"
 name_divzero:   .asciz "divzero"

@@ -16,9 +16,23 @@
 #include "../../hypervisor/hv_scenario.h"
 #include "ui_hvsim.h"
 
-#define NROWS 9
-static const char *const rows[NROWS] = {"syscall", "in",     "csrwr",    "callret", "pgfault",
-                                        "divzero", "ptemod", "forkwait", "compute"};
+#define NROWS 10
+static const char *const rows[NROWS] = {"syscall", "in",      "csrwr",  "imwr",     "callret",
+                                        "pgfault", "divzero", "ptemod", "forkwait", "compute"};
+
+/* Adams and Agesen's own figures (ASPLOS 2006, on a Pentium 4), for --compare: VMware's
+ * binary translator and the VT-x VMM, in cycles per operation; forkwait as tenths of the
+ * ratio to native (their figure is a time). 0: not given here. */
+static const struct {
+    const char *row;
+    long long bt, vt;
+} paper[] = {
+    {"in", 216, 15826},
+    {"pgfault", 3927, 11242},
+    {"ptemod", 391, 12733},
+    {"forkwait", 61, 177},
+};
+#define NPAPER (sizeof paper / sizeof paper[0])
 
 /* The columns: name, hypervisor type ("none": native), cpu, mem. */
 static const struct {
@@ -49,14 +63,15 @@ static void take_lines(table_t *t, unsigned col, const char *text)
     }
 }
 
-/* Runs the bench guest under one column's technique. Returns 0, or -1 after a message. */
-static int run_column(const char *dir, unsigned col, table_t *t)
+/* Runs the bench guest under one column's technique and cost profile. Returns 0, or -1
+ * after a message. */
+static int run_column(const char *dir, unsigned col, const char *costs, table_t *t)
 {
     char text[512];
     snprintf(text, sizeof text,
-             "[machine]\npcpus = 1\nram = 16M\n\n[hypervisor]\ntype = %s\n\n"
+             "[machine]\npcpus = 1\nram = 16M\ncosts = %s\n\n[hypervisor]\ntype = %s\n\n"
              "[vm bench]\nimage = bench.img\nmemory = 4M\ncpu = %s\nmem = %s\n",
-             columns[col].type, columns[col].cpu, columns[col].mem);
+             costs, columns[col].type, columns[col].cpu, columns[col].mem);
     static hv_scenario_t sc;
     static sim_machine_t m;
     FILE *quiet = fopen("/dev/null", "w");
@@ -116,9 +131,10 @@ static void print_table(const table_t *t)
            "or the guest did not get that far under it)\n");
 }
 
-static int print_json(const table_t *t)
+/* One profile's rows as JSON: [{"name": ROW, COLUMN: C or null, ...}]. */
+static json_t *json_rows(const table_t *t)
 {
-    json_t *root = json_object(), *list = json_array();
+    json_t *list = json_array();
     for (unsigned r = 0; r < NROWS; r++) {
         json_t *row = json_object();
         json_object_set_new(row, "name", json_string(rows[r]));
@@ -127,37 +143,169 @@ static int print_json(const table_t *t)
                                 t->c[r][c] < 0 ? json_null() : json_integer(t->c[r][c]));
         json_array_append_new(list, row);
     }
-    json_object_set_new(root, "rows", list);
+    return list;
+}
+
+static int dump_json(json_t *root)
+{
     int rc = json_dumpf(root, stdout, JSON_INDENT(2)) == 0 ? 0 : 1;
     printf("\n");
     json_decref(root);
     return rc;
 }
 
+/* Runs every column under a profile. Returns 0, or 1 after a message. */
+static int run_table(const char *dir, const char *costs, table_t *t)
+{
+    for (unsigned r = 0; r < NROWS; r++)
+        for (unsigned c = 0; c < NCOLS; c++)
+            t->c[r][c] = -1;
+    for (unsigned c = 0; c < NCOLS; c++)
+        if (run_column(dir, c, costs, t) != 0)
+            return 1;
+    for (unsigned r = 0; r < NROWS; r++)
+        if (t->c[r][0] < 0) {
+            fprintf(stderr, "hvsim bench-virt: the native run printed no '%s' row\n", rows[r]);
+            return 1;
+        }
+    return 0;
+}
+
+static int column_index(const char *name)
+{
+    for (unsigned c = 0; c < NCOLS; c++)
+        if (!strcmp(columns[c].name, name))
+            return (int)c;
+    return -1;
+}
+
+/* A cell of the comparison: cycles per operation, or the ratio to native for forkwait (a
+ * whole workload, whose paper figure is a ratio of times). */
+static void compare_cell(char *cell, size_t len, const table_t *t, unsigned r, const char *col)
+{
+    long long v = t->c[r][column_index(col)], native = t->c[r][0];
+    if (v < 0)
+        snprintf(cell, len, "-");
+    else if (!strcmp(rows[r], "forkwait") && native > 0)
+        snprintf(cell, len, "%.1fx", (double)v / (double)native);
+    else
+        snprintf(cell, len, "%lld", v);
+}
+
+/* bt-shadow against hw-shadow under each profile, beside the paper's BT and VT. */
+static void print_comparison(table_t *const t[])
+{
+    size_t np = sim_cost_profile_count();
+    printf("\nbt-shadow / hw-shadow under each profile, beside Adams and Agesen's BT / VT "
+           "(Pentium 4;\ncycles per operation, forkwait as the ratio to native):\n%-10s",
+           "row");
+    for (size_t p = np; p-- > 0;)
+        printf(" %21s", sim_cost_profile_name(p));
+    printf(" %21s\n", "Adams & Agesen");
+    for (unsigned r = 0; r < NROWS; r++) {
+        printf("%-10s", rows[r]);
+        for (size_t p = np; p-- > 0;) {
+            char bt[24], hw[24], both[56];
+            compare_cell(bt, sizeof bt, t[p], r, "bt-shadow");
+            compare_cell(hw, sizeof hw, t[p], r, "hw-shadow");
+            snprintf(both, sizeof both, "%s / %s", bt, hw);
+            printf(" %21s", both);
+        }
+        char both[64] = "-";
+        for (size_t i = 0; i < NPAPER; i++)
+            if (!strcmp(paper[i].row, rows[r]) && !strcmp(rows[r], "forkwait"))
+                snprintf(both, sizeof both, "%.1fx / %.1fx", paper[i].bt / 10.0,
+                         paper[i].vt / 10.0);
+            else if (!strcmp(paper[i].row, rows[r]))
+                snprintf(both, sizeof both, "%lld / %lld", paper[i].bt, paper[i].vt);
+        printf(" %21s\n", both);
+    }
+}
+
+/* --compare: the table under each profile, oldest first, then the comparison. */
+static int compare(const char *dir, bool json)
+{
+    size_t np = sim_cost_profile_count();
+    static table_t tables[8];
+    table_t *t[8];
+    json_t *list = json_array();
+    for (size_t p = np; p-- > 0;) {
+        t[p] = &tables[p];
+        if (run_table(dir, sim_cost_profile_name(p), t[p]) != 0) {
+            json_decref(list);
+            return 1;
+        }
+        if (json) {
+            json_t *one = json_object();
+            json_object_set_new(one, "costs", json_string(sim_cost_profile_name(p)));
+            json_object_set_new(one, "rows", json_rows(t[p]));
+            json_array_append_new(list, one);
+        } else {
+            printf("%scosts = %s: %s\n", p + 1 < np ? "\n" : "", sim_cost_profile_name(p),
+                   sim_cost_profile_summary(p));
+            print_table(t[p]);
+        }
+    }
+    if (!json) {
+        json_decref(list);
+        print_comparison(t);
+        return 0;
+    }
+    json_t *root = json_object(), *ref = json_array();
+    for (size_t i = 0; i < NPAPER; i++) {
+        json_t *row = json_object();
+        json_object_set_new(row, "name", json_string(paper[i].row));
+        bool ratio = !strcmp(paper[i].row, "forkwait");
+        json_object_set_new(row, "bt",
+                            ratio ? json_real(paper[i].bt / 10.0) : json_integer(paper[i].bt));
+        json_object_set_new(row, "vt",
+                            ratio ? json_real(paper[i].vt / 10.0) : json_integer(paper[i].vt));
+        json_array_append_new(ref, row);
+    }
+    json_object_set_new(root, "profiles", list);
+    json_object_set_new(root, "adams_agesen", ref);
+    return dump_json(root);
+}
+
 int ui_cmd_bench_virt(const char *argv0, int argc, char **argv)
 {
-    bool json = false;
+    bool json = false, all = false;
+    const char *costs = sim_cost_profile_name(0);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             json = true;
+        } else if (!strcmp(argv[i], "--compare")) {
+            all = true;
+        } else if (!strcmp(argv[i], "--costs") && i + 1 < argc) {
+            costs = argv[++i];
+            if (sim_cost_profile_by_name(costs) < 0) {
+                fprintf(stderr,
+                        "hvsim bench-virt: --costs: '%s' is not a cost profile "
+                        "(known: " SIM_COST_PROFILE_NAMES ")\n",
+                        costs);
+                return 2;
+            }
         } else {
-            fprintf(stderr, "hvsim bench-virt: unexpected argument '%s' (only --json)\n", argv[i]);
+            fprintf(stderr,
+                    "hvsim bench-virt: unexpected argument '%s' (only --json, --costs NAME, "
+                    "--compare)\n",
+                    argv[i]);
             return 2;
         }
     }
     char dir[4096];
     ui_guest_dir(argv0, dir, sizeof dir);
+    if (all)
+        return compare(dir, json);
     static table_t t;
-    for (unsigned r = 0; r < NROWS; r++)
-        for (unsigned c = 0; c < NCOLS; c++)
-            t.c[r][c] = -1;
-    for (unsigned c = 0; c < NCOLS; c++)
-        if (run_column(dir, c, &t) != 0)
-            return 1;
-    for (unsigned r = 0; r < NROWS; r++)
-        if (t.c[r][0] < 0) {
-            fprintf(stderr, "hvsim bench-virt: the native run printed no '%s' row\n", rows[r]);
-            return 1;
-        }
-    return json ? print_json(&t) : (print_table(&t), 0);
+    if (run_table(dir, costs, &t) != 0)
+        return 1;
+    if (!json) {
+        print_table(&t);
+        return 0;
+    }
+    json_t *root = json_object();
+    json_object_set_new(root, "costs", json_string(costs));
+    json_object_set_new(root, "rows", json_rows(&t));
+    return dump_json(root);
 }

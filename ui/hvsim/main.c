@@ -28,7 +28,7 @@ static void print_usage(FILE *out)
           "       hvsim scenario show NAME|FILE.ini\n"
           "       hvsim isa [--markdown]\n"
           "       hvsim walkdemo [--guest-levels N] [--nested-levels M] [--native] [--pwc]\n"
-          "       hvsim bench-virt [--json]\n"
+          "       hvsim bench-virt [--json] [--costs NAME | --compare]\n"
           "       hvsim --help | --version\n",
           out);
 }
@@ -98,7 +98,9 @@ static void print_help(void)
           "  walkdemo          print every memory reference of one cold page walk, nested\n"
           "                    (2-D) or native; 'hvsim walkdemo --help' has its options.\n"
           "  bench-virt        the technique table: nanobenchmarks natively and under each\n"
-          "                    virtualization technique, cycles per operation (--json).\n"
+          "                    virtualization technique, cycles per operation (--json);\n"
+          "                    --costs NAME under a cost profile, --compare under each\n"
+          "                    beside Adams and Agesen's figures.\n"
           "\n"
           "Options for --bare and --scenario (--max-cycles, --stats and --trace for every\n"
           "scenario; --input, --ram and --base for --bare and the native ones):\n"
@@ -113,6 +115,9 @@ static void print_help(void)
           "  --ram SIZE        RAM size in bytes, or with K or M (default 16M, or the\n"
           "                    scenario's)\n"
           "  --base ADDR       load address of a .bin image (default 0x1000)\n"
+          "  --costs NAME      the cost profile of a hardware generation: " SIM_COST_PROFILE_NAMES
+          "\n                    (default sandybridge-2011, or the scenario's costs =;\n"
+          "                    docs/cycle-model.md)\n"
           "\n"
           "Exit status: the program's exit code; 1 for a bad program file; 2 for bad usage;\n"
           "124 when --max-cycles is reached; 125 when every CPU halted with nothing to wake it.\n"
@@ -187,7 +192,8 @@ enum {
     OPT_SIZE,
     OPT_HEADLESS,
     OPT_VS_NATIVE,
-    OPT_TRACE_OUT
+    OPT_TRACE_OUT,
+    OPT_COSTS
 };
 
 /* What `hvsim` with no arguments opens: the window when a display is there and SDL can use
@@ -250,6 +256,7 @@ int main(int argc, char **argv)
         {"headless", no_argument, NULL, OPT_HEADLESS},
         {"vs-native", no_argument, NULL, OPT_VS_NATIVE},
         {"trace-out", required_argument, NULL, OPT_TRACE_OUT},
+        {"costs", required_argument, NULL, OPT_COSTS},
         {NULL, 0, NULL, 0},
     };
     ui_bare_options_t bare = {.max_cycles = 1000000000ull, .ram_size = 16u << 20,
@@ -277,6 +284,13 @@ int main(int argc, char **argv)
         case OPT_HEADLESS: headless = true; break;
         case OPT_VS_NATIVE: ho.vs_native = true; break;
         case OPT_TRACE_OUT: ho.trace_out = optarg; break;
+        case OPT_COSTS:
+            if (sim_cost_profile_by_name(optarg) < 0)
+                return usage_error(
+                    "--costs: '%s' is not a cost profile (known: " SIM_COST_PROFILE_NAMES ")",
+                    optarg);
+            sim_cost_profile_choose(sim_cost_profile_by_name(optarg));
+            break;
         case OPT_GUI: gui = true; break;
         case OPT_SCREENSHOT: go.screenshot = optarg; break;
         case OPT_AT: go.at = optarg; break;
