@@ -232,9 +232,14 @@ static void machine_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "pwc")) {
         if (on_off(p, key, value, &b))
             sc->mmu.pwc = b;
+    } else if (!strcmp(key, "ntlb")) {
+        if (on_off(p, key, value, &b))
+            sc->mmu.ntlb = b;
     } else {
-        error_at(p, p->line, "unknown key '%s' in [machine] (known: pcpus, ram, quantum, "
-                             "max_cycles, tlb_entries, tlb_ways, levels, nested_levels, pwc)", key);
+        error_at(p, p->line,
+                 "unknown key '%s' in [machine] (known: pcpus, ram, quantum, "
+                 "max_cycles, tlb_entries, tlb_ways, levels, nested_levels, pwc, ntlb)",
+                 key);
     }
 }
 

@@ -66,9 +66,10 @@ static void write_machine(const hv_scenario_t *sc, FILE *out)
     fprintf(out, "quantum = %llu\n",
             (unsigned long long)(sc->quantum ? sc->quantum : SIM_DEFAULT_QUANTUM));
     fprintf(out, "max_cycles = %llu\n", (unsigned long long)sc->max_cycles);
-    fprintf(out, "tlb_entries = %u\ntlb_ways = %u\nlevels = %u\nnested_levels = %u\npwc = %s\n\n",
+    fprintf(out, "tlb_entries = %u\ntlb_ways = %u\nlevels = %u\nnested_levels = %u\npwc = %s\n",
             sc->mmu.tlb_entries, sc->mmu.tlb_ways, sc->mmu.levels, sc->mmu.nested_levels,
             on_off(sc->mmu.pwc));
+    fprintf(out, "ntlb = %s\n\n", on_off(sc->mmu.ntlb));
     fputs("[costs]\n", out);
     bool any = false;
     for (unsigned c = 0; c < SIM_COST_COUNT; c++)

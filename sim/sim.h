@@ -43,26 +43,30 @@ _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
     X(branch_taken, 1, "extra cycle when a branch or jump is taken")                               \
     X(device_access, 500, "an uncached access to a device register (port or MMIO)")                \
     X(halt_wakeup, 20, "going on after halt (IE = 0) when a line becomes pending")                 \
-    X(tlb_hit, 0, "a translation found in the TLB (looked up alongside the cache access)")        \
-    X(walk_ref, 12, "one page-walk memory reference (a page-table entry read, an L2 hit)")       \
-    X(ad_update, 20, "the walker writing A/D bits back into a leaf (a locked read-modify-write)") \
-    X(pwc_hit, 2, "an upper-level entry found in the page-walk cache")                            \
-    X(iotlb_miss, 100, "an IOTLB miss: the IOMMU's round trip to its walker, besides the walk") \
-    X(disk_latency, 10000, "a block-device command, from the command write to the transfer")     \
-    X(disk_sector, 100, "each 512-byte sector a block-device command moves")                     \
-    X(vm_entry, 200, "VM entry: checking the VMCB and switching to the guest (its words extra)") \
-    X(vm_exit, 200, "VM exit: leaving the guest and switching back to the host (words extra)")  \
-    X(vmcb_word, 2, "one 32-bit VMCB word that entry or exit reads or writes (a cache hit)")    \
-    X(hv_mem, 2, "one 32-bit word the hypervisor reads or writes in memory (a cache hit)")      \
-    X(hv_dispatch, 60, "the hypervisor's exit path: read the reason, call its handler")         \
-    X(hv_handler, 40, "a handler's own fixed work (decoding, bookkeeping)")                     \
-    X(hv_emulate, 200, "a virtual device's model answering one register access")                \
-    X(hv_vcpu_switch, 400, "switching a pCPU to another VCPU: scheduler and bookkeeping")       \
-    X(hv_zero_page, 500, "clearing a 4 KiB frame before a VM gets it (a block clear)")           \
-    X(t2_to_vmm, 2000, "type 2: the host kernel hands an exit to the user-level VMM")           \
-    X(t2_from_vmm, 2000, "type 2: the VMM goes back into the host kernel to resume the VCPU")    \
-    X(emu_insn, 25, "emulation: the hypervisor's interpreter fetching, decoding, running one insn") \
-    X(bt_translate_insn, 40, "binary translation: decoding one guest instruction, emitting its code")
+    X(tlb_hit, 0, "a translation found in the TLB (looked up alongside the cache access)")         \
+    X(walk_ref, 12, "one page-walk memory reference (a page-table entry read, an L2 hit)")         \
+    X(ad_update, 20, "the walker writing A/D bits back into a leaf (a locked read-modify-write)")  \
+    X(pwc_hit, 2, "an upper-level entry found in the page-walk cache")                             \
+    X(iotlb_miss, 100, "an IOTLB miss: the IOMMU's round trip to its walker, besides the walk")    \
+    X(disk_latency, 10000, "a block-device command, from the command write to the transfer")       \
+    X(disk_sector, 100, "each 512-byte sector a block-device command moves")                       \
+    X(vm_entry, 200, "VM entry: checking the VMCB and switching to the guest (its words extra)")   \
+    X(vm_exit, 200, "VM exit: leaving the guest and switching back to the host (words extra)")     \
+    X(vmcb_word, 2, "one 32-bit VMCB word that entry or exit reads or writes (a cache hit)")       \
+    X(hv_mem, 2, "one 32-bit word the hypervisor reads or writes in memory (a cache hit)")         \
+    X(hv_dispatch, 60, "the hypervisor's exit path: read the reason, call its handler")            \
+    X(hv_handler, 40, "a handler's own fixed work (decoding, bookkeeping)")                        \
+    X(hv_emulate, 200, "a virtual device's model answering one register access")                   \
+    X(hv_vcpu_switch, 400, "switching a pCPU to another VCPU: scheduler and bookkeeping")          \
+    X(hv_zero_page, 500, "clearing a 4 KiB frame before a VM gets it (a block clear)")             \
+    X(t2_to_vmm, 2000, "type 2: the host kernel hands an exit to the user-level VMM")              \
+    X(t2_from_vmm, 2000, "type 2: the VMM goes back into the host kernel to resume the VCPU")      \
+    X(emu_insn, 25,                                                                                \
+      "emulation: the hypervisor's interpreter fetching, decoding, running one insn")              \
+    X(bt_translate_insn, 40,                                                                       \
+      "binary translation: decoding one guest instruction, emitting its code")                     \
+    /* large pages and the nested TLB (issue 16) */                                                \
+    X(ntlb_hit, 2, "a guest table's host frame found in the nested TLB (no nested walk)")
 
 typedef enum {
 #define SIM_X_COSTENUM(name, def, doc) SIM_COST_##name,
