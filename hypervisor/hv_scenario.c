@@ -232,6 +232,9 @@ static void machine_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "pwc")) {
         if (on_off(p, key, value, &b))
             sc->mmu.pwc = b;
+    } else if (!strcmp(key, "ntlb")) {
+        if (on_off(p, key, value, &b))
+            sc->mmu.ntlb = b;
     } else if (!strcmp(key, "costs")) {
         int profile = sim_cost_profile_by_name(value);
         if (profile < 0)
@@ -243,7 +246,7 @@ static void machine_key(parser_t *p, const char *key, const char *value)
         error_at(p, p->line,
                  "unknown key '%s' in [machine] (known: pcpus, ram, quantum, "
                  "max_cycles, tlb_entries, tlb_ways, levels, nested_levels, pwc, "
-                 "costs)",
+                 "ntlb, costs)",
                  key);
     }
 }

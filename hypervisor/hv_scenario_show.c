@@ -69,6 +69,7 @@ static void write_machine(const hv_scenario_t *sc, FILE *out)
     fprintf(out, "tlb_entries = %u\ntlb_ways = %u\nlevels = %u\nnested_levels = %u\npwc = %s\n",
             sc->mmu.tlb_entries, sc->mmu.tlb_ways, sc->mmu.levels, sc->mmu.nested_levels,
             on_off(sc->mmu.pwc));
+    fprintf(out, "ntlb = %s\n", on_off(sc->mmu.ntlb));
     fprintf(out, "costs = %s\n\n", sim_cost_profile_name((size_t)sc->costs));
     fputs("[costs]\n", out);
     bool any = false;

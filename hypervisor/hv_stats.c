@@ -163,6 +163,9 @@ void hv_stats_mmu(hv_t *hv, unsigned vm, const mmu_stats_t *a, const mmu_stats_t
     s->walk_cycles += b->walk_cycles - a->walk_cycles;
     s->page_faults += b->page_faults - a->page_faults;
     s->nested_faults += b->nested_faults - a->nested_faults;
+    s->ntlb_hits += b->ntlb_hits - a->ntlb_hits;
+    s->large_fills += b->large_fills - a->large_fills;
+    s->splinters += b->splinters - a->splinters;
 }
 
 /* ------------------------------------------------------------------------------------------

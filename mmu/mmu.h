@@ -23,15 +23,19 @@ struct sim_machine;
  *
  * A page-table entry (PTE) is one 32-bit little-endian word:
  *
- *   31                                    12 11     8   7   6   5   4   3   2   1   0
- *  +----------------------------------------+--------+---+---+---+---+---+---+---+---+
- *  |   PFN: physical frame number           |  zero  | G | D | A | U | X | W | R | V |
- *  +----------------------------------------+--------+---+---+---+---+---+---+---+---+
+ *   31                                    12 11    9   8   7   6   5   4   3   2   1   0
+ *  +----------------------------------------+-------+---+---+---+---+---+---+---+---+---+
+ *  |   PFN: physical frame number           | zero  | S | G | D | A | U | X | W | R | V |
+ *  +----------------------------------------+-------+---+---+---+---+---+---+---+---+---+
  *
  * In a table of the last level (level 0) the entry is a leaf: the PFN is the frame of the page
  * and R W X U G say what may be done with it; the walker sets A when it uses a leaf and D when
  * it uses it for a store. In every other level the entry points to the next table: only V and
- * the PFN matter there. A leaf with W but not R is malformed and faults like a missing page.
+ * the PFN matter there, unless S is set in a level-1 entry: then that entry is a leaf too, a
+ * large page covering all that one level-1 entry covers (4 MiB with 2 levels, 512 KiB with 3,
+ * 128 KiB with 4), and its PFN must be a multiple of the large page's frames. A leaf with W but
+ * not R is malformed and faults like a missing page; so does a large leaf whose PFN is not
+ * aligned, and S in a level above 1. S is ignored in level 0.
  * ------------------------------------------------------------------------------------------ */
 #define MMU_PAGE_SHIFT 12
 #define MMU_PAGE_SIZE 4096u
@@ -45,6 +49,7 @@ struct sim_machine;
 #define MMU_PTE_A 0x020u /* leaf: accessed, set by the walker */
 #define MMU_PTE_D 0x040u /* leaf: dirty, set by the walker on a store */
 #define MMU_PTE_G 0x080u /* leaf: global, its TLB entry survives ASID flushes */
+#define MMU_PTE_S 0x100u /* level 1: a large-page leaf, not a pointer to a table */
 #define MMU_PTE_PFN_SHIFT 12
 #define MMU_PTE_PFN(pte) ((uint32_t)(pte) >> MMU_PTE_PFN_SHIFT) /* bits 31..12 */
 #define MMU_PTE_MAKE(pfn, bits) (((uint32_t)(pfn) << MMU_PTE_PFN_SHIFT) | (bits))
@@ -60,6 +65,9 @@ struct sim_machine;
 uint32_t mmu_table_index(unsigned levels, unsigned level, uint32_t va);
 /* The number of index bits of `level` in a tree of `levels`. */
 unsigned mmu_index_bits(unsigned levels, unsigned level);
+/* log2 of the size of a large page (a level-1 leaf) in a tree of `levels`: 22 (4 MiB) for 2
+ * levels, 19 (512 KiB) for 3, 17 (128 KiB) for 4. */
+unsigned mmu_large_shift(unsigned levels);
 
 /* ------------------------------------------------------------------------------------------
  * The ptroot CSR
@@ -99,7 +107,8 @@ typedef enum { MMU_PRIV_KERNEL = 0, MMU_PRIV_USER = 1, MMU_PRIV_NONE = 2 } mmu_p
     X(MALFORMED, "malformed", "the leaf has W without R")                                          \
     X(BAD_TABLE, "bad-table", "the table is outside RAM")                                          \
     X(AD_WRITE, "A/D write", "the walker wrote the A and D bits back into the leaf")               \
-    X(PWC_HIT, "pwc hit", "the entry came from the page-walk cache, not from memory")
+    X(PWC_HIT, "pwc hit", "the entry came from the page-walk cache, not from memory")              \
+    X(NTLB_HIT, "ntlb hit", "the guest table's host address came from the nested TLB")
 
 typedef enum {
 #define MMU_X_OUTENUM(name, str, doc) MMU_OUTCOME_##name,
@@ -147,10 +156,15 @@ typedef struct {
     uint8_t nested_levels; /* levels of the nested dimension */
     uint8_t outcome;       /* mmu_outcome_t of the whole walk: OK or why it failed */
     uint8_t fault_space;   /* mmu_space_t of the failing reference (when outcome != OK) */
+    uint8_t leaf_shift;    /* log2 of the page the (guest or only) leaf maps: 12, or large */
+    uint8_t nested_shift;  /* 2-D: log2 of the page the nested leaf of the data maps */
+    uint8_t entry_shift;   /* log2 of the page the TLB entry covers: the smaller of the two */
+    uint8_t splintered;    /* 2-D: a guest large page backed by small nested pages */
     uint16_t n;            /* entries in ref[] (at most MMU_TRACE_MAX) */
     uint16_t refs;         /* memory references made */
     uint16_t ad_writes;    /* A/D write-backs */
     uint16_t pwc_hits;     /* page-walk-cache hits */
+    uint16_t ntlb_hits;    /* nested-TLB hits (guest tables located without a nested walk) */
     uint32_t gpa;          /* the guest-physical result (2-D walks) */
     uint32_t pa;           /* the (host-)physical result */
     uint32_t cycles;       /* what the walk cost */
@@ -189,6 +203,7 @@ typedef struct {
  * ------------------------------------------------------------------------------------------ */
 #define MMU_TLB_MAX 512    /* the most TLB entries a configuration may ask for */
 #define MMU_PWC_ENTRIES 16 /* page-walk cache entries (fully associative, FIFO) */
+#define MMU_NTLB_ENTRIES 8 /* nested-TLB entries (fully associative, FIFO) */
 
 /* Set per machine (sim_machine_t.mmu_config) and copied into each CPU's MMU by mmu_init. */
 typedef struct {
@@ -197,11 +212,13 @@ typedef struct {
     uint8_t levels;        /* levels of the CPU's (guest) page tables, 2..4 */
     uint8_t nested_levels; /* default levels of nested tables, 2..4 */
     bool pwc;              /* the page-walk cache is on */
+    bool ntlb;             /* the nested TLB is on */
 } mmu_config_t;
 
 #define MMU_CONFIG_DEFAULT                                                                         \
     {                                                                                              \
-        .tlb_entries = 64, .tlb_ways = 4, .levels = 2, .nested_levels = 2, .pwc = false            \
+        .tlb_entries = 64, .tlb_ways = 4, .levels = 2, .nested_levels = 2, .pwc = false,           \
+        .ntlb = false                                                                              \
     }
 
 /* Checks a configuration. Returns NULL when it is usable, else what is wrong with it. */
@@ -218,13 +235,16 @@ typedef struct {
 } mmu_nested_t;
 
 /* A TLB entry caches one whole translation: (VM id, ASID, virtual page) -> host frame, with
- * the permissions of the guest leaf and of the nested leaf combined. */
+ * the permissions of the guest leaf and of the nested leaf combined. A large entry (shift
+ * non-zero) covers a whole large page: vpn and pfn are then its first page and frame, and it
+ * sits in the set of vpn >> (shift - 12), so that large entries spread over the sets too. */
 typedef struct {
     uint32_t vpn;  /* virtual page number (va >> 12) */
     uint32_t pfn;  /* host-physical frame */
     uint32_t tag;  /* MMU_TAG(vmid, nested, asid) */
     uint16_t perm; /* MMU_PTE_R W X U G, MMU_TLBE_* */
-    uint16_t pad;
+    uint8_t shift; /* 0: a 4 KiB page; else log2 of the large page's size (17, 19 or 22) */
+    uint8_t pad;
 } mmu_tlb_entry_t;
 
 #define MMU_TLBE_VALID 0x100u   /* the entry is in use */
@@ -278,6 +298,19 @@ typedef struct {
     uint8_t used, next;
 } mmu_pwc_t;
 
+/* The nested TLB (AMD's name; Bhargava et al. measure it): it caches the host frame of a guest
+ * page-table page, so a 2-D walk that reads a guest table it located recently skips that
+ * table's whole nested walk. Entries are tagged with the nested root they were walked under;
+ * the hypervisor's invalidations of a VM (or of everything) empty it, a guest's tlbinv and
+ * tlbflush do not (the guest cannot change the nested map). */
+typedef struct {
+    uint32_t root[MMU_NTLB_ENTRIES]; /* nested root frame the entry was found under */
+    uint32_t gpn[MMU_NTLB_ENTRIES];  /* guest-physical page of a guest table */
+    uint32_t hpn[MMU_NTLB_ENTRIES];  /* its host frame */
+    uint8_t bits[MMU_NTLB_ENTRIES];  /* R W X of the nested leaf (W: A/D may be written) */
+    uint8_t used, next;
+} mmu_ntlb_t;
+
 typedef struct {
     uint64_t hits;                     /* translations served by the TLB */
     uint64_t misses;                   /* translations that needed a walk */
@@ -287,6 +320,9 @@ typedef struct {
     uint64_t walks, walk_refs, ad_writes, pwc_hits;
     uint64_t walk_cycles; /* cycles spent walking (references, A/D, pwc hits) */
     uint64_t page_faults, nested_faults;
+    uint64_t ntlb_hits;   /* guest tables located by the nested TLB */
+    uint64_t large_fills; /* TLB fills of large entries */
+    uint64_t splinters;   /* walks that found a guest large page over small nested pages */
 } mmu_stats_t;
 
 /* The last translation of each access kind, for the CPU's hot loop: key = vpn << 2 | user << 1
@@ -305,6 +341,8 @@ typedef struct {
     bool record_trace;   /* keep the references of the last walk in `trace` */
     mmu_tlb_t tlb;
     mmu_pwc_t pwc;
+    mmu_ntlb_t ntlb;
+    uint8_t large_shift; /* the large TLB entries the current context may hold, 0: none */
     mmu_fast_t fast[MMU_ACCESS_KINDS];
     mmu_stats_t stats;
     mmu_nested_fault_t last_nested_fault;
@@ -366,7 +404,9 @@ mmu_status_t mmu_walk_io(struct sim_machine *m, uint32_t root_pfn, unsigned leve
 unsigned mmu_leaf_check(uint32_t pte, mmu_access_t kind, mmu_priv_t priv);
 
 /* Invalidates TLB entries (and the whole page-walk cache) of one kind: ALL ignores vmid, asid
- * and va; VM uses vmid; ASID uses vmid and asid; ADDR uses all three. Counted by kind. */
+ * and va; VM uses vmid; ASID uses vmid and asid; ADDR uses all three (and removes a large entry
+ * that covers va). Counted by kind. ALL and VM empty the nested TLB too: the hypervisor makes
+ * them when it changes a VM's nested map. */
 void mmu_invalidate(mmu_t *mmu, mmu_flush_t kind, uint16_t vmid, uint16_t asid, uint32_t va);
 /* The tlbinv instruction: the current context's entry for va (and a global one). */
 void mmu_tlbinv(mmu_t *mmu, uint32_t va);
@@ -379,8 +419,10 @@ const mmu_tlb_entry_t *mmu_tlb_find(const mmu_t *mmu, uint32_t va);
 /* The generic TLB, shared with the IOMMU's IOTLB. */
 void mmu_tlb_init(mmu_tlb_t *tlb, unsigned entries, unsigned ways);
 mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn);
-/* Writes an entry, replacing one with the same tag and page, else an unused way, else the
- * set's FIFO victim. */
+/* The large entry of size 1 << shift (17..22) that covers page vpn, or NULL. */
+mmu_tlb_entry_t *mmu_tlb_lookup_large(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn, unsigned shift);
+/* Writes an entry, replacing one with the same tag, page and size, else an unused way, else
+ * the set's FIFO victim. */
 void mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry);
 /* Removes the entries for which match(entry, ctx) is true; returns how many. */
 unsigned mmu_tlb_remove(mmu_tlb_t *tlb, bool (*match)(const mmu_tlb_entry_t *e, const void *ctx),
@@ -403,7 +445,9 @@ static inline bool mmu_fast_lookup(const mmu_t *mmu, mmu_access_t kind, uint32_t
 const char *mmu_outcome_name(unsigned outcome);
 const char *mmu_access_name(unsigned kind); /* "fetch", "load", "store" */
 const char *mmu_flush_name(unsigned kind);
-/* "V R W X U A D G" style: the set bits of a PTE, e.g. "V R W A". */
+/* The size of a page of 1 << shift bytes for people: "4 KiB", "512 KiB", "4 MiB". */
+void mmu_page_size_name(unsigned shift, char *buf, size_t len);
+/* "V R W X U A D G S" style: the set bits of a PTE, e.g. "V R W A". */
 void mmu_pte_flags(uint32_t pte, char *buf, size_t len);
 /* One line for a trace reference (no newline), e.g. "nested L1  table hpa 0x00010000  read
  * hpa 0x00010000 = 0x00011001  ok  12 cycles  for gpa 0x00002004 (guest L1 table)". */
@@ -432,7 +476,15 @@ bool mmu_build_init(mmu_builder_t *b, struct sim_machine *m, unsigned levels, ui
 bool mmu_build_map(mmu_builder_t *b, uint32_t va, uint32_t pa, uint32_t bits);
 /* Maps [va, va + len) to [pa, pa + len) page by page. */
 bool mmu_build_map_range(mmu_builder_t *b, uint32_t va, uint32_t pa, uint32_t len, uint32_t bits);
-/* The host-physical address of the leaf entry for va, or 0 when a table on the way is missing. */
+/* Maps the large page at va to pa (both aligned to mmu_large_shift(levels)) with a level-1
+ * leaf (S and V are added). Returns false when an address is not aligned, the pool is
+ * exhausted, or a table of small pages already covers va. */
+bool mmu_build_map_large(mmu_builder_t *b, uint32_t va, uint32_t pa, uint32_t bits);
+/* Maps [va, va + len) to [pa, pa + len) large page by large page. */
+bool mmu_build_map_range_large(mmu_builder_t *b, uint32_t va, uint32_t pa, uint32_t len,
+                               uint32_t bits);
+/* The host-physical address of the leaf entry for va (a large page's level-1 leaf too), or 0
+ * when a table on the way is missing. */
 uint32_t mmu_build_leaf_addr(const mmu_builder_t *b, uint32_t va);
 
 /* ------------------------------------------------------------------------------------------
@@ -443,11 +495,15 @@ typedef struct {
     unsigned nested_levels; /* nested levels, 2..4 */
     bool nested;            /* false: a 1-D (native) walk */
     bool pwc;               /* the page-walk cache on */
+    bool guest_large;       /* the guest maps va with a large page (at gpa 0) */
+    bool nested_large;      /* the nested tables map guest RAM with large pages */
     uint32_t va;            /* the address translated (a load in K) */
 } mmu_demo_params_t;
 
 #define MMU_DEMO_VA 0x00401a2cu        /* the default address translated */
 #define MMU_DEMO_GUEST_HPA 0x00100000u /* where guest-physical 0 sits in host memory */
+/* ... and with nested large pages, which need a host address aligned to 4 MiB */
+#define MMU_DEMO_GUEST_HPA_LARGE 0x00400000u
 
 typedef struct {
     mmu_result_t result;

@@ -72,11 +72,13 @@ static uint32_t entry_addr(const mmu_builder_t *b, uint32_t table_pfn, unsigned 
     return (table_pfn << MMU_PAGE_SHIFT) + mmu_table_index(b->levels, level, va) * 4;
 }
 
-bool mmu_build_map(mmu_builder_t *b, uint32_t va, uint32_t pa, uint32_t bits)
+/* Finds (adding missing tables) the table of level `stop` on the way to va. Returns false when
+ * the pool is exhausted, a table is outside RAM, or a large leaf is in the way. */
+static bool descend(mmu_builder_t *b, uint32_t va, unsigned stop, uint32_t *table)
 {
-    uint32_t table = b->root_pfn;
-    for (unsigned level = b->levels - 1; level > 0; level--) {
-        uint32_t at = entry_addr(b, table, level, va);
+    *table = b->root_pfn;
+    for (unsigned level = b->levels - 1; level > stop; level--) {
+        uint32_t at = entry_addr(b, *table, level, va);
         uint32_t pte = get_word(b, at);
         if (!(pte & MMU_PTE_V)) {
             uint32_t next;
@@ -85,11 +87,33 @@ bool mmu_build_map(mmu_builder_t *b, uint32_t va, uint32_t pa, uint32_t bits)
             pte = MMU_PTE_MAKE(next, MMU_PTE_V);
             put_word(b, at, pte);
         }
-        table = MMU_PTE_PFN(pte);
-        if (!frame_in_ram(b, table))
+        if (pte & MMU_PTE_S)
+            return false;
+        *table = MMU_PTE_PFN(pte);
+        if (!frame_in_ram(b, *table))
             return false;
     }
+    return true;
+}
+
+bool mmu_build_map(mmu_builder_t *b, uint32_t va, uint32_t pa, uint32_t bits)
+{
+    uint32_t table;
+    if (!descend(b, va, 0, &table))
+        return false;
     put_word(b, entry_addr(b, table, 0, va), MMU_PTE_MAKE(pa >> MMU_PAGE_SHIFT, bits | MMU_PTE_V));
+    return true;
+}
+
+bool mmu_build_map_large(mmu_builder_t *b, uint32_t va, uint32_t pa, uint32_t bits)
+{
+    uint32_t table, mask = (1u << mmu_large_shift(b->levels)) - 1;
+    if ((va & mask) || (pa & mask) || !descend(b, va, 1, &table))
+        return false;
+    uint32_t at = entry_addr(b, table, 1, va), old = get_word(b, at);
+    if ((old & MMU_PTE_V) && !(old & MMU_PTE_S))
+        return false; /* a table of small pages is there */
+    put_word(b, at, MMU_PTE_MAKE(pa >> MMU_PAGE_SHIFT, bits | MMU_PTE_V | MMU_PTE_S));
     return true;
 }
 
@@ -101,6 +125,16 @@ bool mmu_build_map_range(mmu_builder_t *b, uint32_t va, uint32_t pa, uint32_t le
     return true;
 }
 
+bool mmu_build_map_range_large(mmu_builder_t *b, uint32_t va, uint32_t pa, uint32_t len,
+                               uint32_t bits)
+{
+    uint32_t size = 1u << mmu_large_shift(b->levels);
+    for (uint64_t off = 0; off < len; off += size)
+        if (!mmu_build_map_large(b, va + (uint32_t)off, pa + (uint32_t)off, bits))
+            return false;
+    return true;
+}
+
 uint32_t mmu_build_leaf_addr(const mmu_builder_t *b, uint32_t va)
 {
     uint32_t table = b->root_pfn;
@@ -108,6 +142,8 @@ uint32_t mmu_build_leaf_addr(const mmu_builder_t *b, uint32_t va)
         uint32_t pte = get_word(b, entry_addr(b, table, level, va));
         if (!(pte & MMU_PTE_V))
             return 0;
+        if (level == 1 && (pte & MMU_PTE_S)) /* a large page's leaf */
+            return b->host_base + entry_addr(b, table, 1, va);
         table = MMU_PTE_PFN(pte);
         if (!frame_in_ram(b, table))
             return 0;

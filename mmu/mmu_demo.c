@@ -12,13 +12,17 @@
  *
  * The guest maps MMU_DEMO_VA's page to guest-physical 0x00123000; the nested tables map all of
  * guest RAM. A native (1-D) demo puts the same tables and page in host memory instead.
+ *
+ * Large pages: a guest large page maps the large page around va to guest-physical 0 (so the
+ * default va lands at gpa 0x00001a2c); nested large pages map guest RAM from host 0x00400000
+ * (MMU_DEMO_GUEST_HPA_LARGE), aligned for a 4 MiB page, instead of 0x00100000.
  */
 #include <stdlib.h>
 
 #include "mmu_internal.h"
 #include "../sim/sim.h"
 
-#define DEMO_RAM (4u << 20)
+#define DEMO_RAM (8u << 20)
 #define DEMO_GUEST_RAM (2u << 20)
 #define DEMO_NESTED_POOL 0x10u, 0x80u /* host frames of the nested tables */
 #define DEMO_TABLE_POOL 0x2u, 0x40u   /* frames (of the guest space) of the guest tables */
@@ -29,8 +33,13 @@
 static const char *build_nested(sim_machine_t *m, const mmu_demo_params_t *p, mmu_nested_t *ctl)
 {
     mmu_builder_t nb;
-    if (!mmu_build_init(&nb, m, p->nested_levels, 0, DEMO_NESTED_POOL) ||
-        !mmu_build_map_range(&nb, 0, MMU_DEMO_GUEST_HPA, DEMO_GUEST_RAM, MMU_PTE_RWX))
+    bool built = mmu_build_init(&nb, m, p->nested_levels, 0, DEMO_NESTED_POOL);
+    if (built && p->nested_large)
+        built = mmu_build_map_range_large(&nb, 0, MMU_DEMO_GUEST_HPA_LARGE, DEMO_GUEST_RAM,
+                                          MMU_PTE_RWX);
+    else if (built)
+        built = mmu_build_map_range(&nb, 0, MMU_DEMO_GUEST_HPA, DEMO_GUEST_RAM, MMU_PTE_RWX);
+    if (!built)
         return "cannot build the nested tables";
     *ctl = (mmu_nested_t){.enabled = true,
                           .levels = (uint8_t)p->nested_levels,
@@ -56,9 +65,16 @@ static const char *build_and_walk(sim_machine_t *m, const mmu_demo_params_t *p,
     if (p->nested && (why = build_nested(m, p, &ctl)) != NULL)
         return why;
     mmu_builder_t gb;
-    uint32_t space = p->nested ? MMU_DEMO_GUEST_HPA : 0;
-    if (!mmu_build_init(&gb, m, p->levels, space, DEMO_TABLE_POOL) ||
-        !mmu_build_map(&gb, p->va, DEMO_DATA_PA, MMU_PTE_R | MMU_PTE_W))
+    uint32_t space = !p->nested        ? 0
+                     : p->nested_large ? MMU_DEMO_GUEST_HPA_LARGE
+                                       : MMU_DEMO_GUEST_HPA;
+    uint32_t large = (1u << mmu_large_shift(p->levels)) - 1;
+    bool built = mmu_build_init(&gb, m, p->levels, space, DEMO_TABLE_POOL);
+    if (built && p->guest_large)
+        built = mmu_build_map_large(&gb, p->va & ~large, 0, MMU_PTE_R | MMU_PTE_W);
+    else if (built)
+        built = mmu_build_map(&gb, p->va, DEMO_DATA_PA, MMU_PTE_R | MMU_PTE_W);
+    if (!built)
         return "cannot build the page tables";
     mmu_set_ptroot(mmu, MMU_PTROOT_MAKE(gb.root_pfn, DEMO_ASID));
     if (!mmu_set_nested(mmu, &ctl))

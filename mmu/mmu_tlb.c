@@ -29,11 +29,26 @@ const char *mmu_config_check(const mmu_config_t *cfg)
     return NULL;
 }
 
+/* The size of the large TLB entries a context may hold: a 1-D walk's large leaf, a nested
+ * leaf's while the guest's paging is off, and in a 2-D walk the smaller of the two (a guest
+ * large page over nested large pages of another size is cached at the smaller). */
+static uint8_t context_large_shift(const mmu_t *mmu)
+{
+    bool paging = mmu->ptroot & MMU_PTROOT_E;
+    unsigned g = mmu_large_shift(mmu->cfg.levels), n = mmu_large_shift(mmu->nested.levels);
+    if (!mmu->nested.enabled)
+        return (uint8_t)g;
+    if (!paging)
+        return (uint8_t)n;
+    return (uint8_t)(g < n ? g : n);
+}
+
 /* The tag of the current context, from ptroot's ASID and E bit and the nested control. */
 static void retag(mmu_t *mmu)
 {
     mmu->tag = MMU_TAG(mmu->nested.vmid, mmu->nested.enabled, MMU_PTROOT_ASID(mmu->ptroot)) |
                (mmu->ptroot & MMU_PTROOT_E ? 0 : MMU_TAG_OFF);
+    mmu->large_shift = context_large_shift(mmu);
     mmu_fast_clear(mmu);
 }
 
@@ -73,16 +88,24 @@ void mmu_tlb_init(mmu_tlb_t *tlb, unsigned entries, unsigned ways)
     tlb->sets = (uint16_t)(entries / ways);
 }
 
-/* The first entry of the set that page `vpn` belongs to; its ways follow it. */
-static mmu_tlb_entry_t *set_of(mmu_tlb_t *tlb, uint32_t vpn, unsigned *set)
+/* The page number that picks a set and that an entry of size `shift` (0: 4 KiB) compares:
+ * a large entry's page number counts large pages. */
+static uint32_t page_key(uint32_t vpn, unsigned shift)
 {
-    *set = vpn & (tlb->sets - 1u);
+    return shift ? vpn >> (shift - MMU_PAGE_SHIFT) : vpn;
+}
+
+/* The first entry of the set that page key `key` belongs to; its ways follow it. */
+static mmu_tlb_entry_t *set_of(mmu_tlb_t *tlb, uint32_t key, unsigned *set)
+{
+    *set = key & (tlb->sets - 1u);
     return &tlb->e[*set * tlb->ways];
 }
 
-static bool entry_matches(const mmu_tlb_entry_t *e, uint32_t tag, uint32_t vpn)
+static bool entry_matches(const mmu_tlb_entry_t *e, uint32_t tag, uint32_t vpn, unsigned shift)
 {
-    if (!(e->perm & MMU_TLBE_VALID) || e->vpn != vpn)
+    if (!(e->perm & MMU_TLBE_VALID) || e->shift != shift ||
+        page_key(e->vpn, shift) != page_key(vpn, shift))
         return false;
     if (e->tag == tag)
         return true;
@@ -90,21 +113,31 @@ static bool entry_matches(const mmu_tlb_entry_t *e, uint32_t tag, uint32_t vpn)
     return (e->perm & MMU_PTE_G) && (e->tag >> 11) == (tag >> 11);
 }
 
-mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn)
+static mmu_tlb_entry_t *lookup_sized(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn, unsigned shift)
 {
     unsigned set;
-    mmu_tlb_entry_t *way = set_of(tlb, vpn, &set);
+    mmu_tlb_entry_t *way = set_of(tlb, page_key(vpn, shift), &set);
     for (unsigned i = 0; i < tlb->ways; i++)
-        if (entry_matches(&way[i], tag, vpn))
+        if (entry_matches(&way[i], tag, vpn, shift))
             return &way[i];
     return NULL;
+}
+
+mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn)
+{
+    return lookup_sized(tlb, tag, vpn, 0);
+}
+
+mmu_tlb_entry_t *mmu_tlb_lookup_large(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn, unsigned shift)
+{
+    return shift > MMU_PAGE_SHIFT ? lookup_sized(tlb, tag, vpn, shift) : NULL;
 }
 
 void mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry)
 {
     unsigned set;
-    mmu_tlb_entry_t *way = set_of(tlb, entry->vpn, &set);
-    mmu_tlb_entry_t *slot = mmu_tlb_lookup(tlb, entry->tag, entry->vpn);
+    mmu_tlb_entry_t *way = set_of(tlb, page_key(entry->vpn, entry->shift), &set);
+    mmu_tlb_entry_t *slot = lookup_sized(tlb, entry->tag, entry->vpn, entry->shift);
     for (unsigned i = 0; !slot && i < tlb->ways; i++)
         if (!(way[i].perm & MMU_TLBE_VALID))
             slot = &way[i];
@@ -157,10 +190,11 @@ static bool match_asid(const mmu_tlb_entry_t *e, const void *ctx)
     return match_vm(e, ctx) && MMU_TAG_ASID(e->tag) == s->asid && !(e->perm & MMU_PTE_G);
 }
 
+/* A large entry is removed by an invalidation of any page inside it. */
 static bool match_addr(const mmu_tlb_entry_t *e, const void *ctx)
 {
     const flush_scope_t *s = ctx;
-    return match_vm(e, ctx) && e->vpn == s->vpn &&
+    return match_vm(e, ctx) && page_key(e->vpn, e->shift) == page_key(s->vpn, e->shift) &&
            (MMU_TAG_ASID(e->tag) == s->asid || (e->perm & MMU_PTE_G));
 }
 
@@ -180,6 +214,9 @@ void mmu_invalidate(mmu_t *mmu, mmu_flush_t kind, uint16_t vmid, uint16_t asid, 
     mmu->stats.flushed += mmu_tlb_remove(&mmu->tlb, matchers[kind], &scope);
     /* Upper-level entries may have changed too; like x86's INVLPG, drop them all. */
     mmu_pwc_clear(&mmu->pwc);
+    /* Only the hypervisor changes nested maps, and it says so with a VM or ALL flush. */
+    if (kind == MMU_FLUSH_ALL || kind == MMU_FLUSH_VM)
+        mmu->ntlb.used = mmu->ntlb.next = 0;
     mmu_fast_clear(mmu);
 }
 
@@ -196,5 +233,7 @@ void mmu_tlbflush(mmu_t *mmu)
 const mmu_tlb_entry_t *mmu_tlb_find(const mmu_t *mmu, uint32_t va)
 {
     /* lookup does not change the TLB; the cast only lets it share the code */
-    return mmu_tlb_lookup((mmu_tlb_t *)&mmu->tlb, mmu->tag, va >> MMU_PAGE_SHIFT);
+    mmu_tlb_t *tlb = (mmu_tlb_t *)&mmu->tlb;
+    mmu_tlb_entry_t *e = mmu_tlb_lookup(tlb, mmu->tag, va >> MMU_PAGE_SHIFT);
+    return e ? e : mmu_tlb_lookup_large(tlb, mmu->tag, va >> MMU_PAGE_SHIFT, mmu->large_shift);
 }

@@ -35,6 +35,11 @@ unsigned mmu_index_bits(unsigned levels, unsigned level)
     return index_bits[levels][level];
 }
 
+unsigned mmu_large_shift(unsigned levels)
+{
+    return MMU_PAGE_SHIFT + mmu_index_bits(levels, 0);
+}
+
 uint32_t mmu_table_index(unsigned levels, unsigned level, uint32_t va)
 {
     unsigned shift = MMU_PAGE_SHIFT;
@@ -78,6 +83,26 @@ unsigned mmu_leaf_check(uint32_t pte, mmu_access_t kind, mmu_priv_t priv)
     return mmu_access_check(pte, kind, priv);
 }
 
+/* Is the entry of `level` a leaf? Level 0 always; level 1 when S says it maps a large page. */
+static bool is_leaf(uint32_t pte, unsigned level)
+{
+    return level == 0 || (level == 1 && (pte & MMU_PTE_S));
+}
+
+/* The walker's verdict on the entry read at `level` of a tree of `levels`: a pointer needs V;
+ * a leaf the leaf rule, and a large leaf a PFN aligned to its size; S above level 1 is
+ * malformed (only level 1 holds large pages). */
+static unsigned entry_check(uint32_t pte, unsigned level, unsigned levels, mmu_access_t kind,
+                            mmu_priv_t priv)
+{
+    if (level == 0 || !(pte & MMU_PTE_S) || !(pte & MMU_PTE_V))
+        return level ? pointer_check(pte) : mmu_leaf_check(pte, kind, priv);
+    uint32_t frames = 1u << mmu_index_bits(levels, 0);
+    if (level > 1 || (MMU_PTE_PFN(pte) & (frames - 1)))
+        return MMU_OUTCOME_MALFORMED;
+    return mmu_leaf_check(pte, kind, priv);
+}
+
 /* ------------------------------------------------------------------------------------------
  * The walker: where entries come from, what each step costs, where it is recorded
  * ------------------------------------------------------------------------------------------ */
@@ -88,10 +113,11 @@ typedef struct {
     struct sim_machine *watch; /* a debugger watches memory (m->mem_watch): tell it, else NULL */
     int cpu;                   /* the CPU walking, for the debugger */
     uint32_t va;               /* the address translated, for the debugger */
-    mmu_pwc_t *pwc;  /* NULL: no page-walk cache */
-    mmu_trace_t *t;  /* counts (always) and references (when record) */
+    mmu_pwc_t *pwc;            /* NULL: no page-walk cache */
+    mmu_ntlb_t *ntlb;          /* NULL: no nested TLB */
+    mmu_trace_t *t;            /* counts (always) and references (when record) */
     bool record;
-    uint32_t cost_ref, cost_ad, cost_pwc;
+    uint32_t cost_ref, cost_ad, cost_pwc, cost_ntlb;
 } walker_t;
 
 /* A table tree. Its table addresses are host-physical, unless `nested` is set: then they are
@@ -111,6 +137,8 @@ typedef struct {
     uint32_t leaf_addr;  /* host-physical address of the leaf entry */
     uint32_t leaf_gpa;   /* its address in the tree's own space */
     uint32_t table_bits; /* nested: R W X of the nested leaf mapping the leaf's table */
+    uint8_t shift;       /* log2 of the page the leaf maps (12, or a large page's) */
+    uint8_t leaf_level;  /* the level of the leaf: 0, or 1 for a large page */
     /* on failure */
     uint8_t outcome, level, space;
     mmu_nested_fault_t nested;
@@ -138,15 +166,20 @@ static bool pwc_find(const mmu_pwc_t *pwc, uint32_t addr, uint32_t *value)
     return false;
 }
 
+/* The slot a small fully associative cache of `size` entries fills next: a free one, else the
+ * oldest (FIFO). The page-walk cache and the nested TLB both work this way. */
+static unsigned fifo_slot(uint8_t *used, uint8_t *next, unsigned size)
+{
+    if (*used < size)
+        return (*used)++;
+    unsigned slot = *next;
+    *next = (uint8_t)((*next + 1) % size);
+    return slot;
+}
+
 static void pwc_add(mmu_pwc_t *pwc, uint32_t addr, uint32_t value)
 {
-    unsigned slot;
-    if (pwc->used < MMU_PWC_ENTRIES) {
-        slot = pwc->used++;
-    } else {
-        slot = pwc->next; /* full: replace the oldest (FIFO) */
-        pwc->next = (uint8_t)((pwc->next + 1) % MMU_PWC_ENTRIES);
-    }
+    unsigned slot = fifo_slot(&pwc->used, &pwc->next, MMU_PWC_ENTRIES);
     pwc->addr[slot] = addr;
     pwc->value[slot] = value;
 }
@@ -187,7 +220,8 @@ static bool read_entry(walker_t *w, unsigned level, mmu_trace_ref_t *r)
     w->t->refs++;
     r->cycles = w->cost_ref;
     r->outcome = MMU_OUTCOME_OK;
-    if (w->pwc && level > 0 && (r->value & MMU_PTE_V))
+    /* A page-walk cache keeps pointers only: a large leaf's A/D bits live in memory. */
+    if (w->pwc && level > 0 && (r->value & MMU_PTE_V) && !is_leaf(r->value, level))
         pwc_add(w->pwc, r->addr, r->value);
     return true;
 }
@@ -195,11 +229,59 @@ static bool read_entry(walker_t *w, unsigned level, mmu_trace_ref_t *r)
 static bool walk_tree(walker_t *w, const tree_t *tree, uint32_t va, mmu_access_t kind,
                       mmu_priv_t priv, walk_out_t *out);
 
-/* Locates guest-physical `gpa` through the nested tree: on success *hpa and *bits (the
- * nested leaf's R W X); on failure out->nested describes the nested fault. */
-static bool locate(walker_t *w, const mmu_nested_t *n, uint32_t gpa, mmu_access_t kind,
-                   uint8_t for_level, uint32_t *hpa, uint32_t *bits, walk_out_t *out)
+/* Where a guest-physical address was found in host memory. */
+typedef struct {
+    uint32_t hpa;
+    uint32_t bits; /* R W X of the nested leaf */
+    uint8_t shift; /* log2 of the page the nested leaf maps */
+} located_t;
+
+/* The nested TLB's answer for the guest table at `gpa` (a hit is noted in the trace as one
+ * step that reads no memory), or false. */
+static bool ntlb_find(walker_t *w, const mmu_nested_t *n, uint32_t gpa, uint8_t for_level,
+                      located_t *at)
 {
+    const mmu_ntlb_t *c = w->ntlb;
+    for (unsigned i = 0; c && i < c->used; i++) {
+        if (c->root[i] != n->root_pfn || c->gpn[i] != gpa >> MMU_PAGE_SHIFT)
+            continue;
+        *at = (located_t){.hpa = (c->hpn[i] << MMU_PAGE_SHIFT) | (gpa & MMU_PAGE_OFFSET),
+                          .bits = c->bits[i],
+                          .shift = MMU_PAGE_SHIFT};
+        w->t->ntlb_hits++;
+        mmu_trace_ref_t r = {.space = MMU_SPACE_NESTED,
+                             .level = 0,
+                             .for_level = for_level,
+                             .outcome = MMU_OUTCOME_NTLB_HIT,
+                             .table = at->hpa & ~MMU_PAGE_OFFSET,
+                             .addr = at->hpa,
+                             .value = MMU_PTE_MAKE(c->hpn[i], c->bits[i] | MMU_PTE_V),
+                             .gpa = gpa,
+                             .cycles = w->cost_ntlb};
+        note(w, &r);
+        return true;
+    }
+    return false;
+}
+
+static void ntlb_add(mmu_ntlb_t *c, const mmu_nested_t *n, uint32_t gpa, const located_t *at)
+{
+    unsigned slot = fifo_slot(&c->used, &c->next, MMU_NTLB_ENTRIES);
+    c->root[slot] = n->root_pfn;
+    c->gpn[slot] = gpa >> MMU_PAGE_SHIFT;
+    c->hpn[slot] = at->hpa >> MMU_PAGE_SHIFT;
+    c->bits[slot] = (uint8_t)at->bits;
+}
+
+/* Locates guest-physical `gpa` through the nested tree (a guest table through the nested TLB
+ * first, when there is one): on success *at; on failure out->nested describes the nested
+ * fault. */
+static bool locate(walker_t *w, const mmu_nested_t *n, uint32_t gpa, mmu_access_t kind,
+                   uint8_t for_level, located_t *at, walk_out_t *out)
+{
+    bool table = for_level != MMU_FOR_DATA;
+    if (table && ntlb_find(w, n, gpa, for_level, at))
+        return true;
     tree_t nt = {.space = MMU_SPACE_NESTED,
                  .levels = n->levels,
                  .for_level = for_level,
@@ -216,8 +298,9 @@ static bool locate(walker_t *w, const mmu_nested_t *n, uint32_t gpa, mmu_access_
                                            .reason = nout.outcome};
         return false;
     }
-    *hpa = nout.pa;
-    *bits = nout.leaf & MMU_PTE_RWX;
+    *at = (located_t){.hpa = nout.pa, .bits = nout.leaf & MMU_PTE_RWX, .shift = nout.shift};
+    if (table && w->ntlb)
+        ntlb_add(w->ntlb, n, gpa, at);
     return true;
 }
 
@@ -241,10 +324,11 @@ static bool walk_tree(walker_t *w, const tree_t *tree, uint32_t va, mmu_access_t
     uint32_t table_pa = tree->root_pfn << MMU_PAGE_SHIFT;
     for (int level = tree->levels - 1; level >= 0; level--) {
         uint32_t offset = mmu_table_index(tree->levels, (unsigned)level, va) * 4;
-        uint32_t entry = table_pa + offset, table_bits = MMU_PTE_RWX;
-        if (tree->nested && !locate(w, tree->nested, table_pa + offset, MMU_LOAD, (uint8_t)level,
-                                    &entry, &table_bits, out))
+        located_t at = {.hpa = table_pa + offset, .bits = MMU_PTE_RWX};
+        if (tree->nested &&
+            !locate(w, tree->nested, table_pa + offset, MMU_LOAD, (uint8_t)level, &at, out))
             return false;
+        uint32_t entry = at.hpa;
         mmu_trace_ref_t r = {.space = tree->space,
                              .level = (uint8_t)level,
                              .for_level = tree->for_level,
@@ -256,22 +340,27 @@ static bool walk_tree(walker_t *w, const tree_t *tree, uint32_t va, mmu_access_t
             note(w, &r);
             return fail(out, MMU_OUTCOME_BAD_TABLE, tree, (unsigned)level);
         }
-        unsigned verdict = level ? pointer_check(r.value) : mmu_leaf_check(r.value, kind, priv);
+        unsigned verdict = entry_check(r.value, (unsigned)level, tree->levels, kind, priv);
         if (verdict != MMU_OUTCOME_OK)
             r.outcome = (uint8_t)verdict;
         note(w, &r);
         if (verdict != MMU_OUTCOME_OK)
             return fail(out, verdict, tree, (unsigned)level);
-        if (level == 0) {
+        if (is_leaf(r.value, (unsigned)level)) {
+            unsigned shift = level ? mmu_large_shift(tree->levels) : MMU_PAGE_SHIFT;
             out->leaf = r.value;
             out->leaf_addr = r.addr;
             out->leaf_gpa = r.gpa;
-            out->table_bits = table_bits;
+            out->table_bits = at.bits;
+            out->shift = (uint8_t)shift;
+            out->leaf_level = (uint8_t)level;
+            out->pa = (MMU_PTE_PFN(r.value) << MMU_PAGE_SHIFT) | (va & ((1u << shift) - 1));
+            return true;
         }
         table_pa = MMU_PTE_PFN(r.value) << MMU_PAGE_SHIFT;
     }
-    out->pa = table_pa | (va & MMU_PAGE_OFFSET);
-    return true;
+    SIM_ASSERT(!"a walk ends at a leaf"); /* level 0 is always a leaf */
+    return false;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -295,7 +384,7 @@ static bool write_back_ad(walker_t *w, bool nested, mmu_access_t kind, walk_out_
         g->space = MMU_SPACE_NESTED;
         g->nested = (mmu_nested_fault_t){.gpa = g->leaf_gpa,
                                          .nested_access = MMU_STORE,
-                                         .for_level = 0,
+                                         .for_level = g->leaf_level,
                                          .level = 0,
                                          .reason = MMU_OUTCOME_PERMISSION};
         return false;
@@ -312,7 +401,7 @@ static bool write_back_ad(walker_t *w, bool nested, mmu_access_t kind, walk_out_
         p[i] = (uint8_t)(want >> (8 * i));
     w->t->ad_writes++;
     mmu_trace_ref_t r = {.space = MMU_SPACE_TABLE,
-                         .level = 0,
+                         .level = g->leaf_level,
                          .for_level = 0,
                          .outcome = MMU_OUTCOME_AD_WRITE,
                          .table = g->leaf_addr & ~MMU_PAGE_OFFSET,
@@ -350,6 +439,21 @@ static void set_fault(translation_t *x, mmu_trace_t *t, const walk_out_t *o, uin
     }
 }
 
+/* The page sizes of a translation: the guest's (or only) leaf's, the nested leaf's, and what a
+ * TLB entry may cover, which is the smaller of the two. A guest large page over small nested
+ * pages is splintered: the TLB caches it 4 KiB at a time (Bhargava et al.; x86's "page
+ * splintering"). A shift of 0 says that dimension was not walked. */
+static void set_sizes(mmu_trace_t *t, unsigned guest_shift, unsigned nested_shift)
+{
+    unsigned entry = guest_shift ? guest_shift : nested_shift;
+    if (nested_shift && nested_shift < entry)
+        entry = nested_shift;
+    t->leaf_shift = (uint8_t)guest_shift;
+    t->nested_shift = (uint8_t)nested_shift;
+    t->entry_shift = (uint8_t)entry;
+    t->splintered = guest_shift > MMU_PAGE_SHIFT && nested_shift == MMU_PAGE_SHIFT;
+}
+
 /*
  * Walks for `va` under `ptroot` and `nested` (either may be off, not both), writing counts
  * and references into w->t. Returns the result and the TLB permissions.
@@ -371,7 +475,7 @@ static translation_t walk(walker_t *w, const mmu_config_t *cfg, uint32_t ptroot,
                        .nested_levels = n ? n->levels : 0,
                        .outcome = MMU_OUTCOME_OK};
     walk_out_t g = {.pa = va, .leaf = 0};
-    uint32_t data_bits = MMU_PTE_RWX, hpa;
+    located_t data = {.bits = MMU_PTE_RWX};
     tree_t guest = {.space = MMU_SPACE_TABLE,
                     .levels = cfg->levels,
                     .for_level = 0,
@@ -382,8 +486,8 @@ static translation_t walk(walker_t *w, const mmu_config_t *cfg, uint32_t ptroot,
         return x;
     }
     t->gpa = g.pa;
-    hpa = g.pa;
-    if (n && !locate(w, n, g.pa, kind, MMU_FOR_DATA, &hpa, &data_bits, &g)) {
+    data.hpa = g.pa;
+    if (n && !locate(w, n, g.pa, kind, MMU_FOR_DATA, &data, &g)) {
         set_fault(&x, t, &g, va, kind);
         return x;
     }
@@ -391,9 +495,10 @@ static translation_t walk(walker_t *w, const mmu_config_t *cfg, uint32_t ptroot,
         set_fault(&x, t, &g, va, kind);
         return x;
     }
-    t->pa = hpa;
-    x.res.pa = hpa;
-    x.perm = entry_perm(paging, g.leaf, data_bits);
+    t->pa = data.hpa;
+    x.res.pa = data.hpa;
+    x.perm = entry_perm(paging, g.leaf, data.bits);
+    set_sizes(t, paging ? g.shift : 0, n ? data.shift : 0);
     return x;
 }
 
@@ -405,7 +510,8 @@ static walker_t make_walker(const struct sim_machine *m, mmu_trace_t *t, bool re
                       .record = record,
                       .cost_ref = m->costs.c[SIM_COST_walk_ref],
                       .cost_ad = m->costs.c[SIM_COST_ad_update],
-                      .cost_pwc = m->costs.c[SIM_COST_pwc_hit]};
+                      .cost_pwc = m->costs.c[SIM_COST_pwc_hit],
+                      .cost_ntlb = m->costs.c[SIM_COST_ntlb_hit]};
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -441,6 +547,27 @@ static void count_walk(mmu_t *mmu, const mmu_result_t *res)
     st->walk_cycles += t->cycles;
     st->page_faults += res->status == MMU_PAGE_FAULT;
     st->nested_faults += res->status == MMU_NESTED_FAULT;
+    st->ntlb_hits += t->ntlb_hits;
+    st->splinters += res->status == MMU_OK && t->splintered;
+}
+
+/* The TLB entry for the translation just walked: a large one when the page allows it. */
+static mmu_tlb_entry_t make_entry(const mmu_t *mmu, uint32_t va, const translation_t *x)
+{
+    unsigned shift = mmu->trace.entry_shift > MMU_PAGE_SHIFT ? mmu->trace.entry_shift : 0;
+    uint32_t low = shift ? (1u << (shift - MMU_PAGE_SHIFT)) - 1 : 0;
+    return (mmu_tlb_entry_t){.vpn = (va >> MMU_PAGE_SHIFT) & ~low,
+                             .pfn = (x->res.pa >> MMU_PAGE_SHIFT) & ~low,
+                             .tag = mmu->tag,
+                             .perm = (uint16_t)x->perm,
+                             .shift = (uint8_t)shift};
+}
+
+/* The host-physical address of va in a TLB entry of either size. */
+static uint32_t entry_pa(const mmu_tlb_entry_t *e, uint32_t va)
+{
+    uint32_t mask = e->shift ? (1u << e->shift) - 1 : MMU_PAGE_OFFSET;
+    return (e->pfn << MMU_PAGE_SHIFT) + (va & mask);
 }
 
 mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind,
@@ -451,11 +578,13 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
         return res;
     uint32_t vpn = va >> MMU_PAGE_SHIFT;
     mmu_tlb_entry_t *e = mmu_tlb_lookup(&mmu->tlb, mmu->tag, vpn);
+    if (!e)
+        e = mmu_tlb_lookup_large(&mmu->tlb, mmu->tag, vpn, mmu->large_shift);
     if (e && tlb_allows(e, kind, priv)) {
         mmu->stats.hits++;
-        res.pa = (e->pfn << MMU_PAGE_SHIFT) | (va & MMU_PAGE_OFFSET);
+        res.pa = entry_pa(e, va);
         res.cycles = m->costs.c[SIM_COST_tlb_hit];
-        fast_fill(mmu, kind, priv, va, e->pfn);
+        fast_fill(mmu, kind, priv, va, res.pa >> MMU_PAGE_SHIFT);
         return res;
     }
     walker_t w = make_walker(m, &mmu->trace, mmu->record_trace);
@@ -468,6 +597,7 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
             w.cpu = &m->cpu[i].mmu == mmu ? (int)i : w.cpu;
     }
     w.pwc = mmu->cfg.pwc ? &mmu->pwc : NULL;
+    w.ntlb = mmu->cfg.ntlb ? &mmu->ntlb : NULL;
     translation_t x = walk(&w, &mmu->cfg, mmu->ptroot, &mmu->nested, va, kind, priv);
     x.res.cycles = mmu->trace.cycles;
     count_walk(mmu, &x.res);
@@ -475,12 +605,12 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
         mmu->last_nested_fault = x.res.nested;
     if (x.res.status != MMU_OK)
         return x.res;
-    mmu_tlb_entry_t fill = {
-        .vpn = vpn, .pfn = x.res.pa >> MMU_PAGE_SHIFT, .tag = mmu->tag, .perm = (uint16_t)x.perm};
+    mmu_tlb_entry_t fill = make_entry(mmu, va, &x);
     mmu_tlb_fill(&mmu->tlb, &fill);
     mmu->stats.fills++;
+    mmu->stats.large_fills += fill.shift != 0;
     mmu_fast_clear(mmu);
-    fast_fill(mmu, kind, priv, va, fill.pfn);
+    fast_fill(mmu, kind, priv, va, x.res.pa >> MMU_PAGE_SHIFT);
     return x.res;
 }
 

@@ -65,6 +65,8 @@ _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
       "emulation: the hypervisor's interpreter fetching, decoding, running one insn")              \
     X(bt_translate_insn, 40,                                                                       \
       "binary translation: decoding one guest instruction, emitting its code")                     \
+    /* large pages and the nested TLB (issue 16) */                                                \
+    X(ntlb_hit, 2, "a guest table's host frame found in the nested TLB (no nested walk)")          \
     SIM_COSTS_GENERATIONS(X)
 
 /* The entries hardware generations differ in besides entry and exit (issue 15; the profiles

@@ -201,6 +201,12 @@ static void print_mmu_stats(const mmu_stats_t *st, FILE *out)
             sim_counted(st->ad_writes, "A/D write", b[2], 48),
             sim_counted(st->pwc_hits, "page-walk-cache hit", b[3], 48),
             sim_counted(st->walk_cycles, "cycle", b[4], 48));
+    /* Only where there is something to say: most runs have no large page and no NTLB. */
+    if (st->ntlb_hits || st->large_fills || st->splinters)
+        fprintf(out, "  large pages and nested TLB: %s, %s, %s\n",
+                sim_counted(st->large_fills, "large TLB fill", b[0], 48),
+                sim_counted(st->splinters, "splintered walk", b[1], 48),
+                sim_counted(st->ntlb_hits, "nested-TLB hit", b[2], 48));
 }
 
 /* "  time: user 120 + kernel 1 542": the accounting's parts of the CPU's cycles. */

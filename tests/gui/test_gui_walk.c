@@ -4,11 +4,13 @@
  * a failed walk says where it stopped and why, and shows no host address.
  */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../ui/gui/gui_internal.h"
 #include "../hypervisor/hv_util.h"
+#include "../support/harness.h"
 
 static hv_scenario_t sc;
 static sim_machine_t m;
@@ -87,4 +89,63 @@ Test(gui_walk, a_shadow_walk_is_labelled_1d, .timeout = 120)
     ui_gui_free(g);
     ui_dbg_free(dbg);
     hu_scenario_free(&sc, hv, &m);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Large pages: fewer cells, and the sizes said under the grid
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    bool glarge, nlarge;
+    unsigned cells;
+    const char *sizes; /* the line under the grid, after the A/D write-back */
+} large_walk_t;
+
+static const large_walk_t large_walks[] = {
+    {true, false, 5, "guest 4 MiB, nested 4 KiB: splintered (TLB: 4 KiB)"},
+    {false, true, 5, "guest 4 KiB, nested 4 MiB (TLB: 4 KiB)"},
+    {true, true, 3, "guest 4 MiB, nested 4 MiB (TLB: 4 MiB)"},
+};
+
+ParameterizedTestParameters(gui_walk, large_page_walks_light_fewer_cells)
+{
+    TH_ROW_INDICES(sizeof large_walks / sizeof large_walks[0]);
+}
+
+/* A 16 MiB machine: nested tables in frames 0x40.., guest-physical 0..4 MiB at host 4 MiB, the
+ * guest's large page (or its 4 KiB page) at va 4 MiB. Each walk's picture is kept in the build
+ * directory (walk-large-N.png) to look at. */
+ParameterizedTest(size_t *row, gui_walk, large_page_walks_light_fewer_cells, .timeout = 60)
+{
+    const large_walk_t *c = &large_walks[*row];
+    sim_machine_t *mm = malloc(sizeof *mm);
+    cr_assert_not_null(mm);
+    cr_assert_eq(sim_machine_init(mm, 16u << 20, 1), 0);
+    sim_console_set_output(mm, NULL);
+    mmu_builder_t nb, gb;
+    cr_assert(mmu_build_init(&nb, mm, 2, 0, 0x40, 0x80));
+    cr_assert(c->nlarge ? mmu_build_map_large(&nb, 0, 0x00400000u, MMU_PTE_RWX)
+                        : mmu_build_map_range(&nb, 0, 0x00400000u, 0x00400000u, MMU_PTE_RWX));
+    cr_assert(mmu_build_init(&gb, mm, 2, 0x00400000u, 0x70, 0x80));
+    cr_assert(c->glarge ? mmu_build_map_large(&gb, 0x00400000u, 0, MMU_PTE_R | MMU_PTE_W)
+                        : mmu_build_map(&gb, 0x00400000u, 0x1000, MMU_PTE_R | MMU_PTE_W));
+    mmu_nested_t ctl = {.enabled = true, .levels = 2, .vmid = 3, .root_pfn = nb.root_pfn};
+    cr_assert(mmu_set_nested(&mm->cpu[0].mmu, &ctl));
+    mmu_set_ptroot(&mm->cpu[0].mmu, MMU_PTROOT_MAKE(gb.root_pfn, 1));
+    mmu_result_t res = mmu_translate(&mm->cpu[0].mmu, mm, 0x00400a2cu, MMU_LOAD, MMU_PRIV_KERNEL);
+    cr_assert_eq(res.status, MMU_OK);
+    ui_dbg_t *dbg = ui_dbg_new(mm);
+    gui_t *g = ui_gui_offscreen(mm, dbg, 1280, 800);
+    cr_assert_not_null(g);
+    ui_gui_render(g);
+    cr_expect_eq(ui_gui_walk_lit(g), c->cells, "%u cells lit", ui_gui_walk_lit(g));
+    cr_expect_eq(refs_in(g->walk_text), c->cells, "%s", g->walk_text);
+    cr_expect_null(strstr(g->walk_text, "(2+1)"), "no 2x2 formula: %s", g->walk_text);
+    cr_expect_str_eq(g->walk_sizes, c->sizes);
+    char path[256];
+    snprintf(path, sizeof path, "%s/walk-large-%zu.png", th_build_dir(), *row);
+    cr_expect_eq(ui_gui_save_png(g, path), 0, "%s", path);
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    sim_machine_free(mm);
+    free(mm);
 }

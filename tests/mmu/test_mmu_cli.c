@@ -95,6 +95,31 @@ Test(mmu_cli, walkdemo_native_and_pwc)
     free(out);
 }
 
+/* Large pages through the command line: the shorter walks, the page sizes, the splinter. */
+Test(mmu_cli, walkdemo_large_pages)
+{
+    char *out = run("$B/hvsim walkdemo --guest-large --nested-large", false, 0);
+    cr_expect_str_eq(last_line(out), "references: 3");
+    cr_expect(strstr(out, "   2  guest L1   table hpa 0x00402000  read  hpa 0x00402004 = 0x00000107"
+                          "  ok           12 cycles  leaf: a 4 MiB page\n"),
+              "%s", out);
+    cr_expect(strstr(out, "a large leaf ends its tree a level early: (1+1)(1+1)-1 = 3 references\n"
+                          "pages: guest 4 MiB, nested 4 MiB, the TLB entry covers 4 MiB\n"),
+              "%s", out);
+    cr_expect(strstr(out, "gva 0x00401a2c -> gpa 0x00001a2c -> hpa 0x00401a2c\n"), "%s", out);
+    free(out);
+    out = run("$B/hvsim walkdemo --guest-large", false, 0);
+    cr_expect_str_eq(last_line(out), "references: 5");
+    cr_expect(strstr(out, "pages: guest 4 MiB, nested 4 KiB: splintered (a guest large page over "
+                          "small nested pages), the TLB entry covers 4 KiB\n"),
+              "%s", out);
+    free(out);
+    out = run("$B/hvsim walkdemo --native --guest-large --guest-levels 4", false, 0);
+    cr_expect_str_eq(last_line(out), "references: 3");
+    cr_expect(strstr(out, "page: 128 KiB, the TLB entry covers 128 KiB\n"), "%s", out);
+    free(out);
+}
+
 Test(mmu_cli, walkdemo_help_and_errors)
 {
     static const struct {

@@ -202,6 +202,7 @@ struct gui {
     bool walk_animate;      /* false: everything lit at once (screenshots) */
     unsigned walk_lit;
     char walk_text[160]; /* the walk's summary line as drawn (for the tests) */
+    char walk_sizes[128]; /* the page sizes under the grid as drawn, "" for 4 KiB pages only */
 
     /* The timeline view: cycles per pixel, the right edge, following the newest. */
     double tl_scale;

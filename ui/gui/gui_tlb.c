@@ -104,8 +104,12 @@ void gui_draw_tlb(gui_t *g)
         gui_textf(g, GUI_FONT_SMALL, x0, ly, current ? GUI_TEXT : GUI_DIM, "%3u.%-3u",
                   i / tlb->ways, i % tlb->ways);
         gui_text(g, GUI_FONT_SMALL, x0 + f->cw * 9, ly, vm >= 0 ? gui_vm_rgb(vm) : GUI_DIM, who);
+        char size[16] = "";
+        if (e->shift) /* a large entry covers its whole large page */
+            mmu_page_size_name(e->shift, size, sizeof size);
         gui_textf(g, GUI_FONT_SMALL, x0 + f->cw * 20, ly, current ? GUI_TEXT : GUI_DIM,
-                  "%4u  %05x_000  → %05x_000  %s", MMU_TAG_ASID(e->tag), e->vpn, e->pfn, perm);
+                  "%4u  %05x_000  → %05x_000  %s %s", MMU_TAG_ASID(e->tag), e->vpn, e->pfn, perm,
+                  size);
         shown++;
     }
     if (valid == 0)

@@ -4,7 +4,10 @@
  * guest and m nested levels fills (n+1)(m+1)-1 cells, one per memory reference; a 1-D walk is
  * a single column. Cells light in the order the walker made the references, each with the
  * host-physical address it read and what it cost. A failing reference is red; an entry served
- * by the page-walk cache is lit dimmer (it is listed, not counted as a reference).
+ * by the page-walk cache, or a guest table located by the nested TLB, is lit dimmer (it is
+ * listed, not counted as a reference). A large page ends its dimension a level early, so its
+ * walk lights fewer cells; the line under the grid says the page sizes and whether the guest's
+ * large page was splintered over small nested pages.
  *
  * The walk shown is the selected CPU's last one (mmu.trace, kept by the MMU for this panel), or
  * with `w` a probe of the translation of its pc through the debugger (which changes nothing).
@@ -58,15 +61,42 @@ static bool cell_of(const mmu_trace_t *t, const mmu_trace_ref_t *ref, int *row, 
     return true;
 }
 
-/* The memory references that are grid cells (not page-walk-cache hits, not A/D write-backs). */
+/* A step answered by a cache beside the walker: listed, lit dimmer, not a memory reference. */
+static bool cached(const mmu_trace_ref_t *ref)
+{
+    return ref->outcome == MMU_OUTCOME_PWC_HIT || ref->outcome == MMU_OUTCOME_NTLB_HIT;
+}
+
+/* The memory references that are grid cells (not cache hits, not A/D write-backs). */
 static unsigned walk_cells(const mmu_trace_t *t)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < t->n && i < MMU_TRACE_MAX; i++) {
         int rr, cc;
-        n += cell_of(t, &t->ref[i], &rr, &cc) && t->ref[i].outcome != MMU_OUTCOME_PWC_HIT;
+        n += cell_of(t, &t->ref[i], &rr, &cc) && !cached(&t->ref[i]);
     }
     return n;
+}
+
+/* The page sizes of a successful walk that involved a large page, e.g. "guest 4 MiB page over
+ * nested 4 KiB: splintered, the TLB keeps 4 KiB"; "" when every page was 4 KiB. */
+static void page_sizes(const mmu_trace_t *t, char *buf, size_t len)
+{
+    char gs[16], ns[16], es[16];
+    buf[0] = '\0';
+    if (t->outcome != MMU_OUTCOME_OK || t->entry_shift == 0 ||
+        (t->leaf_shift <= MMU_PAGE_SHIFT && t->nested_shift <= MMU_PAGE_SHIFT))
+        return;
+    mmu_page_size_name(t->leaf_shift, gs, sizeof gs);
+    mmu_page_size_name(t->nested_shift, ns, sizeof ns);
+    mmu_page_size_name(t->entry_shift, es, sizeof es);
+    if (!t->nested)
+        snprintf(buf, len, "a %s page, one TLB entry for all of it", gs);
+    else if (!t->paging)
+        snprintf(buf, len, "nested %s page (TLB: %s)", ns, es);
+    else
+        snprintf(buf, len, "guest %s, nested %s%s (TLB: %s)", gs, ns,
+                 t->splintered ? ": splintered" : "", es);
 }
 
 /* Where a failed walk stopped, by the grid's labels: "gL0 (nL1)", "L0", "data (nL0)". */
@@ -188,7 +218,7 @@ void gui_draw_walk(gui_t *g)
         if ((double)order >= g->walk_shown)
             break;
         order++;
-        bool pwc = ref->outcome == MMU_OUTCOME_PWC_HIT;
+        bool pwc = cached(ref);
         bool bad = !pwc && ref->outcome != MMU_OUTCOME_OK;
         uint32_t bg = bad ? 0x7a2226u : pwc ? 0x5b4a2eu : 0x8a5a1cu;
         int cx = gx + c2 * cw + 2, cy = y + rr * cell_h + 2;
@@ -204,9 +234,22 @@ void gui_draw_walk(gui_t *g)
                       bad || pwc ? mmu_outcome_name(ref->outcome) : "");
     }
     int ly = y + rows * cell_h + 4;
+    char sizes[128];
+    page_sizes(t, sizes, sizeof sizes);
+    snprintf(g->walk_sizes, sizeof g->walk_sizes, "%s", sizes);
+    char foot[192] = "";
     if (t->ad_writes)
-        gui_textf(g, GUI_FONT_SMALL, x0, ly, GUI_DIM, "+ %u A/D write-back%s", t->ad_writes,
-                  t->ad_writes == 1 ? "" : "s");
+        snprintf(foot, sizeof foot, "+ %u A/D write%s%s%s", t->ad_writes,
+                 t->ad_writes == 1 ? "" : "s", sizes[0] ? " · " : "", sizes);
+    else
+        snprintf(foot, sizeof foot, "%s", sizes);
+    if (foot[0])
+        gui_text_fit(g, GUI_FONT_SMALL, x0, ly, r.w - 2 * f->cw,
+                     t->splintered ? GUI_BREAK : GUI_DIM, foot);
+    if (t->leaf_shift > MMU_PAGE_SHIFT && t->levels > 1 && rows > 1) /* the row a leaf skipped */
+        gui_text(g, GUI_FONT_SMALL, gx + 6,
+                 y + (rows - (t->nested ? 2 : 1)) * cell_h + (cell_h - sf->lh) / 2, GUI_DIM,
+                 "skipped: L1 leaf");
 }
 
 unsigned ui_gui_walk_lit(const gui_t *g)

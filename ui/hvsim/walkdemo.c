@@ -16,7 +16,7 @@
 static void usage(FILE *out)
 {
     fputs("usage: hvsim walkdemo [--guest-levels N] [--nested-levels M] [--native] [--pwc]\n"
-          "                      [--va ADDR]\n",
+          "                      [--guest-large] [--nested-large] [--va ADDR]\n",
           out);
 }
 
@@ -38,11 +38,18 @@ static void help(void)
           "  --native           no nested translation: a 1-D walk of N references\n"
           "  --pwc              turn the page-walk cache on: upper-level entries read once\n"
           "                     are not read again (listed as 'pwc hit', not counted)\n"
+          "  --guest-large      the guest maps the address with a large page (a level-1\n"
+          "                     leaf: 4 MiB with 2 levels) at guest-physical 0: one guest\n"
+          "                     level less to walk\n"
+          "  --nested-large     the nested tables map guest RAM with large pages: one nested\n"
+          "                     level less in every nested walk. A guest large page over\n"
+          "                     small nested pages is 'splintered': the TLB keeps 4 KiB\n"
           "  --va ADDR          the address translated (default 0x00401a2c)\n"
           "\n"
           "Examples:\n"
           "  hvsim walkdemo\n"
-          "  hvsim walkdemo --guest-levels 4 --nested-levels 4 --pwc\n",
+          "  hvsim walkdemo --guest-levels 4 --nested-levels 4 --pwc\n"
+          "  hvsim walkdemo --guest-large --nested-large\n",
           stdout);
 }
 
@@ -66,6 +73,21 @@ static bool parse_levels(const char *text, unsigned *out)
     return true;
 }
 
+/* The page sizes and what the TLB keeps, e.g. "pages: guest 4 MiB, nested 4 KiB: splintered,
+ * the TLB entry covers 4 KiB". */
+static void print_sizes(const mmu_demo_params_t *p, const mmu_trace_t *t)
+{
+    char g[16], n[16], e[16];
+    mmu_page_size_name(t->leaf_shift, g, sizeof g);
+    mmu_page_size_name(t->nested_shift, n, sizeof n);
+    mmu_page_size_name(t->entry_shift, e, sizeof e);
+    if (!p->nested)
+        printf("page: %s, the TLB entry covers %s\n", g, e);
+    else
+        printf("pages: guest %s, nested %s%s, the TLB entry covers %s\n", g, n,
+               t->splintered ? ": splintered (a guest large page over small nested pages)" : "", e);
+}
+
 static void print_walk(const mmu_demo_params_t *p, const mmu_demo_result_t *r)
 {
     const mmu_trace_t *t = &r->trace;
@@ -87,13 +109,20 @@ static void print_walk(const mmu_demo_params_t *p, const mmu_demo_result_t *r)
         printf("va 0x%08x -> pa 0x%08x\n", t->va, t->pa);
     printf("A/D writes: %u, page-walk-cache hits: %u, cycles: %u\n", t->ad_writes, t->pwc_hits,
            t->cycles);
-    if (p->nested && !p->pwc)
+    bool large = p->guest_large || (p->nested && p->nested_large);
+    unsigned n = p->levels - p->guest_large, m = p->nested_levels - p->nested_large;
+    if (p->nested && !p->pwc && !large)
         printf("a cold 2-D walk makes (%u+1)(%u+1)-1 = %u references\n", p->levels,
                p->nested_levels, (p->levels + 1) * (p->nested_levels + 1) - 1);
+    else if (p->nested && !p->pwc)
+        printf("a large leaf ends its tree a level early: (%u+1)(%u+1)-1 = %u references\n", n, m,
+               (n + 1) * (m + 1) - 1);
+    if (large && r->result.status == MMU_OK)
+        print_sizes(p, t);
     printf("references: %u\n", t->refs);
 }
 
-enum { OPT_GUEST = 256, OPT_NESTED, OPT_NATIVE, OPT_PWC, OPT_VA };
+enum { OPT_GUEST = 256, OPT_NESTED, OPT_NATIVE, OPT_PWC, OPT_VA, OPT_GLARGE, OPT_NLARGE };
 
 int ui_cmd_walkdemo(int argc, char **argv)
 {
@@ -104,6 +133,8 @@ int ui_cmd_walkdemo(int argc, char **argv)
         {"native", no_argument, NULL, OPT_NATIVE},
         {"pwc", no_argument, NULL, OPT_PWC},
         {"va", required_argument, NULL, OPT_VA},
+        {"guest-large", no_argument, NULL, OPT_GLARGE},
+        {"nested-large", no_argument, NULL, OPT_NLARGE},
         {NULL, 0, NULL, 0},
     };
     mmu_demo_params_t p = {.levels = 2, .nested_levels = 2, .nested = true, .va = MMU_DEMO_VA};
@@ -126,6 +157,8 @@ int ui_cmd_walkdemo(int argc, char **argv)
             break;
         case OPT_NATIVE: p.nested = false; break;
         case OPT_PWC: p.pwc = true; break;
+        case OPT_GLARGE: p.guest_large = true; break;
+        case OPT_NLARGE: p.nested_large = true; break;
         case OPT_VA:
             if (!ui_parse_size(optarg, &v) || v > 0xffffffffull)
                 return bad_usage("--va: '%s' is not a 32-bit address", optarg);

@@ -215,9 +215,14 @@ static size_t print_tlb(ui_repl_t *r, const mmu_tlb_t *tlb, const char *from, co
             fprintf(r->out, "  %-4s %-4s %-4s %-5s %-14s    %-14s %s\n", "set", "way", "vm",
                     "asid", from, to, "perm");
         perm_text(e->perm, perm, sizeof perm);
-        fprintf(r->out, "  %-4u %-4u %-4u %-5u 0x%08x         0x%08x     %s\n", i / tlb->ways,
-                i % tlb->ways, MMU_TAG_VMID(e->tag), MMU_TAG_ASID(e->tag),
-                e->vpn << MMU_PAGE_SHIFT, e->pfn << MMU_PAGE_SHIFT, perm);
+        char size[32] = "";
+        if (e->shift) { /* a large entry: it covers its whole large page */
+            mmu_page_size_name(e->shift, size + 2, sizeof size - 2);
+            memcpy(size, "  ", 2);
+        }
+        fprintf(r->out, "  %-4u %-4u %-4u %-5u 0x%08x         0x%08x     %s%s\n", i / tlb->ways,
+                i % tlb->ways, MMU_TAG_VMID(e->tag), MMU_TAG_ASID(e->tag), e->vpn << MMU_PAGE_SHIFT,
+                e->pfn << MMU_PAGE_SHIFT, perm, size);
     }
     return valid;
 }
