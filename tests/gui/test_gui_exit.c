@@ -185,3 +185,54 @@ Test(gui_exit, screenshot_at_an_exit, .timeout = 120)
         remove(path);
     done(g);
 }
+
+/* A key as the window receives it from SDL. */
+static void press(gui_t *g, SDL_Keycode key)
+{
+    SDL_Event e = {.type = SDL_KEYDOWN};
+    e.key.keysym.sym = key;
+    cr_assert(gui_handle_event(g, &e), "the window knows the key");
+    ui_gui_render(g);
+}
+
+/* `e` steps the handling one action at a time and the registers panel shows the VCPU as each
+ * action left it (the written register at its sub-step, the pc still on the instruction); `o`
+ * finishes: the stop is the VM entry, and the key help lists it. */
+Test(gui_exit, e_shows_each_sub_step_and_o_finishes_at_the_entry, .timeout = 120)
+{
+    gui_t *g = window_at_exit("default", "IO_PORT", 1);
+    const ui_dbg_stop_t *st;
+    do {
+        press(g, SDLK_e);
+        st = ui_dbg_last_stop(dbg);
+        cr_assert(st && st->has_event && st->ev.kind == SIM_EV_HV, "a sub-step: %s",
+                  st ? st->text : "");
+    } while (st->ev.a != SIM_HV_SET_REG);
+    const char *regs = ui_gui_panel_text(g, UI_GUI_PANEL_REGS);
+    char want[64];
+    snprintf(want, sizeof want, "r%u %04x_%04x", st->ev.b, st->ev.pc >> 16, st->ev.pc & 0xffffu);
+    cr_expect(strstr(regs, want), "the register as the action wrote it (%s):\n%s", want, regs);
+    snprintf(want, sizeof want, "pc %04x_%04x", x.pc >> 16, x.pc & 0xffffu);
+    cr_expect(strstr(regs, want), "the pc still on the instruction (%s):\n%s", want, regs);
+    cr_expect(strstr(ui_gui_panel_text(g, UI_GUI_PANEL_STEPS), "the hypervisor writes r"),
+              "TRANSITION shows the sub-step:\n%s", ui_gui_panel_text(g, UI_GUI_PANEL_STEPS));
+    cr_expect(strstr(ui_gui_panel_text(g, UI_GUI_PANEL_PCPUS), "ring -1 · hypervisor: exit "
+                                                               "IO_PORT of tinyos, step by step"),
+              "the badge: still handling the exit:\n%s", ui_gui_panel_text(g, UI_GUI_PANEL_PCPUS));
+    press(g, SDLK_o);
+    st = ui_dbg_last_stop(dbg);
+    cr_assert_not_null(st);
+    cr_expect_eq(st->kind, UI_DBG_STOP_FINISH, "%s", st->text);
+    cr_expect_eq(st->ev.kind, SIM_EV_VMENTRY, "%s", st->text);
+    cr_expect(strstr(g->status, "finished handling the exit: VM entry into tinyos vcpu0"), "%s",
+              g->status);
+    snprintf(want, sizeof want, "pc %04x_%04x", (x.pc + 4) >> 16, (x.pc + 4) & 0xffffu);
+    cr_expect(strstr(ui_gui_panel_text(g, UI_GUI_PANEL_REGS), want), "past the `in` now:\n%s",
+              ui_gui_panel_text(g, UI_GUI_PANEL_REGS));
+    bool listed = false;
+    for (size_t i = 0; i < gui_nkeys; i++)
+        listed |=
+            gui_keys[i].key == SDLK_o && gui_keys[i].label && strstr(gui_keys[i].help, "finish");
+    cr_expect(listed, "the key help lists o for finish");
+    done(g);
+}

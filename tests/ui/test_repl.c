@@ -89,6 +89,12 @@ Test(repl_session, gdb_vocabulary_on_a_scenario)
 {
     golden("$B/hvsim -x " DATA "gdb-vm.cmd --scenario default", "gdb-vm.out", 0);
 }
+/* info registers NAME...: the registers named, a bad name an error (status 1). */
+Test(repl_session, info_registers_by_name)
+{
+    golden("$B/hvsim -x " DATA "registers.cmd --bare " DATA "demo.s", "registers.out", 1);
+}
+
 /* The VM exit, step by step (issue 13): each session stops at an exit (or a hypervisor
  * action), shows the exiting VCPU, `info exit`, and steps through the hypervisor's actions,
  * each with its cycles and cost-table entries, to the VM entry. */

@@ -12,8 +12,8 @@
 
 #include "debug_internal.h"
 
-#define EDIT_REG_PC 16
-#define EDIT_REG_FLAGS 17
+#define EDIT_REG_PC UI_DBG_REG_PC
+#define EDIT_REG_FLAGS UI_DBG_REG_FLAGS
 
 static void emit_edit(ui_dbg_t *d, unsigned what, uint32_t where, uint32_t old, uint32_t now)
 {
@@ -33,8 +33,7 @@ static void emit_edit(ui_dbg_t *d, unsigned what, uint32_t where, uint32_t old, 
     sim_emit(d->m, &ev);
 }
 
-/* A register's number for an edit: r0..r15, sp, lr, pc, flags (a leading $ as in gdb). */
-static int reg_by_name(const char *name)
+int ui_dbg_register_number(const char *name)
 {
     static const struct {
         const char *name;
@@ -60,7 +59,7 @@ static int reg_by_name(const char *name)
 int ui_dbg_set_register(ui_dbg_t *dbg, const char *name, uint32_t value)
 {
     cpu_t *cpu = &dbg->m->cpu[dbg->focus];
-    int reg = reg_by_name(name);
+    int reg = ui_dbg_register_number(name);
     if (reg < 0)
         return dbg_fail(dbg, "\"%s\" is not a register: use r0..r15, sp, lr, pc or flags.", name);
     if (reg == 0)

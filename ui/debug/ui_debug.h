@@ -441,6 +441,11 @@ void ui_dbg_display_text(ui_dbg_t *dbg, const ui_dbg_display_t *disp, char *buf,
  * event (SIM_EV_EDIT) so the trace shows that the debugger, not the program, changed it. A
  * register is r0..r15, sp, lr, pc or flags of the focus CPU; memory is a RAM word in a space. */
 int ui_dbg_set_register(ui_dbg_t *dbg, const char *name, uint32_t value);
+/* A register by its name, as edits and `info registers NAME` take it: r0..r15 (0..15, sp and
+ * lr being r14 and r15), pc (16), flags (17), a leading $ allowed as in gdb; -1 when none. */
+#define UI_DBG_REG_PC 16
+#define UI_DBG_REG_FLAGS 17
+int ui_dbg_register_number(const char *name);
 int ui_dbg_write(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t value);
 
 /* Source lines (debug_lines.c), from the .lines file hvasm writes beside each .bin: one

@@ -87,6 +87,7 @@ const gui_key_t gui_keys[] = {
     {SDLK_t, "t", "step to the next trap or interrupt", gui_cmd_step_trap},
     {SDLK_x, "x", "step to the next VM exit", gui_cmd_step_exit},
     {SDLK_e, "e", "step one event: the sub-steps of a transition", gui_cmd_step_event},
+    {SDLK_o, "o", "finish: at an exit, to the VM entry; else out of the routine", gui_cmd_finish},
     {SDLK_EQUALS, "+", "faster (instructions per second)", gui_cmd_faster},
     {SDLK_PLUS, NULL, NULL, gui_cmd_faster},
     {SDLK_KP_PLUS, NULL, NULL, gui_cmd_faster},

@@ -301,6 +301,9 @@ void gui_cmd_stepi(gui_t *g);
 void gui_cmd_step_trap(gui_t *g);
 void gui_cmd_step_exit(gui_t *g);
 void gui_cmd_step_event(gui_t *g);
+/* finish: at an exit (or a sub-step of one), to the VM entry; elsewhere until the routine
+ * returns (the REPL's finish). */
+void gui_cmd_finish(gui_t *g);
 void gui_cmd_faster(gui_t *g);
 void gui_cmd_slower(gui_t *g);
 void gui_cmd_full_speed(gui_t *g);

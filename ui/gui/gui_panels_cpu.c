@@ -109,15 +109,28 @@ static cpu_mode_t believed_ring(const gui_t *g, unsigned i, int vm, int vcpu)
     return mode;
 }
 
+/* Whether the stop shown is a sub-step of the exit pCPU i handles (the machine itself is past
+ * it): the badge then says ring -1 and which exit, as it did at the exit. */
+static bool at_substep(const gui_t *g, unsigned i, ui_dbg_exit_t *x)
+{
+    ui_dbg_view_t view;
+    ui_dbg_view(g->dbg, i, &view);
+    return view.substep && view.kind == UI_DBG_VIEW_GUEST && ui_dbg_exit_info(g->dbg, i, x) == 0 &&
+           x->handling;
+}
+
 /* What runs on a pCPU: its VM and VCPU, the hypervisor, or the bare machine. */
 static const char *runs_what(const gui_t *g, unsigned i, char *buf, size_t len)
 {
     cpu_mode_t mode = cpu_mode(ui_dbg_cpu(g->dbg, i));
     int vcpu, vm = ui_dbg_pcpu_vm(g->dbg, i, &vcpu);
     ui_dbg_vm_t info;
+    ui_dbg_exit_t x;
     const char *hv = ui_dbg_host_kernel(g->dbg) ? "host kernel" : "hypervisor";
-    if (mode == CPU_MODE_H && vm >= 0 && ui_dbg_pcpu_exit_pending(g->dbg, i) &&
-        ui_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0)
+    if (at_substep(g, i, &x) && ui_dbg_vm_info(g->dbg, (unsigned)x.vm, &info) == 0)
+        snprintf(buf, len, "%s: exit %s of %s, step by step", hv, x.reason_name, info.name);
+    else if (mode == CPU_MODE_H && vm >= 0 && ui_dbg_pcpu_exit_pending(g->dbg, i) &&
+             ui_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0)
         snprintf(buf, len, "%s: exit %s of %s", hv,
                  cpu_exit_reason_name(ui_dbg_cpu(g->dbg, i)->s.vm.exit_reason), info.name);
     else if (mode == CPU_MODE_H)
@@ -143,7 +156,8 @@ void gui_draw_pcpus(gui_t *g)
     for (unsigned i = 0; i < n; i++) {
         const cpu_t *cpu = ui_dbg_cpu(g->dbg, i);
         int vcpu, vm = ui_dbg_pcpu_vm(g->dbg, i, &vcpu);
-        cpu_mode_t mode = believed_ring(g, i, vm, vcpu);
+        ui_dbg_exit_t sub;
+        cpu_mode_t mode = at_substep(g, i, &sub) ? CPU_MODE_H : believed_ring(g, i, vm, vcpu);
         char what[96], badge[160], num[32], cyc[48];
         snprintf(badge, sizeof badge, "pCPU%u %s · %s", i, gui_ring_name(mode),
                  runs_what(g, i, what, sizeof what));

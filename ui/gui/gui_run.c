@@ -271,6 +271,11 @@ void gui_cmd_step_event(gui_t *g)
     step_with(g, "step event", ui_dbg_step_event);
 }
 
+void gui_cmd_finish(gui_t *g)
+{
+    step_with(g, "finish", ui_dbg_finish);
+}
+
 void gui_cmd_faster(gui_t *g)
 {
     if (g->speed < GUI_SPEEDS - 1)

@@ -28,6 +28,16 @@ void gui_draw_steps(gui_t *g)
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_STEPS];
     const gui_font_t *f = &g->font[GUI_FONT_SMALL];
     int x0 = r.x + f->cw, rows = (r.y + r.h - y - 4) / f->lh;
+    const ui_dbg_stop_t *st = ui_dbg_last_stop(g->dbg);
+    if (to == from && st && st->kind == UI_DBG_STOP_EVENT && st->has_event) {
+        /* a sub-step reported from what the first one ran: its own event is the news */
+        char desc[256];
+        ui_dbg_describe_event(g->dbg, &st->ev, desc, sizeof desc);
+        gui_fill(g, r.x + 1, y, r.w - 2, f->lh * 2, 0x2d3340u);
+        gui_text(g, GUI_FONT_SMALL, x0, y, gui_ring_rgb((cpu_mode_t)st->ev.mode), "●");
+        gui_text_wrap(g, GUI_FONT_SMALL, x0 + f->cw * 2, y, r.w - 4 * f->cw, GUI_TEXT, desc, rows);
+        return;
+    }
     if (to == from) {
         gui_text(g, GUI_FONT_SMALL, x0, y, GUI_DIM,
                  g->have_seen ? "the last step raised no event" : "no step yet");

@@ -16,9 +16,45 @@ static const char *const reg_names[CPU_NREGS] = {"r0", "r1", "r2",  "r3",  "r4",
                                                  "r6", "r7", "r8",  "r9",  "r10", "r11",
                                                  "r12", "r13", "sp", "lr"};
 
+/* "Z=0 N=0 C=0 V=0 IE=0 MODE=K": the flags decoded. */
+static void print_flag_bits(ui_repl_t *r, uint32_t f)
+{
+    cpu_mode_t mode = (cpu_mode_t)((f & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
+    fprintf(r->out, "Z=%u N=%u C=%u V=%u IE=%u MODE=%s\n", !!(f & CPU_FLAG_Z), !!(f & CPU_FLAG_N),
+            !!(f & CPU_FLAG_C), !!(f & CPU_FLAG_V), !!(f & CPU_FLAG_IE), cpu_mode_name(mode));
+}
+
+/* `info registers NAME...`: just those, one a line, as gdb prints them (a bad name is an
+ * error before anything is printed). */
+static int some_registers(ui_repl_t *r, int argc, char **argv, const cpu_state_t *s,
+                          const cpu_state_t *prev)
+{
+    for (int i = 1; i < argc; i++)
+        if (ui_dbg_register_number(argv[i]) < 0)
+            return ui_repl_error(r, "info registers [NAME...]",
+                                 "There is no register \"%s\" (r0..r15, sp, lr, pc, flags).",
+                                 argv[i]);
+    for (int i = 1; i < argc; i++) {
+        int reg = ui_dbg_register_number(argv[i]);
+        const char *name = argv[i][0] == '$' ? argv[i] + 1 : argv[i];
+        uint32_t v = reg == UI_DBG_REG_PC ? s->pc : reg == UI_DBG_REG_FLAGS ? s->flags : s->r[reg];
+        uint32_t was = reg == UI_DBG_REG_PC      ? prev->pc
+                       : reg == UI_DBG_REG_FLAGS ? prev->flags
+                                                 : prev->r[reg];
+        char at[128];
+        fprintf(r->out, "%-6s 0x%08x%s ", name, v, v != was ? "*" : " ");
+        if (reg == UI_DBG_REG_PC)
+            fprintf(r->out, "%s\n", ui_repl_addr(r, v, at, sizeof at));
+        else if (reg == UI_DBG_REG_FLAGS)
+            print_flag_bits(r, v);
+        else
+            fprintf(r->out, "%u\n", v);
+    }
+    return 0;
+}
+
 static int info_registers(ui_repl_t *r, int argc, char **argv)
 {
-    (void)argc, (void)argv;
     unsigned n = ui_dbg_focus(r->dbg);
     const cpu_state_t *prev = ui_dbg_prev_state(r->dbg, n);
     char at[128], cyc[32], ins[32];
@@ -29,6 +65,8 @@ static int info_registers(ui_repl_t *r, int argc, char **argv)
     cpu_mode_t mode = (cpu_mode_t)((s->flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
     if (!view.substep && view.kind == UI_DBG_VIEW_GUEST)
         prev = s; /* an exit stop: nothing to compare a saved state with */
+    if (argc > 1)
+        return some_registers(r, argc, argv, s, prev);
     bool changed = view.substep && s->pc != prev->pc; /* a sub-step marks the pc it moved */
     const char *pcmark = changed ? "*" : "";
     if (view.kind == UI_DBG_VIEW_GUEST) {
@@ -56,9 +94,8 @@ static int info_registers(ui_repl_t *r, int argc, char **argv)
     }
     uint32_t f = s->flags;
     bool fc = f != prev->flags;
-    fprintf(r->out, "  flags 0x%08x%s  Z=%u N=%u C=%u V=%u IE=%u MODE=%s\n", f, fc ? "*" : "",
-            !!(f & CPU_FLAG_Z), !!(f & CPU_FLAG_N), !!(f & CPU_FLAG_C), !!(f & CPU_FLAG_V),
-            !!(f & CPU_FLAG_IE), cpu_mode_name(mode));
+    fprintf(r->out, "  flags 0x%08x%s  ", f, fc ? "*" : "");
+    print_flag_bits(r, f);
     if (changed || fc)
         fprintf(r->out, "  (* changed by %s)\n",
                 view.substep ? "the action of this sub-step"
@@ -286,9 +323,24 @@ static int info_symbol(ui_repl_t *r, int argc, char **argv)
     return 0;
 }
 
+static void complete_registers(ui_repl_t *r, int argi, char **argv, const char *prefix,
+                               ui_repl_matches_t *out)
+{
+    (void)r, (void)argi, (void)argv;
+    static const char *const extra[] = {"sp", "lr", "pc", "flags"};
+    char name[8];
+    for (unsigned i = 0; i < CPU_REG_SP; i++) {
+        snprintf(name, sizeof name, "r%u", i);
+        ui_repl_matches_add(out, prefix, name);
+    }
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+        ui_repl_matches_add(out, prefix, extra[i]);
+}
+
 const ui_repl_sub_t ui_repl_info_subs[] = {
-    {"registers", "r reg regs", "info registers", "the focus CPU's registers and flags",
-     info_registers, NULL},
+    {"registers", "r reg regs", "info registers [NAME...]",
+     "the focus CPU's registers and flags (or just those named: r1 sp $pc flags)", info_registers,
+     complete_registers},
     {"csr", "csrs", "info csr", "the focus CPU's control and status registers", info_csr, NULL},
     {"cpus", NULL, "info cpus", "every CPU: mode, cycle, pc", info_cpus, NULL},
     {"breakpoints", "b break watchpoints", "info breakpoints", "breakpoints and watchpoints",

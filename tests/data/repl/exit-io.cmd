@@ -16,6 +16,7 @@ si
 info registers
 si
 info registers
+info registers r10 $pc
 x/1i $pc
 si
 info registers
