@@ -347,6 +347,10 @@ const char *cpu_cause_name(uint32_t cause, char *buf, size_t len);
 #define CPU_VMCB_VIP 0x040u            /* virtual interrupt lines pending (level, bit n = line n) */
 #define CPU_VMCB_TSC_OFFSET_LO 0x044u  /* the guest's cycle CSR reads host cycles - offset */
 #define CPU_VMCB_TSC_OFFSET_HI 0x048u
+#define CPU_VMCB_MONITOR_RESUME                                                                    \
+    0x04cu                             /* 1: the last exit was a trap into the co-resident         \
+                                        * monitor (CPU_VMCTL_MONITOR), so the next entry is        \
+                                        * the monitor's return: free (entry clears it) */
 #define CPU_VMCB_GUEST 0x100u          /* guest state area */
 #define CPU_VMCB_HOST 0x200u           /* host state area */
 #define CPU_VMCB_EXIT_REASON 0x300u    /* cpu_exit_reason_t */
@@ -376,14 +380,18 @@ const char *cpu_cause_name(uint32_t cause, char *buf, size_t len);
       "a pending physical interrupt line exits at once, whatever the guest's IE")                  \
     X(CSR, 0x10u, "CSR access", "csrr and csrw of the CSRs marked in the CSR exit bitmaps exit")   \
     X(TLB, 0x20u, "TLB invalidation",                                                              \
-      "tlbinv and tlbflush exit, so that a hypervisor's shadow page tables follow the guest's")
+      "tlbinv and tlbflush exit, so that a hypervisor's shadow page tables follow the guest's")    \
+    X(MONITOR, 0x40u, "co-resident monitor",                                                       \
+      "an exception exit is a trap into a monitor in the guest's own address space (binary "       \
+      "translation): no world switch, so neither it nor the entry back costs exit, entry or "      \
+      "words")
 
 enum {
 #define CPU_X_VMCTL(name, bit, str, doc) CPU_VMCTL_##name = bit,
     CPU_VM_CONTROLS(CPU_X_VMCTL)
 #undef CPU_X_VMCTL
 };
-#define CPU_VMCTL_ALL 0x3fu
+#define CPU_VMCTL_ALL 0x7fu
 
 /*
  * Exit reasons, X(NAME, code, "because ..." sentence). For an exit caused by an instruction,

@@ -283,7 +283,12 @@ bool cpu_vm_enter(cpu_t *cpu, uint32_t vmcb, uint32_t host_pc)
     cpu_vm_state_t *v = &s->vm;
     sim_machine_t *m = cpu->mach;
     vmcb_io_t io = {.cpu = cpu, .what = "VM entry", .start = s->cycles};
-    s->cycles += m->costs.c[SIM_COST_vm_entry];
+    /* The return from a co-resident monitor's trap is no world switch: the monitor's own
+     * cost entry paid for the round trip (a peek: a VMCB out of RAM reads 0). */
+    bool monitor_return = (cpu_vmcb_peek(cpu, vmcb, CPU_VMCB_CONTROLS) & CPU_VMCTL_MONITOR) &&
+                          cpu_vmcb_peek(cpu, vmcb, CPU_VMCB_MONITOR_RESUME) == 1;
+    if (!monitor_return)
+        s->cycles += m->costs.c[SIM_COST_vm_entry];
 
     if (cpu_mode(cpu) != CPU_MODE_H || v->active)
         return entry_failed(cpu, &io, CPU_ENTRY_NOT_H, (uint32_t)cpu_mode(cpu));
@@ -349,6 +354,10 @@ bool cpu_vm_enter(cpu_t *cpu, uint32_t vmcb, uint32_t host_pc)
     uint64_t ginstret = vmcb_rd(&io, CPU_VMCB_GUEST + CPU_VMCB_COUNT_LO) |
                         (uint64_t)vmcb_rd(&io, CPU_VMCB_GUEST + CPU_VMCB_COUNT_HI) << 32;
     v->instret_base = ginstret - s->instret;
+    if (monitor_return) {
+        vmcb_wr(&io, CPU_VMCB_MONITOR_RESUME, 0);
+        io.words = 0;
+    }
     charge_words(&io);
     s->timer_deadline = gtimer ? s->cycles + gtimer : 0;
     v->preempt_deadline = preempt ? s->cycles + preempt : 0;
@@ -389,7 +398,9 @@ void cpu_vm_exit(cpu_t *cpu, unsigned reason, uint32_t qual, uint32_t gva, uint3
     cpu_mode_t from = cpu_mode(cpu);
     uint32_t guest_pc = s->pc;
     int16_t vm_label = v->vm_label, vcpu = v->vcpu;
-    s->cycles += cpu->mach->costs.c[SIM_COST_vm_exit];
+    bool monitor = (v->controls & CPU_VMCTL_MONITOR) && reason == CPU_EXIT_EXCEPTION;
+    if (!monitor) /* a trap into a co-resident monitor: its cost entry is the monitor's */
+        s->cycles += cpu->mach->costs.c[SIM_COST_vm_exit];
 
     /* Save the guest, exactly as it stands at the instruction boundary. */
     uint32_t gtimer = timer_left(s);
@@ -408,10 +419,15 @@ void cpu_vm_exit(cpu_t *cpu, unsigned reason, uint32_t qual, uint32_t gva, uint3
     vmcb_wr(&io, CPU_VMCB_EXIT_LEN, insn_len);
     vmcb_wr(&io, CPU_VMCB_EXIT_INSN, insn);
 
+    if (monitor) /* the next entry is the monitor's return (its words are not charged) */
+        vmcb_wr(&io, CPU_VMCB_MONITOR_RESUME, 1);
+
     /* Reload the host. */
     load_regs(&io, CPU_VMCB_HOST, s);
     uint64_t deadline = vmcb_rd(&io, CPU_VMCB_HOST + CPU_VMCB_COUNT_LO) |
                         (uint64_t)vmcb_rd(&io, CPU_VMCB_HOST + CPU_VMCB_COUNT_HI) << 32;
+    if (monitor)
+        io.words = 0;
     charge_words(&io);
     s->timer_deadline = deadline;
     s->flags = (s->flags & ~(CPU_FLAG_MODE_MASK | CPU_FLAG_C)) |

@@ -277,6 +277,7 @@ typedef struct {
     uint64_t site_misses;       /* inline jalr lookups that missed (hits cost no exit) */
     uint64_t chains;            /* block exits patched into direct jumps */
     uint64_t callouts;          /* callouts taken: privileged instructions, jalr, block exits */
+    uint64_t monitor_traps;     /* the guest's traps taken by the co-resident monitor */
     uint64_t gate_exits;        /* inline sti/popf found an interrupt waiting */
     uint64_t invalidations;     /* the guest wrote translated code: translations dropped */
     uint64_t protected_writes;  /* data stores to a page holding translated code, emulated */
@@ -287,6 +288,8 @@ typedef struct {
 typedef struct {
     /* where its time went: the machine's accounting, sim_account_vm (sim_account.c) */
     uint64_t exits[CPU_EXIT_COUNT], exit_cycles[CPU_EXIT_COUNT]; /* count, round-trip total */
+    /* cpu = bt: calls and traps into the co-resident monitor (not exits), round-trip total */
+    uint64_t monitor_entries, monitor_cycles;
     uint64_t injections, frames_mapped, vcpu_switches, hypercalls, t2_trips;
     mmu_stats_t mmu; /* TLB and walk counters while its VCPUs ran */
     hv_shadow_stats_t shadow; /* mem = shadow */

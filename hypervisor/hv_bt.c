@@ -33,8 +33,12 @@
  * callout (one does: the hypervisor sets it when a virtual line rises). So an inline sti or
  * popf that enables interrupts costs nothing unless an interrupt is waiting.
  *
- * Callouts are `brk` words in the TC: every trap of a bt VCPU exits, and a breakpoint at a
- * TC word whose map says "callout" or "block exit" is the hypervisor's, not the guest's. A
+ * The monitor is co-resident, as VMware's was: it lives in the top of the guest's address
+ * space, so entering it is no world switch. A bt VCPU's VMCB has the exit control MONITOR,
+ * with which a trap costs no VM exit or entry; the monitor charges its own entry instead: a
+ * callout is a call into it (bt_callout), any other trap of the guest a trap into it
+ * (bt_monitor_trap). Callouts are `brk` words in the TC: a breakpoint at a TC word whose map
+ * says "callout" or "block exit" is the monitor's, not the guest's. A
  * block exit (a direct branch's target) is translated on first use and the brk is patched
  * into a direct branch to it (*chaining*), so a loop runs without the hypervisor. Indirect
  * jumps (jalr, every return) are callouts that look their target up each time: this
@@ -51,8 +55,9 @@
  * has both) costs an exit per store: a real cost of binary translation.
  *
  * Costs: every word the translator reads or writes (hv_mem), bt_translate_insn per guest
- * instruction translated, and the exits of callouts; inline sequences cost their own
- * instructions. docs/hypervisor.md ("Binary translation") and docs/experiments.md.
+ * instruction translated, bt_callout per callout and bt_monitor_trap per trap, with the
+ * words the monitor's emulation touches; inline sequences cost their own instructions.
+ * docs/hypervisor.md ("Binary translation") and docs/experiments.md.
  *
  * This file keeps the translation cache, its index, callouts, entry and exit, and the
  * self-modifying code; the translator itself is hv_bt_translate.c.
@@ -418,11 +423,14 @@ bool hv_bt_exit(hv_t *hv, hv_vcpu_t *v, unsigned reason, uint32_t cause)
 {
     uint32_t pc = vmcb_pc(hv, v);
     v->bt.tc_pc = hv_bt_in_tc(pc) ? pc : 0; /* the CPU was running translated code there */
-    if (reason != CPU_EXIT_EXCEPTION || !hv_bt_in_tc(pc))
-        return false;
-    if (cause == CPU_CAUSE_BREAKPOINT && hv_bt_in_tc(pc - 4)) {
+    if (reason != CPU_EXIT_EXCEPTION)
+        return false; /* a real VM exit: a world switch */
+    if (cause == CPU_CAUSE_BREAKPOINT && hv_bt_in_tc(pc) && hv_bt_in_tc(pc - 4)) {
         uint32_t at = pc - 4, m = map_entry(hv, v, tc_word_of(at));
         if (tc_word_of(at) == TC_GATE_EXIT || (m & 3u) == W_CALLOUT || (m & 3u) == W_EXIT) {
+            /* a call into the monitor, as VMware's translated code made one */
+            hv_charge(hv, SIM_COST_bt_callout);
+            hv_action(hv, v, SIM_HV_MONITOR_CALL, tc_word_of(at) == TC_GATE_EXIT ? 0 : m & ~3u, 0);
             hv_bt_stats(hv, v)->callouts++;
             int site = (m & 3u) == W_CALLOUT ? site_of_stub(v, tc_word_of(at)) : -1;
             if (tc_word_of(at) == TC_GATE_EXIT)
@@ -436,9 +444,16 @@ bool hv_bt_exit(hv_t *hv, hv_vcpu_t *v, unsigned reason, uint32_t cause)
             return true;
         }
     }
+    /* a trap of the guest (its kernel's translated code or its user code) into the monitor */
+    uint32_t guest_pc = hv_bt_in_tc(pc) ? guest_pc_of(hv, v, pc) : pc;
+    hv_charge(hv, SIM_COST_bt_monitor_trap);
+    hv_action(hv, v, SIM_HV_MONITOR_TRAP, cause, guest_pc);
+    hv_bt_stats(hv, v)->monitor_traps++;
+    if (!hv_bt_in_tc(pc))
+        return false;
     v->bt.resume_tc = pc;
-    v->bt.resume_guest = guest_pc_of(hv, v, pc);
-    set_vmcb_pc(hv, v, v->bt.resume_guest);
+    v->bt.resume_guest = guest_pc;
+    set_vmcb_pc(hv, v, guest_pc);
     return false;
 }
 
@@ -618,6 +633,9 @@ bool hv_bt_setup(hv_t *hv, hv_vcpu_t *v)
     hv_bt_put_word(hv, v, TC_GATE_RETURN, hv_bt_encode(CPU_OP_JALR, 0, 1, 0, 0), 0, W_INNER);
     hv_bt_put_word(hv, v, TC_GATE_EXIT, BRK, 0, W_EXIT);
     hv_bt_flush_tc(hv, v);
+    /* The monitor is co-resident: the guest's traps enter it without a world switch. */
+    hv_set_guest_word(hv, v, CPU_VMCB_CONTROLS,
+                      hv_guest_word(hv, v, CPU_VMCB_CONTROLS) | CPU_VMCTL_MONITOR);
     return true;
 }
 

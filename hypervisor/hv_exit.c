@@ -313,6 +313,18 @@ int hv_exit_handler_by_name(const char *name)
     return -1;
 }
 
+/* What the exit was. After a trap into binary translation's co-resident monitor these are
+ * the words of the monitor's own trap frame (hv_mem); after a VM exit, VMCB fields (VMREAD). */
+static hv_exit_t read_exit(hv_t *hv, const hv_vcpu_t *v, bool monitor)
+{
+    static const uint32_t field[5] = {CPU_VMCB_EXIT_REASON, CPU_VMCB_EXIT_QUAL, CPU_VMCB_EXIT_GVA,
+                                      CPU_VMCB_EXIT_GPA, CPU_VMCB_EXIT_INSN};
+    uint32_t w[5];
+    for (unsigned i = 0; i < 5; i++)
+        w[i] = monitor ? hv_read32(hv, v->vmcb + field[i]) : hv_guest_word(hv, v, field[i]);
+    return (hv_exit_t){.reason = w[0], .qual = w[1], .gva = w[2], .gpa = w[3], .insn = w[4]};
+}
+
 void hv_handle_exit(hv_t *hv, cpu_t *cpu, unsigned ent)
 {
     hv_vcpu_t *v = &hv->ent[ent];
@@ -320,20 +332,23 @@ void hv_handle_exit(hv_t *hv, cpu_t *cpu, unsigned ent)
     if (hv_emu_vcpu(hv, v))
         hv_emu_charge(hv, v); /* the interpreter's work since the last exit */
     hv_mark_ring_read(hv, v, cpu); /* the guest's marks since it entered: the recorder's */
-    hv_charge(hv, SIM_COST_hv_dispatch);
-    hv_exit_t x = {.reason = hv_guest_word(hv, v, CPU_VMCB_EXIT_REASON),
-                   .qual = hv_guest_word(hv, v, CPU_VMCB_EXIT_QUAL),
-                   .gva = hv_guest_word(hv, v, CPU_VMCB_EXIT_GVA),
-                   .gpa = hv_guest_word(hv, v, CPU_VMCB_EXIT_GPA),
-                   .insn = hv_guest_word(hv, v, CPU_VMCB_EXIT_INSN)};
+    /* A trap into the co-resident monitor (cpu = bt, the control MONITOR) is no VM exit: the
+     * monitor, entered through its own trap vector (the hardware's word says which), charges
+     * its own entry (hv_bt_exit), not the exit path's dispatch. */
+    bool monitor = hv_bt_vcpu(hv, v) && cpu_vmcb_peek(cpu, v->vmcb, CPU_VMCB_MONITOR_RESUME) == 1;
+    if (!monitor)
+        hv_charge(hv, SIM_COST_hv_dispatch);
+    hv_exit_t x = read_exit(hv, v, monitor);
     if (x.reason >= CPU_EXIT_COUNT) {
         hv_vm_crash(hv, (unsigned)v->vm, "the CPU reported an unknown exit reason");
         return;
     }
-    hv_charge(hv, SIM_COST_hv_handler);
-    /* The guest pc goes with the event for the debugger: peeked, not a charged read. */
-    hv_action(hv, v, SIM_HV_HANDLER, x.reason,
-              cpu_vmcb_peek(cpu, v->vmcb, CPU_VMCB_GUEST + CPU_VMCB_PC));
+    if (!monitor) {
+        hv_charge(hv, SIM_COST_hv_handler);
+        /* The guest pc goes with the event for the debugger: peeked, not a charged read. */
+        hv_action(hv, v, SIM_HV_HANDLER, x.reason,
+                  cpu_vmcb_peek(cpu, v->vmcb, CPU_VMCB_GUEST + CPU_VMCB_PC));
+    }
     if (!hv_bt_vcpu(hv, v) || !hv_bt_exit(hv, v, x.reason, x.qual)) /* else: a bt callout */
         handlers[x.reason].fn(hv, v, &x);
 #ifdef HV_CHECK_ALWAYS

@@ -34,8 +34,20 @@ static void close_exit(hv_tracker_t *t, const sim_event_t *ev)
     if (!s->exit_open)
         return;
     s->exit_open = 0;
-    if (s->exit_vm >= 0 && s->exit_vm < HV_MAX_VMS && ev->cycle >= s->exit_start)
-        t->hv->vms[s->exit_vm].stats.exit_cycles[s->exit_reason] += ev->cycle - s->exit_start;
+    if (s->exit_vm < 0 || s->exit_vm >= HV_MAX_VMS || ev->cycle < s->exit_start)
+        return;
+    hv_vm_stats_t *st = &t->hv->vms[s->exit_vm].stats;
+    if (s->exit_monitor)
+        st->monitor_cycles += ev->cycle - s->exit_start;
+    else
+        st->exit_cycles[s->exit_reason] += ev->cycle - s->exit_start;
+}
+
+/* A bt VM's trap exits are calls and traps into its co-resident monitor, not world switches
+ * (the control MONITOR, docs/isa.md): counted apart from the exits. */
+static bool monitor_entry(const hv_t *hv, const sim_event_t *ev)
+{
+    return ev->a == CPU_EXIT_EXCEPTION && hv->vms[ev->vm].cpu == HV_CPU_BT;
 }
 
 static void on_event(const sim_event_t *ev, void *ctx)
@@ -48,7 +60,11 @@ static void on_event(const sim_event_t *ev, void *ctx)
     case SIM_EV_VMENTRY: close_exit(t, ev); break;
     case SIM_EV_VMEXIT:
         if (ev->vm >= 0 && ev->vm < HV_MAX_VMS && ev->a < CPU_EXIT_COUNT) {
-            t->hv->vms[ev->vm].stats.exits[ev->a]++;
+            s->exit_monitor = monitor_entry(t->hv, ev);
+            if (s->exit_monitor)
+                t->hv->vms[ev->vm].stats.monitor_entries++;
+            else
+                t->hv->vms[ev->vm].stats.exits[ev->a]++;
             s->exit_open = ev->a != CPU_EXIT_ENTRY_FAILED;
             s->exit_reason = (uint8_t)ev->a;
             s->exit_vm = ev->vm;
@@ -253,6 +269,10 @@ void hv_print_stats(const hv_t *hv, FILE *out)
             if (s->exits[r])
                 fprintf(out, "      %-19s %11s  average %9s cycles\n", cpu_exit_reason_name(r),
                         grp(s->exits[r], b1), grp(s->exit_cycles[r] / s->exits[r], b2));
+        if (s->monitor_entries)
+            fprintf(out, "    co-resident monitor: %s and traps (not exits), average %s cycles\n",
+                    cnt(s->monitor_entries, "call", b1),
+                    grp(s->monitor_cycles / s->monitor_entries, b2));
         if (v->cpu == HV_CPU_TRAP || v->cpu == HV_CPU_BT)
             hv_trap_print_stats(hv, i, out);
         if (v->cpu == HV_CPU_BT)

@@ -13,6 +13,7 @@
 typedef struct {
     uint8_t exit_open; /* an exit's round trip is being timed */
     uint8_t exit_reason;
+    uint8_t exit_monitor; /* cpu = bt: the "exit" is a call or trap into the monitor */
     int16_t exit_vm;
     uint64_t exit_start;
 } hv_span_state_t;

@@ -130,22 +130,25 @@ int hv_vcpu_create(hv_t *hv, unsigned vm, unsigned index, uint32_t entry, char *
 /* Which cost a VMCB word has for the hypervisor. The guest's registers are ordinary memory
  * (on VT-x the VMM's exit stub saves them itself, outside the VMCS); every other field is
  * read and written with VMREAD and VMWRITE, whose price is a hardware generation's
- * (docs/cycle-model.md, "Cost profiles"). */
-static sim_cost_t vmcb_field_cost(uint32_t offset, bool write)
+ * (docs/cycle-model.md, "Cost profiles"). A binary-translation VCPU's state is all in its
+ * co-resident monitor's memory, as VMware's BT monitor had no VMCS at all. */
+static sim_cost_t vmcb_field_cost(const hv_t *hv, const hv_vcpu_t *v, uint32_t offset, bool write)
 {
     if (offset >= CPU_VMCB_GUEST + CPU_VMCB_R(0) && offset <= CPU_VMCB_GUEST + CPU_VMCB_R(15))
+        return SIM_COST_hv_mem;
+    if (hv_bt_vcpu(hv, v))
         return SIM_COST_hv_mem;
     return write ? SIM_COST_hv_vmcb_write : SIM_COST_hv_vmcb_read;
 }
 
 uint32_t hv_guest_word(hv_t *hv, const hv_vcpu_t *v, uint32_t offset)
 {
-    return hv_read32_as(hv, v->vmcb + offset, vmcb_field_cost(offset, false));
+    return hv_read32_as(hv, v->vmcb + offset, vmcb_field_cost(hv, v, offset, false));
 }
 
 void hv_set_guest_word(hv_t *hv, const hv_vcpu_t *v, uint32_t offset, uint32_t value)
 {
-    hv_write32_as(hv, v->vmcb + offset, value, vmcb_field_cost(offset, true));
+    hv_write32_as(hv, v->vmcb + offset, value, vmcb_field_cost(hv, v, offset, true));
 }
 
 uint32_t hv_guest_reg(hv_t *hv, const hv_vcpu_t *v, unsigned reg)

@@ -69,12 +69,15 @@ _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
     X(ntlb_hit, 2, "a guest table's host frame found in the nested TLB (no nested walk)")          \
     SIM_COSTS_GENERATIONS(X)
 
-/* The entries hardware generations differ in besides entry and exit (issue 15; the profiles
- * below): the hypervisor reading or writing one VMCB field that is not a register (VMREAD and
- * VMWRITE on VT-x), at the default an L1 hit like hv_mem. */
+/* The entries of hardware generations and of the co-resident BT monitor (issue 15; the
+ * profiles below): the hypervisor reading or writing one VMCB field that is not a register
+ * (VMREAD and VMWRITE on VT-x), at the default an L1 hit like hv_mem; translated code calling
+ * into the monitor and back; a guest trap into the monitor and its return. */
 #define SIM_COSTS_GENERATIONS(X)                                                                   \
     X(hv_vmcb_read, 2, "the hypervisor reading one VMCB field other than a register (VMREAD)")     \
-    X(hv_vmcb_write, 2, "the hypervisor writing one VMCB field other than a register (VMWRITE)")
+    X(hv_vmcb_write, 2, "the hypervisor writing one VMCB field other than a register (VMWRITE)")   \
+    X(bt_callout, 100, "binary translation: translated code calling into the monitor and back")    \
+    X(bt_monitor_trap, 180, "binary translation: a guest trap into the monitor and its return")
 
 typedef enum {
 #define SIM_X_COSTENUM(name, def, doc) SIM_COST_##name,
@@ -186,7 +189,11 @@ typedef enum {
     X(VTIMER, "vtimer", "the virtual timer set: cycles until it fires (0: off)")                   \
     X(CONSOLE, "console", "a console hypercall: the bytes written; pc: their gpa")                 \
     X(ACK, "ack", "the physical interrupt lines the host acknowledged")                            \
-    X(KEEP, "keep", "0: its slice is over, but the scheduler keeps the VCPU: no one else may run")
+    X(KEEP, "keep", "0: its slice is over, but the scheduler keeps the VCPU: no one else may run") \
+    X(MONITOR_CALL, "monitor-call",                                                                \
+      "binary translation: translated code called the co-resident monitor; pc: the guest pc")      \
+    X(MONITOR_TRAP, "monitor-trap",                                                                \
+      "binary translation: the trap cause taken by the co-resident monitor; pc: the guest pc")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u

@@ -38,13 +38,15 @@ static const struct {
       {SIM_COST_hv_vmcb_write, 44}},
      4},
     {"p4-2006",
-     "a 2006 Pentium 4 (Prescott), Adams and Agesen's VT: entry 2 409, page-fault exit 1 931, "
-     "VMREAD 178, VMWRITE 171 cycles",
+     "a 2006 Pentium 4 (Prescott), Adams and Agesen's: VT entry 2 409, page-fault exit 1 931, "
+     "VMREAD 178, VMWRITE 171; BT callout 1 038, monitor trap 1 814 cycles",
      {{SIM_COST_vm_entry, 2409 - 81 * 2},
       {SIM_COST_vm_exit, 1931 - 69 * 2},
       {SIM_COST_hv_vmcb_read, 178},
-      {SIM_COST_hv_vmcb_write, 171}},
-     4},
+      {SIM_COST_hv_vmcb_write, 171},
+      {SIM_COST_bt_callout, 1254 - 216},
+      {SIM_COST_bt_monitor_trap, 2030 - 216}},
+     6},
 };
 #define NPROFILES (sizeof profiles / sizeof profiles[0])
 

@@ -53,7 +53,14 @@ Test(bench_virt, json_rows_and_what_the_mechanisms_predict, .timeout = 60)
         long long native = cell(row, "native"), emu = cell(row, "emu"), hw = cell(row, "hw-nested");
         long long hws = cell(row, "hw-shadow"), trap = cell(row, "trap-shadow");
         long long bt = cell(row, "bt-shadow");
-        cr_expect_geq(bt, native, "%s: the bench kernel runs translated", rows[i]);
+        if (strcmp(rows[i], "in")) /* in: the monitor's virtual UART answers, no bus cycle */
+            cr_expect_geq(bt, native, "%s: the bench kernel runs translated", rows[i]);
+        if (!strcmp(rows[i], "in") || !strcmp(rows[i], "csrwr") || !strcmp(rows[i], "ptemod") ||
+            !strcmp(rows[i], "pgfault"))
+            cr_expect_lt(bt, hws,
+                         "%s: a call or trap into the co-resident monitor costs less "
+                         "than an exit",
+                         rows[i]);
         if (!strcmp(rows[i], "syscall") || !strcmp(rows[i], "divzero"))
             cr_expect_lt(bt, trap, "%s: the handler's csrr/csrw are inline under bt", rows[i]);
         if (!strcmp(rows[i], "callret"))

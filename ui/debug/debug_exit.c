@@ -291,6 +291,25 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  "its translations are dropped",
                  w, ev->b);
         break;
+    case SIM_HV_MONITOR_CALL:
+        if (ev->b)
+            snprintf(buf, len,
+                     "binary translation: %s's translated code calls into the co-resident "
+                     "monitor for %s (a call, not a VM exit)",
+                     w, guest_where(d, ev->vm, ev->b, a, sizeof a));
+        else
+            snprintf(buf, len,
+                     "binary translation: %s's translated code calls into the co-resident "
+                     "monitor: an interrupt waits (a call, not a VM exit)",
+                     w);
+        break;
+    case SIM_HV_MONITOR_TRAP:
+        snprintf(buf, len,
+                 "binary translation: %s's %s at %s traps into the co-resident monitor (a "
+                 "trap in the guest's own address space, not a VM exit)",
+                 w, cpu_cause_name(ev->b, cause, sizeof cause),
+                 guest_where(d, ev->vm, ev->pc, a, sizeof a));
+        break;
     case SIM_HV_MARK: ui_dbg_describe_mark(d, ev, buf, len); break;
     default: snprintf(buf, len, "the hypervisor did action %u", ev->a); break;
     }
