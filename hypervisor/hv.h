@@ -98,6 +98,22 @@ typedef struct {
                               HV_DEFAULT_CONSOLE_KEEP); a VM's transcript file has them all */
 } hv_config_t;
 
+/* How a VM's guest-physical memory gets host frames. X(NAME, name, what it means) */
+#define HV_BACKINGS(X)                                                                             \
+    X(LAZY, "lazy", "a 4 KiB frame at the guest's first touch of each page (a nested fault)")      \
+    X(EAGER, "eager", "every 4 KiB page backed when the VM is created: no first-touch faults")     \
+    X(LARGE, "large", "backed when created with large nested pages (4 MiB with 2 nested levels)")
+
+typedef enum {
+#define HV_X_BACKENUM(name, str, doc) HV_BACKING_##name,
+    HV_BACKINGS(HV_X_BACKENUM)
+#undef HV_X_BACKENUM
+        HV_BACKING_COUNT
+} hv_backing_t;
+
+const char *hv_backing_name(unsigned backing);
+int hv_backing_by_name(const char *name); /* -1 when unknown */
+
 typedef struct {
     const char *name;
     unsigned vcpus;              /* 1..HV_MAX_VCPUS */
@@ -120,6 +136,7 @@ typedef struct {
     const char *transcript;      /* a file for the VM's whole console transcript, or NULL */
     uint32_t shadow_budget;      /* mem = shadow: table frames at most (0: the default) */
     bool marks_off;              /* never read the guest's mark ring (hypercall 3): no marks */
+    hv_backing_t backing;        /* how its memory is backed (hv_backing.c) */
 } hv_vm_config_t;
 
 /* ------------------------------------------------------------------------------------------
@@ -291,6 +308,8 @@ typedef struct {
     /* cpu = bt: calls and traps into the co-resident monitor (not exits), round-trip total */
     uint64_t monitor_entries, monitor_cycles;
     uint64_t injections, frames_mapped, vcpu_switches, hypercalls, t2_trips;
+    uint64_t large_mapped;  /* backing = large: large nested pages mapped */
+    uint64_t large_refused; /* ... and large pages backed by 4 KiB frames (no aligned run) */
     mmu_stats_t mmu; /* TLB and walk counters while its VCPUs ran */
     hv_shadow_stats_t shadow; /* mem = shadow */
     hv_bt_stats_t bt;         /* cpu = bt */
@@ -319,6 +338,7 @@ typedef struct {
     hv_vdev_t dev;
     hv_vm_stats_t stats;
     uint8_t marks_off;      /* the scenario's `marks = off`: its mark rings are never read */
+    uint8_t backing;        /* hv_backing_t */
     uint16_t bt_npages;     /* cpu = bt: guest-physical pages holding translated code */
     uint32_t bt_page[HV_BT_TC_PAGES * 4]; /* (write-protected in the shadows) */
 } hv_vm_t;

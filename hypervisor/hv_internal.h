@@ -12,6 +12,9 @@
 enum { HV_TIMED_VTIMER = 1, HV_TIMED_DISK = 2 };
 #define HV_TIMED(kind, index) ((uint32_t)(kind) << 8 | (uint32_t)(index))
 
+/* The index of `name` (any case) in a table of `count` names, or -1. */
+int hv_name_index(const char *const *names, int count, const char *name);
+
 /* ---- Memory (hv_vm.c) ------------------------------------------------------------------ */
 /* Charges a fixed cost from the table to the pCPU the hypervisor runs on (none at set-up). */
 void hv_charge(hv_t *hv, sim_cost_t cost);
@@ -31,6 +34,12 @@ void hv_frame_free(hv_t *hv, uint32_t hpa);
  * gets a frame first. Returns false for an address outside the VM's memory (or when the pool
  * is empty). */
 bool hv_gpa_to_hpa(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, uint32_t *hpa);
+/* Backs a new VM's memory as its `backing` says (hv_backing.c): nothing for lazy, every page
+ * for eager, large nested pages (4 KiB ones where no aligned run of frames is free, and for a
+ * tail smaller than a large page) for large. Returns false when the pool runs out. */
+bool hv_vm_back(hv_t *hv, unsigned vm);
+/* The frames of a large nested leaf at level 1 (its PFN is its first): how many. */
+uint32_t hv_large_frames(const hv_t *hv);
 /* Copies between a VM's guest-physical memory and the simulator (DMA: not charged to a CPU).
  * Returns false, having copied nothing, when any byte lies outside the VM's memory. */
 bool hv_copy_to_guest(hv_t *hv, unsigned vm, uint32_t gpa, const void *src, size_t len,

@@ -388,6 +388,11 @@ static void vm_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "shadow_budget")) {
         if (number(p, key, value, HV_MIN_SHADOW_BUDGET, 1u << 20, &v))
             vm->shadow_budget = (uint32_t)v;
+    } else if (!strcmp(key, "backing")) {
+        if ((vm->backing = hv_backing_by_name(value)) < 0) {
+            vm->backing = HV_BACKING_LAZY;
+            error_at(p, p->line, "backing = '%s': it must be lazy, eager or large", value);
+        }
     } else if (!strcmp(key, "marks")) {
         bool on;
         if (on_off(p, key, value, &on))
@@ -402,7 +407,7 @@ static void vm_key(parser_t *p, const char *key, const char *value)
         error_at(p, p->line,
                  "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
                  "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
-                 "transcript, shadow_budget, marks)",
+                 "transcript, shadow_budget, marks, backing)",
                  key, vm->name);
     }
 }

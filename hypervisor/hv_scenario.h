@@ -36,6 +36,7 @@ typedef struct {
     char transcript[HV_SCENARIO_PATH_MAX]; /* the whole console goes to this file; "" = none */
     uint32_t shadow_budget;                /* 0: HV_DEFAULT_SHADOW_BUDGET */
     bool marks_off;                        /* marks = off: the guest's mark ring is never read */
+    int backing;                           /* hv_backing_t (0: lazy) */
     int line, image_line, kernel_line, rom_line, input_line, cpu_line, mem_line; /* messages */
 } hv_scenario_vm_t;
 

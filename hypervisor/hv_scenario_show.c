@@ -123,9 +123,10 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
         else
             fprintf(out, "%s%d", k ? ", " : "", vm->pin[k]);
     }
-    fprintf(out, "\nshare = %u\ncap = %u\nshadow_budget = %u\n",
+    fprintf(out, "\nshare = %u\ncap = %u\nshadow_budget = %u\nbacking = %s\n",
             vm->share ? vm->share : HV_DEFAULT_SHARE, vm->cap,
-            vm->shadow_budget ? vm->shadow_budget : HV_DEFAULT_SHADOW_BUDGET);
+            vm->shadow_budget ? vm->shadow_budget : HV_DEFAULT_SHADOW_BUDGET,
+            hv_backing_name((unsigned)vm->backing));
     if (vm->transcript[0])
         fprintf(out, "transcript = %s\n", vm->transcript);
     if (vm->marks_off)

@@ -197,6 +197,28 @@ static const char *cnt(uint64_t n, const char *noun, char *buf)
     return sim_counted(n, noun, buf, 48);
 }
 
+/* "    memory: 2 022 frames mapped lazily", or how the VM was backed at its creation. */
+static void print_memory(const hv_t *hv, unsigned vm, FILE *out)
+{
+    const hv_vm_t *v = &hv->vms[vm];
+    const hv_vm_stats_t *s = &v->stats;
+    char b1[32], b2[32], b3[32], size[16];
+    fprintf(out, "    memory: %s ", cnt(s->frames_mapped, "frame", b1));
+    if (v->backing == HV_BACKING_LAZY) {
+        fputs("mapped lazily", out);
+        return;
+    }
+    if (v->backing == HV_BACKING_EAGER) {
+        fputs("backed eagerly at creation", out);
+        return;
+    }
+    mmu_page_size_name(mmu_large_shift(hv->m->mmu_config.nested_levels), size, sizeof size);
+    fprintf(out, "backed at creation, %s of %s", cnt(s->large_mapped, "large page", b2), size);
+    if (s->large_refused)
+        fprintf(out, " (%s in 4 KiB frames: no aligned run free)",
+                cnt(s->large_refused, "large page", b3));
+}
+
 static void percent_line(FILE *out, const char *what, uint64_t part, uint64_t total)
 {
     char b[32];
@@ -286,8 +308,9 @@ void hv_print_stats(const hv_t *hv, FILE *out)
         fprintf(out, "    tlb: %s, %s; %s, %s\n", cnt(s->mmu.hits, "hit", b1),
                 cnt(s->mmu.misses, "miss", b2), cnt(s->mmu.walks, "page walk", b3),
                 cnt(s->mmu.walk_refs, "reference", b4));
-        fprintf(out, "    memory: %s mapped lazily; %s, %s", cnt(s->frames_mapped, "frame", b1),
-                cnt(s->injections, "injection", b2), cnt(s->vcpu_switches, "VCPU switch", b3));
+        print_memory(hv, i, out);
+        fprintf(out, "; %s, %s", cnt(s->injections, "injection", b2),
+                cnt(s->vcpu_switches, "VCPU switch", b3));
         if (hv->cfg.type == HV_TYPE2)
             fprintf(out, ", %s to the VMM", cnt(s->t2_trips, "trip", b1));
         fputc('\n', out);

@@ -42,6 +42,14 @@ static const char *const vm_state_names[] = {
 #undef HV_X_VMSTN
 };
 
+int hv_name_index(const char *const *names, int count, const char *name)
+{
+    for (int i = 0; i < count; i++)
+        if (strcasecmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
 const char *hv_cpu_technique_name(unsigned t)
 {
     return t < HV_CPU_TECHNIQUE_COUNT ? cpu_technique_names[t] : "?";
@@ -54,18 +62,12 @@ const char *hv_mem_technique_name(unsigned t)
 
 int hv_cpu_technique_by_name(const char *name)
 {
-    for (int i = 0; i < HV_CPU_TECHNIQUE_COUNT; i++)
-        if (strcasecmp(cpu_technique_names[i], name) == 0)
-            return i;
-    return -1;
+    return hv_name_index(cpu_technique_names, HV_CPU_TECHNIQUE_COUNT, name);
 }
 
 int hv_mem_technique_by_name(const char *name)
 {
-    for (int i = 0; i < HV_MEM_TECHNIQUE_COUNT; i++)
-        if (strcasecmp(mem_technique_names[i], name) == 0)
-            return i;
-    return -1;
+    return hv_name_index(mem_technique_names, HV_MEM_TECHNIQUE_COUNT, name);
 }
 
 const char *hv_vm_state_name(unsigned state)
@@ -276,16 +278,23 @@ static unsigned nested_levels(const hv_t *hv)
  * Finds (and with `allocate`, creates) the nested leaf for gpa in VM `vm`: walks from the root
  * like the MMU does, adding a missing table on the way and a zeroed frame at the end. Returns
  * the leaf's host-physical address, or 0 when a table is missing (not allocating) or the pool
- * is empty. *mapped says whether the leaf is valid.
+ * is empty. *mapped says whether the leaf is valid, *large whether it is a large page's
+ * (backing = large, hv_backing.c).
  */
-static uint32_t nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, bool *mapped)
+static uint32_t nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, bool *mapped,
+                            bool *large)
 {
     hv_vm_t *v = &hv->vms[vm];
     unsigned levels = nested_levels(hv);
     uint32_t table = v->nested_root;
+    *large = false;
     for (int level = (int)levels - 1; level > 0; level--) {
         uint32_t entry = table + mmu_table_index(levels, (unsigned)level, gpa) * 4;
         uint32_t pte = hv_read32(hv, entry);
+        if (level == 1 && (pte & MMU_PTE_V) && (pte & MMU_PTE_S)) {
+            *mapped = *large = true;
+            return entry;
+        }
         if (!(pte & MMU_PTE_V)) {
             if (!allocate)
                 return 0;
@@ -319,11 +328,12 @@ bool hv_gpa_to_hpa(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, uint32_t 
     if (gpa >= hv->vms[vm].memory)
         return false; /* not the VM's memory: the hypervisor maps nothing there */
     /* LAB 4 END */
-    bool mapped = false;
-    uint32_t leaf = nested_leaf(hv, vm, gpa, allocate, &mapped);
+    bool mapped = false, large;
+    uint32_t leaf = nested_leaf(hv, vm, gpa, allocate, &mapped, &large);
     if (!leaf || !mapped)
         return false;
-    *hpa = (MMU_PTE_PFN(hv_read32(hv, leaf)) << MMU_PAGE_SHIFT) | (gpa & MMU_PAGE_OFFSET);
+    uint32_t offset = large ? (hv_large_frames(hv) << MMU_PAGE_SHIFT) - 1 : MMU_PAGE_OFFSET;
+    *hpa = (MMU_PTE_PFN(hv_read32(hv, leaf)) << MMU_PAGE_SHIFT) | (gpa & offset);
     return true;
 }
 
@@ -644,6 +654,7 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
                        : c->shadow_budget < HV_MIN_SHADOW_BUDGET ? HV_MIN_SHADOW_BUDGET
                                                                  : c->shadow_budget;
     v->marks_off = c->marks_off;
+    v->backing = (uint8_t)c->backing;
     v->tsc_offset = hv->m->cpu[0].s.cycles;
     v->stats.started = v->tsc_offset;
     v->nested_root = hv_frame_alloc(hv, HV_FRAME_HV);
@@ -659,7 +670,7 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
     }
     hv->nvms++;
     hv->vms_alive++;
-    bool loaded = true;
+    bool loaded = hv_vm_back(hv, (unsigned)idx);
     if (c->rom)
         loaded &= hv_copy_to_guest(hv, (unsigned)idx, HV_GUEST_ROM, c->rom, c->rom_len,
                                    "loading the ROM");
@@ -691,6 +702,15 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
     return idx;
 }
 
+/* Returns frames [f, f + n) to the pool, zeroed (a large page's run, or one frame). */
+static void free_run(hv_t *hv, uint32_t f, uint32_t n)
+{
+    for (uint32_t k = f; k < f + n && k < hv->nframes; k++) {
+        memset(hv->m->ram + ((size_t)k << MMU_PAGE_SHIFT), 0, MMU_PAGE_SIZE);
+        hv->owner[k] = HV_FRAME_FREE;
+    }
+}
+
 /* Returns every frame a VM's nested tables reach (and the tables) to the pool, zeroed. */
 static void free_tree(hv_t *hv, uint32_t table, unsigned level)
 {
@@ -698,18 +718,17 @@ static void free_tree(hv_t *hv, uint32_t table, unsigned level)
     for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4 && level > 0; i++) {
         uint32_t pte;
         memcpy(&pte, ram + table + 4 * i, 4);
-        if (pte & MMU_PTE_V)
+        if ((pte & MMU_PTE_V) && level == 1 && (pte & MMU_PTE_S))
+            free_run(hv, MMU_PTE_PFN(pte), hv_large_frames(hv));
+        else if (pte & MMU_PTE_V)
             free_tree(hv, MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT, level - 1);
     }
     if (level == 0) {
         for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4; i++) {
             uint32_t pte;
             memcpy(&pte, ram + table + 4 * i, 4);
-            uint32_t f = MMU_PTE_PFN(pte);
-            if ((pte & MMU_PTE_V) && f < hv->nframes) {
-                memset(hv->m->ram + ((size_t)f << MMU_PAGE_SHIFT), 0, MMU_PAGE_SIZE);
-                hv->owner[f] = HV_FRAME_FREE;
-            }
+            if (pte & MMU_PTE_V)
+                free_run(hv, MMU_PTE_PFN(pte), 1);
         }
     }
     memset(hv->m->ram + table, 0, MMU_PAGE_SIZE);
@@ -863,15 +882,20 @@ static const char *check_tree(hv_t *hv, unsigned vm, uint32_t table, unsigned le
         if (!(pte & MMU_PTE_V))
             continue;
         uint32_t f = MMU_PTE_PFN(pte);
-        if (level > 0) {
+        bool large = level == 1 && (pte & MMU_PTE_S);
+        if (level > 0 && !large) {
             if (check_tree(hv, vm, f << MMU_PAGE_SHIFT, level - 1, buf, len))
                 return buf;
-        } else if (f >= hv->nframes || hv->owner[f] != HV_FRAME_VM(vm) ||
-                   (f << MMU_PAGE_SHIFT) < HV_RESERVED_BYTES) {
-            snprintf(buf, len, "VM %s: its nested tables map frame 0x%05x, which it does not own",
-                     hv->vms[vm].name, f);
-            return buf;
+            continue;
         }
+        for (uint32_t k = f; k < f + (large ? hv_large_frames(hv) : 1); k++)
+            if (k >= hv->nframes || hv->owner[k] != HV_FRAME_VM(vm) ||
+                (k << MMU_PAGE_SHIFT) < HV_RESERVED_BYTES) {
+                snprintf(buf, len,
+                         "VM %s: its nested tables map frame 0x%05x, which it does not own",
+                         hv->vms[vm].name, k);
+                return buf;
+            }
     }
     return NULL;
 }

@@ -54,9 +54,16 @@ void hu_free(hv_t *hv, sim_machine_t *m)
 
 hv_t *hu_scenario(hv_scenario_t *sc, sim_machine_t *m, const char *name)
 {
+    return hu_scenario_backed(sc, m, name, -1);
+}
+
+hv_t *hu_scenario_backed(hv_scenario_t *sc, sim_machine_t *m, const char *name, int backing)
+{
     char dir[512];
     snprintf(dir, sizeof dir, "%s/guestos", th_build_dir());
     cr_assert_eq(hv_scenario_load(sc, name, dir, stderr), 0, "scenario %s", name);
+    for (unsigned i = 0; i < sc->nvms && backing >= 0; i++)
+        sc->vm[i].backing = backing;
     hv_t *hv = hv_scenario_start(sc, m, NULL, stderr);
     cr_assert_not_null(hv, "scenario %s", name);
     return hv;
@@ -125,9 +132,14 @@ static char *untimed(const char *text)
 /* Every VM of the scenario prints what it prints on bare hardware; whatever the techniques. */
 void hu_transcripts_equal_native(const char *scenario)
 {
+    hu_transcripts_equal_native_backed(scenario, -1);
+}
+
+void hu_transcripts_equal_native_backed(const char *scenario, int backing)
+{
     static hv_scenario_t sc;
     static sim_machine_t m, native;
-    hv_t *hv = hu_scenario(&sc, &m, scenario);
+    hv_t *hv = hu_scenario_backed(&sc, &m, scenario, backing);
     cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF, "%s", scenario);
     for (unsigned i = 0; i < sc.nvms; i++) {
         cr_assert_eq(hv_scenario_start_native(&sc, i, &native, NULL, stderr), 0);

@@ -21,6 +21,8 @@ void hu_free(hv_t *hv, sim_machine_t *m);
 /* Loads a built-in scenario (the guests from $HVSIM_BUILD/guestos) and starts it, console
  * lines kept, not printed. The test fails when it cannot. */
 hv_t *hu_scenario(hv_scenario_t *sc, sim_machine_t *m, const char *name);
+/* The same with every VM's backing set to `backing` (an hv_backing_t; -1: the scenario's). */
+hv_t *hu_scenario_backed(hv_scenario_t *sc, sim_machine_t *m, const char *name, int backing);
 /* The same for scenario text written in the test (`name` in messages). */
 hv_t *hu_scenario_text(hv_scenario_t *sc, sim_machine_t *m, const char *name, const char *text);
 /* Frees what hu_scenario made. */
@@ -29,5 +31,7 @@ void hu_scenario_free(hv_scenario_t *sc, hv_t *hv, sim_machine_t *m);
 /* Runs a built-in scenario, then each of its VMs natively: every transcript must equal the
  * native one but for timing lines (the test fails where not), and the invariants hold. */
 void hu_transcripts_equal_native(const char *scenario);
+/* The same with every VM's memory backed as `backing` says (-1: as the scenario says). */
+void hu_transcripts_equal_native_backed(const char *scenario, int backing);
 
 #endif

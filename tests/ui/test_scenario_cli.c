@@ -86,7 +86,8 @@ Test(scenario_cli, errors_in_line_order_with_what_is_allowed)
     int status;
     char *out = th_sh("d=$(mktemp -d) && printf '[machine]\\npcpus = 9\\nram = 3M5\\nlevels = 9\\n"
                       "this is junk\\n[hypervisor]\\nscheduler = fastest\\nslice = 5K\\n[vm a]\\n"
-                      "memory = 8Q\\ncolour = blue\\npin = 0, 12\\n[vm b]\\nimage = nothing.img\\n"
+                      "memory = 8Q\\ncolour = blue\\npin = 0, 12\\nbacking = huge\\n[vm b]\\nimage "
+                      "= nothing.img\\n"
                       "[weird\\nmore junk\\n[machine]\\ntlb_ways = 3\\n' > $d/bad.ini && "
                       "$B/hvsim --scenario $d/bad.ini > $d/out 2>&1; s=$?; "
                       "sed \"s|$d/||\" $d/out; rm -rf $d; exit $s",
@@ -105,13 +106,14 @@ Test(scenario_cli, errors_in_line_order_with_what_is_allowed)
         "multiple of 64K (K, M, G allowed: 64K, 8M)\n"
         "bad.ini:11: error: unknown key 'colour' in [vm a] (known: image, kernel, base, rom, "
         "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, transcript, "
-        "shadow_budget, marks)\n"
+        "shadow_budget, marks, backing)\n"
         "bad.ini:12: error: pin = '12': it must be a whole number from 0 to 7\n"
-        "bad.ini:15: error: [weird: a section header ends with ']'\n"
-        "bad.ini:15: error: unknown section [weird] (known: [machine], [costs], [hypervisor], "
+        "bad.ini:13: error: backing = 'huge': it must be lazy, eager or large\n"
+        "bad.ini:16: error: [weird: a section header ends with ']'\n"
+        "bad.ini:16: error: unknown section [weird] (known: [machine], [costs], [hypervisor], "
         "[vm NAME])\n"
-        "bad.ini:16: error: 'more junk' is not [SECTION], KEY = VALUE, a comment or nothing\n"
-        "bad.ini:17: error: [machine]: TLB ways must be a power of two no larger than the "
+        "bad.ini:17: error: 'more junk' is not [SECTION], KEY = VALUE, a comment or nothing\n"
+        "bad.ini:18: error: [machine]: TLB ways must be a power of two no larger than the "
         "number of entries\n");
     cr_expect_eq(status, 1);
     free(out);
