@@ -618,5 +618,7 @@ const char *sim_counted(uint64_t n, const char *noun, char *buf, size_t len);
 /* The rest of the module's public face, in a header of its own: the disk-image format and its
  * reader, checker and builder. */
 #include "sim_image.h"
+/* Snapshots of the whole machine: the container and the machine's part. */
+#include "sim_snap.h"
 
 #endif

@@ -10,7 +10,7 @@
 #include "../../sim/sim.h"
 #include "bench.h"
 
-static double now_seconds(void)
+double bench_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -37,9 +37,9 @@ int bench_prepare(sim_machine_t *m, const char *name, const char *src)
 
 int bench_measure(sim_machine_t *m, const char *name, bench_result_t *out)
 {
-    double t0 = now_seconds();
+    double t0 = bench_now();
     sim_run_result_t why = sim_run(m, UINT64_MAX);
-    double t1 = now_seconds();
+    double t1 = bench_now();
     if (why != SIM_RUN_POWEROFF || m->exit_code != 0) {
         fprintf(stderr, "bench %s: the program did not finish cleanly\n", name);
         return -1;

@@ -10,7 +10,7 @@ int bench_extra_runs(const bench_result_t *flat, const bench_result_t *mem)
         bench_mmu_nested("cpu-bound loop (nested 2x2)", bench_flat_loop, flat) ||
         bench_mmu_paging("load/store loop (paging)", bench_memory_loop, mem) ||
         bench_mmu_nested("load/store loop (nested 2x2)", bench_memory_loop, mem) ||
-        bench_gui("cpu-bound loop (window open)", bench_flat_loop, flat))
+        bench_gui("cpu-bound loop (window open)", bench_flat_loop, flat) || bench_snapshot())
         return 1;
     return 0;
 }

@@ -101,7 +101,7 @@ static int by_text(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char *untimed(const char *text)
+char *hu_untimed(const char *text)
 {
     size_t n = strlen(text);
     char *copy = strdup(text), *out = calloc(n + 64, 1);
@@ -146,7 +146,7 @@ void hu_transcripts_equal_native_backed(const char *scenario, int backing)
         cr_assert_eq(sim_run(&native, sc.max_cycles), SIM_RUN_POWEROFF);
         const char *bare = sim_console_captured(&native);
         const char *virt = hv_vm_console(hv, (unsigned)hv_vm_by_name(hv, sc.vm[i].name));
-        char *a = untimed(bare), *b = untimed(virt);
+        char *a = hu_untimed(bare), *b = hu_untimed(virt);
         cr_expect_str_eq(b, a, "%s, %s: under the hypervisor\n%s\nnatively\n%s", scenario,
                          sc.vm[i].name, virt, bare);
         cr_expect_gt(strlen(a), 200);

@@ -28,6 +28,9 @@ hv_t *hu_scenario_text(hv_scenario_t *sc, sim_machine_t *m, const char *name, co
 /* Frees what hu_scenario made. */
 void hu_scenario_free(hv_scenario_t *sc, hv_t *hv, sim_machine_t *m);
 
+/* A transcript with its timing taken out (malloc'd): lines reporting cycles dropped, the
+ * rtos's hypervisor detection masked, lines of concurrent programs sorted. */
+char *hu_untimed(const char *text);
 /* Runs a built-in scenario, then each of its VMs natively: every transcript must equal the
  * native one but for timing lines (the test fails where not), and the invariants hold. */
 void hu_transcripts_equal_native(const char *scenario);

@@ -228,7 +228,7 @@ Test(repl_complete, commands_subcommands_and_arguments, .init = setup, .fini = t
         {"help unt", "until"},
         {"step e", "event exit"},
         {"trace ", "off on save"},
-        {"vm ", "pause resume"},
+        {"vm ", "pause restore resume save"},
         {"sched o", "overcommit"},
         {"frobnicate ", ""},
         {"stepi 1", ""},

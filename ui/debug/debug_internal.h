@@ -124,6 +124,7 @@ struct ui_dbg {
     char src_line[256];
     ui_dbg_rebuild_fn rebuild;
     void *rebuild_ctx;
+    char scenario[512]; /* what snapshots name as their scenario ("" : none) */
 };
 
 /* Installs the debugger's event sink and CPU hooks on d->m (ui_dbg_new, ui_dbg_restart);

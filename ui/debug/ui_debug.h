@@ -475,6 +475,21 @@ typedef int (*ui_dbg_rebuild_fn)(sim_machine_t *m, void *ctx, char *err, size_t 
 void ui_dbg_set_rebuild(ui_dbg_t *dbg, ui_dbg_rebuild_fn fn, void *ctx);
 int ui_dbg_restart(ui_dbg_t *dbg);
 
+/* Snapshots (debug_restart.c; docs/snapshot.md): `save FILE` writes the whole machine (and
+ * its hypervisor) crash-safely; `restore FILE` loads one into a fresh machine, which replaces
+ * this one only when every section was taken (a bad file changes nothing). After a restore,
+ * as after a restart, breakpoints, displays and symbols stay and counts, logs and stops go.
+ * The snapshot's text block names the scenario set here (NULL: none). -1 with ui_dbg_error
+ * saying why (the file, the byte offset, the rule broken). */
+void ui_dbg_set_scenario(ui_dbg_t *dbg, const char *name);
+int ui_dbg_save(ui_dbg_t *dbg, const char *path);
+int ui_dbg_restore(ui_dbg_t *dbg, const char *path);
+/* One VM (`vm save NAME FILE`, `vm restore FILE`: cold migration): a paused VM to a file, and
+ * a saved VM built in this machine's hypervisor, paused (vm resume starts it). vm_restore
+ * returns the new VM's number. -1 with ui_dbg_error saying why. */
+int ui_dbg_vm_save(ui_dbg_t *dbg, int vm, const char *path);
+int ui_dbg_vm_restore(ui_dbg_t *dbg, const char *path);
+
 /* ==========================================================================================
  * The VM exit, step by step (debug_exit.c). A stop at an exit shows the exiting VCPU (its
  * registers as its VMCB saved them); `step event` then reports the hypervisor's actions one

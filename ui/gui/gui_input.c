@@ -104,6 +104,8 @@ const gui_key_t gui_keys[] = {
     {SDLK_RIGHT, "→", "timeline: scroll forward", scroll_on},
     {SDLK_f, "f", "timeline: follow the newest cycle", gui_timeline_follow},
     {SDLK_r, "r", "restart: the scenario again from cycle 0 (breakpoints kept)", gui_cmd_restart},
+    {SDLK_F5, "F5", "save the whole machine to hvsim.snap (docs/snapshot.md)", gui_cmd_save},
+    {SDLK_F9, "F9", "restore the machine saved in hvsim.snap", gui_cmd_restore},
     {SDLK_l, "l", "timeline: a lane per VCPU too (where each VCPU ran, and its exits)",
      gui_timeline_vcpus},
     {SDLK_SLASH, "?", "this help (also F1)", toggle_help},

@@ -308,6 +308,10 @@ void gui_cmd_faster(gui_t *g);
 void gui_cmd_slower(gui_t *g);
 void gui_cmd_full_speed(gui_t *g);
 void gui_cmd_restart(gui_t *g);
+/* F5, F9: save the machine to GUI_SNAPSHOT (in the current directory), restore it. */
+#define GUI_SNAPSHOT "hvsim.snap"
+void gui_cmd_save(gui_t *g);
+void gui_cmd_restore(gui_t *g);
 void gui_button_click(gui_t *g, int i);
 /* Timeline clicks and zoom (gui_timeline.c). */
 void gui_timeline_click(gui_t *g, int x, int y);

@@ -212,13 +212,14 @@ void gui_cmd_run_pause(gui_t *g)
     g->status_rgb = GUI_TEXT;
 }
 
-/* r: the scenario (or program) again from cycle 0, through the debugger's restart (the REPL's
- * run/restart does the same); the window forgets what it recorded of the old run. */
-void gui_cmd_restart(gui_t *g)
+/* The debugger replaced the machine (a restart, a restore: `replace`): the window forgets what
+ * it recorded of the old one and says `done` (or why it failed). */
+static void new_machine(gui_t *g, int (*replace)(ui_dbg_t *, const char *), const char *path,
+                        const char *done)
 {
     g->running = false;
     gui_record_free(g);
-    int rc = ui_dbg_restart(g->dbg);
+    int rc = replace(g->dbg, path);
     if (gui_record_init(g) != 0)
         rc = -1;
     g->tl_follow = true;
@@ -231,9 +232,44 @@ void gui_cmd_restart(gui_t *g)
         g->status_rgb = GUI_WARN;
         return;
     }
-    snprintf(g->status, sizeof g->status,
-             "Restarted from cycle 0 with the same breakpoints. Space runs, s steps.");
+    snprintf(g->status, sizeof g->status, "%s", done);
     g->status_rgb = GUI_TEXT;
+}
+
+static int restart(ui_dbg_t *dbg, const char *path)
+{
+    (void)path;
+    return ui_dbg_restart(dbg);
+}
+
+/* r: the scenario (or program) again from cycle 0, through the debugger's restart (the REPL's
+ * run/restart does the same). */
+void gui_cmd_restart(gui_t *g)
+{
+    new_machine(g, restart, NULL,
+                "Restarted from cycle 0 with the same breakpoints. Space runs, s steps.");
+}
+
+/* F5 and F9: a quick save of the whole machine to GUI_SNAPSHOT in the current directory, and
+ * going back to it (the REPL's save and restore FILE, docs/snapshot.md). */
+void gui_cmd_save(gui_t *g)
+{
+    g->running = false;
+    char cycle[32];
+    if (ui_dbg_save(g->dbg, GUI_SNAPSHOT) != 0) {
+        snprintf(g->status, sizeof g->status, "%s", ui_dbg_error(g->dbg));
+        g->status_rgb = GUI_WARN;
+        return;
+    }
+    snprintf(g->status, sizeof g->status, "Saved the machine at cycle %s to %s; F9 comes back.",
+             sim_group_digits(ui_dbg_cpu(g->dbg, 0)->s.cycles, cycle, sizeof cycle), GUI_SNAPSHOT);
+    g->status_rgb = GUI_TEXT;
+}
+
+void gui_cmd_restore(gui_t *g)
+{
+    new_machine(g, ui_dbg_restore, GUI_SNAPSHOT,
+                "Restored the machine from " GUI_SNAPSHOT " (breakpoints kept). Space runs.");
 }
 
 /* One command of the debugger, as a key or button issues it. */

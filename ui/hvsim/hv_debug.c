@@ -64,10 +64,8 @@ static int vm_symbols(ui_dbg_t *dbg, unsigned i, const hv_scenario_vm_t *vm)
 static int rebuild_scenario(sim_machine_t *m, void *ctx, char *err, size_t len)
 {
     ui_hv_session_t *s = ctx;
-    hv_free(s->hv);
-    sim_machine_free(m);
-    s->hv = hv_scenario_start(&sc, m, s->console, stderr);
-    if (!s->hv) {
+    hv_machine_release(m);
+    if (!hv_scenario_start(&sc, m, s->console, stderr)) {
         snprintf(err, len, "scenario %s cannot be started again (the message above says why).",
                  s->name);
         return -1;
@@ -95,7 +93,6 @@ int ui_hv_prepare(ui_hv_session_t *s, const char *scenario, const char *argv0, F
         hv_scenario_free(&sc);
         return -1;
     }
-    s->hv = hv;
     s->m = &machine;
     s->max_cycles = sc.max_cycles;
     snprintf(s->name, sizeof s->name, "%s", scenario);
@@ -111,16 +108,15 @@ int ui_hv_prepare(ui_hv_session_t *s, const char *scenario, const char *argv0, F
     ui_dbg_set_max_cycles(s->dbg, sc.max_cycles);
     s->console = console;
     ui_dbg_set_rebuild(s->dbg, rebuild_scenario, s);
+    ui_dbg_set_scenario(s->dbg, scenario);
     return 0;
 }
 
 void ui_hv_release(ui_hv_session_t *s)
 {
     ui_dbg_free(s->dbg);
-    if (s->hv)
-        hv_free(s->hv);
     if (s->m)
-        sim_machine_free(s->m);
+        hv_machine_release(s->m);
     hv_scenario_free(&sc);
     memset(s, 0, sizeof *s);
 }

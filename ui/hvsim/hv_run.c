@@ -76,6 +76,33 @@ static int run_native(const ui_hv_options_t *opt)
     return opt->vs_native ? 2 : status;
 }
 
+int ui_hv_run_to_end(hv_t *hv, uint64_t max_cycles, bool stats)
+{
+    sim_machine_t *m = hv->m;
+    sim_run_result_t r = hv_run(hv, max_cycles);
+    fflush(stdout);
+    int status = (int)(m->exit_code & 0xff);
+    if (r == SIM_RUN_MAX_CYCLES) {
+        char n[48];
+        fprintf(stderr, "hvsim: the VMs did not all power off within %s (--max-cycles)\n",
+                sim_counted(max_cycles, "cycle", n, sizeof n));
+        status = 124;
+    } else if (r == SIM_RUN_IDLE) {
+        char why[512];
+        fprintf(stderr, "hvsim: every VCPU waits and nothing can wake it\n");
+        if (hv_explain_idle(m, why, sizeof why))
+            fprintf(stderr,
+                    "hvsim: %s; a VM's console input is input = or input_file = in its "
+                    "[vm] section\n",
+                    why);
+        status = 125;
+    }
+    hv_print_stats(hv, stdout);
+    if (stats)
+        sim_print_stats(m, stderr);
+    return status;
+}
+
 int ui_run_hv(const ui_hv_options_t *opt)
 {
     char dir[4096];
@@ -98,27 +125,7 @@ int ui_run_hv(const ui_hv_options_t *opt)
     if (opt->trace_out)
         hv_trace_start(hv);
     uint64_t max_cycles = opt->max_cycles ? opt->max_cycles : sc.max_cycles;
-    sim_run_result_t r = hv_run(hv, max_cycles);
-    fflush(stdout);
-    int status = (int)(m.exit_code & 0xff);
-    if (r == SIM_RUN_MAX_CYCLES) {
-        char n[48];
-        fprintf(stderr, "hvsim: the VMs did not all power off within %s (--max-cycles)\n",
-                sim_counted(max_cycles, "cycle", n, sizeof n));
-        status = 124;
-    } else if (r == SIM_RUN_IDLE) {
-        char why[512];
-        fprintf(stderr, "hvsim: every VCPU waits and nothing can wake it\n");
-        if (hv_explain_idle(&m, why, sizeof why))
-            fprintf(stderr,
-                    "hvsim: %s; a VM's console input is input = or input_file = in its "
-                    "[vm] section\n",
-                    why);
-        status = 125;
-    }
-    hv_print_stats(hv, stdout);
-    if (opt->stats)
-        sim_print_stats(&m, stderr);
+    int status = ui_hv_run_to_end(hv, max_cycles, opt->stats);
     for (unsigned i = 0; opt->vs_native && i < sc.nvms; i++)
         if (compare_native(&sc, hv, i, max_cycles) != 0 && !status)
             status = 1;

@@ -25,6 +25,8 @@ static void print_usage(FILE *out)
           "       hvsim --gui [--bare PROG | --scenario NAME] [options]\n"
           "       hvsim --screenshot FILE.png [--after-cycles N | --at STOP] [--size WxH]\n"
           "             [--bare PROG | --scenario NAME] [options]\n"
+          "       hvsim --restore FILE.snap [--repl | -x SCRIPT] [--max-cycles N] [--stats]\n"
+          "       hvsim snapshot info FILE.snap | diff A.snap B.snap\n"
           "       hvsim scenario show NAME|FILE.ini\n"
           "       hvsim isa [--markdown]\n"
           "       hvsim walkdemo [--guest-levels N] [--nested-levels M] [--native] [--pwc]\n"
@@ -90,6 +92,13 @@ static void print_help(void)
           "                    (default 1280x800).\n"
           "  -x SCRIPT         run the debugger commands in SCRIPT, then exit with the\n"
           "                    program's exit code (0 if it did not power off).\n"
+          "  --restore FILE.snap  go on from a snapshot (the REPL's save FILE): run it to\n"
+          "                    its end headless, or debug it with --repl or -x; the same\n"
+          "                    cycles, console lines and statistics follow as in the run it\n"
+          "                    was saved from (docs/snapshot.md).\n"
+          "  snapshot info FILE  what made a snapshot, its sections and sizes; snapshot\n"
+          "                    diff A B: what differs between two, page by page and device\n"
+          "                    by device (exit 1 when they differ).\n"
           "  scenario show NAME|FILE.ini  print a scenario as an INI file with every key\n"
           "                    and its value, to save, change and run with --scenario.\n"
           "  isa               list every instruction with its privilege class and state\n"
@@ -179,6 +188,7 @@ enum {
     OPT_STATS,
     OPT_TRACE,
     OPT_INPUT,
+    OPT_RESTORE,
     OPT_RAM,
     OPT_BASE,
     OPT_VERSION,
@@ -232,6 +242,8 @@ int main(int argc, char **argv)
         return ui_cmd_walkdemo(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "scenario") == 0)
         return ui_cmd_scenario(argv[0], argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "snapshot") == 0)
+        return ui_cmd_snapshot(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "bench-virt") == 0)
         return ui_cmd_bench_virt(argv[0], argc - 1, argv + 1);
 
@@ -243,6 +255,7 @@ int main(int argc, char **argv)
         {"stats", no_argument, NULL, OPT_STATS},
         {"trace", no_argument, NULL, OPT_TRACE},
         {"input", required_argument, NULL, OPT_INPUT},
+        {"restore", required_argument, NULL, OPT_RESTORE},
         {"ram", required_argument, NULL, OPT_RAM},
         {"base", required_argument, NULL, OPT_BASE},
         {"repl", no_argument, NULL, OPT_REPL},
@@ -264,7 +277,7 @@ int main(int argc, char **argv)
     uint64_t v;
     bool repl = false, ram_given = false, base_given = false;
     const char *scenario = NULL;
-    const char *script = NULL;
+    const char *script = NULL, *restore = NULL;
     bool gui = false, headless = false;
     ui_gui_options_t go = {0};
     ui_hv_options_t ho = {.argv0 = argv[0]};
@@ -313,6 +326,7 @@ int main(int argc, char **argv)
         case OPT_STATS: bare.stats = true; break;
         case OPT_TRACE: bare.trace = true; break;
         case OPT_INPUT: bare.input = optarg; break;
+        case OPT_RESTORE: restore = optarg; break;
         case OPT_RAM:
             if (!ui_parse_size(optarg, &v) || v < 65536 || v > 0xf0000000ull)
                 return usage_error("--ram: '%s' is not a size between 64K and 3840M", optarg);
@@ -333,6 +347,13 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
+    if (restore) {
+        if (bare.program || scenario || gui || go.screenshot || headless || bare.input ||
+            ram_given || base_given || ho.vs_native || ho.trace_out)
+            return usage_error("%s", "--restore FILE goes with --repl, -x, --max-cycles, --stats "
+                                     "and --trace only: the snapshot is the whole machine");
+        return ui_run_restore(restore, &bare, repl, script, argv[0]);
+    }
     if (bare.trace) /* console lines whole, never split by a trace line (ui_trace_events) */
         setvbuf(stdout, NULL, _IOLBF, 0);
     if (!gui && !go.screenshot && !repl && !script && argc == 1 &&

@@ -69,6 +69,16 @@ typedef struct {
     bool vs_native;        /* run each VM natively too, and compare */
     const char *argv0;
 } ui_hv_options_t;
+/* Runs a hypervisor's machine to its end (or max_cycles) and prints why it stopped when not
+ * every VM powered off, then the statistics (the machine's too on stderr with `stats`).
+ * Returns the exit status: the machine's code, 124 (cycle limit) or 125 (idle for ever). */
+struct hv;
+int ui_hv_run_to_end(struct hv *hv, uint64_t max_cycles, bool stats);
+/* `hvsim --restore FILE` (restore.c): the machine a snapshot holds, run headless to its end,
+ * or under the debugger (repl, or script) with the symbols of its scenario when it names one.
+ * Returns the exit status. */
+int ui_run_restore(const char *path, const ui_bare_options_t *opt, bool repl, const char *script,
+                   const char *argv0);
 /* True when `name` is a hypervisor scenario: a built-in one, or a file that exists. */
 bool ui_hv_is_scenario(const char *name);
 /* Runs it; returns the exit status (0: every VM powered off with 0). */
@@ -81,9 +91,8 @@ void ui_hv_list_scenarios(FILE *out);
  * returns the debugger, or NULL after a message (nothing is left to free). ui_hv_release frees
  * what it made. The debugger can rebuild the scenario from cycle 0 (ui_dbg_restart) as long as
  * the session struct stays where it is. */
-struct hv;
 typedef struct {
-    struct hv *hv;
+    /* The machine's hypervisor is hv_of_machine(m): a restored snapshot replaces it. */
     ui_dbg_t *dbg;
     sim_machine_t *m;
     uint64_t max_cycles;   /* the scenario's */
@@ -110,6 +119,9 @@ int ui_hv_repl(const char *scenario, const char *script, bool terminal, uint64_t
 int ui_cmd_scenario(const char *argv0, int argc, char **argv);
 /* `hvsim walkdemo`: one cold page walk, printed reference by reference (walkdemo.c). */
 int ui_cmd_walkdemo(int argc, char **argv);
+/* `hvsim snapshot info FILE | diff A B` (snapshot.c): exit 0, 1 when diff finds differences,
+ * 2 for bad usage or an unreadable snapshot. */
+int ui_cmd_snapshot(int argc, char **argv);
 /* `hvsim bench-virt [--json]`: the technique table (bench_virt.c). */
 int ui_cmd_bench_virt(const char *argv0, int argc, char **argv);
 /* Parses "123", "0x10", "64K", "16M". */

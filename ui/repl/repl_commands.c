@@ -463,6 +463,42 @@ static int sub_vm(ui_repl_t *r, int argc, char **argv, bool pause)
     return 0;
 }
 
+/* vm save NAME|N FILE, vm restore FILE (cold migration, docs/snapshot.md). */
+static int sub_vm_save(ui_repl_t *r, int argc, char **argv)
+{
+    int vm = 0;
+    const char *usage = "vm save N FILE";
+    if (argc != 3)
+        return ui_repl_error(r, usage, "Give the VM (its number or name) and the file.");
+    if (parse_vm(r, argv[1], usage, &vm) != 0)
+        return -1;
+    if (ui_dbg_vm_save(r->dbg, vm, argv[2]) != 0)
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
+    ui_dbg_vm_t info;
+    ui_dbg_vm_info(r->dbg, (unsigned)vm, &info);
+    fprintf(r->out,
+            "Saved %s (vm %d) to %s: \"vm restore %s\" builds it again, here or in "
+            "another scenario.\n",
+            info.name, vm, argv[2], argv[2]);
+    return 0;
+}
+
+static int sub_vm_restore(ui_repl_t *r, int argc, char **argv)
+{
+    if (argc != 2)
+        return ui_repl_error(r, "vm restore FILE", "Give the file a \"vm save\" wrote.");
+    int vm = ui_dbg_vm_restore(r->dbg, argv[1]);
+    if (vm < 0)
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
+    ui_dbg_vm_t info;
+    ui_dbg_vm_info(r->dbg, (unsigned)vm, &info);
+    fprintf(r->out,
+            "Restored %s as vm %d, paused: \"vm resume %d\" lets it go on where it "
+            "stopped.\n",
+            info.name, vm, vm);
+    return 0;
+}
+
 static int sub_vm_pause(ui_repl_t *r, int argc, char **argv)
 {
     return sub_vm(r, argc, argv, true);
@@ -664,6 +700,10 @@ static const ui_repl_sub_t vm_subs[] = {
      ui_repl_complete_vms},
     {"resume", NULL, "vm resume N", "resume a paused VM (needs the hypervisor)", sub_vm_resume,
      ui_repl_complete_vms},
+    {"save", NULL, "vm save N FILE", "save a paused VM with its memory and disk to FILE",
+     sub_vm_save, ui_repl_complete_vms},
+    {"restore", NULL, "vm restore FILE", "build a VM saved by vm save here, paused", sub_vm_restore,
+     ui_repl_complete_files},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -757,6 +797,16 @@ const ui_repl_cmd_t ui_repl_commands[] = {
     {"restart", NULL, "restart", "start again from cycle 0, stopped",
      "As run, but stops at cycle 0, before the first instruction.", ui_repl_cmd_restart, NULL, NULL,
      false},
+    {"save", NULL, "save FILE", "save the whole machine to a snapshot file",
+     "Writes every CPU, RAM, the devices, the disks and the hypervisor with its VMs to FILE "
+     "(docs/snapshot.md), crash-safely: a save that fails leaves any earlier FILE as it was. "
+     "\"restore FILE\" (or hvsim --restore FILE) goes on from there, cycle for cycle.",
+     ui_repl_cmd_save, ui_repl_complete_files, NULL, false},
+    {"restore", NULL, "restore FILE", "go back to the machine a snapshot file holds",
+     "Loads a snapshot made by save into a fresh machine, which replaces this one only when the "
+     "whole file is good (a bad file is refused with the byte offset and the rule broken, and "
+     "changes nothing). Breakpoints and displays are kept.",
+     ui_repl_cmd_restore, ui_repl_complete_files, NULL, false},
     {"break", "b br", BREAK_USAGE, "set a breakpoint on an address, trap, mode, cycle, ...",
      "Stops before the instruction at LOC runs. LOC is an address, a symbol or an expression, "
      "with an optional space prefix (hpa:, gva:; gpa: needs a VM), or FILE:LINE of the source "
@@ -848,8 +898,12 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      "the hypervisor also the default VM and its symbols (every VM's symbols work without it, "
      "as tinyos:NAME).",
      cmd_focus, ui_repl_complete_focus, NULL, false},
-    {"vm", NULL, "vm pause|resume N", "pause or resume a VM",
-     "Pauses or resumes a whole VM (all its VCPUs).", need_sub, NULL, vm_subs, false},
+    {"vm", NULL, "vm pause|resume|save|restore ...", "pause, resume, save or restore a VM",
+     "Pauses or resumes a whole VM (all its VCPUs). \"vm save N FILE\" writes a paused VM "
+     "(its memory, VCPUs, devices and disk) to FILE; \"vm restore FILE\" builds it in this "
+     "machine's hypervisor, in this scenario or another, paused, its guest time going on where "
+     "it stopped: cold migration (docs/snapshot.md).",
+     need_sub, NULL, vm_subs, false},
     {"sched", NULL, "sched pin|overcommit", "change the VCPU scheduling policy",
      "pin: each VCPU has a physical CPU of its own; overcommit: VCPUs share CPUs by time "
      "slices.",

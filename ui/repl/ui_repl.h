@@ -142,6 +142,9 @@ int ui_repl_cmd_bt(ui_repl_t *r, int argc, char **argv);
 int ui_repl_cmd_list(ui_repl_t *r, int argc, char **argv);
 int ui_repl_cmd_run(ui_repl_t *r, int argc, char **argv);
 int ui_repl_cmd_restart(ui_repl_t *r, int argc, char **argv);
+/* repl_snap.c: save FILE, restore FILE. */
+int ui_repl_cmd_save(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_restore(ui_repl_t *r, int argc, char **argv);
 int ui_repl_info_display(ui_repl_t *r, int argc, char **argv);
 /* A line while `commands` collects (true: it was taken); after a stop, the displays and the
  * stopping breakpoint's commands (remembered in stop_bp, run by ui_repl_execute). */

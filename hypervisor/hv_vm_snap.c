@@ -1,0 +1,360 @@
+/*
+ * hv_vm_snap.c - one VM alone, saved to a file and restored into another machine: the cold
+ * migration of the lecture ("pause a whole guest; save it to a file; move it to another
+ * machine"). The file is the snapshot container (docs/snapshot.md, "VM snapshots").
+ *
+ * What moves is what the guest can see: its guest-physical memory (the pages its nested
+ * tables back), each VCPU's guest state as its VMCB holds it after the pause (registers, CSRs,
+ * an event waiting to be injected, virtual lines), its virtual timer, its virtual devices
+ * (console with its transcript and input, the disk with its contents and a command in
+ * flight) and its statistics. What stays is what belongs to the host: host frames, nested
+ * tables, VMCB addresses, the VM's TLB tag and place in the scheduler. Guest time goes on where
+ * it stopped: the VM's cycle offset and its deadlines move by the difference of the two hosts'
+ * clocks, so the guest sees no jump.
+ *
+ *   VM    hv_vm_t as it was (pointers zeroed)     VCPU  hv_vcpu_t of each VCPU (index)
+ *   VMCB  each VCPU's VMCB page                    GMAP  one byte per guest page: 1 = backed
+ *   GMEM  the backed pages, in order               VTIM  its pending device events
+ *   VMTR, VMIN, VMDK  console transcript, console input, disk (as in a machine snapshot)
+ *
+ * A VM is saved paused, with no VCPU loaded on a pCPU. The guests' state under binary
+ * translation, trap-and-emulate and shadow paging lives partly in hypervisor frames (virtual
+ * flags, translation caches, shadow trees) that this does not move yet: such VMs are refused.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv_internal.h"
+
+/* A pending event of the VM's devices: due `in` cycles after the save. */
+typedef struct {
+    uint64_t in;
+    uint32_t kind; /* HV_TIMED_* */
+    uint32_t vcpu; /* VTIMER: the VCPU's index in its VM */
+} hv_vm_timed_t;
+
+/* Why a VM cannot be saved now, or NULL. */
+static const char *cannot_save(const hv_t *hv, unsigned vm, char *buf, size_t len)
+{
+    const hv_vm_t *v = &hv->vms[vm];
+    if (v->state != HV_VM_PAUSED) {
+        snprintf(buf, len, "VM %s is %s: pause it first (vm pause), it is saved as it stands",
+                 v->name, hv_vm_state_name(v->state));
+        return buf;
+    }
+    if ((v->cpu != HV_CPU_HW && v->cpu != HV_CPU_EMU) || v->mem != HV_MEM_NESTED) {
+        snprintf(buf, len,
+                 "VM %s runs with cpu = %s, mem = %s: vm save moves hw and emu VMs "
+                 "with nested paging only (the others keep guest state in hypervisor "
+                 "frames it does not move yet)",
+                 v->name, hv_cpu_technique_name(v->cpu), hv_mem_technique_name(v->mem));
+        return buf;
+    }
+    for (unsigned c = 0; c < v->nvcpus; c++)
+        if (hv->ent[v->vcpu[c]].on_cpu >= 0) {
+            snprintf(buf, len,
+                     "VM %s's vcpu%u is still loaded on pCPU%d: continue a little, it "
+                     "leaves at its next exit",
+                     v->name, c, hv->ent[v->vcpu[c]].on_cpu);
+            return buf;
+        }
+    return NULL;
+}
+
+/* The guest's memory: which pages are backed, and their bytes. */
+static void save_memory(hv_t *hv, unsigned vm, sim_snap_writer_t *w)
+{
+    uint32_t pages = hv->vms[vm].memory / MMU_PAGE_SIZE;
+    uint8_t *map = calloc(pages ? pages : 1, 1);
+    uint8_t *mem = malloc((size_t)hv->vms[vm].memory + 1);
+    size_t n = 0;
+    for (uint32_t p = 0; map && mem && p < pages; p++) {
+        uint32_t hpa;
+        if (!hv_gpa_to_hpa(hv, vm, p * MMU_PAGE_SIZE, false, &hpa))
+            continue;
+        map[p] = 1;
+        memcpy(mem + n, hv->m->ram + hpa, MMU_PAGE_SIZE);
+        n += MMU_PAGE_SIZE;
+    }
+    if (!map || !mem)
+        w->oom = true;
+    else {
+        sim_snap_put(w, "GMAP", 0, map, pages);
+        sim_snap_put(w, "GMEM", 0, mem, n);
+    }
+    free(map);
+    free(mem);
+}
+
+/* The VM's pending device events (its disk's completion, its VCPUs' timers). */
+static void save_timed(const hv_t *hv, unsigned vm, sim_snap_writer_t *w)
+{
+    const sim_machine_t *m = hv->m;
+    hv_vm_timed_t t[SIM_MAX_TIMED];
+    unsigned n = 0;
+    const hv_vm_t *v = &hv->vms[vm];
+    for (unsigned i = 0; i < m->ntimed; i++) {
+        const sim_timed_t *e = &m->timed[i];
+        if (e->device != hv->hub)
+            continue;
+        uint32_t kind = e->what >> 8, index = e->what & 0xff;
+        uint64_t in = e->at - m->cpu[0].s.cycles;
+        if (kind == HV_TIMED_DISK && index == vm)
+            t[n++] = (hv_vm_timed_t){.in = in, .kind = kind};
+        for (unsigned c = 0; kind == HV_TIMED_VTIMER && c < v->nvcpus; c++)
+            if (v->vcpu[c] == index)
+                t[n++] = (hv_vm_timed_t){.in = in, .kind = kind, .vcpu = c};
+    }
+    sim_snap_put(w, "VTIM", 0, t, n * sizeof *t);
+}
+
+int hv_vm_save(hv_t *hv, unsigned vm, const char *path, FILE *diag)
+{
+    char why[300];
+    if (vm >= HV_MAX_VMS || !hv->vms[vm].used) {
+        fprintf(diag, "%s: error: there is no VM %u\n", path, vm);
+        return -1;
+    }
+    if (cannot_save(hv, vm, why, sizeof why)) {
+        fprintf(diag, "%s: error: %s\n", path, why);
+        return -1;
+    }
+    const hv_vm_t *v = &hv->vms[vm];
+    sim_snap_writer_t w;
+    sim_snap_writer_init(&w, hv->m->cpu[0].s.cycles);
+    sim_snap_info(&w, "made by", "hvsim 0.1");
+    sim_snap_info(&w, "kind", "vm");
+    sim_snap_info(&w, "vm", "%s", v->name);
+    sim_snap_info(&w, "cycle", "%llu", (unsigned long long)hv->m->cpu[0].s.cycles);
+    hv_vm_t copy = *v;
+    copy.dev.transcript = copy.dev.input = NULL;
+    copy.dev.transcript_file = NULL;
+    copy.dev.disk.bytes = NULL;
+    copy.dev.cap = 0;
+    sim_snap_put(&w, "VM  ", 0, &copy, sizeof copy);
+    for (unsigned c = 0; c < v->nvcpus; c++) {
+        const hv_vcpu_t *e = &hv->ent[v->vcpu[c]];
+        sim_snap_put(&w, "VCPU", c, e, sizeof *e);
+        sim_snap_put(&w, "VMCB", c, hv->m->ram + e->vmcb, CPU_VMCB_SIZE);
+    }
+    save_memory(hv, vm, &w);
+    save_timed(hv, vm, &w);
+    const hv_vdev_t *d = &v->dev;
+    sim_snap_put(&w, "VMTR", 0, d->transcript, d->transcript ? d->len : 0);
+    sim_snap_put(&w, "VMIN", 0, d->input, d->input ? d->in_len : 0);
+    sim_snap_put(&w, "VMDK", 0, d->disk.bytes, (size_t)d->disk.sectors * SIM_SECTOR_SIZE);
+    int rc = sim_snap_write(&w, path, diag);
+    sim_snap_writer_free(&w);
+    return rc;
+}
+
+/* ==========================================================================================
+ * Restore
+ * ========================================================================================== */
+typedef struct {
+    const sim_snap_t *s;
+    hv_vm_t vm;
+    const sim_snap_section_t *map, *mem, *timed, *tr, *in, *disk;
+    char *err;
+    size_t errlen;
+} vm_file_t;
+
+/* Finds and checks every section of a VM snapshot against what the target can take. */
+static int check_vm_file(hv_t *hv, vm_file_t *f)
+{
+    const sim_snap_t *s = f->s;
+    const sim_snap_section_t *sec = sim_snap_need(s, "VM  ", 0, sizeof(hv_vm_t), f->err, f->errlen);
+    if (!sec)
+        return -1;
+    memcpy(&f->vm, sec->data, sizeof f->vm);
+    hv_vm_t *v = &f->vm;
+    if (!memchr(v->name, '\0', sizeof v->name) || v->nvcpus < 1 || v->nvcpus > HV_MAX_VCPUS ||
+        v->memory == 0 || v->memory % (64u << 10) || v->dev.in_pos > v->dev.in_len ||
+        v->dev.line_len >= sizeof v->dev.line ||
+        v->dev.disk.sectors > SIM_DISK_MAX_BYTES / SIM_SECTOR_SIZE ||
+        (v->cpu != HV_CPU_HW && v->cpu != HV_CPU_EMU) || v->mem != HV_MEM_NESTED)
+        return sim_snap_fail(s, sec, f->err, f->errlen,
+                             "the VM's shape (name, VCPUs, memory, techniques, devices) is out "
+                             "of range");
+    if (hv_vm_by_name(hv, v->name) >= 0)
+        return sim_snap_fail(s, sec, f->err, f->errlen,
+                             "wrong machine: a VM named %s is here already", v->name);
+    uint32_t pages = v->memory / MMU_PAGE_SIZE, backed = 0;
+    if (!(f->map = sim_snap_need(s, "GMAP", 0, pages, f->err, f->errlen)) ||
+        !(f->mem = sim_snap_need(s, "GMEM", 0, 0, f->err, f->errlen)) ||
+        !(f->timed = sim_snap_need(s, "VTIM", 0, 0, f->err, f->errlen)) ||
+        !(f->tr = sim_snap_need(s, "VMTR", 0, v->dev.len, f->err, f->errlen)) ||
+        !(f->in = sim_snap_need(s, "VMIN", 0, v->dev.in_len, f->err, f->errlen)) ||
+        !(f->disk = sim_snap_need(s, "VMDK", 0, (size_t)v->dev.disk.sectors * SIM_SECTOR_SIZE,
+                                  f->err, f->errlen)))
+        return -1;
+    for (uint32_t p = 0; p < pages; p++)
+        backed += f->map->data[p] != 0;
+    if (f->mem->len != (uint64_t)backed * MMU_PAGE_SIZE || backed == 0)
+        return sim_snap_fail(s, f->mem, f->err, f->errlen, "%llu bytes for %u backed pages",
+                             (unsigned long long)f->mem->len, backed);
+    if (f->timed->len % sizeof(hv_vm_timed_t) ||
+        f->timed->len > SIM_MAX_TIMED * sizeof(hv_vm_timed_t))
+        return sim_snap_fail(s, f->timed, f->err, f->errlen, "not a list of device events");
+    for (unsigned c = 0; c < v->nvcpus; c++)
+        if (!sim_snap_need(s, "VCPU", c, sizeof(hv_vcpu_t), f->err, f->errlen) ||
+            !sim_snap_need(s, "VMCB", c, CPU_VMCB_SIZE, f->err, f->errlen))
+            return -1;
+    return 0;
+}
+
+/* The configuration of the VM built to receive the saved one: its shape, its input and disk,
+ * and the first backed page as its "program" (so that no other page is backed). */
+static hv_vm_config_t receiving_config(const vm_file_t *f, char *input)
+{
+    const hv_vm_t *v = &f->vm;
+    hv_vm_config_t c = {.name = v->name,
+                        .vcpus = v->nvcpus,
+                        .memory = v->memory,
+                        .cpu = v->cpu,
+                        .mem = v->mem,
+                        .share = v->share,
+                        .cap = v->cap,
+                        .shadow_budget = v->shadow_budget,
+                        .input = input};
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        c.pin[i] = -1;
+    uint32_t first = 0;
+    while (!f->map->data[first])
+        first++;
+    c.program = f->mem->data;
+    c.program_len = 4;
+    c.program_base = first * MMU_PAGE_SIZE;
+    c.disk = f->disk->len ? f->disk->data : NULL;
+    c.disk_len = f->disk->len;
+    return c;
+}
+
+/* The guest-visible words of a VMCB: the guest state area, the event to inject, the virtual
+ * lines, the last exit's information. The rest (controls, nested root, VM id, the host area)
+ * is the receiving host's. */
+static void copy_vmcb(hv_t *hv, uint32_t vmcb, const uint8_t *saved)
+{
+    static const uint32_t ranges[][2] = {
+        {CPU_VMCB_INJECT_VALID, CPU_VMCB_VIP + 4},
+        {CPU_VMCB_GUEST, CPU_VMCB_GUEST + 4 * CPU_VMCB_STATE_WORDS},
+        {CPU_VMCB_EXIT_REASON, CPU_VMCB_EXIT_INSN + 4},
+    };
+    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
+        memcpy(hv->m->ram + vmcb + ranges[r][0], saved + ranges[r][0], ranges[r][1] - ranges[r][0]);
+}
+
+/* Carries the saved VM's guest-visible state into VM `idx`, just built for it; `delta` is
+ * the receiving host's clock minus the saving host's. */
+static void carry_state(hv_t *hv, unsigned idx, const vm_file_t *f, uint64_t delta)
+{
+    hv_vm_t *v = &hv->vms[idx];
+    const hv_vm_t *o = &f->vm;
+    uint32_t pages = o->memory / MMU_PAGE_SIZE;
+    const uint8_t *page = f->mem->data;
+    for (uint32_t p = 0; p < pages; p++)
+        if (f->map->data[p]) {
+            hv_copy_to_guest(hv, idx, p * MMU_PAGE_SIZE, page, MMU_PAGE_SIZE, "vm restore");
+            page += MMU_PAGE_SIZE;
+        }
+    v->tsc_offset = o->tsc_offset + delta;
+    v->stats = o->stats;
+    v->exit_code = o->exit_code;
+    v->cap_used = 0;
+    v->cap_period = hv->m->cpu[0].s.cycles;
+    for (unsigned c = 0; c < v->nvcpus; c++) {
+        hv_vcpu_t *e = &hv->ent[v->vcpu[c]];
+        hv_vcpu_t saved;
+        memcpy(&saved, sim_snap_find(f->s, "VCPU", c)->data, sizeof saved);
+        copy_vmcb(hv, e->vmcb, sim_snap_find(f->s, "VMCB", c)->data);
+        hv_write32(hv, e->vmcb + CPU_VMCB_TSC_OFFSET_LO, (uint32_t)v->tsc_offset);
+        hv_write32(hv, e->vmcb + CPU_VMCB_TSC_OFFSET_HI, (uint32_t)(v->tsc_offset >> 32));
+        e->vip = saved.vip;
+        e->slices = saved.slices;
+        e->timer_deadline = saved.timer_deadline ? saved.timer_deadline + delta : 0;
+        e->state = HV_VCPU_STOPPED;
+    }
+    hv_vdev_t *d = &v->dev;
+    const hv_vdev_t *od = &o->dev;
+    memcpy(d->line, od->line, sizeof d->line);
+    d->line_len = od->line_len;
+    d->dropped = od->dropped;
+    d->in_pos = od->in_pos;
+    d->uart_irq = od->uart_irq;
+    uint8_t *bytes = d->disk.bytes;
+    uint16_t bus = d->disk.bus_index;
+    d->disk = od->disk;
+    d->disk.bytes = bytes;
+    d->disk.bus_index = bus;
+    d->disk.started += delta;
+    v->state = HV_VM_PAUSED;
+}
+
+/* The saved console transcript replaces the new VM's (empty) one. */
+static int carry_transcript(hv_vdev_t *d, const sim_snap_section_t *tr)
+{
+    char *t = malloc(tr->len + 1);
+    if (!t)
+        return -1;
+    memcpy(t, tr->data, tr->len);
+    t[tr->len] = '\0';
+    free(d->transcript);
+    d->transcript = t;
+    d->len = tr->len;
+    d->cap = tr->len + 1;
+    return 0;
+}
+
+/* Its pending device events, due as far ahead as they were. */
+static void carry_timed(hv_t *hv, unsigned idx, const sim_snap_section_t *sec)
+{
+    uint64_t now = hv->m->cpu[0].s.cycles;
+    for (size_t i = 0; i < sec->len / sizeof(hv_vm_timed_t); i++) {
+        hv_vm_timed_t t;
+        memcpy(&t, sec->data + i * sizeof t, sizeof t);
+        uint32_t what = t.kind == HV_TIMED_DISK ? HV_TIMED(HV_TIMED_DISK, idx)
+                        : t.vcpu < hv->vms[idx].nvcpus
+                            ? HV_TIMED(HV_TIMED_VTIMER, hv->vms[idx].vcpu[t.vcpu])
+                            : 0;
+        if (what && (t.kind == HV_TIMED_DISK || t.kind == HV_TIMED_VTIMER))
+            sim_schedule(hv->m, now + t.in, hv->hub, what);
+    }
+}
+
+int hv_vm_restore(hv_t *hv, const char *path, char *err, size_t errlen)
+{
+    sim_snap_t s;
+    if (sim_snap_read(&s, path, err, errlen) != 0)
+        return -1;
+    vm_file_t f = {.s = &s, .err = err, .errlen = errlen};
+    char kind[16] = "";
+    int idx = -1;
+    if (!sim_snap_info_get(&s, "kind", kind, sizeof kind) || strcmp(kind, "vm") != 0) {
+        snprintf(err, errlen,
+                 "%s: offset %u: the text block says no \"kind = vm\": a snapshot "
+                 "of a whole machine, not of one VM (restore FILE takes those)",
+                 path, SIM_SNAP_HEADER);
+    } else if (check_vm_file(hv, &f) == 0) {
+        char *input = malloc(f.in->len + 1);
+        if (input) {
+            memcpy(input, f.in->data, f.in->len);
+            input[f.in->len] = '\0';
+            hv_vm_config_t cfg = receiving_config(&f, f.in->len ? input : NULL);
+            char why[300];
+            idx = hv_vm_create(hv, &cfg, why, sizeof why);
+            if (idx < 0)
+                snprintf(err, errlen, "%s: the VM cannot be built here: %s", path, why);
+            else if (carry_transcript(&hv->vms[idx].dev, f.tr) != 0) {
+                hv_vm_destroy(hv, (unsigned)idx);
+                snprintf(err, errlen, "%s: not enough memory", path);
+                idx = -1;
+            } else {
+                carry_state(hv, (unsigned)idx, &f, hv->m->cpu[0].s.cycles - s.cycle);
+                carry_timed(hv, (unsigned)idx, f.timed);
+            }
+        }
+        free(input);
+    }
+    sim_snap_free(&s);
+    return idx;
+}

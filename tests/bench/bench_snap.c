@@ -1,0 +1,49 @@
+/*
+ * bench_snap.c - `make bench`: a snapshot of the default scenario (tinyos and rtos under the
+ * hypervisor, 32 MiB of RAM) at cycle 3 000 000: its size on disk and uncompressed, and the
+ * host time a save (build, compress, write crash-safely) and a restore (read, check, load into
+ * a fresh machine) take.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../hypervisor/hv_scenario.h"
+#include "bench.h"
+
+int bench_snapshot(void)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m, fresh;
+    char dir[512], path[64], err[512];
+    const char *build = getenv("HVSIM_BUILD");
+    snprintf(dir, sizeof dir, "%s/guestos", build ? build : "build");
+    snprintf(path, sizeof path, "/tmp/hvbench-%ld.snap", (long)getpid());
+    hv_t *hv = NULL;
+    if (hv_scenario_load(&sc, "default", dir, stderr) != 0 ||
+        !(hv = hv_scenario_start(&sc, &m, NULL, stderr))) {
+        hv_scenario_free(&sc);
+        return 1;
+    }
+    hv_run(hv, 3000000);
+    double t0 = bench_now();
+    int rc = hv_snapshot_save(&m, "default", path, stderr);
+    double t1 = bench_now();
+    rc |= hv_snapshot_load(&fresh, path, NULL, err, sizeof err);
+    double t2 = bench_now();
+    struct stat st;
+    if (rc != 0 || stat(path, &st) != 0) {
+        fprintf(stderr, "bench snapshot: %s\n", rc ? err : "the file is not there");
+        rc = 1;
+    } else {
+        printf("%-28s %12lld bytes on disk (%u MiB of RAM)  save %6.3f s  restore %6.3f s\n",
+               "snapshot (default, 3M cyc)", (long long)st.st_size, m.ram_size >> 20, t1 - t0,
+               t2 - t1);
+        hv_machine_release(&fresh);
+    }
+    unlink(path);
+    hv_machine_release(&m);
+    hv_scenario_free(&sc);
+    return rc;
+}

@@ -1,0 +1,261 @@
+/*
+ * test_snapshot_file.c - the snapshot container (sim_snap.c, docs/snapshot.md): what it
+ * writes, and every rule its reader checks. A truncated, corrupted, wrong-version or
+ * wrong-machine snapshot is refused with the byte offset and the rule broken; a save killed
+ * midway leaves the previous file at its path as it was.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../hypervisor/hv.h"
+#include "../support/harness.h"
+
+/* A small bare machine that has run a little: its snapshot file in *out. */
+static void small_snapshot(uint8_t **out, size_t *len)
+{
+    static sim_machine_t m;
+    th_machine(&m, "addi r1, r0, 7\nloop: addi r2, r2, 1\nb loop\n");
+    sim_console_set_output(&m, NULL);
+    sim_run(&m, 5000);
+    sim_snap_writer_t w;
+    cr_assert_eq(hv_snapshot_build(&m, "small", &w), 0);
+    cr_assert_eq(sim_snap_finish(&w, out, len), 0);
+    sim_snap_writer_free(&w);
+    sim_machine_free(&m);
+}
+
+/* Parses bytes and expects the error to contain `want`. */
+static void expect_refused(const uint8_t *bytes, size_t len, const char *want)
+{
+    sim_snap_t s;
+    char err[400] = "";
+    cr_expect_eq(sim_snap_parse(&s, "x.snap", bytes, len, err, sizeof err), -1, "refused: %s",
+                 want);
+    cr_expect(strstr(err, want) != NULL, "the message says \"%s\": %s", want, err);
+}
+
+/* The file a writer built (the writer is freed). */
+static uint8_t *finished(sim_snap_writer_t *w, size_t *len)
+{
+    uint8_t *f;
+    cr_assert_eq(sim_snap_finish(w, &f, len), 0);
+    sim_snap_writer_free(w);
+    return f;
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (unsigned i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+Test(snapshot_file, a_snapshot_reads_back_with_what_made_it)
+{
+    uint8_t *f;
+    size_t len;
+    small_snapshot(&f, &len);
+    cr_expect_eq(memcmp(f, "HVSNAP\r\n", 8), 0);
+    sim_snap_t s;
+    char err[300], buf[64];
+    cr_assert_eq(sim_snap_parse(&s, "x.snap", f, len, err, sizeof err), 0, "%s", err);
+    cr_expect_str_eq(sim_snap_info_get(&s, "scenario", buf, sizeof buf), "small");
+    cr_expect_str_eq(sim_snap_info_get(&s, "hypervisor", buf, sizeof buf), "none");
+    cr_expect_str_eq(sim_snap_info_get(&s, "made by", buf, sizeof buf), "hvsim 0.1");
+    cr_expect_null(sim_snap_info_get(&s, "nothing", buf, sizeof buf));
+    cr_expect_geq(s.cycle, 5000u);
+    cr_expect_not_null(sim_snap_find(&s, "MACH", 0));
+    const sim_snap_section_t *ram = sim_snap_find(&s, "RAM ", 0);
+    cr_assert_not_null(ram);
+    cr_expect_eq(ram->len, 1u << 20, "the whole RAM");
+    sim_machine_t m;
+    cr_assert_eq(hv_snapshot_load_parsed(&m, &s, NULL, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(m.cpu[0].s.r[1], 7u, "the registers come back");
+    cr_expect_eq(m.cpu[0].s.cycles, s.cycle);
+    hv_machine_release(&m);
+    sim_snap_free(&s);
+    free(f);
+}
+
+Test(snapshot_file, truncated_files_are_refused_where_they_end)
+{
+    uint8_t *f;
+    size_t len;
+    small_snapshot(&f, &len);
+    expect_refused(f, 10, "offset 10: the file ends inside the 64-byte header");
+    char want[200];
+    snprintf(want, sizeof want,
+             "offset %zu: the header promises %zu bytes in all, the file has "
+             "%zu: truncated",
+             len - 1, len, len - 1);
+    expect_refused(f, len - 1, want);
+    free(f);
+}
+
+Test(snapshot_file, corrupted_bytes_are_refused_with_the_rule)
+{
+    uint8_t *f;
+    size_t len;
+    small_snapshot(&f, &len);
+    f[len - 5] ^= 0x40; /* inside the compressed payload */
+    expect_refused(f, len, "the compressed payload's checksum does not match");
+    f[len - 5] ^= 0x40;
+    f[SIM_SNAP_HEADER + 2] ^= 1; /* the text block */
+    expect_refused(f, len, "offset 56: the header's checksum does not match");
+    f[SIM_SNAP_HEADER + 2] ^= 1;
+    f[0] = 'X';
+    expect_refused(f, len, "offset 0: the magic is not");
+    free(f);
+}
+
+Test(snapshot_file, another_version_is_refused)
+{
+    uint8_t *f;
+    size_t len;
+    small_snapshot(&f, &len);
+    f[8] = 2;
+    expect_refused(f, len, "offset 8: format version 2, this hvsim reads version 1: wrong version");
+    free(f);
+}
+
+/* A section of another build's size (a struct that grew) is refused where it starts. */
+Test(snapshot_file, a_struct_of_another_build_is_refused)
+{
+    sim_snap_writer_t w;
+    sim_snap_writer_init(&w, 0);
+    uint8_t small[16] = {0};
+    sim_snap_put(&w, "MACH", 0, small, sizeof small);
+    size_t len;
+    uint8_t *f = finished(&w, &len);
+    sim_snap_t s;
+    char err[300];
+    cr_assert_eq(sim_snap_parse(&s, "x.snap", f, len, err, sizeof err), 0, "%s", err);
+    sim_machine_t m;
+    cr_expect_eq(hv_snapshot_load_parsed(&m, &s, NULL, err, sizeof err), -1);
+    cr_expect(strstr(err, "x.snap: offset 0: (payload) section MACH 0: 16 bytes, where this "
+                          "build's state needs") != NULL,
+              "%s", err);
+    cr_expect(strstr(err, "wrong version") != NULL, "%s", err);
+    sim_snap_free(&s);
+    free(f);
+}
+
+/* A machine whose bus differs from the one its shape builds is the wrong machine. */
+Test(snapshot_file, a_wrong_machine_is_refused)
+{
+    static sim_machine_t m;
+    th_machine(&m, "b 0\n");
+    m.ndevices--; /* as if it had one device fewer */
+    sim_snap_writer_t w;
+    cr_assert_eq(hv_snapshot_build(&m, NULL, &w), 0);
+    m.ndevices++;
+    size_t len;
+    uint8_t *f = finished(&w, &len);
+    sim_snap_t s;
+    char err[300];
+    cr_assert_eq(sim_snap_parse(&s, "x.snap", f, len, err, sizeof err), 0, "%s", err);
+    sim_machine_t fresh;
+    cr_expect_eq(hv_snapshot_load_parsed(&fresh, &s, NULL, err, sizeof err), -1);
+    cr_expect(strstr(err, "section MACH 0: wrong machine: it has another number of devices") !=
+                  NULL,
+              "%s", err);
+    sim_snap_free(&s);
+    free(f);
+    sim_machine_free(&m);
+}
+
+/* A damaged section inside a payload whose checksum was made to match (a crafted file) is
+ * still caught, by the section's own checksum, at its offset in the payload. */
+Test(snapshot_file, a_section_checksum_catches_a_crafted_payload)
+{
+    sim_snap_writer_t w;
+    sim_snap_writer_init(&w, 0);
+    uint8_t data[64] = {1, 2, 3};
+    sim_snap_put(&w, "AAAA", 0, data, sizeof data);
+    sim_snap_put(&w, "BBBB", 3, data, sizeof data);
+    w.buf[SIM_SNAP_SECTION_HEADER + sizeof data + SIM_SNAP_SECTION_HEADER] ^= 1;
+    size_t len;
+    uint8_t *f = finished(&w, &len);
+    expect_refused(f, len, "offset 88: (payload) section BBBB 3: its checksum does not match");
+    free(f);
+}
+
+Test(snapshot_file, a_section_past_the_end_is_refused)
+{
+    sim_snap_writer_t w;
+    sim_snap_writer_init(&w, 0);
+    uint8_t data[8] = {0};
+    sim_snap_put(&w, "AAAA", 0, data, sizeof data);
+    put_u64(w.buf + 8, 1000);
+    size_t len;
+    uint8_t *f = finished(&w, &len);
+    expect_refused(f, len,
+                   "offset 0: (payload) section AAAA 0 claims 1000 bytes, past the "
+                   "payload's end");
+    free(f);
+}
+
+/* The files in dir, as one string (to see that a killed save left nothing behind). */
+static char *listing(const char *dir)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d);
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.')
+            fprintf(out, "%s\n", e->d_name);
+    closedir(d);
+    fclose(out);
+    return text;
+}
+
+/* A save killed midway (the file-size limit kills the process with SIGXFSZ part of the way
+ * through its write) leaves the previous snapshot at that path whole. */
+Test(snapshot_file, a_killed_save_leaves_the_previous_file)
+{
+    char dir[] = "/tmp/hvsim-snap-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/m.snap", dir);
+    uint8_t *old;
+    size_t old_len;
+    small_snapshot(&old, &old_len);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    fwrite(old, 1, old_len, f);
+    fclose(f);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        static sim_machine_t m; /* 1 MiB of RAM of noise: a file larger than the limit */
+        if (sim_machine_init(&m, 1u << 20, 1) != 0)
+            _exit(2);
+        for (uint32_t i = 0; i < m.ram_size; i++)
+            m.ram[i] = (uint8_t)(i * 2654435761u >> 13);
+        struct rlimit lim = {.rlim_cur = 64 * 1024, .rlim_max = 64 * 1024};
+        setrlimit(RLIMIT_FSIZE, &lim);
+        hv_snapshot_save(&m, NULL, path, stderr);
+        _exit(3); /* not reached: SIGXFSZ */
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ, "the save was killed midway");
+    size_t len;
+    char *now = sim_read_file(path, &len);
+    cr_assert_not_null(now);
+    cr_expect(len == old_len && memcmp(now, old, len) == 0, "the previous file is whole");
+    char *files = listing(dir);
+    cr_expect_str_eq(files, "m.snap\n", "no half-written file is left");
+    free(files);
+    free(now);
+    free(old);
+    unlink(path);
+    rmdir(dir);
+}
