@@ -28,9 +28,9 @@
 #include "../support/harness.h"
 
 static const char *const pages[] = {
-    "README.md",          "docs/cycle-model.md", "docs/debugger.md",
-    "docs/disk-image.md", "docs/experiments.md", "docs/fuzzing.md",   "docs/guests.md",
-    "docs/hypervisor.md", "docs/isa.md",         "docs/labs.md",
+    "README.md",           "docs/cycle-model.md", "docs/debugger.md", "docs/disk-image.md",
+    "docs/experiments.md", "docs/fuzzing.md",     "docs/guests.md",   "docs/hypervisor.md",
+    "docs/io.md",          "docs/isa.md",         "docs/labs.md",
 };
 #define NPAGES (sizeof pages / sizeof pages[0])
 

@@ -241,6 +241,27 @@ static int info_tlb(ui_repl_t *r, int argc, char **argv)
     return 0;
 }
 
+/* The fault log, oldest first: one sentence a blocked DMA. */
+static void print_iommu_faults(ui_repl_t *r, const iommu_t *io)
+{
+    for (unsigned i = 0; i < io->log_count; i++) {
+        const iommu_fault_t *f = &io->log[(io->log_head + i) % IOMMU_FAULT_LOG];
+        const char *dev = f->device == SIM_DISK_DMA_ID  ? " (disk)"
+                          : f->device == SIM_NIC_DMA_ID ? " (nic)"
+                                                        : "";
+        char cyc[32];
+        fprintf(r->out,
+                "  fault %llu at cycle %s: device %u%s, domain %u, %s iova 0x%08x blocked: "
+                "%s (%s)\n",
+                (unsigned long long)f->seq, sim_group_digits(f->cycle, cyc, sizeof cyc), f->device,
+                dev, f->domain, f->access == MMU_STORE ? "write to" : "read of", f->iova,
+                iommu_reason_name(f->reason), iommu_reason_doc(f->reason));
+    }
+    if (io->log_overflows)
+        fprintf(r->out, "  (%llu older fault%s overwritten)\n",
+                (unsigned long long)io->log_overflows, io->log_overflows == 1 ? "" : "s");
+}
+
 static int info_iommu(ui_repl_t *r, int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -263,6 +284,43 @@ static int info_iommu(ui_repl_t *r, int argc, char **argv)
         fprintf(r->out, "  No device has a context.\n");
     if (print_tlb(r, &io->iotlb, "page (iova)", "frame (hpa)") == 0)
         fprintf(r->out, "  The IOTLB is empty.\n");
+    print_iommu_faults(r, io);
+    return 0;
+}
+
+static void print_nic_ring(ui_repl_t *r, const char *name, const sim_nic_ring_t *ring)
+{
+    uint32_t in_use = ring->size ? (ring->tail + ring->size - ring->head) % ring->size : 0;
+    fprintf(r->out, "  %-9s 0x%08x  %4u  %4u  %4u  %6u\n", name, ring->base, ring->size, ring->head,
+            ring->tail, in_use);
+}
+
+static int info_nic(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    const sim_nic_t *n = &r->m->nic;
+    char a[32], b[32], c[32], d[32], e[32], f[32];
+    fprintf(r->out,
+            "NIC %02x:%02x:%02x:%02x:%02x:%02x on ports 0x%x..0x%x, line %u, IOMMU device "
+            "%u: %s, loopback %s\n",
+            n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5], SIM_NIC_PORT,
+            SIM_NIC_PORT + SIM_NIC_NREGS - 1, SIM_NIC_IRQ, SIM_NIC_DMA_ID,
+            n->control & SIM_NIC_ENABLE ? "enabled" : "disabled",
+            n->control & SIM_NIC_LOOPBACK ? "on" : "off");
+    fprintf(r->out, "  %-9s %-10s  %4s  %4s  %4s  %6s\n", "ring", "base", "size", "head", "tail",
+            "in use");
+    print_nic_ring(r, "transmit", &n->tx);
+    print_nic_ring(r, "receive", &n->rx);
+    fprintf(r->out, "  status:%s%s%s%s%s; last error: %s\n",
+            n->status & SIM_NIC_TX_DONE ? " TX_DONE" : "", n->status & SIM_NIC_RX ? " RX" : "",
+            n->status & SIM_NIC_ERROR_BIT ? " ERROR" : "",
+            n->status & SIM_NIC_TX_BUSY ? " TX_BUSY" : "", n->status ? "" : " clear",
+            sim_nic_error_name(n->error));
+    fprintf(
+        r->out, "  sent %s (%s bytes), received %s (%s bytes), %s dropped, %s\n",
+        sim_counted(n->tx_frames, "frame", a, sizeof a), sim_group_digits(n->tx_bytes, b, sizeof b),
+        sim_counted(n->rx_frames, "frame", c, sizeof c), sim_group_digits(n->rx_bytes, d, sizeof d),
+        sim_group_digits(n->rx_drops, e, sizeof e), sim_counted(n->errors, "error", f, sizeof f));
     return 0;
 }
 
@@ -301,7 +359,9 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
      ui_repl_info_display, NULL},
     {"costs", NULL, "info costs", "the cycle cost table", info_costs, NULL},
     {"tlb", NULL, "info tlb", "the focus CPU's TLB", info_tlb, NULL},
-    {"iommu", NULL, "info iommu", "IOMMU device contexts and IOTLB", info_iommu, NULL},
+    {"iommu", NULL, "info iommu", "IOMMU device contexts, IOTLB and the DMA fault log", info_iommu,
+     NULL},
+    {"nic", NULL, "info nic", "the network card: its rings, status and counters", info_nic, NULL},
     {"vms", NULL, "info vms", "the VMs: state, VCPUs, memory, techniques, exits", ui_repl_info_vms,
      NULL},
     {"vcpus", NULL, "info vcpus",
