@@ -97,6 +97,12 @@ int ui_run_hv(const ui_hv_options_t *opt)
         ui_trace_events(&m);
     if (opt->trace_out)
         hv_trace_start(hv);
+    if (opt->pcap_out && hv_vswitch_capture(hv, opt->pcap_out, stderr) != 0) {
+        hv_free(hv);
+        sim_machine_free(&m);
+        hv_scenario_free(&sc);
+        return 1;
+    }
     uint64_t max_cycles = opt->max_cycles ? opt->max_cycles : sc.max_cycles;
     sim_run_result_t r = hv_run(hv, max_cycles);
     fflush(stdout);
@@ -123,6 +129,8 @@ int ui_run_hv(const ui_hv_options_t *opt)
         if (compare_native(&sc, hv, i, max_cycles) != 0 && !status)
             status = 1;
     if (opt->trace_out && hv_trace_write(hv, opt->trace_out, stderr) != 0 && !status)
+        status = 1;
+    if (hv_vswitch_capture_end(hv, stderr) != 0 && !status)
         status = 1;
     hv_free(hv);
     sim_machine_free(&m);

@@ -288,39 +288,10 @@ static int info_iommu(ui_repl_t *r, int argc, char **argv)
     return 0;
 }
 
-static void print_nic_ring(ui_repl_t *r, const char *name, const sim_nic_ring_t *ring)
-{
-    uint32_t in_use = ring->size ? (ring->tail + ring->size - ring->head) % ring->size : 0;
-    fprintf(r->out, "  %-9s 0x%08x  %4u  %4u  %4u  %6u\n", name, ring->base, ring->size, ring->head,
-            ring->tail, in_use);
-}
-
 static int info_nic(ui_repl_t *r, int argc, char **argv)
 {
     (void)argc, (void)argv;
-    const sim_nic_t *n = &r->m->nic;
-    char a[32], b[32], c[32], d[32], e[32], f[32];
-    fprintf(r->out,
-            "NIC %02x:%02x:%02x:%02x:%02x:%02x on ports 0x%x..0x%x, line %u, IOMMU device "
-            "%u: %s, loopback %s\n",
-            n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5], SIM_NIC_PORT,
-            SIM_NIC_PORT + SIM_NIC_NREGS - 1, SIM_NIC_IRQ, SIM_NIC_DMA_ID,
-            n->control & SIM_NIC_ENABLE ? "enabled" : "disabled",
-            n->control & SIM_NIC_LOOPBACK ? "on" : "off");
-    fprintf(r->out, "  %-9s %-10s  %4s  %4s  %4s  %6s\n", "ring", "base", "size", "head", "tail",
-            "in use");
-    print_nic_ring(r, "transmit", &n->tx);
-    print_nic_ring(r, "receive", &n->rx);
-    fprintf(r->out, "  status:%s%s%s%s%s; last error: %s\n",
-            n->status & SIM_NIC_TX_DONE ? " TX_DONE" : "", n->status & SIM_NIC_RX ? " RX" : "",
-            n->status & SIM_NIC_ERROR_BIT ? " ERROR" : "",
-            n->status & SIM_NIC_TX_BUSY ? " TX_BUSY" : "", n->status ? "" : " clear",
-            sim_nic_error_name(n->error));
-    fprintf(
-        r->out, "  sent %s (%s bytes), received %s (%s bytes), %s dropped, %s\n",
-        sim_counted(n->tx_frames, "frame", a, sizeof a), sim_group_digits(n->tx_bytes, b, sizeof b),
-        sim_counted(n->rx_frames, "frame", c, sizeof c), sim_group_digits(n->rx_bytes, d, sizeof d),
-        sim_group_digits(n->rx_drops, e, sizeof e), sim_counted(n->errors, "error", f, sizeof f));
+    ui_dbg_print_nic(r->dbg, r->out);
     return 0;
 }
 
