@@ -23,8 +23,8 @@ CHECKS  ?= # -DHV_CHECK_ALWAYS (make asan): hv_check_invariants after every VM e
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(OPT) $(SAN) $(CHECKS) -g -MMD -MP
 LDFLAGS += $(SAN)
 # Libraries the core library needs (Debian -dev packages, installed by .ci/ensure-deps).
-CORE_LIBS := -linih -ljansson -lxxhash -lzstd
-CORE_PKGS := libinih-dev libjansson-dev libxxhash-dev libzstd-dev
+CORE_LIBS := -linih -ljansson -lxxhash -lzstd -lpcap
+CORE_PKGS := libinih-dev libjansson-dev libxxhash-dev libzstd-dev libpcap-dev
 # Libraries only the hvsim front end links (the REPL's readline); tmux drives its terminal test.
 UI_LIBS := -lreadline
 UI_PKGS := libreadline-dev

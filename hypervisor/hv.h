@@ -254,7 +254,30 @@ typedef struct {
     bool uart_irq;          /* UART control: raise line 1 while input waits */
     sim_disk_t disk;        /* the block device: the same registers as the physical one, and
                                the VM's own disk image (bytes: owned; writes change it) */
+    sim_nic_t nic;          /* the network card: the physical one's model (hv_vswitch.c) */
 } hv_vdev_t;
+
+/* The virtual switch (hv_vswitch.c): a learning Ethernet switch. Port 1 + i is VM i's network
+ * card; port 0 is kept for the uplink to the physical card. Plain data. */
+#define HV_SWITCH_PORTS (HV_MAX_VMS + 1)
+#define HV_SWITCH_VM_PORT(vm) (1u + (unsigned)(vm))
+#define HV_SWITCH_MACS 32 /* addresses learned at most; the one seen longest ago goes first */
+typedef struct {
+    uint8_t mac[6];
+    uint8_t port;
+    uint8_t used;
+    uint64_t seen; /* the cycle a frame from it last came in */
+} hv_mac_entry_t;
+
+typedef struct {
+    hv_mac_entry_t table[HV_SWITCH_MACS];
+    uint64_t in[HV_SWITCH_PORTS], out[HV_SWITCH_PORTS]; /* frames per port */
+    uint64_t forwarded; /* to the one port their destination was learned on */
+    uint64_t flooded;   /* broadcast, multicast or an unknown destination: to every other port */
+    uint64_t filtered;  /* the destination is on the port the frame came from: not sent */
+    uint64_t learned;   /* addresses learned or moved to another port */
+    uint64_t captured;  /* frames written to the capture file */
+} hv_vswitch_t;
 
 /* Where a VM is, X(NAME, name). */
 #define HV_VM_STATES(X)                                                                            \
@@ -385,6 +408,11 @@ typedef struct hv {
     char mark_name[HV_MAX_MARKS][HV_MARK_NAME + 1];
     unsigned nmarks;
     struct hv_tracker *tracker; /* hv_stats.c: spans and instants from the event stream */
+    hv_vswitch_t vswitch;
+    /* The .pcap capture being written (hv_vswitch_capture), or NULL; not machine state: a
+     * clone writes none. It goes to pcap_tmp and is renamed to pcap_path when complete. */
+    struct pcap_dumper *pcap;
+    char pcap_path[256], pcap_tmp[264];
 } hv_t;
 
 /* ------------------------------------------------------------------------------------------
@@ -491,6 +519,15 @@ const char *hv_exit_handler_doc(unsigned reason);
 const char *hv_exit_handler_file(void);
 unsigned hv_exit_handler_line(unsigned reason);
 int hv_exit_handler_by_name(const char *name);
+
+/* The virtual switch (hv_vswitch.c). hv_vswitch_capture starts writing every frame that
+ * enters the switch to a .pcap file (Ethernet, nanosecond timestamps: the cycle, read as
+ * nanoseconds); hv_vswitch_capture_end completes it (written to PATH.tmp, then renamed; hv_free
+ * ends it too). Both return -1 after a message on diag. hv_vswitch_lookup gives the port an
+ * address was learned on, or -1. */
+int hv_vswitch_capture(hv_t *hv, const char *path, FILE *diag);
+int hv_vswitch_capture_end(hv_t *hv, FILE *diag);
+int hv_vswitch_lookup(const hv_t *hv, const uint8_t mac[6]);
 
 /* The virtual device behind a port of every VM ("virtual disk"), and in *reg the register
  * ("command"); NULL (and "") when none answers there. MMIO windows are ports (hv_dev_mmio). */

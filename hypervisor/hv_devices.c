@@ -14,6 +14,8 @@
  *             copied into guest memory through the VM's nested mapping (DMA remapped to the
  *             VM's memory), never anywhere else
  *   timer     the timer CSR of each VCPU, in host cycles (virtual time = wall time); line 0
+ *   nic       ports 0x300..0x30f, line 11: the physical card's model, its DMA into the VM's
+ *             memory, its frames into the virtual switch (hv_vswitch.c)
  *
  * A device register access costs hv_emulate on the pCPU (the device model's work).
  */
@@ -34,6 +36,7 @@ int hv_dev_init(hv_t *hv, unsigned vm, const hv_vm_config_t *cfg, char *err, siz
 {
     hv_vdev_t *d = &hv->vms[vm].dev;
     memset(d, 0, sizeof *d);
+    hv_vnic_init(hv, vm);
     if (cfg->input && *cfg->input) {
         d->in_len = strlen(cfg->input);
         d->input = malloc(d->in_len);
@@ -288,11 +291,16 @@ static void disk_write(hv_t *hv, unsigned vm, uint32_t reg, uint32_t value)
  * The VM's bus: ports and MMIO windows to device models
  * ------------------------------------------------------------------------------------------ */
 /* The virtual devices' ports: a port's device model reads or writes one register. */
+static bool is_nic_port(uint16_t port)
+{
+    return port >= SIM_NIC_PORT && port < SIM_NIC_PORT + SIM_NIC_NREGS;
+}
+
 static bool port_known(uint16_t port)
 {
     return (port >= SIM_UART_PORT && port < SIM_UART_PORT + 3) ||
            (port >= SIM_DISK_PORT && port < SIM_DISK_PORT + SIM_DISK_NREGS) ||
-           port == SIM_POWER_PORT;
+           port == SIM_POWER_PORT || is_nic_port(port);
 }
 
 static void port_write(hv_t *hv, unsigned vm, uint16_t port, uint32_t value)
@@ -303,6 +311,8 @@ static void port_write(hv_t *hv, unsigned vm, uint16_t port, uint32_t value)
         disk_write(hv, vm, port - SIM_DISK_PORT, value);
     else if (port == SIM_POWER_PORT)
         hv_vm_power_off(hv, vm, value);
+    else if (is_nic_port(port))
+        hv_vnic_write(hv, vm, port - SIM_NIC_PORT, value);
 }
 
 static uint32_t port_read(hv_t *hv, unsigned vm, uint16_t port)
@@ -311,6 +321,8 @@ static uint32_t port_read(hv_t *hv, unsigned vm, uint16_t port)
         return uart_read(hv, vm, port - SIM_UART_PORT);
     if (port >= SIM_DISK_PORT && port < SIM_DISK_PORT + SIM_DISK_NREGS)
         return sim_disk_reg(&hv->vms[vm].dev.disk, port - SIM_DISK_PORT);
+    if (is_nic_port(port))
+        return hv_vnic_read(hv, vm, port - SIM_NIC_PORT);
     return 0;
 }
 
@@ -319,6 +331,11 @@ const char *hv_dev_port_name(uint16_t port, const char **reg)
     static const char *const uart_regs[] = {"data", "status", "control"};
     static const char *const disk_regs[SIM_DISK_NREGS] = {
         "sector", "count", "DMA address", "command", "status", "error", "capacity", "reserved"};
+    static const char *const nic_regs[SIM_NIC_NREGS] = {
+        "control",      "transmit ring",     "transmit ring size", "transmit tail", "transmit head",
+        "receive ring", "receive ring size", "receive tail",       "receive head",  "status",
+        "error",        "MAC address (low)", "MAC address (high)", "receive drops", "reserved",
+        "reserved"};
     if (port >= SIM_UART_PORT && port < SIM_UART_PORT + 3) {
         *reg = uart_regs[port - SIM_UART_PORT];
         return "virtual console (UART)";
@@ -330,6 +347,10 @@ const char *hv_dev_port_name(uint16_t port, const char **reg)
     if (port == SIM_POWER_PORT) {
         *reg = "power-off";
         return "virtual power controller";
+    }
+    if (is_nic_port(port)) {
+        *reg = nic_regs[port - SIM_NIC_PORT];
+        return "virtual network card";
     }
     *reg = "";
     return NULL;
@@ -416,7 +437,8 @@ uint32_t hv_vtimer_read(hv_t *hv, const hv_vcpu_t *v)
     return v->timer_deadline > now ? (uint32_t)(v->timer_deadline - now) : 0;
 }
 
-/* The hub's device events: a virtual timer firing, a disk command completing. */
+/* The hub's device events: a virtual timer firing, a disk command completing, a frame leaving
+ * a VM's network card. */
 void hv_dev_timed(void *ctx, uint32_t what, uint64_t now)
 {
     hv_t *hv = ctx;
@@ -430,6 +452,8 @@ void hv_dev_timed(void *ctx, uint32_t what, uint64_t now)
         }
     } else if (kind == HV_TIMED_DISK && index < HV_MAX_VMS && hv->vms[index].used) {
         disk_transfer(hv, index);
+    } else if (kind == HV_TIMED_NIC && index < HV_MAX_VMS && hv->vms[index].used) {
+        hv_vnic_sent(hv, index, now);
     }
     hv->now = 0;
 }

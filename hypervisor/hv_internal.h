@@ -9,7 +9,7 @@
 #include "hv.h"
 
 /* Timed events of the hypervisor's hub device: what = kind << 8 | index. */
-enum { HV_TIMED_VTIMER = 1, HV_TIMED_DISK = 2 };
+enum { HV_TIMED_VTIMER = 1, HV_TIMED_DISK = 2, HV_TIMED_NIC = 3 };
 #define HV_TIMED(kind, index) ((uint32_t)(kind) << 8 | (uint32_t)(index))
 
 /* The index of `name` (any case) in a table of `count` names, or -1. */
@@ -128,6 +128,16 @@ uint32_t hv_vtimer_read(hv_t *hv, const hv_vcpu_t *v);
 void hv_dev_timed(void *ctx, uint32_t what, uint64_t now);
 /* Writes out the VM's unfinished console line (at power-off). */
 void hv_dev_flush_console(hv_t *hv, unsigned vm);
+
+/* ---- The network (hv_vswitch.c) --------------------------------------------------------- */
+/* A VM's network card: reset (its MAC 02:00:00:01:00:NN, NN = VM + 1), a register access
+ * (reg 0..15, from an exit on the pCPU hv->cur), its frame in flight having left. */
+void hv_vnic_init(hv_t *hv, unsigned vm);
+uint32_t hv_vnic_read(hv_t *hv, unsigned vm, unsigned reg);
+void hv_vnic_write(hv_t *hv, unsigned vm, unsigned reg, uint32_t value);
+void hv_vnic_sent(hv_t *hv, unsigned vm, uint64_t now);
+/* A frame enters the switch on `port` at cycle `now`: learned, forwarded or flooded. */
+void hv_vswitch_input(hv_t *hv, unsigned port, const uint8_t *frame, uint32_t len, uint64_t now);
 
 /* ---- Scheduling (hv_sched.c) ------------------------------------------------------------ */
 cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, void *ctx);

@@ -477,6 +477,7 @@ void hv_free(hv_t *hv)
         hv->m->run_turn_ctx = NULL;
     }
     hv_stats_detach(hv);
+    hv_vswitch_capture_end(hv, stderr);
     for (unsigned i = 0; i < HV_MAX_VMS; i++)
         if (hv->vms[i].used)
             hv_dev_free(&hv->vms[i].dev);
@@ -505,6 +506,7 @@ hv_t *hv_clone(const hv_t *hv, sim_machine_t *m2)
     bool ok = true;
     n->m = m2;
     n->cur = NULL;
+    n->pcap = NULL; /* the original writes the capture */
     n->owner = dup_bytes(hv->owner, hv->nframes, &ok);
     for (unsigned i = 0; i < HV_MAX_VMS; i++) {
         hv_vdev_t *d = &n->vms[i].dev;

@@ -67,6 +67,9 @@ _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
       "binary translation: decoding one guest instruction, emitting its code")                     \
     /* large pages and the nested TLB (issue 16) */                                                \
     X(ntlb_hit, 2, "a guest table's host frame found in the nested TLB (no nested walk)")          \
+    /* The network card (sim_nic.c): the link speed (issue 20). */                                 \
+    X(nic_frame, 1000, "a network frame's fixed cost: descriptor fetch, preamble, gap")            \
+    X(nic_byte, 2, "each byte of a network frame on the wire (a 10 Gbit/s link at ~2.5 GHz)")      \
     SIM_COSTS_GENERATIONS(X)
 
 /* The entries of hardware generations and of the co-resident BT monitor (issue 15; the
@@ -140,7 +143,8 @@ int sim_cost_profile_chosen(void);
     X(HV, "hv")               /* a hypervisor action: a = sim_hv_action_t, b = its argument */ \
     X(EDIT, "edit")           /* a debugger edit, not the program's: from_mode 0: register a \
                                  (0..15, 16 pc, 17 flags); 1 + space (hpa, gpa, gva): the   \
-                                 word at address a; b = the new value, pc = the old one */
+                                 word at address a; b = the new value, pc = the old one */ \
+    X(NIC, "nic")             /* from_mode = sim_nic_event_t; a, b: as sim_nic.h says */
 
 typedef enum {
 #define SIM_X_EVENUM(name, str) SIM_EV_##name,
@@ -376,6 +380,9 @@ typedef struct {
 #define SIM_POWER_PORT 0x0f0
 #define SIM_POWER_MMIO 0xf0001000u
 
+/* The network card: its registers, rings and state (sim_nic.h). */
+#include "sim_nic.h"
+
 /* ------------------------------------------------------------------------------------------
  * The machine
  * ------------------------------------------------------------------------------------------ */
@@ -416,6 +423,10 @@ typedef struct sim_machine {
     unsigned ntimed;
     uint64_t timed_seq, timed_next;
     sim_disk_t disk;
+    sim_nic_t nic;
+    /* The far end of the NIC's cable (sim_nic_set_wire), or NULL. Not machine state. */
+    sim_nic_wire_fn nic_wire;
+    void *nic_wire_ctx;
     /* Who runs a CPU's turn in sim_run: cpu_run when NULL; a hypervisor installs its own, which
      * enters VCPUs, handles their exits and re-enters them within the budget. */
     cpu_stop_t (*run_turn)(struct sim_machine *m, cpu_t *cpu, uint64_t budget, void *ctx);

@@ -140,6 +140,13 @@ void sim_event_format(const sim_event_t *ev, char *buf, size_t len)
                                : "",
                  ev->a, ev->b, ev->pc);
         break;
+    case SIM_EV_NIC:
+        if (ev->from_mode == SIM_NIC_EV_ERROR)
+            snprintf(buf, len, "error %s at descriptor %u", sim_nic_error_name(ev->b), ev->a);
+        else
+            snprintf(buf, len, "%s %u bytes, descriptor %u", sim_nic_event_name(ev->from_mode),
+                     ev->b, ev->a);
+        break;
     default: buf[0] = '\0'; break;
     }
 }

@@ -11,5 +11,7 @@ void sim_add_uart(sim_machine_t *m);
 void sim_add_power(sim_machine_t *m);
 /* Adds the block device (ports 0x1f0..0x1f7, sim_disk.c), with no disk attached. */
 void sim_add_disk(sim_machine_t *m);
+/* Adds the network card (ports 0x300..0x30f, sim_nic.c), with nothing on its wire. */
+void sim_add_nic(sim_machine_t *m);
 
 #endif

@@ -45,6 +45,18 @@ Test(repl_session, completion)
     golden("$B/hvsim -x " DATA "complete.cmd --bare " DATA "demo.s", "complete.out", 0);
 }
 
+/* The network card in loopback: info nic before and after a frame went round, its events. */
+Test(repl_session, nic_in_loopback)
+{
+    golden("$B/hvsim -x " DATA "nic.cmd --bare examples/nic.s", "nic.out", 0);
+}
+
+/* Two VMs on the virtual switch: each VM's card and the switch's table after the exchange. */
+Test(repl_session, vswitch_after_a_ping)
+{
+    golden("$B/hvsim -x " DATA "vswitch.cmd --scenario examples/vswitch.ini", "vswitch.out", 0);
+}
+
 Test(repl_session, piped_repl_repeats_step_commands_on_empty_lines)
 {
     golden("$B/hvsim --repl --bare " DATA "demo.s < " DATA "repeat.cmd", "repeat.out", 0);

@@ -320,6 +320,33 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
 /* ------------------------------------------------------------------------------------------
  * Sentences of the other events that debug_text.c does not cover
  * ------------------------------------------------------------------------------------------ */
+/* "the NIC sent a frame of 60 bytes (transmit descriptor 0)". */
+static void dbg_text_nic(const sim_event_t *ev, char *buf, size_t len)
+{
+    switch (ev->from_mode) {
+    case SIM_NIC_EV_SEND:
+        snprintf(buf, len, "the NIC started sending a frame of %u bytes (transmit descriptor %u)",
+                 ev->b, ev->a);
+        break;
+    case SIM_NIC_EV_SENT:
+        snprintf(buf, len, "the NIC sent a frame of %u bytes (transmit descriptor %u)", ev->b,
+                 ev->a);
+        break;
+    case SIM_NIC_EV_RECEIVE:
+        snprintf(buf, len, "the NIC received a frame of %u bytes into receive descriptor %u", ev->b,
+                 ev->a);
+        break;
+    case SIM_NIC_EV_DROP:
+        snprintf(buf, len, "the NIC dropped a frame of %u bytes: no receive buffer was free",
+                 ev->b);
+        break;
+    default:
+        snprintf(buf, len, "the NIC failed at descriptor %u: %s (%s)", ev->a,
+                 sim_nic_error_name(ev->b), sim_nic_error_doc(ev->b));
+        break;
+    }
+}
+
 void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
 {
     char w[64], a[96], cause[48];
@@ -367,6 +394,7 @@ void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, s
                  ev->from_mode ? "completed" : "started", ev->pc & 0xffffu,
                  (ev->pc & 0xffffu) == 1 ? "" : "s", ev->a, ev->b);
         break;
+    case SIM_EV_NIC: dbg_text_nic(ev, buf, len); break;
     default: sim_event_format(ev, buf, len); break;
     }
 }

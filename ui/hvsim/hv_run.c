@@ -124,12 +124,20 @@ int ui_run_hv(const ui_hv_options_t *opt)
         ui_trace_events(&m);
     if (opt->trace_out)
         hv_trace_start(hv);
+    if (opt->pcap_out && hv_vswitch_capture(hv, opt->pcap_out, stderr) != 0) {
+        hv_free(hv);
+        sim_machine_free(&m);
+        hv_scenario_free(&sc);
+        return 1;
+    }
     uint64_t max_cycles = opt->max_cycles ? opt->max_cycles : sc.max_cycles;
     int status = ui_hv_run_to_end(hv, max_cycles, opt->stats);
     for (unsigned i = 0; opt->vs_native && i < sc.nvms; i++)
         if (compare_native(&sc, hv, i, max_cycles) != 0 && !status)
             status = 1;
     if (opt->trace_out && hv_trace_write(hv, opt->trace_out, stderr) != 0 && !status)
+        status = 1;
+    if (hv_vswitch_capture_end(hv, stderr) != 0 && !status)
         status = 1;
     hv_free(hv);
     sim_machine_free(&m);

@@ -19,7 +19,8 @@ static void print_usage(FILE *out)
 {
     fputs("usage: hvsim --bare PROG.s|PROG.bin [options]\n"
           "       hvsim [--headless] [--scenario NAME|FILE.ini] [--vs-native]\n"
-          "             [--trace-out FILE.json] [options] | hvsim --list-scenarios\n"
+          "             [--trace-out FILE.json] [--pcap FILE.pcap] [options]\n"
+          "       hvsim --list-scenarios\n"
           "       hvsim --repl [--bare PROG | --scenario NAME|FILE.ini] [options]\n"
           "       hvsim -x SCRIPT [--bare PROG | --scenario NAME|FILE.ini]\n"
           "       hvsim --gui [--bare PROG | --scenario NAME] [options]\n"
@@ -71,6 +72,8 @@ static void print_help(void)
           "  --trace-out FILE.json  write a Chrome/Perfetto trace of the run (VMs as\n"
           "                    processes, VCPUs as threads; a native scenario in the same\n"
           "                    layout, to compare; open it in ui.perfetto.dev)\n"
+          "  --pcap FILE.pcap  write every frame that enters the hypervisor's virtual\n"
+          "                    switch to a .pcap file (tcpdump -r, Wireshark; docs/io.md)\n"
           "  --list-scenarios  list the built-in scenarios\n"
           "  --repl            debug interactively (a gdb-like command line): with --bare\n"
           "                    PROG, that program; with --scenario, that scenario; with\n"
@@ -203,7 +206,8 @@ enum {
     OPT_HEADLESS,
     OPT_VS_NATIVE,
     OPT_TRACE_OUT,
-    OPT_COSTS
+    OPT_COSTS,
+    OPT_PCAP
 };
 
 /* What `hvsim` with no arguments opens: the window when a display is there and SDL can use
@@ -270,6 +274,7 @@ int main(int argc, char **argv)
         {"vs-native", no_argument, NULL, OPT_VS_NATIVE},
         {"trace-out", required_argument, NULL, OPT_TRACE_OUT},
         {"costs", required_argument, NULL, OPT_COSTS},
+        {"pcap", required_argument, NULL, OPT_PCAP},
         {NULL, 0, NULL, 0},
     };
     ui_bare_options_t bare = {.max_cycles = 1000000000ull, .ram_size = 16u << 20,
@@ -304,6 +309,7 @@ int main(int argc, char **argv)
                     optarg);
             sim_cost_profile_choose(sim_cost_profile_by_name(optarg));
             break;
+        case OPT_PCAP: ho.pcap_out = optarg; break;
         case OPT_GUI: gui = true; break;
         case OPT_SCREENSHOT: go.screenshot = optarg; break;
         case OPT_AT: go.at = optarg; break;
@@ -383,6 +389,9 @@ int main(int argc, char **argv)
         return usage_error("--vs-native compares a hypervisor scenario with its VMs run natively; "
                            "%s runs natively already",
                            scenario);
+    if (ho.pcap_out && (!hv_scenario || native || ((repl || script || gui) && !headless)))
+        return usage_error("%s", "--pcap captures the hypervisor's virtual switch: it goes with a "
+                                 "hypervisor scenario run headless (see --list-scenarios)");
     if ((ho.vs_native || ho.trace_out || headless) && !hv_scenario && !native)
         return usage_error("%s", "--headless, --vs-native and --trace-out run a scenario (see "
                                  "--list-scenarios), not --bare");

@@ -278,6 +278,27 @@ static int info_tlb(ui_repl_t *r, int argc, char **argv)
     return 0;
 }
 
+/* The fault log, oldest first: one sentence a blocked DMA. */
+static void print_iommu_faults(ui_repl_t *r, const iommu_t *io)
+{
+    for (unsigned i = 0; i < io->log_count; i++) {
+        const iommu_fault_t *f = &io->log[(io->log_head + i) % IOMMU_FAULT_LOG];
+        const char *dev = f->device == SIM_DISK_DMA_ID  ? " (disk)"
+                          : f->device == SIM_NIC_DMA_ID ? " (nic)"
+                                                        : "";
+        char cyc[32];
+        fprintf(r->out,
+                "  fault %llu at cycle %s: device %u%s, domain %u, %s iova 0x%08x blocked: "
+                "%s (%s)\n",
+                (unsigned long long)f->seq, sim_group_digits(f->cycle, cyc, sizeof cyc), f->device,
+                dev, f->domain, f->access == MMU_STORE ? "write to" : "read of", f->iova,
+                iommu_reason_name(f->reason), iommu_reason_doc(f->reason));
+    }
+    if (io->log_overflows)
+        fprintf(r->out, "  (%llu older fault%s overwritten)\n",
+                (unsigned long long)io->log_overflows, io->log_overflows == 1 ? "" : "s");
+}
+
 static int info_iommu(ui_repl_t *r, int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -300,6 +321,14 @@ static int info_iommu(ui_repl_t *r, int argc, char **argv)
         fprintf(r->out, "  No device has a context.\n");
     if (print_tlb(r, &io->iotlb, "page (iova)", "frame (hpa)") == 0)
         fprintf(r->out, "  The IOTLB is empty.\n");
+    print_iommu_faults(r, io);
+    return 0;
+}
+
+static int info_nic(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    ui_dbg_print_nic(r->dbg, r->out);
     return 0;
 }
 
@@ -353,7 +382,9 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
      ui_repl_info_display, NULL},
     {"costs", NULL, "info costs", "the cycle cost table", info_costs, NULL},
     {"tlb", NULL, "info tlb", "the focus CPU's TLB", info_tlb, NULL},
-    {"iommu", NULL, "info iommu", "IOMMU device contexts and IOTLB", info_iommu, NULL},
+    {"iommu", NULL, "info iommu", "IOMMU device contexts, IOTLB and the DMA fault log", info_iommu,
+     NULL},
+    {"nic", NULL, "info nic", "the network card: its rings, status and counters", info_nic, NULL},
     {"vms", NULL, "info vms", "the VMs: state, VCPUs, memory, techniques, exits", ui_repl_info_vms,
      NULL},
     {"vcpus", NULL, "info vcpus",

@@ -1,0 +1,161 @@
+/*
+ * test_hv_net.c - the VMs' virtual network cards and the virtual switch: two VMs, each with a
+ * small driver, exchange frames (a broadcast flooded, a reply forwarded to the port its address
+ * was learned on), the switch's table and counters, the frames' times to the cycle, and the
+ * .pcap capture read back with libpcap. The VMs run examples/net.s.
+ */
+#define _DEFAULT_SOURCE /* libpcap's headers use the BSD type names (u_int, u_char) */
+#include <criterion/criterion.h>
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../support/harness.h"
+#include "hv_util.h"
+
+/* Both VMs run examples/net.s: the first (MAC ...:01) broadcasts "ping from a" and waits for
+ * the answer; the second answers its sender, at its address, with "pong from b". */
+static int net_vm(hv_t *hv, const char *name)
+{
+    size_t len;
+    char *src = sim_read_file("examples/net.s", &len);
+    cr_assert_not_null(src, "examples/net.s: cannot read it");
+    int vm = hu_vm(hv, name, src, NULL);
+    free(src);
+    return vm;
+}
+
+static const uint8_t mac_a[6] = {0x02, 0, 0, 0x01, 0, 0x01};
+static const uint8_t mac_b[6] = {0x02, 0, 0, 0x01, 0, 0x02};
+
+/* The NIC events of a run (the frames leaving each card, and arriving). */
+typedef struct {
+    sim_event_t ev[16];
+    unsigned n;
+} nic_events_t;
+
+static void keep_nic(const sim_event_t *ev, void *ctx)
+{
+    nic_events_t *r = ctx;
+    if (ev->kind == SIM_EV_NIC && r->n < 16)
+        r->ev[r->n++] = *ev;
+}
+
+static const sim_event_t *nic_event(const nic_events_t *r, int vm, sim_nic_event_t what)
+{
+    for (unsigned i = 0; i < r->n; i++)
+        if (r->ev[i].vm == vm && r->ev[i].from_mode == what)
+            return &r->ev[i];
+    return NULL;
+}
+
+/* Runs a and b on two pCPUs, capturing to `pcap` when it is not NULL. */
+static hv_t *run_pair(sim_machine_t *m, nic_events_t *rec, const char *pcap)
+{
+    hv_config_t cfg = hu_config();
+    hv_t *hv = hu_machine(m, 2, &cfg);
+    cr_assert_eq(net_vm(hv, "a"), 0);
+    cr_assert_eq(net_vm(hv, "b"), 1);
+    sim_add_sink(m, keep_nic, rec);
+    if (pcap)
+        cr_assert_eq(hv_vswitch_capture(hv, pcap, stderr), 0);
+    cr_assert_eq(hv_run(hv, 20000000), SIM_RUN_POWEROFF);
+    if (pcap)
+        cr_assert_eq(hv_vswitch_capture_end(hv, stderr), 0);
+    return hv;
+}
+
+Test(hv_net, two_vms_ping_through_the_switch)
+{
+    static sim_machine_t m;
+    static nic_events_t rec;
+    hv_t *hv = run_pair(&m, &rec, NULL);
+    cr_expect_str_eq(hv_vm_console(hv, 0), "got: pong from b\n");
+    cr_expect_str_eq(hv_vm_console(hv, 1), "got: ping from a\n");
+    const hv_vswitch_t *sw = &hv->vswitch;
+    cr_expect_eq(sw->in[HV_SWITCH_VM_PORT(0)], 1);
+    cr_expect_eq(sw->in[HV_SWITCH_VM_PORT(1)], 1);
+    cr_expect_eq(sw->flooded, 1, "the broadcast went to every other port");
+    cr_expect_eq(sw->forwarded, 1, "the reply went to the port a's address was learned on");
+    cr_expect_eq(sw->out[HV_SWITCH_VM_PORT(0)], 1);
+    cr_expect_eq(sw->out[HV_SWITCH_VM_PORT(1)], 1);
+    cr_expect_eq(hv_vswitch_lookup(hv, mac_a), (int)HV_SWITCH_VM_PORT(0));
+    cr_expect_eq(hv_vswitch_lookup(hv, mac_b), (int)HV_SWITCH_VM_PORT(1));
+    cr_expect_eq(sw->learned, 2);
+    /* each frame leaves its card nic_frame + 2 * 40 cycles after it started, and is in the
+     * other VM's buffer at that cycle */
+    const sim_event_t *send_a = nic_event(&rec, 0, SIM_NIC_EV_SEND);
+    const sim_event_t *sent_a = nic_event(&rec, 0, SIM_NIC_EV_SENT);
+    const sim_event_t *got_b = nic_event(&rec, 1, SIM_NIC_EV_RECEIVE);
+    cr_assert(send_a && sent_a && got_b);
+    cr_expect_eq(sent_a->cycle - send_a->cycle,
+                 m.costs.c[SIM_COST_nic_frame] + 40u * m.costs.c[SIM_COST_nic_byte]);
+    cr_expect_eq(got_b->cycle, sent_a->cycle);
+    cr_expect_eq(got_b->b, 40);
+    cr_expect_eq(hv->vms[0].dev.nic.rx_frames, 1);
+    cr_expect_eq(hv->vms[1].dev.nic.tx_bytes, 40);
+    cr_expect_eq(m.nic.tx_frames, 0, "the physical card carried nothing: no uplink yet");
+    hu_free(hv, &m);
+}
+
+/* The capture holds both frames, byte for byte, stamped with the cycle they entered the
+ * switch (as nanoseconds), and libpcap reads it back. */
+Test(hv_net, capture_is_a_pcap_file_libpcap_reads_back)
+{
+    static sim_machine_t m;
+    static nic_events_t rec;
+    char dir[] = "/tmp/hvsim-pcap-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/switch.pcap", dir);
+    hv_t *hv = run_pair(&m, &rec, path);
+    cr_expect_eq(hv->vswitch.captured, 2);
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
+    cr_assert_not_null(p, "%s", err);
+    cr_expect_eq(pcap_datalink(p), DLT_EN10MB);
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    const sim_event_t *sent[2] = {nic_event(&rec, 0, SIM_NIC_EV_SENT),
+                                  nic_event(&rec, 1, SIM_NIC_EV_SENT)};
+    const uint8_t *src[2] = {mac_a, mac_b};
+    const char *payload[2] = {"ping from a", "pong from b"};
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(pcap_next_ex(p, &h, &data), 1, "frame %d", i);
+        cr_expect_eq(h->len, 40);
+        cr_expect_eq(h->caplen, 40);
+        cr_expect_eq(memcmp(data + 6, src[i], 6), 0, "frame %d: its source", i);
+        cr_expect_str_eq((const char *)data + 14, payload[i]);
+        uint64_t ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
+        cr_assert_not_null(sent[i]);
+        cr_expect_eq(ns, sent[i]->cycle, "frame %d: stamped %llu, left at %llu", i,
+                     (unsigned long long)ns, (unsigned long long)sent[i]->cycle);
+    }
+    cr_expect_eq(memcmp(data, mac_a, 6), 0, "the reply is addressed to a");
+    cr_expect_eq(pcap_next_ex(p, &h, &data), PCAP_ERROR_BREAK, "two frames, no more");
+    pcap_close(p);
+    char tmp[80];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    cr_expect_neq(access(tmp, F_OK), 0, "the temporary file was renamed");
+    remove(path);
+    rmdir(dir);
+    hu_free(hv, &m);
+}
+
+Test(hv_net, capture_to_a_directory_that_does_not_exist_fails_cleanly)
+{
+    static sim_machine_t m;
+    hv_config_t cfg = hu_config();
+    hv_t *hv = hu_machine(&m, 1, &cfg);
+    char *msg = NULL;
+    size_t len = 0;
+    FILE *diag = open_memstream(&msg, &len);
+    cr_expect_eq(hv_vswitch_capture(hv, "/nonexistent/dir/x.pcap", diag), -1);
+    fclose(diag);
+    cr_expect_str_eq(msg, "/nonexistent/dir/x.pcap: error: cannot write the capture: "
+                          "/nonexistent/dir/x.pcap.tmp: No such file or directory\n");
+    free(msg);
+    cr_expect_null(hv->pcap);
+    hu_free(hv, &m);
+}
