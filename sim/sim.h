@@ -450,6 +450,9 @@ int sim_load(sim_machine_t *m, uint32_t addr, const void *bytes, size_t size);
  * Errors name the file and return -1; the machine's RAM is then unchanged. */
 int sim_load_program(sim_machine_t *m, const char *path, uint32_t bin_base, FILE *diag,
                      uint32_t *entry);
+/* Gives the console the whole file at path as its input (--input FILE), read with the cap
+ * and checks of sim_read_file. -1 with a message naming the file (to diag) when it cannot. */
+int sim_load_input(sim_machine_t *m, const char *path, FILE *diag);
 /* Prints text that may quote bytes of a binary input: control bytes (but newline and tab),
  * DEL and bytes that are not valid UTF-8 are written as \xNN. The vfprintf form formats
  * first. */

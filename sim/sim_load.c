@@ -1,5 +1,6 @@
 /*
- * sim_load.c - getting programs into the machine: flat images and assembly sources.
+ * sim_load.c - getting programs into the machine: flat images and assembly sources, and the
+ * console input a program reads.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -65,4 +66,19 @@ int sim_load_program(sim_machine_t *m, const char *path, uint32_t bin_base, FILE
     *entry = bin_base;
     free(bytes);
     return rc;
+}
+
+int sim_load_input(sim_machine_t *m, const char *path, FILE *diag)
+{
+    size_t len;
+    char *text = sim_read_file(path, &len); /* capped; a device or a pipe is refused */
+    if (!text) {
+        char why[96];
+        fprintf(diag, "hvsim: %s: cannot read console input: %s\n", path,
+                sim_read_error(errno, SIM_INPUT_MAX_BYTES, why, sizeof why));
+        return -1;
+    }
+    sim_console_set_input(m, text, len);
+    free(text);
+    return 0;
 }

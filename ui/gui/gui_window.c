@@ -54,7 +54,7 @@ static int session_open(session_t *s, const ui_gui_options_t *opt)
         ui_repl_options_t ro = {.program = opt->program, .base = opt->base};
         uint32_t entry;
         if (ui_repl_load_program(s->m, &ro, &entry, &s->syms, &s->nsyms) != 0 ||
-            (opt->input && ui_load_input(s->m, opt->input) != 0)) {
+            (opt->input && sim_load_input(s->m, opt->input, stderr) != 0)) {
             sim_machine_free(s->m);
             return 1;
         }

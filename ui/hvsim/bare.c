@@ -3,7 +3,6 @@
  * machine that every headless mode shares (--bare, --scenario): trace, limits, exit status,
  * statistics.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,21 +63,6 @@ static bool ends_line(const char *text)
     return n == 0 || text[n - 1] == '\n';
 }
 
-int ui_load_input(sim_machine_t *m, const char *path)
-{
-    size_t len;
-    char *text = sim_read_file(path, &len);
-    if (!text) {
-        char why[96];
-        fprintf(stderr, "hvsim: %s: cannot read console input: %s\n", path,
-                sim_read_error(errno, SIM_INPUT_MAX_BYTES, why, sizeof why));
-        return -1;
-    }
-    sim_console_set_input(m, text, len);
-    free(text);
-    return 0;
-}
-
 int ui_run_machine(sim_machine_t *m, const ui_bare_options_t *opt)
 {
     last_trap_t last = {0};
@@ -122,7 +106,7 @@ int ui_run_bare(const ui_bare_options_t *opt)
     }
     uint32_t entry;
     if (sim_load_program(&m, opt->program, opt->base, stderr, &entry) != 0 ||
-        (opt->input && ui_load_input(&m, opt->input) != 0)) {
+        (opt->input && sim_load_input(&m, opt->input, stderr) != 0)) {
         sim_machine_free(&m);
         return 1;
     }

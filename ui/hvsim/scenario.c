@@ -150,7 +150,7 @@ int ui_scenario_prepare(sim_machine_t *m, const char *name, const ui_bare_option
     if (opt->ram_size)
         def.vm[vm].memory = opt->ram_size;
     int status = hv_scenario_start_native(&def, (unsigned)vm, m, stdout, stderr) != 0;
-    if (status == 0 && opt->input && ui_load_input(m, opt->input) != 0)
+    if (status == 0 && opt->input && sim_load_input(m, opt->input, stderr) != 0)
         status = 1;
     if (status == 0 && syms && scenario_symbols(dir, def.vm[vm].image, syms, nsyms) != 0)
         status = 1;

@@ -31,8 +31,6 @@ int ui_run_machine(struct sim_machine *m, const ui_bare_options_t *opt);
 /* The --trace sink: one event a line on stderr. main makes stdout line-buffered first, so that
  * the console's characters come out as whole lines and never inside a trace line. */
 void ui_trace_events(struct sim_machine *m);
-/* Feeds a file to the console as keyboard input; -1 (after a message) when it cannot be read. */
-int ui_load_input(struct sim_machine *m, const char *path);
 
 /* `hvsim --scenario NAME` (scenario.c): a built-in scenario, headless. opt->program is unused;
  * opt->ram_size 0 means the scenario's own. Returns the exit status. */

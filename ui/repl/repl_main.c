@@ -58,21 +58,6 @@ int ui_repl_load_program(sim_machine_t *m, const ui_repl_options_t *opt, uint32_
     return cpu_syms_load(path, syms, nsyms, stderr);
 }
 
-static int load_input(sim_machine_t *m, const char *path)
-{
-    size_t len;
-    char *text = sim_read_file(path, &len);
-    if (!text) {
-        char why[96];
-        fprintf(stderr, "hvsim: %s: cannot read console input: %s\n", path,
-                sim_read_error(errno, SIM_INPUT_MAX_BYTES, why, sizeof why));
-        return -1;
-    }
-    sim_console_set_input(m, text, len);
-    free(text);
-    return 0;
-}
-
 int ui_repl_load_lines(ui_dbg_t *dbg, const ui_repl_options_t *opt)
 {
     if (has_suffix(opt->program, ".s") || has_suffix(opt->program, ".S")) {
@@ -104,7 +89,7 @@ static int build_bare(sim_machine_t *m, const ui_repl_options_t *opt, cpu_symbol
         return -1;
     }
     if ((opt->program && ui_repl_load_program(m, opt, &entry, syms, nsyms) != 0) ||
-        (opt->input && load_input(m, opt->input) != 0))
+        (opt->input && sim_load_input(m, opt->input, stderr) != 0))
         return -1;
     m->cpu[0].s.pc = entry;
     return 0;
