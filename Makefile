@@ -126,7 +126,7 @@ $(TESTS): $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(filter-out $(REPL_MAIN:%.c=$(BUILD)
 # everything the tests link (the REPL's commands included). Linked with replay_main.c they
 # replay a corpus (make test); linked with libFuzzer (make fuzz, clang) they fuzz.
 FUZZ_HARNESSES := asm image scenario repl cpu
-FUZZ_LINK  = $(BUILD)/obj/tests/fuzz/fuzz_util.o \
+FUZZ_LINK  = $(BUILD)/obj/tests/fuzz/fuzz_util.o $(BUILD)/obj/tests/support/hv_break.o \
     $(filter-out $(REPL_MAIN:%.c=$(BUILD)/obj/%.o),$(REPL_SRC:%.c=$(BUILD)/obj/%.o)) \
     $(GUI_CORE_OBJ) $(DEBUG_LIB) $(LIB)
 FUZZ_REPLAY := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz-replay/fuzz_%)

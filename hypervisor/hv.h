@@ -242,11 +242,8 @@ typedef struct {
 typedef struct {
     char line[256];         /* the console line being written */
     uint32_t line_len;
-    char *transcript; /* the latest console_keep bytes the VM wrote at most (older ones
-                         are dropped: a chatty guest cannot grow the host without bound),
-                         NUL-terminated (owned) */
-    size_t len, cap;
-    uint64_t dropped;       /* bytes dropped from the front of the transcript */
+    sim_keep_t transcript;  /* the latest console_keep bytes the VM wrote at most (older ones
+                               are dropped: a chatty guest cannot grow the host) */
     FILE *transcript_file;  /* every byte, when the scenario asked for a file (owned; a
                                clone gets none) */
     char *input;            /* console input (owned), and how far it was read */
@@ -413,6 +410,11 @@ typedef struct hv {
      * clone writes none. It goes to pcap_tmp and is renamed to pcap_path when complete. */
     struct pcap_dumper *pcap;
     char pcap_path[256], pcap_tmp[264];
+    /* For tests only (nothing in hvsim sets it): called after every exit a handler served,
+     * with the exiting VM, before the sanitizer build's isolation check. The tests that prove
+     * the checker catches a broken hypervisor break an invariant there on purpose. */
+    void (*test_hook)(struct hv *hv, int vm, void *ctx);
+    void *test_hook_ctx;
 } hv_t;
 
 /* ------------------------------------------------------------------------------------------

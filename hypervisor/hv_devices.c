@@ -75,10 +75,10 @@ void hv_dev_free(hv_vdev_t *d)
     if (d->transcript_file)
         fclose(d->transcript_file);
     d->transcript_file = NULL;
-    free(d->transcript);
+    sim_keep_free(&d->transcript);
     free(d->input);
     free(d->disk.bytes);
-    d->transcript = d->input = NULL;
+    d->input = NULL;
     d->disk.bytes = NULL;
 }
 
@@ -90,45 +90,12 @@ static hv_vcpu_t *boot_vcpu(hv_t *hv, unsigned vm)
 /* ------------------------------------------------------------------------------------------
  * Console
  * ------------------------------------------------------------------------------------------ */
-/* Keeps the transcript to at most `limit` bytes: the oldest go, in one move of the latest
- * half (so that a flood costs a copy per half a limit, not per byte). */
-static void drop_oldest(hv_vdev_t *d, size_t n, size_t limit)
-{
-    if (d->len + n <= limit)
-        return;
-    size_t keep_len = n >= limit / 2 ? 0 : limit / 2 - n;
-    keep_len = keep_len < d->len ? keep_len : d->len;
-    memmove(d->transcript, d->transcript + d->len - keep_len, keep_len);
-    d->dropped += d->len - keep_len;
-    d->len = keep_len;
-    d->transcript[d->len] = '\0';
-}
-
 static void keep(hv_t *hv, hv_vdev_t *d, const char *bytes, size_t n)
 {
-    size_t limit = hv->cfg.console_keep ? hv->cfg.console_keep : HV_DEFAULT_CONSOLE_KEEP;
     if (d->transcript_file)
         fwrite(bytes, 1, n, d->transcript_file);
-    if (n > limit) { /* a line longer than the whole budget: its end only */
-        d->dropped += n - limit;
-        bytes += n - limit;
-        n = limit;
-    }
-    if (d->transcript)
-        drop_oldest(d, n, limit);
-    if (d->len + n + 1 > d->cap) {
-        size_t cap = d->cap ? d->cap : 256;
-        while (cap < d->len + n + 1)
-            cap *= 2;
-        char *p = realloc(d->transcript, cap);
-        if (!p)
-            return; /* out of host memory: the line is still printed */
-        d->transcript = p;
-        d->cap = cap;
-    }
-    memcpy(d->transcript + d->len, bytes, n);
-    d->len += n;
-    d->transcript[d->len] = '\0';
+    sim_keep_add(&d->transcript, bytes, n,
+                 hv->cfg.console_keep ? hv->cfg.console_keep : HV_DEFAULT_CONSOLE_KEEP);
 }
 
 /* A whole line goes out at once, with the VM's name: the physical console is shared. */
@@ -231,8 +198,10 @@ static void disk_complete(hv_t *hv, unsigned vm, sim_disk_error_t error)
 static void disk_command(hv_t *hv, unsigned vm, uint32_t command)
 {
     sim_disk_t *d = &hv->vms[vm].dev.disk;
-    if (d->status & SIM_DISK_BUSY)
+    if (d->status & SIM_DISK_BUSY) {
+        d->refused++; /* one command at a time: a flood queues nothing in the host */
         return;
+    }
     d->command = command;
     d->error = SIM_DISK_E_NONE;
     d->started = hv->cur->s.cycles;
@@ -330,7 +299,7 @@ const char *hv_dev_port_name(uint16_t port, const char **reg)
 {
     static const char *const uart_regs[] = {"data", "status", "control"};
     static const char *const disk_regs[SIM_DISK_NREGS] = {
-        "sector", "count", "DMA address", "command", "status", "error", "capacity", "reserved"};
+        "sector", "count", "DMA address", "command", "status", "error", "capacity", "refused"};
     static const char *const nic_regs[SIM_NIC_NREGS] = {
         "control",      "transmit ring",     "transmit ring size", "transmit tail", "transmit head",
         "receive ring", "receive ring size", "receive tail",       "receive head",  "status",

@@ -351,6 +351,8 @@ void hv_handle_exit(hv_t *hv, cpu_t *cpu, unsigned ent)
     }
     if (!hv_bt_vcpu(hv, v) || !hv_bt_exit(hv, v, x.reason, x.qual)) /* else: a bt callout */
         handlers[x.reason].fn(hv, v, &x);
+    if (hv->test_hook)
+        hv->test_hook(hv, v->vm, hv->test_hook_ctx);
 #ifdef HV_CHECK_ALWAYS
     /* The sanitizer build: isolation is checked after every exit a handler served, so a
      * handler that breaks it stops the run at once, with the sentence and the exit. */

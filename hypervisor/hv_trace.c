@@ -8,7 +8,9 @@
  * (hv_mark.c: the rtos marks each deadline it misses); a "host" process whose threads are
  * the pCPUs carries idle time and the type-2 host process. Cycles are mapped to time as on a
  * 1 GHz machine: 1 cycle = 1 ns, so ts and dur (microseconds) are cycles / 1000. The JSON is
- * made with jansson, event by event, and the file is written atomically.
+ * made with jansson, event by event, and the file is written atomically. A long run's trace
+ * is not held in memory: past HV_TRACE_KEEP spans or instants, the oldest are written out to
+ * a temporary spill file, which is copied into the trace at the end.
  *
  * A VM run natively (its baseline, hv_scenario_start_native) is traced in the same layout: the
  * VM is process 1 with one thread, vcpu0, its guest user and kernel spans as under the
@@ -31,14 +33,19 @@ static const char *const span_names[SIM_TIME_COUNT] = {[SIM_TIME_USER] = "guest 
                                                        [SIM_TIME_HOST] = "host process",
                                                        [SIM_TIME_IDLE] = "idle"};
 
+static void put_span(FILE *out, const hv_span_t *s, bool *first);
+static void put_instant(FILE *out, const hv_t *hv, const sim_event_t *ev, bool *first);
+
 /* ------------------------------------------------------------------------------------------
  * Recording
  * ------------------------------------------------------------------------------------------ */
+/* Room for one more of n held (up to HV_TRACE_KEEP). */
 static bool grow(void **p, size_t *cap, size_t n, size_t size)
 {
     if (n < *cap)
         return true;
     size_t c = *cap ? *cap * 2 : 1024;
+    c = c < HV_TRACE_KEEP ? c : HV_TRACE_KEEP;
     void *q = realloc(*p, c * size);
     if (!q)
         return false;
@@ -47,10 +54,34 @@ static bool grow(void **p, size_t *cap, size_t n, size_t size)
     return true;
 }
 
+/* Writes out every span and instant held, as the trace's JSON (after the processes, so each
+ * begins with a comma), and empties memory. False when there is no spill file to be had. */
+static bool spill(hv_tracker_t *t)
+{
+    if (!t->spill && !(t->spill = tmpfile()))
+        return false;
+    bool first = false;
+    for (size_t i = 0; i < t->nspans; i++)
+        put_span(t->spill, &t->spans[i], &first);
+    for (size_t i = 0; i < t->ninst; i++)
+        put_instant(t->spill, t->hv, &t->inst[i], &first);
+    t->spilled += t->nspans + t->ninst;
+    t->nspans = t->ninst = 0;
+    return true;
+}
+
+/* Room for one more span or instant (n held): held in memory, or what is held spilled first. */
+static bool room(hv_tracker_t *t, void **p, size_t *cap, size_t n, size_t size)
+{
+    if (n == HV_TRACE_KEEP && !spill(t))
+        return false;
+    return grow(p, cap, n == HV_TRACE_KEEP ? 0 : n, size);
+}
+
 void hv_trace_add_span(hv_tracker_t *t, unsigned cpu, unsigned kind, int vm, int vcpu,
                        uint64_t start, uint64_t dur)
 {
-    if (!grow((void **)&t->spans, &t->spans_cap, t->nspans, sizeof *t->spans)) {
+    if (!room(t, (void **)&t->spans, &t->spans_cap, t->nspans, sizeof *t->spans)) {
         t->oom = true;
         return;
     }
@@ -61,7 +92,7 @@ void hv_trace_add_span(hv_tracker_t *t, unsigned cpu, unsigned kind, int vm, int
 
 void hv_trace_add_instant(hv_tracker_t *t, const sim_event_t *ev)
 {
-    if (!grow((void **)&t->inst, &t->inst_cap, t->ninst, sizeof *t->inst)) {
+    if (!room(t, (void **)&t->inst, &t->inst_cap, t->ninst, sizeof *t->inst)) {
         t->oom = true;
         return;
     }
@@ -72,9 +103,13 @@ void hv_trace_free(hv_tracker_t *t)
 {
     free(t->spans);
     free(t->inst);
+    if (t->spill)
+        fclose(t->spill);
+    t->spill = NULL;
     t->spans = NULL;
     t->inst = NULL;
     t->nspans = t->ninst = t->spans_cap = t->inst_cap = 0;
+    t->spilled = 0;
 }
 
 int hv_trace_start(hv_t *hv)
@@ -183,18 +218,29 @@ static void put_instant(FILE *out, const hv_t *hv, const sim_event_t *ev, bool *
         first);
 }
 
+/* Copies the spilled spans and instants into the trace. */
+static bool copy_spill(FILE *spill, FILE *out)
+{
+    char buf[65536];
+    size_t n;
+    if (fflush(spill) != 0 || fseek(spill, 0, SEEK_SET) != 0)
+        return false;
+    while ((n = fread(buf, 1, sizeof buf, spill)) > 0)
+        fwrite(buf, 1, n, out);
+    bool ok = !ferror(spill);
+    fseek(spill, 0, SEEK_END); /* more may be spilled after this trace */
+    return ok;
+}
+
 /* The file: the processes (a hypervisor's VMs, or the one VM of a native run), then every span
- * and instant recorded. */
+ * and instant recorded (the spilled ones first). */
 static int write_trace(const hv_tracker_t *t, const hv_t *hv, const char *native_vm,
                        const char *path, FILE *diag)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&buf, &len);
-    if (!out) {
-        fprintf(diag, "%s: error: out of memory\n", path);
+    sim_atomic_t *file;
+    FILE *out = sim_atomic_open(path, &file, diag);
+    if (!out)
         return -1;
-    }
     bool first = true;
     fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"clock\":\"1 cycle = 1 ns (a 1 GHz "
           "machine)\"},\"traceEvents\":[",
@@ -205,19 +251,17 @@ static int write_trace(const hv_tracker_t *t, const hv_t *hv, const char *native
         put_process(out, 0, "host (pCPUs)", "pCPU", 1, &first);
         put_process(out, pid_of(0), native_vm, "vcpu", 1, &first);
     }
+    if (t->spill && !copy_spill(t->spill, out)) {
+        fprintf(diag, "%s: error: cannot read the trace's temporary file back\n", path);
+        sim_atomic_abort(file);
+        return -1;
+    }
     for (size_t i = 0; i < t->nspans; i++)
         put_span(out, &t->spans[i], &first);
     for (size_t i = 0; i < t->ninst; i++)
         put_instant(out, hv, &t->inst[i], &first);
     fputs("\n]}\n", out);
-    if (fclose(out) != 0 || !buf) {
-        free(buf);
-        fprintf(diag, "%s: error: out of memory\n", path);
-        return -1;
-    }
-    int rc = sim_write_file_atomic(path, buf, len, diag);
-    free(buf);
-    return rc;
+    return sim_atomic_commit(file, diag);
 }
 
 int hv_trace_write(hv_t *hv, const char *path, FILE *diag)

@@ -24,6 +24,10 @@ typedef struct {
     uint64_t start, dur;
 } hv_span_t;
 
+/* Spans and instants held in memory at most, each: beyond, they go to the spill file as the
+ * trace's JSON, so that a long run's trace costs disk, not the host's memory. */
+#define HV_TRACE_KEEP 16384
+
 typedef struct hv_tracker {
     hv_t *hv;
     hv_span_state_t cpu[SIM_MAX_CPUS];
@@ -32,7 +36,9 @@ typedef struct hv_tracker {
     size_t nspans, spans_cap;
     sim_event_t *inst;
     size_t ninst, inst_cap;
-    bool oom; /* some were dropped for want of host memory */
+    FILE *spill;      /* the older spans and instants, as JSON lines (an unnamed temporary) */
+    uint64_t spilled; /* how many went there */
+    bool oom;         /* some were dropped for want of host memory or a temporary file */
 } hv_tracker_t;
 
 void hv_trace_add_span(hv_tracker_t *t, unsigned cpu, unsigned kind, int vm, int vcpu,

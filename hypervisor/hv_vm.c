@@ -507,6 +507,7 @@ hv_t *hv_clone(const hv_t *hv, sim_machine_t *m2)
     n->m = m2;
     n->cur = NULL;
     n->pcap = NULL; /* the original writes the capture */
+    n->test_hook = NULL; /* a test's breakage stays with the machine it was made for */
     n->owner = dup_bytes(hv->owner, hv->nframes, &ok);
     for (unsigned i = 0; i < HV_MAX_VMS; i++) {
         hv_vdev_t *d = &n->vms[i].dev;
@@ -514,7 +515,7 @@ hv_t *hv_clone(const hv_t *hv, sim_machine_t *m2)
         d->transcript_file = NULL; /* the original writes its file; the copy keeps memory */
         if (!n->vms[i].used)
             continue;
-        d->transcript = dup_bytes(s->transcript, s->cap, &ok);
+        d->transcript.text = dup_bytes(s->transcript.text, s->transcript.cap, &ok);
         d->input = dup_bytes(s->input, s->in_len, &ok);
         d->disk.bytes = dup_bytes(s->disk.bytes, (size_t)s->disk.sectors * SIM_SECTOR_SIZE, &ok);
     }
@@ -544,14 +545,14 @@ int hv_vm_by_name(const hv_t *hv, const char *name)
 
 uint64_t hv_vm_console_dropped(const hv_t *hv, unsigned vm)
 {
-    return vm < HV_MAX_VMS && hv->vms[vm].used ? hv->vms[vm].dev.dropped : 0;
+    return vm < HV_MAX_VMS && hv->vms[vm].used ? hv->vms[vm].dev.transcript.dropped : 0;
 }
 
 const char *hv_vm_console(const hv_t *hv, unsigned vm)
 {
-    if (vm >= HV_MAX_VMS || !hv->vms[vm].used || !hv->vms[vm].dev.transcript)
+    if (vm >= HV_MAX_VMS || !hv->vms[vm].used || !hv->vms[vm].dev.transcript.text)
         return "";
-    return hv->vms[vm].dev.transcript;
+    return hv->vms[vm].dev.transcript.text;
 }
 
 sim_run_result_t hv_run(hv_t *hv, uint64_t max_cycles)

@@ -359,16 +359,29 @@ typedef struct {
     uint32_t command;       /* the last command written */
     uint32_t status;        /* SIM_DISK_BUSY | SIM_DISK_DONE | SIM_DISK_ERROR */
     uint32_t error;         /* sim_disk_error_t of the last command */
+    uint32_t refused;       /* commands written while BUSY, refused (the REFUSED register) */
     uint64_t started;       /* cycle the command in progress was written */
     uint16_t bus_index;     /* its place in m->devices */
     uint64_t reads, writes, sectors_read, sectors_written, errors; /* statistics */
 } sim_disk_t;
 
-/* The console: UART output goes to a FILE or a capture buffer; input comes from a script. */
+/* A bounded text (sim_devices.c): the latest bytes written to it, `limit` at most; older ones
+ * are dropped from the front (and counted), half a limit at a time, so that a flood costs one
+ * move per half a limit and a chatty program cannot grow the host without bound. */
 typedef struct {
-    FILE *out;      /* NULL: capture only */
-    char *capture;  /* everything written, NUL-terminated; NULL until the first byte */
-    size_t cap_len, cap_size;
+    char *text; /* NUL-terminated (owned); NULL until the first byte */
+    size_t len, cap;
+    uint64_t dropped; /* bytes dropped from the front */
+} sim_keep_t;
+#define SIM_CONSOLE_KEEP (64u << 10) /* bytes of the bare machine's console kept in memory */
+void sim_keep_add(sim_keep_t *k, const char *bytes, size_t n, size_t limit);
+void sim_keep_free(sim_keep_t *k);
+
+/* The console: UART output goes to a FILE (every byte: the complete output) and to a capture
+ * of the latest SIM_CONSOLE_KEEP bytes; input comes from a script. */
+typedef struct {
+    FILE *out;          /* NULL: capture only */
+    sim_keep_t capture; /* the latest bytes written */
     char *input;    /* the input script (owned), or NULL */
     size_t in_len, in_pos;
     bool irq_enabled; /* raise line SIM_UART_IRQ while input is ready */
@@ -523,7 +536,8 @@ void sim_port_write(sim_machine_t *m, cpu_t *cpu, uint16_t port, uint32_t val);
 /* The console. */
 void sim_console_set_output(sim_machine_t *m, FILE *out); /* NULL: capture only */
 void sim_console_set_input(sim_machine_t *m, const char *text, size_t len);
-const char *sim_console_captured(const sim_machine_t *m); /* never NULL */
+const char *sim_console_captured(const sim_machine_t *m); /* never NULL; the latest bytes */
+uint64_t sim_console_dropped(const sim_machine_t *m);     /* bytes no longer captured */
 /* True when the program has asked for the console's input interrupt and no input is left: a
  * halted CPU then waits for typing that will never come. */
 bool sim_console_waits_for_input(const sim_machine_t *m);
@@ -567,19 +581,29 @@ void sim_print_stats(const sim_machine_t *m, FILE *out);
  *                         (clears DONE and ERROR and lowers line 14)
  *   0x1f5  ERROR      r   why the last command failed (sim_disk_error_t), 0 if it did not
  *   0x1f6  CAPACITY   r   sectors on the disk, 0 when none is attached
- *   0x1f7  (reserved) r   reads 0
+ *   0x1f7  REFUSED    r   commands written while BUSY (and refused) since the machine started
  *
  * A bad command (no disk, a count outside 1..128, sectors past the end, an unknown command)
- * completes at once with ERROR; a command written while BUSY is ignored. A DMA the IOMMU
- * blocks completes with ERROR and DMA_BLOCKED, having moved nothing.
+ * completes at once with ERROR; a command written while BUSY is refused and counted in REFUSED:
+ * the controller holds one command, so a driver that floods it queues nothing in the host. A DMA
+ * the IOMMU blocks completes with ERROR and DMA_BLOCKED, having moved nothing.
  * ========================================================================================== */
 #define SIM_DISK_PORT 0x1f0
 #define SIM_DISK_IRQ 14
 #define SIM_DISK_DMA_ID 1 /* the controller's IOMMU device id */
 #define SIM_DISK_MAX_COUNT 128
 #define SIM_DISK_MAX_BYTES (1u << 30) /* the largest disk image attached */
-enum { SIM_DISK_SECTOR = 0, SIM_DISK_COUNT, SIM_DISK_ADDR, SIM_DISK_COMMAND, SIM_DISK_STATUS,
-       SIM_DISK_ERROR, SIM_DISK_CAPACITY, SIM_DISK_NREGS = 8 };
+enum {
+    SIM_DISK_SECTOR = 0,
+    SIM_DISK_COUNT,
+    SIM_DISK_ADDR,
+    SIM_DISK_COMMAND,
+    SIM_DISK_STATUS,
+    SIM_DISK_ERROR,
+    SIM_DISK_CAPACITY,
+    SIM_DISK_REFUSED,
+    SIM_DISK_NREGS = 8
+};
 enum { SIM_DISK_CMD_READ = 1, SIM_DISK_CMD_WRITE = 2 };
 #define SIM_DISK_BUSY 0x1u
 #define SIM_DISK_DONE 0x2u
@@ -622,6 +646,14 @@ uint32_t sim_disk_reg(const sim_disk_t *d, unsigned reg);
  * same directory, then renamed over `path`. On failure prints "PATH: error: ..." to diag, removes
  * the temporary file and leaves any existing `path` as it was; returns -1. */
 int sim_write_file_atomic(const char *path, const void *bytes, size_t len, FILE *diag);
+/* The same for a file written in pieces (a trace too large to hold in memory): sim_atomic_open
+ * gives a stream to write to (NULL after "PATH: error: ..." on diag); sim_atomic_commit makes
+ * the file appear whole over `path` (0) or not at all (-1, with the message); sim_atomic_abort
+ * drops it. Either ends the sim_atomic_t. */
+typedef struct sim_atomic sim_atomic_t;
+FILE *sim_atomic_open(const char *path, sim_atomic_t **out, FILE *diag);
+int sim_atomic_commit(sim_atomic_t *a, FILE *diag);
+void sim_atomic_abort(sim_atomic_t *a);
 
 /* "1 284 512": digits in groups of three, as every count is shown (stats, REPL, window). */
 const char *sim_group_digits(uint64_t n, char *buf, size_t len);

@@ -16,20 +16,56 @@ enum { UART_DATA = 0, UART_STATUS = 1, UART_CONTROL = 2 };
 #define UART_STATUS_OUTPUT_READY 0x2u
 #define UART_CONTROL_IRQ 0x1u
 
-static void capture_byte(sim_console_t *c, char ch)
+/* ------------------------------------------------------------------------------------------
+ * A bounded text: the console's capture here, each VM's transcript in the hypervisor
+ * ------------------------------------------------------------------------------------------ */
+/* Makes room for n more bytes within `limit`: the oldest go, in one move of what is kept (the
+ * latest half a limit, less the n coming). */
+static void drop_oldest(sim_keep_t *k, size_t n, size_t limit)
 {
-    if (c->cap_len + 2 > c->cap_size) {
-        size_t size = c->cap_size ? c->cap_size * 2 : 256;
-        char *p = realloc(c->capture, size);
-        if (!p)
-            return; /* out of host memory: the byte is still printed, just not captured */
-        c->capture = p;
-        c->cap_size = size;
-    }
-    c->capture[c->cap_len++] = ch;
-    c->capture[c->cap_len] = '\0';
+    if (k->len + n <= limit)
+        return;
+    size_t keep_len = n >= limit / 2 ? 0 : limit / 2 - n;
+    keep_len = keep_len < k->len ? keep_len : k->len;
+    memmove(k->text, k->text + k->len - keep_len, keep_len);
+    k->dropped += k->len - keep_len;
+    k->len = keep_len;
+    k->text[k->len] = '\0';
 }
 
+void sim_keep_add(sim_keep_t *k, const char *bytes, size_t n, size_t limit)
+{
+    if (n > limit) { /* more than the whole budget at once: its end only */
+        k->dropped += n - limit;
+        bytes += n - limit;
+        n = limit;
+    }
+    if (k->text)
+        drop_oldest(k, n, limit);
+    if (k->len + n + 1 > k->cap) {
+        size_t cap = k->cap ? k->cap : 256;
+        while (cap < k->len + n + 1)
+            cap *= 2;
+        char *p = realloc(k->text, cap);
+        if (!p)
+            return; /* out of host memory: the bytes are still printed, just not kept */
+        k->text = p;
+        k->cap = cap;
+    }
+    memcpy(k->text + k->len, bytes, n);
+    k->len += n;
+    k->text[k->len] = '\0';
+}
+
+void sim_keep_free(sim_keep_t *k)
+{
+    free(k->text);
+    *k = (sim_keep_t){0};
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The UART
+ * ------------------------------------------------------------------------------------------ */
 static bool input_ready(const sim_console_t *c)
 {
     return c->input && c->in_pos < c->in_len;
@@ -69,7 +105,7 @@ static void uart_write(void *ctx, uint32_t reg, uint32_t value)
         char ch = (char)(value & 0xff);
         if (c->out)
             fputc(ch, c->out);
-        capture_byte(c, ch);
+        sim_keep_add(&c->capture, &ch, 1, SIM_CONSOLE_KEEP);
     } else if (reg == UART_CONTROL) {
         c->irq_enabled = value & UART_CONTROL_IRQ;
         update_uart_irq(m);
@@ -143,5 +179,10 @@ bool sim_console_waits_for_input(const sim_machine_t *m)
 
 const char *sim_console_captured(const sim_machine_t *m)
 {
-    return m->console.capture ? m->console.capture : "";
+    return m->console.capture.text ? m->console.capture.text : "";
+}
+
+uint64_t sim_console_dropped(const sim_machine_t *m)
+{
+    return m->console.capture.dropped;
 }

@@ -71,8 +71,10 @@ sim_disk_error_t sim_disk_check(const sim_disk_t *d, uint32_t command)
 static void start_command(sim_machine_t *m, uint32_t command)
 {
     sim_disk_t *d = &m->disk;
-    if (d->status & SIM_DISK_BUSY)
-        return; /* one command at a time; the one in progress goes on */
+    if (d->status & SIM_DISK_BUSY) {
+        d->refused++; /* one command at a time; the one in progress goes on */
+        return;
+    }
     uint64_t now = sim_now(m);
     d->command = command;
     d->started = now;
@@ -141,6 +143,7 @@ uint32_t sim_disk_reg(const sim_disk_t *d, unsigned reg)
     case SIM_DISK_STATUS: return d->status;
     case SIM_DISK_ERROR: return d->error;
     case SIM_DISK_CAPACITY: return d->sectors;
+    case SIM_DISK_REFUSED: return d->refused;
     default: return 0;
     }
 }

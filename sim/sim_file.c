@@ -19,21 +19,6 @@
 
 #include "sim.h"
 
-/* Writes all of buf to fd, retrying short writes. */
-static bool write_all(int fd, const uint8_t *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 /* Creates a file for the bytes of `path`: an unnamed file in its directory (O_TMPFILE), so
  * that a run killed while writing leaves nothing behind; where the file system has none, a
  * named temporary file beside it. *tmp gets the malloc'd temporary name (for the named
@@ -84,38 +69,92 @@ static bool link_temp(int fd, char *tmp)
     return false;
 }
 
-int sim_write_file_atomic(const char *path, const void *bytes, size_t len, FILE *diag)
-{
-    char *tmp = NULL;
+struct sim_atomic {
+    FILE *f;
+    char *path, *tmp;
     bool unnamed;
-    int fd = create_temp(path, &tmp, &unnamed);
-    if (fd < 0) {
+};
+
+FILE *sim_atomic_open(const char *path, sim_atomic_t **out, FILE *diag)
+{
+    sim_atomic_t *a = calloc(1, sizeof *a);
+    int fd = -1;
+    if (a && (a->path = strdup(path)))
+        fd = create_temp(path, &a->tmp, &a->unnamed);
+    else
+        errno = ENOMEM;
+    if (fd >= 0 && !(a->f = fdopen(fd, "w")))
+        close(fd);
+    if (!a || !a->f) {
         fprintf(diag, "%s: error: cannot create a temporary file beside it: %s\n", path,
                 strerror(errno));
-        free(tmp);
-        return -1;
+        if (a && fd >= 0 && !a->unnamed)
+            unlink(a->tmp);
+        sim_atomic_abort(a);
+        return NULL;
     }
+    *out = a;
+    return a->f;
+}
+
+static void atomic_free(sim_atomic_t *a)
+{
+    free(a->path);
+    free(a->tmp);
+    free(a);
+}
+
+int sim_atomic_commit(sim_atomic_t *a, FILE *diag)
+{
     mode_t mask = umask(0);
     umask(mask);
-    bool ok = fchmod(fd, 0666 & ~mask) == 0 && write_all(fd, bytes, len) && fsync(fd) == 0 &&
-              (!unnamed || link_temp(fd, tmp));
-    bool named = ok || !unnamed;
+    int fd = fileno(a->f);
+    bool ok = fflush(a->f) == 0 && !ferror(a->f) && fchmod(fd, 0666 & ~mask) == 0 &&
+              fsync(fd) == 0 && (!a->unnamed || link_temp(fd, a->tmp));
+    bool named = ok || !a->unnamed;
     int err = errno;
-    if (close(fd) != 0 && ok) {
+    if (fclose(a->f) != 0 && ok) {
         ok = false;
         err = errno;
     }
-    if (ok && rename(tmp, path) != 0) {
+    if (ok && rename(a->tmp, a->path) != 0) {
         ok = false;
         err = errno;
     }
     if (!ok) {
-        fprintf(diag, "%s: error: cannot write: %s\n", path, strerror(err));
+        fprintf(diag, "%s: error: cannot write: %s\n", a->path, strerror(err));
         if (named)
-            unlink(tmp);
+            unlink(a->tmp);
     }
-    free(tmp);
+    atomic_free(a);
     return ok ? 0 : -1;
+}
+
+void sim_atomic_abort(sim_atomic_t *a)
+{
+    if (!a)
+        return;
+    if (a->f) {
+        fclose(a->f);
+        if (!a->unnamed)
+            unlink(a->tmp);
+    }
+    atomic_free(a);
+}
+
+int sim_write_file_atomic(const char *path, const void *bytes, size_t len, FILE *diag)
+{
+    sim_atomic_t *a;
+    FILE *f = sim_atomic_open(path, &a, diag);
+    if (!f)
+        return -1;
+    if (len && fwrite(bytes, 1, len, f) != len) {
+        int err = errno;
+        fprintf(diag, "%s: error: cannot write: %s\n", path, strerror(err));
+        sim_atomic_abort(a);
+        return -1;
+    }
+    return sim_atomic_commit(a, diag);
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ const char *sim_configure_mmu(sim_machine_t *m)
 void sim_machine_free(sim_machine_t *m)
 {
     free(m->ram);
-    free(m->console.capture);
+    sim_keep_free(&m->console.capture);
     free(m->console.input);
     free(m->disk.bytes);
     memset(m, 0, sizeof *m);

@@ -13,6 +13,12 @@
 ;               device has
 ;   hypercalls  2000 hypercalls with numbers and arguments from a pseudo-random sequence
 ;   ring -1     vmrun, invvm, invasid, CSRs of the ring -1 range, a jump into nowhere
+;   csrs        every CSR number 0..255 read, and written back with what it read (code it
+;               writes itself: csrr and csrw take the number as an immediate)
+;   exhaust     shadow exhaustion: one table in all 1 024 root slots, paging on under 8
+;               ASIDs in turn, a word read through every slot (1 024 shadow tables an ASID)
+;   storms      an exit storm (20 000 cpuid) and an interrupt storm (2 000 timer interrupts,
+;               each re-arming the timer 40 cycles ahead), on whatever pCPU it shares
 ;   misaligned  a jump and an iret to a pc 2 bytes into an instruction (binary translation
 ;               once read the block there and aborted the simulator), then a console flood of
 ;               40 lines (the hypervisor keeps only the latest bytes in memory)
@@ -31,6 +37,9 @@
         .equ MEMORY, 0x200000       ; what the scenario gives it (2 MiB)
         .equ KERNEL_END, 0x40000    ; its own code, data and stack lie below this
         .equ OUTSIDE, 0xdead0000    ; a guest-physical address far past its memory
+        .equ STORM_TICK, 40         ; cycles between the storm's timer interrupts
+        .equ STORM_TICKS, 2000      ; how many timer interrupts the storm takes
+        .equ ASIDS, 8               ; address spaces the shadow exhaustion uses
 
         .org 0x20000
 start:
@@ -57,6 +66,15 @@ start:
         call    ring_minus_one
         la      r1, msg_ring
         call    phase_done
+        call    every_csr
+        la      r1, msg_csrs
+        call    phase_done
+        call    exhaust
+        la      r1, msg_exhaust
+        call    phase_done
+        call    storms
+        la      r1, msg_storms
+        call    phase_done
         call    misaligned
         la      r1, msg_misaligned
         call    phase_done
@@ -68,6 +86,9 @@ start:
 on_trap:
         push    r1
         push    r2
+        csrr    r1, cause
+        cmpi    r1, 0
+        blt     .interrupt          ; bit 31: the storm's timer, not a fault
         la      r1, faults
         ld      r2, [r1]
         addi    r2, r2, 1
@@ -87,6 +108,18 @@ on_trap:
         pop     r2
         pop     r1
         iret
+.interrupt:
+        la      r1, ticks
+        ld      r2, [r1]
+        addi    r2, r2, 1
+        st      r2, [r1]
+        li      r1, STORM_TICK      ; again soon (writing acknowledges), till the storm's end
+        cmpi    r2, STORM_TICKS
+        bltu    .rearm
+        li      r1, 0
+.rearm:
+        csrw    timer, r1
+        b       .back
 
 ; phase_done(r1 = name): "[adversary] NAME: N faults given back", and the count restarts.
 phase_done:
@@ -320,6 +353,101 @@ ring_minus_one:
 .landed:
         ret
 
+; ---- every CSR number ---------------------------------------------------------------------------
+; csr_slot is rewritten for each number: csrr r2, N; csrw N, r2; ret. A number that is not a
+; CSR, or not one K may touch, faults (the handler skips the instruction); the others get back
+; what they held. Writing code is itself an attack under binary translation.
+every_csr:
+        push    lr
+        li      r9, 0
+.csr:
+        la      r1, csr_slot
+        la      r2, csr_read
+        ld      r3, [r2]
+        or      r3, r3, r9
+        st      r3, [r1]
+        ld      r3, [r2 + 4]
+        or      r3, r3, r9
+        st      r3, [r1 + 4]
+        call    csr_slot
+        addi    r9, r9, 1
+        cmpi    r9, 256
+        bltu    .csr
+        pop     lr
+        ret
+csr_read:                           ; the templates, number 0
+        csrr    r2, 0
+        csrw    0, r2
+
+; ---- shadow exhaustion ----------------------------------------------------------------------------
+; Every root slot holds the same table (the first 4 MiB mapped to themselves), so a word at
+; slot << 22 | 0x20000 is its own code page seen through each slot; under shadow paging each
+; slot needs a shadow table of its own, per ASID: 8 192 in all, far past its budget.
+exhaust:
+        la      r1, L0_TABLE        ; L0: the first 4 MiB mapped to themselves
+        li      r2, 0
+.ident:
+        ori     r3, r2, PTE_V | PTE_R | PTE_W | PTE_X
+        st      r3, [r1]
+        addi    r1, r1, 4
+        li      r4, 4096
+        add     r2, r2, r4
+        lui     r4, 0x40
+        cmp     r2, r4
+        bltu    .ident
+        la      r1, L1_TABLE        ; every root slot: that table
+        la      r3, L0_TABLE | PTE_V
+        li      r2, 1024
+.root:
+        st      r3, [r1]
+        addi    r1, r1, 4
+        addi    r2, r2, -1
+        cmpi    r2, 0
+        bne     .root
+        li      r9, 1               ; ASID
+.asid:
+        la      r3, L1_TABLE | 1
+        shli    r4, r9, 1
+        or      r3, r3, r4
+        csrw    ptroot, r3          ; paging on under this ASID
+        li      r10, 0              ; root slot
+.slot:
+        shli    r4, r10, 22
+        lui     r5, 0x2
+        or      r4, r4, r5
+        ld      r2, [r4]            ; its own code page, through slot r10
+        addi    r10, r10, 1
+        cmpi    r10, 1024
+        bltu    .slot
+        addi    r9, r9, 1
+        cmpi    r9, ASIDS
+        bleu    .asid
+        csrw    ptroot, r0          ; paging off again
+        ret
+
+; ---- exit and interrupt storms ----------------------------------------------------------------------
+storms:
+        li      r9, 20000           ; the exit storm: cpuid exits under hardware assist
+.exit:
+        cpuid   r2, r0
+        addi    r9, r9, -1
+        cmpi    r9, 0
+        bne     .exit
+        li      r1, 1 << IRQ_TIMER  ; the interrupt storm
+        csrw    im, r1
+        li      r1, STORM_TICK
+        csrw    timer, r1
+        sti
+.storm:
+        la      r1, ticks           ; the handler counts them, and disarms the timer at the end
+        ld      r2, [r1]
+        cmpi    r2, STORM_TICKS
+        bltu    .storm
+        cli
+        csrw    timer, r0           ; disarmed
+        csrw    im, r0
+        ret
+
 ; ---- misaligned control flow, then a flood -------------------------------------------------------
 misaligned:
         push    lr
@@ -362,6 +490,9 @@ msg_ports:      .asciz "ports and disk commands"
 msg_mmio:       .asciz "MMIO"
 msg_hypercalls: .asciz "hypercall flood"
 msg_ring:       .asciz "ring -1 instructions and CSRs"
+msg_csrs:       .asciz "every CSR number read and written back"
+msg_exhaust:    .asciz "shadow exhaustion under 8 ASIDs"
+msg_storms:     .asciz "exit and interrupt storms"
 msg_misaligned: .asciz "misaligned jump and iret, console flood"
 msg_flood:      .asciz "[adversary] flood flood flood flood flood flood flood flood flood\n"
 msg_done:       .asciz "[adversary] done: every attempt came back as a fault or an answer\n"
@@ -369,5 +500,8 @@ msg_done:       .asciz "[adversary] done: every attempt came back as a fault or 
         .align 4
 faults:         .word 0
 landing:        .word 0
+ticks:          .word 0             ; the storm's timer interrupts
+csr_slot:       .word 0, 0          ; csrr r2, N; csrw N, r2 (written by every_csr)
+        ret
         .space 1024
 stack_top:

@@ -36,5 +36,8 @@ int bench_mmu_nested(const char *name, const char *src, const bench_result_t *fl
 /* The visualizer (bench_gui.c): `src` at full speed with the window drawing 60 frames a
  * second offscreen; MIPS against `flat` (headless) and the frames per second achieved. */
 int bench_gui(const char *name, const char *src, const bench_result_t *flat);
+/* A built-in scenario (by name) headless, then under the offscreen window at 1280x800: its
+ * speed under the window against headless, and the time to draw a frame. */
+int bench_gui_scenario(const char *name);
 
 #endif

@@ -7,12 +7,17 @@
  * The victim must print exactly what it prints alone (what it printed so far, when the
  * cycles run out first), and the hypervisor's invariants must
  * hold after the run. Nothing the image does may crash or hang the simulator.
+ *
+ * HVSIM_FUZZ_BREAK=NAME in the environment breaks the hypervisor on purpose (hv_break.h:
+ * shared-frame, hv-frame, stale-tlb) while the image runs: the test that proves this check
+ * fires on a broken hypervisor (tests/hypervisor/test_hv_break.c) sets it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../hypervisor/hv.h"
+#include "../support/hv_break.h"
 #include "fuzz.h"
 
 #define FUZZ_IMAGE_BYTES 4096u
@@ -100,7 +105,16 @@ static void run_vm(const uint8_t *image, const fuzz_setup_t *s, const cpu_asm_re
         fuzz_fail("hv_new: %s", err);
     fuzz_setup_t plain = {s->type, HV_CPU_HW, HV_MEM_NESTED};
     int v = add_vm(hv, "victim", &plain, 1, victim->bytes, victim->size);
-    add_vm(hv, "attacker", s, 0, image, FUZZ_IMAGE_BYTES);
+    int a = add_vm(hv, "attacker", s, 0, image, FUZZ_IMAGE_BYTES);
+    static hv_break_ctx_t broken;
+    const char *name = getenv("HVSIM_FUZZ_BREAK");
+    if (name && hv_break_by_name(name) < 0)
+        fuzz_fail("HVSIM_FUZZ_BREAK=%s: not a break (hv_break.h)", name);
+    if (name) {
+        broken = (hv_break_ctx_t){
+            .what = (hv_break_t)hv_break_by_name(name), .attacker = a, .victim = v};
+        hv_break_install(hv, &broken);
+    }
     hv_run(hv, FUZZ_CPU_CYCLES);
     /* A victim still running when the cycles ran out has printed a prefix of its lines. */
     const char *said = hv_vm_console(hv, (unsigned)v);

@@ -1,7 +1,9 @@
 /*
  * test_gui_controls.c - the window's controls: speed steps 1, 2, 5, 10, 20, 50 ... up to full
  * speed; `hvsim --screenshot --at STOP` takes its picture at a stop `break` understands (and
- * names a bad one); the restart key says why when the session cannot be rebuilt; the TLB panel
+ * names a bad one); the restart key starts the scenario again from cycle 0 (the same run gives
+ * the same transcript) and says why when the session cannot be rebuilt; hovering over HOST
+ * MEMORY (real SDL mouse-motion events) says whose frames a cell holds; the TLB panel
  * names VMs as `info vms` numbers them (0 = the first), not by their TLB tag.
  */
 #include <criterion/criterion.h>
@@ -76,4 +78,109 @@ Test(gui_controls, tlb_entries_name_vms_as_info_vms_does, .timeout = 60)
     cr_expect_eq(ui_dbg_vm_of_vmid(dbg, 0), -1, "VMID 0 is the host's");
     ui_dbg_free(dbg);
     hu_scenario_free(&sc, hv, &m);
+}
+
+/* The restart key's success path: run, press r (a real SDL key event, as the window's loop
+ * hands it over), and the machine is at cycle 0 with nothing printed; the same run again
+ * ends on the same cycle with the same transcripts, and the window's record starts afresh. */
+static hv_t *restarted;
+
+static int start_again(sim_machine_t *mm, void *ctx, char *err, size_t len)
+{
+    (void)ctx;
+    hv_free(restarted);
+    sim_machine_free(mm);
+    restarted = hv_scenario_start(&sc, mm, NULL, stderr);
+    if (!restarted)
+        snprintf(err, len, "the scenario cannot start again");
+    return restarted ? 0 : -1;
+}
+
+/* Hands every pending SDL event to the window, as its loop does. */
+static void pump(gui_t *g)
+{
+    SDL_Event e;
+    while (SDL_PollEvent(&e))
+        gui_handle_event(g, &e);
+}
+
+static void press(gui_t *g, SDL_Keycode key)
+{
+    SDL_Event e = {.type = SDL_KEYDOWN};
+    e.key.keysym.sym = key;
+    cr_assert_eq(SDL_PushEvent(&e), 1, "%s", SDL_GetError());
+    pump(g);
+}
+
+Test(gui_controls, the_restart_key_runs_the_scenario_again_from_cycle_0, .timeout = 120)
+{
+    cr_assert_eq(SDL_Init(SDL_INIT_EVENTS), 0, "%s", SDL_GetError());
+    restarted = hu_scenario(&sc, &m, "default");
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    ui_dbg_set_rebuild(dbg, start_again, NULL);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_run_cycles(dbg, 3000000, &st), 0);
+    ui_gui_render(g);
+    uint64_t cycle = m.cpu[0].s.cycles, events = g->rec.recent_seq;
+    char *tinyos = strdup(hv_vm_console(restarted, 0)), *rtos = strdup(hv_vm_console(restarted, 1));
+    cr_assert_gt(strlen(tinyos), 0, "the first run printed");
+    press(g, SDLK_r);
+    for (unsigned i = 0; i < m.ncpus; i++)
+        cr_expect_eq(m.cpu[i].s.cycles, 0, "pCPU%u at cycle 0 after r", i);
+    cr_expect_str_eq(hv_vm_console(restarted, 0), "", "nothing printed yet");
+    cr_expect_eq(g->rec.recent_seq, 0, "the window's record starts afresh (it had %llu events)",
+                 (unsigned long long)events);
+    cr_assert_eq(ui_dbg_run_cycles(dbg, 3000000, &st), 0);
+    ui_gui_render(g);
+    cr_expect_eq(m.cpu[0].s.cycles, cycle, "the same run ends on the same cycle");
+    cr_expect_str_eq(hv_vm_console(restarted, 0), tinyos);
+    cr_expect_str_eq(hv_vm_console(restarted, 1), rtos);
+    free(tinyos);
+    free(rtos);
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, restarted, &m);
+    SDL_Quit();
+}
+
+/* Hovering over HOST MEMORY: real SDL mouse-motion events move the pointer over a cell of
+ * tinyos's, and the readout names the cell's frames and whose tables map them; moving off the
+ * map clears it. No cell is selected by the test. */
+Test(gui_controls, hovering_over_host_memory_says_whose_frames, .timeout = 120)
+{
+    cr_assert_eq(SDL_Init(SDL_INIT_EVENTS), 0, "%s", SDL_GetError());
+    hv_t *hv = hu_scenario(&sc, &m, "default");
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    hv_run(hv, 3000000);
+    ui_gui_render(g);
+    ui_gui_rect_t r = g->panel[UI_GUI_PANEL_MEMMAP];
+    int tinyos = hv_vm_by_name(hv, "tinyos"), hx = -1, hy = -1;
+    for (int y = r.y; y < r.y + r.h && hx < 0; y++) /* a pixel of a cell mostly tinyos's */
+        for (int x = r.x; x < r.x + r.w && hx < 0; x++) {
+            int c = gui_memmap_cell_at(g, x, y);
+            unsigned per = g->mem_cells ? g->mem_cells : 1;
+            if (c >= 0 && ui_dbg_frame_owner(dbg, (uint32_t)c * per) == tinyos)
+                hx = x, hy = y;
+        }
+    cr_assert_geq(hx, 0, "a cell of tinyos's is drawn");
+    SDL_Event e = {.type = SDL_MOUSEMOTION};
+    e.motion.x = hx;
+    e.motion.y = hy;
+    cr_assert_eq(SDL_PushEvent(&e), 1, "%s", SDL_GetError());
+    pump(g);
+    ui_gui_render(g);
+    cr_expect_eq(g->mem_sel, -1, "nothing selected: the pointer alone");
+    cr_expect_geq(g->mem_hover, 0);
+    cr_expect_not_null(strstr(g->mem_frames, "tinyos"), "%s", g->mem_frames);
+    cr_expect_not_null(strstr(g->mem_text, "tinyos's tables"), "%s", g->mem_text);
+    e.motion.x = r.x - 5; /* off the map */
+    cr_assert_eq(SDL_PushEvent(&e), 1, "%s", SDL_GetError());
+    pump(g);
+    cr_expect_eq(g->mem_hover, -1, "off the map, no cell");
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+    SDL_Quit();
 }

@@ -2,11 +2,13 @@
  * test_hv_isolation.c - the guest can never hurt the host (design principle 6). The adversary
  * (guestos/adversary/kernel.s) sweeps all of guest-physical memory, writes wild page tables,
  * touches every I/O port, MMIO where no device is, floods the hypervisor with bad hypercalls,
- * tries the ring -1 instructions, jumps and irets to misaligned pcs and floods its console,
- * under every technique pair. Every attempt must end as an exit the hypervisor
- * handles or a fault the adversary gets back; the rtos beside it must print exactly what it
- * prints beside tinyos; the hypervisor's memory and invariants must hold; the machine's real
- * devices must see nothing; and the simulator must not crash (make asan runs this too).
+ * tries the ring -1 instructions and every CSR number, exhausts its shadow budget, storms the
+ * hypervisor with exits and interrupts, jumps and irets to misaligned pcs and floods its
+ * console, under every technique pair, on a pCPU of its own and on one it shares. Every attempt
+ * must end as an exit the hypervisor handles or a fault the adversary gets back; the rtos beside it
+ * must print exactly what it prints beside tinyos; the hypervisor's memory and invariants must
+ * hold; the machine's real devices must see nothing; and the simulator must not crash (make asan
+ * runs this too).
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -120,4 +122,86 @@ ParameterizedTest(size_t *row, hv_isolation, the_adversary_hurts_nobody_under_ev
     cr_expect_str_eq(sim_console_captured(&m), "", "%s/%s", cpu, mem);
     hu_scenario_free(&sc, hv, &m);
     free(beside_tinyos);
+}
+
+/* The adversary and tinyos share one pCPU (overcommit), under every technique pair for the
+ * adversary: its exit and interrupt storms, shadow exhaustion and floods take turns with
+ * tinyos's slices, and tinyos still prints what it prints in the default scenario but for the
+ * lines that report its timing, each phase of the adversary having run. */
+static const pair_t all_pairs[] = {{"hw", "nested"},  {"hw", "shadow"},  {"trap", "shadow"},
+                                   {"bt", "shadow"},  {"emu", "nested"}, {"emu", "shadow"},
+                                   {"trap", "nested"}};
+
+/* The default scenario's script for tinyos's shell (hv_scenario_builtin.c). */
+#define TINYOS_INPUT                                                                               \
+    "help\\nhello\\nsyscalls\\npagetouch\\nforkwait\\nfault\\ncounter &\\ncounter "                \
+    "&\\nps\\nwait\\n"                                                                             \
+    "poweroff\\n"
+
+static char *tinyos_transcript(void)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    hv_t *hv = hu_scenario(&sc, &m, "default");
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    char *text = strdup(hv_vm_console(hv, (unsigned)hv_vm_by_name(hv, "tinyos")));
+    hu_scenario_free(&sc, hv, &m);
+    return text;
+}
+
+ParameterizedTestParameters(hv_isolation, the_adversary_on_a_shared_pcpu_hurts_nobody)
+{
+    TH_ROW_INDICES(sizeof all_pairs / sizeof *all_pairs);
+}
+
+ParameterizedTest(size_t *row, hv_isolation, the_adversary_on_a_shared_pcpu_hurts_nobody,
+                  .timeout = 300)
+{
+    const char *cpu = all_pairs[*row].cpu, *mem = all_pairs[*row].mem;
+    char *alone = tinyos_transcript();
+    char text[768];
+    snprintf(text, sizeof text,
+             "[machine]\npcpus = 1\nram = 32M\n\n[hypervisor]\ntype = 1\nscheduler = overcommit\n\n"
+             "[vm adversary]\nimage = adversary.img\nmemory = 2M\ncpu = %s\nmem = %s\n\n"
+             "[vm tinyos]\nimage = tinyos.img\nmemory = 8M\ninput = %s\n",
+             cpu, mem, TINYOS_INPUT);
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    hv_t *hv = hu_scenario_text(&sc, &m, cpu, text);
+    uint32_t image = hv_image_checksum(hv);
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF, "%s/%s", cpu, mem);
+    int adv = hv_vm_by_name(hv, "adversary"), tiny = hv_vm_by_name(hv, "tinyos");
+    const char *said = hv_vm_console(hv, (unsigned)adv);
+    static const char *const phases[] = {"sweep of guest-physical memory",
+                                         "wild page tables",
+                                         "ports and disk commands",
+                                         "MMIO",
+                                         "hypercall flood",
+                                         "ring -1 instructions and CSRs",
+                                         "every CSR number read and written back",
+                                         "shadow exhaustion under 8 ASIDs",
+                                         "exit and interrupt storms",
+                                         "misaligned jump and iret, console flood: 2 faults",
+                                         "[adversary] done"};
+    bool paged_kernel_refused = !strcmp(cpu, "trap") && !strcmp(mem, "nested");
+    for (size_t i = 0; i < sizeof phases / sizeof *phases; i++)
+        if (!paged_kernel_refused || i < 1)
+            cr_expect(strstr(said, phases[i]) != NULL, "%s/%s: no \"%s\":\n%s", cpu, mem, phases[i],
+                      said);
+    if (paged_kernel_refused)
+        cr_expect_eq(hv->vms[adv].state, HV_VM_CRASHED, "trap/nested");
+    if (!strcmp(mem, "shadow"))
+        cr_expect_gt(hv->vms[adv].stats.shadow.reclaims, 0, "%s/%s: the budget was reached", cpu,
+                     mem);
+    cr_expect_leq(hv->vms[adv].frames, hv->vms[adv].memory / 4096, "%s/%s", cpu, mem);
+    char *got = hu_untimed(hv_vm_console(hv, (unsigned)tiny)), *want = hu_untimed(alone);
+    cr_expect_str_eq(got, want, "%s/%s", cpu, mem);
+    free(got);
+    free(want);
+    cr_expect_eq(hv_image_checksum(hv), image, "%s/%s", cpu, mem);
+    char why[200];
+    cr_expect_null(hv_check_invariants(hv, why, sizeof why), "%s/%s: %s", cpu, mem, why);
+    cr_expect_str_eq(sim_console_captured(&m), "", "%s/%s", cpu, mem);
+    hu_scenario_free(&sc, hv, &m);
+    free(alone);
 }

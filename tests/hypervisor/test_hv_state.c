@@ -26,7 +26,7 @@ static void copy_machine(sim_machine_t *dst, const sim_machine_t *src)
 {
     *dst = *src;
     dst->ram = dup_or_null(src->ram, src->ram_size);
-    dst->console.capture = dup_or_null(src->console.capture, src->console.cap_size);
+    dst->console.capture.text = dup_or_null(src->console.capture.text, src->console.capture.cap);
     dst->console.input = dup_or_null(src->console.input, src->console.in_len);
     dst->disk.bytes = dup_or_null(src->disk.bytes, (size_t)src->disk.sectors * SIM_SECTOR_SIZE);
     for (unsigned i = 0; i < dst->ncpus; i++)

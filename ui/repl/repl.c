@@ -211,12 +211,13 @@ static void print_where(ui_repl_t *r, const ui_dbg_stop_t *st)
 {
     /* The program's console shares the terminal: a stop after a partial console line (a
      * prompt, dots of progress) starts on a line of its own, not glued to it. */
-    const sim_console_t *con = &r->m->console;
-    if (con->cap_len < r->console_seen) /* the machine was built again (run, restart) */
+    const sim_keep_t *con = &r->m->console.capture;
+    uint64_t written = con->dropped + con->len; /* every byte so far, kept or not */
+    if (written < r->console_seen)              /* the machine was built again (run, restart) */
         r->console_seen = 0;
-    if (con->cap_len > r->console_seen && con->capture[con->cap_len - 1] != '\n')
+    if (written > r->console_seen && con->len && con->text[con->len - 1] != '\n')
         fputc('\n', r->out);
-    r->console_seen = con->cap_len;
+    r->console_seen = written;
     /* A VM exit's sentence goes on a second line at its "because" (as docs/debugger.md). */
     const char *because = st->has_event && st->ev.kind == SIM_EV_VMEXIT
                               ? strstr(st->text, "), because ")

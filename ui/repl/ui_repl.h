@@ -77,7 +77,7 @@ struct ui_repl {
     bool interactive;      /* prompts; an empty line repeats the last step command */
     bool quit;
     bool has_program;
-    size_t console_seen; /* console bytes up to which a stop report has begun a fresh line */
+    uint64_t console_seen; /* console bytes up to which a stop report has begun a fresh line */
     int depth;             /* `source` nesting */
     char last[256];        /* the last repeatable command line */
     const char *rest;      /* the command being run: its raw text after the first word */
