@@ -138,7 +138,7 @@ Test(hv_costs, scenario_show_writes_the_profile)
     int status;
     char *out = th_sh("$B/hvsim scenario show default", false, &status);
     cr_expect_eq(status, 0);
-    cr_expect(strstr(out, "pwc = off\ncosts = sandybridge-2011\n\n[costs]\n"), "%s", out);
+    cr_expect(strstr(out, "ntlb = off\ncosts = sandybridge-2011\n\n[costs]\n"), "%s", out);
     free(out);
 }
 
