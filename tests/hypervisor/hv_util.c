@@ -162,3 +162,29 @@ void hu_transcripts_equal_native_backed(const char *scenario, int backing)
                   "%s: the rtos learns it by cpuid", scenario);
     hu_scenario_free(&sc, hv, &m);
 }
+
+static void *dup_or_null(const void *p, size_t n)
+{
+    if (!p)
+        return NULL;
+    void *q = malloc(n ? n : 1);
+    cr_assert_not_null(q);
+    memcpy(q, p, n);
+    return q;
+}
+
+void hu_copy_machine(sim_machine_t *dst, const sim_machine_t *src)
+{
+    *dst = *src;
+    dst->ram = dup_or_null(src->ram, src->ram_size);
+    dst->console.capture.text = dup_or_null(src->console.capture.text, src->console.capture.cap);
+    dst->console.input = dup_or_null(src->console.input, src->console.in_len);
+    dst->disk.bytes = dup_or_null(src->disk.bytes, (size_t)src->disk.sectors * SIM_SECTOR_SIZE);
+    for (unsigned i = 0; i < dst->ncpus; i++)
+        dst->cpu[i].mach = dst;
+    for (unsigned i = 0; i < dst->ndevices; i++)
+        if (dst->devices[i].ctx == (void *)src)
+            dst->devices[i].ctx = dst;
+    dst->nsinks = 0;
+    dst->io_cpu = NULL;
+}

@@ -16,6 +16,8 @@ hv_t *hu_machine(sim_machine_t *m, unsigned ncpus, const hv_config_t *cfg);
 int hu_vm(hv_t *hv, const char *name, const char *src, const hv_vm_config_t *extra);
 /* The default configuration: type 1, pinning. */
 hv_config_t hu_config(void);
+/* A copy of a machine for hv_clone: its own RAM, console and disk; pointers rebuilt; no sinks. */
+void hu_copy_machine(sim_machine_t *dst, const sim_machine_t *src);
 /* Frees the hypervisor and the machine. */
 void hu_free(hv_t *hv, sim_machine_t *m);
 /* Loads a built-in scenario (the guests from $HVSIM_BUILD/guestos) and starts it, console

@@ -159,3 +159,37 @@ Test(hv_net, capture_to_a_directory_that_does_not_exist_fails_cleanly)
     cr_expect_null(hv->pcap);
     hu_free(hv, &m);
 }
+
+/* The cards and the switch are plain data (design principle 8): a machine copied while a's
+ * ping is on the wire (its card busy, the frame's end pending on the event queue) goes on
+ * exactly like the original: the same consoles, cards, switch table and memory. */
+Test(hv_net, a_copy_taken_with_a_frame_on_the_wire_goes_on_like_the_original)
+{
+    static sim_machine_t m, m2;
+    hv_config_t cfg = hu_config();
+    hv_t *hv = hu_machine(&m, 2, &cfg);
+    net_vm(hv, "a");
+    net_vm(hv, "b");
+    uint64_t at = 0;
+    while (!(hv->vms[0].dev.nic.status & SIM_NIC_TX_BUSY)) {
+        at += 100;
+        cr_assert_eq(hv_run(hv, at), SIM_RUN_MAX_CYCLES, "a's ping never started");
+    }
+    hu_copy_machine(&m2, &m);
+    hv_t *hv2 = hv_clone(hv, &m2);
+    cr_assert_not_null(hv2);
+    cr_assert_eq(hv_run(hv, 20000000), SIM_RUN_POWEROFF);
+    cr_assert_eq(hv_run(hv2, 20000000), SIM_RUN_POWEROFF);
+    for (unsigned i = 0; i < 2; i++) {
+        cr_expect_str_eq(hv_vm_console(hv2, i), hv_vm_console(hv, i));
+        cr_expect_eq(memcmp(&hv2->vms[i].dev.nic, &hv->vms[i].dev.nic, sizeof(sim_nic_t)), 0,
+                     "VM %u's card", i);
+    }
+    cr_expect_str_eq(hv_vm_console(hv2, 0), "got: pong from b\n");
+    cr_expect_eq(memcmp(&hv2->vswitch, &hv->vswitch, sizeof hv->vswitch), 0, "the switch");
+    cr_expect_eq(m2.cpu[0].s.cycles, m.cpu[0].s.cycles);
+    cr_expect_eq(memcmp(m2.ram, m.ram, m.ram_size), 0, "the same memory");
+    hv_free(hv2);
+    sim_machine_free(&m2);
+    hu_free(hv, &m);
+}

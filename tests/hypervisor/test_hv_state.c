@@ -11,33 +11,6 @@
 #include "../support/harness.h"
 #include "hv_util.h"
 
-static void *dup_or_null(const void *p, size_t n)
-{
-    if (!p)
-        return NULL;
-    void *q = malloc(n ? n : 1);
-    cr_assert_not_null(q);
-    memcpy(q, p, n);
-    return q;
-}
-
-/* A copy of a machine: its own RAM, console and disk; pointers rebuilt; no sinks. */
-static void copy_machine(sim_machine_t *dst, const sim_machine_t *src)
-{
-    *dst = *src;
-    dst->ram = dup_or_null(src->ram, src->ram_size);
-    dst->console.capture.text = dup_or_null(src->console.capture.text, src->console.capture.cap);
-    dst->console.input = dup_or_null(src->console.input, src->console.in_len);
-    dst->disk.bytes = dup_or_null(src->disk.bytes, (size_t)src->disk.sectors * SIM_SECTOR_SIZE);
-    for (unsigned i = 0; i < dst->ncpus; i++)
-        dst->cpu[i].mach = dst;
-    for (unsigned i = 0; i < dst->ndevices; i++)
-        if (dst->devices[i].ctx == (void *)src)
-            dst->devices[i].ctx = dst;
-    dst->nsinks = 0;
-    dst->io_cpu = NULL;
-}
-
 static void copy_goes_on_like_the_original(const char *scenario, uint64_t split)
 {
     static hv_scenario_t sc;
@@ -50,7 +23,7 @@ static void copy_goes_on_like_the_original(const char *scenario, uint64_t split)
             guest_mode |= cpu_in_guest(&m.cpu[c]);
     }
     cr_expect(guest_mode, "%s: copied while a CPU runs a guest", scenario);
-    copy_machine(&m2, &m);
+    hu_copy_machine(&m2, &m);
     hv_t *hv2 = hv_clone(hv, &m2);
     cr_assert_not_null(hv2);
     cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);

@@ -51,6 +51,13 @@ Test(repl_session, nic_in_loopback)
     golden("$B/hvsim -x " DATA "nic.cmd --bare examples/nic.s", "nic.out", 0);
 }
 
+/* A driver gives the card a buffer outside memory: the fault log in info iommu names the device,
+ * the address and why; the descriptor is marked dma-blocked (status 0x503). */
+Test(repl_session, nic_dma_outside_memory_is_logged)
+{
+    golden("$B/hvsim -x " DATA "nic-rogue.cmd --bare " DATA "nic-rogue.s", "nic-rogue.out", 0);
+}
+
 /* Two VMs on the virtual switch: each VM's card and the switch's table after the exchange. */
 Test(repl_session, vswitch_after_a_ping)
 {
