@@ -32,11 +32,13 @@ static void keep_pointers(hv_t *into, const hv_t *from)
     into->owner = from->owner;
     into->cur = from->cur;
     into->tracker = from->tracker;
+    into->test_hook = from->test_hook;
+    into->test_hook_ctx = from->test_hook_ctx;
     for (unsigned i = 0; i < HV_MAX_VMS; i++) {
         hv_vdev_t *d = &into->vms[i].dev;
         const hv_vdev_t *f = &from->vms[i].dev;
-        d->transcript = f->transcript;
-        d->cap = f->cap;
+        d->transcript.text = f->transcript.text;
+        d->transcript.cap = f->transcript.cap;
         d->transcript_file = f->transcript_file;
         d->input = f->input;
         d->disk.bytes = f->disk.bytes;
@@ -61,7 +63,7 @@ static void hv_save(const hv_t *hv, sim_snap_writer_t *w)
         const hv_vdev_t *d = &hv->vms[i].dev;
         if (!hv->vms[i].used)
             continue;
-        sim_snap_put(w, "VMTR", i, d->transcript, d->transcript ? d->len : 0);
+        sim_snap_put(w, "VMTR", i, d->transcript.text, d->transcript.text ? d->transcript.len : 0);
         sim_snap_put(w, "VMIN", i, d->input, d->input ? d->in_len : 0);
         sim_snap_put(w, "VMDK", i, d->disk.bytes, (size_t)d->disk.sectors * SIM_SECTOR_SIZE);
     }
@@ -136,7 +138,7 @@ static int load_vm_buffers(const sim_snap_t *s, hv_t *l, unsigned i, char *err, 
 {
     hv_vdev_t *d = &l->vms[i].dev;
     char *tr, *in, *disk;
-    if (take(s, "VMTR", i, d->len, &tr, err, errlen) != 0)
+    if (take(s, "VMTR", i, d->transcript.len, &tr, err, errlen) != 0)
         return -1;
     if (take(s, "VMIN", i, d->in_len, &in, err, errlen) != 0 ||
         take(s, "VMDK", i, (size_t)d->disk.sectors * SIM_SECTOR_SIZE, &disk, err, errlen) != 0) {
@@ -144,8 +146,8 @@ static int load_vm_buffers(const sim_snap_t *s, hv_t *l, unsigned i, char *err, 
         free(in);
         return -1;
     }
-    d->transcript = tr;
-    d->cap = tr ? d->len + 1 : 0;
+    d->transcript.text = tr;
+    d->transcript.cap = tr ? d->transcript.len + 1 : 0;
     d->input = in;
     d->disk.bytes = (uint8_t *)disk;
     d->transcript_file = NULL; /* a restored VM keeps its transcript in memory only */

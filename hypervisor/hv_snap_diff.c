@@ -167,7 +167,8 @@ static void machine_diff(differ_t *d, const uint8_t *owner, const hv_t *hv)
         for (unsigned i = 0; i < a->ncpus && i < b->ncpus && i < SIM_MAX_CPUS; i++)
             cpu_diff(d, i, &a->cpu[i], &b->cpu[i]);
         field(d, "powered off", a->powered_off, b->powered_off);
-        field(d, "console: bytes written", a->console.cap_len, b->console.cap_len);
+        field(d, "console: bytes written", a->console.capture.dropped + a->console.capture.len,
+              b->console.capture.dropped + b->console.capture.len);
         field(d, "console: input read", a->console.in_pos, b->console.in_pos);
         a->disk.bytes = b->disk.bytes = NULL;
         if (memcmp(&a->disk, &b->disk, sizeof a->disk) != 0)

@@ -127,10 +127,10 @@ int hv_vm_save(hv_t *hv, unsigned vm, const char *path, FILE *diag)
     sim_snap_info(&w, "vm", "%s", v->name);
     sim_snap_info(&w, "cycle", "%llu", (unsigned long long)hv->m->cpu[0].s.cycles);
     hv_vm_t copy = *v;
-    copy.dev.transcript = copy.dev.input = NULL;
+    copy.dev.transcript.text = copy.dev.input = NULL;
     copy.dev.transcript_file = NULL;
     copy.dev.disk.bytes = NULL;
-    copy.dev.cap = 0;
+    copy.dev.transcript.cap = 0;
     sim_snap_put(&w, "VM  ", 0, &copy, sizeof copy);
     for (unsigned c = 0; c < v->nvcpus; c++) {
         const hv_vcpu_t *e = &hv->ent[v->vcpu[c]];
@@ -140,7 +140,7 @@ int hv_vm_save(hv_t *hv, unsigned vm, const char *path, FILE *diag)
     save_memory(hv, vm, &w);
     save_timed(hv, vm, &w);
     const hv_vdev_t *d = &v->dev;
-    sim_snap_put(&w, "VMTR", 0, d->transcript, d->transcript ? d->len : 0);
+    sim_snap_put(&w, "VMTR", 0, d->transcript.text, d->transcript.text ? d->transcript.len : 0);
     sim_snap_put(&w, "VMIN", 0, d->input, d->input ? d->in_len : 0);
     sim_snap_put(&w, "VMDK", 0, d->disk.bytes, (size_t)d->disk.sectors * SIM_SECTOR_SIZE);
     int rc = sim_snap_write(&w, path, diag);
@@ -183,7 +183,7 @@ static int check_vm_file(hv_t *hv, vm_file_t *f)
     if (!(f->map = sim_snap_need(s, "GMAP", 0, pages, f->err, f->errlen)) ||
         !(f->mem = sim_snap_need(s, "GMEM", 0, 0, f->err, f->errlen)) ||
         !(f->timed = sim_snap_need(s, "VTIM", 0, 0, f->err, f->errlen)) ||
-        !(f->tr = sim_snap_need(s, "VMTR", 0, v->dev.len, f->err, f->errlen)) ||
+        !(f->tr = sim_snap_need(s, "VMTR", 0, v->dev.transcript.len, f->err, f->errlen)) ||
         !(f->in = sim_snap_need(s, "VMIN", 0, v->dev.in_len, f->err, f->errlen)) ||
         !(f->disk = sim_snap_need(s, "VMDK", 0, (size_t)v->dev.disk.sectors * SIM_SECTOR_SIZE,
                                   f->err, f->errlen)))
@@ -278,7 +278,7 @@ static void carry_state(hv_t *hv, unsigned idx, const vm_file_t *f, uint64_t del
     const hv_vdev_t *od = &o->dev;
     memcpy(d->line, od->line, sizeof d->line);
     d->line_len = od->line_len;
-    d->dropped = od->dropped;
+    d->transcript.dropped = od->transcript.dropped;
     d->in_pos = od->in_pos;
     d->uart_irq = od->uart_irq;
     uint8_t *bytes = d->disk.bytes;
@@ -298,10 +298,10 @@ static int carry_transcript(hv_vdev_t *d, const sim_snap_section_t *tr)
         return -1;
     memcpy(t, tr->data, tr->len);
     t[tr->len] = '\0';
-    free(d->transcript);
-    d->transcript = t;
-    d->len = tr->len;
-    d->cap = tr->len + 1;
+    free(d->transcript.text);
+    d->transcript.text = t;
+    d->transcript.len = tr->len;
+    d->transcript.cap = tr->len + 1;
     return 0;
 }
 

@@ -42,8 +42,8 @@ static void keep_pointers(sim_machine_t *into, const sim_machine_t *from)
         d->timed = from->devices[i].timed;
     }
     into->console.out = from->console.out;
-    into->console.capture = from->console.capture;
-    into->console.cap_size = from->console.cap_size;
+    into->console.capture.text = from->console.capture.text;
+    into->console.capture.cap = from->console.capture.cap;
     into->console.input = from->console.input;
     into->io_cpu = from->io_cpu;
     memcpy(into->sinks, from->sinks, sizeof into->sinks);
@@ -72,12 +72,13 @@ void sim_machine_save(const sim_machine_t *m, sim_snap_writer_t *w)
     }
     memcpy(copy, m, sizeof *copy); /* padding too: the same machine saves the same bytes */
     keep_pointers(copy, &zero);
-    copy->console.cap_size = 0;
+    copy->console.capture.cap = 0;
     sim_snap_put(w, "MACH", 0, copy, sizeof *copy);
     free(copy);
     sim_snap_put(w, "RAM ", 0, m->ram, m->ram_size);
     sim_snap_put(w, "DIMG", 0, m->disk.bytes, (size_t)m->disk.sectors * SIM_SECTOR_SIZE);
-    sim_snap_put(w, "CONS", 0, m->console.capture, m->console.capture ? m->console.cap_len : 0);
+    sim_snap_put(w, "CONS", 0, m->console.capture.text,
+                 m->console.capture.text ? m->console.capture.len : 0);
     sim_snap_put(w, "CINP", 0, m->console.input, m->console.input ? m->console.in_len : 0);
 }
 
@@ -186,15 +187,15 @@ int sim_machine_load(sim_machine_t *m, const sim_snap_t *s, char *err, size_t er
     char *capture = NULL, *input = NULL, *disk = NULL;
     if (why) {
         sim_snap_fail(s, mach, err, errlen, "%s", why);
-    } else if (load_buffer(s, "CONS", &capture, l->console.cap_len, err, errlen) == 0 &&
+    } else if (load_buffer(s, "CONS", &capture, l->console.capture.len, err, errlen) == 0 &&
                load_buffer(s, "CINP", &input, l->console.in_len, err, errlen) == 0 &&
                load_buffer(s, "DIMG", &disk, (size_t)l->disk.sectors * SIM_SECTOR_SIZE, err,
                            errlen) == 0) {
-        free(m->console.capture);
+        free(m->console.capture.text);
         free(m->console.input);
         free(m->disk.bytes);
-        m->console.capture = capture;
-        m->console.cap_size = capture ? l->console.cap_len + 1 : 0;
+        m->console.capture.text = capture;
+        m->console.capture.cap = capture ? l->console.capture.len + 1 : 0;
         m->console.input = input;
         m->disk.bytes = (uint8_t *)disk;
         keep_pointers(l, m);
