@@ -32,6 +32,8 @@ static void keep_pointers(hv_t *into, const hv_t *from)
     into->owner = from->owner;
     into->cur = from->cur;
     into->tracker = from->tracker;
+    into->test_hook = from->test_hook;
+    into->test_hook_ctx = from->test_hook_ctx;
     for (unsigned i = 0; i < HV_MAX_VMS; i++) {
         hv_vdev_t *d = &into->vms[i].dev;
         const hv_vdev_t *f = &from->vms[i].dev;

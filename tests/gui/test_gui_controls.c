@@ -131,6 +131,8 @@ Test(gui_controls, the_restart_key_runs_the_scenario_again_from_cycle_0, .timeou
     cr_expect_str_eq(hv_vm_console(restarted, 0), "", "nothing printed yet");
     cr_expect_eq(g->rec.recent_seq, 0, "the window's record starts afresh (it had %llu events)",
                  (unsigned long long)events);
+    ui_dbg_exit_t exit;
+    cr_expect_neq(ui_dbg_exit_info(dbg, 0, &exit), 0, "no exit yet: the old run's are gone");
     cr_assert_eq(ui_dbg_run_cycles(dbg, 3000000, &st), 0);
     ui_gui_render(g);
     cr_expect_eq(m.cpu[0].s.cycles, cycle, "the same run ends on the same cycle");

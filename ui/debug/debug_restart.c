@@ -35,6 +35,8 @@ static void clear_run_state(ui_dbg_t *d)
     d->entries = 0;
     d->log_n = d->log_head = 0;
     memset(d->last_ev, 0, sizeof d->last_ev);
+    memset(d->has_exit, 0, sizeof d->has_exit); /* the last exits were the old machine's */
+    d->exit_vm = d->exit_vcpu = -1;
     for (size_t i = 0; i < d->nbp; i++) {
         ui_dbg_bp_t *bp = &d->bp[i];
         bp->hits = 0;
