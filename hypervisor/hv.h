@@ -328,6 +328,7 @@ typedef struct {
     /* cpu = bt: calls and traps into the co-resident monitor (not exits), round-trip total */
     uint64_t monitor_entries, monitor_cycles;
     uint64_t injections, frames_mapped, vcpu_switches, hypercalls, t2_trips;
+    uint64_t first_touches; /* frames mapped at a guest's first touch (in an exit's handler) */
     uint64_t large_mapped;  /* backing = large: large nested pages mapped */
     uint64_t large_refused; /* ... and large pages backed by 4 KiB frames (no aligned run) */
     mmu_stats_t mmu; /* TLB and walk counters while its VCPUs ran */

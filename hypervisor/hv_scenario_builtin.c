@@ -40,10 +40,19 @@ static const struct {
 } builtins[] = {
     {"default",
      "tinyos and rtos, each in its own VM, on 2 pCPUs (one each): type 1, hardware-assisted, "
-     "nested paging",
-     "; The default scenario: both guest kernels under the type-1 hypervisor.\n"
+     "nested paging with large nested pages",
+     "; The default scenario: both guest kernels under the type-1 hypervisor. Their memory is\n"
+     "; backed as current hypervisors back it: at creation, in large (4 MiB) nested pages.\n"
      "[machine]\npcpus = 2\nram = 32M\n\n"
-     "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM("") RTOS_VM("")},
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM("backing = large\n")
+         RTOS_VM("backing = large\n")},
+    {"lazy",
+     "the default with memory backed lazily: a NESTED_FAULT exit at each first touch of a page",
+     "; The default scenario, its memory backed as a hypervisor that overcommits memory backs it:\n"
+     "; a frame at each first touch, each touch a NESTED_FAULT exit.\n"
+     "[machine]\npcpus = 2\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM("backing = lazy\n")
+         RTOS_VM("backing = lazy\n")},
     {"overcommit", "the default's two VMs on 1 pCPU, in time slices: the rtos misses deadlines",
      "; Overcommit: two VCPUs, one pCPU. The rtos waits for tinyos's slices.\n"
      "[machine]\npcpus = 1\nram = 32M\n\n"

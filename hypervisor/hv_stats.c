@@ -248,6 +248,90 @@ static void print_vm_time(const hv_t *hv, unsigned vm, FILE *out)
             percent_line(out, hv_time_name(hv, (sim_time_t)k), t[k], total);
 }
 
+/* ------------------------------------------------------------------------------------------
+ * Where the hypervisor's time went, in sentences
+ * ------------------------------------------------------------------------------------------ */
+/* What the exits of each reason are, as the sentence names them: "port I/O: 1 837 exits". */
+static const struct {
+    const char *what, *unit;
+} exit_words[CPU_EXIT_COUNT] = {
+    [CPU_EXIT_EXCEPTION] = {"exceptions the hypervisor handled", "exception exit"},
+    [CPU_EXIT_EXTERNAL_INTERRUPT] = {"physical interrupts", "interrupt exit"},
+    [CPU_EXIT_HALT] = {"idle guests (halt)", "halt exit"},
+    [CPU_EXIT_IO_PORT] = {"port I/O (the console, the disk)", "exit"},
+    [CPU_EXIT_CSR_ACCESS] = {"CSR accesses (the timer, interrupt masks)", "exit"},
+    [CPU_EXIT_CPUID] = {"cpuid", "exit"},
+    [CPU_EXIT_HYPERCALL] = {"hypercalls", "hypercall"},
+    [CPU_EXIT_NESTED_FAULT] = {"nested faults (device registers reached by MMIO)", "nested fault"},
+    [CPU_EXIT_PREEMPT] = {"the end of time slices", "preemption"},
+    [CPU_EXIT_ENTRY_FAILED] = {"failed VM entries", "exit"},
+    [CPU_EXIT_TLB_INVALIDATE] = {"TLB invalidations", "exit"},
+};
+
+/* The nested faults that backed a page at its first touch: all of them, or some (the others
+ * reached a device register or an address outside the VM's memory). */
+static uint64_t first_touch_faults(const hv_vm_t *v)
+{
+    uint64_t n = v->stats.exits[CPU_EXIT_NESTED_FAULT];
+    return v->mem != HV_MEM_NESTED ? 0 : v->stats.first_touches < n ? v->stats.first_touches : n;
+}
+
+/* One clause: "54% was first-touch memory: 2 015 nested faults, each backing one 4 KiB page". */
+static void exit_clause(const hv_t *hv, unsigned vm, unsigned r, uint64_t hv_time, FILE *out)
+{
+    const hv_vm_t *v = &hv->vms[vm];
+    char b[48], b2[48];
+    double pct = 100.0 * (double)v->stats.exit_cycles[r] / (double)hv_time;
+    uint64_t touches = first_touch_faults(v);
+    if (r == CPU_EXIT_NESTED_FAULT && touches && touches == v->stats.exits[r])
+        fprintf(out, "%.0f%% was first-touch memory: %s, each backing one 4 KiB page", pct,
+                cnt(v->stats.exits[r], "nested fault", b));
+    else if (r == CPU_EXIT_NESTED_FAULT && touches)
+        fprintf(out, "%.0f%% was nested faults: %s, %s of them first touches backing a 4 KiB page",
+                pct, grp(v->stats.exits[r], b), grp(touches, b2));
+    else
+        fprintf(out, "%.0f%% was %s: %s", pct, exit_words[r].what,
+                cnt(v->stats.exits[r], exit_words[r].unit, b));
+}
+
+/*
+ * The hypervisor's time for a VM (its exits' round trips: exit/entry and the handlers), the
+ * largest reasons first while each is at least 5% of it, then the steady state: that time but
+ * first-touch memory, against the guest's own (user + kernel). Figures come from the one
+ * accounting (sim_account_vm) and the counted exits.
+ */
+static void print_explained(const hv_t *hv, unsigned vm, FILE *out)
+{
+    const hv_vm_t *v = &hv->vms[vm];
+    uint64_t t[SIM_TIME_COUNT], hv_time, guest, first_touch = 0;
+    sim_account_vm(hv->m, vm, t);
+    hv_time = t[SIM_TIME_SWITCH] + t[SIM_TIME_HANDLER] + t[SIM_TIME_VMM];
+    guest = t[SIM_TIME_USER] + t[SIM_TIME_KERNEL];
+    if (!hv_time || !guest)
+        return;
+    bool done[CPU_EXIT_COUNT] = {false};
+    unsigned n = 0;
+    fputs("    the hypervisor's time: ", out);
+    for (; n < 3; n++) {
+        int best = -1;
+        for (unsigned r = 0; r < CPU_EXIT_COUNT; r++)
+            if (!done[r] && (best < 0 || v->stats.exit_cycles[r] > v->stats.exit_cycles[best]))
+                best = (int)r;
+        if (best < 0 || v->stats.exit_cycles[best] * 20 < hv_time)
+            break;
+        done[best] = true;
+        fputs(n ? "; " : "", out);
+        exit_clause(hv, vm, (unsigned)best, hv_time, out);
+    }
+    fputs(n ? "\n" : "no single kind of exit is 5% of it\n", out);
+    uint64_t faults = v->stats.exits[CPU_EXIT_NESTED_FAULT];
+    if (faults) /* the first touches' share of the nested faults' time, at their average */
+        first_touch = v->stats.exit_cycles[CPU_EXIT_NESTED_FAULT] * first_touch_faults(v) / faults;
+    fprintf(out, "    steady state: the hypervisor's time%s is %.1f%% of the guest's own\n",
+            first_touch ? " but first-touch memory" : "",
+            100.0 * (double)(hv_time - first_touch) / (double)guest);
+}
+
 /* "pCPU0: 7 346 397 cycles = guest user 1 + ... + idle 5": every cycle once. */
 static void print_pcpu_time(const hv_t *hv, unsigned c, FILE *out)
 {
@@ -295,6 +379,7 @@ void hv_print_stats(const hv_t *hv, FILE *out)
             fprintf(out, "    co-resident monitor: %s and traps (not exits), average %s cycles\n",
                     cnt(s->monitor_entries, "call", b1),
                     grp(s->monitor_cycles / s->monitor_entries, b2));
+        print_explained(hv, i, out);
         if (v->cpu == HV_CPU_TRAP || v->cpu == HV_CPU_BT)
             hv_trap_print_stats(hv, i, out);
         if (v->cpu == HV_CPU_BT)

@@ -316,6 +316,7 @@ static uint32_t nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, 
         hv_write32(hv, leaf, MMU_PTE_MAKE(frame >> MMU_PAGE_SHIFT, MMU_PTE_V | MMU_PTE_RWX));
         v->frames++;
         v->stats.frames_mapped++;
+        v->stats.first_touches += hv->cur != NULL; /* not a load or a DMA: the guest's touch */
         hv_emit_more(hv, SIM_HV_MAP, (int)vm, -1, gpa & ~MMU_PAGE_OFFSET, frame);
         *mapped = true;
     }

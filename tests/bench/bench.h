@@ -33,6 +33,10 @@ int bench_extra_runs(const bench_result_t *flat, const bench_result_t *mem);
 int bench_mmu_paging(const char *name, const char *src, const bench_result_t *flat);
 int bench_mmu_nested(const char *name, const char *src, const bench_result_t *flat);
 
+/* Large pages and the nested TLB (bench_tlb.c): a TLB-miss-heavy program natively and nested,
+ * with each page size and the nested TLB, in simulated cycles. */
+int bench_tlb_runs(void);
+
 /* The visualizer (bench_gui.c): `src` at full speed with the window drawing 60 frames a
  * second offscreen; MIPS against `flat` (headless) and the frames per second achieved. */
 int bench_gui(const char *name, const char *src, const bench_result_t *flat);

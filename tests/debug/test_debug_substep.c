@@ -199,7 +199,7 @@ Test(debug_substep, trap_and_emulate_privileged_instructions, .timeout = 120)
 
 Test(debug_substep, nested_fault, .timeout = 120)
 {
-    check_case(&(substep_case_t){"default", "NESTED_FAULT", CPU_EXIT_NESTED_FAULT, 0, true, 3});
+    check_case(&(substep_case_t){"lazy", "NESTED_FAULT", CPU_EXIT_NESTED_FAULT, 0, true, 3});
 }
 
 Test(debug_substep, shadow_fill, .timeout = 120)

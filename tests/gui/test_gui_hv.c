@@ -64,7 +64,7 @@ Test(gui_hv, ring_badge_changes_colour_across_a_vm_exit, .timeout = 120)
  * hypervisor's, in the ring bars' figures. */
 Test(gui_hv, an_idle_pcpu_is_not_hypervisor_time, .timeout = 120)
 {
-    hv_t *hv = hu_scenario(&sc, &m, "default");
+    hv_t *hv = hu_scenario(&sc, &m, "lazy");
     ui_dbg_t *dbg = ui_dbg_new(&m);
     gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
     cr_assert_not_null(g);

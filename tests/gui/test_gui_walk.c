@@ -47,7 +47,7 @@ Test(gui_walk, a_failed_nested_walk_says_where_and_why, .timeout = 120)
 
 Test(gui_walk, a_complete_2d_walk_shows_the_formula_and_lights_its_cells, .timeout = 120)
 {
-    hv_t *hv = hu_scenario(&sc, &m, "default");
+    hv_t *hv = hu_scenario(&sc, &m, "lazy"); /* 4 KiB nested pages: 8-reference walks */
     ui_dbg_t *dbg = ui_dbg_new(&m);
     gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
     unsigned focus = 0; /* run until some pCPU's last walk is a whole 2-D one */

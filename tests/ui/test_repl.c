@@ -74,11 +74,11 @@ Test(repl_session, scripts_do_not_repeat_on_empty_lines)
     golden("$B/hvsim -x " DATA "repeat.cmd --bare " DATA "demo.s", "repeat-x.out", 0);
 }
 
-/* The default scenario under the hypervisor: VMs, a VM-exit breakpoint, the VMCB, a 2-D walk,
- * gpa memory, the focus, step exit, pause and the scheduling policy. */
+/* The default scenario backed lazily (lazy) under the hypervisor: VMs, a VM-exit breakpoint, the
+ * VMCB, a 2-D walk, gpa memory, the focus, step exit, pause and the scheduling policy. */
 Test(repl_session, hypervisor_scenario_through_a_vm_exit, .timeout = 120)
 {
-    golden("$B/hvsim -x " DATA "vmexit.cmd --scenario default", "vmexit.out", 1);
+    golden("$B/hvsim -x " DATA "vmexit.cmd --scenario lazy", "vmexit.out", 1);
 }
 
 /* Symbols in a scenario without focus: qualified (tinyos:timer_tick), ambiguous (an error
@@ -86,7 +86,7 @@ Test(repl_session, hypervisor_scenario_through_a_vm_exit, .timeout = 120)
  * guest's symbols, a watchpoint on a VM's qualified symbol. */
 Test(repl_session, symbols_of_every_vm, .timeout = 120)
 {
-    golden("$B/hvsim -x " DATA "symbols.cmd --scenario default", "symbols.out", 1);
+    golden("$B/hvsim -x " DATA "symbols.cmd --scenario lazy", "symbols.out", 1);
 }
 
 /* gdb's vocabulary (next, finish, until, advance, tbreak, condition, ignore, commands, display,
@@ -106,7 +106,7 @@ Test(repl_session, gdb_vocabulary_on_a_native_scenario)
  * exit to its entry, and a restart of the whole scenario. */
 Test(repl_session, gdb_vocabulary_on_a_scenario)
 {
-    golden("$B/hvsim -x " DATA "gdb-vm.cmd --scenario default", "gdb-vm.out", 0);
+    golden("$B/hvsim -x " DATA "gdb-vm.cmd --scenario lazy", "gdb-vm.out", 0);
 }
 /* info registers NAME...: the registers named, a bad name an error (status 1). */
 Test(repl_session, info_registers_by_name)
@@ -124,8 +124,8 @@ Test(repl_session, info_registers_by_name)
                "exit-" #name ".out", status);                                                      \
     }
 /* io begins with what has no answer before the first exit (a failed command: status 1). */
-EXIT_SESSION(io, "default", 1)
-EXIT_SESSION(nested, "default", 0)
+EXIT_SESSION(io, "lazy", 1)
+EXIT_SESSION(nested, "lazy", 0)
 EXIT_SESSION(trap, "trap", 0)
 EXIT_SESSION(bt, "bt", 0)
 EXIT_SESSION(shadow, "shadow", 0)

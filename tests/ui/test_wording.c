@@ -48,8 +48,10 @@ Test(wording, hypervisor_statistics_in_the_singular)
 {
     int status;
     char *out = th_sh("$B/hvsim --headless | grep '^ *memory:'", false, &status);
-    cr_expect_str_eq(out, "    memory: 2 022 frames mapped lazily; 1 injection, 24 VCPU switches\n"
-                          "    memory: 69 frames mapped lazily; 1 injection, 87 VCPU switches\n");
+    cr_expect_str_eq(out, "    memory: 2 048 frames backed at creation, 2 large pages of 4 MiB; 1 "
+                          "injection, 24 VCPU switches\n"
+                          "    memory: 1 024 frames backed at creation, 1 large page of 4 MiB; 1 "
+                          "injection, 87 VCPU switches\n");
     free(out);
     out = th_sh("$B/hvsim --headless | grep -E '^(\\[stats\\]|  )' | grep -E '[0-9]{4}'", false,
                 &status);
