@@ -169,6 +169,29 @@ Test(snapshot_file, a_wrong_machine_is_refused)
     sim_machine_free(&m);
 }
 
+/* A flag that is neither 0 nor 1 (a crafted file) is refused before it is read as a bool. */
+Test(snapshot_file, a_flag_that_is_not_0_or_1_is_refused)
+{
+    static sim_machine_t m;
+    th_machine(&m, "b 0\n");
+    memset(&m.powered_off, 2, 1);
+    sim_snap_writer_t w;
+    cr_assert_eq(hv_snapshot_build(&m, NULL, &w), 0);
+    memset(&m.powered_off, 0, 1);
+    size_t len;
+    uint8_t *f = finished(&w, &len);
+    sim_snap_t s;
+    char err[300];
+    cr_assert_eq(sim_snap_parse(&s, "x.snap", f, len, err, sizeof err), 0, "%s", err);
+    sim_machine_t fresh;
+    cr_expect_eq(hv_snapshot_load_parsed(&fresh, &s, NULL, err, sizeof err), -1);
+    cr_expect(strstr(err, "section MACH 0: a flag (a bool) holds neither 0 nor 1") != NULL, "%s",
+              err);
+    sim_snap_free(&s);
+    free(f);
+    sim_machine_free(&m);
+}
+
 /* A damaged section inside a payload whose checksum was made to match (a crafted file) is
  * still caught, by the section's own checksum, at its offset in the payload. */
 Test(snapshot_file, a_section_checksum_catches_a_crafted_payload)
