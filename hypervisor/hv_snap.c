@@ -96,6 +96,12 @@ static bool vm_sane(const hv_vm_t *v, unsigned nent)
 /* The loaded hv_t against the fresh one built for it. NULL or what is wrong. */
 static const char *check_loaded(const hv_t *l, const hv_t *fresh)
 {
+    bool flags = SIM_SNAP_BOOL_OK(l->cfg.untagged_tlb) && SIM_SNAP_BOOL_OK(l->cfg.host_process) &&
+                 SIM_SNAP_BOOL_OK(l->cfg.boost);
+    for (unsigned i = 0; i < HV_MAX_VMS; i++)
+        flags &= SIM_SNAP_BOOL_OK(l->vms[i].dev.uart_irq);
+    if (!flags)
+        return "a flag (a bool) holds neither 0 nor 1";
     if (l->nframes != fresh->nframes || l->hub != fresh->hub || l->next_frame >= l->nframes)
         return "wrong machine: its frame pool or its device on the bus differs";
     if (l->nvms > HV_MAX_VMS || l->nent > HV_MAX_ENTITIES || l->nmarks > HV_MAX_MARKS ||

@@ -94,6 +94,10 @@ int sim_snap_fail(const sim_snap_t *s, const sim_snap_section_t *sec, char *err,
 const sim_snap_section_t *sim_snap_need(const sim_snap_t *s, const char *tag, uint32_t index,
                                         size_t len, char *err, size_t errlen);
 
+/* A loaded bool must hold 0 or 1 (anything else read as a bool is undefined behaviour): the
+ * byte is checked as a byte, before the field is ever read as a bool. */
+#define SIM_SNAP_BOOL_OK(field) (*(const uint8_t *)(const void *)&(field) <= 1)
+
 /* ---- The machine's state (sim_snap_machine.c) ---------------------------------------------
  * Saves every CPU (registers, MMU, TLB, page-walk cache), RAM, the devices (console, power,
  * disk with its in-flight command and contents, IOMMU with IOTLB and fault log), the timed

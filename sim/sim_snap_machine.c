@@ -118,10 +118,29 @@ static bool tlb_sane(const mmu_tlb_t *t)
     return true;
 }
 
-/* The loaded struct against the fresh machine it goes into: its shape, and every value that
- * indexes an array. NULL or what is wrong. */
+/* Every bool of the machine holds 0 or 1. */
+static bool bools_ok(const sim_machine_t *l)
+{
+    bool ok = SIM_SNAP_BOOL_OK(l->powered_off) && SIM_SNAP_BOOL_OK(l->console.irq_enabled) &&
+              SIM_SNAP_BOOL_OK(l->iommu.enabled) && SIM_SNAP_BOOL_OK(l->mmu_config.pwc) &&
+              SIM_SNAP_BOOL_OK(l->mmu_config.ntlb);
+    for (unsigned i = 0; i < IOMMU_MAX_DEVICES; i++)
+        ok &=
+            SIM_SNAP_BOOL_OK(l->iommu.ctx[i].valid) && SIM_SNAP_BOOL_OK(l->iommu.ctx[i].translate);
+    for (unsigned i = 0; i < SIM_MAX_CPUS; i++) {
+        const mmu_t *u = &l->cpu[i].mmu;
+        ok &= SIM_SNAP_BOOL_OK(u->cfg.pwc) && SIM_SNAP_BOOL_OK(u->cfg.ntlb) &&
+              SIM_SNAP_BOOL_OK(u->nested.enabled) && SIM_SNAP_BOOL_OK(u->record_trace);
+    }
+    return ok;
+}
+
+/* The loaded struct against the fresh machine it goes into: its shape, every value that
+ * indexes an array, every bool. NULL or what is wrong. */
 static const char *check_loaded(const sim_machine_t *l, const sim_machine_t *m)
 {
+    if (!bools_ok(l))
+        return "a flag (a bool) holds neither 0 nor 1";
     if (l->ram_size != m->ram_size || l->ncpus != m->ncpus)
         return "its RAM size or CPU count differs from the machine built for it";
     if (l->ndevices != m->ndevices)

@@ -239,6 +239,7 @@ int ui_native_repl(const char *name, const char *script, bool terminal,
     } else {
         ui_dbg_set_max_cycles(dbg, opt->max_cycles);
         ui_dbg_set_rebuild(dbg, rebuild_native, &build);
+        ui_dbg_set_scenario(dbg, name);
         native_lines(dbg, name, argv0);
         char banner[300];
         snprintf(banner, sizeof banner,
