@@ -281,3 +281,33 @@ Test(debug_exit, mmio_is_named_as_mmio_with_device_and_address, .timeout = 60)
     ui_dbg_free(d);
     hu_free(h, &mm);
 }
+
+/* Exits with no qualification bits say what they are; a hypercall names its call from r1; a
+ * scheduler's switch says whom it chose (to be entered), not that the pCPU has no VCPU. */
+Test(debug_exit, halt_hypercall_and_switch_read_as_sentences, .timeout = 60)
+{
+    start("default");
+    ui_dbg_stop_t st;
+    ui_dbg_view_t view;
+    cr_assert_gt(ui_dbg_break_hv(dbg, "switch", 0), 0);
+    cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+    ui_dbg_view(dbg, st.cpu, &view);
+    cr_expect_eq(view.kind, UI_DBG_VIEW_NONE);
+    cr_expect(strstr(view.why, "tinyos vcpu0 is loaded and about to be entered"), "%s", view.why);
+    ui_dbg_delete_all(dbg);
+    ui_dbg_exit_t x;
+    static const struct {
+        const char *reason, *qual;
+    } cases[] = {{"HYPERCALL", "hcall 3 (mark ring), the call number in r1"},
+                 {"HALT", "halt: the guest waits for an interrupt"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int id = ui_dbg_break_exit(dbg, cases[i].reason, UI_DBG_ANY_VM);
+        cr_assert_gt(id, 0);
+        cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
+        cr_assert_eq(st.kind, UI_DBG_STOP_BREAKPOINT, "%s", st.text);
+        cr_assert_eq(ui_dbg_exit_info(dbg, st.cpu, &x), 0, "%s", ui_dbg_error(dbg));
+        cr_expect_str_eq(x.qual, cases[i].qual);
+        ui_dbg_delete(dbg, id);
+    }
+    done();
+}

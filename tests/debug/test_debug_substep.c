@@ -3,7 +3,8 @@
  * with `step event`, the exiting VCPU's registers, pc and flags that the debugger shows at
  * each hypervisor action (and at the VM entry) are the ones the machine held at that moment.
  * The reference is a second run of the same scenario without a debugger, whose event sink
- * reads the VCPU's VMCB (the live CPU at the entry) as each action happens; and from one
+ * reads the VCPU's VMCB (the live CPU at the entry) as each action happens (a pCPU with no
+ * VCPU, or one the scheduler has just chosen, shows no registers); and from one
  * action to the next, registers change only where the action says (set-reg: its register;
  * skip: the pc; a reflected trap or an emulated instruction: the pc and flags).
  */
@@ -74,7 +75,8 @@ static void oracle_sink(const sim_event_t *ev, void *ctx)
         return;
     }
     int e = o->hv->pcpu[ev->cpu].current;
-    if (e < 0 || o->hv->ent[e].host_process) {
+    if (e < 0 || o->hv->ent[e].host_process || (ev->kind == SIM_EV_HV && ev->a == SIM_HV_SWITCH)) {
+        /* nothing loaded, or a switch: the chosen VCPU is yet to be entered, not at an exit */
         t->none = true;
         return;
     }

@@ -608,6 +608,14 @@ int dbg_check_powered(ui_dbg_t *d)
                     d->m->exit_code, d->rebuild ? " (\"run\" starts it again)" : "");
 }
 
+/* Whether two views show the same VCPU's saved state on one pCPU (what a sub-step changed is
+ * then their difference; after a breakpoint elsewhere there is no such "before"). */
+static bool same_vcpu(const ui_dbg_view_t *a, const ui_dbg_view_t *b)
+{
+    return a->cpu == b->cpu && a->kind == UI_DBG_VIEW_GUEST && b->kind == UI_DBG_VIEW_GUEST &&
+           a->vm == b->vm && a->vcpu == b->vcpu;
+}
+
 static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, ui_dbg_stop_t *out)
 {
     sim_machine_t *m = d->m;
@@ -652,7 +660,7 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
         st = d->stop;
         if (st.has_event && d->pend_has_view) /* only the pending stop has an event */
             dbg_exit_show_substep(d, st.cpu, true, &d->pend_view, /* the state back then */
-                                  st.cpu == shown.cpu ? &shown.s : &d->pend_view.s);
+                                  same_vcpu(&shown, &d->pend_view) ? &shown.s : &d->pend_view.s);
     } else if (d->pending && d->pend.kind == UI_DBG_STOP_WATCHPOINT) {
         st = d->pend; /* the access happened, but its CPU never reached a boundary again */
         dbg_stop_at(d, &st, st.kind, &m->cpu[d->pending_cpu]);

@@ -402,6 +402,22 @@ void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, s
 /* ------------------------------------------------------------------------------------------
  * The exit a pCPU is handling (or handled last)
  * ------------------------------------------------------------------------------------------ */
+/* "hcall 1 (console write), in r1": the call, read from the VMCB while the handler has not
+ * run (it then holds the answer). */
+static void hypercall_text(const ui_dbg_t *d, ui_dbg_exit_t *x)
+{
+    static const char *const calls[] = {[1] = "console write", [2] = "mark", [3] = "mark ring"};
+    hv_t *hv = hv_of(d);
+    uint32_t vmcb = hv && x->vm >= 0 ? hv_vcpu_vmcb(hv, (unsigned)x->vm, (unsigned)x->vcpu) : 0;
+    if (!x->pending || !vmcb) {
+        snprintf(x->qual, sizeof x->qual, "hcall (the call number was in r1)");
+        return;
+    }
+    uint32_t n = cpu_vmcb_peek(&d->m->cpu[0], vmcb, CPU_VMCB_GUEST + CPU_VMCB_R(1));
+    snprintf(x->qual, sizeof x->qual, "hcall %u (%s), the call number in r1", n,
+             n < sizeof calls / sizeof calls[0] && calls[n] ? calls[n] : "no such call");
+}
+
 /* "in from port 0x1f6 (tinyos's virtual disk, error register) into r10". */
 static void decode_qual(const ui_dbg_t *d, ui_dbg_exit_t *x)
 {
@@ -432,6 +448,13 @@ static void decode_qual(const ui_dbg_t *d, ui_dbg_exit_t *x)
                  CPU_EXITQ_REG(q));
         break;
     case CPU_EXIT_CPUID: snprintf(x->qual, sizeof x->qual, "leaf %u", q); break;
+    case CPU_EXIT_HALT:
+        snprintf(x->qual, sizeof x->qual, "halt: the guest waits for an interrupt");
+        break;
+    case CPU_EXIT_PREEMPT:
+        snprintf(x->qual, sizeof x->qual, "the preemption timer ran out: the slice is over");
+        break;
+    case CPU_EXIT_HYPERCALL: hypercall_text(d, x); break;
     case CPU_EXIT_NESTED_FAULT: {
         static const char *const kinds[] = {"a fetch", "a load", "a store", "?"};
         unsigned for_level = (q >> 8) & 0xff;
@@ -513,7 +536,9 @@ int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
         unsigned t = ev->vm >= 0 && ev->vm < UI_DBG_MAX_VMS ? (unsigned)ev->vm + 1 : 0;
         cpu_disasm(out->insn, out->pc, dbg->tab[t], dbg->tab_n[t], out->insn_text,
                    sizeof out->insn_text);
-    } else if (dbg_space_vm(dbg) == ev->vm) { /* a trap's exit: the instruction in its memory */
+    } else if (dbg_space_vm(dbg) == ev->vm && out->reason != CPU_EXIT_PREEMPT &&
+               out->reason != CPU_EXIT_EXTERNAL_INTERRUPT) { /* a trap's: in its memory (these
+                                                               two come between instructions) */
         if (out->reason == CPU_EXIT_EXCEPTION &&
             (out->qual_raw == CPU_CAUSE_SYSCALL || out->qual_raw == CPU_CAUSE_BREAKPOINT))
             out->pc -= 4; /* these trap after their instruction: pc is the next one */
@@ -619,6 +644,18 @@ static void no_vcpu_view(ui_dbg_t *dbg, unsigned cpu, const hv_vcpu_t *v, bool i
              cpu, what);
 }
 
+/* The entity a switch action gives the pCPU to (the host process when it names no VM). */
+static const hv_vcpu_t *chosen(const hv_t *hv, const sim_event_t *ev)
+{
+    for (unsigned e = 0; e < HV_MAX_ENTITIES; e++) {
+        const hv_vcpu_t *v = &hv->ent[e];
+        if (v->used && (ev->vm < 0 ? v->host_process
+                                   : !v->host_process && v->vm == ev->vm && v->index == ev->vcpu))
+            return v;
+    }
+    return NULL;
+}
+
 bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out)
 {
     hv_t *hv = hv_of(d);
@@ -638,7 +675,12 @@ bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out)
         return true;
     }
     const hv_vcpu_t *v = p->current >= 0 ? &hv->ent[p->current] : NULL;
-    if (v && !v->host_process) {
+    if (ev->kind == SIM_EV_HV && ev->a == SIM_HV_SWITCH) { /* chosen, to be entered next */
+        ui_dbg_view(d, ev->cpu, out);
+        out->vm = ev->vm;
+        out->vcpu = ev->vcpu;
+        no_vcpu_view(d, ev->cpu, chosen(hv, ev), false, out);
+    } else if (v && !v->host_process) {
         memset(out, 0, sizeof *out);
         out->cpu = ev->cpu;
         guest_view(d, cpu, v, out);
