@@ -355,7 +355,16 @@ void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, s
     case SIM_EV_HV: hv_action_text(d, ev, buf, len); break;
     case SIM_EV_VMEXIT: {
         char insn[200]; /* the instruction, read where the guest saw it (the focus is kept) */
-        if (ui_dbg_guest_insn((ui_dbg_t *)d, ev, insn, sizeof insn))
+        const hv_t *hv = hv_of(d);
+        bool monitor = ev->a == CPU_EXIT_EXCEPTION && hv && ev->vm >= 0 && ev->vm < HV_MAX_VMS &&
+                       hv->vms[ev->vm].used && hv->vms[ev->vm].cpu == HV_CPU_BT;
+        if (monitor) /* binary translation: no world switch (the control MONITOR) */
+            snprintf(buf, len,
+                     "%s enters its co-resident monitor at %s (%s): a call or trap in its own "
+                     "address space, not a VM exit",
+                     w, guest_where(d, ev->vm, ev->pc, a, sizeof a),
+                     cpu_cause_name(ev->b, cause, sizeof cause));
+        else if (ui_dbg_guest_insn((ui_dbg_t *)d, ev, insn, sizeof insn))
             snprintf(buf, len, "exit %s: %s ran %s, because %s", cpu_exit_reason_name(ev->a), w,
                      insn, cpu_exit_reason_why(ev->a));
         else
@@ -532,6 +541,16 @@ int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
     out->doc = hv_exit_handler_doc(out->reason);
     out->reason_name = cpu_exit_reason_name(out->reason);
     decode_qual(dbg, out);
+    /* Binary translation: the guest's traps enter its co-resident monitor (the control
+     * MONITOR), a call or trap in its own address space, not a world switch. */
+    out->monitor = out->reason == CPU_EXIT_EXCEPTION && ev->vm >= 0 && ev->vm < HV_MAX_VMS &&
+                   hv->vms[ev->vm].used && hv->vms[ev->vm].cpu == HV_CPU_BT;
+    if (out->monitor) {
+        snprintf(out->because, sizeof out->because,
+                 "the control 'co-resident monitor' makes it a call or trap into binary "
+                 "translation's monitor, in the guest's own address space: no world switch");
+        out->doc = "run the callout it stands for, or handle the trap as trap-and-emulate does";
+    }
     if (out->insn) {
         unsigned t = ev->vm >= 0 && ev->vm < UI_DBG_MAX_VMS ? (unsigned)ev->vm + 1 : 0;
         cpu_disasm(out->insn, out->pc, dbg->tab[t], dbg->tab_n[t], out->insn_text,

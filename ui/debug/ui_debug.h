@@ -532,6 +532,7 @@ bool ui_dbg_disasm_vm(ui_dbg_t *dbg, int vm, uint32_t addr, char *buf, size_t le
 typedef struct {
     bool pending;  /* its handler has not run yet */
     bool handling; /* the stop is one of its sub-steps: the handler is part way through */
+    bool monitor;  /* cpu = bt: a call or trap into the co-resident monitor, not a VM exit */
     int vm, vcpu;
     unsigned reason;
     const char *reason_name, *handler, *file, *doc; /* "IO_PORT", "hv_handle_io_port", ... */
