@@ -197,6 +197,7 @@ static void snapshots_are_complete(const char *name, bool stop_moves_end)
     X(native_tinyos, "native-tinyos", false)                                                       \
     X(native_rtos, "native-rtos", false)                                                           \
     X(default, "default", false)                                                                   \
+    X(lazy, "lazy", false)                                                                         \
     X(overcommit, "overcommit", false)                                                             \
     X(overcommit_boost, "overcommit-boost", false)                                                 \
     X(untagged, "untagged", false)                                                                 \
