@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mmu_util.h"
 
@@ -402,4 +403,33 @@ Test(ntlb, the_probe_neither_uses_nor_fills_it)
     cr_expect_eq(t.refs, 8);
     cr_expect_eq(t.ntlb_hits, 0);
     lp_free(m);
+}
+
+/* Plain data: an MMU copied as bytes, with large entries and a warm nested TLB, goes on exactly
+ * as the original (snapshots rest on this). */
+Test(ntlb, a_copied_mmu_with_large_entries_and_ntlb_goes_on_alike)
+{
+    sim_machine_t *m = lp_machine(true, false), *c = lp_machine(true, false);
+    mt_vm_t vm;
+    lp_vm(m, &vm, false, true);
+    cr_assert(mmu_build_map_large(&vm.guest, 0x00c00000u, 0, MMU_PTE_R | MMU_PTE_W));
+    load(m, LP_VA + 0x1a2c);
+    load(m, 0x00c00010u);
+    memcpy(c->ram, m->ram, LP_RAM);
+    memcpy(&c->cpu[0].mmu, &m->cpu[0].mmu, sizeof c->cpu[0].mmu);
+    static const uint32_t vas[] = {LP_VA + 0x2a2c, 0x00c12345u, LP_VA + 0x1000, 0x00d00000u};
+    for (size_t i = 0; i < sizeof vas / sizeof vas[0]; i++) {
+        mmu_result_t a = mmu_translate(&m->cpu[0].mmu, m, vas[i], MMU_STORE, MMU_PRIV_KERNEL);
+        mmu_result_t b = mmu_translate(&c->cpu[0].mmu, c, vas[i], MMU_STORE, MMU_PRIV_KERNEL);
+        cr_expect_eq(b.status, a.status, "va 0x%08x", vas[i]);
+        cr_expect_eq(b.pa, a.pa, "va 0x%08x", vas[i]);
+        cr_expect_eq(b.cycles, a.cycles, "va 0x%08x", vas[i]);
+    }
+    cr_expect_gt(m->cpu[0].mmu.stats.ntlb_hits, 0);
+    cr_expect_gt(m->cpu[0].mmu.stats.large_fills, 0);
+    cr_expect_eq(memcmp(&m->cpu[0].mmu.stats, &c->cpu[0].mmu.stats, sizeof(mmu_stats_t)), 0);
+    cr_expect_eq(memcmp(&m->cpu[0].mmu.tlb, &c->cpu[0].mmu.tlb, sizeof(mmu_tlb_t)), 0);
+    cr_expect_eq(memcmp(&m->cpu[0].mmu.ntlb, &c->cpu[0].mmu.ntlb, sizeof(mmu_ntlb_t)), 0);
+    lp_free(m);
+    lp_free(c);
 }
