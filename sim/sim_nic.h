@@ -201,6 +201,11 @@ void sim_nic_receive(struct sim_machine *m, const uint8_t *frame, uint32_t len, 
 /* Sets the card's MAC address (at reset 02:00:00:00:00:01, a locally administered one). */
 void sim_nic_set_mac(struct sim_machine *m, const uint8_t mac[6]);
 
+/* A card or the peer host as a snapshot loads it: false when a value that indexes an array or
+ * divides (a ring's size, head and tail; a length; the replies waiting) is out of range. */
+bool sim_nic_sane(const sim_nic_t *n);
+bool sim_peer_sane(const sim_peer_t *p);
+
 const char *sim_nic_error_name(unsigned error);
 const char *sim_nic_error_doc(unsigned error);
 const char *sim_nic_event_name(unsigned what);
