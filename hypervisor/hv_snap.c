@@ -32,6 +32,7 @@ static void keep_pointers(hv_t *into, const hv_t *from)
     into->owner = from->owner;
     into->cur = from->cur;
     into->tracker = from->tracker;
+    into->pcap = from->pcap;
     into->test_hook = from->test_hook;
     into->test_hook_ctx = from->test_hook_ctx;
     for (unsigned i = 0; i < HV_MAX_VMS; i++) {
@@ -113,6 +114,12 @@ static const char *check_loaded(const hv_t *l, const hv_t *fresh)
     for (unsigned i = 0; i < HV_MAX_VMS; i++)
         if (l->vms[i].used && !vm_sane(&l->vms[i], l->nent))
             return "a VM's VCPUs, console or disk is out of range";
+    for (unsigned i = 0; i < HV_MAX_VMS; i++)
+        if (l->vms[i].used && !sim_nic_sane(&l->vms[i].dev.nic))
+            return "a VM's network card is out of range";
+    for (unsigned i = 0; i < HV_SWITCH_MACS; i++)
+        if (l->vswitch.table[i].port >= HV_SWITCH_PORTS)
+            return "the virtual switch's table names a port it does not have";
     for (unsigned c = 0; c < SIM_MAX_CPUS; c++)
         if (l->pcpu[c].current >= (int)l->nent || l->pcpu[c].previous >= (int)l->nent)
             return "a pCPU's current entity is out of range";

@@ -437,7 +437,9 @@ typedef struct sim_machine {
     uint64_t timed_seq, timed_next;
     sim_disk_t disk;
     sim_nic_t nic;
-    /* The far end of the NIC's cable (sim_nic_set_wire), or NULL. Not machine state. */
+    sim_peer_t peer; /* the host at the other end of the NIC's cable */
+    /* The far end of the NIC's cable (sim_nic_set_wire): the peer host's at reset, or NULL. Not
+     * machine state: a copy of the machine points it (and its ctx) at its own peer. */
     sim_nic_wire_fn nic_wire;
     void *nic_wire_ctx;
     /* Who runs a CPU's turn in sim_run: cpu_run when NULL; a hypervisor installs its own, which

@@ -13,5 +13,7 @@ void sim_add_power(sim_machine_t *m);
 void sim_add_disk(sim_machine_t *m);
 /* Adds the network card (ports 0x300..0x30f, sim_nic.c), with nothing on its wire. */
 void sim_add_nic(sim_machine_t *m);
+/* Adds the peer host (sim_peer.c) and plugs it into the NIC's wire. */
+void sim_add_peer(sim_machine_t *m);
 
 #endif

@@ -49,6 +49,7 @@ int sim_machine_init(sim_machine_t *m, uint32_t ram_size, unsigned ncpus)
     sim_add_power(m);
     sim_add_disk(m);
     sim_add_nic(m);
+    sim_add_peer(m);
     sim_account_restart(m);
     return 0;
 }

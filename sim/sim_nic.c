@@ -386,6 +386,30 @@ void sim_nic_write(sim_machine_t *m, const sim_nic_env_t *env, sim_nic_t *n, uns
     }
 }
 
+static bool ring_sane(const sim_nic_ring_t *r, bool on)
+{
+    if (!on)
+        return true; /* the rings are checked, and heads and tails reset, when it is enabled */
+    return ring_ok(r) && r->head < r->size && r->tail < r->size;
+}
+
+bool sim_nic_sane(const sim_nic_t *n)
+{
+    bool on = enabled(n);
+    return n->tx_len <= SIM_NIC_MAX_FRAME && n->error < SIM_NIC_E_COUNT && ring_sane(&n->tx, on) &&
+           ring_sane(&n->rx, on);
+}
+
+bool sim_peer_sane(const sim_peer_t *p)
+{
+    if (p->nqueued > SIM_PEER_QUEUE)
+        return false;
+    for (unsigned i = 0; i < p->nqueued; i++)
+        if (p->len[i] > SIM_NIC_MAX_FRAME)
+            return false;
+    return true;
+}
+
 void sim_nic_reset(sim_nic_t *n, const uint8_t mac[6])
 {
     memset(n, 0, sizeof *n);

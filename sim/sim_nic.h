@@ -135,6 +135,20 @@ typedef struct {
     uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes, rx_drops, errors; /* statistics */
 } sim_nic_t;
 
+/* The peer host at the other end of the card's cable (sim_peer.c): a simulated machine that
+ * answers pings. Plain data: the replies it has still to send, with the cycle each is due. */
+#define SIM_PEER_QUEUE 4           /* replies waiting at most; a request beyond them is dropped */
+#define SIM_PEER_ETHERTYPE 0x88b5u /* what it answers: local experimental frames */
+typedef struct {
+    uint8_t mac[6];
+    uint16_t bus_index;
+    uint32_t nqueued;
+    uint64_t due[SIM_PEER_QUEUE];
+    uint32_t len[SIM_PEER_QUEUE];
+    uint8_t frame[SIM_PEER_QUEUE][SIM_NIC_MAX_FRAME];
+    uint64_t received, answered, ignored, dropped; /* statistics */
+} sim_peer_t;
+
 struct sim_machine;
 
 /* ------------------------------------------------------------------------------------------
@@ -172,8 +186,11 @@ void sim_nic_deliver(struct sim_machine *m, const sim_nic_env_t *env, sim_nic_t 
  * The physical card
  * ------------------------------------------------------------------------------------------ */
 /* What the other end of the cable does with a frame that has left the card at cycle `now`.
- * NULL (the reset state): nothing is plugged in and frames are lost. Not machine state: the
- * owner of the other end installs it again after a restore. */
+ * At reset the peer host is plugged in (sim_peer.c): frames of EtherType 0x88b5 to its address
+ * (02:00:00:00:00:fe) or to everyone whose payload starts with "ping" are answered, after the
+ * reply's own wire time, with a frame back to the sender whose payload is "pong from peer";
+ * every other frame is ignored. NULL: nothing is plugged in and frames are lost. Not machine state:
+ * the owner of the other end installs it again after a restore. */
 typedef void (*sim_nic_wire_fn)(void *ctx, const uint8_t *frame, uint32_t len, uint64_t now);
 void sim_nic_set_wire(struct sim_machine *m, sim_nic_wire_fn fn, void *ctx);
 
@@ -183,6 +200,11 @@ void sim_nic_receive(struct sim_machine *m, const uint8_t *frame, uint32_t len, 
 
 /* Sets the card's MAC address (at reset 02:00:00:00:00:01, a locally administered one). */
 void sim_nic_set_mac(struct sim_machine *m, const uint8_t mac[6]);
+
+/* A card or the peer host as a snapshot loads it: false when a value that indexes an array or
+ * divides (a ring's size, head and tail; a length; the replies waiting) is out of range. */
+bool sim_nic_sane(const sim_nic_t *n);
+bool sim_peer_sane(const sim_peer_t *p);
 
 const char *sim_nic_error_name(unsigned error);
 const char *sim_nic_error_doc(unsigned error);

@@ -56,6 +56,8 @@ static void keep_pointers(sim_machine_t *into, const sim_machine_t *from)
     memcpy(a->listen_ctx, from->account.listen_ctx, sizeof a->listen_ctx);
     a->nlisten = from->account.nlisten;
     into->disk.bytes = from->disk.bytes;
+    into->nic_wire = from->nic_wire;
+    into->nic_wire_ctx = from->nic_wire_ctx;
     into->run_turn = from->run_turn;
     into->run_turn_ctx = from->run_turn_ctx;
     into->mem_watch = from->mem_watch;
@@ -156,6 +158,10 @@ static const char *check_loaded(const sim_machine_t *l, const sim_machine_t *m)
             return "a timed event names a device that is not on the bus";
     if (l->disk.bus_index >= l->ndevices || l->disk.sectors > SIM_DISK_MAX_BYTES / SIM_SECTOR_SIZE)
         return "the disk's place on the bus or its size is out of range";
+    if (l->nic.bus_index >= l->ndevices || l->peer.bus_index >= l->ndevices ||
+        !sim_nic_sane(&l->nic) || !sim_peer_sane(&l->peer))
+        return "the network card's or the peer host's place on the bus, rings or queue is out "
+               "of range";
     if (l->console.in_pos > l->console.in_len)
         return "the console has read past its input";
     if (l->iommu.log_head >= IOMMU_FAULT_LOG || l->iommu.log_count > IOMMU_FAULT_LOG ||

@@ -185,6 +185,8 @@ void hu_copy_machine(sim_machine_t *dst, const sim_machine_t *src)
     for (unsigned i = 0; i < dst->ndevices; i++)
         if (dst->devices[i].ctx == (void *)src)
             dst->devices[i].ctx = dst;
+    if (dst->nic_wire_ctx == (void *)src) /* the peer host's */
+        dst->nic_wire_ctx = dst;
     dst->nsinks = 0;
     dst->io_cpu = NULL;
 }

@@ -442,3 +442,83 @@ Test(nic_io, deterministic)
     cr_assert_eq(a.n, b.n);
     cr_expect_eq(memcmp(a.ev, b.ev, a.n * sizeof a.ev[0]), 0);
 }
+
+/* ------------------------------------------------------------------------------------------
+ * The peer host at the other end of the cable
+ * ------------------------------------------------------------------------------------------ */
+static const uint8_t peer_mac[6] = {0x02, 0, 0, 0, 0, 0xfe};
+
+/* Transmit descriptor i: a frame of len bytes to `to`, EtherType 0x88b5, payload `text`. */
+static void queue_to(sim_machine_t *m, unsigned i, const uint8_t *to, const char *text,
+                     uint32_t len)
+{
+    queue_frame(m, i, len);
+    uint8_t *f = m->ram + TX_BUF + i * 0x800;
+    memcpy(f, to, 6);
+    memset(f + 14, 0, len - 14);
+    memcpy(f + 14, text, strlen(text));
+}
+
+/* A ping to the peer comes back as a pong, to our address, one reply wire time after it left. */
+Test(nic_peer, answers_a_ping_after_its_own_wire_time)
+{
+    sim_machine_t m;
+    th_events_t rec = {0};
+    nic_machine(&m, &rec, SIM_NIC_ENABLE, 2);
+    queue_to(&m, 0, peer_mac, "ping 1", 60);
+    nic_out(&m, SIM_NIC_TX_TAIL, 1);
+    sim_run(&m, 100000);
+    const uint8_t *r = m.ram + RX_BUF;
+    cr_expect_eq(get32(&m, RX_RING + 12), 60, "the reply is as long as the request");
+    cr_expect_eq(memcmp(r, m.nic.mac, 6), 0, "back to us");
+    cr_expect_eq(memcmp(r + 6, peer_mac, 6), 0, "from the peer");
+    cr_expect_str_eq((const char *)r + 14, "pong from peer");
+    const sim_event_t *sent = find_nic(&rec, SIM_NIC_EV_SENT, 0);
+    const sim_event_t *got = find_nic(&rec, SIM_NIC_EV_RECEIVE, 0);
+    cr_assert(sent && got);
+    cr_expect_eq(got->cycle - sent->cycle, wire_cycles(&m, 60));
+    cr_expect_eq(m.peer.answered, 1);
+    sim_machine_free(&m);
+}
+
+/* Frames that are not pings to it are counted and ignored: not its EtherType, not its address,
+ * not "ping". */
+Test(nic_peer, ignores_what_is_not_a_ping_to_it)
+{
+    sim_machine_t m;
+    nic_machine(&m, NULL, SIM_NIC_ENABLE, 3);
+    static const uint8_t other[6] = {0x02, 0, 0, 0, 0, 0x33};
+    queue_to(&m, 0, other, "ping", 60);
+    queue_to(&m, 1, peer_mac, "hello", 60);
+    queue_frame(&m, 2, 60); /* broadcast, "ping"-less payload */
+    nic_out(&m, SIM_NIC_TX_TAIL, 3);
+    sim_run(&m, 100000);
+    cr_expect_eq(m.nic.tx_frames, 3);
+    cr_expect_eq(m.peer.received, 3);
+    cr_expect_eq(m.peer.ignored, 3);
+    cr_expect_eq(m.nic.rx_frames, 0);
+    sim_machine_free(&m);
+}
+
+/* Five pings arriving at once: four replies wait (one after another on its wire), the fifth is
+ * dropped: the peer's queue is bounded. */
+Test(nic_peer, its_queue_is_bounded)
+{
+    sim_machine_t m;
+    nic_machine(&m, NULL, SIM_NIC_ENABLE, 3);
+    uint8_t ping[60] = {0};
+    memcpy(ping, peer_mac, 6);
+    memcpy(ping + 6, m.nic.mac, 6);
+    ping[12] = 0x88, ping[13] = 0xb5;
+    memcpy(ping + 14, "ping", 4);
+    for (int i = 0; i < 5; i++)
+        m.nic_wire(m.nic_wire_ctx, ping, sizeof ping, 1000);
+    cr_expect_eq(m.peer.nqueued, SIM_PEER_QUEUE);
+    cr_expect_eq(m.peer.dropped, 1);
+    cr_expect_eq(m.peer.due[1] - m.peer.due[0], wire_cycles(&m, 60), "one reply at a time");
+    sim_run(&m, 100000);
+    cr_expect_eq(m.peer.answered, 4);
+    cr_expect_eq(m.nic.rx_frames, 3, "three buffers given");
+    cr_expect_eq(m.nic.rx_drops, 1, "the fourth reply found none");
+    sim_machine_free(&m);
+}

@@ -1,6 +1,7 @@
 /*
  * debug_net.c - the network as the debugger shows it (`info nic`): the physical card's rings,
- * status and counters, and under a hypervisor each VM's virtual card and the virtual switch:
+ * status and counters, the peer host at the other end of its cable, and under a hypervisor each
+ * VM's virtual card and the virtual switch:
  * which address was learned on which port, and what it forwarded, flooded and filtered.
  */
 #include "../../hypervisor/hv.h"
@@ -77,6 +78,14 @@ void ui_dbg_print_nic(const ui_dbg_t *dbg, FILE *out)
     snprintf(where, sizeof where, "ports 0x%x..0x%x, line %u, IOMMU device %u", SIM_NIC_PORT,
              SIM_NIC_PORT + SIM_NIC_NREGS - 1, SIM_NIC_IRQ, SIM_NIC_DMA_ID);
     print_card(out, "NIC", where, &m->nic);
+    char a[32], b[32], c[32], d[32];
+    fprintf(out, "  its cable leads to the peer host ");
+    print_mac(out, m->peer.mac);
+    fprintf(out, ": %s received, %s answered, %s ignored, %s dropped\n",
+            sim_counted(m->peer.received, "frame", a, sizeof a),
+            sim_group_digits(m->peer.answered, b, sizeof b),
+            sim_group_digits(m->peer.ignored, c, sizeof c),
+            sim_group_digits(m->peer.dropped, d, sizeof d));
     const hv_t *hv = hv_of_machine(m);
     if (!hv)
         return;

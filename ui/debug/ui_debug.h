@@ -330,7 +330,8 @@ int ui_dbg_vm_of_vmid(const ui_dbg_t *dbg, unsigned vmid);
 /* A guest's mark (from its mark ring or hypercall 2) as a sentence: "rtos vcpu0 marked
  * "deadline miss" (value 1 234) on pCPU0". False for any other event. */
 bool ui_dbg_describe_mark(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len);
-/* The network (debug_net.c): the physical card (its rings, status and counters) and, under a
+/* The network (debug_net.c): the physical card (its rings, status and counters, the peer host
+ * at the other end of its cable) and, under a
  * hypervisor, each VM's virtual card and the virtual switch's table and counters. */
 void ui_dbg_print_nic(const ui_dbg_t *dbg, FILE *out);
 /* The hypervisor's statistics per VM and pCPU (hv_print_stats); nothing on bare metal. */
