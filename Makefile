@@ -194,7 +194,7 @@ asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    CHECKS=-DHV_CHECK_ALWAYS \
-	    build-asan/hvsim build-asan/hvasm build-asan/hvimg build-asan/hvgrade build-asan/hvsim-tests guests
+	    build-asan/hvsim build-asan/hvasm build-asan/hvimg build-asan/hvgrade build-asan/hvsim-tests build-asan/fuzz-replay/fuzz_cpu guests
 	DISPLAY= WAYLAND_DISPLAY= HVSIM_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    UBSAN_OPTIONS=print_stacktrace=1 build-asan/hvsim-tests --jobs 2 --timeout $(TEST_TIMEOUT)
