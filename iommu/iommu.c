@@ -133,7 +133,7 @@ static iommu_status_t translate_context(sim_machine_t *m, const iommu_context_t 
                             .pfn = MMU_PTE_PFN(leaf),
                             .tag = tag,
                             .perm = (uint16_t)(leaf & (MMU_PTE_R | MMU_PTE_W))};
-    mmu_tlb_fill(&io->iotlb, &fill);
+    mmu_tlb_fill(&io->iotlb, &fill, NULL);
     io->stats.iotlb_fills++;
     *pa = io->trace.pa;
     return IOMMU_OK;

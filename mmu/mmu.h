@@ -325,9 +325,13 @@ typedef struct {
     uint64_t splinters;   /* walks that found a guest large page over small nested pages */
 } mmu_stats_t;
 
-/* The last translation of each access kind, for the CPU's hot loop: key = vpn << 2 | user << 1
- * | 1. It mirrors a TLB entry and is cleared whenever the TLB or the context changes, so it
- * changes nothing visible (a hit here counts as a TLB hit and costs the same). */
+/* The hot loop's translation cache, in front of the TLB: per access kind, a direct-mapped
+ * table by page number of translations the TLB holds, key = vpn << 2 | user << 1 | 1 (0:
+ * empty). It is host-side bookkeeping, not part of the model: an entry mirrors one TLB entry
+ * of the current context and goes when that entry is replaced or removed, or the context
+ * changes, so it hits exactly where the TLB would, and a hit is counted and charged as one. */
+#define MMU_FAST_SETS 64
+
 typedef struct {
     uint32_t key;
     uint32_t frame; /* host-physical page address */
@@ -338,12 +342,12 @@ typedef struct {
     uint32_t ptroot;     /* the ptroot CSR */
     mmu_nested_t nested; /* two-dimensional translation control */
     uint32_t tag;        /* the current context's tag, from ptroot and nested */
-    bool record_trace;   /* keep the references of the last walk in `trace` */
+    bool record_trace;   /* keep the references of the last walk in `trace` (a window, a test) */
     mmu_tlb_t tlb;
     mmu_pwc_t pwc;
     mmu_ntlb_t ntlb;
     uint8_t large_shift; /* the large TLB entries the current context may hold, 0: none */
-    mmu_fast_t fast[MMU_ACCESS_KINDS];
+    mmu_fast_t fast[MMU_ACCESS_KINDS][MMU_FAST_SETS];
     mmu_stats_t stats;
     mmu_nested_fault_t last_nested_fault;
     mmu_trace_t trace; /* the last walk (its counts are always kept, its refs when recording) */
@@ -354,7 +358,8 @@ typedef struct {
  * ------------------------------------------------------------------------------------------ */
 
 /* Resets an MMU to the configuration: paging off, nested off, empty TLB and page-walk cache,
- * zero statistics, trace recording on. The configuration must pass mmu_config_check. */
+ * zero statistics, trace recording off (whoever shows walks step by step turns it on). The
+ * configuration must pass mmu_config_check. */
 void mmu_init(mmu_t *mmu, const mmu_config_t *cfg);
 
 /* The csrw ptroot instruction. Takes effect for the next access; the TLB is not flushed. */
@@ -422,20 +427,25 @@ mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn);
 /* The large entry of size 1 << shift (17..22) that covers page vpn, or NULL. */
 mmu_tlb_entry_t *mmu_tlb_lookup_large(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn, unsigned shift);
 /* Writes an entry, replacing one with the same tag, page and size, else an unused way, else
- * the set's FIFO victim. */
-void mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry);
+ * the set's FIFO victim. Returns the slot written; *old (unless NULL) gets what it held
+ * (perm 0: nothing). */
+unsigned mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *old);
+/* mmu_tlb_fill into an MMU's TLB, keeping the hot loop's translation cache coherent with it:
+ * the way the walker fills, and the one way for anything else to. */
+void mmu_tlb_insert(mmu_t *mmu, const mmu_tlb_entry_t *entry);
 /* Removes the entries for which match(entry, ctx) is true; returns how many. */
 unsigned mmu_tlb_remove(mmu_tlb_t *tlb, bool (*match)(const mmu_tlb_entry_t *e, const void *ctx),
                         const void *ctx);
 
-/* The hot loop's first look: the last translation of this kind and privilege, or false. A
- * true answer is a TLB hit: the caller adds it to stats.hits (the CPU counts them in a local
- * and adds them when it saves its state) and charges tlb_hit. */
+/* The hot loop's first look: a translation the TLB holds for this page, kind and privilege,
+ * or false. A true answer is a TLB hit: the caller adds it to stats.hits (the CPU counts them
+ * in a local and adds them when it saves its state) and charges tlb_hit. */
 static inline bool mmu_fast_lookup(const mmu_t *mmu, mmu_access_t kind, uint32_t va, bool user,
                                    uint32_t *pa)
 {
-    const mmu_fast_t *f = &mmu->fast[kind];
-    if (f->key != (((va >> MMU_PAGE_SHIFT) << 2) | ((uint32_t)user << 1) | 1u))
+    uint32_t vpn = va >> MMU_PAGE_SHIFT;
+    const mmu_fast_t *f = &mmu->fast[kind][vpn & (MMU_FAST_SETS - 1)];
+    if (f->key != ((vpn << 2) | ((uint32_t)user << 1) | 1u))
         return false;
     *pa = f->frame | (va & MMU_PAGE_OFFSET);
     return true;

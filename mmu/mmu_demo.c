@@ -60,6 +60,7 @@ static const char *build_and_walk(sim_machine_t *m, const mmu_demo_params_t *p,
     if (why)
         return why;
     mmu_init(mmu, &cfg);
+    mmu->record_trace = true; /* the demonstration prints every step */
 
     mmu_nested_t ctl = {.enabled = false};
     if (p->nested && (why = build_nested(m, p, &ctl)) != NULL)

@@ -5,6 +5,8 @@
 #ifndef HVSIM_MMU_INTERNAL_H
 #define HVSIM_MMU_INTERNAL_H
 
+#include <string.h>
+
 #include "mmu.h"
 
 /* The permission rules for leaf bits R W X U (V and the W-without-R rule are checked by the
@@ -15,11 +17,11 @@
  *   - with MMU_PRIV_NONE (nested tables, I/O tables) the U bit is ignored. */
 unsigned mmu_access_check(uint32_t bits, mmu_access_t kind, mmu_priv_t priv);
 
-/* Forgets the hot loop's last translations; called on every change of the TLB or context. */
+/* Forgets every translation of the hot loop's cache: the context changed, or entries left the
+ * TLB by an invalidation. */
 static inline void mmu_fast_clear(mmu_t *mmu)
 {
-    for (unsigned i = 0; i < MMU_ACCESS_KINDS; i++)
-        mmu->fast[i].key = 0;
+    memset(mmu->fast, 0, sizeof mmu->fast);
 }
 
 /* Forgets every page-walk-cache entry. */

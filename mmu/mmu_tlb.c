@@ -57,7 +57,6 @@ void mmu_init(mmu_t *mmu, const mmu_config_t *cfg)
     memset(mmu, 0, sizeof *mmu);
     mmu->cfg = *cfg;
     mmu->nested.levels = cfg->nested_levels;
-    mmu->record_trace = true;
     mmu_tlb_init(&mmu->tlb, cfg->tlb_entries, cfg->tlb_ways);
     retag(mmu);
 }
@@ -133,7 +132,7 @@ mmu_tlb_entry_t *mmu_tlb_lookup_large(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn
     return shift > MMU_PAGE_SHIFT ? lookup_sized(tlb, tag, vpn, shift) : NULL;
 }
 
-void mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry)
+unsigned mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *old)
 {
     unsigned set;
     mmu_tlb_entry_t *way = set_of(tlb, page_key(entry->vpn, entry->shift), &set);
@@ -145,8 +144,36 @@ void mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry)
         slot = &way[tlb->victim[set]];
         tlb->victim[set] = (uint8_t)((tlb->victim[set] + 1u) % tlb->ways);
     }
+    if (old)
+        *old = *slot;
     *slot = *entry;
     slot->perm |= MMU_TLBE_VALID;
+    return (unsigned)(slot - tlb->e);
+}
+
+/* Drops the cache entries of one page in every access kind. */
+static void fast_forget_page(mmu_t *mmu, uint32_t vpn)
+{
+    for (unsigned k = 0; k < MMU_ACCESS_KINDS; k++) {
+        mmu_fast_t *f = &mmu->fast[k][vpn & (MMU_FAST_SETS - 1)];
+        if ((f->key >> 2) == vpn)
+            f->key = 0;
+    }
+}
+
+/* The cache may hold only what the TLB holds: the entry overwritten takes its mirrors with it
+ * (all of them for a large entry, whose pages may sit anywhere in the cache), and the page
+ * filled loses any mirror of another entry (a small entry is looked up before a large one). */
+void mmu_tlb_insert(mmu_t *mmu, const mmu_tlb_entry_t *entry)
+{
+    mmu_tlb_entry_t old;
+    mmu_tlb_fill(&mmu->tlb, entry, &old);
+    if ((old.perm & MMU_TLBE_VALID) && old.shift)
+        mmu_fast_clear(mmu);
+    else if (old.perm & MMU_TLBE_VALID)
+        fast_forget_page(mmu, old.vpn);
+    if (!entry->shift)
+        fast_forget_page(mmu, entry->vpn);
 }
 
 unsigned mmu_tlb_remove(mmu_tlb_t *tlb, bool (*match)(const mmu_tlb_entry_t *e, const void *ctx),

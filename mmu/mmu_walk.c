@@ -12,6 +12,7 @@
  * The same function walks every tree (walk_tree); when the tree's table addresses are
  * guest-physical it calls itself on the nested tree to find each table first.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "mmu_internal.h"
@@ -466,14 +467,17 @@ static translation_t walk(walker_t *w, const mmu_config_t *cfg, uint32_t ptroot,
     mmu_trace_t *t = w->t;
     bool paging = ptroot & MMU_PTROOT_E;
     const mmu_nested_t *n = nested->enabled ? nested : NULL;
-    *t = (mmu_trace_t){.va = va,
-                       .access = (uint8_t)kind,
-                       .priv = (uint8_t)priv,
-                       .paging = paging,
-                       .nested = n != NULL,
-                       .levels = cfg->levels,
-                       .nested_levels = n ? n->levels : 0,
-                       .outcome = MMU_OUTCOME_OK};
+    /* Only the summary is reset: the steps after t->n are never read, and clearing them all
+     * would cost more than the walk. */
+    memset(t, 0, offsetof(mmu_trace_t, ref));
+    t->va = va;
+    t->access = (uint8_t)kind;
+    t->priv = (uint8_t)priv;
+    t->paging = paging;
+    t->nested = n != NULL;
+    t->levels = cfg->levels;
+    t->nested_levels = n ? n->levels : 0;
+    t->outcome = MMU_OUTCOME_OK;
     walk_out_t g = {.pa = va, .leaf = 0};
     located_t data = {.bits = MMU_PTE_RWX};
     tree_t guest = {.space = MMU_SPACE_TABLE,
@@ -528,11 +532,13 @@ static bool tlb_allows(const mmu_tlb_entry_t *e, mmu_access_t kind, mmu_priv_t p
     return mmu_access_check(e->perm, kind, priv) == MMU_OUTCOME_OK;
 }
 
+/* Caches a translation the TLB now holds for the hot loop (mmu_fast_lookup). */
 static void fast_fill(mmu_t *mmu, mmu_access_t kind, mmu_priv_t priv, uint32_t va, uint32_t pfn)
 {
-    mmu->fast[kind].key =
-        ((va >> MMU_PAGE_SHIFT) << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u;
-    mmu->fast[kind].frame = pfn << MMU_PAGE_SHIFT;
+    uint32_t vpn = va >> MMU_PAGE_SHIFT;
+    mmu_fast_t *f = &mmu->fast[kind][vpn & (MMU_FAST_SETS - 1)];
+    f->key = (vpn << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u;
+    f->frame = pfn << MMU_PAGE_SHIFT;
 }
 
 static void count_walk(mmu_t *mmu, const mmu_result_t *res)
@@ -606,10 +612,9 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
     if (x.res.status != MMU_OK)
         return x.res;
     mmu_tlb_entry_t fill = make_entry(mmu, va, &x);
-    mmu_tlb_fill(&mmu->tlb, &fill);
+    mmu_tlb_insert(mmu, &fill);
     mmu->stats.fills++;
     mmu->stats.large_fills += fill.shift != 0;
-    mmu_fast_clear(mmu);
     fast_fill(mmu, kind, priv, va, x.res.pa >> MMU_PAGE_SHIFT);
     return x.res;
 }

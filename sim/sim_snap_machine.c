@@ -32,6 +32,7 @@ static void keep_pointers(sim_machine_t *into, const sim_machine_t *from)
         c->debug_fn = from->cpu[i].debug_fn;
         c->watch_fn = from->cpu[i].watch_fn;
         c->debug_ctx = from->cpu[i].debug_ctx;
+        c->mmu.record_trace = from->cpu[i].mmu.record_trace; /* a window's wish, not state */
     }
     for (unsigned i = 0; i < SIM_MAX_DEVICES; i++) {
         sim_device_t *d = &into->devices[i];

@@ -121,6 +121,7 @@ ParameterizedTest(size_t *row, gui_walk, large_page_walks_light_fewer_cells, .ti
     cr_assert_not_null(mm);
     cr_assert_eq(sim_machine_init(mm, 16u << 20, 1), 0);
     sim_console_set_output(mm, NULL);
+    mm->cpu[0].mmu.record_trace = true; /* the walk happens before the window opens */
     mmu_builder_t nb, gb;
     cr_assert(mmu_build_init(&nb, mm, 2, 0, 0x40, 0x80));
     cr_assert(c->nlarge ? mmu_build_map_large(&nb, 0, 0x00400000u, MMU_PTE_RWX)

@@ -12,6 +12,7 @@ void mt_machine(sim_machine_t *m, unsigned levels, unsigned nested_levels)
     m->mmu_config.levels = (uint8_t)levels;
     m->mmu_config.nested_levels = (uint8_t)nested_levels;
     cr_assert_null(sim_configure_mmu(m));
+    m->cpu[0].mmu.record_trace = true; /* these tests read walks step by step, as a window does */
 }
 
 void mt_native(sim_machine_t *m, mmu_builder_t *b)

@@ -113,6 +113,7 @@ static sim_machine_t *lp_machine(bool ntlb, bool pwc)
     m->mmu_config.ntlb = ntlb;
     m->mmu_config.pwc = pwc;
     cr_assert_null(sim_configure_mmu(m));
+    m->cpu[0].mmu.record_trace = true; /* the tests read the walks' steps */
     return m;
 }
 

@@ -194,7 +194,7 @@ Test(tlb_flush, every_kind)
                                  .pfn = 0x100 + (uint32_t)i,
                                  .tag = tag_of(&entries[i]),
                                  .perm = MMU_PTE_RWX | (entries[i].global ? MMU_PTE_G : 0)};
-            mmu_tlb_fill(&mmu.tlb, &e);
+            mmu_tlb_fill(&mmu.tlb, &e, NULL);
         }
         mmu_invalidate(&mmu, fc->kind, fc->vmid, fc->asid, fc->vpn << MMU_PAGE_SHIFT);
         unsigned left = 0, removed = 0;

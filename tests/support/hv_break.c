@@ -84,7 +84,7 @@ static void hook(hv_t *hv, int vm, void *p)
                              .pfn = ctx->frame,
                              .tag = MMU_TAG(hv->vms[ctx->attacker].vmid, true, 0),
                              .perm = MMU_TLBE_VALID | MMU_PTE_R};
-        mmu_tlb_fill(&hv->m->cpu[ctx->cpu].mmu.tlb, &e);
+        mmu_tlb_insert(&hv->m->cpu[ctx->cpu].mmu, &e);
         break;
     }
     default: break;

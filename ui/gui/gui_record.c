@@ -139,6 +139,7 @@ int gui_record_init(gui_t *g)
     gui_record_t *r = &g->rec;
     memset(r, 0, sizeof *r);
     for (unsigned i = 0; i < g->m->ncpus; i++) {
+        g->m->cpu[i].mmu.record_trace = true; /* the walk panel draws the last walk's steps */
         gui_lane_t *lane = &r->lane[i];
         lane->ev = malloc(GUI_LANE_EVENTS * sizeof *lane->ev);
         lane->span = malloc(GUI_LANE_SPANS * sizeof *lane->span);
