@@ -155,6 +155,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
                 SAVE();                                                                            \
                 mmu_status_t st_ = translate_slow(cpu, (va), (kind), user, &(pa));                \
                 RESTORE();                                                                         \
+                fetch_vpn = NO_PAGE; /* the fill may have replaced the code page's entry */       \
                 if (st_ == MMU_PAGE_FAULT)                                                         \
                     FAULT(page_fault_cause[kind], (va));                                           \
                 if (st_ == MMU_NESTED_FAULT)                                                       \
@@ -162,12 +163,25 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             }                                                                                      \
         }                                                                                          \
     } while (0)
+/* Fetches come from one code page for long stretches: while pc stays on the page of the last
+ * fetch, its frame (a TLB entry's, kept in locals) serves without a lookup, at the cost of a
+ * TLB hit as before. fetch_vpn is forgotten whenever the TLB may have changed. */
+#define NO_PAGE 0xffffffffu
 #define FETCH()                                                                                    \
     do {                                                                                           \
         uint32_t p_ = pc;                                                                          \
         if (pc & 3)                                                                                \
             FAULT(CPU_CAUSE_MISALIGNED, pc);                                                       \
-        TRANSLATE(pc, MMU_FETCH, p_);                                                              \
+        if (!paged) {                                                                              \
+        } else if ((pc >> MMU_PAGE_SHIFT) == fetch_vpn) {                                          \
+            p_ = fetch_frame | (pc & MMU_PAGE_OFFSET);                                             \
+            cycles += tlb_hit_cost;                                                                \
+            fast_hits++;                                                                           \
+        } else {                                                                                   \
+            TRANSLATE(pc, MMU_FETCH, p_);                                                          \
+            fetch_vpn = pc >> MMU_PAGE_SHIFT;                                                      \
+            fetch_frame = p_ & ~MMU_PAGE_OFFSET;                                                   \
+        }                                                                                          \
         if (p_ > ram_last_word)                                                                    \
             FAULT(CPU_CAUSE_BUS_ERROR, pc);                                                        \
         word = ram_read(ram + p_, 4);                                                              \
@@ -321,6 +335,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     const uint32_t tlb_hit_cost = m->costs.c[SIM_COST_tlb_hit];
     const bool user = (s->flags & CPU_FLAG_MODE_MASK) == 0; /* a mode change ends the block */
     uint64_t fast_hits = 0;
+    uint32_t fetch_vpn = NO_PAGE, fetch_frame = 0;
     uint32_t pc, word = 0, opc = 0, next_pc, cause, tval;
     uint64_t cycles, instret;
     bool rescan = false;
@@ -505,6 +520,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
                 return BLOCK_VMEXIT;
             }
             mmu_tlbinv(&cpu->mmu, RS1);
+            fetch_vpn = NO_PAGE;
             SAVE();
             cpu_emit(cpu, SIM_EV_TLBFLUSH, pc, MMU_FLUSH_ADDR, RS1, cpu_mode(cpu));
             break;
@@ -512,6 +528,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             REQUIRE_PRIVILEGE();
             VMEXIT_IF(s->vm.controls & CPU_VMCTL_TLB, CPU_EXIT_TLB_INVALIDATE, CPU_EXITQ_TLBFLUSH);
             mmu_tlbflush(&cpu->mmu);
+            fetch_vpn = NO_PAGE;
             SAVE();
             cpu_emit(cpu, SIM_EV_TLBFLUSH, pc, MMU_FLUSH_ASID, MMU_PTROOT_ASID(cpu->mmu.ptroot),
                      cpu_mode(cpu));

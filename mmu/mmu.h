@@ -271,6 +271,7 @@ typedef struct {
  * IOTLB is one too). */
 typedef struct {
     uint16_t entries, ways, sets;
+    uint16_t large;              /* valid large entries (none: lookups skip the large size) */
     uint8_t victim[MMU_TLB_MAX]; /* per set: the way the next fill replaces when all are used */
     mmu_tlb_entry_t e[MMU_TLB_MAX];
 } mmu_tlb_t;

@@ -129,25 +129,38 @@ mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn)
 
 mmu_tlb_entry_t *mmu_tlb_lookup_large(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn, unsigned shift)
 {
-    return shift > MMU_PAGE_SHIFT ? lookup_sized(tlb, tag, vpn, shift) : NULL;
+    return shift > MMU_PAGE_SHIFT && tlb->large ? lookup_sized(tlb, tag, vpn, shift) : NULL;
+}
+
+/* Keeps the count of valid large entries as entries come and go. */
+static void count_large(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e, int delta)
+{
+    if ((e->perm & MMU_TLBE_VALID) && e->shift)
+        tlb->large = (uint16_t)(tlb->large + delta);
 }
 
 unsigned mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *old)
 {
     unsigned set;
     mmu_tlb_entry_t *way = set_of(tlb, page_key(entry->vpn, entry->shift), &set);
-    mmu_tlb_entry_t *slot = lookup_sized(tlb, entry->tag, entry->vpn, entry->shift);
-    for (unsigned i = 0; !slot && i < tlb->ways; i++)
-        if (!(way[i].perm & MMU_TLBE_VALID))
+    mmu_tlb_entry_t *slot = NULL, *unused = NULL;
+    for (unsigned i = 0; !slot && i < tlb->ways; i++) {
+        if (entry_matches(&way[i], entry->tag, entry->vpn, entry->shift))
             slot = &way[i];
+        else if (!unused && !(way[i].perm & MMU_TLBE_VALID))
+            unused = &way[i];
+    }
+    slot = slot ? slot : unused;
     if (!slot) {
         slot = &way[tlb->victim[set]];
         tlb->victim[set] = (uint8_t)((tlb->victim[set] + 1u) % tlb->ways);
     }
     if (old)
         *old = *slot;
+    count_large(tlb, slot, -1);
     *slot = *entry;
     slot->perm |= MMU_TLBE_VALID;
+    count_large(tlb, slot, +1);
     return (unsigned)(slot - tlb->e);
 }
 
@@ -183,6 +196,7 @@ unsigned mmu_tlb_remove(mmu_tlb_t *tlb, bool (*match)(const mmu_tlb_entry_t *e, 
     for (unsigned i = 0; i < tlb->entries; i++) {
         mmu_tlb_entry_t *e = &tlb->e[i];
         if ((e->perm & MMU_TLBE_VALID) && match(e, ctx)) {
+            count_large(tlb, e, -1);
             e->perm = 0;
             removed++;
         }

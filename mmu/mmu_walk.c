@@ -41,12 +41,19 @@ unsigned mmu_large_shift(unsigned levels)
     return MMU_PAGE_SHIFT + mmu_index_bits(levels, 0);
 }
 
+/* Where each level's index starts in an address: the page offset, then the indices of the
+ * levels below. */
+static const uint8_t index_shift[MMU_MAX_LEVELS + 1][MMU_MAX_LEVELS] = {
+    [2] = {12, 22},
+    [3] = {12, 19, 26},
+    [4] = {12, 17, 22, 27},
+};
+
 uint32_t mmu_table_index(unsigned levels, unsigned level, uint32_t va)
 {
-    unsigned shift = MMU_PAGE_SHIFT;
-    for (unsigned l = 0; l < level; l++)
-        shift += mmu_index_bits(levels, l);
-    return (va >> shift) & ((1u << mmu_index_bits(levels, level)) - 1);
+    if (levels < MMU_MIN_LEVELS || levels > MMU_MAX_LEVELS || level >= levels)
+        return 0;
+    return (va >> index_shift[levels][level]) & ((1u << index_bits[levels][level]) - 1);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -532,15 +539,6 @@ static bool tlb_allows(const mmu_tlb_entry_t *e, mmu_access_t kind, mmu_priv_t p
     return mmu_access_check(e->perm, kind, priv) == MMU_OUTCOME_OK;
 }
 
-/* Caches a translation the TLB now holds for the hot loop (mmu_fast_lookup). */
-static void fast_fill(mmu_t *mmu, mmu_access_t kind, mmu_priv_t priv, uint32_t va, uint32_t pfn)
-{
-    uint32_t vpn = va >> MMU_PAGE_SHIFT;
-    mmu_fast_t *f = &mmu->fast[kind][vpn & (MMU_FAST_SETS - 1)];
-    f->key = (vpn << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u;
-    f->frame = pfn << MMU_PAGE_SHIFT;
-}
-
 static void count_walk(mmu_t *mmu, const mmu_result_t *res)
 {
     mmu_stats_t *st = &mmu->stats;
@@ -576,6 +574,23 @@ static uint32_t entry_pa(const mmu_tlb_entry_t *e, uint32_t va)
     return (e->pfn << MMU_PAGE_SHIFT) + (va & mask);
 }
 
+/* Caches, for the hot loop (mmu_fast_lookup), the page of va in TLB entry e for every kind
+ * of access e allows with this privilege: a load that filled the entry makes the store that
+ * follows it a hit in the cache too, as it is a hit in the TLB. */
+static void fast_fill(mmu_t *mmu, const mmu_tlb_entry_t *e, mmu_priv_t priv, uint32_t va)
+{
+    uint32_t vpn = va >> MMU_PAGE_SHIFT;
+    uint32_t key = (vpn << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u;
+    uint32_t frame = entry_pa(e, va) & ~MMU_PAGE_OFFSET;
+    for (unsigned k = 0; k < MMU_ACCESS_KINDS; k++) {
+        if (!tlb_allows(e, (mmu_access_t)k, priv))
+            continue;
+        mmu_fast_t *f = &mmu->fast[k][vpn & (MMU_FAST_SETS - 1)];
+        f->key = key;
+        f->frame = frame;
+    }
+}
+
 mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind,
                            mmu_priv_t priv)
 {
@@ -590,7 +605,7 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
         mmu->stats.hits++;
         res.pa = entry_pa(e, va);
         res.cycles = m->costs.c[SIM_COST_tlb_hit];
-        fast_fill(mmu, kind, priv, va, res.pa >> MMU_PAGE_SHIFT);
+        fast_fill(mmu, e, priv, va);
         return res;
     }
     walker_t w = make_walker(m, &mmu->trace, mmu->record_trace);
@@ -615,7 +630,7 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
     mmu_tlb_insert(mmu, &fill);
     mmu->stats.fills++;
     mmu->stats.large_fills += fill.shift != 0;
-    fast_fill(mmu, kind, priv, va, x.res.pa >> MMU_PAGE_SHIFT);
+    fast_fill(mmu, &fill, priv, va);
     return x.res;
 }
 

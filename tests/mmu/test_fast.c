@@ -49,8 +49,18 @@ Test(mmu_fast, a_translation_is_cached_where_the_tlb_holds_it)
     uint32_t pa = 0;
     cr_expect(mmu_fast_lookup(mmu, MMU_LOAD, PAGE_A + 0x123, false, &pa));
     cr_expect_eq(pa, 0x00010123u);
-    cr_expect_not(mmu_fast_lookup(mmu, MMU_STORE, PAGE_A, false, &pa), "only the kind asked");
+    cr_expect(mmu_fast_lookup(mmu, MMU_STORE, PAGE_A, false, &pa), "the entry allows stores");
     cr_expect_not(mmu_fast_lookup(mmu, MMU_LOAD, PAGE_A, true, &pa), "only the privilege asked");
+    /* a page without W, and one whose D is clear: the TLB serves no store, nor does the cache */
+    cr_assert(mmu_build_map(&b, 0x00405000u, 0x00013000u, MMU_PTE_R | MMU_PTE_A));
+    cr_assert(mmu_build_map(&b, 0x00406000u, 0x00014000u, MMU_PTE_R | MMU_PTE_W | MMU_PTE_A));
+    load(&m, 0x00405000u);
+    load(&m, 0x00406000u);
+    cr_expect(cached(mmu, 0x00405000u));
+    cr_expect(cached(mmu, 0x00406000u));
+    cr_expect_not(mmu_fast_lookup(mmu, MMU_STORE, 0x00405000u, false, &pa), "no W");
+    cr_expect_not(mmu_fast_lookup(mmu, MMU_STORE, 0x00406000u, false, &pa), "D not yet set");
+    cr_expect_not(mmu_fast_lookup(mmu, MMU_FETCH, 0x00406000u, false, &pa), "no X");
     sim_machine_free(&m);
 }
 

@@ -1,0 +1,59 @@
+/*
+ * test_exec_fetch.c - the interpreter's shortcut for fetches from the code page it is on (it
+ * keeps the page's frame while pc stays there) must not outlive the TLB entry it came from.
+ *
+ * The program maps itself with identity tables, then points the PTE of its own code page at
+ * another frame holding different code at the same offsets, and invalidates the page. From
+ * the next instruction on, fetches must come from the new frame, as on hardware after INVLPG.
+ */
+#include <criterion/criterion.h>
+
+#include "../support/harness.h"
+
+static const char remap_program[] =
+    "        li      r1, 0x21000\n"
+    "        li      r2, 0x6f\n" /* frame 0: V R W X A D */
+    "        li      r3, 256\n"
+    "fill:   st      r2, [r1]\n"
+    "        addi    r1, r1, 4\n"
+    "        addi    r2, r2, 0x1000\n"
+    "        addi    r3, r3, -1\n"
+    "        cmpi    r3, 0\n"
+    "        bne     fill\n"
+    "        li      r1, 0x20000\n"
+    "        li      r2, 0x21001\n"
+    "        st      r2, [r1]\n" /* root[0] -> the table of the first 4 MiB */
+    "        li      r1, 0x20000 | 1 << 1 | 1\n"
+    "        csrw    ptroot, r1\n" /* paging on, ASID 1; this code is now fetched through it */
+    "        li      r1, 0x21004\n"
+    "        li      r2, 0x306f\n"
+    "        li      r4, 0x1000\n"
+    "        st      r2, [r1]\n" /* va 0x1000 -> frame 3 */
+    "        %s\n"               /* tlbinv r4, or nothing */
+    "after:  li      r10, 1\n"
+    "        out     r0, [0xf0]\n"
+    "        .org    0x3000 + (after - 0x1000)\n"
+    "        li      r10, 2\n"
+    "        out     r0, [0xf0]\n";
+
+static uint32_t run_remap(const char *invalidate)
+{
+    char src[sizeof remap_program + 32];
+    snprintf(src, sizeof src, remap_program, invalidate);
+    sim_machine_t m;
+    cr_assert_eq(th_run(&m, src, 100000), SIM_RUN_POWEROFF);
+    uint32_t r10 = m.cpu[0].s.r[10];
+    sim_machine_free(&m);
+    return r10;
+}
+
+Test(exec_fetch, a_tlbinv_of_the_code_page_fetches_from_the_new_frame)
+{
+    cr_expect_eq(run_remap("tlbinv  r4"), 2, "after tlbinv the code comes from frame 3");
+}
+
+/* Without the invalidation the TLB still maps the old frame: that is what stale entries do. */
+Test(exec_fetch, without_tlbinv_the_old_translation_stays)
+{
+    cr_expect_eq(run_remap(""), 1, "the TLB entry of va 0x1000 still names frame 1");
+}
