@@ -37,6 +37,11 @@ int bench_mmu_nested(const char *name, const char *src, const bench_result_t *fl
  * with each page size and the nested TLB, in simulated cycles. */
 int bench_tlb_runs(void);
 
+/* The interpreter's speed (bench_speed.c): a loop that misses the TLB every iteration, with
+ * paging and nested paging, against the MMU off; host instructions per simulated instruction
+ * where valgrind is installed. */
+int bench_speed_runs(void);
+
 /* The visualizer (bench_gui.c): `src` at full speed with the window drawing 60 frames a
  * second offscreen; MIPS against `flat` (headless) and the frames per second achieved. */
 int bench_gui(const char *name, const char *src, const bench_result_t *flat);
