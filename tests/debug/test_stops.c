@@ -20,9 +20,9 @@
 static void hash_event(const sim_event_t *ev, void *ctx)
 {
     uint64_t *h = ctx;
-    const uint64_t fields[] = {ev->cycle, ev->kind, ev->cpu,  ev->mode,   ev->from_mode,
-                               (uint64_t)ev->vm, (uint64_t)ev->vcpu, ev->pc, ev->a,
-                               ev->b, ev->span, ev->charged};
+    const uint64_t fields[] = {
+        ev->cycle,          ev->kind, ev->cpu, ev->mode, ev->from_mode, (uint64_t)ev->vm,
+        (uint64_t)ev->vcpu, ev->pc,   ev->a,   ev->b,    ev->span,      ev->charged};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
         for (unsigned byte = 0; byte < 8; byte++) {
             *h ^= (fields[i] >> (8 * byte)) & 0xff;

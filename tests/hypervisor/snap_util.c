@@ -53,7 +53,7 @@ uint8_t *su_state(const sim_machine_t *m, size_t *len)
 /* Says where two final states part: the first section whose data differs, and the offset in
  * it. */
 void su_expect_same_state(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
-                              const char *what)
+                          const char *what)
 {
     if (alen == blen && memcmp(a, b, alen) == 0)
         return;
@@ -120,7 +120,8 @@ void su_expect_every_builtin_listed(void)
         bool found = false;
         for (size_t j = 0; j < sizeof listed / sizeof *listed; j++)
             found |= strcmp(listed[j], hv_builtin_name(i)) == 0;
-        cr_expect(found, "built-in scenario %s is not in SU_SCENARIOS (tests/hypervisor/snap_util.h)",
+        cr_expect(found,
+                  "built-in scenario %s is not in SU_SCENARIOS (tests/hypervisor/snap_util.h)",
                   hv_builtin_name(i));
     }
 }

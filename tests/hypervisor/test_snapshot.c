@@ -93,10 +93,10 @@ static void snapshots_are_complete(const char *name)
 
 /* Every built-in scenario, split at a quarter, half and three quarters of its run (the
  * lengths: each one's run to the end, in CPU 0's cycles). */
-#define X_TEST(id, name)                                                                    \
+#define X_TEST(id, name)                                                                           \
     Test(snapshot, complete_##id, .timeout = 120)                                                  \
     {                                                                                              \
-        snapshots_are_complete(name);                                                       \
+        snapshots_are_complete(name);                                                              \
     }
 SU_SCENARIOS(X_TEST)
 
