@@ -140,7 +140,7 @@ void hv_vnic_sent(hv_t *hv, unsigned vm, uint64_t now);
 void hv_vswitch_input(hv_t *hv, unsigned port, const uint8_t *frame, uint32_t len, uint64_t now);
 
 /* ---- Scheduling (hv_sched.c) ------------------------------------------------------------ */
-cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, void *ctx);
+cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, uint64_t limit, void *ctx);
 /* The VCPU halted: it waits until a virtual line wakes it. */
 void hv_sched_block(hv_t *hv, unsigned ent);
 void hv_sched_wake(hv_t *hv, unsigned ent);

@@ -309,7 +309,12 @@ static cpu_stop_t go_idle(hv_t *hv, cpu_t *cpu, uint64_t end, bool throttled)
     return throttled ? CPU_STOP_BUDGET : CPU_STOP_HALTED;
 }
 
-cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, void *ctx)
+/* The pCPU's turn: handles a pending exit, picks and loads a VCPU, enters it and runs it
+ * until the turn ends (budget cycles) or it exits, and again. A run's `limit` stops the turn
+ * only where the guest is about to run on (in it, or entered and not yet run): there a stop
+ * and a resume do exactly what going on would have. An idle pCPU or a host process's work
+ * goes on to the turn's end instead, since waking up early could pick differently. */
+cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, uint64_t limit, void *ctx)
 {
     hv_t *hv = ctx;
     hv_pcpu_t *p = &hv->pcpu[cpu->s.id];
@@ -349,8 +354,10 @@ cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, void *ctx)
             unload(hv, cpu);
             continue;
         }
+        if (cpu->s.cycles >= limit)
+            break;
         hv->cur = NULL; /* the guest runs: nothing is the hypervisor's until it exits */
-        cpu_stop_t stop = cpu_run(cpu, end - cpu->s.cycles);
+        cpu_stop_t stop = cpu_run(cpu, (limit < end ? limit : end) - cpu->s.cycles);
         hv->cur = cpu;
         hv_ledger_reset(hv, cpu); /* the guest's time is not the hypervisor's work */
         hv_stats_mmu(hv, (unsigned)v->vm, &p->mmu_mark, &cpu->mmu.stats);

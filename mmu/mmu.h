@@ -184,6 +184,8 @@ typedef struct {
     uint8_t for_level;     /* guest level of the table being located, or MMU_FOR_DATA */
     uint8_t level;         /* nested level at which the nested walk failed */
     uint8_t reason;        /* mmu_outcome_t: NOT_PRESENT, PERMISSION, MALFORMED, BAD_TABLE */
+    uint8_t zero[3];       /* what would be padding: a snapshot saves the CPU's bytes, so every
+                              byte has a value (an initializer's zeros, not the stack's) */
 } mmu_nested_fault_t;
 
 typedef enum { MMU_OK = 0, MMU_PAGE_FAULT, MMU_NESTED_FAULT } mmu_status_t;

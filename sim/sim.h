@@ -417,9 +417,12 @@ typedef struct sim_machine {
     uint32_t exit_code;
     uint64_t quantum; /* cycles each CPU runs before the next one takes its turn (at first
                        * SIM_DEFAULT_QUANTUM) */
-    /* The round of turns in progress (sim_run): the next CPU to take its turn, how many were
-     * found idle, and the cycle the round ends at. A run that a debugger stops mid-round
-     * resumes it there, so that stops never change how the CPUs interleave. */
+    /* The round of turns in progress (sim_run): the next CPU to take its turn, whether a stop
+     * left that turn midway (turn_open: it goes on first, even past round_end, as it would have
+     * without the stop), how many were found idle, and the cycle the round ends at. A run that
+     * a debugger or a cycle limit stops resumes there, so stops never change how the CPUs
+     * interleave. */
+    bool turn_open;
     unsigned round_next, round_idle;
     uint64_t round_end;
     cpu_t *io_cpu;    /* the CPU whose access a device callback is serving (for event stamps) */
@@ -443,8 +446,11 @@ typedef struct sim_machine {
     sim_nic_wire_fn nic_wire;
     void *nic_wire_ctx;
     /* Who runs a CPU's turn in sim_run: cpu_run when NULL; a hypervisor installs its own, which
-     * enters VCPUs, handles their exits and re-enters them within the budget. */
-    cpu_stop_t (*run_turn)(struct sim_machine *m, cpu_t *cpu, uint64_t budget, void *ctx);
+     * enters VCPUs, handles their exits and re-enters them within the budget. `limit` is the
+     * cycle the run stops at: the turn returns at the first point at or past it where stopping
+     * changes nothing (an instruction boundary; an idle pCPU waits out its turn). */
+    cpu_stop_t (*run_turn)(struct sim_machine *m, cpu_t *cpu, uint64_t budget, uint64_t limit,
+                           void *ctx);
     void *run_turn_ctx;
     /* A debugger watching memory (see "Watching memory" below), or NULL. Not machine state. */
     void (*mem_watch)(const struct sim_mem_access *acc, void *ctx);

@@ -242,45 +242,65 @@ static void fire_due_events(sim_machine_t *m, uint64_t upto)
 /* ------------------------------------------------------------------------------------------
  * Running
  * ------------------------------------------------------------------------------------------ */
-/* One CPU's turn: the hypervisor's runner when one is installed, else the CPU itself (a VM
- * exit then returns to the H code after its vmrun, which goes on within the same turn). */
-static cpu_stop_t run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t end)
+/* One CPU's turn up to `end`: the hypervisor's runner when one is installed, else the CPU
+ * itself (a VM exit then returns to the H code after its vmrun, which goes on within the same
+ * turn). Either returns early at the first instruction boundary at or past `limit`. A turn
+ * resumed after a stop may be past `end` already: it then only finishes what the stop cut
+ * short (an exit's handling, the timer check that ends cpu_run). */
+static cpu_stop_t run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t end, uint64_t limit)
 {
+    uint64_t now = cpu->s.cycles;
     if (m->run_turn)
-        return m->run_turn(m, cpu, end - cpu->s.cycles, m->run_turn_ctx);
+        return m->run_turn(m, cpu, end > now ? end - now : 0, limit, m->run_turn_ctx);
+    uint64_t stop = limit < end ? limit : end;
     cpu_stop_t why;
     do
-        why = cpu_run(cpu, end - cpu->s.cycles);
-    while (why == CPU_STOP_VMEXIT && cpu->s.cycles < end);
+        why = cpu_run(cpu, stop > cpu->s.cycles ? stop - cpu->s.cycles : 0);
+    while (why == CPU_STOP_VMEXIT && cpu->s.cycles < stop);
     return why;
 }
 
+/*
+ * Runs the rounds of turns until the machine powers off, idles for good, a hook stops it, or
+ * the CPU whose turn it is reaches `max_cycles`. The rounds never depend on `max_cycles`:
+ * a limit that falls in a CPU's turn stops that turn where it is (round_next stays on it,
+ * turn_open set) and the next run goes on from there, so that a run stopped at any cycle and
+ * resumed ends exactly as one that never stopped (the debugger's stops and reverse execution
+ * rest on this).
+ */
 sim_run_result_t sim_run(sim_machine_t *m, uint64_t max_cycles)
 {
     for (;;) {
         if (m->powered_off)
             return SIM_RUN_POWEROFF;
         uint64_t now = m->cpu[0].s.cycles;
-        if (m->round_next == 0 && now >= m->round_end) { /* CPU 0's turn is over: a new round */
+        if (m->round_next == 0 && !m->turn_open && now >= m->round_end) { /* a new round */
             if (now >= max_cycles)
                 return SIM_RUN_MAX_CYCLES;
             /* Every CPU runs up to the same point in time, so none drifts ahead of another;
              * the round also ends where the next device event is due. */
-            m->round_end = now + (max_cycles - now < m->quantum ? max_cycles - now : m->quantum);
+            m->round_end = now + m->quantum;
             if (m->timed_next < m->round_end)
                 m->round_end = m->timed_next;
             m->round_idle = 0;
         }
         for (; m->round_next < m->ncpus && !m->powered_off; m->round_next++) {
             cpu_t *cpu = &m->cpu[m->round_next];
-            if (cpu->s.cycles >= m->round_end)
+            if (!m->turn_open && cpu->s.cycles >= m->round_end)
                 continue;
-            cpu_stop_t why = run_turn(m, cpu, m->round_end);
-            /* After these the round resumes with this CPU. */
+            if (!m->turn_open && cpu->s.cycles >= max_cycles)
+                return SIM_RUN_MAX_CYCLES; /* its turn begins at the next run */
+            m->turn_open = true;
+            cpu_stop_t why = run_turn(m, cpu, m->round_end, max_cycles);
+            /* After these the turn goes on at the next run. */
             if (why == CPU_STOP_DEBUG)
                 return SIM_RUN_DEBUG;
             if (why == CPU_STOP_NESTED_FAULT)
                 return SIM_RUN_NESTED_FAULT;
+            if (why != CPU_STOP_POWEROFF && !m->powered_off && cpu->s.cycles >= max_cycles &&
+                cpu->s.cycles < m->round_end)
+                return SIM_RUN_MAX_CYCLES;
+            m->turn_open = false;
             if (why == CPU_STOP_HALTED)
                 m->round_idle++;
         }

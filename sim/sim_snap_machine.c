@@ -124,9 +124,9 @@ static bool tlb_sane(const mmu_tlb_t *t)
 /* Every bool of the machine holds 0 or 1. */
 static bool bools_ok(const sim_machine_t *l)
 {
-    bool ok = SIM_SNAP_BOOL_OK(l->powered_off) && SIM_SNAP_BOOL_OK(l->console.irq_enabled) &&
-              SIM_SNAP_BOOL_OK(l->iommu.enabled) && SIM_SNAP_BOOL_OK(l->mmu_config.pwc) &&
-              SIM_SNAP_BOOL_OK(l->mmu_config.ntlb);
+    bool ok = SIM_SNAP_BOOL_OK(l->powered_off) && SIM_SNAP_BOOL_OK(l->turn_open) &&
+              SIM_SNAP_BOOL_OK(l->console.irq_enabled) && SIM_SNAP_BOOL_OK(l->iommu.enabled) &&
+              SIM_SNAP_BOOL_OK(l->mmu_config.pwc) && SIM_SNAP_BOOL_OK(l->mmu_config.ntlb);
     for (unsigned i = 0; i < IOMMU_MAX_DEVICES; i++)
         ok &=
             SIM_SNAP_BOOL_OK(l->iommu.ctx[i].valid) && SIM_SNAP_BOOL_OK(l->iommu.ctx[i].translate);
