@@ -168,7 +168,8 @@ typedef struct {
     uint32_t root;         /* hpa of the shadow root table; 0: the slot is free */
     uint32_t guest_ptroot; /* the guest's ptroot it mirrors (E = 0: paging off) */
     uint8_t view;          /* HV_SHADOW_VIEW_* */
-    uint8_t pad[3];
+    uint8_t splintered;    /* it holds 4 KiB entries that stand for a guest large page */
+    uint8_t pad[2];
     uint64_t last_used;    /* for replacing the least recently used */
 } hv_shadow_ctx_t;
 
@@ -302,6 +303,8 @@ typedef struct {
     uint64_t tables;         /* shadow table frames taken from the pool */
     uint64_t mmio;           /* device-register accesses emulated after a shadow fault */
     uint64_t reclaims;       /* the budget was reached: every shadow tree of the VM emptied */
+    uint64_t splinters;      /* shadow entries filled for a guest large page (4 KiB each) */
+    uint64_t large_syncs;    /* tlbinv in a splintered tree: the large page's region dropped */
 } hv_shadow_stats_t;
 
 /* Binary translation's figures, per VM (hv_bt.c). */

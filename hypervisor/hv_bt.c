@@ -284,15 +284,28 @@ static uint32_t guest_pc_of(hv_t *hv, const hv_vcpu_t *v, uint32_t tc)
     return map_entry(hv, v, tc_word_of(tc)) & ~3u;
 }
 
+/* The site whose miss callout is TC word `word`, or -1. */
+static int site_of_stub(const hv_vcpu_t *v, uint32_t word)
+{
+    for (unsigned s = 0; s < v->bt.nsites; s++)
+        if (v->bt.site_stub[s] == word)
+            return (int)s;
+    return -1;
+}
+
 /* True when the pc is at a guest instruction boundary: outside the TC, or at the first word
  * of an instruction's translation or a block exit; not inside an inline sequence or the gate
- * stubs. */
+ * stubs. A jalr site's miss callout is a callout word but inside its sequence: r1 holds the
+ * stub's own address and the link is written, so an interrupt reflected there would hand the
+ * guest's handler a TC address in r1 (the brk runs first; site_missed finishes the jalr). */
 bool hv_bt_at_boundary(hv_t *hv, hv_vcpu_t *v)
 {
     uint32_t pc = vmcb_pc(hv, v);
     if (!hv_bt_in_tc(pc))
         return true;
-    return tc_word_of(pc) >= TC_FIRST_BLOCK && (map_entry(hv, v, tc_word_of(pc)) & 3u) != W_INNER;
+    uint32_t word = tc_word_of(pc);
+    return word >= TC_FIRST_BLOCK && (map_entry(hv, v, word) & 3u) != W_INNER &&
+           site_of_stub(v, word) < 0;
 }
 
 /* A fault in translated code was handled without moving the guest on (a hidden fault): the
@@ -352,15 +365,6 @@ static void indirect_jump(hv_t *hv, hv_vcpu_t *v, uint32_t gva, const cpu_insn_t
     uint32_t target = hv_guest_reg(hv, v, i->rs1) + (uint32_t)i->imm;
     hv_set_guest_reg(hv, v, i->rd, gva + 4);
     set_vmcb_pc(hv, v, target);
-}
-
-/* The site whose miss callout is TC word `word`, or -1. */
-static int site_of_stub(const hv_vcpu_t *v, uint32_t word)
-{
-    for (unsigned s = 0; s < v->bt.nsites; s++)
-        if (v->bt.site_stub[s] == word)
-            return (int)s;
-    return -1;
 }
 
 /* An inline jalr lookup missed: its spilled registers go back, and the site now caches the

@@ -147,6 +147,7 @@ static void empty_tables(hv_t *hv, unsigned vm, uint32_t table, unsigned level)
 static void empty_context(hv_t *hv, hv_vcpu_t *v, unsigned slot)
 {
     empty_tables(hv, (unsigned)v->vm, v->shadow.ctx[slot].root, levels(hv) - 1);
+    v->shadow.ctx[slot].splintered = 0;
     shootdown(hv, v, slot, ALL_ONES);
 }
 
@@ -260,13 +261,15 @@ bool hv_shadow_before_entry(hv_t *hv, hv_vcpu_t *v)
 typedef struct {
     uint32_t gpa;  /* where va lands in guest-physical memory */
     uint32_t bits; /* the guest leaf's bits after the walk (A, D set); paging off: all */
+    bool large;    /* the leaf is a large page's (S at level 1) */
 } guest_translation_t;
 
 /*
  * Translates va through the guest's tables for an access of `kind` with `priv`, as the MMU
- * does, reading every entry through the VM's memory map (charged) and writing A, and D for a
- * store, back into the guest's leaf. Returns MMU_OUTCOME_OK or why the guest's own tables
- * refuse the access (a table outside its memory is refused like a missing one).
+ * does (the MMU's own rules for each entry, large pages included), reading every entry
+ * through the VM's memory map (charged) and writing A, and D for a store, back into the
+ * guest's leaf. Returns MMU_OUTCOME_OK or why the guest's own tables refuse the access (a
+ * table outside its memory is refused like a missing one).
  */
 static unsigned walk_guest(hv_t *hv, hv_vcpu_t *v, uint32_t va, mmu_access_t kind, mmu_priv_t priv,
                            guest_translation_t *out)
@@ -275,22 +278,23 @@ static unsigned walk_guest(hv_t *hv, hv_vcpu_t *v, uint32_t va, mmu_access_t kin
     if (!(ptroot & MMU_PTROOT_E)) {
         out->gpa = va;
         out->bits = MMU_PTE_V | SHADOW_BITS | MMU_PTE_A | MMU_PTE_D;
+        out->large = false;
         return MMU_OUTCOME_OK;
     }
-    unsigned n = levels(hv);
+    unsigned n = levels(hv), level = n - 1;
     uint32_t table = MMU_PTROOT_PFN(ptroot) << MMU_PAGE_SHIFT, entry = 0, pte = 0;
-    for (int level = (int)n - 1; level >= 0; level--) {
-        if (!hv_gpa_to_hpa(hv, (unsigned)v->vm, table + 4 * mmu_table_index(n, (unsigned)level, va),
-                           true, &entry))
+    for (;; level--) {
+        if (!hv_gpa_to_hpa(hv, (unsigned)v->vm, table + 4 * mmu_table_index(n, level, va), true,
+                           &entry))
             return MMU_OUTCOME_BAD_TABLE;
         pte = hv_read32(hv, entry);
-        if (level > 0 && !(pte & MMU_PTE_V))
-            return MMU_OUTCOME_NOT_PRESENT;
+        unsigned verdict = mmu_entry_check(pte, level, n, kind, priv);
+        if (verdict != MMU_OUTCOME_OK)
+            return verdict;
+        if (mmu_is_leaf(pte, level))
+            break;
         table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
     }
-    unsigned verdict = mmu_leaf_check(pte, kind, priv);
-    if (verdict != MMU_OUTCOME_OK)
-        return verdict;
     /* LAB 3 BEGIN: A/D write-back: set A, and D for a store, in the guest's leaf entry */
     uint32_t ad = MMU_PTE_A | (kind == MMU_STORE ? MMU_PTE_D : 0);
     if ((pte & ad) != ad) {
@@ -300,8 +304,11 @@ static unsigned walk_guest(hv_t *hv, hv_vcpu_t *v, uint32_t va, mmu_access_t kin
     }
     /* LAB 3 STUB: (void)entry; */
     /* LAB 3 END */
-    out->gpa = table | (va & MMU_PAGE_OFFSET);
+    /* a large leaf maps its whole region: the low bits of va below the large page's size */
+    uint32_t offset = level ? (1u << mmu_large_shift(n)) - 1 : MMU_PAGE_OFFSET;
+    out->gpa = (MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT) | (va & offset);
     out->bits = pte;
+    out->large = level > 0;
     return MMU_OUTCOME_OK;
 }
 
@@ -355,6 +362,20 @@ static bool fill(hv_t *hv, hv_vcpu_t *v, uint32_t va, uint32_t hpa, uint32_t bit
         shootdown(hv, v, slot, va); /* an upgrade (D, the other mode): the old one is cached */
     hv_write32(hv, leaf, MMU_PTE_MAKE(hpa >> MMU_PAGE_SHIFT, bits));
     return true;
+}
+
+/*
+ * Lecture: a guest large page is shadowed 4 KiB at a time (splintered): each hidden fault in
+ * it fills one small shadow entry, so the TLB gets small-page reach, not the large page's.
+ * The tree is marked, because a tlbinv of any address in a large page drops all of it
+ * natively: hv_shadow_tlbinv then drops the shadow entries of the whole region.
+ */
+static void note_splinter(hv_t *hv, hv_vcpu_t *v, const guest_translation_t *g)
+{
+    if (!g->large)
+        return;
+    v->shadow.ctx[v->shadow.current].splintered = 1;
+    stats_of(hv, v)->splinters++;
 }
 
 /* Binary translation write-protects the guest pages it translated (hv_bt.c): a store to one
@@ -441,11 +462,12 @@ hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause,
         hv_vm_crash(hv, (unsigned)v->vm, "no free frame is left for a shadow page table");
         return HV_SHADOW_HIDDEN;
     }
+    note_splinter(hv, v, &g);
     stats_of(hv, v)->hidden_faults++;
     hv_emit(hv, SIM_HV_SHADOW_FILL, v->vm, v->index, va & ~MMU_PAGE_OFFSET);
     return HV_SHADOW_HIDDEN;
     /* LAB 3 STUB: (void)g, (void)mode, (void)priv, (void)outside_memory; */
-    /* LAB 3 STUB: (void)shadow_bits, (void)bt_protected; */
+    /* LAB 3 STUB: (void)shadow_bits, (void)bt_protected, (void)note_splinter; */
     /* LAB 3 STUB: hv_lab_missing(hv, v, 3, "hv_shadow_page_fault"); */
     /* LAB 3 STUB: return HV_SHADOW_HIDDEN; */
     /* LAB 3 END */
@@ -479,8 +501,26 @@ void hv_shadow_write_ptroot(hv_t *hv, hv_vcpu_t *v, uint32_t value)
     v->shadow.guest_ptroot = value;
 }
 
+/* A tlbinv in a splintered tree: va may lie in a guest large page, which the guest's tlbinv
+ * drops whole, and nothing says which small entries stood for it: every shadow entry of the
+ * large page's region goes (the region is one level-0 shadow table's reach). */
+static void drop_large_region(hv_t *hv, hv_vcpu_t *v, unsigned slot, uint32_t va)
+{
+    uint32_t leaf = shadow_leaf(hv, v, slot, va, false);
+    if (!leaf)
+        return;
+    unsigned n = levels(hv), shift = mmu_large_shift(n);
+    uint32_t table = leaf & ~MMU_PAGE_OFFSET, base = va >> shift << shift;
+    for (uint32_t i = 0; i < 1u << mmu_index_bits(n, 0); i++)
+        if (hv_read32(hv, table + 4 * i) & MMU_PTE_V) {
+            hv_write32(hv, table + 4 * i, 0);
+            shootdown(hv, v, slot, base + (i << MMU_PAGE_SHIFT));
+        }
+    stats_of(hv, v)->large_syncs++;
+}
+
 /* tlbinv va: the guest changed an entry. Every shadow of this VCPU forgets the page (a
- * global guest page may be in several). */
+ * global guest page may be in several), and the whole large page in a splintered tree. */
 void hv_shadow_tlbinv(hv_t *hv, hv_vcpu_t *v, uint32_t va)
 {
     /* LAB 3 BEGIN: tlbinv: every shadow tree of this VCPU forgets the page, TLBs included */
@@ -493,6 +533,9 @@ void hv_shadow_tlbinv(hv_t *hv, hv_vcpu_t *v, uint32_t va)
     }
     /* LAB 3 STUB: hv_lab_missing(hv, v, 3, "hv_shadow_tlbinv"); */
     /* LAB 3 END */
+    for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++)
+        if (v->shadow.ctx[slot].root && v->shadow.ctx[slot].splintered)
+            drop_large_region(hv, v, slot, va);
     stats_of(hv, v)->tlbinv_syncs++;
     hv_emit(hv, SIM_HV_SHADOW_SYNC, v->vm, v->index, va & ~MMU_PAGE_OFFSET);
 }
@@ -653,6 +696,13 @@ void hv_shadow_print_stats(const hv_t *hv, unsigned vm, FILE *out)
             sim_group_digits(s->tlbflush_syncs, g[3], 32), sim_group_digits(s->switches, g[4], 32),
             sim_group_digits(s->builds, g[5], 32), sim_group_digits(s->tables, g[6], 32),
             sim_group_digits(s->ad_updates, g[7], 32), sim_group_digits(s->mmio, g[8], 32));
+    if (s->splinters) /* only a guest that maps large pages */
+        fprintf(out,
+                "    shadow paging of large pages: %s 4 KiB shadow entries filled for the guest's "
+                "large pages (splintered: small-page TLB reach); tlbinv dropped a large page's "
+                "region %s times\n",
+                sim_group_digits(s->splinters, g[0], 32),
+                sim_group_digits(s->large_syncs, g[1], 32));
     if (s->reclaims) /* only a VM that reached its budget (most never do) */
         fprintf(out, "    shadow budget: %u tables, reached %s times (every tree emptied)\n",
                 hv->vms[vm].shadow_budget, sim_group_digits(s->reclaims, g[0], 32));

@@ -410,6 +410,13 @@ mmu_status_t mmu_walk_io(struct sim_machine *m, uint32_t root_pfn, unsigned leve
  * `priv`, else why not (NOT_PRESENT, MALFORMED, PRIVILEGE, PERMISSION). A hypervisor that
  * walks a guest's tables in software (shadow paging) decides with the same rule. */
 unsigned mmu_leaf_check(uint32_t pte, mmu_access_t kind, mmu_priv_t priv);
+/* The walker's rule for any entry read at `level` of a tree of `levels`: a pointer needs V, a
+ * leaf the leaf rule, and a large leaf (S) must be at level 1 with a PFN aligned to its size
+ * (else MALFORMED). mmu_is_leaf: whether the walk ends at that entry (level 0, or S at 1).
+ * Shadow paging walks a guest's tables in software with the same rules. */
+unsigned mmu_entry_check(uint32_t pte, unsigned level, unsigned levels, mmu_access_t kind,
+                         mmu_priv_t priv);
+bool mmu_is_leaf(uint32_t pte, unsigned level);
 
 /* Invalidates TLB entries (and the whole page-walk cache) of one kind: ALL ignores vmid, asid
  * and va; VM uses vmid; ASID uses vmid and asid; ADDR uses all three (and removes a large entry

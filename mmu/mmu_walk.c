@@ -92,7 +92,7 @@ unsigned mmu_leaf_check(uint32_t pte, mmu_access_t kind, mmu_priv_t priv)
 }
 
 /* Is the entry of `level` a leaf? Level 0 always; level 1 when S says it maps a large page. */
-static bool is_leaf(uint32_t pte, unsigned level)
+bool mmu_is_leaf(uint32_t pte, unsigned level)
 {
     return level == 0 || (level == 1 && (pte & MMU_PTE_S));
 }
@@ -100,8 +100,8 @@ static bool is_leaf(uint32_t pte, unsigned level)
 /* The walker's verdict on the entry read at `level` of a tree of `levels`: a pointer needs V;
  * a leaf the leaf rule, and a large leaf a PFN aligned to its size; S above level 1 is
  * malformed (only level 1 holds large pages). */
-static unsigned entry_check(uint32_t pte, unsigned level, unsigned levels, mmu_access_t kind,
-                            mmu_priv_t priv)
+unsigned mmu_entry_check(uint32_t pte, unsigned level, unsigned levels, mmu_access_t kind,
+                         mmu_priv_t priv)
 {
     if (level == 0 || !(pte & MMU_PTE_S) || !(pte & MMU_PTE_V))
         return level ? pointer_check(pte) : mmu_leaf_check(pte, kind, priv);
@@ -229,7 +229,7 @@ static bool read_entry(walker_t *w, unsigned level, mmu_trace_ref_t *r)
     r->cycles = w->cost_ref;
     r->outcome = MMU_OUTCOME_OK;
     /* A page-walk cache keeps pointers only: a large leaf's A/D bits live in memory. */
-    if (w->pwc && level > 0 && (r->value & MMU_PTE_V) && !is_leaf(r->value, level))
+    if (w->pwc && level > 0 && (r->value & MMU_PTE_V) && !mmu_is_leaf(r->value, level))
         pwc_add(w->pwc, r->addr, r->value);
     return true;
 }
@@ -348,13 +348,13 @@ static bool walk_tree(walker_t *w, const tree_t *tree, uint32_t va, mmu_access_t
             note(w, &r);
             return fail(out, MMU_OUTCOME_BAD_TABLE, tree, (unsigned)level);
         }
-        unsigned verdict = entry_check(r.value, (unsigned)level, tree->levels, kind, priv);
+        unsigned verdict = mmu_entry_check(r.value, (unsigned)level, tree->levels, kind, priv);
         if (verdict != MMU_OUTCOME_OK)
             r.outcome = (uint8_t)verdict;
         note(w, &r);
         if (verdict != MMU_OUTCOME_OK)
             return fail(out, verdict, tree, (unsigned)level);
-        if (is_leaf(r.value, (unsigned)level)) {
+        if (mmu_is_leaf(r.value, (unsigned)level)) {
             unsigned shift = level ? mmu_large_shift(tree->levels) : MMU_PAGE_SHIFT;
             out->leaf = r.value;
             out->leaf_addr = r.addr;

@@ -6,6 +6,7 @@
  * transcripts under every backing.
  */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,25 +145,21 @@ Test(hv_backing, destroy_frees_large_pages)
     hu_free(hv, &m);
 }
 
-/* Both kernels print what they print natively (but for timing) under each backing. */
-Test(hv_backing, transcripts_equal_native_eager, .timeout = 180)
+/* Both kernels print what they print natively (but for timing) under every technique (a
+ * scenario each: hw + nested, hw + shadow, trap, bt) with each backing. */
+static const char *const techniques[] = {"default", "shadow", "trap", "bt"};
+static const hv_backing_t backings[] = {HV_BACKING_LAZY, HV_BACKING_EAGER, HV_BACKING_LARGE};
+#define NBACKINGS (sizeof backings / sizeof *backings)
+
+ParameterizedTestParameters(hv_backing, transcripts_equal_native)
 {
-    hu_transcripts_equal_native_backed("default", HV_BACKING_EAGER);
-    hu_transcripts_equal_native_backed("shadow", HV_BACKING_EAGER);
+    TH_ROW_INDICES(sizeof techniques / sizeof *techniques * NBACKINGS);
 }
 
-Test(hv_backing, transcripts_equal_native_large, .timeout = 180)
+ParameterizedTest(size_t *row, hv_backing, transcripts_equal_native, .timeout = 180)
 {
-    hu_transcripts_equal_native_backed("default", HV_BACKING_LARGE);
-    hu_transcripts_equal_native_backed("shadow", HV_BACKING_LARGE);
-    hu_transcripts_equal_native_backed("trap", HV_BACKING_LARGE);
-}
-
-Test(hv_backing, transcripts_equal_native_lazy, .timeout = 180)
-{
-    hu_transcripts_equal_native_backed("default", HV_BACKING_LAZY);
-    hu_transcripts_equal_native_backed("trap", HV_BACKING_EAGER);
-    hu_transcripts_equal_native_backed("bt", HV_BACKING_EAGER);
+    hu_transcripts_equal_native_backed(techniques[*row / NBACKINGS],
+                                       (int)backings[*row % NBACKINGS]);
 }
 
 /* The summary says how each VM was backed. */

@@ -14,6 +14,8 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../support/harness.h"
@@ -75,16 +77,22 @@ static uint32_t pte_of(hv_t *hv, int vm, uint32_t l0, uint32_t va)
 
 /* A one-VM machine running `src` with cpu = t and mem = shadow; the code page (va = gpa 0x1000)
  * is mapped K-only in tree A and the data frames hold 111, 222, 333. */
-static int shadow_vm(sim_machine_t *m, hv_t **hv, hv_cpu_technique_t t, const char *src)
+static int shadow_vm_of(sim_machine_t *m, hv_t **hv, hv_cpu_technique_t t, const char *src,
+                        uint32_t memory)
 {
     hv_config_t cfg = hu_config();
     *hv = hu_machine(m, 1, &cfg);
-    hv_vm_config_t c = {.cpu = t, .mem = HV_MEM_SHADOW, .pin = {-1, -1, -1, -1}};
+    hv_vm_config_t c = {.cpu = t, .mem = HV_MEM_SHADOW, .memory = memory, .pin = {-1, -1, -1, -1}};
     int vm = hu_vm(*hv, "guest", src, &c);
     gmap(*hv, vm, ROOT_A, L0_A, 0x1000, 0x1000, KCODE);
     for (unsigned i = 0; i < 3; i++)
         put_word(*hv, vm, DATA(i), 111 * (i + 1));
     return vm;
+}
+
+static int shadow_vm(sim_machine_t *m, hv_t **hv, hv_cpu_technique_t t, const char *src)
+{
+    return shadow_vm_of(m, hv, t, src, 0);
 }
 
 static uint32_t reg(sim_machine_t *m, hv_t *hv, int vm, unsigned r)
@@ -408,5 +416,95 @@ ParameterizedTest(size_t *row, hv_shadow, exhaustion_is_bounded_per_vm, .timeout
     cr_expect_leq(hv->vms[attacker].shadow_tables, 64, "%s: it holds %u tables", name,
                   hv->vms[attacker].shadow_tables);
     expect_invariants(hv);
+    hu_free(hv, &m);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The guest's large pages: splintered into 4 KiB shadow entries
+ * ------------------------------------------------------------------------------------------ */
+#define LARGE_VA 0x800000u  /* root A's entry 2: a large page of the guest (8 MiB of memory) */
+#define LARGE_GPA 0x400000u /* the large frame it maps first; then it maps gpa 0 */
+#define LARGE_LEAF(gpa) MMU_PTE_MAKE((gpa) >> 12, MMU_PTE_V | MMU_PTE_S | KDATA)
+
+/* A guest large page under shadow paging: each page the guest touches in it is one hidden
+ * fault and one 4 KiB shadow entry (splintered); A is set in the guest's large leaf. The
+ * guest then points the large leaf elsewhere and invalidates one address of it: natively the
+ * whole large TLB entry goes, so under shadow every page of its region must too (the page at
+ * +0x1ff000, touched before, reads the new frame). */
+ParameterizedTestParameters(hv_shadow, a_guest_large_page_is_splintered)
+{
+    TH_ROW_INDICES(2);
+}
+
+ParameterizedTest(size_t *row, hv_shadow, a_guest_large_page_is_splintered)
+{
+    const technique_t *t = &techniques[*row];
+    static sim_machine_t m;
+    hv_t *hv;
+    char src[1024];
+    snprintf(src, sizeof src,
+             KERNEL("li r2, 0x%x\nld r3, [r2]\nli r2, 0x%x\nld r4, [r2]\n"
+                    "li r8, 0x%x\nli r9, 0x%x\nst r9, [r8]\nli r2, 0x%x\ntlbinv r2\n"
+                    "li r2, 0x%x\nld r5, [r2]\nli r2, 0x%x\nld r6, [r2]\n"),
+             LARGE_VA, LARGE_VA + 0x1ff000, ROOT_A + 4 * (LARGE_VA >> 22), LARGE_LEAF(0), LARGE_VA,
+             LARGE_VA + DATA(0), LARGE_VA + 0x1ff000);
+    int vm = shadow_vm_of(&m, &hv, t->cpu, src, 8u << 20);
+    put_word(hv, vm, ROOT_A + 4 * (LARGE_VA >> 22), LARGE_LEAF(LARGE_GPA));
+    gmap(hv, vm, ROOT_A, L0_A, ROOT_A, ROOT_A, KDATA); /* its root, to write it */
+    put_word(hv, vm, LARGE_GPA, 0x1234);
+    put_word(hv, vm, LARGE_GPA + 0x1ff000, 0x5678);
+    put_word(hv, vm, 0x1ff000, 0x9abc);
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF, "%s", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 3), 0x1234, "%s: the large page's first frame", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 4), 0x5678, "%s: its frame 0x1ff", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 5), 111, "%s: after tlbinv, the new large frame", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 6), 0x9abc, "%s: a page touched before: the new frame too",
+                 t->name);
+    cr_expect_eq(reg(&m, hv, vm, 11), 0, "%s: no fault reached the guest", t->name);
+    uint32_t leaf = get_word(hv, vm, ROOT_A + 4 * (LARGE_VA >> 22));
+    cr_expect_eq(leaf, LARGE_LEAF(0) | MMU_PTE_A, "%s: A set in the large leaf: 0x%x", t->name,
+                 leaf);
+    const hv_shadow_stats_t *s = &hv->vms[vm].stats.shadow;
+    cr_expect_eq(s->hidden_faults, 2 + 1 + 4, "%s: code 2, root 1, large pages 4: %llu", t->name,
+                 (unsigned long long)s->hidden_faults);
+    cr_expect_eq(s->splinters, 4, "%s: %llu", t->name, (unsigned long long)s->splinters);
+    cr_expect_eq(s->large_syncs, 1, "%s: %llu", t->name, (unsigned long long)s->large_syncs);
+    cr_expect_eq(s->tlbinv_syncs, 1, "%s", t->name);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    hv_shadow_print_stats(hv, (unsigned)vm, f);
+    fclose(f);
+    cr_expect(strstr(text, "    shadow paging of large pages: 4 4 KiB shadow entries filled for "
+                           "the guest's large pages (splintered: small-page TLB reach); tlbinv "
+                           "dropped a large page's region 1 times\n"),
+              "%s", text);
+    free(text);
+    expect_invariants(hv);
+    hu_free(hv, &m);
+}
+
+/* The MMU's rules for a large leaf hold in the software walk too: S with a PFN not aligned to
+ * the large page is malformed: the guest's own page fault, nothing splintered. */
+ParameterizedTestParameters(hv_shadow, a_malformed_large_leaf_is_the_guests_fault)
+{
+    TH_ROW_INDICES(2);
+}
+
+ParameterizedTest(size_t *row, hv_shadow, a_malformed_large_leaf_is_the_guests_fault)
+{
+    const technique_t *t = &techniques[*row];
+    static sim_machine_t m;
+    hv_t *hv;
+    char src[256];
+    snprintf(src, sizeof src, KERNEL("li r2, 0x%x\nld r3, [r2]\n"), LARGE_VA + 0x3000);
+    int vm = shadow_vm_of(&m, &hv, t->cpu, src, 8u << 20);
+    put_word(hv, vm, ROOT_A + 4 * (LARGE_VA >> 22), LARGE_LEAF(LARGE_GPA + 0x1000));
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF, "%s", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 11), CPU_CAUSE_LOAD_PAGE_FAULT, "%s: cause %u", t->name,
+                 reg(&m, hv, vm, 11));
+    cr_expect_eq(reg(&m, hv, vm, 12), LARGE_VA + 0x3000, "%s", t->name);
+    cr_expect_eq(hv->vms[vm].stats.shadow.splinters, 0, "%s", t->name);
+    cr_expect_eq(hv->vms[vm].stats.shadow.guest_faults, 1, "%s", t->name);
     hu_free(hv, &m);
 }
