@@ -190,9 +190,16 @@ bool dbg_exit_bp_matches(const ui_dbg_bp_t *bp, const sim_event_t *ev);
 void dbg_describe_exit_bp(const ui_dbg_t *d, const ui_dbg_bp_t *bp, char *buf, size_t len);
 void dbg_text_vmexit(ui_dbg_t *d, ui_dbg_stop_t *st);
 const char *dbg_vm_name(const ui_dbg_t *d, int vm); /* "tinyos", or "a VM since gone" */
-/* debug_exit.c: the sentence of an event debug_text.c does not cover (hypervisor actions,
- * exits, entries, walks, ...); notes each CPU's last exit; the CPU state expressions read. */
+/* debug_sentence.c: the sentence of an event debug_text.c does not cover (hypervisor
+ * actions, exits, entries, walks, ...), and the pieces other sentences share: a guest
+ * address with its symbol ("0x00401a2c <sched+0x1c>"), who an event is about ("tinyos
+ * vcpu0"), a port or MMIO address with the virtual device behind it. */
 void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len);
+const char *dbg_guest_where(const ui_dbg_t *d, int vm, uint32_t addr, char *buf, size_t len);
+const char *dbg_who(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len);
+void dbg_port_text(const ui_dbg_t *d, int vm, uint32_t port, char *buf, size_t len);
+void dbg_mmio_text(const ui_dbg_t *d, int vm, uint32_t gpa, char *buf, size_t len);
+/* debug_exit.c: notes each CPU's last exit; the CPU state expressions read. */
 void dbg_exit_note_event(ui_dbg_t *d, const sim_event_t *ev);
 const cpu_t *dbg_eval_cpu(ui_dbg_t *d);
 /* The sentence saying a pCPU of the machine is in ring -1 with no exit (so has no registers
