@@ -57,8 +57,8 @@ static void decode_qual(const ui_dbg_t *d, ui_dbg_exit_t *x)
                  q & 31, cpu_cause_name(q, cause, sizeof cause)); /* its answer, not cause */
         return;
     case CPU_EXIT_EXTERNAL_INTERRUPT:
-        snprintf(x->qual, sizeof x->qual, "physical lines 0x%x pending%s", q,
-                 q & (1u << HV_KICK_IRQ) ? " (13: a kick from another pCPU)" : "");
+        dbg_lines_text(q, a, sizeof a);
+        snprintf(x->qual, sizeof x->qual, "physical %s pending", a);
         break;
     case CPU_EXIT_IO_PORT:
         dbg_port_text(d, x->vm, CPU_EXITQ_PORT(q), a, sizeof a);
@@ -142,7 +142,7 @@ int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
     out->vcpu = ev->vcpu;
     out->reason = ev->a < CPU_EXIT_COUNT ? ev->a : CPU_EXIT_ENTRY_FAILED;
     out->qual_raw = ev->b;
-    out->pc = ev->pc;
+    out->pc = dbg_exit_guest_pc(dbg, ev);
     uint32_t vmcb = hv_vcpu_vmcb(hv, (unsigned)ev->vm, (unsigned)ev->vcpu);
     /* gva, gpa and the instruction are in the VMCB, as long as no later exit replaced them */
     if (vmcb && cpu_vmcb_peek(c, vmcb, CPU_VMCB_EXIT_REASON) == ev->a &&
@@ -172,21 +172,15 @@ int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
         cpu_disasm(out->insn, out->pc, dbg->tab[t], dbg->tab_n[t], out->insn_text,
                    sizeof out->insn_text);
     } else if (dbg_space_vm(dbg) == ev->vm && out->reason != CPU_EXIT_PREEMPT &&
-               out->reason != CPU_EXIT_EXTERNAL_INTERRUPT) { /* a trap's: in its memory (these
-                                                               two come between instructions) */
+               out->reason != CPU_EXIT_EXTERNAL_INTERRUPT &&
+               out->reason != CPU_EXIT_ENTRY_FAILED) { /* a trap's: in its memory (the others
+                                                         come between instructions) */
         if (out->reason == CPU_EXIT_EXCEPTION &&
             (out->qual_raw == CPU_CAUSE_SYSCALL || out->qual_raw == CPU_CAUSE_BREAKPOINT))
             out->pc -= 4; /* these trap after their instruction: pc is the next one */
         ui_dbg_disasm(dbg, UI_DBG_SPACE_GVA, out->pc, out->insn_text, sizeof out->insn_text);
     }
-    dbg_guest_where(dbg, ev->vm, out->pc, out->where, sizeof out->where);
-    uint32_t gpc;
-    if (hv_bt_guest_pc(hv, (unsigned)ev->vm, (unsigned)ev->vcpu, out->pc, &gpc)) {
-        char from[96];
-        size_t n = strlen(out->where);
-        snprintf(out->where + n, sizeof out->where - n, " (translated from %s)",
-                 dbg_guest_where(dbg, ev->vm, gpc, from, sizeof from));
-    }
+    dbg_code_where(dbg, ev, out->pc, out->where, sizeof out->where);
     return 0;
 }
 
@@ -208,6 +202,24 @@ static void saved_state(const cpu_t *cpu, uint32_t vmcb, cpu_state_t *s)
 static void no_vcpu_view(ui_dbg_t *dbg, unsigned cpu, const hv_vcpu_t *v, bool idle,
                          ui_dbg_view_t *out);
 
+/* The view's real mode from its flags, and the one its VCPU believes (trap-and-emulate and
+ * binary translation run the guest kernel in U while it believes it is in K). */
+static void set_modes(const ui_dbg_t *dbg, ui_dbg_view_t *out)
+{
+    out->real_mode = (cpu_mode_t)((out->s.flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
+    out->mode = dbg_virtual_mode(dbg, out->vm, out->vcpu, out->real_mode);
+}
+
+const char *ui_dbg_view_mode(const ui_dbg_view_t *view, char *buf, size_t len)
+{
+    if (view->mode == view->real_mode)
+        snprintf(buf, len, "%s", cpu_mode_name(view->mode));
+    else
+        snprintf(buf, len, "%s (virtual; the CPU runs it in %s)", cpu_mode_name(view->mode),
+                 cpu_mode_name(view->real_mode));
+    return buf;
+}
+
 /* The exiting VCPU v's state as its VMCB holds it now (at an exit, or during the handling). */
 static void guest_view(ui_dbg_t *dbg, const cpu_t *cpu, const hv_vcpu_t *v, ui_dbg_view_t *out)
 {
@@ -215,6 +227,7 @@ static void guest_view(ui_dbg_t *dbg, const cpu_t *cpu, const hv_vcpu_t *v, ui_d
     out->vm = v->vm;
     out->vcpu = v->index;
     saved_state(cpu, v->vmcb, &out->s);
+    set_modes(dbg, out);
     const sim_event_t *x = &dbg->last_exit[cpu->s.id];
     bool its_exit = dbg->has_exit[cpu->s.id] && x->vm == v->vm && x->vcpu == v->index;
     out->exit_pc = its_exit ? x->pc : out->s.pc; /* the instruction handled, as the pc moves */
@@ -235,6 +248,7 @@ void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu_id, ui_dbg_view_t *out)
     out->vm = out->vcpu = -1;
     out->s = cpu->s;
     out->kind = UI_DBG_VIEW_CPU;
+    out->mode = out->real_mode = cpu_mode(cpu);
     snprintf(out->label, sizeof out->label, "cpu%u", cpu->s.id);
     if (!hv)
         return;
@@ -247,6 +261,7 @@ void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu_id, ui_dbg_view_t *out)
     if (cpu_in_guest(cpu)) {
         snprintf(out->label, sizeof out->label, "%s vcpu%d on pCPU%u", dbg_vm_name(dbg, out->vm),
                  out->vcpu, cpu->s.id);
+        set_modes(dbg, out);
         return;
     }
     if (p->exit_pending && v && !v->host_process) {
@@ -298,8 +313,10 @@ bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out)
         return false;
     const cpu_t *cpu = &d->m->cpu[ev->cpu];
     const hv_pcpu_t *p = &hv->pcpu[ev->cpu];
+    out->mem_seq = d->seq;
     if (ev->kind == SIM_EV_VMENTRY) {
         ui_dbg_view(d, ev->cpu, out); /* the guest as loaded, before it runs */
+        out->mem_seq = d->seq;
         return true;
     }
     if (ev->kind != SIM_EV_HV && (!p->in_handler || hv->cur != cpu))
@@ -307,6 +324,7 @@ bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out)
     if (cpu_in_guest(cpu)) { /* an action from a device's event while the guest runs */
         ui_dbg_view(d, ev->cpu, out);
         out->substep = true;
+        out->mem_seq = d->seq;
         return true;
     }
     const hv_vcpu_t *v = p->current >= 0 ? &hv->ent[p->current] : NULL;
@@ -325,7 +343,74 @@ bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out)
                      out);
     }
     out->substep = true;
+    out->mem_seq = d->seq;
     return true;
+}
+
+uint32_t dbg_exit_guest_pc(const ui_dbg_t *d, const sim_event_t *ev)
+{
+    hv_t *hv = hv_of(d);
+    uint32_t vmcb = hv && ev->vm >= 0 && ev->vcpu >= 0
+                        ? hv_vcpu_vmcb(hv, (unsigned)ev->vm, (unsigned)ev->vcpu)
+                        : 0;
+    if (ev->kind != SIM_EV_VMEXIT || ev->a != CPU_EXIT_ENTRY_FAILED || !vmcb)
+        return ev->pc;
+    return cpu_vmcb_peek(&d->m->cpu[0], vmcb, CPU_VMCB_GUEST + CPU_VMCB_PC);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Memory as of a sub-step
+ * ------------------------------------------------------------------------------------------ */
+void dbg_undo_reset(ui_dbg_t *d)
+{
+    d->seq = 0;
+    d->nundo = d->undo_used = 0;
+    d->undo_lost = false;
+}
+
+void dbg_undo_note(ui_dbg_t *d, const sim_mem_access_t *acc)
+{
+    if (!acc->write || !d->running || !d->pending || acc->hpa >= d->m->ram_size ||
+        acc->len > d->m->ram_size - acc->hpa)
+        return; /* a read, or before the stop: nothing a sub-step must undo */
+    if (d->nundo == sizeof d->undo / sizeof d->undo[0] ||
+        acc->len > sizeof d->undo_bytes - d->undo_used) {
+        d->undo_lost = true;
+        return;
+    }
+    d->undo[d->nundo].hpa = acc->hpa;
+    d->undo[d->nundo].len = acc->len;
+    d->undo[d->nundo].seq = d->seq;
+    d->undo[d->nundo].at = (uint32_t)d->undo_used;
+    memcpy(d->undo_bytes + d->undo_used, d->m->ram + acc->hpa, acc->len); /* not yet written */
+    d->undo_used += acc->len;
+    d->nundo++;
+}
+
+/* A write whose seq is the shown sub-step's or later came after its action: undone, the
+ * newest first, so the oldest old byte is what is left. */
+uint8_t dbg_ram_byte(const ui_dbg_t *d, uint32_t hpa)
+{
+    uint8_t b = d->m->ram[hpa];
+    if (!d->has_sub_view || d->undo_lost)
+        return b;
+    for (size_t i = d->nundo; i-- > 0 && d->undo[i].seq >= d->sub_view.mem_seq;)
+        if (hpa - d->undo[i].hpa < d->undo[i].len)
+            b = d->undo_bytes[d->undo[i].at + (hpa - d->undo[i].hpa)];
+    return b;
+}
+
+const char *ui_dbg_memory_note(const ui_dbg_t *dbg)
+{
+    if (!dbg->has_sub_view || !dbg->undo_lost)
+        return NULL;
+    return "(memory is shown as after the whole handling: the hypervisor wrote more than the "
+           "debugger keeps to show it as of this sub-step)";
+}
+
+bool dbg_exit_leaves_idle(const ui_dbg_t *d, const sim_event_t *ev)
+{
+    return ev->kind == SIM_EV_HV && ev->a == SIM_HV_IDLE && ev->cpu == d->pending_cpu;
 }
 
 void dbg_exit_show_substep(ui_dbg_t *d, unsigned cpu, bool has, const ui_dbg_view_t *view,
@@ -378,6 +463,40 @@ bool ui_dbg_disasm_vm(ui_dbg_t *dbg, int vm, uint32_t addr, char *buf, size_t le
     bool ok = ui_dbg_disasm(dbg, UI_DBG_SPACE_GVA, addr, buf, len);
     dbg->focus_vm = saved;
     return ok;
+}
+
+bool ui_dbg_insn_vm(ui_dbg_t *dbg, int vm, uint32_t addr, cpu_insn_t *insn)
+{
+    uint8_t b[4];
+    int rc;
+    if (addr & 3)
+        return false;
+    if (vm < 0 || !hv_of(dbg)) {
+        rc = ui_dbg_read(dbg, ui_dbg_default_space(dbg), addr, b, 4);
+    } else {
+        int saved = dbg->focus_vm; /* as ui_dbg_disasm_vm: the VM's own addresses */
+        dbg->focus_vm = vm;
+        rc = ui_dbg_read(dbg, UI_DBG_SPACE_GVA, addr, b, 4);
+        dbg->focus_vm = saved;
+    }
+    uint32_t word =
+        (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    return rc == 0 && cpu_decode(word, insn);
+}
+
+/* Walking back from pc, the listing stops above the first word that is not an instruction:
+ * a hole in the translation, the zeros below a kernel's first instruction, a data word. A
+ * word of data that happens to decode is still shown: the listing cannot know it is data. */
+uint32_t ui_dbg_listing_start(ui_dbg_t *dbg, int vm, uint32_t pc, unsigned before)
+{
+    cpu_insn_t insn;
+    uint32_t start = pc;
+    for (unsigned i = 0; i < before && start >= 4; i++) {
+        if (!ui_dbg_insn_vm(dbg, vm, start - 4, &insn))
+            break;
+        start -= 4;
+    }
+    return start;
 }
 
 bool ui_dbg_guest_insn(ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len)
@@ -499,7 +618,11 @@ bool dbg_text_substep(ui_dbg_t *d, ui_dbg_stop_t *st)
     }
     if (ev->kind != SIM_EV_HV && ev->kind != SIM_EV_VMENTRY)
         return false;
-    dbg_text_other_event(d, ev, body, sizeof body);
+    char mode[64]; /* a deprivileged kernel is entered in U: it resumes in its virtual K */
+    if (ev->kind == SIM_EV_VMENTRY && d->has_sub_view && d->sub_view.mode != d->sub_view.real_mode)
+        dbg_text_entry(d, ev, ui_dbg_view_mode(&d->sub_view, mode, sizeof mode), body, sizeof body);
+    else
+        dbg_text_other_event(d, ev, body, sizeof body);
     snprintf(st->text, sizeof st->text, "%s%s.", ev->kind == SIM_EV_HV ? "hv: " : "", body);
     return true;
 }

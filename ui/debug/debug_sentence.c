@@ -24,6 +24,52 @@ const char *dbg_guest_where(const ui_dbg_t *d, int vm, uint32_t addr, char *buf,
     return buf;
 }
 
+bool dbg_code_where(const ui_dbg_t *d, const sim_event_t *ev, uint32_t pc, char *buf, size_t len)
+{
+    const hv_t *hv = hv_of_machine(d->m);
+    uint32_t gpc;
+    dbg_guest_where(d, ev->vm, pc, buf, len);
+    if (!hv || ev->vm < 0 || ev->vcpu < 0 ||
+        !hv_bt_guest_pc(hv, (unsigned)ev->vm, (unsigned)ev->vcpu, pc, &gpc))
+        return false;
+    char from[96];
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, " (translated from %s)",
+             dbg_guest_where(d, ev->vm, gpc, from, sizeof from));
+    return true;
+}
+
+/* What raises interrupt line `line`; `physical`: a host line, where 13 is the kick. */
+static const char *line_name(uint32_t line, bool physical)
+{
+    switch (line) {
+    case CPU_IRQ_TIMER: return "the timer";
+    case SIM_UART_IRQ: return "the console";
+    case SIM_NIC_IRQ: return "the NIC";
+    case SIM_DISK_IRQ: return "the disk";
+    case HV_KICK_IRQ:
+        return physical ? "the kick with which the hypervisor takes a pCPU back" : "a device";
+    default: return "a device";
+    }
+}
+
+void dbg_lines_text(uint32_t lines, char *buf, size_t len)
+{
+    unsigned total = 0, n = 0;
+    for (unsigned l = 0; l < 32; l++)
+        total += (lines >> l) & 1u;
+    size_t used = 0;
+    buf[0] = '\0';
+    dbg_append(buf, len, &used, "%s", total == 0 ? "no line" : total == 1 ? "line" : "lines");
+    for (unsigned l = 0; l < 32; l++)
+        if (lines & (1u << l))
+            dbg_append(buf, len, &used, "%s %u (%s)",
+                       n++ == 0     ? ""
+                       : n == total ? " and"
+                                    : ",",
+                       l, line_name(l, true));
+}
+
 /* "tinyos vcpu0", or "tinyos" when the event names no VCPU. */
 const char *dbg_who(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
 {
@@ -100,6 +146,52 @@ static void entity_text(const ui_dbg_t *d, uint32_t ent, char *buf, size_t len)
 /* ------------------------------------------------------------------------------------------
  * Sentences of hypervisor actions
  * ------------------------------------------------------------------------------------------ */
+/* "the virtual CPU answers tinyos vcpu0's cpuid leaf 1 with 0x80000000: bit 31, a hypervisor
+ * is present". */
+static void cpuid_text(const char *w, uint32_t leaf, uint32_t answer, char *buf, size_t len)
+{
+    char what[80];
+    if (leaf == 0)
+        snprintf(what, sizeof what, "the vendor, \"%c%c%c%c\"", (char)answer, (char)(answer >> 8),
+                 (char)(answer >> 16), (char)(answer >> 24));
+    else if (leaf == 1)
+        snprintf(what, sizeof what, "bit 31%s, a hypervisor is present",
+                 answer & CPU_CPUID_FEAT_HYPERVISOR ? "" : " clear: no");
+    else if (leaf == 2)
+        snprintf(what, sizeof what, "the VM's VCPU count");
+    else
+        snprintf(what, sizeof what, "no such leaf");
+    snprintf(buf, len, "the virtual CPU answers %s's cpuid leaf %u with 0x%08x: %s", w, leaf,
+             answer, what);
+}
+
+/* "the hypervisor stopped tinyos for good: VM entry failed: ...", with what it saw. */
+static void crash_text(const ui_dbg_t *d, int vm, char *buf, size_t len)
+{
+    const hv_t *hv = hv_of_machine(d->m);
+    const char *why =
+        hv && vm >= 0 && vm < HV_MAX_VMS && hv->vms[vm].used && hv->vms[vm].state == HV_VM_CRASHED
+            ? hv->vms[vm].why
+            : "";
+    snprintf(buf, len, "the hypervisor stopped %s for good%s%s", dbg_vm_name(d, vm),
+             why[0] ? ": " : "", why);
+}
+
+/* "binary translation: tinyos vcpu0's pc moves out of the translation cache, 0xffc0009c
+ * (translated from ...) -> 0x00001124 <probe_trap+0x10>". */
+static void move_pc_text(const ui_dbg_t *d, const sim_event_t *ev, const char *w, char *buf,
+                         size_t len)
+{
+    char from[200], to[200];
+    bool tc_from = dbg_code_where(d, ev, ev->b, from, sizeof from);
+    bool tc_to = dbg_code_where(d, ev, ev->pc, to, sizeof to);
+    snprintf(buf, len, "binary translation: %s's pc moves %s, %s -> %s", w,
+             tc_from && tc_to ? "within the translation cache"
+             : tc_to          ? "into the translation cache"
+             : tc_from        ? "out of the translation cache, to the guest's own code"
+                              : "in the guest's own code",
+             from, to);
+}
 static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
 {
     char w[64], a[96], b[96], num[32], cause[48];
@@ -161,12 +253,13 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
         snprintf(buf, len, "%s's console hypercall: %u byte%s at gpa 0x%08x go to its console", w,
                  ev->b, ev->b == 1 ? "" : "s", ev->pc);
         break;
-    case SIM_HV_ACK:
-        snprintf(buf, len,
-                 "the host acknowledges physical interrupt lines 0x%x on pCPU%u (%s); %s goes on",
-                 ev->b, ev->cpu,
-                 ev->b & (1u << HV_KICK_IRQ) ? "a kick from another pCPU" : "its own devices'", w);
+    case SIM_HV_ACK: {
+        char lines[200];
+        dbg_lines_text(ev->b, lines, sizeof lines);
+        snprintf(buf, len, "the host acknowledges physical %s on pCPU%u; %s goes on", lines,
+                 ev->cpu, w);
         break;
+    }
     case SIM_HV_MAP:
         snprintf(buf, len,
                  "first touch: gpa 0x%08x of %s is backed by a zeroed host frame, hpa 0x%08x, in "
@@ -174,11 +267,7 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  ev->b, vm, ev->pc);
         break;
     case SIM_HV_VIRQ:
-        snprintf(buf, len, "virtual irq %u (%s) is raised for %s", ev->b,
-                 ev->b == CPU_IRQ_TIMER  ? "timer"
-                 : ev->b == SIM_DISK_IRQ ? "disk"
-                 : ev->b == SIM_UART_IRQ ? "console"
-                                         : "device",
+        snprintf(buf, len, "virtual irq %u (%s) is raised for %s", ev->b, line_name(ev->b, false),
                  w);
         break;
     case SIM_HV_SWITCH:
@@ -221,7 +310,7 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
     case SIM_HV_PAUSE: snprintf(buf, len, "%s is paused", vm); break;
     case SIM_HV_RESUME: snprintf(buf, len, "%s runs again", vm); break;
     case SIM_HV_VM_OFF: snprintf(buf, len, "%s powered off with exit code %u", vm, ev->b); break;
-    case SIM_HV_CRASH: snprintf(buf, len, "the hypervisor stopped %s for good", vm); break;
+    case SIM_HV_CRASH: crash_text(d, ev->vm, buf, len); break;
     case SIM_HV_TRAP_EMULATE: {
         const char *mn = "?";
         for (unsigned op = 0; op < CPU_OP_COUNT; op++)
@@ -297,6 +386,8 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  w, cpu_cause_name(ev->b, cause, sizeof cause),
                  dbg_guest_where(d, ev->vm, ev->pc, a, sizeof a));
         break;
+    case SIM_HV_CPUID: cpuid_text(w, ev->b, ev->pc, buf, len); break;
+    case SIM_HV_BT_MOVE_PC: move_pc_text(d, ev, w, buf, len); break;
     case SIM_HV_MARK: ui_dbg_describe_mark(d, ev, buf, len); break;
     default: snprintf(buf, len, "the hypervisor did action %u", ev->a); break;
     }
@@ -334,6 +425,14 @@ static void dbg_text_nic(const sim_event_t *ev, char *buf, size_t len)
     }
 }
 
+void dbg_text_entry(const ui_dbg_t *d, const sim_event_t *ev, const char *mode, char *buf,
+                    size_t len)
+{
+    char w[64], a[200];
+    dbg_code_where(d, ev, ev->pc, a, sizeof a);
+    snprintf(buf, len, "entry: %s resumes in %s at %s", dbg_who(d, ev, w, sizeof w), mode, a);
+}
+
 void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
 {
     char w[64], a[96], cause[48];
@@ -345,7 +444,11 @@ void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, s
         const hv_t *hv = hv_of_machine(d->m);
         bool monitor = ev->a == CPU_EXIT_EXCEPTION && hv && ev->vm >= 0 && ev->vm < HV_MAX_VMS &&
                        hv->vms[ev->vm].used && hv->vms[ev->vm].cpu == HV_CPU_BT;
-        if (monitor) /* binary translation: no world switch (the control MONITOR) */
+        if (ev->a == CPU_EXIT_ENTRY_FAILED) /* the CPU was in ring -1: no guest instruction */
+            snprintf(buf, len, "exit ENTRY_FAILED: the VM entry into %s at %s failed, because %s",
+                     w, dbg_guest_where(d, ev->vm, dbg_exit_guest_pc(d, ev), a, sizeof a),
+                     cpu_exit_reason_why(ev->a));
+        else if (monitor) /* binary translation: no world switch (the control MONITOR) */
             snprintf(buf, len,
                      "%s enters its co-resident monitor at %s (%s): a call or trap in its own "
                      "address space, not a VM exit",
@@ -361,8 +464,7 @@ void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, s
         break;
     }
     case SIM_EV_VMENTRY:
-        snprintf(buf, len, "entry: %s resumes in %s at %s", w, cpu_mode_name((cpu_mode_t)ev->mode),
-                 dbg_guest_where(d, ev->vm, ev->pc, a, sizeof a));
+        dbg_text_entry(d, ev, cpu_mode_name((cpu_mode_t)ev->mode), buf, len);
         break;
     case SIM_EV_INJECT:
         snprintf(buf, len, "%s takes the injected %s (tval 0x%08x) at %s", w,
