@@ -258,9 +258,16 @@ static uint32_t vmcb_pc(hv_t *hv, const hv_vcpu_t *v)
     return hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC);
 }
 
+/* Every move of the pc by the monitor (a callout's guest instruction, into or out of the
+ * translation cache) is an action, as hv_move_guest_pc's are, so that a debugger stepping
+ * through the monitor's work can say it. The pc it moves from is looked at, not read: the
+ * monitor knows where it put it, so no VMREAD is charged. */
 static void set_vmcb_pc(hv_t *hv, const hv_vcpu_t *v, uint32_t pc)
 {
+    uint32_t from = cpu_vmcb_peek(&hv->m->cpu[0], v->vmcb, CPU_VMCB_GUEST + CPU_VMCB_PC);
     hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC, pc);
+    if (from != pc)
+        hv_action(hv, v, SIM_HV_BT_MOVE_PC, from, pc);
 }
 
 /* True when pc is translated code the CPU or the hypervisor put there (or just past it: a

@@ -132,6 +132,7 @@ HV_HANDLER(hv_handle_cpuid)
         value = CPU_CPUID_FEAT_HYPERVISOR;
     else if (leaf == 2)
         value = hv->vms[v->vm].nvcpus;
+    hv_action(hv, v, SIM_HV_CPUID, leaf, value); /* what the virtual CPU says of itself */
     hv_set_guest_reg(hv, v, CPU_INSN_RD(x->insn), value);
     hv_skip_instruction(hv, v);
 }
@@ -249,9 +250,11 @@ HV_HANDLER(hv_handle_tlb_invalidate)
 /* Not an exit the guest causes: the hypervisor built a VMCB the CPU refused. Stop the VM. */
 HV_HANDLER(hv_handle_entry_failed)
 {
-    char msg[200];
+    char msg[200], why[300];
     cpu_entry_check_message(x->qual, x->gva, msg, sizeof msg);
-    hv_vm_crash(hv, (unsigned)v->vm, msg);
+    snprintf(why, sizeof why, "VM entry failed: %s (field: %s)", msg,
+             cpu_entry_check_field(x->qual));
+    hv_vm_crash(hv, (unsigned)v->vm, why);
 }
 
 /* ------------------------------------------------------------------------------------------

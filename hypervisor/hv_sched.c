@@ -309,6 +309,13 @@ static cpu_stop_t go_idle(hv_t *hv, cpu_t *cpu, uint64_t end, bool throttled)
     return throttled ? CPU_STOP_BUDGET : CPU_STOP_HALTED;
 }
 
+/* A debugger sees the CPU in H right after an exit, before the handler runs: true when it
+ * asks to stop there. */
+static bool debugger_stops(cpu_t *cpu)
+{
+    return cpu->debug && cpu->debug_fn && cpu->debug_fn(cpu, cpu->debug_ctx);
+}
+
 /* The pCPU's turn: handles a pending exit, picks and loads a VCPU, enters it and runs it
  * until the turn ends (budget cycles) or it exits, and again. A run's `limit` stops the turn
  * only where the guest is about to run on (in it, or entered and not yet run): there a stop
@@ -351,7 +358,12 @@ cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, uint64_t l
             continue;
         }
         if (!cpu_in_guest(cpu) && !hv_vcpu_enter(hv, cpu, (unsigned)p->current)) {
-            unload(hv, cpu);
+            if (!p->exit_pending) { /* the VM was stopped before the entry */
+                unload(hv, cpu);
+            } else if (debugger_stops(cpu)) { /* the entry failed: an exit, as below */
+                why = CPU_STOP_DEBUG;
+                break;
+            }
             continue;
         }
         if (cpu->s.cycles >= limit)
@@ -364,8 +376,7 @@ cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, uint64_t l
         p->mmu_mark = cpu->mmu.stats;
         if (stop == CPU_STOP_VMEXIT) {
             p->exit_pending = 1;
-            /* A debugger sees the CPU in H right after the exit, before the handler runs. */
-            if (cpu->debug && cpu->debug_fn && cpu->debug_fn(cpu, cpu->debug_ctx)) {
+            if (debugger_stops(cpu)) {
                 why = CPU_STOP_DEBUG;
                 break;
             }

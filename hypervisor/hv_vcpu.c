@@ -244,8 +244,8 @@ bool hv_vcpu_enter(hv_t *hv, cpu_t *cpu, unsigned ent)
     p->mmu_mark = cpu->mmu.stats;
     if (cpu_vm_enter(cpu, v->vmcb, 0))
         return true;
-    char why[300];
-    cpu_vm_entry_error(cpu, why, sizeof why);
-    hv_vm_crash(hv, (unsigned)v->vm, why);
+    /* The CPU refused the VMCB and recorded an ENTRY_FAILED exit: it is handled as any exit
+     * is (hv_handle_entry_failed), after a debugger has had the chance to stop at it. */
+    p->exit_pending = 1;
     return false;
 }

@@ -197,7 +197,11 @@ typedef enum {
     X(MONITOR_CALL, "monitor-call",                                                                \
       "binary translation: translated code called the co-resident monitor; pc: the guest pc")      \
     X(MONITOR_TRAP, "monitor-trap",                                                                \
-      "binary translation: the trap cause taken by the co-resident monitor; pc: the guest pc")
+      "binary translation: the trap cause taken by the co-resident monitor; pc: the guest pc")     \
+    X(CPUID, "cpuid", "the cpuid leaf the virtual CPU answered; pc: the answer")                   \
+    X(BT_MOVE_PC, "bt-move-pc",                                                                    \
+      "binary translation: the pc the monitor moved the VCPU from (into, out of or within the "    \
+      "translation cache); pc: the pc it moved it to")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u

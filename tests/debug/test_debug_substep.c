@@ -6,7 +6,9 @@
  * reads the VCPU's VMCB (the live CPU at the entry) as each action happens (a pCPU with no
  * VCPU, or one the scheduler has just chosen, shows no registers); and from one
  * action to the next, registers change only where the action says (set-reg: its register;
- * skip: the pc; a reflected trap or an emulated instruction: the pc and flags).
+ * skip: the pc; a reflected trap or an emulated instruction: the pc and flags). Memory too:
+ * the VCPU's VMCB page read through the debugger (x) at a sub-step is what RAM held at that
+ * action, not after the whole handling.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -30,6 +32,8 @@ typedef struct {
     sim_event_t ev;
     bool none; /* no VCPU is loaded on the pCPU (it idles): no registers to show */
     uint32_t r[CPU_NREGS], pc, flags;
+    uint32_t vmcb;                   /* hpa of the VCPU's VMCB, */
+    uint8_t vmcb_ram[CPU_VMCB_SIZE]; /* and what RAM held there at that moment */
 } truth_t;
 
 typedef struct {
@@ -67,6 +71,10 @@ static void oracle_sink(const sim_event_t *ev, void *ctx)
     truth_t *t = &o->t[o->n++];
     const cpu_t *cpu = &o->m->cpu[ev->cpu];
     t->ev = *ev;
+    int cur = o->hv->pcpu[ev->cpu].current;
+    t->vmcb = cur >= 0 ? o->hv->ent[cur].vmcb : 0;
+    if (t->vmcb)
+        memcpy(t->vmcb_ram, o->m->ram + t->vmcb, CPU_VMCB_SIZE);
     if (ev->kind == SIM_EV_VMENTRY) {
         memcpy(t->r, cpu->s.r, sizeof t->r);
         t->pc = cpu->s.pc;
@@ -130,6 +138,30 @@ static void expect_only_announced_changes(const truth_t *before, const truth_t *
     }
 }
 
+/* The VMCB's page read through the debugger (hpa, as `x` reads it) is what RAM held then. */
+static void expect_vmcb_memory(ui_dbg_t *dbg, const truth_t *t, const char *scenario,
+                               const char *at)
+{
+    static uint8_t seen[CPU_VMCB_SIZE];
+    if (!t->vmcb)
+        return;
+    cr_assert_eq(ui_dbg_read(dbg, UI_DBG_SPACE_HPA, t->vmcb, seen, sizeof seen), 0, "%s",
+                 ui_dbg_error(dbg));
+    for (unsigned i = 0; i < CPU_VMCB_SIZE; i += 4)
+        if (memcmp(seen + i, t->vmcb_ram + i, 4) != 0) {
+            cr_expect_fail("%s at %s: hpa 0x%08x (VMCB word 0x%03x) reads 0x%08x, RAM held "
+                           "0x%08x",
+                           scenario, at, t->vmcb + i, i,
+                           (unsigned)(seen[i] | seen[i + 1] << 8 | seen[i + 2] << 16 |
+                                      (uint32_t)seen[i + 3] << 24),
+                           (unsigned)(t->vmcb_ram[i] | t->vmcb_ram[i + 1] << 8 |
+                                      t->vmcb_ram[i + 2] << 16 |
+                                      (uint32_t)t->vmcb_ram[i + 3] << 24));
+            return;
+        }
+    cr_expect_null(ui_dbg_memory_note(dbg), "%s at %s: every write was kept", scenario, at);
+}
+
 static void check_case(const substep_case_t *c)
 {
     static oracle_t o; /* large: off the stack */
@@ -178,6 +210,7 @@ static void check_case(const substep_case_t *c)
             uint64_t pc;
             cr_assert_eq(ui_dbg_eval(dbg, "$pc", &pc), 0, "%s", ui_dbg_error(dbg));
             cr_expect_eq(pc, t->pc, "%s at %s: $pc", c->scenario, st.text);
+            expect_vmcb_memory(dbg, t, c->scenario, st.text);
             expect_only_announced_changes(&prev, t);
             prev = *t;
             entered = st.ev.kind == SIM_EV_VMENTRY;

@@ -130,6 +130,9 @@ EXIT_SESSION(trap, "trap", 0)
 EXIT_SESSION(bt, "bt", 0)
 EXIT_SESSION(shadow, "shadow", 0)
 EXIT_SESSION(type2, "type2", 0)
+EXIT_SESSION(cpuid, "default", 0)
+EXIT_SESSION(extint, "trap", 0)
+EXIT_SESSION(failed, "default", 0)
 
 Test(repl_session, scenario_that_is_not_there_is_a_usage_error)
 {

@@ -154,9 +154,9 @@ static bool on_boundary(cpu_t *cpu, void *ctx)
         stop_now(d, UI_DBG_STOP_INTERRUPTED, cpu, 0);
         return true;
     }
-    if (d->pending && d->pending_cpu == i) {
+    if (d->pending && (d->pending_cpu == i || d->pending_any)) {
         d->stop = d->pend;
-        dbg_stop_at(d, &d->stop, d->pend.kind, cpu);
+        dbg_stop_at(d, &d->stop, d->pend.kind, &d->m->cpu[d->pending_cpu]);
         d->stopped = true;
         return true;
     }
@@ -202,6 +202,7 @@ void dbg_make_pending(ui_dbg_t *d, unsigned cpu, ui_dbg_stop_kind_t kind, int id
     d->pend.kind = kind;
     d->pend.id = id;
     d->pending = true;
+    d->pending_any = false;
     d->pending_cpu = cpu;
     d->m->cpu[cpu].debug = true;
 }
@@ -250,6 +251,7 @@ static void log_event(ui_dbg_t *d, const sim_event_t *ev)
 static void on_event(const sim_event_t *ev, void *ctx)
 {
     ui_dbg_t *d = ctx;
+    d->seq++; /* memory as of a sub-step: the writes after this event come after it */
     log_event(d, ev);
     dbg_watch_event(d, ev);
     dbg_exit_note_event(d, ev);
@@ -287,11 +289,17 @@ static void on_event(const sim_event_t *ev, void *ctx)
             dbg_make_pending(d, c, UI_DBG_STOP_EVENT, 0);
         }
         if (d->pending) {
+            dbg_watch_writes(d); /* from now on a sub-step may need memory as it was */
             d->pend.has_event = true;
             d->pend.ev = *ev;
             d->pend_has_view = dbg_exit_capture(d, ev, &d->pend_view);
             d->pend.before = d->last_ev[c]; /* what led to a mode change */
         }
+    }
+    if (d->running && d->pending && dbg_exit_leaves_idle(d, ev)) {
+        d->pending_any = true; /* its pCPU has no next boundary: stop at another's */
+        for (unsigned i = 0; i < d->m->ncpus; i++)
+            d->m->cpu[i].debug = true;
     }
     d->last_ev[c] = *ev;
 }
@@ -626,6 +634,7 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
     d->nqueue = d->qhead = 0;
     if (dbg_check_powered(d) != 0)
         return -1;
+    dbg_undo_reset(d);
     ui_dbg_view_t shown; /* what the focus showed before the run (a sub-step's "before") */
     ui_dbg_view(d, d->focus, &shown);
     d->has_sub_view = false;
@@ -661,9 +670,11 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
         if (st.has_event && d->pend_has_view) /* only the pending stop has an event */
             dbg_exit_show_substep(d, st.cpu, true, &d->pend_view, /* the state back then */
                                   same_vcpu(&shown, &d->pend_view) ? &shown.s : &d->pend_view.s);
-    } else if (d->pending && d->pend.kind == UI_DBG_STOP_WATCHPOINT) {
-        st = d->pend; /* the access happened, but its CPU never reached a boundary again */
+    } else if (d->pending) {
+        st = d->pend; /* it happened, but no CPU reached a boundary again (the machine ended) */
         dbg_stop_at(d, &st, st.kind, &m->cpu[d->pending_cpu]);
+        if (st.has_event && d->pend_has_view)
+            dbg_exit_show_substep(d, st.cpu, true, &d->pend_view, &d->pend_view.s);
     } else {
         machine_stop(d, r, &st);
     }

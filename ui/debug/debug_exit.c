@@ -1,9 +1,9 @@
 /*
  * debug_exit.c - the VM exit, step by step: what a stop at an exit shows (the exiting VCPU's
  * registers as its VMCB holds them, not a ring -1 CPU with no registers), what the exit was
- * (handler, source line, decoded qualification, the bit that caused it), the sentence of
- * every event (guest and hypervisor alike), breakpoints on handlers and hypervisor actions,
- * and `finish` from an exit to the VM entry.
+ * (handler, source line, decoded qualification, the bit that caused it), breakpoints on
+ * handlers and hypervisor actions, and `finish` from an exit to the VM entry. The sentence
+ * of each event is debug_sentence.c's.
  *
  * The hypervisor is C code that runs between two instruction boundaries, so it cannot stop in
  * the middle. Its handling of an exit is a sequence of action events (hv_action, each with the
@@ -22,390 +22,6 @@
 static hv_t *hv_of(const ui_dbg_t *d)
 {
     return hv_of_machine(d->m);
-}
-
-
-/* "sched+0x1c" in the VM's symbols (or "0x00401a2c" when none is near). */
-static const char *guest_where(const ui_dbg_t *d, int vm, uint32_t addr, char *buf, size_t len)
-{
-    char sym[64];
-    ui_dbg_symbolize_vm(d, vm, addr, sym, sizeof sym);
-    if (sym[0])
-        snprintf(buf, len, "0x%08x%s", addr, sym);
-    else
-        snprintf(buf, len, "0x%08x", addr);
-    return buf;
-}
-
-/* "tinyos vcpu0", or "tinyos" when the event names no VCPU. */
-static const char *who(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
-{
-    if (ev->vm < 0)
-        snprintf(buf, len, "the host");
-    else if (ev->vcpu >= 0)
-        snprintf(buf, len, "%s vcpu%d", dbg_vm_name(d, ev->vm), ev->vcpu);
-    else
-        snprintf(buf, len, "%s", dbg_vm_name(d, ev->vm));
-    return buf;
-}
-
-/* " (460 cycles: hv_dispatch 60, hv_handler 40, 5 x hv_mem 2)": what an action charged. */
-static void add_charge(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len,
-                       size_t *used)
-{
-    char num[32];
-    if (!ev->charged && !ev->cost_n[0])
-        return;
-    dbg_append(buf, len, used, " (%s cycle%s", sim_group_digits(ev->charged, num, sizeof num),
-        ev->charged == 1 ? "" : "s");
-    uint64_t explained = 0;
-    for (unsigned i = 0; i < 4 && ev->cost_n[i]; i++) {
-        uint32_t each = d->m->costs.c[ev->cost[i] < SIM_COST_COUNT ? ev->cost[i] : 0];
-        explained += (uint64_t)each * ev->cost_n[i];
-        if (ev->cost_n[i] == 1)
-            dbg_append(buf, len, used, "%s %s %u", i ? "," : ":", sim_cost_name(ev->cost[i]), each);
-        else
-            dbg_append(buf, len, used, "%s %u x %s %u", i ? "," : ":", ev->cost_n[i],
-                sim_cost_name(ev->cost[i]), each);
-    }
-    if (explained && explained < ev->charged)
-        dbg_append(buf, len, used, ", other %s",
-            sim_group_digits(ev->charged - explained, num, sizeof num));
-    dbg_append(buf, len, used, ")");
-}
-
-/* "port 0x1f0, tinyos's virtual disk, command register". */
-static void port_text(const ui_dbg_t *d, int vm, uint32_t port, char *buf, size_t len)
-{
-    const char *reg, *dev = hv_dev_port_name((uint16_t)port, &reg);
-    if (dev)
-        snprintf(buf, len, "port 0x%x, %s's %s, %s register", port, dbg_vm_name(d, vm), dev, reg);
-    else
-        snprintf(buf, len, "port 0x%x, where %s has no device", port, dbg_vm_name(d, vm));
-}
-
-/* "MMIO at gpa 0xf0000000, tinyos's virtual console (UART), data register". */
-static void mmio_text(const ui_dbg_t *d, int vm, uint32_t gpa, char *buf, size_t len)
-{
-    const char *reg;
-    uint16_t port;
-    const char *dev = hv_dev_mmio_name(gpa, &reg, &port);
-    if (dev)
-        snprintf(buf, len, "MMIO at gpa 0x%08x, %s's %s, %s register", gpa, dbg_vm_name(d, vm), dev,
-                 reg);
-    else
-        snprintf(buf, len, "MMIO at gpa 0x%08x, where %s has no device register", gpa,
-                 dbg_vm_name(d, vm));
-}
-
-/* The name of a schedulable entity: "rtos vcpu0", "the host process", "nothing". */
-static void entity_text(const ui_dbg_t *d, uint32_t ent, char *buf, size_t len)
-{
-    const hv_t *hv = hv_of(d);
-    if (!hv || ent >= HV_MAX_ENTITIES || !hv->ent[ent].used)
-        snprintf(buf, len, "nothing");
-    else if (hv->ent[ent].host_process)
-        snprintf(buf, len, "the host process");
-    else
-        snprintf(buf, len, "%s vcpu%u", dbg_vm_name(d, hv->ent[ent].vm), hv->ent[ent].index);
-}
-
-/* ------------------------------------------------------------------------------------------
- * Sentences of hypervisor actions
- * ------------------------------------------------------------------------------------------ */
-static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
-{
-    char w[64], a[96], b[96], num[32], cause[48];
-    const char *vm = dbg_vm_name(d, ev->vm);
-    static const char *const rules[] = {
-        [SIM_HV_PICK_PIN] = "it is pinned to this pCPU",
-        [SIM_HV_PICK_PASS] = "the lowest stride pass of those ready",
-        [SIM_HV_PICK_CAP] = "the lowest stride pass, another VM being held back by its cap"};
-    who(d, ev, w, sizeof w);
-    switch (ev->a) {
-    case SIM_HV_HANDLER:
-        snprintf(buf, len, "%s, %s:%u, handles %s's %s exit: %s", hv_exit_handler_name(ev->b),
-                 hv_exit_handler_file(), hv_exit_handler_line(ev->b), w,
-                 cpu_exit_reason_name(ev->b), hv_exit_handler_doc(ev->b));
-        break;
-    case SIM_HV_EMULATE:
-        if (ev->b & SIM_HV_MMIO) /* the guest used the device's address, not its port */
-            mmio_text(d, ev->vm, ev->span, a, sizeof a);
-        else
-            port_text(d, ev->vm, ev->b & 0xffffu, a, sizeof a);
-        if (ev->b & SIM_HV_WRITE)
-            snprintf(buf, len, "the hypervisor emulates %s: 0x%08x written", a, ev->pc);
-        else if (ev->pc == 0xffffffffu && !hv_dev_port_name((uint16_t)ev->b, &(const char *){0}))
-            snprintf(buf, len, "the hypervisor emulates %s: reads as 0xffffffff (an empty bus)", a);
-        else
-            snprintf(buf, len, "the hypervisor emulates %s: it reads 0x%08x", a, ev->pc);
-        break;
-    case SIM_HV_SET_REG:
-        snprintf(buf, len, "the hypervisor writes r%u = 0x%08x into %s's saved registers (VMCB)",
-                 ev->b, ev->pc, w);
-        break;
-    case SIM_HV_SKIP:
-        snprintf(buf, len, "%s's pc moves past the instruction, %s -> %s", w,
-                 guest_where(d, ev->vm, ev->b, a, sizeof a),
-                 guest_where(d, ev->vm, ev->pc, b, sizeof b));
-        break;
-    case SIM_HV_INJECT:
-        snprintf(buf, len, "the next entry will deliver %s (tval 0x%08x) into %s, through its tvec",
-                 cpu_cause_name(ev->b, cause, sizeof cause), ev->pc, w);
-        break;
-    case SIM_HV_DISK:
-        snprintf(buf, len,
-                 "%s's virtual disk queued a %s of %u sector%s; irq %u goes to %s in %s cycles, at "
-                 "cycle %s",
-                 vm, (ev->b >> 16) == SIM_DISK_CMD_WRITE ? "write" : "read", ev->b & 0xffffu,
-                 (ev->b & 0xffffu) == 1 ? "" : "s", SIM_DISK_IRQ, vm,
-                 sim_group_digits(ev->pc, a, sizeof a),
-                 sim_group_digits(ev->cycle + ev->pc, num, sizeof num));
-        break;
-    case SIM_HV_VTIMER:
-        if (ev->b)
-            snprintf(buf, len, "%s's virtual timer is set to fire in %s cycles, at cycle %s", w,
-                     sim_group_digits(ev->b, a, sizeof a),
-                     sim_group_digits(ev->cycle + ev->b, num, sizeof num));
-        else
-            snprintf(buf, len, "%s's virtual timer is turned off", w);
-        break;
-    case SIM_HV_CONSOLE:
-        snprintf(buf, len, "%s's console hypercall: %u byte%s at gpa 0x%08x go to its console", w,
-                 ev->b, ev->b == 1 ? "" : "s", ev->pc);
-        break;
-    case SIM_HV_ACK:
-        snprintf(buf, len,
-                 "the host acknowledges physical interrupt lines 0x%x on pCPU%u (%s); %s goes on",
-                 ev->b, ev->cpu,
-                 ev->b & (1u << HV_KICK_IRQ) ? "a kick from another pCPU" : "its own devices'", w);
-        break;
-    case SIM_HV_MAP:
-        snprintf(buf, len,
-                 "first touch: gpa 0x%08x of %s is backed by a zeroed host frame, hpa 0x%08x, in "
-                 "its nested tables",
-                 ev->b, vm, ev->pc);
-        break;
-    case SIM_HV_VIRQ:
-        snprintf(buf, len, "virtual irq %u (%s) is raised for %s", ev->b,
-                 ev->b == CPU_IRQ_TIMER  ? "timer"
-                 : ev->b == SIM_DISK_IRQ ? "disk"
-                 : ev->b == SIM_UART_IRQ ? "console"
-                                         : "device",
-                 w);
-        break;
-    case SIM_HV_SWITCH:
-        entity_text(d, ev->b, a, sizeof a);
-        snprintf(buf, len, "the scheduler gives pCPU%u to %s (%s%s), because %s", ev->cpu,
-                 ev->vm < 0 ? "the host process" : w, strcmp(a, "nothing") ? "after " : "",
-                 strcmp(a, "nothing") ? a : "nothing ran there before",
-                 ev->pc < sizeof rules / sizeof rules[0] ? rules[ev->pc] : "it was chosen");
-        break;
-    case SIM_HV_KEEP:
-        snprintf(buf, len,
-                 "the scheduler keeps %s on pCPU%u for another slice: no one else may run there "
-                 "first",
-                 w, ev->cpu);
-        break;
-    case SIM_HV_IDLE:
-        snprintf(buf, len, "pCPU%u has nothing to run: it idles until a device event", ev->cpu);
-        break;
-    case SIM_HV_BLOCK:
-        snprintf(buf, len, "%s halted: it waits for a virtual interrupt and gives up pCPU%u", w,
-                 ev->cpu);
-        break;
-    case SIM_HV_WAKE:
-        snprintf(buf, len, "%s wakes up: virtual lines 0x%x are raised", w, ev->b);
-        break;
-    case SIM_HV_TO_VMM:
-        snprintf(buf, len,
-                 "type 2: the host kernel hands %s's %s exit to the user-level VMM process", w,
-                 cpu_exit_reason_name(ev->b));
-        break;
-    case SIM_HV_FROM_VMM:
-        snprintf(buf, len,
-                 "type 2: the VMM has handled %s's %s exit and goes back into the host kernel", w,
-                 cpu_exit_reason_name(ev->b));
-        break;
-    case SIM_HV_HOST:
-        snprintf(buf, len, "type 2: the host process runs on pCPU%u for %s cycles", ev->cpu,
-                 sim_group_digits(ev->b, num, sizeof num));
-        break;
-    case SIM_HV_PAUSE: snprintf(buf, len, "%s is paused", vm); break;
-    case SIM_HV_RESUME: snprintf(buf, len, "%s runs again", vm); break;
-    case SIM_HV_VM_OFF: snprintf(buf, len, "%s powered off with exit code %u", vm, ev->b); break;
-    case SIM_HV_CRASH: snprintf(buf, len, "the hypervisor stopped %s for good", vm); break;
-    case SIM_HV_TRAP_EMULATE: {
-        const char *mn = "?";
-        for (unsigned op = 0; op < CPU_OP_COUNT; op++)
-            if (cpu_isa[op].opcode == ev->b)
-                mn = cpu_isa[op].mnemonic;
-        snprintf(buf, len,
-                 "trap-and-emulate: %s's kernel ran the privileged `%s` in U; the hypervisor "
-                 "does it on the virtual CPU",
-                 w, mn);
-        break;
-    }
-    case SIM_HV_TRAP_REFLECT:
-        snprintf(buf, len,
-                 "trap-and-emulate: %s goes to %s's own kernel, reflected through its virtual "
-                 "tvec",
-                 ev->b & CPU_CAUSE_INTERRUPT ? "an interrupt"
-                                             : cpu_cause_name(ev->b, cause, sizeof cause),
-                 w);
-        break;
-    case SIM_HV_SHADOW_FILL:
-        snprintf(buf, len,
-                 "shadow paging: a hidden page fault at gva 0x%08x of %s; the hypervisor walked "
-                 "the guest's tables and filled the shadow entry",
-                 ev->b, w);
-        break;
-    case SIM_HV_SHADOW_RECLAIM:
-        snprintf(buf, len,
-                 "shadow paging: %s reached its budget of shadow tables; its shadow trees are "
-                 "emptied (the tables stay its own, to be filled again)",
-                 w);
-        break;
-    case SIM_HV_SHADOW_SYNC:
-        if (ev->b == 0xffffffffu)
-            snprintf(buf, len, "shadow paging: %s's tlbflush empties its shadow tree", w);
-        else
-            snprintf(buf, len, "shadow paging: %s's tlbinv drops gva 0x%08x from its shadows", w,
-                     ev->b);
-        break;
-    case SIM_HV_BT_TRANSLATE:
-        snprintf(buf, len,
-                 "binary translation: the block of %s at %s is translated into the translation "
-                 "cache",
-                 w, guest_where(d, ev->vm, ev->b, a, sizeof a));
-        break;
-    case SIM_HV_BT_CALLOUT:
-        snprintf(buf, len,
-                 "binary translation: %s's translated code calls out to the monitor for the "
-                 "instruction at %s",
-                 w, guest_where(d, ev->vm, ev->b, a, sizeof a));
-        break;
-    case SIM_HV_BT_INVALIDATE:
-        snprintf(buf, len,
-                 "binary translation: %s wrote to gpa page 0x%08x, which holds translated code: "
-                 "its translations are dropped",
-                 w, ev->b);
-        break;
-    case SIM_HV_MONITOR_CALL:
-        if (ev->b)
-            snprintf(buf, len,
-                     "binary translation: %s's translated code calls into the co-resident "
-                     "monitor for %s (a call, not a VM exit)",
-                     w, guest_where(d, ev->vm, ev->b, a, sizeof a));
-        else
-            snprintf(buf, len,
-                     "binary translation: %s's translated code calls into the co-resident "
-                     "monitor: an interrupt waits (a call, not a VM exit)",
-                     w);
-        break;
-    case SIM_HV_MONITOR_TRAP:
-        snprintf(buf, len,
-                 "binary translation: %s's %s at %s traps into the co-resident monitor (a "
-                 "trap in the guest's own address space, not a VM exit)",
-                 w, cpu_cause_name(ev->b, cause, sizeof cause),
-                 guest_where(d, ev->vm, ev->pc, a, sizeof a));
-        break;
-    case SIM_HV_MARK: ui_dbg_describe_mark(d, ev, buf, len); break;
-    default: snprintf(buf, len, "the hypervisor did action %u", ev->a); break;
-    }
-    size_t used = strlen(buf);
-    add_charge(d, ev, buf, len, &used);
-}
-
-/* ------------------------------------------------------------------------------------------
- * Sentences of the other events that debug_text.c does not cover
- * ------------------------------------------------------------------------------------------ */
-/* "the NIC sent a frame of 60 bytes (transmit descriptor 0)". */
-static void dbg_text_nic(const sim_event_t *ev, char *buf, size_t len)
-{
-    switch (ev->from_mode) {
-    case SIM_NIC_EV_SEND:
-        snprintf(buf, len, "the NIC started sending a frame of %u bytes (transmit descriptor %u)",
-                 ev->b, ev->a);
-        break;
-    case SIM_NIC_EV_SENT:
-        snprintf(buf, len, "the NIC sent a frame of %u bytes (transmit descriptor %u)", ev->b,
-                 ev->a);
-        break;
-    case SIM_NIC_EV_RECEIVE:
-        snprintf(buf, len, "the NIC received a frame of %u bytes into receive descriptor %u", ev->b,
-                 ev->a);
-        break;
-    case SIM_NIC_EV_DROP:
-        snprintf(buf, len, "the NIC dropped a frame of %u bytes: no receive buffer was free",
-                 ev->b);
-        break;
-    default:
-        snprintf(buf, len, "the NIC failed at descriptor %u: %s (%s)", ev->a,
-                 sim_nic_error_name(ev->b), sim_nic_error_doc(ev->b));
-        break;
-    }
-}
-
-void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
-{
-    char w[64], a[96], cause[48];
-    who(d, ev, w, sizeof w);
-    switch (ev->kind) {
-    case SIM_EV_HV: hv_action_text(d, ev, buf, len); break;
-    case SIM_EV_VMEXIT: {
-        char insn[200]; /* the instruction, read where the guest saw it (the focus is kept) */
-        const hv_t *hv = hv_of(d);
-        bool monitor = ev->a == CPU_EXIT_EXCEPTION && hv && ev->vm >= 0 && ev->vm < HV_MAX_VMS &&
-                       hv->vms[ev->vm].used && hv->vms[ev->vm].cpu == HV_CPU_BT;
-        if (monitor) /* binary translation: no world switch (the control MONITOR) */
-            snprintf(buf, len,
-                     "%s enters its co-resident monitor at %s (%s): a call or trap in its own "
-                     "address space, not a VM exit",
-                     w, guest_where(d, ev->vm, ev->pc, a, sizeof a),
-                     cpu_cause_name(ev->b, cause, sizeof cause));
-        else if (ui_dbg_guest_insn((ui_dbg_t *)d, ev, insn, sizeof insn))
-            snprintf(buf, len, "exit %s: %s ran %s, because %s", cpu_exit_reason_name(ev->a), w,
-                     insn, cpu_exit_reason_why(ev->a));
-        else
-            snprintf(buf, len, "exit %s: %s leaves %s at %s, because %s",
-                     cpu_exit_reason_name(ev->a), w, cpu_mode_name((cpu_mode_t)ev->from_mode),
-                     guest_where(d, ev->vm, ev->pc, a, sizeof a), cpu_exit_reason_why(ev->a));
-        break;
-    }
-    case SIM_EV_VMENTRY:
-        snprintf(buf, len, "entry: %s resumes in %s at %s", w, cpu_mode_name((cpu_mode_t)ev->mode),
-                 guest_where(d, ev->vm, ev->pc, a, sizeof a));
-        break;
-    case SIM_EV_INJECT:
-        snprintf(buf, len, "%s takes the injected %s (tval 0x%08x) at %s", w,
-                 cpu_cause_name(ev->a, cause, sizeof cause), ev->b,
-                 guest_where(d, ev->vm, ev->pc, a, sizeof a));
-        break;
-    case SIM_EV_WALK:
-        snprintf(buf, len, "cpu%u walked the page tables for 0x%08x: %u memory reference%s",
-                 ev->cpu, ev->a, ev->b, ev->b == 1 ? "" : "s");
-        break;
-    case SIM_EV_TLBFLUSH:
-        snprintf(buf, len, "cpu%u flushed TLB entries (%s 0x%x)", ev->cpu, mmu_flush_name(ev->a),
-                 ev->b);
-        break;
-    case SIM_EV_NESTEDFAULT:
-        snprintf(buf, len,
-                 "cpu%u: the nested tables do not map gpa 0x%08x (for gva 0x%08x) at 0x%08x",
-                 ev->cpu, ev->b, ev->a, ev->pc);
-        break;
-    case SIM_EV_DMAFAULT:
-        snprintf(buf, len, "the IOMMU blocked a DMA of device %u to iova 0x%08x", ev->a, ev->b);
-        break;
-    case SIM_EV_DISK:
-        snprintf(buf, len, "the disk %s a command of %u sector%s at sector %u (DMA 0x%08x)",
-                 ev->from_mode ? "completed" : "started", ev->pc & 0xffffu,
-                 (ev->pc & 0xffffu) == 1 ? "" : "s", ev->a, ev->b);
-        break;
-    case SIM_EV_NIC: dbg_text_nic(ev, buf, len); break;
-    default: sim_event_format(ev, buf, len); break;
-    }
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -441,11 +57,11 @@ static void decode_qual(const ui_dbg_t *d, ui_dbg_exit_t *x)
                  q & 31, cpu_cause_name(q, cause, sizeof cause)); /* its answer, not cause */
         return;
     case CPU_EXIT_EXTERNAL_INTERRUPT:
-        snprintf(x->qual, sizeof x->qual, "physical lines 0x%x pending%s", q,
-                 q & (1u << HV_KICK_IRQ) ? " (13: a kick from another pCPU)" : "");
+        dbg_lines_text(q, a, sizeof a);
+        snprintf(x->qual, sizeof x->qual, "physical %s pending", a);
         break;
     case CPU_EXIT_IO_PORT:
-        port_text(d, x->vm, CPU_EXITQ_PORT(q), a, sizeof a);
+        dbg_port_text(d, x->vm, CPU_EXITQ_PORT(q), a, sizeof a);
         snprintf(x->qual, sizeof x->qual, "%s %s %s (%s)", write ? "out" : "in",
                  write ? "to" : "from", a, "");
         snprintf(x->qual, sizeof x->qual, "%s, %s r%u: %s", write ? "out" : "in",
@@ -479,7 +95,7 @@ static void decode_qual(const ui_dbg_t *d, ui_dbg_exit_t *x)
         uint16_t port;
         if (for_level == MMU_FOR_DATA && hv_dev_mmio_name(x->gpa, &reg, &port)) {
             size_t used = strlen(x->qual);
-            mmio_text(d, x->vm, x->gpa & ~3u, a, sizeof a);
+            dbg_mmio_text(d, x->vm, x->gpa & ~3u, a, sizeof a);
             dbg_append(x->qual, sizeof x->qual, &used, "; %s", a);
         }
         break;
@@ -526,7 +142,7 @@ int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
     out->vcpu = ev->vcpu;
     out->reason = ev->a < CPU_EXIT_COUNT ? ev->a : CPU_EXIT_ENTRY_FAILED;
     out->qual_raw = ev->b;
-    out->pc = ev->pc;
+    out->pc = dbg_exit_guest_pc(dbg, ev);
     uint32_t vmcb = hv_vcpu_vmcb(hv, (unsigned)ev->vm, (unsigned)ev->vcpu);
     /* gva, gpa and the instruction are in the VMCB, as long as no later exit replaced them */
     if (vmcb && cpu_vmcb_peek(c, vmcb, CPU_VMCB_EXIT_REASON) == ev->a &&
@@ -556,21 +172,15 @@ int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
         cpu_disasm(out->insn, out->pc, dbg->tab[t], dbg->tab_n[t], out->insn_text,
                    sizeof out->insn_text);
     } else if (dbg_space_vm(dbg) == ev->vm && out->reason != CPU_EXIT_PREEMPT &&
-               out->reason != CPU_EXIT_EXTERNAL_INTERRUPT) { /* a trap's: in its memory (these
-                                                               two come between instructions) */
+               out->reason != CPU_EXIT_EXTERNAL_INTERRUPT &&
+               out->reason != CPU_EXIT_ENTRY_FAILED) { /* a trap's: in its memory (the others
+                                                         come between instructions) */
         if (out->reason == CPU_EXIT_EXCEPTION &&
             (out->qual_raw == CPU_CAUSE_SYSCALL || out->qual_raw == CPU_CAUSE_BREAKPOINT))
             out->pc -= 4; /* these trap after their instruction: pc is the next one */
         ui_dbg_disasm(dbg, UI_DBG_SPACE_GVA, out->pc, out->insn_text, sizeof out->insn_text);
     }
-    guest_where(dbg, ev->vm, out->pc, out->where, sizeof out->where);
-    uint32_t gpc;
-    if (hv_bt_guest_pc(hv, (unsigned)ev->vm, (unsigned)ev->vcpu, out->pc, &gpc)) {
-        char from[96];
-        size_t n = strlen(out->where);
-        snprintf(out->where + n, sizeof out->where - n, " (translated from %s)",
-                 guest_where(dbg, ev->vm, gpc, from, sizeof from));
-    }
+    dbg_code_where(dbg, ev, out->pc, out->where, sizeof out->where);
     return 0;
 }
 
@@ -592,6 +202,24 @@ static void saved_state(const cpu_t *cpu, uint32_t vmcb, cpu_state_t *s)
 static void no_vcpu_view(ui_dbg_t *dbg, unsigned cpu, const hv_vcpu_t *v, bool idle,
                          ui_dbg_view_t *out);
 
+/* The view's real mode from its flags, and the one its VCPU believes (trap-and-emulate and
+ * binary translation run the guest kernel in U while it believes it is in K). */
+static void set_modes(const ui_dbg_t *dbg, ui_dbg_view_t *out)
+{
+    out->real_mode = (cpu_mode_t)((out->s.flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
+    out->mode = dbg_virtual_mode(dbg, out->vm, out->vcpu, out->real_mode);
+}
+
+const char *ui_dbg_view_mode(const ui_dbg_view_t *view, char *buf, size_t len)
+{
+    if (view->mode == view->real_mode)
+        snprintf(buf, len, "%s", cpu_mode_name(view->mode));
+    else
+        snprintf(buf, len, "%s (virtual; the CPU runs it in %s)", cpu_mode_name(view->mode),
+                 cpu_mode_name(view->real_mode));
+    return buf;
+}
+
 /* The exiting VCPU v's state as its VMCB holds it now (at an exit, or during the handling). */
 static void guest_view(ui_dbg_t *dbg, const cpu_t *cpu, const hv_vcpu_t *v, ui_dbg_view_t *out)
 {
@@ -599,6 +227,7 @@ static void guest_view(ui_dbg_t *dbg, const cpu_t *cpu, const hv_vcpu_t *v, ui_d
     out->vm = v->vm;
     out->vcpu = v->index;
     saved_state(cpu, v->vmcb, &out->s);
+    set_modes(dbg, out);
     const sim_event_t *x = &dbg->last_exit[cpu->s.id];
     bool its_exit = dbg->has_exit[cpu->s.id] && x->vm == v->vm && x->vcpu == v->index;
     out->exit_pc = its_exit ? x->pc : out->s.pc; /* the instruction handled, as the pc moves */
@@ -619,6 +248,7 @@ void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu_id, ui_dbg_view_t *out)
     out->vm = out->vcpu = -1;
     out->s = cpu->s;
     out->kind = UI_DBG_VIEW_CPU;
+    out->mode = out->real_mode = cpu_mode(cpu);
     snprintf(out->label, sizeof out->label, "cpu%u", cpu->s.id);
     if (!hv)
         return;
@@ -631,6 +261,7 @@ void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu_id, ui_dbg_view_t *out)
     if (cpu_in_guest(cpu)) {
         snprintf(out->label, sizeof out->label, "%s vcpu%d on pCPU%u", dbg_vm_name(dbg, out->vm),
                  out->vcpu, cpu->s.id);
+        set_modes(dbg, out);
         return;
     }
     if (p->exit_pending && v && !v->host_process) {
@@ -682,8 +313,10 @@ bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out)
         return false;
     const cpu_t *cpu = &d->m->cpu[ev->cpu];
     const hv_pcpu_t *p = &hv->pcpu[ev->cpu];
+    out->mem_seq = d->seq;
     if (ev->kind == SIM_EV_VMENTRY) {
         ui_dbg_view(d, ev->cpu, out); /* the guest as loaded, before it runs */
+        out->mem_seq = d->seq;
         return true;
     }
     if (ev->kind != SIM_EV_HV && (!p->in_handler || hv->cur != cpu))
@@ -691,6 +324,7 @@ bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out)
     if (cpu_in_guest(cpu)) { /* an action from a device's event while the guest runs */
         ui_dbg_view(d, ev->cpu, out);
         out->substep = true;
+        out->mem_seq = d->seq;
         return true;
     }
     const hv_vcpu_t *v = p->current >= 0 ? &hv->ent[p->current] : NULL;
@@ -709,7 +343,74 @@ bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out)
                      out);
     }
     out->substep = true;
+    out->mem_seq = d->seq;
     return true;
+}
+
+uint32_t dbg_exit_guest_pc(const ui_dbg_t *d, const sim_event_t *ev)
+{
+    hv_t *hv = hv_of(d);
+    uint32_t vmcb = hv && ev->vm >= 0 && ev->vcpu >= 0
+                        ? hv_vcpu_vmcb(hv, (unsigned)ev->vm, (unsigned)ev->vcpu)
+                        : 0;
+    if (ev->kind != SIM_EV_VMEXIT || ev->a != CPU_EXIT_ENTRY_FAILED || !vmcb)
+        return ev->pc;
+    return cpu_vmcb_peek(&d->m->cpu[0], vmcb, CPU_VMCB_GUEST + CPU_VMCB_PC);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Memory as of a sub-step
+ * ------------------------------------------------------------------------------------------ */
+void dbg_undo_reset(ui_dbg_t *d)
+{
+    d->seq = 0;
+    d->nundo = d->undo_used = 0;
+    d->undo_lost = false;
+}
+
+void dbg_undo_note(ui_dbg_t *d, const sim_mem_access_t *acc)
+{
+    if (!acc->write || !d->running || !d->pending || acc->hpa >= d->m->ram_size ||
+        acc->len > d->m->ram_size - acc->hpa)
+        return; /* a read, or before the stop: nothing a sub-step must undo */
+    if (d->nundo == sizeof d->undo / sizeof d->undo[0] ||
+        acc->len > sizeof d->undo_bytes - d->undo_used) {
+        d->undo_lost = true;
+        return;
+    }
+    d->undo[d->nundo].hpa = acc->hpa;
+    d->undo[d->nundo].len = acc->len;
+    d->undo[d->nundo].seq = d->seq;
+    d->undo[d->nundo].at = (uint32_t)d->undo_used;
+    memcpy(d->undo_bytes + d->undo_used, d->m->ram + acc->hpa, acc->len); /* not yet written */
+    d->undo_used += acc->len;
+    d->nundo++;
+}
+
+/* A write whose seq is the shown sub-step's or later came after its action: undone, the
+ * newest first, so the oldest old byte is what is left. */
+uint8_t dbg_ram_byte(const ui_dbg_t *d, uint32_t hpa)
+{
+    uint8_t b = d->m->ram[hpa];
+    if (!d->has_sub_view || d->undo_lost)
+        return b;
+    for (size_t i = d->nundo; i-- > 0 && d->undo[i].seq >= d->sub_view.mem_seq;)
+        if (hpa - d->undo[i].hpa < d->undo[i].len)
+            b = d->undo_bytes[d->undo[i].at + (hpa - d->undo[i].hpa)];
+    return b;
+}
+
+const char *ui_dbg_memory_note(const ui_dbg_t *dbg)
+{
+    if (!dbg->has_sub_view || !dbg->undo_lost)
+        return NULL;
+    return "(memory is shown as after the whole handling: the hypervisor wrote more than the "
+           "debugger keeps to show it as of this sub-step)";
+}
+
+bool dbg_exit_leaves_idle(const ui_dbg_t *d, const sim_event_t *ev)
+{
+    return ev->kind == SIM_EV_HV && ev->a == SIM_HV_IDLE && ev->cpu == d->pending_cpu;
 }
 
 void dbg_exit_show_substep(ui_dbg_t *d, unsigned cpu, bool has, const ui_dbg_view_t *view,
@@ -764,6 +465,40 @@ bool ui_dbg_disasm_vm(ui_dbg_t *dbg, int vm, uint32_t addr, char *buf, size_t le
     return ok;
 }
 
+bool ui_dbg_insn_vm(ui_dbg_t *dbg, int vm, uint32_t addr, cpu_insn_t *insn)
+{
+    uint8_t b[4];
+    int rc;
+    if (addr & 3)
+        return false;
+    if (vm < 0 || !hv_of(dbg)) {
+        rc = ui_dbg_read(dbg, ui_dbg_default_space(dbg), addr, b, 4);
+    } else {
+        int saved = dbg->focus_vm; /* as ui_dbg_disasm_vm: the VM's own addresses */
+        dbg->focus_vm = vm;
+        rc = ui_dbg_read(dbg, UI_DBG_SPACE_GVA, addr, b, 4);
+        dbg->focus_vm = saved;
+    }
+    uint32_t word =
+        (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    return rc == 0 && cpu_decode(word, insn);
+}
+
+/* Walking back from pc, the listing stops above the first word that is not an instruction:
+ * a hole in the translation, the zeros below a kernel's first instruction, a data word. A
+ * word of data that happens to decode is still shown: the listing cannot know it is data. */
+uint32_t ui_dbg_listing_start(ui_dbg_t *dbg, int vm, uint32_t pc, unsigned before)
+{
+    cpu_insn_t insn;
+    uint32_t start = pc;
+    for (unsigned i = 0; i < before && start >= 4; i++) {
+        if (!ui_dbg_insn_vm(dbg, vm, start - 4, &insn))
+            break;
+        start -= 4;
+    }
+    return start;
+}
+
 bool ui_dbg_guest_insn(ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len)
 {
     char insn[96], at[96];
@@ -777,7 +512,7 @@ bool ui_dbg_guest_insn(ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t l
     bool ok;
     if (ev->vm >= 0 && hv_of(dbg)) { /* the guest's code, through the guest's translation */
         ok = ui_dbg_disasm_vm(dbg, ev->vm, pc, insn, sizeof insn);
-        guest_where(dbg, ev->vm, pc, at, sizeof at);
+        dbg_guest_where(dbg, ev->vm, pc, at, sizeof at);
     } else {
         ok = ui_dbg_disasm(dbg, ui_dbg_default_space(dbg), pc, insn, sizeof insn);
         char sym[64];
@@ -883,7 +618,11 @@ bool dbg_text_substep(ui_dbg_t *d, ui_dbg_stop_t *st)
     }
     if (ev->kind != SIM_EV_HV && ev->kind != SIM_EV_VMENTRY)
         return false;
-    dbg_text_other_event(d, ev, body, sizeof body);
+    char mode[64]; /* a deprivileged kernel is entered in U: it resumes in its virtual K */
+    if (ev->kind == SIM_EV_VMENTRY && d->has_sub_view && d->sub_view.mode != d->sub_view.real_mode)
+        dbg_text_entry(d, ev, ui_dbg_view_mode(&d->sub_view, mode, sizeof mode), body, sizeof body);
+    else
+        dbg_text_other_event(d, ev, body, sizeof body);
     snprintf(st->text, sizeof st->text, "%s%s.", ev->kind == SIM_EV_HV ? "hv: " : "", body);
     return true;
 }
@@ -927,8 +666,8 @@ int ui_dbg_finish_exit(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
             snprintf(stop->text, sizeof stop->text,
                      "The hypervisor finished handling the exit: VM entry into %s at %s, after %u "
                      "more hypervisor action%s on pCPU%u, %s cycles since the exit began.",
-                     who(dbg, &stop->ev, w, sizeof w),
-                     guest_where(dbg, stop->ev.vm, stop->ev.pc, at, sizeof at), actions,
+                     dbg_who(dbg, &stop->ev, w, sizeof w),
+                     dbg_guest_where(dbg, stop->ev.vm, stop->ev.pc, at, sizeof at), actions,
                      actions == 1 ? "" : "s", cpu,
                      sim_group_digits(stop->ev.cycle - start, num, sizeof num));
             dbg->last = *stop;

@@ -81,6 +81,17 @@ struct ui_dbg {
     ui_dbg_stop_t stop;
     bool pending; /* an event or access asks for a stop at pending_cpu's next boundary */
     unsigned pending_cpu;
+    bool pending_any; /* pending_cpu went idle (no next boundary): any CPU's boundary will do */
+    /* Memory as of a sub-step (debug_exit.c): while a stop is pending (the rest of an exit's
+     * handling runs on), the old bytes of every write to RAM, numbered by the events seen so
+     * far (seq), so that a read at a sub-step undoes the writes made after its action. */
+    uint32_t seq;
+    struct {
+        uint32_t hpa, len, seq, at; /* at: where its old bytes are in undo_bytes */
+    } undo[512];
+    size_t nundo, undo_used;
+    bool undo_lost; /* a write did not fit: memory at a sub-step is as after the handling */
+    uint8_t undo_bytes[32768];
     ui_dbg_stop_t pend;
     /* Events that came after the one a `step event` stopped for, in the same instruction:
      * the next `step event` reports them one by one without running. */
@@ -190,9 +201,27 @@ bool dbg_exit_bp_matches(const ui_dbg_bp_t *bp, const sim_event_t *ev);
 void dbg_describe_exit_bp(const ui_dbg_t *d, const ui_dbg_bp_t *bp, char *buf, size_t len);
 void dbg_text_vmexit(ui_dbg_t *d, ui_dbg_stop_t *st);
 const char *dbg_vm_name(const ui_dbg_t *d, int vm); /* "tinyos", or "a VM since gone" */
-/* debug_exit.c: the sentence of an event debug_text.c does not cover (hypervisor actions,
- * exits, entries, walks, ...); notes each CPU's last exit; the CPU state expressions read. */
+/* debug_sentence.c: the sentence of an event debug_text.c does not cover (hypervisor
+ * actions, exits, entries, walks, ...), and the pieces other sentences share: a guest
+ * address with its symbol ("0x00401a2c <sched+0x1c>"), who an event is about ("tinyos
+ * vcpu0"), a port or MMIO address with the virtual device behind it. */
 void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len);
+const char *dbg_guest_where(const ui_dbg_t *d, int vm, uint32_t addr, char *buf, size_t len);
+/* As dbg_guest_where, and for translated code (binary translation) the guest code it was
+ * translated from: "0xffc000a4 (translated from 0x000010e4 <size_ram+0x18>)"; true then. */
+bool dbg_code_where(const ui_dbg_t *d, const sim_event_t *ev, uint32_t pc, char *buf, size_t len);
+/* "line 13 (a kick: ...)", "lines 0 (the timer) and 14 (the disk)": physical lines named. */
+void dbg_lines_text(uint32_t lines, char *buf, size_t len);
+/* "entry: tinyos vcpu0 resumes in K at 0x00001014 <reset+0x14>", the mode as given. */
+void dbg_text_entry(const ui_dbg_t *d, const sim_event_t *ev, const char *mode, char *buf,
+                    size_t len);
+const char *dbg_who(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len);
+void dbg_port_text(const ui_dbg_t *d, int vm, uint32_t port, char *buf, size_t len);
+void dbg_mmio_text(const ui_dbg_t *d, int vm, uint32_t gpa, char *buf, size_t len);
+/* debug_vm.c: the mode VM vm's VCPU vcpu believes it runs in when the CPU runs it in `real`:
+ * a deprivileged kernel's (trap, bt) virtual mode, else `real` itself. */
+cpu_mode_t dbg_virtual_mode(const ui_dbg_t *d, int vm, int vcpu, cpu_mode_t real);
+/* debug_exit.c: notes each CPU's last exit; the CPU state expressions read. */
 void dbg_exit_note_event(ui_dbg_t *d, const sim_event_t *ev);
 const cpu_t *dbg_eval_cpu(ui_dbg_t *d);
 /* The sentence saying a pCPU of the machine is in ring -1 with no exit (so has no registers
@@ -210,6 +239,17 @@ bool dbg_text_substep(ui_dbg_t *d, ui_dbg_stop_t *st);
 bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out);
 /* Makes the view of a sub-step's stop on cpu current (has: false forgets any), with before
  * the state shown before it (what the sub-step changed is the difference). */
+/* Whether ev leaves the pCPU a pending stop waits on with no next instruction boundary: it
+ * goes idle (after an exit whose VCPU cannot be entered again, a crash, a halt). */
+/* The guest pc an exit event is about: its pc, but for a failed entry (the CPU was still in
+ * ring -1) the pc the guest was to be entered at, from its VMCB. */
+uint32_t dbg_exit_guest_pc(const ui_dbg_t *d, const sim_event_t *ev);
+bool dbg_exit_leaves_idle(const ui_dbg_t *d, const sim_event_t *ev);
+/* The memory journal of sub-steps: begun with each run (forgets the last), fed every access
+ * the machine reports while a stop is pending, read back byte by byte by ui_dbg_read. */
+void dbg_undo_reset(ui_dbg_t *d);
+void dbg_undo_note(ui_dbg_t *d, const sim_mem_access_t *acc);
+uint8_t dbg_ram_byte(const ui_dbg_t *d, uint32_t hpa);
 void dbg_exit_show_substep(ui_dbg_t *d, unsigned cpu, bool has, const ui_dbg_view_t *view,
                            const cpu_state_t *before);
 
@@ -233,6 +273,9 @@ void dbg_watch_cpu_access(cpu_t *cpu, void *ctx, uint32_t va, uint32_t pa, unsig
                           bool write, uint32_t value);
 void dbg_watch_begin(ui_dbg_t *d);
 void dbg_watch_end(ui_dbg_t *d);
+/* Installs the machine's memory watch for the rest of the run although no watchpoint asks:
+ * a pending stop's sub-steps need the old bytes of what the handling writes. */
+void dbg_watch_writes(ui_dbg_t *d);
 void dbg_watch_event(ui_dbg_t *d, const sim_event_t *ev);
 void dbg_text_watch(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp);
 

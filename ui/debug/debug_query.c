@@ -199,7 +199,7 @@ int ui_dbg_read(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, void *buf, s
                             "0x%08x).",
                             hpa, m->ram_size - 1);
         }
-        out[i] = m->ram[hpa];
+        out[i] = dbg_ram_byte(dbg, hpa); /* at a sub-step: as of its action */
     }
     return 0;
 }

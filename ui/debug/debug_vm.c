@@ -203,6 +203,18 @@ int ui_dbg_vm_info(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_t *out)
     return 0;
 }
 
+cpu_mode_t dbg_virtual_mode(const ui_dbg_t *d, int vm, int vcpu, cpu_mode_t real)
+{
+    const hv_t *hv = hv_of(d);
+    if (!hv || vm < 0 || vcpu < 0 || (unsigned)vm >= hv->nvms || !hv->vms[vm].used ||
+        (unsigned)vcpu >= hv->vms[vm].nvcpus || real == CPU_MODE_H)
+        return real;
+    if (hv->vms[vm].cpu != HV_CPU_TRAP && hv->vms[vm].cpu != HV_CPU_BT)
+        return real; /* not deprivileged: the CPU's mode is the guest's */
+    uint32_t vflags = hv_trap_virtual_flags(hv, (unsigned)vm, (unsigned)vcpu);
+    return (cpu_mode_t)((vflags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
+}
+
 int ui_dbg_vcpu_info(ui_dbg_t *dbg, unsigned vm, unsigned vcpu, ui_dbg_vcpu_t *out)
 {
     if (dbg_check_vm(dbg, (int)vm) != 0)
@@ -232,11 +244,7 @@ int ui_dbg_vcpu_info(ui_dbg_t *dbg, unsigned vm, unsigned vcpu, ui_dbg_vcpu_t *o
         uint32_t flags = cpu_vmcb_peek(any, e->vmcb, CPU_VMCB_GUEST + CPU_VMCB_FLAGS);
         out->mode = (cpu_mode_t)((flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
     }
-    out->guest_mode = out->mode;
-    if (v->cpu == HV_CPU_TRAP || v->cpu == HV_CPU_BT) {
-        uint32_t vflags = hv_trap_virtual_flags(hv, vm, vcpu);
-        out->guest_mode = (cpu_mode_t)((vflags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
-    }
+    out->guest_mode = dbg_virtual_mode(dbg, (int)vm, (int)vcpu, out->mode);
     out->shadow = v->mem == HV_MEM_SHADOW;
     out->guest_ptroot = out->shadow ? hv_shadow_guest_ptroot(hv, vm, vcpu)
                                     : cpu_vmcb_peek(&dbg->m->cpu[0], e->vmcb,
@@ -537,8 +545,10 @@ void dbg_text_vmexit(ui_dbg_t *d, ui_dbg_stop_t *st)
                  cpu_exit_reason_why(st->ev.a));
     const cpu_t *cpu = &d->m->cpu[st->cpu];
     uint32_t word = cpu->s.vm.exit_insn;
-    vm_symbolize(d, st->ev.vm, st->ev.pc, where, sizeof where);
-    uint32_t gpc, at = st->ev.pc;
+    uint32_t gpc, at = dbg_exit_guest_pc(d, &st->ev);
+    vm_symbolize(d, st->ev.vm, at, where, sizeof where);
+    if (st->ev.a == CPU_EXIT_ENTRY_FAILED)
+        word = 0; /* no instruction ran: the entry itself failed */
     bool after = st->ev.a == CPU_EXIT_EXCEPTION && (cpu->s.vm.exit_qual == CPU_CAUSE_SYSCALL ||
                                                     cpu->s.vm.exit_qual == CPU_CAUSE_BREAKPOINT);
     if (after) /* a trap's pc is past its instruction (a callout's brk) */

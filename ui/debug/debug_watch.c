@@ -254,7 +254,16 @@ void dbg_watch_cpu_access(cpu_t *cpu, void *ctx, uint32_t va, uint32_t pa, unsig
 
 static void on_mem_access(const sim_mem_access_t *acc, void *ctx)
 {
+    dbg_undo_note(ctx, acc); /* a sub-step's memory as of its action (debug_exit.c) */
     check(ctx, acc, NULL);
+}
+
+void dbg_watch_writes(ui_dbg_t *d)
+{
+    if (d->m->mem_watch_ctx == d)
+        return; /* watchpoints have it already */
+    d->m->mem_watch = on_mem_access;
+    d->m->mem_watch_ctx = d;
 }
 
 void dbg_watch_begin(ui_dbg_t *d)

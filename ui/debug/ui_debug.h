@@ -514,12 +514,23 @@ typedef struct {
     int vm, vcpu;     /* the VCPU loaded there, or -1 */
     cpu_state_t s;    /* the registers to show (GUEST: the VMCB's guest state) */
     uint32_t exit_pc; /* GUEST: the exiting instruction, to mark in the disassembly */
+    cpu_mode_t mode;  /* the mode its code believes it runs in: for a deprivileged kernel
+                         (trap, bt) its virtual mode */
+    cpu_mode_t real_mode; /* the mode the CPU runs it in (s.flags'); differs when deprivileged */
     char label[96];   /* "tinyos vcpu0, saved in its VMCB" */
     char why[240];    /* NONE: one sentence saying where the pCPU is */
     bool substep;     /* the state as of a stop's hypervisor action (or VM entry), not the
                          machine's now: ui_dbg_prev_state is the one before that action */
+    uint32_t mem_seq; /* substep: the events of its run up to its action (memory as of it) */
 } ui_dbg_view_t;
 void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu, ui_dbg_view_t *out);
+/* A view's mode as a front end prints it: "K", or for a deprivileged kernel "K (virtual; the
+ * CPU runs it in U)". */
+const char *ui_dbg_view_mode(const ui_dbg_view_t *view, char *buf, size_t len);
+/* At a sub-step, memory reads (ui_dbg_read) give RAM as of its action: the writes the actions
+ * after it made are undone. NULL when that holds (or no sub-step is shown); else a sentence
+ * saying memory is shown as after the whole handling (more was written than is kept). */
+const char *ui_dbg_memory_note(const ui_dbg_t *dbg);
 /* A CPU as a front end shows it: at an exit, its state is the exiting VCPU's saved state (the
  * pointer stays valid until the next call). Expressions ($pc, r1) read the focus this way. */
 const cpu_t *ui_dbg_shown_cpu(ui_dbg_t *dbg, unsigned cpu);
@@ -528,6 +539,12 @@ const cpu_t *ui_dbg_shown_cpu(ui_dbg_t *dbg, unsigned cpu);
 bool ui_dbg_guest_insn(ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len);
 /* The instruction at gva addr of VM vm (vm < 0: in the default space), whatever the focus. */
 bool ui_dbg_disasm_vm(ui_dbg_t *dbg, int vm, uint32_t addr, char *buf, size_t len);
+/* The instruction at gva addr of VM vm (vm < 0: the default space) into *insn; false when the
+ * word cannot be read there or is no instruction (an illegal encoding, such as zeros). */
+bool ui_dbg_insn_vm(ui_dbg_t *dbg, int vm, uint32_t addr, cpu_insn_t *insn);
+/* Where a listing that shows up to `before` instructions above pc starts so that it holds
+ * only code: it does not reach above a word that is unreadable or no instruction. */
+uint32_t ui_dbg_listing_start(ui_dbg_t *dbg, int vm, uint32_t pc, unsigned before);
 
 /* The exit a pCPU handles now (pending) or handled last, decoded. */
 typedef struct {

@@ -3,8 +3,10 @@
  * (virtual while the CPU translates, else physical): address, symbol, instruction. The pc is
  * marked with ▶, breakpoints with ●; privileged and sensitive instructions (those that matter
  * to trap-and-emulate) are coloured; a binary translator's code shows, in place of a symbol,
- * the guest code it was translated from (← name+off). Clicking a line toggles a breakpoint there, through the
- * debugger, so the REPL's `info breakpoints` lists it too.
+ * the guest code it was translated from (← name+off). The rows above the pc start at code
+ * (ui_dbg_listing_start: never the zeros or the hole before a program) and a row that is not
+ * mapped stays blank. Clicking a line toggles a breakpoint there, through the debugger, so
+ * the REPL's `info breakpoints` lists it too.
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,14 +25,11 @@ static const ui_dbg_bp_t *bp_at(const gui_t *g, ui_dbg_space_t space, uint32_t a
     return NULL;
 }
 
-/* The privilege class of the instruction at addr (0 when unreadable or illegal). */
-static unsigned insn_class(gui_t *g, ui_dbg_space_t space, uint32_t addr)
+/* The privilege class of the instruction at addr of VM vm (0 when unreadable or illegal). */
+static unsigned insn_class(gui_t *g, int vm, uint32_t addr)
 {
-    uint32_t word;
     cpu_insn_t insn;
-    if (ui_dbg_read(g->dbg, space, addr, &word, 4) != 0 || !cpu_decode(word, &insn))
-        return 0;
-    return cpu_isa[insn.op].cls;
+    return ui_dbg_insn_vm(g->dbg, vm, addr, &insn) ? cpu_isa[insn.op].cls : 0;
 }
 
 void gui_draw_disasm(gui_t *g)
@@ -59,9 +58,8 @@ void gui_draw_disasm(gui_t *g)
     uint32_t pc = view.s.pc;
     int rows = (r.y + r.h - y - 2) / f->lh;
     rows = rows > 64 ? 64 : rows;
-    uint32_t start = pc - (uint32_t)(rows / 3) * 4;
-    if (pc < (uint32_t)(rows / 3) * 4)
-        start = pc & 3;
+    /* The rows above pc start at code: never the zeros or the hole before a program. */
+    uint32_t start = ui_dbg_listing_start(g->dbg, vm, pc, (unsigned)rows / 3);
     g->dis_rows = rows;
     g->dis_y0 = y;
     g->dis_lh = f->lh;
@@ -75,6 +73,9 @@ void gui_draw_disasm(gui_t *g)
         int ly = y + i * f->lh;
         char text[96], hex[16], sym[96];
         g->dis_addr[i] = addr;
+        bool readable = ui_dbg_disasm_vm(g->dbg, vm, addr, text, sizeof text);
+        if (!readable && addr != pc)
+            continue; /* not mapped: a blank row, no guess at what is there */
         if (addr == pc)
             gui_fill(g, r.x + 1, ly, r.w - 2, f->lh, 0x2d3340u);
         const ui_dbg_bp_t *bp = bp_at(g, space, addr);
@@ -101,12 +102,11 @@ void gui_draw_disasm(gui_t *g)
                 snprintf(sym + 2 + sym_chars - 1, 4, "…");
             gui_text(g, GUI_FONT_NORMAL, x_sym, ly, GUI_TITLE, sym + 2);
         }
-        if (vm >= 0 ? !ui_dbg_disasm_vm(g->dbg, vm, addr, text, sizeof text)
-                    : !ui_dbg_disasm(g->dbg, space, addr, text, sizeof text)) {
-            gui_text(g, GUI_FONT_NORMAL, x_insn, ly, GUI_BORDER, "(unreadable)");
+        if (!readable) { /* the pc itself: a wild jump, say so */
+            gui_text(g, GUI_FONT_NORMAL, x_insn, ly, GUI_WARN, "(the pc is not mapped)");
             continue;
         }
-        unsigned cls = insn_class(g, space, addr);
+        unsigned cls = insn_class(g, vm, addr);
         uint32_t col = addr == pc ? GUI_TEXT : 0xc3cad6u;
         if (cls & (CPU_CLASS_PRIV | CPU_CLASS_HYPER))
             col = GUI_RINGM1;

@@ -326,7 +326,6 @@ void gui_draw_regs(gui_t *g)
              ui_dbg_symbolize(g->dbg, now->pc, sym, sizeof sym));
     y += lh;
     reg_cell(g, x0, y, "flags", now->flags, before->flags, name_w + f->cw * 2);
-    cpu_mode_t mode = cpu_mode(cpu);
     int fx = x0 + cell + f->cw * 2;
     static const struct {
         uint32_t bit;
@@ -337,7 +336,11 @@ void gui_draw_regs(gui_t *g)
         fx += gui_text(g, GUI_FONT_NORMAL, fx, y, (now->flags & flag_names[k].bit) ? GUI_TEXT
                                                                                     : GUI_BORDER,
                        flag_names[k].name) + f->cw;
-    gui_text(g, GUI_FONT_BOLD, fx, y, gui_ring_rgb(mode), cpu_mode_name(mode));
+    /* The mode the VCPU believes (a deprivileged kernel's virtual K), the real one beside. */
+    fx += gui_text(g, GUI_FONT_BOLD, fx, y, gui_ring_rgb(view.mode), cpu_mode_name(view.mode));
+    if (view.mode != view.real_mode)
+        gui_textf(g, GUI_FONT_SMALL, fx + f->cw, y, GUI_DIM, "virtual · really %s",
+                  cpu_mode_name(view.real_mode));
     y += lh + lh / 3;
     /* CSRs, two or more a line. */
     int ccols = cols < 3 ? 2 : cols - 1, ccell = (r.w - 2 * f->cw) / ccols;

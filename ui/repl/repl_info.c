@@ -62,7 +62,8 @@ static int info_registers(ui_repl_t *r, int argc, char **argv)
     if (ui_repl_view(r, &view)) /* ring -1 with no exit: no registers to show */
         return 0;
     const cpu_state_t *s = &view.s; /* a live CPU's, or the exiting VCPU's as saved */
-    cpu_mode_t mode = (cpu_mode_t)((s->flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT);
+    char mode[64];                  /* a deprivileged kernel's virtual mode, the real beside */
+    ui_dbg_view_mode(&view, mode, sizeof mode);
     if (!view.substep && view.kind == UI_DBG_VIEW_GUEST)
         prev = s; /* an exit stop: nothing to compare a saved state with */
     if (argc > 1)
@@ -71,9 +72,9 @@ static int info_registers(ui_repl_t *r, int argc, char **argv)
     const char *pcmark = changed ? "*" : "";
     if (view.kind == UI_DBG_VIEW_GUEST) {
         fprintf(r->out, "%s (pCPU%u is in ring -1, handling its exit): pc %s%s, mode %s\n",
-                view.label, n, ui_repl_addr(r, s->pc, at, sizeof at), pcmark, cpu_mode_name(mode));
+                view.label, n, ui_repl_addr(r, s->pc, at, sizeof at), pcmark, mode);
     } else {
-        fprintf(r->out, "cpu%u in %s, pc %s%s, cycle %s, instret %s%s\n", n, cpu_mode_name(mode),
+        fprintf(r->out, "cpu%u in %s, pc %s%s, cycle %s, instret %s%s\n", n, mode,
                 ui_repl_addr(r, s->pc, at, sizeof at), pcmark,
                 sim_group_digits(s->cycles, cyc, sizeof cyc),
                 sim_group_digits(s->instret, ins, sizeof ins), s->halted ? ", halted" : "");
@@ -620,6 +621,9 @@ int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv)
     ui_dbg_use_vm(r->dbg, vm); /* another VM's symbol: that VM's memory */
     int rc = x_at(r, space, addr, count);
     ui_dbg_use_vm(r->dbg, UI_DBG_ANY_VM);
+    const char *note = ui_dbg_memory_note(r->dbg); /* never silently after the handler */
+    if (rc == 0 && note)
+        fprintf(r->out, "%s\n", note);
     return rc;
 }
 

@@ -1,0 +1,498 @@
+/*
+ * debug_sentence.c - the sentence of every event that debug_text.c (traps, instructions,
+ * interrupts) does not cover: each hypervisor action (hv_action events, with the cycles it
+ * charged and the cost-table entries behind them), VM exits and entries, injections, walks,
+ * TLB flushes, nested faults, DMA faults, disk and NIC events. These are what `info events`,
+ * the REPL's stop reports, the window's TRANSITION panel and the timeline's markers print;
+ * the one-line raw form (sim_event_format) stays for --trace. Names, not numbers: VMs by
+ * name, ports and MMIO by the virtual device behind them, guest addresses with symbols.
+ */
+#include <string.h>
+
+#include "../../hypervisor/hv.h"
+#include "debug_internal.h"
+
+/* "sched+0x1c" in the VM's symbols (or "0x00401a2c" when none is near). */
+const char *dbg_guest_where(const ui_dbg_t *d, int vm, uint32_t addr, char *buf, size_t len)
+{
+    char sym[64];
+    ui_dbg_symbolize_vm(d, vm, addr, sym, sizeof sym);
+    if (sym[0])
+        snprintf(buf, len, "0x%08x%s", addr, sym);
+    else
+        snprintf(buf, len, "0x%08x", addr);
+    return buf;
+}
+
+bool dbg_code_where(const ui_dbg_t *d, const sim_event_t *ev, uint32_t pc, char *buf, size_t len)
+{
+    const hv_t *hv = hv_of_machine(d->m);
+    uint32_t gpc;
+    dbg_guest_where(d, ev->vm, pc, buf, len);
+    if (!hv || ev->vm < 0 || ev->vcpu < 0 ||
+        !hv_bt_guest_pc(hv, (unsigned)ev->vm, (unsigned)ev->vcpu, pc, &gpc))
+        return false;
+    char from[96];
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, " (translated from %s)",
+             dbg_guest_where(d, ev->vm, gpc, from, sizeof from));
+    return true;
+}
+
+/* What raises interrupt line `line`; `physical`: a host line, where 13 is the kick. */
+static const char *line_name(uint32_t line, bool physical)
+{
+    switch (line) {
+    case CPU_IRQ_TIMER: return "the timer";
+    case SIM_UART_IRQ: return "the console";
+    case SIM_NIC_IRQ: return "the NIC";
+    case SIM_DISK_IRQ: return "the disk";
+    case HV_KICK_IRQ:
+        return physical ? "the kick with which the hypervisor takes a pCPU back" : "a device";
+    default: return "a device";
+    }
+}
+
+void dbg_lines_text(uint32_t lines, char *buf, size_t len)
+{
+    unsigned total = 0, n = 0;
+    for (unsigned l = 0; l < 32; l++)
+        total += (lines >> l) & 1u;
+    size_t used = 0;
+    buf[0] = '\0';
+    dbg_append(buf, len, &used, "%s", total == 0 ? "no line" : total == 1 ? "line" : "lines");
+    for (unsigned l = 0; l < 32; l++)
+        if (lines & (1u << l))
+            dbg_append(buf, len, &used, "%s %u (%s)",
+                       n++ == 0     ? ""
+                       : n == total ? " and"
+                                    : ",",
+                       l, line_name(l, true));
+}
+
+/* "tinyos vcpu0", or "tinyos" when the event names no VCPU. */
+const char *dbg_who(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
+{
+    if (ev->vm < 0)
+        snprintf(buf, len, "the host");
+    else if (ev->vcpu >= 0)
+        snprintf(buf, len, "%s vcpu%d", dbg_vm_name(d, ev->vm), ev->vcpu);
+    else
+        snprintf(buf, len, "%s", dbg_vm_name(d, ev->vm));
+    return buf;
+}
+
+/* " (460 cycles: hv_dispatch 60, hv_handler 40, 5 x hv_mem 2)": what an action charged. */
+static void add_charge(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len,
+                       size_t *used)
+{
+    char num[32];
+    if (!ev->charged && !ev->cost_n[0])
+        return;
+    dbg_append(buf, len, used, " (%s cycle%s", sim_group_digits(ev->charged, num, sizeof num),
+               ev->charged == 1 ? "" : "s");
+    uint64_t explained = 0;
+    for (unsigned i = 0; i < 4 && ev->cost_n[i]; i++) {
+        uint32_t each = d->m->costs.c[ev->cost[i] < SIM_COST_COUNT ? ev->cost[i] : 0];
+        explained += (uint64_t)each * ev->cost_n[i];
+        if (ev->cost_n[i] == 1)
+            dbg_append(buf, len, used, "%s %s %u", i ? "," : ":", sim_cost_name(ev->cost[i]), each);
+        else
+            dbg_append(buf, len, used, "%s %u x %s %u", i ? "," : ":", ev->cost_n[i],
+                       sim_cost_name(ev->cost[i]), each);
+    }
+    if (explained && explained < ev->charged)
+        dbg_append(buf, len, used, ", other %s",
+                   sim_group_digits(ev->charged - explained, num, sizeof num));
+    dbg_append(buf, len, used, ")");
+}
+
+/* "port 0x1f0, tinyos's virtual disk, command register". */
+void dbg_port_text(const ui_dbg_t *d, int vm, uint32_t port, char *buf, size_t len)
+{
+    const char *reg, *dev = hv_dev_port_name((uint16_t)port, &reg);
+    if (dev)
+        snprintf(buf, len, "port 0x%x, %s's %s, %s register", port, dbg_vm_name(d, vm), dev, reg);
+    else
+        snprintf(buf, len, "port 0x%x, where %s has no device", port, dbg_vm_name(d, vm));
+}
+
+/* "MMIO at gpa 0xf0000000, tinyos's virtual console (UART), data register". */
+void dbg_mmio_text(const ui_dbg_t *d, int vm, uint32_t gpa, char *buf, size_t len)
+{
+    const char *reg;
+    uint16_t port;
+    const char *dev = hv_dev_mmio_name(gpa, &reg, &port);
+    if (dev)
+        snprintf(buf, len, "MMIO at gpa 0x%08x, %s's %s, %s register", gpa, dbg_vm_name(d, vm), dev,
+                 reg);
+    else
+        snprintf(buf, len, "MMIO at gpa 0x%08x, where %s has no device register", gpa,
+                 dbg_vm_name(d, vm));
+}
+
+/* The name of a schedulable entity: "rtos vcpu0", "the host process", "nothing". */
+static void entity_text(const ui_dbg_t *d, uint32_t ent, char *buf, size_t len)
+{
+    const hv_t *hv = hv_of_machine(d->m);
+    if (!hv || ent >= HV_MAX_ENTITIES || !hv->ent[ent].used)
+        snprintf(buf, len, "nothing");
+    else if (hv->ent[ent].host_process)
+        snprintf(buf, len, "the host process");
+    else
+        snprintf(buf, len, "%s vcpu%u", dbg_vm_name(d, hv->ent[ent].vm), hv->ent[ent].index);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Sentences of hypervisor actions
+ * ------------------------------------------------------------------------------------------ */
+/* "the virtual CPU answers tinyos vcpu0's cpuid leaf 1 with 0x80000000: bit 31, a hypervisor
+ * is present". */
+static void cpuid_text(const char *w, uint32_t leaf, uint32_t answer, char *buf, size_t len)
+{
+    char what[80];
+    if (leaf == 0)
+        snprintf(what, sizeof what, "the vendor, \"%c%c%c%c\"", (char)answer, (char)(answer >> 8),
+                 (char)(answer >> 16), (char)(answer >> 24));
+    else if (leaf == 1)
+        snprintf(what, sizeof what, "bit 31%s, a hypervisor is present",
+                 answer & CPU_CPUID_FEAT_HYPERVISOR ? "" : " clear: no");
+    else if (leaf == 2)
+        snprintf(what, sizeof what, "the VM's VCPU count");
+    else
+        snprintf(what, sizeof what, "no such leaf");
+    snprintf(buf, len, "the virtual CPU answers %s's cpuid leaf %u with 0x%08x: %s", w, leaf,
+             answer, what);
+}
+
+/* "the hypervisor stopped tinyos for good: VM entry failed: ...", with what it saw. */
+static void crash_text(const ui_dbg_t *d, int vm, char *buf, size_t len)
+{
+    const hv_t *hv = hv_of_machine(d->m);
+    const char *why =
+        hv && vm >= 0 && vm < HV_MAX_VMS && hv->vms[vm].used && hv->vms[vm].state == HV_VM_CRASHED
+            ? hv->vms[vm].why
+            : "";
+    snprintf(buf, len, "the hypervisor stopped %s for good%s%s", dbg_vm_name(d, vm),
+             why[0] ? ": " : "", why);
+}
+
+/* "binary translation: tinyos vcpu0's pc moves out of the translation cache, 0xffc0009c
+ * (translated from ...) -> 0x00001124 <probe_trap+0x10>". */
+static void move_pc_text(const ui_dbg_t *d, const sim_event_t *ev, const char *w, char *buf,
+                         size_t len)
+{
+    char from[200], to[200];
+    bool tc_from = dbg_code_where(d, ev, ev->b, from, sizeof from);
+    bool tc_to = dbg_code_where(d, ev, ev->pc, to, sizeof to);
+    snprintf(buf, len, "binary translation: %s's pc moves %s, %s -> %s", w,
+             tc_from && tc_to ? "within the translation cache"
+             : tc_to          ? "into the translation cache"
+             : tc_from        ? "out of the translation cache, to the guest's own code"
+                              : "in the guest's own code",
+             from, to);
+}
+static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
+{
+    char w[64], a[96], b[96], num[32], cause[48];
+    const char *vm = dbg_vm_name(d, ev->vm);
+    static const char *const rules[] = {
+        [SIM_HV_PICK_PIN] = "it is pinned to this pCPU",
+        [SIM_HV_PICK_PASS] = "the lowest stride pass of those ready",
+        [SIM_HV_PICK_CAP] = "the lowest stride pass, another VM being held back by its cap"};
+    dbg_who(d, ev, w, sizeof w);
+    switch (ev->a) {
+    case SIM_HV_HANDLER:
+        snprintf(buf, len, "%s, %s:%u, handles %s's %s exit: %s", hv_exit_handler_name(ev->b),
+                 hv_exit_handler_file(), hv_exit_handler_line(ev->b), w,
+                 cpu_exit_reason_name(ev->b), hv_exit_handler_doc(ev->b));
+        break;
+    case SIM_HV_EMULATE:
+        if (ev->b & SIM_HV_MMIO) /* the guest used the device's address, not its port */
+            dbg_mmio_text(d, ev->vm, ev->span, a, sizeof a);
+        else
+            dbg_port_text(d, ev->vm, ev->b & 0xffffu, a, sizeof a);
+        if (ev->b & SIM_HV_WRITE)
+            snprintf(buf, len, "the hypervisor emulates %s: 0x%08x written", a, ev->pc);
+        else if (ev->pc == 0xffffffffu && !hv_dev_port_name((uint16_t)ev->b, &(const char *){0}))
+            snprintf(buf, len, "the hypervisor emulates %s: reads as 0xffffffff (an empty bus)", a);
+        else
+            snprintf(buf, len, "the hypervisor emulates %s: it reads 0x%08x", a, ev->pc);
+        break;
+    case SIM_HV_SET_REG:
+        snprintf(buf, len, "the hypervisor writes r%u = 0x%08x into %s's saved registers (VMCB)",
+                 ev->b, ev->pc, w);
+        break;
+    case SIM_HV_SKIP:
+        snprintf(buf, len, "%s's pc moves past the instruction, %s -> %s", w,
+                 dbg_guest_where(d, ev->vm, ev->b, a, sizeof a),
+                 dbg_guest_where(d, ev->vm, ev->pc, b, sizeof b));
+        break;
+    case SIM_HV_INJECT:
+        snprintf(buf, len, "the next entry will deliver %s (tval 0x%08x) into %s, through its tvec",
+                 cpu_cause_name(ev->b, cause, sizeof cause), ev->pc, w);
+        break;
+    case SIM_HV_DISK:
+        snprintf(buf, len,
+                 "%s's virtual disk queued a %s of %u sector%s; irq %u goes to %s in %s cycles, at "
+                 "cycle %s",
+                 vm, (ev->b >> 16) == SIM_DISK_CMD_WRITE ? "write" : "read", ev->b & 0xffffu,
+                 (ev->b & 0xffffu) == 1 ? "" : "s", SIM_DISK_IRQ, vm,
+                 sim_group_digits(ev->pc, a, sizeof a),
+                 sim_group_digits(ev->cycle + ev->pc, num, sizeof num));
+        break;
+    case SIM_HV_VTIMER:
+        if (ev->b)
+            snprintf(buf, len, "%s's virtual timer is set to fire in %s cycles, at cycle %s", w,
+                     sim_group_digits(ev->b, a, sizeof a),
+                     sim_group_digits(ev->cycle + ev->b, num, sizeof num));
+        else
+            snprintf(buf, len, "%s's virtual timer is turned off", w);
+        break;
+    case SIM_HV_CONSOLE:
+        snprintf(buf, len, "%s's console hypercall: %u byte%s at gpa 0x%08x go to its console", w,
+                 ev->b, ev->b == 1 ? "" : "s", ev->pc);
+        break;
+    case SIM_HV_ACK: {
+        char lines[200];
+        dbg_lines_text(ev->b, lines, sizeof lines);
+        snprintf(buf, len, "the host acknowledges physical %s on pCPU%u; %s goes on", lines,
+                 ev->cpu, w);
+        break;
+    }
+    case SIM_HV_MAP:
+        snprintf(buf, len,
+                 "first touch: gpa 0x%08x of %s is backed by a zeroed host frame, hpa 0x%08x, in "
+                 "its nested tables",
+                 ev->b, vm, ev->pc);
+        break;
+    case SIM_HV_VIRQ:
+        snprintf(buf, len, "virtual irq %u (%s) is raised for %s", ev->b, line_name(ev->b, false),
+                 w);
+        break;
+    case SIM_HV_SWITCH:
+        entity_text(d, ev->b, a, sizeof a);
+        snprintf(buf, len, "the scheduler gives pCPU%u to %s (%s%s), because %s", ev->cpu,
+                 ev->vm < 0 ? "the host process" : w, strcmp(a, "nothing") ? "after " : "",
+                 strcmp(a, "nothing") ? a : "nothing ran there before",
+                 ev->pc < sizeof rules / sizeof rules[0] ? rules[ev->pc] : "it was chosen");
+        break;
+    case SIM_HV_KEEP:
+        snprintf(buf, len,
+                 "the scheduler keeps %s on pCPU%u for another slice: no one else may run there "
+                 "first",
+                 w, ev->cpu);
+        break;
+    case SIM_HV_IDLE:
+        snprintf(buf, len, "pCPU%u has nothing to run: it idles until a device event", ev->cpu);
+        break;
+    case SIM_HV_BLOCK:
+        snprintf(buf, len, "%s halted: it waits for a virtual interrupt and gives up pCPU%u", w,
+                 ev->cpu);
+        break;
+    case SIM_HV_WAKE:
+        snprintf(buf, len, "%s wakes up: virtual lines 0x%x are raised", w, ev->b);
+        break;
+    case SIM_HV_TO_VMM:
+        snprintf(buf, len,
+                 "type 2: the host kernel hands %s's %s exit to the user-level VMM process", w,
+                 cpu_exit_reason_name(ev->b));
+        break;
+    case SIM_HV_FROM_VMM:
+        snprintf(buf, len,
+                 "type 2: the VMM has handled %s's %s exit and goes back into the host kernel", w,
+                 cpu_exit_reason_name(ev->b));
+        break;
+    case SIM_HV_HOST:
+        snprintf(buf, len, "type 2: the host process runs on pCPU%u for %s cycles", ev->cpu,
+                 sim_group_digits(ev->b, num, sizeof num));
+        break;
+    case SIM_HV_PAUSE: snprintf(buf, len, "%s is paused", vm); break;
+    case SIM_HV_RESUME: snprintf(buf, len, "%s runs again", vm); break;
+    case SIM_HV_VM_OFF: snprintf(buf, len, "%s powered off with exit code %u", vm, ev->b); break;
+    case SIM_HV_CRASH: crash_text(d, ev->vm, buf, len); break;
+    case SIM_HV_TRAP_EMULATE: {
+        const char *mn = "?";
+        for (unsigned op = 0; op < CPU_OP_COUNT; op++)
+            if (cpu_isa[op].opcode == ev->b)
+                mn = cpu_isa[op].mnemonic;
+        snprintf(buf, len,
+                 "trap-and-emulate: %s's kernel ran the privileged `%s` in U; the hypervisor "
+                 "does it on the virtual CPU",
+                 w, mn);
+        break;
+    }
+    case SIM_HV_TRAP_REFLECT:
+        snprintf(buf, len,
+                 "trap-and-emulate: %s goes to %s's own kernel, reflected through its virtual "
+                 "tvec",
+                 ev->b & CPU_CAUSE_INTERRUPT ? "an interrupt"
+                                             : cpu_cause_name(ev->b, cause, sizeof cause),
+                 w);
+        break;
+    case SIM_HV_SHADOW_FILL:
+        snprintf(buf, len,
+                 "shadow paging: a hidden page fault at gva 0x%08x of %s; the hypervisor walked "
+                 "the guest's tables and filled the shadow entry",
+                 ev->b, w);
+        break;
+    case SIM_HV_SHADOW_RECLAIM:
+        snprintf(buf, len,
+                 "shadow paging: %s reached its budget of shadow tables; its shadow trees are "
+                 "emptied (the tables stay its own, to be filled again)",
+                 w);
+        break;
+    case SIM_HV_SHADOW_SYNC:
+        if (ev->b == 0xffffffffu)
+            snprintf(buf, len, "shadow paging: %s's tlbflush empties its shadow tree", w);
+        else
+            snprintf(buf, len, "shadow paging: %s's tlbinv drops gva 0x%08x from its shadows", w,
+                     ev->b);
+        break;
+    case SIM_HV_BT_TRANSLATE:
+        snprintf(buf, len,
+                 "binary translation: the block of %s at %s is translated into the translation "
+                 "cache",
+                 w, dbg_guest_where(d, ev->vm, ev->b, a, sizeof a));
+        break;
+    case SIM_HV_BT_CALLOUT:
+        snprintf(buf, len,
+                 "binary translation: %s's translated code calls out to the monitor for the "
+                 "instruction at %s",
+                 w, dbg_guest_where(d, ev->vm, ev->b, a, sizeof a));
+        break;
+    case SIM_HV_BT_INVALIDATE:
+        snprintf(buf, len,
+                 "binary translation: %s wrote to gpa page 0x%08x, which holds translated code: "
+                 "its translations are dropped",
+                 w, ev->b);
+        break;
+    case SIM_HV_MONITOR_CALL:
+        if (ev->b)
+            snprintf(buf, len,
+                     "binary translation: %s's translated code calls into the co-resident "
+                     "monitor for %s (a call, not a VM exit)",
+                     w, dbg_guest_where(d, ev->vm, ev->b, a, sizeof a));
+        else
+            snprintf(buf, len,
+                     "binary translation: %s's translated code calls into the co-resident "
+                     "monitor: an interrupt waits (a call, not a VM exit)",
+                     w);
+        break;
+    case SIM_HV_MONITOR_TRAP:
+        snprintf(buf, len,
+                 "binary translation: %s's %s at %s traps into the co-resident monitor (a "
+                 "trap in the guest's own address space, not a VM exit)",
+                 w, cpu_cause_name(ev->b, cause, sizeof cause),
+                 dbg_guest_where(d, ev->vm, ev->pc, a, sizeof a));
+        break;
+    case SIM_HV_CPUID: cpuid_text(w, ev->b, ev->pc, buf, len); break;
+    case SIM_HV_BT_MOVE_PC: move_pc_text(d, ev, w, buf, len); break;
+    case SIM_HV_MARK: ui_dbg_describe_mark(d, ev, buf, len); break;
+    default: snprintf(buf, len, "the hypervisor did action %u", ev->a); break;
+    }
+    size_t used = strlen(buf);
+    add_charge(d, ev, buf, len, &used);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Sentences of the other events that debug_text.c does not cover
+ * ------------------------------------------------------------------------------------------ */
+/* "the NIC sent a frame of 60 bytes (transmit descriptor 0)". */
+static void dbg_text_nic(const sim_event_t *ev, char *buf, size_t len)
+{
+    switch (ev->from_mode) {
+    case SIM_NIC_EV_SEND:
+        snprintf(buf, len, "the NIC started sending a frame of %u bytes (transmit descriptor %u)",
+                 ev->b, ev->a);
+        break;
+    case SIM_NIC_EV_SENT:
+        snprintf(buf, len, "the NIC sent a frame of %u bytes (transmit descriptor %u)", ev->b,
+                 ev->a);
+        break;
+    case SIM_NIC_EV_RECEIVE:
+        snprintf(buf, len, "the NIC received a frame of %u bytes into receive descriptor %u", ev->b,
+                 ev->a);
+        break;
+    case SIM_NIC_EV_DROP:
+        snprintf(buf, len, "the NIC dropped a frame of %u bytes: no receive buffer was free",
+                 ev->b);
+        break;
+    default:
+        snprintf(buf, len, "the NIC failed at descriptor %u: %s (%s)", ev->a,
+                 sim_nic_error_name(ev->b), sim_nic_error_doc(ev->b));
+        break;
+    }
+}
+
+void dbg_text_entry(const ui_dbg_t *d, const sim_event_t *ev, const char *mode, char *buf,
+                    size_t len)
+{
+    char w[64], a[200];
+    dbg_code_where(d, ev, ev->pc, a, sizeof a);
+    snprintf(buf, len, "entry: %s resumes in %s at %s", dbg_who(d, ev, w, sizeof w), mode, a);
+}
+
+void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
+{
+    char w[64], a[96], cause[48];
+    dbg_who(d, ev, w, sizeof w);
+    switch (ev->kind) {
+    case SIM_EV_HV: hv_action_text(d, ev, buf, len); break;
+    case SIM_EV_VMEXIT: {
+        char insn[200]; /* the instruction, read where the guest saw it (the focus is kept) */
+        const hv_t *hv = hv_of_machine(d->m);
+        bool monitor = ev->a == CPU_EXIT_EXCEPTION && hv && ev->vm >= 0 && ev->vm < HV_MAX_VMS &&
+                       hv->vms[ev->vm].used && hv->vms[ev->vm].cpu == HV_CPU_BT;
+        if (ev->a == CPU_EXIT_ENTRY_FAILED) /* the CPU was in ring -1: no guest instruction */
+            snprintf(buf, len, "exit ENTRY_FAILED: the VM entry into %s at %s failed, because %s",
+                     w, dbg_guest_where(d, ev->vm, dbg_exit_guest_pc(d, ev), a, sizeof a),
+                     cpu_exit_reason_why(ev->a));
+        else if (monitor) /* binary translation: no world switch (the control MONITOR) */
+            snprintf(buf, len,
+                     "%s enters its co-resident monitor at %s (%s): a call or trap in its own "
+                     "address space, not a VM exit",
+                     w, dbg_guest_where(d, ev->vm, ev->pc, a, sizeof a),
+                     cpu_cause_name(ev->b, cause, sizeof cause));
+        else if (ui_dbg_guest_insn((ui_dbg_t *)d, ev, insn, sizeof insn))
+            snprintf(buf, len, "exit %s: %s ran %s, because %s", cpu_exit_reason_name(ev->a), w,
+                     insn, cpu_exit_reason_why(ev->a));
+        else
+            snprintf(buf, len, "exit %s: %s leaves %s at %s, because %s",
+                     cpu_exit_reason_name(ev->a), w, cpu_mode_name((cpu_mode_t)ev->from_mode),
+                     dbg_guest_where(d, ev->vm, ev->pc, a, sizeof a), cpu_exit_reason_why(ev->a));
+        break;
+    }
+    case SIM_EV_VMENTRY:
+        dbg_text_entry(d, ev, cpu_mode_name((cpu_mode_t)ev->mode), buf, len);
+        break;
+    case SIM_EV_INJECT:
+        snprintf(buf, len, "%s takes the injected %s (tval 0x%08x) at %s", w,
+                 cpu_cause_name(ev->a, cause, sizeof cause), ev->b,
+                 dbg_guest_where(d, ev->vm, ev->pc, a, sizeof a));
+        break;
+    case SIM_EV_WALK:
+        snprintf(buf, len, "cpu%u walked the page tables for 0x%08x: %u memory reference%s",
+                 ev->cpu, ev->a, ev->b, ev->b == 1 ? "" : "s");
+        break;
+    case SIM_EV_TLBFLUSH:
+        snprintf(buf, len, "cpu%u flushed TLB entries (%s 0x%x)", ev->cpu, mmu_flush_name(ev->a),
+                 ev->b);
+        break;
+    case SIM_EV_NESTEDFAULT:
+        snprintf(buf, len,
+                 "cpu%u: the nested tables do not map gpa 0x%08x (for gva 0x%08x) at 0x%08x",
+                 ev->cpu, ev->b, ev->a, ev->pc);
+        break;
+    case SIM_EV_DMAFAULT:
+        snprintf(buf, len, "the IOMMU blocked a DMA of device %u to iova 0x%08x", ev->a, ev->b);
+        break;
+    case SIM_EV_DISK:
+        snprintf(buf, len, "the disk %s a command of %u sector%s at sector %u (DMA 0x%08x)",
+                 ev->from_mode ? "completed" : "started", ev->pc & 0xffffu,
+                 (ev->pc & 0xffffu) == 1 ? "" : "s", ev->a, ev->b);
+        break;
+    case SIM_EV_NIC: dbg_text_nic(ev, buf, len); break;
+    default: sim_event_format(ev, buf, len); break;
+    }
+}
