@@ -345,6 +345,22 @@ static void put_tc_word(hv_t *hv, hv_vcpu_t *v, uint32_t tc, uint32_t insn)
     hv_write32(hv, v->bt.tc[page] + 4 * (word % (MMU_PAGE_SIZE / 4)), insn);
 }
 
+/* A conditional branch is translated as `bcc +8` over its fall-through exit onto its taken
+ * exit (hv_bt_translate.c). When the taken exit is chained, the bcc itself goes straight to
+ * the target's translation: a loop's back edge is then one taken branch, as natively, not a
+ * branch onto a branch. */
+static void chain_taken_branch(hv_t *hv, hv_vcpu_t *v, uint32_t stub, uint32_t tc)
+{
+    cpu_insn_t i;
+    uint32_t at = stub - 8;
+    if (tc_word_of(stub) < TC_FIRST_BLOCK + 2 ||
+        (map_entry(hv, v, tc_word_of(at)) & 3u) != W_INSN ||
+        !cpu_decode(hv_bt_tc_word(hv, v, at), &i) || i.op < CPU_OP_BEQ || i.op > CPU_OP_BLEU ||
+        i.imm != 8)
+        return;
+    put_tc_word(hv, v, at, hv_bt_encode(i.op, 0, 0, 0, (int32_t)(tc - at)));
+}
+
 /* A block exit: translate (or find) the target, patch the brk into a branch to it. */
 static void take_exit(hv_t *hv, hv_vcpu_t *v, uint32_t stub, uint32_t target)
 {
@@ -358,6 +374,7 @@ static void take_exit(hv_t *hv, hv_vcpu_t *v, uint32_t stub, uint32_t target)
     }
     if (v->bt.generation == generation) { /* the stub is still there (no flush meanwhile) */
         put_tc_word(hv, v, stub, hv_bt_encode(CPU_OP_B, 0, 0, 0, (int32_t)(tc - stub)));
+        chain_taken_branch(hv, v, stub, tc);
         hv_bt_stats(hv, v)->chains++;
     }
     set_tc_pc(hv, v, tc);
