@@ -384,7 +384,8 @@ const char *cpu_cause_name(uint32_t cause, char *buf, size_t len);
     X(MONITOR, 0x40u, "co-resident monitor",                                                       \
       "an exception exit is a trap into a monitor in the guest's own address space (binary "       \
       "translation): no world switch, so neither it nor the entry back costs exit, entry or "      \
-      "words")
+      "words; and the guest's data segment is truncated below the monitor (a load or store in "    \
+      "U with a base register other than r0 at or above CPU_MONITOR_BASE takes a page fault)")
 
 enum {
 #define CPU_X_VMCTL(name, bit, str, doc) CPU_VMCTL_##name = bit,
@@ -392,6 +393,18 @@ enum {
 #undef CPU_X_VMCTL
 };
 #define CPU_VMCTL_ALL 0x7fu
+
+/*
+ * The co-resident monitor's region (control MONITOR): the top 4 MiB of the guest's address
+ * space. As VMware's monitor truncated the guest's segments so that the guest could not reach
+ * it, the hardware truncates a MONITOR guest's data segment here: a load or store (push and
+ * pop too) in U whose base register is not r0 and whose address is at or above this base
+ * takes a load or store page fault instead of reaching memory (after the alignment check).
+ * Absolute addressing, [r0 + imm], is the monitor's own segment (x86's %gs): its translated
+ * code reaches its state that way, and it translates the guest's own r0-based accesses up
+ * there into calls into itself.
+ */
+#define CPU_MONITOR_BASE 0xffc00000u
 
 /*
  * Exit reasons, X(NAME, code, "because ..." sentence). For an exit caused by an instruction,

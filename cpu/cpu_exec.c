@@ -215,6 +215,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         rescan = true;                                                                             \
         limit = 0;                                                                                 \
     } while (0)
+#define BASED (CPU_INSN_RS1(word) != 0) /* the address is not absolute ([r0 + imm]) */
 #define RD r[CPU_INSN_RD(word)]
 #define RS1 r[CPU_INSN_RS1(word)]
 #define RS2 r[CPU_INSN_RS2(word)]
@@ -248,12 +249,20 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             cpu->watch_fn(cpu, cpu->debug_ctx, a_, p_, (size), (write), (value));                  \
         }                                                                                          \
     } while (0)
+/* The truncated data segment of a guest under a co-resident monitor (CPU_MONITOR_BASE): an
+ * access through a base register other than r0 (`based`) may not reach the monitor. */
+#define TRUNCATE(a, based, kind)                                                                   \
+    do {                                                                                           \
+        if (truncated && (based) && (a) >= CPU_MONITOR_BASE)                                       \
+            FAULT(page_fault_cause[kind], (a));                                                    \
+    } while (0)
 /* Load `size` bytes at addr into dst, or fault. Devices are reached through the bus. */
-#define LOAD(addr, size, dst)                                                                      \
+#define LOAD(addr, based, size, dst)                                                               \
     do {                                                                                           \
         uint32_t a_ = (addr), p_ = a_;                                                             \
         if (a_ & ((size)-1))                                                                       \
             FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
+        TRUNCATE(a_, based, MMU_LOAD);                                                             \
         TRANSLATE(a_, MMU_LOAD, p_);                                                               \
         if (p_ <= ram_size - (size)) {                                                             \
             dst = ram_read(ram + p_, (size));                                                      \
@@ -267,11 +276,12 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         }                                                                                          \
         WATCH(false, (size), dst);                                                                 \
     } while (0)
-#define STORE(addr, size, val)                                                                     \
+#define STORE(addr, based, size, val)                                                              \
     do {                                                                                           \
         uint32_t a_ = (addr), p_ = a_;                                                             \
         if (a_ & ((size)-1))                                                                       \
             FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
+        TRUNCATE(a_, based, MMU_STORE);                                                            \
         TRANSLATE(a_, MMU_STORE, p_);                                                              \
         WATCH(true, (size), (val)); /* before the write: the watcher reads the old value */        \
         if (p_ <= ram_size - (size)) {                                                             \
@@ -334,6 +344,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     const uint32_t taken_cost = m->costs.c[SIM_COST_branch_taken];
     const uint32_t tlb_hit_cost = m->costs.c[SIM_COST_tlb_hit];
     const bool user = (s->flags & CPU_FLAG_MODE_MASK) == 0; /* a mode change ends the block */
+    const bool truncated = user && s->vm.active && (s->vm.controls & CPU_VMCTL_MONITOR);
     uint64_t fast_hits = 0;
     uint32_t fetch_vpn = NO_PAGE, fetch_frame = 0;
     uint32_t pc, word = 0, opc = 0, next_pc, cause, tval;
@@ -406,23 +417,23 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(LUI) RD = UIMM << 16; break;
         CASE(CMP) s->flags = compare_flags(s->flags, RS1, RS2); break;
         CASE(CMPI) s->flags = compare_flags(s->flags, RS1, IMM); break;
-        CASE(LD) { uint32_t v; LOAD(RS1 + IMM, 4, v); RD = v; break; }
-        CASE(LDH) { uint32_t v; LOAD(RS1 + IMM, 2, v); RD = (uint32_t)(int32_t)(int16_t)v; break; }
-        CASE(LDHU) { uint32_t v; LOAD(RS1 + IMM, 2, v); RD = v; break; }
-        CASE(LDB) { uint32_t v; LOAD(RS1 + IMM, 1, v); RD = (uint32_t)(int32_t)(int8_t)v; break; }
-        CASE(LDBU) { uint32_t v; LOAD(RS1 + IMM, 1, v); RD = v; break; }
-        CASE(ST) STORE(RS1 + IMM, 4, RD); break;
-        CASE(STH) STORE(RS1 + IMM, 2, RD); break;
-        CASE(STB) STORE(RS1 + IMM, 1, RD); break;
+        CASE(LD) { uint32_t v; LOAD(RS1 + IMM, BASED, 4, v); RD = v; break; }
+        CASE(LDH) { uint32_t v; LOAD(RS1 + IMM, BASED, 2, v); RD = (uint32_t)(int32_t)(int16_t)v; break; }
+        CASE(LDHU) { uint32_t v; LOAD(RS1 + IMM, BASED, 2, v); RD = v; break; }
+        CASE(LDB) { uint32_t v; LOAD(RS1 + IMM, BASED, 1, v); RD = (uint32_t)(int32_t)(int8_t)v; break; }
+        CASE(LDBU) { uint32_t v; LOAD(RS1 + IMM, BASED, 1, v); RD = v; break; }
+        CASE(ST) STORE(RS1 + IMM, BASED, 4, RD); break;
+        CASE(STH) STORE(RS1 + IMM, BASED, 2, RD); break;
+        CASE(STB) STORE(RS1 + IMM, BASED, 1, RD); break;
         CASE(PUSH) {
             uint32_t sp = r[CPU_REG_SP] - 4;
-            STORE(sp, 4, RD);
+            STORE(sp, true, 4, RD);
             r[CPU_REG_SP] = sp;
             break;
         }
         CASE(POP) {
             uint32_t v;
-            LOAD(r[CPU_REG_SP], 4, v);
+            LOAD(r[CPU_REG_SP], true, 4, v);
             r[CPU_REG_SP] += 4;
             RD = v; /* after the increment, so that `pop sp` loads sp */
             break;
@@ -461,13 +472,13 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             break;
         CASE(PUSHF) {
             uint32_t sp = r[CPU_REG_SP] - 4;
-            STORE(sp, 4, s->flags);
+            STORE(sp, true, 4, s->flags);
             r[CPU_REG_SP] = sp;
             break;
         }
         CASE(POPF) {
             uint32_t v;
-            LOAD(r[CPU_REG_SP], 4, v);
+            LOAD(r[CPU_REG_SP], true, 4, v);
             r[CPU_REG_SP] += 4;
             /* The Popek-Goldberg flaw, on purpose: in U the IE bit is ignored, without a trap. */
             uint32_t keep = CPU_FLAG_MODE_MASK | ((s->flags & CPU_FLAG_MODE_MASK) ? 0 : CPU_FLAG_IE);

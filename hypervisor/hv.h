@@ -322,6 +322,7 @@ typedef struct {
     uint64_t invalidations;     /* the guest wrote translated code: translations dropped */
     uint64_t protected_writes;  /* data stores to a page holding translated code, emulated */
     uint64_t tc_flushes;        /* the TC was full */
+    uint64_t monitor_region;    /* guest accesses to the monitor's region, performed by it */
 } hv_bt_stats_t;
 
 /* Per-VM statistics (hv_stats.c keeps them from the event stream). */

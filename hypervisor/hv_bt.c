@@ -41,8 +41,12 @@
  * says "callout" or "block exit" is the monitor's, not the guest's. A
  * block exit (a direct branch's target) is translated on first use and the brk is patched
  * into a direct branch to it (*chaining*), so a loop runs without the hypervisor. Indirect
- * jumps (jalr, every return) are callouts that look their target up each time: this
- * translator's weak spot, where VMware's did the lookup inline.
+ * jumps (jalr, every return) look their target up inline, in their site's entry of the
+ * jump-site page, as VMware's did; a miss is a callout.
+ *
+ * The guest may not reach the monitor's pages: the hardware truncates its data segment below
+ * them (control MONITOR), and the monitor performs what the truncation stopped against the
+ * guest's own tables (hv_bt_guard.c).
  *
  * Beside every TC page lies a page of guest pcs, one per TC word (its low bits the word's
  * kind), so that a fault in translated code is reported to the guest at the guest address
@@ -335,6 +339,28 @@ void hv_bt_leave_tc(hv_t *hv, hv_vcpu_t *v)
 /* ------------------------------------------------------------------------------------------
  * Callouts
  * ------------------------------------------------------------------------------------------ */
+static void put_tc_word(hv_t *hv, hv_vcpu_t *v, uint32_t tc, uint32_t insn)
+{
+    uint32_t word = tc_word_of(tc), page = word / (MMU_PAGE_SIZE / 4);
+    hv_write32(hv, v->bt.tc[page] + 4 * (word % (MMU_PAGE_SIZE / 4)), insn);
+}
+
+/* A conditional branch is translated as `bcc +8` over its fall-through exit onto its taken
+ * exit (hv_bt_translate.c). When the taken exit is chained, the bcc itself goes straight to
+ * the target's translation: a loop's back edge is then one taken branch, as natively, not a
+ * branch onto a branch. */
+static void chain_taken_branch(hv_t *hv, hv_vcpu_t *v, uint32_t stub, uint32_t tc)
+{
+    cpu_insn_t i;
+    uint32_t at = stub - 8;
+    if (tc_word_of(stub) < TC_FIRST_BLOCK + 2 ||
+        (map_entry(hv, v, tc_word_of(at)) & 3u) != W_INSN ||
+        !cpu_decode(hv_bt_tc_word(hv, v, at), &i) || i.op < CPU_OP_BEQ || i.op > CPU_OP_BLEU ||
+        i.imm != 8)
+        return;
+    put_tc_word(hv, v, at, hv_bt_encode(i.op, 0, 0, 0, (int32_t)(tc - at)));
+}
+
 /* A block exit: translate (or find) the target, patch the brk into a branch to it. */
 static void take_exit(hv_t *hv, hv_vcpu_t *v, uint32_t stub, uint32_t target)
 {
@@ -346,10 +372,9 @@ static void take_exit(hv_t *hv, hv_vcpu_t *v, uint32_t stub, uint32_t target)
             hv_trap_reflect(hv, v, fetch_fault_cause(hv, v, target), target);
         return;
     }
-    uint32_t word = tc_word_of(stub), page = word / (MMU_PAGE_SIZE / 4);
     if (v->bt.generation == generation) { /* the stub is still there (no flush meanwhile) */
-        hv_write32(hv, v->bt.tc[page] + 4 * (word % (MMU_PAGE_SIZE / 4)),
-                   hv_bt_encode(CPU_OP_B, 0, 0, 0, (int32_t)(tc - stub)));
+        put_tc_word(hv, v, stub, hv_bt_encode(CPU_OP_B, 0, 0, 0, (int32_t)(tc - stub)));
+        chain_taken_branch(hv, v, stub, tc);
         hv_bt_stats(hv, v)->chains++;
     }
     set_tc_pc(hv, v, tc);
@@ -374,6 +399,17 @@ static void indirect_jump(hv_t *hv, hv_vcpu_t *v, uint32_t gva, const cpu_insn_t
     set_vmcb_pc(hv, v, target);
 }
 
+void hv_bt_site_cache(hv_t *hv, hv_vcpu_t *v, unsigned site, bool fresh, uint32_t tag, uint32_t hit)
+{
+    uint32_t at = v->bt.sites, miss = hv_bt_tc_va(v->bt.site_stub[site]);
+    if (fresh)
+        hv_write32(hv, at + SITE_MISS(site), miss);
+    else
+        hv_write32(hv, at + SITE_TAG(site), tag);
+    hv_write32(hv, at + SITE_HIT(site), hit);
+    hv_write32(hv, at + SITE_DIFF(site), miss - hit);
+}
+
 /* An inline jalr lookup missed: its spilled registers go back, and the site now caches the
  * target it saw (the entry of its block that reloads r1, as the inline hit path expects). The
  * link register was already written by the sequence. */
@@ -390,10 +426,8 @@ static void site_missed(hv_t *hv, hv_vcpu_t *v, unsigned site)
             hv_trap_reflect(hv, v, fetch_fault_cause(hv, v, target), target);
         return;
     }
-    if (v->bt.generation == generation) { /* the site is still there (no flush meanwhile) */
-        hv_write32(hv, v->bt.sites + SITE_TAG(site), target);
-        hv_write32(hv, v->bt.sites + SITE_HIT(site), tc - 4);
-    }
+    if (v->bt.generation == generation) /* the site is still there (no flush meanwhile) */
+        hv_bt_site_cache(hv, v, site, false, target, tc - 4);
     set_tc_pc(hv, v, tc);
 }
 
@@ -406,8 +440,11 @@ static void run_callout(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
         hv_trap_reflect(hv, v, CPU_CAUSE_FETCH_PAGE_FAULT, gva);
         return;
     }
-    if (cpu_decode(word, &i) && i.op == CPU_OP_JALR)
+    bool decoded = cpu_decode(word, &i);
+    if (decoded && i.op == CPU_OP_JALR)
         indirect_jump(hv, v, gva, &i);
+    else if (decoded && !(cpu_isa[i.op].cls & CPU_CLASS_PRIV))
+        hv_bt_guard_callout(hv, v, gva, word); /* an absolute access into the monitor's region */
     else
         hv_trap_emulate(hv, v, word); /* as trap-and-emulate does, at the guest pc */
     hv_emit(hv, SIM_HV_BT_CALLOUT, v->vm, v->index, gva);
@@ -543,27 +580,6 @@ void hv_bt_dma_written(hv_t *hv, unsigned vm, uint32_t gpa, size_t len)
     drop_all_translations(hv, &hv->vms[vm], NULL);
 }
 
-/* Performs a store the protection stopped: the TC word `word` (st, sth, stb, push, or the
- * real pushf of pushf's sequence) writing host address hpa. False for any other word. */
-static bool emulate_store(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t hpa)
-{
-    cpu_insn_t i;
-    if (!cpu_decode(word, &i))
-        return false;
-    bool push = i.op == CPU_OP_PUSH || i.op == CPU_OP_PUSHF;
-    unsigned size = i.op == CPU_OP_ST || push ? 4 : i.op == CPU_OP_STH ? 2 : i.op == CPU_OP_STB;
-    if (!size)
-        return false;
-    uint32_t value = i.op == CPU_OP_PUSHF ? hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_FLAGS)
-                                          : hv_guest_reg(hv, v, i.rd);
-    uint32_t old = hv_read32(hv, hpa & ~3u), shift = 8 * (hpa & 3u);
-    uint32_t mask = size == 4 ? 0xffffffffu : ((1u << (8 * size)) - 1) << shift;
-    hv_write32(hv, hpa & ~3u, (old & ~mask) | ((value << shift) & mask));
-    if (push)
-        hv_set_guest_reg(hv, v, CPU_REG_SP, hv_guest_reg(hv, v, CPU_REG_SP) - 4);
-    return true;
-}
-
 /* The translations go and the guest pc runs again, on a page no longer protected. */
 static bool run_again_unprotected(hv_t *hv, hv_vcpu_t *v)
 {
@@ -594,7 +610,7 @@ bool hv_bt_protected_store(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t hpa)
         hv_bt_stats(hv, v)->invalidations++;
         hv_emit(hv, SIM_HV_BT_INVALIDATE, v->vm, v->index, gpa & ~MMU_PAGE_OFFSET);
     }
-    if ((smc && kind != W_INSN) || !emulate_store(hv, v, word, hpa))
+    if ((smc && kind != W_INSN) || !hv_bt_perform(hv, v, word, hpa))
         return run_again_unprotected(hv, v);
     if (smc) {
         set_vmcb_pc(hv, v, guest_pc_of(hv, v, tc) + 4);
@@ -605,6 +621,59 @@ bool hv_bt_protected_store(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t hpa)
     }
     v->bt.resume_tc = v->bt.resume_guest = 0;
     return true;
+}
+
+bool hv_bt_code_written(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t size)
+{
+    if (!overlaps_translation(hv, (unsigned)v->vm, gpa, size))
+        return false;
+    hv_bt_stats(hv, v)->invalidations++;
+    hv_emit(hv, SIM_HV_BT_INVALIDATE, v->vm, v->index, gpa & ~MMU_PAGE_OFFSET);
+    drop_all_translations(hv, &hv->vms[v->vm], v); /* the pc is a guest address by now */
+    return true;
+}
+
+uint32_t hv_bt_tc_word(hv_t *hv, const hv_vcpu_t *v, uint32_t tc)
+{
+    uint32_t w = tc_word_of(tc), page = w / (MMU_PAGE_SIZE / 4);
+    return v->bt.tc[page] ? hv_read32(hv, v->bt.tc[page] + 4 * (w % (MMU_PAGE_SIZE / 4))) : 0;
+}
+
+unsigned hv_bt_tc_kind(hv_t *hv, const hv_vcpu_t *v, uint32_t tc)
+{
+    return map_entry(hv, v, tc_word_of(tc)) & 3u;
+}
+
+bool hv_bt_faulting_word(hv_t *hv, hv_vcpu_t *v, uint32_t *word)
+{
+    if (v->bt.resume_tc && hv_bt_in_tc(v->bt.resume_tc)) {
+        *word = hv_bt_tc_word(hv, v, v->bt.resume_tc);
+        return true;
+    }
+    return callout_insn(hv, v, vmcb_pc(hv, v), word);
+}
+
+/*
+ * After the monitor performed the instruction a trap stopped at. The guest's user code goes
+ * on at the next instruction; its translated kernel at the next TC word, unless the store
+ * overwrote translated code: then at the next guest instruction, untranslated (a store inside
+ * an inline sequence, pushf's, is its last work but for reloading the spilled r1 and r2).
+ */
+void hv_bt_go_on(hv_t *hv, hv_vcpu_t *v, bool code_written)
+{
+    uint32_t tc = v->bt.resume_tc, pc = vmcb_pc(hv, v);
+    v->bt.resume_tc = v->bt.resume_guest = 0;
+    if (!tc || !hv_bt_in_tc(tc)) {
+        hv_move_guest_pc(hv, v, pc, pc + 4);
+    } else if (code_written) {
+        if (hv_bt_tc_kind(hv, v, tc) == W_INNER) {
+            hv_set_guest_reg(hv, v, 1, hv_read32(hv, v->bt.state + ST_SPILL1));
+            hv_set_guest_reg(hv, v, 2, hv_read32(hv, v->bt.state + ST_SPILL2));
+        }
+        hv_move_guest_pc(hv, v, pc, pc + 4);
+    } else {
+        set_tc_pc(hv, v, tc + 4);
+    }
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -697,4 +766,7 @@ void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out)
         sim_group_digits(s->gate_exits, g[9], 48), sim_group_digits(s->invalidations, g[10], 48),
         sim_group_digits(s->protected_writes, g[11], 48),
         sim_group_digits(s->tc_flushes, g[12], 48));
+    if (s->monitor_region) /* a guest reaching for its monitor's region: rare, said when seen */
+        fprintf(out, "    the guest's accesses to the monitor's region, performed by it: %s\n",
+                sim_group_digits(s->monitor_region, g[0], 48));
 }

@@ -19,11 +19,13 @@
 
 /* The jump-site page below it (0xffffe000): per inline jalr site, 16 bytes: the guest target
  * last seen, the TC address to jump to for it (its block's indirect entry), the address of
- * the site's miss callout (taken when the target differs), unused. */
+ * the site's miss callout (taken when the target differs), and MISS - HIT (so that the
+ * inline lookup selects one without an indexed load). */
 #define HV_BT_SITES_VA (HV_BT_STATE_VA - MMU_PAGE_SIZE)
 #define SITE_TAG(s) (16u * (s))
 #define SITE_HIT(s) (16u * (s) + 4u)
 #define SITE_MISS(s) (16u * (s) + 8u)
+#define SITE_DIFF(s) (16u * (s) + 12u)
 #define R0_SITE(off) ((int32_t)(off)-2 * (int32_t)MMU_PAGE_SIZE)
 
 /* The kinds of TC words, in the low bits of their guest pc in the map. */
@@ -63,5 +65,31 @@ void hv_bt_protect_page(hv_t *hv, hv_vcpu_t *v, uint32_t gpa);
 /* Translates the block at guest pc gva into the TC (hv_bt_translate.c). Returns its TC
  * address, or 0 when the guest's own tables do not let its kernel fetch gva. */
 uint32_t hv_bt_translate_block(hv_t *hv, hv_vcpu_t *v, uint32_t gva);
+
+/* Site `site` caches guest target `tag` at TC address `hit`; a fresh site (no target yet)
+ * gets its miss stub, which its "hits" reach too. */
+void hv_bt_site_cache(hv_t *hv, hv_vcpu_t *v, unsigned site, bool fresh, uint32_t tag,
+                      uint32_t hit);
+/* The TC word at TC address tc, and its kind (W_*). */
+uint32_t hv_bt_tc_word(hv_t *hv, const hv_vcpu_t *v, uint32_t tc);
+unsigned hv_bt_tc_kind(hv_t *hv, const hv_vcpu_t *v, uint32_t tc);
+/* The instruction word a trap of the guest stopped at: the TC word when its translated kernel
+ * ran, else the guest's own word at its pc. False when the guest's tables hide it. */
+bool hv_bt_faulting_word(hv_t *hv, hv_vcpu_t *v, uint32_t *word);
+/* A store of `size` bytes at gpa, on a page holding translated code, has been performed: if
+ * it overwrote translated code, every translation goes (true). */
+bool hv_bt_code_written(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t size);
+/* The monitor performed the instruction a trap stopped at: the guest goes on after it (at the
+ * next guest instruction when code_written dropped the translations). */
+void hv_bt_go_on(hv_t *hv, hv_vcpu_t *v, bool code_written);
+
+/* hv_bt_guard.c: the monitor's protection. */
+/* Performs the load or store `word` at host address hpa with its register effects. False for
+ * a word that is no memory instruction. */
+bool hv_bt_perform(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t hpa);
+/* True for an access the truncated segment stops: at or above the monitor, not absolute. */
+bool hv_bt_truncated(uint32_t word, uint32_t va);
+/* A callout for the guest's absolute access into the monitor's region. */
+void hv_bt_guard_callout(hv_t *hv, hv_vcpu_t *v, uint32_t gva, uint32_t word);
 
 #endif

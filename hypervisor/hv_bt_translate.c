@@ -150,10 +150,20 @@ static bool is_branch(cpu_op_t op)
     return op >= CPU_OP_B && op <= CPU_OP_BLEU;
 }
 
+/* An absolute load or store ([r0 + imm]) into the monitor's region: the hardware does not
+ * truncate absolute addressing (it is the monitor's own segment), so the monitor performs it
+ * (hv_bt_guard.c). */
+static bool absolute_into_monitor(const cpu_insn_t *i)
+{
+    bool access = i->op >= CPU_OP_LD && i->op <= CPU_OP_STB;
+    return access && i->rs1 == 0 && (uint32_t)i->imm >= HV_BT_REGION;
+}
+
 /* Needs the hypervisor: a callout that ends the block. */
 static bool needs_callout(const cpu_insn_t *i)
 {
-    return (cpu_isa[i->op].cls & CPU_CLASS_PRIV) || i->op == CPU_OP_JALR;
+    return (cpu_isa[i->op].cls & CPU_CLASS_PRIV) || i->op == CPU_OP_JALR ||
+           absolute_into_monitor(i);
 }
 
 /* rd = the constant c (two words). */
@@ -167,8 +177,10 @@ static void emit_constant(emitter_t *e, unsigned rd, uint32_t c)
  * jalr rd, rs1, imm with an inline lookup in the site's target cache (VMware's translator did
  * its indirect jumps inline too). r1 and r2 are spilled; r1 = the guest target; the link goes
  * to rd (or to its spill slot when rd is r1 or r2); r2 = 0 if the cached tag is the target,
- * 4 if not, computed without flags (sub, sltu); r1 = the site's word at +4 + r2: the cached
- * translation's indirect entry (which reloads r1) or the miss callout. No flag is touched.
+ * all ones if not, computed without flags (sub, sltu, sub); r1 = HIT + (r2 & (MISS - HIT)):
+ * the cached translation's indirect entry (which reloads r1) or the miss callout. No flag is
+ * touched, and every access to the site page is absolute ([r0 + imm]): the hardware truncates
+ * the guest's other accesses below the monitor (hv_bt_guard.c).
  */
 static void emit_jalr_site(emitter_t *e, const cpu_insn_t *i, unsigned site)
 {
@@ -185,16 +197,18 @@ static void emit_jalr_site(emitter_t *e, const cpu_insn_t *i, unsigned site)
     emit(e, hv_bt_encode(CPU_OP_LD, 2, 0, 0, R0_SITE(SITE_TAG(site))));
     emit(e, hv_bt_encode(CPU_OP_SUB, 2, 2, 1, 0));
     emit(e, hv_bt_encode(CPU_OP_SLTU, 2, 0, 2, 0));
-    emit(e, hv_bt_encode(CPU_OP_SHLI, 2, 2, 0, 2));
-    emit(e, hv_bt_encode(CPU_OP_LD, 1, 2, 0, R0_SITE(SITE_HIT(site))));
+    emit(e, hv_bt_encode(CPU_OP_SUB, 2, 0, 2, 0));
+    emit(e, hv_bt_encode(CPU_OP_LD, 1, 0, 0, R0_SITE(SITE_DIFF(site))));
+    emit(e, hv_bt_encode(CPU_OP_AND, 1, 1, 2, 0));
+    emit(e, hv_bt_encode(CPU_OP_LD, 2, 0, 0, R0_SITE(SITE_HIT(site))));
+    emit(e, hv_bt_encode(CPU_OP_ADD, 1, 1, 2, 0));
     emit(e, LD_STATE(2, ST_SPILL2));
     emit(e, hv_bt_encode(CPU_OP_JALR, 0, 1, 0, 0));
     uint32_t stub = e->at;
     emit_kind(e, BRK, e->pc, W_CALLOUT); /* the miss callout */
     e->v->bt.site_stub[site] = (uint16_t)stub;
     /* Until a target is cached, even a "hit" (a target equal to the empty tag) misses. */
-    hv_write32(e->hv, e->v->bt.sites + SITE_HIT(site), hv_bt_tc_va(stub));
-    hv_write32(e->hv, e->v->bt.sites + SITE_MISS(site), hv_bt_tc_va(stub));
+    hv_bt_site_cache(e->hv, e->v, site, true, 0, hv_bt_tc_va(stub));
 }
 
 /* Ends the block after it: control leaves, or a trap's return starts a new block. */

@@ -438,6 +438,9 @@ hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause,
     uint8_t view = v->shadow.ctx[v->shadow.current].view;
     guest_translation_t g;
     uint32_t hpa, bits;
+    hv_shadow_verdict_t served;
+    if (kind != MMU_FETCH && hv_bt_vcpu(hv, v) && hv_bt_segment_fault(hv, v, va, &served))
+        return served; /* the guest reached for the monitor: performed as bare hardware would */
     if (view == HV_SHADOW_VIEW_KERNEL && hv_bt_region_page(hv, v, va, &hpa, &bits)) {
         /* The hypervisor's region: its own translated code and state page. What its bits
          * forbid (reading the TC) answers like memory that is not there. */

@@ -71,6 +71,10 @@ typedef enum {
     HV_SHADOW_BUS_ERROR,  /* the guest maps a guest-physical address nothing answers */
 } hv_shadow_verdict_t;
 hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t va);
+/* A page fault of a bt VCPU at va: true when the truncated segment raised it (an access of
+ * the guest to the monitor's region), which the monitor then served as bare hardware would
+ * have: *verdict says how (hv_bt_guard.c). */
+bool hv_bt_segment_fault(hv_t *hv, hv_vcpu_t *v, uint32_t va, hv_shadow_verdict_t *verdict);
 /* An EXCEPTION exit of a shadow VCPU: true when the hypervisor dealt with it (hidden fault,
  * MMIO, bus error injected); false when the trap is the guest's own. */
 bool hv_shadow_handles(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval);
@@ -97,7 +101,7 @@ void hv_trap_emulate(hv_t *hv, hv_vcpu_t *v, uint32_t word);
 void hv_shadow_write_protect(hv_t *hv, unsigned vm, uint32_t hpa);
 
 /* Binary translation (hv_bt.c). The hypervisor's region at the top of the kernel's view. */
-#define HV_BT_REGION 0xffc00000u
+#define HV_BT_REGION CPU_MONITOR_BASE /* the hardware truncates the guest below it */
 #define HV_BT_STATE_VA 0xfffff000u
 bool hv_bt_vcpu(const hv_t *hv, const hv_vcpu_t *v);
 bool hv_bt_in_tc(uint32_t va);

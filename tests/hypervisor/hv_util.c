@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../support/harness.h"
+#include "../../hypervisor/hv_technique.h"
 #include "hv_util.h"
 #include "hw_util.h"
 
@@ -189,4 +190,18 @@ void hu_copy_machine(sim_machine_t *dst, const sim_machine_t *src)
         dst->nic_wire_ctx = dst;
     dst->nsinks = 0;
     dst->io_cpu = NULL;
+}
+
+void hu_put_word(hv_t *hv, int vm, uint32_t gpa, uint32_t value)
+{
+    uint8_t b[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16),
+                    (uint8_t)(value >> 24)};
+    cr_assert(hv_copy_to_guest(hv, (unsigned)vm, gpa, b, 4, NULL));
+}
+
+uint32_t hu_get_word(hv_t *hv, int vm, uint32_t gpa)
+{
+    uint8_t b[4];
+    cr_assert(hv_copy_from_guest(hv, (unsigned)vm, gpa, b, 4, NULL));
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }

@@ -18,6 +18,10 @@ int hu_vm(hv_t *hv, const char *name, const char *src, const hv_vm_config_t *ext
 hv_config_t hu_config(void);
 /* A copy of a machine for hv_clone: its own RAM, console and disk; pointers rebuilt; no sinks. */
 void hu_copy_machine(sim_machine_t *dst, const sim_machine_t *src);
+/* A word of a VM's guest-physical memory, written or read through the hypervisor (the test
+ * fails when the address is not the VM's). */
+void hu_put_word(hv_t *hv, int vm, uint32_t gpa, uint32_t value);
+uint32_t hu_get_word(hv_t *hv, int vm, uint32_t gpa);
 /* Frees the hypervisor and the machine. */
 void hu_free(hv_t *hv, sim_machine_t *m);
 /* Loads a built-in scenario (the guests from $HVSIM_BUILD/guestos) and starts it, console

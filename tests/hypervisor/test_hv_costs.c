@@ -227,6 +227,39 @@ Test(hv_costs, bench_virt_under_a_profile, .timeout = 60)
     json_decref(old);
 }
 
+/* Issue 15's "done when": under p4-2006 Adams and Agesen's orderings (BT beats the
+ * first-generation hardware VMM on in, pgfault, ptemod and forkwait; hardware beats BT on
+ * syscall, divzero and callret; compute within 10% of native for bt, hw-shadow and
+ * hw-nested); under sandybridge-2011 hw-shadow's forkwait gains on BT's. */
+Test(hv_costs, bench_virt_shows_the_papers_orderings, .timeout = 120)
+{
+    json_t *p4 = bench_json("--costs p4-2006"), *sb = bench_json("--costs sandybridge-2011");
+    static const char *const bt_wins[] = {"in", "pgfault", "ptemod", "forkwait"};
+    static const char *const hw_wins[] = {"syscall", "divzero", "callret"};
+    for (size_t i = 0; i < 4; i++)
+        cr_expect_lt(json_cell(p4, bt_wins[i], "bt-shadow"), json_cell(p4, bt_wins[i], "hw-shadow"),
+                     "p4-2006, %s: BT beats hw-shadow", bt_wins[i]);
+    for (size_t i = 0; i < 3; i++)
+        cr_expect_lt(json_cell(p4, hw_wins[i], "hw-shadow"), json_cell(p4, hw_wins[i], "bt-shadow"),
+                     "p4-2006, %s: hw beats BT", hw_wins[i]);
+    static const char *const near_native[] = {"bt-shadow", "hw-shadow", "hw-nested"};
+    for (size_t i = 0; i < 3; i++)
+        for (json_t *j = p4; j; j = j == p4 ? sb : NULL)
+            cr_expect_leq(10 * json_cell(j, "compute", near_native[i]),
+                          11 * json_cell(j, "compute", "native"),
+                          "compute under %s within 10%% of native", near_native[i]);
+    /* forkwait: hw-shadow / bt-shadow, in hundredths */
+    long long gap_p4 =
+        100 * json_cell(p4, "forkwait", "hw-shadow") / json_cell(p4, "forkwait", "bt-shadow");
+    long long gap_sb =
+        100 * json_cell(sb, "forkwait", "hw-shadow") / json_cell(sb, "forkwait", "bt-shadow");
+    cr_expect_lt(gap_sb, gap_p4,
+                 "forkwait: hw-shadow / bt %lld%% on the P4, %lld%% on Sandy Bridge", gap_p4,
+                 gap_sb);
+    json_decref(p4);
+    json_decref(sb);
+}
+
 Test(hv_costs, bench_virt_compare_has_each_profile_and_the_paper, .timeout = 120)
 {
     int status;

@@ -47,32 +47,17 @@ typedef struct {
 
 static const technique_t techniques[] = {{HV_CPU_HW, "hw"}, {HV_CPU_TRAP, "trap"}};
 
-
-static void put_word(hv_t *hv, int vm, uint32_t gpa, uint32_t value)
-{
-    uint8_t b[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16),
-                    (uint8_t)(value >> 24)};
-    cr_assert(hv_copy_to_guest(hv, (unsigned)vm, gpa, b, 4, NULL));
-}
-
-static uint32_t get_word(hv_t *hv, int vm, uint32_t gpa)
-{
-    uint8_t b[4];
-    cr_assert(hv_copy_from_guest(hv, (unsigned)vm, gpa, b, 4, NULL));
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
 /* Maps page va -> gpa in the tree at root (whose table for va's 4 MiB is l0). */
 static void gmap(hv_t *hv, int vm, uint32_t root, uint32_t l0, uint32_t va, uint32_t gpa,
                  uint32_t bits)
 {
-    put_word(hv, vm, root + 4 * (va >> 22), MMU_PTE_MAKE(l0 >> 12, MMU_PTE_V));
-    put_word(hv, vm, l0 + 4 * ((va >> 12) & 0x3ff), MMU_PTE_MAKE(gpa >> 12, MMU_PTE_V | bits));
+    hu_put_word(hv, vm, root + 4 * (va >> 22), MMU_PTE_MAKE(l0 >> 12, MMU_PTE_V));
+    hu_put_word(hv, vm, l0 + 4 * ((va >> 12) & 0x3ff), MMU_PTE_MAKE(gpa >> 12, MMU_PTE_V | bits));
 }
 
 static uint32_t pte_of(hv_t *hv, int vm, uint32_t l0, uint32_t va)
 {
-    return get_word(hv, vm, l0 + 4 * ((va >> 12) & 0x3ff));
+    return hu_get_word(hv, vm, l0 + 4 * ((va >> 12) & 0x3ff));
 }
 
 /* A one-VM machine running `src` with cpu = t and mem = shadow; the code page (va = gpa 0x1000)
@@ -86,7 +71,7 @@ static int shadow_vm_of(sim_machine_t *m, hv_t **hv, hv_cpu_technique_t t, const
     int vm = hu_vm(*hv, "guest", src, &c);
     gmap(*hv, vm, ROOT_A, L0_A, 0x1000, 0x1000, KCODE);
     for (unsigned i = 0; i < 3; i++)
-        put_word(*hv, vm, DATA(i), 111 * (i + 1));
+        hu_put_word(*hv, vm, DATA(i), 111 * (i + 1));
     return vm;
 }
 
@@ -162,8 +147,9 @@ ParameterizedTest(size_t *row, hv_shadow, accessed_and_dirty_bits_reach_the_gues
     cr_expect((p0 & MMU_PTE_A) && !(p0 & MMU_PTE_D), "%s: loaded only: 0x%x", t->name, p0);
     cr_expect((p1 & MMU_PTE_A) && (p1 & MMU_PTE_D), "%s: stored: 0x%x", t->name, p1);
     cr_expect((p2 & MMU_PTE_A) && (p2 & MMU_PTE_D), "%s: loaded, then stored: 0x%x", t->name, p2);
-    cr_expect_eq(get_word(hv, vm, DATA(1)), 0x201000, "%s: the store reached the frame", t->name);
-    cr_expect_eq(get_word(hv, vm, DATA(2)), 0x202000, "%s", t->name);
+    cr_expect_eq(hu_get_word(hv, vm, DATA(1)), 0x201000, "%s: the store reached the frame",
+                 t->name);
+    cr_expect_eq(hu_get_word(hv, vm, DATA(2)), 0x202000, "%s", t->name);
     const hv_shadow_stats_t *s = &hv->vms[vm].stats.shadow;
     cr_expect_eq(s->hidden_faults, 2 + 1 + 1 + 2, "%s: code 2, p0 1, p1 1, p2 2: %llu", t->name,
                  (unsigned long long)s->hidden_faults);
@@ -399,8 +385,8 @@ ParameterizedTest(size_t *row, hv_shadow, exhaustion_is_bounded_per_vm, .timeout
     const char *name = hv_cpu_technique_name(a.cpu);
     int attacker = hu_vm(hv, "attacker", EXHAUST_KERNEL, &a);
     for (uint32_t slot = 0; slot < 1024; slot++)
-        put_word(hv, attacker, ROOT_A + 4 * slot, MMU_PTE_MAKE(L0_A >> 12, MMU_PTE_V));
-    put_word(hv, attacker, L0_A + 4, MMU_PTE_MAKE(1, MMU_PTE_V | KCODE | MMU_PTE_A));
+        hu_put_word(hv, attacker, ROOT_A + 4 * slot, MMU_PTE_MAKE(L0_A >> 12, MMU_PTE_V));
+    hu_put_word(hv, attacker, L0_A + 4, MMU_PTE_MAKE(1, MMU_PTE_V | KCODE | MMU_PTE_A));
     hv_vm_config_t b = {.cpu = HV_CPU_HW, .mem = HV_MEM_SHADOW, .pin = {1, -1, -1, -1}};
     int victim = hu_vm(hv, "victim", VICTIM_KERNEL, &b);
     sim_run_result_t res = hv_run(hv, 400000000);
