@@ -207,7 +207,9 @@ static void snapshots_are_complete(const char *name, bool stop_moves_end)
     X(shadow, "shadow", false)                                                                     \
     X(trap, "trap", false)                                                                         \
     X(bt, "bt", false)                                                                             \
-    X(trap_popf, "trap-popf", true)
+    X(trap_popf, "trap-popf", true)                                                                \
+    X(mem_overcommit, "mem-overcommit", false)                                                     \
+    X(sharing, "sharing", false)
 
 #define X_TEST(id, name, moves)                                                                    \
     Test(snapshot, complete_##id, .timeout = 120)                                                  \
