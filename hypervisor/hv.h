@@ -452,6 +452,7 @@ typedef struct {
     uint64_t failed_compares; /* equal hashes whose bytes differed (collisions) */
     uint64_t scanner_cycles;  /* what its hashing, compares and copies cost (share_hash, ...) */
     uint64_t frames_made;     /* shared frames made */
+    uint32_t live;            /* shared frames now (they count against host_memory) */
 } hv_share_state_t;
 
 /* Frame owners. */

@@ -124,6 +124,9 @@ void hv_share_drop(hv_t *hv, uint32_t pfn);
 uint32_t hv_share_saved(const hv_t *hv);
 void hv_share_print_stats(const hv_t *hv, FILE *out);
 void hv_share_print_vm(const hv_t *hv, unsigned vm, FILE *out);
+/* The shared frames add up: each in the table is a shared frame in use, and there are as many
+ * as counted. NULL, or the sentence saying what is broken. */
+const char *hv_share_check(const hv_t *hv, char *buf, size_t len);
 
 /* ---- Marks (hv_mark.c) ----------------------------------------------------------------- */
 /* Hypercall 2: a mark named by the string at gpa, made now. Answers the name's index or -1. */

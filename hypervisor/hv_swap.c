@@ -222,6 +222,7 @@ static uint32_t candidate(hv_t *hv, unsigned vm, uint32_t page, uint32_t *pte)
  * Two sweeps always find one (the first clears every A). Returns the page, or -1. */
 static int64_t pick_clock(hv_t *hv, unsigned vm)
 {
+    /* LAB 6 BEGIN: sweep from the hand: A set gets a second chance (cleared), A clear goes */
     hv_vm_t *v = &hv->vms[vm];
     uint32_t pages = v->memory / MMU_PAGE_SIZE;
     for (uint32_t step = 0; step <= 2 * pages; step++) {
@@ -236,6 +237,9 @@ static int64_t pick_clock(hv_t *hv, unsigned vm)
         v->stats.swap_second_chances++;
     }
     return -1;
+    /* LAB 6 STUB: hv_lab_missing(hv, hv_vcpu_of(hv, vm, 0), 6, "pick_clock"); */
+    /* LAB 6 STUB: return -1; */
+    /* LAB 6 END */
 }
 
 /* Random: a page picked by the generator (xorshift32, seeded by the hypervisor), the next
@@ -270,9 +274,10 @@ static int victim_vm(const hv_t *hv, unsigned vm)
     return best;
 }
 
+/* The frames the VMs hold: their own, and the shared ones (host memory too). */
 static uint32_t guest_frames(const hv_t *hv)
 {
-    uint32_t n = 0;
+    uint32_t n = hv->share.live;
     for (unsigned i = 0; i < HV_MAX_VMS; i++)
         n += hv->vms[i].used ? hv->vms[i].frames : 0;
     return n;
@@ -331,7 +336,7 @@ static bool count_entries(const hv_t *hv, unsigned vm, uint32_t table, unsigned 
 
 const char *hv_swap_check(const hv_t *hv, char *buf, size_t len)
 {
-    uint32_t slots[HV_MAX_VMS] = {0}, used = 0, frames = 0;
+    uint32_t slots[HV_MAX_VMS] = {0}, used = 0, frames = hv->share.live;
     for (uint32_t s = 0; s < hv->swap_slots; s++) {
         uint8_t o = hv->swap_owner[s];
         if (o == HV_FRAME_FREE)

@@ -45,7 +45,7 @@ static sim_machine_t m;
 
 typedef struct {
     unsigned checks;
-    char first[200]; /* the first broken invariant, "" while none */
+    char first[240]; /* the first broken invariant, "" while none */
 } checked_t;
 
 static void check_after_exit(hv_t *hv, int vm, void *ctx)
@@ -55,7 +55,7 @@ static void check_after_exit(hv_t *hv, int vm, void *ctx)
     char why[200];
     c->checks++;
     if (!c->first[0] && hv_check_invariants(hv, why, sizeof why))
-        snprintf(c->first, sizeof c->first, "after exit %u: %s", c->checks, why);
+        snprintf(c->first, sizeof c->first, "after exit %u: %.200s", c->checks, why);
 }
 
 static void random_run(hv_replacement_t policy, unsigned seed)
@@ -74,10 +74,14 @@ static void random_run(hv_replacement_t policy, unsigned seed)
     int vm[2];
     for (unsigned i = 0; i < 2; i++) {
         snprintf(src, sizeof src, walker_fmt, seed + i);
-        hv_vm_config_t vc = {.memory = 1u << 20, .resident_max = 32 * MMU_PAGE_SIZE, .pin = {-1}};
+        hv_vm_config_t vc = {.memory = 2u << 20, .resident_max = 32 * MMU_PAGE_SIZE, .pin = {-1}};
         vm[i] = hu_vm(hv, i ? "b" : "a", src, &vc);
     }
-    cr_assert_eq(hv_run(hv, 200000000), SIM_RUN_POWEROFF);
+    sim_run_result_t res = hv_run(hv, 200000000);
+    cr_assert_eq(res, SIM_RUN_POWEROFF, "seed %u: %s %s (%s), %s %s (%s), run result %d", seed,
+                 hv->vms[vm[0]].name, hv_vm_state_name(hv->vms[vm[0]].state), hv->vms[vm[0]].why,
+                 hv->vms[vm[1]].name, hv_vm_state_name(hv->vms[vm[1]].state), hv->vms[vm[1]].why,
+                 (int)res);
     cr_expect_str_eq(c.first, "", "seed %u", seed);
     cr_expect_gt(c.checks, 100, "checked after every exit: %u", c.checks);
     uint64_t outs = 0, shares = 0, cows = 0;
