@@ -337,7 +337,8 @@ const char *cpu_cause_name(uint32_t cause, char *buf, size_t len);
 #define CPU_VMCB_CSR_WRITE 0x01cu      /* bit n set: csrw of CSR n exits (with CPU_VMCTL_CSR) */
 #define CPU_VMCB_PREEMPT 0x020u        /* cycles until a PREEMPT exit; 0 = off; exit writes back
                                           what was left (0 when it fired) */
-#define CPU_VMCB_NESTED_ENABLE 0x024u  /* 1: guest-physical addresses go through nested tables */
+#define CPU_VMCB_NESTED_ENABLE 0x024u  /* bit 0: nested tables on; bit 1: CPU_NESTED_AD */
+#define CPU_NESTED_AD 0x2u             /* (EPT's A/D flags: what a hypervisor's replacement sees) */
 #define CPU_VMCB_NESTED_LEVELS 0x028u  /* 2..4 */
 #define CPU_VMCB_NESTED_ROOT 0x02cu    /* host-physical address of the root nested table */
 #define CPU_VMCB_VMID 0x030u           /* 1..65535: the TLB tag of this VM (0 is the host's) */

@@ -302,7 +302,8 @@ bool cpu_vm_enter(cpu_t *cpu, uint32_t vmcb, uint32_t host_pc)
     uint32_t gflags = vmcb_rd(&io, CPU_VMCB_GUEST + CPU_VMCB_FLAGS);
     uint32_t gpc = vmcb_rd(&io, CPU_VMCB_GUEST + CPU_VMCB_PC);
     uint32_t vmid = vmcb_rd(&io, CPU_VMCB_VMID);
-    uint32_t nested_on = vmcb_rd(&io, CPU_VMCB_NESTED_ENABLE) & 1;
+    uint32_t nested_ctl = vmcb_rd(&io, CPU_VMCB_NESTED_ENABLE);
+    uint32_t nested_on = nested_ctl & 1;
     uint32_t levels = vmcb_rd(&io, CPU_VMCB_NESTED_LEVELS);
     uint32_t root = vmcb_rd(&io, CPU_VMCB_NESTED_ROOT);
     uint32_t inject = vmcb_rd(&io, CPU_VMCB_INJECT_VALID) & 1;
@@ -364,7 +365,8 @@ bool cpu_vm_enter(cpu_t *cpu, uint32_t vmcb, uint32_t host_pc)
     mmu_nested_t nested = {.enabled = nested_on != 0,
                            .levels = (uint8_t)(nested_on ? levels : cpu->mmu.cfg.nested_levels),
                            .vmid = (uint16_t)vmid,
-                           .root_pfn = root >> MMU_PAGE_SHIFT};
+                           .root_pfn = root >> MMU_PAGE_SHIFT,
+                           .ad = nested_on && (nested_ctl & CPU_NESTED_AD)};
     mmu_set_nested(&cpu->mmu, &nested);
     mmu_set_ptroot(&cpu->mmu, s->csr[CPU_CSR_PTROOT]);
     v->active = 1;

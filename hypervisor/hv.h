@@ -46,6 +46,29 @@
 #define HV_DEFAULT_SHADOW_BUDGET 256u       /* shadow table frames per VM (1 MiB) */
 #define HV_MIN_SHADOW_BUDGET 64u            /* enough for every VCPU's roots and one walk */
 
+/* Memory overcommit (hv_swap.c): how the hypervisor picks the guest page it swaps out. It sees
+ * only what the hardware shows it: the A bits the walker sets in nested leaves. X(NAME, name,
+ * what it does) */
+#define HV_REPLACEMENTS(X)                                                                         \
+    X(CLOCK, "clock",                                                                              \
+      "second chance: a hand sweeps the VM's pages, clearing A; the first "                        \
+      "page found with A clear goes")                                                              \
+    X(RANDOM, "random", "a page of the VM picked by a seeded generator, whatever its A bit")
+typedef enum {
+#define HV_X_REPLENUM(name, str, doc) HV_REPLACE_##name,
+    HV_REPLACEMENTS(HV_X_REPLENUM)
+#undef HV_X_REPLENUM
+        HV_REPLACE_COUNT
+} hv_replacement_t;
+const char *hv_replacement_name(unsigned r);
+int hv_replacement_by_name(const char *name); /* -1 when unknown */
+#define HV_DEFAULT_SWAP (32u << 20)           /* bytes of the hypervisor's swap device */
+#define HV_MIN_RESIDENT 0x10000u /* the least resident_max: a walk's pages and the data */
+#define HV_DEFAULT_SHARE_PAGES 64u
+#define HV_DEFAULT_SHARE_PERIOD 100000u
+#define HV_SHARE_FRAMES 2048u     /* shared frames tracked at most */
+#define HV_SHARE_CANDIDATES 2048u /* pages remembered by their hash, waiting for a twin */
+
 /* Type 1 runs on the bare machine; type 2 is a host kernel whose user-level VMM process
  * emulates the devices (docs/hypervisor.md, "Type 1 and type 2"). */
 typedef enum { HV_TYPE1 = 1, HV_TYPE2 = 2 } hv_type_t;
@@ -96,6 +119,16 @@ typedef struct {
     FILE *console;         /* VM console lines go here as "[name] line"; NULL: kept only */
     uint32_t console_keep; /* bytes of each VM's transcript kept in memory, the latest (0:
                               HV_DEFAULT_CONSOLE_KEEP); a VM's transcript file has them all */
+    /* Memory overcommit (hv_swap.c): bytes of guest frames all VMs together get at most (0: as
+     * many as the frame pool has), the swap device's size (0: HV_DEFAULT_SWAP) and the
+     * replacement policy. */
+    uint32_t host_memory;
+    uint32_t swap_size;
+    hv_replacement_t replacement;
+    /* Content-based page sharing (hv_share.c): the scanner runs every share_period cycles
+     * (0: HV_DEFAULT_SHARE_PERIOD) and looks at share_pages pages each time (0: the default). */
+    bool sharing;
+    uint32_t share_pages, share_period;
 } hv_config_t;
 
 /* How a VM's guest-physical memory gets host frames. X(NAME, name, what it means) */
@@ -137,6 +170,8 @@ typedef struct {
     uint32_t shadow_budget;      /* mem = shadow: table frames at most (0: the default) */
     bool marks_off;              /* never read the guest's mark ring (hypercall 3): no marks */
     hv_backing_t backing;        /* how its memory is backed (hv_backing.c) */
+    uint32_t resident_max;       /* bytes of host frames it gets at most (0: its memory);
+                                    the rest is swapped (hv_swap.c) */
 } hv_vm_config_t;
 
 /* ------------------------------------------------------------------------------------------
@@ -340,6 +375,11 @@ typedef struct {
     hv_bt_stats_t bt;         /* cpu = bt */
     uint64_t started, ended; /* host cycles at creation and at power-off */
     uint64_t marks, marks_lost; /* marks recorded; ring records overwritten before read */
+    /* hv_swap.c: pages written to the swap device and read back, the cycles the pCPUs waited
+     * for it, the A bits the clock cleared (second chances given) */
+    uint64_t swap_outs, swap_ins, swap_wait, swap_second_chances;
+    /* hv_share.c: its pages mapped to a shared frame (merged), copy-on-write breaks */
+    uint64_t shares, cow_breaks;
 } hv_vm_stats_t;
 
 typedef struct {
@@ -366,6 +406,10 @@ typedef struct {
     uint8_t backing;        /* hv_backing_t */
     uint16_t bt_npages;     /* cpu = bt: guest-physical pages holding translated code */
     uint32_t bt_page[HV_BT_TC_PAGES * 4]; /* (write-protected in the shadows) */
+    uint32_t resident_max; /* host frames it may hold (hv_swap.c); memory / 4 KiB: no limit */
+    uint32_t swapped;      /* its pages in the swap device now */
+    uint32_t clock_hand;   /* the clock's next guest-physical page */
+    uint32_t shared;       /* its pages mapped read-only to a shared frame now (hv_share.c) */
 } hv_vm_t;
 
 /* Per pCPU. */
@@ -386,10 +430,40 @@ typedef struct {
     uint16_t charges[SIM_COST_COUNT];
 } hv_pcpu_t;
 
+/* Content-based page sharing (hv_share.c): the shared frames with their content's hash and
+ * how many guest pages map each; the candidates, private pages remembered by their hash (a
+ * table indexed by the hash: a newer page replaces an older one); the scanner's place and
+ * figures. Plain data. */
+typedef struct {
+    uint64_t hash;
+    uint32_t pfn;  /* 0: the slot is free */
+    uint32_t refs; /* guest pages mapping it */
+} hv_shared_frame_t;
+
+typedef struct {
+    uint64_t hash;
+    uint8_t used, vm;
+    uint16_t pad;
+    uint32_t gpn; /* its guest-physical page */
+} hv_share_candidate_t;
+
+typedef struct {
+    hv_shared_frame_t frame[HV_SHARE_FRAMES];
+    hv_share_candidate_t cand[HV_SHARE_CANDIDATES];
+    uint8_t scan_vm, scheduled;
+    uint32_t scan_gpn;
+    uint64_t scanned;         /* pages the scanner hashed */
+    uint64_t failed_compares; /* equal hashes whose bytes differed (collisions) */
+    uint64_t scanner_cycles;  /* what its hashing, compares and copies cost (share_hash, ...) */
+    uint64_t frames_made;     /* shared frames made */
+    uint32_t live;            /* shared frames now (they count against host_memory) */
+} hv_share_state_t;
+
 /* Frame owners. */
 #define HV_FRAME_FREE 0
 #define HV_FRAME_HV 1       /* the hypervisor's: its image, VMCBs, nested tables */
 #define HV_FRAME_VM(i) (2 + (i))
+#define HV_FRAME_SHARED 0xffu /* shared read-only by guest pages of one or more VMs */
 
 typedef struct hv {
     sim_machine_t *m;       /* rebuilt on restore, never saved */
@@ -411,6 +485,18 @@ typedef struct hv {
     unsigned nmarks;
     struct hv_tracker *tracker; /* hv_stats.c: spans and instants from the event stream */
     hv_vswitch_t vswitch;
+    /* Memory overcommit (hv_swap.c): the guest frames all VMs may hold (0: no limit), the swap
+     * device (a block device of the host: its bytes grow as slots are used, up to its size),
+     * the owner of each slot (HV_FRAME_FREE or HV_FRAME_VM(i), owned array of swap_slots),
+     * how many slots are in use and the random policy's generator. */
+    uint32_t host_frames;
+    sim_disk_t swap;
+    uint8_t *swap_owner;
+    uint32_t swap_slots, swap_used, swap_rng;
+    hv_share_state_t share;
+    /* For tests only: the scanner keeps this many low bits of each hash (0: all 64), so that
+     * different pages collide and the byte compare must tell them apart. */
+    uint8_t share_hash_bits;
     /* The .pcap capture being written (hv_vswitch_capture), or NULL; not machine state: a
      * clone writes none. It goes to pcap_tmp and is renamed to pcap_path when complete. */
     struct pcap_dumper *pcap;

@@ -31,6 +31,14 @@ static const char *check_tree(hv_t *hv, unsigned vm, uint32_t table, unsigned le
                 return buf;
             continue;
         }
+        if (!large && f < hv->nframes && hv->owner[f] == HV_FRAME_SHARED) {
+            if (pte & MMU_PTE_W) {
+                snprintf(buf, len, "VM %s: its nested tables map shared frame 0x%05x writable",
+                         hv->vms[vm].name, f);
+                return buf;
+            }
+            continue; /* shared read-only (hv_share.c counts who maps it) */
+        }
         for (uint32_t k = f; k < f + (large ? hv_large_frames(hv) : 1); k++)
             if (k >= hv->nframes || hv->owner[k] != HV_FRAME_VM(vm) ||
                 (k << MMU_PAGE_SHIFT) < HV_RESERVED_BYTES) {
@@ -54,7 +62,7 @@ static const char *check_pool(const hv_t *hv, char *buf, size_t len)
             snprintf(buf, len, "frame 0x%05x of the hypervisor's image is not the hypervisor's", f);
             return buf;
         }
-        if (o < HV_FRAME_VM(0))
+        if (o < HV_FRAME_VM(0) || o == HV_FRAME_SHARED)
             continue;
         if (o >= HV_FRAME_VM(HV_MAX_VMS) || !hv->vms[o - HV_FRAME_VM(0)].used) {
             snprintf(buf, len, "frame 0x%05x belongs to VM slot %d, which is not in use", f,
@@ -111,6 +119,9 @@ static const char *check_tlbs(const hv_t *hv, char *buf, size_t len)
             }
             if (e->pfn < hv->nframes && hv->owner[e->pfn] == HV_FRAME_VM(vmid - 1))
                 continue;
+            if (e->pfn < hv->nframes && hv->owner[e->pfn] == HV_FRAME_SHARED &&
+                !(e->perm & MMU_PTE_W))
+                continue; /* a shared frame, read-only */
             int kind = 0;
             for (unsigned k = 0; k < v->nvcpus && !kind && v->cpu == HV_CPU_BT; k++)
                 kind = monitor_page(&hv->ent[v->vcpu[k]], e->pfn);
@@ -128,7 +139,8 @@ static const char *check_tlbs(const hv_t *hv, char *buf, size_t len)
 
 const char *hv_check_invariants(hv_t *hv, char *buf, size_t len)
 {
-    if (check_pool(hv, buf, len) || check_tlbs(hv, buf, len))
+    if (check_pool(hv, buf, len) || check_tlbs(hv, buf, len) || hv_swap_check(hv, buf, len) ||
+        hv_share_check(hv, buf, len))
         return buf;
     for (unsigned vm = 0; vm < HV_MAX_VMS; vm++) {
         const hv_vm_t *v = &hv->vms[vm];

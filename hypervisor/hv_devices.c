@@ -212,7 +212,8 @@ static void disk_command(hv_t *hv, unsigned vm, uint32_t command)
     }
     d->status = SIM_DISK_BUSY;
     const uint32_t *c = hv->m->costs.c;
-    uint64_t at = hv->cur->s.cycles + c[SIM_COST_disk_latency] + (uint64_t)c[SIM_COST_disk_sector] * d->count;
+    uint64_t at = hv->cur->s.cycles +
+                  sim_disk_cycles(c[SIM_COST_disk_latency], c[SIM_COST_disk_sector], d->count);
     SIM_ASSERT(sim_schedule(hv->m, at, hv->hub, HV_TIMED(HV_TIMED_DISK, vm)) == 0);
     hv_emit_more(hv, SIM_HV_DISK, (int)vm, -1, command << 16 | (d->count & 0xffff),
                  (uint32_t)(at - hv->cur->s.cycles));
@@ -423,6 +424,8 @@ void hv_dev_timed(void *ctx, uint32_t what, uint64_t now)
         disk_transfer(hv, index);
     } else if (kind == HV_TIMED_NIC && index < HV_MAX_VMS && hv->vms[index].used) {
         hv_vnic_sent(hv, index, now);
+    } else if (kind == HV_TIMED_SHARE) {
+        hv_share_scan(hv, now);
     }
     hv->now = 0;
 }

@@ -209,6 +209,9 @@ bool hv_emulate_mmio(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t gpa, unsign
  * then the guest gets what bare hardware would give it. */
 HV_HANDLER(hv_handle_nested_fault)
 {
+    if (hv->cfg.sharing && ((x->qual >> 2) & 3) == MMU_STORE &&
+        hv_share_break(hv, (unsigned)v->vm, x->gpa))
+        return; /* a store to a shared page: copy-on-write (hv_share.c) */
     /* LAB 4 BEGIN: back the page, or emulate MMIO, or give the guest what bare hardware would */
     static const uint32_t page_fault[MMU_ACCESS_KINDS] = {
         CPU_CAUSE_FETCH_PAGE_FAULT, CPU_CAUSE_LOAD_PAGE_FAULT, CPU_CAUSE_STORE_PAGE_FAULT};

@@ -9,7 +9,7 @@
 #include "hv.h"
 
 /* Timed events of the hypervisor's hub device: what = kind << 8 | index. */
-enum { HV_TIMED_VTIMER = 1, HV_TIMED_DISK = 2, HV_TIMED_NIC = 3 };
+enum { HV_TIMED_VTIMER = 1, HV_TIMED_DISK = 2, HV_TIMED_NIC = 3, HV_TIMED_SHARE = 4 };
 #define HV_TIMED(kind, index) ((uint32_t)(kind) << 8 | (uint32_t)(index))
 
 /* The index of `name` (any case) in a table of `count` names, or -1. */
@@ -27,6 +27,9 @@ uint32_t hv_read32_as(hv_t *hv, uint32_t hpa, sim_cost_t cost);
 void hv_write32_as(hv_t *hv, uint32_t hpa, uint32_t value, sim_cost_t cost);
 /* A zeroed host frame for `owner`, or 0 when the pool is empty. */
 uint32_t hv_frame_alloc(hv_t *hv, uint8_t owner);
+/* The same without clearing it, for a frame its new owner's data fills whole at once (a page
+ * read back from the swap device): nothing of the previous owner's survives. */
+uint32_t hv_frame_alloc_to_fill(hv_t *hv, uint8_t owner);
 /* Gives a hypervisor frame back to the pool (it is zeroed when it is next handed out). */
 void hv_frame_free(hv_t *hv, uint32_t hpa);
 /* Translates a guest-physical address of a VM through its nested tables (walked by the
@@ -71,6 +74,59 @@ void hv_vm_power_off(hv_t *hv, unsigned vm, uint32_t code);
 /* A lab's handout reached code the student has not written yet (hv_lab.c): the VCPU's VM is
  * stopped with a sentence naming the lab and `what`. Returns false, for stubs to return. */
 bool hv_lab_missing(hv_t *hv, const hv_vcpu_t *v, unsigned lab, const char *what);
+
+/* Finds (and with `allocate`, creates) the nested leaf for gpa in VM vm: its host-physical
+ * address, or 0 when a table is missing (not allocating) or no frame can be had. *mapped: the
+ * leaf is valid; *large: it is a large page's. Allocating gives an unmapped page a frame:
+ * zeroed at a first touch, read back from the swap device for a swapped page (hv_swap.c). */
+uint32_t hv_nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, bool *mapped,
+                        bool *large);
+
+/* ---- Memory overcommit (hv_swap.c) ----------------------------------------------------- */
+/* Checks [hypervisor] host_memory and sets up the swap device's bookkeeping (hv_new). */
+int hv_swap_init(hv_t *hv, char *err, size_t len);
+/* A VM whose pages the hypervisor may swap (nested paging, lazy backing, not bt); one it
+ * does swap (a limit applies to it): the walker then sets A/D in its nested leaves. */
+bool hv_swappable(const hv_t *hv, unsigned vm);
+bool hv_swap_on(const hv_t *hv, unsigned vm);
+/* An invalid nested leaf that holds a swap slot. */
+bool hv_swap_entry(uint32_t pte);
+/* Before VM vm gets a frame: while it (or all VMs) is at its limit, a victim page is chosen
+ * by the replacement policy and written to the swap device. False when none can be (the VM
+ * is then crashed with the reason). */
+bool hv_swap_make_room(hv_t *hv, unsigned vm);
+/* Reads the swapped page at gpa (its leaf was `pte`) into the VM's new frame (hpa). */
+void hv_swap_in(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t pte, uint32_t frame);
+/* Frees every swap slot of a VM (destroyed). */
+void hv_swap_release(hv_t *hv, unsigned vm);
+/* The swap invariants: every used slot is a VM's, and that VM's nested tables hold exactly as
+ * many swap entries, each naming its own slot; no VM over resident_max, all of them not over
+ * host_memory. NULL, or the sentence saying what is broken (charges nothing). */
+const char *hv_swap_check(const hv_t *hv, char *buf, size_t len);
+/* Copies src's swap device into dst (hv_clone): -1 when memory cannot be had. */
+int hv_swap_clone(hv_t *dst, const hv_t *src);
+void hv_swap_print_stats(const hv_t *hv, unsigned vm, FILE *out);
+/* Snapshots (hv_snap.c): the swap device's sections HVSO (slot owners) and HVSB (its bytes);
+ * loading them into l (the loaded hv_t, with fresh's pointers): -1 with the rule broken. */
+void hv_swap_save(const hv_t *hv, sim_snap_writer_t *w);
+int hv_swap_load(hv_t *l, const hv_t *fresh, const sim_snap_t *s, char *err, size_t errlen);
+
+/* ---- Page sharing (hv_share.c) ---------------------------------------------------------- */
+/* Starts the scanner when the scenario shares pages (a VM was created); its timed tick. */
+void hv_share_start(hv_t *hv);
+void hv_share_scan(hv_t *hv, uint64_t now);
+/* A store (or DMA) to gpa of VM vm: when the page is mapped to a shared frame, it gets a
+ * private copy, writable (copy-on-write). Returns true when it was shared. */
+bool hv_share_break(hv_t *hv, unsigned vm, uint32_t gpa);
+/* A VM destroyed drops its mapping of shared frame pfn. */
+void hv_share_drop(hv_t *hv, uint32_t pfn);
+/* Frames sharing saves now: guest pages mapped to shared frames less those frames. */
+uint32_t hv_share_saved(const hv_t *hv);
+void hv_share_print_stats(const hv_t *hv, FILE *out);
+void hv_share_print_vm(const hv_t *hv, unsigned vm, FILE *out);
+/* The shared frames add up: each in the table is a shared frame in use, and there are as many
+ * as counted. NULL, or the sentence saying what is broken. */
+const char *hv_share_check(const hv_t *hv, char *buf, size_t len);
 
 /* ---- Marks (hv_mark.c) ----------------------------------------------------------------- */
 /* Hypercall 2: a mark named by the string at gpa, made now. Answers the name's index or -1. */

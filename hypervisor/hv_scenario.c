@@ -304,10 +304,32 @@ static void hypervisor_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "console_keep")) {
         if (number(p, key, value, 256, 1u << 30, &v))
             sc->hv.console_keep = (uint32_t)v;
+    } else if (!strcmp(key, "host_memory")) {
+        if (size(p, key, value, HV_MIN_RESIDENT, 0xf0000000u, MMU_PAGE_SIZE, &v))
+            sc->hv.host_memory = (uint32_t)v;
+    } else if (!strcmp(key, "swap")) {
+        if (size(p, key, value, MMU_PAGE_SIZE, 1u << 30, MMU_PAGE_SIZE, &v))
+            sc->hv.swap_size = (uint32_t)v;
+    } else if (!strcmp(key, "sharing")) {
+        if (on_off(p, key, value, &b))
+            sc->hv.sharing = b;
+    } else if (!strcmp(key, "share_pages")) {
+        if (number(p, key, value, 1, 1u << 20, &v))
+            sc->hv.share_pages = (uint32_t)v;
+    } else if (!strcmp(key, "share_period")) {
+        if (number(p, key, value, 1000, 1000000000, &v))
+            sc->hv.share_period = (uint32_t)v;
+    } else if (!strcmp(key, "replacement")) {
+        int r = hv_replacement_by_name(value);
+        if (r < 0)
+            error_at(p, p->line, "replacement = '%s': it must be clock or random", value);
+        else
+            sc->hv.replacement = (hv_replacement_t)r;
     } else {
         error_at(p, p->line,
                  "unknown key '%s' in [hypervisor] (known: type, scheduler, slice, "
-                 "tlb_tags, host_process, host_share, boost, console_keep)",
+                 "tlb_tags, host_process, host_share, boost, console_keep, host_memory, swap, "
+                 "replacement, sharing, share_pages, share_period)",
                  key);
     }
 }
@@ -393,6 +415,9 @@ static void vm_key(parser_t *p, const char *key, const char *value)
             vm->backing = HV_BACKING_LAZY;
             error_at(p, p->line, "backing = '%s': it must be lazy, eager or large", value);
         }
+    } else if (!strcmp(key, "resident_max")) {
+        if (size(p, key, value, HV_MIN_RESIDENT, 0xf0000000u, MMU_PAGE_SIZE, &v))
+            vm->resident_max = (uint32_t)v;
     } else if (!strcmp(key, "marks")) {
         bool on;
         if (on_off(p, key, value, &on))
@@ -407,7 +432,7 @@ static void vm_key(parser_t *p, const char *key, const char *value)
         error_at(p, p->line,
                  "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
                  "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
-                 "transcript, shadow_budget, marks, backing)",
+                 "transcript, shadow_budget, marks, backing, resident_max)",
                  key, vm->name);
     }
 }

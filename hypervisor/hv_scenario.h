@@ -8,11 +8,13 @@
  *   [costs]       any entry of the cost table (docs/cycle-model.md) = cycles
  *   [hypervisor]  type = 1 | 2 | none (none: the one VM runs on the bare machine),
  *                 scheduler = pin | overcommit, slice, tlb_tags = on | off,
- *                 host_process = on | off, host_share, boost = on | off
+ *                 host_process = on | off, host_share, boost = on | off, host_memory,
+ *                 swap, replacement = clock | random
  *   [vm NAME]     image (a disk image booted by the ROM) or kernel (a .s or flat .bin
  *                 program), base, rom, vcpus, memory, cpu = emu | trap | bt | hw,
  *                 mem = shadow | nested (hv_technique_refusal says which pairs run), pin (a
- *                 pCPU per VCPU, comma-separated), share, cap (percent), input or input_file
+ *                 pCPU per VCPU, comma-separated), share, cap (percent), input or input_file,
+ *                 resident_max
  */
 #ifndef HVSIM_HV_SCENARIO_H
 #define HVSIM_HV_SCENARIO_H
@@ -37,6 +39,7 @@ typedef struct {
     uint32_t shadow_budget;                /* 0: HV_DEFAULT_SHADOW_BUDGET */
     bool marks_off;                        /* marks = off: the guest's mark ring is never read */
     int backing;                           /* hv_backing_t (0: lazy) */
+    uint32_t resident_max;                 /* 0: no limit (its memory) */
     int line, image_line, kernel_line, rom_line, input_line, cpu_line, mem_line; /* messages */
 } hv_scenario_vm_t;
 

@@ -35,6 +35,14 @@
 #define TINYOS_VM_CPU(cpu) TINYOS_VM_TECH(cpu, "nested")
 #define RTOS_VM_CPU(cpu) RTOS_VM_TECH(cpu, "nested")
 
+/* mem-overcommit's VMs: tinyos limited on its own too. */
+#define OVERCOMMIT_VMS TINYOS_VM("resident_max = 3M\n") RTOS_VM("")
+
+/* A tinyos of the sharing scenario: a short session, so that the three converge and end. */
+#define SHARING_VM(name)                                                                           \
+    "[vm " name "]\nimage = tinyos.img\nmemory = 8M\ncpu = hw\nmem = nested\n"                     \
+    "input = hello\\nsyscalls\\ncounter\\npoweroff\\n\n\n"
+
 static const struct {
     const char *name, *summary, *text;
 } builtins[] = {
@@ -123,6 +131,23 @@ static const struct {
      "[vm popf-hw]\nimage = popf.img\nmemory = 2M\ncpu = hw\nmem = nested\n\n"
      "[vm popf-trap]\nimage = popf.img\nmemory = 2M\ncpu = trap\nmem = nested\n\n"
      "[vm popf-bt]\nimage = popf.img\nmemory = 2M\ncpu = bt\nmem = shadow\n"},
+    {"mem-overcommit",
+     "memory overcommit: tinyos (8 MiB) and rtos (4 MiB) on 4 MiB of host memory, tinyos at "
+     "most 3 MiB resident; the hypervisor swaps guest pages, chosen by the clock on nested A "
+     "bits",
+     "; Memory overcommit (docs/memory.md): the VMs see 12 MiB, the hypervisor gives them\n"
+     "; 4 MiB of frames. A nested fault beyond a limit swaps a page out first; a swapped page's\n"
+     "; nested entry is invalid and its next touch reads it back. Compare the 'swap' lines.\n"
+     "[machine]\npcpus = 2\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nhost_memory = 4M\nreplacement = clock\n\n" OVERCOMMIT_VMS},
+    {"sharing",
+     "content-based page sharing: three identical tinyos VMs; the scanner maps equal pages to "
+     "one read-only frame and the sharing ratio converges",
+     "; Page sharing (docs/memory.md): the same kernel three times. The scanner hashes 256 pages\n"
+     "; every 100 000 cycles; equal pages share one read-only frame, a store copies it back.\n"
+     "[machine]\npcpus = 3\nram = 48M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\nsharing = on\nshare_pages = 256\n"
+     "share_period = 100000\n\n" SHARING_VM("tinyos1") SHARING_VM("tinyos2") SHARING_VM("tinyos3")},
 };
 
 #define NBUILTINS (sizeof builtins / sizeof builtins[0])

@@ -100,9 +100,21 @@ static void write_hypervisor(const hv_scenario_t *sc, FILE *out)
             hv->sched == HV_SCHED_OVERCOMMIT ? "overcommit" : "pin",
             (unsigned long long)(hv->slice ? hv->slice : HV_DEFAULT_SLICE),
             on_off(!hv->untagged_tlb), on_off(hv->host_process));
-    fprintf(out, "host_share = %u\nboost = %s\nconsole_keep = %u\n\n",
+    fprintf(out, "host_share = %u\nboost = %s\nconsole_keep = %u\n",
             hv->host_share ? hv->host_share : HV_DEFAULT_SHARE, on_off(hv->boost),
             hv->console_keep ? hv->console_keep : HV_DEFAULT_CONSOLE_KEEP);
+    char b[32];
+    if (hv->host_memory) /* overcommit's keys only where it is used */
+        fprintf(out, "host_memory = %s\n", hv_scenario_size_text(hv->host_memory, b, sizeof b));
+    if (hv->swap_size)
+        fprintf(out, "swap = %s\n", hv_scenario_size_text(hv->swap_size, b, sizeof b));
+    if (hv->replacement != HV_REPLACE_CLOCK)
+        fprintf(out, "replacement = %s\n", hv_replacement_name(hv->replacement));
+    if (hv->sharing)
+        fprintf(out, "sharing = on\nshare_pages = %u\nshare_period = %u\n",
+                hv->share_pages ? hv->share_pages : HV_DEFAULT_SHARE_PAGES,
+                hv->share_period ? hv->share_period : HV_DEFAULT_SHARE_PERIOD);
+    fputc('\n', out);
 }
 
 static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *out)
@@ -129,6 +141,8 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
             hv_backing_name((unsigned)vm->backing));
     if (vm->transcript[0])
         fprintf(out, "transcript = %s\n", vm->transcript);
+    if (vm->resident_max)
+        fprintf(out, "resident_max = %s\n", hv_scenario_size_text(vm->resident_max, b, sizeof b));
     if (vm->marks_off)
         fputs("marks = off\n", out);
     if (vm->input)

@@ -10,6 +10,7 @@
  *   HV    hv_t, pointers zeroed        HVOW  the frame ownership map (one byte per frame)
  *   HVTK  the statistics' per-pCPU exit timing (hv_span_state_t x SIM_MAX_CPUS)
  *   VMTR  a VM's console transcript    VMIN  its console input    VMDK  its disk's bytes
+ *   HVSO  the swap slots' owners       HVSB  the swap device's bytes (hv_swap.c)
  *
  * The VMCBs, nested and shadow tables and translated code live in simulated RAM and come with
  * it. As in sim_snap_machine.c, keep_pointers is the one list of pointers, and a loaded hv_t
@@ -30,6 +31,8 @@ static void keep_pointers(hv_t *into, const hv_t *from)
     into->m = from->m;
     into->cfg.console = from->cfg.console;
     into->owner = from->owner;
+    into->swap_owner = from->swap_owner;
+    into->swap.bytes = from->swap.bytes;
     into->cur = from->cur;
     into->tracker = from->tracker;
     into->pcap = from->pcap;
@@ -60,6 +63,7 @@ static void hv_save(const hv_t *hv, sim_snap_writer_t *w)
     free(copy);
     sim_snap_put(w, "HVOW", 0, hv->owner, hv->nframes);
     sim_snap_put(w, "HVTK", 0, hv->tracker->cpu, sizeof hv->tracker->cpu);
+    hv_swap_save(hv, w);
     for (unsigned i = 0; i < HV_MAX_VMS; i++) {
         const hv_vdev_t *d = &hv->vms[i].dev;
         if (!hv->vms[i].used)
@@ -186,11 +190,16 @@ static int hv_load(hv_t *fresh, const sim_snap_t *s, char *err, size_t errlen)
         return sim_snap_fail(s, sec, err, errlen, "%s", why);
     }
     keep_pointers(l, fresh);
+    if (hv_swap_load(l, fresh, s, err, errlen) != 0) {
+        free(l);
+        return -1;
+    }
     for (unsigned i = 0; i < HV_MAX_VMS; i++) {
         if (l->vms[i].used && load_vm_buffers(s, l, i, err, errlen) != 0) {
             for (unsigned j = 0; j < i; j++)
                 if (l->vms[j].used)
                     hv_dev_free(&l->vms[j].dev);
+            free(l->swap.bytes);
             free(l);
             return -1;
         }

@@ -399,7 +399,10 @@ void hv_print_stats(const hv_t *hv, FILE *out)
         if (hv->cfg.type == HV_TYPE2)
             fprintf(out, ", %s to the VMM", cnt(s->t2_trips, "trip", b1));
         fputc('\n', out);
+        hv_swap_print_stats(hv, i, out);
+        hv_share_print_vm(hv, i, out);
     }
+    hv_share_print_stats(hv, out);
     for (unsigned e = 0; e < hv->nent; e++)
         if (hv->ent[e].used && hv->ent[e].host_process)
             fprintf(out, "[stats] host process: %s of work in %s\n",

@@ -184,8 +184,23 @@ static void put_span(FILE *out, const hv_span_t *s, bool *first)
         first);
 }
 
+/* Page sharing's scanner passes are a series (hv_share.c): the frames saved and the sharing
+ * ratio, saved frames per 100 guest pages backed, as a counter track of the host. */
+static void put_sharing(FILE *out, const sim_event_t *ev, bool *first)
+{
+    put(out,
+        json_pack("{s:s,s:s,s:f,s:i,s:{s:I,s:f}}", "name", "page sharing", "ph", "C", "ts",
+                  us(ev->cycle), "pid", 0, "args", "frames saved", (json_int_t)ev->b,
+                  "sharing ratio %", ev->pc ? 100.0 * ev->b / ev->pc : 0.0),
+        first);
+}
+
 static void put_instant(FILE *out, const hv_t *hv, const sim_event_t *ev, bool *first)
 {
+    if (ev->kind == SIM_EV_HV && ev->a == SIM_HV_SHARE_SCAN) {
+        put_sharing(out, ev, first);
+        return;
+    }
     char name[64], why[320], cause[48];
     const char *cat = "hypervisor";
     why[0] = '\0';

@@ -237,7 +237,7 @@ static void zero_frame(hv_t *hv, uint32_t hpa)
     hv_charge(hv, SIM_COST_hv_zero_page);
 }
 
-uint32_t hv_frame_alloc(hv_t *hv, uint8_t owner)
+static uint32_t frame_take(hv_t *hv, uint8_t owner, bool zero)
 {
     for (uint32_t n = 0; n < hv->nframes; n++) {
         uint32_t f = (hv->next_frame + n) % hv->nframes;
@@ -245,10 +245,21 @@ uint32_t hv_frame_alloc(hv_t *hv, uint8_t owner)
             continue;
         hv->owner[f] = owner;
         hv->next_frame = (f + 1) % hv->nframes;
-        zero_frame(hv, f << MMU_PAGE_SHIFT);
+        if (zero)
+            zero_frame(hv, f << MMU_PAGE_SHIFT);
         return f << MMU_PAGE_SHIFT;
     }
     return 0;
+}
+
+uint32_t hv_frame_alloc(hv_t *hv, uint8_t owner)
+{
+    return frame_take(hv, owner, true);
+}
+
+uint32_t hv_frame_alloc_to_fill(hv_t *hv, uint8_t owner)
+{
+    return frame_take(hv, owner, false);
 }
 
 void hv_frame_free(hv_t *hv, uint32_t hpa)
@@ -281,8 +292,8 @@ static unsigned nested_levels(const hv_t *hv)
  * is empty. *mapped says whether the leaf is valid, *large whether it is a large page's
  * (backing = large, hv_backing.c).
  */
-static uint32_t nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, bool *mapped,
-                            bool *large)
+uint32_t hv_nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, bool *mapped,
+                        bool *large)
 {
     hv_vm_t *v = &hv->vms[vm];
     unsigned levels = nested_levels(hv);
@@ -310,14 +321,22 @@ static uint32_t nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, 
     uint32_t pte = hv_read32(hv, leaf);
     *mapped = (pte & MMU_PTE_V) != 0;
     if (!*mapped && allocate) {
-        uint32_t frame = hv_frame_alloc(hv, (uint8_t)HV_FRAME_VM(vm));
+        bool back_in = hv_swap_entry(pte); /* its frame is filled whole from the swap device */
+        uint8_t owner = (uint8_t)HV_FRAME_VM(vm);
+        uint32_t frame = !hv_swap_make_room(hv, vm) ? 0
+                         : back_in                  ? hv_frame_alloc_to_fill(hv, owner)
+                                                    : hv_frame_alloc(hv, owner);
         if (!frame)
             return 0;
         hv_write32(hv, leaf, MMU_PTE_MAKE(frame >> MMU_PAGE_SHIFT, MMU_PTE_V | MMU_PTE_RWX));
         v->frames++;
-        v->stats.frames_mapped++;
-        v->stats.first_touches += hv->cur != NULL; /* not a load or a DMA: the guest's touch */
-        hv_emit_more(hv, SIM_HV_MAP, (int)vm, -1, gpa & ~MMU_PAGE_OFFSET, frame);
+        if (back_in) {
+            hv_swap_in(hv, vm, gpa, pte, frame); /* overcommit: the page comes back */
+        } else {
+            v->stats.frames_mapped++;
+            v->stats.first_touches += hv->cur != NULL; /* not a load or DMA: the guest's touch */
+            hv_emit_more(hv, SIM_HV_MAP, (int)vm, -1, gpa & ~MMU_PAGE_OFFSET, frame);
+        }
         *mapped = true;
     }
     return leaf;
@@ -330,7 +349,7 @@ bool hv_gpa_to_hpa(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, uint32_t 
         return false; /* not the VM's memory: the hypervisor maps nothing there */
     /* LAB 4 END */
     bool mapped = false, large;
-    uint32_t leaf = nested_leaf(hv, vm, gpa, allocate, &mapped, &large);
+    uint32_t leaf = hv_nested_leaf(hv, vm, gpa, allocate, &mapped, &large);
     if (!leaf || !mapped)
         return false;
     uint32_t offset = large ? (hv_large_frames(hv) << MMU_PAGE_SHIFT) - 1 : MMU_PAGE_OFFSET;
@@ -360,6 +379,8 @@ static bool copy_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *buf, size_t le
         if (chunk > len)
             chunk = (uint32_t)len;
         uint32_t hpa;
+        if (to_guest && v->shared) /* DMA into a shared page: copy-on-write first */
+            hv_share_break(hv, vm, gpa);
         ok = hv_gpa_to_hpa(hv, vm, gpa, !observer, &hpa);
         if (ok && !observer && hv->m->mem_watch)
             watched(hv, (int)vm, hpa, chunk, to_guest ? p : NULL, what);
@@ -440,6 +461,11 @@ hv_t *hv_new(sim_machine_t *m, const hv_config_t *cfg, char *err, size_t errlen)
     if (!hv->cfg.host_share)
         hv->cfg.host_share = HV_DEFAULT_SHARE;
     hv->nframes = m->ram_size / MMU_PAGE_SIZE;
+    if (hv_swap_init(hv, err, errlen) != 0) {
+        free(hv->owner);
+        free(hv);
+        return NULL;
+    }
     for (uint32_t f = 0; f < HV_RESERVED_BYTES / MMU_PAGE_SIZE; f++)
         hv->owner[f] = HV_FRAME_HV;
     hv->next_frame = HV_RESERVED_BYTES / MMU_PAGE_SIZE;
@@ -483,6 +509,8 @@ void hv_free(hv_t *hv)
         if (hv->vms[i].used)
             hv_dev_free(&hv->vms[i].dev);
     free(hv->owner);
+    free(hv->swap_owner);
+    free(hv->swap.bytes);
     free(hv);
 }
 
@@ -510,6 +538,7 @@ hv_t *hv_clone(const hv_t *hv, sim_machine_t *m2)
     n->pcap = NULL; /* the original writes the capture */
     n->test_hook = NULL; /* a test's breakage stays with the machine it was made for */
     n->owner = dup_bytes(hv->owner, hv->nframes, &ok);
+    ok &= hv_swap_clone(n, hv) == 0;
     for (unsigned i = 0; i < HV_MAX_VMS; i++) {
         hv_vdev_t *d = &n->vms[i].dev;
         const hv_vdev_t *s = &hv->vms[i].dev;
@@ -592,6 +621,20 @@ static int free_pcpu(const hv_t *hv)
     return -1;
 }
 
+/* The host frames a new VM may hold at most: its memory, less under overcommit (a VM that
+ * cannot be swapped holds all of its memory whatever the limits say). */
+static uint32_t resident_need(const hv_t *hv, const hv_vm_config_t *c)
+{
+    uint32_t pages = c->memory / MMU_PAGE_SIZE;
+    bool swappable =
+        c->mem == HV_MEM_NESTED && c->backing == HV_BACKING_LAZY && c->cpu != HV_CPU_BT;
+    if (swappable && c->resident_max && c->resident_max / MMU_PAGE_SIZE < pages)
+        pages = c->resident_max / MMU_PAGE_SIZE;
+    if (swappable && hv->host_frames && hv->host_frames < pages)
+        pages = hv->host_frames;
+    return pages;
+}
+
 static const char *check_vm_config(const hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
 {
     if (!valid_name(c->name))
@@ -604,9 +647,27 @@ static const char *check_vm_config(const hv_t *hv, const hv_vm_config_t *c, char
     else if (c->memory < 0x10000 || (c->memory & 0xffff) || c->memory > 0xf0000000u)
         snprintf(err, len, "VM %s: memory = %u bytes; it must be a multiple of 64 KiB, at least 64 "
                            "KiB", c->name, c->memory);
-    else if (c->memory / MMU_PAGE_SIZE > free_frames(hv))
-        snprintf(err, len, "VM %s: %u KiB of memory, but the hypervisor has only %u KiB free "
-                           "(raise [machine] ram)", c->name, c->memory / 1024,
+    else if (c->resident_max && (c->resident_max < HV_MIN_RESIDENT || (c->resident_max & 0xfff)))
+        snprintf(err, len,
+                 "VM %s: resident_max = %u bytes; it must be whole 4 KiB pages, at "
+                 "least %u KiB",
+                 c->name, c->resident_max, HV_MIN_RESIDENT / 1024);
+    else if (c->resident_max && c->resident_max < c->memory &&
+             (c->mem != HV_MEM_NESTED || c->backing != HV_BACKING_LAZY || c->cpu == HV_CPU_BT))
+        snprintf(err, len,
+                 "VM %s: resident_max below its memory needs swapping, which works "
+                 "with mem = nested, backing = lazy and cpu other than bt",
+                 c->name);
+    else if (hv->host_frames && c->backing == HV_BACKING_LARGE)
+        snprintf(err, len,
+                 "VM %s: backing = large takes its frames at creation in runs that "
+                 "host_memory cannot swap; use lazy or eager",
+                 c->name);
+    else if (resident_need(hv, c) > free_frames(hv))
+        snprintf(err, len,
+                 "VM %s: %u KiB of memory, but the hypervisor has only %u KiB free "
+                 "(raise [machine] ram, or overcommit: resident_max, host_memory)",
+                 c->name, resident_need(hv, c) * (MMU_PAGE_SIZE / 1024),
                  free_frames(hv) * (MMU_PAGE_SIZE / 1024));
     else if (c->cpu >= HV_CPU_TECHNIQUE_COUNT || c->mem >= HV_MEM_TECHNIQUE_COUNT)
         snprintf(err, len, "VM %s: unknown virtualization technique", c->name);
@@ -659,6 +720,9 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
                                                                  : c->shadow_budget;
     v->marks_off = c->marks_off;
     v->backing = (uint8_t)c->backing;
+    v->resident_max =
+        (c->resident_max && c->resident_max < c->memory ? c->resident_max : c->memory) /
+        MMU_PAGE_SIZE;
     v->tsc_offset = hv->m->cpu[0].s.cycles;
     v->stats.started = v->tsc_offset;
     v->nested_root = hv_frame_alloc(hv, HV_FRAME_HV);
@@ -703,6 +767,7 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
         hv_vm_destroy(hv, (unsigned)idx);
         return -1;
     }
+    hv_share_start(hv);
     return idx;
 }
 
@@ -731,7 +796,9 @@ static void free_tree(hv_t *hv, uint32_t table, unsigned level)
         for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4; i++) {
             uint32_t pte;
             memcpy(&pte, ram + table + 4 * i, 4);
-            if (pte & MMU_PTE_V)
+            if ((pte & MMU_PTE_V) && hv->owner[MMU_PTE_PFN(pte)] == HV_FRAME_SHARED)
+                hv_share_drop(hv, MMU_PTE_PFN(pte)); /* others may still map it */
+            else if (pte & MMU_PTE_V)
                 free_run(hv, MMU_PTE_PFN(pte), 1);
         }
     }
@@ -761,6 +828,7 @@ void hv_vm_destroy(hv_t *hv, unsigned vm)
     sim_unschedule(hv->m, hv->hub, HV_TIMED(HV_TIMED_DISK, vm));
     if (v->nested_root)
         free_tree(hv, v->nested_root, nested_levels(hv) - 1);
+    hv_swap_release(hv, vm);
     for (unsigned c = 0; c < hv->m->ncpus; c++)
         mmu_invalidate(&hv->m->cpu[c].mmu, MMU_FLUSH_VM, v->vmid, 0, 0);
     if (v->state == HV_VM_RUNNING || v->state == HV_VM_PAUSED)

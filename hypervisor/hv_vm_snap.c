@@ -50,6 +50,13 @@ static const char *cannot_save(const hv_t *hv, unsigned vm, char *buf, size_t le
                  v->name, hv_cpu_technique_name(v->cpu), hv_mem_technique_name(v->mem));
         return buf;
     }
+    if (v->swapped) {
+        snprintf(buf, len,
+                 "VM %s has %u pages in the hypervisor's swap device: vm save moves resident "
+                 "memory only (give it room: resident_max, host_memory)",
+                 v->name, v->swapped);
+        return buf;
+    }
     for (unsigned c = 0; c < v->nvcpus; c++)
         if (hv->ent[v->vcpu[c]].on_cpu >= 0) {
             snprintf(buf, len,

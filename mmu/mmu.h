@@ -234,6 +234,10 @@ typedef struct {
     uint8_t levels; /* 2..4 */
     uint16_t vmid;  /* the VM's id: TLB entries are tagged with it */
     uint32_t root_pfn;
+    /* The walker sets A in the nested leaf of every guest-physical page it locates, and D in
+     * the data page's on a store (EPT's accessed and dirty flags): what a hypervisor's page
+     * replacement and dirty logging see. Off, nested tables are only read. */
+    bool ad;
 } mmu_nested_t;
 
 /* A TLB entry caches one whole translation: (VM id, ASID, virtual page) -> host frame, with

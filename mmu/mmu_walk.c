@@ -240,7 +240,7 @@ static bool walk_tree(walker_t *w, const tree_t *tree, uint32_t va, mmu_access_t
 /* Where a guest-physical address was found in host memory. */
 typedef struct {
     uint32_t hpa;
-    uint32_t bits; /* R W X of the nested leaf */
+    uint32_t bits; /* R W X of the nested leaf (and D when nested A/D is on) */
     uint8_t shift; /* log2 of the page the nested leaf maps */
 } located_t;
 
@@ -281,6 +281,33 @@ static void ntlb_add(mmu_ntlb_t *c, const mmu_nested_t *n, uint32_t gpa, const l
     c->bits[slot] = (uint8_t)at->bits;
 }
 
+static void write_entry(walker_t *w, uint32_t addr, uint32_t value);
+
+/* Nested A/D (the hypervisor turned them on, mmu_nested_t.ad): the nested leaf just walked
+ * gets A, and D when the data page is stored to, written back as the guest's leaves are. */
+static void nested_ad(walker_t *w, mmu_access_t kind, uint8_t for_level, walk_out_t *nout)
+{
+    uint32_t want = nout->leaf | MMU_PTE_A;
+    if (kind == MMU_STORE && for_level == MMU_FOR_DATA)
+        want |= MMU_PTE_D;
+    if (want == nout->leaf)
+        return;
+    if (w->ram_rw)
+        write_entry(w, nout->leaf_addr, want);
+    w->t->ad_writes++;
+    mmu_trace_ref_t r = {.space = MMU_SPACE_NESTED,
+                         .level = nout->leaf_level,
+                         .for_level = for_level,
+                         .outcome = MMU_OUTCOME_AD_WRITE,
+                         .table = nout->leaf_addr & ~MMU_PAGE_OFFSET,
+                         .addr = nout->leaf_addr,
+                         .value = want,
+                         .gpa = nout->leaf_gpa,
+                         .cycles = w->cost_ad};
+    note(w, &r);
+    nout->leaf = want;
+}
+
 /* Locates guest-physical `gpa` through the nested tree (a guest table through the nested TLB
  * first, when there is one): on success *at; on failure out->nested describes the nested
  * fault. */
@@ -306,7 +333,11 @@ static bool locate(walker_t *w, const mmu_nested_t *n, uint32_t gpa, mmu_access_
                                            .reason = nout.outcome};
         return false;
     }
-    *at = (located_t){.hpa = nout.pa, .bits = nout.leaf & MMU_PTE_RWX, .shift = nout.shift};
+    if (n->ad)
+        nested_ad(w, kind, for_level, &nout);
+    *at = (located_t){.hpa = nout.pa,
+                      .bits = nout.leaf & (n->ad ? MMU_PTE_RWX | MMU_PTE_D : MMU_PTE_RWX),
+                      .shift = nout.shift};
     if (table && w->ntlb)
         ntlb_add(w->ntlb, n, gpa, at);
     return true;
@@ -399,14 +430,7 @@ static bool write_back_ad(walker_t *w, bool nested, mmu_access_t kind, walk_out_
     }
     if (!w->ram_rw)
         return true; /* a probe: the write would happen, but a debugger changes nothing */
-    uint8_t *p = w->ram_rw + g->leaf_addr;
-    if (w->watch) {
-        uint8_t bytes[4] = {(uint8_t)want, (uint8_t)(want >> 8), (uint8_t)(want >> 16),
-                            (uint8_t)(want >> 24)};
-        watched(w, g->leaf_addr, bytes);
-    }
-    for (unsigned i = 0; i < 4; i++)
-        p[i] = (uint8_t)(want >> (8 * i));
+    write_entry(w, g->leaf_addr, want);
     w->t->ad_writes++;
     mmu_trace_ref_t r = {.space = MMU_SPACE_TABLE,
                          .level = g->leaf_level,
@@ -422,12 +446,29 @@ static bool write_back_ad(walker_t *w, bool nested, mmu_access_t kind, walk_out_
     return true;
 }
 
-/* The TLB entry's permissions: the guest leaf's, less what the nested leaf forbids. */
-static uint32_t entry_perm(bool paging, uint32_t leaf, uint32_t data_bits)
+/* Writes a leaf's A/D bits back into RAM (a debugger watching memory is told first). */
+static void write_entry(walker_t *w, uint32_t addr, uint32_t value)
+{
+    uint8_t *p = w->ram_rw + addr;
+    if (w->watch) {
+        uint8_t bytes[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16),
+                            (uint8_t)(value >> 24)};
+        watched(w, addr, bytes);
+    }
+    for (unsigned i = 0; i < 4; i++)
+        p[i] = (uint8_t)(value >> (8 * i));
+}
+
+/* The TLB entry's permissions: the guest leaf's, less what the nested leaf forbids. A store
+ * may hit the entry only when D is known set in both leaves (in the nested one when nested
+ * A/D is on), so that the walk that sets D is never skipped. */
+static uint32_t entry_perm(bool paging, uint32_t leaf, uint32_t data_bits, bool nested_ad)
 {
     uint32_t perm = paging ? (leaf & (MMU_PTE_RWX | MMU_PTE_U | MMU_PTE_G)) |
                                  ((leaf & MMU_PTE_D) ? MMU_TLBE_DIRTY : 0)
                            : MMU_PTE_RWX | MMU_TLBE_ANYPRIV | MMU_TLBE_DIRTY;
+    if (nested_ad && !(data_bits & MMU_PTE_D))
+        perm &= ~(uint32_t)MMU_TLBE_DIRTY;
     return (perm & ~(MMU_PTE_RWX & ~data_bits)) | MMU_TLBE_VALID;
 }
 
@@ -508,7 +549,7 @@ static translation_t walk(walker_t *w, const mmu_config_t *cfg, uint32_t ptroot,
     }
     t->pa = data.hpa;
     x.res.pa = data.hpa;
-    x.perm = entry_perm(paging, g.leaf, data.bits);
+    x.perm = entry_perm(paging, g.leaf, data.bits, n && n->ad);
     set_sizes(t, paging ? g.shift : 0, n ? data.shift : 0);
     return x;
 }

@@ -70,7 +70,8 @@ _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
     /* The network card (sim_nic.c): the link speed (issue 20). */                                 \
     X(nic_frame, 1000, "a network frame's fixed cost: descriptor fetch, preamble, gap")            \
     X(nic_byte, 2, "each byte of a network frame on the wire (a 10 Gbit/s link at ~2.5 GHz)")      \
-    SIM_COSTS_GENERATIONS(X)
+    SIM_COSTS_GENERATIONS(X)                                                                       \
+    SIM_COSTS_MEMORY(X)
 
 /* The entries of hardware generations and of the co-resident BT monitor (issue 15; the
  * profiles below): the hypervisor reading or writing one VMCB field that is not a register
@@ -81,6 +82,15 @@ _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
     X(hv_vmcb_write, 2, "the hypervisor writing one VMCB field other than a register (VMWRITE)")   \
     X(bt_callout, 100, "binary translation: translated code calling into the monitor and back")    \
     X(bt_monitor_trap, 180, "binary translation: a guest trap into the monitor and its return")
+
+/* Memory overcommit (issue 19, hypervisor/hv_swap.c): the hypervisor's swap device, a block
+ * device of the host with the disk model's timing (sim_disk_cycles), its own figures. */
+#define SIM_COSTS_MEMORY(X)                                                                        \
+    X(swap_latency, 10000, "the hypervisor's swap device: one command, start to transfer")         \
+    X(swap_sector, 100, "each 512-byte sector the swap device moves")                              \
+    X(share_hash, 1000, "page sharing: hashing one 4 KiB page (xxh64, ~4 bytes a cycle)")          \
+    X(share_compare, 500, "page sharing: comparing two 4 KiB pages byte by byte")                  \
+    X(hv_copy_page, 1000, "copying a 4 KiB page (a copy-on-write break)")
 
 typedef enum {
 #define SIM_X_COSTENUM(name, def, doc) SIM_COST_##name,
@@ -201,7 +211,16 @@ typedef enum {
     X(CPUID, "cpuid", "the cpuid leaf the virtual CPU answered; pc: the answer")                   \
     X(BT_MOVE_PC, "bt-move-pc",                                                                    \
       "binary translation: the pc the monitor moved the VCPU from (into, out of or within the "    \
-      "translation cache); pc: the pc it moved it to")
+      "translation cache); pc: the pc it moved it to")                                           \
+    X(SWAP_OUT, "swap-out",                                                                        \
+      "overcommit: the guest-physical page written to the swap device; pc: its swap slot")         \
+    X(SWAP_IN, "swap-in",                                                                          \
+      "overcommit: the guest-physical page read back from the swap device; pc: its swap slot")     \
+    X(SHARE, "share",                                                                              \
+      "page sharing: the guest-physical page mapped read-only to a shared frame; pc: its hpa")     \
+    X(COW, "cow", "page sharing: the shared page a store broke into a private copy; pc: its hpa")  \
+    X(SHARE_SCAN, "share-scan",                                                                    \
+      "page sharing: a scanner pass ended: the frames sharing saves now; pc: guest pages backed")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u
@@ -652,6 +671,10 @@ const uint8_t *sim_disk_bytes(const sim_machine_t *m, size_t *len);
  * rules): why `command` cannot start with d's registers (NONE when it can), and what reading
  * register `reg` gives. */
 sim_disk_error_t sim_disk_check(const sim_disk_t *d, uint32_t command);
+/* The disk model's timing: a command moving `sectors` takes latency + per_sector * sectors
+ * cycles (the machine's disk: disk_latency and disk_sector; the hypervisor's swap device:
+ * swap_latency and swap_sector). */
+uint64_t sim_disk_cycles(uint32_t latency, uint32_t per_sector, uint32_t sectors);
 uint32_t sim_disk_reg(const sim_disk_t *d, unsigned reg);
 
 /* Writes a whole file so that no reader ever sees it half-written: into a temporary file in the

@@ -54,6 +54,11 @@ static void complete(sim_machine_t *m, uint64_t now, sim_disk_error_t error)
     emit_disk(m, now, true);
 }
 
+uint64_t sim_disk_cycles(uint32_t latency, uint32_t per_sector, uint32_t sectors)
+{
+    return latency + (uint64_t)per_sector * sectors;
+}
+
 sim_disk_error_t sim_disk_check(const sim_disk_t *d, uint32_t command)
 {
     if (command != SIM_DISK_CMD_READ && command != SIM_DISK_CMD_WRITE)
@@ -86,8 +91,8 @@ static void start_command(sim_machine_t *m, uint32_t command)
         return;
     }
     d->status = SIM_DISK_BUSY;
-    uint64_t busy = m->costs.c[SIM_COST_disk_latency] +
-                    (uint64_t)m->costs.c[SIM_COST_disk_sector] * d->count;
+    uint64_t busy = sim_disk_cycles(m->costs.c[SIM_COST_disk_latency],
+                                    m->costs.c[SIM_COST_disk_sector], d->count);
     SIM_ASSERT(sim_schedule(m, now + busy, d->bus_index, DISK_EV_TRANSFER) == 0);
 }
 

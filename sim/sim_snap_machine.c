@@ -133,7 +133,8 @@ static bool bools_ok(const sim_machine_t *l)
     for (unsigned i = 0; i < SIM_MAX_CPUS; i++) {
         const mmu_t *u = &l->cpu[i].mmu;
         ok &= SIM_SNAP_BOOL_OK(u->cfg.pwc) && SIM_SNAP_BOOL_OK(u->cfg.ntlb) &&
-              SIM_SNAP_BOOL_OK(u->nested.enabled) && SIM_SNAP_BOOL_OK(u->record_trace);
+              SIM_SNAP_BOOL_OK(u->nested.enabled) && SIM_SNAP_BOOL_OK(u->nested.ad) &&
+              SIM_SNAP_BOOL_OK(u->record_trace);
     }
     return ok;
 }

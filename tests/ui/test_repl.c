@@ -134,6 +134,18 @@ EXIT_SESSION(cpuid, "default", 0)
 EXIT_SESSION(extint, "trap", 0)
 EXIT_SESSION(failed, "default", 0)
 
+/* Memory overcommit and page sharing (issue 19): break hv swap-out|swap-in|share|cow, step
+ * event, info memory (a VM that is not there: status 1). */
+Test(repl_session, memory_overcommit, .timeout = 120)
+{
+    golden("$B/hvsim -x " DATA "memory.cmd --scenario mem-overcommit", "memory.out", 1);
+}
+
+Test(repl_session, page_sharing, .timeout = 120)
+{
+    golden("$B/hvsim -x " DATA "sharing.cmd --scenario sharing", "sharing.out", 0);
+}
+
 Test(repl_session, scenario_that_is_not_there_is_a_usage_error)
 {
     int status;

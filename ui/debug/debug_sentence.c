@@ -336,6 +336,34 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  "the guest's tables and filled the shadow entry",
                  ev->b, w);
         break;
+    case SIM_HV_SWAP_OUT:
+        snprintf(buf, len,
+                 "overcommit: a memory limit is reached; the hypervisor writes gpa 0x%08x of %s "
+                 "to swap slot %u and makes its nested entry invalid",
+                 ev->b, vm, ev->pc);
+        break;
+    case SIM_HV_SWAP_IN:
+        snprintf(buf, len,
+                 "overcommit: gpa 0x%08x of %s was swapped out; the hypervisor reads it back from "
+                 "swap slot %u into a host frame",
+                 ev->b, vm, ev->pc);
+        break;
+    case SIM_HV_SHARE:
+        snprintf(buf, len,
+                 "page sharing: gpa 0x%08x of %s has the same bytes as a shared frame; it is "
+                 "mapped read-only to hpa 0x%08x and its own frame is freed",
+                 ev->b, vm, ev->pc);
+        break;
+    case SIM_HV_COW:
+        snprintf(buf, len,
+                 "copy-on-write: %s stored to its shared page gpa 0x%08x; the hypervisor copies "
+                 "it to a private frame, hpa 0x%08x, mapped writable",
+                 vm, ev->b, ev->pc);
+        break;
+    case SIM_HV_SHARE_SCAN:
+        snprintf(buf, len,
+                 "page sharing: the scanner's pass ends; sharing saves %u host frames now", ev->b);
+        break;
     case SIM_HV_SHADOW_RECLAIM:
         snprintf(buf, len,
                  "shadow paging: %s reached its budget of shadow tables; its shadow trees are "

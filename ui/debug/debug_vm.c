@@ -200,6 +200,26 @@ int ui_dbg_vm_info(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_t *out)
         out->cycles_exit += v->stats.exit_cycles[r];
     out->why = v->state == HV_VM_CRASHED ? v->why : "";
     out->exit_code = v->exit_code;
+    out->resident_max = v->resident_max * MMU_PAGE_SIZE;
+    out->swapped = v->swapped;
+    out->shared = v->shared;
+    return 0;
+}
+
+int ui_dbg_host_memory(ui_dbg_t *dbg, ui_dbg_host_memory_t *out)
+{
+    const hv_t *hv = hv_of(dbg);
+    memset(out, 0, sizeof *out);
+    if (!hv)
+        return dbg_fail(dbg, "No hypervisor: this machine runs a program on its own.");
+    out->pool = (hv->nframes - HV_RESERVED_BYTES / MMU_PAGE_SIZE) * MMU_PAGE_SIZE;
+    out->host_memory = hv->cfg.host_memory;
+    for (unsigned i = 0; i < HV_MAX_VMS; i++)
+        out->held += hv->vms[i].used ? hv->vms[i].frames * MMU_PAGE_SIZE : 0;
+    out->shared_frames = hv->share.live;
+    out->swap_slots = hv->swap_slots;
+    out->swap_used = hv->swap_used;
+    out->sharing = hv->cfg.sharing;
     return 0;
 }
 
@@ -309,6 +329,8 @@ int ui_dbg_frame_owner(const ui_dbg_t *dbg, uint32_t frame)
         return UI_DBG_OWNER_NONE;
     if (o == HV_FRAME_HV)
         return UI_DBG_OWNER_HV;
+    if (o == HV_FRAME_SHARED)
+        return UI_DBG_OWNER_SHARED;
     return o - HV_FRAME_VM(0);
 }
 

@@ -309,7 +309,18 @@ typedef struct {
     uint64_t cycles_exit;          /* the round trips of its exits (exit to next entry) */
     const char *why;                               /* crashed: what the hypervisor saw; else "" */
     uint32_t exit_code;                            /* off: the code it powered off with */
+    /* Memory overcommit (docs/memory.md): the host frames it may hold (its memory's bytes when
+     * no limit), its pages in the swap device, its pages mapped to shared frames. */
+    uint32_t resident_max, swapped, shared;
 } ui_dbg_vm_t;
+
+/* The host's memory under the hypervisor (docs/memory.md): bytes of the frame pool, bytes all
+ * VMs may hold (host_memory, 0: the pool), bytes of frames the VMs hold privately now, the
+ * shared frames, the swap device's slots (used and all), whether the scanner shares pages. */
+typedef struct {
+    uint32_t pool, host_memory, held, shared_frames, swap_slots, swap_used;
+    bool sharing;
+} ui_dbg_host_memory_t;
 typedef struct {
     int vm;
     unsigned index;
@@ -343,6 +354,7 @@ const char *ui_dbg_time_name(const ui_dbg_t *dbg, sim_time_t kind);
 bool ui_dbg_has_hypervisor(const ui_dbg_t *dbg);
 unsigned ui_dbg_vm_count(const ui_dbg_t *dbg);
 int ui_dbg_vm_info(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_t *out);
+int ui_dbg_host_memory(ui_dbg_t *dbg, ui_dbg_host_memory_t *out);
 int ui_dbg_vcpu_info(ui_dbg_t *dbg, unsigned vm, unsigned vcpu, ui_dbg_vcpu_t *out);
 /* A VM by name or number, or -1. */
 int ui_dbg_vm_by_name(ui_dbg_t *dbg, const char *name);
@@ -360,6 +372,7 @@ const char *ui_dbg_vm_console(const ui_dbg_t *dbg, unsigned vm);
 /* Who owns a host frame: a VM number, or one of these. */
 #define UI_DBG_OWNER_NONE (-1)
 #define UI_DBG_OWNER_HV (-2)
+#define UI_DBG_OWNER_SHARED (-3) /* shared read-only by content (docs/memory.md) */
 int ui_dbg_frame_owner(const ui_dbg_t *dbg, uint32_t frame);
 /* The focus VM: its symbols, and gva/gpa addresses mean its own (through its VMCB when it is
  * not loaded on the focus CPU). -1: the hypervisor. A stop in or at the exit of a VM focuses

@@ -1,0 +1,61 @@
+/*
+ * repl_memory.c - `info memory [VM]`: where each VM's guest-physical memory is (resident in
+ * host frames of its own, swapped to the hypervisor's swap device, mapped to frames shared by
+ * content) against its limit, and the host's side: the frame pool, host_memory, the swap
+ * device, the shared frames (docs/memory.md).
+ */
+#include <stdio.h>
+
+#include "ui_repl.h"
+
+static const char *kib(uint64_t bytes, char *buf, size_t len)
+{
+    char n[32];
+    snprintf(buf, len, "%s KiB", sim_group_digits(bytes >> 10, n, sizeof n));
+    return buf;
+}
+
+static void host_line(ui_repl_t *r)
+{
+    ui_dbg_host_memory_t h;
+    if (ui_dbg_host_memory(r->dbg, &h) != 0)
+        return;
+    char a[32], b[32], c[32], d[32], used[32], slots[32];
+    fprintf(r->out, "  host: %s for the VMs (%s): %s held privately, %s in shared frames%s\n",
+            kib(h.host_memory ? h.host_memory : h.pool, a, sizeof a),
+            h.host_memory ? "host_memory" : "the frame pool", kib(h.held, b, sizeof b),
+            kib((uint64_t)h.shared_frames << 12, c, sizeof c), h.sharing ? "" : " (sharing off)");
+    fprintf(r->out, "  swap device: %s of %s slots used (%s)\n",
+            sim_group_digits(h.swap_used, used, sizeof used),
+            sim_group_digits(h.swap_slots, slots, sizeof slots),
+            kib((uint64_t)h.swap_used << 12, d, sizeof d));
+}
+
+/* info memory [VM]: every VM's row, or the one named. */
+int ui_repl_info_memory(ui_repl_t *r, int argc, char **argv)
+{
+    const char *usage = "info memory [VM]";
+    if (!ui_dbg_has_hypervisor(r->dbg) || ui_dbg_vm_count(r->dbg) == 0) {
+        fprintf(r->out, "No VMs: this machine runs without a hypervisor.\n");
+        return 0;
+    }
+    int only = -1;
+    if (argc >= 2 && (only = ui_dbg_vm_by_name(r->dbg, argv[1])) < 0)
+        return ui_repl_error(r, usage, "%s", ui_dbg_error(r->dbg));
+    host_line(r);
+    fprintf(r->out, "  %-3s %-10s %12s %12s %12s %12s %12s\n", "id", "name", "memory", "resident",
+            "limit", "swapped", "shared");
+    for (unsigned i = 0; i < ui_dbg_vm_count(r->dbg); i++) {
+        ui_dbg_vm_t vm;
+        if ((only >= 0 && (int)i != only) || ui_dbg_vm_info(r->dbg, i, &vm) != 0)
+            continue;
+        char m[32], res[32], lim[32], sw[32], sh[32];
+        fprintf(r->out, "%c %-3d %-10s %12s %12s %12s %12s %12s\n",
+                ui_dbg_focus_vm(r->dbg) == vm.id ? '*' : ' ', vm.id, vm.name,
+                kib(vm.memory, m, sizeof m), kib((uint64_t)vm.frames << 12, res, sizeof res),
+                kib(vm.resident_max, lim, sizeof lim),
+                kib((uint64_t)vm.swapped << 12, sw, sizeof sw),
+                kib((uint64_t)vm.shared << 12, sh, sizeof sh));
+    }
+    return 0;
+}
