@@ -460,6 +460,7 @@ hv_t *hv_new(sim_machine_t *m, const hv_config_t *cfg, char *err, size_t errlen)
     }
     m->run_turn = hv_run_turn;
     m->run_turn_ctx = hv;
+    hv_uplink_attach(hv);
     if (hv_stats_attach(hv) != 0 ||
         (cfg->type == HV_TYPE2 && cfg->host_process && hv_t2_create_host_process(hv) < 0)) {
         hv_free(hv);
@@ -477,6 +478,7 @@ void hv_free(hv_t *hv)
         hv->m->run_turn = NULL;
         hv->m->run_turn_ctx = NULL;
     }
+    hv_uplink_detach(hv);
     hv_stats_detach(hv);
     hv_vswitch_capture_end(hv, stderr);
     for (unsigned i = 0; i < HV_MAX_VMS; i++)
@@ -528,6 +530,7 @@ hv_t *hv_clone(const hv_t *hv, sim_machine_t *m2)
     m2->devices[n->hub].ctx = n;
     m2->run_turn = hv_run_turn;
     m2->run_turn_ctx = n;
+    hv_uplink_attach(n);
     return n;
 }
 

@@ -222,3 +222,35 @@ Test(hvsim_cli, docs_isa_table_matches_the_isa_table)
     cr_expect_str_eq(out, "same\n", "docs/isa.md is out of date with CPU_ISA:\n%s", out);
     free(out);
 }
+
+/* --pcap FILE with the output piped into a reader that has gone (`| head`): SIGPIPE ends the
+ * run, and neither FILE nor FILE.tmp is left behind, half-written. The shell's `:` exits at
+ * once, so the first line the run prints raises SIGPIPE while the capture is being written. */
+Test(hvsim_cli, pcap_piped_into_a_closed_reader_leaves_no_file)
+{
+    int status;
+    char *out = th_sh("d=$(mktemp -d) && { $B/hvsim --scenario examples/vswitch.ini --trace "
+                      "--pcap $d/x.pcap 2>/dev/null; echo $? > $d/status; } | : ; "
+                      "cat $d/status; ls $d; rm -rf $d",
+                      false, &status);
+    cr_expect_str_eq(out, "141\nstatus\n",
+                     "the run ends by SIGPIPE (128 + 13) and leaves no "
+                     "capture: %s",
+                     out);
+    free(out);
+}
+
+/* The summary names the devices the port I/O exits reached, from what was counted, most exits
+ * first: the VMs of vswitch.ini drive their consoles and network cards, the default's its
+ * consoles and disks; the first are never told "the disk", which they do not use. */
+Test(hvsim_cli, summary_names_the_devices_port_io_reached)
+{
+    expect_run("$B/hvsim --scenario examples/vswitch.ini | grep -o 'was port I/O ([^)]*)'",
+               "was port I/O (the console, the network card, the power-off port)\n"
+               "was port I/O (the console, the network card, the power-off port)\n",
+               0);
+    expect_run("$B/hvsim | grep -o 'was port I/O ([^)]*)'",
+               "was port I/O (the console, the disk, the power-off port)\n"
+               "was port I/O (the console, the disk, the power-off port)\n",
+               0);
+}

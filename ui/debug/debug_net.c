@@ -1,8 +1,8 @@
 /*
  * debug_net.c - the network as the debugger shows it (`info nic`): the physical card's rings,
  * status and counters, the peer host at the other end of its cable, and under a hypervisor each
- * VM's virtual card and the virtual switch:
- * which address was learned on which port, and what it forwarded, flooded and filtered.
+ * VM's virtual card, the virtual switch (which address was learned on which port, and what it
+ * forwarded, flooded and filtered) and its uplink to the physical card.
  */
 #include "../../hypervisor/hv.h"
 #include "debug_internal.h"
@@ -71,6 +71,23 @@ static void print_switch(FILE *out, const hv_t *hv)
         fprintf(out, "  No address learned yet.\n");
 }
 
+/* The uplink: the hypervisor's driver of the physical card, port 0. */
+static void print_uplink(FILE *out, const hv_t *hv)
+{
+    const hv_uplink_t *u = &hv->uplink;
+    char a[32], b[32], c[32], d[32];
+    if (!u->rings) {
+        fprintf(out, "uplink (port 0): the physical NIC, not brought up (no frame has left the "
+                     "machine)\n");
+        return;
+    }
+    fprintf(out, "uplink (port 0): the physical NIC, driven by the hypervisor (rings at hpa "
+                 "0x%08x): %s sent, %s received, %s dropped, %s\n",
+            u->rings, sim_counted(u->sent, "frame", a, sizeof a),
+            sim_group_digits(u->received, b, sizeof b), sim_group_digits(u->dropped, c, sizeof c),
+            sim_counted(u->errors, "error", d, sizeof d));
+}
+
 void ui_dbg_print_nic(const ui_dbg_t *dbg, FILE *out)
 {
     const sim_machine_t *m = dbg->m;
@@ -97,4 +114,5 @@ void ui_dbg_print_nic(const ui_dbg_t *dbg, FILE *out)
         print_card(out, name, where, &hv->vms[i].dev.nic);
     }
     print_switch(out, hv);
+    print_uplink(out, hv);
 }
