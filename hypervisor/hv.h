@@ -286,13 +286,13 @@ typedef struct {
 #define HV_UPLINK_RX_OFFSET 2048u
 #define HV_UPLINK_BUF 2048u
 typedef struct {
-    uint32_t rings;                      /* hpa of the rings' frame; 0: not brought up */
-    uint32_t bufs[HV_UPLINK_RING];       /* hpa of the buffers' frames, two buffers each */
-    uint32_t tx_tail;                    /* the next transmit descriptor the driver fills */
-    uint32_t rx_next;                    /* the next receive descriptor it reads */
-    uint64_t sent, received;             /* frames handed to the card, taken from it */
-    uint64_t dropped;                    /* to send with the transmit ring full, or no frame */
-    uint64_t errors;                     /* the card's errors the driver acknowledged */
+    uint32_t rings;                /* hpa of the rings' frame; 0: not brought up */
+    uint32_t bufs[HV_UPLINK_RING]; /* hpa of the buffers' frames, two buffers each */
+    uint32_t tx_tail;              /* the next transmit descriptor the driver fills */
+    uint32_t rx_next;              /* the next receive descriptor it reads */
+    uint64_t sent, received;       /* frames handed to the card, taken from it */
+    uint64_t dropped;              /* to send with the transmit ring full, or no frame */
+    uint64_t errors;               /* the card's errors the driver acknowledged */
 } hv_uplink_t;
 
 /* Where a VM is, X(NAME, name). */

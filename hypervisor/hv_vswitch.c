@@ -42,7 +42,7 @@ static bool vnic_dma(void *ctx, bool to_memory, uint32_t gpa, void *buf, uint32_
 
 static void vnic_irq(void *ctx, bool level, uint64_t now)
 {
-    (void)now; /* hv_virq acts at once */
+    (void)now;                 /* hv_virq acts at once */
     const vnic_ctx_t *c = ctx; /* device lines go to vcpu0, as to CPU 0 natively */
     hv_virq(c->hv, hv_vcpu_of(c->hv, c->vm, 0), SIM_NIC_IRQ, level);
 }

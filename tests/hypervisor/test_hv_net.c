@@ -268,3 +268,31 @@ Test(hv_net, a_copy_taken_with_a_frame_on_the_wire_goes_on_like_the_original)
     sim_machine_free(&m2);
     hu_free(hv, &m);
 }
+
+/* A snapshot's uplink is checked before it is trusted: an index outside the rings or a frame
+ * outside RAM (or not page-aligned) is refused; one not brought up is fine whatever it holds. */
+Test(hv_net, a_loaded_uplink_out_of_range_is_refused)
+{
+    static sim_machine_t m;
+    hv_config_t cfg = hu_config();
+    hv_t *hv = hu_machine(&m, 1, &cfg);
+    hv_uplink_t u = {.rings = 0x10000, .tx_tail = 0, .rx_next = 0};
+    for (unsigned i = 0; i < HV_UPLINK_RING; i++)
+        u.bufs[i] = 0x11000 + i * MMU_PAGE_SIZE;
+    cr_expect(hv_uplink_sane(hv, &u));
+    hv_uplink_t bad = u;
+    bad.tx_tail = HV_UPLINK_RING;
+    cr_expect_not(hv_uplink_sane(hv, &bad), "a transmit index outside the ring");
+    bad = u;
+    bad.rx_next = 99;
+    cr_expect_not(hv_uplink_sane(hv, &bad), "a receive index outside the ring");
+    bad = u;
+    bad.bufs[3] = m.ram_size;
+    cr_expect_not(hv_uplink_sane(hv, &bad), "a buffer beyond RAM");
+    bad = u;
+    bad.rings = 0x10010;
+    cr_expect_not(hv_uplink_sane(hv, &bad), "rings not on a page");
+    hv_uplink_t down = {.tx_tail = 77};
+    cr_expect(hv_uplink_sane(hv, &down), "not brought up: nothing in it is used");
+    hu_free(hv, &m);
+}

@@ -81,8 +81,9 @@ static void print_uplink(FILE *out, const hv_t *hv)
                      "machine)\n");
         return;
     }
-    fprintf(out, "uplink (port 0): the physical NIC, driven by the hypervisor (rings at hpa "
-                 "0x%08x): %s sent, %s received, %s dropped, %s\n",
+    fprintf(out,
+            "uplink (port 0): the physical NIC, driven by the hypervisor (rings at hpa "
+            "0x%08x): %s sent, %s received, %s dropped, %s\n",
             u->rings, sim_counted(u->sent, "frame", a, sizeof a),
             sim_group_digits(u->received, b, sizeof b), sim_group_digits(u->dropped, c, sizeof c),
             sim_counted(u->errors, "error", d, sizeof d));

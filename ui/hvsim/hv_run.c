@@ -108,7 +108,7 @@ int ui_hv_run_to_end(hv_t *hv, uint64_t max_cycles, bool stats)
  * A capture is never left half-written: the signals that end the program (its output piped
  * into `head`, which exits: SIGPIPE; ^C; kill) remove the temporary file first
  * ------------------------------------------------------------------------------------------ */
-static char partial_capture[sizeof ((hv_t *)0)->pcap_tmp];
+static char partial_capture[sizeof((hv_t *)0)->pcap_tmp];
 static const int ending_signals[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP};
 
 /* Async-signal-safe: unlink, then the signal's default action (the status says which). */
