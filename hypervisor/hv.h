@@ -135,6 +135,7 @@ typedef struct {
     const char *input;           /* console input, NUL-terminated (may be NULL) */
     const char *transcript;      /* a file for the VM's whole console transcript, or NULL */
     uint32_t shadow_budget;      /* mem = shadow: table frames at most (0: the default) */
+    uint32_t net_bw;             /* bytes per 1 000 cycles its network card may send; 0: no limit */
     bool marks_off;              /* never read the guest's mark ring (hypercall 3): no marks */
     hv_backing_t backing;        /* how its memory is backed (hv_backing.c) */
 } hv_vm_config_t;
@@ -391,6 +392,9 @@ typedef struct {
     uint8_t vcpu[HV_MAX_VCPUS]; /* entity indices */
     uint32_t share, cap;
     uint64_t cap_period, cap_used; /* the cap's current period and the cycles used in it */
+    uint32_t net_bw;               /* bytes per 1 000 cycles its card may send (0: no limit) */
+    uint64_t net_paced;            /* when its last frame was let leave (hv_vswitch.c) */
+    uint64_t net_held, net_held_cycles; /* frames the limit held back, and for how long in all */
     uint64_t tsc_offset;
     uint32_t exit_code;
     char why[160];          /* CRASHED: what the hypervisor saw */

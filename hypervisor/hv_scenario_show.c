@@ -131,6 +131,8 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
         fprintf(out, "transcript = %s\n", vm->transcript);
     if (vm->marks_off)
         fputs("marks = off\n", out);
+    if (vm->net_bw)
+        fprintf(out, "net_bw = %u\n", vm->net_bw);
     if (vm->input)
         write_input(out, vm->input);
     fputc('\n', out);

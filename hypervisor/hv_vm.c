@@ -657,6 +657,7 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
     v->memory = c->memory;
     v->share = c->share ? c->share : HV_DEFAULT_SHARE;
     v->cap = c->cap;
+    v->net_bw = c->net_bw;
     v->shadow_budget = !c->shadow_budget                         ? HV_DEFAULT_SHADOW_BUDGET
                        : c->shadow_budget < HV_MIN_SHADOW_BUDGET ? HV_MIN_SHADOW_BUDGET
                                                                  : c->shadow_budget;

@@ -44,6 +44,18 @@ static void print_card(FILE *out, const char *name, const char *where, const sim
         sim_group_digits(n->rx_drops, e, sizeof e), sim_counted(n->errors, "error", f, sizeof f));
 }
 
+/* A VM's network bandwidth limit (net_bw), when it has one: what it held back. */
+static void print_limit(FILE *out, const hv_vm_t *v)
+{
+    char a[32], b[32], c[32];
+    if (!v->net_bw)
+        return;
+    fprintf(out, "  limit: %s bytes per 1 000 cycles (net_bw); %s held back, %s in all\n",
+            sim_group_digits(v->net_bw, a, sizeof a),
+            sim_counted(v->net_held, "frame", b, sizeof b),
+            sim_counted(v->net_held_cycles, "cycle", c, sizeof c));
+}
+
 /* The switch: its counters and the addresses it learned, with the VM behind each port. */
 static void print_switch(FILE *out, const hv_t *hv)
 {
@@ -113,6 +125,7 @@ void ui_dbg_print_nic(const ui_dbg_t *dbg, FILE *out)
         snprintf(name, sizeof name, "%s's virtual NIC", hv->vms[i].name);
         snprintf(where, sizeof where, "switch port %u", HV_SWITCH_VM_PORT(i));
         print_card(out, name, where, &hv->vms[i].dev.nic);
+        print_limit(out, &hv->vms[i]);
     }
     print_switch(out, hv);
     print_uplink(out, hv);
