@@ -136,6 +136,7 @@ typedef struct {
     const char *transcript;      /* a file for the VM's whole console transcript, or NULL */
     uint32_t shadow_budget;      /* mem = shadow: table frames at most (0: the default) */
     uint32_t net_bw;             /* bytes per 1 000 cycles its network card may send; 0: no limit */
+    uint32_t disk_bw;            /* bytes per 1 000 cycles its disk may move; 0: no limit */
     bool marks_off;              /* never read the guest's mark ring (hypercall 3): no marks */
     hv_backing_t backing;        /* how its memory is backed (hv_backing.c) */
 } hv_vm_config_t;
@@ -296,6 +297,14 @@ typedef struct {
     uint64_t errors;               /* the card's errors the driver acknowledged */
 } hv_uplink_t;
 
+/* A bandwidth limit on one of a VM's devices (hv_limit_pace): at most `rate` bytes per 1 000
+ * cycles; 0: no limit. Plain data. */
+typedef struct {
+    uint32_t rate;
+    uint64_t paced;             /* when its last transfer was let complete */
+    uint64_t held, held_cycles; /* transfers the limit held back, and for how long in all */
+} hv_limit_t;
+
 /* Where a VM is, X(NAME, name). */
 #define HV_VM_STATES(X)                                                                            \
     X(RUNNING, "running")                                                                          \
@@ -392,9 +401,8 @@ typedef struct {
     uint8_t vcpu[HV_MAX_VCPUS]; /* entity indices */
     uint32_t share, cap;
     uint64_t cap_period, cap_used; /* the cap's current period and the cycles used in it */
-    uint32_t net_bw;               /* bytes per 1 000 cycles its card may send (0: no limit) */
-    uint64_t net_paced;            /* when its last frame was let leave (hv_vswitch.c) */
-    uint64_t net_held, net_held_cycles; /* frames the limit held back, and for how long in all */
+    hv_limit_t net_limit;          /* its network card's bandwidth (net_bw, hv_vswitch.c) */
+    hv_limit_t disk_limit;         /* its disk's bandwidth (disk_bw, hv_devices.c) */
     uint64_t tsc_offset;
     uint32_t exit_code;
     char why[160];          /* CRASHED: what the hypervisor saw */

@@ -213,6 +213,7 @@ static void disk_command(hv_t *hv, unsigned vm, uint32_t command)
     d->status = SIM_DISK_BUSY;
     const uint32_t *c = hv->m->costs.c;
     uint64_t at = hv->cur->s.cycles + c[SIM_COST_disk_latency] + (uint64_t)c[SIM_COST_disk_sector] * d->count;
+    at = hv_limit_pace(&hv->vms[vm].disk_limit, d->count * SIM_SECTOR_SIZE, at); /* disk_bw */
     SIM_ASSERT(sim_schedule(hv->m, at, hv->hub, HV_TIMED(HV_TIMED_DISK, vm)) == 0);
     hv_emit_more(hv, SIM_HV_DISK, (int)vm, -1, command << 16 | (d->count & 0xffff),
                  (uint32_t)(at - hv->cur->s.cycles));

@@ -25,6 +25,9 @@ void hv_write32(hv_t *hv, uint32_t hpa, uint32_t value);
 /* The same, charged `cost` instead of hv_mem (a VMCB field: hv_vmcb_read, hv_vmcb_write). */
 uint32_t hv_read32_as(hv_t *hv, uint32_t hpa, sim_cost_t cost);
 void hv_write32_as(hv_t *hv, uint32_t hpa, uint32_t value, sim_cost_t cost);
+/* When a transfer of `bytes` that would complete at `at` may complete under the limit `l`
+ * (`at` itself when there is none, or it is not reached); counts what it holds back. */
+uint64_t hv_limit_pace(hv_limit_t *l, uint32_t bytes, uint64_t at);
 /* A zeroed host frame for `owner`, or 0 when the pool is empty. */
 uint32_t hv_frame_alloc(hv_t *hv, uint8_t owner);
 /* Gives a hypervisor frame back to the pool (it is zeroed when it is next handed out). */

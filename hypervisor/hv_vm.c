@@ -237,6 +237,23 @@ static void zero_frame(hv_t *hv, uint32_t hpa)
     hv_charge(hv, SIM_COST_hv_zero_page);
 }
 
+/* Lecture: resource limits. A device's bandwidth is the hypervisor's to share out: a transfer of
+ * `bytes` completes no sooner than its share of time (bytes x 1 000 / rate cycles) after the one
+ * before. The device just looks slower to the guest. */
+uint64_t hv_limit_pace(hv_limit_t *l, uint32_t bytes, uint64_t at)
+{
+    if (!l->rate)
+        return at;
+    uint64_t earliest = l->paced + (uint64_t)bytes * 1000u / l->rate;
+    if (earliest > at) {
+        l->held++;
+        l->held_cycles += earliest - at;
+        at = earliest;
+    }
+    l->paced = at;
+    return at;
+}
+
 uint32_t hv_frame_alloc(hv_t *hv, uint8_t owner)
 {
     for (uint32_t n = 0; n < hv->nframes; n++) {
@@ -657,7 +674,8 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
     v->memory = c->memory;
     v->share = c->share ? c->share : HV_DEFAULT_SHARE;
     v->cap = c->cap;
-    v->net_bw = c->net_bw;
+    v->net_limit.rate = c->net_bw;
+    v->disk_limit.rate = c->disk_bw;
     v->shadow_budget = !c->shadow_budget                         ? HV_DEFAULT_SHADOW_BUDGET
                        : c->shadow_budget < HV_MIN_SHADOW_BUDGET ? HV_MIN_SHADOW_BUDGET
                                                                  : c->shadow_budget;

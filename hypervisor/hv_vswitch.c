@@ -47,28 +47,13 @@ static void vnic_irq(void *ctx, bool level, uint64_t now)
     hv_virq(c->hv, hv_vcpu_of(c->hv, c->vm, 0), SIM_NIC_IRQ, level);
 }
 
-/* Lecture: resource limits. A VM's network bandwidth is the hypervisor's to share out: with
- * net_bw = R its card's frames leave at most R bytes per 1 000 cycles, each frame no sooner
- * than its share of time (length x 1 000 / R cycles) after the one before. The card just looks
- * slower to the guest: its frame stays in flight (TX_BUSY) until the limit lets it go. */
-static uint64_t pace(hv_vm_t *v, uint64_t at)
-{
-    if (!v->net_bw)
-        return at;
-    uint64_t earliest = v->net_paced + (uint64_t)v->dev.nic.tx_len * 1000u / v->net_bw;
-    if (earliest > at) {
-        v->net_held++;
-        v->net_held_cycles += earliest - at;
-        at = earliest;
-    }
-    v->net_paced = at;
-    return at;
-}
-
+/* The frame leaves when it has, and when the VM's network bandwidth (net_bw) lets it: until
+ * then it stays in flight on the card (TX_BUSY). */
 static void vnic_schedule(void *ctx, uint64_t at)
 {
     const vnic_ctx_t *c = ctx;
-    at = pace(&c->hv->vms[c->vm], at);
+    hv_vm_t *v = &c->hv->vms[c->vm];
+    at = hv_limit_pace(&v->net_limit, v->dev.nic.tx_len, at);
     SIM_ASSERT(sim_schedule(c->hv->m, at, c->hv->hub, HV_TIMED(HV_TIMED_NIC, c->vm)) == 0);
 }
 

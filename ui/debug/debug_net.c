@@ -47,13 +47,13 @@ static void print_card(FILE *out, const char *name, const char *where, const sim
 /* A VM's network bandwidth limit (net_bw), when it has one: what it held back. */
 static void print_limit(FILE *out, const hv_vm_t *v)
 {
+    const hv_limit_t *l = &v->net_limit;
     char a[32], b[32], c[32];
-    if (!v->net_bw)
+    if (!l->rate)
         return;
     fprintf(out, "  limit: %s bytes per 1 000 cycles (net_bw); %s held back, %s in all\n",
-            sim_group_digits(v->net_bw, a, sizeof a),
-            sim_counted(v->net_held, "frame", b, sizeof b),
-            sim_counted(v->net_held_cycles, "cycle", c, sizeof c));
+            sim_group_digits(l->rate, a, sizeof a), sim_counted(l->held, "frame", b, sizeof b),
+            sim_counted(l->held_cycles, "cycle", c, sizeof c));
 }
 
 /* The switch: its counters and the addresses it learned, with the VM behind each port. */
