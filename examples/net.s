@@ -1,5 +1,6 @@
 ; net.s - two VMs on the hypervisor's virtual switch (examples/vswitch.ini, docs/io.md): the
-; first broadcasts a ping, the second answers it, to the address the ping came from.
+; first broadcasts a ping, the second answers it, to the address the ping came from, and so does
+; the peer host beyond the switch's uplink; the first prints both answers as they come.
 ;
 ; Both VMs run this program; each has its own virtual network card with the physical card's
 ; registers (ports 0x300..0x30f), and tells which it is by the card's MAC address: the
@@ -57,7 +58,7 @@ start:
         cmpi    r1, 1
         bne     answer
 
-; The first VM: a ping to everyone (ff:ff:ff:ff:ff:ff), then wait for the answer.
+; The first VM: a ping to everyone (ff:ff:ff:ff:ff:ff), then wait for the two answers.
 ping:
         li      r1, 0xffff
         sth     r1, [r5]
@@ -65,12 +66,19 @@ ping:
         sth     r1, [r5 + 4]
         la      r6, ping_text
         call    send
+        li      r4, 1
         call    waitrx
+        la      r7, RXB
+        call    print
+        li      r4, 2
+        call    waitrx
+        la      r7, RXB + 2048
         call    print
         out     r0, [POWER]
 
 ; The others: wait for a frame and answer its sender, at its address (bytes 6..11).
 answer:
+        li      r4, 1
         call    waitrx
         la      r7, RXB
         ldhu    r1, [r7 + 6]
@@ -103,22 +111,22 @@ send:
         out     r1, [NIC + 3]
         ret
 
-; Polling: until the card has filled a receive buffer (RX_HEAD moved) or sent (TX_HEAD moved).
+; Polling: until the card has filled r4 receive buffers (RX_HEAD is r4) or sent (TX_HEAD moved).
 waitrx: in      r1, [NIC + 8]
-        cmpi    r1, 0
-        beq     waitrx
+        cmp     r1, r4
+        bne     waitrx
         ret
 waittx: in      r1, [NIC + 4]
         cmpi    r1, 0
         beq     waittx
         ret
 
-; print: "got: " and the payload of the frame in the first receive buffer.
+; print(r7): "got: " and the payload of the frame in the receive buffer at r7.
 print:
         push    lr
         la      r1, got
         call    puts
-        la      r1, RXB + 14
+        addi    r1, r7, 14
         call    puts
         li      r2, 10
         out     r2, [UART]

@@ -168,6 +168,8 @@ typedef struct {
     const char *input;           /* console input, NUL-terminated (may be NULL) */
     const char *transcript;      /* a file for the VM's whole console transcript, or NULL */
     uint32_t shadow_budget;      /* mem = shadow: table frames at most (0: the default) */
+    uint32_t net_bw;             /* bytes per 1 000 cycles its network card may send; 0: no limit */
+    uint32_t disk_bw;            /* bytes per 1 000 cycles its disk may move; 0: no limit */
     bool marks_off;              /* never read the guest's mark ring (hypercall 3): no marks */
     hv_backing_t backing;        /* how its memory is backed (hv_backing.c) */
     uint32_t resident_max;       /* bytes of host frames it gets at most (0: its memory);
@@ -291,9 +293,10 @@ typedef struct {
 } hv_vdev_t;
 
 /* The virtual switch (hv_vswitch.c): a learning Ethernet switch. Port 1 + i is VM i's network
- * card; port 0 is kept for the uplink to the physical card. Plain data. */
+ * card; port 0 is the uplink to the physical card. Plain data. */
 #define HV_SWITCH_PORTS (HV_MAX_VMS + 1)
 #define HV_SWITCH_VM_PORT(vm) (1u + (unsigned)(vm))
+#define HV_SWITCH_UPLINK 0u /* the physical card (hv_uplink.c), to the peer host */
 #define HV_SWITCH_MACS 32 /* addresses learned at most; the one seen longest ago goes first */
 typedef struct {
     uint8_t mac[6];
@@ -311,6 +314,31 @@ typedef struct {
     uint64_t learned;   /* addresses learned or moved to another port */
     uint64_t captured;  /* frames written to the capture file */
 } hv_vswitch_t;
+
+/* The switch's uplink (hv_uplink.c): the hypervisor's driver of the physical network card,
+ * which it brings up the first time a frame has to leave the machine. Its two rings share one
+ * hypervisor frame (transmit at +0, receive at +HV_UPLINK_RX_OFFSET); each of the 2 x
+ * HV_UPLINK_RING buffers is half a frame (transmit buffers first). Plain data. */
+#define HV_UPLINK_RING 8
+#define HV_UPLINK_RX_OFFSET 2048u
+#define HV_UPLINK_BUF 2048u
+typedef struct {
+    uint32_t rings;                /* hpa of the rings' frame; 0: not brought up */
+    uint32_t bufs[HV_UPLINK_RING]; /* hpa of the buffers' frames, two buffers each */
+    uint32_t tx_tail;              /* the next transmit descriptor the driver fills */
+    uint32_t rx_next;              /* the next receive descriptor it reads */
+    uint64_t sent, received;       /* frames handed to the card, taken from it */
+    uint64_t dropped;              /* to send with the transmit ring full, or no frame */
+    uint64_t errors;               /* the card's errors the driver acknowledged */
+} hv_uplink_t;
+
+/* A bandwidth limit on one of a VM's devices (hv_limit_pace): at most `rate` bytes per 1 000
+ * cycles; 0: no limit. Plain data. */
+typedef struct {
+    uint32_t rate;
+    uint64_t paced;             /* when its last transfer was let complete */
+    uint64_t held, held_cycles; /* transfers the limit held back, and for how long in all */
+} hv_limit_t;
 
 /* Where a VM is, X(NAME, name). */
 #define HV_VM_STATES(X)                                                                            \
@@ -360,10 +388,27 @@ typedef struct {
     uint64_t monitor_region;    /* guest accesses to the monitor's region, performed by it */
 } hv_bt_stats_t;
 
+/* The device a port I/O exit reached (hv_dev_port_device), X(NAME, name in a sentence). */
+#define HV_IO_DEVICES(X)                                                                           \
+    X(CONSOLE, "the console")                                                                      \
+    X(POWER, "the power-off port")                                                                 \
+    X(DISK, "the disk")                                                                            \
+    X(NIC, "the network card")                                                                     \
+    X(NONE, "ports of no device")
+
+typedef enum {
+#define HV_X_IODEV(name, str) HV_IO_##name,
+    HV_IO_DEVICES(HV_X_IODEV)
+#undef HV_X_IODEV
+        HV_IO_DEVICE_COUNT
+} hv_io_device_t;
+const char *hv_io_device_name(unsigned device);
+
 /* Per-VM statistics (hv_stats.c keeps them from the event stream). */
 typedef struct {
     /* where its time went: the machine's accounting, sim_account_vm (sim_account.c) */
     uint64_t exits[CPU_EXIT_COUNT], exit_cycles[CPU_EXIT_COUNT]; /* count, round-trip total */
+    uint64_t io_exits[HV_IO_DEVICE_COUNT]; /* the port I/O exits, by the device they reached */
     /* cpu = bt: calls and traps into the co-resident monitor (not exits), round-trip total */
     uint64_t monitor_entries, monitor_cycles;
     uint64_t injections, frames_mapped, vcpu_switches, hypercalls, t2_trips;
@@ -397,6 +442,8 @@ typedef struct {
     uint8_t vcpu[HV_MAX_VCPUS]; /* entity indices */
     uint32_t share, cap;
     uint64_t cap_period, cap_used; /* the cap's current period and the cycles used in it */
+    hv_limit_t net_limit;          /* its network card's bandwidth (net_bw, hv_vswitch.c) */
+    hv_limit_t disk_limit;         /* its disk's bandwidth (disk_bw, hv_devices.c) */
     uint64_t tsc_offset;
     uint32_t exit_code;
     char why[160];          /* CRASHED: what the hypervisor saw */
@@ -497,6 +544,7 @@ typedef struct hv {
     /* For tests only: the scanner keeps this many low bits of each hash (0: all 64), so that
      * different pages collide and the byte compare must tell them apart. */
     uint8_t share_hash_bits;
+    hv_uplink_t uplink;
     /* The .pcap capture being written (hv_vswitch_capture), or NULL; not machine state: a
      * clone writes none. It goes to pcap_tmp and is renamed to pcap_path when complete. */
     struct pcap_dumper *pcap;

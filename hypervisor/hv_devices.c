@@ -214,6 +214,7 @@ static void disk_command(hv_t *hv, unsigned vm, uint32_t command)
     const uint32_t *c = hv->m->costs.c;
     uint64_t at = hv->cur->s.cycles +
                   sim_disk_cycles(c[SIM_COST_disk_latency], c[SIM_COST_disk_sector], d->count);
+    at = hv_limit_pace(&hv->vms[vm].disk_limit, d->count * SIM_SECTOR_SIZE, at); /* disk_bw */
     SIM_ASSERT(sim_schedule(hv->m, at, hv->hub, HV_TIMED(HV_TIMED_DISK, vm)) == 0);
     hv_emit_more(hv, SIM_HV_DISK, (int)vm, -1, command << 16 | (d->count & 0xffff),
                  (uint32_t)(at - hv->cur->s.cycles));
@@ -266,11 +267,30 @@ static bool is_nic_port(uint16_t port)
     return port >= SIM_NIC_PORT && port < SIM_NIC_PORT + SIM_NIC_NREGS;
 }
 
+hv_io_device_t hv_dev_port_device(uint16_t port)
+{
+    if (port >= SIM_UART_PORT && port < SIM_UART_PORT + 3)
+        return HV_IO_CONSOLE;
+    if (port >= SIM_DISK_PORT && port < SIM_DISK_PORT + SIM_DISK_NREGS)
+        return HV_IO_DISK;
+    if (port == SIM_POWER_PORT)
+        return HV_IO_POWER;
+    return is_nic_port(port) ? HV_IO_NIC : HV_IO_NONE;
+}
+
+const char *hv_io_device_name(unsigned device)
+{
+    static const char *const names[HV_IO_DEVICE_COUNT] = {
+#define HV_X_IODEVNAME(name, str) str,
+        HV_IO_DEVICES(HV_X_IODEVNAME)
+#undef HV_X_IODEVNAME
+    };
+    return device < HV_IO_DEVICE_COUNT ? names[device] : "?";
+}
+
 static bool port_known(uint16_t port)
 {
-    return (port >= SIM_UART_PORT && port < SIM_UART_PORT + 3) ||
-           (port >= SIM_DISK_PORT && port < SIM_DISK_PORT + SIM_DISK_NREGS) ||
-           port == SIM_POWER_PORT || is_nic_port(port);
+    return hv_dev_port_device(port) != HV_IO_NONE;
 }
 
 static void port_write(hv_t *hv, unsigned vm, uint16_t port, uint32_t value)

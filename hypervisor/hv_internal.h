@@ -25,6 +25,9 @@ void hv_write32(hv_t *hv, uint32_t hpa, uint32_t value);
 /* The same, charged `cost` instead of hv_mem (a VMCB field: hv_vmcb_read, hv_vmcb_write). */
 uint32_t hv_read32_as(hv_t *hv, uint32_t hpa, sim_cost_t cost);
 void hv_write32_as(hv_t *hv, uint32_t hpa, uint32_t value, sim_cost_t cost);
+/* When a transfer of `bytes` that would complete at `at` may complete under the limit `l`
+ * (`at` itself when there is none, or it is not reached); counts what it holds back. */
+uint64_t hv_limit_pace(hv_limit_t *l, uint32_t bytes, uint64_t at);
 /* A zeroed host frame for `owner`, or 0 when the pool is empty. */
 uint32_t hv_frame_alloc(hv_t *hv, uint8_t owner);
 /* The same without clearing it, for a frame its new owner's data fills whole at once (a page
@@ -175,6 +178,8 @@ void hv_dev_free(hv_vdev_t *d);
 bool hv_dev_port(hv_t *hv, unsigned vm, uint16_t port, bool write, uint32_t *value);
 /* A word access to a device window in guest-physical space: true when a device answers. */
 bool hv_dev_mmio(hv_t *hv, unsigned vm, uint32_t gpa, bool write, uint32_t *value);
+/* Which of a VM's virtual devices a port belongs to (HV_IO_NONE: none of them). */
+hv_io_device_t hv_dev_port_device(uint16_t port);
 /* The console hypercall: copies `len` bytes at gpa to the console; bytes written or < 0. */
 int32_t hv_dev_console_write(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t len);
 /* The virtual timer: the guest wrote or reads its timer CSR. */
@@ -194,6 +199,15 @@ void hv_vnic_write(hv_t *hv, unsigned vm, unsigned reg, uint32_t value);
 void hv_vnic_sent(hv_t *hv, unsigned vm, uint64_t now);
 /* A frame enters the switch on `port` at cycle `now`: learned, forwarded or flooded. */
 void hv_vswitch_input(hv_t *hv, unsigned port, const uint8_t *frame, uint32_t len, uint64_t now);
+
+/* The uplink (hv_uplink.c): a frame the switch sends to port 0 goes out on the physical card
+ * (brought up at the first one; dropped and counted when its ring is full). attach makes the
+ * hypervisor take the card's line 11 (hv_new, a clone, a restore); detach gives it back. */
+void hv_uplink_send(hv_t *hv, const uint8_t *frame, uint32_t len, uint64_t now);
+void hv_uplink_attach(hv_t *hv);
+void hv_uplink_detach(hv_t *hv);
+/* A loaded uplink (of hypervisor hv's machine): its indices and frames in range. */
+bool hv_uplink_sane(const hv_t *hv, const hv_uplink_t *u);
 
 /* ---- Scheduling (hv_sched.c) ------------------------------------------------------------ */
 cpu_stop_t hv_run_turn(sim_machine_t *m, cpu_t *cpu, uint64_t budget, uint64_t limit, void *ctx);

@@ -407,6 +407,9 @@ static void vm_key(parser_t *p, const char *key, const char *value)
                 error_at(p, p->line, "input_file = '%s': cannot read %s: %s", value, path,
                          sim_read_error(errno, SIM_INPUT_MAX_BYTES, why, sizeof why));
         }
+    } else if (!strcmp(key, "net_bw") || !strcmp(key, "disk_bw")) {
+        if (number(p, key, value, 1, 1000000, &v))
+            *(key[0] == 'n' ? &vm->net_bw : &vm->disk_bw) = (uint32_t)v;
     } else if (!strcmp(key, "shadow_budget")) {
         if (number(p, key, value, HV_MIN_SHADOW_BUDGET, 1u << 20, &v))
             vm->shadow_budget = (uint32_t)v;
@@ -432,7 +435,7 @@ static void vm_key(parser_t *p, const char *key, const char *value)
         error_at(p, p->line,
                  "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
                  "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
-                 "transcript, shadow_budget, marks, backing, resident_max)",
+                 "transcript, shadow_budget, marks, backing, resident_max, net_bw, disk_bw)",
                  key, vm->name);
     }
 }

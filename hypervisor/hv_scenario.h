@@ -37,6 +37,8 @@ typedef struct {
     char *input;                       /* console input (owned), or NULL */
     char transcript[HV_SCENARIO_PATH_MAX]; /* the whole console goes to this file; "" = none */
     uint32_t shadow_budget;                /* 0: HV_DEFAULT_SHADOW_BUDGET */
+    uint32_t net_bw;                       /* bytes per 1 000 cycles its card sends; 0: no limit */
+    uint32_t disk_bw;                      /* bytes per 1 000 cycles its disk moves; 0: no limit */
     bool marks_off;                        /* marks = off: the guest's mark ring is never read */
     int backing;                           /* hv_backing_t (0: lazy) */
     uint32_t resident_max;                 /* 0: no limit (its memory) */

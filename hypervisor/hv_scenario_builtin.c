@@ -32,6 +32,10 @@
     "[vm tinyos]\nimage = tinyos.img\nmemory = 8M\ncpu = " cpu "\nmem = " mem "\n" TINYOS_INPUT "\n"
 #define RTOS_VM_TECH(cpu, mem)                                                                     \
     "[vm rtos]\nimage = rtos.img\nmemory = 4M\ncpu = " cpu "\nmem = " mem "\n\n"
+/* A tinyos VM whose shell runs the network programs `programs` (the network scenarios). */
+#define NET_TINYOS_VM(name, programs)                                                              \
+    "[vm " name "]\nimage = tinyos.img\nmemory = 8M\ncpu = hw\nmem = nested\n"                     \
+    "input = " programs "poweroff\\n\n\n"
 #define TINYOS_VM_CPU(cpu) TINYOS_VM_TECH(cpu, "nested")
 #define RTOS_VM_CPU(cpu) RTOS_VM_TECH(cpu, "nested")
 
@@ -148,6 +152,18 @@ static const struct {
      "[machine]\npcpus = 3\nram = 48M\n\n"
      "[hypervisor]\ntype = 1\nscheduler = pin\nsharing = on\nshare_pages = 256\n"
      "share_period = 100000\n\n" SHARING_VM("tinyos1") SHARING_VM("tinyos2") SHARING_VM("tinyos3")},
+    {"vswitch",
+     "two tinyos VMs on the hypervisor's virtual switch: each pings the peer host beyond the "
+     "switch's uplink, then everyone, and the peer and the other VM's kernel answer; then a "
+     "echoes and moves 66 000 bytes to b's echo server, measuring the throughput",
+     "; The virtual switch (docs/io.md): each VM's ping goes out through its virtual network card\n"
+     "; (an exit per register access), the switch and its uplink, the hypervisor's driver of the\n"
+     "; physical card, to the peer host; the broadcast reaches the other VM too, whose kernel\n"
+     "; answers it. Then b runs the echo server, and a the echo client and a bulk transfer to\n"
+     "; it. `info nic` shows the cards, the switch's table and the uplink.\n"
+     "[machine]\npcpus = 2\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n" NET_TINYOS_VM("a", "ping\\necho\\nbulk\\n")
+         NET_TINYOS_VM("b", "ping\\nechod\\n")},
 };
 
 #define NBUILTINS (sizeof builtins / sizeof builtins[0])

@@ -138,6 +138,8 @@ hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console
                             .input = vm->input,
                             .transcript = vm->transcript[0] ? vm->transcript : NULL,
                             .shadow_budget = vm->shadow_budget,
+                            .net_bw = vm->net_bw,
+                            .disk_bw = vm->disk_bw,
                             .marks_off = vm->marks_off,
                             .backing = (hv_backing_t)vm->backing,
                             .resident_max = vm->resident_max};

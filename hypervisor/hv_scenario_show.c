@@ -145,6 +145,10 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
         fprintf(out, "resident_max = %s\n", hv_scenario_size_text(vm->resident_max, b, sizeof b));
     if (vm->marks_off)
         fputs("marks = off\n", out);
+    if (vm->net_bw)
+        fprintf(out, "net_bw = %u\n", vm->net_bw);
+    if (vm->disk_bw)
+        fprintf(out, "disk_bw = %u\n", vm->disk_bw);
     if (vm->input)
         write_input(out, vm->input);
     fputc('\n', out);

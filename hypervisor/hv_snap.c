@@ -124,6 +124,8 @@ static const char *check_loaded(const hv_t *l, const hv_t *fresh)
     for (unsigned i = 0; i < HV_SWITCH_MACS; i++)
         if (l->vswitch.table[i].port >= HV_SWITCH_PORTS)
             return "the virtual switch's table names a port it does not have";
+    if (!hv_uplink_sane(l, &l->uplink))
+        return "the uplink's rings are out of range";
     for (unsigned c = 0; c < SIM_MAX_CPUS; c++)
         if (l->pcpu[c].current >= (int)l->nent || l->pcpu[c].previous >= (int)l->nent)
             return "a pCPU's current entity is out of range";

@@ -65,6 +65,8 @@ static void on_event(const sim_event_t *ev, void *ctx)
                 t->hv->vms[ev->vm].stats.monitor_entries++;
             else
                 t->hv->vms[ev->vm].stats.exits[ev->a]++;
+            if (ev->a == CPU_EXIT_IO_PORT)
+                t->hv->vms[ev->vm].stats.io_exits[hv_dev_port_device(CPU_EXITQ_PORT(ev->b))]++;
             s->exit_open = ev->a != CPU_EXIT_ENTRY_FAILED;
             s->exit_reason = (uint8_t)ev->a;
             s->exit_vm = ev->vm;
@@ -219,6 +221,23 @@ static void print_memory(const hv_t *hv, unsigned vm, FILE *out)
                 cnt(s->large_refused, "large page", b3));
 }
 
+/* "    limits: disk_bw 2 000 bytes per 1 000 cycles held 12 commands back, 90 000 cycles in
+ * all", for each limit the VM has. */
+static void print_limits(const hv_vm_t *v, FILE *out)
+{
+    const struct {
+        const char *key, *unit;
+        const hv_limit_t *l;
+    } limits[] = {{"net_bw", "frame", &v->net_limit}, {"disk_bw", "command", &v->disk_limit}};
+    char b1[48], b2[48], b3[48];
+    for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++)
+        if (limits[k].l->rate)
+            fprintf(out, "    limit: %s %s bytes per 1 000 cycles held %s back, %s in all\n",
+                    limits[k].key, grp(limits[k].l->rate, b1),
+                    cnt(limits[k].l->held, limits[k].unit, b2),
+                    cnt(limits[k].l->held_cycles, "cycle", b3));
+}
+
 static void percent_line(FILE *out, const char *what, uint64_t part, uint64_t total)
 {
     char b[32];
@@ -258,7 +277,7 @@ static const struct {
     [CPU_EXIT_EXCEPTION] = {"exceptions the hypervisor handled", "exception exit"},
     [CPU_EXIT_EXTERNAL_INTERRUPT] = {"physical interrupts", "interrupt exit"},
     [CPU_EXIT_HALT] = {"idle guests (halt)", "halt exit"},
-    [CPU_EXIT_IO_PORT] = {"port I/O (the console, the disk)", "exit"},
+    [CPU_EXIT_IO_PORT] = {"port I/O", "exit"}, /* + the devices: io_devices() */
     [CPU_EXIT_CSR_ACCESS] = {"CSR accesses (the timer, interrupt masks)", "exit"},
     [CPU_EXIT_CPUID] = {"cpuid", "exit"},
     [CPU_EXIT_HYPERCALL] = {"hypercalls", "hypercall"},
@@ -276,6 +295,26 @@ static uint64_t first_touch_faults(const hv_vm_t *v)
     return v->mem != HV_MEM_NESTED ? 0 : v->stats.first_touches < n ? v->stats.first_touches : n;
 }
 
+/* The devices the VM's port I/O exits reached, most exits first: " (the network card, the
+ * console)". Named from what was counted, so the sentence never names a device not used. */
+static void io_devices(const hv_vm_t *v, FILE *out)
+{
+    bool done[HV_IO_DEVICE_COUNT] = {false};
+    for (unsigned n = 0;; n++) {
+        int best = -1;
+        for (unsigned d = 0; d < HV_IO_DEVICE_COUNT; d++)
+            if (!done[d] && v->stats.io_exits[d] &&
+                (best < 0 || v->stats.io_exits[d] > v->stats.io_exits[best]))
+                best = (int)d;
+        if (best < 0) {
+            fputs(n ? ")" : "", out);
+            return;
+        }
+        done[best] = true;
+        fprintf(out, "%s%s", n ? ", " : " (", hv_io_device_name((unsigned)best));
+    }
+}
+
 /* One clause: "54% was first-touch memory: 2 015 nested faults, each backing one 4 KiB page". */
 static void exit_clause(const hv_t *hv, unsigned vm, unsigned r, uint64_t hv_time, FILE *out)
 {
@@ -289,9 +328,12 @@ static void exit_clause(const hv_t *hv, unsigned vm, unsigned r, uint64_t hv_tim
     else if (r == CPU_EXIT_NESTED_FAULT && touches)
         fprintf(out, "%.0f%% was nested faults: %s, %s of them first touches backing a 4 KiB page",
                 pct, grp(v->stats.exits[r], b), grp(touches, b2));
-    else
-        fprintf(out, "%.0f%% was %s: %s", pct, exit_words[r].what,
-                cnt(v->stats.exits[r], exit_words[r].unit, b));
+    else {
+        fprintf(out, "%.0f%% was %s", pct, exit_words[r].what);
+        if (r == CPU_EXIT_IO_PORT)
+            io_devices(v, out);
+        fprintf(out, ": %s", cnt(v->stats.exits[r], exit_words[r].unit, b));
+    }
 }
 
 /*
@@ -393,6 +435,7 @@ void hv_print_stats(const hv_t *hv, FILE *out)
         fprintf(out, "    tlb: %s, %s; %s, %s\n", cnt(s->mmu.hits, "hit", b1),
                 cnt(s->mmu.misses, "miss", b2), cnt(s->mmu.walks, "page walk", b3),
                 cnt(s->mmu.walk_refs, "reference", b4));
+        print_limits(v, out);
         print_memory(hv, i, out);
         fprintf(out, "; %s, %s", cnt(s->injections, "injection", b2),
                 cnt(s->vcpu_switches, "VCPU switch", b3));

@@ -237,6 +237,23 @@ static void zero_frame(hv_t *hv, uint32_t hpa)
     hv_charge(hv, SIM_COST_hv_zero_page);
 }
 
+/* Lecture: resource limits. A device's bandwidth is the hypervisor's to share out: a transfer of
+ * `bytes` completes no sooner than its share of time (bytes x 1 000 / rate cycles) after the one
+ * before. The device just looks slower to the guest. */
+uint64_t hv_limit_pace(hv_limit_t *l, uint32_t bytes, uint64_t at)
+{
+    if (!l->rate)
+        return at;
+    uint64_t earliest = l->paced + (uint64_t)bytes * 1000u / l->rate;
+    if (earliest > at) {
+        l->held++;
+        l->held_cycles += earliest - at;
+        at = earliest;
+    }
+    l->paced = at;
+    return at;
+}
+
 static uint32_t frame_take(hv_t *hv, uint8_t owner, bool zero)
 {
     for (uint32_t n = 0; n < hv->nframes; n++) {
@@ -486,6 +503,7 @@ hv_t *hv_new(sim_machine_t *m, const hv_config_t *cfg, char *err, size_t errlen)
     }
     m->run_turn = hv_run_turn;
     m->run_turn_ctx = hv;
+    hv_uplink_attach(hv);
     if (hv_stats_attach(hv) != 0 ||
         (cfg->type == HV_TYPE2 && cfg->host_process && hv_t2_create_host_process(hv) < 0)) {
         hv_free(hv);
@@ -503,6 +521,7 @@ void hv_free(hv_t *hv)
         hv->m->run_turn = NULL;
         hv->m->run_turn_ctx = NULL;
     }
+    hv_uplink_detach(hv);
     hv_stats_detach(hv);
     hv_vswitch_capture_end(hv, stderr);
     for (unsigned i = 0; i < HV_MAX_VMS; i++)
@@ -557,6 +576,7 @@ hv_t *hv_clone(const hv_t *hv, sim_machine_t *m2)
     m2->devices[n->hub].ctx = n;
     m2->run_turn = hv_run_turn;
     m2->run_turn_ctx = n;
+    hv_uplink_attach(n);
     return n;
 }
 
@@ -715,6 +735,8 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
     v->memory = c->memory;
     v->share = c->share ? c->share : HV_DEFAULT_SHARE;
     v->cap = c->cap;
+    v->net_limit.rate = c->net_bw;
+    v->disk_limit.rate = c->disk_bw;
     v->shadow_budget = !c->shadow_budget                         ? HV_DEFAULT_SHADOW_BUDGET
                        : c->shadow_budget < HV_MIN_SHADOW_BUDGET ? HV_MIN_SHADOW_BUDGET
                                                                  : c->shadow_budget;

@@ -11,7 +11,8 @@
  * A frame a VM sends goes into the virtual switch, a learning Ethernet switch in the
  * hypervisor: it learns which port each source MAC address came in on, forwards a frame to the
  * port its destination was learned on, and floods frames to unknown, broadcast and multicast
- * destinations to every other port. Port 1 + i is VM i's card. What crosses the switch can be
+ * destinations to every other port. Port 1 + i is VM i's card; port 0 is the uplink to the
+ * physical card and the peer host beyond it (hv_uplink.c). What crosses the switch can be
  * written to a .pcap file (libpcap) that Wireshark and tcpdump open.
  */
 #define _DEFAULT_SOURCE /* libpcap's headers use the BSD type names (u_int, u_char) */
@@ -39,15 +40,20 @@ static bool vnic_dma(void *ctx, bool to_memory, uint32_t gpa, void *buf, uint32_
                      : hv_copy_from_guest(c->hv, c->vm, gpa, buf, len, "the virtual NIC's DMA");
 }
 
-static void vnic_irq(void *ctx, bool level)
+static void vnic_irq(void *ctx, bool level, uint64_t now)
 {
+    (void)now;                 /* hv_virq acts at once */
     const vnic_ctx_t *c = ctx; /* device lines go to vcpu0, as to CPU 0 natively */
     hv_virq(c->hv, hv_vcpu_of(c->hv, c->vm, 0), SIM_NIC_IRQ, level);
 }
 
+/* The frame leaves when it has, and when the VM's network bandwidth (net_bw) lets it: until
+ * then it stays in flight on the card (TX_BUSY). */
 static void vnic_schedule(void *ctx, uint64_t at)
 {
     const vnic_ctx_t *c = ctx;
+    hv_vm_t *v = &c->hv->vms[c->vm];
+    at = hv_limit_pace(&v->net_limit, v->dev.nic.tx_len, at);
     SIM_ASSERT(sim_schedule(c->hv->m, at, c->hv->hub, HV_TIMED(HV_TIMED_NIC, c->vm)) == 0);
 }
 
@@ -142,19 +148,24 @@ int hv_vswitch_lookup(const hv_t *hv, const uint8_t mac[6])
     return -1;
 }
 
-/* A port that can take a frame: a running VM's card. */
+/* A port that can take a frame: the uplink, or a running VM's card. */
 static bool port_up(const hv_t *hv, unsigned port)
 {
     unsigned vm = port - HV_SWITCH_VM_PORT(0);
-    return port >= HV_SWITCH_VM_PORT(0) && vm < HV_MAX_VMS && hv->vms[vm].used &&
-           hv->vms[vm].state == HV_VM_RUNNING;
+    if (port == HV_SWITCH_UPLINK)
+        return true;
+    return vm < HV_MAX_VMS && hv->vms[vm].used && hv->vms[vm].state == HV_VM_RUNNING;
 }
 
 static void output(hv_t *hv, unsigned port, const uint8_t *frame, uint32_t len, uint64_t now)
 {
+    hv->vswitch.out[port]++;
+    if (port == HV_SWITCH_UPLINK) {
+        hv_uplink_send(hv, frame, len, now);
+        return;
+    }
     vnic_ctx_t c = {hv, port - HV_SWITCH_VM_PORT(0)};
     sim_nic_env_t env = vnic_env(&c);
-    hv->vswitch.out[port]++;
     sim_nic_deliver(hv->m, &env, &hv->vms[c.vm].dev.nic, frame, len, now);
 }
 

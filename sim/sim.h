@@ -468,6 +468,10 @@ typedef struct sim_machine {
      * machine state: a copy of the machine points it (and its ctx) at its own peer. */
     sim_nic_wire_fn nic_wire;
     void *nic_wire_ctx;
+    /* Who takes the card's line 11 instead of CPU 0 (sim_nic_set_host_irq), or NULL. Not
+     * machine state, as nic_wire. */
+    sim_nic_host_irq_fn nic_host_irq;
+    void *nic_host_irq_ctx;
     /* Who runs a CPU's turn in sim_run: cpu_run when NULL; a hypervisor installs its own, which
      * enters VCPUs, handles their exits and re-enters them within the budget. `limit` is the
      * cycle the run stops at: the turn returns at the first point at or past it where stopping

@@ -86,16 +86,16 @@ static void emit_nic(const nic_t *c, uint64_t cycle, sim_nic_event_t what, uint3
 }
 
 /* The line is a level: up while a frame was sent or received or an error is unacknowledged. */
-static void update_irq(const nic_t *c)
+static void update_irq(const nic_t *c, uint64_t now)
 {
     const uint32_t causes = SIM_NIC_TX_DONE | SIM_NIC_RX | SIM_NIC_ERROR_BIT;
-    c->env->irq(c->env->ctx, (c->n->status & causes) != 0);
+    c->env->irq(c->env->ctx, (c->n->status & causes) != 0, now);
 }
 
-static void raise_status(const nic_t *c, uint32_t bits)
+static void raise_status(const nic_t *c, uint32_t bits, uint64_t now)
 {
     c->n->status |= bits;
-    update_irq(c);
+    update_irq(c, now);
 }
 
 /* Records an error: the ERROR register, the status bit (and line), the counter, an event. */
@@ -104,7 +104,7 @@ static void fail(const nic_t *c, uint64_t now, sim_nic_error_t why, uint32_t whe
     c->n->error = why;
     c->n->errors++;
     emit_nic(c, now, SIM_NIC_EV_ERROR, where, why);
-    raise_status(c, SIM_NIC_ERROR_BIT);
+    raise_status(c, SIM_NIC_ERROR_BIT, now);
 }
 
 /* A queue whose ring cannot be read or written back stops: the card turns itself off. */
@@ -244,7 +244,7 @@ void sim_nic_sent(sim_machine_t *m, const sim_nic_env_t *env, sim_nic_t *n, uint
     n->tx_frames++;
     n->tx_bytes += n->tx_len;
     emit_nic(&c, now, SIM_NIC_EV_SENT, index, n->tx_len);
-    raise_status(&c, SIM_NIC_TX_DONE);
+    raise_status(&c, SIM_NIC_TX_DONE, now);
     if (n->control & SIM_NIC_LOOPBACK)
         deliver(&c, n->tx_frame, n->tx_len, now);
     else
@@ -286,7 +286,7 @@ static void deliver(const nic_t *c, const uint8_t *frame, uint32_t len, uint64_t
     n->rx_frames++;
     n->rx_bytes += len;
     emit_nic(c, now, SIM_NIC_EV_RECEIVE, index, len);
-    raise_status(c, SIM_NIC_RX);
+    raise_status(c, SIM_NIC_RX, now);
 }
 
 void sim_nic_deliver(sim_machine_t *m, const sim_nic_env_t *env, sim_nic_t *n, const uint8_t *frame,
@@ -380,7 +380,7 @@ void sim_nic_write(sim_machine_t *m, const sim_nic_env_t *env, sim_nic_t *n, uns
     case SIM_NIC_RX_TAIL: write_tail(&c, &n->rx, value, now); break;
     case SIM_NIC_STATUS: /* acknowledge; TX_BUSY is the card's own */
         n->status &= ~(value & (SIM_NIC_TX_DONE | SIM_NIC_RX | SIM_NIC_ERROR_BIT));
-        update_irq(&c);
+        update_irq(&c, now);
         break;
     default: break; /* read-only registers */
     }
@@ -429,10 +429,15 @@ static bool phys_dma(void *ctx, bool to_memory, uint32_t addr, void *buf, uint32
     return st == IOMMU_OK;
 }
 
-static void phys_irq(void *ctx, bool level)
+/* The line goes to CPU 0, or to the hypervisor that drives the card (the handler is called
+ * as the line rises, and acknowledges it). */
+static void phys_irq(void *ctx, bool level, uint64_t now)
 {
     sim_machine_t *m = ctx;
-    cpu_set_irq(&m->cpu[0], SIM_NIC_IRQ, level);
+    if (!m->nic_host_irq)
+        cpu_set_irq(&m->cpu[0], SIM_NIC_IRQ, level);
+    else if (level)
+        m->nic_host_irq(m->nic_host_irq_ctx, now);
 }
 
 static void phys_schedule(void *ctx, uint64_t at)
@@ -509,6 +514,25 @@ void sim_nic_set_wire(sim_machine_t *m, sim_nic_wire_fn fn, void *ctx)
 {
     m->nic_wire = fn;
     m->nic_wire_ctx = ctx;
+}
+
+void sim_nic_set_host_irq(sim_machine_t *m, sim_nic_host_irq_fn fn, void *ctx)
+{
+    m->nic_host_irq = fn;
+    m->nic_host_irq_ctx = ctx;
+    if (fn) /* the line is the handler's now: CPU 0 no longer sees it */
+        cpu_set_irq(&m->cpu[0], SIM_NIC_IRQ, false);
+}
+
+uint32_t sim_nic_host_read(const sim_machine_t *m, unsigned reg)
+{
+    return sim_nic_read(&m->nic, reg);
+}
+
+void sim_nic_host_write(sim_machine_t *m, unsigned reg, uint32_t value, uint64_t now)
+{
+    sim_nic_env_t env = phys_env(m);
+    sim_nic_write(m, &env, &m->nic, reg, value, now);
 }
 
 void sim_nic_set_mac(sim_machine_t *m, const uint8_t mac[6])

@@ -162,7 +162,7 @@ typedef struct {
      * what it cost to *cycles. False, having moved nothing, when the DMA is refused. */
     bool (*dma)(void *ctx, bool to_memory, uint32_t addr, void *buf, uint32_t len,
                 uint64_t *cycles);
-    void (*irq)(void *ctx, bool level); /* the card's interrupt line */
+    void (*irq)(void *ctx, bool level, uint64_t now); /* the card's interrupt line, at `now` */
     /* Calls sim_nic_sent at cycle `at` (a device event); cancel drops that call. */
     void (*schedule)(void *ctx, uint64_t at);
     void (*cancel)(void *ctx);
@@ -193,6 +193,16 @@ void sim_nic_deliver(struct sim_machine *m, const sim_nic_env_t *env, sim_nic_t 
  * the owner of the other end installs it again after a restore. */
 typedef void (*sim_nic_wire_fn)(void *ctx, const uint8_t *frame, uint32_t len, uint64_t now);
 void sim_nic_set_wire(struct sim_machine *m, sim_nic_wire_fn fn, void *ctx);
+
+/* A hypervisor that drives the card itself (the virtual switch's uplink) takes its interrupt:
+ * with fn set, line 11 no longer goes to CPU 0; fn is called at the cycle the line rises, and
+ * acknowledges STATUS. NULL gives the line back to CPU 0. Not machine state, as the wire. */
+typedef void (*sim_nic_host_irq_fn)(void *ctx, uint64_t now);
+void sim_nic_set_host_irq(struct sim_machine *m, sim_nic_host_irq_fn fn, void *ctx);
+/* The physical card's registers as the machine's owner (a hypervisor's driver) reads and writes
+ * them at cycle `now`, outside any CPU's instruction. */
+uint32_t sim_nic_host_read(const struct sim_machine *m, unsigned reg);
+void sim_nic_host_write(struct sim_machine *m, unsigned reg, uint32_t value, uint64_t now);
 
 /* A frame arrives from the wire at cycle `now` (at most SIM_NIC_MAX_FRAME bytes; longer ones
  * are dropped): it goes into the next free receive buffer, or is dropped and counted. */

@@ -16,6 +16,7 @@
 ;   disk.inc    the block-device driver and the /bin directory
 ;   spawn.inc   making a process from a program file
 ;   console.inc printing, and the console input that read() returns
+;   net.inc     the network card's driver: net_send, net_recv, and answering pings
 ;
 ; Registers (every routine follows this): r1..r4 carry arguments and r1 (r2) the result;
 ; r1..r8 are scratch, which a call may change; r9..r13 survive calls (a routine that uses one
@@ -118,7 +119,7 @@ start:
         call    vm_init             ; the kernel's page tables; paging on
         call    fs_init             ; read the /bin directory
         call    say_hello
-        li      r1, (1 << IRQ_TIMER) | (1 << IRQ_UART) | (1 << IRQ_DISK)
+        li      r1, (1 << IRQ_TIMER) | (1 << IRQ_UART) | (1 << IRQ_DISK) | (1 << IRQ_NIC)
         csrw    im, r1
         li      r1, TICK
         csrw    timer, r1
@@ -185,6 +186,7 @@ panic_begin:
         .include "disk.inc"
         .include "spawn.inc"
         .include "console.inc"
+        .include "net.inc"
 
 ; ---- data ---------------------------------------------------------------------------------------
 ; On pages of its own, apart from the code: real kernels keep code and data apart (W^X), and a

@@ -1,8 +1,8 @@
 /*
  * debug_net.c - the network as the debugger shows it (`info nic`): the physical card's rings,
  * status and counters, the peer host at the other end of its cable, and under a hypervisor each
- * VM's virtual card and the virtual switch:
- * which address was learned on which port, and what it forwarded, flooded and filtered.
+ * VM's virtual card, the virtual switch (which address was learned on which port, and what it
+ * forwarded, flooded and filtered) and its uplink to the physical card.
  */
 #include "../../hypervisor/hv.h"
 #include "debug_internal.h"
@@ -44,6 +44,18 @@ static void print_card(FILE *out, const char *name, const char *where, const sim
         sim_group_digits(n->rx_drops, e, sizeof e), sim_counted(n->errors, "error", f, sizeof f));
 }
 
+/* A VM's network bandwidth limit (net_bw), when it has one: what it held back. */
+static void print_limit(FILE *out, const hv_vm_t *v)
+{
+    const hv_limit_t *l = &v->net_limit;
+    char a[32], b[32], c[32];
+    if (!l->rate)
+        return;
+    fprintf(out, "  limit: %s bytes per 1 000 cycles (net_bw); %s held back, %s in all\n",
+            sim_group_digits(l->rate, a, sizeof a), sim_counted(l->held, "frame", b, sizeof b),
+            sim_counted(l->held_cycles, "cycle", c, sizeof c));
+}
+
 /* The switch: its counters and the addresses it learned, with the VM behind each port. */
 static void print_switch(FILE *out, const hv_t *hv)
 {
@@ -71,6 +83,24 @@ static void print_switch(FILE *out, const hv_t *hv)
         fprintf(out, "  No address learned yet.\n");
 }
 
+/* The uplink: the hypervisor's driver of the physical card, port 0. */
+static void print_uplink(FILE *out, const hv_t *hv)
+{
+    const hv_uplink_t *u = &hv->uplink;
+    char a[32], b[32], c[32], d[32];
+    if (!u->rings) {
+        fprintf(out, "uplink (port 0): the physical NIC, not brought up (no frame has left the "
+                     "machine)\n");
+        return;
+    }
+    fprintf(out,
+            "uplink (port 0): the physical NIC, driven by the hypervisor (rings at hpa "
+            "0x%08x): %s sent, %s received, %s dropped, %s\n",
+            u->rings, sim_counted(u->sent, "frame", a, sizeof a),
+            sim_group_digits(u->received, b, sizeof b), sim_group_digits(u->dropped, c, sizeof c),
+            sim_counted(u->errors, "error", d, sizeof d));
+}
+
 void ui_dbg_print_nic(const ui_dbg_t *dbg, FILE *out)
 {
     const sim_machine_t *m = dbg->m;
@@ -95,6 +125,8 @@ void ui_dbg_print_nic(const ui_dbg_t *dbg, FILE *out)
         snprintf(name, sizeof name, "%s's virtual NIC", hv->vms[i].name);
         snprintf(where, sizeof where, "switch port %u", HV_SWITCH_VM_PORT(i));
         print_card(out, name, where, &hv->vms[i].dev.nic);
+        print_limit(out, &hv->vms[i]);
     }
     print_switch(out, hv);
+    print_uplink(out, hv);
 }

@@ -5,6 +5,7 @@
  * overhead; `--trace-out FILE.json` writes the Perfetto trace. A thin front end over
  * hypervisor/hv.h and hv_scenario.h.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -103,6 +104,37 @@ int ui_hv_run_to_end(hv_t *hv, uint64_t max_cycles, bool stats)
     return status;
 }
 
+/* ------------------------------------------------------------------------------------------
+ * A capture is never left half-written: the signals that end the program (its output piped
+ * into `head`, which exits: SIGPIPE; ^C; kill) remove the temporary file first
+ * ------------------------------------------------------------------------------------------ */
+static char partial_capture[sizeof((hv_t *)0)->pcap_tmp];
+static const int ending_signals[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP};
+
+/* Async-signal-safe: unlink, then the signal's default action (the status says which). */
+static void remove_partial_capture(int sig)
+{
+    unlink(partial_capture);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* While `tmp` is being written (NULL: it is complete or gone). A signal the caller of hvsim
+ * ignores stays ignored: the run goes on and completes the capture. */
+static void guard_capture(const char *tmp)
+{
+    if (tmp) /* the path first: the handler may run as soon as it is installed */
+        snprintf(partial_capture, sizeof partial_capture, "%s", tmp);
+    for (size_t i = 0; i < sizeof ending_signals / sizeof ending_signals[0]; i++) {
+        struct sigaction sa, old;
+        memset(&sa, 0, sizeof sa);
+        sigemptyset(&sa.sa_mask);
+        sa.sa_handler = tmp ? remove_partial_capture : SIG_DFL;
+        if (sigaction(ending_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(ending_signals[i], &sa, NULL);
+    }
+}
+
 int ui_run_hv(const ui_hv_options_t *opt)
 {
     char dir[4096];
@@ -130,6 +162,8 @@ int ui_run_hv(const ui_hv_options_t *opt)
         hv_scenario_free(&sc);
         return 1;
     }
+    if (opt->pcap_out)
+        guard_capture(hv->pcap_tmp);
     uint64_t max_cycles = opt->max_cycles ? opt->max_cycles : sc.max_cycles;
     int status = ui_hv_run_to_end(hv, max_cycles, opt->stats);
     for (unsigned i = 0; opt->vs_native && i < sc.nvms; i++)
@@ -139,6 +173,8 @@ int ui_run_hv(const ui_hv_options_t *opt)
         status = 1;
     if (hv_vswitch_capture_end(hv, stderr) != 0 && !status)
         status = 1;
+    if (opt->pcap_out)
+        guard_capture(NULL);
     hv_free(hv);
     sim_machine_free(&m);
     hv_scenario_free(&sc);
