@@ -435,11 +435,11 @@ ParameterizedTest(size_t *row, hv_shadow, a_guest_large_page_is_splintered)
              LARGE_VA, LARGE_VA + 0x1ff000, ROOT_A + 4 * (LARGE_VA >> 22), LARGE_LEAF(0), LARGE_VA,
              LARGE_VA + DATA(0), LARGE_VA + 0x1ff000);
     int vm = shadow_vm_of(&m, &hv, t->cpu, src, 8u << 20);
-    put_word(hv, vm, ROOT_A + 4 * (LARGE_VA >> 22), LARGE_LEAF(LARGE_GPA));
+    hu_put_word(hv, vm, ROOT_A + 4 * (LARGE_VA >> 22), LARGE_LEAF(LARGE_GPA));
     gmap(hv, vm, ROOT_A, L0_A, ROOT_A, ROOT_A, KDATA); /* its root, to write it */
-    put_word(hv, vm, LARGE_GPA, 0x1234);
-    put_word(hv, vm, LARGE_GPA + 0x1ff000, 0x5678);
-    put_word(hv, vm, 0x1ff000, 0x9abc);
+    hu_put_word(hv, vm, LARGE_GPA, 0x1234);
+    hu_put_word(hv, vm, LARGE_GPA + 0x1ff000, 0x5678);
+    hu_put_word(hv, vm, 0x1ff000, 0x9abc);
     cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF, "%s", t->name);
     cr_expect_eq(reg(&m, hv, vm, 3), 0x1234, "%s: the large page's first frame", t->name);
     cr_expect_eq(reg(&m, hv, vm, 4), 0x5678, "%s: its frame 0x1ff", t->name);
@@ -447,7 +447,7 @@ ParameterizedTest(size_t *row, hv_shadow, a_guest_large_page_is_splintered)
     cr_expect_eq(reg(&m, hv, vm, 6), 0x9abc, "%s: a page touched before: the new frame too",
                  t->name);
     cr_expect_eq(reg(&m, hv, vm, 11), 0, "%s: no fault reached the guest", t->name);
-    uint32_t leaf = get_word(hv, vm, ROOT_A + 4 * (LARGE_VA >> 22));
+    uint32_t leaf = hu_get_word(hv, vm, ROOT_A + 4 * (LARGE_VA >> 22));
     cr_expect_eq(leaf, LARGE_LEAF(0) | MMU_PTE_A, "%s: A set in the large leaf: 0x%x", t->name,
                  leaf);
     const hv_shadow_stats_t *s = &hv->vms[vm].stats.shadow;
@@ -485,7 +485,7 @@ ParameterizedTest(size_t *row, hv_shadow, a_malformed_large_leaf_is_the_guests_f
     char src[256];
     snprintf(src, sizeof src, KERNEL("li r2, 0x%x\nld r3, [r2]\n"), LARGE_VA + 0x3000);
     int vm = shadow_vm_of(&m, &hv, t->cpu, src, 8u << 20);
-    put_word(hv, vm, ROOT_A + 4 * (LARGE_VA >> 22), LARGE_LEAF(LARGE_GPA + 0x1000));
+    hu_put_word(hv, vm, ROOT_A + 4 * (LARGE_VA >> 22), LARGE_LEAF(LARGE_GPA + 0x1000));
     cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF, "%s", t->name);
     cr_expect_eq(reg(&m, hv, vm, 11), CPU_CAUSE_LOAD_PAGE_FAULT, "%s: cause %u", t->name,
                  reg(&m, hv, vm, 11));
