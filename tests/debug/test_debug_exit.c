@@ -96,6 +96,67 @@ Test(debug_exit, an_action_says_what_it_charged_from_the_cost_table)
     done();
 }
 
+/* The sentences of the actions added for the exits that were not walked: what cpuid answered
+ * and means, the physical lines the host acknowledged (13: the kick), why a VM was stopped,
+ * and binary translation's moves of the pc into and out of the translation cache. */
+Test(debug_exit, cpuid_ack_crash_and_bt_moves_say_what_they_mean, .timeout = 60)
+{
+    start("default");
+    char buf[400];
+    sim_event_t ev = {.kind = SIM_EV_HV,
+                      .vm = 1,
+                      .vcpu = 0,
+                      .a = SIM_HV_CPUID,
+                      .b = 1,
+                      .pc = CPU_CPUID_FEAT_HYPERVISOR};
+    ui_dbg_describe_event(dbg, &ev, buf, sizeof buf);
+    cr_expect_str_eq(buf, "the virtual CPU answers rtos vcpu0's cpuid leaf 1 with 0x80000000: "
+                          "bit 31, a hypervisor is present");
+    ev.b = 0;
+    ev.pc = CPU_CPUID_VENDOR;
+    ui_dbg_describe_event(dbg, &ev, buf, sizeof buf);
+    cr_expect(strstr(buf, "leaf 0 with 0x4d535648: the vendor, \"HVSM\""), "%s", buf);
+    ev.a = SIM_HV_ACK;
+    ev.b = 1u << 13 | 1u << 14;
+    ui_dbg_describe_event(dbg, &ev, buf, sizeof buf);
+    cr_expect_str_eq(buf, "the host acknowledges physical lines 13 (the kick with which the "
+                          "hypervisor takes a pCPU back) and 14 (the disk) on pCPU0; rtos vcpu0 "
+                          "goes on");
+    ev.a = SIM_HV_CRASH;
+    hv->vms[1].state = HV_VM_CRASHED; /* as hv_vm_crash leaves it (plain data) */
+    snprintf(hv->vms[1].why, sizeof hv->vms[1].why, "%s",
+             "VM entry failed: the VMCB revision is 0x00000002");
+    ui_dbg_describe_event(dbg, &ev, buf, sizeof buf);
+    cr_expect_str_eq(buf, "the hypervisor stopped rtos for good: VM entry failed: the VMCB "
+                          "revision is 0x00000002");
+    ev.a = SIM_HV_BT_MOVE_PC;
+    ev.b = 0x1010;
+    ev.pc = 0x1014;
+    ui_dbg_describe_event(dbg, &ev, buf, sizeof buf);
+    cr_expect_str_eq(buf, "binary translation: rtos vcpu0's pc moves in the guest's own code, "
+                          "0x00001010 -> 0x00001014");
+    done();
+}
+
+/* Under binary translation the moves name the translation cache and the guest code. */
+Test(debug_exit, a_bt_pc_move_names_the_translation_cache, .timeout = 120)
+{
+    start("bt");
+    cr_assert_gt(ui_dbg_break_hv(dbg, "bt-move-pc", 0), 0, "%s", ui_dbg_error(dbg));
+    ui_dbg_stop_t st;
+    bool into = false, out = false;
+    for (int i = 0; i < 40 && !(into && out); i++) {
+        cr_assert_eq(ui_dbg_continue(dbg, &st), 0, "%s", ui_dbg_error(dbg));
+        cr_assert_eq(st.kind, UI_DBG_STOP_BREAKPOINT, "%s", st.text);
+        into |= strstr(st.text, "pc moves into the translation cache") &&
+                strstr(st.text, "(translated from 0x");
+        out |= strstr(st.text, "pc moves out of the translation cache, to the guest's own code") !=
+               NULL;
+    }
+    cr_expect(into && out, "both directions were seen with their sentences: %s", st.text);
+    done();
+}
+
 /* The handler table's line is where the handler's definition is in hypervisor/hv_exit.c. */
 Test(debug_exit, the_handler_line_is_where_the_handler_is)
 {
