@@ -12,7 +12,9 @@
  * ending with the entry. The machine is then past the handler, so as each action happens the
  * debugger keeps what a stop there would show (dbg_exit_capture: the VCPU's state in its VMCB
  * at that moment), and a sub-step's stop shows that, not the machine's state now
- * (docs/debugger.md, "Stepping through a VM exit").
+ * (docs/debugger.md, "Stepping through a VM exit"). Memory likewise: while the rest of the
+ * handling runs, the old bytes of every RAM write are kept (the undo journal), and a read at
+ * a sub-step undoes the writes made after its action.
  */
 #include <string.h>
 
