@@ -2,7 +2,8 @@
  * bench_snap.c - `make bench`: a snapshot of the default scenario (tinyos and rtos under the
  * hypervisor, 32 MiB of RAM) at cycle 3 000 000: its size on disk and uncompressed, and the
  * host time a save (build, compress, write crash-safely) and a restore (read, check, load into
- * a fresh machine) take.
+ * a fresh machine) take; and the latency of `reverse-stepi` with the default checkpoint
+ * interval, at the worst place: just before the next checkpoint (the goal: under 0.2 s).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "../../hypervisor/hv_scenario.h"
+#include "../../ui/debug/ui_debug.h"
 #include "bench.h"
 
 int bench_snapshot(void)
@@ -46,4 +48,37 @@ int bench_snapshot(void)
     hv_machine_release(&m);
     hv_scenario_free(&sc);
     return rc;
+}
+
+/* reverse-stepi 1 in the default scenario, the focus (cpu0) a few instructions short of the
+ * next checkpoint: the replay is the longest one the default interval allows. */
+int bench_reverse_stepi(void)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    char dir[512];
+    const char *build = getenv("HVSIM_BUILD");
+    snprintf(dir, sizeof dir, "%s/guestos", build ? build : "build");
+    if (hv_scenario_load(&sc, "default", dir, stderr) != 0 ||
+        !hv_scenario_start(&sc, &m, NULL, stderr)) {
+        hv_scenario_free(&sc);
+        return 1;
+    }
+    ui_dbg_t *d = ui_dbg_new(&m);
+    ui_dbg_stop_t st;
+    ui_dbg_set_max_cycles(d, sc.max_cycles);
+    int rc = ui_dbg_run_cycles(d, 3 * UI_DBG_CHECKPOINT_INTERVAL - 2000, &st);
+    double t0 = bench_now();
+    rc |= ui_dbg_reverse_stepi(d, 1, &st);
+    double t1 = bench_now();
+    if (rc != 0)
+        fprintf(stderr, "bench reverse-stepi: %s\n", ui_dbg_error(d));
+    else
+        printf("%-28s %6.3f s (a checkpoint every %u cycles, %zu taken; goal < 0.2 s)\n",
+               "reverse-stepi (default)", t1 - t0, UI_DBG_CHECKPOINT_INTERVAL,
+               ui_dbg_checkpoint_count(d));
+    ui_dbg_free(d);
+    hv_machine_release(&m);
+    hv_scenario_free(&sc);
+    return rc != 0;
 }

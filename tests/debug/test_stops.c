@@ -193,3 +193,89 @@ Test(stops, every_builtin_scenario_is_covered)
 {
     su_expect_every_builtin_listed();
 }
+
+/* ------------------------------------------------------------------------------------------
+ * Stepping backwards (debug_reverse.c)
+ * ------------------------------------------------------------------------------------------ */
+/* Steps forward N and back N (and forward again) on each busy pCPU: the machine is back
+ * byte for byte where it was, and forward again where it went. */
+static void back_and_forth(const char *name, uint64_t n)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    su_start(&sc, &m, name);
+    ui_dbg_t *d = ui_dbg_new(&m);
+    cr_assert_not_null(d);
+    ui_dbg_set_max_cycles(d, sc.max_cycles);
+    cr_assert_eq(ui_dbg_set_checkpoint_interval(d, 20000), 0, "%s", ui_dbg_error(d));
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_run_cycles(d, 150000, &st), 0, "%s", ui_dbg_error(d));
+    cr_assert_gt(ui_dbg_checkpoint_count(d), 5, "checkpoints were taken on the way");
+    /* a point where reverse-stepi can land: the first boundary after an instruction */
+    cr_assert_eq(ui_dbg_reverse_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
+    cr_expect_str_eq(st.text, "Stepped back 1 instruction on cpu0.");
+    size_t here_len, there_len, back_len, again_len;
+    uint8_t *here = su_state(&m, &here_len);
+    uint64_t instret = m.cpu[0].s.instret;
+    cr_assert_eq(ui_dbg_stepi(d, n, &st), 0, "%s", ui_dbg_error(d));
+    uint8_t *there = su_state(&m, &there_len);
+    uint64_t went = m.cpu[0].s.instret - instret;
+    cr_assert_gt(went, 0);
+    cr_assert_eq(ui_dbg_reverse_stepi(d, went, &st), 0, "%s", ui_dbg_error(d));
+    cr_expect_eq(m.cpu[0].s.instret, instret);
+    uint8_t *back = su_state(&m, &back_len);
+    char what[96];
+    snprintf(what, sizeof what, "%s: %llu instructions forward and back", name,
+             (unsigned long long)went);
+    su_expect_same_state(here, here_len, back, back_len, what);
+    cr_assert_eq(ui_dbg_stepi(d, n, &st), 0, "%s", ui_dbg_error(d));
+    uint8_t *again = su_state(&m, &again_len);
+    snprintf(what, sizeof what, "%s: back and forward again", name);
+    su_expect_same_state(there, there_len, again, again_len, what);
+    free(here);
+    free(there);
+    free(back);
+    free(again);
+    ui_dbg_free(d);
+    hv_machine_release(&m);
+    hv_scenario_free(&sc);
+}
+
+Test(reverse, stepi_back_and_forth_native, .timeout = 120)
+{
+    back_and_forth("native-tinyos", 500);
+}
+
+Test(reverse, stepi_back_and_forth_under_the_hypervisor, .timeout = 120)
+{
+    back_and_forth("default", 500);
+}
+
+Test(reverse, stepi_back_and_forth_trap_and_emulate, .timeout = 120)
+{
+    back_and_forth("trap", 2000);
+}
+
+Test(reverse, errors)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    su_start(&sc, &m, "default");
+    ui_dbg_t *d = ui_dbg_new(&m);
+    ui_dbg_stop_t st;
+    cr_expect_eq(ui_dbg_reverse_stepi(d, 0, &st), -1);
+    cr_expect_str_eq(ui_dbg_error(d), "Stepping back 0 instructions does nothing; give 1 or more.");
+    cr_expect_eq(ui_dbg_reverse_stepi(d, 1, &st), -1);
+    cr_expect_str_eq(ui_dbg_error(d), "cpu0 has retired only 0 instructions: it cannot go back 1.");
+    cr_expect_eq(ui_dbg_set_checkpoint_interval(d, 999), -1);
+    cr_expect_eq(ui_dbg_checkpoint_interval(d), UI_DBG_CHECKPOINT_INTERVAL);
+    cr_assert_eq(ui_dbg_run_cycles(d, 30000, &st), 0, "%s", ui_dbg_error(d));
+    cr_assert_eq(ui_dbg_set_register(d, "r1", 5), 0, "%s", ui_dbg_error(d));
+    cr_expect_eq(ui_dbg_checkpoint_count(d), 0, "an edit drops the checkpoints");
+    cr_expect_eq(ui_dbg_reverse_stepi(d, 1, &st), -1);
+    cr_expect_str_eq(ui_dbg_error(d), "There is no checkpoint that far back (the first was taken "
+                                      "when the debugger first ran the machine).");
+    ui_dbg_free(d);
+    hv_machine_release(&m);
+    hv_scenario_free(&sc);
+}

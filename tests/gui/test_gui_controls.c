@@ -13,6 +13,7 @@
 
 #include "../../ui/gui/gui_internal.h"
 #include "../hypervisor/hv_util.h"
+#include "../hypervisor/snap_util.h"
 #include "../support/harness.h"
 
 static hv_scenario_t sc;
@@ -184,5 +185,40 @@ Test(gui_controls, hovering_over_host_memory_says_whose_frames, .timeout = 120)
     ui_gui_free(g);
     ui_dbg_free(dbg);
     hu_scenario_free(&sc, hv, &m);
+    SDL_Quit();
+}
+
+/* The step-back key: s steps forward, Backspace (a real SDL key event) steps back one
+ * instruction each, and the machine is back where it was, byte for byte; the window shows the
+ * stop's sentence. */
+Test(gui_controls, the_step_back_key_undoes_steps, .timeout = 120)
+{
+    cr_assert_eq(SDL_Init(SDL_INIT_EVENTS), 0, "%s", SDL_GetError());
+    hu_scenario(&sc, &m, "default");
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_run_cycles(dbg, 200000, &st), 0);
+    cr_assert_eq(ui_dbg_reverse_stepi(dbg, 1, &st), 0, "%s", ui_dbg_error(dbg));
+    size_t here_len, back_len;
+    uint8_t *here = su_state(&m, &here_len);
+    uint64_t instret = m.cpu[0].s.instret;
+    for (unsigned i = 0; i < 3; i++)
+        press(g, SDLK_s);
+    cr_assert_eq(m.cpu[0].s.instret, instret + 3, "three presses of s");
+    for (unsigned i = 0; i < 3; i++)
+        press(g, SDLK_BACKSPACE);
+    cr_expect_eq(m.cpu[0].s.instret, instret, "three presses of Backspace");
+    cr_expect(strstr(g->status, "Stepped back 1 instruction on cpu0.") != NULL, "status: %s",
+              g->status);
+    uint8_t *back = su_state(&m, &back_len);
+    su_expect_same_state(here, here_len, back, back_len, "three steps forward and back");
+    ui_gui_render(g);
+    free(here);
+    free(back);
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hv_machine_release(&m);
+    hv_scenario_free(&sc);
     SDL_Quit();
 }

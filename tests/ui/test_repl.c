@@ -34,6 +34,12 @@ Test(repl_session, basics_through_a_trap)
     golden("$B/hvsim -x " DATA "basics.cmd --bare " DATA "demo.s", "basics.out", 5);
 }
 
+/* Stepping backwards and forward again (debug_reverse.c), and its errors. */
+Test(repl_session, reverse_stepi)
+{
+    golden("$B/hvsim -x " DATA "reverse.cmd --bare " DATA "demo.s", "reverse.out", 5);
+}
+
 /* Each error names the script's file and line; a script with a failed command exits 1. */
 Test(repl_session, every_error_prints_usage_and_goes_on)
 {

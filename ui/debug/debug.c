@@ -131,6 +131,7 @@ static bool goal_reached(ui_dbg_t *d, const cpu_t *cpu)
         d->seen_entries = d->entries;
         return --d->count == 0;
     case DBG_GO_CYCLES: return cpu->s.cycles >= d->target;
+    case DBG_GO_INSTRET: return cpu->s.instret >= d->count;
     case DBG_GO_FRAME: return dbg_goal_reached(d, cpu);
     case DBG_GO_UNTIL:
         if (cpu->s.cycles == d->prev[cpu->s.id].cycles)
@@ -184,6 +185,7 @@ static bool on_boundary(cpu_t *cpu, void *ctx)
         uint32_t failed = d->stop.value;
         static const ui_dbg_stop_kind_t kind_of[] = {
             [DBG_GO_STEPI] = UI_DBG_STOP_STEP,
+            [DBG_GO_INSTRET] = UI_DBG_STOP_STEP,
             [DBG_GO_CYCLES] = UI_DBG_STOP_CYCLES,
             [DBG_GO_UNTIL] = UI_DBG_STOP_CONDITION,
         };
@@ -362,6 +364,7 @@ void ui_dbg_free(ui_dbg_t *dbg)
     ui_dbg_delete_all(dbg);
     dbg_free_symbols(dbg);
     dbg_free_extras(dbg);
+    dbg_reverse_free(dbg);
     free(dbg);
 }
 
@@ -652,13 +655,13 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
     d->stopped = d->pending = d->trapped = false;
     d->stop_requested = 0;
     bool all = needs_every_instruction(d);
-    bool mine =
-        how == DBG_GO_STEPI || how == DBG_GO_CYCLES || how == DBG_GO_UNTIL || how == DBG_GO_FRAME;
+    bool mine = how == DBG_GO_STEPI || how == DBG_GO_CYCLES || how == DBG_GO_UNTIL ||
+                how == DBG_GO_FRAME || how == DBG_GO_INSTRET;
     for (unsigned i = 0; i < m->ncpus; i++)
         m->cpu[i].debug = all || (mine && i == d->focus);
     d->running = true;
     dbg_watch_begin(d);
-    sim_run_result_t r = sim_run(m, d->max_cycles);
+    sim_run_result_t r = dbg_reverse_run(d);
     dbg_watch_end(d);
     d->running = false;
     for (unsigned i = 0; i < m->ncpus; i++)
@@ -699,6 +702,11 @@ int ui_dbg_step_trap(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
 int dbg_go(ui_dbg_t *d, dbg_go_t how, ui_dbg_stop_t *out)
 {
     return go(d, how, 0, NULL, out);
+}
+
+int dbg_go_instret(ui_dbg_t *d, uint64_t instret, ui_dbg_stop_t *out)
+{
+    return go(d, DBG_GO_INSTRET, instret, NULL, out);
 }
 
 int ui_dbg_step_event(ui_dbg_t *dbg, ui_dbg_stop_t *stop)

@@ -78,6 +78,7 @@ int ui_dbg_set_register(ui_dbg_t *dbg, const char *name, uint32_t value)
     uint32_t old = *slot;
     *slot = value;
     emit_edit(dbg, 0, (uint32_t)reg, old, value);
+    dbg_reverse_forget(dbg); /* the past no longer leads here */
     return 0;
 }
 
@@ -91,6 +92,7 @@ int ui_dbg_write(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t va
         return -1;
     memcpy(&dbg->m->ram[hpa], &value, 4);
     emit_edit(dbg, 1u + (unsigned)space, addr, old, value);
+    dbg_reverse_forget(dbg); /* the past no longer leads here */
     return 0;
 }
 

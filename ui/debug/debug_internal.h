@@ -12,15 +12,18 @@
 /* What a run is waiting for on the focus CPU, besides breakpoints. */
 typedef enum {
     DBG_GO_CONTINUE = 0,
-    DBG_GO_STEPI,  /* `count` more instruction boundaries */
-    DBG_GO_TRAP,   /* the next trap or interrupt */
-    DBG_GO_EVENT,  /* the next event of any kind */
-    DBG_GO_CYCLES, /* the focus CPU's cycles reach `target` */
-    DBG_GO_UNTIL,  /* `cond` becomes true */
-    DBG_GO_EXIT,   /* the next VM exit (debug_vm.c) */
-    DBG_GO_FRAME,  /* `goal`: a pc in a frame, or the frame's return (debug_step.c) */
-    DBG_GO_ENTRY,  /* the next VM entry on the focus CPU (finish at an exit, debug_step.c) */
+    DBG_GO_STEPI,   /* `count` more instruction boundaries */
+    DBG_GO_TRAP,    /* the next trap or interrupt */
+    DBG_GO_EVENT,   /* the next event of any kind */
+    DBG_GO_CYCLES,  /* the focus CPU's cycles reach `target` */
+    DBG_GO_UNTIL,   /* `cond` becomes true */
+    DBG_GO_EXIT,    /* the next VM exit (debug_vm.c) */
+    DBG_GO_FRAME,   /* `goal`: a pc in a frame, or the frame's return (debug_step.c) */
+    DBG_GO_ENTRY,   /* the next VM entry on the focus CPU (finish at an exit, debug_step.c) */
+    DBG_GO_INSTRET, /* the focus CPU has retired `count` instructions (debug_reverse.c) */
 } dbg_go_t;
+
+typedef struct dbg_reverse dbg_reverse_t; /* the checkpoints (debug_reverse.c) */
 
 /* Where a DBG_GO_FRAME run stops on the focus CPU: at `pc` (or past it, with `past`) while sp
  * >= `sp` when `in_frame`, or at `ret_pc` with sp >= `ret_sp` (the routine returned), always
@@ -136,12 +139,23 @@ struct ui_dbg {
     ui_dbg_rebuild_fn rebuild;
     void *rebuild_ctx;
     char scenario[512]; /* what snapshots name as their scenario ("" : none) */
+    dbg_reverse_t *rev; /* reverse execution's checkpoints, made at the first run */
 };
 
 /* Installs the debugger's event sink and CPU hooks on d->m (ui_dbg_new, ui_dbg_restart);
  * dbg_detach takes them off. */
 int dbg_attach(ui_dbg_t *d);
 void dbg_detach(ui_dbg_t *d);
+/* debug_restart.c: forgets what the last runs left (stops, queued events, hits) when the
+ * machine is another (restored, rebuilt, or gone back to a checkpoint). */
+void dbg_clear_run_state(ui_dbg_t *d);
+/* debug_reverse.c: sim_run as the debugger runs it, taking checkpoints on the way (at cycle
+ * limits, which change nothing); forgetting them (the machine is another, or was edited);
+ * freeing them. dbg_go_instret runs until the focus CPU has retired `instret` instructions. */
+sim_run_result_t dbg_reverse_run(ui_dbg_t *d);
+void dbg_reverse_forget(ui_dbg_t *d);
+void dbg_reverse_free(ui_dbg_t *d);
+int dbg_go_instret(ui_dbg_t *d, uint64_t instret, ui_dbg_stop_t *out);
 /* debug_step.c: whether the focus CPU has reached a DBG_GO_FRAME goal. */
 bool dbg_goal_reached(ui_dbg_t *d, const cpu_t *cpu);
 void dbg_text_goal(ui_dbg_t *d, ui_dbg_stop_t *st);

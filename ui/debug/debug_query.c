@@ -246,5 +246,6 @@ int ui_dbg_set_cost(ui_dbg_t *dbg, const char *name, uint32_t value)
     if (c < 0)
         return dbg_fail(dbg, "There is no cost called \"%s\" (\"info costs\" lists them).", name);
     dbg->m->costs.c[c] = value;
+    dbg_reverse_forget(dbg); /* the past replayed with the old cost would not lead here */
     return 0;
 }

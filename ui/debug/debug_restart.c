@@ -26,7 +26,7 @@ void ui_dbg_set_rebuild(ui_dbg_t *dbg, ui_dbg_rebuild_fn fn, void *ctx)
 }
 
 /* Forgets everything that belonged to the previous run. */
-static void clear_run_state(ui_dbg_t *d)
+void dbg_clear_run_state(ui_dbg_t *d)
 {
     d->focus = 0;
     d->have_last = d->pending = d->stopped = d->trapped = false;
@@ -62,7 +62,8 @@ int ui_dbg_restart(ui_dbg_t *dbg)
     }
     if (dbg_attach(dbg) != 0)
         return dbg_fail(dbg, "The debugger cannot attach to the new machine (no event-sink slot).");
-    clear_run_state(dbg);
+    dbg_clear_run_state(dbg);
+    dbg_reverse_forget(dbg);
     if (rc != 0)
         return dbg_fail(dbg, "The machine cannot be built again: %s", err);
     return 0;
@@ -155,6 +156,7 @@ int ui_dbg_restore(ui_dbg_t *dbg, const char *path)
     if (dbg_attach(dbg) != 0)
         return dbg_fail(dbg, "The debugger cannot attach to the restored machine (no event-sink "
                              "slot).");
-    clear_run_state(dbg);
+    dbg_clear_run_state(dbg);
+    dbg_reverse_forget(dbg);
     return 0;
 }

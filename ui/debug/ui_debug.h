@@ -499,6 +499,16 @@ int ui_dbg_restart(ui_dbg_t *dbg);
  * The snapshot's text block names the scenario set here (NULL: none). -1 with ui_dbg_error
  * saying why (the file, the byte offset, the rule broken). */
 void ui_dbg_set_scenario(ui_dbg_t *dbg, const char *name);
+/* Reverse execution (debug_reverse.c; docs/debugger.md, "Stepping backwards"): every run
+ * takes an in-memory checkpoint of the whole machine each `interval` cycles (set: 1000 or
+ * more); reverse_stepi goes back to the first boundary where the focus CPU had retired N
+ * fewer instructions, by restoring the last checkpoint before it and running forward with
+ * the breakpoints asleep. Editing the machine or replacing it drops the checkpoints. */
+#define UI_DBG_CHECKPOINT_INTERVAL 500000u
+int ui_dbg_set_checkpoint_interval(ui_dbg_t *dbg, uint64_t cycles);
+uint64_t ui_dbg_checkpoint_interval(ui_dbg_t *dbg);
+size_t ui_dbg_checkpoint_count(const ui_dbg_t *dbg);
+int ui_dbg_reverse_stepi(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop);
 int ui_dbg_save(ui_dbg_t *dbg, const char *path);
 int ui_dbg_restore(ui_dbg_t *dbg, const char *path);
 /* One VM (`vm save NAME FILE`, `vm restore FILE`: cold migration): a paused VM to a file, and

@@ -84,6 +84,7 @@ static void scroll_on(gui_t *g)
 const gui_key_t gui_keys[] = {
     {SDLK_SPACE, "Space", "run / pause", gui_cmd_run_pause},
     {SDLK_s, "s", "step one instruction", gui_cmd_stepi},
+    {SDLK_BACKSPACE, "Backspace", "step back one instruction (reverse-stepi)", gui_cmd_step_back},
     {SDLK_t, "t", "step to the next trap or interrupt", gui_cmd_step_trap},
     {SDLK_x, "x", "step to the next VM exit", gui_cmd_step_exit},
     {SDLK_e, "e", "step one event: the sub-steps of a transition", gui_cmd_step_event},

@@ -298,6 +298,7 @@ bool gui_handle_event(gui_t *g, const SDL_Event *e);
 /* Commands the keys and buttons issue. */
 void gui_cmd_run_pause(gui_t *g);
 void gui_cmd_stepi(gui_t *g);
+void gui_cmd_step_back(gui_t *g);
 void gui_cmd_step_trap(gui_t *g);
 void gui_cmd_step_exit(gui_t *g);
 void gui_cmd_step_event(gui_t *g);

@@ -213,9 +213,9 @@ void gui_cmd_run_pause(gui_t *g)
 }
 
 /* The debugger replaced the machine (a restart, a restore: `replace`): the window forgets what
- * it recorded of the old one and says `done` (or why it failed). */
-static void new_machine(gui_t *g, int (*replace)(ui_dbg_t *, const char *), const char *path,
-                        const char *done)
+ * it recorded of the old one and says `done` (or why it failed: -1). */
+static int new_machine(gui_t *g, int (*replace)(ui_dbg_t *, const char *), const char *path,
+                       const char *done)
 {
     g->running = false;
     gui_record_free(g);
@@ -230,10 +230,11 @@ static void new_machine(gui_t *g, int (*replace)(ui_dbg_t *, const char *), cons
     if (rc != 0) {
         snprintf(g->status, sizeof g->status, "%s", ui_dbg_error(g->dbg));
         g->status_rgb = GUI_WARN;
-        return;
+        return -1;
     }
     snprintf(g->status, sizeof g->status, "%s", done);
     g->status_rgb = GUI_TEXT;
+    return 0;
 }
 
 static int restart(ui_dbg_t *dbg, const char *path)
@@ -270,6 +271,22 @@ void gui_cmd_restore(gui_t *g)
 {
     new_machine(g, ui_dbg_restore, GUI_SNAPSHOT,
                 "Restored the machine from " GUI_SNAPSHOT " (breakpoints kept). Space runs.");
+}
+
+/* Backspace: one instruction back on the focus pCPU (reverse-stepi, docs/debugger.md,
+ * "Stepping backwards"). The machine is put back from a checkpoint, so the window forgets
+ * its record as after a restore, then shows the stop like any step. */
+static int back_one(ui_dbg_t *dbg, const char *path)
+{
+    (void)path;
+    ui_dbg_stop_t st;
+    return ui_dbg_reverse_stepi(dbg, 1, &st);
+}
+
+void gui_cmd_step_back(gui_t *g)
+{
+    if (new_machine(g, back_one, NULL, "") == 0)
+        real_stop(g, "reverse-stepi");
 }
 
 /* One command of the debugger, as a key or button issues it. */

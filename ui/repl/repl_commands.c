@@ -44,7 +44,8 @@ static int no_args(ui_repl_t *r, int argc, char **argv, const char *usage)
  * Running
  * ------------------------------------------------------------------------------------------ */
 
-static int stepi(ui_repl_t *r, int argc, char **argv, const char *usage)
+static int stepi_by(ui_repl_t *r, int argc, char **argv, const char *usage,
+                    int (*run)(ui_dbg_t *, uint64_t, ui_dbg_stop_t *))
 {
     uint64_t n = 1;
     if (argc > 2)
@@ -52,7 +53,18 @@ static int stepi(ui_repl_t *r, int argc, char **argv, const char *usage)
     if (argc == 2 && ui_repl_parse_value(r, argv[1], usage, &n) != 0)
         return -1;
     ui_dbg_stop_t st;
-    return ui_repl_report(r, ui_dbg_stepi(r->dbg, n, &st), &st);
+    return ui_repl_report(r, run(r->dbg, n, &st), &st);
+}
+
+static int stepi(ui_repl_t *r, int argc, char **argv, const char *usage)
+{
+    return stepi_by(r, argc, argv, usage, ui_dbg_stepi);
+}
+
+/* Back N instructions (debug_reverse.c). */
+static int cmd_reverse_stepi(ui_repl_t *r, int argc, char **argv)
+{
+    return stepi_by(r, argc, argv, "reverse-stepi [N]", ui_dbg_reverse_stepi);
 }
 
 static int cmd_stepi(ui_repl_t *r, int argc, char **argv)
@@ -660,8 +672,7 @@ static int cmd_help(ui_repl_t *r, int argc, char **argv)
 /* ------------------------------------------------------------------------------------------
  * The table
  * ------------------------------------------------------------------------------------------ */
-#define SET_USAGE "set $REG = EXPR | set *ADDR = EXPR | set cost NAME VALUE"
-
+#define SET_USAGE UI_REPL_SET_USAGE
 
 static const ui_repl_sub_t step_subs[] = {
     {"trap", NULL, "step trap", "run to the next trap or interrupt", sub_step_trap, NULL},
@@ -715,8 +726,11 @@ static const ui_repl_sub_t sched_subs[] = {
 };
 
 static const ui_repl_sub_t set_subs[] = {
-    {"cost", NULL, "set cost NAME VALUE", "change one entry of the cycle cost table",
-     sub_set_cost, ui_repl_complete_costs},
+    {"cost", NULL, "set cost NAME VALUE", "change one entry of the cycle cost table", sub_set_cost,
+     ui_repl_complete_costs},
+    {"checkpoint-interval", NULL, "set checkpoint-interval N",
+     "take a checkpoint every N cycles (reverse-stepi replays from them)",
+     ui_repl_sub_checkpoint_interval, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -774,6 +788,13 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      "Runs one instruction (or N) on the focus CPU. A trap or interrupt taken on the way is "
      "named in the stop. Other CPUs run as they would have without the debugger.",
      cmd_stepi, NULL, NULL, true},
+    {"reverse-stepi", "rsi", "reverse-stepi [N]", "go back N instructions (1) on the focus CPU",
+     "Puts the whole machine back where it was N instructions ago on the focus CPU: at the "
+     "first boundary after its instruction N back. It restores the last checkpoint before that "
+     "(one is taken every checkpoint-interval cycles while the machine runs) and runs forward "
+     "to it, breakpoints asleep. A \"set\" of a register or memory word drops the "
+     "checkpoints: the past no longer leads here.",
+     cmd_reverse_stepi, NULL, NULL, true},
     {"step", "s", "step [trap|exit|event|N]", "step to the next trap, VM exit or event",
      "\"step trap\" runs to the next trap or interrupt, \"step exit\" to the next VM exit, "
      "\"step event\" to the next event of any kind (several events of one instruction come "

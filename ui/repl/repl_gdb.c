@@ -330,7 +330,7 @@ int ui_repl_info_display(ui_repl_t *r, int argc, char **argv)
 /* ------------------------------------------------------------------------------------------
  * set $REG = EXPR, set *ADDR = EXPR
  * ------------------------------------------------------------------------------------------ */
-#define SET_USAGE "set $REG = EXPR | set *ADDR = EXPR | set cost NAME VALUE"
+#define SET_USAGE UI_REPL_SET_USAGE
 
 /* The '=' of an assignment (not part of ==, !=, <=, >=), or NULL. */
 static const char *assignment(const char *text)

@@ -145,6 +145,10 @@ int ui_repl_cmd_restart(ui_repl_t *r, int argc, char **argv);
 /* repl_snap.c: save FILE, restore FILE. */
 int ui_repl_cmd_save(ui_repl_t *r, int argc, char **argv);
 int ui_repl_cmd_restore(ui_repl_t *r, int argc, char **argv);
+/* The usage line of `set` (its gdb-style assignments and its subcommands). */
+#define UI_REPL_SET_USAGE                                                                          \
+    "set $REG = EXPR | set *ADDR = EXPR | set cost NAME VALUE | set checkpoint-interval N"
+int ui_repl_sub_checkpoint_interval(ui_repl_t *r, int argc, char **argv);
 int ui_repl_info_display(ui_repl_t *r, int argc, char **argv);
 /* A line while `commands` collects (true: it was taken); after a stop, the displays and the
  * stopping breakpoint's commands (remembered in stop_bp, run by ui_repl_execute). */
