@@ -70,6 +70,36 @@ Test(hv_guests, transcripts_equal_native_under_binary_translation, .timeout = 12
     hu_transcripts_equal_native("bt");
 }
 
+/* tinyos's console under a hypervisor is paravirtual: one hypercall per line its kernel
+ * sends, where each byte was an IO_PORT exit. A line is sent at a newline and at the end of
+ * each write() (a prompt), so a prompt line ("$ hello") takes two: the prompt, then the echo.
+ * The [rom] and [boot] lines come before tinyos, through the UART. */
+static unsigned count_lines(const char *text, const char *prefix)
+{
+    unsigned n = 0;
+    for (const char *l = text; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+        n += !strncmp(l, prefix, strlen(prefix));
+    return n;
+}
+
+Test(hv_guests, tinyos_sends_a_line_per_hypercall, .timeout = 120)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    hv_t *hv = hu_scenario(&sc, &m, "default");
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    unsigned t = (unsigned)hv_vm_by_name(hv, "tinyos");
+    const char *text = hv_vm_console(hv, t);
+    unsigned lines = count_lines(text, ""),
+             before = count_lines(text, "[rom]") + count_lines(text, "[boot]");
+    unsigned prompts = count_lines(text, "$ ");
+    cr_assert_gt(prompts, 10, "%s", text);
+    cr_expect_eq(hv->vms[t].stats.exits[CPU_EXIT_HYPERCALL], lines - before + prompts,
+                 "%u lines (%u before tinyos, %u prompts): %llu hypercalls", lines, before, prompts,
+                 (unsigned long long)hv->vms[t].stats.exits[CPU_EXIT_HYPERCALL]);
+    hu_scenario_free(&sc, hv, &m);
+}
+
 /* ------------------------------------------------------------------------------------------
  * Type 1 against type 2
  * ------------------------------------------------------------------------------------------ */
