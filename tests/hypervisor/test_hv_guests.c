@@ -4,6 +4,7 @@
  * ones (timing lines aside).
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,22 @@ Test(hv_guests, tinyos_sends_a_line_per_hypercall, .timeout = 120)
     cr_expect_eq(hv->vms[t].stats.exits[CPU_EXIT_HYPERCALL], lines - before + prompts,
                  "%u lines (%u before tinyos, %u prompts): %llu hypercalls", lines, before, prompts,
                  (unsigned long long)hv->vms[t].stats.exits[CPU_EXIT_HYPERCALL]);
+    /* every byte after the [rom] and [boot] lines came by hypercall, and the summary says
+     * what the UART would have cost for them */
+    const char *own = strstr(text, "[tinyos]");
+    cr_assert_not_null(own);
+    uint64_t bytes = strlen(own);
+    cr_expect_eq(hv->vms[t].stats.console_bytes, bytes);
+    char *stats = NULL, digits[32];
+    size_t len = 0;
+    FILE *f = open_memstream(&stats, &len);
+    hv_print_stats(hv, f);
+    fclose(f);
+    char want[200];
+    snprintf(want, sizeof want, "    console: %s bytes in %u hypercalls (paravirtual); ",
+             sim_group_digits(bytes, digits, sizeof digits), lines - before + prompts);
+    cr_expect(strstr(stats, want), "want \"%s\" in\n%s", want, stats);
+    free(stats);
     hu_scenario_free(&sc, hv, &m);
 }
 
