@@ -425,6 +425,7 @@ typedef struct {
     uint64_t swap_outs, swap_ins, swap_wait, swap_second_chances;
     /* hv_share.c: its pages mapped to a shared frame (merged), copy-on-write breaks */
     uint64_t shares, cow_breaks;
+    uint64_t console_calls, console_bytes; /* console writes by hypercall, and their bytes */
 } hv_vm_stats_t;
 
 typedef struct {

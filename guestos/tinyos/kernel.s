@@ -115,6 +115,7 @@ start:
         st      r1, [r5]
         la      r5, fs_first
         st      r2, [r5]
+        call    console_init        ; a hypervisor? (the console's hypercall)
         call    frames_init         ; every page past the kernel is free
         call    vm_init             ; the kernel's page tables; paging on
         call    fs_init             ; read the /bin directory
@@ -212,6 +213,9 @@ next_pid:     .word 1
         .align  4
 proc_table:   .space NPROC * P_SIZE
 proc_table_end:
+con_hypervisor: .word 0             ; 1: a hypervisor is present (console.inc)
+con_len:      .word 0               ; bytes in the console's line buffer
+con_buf:      .space CON_MAX
         .space  4096
 kstack_top:                         ; the kernel's one stack: traps from U start here
         .equ kernel_end, (kstack_top + PAGE - 1) & ~(PAGE - 1) ; the first free frame

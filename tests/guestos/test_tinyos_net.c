@@ -26,9 +26,9 @@ Test(tinyos_net, ping_on_bare_hardware_exactly)
     const char *out = sim_console_captured(&m);
     const char *want = "$ ping\n"
                        "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7768 cycles\n"
-                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7878 cycles\n"
-                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7589 cycles\n"
-                       "ping ff:ff:ff:ff:ff:ff: pong from peer (02:00:00:00:00:fe) in 7764 cycles\n"
+                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7935 cycles\n"
+                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7935 cycles\n"
+                       "ping ff:ff:ff:ff:ff:ff: pong from peer (02:00:00:00:00:fe) in 7878 cycles\n"
                        "$ poweroff\n";
     cr_expect(strstr(out, want) != NULL, "want:\n%s\nin:\n%s", want, out);
     cr_expect_eq(m.peer.answered, 4);

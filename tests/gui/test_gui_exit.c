@@ -219,7 +219,7 @@ Test(gui_exit, screenshot_at_an_exit, .timeout = 120)
     ui_gui_note_stop(g);
     snprintf(g->status, sizeof g->status, "%s", st.text);
     ui_gui_render(g);
-    cr_expect(strstr(ui_gui_panel_text(g, UI_GUI_PANEL_STEPS), "the guest ran `in r1, [0x1f4]`"),
+    cr_expect(strstr(ui_gui_panel_text(g, UI_GUI_PANEL_STEPS), "the guest ran `in r1, [0x3f9]`"),
               "%s", ui_gui_panel_text(g, UI_GUI_PANEL_STEPS));
     const char *update = getenv("HVSIM_UPDATE_GOLDEN");
     char path[64];

@@ -68,7 +68,7 @@ Test(gui_hv, an_idle_pcpu_is_not_hypervisor_time, .timeout = 120)
     ui_dbg_t *dbg = ui_dbg_new(&m);
     gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
     cr_assert_not_null(g);
-    cr_assert_eq(hv_run(hv, 6000000), SIM_RUN_MAX_CYCLES);
+    cr_assert_eq(hv_run(hv, 4000000), SIM_RUN_MAX_CYCLES);
     int rtos = hv_vm_by_name(hv, "rtos");
     cr_assert_eq(hv->vms[rtos].state, HV_VM_OFF, "the rtos is done by now");
     unsigned cpu = (unsigned)hv->ent[hv->vms[rtos].vcpu[0]].last_cpu;

@@ -146,7 +146,10 @@ Test(hv_backing, destroy_frees_large_pages)
 }
 
 /* Both kernels print what they print natively (but for timing) under every technique (a
- * scenario each: hw + nested, hw + shadow, trap, bt) with each backing. */
+ * scenario each: hw + nested, hw + shadow, trap, bt) with each backing. (Under emu, ten times
+ * slower, tinyos's background programs get further between the shell's steps: a counter's
+ * line lands between the prompt and its echo, and ps counts their pages later. Its timing,
+ * not its content; tests/hypervisor/test_hv_emu.c checks emu on its own.) */
 static const char *const techniques[] = {"default", "shadow", "trap", "bt"};
 static const hv_backing_t backings[] = {HV_BACKING_LAZY, HV_BACKING_EAGER, HV_BACKING_LARGE};
 #define NBACKINGS (sizeof backings / sizeof *backings)

@@ -43,7 +43,19 @@ Test(hv_emu, every_instruction_costs_the_interpreter)
 }
 
 /* The lines a guest printed, without timing: cycle reports dropped, the shell's prompt taken
- * off, sorted (under emulation the background programs start earlier relative to the shell). */
+ * off, the pages of ps's rows masked (how far a background program got by then), sorted
+ * (under emulation the background programs start earlier relative to the shell). */
+static void mask_ps_pages(char *l)
+{
+    static const char *const states[] = {" ready ", " running ", " sleeping ", " waiting "};
+    for (size_t i = 0; i < sizeof states / sizeof *states; i++) {
+        char *at = strstr(l, states[i]);
+        if (!strncmp(l, "[tinyos] ", 9) && at)
+            for (char *c = at + strlen(states[i]); *c == ' ' || (*c >= '0' && *c <= '9'); c++)
+                *c = *c == ' ' ? ' ' : '#';
+    }
+}
+
 static int by_text(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -57,6 +69,7 @@ static char *line_set(const char *text)
          l = strtok_r(NULL, "\n", &save)) {
         while (!strncmp(l, "$ ", 2))
             l += 2;
+        mask_ps_pages(l);
         if (!strstr(l, " cycles") && *l && strcmp(l, "$"))
             lines[n++] = l;
     }

@@ -4,6 +4,7 @@
  * ones (timing lines aside).
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,52 @@ Test(hv_guests, transcripts_equal_native_with_shadow_paging, .timeout = 120)
 Test(hv_guests, transcripts_equal_native_under_binary_translation, .timeout = 120)
 {
     hu_transcripts_equal_native("bt");
+}
+
+/* tinyos's console under a hypervisor is paravirtual: one hypercall per line its kernel
+ * sends, where each byte was an IO_PORT exit. A line is sent at a newline and at the end of
+ * each write() (a prompt), so a prompt line ("$ hello") takes two: the prompt, then the echo.
+ * The [rom] and [boot] lines come before tinyos, through the UART. */
+static unsigned count_lines(const char *text, const char *prefix)
+{
+    unsigned n = 0;
+    for (const char *l = text; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+        n += !strncmp(l, prefix, strlen(prefix));
+    return n;
+}
+
+Test(hv_guests, tinyos_sends_a_line_per_hypercall, .timeout = 120)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    hv_t *hv = hu_scenario(&sc, &m, "default");
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    unsigned t = (unsigned)hv_vm_by_name(hv, "tinyos");
+    const char *text = hv_vm_console(hv, t);
+    unsigned lines = count_lines(text, ""),
+             before = count_lines(text, "[rom]") + count_lines(text, "[boot]");
+    unsigned prompts = count_lines(text, "$ ");
+    cr_assert_gt(prompts, 10, "%s", text);
+    cr_expect_eq(hv->vms[t].stats.exits[CPU_EXIT_HYPERCALL], lines - before + prompts,
+                 "%u lines (%u before tinyos, %u prompts): %llu hypercalls", lines, before, prompts,
+                 (unsigned long long)hv->vms[t].stats.exits[CPU_EXIT_HYPERCALL]);
+    /* every byte after the [rom] and [boot] lines came by hypercall, and the summary says
+     * what the UART would have cost for them */
+    const char *own = strstr(text, "[tinyos]");
+    cr_assert_not_null(own);
+    uint64_t bytes = strlen(own);
+    cr_expect_eq(hv->vms[t].stats.console_bytes, bytes);
+    char *stats = NULL, digits[32];
+    size_t len = 0;
+    FILE *f = open_memstream(&stats, &len);
+    hv_print_stats(hv, f);
+    fclose(f);
+    char want[200];
+    snprintf(want, sizeof want, "    console: %s bytes in %u hypercalls (paravirtual); ",
+             sim_group_digits(bytes, digits, sizeof digits), lines - before + prompts);
+    cr_expect(strstr(stats, want), "want \"%s\" in\n%s", want, stats);
+    free(stats);
+    hu_scenario_free(&sc, hv, &m);
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ static void marks_change_nothing(const char *scenario, long expect_misses)
 
 Test(hv_marks, overcommit_misses_as_many_deadlines_with_marks_as_without, .timeout = 120)
 {
-    marks_change_nothing("overcommit", 125);
+    marks_change_nothing("overcommit", 124);
 }
 
 Test(hv_marks, overcommit_boost_misses_as_many_deadlines_with_marks_as_without, .timeout = 120)

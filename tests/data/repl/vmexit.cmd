@@ -5,15 +5,15 @@ info vms
 vm resume rtos
 sched overcommit
 sched pin
-continue 5000000
+continue 4800000
 break exit IO_PORT vm 0
 c
 info vms
 info vcpus
 info vmcb
-translate gva:disk_interrupt+8
-x/4x gpa:disk_interrupt
-x/2i gva:disk_interrupt+8
+translate gva:disk_kick+0xa8
+x/4x gpa:disk_kick+0xa0
+x/2i gva:disk_kick+0xa8
 info breakpoints
 focus hv
 x/4x gpa:0x1000
