@@ -680,10 +680,12 @@ const char *hv_dev_mmio_name(uint32_t gpa, const char **reg, uint16_t *port);
 
 /* Checks the hypervisor's isolation invariants: every nested or shadow table and VMCB is a
  * hypervisor frame; every frame a VM's nested or shadow tables map belongs to that VM (so no
- * frame is in two VMs) and lies outside the hypervisor's image; every TLB entry of a VM maps
- * its own frame or its monitor's page (translated code never writable), and a stopped VM has
- * none left; the frame pool's accounting adds up; no VM holds more shadow tables than its
- * budget. Returns NULL or a sentence saying what is broken. The sanitizer build
+ * frame is in two VMs), or is shared read-only (hv_share.c), and lies outside the hypervisor's
+ * image; every TLB entry of a VM maps its own frame (a shared one read-only) or its monitor's
+ * page (translated code never writable), and a stopped VM has none left; the frame pool's
+ * accounting adds up, the shared frames' and the swap slots' too, and no VM is over its memory
+ * limits (hv_swap.c); no VM holds more shadow tables than its budget. Returns NULL or a
+ * sentence saying what is broken. The sanitizer build
  * (HV_CHECK_ALWAYS, set by `make asan`) calls it after every exit a handler served. */
 const char *hv_check_invariants(hv_t *hv, char *buf, size_t len);
 /* A checksum of the hypervisor's image (host RAM below HV_RESERVED_BYTES). */

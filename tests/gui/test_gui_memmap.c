@@ -42,3 +42,24 @@ Test(gui_memmap, sixty_four_mib_in_cells_that_say_whose_they_are, .timeout = 120
     ui_dbg_free(dbg);
     hu_scenario_free(&sc, hv, &m);
 }
+
+/* Page sharing: a cell of shared frames says so, and that VMs map them read-only. */
+Test(gui_memmap, shared_frames_have_their_own_colour, .timeout = 120)
+{
+    hv_t *hv = hu_scenario(&sc, &m, "sharing");
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    hv_run(hv, 3000000);
+    ui_gui_render(g);
+    uint32_t fr = 0;
+    while (fr < g->nframes && ui_dbg_frame_owner(dbg, fr) != UI_DBG_OWNER_SHARED)
+        fr++;
+    cr_assert_lt(fr, g->nframes, "the scanner shared frames by cycle 3 000 000");
+    g->mem_sel = (int)(fr / (g->mem_cells ? g->mem_cells : 1));
+    ui_gui_render(g);
+    cr_expect_not_null(strstr(g->mem_frames, "shared"), "%s", g->mem_frames);
+    cr_expect_not_null(strstr(g->mem_text, "read-only (shared)"), "%s", g->mem_text);
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}

@@ -37,9 +37,10 @@ static const struct {
     {0, "vm"},
     {0, "vm"},
     {0, "vm"},
+    {0xe8e3d4u, "shared"},
     {0xd8b13au, "page tables"},
 };
-enum { K_ZERO, K_DATA, K_HV, K_VM, K_TABLE = K_VM + 8, K_COUNT };
+enum { K_ZERO, K_DATA, K_HV, K_VM, K_SHARED = K_VM + 8, K_TABLE, K_COUNT };
 
 static uint32_t kind_rgb(int k)
 {
@@ -90,6 +91,8 @@ static int kind_of(gui_t *g, uint32_t fr)
         return K_HV;
     if (owner >= 0 && owner < 8)
         return K_VM + owner;
+    if (owner == UI_DBG_OWNER_SHARED) /* by content, read-only (docs/memory.md) */
+        return K_SHARED;
     return (g->frames[fr] & F_DATA) ? K_DATA : K_ZERO;
 }
 
@@ -181,6 +184,9 @@ static void readout(gui_t *g, const mm_geom_t *mg, int x, int y, int w)
                           kind_name(g, k, name, sizeof name));
             owners++;
         }
+    if (count[K_SHARED])
+        n += snprintf(line + n, sizeof line - (size_t)n, "%s VMs' tables, read-only (shared)",
+                      owners++ ? "," : "");
     if (count[K_HV] || count[K_TABLE])
         n += snprintf(line + n, sizeof line - (size_t)n, "%s the hypervisor (its own)",
                       owners++ ? "," : "");
@@ -244,6 +250,13 @@ void gui_draw_memmap(gui_t *g)
         lx += w;
     }
     ly += f->lh + 2;
+    ui_dbg_host_memory_t hm;
+    if (ui_dbg_host_memory(g->dbg, &hm) == 0 && hm.swap_used) { /* not host frames: said apart */
+        char swapped[64];
+        snprintf(swapped, sizeof swapped, "swapped out: %u pages in the swap device", hm.swap_used);
+        gui_text_fit(g, GUI_FONT_SMALL, mg.gx, ly, r.w - 2 * f->cw, GUI_DIM, swapped);
+        ly += f->lh;
+    }
     if (!ui_dbg_has_hypervisor(g->dbg)) {
         gui_text_fit(g, GUI_FONT_SMALL, mg.gx, ly, r.w - 2 * f->cw, GUI_DIM,
                      "no hypervisor in this run: no VM owners");
