@@ -2,7 +2,7 @@
 # VM exit): the pc moves out of the translation cache to the guest instruction the callout
 # stands for, the monitor emulates it, and the pc moves back into the translation of what
 # follows (translated first). Then a block translated on a block exit.
-break cycle 109950
+break cycle 109715
 c
 delete
 step exit
