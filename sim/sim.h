@@ -694,7 +694,8 @@ FILE *sim_atomic_open(const char *path, sim_atomic_t **out, FILE *diag);
 int sim_atomic_commit(sim_atomic_t *a, FILE *diag);
 void sim_atomic_abort(sim_atomic_t *a);
 
-/* "1 284 512": digits in groups of three, as every count is shown (stats, REPL, window). */
+/* "1 284 512": digits in groups of three, as every count is shown (stats, REPL, window).
+ * HVSIM_DIGITS=plain in the environment gives "1284512", for scripts that parse the output. */
 const char *sim_group_digits(uint64_t n, char *buf, size_t len);
 /* "1 injection", "2 injections", "1 284 VCPU switches": a count with its noun, in the plural
  * unless the count is 1 (English rules: -s, -es after s/x/ch/sh, -ies after a consonant + y). */

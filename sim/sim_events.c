@@ -5,6 +5,7 @@
  * printer now; the debugger, the GUI timeline and the trace exporter later) all read the same
  * stream, so what one front end shows the others can show too.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim.h"
@@ -262,13 +263,21 @@ void sim_print_stats(const sim_machine_t *m, FILE *out)
                 sim_counted(d->errors, "error", buf, sizeof buf));
 }
 
+/* Read on every call, not cached: a test may set it, and getenv costs little beside printing. */
+static bool digits_plain(void)
+{
+    const char *v = getenv("HVSIM_DIGITS");
+    return v && strcmp(v, "plain") == 0;
+}
+
 const char *sim_group_digits(uint64_t n, char *buf, size_t len)
 {
     char digits[24];
     int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
+    bool plain = digits_plain();
     size_t o = 0;
     for (int i = 0; i < nd && o + 2 < len; i++) {
-        if (i > 0 && (nd - i) % 3 == 0)
+        if (!plain && i > 0 && (nd - i) % 3 == 0)
             buf[o++] = ' ';
         buf[o++] = digits[i];
     }

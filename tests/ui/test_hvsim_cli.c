@@ -81,6 +81,32 @@ Test(hvsim_cli, hello_cycles_follow_from_the_cost_tables)
     expect_run("$B/hvsim --bare examples/hello.s --stats 2>&1 >/dev/null", expect, 0);
 }
 
+/* Scripts (../shared/peers/run among them) read --stats with a plain-digits pattern; with
+ * HVSIM_DIGITS=plain every count of the same run prints ungrouped, and nothing else changes. */
+Test(hvsim_cli, plain_digits_for_scripts)
+{
+    int status;
+    char *grouped = th_sh("$B/hvsim --bare tests/data/figures/walk-loop.s --stats 2>&1 >/dev/null",
+                          false, &status);
+    cr_expect(strstr(grouped, "cpu0: instructions 67 307, cycles 286 317,") != NULL, "%s", grouped);
+    char *plain = th_sh("HVSIM_DIGITS=plain $B/hvsim --bare tests/data/figures/walk-loop.s --stats "
+                        "2>&1 >/dev/null",
+                        false, &status);
+    cr_expect(strstr(plain, "cpu0: instructions 67307, cycles 286317,") != NULL, "%s", plain);
+    cr_expect(strstr(plain, "  tlb: 68822 hits, 6183 misses,") != NULL, "%s", plain);
+    cr_expect(strstr(plain, "  page walks: 6183, 12366 references,") != NULL, "%s", plain);
+    /* The same text once the groups' spaces are taken out of the grouped run's digits. */
+    size_t o = 0;
+    for (size_t i = 0; grouped[i]; i++)
+        if (!(grouped[i] == ' ' && i > 0 && grouped[i - 1] >= '0' && grouped[i - 1] <= '9' &&
+              grouped[i + 1] >= '0' && grouped[i + 1] <= '9'))
+            grouped[o++] = grouped[i];
+    grouped[o] = '\0';
+    cr_expect_str_eq(plain, grouped);
+    free(grouped);
+    free(plain);
+}
+
 Test(hvsim_cli, stats_count_traps_and_interrupts)
 {
     int status;
