@@ -376,6 +376,15 @@ void mmu_set_ptroot(mmu_t *mmu, uint32_t ptroot);
  * outside 2..4. The TLB is not flushed: entries are tagged with the VM id. */
 bool mmu_set_nested(mmu_t *mmu, const mmu_nested_t *ctl);
 
+/* Checks an MMU's state as a snapshot brought it, before it is used: nested levels in range,
+ * the context's tag and large size as its registers derive them, every TLB entry of a known
+ * size and the count of large entries right. NULL, or what is wrong. */
+const char *mmu_state_check(const mmu_t *mmu);
+
+/* Empties the hot loop's translation cache, which is host-side bookkeeping and not machine
+ * state: a snapshot neither saves nor trusts it. */
+void mmu_forget_host_cache(mmu_t *mmu);
+
 /* True when accesses must be translated: paging is on or nested translation is. */
 static inline bool mmu_active(const mmu_t *mmu)
 {
@@ -437,6 +446,9 @@ const mmu_tlb_entry_t *mmu_tlb_find(const mmu_t *mmu, uint32_t va);
 
 /* The generic TLB, shared with the IOMMU's IOTLB. */
 void mmu_tlb_init(mmu_tlb_t *tlb, unsigned entries, unsigned ways);
+/* A TLB as a snapshot brought it: its shape, every set's victim way, every valid entry of a size
+ * some tree can make, and `large` counting the large ones (lookups rely on all of them). */
+bool mmu_tlb_sane(const mmu_tlb_t *tlb);
 mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn);
 /* The large entry of size 1 << shift (17..22) that covers page vpn, or NULL. */
 mmu_tlb_entry_t *mmu_tlb_lookup_large(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn, unsigned shift);

@@ -52,6 +52,47 @@ static void retag(mmu_t *mmu)
     mmu_fast_clear(mmu);
 }
 
+bool mmu_tlb_sane(const mmu_tlb_t *tlb)
+{
+    if (tlb->entries == 0 || tlb->entries > MMU_TLB_MAX || tlb->ways == 0 || tlb->sets == 0 ||
+        (uint32_t)tlb->ways * tlb->sets != tlb->entries)
+        return false;
+    for (unsigned i = 0; i < tlb->sets; i++)
+        if (tlb->victim[i] >= tlb->ways)
+            return false;
+    unsigned large = 0;
+    for (unsigned i = 0; i < tlb->entries; i++) {
+        const mmu_tlb_entry_t *e = &tlb->e[i];
+        if (!(e->perm & MMU_TLBE_VALID) || !e->shift)
+            continue;
+        bool known = false;
+        for (unsigned levels = MMU_MIN_LEVELS; levels <= MMU_MAX_LEVELS; levels++)
+            known |= e->shift == mmu_large_shift(levels);
+        if (!known)
+            return false;
+        large++;
+    }
+    return large == tlb->large;
+}
+
+const char *mmu_state_check(const mmu_t *mmu)
+{
+    if (mmu->nested.levels < MMU_MIN_LEVELS || mmu->nested.levels > MMU_MAX_LEVELS)
+        return "the nested tables' level count is outside 2..4";
+    mmu_t derived = *mmu;
+    retag(&derived);
+    if (derived.tag != mmu->tag || derived.large_shift != mmu->large_shift)
+        return "the MMU's context tag or large-page size disagrees with its registers";
+    if (!mmu_tlb_sane(&mmu->tlb))
+        return "the TLB's shape, an entry's page size or the count of large entries is wrong";
+    return NULL;
+}
+
+void mmu_forget_host_cache(mmu_t *mmu)
+{
+    mmu_fast_clear(mmu);
+}
+
 void mmu_init(mmu_t *mmu, const mmu_config_t *cfg)
 {
     memset(mmu, 0, sizeof *mmu);

@@ -77,6 +77,8 @@ void sim_machine_save(const sim_machine_t *m, sim_snap_writer_t *w)
     }
     memcpy(copy, m, sizeof *copy); /* padding too: the same machine saves the same bytes */
     keep_pointers(copy, &zero);
+    for (unsigned i = 0; i < SIM_MAX_CPUS; i++)
+        mmu_forget_host_cache(&copy->cpu[i].mmu);
     copy->console.capture.cap = 0;
     sim_snap_put(w, "MACH", 0, copy, sizeof *copy);
     free(copy);
@@ -112,17 +114,6 @@ int sim_machine_fresh(sim_machine_t *m, const sim_snap_t *s, char *err, size_t e
 }
 
 /* A TLB's shape and its victim pointers, as mmu_init makes them. */
-static bool tlb_sane(const mmu_tlb_t *t)
-{
-    if (t->entries == 0 || t->entries > MMU_TLB_MAX || t->ways == 0 || t->sets == 0 ||
-        (uint32_t)t->ways * t->sets != t->entries)
-        return false;
-    for (unsigned i = 0; i < t->sets; i++)
-        if (t->victim[i] >= t->ways)
-            return false;
-    return true;
-}
-
 /* Every bool of the machine holds 0 or 1. */
 static bool bools_ok(const sim_machine_t *l)
 {
@@ -169,15 +160,18 @@ static const char *check_loaded(const sim_machine_t *l, const sim_machine_t *m)
     if (l->console.in_pos > l->console.in_len)
         return "the console has read past its input";
     if (l->iommu.log_head >= IOMMU_FAULT_LOG || l->iommu.log_count > IOMMU_FAULT_LOG ||
-        !tlb_sane(&l->iommu.iotlb))
+        !mmu_tlb_sane(&l->iommu.iotlb))
         return "the IOMMU's fault log or IOTLB is out of range";
     for (unsigned i = 0; i < l->ncpus; i++) {
         const mmu_t *u = &l->cpu[i].mmu;
-        if (l->cpu[i].s.id != i || mmu_config_check(&u->cfg) || !tlb_sane(&u->tlb) ||
-            u->pwc.used > MMU_PWC_ENTRIES || u->pwc.next >= MMU_PWC_ENTRIES ||
-            u->trace.n > MMU_TRACE_MAX || l->iommu.trace.n > MMU_TRACE_MAX)
-            return "a CPU's number, MMU configuration, TLB, page-walk cache or walk trace is "
-                   "out of range";
+        if (l->cpu[i].s.id != i || mmu_config_check(&u->cfg) || u->pwc.used > MMU_PWC_ENTRIES ||
+            u->pwc.next >= MMU_PWC_ENTRIES || u->trace.n > MMU_TRACE_MAX ||
+            l->iommu.trace.n > MMU_TRACE_MAX)
+            return "a CPU's number, MMU configuration, page-walk cache or walk trace is out of "
+                   "range";
+        const char *why = mmu_state_check(u);
+        if (why)
+            return why;
     }
     return NULL;
 }
@@ -230,6 +224,8 @@ int sim_machine_load(sim_machine_t *m, const sim_snap_t *s, char *err, size_t er
         keep_pointers(l, m);
         memcpy(m->ram, ram->data, m->ram_size);
         memcpy(m, l, sizeof *m);
+        for (unsigned i = 0; i < SIM_MAX_CPUS; i++)
+            mmu_forget_host_cache(&m->cpu[i].mmu);
         free(l);
         return 0;
     }

@@ -184,6 +184,85 @@ Test(snapshot_file, a_flag_that_is_not_0_or_1_is_refused)
     sim_machine_free(&m);
 }
 
+/* A machine with one change made before its snapshot is built and undone after: the file is
+ * refused on load with `want`. */
+static void expect_crafted_refused(void (*craft)(sim_machine_t *, int), const char *want)
+{
+    static sim_machine_t m;
+    th_machine(&m, "b 0\n");
+    craft(&m, 1);
+    sim_snap_writer_t w;
+    cr_assert_eq(hv_snapshot_build(&m, NULL, &w), 0);
+    craft(&m, -1);
+    size_t len;
+    uint8_t *f = finished(&w, &len);
+    expect_load_refused(f, len, want);
+    free(f);
+    sim_machine_free(&m);
+}
+
+static void lie_about_large_entries(sim_machine_t *m, int d)
+{
+    m->cpu[0].mmu.tlb.large = (uint16_t)(m->cpu[0].mmu.tlb.large + d);
+}
+
+static void an_entry_of_no_size(sim_machine_t *m, int d)
+{
+    mmu_tlb_entry_t *e = &m->cpu[0].mmu.tlb.e[0];
+    e->perm = d > 0 ? MMU_TLBE_VALID : 0;
+    e->shift = d > 0 ? 5 : 0; /* no tree makes 32-byte pages: a shift below 12 */
+    m->cpu[0].mmu.tlb.large = (uint16_t)(d > 0);
+}
+
+static void a_large_size_the_context_cannot_have(sim_machine_t *m, int d)
+{
+    m->cpu[0].mmu.large_shift = (uint8_t)(m->cpu[0].mmu.large_shift + d);
+}
+
+/* The TLB's lookups trust its count of large entries, the sizes of its entries and the
+ * context's large size: a crafted file that lies about them is refused, not half believed. */
+Test(snapshot_file, a_tlb_that_lies_is_refused)
+{
+    expect_crafted_refused(lie_about_large_entries, "section MACH 0: the TLB's shape, an entry's "
+                                                    "page size or the count of large entries is "
+                                                    "wrong");
+    expect_crafted_refused(an_entry_of_no_size, "an entry's page size");
+    expect_crafted_refused(a_large_size_the_context_cannot_have,
+                           "section MACH 0: the MMU's context tag or large-page size disagrees");
+}
+
+/* The hot loop's translation cache is host-side bookkeeping: a snapshot does not carry it, and
+ * a loaded machine starts with it empty whatever the file says. */
+Test(snapshot_file, the_host_side_translation_cache_is_not_state)
+{
+    static sim_machine_t m;
+    th_machine(&m, "b 0\n");
+    m.cpu[0].mmu.fast[0][3] = (mmu_fast_t){.key = (3u << 2) | 1u, .frame = 0xdead000};
+    sim_snap_writer_t w;
+    cr_assert_eq(hv_snapshot_build(&m, NULL, &w), 0);
+    size_t len;
+    uint8_t *f = finished(&w, &len);
+    sim_snap_t s;
+    char err[400];
+    cr_assert_eq(sim_snap_parse(&s, "x.snap", f, len, err, sizeof err), 0, "%s", err);
+    const sim_snap_section_t *mach = sim_snap_find(&s, "MACH", 0);
+    cr_assert_not_null(mach);
+    mmu_fast_t saved; /* cpu[0].mmu.fast[0][3] as the file holds it (the section is unaligned) */
+    memcpy(&saved,
+           mach->data + offsetof(sim_machine_t, cpu) + offsetof(cpu_t, mmu) +
+               offsetof(mmu_t, fast) + 3 * sizeof saved,
+           sizeof saved);
+    cr_expect_eq(saved.key, 0u, "not saved");
+    sim_machine_t loaded;
+    cr_assert_eq(hv_snapshot_load_parsed(&loaded, &s, NULL, err, sizeof err), 0, "%s", err);
+    static const mmu_fast_t empty[MMU_ACCESS_KINDS][MMU_FAST_SETS];
+    cr_expect_eq(memcmp(loaded.cpu[0].mmu.fast, empty, sizeof empty), 0, "empty after loading");
+    hv_machine_release(&loaded);
+    sim_snap_free(&s);
+    free(f);
+    sim_machine_free(&m);
+}
+
 /* A damaged section inside a payload whose checksum was made to match (a crafted file) is
  * still caught, by the section's own checksum, at its offset in the payload. */
 Test(snapshot_file, a_section_checksum_catches_a_crafted_payload)
