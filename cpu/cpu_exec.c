@@ -328,12 +328,15 @@ static mmu_status_t translate_slow(cpu_t *cpu, uint32_t va, mmu_access_t kind, b
  * or a nested fault stops the CPU (BLOCK_NESTED_FAULT). Traps are entered here, at the
  * boundary after the faulting instruction.
  *
- * The body is compiled twice: with `paged` false (the MMU is off: addresses are physical and
- * nothing is translated) and true (every fetch, load and store is translated). Turning the MMU
- * on or off (a ptroot write) ends the block, so cpu_run picks the right copy for each block.
+ * The body is compiled four times, for two constants. `paged` false: the MMU is off, addresses
+ * are physical and nothing is translated; true: every fetch, load and store is translated.
+ * `truncated`: the CPU runs a guest's user code under a co-resident monitor, whose data segment
+ * stops below the monitor (TRUNCATE); everywhere else the check costs nothing. Turning the MMU
+ * on or off (a ptroot write), a mode change and a VM entry or exit end the block, so cpu_run
+ * picks the right copy for each block (run_some).
  */
 static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t limit,
-                                                           const bool paged)
+                                                           const bool paged, const bool truncated)
 {
     sim_machine_t *m = cpu->mach;
     cpu_state_t *s = &cpu->s;
@@ -344,7 +347,6 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     const uint32_t taken_cost = m->costs.c[SIM_COST_branch_taken];
     const uint32_t tlb_hit_cost = m->costs.c[SIM_COST_tlb_hit];
     const bool user = (s->flags & CPU_FLAG_MODE_MASK) == 0; /* a mode change ends the block */
-    const bool truncated = user && s->vm.active && (s->vm.controls & CPU_VMCTL_MONITOR);
     uint64_t fast_hits = 0;
     uint32_t fetch_vpn = NO_PAGE, fetch_frame = 0;
     uint32_t pc, word = 0, opc = 0, next_pc, cause, tval;
@@ -605,12 +607,34 @@ nested_fault:
 
 static int run_block_flat(cpu_t *cpu, uint64_t limit)
 {
-    return run_block(cpu, limit, false);
+    return run_block(cpu, limit, false, false);
 }
 
 static int run_block_paged(cpu_t *cpu, uint64_t limit)
 {
-    return run_block(cpu, limit, true);
+    return run_block(cpu, limit, true, false);
+}
+
+static int run_block_flat_monitor(cpu_t *cpu, uint64_t limit)
+{
+    return run_block(cpu, limit, false, true);
+}
+
+static int run_block_paged_monitor(cpu_t *cpu, uint64_t limit)
+{
+    return run_block(cpu, limit, true, true);
+}
+
+/* Runs one block in the copy of the loop that fits the CPU's state now. */
+static int run_some(cpu_t *cpu, uint64_t limit)
+{
+    const cpu_state_t *s = &cpu->s;
+    bool user = (s->flags & CPU_FLAG_MODE_MASK) == 0;
+    bool truncated = user && s->vm.active && (s->vm.controls & CPU_VMCTL_MONITOR);
+    if (truncated)
+        return mmu_active(&cpu->mmu) ? run_block_paged_monitor(cpu, limit)
+                                     : run_block_flat_monitor(cpu, limit);
+    return mmu_active(&cpu->mmu) ? run_block_paged(cpu, limit) : run_block_flat(cpu, limit);
 }
 
 /* Moves a fired timer into the pending state. */
@@ -676,7 +700,7 @@ cpu_stop_t cpu_run(cpu_t *cpu, uint64_t budget)
         uint64_t limit = end;
         if (s->timer_deadline && s->timer_deadline < limit)
             limit = s->timer_deadline;
-        int why = mmu_active(&cpu->mmu) ? run_block_paged(cpu, limit) : run_block_flat(cpu, limit);
+        int why = run_some(cpu, limit);
         if (why == BLOCK_DEBUG)
             return CPU_STOP_DEBUG;
         if (why == BLOCK_NESTED_FAULT)
