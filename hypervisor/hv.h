@@ -39,7 +39,9 @@
 #define HV_RESERVED_BYTES 0x10000u /* host RAM below this is the hypervisor's own image */
 #define HV_GUEST_ROM 0x1000u       /* where the boot ROM sits in every VM (gpa) */
 #define HV_KICK_IRQ 13             /* the physical line the hypervisor kicks a pCPU with */
-#define HV_DEFAULT_SLICE 50000u    /* cycles of a VCPU's time slice */
+/* A VCPU's time slice: 1 ms of the model's clock, the order of the slices Linux's CFS gives
+ * KVM's VCPU threads (0.75 to a few ms); Xen's credit scheduler uses up to 30 ms. */
+#define HV_DEFAULT_SLICE SIM_CYCLES_PER_MS
 #define HV_DEFAULT_SHARE 256u
 #define HV_CAP_PERIOD 100000u      /* cycles over which a cap is measured */
 #define HV_DEFAULT_CONSOLE_KEEP (64u << 10) /* bytes of a VM's console kept in memory */

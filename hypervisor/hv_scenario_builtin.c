@@ -66,15 +66,15 @@ static const struct {
      "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM("backing = lazy\n")
          RTOS_VM("backing = lazy\n")},
     {"overcommit", "the default's two VMs on 1 pCPU, in time slices: the rtos misses deadlines",
-     "; Overcommit: two VCPUs, one pCPU. The rtos waits for tinyos's slices.\n"
+     "; Overcommit: two VCPUs, one pCPU. The rtos waits for tinyos's slices (1 ms: the default).\n"
      "[machine]\npcpus = 1\nram = 32M\n\n"
-     "[hypervisor]\ntype = 1\nscheduler = overcommit\nslice = 50000\n\n" TINYOS_VM("") RTOS_VM("")},
+     "[hypervisor]\ntype = 1\nscheduler = overcommit\n\n" TINYOS_VM("") RTOS_VM("")},
     {"overcommit-boost",
      "overcommit with a policy for the rtos: a large share and boost (a VCPU that wakes under "
-     "its share preempts): its lateness falls from a slice to a few thousand cycles",
+     "its share preempts): it no longer waits for a slice, and its misses fall to none",
      "; Overcommit with Xen credit's BOOST, and the rtos's share raised: it runs when it wakes.\n"
      "[machine]\npcpus = 1\nram = 32M\n\n"
-     "[hypervisor]\ntype = 1\nscheduler = overcommit\nslice = 50000\nboost = on\n\n" TINYOS_VM("")
+     "[hypervisor]\ntype = 1\nscheduler = overcommit\nboost = on\n\n" TINYOS_VM("")
          RTOS_VM("share = 4096\n")},
     {"untagged", "overcommit with one TLB tag for every VM: each VM switch flushes the TLB",
      "; Overcommit without VM ids in the TLB: compare its TLB misses with 'overcommit'.\n"
@@ -118,7 +118,7 @@ static const struct {
     {"bt",
      "the default's VMs under binary translation with shadow paging: the kernels' code runs "
      "translated, sensitive instructions inline or as callouts; tinyos prints what it prints "
-     "natively, the rtos misses its deadlines (callouts on every tick)",
+     "natively, and the rtos keeps its deadlines (a callout at each release costs it little)",
      "; Binary translation: compare the 'binary translation' lines and the exits with 'trap'.\n"
      "[machine]\npcpus = 2\nram = 32M\n\n"
      "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM_TECH("bt", "shadow")

@@ -77,7 +77,7 @@ main_loop:
         out     r0, [POWER]         ; exit code 0
         b       .
 
-; now() -> r1 = cycles since t0 (32 bits are plenty for a run of a few million cycles).
+; now() -> r1 = cycles since t0 (32 bits hold 1.4 s at 3 GHz; the run lasts 50 ms).
 now:
         csrr    r1, cycle
         la      r2, t0

@@ -79,8 +79,9 @@
         .equ S_ZOMBIE, 7            ; has exited; its parent has not collected the status
 
 ; ---- time -------------------------------------------------------------------------------------
-        .equ TICK, 10000            ; cycles between timer interrupts
-        .equ QUANTUM, 2             ; ticks a process runs before the next one gets the CPU
+        .equ TICK, CYCLES_PER_MS    ; cycles between timer interrupts: 1 ms (HZ = 1000, as Linux's
+                                    ; CONFIG_HZ_1000), at hw.inc's clock rate
+        .equ QUANTUM, 1             ; ticks a process runs before the next one gets the CPU
 
 ; ---- memory -----------------------------------------------------------------------------------
         .equ TRAP_R1, 0x7000        ; below 32 KiB: [r0 + TRAP_R1] needs no base register

@@ -49,21 +49,22 @@ static uint32_t sym(ui_dbg_t *dbg, const char *name)
     return a;
 }
 
-/* Runs tinyos, a million cycles at a time, until its timer has ticked a few times, so that
- * `ticks` holds no zero (not to a breakpoint: translated code never runs at the guest's pc). */
+/* Runs tinyos, a million cycles at a time, until its timer has ticked and it is stopped where
+ * `ticks` can be read by its virtual address (in its kernel: a user process's privilege cannot
+ * read it), not to a breakpoint: translated code never runs at the guest's pc. */
 static void run_some_ticks(ui_dbg_t *dbg)
 {
     uint32_t ticks = sym(dbg, "ticks"), value = 0;
-    for (int i = 0; i < 400 && value < 4; i++) {
+    for (int i = 0; i < 400 && value < 1; i++) {
         ui_dbg_stop_t st;
         cr_assert_eq(ui_dbg_set_focus_vm(dbg, 0), 0);
         cr_assert_eq(ui_dbg_run_cycles(dbg, 1000000, &st), 0);
         cr_assert_eq(st.kind, UI_DBG_STOP_CYCLES, "%s", st.text);
         cr_assert_eq(ui_dbg_set_focus_vm(dbg, 0), 0);
         if (ui_dbg_read(dbg, UI_DBG_SPACE_GVA, ticks, &value, 4) != 0)
-            value = 0; /* not mapped yet: the kernel is still booting */
+            value = 0; /* not mapped yet (booting), or a user process runs */
     }
-    cr_assert_geq(value, 4, "the timer has ticked");
+    cr_assert_geq(value, 1, "the timer has ticked");
 }
 
 /* The guest's own store through nested paging (default), shadow paging (shadow) and under the
@@ -380,7 +381,9 @@ Test(debug_watch_paths, stops_change_nothing, .timeout = 240)
             stops++, by[st.by.by]++;
     } while (st.kind == UI_DBG_STOP_WATCHPOINT);
     cr_expect_eq(st.kind, UI_DBG_STOP_POWEROFF, "%s", st.text);
-    cr_expect_gt(by[SIM_BY_CPU], 100, "%u stops", stops);
+    /* Each of tinyos's 1 ms ticks reads and stores `ticks` (a gva write watch, a gpa read
+     * watch): a few stops a tick, over the run's 23 ticks. */
+    cr_expect_gt(by[SIM_BY_CPU], 40, "%u stops", stops);
     cr_expect_gt(by[SIM_BY_HV], 0, "the virtual disk's copy over the kernel's data");
     for (unsigned i = 0; i < m.ncpus; i++)
         cr_expect_eq(m.cpu[i].s.cycles, cycles[i], "cpu%u", i);

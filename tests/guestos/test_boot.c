@@ -12,7 +12,7 @@
 #include "guest_util.h"
 
 #define RAM (4u << 20)
-#define MAX_CYCLES 20000000ull
+#define MAX_CYCLES 400000000ull
 
 static void put32(uint8_t *p, uint32_t v)
 {

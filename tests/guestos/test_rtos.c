@@ -4,6 +4,7 @@
  * deadlines (the workload is tight enough to show it).
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,23 @@
 #include "guest_util.h"
 
 #define RAM (4u << 20)
-#define MAX_CYCLES 100000000ull
+#define MAX_CYCLES 400000000ull
+
+/* The guests' clock rate (hw.inc's CYCLES_PER_MS, from which tinyos's tick and the rtos's
+ * periods are set) is the simulator's (SIM_CYCLES_PER_MS): the two files cannot drift. */
+Test(rtos_run, the_guests_clock_rate_is_the_models)
+{
+    FILE *f = fopen("guestos/include/hw.inc", "r");
+    cr_assert_not_null(f, "guestos/include/hw.inc (run the tests from the source tree)");
+    char line[256];
+    unsigned long per_ms = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, " .equ CYCLES_PER_MS, %lu", &per_ms) == 1)
+            break;
+    fclose(f);
+    cr_expect_eq(per_ms, SIM_CYCLES_PER_MS, "hw.inc says %lu cycles a millisecond, sim.h %u",
+                 per_ms, SIM_CYCLES_PER_MS);
+}
 
 Test(rtos_transcript, native_rtos_exactly)
 {
@@ -29,9 +46,9 @@ Test(rtos_run, every_job_runs_in_time_on_bare_hardware)
     sim_machine_t m;
     cr_assert_eq(gu_boot(&m, "rtos.img", RAM, NULL, MAX_CYCLES), SIM_RUN_POWEROFF);
     const char *out = sim_console_captured(&m);
-    cr_expect(strstr(out, "[rtos] sensor: 100 runs, 0 deadline misses") != NULL, "%s", out);
-    cr_expect(strstr(out, "[rtos] control: 40 runs, 0 deadline misses") != NULL, "%s", out);
-    cr_expect(strstr(out, "[rtos] logger: 20 runs, 0 deadline misses") != NULL, "%s", out);
+    cr_expect(strstr(out, "[rtos] sensor: 50 runs, 0 deadline misses") != NULL, "%s", out);
+    cr_expect(strstr(out, "[rtos] control: 20 runs, 0 deadline misses") != NULL, "%s", out);
+    cr_expect(strstr(out, "[rtos] logger: 10 runs, 0 deadline misses") != NULL, "%s", out);
     cr_expect(strstr(out, ": 0 deadline misses\n") != NULL, "%s", out);
     cr_expect_eq(m.exit_code, 0);
     sim_machine_free(&m);
@@ -61,11 +78,11 @@ Test(rtos_run, slower_cpu_misses_deadlines)
     m.costs.c[SIM_COST_branch_taken] = 5;
     cr_assert_eq(sim_run(&m, MAX_CYCLES), SIM_RUN_POWEROFF);
     const char *out = sim_console_captured(&m);
-    const char *sensor = strstr(out, "[rtos] sensor: 100 runs, ");
+    const char *sensor = strstr(out, "[rtos] sensor: 50 runs, ");
     cr_assert_not_null(sensor, "%s", out);
-    int misses = atoi(sensor + strlen("[rtos] sensor: 100 runs, "));
+    int misses = atoi(sensor + strlen("[rtos] sensor: 50 runs, "));
     cr_expect_gt(misses, 0, "the sensor should miss deadlines on a slower CPU:\n%s", out);
-    cr_expect(strstr(out, "[rtos] sensor: 100 runs, 0 deadline") == NULL);
+    cr_expect(strstr(out, "[rtos] sensor: 50 runs, 0 deadline") == NULL);
     cr_expect_eq(m.exit_code, 0);
     sim_machine_free(&m);
 }

@@ -13,7 +13,7 @@
 #include "guest_util.h"
 
 #define RAM (8u << 20)
-#define MAX_CYCLES 100000000ull
+#define MAX_CYCLES 400000000ull
 
 /* Boots tinyos with a shell script; the run must end with a power-off (exit 0). */
 static const char *run_script(sim_machine_t *m, const char *script)
@@ -54,12 +54,12 @@ static const char *const syscall_lines[] = {
     "[systest] ok: spawn + wait give the child's id and status 0\n",
     "[systest] ok: an unknown system call gives -1\n",
     "[systest] ok: yield gives 0\n",
-    "[systest] ok: sleep(2) gives 0 after more than one tick (10000 cycles)\n",
+    "[systest] ok: sleep(2) gives 0 after more than one tick (1 ms)\n",
     "Hello from a tinyos process!\n",                             /* write, exit */
     "$ hello\n",                                                  /* read, with its echo */
     "[syscalls] 1000 getpid calls: ",                             /* getpid, cycles */
     "[syscalls] 100 yield calls: ",                               /* yield */
-    "[syscalls] sleep(3 ticks of 10000 cycles): woke after ",     /* sleep */
+    "[syscalls] sleep(3 ticks of 1 ms): woke after ",     /* sleep */
     "[forkwait] 5 rounds of spawn(true) + wait: ",                /* spawn, wait */
     "[tinyos]   pid  state     pages  program\n",                 /* ps */
     "[tinyos]     1  running     2  shell\n",
@@ -112,7 +112,7 @@ Test(tinyos_sched, two_cpu_bound_programs_both_progress)
         snprintf(y, sizeof y, "[counter 2] round %d of 5\n", r + 1);
         cr_expect(strstr(out, x) < strstr(out, y), "round %d of counter 3 comes too late", r);
     }
-    cr_expect_gt(m.cpu[0].s.interrupts[CPU_IRQ_TIMER], 20, "preemption needs the timer");
+    cr_expect_gt(m.cpu[0].s.interrupts[CPU_IRQ_TIMER], 10, "preemption needs the timer");
     sim_machine_free(&m);
 }
 

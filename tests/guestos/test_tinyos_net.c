@@ -13,7 +13,7 @@
 #include "guest_util.h"
 
 #define RAM (8u << 20)
-#define MAX_CYCLES 100000000ull
+#define MAX_CYCLES 400000000ull
 
 /* Natively: three pings to the peer host and one to everyone, each answered by the peer, with
  * round trips of two wire times (2 x 1 120 cycles for 60 bytes) plus the driver's and the
@@ -25,10 +25,10 @@ Test(tinyos_net, ping_on_bare_hardware_exactly)
                  "%s", sim_console_captured(&m));
     const char *out = sim_console_captured(&m);
     const char *want = "$ ping\n"
-                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7768 cycles\n"
-                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7935 cycles\n"
-                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7935 cycles\n"
-                       "ping ff:ff:ff:ff:ff:ff: pong from peer (02:00:00:00:00:fe) in 7878 cycles\n"
+                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7589 cycles\n"
+                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7589 cycles\n"
+                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7589 cycles\n"
+                       "ping ff:ff:ff:ff:ff:ff: pong from peer (02:00:00:00:00:fe) in 7589 cycles\n"
                        "$ poweroff\n";
     cr_expect(strstr(out, want) != NULL, "want:\n%s\nin:\n%s", want, out);
     cr_expect_eq(m.peer.answered, 4);

@@ -3,7 +3,7 @@
 ; interleave only because the timer preempts them.
 
         .equ ROUNDS, 5
-        .equ TURNS, 20000           ; about 80 000 cycles a round: four time slices
+        .equ TURNS, CYCLES_PER_MS / 2 ; 4 cycles a turn: 2 ms a round, two time slices of tinyos's
 
         .org 0x40000000
 start:

@@ -69,5 +69,5 @@ time_calls:
 msg_getpid: .asciz "[syscalls] 1000 getpid calls: "
 msg_yield:  .asciz "[syscalls] 100 yield calls: "
 msg_each:   .asciz " cycles each\n"
-msg_sleep:  .asciz "[syscalls] sleep(3 ticks of 10000 cycles): woke after "
+msg_sleep:  .asciz "[syscalls] sleep(3 ticks of 1 ms): woke after "
 msg_cycles: .asciz " cycles\n"

@@ -95,7 +95,7 @@ start:
         li      r1, SYS_CYCLES
         syscall
         sub     r1, r1, r9
-        la      r2, 10000
+        la      r2, CYCLES_PER_MS   ; a tick
         sltu    r1, r1, r2          ; 1 when too early
         or      r1, r1, r10
         cmpi    r1, 0
@@ -156,7 +156,7 @@ t_wait_none:    .asciz "wait without children gives -1\n"
 t_spawn_wait:   .asciz "spawn + wait give the child's id and status 0\n"
 t_unknown:      .asciz "an unknown system call gives -1\n"
 t_yield:        .asciz "yield gives 0\n"
-t_sleep:        .asciz "sleep(2) gives 0 after more than one tick (10000 cycles)\n"
+t_sleep:        .asciz "sleep(2) gives 0 after more than one tick (1 ms)\n"
 msg_last:       .asciz "[systest] last: write from an address we do not own\n"
 msg_survived:   .asciz "[systest] FAILED: the kernel let us write from it\n"
         .align  4

@@ -5,7 +5,7 @@ info vms
 vm resume rtos
 sched overcommit
 sched pin
-continue 4800000
+continue 13000000
 break exit IO_PORT vm 0
 c
 info vms
