@@ -71,6 +71,23 @@ int hv_replacement_by_name(const char *name); /* -1 when unknown */
 #define HV_SHARE_FRAMES 2048u     /* shared frames tracked at most */
 #define HV_SHARE_CANDIDATES 2048u /* pages remembered by their hash, waiting for a twin */
 
+/* Live migration between two simulated hosts in one run (hv_migrate.c; docs/migration.md).
+ * The hosts share the simulator's physical memory but each has its own pCPUs; the link
+ * between them is what a page's journey costs. Plain data. */
+#define HV_MAX_HOSTS 2
+#define HV_MIGRATE_MAX_PAGES 8192u /* a VM of 32 MiB at most */
+#define HV_MIGRATE_MAX_ROUNDS 30u  /* pre-copy rounds at most (the stop-and-copy is one more) */
+typedef struct {
+    uint32_t bandwidth;  /* bytes per 1 000 cycles (0: HV_DEFAULT_LINK_BW) */
+    uint32_t latency;    /* cycles before the first byte of a round arrives (0: the default) */
+    uint32_t max_rounds; /* pre-copy rounds before the stop-and-copy at the latest (0: default) */
+    uint32_t stop_pages; /* the stop-and-copy starts once at most this many pages are dirty */
+} hv_link_t;
+#define HV_DEFAULT_LINK_BW 1000u /* a byte per cycle: a 4 KiB page in 4 096 cycles */
+#define HV_DEFAULT_LINK_LATENCY 10000u
+#define HV_DEFAULT_MAX_ROUNDS 8u
+#define HV_DEFAULT_STOP_PAGES 16u
+
 /* Type 1 runs on the bare machine; type 2 is a host kernel whose user-level VMM process
  * emulates the devices (docs/hypervisor.md, "Type 1 and type 2"). */
 typedef enum { HV_TYPE1 = 1, HV_TYPE2 = 2 } hv_type_t;
@@ -131,6 +148,11 @@ typedef struct {
      * (0: HV_DEFAULT_SHARE_PERIOD) and looks at share_pages pages each time (0: the default). */
     bool sharing;
     uint32_t share_pages, share_period;
+    /* Two hosts (hv_migrate.c): how many (0 or 1: one), the host each pCPU belongs to, and
+     * the link between them. */
+    uint8_t hosts;
+    uint8_t cpu_host[SIM_MAX_CPUS];
+    hv_link_t link;
 } hv_config_t;
 
 /* How a VM's guest-physical memory gets host frames. X(NAME, name, what it means) */
@@ -174,6 +196,7 @@ typedef struct {
     uint32_t disk_bw;            /* bytes per 1 000 cycles its disk may move; 0: no limit */
     bool marks_off;              /* never read the guest's mark ring (hypercall 3): no marks */
     hv_backing_t backing;        /* how its memory is backed (hv_backing.c) */
+    unsigned host;               /* the host it starts on (hv_config_t.hosts) */
     uint32_t resident_max;       /* bytes of host frames it gets at most (0: its memory);
                                     the rest is swapped (hv_swap.c) */
 } hv_vm_config_t;
@@ -460,7 +483,48 @@ typedef struct {
     uint32_t swapped;      /* its pages in the swap device now */
     uint32_t clock_hand;   /* the clock's next guest-physical page */
     uint32_t shared;       /* its pages mapped read-only to a shared frame now (hv_share.c) */
+    uint8_t host;          /* the host it runs on (hv_migrate.c) */
 } hv_vm_t;
+
+/* A live migration (hv_migrate.c): where it is, X(NAME, name). */
+#define HV_MIGRATE_STATES(X)                                                                       \
+    X(IDLE, "idle")                                                                                \
+    X(SCHEDULED, "scheduled")    /* migrate_at: it starts at `at` */                               \
+    X(PRECOPY, "pre-copy")       /* rounds of copying while the VM runs */                         \
+    X(STOPCOPY, "stop-and-copy") /* the VM is paused; the last dirty pages go */                   \
+    X(DONE, "done")              /* the VM runs on the destination */                              \
+    X(FAILED, "failed")          /* the VM stopped during it (why) */
+
+typedef enum {
+#define HV_X_MIGST(name, str) HV_MIGRATE_##name,
+    HV_MIGRATE_STATES(HV_X_MIGST)
+#undef HV_X_MIGST
+} hv_migrate_state_t;
+const char *hv_migrate_state_name(unsigned state);
+
+/* One round of a migration: when it started and ended, the pages it sent and the pages the
+ * guest dirtied while it went (what the next round must send). */
+typedef struct {
+    uint64_t start, end;
+    uint32_t sent, dirtied;
+} hv_migrate_round_t;
+
+typedef struct {
+    uint8_t state; /* hv_migrate_state_t */
+    int8_t vm;     /* the VM migrating, -1: none */
+    uint8_t from, to;
+    uint32_t nrounds; /* rounds begun, the stop-and-copy included */
+    hv_migrate_round_t round[HV_MIGRATE_MAX_ROUNDS + 1];
+    uint64_t at; /* SCHEDULED: when it starts */
+    uint64_t started, paused, resumed;
+    uint32_t in_flight;    /* pages of the round under way */
+    uint32_t stop_planned; /* STOPCOPY: the pages its time was reckoned for */
+    char why[96];          /* FAILED: what happened */
+    /* The destination's frame of each guest page (its hpa; 0: not sent yet), and the pages a device
+     * or the hypervisor wrote since they were sent (DMA sets no D bit: a software dirty log). */
+    uint32_t dst[HV_MIGRATE_MAX_PAGES];
+    uint8_t dma_dirty[HV_MIGRATE_MAX_PAGES / 8];
+} hv_migration_t;
 
 /* Per pCPU. */
 typedef struct {
@@ -535,6 +599,7 @@ typedef struct hv {
     unsigned nmarks;
     struct hv_tracker *tracker; /* hv_stats.c: spans and instants from the event stream */
     hv_vswitch_t vswitch;
+    hv_migration_t mig; /* hv_migrate.c: the live migration, if any */
     /* Memory overcommit (hv_swap.c): the guest frames all VMs may hold (0: no limit), the swap
      * device (a block device of the host: its bytes grow as slots are used, up to its size),
      * the owner of each slot (HV_FRAME_FREE or HV_FRAME_VM(i), owned array of swap_slots),
@@ -663,6 +728,16 @@ const char *hv_exit_handler_doc(unsigned reason);
 const char *hv_exit_handler_file(void);
 unsigned hv_exit_handler_line(unsigned reason);
 int hv_exit_handler_by_name(const char *name);
+
+/* Live migration (hv_migrate.c; docs/migration.md). hv_migrate_start begins the pre-copy of
+ * a running VM to host `to` now; hv_migrate_schedule at cycle `at` (the scenario's
+ * migrate_at). Both return -1 with a sentence in err when it cannot be (one host, a technique
+ * whose writes the hypervisor cannot log, no free pCPU on the destination, one already under
+ * way). hv_migrate_print writes the rounds table, total time and downtime, each line after
+ * `prefix` (nothing when no migration began). */
+int hv_migrate_start(hv_t *hv, unsigned vm, unsigned to, char *err, size_t len);
+int hv_migrate_schedule(hv_t *hv, unsigned vm, unsigned to, uint64_t at, char *err, size_t len);
+void hv_migrate_print(const hv_t *hv, const char *prefix, FILE *out);
 
 /* The virtual switch (hv_vswitch.c). hv_vswitch_capture starts writing every frame that
  * enters the switch to a .pcap file (Ethernet, nanosecond timestamps: the cycle, read as

@@ -446,6 +446,8 @@ void hv_dev_timed(void *ctx, uint32_t what, uint64_t now)
         hv_vnic_sent(hv, index, now);
     } else if (kind == HV_TIMED_SHARE) {
         hv_share_scan(hv, now);
+    } else if (kind == HV_TIMED_MIGRATE) {
+        hv_migrate_timed(hv, now);
     }
     hv->now = 0;
 }

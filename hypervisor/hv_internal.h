@@ -9,7 +9,13 @@
 #include "hv.h"
 
 /* Timed events of the hypervisor's hub device: what = kind << 8 | index. */
-enum { HV_TIMED_VTIMER = 1, HV_TIMED_DISK = 2, HV_TIMED_NIC = 3, HV_TIMED_SHARE = 4 };
+enum {
+    HV_TIMED_VTIMER = 1,
+    HV_TIMED_DISK = 2,
+    HV_TIMED_NIC = 3,
+    HV_TIMED_SHARE = 4,
+    HV_TIMED_MIGRATE = 5
+};
 #define HV_TIMED(kind, index) ((uint32_t)(kind) << 8 | (uint32_t)(index))
 
 /* The index of `name` (any case) in a table of `count` names, or -1. */
@@ -28,6 +34,9 @@ void hv_write32_as(hv_t *hv, uint32_t hpa, uint32_t value, sim_cost_t cost);
 /* When a transfer of `bytes` that would complete at `at` may complete under the limit `l`
  * (`at` itself when there is none, or it is not reached); counts what it holds back. */
 uint64_t hv_limit_pace(hv_limit_t *l, uint32_t bytes, uint64_t at);
+/* The pCPU a pinned VCPU gets when none is named: the first of `host` no other pinned VCPU
+ * holds. -1 when every one is taken. */
+int hv_free_pcpu(const hv_t *hv, unsigned host);
 /* A zeroed host frame for `owner`, or 0 when the pool is empty. */
 uint32_t hv_frame_alloc(hv_t *hv, uint8_t owner);
 /* The same without clearing it, for a frame its new owner's data fills whole at once (a page
@@ -130,6 +139,17 @@ void hv_share_print_vm(const hv_t *hv, unsigned vm, FILE *out);
 /* The shared frames add up: each in the table is a shared frame in use, and there are as many
  * as counted. NULL, or the sentence saying what is broken. */
 const char *hv_share_check(const hv_t *hv, char *buf, size_t len);
+
+/* ---- Live migration (hv_migrate.c) ----------------------------------------------------- */
+/* The hub's timed event of a migration: it starts, a round ends, the stop-and-copy ends. */
+void hv_migrate_timed(hv_t *hv, uint64_t now);
+/* The hypervisor or a device wrote [gpa, gpa + len) of VM vm without the MMU: no D bit says
+ * so, so the migration's software log does. */
+void hv_migrate_note_write(hv_t *hv, unsigned vm, uint32_t gpa, size_t len);
+/* The walker must set A/D in the VM's nested leaves: it swaps, or it is migrating. */
+bool hv_nested_ad_on(const hv_t *hv, unsigned vm);
+/* The host of a pCPU (0 with one host). */
+unsigned hv_cpu_host(const hv_t *hv, unsigned cpu);
 
 /* ---- Marks (hv_mark.c) ----------------------------------------------------------------- */
 /* Hypercall 2: a mark named by the string at gpa, made now. Answers the name's index or -1. */

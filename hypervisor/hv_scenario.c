@@ -19,7 +19,16 @@
 /* ------------------------------------------------------------------------------------------
  * Parsing state
  * ------------------------------------------------------------------------------------------ */
-typedef enum { SEC_NONE, SEC_MACHINE, SEC_COSTS, SEC_HYPERVISOR, SEC_VM, SEC_BAD } section_t;
+typedef enum {
+    SEC_NONE,
+    SEC_MACHINE,
+    SEC_COSTS,
+    SEC_HYPERVISOR,
+    SEC_VM,
+    SEC_HOST,
+    SEC_LINK,
+    SEC_BAD
+} section_t;
 
 typedef struct {
     int line; /* 0: the whole file */
@@ -34,6 +43,8 @@ typedef struct {
     int machine_line; /* where [machine] is, for what is wrong with it as a whole */
     section_t section;
     hv_scenario_vm_t *vm; /* the [vm NAME] being read */
+    unsigned host;        /* the [host.N] being read */
+    int cpu_host_line[SIM_MAX_CPUS]; /* where each pCPU was given a host (0: not yet) */
     FILE *diag;
     message_t *msgs;
     size_t errors, cap;
@@ -425,6 +436,15 @@ static void vm_key(parser_t *p, const char *key, const char *value)
         bool on;
         if (on_off(p, key, value, &on))
             vm->marks_off = !on;
+    } else if (!strcmp(key, "host") || !strcmp(key, "migrate_to")) {
+        if (number(p, key, value, 0, HV_MAX_HOSTS - 1, &v))
+            *(key[0] == 'h' ? &vm->host : &vm->migrate_to) = (unsigned)v;
+        *(key[0] == 'h' ? &vm->host_line : &vm->migrate_line) = p->line;
+        vm->migrate_to_given |= key[0] == 'm';
+    } else if (!strcmp(key, "migrate_at")) {
+        if (number(p, key, value, 1, UINT64_MAX / 2, &v))
+            vm->migrate_at = v;
+        vm->migrate_line = p->line;
     } else if (!strcmp(key, "transcript")) {
         if (!*value || strlen(value) >= sizeof vm->transcript)
             error_at(p, p->line, "transcript = '%s': give a file name (under %zu bytes)", value,
@@ -435,9 +455,52 @@ static void vm_key(parser_t *p, const char *key, const char *value)
         error_at(p, p->line,
                  "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
                  "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
-                 "transcript, shadow_budget, marks, backing, resident_max, net_bw, disk_bw)",
+                 "transcript, shadow_budget, marks, backing, resident_max, net_bw, disk_bw, "
+                 "host, migrate_at, migrate_to)",
                  key, vm->name);
     }
+}
+
+/* [host.N] pcpus = LIST: the pCPUs of host N. */
+static void host_key(parser_t *p, const char *key, const char *value)
+{
+    if (strcmp(key, "pcpus")) {
+        error_at(p, p->line, "unknown key '%s' in [host.%u] (known: pcpus)", key, p->host);
+        return;
+    }
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", value);
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok;
+         tok = strtok_r(NULL, ", ", &save)) {
+        uint64_t c;
+        if (!number(p, "pcpus", tok, 0, SIM_MAX_CPUS - 1, &c))
+            continue;
+        if (p->cpu_host_line[c])
+            error_at(p, p->line, "pCPU %llu is given a host twice (first at line %d)",
+                     (unsigned long long)c, p->cpu_host_line[c]);
+        p->cpu_host_line[c] = p->line;
+        p->sc->hv.cpu_host[c] = (uint8_t)p->host;
+    }
+}
+
+/* [link]: what the migration's pages cross between the hosts. */
+static void link_key(parser_t *p, const char *key, const char *value)
+{
+    hv_link_t *l = &p->sc->hv.link;
+    uint64_t v;
+    uint32_t *field = !strcmp(key, "bandwidth")    ? &l->bandwidth
+                      : !strcmp(key, "latency")    ? &l->latency
+                      : !strcmp(key, "max_rounds") ? &l->max_rounds
+                      : !strcmp(key, "stop_pages") ? &l->stop_pages
+                                                   : NULL;
+    uint64_t hi = field == &l->max_rounds ? HV_MIGRATE_MAX_ROUNDS : 100000000;
+    if (!field)
+        error_at(p, p->line,
+                 "unknown key '%s' in [link] (known: bandwidth, latency, max_rounds, "
+                 "stop_pages)",
+                 key);
+    else if (number(p, key, value, 1, hi, &v))
+        *field = (uint32_t)v;
 }
 
 static void begin_section(parser_t *p, const char *line)
@@ -457,7 +520,17 @@ static void begin_section(parser_t *p, const char *line)
         p->section = SEC_COSTS;
     else if (!strcmp(name, "hypervisor"))
         p->section = SEC_HYPERVISOR;
-    else if (!strncmp(name, "vm ", 3)) {
+    else if (!strcmp(name, "link")) {
+        p->section = SEC_LINK;
+        p->sc->link_given = true;
+    } else if (!strcmp(name, "host.0") || !strcmp(name, "host.1")) {
+        p->host = (unsigned)(name[5] - '0');
+        if (p->sc->host_line[p->host])
+            error_at(p, p->line, "[%s] is given twice (first at line %d)", name,
+                     p->sc->host_line[p->host]);
+        p->sc->host_line[p->host] = p->line;
+        p->section = SEC_HOST;
+    } else if (!strncmp(name, "vm ", 3)) {
         const char *vmname = name + 3;
         while (*vmname == ' ')
             vmname++;
@@ -481,8 +554,10 @@ static void begin_section(parser_t *p, const char *line)
         p->vm = vm;
         p->section = SEC_VM;
     } else {
-        error_at(p, p->line, "unknown section [%s] (known: [machine], [costs], [hypervisor], "
-                             "[vm NAME])", name);
+        error_at(p, p->line,
+                 "unknown section [%s] (known: [machine], [costs], [hypervisor], "
+                 "[vm NAME], [host.0], [host.1], [link])",
+                 name);
     }
 }
 
@@ -526,16 +601,74 @@ static int on_key(void *user, const char *section, const char *key, const char *
     case SEC_COSTS: cost_key(p, key, value); break;
     case SEC_HYPERVISOR: hypervisor_key(p, key, value); break;
     case SEC_VM: vm_key(p, key, value); break;
+    case SEC_HOST: host_key(p, key, value); break;
+    case SEC_LINK: link_key(p, key, value); break;
     case SEC_NONE: error_at(p, p->line, "'%s' is outside any section", key); break;
     case SEC_BAD: break; /* reported with the section */
     }
     return 1;
 }
 
+/* Two hosts: both given, every pCPU in one of them, each VM's host and migration sound. */
+static void check_hosts(parser_t *p)
+{
+    hv_scenario_t *sc = p->sc;
+    bool two = sc->host_line[0] || sc->host_line[1];
+    if (two && !(sc->host_line[0] && sc->host_line[1]))
+        error_at(p, sc->host_line[0] ? sc->host_line[0] : sc->host_line[1],
+                 "[host.%d] without [host.%d]: a scenario has both hosts or neither",
+                 sc->host_line[0] ? 0 : 1, sc->host_line[0] ? 1 : 0);
+    unsigned count[HV_MAX_HOSTS] = {0};
+    for (unsigned c = 0; two && c < SIM_MAX_CPUS; c++) {
+        if (c < sc->pcpus && !p->cpu_host_line[c])
+            error_at(p, sc->host_line[0],
+                     "pCPU %u belongs to no host: list it in pcpus of "
+                     "[host.0] or [host.1]",
+                     c);
+        else if (c >= sc->pcpus && p->cpu_host_line[c])
+            error_at(p, p->cpu_host_line[c], "pCPU %u is given a host, but [machine] pcpus = %u", c,
+                     sc->pcpus);
+        else if (c < sc->pcpus)
+            count[sc->hv.cpu_host[c]]++;
+    }
+    for (unsigned h = 0; two && h < HV_MAX_HOSTS; h++)
+        if (sc->host_line[h] && !count[h])
+            error_at(p, sc->host_line[h], "[host.%u] has no pCPU: give it pcpus", h);
+    sc->hv.hosts = two ? 2 : 1;
+    for (unsigned i = 0; i < sc->nvms; i++) {
+        hv_scenario_vm_t *vm = &sc->vm[i];
+        if (!vm->migrate_to_given && vm->host < HV_MAX_HOSTS)
+            vm->migrate_to = 1 - vm->host;
+        if (vm->host >= sc->hv.hosts)
+            error_at(p, vm->host_line,
+                     "[vm %s] host = %u, but there is one host (give [host.0] "
+                     "and [host.1])",
+                     vm->name, vm->host);
+        else if (vm->migrate_at && !two)
+            error_at(p, vm->migrate_line,
+                     "[vm %s] migrate_at needs two hosts: give [host.0] "
+                     "and [host.1]",
+                     vm->name);
+        else if (vm->migrate_at && vm->migrate_to == vm->host)
+            error_at(p, vm->migrate_line,
+                     "[vm %s] migrates to host %u, where it runs already "
+                     "(migrate_to = %u)",
+                     vm->name, vm->host, 1 - vm->host);
+        for (unsigned k = 0; two && k < HV_MAX_VCPUS; k++)
+            if (vm->pin[k] >= 0 && vm->pin[k] < (int)sc->pcpus &&
+                sc->hv.cpu_host[vm->pin[k]] != vm->host)
+                error_at(p, vm->line,
+                         "[vm %s] pins vcpu%u to pCPU %d, which is host %u's, but "
+                         "the VM runs on host %u",
+                         vm->name, k, vm->pin[k], sc->hv.cpu_host[vm->pin[k]], vm->host);
+    }
+}
+
 /* What must hold once the whole file is read. */
 static void check_whole(parser_t *p)
 {
     hv_scenario_t *sc = p->sc;
+    check_hosts(p);
     if (sc->nvms == 0)
         error_at(p, 0, "no [vm NAME] section: a scenario runs at least one VM");
     if (sc->native && sc->nvms != 1)

@@ -14,7 +14,9 @@
  *                 program), base, rom, vcpus, memory, cpu = emu | trap | bt | hw,
  *                 mem = shadow | nested (hv_technique_refusal says which pairs run), pin (a
  *                 pCPU per VCPU, comma-separated), share, cap (percent), input or input_file,
- *                 resident_max
+ *                 resident_max, host (0 or 1), migrate_at (a cycle), migrate_to (a host)
+ *   [host.N]      pcpus (the pCPUs of host N, comma-separated; N is 0 or 1)
+ *   [link]        bandwidth (bytes per 1 000 cycles), latency (cycles), max_rounds, stop_pages
  */
 #ifndef HVSIM_HV_SCENARIO_H
 #define HVSIM_HV_SCENARIO_H
@@ -42,6 +44,11 @@ typedef struct {
     bool marks_off;                        /* marks = off: the guest's mark ring is never read */
     int backing;                           /* hv_backing_t (0: lazy) */
     uint32_t resident_max;                 /* 0: no limit (its memory) */
+    unsigned host;                         /* the host it starts on (hv_migrate.c) */
+    uint64_t migrate_at;                   /* live migration starts at this cycle (0: never) */
+    unsigned migrate_to;                   /* ... to this host (not given: the other one) */
+    bool migrate_to_given;
+    int host_line, migrate_line;
     int line, image_line, kernel_line, rom_line, input_line, cpu_line, mem_line; /* messages */
 } hv_scenario_vm_t;
 
@@ -58,6 +65,8 @@ typedef struct {
     hv_config_t hv;
     hv_scenario_vm_t vm[HV_MAX_VMS];
     unsigned nvms;
+    int host_line[HV_MAX_HOSTS]; /* where [host.N] is (0: not given) */
+    bool link_given;
 } hv_scenario_t;
 
 /*

@@ -42,6 +42,14 @@
 /* mem-overcommit's VMs: tinyos limited on its own too. */
 #define OVERCOMMIT_VMS TINYOS_VM("resident_max = 3M\n") RTOS_VM("")
 
+/* The two hosts of the migration scenarios: host0 has pCPUs 0 and 1, host1 pCPU 2, and the
+ * link between them moves 10 bytes a cycle (a 4 KiB page in 410 cycles). */
+#define MIGRATE_HOSTS                                                                              \
+    "[machine]\npcpus = 3\nram = 64M\n\n"                                                          \
+    "[hypervisor]\ntype = 1\nscheduler = pin\n\n"                                                  \
+    "[host.0]\npcpus = 0, 1\n\n[host.1]\npcpus = 2\n\n"                                            \
+    "[link]\nbandwidth = 10000\nlatency = 10000\nmax_rounds = 8\nstop_pages = 16\n\n"
+
 /* A tinyos of the sharing scenario: a short session, so that the three converge and end. */
 #define SHARING_VM(name)                                                                           \
     "[vm " name "]\nimage = tinyos.img\nmemory = 8M\ncpu = hw\nmem = nested\n"                     \
@@ -164,6 +172,20 @@ static const struct {
      "[machine]\npcpus = 2\nram = 32M\n\n"
      "[hypervisor]\ntype = 1\nscheduler = pin\n\n" NET_TINYOS_VM("a", "ping\\necho\\nbulk\\n")
          NET_TINYOS_VM("b", "ping\\nechod\\n")},
+    {"migrate",
+     "live migration: tinyos moves from host0 to host1 at cycle 2 000 000 by pre-copy rounds "
+     "and a stop-and-copy; the rounds table, total time and downtime end the statistics",
+     "; Live migration (docs/migration.md): two hosts in one run and a link between them. At\n"
+     "; cycle 2 000 000 the hypervisor starts copying tinyos's memory to host1 while it runs,\n"
+     "; round after round, the pages it dirtied (nested D bits) again; then a short "
+     "pause.\n" MIGRATE_HOSTS TINYOS_VM("migrate_at = 2000000\n") RTOS_VM("")},
+    {"migrate-rtos",
+     "live migration of the rtos while its tasks run: its report says whether the downtime "
+     "made it miss deadlines",
+     "; Live migration of a soft real-time guest (docs/migration.md): the rtos moves to host1\n"
+     "; at cycle 300 000, in the middle of its periodic tasks. Its timer goes on while it is\n"
+     "; paused for the stop-and-copy: the jobs due meanwhile run late.\n" MIGRATE_HOSTS RTOS_VM(
+         "migrate_at = 300000\n")},
 };
 
 #define NBUILTINS (sizeof builtins / sizeof builtins[0])

@@ -142,12 +142,19 @@ hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console
                             .disk_bw = vm->disk_bw,
                             .marks_off = vm->marks_off,
                             .backing = (hv_backing_t)vm->backing,
-                            .resident_max = vm->resident_max};
+                            .resident_max = vm->resident_max,
+                            .host = vm->host};
         memcpy(c.pin, vm->pin, sizeof c.pin);
         int rc = hv_vm_create(hv, &c, err, sizeof err);
         free_files(&f);
         if (rc < 0) {
             fprintf(diag, "%s:%d: error: %s\n", sc->name, vm->line, err);
+            goto fail;
+        }
+        if (vm->migrate_at && hv_migrate_schedule(hv, (unsigned)rc, vm->migrate_to, vm->migrate_at,
+                                                  err, sizeof err) != 0) {
+            fprintf(diag, "%s:%d: error: [vm %s] migrate_at: %s\n", sc->name, vm->migrate_line,
+                    vm->name, err);
             goto fail;
         }
     }

@@ -149,15 +149,44 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
         fprintf(out, "net_bw = %u\n", vm->net_bw);
     if (vm->disk_bw)
         fprintf(out, "disk_bw = %u\n", vm->disk_bw);
+    if (vm->host)
+        fprintf(out, "host = %u\n", vm->host);
+    if (vm->migrate_at)
+        fprintf(out, "migrate_at = %llu\nmigrate_to = %u\n", (unsigned long long)vm->migrate_at,
+                vm->migrate_to);
     if (vm->input)
         write_input(out, vm->input);
     fputc('\n', out);
+}
+
+/* Two hosts and their link: only where the scenario has them. */
+static void write_hosts(const hv_scenario_t *sc, FILE *out)
+{
+    if (sc->hv.hosts < 2)
+        return;
+    for (unsigned h = 0; h < HV_MAX_HOSTS; h++) {
+        fprintf(out, "[host.%u]\npcpus = ", h);
+        const char *sep = "";
+        for (unsigned c = 0; c < sc->pcpus; c++)
+            if (sc->hv.cpu_host[c] == h) {
+                fprintf(out, "%s%u", sep, c);
+                sep = ", ";
+            }
+        fputs("\n\n", out);
+    }
+    const hv_link_t *l = &sc->hv.link;
+    fprintf(out, "[link]\nbandwidth = %u\nlatency = %u\nmax_rounds = %u\nstop_pages = %u\n\n",
+            l->bandwidth ? l->bandwidth : HV_DEFAULT_LINK_BW,
+            l->latency ? l->latency : HV_DEFAULT_LINK_LATENCY,
+            l->max_rounds ? l->max_rounds : HV_DEFAULT_MAX_ROUNDS,
+            l->stop_pages ? l->stop_pages : HV_DEFAULT_STOP_PAGES);
 }
 
 void hv_scenario_write(const hv_scenario_t *sc, const char *guest_dir, FILE *out)
 {
     write_machine(sc, out);
     write_hypervisor(sc, out);
+    write_hosts(sc, out);
     for (unsigned i = 0; i < sc->nvms; i++)
         write_vm(&sc->vm[i], guest_dir, out);
 }

@@ -70,7 +70,7 @@ static bool eligible(hv_t *hv, unsigned e, unsigned cpu, uint64_t now, bool *thr
     if (v->host_process)
         return true;
     hv_vm_t *vm = &hv->vms[v->vm];
-    if (vm->state != HV_VM_RUNNING)
+    if (vm->state != HV_VM_RUNNING || hv_cpu_host(hv, cpu) != vm->host)
         return false;
     if (cap_left(vm, now) == 0) {
         *throttled = true;

@@ -98,6 +98,28 @@ static bool vm_sane(const hv_vm_t *v, unsigned nent)
     return true;
 }
 
+/* The live migration's indices (hv_migrate.c): its VM, hosts and rounds, and every
+ * destination frame a hypervisor frame of the pool. */
+static bool migration_sane(const hv_t *l)
+{
+    const hv_migration_t *g = &l->mig;
+    if (g->state > HV_MIGRATE_FAILED || g->vm >= HV_MAX_VMS || g->from >= HV_MAX_HOSTS ||
+        g->to >= HV_MAX_HOSTS || g->nrounds > HV_MIGRATE_MAX_ROUNDS + 1 ||
+        l->cfg.hosts > HV_MAX_HOSTS || memchr(g->why, '\0', sizeof g->why) == NULL)
+        return false;
+    for (unsigned i = 0; i < HV_MAX_VMS; i++)
+        if (l->vms[i].host >= HV_MAX_HOSTS)
+            return false;
+    for (unsigned c = 0; c < SIM_MAX_CPUS; c++)
+        if (l->cfg.cpu_host[c] >= HV_MAX_HOSTS)
+            return false;
+    for (uint32_t p = 0; p < HV_MIGRATE_MAX_PAGES; p++)
+        if (g->dst[p] &&
+            ((g->dst[p] & MMU_PAGE_OFFSET) || (g->dst[p] >> MMU_PAGE_SHIFT) >= l->nframes))
+            return false;
+    return true;
+}
+
 /* The loaded hv_t against the fresh one built for it. NULL or what is wrong. */
 static const char *check_loaded(const hv_t *l, const hv_t *fresh)
 {
@@ -129,6 +151,8 @@ static const char *check_loaded(const hv_t *l, const hv_t *fresh)
     for (unsigned c = 0; c < SIM_MAX_CPUS; c++)
         if (l->pcpu[c].current >= (int)l->nent || l->pcpu[c].previous >= (int)l->nent)
             return "a pCPU's current entity is out of range";
+    if (!migration_sane(l))
+        return "the migration's VM, hosts, rounds or destination frames are out of range";
     return NULL;
 }
 

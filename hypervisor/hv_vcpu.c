@@ -99,8 +99,10 @@ int hv_vcpu_create(hv_t *hv, unsigned vm, unsigned index, uint32_t entry, char *
     hv_write32(hv, vmcb + CPU_VMCB_CONTROLS, HV_CONTROLS);
     hv_write32(hv, vmcb + CPU_VMCB_CSR_READ, HV_CSR_EXITS);
     hv_write32(hv, vmcb + CPU_VMCB_CSR_WRITE, HV_CSR_EXITS);
-    /* nested A/D only where the hypervisor swaps: the A bits are what its replacement sees */
-    hv_write32(hv, vmcb + CPU_VMCB_NESTED_ENABLE, 1 | (hv_swap_on(hv, vm) ? CPU_NESTED_AD : 0));
+    /* nested A/D only where the hypervisor swaps (the A bits are what its replacement sees)
+     * or migrates (the D bits are its dirty log) */
+    hv_write32(hv, vmcb + CPU_VMCB_NESTED_ENABLE,
+               1 | (hv_nested_ad_on(hv, vm) ? CPU_NESTED_AD : 0));
     hv_write32(hv, vmcb + CPU_VMCB_NESTED_LEVELS, hv->m->mmu_config.nested_levels);
     hv_write32(hv, vmcb + CPU_VMCB_NESTED_ROOT, v->nested_root);
     hv_write32(hv, vmcb + CPU_VMCB_VMID, v->vmid);

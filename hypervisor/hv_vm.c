@@ -398,6 +398,8 @@ static bool copy_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *buf, size_t le
         uint32_t hpa;
         if (to_guest && v->shared) /* DMA into a shared page: copy-on-write first */
             hv_share_break(hv, vm, gpa);
+        if (to_guest)
+            hv_migrate_note_write(hv, vm, gpa, chunk);
         ok = hv_gpa_to_hpa(hv, vm, gpa, !observer, &hpa);
         if (ok && !observer && hv->m->mem_watch)
             watched(hv, (int)vm, hpa, chunk, to_guest ? p : NULL, what);
@@ -627,12 +629,10 @@ static bool valid_name(const char *name)
     return true;
 }
 
-/* The pCPU a pinned VCPU gets when the scenario did not name one: the first one no other
- * pinned VCPU holds. -1 when every pCPU is taken. */
-static int free_pcpu(const hv_t *hv)
+int hv_free_pcpu(const hv_t *hv, unsigned host)
 {
     for (unsigned c = 0; c < hv->m->ncpus; c++) {
-        bool taken = false;
+        bool taken = hv_cpu_host(hv, c) != host;
         for (unsigned e = 0; e < hv->nent; e++)
             taken |= hv->ent[e].used && !hv->ent[e].host_process && hv->ent[e].pin == (int)c;
         if (!taken)
@@ -706,7 +706,18 @@ static const char *check_vm_config(const hv_t *hv, const hv_vm_config_t *c, char
                 snprintf(err, len, "VM %s: vcpu%u is pinned to pCPU %d, but the machine has %u",
                          c->name, i, c->pin[i], hv->m->ncpus);
                 return err;
+            } else if (c->pin[i] >= 0 && hv_cpu_host(hv, (unsigned)c->pin[i]) != c->host) {
+                snprintf(err, len,
+                         "VM %s: vcpu%u is pinned to pCPU %d, which is host%u's, but "
+                         "the VM runs on host%u",
+                         c->name, i, c->pin[i], hv_cpu_host(hv, (unsigned)c->pin[i]), c->host);
+                return err;
             }
+        if (c->host >= (hv->cfg.hosts ? hv->cfg.hosts : 1u)) {
+            snprintf(err, len, "VM %s: host = %u, but the machine has %u host%s", c->name, c->host,
+                     hv->cfg.hosts ? hv->cfg.hosts : 1u, hv->cfg.hosts > 1 ? "s" : "");
+            return err;
+        }
         return NULL;
     }
     return err;
@@ -742,6 +753,7 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
                                                                  : c->shadow_budget;
     v->marks_off = c->marks_off;
     v->backing = (uint8_t)c->backing;
+    v->host = (uint8_t)c->host;
     v->resident_max =
         (c->resident_max && c->resident_max < c->memory ? c->resident_max : c->memory) /
         MMU_PAGE_SIZE;
@@ -770,7 +782,7 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
     uint32_t entry = c->entry ? c->entry : c->rom ? HV_GUEST_ROM : c->program_base;
     for (unsigned i = 0; i < c->vcpus && loaded; i++) {
         int pin = c->pin[i];
-        if (hv->cfg.sched == HV_SCHED_PIN && pin < 0 && (pin = free_pcpu(hv)) < 0) {
+        if (hv->cfg.sched == HV_SCHED_PIN && pin < 0 && (pin = hv_free_pcpu(hv, c->host)) < 0) {
             snprintf(err, len, "VM %s: scheduler = pin needs a pCPU of its own for every VCPU, "
                                "and all %u are taken (use scheduler = overcommit)",
                      c->name, hv->m->ncpus);

@@ -211,7 +211,7 @@ typedef enum {
     X(CPUID, "cpuid", "the cpuid leaf the virtual CPU answered; pc: the answer")                   \
     X(BT_MOVE_PC, "bt-move-pc",                                                                    \
       "binary translation: the pc the monitor moved the VCPU from (into, out of or within the "    \
-      "translation cache); pc: the pc it moved it to")                                           \
+      "translation cache); pc: the pc it moved it to")                                             \
     X(SWAP_OUT, "swap-out",                                                                        \
       "overcommit: the guest-physical page written to the swap device; pc: its swap slot")         \
     X(SWAP_IN, "swap-in",                                                                          \
@@ -220,7 +220,15 @@ typedef enum {
       "page sharing: the guest-physical page mapped read-only to a shared frame; pc: its hpa")     \
     X(COW, "cow", "page sharing: the shared page a store broke into a private copy; pc: its hpa")  \
     X(SHARE_SCAN, "share-scan",                                                                    \
-      "page sharing: a scanner pass ended: the frames sharing saves now; pc: guest pages backed")
+      "page sharing: a scanner pass ended: the frames sharing saves now; pc: guest pages backed")  \
+    X(MIGRATE_ROUND, "migrate-round",                                                              \
+      "live migration: a pre-copy round began: the pages it sends; pc: the round's number")        \
+    X(MIGRATE_STOP, "migrate-stop",                                                                \
+      "live migration: the VM paused for the stop-and-copy: the pages left; pc: the round's "      \
+      "number")                                                                                    \
+    X(MIGRATE_DONE, "migrate-done",                                                                \
+      "live migration: the VM resumed on the destination host (its number); pc: the downtime in "  \
+      "cycles (both 0: the migration failed)")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u

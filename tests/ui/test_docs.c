@@ -31,7 +31,7 @@ static const char *const pages[] = {
     "README.md",           "docs/cycle-model.md", "docs/debugger.md", "docs/disk-image.md",
     "docs/experiments.md", "docs/fuzzing.md",     "docs/guests.md",   "docs/hypervisor.md",
     "docs/interpreter.md", "docs/io.md",          "docs/isa.md",      "docs/labs.md",
-    "docs/memory.md",      "docs/snapshot.md",
+    "docs/memory.md",      "docs/migration.md",   "docs/snapshot.md",
 };
 #define NPAGES (sizeof pages / sizeof pages[0])
 

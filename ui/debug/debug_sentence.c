@@ -360,6 +360,25 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  "it to a private frame, hpa 0x%08x, mapped writable",
                  vm, ev->b, ev->pc);
         break;
+    case SIM_HV_MIGRATE_ROUND:
+        snprintf(buf, len,
+                 "live migration: pre-copy round %u of %s sends %u pages (every page at first, "
+                 "then those whose nested D bit the guest set since they were sent)",
+                 ev->pc, vm, ev->b);
+        break;
+    case SIM_HV_MIGRATE_STOP:
+        snprintf(buf, len,
+                 "live migration: %s pauses for the stop-and-copy; its last %u dirty pages go "
+                 "while it is stopped (the downtime)",
+                 vm, ev->b);
+        break;
+    case SIM_HV_MIGRATE_DONE:
+        if (ev->b == 0 && ev->pc == 0)
+            snprintf(buf, len, "live migration of %s fails; it stays where it was", vm);
+        else
+            snprintf(buf, len, "live migration: %s resumes on host%u after a downtime of %u cycles",
+                     vm, ev->b, ev->pc);
+        break;
     case SIM_HV_SHARE_SCAN:
         snprintf(buf, len,
                  "page sharing: the scanner's pass ends; sharing saves %u host frames now", ev->b);

@@ -384,6 +384,12 @@ int ui_dbg_set_vm_symbols(ui_dbg_t *dbg, int vm, const cpu_symbol_t *syms, size_
 /* As ui_dbg_symbolize, in VM vm's symbols (the machine's when it has none). */
 const char *ui_dbg_symbolize_vm(const ui_dbg_t *dbg, int vm, uint32_t addr, char *buf, size_t len);
 int ui_dbg_vm_pause(ui_dbg_t *dbg, int vm, bool pause);
+/* Live migration (debug_migrate.c): starts moving VM vm to `host` ("host1") by pre-copy as the
+ * machine runs on; -1 with the reason (one host, a technique it cannot log, one under way).
+ * ui_dbg_migration_print writes where the migration is: its rounds table, total time and
+ * downtime (docs/migration.md). */
+int ui_dbg_migrate(ui_dbg_t *dbg, int vm, const char *host);
+int ui_dbg_migration_print(ui_dbg_t *dbg, FILE *out);
 /* "pin" or "overcommit"; ui_dbg_sched_name says which is in force ("" on bare metal). */
 int ui_dbg_sched_policy(ui_dbg_t *dbg, const char *policy);
 const char *ui_dbg_sched_name(const ui_dbg_t *dbg);

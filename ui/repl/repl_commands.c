@@ -511,6 +511,24 @@ static int sub_vm_restore(ui_repl_t *r, int argc, char **argv)
     return 0;
 }
 
+/* migrate VM to HOST: live migration by pre-copy (docs/migration.md). */
+static int cmd_migrate(ui_repl_t *r, int argc, char **argv)
+{
+    int vm = 0;
+    const char *usage = "migrate VM to host1";
+    if (argc != 4 || strcmp(argv[2], "to") != 0)
+        return ui_repl_error(r, usage, "Give the VM (its number or name) and the host.");
+    if (parse_vm(r, argv[1], usage, &vm) != 0)
+        return -1;
+    if (ui_dbg_migrate(r->dbg, vm, argv[3]) != 0)
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
+    fprintf(r->out,
+            "Migrating %s to %s: pre-copy rounds start as the machine runs (\"continue\"); "
+            "\"info migration\" shows them.\n",
+            argv[1], argv[3]);
+    return 0;
+}
+
 static int sub_vm_pause(ui_repl_t *r, int argc, char **argv)
 {
     return sub_vm(r, argc, argv, true);
@@ -925,6 +943,12 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      "machine's hypervisor, in this scenario or another, paused, its guest time going on where "
      "it stopped: cold migration (docs/snapshot.md).",
      need_sub, NULL, vm_subs, false},
+    {"migrate", NULL, "migrate VM to host1", "move a running VM to the other host, live",
+     "Live migration by pre-copy (docs/migration.md): as the machine runs on, the VM's pages "
+     "go to the other host in rounds, each sending the pages its guest dirtied (nested D bits) "
+     "during the last; then the VM pauses for the stop-and-copy and resumes on the other host. "
+     "\"info migration\" shows the rounds, the total time and the downtime.",
+     cmd_migrate, NULL, NULL, false},
     {"sched", NULL, "sched pin|overcommit", "change the VCPU scheduling policy",
      "pin: each VCPU has a physical CPU of its own; overcommit: VCPUs share CPUs by time "
      "slices.",

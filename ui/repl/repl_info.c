@@ -367,6 +367,14 @@ static void complete_registers(ui_repl_t *r, int argi, char **argv, const char *
         ui_repl_matches_add(out, prefix, extra[i]);
 }
 
+static int info_migration(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    if (ui_dbg_migration_print(r->dbg, r->out) != 0)
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
+    return 0;
+}
+
 const ui_repl_sub_t ui_repl_info_subs[] = {
     {"registers", "r reg regs", "info registers [NAME...]",
      "the focus CPU's registers and flags (or just those named: r1 sp $pc flags)", info_registers,
@@ -391,6 +399,9 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
     {"memory", "mem", "info memory [VM]",
      "each VM's memory: resident, its limit, swapped, shared; the host's frames and swap device",
      ui_repl_info_memory, NULL},
+    {"migration", NULL, "info migration",
+     "the live migration: its rounds (pages sent, dirtied), total time and downtime",
+     info_migration, NULL},
     {"vcpus", NULL, "info vcpus",
      "the VCPUs: state, pCPU, pinning, VMCB, guest pc and mode (virtual too)", ui_repl_info_vcpus,
      NULL},

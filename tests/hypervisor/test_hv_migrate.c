@@ -1,0 +1,223 @@
+/*
+ * test_hv_migrate.c - live pre-copy migration between two hosts (hypervisor/hv_migrate.c): the
+ * migrated guest's data and transcript survive; downtime is set by the writable working set,
+ * not by the memory size (exact figures); the dirty log is the nested D bits plus a software
+ * log of DMA; a scenario's bad keys and impossible migrations are said, never a crash.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../support/harness.h"
+#include "../../hypervisor/hv_internal.h"
+#include "hv_util.h"
+
+/* Stores its number into each of TOUCH pages from 1 MiB up (its memory footprint), then 30 000
+ * times over the first WSET pages, storing the same numbers again (OP = st) or only loading
+ * them (OP = ld); then checks that every touched page holds its number and powers off with 0
+ * (1 if not). */
+#define GUEST(TOUCH, WSET, OP)                                                                     \
+    ".org 0x1000\n"                                                                                \
+    "        li r1, 0x100000\n"                                                                    \
+    "        li r2, " #TOUCH "\n"                                                                  \
+    "        li r4, 4096\n"                                                                        \
+    "touch:  st r2, [r1]\n"                                                                        \
+    "        add r1, r1, r4\n"                                                                     \
+    "        addi r2, r2, -1\n"                                                                    \
+    "        cmpi r2, 0\n"                                                                         \
+    "        bne touch\n"                                                                          \
+    "        li r6, 30000\n"                                                                       \
+    "outer:  li r1, 0x100000\n"                                                                    \
+    "        li r2, " #TOUCH "\n"                                                                  \
+    "        li r7, " #WSET "\n"                                                                   \
+    "inner:  " #OP " r2, [r1]\n"                                                                   \
+    "        add r1, r1, r4\n"                                                                     \
+    "        addi r2, r2, -1\n"                                                                    \
+    "        addi r7, r7, -1\n"                                                                    \
+    "        cmpi r7, 0\n"                                                                         \
+    "        bne inner\n"                                                                          \
+    "        addi r6, r6, -1\n"                                                                    \
+    "        cmpi r6, 0\n"                                                                         \
+    "        bne outer\n"                                                                          \
+    "        li r1, 0x100000\n"                                                                    \
+    "        li r2, " #TOUCH "\n"                                                                  \
+    "check:  ld r3, [r1]\n"                                                                        \
+    "        cmp r3, r2\n"                                                                         \
+    "        bne bad\n"                                                                            \
+    "        add r1, r1, r4\n"                                                                     \
+    "        addi r2, r2, -1\n"                                                                    \
+    "        cmpi r2, 0\n"                                                                         \
+    "        bne check\n"                                                                          \
+    "        li r5, 0\n"                                                                           \
+    "        out r5, [0xf0]\n"                                                                     \
+    "bad:    li r5, 1\n"                                                                           \
+    "        out r5, [0xf0]\n"
+
+static sim_machine_t m;
+
+/* Two hosts of one pCPU each, a link of 10 bytes a cycle; a VM on host 0 running `src`. */
+static hv_t *two_hosts(const char *src, uint32_t memory, int *vm)
+{
+    hv_config_t cfg = hu_config();
+    cfg.hosts = 2;
+    cfg.cpu_host[1] = 1;
+    cfg.link = (hv_link_t){.bandwidth = 10000, .latency = 10000, .max_rounds = 8, .stop_pages = 16};
+    hv_t *hv = hu_machine(&m, 2, &cfg);
+    hv_vm_config_t c = {.memory = memory, .pin = {-1}};
+    *vm = hu_vm(hv, "guest", src, &c);
+    return hv;
+}
+
+/* Migrates the VM to host 1 at cycle 800 000 (the pages touched) and runs it to its end. */
+static const hv_migration_t *migrate_and_run(hv_t *hv, int vm)
+{
+    char err[200];
+    cr_assert_eq(hv_migrate_schedule(hv, (unsigned)vm, 1, 800000, err, sizeof err), 0, "%s", err);
+    sim_run_result_t rc = hv_run(hv, 100000000);
+    cr_assert_eq(rc, SIM_RUN_POWEROFF, "%d: %s", rc, hv->vms[vm].why);
+    cr_expect_eq(hv->vms[vm].exit_code, 0, "every page held its data after the move");
+    cr_expect_eq(hv->mig.state, HV_MIGRATE_DONE, "%s", hv->mig.why);
+    cr_expect_eq(hv->vms[vm].host, 1);
+    cr_expect_eq(hv->ent[hv->vms[vm].vcpu[0]].pin, 1, "its VCPU now runs on host1's pCPU");
+    char why[200];
+    cr_expect_null(hv_check_invariants(hv, why, sizeof why), "%s", why);
+    return &hv->mig;
+}
+
+static uint64_t downtime(const hv_migration_t *g)
+{
+    return g->resumed - g->paused;
+}
+
+/* The same idle guest with twice the memory touched: round 0 sends twice as much, the
+ * downtime is the same to the cycle (a handful of pages: the stack and the code). */
+Test(hv_migrate, an_idle_guest_downtime_does_not_grow_with_its_memory)
+{
+    int vm;
+    hv_t *hv = two_hosts(GUEST(128, 32, ld), 2u << 20, &vm);
+    const hv_migration_t *g = migrate_and_run(hv, vm);
+    uint64_t small = downtime(g);
+    uint32_t sent_small = g->round[0].sent, rounds_small = g->nrounds;
+    hu_free(hv, &m);
+    hv = two_hosts(GUEST(256, 32, ld), 2u << 20, &vm);
+    g = migrate_and_run(hv, vm);
+    cr_expect_eq(g->round[0].sent, sent_small + 128, "round 0 sends every page the VM has");
+    cr_expect_eq(downtime(g), small, "downtime %llu vs %llu", (unsigned long long)downtime(g),
+                 (unsigned long long)small);
+    cr_expect_eq(g->nrounds, rounds_small);
+    cr_expect_eq(small, 10000, "nothing dirty at the end: the link's latency alone");
+    hu_free(hv, &m);
+}
+
+/* A guest storing over 32 pages all the time: every round finds them dirty again, the rounds
+ * run out, and the stop-and-copy carries the working set: a downtime of latency + 32 pages. */
+Test(hv_migrate, a_write_heavy_guest_downtime_is_its_writable_working_set)
+{
+    int vm;
+    hv_t *hv = two_hosts(GUEST(256, 32, st), 2u << 20, &vm);
+    const hv_migration_t *g = migrate_and_run(hv, vm);
+    cr_expect_eq(g->nrounds, 9, "8 pre-copy rounds (max_rounds), then the stop-and-copy");
+    const hv_migrate_round_t *stop = &g->round[g->nrounds - 1];
+    cr_expect_eq(stop->sent, 32, "the working set, sent %u", stop->sent);
+    cr_expect_eq(downtime(g), 10000 + (32 * 4096 * 1000 + 9999) / 10000, "%llu",
+                 (unsigned long long)downtime(g));
+    for (uint32_t r = 1; r + 1 < g->nrounds; r++)
+        cr_expect_eq(g->round[r].sent, 32, "round %u sends the working set again", r);
+    hu_free(hv, &m);
+}
+
+/* DMA sets no D bit: the hypervisor's copies into a migrating VM are logged in software. */
+Test(hv_migrate, a_hypervisor_write_is_logged_as_dirty)
+{
+    int vm;
+    hv_t *hv = two_hosts(GUEST(16, 8, ld), 1u << 20, &vm);
+    hv->mig = (hv_migration_t){.state = HV_MIGRATE_PRECOPY, .vm = (int8_t)vm, .to = 1};
+    uint32_t word = 7;
+    cr_assert(hv_copy_to_guest(hv, (unsigned)vm, 0x5004, &word, 4, "a test's DMA"));
+    cr_expect(hv->mig.dma_dirty[5 / 8] & (1u << 5), "page 5 is in the log");
+    cr_expect_eq(hv->mig.dma_dirty[4 / 8] & (1u << 4), 0, "page 4 is not");
+    hv->mig.state = HV_MIGRATE_IDLE;
+    hu_free(hv, &m);
+}
+
+Test(hv_migrate, refusals_are_said)
+{
+    int vm;
+    char err[200];
+    hv_t *hv = two_hosts(GUEST(16, 8, ld), 1u << 20, &vm);
+    cr_expect_eq(hv_migrate_start(hv, (unsigned)vm, 0, err, sizeof err), -1);
+    cr_expect_str_eq(err, "guest already runs on host0");
+    cr_expect_eq(hv_migrate_start(hv, (unsigned)vm, 2, err, sizeof err), -1);
+    cr_expect_str_eq(err, "there is no host2 (host0 and host1)");
+    cr_expect_eq(hv_migrate_start(hv, (unsigned)vm, 1, err, sizeof err), 0);
+    cr_expect_eq(hv_migrate_start(hv, (unsigned)vm, 1, err, sizeof err), -1);
+    cr_expect_str_eq(err, "guest is migrating already (one migration at a time)");
+    hu_free(hv, &m);
+    hv_config_t cfg = hu_config();
+    hv = hu_machine(&m, 2, &cfg);
+    hv_vm_config_t c = {.memory = 1u << 20, .pin = {-1}};
+    vm = hu_vm(hv, "guest", GUEST(16, 8, ld), &c);
+    cr_expect_eq(hv_migrate_start(hv, (unsigned)vm, 1, err, sizeof err), -1);
+    cr_expect_str_eq(err, "the machine has one host: give the scenario [host.0] and [host.1]");
+    hu_free(hv, &m);
+}
+
+/* The built-in scenario: tinyos moves mid-run and its transcript equals a native run's. */
+Test(hv_migrate, the_migrate_scenario_moves_tinyos_and_its_transcript_is_unchanged)
+{
+    hv_scenario_t sc;
+    hv_t *hv = hu_scenario(&sc, &m, "migrate");
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    cr_expect_eq(hv->mig.state, HV_MIGRATE_DONE);
+    cr_expect_eq(hv->vms[0].host, 1);
+    cr_expect_gt(hv->mig.nrounds, 2);
+    hu_scenario_free(&sc, hv, &m);
+    hu_transcripts_equal_native("migrate");
+}
+
+/* The rtos says it missed deadlines while paused for the stop-and-copy. */
+Test(hv_migrate, the_rtos_reports_the_deadlines_the_downtime_cost)
+{
+    hv_scenario_t sc;
+    hv_t *hv = hu_scenario(&sc, &m, "migrate-rtos");
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    cr_expect_eq(hv->mig.state, HV_MIGRATE_DONE);
+    cr_expect(strstr(hv_vm_console(hv, 0), "all jobs done 993807 cycles after the start: 4 "
+                                           "deadline misses"),
+              "%s", hv_vm_console(hv, 0));
+    hu_scenario_free(&sc, hv, &m);
+}
+
+/* Scenario keys: two hosts or none, every pCPU in one, a migration to the other host. */
+Test(hv_migrate, scenario_errors_name_the_line)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"[machine]\npcpus = 2\n[host.0]\npcpus = 0, 1\n[vm a]\nkernel = x.s\n",
+         "t.ini:3: error: [host.0] without [host.1]: a scenario has both hosts or neither\n"},
+        {"[machine]\npcpus = 3\n[host.0]\npcpus = 0\n[host.1]\npcpus = 1\n[vm a]\nkernel = x.s\n",
+         "t.ini:3: error: pCPU 2 belongs to no host: list it in pcpus of [host.0] or [host.1]\n"},
+        {"[machine]\npcpus = 2\n[vm a]\nkernel = x.s\nmigrate_at = 5\n",
+         "t.ini:5: error: [vm a] migrate_at needs two hosts: give [host.0] and [host.1]\n"},
+        {"[machine]\npcpus = 2\n[host.0]\npcpus = 0\n[host.1]\npcpus = 1\n[vm a]\n"
+         "kernel = x.s\npin = 1\n",
+         "t.ini:7: error: [vm a] pins vcpu0 to pCPU 1, which is host 1's, but the VM runs on "
+         "host 0\n"},
+        {"[link]\nspeed = 3\n[vm a]\nkernel = x.s\n",
+         "t.ini:2: error: unknown key 'speed' in [link] (known: bandwidth, latency, max_rounds, "
+         "stop_pages)\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *out = NULL;
+        size_t len = 0;
+        FILE *diag = open_memstream(&out, &len);
+        hv_scenario_t sc;
+        cr_expect_eq(hv_scenario_parse(&sc, "t.ini", cases[i].text, ".", ".", diag), -1);
+        fclose(diag);
+        cr_expect(strstr(out, cases[i].want), "case %zu: %s", i, out);
+        hv_scenario_free(&sc);
+        free(out);
+    }
+}
