@@ -87,6 +87,12 @@ typedef enum { GUI_FONT_NORMAL = 0, GUI_FONT_SMALL, GUI_FONT_BOLD, GUI_FONT_COUN
 /* Opens the font file (HVSIM_FONT, or DejaVu Sans Mono where Debian puts it). -1 after a
  * message when there is none. */
 int gui_text_init(gui_t *g);
+/* The monospace font's file ($HVSIM_FONT, or where Debian keeps DejaVu Sans Mono) in path,
+ * SDL_ttf started: 0, or -1 after a message on stderr. */
+int gui_font_find(char *path, size_t len);
+/* Writes a surface as a PNG: a temporary file beside path, then renamed over it. 0, or -1
+ * after "PATH: error: ..." on stderr. */
+int gui_save_surface(SDL_Surface *s, const char *path);
 /* (Re)builds the atlases for a window of this size; sizes follow the window height. */
 int gui_text_layout(gui_t *g, int w, int h);
 void gui_text_free(gui_t *g);

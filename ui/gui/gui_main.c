@@ -131,6 +131,13 @@ int ui_gui_save_png(gui_t *g, const char *path)
         }
         shot = owned;
     }
+    int rc = gui_save_surface(shot, path);
+    SDL_FreeSurface(owned);
+    return rc;
+}
+
+int gui_save_surface(SDL_Surface *shot, const char *path)
+{
     /* Never a half-written PNG: write beside it, then rename over it. */
     size_t n = strlen(path) + 16;
     char *tmp = malloc(n);
@@ -150,6 +157,5 @@ int ui_gui_save_png(gui_t *g, const char *path)
         }
     }
     free(tmp);
-    SDL_FreeSurface(owned);
     return rc;
 }

@@ -46,20 +46,21 @@ static const char *const font_paths[] = {
     "/usr/local/share/fonts/DejaVuSansMono.ttf",
 };
 
-int gui_text_init(gui_t *g)
+int gui_font_find(char *path, size_t len)
 {
     const char *env = getenv("HVSIM_FONT");
+    path[0] = '\0';
     if (env && *env) {
         if (access(env, R_OK) != 0) {
             fprintf(stderr, "hvsim: HVSIM_FONT=%s: cannot read the font file\n", env);
             return -1;
         }
-        snprintf(g->font_path, sizeof g->font_path, "%s", env);
+        snprintf(path, len, "%s", env);
     } else {
-        for (size_t i = 0; i < sizeof font_paths / sizeof font_paths[0] && !g->font_path[0]; i++)
+        for (size_t i = 0; i < sizeof font_paths / sizeof font_paths[0] && !path[0]; i++)
             if (access(font_paths[i], R_OK) == 0)
-                snprintf(g->font_path, sizeof g->font_path, "%s", font_paths[i]);
-        if (!g->font_path[0]) {
+                snprintf(path, len, "%s", font_paths[i]);
+        if (!path[0]) {
             fprintf(stderr, "hvsim: no font for the window: install fonts-dejavu-core (make run "
                             "does), or set HVSIM_FONT to a monospace .ttf file\n");
             return -1;
@@ -70,6 +71,11 @@ int gui_text_init(gui_t *g)
         return -1;
     }
     return 0;
+}
+
+int gui_text_init(gui_t *g)
+{
+    return gui_font_find(g->font_path, sizeof g->font_path);
 }
 
 static void free_font(gui_font_t *f)

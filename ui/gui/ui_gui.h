@@ -40,6 +40,15 @@ int ui_gui_main(const ui_gui_options_t *opt);
 /* `hvsim --screenshot FILE.png`: renders the window offscreen with SDL's software renderer,
  * writes the PNG (through a temporary file, renamed) and returns 0; 1 after a message. */
 int ui_gui_screenshot(const ui_gui_options_t *opt);
+/* A bar chart written as a PNG (gui_plot.c; temporary file, then renamed): a bar per value,
+ * its value above it and its label below, a title on top and a caption under the axis. 0, or
+ * -1 after "PATH: error: ..." on stderr. Needs no display. */
+typedef struct {
+    const char *label;
+    uint32_t value;
+} ui_gui_bar_t;
+int ui_gui_plot_bars(const char *path, const char *title, const char *caption,
+                     const ui_gui_bar_t *bars, size_t n);
 /* True when a window can be opened here: a display is named and SDL's video starts. */
 bool ui_gui_display_available(void);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../../hypervisor/hv_scenario.h"
+#include "../gui/ui_gui.h"
 #include "ui_hvsim.h"
 
 bool ui_hv_is_scenario(const char *name)
@@ -27,6 +28,36 @@ void ui_hv_list_scenarios(FILE *out)
 static const char *grp(uint64_t n, char *buf)
 {
     return sim_group_digits(n, buf, 32);
+}
+
+/* The pages each round of the run's live migration sent, as a bar chart (docs/migration.md). */
+static int plot_migration(const hv_t *hv, const char *path)
+{
+    const hv_migration_t *g = &hv->mig;
+    if (g->state == HV_MIGRATE_IDLE || g->state == HV_MIGRATE_SCHEDULED || g->nrounds == 0) {
+        fprintf(stderr,
+                "%s: error: no live migration began in this run (migrate_at, or the "
+                "REPL's migrate)\n",
+                path);
+        return 1;
+    }
+    ui_gui_bar_t bars[HV_MIGRATE_MAX_ROUNDS + 1];
+    char labels[HV_MIGRATE_MAX_ROUNDS + 1][16];
+    for (uint32_t i = 0; i < g->nrounds; i++) {
+        bool stop = g->state >= HV_MIGRATE_STOPCOPY && i + 1 == g->nrounds;
+        snprintf(labels[i], sizeof labels[i], stop ? "stop" : "%u", i);
+        bars[i] = (ui_gui_bar_t){.label = labels[i], .value = g->round[i].sent};
+    }
+    char title[128], b1[32], b2[32];
+    snprintf(title, sizeof title, "%s, host%u to host%u: downtime %s of %s cycles",
+             hv->vms[g->vm].name, g->from, g->to,
+             g->state == HV_MIGRATE_DONE ? grp(g->resumed - g->paused, b1) : "-",
+             g->state == HV_MIGRATE_DONE ? grp(g->resumed - g->started, b2) : "-");
+    return ui_gui_plot_bars(path, title,
+                            "pages each round sent: round 0 all, then those dirtied meanwhile",
+                            bars, g->nrounds) == 0
+               ? 0
+               : 1;
 }
 
 /* Runs VM i of the scenario natively and prints how much longer it took under the hypervisor.
@@ -170,6 +201,8 @@ int ui_run_hv(const ui_hv_options_t *opt)
         if (compare_native(&sc, hv, i, max_cycles) != 0 && !status)
             status = 1;
     if (opt->trace_out && hv_trace_write(hv, opt->trace_out, stderr) != 0 && !status)
+        status = 1;
+    if (opt->migration_plot && plot_migration(hv, opt->migration_plot) != 0 && !status)
         status = 1;
     if (hv_vswitch_capture_end(hv, stderr) != 0 && !status)
         status = 1;

@@ -72,6 +72,8 @@ static void print_help(void)
           "  --trace-out FILE.json  write a Chrome/Perfetto trace of the run (VMs as\n"
           "                    processes, VCPUs as threads; a native scenario in the same\n"
           "                    layout, to compare; open it in ui.perfetto.dev)\n"
+          "  --migration-plot FILE.png  with a scenario that migrates a VM live: draw the\n"
+          "                    pages each pre-copy round sent as a PNG (docs/migration.md)\n"
           "  --pcap FILE.pcap  write every frame that enters the hypervisor's virtual\n"
           "                    switch to a .pcap file (tcpdump -r, Wireshark; docs/io.md)\n"
           "  --list-scenarios  list the built-in scenarios\n"
@@ -213,7 +215,8 @@ enum {
     OPT_VS_NATIVE,
     OPT_TRACE_OUT,
     OPT_COSTS,
-    OPT_PCAP
+    OPT_PCAP,
+    OPT_MIGRATION_PLOT
 };
 
 /* What `hvsim` with no arguments opens: the window when a display is there and SDL can use
@@ -281,6 +284,7 @@ int main(int argc, char **argv)
         {"trace-out", required_argument, NULL, OPT_TRACE_OUT},
         {"costs", required_argument, NULL, OPT_COSTS},
         {"pcap", required_argument, NULL, OPT_PCAP},
+        {"migration-plot", required_argument, NULL, OPT_MIGRATION_PLOT},
         {NULL, 0, NULL, 0},
     };
     ui_bare_options_t bare = {.max_cycles = 1000000000ull, .ram_size = 16u << 20,
@@ -316,6 +320,7 @@ int main(int argc, char **argv)
             sim_cost_profile_choose(sim_cost_profile_by_name(optarg));
             break;
         case OPT_PCAP: ho.pcap_out = optarg; break;
+        case OPT_MIGRATION_PLOT: ho.migration_plot = optarg; break;
         case OPT_GUI: gui = true; break;
         case OPT_SCREENSHOT: go.screenshot = optarg; break;
         case OPT_AT: go.at = optarg; break;
@@ -398,6 +403,9 @@ int main(int argc, char **argv)
     if (ho.pcap_out && (!hv_scenario || native || ((repl || script || gui) && !headless)))
         return usage_error("%s", "--pcap captures the hypervisor's virtual switch: it goes with a "
                                  "hypervisor scenario run headless (see --list-scenarios)");
+    if (ho.migration_plot && (!hv_scenario || native || ((repl || script || gui) && !headless)))
+        return usage_error("%s", "--migration-plot draws a live migration: it goes with a "
+                                 "hypervisor scenario run headless (--scenario migrate)");
     if ((ho.vs_native || ho.trace_out || headless) && !hv_scenario && !native)
         return usage_error("%s", "--headless, --vs-native and --trace-out run a scenario (see "
                                  "--list-scenarios), not --bare");

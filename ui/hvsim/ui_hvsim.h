@@ -62,6 +62,7 @@ typedef struct {
     const char *scenario;  /* NULL: "default" */
     const char *trace_out; /* a Chrome/Perfetto JSON trace, or NULL */
     const char *pcap_out;  /* a .pcap capture of the virtual switch, or NULL */
+    const char *migration_plot; /* a PNG of the live migration's rounds, or NULL */
     uint64_t max_cycles;   /* 0: the scenario's */
     bool stats;            /* also the machine's own statistics (stderr) */
     bool trace;            /* every event on stderr */
