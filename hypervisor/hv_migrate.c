@@ -61,9 +61,12 @@ void hv_migrate_note_write(hv_t *hv, unsigned vm, uint32_t gpa, size_t len)
 {
     if (!migrating(hv, vm) || len == 0)
         return;
+    /* LAB 8 BEGIN: every page of [gpa, gpa + len) goes into the software log */
     for (uint32_t p = gpa >> MMU_PAGE_SHIFT; p <= (gpa + len - 1) >> MMU_PAGE_SHIFT; p++)
         if (p < HV_MIGRATE_MAX_PAGES)
             hv->mig.dma_dirty[p / 8] |= (uint8_t)(1u << (p % 8));
+    /* LAB 8 STUB: (void)gpa; */
+    /* LAB 8 END */
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -200,6 +203,7 @@ static void schedule(hv_t *hv, uint64_t at)
 static void begin_round(hv_t *hv, uint64_t now)
 {
     hv_migration_t *g = &hv->mig;
+    SIM_ASSERT(g->nrounds < HV_MIGRATE_MAX_ROUNDS); /* end_round stops before */
     int64_t n = send_dirty(hv, (unsigned)g->vm);
     if (n < 0) {
         fail(hv, "the frame pool ran dry for the destination's copies");
@@ -307,7 +311,8 @@ static void end_round(hv_t *hv, uint64_t now)
         stop_and_copy(hv, now, dirty);
     else
         begin_round(hv, now);
-    /* LAB 8 STUB: begin_round(hv, now); */
+    /* LAB 8 STUB: hv_lab_missing(hv, hv_vcpu_of(hv, (unsigned)g->vm, 0), 8, "end_round"); */
+    /* LAB 8 STUB: (void)dirty, (void)now, (void)stop_pages(hv), (void)max_rounds(hv); */
     /* LAB 8 END */
 }
 
@@ -334,6 +339,9 @@ void hv_migrate_timed(hv_t *hv, uint64_t now)
     }
     if (g->state == HV_MIGRATE_PRECOPY && g->nrounds == 0)
         begin_round(hv, now);
+    else if (g->state == HV_MIGRATE_PRECOPY && g->nrounds >= HV_MIGRATE_MAX_ROUNDS)
+        stop_and_copy(hv, now, count_dirty(hv, vm)); /* the table is full, whatever end_round
+                                                         would decide */
     else if (g->state == HV_MIGRATE_PRECOPY)
         end_round(hv, now);
     else
