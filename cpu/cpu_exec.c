@@ -186,6 +186,21 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             FAULT(CPU_CAUSE_BUS_ERROR, pc);                                                        \
         word = ram_read(ram + p_, 4);                                                              \
     } while (0)
+/* With the MMU off, straight-line code runs from predecoded blocks (cpu_block.c): the block
+ * at pc gives the next words, already fetched and checked. A block is straight-line, so its
+ * words follow pc until it ends or a store lands inside it. */
+#define ENTER_BLOCK()                                                                              \
+    do {                                                                                           \
+        if (!block || pc != block_pa) {                                                            \
+            block = cpu_block_at(ram, ram_size, pc, zero_mask);                                    \
+            block_pa = pc;                                                                         \
+            block_bytes = block ? 4 * block->n : 0;                                                \
+        }                                                                                          \
+        if (block) {                                                                               \
+            block_left = block->n;                                                                 \
+            block_word = block->word;                                                              \
+        }                                                                                          \
+    } while (0)
 #define DISPATCH(opc) switch (opc)
 #define CASE(name) case CPU_OPC_##name:
 /* Retire the instruction: count it, charge its base cost, move on. */
@@ -286,6 +301,8 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         WATCH(true, (size), (val)); /* before the write: the watcher reads the old value */        \
         if (p_ <= ram_size - (size)) {                                                             \
             ram_write(ram + p_, (size), (val));                                                    \
+            if (!paged && p_ - block_pa < block_bytes)                                             \
+                block = NULL, block_left = 0; /* into the last block: decode it again */           \
         } else {                                                                                   \
             SAVE();                                                                                \
             bool ok_ = sim_phys_write(m, cpu, p_, (size), (val));                                  \
@@ -349,21 +366,35 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     const bool user = (s->flags & CPU_FLAG_MODE_MASK) == 0; /* a mode change ends the block */
     uint64_t fast_hits = 0;
     uint32_t fetch_vpn = NO_PAGE, fetch_frame = 0;
+    const cpu_block_t *block = NULL;   /* the last block entered, while no store touched it */
+    const uint32_t *block_word = NULL; /* its next word, while block_left > 0 */
+    uint32_t block_left = 0, block_pa = 0, block_bytes = 0;
     uint32_t pc, word = 0, opc = 0, next_pc, cause, tval;
     uint64_t cycles, instret;
     bool rescan = false;
     RESTORE();
 
     while (cycles < limit) {
-        if (cpu->debug) {
-            SAVE();
-            if (cpu->debug_fn && cpu->debug_fn(cpu, cpu->debug_ctx))
-                return BLOCK_DEBUG;
+        if (block_left == 0) { /* in a block, nothing can turn the debugger on */
+            if (cpu->debug) {
+                SAVE();
+                if (cpu->debug_fn && cpu->debug_fn(cpu, cpu->debug_ctx))
+                    return BLOCK_DEBUG;
+                block = NULL; /* the debugger may write memory */
+            } else if (!paged) {
+                ENTER_BLOCK();
+            }
         }
-        FETCH();
-        opc = CPU_INSN_OPCODE(word);
-        if (word & zero_mask[opc])
-            FAULT(CPU_CAUSE_ILLEGAL, word);
+        if (block_left) { /* decoded and checked when the block was built */
+            word = *block_word++;
+            block_left--;
+            opc = CPU_INSN_OPCODE(word);
+        } else {
+            FETCH();
+            opc = CPU_INSN_OPCODE(word);
+            if (word & zero_mask[opc])
+                FAULT(CPU_CAUSE_ILLEGAL, word);
+        }
         next_pc = pc + 4;
 
         DISPATCH(opc) {

@@ -41,4 +41,22 @@ bool cpu_vm_check_async(cpu_t *cpu);
 /* True when csrr (write false) or csrw (write true) of `csr` must exit. */
 bool cpu_vm_csr_exits(const cpu_t *cpu, unsigned csr, bool write);
 
+/* Predecoded blocks (cpu_block.c): a straight run of plain instructions (ALU work, loads,
+ * stores, compares) ending at the first branch or jump, inside one page, with the words it was
+ * decoded from. */
+#define CPU_BLOCK_MAX 32u
+#define CPU_BLOCK_PAGE_OFFSET 0xfffu
+typedef struct {
+    uint32_t pa;                  /* physical address of the first instruction */
+    uint32_t n;                   /* instructions; 0: none */
+    uint32_t raw[CPU_BLOCK_MAX];  /* the bytes in RAM when decoded, compared at each entry */
+    uint32_t word[CPU_BLOCK_MAX]; /* the instruction words, checked against their zero masks */
+} cpu_block_t;
+/* The block that starts at physical pa, decoded again if RAM no longer holds its words; NULL
+ * when pa is outside RAM or holds an instruction that is not plain. */
+const cpu_block_t *cpu_block_at(const uint8_t *ram, uint32_t ram_size, uint32_t pa,
+                                const uint32_t *zero_mask);
+/* True for the branches and jumps (the last instruction of a block). */
+bool cpu_opc_transfers(uint32_t opc);
+
 #endif

@@ -40,11 +40,7 @@ static uint32_t run_remap(const char *invalidate)
 {
     char src[sizeof remap_program + 32];
     snprintf(src, sizeof src, remap_program, invalidate);
-    sim_machine_t m;
-    cr_assert_eq(th_run(&m, src, 100000), SIM_RUN_POWEROFF);
-    uint32_t r10 = m.cpu[0].s.r[10];
-    sim_machine_free(&m);
-    return r10;
+    return th_run_reg(src, 100000, 10);
 }
 
 Test(exec_fetch, a_tlbinv_of_the_code_page_fetches_from_the_new_frame)

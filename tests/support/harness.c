@@ -31,6 +31,15 @@ sim_run_result_t th_run(sim_machine_t *m, const char *src, uint64_t max_cycles)
     return sim_run(m, max_cycles);
 }
 
+uint32_t th_run_reg(const char *src, uint64_t max_cycles, unsigned reg)
+{
+    sim_machine_t m;
+    cr_assert_eq(th_run(&m, src, max_cycles), SIM_RUN_POWEROFF);
+    uint32_t value = m.cpu[0].s.r[reg];
+    sim_machine_free(&m);
+    return value;
+}
+
 const char *th_build_dir(void)
 {
     const char *b = getenv("HVSIM_BUILD");

@@ -19,6 +19,8 @@
 void th_machine(sim_machine_t *m, const char *src);
 /* th_machine + sim_run for at most max_cycles; returns why it stopped. */
 sim_run_result_t th_run(sim_machine_t *m, const char *src, uint64_t max_cycles);
+/* th_run to power-off (the test fails otherwise); returns register `reg` of CPU 0. */
+uint32_t th_run_reg(const char *src, uint64_t max_cycles, unsigned reg);
 
 /* Runs a shell command line with $HVSIM_BUILD (default "build") exported as B, e.g.
  * "$B/hvsim --help". Returns its stdout (and stderr too when merge_stderr), malloc'd; the
