@@ -220,7 +220,9 @@ typedef enum {
       "page sharing: the guest-physical page mapped read-only to a shared frame; pc: its hpa")     \
     X(COW, "cow", "page sharing: the shared page a store broke into a private copy; pc: its hpa")  \
     X(SHARE_SCAN, "share-scan",                                                                    \
-      "page sharing: a scanner pass ended: the frames sharing saves now; pc: guest pages backed")
+      "page sharing: a scanner pass ended: the frames sharing saves now; pc: guest pages backed")  \
+    X(MARK_RING, "mark-ring",                                                                      \
+      "a guest registered its mark ring (hypercall 3, hv_mark.c): its gpa; pc: its slots")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u
