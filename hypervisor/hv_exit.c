@@ -272,7 +272,8 @@ HV_HANDLER(hv_handle_entry_failed)
     X(IO_PORT, hv_handle_io_port, "emulate the virtual device behind the port")                    \
     X(CSR_ACCESS, hv_handle_csr_access, "emulate the timer CSR in virtual (wall-clock) time")      \
     X(CPUID, hv_handle_cpuid, "describe the virtual CPU, with the 'hypervisor present' bit")       \
-    X(HYPERCALL, hv_handle_hypercall, "serve a paravirtual guest's call (the console)")            \
+    X(HYPERCALL, hv_handle_hypercall,                                                              \
+      "serve a paravirtual guest's call (console, mark, mark ring)")                               \
     X(NESTED_FAULT, hv_handle_nested_fault,                                                        \
       "back the page with a host frame, emulate MMIO, or give the guest a bus error")              \
     X(PREEMPT, hv_handle_preempt, "the time slice is over: the scheduler decides who runs")        \

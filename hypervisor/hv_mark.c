@@ -120,6 +120,7 @@ int32_t hv_mark_ring_register(hv_t *hv, hv_vcpu_t *v, uint32_t ring, uint32_t sl
     if (slots == 0 || slots > HV_MARK_RING_SLOTS || (ring & 3) || ring >= vm->memory ||
         bytes > vm->memory - ring)
         return -1;
+    hv_emit_more(hv, SIM_HV_MARK_RING, v->vm, v->index, ring, slots);
     if (vm->marks_off)
         return 0; /* accepted, never read: the guest cannot tell whether it is watched */
     if (!peek_word(hv, (unsigned)v->vm, ring + RING_HEAD, &head))

@@ -228,7 +228,9 @@ typedef enum {
       "number")                                                                                    \
     X(MIGRATE_DONE, "migrate-done",                                                                \
       "live migration: the VM resumed on the destination host (its number); pc: the downtime in "  \
-      "cycles (both 0: the migration failed)")
+      "cycles (both 0: the migration failed)")                                                     \
+    X(MARK_RING, "mark-ring",                                                                      \
+      "a guest registered its mark ring (hypercall 3, hv_mark.c): its gpa; pc: its slots")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u

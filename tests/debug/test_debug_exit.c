@@ -215,6 +215,24 @@ Test(debug_exit, at_an_exit_the_focus_is_the_exiting_vcpu, .timeout = 60)
     done();
 }
 
+/* `vmcb` names the exiting VCPU's VMCB in host RAM; with no VCPU on the pCPU it is an error
+ * that says why, not an address. */
+Test(debug_exit, vmcb_is_the_shown_vcpus_control_block, .timeout = 60)
+{
+    start("default");
+    uint64_t hpa;
+    cr_expect_neq(ui_dbg_eval(dbg, "vmcb", &hpa), 0, "no VCPU is loaded before the run");
+    cr_expect(strstr(ui_dbg_error(dbg), "holds no VCPU"), "%s", ui_dbg_error(dbg));
+    done();
+    ui_dbg_stop_t st;
+    at_io_exit(&st);
+    ui_dbg_vcpu_t v;
+    cr_assert_eq(ui_dbg_vcpu_info(dbg, 0, 0, &v), 0);
+    cr_assert_eq(ui_dbg_eval(dbg, "$vmcb + 4", &hpa), 0, "%s", ui_dbg_error(dbg));
+    cr_expect_eq(hpa, (uint64_t)v.vmcb + 4);
+    done();
+}
+
 /* si from an exit goes action by action and the entry is its own sub-step; the cycles the
  * actions charged add up with the entry's to the time from the exit's handling to the guest. */
 Test(debug_exit, si_goes_one_action_at_a_time_to_the_entry, .timeout = 60)

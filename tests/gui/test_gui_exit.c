@@ -281,3 +281,63 @@ Test(gui_exit, e_shows_each_sub_step_and_o_finishes_at_the_entry, .timeout = 120
     cr_expect(listed, "the key help lists o for finish");
     done(g);
 }
+
+/* After `o`, the entry in TRANSITION is a deprivileged kernel's: it resumes in its virtual K,
+ * which the CPU runs in U (not "resumes in U", the real mode alone). */
+Test(gui_exit, an_entry_of_a_deprivileged_kernel_says_its_virtual_mode, .timeout = 120)
+{
+    gui_t *g = window_at_exit("trap", "EXCEPTION", 2);
+    press(g, SDLK_o);
+    const char *steps = ui_gui_panel_text(g, UI_GUI_PANEL_STEPS);
+    cr_expect(strstr(steps, "resumes in K (virtual; the CPU runs it in U)"), "%s", steps);
+    cr_expect(!strstr(steps, "resumes in U"), "%s", steps);
+    done(g);
+}
+
+/* Runs `scenario` to the first hypervisor `action` of VM 0 (a breakpoint, then deleted). */
+static gui_t *window_at_action(const char *scenario, const char *action, ui_dbg_stop_t *st)
+{
+    gui_t *g = open_window(scenario);
+    cr_assert_gt(ui_dbg_break_hv(dbg, action, 0), 0, "%s", ui_dbg_error(dbg));
+    cr_assert_eq(ui_dbg_continue(dbg, st), 0, "%s", ui_dbg_error(dbg));
+    ui_dbg_delete_all(dbg);
+    return g;
+}
+
+/* Stopped by a breakpoint on a hypervisor action, TRANSITION ends at that action: the rest of
+ * the handling and the entry have not happened yet at that sub-step. */
+Test(gui_exit, a_sub_step_lists_no_event_after_it, .timeout = 120)
+{
+    ui_dbg_stop_t st;
+    gui_t *g = window_at_action("trap", "trap-emulate", &st);
+    ui_gui_note_stop(g);
+    ui_gui_render(g);
+    const char *steps = ui_gui_panel_text(g, UI_GUI_PANEL_STEPS);
+    const char *action =
+        strstr(steps, "trap-and-emulate: tinyos vcpu0's kernel ran the privileged");
+    cr_assert(action, "%s", steps);
+    cr_expect(!strstr(action, "●"), "the action is the last event listed:\n%s", steps);
+    done(g);
+}
+
+/* Binary translation's monitor, its pc still in the translation cache: the disassembly is the
+ * guest's code, marked at the guest instruction the monitor handles. */
+Test(gui_exit, a_bt_monitor_exit_lists_the_guest_instruction_it_handles, .timeout = 120)
+{
+    ui_dbg_stop_t st; /* the guest's first reflected trap, then the callout of its iret */
+    gui_t *g = window_at_action("bt", "trap-reflect", &st);
+    cr_assert_eq(ui_dbg_step_exit(dbg, &st), 0, "%s", ui_dbg_error(dbg));
+    ui_gui_note_stop(g);
+    ui_gui_render(g);
+    ui_dbg_view_t view;
+    uint32_t gpc;
+    ui_dbg_view(dbg, st.cpu, &view);
+    cr_assert(ui_dbg_monitor_insn(dbg, &view, &gpc), "at the monitor's exit: %s", st.text);
+    const char *dis = ui_gui_panel_text(g, UI_GUI_PANEL_DISASM);
+    char want[96];
+    snprintf(want, sizeof want, "▼ %04x_%04x iret", gpc >> 16, gpc & 0xffffu);
+    cr_expect(strstr(dis, "what the monitor handles"), "%s", dis);
+    cr_expect(strstr(dis, want), "%s marked:\n%s", want, dis);
+    cr_expect(!strstr(dis, ".word 0x00000000"), "%s", dis);
+    done(g);
+}

@@ -242,6 +242,7 @@ static ui_dbg_bp_t *event_bp(ui_dbg_t *d, const sim_event_t *ev)
 
 static void log_event(ui_dbg_t *d, const sim_event_t *ev)
 {
+    d->log_total++;
     if (d->log_n < UI_DBG_LOG) {
         d->log[d->log_n++] = *ev;
         return;
@@ -270,7 +271,11 @@ static void on_event(const sim_event_t *ev, void *ctx)
      * breakpoint) are queued: the next `step event` reports them without running. */
     bool queue = d->go == DBG_GO_EVENT || (d->pend.has_event && d->pend.ev.kind == SIM_EV_HV);
     if (d->running && d->pending && queue) {
+        if (d->ahead_to != d->log_total - 1)
+            d->ahead_from = d->log_total - 1; /* the first event past the stop */
+        d->ahead_to = d->log_total;
         if (d->nqueue < sizeof d->queue / sizeof d->queue[0]) {
+            d->queue[d->nqueue].logno = d->log_total - 1;
             d->queue[d->nqueue].ev = *ev;
             d->queue[d->nqueue].has_view = dbg_exit_capture(d, ev, &d->queue[d->nqueue].view);
             d->queue[d->nqueue++].before = d->last_ev[c];
@@ -606,8 +611,11 @@ static void next_queued_event(ui_dbg_t *d, ui_dbg_stop_t *out)
     ui_dbg_view(d, st.cpu, &shown);
     dbg_exit_show_substep(d, st.cpu, d->queue[d->qhead].has_view, &d->queue[d->qhead].view,
                           &shown.s);
-    if (++d->qhead == d->nqueue)
+    d->ahead_from = d->queue[d->qhead].logno + 1; /* it has happened now */
+    if (++d->qhead == d->nqueue) {
         d->qhead = d->nqueue = 0;
+        d->ahead_from = d->ahead_to; /* what the queue could not hold is shown from here on */
+    }
     finish(d, &st, out);
 }
 
@@ -635,6 +643,7 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
         return 0;
     }
     d->nqueue = d->qhead = 0;
+    d->ahead_from = d->ahead_to = 0;
     if (dbg_check_powered(d) != 0)
         return -1;
     dbg_undo_reset(d);

@@ -120,6 +120,37 @@ void dbg_exit_note_event(ui_dbg_t *d, const sim_event_t *ev)
         d->last_exit[ev->cpu] = *ev;
         d->has_exit[ev->cpu] = true;
     }
+    if (ev->kind != SIM_EV_VMEXIT && ev->kind != SIM_EV_VMENTRY)
+        return;
+    /* The VCPU's virtual flags are the hypervisor's now, not later: kept for the sentence. */
+    cpu_mode_t real = (cpu_mode_t)(ev->kind == SIM_EV_VMEXIT ? ev->from_mode : ev->mode);
+    size_t i = d->nguest_mode++ % (sizeof d->guest_mode / sizeof d->guest_mode[0]);
+    d->guest_mode[i].cycle = ev->cycle;
+    d->guest_mode[i].cpu = ev->cpu;
+    d->guest_mode[i].kind = ev->kind;
+    d->guest_mode[i].mode = (uint8_t)dbg_virtual_mode(d, ev->vm, ev->vcpu, real);
+}
+
+/* "K (virtual; the CPU runs it in U)", or just "U" when the two are the same. */
+static const char *mode_pair(cpu_mode_t virt, cpu_mode_t real, char *buf, size_t len)
+{
+    if (virt == real)
+        snprintf(buf, len, "%s", cpu_mode_name(real));
+    else
+        snprintf(buf, len, "%s (virtual; the CPU runs it in %s)", cpu_mode_name(virt),
+                 cpu_mode_name(real));
+    return buf;
+}
+
+const char *dbg_guest_mode_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
+{
+    cpu_mode_t real = (cpu_mode_t)(ev->kind == SIM_EV_VMEXIT ? ev->from_mode : ev->mode);
+    cpu_mode_t virt = real;
+    for (size_t i = 0; i < sizeof d->guest_mode / sizeof d->guest_mode[0]; i++)
+        if (i < d->nguest_mode && d->guest_mode[i].cycle == ev->cycle &&
+            d->guest_mode[i].cpu == ev->cpu && d->guest_mode[i].kind == ev->kind)
+            virt = (cpu_mode_t)d->guest_mode[i].mode;
+    return mode_pair(virt, real, buf, len);
 }
 
 int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
@@ -177,9 +208,7 @@ int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
                out->reason != CPU_EXIT_EXTERNAL_INTERRUPT &&
                out->reason != CPU_EXIT_ENTRY_FAILED) { /* a trap's: in its memory (the others
                                                          come between instructions) */
-        if (out->reason == CPU_EXIT_EXCEPTION &&
-            (out->qual_raw == CPU_CAUSE_SYSCALL || out->qual_raw == CPU_CAUSE_BREAKPOINT))
-            out->pc -= 4; /* these trap after their instruction: pc is the next one */
+        out->pc = dbg_trap_insn_pc(ev, out->pc);
         ui_dbg_disasm(dbg, UI_DBG_SPACE_GVA, out->pc, out->insn_text, sizeof out->insn_text);
     }
     dbg_code_where(dbg, ev, out->pc, out->where, sizeof out->where);
@@ -214,12 +243,7 @@ static void set_modes(const ui_dbg_t *dbg, ui_dbg_view_t *out)
 
 const char *ui_dbg_view_mode(const ui_dbg_view_t *view, char *buf, size_t len)
 {
-    if (view->mode == view->real_mode)
-        snprintf(buf, len, "%s", cpu_mode_name(view->mode));
-    else
-        snprintf(buf, len, "%s (virtual; the CPU runs it in %s)", cpu_mode_name(view->mode),
-                 cpu_mode_name(view->real_mode));
-    return buf;
+    return mode_pair(view->mode, view->real_mode, buf, len);
 }
 
 /* The exiting VCPU v's state as its VMCB holds it now (at an exit, or during the handling). */
@@ -235,6 +259,21 @@ static void guest_view(ui_dbg_t *dbg, const cpu_t *cpu, const hv_vcpu_t *v, ui_d
     out->exit_pc = its_exit ? x->pc : out->s.pc; /* the instruction handled, as the pc moves */
     snprintf(out->label, sizeof out->label, "%s vcpu%d, saved in its VMCB",
              dbg_vm_name(dbg, out->vm), out->vcpu);
+}
+
+bool ui_dbg_monitor_insn(ui_dbg_t *dbg, const ui_dbg_view_t *view, uint32_t *guest_pc)
+{
+    hv_t *hv = hv_of(dbg);
+    if (!hv || view->kind != UI_DBG_VIEW_GUEST || view->cpu >= dbg->m->ncpus ||
+        !dbg->has_exit[view->cpu])
+        return false;
+    const sim_event_t *x = &dbg->last_exit[view->cpu];
+    bool monitor = x->a == CPU_EXIT_EXCEPTION && x->vm == view->vm && x->vcpu == view->vcpu &&
+                   x->vm >= 0 && x->vm < HV_MAX_VMS && hv->vms[x->vm].cpu == HV_CPU_BT;
+    if (!monitor || view->s.pc != x->pc)
+        return false; /* not the monitor's, or it has moved the pc already */
+    return hv_bt_guest_pc(hv, (unsigned)x->vm, (unsigned)x->vcpu, dbg_trap_insn_pc(x, x->pc),
+                          guest_pc);
 }
 
 void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu_id, ui_dbg_view_t *out)
@@ -347,6 +386,14 @@ bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out)
     out->substep = true;
     out->mem_seq = d->seq;
     return true;
+}
+
+uint32_t dbg_trap_insn_pc(const sim_event_t *ev, uint32_t pc)
+{
+    bool trap =
+        ev->kind == SIM_EV_TRAP || (ev->kind == SIM_EV_VMEXIT && ev->a == CPU_EXIT_EXCEPTION);
+    uint32_t cause = ev->kind == SIM_EV_TRAP ? ev->a : ev->b;
+    return trap && (cause == CPU_CAUSE_SYSCALL || cause == CPU_CAUSE_BREAKPOINT) ? pc - 4 : pc;
 }
 
 uint32_t dbg_exit_guest_pc(const ui_dbg_t *d, const sim_event_t *ev)
@@ -504,13 +551,7 @@ uint32_t ui_dbg_listing_start(ui_dbg_t *dbg, int vm, uint32_t pc, unsigned befor
 bool ui_dbg_guest_insn(ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len)
 {
     char insn[96], at[96];
-    uint32_t pc = ev->pc;
-    bool after =
-        (ev->kind == SIM_EV_TRAP || (ev->kind == SIM_EV_VMEXIT && ev->a == CPU_EXIT_EXCEPTION)) &&
-        ((ev->kind == SIM_EV_TRAP ? ev->a : ev->b) == CPU_CAUSE_SYSCALL ||
-         (ev->kind == SIM_EV_TRAP ? ev->a : ev->b) == CPU_CAUSE_BREAKPOINT);
-    if (after)
-        pc -= 4; /* these trap after their instruction */
+    uint32_t pc = dbg_trap_insn_pc(ev, ev->pc);
     bool ok;
     if (ev->vm >= 0 && hv_of(dbg)) { /* the guest's code, through the guest's translation */
         ok = ui_dbg_disasm_vm(dbg, ev->vm, pc, insn, sizeof insn);
@@ -620,11 +661,7 @@ bool dbg_text_substep(ui_dbg_t *d, ui_dbg_stop_t *st)
     }
     if (ev->kind != SIM_EV_HV && ev->kind != SIM_EV_VMENTRY)
         return false;
-    char mode[64]; /* a deprivileged kernel is entered in U: it resumes in its virtual K */
-    if (ev->kind == SIM_EV_VMENTRY && d->has_sub_view && d->sub_view.mode != d->sub_view.real_mode)
-        dbg_text_entry(d, ev, ui_dbg_view_mode(&d->sub_view, mode, sizeof mode), body, sizeof body);
-    else
-        dbg_text_other_event(d, ev, body, sizeof body);
+    dbg_text_other_event(d, ev, body, sizeof body);
     snprintf(st->text, sizeof st->text, "%s%s.", ev->kind == SIM_EV_HV ? "hv: " : "", body);
     return true;
 }

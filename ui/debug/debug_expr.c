@@ -24,6 +24,7 @@ typedef enum {
     N_CYCLE,
     N_INSTRET,
     N_CSR,  /* csr arg, as csrr reads it */
+    N_VMCB, /* the host-physical address of the shown VCPU's VMCB */
     N_LOAD, /* pop an address, push the word there */
     N_NEG,
     N_NOT,
@@ -65,6 +66,7 @@ static const struct {
     {"mode", N_MODE, 0},
     {"cycle", N_CYCLE, 0},
     {"instret", N_INSTRET, 0},
+    {"vmcb", N_VMCB, 0},
     {"zero", N_REG, 0},
     {"sp", N_REG, CPU_REG_SP},
     {"lr", N_REG, CPU_REG_LR},
@@ -289,6 +291,21 @@ static value_t narrow(uint64_t v, bool wide)
     return (value_t){wide ? v : (v & 0xffffffffu), wide};
 }
 
+/* `vmcb`: where the VMCB of the VCPU cpu shows (at an exit, the exiting one) is in host RAM,
+ * so that `x/8x hpa:vmcb` and `set *hpa:vmcb = 2` need no address copied by hand. */
+static int vmcb_of(ui_dbg_t *dbg, const cpu_t *cpu, uint64_t *hpa)
+{
+    ui_dbg_view_t view;
+    ui_dbg_vcpu_t info;
+    ui_dbg_view(dbg, cpu->s.id, &view);
+    if (view.vm < 0 || view.vcpu < 0)
+        return dbg_fail(dbg, "vmcb: pCPU%u holds no VCPU, so there is no VMCB to name.", cpu->s.id);
+    if (ui_dbg_vcpu_info(dbg, (unsigned)view.vm, (unsigned)view.vcpu, &info) != 0)
+        return -1;
+    *hpa = info.vmcb;
+    return 0;
+}
+
 int ui_dbg_cond_eval(ui_dbg_t *dbg, const ui_dbg_cond_t *cond, const cpu_t *cpu, uint64_t *value)
 {
     value_t st[MAX_NODES];
@@ -312,6 +329,10 @@ int ui_dbg_cond_eval(ui_dbg_t *dbg, const ui_dbg_cond_t *cond, const cpu_t *cpu,
         case N_CYCLE: x = (value_t){cpu->s.cycles, true}; break;
         case N_INSTRET: x = (value_t){cpu->s.instret, true}; break;
         case N_CSR: x.v = cpu_csr_read(cpu, n->arg); break;
+        case N_VMCB:
+            if (vmcb_of(dbg, cpu, &x.v) != 0)
+                return -1;
+            break;
         case N_LOAD: {
             uint8_t b[4];
             uint64_t a = st[--sp].v;

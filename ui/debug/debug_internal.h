@@ -102,6 +102,7 @@ struct ui_dbg {
         sim_event_t ev, before;
         bool has_view;
         ui_dbg_view_t view; /* what a stop right at the event would show (a sub-step's) */
+        uint64_t logno;     /* its number in the log */
     } queue[64];
     size_t nqueue, qhead;
     bool pend_has_view; /* the same for the pending stop's event */
@@ -125,6 +126,17 @@ struct ui_dbg {
 
     sim_event_t log[UI_DBG_LOG]; /* a ring: the oldest at log_head once full */
     size_t log_head, log_n;
+    uint64_t log_total; /* events logged since the machine started: an event's number */
+    /* Events numbered [ahead_from, ahead_to) are logged but not yet reached by the stop shown
+     * (the rest of an exit's handling, past a sub-step): `info events` leaves them out. */
+    uint64_t ahead_from, ahead_to;
+    /* The mode a deprivileged guest (trap, bt) believed it was in at its recent exits and
+     * entries, noted as they happened: an event carries only the CPU's real mode. */
+    struct {
+        uint64_t cycle;
+        uint8_t cpu, kind, mode;
+    } guest_mode[64];
+    size_t nguest_mode;
     sim_event_sink_fn trace_fn;
     void *trace_ctx;
 
@@ -237,6 +249,9 @@ void dbg_mmio_text(const ui_dbg_t *d, int vm, uint32_t gpa, char *buf, size_t le
 cpu_mode_t dbg_virtual_mode(const ui_dbg_t *d, int vm, int vcpu, cpu_mode_t real);
 /* debug_exit.c: notes each CPU's last exit; the CPU state expressions read. */
 void dbg_exit_note_event(ui_dbg_t *d, const sim_event_t *ev);
+/* The mode the guest was in at an exit (before it) or entry (after it) as the guest saw it:
+ * "K (virtual; the CPU runs it in U)" for a deprivileged kernel, else the CPU's mode. */
+const char *dbg_guest_mode_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len);
 const cpu_t *dbg_eval_cpu(ui_dbg_t *d);
 /* The sentence saying a pCPU of the machine is in ring -1 with no exit (so has no registers
  * an expression could mean), or NULL when cpu's registers are there to read. */
@@ -258,6 +273,9 @@ bool dbg_exit_capture(ui_dbg_t *d, const sim_event_t *ev, ui_dbg_view_t *out);
 /* The guest pc an exit event is about: its pc, but for a failed entry (the CPU was still in
  * ring -1) the pc the guest was to be entered at, from its VMCB. */
 uint32_t dbg_exit_guest_pc(const ui_dbg_t *d, const sim_event_t *ev);
+/* The instruction a trap or an exception exit is about: its pc, but a brk's or a syscall's
+ * (they trap after themselves, with the pc past them) is the word before. */
+uint32_t dbg_trap_insn_pc(const sim_event_t *ev, uint32_t pc);
 bool dbg_exit_leaves_idle(const ui_dbg_t *d, const sim_event_t *ev);
 /* The memory journal of sub-steps: begun with each run (forgets the last), fed every access
  * the machine reports while a stop is pending, read back byte by byte by ui_dbg_read. */

@@ -227,6 +227,17 @@ size_t ui_dbg_event_count(const ui_dbg_t *dbg)
     return dbg->log_n;
 }
 
+bool ui_dbg_event_happened(const ui_dbg_t *dbg, size_t index)
+{
+    uint64_t n = dbg->log_total - dbg->log_n + index;
+    return index < dbg->log_n && !(n >= dbg->ahead_from && n < dbg->ahead_to);
+}
+
+size_t ui_dbg_events_ahead(const ui_dbg_t *dbg)
+{
+    return dbg->ahead_to == dbg->log_total ? (size_t)(dbg->ahead_to - dbg->ahead_from) : 0;
+}
+
 const sim_event_t *ui_dbg_event(const ui_dbg_t *dbg, size_t index)
 {
     if (index >= dbg->log_n)

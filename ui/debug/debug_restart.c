@@ -34,6 +34,7 @@ void dbg_clear_run_state(ui_dbg_t *d)
     d->has_sub_view = false;
     d->entries = 0;
     d->log_n = d->log_head = 0;
+    d->log_total = d->ahead_from = d->ahead_to = d->nguest_mode = 0;
     memset(d->last_ev, 0, sizeof d->last_ev);
     memset(d->has_exit, 0, sizeof d->has_exit); /* the last exits were the old machine's */
     d->exit_vm = d->exit_vcpu = -1;

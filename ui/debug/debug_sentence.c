@@ -177,6 +177,21 @@ static void crash_text(const ui_dbg_t *d, int vm, char *buf, size_t len)
              why[0] ? ": " : "", why);
 }
 
+/* Hypercall 3: the ring the guest will mark in with plain stores (hv_mark.c says why). */
+static void mark_ring_text(const ui_dbg_t *d, const sim_event_t *ev, const char *who, char *buf,
+                           size_t len)
+{
+    const hv_t *hv = hv_of_machine(d->m);
+    bool off = hv && ev->vm >= 0 && ev->vm < HV_MAX_VMS && hv->vms[ev->vm].marks_off;
+    snprintf(buf, len,
+             "%s registers a mark ring of %u slots at gpa 0x%08x: it marks with plain stores "
+             "from now on, %s",
+             who, ev->pc, ev->b,
+             off ? "and the hypervisor accepts the ring but never reads it (marks are off)"
+                 : "and the hypervisor reads the ring when the VCPU exits anyway (no exit per "
+                   "mark)");
+}
+
 /* "binary translation: tinyos vcpu0's pc moves out of the translation cache, 0xffc0009c
  * (translated from ...) -> 0x00001124 <probe_trap+0x10>". */
 static void move_pc_text(const ui_dbg_t *d, const sim_event_t *ev, const char *w, char *buf,
@@ -436,6 +451,7 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
     case SIM_HV_CPUID: cpuid_text(w, ev->b, ev->pc, buf, len); break;
     case SIM_HV_BT_MOVE_PC: move_pc_text(d, ev, w, buf, len); break;
     case SIM_HV_MARK: ui_dbg_describe_mark(d, ev, buf, len); break;
+    case SIM_HV_MARK_RING: mark_ring_text(d, ev, w, buf, len); break;
     default: snprintf(buf, len, "the hypervisor did action %u", ev->a); break;
     }
     size_t used = strlen(buf);
@@ -487,7 +503,7 @@ void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, s
     switch (ev->kind) {
     case SIM_EV_HV: hv_action_text(d, ev, buf, len); break;
     case SIM_EV_VMEXIT: {
-        char insn[200]; /* the instruction, read where the guest saw it (the focus is kept) */
+        char insn[200], mode[64]; /* the instruction, read where the guest saw it */
         const hv_t *hv = hv_of_machine(d->m);
         bool monitor = ev->a == CPU_EXIT_EXCEPTION && hv && ev->vm >= 0 && ev->vm < HV_MAX_VMS &&
                        hv->vms[ev->vm].used && hv->vms[ev->vm].cpu == HV_CPU_BT;
@@ -499,20 +515,22 @@ void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, s
             snprintf(buf, len,
                      "%s enters its co-resident monitor at %s (%s): a call or trap in its own "
                      "address space, not a VM exit",
-                     w, dbg_guest_where(d, ev->vm, ev->pc, a, sizeof a),
+                     w, dbg_guest_where(d, ev->vm, dbg_trap_insn_pc(ev, ev->pc), a, sizeof a),
                      cpu_cause_name(ev->b, cause, sizeof cause));
         else if (ui_dbg_guest_insn((ui_dbg_t *)d, ev, insn, sizeof insn))
             snprintf(buf, len, "exit %s: %s ran %s, because %s", cpu_exit_reason_name(ev->a), w,
                      insn, cpu_exit_reason_why(ev->a));
         else
             snprintf(buf, len, "exit %s: %s leaves %s at %s, because %s",
-                     cpu_exit_reason_name(ev->a), w, cpu_mode_name((cpu_mode_t)ev->from_mode),
+                     cpu_exit_reason_name(ev->a), w, dbg_guest_mode_text(d, ev, mode, sizeof mode),
                      dbg_guest_where(d, ev->vm, ev->pc, a, sizeof a), cpu_exit_reason_why(ev->a));
         break;
     }
-    case SIM_EV_VMENTRY:
-        dbg_text_entry(d, ev, cpu_mode_name((cpu_mode_t)ev->mode), buf, len);
+    case SIM_EV_VMENTRY: {
+        char mode[64]; /* a deprivileged kernel is entered in U: it resumes in its virtual K */
+        dbg_text_entry(d, ev, dbg_guest_mode_text(d, ev, mode, sizeof mode), buf, len);
         break;
+    }
     case SIM_EV_INJECT:
         snprintf(buf, len, "%s takes the injected %s (tval 0x%08x) at %s", w,
                  cpu_cause_name(ev->a, cause, sizeof cause), ev->b,

@@ -281,6 +281,11 @@ const ui_dbg_stop_t *ui_dbg_last_stop(const ui_dbg_t *dbg);
 #define UI_DBG_LOG 4096
 size_t ui_dbg_event_count(const ui_dbg_t *dbg);
 const sim_event_t *ui_dbg_event(const ui_dbg_t *dbg, size_t index);
+/* False for an event the machine has run past but the stop shown has not reached: at a
+ * sub-step of an exit, the rest of the handling (and its entry) is still to come. */
+bool ui_dbg_event_happened(const ui_dbg_t *dbg, size_t index);
+/* How many of the newest events those are (0 when the stop shown is the machine's now). */
+size_t ui_dbg_events_ahead(const ui_dbg_t *dbg);
 void ui_dbg_set_trace(ui_dbg_t *dbg, sim_event_sink_fn fn, void *ctx);
 /* One sentence about an event, e.g. "cpu0 wrote 0x00000048 to port 0x3f8 at 0x00001010
  * <start+0x10>". */
@@ -556,6 +561,11 @@ void ui_dbg_view(ui_dbg_t *dbg, unsigned cpu, ui_dbg_view_t *out);
 /* A view's mode as a front end prints it: "K", or for a deprivileged kernel "K (virtual; the
  * CPU runs it in U)". */
 const char *ui_dbg_view_mode(const ui_dbg_view_t *view, char *buf, size_t len);
+/* At a binary-translation exit (a callout or a trap into the co-resident monitor) whose
+ * VCPU's pc is still where the exit left it, in the translation cache: the guest-virtual
+ * address of the guest's instruction the monitor handles, which listings show in place of
+ * the cache's word there. False elsewhere. */
+bool ui_dbg_monitor_insn(ui_dbg_t *dbg, const ui_dbg_view_t *view, uint32_t *guest_pc);
 /* At a sub-step, memory reads (ui_dbg_read) give RAM as of its action: the writes the actions
  * after it made are undone. NULL when that holds (or no sub-step is shown); else a sentence
  * saying memory is shown as after the whole handling (more was written than is kept). */

@@ -42,8 +42,14 @@ void gui_draw_disasm(gui_t *g)
     int vm = view.kind == UI_DBG_VIEW_GUEST ? view.vm : -1; /* the exiting VM's own space */
     if (vm >= 0)
         space = UI_DBG_SPACE_GVA;
+    /* Binary translation's monitor, its pc still in the translation cache: the guest's own
+     * instruction it handles, in the guest's code. */
+    uint32_t gpc;
+    bool monitor = ui_dbg_monitor_insn(g->dbg, &view, &gpc);
     char sub[64];
-    if (view.kind == UI_DBG_VIEW_GUEST)
+    if (monitor)
+        snprintf(sub, sizeof sub, "(%s · ▼ what the monitor handles)", ui_dbg_space_name(space));
+    else if (view.kind == UI_DBG_VIEW_GUEST)
         snprintf(sub, sizeof sub, "(%s · ▼ the exiting instruction)", ui_dbg_space_name(space));
     else
         snprintf(sub, sizeof sub, "(%s)", ui_dbg_space_name(space));
@@ -55,7 +61,7 @@ void gui_draw_disasm(gui_t *g)
         gui_text_wrap(g, GUI_FONT_NORMAL, r.x + f->cw, y, r.w - 2 * f->cw, GUI_DIM, view.why, 4);
         return;
     }
-    uint32_t pc = view.s.pc;
+    uint32_t pc = monitor ? gpc : view.s.pc;
     int rows = (r.y + r.h - y - 2) / f->lh;
     rows = rows > 64 ? 64 : rows;
     /* The rows above pc start at code: never the zeros or the hole before a program. */

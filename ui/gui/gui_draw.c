@@ -132,7 +132,10 @@ void ui_gui_note_stop(gui_t *g)
         g->now[i] = ui_dbg_cpu(g->dbg, i)->s;
     }
     g->step_seq = g->stop_seq;
-    g->stop_seq = g->rec.recent_seq;
+    g->stop_seq = g->rec.recent_seq; /* at a sub-step: not the rest of the handling, yet */
+    size_t ahead = ui_dbg_events_ahead(g->dbg);
+    if (ahead <= g->stop_seq - g->step_seq)
+        g->stop_seq -= ahead;
     const ui_dbg_stop_t *st = ui_dbg_last_stop(g->dbg);
     if (st) {
         g->seen = *st;

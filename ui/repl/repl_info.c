@@ -207,6 +207,8 @@ static int info_events(ui_repl_t *r, int argc, char **argv)
     if (argc == 2 && ui_repl_parse_value(r, argv[1], "info events [N]", &want) != 0)
         return -1;
     size_t n = ui_dbg_event_count(r->dbg);
+    while (n > 0 && !ui_dbg_event_happened(r->dbg, n - 1))
+        n--; /* at a sub-step: the rest of the handling has not happened yet */
     if (n == 0) {
         fprintf(r->out, "No events yet.\n");
         return 0;
@@ -215,6 +217,8 @@ static int info_events(ui_repl_t *r, int argc, char **argv)
     char text[320], cyc[32];
     for (size_t i = from; i < n; i++) {
         const sim_event_t *ev = ui_dbg_event(r->dbg, i);
+        if (!ui_dbg_event_happened(r->dbg, i))
+            continue;
         ui_dbg_describe_event(r->dbg, ev, text, sizeof text);
         fprintf(r->out, "  [cycle %s] %s\n", sim_group_digits(ev->cycle, cyc, sizeof cyc), text);
     }
@@ -438,6 +442,19 @@ int ui_repl_cmd_print(ui_repl_t *r, int argc, char **argv)
     return 0;
 }
 
+/* The pc of binary translation's monitor, in the translation cache, where the exit left it:
+ * the guest's own instruction the monitor handles, in the guest's space. */
+static void monitor_line(ui_repl_t *r, const ui_dbg_view_t *view, uint32_t gpc)
+{
+    char sym[96], insn[96];
+    if (!ui_dbg_disasm_vm(r->dbg, view->vm, gpc, insn, sizeof insn))
+        snprintf(insn, sizeof insn, "(%s)", ui_dbg_error(r->dbg));
+    fprintf(r->out,
+            " => gva 0x%08x%s:  %s\n    (the guest's instruction the monitor handles; the pc, "
+            "0x%08x, is in the translation cache)\n",
+            gpc, ui_dbg_symbolize_vm(r->dbg, view->vm, gpc, sym, sizeof sym), insn, view->s.pc);
+}
+
 /* One line of a listing: markers, address, symbol (padded to `width`), instruction. */
 static void listing_line(ui_repl_t *r, ui_dbg_space_t space, uint32_t addr, int width)
 {
@@ -452,6 +469,11 @@ static void listing_line(ui_repl_t *r, ui_dbg_space_t space, uint32_t addr, int 
     }
     if (addr == view.s.pc && space == ui_dbg_default_space(r->dbg))
         mark[1] = '=', mark[2] = '>';
+    uint32_t gpc;
+    if (mark[1] == '=' && ui_dbg_monitor_insn(r->dbg, &view, &gpc)) {
+        monitor_line(r, &view, gpc);
+        return;
+    }
     ui_dbg_symbolize_in(r->dbg, space, addr, sym, sizeof sym);
     snprintf(label, sizeof label, "%s:", sym[0] ? sym + 1 : "");
     if (!ui_dbg_disasm(r->dbg, space, addr, insn, sizeof insn))

@@ -13,8 +13,10 @@ x/1i pc
 step event
 x/1i pc
 step event
+info events 3
 delete
 break hv trap-reflect vm tinyos
 c
 info exit
 finish
+info events 2
