@@ -73,6 +73,16 @@ static const struct {
      "[machine]\npcpus = 2\nram = 32M\n\n"
      "[hypervisor]\ntype = 1\nscheduler = pin\n\n" TINYOS_VM("backing = lazy\n")
          RTOS_VM("backing = lazy\n")},
+    {"splinter",
+     "a guest that maps its memory with one 4 MiB page, twice: backed by 4 KiB nested pages "
+     "(splintered: each of its 4 KiB pages walks on its own) and by a 4 MiB nested page",
+     "; A guest large page over small nested pages is splintered: the TLB can keep only 4 KiB of\n"
+     "; it per entry. Both VMs run the splinter guest (one 4 MiB page; it reads 512 of its 4 KiB\n"
+     "; pages four times); 'small' is backed by 4 KiB nested pages, 'large' by one 4 MiB page.\n"
+     "[machine]\npcpus = 2\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n"
+     "[vm small]\nimage = splinter.img\nmemory = 4M\ncpu = hw\nmem = nested\nbacking = eager\n\n"
+     "[vm large]\nimage = splinter.img\nmemory = 4M\ncpu = hw\nmem = nested\nbacking = large\n\n"},
     {"overcommit", "the default's two VMs on 1 pCPU, in time slices: the rtos misses deadlines",
      "; Overcommit: two VCPUs, one pCPU. The rtos waits for tinyos's slices (1 ms: the default).\n"
      "[machine]\npcpus = 1\nram = 32M\n\n"

@@ -41,7 +41,7 @@ Test(gui_timeline, vcpu_lanes_show_each_vm_in_its_hue, .timeout = 120)
     ui_dbg_t *dbg = ui_dbg_new(&m);
     gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
     cr_assert_not_null(g);
-    hv_run(hv, 1100000);
+    hv_run(hv, 8000000); /* a few of the 1 ms slices: both VMs have run */
     gui_timeline_vcpus(g);
     ui_gui_render(g);
     ui_gui_save_png(g, "/tmp/hvsim-vcpu-lanes.png");

@@ -31,6 +31,7 @@ void su_expect_same_state(const uint8_t *a, size_t alen, const uint8_t *b, size_
     X(native_rtos, "native-rtos")                                                                  \
     X(default, "default")                                                                          \
     X(lazy, "lazy")                                                                                \
+    X(splinter, "splinter")                                                                        \
     X(overcommit, "overcommit")                                                                    \
     X(overcommit_boost, "overcommit-boost")                                                        \
     X(untagged, "untagged")                                                                        \

@@ -146,11 +146,8 @@ Test(hv_backing, destroy_frees_large_pages)
 }
 
 /* Both kernels print what they print natively (but for timing) under every technique (a
- * scenario each: hw + nested, hw + shadow, trap, bt) with each backing. (Under emu, ten times
- * slower, tinyos's background programs get further between the shell's steps: a counter's
- * line lands between the prompt and its echo, and ps counts their pages later. Its timing,
- * not its content; tests/hypervisor/test_hv_emu.c checks emu on its own.) */
-static const char *const techniques[] = {"default", "shadow", "trap", "bt"};
+ * scenario each: hw + nested, hw + shadow, trap, bt, emu) with each backing. */
+static const char *const techniques[] = {"default", "shadow", "trap", "bt", "emu"};
 static const hv_backing_t backings[] = {HV_BACKING_LAZY, HV_BACKING_EAGER, HV_BACKING_LARGE};
 #define NBACKINGS (sizeof backings / sizeof *backings)
 
@@ -188,4 +185,26 @@ Test(hv_backing, the_summary_says_how)
         free(text);
         hu_free(b.hv, &m);
     }
+}
+
+/* The scenario `splinter`: the same guest, one 4 MiB page over its memory, reading 512 of its
+ * 4 KiB pages four times. Over 4 KiB nested pages (VM small) the page is splintered: every
+ * read misses a TLB that holds 64 entries of 4 KiB, and each miss is a splintered walk; over a
+ * 4 MiB nested page (VM large) one large TLB entry serves every read. */
+Test(hv_backing, the_splinter_scenario_splinters_only_over_small_nested_pages, .timeout = 120)
+{
+    static hv_scenario_t sc;
+    hv_t *hv = hu_scenario(&sc, &m, "splinter");
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    const hv_vm_t *small = &hv->vms[hv_vm_by_name(hv, "small")];
+    const hv_vm_t *large = &hv->vms[hv_vm_by_name(hv, "large")];
+    cr_expect_geq(small->stats.mmu.splinters, 4 * 512, "small: %llu splintered walks",
+                  (unsigned long long)small->stats.mmu.splinters);
+    cr_expect_eq(large->stats.mmu.splinters, 0);
+    cr_expect_lt(large->stats.mmu.misses * 100, small->stats.mmu.misses,
+                 "TLB misses: large %llu, small %llu", (unsigned long long)large->stats.mmu.misses,
+                 (unsigned long long)small->stats.mmu.misses);
+    cr_expect_str_eq(strstr(hv_vm_console(hv, 0), "[splinter] done"),
+                     strstr(hv_vm_console(hv, 1), "[splinter] done"));
+    hu_scenario_free(&sc, hv, &m);
 }

@@ -56,7 +56,7 @@ Test(hv_state, a_copied_machine_goes_on_like_the_original, .timeout = 120)
     copy_goes_on_like_the_original("emu", 2500000);       /* instructions charged so far */
     copy_goes_on_like_the_original("shadow", 1500000);    /* shadow trees, the guest's ptroot */
     copy_goes_on_like_the_original("trap", 3100000);      /* a deprivileged kernel's views */
-    copy_goes_on_like_the_original("bt", 4000000);        /* translation caches, state pages */
+    copy_goes_on_like_the_original("bt", 2000000);        /* translation caches, state pages */
 }
 
 /* Destroying a VM gives its frames and VMCBs back, zeroed, and leaves the others running. */
