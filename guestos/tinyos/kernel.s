@@ -17,6 +17,7 @@
 ;   spawn.inc   making a process from a program file
 ;   console.inc printing, and the console input that read() returns
 ;   net.inc     the network card's driver: net_send, net_recv, and answering pings
+;   container.inc  containers: their own process ids, /bin, CPU share, memory cap, I/O rate
 ;
 ; Registers (every routine follows this): r1..r4 carry arguments and r1 (r2) the result;
 ; r1..r8 are scratch, which a call may change; r9..r13 survive calls (a routine that uses one
@@ -189,6 +190,7 @@ panic_begin:
         .include "spawn.inc"
         .include "console.inc"
         .include "net.inc"
+        .include "container.inc"
 
 ; ---- data ---------------------------------------------------------------------------------------
 ; On pages of its own, apart from the code: real kernels keep code and data apart (W^X), and a

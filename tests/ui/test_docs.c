@@ -28,10 +28,10 @@
 #include "../support/harness.h"
 
 static const char *const pages[] = {
-    "README.md",           "docs/cycle-model.md", "docs/debugger.md", "docs/disk-image.md",
-    "docs/experiments.md", "docs/fuzzing.md",     "docs/guests.md",   "docs/hypervisor.md",
-    "docs/interpreter.md", "docs/io.md",          "docs/isa.md",      "docs/labs.md",
-    "docs/memory.md",      "docs/migration.md",   "docs/snapshot.md",
+    "README.md",          "docs/containers.md",  "docs/cycle-model.md", "docs/debugger.md",
+    "docs/disk-image.md", "docs/experiments.md", "docs/fuzzing.md",     "docs/guests.md",
+    "docs/hypervisor.md", "docs/interpreter.md", "docs/io.md",          "docs/isa.md",
+    "docs/labs.md",       "docs/memory.md",      "docs/migration.md",   "docs/snapshot.md",
 };
 #define NPAGES (sizeof pages / sizeof pages[0])
 

@@ -11,9 +11,9 @@ c
 info vms
 info vcpus
 info vmcb
-translate gva:disk_kick+0xa8
-x/4x gpa:disk_kick+0xa0
-x/2i gva:disk_kick+0xa8
+translate gva:disk_kick+0xc0
+x/4x gpa:disk_kick+0xb8
+x/2i gva:disk_kick+0xc0
 info breakpoints
 focus hv
 x/4x gpa:0x1000
