@@ -42,6 +42,7 @@ typedef struct {
     bool marks_off;                        /* marks = off: the guest's mark ring is never read */
     int backing;                           /* hv_backing_t (0: lazy) */
     uint32_t resident_max;                 /* 0: no limit (its memory) */
+    bool assign_nic;                       /* assign = nic0 (passthrough) */
     int line, image_line, kernel_line, rom_line, input_line, cpu_line, mem_line; /* messages */
 } hv_scenario_vm_t;
 

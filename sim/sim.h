@@ -211,7 +211,7 @@ typedef enum {
     X(CPUID, "cpuid", "the cpuid leaf the virtual CPU answered; pc: the answer")                   \
     X(BT_MOVE_PC, "bt-move-pc",                                                                    \
       "binary translation: the pc the monitor moved the VCPU from (into, out of or within the "    \
-      "translation cache); pc: the pc it moved it to")                                           \
+      "translation cache); pc: the pc it moved it to")                                             \
     X(SWAP_OUT, "swap-out",                                                                        \
       "overcommit: the guest-physical page written to the swap device; pc: its swap slot")         \
     X(SWAP_IN, "swap-in",                                                                          \
@@ -220,7 +220,10 @@ typedef enum {
       "page sharing: the guest-physical page mapped read-only to a shared frame; pc: its hpa")     \
     X(COW, "cow", "page sharing: the shared page a store broke into a private copy; pc: its hpa")  \
     X(SHARE_SCAN, "share-scan",                                                                    \
-      "page sharing: a scanner pass ended: the frames sharing saves now; pc: guest pages backed")
+      "page sharing: a scanner pass ended: the frames sharing saves now; pc: guest pages backed")  \
+    X(DMA_FAULT, "dma-fault",                                                                      \
+      "passthrough: the IOVA of a DMA the IOMMU blocked for the VM's assigned device; pc: device " \
+      "<< 16 | access << 8 | reason (iommu_reason_t)")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u
@@ -480,6 +483,10 @@ typedef struct sim_machine {
      * machine state, as nic_wire. */
     sim_nic_host_irq_fn nic_host_irq;
     void *nic_host_irq_ctx;
+    /* Who takes the IOMMU's fault interrupt instead of CPU 0 (iommu_set_fault_handler), or
+     * NULL. Not machine state, as nic_wire. */
+    iommu_fault_fn iommu_fault;
+    void *iommu_fault_ctx;
     /* Who runs a CPU's turn in sim_run: cpu_run when NULL; a hypervisor installs its own, which
      * enters VCPUs, handles their exits and re-enters them within the budget. `limit` is the
      * cycle the run stops at: the turn returns at the first point at or past it where stopping
