@@ -79,7 +79,7 @@ GUEST      := $(BUILD)/guestos
 GUEST_SRC  := $(sort $(wildcard guestos/*/*.s guestos/*/*.inc guestos/*/*/*.s guestos/*/*/*.inc))
 GUEST_IMGS := $(patsubst guestos/%.manifest,$(GUEST)/%.img,$(wildcard guestos/*.manifest))
 GUEST_USER := $(patsubst guestos/tinyos/user/%.s,$(GUEST)/tinyos/%.bin,$(wildcard guestos/tinyos/user/*.s))
-GUESTS     := $(GUEST)/rom.bin $(GUEST_IMGS)
+GUESTS     := $(GUEST)/rom.bin $(GUEST_IMGS) $(GUEST)/rogue.bin $(GUEST)/victim.bin
 
 .PHONY: all run test asan fuzz fuzz-build fuzz-replay bench clean deps-test deps-run deps-grade guests grade handout gradescope classroom
 all: $(HVSIM) $(HVASM) $(if $(HVIMG_SRC),$(HVIMG)) $(HVGRADE) guests

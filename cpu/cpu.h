@@ -352,6 +352,8 @@ const char *cpu_cause_name(uint32_t cause, char *buf, size_t len);
     0x04cu                             /* 1: the last exit was a trap into the co-resident         \
                                         * monitor (CPU_VMCTL_MONITOR), so the next entry is        \
                                         * the monitor's return: free (entry clears it) */
+#define CPU_VMCB_PORT_FIRST 0x050u     /* control PORTS: the first port that does not exit */
+#define CPU_VMCB_PORT_COUNT 0x054u     /* ... and how many ports from it */
 #define CPU_VMCB_GUEST 0x100u          /* guest state area */
 #define CPU_VMCB_HOST 0x200u           /* host state area */
 #define CPU_VMCB_EXIT_REASON 0x300u    /* cpu_exit_reason_t */
@@ -386,14 +388,18 @@ const char *cpu_cause_name(uint32_t cause, char *buf, size_t len);
       "an exception exit is a trap into a monitor in the guest's own address space (binary "       \
       "translation): no world switch, so neither it nor the entry back costs exit, entry or "      \
       "words; and the guest's data segment is truncated below the monitor (a load or store in "    \
-      "U with a base register other than r0 at or above CPU_MONITOR_BASE takes a page fault)")
+      "U with a base register other than r0 at or above CPU_MONITOR_BASE takes a page fault)")     \
+    X(PORTS, 0x80u, "device ports",                                                                \
+      "in and out of the VMCB's port window (first port at 0x050, count at 0x054) reach the bus "  \
+      "even with 'port I/O' set: the registers of a device assigned to the VM (VT-x's I/O "        \
+      "bitmaps, reduced to one window)")
 
 enum {
 #define CPU_X_VMCTL(name, bit, str, doc) CPU_VMCTL_##name = bit,
     CPU_VM_CONTROLS(CPU_X_VMCTL)
 #undef CPU_X_VMCTL
 };
-#define CPU_VMCTL_ALL 0x7fu
+#define CPU_VMCTL_ALL 0xffu
 
 /*
  * The co-resident monitor's region (control MONITOR): the top 4 MiB of the guest's address
@@ -455,7 +461,7 @@ typedef enum {
     X(REVISION, "revision (0x000)",                                                                \
       "the VMCB revision is 0x%08x; this CPU understands revision 1 (write it at offset 0x000)")   \
     X(CONTROLS, "controls (0x010)",                                                                \
-      "the exit controls 0x%08x set reserved bits (only 0x3f are defined)")                        \
+      "the exit controls 0x%08x set reserved bits (only 0xff are defined)")                        \
     X(GUEST_MODE, "guest flags (0x144)",                                                           \
       "the guest flags 0x%08x ask for mode H or 3; a guest runs in U (0) or K (1)")                \
     X(GUEST_PC, "guest pc (0x140)", "the guest pc 0x%08x is not 4-byte aligned")                   \
@@ -489,6 +495,7 @@ typedef struct {
     uint32_t controls;        /* CPU_VMCTL_* */
     uint32_t exceptions;      /* exception bitmap */
     uint32_t csr_read_exits, csr_write_exits;
+    uint32_t port_first, port_count; /* control PORTS: the window of ports that do not exit */
     uint32_t vip;             /* virtual interrupt lines pending */
     uint64_t preempt_deadline; /* cycle of the PREEMPT exit; 0 = off */
     uint64_t tsc_offset;

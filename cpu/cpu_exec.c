@@ -579,7 +579,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             break;
         CASE(IN) {
             REQUIRE_PRIVILEGE();
-            VMEXIT_IF(s->vm.controls & CPU_VMCTL_IO, CPU_EXIT_IO_PORT,
+            VMEXIT_IF(cpu_vm_port_exits(cpu, (RS1 + IMM) & 0xffffu), CPU_EXIT_IO_PORT,
                       ((RS1 + IMM) & 0xffffu) | CPU_INSN_RD(word) << 20);
             SAVE();
             uint32_t v = sim_port_read(m, cpu, (uint16_t)(RS1 + IMM));
@@ -590,7 +590,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         }
         CASE(OUT)
             REQUIRE_PRIVILEGE();
-            VMEXIT_IF(s->vm.controls & CPU_VMCTL_IO, CPU_EXIT_IO_PORT,
+            VMEXIT_IF(cpu_vm_port_exits(cpu, (RS1 + IMM) & 0xffffu), CPU_EXIT_IO_PORT,
                       ((RS1 + IMM) & 0xffffu) | CPU_EXITQ_WRITE | CPU_INSN_RD(word) << 20);
             SAVE();
             sim_port_write(m, cpu, (uint16_t)(RS1 + IMM), RD);

@@ -40,6 +40,8 @@ void cpu_vm_exit_nested_fault(cpu_t *cpu, uint32_t word);
 bool cpu_vm_check_async(cpu_t *cpu);
 /* True when csrr (write false) or csrw (write true) of `csr` must exit. */
 bool cpu_vm_csr_exits(const cpu_t *cpu, unsigned csr, bool write);
+/* Whether in/out of `port` exits: control IO is set and the port is outside the PORTS window. */
+bool cpu_vm_port_exits(const cpu_t *cpu, uint32_t port);
 
 /* Predecoded blocks (cpu_block.c): a straight run of plain instructions (ALU work, loads,
  * stores, compares) ending at the first branch or jump, inside one page, with the words it was

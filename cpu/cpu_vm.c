@@ -346,6 +346,11 @@ bool cpu_vm_enter(cpu_t *cpu, uint32_t vmcb, uint32_t host_pc)
     v->exceptions = vmcb_rd(&io, CPU_VMCB_EXCEPTIONS);
     v->csr_read_exits = vmcb_rd(&io, CPU_VMCB_CSR_READ);
     v->csr_write_exits = vmcb_rd(&io, CPU_VMCB_CSR_WRITE);
+    v->port_first = v->port_count = 0;
+    if (controls & CPU_VMCTL_PORTS) { /* read only when used: other VMs' entries cost the same */
+        v->port_first = vmcb_rd(&io, CPU_VMCB_PORT_FIRST);
+        v->port_count = vmcb_rd(&io, CPU_VMCB_PORT_COUNT);
+    }
     uint32_t preempt = vmcb_rd(&io, CPU_VMCB_PREEMPT);
     v->vip = vmcb_rd(&io, CPU_VMCB_VIP) & ((1u << CPU_IRQ_LINES) - 1);
     v->tsc_offset = vmcb_rd(&io, CPU_VMCB_TSC_OFFSET_LO) |
@@ -492,6 +497,15 @@ bool cpu_vm_csr_exits(const cpu_t *cpu, unsigned csr, bool write)
     if (!v->active || !(v->controls & CPU_VMCTL_CSR) || csr >= 32)
         return false;
     return ((write ? v->csr_write_exits : v->csr_read_exits) >> csr) & 1u;
+}
+
+bool cpu_vm_port_exits(const cpu_t *cpu, uint32_t port)
+{
+    const cpu_vm_state_t *v = &cpu->s.vm;
+    if (!v->active || !(v->controls & CPU_VMCTL_IO))
+        return false;
+    bool in_window = (v->controls & CPU_VMCTL_PORTS) && port - v->port_first < v->port_count;
+    return !in_window;
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -153,6 +153,9 @@ typedef struct {
     uint8_t hosts;
     uint8_t cpu_host[SIM_MAX_CPUS];
     hv_link_t link;
+    /* Passthrough (hv_passthrough.c): iommu = off leaves the IOMMU off, so an assigned card's
+     * DMA addresses are host-physical (the scenario that shows why the IOMMU matters). */
+    bool iommu_off;
 } hv_config_t;
 
 /* How a VM's guest-physical memory gets host frames. X(NAME, name, what it means) */
@@ -199,6 +202,7 @@ typedef struct {
     unsigned host;               /* the host it starts on (hv_config_t.hosts) */
     uint32_t resident_max;       /* bytes of host frames it gets at most (0: its memory);
                                     the rest is swapped (hv_swap.c) */
+    bool assign_nic;             /* assign = nic0: the physical card is the VM's (passthrough) */
 } hv_vm_config_t;
 
 /* ------------------------------------------------------------------------------------------
@@ -451,6 +455,7 @@ typedef struct {
     /* hv_share.c: its pages mapped to a shared frame (merged), copy-on-write breaks */
     uint64_t shares, cow_breaks;
     uint64_t console_calls, console_bytes; /* console writes by hypercall, and their bytes */
+    uint64_t dma_faults; /* DMAs of its assigned device the IOMMU blocked (hv_passthrough.c) */
 } hv_vm_stats_t;
 
 typedef struct {
@@ -484,6 +489,8 @@ typedef struct {
     uint32_t clock_hand;   /* the clock's next guest-physical page */
     uint32_t shared;       /* its pages mapped read-only to a shared frame now (hv_share.c) */
     uint8_t host;          /* the host it runs on (hv_migrate.c) */
+    uint8_t assigned_nic;  /* the physical network card is assigned to it (hv_passthrough.c) */
+    uint32_t io_root;      /* hpa of the card's I/O page table root (0: none, the IOMMU off) */
 } hv_vm_t;
 
 /* A live migration (hv_migrate.c): where it is, X(NAME, name). */
@@ -747,6 +754,9 @@ void hv_migrate_print(const hv_t *hv, const char *prefix, FILE *out);
 int hv_vswitch_capture(hv_t *hv, const char *path, FILE *diag);
 int hv_vswitch_capture_end(hv_t *hv, FILE *diag);
 int hv_vswitch_lookup(const hv_t *hv, const uint8_t mac[6]);
+
+/* The VM whose assigned device has IOMMU domain `domain` (its VM id), or -1 (hv_passthrough.c). */
+int hv_vm_of_domain(const hv_t *hv, unsigned domain);
 
 /* The virtual device behind a port of every VM ("virtual disk"), and in *reg the register
  * ("command"); NULL (and "") when none answers there. MMIO windows are ports (hv_dev_mmio). */

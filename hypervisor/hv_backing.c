@@ -68,14 +68,11 @@ static uint32_t large_run_alloc(hv_t *hv, unsigned vm, uint32_t n)
     return 0;
 }
 
-/* The nested table of level 1 on the way to gpa (tables above it added as needed), or 0 when
- * the pool is empty. */
-static uint32_t level1_table(hv_t *hv, unsigned vm, uint32_t gpa)
+uint32_t hv_table_down(hv_t *hv, uint32_t root, unsigned levels, unsigned stop, uint32_t addr)
 {
-    unsigned levels = hv->m->mmu_config.nested_levels;
-    uint32_t table = hv->vms[vm].nested_root;
-    for (unsigned level = levels - 1; level > 1; level--) {
-        uint32_t entry = table + mmu_table_index(levels, level, gpa) * 4;
+    uint32_t table = root;
+    for (unsigned level = levels - 1; level > stop; level--) {
+        uint32_t entry = table + mmu_table_index(levels, level, addr) * 4;
         uint32_t pte = hv_read32(hv, entry);
         if (!(pte & MMU_PTE_V)) {
             uint32_t t = hv_frame_alloc(hv, HV_FRAME_HV);
@@ -87,6 +84,13 @@ static uint32_t level1_table(hv_t *hv, unsigned vm, uint32_t gpa)
         table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
     }
     return table;
+}
+
+/* The nested table of level 1 on the way to gpa (tables above it added as needed), or 0 when
+ * the pool is empty. */
+static uint32_t level1_table(hv_t *hv, unsigned vm, uint32_t gpa)
+{
+    return hv_table_down(hv, hv->vms[vm].nested_root, hv->m->mmu_config.nested_levels, 1, gpa);
 }
 
 /* Maps the large page at gpa (aligned, not yet mapped) to a run of frames; false when there is

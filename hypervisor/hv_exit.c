@@ -130,8 +130,8 @@ HV_HANDLER(hv_handle_cpuid)
         value = CPU_CPUID_VENDOR;
     else if (leaf == 1)
         value = CPU_CPUID_FEAT_HYPERVISOR;
-    else if (leaf == 2)
-        value = hv->vms[v->vm].nvcpus;
+    else if (leaf == 2 || leaf == 3) /* 3: what an assigned device's DMA addresses mean */
+        value = leaf == 2 ? hv->vms[v->vm].nvcpus : hv_passthrough_dma_base(hv, (unsigned)v->vm);
     hv_action(hv, v, SIM_HV_CPUID, leaf, value); /* what the virtual CPU says of itself */
     hv_set_guest_reg(hv, v, CPU_INSN_RD(x->insn), value);
     hv_skip_instruction(hv, v);

@@ -161,6 +161,39 @@ int32_t hv_mark_ring_register(hv_t *hv, hv_vcpu_t *v, uint32_t ring, uint32_t sl
 /* At an exit of VCPU v on `cpu`: the marks its guest wrote since it last exited. */
 void hv_mark_ring_read(hv_t *hv, hv_vcpu_t *v, const cpu_t *cpu);
 
+/* Walks a table tree of `levels` levels from `root` down to the table of level `stop` on the way
+ * to addr, making the missing tables above it (hypervisor frames, zeroed); its hpa, or 0 when
+ * the pool is empty (hv_backing.c). */
+uint32_t hv_table_down(hv_t *hv, uint32_t root, unsigned levels, unsigned stop, uint32_t addr);
+
+/* ---- Passthrough (hv_passthrough.c) ------------------------------------------------------- */
+/* The VM the physical network card is assigned to, or -1. */
+int hv_passthrough_nic_vm(const hv_t *hv);
+/* Why a VM configuration's `assign` cannot be done here, or NULL. */
+const char *hv_passthrough_refusal(const hv_t *hv, const hv_vm_config_t *c);
+/* Gives the card to a created VM (its VCPUs exist): pins and maps its memory in the card's I/O
+ * page table, confines the card's DMA with the IOMMU (unless iommu = off), opens the card's
+ * ports to the VM. -1 with a sentence in err. */
+int hv_passthrough_assign(hv_t *hv, unsigned vm, char *err, size_t len);
+/* Takes the card back from a VM being destroyed: the card stopped, its context and I/O page
+ * table gone. */
+void hv_passthrough_release(hv_t *hv, unsigned vm);
+/* LAB 7: builds the card's I/O page table at `root` from the VM's nested map: every
+ * guest-physical page of the VM at its own address (the IOVA the driver uses), readable and
+ * writable by the card; nothing else. False when out of frames. */
+bool hv_iommu_map_vm(hv_t *hv, unsigned vm, uint32_t root);
+/* Takes (gives back) the IOMMU's fault interrupt: the hypervisor's DMA-fault handler. */
+void hv_passthrough_attach(hv_t *hv);
+void hv_passthrough_detach(hv_t *hv);
+/* The card's line rose or fell: true when it went to the VM the card is assigned to. */
+bool hv_passthrough_irq(hv_t *hv, bool level);
+/* cpuid leaf 3: for a VM with the card assigned while the IOMMU is off, the host-physical
+ * address of its guest-physical 0 (its memory is one run, so its driver can give the card real
+ * addresses); 0 otherwise (the IOMMU remaps guest-physical addresses, or no card). */
+uint32_t hv_passthrough_dma_base(hv_t *hv, unsigned vm);
+/* The summary's line for a VM with the card assigned (nothing for the others). */
+void hv_passthrough_print_stats(const hv_t *hv, unsigned vm, FILE *out);
+
 /* ---- VCPUs (hv_vcpu.c) ------------------------------------------------------------------ */
 int hv_vcpu_create(hv_t *hv, unsigned vm, unsigned index, uint32_t entry, char *err, size_t len);
 /* The guest's state as the VMCB holds it while the VCPU is not running (after an exit). */

@@ -321,6 +321,9 @@ static void hypervisor_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "swap")) {
         if (size(p, key, value, MMU_PAGE_SIZE, 1u << 30, MMU_PAGE_SIZE, &v))
             sc->hv.swap_size = (uint32_t)v;
+    } else if (!strcmp(key, "iommu")) {
+        if (on_off(p, key, value, &b))
+            sc->hv.iommu_off = !b;
     } else if (!strcmp(key, "sharing")) {
         if (on_off(p, key, value, &b))
             sc->hv.sharing = b;
@@ -340,7 +343,7 @@ static void hypervisor_key(parser_t *p, const char *key, const char *value)
         error_at(p, p->line,
                  "unknown key '%s' in [hypervisor] (known: type, scheduler, slice, "
                  "tlb_tags, host_process, host_share, boost, console_keep, host_memory, swap, "
-                 "replacement, sharing, share_pages, share_period)",
+                 "replacement, sharing, share_pages, share_period, iommu)",
                  key);
     }
 }
@@ -432,6 +435,13 @@ static void vm_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "resident_max")) {
         if (size(p, key, value, HV_MIN_RESIDENT, 0xf0000000u, MMU_PAGE_SIZE, &v))
             vm->resident_max = (uint32_t)v;
+    } else if (!strcmp(key, "assign")) {
+        if (strcmp(value, "nic0") != 0)
+            error_at(p, p->line,
+                     "assign = '%s': the one device that can be assigned is nic0 "
+                     "(the physical network card)",
+                     value);
+        vm->assign_nic = !strcmp(value, "nic0");
     } else if (!strcmp(key, "marks")) {
         bool on;
         if (on_off(p, key, value, &on))
@@ -456,7 +466,7 @@ static void vm_key(parser_t *p, const char *key, const char *value)
                  "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
                  "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
                  "transcript, shadow_budget, marks, backing, resident_max, net_bw, disk_bw, "
-                 "host, migrate_at, migrate_to)",
+                 "host, migrate_at, migrate_to, assign)",
                  key, vm->name);
     }
 }

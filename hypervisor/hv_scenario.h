@@ -49,6 +49,7 @@ typedef struct {
     unsigned migrate_to;                   /* ... to this host (not given: the other one) */
     bool migrate_to_given;
     int host_line, migrate_line;
+    bool assign_nic;                       /* assign = nic0 (passthrough) */
     int line, image_line, kernel_line, rom_line, input_line, cpu_line, mem_line; /* messages */
 } hv_scenario_vm_t;
 

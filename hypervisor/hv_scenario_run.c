@@ -143,7 +143,8 @@ hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console
                             .marks_off = vm->marks_off,
                             .backing = (hv_backing_t)vm->backing,
                             .resident_max = vm->resident_max,
-                            .host = vm->host};
+                            .host = vm->host,
+                            .assign_nic = vm->assign_nic};
         memcpy(c.pin, vm->pin, sizeof c.pin);
         int rc = hv_vm_create(hv, &c, err, sizeof err);
         free_files(&f);

@@ -110,6 +110,8 @@ static void write_hypervisor(const hv_scenario_t *sc, FILE *out)
         fprintf(out, "swap = %s\n", hv_scenario_size_text(hv->swap_size, b, sizeof b));
     if (hv->replacement != HV_REPLACE_CLOCK)
         fprintf(out, "replacement = %s\n", hv_replacement_name(hv->replacement));
+    if (hv->iommu_off)
+        fputs("iommu = off\n", out);
     if (hv->sharing)
         fprintf(out, "sharing = on\nshare_pages = %u\nshare_period = %u\n",
                 hv->share_pages ? hv->share_pages : HV_DEFAULT_SHARE_PAGES,
@@ -154,6 +156,8 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
     if (vm->migrate_at)
         fprintf(out, "migrate_at = %llu\nmigrate_to = %u\n", (unsigned long long)vm->migrate_at,
                 vm->migrate_to);
+    if (vm->assign_nic)
+        fputs("assign = nic0\n", out);
     if (vm->input)
         write_input(out, vm->input);
     fputc('\n', out);

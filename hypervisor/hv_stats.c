@@ -206,6 +206,10 @@ static void print_memory(const hv_t *hv, unsigned vm, FILE *out)
     const hv_vm_stats_t *s = &v->stats;
     char b1[32], b2[32], b3[32], size[16];
     fprintf(out, "    memory: %s ", cnt(s->frames_mapped, "frame", b1));
+    if (v->assigned_nic) {
+        fputs("backed and pinned when nic0 was assigned", out);
+        return;
+    }
     if (v->backing == HV_BACKING_LAZY) {
         fputs("mapped lazily", out);
         return;
@@ -463,6 +467,7 @@ void hv_print_stats(const hv_t *hv, FILE *out)
         fputc('\n', out);
         hv_swap_print_stats(hv, i, out);
         hv_share_print_vm(hv, i, out);
+        hv_passthrough_print_stats(hv, i, out);
     }
     hv_share_print_stats(hv, out);
     hv_migrate_print(hv, "[stats] ", out);

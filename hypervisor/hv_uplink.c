@@ -13,7 +13,9 @@
  * (promiscuous, as a bridge's card must): the switch decides where it goes.
  *
  * The driver brings the card up the first time a frame has to leave the machine, so a
- * scenario without a network spends no frame on it. Its handler runs at the cycle the line
+ * scenario without a network spends no frame on it. While the card is assigned to a VM
+ * (hv_passthrough.c) it is that VM's: frames for the uplink are dropped, and the card's line
+ * goes to the VM. Its handler runs at the cycle the line
  * rises, like the virtual devices' completions (hv_dev_timed): not charged to a pCPU.
  *
  *   the rings' frame   +0      transmit ring: HV_UPLINK_RING descriptors (sim_nic.h)
@@ -90,7 +92,7 @@ static bool bring_up(hv_t *hv, uint64_t now)
 void hv_uplink_send(hv_t *hv, const uint8_t *frame, uint32_t len, uint64_t now)
 {
     hv_uplink_t *u = &hv->uplink;
-    if (!u->rings && !bring_up(hv, now)) {
+    if (hv_passthrough_nic_vm(hv) >= 0 || (!u->rings && !bring_up(hv, now))) {
         u->dropped++;
         return;
     }
@@ -131,10 +133,15 @@ static void drain_receive_ring(hv_t *hv, uint64_t now)
     }
 }
 
-/* The card's line 11: acknowledge what it says, count an error, take what it received. */
-static void uplink_irq(void *ctx, uint64_t now)
+/* The card's line 11: acknowledge what it says, count an error, take what it received. When
+ * the card is assigned to a VM (passthrough) the line is that VM's. */
+static void uplink_irq(void *ctx, bool level, uint64_t now)
 {
     hv_t *hv = ctx;
+    if (hv_passthrough_irq(hv, level))
+        return;
+    if (!level)
+        return;
     uint32_t status = sim_nic_host_read(hv->m, SIM_NIC_STATUS);
     sim_nic_host_write(hv->m, SIM_NIC_STATUS, status, now);
     if (status & SIM_NIC_ERROR_BIT)

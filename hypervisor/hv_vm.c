@@ -506,6 +506,7 @@ hv_t *hv_new(sim_machine_t *m, const hv_config_t *cfg, char *err, size_t errlen)
     m->run_turn = hv_run_turn;
     m->run_turn_ctx = hv;
     hv_uplink_attach(hv);
+    hv_passthrough_attach(hv);
     if (hv_stats_attach(hv) != 0 ||
         (cfg->type == HV_TYPE2 && cfg->host_process && hv_t2_create_host_process(hv) < 0)) {
         hv_free(hv);
@@ -524,6 +525,7 @@ void hv_free(hv_t *hv)
         hv->m->run_turn_ctx = NULL;
     }
     hv_uplink_detach(hv);
+    hv_passthrough_detach(hv);
     hv_stats_detach(hv);
     hv_vswitch_capture_end(hv, stderr);
     for (unsigned i = 0; i < HV_MAX_VMS; i++)
@@ -579,6 +581,7 @@ hv_t *hv_clone(const hv_t *hv, sim_machine_t *m2)
     m2->run_turn = hv_run_turn;
     m2->run_turn_ctx = n;
     hv_uplink_attach(n);
+    hv_passthrough_attach(n);
     return n;
 }
 
@@ -693,6 +696,8 @@ static const char *check_vm_config(const hv_t *hv, const hv_vm_config_t *c, char
         snprintf(err, len, "VM %s: unknown virtualization technique", c->name);
     else if (c->cap > 100)
         snprintf(err, len, "VM %s: cap = %u%%; it must be 0 (none) to 100", c->name, c->cap);
+    else if (hv_passthrough_refusal(hv, c))
+        snprintf(err, len, "VM %s: %s", c->name, hv_passthrough_refusal(hv, c));
     else if (!c->program && !c->rom)
         snprintf(err, len, "VM %s: nothing to run (give it a disk image or a program)", c->name);
     else if (c->program && (c->program_base >= c->memory || c->program_len > c->memory - c->program_base))
@@ -801,6 +806,10 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
         hv_vm_destroy(hv, (unsigned)idx);
         return -1;
     }
+    if (c->assign_nic && hv_passthrough_assign(hv, (unsigned)idx, err, len) != 0) {
+        hv_vm_destroy(hv, (unsigned)idx);
+        return -1;
+    }
     hv_share_start(hv);
     return idx;
 }
@@ -860,6 +869,7 @@ void hv_vm_destroy(hv_t *hv, unsigned vm)
         memset(e, 0, sizeof *e);
     }
     sim_unschedule(hv->m, hv->hub, HV_TIMED(HV_TIMED_DISK, vm));
+    hv_passthrough_release(hv, vm);
     if (v->nested_root)
         free_tree(hv, v->nested_root, nested_levels(hv) - 1);
     hv_swap_release(hv, vm);

@@ -50,6 +50,13 @@ static const char *cannot_save(const hv_t *hv, unsigned vm, char *buf, size_t le
                  v->name, hv_cpu_technique_name(v->cpu), hv_mem_technique_name(v->mem));
         return buf;
     }
+    if (v->assigned_nic) {
+        snprintf(buf, len,
+                 "VM %s has the physical network card assigned (assign = nic0): the card's "
+                 "state is the machine's, not the VM's, so it cannot move with it",
+                 v->name);
+        return buf;
+    }
     if (v->swapped) {
         snprintf(buf, len,
                  "VM %s has %u pages in the hypervisor's swap device: vm save moves resident "

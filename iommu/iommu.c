@@ -91,7 +91,13 @@ bool iommu_set_context(iommu_t *io, unsigned device, const iommu_context_t *ctx)
         (ctx->levels < MMU_MIN_LEVELS || ctx->levels > MMU_MAX_LEVELS))
         return false;
     iommu_context_t old = io->ctx[device];
-    io->ctx[device] = *ctx;
+    /* field by field into a zeroed slot: the padding is part of a snapshot's bytes too */
+    memset(&io->ctx[device], 0, sizeof io->ctx[device]);
+    io->ctx[device].valid = ctx->valid;
+    io->ctx[device].translate = ctx->translate;
+    io->ctx[device].levels = ctx->levels;
+    io->ctx[device].domain = ctx->domain;
+    io->ctx[device].root_pfn = ctx->root_pfn;
     if (old.valid)
         iommu_invalidate_domain(io, old.domain);
     if (ctx->valid && (!old.valid || old.domain != ctx->domain))
@@ -184,7 +190,8 @@ static void block(sim_machine_t *m, unsigned device, uint32_t iova, mmu_access_t
                          .domain = device < IOMMU_MAX_DEVICES ? io->ctx[device].domain : 0};
     io->log_count++;
     io->stats.blocked++;
-    cpu_set_irq(cpu0, IOMMU_IRQ, true);
+    if (!m->iommu_fault)
+        cpu_set_irq(cpu0, IOMMU_IRQ, true);
     sim_event_t ev = {.cycle = cpu0->s.cycles,
                       .kind = SIM_EV_DMAFAULT,
                       .cpu = 0,
@@ -196,6 +203,16 @@ static void block(sim_machine_t *m, unsigned device, uint32_t iova, mmu_access_t
                       .a = device,
                       .b = iova};
     sim_emit(m, &ev);
+    if (m->iommu_fault) /* after the event: the handler's own events follow it */
+        m->iommu_fault(m->iommu_fault_ctx, f);
+}
+
+void iommu_set_fault_handler(sim_machine_t *m, iommu_fault_fn fn, void *ctx)
+{
+    m->iommu_fault = fn;
+    m->iommu_fault_ctx = ctx;
+    if (fn)
+        cpu_set_irq(&m->cpu[0], IOMMU_IRQ, false);
 }
 
 bool iommu_fault_pop(sim_machine_t *m, iommu_fault_t *out)

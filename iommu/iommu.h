@@ -129,6 +129,13 @@ iommu_status_t iommu_dma_write(struct sim_machine *m, unsigned device, uint32_t 
 iommu_status_t iommu_translate(struct sim_machine *m, unsigned device, uint32_t iova,
                                mmu_access_t kind, uint32_t *pa, iommu_reason_t *reason);
 
+/* A hypervisor that handles DMA faults itself takes the IOMMU's interrupt: with fn set, a
+ * blocked DMA no longer raises IOMMU_IRQ on CPU 0; fn is called with the record as it is
+ * logged (the record stays in the log for debuggers). NULL gives the line back to CPU 0. Not
+ * machine state: the owner installs it again after a restore. */
+typedef void (*iommu_fault_fn)(void *ctx, const iommu_fault_t *f);
+void iommu_set_fault_handler(struct sim_machine *m, iommu_fault_fn fn, void *ctx);
+
 /* Takes the oldest fault record out of the log; false when the log is empty. The interrupt
  * line is lowered when the log becomes empty. */
 bool iommu_fault_pop(struct sim_machine *m, iommu_fault_t *out);

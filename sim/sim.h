@@ -230,7 +230,10 @@ typedef enum {
       "live migration: the VM resumed on the destination host (its number); pc: the downtime in "  \
       "cycles (both 0: the migration failed)")                                                     \
     X(MARK_RING, "mark-ring",                                                                      \
-      "a guest registered its mark ring (hypercall 3, hv_mark.c): its gpa; pc: its slots")
+      "a guest registered its mark ring (hypercall 3, hv_mark.c): its gpa; pc: its slots")         \
+    X(DMA_FAULT, "dma-fault",                                                                      \
+      "passthrough: the IOVA of a DMA the IOMMU blocked for the VM's assigned device; pc: device " \
+      "<< 16 | access << 8 | reason (iommu_reason_t)")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u
@@ -490,6 +493,10 @@ typedef struct sim_machine {
      * machine state, as nic_wire. */
     sim_nic_host_irq_fn nic_host_irq;
     void *nic_host_irq_ctx;
+    /* Who takes the IOMMU's fault interrupt instead of CPU 0 (iommu_set_fault_handler), or
+     * NULL. Not machine state, as nic_wire. */
+    iommu_fault_fn iommu_fault;
+    void *iommu_fault_ctx;
     /* Who runs a CPU's turn in sim_run: cpu_run when NULL; a hypervisor installs its own, which
      * enters VCPUs, handles their exits and re-enters them within the budget. `limit` is the
      * cycle the run stops at: the turn returns at the first point at or past it where stopping

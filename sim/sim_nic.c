@@ -429,15 +429,14 @@ static bool phys_dma(void *ctx, bool to_memory, uint32_t addr, void *buf, uint32
     return st == IOMMU_OK;
 }
 
-/* The line goes to CPU 0, or to the hypervisor that drives the card (the handler is called
- * as the line rises, and acknowledges it). */
+/* The line goes to CPU 0, or to the hypervisor that drives the card or gives it to a VM. */
 static void phys_irq(void *ctx, bool level, uint64_t now)
 {
     sim_machine_t *m = ctx;
     if (!m->nic_host_irq)
         cpu_set_irq(&m->cpu[0], SIM_NIC_IRQ, level);
-    else if (level)
-        m->nic_host_irq(m->nic_host_irq_ctx, now);
+    else
+        m->nic_host_irq(m->nic_host_irq_ctx, level, now);
 }
 
 static void phys_schedule(void *ctx, uint64_t at)

@@ -194,10 +194,11 @@ void sim_nic_deliver(struct sim_machine *m, const sim_nic_env_t *env, sim_nic_t 
 typedef void (*sim_nic_wire_fn)(void *ctx, const uint8_t *frame, uint32_t len, uint64_t now);
 void sim_nic_set_wire(struct sim_machine *m, sim_nic_wire_fn fn, void *ctx);
 
-/* A hypervisor that drives the card itself (the virtual switch's uplink) takes its interrupt:
- * with fn set, line 11 no longer goes to CPU 0; fn is called at the cycle the line rises, and
- * acknowledges STATUS. NULL gives the line back to CPU 0. Not machine state, as the wire. */
-typedef void (*sim_nic_host_irq_fn)(void *ctx, uint64_t now);
+/* A hypervisor that drives the card itself (the virtual switch's uplink) or gives it to a VM
+ * (passthrough) takes its interrupt: with fn set, line 11 no longer goes to CPU 0; fn is called
+ * at the cycle the line rises or falls (level), and the uplink's acknowledges STATUS. NULL gives
+ * the line back to CPU 0. Not machine state, as the wire. */
+typedef void (*sim_nic_host_irq_fn)(void *ctx, bool level, uint64_t now);
 void sim_nic_set_host_irq(struct sim_machine *m, sim_nic_host_irq_fn fn, void *ctx);
 /* The physical card's registers as the machine's owner (a hypervisor's driver) reads and writes
  * them at cycle `now`, outside any CPU's instruction. */

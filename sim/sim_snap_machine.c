@@ -61,6 +61,8 @@ static void keep_pointers(sim_machine_t *into, const sim_machine_t *from)
     into->nic_wire_ctx = from->nic_wire_ctx;
     into->nic_host_irq = from->nic_host_irq;
     into->nic_host_irq_ctx = from->nic_host_irq_ctx;
+    into->iommu_fault = from->iommu_fault;
+    into->iommu_fault_ctx = from->iommu_fault_ctx;
     into->run_turn = from->run_turn;
     into->run_turn_ctx = from->run_turn_ctx;
     into->mem_watch = from->mem_watch;

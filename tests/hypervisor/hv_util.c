@@ -205,3 +205,22 @@ uint32_t hu_get_word(hv_t *hv, int vm, uint32_t gpa)
     cr_assert(hv_copy_from_guest(hv, (unsigned)vm, gpa, b, 4, NULL));
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
+
+void hu_expect_scenario_error(const char *text, bool parse_ok, const char *want)
+{
+    char dir[512], out[1024];
+    snprintf(dir, sizeof dir, "%s/guestos", th_build_dir());
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    FILE *diag = tmpfile();
+    cr_assert_not_null(diag);
+    int parsed = hv_scenario_parse(&sc, "t.ini", text, dir, dir, diag);
+    cr_expect_eq(parsed == 0, parse_ok, "parsing %s", parse_ok ? "fails" : "succeeds");
+    if (parsed == 0)
+        cr_expect_null(hv_scenario_start(&sc, &m, NULL, diag), "it starts");
+    rewind(diag);
+    out[fread(out, 1, sizeof out - 1, diag)] = '\0';
+    cr_expect(strstr(out, want), "want \"%s\" in: %s", want, out);
+    fclose(diag);
+    hv_scenario_free(&sc);
+}

@@ -31,6 +31,9 @@ hv_t *hu_scenario(hv_scenario_t *sc, sim_machine_t *m, const char *name);
 hv_t *hu_scenario_backed(hv_scenario_t *sc, sim_machine_t *m, const char *name, int backing);
 /* The same for scenario text written in the test (`name` in messages). */
 hv_t *hu_scenario_text(hv_scenario_t *sc, sim_machine_t *m, const char *name, const char *text);
+/* Scenario text written in the test ("t.ini") that parses (parse_ok) or not, and then fails to
+ * start: the messages must hold `want`. */
+void hu_expect_scenario_error(const char *text, bool parse_ok, const char *want);
 /* Frees what hu_scenario made. */
 void hu_scenario_free(hv_scenario_t *sc, hv_t *hv, sim_machine_t *m);
 

@@ -64,6 +64,13 @@ Test(repl_session, nic_dma_outside_memory_is_logged)
     golden("$B/hvsim -x " DATA "nic-rogue.cmd --bare " DATA "nic-rogue.s", "nic-rogue.out", 0);
 }
 
+/* A passthrough card's blocked DMAs: the hypervisor's dma-fault action stops the run with a
+ * sentence naming the device, its VM, the IOVA and why; `info iommu` lists all three. */
+Test(repl_session, rogue_dma_blocked)
+{
+    golden("$B/hvsim -x " DATA "rogue-dma.cmd --scenario rogue-dma", "rogue-dma.out", 0);
+}
+
 /* Two VMs on the virtual switch: each VM's card and the switch's table after the exchange. */
 Test(repl_session, vswitch_after_a_ping)
 {

@@ -227,6 +227,8 @@ bool dbg_exit_bp_matches(const ui_dbg_bp_t *bp, const sim_event_t *ev);
 void dbg_describe_exit_bp(const ui_dbg_t *d, const ui_dbg_bp_t *bp, char *buf, size_t len);
 void dbg_text_vmexit(ui_dbg_t *d, ui_dbg_stop_t *st);
 const char *dbg_vm_name(const ui_dbg_t *d, int vm); /* "tinyos", or "a VM since gone" */
+/* A blocked DMA as a sentence, the device's VM named `vm` (NULL: none) (debug_iommu.c). */
+const char *dbg_dma_fault_text(const iommu_fault_t *f, const char *vm, char *buf, size_t len);
 /* debug_sentence.c: the sentence of an event debug_text.c does not cover (hypervisor
  * actions, exits, entries, walks, ...), and the pieces other sentences share: a guest
  * address with its symbol ("0x00401a2c <sched+0x1c>"), who an event is about ("tinyos

@@ -351,6 +351,16 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  "the guest's tables and filled the shadow entry",
                  ev->b, w);
         break;
+    case SIM_HV_DMA_FAULT: {
+        iommu_fault_t f = {.iova = ev->b,
+                           .device = (uint16_t)(ev->pc >> 16),
+                           .access = (uint8_t)(ev->pc >> 8),
+                           .reason = (uint8_t)ev->pc};
+        char text[256];
+        snprintf(buf, len, "%s; the hypervisor's fault handler takes the record",
+                 dbg_dma_fault_text(&f, ev->vm >= 0 ? vm : NULL, text, sizeof text));
+        break;
+    }
     case SIM_HV_SWAP_OUT:
         snprintf(buf, len,
                  "overcommit: a memory limit is reached; the hypervisor writes gpa 0x%08x of %s "

@@ -350,6 +350,11 @@ bool ui_dbg_describe_mark(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf,
  * at the other end of its cable) and, under a
  * hypervisor, each VM's virtual card and the virtual switch's table and counters. */
 void ui_dbg_print_nic(const ui_dbg_t *dbg, FILE *out);
+/* A blocked DMA as one sentence (debug_iommu.c): "the IOMMU blocked a DMA write of the network
+ * card (device 2), assigned to VM rogue, to iova 0x00015000: no I/O page-table entry maps the
+ * IOVA (not-present); nothing was written". Returns buf. */
+const char *ui_dbg_dma_fault_text(const sim_machine_t *m, const iommu_fault_t *f, char *buf,
+                                  size_t len);
 /* The hypervisor's statistics per VM and pCPU (hv_print_stats); nothing on bare metal. */
 void ui_dbg_print_vm_stats(const ui_dbg_t *dbg, FILE *out);
 /* True when the hypervisor is type 2: its ring -1 work is the host kernel's. */

@@ -20,7 +20,7 @@ static void perm_text(uint16_t perm, char *buf)
 }
 
 /* The IOMMU section from y down; returns the y after it. */
-static int draw_iommu(gui_t *g, int x0, int y)
+static int draw_iommu(gui_t *g, int x0, int y, int w)
 {
     const iommu_t *io = &g->m->iommu;
     const gui_font_t *f = &g->font[GUI_FONT_SMALL];
@@ -55,9 +55,9 @@ static int draw_iommu(gui_t *g, int x0, int y)
     y += f->lh;
     if (io->log_count) {
         const iommu_fault_t *ft = &io->log[(io->log_head + io->log_count - 1) % IOMMU_FAULT_LOG];
-        gui_textf(g, GUI_FONT_SMALL, x0, y, GUI_BREAK, "last fault: device %u iova 0x%08x %s",
-                  ft->device, ft->iova, iommu_reason_name(ft->reason));
-        y += f->lh;
+        char text[256]; /* the sentence names the device, its VM, the IOVA and the reason */
+        ui_dbg_dma_fault_text(g->m, ft, text, sizeof text);
+        y += f->lh * gui_text_wrap(g, GUI_FONT_SMALL, x0, y, w, GUI_BREAK, text, 3);
     }
     return y;
 }
@@ -75,7 +75,7 @@ void gui_draw_tlb(gui_t *g)
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_TLB];
     const gui_font_t *f = &g->font[GUI_FONT_SMALL];
     int x0 = r.x + f->cw;
-    int iommu_h = g->font[GUI_FONT_BOLD].lh + f->lh * 4 + 4;
+    int iommu_h = g->font[GUI_FONT_BOLD].lh + f->lh * 6 + 4; /* a fault takes three lines */
     int rows = (r.y + r.h - y - iommu_h) / f->lh - 1;
     gui_text(g, GUI_FONT_SMALL, x0, y, GUI_DIM,
              "set.way  VM         asid  page       → frame      perm");
@@ -118,5 +118,5 @@ void gui_draw_tlb(gui_t *g)
     else if (valid > shown)
         gui_textf(g, GUI_FONT_SMALL, x0, y + shown * f->lh, GUI_DIM, "… %d more valid entries",
                   valid - shown);
-    draw_iommu(g, x0, r.y + r.h - iommu_h);
+    draw_iommu(g, x0, r.y + r.h - iommu_h, r.w - 2 * f->cw);
 }

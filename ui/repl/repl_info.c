@@ -288,16 +288,10 @@ static void print_iommu_faults(ui_repl_t *r, const iommu_t *io)
 {
     for (unsigned i = 0; i < io->log_count; i++) {
         const iommu_fault_t *f = &io->log[(io->log_head + i) % IOMMU_FAULT_LOG];
-        const char *dev = f->device == SIM_DISK_DMA_ID  ? " (disk)"
-                          : f->device == SIM_NIC_DMA_ID ? " (nic)"
-                                                        : "";
-        char cyc[32];
-        fprintf(r->out,
-                "  fault %llu at cycle %s: device %u%s, domain %u, %s iova 0x%08x blocked: "
-                "%s (%s)\n",
-                (unsigned long long)f->seq, sim_group_digits(f->cycle, cyc, sizeof cyc), f->device,
-                dev, f->domain, f->access == MMU_STORE ? "write to" : "read of", f->iova,
-                iommu_reason_name(f->reason), iommu_reason_doc(f->reason));
+        char cyc[32], text[256];
+        fprintf(r->out, "  fault %llu at cycle %s (domain %u): %s\n", (unsigned long long)f->seq,
+                sim_group_digits(f->cycle, cyc, sizeof cyc), f->domain,
+                ui_dbg_dma_fault_text(r->m, f, text, sizeof text));
     }
     if (io->log_overflows)
         fprintf(r->out, "  (%llu older fault%s overwritten)\n",
