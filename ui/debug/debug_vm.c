@@ -568,13 +568,13 @@ void dbg_text_vmexit(ui_dbg_t *d, ui_dbg_stop_t *st)
     const cpu_t *cpu = &d->m->cpu[st->cpu];
     uint32_t word = cpu->s.vm.exit_insn;
     uint32_t gpc, at = dbg_exit_guest_pc(d, &st->ev);
-    vm_symbolize(d, st->ev.vm, at, where, sizeof where);
     if (st->ev.a == CPU_EXIT_ENTRY_FAILED)
         word = 0; /* no instruction ran: the entry itself failed */
     bool after = st->ev.a == CPU_EXIT_EXCEPTION && (cpu->s.vm.exit_qual == CPU_CAUSE_SYSCALL ||
                                                     cpu->s.vm.exit_qual == CPU_CAUSE_BREAKPOINT);
     if (after) /* a trap's pc is past its instruction (a callout's brk) */
         at -= 4;
+    vm_symbolize(d, st->ev.vm, at, where, sizeof where);
     if (hv && st->ev.vm >= 0 && st->ev.vcpu >= 0 &&
         hv_bt_guest_pc(hv, (unsigned)st->ev.vm, (unsigned)st->ev.vcpu, at, &gpc)) {
         char sym[64]; /* binary translation: the TC address, and the guest code it stands for */
