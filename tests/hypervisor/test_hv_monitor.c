@@ -54,12 +54,12 @@ static void count(const sim_event_t *ev, void *ctx)
     }
 }
 
-/* A kernel with callouts (in, csrw im, iret), a fault it handles (divide by zero) and a null
+/* A kernel with callouts (in of the UART's control, csrr ip, iret), a fault it handles (divide by zero) and a null
  * hypercall, which always exits: every way into the monitor, and a real VM exit. */
 static const char guest[] = ".org 0x1000\n"
                             "la r1, handler\ncsrw tvec, r1\n"
                             "li r5, 20\n"
-                            "loop: in r3, [0x3f9]\ncsrr r4, im\ncsrw im, r4\n"
+                            "loop: in r3, [0x3fa]\ncsrr r4, ip\n"
                             "li r6, 0\ndiv r7, r5, r6\n"
                             "li r1, 99\nhcall\n"
                             "addi r5, r5, -1\ncmpi r5, 0\nbne loop\n"
@@ -91,7 +91,7 @@ Test(hv_monitor, callouts_and_traps_enter_the_monitor_not_an_exit)
     sim_costs_default(&def);
     tally_t t;
     run_guest(&def, &t);
-    cr_expect_geq(t.calls, 60, "in, csrw im and iret are callouts, 20 times each: %u", t.calls);
+    cr_expect_geq(t.calls, 60, "in, csrr ip and iret are callouts, 20 times each: %u", t.calls);
     cr_expect_geq(t.traps, 20, "each divide by zero traps into the monitor: %u", t.traps);
     cr_expect_eq(t.free_exits, t.calls + t.traps,
                  "each call and trap is a free hardware transfer (%u calls, %u traps, %u free)",

@@ -2,7 +2,7 @@
 # VM exit): the pc moves out of the translation cache to the guest instruction the callout
 # stands for, the monitor emulates it, and the pc moves back into the translation of what
 # follows (translated first). Then a block translated on a block exit.
-break cycle 109715
+break cycle 110255
 c
 delete
 step exit
