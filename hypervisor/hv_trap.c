@@ -155,12 +155,14 @@ static uint32_t deliverable_lines(hv_t *hv, const hv_vcpu_t *v)
 {
     if (!(vflags(hv, v) & CPU_FLAG_IE))
         return 0;
-    return v->vip & vcsr(hv, v, CPU_CSR_IM);
+    return v->vip & hv_trap_vim(hv, v);
 }
 
+/* A bt VCPU's im is on its state page; any other's is the guest's own im in its VMCB, which
+ * the CPU holds while the guest runs (so read as the hypervisor reads guest state). */
 uint32_t hv_trap_vim(hv_t *hv, const hv_vcpu_t *v)
 {
-    return vcsr(hv, v, CPU_CSR_IM);
+    return hv_bt_vcpu(hv, v) ? vcsr(hv, v, CPU_CSR_IM) : hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_IM));
 }
 
 /* The real IE follows the virtual one, so that what user code sees with pushf (its real
