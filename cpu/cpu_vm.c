@@ -167,8 +167,9 @@ static void charge_words(vmcb_io_t *io)
     io->words = 0;
 }
 
-static void emit_span(cpu_t *cpu, unsigned kind, uint64_t cycle, cpu_mode_t mode, cpu_mode_t from,
-                      uint32_t pc, uint32_t a, uint32_t b, uint64_t span)
+static void emit_flagged(cpu_t *cpu, unsigned kind, uint64_t cycle, cpu_mode_t mode,
+                         cpu_mode_t from, uint32_t pc, uint32_t a, uint32_t b, uint64_t span,
+                         uint8_t flags)
 {
     sim_event_t ev = {
         .cycle = cycle,
@@ -182,8 +183,15 @@ static void emit_span(cpu_t *cpu, unsigned kind, uint64_t cycle, cpu_mode_t mode
         .a = a,
         .b = b,
         .span = (uint32_t)span,
+        .flags = flags,
     };
     sim_emit(cpu->mach, &ev);
+}
+
+static void emit_span(cpu_t *cpu, unsigned kind, uint64_t cycle, cpu_mode_t mode, cpu_mode_t from,
+                      uint32_t pc, uint32_t a, uint32_t b, uint64_t span)
+{
+    emit_flagged(cpu, kind, cycle, mode, from, pc, a, b, span, 0);
 }
 
 static void emit(cpu_t *cpu, unsigned kind, uint64_t cycle, cpu_mode_t mode, cpu_mode_t from,
@@ -377,8 +385,8 @@ bool cpu_vm_enter(cpu_t *cpu, uint32_t vmcb, uint32_t host_pc)
     v->active = 1;
     v->exit_pending = 0;
     v->entries++;
-    emit_span(cpu, SIM_EV_VMENTRY, s->cycles, cpu_mode(cpu), CPU_MODE_H, s->pc, vmcb, vmid,
-              s->cycles - io.start);
+    emit_flagged(cpu, SIM_EV_VMENTRY, s->cycles, cpu_mode(cpu), CPU_MODE_H, s->pc, vmcb, vmid,
+                 s->cycles - io.start, monitor_return ? SIM_EVF_MONITOR : 0);
 
     /* Event injection: delivered as the guest's own trap or interrupt, at its pc. */
     if (inject) {
@@ -464,7 +472,8 @@ void cpu_vm_exit(cpu_t *cpu, unsigned reason, uint32_t qual, uint32_t gva, uint3
                       .pc = guest_pc,
                       .a = reason,
                       .b = qual,
-                      .span = (uint32_t)(s->cycles - io.start)};
+                      .span = (uint32_t)(s->cycles - io.start),
+                      .flags = monitor ? SIM_EVF_MONITOR : 0};
     sim_emit(cpu->mach, &ev);
 }
 

@@ -405,6 +405,8 @@ typedef struct {
     uint64_t insns_identical;   /* guest instructions copied as they are */
     uint64_t insns_inline;      /* sensitive ones replaced by an inline sequence */
     uint64_t insns_callout;     /* replaced by a callout to the hypervisor */
+    uint64_t inline_devices;    /* of the inline ones: device registers emulated in the TC */
+    uint64_t inline_csrs;       /* of the inline ones: unintercepted CSRs (im) in the TC */
     uint64_t lookups, hits;     /* guest pc -> translation lookups; found translated */
     uint64_t site_misses;       /* inline jalr lookups that missed (hits cost no exit) */
     uint64_t chains;            /* block exits patched into direct jumps */

@@ -18,7 +18,8 @@
  *   0xffc00000  TC page 0: the gate stubs, then translated blocks, growing up (X only)
  *   ...         TC pages 1..31
  *   0xfffff000  the VCPU's state page (R W): its virtual flags (MODE, IE), the virtual CSRs
- *               tvec cause tval epc eflags scratch, two spill slots and the gate word
+ *               tvec cause tval epc eflags scratch im, two spill slots, the gate words and
+ *               the monitor's copy of the UART's status register
  *
  * The state page is reachable from translated code as [r0 + negative offset], so inline
  * sequences need at most two spilled registers and never change the condition flags:
@@ -27,7 +28,14 @@
  *   sti      ... ori r1, r1, IE; st r1, VFLAGS; ld r1, GATE; jalr r1, r1; ld r1, SPILL
  *   pushf    pushf (the real flags); then the pushed word gets the virtual MODE and IE
  *   popf     the popped word's IE goes to VFLAGS; then a real popf for Z N C V; the gate
- *   rdmode, csrr status|tvec..scratch, csrw tvec..scratch: one load or store, or three
+ *   rdmode, csrr status|tvec..scratch|im, csrw tvec..scratch: one load or store, or three
+ *   csrw im  st rs1, IM; st r1, SPILL; ld r1, GATE_ANY; jalr r1, r1; ld r1, SPILL
+ *   in rd, [0x3f9] (the UART's status)   ld rd, UART_STATUS
+ *
+ * The last two are *inline emulation* (Adams and Agesen's in-TC emulation): what a VMM would
+ * emulate on an exit (an unintercepted CSR, a device register without side effects) is done
+ * by the translated code against state the monitor keeps on the state page, at the cost of a
+ * load or a store. Each such site is counted (inline_devices, inline_csrs).
  *
  * The gate: GATE holds the address of a stub that returns (no interrupt waits) or of a
  * callout (one does: the hypervisor sets it when a virtual line rises). So an inline sti or
@@ -508,17 +516,24 @@ bool hv_bt_exit(hv_t *hv, hv_vcpu_t *v, unsigned reason, uint32_t cause)
 /* ------------------------------------------------------------------------------------------
  * Entry: the translated kernel runs from the TC
  * ------------------------------------------------------------------------------------------ */
-static void set_gate(hv_t *hv, hv_vcpu_t *v)
+/* The words of the state page the monitor keeps for inline code, at every return to it: the
+ * gates (an sti or popf looks whether a raised line is enabled in im; a `csrw im` whether any
+ * line is raised, since it may enable it) and the UART's status. */
+static void refresh_state_page(hv_t *hv, hv_vcpu_t *v)
 {
-    bool waiting = (v->vip & hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_IM))) != 0;
+    bool waiting = (v->vip & hv_trap_vim(hv, v)) != 0;
     hv_write32(hv, v->bt.state + ST_GATE, hv_bt_tc_va(waiting ? TC_GATE_EXIT : TC_GATE_RETURN));
+    hv_write32(hv, v->bt.state + ST_GATE_ANY, hv_bt_tc_va(v->vip ? TC_GATE_EXIT : TC_GATE_RETURN));
+    hv_write32(hv, v->bt.state + ST_UART_STATUS, hv_dev_uart_status(hv, (unsigned)v->vm));
 }
 
-/* A virtual line rose: the next inline sti or popf must look. */
+/* A virtual line rose: the next inline sti, popf or csrw im must look. */
 void hv_bt_line_raised(hv_t *hv, hv_vcpu_t *v)
 {
-    if (v->bt.state)
-        hv_write32(hv, v->bt.state + ST_GATE, hv_bt_tc_va(TC_GATE_EXIT));
+    if (!v->bt.state)
+        return;
+    hv_write32(hv, v->bt.state + ST_GATE, hv_bt_tc_va(TC_GATE_EXIT));
+    hv_write32(hv, v->bt.state + ST_GATE_ANY, hv_bt_tc_va(TC_GATE_EXIT));
 }
 
 /* Before a VM entry (after any reflection): in virtual K the pc moves into the TC. False when
@@ -530,7 +545,7 @@ bool hv_bt_before_entry(hv_t *hv, hv_vcpu_t *v)
         hv_bt_flush_tc(hv, v);
         v->bt.flush_pending = 0;
     }
-    set_gate(hv, v);
+    refresh_state_page(hv, v);
     uint32_t pc = vmcb_pc(hv, v);
     if (hv_trap_guest_mode(hv, v) == CPU_MODE_U || legit_tc_pc(v, pc))
         return true;
@@ -713,6 +728,8 @@ bool hv_bt_setup(hv_t *hv, hv_vcpu_t *v)
     hv_bt_put_word(hv, v, TC_GATE_RETURN, hv_bt_encode(CPU_OP_JALR, 0, 1, 0, 0), 0, W_INNER);
     hv_bt_put_word(hv, v, TC_GATE_EXIT, BRK, 0, W_EXIT);
     hv_bt_flush_tc(hv, v);
+    /* As a CPU at reset: every line unmasked (the virtual im lives here, for inline code). */
+    hv_write32(hv, v->bt.state + ST_CSR(CPU_CSR_IM), (1u << CPU_IRQ_LINES) - 1);
     /* The monitor is co-resident: the guest's traps enter it without a world switch. */
     hv_set_guest_word(hv, v, CPU_VMCB_CONTROLS,
                       hv_guest_word(hv, v, CPU_VMCB_CONTROLS) | CPU_VMCTL_MONITOR);
@@ -752,14 +769,17 @@ bool hv_bt_guest_pc(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t tc, uin
 void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out)
 {
     const hv_bt_stats_t *s = &hv->vms[vm].stats.bt;
-    char g[13][48];
+    char g[15][48];
     fprintf(
         out,
-        "    binary translation: %s, instructions %s identical, %s inline, %s; lookups %s "
+        "    binary translation: %s, instructions %s identical, %s inline (emulated in the TC: "
+        "%s, %s), %s; lookups %s "
         "(%s), inline jalr misses %s, chains %s, callouts taken %s (gate %s); invalidations "
         "%s, protected-page stores %s, TC flushes %s\n",
         sim_counted(s->blocks, "block", g[0], 48), sim_group_digits(s->insns_identical, g[1], 48),
         sim_group_digits(s->insns_inline, g[2], 48),
+        sim_counted(s->inline_devices, "device register", g[13], 48),
+        sim_counted(s->inline_csrs, "CSR", g[14], 48),
         sim_counted(s->insns_callout, "callout", g[3], 48), sim_group_digits(s->lookups, g[4], 48),
         sim_counted(s->hits, "hit", g[5], 48), sim_group_digits(s->site_misses, g[6], 48),
         sim_group_digits(s->chains, g[7], 48), sim_group_digits(s->callouts, g[8], 48),

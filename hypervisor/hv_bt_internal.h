@@ -10,11 +10,16 @@
 
 /* The state page: offsets, and the imm16 that reaches each from r0. */
 #define ST_VFLAGS 0x000u
-#define ST_CSR(n) (4u * (n)) /* tvec (1) .. scratch (6) */
+#define ST_CSR(n) (4u * (n)) /* tvec (1) .. scratch (6), im (9) */
 #define ST_SPILL1 0x040u
 #define ST_GATE 0x044u
 #define ST_SPILL2 0x048u
 #define ST_TARGET 0x04cu /* an inline jalr's guest target, for its miss callout */
+#define ST_GATE_ANY 0x050u /* the gate after an inline `csrw im`: out when any line is raised */
+/* The monitor's copy of the virtual UART's status register, for an inline `in` of it: the
+ * only thing that changes it, a read of the data port, is a callout, so the monitor keeps it
+ * current by writing it at every return to the guest. */
+#define ST_UART_STATUS 0x054u
 #define R0_OFF(off) ((int32_t)(off) - (int32_t)MMU_PAGE_SIZE)
 
 /* The jump-site page below it (0xffffe000): per inline jalr site, 16 bytes: the guest target

@@ -5,7 +5,8 @@
  * A block is read through the guest's own translation, at most BLOCK_MAX instructions, never
  * across a page. Each instruction becomes:
  *   - itself, copied (most of them: ALU, loads and stores, cmp, push and pop, syscall, ...);
- *   - an inline sequence on the state page (cli, sti, pushf, popf, rdmode, the plain CSRs);
+ *   - an inline sequence on the state page (cli, sti, pushf, popf, rdmode, the plain CSRs,
+ *     csrr and csrw im, `in` of the UART's status): inline emulation, counted per site;
  *   - a callout, a brk the hypervisor recognises (iret, halt, in, out, the TLB, other CSRs),
  *     which ends the block;
  *   - for jalr: an inline lookup in the site's target cache, with a callout when it misses;
@@ -36,12 +37,18 @@ static void emit_kind(emitter_t *e, uint32_t insn, uint32_t guest_pc, unsigned k
     e->first = false;
 }
 
-/* The gate after an inline sti or popf: r1 is spilled already; it comes back restored. */
-static void emit_gate(emitter_t *e)
+/* The gate after an inline sti or popf (ST_GATE) or csrw im (ST_GATE_ANY): r1 is spilled
+ * already; it comes back restored. */
+static void emit_gate_at(emitter_t *e, uint32_t gate)
 {
-    emit(e, LD_STATE(1, ST_GATE));
+    emit(e, LD_STATE(1, gate));
     emit(e, hv_bt_encode(CPU_OP_JALR, 1, 1, 0, 0));
     emit(e, LD_STATE(1, ST_SPILL1));
+}
+
+static void emit_gate(emitter_t *e)
+{
+    emit_gate_at(e, ST_GATE);
 }
 
 /* r1 = VFLAGS with IE cleared (andi_mask = ~IE) or set (ori), stored back. */
@@ -107,6 +114,48 @@ static void emit_rdmode(emitter_t *e, unsigned rd)
 static bool plain_csr(int32_t csr)
 {
     return csr >= CPU_CSR_TVEC && csr <= CPU_CSR_SCRATCH;
+}
+
+/* csrw im: the interrupt mask a VMM need not intercept (VT did not exit on cr8 writes). The
+ * new mask goes to the state page; then the gate, which goes out to the monitor when any
+ * line is raised: the new mask may have enabled it. */
+static void emit_csrw_im(emitter_t *e, unsigned rs1)
+{
+    emit(e, ST_STATE(rs1, ST_CSR(CPU_CSR_IM)));
+    emit(e, ST_STATE(1, ST_SPILL1));
+    emit_gate_at(e, ST_GATE_ANY);
+}
+
+/* `in rd, [r0 + port]` of the UART's status register: the monitor's copy on the state page
+ * (ST_UART_STATUS). Other ports, and a port in a register, are callouts. */
+static bool uart_status_read(const cpu_insn_t *i)
+{
+    return i->op == CPU_OP_IN && i->rs1 == 0 && i->imm == SIM_UART_PORT + 1;
+}
+
+/* A site emulated inline that a VMM would otherwise emulate (a device register, an
+ * unintercepted CSR): counted, as Adams and Agesen's in-TC emulation. */
+static bool emit_inline_emulation(emitter_t *e, const cpu_insn_t *i)
+{
+    hv_bt_stats_t *s = hv_bt_stats(e->hv, e->v);
+    if (uart_status_read(i)) {
+        emit(e,
+             i->rd == 0 ? hv_bt_encode(CPU_OP_NOP, 0, 0, 0, 0) : LD_STATE(i->rd, ST_UART_STATUS));
+        s->inline_devices++;
+        return true;
+    }
+    if (i->op == CPU_OP_CSRR && i->imm == CPU_CSR_IM) {
+        emit(e, i->rd == 0 ? hv_bt_encode(CPU_OP_NOP, 0, 0, 0, 0)
+                           : LD_STATE(i->rd, ST_CSR(CPU_CSR_IM)));
+        s->inline_csrs++;
+        return true;
+    }
+    if (i->op == CPU_OP_CSRW && i->imm == CPU_CSR_IM) {
+        emit_csrw_im(e, i->rs1);
+        s->inline_csrs++;
+        return true;
+    }
+    return false;
 }
 
 /* A sensitive instruction with an inline translation: emits it, true. */
@@ -249,7 +298,7 @@ static bool translate_insn(emitter_t *e, uint32_t word)
         s->insns_inline++;
         return true;
     }
-    if (emit_inline(e, &i)) {
+    if (emit_inline(e, &i) || emit_inline_emulation(e, &i)) {
         s->insns_inline++;
         return false;
     }

@@ -133,6 +133,11 @@ static bool input_ready(const hv_vdev_t *d)
     return d->in_pos < d->in_len;
 }
 
+uint32_t hv_dev_uart_status(const hv_t *hv, unsigned vm)
+{
+    return UART_OUTPUT_READY | (input_ready(&hv->vms[vm].dev) ? UART_INPUT_READY : 0);
+}
+
 static void update_uart_line(hv_t *hv, unsigned vm)
 {
     const hv_vdev_t *d = &hv->vms[vm].dev;
@@ -150,7 +155,7 @@ static uint32_t uart_read(hv_t *hv, unsigned vm, uint32_t reg)
         update_uart_line(hv, vm);
         return c;
     }
-    case UART_STATUS: return UART_OUTPUT_READY | (input_ready(d) ? UART_INPUT_READY : 0);
+    case UART_STATUS: return hv_dev_uart_status(hv, vm);
     case UART_CONTROL: return d->uart_irq ? 1 : 0;
     default: return 0xffffffffu;
     }

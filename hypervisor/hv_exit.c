@@ -375,6 +375,16 @@ void hv_describe_exit(const hv_t *hv, const sim_event_t *ev, char *buf, size_t l
     const char *vm = ev->vm >= 0 && ev->vm < HV_MAX_VMS && hv->vms[ev->vm].used
                          ? hv->vms[ev->vm].name
                          : "a VM";
+    if (ev->flags & SIM_EVF_MONITOR) { /* binary translation's monitor: no world switch */
+        bool call = ev->b == CPU_CAUSE_BREAKPOINT && hv_bt_in_tc(ev->pc - 4);
+        snprintf(buf, len,
+                 "%s into %s's co-resident monitor (vcpu%d), not a VM exit: %s in the guest's "
+                 "own address space",
+                 call ? "a call" : "a trap", vm, ev->vcpu,
+                 call ? "its translated code calls out to the monitor"
+                      : "the guest's trap is handled by the monitor");
+        return;
+    }
     snprintf(buf, len, "VM exit %s in %s (vcpu%d), because %s", cpu_exit_reason_name(ev->a), vm,
              ev->vcpu, cpu_exit_reason_why(ev->a));
 }

@@ -231,6 +231,9 @@ void hv_dev_free(hv_vdev_t *d);
 bool hv_dev_port(hv_t *hv, unsigned vm, uint16_t port, bool write, uint32_t *value);
 /* A word access to a device window in guest-physical space: true when a device answers. */
 bool hv_dev_mmio(hv_t *hv, unsigned vm, uint32_t gpa, bool write, uint32_t *value);
+/* The virtual UART's status register as a read of it returns it (no side effect: binary
+ * translation's inline `in` reads the monitor's copy of it). */
+uint32_t hv_dev_uart_status(const hv_t *hv, unsigned vm);
 /* Which of a VM's virtual devices a port belongs to (HV_IO_NONE: none of them). */
 hv_io_device_t hv_dev_port_device(uint16_t port);
 /* The console hypercall: copies `len` bytes at gpa to the console; bytes written or < 0. */

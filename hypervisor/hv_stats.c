@@ -267,7 +267,8 @@ static void print_vm_time(const hv_t *hv, unsigned vm, FILE *out)
     for (unsigned k = 0; k < SIM_TIME_COUNT; k++)
         total += t[k];
     for (unsigned k = SIM_TIME_USER; k <= SIM_TIME_VMM; k++)
-        if (k != SIM_TIME_VMM || hv->cfg.type == HV_TYPE2)
+        if ((k != SIM_TIME_VMM || hv->cfg.type == HV_TYPE2) &&
+            (k != SIM_TIME_MONITOR || hv->vms[vm].cpu == HV_CPU_BT))
             percent_line(out, hv_time_name(hv, (sim_time_t)k), t[k], total);
 }
 
@@ -369,7 +370,7 @@ static void print_explained(const hv_t *hv, unsigned vm, FILE *out)
     const hv_vm_t *v = &hv->vms[vm];
     uint64_t t[SIM_TIME_COUNT], hv_time, guest, first_touch = 0;
     sim_account_vm(hv->m, vm, t);
-    hv_time = t[SIM_TIME_SWITCH] + t[SIM_TIME_HANDLER] + t[SIM_TIME_VMM];
+    hv_time = t[SIM_TIME_SWITCH] + t[SIM_TIME_HANDLER] + t[SIM_TIME_MONITOR] + t[SIM_TIME_VMM];
     guest = t[SIM_TIME_USER] + t[SIM_TIME_KERNEL];
     if (!hv_time || !guest)
         return;

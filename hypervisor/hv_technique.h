@@ -42,6 +42,8 @@ void hv_trap_reflect(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval);
 void hv_trap_before_entry(hv_t *hv, hv_vcpu_t *v);
 /* A virtual line rose: kicks the VCPU's pCPU when the guest can take it. */
 void hv_trap_line_raised(hv_t *hv, hv_vcpu_t *v);
+/* A VCPU's (virtual) interrupt mask: bt: its state page; others: the guest im of its VMCB. */
+uint32_t hv_trap_vim(hv_t *hv, const hv_vcpu_t *v);
 /* True when op has an emulation function (every instruction of class privileged). */
 bool hv_trap_can_emulate(unsigned op);
 

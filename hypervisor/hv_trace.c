@@ -25,13 +25,11 @@
 #include "hv_trace.h"
 
 /* The trace's names for the accounting's kinds (sim_time_t). */
-static const char *const span_names[SIM_TIME_COUNT] = {[SIM_TIME_USER] = "guest user",
-                                                       [SIM_TIME_KERNEL] = "guest kernel",
-                                                       [SIM_TIME_SWITCH] = "exit/entry",
-                                                       [SIM_TIME_HANDLER] = "hypervisor",
-                                                       [SIM_TIME_VMM] = "VMM (host user)",
-                                                       [SIM_TIME_HOST] = "host process",
-                                                       [SIM_TIME_IDLE] = "idle"};
+static const char *const span_names[SIM_TIME_COUNT] = {
+    [SIM_TIME_USER] = "guest user",    [SIM_TIME_KERNEL] = "guest kernel",
+    [SIM_TIME_SWITCH] = "exit/entry",  [SIM_TIME_HANDLER] = "hypervisor",
+    [SIM_TIME_MONITOR] = "BT monitor", [SIM_TIME_VMM] = "VMM (host user)",
+    [SIM_TIME_HOST] = "host process",  [SIM_TIME_IDLE] = "idle"};
 
 static void put_span(FILE *out, const hv_span_t *s, bool *first);
 static void put_instant(FILE *out, const hv_t *hv, const sim_event_t *ev, bool *first);

@@ -38,11 +38,12 @@
  * The virtual CPU state
  * ------------------------------------------------------------------------------------------ */
 /* Where a virtual register lives: csr 0 is the virtual flags (MODE and IE), others are the
- * virtual CSRs. A trap VCPU keeps them in its VMCB; a bt VCPU keeps the flags and tvec ..
- * scratch in its BT state page, where its translated code reads and writes them inline. */
+ * virtual CSRs. A trap VCPU keeps them in its VMCB; a bt VCPU keeps the flags, tvec ..
+ * scratch and im in its BT state page, where its translated code reads and writes them
+ * inline. */
 static uint32_t vstate_addr(hv_t *hv, const hv_vcpu_t *v, unsigned csr)
 {
-    if (hv_bt_vcpu(hv, v) && csr <= CPU_CSR_SCRATCH)
+    if (hv_bt_vcpu(hv, v) && (csr <= CPU_CSR_SCRATCH || csr == CPU_CSR_IM))
         return hv_bt_state_word(v, csr);
     return v->vmcb + (csr == 0 ? HV_SW_VFLAGS : GUEST_CSR(csr));
 }
@@ -154,7 +155,14 @@ static uint32_t deliverable_lines(hv_t *hv, const hv_vcpu_t *v)
 {
     if (!(vflags(hv, v) & CPU_FLAG_IE))
         return 0;
-    return v->vip & hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_IM));
+    return v->vip & hv_trap_vim(hv, v);
+}
+
+/* A bt VCPU's im is on its state page; any other's is the guest's own im in its VMCB, which
+ * the CPU holds while the guest runs (so read as the hypervisor reads guest state). */
+uint32_t hv_trap_vim(hv_t *hv, const hv_vcpu_t *v)
+{
+    return hv_bt_vcpu(hv, v) ? vcsr(hv, v, CPU_CSR_IM) : hv_guest_word(hv, v, GUEST_CSR(CPU_CSR_IM));
 }
 
 /* The real IE follows the virtual one, so that what user code sees with pushf (its real

@@ -198,7 +198,7 @@ void hv_inject(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t tval)
  * ------------------------------------------------------------------------------------------ */
 bool hv_vcpu_interrupt_waiting(hv_t *hv, const hv_vcpu_t *v)
 {
-    return (v->vip & hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_IM))) != 0;
+    return (v->vip & hv_trap_vim(hv, v)) != 0;
 }
 
 void hv_virq(hv_t *hv, hv_vcpu_t *v, unsigned line, bool level)

@@ -277,7 +277,13 @@ typedef struct {
     uint32_t charged;
     uint8_t cost[4];
     uint16_t cost_n[4];
+    uint8_t flags; /* SIM_EVF_* */
 } sim_event_t;
+
+/* VMEXIT: a trap into a co-resident monitor (the VMCB control MONITOR: binary translation's
+ * callout or a guest trap), VMENTRY: the monitor's return; neither is a world switch, and the
+ * time between them is the monitor's (SIM_TIME_MONITOR), not the hypervisor's. */
+#define SIM_EVF_MONITOR 1u
 
 typedef void (*sim_event_sink_fn)(const sim_event_t *ev, void *ctx);
 
@@ -296,6 +302,9 @@ void sim_event_format(const sim_event_t *ev, char *buf, size_t len);
     X(KERNEL, "kernel", "guest kernel, in its virtual ring (bare metal: ring 0)")                  \
     X(SWITCH, "exit/entry", "the hardware's VM exits and entries (the world switch)")              \
     X(HANDLER, "hypervisor", "the hypervisor's handlers and scheduler (type 2: the host kernel)")  \
+    X(MONITOR, "BT monitor",                                                                       \
+      "binary translation's co-resident monitor: its callouts and traps, in the guest's own "      \
+      "address space (no world switch)")                                                           \
     X(VMM, "VMM", "type 2: the user-level VMM process")                                            \
     X(HOST, "host process", "type 2: the host's own process")                                      \
     X(IDLE, "idle", "halted, or nothing to run")

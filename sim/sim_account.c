@@ -7,7 +7,8 @@
  * host process, or idle. Events move it from one span to the next:
  *
  *   VMENTRY   -> exit/entry for the entry's hardware cycles, then the guest, in its own ring
- *   VMEXIT    -> exit/entry for the exit's hardware cycles, then the hypervisor
+ *   VMEXIT    -> exit/entry for the exit's hardware cycles, then the hypervisor (a trap into
+ *                a co-resident monitor, SIM_EVF_MONITOR: no world switch, then the monitor)
  *   MODE, TRAP, INTERRUPT, IRET, WAKE -> the ring the CPU is now in (user, kernel, hypervisor)
  *   HALT      -> idle
  *   hv switch / from-vmm -> hypervisor,  hv to-vmm -> VMM,  hv host -> host process,
@@ -135,8 +136,9 @@ void sim_account_event(sim_machine_t *m, const sim_event_t *ev)
             open_span(m, ev->cpu, ev->cycle, SIM_TIME_HANDLER, CPU_MODE_H, vm, vcpu);
         } else {
             world_switch(m, ev->cpu, ev->cycle, ev->cycle + ev->span, ev->vm, ev->vcpu);
-            open_span(m, ev->cpu, ev->cycle + ev->span, SIM_TIME_HANDLER, CPU_MODE_H, ev->vm,
-                      ev->vcpu);
+            open_span(m, ev->cpu, ev->cycle + ev->span,
+                      ev->flags & SIM_EVF_MONITOR ? SIM_TIME_MONITOR : SIM_TIME_HANDLER, CPU_MODE_H,
+                      ev->vm, ev->vcpu);
         }
         break;
     case SIM_EV_MODE:

@@ -59,8 +59,19 @@ static const bt_case_t cases[] = {
     {"flags survive inline code", "li r1, 5\ncmpi r1, 5\ncli\nsti\nrdmode r4\nli r3, 0\n"
                                   "bne .n\nli r3, 1\n.n: nop\n", true},
     {"csrr cpunum", "csrr r3, cpunum\n", false},
-    {"csrw/csrr im", "li r1, 0x3\ncsrw im, r1\ncsrr r3, im\n", false},
-    {"in", "in r3, [0x3f9]\n", false},
+    {"csrw/csrr im", "li r1, 0x3\ncsrw im, r1\ncsrr r3, im\n", true},
+    {"csrw im, r1 keeps r1", "li r1, 0x5\ncsrw im, r1\nmov r3, r1\ncsrr r4, im\n", true},
+    {"in: the UART's status", "in r3, [0x3f9]\nin r0, [0x3f9]\n", true},
+    {"in: the UART's data", "in r3, [0x3f8]\n", false},
+    {"in: a port in a register", "li r2, 0x3f0\nin r3, [r2 + 9]\n", false},
+    /* An interrupt waits, masked in im; unmasking it inline lets it in before the next
+     * instruction, as natively: the handler sees epc = .after and r3 still 0. */
+    {"csrw im lets a waiting interrupt in at once",
+     "la r1, .h\ncsrw tvec, r1\nli r1, 0\ncsrw im, r1\nsti\nli r1, 40\ncsrw timer, r1\n"
+     "li r5, 300\n.spin: addi r5, r5, -1\ncmpi r5, 0\nbne .spin\nli r1, 0xff\ncsrw im, r1\n"
+     ".after: li r3, 1\nb .done\n.h: csrr r4, epc\nmov r6, r3\nla r7, .after\nli r1, 0\n"
+     "csrw timer, r1\nout r0, [0xf0]\n.done: nop\n",
+     true},
     {"iret", "la r1, .back\ncsrw epc, r1\nli r1, 0x1000\ncsrw eflags, r1\niret\nli r3, 9\n"
              ".back: csrr r3, status\n", false},
     {"call and ret", "call .f\nli r4, 2\nb .done\n.f: li r3, 1\nret\n.done: nop\n", true},
@@ -99,6 +110,11 @@ ParameterizedTest(size_t *row, hv_bt, each_instruction_as_under_hw)
         cr_expect_eq(reg(&m2, bt, b, r), reg(&m1, hw, a, r), "%s: r%u under bt 0x%x, hw 0x%x",
                      c->name, r, reg(&m2, bt, b, r), reg(&m1, hw, a, r));
     cr_expect_eq(reg(&m2, bt, b, CPU_REG_SP), reg(&m1, hw, a, CPU_REG_SP), "%s: sp", c->name);
+    if (strstr(c->name, "at once")) /* the handler ran, at .after (r7), before it (r6 = r3 = 0) */
+        cr_expect(reg(&m2, bt, b, 7) && reg(&m2, bt, b, 4) == reg(&m2, bt, b, 7) &&
+                      reg(&m2, bt, b, 6) == 0,
+                  "epc 0x%x, .after 0x%x, r3 then %u", reg(&m2, bt, b, 4), reg(&m2, bt, b, 7),
+                  reg(&m2, bt, b, 6));
     const hv_bt_stats_t *s = &bt->vms[b].stats.bt;
     cr_expect_gt(s->blocks, 0, "%s", c->name);
     if (c->inline_path)
@@ -471,4 +487,29 @@ Test(hv_bt, ticks_at_a_site_miss_keep_the_registers, .timeout = 120)
         hu_free(hw, &m1);
         hu_free(bt, &m2);
     }
+}
+
+/* Inline emulation (issue 15): the UART's status and the interrupt mask are emulated in the
+ * TC, against the monitor's copy on the state page; each site is counted when it is
+ * translated: here twice (the block at 0x1000 runs into the first iteration, the back edge
+ * starts a block at .loop), and 100 iterations of four of them enter the monitor no more than the loop's
+ * block exits do (with callouts they would be 400 calls). */
+Test(hv_bt, inline_emulation_is_counted_per_site_and_stays_in_the_tc)
+{
+    const char *src = ".org 0x1000\nli r9, 100\n.loop: in r3, [0x3f9]\nin r4, [0x3f9]\n"
+                      "csrr r5, im\ncsrw im, r5\naddi r9, r9, -1\ncmpi r9, 0\nbne .loop\n"
+                      "out r0, [0xf0]\n";
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = run_vm(&m, &hv, HV_CPU_BT, HV_MEM_SHADOW, src);
+    const hv_bt_stats_t *s = &hv->vms[vm].stats.bt;
+    cr_expect_eq(s->inline_devices, 4, "two `in` sites, translated twice of the UART's status: %llu",
+                 (unsigned long long)s->inline_devices);
+    cr_expect_eq(s->inline_csrs, 4, "csrr im and csrw im, translated twice: %llu",
+                 (unsigned long long)s->inline_csrs);
+    cr_expect_lt(s->callouts, 10, "%llu callouts", (unsigned long long)s->callouts);
+    cr_expect_eq(reg(&m, hv, vm, 3), 0x2, "the status: output ready, no input (0x%x)",
+                 reg(&m, hv, vm, 3));
+    cr_expect_eq(reg(&m, hv, vm, 5), 0xffffffffu >> (32 - CPU_IRQ_LINES), "im as at reset");
+    hu_free(hv, &m);
 }

@@ -192,8 +192,7 @@ int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
     decode_qual(dbg, out);
     /* Binary translation: the guest's traps enter its co-resident monitor (the control
      * MONITOR), a call or trap in its own address space, not a world switch. */
-    out->monitor = out->reason == CPU_EXIT_EXCEPTION && ev->vm >= 0 && ev->vm < HV_MAX_VMS &&
-                   hv->vms[ev->vm].used && hv->vms[ev->vm].cpu == HV_CPU_BT;
+    out->monitor = (ev->flags & SIM_EVF_MONITOR) != 0;
     if (out->monitor) {
         snprintf(out->because, sizeof out->because,
                  "the control 'co-resident monitor' makes it a call or trap into binary "
@@ -701,10 +700,14 @@ int ui_dbg_finish_exit(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
             actions++;
         if (stop->ev.kind == SIM_EV_VMENTRY && stop->ev.cpu == cpu) {
             char w[64], at[96], num[32];
+            bool monitor = stop->ev.flags & SIM_EVF_MONITOR; /* binary translation */
             stop->kind = UI_DBG_STOP_FINISH;
             snprintf(stop->text, sizeof stop->text,
-                     "The hypervisor finished handling the exit: VM entry into %s at %s, after %u "
-                     "more hypervisor action%s on pCPU%u, %s cycles since the exit began.",
+                     monitor ? "The co-resident monitor returned: %s goes on at %s, after %u more "
+                               "monitor action%s on pCPU%u, %s cycles since it was entered."
+                             : "The hypervisor finished handling the exit: VM entry into %s at %s, "
+                               "after %u more hypervisor action%s on pCPU%u, %s cycles since the "
+                               "exit began.",
                      dbg_who(dbg, &stop->ev, w, sizeof w),
                      dbg_guest_where(dbg, stop->ev.vm, stop->ev.pc, at, sizeof at), actions,
                      actions == 1 ? "" : "s", cpu,

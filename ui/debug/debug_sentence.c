@@ -503,7 +503,11 @@ void dbg_text_entry(const ui_dbg_t *d, const sim_event_t *ev, const char *mode, 
 {
     char w[64], a[200];
     dbg_code_where(d, ev, ev->pc, a, sizeof a);
-    snprintf(buf, len, "entry: %s resumes in %s at %s", dbg_who(d, ev, w, sizeof w), mode, a);
+    if (ev->flags & SIM_EVF_MONITOR) /* binary translation: no VM entry, a return */
+        snprintf(buf, len, "return from the co-resident monitor: %s resumes in %s at %s",
+                 dbg_who(d, ev, w, sizeof w), mode, a);
+    else
+        snprintf(buf, len, "entry: %s resumes in %s at %s", dbg_who(d, ev, w, sizeof w), mode, a);
 }
 
 void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
@@ -514,9 +518,7 @@ void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, s
     case SIM_EV_HV: hv_action_text(d, ev, buf, len); break;
     case SIM_EV_VMEXIT: {
         char insn[200], mode[64]; /* the instruction, read where the guest saw it */
-        const hv_t *hv = hv_of_machine(d->m);
-        bool monitor = ev->a == CPU_EXIT_EXCEPTION && hv && ev->vm >= 0 && ev->vm < HV_MAX_VMS &&
-                       hv->vms[ev->vm].used && hv->vms[ev->vm].cpu == HV_CPU_BT;
+        bool monitor = (ev->flags & SIM_EVF_MONITOR) != 0;
         if (ev->a == CPU_EXIT_ENTRY_FAILED) /* the CPU was in ring -1: no guest instruction */
             snprintf(buf, len, "exit ENTRY_FAILED: the VM entry into %s at %s failed, because %s",
                      w, dbg_guest_where(d, ev->vm, dbg_exit_guest_pc(d, ev), a, sizeof a),

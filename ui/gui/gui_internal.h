@@ -56,6 +56,7 @@ static inline uint32_t gui_vm_shade(int vm, bool user)
     return out;
 }
 #define GUI_SWITCH 0xffb347u                /* the hardware's exit and entry */
+#define GUI_MONITOR 0xf4c2a1u /* binary translation's co-resident monitor (no world switch) */
 #define GUI_VMM 0xd9734eu                   /* type 2: the user-level VMM */
 #define GUI_HOST 0x9aa4b5u                  /* type 2: the host process */
 #define GUI_IDLE_RGB 0x3b414du              /* idle or halted */

@@ -127,12 +127,15 @@ static const char *runs_what(const gui_t *g, unsigned i, char *buf, size_t len)
     ui_dbg_vm_t info;
     ui_dbg_exit_t x;
     const char *hv = ui_dbg_host_kernel(g->dbg) ? "host kernel" : "hypervisor";
+    const cpu_vm_state_t *s = &ui_dbg_cpu(g->dbg, i)->s.vm;
+    bool monitor = (s->controls & CPU_VMCTL_MONITOR) && s->exit_reason == CPU_EXIT_EXCEPTION;
     if (at_substep(g, i, &x) && ui_dbg_vm_info(g->dbg, (unsigned)x.vm, &info) == 0)
-        snprintf(buf, len, "%s: exit %s of %s, step by step", hv, x.reason_name, info.name);
+        snprintf(buf, len, "%s: %s %s of %s, step by step", x.monitor ? "BT monitor" : hv,
+                 x.monitor ? "entry" : "exit", x.reason_name, info.name);
     else if (mode == CPU_MODE_H && vm >= 0 && ui_dbg_pcpu_exit_pending(g->dbg, i) &&
              ui_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0)
-        snprintf(buf, len, "%s: exit %s of %s", hv,
-                 cpu_exit_reason_name(ui_dbg_cpu(g->dbg, i)->s.vm.exit_reason), info.name);
+        snprintf(buf, len, "%s: %s %s of %s", monitor ? "BT monitor" : hv,
+                 monitor ? "entry" : "exit", cpu_exit_reason_name(s->exit_reason), info.name);
     else if (mode == CPU_MODE_H)
         snprintf(buf, len, "%s", ui_dbg_has_hypervisor(g->dbg) ? hv : "ring -1 code");
     else if (vm >= 0 && ui_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0) {

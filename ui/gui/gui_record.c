@@ -121,6 +121,7 @@ uint32_t gui_time_rgb(unsigned kind, int vm)
     case SIM_TIME_KERNEL: return vm >= 0 ? gui_vm_shade(vm, false) : GUI_RING0;
     case SIM_TIME_SWITCH: return GUI_SWITCH;
     case SIM_TIME_HANDLER: return GUI_RINGM1;
+    case SIM_TIME_MONITOR: return GUI_MONITOR;
     case SIM_TIME_VMM: return GUI_VMM;
     case SIM_TIME_HOST: return GUI_HOST;
     default: return GUI_IDLE_RGB;

@@ -3,10 +3,12 @@
  * right. The spans are the machine's time accounting (sim_account.c): a VM's guest time in
  * the VM's own hue, user lighter and kernel darker, with a strip of the ring colour on top
  * (user green, kernel blue); the hardware's exit and entry amber, the hypervisor orange-red,
- * type 2's VMM and host process their own colours, idle grey. Markers show traps (▼),
- * interrupts (◆), VM exits (▼ in the hypervisor's colour) and returns. The wheel (or [ and ]) zooms
- * around the pointer, the arrow keys scroll, f follows the newest cycle again, and a click on a
- * marker shows its details. Everything comes from the window's event record (gui_record.c).
+ * type 2's VMM and host process their own colours, binary translation's co-resident monitor
+ * peach (no world switch), idle grey. Markers show traps (▼), interrupts (◆), VM exits (▼ in
+ * the hypervisor's colour), calls and traps into the BT monitor (▼ peach) and returns. The wheel
+ * (or [ and ]) zooms around the pointer, the arrow keys scroll, f follows the newest cycle again,
+ * and a click on a marker shows its details. Everything comes from the window's event record
+ * (gui_record.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -154,7 +156,8 @@ static void draw_markers(gui_t *g, const tl_geom_t *t, int y, int h, const gui_l
             last_marker = ex;
             continue;
         }
-        uint32_t col = gui_event_is_exit(ev)          ? GUI_RINGM1
+        uint32_t col = ev->flags & SIM_EVF_MONITOR    ? GUI_MONITOR /* a call, not an exit */
+                       : gui_event_is_exit(ev)        ? GUI_RINGM1
                        : ev->kind == SIM_EV_INTERRUPT ? 0xc58af9u
                        : ev->kind == SIM_EV_IRET      ? 0x9aa4b5u
                                                       : 0xffe08au;
@@ -242,11 +245,18 @@ void gui_draw_timeline(gui_t *g)
     }
     x = legend_item(g, x, y, right, GUI_RING3, nvm ? "▀ user" : "■ user");
     x = legend_item(g, x, y, right, GUI_RING0, nvm ? "▀ kernel" : "■ kernel");
+    bool bt = false; /* a VM under binary translation: its monitor's time and calls */
+    for (unsigned i = 0; i < nvm; i++) {
+        ui_dbg_vm_t vm;
+        bt = bt || (ui_dbg_vm_info(g->dbg, i, &vm) == 0 && strcmp(vm.cpu, "bt") == 0);
+    }
     if (nvm) {
         x = legend_item(g, x, y, right, GUI_SWITCH, "■ exit/entry");
         x = legend_item(g, x, y, right, GUI_RINGM1,
                         ui_dbg_host_kernel(g->dbg) ? "■ host kernel" : "■ hypervisor");
     }
+    if (bt)
+        x = legend_item(g, x, y, right, GUI_MONITOR, "■ BT monitor");
     if (ui_dbg_host_kernel(g->dbg)) {
         x = legend_item(g, x, y, right, GUI_VMM, "■ VMM");
         x = legend_item(g, x, y, right, GUI_HOST, "■ host process");
@@ -254,6 +264,8 @@ void gui_draw_timeline(gui_t *g)
     x = legend_item(g, x, y, right, 0x5a6170u, "■ idle");
     x = legend_item(g, x, y, right, 0xffe08au, "▼ trap");
     x = legend_item(g, x, y, right, 0xc58af9u, "◆ interrupt");
+    if (bt)
+        x = legend_item(g, x, y, right, GUI_MONITOR, "▼ monitor call");
     if (nvm) {
         x = legend_item(g, x, y, right, GUI_RINGM1, "▼ exit");
         legend_item(g, x, y, right, GUI_MARK, "• mark");
