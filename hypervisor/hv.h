@@ -176,6 +176,7 @@ typedef struct {
     hv_backing_t backing;        /* how its memory is backed (hv_backing.c) */
     uint32_t resident_max;       /* bytes of host frames it gets at most (0: its memory);
                                     the rest is swapped (hv_swap.c) */
+    uint32_t balloon;            /* bytes its balloon driver should hold (hv_balloon.c) */
 } hv_vm_config_t;
 
 /* ------------------------------------------------------------------------------------------
@@ -427,6 +428,8 @@ typedef struct {
     uint64_t swap_outs, swap_ins, swap_wait, swap_second_chances;
     /* hv_share.c: its pages mapped to a shared frame (merged), copy-on-write breaks */
     uint64_t shares, cow_breaks;
+    /* hv_balloon.c: pages its balloon driver gave, took back, and touched after giving */
+    uint64_t balloon_given, balloon_taken, balloon_touched;
     uint64_t console_calls, console_bytes; /* console writes by hypercall, and their bytes */
 } hv_vm_stats_t;
 
@@ -460,6 +463,8 @@ typedef struct {
     uint32_t swapped;      /* its pages in the swap device now */
     uint32_t clock_hand;   /* the clock's next guest-physical page */
     uint32_t shared;       /* its pages mapped read-only to a shared frame now (hv_share.c) */
+    uint32_t balloon_target; /* pages its balloon should hold (hv_balloon.c) */
+    uint32_t ballooned;      /* pages in its balloon now: no frame behind them */
 } hv_vm_t;
 
 /* Per pCPU. */

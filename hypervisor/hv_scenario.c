@@ -421,6 +421,9 @@ static void vm_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "resident_max")) {
         if (size(p, key, value, HV_MIN_RESIDENT, 0xf0000000u, MMU_PAGE_SIZE, &v))
             vm->resident_max = (uint32_t)v;
+    } else if (!strcmp(key, "balloon")) {
+        if (size(p, key, value, 0, 0xf0000000u, MMU_PAGE_SIZE, &v))
+            vm->balloon = (uint32_t)v;
     } else if (!strcmp(key, "marks")) {
         bool on;
         if (on_off(p, key, value, &on))
@@ -432,11 +435,12 @@ static void vm_key(parser_t *p, const char *key, const char *value)
         else
             snprintf(vm->transcript, sizeof vm->transcript, "%s", value);
     } else {
-        error_at(p, p->line,
-                 "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
-                 "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
-                 "transcript, shadow_budget, marks, backing, resident_max, net_bw, disk_bw)",
-                 key, vm->name);
+        error_at(
+            p, p->line,
+            "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
+            "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
+            "transcript, shadow_budget, marks, backing, resident_max, balloon, net_bw, disk_bw)",
+            key, vm->name);
     }
 }
 

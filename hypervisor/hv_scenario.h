@@ -14,7 +14,7 @@
  *                 program), base, rom, vcpus, memory, cpu = emu | trap | bt | hw,
  *                 mem = shadow | nested (hv_technique_refusal says which pairs run), pin (a
  *                 pCPU per VCPU, comma-separated), share, cap (percent), input or input_file,
- *                 resident_max
+ *                 resident_max, balloon
  */
 #ifndef HVSIM_HV_SCENARIO_H
 #define HVSIM_HV_SCENARIO_H
@@ -42,6 +42,7 @@ typedef struct {
     bool marks_off;                        /* marks = off: the guest's mark ring is never read */
     int backing;                           /* hv_backing_t (0: lazy) */
     uint32_t resident_max;                 /* 0: no limit (its memory) */
+    uint32_t balloon;                      /* bytes its balloon driver should hold (0: none) */
     int line, image_line, kernel_line, rom_line, input_line, cpu_line, mem_line; /* messages */
 } hv_scenario_vm_t;
 

@@ -142,7 +142,8 @@ hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console
                             .disk_bw = vm->disk_bw,
                             .marks_off = vm->marks_off,
                             .backing = (hv_backing_t)vm->backing,
-                            .resident_max = vm->resident_max};
+                            .resident_max = vm->resident_max,
+                            .balloon = vm->balloon};
         memcpy(c.pin, vm->pin, sizeof c.pin);
         int rc = hv_vm_create(hv, &c, err, sizeof err);
         free_files(&f);

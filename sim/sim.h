@@ -211,7 +211,7 @@ typedef enum {
     X(CPUID, "cpuid", "the cpuid leaf the virtual CPU answered; pc: the answer")                   \
     X(BT_MOVE_PC, "bt-move-pc",                                                                    \
       "binary translation: the pc the monitor moved the VCPU from (into, out of or within the "    \
-      "translation cache); pc: the pc it moved it to")                                           \
+      "translation cache); pc: the pc it moved it to")                                             \
     X(SWAP_OUT, "swap-out",                                                                        \
       "overcommit: the guest-physical page written to the swap device; pc: its swap slot")         \
     X(SWAP_IN, "swap-in",                                                                          \
@@ -220,7 +220,10 @@ typedef enum {
       "page sharing: the guest-physical page mapped read-only to a shared frame; pc: its hpa")     \
     X(COW, "cow", "page sharing: the shared page a store broke into a private copy; pc: its hpa")  \
     X(SHARE_SCAN, "share-scan",                                                                    \
-      "page sharing: a scanner pass ended: the frames sharing saves now; pc: guest pages backed")
+      "page sharing: a scanner pass ended: the frames sharing saves now; pc: guest pages backed")  \
+    X(BALLOON, "balloon",                                                                          \
+      "ballooning: the pages the guest's balloon driver gave (SIM_HV_WRITE set: took back); pc: "  \
+      "the pages in its balloon now")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u
@@ -370,7 +373,8 @@ typedef struct {
     uint64_t at;
     uint64_t seq;
     uint32_t what;
-    uint16_t device; /* index in m->devices */
+    uint16_t device;     /* index in m->devices */
+    uint16_t background; /* 1: housekeeping that wakes no CPU (sim_schedule_background) */
 } sim_timed_t;
 
 /* The block device (sim_disk.c): its registers, its medium and its counters. See the "Block
@@ -532,6 +536,10 @@ int sim_add_device(sim_machine_t *m, const sim_device_t *dev);
  * `at` (at its first instruction boundary there), so an interrupt the device raises then is
  * taken on time. A machine whose CPUs are all halted is not idle while an event is pending. */
 int sim_schedule(sim_machine_t *m, uint64_t at, unsigned device, uint32_t what);
+/* The same for housekeeping that never wakes a CPU (the hypervisor's page-sharing scanner): a
+ * machine whose CPUs are all halted with only such events pending is idle, as it would be
+ * without them, instead of ticking on to its cycle limit. */
+int sim_schedule_background(sim_machine_t *m, uint64_t at, unsigned device, uint32_t what);
 /* Cancels every pending event of `device` with tag `what` (a re-armed timer). */
 void sim_unschedule(sim_machine_t *m, unsigned device, uint32_t what);
 /* The cycle a device access happens at: the cycle count of the CPU making it (m->io_cpu), or

@@ -43,7 +43,8 @@ void su_expect_same_state(const uint8_t *a, size_t alen, const uint8_t *b, size_
     X(trap_popf, "trap-popf")                                                                      \
     X(mem_overcommit, "mem-overcommit")                                                            \
     X(sharing, "sharing")                                                                          \
-    X(vswitch, "vswitch")
+    X(vswitch, "vswitch")                                                                          \
+    X(balloon, "balloon")
 
 /* Fails the test for a built-in scenario that SU_SCENARIOS leaves out. */
 void su_expect_every_builtin_listed(void);

@@ -132,12 +132,12 @@ static void marks_change_nothing(const char *scenario, long expect_misses)
 
 Test(hv_marks, overcommit_misses_as_many_deadlines_with_marks_as_without, .timeout = 120)
 {
-    marks_change_nothing("overcommit", 124);
+    marks_change_nothing("overcommit", 126);
 }
 
 Test(hv_marks, overcommit_boost_misses_as_many_deadlines_with_marks_as_without, .timeout = 120)
 {
-    marks_change_nothing("overcommit-boost", 58);
+    marks_change_nothing("overcommit-boost", 59);
 }
 
 /* A small guest: registers a ring of 4 slots, writes 6 records with plain stores (no exit

@@ -291,9 +291,9 @@ Test(hvsim_cli, net_bw_limits_a_vms_bulk_transfer, .timeout = 240)
         "d=$(mktemp -d) && $B/hvsim scenario show vswitch | sed '/^\\[vm a\\]/a net_bw = 20' "
         "> $d/lim.ini && printf 'continue\\ninfo nic\\n' > $d/x.cmd && "
         "$B/hvsim -x $d/x.cmd --scenario $d/lim.ini | grep 'bulk:\\|limit:'; rm -rf $d",
-        "[a] bulk: 66000 bytes to 02:00:00:01:00:02 in 3350552 cycles: 19 bytes per 1000 "
+        "[a] bulk: 66000 bytes to 02:00:00:01:00:02 in 3348330 cycles: 19 bytes per 1000 "
         "cycles\n"
-        "  limit: 20 bytes per 1 000 cycles (net_bw); 45 frames held back, 3 125 128 cycles "
+        "  limit: 20 bytes per 1 000 cycles (net_bw); 45 frames held back, 3 122 820 cycles "
         "in all\n",
         0);
     expect_run("d=$(mktemp -d) && printf '[vm x]\\nkernel = examples/hello.s\\nnet_bw = 0\\n' > "
@@ -310,9 +310,9 @@ Test(hvsim_cli, disk_bw_limits_a_vms_disk, .timeout = 240)
     expect_run("d=$(mktemp -d) && $B/hvsim scenario show default | "
                "sed '/^\\[vm tinyos\\]/a disk_bw = 100' > $d/dl.ini && "
                "$B/hvsim --scenario $d/dl.ini | grep 'limit:\\|stats\\] tinyos'; rm -rf $d",
-               "[stats] tinyos (hw + nested, 1 vcpu, 8 192 KiB): off, ran 3 322 312 cycles from "
+               "[stats] tinyos (hw + nested, 1 vcpu, 8 192 KiB): off, ran 3 407 359 cycles from "
                "start to end\n"
-               "    limit: disk_bw 100 bytes per 1 000 cycles held 1 command back, 199 177 cycles "
+               "    limit: disk_bw 100 bytes per 1 000 cycles held 1 command back, 279 497 cycles "
                "in all\n",
                0);
 }

@@ -106,7 +106,7 @@ Test(scenario_cli, errors_in_line_order_with_what_is_allowed)
         "multiple of 64K (K, M, G allowed: 64K, 8M)\n"
         "bad.ini:11: error: unknown key 'colour' in [vm a] (known: image, kernel, base, rom, "
         "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, transcript, "
-        "shadow_budget, marks, backing, resident_max, net_bw, disk_bw)\n"
+        "shadow_budget, marks, backing, resident_max, balloon, net_bw, disk_bw)\n"
         "bad.ini:12: error: pin = '12': it must be a whole number from 0 to 7\n"
         "bad.ini:13: error: backing = 'huge': it must be lazy, eager or large\n"
         "bad.ini:16: error: [weird: a section header ends with ']'\n"
