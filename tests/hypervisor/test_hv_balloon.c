@@ -189,7 +189,7 @@ Test(hv_balloon, balloon_transcripts_equal_native, .timeout = 120)
     hu_transcripts_equal_native("balloon");
 }
 
-/* The lesson in figures: the ballooned VM swaps nothing and ends much sooner. */
+/* The lesson in figures: the ballooned VM swaps nothing and ends sooner. */
 Test(hv_balloon, the_balloon_relieves_what_swap_relieves, .timeout = 60)
 {
     hv_scenario_t sc;
@@ -200,8 +200,9 @@ Test(hv_balloon, the_balloon_relieves_what_swap_relieves, .timeout = 60)
     cr_expect_eq(ballooned->ballooned, 1280, "5 MiB given at boot");
     cr_expect_eq(ballooned->stats.swap_outs, 0);
     cr_expect_gt(swapped->stats.swap_outs, 1000);
-    cr_expect_lt(3 * (ballooned->stats.ended - ballooned->stats.started),
-                 swapped->stats.ended - swapped->stats.started, "under a third of the time");
+    /* what it saves is at least half the cycles the swapped VM waited for its swap device */
+    cr_expect_lt(ballooned->stats.ended - ballooned->stats.started + swapped->stats.swap_wait / 2,
+                 swapped->stats.ended - swapped->stats.started);
     expect_invariants(hv);
     hu_scenario_free(&sc, hv, &m);
 }
