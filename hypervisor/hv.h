@@ -203,6 +203,7 @@ typedef struct {
     uint32_t resident_max;       /* bytes of host frames it gets at most (0: its memory);
                                     the rest is swapped (hv_swap.c) */
     bool assign_nic;             /* assign = nic0: the physical card is the VM's (passthrough) */
+    uint32_t balloon;            /* bytes its balloon driver should hold (hv_balloon.c) */
 } hv_vm_config_t;
 
 /* ------------------------------------------------------------------------------------------
@@ -456,6 +457,8 @@ typedef struct {
     uint64_t swap_outs, swap_ins, swap_wait, swap_second_chances;
     /* hv_share.c: its pages mapped to a shared frame (merged), copy-on-write breaks */
     uint64_t shares, cow_breaks;
+    /* hv_balloon.c: pages its balloon driver gave, took back, and touched after giving */
+    uint64_t balloon_given, balloon_taken, balloon_touched;
     uint64_t console_calls, console_bytes; /* console writes by hypercall, and their bytes */
     uint64_t dma_faults; /* DMAs of its assigned device the IOMMU blocked (hv_passthrough.c) */
 } hv_vm_stats_t;
@@ -493,6 +496,8 @@ typedef struct {
     uint8_t host;          /* the host it runs on (hv_migrate.c) */
     uint8_t assigned_nic;  /* the physical network card is assigned to it (hv_passthrough.c) */
     uint32_t io_root;      /* hpa of the card's I/O page table root (0: none, the IOMMU off) */
+    uint32_t balloon_target; /* pages its balloon should hold (hv_balloon.c) */
+    uint32_t ballooned;      /* pages in its balloon now: no frame behind them */
 } hv_vm_t;
 
 /* A live migration (hv_migrate.c): where it is, X(NAME, name). */

@@ -18,21 +18,8 @@
 
 #include "hv_internal.h"
 
-static const char *const backing_names[] = {
-#define HV_X_BACKNAME(name, str, doc) str,
-    HV_BACKINGS(HV_X_BACKNAME)
-#undef HV_X_BACKNAME
-};
-
-const char *hv_backing_name(unsigned backing)
-{
-    return backing < HV_BACKING_COUNT ? backing_names[backing] : "?";
-}
-
-int hv_backing_by_name(const char *name)
-{
-    return hv_name_index(backing_names, HV_BACKING_COUNT, name);
-}
+/* hv_backing_name, hv_backing_by_name */
+HV_NAMES_OF(backing, HV_BACKINGS, HV_BACKING_COUNT)
 
 uint32_t hv_large_frames(const hv_t *hv)
 {

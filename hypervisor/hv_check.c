@@ -140,7 +140,7 @@ static const char *check_tlbs(const hv_t *hv, char *buf, size_t len)
 const char *hv_check_invariants(hv_t *hv, char *buf, size_t len)
 {
     if (check_pool(hv, buf, len) || check_tlbs(hv, buf, len) || hv_swap_check(hv, buf, len) ||
-        hv_share_check(hv, buf, len))
+        hv_share_check(hv, buf, len) || hv_balloon_check(hv, buf, len))
         return buf;
     for (unsigned vm = 0; vm < HV_MAX_VMS; vm++) {
         const hv_vm_t *v = &hv->vms[vm];

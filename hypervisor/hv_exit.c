@@ -173,6 +173,10 @@ HV_HANDLER(hv_handle_hypercall)
         answer = hv_mark_hypercall(hv, v, hv_guest_reg(hv, v, 2), hv_guest_reg(hv, v, 3));
     } else if (hv_guest_reg(hv, v, 1) == HC_MARK_RING) {
         answer = hv_mark_ring_register(hv, v, hv_guest_reg(hv, v, 2), hv_guest_reg(hv, v, 3));
+    } else if (hv_guest_reg(hv, v, 1) >= HV_HC_BALLOON_TARGET &&
+               hv_guest_reg(hv, v, 1) <= HV_HC_BALLOON_TAKE) {
+        answer = hv_balloon_hypercall(hv, v, hv_guest_reg(hv, v, 1), hv_guest_reg(hv, v, 2),
+                                      hv_guest_reg(hv, v, 3));
     }
     hv_set_guest_reg(hv, v, 1, (uint32_t)answer);
     hv_skip_instruction(hv, v);

@@ -20,6 +20,21 @@ enum {
 
 /* The index of `name` (any case) in a table of `count` names, or -1. */
 int hv_name_index(const char *const *names, int count, const char *name);
+/* The names of an X-macro list X(NAME, "name", what it means) whose enum ends in `count`:
+ * defines the table hv_<what>_names and the two functions hv.h declares for it,
+ * hv_<what>_name(i) ("?" outside the list) and hv_<what>_by_name(s) (any case; -1 when
+ * unknown). One definition serves the techniques, the backings and the replacement policies. */
+#define HV_X_NAME_STRING(name, str, doc) str,
+#define HV_NAMES_OF(what, LIST, count)                                                             \
+    static const char *const hv_##what##_names[] = {LIST(HV_X_NAME_STRING)};                       \
+    const char *hv_##what##_name(unsigned i)                                                       \
+    {                                                                                              \
+        return i < (count) ? hv_##what##_names[i] : "?";                                           \
+    }                                                                                              \
+    int hv_##what##_by_name(const char *name)                                                      \
+    {                                                                                              \
+        return hv_name_index(hv_##what##_names, (count), name);                                    \
+    }
 
 /* ---- Memory (hv_vm.c) ------------------------------------------------------------------ */
 /* Charges a fixed cost from the table to the pCPU the hypervisor runs on (none at set-up). */
@@ -94,6 +109,28 @@ bool hv_lab_missing(hv_t *hv, const hv_vcpu_t *v, unsigned lab, const char *what
 uint32_t hv_nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, bool *mapped,
                         bool *large);
 
+/* The entry that maps gpa's page in VM vm's nested tables: a level-0 leaf, or (*large) a
+ * large page's level-1 entry; valid or not. 0 when a table on the way is missing (and not
+ * `make_tables`) or no frame can be had for one. The page itself gets no frame. */
+uint32_t hv_nested_leaf_entry(hv_t *hv, unsigned vm, uint32_t gpa, bool make_tables, bool *large);
+
+/* ---- Ballooning (hv_balloon.c) ---------------------------------------------------------- */
+/* The balloon's hypercalls (r1): its target, give and take (docs/guests.md). */
+enum { HV_HC_BALLOON_TARGET = 4, HV_HC_BALLOON_GIVE = 5, HV_HC_BALLOON_TAKE = 6 };
+/* A balloon hypercall of VCPU vc (r2, r3 its arguments): the target in pages, or how many
+ * pages the list at gpa r2 of r3 entries gave (took back); -1 for a VM without a balloon
+ * (its frames cannot move) or a bad list. */
+int32_t hv_balloon_hypercall(hv_t *hv, hv_vcpu_t *vc, uint32_t call, uint32_t r2, uint32_t r3);
+/* An invalid nested leaf of a page in the guest's balloon. */
+bool hv_balloon_entry(uint32_t pte);
+/* The guest touched a page it had given (its leaf was a balloon entry): it got a new frame. */
+void hv_balloon_touched(hv_t *hv, unsigned vm);
+/* Every VM's balloon count equals its nested balloon entries: NULL, or what is broken. */
+const char *hv_balloon_check(const hv_t *hv, char *buf, size_t len);
+void hv_balloon_print_stats(const hv_t *hv, unsigned vm, FILE *out);
+/* When a VM has a balloon: every swappable VM's relief from memory pressure side by side. */
+void hv_balloon_print_table(const hv_t *hv, FILE *out);
+
 /* ---- Memory overcommit (hv_swap.c) ----------------------------------------------------- */
 /* Checks [hypervisor] host_memory and sets up the swap device's bookkeeping (hv_new). */
 int hv_swap_init(hv_t *hv, char *err, size_t len);
@@ -109,6 +146,8 @@ bool hv_swap_entry(uint32_t pte);
 bool hv_swap_make_room(hv_t *hv, unsigned vm);
 /* Reads the swapped page at gpa (its leaf was `pte`) into the VM's new frame (hpa). */
 void hv_swap_in(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t pte, uint32_t frame);
+/* Frees the swap slot a swap entry names, its bytes unread (the guest ballooned the page). */
+void hv_swap_discard(hv_t *hv, unsigned vm, uint32_t pte);
 /* Frees every swap slot of a VM (destroyed). */
 void hv_swap_release(hv_t *hv, unsigned vm);
 /* The swap invariants: every used slot is a VM's, and that VM's nested tables hold exactly as

@@ -183,8 +183,9 @@ static bool next_page(hv_t *hv, unsigned *vm, uint32_t *gpn)
 static void schedule_scan(hv_t *hv, uint64_t now)
 {
     hv->share.scheduled = 1;
-    SIM_ASSERT(sim_schedule(hv->m, now + scan_period(hv), hv->hub, HV_TIMED(HV_TIMED_SHARE, 0)) ==
-               0);
+    /* background: the scanner alone keeps no halted machine running */
+    SIM_ASSERT(sim_schedule_background(hv->m, now + scan_period(hv), hv->hub,
+                                       HV_TIMED(HV_TIMED_SHARE, 0)) == 0);
 }
 
 void hv_share_start(hv_t *hv)

@@ -469,8 +469,10 @@ void hv_print_stats(const hv_t *hv, FILE *out)
         hv_swap_print_stats(hv, i, out);
         hv_share_print_vm(hv, i, out);
         hv_passthrough_print_stats(hv, i, out);
+        hv_balloon_print_stats(hv, i, out);
     }
     hv_share_print_stats(hv, out);
+    hv_balloon_print_table(hv, out);
     hv_migrate_print(hv, "[stats] ", out);
     for (unsigned e = 0; e < hv->nent; e++)
         if (hv->ent[e].used && hv->ent[e].host_process)

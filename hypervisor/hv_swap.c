@@ -38,21 +38,8 @@
 #define HV_NPTE_SWAPPED 0x200u /* an invalid nested leaf whose PFN field is a swap slot */
 #define PAGE_SECTORS (MMU_PAGE_SIZE / SIM_SECTOR_SIZE)
 
-static const char *const replacement_names[] = {
-#define HV_X_REPLNAME(name, str, doc) str,
-    HV_REPLACEMENTS(HV_X_REPLNAME)
-#undef HV_X_REPLNAME
-};
-
-const char *hv_replacement_name(unsigned r)
-{
-    return r < HV_REPLACE_COUNT ? replacement_names[r] : "?";
-}
-
-int hv_replacement_by_name(const char *name)
-{
-    return hv_name_index(replacement_names, HV_REPLACE_COUNT, name);
-}
+/* hv_replacement_name, hv_replacement_by_name */
+HV_NAMES_OF(replacement, HV_REPLACEMENTS, HV_REPLACE_COUNT)
 
 bool hv_swap_entry(uint32_t pte)
 {
@@ -139,6 +126,15 @@ static int64_t slot_alloc(hv_t *hv, unsigned vm)
     return slot;
 }
 
+void hv_swap_discard(hv_t *hv, unsigned vm, uint32_t pte)
+{
+    uint32_t slot = MMU_PTE_PFN(pte);
+    SIM_ASSERT(slot < hv->swap_slots && hv->swap_owner[slot] == HV_FRAME_VM(vm));
+    hv->swap_owner[slot] = HV_FRAME_FREE;
+    hv->swap_used--;
+    hv->vms[vm].swapped--;
+}
+
 void hv_swap_release(hv_t *hv, unsigned vm)
 {
     for (uint32_t s = 0; s < hv->swap_slots; s++)
@@ -194,9 +190,7 @@ void hv_swap_in(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t pte, uint32_t fram
     swap_wait(hv, v);
     hv->swap.reads++;
     hv->swap.sectors_read += PAGE_SECTORS;
-    hv->swap_owner[slot] = HV_FRAME_FREE;
-    hv->swap_used--;
-    v->swapped--;
+    hv_swap_discard(hv, vm, pte);
     v->stats.swap_ins++;
     hv_emit_more(hv, SIM_HV_SWAP_IN, (int)vm, -1, gpa & ~MMU_PAGE_OFFSET, slot);
 }

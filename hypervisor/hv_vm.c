@@ -26,16 +26,6 @@
 /* ------------------------------------------------------------------------------------------
  * Names
  * ------------------------------------------------------------------------------------------ */
-static const char *const cpu_technique_names[] = {
-#define HV_X_CPUTN(name, str, doc) str,
-    HV_CPU_TECHNIQUES(HV_X_CPUTN)
-#undef HV_X_CPUTN
-};
-static const char *const mem_technique_names[] = {
-#define HV_X_MEMTN(name, str, doc) str,
-    HV_MEM_TECHNIQUES(HV_X_MEMTN)
-#undef HV_X_MEMTN
-};
 static const char *const vm_state_names[] = {
 #define HV_X_VMSTN(name, str) str,
     HV_VM_STATES(HV_X_VMSTN)
@@ -50,25 +40,9 @@ int hv_name_index(const char *const *names, int count, const char *name)
     return -1;
 }
 
-const char *hv_cpu_technique_name(unsigned t)
-{
-    return t < HV_CPU_TECHNIQUE_COUNT ? cpu_technique_names[t] : "?";
-}
-
-const char *hv_mem_technique_name(unsigned t)
-{
-    return t < HV_MEM_TECHNIQUE_COUNT ? mem_technique_names[t] : "?";
-}
-
-int hv_cpu_technique_by_name(const char *name)
-{
-    return hv_name_index(cpu_technique_names, HV_CPU_TECHNIQUE_COUNT, name);
-}
-
-int hv_mem_technique_by_name(const char *name)
-{
-    return hv_name_index(mem_technique_names, HV_MEM_TECHNIQUE_COUNT, name);
-}
+/* hv_cpu_technique_name, hv_cpu_technique_by_name; hv_mem_technique_name, ... */
+HV_NAMES_OF(cpu_technique, HV_CPU_TECHNIQUES, HV_CPU_TECHNIQUE_COUNT)
+HV_NAMES_OF(mem_technique, HV_MEM_TECHNIQUES, HV_MEM_TECHNIQUE_COUNT)
 
 const char *hv_vm_state_name(unsigned state)
 {
@@ -309,8 +283,8 @@ static unsigned nested_levels(const hv_t *hv)
  * is empty. *mapped says whether the leaf is valid, *large whether it is a large page's
  * (backing = large, hv_backing.c).
  */
-uint32_t hv_nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, bool *mapped,
-                        bool *large)
+/* The walk alone (hv_internal.h): the leaf entry's address, the page's own frame untouched. */
+uint32_t hv_nested_leaf_entry(hv_t *hv, unsigned vm, uint32_t gpa, bool make_tables, bool *large)
 {
     hv_vm_t *v = &hv->vms[vm];
     unsigned levels = nested_levels(hv);
@@ -320,11 +294,11 @@ uint32_t hv_nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, bool
         uint32_t entry = table + mmu_table_index(levels, (unsigned)level, gpa) * 4;
         uint32_t pte = hv_read32(hv, entry);
         if (level == 1 && (pte & MMU_PTE_V) && (pte & MMU_PTE_S)) {
-            *mapped = *large = true;
+            *large = true;
             return entry;
         }
         if (!(pte & MMU_PTE_V)) {
-            if (!allocate)
+            if (!make_tables)
                 return 0;
             uint32_t t = hv_frame_alloc(hv, HV_FRAME_HV);
             if (!t)
@@ -334,7 +308,18 @@ uint32_t hv_nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, bool
         }
         table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
     }
-    uint32_t leaf = table + mmu_table_index(levels, 0, gpa) * 4;
+    return table + mmu_table_index(levels, 0, gpa) * 4;
+}
+
+uint32_t hv_nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, bool *mapped,
+                        bool *large)
+{
+    hv_vm_t *v = &hv->vms[vm];
+    uint32_t leaf = hv_nested_leaf_entry(hv, vm, gpa, allocate, large);
+    if (!leaf || *large) {
+        *mapped = *large;
+        return leaf;
+    }
     uint32_t pte = hv_read32(hv, leaf);
     *mapped = (pte & MMU_PTE_V) != 0;
     if (!*mapped && allocate) {
@@ -345,6 +330,8 @@ uint32_t hv_nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, bool
                                                     : hv_frame_alloc(hv, owner);
         if (!frame)
             return 0;
+        if (hv_balloon_entry(pte)) /* a page the guest gave to its balloon: a first touch */
+            hv_balloon_touched(hv, vm);
         hv_write32(hv, leaf, MMU_PTE_MAKE(frame >> MMU_PAGE_SHIFT, MMU_PTE_V | MMU_PTE_RWX));
         v->frames++;
         if (back_in) {
@@ -681,6 +668,12 @@ static const char *check_vm_config(const hv_t *hv, const hv_vm_config_t *c, char
                  "VM %s: resident_max below its memory needs swapping, which works "
                  "with mem = nested, backing = lazy and cpu other than bt",
                  c->name);
+    else if (c->balloon && (c->balloon >= c->memory || c->mem != HV_MEM_NESTED ||
+                            c->backing != HV_BACKING_LAZY || c->cpu == HV_CPU_BT))
+        snprintf(err, len,
+                 "VM %s: balloon = %u KiB; a balloon must be smaller than the VM's memory, "
+                 "and it works with mem = nested, backing = lazy and cpu other than bt",
+                 c->name, c->balloon / 1024);
     else if (hv->host_frames && c->backing == HV_BACKING_LARGE)
         snprintf(err, len,
                  "VM %s: backing = large takes its frames at creation in runs that "
@@ -762,6 +755,7 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
     v->resident_max =
         (c->resident_max && c->resident_max < c->memory ? c->resident_max : c->memory) /
         MMU_PAGE_SIZE;
+    v->balloon_target = c->balloon / MMU_PAGE_SIZE;
     v->tsc_offset = hv->m->cpu[0].s.cycles;
     v->stats.started = v->tsc_offset;
     v->nested_root = hv_frame_alloc(hv, HV_FRAME_HV);

@@ -57,6 +57,13 @@ static const char *cannot_save(const hv_t *hv, unsigned vm, char *buf, size_t le
                  v->name);
         return buf;
     }
+    if (v->ballooned) {
+        snprintf(buf, len,
+                 "VM %s has %u pages in its balloon: vm save moves resident memory only "
+                 "(the balloon's pages would come back as memory the guest gave away)",
+                 v->name, v->ballooned);
+        return buf;
+    }
     if (v->swapped) {
         snprintf(buf, len,
                  "VM %s has %u pages in the hypervisor's swap device: vm save moves resident "

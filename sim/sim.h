@@ -233,7 +233,10 @@ typedef enum {
       "a guest registered its mark ring (hypercall 3, hv_mark.c): its gpa; pc: its slots")         \
     X(DMA_FAULT, "dma-fault",                                                                      \
       "passthrough: the IOVA of a DMA the IOMMU blocked for the VM's assigned device; pc: device " \
-      "<< 16 | access << 8 | reason (iommu_reason_t)")
+      "<< 16 | access << 8 | reason (iommu_reason_t)")                                             \
+    X(BALLOON, "balloon",                                                                          \
+      "ballooning: the pages the guest's balloon driver gave (SIM_HV_WRITE set: took back); pc: "  \
+      "the pages in its balloon now")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u
@@ -392,7 +395,8 @@ typedef struct {
     uint64_t at;
     uint64_t seq;
     uint32_t what;
-    uint16_t device; /* index in m->devices */
+    uint16_t device;     /* index in m->devices */
+    uint16_t background; /* 1: housekeeping that wakes no CPU (sim_schedule_background) */
 } sim_timed_t;
 
 /* The block device (sim_disk.c): its registers, its medium and its counters. See the "Block
@@ -558,6 +562,10 @@ int sim_add_device(sim_machine_t *m, const sim_device_t *dev);
  * `at` (at its first instruction boundary there), so an interrupt the device raises then is
  * taken on time. A machine whose CPUs are all halted is not idle while an event is pending. */
 int sim_schedule(sim_machine_t *m, uint64_t at, unsigned device, uint32_t what);
+/* The same for housekeeping that never wakes a CPU (the hypervisor's page-sharing scanner): a
+ * machine whose CPUs are all halted with only such events pending is idle, as it would be
+ * without them, instead of ticking on to its cycle limit. */
+int sim_schedule_background(sim_machine_t *m, uint64_t at, unsigned device, uint32_t what);
 /* Cancels every pending event of `device` with tag `what` (a re-armed timer). */
 void sim_unschedule(sim_machine_t *m, unsigned device, uint32_t what);
 /* The cycle a device access happens at: the cycle count of the CPU making it (m->io_cpu), or

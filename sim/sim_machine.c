@@ -198,11 +198,15 @@ uint64_t sim_now(const sim_machine_t *m)
     return m->io_cpu ? m->io_cpu->s.cycles : m->cpu[0].s.cycles;
 }
 
-int sim_schedule(sim_machine_t *m, uint64_t at, unsigned device, uint32_t what)
+static int schedule(sim_machine_t *m, uint64_t at, unsigned device, uint32_t what, bool background)
 {
     if (m->ntimed == SIM_MAX_TIMED || device >= m->ndevices || !m->devices[device].timed)
         return -1;
-    sim_timed_t ev = {.at = at, .seq = m->timed_seq++, .what = what, .device = (uint16_t)device};
+    sim_timed_t ev = {.at = at,
+                      .seq = m->timed_seq++,
+                      .what = what,
+                      .device = (uint16_t)device,
+                      .background = background};
     unsigned i = m->ntimed++;
     for (; i > 0 && m->timed[i - 1].at > at; i--) /* equal times keep their order (seq) */
         m->timed[i] = m->timed[i - 1];
@@ -212,6 +216,25 @@ int sim_schedule(sim_machine_t *m, uint64_t at, unsigned device, uint32_t what)
     if (at < m->round_end)
         m->round_end = at;
     return 0;
+}
+
+int sim_schedule(sim_machine_t *m, uint64_t at, unsigned device, uint32_t what)
+{
+    return schedule(m, at, device, what, false);
+}
+
+int sim_schedule_background(sim_machine_t *m, uint64_t at, unsigned device, uint32_t what)
+{
+    return schedule(m, at, device, what, true);
+}
+
+/* An event is pending that may wake a halted CPU (not only housekeeping). */
+static bool wake_pending(const sim_machine_t *m)
+{
+    for (unsigned i = 0; i < m->ntimed; i++)
+        if (!m->timed[i].background)
+            return true;
+    return false;
 }
 
 void sim_unschedule(sim_machine_t *m, unsigned device, uint32_t what)
@@ -306,7 +329,7 @@ sim_run_result_t sim_run(sim_machine_t *m, uint64_t max_cycles)
         }
         m->round_next = 0;
         /* Halted CPUs are only idle when no device event is left to wake them. */
-        if (m->round_idle == m->ncpus && m->ntimed == 0)
+        if (m->round_idle == m->ncpus && !wake_pending(m))
             return SIM_RUN_IDLE;
         fire_due_events(m, m->round_end);
     }

@@ -151,8 +151,8 @@ static const char *check_loaded(const sim_machine_t *l, const sim_machine_t *m)
     if (l->ntimed > SIM_MAX_TIMED || l->round_next > l->ncpus || l->nsinks > SIM_MAX_SINKS)
         return "a count (timed events, the round's next CPU) is out of range";
     for (unsigned i = 0; i < l->ntimed; i++)
-        if (l->timed[i].device >= l->ndevices)
-            return "a timed event names a device that is not on the bus";
+        if (l->timed[i].device >= l->ndevices || l->timed[i].background > 1)
+            return "a timed event names a device that is not on the bus, or a kind not known";
     if (l->disk.bus_index >= l->ndevices || l->disk.sectors > SIM_DISK_MAX_BYTES / SIM_SECTOR_SIZE)
         return "the disk's place on the bus or its size is out of range";
     if (l->nic.bus_index >= l->ndevices || l->peer.bus_index >= l->ndevices ||

@@ -18,6 +18,7 @@
 ;   console.inc printing, and the console input that read() returns
 ;   net.inc     the network card's driver: net_send, net_recv, and answering pings
 ;   container.inc  containers: their own process ids, /bin, CPU share, memory cap, I/O rate
+;   balloon.inc the balloon driver: free frames given to a hypervisor that wants memory back
 ;
 ; Registers (every routine follows this): r1..r4 carry arguments and r1 (r2) the result;
 ; r1..r8 are scratch, which a call may change; r9..r13 survive calls (a routine that uses one
@@ -118,7 +119,8 @@ start:
         la      r5, fs_first
         st      r2, [r5]
         call    console_init        ; a hypervisor? (the console's hypercall)
-        call    frames_init         ; every page past the kernel is free
+        call    balloon_init        ; a hypervisor that wants memory back: the top frames
+        call    frames_init         ; every other page past the kernel is free
         call    vm_init             ; the kernel's page tables; paging on
         call    fs_init             ; read the /bin directory
         call    say_hello
@@ -147,8 +149,11 @@ say_hello:
         call    kputdec
         la      r1, msg_ram
         call    kputs
-        la      r1, free_frames
+        la      r1, free_frames     ; the balloon's pages are free: the kernel takes them back
         ld      r1, [r1]
+        la      r2, balloon_pages
+        ld      r2, [r2]
+        add     r1, r1, r2
         call    kputdec
         la      r1, msg_free
         call    kputs
@@ -191,6 +196,7 @@ panic_begin:
         .include "console.inc"
         .include "net.inc"
         .include "container.inc"
+        .include "balloon.inc"
 
 ; ---- data ---------------------------------------------------------------------------------------
 ; On pages of its own, apart from the code: real kernels keep code and data apart (W^X), and a
@@ -219,6 +225,8 @@ proc_table_end:
 con_hypervisor: .word 0             ; 1: a hypervisor is present (console.inc)
 con_len:      .word 0               ; bytes in the console's line buffer
 con_buf:      .space CON_MAX
+balloon_pages: .word 0              ; pages in the balloon (balloon.inc)
+balloon_list: .space BALLOON_MAX * 4 ; their addresses, the first given first
         .space  4096
 kstack_top:                         ; the kernel's one stack: traps from U start here
         .equ kernel_end, (kstack_top + PAGE - 1) & ~(PAGE - 1) ; the first free frame

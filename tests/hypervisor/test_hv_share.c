@@ -250,3 +250,20 @@ Test(hv_share, the_sharing_scenario_saves_frames, .timeout = 60)
     expect_invariants(hv);
     hu_scenario_free(&sc, hv, &m);
 }
+
+/* A tinyos whose shell waits for input that never comes is idle under the hypervisor as it
+ * is natively: the scanner's passes alone do not keep the machine ticking to its limit. */
+Test(hv_share, the_scanner_alone_keeps_no_waiting_machine_alive, .timeout = 60)
+{
+    hv_scenario_t sc;
+    hv_t *hv = hu_scenario_text(&sc, &m, "waiting",
+                                "[machine]\npcpus = 1\nram = 32M\n\n"
+                                "[hypervisor]\ntype = 1\nsharing = on\n\n"
+                                "[vm tinyos]\nimage = tinyos.img\nmemory = 8M\ncpu = hw\n"
+                                "mem = nested\ninput = hello\\n\n");
+    cr_expect_eq(hv_run(hv, 200000000), SIM_RUN_IDLE);
+    cr_expect_lt(hv->m->cpu[0].s.cycles, 100000000, "idle long before the limit");
+    cr_expect_gt(hv->share.scanned, 0, "the scanner ran meanwhile");
+    expect_invariants(hv);
+    hu_scenario_free(&sc, hv, &m);
+}

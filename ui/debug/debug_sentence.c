@@ -404,6 +404,19 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
             snprintf(buf, len, "live migration: %s resumes on host%u after a downtime of %u cycles",
                      vm, ev->b, ev->pc);
         break;
+    case SIM_HV_BALLOON:
+        if (ev->b & SIM_HV_WRITE)
+            snprintf(buf, len,
+                     "ballooning: %s's balloon driver deflates: %u pages go back to its "
+                     "allocator, to be backed again at their next touch; %u stay in the balloon",
+                     vm, ev->b & ~SIM_HV_WRITE, ev->pc);
+        else
+            snprintf(buf, len,
+                     "ballooning: %s's balloon driver gives %u free pages of its own choosing; "
+                     "the hypervisor frees the host frames (and swap slots) behind them; %u in "
+                     "the balloon now",
+                     vm, ev->b, ev->pc);
+        break;
     case SIM_HV_SHARE_SCAN:
         snprintf(buf, len,
                  "page sharing: the scanner's pass ends; sharing saves %u host frames now", ev->b);

@@ -203,6 +203,7 @@ int ui_dbg_vm_info(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_t *out)
     out->resident_max = v->resident_max * MMU_PAGE_SIZE;
     out->swapped = v->swapped;
     out->shared = v->shared;
+    out->balloon = v->ballooned;
     return 0;
 }
 
@@ -214,8 +215,10 @@ int ui_dbg_host_memory(ui_dbg_t *dbg, ui_dbg_host_memory_t *out)
         return dbg_fail(dbg, "No hypervisor: this machine runs a program on its own.");
     out->pool = (hv->nframes - HV_RESERVED_BYTES / MMU_PAGE_SIZE) * MMU_PAGE_SIZE;
     out->host_memory = hv->cfg.host_memory;
-    for (unsigned i = 0; i < HV_MAX_VMS; i++)
+    for (unsigned i = 0; i < HV_MAX_VMS; i++) {
         out->held += hv->vms[i].used ? hv->vms[i].frames * MMU_PAGE_SIZE : 0;
+        out->ballooned += hv->vms[i].used ? hv->vms[i].ballooned : 0;
+    }
     out->shared_frames = hv->share.live;
     out->swap_slots = hv->swap_slots;
     out->swap_used = hv->swap_used;

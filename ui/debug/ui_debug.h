@@ -315,15 +315,17 @@ typedef struct {
     const char *why;                               /* crashed: what the hypervisor saw; else "" */
     uint32_t exit_code;                            /* off: the code it powered off with */
     /* Memory overcommit (docs/memory.md): the host frames it may hold (its memory's bytes when
-     * no limit), its pages in the swap device, its pages mapped to shared frames. */
-    uint32_t resident_max, swapped, shared;
+     * no limit), its pages in the swap device, its pages mapped to shared frames, the pages
+     * its balloon driver gave (no frame behind them). */
+    uint32_t resident_max, swapped, shared, balloon;
 } ui_dbg_vm_t;
 
 /* The host's memory under the hypervisor (docs/memory.md): bytes of the frame pool, bytes all
  * VMs may hold (host_memory, 0: the pool), bytes of frames the VMs hold privately now, the
- * shared frames, the swap device's slots (used and all), whether the scanner shares pages. */
+ * shared frames, the swap device's slots (used and all), the pages in the VMs' balloons (no
+ * frame behind them), whether the scanner shares pages. */
 typedef struct {
-    uint32_t pool, host_memory, held, shared_frames, swap_slots, swap_used;
+    uint32_t pool, host_memory, held, shared_frames, swap_slots, swap_used, ballooned;
     bool sharing;
 } ui_dbg_host_memory_t;
 typedef struct {

@@ -257,6 +257,13 @@ void gui_draw_memmap(gui_t *g)
         gui_text_fit(g, GUI_FONT_SMALL, mg.gx, ly, r.w - 2 * f->cw, GUI_DIM, swapped);
         ly += f->lh;
     }
+    if (hm.ballooned) { /* (hm is zeroed when there is no hypervisor) */
+        char balloon[80];
+        snprintf(balloon, sizeof balloon, "ballooned: %u pages given back by guests, no frames",
+                 hm.ballooned);
+        gui_text_fit(g, GUI_FONT_SMALL, mg.gx, ly, r.w - 2 * f->cw, GUI_DIM, balloon);
+        ly += f->lh;
+    }
     if (!ui_dbg_has_hypervisor(g->dbg)) {
         gui_text_fit(g, GUI_FONT_SMALL, mg.gx, ly, r.w - 2 * f->cw, GUI_DIM,
                      "no hypervisor in this run: no VM owners");

@@ -395,7 +395,8 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
     {"vms", NULL, "info vms", "the VMs: state, VCPUs, memory, techniques, exits", ui_repl_info_vms,
      NULL},
     {"memory", "mem", "info memory [VM]",
-     "each VM's memory: resident, its limit, swapped, shared; the host's frames and swap device",
+     "each VM's memory: resident, its limit, swapped, shared, ballooned; the host's frames and "
+     "swap device",
      ui_repl_info_memory, NULL},
     {"migration", NULL, "info migration",
      "the live migration: its rounds (pages sent, dirtied), total time and downtime",

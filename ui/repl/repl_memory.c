@@ -1,8 +1,8 @@
 /*
  * repl_memory.c - `info memory [VM]`: where each VM's guest-physical memory is (resident in
  * host frames of its own, swapped to the hypervisor's swap device, mapped to frames shared by
- * content) against its limit, and the host's side: the frame pool, host_memory, the swap
- * device, the shared frames (docs/memory.md).
+ * content, given back by its balloon driver) against its limit, and the host's side: the frame
+ * pool, host_memory, the swap device, the shared frames (docs/memory.md).
  */
 #include <stdio.h>
 
@@ -43,19 +43,20 @@ int ui_repl_info_memory(ui_repl_t *r, int argc, char **argv)
     if (argc >= 2 && (only = ui_dbg_vm_by_name(r->dbg, argv[1])) < 0)
         return ui_repl_error(r, usage, "%s", ui_dbg_error(r->dbg));
     host_line(r);
-    fprintf(r->out, "  %-3s %-10s %12s %12s %12s %12s %12s\n", "id", "name", "memory", "resident",
-            "limit", "swapped", "shared");
+    fprintf(r->out, "  %-3s %-10s %12s %12s %12s %12s %12s %12s\n", "id", "name", "memory",
+            "resident", "limit", "swapped", "shared", "balloon");
     for (unsigned i = 0; i < ui_dbg_vm_count(r->dbg); i++) {
         ui_dbg_vm_t vm;
         if ((only >= 0 && (int)i != only) || ui_dbg_vm_info(r->dbg, i, &vm) != 0)
             continue;
-        char m[32], res[32], lim[32], sw[32], sh[32];
-        fprintf(r->out, "%c %-3d %-10s %12s %12s %12s %12s %12s\n",
+        char m[32], res[32], lim[32], sw[32], sh[32], bl[32];
+        fprintf(r->out, "%c %-3d %-10s %12s %12s %12s %12s %12s %12s\n",
                 ui_dbg_focus_vm(r->dbg) == vm.id ? '*' : ' ', vm.id, vm.name,
                 kib(vm.memory, m, sizeof m), kib((uint64_t)vm.frames << 12, res, sizeof res),
                 kib(vm.resident_max, lim, sizeof lim),
                 kib((uint64_t)vm.swapped << 12, sw, sizeof sw),
-                kib((uint64_t)vm.shared << 12, sh, sizeof sh));
+                kib((uint64_t)vm.shared << 12, sh, sizeof sh),
+                kib((uint64_t)vm.balloon << 12, bl, sizeof bl));
     }
     return 0;
 }
