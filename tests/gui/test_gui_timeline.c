@@ -43,6 +43,8 @@ Test(gui_timeline, vcpu_lanes_show_each_vm_in_its_hue, .timeout = 120)
     cr_assert_not_null(g);
     hv_run(hv, 8000000); /* a few of the 1 ms slices: both VMs have run */
     gui_timeline_vcpus(g);
+    ui_gui_render(g);                /* lays the panels out */
+    gui_timeline_zoom(g, -1, 64.0); /* out, to the whole run: its end is both VMs halted */
     ui_gui_render(g);
     ui_gui_save_png(g, "/tmp/hvsim-vcpu-lanes.png");
     ui_gui_rect_t r = ui_gui_panel_rect(g, UI_GUI_PANEL_TIMELINE);

@@ -51,7 +51,7 @@ Test(wording, hypervisor_statistics_in_the_singular)
     cr_expect_str_eq(out, "    memory: 2 048 frames backed at creation, 2 large pages of 4 MiB; 1 "
                           "injection, 24 VCPU switches\n"
                           "    memory: 1 024 frames backed at creation, 1 large page of 4 MiB; 1 "
-                          "injection, 87 VCPU switches\n");
+                          "injection, 67 VCPU switches\n");
     free(out);
     out = th_sh("$B/hvsim --headless | grep -E '^(\\[stats\\]|  )' | grep -E '[0-9]{4}'", false,
                 &status);
@@ -66,7 +66,7 @@ Test(wording, emulation_cost_is_a_number)
     sim_costs_default(&c);
     char want[128];
     snprintf(want, sizeof want,
-             "    emulation: 45 775 507 guest instructions interpreted, %u cycles each (emu_insn)\n",
+             "    emulation: 45 776 003 guest instructions interpreted, %u cycles each (emu_insn)\n",
              c.c[SIM_COST_emu_insn]);
     int status;
     char *out = th_sh("$B/hvsim --scenario emu | grep emulation: | head -1", false, &status);
