@@ -19,7 +19,8 @@ BUILD   ?= build
 CC      ?= cc
 OPT     ?= -O2
 SAN     ?=
-CHECKS  ?= # -DHV_CHECK_ALWAYS (make asan): hv_check_invariants after every VM exit
+CHECKS  ?= # -DHV_CHECK_ALWAYS (make asan): hv_check_invariants after every VM exit;
+          # -DHVSIM_BLOCK_CHECK (make asan): a predecoded block is compared with RAM at each entry
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(OPT) $(SAN) $(CHECKS) -g -MMD -MP
 LDFLAGS += $(SAN)
 # Libraries the core library needs (Debian -dev packages, installed by .ci/ensure-deps).
@@ -193,14 +194,14 @@ fuzz-replay: $(FUZZ_REPLAY)
 asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    CHECKS=-DHV_CHECK_ALWAYS \
+	    CHECKS="-DHV_CHECK_ALWAYS -DHVSIM_BLOCK_CHECK" \
 	    build-asan/hvsim build-asan/hvasm build-asan/hvimg build-asan/hvgrade build-asan/hvsim-tests build-asan/fuzz-replay/fuzz_cpu guests
 	DISPLAY= WAYLAND_DISPLAY= HVSIM_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    UBSAN_OPTIONS=print_stacktrace=1 build-asan/hvsim-tests --jobs 2 --timeout $(TEST_TIMEOUT)
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    CHECKS=-DHV_CHECK_ALWAYS ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp fuzz-replay
+	    CHECKS="-DHV_CHECK_ALWAYS -DHVSIM_BLOCK_CHECK" ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp fuzz-replay
 
 # libFuzzer (clang from Debian) over each harness in turn, for FUZZ_SECONDS each. New inputs go
 # to build-fuzz/corpus/NAME (the checked-in seeds in tests/fuzz/NAME are read, not written);
@@ -211,7 +212,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 fuzz-build:
 	@sh .ci/ensure-deps build-essential clang libclang-rt-14-dev $(CORE_PKGS) $(UI_PKGS) $(GUI_PKGS)
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT=-O1 \
-	    SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" CHECKS=-DHV_CHECK_ALWAYS \
+	    SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" CHECKS="-DHV_CHECK_ALWAYS -DHVSIM_BLOCK_CHECK" \
 	    $(FUZZ_HARNESSES:%=build-fuzz/fuzz/fuzz_%) guests
 fuzz: fuzz-build
 	@for h in $(FUZZ_HARNESSES); do mkdir -p build-fuzz/corpus/$$h build-fuzz/crashes; \

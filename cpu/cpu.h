@@ -560,6 +560,38 @@ struct cpu {
     void *debug_ctx;
 };
 
+/*
+ * Predecoded blocks (cpu_block.c; docs/interpreter.md): a host-side memo of decoded code, one
+ * table per machine, shared by its CPUs. A block is keyed by the physical address it starts
+ * at. Every store to RAM, whoever makes it, passes cpu_blocks_written (through the machine's
+ * sim_ram_written): a page that blocks were decoded from is marked, and a write to a marked
+ * page bumps its generation, which drops every block decoded from it at once.
+ */
+struct cpu_block;
+typedef struct {
+    struct cpu_block *slot; /* direct-mapped by start address; mask + 1 of them */
+    uint32_t mask;
+    uint32_t pages; /* RAM's pages: the size of code and gen */
+    uint8_t *code;  /* per physical page: 1 while blocks decoded from it may be in use */
+    uint64_t *gen;  /* per physical page: a block is valid while it has its page's gen */
+} cpu_blocks_t;
+/* Allocates the table for `ram_size` bytes of RAM; -1 when memory cannot be had. */
+int cpu_blocks_init(cpu_blocks_t *t, uint32_t ram_size);
+void cpu_blocks_free(cpu_blocks_t *t);
+/* Drops the blocks of the marked pages among pages first..last (cpu_blocks_written's slow
+ * path). */
+void cpu_blocks_drop(cpu_blocks_t *t, uint32_t first, uint32_t last);
+/* RAM changed at [pa, pa + len): drops the blocks decoded from those bytes' pages. The common
+ * case, a store to a page with no code, costs one test. */
+static inline void cpu_blocks_written(cpu_blocks_t *t, uint32_t pa, uint32_t len)
+{
+    if (len == 0 || !t->code)
+        return;
+    uint32_t first = pa >> MMU_PAGE_SHIFT, last = (pa + (len - 1)) >> MMU_PAGE_SHIFT;
+    if (first == last ? t->code[first] : 1)
+        cpu_blocks_drop(t, first, last);
+}
+
 /* Resets a CPU: registers 0, pc = reset_pc, mode K, interrupts disabled, all lines masked in. */
 void cpu_reset(cpu_t *cpu, struct sim_machine *mach, uint8_t id, uint32_t reset_pc);
 /* Runs until `budget` more cycles are spent, the machine powers off, or a hook stops it.

@@ -1,30 +1,31 @@
 /*
  * cpu_block.c - predecoded blocks: straight-line runs of instructions, decoded once.
  *
- * With the MMU off, the interpreter spends most of its host instructions on work that gives
- * the same answer every time an instruction runs: the alignment and bounds checks of the
- * fetch, the read of the word, the check of the bits that must be zero. A block does that
- * work once, for a run of instructions that starts at a physical address and ends at the
- * first branch or jump, at the end of the page, or before any instruction that is not plain
- * (not ALU work, a load, a store, a compare or a branch: those leave the loop often and keep
- * the one-at-a-time path). The loop then takes the words from the block (docs/interpreter.md).
+ * The interpreter spends most of its host instructions on work that gives the same answer
+ * every time an instruction runs: the alignment and bounds checks of the fetch, the read of
+ * the word, the check of the bits that must be zero. A block does that work once, for a run of
+ * instructions that starts at a physical address and ends at the first branch or jump, at the
+ * end of the page, or before any instruction that is not plain (not ALU work, a load, a store,
+ * a compare or a branch: those leave the loop often and keep the one-at-a-time path). The loop
+ * then takes the words from the block (docs/interpreter.md).
  *
  * Blocks are a host-side memo, not machine state: the decoding of a word never changes, so a
- * block is right exactly while RAM still holds the words it was built from. Rather than
- * relying on every writer of RAM (the CPU, the hypervisor, DMA, the debugger, a restore, the
- * loader) to say so, a block keeps its words and is compared with RAM each time it is
- * entered; nothing runs between its instructions but the CPU's own stores, and the loop ends
- * the block when one of them lands inside it (self-modifying code).
+ * block is right exactly while RAM still holds the words it was built from. Each machine keeps
+ * its own table (cpu_blocks_t). Decoding a block marks its physical page as code; every write
+ * to RAM (the CPU's stores, the walker's A/D bits, the hypervisor, DMA, the debugger, the
+ * loader, a snapshot restore) passes cpu_blocks_written, and a write to a marked page bumps the
+ * page's generation: every block decoded from it is stale at once, and the next entry decodes
+ * it again. A page that holds no code costs a writer one test.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cpu_internal.h"
 #include "../sim/sim.h"
 
-/* Blocks kept, direct-mapped by start address: a loop's blocks rarely collide. */
-#define BLOCK_SLOTS 1024u
-
-static cpu_block_t blocks[BLOCK_SLOTS] = {[0] = {.pa = 1}}; /* slot 0 starts empty: no pa 0 */
+/* Slots: about one for every page of RAM (a loop's blocks rarely collide), within limits. */
+#define BLOCK_SLOTS_MIN 1024u
+#define BLOCK_SLOTS_MAX 16384u
 
 /* The ISA table (cpu.h) numbers the plain instructions first: ALU work, compares, loads and
  * stores below the branches and jumps (B .. JALR), and all of them below syscall, where the
@@ -33,6 +34,47 @@ static cpu_block_t blocks[BLOCK_SLOTS] = {[0] = {.pa = 1}}; /* slot 0 starts emp
 _Static_assert(CPU_OPC_ADD < CPU_OPC_B && CPU_OPC_B < CPU_OPC_JALR &&
                    CPU_OPC_JALR < CPU_OPC_SYSCALL && CPU_OPC_POPF > CPU_OPC_SYSCALL,
                "the plain instructions come first in the ISA table");
+
+int cpu_blocks_init(cpu_blocks_t *t, uint32_t ram_size)
+{
+    memset(t, 0, sizeof *t);
+    t->pages = (uint32_t)(((uint64_t)ram_size + MMU_PAGE_SIZE - 1) >> MMU_PAGE_SHIFT);
+    uint32_t slots = BLOCK_SLOTS_MIN;
+    while (slots < t->pages && slots < BLOCK_SLOTS_MAX)
+        slots *= 2;
+    t->slot = calloc(slots, sizeof *t->slot);
+    t->code = calloc(t->pages ? t->pages : 1, 1);
+    t->gen = malloc((t->pages ? t->pages : 1) * sizeof *t->gen);
+    if (!t->slot || !t->code || !t->gen) {
+        cpu_blocks_free(t);
+        return -1;
+    }
+    t->mask = slots - 1;
+    /* Empty slots hold generation 0, which no page has: they never match. */
+    for (uint32_t p = 0; p < t->pages; p++)
+        t->gen[p] = 1;
+    return 0;
+}
+
+void cpu_blocks_free(cpu_blocks_t *t)
+{
+    free(t->slot);
+    free(t->code);
+    free(t->gen);
+    memset(t, 0, sizeof *t);
+}
+
+void cpu_blocks_drop(cpu_blocks_t *t, uint32_t first, uint32_t last)
+{
+    if (last >= t->pages)
+        last = t->pages - 1;
+    for (uint32_t p = first; p <= last && p < t->pages; p++) {
+        if (t->code[p]) {
+            t->code[p] = 0;
+            t->gen[p]++;
+        }
+    }
+}
 
 static bool plain(uint32_t opc)
 {
@@ -44,15 +86,18 @@ bool cpu_opc_transfers(uint32_t opc)
     return opc >= CPU_OPC_B && opc <= CPU_OPC_JALR;
 }
 
-/* Decodes the block at pa into b; n is 0 when its first instruction is not plain, and then
- * that word is kept anyway, so that the next look at pa needs no decoding either. */
-static void build(cpu_block_t *b, const uint8_t *ram, uint32_t ram_size, uint32_t pa,
-                  const uint32_t *zero_mask)
+/* Decodes the block at pa into b and marks its page as code; n is 0 when its first
+ * instruction is not plain, and then the slot still says so, so that the next look at pa
+ * needs no decoding either. */
+static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t ram_size,
+                  uint32_t pa, const uint32_t *zero_mask)
 {
     uint32_t page_end = (pa | CPU_BLOCK_PAGE_OFFSET) + 1;
+    uint32_t page = pa >> MMU_PAGE_SHIFT;
+    t->code[page] = 1;
     b->pa = pa;
+    b->gen = t->gen[page];
     b->n = 0;
-    memcpy(&b->raw[0], ram + pa, 4);
     for (uint32_t a = pa; a != page_end && a <= ram_size - 4 && b->n < CPU_BLOCK_MAX; a += 4) {
         const uint8_t *p = ram + a;
         uint32_t word = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -60,24 +105,38 @@ static void build(cpu_block_t *b, const uint8_t *ram, uint32_t ram_size, uint32_
         uint32_t opc = CPU_INSN_OPCODE(word);
         if (!plain(opc) || (word & zero_mask[opc]))
             break; /* the one-at-a-time path runs it (or faults on it) */
-        memcpy(&b->raw[b->n], p, 4);
         b->word[b->n] = word;
         b->n++;
         if (cpu_opc_transfers(opc))
             break;
     }
+#ifdef HVSIM_BLOCK_CHECK
+    memcpy(b->raw, ram + pa, 4 * b->n);
+#endif
 }
 
-const cpu_block_t *cpu_block_at(const uint8_t *ram, uint32_t ram_size, uint32_t pa,
+#ifdef HVSIM_BLOCK_CHECK
+/* A check build (make blockcheck): a valid block whose words RAM no longer holds means a
+ * writer went around sim_ram_written. */
+static void check(const cpu_block_t *b, const uint8_t *ram)
+{
+    if (memcmp(b->raw, ram + b->pa, 4 * b->n) != 0)
+        sim_panic(__FILE__, __LINE__,
+                  "the block at 0x%08x is stale: RAM was written without sim_ram_written", b->pa);
+}
+#endif
+
+const cpu_block_t *cpu_block_at(cpu_blocks_t *t, const uint8_t *ram, uint32_t ram_size, uint32_t pa,
                                 const uint32_t *zero_mask)
 {
     if (ram_size < 4 || (pa & 3) || pa > ram_size - 4)
         return NULL;
-    cpu_block_t *b = &blocks[(pa >> 2) % BLOCK_SLOTS];
-    /* Another machine's RAM may be smaller: the words must fit before they are compared. */
-    uint32_t bytes = 4u * (b->n ? b->n : 1);
-    bool same = b->pa == pa && bytes <= ram_size - pa && memcmp(b->raw, ram + pa, bytes) == 0;
-    if (!same)
-        build(b, ram, ram_size, pa, zero_mask);
+    cpu_block_t *b = &t->slot[(pa >> 2) & t->mask];
+    if (b->pa != pa || b->gen != t->gen[pa >> MMU_PAGE_SHIFT])
+        build(t, b, ram, ram_size, pa, zero_mask);
+#ifdef HVSIM_BLOCK_CHECK
+    else
+        check(b, ram);
+#endif
     return b->n ? b : NULL;
 }

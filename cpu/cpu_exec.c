@@ -148,14 +148,15 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 #define TRANSLATE(va, kind, pa)                                                                    \
     do {                                                                                           \
         if (paged) {                                                                               \
-            if (mmu_fast_lookup(&cpu->mmu, (kind), (va), user, &(pa))) {                          \
+            if (mmu_fast_lookup(&cpu->mmu, (kind), (va), user, &(pa))) {                           \
                 cycles += tlb_hit_cost;                                                            \
-                fast_hits++; /* a TLB hit, counted into the MMU's statistics by SAVE */           \
+                fast_hits++; /* a TLB hit, counted into the MMU's statistics by SAVE */            \
             } else {                                                                               \
                 SAVE();                                                                            \
-                mmu_status_t st_ = translate_slow(cpu, (va), (kind), user, &(pa));                \
+                mmu_status_t st_ = translate_slow(cpu, (va), (kind), user, &(pa));                 \
                 RESTORE();                                                                         \
-                fetch_vpn = NO_PAGE; /* the fill may have replaced the code page's entry */       \
+                fetch_vpn = NO_PAGE; /* the fill may have replaced the code page's entry */        \
+                block = NULL, block_left = 0; /* and the walk may have written A/D bits */         \
                 if (st_ == MMU_PAGE_FAULT)                                                         \
                     FAULT(page_fault_cause[kind], (va));                                           \
                 if (st_ == MMU_NESTED_FAULT)                                                       \
@@ -188,13 +189,12 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
     } while (0)
 /* With the MMU off, straight-line code runs from predecoded blocks (cpu_block.c): the block
  * at pc gives the next words, already fetched and checked. A block is straight-line, so its
- * words follow pc until it ends or a store lands inside it. */
+ * words follow pc until it ends or a store lands on its page. */
 #define ENTER_BLOCK()                                                                              \
     do {                                                                                           \
         if (!block || pc != block_pa) {                                                            \
-            block = cpu_block_at(ram, ram_size, pc, zero_mask);                                    \
+            block = cpu_block_at(&m->blocks, ram, ram_size, pc, zero_mask);                        \
             block_pa = pc;                                                                         \
-            block_bytes = block ? 4 * block->n : 0;                                                \
         }                                                                                          \
         if (block) {                                                                               \
             block_left = block->n;                                                                 \
@@ -301,8 +301,10 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         WATCH(true, (size), (val)); /* before the write: the watcher reads the old value */        \
         if (p_ <= ram_size - (size)) {                                                             \
             ram_write(ram + p_, (size), (val));                                                    \
-            if (!paged && p_ - block_pa < block_bytes)                                             \
-                block = NULL, block_left = 0; /* into the last block: decode it again */           \
+            if (code_page[p_ >> MMU_PAGE_SHIFT]) { /* blocks were decoded from this page */        \
+                cpu_blocks_drop(&m->blocks, p_ >> MMU_PAGE_SHIFT, p_ >> MMU_PAGE_SHIFT);           \
+                block = NULL, block_left = 0; /* the running block may be one of them */           \
+            }                                                                                      \
         } else {                                                                                   \
             SAVE();                                                                                \
             bool ok_ = sim_phys_write(m, cpu, p_, (size), (val));                                  \
@@ -368,7 +370,8 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     uint32_t fetch_vpn = NO_PAGE, fetch_frame = 0;
     const cpu_block_t *block = NULL;   /* the last block entered, while no store touched it */
     const uint32_t *block_word = NULL; /* its next word, while block_left > 0 */
-    uint32_t block_left = 0, block_pa = 0, block_bytes = 0;
+    uint32_t block_left = 0, block_pa = 0;
+    const uint8_t *const code_page = m->blocks.code; /* per page: blocks were decoded from it */
     uint32_t pc, word = 0, opc = 0, next_pc, cause, tval;
     uint64_t cycles, instret;
     bool rescan = false;

@@ -44,19 +44,23 @@ bool cpu_vm_csr_exits(const cpu_t *cpu, unsigned csr, bool write);
 bool cpu_vm_port_exits(const cpu_t *cpu, uint32_t port);
 
 /* Predecoded blocks (cpu_block.c): a straight run of plain instructions (ALU work, loads,
- * stores, compares) ending at the first branch or jump, inside one page, with the words it was
- * decoded from. */
+ * stores, compares) ending at the first branch or jump, inside one page. It stays valid while
+ * its page's generation (cpu_blocks_t) is the one it was decoded at. */
 #define CPU_BLOCK_MAX 32u
 #define CPU_BLOCK_PAGE_OFFSET 0xfffu
-typedef struct {
-    uint32_t pa;                  /* physical address of the first instruction */
-    uint32_t n;                   /* instructions; 0: none */
-    uint32_t raw[CPU_BLOCK_MAX];  /* the bytes in RAM when decoded, compared at each entry */
+struct cpu_block {
+    uint32_t pa;                  /* physical address of the first instruction; 1: none */
+    uint32_t n;                   /* instructions; 0: the first is not plain */
+    uint64_t gen;                 /* its page's generation when decoded */
     uint32_t word[CPU_BLOCK_MAX]; /* the instruction words, checked against their zero masks */
-} cpu_block_t;
-/* The block that starts at physical pa, decoded again if RAM no longer holds its words; NULL
+#ifdef HVSIM_BLOCK_CHECK
+    uint8_t raw[4 * CPU_BLOCK_MAX]; /* the bytes decoded, compared at each entry (a check build) */
+#endif
+};
+typedef struct cpu_block cpu_block_t;
+/* The block that starts at physical pa, decoded again if a write to its page dropped it; NULL
  * when pa is outside RAM or holds an instruction that is not plain. */
-const cpu_block_t *cpu_block_at(const uint8_t *ram, uint32_t ram_size, uint32_t pa,
+const cpu_block_t *cpu_block_at(cpu_blocks_t *t, const uint8_t *ram, uint32_t ram_size, uint32_t pa,
                                 const uint32_t *zero_mask);
 /* True for the branches and jumps (the last instruction of a block). */
 bool cpu_opc_transfers(uint32_t opc);

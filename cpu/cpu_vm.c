@@ -143,6 +143,7 @@ static void vmcb_wr(vmcb_io_t *io, uint32_t off, uint32_t v)
     p[1] = (uint8_t)(v >> 8);
     p[2] = (uint8_t)(v >> 16);
     p[3] = (uint8_t)(v >> 24);
+    sim_ram_written(io->cpu->mach, (uint32_t)(p - io->cpu->mach->ram), 4);
 }
 
 static bool page_of_ram(const sim_machine_t *m, uint32_t addr)

@@ -48,6 +48,7 @@ static uint32_t large_run_alloc(hv_t *hv, unsigned vm, uint32_t n)
         for (f = 0; f < n; f++) {
             hv->owner[first + f] = (uint8_t)HV_FRAME_VM(vm);
             memset(hv->m->ram + (((size_t)first + f) << MMU_PAGE_SHIFT), 0, MMU_PAGE_SIZE);
+            sim_ram_written(hv->m, (first + f) << MMU_PAGE_SHIFT, MMU_PAGE_SIZE);
             hv_charge(hv, SIM_COST_hv_zero_page);
         }
         return first << MMU_PAGE_SHIFT;

@@ -66,6 +66,7 @@ static bool give_page(hv_t *hv, unsigned vm, uint32_t gpa)
         v->shared--;
     } else if (mapped) {
         memset(hv->m->ram + ((size_t)pfn << MMU_PAGE_SHIFT), 0, MMU_PAGE_SIZE);
+        sim_ram_written(hv->m, pfn << MMU_PAGE_SHIFT, MMU_PAGE_SIZE);
         hv->owner[pfn] = HV_FRAME_FREE;
         v->frames--;
     }

@@ -183,6 +183,7 @@ void hv_bt_flush_tc(hv_t *hv, hv_vcpu_t *v)
     hv_bt_t *bt = &v->bt;
     if (bt->nsites && bt->sites) { /* the sites' cached targets are TC addresses too */
         memset(hv->m->ram + bt->sites, 0, MMU_PAGE_SIZE);
+        sim_ram_written(hv->m, bt->sites, MMU_PAGE_SIZE);
         hv_charge(hv, SIM_COST_hv_zero_page);
     }
     bt->nsites = 0;

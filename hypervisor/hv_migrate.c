@@ -136,6 +136,7 @@ static bool send_page(hv_t *hv, uint32_t gpn, uint32_t leaf)
     /* LAB 8 END */
     memcpy(hv->m->ram + g->dst[gpn], hv->m->ram + ((size_t)MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT),
            MMU_PAGE_SIZE);
+    sim_ram_written(hv->m, g->dst[gpn], MMU_PAGE_SIZE);
     return true;
 }
 
@@ -249,6 +250,7 @@ static void switch_frames(hv_t *hv, unsigned vm)
             hv_write32(hv, leaf, MMU_PTE_MAKE(g->dst[gpn] >> MMU_PAGE_SHIFT, flags));
             hv->owner[g->dst[gpn] >> MMU_PAGE_SHIFT] = (uint8_t)HV_FRAME_VM(vm);
             memset(hv->m->ram + ((size_t)old << MMU_PAGE_SHIFT), 0, MMU_PAGE_SIZE);
+            sim_ram_written(hv->m, old << MMU_PAGE_SHIFT, MMU_PAGE_SIZE);
             hv->owner[old] = HV_FRAME_FREE;
         }
         g->dst[gpn] = 0;

@@ -103,6 +103,7 @@ static void io_free_tables(hv_t *hv, uint32_t table, unsigned level)
             io_free_tables(hv, MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT, level - 1);
     }
     memset(ram + table, 0, MMU_PAGE_SIZE);
+    sim_ram_written(hv->m, table, MMU_PAGE_SIZE);
     hv_frame_free(hv, table);
 }
 

@@ -82,8 +82,10 @@ static void map_shared(hv_t *hv, unsigned vm, uint32_t gpn, uint32_t leaf, uint3
     hv_vm_t *v = &hv->vms[vm];
     memcpy(hv->m->ram + leaf, &(uint32_t){MMU_PTE_MAKE(s->pfn, MMU_PTE_V | MMU_PTE_R | MMU_PTE_X)},
            4);
+    sim_ram_written(hv->m, leaf, 4);
     if (old != s->pfn) { /* (a twin's own frame became the shared one: nothing to free) */
         memset(hv->m->ram + ((size_t)old << MMU_PAGE_SHIFT), 0, MMU_PAGE_SIZE);
+        sim_ram_written(hv->m, old << MMU_PAGE_SHIFT, MMU_PAGE_SIZE);
         hv->owner[old] = HV_FRAME_FREE;
     }
     v->frames--;
@@ -218,6 +220,7 @@ static void unref(hv_t *hv, hv_shared_frame_t *s)
     if (--s->refs)
         return;
     memset(hv->m->ram + ((size_t)s->pfn << MMU_PAGE_SHIFT), 0, MMU_PAGE_SIZE);
+    sim_ram_written(hv->m, s->pfn << MMU_PAGE_SHIFT, MMU_PAGE_SIZE);
     hv->owner[s->pfn] = HV_FRAME_FREE;
     *s = (hv_shared_frame_t){0};
     hv->share.live--;
@@ -240,6 +243,7 @@ bool hv_share_break(hv_t *hv, unsigned vm, uint32_t gpa)
     if (!copy)
         return true; /* the VM is stopped: no frame for its copy */
     memcpy(hv->m->ram + copy, hv->m->ram + ((size_t)pfn << MMU_PAGE_SHIFT), MMU_PAGE_SIZE);
+    sim_ram_written(hv->m, copy, MMU_PAGE_SIZE);
     hv_charge(hv, SIM_COST_hv_copy_page);
     hv_write32(hv, leaf, MMU_PTE_MAKE(copy >> MMU_PAGE_SHIFT, MMU_PTE_V | MMU_PTE_RWX));
     v->frames++;

@@ -172,6 +172,7 @@ static bool page_out(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t leaf)
     hv_write32(hv, leaf, MMU_PTE_MAKE((uint32_t)slot, HV_NPTE_SWAPPED));
     /* the frame leaves the VM: zeroed, as every frame that changes hands */
     memset(hv->m->ram + ((size_t)frame << MMU_PAGE_SHIFT), 0, MMU_PAGE_SIZE);
+    sim_ram_written(hv->m, frame << MMU_PAGE_SHIFT, MMU_PAGE_SIZE);
     hv->owner[frame] = HV_FRAME_FREE;
     v->frames--;
     v->swapped++;
@@ -187,6 +188,7 @@ void hv_swap_in(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t pte, uint32_t fram
     uint32_t slot = MMU_PTE_PFN(pte);
     SIM_ASSERT(slot < hv->swap_slots && hv->swap_owner[slot] == HV_FRAME_VM(vm));
     memcpy(hv->m->ram + frame, hv->swap.bytes + (size_t)slot * MMU_PAGE_SIZE, MMU_PAGE_SIZE);
+    sim_ram_written(hv->m, frame, MMU_PAGE_SIZE);
     swap_wait(hv, v);
     hv->swap.reads++;
     hv->swap.sectors_read += PAGE_SECTORS;

@@ -103,6 +103,7 @@ void hv_uplink_send(hv_t *hv, const uint8_t *frame, uint32_t len, uint64_t now)
     }
     uint32_t buf = buffer(u, u->tx_tail);
     memcpy(hv->m->ram + buf, frame, len); /* the hypervisor's own buffer, inside RAM */
+    sim_ram_written(hv->m, buf, len);
     hv_write32(hv, tx_desc(u, u->tx_tail), buf);
     hv_write32(hv, tx_desc(u, u->tx_tail) + 4, len);
     hv_write32(hv, tx_desc(u, u->tx_tail) + 8, 0);

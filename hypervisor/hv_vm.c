@@ -144,6 +144,7 @@ void hv_write32_as(hv_t *hv, uint32_t hpa, uint32_t value, sim_cost_t cost)
     p[1] = (uint8_t)(value >> 8);
     p[2] = (uint8_t)(value >> 16);
     p[3] = (uint8_t)(value >> 24);
+    sim_ram_written(m, hpa, 4);
 }
 
 static void emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint32_t more,
@@ -208,6 +209,7 @@ static void emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint
 static void zero_frame(hv_t *hv, uint32_t hpa)
 {
     memset(hv->m->ram + hpa, 0, MMU_PAGE_SIZE);
+    sim_ram_written(hv->m, hpa, MMU_PAGE_SIZE);
     hv_charge(hv, SIM_COST_hv_zero_page);
 }
 
@@ -390,10 +392,12 @@ static bool copy_guest(hv_t *hv, unsigned vm, uint32_t gpa, void *buf, size_t le
         ok = hv_gpa_to_hpa(hv, vm, gpa, !observer, &hpa);
         if (ok && !observer && hv->m->mem_watch)
             watched(hv, (int)vm, hpa, chunk, to_guest ? p : NULL, what);
-        if (ok && to_guest)
+        if (ok && to_guest) {
             memcpy(hv->m->ram + hpa, p, chunk);
-        else if (ok)
+            sim_ram_written(hv->m, hpa, chunk);
+        } else if (ok) {
             memcpy(p, hv->m->ram + hpa, chunk);
+        }
         gpa += chunk;
         p += chunk;
         len -= chunk;
@@ -478,6 +482,7 @@ hv_t *hv_new(sim_machine_t *m, const hv_config_t *cfg, char *err, size_t errlen)
     for (uint32_t i = 0; i < HV_RESERVED_BYTES / 4; i++) {
         uint32_t w = image_word(i);
         memcpy(m->ram + 4 * i, &w, 4);
+        sim_ram_written(m, 4 * i, 4);
     }
     sim_device_t hub = {.name = "hypervisor", .ctx = hv, .timed = hv_dev_timed};
     if (sim_add_device(m, &hub) != 0) {
@@ -813,6 +818,7 @@ static void free_run(hv_t *hv, uint32_t f, uint32_t n)
 {
     for (uint32_t k = f; k < f + n && k < hv->nframes; k++) {
         memset(hv->m->ram + ((size_t)k << MMU_PAGE_SHIFT), 0, MMU_PAGE_SIZE);
+        sim_ram_written(hv->m, k << MMU_PAGE_SHIFT, MMU_PAGE_SIZE);
         hv->owner[k] = HV_FRAME_FREE;
     }
 }
@@ -840,6 +846,7 @@ static void free_tree(hv_t *hv, uint32_t table, unsigned level)
         }
     }
     memset(hv->m->ram + table, 0, MMU_PAGE_SIZE);
+    sim_ram_written(hv->m, table, MMU_PAGE_SIZE);
     hv->owner[table >> MMU_PAGE_SHIFT] = HV_FRAME_FREE;
 }
 
@@ -859,6 +866,7 @@ void hv_vm_destroy(hv_t *hv, unsigned vm)
         if (v->cpu == HV_CPU_BT)
             hv_bt_free(hv, e);
         memset(hv->m->ram + e->vmcb, 0, MMU_PAGE_SIZE);
+        sim_ram_written(hv->m, e->vmcb, MMU_PAGE_SIZE);
         hv->owner[e->vmcb >> MMU_PAGE_SHIFT] = HV_FRAME_FREE;
         memset(e, 0, sizeof *e);
     }

@@ -261,8 +261,10 @@ static void copy_vmcb(hv_t *hv, uint32_t vmcb, const uint8_t *saved)
         {CPU_VMCB_GUEST, CPU_VMCB_GUEST + 4 * CPU_VMCB_STATE_WORDS},
         {CPU_VMCB_EXIT_REASON, CPU_VMCB_EXIT_INSN + 4},
     };
-    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
+    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
         memcpy(hv->m->ram + vmcb + ranges[r][0], saved + ranges[r][0], ranges[r][1] - ranges[r][0]);
+        sim_ram_written(hv->m, vmcb + ranges[r][0], ranges[r][1] - ranges[r][0]);
+    }
 }
 
 /* Carries the saved VM's guest-visible state into VM `idx`, just built for it; `delta` is

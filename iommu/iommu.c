@@ -294,10 +294,12 @@ static iommu_status_t dma(sim_machine_t *m, unsigned device, uint32_t iova, uint
                                     .data = kind == MMU_STORE ? src + off : NULL};
             m->mem_watch(&acc, m->mem_watch_ctx);
         }
-        if (kind == MMU_STORE)
+        if (kind == MMU_STORE) {
             memcpy(m->ram + pieces[i].pa, src + off, pieces[i].len);
-        else
+            sim_ram_written(m, pieces[i].pa, pieces[i].len);
+        } else {
             memcpy(buf + off, m->ram + pieces[i].pa, pieces[i].len);
+        }
         off += pieces[i].len;
     }
     if (kind == MMU_STORE)

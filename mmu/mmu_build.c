@@ -29,6 +29,7 @@ static void put_word(const mmu_builder_t *b, uint32_t pa, uint32_t v)
     uint8_t *p = host(b, pa);
     for (unsigned i = 0; i < 4; i++)
         p[i] = (uint8_t)(v >> (8 * i));
+    sim_ram_written(b->m, b->host_base + pa, 4);
 }
 
 /* Takes the next free frame of the pool and zeroes it. Returns false when the pool is empty. */
@@ -38,6 +39,7 @@ static bool alloc_table(mmu_builder_t *b, uint32_t *pfn)
         return false;
     *pfn = b->next_frame++;
     memset(host(b, *pfn << MMU_PAGE_SHIFT), 0, MMU_PAGE_SIZE);
+    sim_ram_written(b->m, b->host_base + (*pfn << MMU_PAGE_SHIFT), MMU_PAGE_SIZE);
     return true;
 }
 

@@ -117,7 +117,7 @@ unsigned mmu_entry_check(uint32_t pte, unsigned level, unsigned levels, mmu_acce
 typedef struct {
     const uint8_t *ram;
     uint32_t ram_size;
-    uint8_t *ram_rw; /* NULL: no A/D write-backs (probes, the IOMMU) */
+    struct sim_machine *rw;    /* whose RAM takes A/D write-backs; NULL: none (probes, the IOMMU) */
     struct sim_machine *watch; /* a debugger watches memory (m->mem_watch): tell it, else NULL */
     int cpu;                   /* the CPU walking, for the debugger */
     uint32_t va;               /* the address translated, for the debugger */
@@ -292,7 +292,7 @@ static void nested_ad(walker_t *w, mmu_access_t kind, uint8_t for_level, walk_ou
         want |= MMU_PTE_D;
     if (want == nout->leaf)
         return;
-    if (w->ram_rw)
+    if (w->rw)
         write_entry(w, nout->leaf_addr, want);
     w->t->ad_writes++;
     mmu_trace_ref_t r = {.space = MMU_SPACE_NESTED,
@@ -428,7 +428,7 @@ static bool write_back_ad(walker_t *w, bool nested, mmu_access_t kind, walk_out_
                                          .reason = MMU_OUTCOME_PERMISSION};
         return false;
     }
-    if (!w->ram_rw)
+    if (!w->rw)
         return true; /* a probe: the write would happen, but a debugger changes nothing */
     write_entry(w, g->leaf_addr, want);
     w->t->ad_writes++;
@@ -449,7 +449,7 @@ static bool write_back_ad(walker_t *w, bool nested, mmu_access_t kind, walk_out_
 /* Writes a leaf's A/D bits back into RAM (a debugger watching memory is told first). */
 static void write_entry(walker_t *w, uint32_t addr, uint32_t value)
 {
-    uint8_t *p = w->ram_rw + addr;
+    uint8_t *p = w->rw->ram + addr;
     if (w->watch) {
         uint8_t bytes[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16),
                             (uint8_t)(value >> 24)};
@@ -457,6 +457,7 @@ static void write_entry(walker_t *w, uint32_t addr, uint32_t value)
     }
     for (unsigned i = 0; i < 4; i++)
         p[i] = (uint8_t)(value >> (8 * i));
+    sim_ram_written(w->rw, addr, 4); /* a table may share its page with code */
 }
 
 /* The TLB entry's permissions: the guest leaf's, less what the nested leaf forbids. A store
@@ -650,7 +651,7 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
         return res;
     }
     walker_t w = make_walker(m, &mmu->trace, mmu->record_trace);
-    w.ram_rw = m->ram;
+    w.rw = m;
     if (m->mem_watch) { /* a debugger watches memory: which CPU's MMU this is */
         w.watch = m;
         w.va = va;

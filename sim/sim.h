@@ -520,11 +520,25 @@ typedef struct sim_machine {
     /* A debugger watching memory (see "Watching memory" below), or NULL. Not machine state. */
     void (*mem_watch)(const struct sim_mem_access *acc, void *ctx);
     void *mem_watch_ctx;
+    /* The CPUs' predecoded blocks (cpu_block.c): a host-side memo of the code in RAM, not
+     * machine state. sim_ram_written keeps it right. */
+    cpu_blocks_t blocks;
 } sim_machine_t;
 
 /* Builds a machine with `ram_size` bytes of zeroed RAM, `ncpus` CPUs reset at CPU_RESET_PC,
  * the UART (console to stdout) and the power device. Returns -1 when memory cannot be had. */
 int sim_machine_init(sim_machine_t *m, uint32_t ram_size, unsigned ncpus);
+/* The one hook every write to RAM passes, after the bytes at [pa, pa + len) changed: the CPU's
+ * stores, the walker's A/D bits, the hypervisor's writes into guest memory, DMA, the debugger,
+ * the loader, a snapshot restore, page copies. It drops the predecoded blocks decoded from
+ * those pages (docs/interpreter.md); a writer that went around it would leave the CPU running
+ * words that RAM no longer holds. Costs one test when the page holds no code. */
+static inline void sim_ram_written(sim_machine_t *m, uint32_t pa, size_t len)
+{
+    if (pa < m->ram_size && len)
+        cpu_blocks_written(&m->blocks, pa,
+                           len < m->ram_size - pa ? (uint32_t)len : m->ram_size - pa);
+}
 void sim_machine_free(sim_machine_t *m);
 /* Re-initializes every CPU's MMU from m->mmu_config (TLBs emptied, paging and nested
  * translation off). Returns NULL, or what is wrong with the configuration (nothing changed). */

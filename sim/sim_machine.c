@@ -33,6 +33,11 @@ int sim_machine_init(sim_machine_t *m, uint32_t ram_size, unsigned ncpus)
     m->ram = calloc(ram_size, 1);
     if (!m->ram)
         return -1;
+    if (cpu_blocks_init(&m->blocks, ram_size) != 0) {
+        free(m->ram);
+        m->ram = NULL;
+        return -1;
+    }
     m->ram_size = ram_size;
     m->ncpus = ncpus;
     m->quantum = SIM_DEFAULT_QUANTUM;
@@ -69,6 +74,7 @@ const char *sim_configure_mmu(sim_machine_t *m)
 void sim_machine_free(sim_machine_t *m)
 {
     free(m->ram);
+    cpu_blocks_free(&m->blocks);
     sim_keep_free(&m->console.capture);
     free(m->console.input);
     free(m->disk.bytes);
@@ -80,6 +86,7 @@ int sim_load(sim_machine_t *m, uint32_t addr, const void *bytes, size_t size)
     if (addr > m->ram_size || size > m->ram_size - addr)
         return -1;
     memcpy(m->ram + addr, bytes, size);
+    sim_ram_written(m, addr, size);
     return 0;
 }
 
@@ -161,6 +168,7 @@ bool sim_phys_write(sim_machine_t *m, cpu_t *cpu, uint32_t addr, unsigned size, 
     if (addr < m->ram_size && size <= m->ram_size - addr) {
         for (unsigned i = 0; i < size; i++)
             m->ram[addr + i] = (uint8_t)(val >> (8 * i));
+        sim_ram_written(m, addr, size);
         return true;
     }
     sim_device_t *d = device_at_address(m, addr);

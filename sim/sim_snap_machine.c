@@ -25,6 +25,7 @@
 static void keep_pointers(sim_machine_t *into, const sim_machine_t *from)
 {
     into->ram = from->ram;
+    into->blocks = from->blocks;
     for (unsigned i = 0; i < SIM_MAX_CPUS; i++) {
         cpu_t *c = &into->cpu[i];
         c->mach = from->cpu[i].mach;
@@ -226,6 +227,7 @@ int sim_machine_load(sim_machine_t *m, const sim_snap_t *s, char *err, size_t er
         keep_pointers(l, m);
         memcpy(m->ram, ram->data, m->ram_size);
         memcpy(m, l, sizeof *m);
+        sim_ram_written(m, 0, m->ram_size);
         for (unsigned i = 0; i < SIM_MAX_CPUS; i++)
             mmu_forget_host_cache(&m->cpu[i].mmu);
         free(l);

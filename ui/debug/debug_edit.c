@@ -91,6 +91,7 @@ int ui_dbg_write(ui_dbg_t *dbg, ui_dbg_space_t space, uint32_t addr, uint32_t va
     if (ui_dbg_read(dbg, space, addr, &old, 4) != 0 || ui_dbg_to_hpa(dbg, space, addr, &hpa) != 0)
         return -1;
     memcpy(&dbg->m->ram[hpa], &value, 4);
+    sim_ram_written(dbg->m, hpa, 4);
     emit_edit(dbg, 1u + (unsigned)space, addr, old, value);
     dbg_reverse_forget(dbg); /* the past no longer leads here */
     return 0;
