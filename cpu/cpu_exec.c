@@ -187,14 +187,24 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             FAULT(CPU_CAUSE_BUS_ERROR, pc);                                                        \
         word = ram_read(ram + p_, 4);                                                              \
     } while (0)
-/* With the MMU off, straight-line code runs from predecoded blocks (cpu_block.c): the block
- * at pc gives the next words, already fetched and checked. A block is straight-line, so its
- * words follow pc until it ends or a store lands on its page. */
+/* Straight-line code runs from predecoded blocks (cpu_block.c): the block at pc's physical
+ * address gives the next words, already fetched and checked. With the MMU on, a block is
+ * entered only while pc's page is the code page of the last fetch (fetch_vpn): every fetch
+ * from it is then a TLB hit, charged as FETCH charges it, and anything that may change that
+ * translation forgets fetch_vpn and ends the block. Otherwise FETCH translates pc and the
+ * next instruction enters a block. A block is straight-line, so its words follow pc until it
+ * ends or a store lands on its page. */
 #define ENTER_BLOCK()                                                                              \
     do {                                                                                           \
-        if (!block || pc != block_pa) {                                                            \
-            block = cpu_block_at(&m->blocks, ram, ram_size, pc, zero_mask);                        \
-            block_pa = pc;                                                                         \
+        uint32_t pa_ = pc;                                                                         \
+        if (paged) {                                                                               \
+            if ((pc >> MMU_PAGE_SHIFT) != fetch_vpn)                                               \
+                break; /* FETCH translates pc first */                                             \
+            pa_ = fetch_frame | (pc & MMU_PAGE_OFFSET);                                            \
+        }                                                                                          \
+        if (!block || pa_ != block_pa) {                                                           \
+            block = cpu_block_at(&m->blocks, ram, ram_size, pa_, zero_mask);                       \
+            block_pa = pa_;                                                                        \
         }                                                                                          \
         if (block) {                                                                               \
             block_left = block->n;                                                                 \
@@ -384,7 +394,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
                 if (cpu->debug_fn && cpu->debug_fn(cpu, cpu->debug_ctx))
                     return BLOCK_DEBUG;
                 block = NULL; /* the debugger may write memory */
-            } else if (!paged) {
+            } else {
                 ENTER_BLOCK();
             }
         }
@@ -392,6 +402,10 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             word = *block_word++;
             block_left--;
             opc = CPU_INSN_OPCODE(word);
+            if (paged) { /* the fetch: a hit on the code page, as in FETCH */
+                cycles += tlb_hit_cost;
+                fast_hits++;
+            }
         } else {
             FETCH();
             opc = CPU_INSN_OPCODE(word);
