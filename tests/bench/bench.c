@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "../../sim/sim.h"
@@ -78,8 +79,14 @@ const char bench_memory_loop[] = "        li r1, 20000000\n"
                                  "        .align 4\n"
                                  "buf:    .space 16\n";
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "--frames") == 0) /* for callgrind: bench_gui.c */
+        return bench_gui_frames(argv[2], (unsigned)strtoul(argv[3], NULL, 10)) ? 1 : 0;
+    if (argc != 1) {
+        fprintf(stderr, "usage: hvbench [--frames SCENARIO N]\n");
+        return 2;
+    }
     sim_machine_t m;
     bench_result_t flat, mem;
     printf("hvsim benchmarks (simulated instructions per host second, cycle accounting on)\n");

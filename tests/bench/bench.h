@@ -4,6 +4,8 @@
 #ifndef HVSIM_BENCH_H
 #define HVSIM_BENCH_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../../sim/sim.h"
@@ -49,5 +51,16 @@ int bench_gui(const char *name, const char *src, const bench_result_t *flat);
 /* A built-in scenario (by name) headless, then under the offscreen window at 1280x800: its
  * speed under the window against headless, and the time to draw a frame. */
 int bench_gui_scenario(const char *name);
+/* `hvbench --frames NAME N`: the scenario under the offscreen window at 1280x800, N frames
+ * drawn with a fixed number of cycles run between two, for callgrind to count (bench_frame
+ * draws one). Then the figure `make bench` prints: host instructions per frame, per
+ * scenario, where valgrind is installed. */
+int bench_gui_frames(const char *name, unsigned frames);
+int bench_gui_frame_costs(void);
+
+/* Runs callgrind with `opts` on the shell command `cmd`; host instructions counted, or 0. */
+unsigned long long bench_callgrind(const char *opts, const char *cmd, const char *dir);
+/* A file beside this benchmark's binary (hvsim, guestos, the benchmark): true when it is there. */
+bool bench_beside(const char *name, char *out, size_t len);
 
 #endif

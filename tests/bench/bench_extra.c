@@ -17,5 +17,5 @@ int bench_extra_runs(const bench_result_t *flat, const bench_result_t *mem)
     for (size_t i = 0; i < sizeof scenarios / sizeof *scenarios; i++)
         if (bench_gui_scenario(scenarios[i]))
             return 1;
-    return 0;
+    return bench_gui_frame_costs();
 }

@@ -5,9 +5,12 @@
  * ratio to the headless run, and the frames per second achieved. Then the same for built-in
  * scenarios (default, bt, type2, overcommit): the time to draw a frame (mean and worst) and
  * the machine's speed under the window against its headless speed over the same cycles.
+ * Wall time on a shared machine says little, so where valgrind is installed the cost of a
+ * frame is also counted in host instructions (callgrind), which no other load changes.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "../../hypervisor/hv_scenario.h"
@@ -81,7 +84,10 @@ static hv_t *start(sim_machine_t *m, const char *name)
 {
     const char *b = getenv("HVSIM_BUILD");
     char dir[512];
-    snprintf(dir, sizeof dir, "%s/guestos", b && *b ? b : "build");
+    if (b && *b)
+        snprintf(dir, sizeof dir, "%s/guestos", b);
+    else if (!bench_beside("guestos", dir, sizeof dir))
+        snprintf(dir, sizeof dir, "build/guestos");
     if (hv_scenario_load(&sc, name, dir, stderr) != 0)
         return NULL;
     hv_t *hv = hv_scenario_start(&sc, m, NULL, stderr);
@@ -161,5 +167,85 @@ int bench_gui_scenario(const char *name)
     printf("%-28s 1280x800 offscreen: %.1f ms to draw a frame on average, %.1f ms at worst\n",
            "  window frames", mean, worst);
     fflush(stdout);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Host instructions per frame (callgrind)
+ * ------------------------------------------------------------------------------------------ */
+#define FRAME_WARMUP 5         /* frames drawn before counting: atlases, tints, the scan */
+#define FRAME_CYCLES 400000ull /* cycles run between two frames (the machine at full speed) */
+#define FRAME_START 2000000ull /* cycles run before the first frame: the guests booted */
+#define FRAME_COUNT 20u
+
+/* One frame as the window draws it at full speed, flushed (SDL's software renderer draws the
+ * queued commands then). Not inlined: callgrind counts the calls of this function only. */
+__attribute__((noinline)) void bench_frame(gui_t *g);
+__attribute__((noinline)) void bench_frame(gui_t *g)
+{
+    gui_walk_update(g, FRAME_MS / 1000);
+    gui_draw_frame(g);
+    SDL_RenderFlush(g->ren);
+}
+
+int bench_gui_frames(const char *name, unsigned frames)
+{
+    static sim_machine_t m;
+    hv_t *hv = start(&m, name);
+    ui_dbg_t *dbg = hv ? ui_dbg_new(&m) : NULL;
+    gui_t *g = dbg ? ui_gui_offscreen(&m, dbg, 1280, 800) : NULL;
+    if (!g) {
+        fprintf(stderr, "bench %s: cannot open the offscreen window\n", name);
+        ui_dbg_free(dbg);
+        if (hv)
+            stop(hv, &m);
+        return 1;
+    }
+    ui_dbg_stop_t st;
+    ui_dbg_run_cycles(dbg, FRAME_START, &st);
+    g->speed = GUI_SPEEDS - 1;
+    g->running = true; /* drawn as at full speed: no highlights, the memory scan in slices */
+    for (unsigned i = 0; i < FRAME_WARMUP + frames; i++) {
+        if (!m.powered_off)
+            ui_dbg_run_cycles(dbg, FRAME_CYCLES, &st);
+        if (i < FRAME_WARMUP) {
+            gui_walk_update(g, FRAME_MS / 1000);
+            gui_draw_frame(g);
+            SDL_RenderFlush(g->ren);
+        } else {
+            bench_frame(g);
+        }
+    }
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    stop(hv, &m);
+    return 0;
+}
+
+int bench_gui_frame_costs(void)
+{
+    char self[600], dir[] = "/tmp/hvsim-bench-XXXXXX";
+    if (system("command -v valgrind >/dev/null 2>&1") != 0) {
+        printf("\nhost instructions per frame: valgrind is not installed (apt-get install "
+               "valgrind)\n");
+        return 0;
+    }
+    if (!bench_beside("hvbench", self, sizeof self) || !mkdtemp(dir))
+        return 0;
+    printf("\nhost instructions per frame (callgrind, 1280x800 offscreen, %u frames %s cycles "
+           "apart)\n",
+           FRAME_COUNT, "400 000");
+    static const char *const scenarios[] = {"default", "bt", "type2", "overcommit"};
+    for (size_t i = 0; i < sizeof scenarios / sizeof *scenarios; i++) {
+        char cmd[800];
+        snprintf(cmd, sizeof cmd, "%s --frames %s %u", self, scenarios[i], FRAME_COUNT);
+        unsigned long long ir = bench_callgrind("--toggle-collect=bench_frame", cmd, dir);
+        if (ir)
+            printf("%-28s %8.2f M host instructions a frame\n", scenarios[i],
+                   (double)ir / FRAME_COUNT / 1e6);
+        else
+            printf("%-28s (callgrind did not run)\n", scenarios[i]);
+    }
+    rmdir(dir);
     return 0;
 }

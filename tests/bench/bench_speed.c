@@ -138,26 +138,35 @@ static bool write_program(const char *path, const char *text)
     return fclose(f) == 0;
 }
 
-/* Runs callgrind on build/hvsim over the program; returns host instructions (Ir) or 0. */
-static unsigned long long callgrind_ir(const char *hvsim, const char *prog, const char *dir)
+/* Runs callgrind with `opts` on the command `cmd` (its output thrown away); returns the host
+ * instructions (Ir) it counted, or 0 when it did not run. The output file goes in dir. */
+unsigned long long bench_callgrind(const char *opts, const char *cmd, const char *dir)
 {
-    char cmd[2048], out[640];
+    char line[2048], out[640];
     snprintf(out, sizeof out, "%s/callgrind.out", dir);
-    snprintf(cmd, sizeof cmd,
-             "valgrind --tool=callgrind --callgrind-out-file=%s %s --bare %s >/dev/null 2>&1", out,
-             hvsim, prog);
-    if (system(cmd) != 0)
+    snprintf(line, sizeof line,
+             "valgrind --tool=callgrind %s --callgrind-out-file=%s %s >/dev/null 2>&1", opts, out,
+             cmd);
+    if (system(line) != 0)
         return 0;
     FILE *f = fopen(out, "r");
     if (!f)
         return 0;
-    char line[256];
     unsigned long long ir = 0;
     while (fgets(line, sizeof line, f))
         if (sscanf(line, "summary: %llu", &ir) == 1 || sscanf(line, "totals: %llu", &ir) == 1)
             break;
     fclose(f);
+    unlink(out);
     return ir;
+}
+
+/* Runs callgrind on build/hvsim over the program; returns host instructions (Ir) or 0. */
+static unsigned long long callgrind_ir(const char *hvsim, const char *prog, const char *dir)
+{
+    char cmd[1300];
+    snprintf(cmd, sizeof cmd, "%s --bare %s", hvsim, prog);
+    return bench_callgrind("", cmd, dir);
 }
 
 /* Counts the program's own instructions by running it here (the figure hvsim --stats gives). */
@@ -202,9 +211,6 @@ static void host_instructions(const char *hvsim)
             printf("%-36s (callgrind did not run)\n", callgrind_programs[i][0]);
         unlink(prog);
     }
-    char out[600];
-    snprintf(out, sizeof out, "%s/callgrind.out", dir);
-    unlink(out);
     rmdir(dir);
 }
 
@@ -240,8 +246,9 @@ static void default_scenario(const char *hvsim)
            "default scenario, headless", insns, secs, insns / secs / 1e6);
 }
 
-/* build/hvsim: beside this benchmark's binary. */
-static bool hvsim_path(char *out, size_t len)
+/* A binary beside this benchmark's (build/hvsim, or the benchmark itself): true when it is
+ * there and executable. */
+bool bench_beside(const char *name, char *out, size_t len)
 {
     char self[512];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -251,7 +258,7 @@ static bool hvsim_path(char *out, size_t len)
     char *slash = strrchr(self, '/');
     if (slash)
         *slash = '\0';
-    snprintf(out, len, "%s/hvsim", self);
+    snprintf(out, len, "%s/%s", self, name);
     return access(out, X_OK) == 0;
 }
 
@@ -264,7 +271,7 @@ int bench_speed_runs(void)
         loop_run("nested 2x2, a miss per iter.", 1, &nested, &off))
         return 1;
     char hvsim[600];
-    if (!hvsim_path(hvsim, sizeof hvsim)) {
+    if (!bench_beside("hvsim", hvsim, sizeof hvsim)) {
         printf("(no hvsim beside the benchmark: the scenario and callgrind figures are left out)\n");
         return 0;
     }

@@ -1,7 +1,8 @@
 /*
  * test_gui_layout.c - no text runs past its panel: every built-in scenario (and the bare
  * machine) is drawn at several points of its run, at 1280x800 and 1920x1080, and the text
- * drawing must not have had to cut a single run at a panel's edge (ui_gui_clipped).
+ * drawing must not have had to cut a single run at a panel's edge (ui_gui_clipped). Machines
+ * of 3 and 4 pCPUs with 1 to 4 VMs too.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -19,23 +20,30 @@ typedef struct {
     int w, h;
 } layout_case_t;
 
-/* Machines wider than the built-ins: 3 and 4 pCPUs, 4 VMs (two of each guest). */
+/* Machines wider than the built-ins: 3 and 4 pCPUs with 1 to 4 VMs. */
 #define VM(name, image, mem) "[vm " name "]\nimage = " image "\nrom = rom.bin\nmemory = " mem "\n"
+#define MACHINE(pcpus, type, sched)                                                               \
+    "[machine]\npcpus = " pcpus "\nram = 64M\n[hypervisor]\ntype = " type "\nscheduler = " sched "\n"
+#define VMS2 VM("tinyos", "tinyos.img", "8M") VM("rtos", "rtos.img", "4M")
+#define VMS3 VMS2 VM("tinyos2", "tinyos.img", "8M")
+#define VMS4 VMS3 VM("rtos2", "rtos.img", "4M")
 static const char *const wide[] = {
-    "[machine]\npcpus = 3\nram = 64M\n[hypervisor]\ntype = 1\nscheduler = overcommit\n" VM(
-        "tinyos", "tinyos.img", "8M") VM("rtos", "rtos.img", "4M") VM("tinyos2", "tinyos.img", "8M")
-        VM("rtos2", "rtos.img", "4M"),
-    "[machine]\npcpus = 4\nram = 64M\n[hypervisor]\ntype = 2\nscheduler = pin\n" VM(
-        "tinyos", "tinyos.img", "8M") VM("rtos", "rtos.img", "4M") VM("tinyos2", "tinyos.img", "8M")
-        VM("rtos2", "rtos.img", "4M"),
+    MACHINE("3", "1", "overcommit") VMS4,
+    MACHINE("4", "2", "pin") VMS4,
+    MACHINE("3", "1", "pin") VM("tinyos", "tinyos.img", "8M"),
+    MACHINE("3", "2", "pin") VMS2,
+    MACHINE("3", "1", "pin") VMS3,
+    MACHINE("4", "1", "pin") VM("rtos", "rtos.img", "4M"),
+    MACHINE("4", "1", "overcommit") VMS2,
+    MACHINE("4", "1", "pin") VMS3,
 };
 #define NWIDE (sizeof wide / sizeof wide[0])
 
 ParameterizedTestParameters(gui_layout, no_text_is_cut)
 {
-    static layout_case_t cases[64];
+    static layout_case_t cases[96];
     size_t n = 0;
-    for (size_t i = 0; i < hv_builtin_count() + NWIDE && n + 2 <= 64; i++) {
+    for (size_t i = 0; i < hv_builtin_count() + NWIDE && n + 2 <= 96; i++) {
         size_t sc_i = i < hv_builtin_count() ? i : SIZE_MAX - (i - hv_builtin_count());
         cases[n++] = (layout_case_t){sc_i, 1280, 800};
         cases[n++] = (layout_case_t){sc_i, 1920, 1080};
@@ -57,12 +65,15 @@ static void expect_no_clipping(gui_t *g, const char *name, const layout_case_t *
     unsigned n = ui_gui_clipped(g, &first);
     cr_expect_eq(n, 0, "%s at %dx%d, %s: %u runs of text cut, the first %s", name, c->w, c->h, when,
                  n, first);
+
 }
 
 ParameterizedTest(layout_case_t *c, gui_layout, no_text_is_cut, .timeout = 300)
 {
     bool builtin = c->scenario < hv_builtin_count();
-    const char *name = builtin ? hv_builtin_name(c->scenario) : "wide";
+    char wide_name[32];
+    snprintf(wide_name, sizeof wide_name, "wide%zu", SIZE_MAX - c->scenario);
+    const char *name = builtin ? hv_builtin_name(c->scenario) : wide_name;
     hv_t *hv = builtin ? hu_scenario(&sc, &m, name)
                        : hu_scenario_text(&sc, &m, name, wide[SIZE_MAX - c->scenario]);
     ui_dbg_t *dbg = ui_dbg_new(&m);

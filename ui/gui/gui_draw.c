@@ -48,6 +48,14 @@ void gui_fill(gui_t *g, int x, int y, int w, int h, uint32_t rgb)
     SDL_RenderFillRect(g->ren, &r);
 }
 
+void gui_fill_rects(gui_t *g, const SDL_Rect *r, int n, uint32_t rgb)
+{
+    if (n <= 0)
+        return;
+    gui_set_color(g, rgb, 255);
+    SDL_RenderFillRects(g->ren, r, n);
+}
+
 void gui_frame_rect(gui_t *g, int x, int y, int w, int h, uint32_t rgb)
 {
     gui_set_color(g, rgb, 255);
@@ -156,6 +164,7 @@ void gui_draw_frame(gui_t *g)
     };
     g->nclipped = 0;
     g->clipped[0] = '\0';
+    g->text_runs = g->text_copies = 0;
     for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++) {
         ui_gui_rect_t r = g->panel[i]; /* in the order of the panels: text stays inside */
         SDL_Rect clip = {r.x, r.y, r.w, r.h};

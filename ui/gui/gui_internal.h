@@ -85,6 +85,21 @@ typedef struct {
 
 typedef enum { GUI_FONT_NORMAL = 0, GUI_FONT_SMALL, GUI_FONT_BOLD, GUI_FONT_COUNT } gui_font_id_t;
 
+/* The text cache (gui_textcache.c): strings drawn before, as textures of their own. */
+#define GUI_TEXTCACHE_ENTRIES 1024
+typedef struct {
+    SDL_Texture *tex; /* NULL until the string has been drawn once before */
+    int w, h;
+    unsigned seen; /* times drawn */
+} gui_cached_text_t;
+/* The cache's entry for s in this font and colour: found, or made (empty) in the place of one
+ * not drawn lately. NULL when memory ran out. */
+gui_cached_text_t *gui_textcache_find(gui_t *g, int font, uint32_t rgb, const char *s);
+/* Drops every entry and its texture (fonts rebuilt, window closed). */
+void gui_textcache_clear(gui_t *g);
+/* The strings the cache holds, and how many of them have their texture (for the tests). */
+unsigned gui_textcache_count(const gui_t *g, unsigned *textures);
+
 /* Opens the font file (HVSIM_FONT, or DejaVu Sans Mono where Debian puts it). -1 after a
  * message when there is none. */
 int gui_text_init(gui_t *g);
@@ -180,6 +195,7 @@ struct gui {
     SDL_Surface *surface;   /* offscreen: the frame */
     int w, h;
     gui_font_t font[GUI_FONT_COUNT];
+    struct gui_textcache *textcache; /* strings drawn before (gui_textcache.c) */
     char font_path[512];
     ui_gui_rect_t panel[UI_GUI_PANEL_COUNT];
     gui_record_t rec;
@@ -242,6 +258,10 @@ struct gui {
     ui_gui_rect_t button[8];
     int nbuttons;
 
+    /* Text in the last frame: strings drawn, and the copies they took (a glyph each, or one
+     * for a string the cache held). */
+    unsigned text_runs, text_copies;
+
     /* Text runs cut by their panel's clip (a layout bug): how many, and the first. */
     unsigned nclipped;
     char clipped[256];
@@ -260,6 +280,8 @@ extern const uint64_t gui_speed_table[GUI_SPEEDS]; /* instructions per second; 0
 
 /* Drawing helpers (gui_draw.c). */
 void gui_fill(gui_t *g, int x, int y, int w, int h, uint32_t rgb);
+/* n rectangles of one colour in one call (far cheaper than n calls in software). */
+void gui_fill_rects(gui_t *g, const SDL_Rect *r, int n, uint32_t rgb);
 void gui_frame_rect(gui_t *g, int x, int y, int w, int h, uint32_t rgb);
 void gui_set_color(gui_t *g, uint32_t rgb, uint8_t alpha);
 /* A panel's background and title; returns the y of its first line of content. */

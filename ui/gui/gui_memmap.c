@@ -196,6 +196,40 @@ static void readout(gui_t *g, const mm_geom_t *mg, int x, int y, int w)
     snprintf(g->mem_text, sizeof g->mem_text, "%s", line);
 }
 
+/* Draws the cells, those of one kind in one call (a call per cell costs the software renderer
+ * more than the drawing), then the frame around the one pointed at; adds up the frames of
+ * each kind in total. */
+static void cells(gui_t *g, const mm_geom_t *mg, unsigned total[K_COUNT])
+{
+    SDL_Rect *rect = malloc(mg->ncells * sizeof *rect);
+    uint8_t *kind = malloc(mg->ncells);
+    unsigned count[K_COUNT], first[K_COUNT + 1] = {0}, next[K_COUNT];
+    for (uint32_t c = 0; rect && kind && c < mg->ncells; c++) {
+        kind[c] = (uint8_t)cell_kind(g, c * mg->per, mg->per, count);
+        first[kind[c] + 1]++;
+        for (int j = 0; j < K_COUNT; j++)
+            total[j] += count[j];
+    }
+    for (int k = 0; k < K_COUNT; k++) { /* where each kind's rectangles start */
+        next[k] = first[k];
+        first[k + 1] += first[k];
+    }
+    for (uint32_t c = 0; rect && kind && c < mg->ncells; c++) {
+        int cx = mg->gx + (int)(c % (uint32_t)mg->cols) * mg->cell;
+        int cy = mg->gy + (int)(c / (uint32_t)mg->cols) * mg->cell;
+        rect[next[kind[c]]++] = (SDL_Rect){cx, cy, mg->cell - 1, mg->cell - 1};
+    }
+    for (int k = 0; rect && kind && k < K_COUNT; k++)
+        gui_fill_rects(g, rect + first[k], (int)(first[k + 1] - first[k]), kind_rgb(k));
+    free(rect);
+    free(kind);
+    int sel = g->mem_sel >= 0 ? g->mem_sel : g->mem_hover;
+    if (sel >= 0 && (uint32_t)sel < mg->ncells)
+        gui_frame_rect(g, mg->gx + sel % mg->cols * mg->cell - 1,
+                       mg->gy + sel / mg->cols * mg->cell - 1, mg->cell + 1, mg->cell + 1,
+                       GUI_TEXT);
+}
+
 int gui_memmap_cell_at(gui_t *g, int x, int y)
 {
     const gui_font_t *bold = &g->font[GUI_FONT_BOLD];
@@ -222,18 +256,8 @@ void gui_draw_memmap(gui_t *g)
     snprintf(sub, sizeof sub, "%u frames, %u KiB a cell", n, mg.per * 4);
     gui_text_fit(g, GUI_FONT_NORMAL, r.x + g->font[GUI_FONT_BOLD].cw * 14, r.y + 3,
                  r.w - g->font[GUI_FONT_BOLD].cw * 15, GUI_DIM, sub);
-    unsigned total[K_COUNT] = {0}, count[K_COUNT];
-    int sel = g->mem_sel >= 0 ? g->mem_sel : g->mem_hover;
-    for (uint32_t c = 0; c < mg.ncells; c++) {
-        int k = cell_kind(g, c * mg.per, mg.per, count);
-        for (int j = 0; j < K_COUNT; j++)
-            total[j] += count[j];
-        int cx = mg.gx + (int)(c % (uint32_t)mg.cols) * mg.cell;
-        int cy = mg.gy + (int)(c / (uint32_t)mg.cols) * mg.cell;
-        gui_fill(g, cx, cy, mg.cell - 1, mg.cell - 1, kind_rgb(k));
-        if ((int)c == sel)
-            gui_frame_rect(g, cx - 1, cy - 1, mg.cell + 1, mg.cell + 1, GUI_TEXT);
-    }
+    unsigned total[K_COUNT] = {0};
+    cells(g, &mg, total);
     int ly = mg.gy + (int)((mg.ncells + (uint32_t)mg.cols - 1) / (uint32_t)mg.cols) * mg.cell + 4;
     int lx = mg.gx;
     for (int k = 0; k < K_COUNT; k++) { /* the legend: what there is, with its frame count */

@@ -2,7 +2,9 @@
  * gui_text.c - text for the visualizer: one monospace font (DejaVu Sans Mono) in three styles,
  * each rendered once per size into a glyph atlas (a texture holding every glyph the panels use).
  * A string is then drawn glyph by glyph from the atlas, so that no frame renders a font: the
- * window keeps 60 frames per second however many numbers change between frames.
+ * window keeps 60 frames per second however many numbers change between frames. A string
+ * drawn again is made once into a texture of its own from the same glyphs (gui_textcache.c)
+ * and copied whole: the same pixels, at one copy per string instead of one per glyph.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -120,6 +122,7 @@ static int build_font(gui_t *g, gui_font_t *f, int size, bool bold)
     if (!atlas)
         return -1;
     SDL_FillRect(atlas, NULL, 0);
+    SDL_SetSurfaceBlendMode(atlas, SDL_BLENDMODE_NONE); /* copied from, never blended */
     SDL_Color white = {255, 255, 255, 255};
     for (unsigned i = 0; i < nslots; i++) {
         uint32_t cp = slot_codepoint(i);
@@ -146,6 +149,18 @@ static int build_font(gui_t *g, gui_font_t *f, int size, bool bold)
     return 0;
 }
 
+/* Colours the glyphs of a white surface: every pixel keeps its alpha and takes rgb. */
+static void tint_surface(SDL_Surface *s, uint32_t rgb)
+{
+    SDL_LockSurface(s);
+    for (int y = 0; y < s->h; y++) {
+        uint32_t *row = (uint32_t *)((uint8_t *)s->pixels + (size_t)y * (size_t)s->pitch);
+        for (int x = 0; x < s->w; x++)
+            row[x] = (row[x] & 0xff000000u) | (rgb & 0xffffffu);
+    }
+    SDL_UnlockSurface(s);
+}
+
 /* The atlas of one colour, made from the white one the first time it is asked for. Colour
  * modulation would do the same per draw, but SDL's software renderer then rebuilds its blitter
  * at every colour change, which costs more than the drawing. */
@@ -157,13 +172,7 @@ static SDL_Texture *tinted(gui_t *g, gui_font_t *f, uint32_t rgb)
     SDL_Surface *s = SDL_ConvertSurfaceFormat(f->white, SDL_PIXELFORMAT_ARGB8888, 0);
     if (!s)
         return NULL;
-    SDL_LockSurface(s);
-    for (int y = 0; y < s->h; y++) {
-        uint32_t *row = (uint32_t *)((uint8_t *)s->pixels + (size_t)y * (size_t)s->pitch);
-        for (int x = 0; x < s->w; x++)
-            row[x] = (row[x] & 0xff000000u) | (rgb & 0xffffffu);
-    }
-    SDL_UnlockSurface(s);
+    tint_surface(s, rgb);
     SDL_Texture *t = SDL_CreateTextureFromSurface(g->ren, s);
     SDL_FreeSurface(s);
     if (!t)
@@ -187,6 +196,7 @@ int gui_text_layout(gui_t *g, int w, int h)
     size = size < 10 ? 10 : size > 24 ? 24 : size;
     if (g->font[GUI_FONT_NORMAL].size == size)
         return 0;
+    gui_textcache_clear(g); /* its strings were made of the old glyphs */
     int small = size * 5 / 6 < 9 ? 9 : size * 5 / 6;
     if (build_font(g, &g->font[GUI_FONT_NORMAL], size, false) != 0 ||
         build_font(g, &g->font[GUI_FONT_SMALL], small, false) != 0 ||
@@ -197,6 +207,7 @@ int gui_text_layout(gui_t *g, int w, int h)
 
 void gui_text_free(gui_t *g)
 {
+    gui_textcache_clear(g);
     for (int i = 0; i < GUI_FONT_COUNT; i++)
         free_font(&g->font[i]);
 }
@@ -243,25 +254,73 @@ static void note_clipping(gui_t *g, gui_font_id_t fid, int x, int y, const char 
                  x, y, w, c.x, c.y, c.w, c.h);
 }
 
-int gui_text(gui_t *g, gui_font_id_t fid, int x, int y, uint32_t rgb, const char *s)
+/* The string as one texture: its glyphs copied side by side from the white atlas (glyphs
+ * never overlap, so blending the whole equals blending each), then tinted. */
+static bool render_string(gui_t *g, gui_font_t *f, uint32_t rgb, const char *s,
+                          gui_cached_text_t *out)
 {
-    gui_font_t *f = &g->font[fid];
-    SDL_Texture *atlas = f->white ? tinted(g, f, rgb) : NULL;
+    int n = 0, h = 1;
+    for (const char *p = s; *p; n++) {
+        int gh = f->glyph[next_slot(&p)].h; /* (not inside SDL_max: it evaluates twice) */
+        h = gh > h ? gh : h;
+    }
+    SDL_Surface *surf =
+        SDL_CreateRGBSurfaceWithFormat(0, SDL_max(n, 1) * f->cw, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!surf)
+        return false;
+    SDL_FillRect(surf, NULL, 0);
+    for (int x = 0; *s; x += f->cw) {
+        unsigned slot = next_slot(&s);
+        SDL_Rect dst = {x, 0, f->glyph[slot].w, f->glyph[slot].h};
+        if (slot != 0) /* not a space */
+            SDL_BlitSurface(f->white, &f->glyph[slot], surf, &dst);
+    }
+    tint_surface(surf, rgb);
+    out->tex = SDL_CreateTextureFromSurface(g->ren, surf);
+    out->w = surf->w;
+    out->h = surf->h;
+    SDL_FreeSurface(surf);
+    if (out->tex)
+        SDL_SetTextureBlendMode(out->tex, SDL_BLENDMODE_BLEND);
+    return out->tex != NULL;
+}
+
+/* Draws the string glyph by glyph from the atlas of its colour. */
+static void draw_glyphs(gui_t *g, gui_font_t *f, int x, int y, uint32_t rgb, const char *s)
+{
+    SDL_Texture *atlas = tinted(g, f, rgb);
     if (!atlas)
-        return 0;
-    note_clipping(g, fid, x, y, s);
-    if (g->textlog)
-        gui_textlog_add(g, x, y, s);
-    int x0 = x;
-    while (*s) {
+        return;
+    for (; *s; x += f->cw) {
         unsigned slot = next_slot(&s);
         if (slot != 0) { /* not a space */
             SDL_Rect dst = {x, y, f->glyph[slot].w, f->glyph[slot].h};
             SDL_RenderCopy(g->ren, atlas, &f->glyph[slot], &dst);
+            g->text_copies++;
         }
-        x += f->cw;
     }
-    return x - x0;
+}
+
+int gui_text(gui_t *g, gui_font_id_t fid, int x, int y, uint32_t rgb, const char *s)
+{
+    gui_font_t *f = &g->font[fid];
+    if (!f->white || !*s)
+        return 0;
+    note_clipping(g, fid, x, y, s);
+    if (g->textlog)
+        gui_textlog_add(g, x, y, s);
+    g->text_runs++;
+    gui_cached_text_t *c = gui_textcache_find(g, (int)fid, rgb, s);
+    if (c && !c->tex && c->seen++ > 0)
+        render_string(g, f, rgb, s, c);
+    if (c && c->tex) {
+        SDL_Rect dst = {x, y, c->w, c->h};
+        SDL_RenderCopy(g->ren, c->tex, NULL, &dst);
+        g->text_copies++;
+    } else {
+        draw_glyphs(g, f, x, y, rgb, s);
+    }
+    return gui_text_width(g, fid, s);
 }
 
 int gui_textf(gui_t *g, gui_font_id_t f, int x, int y, uint32_t rgb, const char *fmt, ...)
