@@ -31,11 +31,11 @@ typedef struct {
     unsigned vm;
 } vnic_ctx_t;
 
-static bool vnic_dma(void *ctx, bool to_memory, uint32_t gpa, void *buf, uint32_t len,
+static bool vnic_dma(void *ctx, bool to_memory, uint32_t gpa, void *buf, uint32_t len, uint64_t at,
                      uint64_t *cycles)
 {
     const vnic_ctx_t *c = ctx;
-    (void)cycles; /* the copy is the model's: its time is the frame's wire time */
+    (void)at, (void)cycles; /* the copy is the model's: its time is the frame's wire time */
     return to_memory ? hv_copy_to_guest(c->hv, c->vm, gpa, buf, len, "the virtual NIC's DMA")
                      : hv_copy_from_guest(c->hv, c->vm, gpa, buf, len, "the virtual NIC's DMA");
 }

@@ -170,7 +170,7 @@ iommu_status_t iommu_translate(sim_machine_t *m, unsigned device, uint32_t iova,
  * ------------------------------------------------------------------------------------------ */
 
 /* Records a blocked DMA, raises the IOMMU's interrupt line and emits the event. */
-static void block(sim_machine_t *m, unsigned device, uint32_t iova, mmu_access_t kind,
+static void block(sim_machine_t *m, uint64_t at, unsigned device, uint32_t iova, mmu_access_t kind,
                   iommu_reason_t reason)
 {
     iommu_t *io = &m->iommu;
@@ -182,7 +182,7 @@ static void block(sim_machine_t *m, unsigned device, uint32_t iova, mmu_access_t
     }
     iommu_fault_t *f = &io->log[(io->log_head + io->log_count) % IOMMU_FAULT_LOG];
     *f = (iommu_fault_t){.seq = io->faults++,
-                         .cycle = cpu0->s.cycles,
+                         .cycle = at,
                          .iova = iova,
                          .device = (uint16_t)device,
                          .access = (uint8_t)kind,
@@ -192,7 +192,7 @@ static void block(sim_machine_t *m, unsigned device, uint32_t iova, mmu_access_t
     io->stats.blocked++;
     if (!m->iommu_fault)
         cpu_set_irq(cpu0, IOMMU_IRQ, true);
-    sim_event_t ev = {.cycle = cpu0->s.cycles,
+    sim_event_t ev = {.cycle = at,
                       .kind = SIM_EV_DMAFAULT,
                       .cpu = 0,
                       .mode = (uint8_t)cpu_mode(cpu0),
@@ -240,12 +240,12 @@ typedef struct {
 
 /* Translates every page of a transfer and checks that each lands in RAM. Returns true with
  * the pieces, or false after logging the first page that failed. */
-static bool plan(sim_machine_t *m, unsigned device, uint32_t iova, uint32_t len, mmu_access_t kind,
-                 piece_t *pieces, unsigned *npieces)
+static bool plan(sim_machine_t *m, uint64_t at, unsigned device, uint32_t iova, uint32_t len,
+                 mmu_access_t kind, piece_t *pieces, unsigned *npieces)
 {
     *npieces = 0;
     if (len > IOMMU_DMA_MAX || (uint64_t)iova + len > 0x100000000ull) {
-        block(m, device, iova, kind, IOMMU_REASON_TOO_LONG);
+        block(m, at, device, iova, kind, IOMMU_REASON_TOO_LONG);
         return false;
     }
     for (uint32_t done = 0; done < len;) {
@@ -255,11 +255,11 @@ static bool plan(sim_machine_t *m, unsigned device, uint32_t iova, uint32_t len,
             chunk = len - done;
         iommu_reason_t reason;
         if (iommu_translate(m, device, va, kind, &pa, &reason) != IOMMU_OK) {
-            block(m, device, va, kind, reason);
+            block(m, at, device, va, kind, reason);
             return false;
         }
         if (pa > m->ram_size || chunk > m->ram_size - pa) {
-            block(m, device, va, kind, IOMMU_REASON_NOT_RAM);
+            block(m, at, device, va, kind, IOMMU_REASON_NOT_RAM);
             return false;
         }
         pieces[(*npieces)++] = (piece_t){.pa = pa, .len = chunk};
@@ -270,14 +270,14 @@ static bool plan(sim_machine_t *m, unsigned device, uint32_t iova, uint32_t len,
 
 /* A whole transfer: plan it, then move the bytes (a STORE copies src into RAM, a LOAD copies
  * RAM into buf). */
-static iommu_status_t dma(sim_machine_t *m, unsigned device, uint32_t iova, uint8_t *buf,
-                          const uint8_t *src, uint32_t len, mmu_access_t kind)
+static iommu_status_t dma(sim_machine_t *m, uint64_t at, unsigned device, uint32_t iova,
+                          uint8_t *buf, const uint8_t *src, uint32_t len, mmu_access_t kind)
 {
     iommu_t *io = &m->iommu;
     uint64_t before = io->stats.cycles;
     piece_t pieces[DMA_MAX_PIECES];
     unsigned n;
-    bool ok = plan(m, device, iova, len, kind, pieces, &n);
+    bool ok = plan(m, at, device, iova, len, kind, pieces, &n);
     io->last_cycles = (uint32_t)(io->stats.cycles - before);
     if (!ok)
         return IOMMU_BLOCKED;
@@ -310,14 +310,14 @@ static iommu_status_t dma(sim_machine_t *m, unsigned device, uint32_t iova, uint
     return IOMMU_OK;
 }
 
-iommu_status_t iommu_dma_read(sim_machine_t *m, unsigned device, uint32_t iova, void *buf,
-                              uint32_t len)
+iommu_status_t iommu_dma_read(sim_machine_t *m, uint64_t at, unsigned device, uint32_t iova,
+                              void *buf, uint32_t len)
 {
-    return dma(m, device, iova, buf, NULL, len, MMU_LOAD);
+    return dma(m, at, device, iova, buf, NULL, len, MMU_LOAD);
 }
 
-iommu_status_t iommu_dma_write(sim_machine_t *m, unsigned device, uint32_t iova, const void *buf,
-                               uint32_t len)
+iommu_status_t iommu_dma_write(sim_machine_t *m, uint64_t at, unsigned device, uint32_t iova,
+                               const void *buf, uint32_t len)
 {
-    return dma(m, device, iova, NULL, buf, len, MMU_STORE);
+    return dma(m, at, device, iova, NULL, buf, len, MMU_STORE);
 }

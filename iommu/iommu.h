@@ -61,7 +61,7 @@ typedef enum {
 /* One blocked DMA. access is MMU_LOAD for a device read of memory, MMU_STORE for a write. */
 typedef struct {
     uint64_t seq;   /* number of the fault since reset, from 0 */
-    uint64_t cycle; /* CPU 0's cycle count when it happened */
+    uint64_t cycle; /* when it happened: the cycle of the DMA (the device's time) */
     uint32_t iova;  /* the first address that failed */
     uint16_t device;
     uint16_t domain;
@@ -113,15 +113,17 @@ void iommu_invalidate_all(iommu_t *io);
 
 /*
  * DMA: the device `device` reads len bytes at IOVA iova into buf (iommu_dma_read, the pages
- * need R) or writes len bytes from buf there (iommu_dma_write, the pages need W). The
+ * need R) or writes len bytes from buf there (iommu_dma_write, the pages need W), at cycle
+ * `at`: the device's time, which a blocked DMA's record and event carry (a device works on
+ * its own schedule, not at any CPU's count). The
  * transfer is translated page by page, and every page is checked before any byte moves: a
  * transfer with one bad page moves nothing. Returns IOMMU_OK, or IOMMU_BLOCKED after logging
  * the fault and raising IOMMU_IRQ on CPU 0. The IOMMU's cycles go to stats.cycles and
  * last_cycles (the device model adds them to its own latency).
  */
-iommu_status_t iommu_dma_read(struct sim_machine *m, unsigned device, uint32_t iova, void *buf,
-                              uint32_t len);
-iommu_status_t iommu_dma_write(struct sim_machine *m, unsigned device, uint32_t iova,
+iommu_status_t iommu_dma_read(struct sim_machine *m, uint64_t at, unsigned device, uint32_t iova,
+                              void *buf, uint32_t len);
+iommu_status_t iommu_dma_write(struct sim_machine *m, uint64_t at, unsigned device, uint32_t iova,
                                const void *buf, uint32_t len);
 
 /* Translates one address for a device as a DMA would (IOTLB, walk, counters), without moving

@@ -104,8 +104,8 @@ static void transfer(sim_machine_t *m, uint64_t now)
     uint8_t *sectors = d->bytes + (size_t)d->sector * SIM_SECTOR_SIZE;
     uint32_t len = d->count * SIM_SECTOR_SIZE;
     iommu_status_t st = d->command == SIM_DISK_CMD_READ
-                            ? iommu_dma_write(m, SIM_DISK_DMA_ID, d->addr, sectors, len)
-                            : iommu_dma_read(m, SIM_DISK_DMA_ID, d->addr, sectors, len);
+                            ? iommu_dma_write(m, now, SIM_DISK_DMA_ID, d->addr, sectors, len)
+                            : iommu_dma_read(m, now, SIM_DISK_DMA_ID, d->addr, sectors, len);
     if (st != IOMMU_OK) {
         complete(m, now, SIM_DISK_E_DMA_BLOCKED);
         return;

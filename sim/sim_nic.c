@@ -68,6 +68,7 @@ typedef struct {
     sim_machine_t *m;
     const sim_nic_env_t *env;
     sim_nic_t *n;
+    uint64_t now; /* the cycle the card's work began (its DMAs follow, each after the last) */
 } nic_t;
 
 static void emit_nic(const nic_t *c, uint64_t cycle, sim_nic_event_t what, uint32_t a, uint32_t b)
@@ -142,7 +143,7 @@ static void put_le32(uint8_t *p, uint32_t v)
 static bool dma(const nic_t *c, bool to_memory, uint32_t addr, void *buf, uint32_t len,
                 uint64_t *cycles)
 {
-    return c->env->dma(c->env->ctx, to_memory, addr, buf, len, cycles);
+    return c->env->dma(c->env->ctx, to_memory, addr, buf, len, c->now + *cycles, cycles);
 }
 
 /* Reads descriptor `index`; *cycles gains what the DMA cost. False when it was refused. */
@@ -231,7 +232,7 @@ static void deliver(const nic_t *c, const uint8_t *frame, uint32_t len, uint64_t
  * end (or back, in loopback), and start the next one. */
 void sim_nic_sent(sim_machine_t *m, const sim_nic_env_t *env, sim_nic_t *n, uint64_t now)
 {
-    const nic_t c = {m, env, n};
+    const nic_t c = {m, env, n, now};
     if (!(n->status & SIM_NIC_TX_BUSY))
         return;
     uint32_t index = n->tx.head;
@@ -292,7 +293,7 @@ static void deliver(const nic_t *c, const uint8_t *frame, uint32_t len, uint64_t
 void sim_nic_deliver(sim_machine_t *m, const sim_nic_env_t *env, sim_nic_t *n, const uint8_t *frame,
                      uint32_t len, uint64_t now)
 {
-    const nic_t c = {m, env, n};
+    const nic_t c = {m, env, n, now};
     deliver(&c, frame, len, now);
 }
 
@@ -369,7 +370,7 @@ uint32_t sim_nic_read(const sim_nic_t *n, unsigned reg)
 void sim_nic_write(sim_machine_t *m, const sim_nic_env_t *env, sim_nic_t *n, unsigned reg,
                    uint32_t value, uint64_t now)
 {
-    const nic_t c = {m, env, n};
+    const nic_t c = {m, env, n, now};
     switch (reg) {
     case SIM_NIC_CONTROL: write_control(&c, value, now); break;
     case SIM_NIC_TX_BASE: write_ring_reg(n, &n->tx.base, value); break;
@@ -419,12 +420,12 @@ void sim_nic_reset(sim_nic_t *n, const uint8_t mac[6])
 /* ------------------------------------------------------------------------------------------
  * The physical card: on the bus, DMA through the IOMMU, line 11 on CPU 0, the machine's wire
  * ------------------------------------------------------------------------------------------ */
-static bool phys_dma(void *ctx, bool to_memory, uint32_t addr, void *buf, uint32_t len,
+static bool phys_dma(void *ctx, bool to_memory, uint32_t addr, void *buf, uint32_t len, uint64_t at,
                      uint64_t *cycles)
 {
     sim_machine_t *m = ctx;
-    iommu_status_t st = to_memory ? iommu_dma_write(m, SIM_NIC_DMA_ID, addr, buf, len)
-                                  : iommu_dma_read(m, SIM_NIC_DMA_ID, addr, buf, len);
+    iommu_status_t st = to_memory ? iommu_dma_write(m, at, SIM_NIC_DMA_ID, addr, buf, len)
+                                  : iommu_dma_read(m, at, SIM_NIC_DMA_ID, addr, buf, len);
     *cycles += m->iommu.last_cycles;
     return st == IOMMU_OK;
 }

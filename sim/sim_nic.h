@@ -158,9 +158,10 @@ struct sim_machine;
 typedef struct {
     void *ctx;
     int vm; /* the VM whose card it is (the events name it), -1: the physical card */
-    /* Moves len bytes between memory at `addr` and buf (into memory when `to_memory`); adds
-     * what it cost to *cycles. False, having moved nothing, when the DMA is refused. */
-    bool (*dma)(void *ctx, bool to_memory, uint32_t addr, void *buf, uint32_t len,
+    /* Moves len bytes between memory at `addr` and buf (into memory when `to_memory`) at
+     * cycle `at`; adds what it cost to *cycles. False, having moved nothing, when the DMA is
+     * refused. */
+    bool (*dma)(void *ctx, bool to_memory, uint32_t addr, void *buf, uint32_t len, uint64_t at,
                 uint64_t *cycles);
     void (*irq)(void *ctx, bool level, uint64_t now); /* the card's interrupt line, at `now` */
     /* Calls sim_nic_sent at cycle `at` (a device event); cancel drops that call. */

@@ -268,7 +268,7 @@ describe_tasks:
         la      r1, tasks_end
         cmp     r9, r1
         bgeu    .end
-        la      r1, msg_task        ; "[rtos] task sensor: period 10000, deadline 5000, ..."
+        la      r1, msg_task        ; "[rtos] task sensor: period 1 ms, deadline 500 us, ..."
         call    line_str
         la      r1, msg_task_word
         call    line_str
@@ -277,15 +277,15 @@ describe_tasks:
         la      r1, msg_period
         call    line_str
         ld      r1, [r9 + T_PERIOD]
-        call    line_dec
+        call    line_time
         la      r1, msg_deadline
         call    line_str
         ld      r1, [r9 + T_DEADLINE]
-        call    line_dec
+        call    line_time
         la      r1, msg_work
         call    line_str
         ld      r1, [r9 + T_WORK]
-        call    line_dec
+        call    line_time
         la      r1, msg_jobs
         call    line_str
         ld      r1, [r9 + T_JOBS]
@@ -369,7 +369,11 @@ msg_task_word: .asciz "task "
 msg_period:   .asciz ": period "
 msg_deadline: .asciz ", deadline "
 msg_work:     .asciz ", work "
-msg_jobs:     .asciz " cycles; "
+msg_jobs:     .asciz "; "
+msg_us:       .asciz " us"
+msg_ms:       .asciz " ms"
+msg_point:    .asciz "."
+msg_zero:     .asciz "0"
 msg_jobs_end: .asciz " jobs"
 msg_cycles:   .asciz " cycles"
 msg_summary:  .asciz "[rtos] all jobs done "

@@ -331,3 +331,45 @@ Test(hv_debug, finish_at_an_exit_runs_to_its_entry)
     cr_expect_not(ui_dbg_pcpu_exit_pending(dbg, st.cpu));
     done(dbg, hv);
 }
+
+/* An idle pCPU (ring -1, nothing it may run) reaches no instruction boundary of its own: a
+ * `stepi` with it in focus says so and moves its time on by the turn it idled through, and
+ * `continue N` counts its own cycles, idle or not, instead of running to another pCPU's stop.
+ * At cycle 3 000 000 of the default scenario tinyos waits for its timer (pCPU0 idles) while
+ * the rtos works on pCPU1. */
+Test(hv_debug, stepping_an_idle_pcpu_moves_its_time)
+{
+    hv_t *hv;
+    ui_dbg_t *dbg = start(&hv, "default");
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_run_cycles(dbg, 3000000, &st), 0, "%s", ui_dbg_error(dbg));
+    cr_expect_eq(st.kind, UI_DBG_STOP_CYCLES, "%s", st.text);
+    cr_expect_eq(st.cpu, 0);
+    cr_expect_str_eq(st.text, "Ran 3 006 280 cycles on cpu0 (330 701 instructions); it is idle "
+                              "now: the hypervisor has nothing it may run there.");
+    ui_dbg_view_t view;
+    ui_dbg_view(dbg, 0, &view);
+    cr_assert_eq(view.kind, UI_DBG_VIEW_NONE, "%s", view.why);
+    cr_assert(strstr(view.why, "idle") != NULL, "%s", view.why);
+    uint64_t before = m.cpu[0].s.cycles, instret = m.cpu[0].s.instret;
+    cr_assert_eq(ui_dbg_stepi(dbg, 1, &st), 0, "%s", ui_dbg_error(dbg));
+    cr_expect_eq(st.kind, UI_DBG_STOP_STEP, "%s", st.text);
+    cr_expect_eq(st.cpu, 0, "the focus stays on the idle pCPU: %s", st.text);
+    cr_expect_eq(m.cpu[0].s.instret, instret, "no instruction ran there");
+    cr_expect_gt(m.cpu[0].s.cycles, before, "its time moved on");
+    cr_expect_leq(m.cpu[0].s.cycles, before + m.quantum, "by one idle turn at most");
+    char want[200], num[32], num2[32];
+    snprintf(want, sizeof want,
+             "cpu0 is idle: the hypervisor has nothing it may run there, so there was no "
+             "instruction to step; its time moved on %s, to cycle %s.",
+             sim_counted(m.cpu[0].s.cycles - before, "cycle", num, sizeof num),
+             sim_group_digits(m.cpu[0].s.cycles, num2, sizeof num2));
+    cr_expect_str_eq(st.text, want);
+    before = m.cpu[0].s.cycles;
+    cr_assert_eq(ui_dbg_run_cycles(dbg, 50000, &st), 0, "%s", ui_dbg_error(dbg));
+    cr_expect_eq(st.kind, UI_DBG_STOP_CYCLES, "%s", st.text);
+    cr_expect_eq(st.cpu, 0, "%s", st.text);
+    cr_expect_geq(m.cpu[0].s.cycles, before + 50000);
+    cr_expect_lt(m.cpu[0].s.cycles, before + 50000 + m.quantum, "%s", st.text);
+    done(dbg, hv);
+}

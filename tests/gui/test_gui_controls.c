@@ -147,6 +147,30 @@ Test(gui_controls, the_restart_key_runs_the_scenario_again_from_cycle_0, .timeou
     SDL_Quit();
 }
 
+/* The REPL beside the window restarts the machine (`run`, `restart`: ui_dbg_restart, not the
+ * window's key): the window notices at its next frame and follows the new machine: its record
+ * starts afresh, and its walk panel still gets each walk's references. */
+Test(gui_controls, a_restart_from_the_repl_is_followed_by_the_window, .timeout = 120)
+{
+    restarted = hu_scenario(&sc, &m, "lazy");
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    ui_dbg_set_rebuild(dbg, start_again, NULL);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_run_cycles(dbg, 2000000, &st), 0);
+    ui_gui_render(g);
+    cr_assert_gt(g->rec.recent_seq, 0);
+    cr_assert_eq(ui_dbg_restart(dbg), 0, "%s", ui_dbg_error(dbg)); /* as the REPL's `run` */
+    cr_assert_eq(ui_dbg_run_cycles(dbg, 2000000, &st), 0);
+    ui_gui_render(g);
+    cr_expect_gt(g->rec.recent_seq, 0, "the window records the new machine's events");
+    cr_expect(m.cpu[st.cpu].mmu.record_trace, "the walk panel's trace is on again");
+    cr_expect_gt(m.cpu[st.cpu].mmu.trace.refs, 0, "a walk was traced since the restart");
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, restarted, &m);
+}
+
 /* Hovering over HOST MEMORY: real SDL mouse-motion events move the pointer over a cell of
  * tinyos's, and the readout names the cell's frames and whose tables map them; moving off the
  * map clears it. No cell is selected by the test. */
@@ -198,7 +222,9 @@ Test(gui_controls, the_step_back_key_undoes_steps, .timeout = 120)
     ui_dbg_t *dbg = ui_dbg_new(&m);
     gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
     ui_dbg_stop_t st;
-    cr_assert_eq(ui_dbg_run_cycles(dbg, 200000, &st), 0);
+    /* tinyos's frames_init loop: three plain instructions follow (none exits; a stepi with
+     * pCPU0 idle would retire none) */
+    cr_assert_eq(ui_dbg_run_cycles(dbg, 250000, &st), 0);
     cr_assert_eq(ui_dbg_reverse_stepi(dbg, 1, &st), 0, "%s", ui_dbg_error(dbg));
     size_t here_len, back_len;
     uint8_t *here = su_state(&m, &here_len);

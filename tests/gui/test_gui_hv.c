@@ -106,3 +106,17 @@ Test(gui_hv, screenshot_of_a_hypervisor_scenario, .timeout = 120)
     remove(path);
     free(out);
 }
+
+/* An offscreen window over a hypervisor's machine that no front end has named yet (a test's,
+ * a documentation screenshot's) says what it shows: never "bare machine". */
+Test(gui_hv, an_unnamed_offscreen_window_says_hypervisor, .timeout = 60)
+{
+    hv_t *hv = hu_scenario(&sc, &m, "default");
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    cr_assert_not_null(g);
+    cr_expect_str_eq(g->title, "2 VMs under the hypervisor");
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}

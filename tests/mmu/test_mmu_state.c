@@ -60,12 +60,12 @@ Test(mmu_state, a_copied_iommu_goes_on_like_the_original)
     iommu_context_t ctx = {
         .valid = true, .translate = true, .levels = 2, .domain = 3, .root_pfn = b.root_pfn};
     cr_assert(iommu_set_context(&m.iommu, 6, &ctx));
-    cr_assert_eq(iommu_dma_write(&m, 6, VA, "abc", 4), IOMMU_OK);
-    cr_assert_eq(iommu_dma_write(&m, 7, VA, "abc", 4), IOMMU_BLOCKED);
+    cr_assert_eq(iommu_dma_write(&m, 0, 6, VA, "abc", 4), IOMMU_OK);
+    cr_assert_eq(iommu_dma_write(&m, 0, 7, VA, "abc", 4), IOMMU_BLOCKED);
     clone_memory(&m, &copy);
     memcpy(&copy.iommu, &m.iommu, sizeof copy.iommu);
-    cr_assert_eq(iommu_dma_write(&copy, 6, VA + 8, "def", 4), IOMMU_OK);
-    cr_assert_eq(iommu_dma_write(&m, 6, VA + 8, "def", 4), IOMMU_OK);
+    cr_assert_eq(iommu_dma_write(&copy, 0, 6, VA + 8, "def", 4), IOMMU_OK);
+    cr_assert_eq(iommu_dma_write(&m, 0, 6, VA + 8, "def", 4), IOMMU_OK);
     cr_expect_eq(copy.iommu.stats.iotlb_hits, 1, "the copied IOTLB still holds the page");
     cr_expect_eq(memcmp(&copy.iommu.stats, &m.iommu.stats, sizeof m.iommu.stats), 0);
     iommu_fault_t fa, fb;

@@ -197,6 +197,10 @@ Test(disk_errors, blocked_dma_sets_an_error)
     cr_expect_eq(f.device, SIM_DISK_DMA_ID);
     cr_expect_eq(f.iova, 0x8000);
     cr_expect_eq(f.reason, IOMMU_REASON_NO_CONTEXT);
+    uint64_t transfer_at =
+        m.cpu[0].s.r[8] + 2 + m.costs.c[SIM_COST_device_access] + busy_cycles(&m, 1);
+    cr_expect_eq(f.cycle, transfer_at, "the fault is logged at the transfer's cycle %llu, not %llu",
+                 (unsigned long long)transfer_at, (unsigned long long)f.cycle);
     cr_expect_eq(m.disk.reads, 0);
     sim_machine_free(&m);
 }

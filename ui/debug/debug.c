@@ -117,6 +117,31 @@ static ui_dbg_bp_t *boundary_bp(ui_dbg_t *d, const cpu_t *cpu)
     return NULL;
 }
 
+/* An idle focus pCPU reaches no boundary of its own: its time jumps over each turn it idles
+ * through. So `stepi` and `continue N` look at it from the next boundary of any CPU: a step
+ * is the idle turn gone by (no instruction), N cycles are N cycles of its time. The stop
+ * names the focus, at its cycle count then. */
+static bool idle_focus_goal(ui_dbg_t *d)
+{
+    const cpu_t *f = &d->m->cpu[d->focus];
+    if ((d->go != DBG_GO_STEPI && d->go != DBG_GO_CYCLES) || !dbg_pcpu_idle(d, d->focus) ||
+        f->s.cycles == d->prev[d->focus].cycles)
+        return false;
+    if (d->go == DBG_GO_CYCLES && f->s.cycles < d->target)
+        return false;
+    stop_now(d, d->go == DBG_GO_STEPI ? UI_DBG_STOP_STEP : UI_DBG_STOP_CYCLES, f, 0);
+    return true;
+}
+
+bool dbg_goal_at_limit(ui_dbg_t *d)
+{
+    const cpu_t *f = &d->m->cpu[d->focus];
+    if (d->go != DBG_GO_CYCLES || f->s.cycles < d->target)
+        return false;
+    stop_now(d, UI_DBG_STOP_CYCLES, f, 0);
+    return true;
+}
+
 /* The focus CPU's own goal for this run. Returns true when it is reached. */
 static bool goal_reached(ui_dbg_t *d, const cpu_t *cpu)
 {
@@ -179,7 +204,7 @@ static bool on_boundary(cpu_t *cpu, void *ctx)
         return true;
     }
     if (i != d->focus)
-        return false;
+        return idle_focus_goal(d);
     d->stop.value = 0;
     if (goal_reached(d, cpu)) {
         uint32_t failed = d->stop.value;
@@ -303,6 +328,10 @@ static void on_event(const sim_event_t *ev, void *ctx)
             d->pend.before = d->last_ev[c]; /* what led to a mode change */
         }
     }
+    if (d->running && d->go == DBG_GO_STEPI && c == d->focus && ev->kind == SIM_EV_HV &&
+        ev->a == SIM_HV_IDLE) /* the focus has no boundary from now (continue N: goal_limit) */
+        for (unsigned i = 0; i < d->m->ncpus; i++)
+            d->m->cpu[i].debug = true;
     if (d->running && d->pending && dbg_exit_leaves_idle(d, ev)) {
         d->pending_any = true; /* its pCPU has no next boundary: stop at another's */
         for (unsigned i = 0; i < d->m->ncpus; i++)
@@ -658,6 +687,7 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
     d->go = how;
     d->count = n;
     d->target = focus->s.cycles + n;
+    d->goal_limit = how == DBG_GO_CYCLES ? d->target : 0;
     d->cond = cond;
     d->seen_instret = focus->s.instret;
     d->seen_entries = d->entries;
@@ -666,13 +696,17 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
     bool all = needs_every_instruction(d);
     bool mine = how == DBG_GO_STEPI || how == DBG_GO_CYCLES || how == DBG_GO_UNTIL ||
                 how == DBG_GO_FRAME || how == DBG_GO_INSTRET;
+    /* An idle focus is watched from every CPU's boundaries (idle_focus_goal). */
+    d->focus_was_idle = dbg_pcpu_idle(d, d->focus);
+    bool idle = how == DBG_GO_STEPI && d->focus_was_idle;
     for (unsigned i = 0; i < m->ncpus; i++)
-        m->cpu[i].debug = all || (mine && i == d->focus);
+        m->cpu[i].debug = all || idle || (mine && i == d->focus);
     d->running = true;
     dbg_watch_begin(d);
     sim_run_result_t r = dbg_reverse_run(d);
     dbg_watch_end(d);
     d->running = false;
+    d->goal_limit = 0;
     for (unsigned i = 0; i < m->ncpus; i++)
         m->cpu[i].debug = false;
 

@@ -153,6 +153,21 @@ const char *dbg_guest_mode_text(const ui_dbg_t *d, const sim_event_t *ev, char *
     return mode_pair(virt, real, buf, len);
 }
 
+/* Why a trap into the co-resident monitor happened: a control of its own, not the bitmap. */
+#define MONITOR_WHY                                                                                \
+    "the control 'co-resident monitor' makes it a call or trap into binary translation's "         \
+    "monitor, in the guest's own address space: no world switch"
+
+const char *ui_dbg_vmcb_exit_why(const ui_dbg_t *dbg, int vm, int vcpu, uint32_t reason)
+{
+    hv_t *hv = hv_of(dbg);
+    uint32_t vmcb = hv && vm >= 0 && vcpu >= 0 ? hv_vcpu_vmcb(hv, (unsigned)vm, (unsigned)vcpu) : 0;
+    /* The hardware's rule (cpu_vm.c): with the control MONITOR every trap goes to the monitor. */
+    bool monitor = vmcb && reason == CPU_EXIT_EXCEPTION &&
+                   (cpu_vmcb_peek(&dbg->m->cpu[0], vmcb, CPU_VMCB_CONTROLS) & CPU_VMCTL_MONITOR);
+    return monitor ? MONITOR_WHY : cpu_exit_reason_why(reason);
+}
+
 int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
 {
     hv_t *hv = hv_of(dbg);
@@ -194,9 +209,7 @@ int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
      * MONITOR), a call or trap in its own address space, not a world switch. */
     out->monitor = (ev->flags & SIM_EVF_MONITOR) != 0;
     if (out->monitor) {
-        snprintf(out->because, sizeof out->because,
-                 "the control 'co-resident monitor' makes it a call or trap into binary "
-                 "translation's monitor, in the guest's own address space: no world switch");
+        snprintf(out->because, sizeof out->because, "%s", MONITOR_WHY);
         out->doc = "run the callout it stands for, or handle the trap as trap-and-emulate does";
     }
     if (out->insn) {
@@ -332,6 +345,13 @@ static void no_vcpu_view(ui_dbg_t *dbg, unsigned cpu, const hv_vcpu_t *v, bool i
              "pCPU%u is in ring -1 (the hypervisor) with no exit in progress: %s. It has no "
              "guest registers to show.",
              cpu, what);
+}
+
+bool dbg_pcpu_idle(const ui_dbg_t *d, unsigned cpu)
+{
+    const hv_t *hv = hv_of(d);
+    return hv && cpu < d->m->ncpus && hv->pcpu[cpu].idle && hv->pcpu[cpu].current < 0 &&
+           !hv->pcpu[cpu].exit_pending;
 }
 
 /* The entity a switch action gives the pCPU to (the host process when it names no VM). */

@@ -77,6 +77,8 @@ struct ui_dbg {
     volatile sig_atomic_t stop_requested;
     dbg_go_t go;
     uint64_t count, target;
+    uint64_t goal_limit; /* `continue N`: sim_run's limit at the target (0: none; dbg_go) */
+    bool focus_was_idle; /* the focus pCPU idled when the run began (a step's sentence) */
     const ui_dbg_cond_t *cond;
     uint64_t entries;                    /* traps and interrupts the focus CPU has entered */
     uint64_t seen_instret, seen_entries; /* the focus CPU's counts at its last boundary */
@@ -151,6 +153,8 @@ struct ui_dbg {
     ui_dbg_rebuild_fn rebuild;
     void *rebuild_ctx;
     char scenario[512]; /* what snapshots name as their scenario ("" : none) */
+    void (*new_machine_fn)(void *ctx); /* ui_dbg_on_new_machine */
+    void *new_machine_ctx;
     dbg_reverse_t *rev; /* reverse execution's checkpoints, made at the first run */
 };
 
@@ -279,6 +283,13 @@ uint32_t dbg_exit_guest_pc(const ui_dbg_t *d, const sim_event_t *ev);
  * (they trap after themselves, with the pc past them) is the word before. */
 uint32_t dbg_trap_insn_pc(const sim_event_t *ev, uint32_t pc);
 bool dbg_exit_leaves_idle(const ui_dbg_t *d, const sim_event_t *ev);
+/* True when the hypervisor's pCPU `cpu` idles: in ring -1 with nothing it may run, so it
+ * reaches no instruction boundary until the scheduler gives it a VCPU (false on bare metal). */
+bool dbg_pcpu_idle(const ui_dbg_t *d, unsigned cpu);
+/* `continue N` when the machine reached the run's time goal with no boundary of the focus
+ * there (it idled through it, or every pCPU idles): true after making the stop at the focus
+ * when its time has gone by. */
+bool dbg_goal_at_limit(ui_dbg_t *d);
 /* The memory journal of sub-steps: begun with each run (forgets the last), fed every access
  * the machine reports while a stop is pending, read back byte by byte by ui_dbg_read. */
 void dbg_undo_reset(ui_dbg_t *d);

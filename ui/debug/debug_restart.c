@@ -49,6 +49,19 @@ void dbg_clear_run_state(ui_dbg_t *d)
     }
 }
 
+void ui_dbg_on_new_machine(ui_dbg_t *dbg, void (*fn)(void *ctx), void *ctx)
+{
+    dbg->new_machine_fn = fn;
+    dbg->new_machine_ctx = ctx;
+}
+
+/* Tells the front end that follows the machine that it is a new one. */
+static void new_machine(ui_dbg_t *dbg)
+{
+    if (dbg->new_machine_fn)
+        dbg->new_machine_fn(dbg->new_machine_ctx);
+}
+
 int ui_dbg_restart(ui_dbg_t *dbg)
 {
     if (!dbg->rebuild)
@@ -65,6 +78,7 @@ int ui_dbg_restart(ui_dbg_t *dbg)
         return dbg_fail(dbg, "The debugger cannot attach to the new machine (no event-sink slot).");
     dbg_clear_run_state(dbg);
     dbg_reverse_forget(dbg);
+    new_machine(dbg);
     if (rc != 0)
         return dbg_fail(dbg, "The machine cannot be built again: %s", err);
     return 0;
@@ -159,5 +173,6 @@ int ui_dbg_restore(ui_dbg_t *dbg, const char *path)
                              "slot).");
     dbg_clear_run_state(dbg);
     dbg_reverse_forget(dbg);
+    new_machine(dbg);
     return 0;
 }

@@ -136,7 +136,16 @@ sim_run_result_t dbg_reverse_run(ui_dbg_t *d)
             r->next = now + r->interval;
         }
         uint64_t limit = r && r->next < d->max_cycles ? r->next : d->max_cycles;
+        bool goal = d->goal_limit && d->goal_limit < limit; /* the run's own time goal */
+        if (goal)
+            limit = d->goal_limit;
         sim_run_result_t why = sim_run(m, limit);
+        if (why == SIM_RUN_MAX_CYCLES && goal) {
+            d->goal_limit = 0; /* once: the run goes on from here if the goal is not met */
+            if (dbg_goal_at_limit(d))
+                return SIM_RUN_DEBUG;
+            continue;
+        }
         if (why != SIM_RUN_MAX_CYCLES || limit == d->max_cycles)
             return why;
     }

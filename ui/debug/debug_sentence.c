@@ -207,6 +207,62 @@ static void move_pc_text(const ui_dbg_t *d, const sim_event_t *ev, const char *w
                               : "in the guest's own code",
              from, to);
 }
+
+/* The memory and migration actions all say "what happened to a VM, with two numbers": one
+ * table of sentences serves them, each naming its arguments by position (%1$s the VM, %2$u
+ * the event's b, %3$u its pc). `write` is -1 for either, else the entry serves only an event
+ * with (1) or without (0) SIM_HV_WRITE in b, which is then masked off. */
+static const struct {
+    uint8_t action;
+    int8_t write;
+    const char *fmt;
+} vm_sentences[] = {
+    {SIM_HV_MAP, -1,
+     "first touch: gpa 0x%2$08x of %1$s is backed by a zeroed host frame, hpa 0x%3$08x, in its "
+     "nested tables"},
+    {SIM_HV_SWAP_OUT, -1,
+     "overcommit: a memory limit is reached; the hypervisor writes gpa 0x%2$08x of %1$s to swap "
+     "slot %3$u and makes its nested entry invalid"},
+    {SIM_HV_SWAP_IN, -1,
+     "overcommit: gpa 0x%2$08x of %1$s was swapped out; the hypervisor reads it back from swap "
+     "slot %3$u into a host frame"},
+    {SIM_HV_SHARE, -1,
+     "page sharing: gpa 0x%2$08x of %1$s has the same bytes as a shared frame; it is mapped "
+     "read-only to hpa 0x%3$08x and its own frame is freed"},
+    {SIM_HV_COW, -1,
+     "copy-on-write: %1$s stored to its shared page gpa 0x%2$08x; the hypervisor copies it to a "
+     "private frame, hpa 0x%3$08x, mapped writable"},
+    {SIM_HV_MIGRATE_ROUND, -1,
+     "live migration: pre-copy round %3$u of %1$s sends %2$u pages (every page at first, then "
+     "those whose nested D bit the guest set since they were sent)"},
+    {SIM_HV_MIGRATE_STOP, -1,
+     "live migration: %1$s pauses for the stop-and-copy; its last %2$u dirty pages go while it "
+     "is stopped (the downtime)"},
+    {SIM_HV_MIGRATE_DONE, -1,
+     "live migration: %1$s resumes on host%2$u after a downtime of %3$u cycles"},
+    {SIM_HV_BALLOON, 1,
+     "ballooning: %1$s's balloon driver deflates: %2$u pages go back to its allocator, to be "
+     "backed again at their next touch; %3$u stay in the balloon"},
+    {SIM_HV_BALLOON, 0,
+     "ballooning: %1$s's balloon driver gives %2$u free pages of its own choosing; the "
+     "hypervisor frees the host frames (and swap slots) behind them; %3$u in the balloon now"},
+};
+
+/* The sentence of vm_sentences for ev, false when it has none. */
+static bool vm_sentence(const sim_event_t *ev, const char *vm, char *buf, size_t len)
+{
+    bool write = (ev->b & SIM_HV_WRITE) != 0;
+    for (size_t i = 0; i < sizeof vm_sentences / sizeof vm_sentences[0]; i++) {
+        if (vm_sentences[i].action != ev->a ||
+            (vm_sentences[i].write >= 0 && vm_sentences[i].write != write))
+            continue;
+        uint32_t b = vm_sentences[i].write >= 0 ? ev->b & ~SIM_HV_WRITE : ev->b;
+        snprintf(buf, len, vm_sentences[i].fmt, vm, b, ev->pc);
+        return true;
+    }
+    return false;
+}
+
 static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
 {
     char w[64], a[96], b[96], num[32], cause[48];
@@ -275,12 +331,6 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  ev->cpu, w);
         break;
     }
-    case SIM_HV_MAP:
-        snprintf(buf, len,
-                 "first touch: gpa 0x%08x of %s is backed by a zeroed host frame, hpa 0x%08x, in "
-                 "its nested tables",
-                 ev->b, vm, ev->pc);
-        break;
     case SIM_HV_VIRQ:
         snprintf(buf, len, "virtual irq %u (%s) is raised for %s", ev->b, line_name(ev->b, false),
                  w);
@@ -361,62 +411,6 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  dbg_dma_fault_text(&f, ev->vm >= 0 ? vm : NULL, text, sizeof text));
         break;
     }
-    case SIM_HV_SWAP_OUT:
-        snprintf(buf, len,
-                 "overcommit: a memory limit is reached; the hypervisor writes gpa 0x%08x of %s "
-                 "to swap slot %u and makes its nested entry invalid",
-                 ev->b, vm, ev->pc);
-        break;
-    case SIM_HV_SWAP_IN:
-        snprintf(buf, len,
-                 "overcommit: gpa 0x%08x of %s was swapped out; the hypervisor reads it back from "
-                 "swap slot %u into a host frame",
-                 ev->b, vm, ev->pc);
-        break;
-    case SIM_HV_SHARE:
-        snprintf(buf, len,
-                 "page sharing: gpa 0x%08x of %s has the same bytes as a shared frame; it is "
-                 "mapped read-only to hpa 0x%08x and its own frame is freed",
-                 ev->b, vm, ev->pc);
-        break;
-    case SIM_HV_COW:
-        snprintf(buf, len,
-                 "copy-on-write: %s stored to its shared page gpa 0x%08x; the hypervisor copies "
-                 "it to a private frame, hpa 0x%08x, mapped writable",
-                 vm, ev->b, ev->pc);
-        break;
-    case SIM_HV_MIGRATE_ROUND:
-        snprintf(buf, len,
-                 "live migration: pre-copy round %u of %s sends %u pages (every page at first, "
-                 "then those whose nested D bit the guest set since they were sent)",
-                 ev->pc, vm, ev->b);
-        break;
-    case SIM_HV_MIGRATE_STOP:
-        snprintf(buf, len,
-                 "live migration: %s pauses for the stop-and-copy; its last %u dirty pages go "
-                 "while it is stopped (the downtime)",
-                 vm, ev->b);
-        break;
-    case SIM_HV_MIGRATE_DONE:
-        if (ev->b == 0 && ev->pc == 0)
-            snprintf(buf, len, "live migration of %s fails; it stays where it was", vm);
-        else
-            snprintf(buf, len, "live migration: %s resumes on host%u after a downtime of %u cycles",
-                     vm, ev->b, ev->pc);
-        break;
-    case SIM_HV_BALLOON:
-        if (ev->b & SIM_HV_WRITE)
-            snprintf(buf, len,
-                     "ballooning: %s's balloon driver deflates: %u pages go back to its "
-                     "allocator, to be backed again at their next touch; %u stay in the balloon",
-                     vm, ev->b & ~SIM_HV_WRITE, ev->pc);
-        else
-            snprintf(buf, len,
-                     "ballooning: %s's balloon driver gives %u free pages of its own choosing; "
-                     "the hypervisor frees the host frames (and swap slots) behind them; %u in "
-                     "the balloon now",
-                     vm, ev->b, ev->pc);
-        break;
     case SIM_HV_SHARE_SCAN:
         snprintf(buf, len,
                  "page sharing: the scanner's pass ends; sharing saves %u host frames now", ev->b);
@@ -475,7 +469,16 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
     case SIM_HV_BT_MOVE_PC: move_pc_text(d, ev, w, buf, len); break;
     case SIM_HV_MARK: ui_dbg_describe_mark(d, ev, buf, len); break;
     case SIM_HV_MARK_RING: mark_ring_text(d, ev, w, buf, len); break;
-    default: snprintf(buf, len, "the hypervisor did action %u", ev->a); break;
+    case SIM_HV_MIGRATE_DONE:
+        if (ev->b == 0 && ev->pc == 0)
+            snprintf(buf, len, "live migration of %s fails; it stays where it was", vm);
+        else
+            vm_sentence(ev, vm, buf, len);
+        break;
+    default:
+        if (!vm_sentence(ev, vm, buf, len))
+            snprintf(buf, len, "the hypervisor did action %u", ev->a);
+        break;
     }
     size_t used = strlen(buf);
     add_charge(d, ev, buf, len, &used);

@@ -353,6 +353,23 @@ static void text_step(ui_dbg_t *d, ui_dbg_stop_t *st)
     char *buf = st->text;
     size_t len = sizeof st->text;
     buf[0] = '\0';
+    if (st->steps == 0 && !d->trapped && dbg_pcpu_idle(d, st->cpu)) {
+        char cyc[32];
+        sim_counted(st->cycle - d->prev[st->cpu].cycles, "cycle", num, sizeof num);
+        sim_group_digits(st->cycle, cyc, sizeof cyc);
+        if (d->focus_was_idle)
+            snprintf(buf, len,
+                     "cpu%u is idle: the hypervisor has nothing it may run there, so there was "
+                     "no instruction to step; its time moved on %s, to cycle %s.",
+                     st->cpu, num, cyc);
+        else /* the guest left it (an exit whose VCPU now waits) and nothing else may run */
+            snprintf(buf, len,
+                     "Stepped on cpu%u into the hypervisor, and it is idle now: the guest's "
+                     "instruction exited, and nothing may run there (%s later, cycle %s; "
+                     "\"info events\" says what happened).",
+                     st->cpu, num, cyc);
+        return;
+    }
     if (st->steps == 0 && d->trapped)
         dbg_append(buf, len, &used, "Stepped on cpu%u", st->cpu);
     else
@@ -403,9 +420,12 @@ void dbg_text_stop(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *bp)
                      sim_group_digits(st->steps, a, sizeof a), st->steps == 1 ? "" : "s", st->cpu);
         break;
     case UI_DBG_STOP_CYCLES:
-        snprintf(st->text, len, "Ran %s on cpu%u (%s).",
+        snprintf(st->text, len, "Ran %s on cpu%u (%s)%s.",
                  sim_counted(st->cycle - d->prev[st->cpu].cycles, "cycle", a, sizeof a), st->cpu,
-                 sim_counted(st->steps, "instruction", b, sizeof b));
+                 sim_counted(st->steps, "instruction", b, sizeof b),
+                 dbg_pcpu_idle(d, st->cpu) ? "; it is idle now: the hypervisor has nothing it may "
+                                             "run there"
+                                           : "");
         break;
     case UI_DBG_STOP_INTERRUPTED:
         snprintf(st->text, len, "Interrupted (Ctrl-C) on cpu%u, after %s instruction%s.", st->cpu,

@@ -509,6 +509,11 @@ const char *ui_dbg_source_line(ui_dbg_t *dbg, const char *file, unsigned line);
 typedef int (*ui_dbg_rebuild_fn)(sim_machine_t *m, void *ctx, char *err, size_t errlen);
 void ui_dbg_set_rebuild(ui_dbg_t *dbg, ui_dbg_rebuild_fn fn, void *ctx);
 int ui_dbg_restart(ui_dbg_t *dbg);
+/* The machine was built again under the debugger (a restart or a restore, whoever asked: the
+ * REPL or the window): fn(ctx) is called at once, after the debugger attached to the new one,
+ * so that a front end that keeps its own record of the machine (the window's timeline, its
+ * walk panel) starts it afresh there before anything runs. NULL removes it. */
+void ui_dbg_on_new_machine(ui_dbg_t *dbg, void (*fn)(void *ctx), void *ctx);
 
 /* Snapshots (debug_restart.c; docs/snapshot.md): `save FILE` writes the whole machine (and
  * its hypervisor) crash-safely; `restore FILE` loads one into a fresh machine, which replaces
@@ -611,6 +616,10 @@ typedef struct {
 } ui_dbg_exit_t;
 /* -1 (ui_dbg_error says why, e.g. "No exit yet on pCPU0") when there is none to show. */
 int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out);
+/* Why VM vm's VCPU vcpu's VMCB holds exit reason `reason`: the control or bitmap bit, or, when
+ * that exit was a trap into binary translation's co-resident monitor, the monitor's control
+ * (the same clause as ui_dbg_exit_info's `because`). */
+const char *ui_dbg_vmcb_exit_why(const ui_dbg_t *dbg, int vm, int vcpu, uint32_t reason);
 /* From an exit stop (or one of its sub-steps): on to the VM entry. -1 elsewhere. */
 int ui_dbg_finish_exit(ui_dbg_t *dbg, ui_dbg_stop_t *stop);
 /* Breakpoints: before a handler runs (by name, e.g. hv_handle_io_port) and at a hypervisor

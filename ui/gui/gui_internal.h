@@ -165,6 +165,10 @@ typedef struct {
 
 int gui_record_init(gui_t *g);
 void gui_record_free(gui_t *g);
+/* The debugger built the machine again (a restart or restore from the window or from the REPL
+ * beside it; ui_dbg_on_new_machine calls it): the record starts afresh on the new machine,
+ * which has none of the old one's listeners (the walk panel's trace included). */
+void gui_record_restart(void *gui);
 /* The i-th kept marker event of a lane, oldest first. */
 const sim_event_t *gui_lane_event(const gui_lane_t *lane, size_t i);
 /* The i-th kept closed span of a lane, oldest first. */
@@ -200,6 +204,8 @@ struct gui {
     ui_gui_rect_t panel[UI_GUI_PANEL_COUNT];
     gui_record_t rec;
     const char *title;      /* scenario or program name */
+    char default_title[64]; /* what title points to until a front end names the run */
+    bool rec_failed;        /* gui_record_restart could not follow a new machine */
 
     /* Run control. */
     bool running;           /* the machine runs between frames */

@@ -20,7 +20,15 @@ gui_t *gui_create(sim_machine_t *m, ui_dbg_t *dbg)
         return NULL;
     g->m = m;
     g->dbg = dbg;
-    g->title = "bare machine";
+    /* Until the front end names its scenario or program: what the debugger says it is. */
+    if (ui_dbg_has_hypervisor(dbg)) {
+        char vms[32];
+        snprintf(g->default_title, sizeof g->default_title, "%s under the hypervisor",
+                 sim_counted(ui_dbg_vm_count(dbg), "VM", vms, sizeof vms));
+    } else {
+        snprintf(g->default_title, sizeof g->default_title, "bare machine");
+    }
+    g->title = g->default_title;
     g->speed = 3; /* 10 instructions per second: slow enough to follow */
     g->tl_follow = true;
     g->mem_hover = g->mem_sel = -1;
@@ -40,6 +48,7 @@ gui_t *gui_create(sim_machine_t *m, ui_dbg_t *dbg)
         free(g);
         return NULL;
     }
+    ui_dbg_on_new_machine(dbg, gui_record_restart, g); /* a restart from the REPL too */
     return g;
 }
 
@@ -47,6 +56,7 @@ void ui_gui_free(gui_t *g)
 {
     if (!g)
         return;
+    ui_dbg_on_new_machine(g->dbg, NULL, NULL);
     gui_text_free(g);
     gui_textlog_free(g);
     gui_record_free(g);

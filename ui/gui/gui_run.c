@@ -212,21 +212,33 @@ void gui_cmd_run_pause(gui_t *g)
     g->status_rgb = GUI_TEXT;
 }
 
+void gui_record_restart(void *gui)
+{
+    gui_t *g = gui;
+    g->running = false;
+    gui_record_free(g); /* the old machine's listeners are gone with it: this frees the lanes */
+    if (gui_record_init(g) != 0) {
+        snprintf(g->status, sizeof g->status, "The window cannot follow the new machine.");
+        g->status_rgb = GUI_WARN;
+        g->rec_failed = true;
+    }
+    g->tl_follow = true;
+    g->tl_zoomed = g->tl_has_sel = false;
+    g->walk_key = 0;
+    for (unsigned i = 0; i < g->m->ncpus; i++)
+        g->now[i] = g->before[i] = ui_dbg_cpu(g->dbg, i)->s;
+}
+
 /* The debugger replaced the machine (a restart, a restore: `replace`): the window forgets what
  * it recorded of the old one and says `done` (or why it failed: -1). */
 static int new_machine(gui_t *g, int (*replace)(ui_dbg_t *, const char *), const char *path,
                        const char *done)
 {
     g->running = false;
-    gui_record_free(g);
-    int rc = replace(g->dbg, path);
-    if (gui_record_init(g) != 0)
+    g->rec_failed = false;
+    int rc = replace(g->dbg, path); /* the debugger calls gui_record_restart */
+    if (g->rec_failed)
         rc = -1;
-    g->tl_follow = true;
-    g->tl_zoomed = g->tl_has_sel = false;
-    g->walk_key = 0;
-    for (unsigned i = 0; i < g->m->ncpus; i++)
-        g->now[i] = g->before[i] = ui_dbg_cpu(g->dbg, i)->s;
     if (rc != 0) {
         snprintf(g->status, sizeof g->status, "%s", ui_dbg_error(g->dbg));
         g->status_rgb = GUI_WARN;

@@ -232,6 +232,13 @@ static void print_where(ui_repl_t *r, const ui_dbg_stop_t *st)
     char cyc[32], at[128], insn[96];
     if (ui_repl_print_exit_line(r, st)) /* in H, before the handler (C code) */
         return;
+    ui_dbg_view_t view; /* ring -1 with no exit (idle): a sentence, not code at a stale pc */
+    ui_dbg_view(r->dbg, st->cpu, &view);
+    if (view.kind == UI_DBG_VIEW_NONE) {
+        fprintf(r->out, "[cpu%u %s cycle %s] %s\n", st->cpu, cpu_mode_name(st->mode),
+                sim_group_digits(st->cycle, cyc, sizeof cyc), view.why);
+        return;
+    }
     fprintf(r->out, "[cpu%u %s cycle %s] %s", st->cpu, cpu_mode_name(st->mode),
             sim_group_digits(st->cycle, cyc, sizeof cyc), ui_repl_addr(r, st->pc, at, sizeof at));
     if (cpu->s.halted)
@@ -258,7 +265,9 @@ int ui_repl_parse_location(ui_repl_t *r, const char *text, ui_dbg_space_t *space
 
 int ui_repl_parse_value(ui_repl_t *r, const char *text, const char *usage, uint64_t *value)
 {
+    /* The usage helps when the argument is missing; a bad expression's sentence says what is
+     * wrong with it, and the command's form was right. */
     if (ui_dbg_eval(r->dbg, text, value) != 0)
-        return ui_repl_error(r, usage, "%s", ui_dbg_error(r->dbg));
+        return ui_repl_error(r, *text ? NULL : usage, "%s", ui_dbg_error(r->dbg));
     return 0;
 }

@@ -153,7 +153,7 @@ int ui_repl_info_vmcb(ui_repl_t *r, int argc, char **argv)
                                    : "");
     }
     fprintf(r->out, "  %-30s %u = %s, because %s\n", "[0x300] exit reason", reason,
-            cpu_exit_reason_name(reason), cpu_exit_reason_why(reason));
+            cpu_exit_reason_name(reason), ui_dbg_vmcb_exit_why(r->dbg, vm, vcpu, reason));
     if (insn) {
         char text[96];
         cpu_disasm(insn, 0, NULL, 0, text, sizeof text);

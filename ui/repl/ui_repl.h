@@ -115,7 +115,8 @@ const char *ui_repl_addr(ui_repl_t *r, uint32_t addr, char *buf, size_t len);
 int ui_repl_parse_location(ui_repl_t *r, const char *text, ui_dbg_space_t *space, uint32_t *addr);
 int ui_repl_parse_location_vm(ui_repl_t *r, const char *text, ui_dbg_space_t *space, uint32_t *addr,
                               int *vm);
-/* Evaluates a count or value argument. Returns 0, or -1 after printing the error. */
+/* Evaluates a count or value argument. Returns 0, or -1 after printing the error (with the
+ * usage only when text is empty: a bad expression is no misuse of the command). */
 int ui_repl_parse_value(ui_repl_t *r, const char *text, const char *usage, uint64_t *value);
 
 /* Shared by the handlers: prints a run's stop or its error; the words from argv[from] on,

@@ -11,6 +11,7 @@ delete
 step exit
 x/1i pc
 info exit
+info vmcb
 step event
 step event
 x/1i pc
