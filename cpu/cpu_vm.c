@@ -376,11 +376,14 @@ bool cpu_vm_enter(cpu_t *cpu, uint32_t vmcb, uint32_t host_pc)
     charge_words(&io);
     s->timer_deadline = gtimer ? s->cycles + gtimer : 0;
     v->preempt_deadline = preempt ? s->cycles + preempt : 0;
-    mmu_nested_t nested = {.enabled = nested_on != 0,
-                           .levels = (uint8_t)(nested_on ? levels : cpu->mmu.cfg.nested_levels),
-                           .vmid = (uint16_t)vmid,
-                           .root_pfn = root >> MMU_PAGE_SHIFT,
-                           .ad = nested_on && (nested_ctl & CPU_NESTED_AD)};
+    mmu_nested_t nested; /* memset: its padding is saved in snapshots, so it must not be stack
+                            garbage (a snapshot of the same machine is the same bytes) */
+    memset(&nested, 0, sizeof nested);
+    nested.enabled = nested_on != 0;
+    nested.levels = (uint8_t)(nested_on ? levels : cpu->mmu.cfg.nested_levels);
+    nested.vmid = (uint16_t)vmid;
+    nested.root_pfn = root >> MMU_PAGE_SHIFT;
+    nested.ad = nested_on && (nested_ctl & CPU_NESTED_AD);
     mmu_set_nested(&cpu->mmu, &nested);
     mmu_set_ptroot(&cpu->mmu, s->csr[CPU_CSR_PTROOT]);
     v->active = 1;
@@ -448,7 +451,9 @@ void cpu_vm_exit(cpu_t *cpu, unsigned reason, uint32_t qual, uint32_t gva, uint3
     s->timer_deadline = deadline;
     s->flags = (s->flags & ~(CPU_FLAG_MODE_MASK | CPU_FLAG_C)) |
                ((uint32_t)CPU_MODE_H << CPU_FLAG_MODE_SHIFT); /* C clear: vmrun succeeded */
-    mmu_nested_t host = {.enabled = false, .levels = cpu->mmu.cfg.nested_levels, .vmid = 0};
+    mmu_nested_t host;
+    memset(&host, 0, sizeof host); /* padding included (see the entry above) */
+    host.levels = cpu->mmu.cfg.nested_levels;
     mmu_set_nested(&cpu->mmu, &host);
     mmu_set_ptroot(&cpu->mmu, s->csr[CPU_CSR_PTROOT]);
     v->active = 0;

@@ -185,7 +185,11 @@ void hv_migrate_timed(hv_t *hv, uint64_t now);
 /* The hypervisor or a device wrote [gpa, gpa + len) of VM vm without the MMU: no D bit says
  * so, so the migration's software log does. */
 void hv_migrate_note_write(hv_t *hv, unsigned vm, uint32_t gpa, size_t len);
-/* The walker must set A/D in the VM's nested leaves: it swaps, or it is migrating. */
+/* A shadow fill of VM vm for an access of `kind` at gpa with shadow bits `bits`: logs a store
+ * while the VM migrates, and returns the bits with W taken off for any other access then. */
+uint32_t hv_migrate_shadow_fill(hv_t *hv, unsigned vm, mmu_access_t kind, uint32_t gpa,
+                                uint32_t bits);
+/* The walker must set A/D in the VM's nested leaves: it swaps, or it is migrating (nested). */
 bool hv_nested_ad_on(const hv_t *hv, unsigned vm);
 /* The host of a pCPU (0 with one host). */
 unsigned hv_cpu_host(const hv_t *hv, unsigned cpu);

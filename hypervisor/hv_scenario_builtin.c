@@ -205,6 +205,14 @@ static const struct {
      "; cycle 2 000 000 the hypervisor starts copying tinyos's memory to host1 while it runs,\n"
      "; round after round, the pages it dirtied (nested D bits) again; then a short "
      "pause.\n" MIGRATE_HOSTS TINYOS_VM("migrate_at = 2000000\n") RTOS_VM("")},
+    {"migrate-shadow",
+     "the migrate scenario under shadow paging: the dirty log comes from write-protecting the "
+     "shadow entries each round, not from nested D bits",
+     "; Live migration under shadow paging (docs/migration.md): the MMU walks the shadows only,\n"
+     "; so no D bit logs a store. Each round makes every shadow entry of tinyos read-only; its\n"
+     "; first store to a page then faults (hidden), is logged, and gets W back.\n" MIGRATE_HOSTS
+     "[vm tinyos]\nimage = tinyos.img\nmemory = 8M\ncpu = hw\nmem = shadow\n"
+     "migrate_at = 2000000\n" TINYOS_INPUT "\n" RTOS_VM("")},
     {"migrate-rtos",
      "live migration of the rtos while its tasks run: its report says whether the downtime "
      "made it miss deadlines",

@@ -151,6 +151,17 @@ static void empty_context(hv_t *hv, hv_vcpu_t *v, unsigned slot)
     shootdown(hv, v, slot, ALL_ONES);
 }
 
+void hv_shadow_forget_vm(hv_t *hv, unsigned vm)
+{
+    const hv_vm_t *m = &hv->vms[vm];
+    for (unsigned i = 0; i < m->nvcpus && m->mem == HV_MEM_SHADOW; i++) {
+        hv_vcpu_t *w = &hv->ent[m->vcpu[i]];
+        for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++)
+            if (w->shadow.ctx[slot].root)
+                empty_context(hv, w, slot);
+    }
+}
+
 /*
  * Lecture: shadow tables are a cache, so the hypervisor may throw them away. When a VM's
  * shadows would pass its budget (a guest building page tables without end, say), every
@@ -163,12 +174,7 @@ static void keep_budget(hv_t *hv, hv_vcpu_t *v, uint32_t need)
     hv_vm_t *vm = &hv->vms[v->vm];
     if (vm->shadow_tables + need <= vm->shadow_budget)
         return;
-    for (unsigned i = 0; i < vm->nvcpus; i++) {
-        hv_vcpu_t *w = &hv->ent[vm->vcpu[i]];
-        for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++)
-            if (w->shadow.ctx[slot].root)
-                empty_context(hv, w, slot);
-    }
+    hv_shadow_forget_vm(hv, (unsigned)v->vm);
     stats_of(hv, v)->reclaims++;
     hv_emit(hv, SIM_HV_SHADOW_RECLAIM, v->vm, v->index, vm->shadow_tables);
 }
@@ -461,6 +467,7 @@ hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause,
     bits = shadow_bits(g.bits, view, (v->shadow.guest_ptroot & MMU_PTROOT_E) != 0, mode);
     if (bt_protected(hv, v, kind, g.gpa, hpa, &bits)) /* it holds translated code */
         return HV_SHADOW_EMULATED;
+    bits = hv_migrate_shadow_fill(hv, (unsigned)v->vm, kind, g.gpa, bits); /* dirty log */
     if (!fill(hv, v, va, hpa & ~MMU_PAGE_OFFSET, bits)) {
         hv_vm_crash(hv, (unsigned)v->vm, "no free frame is left for a shadow page table");
         return HV_SHADOW_HIDDEN;
@@ -557,17 +564,20 @@ void hv_shadow_tlbflush(hv_t *hv, hv_vcpu_t *v)
 }
 
 /* Clears W in every leaf below `table` that maps frame `hpa` (binary translation protects the
- * pages it translated); true when one was changed. */
-static bool protect_in_tree(hv_t *hv, uint32_t table, unsigned level, uint32_t hpa)
+ * pages it translated), or with hpa = ALL_ONES any frame VM vm owns (a migration's dirty log);
+ * true when one was changed. */
+static bool protect_in_tree(hv_t *hv, unsigned vm, uint32_t table, unsigned level, uint32_t hpa)
 {
     bool changed = false;
     for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4; i++) {
-        uint32_t pte = hv_read32(hv, table + 4 * i);
+        uint32_t pte = hv_read32(hv, table + 4 * i), frame = MMU_PTE_PFN(pte);
         if (!(pte & MMU_PTE_V))
             continue;
+        bool match = hpa == ALL_ONES ? frame < hv->nframes && hv->owner[frame] == HV_FRAME_VM(vm)
+                                     : frame << MMU_PAGE_SHIFT == hpa;
         if (level > 0) {
-            changed |= protect_in_tree(hv, MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT, level - 1, hpa);
-        } else if ((MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT) == hpa && (pte & MMU_PTE_W)) {
+            changed |= protect_in_tree(hv, vm, frame << MMU_PAGE_SHIFT, level - 1, hpa);
+        } else if (match && (pte & MMU_PTE_W)) {
             hv_write32(hv, table + 4 * i, pte & ~MMU_PTE_W);
             changed = true;
         }
@@ -582,7 +592,7 @@ void hv_shadow_write_protect(hv_t *hv, unsigned vm, uint32_t hpa)
         hv_vcpu_t *v = &hv->ent[m->vcpu[i]];
         for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++)
             if (v->shadow.ctx[slot].root &&
-                protect_in_tree(hv, v->shadow.ctx[slot].root, levels(hv) - 1, hpa))
+                protect_in_tree(hv, vm, v->shadow.ctx[slot].root, levels(hv) - 1, hpa))
                 shootdown(hv, v, slot, ALL_ONES);
     }
 }

@@ -99,8 +99,12 @@ cpu_mode_t hv_trap_guest_mode(hv_t *hv, const hv_vcpu_t *v);
  * reflects it, as emulate_privileged decides): what a trap exit does, for bt's callouts. */
 void hv_trap_emulate(hv_t *hv, hv_vcpu_t *v, uint32_t word);
 /* Makes shadow entries mapping host frame `hpa` read-only in every VCPU of the VM (binary
- * translation protects the pages it translated). */
+ * translation protects the pages it translated); hpa = 0xffffffff: every frame the VM owns (a
+ * live migration's dirty log, hv_migrate.c). The TLBs drop what they cached of them. */
 void hv_shadow_write_protect(hv_t *hv, unsigned vm, uint32_t hpa);
+/* Empties every shadow tree of VM vm (the roots stay; hidden faults refill them), the TLBs
+ * included: after its gpa -> hpa map changed under it (a migration's switch of frames). */
+void hv_shadow_forget_vm(hv_t *hv, unsigned vm);
 
 /* Binary translation (hv_bt.c). The hypervisor's region at the top of the kernel's view. */
 #define HV_BT_REGION CPU_MONITOR_BASE /* the hardware truncates the guest below it */

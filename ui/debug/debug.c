@@ -294,7 +294,8 @@ static void on_event(const sim_event_t *ev, void *ctx)
     }
     /* Events after the one a stop waits to report (step event, or a hypervisor action's
      * breakpoint) are queued: the next `step event` reports them without running. */
-    bool queue = d->go == DBG_GO_EVENT || (d->pend.has_event && d->pend.ev.kind == SIM_EV_HV);
+    bool queue = d->go == DBG_GO_EVENT || d->go == DBG_GO_EVENTNO ||
+                 (d->pend.has_event && d->pend.ev.kind == SIM_EV_HV);
     if (d->running && d->pending && queue) {
         if (d->ahead_to != d->log_total - 1)
             d->ahead_from = d->log_total - 1; /* the first event past the stop */
@@ -317,11 +318,13 @@ static void on_event(const sim_event_t *ev, void *ctx)
             dbg_make_pending(d, c, UI_DBG_STOP_VM_EXIT, 0);
         } else if (d->go == DBG_GO_ENTRY && ev->kind == SIM_EV_VMENTRY && c == d->focus) {
             dbg_make_pending(d, c, UI_DBG_STOP_FINISH, 0);
-        } else if (d->go == DBG_GO_EVENT) {
+        } else if (d->go == DBG_GO_EVENT ||
+                   (d->go == DBG_GO_EVENTNO && d->log_total - 1 >= d->target)) {
             dbg_make_pending(d, c, UI_DBG_STOP_EVENT, 0);
         }
         if (d->pending) {
             dbg_watch_writes(d); /* from now on a sub-step may need memory as it was */
+            d->pend_logno = d->log_total - 1;
             d->pend.has_event = true;
             d->pend.ev = *ev;
             d->pend_has_view = dbg_exit_capture(d, ev, &d->pend_view);
@@ -641,6 +644,7 @@ static void next_queued_event(ui_dbg_t *d, ui_dbg_stop_t *out)
     dbg_exit_show_substep(d, st.cpu, d->queue[d->qhead].has_view, &d->queue[d->qhead].view,
                           &shown.s);
     d->ahead_from = d->queue[d->qhead].logno + 1; /* it has happened now */
+    d->last_logno = d->queue[d->qhead].logno;
     if (++d->qhead == d->nqueue) {
         d->qhead = d->nqueue = 0;
         d->ahead_from = d->ahead_to; /* what the queue could not hold is shown from here on */
@@ -686,7 +690,7 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
     }
     d->go = how;
     d->count = n;
-    d->target = focus->s.cycles + n;
+    d->target = how == DBG_GO_EVENTNO ? n : focus->s.cycles + n;
     d->goal_limit = how == DBG_GO_CYCLES ? d->target : 0;
     d->cond = cond;
     d->seen_instret = focus->s.instret;
@@ -711,6 +715,7 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
         m->cpu[i].debug = false;
 
     ui_dbg_stop_t st;
+    d->last_logno = d->pend_logno; /* meant only when the stop has its event */
     if (d->stopped && r == SIM_RUN_DEBUG) {
         st = d->stop;
         if (st.has_event && d->pend_has_view) /* only the pending stop has an event */
@@ -750,6 +755,11 @@ int dbg_go(ui_dbg_t *d, dbg_go_t how, ui_dbg_stop_t *out)
 int dbg_go_instret(ui_dbg_t *d, uint64_t instret, ui_dbg_stop_t *out)
 {
     return go(d, DBG_GO_INSTRET, instret, NULL, out);
+}
+
+int dbg_go_event_number(ui_dbg_t *d, uint64_t logno, ui_dbg_stop_t *out)
+{
+    return go(d, DBG_GO_EVENTNO, logno, NULL, out);
 }
 
 int ui_dbg_step_event(ui_dbg_t *dbg, ui_dbg_stop_t *stop)

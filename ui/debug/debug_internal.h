@@ -21,6 +21,7 @@ typedef enum {
     DBG_GO_FRAME,   /* `goal`: a pc in a frame, or the frame's return (debug_step.c) */
     DBG_GO_ENTRY,   /* the next VM entry on the focus CPU (finish at an exit, debug_step.c) */
     DBG_GO_INSTRET, /* the focus CPU has retired `count` instructions (debug_reverse.c) */
+    DBG_GO_EVENTNO, /* the event numbered `target` (counted from the machine's start) */
 } dbg_go_t;
 
 typedef struct dbg_reverse dbg_reverse_t; /* the checkpoints (debug_reverse.c) */
@@ -98,6 +99,8 @@ struct ui_dbg {
     bool undo_lost; /* a write did not fit: memory at a sub-step is as after the handling */
     uint8_t undo_bytes[32768];
     ui_dbg_stop_t pend;
+    uint64_t pend_logno; /* the number of pend's event */
+    uint64_t last_logno; /* the number of the event the last stop showed (has_event) */
     /* Events that came after the one a `step event` stopped for, in the same instruction:
      * the next `step event` reports them one by one without running. */
     struct {
@@ -172,6 +175,9 @@ sim_run_result_t dbg_reverse_run(ui_dbg_t *d);
 void dbg_reverse_forget(ui_dbg_t *d);
 void dbg_reverse_free(ui_dbg_t *d);
 int dbg_go_instret(ui_dbg_t *d, uint64_t instret, ui_dbg_stop_t *out);
+/* Runs until the event numbered `logno` (as log_total counts them) has happened, and stops
+ * there as `step event` does (the rest of its instruction queued). */
+int dbg_go_event_number(ui_dbg_t *d, uint64_t logno, ui_dbg_stop_t *out);
 /* debug_step.c: whether the focus CPU has reached a DBG_GO_FRAME goal. */
 bool dbg_goal_reached(ui_dbg_t *d, const cpu_t *cpu);
 void dbg_text_goal(ui_dbg_t *d, ui_dbg_stop_t *st);

@@ -11,9 +11,14 @@
  *
  * A point in the past is named by the focus pCPU's retired instructions: `reverse-stepi N`
  * goes to the first boundary at which the focus had retired N fewer, which is where `stepi`
- * stops when no trap is entered on the way. Checkpoints stay valid when the debugger goes
- * back (the future it replays is the same); a new machine (restore, restart) or an edit of
- * the machine's state drops them.
+ * stops when no trap is entered on the way. Or by the events: every event the machine makes
+ * has a number (the debugger's log counts them from the machine's start, and each checkpoint
+ * keeps the count it was taken at, so a replay numbers them alike): `reverse-step event` goes
+ * to the event before the one shown, `reverse-finish` at an exit's sub-step to the exit that
+ * began the handling, and `reverse-continue` finds the last breakpoint hit before now by
+ * replaying from the checkpoints backwards, then replays to it. Checkpoints stay valid when
+ * the debugger goes back (the future it replays is the same); a new machine (restore,
+ * restart) or an edit of the machine's state drops them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +31,7 @@
 
 typedef struct {
     uint64_t instret[SIM_MAX_CPUS]; /* each CPU's retired instructions at the checkpoint */
+    uint64_t events;                /* the events the machine had made (the debugger's count) */
     uint8_t *bytes;                 /* the snapshot file's bytes (compressed) */
     size_t len;
 } checkpoint_t;
@@ -121,6 +127,7 @@ static void take_checkpoint(ui_dbg_t *d, dbg_reverse_t *r)
     checkpoint_t *c = &r->cp[r->n++];
     for (unsigned i = 0; i < SIM_MAX_CPUS; i++)
         c->instret[i] = i < m->ncpus ? m->cpu[i].s.instret : 0;
+    c->events = d->log_total;
     c->bytes = bytes;
     c->len = len;
 }
@@ -151,13 +158,17 @@ sim_run_result_t dbg_reverse_run(ui_dbg_t *d)
     }
 }
 
-/* The last checkpoint from which the focus CPU reaches `instret` going forward. */
+/* The last checkpoint from which the focus CPU reaches `instret` going forward (checkpoints
+ * taken after going back sit after later ones in the list: the latest in time wins). */
 static const checkpoint_t *checkpoint_before(const dbg_reverse_t *r, unsigned cpu, uint64_t instret)
 {
     const checkpoint_t *best = NULL;
-    for (unsigned i = 0; i < r->n; i++)
-        if (r->cp[i].instret[cpu] < instret || (!best && r->cp[i].instret[cpu] == instret))
-            best = &r->cp[i];
+    for (unsigned i = 0; i < r->n; i++) {
+        const checkpoint_t *c = &r->cp[i];
+        if ((c->instret[cpu] < instret || (!best && c->instret[cpu] == instret)) &&
+            (!best || c->events >= best->events))
+            best = c;
+    }
     return best;
 }
 
@@ -197,8 +208,136 @@ static int go_back_to(ui_dbg_t *d, const checkpoint_t *c)
     if (dbg_attach(d) != 0)
         return dbg_fail(d, "The debugger cannot attach to the machine it went back to.");
     dbg_clear_run_state(d);
+    d->log_total = c->events; /* the replay numbers its events as the run did */
     d->focus = focus;
     return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Replaying: the breakpoints asleep (or all but one), the consoles silent
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    bool enabled[UI_DBG_MAX_BPS];
+    uint64_t hits[UI_DBG_MAX_BPS], ignore[UI_DBG_MAX_BPS];
+    bool temporary[UI_DBG_MAX_BPS];
+    FILE *console;
+    uint64_t max_cycles;
+} replay_t;
+
+/* Puts the breakpoints to sleep but `awake` (0: none) and notes what a replay changes in
+ * them (their counts, ignore counts and tbreaks stay as the user left them). */
+static void replay_begin(ui_dbg_t *d, replay_t *p, int awake)
+{
+    for (size_t i = 0; i < d->nbp; i++) {
+        ui_dbg_bp_t *bp = &d->bp[i];
+        p->enabled[i] = bp->enabled;
+        p->hits[i] = bp->hits;
+        p->ignore[i] = bp->ignore;
+        p->temporary[i] = bp->temporary;
+        bp->enabled = awake < 0 ? bp->enabled : bp->id == awake;
+        bp->ignore = 0;
+        bp->temporary = false;
+    }
+    p->console = console_of(d->m);
+    p->max_cycles = d->max_cycles;
+}
+
+static void replay_end(ui_dbg_t *d, const replay_t *p)
+{
+    set_console(d->m, p->console);
+    for (size_t i = 0; i < d->nbp; i++) {
+        ui_dbg_bp_t *bp = &d->bp[i];
+        bp->enabled = p->enabled[i];
+        bp->hits = p->hits[i];
+        bp->ignore = p->ignore[i];
+        bp->temporary = p->temporary[i];
+    }
+    d->max_cycles = p->max_cycles;
+}
+
+/* A point of the run, ordered by time: `ev2` is 2E + 1 at a stop that showed event E, 2L at
+ * an instruction boundary after the first L events; between two events, the instructions
+ * every CPU retired tell the boundaries apart. */
+typedef struct {
+    uint64_t ev2, instret;
+} point_t;
+
+static bool earlier(point_t a, point_t b)
+{
+    return a.ev2 < b.ev2 || (a.ev2 == b.ev2 && a.instret < b.instret);
+}
+
+static uint64_t all_instret(const uint64_t *instret, unsigned n)
+{
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < n; i++)
+        sum += instret[i];
+    return sum;
+}
+
+static point_t position(const ui_dbg_t *d)
+{
+    uint64_t instret[SIM_MAX_CPUS];
+    for (unsigned i = 0; i < d->m->ncpus; i++)
+        instret[i] = d->m->cpu[i].s.instret;
+    point_t p = {0, all_instret(instret, d->m->ncpus)};
+    bool ahead = d->ahead_to == d->log_total && d->ahead_from < d->ahead_to;
+    if (d->have_last && d->last.has_event)
+        p.ev2 = 2 * d->last_logno + 1;
+    else
+        p.ev2 = 2 * (ahead ? d->ahead_from : d->log_total);
+    return p;
+}
+
+static point_t checkpoint_point(const checkpoint_t *c)
+{
+    return (point_t){2 * c->events, all_instret(c->instret, SIM_MAX_CPUS)};
+}
+
+/* The latest checkpoint earlier than `p`, and than `below` when given. */
+static const checkpoint_t *checkpoint_earlier(const dbg_reverse_t *r, point_t p,
+                                              const checkpoint_t *below)
+{
+    const checkpoint_t *best = NULL;
+    for (unsigned i = 0; r && i < r->n; i++) {
+        point_t at = checkpoint_point(&r->cp[i]);
+        if (earlier(at, p) && (!below || earlier(at, checkpoint_point(below))) &&
+            (!best || earlier(checkpoint_point(best), at)))
+            best = &r->cp[i];
+    }
+    return best;
+}
+
+/* Replays from the latest checkpoint before it to event number `logno`, and stops there as
+ * `step event` would. */
+static int back_to_event(ui_dbg_t *d, uint64_t logno, ui_dbg_stop_t *stop)
+{
+    const checkpoint_t *c = checkpoint_earlier(d->rev, (point_t){2 * logno + 1, 0}, NULL);
+    if (!c)
+        return dbg_fail(d, "There is no checkpoint that far back (the first was taken when "
+                           "the debugger first ran the machine).");
+    replay_t p;
+    replay_begin(d, &p, 0);
+    int rc = go_back_to(d, c);
+    if (rc == 0)
+        rc = dbg_go_event_number(d, logno, stop);
+    replay_end(d, &p);
+    return rc;
+}
+
+/* Prefixes a stop's sentence with what the reverse command did. */
+static void say_back(ui_dbg_t *d, ui_dbg_stop_t *stop, const char *what)
+{
+    char text[sizeof stop->text];
+    size_t n = strlen(what);
+    memcpy(text, stop->text, sizeof text);
+    if (n + 1 >= sizeof stop->text)
+        return;
+    memcpy(stop->text, what, n);
+    stop->text[n] = ' ';
+    memcpy(stop->text + n + 1, text, sizeof stop->text - n - 1);
+    stop->text[sizeof stop->text - 1] = '\0';
+    d->last = *stop;
 }
 
 int ui_dbg_reverse_stepi(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop)
@@ -216,22 +355,165 @@ int ui_dbg_reverse_stepi(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop)
         return dbg_fail(dbg, "There is no checkpoint that far back (the first was taken when "
                              "the debugger first ran the machine).");
     /* Forward to the point, with the breakpoints asleep: they were passed already. */
-    bool enabled[UI_DBG_MAX_BPS];
-    for (size_t i = 0; i < dbg->nbp; i++) {
-        enabled[i] = dbg->bp[i].enabled;
-        dbg->bp[i].enabled = false;
-    }
-    FILE *console = console_of(dbg->m);
-    if (go_back_to(dbg, c) != 0)
-        return -1;
-    int rc = dbg_go_instret(dbg, target, stop);
-    set_console(dbg->m, console);
-    for (size_t i = 0; i < dbg->nbp; i++)
-        dbg->bp[i].enabled = enabled[i];
+    replay_t p;
+    replay_begin(dbg, &p, 0);
+    int rc = go_back_to(dbg, c);
+    if (rc == 0)
+        rc = dbg_go_instret(dbg, target, stop);
+    replay_end(dbg, &p);
     if (rc != 0)
         return -1;
     snprintf(stop->text, sizeof stop->text, "Stepped back %llu instruction%s on cpu%u.",
              (unsigned long long)n, n == 1 ? "" : "s", f);
+    dbg->last = *stop;
+    return 0;
+}
+
+int ui_dbg_reverse_step_event(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
+{
+    uint64_t pos = position(dbg).ev2;
+    uint64_t done = pos % 2 ? (pos - 1) / 2 : pos / 2; /* events before the one shown, or all */
+    if (done == 0)
+        return dbg_fail(dbg, "No event happened before this point.");
+    if (back_to_event(dbg, done - 1, stop) != 0)
+        return -1;
+    say_back(dbg, stop, "Back one event:");
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * reverse-continue: the last breakpoint hit before now
+ * ------------------------------------------------------------------------------------------ */
+/* Replays from c with the breakpoints `awake` (-1: as they are) until the point `until`;
+ * returns how many breakpoint or watchpoint stops came before it. */
+static uint64_t count_hits(ui_dbg_t *d, const checkpoint_t *c, point_t until)
+{
+    uint64_t n = 0;
+    ui_dbg_stop_t st;
+    if (go_back_to(d, c) != 0)
+        return 0;
+    while (dbg_go(d, DBG_GO_CONTINUE, &st) == 0 &&
+           (st.kind == UI_DBG_STOP_BREAKPOINT || st.kind == UI_DBG_STOP_WATCHPOINT) &&
+           earlier(position(d), until))
+        n++;
+    return n;
+}
+
+/* Goes back to where the debugger stood (no hit was found): the event it showed, or the focus
+ * CPU's instruction boundary. */
+static void back_to_start(ui_dbg_t *d, const ui_dbg_stop_t *last, bool had_last, uint64_t logno,
+                          uint64_t instret)
+{
+    ui_dbg_stop_t st;
+    const checkpoint_t *c = checkpoint_earlier(d->rev, (point_t){2 * logno + 1, 0}, NULL);
+    if (had_last && last->has_event && c && go_back_to(d, c) == 0)
+        dbg_go_event_number(d, logno, &st);
+    else if ((c = checkpoint_before(d->rev, d->focus, instret)) && go_back_to(d, c) == 0)
+        dbg_go_instret(d, instret, &st);
+    d->last = *last;
+    d->have_last = had_last;
+}
+
+/* The last stop of breakpoint `awake` (-1: any enabled one) before now: replays from the
+ * checkpoints, the latest first, counting hits up to now; then replays to the last one. */
+static int back_to_hit(ui_dbg_t *dbg, int awake, ui_dbg_stop_t *stop)
+{
+    sim_machine_t *m = dbg->m;
+    point_t cur = position(dbg);
+    uint64_t instret = m->cpu[dbg->focus].s.instret;
+    ui_dbg_stop_t last = dbg->last;
+    bool had_last = dbg->have_last;
+    uint64_t logno = dbg->last_logno, hits = 0;
+    const checkpoint_t *c = NULL, *below = NULL;
+    replay_t p;
+    replay_begin(dbg, &p, awake);
+    dbg->max_cycles = m->cpu[0].s.cycles + 1; /* no replay runs past now */
+    while (hits == 0 && (c = checkpoint_earlier(dbg->rev, cur, below))) {
+        hits = count_hits(dbg, c, cur);
+        below = c;
+    }
+    int rc = 0;
+    if (hits == 0) {
+        back_to_start(dbg, &last, had_last, logno, instret);
+        rc = dbg_fail(dbg, "No breakpoint was hit before this point (since the first "
+                           "checkpoint); the machine stays where it was.");
+    } else if ((rc = go_back_to(dbg, c)) == 0) {
+        for (uint64_t i = 0; i < hits && rc == 0; i++)
+            rc = dbg_go(dbg, DBG_GO_CONTINUE, stop);
+    }
+    replay_end(dbg, &p);
+    return rc;
+}
+
+int ui_dbg_reverse_continue(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
+{
+    if (back_to_hit(dbg, -1, stop) != 0)
+        return -1;
+    say_back(dbg, stop, "Back to the last hit:");
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * reverse-finish: back to the call of the routine (or to the exit of a handling)
+ * ------------------------------------------------------------------------------------------ */
+/* The number of the focus CPU's last VM exit at or before event `upto`, from the log. */
+static bool last_exit_event(const ui_dbg_t *d, uint64_t upto, uint64_t *logno)
+{
+    uint64_t first = d->log_total - d->log_n;
+    for (size_t k = d->log_n; k-- > 0;) {
+        const sim_event_t *ev = &d->log[(d->log_head + k) % UI_DBG_LOG];
+        if (first + k <= upto && ev->kind == SIM_EV_VMEXIT && ev->cpu == d->focus) {
+            *logno = first + k;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* At a stop in an exit's handling: back to the exit itself (finish's mirror). */
+static int back_to_exit(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
+{
+    uint64_t pos = position(dbg).ev2, logno;
+    if (!last_exit_event(dbg, pos / 2, &logno))
+        return dbg_fail(dbg, "The exit this handling began with is no longer in the event log.");
+    if (back_to_event(dbg, logno, stop) != 0)
+        return -1;
+    say_back(dbg, stop, "Back to the exit:");
+    return 0;
+}
+
+int ui_dbg_reverse_finish(ui_dbg_t *dbg, ui_dbg_stop_t *stop)
+{
+    if (dbg_in_exit(dbg))
+        return back_to_exit(dbg, stop);
+    ui_dbg_frame_t f[2];
+    size_t n = 0;
+    char why[200];
+    if (ui_dbg_backtrace(dbg, f, 2, &n, why, sizeof why) != 0 || n < 2)
+        return dbg_fail(dbg, "reverse-finish needs the caller's frame: %s", why);
+    /* the call is the instruction before the return address, run with the caller's sp */
+    char where[64], cond[64];
+    ui_dbg_space_t space;
+    uint32_t addr;
+    int vm;
+    snprintf(where, sizeof where, "*0x%08x", f[1].pc - 4);
+    snprintf(cond, sizeof cond, "$sp == 0x%08x", f[1].sp);
+    if (ui_dbg_parse_location(dbg, where, &space, &addr, &vm) != 0)
+        return -1;
+    int id = ui_dbg_break_addr(dbg, space, addr, (int)dbg->focus, dbg->focus_vm);
+    if (id < 0)
+        return -1;
+    int rc = ui_dbg_bp_condition(dbg, id, cond);
+    if (rc == 0)
+        rc = back_to_hit(dbg, id, stop);
+    ui_dbg_delete(dbg, id);
+    if (rc != 0)
+        return -1;
+    stop->kind = UI_DBG_STOP_FINISH;
+    stop->id = 0;
+    char func[96];
+    snprintf(stop->text, sizeof stop->text, "Back to the call at 0x%08x%s, on cpu%u.", addr,
+             ui_dbg_symbolize(dbg, addr, func, sizeof func), stop->cpu);
     dbg->last = *stop;
     return 0;
 }

@@ -402,6 +402,23 @@ int ui_dbg_vm_pause(ui_dbg_t *dbg, int vm, bool pause);
  * downtime (docs/migration.md). */
 int ui_dbg_migrate(ui_dbg_t *dbg, int vm, const char *host);
 int ui_dbg_migration_print(ui_dbg_t *dbg, FILE *out);
+/* The two hosts and the migration between them, for a window's view: -1 (ui_dbg_error says
+ * why) when the machine has one host. */
+#define UI_DBG_MAX_ROUNDS 31
+typedef struct {
+    unsigned hosts;                  /* 2 */
+    uint8_t cpu_host[SIM_MAX_CPUS];  /* the host each pCPU belongs to */
+    uint8_t vm_host[UI_DBG_MAX_VMS]; /* the host each VM runs on (numbered as info vms) */
+    unsigned nvms;
+    int vm; /* the VM migrating or migrated, -1: none yet */
+    unsigned from, to;
+    const char *state;                /* "scheduled", "pre-copy", "stop-and-copy", "done", ... */
+    unsigned nrounds;                 /* rounds begun (the stop-and-copy is the last, once on) */
+    uint32_t sent[UI_DBG_MAX_ROUNDS]; /* pages each round sent (or is sending) */
+    uint32_t in_flight;               /* pages on the link now (0: none) */
+    uint64_t downtime;                /* done: the pause, in cycles */
+} ui_dbg_hosts_t;
+int ui_dbg_hosts(ui_dbg_t *dbg, ui_dbg_hosts_t *out);
 /* "pin" or "overcommit"; ui_dbg_sched_name says which is in force ("" on bare metal). */
 int ui_dbg_sched_policy(ui_dbg_t *dbg, const char *policy);
 const char *ui_dbg_sched_name(const ui_dbg_t *dbg);
@@ -532,6 +549,15 @@ int ui_dbg_set_checkpoint_interval(ui_dbg_t *dbg, uint64_t cycles);
 uint64_t ui_dbg_checkpoint_interval(ui_dbg_t *dbg);
 size_t ui_dbg_checkpoint_count(const ui_dbg_t *dbg);
 int ui_dbg_reverse_stepi(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop);
+/* reverse-step event: back to the event before the one the last stop showed (or before this
+ * boundary), stopped as `step event` stops there: an exit's sub-steps come back one by one.
+ * reverse-continue: back to the last breakpoint or watchpoint stop before now (hit counts,
+ * ignore counts and tbreaks stay as they are). reverse-finish: back to the call of the
+ * current routine (the caller's `call`, with its sp); in an exit's handling, back to the
+ * exit. Each returns 0 with *stop filled, or -1 (nothing found: the machine stays put). */
+int ui_dbg_reverse_step_event(ui_dbg_t *dbg, ui_dbg_stop_t *stop);
+int ui_dbg_reverse_continue(ui_dbg_t *dbg, ui_dbg_stop_t *stop);
+int ui_dbg_reverse_finish(ui_dbg_t *dbg, ui_dbg_stop_t *stop);
 int ui_dbg_save(ui_dbg_t *dbg, const char *path);
 int ui_dbg_restore(ui_dbg_t *dbg, const char *path);
 /* One VM (`vm save NAME FILE`, `vm restore FILE`: cold migration): a paused VM to a file, and

@@ -151,6 +151,15 @@ void ui_gui_note_stop(gui_t *g)
     }
 }
 
+/* The host memory panel, or the two hosts of a migration scenario in its place. */
+static void draw_memory_or_hosts(gui_t *g)
+{
+    if (gui_hosts_shown(g))
+        gui_draw_hosts(g);
+    else
+        gui_draw_memmap(g);
+}
+
 void gui_draw_frame(gui_t *g)
 {
     gui_layout(g);
@@ -158,9 +167,9 @@ void gui_draw_frame(gui_t *g)
     SDL_RenderSetClipRect(g->ren, NULL);
     SDL_RenderClear(g->ren);
     static void (*const panels[])(gui_t *) = {
-        gui_draw_topbar, gui_draw_pcpus,  gui_draw_regs,   gui_draw_disasm,
-        gui_draw_walk,   gui_draw_timeline, gui_draw_steps, gui_draw_memmap,
-        gui_draw_tlb,    gui_draw_console, gui_draw_status,
+        gui_draw_topbar, gui_draw_pcpus,    gui_draw_regs,   gui_draw_disasm,
+        gui_draw_walk,   gui_draw_timeline, gui_draw_steps,  draw_memory_or_hosts,
+        gui_draw_tlb,    gui_draw_console,  gui_draw_status,
     };
     g->nclipped = 0;
     g->clipped[0] = '\0';

@@ -292,6 +292,10 @@ void gui_frame_rect(gui_t *g, int x, int y, int w, int h, uint32_t rgb);
 void gui_set_color(gui_t *g, uint32_t rgb, uint8_t alpha);
 /* A panel's background and title; returns the y of its first line of content. */
 int gui_panel_begin(gui_t *g, ui_gui_panel_t p, const char *title, const char *subtitle);
+/* gui_hosts.c: a scenario with two hosts shows them (and the migration between them) in the
+ * host memory panel's place. */
+bool gui_hosts_shown(gui_t *g);
+void gui_draw_hosts(gui_t *g);
 void gui_layout(gui_t *g);
 /* Renders a whole frame into g->ren. */
 void gui_draw_frame(gui_t *g);

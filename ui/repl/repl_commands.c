@@ -87,6 +87,30 @@ static int step_to(ui_repl_t *r, int argc, char **argv, const char *usage,
     return ui_repl_report(r, run(r->dbg, &st), &st);
 }
 
+/* reverse-step event, reverse-continue, reverse-finish: no arguments, one replay. */
+static int sub_reverse_step_event(ui_repl_t *r, int argc, char **argv)
+{
+    return step_to(r, argc, argv, "reverse-step event", ui_dbg_reverse_step_event);
+}
+
+static int cmd_reverse_step(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    return ui_repl_error(r, "reverse-step event",
+                         "Say what to step back to: \"reverse-step event\" (instructions: "
+                         "\"reverse-stepi\").");
+}
+
+static int cmd_reverse_continue(ui_repl_t *r, int argc, char **argv)
+{
+    return step_to(r, argc, argv, "reverse-continue", ui_dbg_reverse_continue);
+}
+
+static int cmd_reverse_finish(ui_repl_t *r, int argc, char **argv)
+{
+    return step_to(r, argc, argv, "reverse-finish", ui_dbg_reverse_finish);
+}
+
 static int sub_step_trap(ui_repl_t *r, int argc, char **argv)
 {
     return step_to(r, argc, argv, "step trap", ui_dbg_step_trap);
@@ -692,6 +716,12 @@ static int cmd_help(ui_repl_t *r, int argc, char **argv)
  * ------------------------------------------------------------------------------------------ */
 #define SET_USAGE UI_REPL_SET_USAGE
 
+static const ui_repl_sub_t reverse_step_subs[] = {
+    {"event", NULL, "reverse-step event", "back to the event before the one shown",
+     sub_reverse_step_event, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
 static const ui_repl_sub_t step_subs[] = {
     {"trap", NULL, "step trap", "run to the next trap or interrupt", sub_step_trap, NULL},
     {"exit", NULL, "step exit", "run to the next VM exit (stops before the handler)", sub_step_exit,
@@ -813,6 +843,22 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      "to it, breakpoints asleep. A \"set\" of a register or memory word drops the "
      "checkpoints: the past no longer leads here.",
      cmd_reverse_stepi, NULL, NULL, true},
+    {"reverse-step", "rs", "reverse-step event", "go back one event",
+     "\"reverse-step event\" puts the machine back at the event before the one the last stop "
+     "showed (or before this point), stopped as \"step event\" stops there: from a guest "
+     "instruction after a VM entry it goes back into the exit's handling, one hypervisor "
+     "action at a time, then to the exit. It replays from the last checkpoint before it.",
+     cmd_reverse_step, NULL, reverse_step_subs, true},
+    {"reverse-continue", "rc", "reverse-continue", "go back to the last breakpoint hit",
+     "Puts the machine back at the last stop of a breakpoint or watchpoint before now: it "
+     "replays from the checkpoints, the latest first, until one holds a hit, then replays to "
+     "the last hit. Hit counts, ignore counts and tbreaks stay as they are. With no hit "
+     "since the first checkpoint it says so and the machine stays where it was.",
+     cmd_reverse_continue, NULL, NULL, true},
+    {"reverse-finish", NULL, "reverse-finish", "go back to the call of this routine",
+     "Puts the machine back at the `call` that entered the routine the focus CPU is in (frame "
+     "1 of bt: the caller's call, with its sp). In a VM exit's handling, back to the exit.",
+     cmd_reverse_finish, NULL, NULL, true},
     {"step", "s", "step [trap|exit|event|N]", "step to the next trap, VM exit or event",
      "\"step trap\" runs to the next trap or interrupt, \"step exit\" to the next VM exit, "
      "\"step event\" to the next event of any kind (several events of one instruction come "
