@@ -169,7 +169,7 @@ static unsigned transmit_all(hv_t *hv, unsigned vm, uint64_t now)
 {
     hv_pvnet_t *p = &hv->vms[vm].dev.pvnet;
     uint8_t frame[SIM_NIC_MAX_FRAME];
-    uint32_t id, addr, len;
+    uint32_t id = 0, addr = 0, len = 0;
     bool broken = false;
     unsigned n = 0;
     while (p->up && next_avail(hv, vm, PV_TX, &id, &addr, &len, &broken)) {
@@ -215,7 +215,7 @@ bool hv_pvnet_port_up(const hv_t *hv, unsigned vm)
 void hv_pvnet_deliver(hv_t *hv, unsigned vm, const uint8_t *frame, uint32_t len, uint64_t now)
 {
     hv_pvnet_t *p = &hv->vms[vm].dev.pvnet;
-    uint32_t id, addr, size;
+    uint32_t id = 0, addr = 0, size = 0;
     bool broken = false;
     if (!next_avail(hv, vm, PV_RX, &id, &addr, &size, &broken)) {
         if (broken)

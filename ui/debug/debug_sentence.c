@@ -404,6 +404,13 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
             snprintf(buf, len, "live migration: %s resumes on host%u after a downtime of %u cycles",
                      vm, ev->b, ev->pc);
         break;
+    case SIM_HV_PV_NOTIFY:
+        snprintf(buf, len,
+                 "paravirtual network card: %s's driver kicks the hypervisor, one hypercall for "
+                 "the batch, which sends the %u frame%s of its transmit queue into the switch "
+                 "and acknowledges its interrupt (%u frames received so far)",
+                 vm, ev->b, ev->b == 1 ? "" : "s", ev->pc);
+        break;
     case SIM_HV_BALLOON:
         if (ev->b & SIM_HV_WRITE)
             snprintf(buf, len,
