@@ -203,6 +203,7 @@ typedef struct {
     uint32_t resident_max;       /* bytes of host frames it gets at most (0: its memory);
                                     the rest is swapped (hv_swap.c) */
     bool assign_nic;             /* assign = nic0: the physical card is the VM's (passthrough) */
+    bool nic_pv;                 /* nic = pv: a paravirtual card, not the emulated one */
     uint32_t balloon;            /* bytes its balloon driver should hold (hv_balloon.c) */
 } hv_vm_config_t;
 
@@ -305,6 +306,23 @@ typedef struct {
     uint32_t mark_ring, mark_slots, mark_read;
 } hv_vcpu_t;
 
+/* The paravirtual network card (hv_pvnet.c, `nic = pv`): where the driver's shared page is,
+ * how far the hypervisor has taken each queue's available ring and filled its used ring
+ * (free-running indices; 0 transmit, 1 receive), and its figures. Plain data. */
+#define HV_PVNET_QSIZE 8u
+#define HV_CPUID_FEAT_PVNET 0x40000000u /* cpuid leaf 1 bit 30: the card is paravirtual */
+typedef struct {
+    uint8_t up; /* set up by the driver (hypercall 16), and no queue broken since */
+    uint8_t pad[3];
+    uint32_t page;                  /* gpa of the shared page */
+    uint32_t avail[2];              /* the next available entry to take */
+    uint32_t used[2];               /* the used index last written */
+    uint64_t notifies;              /* kicks (hypercall 17) */
+    uint64_t sent, received, bytes; /* frames and their bytes, both ways */
+    uint64_t rx_drops;              /* frames that found no receive buffer */
+    uint64_t errors;                /* bad descriptors (a length, an address) and broken queues */
+} hv_pvnet_t;
+
 /* The virtual devices of one VM: console (UART ports and MMIO, and the hypercall console),
  * power-off, block device. The timer is per VCPU (hv_vcpu_t). */
 typedef struct {
@@ -320,6 +338,7 @@ typedef struct {
     sim_disk_t disk;        /* the block device: the same registers as the physical one, and
                                the VM's own disk image (bytes: owned; writes change it) */
     sim_nic_t nic;          /* the network card: the physical one's model (hv_vswitch.c) */
+    hv_pvnet_t pvnet;       /* nic = pv: the paravirtual card instead (hv_pvnet.c) */
 } hv_vdev_t;
 
 /* The virtual switch (hv_vswitch.c): a learning Ethernet switch. Port 1 + i is VM i's network
@@ -496,6 +515,7 @@ typedef struct {
     uint8_t host;          /* the host it runs on (hv_migrate.c) */
     uint8_t assigned_nic;  /* the physical network card is assigned to it (hv_passthrough.c) */
     uint32_t io_root;      /* hpa of the card's I/O page table root (0: none, the IOMMU off) */
+    uint8_t nic_pv;        /* its card is the paravirtual one (hv_pvnet.c) */
     uint32_t balloon_target; /* pages its balloon should hold (hv_balloon.c) */
     uint32_t ballooned;      /* pages in its balloon now: no frame behind them */
 } hv_vm_t;

@@ -128,8 +128,8 @@ HV_HANDLER(hv_handle_cpuid)
     uint32_t leaf = x->qual, value = 0;
     if (leaf == 0)
         value = CPU_CPUID_VENDOR;
-    else if (leaf == 1)
-        value = CPU_CPUID_FEAT_HYPERVISOR;
+    else if (leaf == 1) /* bit 30: the VM's network card is the paravirtual one (hv_pvnet.c) */
+        value = CPU_CPUID_FEAT_HYPERVISOR | (hv->vms[v->vm].nic_pv ? HV_CPUID_FEAT_PVNET : 0);
     else if (leaf == 2 || leaf == 3) /* 3: what an assigned device's DMA addresses mean */
         value = leaf == 2 ? hv->vms[v->vm].nvcpus : hv_passthrough_dma_base(hv, (unsigned)v->vm);
     hv_action(hv, v, SIM_HV_CPUID, leaf, value); /* what the virtual CPU says of itself */
@@ -173,6 +173,12 @@ HV_HANDLER(hv_handle_hypercall)
         answer = hv_mark_hypercall(hv, v, hv_guest_reg(hv, v, 2), hv_guest_reg(hv, v, 3));
     } else if (hv_guest_reg(hv, v, 1) == HC_MARK_RING) {
         answer = hv_mark_ring_register(hv, v, hv_guest_reg(hv, v, 2), hv_guest_reg(hv, v, 3));
+    } else if (hv_guest_reg(hv, v, 1) == HV_HC_PVNET_SETUP) {
+        answer = hv_pvnet_setup(hv, (unsigned)v->vm, hv_guest_reg(hv, v, 2));
+    } else if (hv_guest_reg(hv, v, 1) == HV_HC_PVNET_NOTIFY) {
+        hv_t2_enter_vmm(hv, v, x->reason); /* type 2: the VMM's switch moves the frames */
+        answer = hv_pvnet_notify(hv, v);
+        hv_t2_leave_vmm(hv, v, x->reason);
     } else if (hv_guest_reg(hv, v, 1) >= HV_HC_BALLOON_TARGET &&
                hv_guest_reg(hv, v, 1) <= HV_HC_BALLOON_TAKE) {
         answer = hv_balloon_hypercall(hv, v, hv_guest_reg(hv, v, 1), hv_guest_reg(hv, v, 2),

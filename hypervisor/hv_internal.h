@@ -115,6 +115,24 @@ uint32_t hv_nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, bool
 uint32_t hv_nested_leaf_entry(hv_t *hv, unsigned vm, uint32_t gpa, bool make_tables, bool *large);
 
 /* ---- Ballooning (hv_balloon.c) ---------------------------------------------------------- */
+/* The paravirtual network card's hypercalls (r1) and its side of the queues (hv_pvnet.c). */
+enum { HV_HC_PVNET_SETUP = 16, HV_HC_PVNET_NOTIFY = 17 };
+/* Hypercall 16: the driver's shared page at gpa `page`; writes the card's address into it.
+ * Answers 0, or -1 for a VM without `nic = pv` or a page that is not the VM's. */
+int32_t hv_pvnet_setup(hv_t *hv, unsigned vm, uint32_t page);
+/* Hypercall 17, the kick: the transmit queue's frames into the switch, the interrupt
+ * acknowledged. Answers the frames sent, or -1 when the card is not up (or its queue broke). */
+int32_t hv_pvnet_notify(hv_t *hv, hv_vcpu_t *v);
+/* Whether the VM's paravirtual card takes frames from the switch (it has been set up). */
+bool hv_pvnet_port_up(const hv_t *hv, unsigned vm);
+/* A frame from the switch at cycle `now` into the next receive buffer, line 11 raised; dropped and
+ * counted when no buffer is available. */
+void hv_pvnet_deliver(hv_t *hv, unsigned vm, const uint8_t *frame, uint32_t len, uint64_t now);
+/* A restored VM's paravirtual card is one the hypervisor could have made. */
+bool hv_pvnet_sane(const hv_vm_t *v);
+/* "    nic (paravirtual): ..." in the summary, for a VM with nic = pv. */
+void hv_pvnet_print_stats(const hv_t *hv, unsigned vm, FILE *out);
+
 /* The balloon's hypercalls (r1): its target, give and take (docs/guests.md). */
 enum { HV_HC_BALLOON_TARGET = 4, HV_HC_BALLOON_GIVE = 5, HV_HC_BALLOON_TAKE = 6 };
 /* A balloon hypercall of VCPU vc (r2, r3 its arguments): the target in pages, or how many

@@ -442,6 +442,10 @@ static void vm_key(parser_t *p, const char *key, const char *value)
                      "(the physical network card)",
                      value);
         vm->assign_nic = !strcmp(value, "nic0");
+    } else if (!strcmp(key, "nic")) {
+        if (strcmp(value, "pv") && strcmp(value, "emulated"))
+            error_at(p, p->line, "nic = '%s': it must be emulated or pv (paravirtual)", value);
+        vm->nic_pv = !strcmp(value, "pv");
     } else if (!strcmp(key, "balloon")) {
         if (size(p, key, value, 0, 0xf0000000u, MMU_PAGE_SIZE, &v))
             vm->balloon = (uint32_t)v;
@@ -469,7 +473,7 @@ static void vm_key(parser_t *p, const char *key, const char *value)
                  "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
                  "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
                  "transcript, shadow_budget, marks, backing, resident_max, net_bw, disk_bw, "
-                 "host, migrate_at, migrate_to, assign, balloon)",
+                 "host, migrate_at, migrate_to, assign, nic, balloon)",
                  key, vm->name);
     }
 }

@@ -50,6 +50,7 @@ typedef struct {
     bool migrate_to_given;
     int host_line, migrate_line;
     bool assign_nic;                       /* assign = nic0 (passthrough) */
+    bool nic_pv;                           /* nic = pv: the paravirtual card (hv_pvnet.c) */
     uint32_t balloon;                      /* bytes its balloon driver should hold (0: none) */
     int line, image_line, kernel_line, rom_line, input_line, cpu_line, mem_line; /* messages */
 } hv_scenario_vm_t;

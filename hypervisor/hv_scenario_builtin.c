@@ -220,6 +220,19 @@ static const struct {
      "; at cycle 300 000, in the middle of its periodic tasks. Its timer goes on while it is\n"
      "; paused for the stop-and-copy: the jobs due meanwhile run late.\n" MIGRATE_HOSTS RTOS_VM(
          "migrate_at = 300000\n")},
+    {"io-paths",
+     "the emulated and the paravirtual network card side by side: two tinyos VMs each run "
+     "netbench (16 full-size pings to the peer host) at once; compare their exits",
+     "; The I/O paths (docs/io.md, docs/experiments.md): emulated's driver reaches its card's\n"
+     "; registers, an exit each; paravirtual's puts its frames in queues in its own memory and\n"
+     "; makes one hypercall per batch. Both share the switch's uplink to the peer host. `hvsim\n"
+     "; bench-io` runs the same transfer alone by each path, natively and by passthrough too.\n"
+     "[machine]\npcpus = 2\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n"
+     "[vm emulated]\nimage = tinyos.img\nmemory = 8M\ncpu = hw\nmem = nested\n"
+     "nic = emulated\ninput = netbench\\npoweroff\\n\n\n"
+     "[vm paravirtual]\nimage = tinyos.img\nmemory = 8M\ncpu = hw\nmem = nested\nnic = pv\n"
+     "input = netbench\\npoweroff\\n\n\n"},
     {"passthrough",
      "the physical network card assigned to a tinyos VM: its own driver programs the card with "
      "no exit, and the IOMMU translates the card's DMA through the VM's I/O page table",

@@ -145,6 +145,7 @@ hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console
                             .resident_max = vm->resident_max,
                             .host = vm->host,
                             .assign_nic = vm->assign_nic,
+                            .nic_pv = vm->nic_pv,
                             .balloon = vm->balloon};
         memcpy(c.pin, vm->pin, sizeof c.pin);
         int rc = hv_vm_create(hv, &c, err, sizeof err);

@@ -160,6 +160,8 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
                 vm->migrate_to);
     if (vm->assign_nic)
         fputs("assign = nic0\n", out);
+    if (vm->nic_pv)
+        fputs("nic = pv\n", out);
     if (vm->input)
         write_input(out, vm->input);
     fputc('\n', out);

@@ -141,7 +141,7 @@ static const char *check_loaded(const hv_t *l, const hv_t *fresh)
         if (l->vms[i].used && !vm_sane(&l->vms[i], l->nent))
             return "a VM's VCPUs, console or disk is out of range";
     for (unsigned i = 0; i < HV_MAX_VMS; i++)
-        if (l->vms[i].used && !sim_nic_sane(&l->vms[i].dev.nic))
+        if (l->vms[i].used && (!sim_nic_sane(&l->vms[i].dev.nic) || !hv_pvnet_sane(&l->vms[i])))
             return "a VM's network card is out of range";
     for (unsigned i = 0; i < HV_SWITCH_MACS; i++)
         if (l->vswitch.table[i].port >= HV_SWITCH_PORTS)

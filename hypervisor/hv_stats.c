@@ -333,6 +333,11 @@ static void exit_clause(const hv_t *hv, unsigned vm, unsigned r, uint64_t hv_tim
     else if (r == CPU_EXIT_NESTED_FAULT && touches)
         fprintf(out, "%.0f%% was nested faults: %s, %s of them first touches backing a 4 KiB page",
                 pct, grp(v->stats.exits[r], b), grp(touches, b2));
+    else if (r == CPU_EXIT_HYPERCALL && v->nic_pv)
+        fprintf(out,
+                "%.0f%% was hypercalls (the console's lines, the paravirtual network card's "
+                "set-up and kicks): %s",
+                pct, cnt(v->stats.exits[r], "hypercall", b));
     else {
         fprintf(out, "%.0f%% was %s", pct, exit_words[r].what);
         if (r == CPU_EXIT_IO_PORT)
@@ -352,10 +357,11 @@ static void print_console(const hv_t *hv, unsigned vm, FILE *out)
     fprintf(out,
             "    console: %s bytes in %s (paravirtual); natively each byte is an `out` to the "
             "UART (device_access, %u cycles): %s cycles, where all its hypercalls' round trips "
-            "took %s\n",
+            "%stook %s\n",
             grp(s->console_bytes, b[0]), cnt(s->console_calls, "hypercall", b[1]),
             hv->m->costs.c[SIM_COST_device_access],
             grp(s->console_bytes * hv->m->costs.c[SIM_COST_device_access], b[2]),
+            hv->vms[vm].nic_pv ? "(the network card's among them) " : "",
             grp(s->exit_cycles[CPU_EXIT_HYPERCALL], b[3]));
 }
 
@@ -469,6 +475,7 @@ void hv_print_stats(const hv_t *hv, FILE *out)
         hv_swap_print_stats(hv, i, out);
         hv_share_print_vm(hv, i, out);
         hv_passthrough_print_stats(hv, i, out);
+        hv_pvnet_print_stats(hv, i, out);
         hv_balloon_print_stats(hv, i, out);
     }
     hv_share_print_stats(hv, out);

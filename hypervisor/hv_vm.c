@@ -755,6 +755,7 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
                        : c->shadow_budget < HV_MIN_SHADOW_BUDGET ? HV_MIN_SHADOW_BUDGET
                                                                  : c->shadow_budget;
     v->marks_off = c->marks_off;
+    v->nic_pv = c->nic_pv;
     v->backing = (uint8_t)c->backing;
     v->host = (uint8_t)c->host;
     v->resident_max =

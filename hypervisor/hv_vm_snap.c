@@ -193,7 +193,8 @@ static int check_vm_file(hv_t *hv, vm_file_t *f)
         v->nvcpus < 1 || v->nvcpus > HV_MAX_VCPUS || v->memory == 0 || v->memory % (64u << 10) ||
         v->dev.in_pos > v->dev.in_len || v->dev.line_len >= sizeof v->dev.line ||
         v->dev.disk.sectors > SIM_DISK_MAX_BYTES / SIM_SECTOR_SIZE || !sim_nic_sane(&v->dev.nic) ||
-        (v->cpu != HV_CPU_HW && v->cpu != HV_CPU_EMU) || v->mem != HV_MEM_NESTED)
+        !hv_pvnet_sane(v) || (v->cpu != HV_CPU_HW && v->cpu != HV_CPU_EMU) ||
+        v->mem != HV_MEM_NESTED)
         return sim_snap_fail(s, sec, f->err, f->errlen,
                              "the VM's shape (name, VCPUs, memory, techniques, devices) is out "
                              "of range");

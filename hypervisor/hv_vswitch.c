@@ -154,7 +154,8 @@ static bool port_up(const hv_t *hv, unsigned port)
     unsigned vm = port - HV_SWITCH_VM_PORT(0);
     if (port == HV_SWITCH_UPLINK)
         return true;
-    return vm < HV_MAX_VMS && hv->vms[vm].used && hv->vms[vm].state == HV_VM_RUNNING;
+    return vm < HV_MAX_VMS && hv->vms[vm].used && hv->vms[vm].state == HV_VM_RUNNING &&
+           (!hv->vms[vm].nic_pv || hv_pvnet_port_up(hv, vm));
 }
 
 static void output(hv_t *hv, unsigned port, const uint8_t *frame, uint32_t len, uint64_t now)
@@ -165,6 +166,10 @@ static void output(hv_t *hv, unsigned port, const uint8_t *frame, uint32_t len, 
         return;
     }
     vnic_ctx_t c = {hv, port - HV_SWITCH_VM_PORT(0)};
+    if (hv->vms[c.vm].nic_pv) {
+        hv_pvnet_deliver(hv, c.vm, frame, len, now);
+        return;
+    }
     sim_nic_env_t env = vnic_env(&c);
     sim_nic_deliver(hv->m, &env, &hv->vms[c.vm].dev.nic, frame, len, now);
 }

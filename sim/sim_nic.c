@@ -71,19 +71,25 @@ typedef struct {
     uint64_t now; /* the cycle the card's work began (its DMAs follow, each after the last) */
 } nic_t;
 
-static void emit_nic(const nic_t *c, uint64_t cycle, sim_nic_event_t what, uint32_t a, uint32_t b)
+void sim_nic_emit(sim_machine_t *m, int vm, uint64_t cycle, sim_nic_event_t what, uint32_t a,
+                  uint32_t b)
 {
-    cpu_t *cpu0 = &c->m->cpu[0];
+    cpu_t *cpu0 = &m->cpu[0];
     sim_event_t ev = {.cycle = cycle,
                       .kind = SIM_EV_NIC,
                       .cpu = 0,
                       .mode = (uint8_t)cpu_mode(cpu0),
                       .from_mode = (uint8_t)what,
-                      .vm = (int16_t)c->env->vm,
+                      .vm = (int16_t)vm,
                       .vcpu = -1,
                       .a = a,
                       .b = b};
-    sim_emit(c->m, &ev);
+    sim_emit(m, &ev);
+}
+
+static void emit_nic(const nic_t *c, uint64_t cycle, sim_nic_event_t what, uint32_t a, uint32_t b)
+{
+    sim_nic_emit(c->m, c->env->vm, cycle, what, a, b);
 }
 
 /* The line is a level: up while a frame was sent or received or an error is unacknowledged. */

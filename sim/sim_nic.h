@@ -183,6 +183,11 @@ void sim_nic_sent(struct sim_machine *m, const sim_nic_env_t *env, sim_nic_t *n,
 void sim_nic_deliver(struct sim_machine *m, const sim_nic_env_t *env, sim_nic_t *n,
                      const uint8_t *frame, uint32_t len, uint64_t now);
 
+/* A `nic` event (SIM_EV_NIC) of the card of VM `vm` (-1: the machine's own) at `cycle`: how
+ * every card reports its frames, the paravirtual one of the hypervisor included. */
+void sim_nic_emit(struct sim_machine *m, int vm, uint64_t cycle, sim_nic_event_t what, uint32_t a,
+                  uint32_t b);
+
 /* ------------------------------------------------------------------------------------------
  * The physical card
  * ------------------------------------------------------------------------------------------ */

@@ -223,6 +223,7 @@ next_pid:     .word 1
 proc_table:   .space NPROC * P_SIZE
 proc_table_end:
 con_hypervisor: .word 0             ; 1: a hypervisor is present (console.inc)
+cpu_features:   .word 0             ; cpuid leaf 1 as the CPU answered it (console.inc)
 con_len:      .word 0               ; bytes in the console's line buffer
 con_buf:      .space CON_MAX
 balloon_pages: .word 0              ; pages in the balloon (balloon.inc)

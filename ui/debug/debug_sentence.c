@@ -411,6 +411,13 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  dbg_dma_fault_text(&f, ev->vm >= 0 ? vm : NULL, text, sizeof text));
         break;
     }
+    case SIM_HV_PV_NOTIFY:
+        snprintf(buf, len,
+                 "paravirtual network card: %s's driver kicks the hypervisor, one hypercall for "
+                 "the batch, which sends the %u frame%s of its transmit queue into the switch "
+                 "and acknowledges its interrupt (%u frames received so far)",
+                 vm, ev->b, ev->b == 1 ? "" : "s", ev->pc);
+        break;
     case SIM_HV_SHARE_SCAN:
         snprintf(buf, len,
                  "page sharing: the scanner's pass ends; sharing saves %u host frames now", ev->b);

@@ -32,6 +32,7 @@ static void print_usage(FILE *out)
           "       hvsim isa [--markdown]\n"
           "       hvsim walkdemo [--guest-levels N] [--nested-levels M] [--native] [--pwc]\n"
           "       hvsim bench-virt [--json] [--costs NAME | --compare]\n"
+          "       hvsim bench-io [--json]\n"
           "       hvsim --help | --version\n",
           out);
 }
@@ -115,6 +116,8 @@ static void print_help(void)
           "                    virtualization technique, cycles per operation (--json);\n"
           "                    --costs NAME under a cost profile, --compare under each\n"
           "                    beside Adams and Agesen's figures.\n"
+          "  bench-io          the I/O paths compared: one transfer natively and by the\n"
+          "                    emulated, paravirtual and passthrough card (--json).\n"
           "\n"
           "Options for --bare and --scenario (--max-cycles, --stats and --trace for every\n"
           "scenario; --input, --ram and --base for --bare and the native ones):\n"
@@ -259,6 +262,8 @@ int main(int argc, char **argv)
         return ui_cmd_snapshot(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "bench-virt") == 0)
         return ui_cmd_bench_virt(argv[0], argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "bench-io") == 0)
+        return ui_cmd_bench_io(argv[0], argc - 1, argv + 1);
 
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},

@@ -124,6 +124,8 @@ int ui_cmd_walkdemo(int argc, char **argv);
 int ui_cmd_snapshot(int argc, char **argv);
 /* `hvsim bench-virt [--json]`: the technique table (bench_virt.c). */
 int ui_cmd_bench_virt(const char *argv0, int argc, char **argv);
+/* `hvsim bench-io [--json]`: the I/O paths compared (bench_io.c). */
+int ui_cmd_bench_io(const char *argv0, int argc, char **argv);
 /* Parses "123", "0x10", "64K", "16M". */
 bool ui_parse_size(const char *text, uint64_t *out);
 
