@@ -204,6 +204,7 @@ typedef struct {
                                     the rest is swapped (hv_swap.c) */
     bool assign_nic;             /* assign = nic0: the physical card is the VM's (passthrough) */
     uint32_t balloon;            /* bytes its balloon driver should hold (hv_balloon.c) */
+    const char *compare;         /* its column in the comparison table (hv_compare.c), or NULL */
 } hv_vm_config_t;
 
 /* ------------------------------------------------------------------------------------------
@@ -436,6 +437,17 @@ typedef enum {
 } hv_io_device_t;
 const char *hv_io_device_name(unsigned device);
 
+/* What the comparison table (hv_compare.c) reads from a VM's marks: its services' start times
+ * ("cspawn" starts one, "up" ends it; without a "cspawn", the VM's start does), and the
+ * secrets an attack read ("attack" names whose process attacks, "secret" whose secret). */
+#define HV_COMPARE_PENDING 4
+typedef struct {
+    uint64_t pending[HV_COMPARE_PENDING]; /* "cspawn" marks not yet matched by an "up" */
+    uint64_t starts, start_cycles;        /* "up" marks, and the cycles each took in all */
+    uint32_t npending, attacker;          /* attacker: the "attack" mark's value + 1, 0: none */
+    uint64_t secrets_own, secrets_other;  /* "secret" marks: its own service's, the others' */
+} hv_compare_stats_t;
+
 /* Per-VM statistics (hv_stats.c keeps them from the event stream). */
 typedef struct {
     /* where its time went: the machine's accounting, sim_account_vm (sim_account.c) */
@@ -461,6 +473,8 @@ typedef struct {
     uint64_t balloon_given, balloon_taken, balloon_touched;
     uint64_t console_calls, console_bytes; /* console writes by hypercall, and their bytes */
     uint64_t dma_faults; /* DMAs of its assigned device the IOMMU blocked (hv_passthrough.c) */
+    uint64_t syscalls;   /* system calls its guest's programs made (syscall traps) */
+    hv_compare_stats_t compare; /* the comparison table's marks (hv_compare.c) */
 } hv_vm_stats_t;
 
 typedef struct {
@@ -498,6 +512,7 @@ typedef struct {
     uint32_t io_root;      /* hpa of the card's I/O page table root (0: none, the IOMMU off) */
     uint32_t balloon_target; /* pages its balloon should hold (hv_balloon.c) */
     uint32_t ballooned;      /* pages in its balloon now: no frame behind them */
+    char compare[HV_NAME_MAX + 1]; /* its column in the comparison table; "": none */
 } hv_vm_t;
 
 /* A live migration (hv_migrate.c): where it is, X(NAME, name). */

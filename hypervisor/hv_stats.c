@@ -75,11 +75,18 @@ static void on_event(const sim_event_t *ev, void *ctx)
         if (t->recording)
             hv_trace_add_instant(t, ev);
         break;
+    case SIM_EV_TRAP:
+        if (ev->vm >= 0 && ev->vm < HV_MAX_VMS && ev->a == CPU_CAUSE_SYSCALL)
+            t->hv->vms[ev->vm].stats.syscalls++;
+        break;
     case SIM_EV_INJECT:
         if (t->recording)
             hv_trace_add_instant(t, ev);
         break;
     case SIM_EV_HV:
+        if (ev->a == SIM_HV_MARK && ev->vm >= 0 && ev->vm < HV_MAX_VMS)
+            hv_compare_mark(t->hv, (unsigned)ev->vm, ev->cycle, hv_mark_name(t->hv, ev->b),
+                            hv_mark_value(ev->b));
         if (ev->a == SIM_HV_SWITCH || ev->a == SIM_HV_IDLE)
             close_exit(t, ev);
         else if (t->recording && ev->a != SIM_HV_HOST && ev->a != SIM_HV_TO_VMM &&
@@ -473,6 +480,7 @@ void hv_print_stats(const hv_t *hv, FILE *out)
     }
     hv_share_print_stats(hv, out);
     hv_balloon_print_table(hv, out);
+    hv_compare_print(hv, out);
     hv_migrate_print(hv, "[stats] ", out);
     for (unsigned e = 0; e < hv->nent; e++)
         if (hv->ent[e].used && hv->ent[e].host_process)
