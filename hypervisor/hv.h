@@ -474,6 +474,8 @@ typedef struct {
     uint64_t console_calls, console_bytes; /* console writes by hypercall, and their bytes */
     uint64_t dma_faults; /* DMAs of its assigned device the IOMMU blocked (hv_passthrough.c) */
     uint64_t syscalls;   /* system calls its guest's programs made (syscall traps) */
+    uint64_t cap_stops;  /* times its cap took the pCPU from it, its budget spent (hv_sched.c) */
+    uint64_t limit_swaps;       /* its pages swapped out because it held resident_max (hv_swap.c) */
     hv_compare_stats_t compare; /* the comparison table's marks (hv_compare.c) */
 } hv_vm_stats_t;
 
@@ -825,6 +827,21 @@ void hv_stats_settle(hv_t *hv);
 void hv_print_stats(const hv_t *hv, FILE *out);
 /* The name of the mark a SIM_HV_MARK event's argument names, and its value. */
 const char *hv_mark_name(const hv_t *hv, uint32_t arg);
+/* A VM's limits, one per resource, and how often each bound (hv_limits.c): what `info
+ * limits`, the statistics' limits line and the window's VM figures show. */
+typedef struct {
+    unsigned share, cap;          /* CPU share (a weight), cap (percent of a pCPU, 0: none) */
+    uint64_t cap_stops;           /* times the cap took the pCPU from it, its budget spent */
+    uint32_t resident_max, pages; /* host frames it may hold; its memory's pages (equal: none) */
+    uint64_t limit_swaps;         /* pages swapped out because it held resident_max */
+    uint32_t disk_bw, net_bw;     /* bytes per 1 000 cycles its disk, its card moves (0: none) */
+    uint64_t disk_held, disk_held_cycles; /* disk commands held back, and for how long */
+    uint64_t net_held, net_held_cycles;   /* frames held back, and for how long */
+} hv_limits_t;
+void hv_vm_limits(const hv_t *hv, unsigned vm, hv_limits_t *out);
+/* The limits in one line: "share 256; cap 30% of a pCPU, bound 12 times; resident_max 768 of
+ * 2 048 frames, bound 40 times; disk_bw none; net_bw none". Returns buf. */
+const char *hv_limits_text(const hv_limits_t *l, char *buf, size_t len);
 uint32_t hv_mark_value(uint32_t arg);
 /* Reads every VCPU's mark ring now (hv_mark.c): the marks its guest wrote since its last exit
  * become events, stamped when the guest made them. Costs the machine nothing; called before
