@@ -205,6 +205,7 @@ typedef struct {
     bool assign_nic;             /* assign = nic0: the physical card is the VM's (passthrough) */
     bool nic_pv;                 /* nic = pv: a paravirtual card, not the emulated one */
     uint32_t balloon;            /* bytes its balloon driver should hold (hv_balloon.c) */
+    const char *compare;         /* its column in the comparison table (hv_compare.c), or NULL */
 } hv_vm_config_t;
 
 /* ------------------------------------------------------------------------------------------
@@ -455,6 +456,17 @@ typedef enum {
 } hv_io_device_t;
 const char *hv_io_device_name(unsigned device);
 
+/* What the comparison table (hv_compare.c) reads from a VM's marks: its services' start times
+ * ("cspawn" starts one, "up" ends it; without a "cspawn", the VM's start does), and the
+ * secrets an attack read ("attack" names whose process attacks, "secret" whose secret). */
+#define HV_COMPARE_PENDING 4
+typedef struct {
+    uint64_t pending[HV_COMPARE_PENDING]; /* "cspawn" marks not yet matched by an "up" */
+    uint64_t starts, start_cycles;        /* "up" marks, and the cycles each took in all */
+    uint32_t npending, attacker;          /* attacker: the "attack" mark's value + 1, 0: none */
+    uint64_t secrets_own, secrets_other;  /* "secret" marks: its own service's, the others' */
+} hv_compare_stats_t;
+
 /* Per-VM statistics (hv_stats.c keeps them from the event stream). */
 typedef struct {
     /* where its time went: the machine's accounting, sim_account_vm (sim_account.c) */
@@ -480,6 +492,10 @@ typedef struct {
     uint64_t balloon_given, balloon_taken, balloon_touched;
     uint64_t console_calls, console_bytes; /* console writes by hypercall, and their bytes */
     uint64_t dma_faults; /* DMAs of its assigned device the IOMMU blocked (hv_passthrough.c) */
+    uint64_t syscalls;   /* system calls its guest's programs made (syscall traps) */
+    uint64_t cap_stops;  /* times its cap took the pCPU from it, its budget spent (hv_sched.c) */
+    uint64_t limit_swaps;       /* its pages swapped out because it held resident_max (hv_swap.c) */
+    hv_compare_stats_t compare; /* the comparison table's marks (hv_compare.c) */
 } hv_vm_stats_t;
 
 typedef struct {
@@ -518,6 +534,7 @@ typedef struct {
     uint8_t nic_pv;        /* its card is the paravirtual one (hv_pvnet.c) */
     uint32_t balloon_target; /* pages its balloon should hold (hv_balloon.c) */
     uint32_t ballooned;      /* pages in its balloon now: no frame behind them */
+    char compare[HV_NAME_MAX + 1]; /* its column in the comparison table; "": none */
 } hv_vm_t;
 
 /* A live migration (hv_migrate.c): where it is, X(NAME, name). */
@@ -830,6 +847,21 @@ void hv_stats_settle(hv_t *hv);
 void hv_print_stats(const hv_t *hv, FILE *out);
 /* The name of the mark a SIM_HV_MARK event's argument names, and its value. */
 const char *hv_mark_name(const hv_t *hv, uint32_t arg);
+/* A VM's limits, one per resource, and how often each bound (hv_limits.c): what `info
+ * limits`, the statistics' limits line and the window's VM figures show. */
+typedef struct {
+    unsigned share, cap;          /* CPU share (a weight), cap (percent of a pCPU, 0: none) */
+    uint64_t cap_stops;           /* times the cap took the pCPU from it, its budget spent */
+    uint32_t resident_max, pages; /* host frames it may hold; its memory's pages (equal: none) */
+    uint64_t limit_swaps;         /* pages swapped out because it held resident_max */
+    uint32_t disk_bw, net_bw;     /* bytes per 1 000 cycles its disk, its card moves (0: none) */
+    uint64_t disk_held, disk_held_cycles; /* disk commands held back, and for how long */
+    uint64_t net_held, net_held_cycles;   /* frames held back, and for how long */
+} hv_limits_t;
+void hv_vm_limits(const hv_t *hv, unsigned vm, hv_limits_t *out);
+/* The limits in one line: "share 256; cap 30% of a pCPU, bound 12 times; resident_max 768 of
+ * 2 048 frames, bound 40 times; disk_bw none; net_bw none". Returns buf. */
+const char *hv_limits_text(const hv_limits_t *l, char *buf, size_t len);
 uint32_t hv_mark_value(uint32_t arg);
 /* Reads every VCPU's mark ring now (hv_mark.c): the marks its guest wrote since its last exit
  * become events, stamped when the guest made them. Costs the machine nothing; called before

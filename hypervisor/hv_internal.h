@@ -148,6 +148,10 @@ const char *hv_balloon_check(const hv_t *hv, char *buf, size_t len);
 void hv_balloon_print_stats(const hv_t *hv, unsigned vm, FILE *out);
 /* When a VM has a balloon: every swappable VM's relief from memory pressure side by side. */
 void hv_balloon_print_table(const hv_t *hv, FILE *out);
+/* hv_compare.c: a guest's mark `name` with `value` at `cycle` in VM `vm`, as the comparison
+ * table reads it; and the table, when the scenario gives two columns or more (compare =). */
+void hv_compare_mark(hv_t *hv, unsigned vm, uint64_t cycle, const char *name, uint32_t value);
+void hv_compare_print(const hv_t *hv, FILE *out);
 
 /* ---- Memory overcommit (hv_swap.c) ----------------------------------------------------- */
 /* Checks [hypervisor] host_memory and sets up the swap device's bookkeeping (hv_new). */

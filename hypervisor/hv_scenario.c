@@ -449,6 +449,12 @@ static void vm_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "balloon")) {
         if (size(p, key, value, 0, 0xf0000000u, MMU_PAGE_SIZE, &v))
             vm->balloon = (uint32_t)v;
+    } else if (!strcmp(key, "compare")) {
+        if (!*value || strlen(value) >= sizeof vm->compare)
+            error_at(p, p->line, "compare = '%s': give a column name (under %zu characters)", value,
+                     sizeof vm->compare);
+        else
+            snprintf(vm->compare, sizeof vm->compare, "%s", value);
     } else if (!strcmp(key, "marks")) {
         bool on;
         if (on_off(p, key, value, &on))
@@ -473,7 +479,7 @@ static void vm_key(parser_t *p, const char *key, const char *value)
                  "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
                  "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
                  "transcript, shadow_budget, marks, backing, resident_max, net_bw, disk_bw, "
-                 "host, migrate_at, migrate_to, assign, nic, balloon)",
+                 "host, migrate_at, migrate_to, assign, nic, balloon, compare)",
                  key, vm->name);
     }
 }

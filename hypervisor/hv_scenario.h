@@ -14,7 +14,8 @@
  *                 program), base, rom, vcpus, memory, cpu = emu | trap | bt | hw,
  *                 mem = shadow | nested (hv_technique_refusal says which pairs run), pin (a
  *                 pCPU per VCPU, comma-separated), share, cap (percent), input or input_file,
- *                 resident_max, balloon, host (0 or 1), migrate_at (a cycle), migrate_to (a host)
+ *                 resident_max, balloon, host (0 or 1), migrate_at (a cycle), migrate_to (a host),
+ *                 compare (its column in the comparison table)
  *   [host.N]      pcpus (the pCPUs of host N, comma-separated; N is 0 or 1)
  *   [link]        bandwidth (bytes per 1 000 cycles), latency (cycles), max_rounds, stop_pages
  */
@@ -52,6 +53,7 @@ typedef struct {
     bool assign_nic;                       /* assign = nic0 (passthrough) */
     bool nic_pv;                           /* nic = pv: the paravirtual card (hv_pvnet.c) */
     uint32_t balloon;                      /* bytes its balloon driver should hold (0: none) */
+    char compare[HV_NAME_MAX + 1];         /* its column in the comparison table ("": none) */
     int line, image_line, kernel_line, rom_line, input_line, cpu_line, mem_line; /* messages */
 } hv_scenario_vm_t;
 

@@ -146,7 +146,8 @@ hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console
                             .host = vm->host,
                             .assign_nic = vm->assign_nic,
                             .nic_pv = vm->nic_pv,
-                            .balloon = vm->balloon};
+                            .balloon = vm->balloon,
+                            .compare = vm->compare};
         memcpy(c.pin, vm->pin, sizeof c.pin);
         int rc = hv_vm_create(hv, &c, err, sizeof err);
         free_files(&f);

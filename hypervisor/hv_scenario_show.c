@@ -149,6 +149,8 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
         fprintf(out, "balloon = %s\n", hv_scenario_size_text(vm->balloon, b, sizeof b));
     if (vm->marks_off)
         fputs("marks = off\n", out);
+    if (vm->compare[0])
+        fprintf(out, "compare = %s\n", vm->compare);
     if (vm->net_bw)
         fprintf(out, "net_bw = %u\n", vm->net_bw);
     if (vm->disk_bw)

@@ -268,8 +268,10 @@ bool hv_sched_keep(hv_t *hv, cpu_t *cpu, unsigned ent)
     bool throttled = false;
     book_time(hv, cpu);
     v->state = HV_VCPU_READY;
-    int next = cap_left(&hv->vms[v->vm], cpu->s.cycles) ? pick(hv, cpu, &throttled) : -2;
+    bool capped = cap_left(&hv->vms[v->vm], cpu->s.cycles) == 0;
+    int next = capped ? -2 : pick(hv, cpu, &throttled);
     v->state = HV_VCPU_RUNNING;
+    hv->vms[v->vm].stats.cap_stops += capped; /* the cap binds: counted for `info limits` */
     if (next != (int)ent)
         return false;
     p->slice_end = cpu->s.cycles + hv->cfg.slice;

@@ -90,7 +90,9 @@ static bool vm_sane(const hv_vm_t *v, unsigned nent)
     if (v->nvcpus > HV_MAX_VCPUS || v->bt_npages > HV_BT_TC_PAGES * 4 ||
         v->dev.line_len >= sizeof v->dev.line || v->dev.in_pos > v->dev.in_len ||
         v->dev.disk.sectors > SIM_DISK_MAX_BYTES / SIM_SECTOR_SIZE ||
-        memchr(v->name, '\0', sizeof v->name) == NULL)
+        memchr(v->name, '\0', sizeof v->name) == NULL ||
+        memchr(v->compare, '\0', sizeof v->compare) == NULL ||
+        v->stats.compare.npending > HV_COMPARE_PENDING)
         return false;
     for (unsigned c = 0; c < v->nvcpus; c++)
         if (v->vcpu[c] >= nent)

@@ -75,11 +75,18 @@ static void on_event(const sim_event_t *ev, void *ctx)
         if (t->recording)
             hv_trace_add_instant(t, ev);
         break;
+    case SIM_EV_TRAP:
+        if (ev->vm >= 0 && ev->vm < HV_MAX_VMS && ev->a == CPU_CAUSE_SYSCALL)
+            t->hv->vms[ev->vm].stats.syscalls++;
+        break;
     case SIM_EV_INJECT:
         if (t->recording)
             hv_trace_add_instant(t, ev);
         break;
     case SIM_EV_HV:
+        if (ev->a == SIM_HV_MARK && ev->vm >= 0 && ev->vm < HV_MAX_VMS)
+            hv_compare_mark(t->hv, (unsigned)ev->vm, ev->cycle, hv_mark_name(t->hv, ev->b),
+                            hv_mark_value(ev->b));
         if (ev->a == SIM_HV_SWITCH || ev->a == SIM_HV_IDLE)
             close_exit(t, ev);
         else if (t->recording && ev->a != SIM_HV_HOST && ev->a != SIM_HV_TO_VMM &&
@@ -225,21 +232,14 @@ static void print_memory(const hv_t *hv, unsigned vm, FILE *out)
                 cnt(s->large_refused, "large page", b3));
 }
 
-/* "    limits: disk_bw 2 000 bytes per 1 000 cycles held 12 commands back, 90 000 cycles in
- * all", for each limit the VM has. */
-static void print_limits(const hv_vm_t *v, FILE *out)
+/* "    limits: share 256; cap none; resident_max 768 of 2 048 frames, bound 40 times; ...":
+ * each limit, and how often it bound (hv_limits.c). */
+static void print_limits(const hv_t *hv, unsigned vm, FILE *out)
 {
-    const struct {
-        const char *key, *unit;
-        const hv_limit_t *l;
-    } limits[] = {{"net_bw", "frame", &v->net_limit}, {"disk_bw", "command", &v->disk_limit}};
-    char b1[48], b2[48], b3[48];
-    for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++)
-        if (limits[k].l->rate)
-            fprintf(out, "    limit: %s %s bytes per 1 000 cycles held %s back, %s in all\n",
-                    limits[k].key, grp(limits[k].l->rate, b1),
-                    cnt(limits[k].l->held, limits[k].unit, b2),
-                    cnt(limits[k].l->held_cycles, "cycle", b3));
+    hv_limits_t l;
+    char text[400];
+    hv_vm_limits(hv, vm, &l);
+    fprintf(out, "    limits: %s\n", hv_limits_text(&l, text, sizeof text));
 }
 
 static void percent_line(FILE *out, const char *what, uint64_t part, uint64_t total)
@@ -465,7 +465,7 @@ void hv_print_stats(const hv_t *hv, FILE *out)
         fprintf(out, "    tlb: %s, %s; %s, %s\n", cnt(s->mmu.hits, "hit", b1),
                 cnt(s->mmu.misses, "miss", b2), cnt(s->mmu.walks, "page walk", b3),
                 cnt(s->mmu.walk_refs, "reference", b4));
-        print_limits(v, out);
+        print_limits(hv, i, out);
         print_memory(hv, i, out);
         fprintf(out, "; %s, %s", cnt(s->injections, "injection", b2),
                 cnt(s->vcpu_switches, "VCPU switch", b3));
@@ -480,6 +480,7 @@ void hv_print_stats(const hv_t *hv, FILE *out)
     }
     hv_share_print_stats(hv, out);
     hv_balloon_print_table(hv, out);
+    hv_compare_print(hv, out);
     hv_migrate_print(hv, "[stats] ", out);
     for (unsigned e = 0; e < hv->nent; e++)
         if (hv->ent[e].used && hv->ent[e].host_process)

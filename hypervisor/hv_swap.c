@@ -289,6 +289,8 @@ bool hv_swap_make_room(hv_t *hv, unsigned vm)
 {
     while (at_limit(hv, vm)) {
         int from = victim_vm(hv, vm);
+        /* its own resident_max binds (not host_memory): counted for `info limits` */
+        hv->vms[vm].stats.limit_swaps += hv->vms[vm].frames >= hv->vms[vm].resident_max;
         int64_t page = from < 0                                   ? -1
                        : hv->cfg.replacement == HV_REPLACE_RANDOM ? pick_random(hv, (unsigned)from)
                                                                   : pick_clock(hv, (unsigned)from);

@@ -762,6 +762,7 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
         (c->resident_max && c->resident_max < c->memory ? c->resident_max : c->memory) /
         MMU_PAGE_SIZE;
     v->balloon_target = c->balloon / MMU_PAGE_SIZE;
+    snprintf(v->compare, sizeof v->compare, "%s", c->compare ? c->compare : "");
     v->tsc_offset = hv->m->cpu[0].s.cycles;
     v->stats.started = v->tsc_offset;
     v->nested_root = hv_frame_alloc(hv, HV_FRAME_HV);

@@ -48,11 +48,11 @@ Test(tinyos_ctr, pid_and_file_system_views)
 {
     char *out = session("run -c web view\nrun -c db view\nps\nrun -c web view\npoweroff\n");
     expect_text(out, "$ run -c web view\n[view] my pid is 1\n"
-                     "[tinyos] /bin: view hello counter forkwait true big\n"
+                     "[tinyos] /bin: view hello counter forkwait true big web\n"
                      "[tinyos]   pid  state     pages  program\n"
                      "[tinyos]     1  running     2  view\n$ ");
     expect_text(out, "$ run -c db view\n[view] my pid is 1\n"
-                     "[tinyos] /bin: big view counter pagetouch\n"
+                     "[tinyos] /bin: big view counter pagetouch db\n"
                      "[tinyos]   pid  state     pages  program\n"
                      "[tinyos]     1  running     2  view\n$ ");
     expect_text(out, "$ ps\n[tinyos]   pid  state     pages  program\n"

@@ -155,6 +155,13 @@ Test(repl_session, memory_overcommit, .timeout = 120)
     golden("$B/hvsim -x " DATA "memory.cmd --scenario mem-overcommit", "memory.out", 1);
 }
 
+/* Resource limits (issue 21): info limits before and after the limits scenario's run, one VM
+ * by name, a VM that is not there (status 1). */
+Test(repl_session, limits, .timeout = 120)
+{
+    golden("$B/hvsim -x " DATA "limits.cmd --scenario limits", "limits.out", 1);
+}
+
 Test(repl_session, page_sharing, .timeout = 120)
 {
     golden("$B/hvsim -x " DATA "sharing.cmd --scenario sharing", "sharing.out", 0);

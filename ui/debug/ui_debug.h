@@ -367,6 +367,18 @@ bool ui_dbg_has_hypervisor(const ui_dbg_t *dbg);
 unsigned ui_dbg_vm_count(const ui_dbg_t *dbg);
 int ui_dbg_vm_info(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_t *out);
 int ui_dbg_host_memory(ui_dbg_t *dbg, ui_dbg_host_memory_t *out);
+/* A VM's limits, one per resource, and how often each bound (hypervisor/hv_limits.c): `info
+ * limits`, the window's VM figures. `text` is the statistics' limits line for the VM. */
+typedef struct {
+    unsigned share, cap;          /* CPU share (a weight), cap (percent of a pCPU, 0: none) */
+    uint64_t cap_stops;           /* times the cap took the pCPU from it, its budget spent */
+    uint32_t resident_max, pages; /* host frames it may hold; its memory's pages (equal: none) */
+    uint64_t limit_swaps;         /* pages swapped out because it held resident_max */
+    uint32_t disk_bw, net_bw;     /* bytes per 1 000 cycles (0: none) */
+    uint64_t disk_held, disk_held_cycles, net_held, net_held_cycles; /* held back, how long */
+    char text[400];
+} ui_dbg_limits_t;
+int ui_dbg_vm_limits(ui_dbg_t *dbg, unsigned vm, ui_dbg_limits_t *out);
 int ui_dbg_vcpu_info(ui_dbg_t *dbg, unsigned vm, unsigned vcpu, ui_dbg_vcpu_t *out);
 /* A VM by name or number, or -1. */
 int ui_dbg_vm_by_name(ui_dbg_t *dbg, const char *name);

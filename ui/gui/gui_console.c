@@ -173,7 +173,7 @@ void gui_draw_console(gui_t *g)
             gui_text(g, GUI_FONT_SMALL, x0 + f->cw * 13, y + 2, GUI_DIM, "(no output yet)");
         draw_tail(g, x0, y + 2 + f->lh, w / f->cw, rows - 1, text);
     } else { /* one console per VM, each in its own hue, side by side */
-        int cw = w / (int)nvm;
+        int cw = w / (int)nvm, lim = gui_any_vm_limits(g) ? 1 : 0; /* a line of limits */
         for (unsigned i = 0; i < nvm; i++) {
             ui_dbg_vm_t vm;
             if (ui_dbg_vm_info(g->dbg, i, &vm) != 0)
@@ -181,8 +181,10 @@ void gui_draw_console(gui_t *g)
             int cx = x0 + (int)i * cw;
             gui_textf(g, GUI_FONT_SMALL, cx, y + 2, gui_vm_rgb((int)i), "[%s] %s", vm.name,
                       vm.state);
+            if (lim)
+                gui_draw_vm_limits(g, i, cx, y + 2 + f->lh, cw - f->cw);
             const char *text = ui_dbg_vm_console(g->dbg, i);
-            draw_tail(g, cx, y + 2 + f->lh, cw / f->cw - 1, rows - 1,
+            draw_tail(g, cx, y + 2 + (1 + lim) * f->lh, cw / f->cw - 1, rows - 1 - lim,
                       *text ? text : "(no output yet)");
         }
     }

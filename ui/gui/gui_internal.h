@@ -315,6 +315,11 @@ void gui_draw_steps(gui_t *g);
 void gui_draw_memmap(gui_t *g);
 void gui_draw_tlb(gui_t *g);
 void gui_draw_console(gui_t *g);
+/* gui_limits.c: a VM's limits in short ("" when none); whether any VM has one; a VM's drawn
+ * under its console's title. */
+const char *gui_vm_limits_text(gui_t *g, unsigned vm, char *buf, size_t len);
+bool gui_any_vm_limits(gui_t *g);
+void gui_draw_vm_limits(gui_t *g, unsigned vm, int x, int y, int w);
 void gui_draw_status(gui_t *g);
 /* The status bar's height for the sentence it shows (the layout asks). */
 int gui_status_height(const gui_t *g);

@@ -398,6 +398,10 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
      "each VM's memory: resident, its limit, swapped, shared, ballooned; the host's frames and "
      "swap device",
      ui_repl_info_memory, NULL},
+    {"limits", NULL, "info limits [VM]",
+     "each VM's limits (cpu share and cap, resident_max, disk_bw, net_bw) and how often each "
+     "bound",
+     ui_repl_info_limits, NULL},
     {"migration", NULL, "info migration",
      "the live migration: its rounds (pages sent, dirtied), total time and downtime",
      info_migration, NULL},

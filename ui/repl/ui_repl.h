@@ -207,6 +207,7 @@ extern const ui_repl_sub_t ui_repl_info_subs[];
 int ui_repl_info_vms(ui_repl_t *r, int argc, char **argv);
 int ui_repl_info_vcpus(ui_repl_t *r, int argc, char **argv);
 int ui_repl_info_memory(ui_repl_t *r, int argc, char **argv); /* repl_memory.c */
+int ui_repl_info_limits(ui_repl_t *r, int argc, char **argv); /* repl_limits.c */
 int ui_repl_info_vmcb(ui_repl_t *r, int argc, char **argv);
 
 /* The interactive terminal (repl_readline.c): readline with history and completion; Ctrl-C

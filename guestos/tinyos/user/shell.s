@@ -3,7 +3,8 @@
 ;
 ; A line ending in " &" starts the program without waiting for it. Built-in commands: help,
 ; ps (the kernel prints its process table), wait (for every background program), poweroff
-; (the shell exits; tinyos then powers the machine off), ctrs (the containers' limits) and
+; (the shell exits; tinyos then powers the machine off), ctrs (the containers' limits), flaw
+; on (the kernel's planted flaw, for the containers-vs-vms demonstration: flaw.inc) and
 ; run -c NAME [cpu=N] [mem=N] [io=N] PROGRAM (PROGRAM in a container: docs/containers.md). Non-interactive runs give the
 ; console a script of such lines (hvsim --input FILE; the native-tinyos scenario has one).
 
@@ -273,6 +274,11 @@ builtin:
         call    streq
         cmpi    r1, 0
         bne     .ctrs
+        la      r1, line
+        la      r2, cmd_flaw
+        call    streq
+        cmpi    r1, 0
+        bne     .flaw
         li      r1, 0
         pop     lr
         ret
@@ -290,6 +296,11 @@ builtin:
         b       .done
 .ctrs:
         li      r1, SYS_CTRS
+        syscall
+        b       .done
+.flaw:
+        li      r1, SYS_FLAW        ; the kernel's planted flaw on (flaw.inc): a demonstration
+        li      r2, 1
         syscall
         b       .done
 .poweroff:
@@ -375,6 +386,7 @@ cmd_ps:         .asciz "ps"
 cmd_wait:       .asciz "wait"
 cmd_poweroff:   .asciz "poweroff"
 cmd_ctrs:       .asciz "ctrs"
+cmd_flaw:       .asciz "flaw on"
 cmd_run:        .asciz "run -c "
 opt_cpu:        .asciz "cpu="
 opt_mem:        .asciz "mem="

@@ -1,0 +1,56 @@
+/*
+ * test_gui_limits.c - the window's VM figures for limits (ui/gui/gui_limits.c): under each
+ * console's title, a VM's limits in short with the times each bound, the same counts as
+ * `info limits`; no such line when no VM has a limit.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "../../ui/gui/gui_internal.h"
+#include "../hypervisor/hv_util.h"
+
+static hv_scenario_t sc;
+static sim_machine_t m;
+
+Test(gui_limits, each_vm_shows_its_limits_and_how_often_they_bound, .timeout = 120)
+{
+    static const struct {
+        const char *vm, *want;
+    } rows[] = {{"capped", "cap 25% x1227"},
+                {"small", "mem 3M x1298"},
+                {"disk", "disk 100 x1"},
+                {"net", "net 20 x45"},
+                {"server", ""}};
+    hv_t *hv = hu_scenario(&sc, &m, "limits");
+    hv_run(hv, sc.max_cycles);
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    ui_gui_keep_text(g);
+    ui_gui_render(g);
+    char buf[160];
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        cr_expect_str_eq(
+            gui_vm_limits_text(g, (unsigned)hv_vm_by_name(hv, rows[i].vm), buf, sizeof buf),
+            rows[i].want, "%s", rows[i].vm);
+    const char *consoles = ui_gui_panel_text(g, UI_GUI_PANEL_CONSOLE);
+    cr_expect_not_null(strstr(consoles, "cap 25% x1227"), "%s", consoles);
+    cr_expect_not_null(strstr(consoles, "no limits"), "%s", consoles);
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}
+
+Test(gui_limits, no_line_without_limits, .timeout = 120)
+{
+    hv_t *hv = hu_scenario(&sc, &m, "default");
+    hv_run(hv, 3000000);
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    ui_gui_keep_text(g);
+    ui_gui_render(g);
+    cr_expect_not(gui_any_vm_limits(g));
+    cr_expect_null(strstr(ui_gui_panel_text(g, UI_GUI_PANEL_CONSOLE), "no limits"));
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}
