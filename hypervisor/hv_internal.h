@@ -14,7 +14,8 @@ enum {
     HV_TIMED_DISK = 2,
     HV_TIMED_NIC = 3,
     HV_TIMED_SHARE = 4,
-    HV_TIMED_MIGRATE = 5
+    HV_TIMED_MIGRATE = 5,
+    HV_TIMED_BALLOON = 6
 };
 #define HV_TIMED(kind, index) ((uint32_t)(kind) << 8 | (uint32_t)(index))
 
@@ -117,6 +118,11 @@ uint32_t hv_nested_leaf_entry(hv_t *hv, unsigned vm, uint32_t gpa, bool make_tab
 /* ---- Ballooning (hv_balloon.c) ---------------------------------------------------------- */
 /* The balloon's hypercalls (r1): its target, give and take (docs/guests.md). */
 enum { HV_HC_BALLOON_TARGET = 4, HV_HC_BALLOON_GIVE = 5, HV_HC_BALLOON_TAKE = 6 };
+/* The virtual line the hypervisor raises when a balloon's target moves (virtio's
+ * configuration-change interrupt); asking the target (hypercall 4) lowers it. */
+#define HV_BALLOON_IRQ 12
+/* The hub's event for VM vm's planned target changes: those due by `now` happen. */
+void hv_balloon_timed(hv_t *hv, unsigned vm, uint64_t now);
 /* A balloon hypercall of VCPU vc (r2, r3 its arguments): the target in pages, or how many
  * pages the list at gpa r2 of r3 entries gave (took back); -1 for a VM without a balloon
  * (its frames cannot move) or a bad list. */

@@ -49,7 +49,8 @@ void su_expect_same_state(const uint8_t *a, size_t alen, const uint8_t *b, size_
     X(migrate_rtos, "migrate-rtos")                                                                \
     X(passthrough, "passthrough")                                                                  \
     X(rogue_dma, "rogue-dma")                                                                      \
-    X(balloon, "balloon")
+    X(balloon, "balloon")                                                                          \
+    X(balloon_moves, "balloon-moves")
 
 /* Fails the test for a built-in scenario that SU_SCENARIOS leaves out. */
 void su_expect_every_builtin_listed(void);
