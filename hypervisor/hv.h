@@ -204,6 +204,7 @@ typedef struct {
                                     the rest is swapped (hv_swap.c) */
     bool assign_nic;             /* assign = nic0: the physical card is the VM's (passthrough) */
     uint32_t balloon;            /* bytes its balloon driver should hold (hv_balloon.c) */
+    uint32_t reservation;        /* bytes of host frames never reclaimed from it (hv_reserve.c) */
 } hv_vm_config_t;
 
 /* A change of a VM's balloon target planned for a cycle (the scenario's balloon_at). */
@@ -466,6 +467,7 @@ typedef struct {
     uint64_t shares, cow_breaks;
     /* hv_balloon.c: pages its balloon driver gave, took back, and touched after giving */
     uint64_t balloon_given, balloon_taken, balloon_touched;
+    uint64_t reserve_spared; /* times it was passed over as a victim at its reservation */
     uint64_t balloon_moved;                /* times its target changed while it ran */
     uint64_t console_calls, console_bytes; /* console writes by hypercall, and their bytes */
     uint64_t dma_faults; /* DMAs of its assigned device the IOMMU blocked (hv_passthrough.c) */
@@ -506,6 +508,7 @@ typedef struct {
     uint32_t io_root;      /* hpa of the card's I/O page table root (0: none, the IOMMU off) */
     uint32_t balloon_target; /* pages its balloon should hold (hv_balloon.c) */
     uint32_t ballooned;      /* pages in its balloon now: no frame behind them */
+    uint32_t reserved;       /* frames never reclaimed from it by another VM (hv_reserve.c) */
     uint32_t balloon_moves;  /* planned target changes in balloon_move, the earliest first */
     hv_balloon_move_t balloon_move[HV_BALLOON_MOVES];
 } hv_vm_t;

@@ -461,6 +461,9 @@ static void vm_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "resident_max")) {
         if (size(p, key, value, HV_MIN_RESIDENT, 0xf0000000u, MMU_PAGE_SIZE, &v))
             vm->resident_max = (uint32_t)v;
+    } else if (!strcmp(key, "reservation")) {
+        if (size(p, key, value, 0, 0xf0000000u, MMU_PAGE_SIZE, &v))
+            vm->reservation = (uint32_t)v;
     } else if (!strcmp(key, "assign")) {
         if (strcmp(value, "nic0") != 0)
             error_at(p, p->line,
@@ -496,7 +499,8 @@ static void vm_key(parser_t *p, const char *key, const char *value)
         error_at(p, p->line,
                  "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
                  "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
-                 "transcript, shadow_budget, marks, backing, resident_max, net_bw, disk_bw, "
+                 "transcript, shadow_budget, marks, backing, resident_max, reservation, net_bw, "
+                 "disk_bw, "
                  "host, migrate_at, migrate_to, assign, balloon, balloon_at)",
                  key, vm->name);
     }

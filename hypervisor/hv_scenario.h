@@ -14,10 +14,10 @@
  *                 program), base, rom, vcpus, memory, cpu = emu | trap | bt | hw,
  *                 mem = shadow | nested (hv_technique_refusal says which pairs run), pin (a
  *                 pCPU per VCPU, comma-separated), share, cap (percent), input or input_file,
- *                 resident_max, balloon, balloon_at (a cycle and a size; repeatable), host (0
- *                 or 1), migrate_at (a cycle), migrate_to (a host)
- *   [host.N]      pcpus (the pCPUs of host N, comma-separated; N is 0 or 1)
- *   [link]        bandwidth (bytes per 1 000 cycles), latency (cycles), max_rounds, stop_pages
+ *                 resident_max, reservation, balloon, balloon_at (a cycle and a size; repeatable),
+ * host (0 or 1), migrate_at (a cycle), migrate_to (a host) [host.N]      pcpus (the pCPUs of host
+ * N, comma-separated; N is 0 or 1) [link]        bandwidth (bytes per 1 000 cycles), latency
+ * (cycles), max_rounds, stop_pages
  */
 #ifndef HVSIM_HV_SCENARIO_H
 #define HVSIM_HV_SCENARIO_H
@@ -59,6 +59,7 @@ typedef struct {
     int host_line, migrate_line;
     bool assign_nic;                       /* assign = nic0 (passthrough) */
     uint32_t balloon;                      /* bytes its balloon driver should hold (0: none) */
+    uint32_t reservation;                  /* bytes never reclaimed from it (0: none) */
     hv_scenario_balloon_at_t balloon_at[HV_BALLOON_MOVES]; /* balloon_at = CYCLE SIZE */
     unsigned nballoon_at;
     int line, image_line, kernel_line, rom_line, input_line, cpu_line, mem_line; /* messages */

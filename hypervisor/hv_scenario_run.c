@@ -145,7 +145,8 @@ hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console
                             .resident_max = vm->resident_max,
                             .host = vm->host,
                             .assign_nic = vm->assign_nic,
-                            .balloon = vm->balloon};
+                            .balloon = vm->balloon,
+                            .reservation = vm->reservation};
         memcpy(c.pin, vm->pin, sizeof c.pin);
         int rc = hv_vm_create(hv, &c, err, sizeof err);
         free_files(&f);
