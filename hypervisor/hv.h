@@ -206,7 +206,15 @@ typedef struct {
     bool nic_pv;                 /* nic = pv: a paravirtual card, not the emulated one */
     uint32_t balloon;            /* bytes its balloon driver should hold (hv_balloon.c) */
     const char *compare;         /* its column in the comparison table (hv_compare.c), or NULL */
+    uint32_t reservation;        /* bytes of host frames never reclaimed from it (hv_reserve.c) */
 } hv_vm_config_t;
+
+/* A change of a VM's balloon target planned for a cycle (the scenario's balloon_at). */
+#define HV_BALLOON_MOVES 8
+typedef struct {
+    uint64_t at;    /* the cycle it happens at */
+    uint32_t pages; /* the balloon's new target */
+} hv_balloon_move_t;
 
 /* ------------------------------------------------------------------------------------------
  * State: plain data
@@ -490,6 +498,8 @@ typedef struct {
     uint64_t shares, cow_breaks;
     /* hv_balloon.c: pages its balloon driver gave, took back, and touched after giving */
     uint64_t balloon_given, balloon_taken, balloon_touched;
+    uint64_t reserve_spared; /* times it was passed over as a victim at its reservation */
+    uint64_t balloon_moved;                /* times its target changed while it ran */
     uint64_t console_calls, console_bytes; /* console writes by hypercall, and their bytes */
     uint64_t dma_faults; /* DMAs of its assigned device the IOMMU blocked (hv_passthrough.c) */
     uint64_t syscalls;   /* system calls its guest's programs made (syscall traps) */
@@ -535,6 +545,9 @@ typedef struct {
     uint32_t balloon_target; /* pages its balloon should hold (hv_balloon.c) */
     uint32_t ballooned;      /* pages in its balloon now: no frame behind them */
     char compare[HV_NAME_MAX + 1]; /* its column in the comparison table; "": none */
+    uint32_t reserved;       /* frames never reclaimed from it by another VM (hv_reserve.c) */
+    uint32_t balloon_moves;  /* planned target changes in balloon_move, the earliest first */
+    hv_balloon_move_t balloon_move[HV_BALLOON_MOVES];
 } hv_vm_t;
 
 /* A live migration (hv_migrate.c): where it is, X(NAME, name). */
@@ -779,6 +792,14 @@ const char *hv_exit_handler_doc(unsigned reason);
 const char *hv_exit_handler_file(void);
 unsigned hv_exit_handler_line(unsigned reason);
 int hv_exit_handler_by_name(const char *name);
+
+/* Ballooning (hv_balloon.c; docs/memory.md). hv_balloon_set_target gives VM vm's balloon a
+ * new target of `bytes` now and raises the balloon's virtual line, so that the guest's driver
+ * asks the target and inflates or deflates; hv_balloon_plan does the same at cycle `at` (the
+ * scenario's balloon_at). Both return -1 with a sentence in err when it cannot be (a VM whose
+ * frames cannot move, a size not below its memory or not whole pages, too many plans). */
+int hv_balloon_set_target(hv_t *hv, unsigned vm, uint32_t bytes, char *err, size_t len);
+int hv_balloon_plan(hv_t *hv, unsigned vm, uint64_t at, uint32_t bytes, char *err, size_t len);
 
 /* Live migration (hv_migrate.c; docs/migration.md). hv_migrate_start begins the pre-copy of
  * a running VM to host `to` now; hv_migrate_schedule at cycle `at` (the scenario's

@@ -16,8 +16,11 @@
  *   4  target        -> r1 = the pages the balloon should hold now
  *   5  give  r2 = gpa of a list of page addresses, r3 = how many -> r1 = how many were taken
  *   6  take  r2, r3 likewise: the pages go back to the guest      -> r1 = how many
- * The target is the scenario's `[vm] balloon` (a size); tinyos's driver asks for it once, at
- * boot (guestos/tinyos/balloon.inc).
+ * The target is the scenario's `[vm] balloon` (a size); tinyos's driver asks for it at boot
+ * (guestos/tinyos/balloon.inc). The target moves while the guest runs (the REPL's `balloon VM
+ * SIZE`, the scenario's `balloon_at`): the hypervisor raises a virtual line of the VM's own
+ * (HV_BALLOON_IRQ, virtio's configuration-change interrupt), the driver asks the target again,
+ * which lowers the line, and inflates or deflates towards it.
  *
  * A ballooned page's nested leaf is invalid and marked, as a swapped one is:
  *
@@ -118,9 +121,98 @@ int32_t hv_balloon_hypercall(hv_t *hv, hv_vcpu_t *vc, uint32_t call, uint32_t r2
     hv_vm_t *v = &hv->vms[vc->vm];
     if (!hv_swappable(hv, (unsigned)vc->vm))
         return -1; /* its frames cannot be moved: no balloon (its target stays 0) */
-    if (call == HV_HC_BALLOON_TARGET)
+    if (call == HV_HC_BALLOON_TARGET) {
+        hv_virq(hv, hv_vcpu_of(hv, (unsigned)vc->vm, 0), HV_BALLOON_IRQ, false); /* acknowledged */
         return (int32_t)v->balloon_target;
+    }
     return move_pages(hv, vc, r2, r3, call == HV_HC_BALLOON_GIVE);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The target moves
+ * ------------------------------------------------------------------------------------------ */
+/* False, with the sentence in err, when VM vm's balloon cannot be given a target of `bytes`. */
+static bool target_allowed(const hv_t *hv, unsigned vm, uint32_t bytes, char *err, size_t len)
+{
+    if (vm >= HV_MAX_VMS || !hv->vms[vm].used) {
+        snprintf(err, len, "there is no VM %u", vm);
+        return false;
+    }
+    const hv_vm_t *v = &hv->vms[vm];
+    if (!hv_swappable(hv, vm)) {
+        snprintf(err, len,
+                 "VM %s has no balloon: it works with mem = nested, backing = lazy and cpu "
+                 "other than bt",
+                 v->name);
+        return false;
+    }
+    if (bytes % MMU_PAGE_SIZE || bytes >= v->memory) {
+        snprintf(err, len,
+                 "a balloon of %u KiB in VM %s: it must be whole 4 KiB pages, smaller than its "
+                 "memory (%u KiB)",
+                 bytes / 1024, v->name, v->memory / 1024);
+        return false;
+    }
+    return true;
+}
+
+/* The new target, and the line that tells the guest's driver to ask it. */
+static void move_target(hv_t *hv, unsigned vm, uint32_t pages)
+{
+    hv_vm_t *v = &hv->vms[vm];
+    if (v->balloon_target == pages)
+        return;
+    v->balloon_target = pages;
+    v->stats.balloon_moved++;
+    hv_virq(hv, hv_vcpu_of(hv, vm, 0), HV_BALLOON_IRQ, true);
+}
+
+int hv_balloon_set_target(hv_t *hv, unsigned vm, uint32_t bytes, char *err, size_t len)
+{
+    if (!target_allowed(hv, vm, bytes, err, len))
+        return -1;
+    move_target(hv, vm, bytes / MMU_PAGE_SIZE);
+    return 0;
+}
+
+/* Only the earliest planned change waits in the machine's event queue. */
+static void schedule_next(hv_t *hv, unsigned vm)
+{
+    hv_vm_t *v = &hv->vms[vm];
+    sim_unschedule(hv->m, hv->hub, HV_TIMED(HV_TIMED_BALLOON, vm));
+    if (v->balloon_moves)
+        SIM_ASSERT(sim_schedule(hv->m, v->balloon_move[0].at, hv->hub,
+                                HV_TIMED(HV_TIMED_BALLOON, vm)) == 0);
+}
+
+int hv_balloon_plan(hv_t *hv, unsigned vm, uint64_t at, uint32_t bytes, char *err, size_t len)
+{
+    if (!target_allowed(hv, vm, bytes, err, len))
+        return -1;
+    hv_vm_t *v = &hv->vms[vm];
+    if (v->balloon_moves == HV_BALLOON_MOVES) {
+        snprintf(err, len, "VM %s has %u balloon target changes planned already (the most)",
+                 v->name, HV_BALLOON_MOVES);
+        return -1;
+    }
+    uint32_t i = v->balloon_moves++; /* kept in order of cycle; equal cycles in order given */
+    for (; i > 0 && v->balloon_move[i - 1].at > at; i--)
+        v->balloon_move[i] = v->balloon_move[i - 1];
+    v->balloon_move[i] = (hv_balloon_move_t){.at = at, .pages = bytes / MMU_PAGE_SIZE};
+    schedule_next(hv, vm);
+    return 0;
+}
+
+void hv_balloon_timed(hv_t *hv, unsigned vm, uint64_t now)
+{
+    hv_vm_t *v = &hv->vms[vm];
+    while (v->balloon_moves && v->balloon_move[0].at <= now) {
+        move_target(hv, vm, v->balloon_move[0].pages);
+        v->balloon_moves--;
+        memmove(&v->balloon_move[0], &v->balloon_move[1],
+                v->balloon_moves * sizeof v->balloon_move[0]);
+    }
+    schedule_next(hv, vm);
 }
 
 void hv_balloon_touched(hv_t *hv, unsigned vm)
@@ -165,9 +257,12 @@ void hv_balloon_print_stats(const hv_t *hv, unsigned vm, FILE *out)
     const hv_vm_t *v = &hv->vms[vm];
     if (!v->stats.balloon_given && !v->balloon_target)
         return;
-    char b1[48], b2[48], b3[48], b4[48];
-    fprintf(out, "    balloon: %s in it now (target %s); %s given, %s taken back, %s\n",
-            sim_counted(v->ballooned, "page", b1, 48), sim_group_digits(v->balloon_target, b4, 48),
+    char b1[48], b2[48], b3[48], b4[48], b5[48];
+    fprintf(out, "    balloon: %s in it now (target %s", sim_counted(v->ballooned, "page", b1, 48),
+            sim_group_digits(v->balloon_target, b4, 48));
+    if (v->stats.balloon_moved) /* (only then: the other scenarios' lines stay as they were) */
+        fprintf(out, ", moved %s", sim_counted(v->stats.balloon_moved, "time", b5, 48));
+    fprintf(out, "); %s given, %s taken back, %s\n",
             sim_counted(v->stats.balloon_given, "page", b2, 48),
             sim_group_digits(v->stats.balloon_taken, b3, 48),
             v->stats.balloon_touched ? "some touched again after being given" : "none touched");

@@ -453,6 +453,8 @@ void hv_dev_timed(void *ctx, uint32_t what, uint64_t now)
         hv_share_scan(hv, now);
     } else if (kind == HV_TIMED_MIGRATE) {
         hv_migrate_timed(hv, now);
+    } else if (kind == HV_TIMED_BALLOON && index < HV_MAX_VMS && hv->vms[index].used) {
+        hv_balloon_timed(hv, index, now);
     }
     hv->now = 0;
 }

@@ -14,7 +14,8 @@ enum {
     HV_TIMED_DISK = 2,
     HV_TIMED_NIC = 3,
     HV_TIMED_SHARE = 4,
-    HV_TIMED_MIGRATE = 5
+    HV_TIMED_MIGRATE = 5,
+    HV_TIMED_BALLOON = 6
 };
 #define HV_TIMED(kind, index) ((uint32_t)(kind) << 8 | (uint32_t)(index))
 
@@ -135,6 +136,11 @@ void hv_pvnet_print_stats(const hv_t *hv, unsigned vm, FILE *out);
 
 /* The balloon's hypercalls (r1): its target, give and take (docs/guests.md). */
 enum { HV_HC_BALLOON_TARGET = 4, HV_HC_BALLOON_GIVE = 5, HV_HC_BALLOON_TAKE = 6 };
+/* The virtual line the hypervisor raises when a balloon's target moves (virtio's
+ * configuration-change interrupt); asking the target (hypercall 4) lowers it. */
+#define HV_BALLOON_IRQ 12
+/* The hub's event for VM vm's planned target changes: those due by `now` happen. */
+void hv_balloon_timed(hv_t *hv, unsigned vm, uint64_t now);
 /* A balloon hypercall of VCPU vc (r2, r3 its arguments): the target in pages, or how many
  * pages the list at gpa r2 of r3 entries gave (took back); -1 for a VM without a balloon
  * (its frames cannot move) or a bad list. */
@@ -236,6 +242,14 @@ uint32_t hv_table_down(hv_t *hv, uint32_t root, unsigned levels, unsigned stop, 
 int hv_passthrough_nic_vm(const hv_t *hv);
 /* Why a VM configuration's `assign` cannot be done here, or NULL. */
 const char *hv_passthrough_refusal(const hv_t *hv, const hv_vm_config_t *c);
+
+/* ---- Reservations (hv_reserve.c) ------------------------------------------------------- */
+/* Why a new VM's reservation cannot be granted (in buf), or NULL. */
+const char *hv_reserve_refusal(const hv_t *hv, const hv_vm_config_t *c, char *buf, size_t len);
+/* VM vm may give up a frame to another VM: it holds frames above its reservation. Counts a
+ * VM passed over at its floor. */
+bool hv_reserve_may_reclaim(hv_t *hv, unsigned vm);
+void hv_reserve_print_stats(const hv_t *hv, unsigned vm, FILE *out);
 /* Gives the card to a created VM (its VCPUs exist): pins and maps its memory in the card's I/O
  * page table, confines the card's DMA with the IOMMU (unless iommu = off), opens the card's
  * ports to the VM. -1 with a sentence in err. */

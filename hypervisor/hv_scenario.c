@@ -127,6 +127,11 @@ static bool parse_u64(const char *text, bool suffix, uint64_t *out)
     return true;
 }
 
+bool hv_scenario_parse_size(const char *text, uint64_t *out)
+{
+    return parse_u64(text, true, out);
+}
+
 /* A count or a number of cycles in [lo, hi]; on failure an error names the key and the range. */
 static bool number(parser_t *p, const char *key, const char *text, uint64_t lo, uint64_t hi,
                    uint64_t *out)
@@ -206,6 +211,27 @@ static char *unescape(const char *text)
     if (o)
         *o = '\0';
     return out;
+}
+
+/* balloon_at = CYCLE SIZE: at that cycle the balloon's target becomes SIZE (hv_balloon.c).
+ * The key may be given again, once for each change. */
+static void balloon_at(parser_t *p, hv_scenario_vm_t *vm, const char *value)
+{
+    char cycle[32], bytes[32], extra[2];
+    uint64_t at, b;
+    if (sscanf(value, "%31s %31s %1s", cycle, bytes, extra) != 2) {
+        error_at(p, p->line,
+                 "balloon_at = '%s': give a cycle and a size (balloon_at = 30000000 2M)", value);
+        return;
+    }
+    if (vm->nballoon_at == HV_BALLOON_MOVES) {
+        error_at(p, p->line, "balloon_at = '%s': at most %u changes of the target", value,
+                 HV_BALLOON_MOVES);
+        return;
+    }
+    if (number(p, "balloon_at's cycle", cycle, 1, UINT64_MAX / 2, &at) &&
+        size(p, "balloon_at's size", bytes, 0, 0xf0000000u, MMU_PAGE_SIZE, &b))
+        vm->balloon_at[vm->nballoon_at++] = (hv_scenario_balloon_at_t){at, (uint32_t)b, p->line};
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -435,6 +461,9 @@ static void vm_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "resident_max")) {
         if (size(p, key, value, HV_MIN_RESIDENT, 0xf0000000u, MMU_PAGE_SIZE, &v))
             vm->resident_max = (uint32_t)v;
+    } else if (!strcmp(key, "reservation")) {
+        if (size(p, key, value, 0, 0xf0000000u, MMU_PAGE_SIZE, &v))
+            vm->reservation = (uint32_t)v;
     } else if (!strcmp(key, "assign")) {
         if (strcmp(value, "nic0") != 0)
             error_at(p, p->line,
@@ -455,6 +484,8 @@ static void vm_key(parser_t *p, const char *key, const char *value)
                      sizeof vm->compare);
         else
             snprintf(vm->compare, sizeof vm->compare, "%s", value);
+    } else if (!strcmp(key, "balloon_at")) {
+        balloon_at(p, vm, value);
     } else if (!strcmp(key, "marks")) {
         bool on;
         if (on_off(p, key, value, &on))
@@ -478,8 +509,9 @@ static void vm_key(parser_t *p, const char *key, const char *value)
         error_at(p, p->line,
                  "unknown key '%s' in [vm %s] (known: image, kernel, base, rom, "
                  "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
-                 "transcript, shadow_budget, marks, backing, resident_max, net_bw, disk_bw, "
-                 "host, migrate_at, migrate_to, assign, nic, balloon, compare)",
+                 "transcript, shadow_budget, marks, backing, resident_max, reservation, net_bw, "
+                 "disk_bw, host, migrate_at, migrate_to, assign, nic, balloon, balloon_at, "
+                 "compare)",
                  key, vm->name);
     }
 }

@@ -14,7 +14,8 @@
  *                 program), base, rom, vcpus, memory, cpu = emu | trap | bt | hw,
  *                 mem = shadow | nested (hv_technique_refusal says which pairs run), pin (a
  *                 pCPU per VCPU, comma-separated), share, cap (percent), input or input_file,
- *                 resident_max, balloon, host (0 or 1), migrate_at (a cycle), migrate_to (a host),
+ *                 resident_max, reservation, balloon, balloon_at (a cycle and a size;
+ *                 repeatable), host (0 or 1), migrate_at (a cycle), migrate_to (a host),
  *                 compare (its column in the comparison table)
  *   [host.N]      pcpus (the pCPUs of host N, comma-separated; N is 0 or 1)
  *   [link]        bandwidth (bytes per 1 000 cycles), latency (cycles), max_rounds, stop_pages
@@ -25,6 +26,13 @@
 #include "hv.h"
 
 #define HV_SCENARIO_PATH_MAX 512
+
+/* A change of a VM's balloon target (hv_balloon_plan): at cycle `at`, `bytes`. */
+typedef struct {
+    uint64_t at;
+    uint32_t bytes;
+    int line; /* where it was given, for messages */
+} hv_scenario_balloon_at_t;
 
 typedef struct {
     char name[HV_NAME_MAX + 1];
@@ -54,6 +62,9 @@ typedef struct {
     bool nic_pv;                           /* nic = pv: the paravirtual card (hv_pvnet.c) */
     uint32_t balloon;                      /* bytes its balloon driver should hold (0: none) */
     char compare[HV_NAME_MAX + 1];         /* its column in the comparison table ("": none) */
+    uint32_t reservation;                  /* bytes never reclaimed from it (0: none) */
+    hv_scenario_balloon_at_t balloon_at[HV_BALLOON_MOVES]; /* balloon_at = CYCLE SIZE */
+    unsigned nballoon_at;
     int line, image_line, kernel_line, rom_line, input_line, cpu_line, mem_line; /* messages */
 } hv_scenario_vm_t;
 
@@ -89,6 +100,8 @@ void hv_scenario_free(hv_scenario_t *sc);
 /* Writes the scenario as an INI file that loads back to the same machine (hv_scenario_show.c):
  * every key with its value, defaults included; paths inside guest_dir relative to it. */
 void hv_scenario_write(const hv_scenario_t *sc, const char *guest_dir, FILE *out);
+/* A size as a scenario file gives it ("32M", "64K", "1000"): false when it is not one. */
+bool hv_scenario_parse_size(const char *text, uint64_t *out);
 /* "32M", "64K" or "1000": a size as a scenario file writes it, exactly. */
 const char *hv_scenario_size_text(uint64_t v, char *buf, size_t len);
 

@@ -196,6 +196,16 @@ static const struct {
      "[machine]\npcpus = 2\nram = 32M\n\n"
      "[hypervisor]\ntype = 1\nscheduler = pin\nreplacement = clock\n\n" PRESSED_VM("swapped", "")
          PRESSED_VM("ballooned", "balloon = 5M\n")},
+    {"balloon-moves",
+     "a balloon's target moving while the guest runs: tinyos sees 8 MiB and gets 3 MiB of host "
+     "frames; no balloon at boot (the hypervisor swaps), 5 MiB from cycle 10 000 000 (the "
+     "guest inflates), 1 MiB from cycle 40 000 000 (it deflates)",
+     "; Ballooning with a moving target (docs/memory.md): the hypervisor raises the balloon's\n"
+     "; line, the guest's driver asks the new target and gives free pages (inflate) or takes\n"
+     "; pages back (deflate). The same moves from the REPL: balloon tinyos 5M.\n"
+     "[machine]\npcpus = 1\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\nreplacement = clock\n\n" PRESSED_VM(
+         "tinyos", "balloon_at = 10000000 5M\nballoon_at = 40000000 1M\n")},
     {"vswitch",
      "two tinyos VMs on the hypervisor's virtual switch: each pings the peer host beyond the "
      "switch's uplink, then everyone, and the peer and the other VM's kernel answer; then a "

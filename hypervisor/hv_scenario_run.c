@@ -147,7 +147,8 @@ hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console
                             .assign_nic = vm->assign_nic,
                             .nic_pv = vm->nic_pv,
                             .balloon = vm->balloon,
-                            .compare = vm->compare};
+                            .compare = vm->compare,
+                            .reservation = vm->reservation};
         memcpy(c.pin, vm->pin, sizeof c.pin);
         int rc = hv_vm_create(hv, &c, err, sizeof err);
         free_files(&f);
@@ -155,6 +156,13 @@ hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console
             fprintf(diag, "%s:%d: error: %s\n", sc->name, vm->line, err);
             goto fail;
         }
+        for (unsigned b = 0; b < vm->nballoon_at; b++)
+            if (hv_balloon_plan(hv, (unsigned)rc, vm->balloon_at[b].at, vm->balloon_at[b].bytes,
+                                err, sizeof err) != 0) {
+                fprintf(diag, "%s:%d: error: [vm %s] balloon_at: %s\n", sc->name,
+                        vm->balloon_at[b].line, vm->name, err);
+                goto fail;
+            }
         if (vm->migrate_at && hv_migrate_schedule(hv, (unsigned)rc, vm->migrate_to, vm->migrate_at,
                                                   err, sizeof err) != 0) {
             fprintf(diag, "%s:%d: error: [vm %s] migrate_at: %s\n", sc->name, vm->migrate_line,

@@ -145,8 +145,13 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
         fprintf(out, "transcript = %s\n", vm->transcript);
     if (vm->resident_max)
         fprintf(out, "resident_max = %s\n", hv_scenario_size_text(vm->resident_max, b, sizeof b));
+    if (vm->reservation)
+        fprintf(out, "reservation = %s\n", hv_scenario_size_text(vm->reservation, b, sizeof b));
     if (vm->balloon)
         fprintf(out, "balloon = %s\n", hv_scenario_size_text(vm->balloon, b, sizeof b));
+    for (unsigned i = 0; i < vm->nballoon_at; i++)
+        fprintf(out, "balloon_at = %llu %s\n", (unsigned long long)vm->balloon_at[i].at,
+                hv_scenario_size_text(vm->balloon_at[i].bytes, b, sizeof b));
     if (vm->marks_off)
         fputs("marks = off\n", out);
     if (vm->compare[0])

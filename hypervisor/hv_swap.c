@@ -256,15 +256,16 @@ static int64_t pick_random(hv_t *hv, unsigned vm)
 }
 
 /* The VM that gives up a page: the one that needs a frame when it is at its own limit; else
- * (all VMs together are at host_memory) the swappable VM holding the most frames. */
-static int victim_vm(const hv_t *hv, unsigned vm)
+ * (all VMs together are at host_memory) the swappable VM holding the most frames, of those
+ * above their reservation (hv_reserve.c). */
+static int victim_vm(hv_t *hv, unsigned vm)
 {
     const hv_vm_t *v = &hv->vms[vm];
     if (v->frames >= v->resident_max)
         return hv_swappable(hv, vm) ? (int)vm : -1;
     int best = -1;
     for (unsigned i = 0; i < HV_MAX_VMS; i++)
-        if (hv_swappable(hv, i) && hv->vms[i].frames &&
+        if (hv_swappable(hv, i) && hv_reserve_may_reclaim(hv, i) &&
             (best < 0 || hv->vms[i].frames > hv->vms[best].frames))
             best = (int)i;
     return best;

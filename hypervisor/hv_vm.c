@@ -652,6 +652,7 @@ static uint32_t resident_need(const hv_t *hv, const hv_vm_config_t *c)
 
 static const char *check_vm_config(const hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
 {
+    char why[200];
     if (!valid_name(c->name))
         snprintf(err, len, "VM name '%s': 1 to %d letters, digits, '-', '_' or '.'",
                  c->name ? c->name : "", HV_NAME_MAX);
@@ -694,6 +695,8 @@ static const char *check_vm_config(const hv_t *hv, const hv_vm_config_t *c, char
         snprintf(err, len, "VM %s: unknown virtualization technique", c->name);
     else if (c->cap > 100)
         snprintf(err, len, "VM %s: cap = %u%%; it must be 0 (none) to 100", c->name, c->cap);
+    else if (hv_reserve_refusal(hv, c, why, sizeof why))
+        snprintf(err, len, "VM %s: %s", c->name, why);
     else if (hv_passthrough_refusal(hv, c))
         snprintf(err, len, "VM %s: %s", c->name, hv_passthrough_refusal(hv, c));
     else if (!c->program && !c->rom)
@@ -763,6 +766,7 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
         MMU_PAGE_SIZE;
     v->balloon_target = c->balloon / MMU_PAGE_SIZE;
     snprintf(v->compare, sizeof v->compare, "%s", c->compare ? c->compare : "");
+    v->reserved = c->reservation / MMU_PAGE_SIZE;
     v->tsc_offset = hv->m->cpu[0].s.cycles;
     v->stats.started = v->tsc_offset;
     v->nested_root = hv_frame_alloc(hv, HV_FRAME_HV);

@@ -33,6 +33,39 @@ typedef struct {
     uint32_t vcpu; /* VTIMER: the VCPU's index in its VM */
 } hv_vm_timed_t;
 
+/* What a VM may hold that vm save does not move: how much of it (0: none), what it is
+ * (after the VM's name) and why it stays (with the count). */
+static uint32_t card(const hv_vm_t *v)
+{
+    return v->assigned_nic;
+}
+static uint32_t balloon_pages(const hv_vm_t *v)
+{
+    return v->ballooned;
+}
+static uint32_t swapped_pages(const hv_vm_t *v)
+{
+    return v->swapped;
+}
+static uint32_t balloon_plans(const hv_vm_t *v)
+{
+    return v->balloon_moves;
+}
+static const struct {
+    uint32_t (*count)(const hv_vm_t *v);
+    const char *what, *why;
+} stays[] = {
+    {card, "has the physical network card assigned (assign = nic0)",
+     ": the card's state is the machine's, not the VM's, so it cannot move with it"},
+    {balloon_pages, "has pages in its balloon",
+     " (%u): vm save moves resident memory only (the balloon's pages would come back as "
+     "memory the guest gave away)"},
+    {swapped_pages, "has pages in the hypervisor's swap device",
+     " (%u): vm save moves resident memory only (give it room: resident_max, host_memory)"},
+    {balloon_plans, "has balloon target changes planned (balloon_at)",
+     " (%u): they are the host's plan for the VM, which it does not carry to another host"},
+};
+
 /* Why a VM cannot be saved now, or NULL. */
 static const char *cannot_save(const hv_t *hv, unsigned vm, char *buf, size_t len)
 {
@@ -50,27 +83,13 @@ static const char *cannot_save(const hv_t *hv, unsigned vm, char *buf, size_t le
                  v->name, hv_cpu_technique_name(v->cpu), hv_mem_technique_name(v->mem));
         return buf;
     }
-    if (v->assigned_nic) {
-        snprintf(buf, len,
-                 "VM %s has the physical network card assigned (assign = nic0): the card's "
-                 "state is the machine's, not the VM's, so it cannot move with it",
-                 v->name);
-        return buf;
-    }
-    if (v->ballooned) {
-        snprintf(buf, len,
-                 "VM %s has %u pages in its balloon: vm save moves resident memory only "
-                 "(the balloon's pages would come back as memory the guest gave away)",
-                 v->name, v->ballooned);
-        return buf;
-    }
-    if (v->swapped) {
-        snprintf(buf, len,
-                 "VM %s has %u pages in the hypervisor's swap device: vm save moves resident "
-                 "memory only (give it room: resident_max, host_memory)",
-                 v->name, v->swapped);
-        return buf;
-    }
+    for (size_t i = 0; i < sizeof stays / sizeof stays[0]; i++)
+        if (stays[i].count(v)) {
+            snprintf(buf, len, "VM %s %s", v->name, stays[i].what);
+            size_t used = strlen(buf);
+            snprintf(buf + used, len - used, stays[i].why, stays[i].count(v));
+            return buf;
+        }
     for (unsigned c = 0; c < v->nvcpus; c++)
         if (hv->ent[v->vcpu[c]].on_cpu >= 0) {
             snprintf(buf, len,

@@ -125,7 +125,7 @@ start:
         call    vm_init             ; the kernel's page tables; paging on
         call    fs_init             ; read the /bin directory
         call    say_hello
-        li      r1, (1 << IRQ_TIMER) | (1 << IRQ_UART) | (1 << IRQ_DISK) | (1 << IRQ_NIC)
+        li      r1, (1 << IRQ_TIMER) | (1 << IRQ_UART) | (1 << IRQ_DISK) | (1 << IRQ_NIC) | (1 << IRQ_BALLOON)
         csrw    im, r1
         li      r1, TICK
         csrw    timer, r1
@@ -229,6 +229,8 @@ cpu_features:   .word 0             ; cpuid leaf 1 as the CPU answered it (conso
 con_len:      .word 0               ; bytes in the console's line buffer
 con_buf:      .space CON_MAX
 balloon_pages: .word 0              ; pages in the balloon (balloon.inc)
+balloon_goal:  .word 0              ; the pages it should hold: the hypervisor's target
+balloon_moved: .word 0              ; 1: the target moved, balloon_service moves towards it
 balloon_list: .space BALLOON_MAX * 4 ; their addresses, the first given first
         .space  4096
 kstack_top:                         ; the kernel's one stack: traps from U start here

@@ -5,7 +5,9 @@
  * fresh zeroed frame, counted; bad lists and VMs without a balloon are refused; the checker
  * catches a miscount; tinyos's driver inflates at boot and deflates when its free list runs
  * dry; the balloon scenario's table shows the balloon relieving what swap relieves, at a
- * fraction of the cost, with transcripts equal to native.
+ * fraction of the cost, with transcripts equal to native. A target that moves (the REPL's
+ * balloon, the scenario's balloon_at) raises the balloon's line, which asking the target
+ * lowers; tinyos inflates and deflates towards it (balloon-moves, exact figures).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -205,4 +207,138 @@ Test(hv_balloon, the_balloon_relieves_what_swap_relieves, .timeout = 60)
                  swapped->stats.ended - swapped->stats.started);
     expect_invariants(hv);
     hu_scenario_free(&sc, hv, &m);
+}
+
+/* ---- The target moves ------------------------------------------------------------------ */
+
+/* A new target raises the balloon's line; the guest's hypercall 4 answers it and lowers it. */
+Test(hv_balloon, a_new_target_raises_the_line_asking_it_lowers_it)
+{
+    int vm;
+    char err[200];
+    hv_t *hv = one_vm(giver, 16 * MMU_PAGE_SIZE, HV_MEM_NESTED, &vm);
+    hv_vcpu_t *vc = hv_vcpu_of(hv, (unsigned)vm, 0);
+    cr_expect_eq(vc->vip & (1u << HV_BALLOON_IRQ), 0, "no line raised at creation");
+    cr_assert_eq(hv_balloon_set_target(hv, (unsigned)vm, 40 * MMU_PAGE_SIZE, err, sizeof err), 0,
+                 "%s", err);
+    cr_expect_eq(vc->vip & (1u << HV_BALLOON_IRQ), 1u << HV_BALLOON_IRQ);
+    cr_expect_eq(hv->vms[vm].stats.balloon_moved, 1);
+    cr_assert_eq(hv_balloon_set_target(hv, (unsigned)vm, 40 * MMU_PAGE_SIZE, err, sizeof err), 0);
+    cr_expect_eq(hv->vms[vm].stats.balloon_moved, 1, "the same target again is no move");
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF);
+    cr_expect_eq(reg(hv, vm, 12), 40, "the new target in pages");
+    cr_expect_eq(vc->vip & (1u << HV_BALLOON_IRQ), 0, "asking the target lowered the line");
+    hu_free(hv, &m);
+}
+
+Test(hv_balloon, targets_that_cannot_be_are_refused)
+{
+    int vm;
+    char err[200];
+    hv_t *hv = one_vm(giver, 16 * MMU_PAGE_SIZE, HV_MEM_NESTED, &vm);
+    cr_expect_eq(hv_balloon_set_target(hv, (unsigned)vm, 2u << 20, err, sizeof err), -1);
+    cr_expect_str_eq(err, "a balloon of 2048 KiB in VM giver: it must be whole 4 KiB pages, "
+                          "smaller than its memory (2048 KiB)");
+    cr_expect_eq(hv_balloon_set_target(hv, (unsigned)vm, 6000, err, sizeof err), -1);
+    cr_expect_eq(hv_balloon_set_target(hv, 7, 0, err, sizeof err), -1);
+    cr_expect_str_eq(err, "there is no VM 7");
+    for (unsigned i = 0; i < HV_BALLOON_MOVES; i++)
+        cr_expect_eq(hv_balloon_plan(hv, (unsigned)vm, 1000 + i, 0, err, sizeof err), 0);
+    cr_expect_eq(hv_balloon_plan(hv, (unsigned)vm, 5000, 0, err, sizeof err), -1);
+    cr_expect_str_eq(err, "VM giver has 8 balloon target changes planned already (the most)");
+    hu_free(hv, &m);
+    hv = one_vm(giver, 0, HV_MEM_SHADOW, &vm);
+    cr_expect_eq(hv_balloon_set_target(hv, (unsigned)vm, 0, err, sizeof err), -1);
+    cr_expect_str_eq(err, "VM giver has no balloon: it works with mem = nested, backing = lazy "
+                          "and cpu other than bt");
+    hu_free(hv, &m);
+}
+
+/* Plans are kept earliest first, whatever order they come in; one event waits for the next. */
+Test(hv_balloon, plans_keep_the_order_of_their_cycles)
+{
+    int vm;
+    char err[200];
+    hv_t *hv = one_vm(giver, 0, HV_MEM_NESTED, &vm);
+    cr_assert_eq(hv_balloon_plan(hv, (unsigned)vm, 900000, 8 * MMU_PAGE_SIZE, err, sizeof err), 0);
+    cr_assert_eq(hv_balloon_plan(hv, (unsigned)vm, 100, 4 * MMU_PAGE_SIZE, err, sizeof err), 0);
+    const hv_vm_t *v = &hv->vms[vm];
+    cr_expect_eq(v->balloon_moves, 2);
+    cr_expect_eq(v->balloon_move[0].at, 100);
+    cr_expect_eq(v->balloon_move[0].pages, 4);
+    cr_expect_eq(v->balloon_move[1].at, 900000);
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF);
+    cr_expect_eq(reg(hv, vm, 12), 4, "the guest asked after cycle 100, before 900 000");
+    cr_expect_eq(v->balloon_target, 4);
+    cr_expect_eq(v->balloon_moves, 1, "the second plan still waits");
+    hu_free(hv, &m);
+}
+
+Test(hv_balloon, balloon_at_errors_name_the_line)
+{
+    static const char head[] = "[machine]\npcpus = 1\nram = 32M\n\n[hypervisor]\ntype = 1\n\n"
+                               "[vm t]\nimage = tinyos.img\nmemory = 8M\ncpu = hw\n";
+    static const struct {
+        const char *tail;
+        bool parse_ok;
+        const char *want;
+    } cases[] = {
+        {"balloon_at = 1000\n", false,
+         "t.ini:12: error: balloon_at = '1000': give a cycle and a size (balloon_at = 30000000 "
+         "2M)"},
+        {"balloon_at = 1000 3M 5\n", false, "give a cycle and a size"},
+        {"balloon_at = x 3M\n", false,
+         "t.ini:12: error: balloon_at's cycle = 'x': it must be a whole number from 1 to"},
+        {"balloon_at = 1000 3000\n", false,
+         "t.ini:12: error: balloon_at's size = '3000': it must be a size in bytes"},
+        {"balloon_at = 1000 8M\n", true,
+         "t.ini:12: error: [vm t] balloon_at: a balloon of 8192 KiB in VM t: it must be whole 4 "
+         "KiB pages, smaller than its memory (8192 KiB)"},
+        {"mem = shadow\nballoon_at = 1000 1M\n", true,
+         "t.ini:13: error: [vm t] balloon_at: VM t has no balloon: it works with mem = nested, "
+         "backing = lazy and cpu other than bt"},
+        {"balloon_at = 1 0\nballoon_at = 2 0\nballoon_at = 3 0\nballoon_at = 4 0\n"
+         "balloon_at = 5 0\nballoon_at = 6 0\nballoon_at = 7 0\nballoon_at = 8 0\n"
+         "balloon_at = 9 0\n",
+         false, "t.ini:20: error: balloon_at = '9 0': at most 8 changes of the target"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "%s%s", head, cases[i].tail);
+        hu_expect_scenario_error(text, cases[i].parse_ok, cases[i].want);
+    }
+}
+
+/* balloon-moves: no balloon at boot, 5 MiB from cycle 10 000 000, 1 MiB from 40 000 000. The
+ * guest inflates from its free list, which the hypervisor had swapped out at boot: each page
+ * comes back in (its link is read) before it goes into the balloon. */
+Test(hv_balloon, tinyos_inflates_and_deflates_as_the_target_moves, .timeout = 60)
+{
+    hv_scenario_t sc;
+    hv_t *hv = hu_scenario(&sc, &m, "balloon-moves");
+    const hv_vm_t *v = &hv->vms[0];
+    cr_assert_eq(hv_run(hv, 9000000), SIM_RUN_MAX_CYCLES);
+    cr_expect_eq(v->ballooned, 0, "no target yet");
+    cr_expect_eq(v->frames, 768, "3 MiB of frames: resident_max");
+    cr_expect_eq(v->swapped, 627);
+    cr_assert_eq(hv_run(hv, 35000000), SIM_RUN_MAX_CYCLES);
+    cr_expect_eq(v->ballooned, 1280, "inflated to 5 MiB");
+    cr_expect_eq(v->frames, 86, "the frames behind the given pages went back to the host");
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    cr_expect_eq(v->ballooned, 256, "deflated to 1 MiB");
+    cr_expect_eq(v->balloon_target, 256);
+    cr_expect_eq(v->stats.balloon_moved, 2);
+    cr_expect_eq(v->stats.balloon_given, 1280);
+    cr_expect_eq(v->stats.balloon_taken, 1024);
+    cr_expect_eq(v->stats.balloon_touched, 0);
+    cr_expect_eq(v->stats.swap_outs, 1646);
+    cr_expect_eq(v->stats.swap_ins, 648);
+    cr_expect_eq(v->stats.ended - v->stats.started, 70735043);
+    expect_invariants(hv);
+    hu_scenario_free(&sc, hv, &m);
+}
+
+Test(hv_balloon, balloon_moves_transcripts_equal_native, .timeout = 120)
+{
+    hu_transcripts_equal_native("balloon-moves");
 }

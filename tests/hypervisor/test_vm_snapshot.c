@@ -127,6 +127,39 @@ Test(vm_snapshot, what_cannot_be_moved_is_refused)
     hu_scenario_free(&sc, hv, &m);
 }
 
+/* What the host keeps for a VM (its balloon's pages, its planned balloon targets) stays: one
+ * list of reasons, each with its sentence. */
+static void refused_with(const char *scenario, const char *vm, uint64_t at, const char *want)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    hv_t *hv = hu_scenario(&sc, &m, scenario);
+    hv_run(hv, at);
+    unsigned t = (unsigned)hv_vm_by_name(hv, vm);
+    cr_assert_eq(hv_vm_pause(hv, t), 0);
+    settle(hv, t);
+    char *diag = NULL;
+    size_t len = 0;
+    FILE *d = open_memstream(&diag, &len);
+    cr_expect_eq(hv_vm_save(hv, t, "/tmp/never.vm", d), -1);
+    fclose(d);
+    cr_expect(strstr(diag, want) != NULL, "want \"%s\" in %s", want, diag);
+    free(diag);
+    hu_scenario_free(&sc, hv, &m);
+}
+
+Test(vm_snapshot, what_the_host_keeps_for_a_vm_stays, .timeout = 60)
+{
+    refused_with("balloon-moves", "tinyos", 500000,
+                 "VM tinyos has balloon target changes planned (balloon_at) (2): they are the "
+                 "host's plan for the VM, which it does not carry to another host");
+    refused_with("balloon", "ballooned", 6000000,
+                 "VM ballooned has pages in its balloon (1280): vm save moves resident memory "
+                 "only (the balloon's pages would come back as memory the guest gave away)");
+    refused_with("balloon", "swapped", 6000000,
+                 "VM swapped has pages in the hypervisor's swap device (");
+}
+
 /* A machine snapshot is not a VM; and the same VM cannot be restored beside itself. */
 Test(vm_snapshot, a_wrong_file_builds_nothing)
 {

@@ -167,6 +167,13 @@ Test(repl_session, page_sharing, .timeout = 120)
     golden("$B/hvsim -x " DATA "sharing.cmd --scenario sharing", "sharing.out", 0);
 }
 
+/* Ballooning with a moving target (issue 19): balloon VM SIZE, break hv balloon, step event,
+ * info memory; a size too large, not a size, a VM that is not there (status 1). */
+Test(repl_session, balloon_target_moves, .timeout = 120)
+{
+    golden("$B/hvsim -x " DATA "balloon.cmd --scenario balloon", "balloon.out", 1);
+}
+
 Test(repl_session, scenario_that_is_not_there_is_a_usage_error)
 {
     int status;

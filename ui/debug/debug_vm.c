@@ -2,7 +2,7 @@
  * debug_vm.c - the debugger over the hypervisor: VM and VCPU lists, the VMCB of a VCPU,
  * VM-exit breakpoints and their stop sentence, the focus VM (its symbols and address space),
  * guest-physical and guest-virtual addresses of a VM that is not loaded on the focus CPU,
- * pausing VMs and the scheduling policy.
+ * pausing VMs, moving a balloon's target and the scheduling policy.
  *
  * The debugger reads the hypervisor only through hv.h (hv_of_machine and its plain data); on a
  * bare-metal machine every function here answers UI_DBG_NO_VMS.
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../../hypervisor/hv.h"
+#include "../../hypervisor/hv_scenario.h"
 #include "debug_internal.h"
 
 static hv_t *hv_of(const ui_dbg_t *d)
@@ -204,6 +205,19 @@ int ui_dbg_vm_info(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_t *out)
     out->swapped = v->swapped;
     out->shared = v->shared;
     out->balloon = v->ballooned;
+    return 0;
+}
+
+int ui_dbg_balloon(ui_dbg_t *dbg, int vm, const char *size)
+{
+    uint64_t bytes;
+    char err[200];
+    if (dbg_check_vm(dbg, vm) != 0)
+        return -1;
+    if (!hv_scenario_parse_size(size, &bytes) || bytes > UINT32_MAX)
+        return dbg_fail(dbg, "\"%s\" is not a size: give bytes, or K or M (2M, 512K, 0).", size);
+    if (hv_balloon_set_target(hv_of(dbg), (unsigned)vm, (uint32_t)bytes, err, sizeof err) != 0)
+        return dbg_fail(dbg, "No new target: %s.", err);
     return 0;
 }
 

@@ -408,6 +408,10 @@ int ui_dbg_set_vm_symbols(ui_dbg_t *dbg, int vm, const cpu_symbol_t *syms, size_
 /* As ui_dbg_symbolize, in VM vm's symbols (the machine's when it has none). */
 const char *ui_dbg_symbolize_vm(const ui_dbg_t *dbg, int vm, uint32_t addr, char *buf, size_t len);
 int ui_dbg_vm_pause(ui_dbg_t *dbg, int vm, bool pause);
+/* Gives VM vm's balloon a new target, `size` as a scenario writes one ("2M", "512K", "0"), now:
+ * its guest's driver inflates or deflates towards it as the machine runs (docs/memory.md,
+ * "Ballooning"). -1 with the reason (no balloon in that VM, a bad size). */
+int ui_dbg_balloon(ui_dbg_t *dbg, int vm, const char *size);
 /* Live migration (debug_migrate.c): starts moving VM vm to `host` ("host1") by pre-copy as the
  * machine runs on; -1 with the reason (one host, a technique it cannot log, one under way).
  * ui_dbg_migration_print writes where the migration is: its rounds table, total time and

@@ -553,6 +553,24 @@ static int cmd_migrate(ui_repl_t *r, int argc, char **argv)
     return 0;
 }
 
+/* balloon VM SIZE: the balloon's target moves (docs/memory.md, "Ballooning"). */
+static int cmd_balloon(ui_repl_t *r, int argc, char **argv)
+{
+    int vm = 0;
+    const char *usage = "balloon VM SIZE";
+    if (argc != 3)
+        return ui_repl_error(r, usage, "Give the VM (its number or name) and the balloon's size.");
+    if (parse_vm(r, argv[1], usage, &vm) != 0)
+        return -1;
+    if (ui_dbg_balloon(r->dbg, vm, argv[2]) != 0)
+        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
+    fprintf(r->out,
+            "%s's balloon should hold %s now: its driver inflates or deflates as the machine "
+            "runs (\"continue\"); \"info memory\" shows it.\n",
+            argv[1], argv[2]);
+    return 0;
+}
+
 static int sub_vm_pause(ui_repl_t *r, int argc, char **argv)
 {
     return sub_vm(r, argc, argv, true);
@@ -995,6 +1013,11 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      "during the last; then the VM pauses for the stop-and-copy and resumes on the other host. "
      "\"info migration\" shows the rounds, the total time and the downtime.",
      cmd_migrate, NULL, NULL, false},
+    {"balloon", NULL, "balloon VM SIZE", "give a VM's balloon a new target",
+     "The hypervisor asks VM's balloon driver to hold SIZE (2M, 512K, 0) from now on: the "
+     "guest gives free pages of its own choosing (inflate) or takes pages back (deflate) "
+     "(docs/memory.md, \"Ballooning\").",
+     cmd_balloon, NULL, NULL, false},
     {"sched", NULL, "sched pin|overcommit", "change the VCPU scheduling policy",
      "pin: each VCPU has a physical CPU of its own; overcommit: VCPUs share CPUs by time "
      "slices.",
