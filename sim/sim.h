@@ -236,7 +236,10 @@ typedef enum {
       "<< 16 | access << 8 | reason (iommu_reason_t)")                                             \
     X(BALLOON, "balloon",                                                                          \
       "ballooning: the pages the guest's balloon driver gave (SIM_HV_WRITE set: took back); pc: "  \
-      "the pages in its balloon now")
+      "the pages in its balloon now")                                                              \
+    X(BATCH, "batch",                                                                              \
+      "exit batching: the guest pc of the next instruction, which would exit too, emulated in "    \
+      "the same exit; pc: its word")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u
