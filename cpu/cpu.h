@@ -388,7 +388,8 @@ const char *cpu_cause_name(uint32_t cause, char *buf, size_t len);
       "an exception exit is a trap into a monitor in the guest's own address space (binary "       \
       "translation): no world switch, so neither it nor the entry back costs exit, entry or "      \
       "words; and the guest's data segment is truncated below the monitor (a load or store in "    \
-      "U with a base register other than r0 at or above CPU_MONITOR_BASE takes a page fault)")     \
+      "U with a base register other than r0 at or above CPU_MONITOR_BASE takes a page fault; "     \
+      "the monitor's code up there may read cycle and cycleh in U, as x86's rdtsc)")               \
     X(PORTS, 0x80u, "device ports",                                                                \
       "in and out of the VMCB's port window (first port at 0x050, count at 0x054) reach the bus "  \
       "even with 'port I/O' set: the registers of a device assigned to the VM (VT-x's I/O "        \

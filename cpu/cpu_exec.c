@@ -274,6 +274,14 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             cpu->watch_fn(cpu, cpu->debug_ctx, a_, p_, (size), (write), (value));                  \
         }                                                                                          \
     } while (0)
+/* A read of the clock (cycle, cycleh) by the co-resident monitor's own code, at or above
+ * CPU_MONITOR_BASE in U under control MONITOR: allowed, as x86's rdtsc was to VMware's
+ * translated code (unprivileged with CR4.TSD clear), so that a translator can emulate a clock
+ * or timer read inline. Anywhere else in U, csrr stays privileged. */
+static inline bool monitor_clock_read(bool truncated, uint32_t pc, uint32_t csr)
+{
+    return truncated && pc >= CPU_MONITOR_BASE && (csr == CPU_CSR_CYCLE || csr == CPU_CSR_CYCLEH);
+}
 /* The truncated data segment of a guest under a co-resident monitor (CPU_MONITOR_BASE): an
  * access through a base register other than r0 (`based`) may not reach the monitor. */
 #define TRUNCATE(a, based, kind)                                                                   \
@@ -538,7 +546,8 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         }
         CASE(RDMODE) RD = (s->flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT; break;
         CASE(CSRR) {
-            REQUIRE_PRIVILEGE();
+            if (!monitor_clock_read(truncated, pc, UIMM))
+                REQUIRE_PRIVILEGE();
             VMEXIT_IF(cpu_vm_csr_exits(cpu, UIMM, false), CPU_EXIT_CSR_ACCESS,
                       UIMM | CPU_INSN_RD(word) << 20);
             uint32_t v;

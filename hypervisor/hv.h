@@ -148,6 +148,9 @@ typedef struct {
      * (0: HV_DEFAULT_SHARE_PERIOD) and looks at share_pages pages each time (0: the default). */
     bool sharing;
     uint32_t share_pages, share_period;
+    /* Exit batching (hv_exit.c): a port I/O exit also emulates the instructions after it that
+     * would exit too, before the entry. */
+    bool batch_exits;
     /* Two hosts (hv_migrate.c): how many (0 or 1: one), the host each pCPU belongs to, and
      * the link between them. */
     uint8_t hosts;
@@ -436,6 +439,7 @@ typedef struct {
     uint64_t insns_callout;     /* replaced by a callout to the hypervisor */
     uint64_t inline_devices;    /* of the inline ones: device registers emulated in the TC */
     uint64_t inline_csrs;       /* of the inline ones: unintercepted CSRs (im) in the TC */
+    uint64_t inline_clocks;     /* of the inline ones: clock (cycle) and virtual timer reads */
     uint64_t lookups, hits;     /* guest pc -> translation lookups; found translated */
     uint64_t site_misses;       /* inline jalr lookups that missed (hits cost no exit) */
     uint64_t chains;            /* block exits patched into direct jumps */
@@ -506,6 +510,7 @@ typedef struct {
     uint64_t cap_stops;  /* times its cap took the pCPU from it, its budget spent (hv_sched.c) */
     uint64_t limit_swaps;       /* its pages swapped out because it held resident_max (hv_swap.c) */
     hv_compare_stats_t compare; /* the comparison table's marks (hv_compare.c) */
+    uint64_t batched;    /* batch_exits: instructions emulated in an earlier exit (exits saved) */
 } hv_vm_stats_t;
 
 typedef struct {

@@ -19,7 +19,7 @@
  *   ...         TC pages 1..31
  *   0xfffff000  the VCPU's state page (R W): its virtual flags (MODE, IE), the virtual CSRs
  *               tvec cause tval epc eflags scratch im, two spill slots, the gate words and
- *               the monitor's copy of the UART's status register
+ *               the monitor's copies of the UART's status register and the virtual timer
  *
  * The state page is reachable from translated code as [r0 + negative offset], so inline
  * sequences need at most two spilled registers and never change the condition flags:
@@ -31,11 +31,13 @@
  *   rdmode, csrr status|tvec..scratch|im, csrw tvec..scratch: one load or store, or three
  *   csrw im  st rs1, IM; st r1, SPILL; ld r1, GATE_ANY; jalr r1, r1; ld r1, SPILL
  *   in rd, [0x3f9] (the UART's status)   ld rd, UART_STATUS
+ *   csrr rd, cycle|cycleh                 itself: the monitor's code may read the clock
+ *   csrr rd, timer                        deadline - cycle, masked to 0 once past (9 words)
  *
  * The last two are *inline emulation* (Adams and Agesen's in-TC emulation): what a VMM would
  * emulate on an exit (an unintercepted CSR, a device register without side effects) is done
  * by the translated code against state the monitor keeps on the state page, at the cost of a
- * load or a store. Each such site is counted (inline_devices, inline_csrs).
+ * load or a store. Each such site is counted (inline_devices, inline_csrs, inline_clocks).
  *
  * The gate: GATE holds the address of a stub that returns (no interrupt waits) or of a
  * callout (one does: the hypervisor sets it when a virtual line rises). So an inline sti or
@@ -392,12 +394,7 @@ static void take_exit(hv_t *hv, hv_vcpu_t *v, uint32_t stub, uint32_t target)
 /* The guest instruction a callout stands for, read again from the guest's memory. */
 static bool callout_insn(hv_t *hv, hv_vcpu_t *v, uint32_t gva, uint32_t *word)
 {
-    uint32_t gpa, hpa;
-    if (!hv_shadow_translate(hv, v, gva, MMU_FETCH, &gpa) ||
-        !hv_gpa_to_hpa(hv, (unsigned)v->vm, gpa, false, &hpa))
-        return false;
-    *word = hv_read32(hv, hpa);
-    return true;
+    return hv_guest_fetch(hv, v, gva, word);
 }
 
 /* jalr: rd = the guest's return address; the target's translation is looked up at entry. */
@@ -535,6 +532,20 @@ void hv_bt_line_raised(hv_t *hv, hv_vcpu_t *v)
         return;
     hv_write32(hv, v->bt.state + ST_GATE, hv_bt_tc_va(TC_GATE_EXIT));
     hv_write32(hv, v->bt.state + ST_GATE_ANY, hv_bt_tc_va(TC_GATE_EXIT));
+}
+
+/* The virtual timer's copy on the state page (ST_TIMER_*): an inline `csrr timer` computes
+ * deadline - now from it with the clock, which the monitor's code may read. Written only
+ * when the timer changes, so that returns from the monitor cost nothing more. */
+void hv_bt_timer_changed(hv_t *hv, hv_vcpu_t *v)
+{
+    if (!hv_bt_vcpu(hv, v) || !v->bt.state)
+        return;
+    uint64_t guest_deadline = v->timer_deadline - hv->vms[v->vm].tsc_offset;
+    uint64_t now = hv->cur ? hv->cur->s.cycles : hv->now;
+    uint32_t left = v->timer_deadline > now ? (uint32_t)(v->timer_deadline - now) : 0;
+    hv_write32(hv, v->bt.state + ST_TIMER_DEADLINE, (uint32_t)guest_deadline);
+    hv_write32(hv, v->bt.state + ST_TIMER_VALUE, v->timer_deadline ? left : 0);
 }
 
 /* Before a VM entry (after any reflection): in virtual K the pc moves into the TC. False when
@@ -770,17 +781,18 @@ bool hv_bt_guest_pc(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t tc, uin
 void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out)
 {
     const hv_bt_stats_t *s = &hv->vms[vm].stats.bt;
-    char g[15][48];
+    char g[16][48];
     fprintf(
         out,
         "    binary translation: %s, instructions %s identical, %s inline (emulated in the TC: "
-        "%s, %s), %s; lookups %s "
+        "%s, %s, %s), %s; lookups %s "
         "(%s), inline jalr misses %s, chains %s, callouts taken %s (gate %s); invalidations "
         "%s, protected-page stores %s, TC flushes %s\n",
         sim_counted(s->blocks, "block", g[0], 48), sim_group_digits(s->insns_identical, g[1], 48),
         sim_group_digits(s->insns_inline, g[2], 48),
         sim_counted(s->inline_devices, "device register", g[13], 48),
         sim_counted(s->inline_csrs, "CSR", g[14], 48),
+        sim_counted(s->inline_clocks, "clock read", g[15], 48),
         sim_counted(s->insns_callout, "callout", g[3], 48), sim_group_digits(s->lookups, g[4], 48),
         sim_counted(s->hits, "hit", g[5], 48), sim_group_digits(s->site_misses, g[6], 48),
         sim_group_digits(s->chains, g[7], 48), sim_group_digits(s->callouts, g[8], 48),

@@ -20,6 +20,11 @@
  * only thing that changes it, a read of the data port, is a callout, so the monitor keeps it
  * current by writing it at every return to the guest. */
 #define ST_UART_STATUS 0x054u
+/* The virtual timer, for an inline `csrr timer`: its deadline in the guest's time (cycle as
+ * the guest reads it, low 32 bits) and the value last written (0: off, or fired). The
+ * monitor writes both whenever the timer is written or fires (hv_bt_timer_changed). */
+#define ST_TIMER_DEADLINE 0x058u
+#define ST_TIMER_VALUE 0x05cu
 #define R0_OFF(off) ((int32_t)(off) - (int32_t)MMU_PAGE_SIZE)
 
 /* The jump-site page below it (0xffffe000): per inline jalr site, 16 bytes: the guest target

@@ -6,7 +6,8 @@
  * across a page. Each instruction becomes:
  *   - itself, copied (most of them: ALU, loads and stores, cmp, push and pop, syscall, ...);
  *   - an inline sequence on the state page (cli, sti, pushf, popf, rdmode, the plain CSRs,
- *     csrr and csrw im, `in` of the UART's status): inline emulation, counted per site;
+ *     csrr and csrw im, `in` of the UART's status, csrr of the clock and the virtual timer):
+ *     inline emulation, counted per site;
  *   - a callout, a brk the hypervisor recognises (iret, halt, in, out, the TLB, other CSRs),
  *     which ends the block;
  *   - for jalr: an inline lookup in the site's target cache, with a callout when it misses;
@@ -133,6 +134,45 @@ static bool uart_status_read(const cpu_insn_t *i)
     return i->op == CPU_OP_IN && i->rs1 == 0 && i->imm == SIM_UART_PORT + 1;
 }
 
+/*
+ * csrr rd, timer: the virtual timer's countdown, deadline - now, from the monitor's copy of
+ * the timer (ST_TIMER_*) and the clock, which the monitor's own code may read (cpu.h,
+ * control MONITOR). No flag is touched: the countdown is masked to 0 once it passes the value
+ * last written (the deadline has gone by, or the timer is off: value 0). t is a scratch
+ * register other than rd, spilled.
+ */
+static void emit_timer_read(emitter_t *e, unsigned rd)
+{
+    unsigned t = rd == 1 ? 2 : 1;
+    emit(e, ST_STATE(t, ST_SPILL1));
+    emit(e, hv_bt_encode(CPU_OP_CSRR, rd, 0, 0, CPU_CSR_CYCLE));
+    emit(e, LD_STATE(t, ST_TIMER_DEADLINE));
+    emit(e, hv_bt_encode(CPU_OP_SUB, rd, t, rd, 0));
+    emit(e, LD_STATE(t, ST_TIMER_VALUE));
+    emit(e, hv_bt_encode(CPU_OP_SLTU, t, t, rd, 0)); /* 1: past the deadline, or off */
+    emit(e, hv_bt_encode(CPU_OP_ADDI, t, t, 0, -1)); /* all ones while it runs, else 0 */
+    emit(e, hv_bt_encode(CPU_OP_AND, rd, rd, t, 0));
+    emit(e, LD_STATE(t, ST_SPILL1));
+}
+
+/* The clock and the virtual timer, read inline (Adams and Agesen's rdtsc, emulated in the
+ * TC): `csrr cycle` and `cycleh` run as they are in the monitor's code, `csrr timer`
+ * computes the countdown. */
+static bool emit_clock_read(emitter_t *e, const cpu_insn_t *i)
+{
+    if (i->op != CPU_OP_CSRR ||
+        (i->imm != CPU_CSR_CYCLE && i->imm != CPU_CSR_CYCLEH && i->imm != CPU_CSR_TIMER))
+        return false;
+    if (i->rd == 0)
+        emit(e, hv_bt_encode(CPU_OP_NOP, 0, 0, 0, 0));
+    else if (i->imm == CPU_CSR_TIMER)
+        emit_timer_read(e, i->rd);
+    else
+        emit(e, hv_bt_encode(CPU_OP_CSRR, i->rd, 0, 0, i->imm));
+    hv_bt_stats(e->hv, e->v)->inline_clocks++;
+    return true;
+}
+
 /* A site emulated inline that a VMM would otherwise emulate (a device register, an
  * unintercepted CSR): counted, as Adams and Agesen's in-TC emulation. */
 static bool emit_inline_emulation(emitter_t *e, const cpu_insn_t *i)
@@ -155,7 +195,7 @@ static bool emit_inline_emulation(emitter_t *e, const cpu_insn_t *i)
         s->inline_csrs++;
         return true;
     }
-    return false;
+    return emit_clock_read(e, i);
 }
 
 /* A sensitive instruction with an inline translation: emits it, true. */

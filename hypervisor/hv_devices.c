@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "hv_internal.h"
+#include "hv_technique.h"
 
 enum { UART_DATA = 0, UART_STATUS = 1, UART_CONTROL = 2 };
 #define UART_INPUT_READY 0x1u
@@ -424,6 +425,7 @@ void hv_vtimer_write(hv_t *hv, hv_vcpu_t *v, uint32_t value)
     if (value)
         SIM_ASSERT(sim_schedule(hv->m, v->timer_deadline, hv->hub, HV_TIMED(HV_TIMED_VTIMER, ent)) == 0);
     hv_action(hv, v, SIM_HV_VTIMER, value, 0);
+    hv_bt_timer_changed(hv, v);
 }
 
 uint32_t hv_vtimer_read(hv_t *hv, const hv_vcpu_t *v)
@@ -443,6 +445,7 @@ void hv_dev_timed(void *ctx, uint32_t what, uint64_t now)
         hv_vcpu_t *v = &hv->ent[index];
         if (v->timer_deadline && v->timer_deadline <= now) {
             v->timer_deadline = 0;
+            hv_bt_timer_changed(hv, v);
             hv_virq(hv, v, CPU_IRQ_TIMER, true);
         }
     } else if (kind == HV_TIMED_DISK && index < HV_MAX_VMS && hv->vms[index].used) {

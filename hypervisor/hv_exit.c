@@ -78,16 +78,10 @@ HV_HANDLER(hv_handle_halt)
  * user-level VMM, so the exit makes the trip there and back. */
 HV_HANDLER(hv_handle_io_port)
 {
-    bool write = x->qual & CPU_EXITQ_WRITE;
-    unsigned reg = CPU_EXITQ_REG(x->qual);
-    uint32_t value = write ? hv_guest_reg(hv, v, reg) : 0;
-    hv_t2_enter_vmm(hv, v, x->reason);
-    if (!hv_dev_port(hv, (unsigned)v->vm, (uint16_t)CPU_EXITQ_PORT(x->qual), write, &value))
-        value = 0xffffffffu;
-    hv_t2_leave_vmm(hv, v, x->reason);
-    if (!write)
-        hv_set_guest_reg(hv, v, reg, value);
+    hv_emulate_port(hv, v, x->qual & CPU_EXITQ_WRITE, CPU_EXITQ_REG(x->qual),
+                    (uint16_t)CPU_EXITQ_PORT(x->qual));
     hv_skip_instruction(hv, v);
+    hv_batch_exits(hv, v); /* batch_exits = on: the next port accesses too (hv_batch.c) */
 }
 
 /* Lecture: virtual time. The timer CSR is emulated: the guest's deadlines are kept in real

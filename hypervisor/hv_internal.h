@@ -282,6 +282,10 @@ uint32_t hv_guest_word(hv_t *hv, const hv_vcpu_t *v, uint32_t offset);
 void hv_set_guest_word(hv_t *hv, const hv_vcpu_t *v, uint32_t offset, uint32_t value);
 /* Moves the guest's pc past the exiting instruction (the exit's instruction length). */
 void hv_skip_instruction(hv_t *hv, const hv_vcpu_t *v);
+/* hv_batch.c: `in` (into reg) or `out` (from reg) of port, emulated on the VM's devices; and,
+ * after a port I/O exit with batch_exits = on, the next port accesses that would exit too. */
+void hv_emulate_port(hv_t *hv, hv_vcpu_t *v, bool write, unsigned reg, uint16_t port);
+void hv_batch_exits(hv_t *hv, hv_vcpu_t *v);
 /* Moves the guest's pc from `from` (its instruction, emulated) to `to`: a SKIP action, so
  * that a debugger sees the pc move at this step of the handling and at no other. */
 void hv_move_guest_pc(hv_t *hv, const hv_vcpu_t *v, uint32_t from, uint32_t to);

@@ -353,6 +353,9 @@ static void hypervisor_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "sharing")) {
         if (on_off(p, key, value, &b))
             sc->hv.sharing = b;
+    } else if (!strcmp(key, "batch_exits")) {
+        if (on_off(p, key, value, &b))
+            sc->hv.batch_exits = b;
     } else if (!strcmp(key, "share_pages")) {
         if (number(p, key, value, 1, 1u << 20, &v))
             sc->hv.share_pages = (uint32_t)v;
@@ -369,7 +372,7 @@ static void hypervisor_key(parser_t *p, const char *key, const char *value)
         error_at(p, p->line,
                  "unknown key '%s' in [hypervisor] (known: type, scheduler, slice, "
                  "tlb_tags, host_process, host_share, boost, console_keep, host_memory, swap, "
-                 "replacement, sharing, share_pages, share_period, iommu)",
+                 "replacement, sharing, share_pages, share_period, iommu, batch_exits)",
                  key);
     }
 }

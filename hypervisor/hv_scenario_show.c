@@ -112,6 +112,8 @@ static void write_hypervisor(const hv_scenario_t *sc, FILE *out)
         fprintf(out, "replacement = %s\n", hv_replacement_name(hv->replacement));
     if (hv->iommu_off)
         fputs("iommu = off\n", out);
+    if (hv->batch_exits)
+        fputs("batch_exits = on\n", out);
     if (hv->sharing)
         fprintf(out, "sharing = on\nshare_pages = %u\nshare_period = %u\n",
                 hv->share_pages ? hv->share_pages : HV_DEFAULT_SHARE_PAGES,

@@ -270,6 +270,15 @@ typedef struct {
     bool large;    /* the leaf is a large page's (S at level 1) */
 } guest_translation_t;
 
+/* The guest's own page-table root: virtual under shadow paging (the hypervisor keeps it),
+ * else the guest's ptroot in the VMCB (nested paging: the guest owns it; a VMREAD). */
+static uint32_t guest_ptroot(hv_t *hv, const hv_vcpu_t *v)
+{
+    if (hv_shadow_vcpu(hv, v))
+        return v->shadow.guest_ptroot;
+    return hv_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT));
+}
+
 /*
  * Translates va through the guest's tables for an access of `kind` with `priv`, as the MMU
  * does (the MMU's own rules for each entry, large pages included), reading every entry
@@ -280,7 +289,7 @@ typedef struct {
 static unsigned walk_guest(hv_t *hv, hv_vcpu_t *v, uint32_t va, mmu_access_t kind, mmu_priv_t priv,
                            guest_translation_t *out)
 {
-    uint32_t ptroot = v->shadow.guest_ptroot;
+    uint32_t ptroot = guest_ptroot(hv, v);
     if (!(ptroot & MMU_PTROOT_E)) {
         out->gpa = va;
         out->bits = MMU_PTE_V | SHADOW_BITS | MMU_PTE_A | MMU_PTE_D;
@@ -328,6 +337,19 @@ bool hv_shadow_translate(hv_t *hv, hv_vcpu_t *v, uint32_t va, mmu_access_t kind,
     if (walk_guest(hv, v, va, kind, priv, &g) != MMU_OUTCOME_OK)
         return false;
     *gpa = g.gpa;
+    return true;
+}
+
+/* The instruction word at va as the guest's kernel would fetch it through its own tables
+ * (any memory technique: the guest's tables walked in software, charged). False when they
+ * refuse it or nothing but a device is there. */
+bool hv_guest_fetch(hv_t *hv, hv_vcpu_t *v, uint32_t va, uint32_t *word)
+{
+    uint32_t gpa, hpa;
+    if (!hv_shadow_translate(hv, v, va, MMU_FETCH, &gpa) ||
+        !hv_gpa_to_hpa(hv, (unsigned)v->vm, gpa, false, &hpa))
+        return false;
+    *word = hv_read32(hv, hpa);
     return true;
 }
 

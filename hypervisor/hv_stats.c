@@ -447,6 +447,11 @@ void hv_print_stats(const hv_t *hv, FILE *out)
             if (s->exits[r])
                 fprintf(out, "      %-19s %11s  average %9s cycles\n", cpu_exit_reason_name(r),
                         grp(s->exits[r], b1), grp(s->exit_cycles[r] / s->exits[r], b2));
+        if (s->batched) /* only with batch_exits = on */
+            fprintf(out,
+                    "    exit batching: %s emulated in the exit before them (each an exit and "
+                    "entry saved)\n",
+                    cnt(s->batched, "instruction", b1));
         if (s->monitor_entries)
             fprintf(out, "    co-resident monitor: %s and traps (not exits), average %s cycles\n",
                     cnt(s->monitor_entries, "call", b1),

@@ -73,6 +73,9 @@ typedef enum {
     HV_SHADOW_BUS_ERROR,  /* the guest maps a guest-physical address nothing answers */
 } hv_shadow_verdict_t;
 hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause, uint32_t va);
+/* The instruction word at va through the guest's own tables, in its current mode (charged;
+ * any memory technique). False when they refuse it (hv_shadow.c). */
+bool hv_guest_fetch(hv_t *hv, hv_vcpu_t *v, uint32_t va, uint32_t *word);
 /* A page fault of a bt VCPU at va: true when the truncated segment raised it (an access of
  * the guest to the monitor's region), which the monitor then served as bare hardware would
  * have: *verdict says how (hv_bt_guard.c). */
@@ -128,6 +131,8 @@ bool hv_bt_at_boundary(hv_t *hv, hv_vcpu_t *v);
 void hv_bt_leave_tc(hv_t *hv, hv_vcpu_t *v);
 /* A virtual line rose: inline sti and popf must exit to let it in. */
 void hv_bt_line_raised(hv_t *hv, hv_vcpu_t *v);
+/* The virtual timer was written or fired: the state page's copy for inline reads follows. */
+void hv_bt_timer_changed(hv_t *hv, hv_vcpu_t *v);
 /* For the shadow: the hypervisor's page at va of the kernel's view (the state page or a TC
  * page) and its leaf bits; whether a guest page holds translated code (protected); a store
  * stopped by that protection (true: performed, the guest goes on after it). */

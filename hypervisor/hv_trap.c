@@ -329,15 +329,8 @@ static bool emulate_tlb(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
 /* in, out: the VM's virtual devices, as a port I/O exit would reach them. */
 static bool emulate_port(hv_t *hv, hv_vcpu_t *v, const cpu_insn_t *i)
 {
-    bool write = i->op == CPU_OP_OUT;
     uint16_t port = (uint16_t)(hv_guest_reg(hv, v, i->rs1) + (uint32_t)i->imm);
-    uint32_t value = write ? hv_guest_reg(hv, v, i->rd) : 0;
-    hv_t2_enter_vmm(hv, v, CPU_EXIT_IO_PORT);
-    if (!hv_dev_port(hv, (unsigned)v->vm, port, write, &value))
-        value = 0xffffffffu;
-    hv_t2_leave_vmm(hv, v, CPU_EXIT_IO_PORT);
-    if (!write)
-        hv_set_guest_reg(hv, v, i->rd, value);
+    hv_emulate_port(hv, v, i->op == CPU_OP_OUT, i->rd, port);
     return true;
 }
 

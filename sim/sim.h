@@ -239,7 +239,10 @@ typedef enum {
       "the pages in its balloon now")                                                              \
     X(PV_NOTIFY, "pv-notify",                                                                      \
       "paravirtual network card: a kick (hypercall 17): the frames it sent; pc: the receive "      \
-      "queue's used index")
+      "queue's used index")                                                                        \
+    X(BATCH, "batch",                                                                              \
+      "exit batching: the guest pc of the next instruction, which would exit too, emulated in "    \
+      "the same exit; pc: its word")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u

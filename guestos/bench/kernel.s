@@ -61,6 +61,7 @@ all_rows:
         push    lr
         call    b_syscall
         call    b_in
+        call    b_in2
         call    b_csrwr
         call    b_imwr
         call    b_callret
@@ -205,6 +206,25 @@ b_in:
         bne     .in_loop
         csrr    r11, cycle
         la      r1, name_in
+        call    report
+        pop     lr
+        ret
+
+; Two `in`s back to back per operation: with exit batching (batch_exits = on) the second is
+; emulated in the first one's exit.
+b_in2:
+        push    lr
+        li      r6, N
+        li      r7, N
+        csrr    r10, cycle
+.in2_loop:
+        in      r1, [UART_STATUS]
+        in      r2, [UART_STATUS]
+        addi    r7, r7, -1
+        cmpi    r7, 0
+        bne     .in2_loop
+        csrr    r11, cycle
+        la      r1, name_in2
         call    report
         pop     lr
         ret
@@ -370,6 +390,7 @@ who:            .asciz "[bench] "
 msg_bench:      .asciz "bench "
 name_syscall:   .asciz "syscall"
 name_in:        .asciz "in"
+name_in2:       .asciz "in2"
 name_csrwr:     .asciz "csrwr"
 name_imwr:      .asciz "imwr"
 name_callret:   .asciz "callret"

@@ -513,3 +513,56 @@ Test(hv_bt, inline_emulation_is_counted_per_site_and_stays_in_the_tc)
     cr_expect_eq(reg(&m, hv, vm, 5), 0xffffffffu >> (32 - CPU_IRQ_LINES), "im as at reset");
     hu_free(hv, &m);
 }
+
+/* The clock and the virtual timer read inline (issue 15, step 3): `csrr cycle` runs as it is
+ * in the monitor's code and `csrr timer` computes the countdown from the monitor's copy of
+ * the timer, with no callout. The two timer reads lie as far apart as the two clock reads
+ * beside them (each timer read reads the clock at the same offset; a first read maps the
+ * state page, whose hidden fault would fall between), so the countdown fell by exactly the
+ * cycles the clock counted; a timer that went by (interrupts off: it cannot be
+ * taken) and a timer switched off read 0, as under hw. */
+#define TIMER_SRC                                                                                  \
+    ".org 0x1000\nli r1, 100000\ncsrw timer, r1\nli r9, 50\ncsrr r2, timer\n"                      \
+    "csrr r5, cycle\ncsrr r3, timer\n.l1: addi r9, r9, -1\ncmpi r9, 0\nbne .l1\n"                  \
+    "csrr r6, cycle\ncsrr r4, timer\n"                                                             \
+    "li r1, 60\ncsrw timer, r1\nli r9, 100\n.l2: addi r9, r9, -1\ncmpi r9, 0\nbne .l2\n"           \
+    "csrr r7, timer\ncsrw timer, r0\ncsrr r8, timer\nout r0, [0xf0]\n"
+
+Test(hv_bt, the_clock_and_the_timer_are_read_inline)
+{
+    static sim_machine_t m1, m2;
+    hv_t *hw, *bt;
+    int a = run_vm(&m1, &hw, HV_CPU_HW, HV_MEM_SHADOW, TIMER_SRC);
+    int b = run_vm(&m2, &bt, HV_CPU_BT, HV_MEM_SHADOW, TIMER_SRC);
+    uint32_t r3 = reg(&m2, bt, b, 3), r4 = reg(&m2, bt, b, 4);
+    uint32_t r5 = reg(&m2, bt, b, 5), r6 = reg(&m2, bt, b, 6);
+    cr_expect(r3 > r4 && r3 <= 100000, "the countdown runs: %u then %u", r3, r4);
+    cr_expect_eq(r3 - r4, r6 - r5, "it fell by %u, the clock counted %u", r3 - r4, r6 - r5);
+    for (unsigned r = 7; r <= 8; r++)
+        cr_expect_eq(reg(&m2, bt, b, r), reg(&m1, hw, a, r), "r%u: %u under bt, %u under hw", r,
+                     reg(&m2, bt, b, r), reg(&m1, hw, a, r));
+    cr_expect_eq(reg(&m2, bt, b, 7), 0, "a timer that went by reads 0");
+    const hv_bt_stats_t *s = &bt->vms[b].stats.bt;
+    cr_expect_eq(s->inline_clocks, 7, "seven clock and timer sites, each translated once: %llu",
+                 (unsigned long long)s->inline_clocks);
+    /* the three csrw timer, each a callout, and the block exits; no read calls out */
+    cr_expect_lt(s->callouts, 12, "%llu callouts", (unsigned long long)s->callouts);
+    hu_free(hw, &m1);
+    hu_free(bt, &m2);
+}
+
+/* The monitor's clock is its own: the guest's user code, and its kernel's code outside the
+ * TC, still trap on `csrr cycle` (privileged in U; cpu.h, control MONITOR). Here a user
+ * program reads the clock under bt and gets the privileged-instruction fault, as natively. */
+Test(hv_bt, the_guests_user_code_may_not_read_the_clock)
+{
+    const char *src = ".org 0x1000\nla r1, trap\ncsrw tvec, r1\nla r1, user\ncsrw epc, r1\n"
+                      "li r1, 0\ncsrw eflags, r1\niret\n"
+                      "trap: csrr r3, cause\nout r0, [0xf0]\n"
+                      ".org 0x2000\nuser: csrr r4, cycle\nb user\n";
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = run_vm(&m, &hv, HV_CPU_BT, HV_MEM_SHADOW, src);
+    cr_expect_eq(reg(&m, hv, vm, 3), CPU_CAUSE_PRIVILEGED, "cause %u", reg(&m, hv, vm, 3));
+    hu_free(hv, &m);
+}

@@ -447,6 +447,12 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  "instruction at %s",
                  w, dbg_guest_where(d, ev->vm, ev->b, a, sizeof a));
         break;
+    case SIM_HV_BATCH:
+        snprintf(buf, len,
+                 "exit batching: the next instruction of %s, at %s, would exit too: the "
+                 "hypervisor emulates it in this exit (no entry and exit for it)",
+                 w, dbg_guest_where(d, ev->vm, ev->b, a, sizeof a));
+        break;
     case SIM_HV_BT_INVALIDATE:
         snprintf(buf, len,
                  "binary translation: %s wrote to gpa page 0x%08x, which holds translated code: "

@@ -31,7 +31,7 @@ static void print_usage(FILE *out)
           "       hvsim scenario show NAME|FILE.ini\n"
           "       hvsim isa [--markdown]\n"
           "       hvsim walkdemo [--guest-levels N] [--nested-levels M] [--native] [--pwc]\n"
-          "       hvsim bench-virt [--json] [--costs NAME | --compare]\n"
+          "       hvsim bench-virt [--json] [--costs NAME | --compare] [--batch-exits]\n"
           "       hvsim bench-io [--json]\n"
           "       hvsim --help | --version\n",
           out);
