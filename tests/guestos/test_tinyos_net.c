@@ -25,10 +25,10 @@ Test(tinyos_net, ping_on_bare_hardware_exactly)
                  "%s", sim_console_captured(&m));
     const char *out = sim_console_captured(&m);
     const char *want = "$ ping\n"
-                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7725 cycles\n"
-                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7725 cycles\n"
-                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7725 cycles\n"
-                       "ping ff:ff:ff:ff:ff:ff: pong from peer (02:00:00:00:00:fe) in 7725 cycles\n"
+                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7813 cycles\n"
+                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7813 cycles\n"
+                       "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7813 cycles\n"
+                       "ping ff:ff:ff:ff:ff:ff: pong from peer (02:00:00:00:00:fe) in 7813 cycles\n"
                        "$ poweroff\n";
     cr_expect(strstr(out, want) != NULL, "want:\n%s\nin:\n%s", want, out);
     cr_expect_eq(m.peer.answered, 4);

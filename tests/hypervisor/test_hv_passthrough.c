@@ -22,7 +22,7 @@ Test(hv_passthrough, the_scenario_pings_the_peer_with_no_exit_for_the_card)
     hv_t *hv = hu_scenario(&sc, &m, "passthrough");
     cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
     const char *con = hv_vm_console(hv, 0);
-    cr_expect(strstr(con, "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7611 "
+    cr_expect(strstr(con, "ping 02:00:00:00:00:fe: pong from peer (02:00:00:00:00:fe) in 7677 "
                           "cycles\n"),
               "%s", con);
     cr_expect(strstr(con, "ping ff:ff:ff:ff:ff:ff: pong from peer"), "%s", con);

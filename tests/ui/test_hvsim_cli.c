@@ -291,9 +291,9 @@ Test(hvsim_cli, net_bw_limits_a_vms_bulk_transfer, .timeout = 240)
         "d=$(mktemp -d) && $B/hvsim scenario show vswitch | sed '/^\\[vm a\\]/a net_bw = 20' "
         "> $d/lim.ini && printf 'continue\\ninfo nic\\n' > $d/x.cmd && "
         "$B/hvsim -x $d/x.cmd --scenario $d/lim.ini | grep 'bulk:\\|limit:'; rm -rf $d",
-        "[a] bulk: 66000 bytes to 02:00:00:01:00:02 in 3351855 cycles: 19 bytes per 1000 "
+        "[a] bulk: 66000 bytes to 02:00:00:01:00:02 in 3352362 cycles: 19 bytes per 1000 "
         "cycles\n"
-        "  limit: 20 bytes per 1 000 cycles (net_bw); 45 frames held back, 3 122 718 cycles "
+        "  limit: 20 bytes per 1 000 cycles (net_bw); 45 frames held back, 3 123 207 cycles "
         "in all\n",
         0);
     expect_run("d=$(mktemp -d) && printf '[vm x]\\nkernel = examples/hello.s\\nnet_bw = 0\\n' > "
@@ -311,7 +311,7 @@ Test(hvsim_cli, disk_bw_limits_a_vms_disk, .timeout = 240)
                "sed '/^\\[vm tinyos\\]/a disk_bw = 100' > $d/dl.ini && "
                "$B/hvsim --scenario $d/dl.ini | grep 'limits: .*disk_bw [0-9]\\|stats\\] tinyos'; "
                "rm -rf $d",
-               "[stats] tinyos (hw + nested, 1 vcpu, 8 192 KiB): off, ran 71 115 208 cycles from "
+               "[stats] tinyos (hw + nested, 1 vcpu, 8 192 KiB): off, ran 71 117 326 cycles from "
                "start to end\n"
                "    limits: share 256; cap none; resident_max none; disk_bw 100 bytes per 1 000 "
                "cycles, held 1 command back for 359 817 cycles; net_bw none\n",
