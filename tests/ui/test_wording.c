@@ -66,7 +66,7 @@ Test(wording, emulation_cost_is_a_number)
     sim_costs_default(&c);
     char want[128];
     snprintf(want, sizeof want,
-             "    emulation: 45 776 003 guest instructions interpreted, %u cycles each (emu_insn)\n",
+             "    emulation: 45 785 227 guest instructions interpreted, %u cycles each (emu_insn)\n",
              c.c[SIM_COST_emu_insn]);
     int status;
     char *out = th_sh("$B/hvsim --scenario emu | grep emulation: | head -1", false, &status);
