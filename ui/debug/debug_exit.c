@@ -415,6 +415,14 @@ uint32_t dbg_trap_insn_pc(const sim_event_t *ev, uint32_t pc)
     return trap && (cause == CPU_CAUSE_SYSCALL || cause == CPU_CAUSE_BREAKPOINT) ? pc - 4 : pc;
 }
 
+const char *ui_dbg_insn_verb(const sim_event_t *ev)
+{
+    bool trap =
+        ev->kind == SIM_EV_TRAP || (ev->kind == SIM_EV_VMEXIT && ev->a == CPU_EXIT_EXCEPTION);
+    uint32_t cause = ev->kind == SIM_EV_TRAP ? ev->a : ev->b;
+    return trap && cause == CPU_CAUSE_FETCH_PAGE_FAULT ? "faulted fetching" : "ran";
+}
+
 uint32_t dbg_exit_guest_pc(const ui_dbg_t *d, const sim_event_t *ev)
 {
     hv_t *hv = hv_of(d);

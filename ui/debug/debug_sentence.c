@@ -559,8 +559,8 @@ void dbg_text_other_event(const ui_dbg_t *d, const sim_event_t *ev, char *buf, s
                      w, dbg_guest_where(d, ev->vm, dbg_trap_insn_pc(ev, ev->pc), a, sizeof a),
                      cpu_cause_name(ev->b, cause, sizeof cause));
         else if (ui_dbg_guest_insn((ui_dbg_t *)d, ev, insn, sizeof insn))
-            snprintf(buf, len, "exit %s: %s ran %s, because %s", cpu_exit_reason_name(ev->a), w,
-                     insn, cpu_exit_reason_why(ev->a));
+            snprintf(buf, len, "exit %s: %s %s %s, because %s", cpu_exit_reason_name(ev->a), w,
+                     ui_dbg_insn_verb(ev), insn, cpu_exit_reason_why(ev->a));
         else
             snprintf(buf, len, "exit %s: %s leaves %s at %s, because %s",
                      cpu_exit_reason_name(ev->a), w, dbg_guest_mode_text(d, ev, mode, sizeof mode),

@@ -607,8 +607,9 @@ void dbg_text_vmexit(ui_dbg_t *d, ui_dbg_stop_t *st)
     }
     char full[512]; /* room for every part; st->text keeps what fits */
     if (insn[0])
-        snprintf(full, sizeof full, "Stopped at cycle %s on pCPU%u: %s; the guest ran `%s` at %s.",
-                 sim_group_digits(st->ev.cycle, cyc, sizeof cyc), st->cpu, what, insn, where);
+        snprintf(full, sizeof full, "Stopped at cycle %s on pCPU%u: %s; the guest %s `%s` at %s.",
+                 sim_group_digits(st->ev.cycle, cyc, sizeof cyc), st->cpu, what,
+                 ui_dbg_insn_verb(&st->ev), insn, where);
     else
         snprintf(full, sizeof full, "Stopped at cycle %s on pCPU%u: %s; the guest was at %s.",
                  sim_group_digits(st->ev.cycle, cyc, sizeof cyc), st->cpu, what, where);

@@ -630,6 +630,9 @@ const cpu_t *ui_dbg_shown_cpu(ui_dbg_t *dbg, unsigned cpu);
 /* "`st r9, [r9]` at 0x00001010 <probe+0x10>": the instruction a trap or exit event came from,
  * read where its program saw it (a VM's, through the VM's own translation); false if unreadable. */
 bool ui_dbg_guest_insn(ui_dbg_t *dbg, const sim_event_t *ev, char *buf, size_t len);
+/* What the program did with that instruction: "ran", or "faulted fetching" when the fetch of
+ * the word itself faulted (nothing ran). */
+const char *ui_dbg_insn_verb(const sim_event_t *ev);
 /* The instruction at gva addr of VM vm (vm < 0: in the default space), whatever the focus. */
 bool ui_dbg_disasm_vm(ui_dbg_t *dbg, int vm, uint32_t addr, char *buf, size_t len);
 /* The instruction at gva addr of VM vm (vm < 0: the default space) into *insn; false when the

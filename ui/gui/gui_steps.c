@@ -67,8 +67,8 @@ void gui_draw_steps(gui_t *g)
         if ((ev->kind == SIM_EV_TRAP || gui_event_is_exit(ev)) && line < rows - 1 &&
             ui_dbg_guest_insn(g->dbg, ev, insn, sizeof insn)) {
             gui_textf(g, GUI_FONT_SMALL, x0 + f->cw * 2, y + line * f->lh,
-                      gui_ring_rgb((cpu_mode_t)ev->from_mode), "%s %s",
-                      gui_event_is_exit(ev) ? "the guest ran" : "the CPU ran", insn);
+                      gui_ring_rgb((cpu_mode_t)ev->from_mode), "%s %s %s",
+                      gui_event_is_exit(ev) ? "the guest" : "the CPU", ui_dbg_insn_verb(ev), insn);
             line++;
         }
         ui_dbg_describe_event(g->dbg, ev, desc, sizeof desc);
