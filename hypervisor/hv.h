@@ -720,6 +720,9 @@ hv_t *hv_clone(const hv_t *hv, sim_machine_t *m2);
 /* Builds the snapshot of m in w (sim_snap_writer_init is done here; free w after): the text
  * block names `scenario` (NULL: none). -1 when memory cannot be had. */
 int hv_snapshot_build(const sim_machine_t *m, const char *scenario, sim_snap_writer_t *w);
+/* The same into a writer made ready by the caller (sim_snap_writer_restart keeps its buffer:
+ * the debugger's checkpoints reuse one). */
+int hv_snapshot_fill(const sim_machine_t *m, const char *scenario, sim_snap_writer_t *w);
 /* Saves m to `path` crash-safely. -1 after "PATH: error: ..." on diag. */
 int hv_snapshot_save(const sim_machine_t *m, const char *scenario, const char *path, FILE *diag);
 /* Builds a fresh machine in m (an unused struct) from a snapshot: the machine of its shape,

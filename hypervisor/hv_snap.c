@@ -268,8 +268,13 @@ static void describe(sim_snap_writer_t *w, const sim_machine_t *m, const hv_t *h
 
 int hv_snapshot_build(const sim_machine_t *m, const char *scenario, sim_snap_writer_t *w)
 {
-    const hv_t *hv = hv_of_machine(m);
     sim_snap_writer_init(w, m->cpu[0].s.cycles);
+    return hv_snapshot_fill(m, scenario, w);
+}
+
+int hv_snapshot_fill(const sim_machine_t *m, const char *scenario, sim_snap_writer_t *w)
+{
+    const hv_t *hv = hv_of_machine(m);
     describe(w, m, hv, scenario);
     sim_machine_save(m, w);
     if (hv)

@@ -65,6 +65,15 @@ void sim_snap_writer_init(sim_snap_writer_t *w, uint64_t cycle)
     w->cycle = cycle;
 }
 
+void sim_snap_writer_restart(sim_snap_writer_t *w, uint64_t cycle)
+{
+    uint8_t *buf = w->buf;
+    size_t cap = w->cap;
+    sim_snap_writer_init(w, cycle);
+    w->buf = buf;
+    w->cap = cap;
+}
+
 void sim_snap_writer_free(sim_snap_writer_t *w)
 {
     free(w->buf);
@@ -151,7 +160,8 @@ int sim_snap_finish(sim_snap_writer_t *w, uint8_t **out, size_t *out_len)
     XXH64_update(st, f + SIM_SNAP_HEADER, w->info_len);
     put_u64(f + 56, XXH64_digest(st));
     XXH64_freeState(st);
-    *out = f;
+    uint8_t *fit = realloc(f, head + z); /* the bound is the payload's size: give back the rest */
+    *out = fit ? fit : f;
     *out_len = head + z;
     return 0;
 }

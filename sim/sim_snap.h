@@ -35,6 +35,9 @@ typedef struct {
 } sim_snap_writer_t;
 
 void sim_snap_writer_init(sim_snap_writer_t *w, uint64_t cycle);
+/* Empties a writer for the next snapshot but keeps its buffer: a run of checkpoints then
+ * copies the machine into memory it already has, instead of into fresh pages each time. */
+void sim_snap_writer_restart(sim_snap_writer_t *w, uint64_t cycle);
 void sim_snap_writer_free(sim_snap_writer_t *w);
 /* Adds a line "key = value" to the text block (what made the snapshot). */
 void sim_snap_info(sim_snap_writer_t *w, const char *key, const char *fmt, ...)

@@ -69,11 +69,9 @@ static int by_addr(const void *a, const void *b)
     return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-int ui_dbg_add_lines(ui_dbg_t *dbg, int vm, const ui_dbg_line_t *rows, size_t n)
+/* Appends rows to L unsorted: a file's rows are sorted once it is read, not row by row. */
+static int append_lines(ui_dbg_t *dbg, dbg_lines_t *L, const ui_dbg_line_t *rows, size_t n)
 {
-    dbg_lines_t *L = table(dbg, vm);
-    if (!L)
-        return -1;
     ui_dbg_line_t *all = realloc(L->rows, (L->n + n + 1) * sizeof *all);
     if (!all)
         return dbg_fail(dbg, "out of memory");
@@ -84,6 +82,14 @@ int ui_dbg_add_lines(ui_dbg_t *dbg, int vm, const ui_dbg_line_t *rows, size_t n)
             return dbg_fail(dbg, "out of memory");
         L->rows[L->n++] = (ui_dbg_line_t){rows[i].addr, f, rows[i].line};
     }
+    return 0;
+}
+
+int ui_dbg_add_lines(ui_dbg_t *dbg, int vm, const ui_dbg_line_t *rows, size_t n)
+{
+    dbg_lines_t *L = table(dbg, vm);
+    if (!L || append_lines(dbg, L, rows, n) != 0)
+        return -1;
     qsort(L->rows, L->n, sizeof *L->rows, by_addr);
     return 0;
 }
@@ -115,6 +121,11 @@ int ui_dbg_load_lines(ui_dbg_t *dbg, int vm, const char *path)
     int dirlen = slash ? (int)(slash - path) : 0;
     char line[1200], file[1300];
     int lineno = 0, rc = 0;
+    dbg_lines_t *L = table(dbg, vm);
+    if (!L) {
+        fclose(f);
+        return -1;
+    }
     while (rc == 0 && fgets(line, sizeof line, f)) {
         lineno++;
         line[strcspn(line, "\r\n")] = '\0';
@@ -133,9 +144,11 @@ int ui_dbg_load_lines(ui_dbg_t *dbg, int vm, const char *path)
         else
             snprintf(file, sizeof file, "%s", row.file);
         row.file = file;
-        rc = ui_dbg_add_lines(dbg, vm, &row, 1);
+        rc = append_lines(dbg, L, &row, 1);
     }
     fclose(f);
+    if (L->n) /* what was read is kept, sorted */
+        qsort(L->rows, L->n, sizeof *L->rows, by_addr);
     return rc;
 }
 

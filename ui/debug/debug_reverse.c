@@ -37,10 +37,12 @@ typedef struct {
 } checkpoint_t;
 
 struct dbg_reverse {
-    uint64_t interval; /* cycles between checkpoints */
+    uint64_t interval; /* cycles between checkpoints, as set */
+    uint64_t step;     /* cycles between them now: the interval, doubled at each thinning */
     uint64_t next;     /* the cycle limit at which the next one is taken */
     checkpoint_t cp[DBG_MAX_CHECKPOINTS];
     unsigned n;
+    sim_snap_writer_t w; /* kept between checkpoints, so each one reuses its buffer */
 };
 
 static dbg_reverse_t *reverse_of(ui_dbg_t *d)
@@ -48,7 +50,7 @@ static dbg_reverse_t *reverse_of(ui_dbg_t *d)
     if (!d->rev) {
         d->rev = calloc(1, sizeof *d->rev);
         if (d->rev)
-            d->rev->interval = UI_DBG_CHECKPOINT_INTERVAL;
+            d->rev->interval = d->rev->step = UI_DBG_CHECKPOINT_INTERVAL;
     }
     return d->rev;
 }
@@ -61,11 +63,14 @@ void dbg_reverse_forget(ui_dbg_t *d)
         free(d->rev->cp[i].bytes);
     d->rev->n = 0;
     d->rev->next = 0;
+    d->rev->step = d->rev->interval;
 }
 
 void dbg_reverse_free(ui_dbg_t *d)
 {
     dbg_reverse_forget(d);
+    if (d->rev)
+        sim_snap_writer_free(&d->rev->w);
     free(d->rev);
     d->rev = NULL;
 }
@@ -78,7 +83,7 @@ int ui_dbg_set_checkpoint_interval(ui_dbg_t *dbg, uint64_t cycles)
     dbg_reverse_t *r = reverse_of(dbg);
     if (!r)
         return dbg_fail(dbg, "Out of memory for the checkpoints.");
-    r->interval = cycles;
+    r->interval = r->step = cycles;
     r->next = 0;
     return 0;
 }
@@ -95,9 +100,12 @@ size_t ui_dbg_checkpoint_count(const ui_dbg_t *dbg)
 }
 
 /* Makes room when the list is full: every other checkpoint goes (the oldest stays), so the
- * ones kept thin out towards the past, as the replays they bound grow. */
+ * ones kept thin out towards the past, as the replays they bound grow. The ones to come are
+ * taken twice as far apart, as the kept ones now are: a long run costs about 64 checkpoints
+ * per doubling of its length, not one per interval (each is a copy of the whole machine). */
 static void thin_out(dbg_reverse_t *r)
 {
+    r->step *= 2;
     unsigned kept = 0;
     for (unsigned i = 0; i < r->n; i++) {
         if (i % 2 == 1 && i + 1 < r->n) {
@@ -114,14 +122,13 @@ static void thin_out(dbg_reverse_t *r)
 static void take_checkpoint(ui_dbg_t *d, dbg_reverse_t *r)
 {
     sim_machine_t *m = d->m;
-    sim_snap_writer_t w;
     uint8_t *bytes;
     size_t len;
-    if (hv_snapshot_build(m, d->scenario, &w) != 0 || sim_snap_finish(&w, &bytes, &len) != 0) {
-        sim_snap_writer_free(&w);
+    sim_snap_writer_restart(&r->w, m->cpu[0].s.cycles);
+    if (hv_snapshot_fill(m, d->scenario, &r->w) != 0 || sim_snap_finish(&r->w, &bytes, &len) != 0) {
+        sim_snap_writer_free(&r->w); /* out of memory: give the buffer back too */
         return;
     }
-    sim_snap_writer_free(&w);
     if (r->n == DBG_MAX_CHECKPOINTS)
         thin_out(r);
     checkpoint_t *c = &r->cp[r->n++];
@@ -140,7 +147,7 @@ sim_run_result_t dbg_reverse_run(ui_dbg_t *d)
         uint64_t now = m->cpu[m->round_next < m->ncpus ? m->round_next : 0].s.cycles;
         if (r && (r->n == 0 || now >= r->next)) {
             take_checkpoint(d, r);
-            r->next = now + r->interval;
+            r->next = now + r->step;
         }
         uint64_t limit = r && r->next < d->max_cycles ? r->next : d->max_cycles;
         bool goal = d->goal_limit && d->goal_limit < limit; /* the run's own time goal */
