@@ -65,7 +65,7 @@ static void draw_tail(gui_t *g, int x, int y, int cols, int rows, const char *te
 }
 
 /* A bar of the accounting's kinds, in their colours, with the non-zero kinds as percentages
- * of the total (as many as fit): below the bar, or (compact, where the panel is short) on
+ * of the total (as many as fit, largest first): below the bar, or (compact, where the panel is short) on
  * its right, the bar taking two fifths of the width. */
 static void time_bar(gui_t *g, int bx, int y, int bw, const uint64_t t[SIM_TIME_COUNT], int vm,
                      bool compact)
@@ -84,9 +84,18 @@ static void time_bar(gui_t *g, int bx, int y, int bw, const uint64_t t[SIM_TIME_
         gui_fill(g, px, y + 2, pw, f->lh - 4, gui_time_rgb(k, vm));
         px += pw;
     }
+    /* The largest kinds first: what does not fit is the smallest share, never the largest. */
+    unsigned order[SIM_TIME_COUNT];
+    for (unsigned k = 0; k < SIM_TIME_COUNT; k++) {
+        unsigned at = k;
+        for (; at > 0 && t[order[at - 1]] < t[k]; at--)
+            order[at] = order[at - 1];
+        order[at] = k;
+    }
     char label[256] = "no cycles yet";
     size_t n = 0;
-    for (unsigned k = 0; k < SIM_TIME_COUNT && total; k++) {
+    for (unsigned i = 0; i < SIM_TIME_COUNT && total; i++) {
+        unsigned k = order[i];
         if (!t[k])
             continue;
         char item[48];
