@@ -36,8 +36,7 @@ void hv_emu_charge(hv_t *hv, hv_vcpu_t *v)
                        (uint64_t)hv_guest_word(hv, v, HV_SW_EMU_CHARGED_HI) << 32;
     if (retired <= charged)
         return;
-    if (hv->cur)
-        hv->cur->s.cycles += (retired - charged) * hv->m->costs.c[SIM_COST_emu_insn];
+    hv_charge_n(hv, SIM_COST_emu_insn, retired - charged); /* itemized in the exit's action */
     hv_set_guest_word(hv, v, HV_SW_EMU_CHARGED_LO, (uint32_t)retired);
     hv_set_guest_word(hv, v, HV_SW_EMU_CHARGED_HI, (uint32_t)(retired >> 32));
 }

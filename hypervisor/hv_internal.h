@@ -40,6 +40,8 @@ int hv_name_index(const char *const *names, int count, const char *name);
 /* ---- Memory (hv_vm.c) ------------------------------------------------------------------ */
 /* Charges a fixed cost from the table to the pCPU the hypervisor runs on (none at set-up). */
 void hv_charge(hv_t *hv, sim_cost_t cost);
+/* The same, `times` times in one go (the interpreter's emu_insn per instruction retired). */
+void hv_charge_n(hv_t *hv, sim_cost_t cost, uint64_t times);
 /* The hypervisor's own word accesses to host-physical memory, hv_mem each. hpa must be a
  * word of RAM (a simulator bug otherwise). */
 uint32_t hv_read32(hv_t *hv, uint32_t hpa);

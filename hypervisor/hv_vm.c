@@ -54,12 +54,16 @@ const char *hv_vm_state_name(unsigned state)
  * ------------------------------------------------------------------------------------------ */
 void hv_charge(hv_t *hv, sim_cost_t cost)
 {
+    hv_charge_n(hv, cost, 1);
+}
+
+void hv_charge_n(hv_t *hv, sim_cost_t cost, uint64_t times)
+{
     if (!hv->cur)
         return;
-    hv->cur->s.cycles += hv->m->costs.c[cost];
+    hv->cur->s.cycles += times * hv->m->costs.c[cost];
     uint16_t *n = &hv->pcpu[hv->cur->s.id].charges[cost];
-    if (*n < UINT16_MAX)
-        (*n)++;
+    *n = *n + times < UINT16_MAX ? (uint16_t)(*n + times) : UINT16_MAX; /* beyond: "other" */
 }
 
 void hv_ledger_reset(hv_t *hv, const cpu_t *cpu)

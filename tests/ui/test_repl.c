@@ -147,6 +147,7 @@ EXIT_SESSION(cpuid, "default", 0)
 EXIT_SESSION(extint, "trap", 0)
 EXIT_SESSION(failed, "default", 0)
 EXIT_SESSION(hypercall, "default", 0)
+EXIT_SESSION(emu, "emu", 0)
 
 /* Memory overcommit and page sharing (issue 19): break hv swap-out|swap-in|share|cow, step
  * event, info memory (a VM that is not there: status 1). */
