@@ -883,13 +883,17 @@ typedef struct {
     uint64_t cap_stops;           /* times the cap took the pCPU from it, its budget spent */
     uint32_t resident_max, pages; /* host frames it may hold; its memory's pages (equal: none) */
     uint64_t limit_swaps;         /* pages swapped out because it held resident_max */
+    uint32_t reserved;            /* host frames never reclaimed from it (0: no reservation) */
+    uint64_t reserve_spared;      /* times reclaim stopped at its reservation (hv_reserve.c) */
     uint32_t disk_bw, net_bw;     /* bytes per 1 000 cycles its disk, its card moves (0: none) */
     uint64_t disk_held, disk_held_cycles; /* disk commands held back, and for how long */
     uint64_t net_held, net_held_cycles;   /* frames held back, and for how long */
 } hv_limits_t;
 void hv_vm_limits(const hv_t *hv, unsigned vm, hv_limits_t *out);
 /* The limits in one line: "share 256; cap 30% of a pCPU, bound 12 times; resident_max 768 of
- * 2 048 frames, bound 40 times; disk_bw none; net_bw none". Returns buf. */
+ * 2 048 frames, bound 40 times; disk_bw none; net_bw none". A reservation, where there is one,
+ * follows resident_max: "; reservation 1 024 of 2 048 frames, reclaim stopped at it 1 575
+ * times". Returns buf. */
 const char *hv_limits_text(const hv_limits_t *l, char *buf, size_t len);
 uint32_t hv_mark_value(uint32_t arg);
 /* Reads every VCPU's mark ring now (hv_mark.c): the marks its guest wrote since its last exit

@@ -251,7 +251,6 @@ const char *hv_reserve_refusal(const hv_t *hv, const hv_vm_config_t *c, char *bu
 /* VM vm may give up a frame to another VM: it holds frames above its reservation. Counts a
  * VM passed over at its floor. */
 bool hv_reserve_may_reclaim(hv_t *hv, unsigned vm);
-void hv_reserve_print_stats(const hv_t *hv, unsigned vm, FILE *out);
 /* Gives the card to a created VM (its VCPUs exist): pins and maps its memory in the card's I/O
  * page table, confines the card's DMA with the IOMMU (unless iommu = off), opens the card's
  * ports to the VM. -1 with a sentence in err. */

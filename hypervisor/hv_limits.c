@@ -1,9 +1,10 @@
 /*
  * hv_limits.c - a VM's limits in one place: CPU share and cap (hv_sched.c), resident_max
- * (hv_swap.c), disk_bw and net_bw (hv_limit_pace), each with how often it bound. The
- * statistics print them as a VM's `limits:` line; `info limits` and the window's VM figures
- * read the same figures through the debugger (docs/hypervisor.md, "Limits per VM in one
- * place").
+ * (hv_swap.c), disk_bw and net_bw (hv_limit_pace), each with how often it bound, and its
+ * reservation, a floor (hv_reserve.c), with how often reclaim stopped at it. The statistics
+ * print them as a VM's `limits:` line; `info limits`, `info memory` and the window's VM
+ * figures read the same figures through the debugger (docs/hypervisor.md, "Limits per VM in
+ * one place").
  *
  * Lecture idea: a hypervisor's promise to each VM is also a bound on it. A limit that never
  * bound cost nothing; one that bound shows where (the cap took the pCPU, resident_max swapped
@@ -22,6 +23,8 @@ void hv_vm_limits(const hv_t *hv, unsigned vm, hv_limits_t *out)
                          .resident_max = v->resident_max,
                          .pages = v->memory / MMU_PAGE_SIZE,
                          .limit_swaps = v->stats.limit_swaps,
+                         .reserved = v->reserved,
+                         .reserve_spared = v->stats.reserve_spared,
                          .disk_bw = v->disk_limit.rate,
                          .net_bw = v->net_limit.rate,
                          .disk_held = v->disk_limit.held,
@@ -82,6 +85,13 @@ const char *hv_limits_text(const hv_limits_t *l, char *buf, size_t len)
         bound(buf, len, &at, l->limit_swaps);
     } else {
         put(buf, len, &at, "; resident_max none");
+    }
+    if (l->reserved) {
+        put(buf, len, &at, "; reservation %s of %s frames", sim_group_digits(l->reserved, b[0], 32),
+            sim_group_digits(l->pages, b[1], 32));
+        if (l->reserve_spared)
+            put(buf, len, &at, ", reclaim stopped at it %s",
+                sim_counted(l->reserve_spared, "time", b[0], 32));
     }
     put(buf, len, &at, "; ");
     bandwidth(buf, len, &at, "disk_bw", l->disk_bw, l->disk_held, "command", l->disk_held_cycles);

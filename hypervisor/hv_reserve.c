@@ -16,6 +16,9 @@
  * A VM at its own resident_max still pages against itself: its frames are then at or above
  * its reservation (which is at most its resident_max). A reservation is a floor the VM may
  * grow to, not frames handed out at creation: pages are still backed at first touch.
+ *
+ * The statistics' limits line, `info limits` and `info memory` show each VM's reservation and
+ * how often reclaim stopped at it (hv_limits.c).
  */
 #include "hv_internal.h"
 
@@ -61,17 +64,4 @@ bool hv_reserve_may_reclaim(hv_t *hv, unsigned vm)
     if (v->frames)
         v->stats.reserve_spared++; /* it holds frames, but none above its floor */
     return false;
-}
-
-void hv_reserve_print_stats(const hv_t *hv, unsigned vm, FILE *out)
-{
-    const hv_vm_t *v = &hv->vms[vm];
-    if (!v->reserved)
-        return;
-    char a[32], b[32];
-    fprintf(out,
-            "    reservation: %s KiB, never reclaimed below; passed over %s times as a "
-            "victim at its floor\n",
-            sim_group_digits((uint64_t)v->reserved * (MMU_PAGE_SIZE / 1024), a, sizeof a),
-            sim_group_digits(v->stats.reserve_spared, b, sizeof b));
 }

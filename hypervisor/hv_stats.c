@@ -482,7 +482,6 @@ void hv_print_stats(const hv_t *hv, FILE *out)
         hv_passthrough_print_stats(hv, i, out);
         hv_pvnet_print_stats(hv, i, out);
         hv_balloon_print_stats(hv, i, out);
-        hv_reserve_print_stats(hv, i, out);
     }
     hv_share_print_stats(hv, out);
     hv_balloon_print_table(hv, out);

@@ -59,6 +59,17 @@ Test(hv_reserve, no_vm_is_paged_below_its_reservation, .timeout = 120)
     cr_expect_eq(a->stats.swap_outs, 1010, "a gave only what it held above its floor");
     cr_expect_eq(b->stats.swap_outs, 1575);
     cr_expect_eq(a->stats.reserve_spared, 1575, "passed over for each of b's pages");
+    /* The statistics' limits line (and info limits, info memory) show the floor and how
+     * often reclaim stopped at it; b's has no reservation to show. */
+    hv_limits_t l;
+    char text[400];
+    hv_vm_limits(hv, 0, &l);
+    cr_expect_str_eq(hv_limits_text(&l, text, sizeof text),
+                     "share 256; cap none; resident_max none; reservation 1 024 of 2 048 frames, "
+                     "reclaim stopped at it 1 575 times; disk_bw none; net_bw none");
+    hv_vm_limits(hv, 1, &l);
+    cr_expect_str_eq(hv_limits_text(&l, text, sizeof text),
+                     "share 256; cap none; resident_max none; disk_bw none; net_bw none");
     char why[200];
     cr_expect_null(hv_check_invariants(hv, why, sizeof why), "%s", why);
     hu_scenario_free(&sc, hv, &m);

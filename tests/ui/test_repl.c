@@ -163,6 +163,13 @@ Test(repl_session, limits, .timeout = 120)
     golden("$B/hvsim -x " DATA "limits.cmd --scenario limits", "limits.out", 1);
 }
 
+/* Reservations (issue 19): info memory and info limits show a VM's floor and how often reclaim
+ * stopped at it, before the run and at its end (examples/reserve.ini). */
+Test(repl_session, reservation_shown, .timeout = 120)
+{
+    golden("$B/hvsim -x " DATA "reserve.cmd --scenario examples/reserve.ini", "reserve.out", 0);
+}
+
 Test(repl_session, page_sharing, .timeout = 120)
 {
     golden("$B/hvsim -x " DATA "sharing.cmd --scenario sharing", "sharing.out", 0);

@@ -1,7 +1,7 @@
 /*
- * debug_limits.c - a VM's limits for the front ends: CPU share and cap, resident_max,
- * disk_bw and net_bw, and how often each bound, as the hypervisor counts them
- * (hypervisor/hv_limits.c). `info limits` lays them out; the window shows them in short.
+ * debug_limits.c - a VM's limits for the front ends: CPU share and cap, resident_max, its
+ * reservation (a floor), disk_bw and net_bw, and how often each bound, as the hypervisor counts
+ * them (hypervisor/hv_limits.c). `info limits` lays them out; the window shows them in short.
  */
 #include <string.h>
 
@@ -20,6 +20,8 @@ int ui_dbg_vm_limits(ui_dbg_t *dbg, unsigned vm, ui_dbg_limits_t *out)
                              .resident_max = l.resident_max,
                              .pages = l.pages,
                              .limit_swaps = l.limit_swaps,
+                             .reserved = l.reserved,
+                             .reserve_spared = l.reserve_spared,
                              .disk_bw = l.disk_bw,
                              .net_bw = l.net_bw,
                              .disk_held = l.disk_held,

@@ -205,6 +205,8 @@ int ui_dbg_vm_info(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_t *out)
     out->swapped = v->swapped;
     out->shared = v->shared;
     out->balloon = v->ballooned;
+    out->reservation = v->reserved * MMU_PAGE_SIZE;
+    out->reserve_spared = v->stats.reserve_spared;
     return 0;
 }
 

@@ -318,6 +318,10 @@ typedef struct {
      * no limit), its pages in the swap device, its pages mapped to shared frames, the pages
      * its balloon driver gave (no frame behind them). */
     uint32_t resident_max, swapped, shared, balloon;
+    /* Its reservation (bytes never reclaimed from it for another VM, 0: none) and the times
+     * reclaim passed it over at that floor (hypervisor/hv_reserve.c). */
+    uint32_t reservation;
+    uint64_t reserve_spared;
 } ui_dbg_vm_t;
 
 /* The host's memory under the hypervisor (docs/memory.md): bytes of the frame pool, bytes all
@@ -374,6 +378,8 @@ typedef struct {
     uint64_t cap_stops;           /* times the cap took the pCPU from it, its budget spent */
     uint32_t resident_max, pages; /* host frames it may hold; its memory's pages (equal: none) */
     uint64_t limit_swaps;         /* pages swapped out because it held resident_max */
+    uint32_t reserved;            /* host frames never reclaimed from it (0: no reservation) */
+    uint64_t reserve_spared;      /* times reclaim stopped at its reservation */
     uint32_t disk_bw, net_bw;     /* bytes per 1 000 cycles (0: none) */
     uint64_t disk_held, disk_held_cycles, net_held, net_held_cycles; /* held back, how long */
     char text[400];

@@ -395,12 +395,12 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
     {"vms", NULL, "info vms", "the VMs: state, VCPUs, memory, techniques, exits", ui_repl_info_vms,
      NULL},
     {"memory", "mem", "info memory [VM]",
-     "each VM's memory: resident, its limit, swapped, shared, ballooned; the host's frames and "
-     "swap device",
+     "each VM's memory: resident, its limit, swapped, shared, ballooned, its reservation; the "
+     "host's frames and swap device",
      ui_repl_info_memory, NULL},
     {"limits", NULL, "info limits [VM]",
-     "each VM's limits (cpu share and cap, resident_max, disk_bw, net_bw) and how often each "
-     "bound",
+     "each VM's limits (cpu share and cap, resident_max, reservation, disk_bw, net_bw) and how "
+     "often each bound",
      ui_repl_info_limits, NULL},
     {"migration", NULL, "info migration",
      "the live migration: its rounds (pages sent, dirtied), total time and downtime",

@@ -1,8 +1,8 @@
 /*
  * repl_limits.c - `info limits [VM]`: each VM's limit on every resource a guest can make the
- * hypervisor spend (CPU share and cap, host frames, disk and network bandwidth), what it is
- * set to and how often it bound, as the debugger reports them (ui_dbg_vm_limits;
- * docs/hypervisor.md, "Limits per VM in one place").
+ * hypervisor spend (CPU share and cap, host frames, disk and network bandwidth), and its
+ * reservation (a floor of host frames), what each is set to and how often it bound, as the
+ * debugger reports them (ui_dbg_vm_limits; docs/hypervisor.md, "Limits per VM in one place").
  */
 #include <stdio.h>
 
@@ -60,6 +60,14 @@ static void vm_rows(ui_repl_t *r, const char *name, const ui_dbg_limits_t *l)
               l->resident_max < l->pages
                   ? bound(l->limit_swaps, "a page swapped out", got, sizeof got)
                   : "-");
+    if (l->reserved)
+        snprintf(set, sizeof set, "%s of %s frames", sim_group_digits(l->reserved, a, 32),
+                 sim_group_digits(l->pages, b, 32));
+    else
+        snprintf(set, sizeof set, "none");
+    limit_row(r, "", "reservation", set,
+              l->reserved ? bound(l->reserve_spared, "reclaim stopped at it", got, sizeof got)
+                          : "-");
     bandwidth(l->disk_bw, l->disk_held, "command", l->disk_held_cycles, set, got, sizeof set);
     limit_row(r, "", "disk_bw", set, got);
     bandwidth(l->net_bw, l->net_held, "frame", l->net_held_cycles, set, got, sizeof set);

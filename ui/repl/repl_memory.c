@@ -2,7 +2,9 @@
  * repl_memory.c - `info memory [VM]`: where each VM's guest-physical memory is (resident in
  * host frames of its own, swapped to the hypervisor's swap device, mapped to frames shared by
  * content, given back by its balloon driver) against its limit, and the host's side: the frame
- * pool, host_memory, the swap device, the shared frames (docs/memory.md).
+ * pool, host_memory, the swap device, the shared frames (docs/memory.md). A VM with a
+ * reservation gets a line of its own under its row: the floor and how often reclaim stopped
+ * at it.
  */
 #include <stdio.h>
 
@@ -31,6 +33,22 @@ static void host_line(ui_repl_t *r)
             kib((uint64_t)h.swap_used << 12, d, sizeof d));
 }
 
+/* Under a VM's row, its reservation where it has one: the floor, whether it is at it now and
+ * how often reclaim stopped there (hypervisor/hv_reserve.c). */
+static void reservation_line(ui_repl_t *r, const ui_dbg_vm_t *vm)
+{
+    char a[32], n[48];
+    if (!vm->reservation)
+        return;
+    uint64_t held = (uint64_t)vm->frames << 12;
+    const char *where = held > vm->reservation    ? "it holds more"
+                        : held == vm->reservation ? "it is at its floor"
+                                                  : "it has not grown to it yet";
+    fprintf(r->out, "      reservation %s (%s); reclaim stopped at it %s\n",
+            kib(vm->reservation, a, sizeof a), where,
+            vm->reserve_spared ? sim_counted(vm->reserve_spared, "time", n, sizeof n) : "never");
+}
+
 /* info memory [VM]: every VM's row, or the one named. */
 int ui_repl_info_memory(ui_repl_t *r, int argc, char **argv)
 {
@@ -57,6 +75,7 @@ int ui_repl_info_memory(ui_repl_t *r, int argc, char **argv)
                 kib((uint64_t)vm.swapped << 12, sw, sizeof sw),
                 kib((uint64_t)vm.shared << 12, sh, sizeof sh),
                 kib((uint64_t)vm.balloon << 12, bl, sizeof bl));
+        reservation_line(r, &vm);
     }
     return 0;
 }
