@@ -2,7 +2,8 @@
  * hv_run.c - `hvsim --headless [--scenario NAME|FILE]`: a scenario under the hypervisor, to the
  * end of its run, with each VM's console lines prefixed by the VM's name, then the
  * statistics; `--vs-native` runs each VM alone on the bare machine too and prints the
- * overhead; `--trace-out FILE.json` writes the Perfetto trace. A thin front end over
+ * overhead; `--trace-out FILE.json` writes the Perfetto trace; `--migration-plot` and
+ * `--sharing-plot` draw a PNG (sharing_plot.c). A thin front end over
  * hypervisor/hv.h and hv_scenario.h.
  */
 #include <signal.h>
@@ -195,6 +196,13 @@ int ui_run_hv(const ui_hv_options_t *opt)
     }
     if (opt->pcap_out)
         guard_capture(hv->pcap_tmp);
+    ui_sharing_series_t *sharing = NULL;
+    if (opt->sharing_plot && !(sharing = ui_sharing_series_start(&m))) {
+        hv_free(hv);
+        sim_machine_free(&m);
+        hv_scenario_free(&sc);
+        return 1;
+    }
     uint64_t max_cycles = opt->max_cycles ? opt->max_cycles : sc.max_cycles;
     int status = ui_hv_run_to_end(hv, max_cycles, opt->stats);
     for (unsigned i = 0; opt->vs_native && i < sc.nvms; i++)
@@ -203,6 +211,9 @@ int ui_run_hv(const ui_hv_options_t *opt)
     if (opt->trace_out && hv_trace_write(hv, opt->trace_out, stderr) != 0 && !status)
         status = 1;
     if (opt->migration_plot && plot_migration(hv, opt->migration_plot) != 0 && !status)
+        status = 1;
+    if (sharing && ui_sharing_series_plot(&m, sharing, opt->sharing_plot, m.cpu[0].s.cycles) &&
+        !status)
         status = 1;
     if (hv_vswitch_capture_end(hv, stderr) != 0 && !status)
         status = 1;

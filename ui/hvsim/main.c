@@ -75,6 +75,8 @@ static void print_help(void)
           "                    layout, to compare; open it in ui.perfetto.dev)\n"
           "  --migration-plot FILE.png  with a scenario that migrates a VM live: draw the\n"
           "                    pages each pre-copy round sent as a PNG (docs/migration.md)\n"
+          "  --sharing-plot FILE.png  with a scenario that shares pages (sharing = on): draw\n"
+          "                    the sharing ratio over the run as a PNG (docs/memory.md)\n"
           "  --pcap FILE.pcap  write every frame that enters the hypervisor's virtual\n"
           "                    switch to a .pcap file (tcpdump -r, Wireshark; docs/io.md)\n"
           "  --list-scenarios  list the built-in scenarios\n"
@@ -219,7 +221,8 @@ enum {
     OPT_TRACE_OUT,
     OPT_COSTS,
     OPT_PCAP,
-    OPT_MIGRATION_PLOT
+    OPT_MIGRATION_PLOT,
+    OPT_SHARING_PLOT
 };
 
 /* What `hvsim` with no arguments opens: the window when a display is there and SDL can use
@@ -290,6 +293,7 @@ int main(int argc, char **argv)
         {"costs", required_argument, NULL, OPT_COSTS},
         {"pcap", required_argument, NULL, OPT_PCAP},
         {"migration-plot", required_argument, NULL, OPT_MIGRATION_PLOT},
+        {"sharing-plot", required_argument, NULL, OPT_SHARING_PLOT},
         {NULL, 0, NULL, 0},
     };
     ui_bare_options_t bare = {.max_cycles = 1000000000ull, .ram_size = 16u << 20,
@@ -326,6 +330,7 @@ int main(int argc, char **argv)
             break;
         case OPT_PCAP: ho.pcap_out = optarg; break;
         case OPT_MIGRATION_PLOT: ho.migration_plot = optarg; break;
+        case OPT_SHARING_PLOT: ho.sharing_plot = optarg; break;
         case OPT_GUI: gui = true; break;
         case OPT_SCREENSHOT: go.screenshot = optarg; break;
         case OPT_AT: go.at = optarg; break;
@@ -411,6 +416,9 @@ int main(int argc, char **argv)
     if (ho.migration_plot && (!hv_scenario || native || ((repl || script || gui) && !headless)))
         return usage_error("%s", "--migration-plot draws a live migration: it goes with a "
                                  "hypervisor scenario run headless (--scenario migrate)");
+    if (ho.sharing_plot && (!hv_scenario || native || ((repl || script || gui) && !headless)))
+        return usage_error("%s", "--sharing-plot draws page sharing's ratio: it goes with a "
+                                 "hypervisor scenario run headless (--scenario sharing)");
     if ((ho.vs_native || ho.trace_out || headless) && !hv_scenario && !native)
         return usage_error("%s", "--headless, --vs-native and --trace-out run a scenario (see "
                                  "--list-scenarios), not --bare");

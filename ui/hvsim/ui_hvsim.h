@@ -63,12 +63,20 @@ typedef struct {
     const char *trace_out; /* a Chrome/Perfetto JSON trace, or NULL */
     const char *pcap_out;  /* a .pcap capture of the virtual switch, or NULL */
     const char *migration_plot; /* a PNG of the live migration's rounds, or NULL */
+    const char *sharing_plot;   /* a PNG of the sharing ratio over the run, or NULL */
     uint64_t max_cycles;   /* 0: the scenario's */
     bool stats;            /* also the machine's own statistics (stderr) */
     bool trace;            /* every event on stderr */
     bool vs_native;        /* run each VM natively too, and compare */
     const char *argv0;
 } ui_hv_options_t;
+/* The sharing ratio over a run (sharing_plot.c): start records each page-sharing scanner pass
+ * from m's event stream (NULL after a message); plot stops recording, draws the ratio at each
+ * twelfth of [0, end] cycles as a PNG and frees the series: 0, or 1 after "PATH: error: ...". */
+typedef struct ui_sharing_series ui_sharing_series_t;
+ui_sharing_series_t *ui_sharing_series_start(sim_machine_t *m);
+int ui_sharing_series_plot(sim_machine_t *m, ui_sharing_series_t *s, const char *path,
+                           uint64_t end);
 /* Runs a hypervisor's machine to its end (or max_cycles) and prints why it stopped when not
  * every VM powered off, then the statistics (the machine's too on stderr with `stats`).
  * Returns the exit status: the machine's code, 124 (cycle limit) or 125 (idle for ever). */
