@@ -151,6 +151,10 @@ typedef struct {
     /* Exit batching (hv_exit.c): a port I/O exit also emulates the instructions after it that
      * would exit too, before the entry. */
     bool batch_exits;
+    /* Shadow paging's synchronisation (hv_shadow_trace.c): shadow_sync = trace write-protects
+     * every guest page-table page the shadows were built from and emulates each store to one
+     * (false: tlbinv, the default: the shadows follow the guest's tlbinv and tlbflush). */
+    bool shadow_trace;
     /* Two hosts (hv_migrate.c): how many (0 or 1: one), the host each pCPU belongs to, and
      * the link between them. */
     uint8_t hosts;
@@ -241,6 +245,7 @@ const char *hv_vcpu_state_name(unsigned state);
  * the kernel's view maps the guest's kernel pages for real U). Plain data; the tables are
  * hypervisor frames. */
 #define HV_SHADOW_CONTEXTS 8
+#define HV_SHADOW_TRACES 128    /* guest page-table pages traced at most per VM */
 #define HV_SHADOW_VIEW_ANY 0    /* hardware-assisted: the CPU checks U and K itself */
 #define HV_SHADOW_VIEW_KERNEL 1 /* deprivileged guest kernel (virtual K) */
 #define HV_SHADOW_VIEW_USER 2   /* deprivileged guest, virtual U */
@@ -259,6 +264,18 @@ typedef struct {
     uint32_t guest_ptroot; /* the guest's ptroot: what its csrr reads */
     uint64_t clock;        /* ticks for last_used */
 } hv_shadow_t;
+
+/* A guest page-table page under a write-protect trace (hv_shadow_trace.c): where it is, the
+ * level its entries were walked at and the first guest-virtual address its entry 0 maps, so
+ * that a store to entry i names the region to drop from the shadows. A page seen at two
+ * levels or places is `ambiguous`: a store to it empties every shadow of the VM. */
+typedef struct {
+    uint32_t gpa;
+    uint32_t base;
+    uint8_t level;
+    uint8_t ambiguous;
+    uint8_t pad[2];
+} hv_shadow_trace_t;
 
 /* Binary translation (hv_bt.c): per VCPU, a translation cache (TC) of the guest kernel's
  * blocks in hypervisor frames, mapped for the translated kernel at the top of its address
@@ -429,6 +446,9 @@ typedef struct {
     uint64_t reclaims;       /* the budget was reached: every shadow tree of the VM emptied */
     uint64_t splinters;      /* shadow entries filled for a guest large page (4 KiB each) */
     uint64_t large_syncs;    /* tlbinv in a splintered tree: the large page's region dropped */
+    uint64_t traces;         /* shadow_sync = trace: guest page-table pages write-protected */
+    uint64_t trace_stores;   /* ... guest stores to them, emulated and the shadows updated */
+    uint64_t trace_resets;   /* ... every trace dropped and every shadow emptied (set full) */
 } hv_shadow_stats_t;
 
 /* Binary translation's figures, per VM (hv_bt.c). */
@@ -539,6 +559,9 @@ typedef struct {
     uint8_t backing;        /* hv_backing_t */
     uint16_t bt_npages;     /* cpu = bt: guest-physical pages holding translated code */
     uint32_t bt_page[HV_BT_TC_PAGES * 4]; /* (write-protected in the shadows) */
+    uint16_t ntraced;    /* shadow_sync = trace: guest page-table pages traced now */
+    uint8_t trace_reset; /* ... the set is full: emptied with the shadows before an entry */
+    hv_shadow_trace_t traced[HV_SHADOW_TRACES];
     uint32_t resident_max; /* host frames it may hold (hv_swap.c); memory / 4 KiB: no limit */
     uint32_t swapped;      /* its pages in the swap device now */
     uint32_t clock_hand;   /* the clock's next guest-physical page */

@@ -356,6 +356,11 @@ static void hypervisor_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "batch_exits")) {
         if (on_off(p, key, value, &b))
             sc->hv.batch_exits = b;
+    } else if (!strcmp(key, "shadow_sync")) {
+        if (!strcmp(value, "trace") || !strcmp(value, "tlbinv"))
+            sc->hv.shadow_trace = !strcmp(value, "trace");
+        else
+            error_at(p, p->line, "shadow_sync = '%s': it must be trace or tlbinv", value);
     } else if (!strcmp(key, "share_pages")) {
         if (number(p, key, value, 1, 1u << 20, &v))
             sc->hv.share_pages = (uint32_t)v;
@@ -372,7 +377,8 @@ static void hypervisor_key(parser_t *p, const char *key, const char *value)
         error_at(p, p->line,
                  "unknown key '%s' in [hypervisor] (known: type, scheduler, slice, "
                  "tlb_tags, host_process, host_share, boost, console_keep, host_memory, swap, "
-                 "replacement, sharing, share_pages, share_period, iommu, batch_exits)",
+                 "replacement, sharing, share_pages, share_period, iommu, batch_exits, "
+                 "shadow_sync)",
                  key);
     }
 }

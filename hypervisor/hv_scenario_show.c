@@ -114,6 +114,8 @@ static void write_hypervisor(const hv_scenario_t *sc, FILE *out)
         fputs("iommu = off\n", out);
     if (hv->batch_exits)
         fputs("batch_exits = on\n", out);
+    if (hv->shadow_trace)
+        fputs("shadow_sync = trace\n", out);
     if (hv->sharing)
         fprintf(out, "sharing = on\nshare_pages = %u\nshare_period = %u\n",
                 hv->share_pages ? hv->share_pages : HV_DEFAULT_SHARE_PAGES,

@@ -9,9 +9,9 @@
  * hardware; the guest's ptroot is virtual (its csrr and csrw exit), and the real ptroot is
  * the shadow's root.
  *
- * Keeping the shadow in step. This hypervisor fills shadows *lazily* and keeps them as a
- * virtual TLB (documented choice; the alternative, write-protecting every guest page-table
- * page and trapping each write, is what VMware's "traces" do):
+ * Keeping the shadow in step. This hypervisor fills shadows *lazily* and by default keeps them
+ * as a virtual TLB (the alternative, write-protecting every guest page-table page and trapping
+ * each write, VMware's "traces", is shadow_sync = trace: hv_shadow_trace.c):
  *   - a shadow starts empty; the guest's first touch of a page faults, the fault exits, the
  *     hypervisor walks the guest's tables in software: if the guest's own tables forbid the
  *     access, it is a *guest* fault, delivered to the guest kernel; otherwise it is a *hidden*
@@ -238,6 +238,7 @@ static int claim_context(hv_t *hv, hv_vcpu_t *v)
 bool hv_shadow_before_entry(hv_t *hv, hv_vcpu_t *v)
 {
     hv_shadow_t *s = &v->shadow;
+    hv_shadow_trace_before_entry(hv, v);
     uint8_t view = wanted_view(hv, v);
     int slot = s->current;
     if (slot < 0 || s->ctx[slot].guest_ptroot != s->guest_ptroot || s->ctx[slot].view != view) {
@@ -302,6 +303,7 @@ static unsigned walk_guest(hv_t *hv, hv_vcpu_t *v, uint32_t va, mmu_access_t kin
         if (!hv_gpa_to_hpa(hv, (unsigned)v->vm, table + 4 * mmu_table_index(n, level, va), true,
                            &entry))
             return MMU_OUTCOME_BAD_TABLE;
+        hv_shadow_trace_table(hv, v, table, level, va); /* shadow_sync = trace */
         pte = hv_read32(hv, entry);
         unsigned verdict = mmu_entry_check(pte, level, n, kind, priv);
         if (verdict != MMU_OUTCOME_OK)
@@ -411,6 +413,9 @@ static void note_splinter(hv_t *hv, hv_vcpu_t *v, const guest_translation_t *g)
 static bool bt_protected(hv_t *hv, hv_vcpu_t *v, mmu_access_t kind, uint32_t gpa, uint32_t hpa,
                          uint32_t *bits)
 {
+    /* a traced guest page table too (shadow_sync = trace, hv_shadow_trace.c) */
+    if (hv_shadow_trace_fill(hv, v, kind, gpa, hpa, bits))
+        return true;
     if (!hv_bt_page_protected(hv, (unsigned)v->vm, gpa))
         return false;
     if (kind == MMU_STORE && hv_bt_protected_store(hv, v, gpa, hpa))
@@ -555,6 +560,8 @@ static void drop_large_region(hv_t *hv, hv_vcpu_t *v, unsigned slot, uint32_t va
  * global guest page may be in several), and the whole large page in a splintered tree. */
 void hv_shadow_tlbinv(hv_t *hv, hv_vcpu_t *v, uint32_t va)
 {
+    if (hv_shadow_tracing(hv, v))
+        return; /* traced: every store to the guest's tables already updated the shadows */
     /* LAB 3 BEGIN: tlbinv: every shadow tree of this VCPU forgets the page, TLBs included */
     for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++) {
         uint32_t leaf = v->shadow.ctx[slot].root ? shadow_leaf(hv, v, slot, va, false) : 0;
@@ -575,6 +582,8 @@ void hv_shadow_tlbinv(hv_t *hv, hv_vcpu_t *v, uint32_t va)
 /* tlbflush: the guest's current address space is emptied (both views of it). */
 void hv_shadow_tlbflush(hv_t *hv, hv_vcpu_t *v)
 {
+    if (hv_shadow_tracing(hv, v))
+        return; /* as for tlbinv: the shadows are in step already */
     /* LAB 3 BEGIN: tlbflush: empty the trees (both views) of the current address space */
     for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++)
         if (v->shadow.ctx[slot].root && v->shadow.ctx[slot].guest_ptroot == v->shadow.guest_ptroot)
@@ -583,6 +592,28 @@ void hv_shadow_tlbflush(hv_t *hv, hv_vcpu_t *v)
     /* LAB 3 END */
     stats_of(hv, v)->tlbflush_syncs++;
     hv_emit(hv, SIM_HV_SHADOW_SYNC, v->vm, v->index, ALL_ONES);
+}
+
+void hv_shadow_drop_region(hv_t *hv, hv_vcpu_t *v, unsigned slot, uint32_t va, unsigned level)
+{
+    unsigned n = levels(hv);
+    uint32_t table = v->shadow.ctx[slot].root;
+    for (unsigned l = n - 1; l > level; l--) {
+        uint32_t pte = hv_read32(hv, table + 4 * mmu_table_index(n, l, va));
+        if (!(pte & MMU_PTE_V))
+            return; /* nothing was filled there */
+        table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
+    }
+    uint32_t entry = table + 4 * mmu_table_index(n, level, va), pte = hv_read32(hv, entry);
+    if (!(pte & MMU_PTE_V))
+        return;
+    if (level > 0) { /* a table of the shadow's own, and all it maps */
+        uint32_t below = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
+        empty_tables(hv, (unsigned)v->vm, below, level - 1);
+        table_free(hv, (unsigned)v->vm, below);
+    }
+    hv_write32(hv, entry, 0);
+    shootdown(hv, v, slot, level > 0 ? ALL_ONES : va);
 }
 
 /* Clears W in every leaf below `table` that maps frame `hpa` (binary translation protects the
@@ -628,7 +659,9 @@ bool hv_shadow_setup(hv_t *hv, hv_vcpu_t *v)
     uint32_t controls = hv_guest_word(hv, v, CPU_VMCB_CONTROLS);
     hv_set_guest_word(hv, v, CPU_VMCB_NESTED_ENABLE, 0);
     hv_set_guest_word(hv, v, CPU_VMCB_EXCEPTIONS, exceptions | PAGE_FAULTS);
-    hv_set_guest_word(hv, v, CPU_VMCB_CONTROLS, controls | CPU_VMCTL_TLB | CPU_VMCTL_CSR);
+    /* traced shadows are in step with every store: the guest's tlbinv need not exit */
+    uint32_t tlb = hv->cfg.shadow_trace ? 0 : CPU_VMCTL_TLB;
+    hv_set_guest_word(hv, v, CPU_VMCB_CONTROLS, controls | tlb | CPU_VMCTL_CSR);
     for (uint32_t off = CPU_VMCB_CSR_READ; off <= CPU_VMCB_CSR_WRITE; off += 4)
         hv_set_guest_word(hv, v, off, hv_guest_word(hv, v, off) | 1u << CPU_CSR_PTROOT);
     memset(&v->shadow, 0, sizeof v->shadow);
@@ -738,6 +771,12 @@ void hv_shadow_print_stats(const hv_t *hv, unsigned vm, FILE *out)
                 "region %s times\n",
                 sim_group_digits(s->splinters, g[0], 32),
                 sim_group_digits(s->large_syncs, g[1], 32));
+    if (hv->cfg.shadow_trace) /* only with shadow_sync = trace */
+        fprintf(out,
+                "    write-protect traces: %s guest page-table pages traced, %s stores to them "
+                "emulated, %s resets\n",
+                sim_group_digits(s->traces, g[0], 32), sim_group_digits(s->trace_stores, g[1], 32),
+                sim_group_digits(s->trace_resets, g[2], 32));
     if (s->reclaims) /* only a VM that reached its budget (most never do) */
         fprintf(out, "    shadow budget: %u tables, reached %s times (every tree emptied)\n",
                 hv->vms[vm].shadow_budget, sim_group_digits(s->reclaims, g[0], 32));

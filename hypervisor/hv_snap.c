@@ -88,8 +88,8 @@ static bool entity_sane(const hv_vcpu_t *e, unsigned ncpus)
 static bool vm_sane(const hv_vm_t *v, unsigned nent)
 {
     if (v->nvcpus > HV_MAX_VCPUS || v->bt_npages > HV_BT_TC_PAGES * 4 ||
-        v->balloon_moves > HV_BALLOON_MOVES || v->dev.line_len >= sizeof v->dev.line ||
-        v->dev.in_pos > v->dev.in_len ||
+        v->ntraced > HV_SHADOW_TRACES || v->balloon_moves > HV_BALLOON_MOVES ||
+        v->dev.line_len >= sizeof v->dev.line || v->dev.in_pos > v->dev.in_len ||
         v->dev.disk.sectors > SIM_DISK_MAX_BYTES / SIM_SECTOR_SIZE ||
         memchr(v->name, '\0', sizeof v->name) == NULL ||
         memchr(v->compare, '\0', sizeof v->compare) == NULL ||
@@ -97,6 +97,9 @@ static bool vm_sane(const hv_vm_t *v, unsigned nent)
         return false;
     for (unsigned c = 0; c < v->nvcpus; c++)
         if (v->vcpu[c] >= nent)
+            return false;
+    for (unsigned t = 0; t < v->ntraced; t++)
+        if (v->traced[t].level >= MMU_MAX_LEVELS)
             return false;
     return true;
 }
@@ -127,7 +130,7 @@ static bool migration_sane(const hv_t *l)
 static const char *check_loaded(const hv_t *l, const hv_t *fresh)
 {
     bool flags = SIM_SNAP_BOOL_OK(l->cfg.untagged_tlb) && SIM_SNAP_BOOL_OK(l->cfg.host_process) &&
-                 SIM_SNAP_BOOL_OK(l->cfg.boost);
+                 SIM_SNAP_BOOL_OK(l->cfg.boost) && SIM_SNAP_BOOL_OK(l->cfg.shadow_trace);
     for (unsigned i = 0; i < HV_MAX_VMS; i++)
         flags &= SIM_SNAP_BOOL_OK(l->vms[i].dev.uart_irq);
     if (!flags)

@@ -108,6 +108,27 @@ void hv_shadow_write_protect(hv_t *hv, unsigned vm, uint32_t hpa);
 /* Empties every shadow tree of VM vm (the roots stay; hidden faults refill them), the TLBs
  * included: after its gpa -> hpa map changed under it (a migration's switch of frames). */
 void hv_shadow_forget_vm(hv_t *hv, unsigned vm);
+/* Drops from shadow tree `slot` of VCPU v what stands for the guest entry of `level` that
+ * maps va: a leaf (level 0), or the shadow table below it with everything it maps; the TLBs
+ * forget them (hv_shadow.c, for the write-protect traces). */
+void hv_shadow_drop_region(hv_t *hv, hv_vcpu_t *v, unsigned slot, uint32_t va, unsigned level);
+
+/* Write-protect traces (hv_shadow_trace.c, [hypervisor] shadow_sync = trace). True for a
+ * shadow VCPU of a hypervisor that traces. */
+bool hv_shadow_tracing(const hv_t *hv, const hv_vcpu_t *v);
+/* The hypervisor's walk of the guest's tables read the table at guest-physical `table` as
+ * `level` on its way to va: the page is traced from now on (write-protected in the shadows). */
+void hv_shadow_trace_table(hv_t *hv, hv_vcpu_t *v, uint32_t table, unsigned level, uint32_t va);
+/* A shadow fill of guest-physical gpa (at hpa) for an access of `kind`: on a traced page a
+ * store is emulated and the shadows updated (true: nothing to fill), any other access is
+ * mapped without W (*bits). False when gpa is not traced. */
+bool hv_shadow_trace_fill(hv_t *hv, hv_vcpu_t *v, mmu_access_t kind, uint32_t gpa, uint32_t hpa,
+                          uint32_t *bits);
+/* A device's DMA (or the hypervisor) wrote [gpa, gpa + len) of VM vm: if a traced page is in
+ * it, no store fault told the shadows: every shadow of the VM is emptied and the traces go. */
+void hv_shadow_trace_dma(hv_t *hv, unsigned vm, uint32_t gpa, size_t len);
+/* Before an entry: a full set of traces is emptied, with every shadow of the VM. */
+void hv_shadow_trace_before_entry(hv_t *hv, hv_vcpu_t *v);
 
 /* Binary translation (hv_bt.c). The hypervisor's region at the top of the kernel's view. */
 #define HV_BT_REGION CPU_MONITOR_BASE /* the hardware truncates the guest below it */

@@ -417,6 +417,7 @@ bool hv_copy_to_guest(hv_t *hv, unsigned vm, uint32_t gpa, const void *src, size
         return false;
     if (hv->vms[vm].cpu == HV_CPU_BT) /* DMA over translated code: no store fault tells */
         hv_bt_dma_written(hv, vm, gpa, len);
+    hv_shadow_trace_dma(hv, vm, gpa, len); /* over a traced page table: no store fault tells */
     return true;
 }
 

@@ -242,7 +242,9 @@ typedef enum {
       "queue's used index")                                                                        \
     X(BATCH, "batch",                                                                              \
       "exit batching: the guest pc of the next instruction, which would exit too, emulated in "    \
-      "the same exit; pc: its word")
+      "the same exit; pc: its word")                                                               \
+    X(SHADOW_TRACE, "shadow-trace",                                                                \
+      "shadow paging: the guest page-table page write-protected (shadow_sync = trace)")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u

@@ -60,11 +60,18 @@ hv_t *hu_scenario(hv_scenario_t *sc, sim_machine_t *m, const char *name)
 
 hv_t *hu_scenario_backed(hv_scenario_t *sc, sim_machine_t *m, const char *name, int backing)
 {
+    return hu_scenario_traced(sc, m, name, backing, false);
+}
+
+hv_t *hu_scenario_traced(hv_scenario_t *sc, sim_machine_t *m, const char *name, int backing,
+                         bool trace)
+{
     char dir[512];
     snprintf(dir, sizeof dir, "%s/guestos", th_build_dir());
     cr_assert_eq(hv_scenario_load(sc, name, dir, stderr), 0, "scenario %s", name);
     for (unsigned i = 0; i < sc->nvms && backing >= 0; i++)
         sc->vm[i].backing = backing;
+    sc->hv.shadow_trace |= trace;
     hv_t *hv = hv_scenario_start(sc, m, NULL, stderr);
     cr_assert_not_null(hv, "scenario %s", name);
     return hv;
@@ -138,9 +145,14 @@ void hu_transcripts_equal_native(const char *scenario)
 
 void hu_transcripts_equal_native_backed(const char *scenario, int backing)
 {
+    hu_transcripts_equal_native_traced(scenario, backing, false);
+}
+
+void hu_transcripts_equal_native_traced(const char *scenario, int backing, bool trace)
+{
     static hv_scenario_t sc;
     static sim_machine_t m, native;
-    hv_t *hv = hu_scenario_backed(&sc, &m, scenario, backing);
+    hv_t *hv = hu_scenario_traced(&sc, &m, scenario, backing, trace);
     cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF, "%s", scenario);
     for (unsigned i = 0; i < sc.nvms; i++) {
         cr_assert_eq(hv_scenario_start_native(&sc, i, &native, NULL, stderr), 0);

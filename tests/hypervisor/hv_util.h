@@ -29,6 +29,9 @@ void hu_free(hv_t *hv, sim_machine_t *m);
 hv_t *hu_scenario(hv_scenario_t *sc, sim_machine_t *m, const char *name);
 /* The same with every VM's backing set to `backing` (an hv_backing_t; -1: the scenario's). */
 hv_t *hu_scenario_backed(hv_scenario_t *sc, sim_machine_t *m, const char *name, int backing);
+/* The same with [hypervisor] shadow_sync = trace when `trace` is set. */
+hv_t *hu_scenario_traced(hv_scenario_t *sc, sim_machine_t *m, const char *name, int backing,
+                         bool trace);
 /* The same for scenario text written in the test (`name` in messages). */
 hv_t *hu_scenario_text(hv_scenario_t *sc, sim_machine_t *m, const char *name, const char *text);
 /* Scenario text written in the test ("t.ini") that parses (parse_ok) or not, and then fails to
@@ -45,5 +48,7 @@ char *hu_untimed(const char *text);
 void hu_transcripts_equal_native(const char *scenario);
 /* The same with every VM's memory backed as `backing` says (-1: as the scenario says). */
 void hu_transcripts_equal_native_backed(const char *scenario, int backing);
+/* The same with [hypervisor] shadow_sync = trace when `trace` is set. */
+void hu_transcripts_equal_native_traced(const char *scenario, int backing, bool trace);
 
 #endif

@@ -65,6 +65,15 @@ Test(hv_guests, transcripts_equal_native_with_shadow_paging, .timeout = 120)
     hu_transcripts_equal_native("trap");
 }
 
+/* Write-protect traces (shadow_sync = trace) under hardware assist, trap-and-emulate and
+ * binary translation: every store to a guest page table is emulated, nothing else changes. */
+Test(hv_guests, transcripts_equal_native_with_write_protect_traces, .timeout = 180)
+{
+    hu_transcripts_equal_native_traced("shadow", -1, true);
+    hu_transcripts_equal_native_traced("trap", -1, true);
+    hu_transcripts_equal_native_traced("bt", -1, true);
+}
+
 /* Binary translation (with shadow paging): both kernels run translated. */
 Test(hv_guests, transcripts_equal_native_under_binary_translation, .timeout = 120)
 {

@@ -62,10 +62,11 @@ static uint32_t pte_of(hv_t *hv, int vm, uint32_t l0, uint32_t va)
 
 /* A one-VM machine running `src` with cpu = t and mem = shadow; the code page (va = gpa 0x1000)
  * is mapped K-only in tree A and the data frames hold 111, 222, 333. */
-static int shadow_vm_of(sim_machine_t *m, hv_t **hv, hv_cpu_technique_t t, const char *src,
-                        uint32_t memory)
+static int shadow_vm_sync(sim_machine_t *m, hv_t **hv, hv_cpu_technique_t t, const char *src,
+                          uint32_t memory, bool trace)
 {
     hv_config_t cfg = hu_config();
+    cfg.shadow_trace = trace;
     *hv = hu_machine(m, 1, &cfg);
     hv_vm_config_t c = {.cpu = t, .mem = HV_MEM_SHADOW, .memory = memory, .pin = {-1, -1, -1, -1}};
     int vm = hu_vm(*hv, "guest", src, &c);
@@ -73,6 +74,12 @@ static int shadow_vm_of(sim_machine_t *m, hv_t **hv, hv_cpu_technique_t t, const
     for (unsigned i = 0; i < 3; i++)
         hu_put_word(*hv, vm, DATA(i), 111 * (i + 1));
     return vm;
+}
+
+static int shadow_vm_of(sim_machine_t *m, hv_t **hv, hv_cpu_technique_t t, const char *src,
+                        uint32_t memory)
+{
+    return shadow_vm_sync(m, hv, t, src, memory, false);
 }
 
 static int shadow_vm(sim_machine_t *m, hv_t **hv, hv_cpu_technique_t t, const char *src)
@@ -493,4 +500,113 @@ ParameterizedTest(size_t *row, hv_shadow, a_malformed_large_leaf_is_the_guests_f
     cr_expect_eq(hv->vms[vm].stats.shadow.splinters, 0, "%s", t->name);
     cr_expect_eq(hv->vms[vm].stats.shadow.guest_faults, 1, "%s", t->name);
     hu_free(hv, &m);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Write-protect traces (shadow_sync = trace, hypervisor/hv_shadow_trace.c)
+ * ------------------------------------------------------------------------------------------ */
+static const technique_t traced_techniques[] = {
+    {HV_CPU_HW, "hw"}, {HV_CPU_TRAP, "trap"}, {HV_CPU_BT, "bt"}};
+
+/* The guest remaps a page it has used, then maps it back, with no tlbinv at all: each store
+ * to its table is emulated and the shadow updated at once, so the next load already reads
+ * the new frame; a tlbinv and a tlbflush after that change nothing and cost no sync. */
+ParameterizedTestParameters(hv_shadow, traces_follow_each_pte_store_at_once)
+{
+    TH_ROW_INDICES(3);
+}
+
+ParameterizedTest(size_t *row, hv_shadow, traces_follow_each_pte_store_at_once)
+{
+    const technique_t *t = &traced_techniques[*row];
+    static sim_machine_t m;
+    hv_t *hv;
+    char src[1024];
+    snprintf(src, sizeof src,
+             KERNEL("li r2, 0x200000\nld r3, [r2]\n"
+                    "li r4, 0x%x\nli r5, 0x%x\nst r5, [r4]\nld r6, [r2]\n"
+                    "li r5, 0x%x\nst r5, [r4]\nld r7, [r2]\ntlbinv r2\ntlbflush\nld r8, [r2]\n"),
+             L0_A + 4 * 0x200, MMU_PTE_MAKE(DATA(1) >> 12, MMU_PTE_V | KDATA | MMU_PTE_A),
+             MMU_PTE_MAKE(DATA(0) >> 12, MMU_PTE_V | KDATA | MMU_PTE_A));
+    int vm = shadow_vm_sync(&m, &hv, t->cpu, src, 0, true);
+    gmap(hv, vm, ROOT_A, L0_A, 0x200000, DATA(0), KDATA);
+    gmap(hv, vm, ROOT_A, L0_A, L0_A, L0_A, KDATA); /* its own table, to write it */
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF, "%s", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 3), 111, "%s", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 6), 222, "%s: right after the store, the new frame", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 7), 111, "%s: after the second, the old one again", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 8), 111, "%s", t->name);
+    const hv_shadow_stats_t *s = &hv->vms[vm].stats.shadow;
+    cr_expect_eq(s->trace_stores, 2, "%s: %llu", t->name, (unsigned long long)s->trace_stores);
+    cr_expect_eq(s->traces, 2, "%s: root A and its table: %llu", t->name,
+                 (unsigned long long)s->traces);
+    cr_expect_eq(s->tlbinv_syncs + s->tlbflush_syncs, 0, "%s: the shadow was in step", t->name);
+    cr_expect_eq(hv->vms[vm].stats.exits[CPU_EXIT_TLB_INVALIDATE], 0, "%s", t->name);
+    cr_expect_eq(hu_get_word(hv, vm, L0_A + 4 * 0x200) >> 12, DATA(0) >> 12,
+                 "%s: the store reached the guest's table", t->name);
+    expect_invariants(hv);
+    hu_free(hv, &m);
+}
+
+/* Two address spaces; while A runs, the guest changes B's entry for 0x200000 (B's table is
+ * traced since B ran): when it switches to B, the load reads the new frame, with no tlbinv.
+ * A store to B's root (a table entry) drops B's whole region, refilled on the next touch. */
+ParameterizedTestParameters(hv_shadow, traces_keep_other_address_spaces_in_step)
+{
+    TH_ROW_INDICES(3);
+}
+
+ParameterizedTest(size_t *row, hv_shadow, traces_keep_other_address_spaces_in_step)
+{
+    const technique_t *t = &traced_techniques[*row];
+    static sim_machine_t m;
+    hv_t *hv;
+    char src[1024];
+    snprintf(src, sizeof src,
+             KERNEL("li r2, 0x200000\nli r1, 0x12005\ncsrw ptroot, r1\nld r3, [r2]\n"
+                    "li r1, 0x10003\ncsrw ptroot, r1\n"
+                    "li r4, 0x%x\nli r5, 0x%x\nst r5, [r4]\n"
+                    "li r1, 0x12005\ncsrw ptroot, r1\nld r6, [r2]\n"
+                    "li r1, 0x10003\ncsrw ptroot, r1\nli r4, 0x%x\nld r5, [r4]\nst r5, [r4]\n"
+                    "li r1, 0x12005\ncsrw ptroot, r1\nld r7, [r2]\n"
+                    "li r1, 0x10003\ncsrw ptroot, r1\nld r8, [r2]\n"),
+             L0_B + 4 * 0x200, MMU_PTE_MAKE(DATA(2) >> 12, MMU_PTE_V | KDATA | MMU_PTE_A), ROOT_B);
+    int vm = shadow_vm_sync(&m, &hv, t->cpu, src, 0, true);
+    gmap(hv, vm, ROOT_A, L0_A, 0x200000, DATA(0), KDATA);
+    gmap(hv, vm, ROOT_A, L0_A, L0_B, L0_B, KDATA); /* B's table and root, to write them */
+    gmap(hv, vm, ROOT_A, L0_A, ROOT_B, ROOT_B, KDATA);
+    gmap(hv, vm, ROOT_B, L0_B, 0x1000, 0x1000, KCODE);
+    gmap(hv, vm, ROOT_B, L0_B, 0x200000, DATA(1), KDATA);
+    cr_assert_eq(hv_run(hv, 2000000), SIM_RUN_POWEROFF, "%s", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 3), 222, "%s: B's frame", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 6), 333, "%s: B's new frame, changed while A ran", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 7), 333, "%s: after B's root entry was rewritten", t->name);
+    cr_expect_eq(reg(&m, hv, vm, 8), 111, "%s: A's frame", t->name);
+    const hv_shadow_stats_t *s = &hv->vms[vm].stats.shadow;
+    cr_expect_eq(s->trace_stores, 2, "%s: %llu", t->name, (unsigned long long)s->trace_stores);
+    expect_invariants(hv);
+    hu_free(hv, &m);
+}
+
+/* The scenario key: shadow_sync = trace turns traces on (and tlbinv no longer exits), a bad
+ * value is refused with the file and line. */
+Test(hv_shadow, the_shadow_sync_key)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    hv_t *hv = hu_scenario_text(&sc, &m, "traced",
+                                "[machine]\npcpus = 1\n[hypervisor]\nshadow_sync = trace\n"
+                                "[vm bench]\nimage = bench.img\nmemory = 4M\ncpu = hw\n"
+                                "mem = shadow\n");
+    cr_assert(hv->cfg.shadow_trace);
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    const hv_vm_stats_t *s = &hv->vms[0].stats;
+    cr_expect_eq(s->exits[CPU_EXIT_TLB_INVALIDATE], 0);
+    /* ptemod's stores, warm and timed (400); forkwait's 40 forks copy 1 024 entries and
+     * write one more into the child's root, traced from the second fork on */
+    cr_expect_eq(s->shadow.trace_stores, 400 + 39 * 1025, "%llu",
+                 (unsigned long long)s->shadow.trace_stores);
+    cr_expect_eq(s->shadow.traces, 4, "%llu", (unsigned long long)s->shadow.traces);
+    hu_scenario_free(&sc, hv, &m);
+    hu_expect_scenario_error("[hypervisor]\nshadow_sync = sometimes\n", false, "t.ini:2");
 }

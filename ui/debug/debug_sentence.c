@@ -435,6 +435,12 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
             snprintf(buf, len, "shadow paging: %s's tlbinv drops gva 0x%08x from its shadows", w,
                      ev->b);
         break;
+    case SIM_HV_SHADOW_TRACE:
+        snprintf(buf, len,
+                 "shadow paging: %s's page table at gpa 0x%08x is traced: write-protected in "
+                 "the shadows, each store to it emulated",
+                 w, ev->b);
+        break;
     case SIM_HV_BT_TRANSLATE:
         snprintf(buf, len,
                  "binary translation: the block of %s at %s is translated into the translation "

@@ -24,6 +24,8 @@ static const char *const rows[NROWS] = {"syscall", "in",       "in2",     "csrwr
 
 /* --batch-exits: every column runs with [hypervisor] batch_exits = on (hv_exit.c). */
 static bool batch_exits;
+/* --traces: every column runs with [hypervisor] shadow_sync = trace (hv_shadow_trace.c). */
+static bool traces;
 
 /* Adams and Agesen's own figures (ASPLOS 2006, on a Pentium 4), for --compare: VMware's
  * binary translator and the VT-x VMM, in cycles per operation; forkwait as tenths of the
@@ -73,12 +75,12 @@ static void take_lines(table_t *t, unsigned col, const char *text)
 static int run_column(const char *dir, unsigned col, const char *costs, table_t *t)
 {
     char text[512];
+    bool hv = strcmp(columns[col].type, "none") != 0;
     snprintf(text, sizeof text,
-             "[machine]\npcpus = 1\nram = 16M\ncosts = %s\n\n[hypervisor]\ntype = %s\n%s\n"
+             "[machine]\npcpus = 1\nram = 16M\ncosts = %s\n\n[hypervisor]\ntype = %s\n%s%s\n"
              "[vm bench]\nimage = bench.img\nmemory = 4M\ncpu = %s\nmem = %s\n",
-             costs, columns[col].type,
-             batch_exits && strcmp(columns[col].type, "none") ? "batch_exits = on\n" : "",
-             columns[col].cpu, columns[col].mem);
+             costs, columns[col].type, batch_exits && hv ? "batch_exits = on\n" : "",
+             traces && hv ? "shadow_sync = trace\n" : "", columns[col].cpu, columns[col].mem);
     static hv_scenario_t sc;
     static sim_machine_t m;
     FILE *quiet = fopen("/dev/null", "w");
@@ -285,6 +287,8 @@ int ui_cmd_bench_virt(const char *argv0, int argc, char **argv)
             all = true;
         } else if (!strcmp(argv[i], "--batch-exits")) {
             batch_exits = true;
+        } else if (!strcmp(argv[i], "--traces")) {
+            traces = true;
         } else if (!strcmp(argv[i], "--costs") && i + 1 < argc) {
             costs = argv[++i];
             if (sim_cost_profile_by_name(costs) < 0) {
@@ -297,7 +301,7 @@ int ui_cmd_bench_virt(const char *argv0, int argc, char **argv)
         } else {
             fprintf(stderr,
                     "hvsim bench-virt: unexpected argument '%s' (only --json, --costs NAME, "
-                    "--compare, --batch-exits)\n",
+                    "--compare, --batch-exits, --traces)\n",
                     argv[i]);
             return 2;
         }
@@ -317,6 +321,8 @@ int ui_cmd_bench_virt(const char *argv0, int argc, char **argv)
     json_object_set_new(root, "costs", json_string(costs));
     if (batch_exits)
         json_object_set_new(root, "batch_exits", json_true());
+    if (traces)
+        json_object_set_new(root, "shadow_sync", json_string("trace"));
     json_object_set_new(root, "rows", json_rows(&t));
     return dump_json(root);
 }

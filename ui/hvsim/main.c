@@ -32,6 +32,7 @@ static void print_usage(FILE *out)
           "       hvsim isa [--markdown]\n"
           "       hvsim walkdemo [--guest-levels N] [--nested-levels M] [--native] [--pwc]\n"
           "       hvsim bench-virt [--json] [--costs NAME | --compare] [--batch-exits]\n"
+          "             [--traces]\n"
           "       hvsim bench-io [--json]\n"
           "       hvsim --help | --version\n",
           out);
@@ -117,7 +118,8 @@ static void print_help(void)
           "  bench-virt        the technique table: nanobenchmarks natively and under each\n"
           "                    virtualization technique, cycles per operation (--json);\n"
           "                    --costs NAME under a cost profile, --compare under each\n"
-          "                    beside Adams and Agesen's figures.\n"
+          "                    beside Adams and Agesen's figures; --batch-exits and\n"
+          "                    --traces turn on exit batching and write-protect traces.\n"
           "  bench-io          the I/O paths compared: one transfer natively and by the\n"
           "                    emulated, paravirtual and passthrough card (--json).\n"
           "\n"
