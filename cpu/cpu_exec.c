@@ -155,14 +155,29 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
                 SAVE();                                                                            \
                 mmu_status_t st_ = translate_slow(cpu, (va), (kind), user, &(pa));                 \
                 RESTORE();                                                                         \
-                fetch_vpn = NO_PAGE; /* the fill may have replaced the code page's entry */        \
-                block = NULL, block_left = 0; /* and the walk may have written A/D bits */         \
+                AFTER_TLB_CALL();                                                                  \
                 if (st_ == MMU_PAGE_FAULT)                                                         \
                     FAULT(page_fault_cause[kind], (va));                                           \
                 if (st_ == MMU_NESTED_FAULT)                                                       \
                     goto nested_fault;                                                             \
             }                                                                                      \
         }                                                                                          \
+    } while (0)
+/* After a call into the TLB for a load or store: the code page's translation stays only while
+ * the translation cache still mirrors it (the fill may have replaced its TLB entry), and the
+ * block goes on only with it, while its page was not written (the walk's A/D bits), the rest
+ * of it ends before the limit (the walk cost cycles) and no event turned the debugger on. */
+#define AFTER_TLB_CALL()                                                                           \
+    do {                                                                                           \
+        uint32_t frame_;                                                                           \
+        if (fetch_vpn != NO_PAGE &&                                                                \
+            (!mmu_fast_lookup(&cpu->mmu, MMU_FETCH, fetch_vpn << MMU_PAGE_SHIFT, user, &frame_) || \
+             frame_ != fetch_frame))                                                               \
+            fetch_vpn = NO_PAGE;                                                                   \
+        if (fetch_vpn == NO_PAGE || !block || cpu->debug ||                                        \
+            block->gen != m->blocks.gen[block_pa >> MMU_PAGE_SHIFT] ||                             \
+            cycles + BLOCK_MOST(block) >= limit)                                                   \
+            block = NULL, block_left = 0;                                                          \
     } while (0)
 /* Fetches come from one code page for long stretches: while pc stays on the page of the last
  * fetch, its frame (a TLB entry's, kept in locals) serves without a lookup, at the cost of a

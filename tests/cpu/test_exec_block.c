@@ -351,3 +351,35 @@ Test(exec_block, paged_the_walkers_accessed_bit_in_a_code_word_runs_the_new_word
     cr_expect_eq(m.cpu[0].s.r[10], 0x23, "the second call ran the word with A set");
     sim_machine_free(&m);
 }
+
+/* The same entry, written by a load of the block that holds it, while that block runs: the
+ * block is [ld, nop, the entry's addi, ret], the load walks for 0x200000 and sets A two words
+ * ahead. The block must end there, as a store into it would. The frame, 0x20a00000, must be
+ * RAM for the load to go on inside the block (a bus error or a device would end it anyway):
+ * the machine has 544 MiB. */
+Test(exec_block, paged_the_walkers_accessed_bit_in_the_running_block_runs_the_new_word)
+{
+    sim_machine_t m;
+    cr_assert_eq(sim_machine_init(&m, 544u << 20, 1), 0);
+    sim_console_set_output(&m, NULL);
+    cpu_asm_result_t res;
+    hw_assemble(PAGING_ON "        li r1, 0x200000\n"
+                          "        call blk\n"
+                          "        out r0, [0xf0]\n"
+                          "        .org 0x21000 + 4 * (0x200000 >> 12) - 12\n"
+                          "blk:    nop\n"         /* fetched alone; entries without V from here */
+                          "        ld r5, [r1]\n" /* the block starts here */
+                          "        nop\n"
+                          "        addi r10, r0, 3\n" /* the entry for 0x200000: V R, A clear */
+                          "        ret\n",
+                &res);
+    cr_assert_eq(sim_load(&m, res.base, res.bytes, res.size), 0);
+    m.cpu[0].s.pc = res.base;
+    cpu_asm_free(&res);
+    cr_assert_eq(sim_run(&m, 1000000), SIM_RUN_POWEROFF);
+    uint32_t pte;
+    memcpy(&pte, m.ram + 0x21800, 4);
+    cr_expect_eq(pte, 0x20a00023u, "the walker set A");
+    cr_expect_eq(m.cpu[0].s.r[10], 0x23, "the block ended at the walk, and the new word ran");
+    sim_machine_free(&m);
+}
