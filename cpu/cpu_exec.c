@@ -551,7 +551,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(HCALL)
             VMEXIT_IF(true, CPU_EXIT_HYPERCALL, 0);
             FAULT(CPU_CAUSE_ILLEGAL, in->word); /* no hypervisor to call on bare hardware */
-            CASE(CPUID)
+        CASE(CPUID)
             VMEXIT_IF(s->vm.controls & CPU_VMCTL_CPUID, CPU_EXIT_CPUID, RS1);
             RD = cpuid_leaf(cpu, RS1);
             break;
