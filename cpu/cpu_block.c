@@ -3,11 +3,12 @@
  *
  * The interpreter spends most of its host instructions on work that gives the same answer
  * every time an instruction runs: the alignment and bounds checks of the fetch, the read of
- * the word, the check of the bits that must be zero. A block does that work once, for a run of
- * instructions that starts at a physical address and ends at the first branch or jump, at the
- * end of the page, or before any instruction that is not plain (not ALU work, a load, a store,
- * a compare or a branch: those leave the loop often and keep the one-at-a-time path). The loop
- * then takes the words from the block (docs/interpreter.md).
+ * the word, the check of the bits that must be zero, taking its fields apart. A block does that
+ * work once, for a run of instructions that starts at a physical address and ends at the first
+ * branch or jump, at the end of the page, or before any instruction that is not plain (not ALU
+ * work, a load, a store, a compare or a branch: those leave the loop often and keep the
+ * one-at-a-time path). The loop then takes the decoded instructions from the block
+ * (docs/interpreter.md).
  *
  * Blocks are a host-side memo, not machine state: the decoding of a word never changes, so a
  * block is right exactly while RAM still holds the words it was built from. Each machine keeps
@@ -30,7 +31,7 @@
 /* The ISA table (cpu.h) numbers the plain instructions first: ALU work, compares, loads and
  * stores below the branches and jumps (B .. JALR), and all of them below syscall, where the
  * instructions that trap, exit or touch privileged state begin. An unassigned opcode in that
- * range is illegal in a block as on the one-at-a-time path (the switch's default). */
+ * range ends a block: the one-at-a-time path faults on it. */
 _Static_assert(CPU_OPC_ADD < CPU_OPC_B && CPU_OPC_B < CPU_OPC_JALR &&
                    CPU_OPC_JALR < CPU_OPC_SYSCALL && CPU_OPC_POPF > CPU_OPC_SYSCALL,
                "the plain instructions come first in the ISA table");
@@ -86,6 +87,13 @@ bool cpu_opc_transfers(uint32_t opc)
     return opc >= CPU_OPC_B && opc <= CPU_OPC_JALR;
 }
 
+/* True for the instructions that read or write memory (a load, a store, push, pop). */
+static bool accesses_memory(const cpu_insn_info_t *info)
+{
+    return info->operands[1] == CPU_OPK_MEM || info->opcode == CPU_OPC_PUSH ||
+           info->opcode == CPU_OPC_POP;
+}
+
 /* Decodes the block at pa into b and marks its page as code; n is 0 when its first
  * instruction is not plain, and then the slot still says so, so that the next look at pa
  * needs no decoding either. */
@@ -97,16 +105,20 @@ static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t 
     t->code[page] = 1;
     b->pa = pa;
     b->gen = t->gen[page];
-    b->n = 0;
+    b->n = b->cycles = b->refs = 0;
     for (uint32_t a = pa; a != page_end && a <= ram_size - 4 && b->n < CPU_BLOCK_MAX; a += 4) {
         const uint8_t *p = ram + a;
         uint32_t word = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
                         (uint32_t)p[3] << 24; /* RAM is little-endian */
         uint32_t opc = CPU_INSN_OPCODE(word);
-        if (!plain(opc) || (word & zero_mask[opc]))
+        int op = cpu_op_of_opcode((uint8_t)opc);
+        if (op < 0 || !plain(opc) || (word & zero_mask[opc]))
             break; /* the one-at-a-time path runs it (or faults on it) */
-        b->word[b->n] = word;
+        const cpu_insn_info_t *info = &cpu_isa[op];
+        cpu_decode_fields(word, &b->insn[b->n]);
         b->n++;
+        b->cycles += info->cycles;
+        b->refs += 1 + accesses_memory(info);
         if (cpu_opc_transfers(opc))
             break;
     }

@@ -155,14 +155,29 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
                 SAVE();                                                                            \
                 mmu_status_t st_ = translate_slow(cpu, (va), (kind), user, &(pa));                 \
                 RESTORE();                                                                         \
-                fetch_vpn = NO_PAGE; /* the fill may have replaced the code page's entry */        \
-                block = NULL, block_left = 0; /* and the walk may have written A/D bits */         \
+                AFTER_TLB_CALL();                                                                  \
                 if (st_ == MMU_PAGE_FAULT)                                                         \
                     FAULT(page_fault_cause[kind], (va));                                           \
                 if (st_ == MMU_NESTED_FAULT)                                                       \
                     goto nested_fault;                                                             \
             }                                                                                      \
         }                                                                                          \
+    } while (0)
+/* After a call into the TLB for a load or store: the code page's translation stays only while
+ * the translation cache still mirrors it (the fill may have replaced its TLB entry), and the
+ * block goes on only with it, while its page was not written (the walk's A/D bits), the rest
+ * of it ends before the limit (the walk cost cycles) and no event turned the debugger on. */
+#define AFTER_TLB_CALL()                                                                           \
+    do {                                                                                           \
+        uint32_t frame_;                                                                           \
+        if (fetch_vpn != NO_PAGE &&                                                                \
+            (!mmu_fast_lookup(&cpu->mmu, MMU_FETCH, fetch_vpn << MMU_PAGE_SHIFT, user, &frame_) || \
+             frame_ != fetch_frame))                                                               \
+            fetch_vpn = NO_PAGE;                                                                   \
+        if (fetch_vpn == NO_PAGE || !block || cpu->debug ||                                        \
+            block->gen != m->blocks.gen[block_pa >> MMU_PAGE_SHIFT] ||                             \
+            cycles + BLOCK_MOST(block) >= limit)                                                   \
+            block = NULL, block_left = 0;                                                          \
     } while (0)
 /* Fetches come from one code page for long stretches: while pc stays on the page of the last
  * fetch, its frame (a TLB entry's, kept in locals) serves without a lookup, at the cost of a
@@ -206,11 +221,16 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             block = cpu_block_at(&m->blocks, ram, ram_size, pa_, zero_mask);                       \
             block_pa = pa_;                                                                        \
         }                                                                                          \
-        if (block) {                                                                               \
+        if (block && cycles + BLOCK_MOST(block) < limit) {                                         \
             block_left = block->n;                                                                 \
-            block_word = block->word;                                                              \
+            block_insn = block->insn;                                                              \
         }                                                                                          \
     } while (0)
+/* A block runs without looking at the limit: it is entered only when all of it, at its most
+ * (its base cycles, a taken branch, a TLB hit for each fetch, load and store), ends before the
+ * limit. Near the limit the loop goes one instruction at a time and stops where it always did.
+ * Anything that costs more (a walk) or must end the block early sets block_left to 0. */
+#define BLOCK_MOST(b) ((b)->cycles + taken_cost + (paged ? (b)->refs * tlb_hit_cost : 0))
 #define DISPATCH(opc) switch (opc)
 #define CASE(name) case CPU_OPC_##name:
 /* Retire the instruction: count it, charge its base cost, move on. */
@@ -228,43 +248,45 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 #define FV ((s->flags & CPU_FLAG_V) != 0)
 #define BRANCH_IF(cond)                                                                            \
     if (cond) {                                                                                    \
-        next_pc = pc + (uint32_t)(CPU_INSN_REL24(word) * 4);                                       \
+        next_pc = pc + (uint32_t)(CPU_INSN_REL24(in->word) * 4);                                   \
         cycles += taken_cost;                                                                      \
     }                                                                                              \
     break
-/* The instruction retires normally, then the block ends so that cpu_run looks again at
+/* The instruction retires normally, then the loop ends so that cpu_run looks again at
  * interrupts, halting, the MMU mode or the power (setting the limit to 0 keeps this test out
- * of the per-instruction path). */
+ * of the per-instruction path; a device access in a predecoded block ends the block too). */
 #define END_BLOCK_AFTER_THIS()                                                                     \
     do {                                                                                           \
         rescan = true;                                                                             \
         limit = 0;                                                                                 \
+        block_left = 0;                                                                            \
     } while (0)
-#define BASED (CPU_INSN_RS1(word) != 0) /* the address is not absolute ([r0 + imm]) */
-#define RD r[CPU_INSN_RD(word)]
-#define RS1 r[CPU_INSN_RS1(word)]
-#define RS2 r[CPU_INSN_RS2(word)]
-#define IMM ((uint32_t)CPU_INSN_IMM16(word))
-#define UIMM CPU_INSN_UIMM16(word)
+/* The operands of the instruction `in`, decoded (cpu_decoded_t). */
+#define BASED (in->rs1 != 0) /* the address is not absolute ([r0 + imm]) */
+#define RD r[in->rd]
+#define RS1 r[in->rs1]
+#define RS2 r[in->rs2]
+#define IMM in->imm
+#define UIMM in->uimm
 /* Ring -1: in guest mode, an instruction the VMCB's controls name exits before it runs (pc on
  * it, length 4, the word in the exit information). */
 #define VMEXIT_IF(cond, reason, qual)                                                              \
     do {                                                                                           \
         if (s->vm.active && (cond)) {                                                              \
             SAVE();                                                                                \
-            cpu_vm_exit(cpu, (reason), (qual), 0, 0, 4, word);                                     \
+            cpu_vm_exit(cpu, (reason), (qual), 0, 0, 4, in->word);                                 \
             return BLOCK_VMEXIT;                                                                   \
         }                                                                                          \
     } while (0)
 #define REQUIRE_H()                                                                                \
     do {                                                                                           \
         if ((s->flags & CPU_FLAG_MODE_MASK) != ((uint32_t)CPU_MODE_H << CPU_FLAG_MODE_SHIFT))      \
-            FAULT(CPU_CAUSE_ILLEGAL, word);                                                        \
+            FAULT(CPU_CAUSE_ILLEGAL, in->word);                                                    \
     } while (0)
 #define REQUIRE_PRIVILEGE()                                                                        \
     do {                                                                                           \
         if ((s->flags & CPU_FLAG_MODE_MASK) == 0)                                                  \
-            FAULT(CPU_CAUSE_PRIVILEGED, word);                                                     \
+            FAULT(CPU_CAUSE_PRIVILEGED, in->word);                                                 \
     } while (0)
 /* A debugger's watch hook sees each access that succeeded (behind the one debug flag). */
 #define WATCH(write, size, value)                                                                  \
@@ -387,7 +409,9 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     uint64_t fast_hits = 0;
     uint32_t fetch_vpn = NO_PAGE, fetch_frame = 0;
     const cpu_block_t *block = NULL;   /* the last block entered, while no store touched it */
-    const uint32_t *block_word = NULL; /* its next word, while block_left > 0 */
+    const cpu_decoded_t *block_insn = NULL; /* its next instruction, while block_left > 0 */
+    cpu_decoded_t one = {0};                /* an instruction fetched alone, decoded */
+    const cpu_decoded_t *in = &one;         /* the instruction that runs */
     uint32_t block_left = 0, block_pa = 0;
     const uint8_t *const code_page = m->blocks.code; /* per page: blocks were decoded from it */
     uint32_t pc, word = 0, opc = 0, next_pc, cause, tval;
@@ -395,8 +419,10 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     bool rescan = false;
     RESTORE();
 
-    while (cycles < limit) {
+    for (;;) {
         if (block_left == 0) { /* in a block, nothing can turn the debugger on */
+            if (cycles >= limit)
+                break;
             if (cpu->debug) {
                 SAVE();
                 if (cpu->debug_fn && cpu->debug_fn(cpu, cpu->debug_ctx))
@@ -407,19 +433,20 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             }
         }
         if (block_left) { /* decoded and checked when the block was built */
-            word = *block_word++;
+            in = block_insn++;
             block_left--;
-            opc = CPU_INSN_OPCODE(word);
             if (paged) { /* the fetch: a hit on the code page, as in FETCH */
                 cycles += tlb_hit_cost;
                 fast_hits++;
             }
         } else {
             FETCH();
-            opc = CPU_INSN_OPCODE(word);
-            if (word & zero_mask[opc])
+            if (word & zero_mask[CPU_INSN_OPCODE(word)])
                 FAULT(CPU_CAUSE_ILLEGAL, word);
+            cpu_decode_fields(word, &one);
+            in = &one;
         }
+        opc = in->opc;
         next_pc = pc + 4;
 
         DISPATCH(opc) {
@@ -461,7 +488,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(SHLI) CASE(SHRI) CASE(SRAI) {
             uint32_t shamt = UIMM;
             if (shamt > 31) /* the one operand range the zero mask cannot express */
-                FAULT(CPU_CAUSE_ILLEGAL, word);
+                FAULT(CPU_CAUSE_ILLEGAL, in->word);
             if (opc == CPU_OPC_SHLI)
                 RD = RS1 << shamt;
             else if (opc == CPU_OPC_SHRI)
@@ -509,7 +536,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(BLEU) BRANCH_IF(FC || FZ);
         CASE(JAL)
             RD = pc + 4;
-            next_pc = pc + (uint32_t)(CPU_INSN_REL20(word) * 4);
+            next_pc = pc + (uint32_t)(CPU_INSN_REL20(in->word) * 4);
             cycles += taken_cost;
             break;
         CASE(JALR) {
@@ -523,7 +550,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(BRK) NEXT(); SAVE(); cpu_enter_trap(cpu, CPU_CAUSE_BREAKPOINT, 0, pc); return BLOCK_RESCAN;
         CASE(HCALL)
             VMEXIT_IF(true, CPU_EXIT_HYPERCALL, 0);
-            FAULT(CPU_CAUSE_ILLEGAL, word); /* no hypervisor to call on bare hardware */
+            FAULT(CPU_CAUSE_ILLEGAL, in->word); /* no hypervisor to call on bare hardware */
         CASE(CPUID)
             VMEXIT_IF(s->vm.controls & CPU_VMCTL_CPUID, CPU_EXIT_CPUID, RS1);
             RD = cpuid_leaf(cpu, RS1);
@@ -548,22 +575,21 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(CSRR) {
             if (!monitor_clock_read(truncated, pc, UIMM))
                 REQUIRE_PRIVILEGE();
-            VMEXIT_IF(cpu_vm_csr_exits(cpu, UIMM, false), CPU_EXIT_CSR_ACCESS,
-                      UIMM | CPU_INSN_RD(word) << 20);
+            VMEXIT_IF(cpu_vm_csr_exits(cpu, UIMM, false), CPU_EXIT_CSR_ACCESS, UIMM | in->rd << 20);
             uint32_t v;
             SAVE();
             if (!cpu_csr_read_checked(cpu, UIMM, &v))
-                FAULT(CPU_CAUSE_ILLEGAL, word);
+                FAULT(CPU_CAUSE_ILLEGAL, in->word);
             RD = v;
             break;
         }
         CASE(CSRW)
             REQUIRE_PRIVILEGE();
             VMEXIT_IF(cpu_vm_csr_exits(cpu, UIMM, true), CPU_EXIT_CSR_ACCESS,
-                      UIMM | CPU_EXITQ_WRITE | CPU_INSN_RS1(word) << 20);
+                      UIMM | CPU_EXITQ_WRITE | in->rs1 << 20);
             SAVE();
             if (!cpu_csr_write(cpu, UIMM, RS1))
-                FAULT(CPU_CAUSE_ILLEGAL, word);
+                FAULT(CPU_CAUSE_ILLEGAL, in->word);
             END_BLOCK_AFTER_THIS();
             break;
         CASE(IRET)
@@ -586,7 +612,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             REQUIRE_PRIVILEGE();
             if (s->vm.active && (s->vm.controls & CPU_VMCTL_TLB)) {
                 SAVE();
-                cpu_vm_exit(cpu, CPU_EXIT_TLB_INVALIDATE, 0, RS1, 0, 4, word);
+                cpu_vm_exit(cpu, CPU_EXIT_TLB_INVALIDATE, 0, RS1, 0, 4, in->word);
                 return BLOCK_VMEXIT;
             }
             mmu_tlbinv(&cpu->mmu, RS1);
@@ -606,7 +632,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(IN) {
             REQUIRE_PRIVILEGE();
             VMEXIT_IF(cpu_vm_port_exits(cpu, (RS1 + IMM) & 0xffffu), CPU_EXIT_IO_PORT,
-                      ((RS1 + IMM) & 0xffffu) | CPU_INSN_RD(word) << 20);
+                      ((RS1 + IMM) & 0xffffu) | in->rd << 20);
             SAVE();
             uint32_t v = sim_port_read(m, cpu, (uint16_t)(RS1 + IMM));
             RESTORE();
@@ -617,7 +643,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(OUT)
             REQUIRE_PRIVILEGE();
             VMEXIT_IF(cpu_vm_port_exits(cpu, (RS1 + IMM) & 0xffffu), CPU_EXIT_IO_PORT,
-                      ((RS1 + IMM) & 0xffffu) | CPU_EXITQ_WRITE | CPU_INSN_RD(word) << 20);
+                      ((RS1 + IMM) & 0xffffu) | CPU_EXITQ_WRITE | in->rd << 20);
             SAVE();
             sim_port_write(m, cpu, (uint16_t)(RS1 + IMM), RD);
             RESTORE();
@@ -638,7 +664,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(INVASID) REQUIRE_H(); SAVE(); cpu_vm_invasid(cpu, RS1); break;
         default:
             /* Unassigned opcodes. */
-            FAULT(CPU_CAUSE_ILLEGAL, word);
+            FAULT(CPU_CAUSE_ILLEGAL, in->word);
         }
         NEXT();
     }
@@ -656,7 +682,7 @@ nested_fault:
      * the hypervisor to map the page and resume: a VM exit in guest mode. */
     SAVE();
     if (s->vm.active) {
-        cpu_vm_exit_nested_fault(cpu, word);
+        cpu_vm_exit_nested_fault(cpu, in->word); /* not read for a fetch */
         return BLOCK_VMEXIT;
     }
     return BLOCK_NESTED_FAULT;

@@ -47,12 +47,30 @@ bool cpu_vm_port_exits(const cpu_t *cpu, uint32_t port);
  * stores, compares) ending at the first branch or jump, inside one page. It stays valid while
  * its page's generation (cpu_blocks_t) is the one it was decoded at. */
 #define CPU_BLOCK_MAX 32u
+/* An instruction word taken apart once: the fields the interpreter's cases read. */
+typedef struct {
+    uint32_t word;             /* the whole word (faults and exits report it) */
+    uint8_t opc, rd, rs1, rs2; /* the opcode and the register fields */
+    uint32_t imm, uimm;        /* imm16 sign-extended, and zero-extended */
+} cpu_decoded_t;
+static inline void cpu_decode_fields(uint32_t word, cpu_decoded_t *d)
+{
+    d->word = word;
+    d->opc = (uint8_t)CPU_INSN_OPCODE(word);
+    d->rd = (uint8_t)CPU_INSN_RD(word);
+    d->rs1 = (uint8_t)CPU_INSN_RS1(word);
+    d->rs2 = (uint8_t)CPU_INSN_RS2(word);
+    d->imm = (uint32_t)CPU_INSN_IMM16(word);
+    d->uimm = CPU_INSN_UIMM16(word);
+}
 #define CPU_BLOCK_PAGE_OFFSET 0xfffu
 struct cpu_block {
     uint32_t pa;                  /* physical address of the first instruction; 1: none */
     uint32_t n;                   /* instructions; 0: the first is not plain */
+    uint32_t cycles;              /* the sum of their base cycles */
+    uint32_t refs;                /* their memory references: a fetch each, a load or store */
     uint64_t gen;                 /* its page's generation when decoded */
-    uint32_t word[CPU_BLOCK_MAX]; /* the instruction words, checked against their zero masks */
+    cpu_decoded_t insn[CPU_BLOCK_MAX]; /* the instructions, checked against their zero masks */
 #ifdef HVSIM_BLOCK_CHECK
     uint8_t raw[4 * CPU_BLOCK_MAX]; /* the bytes decoded, compared at each entry (a check build) */
 #endif

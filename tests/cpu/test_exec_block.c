@@ -1,8 +1,9 @@
 /*
  * test_exec_block.c - predecoded blocks (cpu/cpu_block.c) must never run words that RAM no
  * longer holds, whoever changed them: the running block itself (self-modifying code), a store
- * into another block already decoded, DMA from the disk, the debugger, the loader and a
- * snapshot restore, with paging off and on. Each program here runs a word once, changes it,
+ * into another block already decoded, DMA from the disk, the hypervisor's virtual disk, the
+ * page walker's accessed bit, the debugger, the loader and a snapshot restore, with paging off
+ * and on. Each program here runs a word once, changes it,
  * and runs it again: on hardware the new word runs, and r10 says which one did (1: the old,
  * 2: the new).
  */
@@ -14,6 +15,8 @@
 #include "../support/harness.h"
 #include "../../sim/sim_snap.h"
 #include "../../ui/debug/ui_debug.h"
+#include "../hypervisor/hv_util.h"
+#include "../hypervisor/hw_util.h"
 
 /* The word of `addi r10, r0, 2` (the new instruction), in RAM at `new`, for the programs that
  * write it themselves. */
@@ -56,11 +59,14 @@ Test(exec_block, a_store_into_another_decoded_block_runs_the_new_word)
                  2);
 }
 
-/* `code` runs, the disk's DMA writes the other version over it, and it runs again. */
-Test(exec_block, dma_over_code_runs_the_new_words)
+/* A program that calls `code`, has the disk read sector 0 over it, and calls it again; `org` is
+ * where it starts. `code` begins with a nop: with paging on (a guest's nested paging) a block
+ * starts only on the page of the last fetch, so the instruction a call lands on is fetched
+ * alone, and the word that changes comes second. */
+static void dma_program(char *src, size_t size, const char *org)
 {
-    char src[1024];
-    snprintf(src, sizeof src,
+    snprintf(src, size,
+             "%s"
              "        .equ DISK, 0x%x\n"
              "        li sp, 0x7000\n"
              "        call code\n"
@@ -78,18 +84,57 @@ Test(exec_block, dma_over_code_runs_the_new_words)
              "        call code\n"
              "        out r0, [0xf0]\n"
              "        .org 0x8000\n"
-             "code:   addi r10, r0, 1\n"
-             "        ret\n" NEW_WORD,
-             SIM_DISK_PORT, SIM_DISK_DONE);
+             "code:   nop\n"
+             "        addi r10, r0, 1\n"
+             "        ret\n",
+             org, SIM_DISK_PORT, SIM_DISK_DONE);
+}
+
+/* The sector: the other version of `code`. */
+static const uint8_t *new_code_sector(void)
+{
+    static uint8_t sector[SIM_SECTOR_SIZE];
+    cpu_asm_result_t words;
+    hw_assemble("nop\naddi r10, r0, 2\nret\n", &words);
+    memcpy(sector, words.bytes, words.size);
+    cpu_asm_free(&words);
+    return sector;
+}
+
+/* `code` runs, the disk's DMA writes the other version over it, and it runs again. */
+Test(exec_block, dma_over_code_runs_the_new_words)
+{
+    char src[1024];
+    dma_program(src, sizeof src, "");
     sim_machine_t m;
     th_machine(&m, src);
-    static uint8_t sector[SIM_SECTOR_SIZE];
-    memcpy(sector, m.ram + 0x9000, sizeof sector); /* addi r10, r0, 2; ret */
-    cr_assert_eq(sim_disk_attach(&m, sector, sizeof sector), 0);
+    cr_assert_eq(sim_disk_attach(&m, new_code_sector(), SIM_SECTOR_SIZE), 0);
     cr_assert_eq(sim_run(&m, 1000000), SIM_RUN_POWEROFF);
     cr_expect_eq(m.cpu[0].s.r[11], 1, "the first call ran the old word");
     cr_expect_eq(m.cpu[0].s.r[10], 2, "the second ran what the disk wrote");
     sim_machine_free(&m);
+}
+
+/* The same under the hypervisor: the VM's own virtual disk, emulated by the hypervisor, copies
+ * the other version over code the guest ran (hv_copy_to_guest writes the guest's memory). */
+Test(exec_block, the_hypervisors_virtual_disk_over_guest_code_runs_the_new_words)
+{
+    char src[1024];
+    dma_program(src, sizeof src, "        .org 0x1000\n");
+    static sim_machine_t m;
+    hv_config_t cfg = hu_config();
+    hv_t *hv = hu_machine(&m, 1, &cfg);
+    hv_vm_config_t c = {
+        .disk = new_code_sector(), .disk_len = SIM_SECTOR_SIZE, .pin = {-1, -1, -1, -1}};
+    int vm = hu_vm(hv, "g", src, &c);
+    cr_assert_eq(hv_run(hv, 10000000), SIM_RUN_POWEROFF);
+    uint32_t vmcb = hv_vcpu_vmcb(hv, (unsigned)vm, 0);
+    cr_expect_eq(cpu_vmcb_peek(&m.cpu[0], vmcb, CPU_VMCB_GUEST + CPU_VMCB_R(11)), 1,
+                 "the first call ran the old word");
+    cr_expect_eq(cpu_vmcb_peek(&m.cpu[0], vmcb, CPU_VMCB_GUEST + CPU_VMCB_R(10)), 2,
+                 "the second ran what the virtual disk wrote");
+    cr_expect_eq(m.disk.reads, 0, "the hypervisor's disk, not the machine's");
+    hu_free(hv, &m);
 }
 
 /* A loop that runs forever, with the debugger's write between two runs. */
@@ -270,4 +315,71 @@ Test(exec_block, paged_blocks_count_what_fetching_one_at_a_time_counts)
     cr_expect_gt(f->mmu.stats.misses, 100, "the loop walks on every iteration");
     sim_machine_free(&fast);
     sim_machine_free(&slow);
+}
+
+/* A page-table page that is also a code page. The walker's accessed bit lands in a word that
+ * has run from a block: the leaf entry for va 0x200000 is the word of `addi r10, r0, 3` (its
+ * low bits V and R are the immediate's, its frame 0x20a00 lies past RAM), between a `nop`
+ * (fetched alone, as the first instruction on a page always is) and a `ret` (entries without
+ * V). A load from 0x200000 walks, sets A (the immediate becomes 0x23), then takes a bus error,
+ * since the frame is no RAM; the handler calls the entry again. Nothing in the design stops a
+ * kernel from putting tables and code on one page, so the walker's write passes
+ * sim_ram_written like every other. */
+Test(exec_block, paged_the_walkers_accessed_bit_in_a_code_word_runs_the_new_word)
+{
+    sim_machine_t m;
+    th_machine(&m, PAGING_ON "        la r1, after\n"
+                             "        csrw tvec, r1\n"
+                             "        call pte\n"
+                             "        addi r11, r10, 0\n"
+                             "        li r1, 0x200000\n"
+                             "        ld r5, [r1]\n" /* the walk writes A into `pte` */
+                             "after:  call pte\n"
+                             "        out r0, [0xf0]\n"
+                             "        .org 0x21000 + 4 * (0x200000 >> 12) - 4\n"
+                             "pte:    nop\n"             /* an entry without V, fetched alone */
+                             "        addi r10, r0, 3\n" /* 0x20a00003: V R, A clear */
+                             "        ret\n");
+    uint32_t pte;
+    memcpy(&pte, m.ram + 0x21800, 4);
+    cr_assert_eq(pte, 0x20a00003u, "the leaf entry is the instruction's word");
+    cr_assert_eq(sim_run(&m, 1000000), SIM_RUN_POWEROFF);
+    cr_expect_eq(m.cpu[0].s.r[11], 3, "the first call ran the entry without A");
+    cr_expect_eq(m.cpu[0].s.csr[CPU_CSR_CAUSE], CPU_CAUSE_BUS_ERROR, "the load reached no RAM");
+    memcpy(&pte, m.ram + 0x21800, 4);
+    cr_expect_eq(pte, 0x20a00023u, "the walker set A");
+    cr_expect_eq(m.cpu[0].s.r[10], 0x23, "the second call ran the word with A set");
+    sim_machine_free(&m);
+}
+
+/* The same entry, written by a load of the block that holds it, while that block runs: the
+ * block is [ld, nop, the entry's addi, ret], the load walks for 0x200000 and sets A two words
+ * ahead. The block must end there, as a store into it would. The frame, 0x20a00000, must be
+ * RAM for the load to go on inside the block (a bus error or a device would end it anyway):
+ * the machine has 544 MiB. */
+Test(exec_block, paged_the_walkers_accessed_bit_in_the_running_block_runs_the_new_word)
+{
+    sim_machine_t m;
+    cr_assert_eq(sim_machine_init(&m, 544u << 20, 1), 0);
+    sim_console_set_output(&m, NULL);
+    cpu_asm_result_t res;
+    hw_assemble(PAGING_ON "        li r1, 0x200000\n"
+                          "        call blk\n"
+                          "        out r0, [0xf0]\n"
+                          "        .org 0x21000 + 4 * (0x200000 >> 12) - 12\n"
+                          "blk:    nop\n"         /* fetched alone; entries without V from here */
+                          "        ld r5, [r1]\n" /* the block starts here */
+                          "        nop\n"
+                          "        addi r10, r0, 3\n" /* the entry for 0x200000: V R, A clear */
+                          "        ret\n",
+                &res);
+    cr_assert_eq(sim_load(&m, res.base, res.bytes, res.size), 0);
+    m.cpu[0].s.pc = res.base;
+    cpu_asm_free(&res);
+    cr_assert_eq(sim_run(&m, 1000000), SIM_RUN_POWEROFF);
+    uint32_t pte;
+    memcpy(&pte, m.ram + 0x21800, 4);
+    cr_expect_eq(pte, 0x20a00023u, "the walker set A");
+    cr_expect_eq(m.cpu[0].s.r[10], 0x23, "the block ended at the walk, and the new word ran");
+    sim_machine_free(&m);
 }
