@@ -350,6 +350,15 @@ typedef struct {
     uint64_t sent, received, bytes; /* frames and their bytes, both ways */
     uint64_t rx_drops;              /* frames that found no receive buffer */
     uint64_t errors;                /* bad descriptors (a length, an address) and broken queues */
+    /* net_bw: the transmit entry taken but held back until its share of time (its buffer stays
+     * the driver's to see as in flight: no used entry yet), and when it may go */
+    uint8_t held;
+    uint8_t pad2[3];
+    uint32_t held_id, held_addr, held_len;
+    uint64_t held_until;
+    uint64_t batches; /* kicks that sent frames */
+    uint32_t largest; /* the most frames one kick sent */
+    uint32_t pad3;
 } hv_pvnet_t;
 
 /* The virtual devices of one VM: console (UART ports and MMIO, and the hypercall console),
@@ -409,6 +418,28 @@ typedef struct {
     uint64_t dropped;              /* to send with the transmit ring full, or no frame */
     uint64_t errors;               /* the card's errors the driver acknowledged */
 } hv_uplink_t;
+
+/* The host's one disk (hv_hostdisk.c): every VM's virtual disk is a region of it, and every
+ * VM's command queues at it, served one at a time in the order they came (each VM has at most
+ * one command in flight, so first come is also round robin between VMs). Plain data. */
+typedef struct {
+    uint8_t vm, command;  /* whose command, SIM_DISK_CMD_READ or _WRITE */
+    uint16_t count;       /* sectors */
+    uint32_t sector;      /* its first sector on the host's disk (the VM's region + its own) */
+    uint64_t issued;      /* the cycle the VM wrote the command */
+    uint64_t start, done; /* when the host's disk begins it and has moved its sectors */
+} hv_disk_request_t;
+
+typedef struct {
+    hv_disk_request_t queue[HV_MAX_VMS]; /* in order of issue; [0] is served first */
+    uint32_t queued;                     /* requests in queue */
+    uint32_t deepest;                    /* the most requests ever queued at once */
+    uint64_t free_at;                    /* the cycle the disk finishes the last request queued */
+    uint64_t requests;                   /* requests served (or being served) */
+    uint64_t waited;                     /* ... that found another VM's request ahead of them */
+    uint64_t wait_cycles;                /* ... and how long they waited for the disk in all */
+    uint64_t busy_cycles;                /* cycles the disk was moving sectors */
+} hv_hostdisk_t;
 
 /* A bandwidth limit on one of a VM's devices (hv_limit_pace): at most `rate` bytes per 1 000
  * cycles; 0: no limit. Plain data. */
@@ -531,6 +562,9 @@ typedef struct {
     uint64_t limit_swaps;       /* its pages swapped out because it held resident_max (hv_swap.c) */
     hv_compare_stats_t compare; /* the comparison table's marks (hv_compare.c) */
     uint64_t batched;    /* batch_exits: instructions emulated in an earlier exit (exits saved) */
+    /* hv_hostdisk.c: its disk commands the host's disk served, those that waited behind
+     * another VM's, and the cycles they waited in all */
+    uint64_t disk_requests, disk_waits, disk_wait_cycles;
 } hv_vm_stats_t;
 
 typedef struct {
@@ -705,6 +739,7 @@ typedef struct hv {
      * different pages collide and the byte compare must tell them apart. */
     uint8_t share_hash_bits;
     hv_uplink_t uplink;
+    hv_hostdisk_t hostdisk[HV_MAX_HOSTS]; /* each host machine's one disk */
     /* The .pcap capture being written (hv_vswitch_capture), or NULL; not machine state: a
      * clone writes none. It goes to pcap_tmp and is renamed to pcap_path when complete. */
     struct pcap_dumper *pcap;
@@ -853,6 +888,17 @@ int hv_vswitch_lookup(const hv_t *hv, const uint8_t mac[6]);
 
 /* The VM whose assigned device has IOMMU domain `domain` (its VM id), or -1 (hv_passthrough.c). */
 int hv_vm_of_domain(const hv_t *hv, unsigned domain);
+
+/* A paravirtual card as `info nic` shows it (hv_pvnet.c): its shared page, each queue's indices
+ * (the driver's AVAIL_IDX read from the page, the entries the hypervisor took and used), its
+ * kicks and batches, a frame net_bw holds back, its counters. */
+void hv_pvnet_print(hv_t *hv, unsigned vm, FILE *out);
+
+/* The host's one disk as `info disk` shows it at cycle `now` (hv_hostdisk.c): what its
+ * commands waited, each VM's region and commands, and the queue. */
+void hv_hostdisk_print(const hv_t *hv, uint64_t now, FILE *out);
+/* The first sector of a VM's region on its host's disk: the disks of the VMs before it. */
+uint32_t hv_hostdisk_region(const hv_t *hv, unsigned vm);
 
 /* The virtual device behind a port of every VM ("virtual disk"), and in *reg the register
  * ("command"); NULL (and "") when none answers there. MMIO windows are ports (hv_dev_mmio). */

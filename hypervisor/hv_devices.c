@@ -10,9 +10,10 @@
  *             kept per VM and printed by lines as "[name] line" (the one physical console
  *             multiplexed); input comes from the VM's own script; line 1 while it waits
  *   power     port 0x0f0, MMIO 0xf0001000: the VM (not the machine) powers off
- *   disk      ports 0x1f0..0x1f7, line 14: serves the VM's own disk image; the data is
- *             copied into guest memory through the VM's nested mapping (DMA remapped to the
- *             VM's memory), never anywhere else
+ *   disk      ports 0x1f0..0x1f7, line 14: serves the VM's own disk image, a region of the
+ *             host's one disk where its commands queue with the other VMs' (hv_hostdisk.c);
+ *             the data is copied into guest memory through the VM's nested mapping (DMA
+ *             remapped to the VM's memory), never anywhere else
  *   timer     the timer CSR of each VCPU, in host cycles (virtual time = wall time); line 0
  *   nic       ports 0x300..0x30f, line 11: the physical card's model, its DMA into the VM's
  *             memory, its frames into the virtual switch (hv_vswitch.c)
@@ -217,21 +218,21 @@ static void disk_command(hv_t *hv, unsigned vm, uint32_t command)
         return;
     }
     d->status = SIM_DISK_BUSY;
-    const uint32_t *c = hv->m->costs.c;
-    uint64_t at = hv->cur->s.cycles +
-                  sim_disk_cycles(c[SIM_COST_disk_latency], c[SIM_COST_disk_sector], d->count);
+    unsigned ahead; /* the host's one disk serves the other VMs' commands queued before it */
+    uint64_t at = hv_hostdisk_submit(hv, vm, hv->cur->s.cycles, &ahead);
     at = hv_limit_pace(&hv->vms[vm].disk_limit, d->count * SIM_SECTOR_SIZE, at); /* disk_bw */
     SIM_ASSERT(sim_schedule(hv->m, at, hv->hub, HV_TIMED(HV_TIMED_DISK, vm)) == 0);
-    hv_emit_more(hv, SIM_HV_DISK, (int)vm, -1, command << 16 | (d->count & 0xffff),
+    hv_emit_more(hv, SIM_HV_DISK, (int)vm, -1, command << 16 | (ahead & 0xff) << 8 | d->count,
                  (uint32_t)(at - hv->cur->s.cycles));
 }
 
 /* The transfer, when the command's time is up: between the VM's own image and its own
  * memory, page by page through its nested mapping. An address outside its memory moves
  * nothing and fails the command, as a DMA the IOMMU blocks does. */
-static void disk_transfer(hv_t *hv, unsigned vm)
+static void disk_transfer(hv_t *hv, unsigned vm, uint64_t now)
 {
     sim_disk_t *d = &hv->vms[vm].dev.disk;
+    hv_hostdisk_done(hv, vm, now);
     uint8_t *bytes = d->bytes + (size_t)d->sector * SIM_SECTOR_SIZE;
     size_t len = (size_t)d->count * SIM_SECTOR_SIZE;
     bool ok = d->command == SIM_DISK_CMD_READ
@@ -449,13 +450,15 @@ void hv_dev_timed(void *ctx, uint32_t what, uint64_t now)
             hv_virq(hv, v, CPU_IRQ_TIMER, true);
         }
     } else if (kind == HV_TIMED_DISK && index < HV_MAX_VMS && hv->vms[index].used) {
-        disk_transfer(hv, index);
+        disk_transfer(hv, index, now);
     } else if (kind == HV_TIMED_NIC && index < HV_MAX_VMS && hv->vms[index].used) {
         hv_vnic_sent(hv, index, now);
     } else if (kind == HV_TIMED_SHARE) {
         hv_share_scan(hv, now);
     } else if (kind == HV_TIMED_MIGRATE) {
         hv_migrate_timed(hv, now);
+    } else if (kind == HV_TIMED_PVNET && index < HV_MAX_VMS && hv->vms[index].used) {
+        hv_pvnet_timed(hv, index, now);
     } else if (kind == HV_TIMED_BALLOON && index < HV_MAX_VMS && hv->vms[index].used) {
         hv_balloon_timed(hv, index, now);
     }

@@ -15,7 +15,8 @@ enum {
     HV_TIMED_NIC = 3,
     HV_TIMED_SHARE = 4,
     HV_TIMED_MIGRATE = 5,
-    HV_TIMED_BALLOON = 6
+    HV_TIMED_BALLOON = 6,
+    HV_TIMED_PVNET = 7 /* a paravirtual card's frame that net_bw held back may go */
 };
 #define HV_TIMED(kind, index) ((uint32_t)(kind) << 8 | (uint32_t)(index))
 
@@ -126,6 +127,9 @@ int32_t hv_pvnet_setup(hv_t *hv, unsigned vm, uint32_t page);
 /* Hypercall 17, the kick: the transmit queue's frames into the switch, the interrupt
  * acknowledged. Answers the frames sent, or -1 when the card is not up (or its queue broke). */
 int32_t hv_pvnet_notify(hv_t *hv, hv_vcpu_t *v);
+/* The time a frame net_bw held back on the transmit queue may go has come: it goes, and the
+ * frames behind it. */
+void hv_pvnet_timed(hv_t *hv, unsigned vm, uint64_t now);
 /* Whether the VM's paravirtual card takes frames from the switch (it has been set up). */
 bool hv_pvnet_port_up(const hv_t *hv, unsigned vm);
 /* A frame from the switch at cycle `now` into the next receive buffer, line 11 raised; dropped and
@@ -135,6 +139,18 @@ void hv_pvnet_deliver(hv_t *hv, unsigned vm, const uint8_t *frame, uint32_t len,
 bool hv_pvnet_sane(const hv_vm_t *v);
 /* "    nic (paravirtual): ..." in the summary, for a VM with nic = pv. */
 void hv_pvnet_print_stats(const hv_t *hv, unsigned vm, FILE *out);
+
+/* The host's one disk (hv_hostdisk.c). A VM's checked command reaches it at `now`: answers the
+ * cycle its sectors have moved, after the requests ahead of it (*ahead: how many). */
+uint64_t hv_hostdisk_submit(hv_t *hv, unsigned vm, uint64_t now, unsigned *ahead);
+/* The VM's command completed at `now`; its request leaves the queue. */
+void hv_hostdisk_done(hv_t *hv, unsigned vm, uint64_t now);
+/* The VM is destroyed: its request leaves the queue. */
+void hv_hostdisk_forget(hv_t *hv, unsigned vm);
+/* A restored queue indexes only VMs. */
+bool hv_hostdisk_sane(const hv_hostdisk_t *h);
+/* The statistics' host-disk table, for each host whose disk a command waited at. */
+void hv_hostdisk_print_stats(const hv_t *hv, FILE *out);
 
 /* The balloon's hypercalls (r1): its target, give and take (docs/guests.md). */
 enum { HV_HC_BALLOON_TARGET = 4, HV_HC_BALLOON_GIVE = 5, HV_HC_BALLOON_TAKE = 6 };

@@ -163,26 +163,63 @@ int32_t hv_pvnet_setup(hv_t *hv, unsigned vm, uint32_t page)
     return p->up ? 0 : -1;
 }
 
-/* Each frame the transmit queue holds into the switch: copied out of the guest's buffer now
- * (the hypervisor's copy is the only transfer; there is no wire between a VM and the switch). */
+/* One transmit buffer into the switch: copied out of the guest's buffer now (the hypervisor's
+ * copy is the only transfer; there is no wire between a VM and the switch). Returns whether a
+ * frame went (a bad buffer comes back with length 0). */
+static bool transmit_one(hv_t *hv, unsigned vm, uint32_t id, uint32_t addr, uint32_t len,
+                         uint64_t now)
+{
+    uint8_t frame[SIM_NIC_MAX_FRAME];
+    bool ok = len >= SIM_NIC_MIN_FRAME && len <= SIM_NIC_MAX_FRAME &&
+              hv_copy_from_guest(hv, vm, addr, frame, len, "the pv transmit queue");
+    if (!buffer_done(hv, vm, PV_TX, id, ok ? len : 0, now))
+        return false;
+    hv_vswitch_input(hv, HV_SWITCH_VM_PORT(vm), frame, len, now);
+    return true;
+}
+
+/* net_bw, as for the emulated card: a frame goes no sooner than its share of time after the one
+ * before. One that must wait is held (taken from the available ring, its buffer not yet
+ * used: the driver sees it in flight) and the queue stops behind it until then. */
+static bool held_back(hv_t *hv, unsigned vm, uint32_t id, uint32_t addr, uint32_t len, uint64_t now)
+{
+    hv_pvnet_t *p = &hv->vms[vm].dev.pvnet;
+    bool good = len >= SIM_NIC_MIN_FRAME && len <= SIM_NIC_MAX_FRAME; /* a bad one costs none */
+    uint64_t at = good ? hv_limit_pace(&hv->vms[vm].net_limit, len, now) : now;
+    if (at <= now)
+        return false;
+    p->held = 1;
+    p->held_id = id;
+    p->held_addr = addr;
+    p->held_len = len;
+    p->held_until = at;
+    SIM_ASSERT(sim_schedule(hv->m, at, hv->hub, HV_TIMED(HV_TIMED_PVNET, vm)) == 0);
+    return true;
+}
+
+/* Each frame the transmit queue holds into the switch, unless net_bw holds one back. */
 static unsigned transmit_all(hv_t *hv, unsigned vm, uint64_t now)
 {
     hv_pvnet_t *p = &hv->vms[vm].dev.pvnet;
-    uint8_t frame[SIM_NIC_MAX_FRAME];
     uint32_t id = 0, addr = 0, len = 0;
     bool broken = false;
     unsigned n = 0;
-    while (p->up && next_avail(hv, vm, PV_TX, &id, &addr, &len, &broken)) {
-        bool ok = len >= SIM_NIC_MIN_FRAME && len <= SIM_NIC_MAX_FRAME &&
-                  hv_copy_from_guest(hv, vm, addr, frame, len, "the pv transmit queue");
-        if (!buffer_done(hv, vm, PV_TX, id, ok ? len : 0, now))
-            continue;
-        n++;
-        hv_vswitch_input(hv, HV_SWITCH_VM_PORT(vm), frame, len, now);
+    if (p->held && p->held_until <= now) { /* its time has come (normally its own event) */
+        p->held = 0;
+        n += transmit_one(hv, vm, p->held_id, p->held_addr, p->held_len, now);
     }
+    while (p->up && !p->held && next_avail(hv, vm, PV_TX, &id, &addr, &len, &broken))
+        if (!held_back(hv, vm, id, addr, len, now))
+            n += transmit_one(hv, vm, id, addr, len, now);
     if (broken)
         broken_queue(hv, vm);
     return n;
+}
+
+void hv_pvnet_timed(hv_t *hv, unsigned vm, uint64_t now)
+{
+    if (hv->vms[vm].dev.pvnet.up)
+        transmit_all(hv, vm, now);
 }
 
 int32_t hv_pvnet_notify(hv_t *hv, hv_vcpu_t *v)
@@ -194,6 +231,11 @@ int32_t hv_pvnet_notify(hv_t *hv, hv_vcpu_t *v)
     p->notifies++;
     uint64_t now = hv->cur ? hv->cur->s.cycles : hv->now;
     unsigned sent = transmit_all(hv, vm, now);
+    if (sent) {
+        p->batches++;
+        if (sent > p->largest)
+            p->largest = sent;
+    }
     uint32_t seen = 0;
     bool again = p->up && pv_get(hv, vm, PV_RX_SEEN, &seen) && seen != p->used[PV_RX];
     hv_vcpu_t *irq_vcpu = hv_vcpu_of(hv, vm, 0); /* the card's line goes to vcpu0 */
@@ -237,7 +279,52 @@ bool hv_pvnet_sane(const hv_vm_t *v)
     const hv_pvnet_t *p = &v->dev.pvnet;
     if (p->up == 0)
         return true;
-    return p->up == 1 && v->nic_pv && !(p->page & MMU_PAGE_OFFSET) && p->page < v->memory;
+    return p->up == 1 && p->held <= 1 && v->nic_pv && !(p->page & MMU_PAGE_OFFSET) &&
+           p->page < v->memory;
+}
+
+/* "  transmit  16  16  16": a queue's indices, the driver's first (read, nothing charged). */
+static void print_queue(hv_t *hv, unsigned vm, unsigned q, FILE *out)
+{
+    const hv_pvnet_t *p = &hv->vms[vm].dev.pvnet;
+    uint8_t b[4];
+    char avail[16] = "?";
+    if (hv_peek_guest(hv, vm, p->page + PV_QUEUE(q) + PV_AVAIL_IDX, b, 4))
+        snprintf(avail, sizeof avail, "%u",
+                 (unsigned)(b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24));
+    fprintf(out, "  %-9s %14s  %8u  %8u\n", q == PV_TX ? "transmit" : "receive", avail, p->avail[q],
+            p->used[q]);
+}
+
+void hv_pvnet_print(hv_t *hv, unsigned vm, FILE *out)
+{
+    const hv_vm_t *v = &hv->vms[vm];
+    const hv_pvnet_t *p = &v->dev.pvnet;
+    const uint8_t *mac = v->dev.nic.mac;
+    char b[6][48];
+    fprintf(out, "%s's paravirtual NIC %02x:%02x:%02x:%02x:%02x:%02x (switch port %u): ", v->name,
+            mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], HV_SWITCH_VM_PORT(vm));
+    if (!p->up) {
+        fprintf(out, "%s\n",
+                p->errors ? "stopped (a queue broke: set it up again)"
+                          : "not set up by its driver");
+        return;
+    }
+    fprintf(out, "up, shared page at gpa 0x%08x\n", p->page);
+    fprintf(out, "  %-9s %14s  %8s  %8s\n", "queue", "made available", "taken", "used");
+    print_queue(hv, vm, PV_TX, out);
+    print_queue(hv, vm, PV_RX, out);
+    fprintf(out, "  %s (kicks), %s sent a batch (at most %s); %s sent in all",
+            sim_counted(p->notifies, "notification", b[0], 48),
+            sim_group_digits(p->batches, b[1], 48), sim_counted(p->largest, "frame", b[2], 48),
+            sim_counted(p->sent, "frame", b[3], 48));
+    if (p->held)
+        fprintf(out, "; a frame of %u bytes held back by net_bw until cycle %s", p->held_len,
+                sim_group_digits(p->held_until, b[0], 48));
+    fprintf(out, "\n  received %s (%s both ways), %s dropped (no buffer), %s\n",
+            sim_counted(p->received, "frame", b[4], 48), sim_counted(p->bytes, "byte", b[5], 48),
+            sim_group_digits(p->rx_drops, b[0], 48),
+            p->errors ? "errors in its queues" : "no error");
 }
 
 void hv_pvnet_print_stats(const hv_t *hv, unsigned vm, FILE *out)

@@ -292,6 +292,20 @@ static const struct {
      "[hypervisor]\ntype = 1\n\n"
      "[vm tinyos]\nimage = tinyos.img\nmemory = 8M\ncpu = hw\nmem = nested\nassign = nic0\n"
      "input = ping\\npoweroff\\n\n\n"},
+    {"shared-disk",
+     "one physical disk multiplexed: three tinyos VMs each load the 8-page program big three "
+     "times at once; their commands queue at the host's one disk, and a table says what each "
+     "VM's waited",
+     "; One device multiplexed (docs/io.md, \"The host's one disk\"): each VM's virtual disk is a\n"
+     "; region of the host's one disk, and the hypervisor serves the VMs' commands one at a\n"
+     "; time, first come first served. Three tinyos VMs on their own pCPUs boot and load `big`\n"
+     "; (64 sectors, a command per page) at the same time: each command waits for the others'.\n"
+     "; The statistics end with the host disk's table; `info disk` shows the queue.\n"
+     "[machine]\npcpus = 3\nram = 48M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n" NET_TINYOS_VM(
+         "a", "run -c web big\\nrun -c db big\\n")
+         NET_TINYOS_VM("b", "run -c web big\\nrun -c db big\\n")
+             NET_TINYOS_VM("c", "run -c web big\\nrun -c db big\\n")},
     {"rogue-dma",
      "the IOMMU as protection: a VM that owns the network card programs its DMA to read and "
      "overwrite another VM's secret and the hypervisor's memory; the IOMMU blocks each DMA",

@@ -159,6 +159,9 @@ static const char *check_loaded(const hv_t *l, const hv_t *fresh)
             return "a pCPU's current entity is out of range";
     if (!migration_sane(l))
         return "the migration's VM, hosts, rounds or destination frames are out of range";
+    for (unsigned h = 0; h < HV_MAX_HOSTS; h++)
+        if (!hv_hostdisk_sane(&l->hostdisk[h]))
+            return "the host disk's queue is out of range";
     return NULL;
 }
 

@@ -484,6 +484,7 @@ void hv_print_stats(const hv_t *hv, FILE *out)
         hv_balloon_print_stats(hv, i, out);
     }
     hv_share_print_stats(hv, out);
+    hv_hostdisk_print_stats(hv, out);
     hv_balloon_print_table(hv, out);
     hv_compare_print(hv, out);
     hv_migrate_print(hv, "[stats] ", out);

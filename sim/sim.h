@@ -199,7 +199,8 @@ typedef enum {
     X(SET_REG, "set-reg", "the guest register the hypervisor wrote; pc: the value")                \
     X(INJECT, "inject", "the cause the next entry will deliver into the guest; pc: its tval")      \
     X(DISK, "disk",                                                                                \
-      "a virtual disk command queued: command << 16 | sectors; pc: cycles until it completes")     \
+      "a virtual disk command queued: command << 16 | other VMs' commands ahead of it at the "     \
+      "host's disk << 8 | sectors; pc: cycles until it completes")                                 \
     X(VTIMER, "vtimer", "the virtual timer set: cycles until it fires (0: off)")                   \
     X(CONSOLE, "console", "a console hypercall: the bytes written; pc: their gpa")                 \
     X(ACK, "ack", "the physical interrupt lines the host acknowledged")                            \

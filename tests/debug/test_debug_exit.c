@@ -377,7 +377,7 @@ Test(debug_exit, halt_hypercall_and_switch_read_as_sentences, .timeout = 60)
     ui_dbg_exit_t x;
     static const struct {
         const char *reason, *qual;
-    } cases[] = {{"HYPERCALL", "hcall 3 (mark ring), the call number in r1"},
+    } cases[] = {{"HYPERCALL", "hcall 4 (balloon target), the call number in r1"},
                  {"HALT", "halt: the guest waits for an interrupt"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int id = ui_dbg_break_exit(dbg, cases[i].reason, UI_DBG_ANY_VM);

@@ -16,7 +16,7 @@ Test(gui_limits, each_vm_shows_its_limits_and_how_often_they_bound, .timeout = 1
 {
     static const struct {
         const char *vm, *want;
-    } rows[] = {{"capped", "cap 25% x1229"},
+    } rows[] = {{"capped", "cap 25% x1107"},
                 {"small", "mem 3M x1299"},
                 {"disk", "disk 100 x1"},
                 {"net", "net 20 x45"},
@@ -33,7 +33,7 @@ Test(gui_limits, each_vm_shows_its_limits_and_how_often_they_bound, .timeout = 1
             gui_vm_limits_text(g, (unsigned)hv_vm_by_name(hv, rows[i].vm), buf, sizeof buf),
             rows[i].want, "%s", rows[i].vm);
     const char *consoles = ui_gui_panel_text(g, UI_GUI_PANEL_CONSOLE);
-    cr_expect_not_null(strstr(consoles, "cap 25% x1229"), "%s", consoles);
+    cr_expect_not_null(strstr(consoles, "cap 25% x1107"), "%s", consoles);
     cr_expect_not_null(strstr(consoles, "no limits"), "%s", consoles);
     ui_gui_free(g);
     ui_dbg_free(dbg);

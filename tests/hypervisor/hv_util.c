@@ -237,3 +237,14 @@ void hu_expect_scenario_error(const char *text, bool parse_ok, const char *want)
     fclose(diag);
     hv_scenario_free(&sc);
 }
+
+char *hu_stats_text(const hv_t *hv)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    cr_assert_not_null(out);
+    hv_print_stats(hv, out);
+    fclose(out);
+    return text;
+}

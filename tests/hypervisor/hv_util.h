@@ -22,6 +22,8 @@ void hu_copy_machine(sim_machine_t *dst, const sim_machine_t *src);
  * fails when the address is not the VM's). */
 void hu_put_word(hv_t *hv, int vm, uint32_t gpa, uint32_t value);
 uint32_t hu_get_word(hv_t *hv, int vm, uint32_t gpa);
+/* The hypervisor's statistics (hv_print_stats) as one malloc'd text. */
+char *hu_stats_text(const hv_t *hv);
 /* Frees the hypervisor and the machine. */
 void hu_free(hv_t *hv, sim_machine_t *m);
 /* Loads a built-in scenario (the guests from $HVSIM_BUILD/guestos) and starts it, console

@@ -80,14 +80,14 @@ Test(hv_limits, each_limit_binds_in_the_limits_scenario, .timeout = 120)
     static const struct {
         const char *vm, *want;
     } lines[] = {
-        {"capped", "share 256; cap 25% of a pCPU, bound 1 229 times; resident_max none; disk_bw "
+        {"capped", "share 256; cap 25% of a pCPU, bound 1 107 times; resident_max none; disk_bw "
                    "none; net_bw none"},
         {"small", "share 256; cap none; resident_max 768 of 2 048 frames, bound 1 299 times; "
                   "disk_bw none; net_bw none"},
         {"disk", "share 256; cap none; resident_max none; disk_bw 100 bytes per 1 000 cycles, "
-                 "held 1 command back for 359 793 cycles; net_bw none"},
+                 "held 1 command back for 318 700 cycles; net_bw none"},
         {"net", "share 256; cap none; resident_max none; disk_bw none; net_bw 20 bytes per "
-                "1 000 cycles, held 45 frames back for 3 117 510 cycles"},
+                "1 000 cycles, held 45 frames back for 3 123 207 cycles"},
         {"server", "share 256; cap none; resident_max none; disk_bw none; net_bw none"},
     };
     hv_scenario_t sc;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../../hypervisor/hv_internal.h"
+#include "../../ui/debug/ui_debug.h"
 #include "../support/harness.h"
 #include "hv_util.h"
 
@@ -156,4 +157,89 @@ Test(hv_pvnet, the_scenario_key_and_its_refusals)
     hu_expect_scenario_error("[machine]\npcpus = 1\n[vm a]\nimage = tinyos.img\nmemory = 8M\n"
                              "assign = nic0\nnic = pv\n",
                              true, "so it has no paravirtual one (nic = pv)");
+}
+
+/* The scenario vswitch with both cards paravirtual, and (limit not 0) net_bw = limit on a. */
+static hv_t *pv_vswitch(hv_scenario_t *sc, sim_machine_t *m, unsigned limit)
+{
+    const char *text = hv_builtin_text("vswitch");
+    cr_assert_not_null(text);
+    static char buf[8192];
+    const char *a = strstr(text, "[vm a]\n"), *b = strstr(text, "[vm b]\n");
+    cr_assert(a && b && a < b);
+    int n = snprintf(buf, sizeof buf, "%.*s[vm a]\nnic = pv\n", (int)(a - text), text);
+    if (limit)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, "net_bw = %u\n", limit);
+    snprintf(buf + n, sizeof buf - (size_t)n, "%.*s[vm b]\nnic = pv\n%s", (int)(b - a - 7), a + 7,
+             b + 7);
+    hv_t *hv = hu_scenario_text(sc, m, "pv-vswitch.ini", buf);
+    cr_assert_eq(hv_run(hv, sc->max_cycles), SIM_RUN_POWEROFF);
+    return hv;
+}
+
+/* net_bw binds the paravirtual card as it does the emulated one: a's bulk transfer, 80 bytes
+ * per 1 000 cycles without a limit, runs at 19 under net_bw = 20, each frame held back until
+ * its share of time; every frame still goes, once, and the transcript is otherwise the same. */
+Test(hv_pvnet, net_bw_paces_the_paravirtual_card, .timeout = 120)
+{
+    static sim_machine_t m1, m2;
+    hv_scenario_t sc1, sc2;
+    hv_t *free_hv = pv_vswitch(&sc1, &m1, 0);
+    hv_t *hv = pv_vswitch(&sc2, &m2, 20);
+    const hv_vm_t *fa = &free_hv->vms[hv_vm_by_name(free_hv, "a")];
+    const hv_vm_t *a = &hv->vms[hv_vm_by_name(hv, "a")];
+    cr_expect_eq(fa->net_limit.held, 0);
+    cr_expect(strstr(hv_vm_console(free_hv, 0), "in 822261 cycles: 80 bytes per 1000 cycles"), "%s",
+              hv_vm_console(free_hv, 0));
+    cr_expect(strstr(hv_vm_console(hv, 0), "in 3352281 cycles: 19 bytes per 1000 cycles"), "%s",
+              hv_vm_console(hv, 0));
+    cr_expect_eq(a->net_limit.held, 45);
+    cr_expect_eq(a->net_limit.held_cycles, 3315204);
+    cr_expect_eq(a->dev.pvnet.sent, fa->dev.pvnet.sent, "every frame went, once");
+    cr_expect_eq(a->dev.pvnet.sent, 55);
+    cr_expect_eq(a->dev.pvnet.held, 0, "nothing left held at the end");
+    cr_expect_eq(a->dev.pvnet.errors, 0);
+    char buf[400];
+    hv_limits_t l;
+    hv_vm_limits(hv, (unsigned)hv_vm_by_name(hv, "a"), &l);
+    cr_expect(strstr(hv_limits_text(&l, buf, sizeof buf),
+                     "net_bw 20 bytes per 1 000 cycles, held 45 frames back for 3 315 204 cycles"),
+              "%s", buf);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    ui_dbg_t *dbg = ui_dbg_new(&m2);
+    ui_dbg_print_nic(dbg, out);
+    ui_dbg_free(dbg);
+    fclose(out);
+    /* info nic: the queues' indices, the kicks and batches, what the limit held back */
+    cr_expect(strstr(text, "a's paravirtual NIC 02:00:00:01:00:01 (switch port 1): up, shared "
+                           "page at gpa 0x007f4000\n"
+                           "  queue     made available     taken      used\n"
+                           "  transmit              55        55        55\n"
+                           "  receive               19        11        11\n"
+                           "  180 notifications (kicks), 11 sent a batch (at most 1 frame); 55 "
+                           "frames sent in all\n"
+                           "  received 11 frames (67 936 bytes both ways), 0 dropped (no buffer), "
+                           "no error\n"
+                           "  limit: 20 bytes per 1 000 cycles (net_bw); 45 frames held back, "
+                           "3 315 204 cycles in all\n"
+                           "b's paravirtual NIC 02:00:00:01:00:02 (switch port 2): up"),
+              "%s", text);
+    cr_expect_null(strstr(text, "a's virtual NIC"), "no registers to show: %s", text);
+    free(text);
+    hu_scenario_free(&sc1, free_hv, &m1);
+    hu_scenario_free(&sc2, hv, &m2);
+}
+
+/* A held frame in a restored card is one the hypervisor could have held. */
+Test(hv_pvnet, a_restored_held_flag_out_of_range_is_refused)
+{
+    hv_vm_t v = {.nic_pv = 1, .memory = 1u << 20};
+    v.dev.pvnet.up = 1;
+    v.dev.pvnet.page = 0x10000;
+    v.dev.pvnet.held = 1;
+    cr_expect(hv_pvnet_sane(&v));
+    v.dev.pvnet.held = 2;
+    cr_expect(!hv_pvnet_sane(&v));
 }

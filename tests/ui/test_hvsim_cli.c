@@ -311,9 +311,9 @@ Test(hvsim_cli, disk_bw_limits_a_vms_disk, .timeout = 240)
                "sed '/^\\[vm tinyos\\]/a disk_bw = 100' > $d/dl.ini && "
                "$B/hvsim --scenario $d/dl.ini | grep 'limits: .*disk_bw [0-9]\\|stats\\] tinyos'; "
                "rm -rf $d",
-               "[stats] tinyos (hw + nested, 1 vcpu, 8 192 KiB): off, ran 71 117 326 cycles from "
+               "[stats] tinyos (hw + nested, 1 vcpu, 8 192 KiB): off, ran 71 128 134 cycles from "
                "start to end\n"
                "    limits: share 256; cap none; resident_max none; disk_bw 100 bytes per 1 000 "
-               "cycles, held 1 command back for 359 817 cycles; net_bw none\n",
+               "cycles, held 1 command back for 356 400 cycles; net_bw none\n",
                0);
 }

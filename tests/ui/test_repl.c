@@ -71,6 +71,13 @@ Test(repl_session, rogue_dma_blocked)
     golden("$B/hvsim -x " DATA "rogue-dma.cmd --scenario rogue-dma", "rogue-dma.out", 0);
 }
 
+/* The host's one disk: three VMs' first commands queue at it (the second and third stops say
+ * behind how many), `info disk` shows the queue and each VM's region, then what all waited. */
+Test(repl_session, shared_disk_queue)
+{
+    golden("$B/hvsim -x " DATA "shared-disk.cmd --scenario shared-disk", "shared-disk.out", 0);
+}
+
 /* Two VMs on the virtual switch: each VM's card and the switch's table after the exchange. */
 Test(repl_session, vswitch_after_a_ping)
 {

@@ -33,7 +33,14 @@ static hv_t *hv_of(const ui_dbg_t *d)
  * run (it then holds the answer). */
 static void hypercall_text(const ui_dbg_t *d, ui_dbg_exit_t *x)
 {
-    static const char *const calls[] = {[1] = "console write", [2] = "mark", [3] = "mark ring"};
+    static const char *const calls[] = {[1] = "console write",
+                                        [2] = "mark",
+                                        [3] = "mark ring",
+                                        [4] = "balloon target",
+                                        [5] = "balloon give",
+                                        [6] = "balloon take",
+                                        [16] = "paravirtual NIC set-up",
+                                        [17] = "paravirtual NIC notify"};
     hv_t *hv = hv_of(d);
     uint32_t vmcb = hv && x->vm >= 0 ? hv_vcpu_vmcb(hv, (unsigned)x->vm, (unsigned)x->vcpu) : 0;
     if (!x->pending || !vmcb) {

@@ -116,7 +116,7 @@ void ui_dbg_print_nic(const ui_dbg_t *dbg, FILE *out)
             sim_group_digits(m->peer.answered, b, sizeof b),
             sim_group_digits(m->peer.ignored, c, sizeof c),
             sim_group_digits(m->peer.dropped, d, sizeof d));
-    const hv_t *hv = hv_of_machine(m);
+    hv_t *hv = hv_of_machine(m);
     if (!hv)
         return;
     for (unsigned i = 0; i < HV_MAX_VMS; i++) {
@@ -124,7 +124,10 @@ void ui_dbg_print_nic(const ui_dbg_t *dbg, FILE *out)
             continue;
         snprintf(name, sizeof name, "%s's virtual NIC", hv->vms[i].name);
         snprintf(where, sizeof where, "switch port %u", HV_SWITCH_VM_PORT(i));
-        print_card(out, name, where, &hv->vms[i].dev.nic);
+        if (hv->vms[i].nic_pv)
+            hv_pvnet_print(hv, i, out); /* no registers: its queues in the VM's memory */
+        else
+            print_card(out, name, where, &hv->vms[i].dev.nic);
         print_limit(out, &hv->vms[i]);
     }
     print_switch(out, hv);

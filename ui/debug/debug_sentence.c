@@ -303,15 +303,22 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
         snprintf(buf, len, "the next entry will deliver %s (tval 0x%08x) into %s, through its tvec",
                  cpu_cause_name(ev->b, cause, sizeof cause), ev->pc, w);
         break;
-    case SIM_HV_DISK:
+    case SIM_HV_DISK: {
+        unsigned ahead =
+            (ev->b >> 8) & 0xffu; /* other VMs' commands before it at the host's disk */
+        char behind[80] = "";
+        if (ahead)
+            snprintf(behind, sizeof behind, " behind %u other VM%s command%s at the host's disk",
+                     ahead, ahead == 1 ? "'s" : "s'", ahead == 1 ? "" : "s");
         snprintf(buf, len,
-                 "%s's virtual disk queued a %s of %u sector%s; irq %u goes to %s in %s cycles, at "
-                 "cycle %s",
-                 vm, (ev->b >> 16) == SIM_DISK_CMD_WRITE ? "write" : "read", ev->b & 0xffffu,
-                 (ev->b & 0xffffu) == 1 ? "" : "s", SIM_DISK_IRQ, vm,
+                 "%s's virtual disk queued a %s of %u sector%s%s; irq %u goes to %s in %s cycles, "
+                 "at cycle %s",
+                 vm, (ev->b >> 16) == SIM_DISK_CMD_WRITE ? "write" : "read", ev->b & 0xffu,
+                 (ev->b & 0xffu) == 1 ? "" : "s", behind, SIM_DISK_IRQ, vm,
                  sim_group_digits(ev->pc, a, sizeof a),
                  sim_group_digits(ev->cycle + ev->pc, num, sizeof num));
         break;
+    }
     case SIM_HV_VTIMER:
         if (ev->b)
             snprintf(buf, len, "%s's virtual timer is set to fire in %s cycles, at cycle %s", w,

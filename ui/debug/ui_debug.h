@@ -356,6 +356,9 @@ bool ui_dbg_describe_mark(const ui_dbg_t *dbg, const sim_event_t *ev, char *buf,
  * at the other end of its cable) and, under a
  * hypervisor, each VM's virtual card and the virtual switch's table and counters. */
 void ui_dbg_print_nic(const ui_dbg_t *dbg, FILE *out);
+/* `info disk`: the block device; under a hypervisor each VM's virtual disk and the host's one
+ * disk they share: each VM's region, what its commands waited, the queue with each VM. */
+void ui_dbg_print_disk(const ui_dbg_t *dbg, FILE *out);
 /* A blocked DMA as one sentence (debug_iommu.c): "the IOMMU blocked a DMA write of the network
  * card (device 2), assigned to VM rogue, to iova 0x00015000: no I/O page-table entry maps the
  * IOVA (not-present); nothing was written". Returns buf. */

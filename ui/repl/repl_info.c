@@ -324,6 +324,13 @@ static int info_iommu(ui_repl_t *r, int argc, char **argv)
     return 0;
 }
 
+static int info_disk(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    ui_dbg_print_disk(r->dbg, r->out);
+    return 0;
+}
+
 static int info_nic(ui_repl_t *r, int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -392,6 +399,10 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
     {"iommu", NULL, "info iommu", "IOMMU device contexts, IOTLB and the DMA fault log", info_iommu,
      NULL},
     {"nic", NULL, "info nic", "the network card: its rings, status and counters", info_nic, NULL},
+    {"disk", NULL, "info disk",
+     "the disk: its registers and counters; under a hypervisor each VM's and the host's one "
+     "disk they share, with its queue",
+     info_disk, NULL},
     {"vms", NULL, "info vms", "the VMs: state, VCPUs, memory, techniques, exits", ui_repl_info_vms,
      NULL},
     {"memory", "mem", "info memory [VM]",
