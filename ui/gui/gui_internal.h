@@ -190,6 +190,9 @@ const char *gui_time_name(const gui_t *g, unsigned kind);
  * The window
  * ------------------------------------------------------------------------------------------ */
 #define GUI_SPEEDS 23 /* speed steps, 1 2 5 10 ... 10 M; the last is full speed */
+/* Cycles between two checkpoints of reverse execution while the window runs flat out
+ * (gui_run.c): a checkpoint then costs some 5% of the run instead of most of it. */
+#define GUI_FLAT_OUT_CHECKPOINTS 50000000u
 
 struct gui {
     sim_machine_t *m;
@@ -211,6 +214,7 @@ struct gui {
     bool running;           /* the machine runs between frames */
     int speed;              /* index into gui_speed_table */
     double owed;            /* instructions owed to the speed control */
+    uint64_t cp_saved;      /* the checkpoint interval a run at full speed widened, or 0 */
     bool help;              /* the help overlay is shown */
     char status[640];       /* the last stop's sentence, or an error */
     uint32_t status_rgb;
