@@ -82,9 +82,11 @@ const char bench_memory_loop[] = "        li r1, 20000000\n"
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "--frames") == 0) /* for callgrind: bench_gui.c */
-        return bench_gui_frames(argv[2], (unsigned)strtoul(argv[3], NULL, 10)) ? 1 : 0;
+        return bench_gui_frames(argv[2], (unsigned)strtoul(argv[3], NULL, 10), NULL) ? 1 : 0;
+    if (argc == 2 && strcmp(argv[1], "--window") == 0) /* the window's figures alone */
+        return bench_gui_window_runs();
     if (argc != 1) {
-        fprintf(stderr, "usage: hvbench [--frames SCENARIO N]\n");
+        fprintf(stderr, "usage: hvbench [--window | --frames SCENARIO N]\n");
         return 2;
     }
     sim_machine_t m;

@@ -49,14 +49,16 @@ int bench_speed_runs(void);
  * second offscreen; MIPS against `flat` (headless) and the frames per second achieved. */
 int bench_gui(const char *name, const char *src, const bench_result_t *flat);
 /* A built-in scenario (by name) headless, then under the offscreen window at 1280x800: its
- * speed under the window against headless, and the time to draw a frame. */
+ * speed under the window against headless, and the time to draw a frame (wall and CPU). */
 int bench_gui_scenario(const char *name);
 /* `hvbench --frames NAME N`: the scenario under the offscreen window at 1280x800, N frames
  * drawn with a fixed number of cycles run between two, for callgrind to count (bench_frame
- * draws one). Then the figure `make bench` prints: host instructions per frame, per
- * scenario, where valgrind is installed. */
-int bench_gui_frames(const char *name, unsigned frames);
-int bench_gui_frame_costs(void);
+ * draws one); *frame_cpu_ms (if not NULL) is the CPU time a frame took. */
+int bench_gui_frames(const char *name, unsigned frames, double *frame_cpu_ms);
+/* `make bench`'s window figures (and `hvbench --window`): per scenario the frame time in ms
+ * and the machine's speed under the window against headless; host instructions per frame
+ * where valgrind is installed. */
+int bench_gui_window_runs(void);
 
 /* Runs callgrind with `opts` on the shell command `cmd`; host instructions counted, or 0. */
 unsigned long long bench_callgrind(const char *opts, const char *cmd, const char *dir);

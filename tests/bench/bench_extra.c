@@ -13,9 +13,5 @@ int bench_extra_runs(const bench_result_t *flat, const bench_result_t *mem)
         bench_gui("cpu-bound loop (window open)", bench_flat_loop, flat) || bench_snapshot() ||
         bench_reverse_stepi() || bench_tlb_runs() || bench_speed_runs())
         return 1;
-    static const char *const scenarios[] = {"default", "bt", "type2", "overcommit"};
-    for (size_t i = 0; i < sizeof scenarios / sizeof *scenarios; i++)
-        if (bench_gui_scenario(scenarios[i]))
-            return 1;
-    return bench_gui_frame_costs();
+    return bench_gui_window_runs();
 }

@@ -282,3 +282,41 @@ Test(gui_repl, breakpoints_show_in_both)
     free(text);
     close_gui(&f);
 }
+
+/* At power-off the window stays open and says so: the run stops by itself (no quit), the top
+ * bar says "powered off (exit code 3)", the status bar what the student can do now, and
+ * Space (run) says the same again instead of running a machine that is off. */
+Test(gui_screenshot, power_off_keeps_the_window_open_and_says_so, .timeout = 60)
+{
+    fixture_t f;
+    th_machine(&f.m, "        li r1, 3\n"
+                     "loop:   addi r2, r2, 1\n"
+                     "        cmpi r2, 1000\n"
+                     "        bne loop\n"
+                     "        out r1, [0xf0]\n");
+    open_gui(&f, 1280, 800);
+    ui_gui_keep_text(f.g);
+    gui_cmd_full_speed(f.g);
+    for (int i = 0; i < 100 && f.g->running; i++)
+        gui_run_slice(f.g, 5, 1.0 / 60);
+    cr_assert(f.m.powered_off, "the program ran to its power-off");
+    cr_expect(!f.g->running, "the run stopped");
+    cr_expect(!f.g->quit, "the window did not close");
+    ui_gui_render(f.g);
+    const char *top = ui_gui_panel_text(f.g, UI_GUI_PANEL_TOPBAR);
+    cr_expect_not_null(strstr(top, "powered off (exit code 3)"), "%s", top);
+    const char *status = ui_gui_panel_text(f.g, UI_GUI_PANEL_STATUS);
+    cr_expect_not_null(strstr(status, "The window stays open to look at: r runs it again from "
+                                      "cycle 0, q quits."),
+                       "%s", status);
+    const char *first;
+    cr_expect_eq(ui_gui_clipped(f.g, &first), 0, "%s", first);
+    gui_cmd_run_pause(f.g); /* Space */
+    cr_expect(!f.g->running);
+    ui_gui_render(f.g);
+    status = ui_gui_panel_text(f.g, UI_GUI_PANEL_STATUS);
+    cr_expect_not_null(strstr(status, "The machine is powered off (exit code 3). The window "
+                                      "stays open"),
+                       "%s", status);
+    close_gui(&f);
+}

@@ -248,3 +248,34 @@ Test(gui_controls, the_step_back_key_undoes_steps, .timeout = 120)
     hv_scenario_free(&sc);
     SDL_Quit();
 }
+
+/* At full speed the window spaces reverse execution's checkpoints wide (each is a compressed
+ * snapshot of the whole machine, costlier than 500 000 cycles of running), and puts the
+ * student's spacing back when the run stops; one the student set meanwhile stays. */
+Test(gui_controls, full_speed_spaces_checkpoints_and_puts_them_back, .timeout = 120)
+{
+    hv_t *hv = hu_scenario(&sc, &m, "default");
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    cr_assert_not_null(g);
+    cr_assert_eq(ui_dbg_checkpoint_interval(dbg), UI_DBG_CHECKPOINT_INTERVAL);
+    g->speed = GUI_SPEEDS - 1;
+    g->running = true;
+    gui_run_slice(g, 20, 1.0 / 60);
+    cr_expect_eq(ui_dbg_checkpoint_interval(dbg), GUI_FLAT_OUT_CHECKPOINTS);
+    size_t taken = ui_dbg_checkpoint_count(dbg);
+    cr_expect_leq(taken, 1 + m.cpu[0].s.cycles / GUI_FLAT_OUT_CHECKPOINTS, "%zu at cycle %llu",
+                  taken, (unsigned long long)m.cpu[0].s.cycles);
+    gui_cmd_run_pause(g); /* paused: the next frame puts the spacing back */
+    gui_run_slice(g, 20, 1.0 / 60);
+    cr_expect_eq(ui_dbg_checkpoint_interval(dbg), UI_DBG_CHECKPOINT_INTERVAL);
+    gui_cmd_run_pause(g);
+    gui_run_slice(g, 5, 1.0 / 60);
+    cr_assert_eq(ui_dbg_set_checkpoint_interval(dbg, 2000000), 0); /* typed in the terminal */
+    gui_cmd_run_pause(g);
+    gui_run_slice(g, 5, 1.0 / 60);
+    cr_expect_eq(ui_dbg_checkpoint_interval(dbg), 2000000, "the student's own setting stays");
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}

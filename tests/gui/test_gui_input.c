@@ -1,7 +1,8 @@
 /*
  * test_gui_input.c - the real window under Xvfb, driven by xdotool as a student's keyboard
  * would: `s` steps one instruction, so three presses and `q` leave pCPU0 three instructions
- * on, which hvsim says when the window closes. Xvfb and xdotool are installed through
+ * on, which hvsim says when the window closes; `g` runs hello.s to its power-off, and the
+ * window stays open. Xvfb and xdotool are installed through
  * .ci/ensure-deps (make test lists them too); without them (not root) the test is skipped.
  * Under `make asan` the same run is the window's sanitizer check (leaks included; the one
  * suppression, for a library below SDL, is in tests/gui/lsan.supp).
@@ -23,18 +24,19 @@ static const char script[] =
     "d=$(head -1 $dfile); rm -f $dfile\n"
     "export DISPLAY=:$d LSAN_OPTIONS=suppressions=$PWD/tests/gui/lsan.supp\n"
     "out=$(mktemp)\n"
-    "$B/hvsim --gui --bare examples/traps.s </dev/null >$out 2>&1 & hp=$!\n"
+    "$B/hvsim --gui --bare examples/%s </dev/null >$out 2>&1 & hp=$!\n"
     "w=$(timeout 20 xdotool search --sync --name '^hvsim' | head -1)\n"
     "for k in %s; do xdotool key --window \"$w\" $k; sleep 0.2; done\n"
+    "%s\n" /* what the test looks at before q */
     "xdotool key --window \"$w\" q\n"
     "i=0; while kill -0 $hp 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n"
     "kill $hp 2>/dev/null; kill $xp; wait $xp 2>/dev/null\n"
     "cat $out; rm -f $out\n";
 
-static char *run_keys(const char *keys)
+static char *run_program_keys(const char *program, const char *keys, const char *then)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, script, keys);
+    snprintf(cmd, sizeof cmd, script, program, keys, then);
     int status;
     char *out = th_sh(cmd, true, &status);
     if (strncmp(out, "SKIP", 4) == 0) {
@@ -45,6 +47,11 @@ static char *run_keys(const char *keys)
     cr_expect(strstr(out, "Sanitizer") == NULL && strstr(out, "runtime error") == NULL,
               "the window ran without sanitizer reports: %s", out);
     return out;
+}
+
+static char *run_keys(const char *keys)
+{
+    return run_program_keys("traps.s", keys, "");
 }
 
 Test(gui_input, keys_step_the_machine, .timeout = 60)
@@ -62,5 +69,16 @@ Test(gui_input, step_to_trap_key, .timeout = 60)
     char *out = run_keys("t");
     cr_expect(strstr(out, "window closed at cycle") != NULL, "the window opened: %s", out);
     cr_expect(strstr(out, "retired 0 instructions") == NULL, "t ran the machine: %s", out);
+    free(out);
+}
+
+/* g runs hello.s at full speed to its power-off: a second later the window is still open
+ * (and says so), and q closes it, hvsim saying the machine was off. */
+Test(gui_input, the_window_stays_open_at_power_off, .timeout = 60)
+{
+    char *out =
+        run_program_keys("hello.s", "g", "sleep 1; kill -0 $hp 2>/dev/null && echo 'still open'");
+    cr_expect(strstr(out, "still open") != NULL, "the window stayed open: %s", out);
+    cr_expect(strstr(out, "the machine powered off (exit code 0)") != NULL, "%s", out);
     free(out);
 }

@@ -2,12 +2,14 @@
  * test_gui_layout.c - no text runs past its panel: every built-in scenario (and the bare
  * machine) is drawn at several points of its run, at 1280x800 and 1920x1080, and the text
  * drawing must not have had to cut a single run at a panel's edge (ui_gui_clipped). Machines
- * of 3 and 4 pCPUs with 1 to 4 VMs too.
+ * of 3 and 4 pCPUs with 1 to 4 VMs too. Nor may a run be drawn over another (their inks
+ * overlapping): markers on markers, titles on titles.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../../ui/gui/gui_internal.h"
 #include "../hypervisor/hv_util.h"
@@ -91,6 +93,34 @@ ParameterizedTest(layout_case_t *c, gui_layout, no_text_is_cut, .timeout = 300)
     hv_run(hv, sc.max_cycles);
     ui_gui_note_stop(g);
     expect_no_clipping(g, name, c, "at the end");
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}
+
+/* The overlap check itself: runs side by side pass, a run drawn over another is named (its ink,
+ * not its box: "▼" over "▲" in the rows of one lane do not touch). */
+Test(gui_layout, a_run_drawn_over_another_is_found)
+{
+    hv_t *hv = hu_scenario(&sc, &m, "default");
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    cr_assert_not_null(g);
+    ui_gui_render(g);
+    cr_assert_eq(ui_gui_clipped(g, NULL), 0);
+    int cw = g->font[GUI_FONT_NORMAL].cw, lh = g->font[GUI_FONT_NORMAL].lh;
+    SDL_RenderSetClipRect(g->ren, NULL);
+    gui_text(g, GUI_FONT_NORMAL, 10, 200, GUI_TEXT, "side");
+    gui_text(g, GUI_FONT_NORMAL, 10 + 4 * cw, 200, GUI_TEXT, "  by side");
+    gui_text(g, GUI_FONT_NORMAL, 10, 200 + lh, GUI_TEXT, "the next line");
+    gui_text_overlaps(g);
+    const char *first;
+    cr_expect_eq(ui_gui_clipped(g, &first), 0, "%s", first);
+    gui_text(g, GUI_FONT_NORMAL, 10 + 2 * cw, 200 + lh / 2, GUI_TEXT, "over");
+    g->nclipped = 0;
+    gui_text_overlaps(g);
+    cr_expect_eq(ui_gui_clipped(g, &first), 1);
+    cr_expect_not_null(strstr(first, "overlap: \"over\" at"), "%s", first);
     ui_gui_free(g);
     ui_dbg_free(dbg);
     hu_scenario_free(&sc, hv, &m);

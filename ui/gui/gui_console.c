@@ -188,8 +188,11 @@ void gui_draw_console(gui_t *g)
             if (ui_dbg_vm_info(g->dbg, i, &vm) != 0)
                 continue;
             int cx = x0 + (int)i * cw;
-            gui_textf(g, GUI_FONT_SMALL, cx, y + 2, gui_vm_rgb((int)i), "[%s] %s", vm.name,
-                      vm.state);
+            char title[96]; /* "[name] state", or the name alone where that is too wide */
+            snprintf(title, sizeof title, "[%s] %s", vm.name, vm.state);
+            if (gui_text_width(g, GUI_FONT_SMALL, title) > cw - f->cw)
+                snprintf(title, sizeof title, "[%s]", vm.name);
+            gui_text_fit(g, GUI_FONT_SMALL, cx, y + 2, cw - f->cw, gui_vm_rgb((int)i), title);
             if (lim)
                 gui_draw_vm_limits(g, i, cx, y + 2 + f->lh, cw - f->cw);
             const char *text = ui_dbg_vm_console(g->dbg, i);

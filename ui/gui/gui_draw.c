@@ -173,6 +173,7 @@ void gui_draw_frame(gui_t *g)
     };
     g->nclipped = 0;
     g->clipped[0] = '\0';
+    g->nruns = 0;
     g->text_runs = g->text_copies = 0;
     for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++) {
         ui_gui_rect_t r = g->panel[i]; /* in the order of the panels: text stays inside */
@@ -181,7 +182,9 @@ void gui_draw_frame(gui_t *g)
         panels[i](g);
         SDL_RenderSetClipRect(g->ren, NULL);
     }
-    if (g->help)
+    if (g->help) {
+        g->nruns = 0; /* the overlay hides the text under it */
         gui_draw_help(g);
+    }
     g->frames_drawn++;
 }

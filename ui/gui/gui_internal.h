@@ -81,6 +81,7 @@ typedef struct {
     unsigned ntints, next_tint;
     int size, cw, lh, ascent; /* point size, cell width, line height */
     SDL_Rect glyph[GUI_GLYPHS];
+    int8_t ink_top[GUI_GLYPHS], ink_bottom[GUI_GLYPHS]; /* rows a glyph inks, from the line top */
 } gui_font_t;
 
 typedef enum { GUI_FONT_NORMAL = 0, GUI_FONT_SMALL, GUI_FONT_BOLD, GUI_FONT_COUNT } gui_font_id_t;
@@ -136,6 +137,10 @@ int gui_wrap_count(const char *s, int cols);
 int gui_text_fit(gui_t *g, gui_font_id_t f, int x, int y, int w, uint32_t rgb, const char *s);
 /* The width of text in pixels (monospace: characters x cell width). */
 int gui_text_width(const gui_t *g, gui_font_id_t f, const char *s);
+/* Counts, as clipped runs, the text runs of the frame just drawn that overlap an earlier one
+ * (a layout bug: two strings drawn over each other read as neither). Run by the offscreen
+ * renderer (tests, screenshots), not by the window's own frames. */
+void gui_text_overlaps(gui_t *g);
 
 /* ------------------------------------------------------------------------------------------
  * The event record (gui_record.c): per pCPU, the spans of the machine's time accounting
@@ -189,7 +194,15 @@ const char *gui_time_name(const gui_t *g, unsigned kind);
 /* ------------------------------------------------------------------------------------------
  * The window
  * ------------------------------------------------------------------------------------------ */
+#define GUI_RUNS 1024 /* text runs of a frame kept for the overlap check */
+typedef struct {
+    int x, y, w, h; /* the box its ink is in */
+    char s[40];     /* its start, to name it */
+} gui_run_t;
 #define GUI_SPEEDS 23 /* speed steps, 1 2 5 10 ... 10 M; the last is full speed */
+/* Cycles between two checkpoints of reverse execution while the window runs flat out
+ * (gui_run.c): a checkpoint then costs some 5% of the run instead of most of it. */
+#define GUI_FLAT_OUT_CHECKPOINTS 50000000u
 
 struct gui {
     sim_machine_t *m;
@@ -211,6 +224,7 @@ struct gui {
     bool running;           /* the machine runs between frames */
     int speed;              /* index into gui_speed_table */
     double owed;            /* instructions owed to the speed control */
+    uint64_t cp_saved;      /* the checkpoint interval a run at full speed widened, or 0 */
     bool help;              /* the help overlay is shown */
     char status[640];       /* the last stop's sentence, or an error */
     uint32_t status_rgb;
@@ -268,9 +282,14 @@ struct gui {
      * for a string the cache held). */
     unsigned text_runs, text_copies;
 
-    /* Text runs cut by their panel's clip (a layout bug): how many, and the first. */
+    /* Text runs cut by their panel's clip or drawn over another run (layout bugs): how
+     * many, and the first. */
     unsigned nclipped;
     char clipped[256];
+    /* The runs of the frame where their ink is (leading and trailing spaces left out), for
+     * the overlap check of an offscreen frame (gui_text_overlaps). */
+    gui_run_t run[GUI_RUNS];
+    unsigned nruns;
 
     /* Frame timing, for the status bar and the benchmark. */
     double fps;

@@ -94,6 +94,7 @@ void ui_gui_render(gui_t *g)
     gui_walk_update(g, 0);
     gui_textlog_clear(g);
     gui_draw_frame(g);
+    gui_text_overlaps(g);
     SDL_RenderFlush(g->ren);
 }
 

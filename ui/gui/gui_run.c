@@ -122,12 +122,33 @@ static const ui_dbg_bp_t *bp_at_stop(gui_t *g, const ui_dbg_stop_t *st)
     return NULL;
 }
 
+/* Running flat out, the debugger's checkpoints for reverse execution (one every 500 000
+ * cycles unless set) would take most of the machine's time: each is a compressed snapshot of
+ * the whole machine, some 50 ms of host time, where 500 000 cycles run in a few. So the
+ * window spaces them GUI_FLAT_OUT_CHECKPOINTS apart while it runs flat out, and puts the
+ * student's spacing back when the run stops (unless the student set another meanwhile).
+ * Going back after a run at full speed then replays at most that many cycles. */
+static void space_checkpoints(gui_t *g, bool flat_out)
+{
+    if (flat_out && !g->cp_saved) {
+        uint64_t was = ui_dbg_checkpoint_interval(g->dbg);
+        if (was < GUI_FLAT_OUT_CHECKPOINTS &&
+            ui_dbg_set_checkpoint_interval(g->dbg, GUI_FLAT_OUT_CHECKPOINTS) == 0)
+            g->cp_saved = was;
+    } else if (!flat_out && g->cp_saved) {
+        if (ui_dbg_checkpoint_interval(g->dbg) == GUI_FLAT_OUT_CHECKPOINTS)
+            ui_dbg_set_checkpoint_interval(g->dbg, g->cp_saved);
+        g->cp_saved = 0;
+    }
+}
+
 void gui_run_slice(gui_t *g, double budget_ms, double dt)
 {
+    uint64_t ips = gui_speed_table[g->speed];
+    space_checkpoints(g, g->running && ips == 0);
     if (!g->running)
         return;
     ui_dbg_stop_t st;
-    uint64_t ips = gui_speed_table[g->speed];
     if (ips == 0) {
         g->highlight = false;
         if (!timer_setup()) {

@@ -135,6 +135,14 @@ static int build_font(gui_t *g, gui_font_t *f, int size, bool bold)
             *r = f->glyph['?' - FIRST_ASCII];
             continue;
         }
+        int gminx, gmaxx, gminy, gmaxy, gadv; /* the rows it inks, for the overlap check */
+        if (TTF_GlyphMetrics32(f->font, cp, &gminx, &gmaxx, &gminy, &gmaxy, &gadv) == 0) {
+            f->ink_top[i] = (int8_t)SDL_clamp(f->ascent - gmaxy, 0, f->lh);
+            f->ink_bottom[i] = (int8_t)SDL_clamp(f->ascent - gminy, 0, f->lh);
+        } else {
+            f->ink_top[i] = 0;
+            f->ink_bottom[i] = (int8_t)f->lh;
+        }
         SDL_Surface *gs = TTF_RenderGlyph32_Blended(f->font, cp, white);
         if (!gs)
             continue;
@@ -235,6 +243,8 @@ static unsigned next_slot(const char **s)
     return '?' - FIRST_ASCII;
 }
 
+static void note_layout_bug(gui_t *g, const char *what);
+
 /* Text that runs past the clip rectangle it is drawn in (its panel) is cut: a bug of the
  * layout, recorded so that the tests find every one (ui_gui_clipped). */
 static void note_clipping(gui_t *g, gui_font_id_t fid, int x, int y, const char *s)
@@ -246,12 +256,62 @@ static void note_clipping(gui_t *g, gui_font_id_t fid, int x, int y, const char 
     int w = gui_text_width(g, fid, s), h = g->font[fid].lh;
     if (w == 0 || (x >= c.x && y >= c.y && x + w <= c.x + c.w && y + h <= c.y + c.h + 2))
         return;
+    char what[256];
+    snprintf(what, sizeof what, "clipped: \"%s\" at (%d,%d) w %d in clip (%d,%d %dx%d)", s, x, y, w,
+             c.x, c.y, c.w, c.h);
+    note_layout_bug(g, what);
+}
+
+static void note_layout_bug(gui_t *g, const char *what)
+{
     if (getenv("HVSIM_GUI_CLIP_LOG")) /* every one, for whoever fixes a layout */
-        fprintf(stderr, "clipped: \"%s\" at (%d,%d) w %d in clip (%d,%d %dx%d)\n", s, x, y, w, c.x,
-                c.y, c.w, c.h);
+        fprintf(stderr, "%s\n", what);
     if (g->nclipped++ == 0)
-        snprintf(g->clipped, sizeof g->clipped, "\"%s\" at (%d,%d) w %d in clip (%d,%d %dx%d)", s,
-                 x, y, w, c.x, c.y, c.w, c.h);
+        snprintf(g->clipped, sizeof g->clipped, "%s", what);
+}
+
+/* Keeps the box the run's ink lies in (its spaces at either end ink nothing) for
+ * gui_text_overlaps. */
+static void keep_run(gui_t *g, gui_font_id_t fid, int x, int y, const char *s)
+{
+    const gui_font_t *f = &g->font[fid];
+    int lead = 0, n = 0, last = 0, top = f->lh, bottom = 0;
+    if (g->nruns == GUI_RUNS)
+        return;
+    for (const char *p = s; *p; n++) {
+        unsigned slot = next_slot(&p);
+        if (slot == 0) { /* a space */
+            lead += lead == n;
+            continue;
+        }
+        last = n + 1;
+        top = SDL_min(top, f->ink_top[slot]);
+        bottom = SDL_max(bottom, f->ink_bottom[slot]);
+    }
+    if (last <= lead || bottom <= top)
+        return;
+    gui_run_t *r = &g->run[g->nruns++];
+    *r = (gui_run_t){x + lead * f->cw, y + top, (last - lead) * f->cw, bottom - top, ""};
+    snprintf(r->s, sizeof r->s, "%s", s);
+}
+
+/* Two runs overlap when their ink boxes share more than a pixel across (glyph cells touch)
+ * and any row. */
+void gui_text_overlaps(gui_t *g)
+{
+    for (unsigned i = 1; i < g->nruns; i++)
+        for (unsigned j = 0; j < i; j++) {
+            const gui_run_t *a = &g->run[i], *b = &g->run[j];
+            int ox = SDL_min(a->x + a->w, b->x + b->w) - SDL_max(a->x, b->x);
+            int oy = SDL_min(a->y + a->h, b->y + b->h) - SDL_max(a->y, b->y);
+            if (ox <= 1 || oy <= 0)
+                continue;
+            char what[256];
+            snprintf(what, sizeof what, "overlap: \"%s\" at (%d,%d) over \"%s\" at (%d,%d)", a->s,
+                     a->x, a->y, b->s, b->x, b->y);
+            note_layout_bug(g, what);
+            break;
+        }
 }
 
 /* The string as one texture: its glyphs copied side by side from the white atlas (glyphs
@@ -307,6 +367,7 @@ int gui_text(gui_t *g, gui_font_id_t fid, int x, int y, uint32_t rgb, const char
     if (!f->white || !*s)
         return 0;
     note_clipping(g, fid, x, y, s);
+    keep_run(g, fid, x, y, s);
     if (g->textlog)
         gui_textlog_add(g, x, y, s);
     g->text_runs++;

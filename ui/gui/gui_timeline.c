@@ -136,37 +136,42 @@ static void draw_span(gui_t *g, const tl_geom_t *t, int y, int h, const sim_span
     *x = ex;
 }
 
+/* The markers over a lane: a glyph each, in one row on top (traps, interrupts, exits, marks)
+ * and one below (returns). Where events fall closer than a glyph's width, the first one's
+ * glyph stands for them (zoom in to part them): glyphs drawn over each other read as none. A
+ * guest's mark always draws its line across the lane. */
 static void draw_markers(gui_t *g, const tl_geom_t *t, int y, int h, const gui_lane_t *lane)
 {
-    int last_marker = -100;
+    const gui_font_t *f = &g->font[GUI_FONT_SMALL];
+    int half = f->cw / 2 + 1, last_top = -1000, last_bottom = -1000;
     for (size_t i = first_at(lane, t->left); i < lane->n; i++) {
         const sim_event_t *ev = gui_lane_event(lane, i);
-        int ex = x_of(t, ev->cycle), half = g->font[GUI_FONT_SMALL].cw / 2 + 1;
+        int ex = x_of(t, ev->cycle);
         if (ex + half > t->x + t->w)
             break;
         if (ex - half < t->x) /* a glyph half outside the lane is left out, not cut */
             continue;
-        bool drawn =
-            ev->kind != SIM_EV_HALT && ev->kind != SIM_EV_WAKE && ev->kind != SIM_EV_VMENTRY;
-        if (!drawn || ex - last_marker < 3)
+        if (ev->kind == SIM_EV_HALT || ev->kind == SIM_EV_WAKE || ev->kind == SIM_EV_VMENTRY)
             continue;
-        if (ev->kind == SIM_EV_HV) { /* a guest's mark: a line across the lane, a dot on top */
+        bool bottom = ev->kind == SIM_EV_IRET;
+        int *last = bottom ? &last_bottom : &last_top;
+        if (ev->kind == SIM_EV_HV) /* a guest's mark: a line across the lane, a dot on top */
             gui_fill(g, ex, y, 1, h + 6, GUI_MARK);
-            gui_text(g, GUI_FONT_SMALL, ex - g->font[GUI_FONT_SMALL].cw / 2, y - 6, GUI_MARK, "•");
-            last_marker = ex;
+        if (ex - *last < f->cw)
+            continue;
+        *last = ex;
+        if (ev->kind == SIM_EV_HV) {
+            gui_text(g, GUI_FONT_SMALL, ex - f->cw / 2, y - 6, GUI_MARK, "•");
             continue;
         }
         uint32_t col = ev->flags & SIM_EVF_MONITOR    ? GUI_MONITOR /* a call, not an exit */
                        : gui_event_is_exit(ev)        ? GUI_RINGM1
                        : ev->kind == SIM_EV_INTERRUPT ? 0xc58af9u
-                       : ev->kind == SIM_EV_IRET      ? 0x9aa4b5u
+                       : bottom                       ? 0x9aa4b5u
                                                       : 0xffe08au;
-        const char *glyph = ev->kind == SIM_EV_INTERRUPT ? "◆"
-                            : ev->kind == SIM_EV_IRET    ? "▲"
-                                                         : "▼";
-        int gy = ev->kind == SIM_EV_IRET ? y + h + 6 - g->font[GUI_FONT_SMALL].lh : y - 4;
-        gui_text(g, GUI_FONT_SMALL, ex - g->font[GUI_FONT_SMALL].cw / 2, gy, col, glyph);
-        last_marker = ex;
+        const char *glyph = ev->kind == SIM_EV_INTERRUPT ? "◆" : bottom ? "▲" : "▼";
+        int gy = bottom ? y + h + 6 - f->lh : y - 4;
+        gui_text(g, GUI_FONT_SMALL, ex - f->cw / 2, gy, col, glyph);
     }
 }
 

@@ -336,9 +336,12 @@ int ui_gui_main(const ui_gui_options_t *opt)
         ui_repl_terminal_close(&repl);
     const cpu_t *cpu = ui_dbg_cpu(s.dbg, 0);
     char cyc[32], ins[48], frames[48];
-    printf("hvsim: window closed at cycle %s; pCPU0 retired %s; %s in %.1f s\n",
+    char off[48] = "";
+    if (s.m->powered_off)
+        snprintf(off, sizeof off, "; the machine powered off (exit code %u)", s.m->exit_code);
+    printf("hvsim: window closed at cycle %s; pCPU0 retired %s%s; %s in %.1f s\n",
            sim_group_digits(cpu->s.cycles, cyc, sizeof cyc),
-           sim_counted(cpu->s.instret, "instruction", ins, sizeof ins),
+           sim_counted(cpu->s.instret, "instruction", ins, sizeof ins), off,
            sim_counted(g->frames_drawn, "frame", frames, sizeof frames), secs);
     fflush(stdout);
     ui_gui_free(g);

@@ -94,8 +94,9 @@ ui_gui_rect_t ui_gui_panel_rect(const gui_t *g, ui_gui_panel_t panel);
 uint32_t ui_gui_pixel(const gui_t *g, int x, int y);
 /* Writes the last frame as a PNG (temporary file, then renamed). 0, or -1 after a message. */
 int ui_gui_save_png(gui_t *g, const char *path);
-/* How many runs of text the last frame had to cut at their panel's edge (a layout bug), and
- * the first of them described in *first ("" when none). */
+/* How many runs of text the last frame had to cut at their panel's edge, or drew over another
+ * run (layout bugs; the overlaps are checked by ui_gui_render), and the first of them
+ * described in *first ("" when none). */
 unsigned ui_gui_clipped(const gui_t *g, const char **first);
 /* Where CPU `cpu`'s ring badge was drawn, and how many walk-grid cells were lit. */
 ui_gui_rect_t ui_gui_badge_rect(const gui_t *g, unsigned cpu);
