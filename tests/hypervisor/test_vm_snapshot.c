@@ -93,8 +93,15 @@ Test(vm_snapshot, what_cannot_be_moved_is_refused)
     static hv_scenario_t sc;
     static sim_machine_t m;
     hv_t *hv = hu_scenario(&sc, &m, "default");
-    hv_run(hv, 500000);
     unsigned t = (unsigned)hv_vm_by_name(hv, "tinyos");
+    /* Run to a moment when tinyos's VCPU is loaded (not halted, not waiting at the disk). */
+    unlink("/tmp/never.vm"); /* a file left by an earlier failing run is not this run's */
+    uint64_t until = 500000;
+    hv_run(hv, until);
+    while (hv->ent[hv->vms[t].vcpu[0]].on_cpu < 0 && until < 5000000)
+        hv_run(hv, until += 10000);
+    cr_assert_geq(hv->ent[hv->vms[t].vcpu[0]].on_cpu, 0, "tinyos's vcpu0 is loaded at %llu",
+                  (unsigned long long)until);
     char *diag = NULL;
     size_t len = 0;
     FILE *d = open_memstream(&diag, &len);
