@@ -131,6 +131,21 @@ void dbg_mmio_text(const ui_dbg_t *d, int vm, uint32_t gpa, char *buf, size_t le
                  dbg_vm_name(d, vm));
 }
 
+/* Who gives a trap back to a VM's kernel: the technique that intercepted it (a deprivileged
+ * kernel's traps under trap-and-emulate, the co-resident monitor under binary translation, a
+ * guest's own page fault under hardware assist with shadow paging). */
+static const char *reflector(const ui_dbg_t *d, int vm)
+{
+    const hv_t *hv = hv_of_machine(d->m);
+    if (!hv || vm < 0 || vm >= HV_MAX_VMS || !hv->vms[vm].used)
+        return "the hypervisor";
+    switch (hv->vms[vm].cpu) {
+    case HV_CPU_TRAP: return "trap-and-emulate";
+    case HV_CPU_BT: return "binary translation's monitor";
+    default: return hv->vms[vm].mem == HV_MEM_SHADOW ? "shadow paging" : "the hypervisor";
+    }
+}
+
 /* The name of a schedulable entity: "rtos vcpu0", "the host process", "nothing". */
 static void entity_text(const ui_dbg_t *d, uint32_t ent, char *buf, size_t len)
 {
@@ -395,9 +410,8 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
         break;
     }
     case SIM_HV_TRAP_REFLECT:
-        snprintf(buf, len,
-                 "trap-and-emulate: %s goes to %s's own kernel, reflected through its virtual "
-                 "tvec",
+        snprintf(buf, len, "%s: %s goes to %s's own kernel, reflected through its virtual tvec",
+                 reflector(d, ev->vm),
                  ev->b & CPU_CAUSE_INTERRUPT ? "an interrupt"
                                              : cpu_cause_name(ev->b, cause, sizeof cause),
                  w);
