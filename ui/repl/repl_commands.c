@@ -1,7 +1,8 @@
 /*
- * repl_commands.c - the command table, and the handlers of the commands that run the machine,
- * set breakpoints and change settings. `help`, completion and docs/debugger.md all come from
- * the table: a command exists for the student exactly when it has a row here.
+ * repl_commands.c - the command table, and the handlers of the commands that run the machine
+ * (step, continue, the reverse commands) and change settings (focus, vm, sched, set, trace);
+ * breakpoints and watchpoints are in repl_break.c. `help`, completion and docs/debugger.md all
+ * come from the table: a command exists for the student exactly when it has a row here.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -165,277 +166,6 @@ static int cmd_continue(ui_repl_t *r, int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------------------------------
- * Breakpoints
- * ------------------------------------------------------------------------------------------ */
-static int created(ui_repl_t *r, int id, const char *kind)
-{
-    if (id < 0)
-        return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
-    char what[200];
-    ui_dbg_bp_describe(r->dbg, ui_dbg_bp_by_id(r->dbg, id), what, sizeof what);
-    fprintf(r->out, "%s %d: %s\n", kind, id, what);
-    return 0;
-}
-
-#define BREAK_USAGE "break LOC [cpu N] [vm N] [space hpa|gpa|gva] [if COND]"
-#define TBREAK_USAGE "tbreak LOC [cpu N] [vm N] [space hpa|gpa|gva] [if COND]"
-
-/* A VM by number or name ("tinyos"). On bare metal any number goes on to the debugger, which
- * says there are no VMs. Returns 0, or -1 after printing the error. */
-static int parse_vm(ui_repl_t *r, const char *text, const char *usage, int *vm)
-{
-    uint64_t v;
-    if (ui_dbg_has_hypervisor(r->dbg)) {
-        if ((*vm = ui_dbg_vm_by_name(r->dbg, text)) < 0)
-            return ui_repl_error(r, usage, "%s", ui_dbg_error(r->dbg));
-        return 0;
-    }
-    if (ui_repl_parse_value(r, text, usage, &v) != 0)
-        return -1;
-    *vm = (int)(v > 1000 ? 1000 : v);
-    return 0;
-}
-
-/* break and tbreak: LOC, its options, and "if COND" to the end of the line. */
-static int break_at(ui_repl_t *r, int argc, char **argv, bool temporary)
-{
-    const char *usage = temporary ? TBREAK_USAGE : BREAK_USAGE;
-    char cond[512] = "";
-    for (int i = 2; i < argc; i++)
-        if (strcmp(argv[i], "if") == 0) {
-            if (i + 1 == argc)
-                return ui_repl_error(r, usage, "\"if\" needs a condition after it.");
-            ui_repl_join(argc, argv, i + 1, cond, sizeof cond);
-            argc = i;
-        }
-    if (argc < 2)
-        return ui_repl_error(r, usage,
-                             "Give a location: an address, a symbol, or an "
-                             "expression, e.g. \"break main\" or \"break hpa:0x1010\".");
-    ui_dbg_space_t space;
-    uint32_t addr;
-    int vm; /* a VM's symbol makes the breakpoint that VM's; "vm N" overrides */
-    if (ui_repl_parse_location_vm(r, argv[1], &space, &addr, &vm) != 0)
-        return -1;
-    int cpu = UI_DBG_ANY_CPU;
-    for (int i = 2; i < argc; i += 2) {
-        uint64_t v;
-        if (i + 1 >= argc)
-            return ui_repl_error(r, BREAK_USAGE, "\"%s\" needs a value after it.", argv[i]);
-        if (strcmp(argv[i], "space") == 0) {
-            int s = ui_dbg_space_by_name(argv[i + 1]);
-            if (s < 0)
-                return ui_repl_error(r, BREAK_USAGE, "Unknown address space \"%s\".", argv[i + 1]);
-            space = (ui_dbg_space_t)s;
-        } else if (strcmp(argv[i], "vm") == 0) {
-            if (parse_vm(r, argv[i + 1], BREAK_USAGE, &vm) != 0)
-                return -1;
-        } else if (strcmp(argv[i], "cpu") == 0) {
-            if (ui_repl_parse_value(r, argv[i + 1], BREAK_USAGE, &v) != 0)
-                return -1;
-            cpu = (int)(v > 1000 ? 1000 : v);
-        } else {
-            return ui_repl_error(r, usage,
-                                 "Unexpected \"%s\": after the location come "
-                                 "cpu N, vm N, space S or if COND.",
-                                 argv[i]);
-        }
-    }
-    ui_dbg_cond_t *check = cond[0] ? ui_dbg_cond_parse(r->dbg, cond) : NULL;
-    if (cond[0] && !check)
-        return ui_repl_error(r, usage, "%s", ui_dbg_error(r->dbg));
-    ui_dbg_cond_free(check);
-    int id = temporary ? ui_dbg_tbreak_addr(r->dbg, space, addr, cpu, vm)
-                       : ui_dbg_break_addr(r->dbg, space, addr, cpu, vm);
-    if (id > 0 && cond[0])
-        ui_dbg_bp_condition(r->dbg, id, cond);
-    return created(r, id, temporary ? "Temporary breakpoint" : "Breakpoint");
-}
-
-static int cmd_break(ui_repl_t *r, int argc, char **argv)
-{
-    return break_at(r, argc, argv, false);
-}
-
-static int cmd_tbreak(ui_repl_t *r, int argc, char **argv)
-{
-    return break_at(r, argc, argv, true);
-}
-
-static int sub_break_trap(ui_repl_t *r, int argc, char **argv)
-{
-    uint32_t cause;
-    if (argc != 2)
-        return ui_repl_error(r, "break trap CAUSE", "Give one trap cause, e.g. \"break trap "
-                             "system-call\" (Tab lists them).");
-    if (ui_dbg_cause_by_name(argv[1], &cause) != 0)
-        return ui_repl_error(r, "break trap CAUSE", "Unknown trap cause \"%s\" (Tab lists them: "
-                             "system-call, privileged-instruction, ..., interrupt, any).", argv[1]);
-    return created(r, ui_dbg_break_trap(r->dbg, cause), "Breakpoint");
-}
-
-static int sub_break_mode(ui_repl_t *r, int argc, char **argv)
-{
-    static const char *const modes[] = {"U", "K", "H"};
-    for (int m = 0; argc == 2 && m < 3; m++)
-        if (strcmp(argv[1], modes[m]) == 0)
-            return created(r, ui_dbg_break_mode(r->dbg, (cpu_mode_t)m), "Breakpoint");
-    return ui_repl_error(r, "break mode U|K|H", "Give a mode: U (user), K (kernel) or H "
-                         "(hypervisor).");
-}
-
-static int break_count(ui_repl_t *r, int argc, char **argv, bool cycle)
-{
-    const char *usage = cycle ? "break cycle N" : "break instret N";
-    uint64_t n;
-    if (argc != 2)
-        return ui_repl_error(r, usage, "Give the %s to stop at.",
-                             cycle ? "cycle" : "instruction count");
-    if (ui_repl_parse_value(r, argv[1], usage, &n) != 0)
-        return -1;
-    int id = cycle ? ui_dbg_break_cycle(r->dbg, n) : ui_dbg_break_instret(r->dbg, n);
-    return created(r, id, "Breakpoint");
-}
-
-static int sub_break_cycle(ui_repl_t *r, int argc, char **argv)
-{
-    return break_count(r, argc, argv, true);
-}
-
-static int sub_break_instret(ui_repl_t *r, int argc, char **argv)
-{
-    return break_count(r, argc, argv, false);
-}
-
-/* break exit|handler|hv NAME [vm N]: one name, then an optional VM, for `set`. */
-static int break_named(ui_repl_t *r, int argc, char **argv, const char *usage, const char *what,
-                       int (*set)(ui_dbg_t *, const char *, int))
-{
-    int vm = UI_DBG_ANY_VM;
-    if (argc < 2)
-        return ui_repl_error(r, usage, "Give %s.", what);
-    if (argc == 4 && strcmp(argv[2], "vm") == 0) {
-        if (parse_vm(r, argv[3], usage, &vm) != 0)
-            return -1;
-    } else if (argc != 2) {
-        return ui_repl_error(r, usage, "Unexpected \"%s\": after the %s comes vm N.", argv[2],
-                             argv[0]);
-    }
-    return created(r, set(r->dbg, argv[1], vm), "Breakpoint");
-}
-
-static int sub_break_exit(ui_repl_t *r, int argc, char **argv)
-{
-    return break_named(r, argc, argv, "break exit REASON [vm N]",
-                       "an exit reason (IO_PORT, CPUID, HLT, ... or any)", ui_dbg_break_exit);
-}
-
-static int sub_break_handler(ui_repl_t *r, int argc, char **argv)
-{
-    return break_named(r, argc, argv, "break handler NAME [vm N]",
-                       "an exit handler (hv_handle_io_port, ...: Tab lists them)",
-                       ui_dbg_break_handler);
-}
-
-static int sub_break_hv(ui_repl_t *r, int argc, char **argv)
-{
-    return break_named(r, argc, argv, "break hv ACTION [vm N]",
-                       "a hypervisor action (map, emulate, virq, switch, shadow-fill, ...: Tab "
-                       "lists them)",
-                       ui_dbg_break_hv);
-}
-
-#define WATCH_USAGE "watch ADDR [r|w|rw] [1|2|4]"
-#define RWATCH_USAGE "rwatch ADDR [1|2|4]"
-#define AWATCH_USAGE "awatch ADDR [1|2|4]"
-
-/* watch, rwatch and awatch: one parser, each with its own default access (gdb's). */
-static int watch_with(ui_repl_t *r, int argc, char **argv, unsigned access, const char *usage)
-{
-    static const struct {
-        const char *name;
-        unsigned access;
-    } kinds[] = {{"r", UI_DBG_READ}, {"w", UI_DBG_WRITE}, {"rw", UI_DBG_READ | UI_DBG_WRITE}};
-    if (argc < 2 || argc > 4)
-        return ui_repl_error(r, usage,
-                             "Give an address, then optionally r, w or rw and "
-                             "a size in bytes.");
-    ui_dbg_space_t space;
-    uint32_t addr, len = 4;
-    int vm;
-    if (ui_repl_parse_location_vm(r, argv[1], &space, &addr, &vm) != 0)
-        return -1;
-    for (int i = 2; i < argc; i++) {
-        bool known = false;
-        for (size_t k = 0; k < 3; k++)
-            if (strcmp(argv[i], kinds[k].name) == 0)
-                access = kinds[k].access, known = true;
-        if (!known && (strcmp(argv[i], "1") == 0 || strcmp(argv[i], "2") == 0 ||
-                       strcmp(argv[i], "4") == 0))
-            len = (uint32_t)atoi(argv[i]), known = true;
-        if (!known)
-            return ui_repl_error(r, usage,
-                                 "\"%s\" is neither r, w, rw nor a size (1, 2, "
-                                 "4).",
-                                 argv[i]);
-    }
-    return created(r, ui_dbg_watch_vm(r->dbg, space, addr, len, access, vm), "Watchpoint");
-}
-
-static int cmd_watch(ui_repl_t *r, int argc, char **argv)
-{
-    return watch_with(r, argc, argv, UI_DBG_WRITE, WATCH_USAGE);
-}
-
-static int cmd_rwatch(ui_repl_t *r, int argc, char **argv)
-{
-    return watch_with(r, argc, argv, UI_DBG_READ, RWATCH_USAGE);
-}
-
-static int cmd_awatch(ui_repl_t *r, int argc, char **argv)
-{
-    return watch_with(r, argc, argv, UI_DBG_READ | UI_DBG_WRITE, AWATCH_USAGE);
-}
-
-/* delete, disable and enable: each number given, or every breakpoint (delete only). */
-static int for_each_id(ui_repl_t *r, int argc, char **argv, const char *usage, int what)
-{
-    if (argc == 1 && what == 0) {
-        ui_dbg_delete_all(r->dbg);
-        return 0;
-    }
-    if (argc == 1)
-        return ui_repl_error(r, usage, "Give the numbers (\"info breakpoints\" lists them).");
-    for (int i = 1; i < argc; i++) {
-        char *end;
-        errno = 0;
-        long id = strtol(argv[i], &end, 10);
-        if (*end || errno || id <= 0 || id > 1000000)
-            return ui_repl_error(r, usage, "\"%s\" is not a breakpoint number.", argv[i]);
-        int rc =
-            what == 0 ? ui_dbg_delete(r->dbg, (int)id) : ui_dbg_enable(r->dbg, (int)id, what > 0);
-        if (rc != 0)
-            return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
-    }
-    return 0;
-}
-
-static int cmd_delete(ui_repl_t *r, int argc, char **argv)
-{
-    return for_each_id(r, argc, argv, "delete [N...]", 0);
-}
-
-static int cmd_enable(ui_repl_t *r, int argc, char **argv)
-{
-    return for_each_id(r, argc, argv, "enable N...", 1);
-}
-
-static int cmd_disable(ui_repl_t *r, int argc, char **argv)
-{
-    return for_each_id(r, argc, argv, "disable N...", -1);
-}
-
-/* ------------------------------------------------------------------------------------------
  * Focus, VMs, settings
  * ------------------------------------------------------------------------------------------ */
 static int cmd_focus(ui_repl_t *r, int argc, char **argv)
@@ -470,7 +200,7 @@ static int cmd_focus(ui_repl_t *r, int argc, char **argv)
         return 0;
     }
     int vm;
-    if (parse_vm(r, argv[1], usage, &vm) != 0 || ui_dbg_set_focus_vm(r->dbg, vm) != 0)
+    if (ui_repl_parse_vm(r, argv[1], usage, &vm) != 0 || ui_dbg_set_focus_vm(r->dbg, vm) != 0)
         return vm < 0 ? -1 : ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
     ui_dbg_vm_t info;
     ui_dbg_vm_info(r->dbg, (unsigned)vm, &info);
@@ -487,7 +217,7 @@ static int sub_vm(ui_repl_t *r, int argc, char **argv, bool pause)
     const char *usage = pause ? "vm pause N" : "vm resume N";
     if (argc != 2)
         return ui_repl_error(r, usage, "Give the VM's number (\"info vms\" lists them).");
-    if (parse_vm(r, argv[1], usage, &vm) != 0)
+    if (ui_repl_parse_vm(r, argv[1], usage, &vm) != 0)
         return -1;
     if (ui_dbg_vm_pause(r->dbg, vm, pause) != 0)
         return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
@@ -506,7 +236,7 @@ static int sub_vm_save(ui_repl_t *r, int argc, char **argv)
     const char *usage = "vm save N FILE";
     if (argc != 3)
         return ui_repl_error(r, usage, "Give the VM (its number or name) and the file.");
-    if (parse_vm(r, argv[1], usage, &vm) != 0)
+    if (ui_repl_parse_vm(r, argv[1], usage, &vm) != 0)
         return -1;
     if (ui_dbg_vm_save(r->dbg, vm, argv[2]) != 0)
         return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
@@ -542,7 +272,7 @@ static int cmd_migrate(ui_repl_t *r, int argc, char **argv)
     const char *usage = "migrate VM to host1";
     if (argc != 4 || strcmp(argv[2], "to") != 0)
         return ui_repl_error(r, usage, "Give the VM (its number or name) and the host.");
-    if (parse_vm(r, argv[1], usage, &vm) != 0)
+    if (ui_repl_parse_vm(r, argv[1], usage, &vm) != 0)
         return -1;
     if (ui_dbg_migrate(r->dbg, vm, argv[3]) != 0)
         return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
@@ -560,7 +290,7 @@ static int cmd_balloon(ui_repl_t *r, int argc, char **argv)
     const char *usage = "balloon VM SIZE";
     if (argc != 3)
         return ui_repl_error(r, usage, "Give the VM (its number or name) and the balloon's size.");
-    if (parse_vm(r, argv[1], usage, &vm) != 0)
+    if (ui_repl_parse_vm(r, argv[1], usage, &vm) != 0)
         return -1;
     if (ui_dbg_balloon(r->dbg, vm, argv[2]) != 0)
         return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
@@ -749,29 +479,6 @@ static const ui_repl_sub_t step_subs[] = {
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
-static const ui_repl_sub_t break_subs[] = {
-    {"trap", NULL, "break trap CAUSE",
-     "stop when a trap of this cause (or interrupt, any) is "
-     "entered",
-     sub_break_trap, ui_repl_complete_causes},
-    {"mode", NULL, "break mode U|K|H", "stop when a CPU enters this mode", sub_break_mode,
-     ui_repl_complete_modes},
-    {"cycle", NULL, "break cycle N", "stop when the focus CPU reaches cycle N", sub_break_cycle,
-     NULL},
-    {"instret", NULL, "break instret N", "stop when the focus CPU has retired N instructions",
-     sub_break_instret, NULL},
-    {"exit", NULL, "break exit REASON [vm N]",
-     "stop at a VM exit (REASON or any), before its handler", sub_break_exit,
-     ui_repl_complete_exits},
-    {"handler", NULL, "break handler NAME [vm N]",
-     "stop at an exit whose handler is NAME, before it runs", sub_break_handler,
-     ui_repl_complete_handlers},
-    {"hv", NULL, "break hv ACTION [vm N]",
-     "stop at a hypervisor action (map, emulate, virq, switch, shadow-fill, ...)", sub_break_hv,
-     ui_repl_complete_hv_actions},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
-};
-
 static const ui_repl_sub_t vm_subs[] = {
     {"pause", NULL, "vm pause N", "pause a VM (needs the hypervisor)", sub_vm_pause,
      ui_repl_complete_vms},
@@ -910,17 +617,17 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      "whole file is good (a bad file is refused with the byte offset and the rule broken, and "
      "changes nothing). Breakpoints and displays are kept.",
      ui_repl_cmd_restore, ui_repl_complete_files, NULL, false},
-    {"break", "b br", BREAK_USAGE, "set a breakpoint on an address, trap, mode, cycle, ...",
+    {"break", "b br", UI_REPL_BREAK_USAGE, "set a breakpoint on an address, trap, mode, cycle, ...",
      "Stops before the instruction at LOC runs. LOC is an address, a symbol or an expression, "
      "with an optional space prefix (hpa:, gva:; gpa: needs a VM), or FILE:LINE of the source "
      "(\"kernel.s:120\", from the line tables). A VM's symbol (tinyos:NAME, or a name only one "
      "VM has) makes it that VM's breakpoint. \"cpu N\" limits it to one "
      "CPU. \"if COND\" stops only when COND is true there (see condition). The sub-commands "
      "break on other things.",
-     cmd_break, ui_repl_complete_symbols, break_subs, false},
-    {"tbreak", NULL, TBREAK_USAGE, "a breakpoint deleted at its first stop",
-     "As break LOC, but the breakpoint is deleted once it has stopped the machine.", cmd_tbreak,
-     ui_repl_complete_symbols, NULL, false},
+     ui_repl_cmd_break, ui_repl_complete_symbols, ui_repl_break_subs, false},
+    {"tbreak", NULL, UI_REPL_TBREAK_USAGE, "a breakpoint deleted at its first stop",
+     "As break LOC, but the breakpoint is deleted once it has stopped the machine.",
+     ui_repl_cmd_tbreak, ui_repl_complete_symbols, NULL, false},
     {"condition", NULL, "condition N [COND]", "stop at breakpoint N only when COND is true",
      "COND (an expression, as for print) is evaluated on the CPU that hits breakpoint N; it "
      "stops only when COND is not 0 (a hit that cannot be evaluated stops, so that you see "
@@ -936,27 +643,27 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      "(-x, source) as at the prompt. An empty list (\"commands N\" then \"end\") removes "
      "them.",
      ui_repl_cmd_commands, NULL, NULL, false},
-    {"watch", NULL, WATCH_USAGE, "stop when memory is written (or read)",
+    {"watch", NULL, UI_REPL_WATCH_USAGE, "stop when memory is written (or read)",
      "Stops after a store (w, the default), a load (r) or either (rw) reaches the bytes at ADDR "
      "(4, or the size given): a gva or gpa is followed to the host-physical word behind it, so "
      "the guest's own stores, the hypervisor's accesses on its behalf and device DMA all fire. "
      "The stop names who made the access, the value and what was there before.",
-     cmd_watch, ui_repl_complete_symbols, NULL, false},
-    {"rwatch", NULL, RWATCH_USAGE, "stop when memory is read",
+     ui_repl_cmd_watch, ui_repl_complete_symbols, NULL, false},
+    {"rwatch", NULL, UI_REPL_RWATCH_USAGE, "stop when memory is read",
      "gdb's rwatch: \"watch ADDR r\". Stops after any load (a CPU's, the hypervisor's, a DMA "
      "read) of the bytes at ADDR.",
-     cmd_rwatch, ui_repl_complete_symbols, NULL, false},
-    {"awatch", NULL, AWATCH_USAGE, "stop when memory is read or written",
-     "gdb's awatch: \"watch ADDR rw\". Stops after any access to the bytes at ADDR.", cmd_awatch,
-     ui_repl_complete_symbols, NULL, false},
+     ui_repl_cmd_rwatch, ui_repl_complete_symbols, NULL, false},
+    {"awatch", NULL, UI_REPL_AWATCH_USAGE, "stop when memory is read or written",
+     "gdb's awatch: \"watch ADDR rw\". Stops after any access to the bytes at ADDR.",
+     ui_repl_cmd_awatch, ui_repl_complete_symbols, NULL, false},
     {"delete", "d", "delete [N...]", "delete breakpoints (all of them without N)",
-     "Deletes the breakpoints and watchpoints with these numbers, or all of them.", cmd_delete,
-     NULL, NULL, false},
+     "Deletes the breakpoints and watchpoints with these numbers, or all of them.",
+     ui_repl_cmd_delete, NULL, NULL, false},
     {"disable", NULL, "disable N...", "turn breakpoints off without deleting them",
-     "Disabled breakpoints stay in the list and never fire until enabled.", cmd_disable, NULL, NULL,
-     false},
+     "Disabled breakpoints stay in the list and never fire until enabled.", ui_repl_cmd_disable,
+     NULL, NULL, false},
     {"enable", NULL, "enable N...", "turn disabled breakpoints back on", "The opposite of disable.",
-     cmd_enable, NULL, NULL, false},
+     ui_repl_cmd_enable, NULL, NULL, false},
     {"info", "i", "info WHAT", "show registers, breakpoints, TLB, stats, ...",
      "Shows a part of the machine's state; the sub-commands say which.", need_sub, NULL,
      ui_repl_info_subs, false},

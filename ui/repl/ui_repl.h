@@ -197,6 +197,24 @@ void ui_repl_complete_files(ui_repl_t *r, int argi, char **argv, const char *pre
                             ui_repl_matches_t *out);
 
 /* The handlers of the query commands (repl_info.c). */
+/* Breakpoints and watchpoints (repl_break.c). */
+#define UI_REPL_BREAK_USAGE "break LOC [cpu N] [vm N] [space hpa|gpa|gva] [if COND]"
+#define UI_REPL_TBREAK_USAGE "tbreak LOC [cpu N] [vm N] [space hpa|gpa|gva] [if COND]"
+#define UI_REPL_WATCH_USAGE "watch ADDR [r|w|rw] [1|2|4]"
+#define UI_REPL_RWATCH_USAGE "rwatch ADDR [1|2|4]"
+#define UI_REPL_AWATCH_USAGE "awatch ADDR [1|2|4]"
+int ui_repl_cmd_break(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_tbreak(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_watch(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_rwatch(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_awatch(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_delete(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_enable(ui_repl_t *r, int argc, char **argv);
+int ui_repl_cmd_disable(ui_repl_t *r, int argc, char **argv);
+extern const ui_repl_sub_t ui_repl_break_subs[];
+/* A VM by number or name ("tinyos"); 0, or -1 after printing the error with `usage`. */
+int ui_repl_parse_vm(ui_repl_t *r, const char *text, const char *usage, int *vm);
+
 int ui_repl_cmd_info(ui_repl_t *r, int argc, char **argv);
 int ui_repl_cmd_x(ui_repl_t *r, int argc, char **argv);
 int ui_repl_cmd_disassemble(ui_repl_t *r, int argc, char **argv);
