@@ -181,6 +181,10 @@ int ui_gui_screenshot(const ui_gui_options_t *opt)
         return 1;
     }
     g->title = s.title;
+    /* A screenshot never steps back, and each checkpoint is a compressed snapshot of the whole
+     * machine: one (the run's first) is all it keeps, where one every 500 000 cycles took two
+     * thirds of the host time of --after-cycles 20000000. */
+    ui_dbg_set_checkpoint_interval(s.dbg, UINT64_C(1) << 62);
     run_first(g, opt->after_cycles);
     if (run_to(g, opt->at) != 0)
         rc = 1;
