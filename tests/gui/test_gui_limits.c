@@ -1,7 +1,8 @@
 /*
  * test_gui_limits.c - the window's VM figures for limits (ui/gui/gui_limits.c): under each
  * console's title, a VM's limits in short with the times each bound, the same counts as
- * `info limits`; no such line when no VM has a limit.
+ * `info limits`; no such line when no VM has a limit. Consoles too many to read side by side
+ * become tabs.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -32,9 +33,43 @@ Test(gui_limits, each_vm_shows_its_limits_and_how_often_they_bound, .timeout = 1
         cr_expect_str_eq(
             gui_vm_limits_text(g, (unsigned)hv_vm_by_name(hv, rows[i].vm), buf, sizeof buf),
             rows[i].want, "%s", rows[i].vm);
+    /* Five consoles do not fit side by side in 1280 px: a row of tabs, and a click on a VM's
+     * name shows its console, under it its limits line. */
+    cr_assert_eq(g->nconsole_tabs, 5);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        int vm = hv_vm_by_name(hv, rows[i].vm);
+        ui_gui_rect_t tab = g->console_tab[vm];
+        SDL_Event e = {.type = SDL_MOUSEBUTTONDOWN};
+        e.button.button = SDL_BUTTON_LEFT;
+        e.button.x = tab.x + tab.w / 2;
+        e.button.y = tab.y + tab.h / 2;
+        gui_handle_event(g, &e);
+        ui_gui_render(g);
+        const char *consoles = ui_gui_panel_text(g, UI_GUI_PANEL_CONSOLE);
+        char title[64];
+        snprintf(title, sizeof title, "[%s] ", rows[i].vm);
+        cr_expect_not_null(strstr(consoles, title), "%s: %s", rows[i].vm, consoles);
+        cr_expect_not_null(strstr(consoles, *rows[i].want ? rows[i].want : "no limits"), "%s: %s",
+                           rows[i].vm, consoles);
+    }
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}
+
+/* Two VMs in 1280 px have room side by side: no tabs, both consoles at once. */
+Test(gui_limits, two_consoles_side_by_side, .timeout = 120)
+{
+    hv_t *hv = hu_scenario(&sc, &m, "default");
+    hv_run(hv, 3000000);
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    ui_gui_keep_text(g);
+    ui_gui_render(g);
     const char *consoles = ui_gui_panel_text(g, UI_GUI_PANEL_CONSOLE);
-    cr_expect_not_null(strstr(consoles, "cap 25% x1107"), "%s", consoles);
-    cr_expect_not_null(strstr(consoles, "no limits"), "%s", consoles);
+    cr_expect_eq(g->nconsole_tabs, 0);
+    cr_expect_not_null(strstr(consoles, "[tinyos] "), "%s", consoles);
+    cr_expect_not_null(strstr(consoles, "[rtos] "), "%s", consoles);
     ui_gui_free(g);
     ui_dbg_free(dbg);
     hu_scenario_free(&sc, hv, &m);

@@ -158,15 +158,73 @@ static int bars_height(const gui_t *g, bool compact)
            (nvm ? bold + (int)nvm * bar_height(g, compact) + 2 : 0);
 }
 
+/* Narrower than this many characters, side-by-side consoles show only line ends. */
+#define CONSOLE_MIN_COLS 30
+
+/* VM i's console in a column of width cw: its title ("[name] state", or the name alone where
+ * that is too wide), its limits, the last lines of its text. */
+static void draw_vm_console(gui_t *g, unsigned i, int cx, int y, int cw, int rows)
+{
+    const gui_font_t *f = &g->font[GUI_FONT_SMALL];
+    ui_dbg_vm_t vm;
+    if (ui_dbg_vm_info(g->dbg, i, &vm) != 0)
+        return;
+    int lim = gui_any_vm_limits(g) ? 1 : 0; /* a line of limits */
+    char title[96];
+    snprintf(title, sizeof title, "[%s] %s", vm.name, vm.state);
+    if (gui_text_width(g, GUI_FONT_SMALL, title) > cw - f->cw)
+        snprintf(title, sizeof title, "[%s]", vm.name);
+    gui_text_fit(g, GUI_FONT_SMALL, cx, y + 2, cw - f->cw, gui_vm_rgb((int)i), title);
+    if (lim)
+        gui_draw_vm_limits(g, i, cx, y + 2 + f->lh, cw - f->cw);
+    const char *text = ui_dbg_vm_console(g->dbg, i);
+    draw_tail(g, cx, y + 2 + (1 + lim) * f->lh, cw / f->cw - 1, rows - 1 - lim,
+              *text ? text : "(no output yet)");
+}
+
+/* The VM whose console the tabs show: the one clicked, else the focus VM (the first without). */
+static unsigned tab_shown(const gui_t *g, unsigned nvm)
+{
+    if (g->console_vm >= 0 && (unsigned)g->console_vm < nvm)
+        return (unsigned)g->console_vm;
+    int vm = ui_dbg_focus_vm(g->dbg);
+    return vm >= 0 && (unsigned)vm < nvm ? (unsigned)vm : 0;
+}
+
+/* Too many VMs to read side by side: a row of tabs (each VM's name and state in its hue, a
+ * click shows its console), and the shown VM's console at full width below it. */
+static void draw_tabbed_consoles(gui_t *g, int x0, int y, int w, int rows)
+{
+    const gui_font_t *f = &g->font[GUI_FONT_SMALL];
+    unsigned nvm = ui_dbg_vm_count(g->dbg), shown = tab_shown(g, nvm);
+    int x = x0, tw = w / (int)nvm;
+    g->nconsole_tabs = (int)nvm;
+    for (unsigned i = 0; i < nvm; i++, x += tw) {
+        ui_dbg_vm_t vm;
+        char tab[96];
+        if (ui_dbg_vm_info(g->dbg, i, &vm) != 0)
+            continue;
+        snprintf(tab, sizeof tab, "%s", vm.name);
+        gui_text_fit(g, GUI_FONT_SMALL, x + 2, y + 2, tw - f->cw, gui_vm_rgb((int)i), tab);
+        g->console_tab[i] = (ui_gui_rect_t){x, y, tw, f->lh + 2};
+        if (i == shown)
+            gui_frame_rect(g, x, y + 1, tw - f->cw / 2, f->lh + 1, gui_vm_rgb((int)i));
+    }
+    draw_vm_console(g, shown, x0, y + f->lh + 2, w, rows - 1);
+}
+
 void gui_draw_console(gui_t *g)
 {
     bool vms = ui_dbg_vm_count(g->dbg) > 0;
-    int y = gui_panel_begin(g, UI_GUI_PANEL_CONSOLE, "CONSOLES",
-                            vms ? "one per VM" : "bare metal: the machine's UART");
     ui_gui_rect_t r = g->panel[UI_GUI_PANEL_CONSOLE];
     const gui_font_t *f = &g->font[GUI_FONT_SMALL];
     int x0 = r.x + f->cw, w = r.w - 2 * f->cw;
     unsigned nvm = ui_dbg_vm_count(g->dbg);
+    bool tabs = vms && w / (int)nvm < CONSOLE_MIN_COLS * f->cw;
+    int y = gui_panel_begin(g, UI_GUI_PANEL_CONSOLE, "CONSOLES",
+                            !vms   ? "bare metal: the machine's UART"
+                            : tabs ? "one per VM: click a name"
+                                   : "one per VM");
     bool compact = false; /* where the consoles would get less than four lines: compact bars */
     int rows = (r.y + r.h - y - bars_height(g, false) - 12) / f->lh;
     if (rows < 4) {
@@ -181,25 +239,12 @@ void gui_draw_console(gui_t *g)
         if (!*text)
             gui_text(g, GUI_FONT_SMALL, x0 + f->cw * 13, y + 2, GUI_DIM, "(no output yet)");
         draw_tail(g, x0, y + 2 + f->lh, w / f->cw, rows - 1, text);
-    } else { /* one console per VM, each in its own hue, side by side */
-        int cw = w / (int)nvm, lim = gui_any_vm_limits(g) ? 1 : 0; /* a line of limits */
-        for (unsigned i = 0; i < nvm; i++) {
-            ui_dbg_vm_t vm;
-            if (ui_dbg_vm_info(g->dbg, i, &vm) != 0)
-                continue;
-            int cx = x0 + (int)i * cw;
-            char title[96]; /* "[name] state", or the name alone where that is too wide */
-            snprintf(title, sizeof title, "[%s] %s", vm.name, vm.state);
-            if (gui_text_width(g, GUI_FONT_SMALL, title) > cw - f->cw)
-                snprintf(title, sizeof title, "[%s]", vm.name);
-            gui_text_fit(g, GUI_FONT_SMALL, cx, y + 2, cw - f->cw, gui_vm_rgb((int)i), title);
-            if (lim)
-                gui_draw_vm_limits(g, i, cx, y + 2 + f->lh, cw - f->cw);
-            const char *text = ui_dbg_vm_console(g->dbg, i);
-            draw_tail(g, cx, y + 2 + (1 + lim) * f->lh, cw / f->cw - 1, rows - 1 - lim,
-                      *text ? text : "(no output yet)");
-        }
-    }
+    } else if (!tabs) {
+        g->nconsole_tabs = 0;
+        for (unsigned i = 0; i < nvm; i++) /* one console per VM, side by side */
+            draw_vm_console(g, i, x0 + (int)i * (w / (int)nvm), y, w / (int)nvm, rows);
+    } else
+        draw_tabbed_consoles(g, x0, y, w, rows);
     y += rows * f->lh + 8;
     if (vms)
         y = draw_vm_bars(g, x0, y, w, compact);

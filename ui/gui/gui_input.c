@@ -135,6 +135,10 @@ static void click(gui_t *g, int x, int y)
     else if (inside(g->panel[UI_GUI_PANEL_MEMMAP], x, y)) { /* a cell stays selected */
         int c = gui_memmap_cell_at(g, x, y);
         g->mem_sel = c == g->mem_sel ? -1 : c;
+    } else if (inside(g->panel[UI_GUI_PANEL_CONSOLE], x, y)) {
+        for (int i = 0; i < g->nconsole_tabs; i++)
+            if (inside(g->console_tab[i], x, y))
+                g->console_vm = i;
     } else if (g->help)
         g->help = false;
 }

@@ -274,6 +274,12 @@ struct gui {
     /* Where the pCPU badges were drawn (for the tests). */
     ui_gui_rect_t badge[SIM_MAX_CPUS];
 
+    /* Consoles too many to read side by side: one is shown at full width, under a row of
+     * tabs (where they were drawn, for clicks). console_vm is the one clicked, or -1 to show
+     * the focus VM's. */
+    ui_gui_rect_t console_tab[UI_DBG_MAX_VMS];
+    int nconsole_tabs, console_vm;
+
     /* Top-bar buttons drawn (for clicks). */
     ui_gui_rect_t button[8];
     int nbuttons;

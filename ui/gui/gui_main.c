@@ -32,6 +32,7 @@ gui_t *gui_create(sim_machine_t *m, ui_dbg_t *dbg)
     g->speed = 3; /* 10 instructions per second: slow enough to follow */
     g->tl_follow = true;
     g->mem_hover = g->mem_sel = -1;
+    g->console_vm = -1;
     g->walk_animate = true;
     g->highlight = true;
     for (unsigned i = 0; i < m->ncpus; i++)
