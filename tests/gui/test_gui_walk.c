@@ -30,12 +30,17 @@ Test(gui_walk, a_failed_nested_walk_says_where_and_why, .timeout = 120)
     hv_t *hv = hu_scenario(&sc, &m, "default");
     ui_dbg_t *dbg = ui_dbg_new(&m);
     gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    ui_gui_keep_text(g);
     ui_dbg_stop_t st;
     cr_assert_gt(ui_dbg_break_exit(dbg, "NESTED_FAULT", 0), 0, "%s", ui_dbg_error(dbg));
     cr_assert_eq(ui_dbg_continue(dbg, &st), 0);
     ui_gui_render(g);
     cr_assert_neq(g->walk.outcome, MMU_OUTCOME_OK, "the walk behind a nested fault failed");
     cr_expect_not_null(strstr(g->walk_text, "stopped at "), "%s", g->walk_text);
+    /* Where and why are drawn whole (on a second line), not cut short with an ellipsis. */
+    const char *shown = ui_gui_panel_text(g, UI_GUI_PANEL_WALK);
+    cr_expect_not_null(strstr(shown, mmu_outcome_name(g->walk.outcome)), "%s", shown);
+    cr_expect_null(strstr(shown, "…"), "%s", shown);
     cr_expect_null(strstr(g->walk_text, "(2+1)"), "no formula for a walk cut short: %s",
                    g->walk_text);
     cr_expect_eq(refs_in(g->walk_text), ui_gui_walk_lit(g), "%s: %u cells lit", g->walk_text,

@@ -117,13 +117,13 @@ void gui_text_free(gui_t *g);
 int gui_text(gui_t *g, gui_font_id_t f, int x, int y, uint32_t rgb, const char *s);
 int gui_textf(gui_t *g, gui_font_id_t f, int x, int y, uint32_t rgb, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
-/* Draws text wrapped at spaces into lines of at most w pixels, at most max_lines of them;
- * returns the number of lines drawn. */
 /* gui_textlog.c: keeps a drawn string (when the tests asked for the text) and empties the log
  * at the start of a frame. */
 void gui_textlog_add(gui_t *g, int x, int y, const char *s);
 void gui_textlog_clear(gui_t *g);
 void gui_textlog_free(gui_t *g);
+/* Draws text wrapped at spaces into lines of at most w pixels, at most max_lines of them;
+ * returns the number of lines drawn. */
 int gui_text_wrap(gui_t *g, gui_font_id_t f, int x, int y, int w, uint32_t rgb, const char *s,
                   int max_lines);
 /* True when a line of font f at y fits above the bottom of the clip (the panel). */

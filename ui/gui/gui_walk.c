@@ -175,9 +175,11 @@ void gui_draw_walk(gui_t *g)
     else
         snprintf(line, sizeof line, "%s: %u ref%s · %s cycles", t->nested ? "2-D" : "1-D", refs,
                  refs == 1 ? "" : "s", sim_group_digits(t->cycles, num, sizeof num));
-    gui_text_fit(g, GUI_FONT_NORMAL, x0, y, r.w - 2 * f->cw, failed ? GUI_BREAK : GUI_DIM, line);
+    /* Two lines where a failed walk's place and outcome do not fit in one. */
+    int lines = gui_text_wrap(g, GUI_FONT_NORMAL, x0, y, r.w - 2 * f->cw,
+                              failed ? GUI_BREAK : GUI_DIM, line, 2);
     snprintf(g->walk_text, sizeof g->walk_text, "%s", line);
-    y += f->lh + f->lh / 3;
+    y += (lines > 1 ? lines : 1) * f->lh + f->lh / 3;
 
     /* The grid: row labels on the left, column labels on top. */
     int rows = t->levels + (t->nested ? 1 : 0), cols = t->nested ? t->nested_levels + 1 : 1;
