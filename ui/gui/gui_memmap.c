@@ -157,8 +157,8 @@ static void readout(gui_t *g, const mm_geom_t *mg, int x, int y, int w)
 {
     int cell = g->mem_sel >= 0 ? g->mem_sel : g->mem_hover;
     if (cell < 0 || (uint32_t)cell >= mg->ncells) {
-        gui_text_fit(g, GUI_FONT_SMALL, x, y, w, GUI_DIM,
-                     "point at a cell (or click it) for its frames and who maps them");
+        gui_text_wrap(g, GUI_FONT_SMALL, x, y, w, GUI_DIM,
+                      "point at a cell (or click it) for its frames and who maps them", 2);
         return;
     }
     unsigned count[K_COUNT];
