@@ -116,7 +116,7 @@ void gui_draw_tlb(gui_t *g)
         gui_text(g, GUI_FONT_SMALL, x0, y, GUI_DIM,
                  mmu_active(mmu) ? "empty" : "empty: paging is off on this CPU");
     else if (valid > shown)
-        gui_textf(g, GUI_FONT_SMALL, x0, y + shown * f->lh, GUI_DIM, "… %d more valid entries",
-                  valid - shown);
+        gui_textf(g, GUI_FONT_SMALL, x0, y + shown * f->lh, GUI_DIM, "… %d more valid entr%s",
+                  valid - shown, valid - shown == 1 ? "y" : "ies");
     draw_iommu(g, x0, r.y + r.h - iommu_h, r.w - 2 * f->cw);
 }
