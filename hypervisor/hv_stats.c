@@ -398,8 +398,8 @@ static void print_explained(const hv_t *hv, unsigned vm, FILE *out)
     uint64_t faults = v->stats.exits[CPU_EXIT_NESTED_FAULT];
     if (faults) /* the first touches' share of the nested faults' time, at their average */
         first_touch = v->stats.exit_cycles[CPU_EXIT_NESTED_FAULT] * first_touch_faults(v) / faults;
-    fprintf(out, "    steady state: the hypervisor's time%s is %.1f%% of the guest's own\n",
-            first_touch ? " but first-touch memory" : "",
+    fprintf(out, "    steady state: %sthe hypervisor's time is %.1f%% of the guest's own\n",
+            first_touch ? "leaving out first-touch memory, " : "",
             100.0 * (double)(hv_time - first_touch) / (double)guest);
     print_console(hv, vm, out);
 }

@@ -92,6 +92,7 @@ int ui_run_machine(sim_machine_t *m, const ui_bare_options_t *opt)
         explain_no_poweroff(m, &last);
         status = 125;
     }
+    fflush(stdout); /* so that `2>&1` shows the console and the statistics whole */
     if (opt->stats)
         sim_print_stats(m, stderr);
     return status;

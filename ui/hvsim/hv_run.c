@@ -131,6 +131,7 @@ int ui_hv_run_to_end(hv_t *hv, uint64_t max_cycles, bool stats)
         status = 125;
     }
     hv_print_stats(hv, stdout);
+    fflush(stdout); /* so that `2>&1` shows the two blocks whole, not cut into each other */
     if (stats)
         sim_print_stats(m, stderr);
     return status;
