@@ -3,8 +3,9 @@
  * bare machine running a small program with symbols; odd, the built-in two-VM scenario
  * "default" under the hypervisor. The rest is run line by line (at most FUZZ_REPL_LINES), as
  * `hvsim -x` would, with every run bounded by the debugger's cycle limit. Commands that
- * read or write files named in the input (source, trace save) are skipped: a fuzzer must not
- * write where it likes. With the hypervisor, its invariants must hold afterwards.
+ * read or write files named in the input (source, save, restore, trace save, vm save, vm
+ * restore) are skipped: a fuzzer must not write where it likes (it once left a snapshot named
+ * `registers` in the directory it ran from). With the hypervisor, its invariants must hold afterwards.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,9 @@ static const char program[] = ".org 0x1000\n"
                               "        out r2, [0x3f8]\n"
                               "        ret\n";
 
-/* Whether a line names a command that opens a file the input names. */
+/* Whether a line names a command that opens a file the input names: one whose usage (or its
+ * sub-command's) has a FILE argument (source, save, restore, trace save, vm save, vm restore).
+ * The rule reads the command table, so a command added with a FILE is skipped too. */
 static bool touches_files(const char *line)
 {
     char w1[64] = "", w2[64] = "";
@@ -40,10 +43,10 @@ static bool touches_files(const char *line)
     const ui_repl_cmd_t *cmd = ui_repl_find(w1);
     if (!cmd)
         return false;
-    if (cmd == ui_repl_find("source"))
+    if (strstr(cmd->usage, "FILE"))
         return true;
-    return cmd == ui_repl_find("trace") &&
-           ui_repl_find_sub(cmd, w2) == ui_repl_find_sub(cmd, "save");
+    const ui_repl_sub_t *sub = cmd->subs ? ui_repl_find_sub(cmd, w2) : NULL;
+    return sub && strstr(sub->usage, "FILE");
 }
 
 static void run_lines(sim_machine_t *m, ui_dbg_t *dbg, char *text)
