@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "hv_internal.h"
+#include "hv_technique.h"
 
 #define HV_NPTE_BALLOON 0x400u /* an invalid nested leaf: the page is in the guest's balloon */
 #define BATCH_MAX 256u         /* page addresses one give or take may carry */
@@ -62,6 +63,8 @@ static bool give_page(hv_t *hv, unsigned vm, uint32_t gpa)
     mapped = (pte & MMU_PTE_V) != 0;
     if (hv_balloon_entry(pte))
         return false;
+    if (mapped) /* shadow paging: no entry keeps the frame */
+        hv_shadow_unmap_frame(hv, vm, pfn << MMU_PAGE_SHIFT);
     if (hv_swap_entry(pte)) {
         hv_swap_discard(hv, vm, pte); /* its bytes are not needed: no read back */
     } else if (mapped && pfn < hv->nframes && hv->owner[pfn] == HV_FRAME_SHARED) {
@@ -141,8 +144,7 @@ static bool target_allowed(const hv_t *hv, unsigned vm, uint32_t bytes, char *er
     const hv_vm_t *v = &hv->vms[vm];
     if (!hv_swappable(hv, vm)) {
         snprintf(err, len,
-                 "VM %s has no balloon: it works with mem = nested, backing = lazy and cpu "
-                 "other than bt",
+                 "VM %s has no balloon: it works with backing = lazy and cpu other than bt",
                  v->name);
         return false;
     }

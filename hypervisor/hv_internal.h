@@ -180,9 +180,10 @@ void hv_compare_print(const hv_t *hv, FILE *out);
 /* ---- Memory overcommit (hv_swap.c) ----------------------------------------------------- */
 /* Checks [hypervisor] host_memory and sets up the swap device's bookkeeping (hv_new). */
 int hv_swap_init(hv_t *hv, char *err, size_t len);
-/* A VM whose pages the hypervisor may swap (nested paging, lazy backing, not bt); one it
+/* A VM whose pages the hypervisor may swap (lazy backing, not bt); one it
  * does swap (a limit applies to it): the walker then sets A/D in its nested leaves. */
 bool hv_swappable(const hv_t *hv, unsigned vm);
+bool hv_swappable_kind(unsigned backing, unsigned cpu); /* (the same, of a VM's configuration) */
 bool hv_swap_on(const hv_t *hv, unsigned vm);
 /* An invalid nested leaf that holds a swap slot. */
 bool hv_swap_entry(uint32_t pte);
@@ -190,6 +191,9 @@ bool hv_swap_entry(uint32_t pte);
  * by the replacement policy and written to the swap device. False when none can be (the VM
  * is then crashed with the reason). */
 bool hv_swap_make_room(hv_t *hv, unsigned vm);
+/* Under shadow paging the hypervisor notes a use of page gpa in its own map when it fills a
+ * shadow entry (the nested leaf's A bit, which its clock reads). */
+void hv_swap_note_use(hv_t *hv, unsigned vm, uint32_t gpa);
 /* Reads the swapped page at gpa (its leaf was `pte`) into the VM's new frame (hpa). */
 void hv_swap_in(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t pte, uint32_t frame);
 /* Frees the swap slot a swap entry names, its bytes unread (the guest ballooned the page). */

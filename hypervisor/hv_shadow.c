@@ -425,6 +425,22 @@ static bool bt_protected(hv_t *hv, hv_vcpu_t *v, mmu_access_t kind, uint32_t gpa
     return false;
 }
 
+/* The frame behind a hidden fault, as overcommit has it: a store to a shared frame breaks
+ * the sharing first (copy-on-write: the private copy is mapped); any other access maps the
+ * shared frame without W. And the use is noted in the hypervisor's map for its clock (under
+ * shadow paging no hardware walk sets the nested A bit). */
+static void overcommit_fill(hv_t *hv, hv_vcpu_t *v, mmu_access_t kind, uint32_t gpa, uint32_t *hpa,
+                            uint32_t *bits)
+{
+    unsigned vm = (unsigned)v->vm;
+    if (kind == MMU_STORE && hv->owner[*hpa >> MMU_PAGE_SHIFT] == HV_FRAME_SHARED &&
+        hv_share_break(hv, vm, gpa))
+        hv_gpa_to_hpa(hv, vm, gpa, true, hpa); /* the copy (or still shared: no frame for it) */
+    if (hv->owner[*hpa >> MMU_PAGE_SHIFT] == HV_FRAME_SHARED)
+        *bits &= ~MMU_PTE_W;
+    hv_swap_note_use(hv, vm, gpa);
+}
+
 static mmu_access_t access_of(uint32_t cause)
 {
     return cause == CPU_CAUSE_FETCH_PAGE_FAULT  ? MMU_FETCH
@@ -495,6 +511,7 @@ hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause,
     if (bt_protected(hv, v, kind, g.gpa, hpa, &bits)) /* it holds translated code */
         return HV_SHADOW_EMULATED;
     bits = hv_migrate_shadow_fill(hv, (unsigned)v->vm, kind, g.gpa, bits); /* dirty log */
+    overcommit_fill(hv, v, kind, g.gpa, &hpa, &bits); /* shared, swapped pages */
     if (!fill(hv, v, va, hpa & ~MMU_PAGE_OFFSET, bits)) {
         hv_vm_crash(hv, (unsigned)v->vm, "no free frame is left for a shadow page table");
         return HV_SHADOW_HIDDEN;
@@ -505,6 +522,7 @@ hv_shadow_verdict_t hv_shadow_page_fault(hv_t *hv, hv_vcpu_t *v, uint32_t cause,
     return HV_SHADOW_HIDDEN;
     /* LAB 3 STUB: (void)g, (void)mode, (void)priv, (void)outside_memory; */
     /* LAB 3 STUB: (void)shadow_bits, (void)bt_protected, (void)note_splinter; */
+    /* LAB 3 STUB: (void)overcommit_fill; */
     /* LAB 3 STUB: hv_lab_missing(hv, v, 3, "hv_shadow_page_fault"); */
     /* LAB 3 STUB: return HV_SHADOW_HIDDEN; */
     /* LAB 3 END */
@@ -616,10 +634,12 @@ void hv_shadow_drop_region(hv_t *hv, hv_vcpu_t *v, unsigned slot, uint32_t va, u
     shootdown(hv, v, slot, level > 0 ? ALL_ONES : va);
 }
 
-/* Clears W in every leaf below `table` that maps frame `hpa` (binary translation protects the
- * pages it translated), or with hpa = ALL_ONES any frame VM vm owns (a migration's dirty log);
- * true when one was changed. */
-static bool protect_in_tree(hv_t *hv, unsigned vm, uint32_t table, unsigned level, uint32_t hpa)
+/* Clears W (or with `drop`, the whole entry) in every leaf below `table` that maps frame `hpa`
+ * (binary translation protects the pages it translated; a frame that leaves the VM is
+ * dropped), or with hpa = ALL_ONES any frame VM vm owns (a migration's dirty log); true when
+ * one was changed. No reverse map says where a frame is mapped: every entry is read. */
+static bool change_in_tree(hv_t *hv, unsigned vm, uint32_t table, unsigned level, uint32_t hpa,
+                           bool drop)
 {
     bool changed = false;
     for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4; i++) {
@@ -629,25 +649,44 @@ static bool protect_in_tree(hv_t *hv, unsigned vm, uint32_t table, unsigned leve
         bool match = hpa == ALL_ONES ? frame < hv->nframes && hv->owner[frame] == HV_FRAME_VM(vm)
                                      : frame << MMU_PAGE_SHIFT == hpa;
         if (level > 0) {
-            changed |= protect_in_tree(hv, vm, frame << MMU_PAGE_SHIFT, level - 1, hpa);
-        } else if (match && (pte & MMU_PTE_W)) {
-            hv_write32(hv, table + 4 * i, pte & ~MMU_PTE_W);
+            changed |= change_in_tree(hv, vm, frame << MMU_PAGE_SHIFT, level - 1, hpa, drop);
+        } else if (match && (drop || (pte & MMU_PTE_W))) {
+            hv_write32(hv, table + 4 * i, drop ? 0 : pte & ~MMU_PTE_W);
             changed = true;
         }
     }
     return changed;
 }
 
-void hv_shadow_write_protect(hv_t *hv, unsigned vm, uint32_t hpa)
+static void change_in_vm(hv_t *hv, unsigned vm, uint32_t hpa, bool drop)
 {
     hv_vm_t *m = &hv->vms[vm];
     for (unsigned i = 0; i < m->nvcpus && m->mem == HV_MEM_SHADOW; i++) {
         hv_vcpu_t *v = &hv->ent[m->vcpu[i]];
         for (unsigned slot = 0; slot < HV_SHADOW_CONTEXTS; slot++)
             if (v->shadow.ctx[slot].root &&
-                protect_in_tree(hv, vm, v->shadow.ctx[slot].root, levels(hv) - 1, hpa))
+                change_in_tree(hv, vm, v->shadow.ctx[slot].root, levels(hv) - 1, hpa, drop))
                 shootdown(hv, v, slot, ALL_ONES);
     }
+}
+
+void hv_shadow_write_protect(hv_t *hv, unsigned vm, uint32_t hpa)
+{
+    change_in_vm(hv, vm, hpa, false);
+}
+
+/*
+ * Lecture: overcommit under shadow paging. The hypervisor's own map (gpa -> hpa, the nested
+ * tables) is what swap, sharing and the balloon change, but the MMU walks the shadows, which
+ * copied the old frame into their entries. So a frame that leaves a guest page (swapped out,
+ * merged into a shared frame, a shared frame left by a copy-on-write, given to the balloon)
+ * must leave every shadow entry of the VM too, or the guest would go on using a frame that is
+ * free or another VM's. The next touch is a hidden fault that fills the entry from the map as
+ * it is now (a swapped page is read back in on the way).
+ */
+void hv_shadow_unmap_frame(hv_t *hv, unsigned vm, uint32_t hpa)
+{
+    change_in_vm(hv, vm, hpa & ~MMU_PAGE_OFFSET, true);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -717,8 +756,13 @@ static const char *check_shadow_tree(const hv_t *hv, const hv_vcpu_t *v, uint32_
         if (level > 0) {
             if (check_shadow_tree(hv, v, f << MMU_PAGE_SHIFT, level - 1, buf, len))
                 return buf;
+        } else if (f < hv->nframes && hv->owner[f] == HV_FRAME_SHARED && (pte & MMU_PTE_W)) {
+            snprintf(buf, len, "VM %s: its shadow maps shared frame 0x%05x writable",
+                     hv->vms[vm].name, f);
+            return buf;
         } else if (f >= hv->nframes || (pte & MMU_PTE_G) ||
-                   (hv->owner[f] != HV_FRAME_VM(vm) && !bt_page_of(v, f))) {
+                   (hv->owner[f] != HV_FRAME_VM(vm) && hv->owner[f] != HV_FRAME_SHARED &&
+                    !bt_page_of(v, f))) {
             snprintf(buf, len, "VM %s: its shadow maps frame 0x%05x, which it does not own%s",
                      hv->vms[vm].name, f, (pte & MMU_PTE_G) ? " (or global)" : "");
             return buf;

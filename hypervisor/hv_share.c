@@ -18,13 +18,17 @@
  * share_compare per byte compare), not charged to a guest. A copy-on-write break is charged to
  * the pCPU whose store took the nested fault (hv_copy_page).
  *
- * Only pages the hypervisor can move are shared: VMs with nested paging, backed lazily, not
- * bt (as for swapping, hv_swappable): a shadow page table would keep a writable mapping.
+ * Only pages the hypervisor can move are shared: VMs backed lazily, not bt (as for swapping,
+ * hv_swappable). Under shadow paging the shadows copied the frames into their entries: a merge
+ * and a copy-on-write drop the VM's shadow entries of the frame that left
+ * (hv_shadow_unmap_frame), and a hidden fault maps a shared frame without W (hv_shadow.c), so
+ * that a store faults to the hypervisor as under nested paging.
  */
 #include <string.h>
 #include <xxhash.h>
 
 #include "hv_internal.h"
+#include "hv_technique.h"
 
 static uint32_t pages_per_scan(const hv_t *hv)
 {
@@ -92,6 +96,7 @@ static void map_shared(hv_t *hv, unsigned vm, uint32_t gpn, uint32_t leaf, uint3
     v->shared++;
     v->stats.shares++;
     s->refs++;
+    hv_shadow_unmap_frame(hv, vm, old << MMU_PAGE_SHIFT); /* (a twin's: it was writable) */
     flush_vm(hv, vm);
     hv_emit_more(hv, SIM_HV_SHARE, (int)vm, -1, gpn << MMU_PAGE_SHIFT, s->pfn << MMU_PAGE_SHIFT);
 }
@@ -249,6 +254,7 @@ bool hv_share_break(hv_t *hv, unsigned vm, uint32_t gpa)
     v->frames++;
     v->shared--;
     v->stats.cow_breaks++;
+    hv_shadow_unmap_frame(hv, vm, pfn << MMU_PAGE_SHIFT); /* its other virtual addresses too */
     unref(hv, s);
     flush_vm(hv, vm);
     hv_emit_more(hv, SIM_HV_COW, (int)vm, -1, gpa & ~MMU_PAGE_OFFSET, copy);

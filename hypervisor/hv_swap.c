@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "hv_internal.h"
+#include "hv_technique.h"
 #include "../sim/sim_snap.h"
 
 #define HV_NPTE_SWAPPED 0x200u /* an invalid nested leaf whose PFN field is a swap slot */
@@ -46,11 +47,17 @@ bool hv_swap_entry(uint32_t pte)
     return !(pte & MMU_PTE_V) && (pte & HV_NPTE_SWAPPED);
 }
 
+bool hv_swappable_kind(unsigned backing, unsigned cpu)
+{
+    /* nested or shadow paging alike: a shadow entry that maps a frame leaving the guest page is
+     * dropped (hv_shadow_unmap_frame); bt's translation cache would keep code of a frame */
+    return backing == HV_BACKING_LAZY && cpu != HV_CPU_BT;
+}
+
 bool hv_swappable(const hv_t *hv, unsigned vm)
 {
     const hv_vm_t *v = &hv->vms[vm];
-    return v->used && v->mem == HV_MEM_NESTED && v->backing == HV_BACKING_LAZY &&
-           v->cpu != HV_CPU_BT;
+    return v->used && hv_swappable_kind(v->backing, v->cpu);
 }
 
 bool hv_swap_on(const hv_t *hv, unsigned vm)
@@ -164,6 +171,7 @@ static bool page_out(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t leaf)
     if (slot < 0)
         return false;
     uint32_t frame = MMU_PTE_PFN(hv_read32(hv, leaf));
+    hv_shadow_unmap_frame(hv, vm, frame << MMU_PAGE_SHIFT); /* shadow paging: no entry keeps it */
     memcpy(hv->swap.bytes + (size_t)slot * MMU_PAGE_SIZE,
            hv->m->ram + ((size_t)frame << MMU_PAGE_SHIFT), MMU_PAGE_SIZE);
     swap_wait(hv, v);
@@ -195,6 +203,16 @@ void hv_swap_in(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t pte, uint32_t fram
     hv_swap_discard(hv, vm, pte);
     v->stats.swap_ins++;
     hv_emit_more(hv, SIM_HV_SWAP_IN, (int)vm, -1, gpa & ~MMU_PAGE_OFFSET, slot);
+}
+
+void hv_swap_note_use(hv_t *hv, unsigned vm, uint32_t gpa)
+{
+    bool mapped = false, large = false;
+    if (!hv_swap_on(hv, vm) || hv->cfg.replacement != HV_REPLACE_CLOCK)
+        return; /* (random looks at no A bit) */
+    uint32_t leaf = hv_nested_leaf(hv, vm, gpa, false, &mapped, &large), pte;
+    if (leaf && mapped && !large && !((pte = hv_read32(hv, leaf)) & MMU_PTE_A))
+        hv_write32(hv, leaf, pte | MMU_PTE_A);
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -105,6 +105,9 @@ void hv_trap_emulate(hv_t *hv, hv_vcpu_t *v, uint32_t word);
  * translation protects the pages it translated); hpa = 0xffffffff: every frame the VM owns (a
  * live migration's dirty log, hv_migrate.c). The TLBs drop what they cached of them. */
 void hv_shadow_write_protect(hv_t *hv, unsigned vm, uint32_t hpa);
+/* Drops every shadow entry of VM vm that maps host frame `hpa` (it leaves the guest page:
+ * swapped out, merged, given to the balloon), the TLBs included; nothing without shadows. */
+void hv_shadow_unmap_frame(hv_t *hv, unsigned vm, uint32_t hpa);
 /* Empties every shadow tree of VM vm (the roots stay; hidden faults refill them), the TLBs
  * included: after its gpa -> hpa map changed under it (a migration's switch of frames). */
 void hv_shadow_forget_vm(hv_t *hv, unsigned vm);

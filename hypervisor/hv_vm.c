@@ -646,8 +646,7 @@ int hv_free_pcpu(const hv_t *hv, unsigned host)
 static uint32_t resident_need(const hv_t *hv, const hv_vm_config_t *c)
 {
     uint32_t pages = c->memory / MMU_PAGE_SIZE;
-    bool swappable =
-        c->mem == HV_MEM_NESTED && c->backing == HV_BACKING_LAZY && c->cpu != HV_CPU_BT;
+    bool swappable = hv_swappable_kind(c->backing, c->cpu);
     if (swappable && c->resident_max && c->resident_max / MMU_PAGE_SIZE < pages)
         pages = c->resident_max / MMU_PAGE_SIZE;
     if (swappable && hv->host_frames && hv->host_frames < pages)
@@ -674,16 +673,15 @@ static const char *check_vm_config(const hv_t *hv, const hv_vm_config_t *c, char
                  "least %u KiB",
                  c->name, c->resident_max, HV_MIN_RESIDENT / 1024);
     else if (c->resident_max && c->resident_max < c->memory &&
-             (c->mem != HV_MEM_NESTED || c->backing != HV_BACKING_LAZY || c->cpu == HV_CPU_BT))
+             !hv_swappable_kind(c->backing, c->cpu))
         snprintf(err, len,
                  "VM %s: resident_max below its memory needs swapping, which works "
-                 "with mem = nested, backing = lazy and cpu other than bt",
+                 "with backing = lazy and cpu other than bt",
                  c->name);
-    else if (c->balloon && (c->balloon >= c->memory || c->mem != HV_MEM_NESTED ||
-                            c->backing != HV_BACKING_LAZY || c->cpu == HV_CPU_BT))
+    else if (c->balloon && (c->balloon >= c->memory || !hv_swappable_kind(c->backing, c->cpu)))
         snprintf(err, len,
                  "VM %s: balloon = %u KiB; a balloon must be smaller than the VM's memory, "
-                 "and it works with mem = nested, backing = lazy and cpu other than bt",
+                 "and it works with backing = lazy and cpu other than bt",
                  c->name, c->balloon / 1024);
     else if (hv->host_frames && c->backing == HV_BACKING_LARGE)
         snprintf(err, len,

@@ -66,12 +66,21 @@ hv_t *hu_scenario_backed(hv_scenario_t *sc, sim_machine_t *m, const char *name, 
 hv_t *hu_scenario_traced(hv_scenario_t *sc, sim_machine_t *m, const char *name, int backing,
                          bool trace)
 {
+    return hu_scenario_with(sc, m, name, (hu_override_t){.backing = backing, .mem = -1, trace});
+}
+
+hv_t *hu_scenario_with(hv_scenario_t *sc, sim_machine_t *m, const char *name, hu_override_t o)
+{
     char dir[512];
     snprintf(dir, sizeof dir, "%s/guestos", th_build_dir());
     cr_assert_eq(hv_scenario_load(sc, name, dir, stderr), 0, "scenario %s", name);
-    for (unsigned i = 0; i < sc->nvms && backing >= 0; i++)
-        sc->vm[i].backing = backing;
-    sc->hv.shadow_trace |= trace;
+    for (unsigned i = 0; i < sc->nvms; i++) {
+        if (o.backing >= 0)
+            sc->vm[i].backing = o.backing;
+        if (o.mem >= 0)
+            sc->vm[i].mem = o.mem;
+    }
+    sc->hv.shadow_trace |= o.trace;
     hv_t *hv = hv_scenario_start(sc, m, NULL, stderr);
     cr_assert_not_null(hv, "scenario %s", name);
     return hv;
@@ -150,9 +159,15 @@ void hu_transcripts_equal_native_backed(const char *scenario, int backing)
 
 void hu_transcripts_equal_native_traced(const char *scenario, int backing, bool trace)
 {
+    hu_transcripts_equal_native_with(scenario,
+                                     (hu_override_t){.backing = backing, .mem = -1, trace});
+}
+
+void hu_transcripts_equal_native_with(const char *scenario, hu_override_t o)
+{
     static hv_scenario_t sc;
     static sim_machine_t m, native;
-    hv_t *hv = hu_scenario_traced(&sc, &m, scenario, backing, trace);
+    hv_t *hv = hu_scenario_with(&sc, &m, scenario, o);
     cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF, "%s", scenario);
     for (unsigned i = 0; i < sc.nvms; i++) {
         cr_assert_eq(hv_scenario_start_native(&sc, i, &native, NULL, stderr), 0);

@@ -34,6 +34,13 @@ hv_t *hu_scenario_backed(hv_scenario_t *sc, sim_machine_t *m, const char *name, 
 /* The same with [hypervisor] shadow_sync = trace when `trace` is set. */
 hv_t *hu_scenario_traced(hv_scenario_t *sc, sim_machine_t *m, const char *name, int backing,
                          bool trace);
+/* What a test changes in a built-in scenario: every VM's backing and memory technique (-1: the
+ * scenario's), shadow_sync = trace. */
+typedef struct {
+    int backing, mem;
+    bool trace;
+} hu_override_t;
+hv_t *hu_scenario_with(hv_scenario_t *sc, sim_machine_t *m, const char *name, hu_override_t o);
 /* The same for scenario text written in the test (`name` in messages). */
 hv_t *hu_scenario_text(hv_scenario_t *sc, sim_machine_t *m, const char *name, const char *text);
 /* Scenario text written in the test ("t.ini") that parses (parse_ok) or not, and then fails to
@@ -52,5 +59,7 @@ void hu_transcripts_equal_native(const char *scenario);
 void hu_transcripts_equal_native_backed(const char *scenario, int backing);
 /* The same with [hypervisor] shadow_sync = trace when `trace` is set. */
 void hu_transcripts_equal_native_traced(const char *scenario, int backing, bool trace);
+/* The same with what `o` changes (every VM under shadow paging, say). */
+void hu_transcripts_equal_native_with(const char *scenario, hu_override_t o);
 
 #endif

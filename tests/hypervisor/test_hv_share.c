@@ -74,10 +74,15 @@ static hv_t *sharing_machine(unsigned ncpus)
     return hu_machine(&m, ncpus, &cfg);
 }
 
+static int vm_as(hv_t *hv, const char *name, const char *src, hv_mem_technique_t mem)
+{
+    hv_vm_config_t c = {.memory = 2u << 20, .mem = mem, .pin = {-1}};
+    return hu_vm(hv, name, src, &c);
+}
+
 static int vm_of(hv_t *hv, const char *name, const char *src)
 {
-    hv_vm_config_t c = {.memory = 2u << 20, .pin = {-1}};
-    return hu_vm(hv, name, src, &c);
+    return vm_as(hv, name, src, HV_MEM_NESTED);
 }
 
 static void expect_invariants(hv_t *hv)
@@ -112,11 +117,10 @@ Test(hv_share, equal_pages_of_two_vms_share_one_read_only_frame)
     hu_free(hv, &m);
 }
 
-Test(hv_share, a_store_breaks_the_sharing_with_a_private_copy)
+/* Runs the sharers a and b to their end: each stored to page 0, which was shared, and read it
+ * back and page 1, shared still. */
+static void run_to_the_breaks(hv_t *hv, int a, int b)
 {
-    hv_t *hv = sharing_machine(2);
-    int a = vm_of(hv, "a", sharer), b = vm_of(hv, "b", sharer);
-    run_to_spin(hv);
     cr_assert_eq(hv_run(hv, 50000000), SIM_RUN_POWEROFF);
     for (int vm = a; vm <= b; vm++) {
         const hv_vm_t *v = &hv->vms[vm];
@@ -124,6 +128,14 @@ Test(hv_share, a_store_breaks_the_sharing_with_a_private_copy)
         cr_expect_eq(v->stats.cow_breaks, 1, "%s: one store to a shared page", v->name);
         cr_expect_eq(v->shared, 32);
     }
+}
+
+Test(hv_share, a_store_breaks_the_sharing_with_a_private_copy)
+{
+    hv_t *hv = sharing_machine(2);
+    int a = vm_of(hv, "a", sharer), b = vm_of(hv, "b", sharer);
+    run_to_spin(hv);
+    run_to_the_breaks(hv, a, b);
     uint32_t ha, hb;
     cr_assert(hv_gpa_to_hpa(hv, (unsigned)a, 0x100000, false, &ha));
     cr_assert(hv_gpa_to_hpa(hv, (unsigned)b, 0x100000, false, &hb));
@@ -231,6 +243,70 @@ Test(hv_share, destroy_drops_the_share)
 Test(hv_share, sharing_transcripts_equal_native, .timeout = 120)
 {
     hu_transcripts_equal_native("sharing");
+}
+
+/* Under shadow paging as under nested: the merge drops the shadow entries of the frames that
+ * left, a hidden fault maps a shared frame without W, and the store to page 0 faults to the
+ * hypervisor, which copies it (each VM reads its own 99 and the shared 31: exit 0). */
+Test(hv_share, under_shadow_paging_pages_share_and_a_store_breaks_the_sharing)
+{
+    hv_t *hv = sharing_machine(2);
+    int a = vm_as(hv, "a", sharer, HV_MEM_SHADOW), b = vm_as(hv, "b", sharer, HV_MEM_SHADOW);
+    run_to_spin(hv);
+    cr_expect_eq(hv->vms[a].shared, 33, "the code page and the 32 written");
+    cr_expect_eq(hv_share_saved(hv), 33);
+    expect_invariants(hv);
+    run_to_the_breaks(hv, a, b);
+    for (int vm = a; vm <= b; vm++) {
+        const hv_vm_t *v = &hv->vms[vm];
+        cr_expect_eq(v->stats.shadow.hidden_faults, 36, "%s: %llu hidden faults", v->name,
+                     (unsigned long long)v->stats.shadow.hidden_faults);
+        cr_expect_eq(v->stats.ended - v->stats.started, 454907, "%s ran %llu cycles", v->name,
+                     (unsigned long long)(v->stats.ended - v->stats.started));
+    }
+    cr_expect_eq(hv_share_saved(hv), 32);
+    expect_invariants(hv);
+    hu_free(hv, &m);
+}
+
+/* The checker holds shadow entries to the rule too: a shared frame is never writable. */
+Test(hv_share, the_checker_catches_a_shared_frame_writable_through_a_shadow_entry)
+{
+    hv_t *hv = sharing_machine(2);
+    int a = vm_as(hv, "a", sharer, HV_MEM_SHADOW);
+    vm_as(hv, "b", sharer, HV_MEM_SHADOW);
+    cr_assert_eq(hv->m->mmu_config.levels, 2, "the walk below reads a root and its leaves");
+    run_to_spin(hv);
+    cr_assert_eq(hv_run(hv, 100000), SIM_RUN_MAX_CYCLES); /* the code page refilled: shared */
+    const hv_vcpu_t *v = &hv->ent[hv->vms[a].vcpu[0]];
+    uint32_t root = v->shadow.ctx[v->shadow.current].root, pte, found = 0;
+    for (uint32_t i = 0; i < 1024 && !found; i++) { /* the shadow leaf of the code page */
+        memcpy(&pte, m.ram + root + 4 * i, 4);
+        if (!(pte & MMU_PTE_V))
+            continue;
+        uint32_t table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
+        for (uint32_t j = 0; j < 1024 && !found; j++) {
+            memcpy(&pte, m.ram + table + 4 * j, 4);
+            if ((pte & MMU_PTE_V) && hv->owner[MMU_PTE_PFN(pte)] == HV_FRAME_SHARED)
+                found = table + 4 * j;
+        }
+    }
+    cr_assert_neq(found, 0, "a's shadow maps a shared frame");
+    cr_expect_eq(pte & MMU_PTE_W, 0, "read-only");
+    expect_invariants(hv);
+    pte |= MMU_PTE_W;
+    memcpy(m.ram + found, &pte, 4);
+    char why[200];
+    const char *broken = hv_check_invariants(hv, why, sizeof why);
+    cr_assert_not_null(broken);
+    cr_expect(strstr(broken, "VM a: its shadow maps shared frame 0x"), "%s", broken);
+    hu_free(hv, &m);
+}
+
+Test(hv_share, sharing_under_shadow_paging_transcripts_equal_native, .timeout = 120)
+{
+    hu_transcripts_equal_native_with("sharing",
+                                     (hu_override_t){.backing = -1, .mem = HV_MEM_SHADOW});
 }
 
 /* Three identical tinyos VMs: most of their memory ends shared; the scanner's work counted. */

@@ -56,12 +56,17 @@ static void count_swaps(const sim_event_t *ev, void *ctx)
         swap_events[1]++;
 }
 
-static hv_t *limited(hv_config_t *cfg, uint32_t resident_max, int *vm)
+static hv_t *limited_as(hv_config_t *cfg, uint32_t resident_max, hv_mem_technique_t mem, int *vm)
 {
     hv_t *hv = hu_machine(&m, 1, cfg);
-    hv_vm_config_t c = {.memory = 2u << 20, .resident_max = resident_max, .pin = {-1}};
+    hv_vm_config_t c = {.memory = 2u << 20, .resident_max = resident_max, .mem = mem, .pin = {-1}};
     *vm = hu_vm(hv, "writer", writer, &c);
     return hv;
+}
+
+static hv_t *limited(hv_config_t *cfg, uint32_t resident_max, int *vm)
+{
+    return limited_as(cfg, resident_max, HV_MEM_NESTED, vm);
 }
 
 static uint32_t leaf_of(hv_t *hv, int vm, uint32_t gpa)
@@ -267,7 +272,7 @@ Test(hv_swap, a_limit_needs_a_swappable_vm)
     hv_vm_config_t c = {.name = "w",
                         .vcpus = 1,
                         .memory = 2u << 20,
-                        .mem = HV_MEM_SHADOW,
+                        .backing = HV_BACKING_EAGER,
                         .resident_max = 1u << 20,
                         .pin = {-1},
                         .program = res.bytes,
@@ -276,8 +281,8 @@ Test(hv_swap, a_limit_needs_a_swappable_vm)
     char err[200] = "";
     cr_expect_lt(hv_vm_create(hv, &c, err, sizeof err), 0);
     cr_expect_str_eq(err, "VM w: resident_max below its memory needs swapping, which works with "
-                          "mem = nested, backing = lazy and cpu other than bt");
-    c.mem = HV_MEM_NESTED;
+                          "backing = lazy and cpu other than bt");
+    c.backing = HV_BACKING_LAZY;
     c.resident_max = 0x8000;
     cr_expect_lt(hv_vm_create(hv, &c, err, sizeof err), 0);
     cr_expect_str_eq(err, "VM w: resident_max = 32768 bytes; it must be whole 4 KiB pages, at "
@@ -329,6 +334,35 @@ Test(hv_swap, scenario_keys_and_their_errors)
 Test(hv_swap, mem_overcommit_transcripts_equal_native, .timeout = 120)
 {
     hu_transcripts_equal_native("mem-overcommit");
+}
+
+/* Under shadow paging the guest's stores go through shadow entries: a page swapped out must
+ * leave them (else the guest would read a zeroed frame and exit 1), and a hidden fault brings
+ * it back in. The clock sees the uses the hypervisor noted at its fills. */
+Test(hv_swap, under_shadow_paging_a_limited_vm_swaps_and_its_data_survives)
+{
+    hv_config_t cfg = hu_config();
+    int vm;
+    hv_t *hv = limited_as(&cfg, 16 * MMU_PAGE_SIZE, HV_MEM_SHADOW, &vm);
+    const hv_vm_t *v = &hv->vms[vm];
+    cr_assert_eq(hv_run(hv, 50000000), SIM_RUN_POWEROFF);
+    cr_expect_eq(v->exit_code, 0, "every page read back held what the guest wrote");
+    cr_expect_eq(v->frames, 16, "at its limit, never above it");
+    cr_expect_eq(v->stats.swap_outs, 52, "%llu swap-outs", (unsigned long long)v->stats.swap_outs);
+    cr_expect_eq(v->stats.swap_ins, 35, "%llu swap-ins", (unsigned long long)v->stats.swap_ins);
+    cr_expect_eq(v->stats.shadow.hidden_faults, 68, "%llu hidden faults",
+                 (unsigned long long)v->stats.shadow.hidden_faults);
+    cr_expect_eq(m.cpu[0].s.cycles, 1248816, "%llu cycles", (unsigned long long)m.cpu[0].s.cycles);
+    cr_expect_eq(v->frames + v->swapped, PAGES + 1, "the code page and the 32 written");
+    char why[200];
+    cr_expect_null(hv_check_invariants(hv, why, sizeof why), "%s", why);
+    hu_free(hv, &m);
+}
+
+Test(hv_swap, mem_overcommit_under_shadow_paging_transcripts_equal_native, .timeout = 120)
+{
+    hu_transcripts_equal_native_with("mem-overcommit",
+                                     (hu_override_t){.backing = -1, .mem = HV_MEM_SHADOW});
 }
 
 /* The scenario really overcommits: both limits hold, tinyos swaps, the invariants hold. */
