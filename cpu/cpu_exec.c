@@ -373,7 +373,9 @@ static mmu_status_t translate_slow(cpu_t *cpu, uint32_t va, mmu_access_t kind, b
                                      user ? MMU_PRIV_USER : MMU_PRIV_KERNEL);
     cpu->s.cycles += res.cycles;
     cpu_mode_t mode = cpu_mode(cpu);
-    if (res.walked)
+    if (res.walked && !sim_event_heard(cpu->mach, SIM_EV_WALK))
+        sim_count_unheard(cpu->mach, SIM_EV_WALK); /* nobody reads it: no need to build it */
+    else if (res.walked)
         cpu_emit(cpu, SIM_EV_WALK, cpu->s.pc, va, cpu->mmu.trace.refs, mode);
     if (res.status == MMU_NESTED_FAULT)
         cpu_emit(cpu, SIM_EV_NESTEDFAULT, cpu->s.pc, res.nested.gva, res.nested.gpa, mode);

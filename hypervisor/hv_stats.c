@@ -119,7 +119,9 @@ int hv_stats_attach(hv_t *hv)
     t->hv = hv;
     for (unsigned c = 0; c < SIM_MAX_CPUS; c++)
         t->cpu[c] = (hv_span_state_t){.exit_vm = -1};
-    if (sim_add_sink(hv->m, on_event, t) != 0) {
+    uint64_t kinds = SIM_EV_BIT(SIM_EV_VMENTRY) | SIM_EV_BIT(SIM_EV_VMEXIT) |
+                     SIM_EV_BIT(SIM_EV_TRAP) | SIM_EV_BIT(SIM_EV_INJECT) | SIM_EV_BIT(SIM_EV_HV);
+    if (sim_add_sink_for(hv->m, on_event, t, kinds) != 0) {
         free(t);
         return -1;
     }

@@ -142,10 +142,14 @@ static mmu_tlb_entry_t *set_of(mmu_tlb_t *tlb, uint32_t key, unsigned *set)
     return &tlb->e[*set * tlb->ways];
 }
 
-static bool entry_matches(const mmu_tlb_entry_t *e, uint32_t tag, uint32_t vpn, unsigned shift)
+/* Does entry e translate page vpn with an entry of size `shift` in context `tag`? The page
+ * numbers are compared first, as page keys (equal above a large page's own page bits): in a
+ * set of ways that one test turns away almost every other entry, so a miss costs little. */
+static inline bool entry_matches(const mmu_tlb_entry_t *e, uint32_t tag, uint32_t vpn,
+                                 unsigned shift)
 {
-    if (!(e->perm & MMU_TLBE_VALID) || e->shift != shift ||
-        page_key(e->vpn, shift) != page_key(vpn, shift))
+    unsigned low = shift ? shift - MMU_PAGE_SHIFT : 0;
+    if (((e->vpn ^ vpn) >> low) != 0 || e->shift != shift || !(e->perm & MMU_TLBE_VALID))
         return false;
     if (e->tag == tag)
         return true;

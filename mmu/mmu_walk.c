@@ -49,11 +49,17 @@ static const uint8_t index_shift[MMU_MAX_LEVELS + 1][MMU_MAX_LEVELS] = {
     [4] = {12, 17, 22, 27},
 };
 
+/* The walker's index, for levels it has checked already (a tree's levels are 2..4). */
+static inline uint32_t table_index(unsigned levels, unsigned level, uint32_t va)
+{
+    return (va >> index_shift[levels][level]) & ((1u << index_bits[levels][level]) - 1);
+}
+
 uint32_t mmu_table_index(unsigned levels, unsigned level, uint32_t va)
 {
     if (levels < MMU_MIN_LEVELS || levels > MMU_MAX_LEVELS || level >= levels)
         return 0;
-    return (va >> index_shift[levels][level]) & ((1u << index_bits[levels][level]) - 1);
+    return table_index(levels, level, va);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -65,7 +71,9 @@ static const uint32_t needed_bit[MMU_ACCESS_KINDS] = {
     [MMU_STORE] = MMU_PTE_W,
 };
 
-unsigned mmu_access_check(uint32_t bits, mmu_access_t kind, mmu_priv_t priv)
+/* The rule itself, inline for the walker and the TLB's hit test; mmu_access_check is its
+ * public name. */
+static inline unsigned access_check(uint32_t bits, mmu_access_t kind, mmu_priv_t priv)
 {
     if (priv == MMU_PRIV_USER && !(bits & MMU_PTE_U))
         return MMU_OUTCOME_PRIVILEGE;
@@ -76,19 +84,29 @@ unsigned mmu_access_check(uint32_t bits, mmu_access_t kind, mmu_priv_t priv)
     return MMU_OUTCOME_OK;
 }
 
+unsigned mmu_access_check(uint32_t bits, mmu_access_t kind, mmu_priv_t priv)
+{
+    return access_check(bits, kind, priv);
+}
+
 /* A pointer to the next table needs only V. */
 static unsigned pointer_check(uint32_t pte)
 {
     return (pte & MMU_PTE_V) ? MMU_OUTCOME_OK : MMU_OUTCOME_NOT_PRESENT;
 }
 
-unsigned mmu_leaf_check(uint32_t pte, mmu_access_t kind, mmu_priv_t priv)
+static inline unsigned leaf_check(uint32_t pte, mmu_access_t kind, mmu_priv_t priv)
 {
     if (!(pte & MMU_PTE_V))
         return MMU_OUTCOME_NOT_PRESENT;
     if ((pte & MMU_PTE_W) && !(pte & MMU_PTE_R))
         return MMU_OUTCOME_MALFORMED;
-    return mmu_access_check(pte, kind, priv);
+    return access_check(pte, kind, priv);
+}
+
+unsigned mmu_leaf_check(uint32_t pte, mmu_access_t kind, mmu_priv_t priv)
+{
+    return leaf_check(pte, kind, priv);
 }
 
 /* Is the entry of `level` a leaf? Level 0 always; level 1 when S says it maps a large page. */
@@ -100,15 +118,21 @@ bool mmu_is_leaf(uint32_t pte, unsigned level)
 /* The walker's verdict on the entry read at `level` of a tree of `levels`: a pointer needs V;
  * a leaf the leaf rule, and a large leaf a PFN aligned to its size; S above level 1 is
  * malformed (only level 1 holds large pages). */
-unsigned mmu_entry_check(uint32_t pte, unsigned level, unsigned levels, mmu_access_t kind,
-                         mmu_priv_t priv)
+static inline unsigned entry_check(uint32_t pte, unsigned level, unsigned levels, mmu_access_t kind,
+                                   mmu_priv_t priv)
 {
     if (level == 0 || !(pte & MMU_PTE_S) || !(pte & MMU_PTE_V))
-        return level ? pointer_check(pte) : mmu_leaf_check(pte, kind, priv);
+        return level ? pointer_check(pte) : leaf_check(pte, kind, priv);
     uint32_t frames = 1u << mmu_index_bits(levels, 0);
     if (level > 1 || (MMU_PTE_PFN(pte) & (frames - 1)))
         return MMU_OUTCOME_MALFORMED;
-    return mmu_leaf_check(pte, kind, priv);
+    return leaf_check(pte, kind, priv);
+}
+
+unsigned mmu_entry_check(uint32_t pte, unsigned level, unsigned levels, mmu_access_t kind,
+                         mmu_priv_t priv)
+{
+    return entry_check(pte, level, levels, kind, priv);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -362,7 +386,7 @@ static bool walk_tree(walker_t *w, const tree_t *tree, uint32_t va, mmu_access_t
 {
     uint32_t table_pa = tree->root_pfn << MMU_PAGE_SHIFT;
     for (int level = tree->levels - 1; level >= 0; level--) {
-        uint32_t offset = mmu_table_index(tree->levels, (unsigned)level, va) * 4;
+        uint32_t offset = table_index(tree->levels, (unsigned)level, va) * 4;
         located_t at = {.hpa = table_pa + offset, .bits = MMU_PTE_RWX};
         if (tree->nested &&
             !locate(w, tree->nested, table_pa + offset, MMU_LOAD, (uint8_t)level, &at, out))
@@ -379,7 +403,7 @@ static bool walk_tree(walker_t *w, const tree_t *tree, uint32_t va, mmu_access_t
             note(w, &r);
             return fail(out, MMU_OUTCOME_BAD_TABLE, tree, (unsigned)level);
         }
-        unsigned verdict = mmu_entry_check(r.value, (unsigned)level, tree->levels, kind, priv);
+        unsigned verdict = entry_check(r.value, (unsigned)level, tree->levels, kind, priv);
         if (verdict != MMU_OUTCOME_OK)
             r.outcome = (uint8_t)verdict;
         note(w, &r);
@@ -578,7 +602,7 @@ static bool tlb_allows(const mmu_tlb_entry_t *e, mmu_access_t kind, mmu_priv_t p
         return false;
     if (e->perm & MMU_TLBE_ANYPRIV)
         priv = MMU_PRIV_NONE;
-    return mmu_access_check(e->perm, kind, priv) == MMU_OUTCOME_OK;
+    return access_check(e->perm, kind, priv) == MMU_OUTCOME_OK;
 }
 
 static void count_walk(mmu_t *mmu, const mmu_result_t *res)

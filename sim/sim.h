@@ -494,6 +494,8 @@ typedef struct sim_machine {
     cpu_t *io_cpu;    /* the CPU whose access a device callback is serving (for event stamps) */
     sim_event_sink_fn sinks[SIM_MAX_SINKS];
     void *sink_ctx[SIM_MAX_SINKS];
+    uint64_t sink_kinds[SIM_MAX_SINKS]; /* the kinds each sink asked for (SIM_EV_BIT) */
+    uint64_t heard;                     /* their union: the kinds some sink reads */
     unsigned nsinks;
     uint64_t event_counts[SIM_EV_COUNT];
     sim_account_t account;   /* where every cycle went (sim_account.c); derived, not saved */
@@ -642,11 +644,31 @@ uint64_t sim_console_dropped(const sim_machine_t *m);     /* bytes no longer cap
  * halted CPU then waits for typing that will never come. */
 bool sim_console_waits_for_input(const sim_machine_t *m);
 
-/* Events. */
+/* Events. A sink sees every kind of event, or (sim_add_sink_for) the kinds it names, a bit per
+ * kind (SIM_EV_BIT). */
+#define SIM_EV_BIT(kind) (1ull << (kind))
+#define SIM_EV_ALL (SIM_EV_BIT(SIM_EV_COUNT) - 1)
 int sim_add_sink(sim_machine_t *m, sim_event_sink_fn fn, void *ctx);
+int sim_add_sink_for(sim_machine_t *m, sim_event_sink_fn fn, void *ctx, uint64_t kinds);
 /* Removes the sink added with this fn and ctx (the others keep their order). */
 void sim_remove_sink(sim_machine_t *m, sim_event_sink_fn fn, void *ctx);
 void sim_emit(sim_machine_t *m, const sim_event_t *ev);
+/* The kinds the accounting reads (sim_account_event); it ignores the others. */
+#define SIM_ACCOUNT_KINDS                                                                          \
+    (SIM_EV_BIT(SIM_EV_VMENTRY) | SIM_EV_BIT(SIM_EV_VMEXIT) | SIM_EV_BIT(SIM_EV_MODE) |            \
+     SIM_EV_BIT(SIM_EV_TRAP) | SIM_EV_BIT(SIM_EV_INTERRUPT) | SIM_EV_BIT(SIM_EV_IRET) |            \
+     SIM_EV_BIT(SIM_EV_WAKE) | SIM_EV_BIT(SIM_EV_HALT) | SIM_EV_BIT(SIM_EV_HV))
+/* Does anyone read events of `kind` (the accounting or a sink)? A hot path (the page walk) may
+ * skip building an event nobody reads and only count it (sim_count_unheard), which leaves the
+ * counts exactly as sim_emit would. */
+static inline bool sim_event_heard(const sim_machine_t *m, unsigned kind)
+{
+    return ((m->heard | SIM_ACCOUNT_KINDS) >> kind) & 1u;
+}
+static inline void sim_count_unheard(sim_machine_t *m, unsigned kind)
+{
+    m->event_counts[kind]++;
+}
 
 /* Why sim_run returned. */
 typedef enum {

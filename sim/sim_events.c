@@ -40,14 +40,21 @@ const char *sim_event_name(sim_event_kind_t kind)
     return kind < SIM_EV_COUNT ? event_names[kind] : "?";
 }
 
-int sim_add_sink(sim_machine_t *m, sim_event_sink_fn fn, void *ctx)
+int sim_add_sink_for(sim_machine_t *m, sim_event_sink_fn fn, void *ctx, uint64_t kinds)
 {
     if (m->nsinks == SIM_MAX_SINKS)
         return -1;
     m->sinks[m->nsinks] = fn;
     m->sink_ctx[m->nsinks] = ctx;
+    m->sink_kinds[m->nsinks] = kinds;
+    m->heard |= kinds;
     m->nsinks++;
     return 0;
+}
+
+int sim_add_sink(sim_machine_t *m, sim_event_sink_fn fn, void *ctx)
+{
+    return sim_add_sink_for(m, fn, ctx, SIM_EV_ALL);
 }
 
 void sim_remove_sink(sim_machine_t *m, sim_event_sink_fn fn, void *ctx)
@@ -58,8 +65,12 @@ void sim_remove_sink(sim_machine_t *m, sim_event_sink_fn fn, void *ctx)
         for (unsigned j = i + 1; j < m->nsinks; j++) {
             m->sinks[j - 1] = m->sinks[j];
             m->sink_ctx[j - 1] = m->sink_ctx[j];
+            m->sink_kinds[j - 1] = m->sink_kinds[j];
         }
         m->nsinks--;
+        m->heard = 0;
+        for (unsigned j = 0; j < m->nsinks; j++)
+            m->heard |= m->sink_kinds[j];
         return;
     }
 }
@@ -70,7 +81,8 @@ void sim_emit(sim_machine_t *m, const sim_event_t *ev)
         m->event_counts[ev->kind]++;
     sim_account_event(m, ev); /* first: a sink that reads the accounting sees it up to date */
     for (unsigned i = 0; i < m->nsinks; i++)
-        m->sinks[i](ev, m->sink_ctx[i]);
+        if ((m->sink_kinds[i] >> ev->kind) & 1u)
+            m->sinks[i](ev, m->sink_ctx[i]);
 }
 
 void sim_event_format(const sim_event_t *ev, char *buf, size_t len)

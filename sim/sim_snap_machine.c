@@ -50,6 +50,8 @@ static void keep_pointers(sim_machine_t *into, const sim_machine_t *from)
     into->io_cpu = from->io_cpu;
     memcpy(into->sinks, from->sinks, sizeof into->sinks);
     memcpy(into->sink_ctx, from->sink_ctx, sizeof into->sink_ctx);
+    memcpy(into->sink_kinds, from->sink_kinds, sizeof into->sink_kinds);
+    into->heard = from->heard;
     into->nsinks = from->nsinks;
     sim_account_t *a = &into->account;
     a->guest_mode = from->account.guest_mode;

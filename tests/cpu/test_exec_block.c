@@ -233,21 +233,7 @@ Test(exec_block, two_machines_keep_their_own_blocks)
 }
 
 /* Paging on: the first MiB mapped to itself (va = pa), ASID 1, then the program. */
-#define PAGING_ON                                                                                  \
-    "        li      r1, 0x21000\n"                                                                \
-    "        li      r2, 0x6f\n" /* frame 0: V R W X A D */                                        \
-    "        li      r3, 256\n"                                                                    \
-    "fill:   st      r2, [r1]\n"                                                                   \
-    "        addi    r1, r1, 4\n"                                                                  \
-    "        addi    r2, r2, 0x1000\n"                                                             \
-    "        addi    r3, r3, -1\n"                                                                 \
-    "        cmpi    r3, 0\n"                                                                      \
-    "        bne     fill\n"                                                                       \
-    "        li      r1, 0x20000\n"                                                                \
-    "        li      r2, 0x21001\n"                                                                \
-    "        st      r2, [r1]\n"                                                                   \
-    "        li      r1, 0x20000 | 1 << 1 | 1\n"                                                   \
-    "        csrw    ptroot, r1\n"
+#define PAGING_ON TH_IDENTITY_PAGING
 
 Test(exec_block, paged_a_store_into_the_running_block_runs_the_new_word)
 {

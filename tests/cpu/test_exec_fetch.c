@@ -11,20 +11,7 @@
 #include "../support/harness.h"
 
 static const char remap_program[] =
-    "        li      r1, 0x21000\n"
-    "        li      r2, 0x6f\n" /* frame 0: V R W X A D */
-    "        li      r3, 256\n"
-    "fill:   st      r2, [r1]\n"
-    "        addi    r1, r1, 4\n"
-    "        addi    r2, r2, 0x1000\n"
-    "        addi    r3, r3, -1\n"
-    "        cmpi    r3, 0\n"
-    "        bne     fill\n"
-    "        li      r1, 0x20000\n"
-    "        li      r2, 0x21001\n"
-    "        st      r2, [r1]\n" /* root[0] -> the table of the first 4 MiB */
-    "        li      r1, 0x20000 | 1 << 1 | 1\n"
-    "        csrw    ptroot, r1\n" /* paging on, ASID 1; this code is now fetched through it */
+    TH_IDENTITY_PAGING /* this code is now fetched through the tables */
     "        li      r1, 0x21004\n"
     "        li      r2, 0x306f\n"
     "        li      r4, 0x1000\n"

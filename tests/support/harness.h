@@ -14,6 +14,24 @@
 /* The exit sequence tests append to snippets: power off with exit code 0. */
 #define TH_POWEROFF "\n        out r0, [0xf0]\n"
 
+/* The start of a snippet that pages: identity tables for the first 1 MiB (V R W X A D, the
+ * root at 0x20000, its one table at 0x21000), then paging on in K with ASID 1. */
+#define TH_IDENTITY_PAGING                                                                         \
+    "        li      r1, 0x21000\n"                                                                \
+    "        li      r2, 0x6f\n" /* frame 0: V R W X A D */                                        \
+    "        li      r3, 256\n"                                                                    \
+    "fill:   st      r2, [r1]\n"                                                                   \
+    "        addi    r1, r1, 4\n"                                                                  \
+    "        addi    r2, r2, 0x1000\n"                                                             \
+    "        addi    r3, r3, -1\n"                                                                 \
+    "        cmpi    r3, 0\n"                                                                      \
+    "        bne     fill\n"                                                                       \
+    "        li      r1, 0x20000\n"                                                                \
+    "        li      r2, 0x21001\n"                                                                \
+    "        st      r2, [r1]\n" /* root[0] -> the table of the first 4 MiB */                     \
+    "        li      r1, 0x20000 | 1 << 1 | 1\n"                                                   \
+    "        csrw    ptroot, r1\n" /* paging on, ASID 1 */
+
 /* Builds a 1 MiB, one-CPU machine with console output captured (not printed), assembles
  * `src` (the test fails on assembly errors) and loads it at its base with pc there. */
 void th_machine(sim_machine_t *m, const char *src);

@@ -66,7 +66,7 @@ static bool ends_line(const char *text)
 int ui_run_machine(sim_machine_t *m, const ui_bare_options_t *opt)
 {
     last_trap_t last = {0};
-    sim_add_sink(m, remember_trap, &last);
+    sim_add_sink_for(m, remember_trap, &last, SIM_EV_BIT(SIM_EV_TRAP));
     if (opt->trace)
         ui_trace_events(m);
 
