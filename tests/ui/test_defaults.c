@@ -44,7 +44,7 @@ Test(defaults, repl_on_a_native_scenario)
                       false, &status);
     cr_expect_str_eq(out, "Breakpoint 1: hpa 0x00020070 <main_loop>\n"
                           "Breakpoint 1 at hpa 0x00020070 <main_loop>.\n"
-                          "[cpu0 K cycle 340 024] 0x00020070 <main_loop>:  pushf\n"
+                          "[cpu0 K cycle 338 998] 0x00020070 <main_loop>:  pushf\n"
                           "No VMs: this machine runs without a hypervisor (a bare program or a "
                           "native scenario). Start a hypervisor scenario (hvsim --repl "
                           "--scenario default) for VMs.\n");
