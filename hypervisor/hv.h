@@ -211,6 +211,8 @@ typedef struct {
                                     the rest is swapped (hv_swap.c) */
     bool assign_nic;             /* assign = nic0: the physical card is the VM's (passthrough) */
     bool nic_pv;                 /* nic = pv: a paravirtual card, not the emulated one */
+    bool entropy;                /* entropy = on: the entropy source (hv_entropy.c) */
+    uint64_t entropy_seed;       /* its seed */
     uint32_t balloon;            /* bytes its balloon driver should hold (hv_balloon.c) */
     const char *compare;         /* its column in the comparison table (hv_compare.c), or NULL */
     uint32_t reservation;        /* bytes of host frames never reclaimed from it (hv_reserve.c) */
@@ -361,6 +363,21 @@ typedef struct {
     uint32_t pad3;
 } hv_pvnet_t;
 
+/* The virtual entropy source (hv_entropy.c, `entropy = on`): a device no hardware has. Ports
+ * 0x320 DATA (a read takes the next word) and 0x321 COUNT; cpuid leaf 1 bit 29 says it is there.
+ * Plain data: the generator's state and the words given. */
+#define HV_ENTROPY_PORT 0x320u
+#define HV_ENTROPY_NREGS 2u
+#define HV_ENTROPY_DATA 0u
+#define HV_ENTROPY_COUNT 1u
+#define HV_CPUID_FEAT_ENTROPY 0x20000000u /* cpuid leaf 1 bit 29: the entropy source */
+typedef struct {
+    uint8_t on; /* the VM has the source */
+    uint8_t pad[7];
+    uint64_t state; /* xorshift64*'s state, never 0 */
+    uint64_t words; /* words read from DATA */
+} hv_entropy_t;
+
 /* The virtual devices of one VM: console (UART ports and MMIO, and the hypercall console),
  * power-off, block device. The timer is per VCPU (hv_vcpu_t). */
 typedef struct {
@@ -377,6 +394,7 @@ typedef struct {
                                the VM's own disk image (bytes: owned; writes change it) */
     sim_nic_t nic;          /* the network card: the physical one's model (hv_vswitch.c) */
     hv_pvnet_t pvnet;       /* nic = pv: the paravirtual card instead (hv_pvnet.c) */
+    hv_entropy_t entropy;   /* entropy = on: the entropy source (hv_entropy.c) */
 } hv_vdev_t;
 
 /* The virtual switch (hv_vswitch.c): a learning Ethernet switch. Port 1 + i is VM i's network
@@ -509,6 +527,7 @@ typedef struct {
     X(POWER, "the power-off port")                                                                 \
     X(DISK, "the disk")                                                                            \
     X(NIC, "the network card")                                                                     \
+    X(ENTROPY, "the entropy source")                                                               \
     X(NONE, "ports of no device")
 
 typedef enum {
@@ -893,6 +912,8 @@ int hv_vm_of_domain(const hv_t *hv, unsigned domain);
  * (the driver's AVAIL_IDX read from the page, the entries the hypervisor took and used), its
  * kicks and batches, a frame net_bw holds back, its counters. */
 void hv_pvnet_print(hv_t *hv, unsigned vm, FILE *out);
+/* A VM's entropy source as `info entropy` shows it, in one line (hv_entropy.c). */
+void hv_entropy_print(const hv_t *hv, unsigned vm, FILE *out);
 
 /* The host's one disk as `info disk` shows it at cycle `now` (hv_hostdisk.c): what its
  * commands waited, each VM's region and commands, and the queue. */

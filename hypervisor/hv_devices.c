@@ -17,6 +17,8 @@
  *   timer     the timer CSR of each VCPU, in host cycles (virtual time = wall time); line 0
  *   nic       ports 0x300..0x30f, line 11: the physical card's model, its DMA into the VM's
  *             memory, its frames into the virtual switch (hv_vswitch.c)
+ *   entropy   ports 0x320..0x321, with `entropy = on` only: a device no hardware has
+ *             (hv_entropy.c)
  *
  * A device register access costs hv_emulate on the pCPU (the device model's work).
  */
@@ -39,6 +41,7 @@ int hv_dev_init(hv_t *hv, unsigned vm, const hv_vm_config_t *cfg, char *err, siz
     hv_vdev_t *d = &hv->vms[vm].dev;
     memset(d, 0, sizeof *d);
     hv_vnic_init(hv, vm);
+    hv_entropy_init(&d->entropy, cfg->entropy, cfg->entropy_seed);
     if (cfg->input && *cfg->input) {
         d->in_len = strlen(cfg->input);
         d->input = malloc(d->in_len);
@@ -274,8 +277,10 @@ static bool is_nic_port(uint16_t port)
     return port >= SIM_NIC_PORT && port < SIM_NIC_PORT + SIM_NIC_NREGS;
 }
 
-hv_io_device_t hv_dev_port_device(uint16_t port)
+hv_io_device_t hv_dev_port_device(const hv_t *hv, unsigned vm, uint16_t port)
 {
+    if (hv_entropy_port(hv, vm, port))
+        return HV_IO_ENTROPY; /* only in a VM that has it: elsewhere the bus is empty there */
     if (port >= SIM_UART_PORT && port < SIM_UART_PORT + 3)
         return HV_IO_CONSOLE;
     if (port >= SIM_DISK_PORT && port < SIM_DISK_PORT + SIM_DISK_NREGS)
@@ -295,9 +300,9 @@ const char *hv_io_device_name(unsigned device)
     return device < HV_IO_DEVICE_COUNT ? names[device] : "?";
 }
 
-static bool port_known(uint16_t port)
+static bool port_known(const hv_t *hv, unsigned vm, uint16_t port)
 {
-    return hv_dev_port_device(port) != HV_IO_NONE;
+    return hv_dev_port_device(hv, vm, port) != HV_IO_NONE;
 }
 
 static void port_write(hv_t *hv, unsigned vm, uint16_t port, uint32_t value)
@@ -320,6 +325,8 @@ static uint32_t port_read(hv_t *hv, unsigned vm, uint16_t port)
         return sim_disk_reg(&hv->vms[vm].dev.disk, port - SIM_DISK_PORT);
     if (is_nic_port(port))
         return hv_vnic_read(hv, vm, port - SIM_NIC_PORT);
+    if (hv_entropy_port(hv, vm, port))
+        return hv_entropy_read(hv, vm, port - HV_ENTROPY_PORT);
     return 0;
 }
 
@@ -349,6 +356,10 @@ const char *hv_dev_port_name(uint16_t port, const char **reg)
         *reg = nic_regs[port - SIM_NIC_PORT];
         return "virtual network card";
     }
+    if (port >= HV_ENTROPY_PORT && port < HV_ENTROPY_PORT + HV_ENTROPY_NREGS) {
+        *reg = port == HV_ENTROPY_PORT ? "data" : "count"; /* hv_entropy.c; only some VMs */
+        return "virtual entropy source";
+    }
     *reg = "";
     return NULL;
 }
@@ -368,7 +379,7 @@ static void emulated(hv_t *hv, unsigned vm, uint32_t what, uint32_t value, uint3
 static bool dev_access(hv_t *hv, unsigned vm, uint16_t port, bool write, uint32_t *value,
                        uint32_t gpa)
 {
-    if (!port_known(port)) {
+    if (!port_known(hv, vm, port)) {
         emulated(hv, vm, port | (write ? SIM_HV_WRITE : 0), 0xffffffffu, gpa);
         return false;
     }

@@ -122,8 +122,9 @@ HV_HANDLER(hv_handle_cpuid)
     uint32_t leaf = x->qual, value = 0;
     if (leaf == 0)
         value = CPU_CPUID_VENDOR;
-    else if (leaf == 1) /* bit 30: the VM's network card is the paravirtual one (hv_pvnet.c) */
-        value = CPU_CPUID_FEAT_HYPERVISOR | (hv->vms[v->vm].nic_pv ? HV_CPUID_FEAT_PVNET : 0);
+    else if (leaf == 1) /* bit 30: the card is paravirtual (hv_pvnet.c); 29: hv_entropy.c */
+        value = CPU_CPUID_FEAT_HYPERVISOR | (hv->vms[v->vm].nic_pv ? HV_CPUID_FEAT_PVNET : 0) |
+                (hv->vms[v->vm].dev.entropy.on ? HV_CPUID_FEAT_ENTROPY : 0);
     else if (leaf == 2 || leaf == 3) /* 3: what an assigned device's DMA addresses mean */
         value = leaf == 2 ? hv->vms[v->vm].nvcpus : hv_passthrough_dma_base(hv, (unsigned)v->vm);
     hv_action(hv, v, SIM_HV_CPUID, leaf, value); /* what the virtual CPU says of itself */

@@ -140,6 +140,12 @@ bool hv_pvnet_sane(const hv_vm_t *v);
 /* "    nic (paravirtual): ..." in the summary, for a VM with nic = pv. */
 void hv_pvnet_print_stats(const hv_t *hv, unsigned vm, FILE *out);
 
+/* The entropy source (hv_entropy.c): set up with its seed (off: the VM has none); whether `port` is
+ * one of its registers in that VM; a read of register `reg` (DATA takes the next word). */
+void hv_entropy_init(hv_entropy_t *e, bool on, uint64_t seed);
+bool hv_entropy_port(const hv_t *hv, unsigned vm, uint16_t port);
+uint32_t hv_entropy_read(hv_t *hv, unsigned vm, unsigned reg);
+
 /* The host's one disk (hv_hostdisk.c). A VM's checked command reaches it at `now`: answers the
  * cycle its sectors have moved, after the requests ahead of it (*ahead: how many). */
 uint64_t hv_hostdisk_submit(hv_t *hv, unsigned vm, uint64_t now, unsigned *ahead);
@@ -339,7 +345,7 @@ bool hv_dev_mmio(hv_t *hv, unsigned vm, uint32_t gpa, bool write, uint32_t *valu
  * translation's inline `in` reads the monitor's copy of it). */
 uint32_t hv_dev_uart_status(const hv_t *hv, unsigned vm);
 /* Which of a VM's virtual devices a port belongs to (HV_IO_NONE: none of them). */
-hv_io_device_t hv_dev_port_device(uint16_t port);
+hv_io_device_t hv_dev_port_device(const hv_t *hv, unsigned vm, uint16_t port);
 /* The console hypercall: copies `len` bytes at gpa to the console; bytes written or < 0. */
 int32_t hv_dev_console_write(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t len);
 /* The virtual timer: the guest wrote or reads its timer CSR. */

@@ -484,6 +484,10 @@ static void vm_key(parser_t *p, const char *key, const char *value)
         if (strcmp(value, "pv") && strcmp(value, "emulated"))
             error_at(p, p->line, "nic = '%s': it must be emulated or pv (paravirtual)", value);
         vm->nic_pv = !strcmp(value, "pv");
+    } else if (!strcmp(key, "entropy")) {
+        on_off(p, key, value, &vm->entropy);
+    } else if (!strcmp(key, "entropy_seed")) {
+        number(p, key, value, 0, UINT64_MAX, &vm->entropy_seed);
     } else if (!strcmp(key, "balloon")) {
         if (size(p, key, value, 0, 0xf0000000u, MMU_PAGE_SIZE, &v))
             vm->balloon = (uint32_t)v;

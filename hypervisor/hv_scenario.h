@@ -60,6 +60,8 @@ typedef struct {
     int host_line, migrate_line;
     bool assign_nic;                       /* assign = nic0 (passthrough) */
     bool nic_pv;                           /* nic = pv: the paravirtual card (hv_pvnet.c) */
+    bool entropy;                          /* entropy = on: the entropy source (hv_entropy.c) */
+    uint64_t entropy_seed;                 /* entropy_seed = N (0: not given) */
     uint32_t balloon;                      /* bytes its balloon driver should hold (0: none) */
     char compare[HV_NAME_MAX + 1];         /* its column in the comparison table ("": none) */
     uint32_t reservation;                  /* bytes never reclaimed from it (0: none) */

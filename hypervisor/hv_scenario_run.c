@@ -146,6 +146,8 @@ hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console
                             .host = vm->host,
                             .assign_nic = vm->assign_nic,
                             .nic_pv = vm->nic_pv,
+                            .entropy = vm->entropy,
+                            .entropy_seed = vm->entropy_seed,
                             .balloon = vm->balloon,
                             .compare = vm->compare,
                             .reservation = vm->reservation};

@@ -173,6 +173,10 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
         fputs("assign = nic0\n", out);
     if (vm->nic_pv)
         fputs("nic = pv\n", out);
+    if (vm->entropy)
+        fputs("entropy = on\n", out);
+    if (vm->entropy_seed)
+        fprintf(out, "entropy_seed = %llu\n", (unsigned long long)vm->entropy_seed);
     if (vm->input)
         write_input(out, vm->input);
     fputc('\n', out);

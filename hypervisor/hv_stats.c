@@ -66,7 +66,8 @@ static void on_event(const sim_event_t *ev, void *ctx)
             else
                 t->hv->vms[ev->vm].stats.exits[ev->a]++;
             if (ev->a == CPU_EXIT_IO_PORT)
-                t->hv->vms[ev->vm].stats.io_exits[hv_dev_port_device(CPU_EXITQ_PORT(ev->b))]++;
+                t->hv->vms[ev->vm].stats.io_exits[hv_dev_port_device(t->hv, (unsigned)ev->vm,
+                                                                     CPU_EXITQ_PORT(ev->b))]++;
             s->exit_open = ev->a != CPU_EXIT_ENTRY_FAILED;
             s->exit_reason = (uint8_t)ev->a;
             s->exit_vm = ev->vm;

@@ -102,17 +102,18 @@ Test(gui_plot, without_a_migration_it_says_so_and_writes_nothing)
 }
 
 /* `--sharing-plot` on the sharing scenario: the ratio of the last scanner pass by each twelfth
- * of twice the time it took to settle: 7, 14, 19, 30, 39, 45, then 46 for good. Bar 0's is
- * short, bar 4's stops below bar 5's, bar 5's nearly reaches the top. */
+ * of twice the time it took to settle: 23, then 46 until the run's last passes, where it ends at
+ * 45 (its last change: the chart spans the whole run). Bar 0's stops halfway, bar 1's reaches
+ * the top, the last stops just below it. */
 Test(gui_plot, the_sharing_ratio_converges, .timeout = 120)
 {
     static const probe_t probes[] = {
         {76, 350, 0xd05030, "the first bar at its foot"},
-        {76, 300, 0xffffff, "the first bar: 7 of 46"},
-        {298, 100, 0xffffff, "bar 4 (39) stops below"},
-        {298, 110, 0xd05030, "bar 4 (39)"},
-        {326, 70, 0xd05030, "bar 5 (45): near the top"},
-        {626, 62, 0xd05030, "the last bar (46) is the top"},
+        {76, 220, 0xd05030, "the first bar: 23 of 46"},
+        {76, 200, 0xffffff, "the first bar (23) stops halfway"},
+        {126, 62, 0xd05030, "bar 1 (46) is the top"},
+        {626, 62, 0xffffff, "the last bar (45) stops just below"},
+        {626, 70, 0xd05030, "the last bar (45)"},
     };
     expect_plot("--scenario sharing --sharing-plot", probes, sizeof probes / sizeof probes[0]);
 }

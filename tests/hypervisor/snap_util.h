@@ -38,6 +38,7 @@ void su_expect_same_state(const uint8_t *a, size_t alen, const uint8_t *b, size_
     X(type2, "type2")                                                                              \
     X(isolation, "isolation")                                                                      \
     X(emu, "emu")                                                                                  \
+    X(entropy, "entropy")                                                                          \
     X(shadow, "shadow")                                                                            \
     X(trap, "trap")                                                                                \
     X(bt, "bt")                                                                                    \

@@ -84,6 +84,13 @@ Test(repl_session, vswitch_after_a_ping)
     golden("$B/hvsim -x " DATA "vswitch.cmd --scenario examples/vswitch.ini", "vswitch.out", 0);
 }
 
+/* The entropy source, a device only the hypervisor has: `info entropy` before the VMs boot (no
+ * word given) and at the end (each VM's two dice rolls took 16 words; the VM without it none). */
+Test(repl_session, entropy_sources)
+{
+    golden("$B/hvsim -x " DATA "entropy.cmd --scenario entropy", "entropy.out", 0);
+}
+
 Test(repl_session, piped_repl_repeats_step_commands_on_empty_lines)
 {
     golden("$B/hvsim --repl --bare " DATA "demo.s < " DATA "repeat.cmd", "repeat.out", 0);

@@ -388,6 +388,22 @@ typedef struct {
     char text[400];
 } ui_dbg_limits_t;
 int ui_dbg_vm_limits(ui_dbg_t *dbg, unsigned vm, ui_dbg_limits_t *out);
+/* A VM's devices without a real card's registers (debug_io.c): its paravirtual network card
+ * (nic = pv: each queue's indices as the hypervisor has taken and used them, 0 transmit and 1
+ * receive; the kicks, the batches they sent and the largest) and its entropy source (entropy =
+ * on: the words given). The window's I/O line under each console shows them. */
+typedef struct {
+    bool pv, pv_up;             /* a paravirtual card; set up by its driver */
+    uint32_t taken[2], used[2]; /* the hypervisor's indices per queue */
+    uint64_t notifies, batches; /* kicks; kicks that sent frames */
+    uint32_t largest;           /* the most frames one kick sent */
+    uint64_t sent, received;    /* frames */
+    bool entropy;               /* an entropy source */
+    uint64_t entropy_words;     /* words it gave */
+} ui_dbg_vm_io_t;
+int ui_dbg_vm_io(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_io_t *out);
+/* `info entropy`: each VM's entropy source in a line (or why the bare machine has none). */
+void ui_dbg_print_entropy(const ui_dbg_t *dbg, FILE *out);
 int ui_dbg_vcpu_info(ui_dbg_t *dbg, unsigned vm, unsigned vcpu, ui_dbg_vcpu_t *out);
 /* A VM by name or number, or -1. */
 int ui_dbg_vm_by_name(ui_dbg_t *dbg, const char *name);

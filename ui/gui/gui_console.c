@@ -162,7 +162,7 @@ static int bars_height(const gui_t *g, bool compact)
 #define CONSOLE_MIN_COLS 30
 
 /* VM i's console in a column of width cw: its title ("[name] state", or the name alone where
- * that is too wide), its limits, the last lines of its text. */
+ * that is too wide), its limits, its I/O line, the last lines of its text. */
 static void draw_vm_console(gui_t *g, unsigned i, int cx, int y, int cw, int rows)
 {
     const gui_font_t *f = &g->font[GUI_FONT_SMALL];
@@ -170,6 +170,7 @@ static void draw_vm_console(gui_t *g, unsigned i, int cx, int y, int cw, int row
     if (ui_dbg_vm_info(g->dbg, i, &vm) != 0)
         return;
     int lim = gui_any_vm_limits(g) ? 1 : 0; /* a line of limits */
+    int io = gui_any_vm_io(g) ? 1 : 0;      /* a line of paravirtual I/O (gui_io.c) */
     char title[96];
     snprintf(title, sizeof title, "[%s] %s", vm.name, vm.state);
     if (gui_text_width(g, GUI_FONT_SMALL, title) > cw - f->cw)
@@ -177,8 +178,10 @@ static void draw_vm_console(gui_t *g, unsigned i, int cx, int y, int cw, int row
     gui_text_fit(g, GUI_FONT_SMALL, cx, y + 2, cw - f->cw, gui_vm_rgb((int)i), title);
     if (lim)
         gui_draw_vm_limits(g, i, cx, y + 2 + f->lh, cw - f->cw);
+    if (io)
+        gui_draw_vm_io(g, i, cx, y + 2 + (1 + lim) * f->lh, cw - f->cw);
     const char *text = ui_dbg_vm_console(g->dbg, i);
-    draw_tail(g, cx, y + 2 + (1 + lim) * f->lh, cw / f->cw - 1, rows - 1 - lim,
+    draw_tail(g, cx, y + 2 + (1 + lim + io) * f->lh, cw / f->cw - 1, rows - 1 - lim - io,
               *text ? text : "(no output yet)");
 }
 

@@ -345,6 +345,11 @@ void gui_draw_console(gui_t *g);
 const char *gui_vm_limits_text(gui_t *g, unsigned vm, char *buf, size_t len);
 bool gui_any_vm_limits(gui_t *g);
 void gui_draw_vm_limits(gui_t *g, unsigned vm, int x, int y, int w);
+/* gui_io.c: a VM's paravirtual card and entropy source in short ("" when neither); whether any
+ * VM has one; a VM's drawn under its console's title (and limits). */
+const char *gui_vm_io_text(gui_t *g, unsigned vm, char *buf, size_t len);
+bool gui_any_vm_io(gui_t *g);
+void gui_draw_vm_io(gui_t *g, unsigned vm, int x, int y, int w);
 void gui_draw_status(gui_t *g);
 /* The status bar's height for the sentence it shows (the layout asks). */
 int gui_status_height(const gui_t *g);

@@ -338,6 +338,13 @@ static int info_nic(ui_repl_t *r, int argc, char **argv)
     return 0;
 }
 
+static int info_entropy(ui_repl_t *r, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    ui_dbg_print_entropy(r->dbg, r->out);
+    return 0;
+}
+
 /* gdb's info symbol: which symbol an address is in, in its own space (and VM). */
 static int info_symbol(ui_repl_t *r, int argc, char **argv)
 {
@@ -399,6 +406,8 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
     {"iommu", NULL, "info iommu", "IOMMU device contexts, IOTLB and the DMA fault log", info_iommu,
      NULL},
     {"nic", NULL, "info nic", "the network card: its rings, status and counters", info_nic, NULL},
+    {"entropy", NULL, "info entropy", "each VM's entropy source (a device no hardware has)",
+     info_entropy, NULL},
     {"disk", NULL, "info disk",
      "the disk: its registers and counters; under a hypervisor each VM's and the host's one "
      "disk they share, with its queue",
