@@ -151,17 +151,24 @@ void hu_transcripts_equal_native_backed(const char *scenario, int backing)
 void hu_transcripts_equal_native_traced(const char *scenario, int backing, bool trace)
 {
     static hv_scenario_t sc;
-    static sim_machine_t m, native;
+    static sim_machine_t m;
     hv_t *hv = hu_scenario_traced(&sc, &m, scenario, backing, trace);
-    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF, "%s", scenario);
-    for (unsigned i = 0; i < sc.nvms; i++) {
-        cr_assert_eq(hv_scenario_start_native(&sc, i, &native, NULL, stderr), 0);
-        cr_assert_eq(sim_run(&native, sc.max_cycles), SIM_RUN_POWEROFF);
+    hu_transcripts_equal_native_run(scenario, &sc, hv);
+    hu_scenario_free(&sc, hv, &m);
+}
+
+void hu_transcripts_equal_native_run(const char *scenario, const hv_scenario_t *sc, hv_t *hv)
+{
+    static sim_machine_t native;
+    cr_assert_eq(hv_run(hv, sc->max_cycles), SIM_RUN_POWEROFF, "%s", scenario);
+    for (unsigned i = 0; i < sc->nvms; i++) {
+        cr_assert_eq(hv_scenario_start_native(sc, i, &native, NULL, stderr), 0);
+        cr_assert_eq(sim_run(&native, sc->max_cycles), SIM_RUN_POWEROFF);
         const char *bare = sim_console_captured(&native);
-        const char *virt = hv_vm_console(hv, (unsigned)hv_vm_by_name(hv, sc.vm[i].name));
+        const char *virt = hv_vm_console(hv, (unsigned)hv_vm_by_name(hv, sc->vm[i].name));
         char *a = hu_untimed(bare), *b = hu_untimed(virt);
         cr_expect_str_eq(b, a, "%s, %s: under the hypervisor\n%s\nnatively\n%s", scenario,
-                         sc.vm[i].name, virt, bare);
+                         sc->vm[i].name, virt, bare);
         cr_expect_gt(strlen(a), 200);
         free(a);
         free(b);
@@ -173,7 +180,6 @@ void hu_transcripts_equal_native_traced(const char *scenario, int backing, bool 
     if (r >= 0)
         cr_expect(strstr(hv_vm_console(hv, (unsigned)r), "hypervisor present") != NULL,
                   "%s: the rtos learns it by cpuid", scenario);
-    hu_scenario_free(&sc, hv, &m);
 }
 
 static void *dup_or_null(const void *p, size_t n)

@@ -52,5 +52,7 @@ void hu_transcripts_equal_native(const char *scenario);
 void hu_transcripts_equal_native_backed(const char *scenario, int backing);
 /* The same with [hypervisor] shadow_sync = trace when `trace` is set. */
 void hu_transcripts_equal_native_traced(const char *scenario, int backing, bool trace);
+/* The same for a started scenario sc (hv): runs it to its end and compares; the caller frees. */
+void hu_transcripts_equal_native_run(const char *scenario, const hv_scenario_t *sc, hv_t *hv);
 
 #endif
