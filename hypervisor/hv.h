@@ -669,6 +669,12 @@ typedef struct {
      * or the hypervisor wrote since they were sent (DMA sets no D bit: a software dirty log). */
     uint32_t dst[HV_MIGRATE_MAX_PAGES];
     uint8_t dma_dirty[HV_MIGRATE_MAX_PAGES / 8];
+    /* cpu = bt: the monitor's state pages (one per VCPU: virtual flags, CSRs, timer) the
+     * stop-and-copy sends beside the guest's pages; the translated blocks the switch dropped
+     * (the destination's translation cache starts empty); the VM's blocks and instructions
+     * translated before the switch (what it translated since is what the destination paid) */
+    uint32_t monitor_pages, tc_dropped;
+    uint64_t blocks_before, insns_before;
 } hv_migration_t;
 
 /* Per pCPU. */

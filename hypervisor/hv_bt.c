@@ -227,6 +227,16 @@ static void drop_all_translations(hv_t *hv, hv_vm_t *vm, const hv_vcpu_t *self)
     vm->bt_npages = 0;
 }
 
+unsigned hv_bt_drop_vm(hv_t *hv, unsigned vm)
+{
+    hv_vm_t *m = &hv->vms[vm];
+    unsigned blocks = 0;
+    for (unsigned i = 0; i < m->nvcpus; i++)
+        blocks += hv->ent[m->vcpu[i]].bt.nblocks;
+    drop_all_translations(hv, m, NULL);
+    return blocks;
+}
+
 void hv_bt_protect_page(hv_t *hv, hv_vcpu_t *v, uint32_t gpa)
 {
     hv_vm_t *vm = &hv->vms[v->vm];
@@ -637,7 +647,7 @@ bool hv_bt_protected_store(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t hpa)
         hv_bt_stats(hv, v)->invalidations++;
         hv_emit(hv, SIM_HV_BT_INVALIDATE, v->vm, v->index, gpa & ~MMU_PAGE_OFFSET);
     }
-    if ((smc && kind != W_INSN) || !hv_bt_perform(hv, v, word, hpa))
+    if ((smc && kind != W_INSN) || !hv_bt_perform(hv, v, word, gpa, hpa))
         return run_again_unprotected(hv, v);
     if (smc) {
         set_vmcb_pc(hv, v, guest_pc_of(hv, v, tc) + 4);

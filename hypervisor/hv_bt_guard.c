@@ -69,9 +69,10 @@ static uint32_t extend(cpu_op_t op, uint32_t raw)
     return raw;
 }
 
-/* The access at host address hpa (RAM), charged word by word, with its register effects. The
- * CPU runs the guest in real U, so a popf takes Z N C V only, as it would there. */
-static void perform(hv_t *hv, hv_vcpu_t *v, const access_t *a, uint32_t hpa)
+/* The access at guest address gpa, host address hpa (RAM), charged word by word, with its
+ * register effects. The CPU runs the guest in real U, so a popf takes Z N C V only, as it would
+ * there. A store sets no D bit (the hypervisor makes it): a migration logs it. */
+static void perform(hv_t *hv, hv_vcpu_t *v, const access_t *a, uint32_t gpa, uint32_t hpa)
 {
     uint32_t shift = 8 * (hpa & 3u), old = hv_read32(hv, hpa & ~3u);
     uint32_t mask = a->size == 4 ? 0xffffffffu : ((1u << (8 * a->size)) - 1) << shift;
@@ -79,6 +80,7 @@ static void perform(hv_t *hv, hv_vcpu_t *v, const access_t *a, uint32_t hpa)
     if (a->store) {
         uint32_t value = a->i.op == CPU_OP_PUSHF ? flags : hv_guest_reg(hv, v, a->i.rd);
         hv_write32(hv, hpa & ~3u, (old & ~mask) | ((value << shift) & mask));
+        hv_migrate_note_write(hv, (unsigned)v->vm, gpa, a->size);
     }
     if (a->sp_delta)
         hv_set_guest_reg(hv, v, CPU_REG_SP,
@@ -93,12 +95,12 @@ static void perform(hv_t *hv, hv_vcpu_t *v, const access_t *a, uint32_t hpa)
         hv_set_guest_reg(hv, v, a->i.rd, value); /* after sp: `pop sp` loads sp */
 }
 
-bool hv_bt_perform(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t hpa)
+bool hv_bt_perform(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t gpa, uint32_t hpa)
 {
     access_t a;
     if (!decode_access(hv, v, word, &a))
         return false;
-    perform(hv, v, &a, hpa);
+    perform(hv, v, &a, gpa, hpa);
     return true;
 }
 
@@ -126,7 +128,7 @@ static uint32_t emulate(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t *tval, b
         return a.store ? CPU_CAUSE_STORE_PAGE_FAULT : CPU_CAUSE_LOAD_PAGE_FAULT;
     if (!hv_gpa_to_hpa(hv, (unsigned)v->vm, gpa, true, &hpa))
         return hv_emulate_mmio(hv, v, word, gpa, CPU_EXIT_EXCEPTION) ? 0 : CPU_CAUSE_BUS_ERROR;
-    perform(hv, v, &a, hpa);
+    perform(hv, v, &a, gpa, hpa);
     if (a.store && hv_bt_page_protected(hv, (unsigned)v->vm, gpa))
         *code_written = hv_bt_code_written(hv, v, gpa, a.size);
     return 0;

@@ -94,9 +94,9 @@ bool hv_bt_code_written(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t size);
 void hv_bt_go_on(hv_t *hv, hv_vcpu_t *v, bool code_written);
 
 /* hv_bt_guard.c: the monitor's protection. */
-/* Performs the load or store `word` at host address hpa with its register effects. False for
- * a word that is no memory instruction. */
-bool hv_bt_perform(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t hpa);
+/* Performs the load or store `word` at guest address gpa, host address hpa, with its register
+ * effects (a store is logged for a migration). False for a word that is no memory instruction. */
+bool hv_bt_perform(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t gpa, uint32_t hpa);
 /* True for an access the truncated segment stops: at or above the monitor, not absolute. */
 bool hv_bt_truncated(uint32_t word, uint32_t va);
 /* A callout for the guest's absolute access into the monitor's region. */

@@ -19,11 +19,13 @@
  *            -> few enough or the last round: pause, send them, switch hosts, resume
  *            -> else round k + 1
  *
- * The two hosts share the simulator's RAM and frame pool; each has its own pCPUs (the
- * scheduler runs a VM only on its host's). A page "arrives" as a copy into a frame the
- * destination's hypervisor holds until the switch, when it becomes the VM's and the source's
- * frame is freed. The copying is done by the hosts' network cards: it costs the link's time,
- * not CPU cycles. Everything here is plain data in hv_t (hv_migration_t), so a snapshot taken
+ * Any CPU technique moves: under emu, trap and hw the VCPU's state is its VMCB; under bt the
+ * monitor's state page goes in the stop-and-copy and its translation cache is dropped (the
+ * destination translates again). The two hosts share the simulator's RAM and frame pool; each
+ * has its own pCPUs (the scheduler runs a VM only on its host's). A page "arrives" as a copy into a
+ * frame the destination's hypervisor holds until the switch, when it becomes the VM's and the
+ * source's frame is freed. The copying is done by the hosts' network cards: it costs the link's
+ * time, not CPU cycles. Everything here is plain data in hv_t (hv_migration_t), so a snapshot taken
  * mid-migration goes on exactly.
  */
 #include <string.h>
@@ -246,19 +248,30 @@ static void begin_round(hv_t *hv, uint64_t now)
     schedule(hv, r->end);
 }
 
-/* The stop-and-copy: the VM pauses; its remaining dirty pages go when it has stopped. */
+/* cpu = bt: the monitor's pages that hold guest state, one per VCPU (its virtual flags, CSRs
+ * and timer). They go in the stop-and-copy, once the VCPUs stopped changing them. The jump-site
+ * page and the translation cache hold translations only: the destination starts them empty. */
+static uint32_t monitor_pages(const hv_t *hv, unsigned vm)
+{
+    const hv_vm_t *v = &hv->vms[vm];
+    return v->cpu == HV_CPU_BT ? v->nvcpus : 0;
+}
+
+/* The stop-and-copy: the VM pauses; its remaining dirty pages (and under bt the monitor's state
+ * pages) go when it has stopped. */
 static void stop_and_copy(hv_t *hv, uint64_t now, uint32_t dirty)
 {
     hv_migration_t *g = &hv->mig;
     g->state = HV_MIGRATE_STOPCOPY;
     g->paused = now;
     g->stop_planned = dirty;
-    g->in_flight = dirty;
-    g->round[g->nrounds++] =
-        (hv_migrate_round_t){.start = now, .end = now + link_cycles(hv, dirty)};
+    g->monitor_pages = monitor_pages(hv, (unsigned)g->vm);
+    g->in_flight = dirty + g->monitor_pages;
+    uint64_t end = now + link_cycles(hv, dirty + g->monitor_pages);
+    g->round[g->nrounds++] = (hv_migrate_round_t){.start = now, .end = end};
     hv_vm_pause(hv, (unsigned)g->vm);
     hv_emit_more(hv, SIM_HV_MIGRATE_STOP, g->vm, -1, dirty, g->nrounds - 1);
-    schedule(hv, now + link_cycles(hv, dirty));
+    schedule(hv, end);
 }
 
 /* The VM's nested leaves take the destination's frames; the source's are freed. Shadow trees
@@ -287,6 +300,33 @@ static void switch_frames(hv_t *hv, unsigned vm)
     hv_shadow_forget_vm(hv, vm);
 }
 
+/* cpu = bt: each VCPU's state page moves into a frame of the destination (the copy the
+ * stop-and-copy sent), and every translation goes: the destination's monitor starts with an
+ * empty translation cache and translates the guest's code again as it runs (what it pays is
+ * counted: the VM's blocks translated since the switch). False when no frame can be had. */
+static bool move_monitor(hv_t *hv, unsigned vm)
+{
+    hv_migration_t *g = &hv->mig;
+    const hv_vm_t *v = &hv->vms[vm];
+    if (v->cpu != HV_CPU_BT)
+        return true;
+    for (unsigned i = 0; i < v->nvcpus; i++) {
+        hv_bt_t *bt = &hv->ent[v->vcpu[i]].bt;
+        uint32_t to = hv_frame_alloc_to_fill(hv, HV_FRAME_HV);
+        if (!to)
+            return false;
+        memcpy(hv->m->ram + to, hv->m->ram + bt->state, MMU_PAGE_SIZE);
+        sim_ram_written(hv->m, to, MMU_PAGE_SIZE);
+        hv_frame_free(hv, bt->state);
+        bt->state = to;
+    }
+    g->tc_dropped = hv_bt_drop_vm(hv, vm);
+    const hv_bt_stats_t *s = &v->stats.bt;
+    g->blocks_before = s->blocks;
+    g->insns_before = s->insns_identical + s->insns_inline + s->insns_callout;
+    return true;
+}
+
 /* The VCPUs move to the destination's pCPUs (pinned ones to free pCPUs there). */
 static void move_vcpus(hv_t *hv, unsigned vm, unsigned to)
 {
@@ -310,16 +350,16 @@ static void finish(hv_t *hv, uint64_t now)
     if (dirty > g->stop_planned) { /* more than reckoned: their time on the link first */
         schedule(hv, now + link_cycles(hv, dirty - g->stop_planned) - link_cycles(hv, 0));
         g->stop_planned = dirty;
-        g->in_flight = dirty;
+        g->in_flight = dirty + g->monitor_pages;
         return;
     }
-    if (send_dirty(hv, vm) < 0) {
+    if (send_dirty(hv, vm) < 0 || !move_monitor(hv, vm)) {
         hv_vm_resume(hv, vm);
         fail(hv, "the frame pool ran dry for the destination's copies");
         return;
     }
     hv_migrate_round_t *r = &g->round[g->nrounds - 1];
-    r->sent = dirty;
+    r->sent = dirty + g->monitor_pages;
     r->end = now;
     switch_frames(hv, vm);
     move_vcpus(hv, vm, g->to);
@@ -397,11 +437,6 @@ static const char *refusal(const hv_t *hv, unsigned vm, unsigned to, char *err, 
     else if (v->state != HV_VM_RUNNING)
         snprintf(err, len, "%s is %s: only a running VM migrates live", v->name,
                  hv_vm_state_name(v->state));
-    else if (v->cpu != HV_CPU_HW)
-        snprintf(err, len,
-                 "%s runs with cpu = %s: live migration moves VMs with cpu = hw only (the "
-                 "others keep guest state in hypervisor frames it does not move)",
-                 v->name, hv_cpu_technique_name(v->cpu));
     else if (v->assigned_nic)
         snprintf(err, len,
                  "%s has the physical network card assigned (assign = nic0): the card's state "
@@ -469,6 +504,24 @@ int hv_migrate_start(hv_t *hv, unsigned vm, unsigned to, char *err, size_t len)
 /* ------------------------------------------------------------------------------------------
  * The table
  * ------------------------------------------------------------------------------------------ */
+/* cpu = bt: what the monitor's move cost: its state pages in the stop-and-copy, and on the
+ * destination the translations made again from an empty cache (their instructions charged
+ * bt_translate_insn each, as any translation). */
+static void print_monitor(const hv_t *hv, const char *prefix, FILE *out)
+{
+    const hv_migration_t *g = &hv->mig;
+    const hv_bt_stats_t *s = &hv->vms[g->vm].stats.bt;
+    uint64_t insns = s->insns_identical + s->insns_inline + s->insns_callout - g->insns_before;
+    char a[32], b[32], c[32];
+    fprintf(out,
+            "%s  monitor: %u state page%s in the stop-and-copy; %u translated blocks dropped at "
+            "the switch, host%u translated %s blocks of %s instructions since (%s cycles)\n",
+            prefix, g->monitor_pages, g->monitor_pages == 1 ? "" : "s", g->tc_dropped, g->to,
+            sim_group_digits(s->blocks - g->blocks_before, a, sizeof a),
+            sim_group_digits(insns, b, sizeof b),
+            sim_group_digits(insns * hv->m->costs.c[SIM_COST_bt_translate_insn], c, sizeof c));
+}
+
 void hv_migrate_print(const hv_t *hv, const char *prefix, FILE *out)
 {
     const hv_migration_t *g = &hv->mig;
@@ -502,6 +555,8 @@ void hv_migrate_print(const hv_t *hv, const char *prefix, FILE *out)
                 sim_group_digits(g->resumed - g->started, a, sizeof a),
                 sim_group_digits(g->resumed - g->paused, b, sizeof b),
                 sim_group_digits(g->paused, c, sizeof c));
+    if (g->state == HV_MIGRATE_DONE && hv->vms[g->vm].cpu == HV_CPU_BT)
+        print_monitor(hv, prefix, out);
     else if (g->state == HV_MIGRATE_FAILED)
         fprintf(out, "%s  it failed: %s\n", prefix, g->why);
 }

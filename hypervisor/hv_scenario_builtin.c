@@ -278,6 +278,14 @@ static const struct {
      "; first store to a page then faults (hidden), is logged, and gets W back.\n" MIGRATE_HOSTS
      "[vm tinyos]\nimage = tinyos.img\nmemory = 8M\ncpu = hw\nmem = shadow\n"
      "migrate_at = 2000000\n" TINYOS_INPUT "\n" RTOS_VM("")},
+    {"migrate-bt",
+     "the migrate scenario under binary translation: the monitor's state page goes in the "
+     "stop-and-copy, the translation cache is dropped and host1 translates the code again",
+     "; Live migration of a VM under binary translation (docs/migration.md): tinyos's memory\n"
+     "; moves as under hw + shadow; its monitor's state page (virtual flags and CSRs) goes in\n"
+     "; the stop-and-copy; host1's monitor starts with an empty translation cache.\n" MIGRATE_HOSTS
+     "[vm tinyos]\nimage = tinyos.img\nmemory = 8M\ncpu = bt\nmem = shadow\n"
+     "migrate_at = 2000000\n" TINYOS_INPUT "\n" RTOS_VM("")},
     {"migrate-rtos",
      "live migration of the rtos while its tasks run: its report says whether the downtime "
      "made it miss deadlines",

@@ -151,7 +151,7 @@ static bool emulate_store(hv_t *hv, hv_vcpu_t *v, int t, uint32_t gpa, uint32_t 
 {
     hv_vm_t *m = &hv->vms[v->vm];
     uint32_t word;
-    if (!storing_word(hv, v, &word) || !hv_bt_perform(hv, v, word, hpa))
+    if (!storing_word(hv, v, &word) || !hv_bt_perform(hv, v, word, gpa, hpa))
         return false;
     sync_entry(hv, v, &m->traced[t], gpa);
     m->stats.shadow.trace_stores++;

@@ -111,7 +111,8 @@ static bool migration_sane(const hv_t *l)
     const hv_migration_t *g = &l->mig;
     if (g->state > HV_MIGRATE_FAILED || g->vm >= HV_MAX_VMS || g->from >= HV_MAX_HOSTS ||
         g->to >= HV_MAX_HOSTS || g->nrounds > HV_MIGRATE_MAX_ROUNDS + 1 ||
-        l->cfg.hosts > HV_MAX_HOSTS || memchr(g->why, '\0', sizeof g->why) == NULL)
+        g->monitor_pages > HV_MAX_VCPUS || l->cfg.hosts > HV_MAX_HOSTS ||
+        memchr(g->why, '\0', sizeof g->why) == NULL)
         return false;
     for (unsigned i = 0; i < HV_MAX_VMS; i++)
         if (l->vms[i].host >= HV_MAX_HOSTS)

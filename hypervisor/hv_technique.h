@@ -161,6 +161,10 @@ void hv_bt_timer_changed(hv_t *hv, hv_vcpu_t *v);
  * page) and its leaf bits; whether a guest page holds translated code (protected); a store
  * stopped by that protection (true: performed, the guest goes on after it). */
 bool hv_bt_region_page(hv_t *hv, hv_vcpu_t *v, uint32_t va, uint32_t *hpa, uint32_t *bits);
+/* Every translation of VM vm goes (each VCPU flushes its translation cache at its next
+ * entry) and no page is protected any more: a migration's switch, whose destination starts
+ * with an empty cache. Returns the blocks the VCPUs held. */
+unsigned hv_bt_drop_vm(hv_t *hv, unsigned vm);
 bool hv_bt_page_protected(const hv_t *hv, unsigned vm, uint32_t gpa);
 bool hv_bt_protected_store(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t hpa);
 /* A device's DMA wrote [gpa, gpa + len) of a bt VM: translations of it are dropped. */

@@ -198,22 +198,66 @@ Test(reverse_more, step_event_back_through_an_exit_and_forward_again, .timeout =
     hv_scenario_free(&sc);
 }
 
+/* The default scenario at its first exit after cycle 100 000 (*exit), with checkpoints every
+ * 20 000 cycles from the start. */
+static ui_dbg_t *at_an_exit(hv_scenario_t *sc, sim_machine_t *m, ui_dbg_stop_t *exit)
+{
+    su_start(sc, m, "default");
+    ui_dbg_t *d = ui_dbg_new(m);
+    cr_assert_not_null(d);
+    ui_dbg_set_max_cycles(d, sc->max_cycles);
+    cr_assert_eq(ui_dbg_set_checkpoint_interval(d, 20000), 0);
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_run_cycles(d, 100000, &st), 0, "%s", ui_dbg_error(d));
+    cr_assert_eq(ui_dbg_step_exit(d, exit), 0, "%s", ui_dbg_error(d));
+    return d;
+}
+
 Test(reverse_more, finish_in_an_exit_goes_back_to_the_exit, .timeout = 120)
 {
     static hv_scenario_t sc;
     static sim_machine_t m;
-    su_start(&sc, &m, "default");
-    ui_dbg_t *d = ui_dbg_new(&m);
-    ui_dbg_set_max_cycles(d, sc.max_cycles);
-    cr_assert_eq(ui_dbg_set_checkpoint_interval(d, 20000), 0);
     ui_dbg_stop_t st, exit;
-    cr_assert_eq(ui_dbg_run_cycles(d, 100000, &st), 0, "%s", ui_dbg_error(d));
-    cr_assert_eq(ui_dbg_step_exit(d, &exit), 0, "%s", ui_dbg_error(d));
+    ui_dbg_t *d = at_an_exit(&sc, &m, &exit);
     cr_assert_eq(ui_dbg_step_event(d, &st), 0, "%s", ui_dbg_error(d));
     cr_assert_eq(ui_dbg_step_event(d, &st), 0, "%s", ui_dbg_error(d));
     cr_assert_eq(ui_dbg_reverse_finish(d, &st), 0, "%s", ui_dbg_error(d));
     expect_same_event(&st.ev, &exit.ev, 0);
     cr_expect_eq(strncmp(st.text, "Back to the exit: ", 18), 0, "%s", st.text);
+    ui_dbg_free(d);
+    hv_machine_release(&m);
+    hv_scenario_free(&sc);
+}
+
+/* reverse-stepi from the first guest instruction after an entry lands at the guest's previous
+ * instruction boundary, over the exit's handling, and says so and how to walk back through
+ * it; the machine is where stepping forward from there would start. */
+Test(reverse_more, stepi_back_over_an_exit_says_so, .timeout = 120)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    ui_dbg_stop_t st, exit;
+    ui_dbg_t *d = at_an_exit(&sc, &m, &exit);
+    cr_assert_eq(ui_dbg_finish_exit(d, &st), 0, "%s", ui_dbg_error(d));
+    cr_assert_eq(ui_dbg_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
+    cr_assert_eq(st.cpu, exit.ev.cpu, "the focus is the pCPU of the exit");
+    cr_assert_eq(ui_dbg_reverse_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
+    char want[400];
+    snprintf(want, sizeof want,
+             "Stepped back 1 instruction on cpu%u. It went back over the hypervisor's handling "
+             "of the exit %s (reverse-stepi counts instructions; `reverse-step event` walks back "
+             "through the handling).",
+             exit.ev.cpu, cpu_exit_reason_name(exit.ev.a));
+    cr_expect_str_eq(st.text, want);
+    size_t here_len, again_len;
+    uint8_t *here = su_state(&m, &here_len);
+    cr_assert_eq(ui_dbg_reverse_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
+    cr_expect_eq(strstr(st.text, "went back over"), NULL, "no exit this time: %s", st.text);
+    cr_assert_eq(ui_dbg_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
+    uint8_t *again = su_state(&m, &again_len);
+    su_expect_same_state(here, here_len, again, again_len, "one back and one forward");
+    free(here);
+    free(again);
     ui_dbg_free(d);
     hv_machine_release(&m);
     hv_scenario_free(&sc);

@@ -226,7 +226,8 @@ static void back_and_forth(const char *name, uint64_t n)
     cr_assert_gt(ui_dbg_checkpoint_count(d), 5, "checkpoints were taken on the way");
     /* a point where reverse-stepi can land: the first boundary after an instruction */
     cr_assert_eq(ui_dbg_reverse_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
-    cr_expect_str_eq(st.text, "Stepped back 1 instruction on cpu0.");
+    /* (the sentence goes on when it stepped over an exit's handling: test_reverse.c) */
+    cr_expect_eq(strncmp(st.text, "Stepped back 1 instruction on cpu0.", 35), 0, "%s", st.text);
     size_t here_len, there_len, back_len, again_len;
     uint8_t *here = su_state(&m, &here_len);
     uint64_t instret = m.cpu[0].s.instret;

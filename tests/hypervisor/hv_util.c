@@ -166,17 +166,24 @@ void hu_transcripts_equal_native_traced(const char *scenario, int backing, bool 
 void hu_transcripts_equal_native_with(const char *scenario, hu_override_t o)
 {
     static hv_scenario_t sc;
-    static sim_machine_t m, native;
+    static sim_machine_t m;
     hv_t *hv = hu_scenario_with(&sc, &m, scenario, o);
-    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF, "%s", scenario);
-    for (unsigned i = 0; i < sc.nvms; i++) {
-        cr_assert_eq(hv_scenario_start_native(&sc, i, &native, NULL, stderr), 0);
-        cr_assert_eq(sim_run(&native, sc.max_cycles), SIM_RUN_POWEROFF);
+    hu_transcripts_equal_native_run(scenario, &sc, hv);
+    hu_scenario_free(&sc, hv, &m);
+}
+
+void hu_transcripts_equal_native_run(const char *scenario, const hv_scenario_t *sc, hv_t *hv)
+{
+    static sim_machine_t native;
+    cr_assert_eq(hv_run(hv, sc->max_cycles), SIM_RUN_POWEROFF, "%s", scenario);
+    for (unsigned i = 0; i < sc->nvms; i++) {
+        cr_assert_eq(hv_scenario_start_native(sc, i, &native, NULL, stderr), 0);
+        cr_assert_eq(sim_run(&native, sc->max_cycles), SIM_RUN_POWEROFF);
         const char *bare = sim_console_captured(&native);
-        const char *virt = hv_vm_console(hv, (unsigned)hv_vm_by_name(hv, sc.vm[i].name));
+        const char *virt = hv_vm_console(hv, (unsigned)hv_vm_by_name(hv, sc->vm[i].name));
         char *a = hu_untimed(bare), *b = hu_untimed(virt);
         cr_expect_str_eq(b, a, "%s, %s: under the hypervisor\n%s\nnatively\n%s", scenario,
-                         sc.vm[i].name, virt, bare);
+                         sc->vm[i].name, virt, bare);
         cr_expect_gt(strlen(a), 200);
         free(a);
         free(b);
@@ -188,7 +195,6 @@ void hu_transcripts_equal_native_with(const char *scenario, hu_override_t o)
     if (r >= 0)
         cr_expect(strstr(hv_vm_console(hv, (unsigned)r), "hypervisor present") != NULL,
                   "%s: the rtos learns it by cpuid", scenario);
-    hu_scenario_free(&sc, hv, &m);
 }
 
 static void *dup_or_null(const void *p, size_t n)

@@ -61,5 +61,7 @@ void hu_transcripts_equal_native_backed(const char *scenario, int backing);
 void hu_transcripts_equal_native_traced(const char *scenario, int backing, bool trace);
 /* The same with what `o` changes (every VM under shadow paging, say). */
 void hu_transcripts_equal_native_with(const char *scenario, hu_override_t o);
+/* The same for a started scenario sc (hv): runs it to its end and compares; the caller frees. */
+void hu_transcripts_equal_native_run(const char *scenario, const hv_scenario_t *sc, hv_t *hv);
 
 #endif

@@ -48,6 +48,7 @@ void su_expect_same_state(const uint8_t *a, size_t alen, const uint8_t *b, size_
     X(vswitch, "vswitch")                                                                          \
     X(migrate, "migrate")                                                                          \
     X(migrate_shadow, "migrate-shadow")                                                            \
+    X(migrate_bt, "migrate-bt")                                                                    \
     X(migrate_rtos, "migrate-rtos")                                                                \
     X(io_paths, "io-paths")                                                                        \
     X(passthrough, "passthrough")                                                                  \

@@ -347,6 +347,64 @@ static void say_back(ui_dbg_t *d, ui_dbg_stop_t *stop, const char *what)
     d->last = *stop;
 }
 
+/* The focus CPU's VM exits the log holds (the latest DBG_EXITS_SEEN): their numbers and
+ * reasons, taken before a replay rebuilds the log. */
+#define DBG_EXITS_SEEN 64
+typedef struct {
+    uint64_t logno[DBG_EXITS_SEEN];
+    uint32_t reason[DBG_EXITS_SEEN];
+    unsigned n;
+} exits_seen_t;
+
+static void note_exits(const ui_dbg_t *d, exits_seen_t *x)
+{
+    uint64_t first = d->log_total - d->log_n;
+    x->n = 0;
+    for (size_t k = 0; k < d->log_n; k++) {
+        const sim_event_t *ev = &d->log[(d->log_head + k) % UI_DBG_LOG];
+        if (ev->kind != SIM_EV_VMEXIT || ev->cpu != d->focus)
+            continue;
+        if (x->n == DBG_EXITS_SEEN) { /* keep the latest */
+            memmove(x->logno, x->logno + 1, sizeof x->logno - sizeof x->logno[0]);
+            memmove(x->reason, x->reason + 1, sizeof x->reason - sizeof x->reason[0]);
+            x->n--;
+        }
+        x->logno[x->n] = first + k;
+        x->reason[x->n++] = ev->a;
+    }
+}
+
+/*
+ * Why reverse-stepi steps over an exit's handling (docs/debugger.md, "Stepping backwards"): it
+ * names its point by retired instructions, and an exit's sub-steps are events between two
+ * instruction boundaries, not instructions. The stop says so when it went over one, and how
+ * to walk back through it.
+ */
+static void say_exits_passed(ui_dbg_t *d, const exits_seen_t *x, ui_dbg_stop_t *stop)
+{
+    uint64_t done = position(d).ev2 / 2; /* events before the point it landed at */
+    unsigned passed = 0;
+    uint32_t reason = 0;
+    for (unsigned i = 0; i < x->n; i++)
+        if (x->logno[i] >= done) {
+            passed++;
+            reason = x->reason[i];
+        }
+    if (!passed)
+        return;
+    size_t used = strlen(stop->text);
+    if (passed == 1)
+        snprintf(stop->text + used, sizeof stop->text - used,
+                 " It went back over the hypervisor's handling of the exit %s (reverse-stepi "
+                 "counts instructions; `reverse-step event` walks back through the handling).",
+                 cpu_exit_reason_name(reason));
+    else
+        snprintf(stop->text + used, sizeof stop->text - used,
+                 " It went back over %u VM exits and their handling (reverse-stepi counts "
+                 "instructions; `reverse-step event` walks back through a handling).",
+                 passed);
+}
+
 int ui_dbg_reverse_stepi(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop)
 {
     if (n == 0)
@@ -361,6 +419,8 @@ int ui_dbg_reverse_stepi(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop)
     if (!c)
         return dbg_fail(dbg, "There is no checkpoint that far back (the first was taken when "
                              "the debugger first ran the machine).");
+    exits_seen_t x;
+    note_exits(dbg, &x);
     /* Forward to the point, with the breakpoints asleep: they were passed already. */
     replay_t p;
     replay_begin(dbg, &p, 0);
@@ -372,6 +432,7 @@ int ui_dbg_reverse_stepi(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop)
         return -1;
     snprintf(stop->text, sizeof stop->text, "Stepped back %llu instruction%s on cpu%u.",
              (unsigned long long)n, n == 1 ? "" : "s", f);
+    say_exits_passed(dbg, &x, stop);
     dbg->last = *stop;
     return 0;
 }
