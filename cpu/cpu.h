@@ -227,6 +227,11 @@ typedef enum { CPU_MODE_U = 0, CPU_MODE_K = 1, CPU_MODE_H = 2 } cpu_mode_t;
 #define CPU_FLAG_C 0x004u         /* unsigned borrow: rs1 < rs2 */
 #define CPU_FLAG_V 0x008u         /* signed overflow */
 #define CPU_FLAG_IE 0x100u        /* interrupts enabled */
+/* Under the control MONITOR only: the pc is in the co-resident monitor's code (x86's code
+ * segment of VMware's monitor), where U may read the clock. The monitor sets it in the guest
+ * state when it enters its translated code and clears it for the guest's own code; popf and
+ * the guest keep it as it is, so guest code at the same addresses never has it. */
+#define CPU_FLAG_MONITOR 0x200u
 #define CPU_FLAG_MODE_SHIFT 12
 #define CPU_FLAG_MODE_MASK 0x3000u /* current privilege mode */
 #define CPU_FLAG_COND (CPU_FLAG_Z | CPU_FLAG_N | CPU_FLAG_C | CPU_FLAG_V)
@@ -389,7 +394,8 @@ const char *cpu_cause_name(uint32_t cause, char *buf, size_t len);
       "translation): no world switch, so neither it nor the entry back costs exit, entry or "      \
       "words; and the guest's data segment is truncated below the monitor (a load or store in "    \
       "U with a base register other than r0 at or above CPU_MONITOR_BASE takes a page fault; "     \
-      "the monitor's code up there may read cycle and cycleh in U, as x86's rdtsc)")               \
+      "the monitor's code up there, run with the flag MONITOR, may read cycle and cycleh in U, "   \
+      "as x86's rdtsc)")                                                                           \
     X(PORTS, 0x80u, "device ports",                                                                \
       "in and out of the VMCB's port window (first port at 0x050, count at 0x054) reach the bus "  \
       "even with 'port I/O' set: the registers of a device assigned to the VM (VT-x's I/O "        \

@@ -296,13 +296,15 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             cpu->watch_fn(cpu, cpu->debug_ctx, a_, p_, (size), (write), (value));                  \
         }                                                                                          \
     } while (0)
-/* A read of the clock (cycle, cycleh) by the co-resident monitor's own code, at or above
- * CPU_MONITOR_BASE in U under control MONITOR: allowed, as x86's rdtsc was to VMware's
- * translated code (unprivileged with CR4.TSD clear), so that a translator can emulate a clock
- * or timer read inline. Anywhere else in U, csrr stays privileged. */
-static inline bool monitor_clock_read(bool truncated, uint32_t pc, uint32_t csr)
+/* A read of the clock (cycle, cycleh) by the co-resident monitor's own code, run in U under
+ * control MONITOR with the flag MONITOR (its code segment) at or above CPU_MONITOR_BASE:
+ * allowed, as x86's rdtsc was to VMware's translated code (unprivileged with CR4.TSD clear),
+ * so that a translator can emulate a clock or timer read inline. Anywhere else in U, the
+ * guest's own code mapped up there too, csrr stays privileged. */
+static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t pc, uint32_t csr)
 {
-    return truncated && pc >= CPU_MONITOR_BASE && (csr == CPU_CSR_CYCLE || csr == CPU_CSR_CYCLEH);
+    return truncated && (flags & CPU_FLAG_MONITOR) && pc >= CPU_MONITOR_BASE &&
+           (csr == CPU_CSR_CYCLE || csr == CPU_CSR_CYCLEH);
 }
 /* The truncated data segment of a guest under a co-resident monitor (CPU_MONITOR_BASE): an
  * access through a base register other than r0 (`based`) may not reach the monitor. */
@@ -568,14 +570,15 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             LOAD(r[CPU_REG_SP], true, 4, v);
             r[CPU_REG_SP] += 4;
             /* The Popek-Goldberg flaw, on purpose: in U the IE bit is ignored, without a trap. */
-            uint32_t keep = CPU_FLAG_MODE_MASK | ((s->flags & CPU_FLAG_MODE_MASK) ? 0 : CPU_FLAG_IE);
+            uint32_t keep = CPU_FLAG_MODE_MASK | CPU_FLAG_MONITOR |
+                            ((s->flags & CPU_FLAG_MODE_MASK) ? 0 : CPU_FLAG_IE);
             s->flags = (s->flags & keep) | (v & (CPU_FLAG_COND | CPU_FLAG_IE) & ~keep);
             END_BLOCK_AFTER_THIS();
             break;
         }
         CASE(RDMODE) RD = (s->flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT; break;
         CASE(CSRR) {
-            if (!monitor_clock_read(truncated, pc, UIMM))
+            if (!monitor_clock_read(truncated, s->flags, pc, UIMM))
                 REQUIRE_PRIVILEGE();
             VMEXIT_IF(cpu_vm_csr_exits(cpu, UIMM, false), CPU_EXIT_CSR_ACCESS, UIMM | in->rd << 20);
             uint32_t v;

@@ -224,7 +224,7 @@ static void load_regs(vmcb_io_t *io, uint32_t area, cpu_state_t *s)
     s->r[0] = 0;
     s->pc = vmcb_rd(io, area + CPU_VMCB_PC);
     s->flags = vmcb_rd(io, area + CPU_VMCB_FLAGS) &
-               (CPU_FLAG_COND | CPU_FLAG_IE | CPU_FLAG_MODE_MASK);
+               (CPU_FLAG_COND | CPU_FLAG_IE | CPU_FLAG_MODE_MASK | CPU_FLAG_MONITOR);
     for (unsigned n = CPU_CSR_TVEC; n <= CPU_CSR_IM; n++)
         if (n != CPU_CSR_TIMER)
             s->csr[n] = vmcb_rd(io, area + CPU_VMCB_CSR(n));

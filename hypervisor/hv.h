@@ -302,9 +302,10 @@ typedef struct {
     uint32_t tc_used;                 /* words of the TC in use */
     uint32_t resume_guest, resume_tc; /* a fault left the TC at resume_tc for resume_guest */
     uint8_t flush_pending;            /* another VCPU wrote translated code: flush at exit */
-    uint8_t pad[3];
+    uint8_t in_tc;                    /* the monitor entered the guest with its pc in the TC */
+    uint8_t pad[2];
     uint32_t generation;              /* counts flushes: a stub is patched only in its own */
-    uint32_t tc_pc;                   /* the TC address the pc legitimately holds, or 0 */
+    uint32_t tc_pc;                   /* the TC address the pc holds (the monitor put it), or 0 */
     uint32_t sites;                   /* hpa of the jump-site page: a target cache per jalr */
     uint16_t nsites;                  /* jalr sites translated with an inline lookup */
     uint16_t site_stub[HV_BT_SITES];  /* the TC word of each site's miss callout */

@@ -268,8 +268,10 @@ static uint32_t fetch_fault_cause(hv_t *hv, hv_vcpu_t *v, uint32_t va)
 static uint32_t translation_of(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
 {
     /* A misaligned pc (a jalr or an iret to x+2) is the guest's misaligned-fetch fault, as on
-     * the hardware; the hypervisor's region holds no guest code to translate. */
-    if ((gva & 3) || gva >= HV_BT_REGION)
+     * the hardware. Any other guest pc may be translated, the monitor's region too: the guest's
+     * code there is read through its own tables, and where the pc is (the guest's address or
+     * the TC's) is the monitor's record (tc_pc, in_tc), never told from the address. */
+    if (gva & 3)
         return 0;
     uint32_t tc = lookup(hv, v, gva);
     return tc ? tc : hv_bt_translate_block(hv, v, gva);
@@ -286,20 +288,23 @@ static uint32_t vmcb_pc(hv_t *hv, const hv_vcpu_t *v)
 /* Every move of the pc by the monitor (a callout's guest instruction, into or out of the
  * translation cache) is an action, as hv_move_guest_pc's are, so that a debugger stepping
  * through the monitor's work can say it. The pc it moves from is looked at, not read: the
- * monitor knows where it put it, so no VMREAD is charged. */
-static void set_vmcb_pc(hv_t *hv, const hv_vcpu_t *v, uint32_t pc)
+ * monitor knows where it put it, so no VMREAD is charged. Here the pc becomes a guest
+ * address: the monitor's record of a TC pc goes (set_tc_pc puts one back). */
+static void set_vmcb_pc(hv_t *hv, hv_vcpu_t *v, uint32_t pc)
 {
     uint32_t from = cpu_vmcb_peek(&hv->m->cpu[0], v->vmcb, CPU_VMCB_GUEST + CPU_VMCB_PC);
     hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC, pc);
+    v->bt.tc_pc = 0;
     if (from != pc)
         hv_action(hv, v, SIM_HV_BT_MOVE_PC, from, pc);
 }
 
 /* True when pc is translated code the CPU or the hypervisor put there (or just past it: a
- * hypercall or cpuid handled in place), not a guest's own jump into the region. */
+ * hypercall or cpuid handled in place). The monitor's record decides, not the address: a
+ * guest may map and run its own code anywhere, in the monitor's region too. */
 static bool legit_tc_pc(const hv_vcpu_t *v, uint32_t pc)
 {
-    return hv_bt_in_tc(pc) && v->bt.tc_pc && (pc == v->bt.tc_pc || pc == v->bt.tc_pc + 4);
+    return v->bt.tc_pc && (pc == v->bt.tc_pc || pc == v->bt.tc_pc + 4);
 }
 
 /* The pc goes to translated code. Only the hypervisor (and the CPU running there) may put it
@@ -333,7 +338,7 @@ static int site_of_stub(const hv_vcpu_t *v, uint32_t word)
 bool hv_bt_at_boundary(hv_t *hv, hv_vcpu_t *v)
 {
     uint32_t pc = vmcb_pc(hv, v);
-    if (!hv_bt_in_tc(pc))
+    if (!legit_tc_pc(v, pc))
         return true;
     uint32_t word = tc_word_of(pc);
     return word >= TC_FIRST_BLOCK && (map_entry(hv, v, word) & 3u) != W_INNER &&
@@ -485,11 +490,14 @@ static void open_gate(hv_t *hv, hv_vcpu_t *v)
  */
 bool hv_bt_exit(hv_t *hv, hv_vcpu_t *v, unsigned reason, uint32_t cause)
 {
+    /* Entered in the TC, the CPU ran translated code until now: it leaves the TC only by an
+     * exit (block exits and misses are callouts), so the pc it stopped at is a TC address. */
     uint32_t pc = vmcb_pc(hv, v);
-    v->bt.tc_pc = hv_bt_in_tc(pc) ? pc : 0; /* the CPU was running translated code there */
+    bool in_tc = v->bt.in_tc;
+    v->bt.tc_pc = in_tc ? pc : 0;
     if (reason != CPU_EXIT_EXCEPTION)
         return false; /* a real VM exit: a world switch */
-    if (cause == CPU_CAUSE_BREAKPOINT && hv_bt_in_tc(pc) && hv_bt_in_tc(pc - 4)) {
+    if (cause == CPU_CAUSE_BREAKPOINT && in_tc && hv_bt_in_tc(pc - 4)) {
         uint32_t at = pc - 4, m = map_entry(hv, v, tc_word_of(at));
         if (tc_word_of(at) == TC_GATE_EXIT || (m & 3u) == W_CALLOUT || (m & 3u) == W_EXIT) {
             /* a call into the monitor, as VMware's translated code made one */
@@ -509,11 +517,11 @@ bool hv_bt_exit(hv_t *hv, hv_vcpu_t *v, unsigned reason, uint32_t cause)
         }
     }
     /* a trap of the guest (its kernel's translated code or its user code) into the monitor */
-    uint32_t guest_pc = hv_bt_in_tc(pc) ? guest_pc_of(hv, v, pc) : pc;
+    uint32_t guest_pc = in_tc ? guest_pc_of(hv, v, pc) : pc;
     hv_charge(hv, SIM_COST_bt_monitor_trap);
     hv_action(hv, v, SIM_HV_MONITOR_TRAP, cause, guest_pc);
     hv_bt_stats(hv, v)->monitor_traps++;
-    if (!hv_bt_in_tc(pc))
+    if (!in_tc)
         return false;
     v->bt.resume_tc = pc;
     v->bt.resume_guest = guest_pc;
@@ -569,7 +577,8 @@ bool hv_bt_before_entry(hv_t *hv, hv_vcpu_t *v)
     }
     refresh_state_page(hv, v);
     uint32_t pc = vmcb_pc(hv, v);
-    if (hv_trap_guest_mode(hv, v) == CPU_MODE_U || legit_tc_pc(v, pc))
+    v->bt.in_tc = hv_trap_guest_mode(hv, v) == CPU_MODE_K; /* the translated kernel runs */
+    if (!v->bt.in_tc || legit_tc_pc(v, pc))
         return true;
     for (unsigned tries = 0; tries < 2; tries++) {
         uint32_t tc = translation_of(hv, v, pc);
@@ -636,8 +645,8 @@ static bool run_again_unprotected(hv_t *hv, hv_vcpu_t *v)
  */
 bool hv_bt_protected_store(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t hpa)
 {
-    uint32_t tc = v->bt.resume_tc;
-    if (!tc || !hv_bt_in_tc(tc))
+    uint32_t tc = v->bt.resume_tc; /* set only for a trap in translated code */
+    if (!tc)
         return run_again_unprotected(hv, v);
     uint32_t w = tc_word_of(tc), page = w / (MMU_PAGE_SIZE / 4);
     uint32_t word = hv_read32(hv, v->bt.tc[page] + 4 * (w % (MMU_PAGE_SIZE / 4)));
@@ -683,7 +692,7 @@ unsigned hv_bt_tc_kind(hv_t *hv, const hv_vcpu_t *v, uint32_t tc)
 
 bool hv_bt_faulting_word(hv_t *hv, hv_vcpu_t *v, uint32_t *word)
 {
-    if (v->bt.resume_tc && hv_bt_in_tc(v->bt.resume_tc)) {
+    if (v->bt.resume_tc) {
         *word = hv_bt_tc_word(hv, v, v->bt.resume_tc);
         return true;
     }
@@ -700,7 +709,7 @@ void hv_bt_go_on(hv_t *hv, hv_vcpu_t *v, bool code_written)
 {
     uint32_t tc = v->bt.resume_tc, pc = vmcb_pc(hv, v);
     v->bt.resume_tc = v->bt.resume_guest = 0;
-    if (!tc || !hv_bt_in_tc(tc)) {
+    if (!tc) {
         hv_move_guest_pc(hv, v, pc, pc + 4);
     } else if (code_written) {
         if (hv_bt_tc_kind(hv, v, tc) == W_INNER) {

@@ -167,12 +167,18 @@ uint32_t hv_trap_vim(hv_t *hv, const hv_vcpu_t *v)
 
 /* The real IE follows the virtual one, so that what user code sees with pushf (its real
  * flags: it runs directly) is what it would see natively. It changes nothing else: no
- * virtual line is ever posted to a deprivileged VCPU's hardware. */
+ * virtual line is ever posted to a deprivileged VCPU's hardware. Under bt the real flags
+ * also say whether the CPU runs the monitor's code (CPU_FLAG_MONITOR: the translated kernel,
+ * in virtual K), where it may read the clock; the guest's user code, wherever it is mapped,
+ * may not. One write, when either changes (the mode changes mostly with IE). */
 static void mirror_ie(hv_t *hv, const hv_vcpu_t *v)
 {
-    uint32_t real = real_flags(hv, v), ie = vflags(hv, v) & CPU_FLAG_IE;
-    if ((real & CPU_FLAG_IE) != ie)
-        hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_FLAGS, (real & ~CPU_FLAG_IE) | ie);
+    uint32_t real = real_flags(hv, v), virt = vflags(hv, v);
+    bool kernel = (virt & CPU_FLAG_MODE_MASK) == (uint32_t)CPU_MODE_K << CPU_FLAG_MODE_SHIFT;
+    uint32_t seg = hv_bt_vcpu(hv, v) && kernel ? CPU_FLAG_MONITOR : 0;
+    uint32_t want = (real & ~(CPU_FLAG_IE | CPU_FLAG_MONITOR)) | (virt & CPU_FLAG_IE) | seg;
+    if (want != real)
+        hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_FLAGS, want);
 }
 
 /* At VM entry: an interrupt the guest can take now is reflected into it (the lowest line

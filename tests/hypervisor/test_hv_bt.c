@@ -429,7 +429,8 @@ static hv_vcpu_t *vcpu_of(hv_t *hv, int vm)
 
 /* A jalr site's miss callout is a callout word, but inside the jalr's inline sequence: r1
  * holds the stub's TC address there. It is no instruction boundary (an interrupt waits for
- * the brk), while the first word of a block is one. */
+ * the brk), while the first word of a block is one. The pc is put there as the monitor puts
+ * it, with its record of it (tc_pc): an address alone says nothing of where the pc is. */
 Test(hv_bt, a_site_miss_callout_is_no_instruction_boundary)
 {
     static sim_machine_t m;
@@ -438,10 +439,14 @@ Test(hv_bt, a_site_miss_callout_is_no_instruction_boundary)
                     ".org 0x1000\nli sp, 0x8000\ncall f\nout r0, [0xf0]\nf: ret\n");
     hv_vcpu_t *v = vcpu_of(hv, vm);
     cr_assert_gt(v->bt.nsites, 0, "ret is an inline jalr site");
-    hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC, HV_BT_REGION + 4u * v->bt.site_stub[0]);
+    v->bt.tc_pc = HV_BT_REGION + 4u * v->bt.site_stub[0];
+    hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC, v->bt.tc_pc);
     cr_expect_not(hv_bt_at_boundary(hv, v), "the miss callout of site 0");
-    hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC, v->bt.block[0].tc);
+    v->bt.tc_pc = v->bt.block[0].tc;
+    hv_set_guest_word(hv, v, CPU_VMCB_GUEST + CPU_VMCB_PC, v->bt.tc_pc);
     cr_expect(hv_bt_at_boundary(hv, v), "the first word of block 0");
+    v->bt.tc_pc = 0; /* the same address as a guest pc: a boundary */
+    cr_expect(hv_bt_at_boundary(hv, v), "a guest pc at the miss callout's address");
     hu_free(hv, &m);
 }
 
@@ -565,4 +570,73 @@ Test(hv_bt, the_guests_user_code_may_not_read_the_clock)
     int vm = run_vm(&m, &hv, HV_CPU_BT, HV_MEM_SHADOW, src);
     cr_expect_eq(reg(&m, hv, vm, 3), CPU_CAUSE_PRIVILEGED, "cause %u", reg(&m, hv, vm, 3));
     hu_free(hv, &m);
+}
+
+/* Guest code in the monitor's region (issue 15): the top 4 MiB are the guest's too; only its
+ * kernel's view while translated code runs has the monitor there. This kernel maps its own
+ * code at 0xffc00000 (the TC's first page) and its user program at 0xffc01000 with the user's
+ * stack on the same page, calls up, runs a loop, a nested call, sensitive instructions and a
+ * callout there, and then the user program, which reads the clock: the privileged-instruction
+ * fault, as natively (the monitor's code may read it; guest code at its addresses may not).
+ * Transcript and registers as under hw; before, bt gave the kernel a bus error at 0xffc00000
+ * (the translator refused to read code there) and the user program the clock. */
+#define TOP_SRC                                                                                    \
+    ".org 0x1000\nla r1, handler\ncsrw tvec, r1\nli sp, 0x8000\nli r1, 0x10003\n"                  \
+    "csrw ptroot, r1\nli r2, 0xffc00000\njalr lr, r2, 0\nli r1, 0x42\nout r1, [0x3f8]\n"           \
+    "li r1, 0xffc01000\ncsrw epc, r1\nli r1, 0\ncsrw eflags, r1\niret\n"                           \
+    "handler: csrr r11, cause\ncsrr r12, epc\ncsrr r13, tval\nli r1, 0x48\nout r1, [0x3f8]\n"      \
+    "out r0, [0xf0]\n"                                                                             \
+    ".org 0x31000\nmov r10, lr\nli r3, 0\nli r9, 10\n.k1: addi r3, r3, 3\naddi r9, r9, -1\n"       \
+    "cmpi r9, 0\nbne .k1\njal lr, .kf\nrdmode r4\ncsrr r5, status\nsti\ncli\npushf\npop r6\n"      \
+    "li r1, 0x4b\nout r1, [0x3f8]\njalr r0, r10, 0\n.kf: addi r3, r3, 100\nret\n"                  \
+    ".org 0x32000\nli sp, 0xffc01800\nli r8, 0\nli r9, 5\n.u1: addi r8, r8, 7\naddi r9, r9, -1\n"  \
+    "cmpi r9, 0\nbne .u1\npush r8\npushf\npop r10\npop r7\ncsrr r9, cycle\nli r7, 99\nsyscall\n"
+
+static int run_top(sim_machine_t *m, hv_t **hv, hv_cpu_technique_t cpu, hv_mem_technique_t mem)
+{
+    hv_config_t cfg = hu_config();
+    *hv = hu_machine(m, 1, &cfg);
+    hv_vm_config_t c = {.cpu = cpu, .mem = mem, .pin = {-1, -1, -1, -1}};
+    int vm = hu_vm(*hv, "guest", TOP_SRC, &c);
+    const uint32_t rwx = MMU_PTE_V | MMU_PTE_R | MMU_PTE_W | MMU_PTE_X;
+    hu_put_word(*hv, vm, 0x10000, MMU_PTE_MAKE(0x11, MMU_PTE_V));
+    hu_put_word(*hv, vm, 0x10000 + 4 * 1023, MMU_PTE_MAKE(0x12, MMU_PTE_V));
+    for (uint32_t p = 0; p < 10; p++)
+        hu_put_word(*hv, vm, 0x11000 + 4 * p, MMU_PTE_MAKE(p, rwx));
+    hu_put_word(*hv, vm, 0x12000, MMU_PTE_MAKE(0x31, rwx));
+    hu_put_word(*hv, vm, 0x12004, MMU_PTE_MAKE(0x32, rwx | MMU_PTE_U));
+    int rc = hv_run(*hv, 5000000);
+    cr_assert_eq(rc, SIM_RUN_POWEROFF, "cpu %u: run %d, console '%s'", cpu, rc,
+                 (*hv)->vms[vm].dev.transcript.text);
+    return vm;
+}
+
+Test(hv_bt, guest_code_in_the_monitors_region_runs_as_under_hw)
+{
+    static sim_machine_t m1, m2;
+    hv_t *hw, *bt;
+    int a = run_top(&m1, &hw, HV_CPU_HW, HV_MEM_NESTED);
+    int b = run_top(&m2, &bt, HV_CPU_BT, HV_MEM_SHADOW);
+    const sim_keep_t *ta = &hw->vms[a].dev.transcript, *tb = &bt->vms[b].dev.transcript;
+    cr_expect(tb->len == ta->len && memcmp(tb->text, ta->text, ta->len) == 0,
+              "transcript under bt '%.*s', under hw '%.*s'", (int)tb->len, tb->text, (int)ta->len,
+              ta->text);
+    cr_expect_eq(ta->len, 3, "K, B and H under hw: %zu bytes", ta->len);
+    static const unsigned regs[] = {3, 4, 5, 6, 7, 8, 10, 11, 12, 13, CPU_REG_SP};
+    for (unsigned k = 0; k < sizeof regs / sizeof *regs; k++)
+        cr_expect_eq(reg(&m2, bt, b, regs[k]), reg(&m1, hw, a, regs[k]),
+                     "r%u under bt 0x%x, under hw 0x%x", regs[k], reg(&m2, bt, b, regs[k]),
+                     reg(&m1, hw, a, regs[k]));
+    cr_expect_eq(reg(&m2, bt, b, 3), 130, "the loop and the call ran up there");
+    cr_expect_eq(reg(&m2, bt, b, 11), CPU_CAUSE_PRIVILEGED, "the user's clock read: cause %u",
+                 reg(&m2, bt, b, 11));
+    cr_expect(reg(&m2, bt, b, 12) > 0xffc01000u && reg(&m2, bt, b, 12) < 0xffc01100u,
+              "at its own address: 0x%x", reg(&m2, bt, b, 12));
+    cr_expect_eq(reg(&m2, bt, b, 7), 35, "not the li after it: %u", reg(&m2, bt, b, 7));
+    const hv_bt_stats_t *s = &bt->vms[b].stats.bt;
+    cr_expect_gt(s->blocks, 3, "blocks up there were translated: %llu",
+                 (unsigned long long)s->blocks);
+    cr_expect_gt(s->monitor_region, 0, "the user's stack up there, through the monitor");
+    hu_free(hw, &m1);
+    hu_free(bt, &m2);
 }
