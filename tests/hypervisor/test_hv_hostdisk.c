@@ -27,7 +27,7 @@ Test(hv_hostdisk, three_vms_queue_at_the_one_disk, .timeout = 120)
         const char *vm;
         uint64_t waits, wait_cycles;
         uint32_t region;
-    } want[] = {{"a", 25, 213561, 0}, {"b", 33, 321561, 313}, {"c", 34, 367603, 626}};
+    } want[] = {{"a", 25, 213561, 0}, {"b", 33, 321561, 315}, {"c", 34, 367603, 630}};
     uint64_t waits = 0, wait_cycles = 0, sectors = 0;
     for (unsigned i = 0; i < 3; i++) {
         int vm = hv_vm_by_name(hv, want[i].vm);
@@ -58,7 +58,7 @@ Test(hv_hostdisk, three_vms_queue_at_the_one_disk, .timeout = 120)
                            "(902 725 cycles in all); busy 1 149 000 cycles, at most 3 queued "
                            "at once\n"),
               "%s", text);
-    cr_expect(strstr(text, "    c             626..938                     36      34       "
+    cr_expect(strstr(text, "    c             630..944                     36      34       "
                            "367 603        10 811\n"),
               "%s", text);
     free(text);
