@@ -136,17 +136,26 @@ static void expect_same_event(const sim_event_t *a, const sim_event_t *b, unsign
     cr_expect_eq(a->b, b->b, "event %u: b", i);
 }
 
+/* A debugger on scenario `name`, run `cycles` cycles with a checkpoint every 20 000. */
+static ui_dbg_t *run_a_while(hv_scenario_t *sc, sim_machine_t *m, const char *name,
+                             uint64_t cycles)
+{
+    su_start(sc, m, name);
+    ui_dbg_t *d = ui_dbg_new(m);
+    cr_assert_not_null(d);
+    ui_dbg_set_max_cycles(d, sc->max_cycles);
+    cr_assert_eq(ui_dbg_set_checkpoint_interval(d, 20000), 0);
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_run_cycles(d, cycles, &st), 0, "%s", ui_dbg_error(d));
+    return d;
+}
+
 Test(reverse_more, step_event_back_through_an_exit_and_forward_again, .timeout = 120)
 {
     static hv_scenario_t sc;
     static sim_machine_t m;
-    su_start(&sc, &m, "default");
-    ui_dbg_t *d = ui_dbg_new(&m);
-    cr_assert_not_null(d);
-    ui_dbg_set_max_cycles(d, sc.max_cycles);
-    cr_assert_eq(ui_dbg_set_checkpoint_interval(d, 20000), 0);
+    ui_dbg_t *d = run_a_while(&sc, &m, "default", 100000);
     ui_dbg_stop_t st;
-    cr_assert_eq(ui_dbg_run_cycles(d, 100000, &st), 0, "%s", ui_dbg_error(d));
     cr_assert_eq(ui_dbg_step_exit(d, &st), 0, "%s", ui_dbg_error(d));
     static seen_t fwd[EVENTS + 1];
     fwd[0].ev = st.ev;
@@ -202,13 +211,7 @@ Test(reverse_more, step_event_back_through_an_exit_and_forward_again, .timeout =
  * 20 000 cycles from the start. */
 static ui_dbg_t *at_an_exit(hv_scenario_t *sc, sim_machine_t *m, ui_dbg_stop_t *exit)
 {
-    su_start(sc, m, "default");
-    ui_dbg_t *d = ui_dbg_new(m);
-    cr_assert_not_null(d);
-    ui_dbg_set_max_cycles(d, sc->max_cycles);
-    cr_assert_eq(ui_dbg_set_checkpoint_interval(d, 20000), 0);
-    ui_dbg_stop_t st;
-    cr_assert_eq(ui_dbg_run_cycles(d, 100000, &st), 0, "%s", ui_dbg_error(d));
+    ui_dbg_t *d = run_a_while(sc, m, "default", 100000);
     cr_assert_eq(ui_dbg_step_exit(d, exit), 0, "%s", ui_dbg_error(d));
     return d;
 }
@@ -229,9 +232,9 @@ Test(reverse_more, finish_in_an_exit_goes_back_to_the_exit, .timeout = 120)
     hv_scenario_free(&sc);
 }
 
-/* reverse-stepi from the first guest instruction after an entry lands at the guest's previous
- * instruction boundary, over the exit's handling, and says so and how to walk back through
- * it; the machine is where stepping forward from there would start. */
+/* reverse-stepi from the first guest instruction after an entry lands at the instruction that
+ * exited, over the exit's handling, and says so and how to walk back through it; stepi from
+ * there goes through the exit to the same point, and says so: one step each way. */
 Test(reverse_more, stepi_back_over_an_exit_says_so, .timeout = 120)
 {
     static hv_scenario_t sc;
@@ -239,8 +242,10 @@ Test(reverse_more, stepi_back_over_an_exit_says_so, .timeout = 120)
     ui_dbg_stop_t st, exit;
     ui_dbg_t *d = at_an_exit(&sc, &m, &exit);
     cr_assert_eq(ui_dbg_finish_exit(d, &st), 0, "%s", ui_dbg_error(d));
-    cr_assert_eq(ui_dbg_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
     cr_assert_eq(st.cpu, exit.ev.cpu, "the focus is the pCPU of the exit");
+    size_t here_len, again_len;
+    uint8_t *here = su_state(&m, &here_len);
+    uint64_t instret = m.cpu[st.cpu].s.instret;
     cr_assert_eq(ui_dbg_reverse_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
     char want[400];
     snprintf(want, sizeof want,
@@ -249,13 +254,26 @@ Test(reverse_more, stepi_back_over_an_exit_says_so, .timeout = 120)
              "through the handling).",
              exit.ev.cpu, cpu_exit_reason_name(exit.ev.a));
     cr_expect_str_eq(st.text, want);
-    size_t here_len, again_len;
-    uint8_t *here = su_state(&m, &here_len);
+    cr_expect_eq(st.pc, exit.ev.pc, "at the instruction that exited");
+    cr_expect_eq(m.cpu[st.cpu].s.instret, instret, "an exited instruction retires nothing");
     cr_assert_eq(ui_dbg_reverse_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
     cr_expect_eq(strstr(st.text, "went back over"), NULL, "no exit this time: %s", st.text);
-    cr_assert_eq(ui_dbg_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
+    cr_assert_eq(ui_dbg_stepi(d, 2, &st), 0, "%s", ui_dbg_error(d));
+    snprintf(want, sizeof want,
+             "Stepped 2 instructions on cpu%u, through a VM exit %s and the hypervisor's "
+             "handling of it.",
+             exit.ev.cpu, cpu_exit_reason_name(exit.ev.a));
+    cr_expect_str_eq(st.text, want);
     uint8_t *again = su_state(&m, &again_len);
-    su_expect_same_state(here, here_len, again, again_len, "one back and one forward");
+    su_expect_same_state(here, here_len, again, again_len, "two back and two forward");
+    /* one step on and one back is the first instruction after the entry again, not the one
+     * that exited (both boundaries have the same retired count) */
+    cr_assert_eq(ui_dbg_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
+    cr_assert_eq(ui_dbg_reverse_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
+    cr_expect_str_eq(st.text, "Stepped back 1 instruction on cpu0.");
+    free(again);
+    again = su_state(&m, &again_len);
+    su_expect_same_state(here, here_len, again, again_len, "one forward and one back");
     free(here);
     free(again);
     ui_dbg_free(d);
@@ -270,4 +288,33 @@ Test(reverse_more, step_event_at_the_start_says_there_is_nothing)
     cr_expect_eq(ui_dbg_reverse_step_event(d, &st), -1);
     cr_expect_str_eq(ui_dbg_error(d), "No event happened before this point.");
     end_calls(d);
+}
+
+/* Under trap-and-emulate a guest fault exits and the hypervisor reflects it into the guest
+ * kernel's handler: stepi says so (no instruction completed), and one step back and one on
+ * is the same machine. tinyos probes its RAM size with a load that takes a bus error. */
+Test(reverse_more, stepi_through_a_reflected_trap_says_so, .timeout = 120)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    ui_dbg_t *d = run_a_while(&sc, &m, "trap", 150000);
+    ui_dbg_stop_t st;
+    unsigned steps = 0;
+    do
+        cr_assert_eq(ui_dbg_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
+    while (strstr(st.text, "reflected") == NULL && ++steps < 1000);
+    cr_expect_str_eq(st.text, "Stepped on cpu0, through a VM exit EXCEPTION and the hypervisor's "
+                              "handling of it, and into the guest kernel's handler: the "
+                              "hypervisor reflected the bus-error.");
+    size_t here_len, again_len;
+    uint8_t *here = su_state(&m, &here_len);
+    cr_assert_eq(ui_dbg_reverse_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
+    cr_assert_eq(ui_dbg_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
+    uint8_t *again = su_state(&m, &again_len);
+    su_expect_same_state(here, here_len, again, again_len, "one back and one forward");
+    free(here);
+    free(again);
+    ui_dbg_free(d);
+    hv_machine_release(&m);
+    hv_scenario_free(&sc);
 }

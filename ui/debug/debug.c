@@ -124,6 +124,16 @@ static ui_dbg_bp_t *boundary_bp(ui_dbg_t *d, const cpu_t *cpu)
 static bool idle_focus_goal(ui_dbg_t *d)
 {
     const cpu_t *f = &d->m->cpu[d->focus];
+    if (d->go == DBG_GO_COUNT) { /* counts what stepi would stop at one step at a time */
+        if (!dbg_pcpu_idle(d, d->focus) || f->s.cycles == d->count_mark)
+            return false;
+        d->counted++;
+        d->count_mark = f->s.cycles;
+        if (!d->count_idle || f->s.cycles < d->target || d->counted < d->count)
+            return false;
+        stop_now(d, UI_DBG_STOP_STEP, f, 0);
+        return true;
+    }
     if ((d->go != DBG_GO_STEPI && d->go != DBG_GO_CYCLES) || !dbg_pcpu_idle(d, d->focus) ||
         f->s.cycles == d->prev[d->focus].cycles)
         return false;
@@ -142,19 +152,38 @@ bool dbg_goal_at_limit(ui_dbg_t *d)
     return true;
 }
 
+/* Whether the focus CPU took a step since its last boundary, and notes its counts for the
+ * next. A step is an instruction retired, a trap or interrupt entered (by a faulting
+ * instruction, or on the way out of halt), or a VM entered: an instruction that exited does
+ * not retire, and the step ends where the hypervisor resumed the guest (past the instruction
+ * when it emulated it). `stepi` and `reverse-stepi` count the same steps. */
+static bool stepped(ui_dbg_t *d, const cpu_t *cpu)
+{
+    if (cpu->s.instret == d->seen_instret && d->entries == d->seen_entries &&
+        cpu->s.vm.entries == d->seen_vm_entries)
+        return false; /* the boundary the step starts from */
+    if (cpu->s.instret == d->seen_instret && d->entries == d->seen_entries)
+        d->exit_steps += cpu->s.pc != d->seen_pc && !d->step_reflected; /* it completed it */
+    d->step_reflected = false;
+    d->seen_pc = cpu->s.pc;
+    d->seen_instret = cpu->s.instret;
+    d->seen_entries = d->entries;
+    d->seen_vm_entries = cpu->s.vm.entries;
+    return true;
+}
+
 /* The focus CPU's own goal for this run. Returns true when it is reached. */
 static bool goal_reached(ui_dbg_t *d, const cpu_t *cpu)
 {
     uint64_t value;
     switch (d->go) {
-    case DBG_GO_STEPI:
-        /* A step is an instruction retired or a trap or interrupt entered (by a faulting
-         * instruction, or on the way out of halt). */
-        if (cpu->s.instret == d->seen_instret && d->entries == d->seen_entries)
-            return false; /* the boundary the step starts from */
-        d->seen_instret = cpu->s.instret;
-        d->seen_entries = d->entries;
-        return --d->count == 0;
+    case DBG_GO_STEPI: return stepped(d, cpu) && --d->count == 0;
+    case DBG_GO_COUNT:
+        if (stepped(d, cpu)) {
+            d->counted++;
+            d->count_mark = cpu->s.cycles;
+        }
+        return d->counted >= d->count && cpu->s.cycles >= d->target;
     case DBG_GO_CYCLES: return cpu->s.cycles >= d->target;
     case DBG_GO_INSTRET: return cpu->s.instret >= d->count;
     case DBG_GO_FRAME: return dbg_goal_reached(d, cpu);
@@ -211,6 +240,7 @@ static bool on_boundary(cpu_t *cpu, void *ctx)
         static const ui_dbg_stop_kind_t kind_of[] = {
             [DBG_GO_STEPI] = UI_DBG_STOP_STEP,
             [DBG_GO_INSTRET] = UI_DBG_STOP_STEP,
+            [DBG_GO_COUNT] = UI_DBG_STOP_STEP,
             [DBG_GO_CYCLES] = UI_DBG_STOP_CYCLES,
             [DBG_GO_UNTIL] = UI_DBG_STOP_CONDITION,
         };
@@ -287,6 +317,11 @@ static void on_event(const sim_event_t *ev, void *ctx)
         d->trace_fn(ev, d->trace_ctx);
     unsigned c = ev->cpu < d->m->ncpus ? ev->cpu : 0;
     bool trap = ev->kind == SIM_EV_TRAP || ev->kind == SIM_EV_INTERRUPT;
+    bool reflect = ev->kind == SIM_EV_INJECT || (ev->kind == SIM_EV_HV && ev->a == SIM_HV_TRAP_REFLECT);
+    if (d->running && reflect && c == d->focus) { /* the guest's own handler runs next */
+        d->reflected = d->step_reflected = true;
+        d->reflected_cause = ev->kind == SIM_EV_INJECT ? ev->a : ev->b;
+    }
     if (d->running && trap && c == d->focus) {
         d->entries++;
         d->trapped = true;
@@ -331,10 +366,12 @@ static void on_event(const sim_event_t *ev, void *ctx)
             d->pend.before = d->last_ev[c]; /* what led to a mode change */
         }
     }
-    if (d->running && d->go == DBG_GO_STEPI && c == d->focus && ev->kind == SIM_EV_HV &&
-        ev->a == SIM_HV_IDLE) /* the focus has no boundary from now (continue N: goal_limit) */
+    if (d->running && (d->go == DBG_GO_STEPI || d->go == DBG_GO_COUNT) && c == d->focus &&
+        ev->kind == SIM_EV_HV && ev->a == SIM_HV_IDLE) {
+        /* the focus has no boundary from now (continue N: goal_limit) */
         for (unsigned i = 0; i < d->m->ncpus; i++)
             d->m->cpu[i].debug = true;
+    }
     if (d->running && d->pending && dbg_exit_leaves_idle(d, ev)) {
         d->pending_any = true; /* its pCPU has no next boundary: stop at another's */
         for (unsigned i = 0; i < d->m->ncpus; i++)
@@ -690,19 +727,25 @@ static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, 
     }
     d->go = how;
     d->count = n;
-    d->target = how == DBG_GO_EVENTNO ? n : focus->s.cycles + n;
+    d->target = how == DBG_GO_EVENTNO ? n : how == DBG_GO_COUNT ? d->count_until
+                                                                 : focus->s.cycles + n;
     d->goal_limit = how == DBG_GO_CYCLES ? d->target : 0;
     d->cond = cond;
     d->seen_instret = focus->s.instret;
     d->seen_entries = d->entries;
+    d->seen_vm_entries = focus->s.vm.entries;
+    d->seen_pc = focus->s.pc;
+    d->counted = d->exit_steps = 0;
+    d->count_mark = focus->s.cycles;
+    d->reflected = d->step_reflected = false;
     d->stopped = d->pending = d->trapped = false;
     d->stop_requested = 0;
     bool all = needs_every_instruction(d);
     bool mine = how == DBG_GO_STEPI || how == DBG_GO_CYCLES || how == DBG_GO_UNTIL ||
-                how == DBG_GO_FRAME || how == DBG_GO_INSTRET;
+                how == DBG_GO_FRAME || how == DBG_GO_INSTRET || how == DBG_GO_COUNT;
     /* An idle focus is watched from every CPU's boundaries (idle_focus_goal). */
     d->focus_was_idle = dbg_pcpu_idle(d, d->focus);
-    bool idle = how == DBG_GO_STEPI && d->focus_was_idle;
+    bool idle = (how == DBG_GO_STEPI || how == DBG_GO_COUNT) && d->focus_was_idle;
     for (unsigned i = 0; i < m->ncpus; i++)
         m->cpu[i].debug = all || idle || (mine && i == d->focus);
     d->running = true;
@@ -755,6 +798,17 @@ int dbg_go(ui_dbg_t *d, dbg_go_t how, ui_dbg_stop_t *out)
 int dbg_go_instret(ui_dbg_t *d, uint64_t instret, ui_dbg_stop_t *out)
 {
     return go(d, DBG_GO_INSTRET, instret, NULL, out);
+}
+
+int dbg_go_count(ui_dbg_t *d, uint64_t steps, uint64_t cycle, bool idle, ui_dbg_stop_t *out)
+{
+    d->count_until = cycle;
+    d->count_idle = idle;
+    int rc = go(d, DBG_GO_COUNT, steps, NULL, out);
+    /* The instruction that powered the machine off is a step with no boundary after it. */
+    if (rc == 0 && d->m->powered_off && stepped(d, &d->m->cpu[d->focus]))
+        d->counted++;
+    return rc;
 }
 
 int dbg_go_event_number(ui_dbg_t *d, uint64_t logno, ui_dbg_stop_t *out)

@@ -22,6 +22,8 @@ typedef enum {
     DBG_GO_ENTRY,   /* the next VM entry on the focus CPU (finish at an exit, debug_step.c) */
     DBG_GO_INSTRET, /* the focus CPU has retired `count` instructions (debug_reverse.c) */
     DBG_GO_EVENTNO, /* the event numbered `target` (counted from the machine's start) */
+    DBG_GO_COUNT,   /* steps counted in `counted`: stops once `count` are taken and the focus
+                       CPU's cycles reach `target` (reverse-stepi, debug_reverse.c) */
 } dbg_go_t;
 
 typedef struct dbg_reverse dbg_reverse_t; /* the checkpoints (debug_reverse.c) */
@@ -83,6 +85,16 @@ struct ui_dbg {
     const ui_dbg_cond_t *cond;
     uint64_t entries;                    /* traps and interrupts the focus CPU has entered */
     uint64_t seen_instret, seen_entries; /* the focus CPU's counts at its last boundary */
+    uint64_t seen_vm_entries;            /* and its VM entries then */
+    uint32_t seen_pc;                    /* and its pc */
+    uint64_t exit_steps; /* steps that were an instruction the hypervisor completed (an exit) */
+    bool reflected, step_reflected; /* a trap reflected or injected into the guest: in this
+                                       run, in this step */
+    uint32_t reflected_cause;
+    uint64_t counted;                    /* a DBG_GO_COUNT run's steps so far */
+    uint64_t count_until;                /* and the focus's cycle it runs to */
+    bool count_idle;                     /* and whether the focus idles there */
+    uint64_t count_mark; /* the focus's cycles at the last step counted (an idle one: later) */
     bool stopped;                        /* the hook has filled `stop` */
     ui_dbg_stop_t stop;
     bool pending; /* an event or access asks for a stop at pending_cpu's next boundary */
@@ -175,6 +187,10 @@ sim_run_result_t dbg_reverse_run(ui_dbg_t *d);
 void dbg_reverse_forget(ui_dbg_t *d);
 void dbg_reverse_free(ui_dbg_t *d);
 int dbg_go_instret(ui_dbg_t *d, uint64_t instret, ui_dbg_stop_t *out);
+/* Runs, counting the focus CPU's steps as `stepi` counts them (d->counted), until `steps` are
+ * taken and the focus CPU's cycles reach `cycle`; stops there as a step does. With `idle`, the
+ * point may be one where the focus idles (the next boundary of any CPU, as stepi stops). */
+int dbg_go_count(ui_dbg_t *d, uint64_t steps, uint64_t cycle, bool idle, ui_dbg_stop_t *out);
 /* Runs until the event numbered `logno` (as log_total counts them) has happened, and stops
  * there as `step event` does (the rest of its instruction queued). */
 int dbg_go_event_number(ui_dbg_t *d, uint64_t logno, ui_dbg_stop_t *out);

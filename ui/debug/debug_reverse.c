@@ -9,9 +9,9 @@
  * a snapshot holds the whole machine (tests/hypervisor/test_snapshot.c). The checkpoints are
  * taken at cycle limits of sim_run, which are stops like any other.
  *
- * A point in the past is named by the focus pCPU's retired instructions: `reverse-stepi N`
- * goes to the first boundary at which the focus had retired N fewer, which is where `stepi`
- * stops when no trap is entered on the way. Or by the events: every event the machine makes
+ * A point in the past is named by the focus pCPU's steps, as `stepi` counts them (an
+ * instruction retired, a trap entered, a VM entered after an exit): `reverse-stepi N` goes to
+ * the point from which `stepi N` comes back here. Or by the events: every event the machine makes
  * has a number (the debugger's log counts them from the machine's start, and each checkpoint
  * keeps the count it was taken at, so a replay numbers them alike): `reverse-step event` goes
  * to the event before the one shown, `reverse-finish` at an exit's sub-step to the exit that
@@ -405,6 +405,37 @@ static void say_exits_passed(ui_dbg_t *d, const exits_seen_t *x, ui_dbg_stop_t *
                  passed);
 }
 
+/* The focus CPU's cycle at the point reverse-stepi counts back from: its boundary now, or,
+ * at an exit or one of its sub-steps, the boundary of the instruction that exited. */
+static uint64_t stepping_point(ui_dbg_t *d)
+{
+    unsigned f = d->focus;
+    if (dbg_in_exit(d) && d->has_exit[f])
+        return d->last_exit[f].cycle;
+    return d->m->cpu[f].s.cycles;
+}
+
+/*
+ * reverse-stepi N is stepi N undone: from the checkpoint, it counts the steps (as stepi counts
+ * them: an instruction retired, a trap entered, a VM entered after an exit) to the point it
+ * starts from, T, then goes back to the checkpoint and takes T - N steps. Two replays, but the
+ * point is exactly the one from which `stepi N` comes back here, exits and traps included.
+ */
+static int back_steps(ui_dbg_t *d, const checkpoint_t *c, uint64_t n, ui_dbg_stop_t *stop)
+{
+    uint64_t until = stepping_point(d);
+    bool idle = dbg_pcpu_idle(d, d->focus);
+    if (go_back_to(d, c) != 0 || dbg_go_count(d, 0, until, idle, stop) != 0)
+        return -1;
+    uint64_t total = d->counted;
+    if (total < n)
+        return dbg_fail(d, "There is no checkpoint that far back (only %llu steps since the "
+                           "first).", (unsigned long long)total);
+    if (go_back_to(d, c) != 0)
+        return -1;
+    return dbg_go_count(d, total - n, 0, true, stop);
+}
+
 int ui_dbg_reverse_stepi(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop)
 {
     if (n == 0)
@@ -414,8 +445,8 @@ int ui_dbg_reverse_stepi(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop)
     if (n > now)
         return dbg_fail(dbg, "cpu%u has retired only %llu instructions: it cannot go back %llu.", f,
                         (unsigned long long)now, (unsigned long long)n);
-    uint64_t target = now - n;
-    const checkpoint_t *c = dbg->rev ? checkpoint_before(dbg->rev, f, target) : NULL;
+    /* Every retired instruction is a step, so a checkpoint N instructions back holds N steps. */
+    const checkpoint_t *c = dbg->rev ? checkpoint_before(dbg->rev, f, now - n) : NULL;
     if (!c)
         return dbg_fail(dbg, "There is no checkpoint that far back (the first was taken when "
                              "the debugger first ran the machine).");
@@ -424,9 +455,7 @@ int ui_dbg_reverse_stepi(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop)
     /* Forward to the point, with the breakpoints asleep: they were passed already. */
     replay_t p;
     replay_begin(dbg, &p, 0);
-    int rc = go_back_to(dbg, c);
-    if (rc == 0)
-        rc = dbg_go_instret(dbg, target, stop);
+    int rc = back_steps(dbg, c, n, stop);
     replay_end(dbg, &p);
     if (rc != 0)
         return -1;

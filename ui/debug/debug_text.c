@@ -346,6 +346,22 @@ static void text_breakpoint(ui_dbg_t *d, ui_dbg_stop_t *st, const ui_dbg_bp_t *b
     }
 }
 
+/* The VM exits a step went through on `cpu` (their handling is the hypervisor's, between
+ * two of the guest's instruction boundaries). */
+static void say_exits_stepped(ui_dbg_t *d, unsigned cpu, uint64_t exits, bool in_place, char *buf,
+                              size_t len, size_t *used)
+{
+    const char *reason = d->has_exit[cpu] ? cpu_exit_reason_name(d->last_exit[cpu].a) : "?";
+    if (exits == 1)
+        dbg_append(buf, len, used, ", through a VM exit %s and the hypervisor's handling of it",
+                   reason);
+    else
+        dbg_append(buf, len, used, ", through %llu VM exits (the last %s) and their handling",
+                   (unsigned long long)exits, reason);
+    if (in_place)
+        dbg_append(buf, len, used, "; the guest resumed at the same instruction");
+}
+
 static void text_step(ui_dbg_t *d, ui_dbg_stop_t *st)
 {
     char num[48], body[256];
@@ -370,11 +386,22 @@ static void text_step(ui_dbg_t *d, ui_dbg_stop_t *st)
                      st->cpu, num, cyc);
         return;
     }
-    if (st->steps == 0 && d->trapped)
+    /* An instruction that exited and that the hypervisor completed is a step that retired
+     * nothing on the CPU; an exit after which the guest resumed where it was is no step. */
+    uint64_t insns = st->steps + d->exit_steps;
+    uint64_t exits = d->m->cpu[st->cpu].s.vm.entries - d->prev[st->cpu].vm.entries;
+    if (insns == 0 && (d->trapped || exits))
         dbg_append(buf, len, &used, "Stepped on cpu%u", st->cpu);
     else
         dbg_append(buf, len, &used, "Stepped %s instruction%s on cpu%u",
-            sim_group_digits(st->steps, num, sizeof num), st->steps == 1 ? "" : "s", st->cpu);
+            sim_group_digits(insns, num, sizeof num), insns == 1 ? "" : "s", st->cpu);
+    if (exits)
+        say_exits_stepped(d, st->cpu, exits, insns == 0 && !d->reflected, buf, len, &used);
+    if (d->reflected) {
+        char cause[48];
+        dbg_append(buf, len, &used, ", and into the guest kernel's handler: the hypervisor "
+                   "reflected the %s", cpu_cause_name(d->reflected_cause, cause, sizeof cause));
+    }
     if (d->trapped) {
         dbg_text_trap(d, &d->trap_ev, body, sizeof body);
         dbg_append(buf, len, &used, ", into %s: %s",

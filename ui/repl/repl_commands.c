@@ -559,14 +559,17 @@ const ui_repl_cmd_t ui_repl_commands[] = {
      ui_repl_cmd_finish, NULL, NULL, true},
     {"stepi", "si", "stepi [N]", "run N instructions (1) on the focus CPU",
      "Runs one instruction (or N) on the focus CPU. A trap or interrupt taken on the way is "
-     "named in the stop. Other CPUs run as they would have without the debugger.",
+     "named in the stop. An instruction that exits is one step: the hypervisor's handling runs "
+     "and the step ends where the guest resumes (\"step event\" walks through the handling). "
+     "Other CPUs run as they would have without the debugger.",
      cmd_stepi, NULL, NULL, true},
     {"reverse-stepi", "rsi", "reverse-stepi [N]", "go back N instructions (1) on the focus CPU",
-     "Puts the whole machine back where it was N instructions ago on the focus CPU: at the "
-     "first boundary after its instruction N back. It restores the last checkpoint before that "
-     "(one is taken every checkpoint-interval cycles while the machine runs) and runs forward "
-     "to it, breakpoints asleep. A \"set\" of a register or memory word drops the "
-     "checkpoints: the past no longer leads here.",
+     "Puts the whole machine back where it was N steps ago on the focus CPU: exactly where "
+     "\"stepi N\" would come back here from (an instruction that exited, with the "
+     "hypervisor's handling, is one step; so is a trap entered). It restores the last "
+     "checkpoint before that (one is taken every checkpoint-interval cycles while the machine "
+     "runs) and runs forward to it, breakpoints asleep. A \"set\" of a register or memory "
+     "word drops the checkpoints: the past no longer leads here.",
      cmd_reverse_stepi, NULL, NULL, true},
     {"reverse-step", "rs", "reverse-step event", "go back one event",
      "\"reverse-step event\" puts the machine back at the event before the one the last stop "
