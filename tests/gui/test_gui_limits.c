@@ -33,6 +33,15 @@ Test(gui_limits, each_vm_shows_its_limits_and_how_often_they_bound, .timeout = 1
         cr_expect_str_eq(
             gui_vm_limits_text(g, (unsigned)hv_vm_by_name(hv, rows[i].vm), buf, sizeof buf),
             rows[i].want, "%s", rows[i].vm);
+    /* Five pCPUs in 1280 px: each badge says its ring as the prompt does (H) and whole, with
+     * the cycles in millions beside it. */
+    const char *strip = ui_gui_panel_text(g, UI_GUI_PANEL_PCPUS);
+    cr_expect_null(strstr(strip, "…"), "a badge is cut: %s", strip);
+    for (unsigned i = 0; i < 5; i++) {
+        char badge[48];
+        snprintf(badge, sizeof badge, "pCPU%u H · hypervisor", i);
+        cr_expect_not_null(strstr(strip, badge), "%s: %s", badge, strip);
+    }
     /* Five consoles do not fit side by side in 1280 px: a row of tabs, and a click on a VM's
      * name shows its console, under it its limits line. */
     cr_assert_eq(g->nconsole_tabs, 5);

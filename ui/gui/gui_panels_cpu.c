@@ -162,8 +162,8 @@ void gui_draw_pcpus(gui_t *g)
         ui_dbg_exit_t sub;
         cpu_mode_t mode = at_substep(g, i, &sub) ? CPU_MODE_H : believed_ring(g, i, vm, vcpu);
         char what[96], badge[160], num[32], cyc[48];
-        snprintf(badge, sizeof badge, "pCPU%u %s · %s", i, gui_ring_name(mode),
-                 runs_what(g, i, what, sizeof what));
+        runs_what(g, i, what, sizeof what);
+        snprintf(badge, sizeof badge, "pCPU%u %s · %s", i, gui_ring_name(mode), what);
         int x = r.x + (int)i * slot + 4, y = r.y + 4;
         snprintf(cyc, sizeof cyc, "%s%s", sim_group_digits(cpu->s.cycles, num, sizeof num),
                  cpu->s.halted ? " halted" : "");
@@ -176,6 +176,17 @@ void gui_draw_pcpus(gui_t *g)
             cyc_w = 0;
         }
         int bw = gui_text_width(g, GUI_FONT_BOLD, badge) + f->cw * 2;
+        if (bw > room) { /* many pCPUs: the ring as the REPL's prompt names it (H, K, U) */
+            snprintf(badge, sizeof badge, "pCPU%u %s · %s", i, cpu_mode_name(mode), what);
+            bw = gui_text_width(g, GUI_FONT_BOLD, badge) + f->cw * 2;
+        }
+        if (bw > room && cyc_w && cpu->s.cycles >= 1000000) { /* and the cycles in millions */
+            snprintf(cyc, sizeof cyc, "%.2fM%s", (double)cpu->s.cycles / 1e6,
+                     cpu->s.halted ? " halted" : "");
+            int short_w = gui_text_width(g, GUI_FONT_NORMAL, cyc) + f->cw * 2;
+            room += cyc_w - short_w;
+            cyc_w = short_w;
+        }
         bw = bw > room ? room : bw;
         uint32_t col = cpu->s.halted ? GUI_HALTED : gui_ring_rgb(mode);
         gui_fill(g, x, y, bw, r.h - 8, col);
