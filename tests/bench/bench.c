@@ -85,8 +85,10 @@ int main(int argc, char **argv)
         return bench_gui_frames(argv[2], (unsigned)strtoul(argv[3], NULL, 10), NULL) ? 1 : 0;
     if (argc == 2 && strcmp(argv[1], "--window") == 0) /* the window's figures alone */
         return bench_gui_window_runs();
+    if (argc == 3 && strcmp(argv[1], "--window") == 0) /* one scenario's (for perf) */
+        return bench_gui_scenario(argv[2]);
     if (argc != 1) {
-        fprintf(stderr, "usage: hvbench [--window | --frames SCENARIO N]\n");
+        fprintf(stderr, "usage: hvbench [--window [SCENARIO] | --frames SCENARIO N]\n");
         return 2;
     }
     sim_machine_t m;
