@@ -153,6 +153,26 @@ Test(hv_debug, focus_pause_and_sched)
     done(dbg, hv);
 }
 
+/* A new focus CPU brings its guest's addresses with it: with the rtos in focus (as after a
+ * stop on pCPU1: the window's pause between frames lands on any CPU), focusing pCPU0 reads
+ * tinyos's code at its pc. */
+Test(hv_debug, focusing_a_cpu_focuses_its_vm)
+{
+    hv_t *hv;
+    ui_dbg_t *dbg = start(&hv, "default");
+    ui_dbg_stop_t st;
+    cr_assert_eq(ui_dbg_run_cycles(dbg, 250000, &st), 0, "%s", ui_dbg_error(dbg));
+    cr_assert(cpu_in_guest(&m.cpu[0]), "pCPU0 runs tinyos (puts)");
+    cr_assert_eq(ui_dbg_set_focus_vm(dbg, hv_vm_by_name(hv, "rtos")), 0);
+    cr_assert_eq(ui_dbg_focus(dbg), 1, "the rtos's pCPU");
+    cr_assert_eq(ui_dbg_set_focus(dbg, 0), 0);
+    cr_expect_eq(ui_dbg_focus_vm(dbg), hv_vm_by_name(hv, "tinyos"));
+    char text[96];
+    cr_expect(ui_dbg_disasm(dbg, ui_dbg_default_space(dbg), m.cpu[0].s.pc, text, sizeof text),
+              "tinyos's code at pCPU0's pc 0x%08x", m.cpu[0].s.pc);
+    done(dbg, hv);
+}
+
 Test(hv_debug, bare_metal_has_no_vms)
 {
     static sim_machine_t bare;

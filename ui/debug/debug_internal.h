@@ -240,6 +240,8 @@ int dbg_check_vm(ui_dbg_t *d, int vm);
 int dbg_store_symbols(ui_dbg_t *d, unsigned table, const cpu_symbol_t *syms, size_t n);
 void dbg_free_symbols(ui_dbg_t *d);
 void dbg_focus_after_stop(ui_dbg_t *d, const ui_dbg_stop_t *st);
+/* The focus VM becomes the one the focus CPU runs, when it runs one (a new focus CPU). */
+void dbg_focus_follow_cpu(ui_dbg_t *d);
 int dbg_space_vm(const ui_dbg_t *d);
 /* A gpa through nested tables rooted at host frame root_pfn, into *res and *trace (may be
  * NULL), with nothing changed (debug_query.c). */

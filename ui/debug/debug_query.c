@@ -39,6 +39,7 @@ int ui_dbg_set_focus(ui_dbg_t *dbg, unsigned cpu)
                         dbg->m->ncpus, dbg->m->ncpus == 1 ? "" : "s",
                         dbg->m->ncpus == 1 ? "" : " and up");
     dbg->focus = cpu;
+    dbg_focus_follow_cpu(dbg); /* its guest's addresses and symbols, when it runs one */
     return 0;
 }
 

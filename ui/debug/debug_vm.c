@@ -383,6 +383,17 @@ int ui_dbg_set_focus_vm(ui_dbg_t *dbg, int vm)
     return 0;
 }
 
+void dbg_focus_follow_cpu(ui_dbg_t *d)
+{
+    hv_t *hv = hv_of(d);
+    const cpu_t *cpu = &d->m->cpu[d->focus];
+    if (hv && cpu_in_guest(cpu) && vm_ok(hv, cpu->s.vm.vm_label) &&
+        d->focus_vm != cpu->s.vm.vm_label) {
+        d->focus_vm = cpu->s.vm.vm_label;
+        select_symbols(d);
+    }
+}
+
 void dbg_focus_after_stop(ui_dbg_t *d, const ui_dbg_stop_t *st)
 {
     hv_t *hv = hv_of(d);
