@@ -224,7 +224,7 @@ static void dir_include(asm_ctx_t *A, int arg)
 /* ------------------------------------------------------------------------------------------
  * Conditional assembly: .ifdef NAME / .ifndef NAME, then lines, an optional .else and more
  * lines, then .endif. One source builds two programs: a file that defines NAME and then
- * includes another gets that file's NAME branches (guestos/rtos/telemetry.s). The test is
+ * includes another gets that file's NAME branches (guestos/rtos-net/kernel.s). The test is
  * whether NAME is defined above the .ifdef; pass 1 decides, and leaves its answer in a note,
  * so pass 2 (which knows every symbol) takes the same branch.
  * ------------------------------------------------------------------------------------------ */

@@ -219,7 +219,7 @@ Test(asm, conditional_assembly)
 }
 
 /* One source, two programs: a file that defines a name and includes the shared source gets
- * its branches (guestos/rtos/telemetry.s builds the rtos with its network task this way). */
+ * its branches (guestos/rtos-net/kernel.s builds the rtos with its network task this way). */
 Test(asm, conditional_assembly_through_an_include)
 {
     char *dir = ta_tmpdir();
