@@ -87,6 +87,7 @@ Test(hv_telemetry, frames_read_back_with_their_content_and_period)
     pcap_close(p);
     /* the first job: the sensor's (released with it, due first) ran before it */
     cr_expect_eq(now[0], 422727);
+    cr_expect_eq(stamp[0], 808051, "docs/io.md");
     for (unsigned i = 1; i < FRAMES; i++)
         cr_expect_eq(stamp[i] - now[i], stamp[1] - now[1], "frame %u", i);
     cr_expect_eq(stamp[0] - now[0] + 2, stamp[1] - now[1]);
