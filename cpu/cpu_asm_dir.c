@@ -247,8 +247,7 @@ static void dir_ifdef(asm_ctx_t *A, int want_defined)
     if (A->syntax_error)
         return;
     if (A->ncond == ASM_MAX_COND) {
-        asm_error(A, A->stmt_col, "%s nested too deeply (more than %d levels)", dir,
-                  ASM_MAX_COND);
+        asm_error(A, A->stmt_col, "%s nested too deeply (more than %d levels)", dir, ASM_MAX_COND);
         return;
     }
     bool outer = asm_cond_on(A), on = false;
@@ -342,12 +341,11 @@ typedef struct {
 } directive_t;
 
 static const directive_t directives[] = {
-    {".org", dir_org, 0},      {".word", dir_data, 4},     {".half", dir_data, 2},
-    {".byte", dir_data, 1},    {".ascii", dir_ascii, 0},   {".asciz", dir_ascii, 1},
-    {".space", dir_space, 0},  {".align", dir_align, 0},   {".equ", dir_equ, 0},
-    {".global", dir_global, 0}, {".include", dir_include, 0},
-    {".ifdef", dir_ifdef, 1},  {".ifndef", dir_ifdef, 0},   {".else", dir_else, 0},
-    {".endif", dir_endif, 0},
+    {".org", dir_org, 0},       {".word", dir_data, 4},       {".half", dir_data, 2},
+    {".byte", dir_data, 1},     {".ascii", dir_ascii, 0},     {".asciz", dir_ascii, 1},
+    {".space", dir_space, 0},   {".align", dir_align, 0},     {".equ", dir_equ, 0},
+    {".global", dir_global, 0}, {".include", dir_include, 0}, {".ifdef", dir_ifdef, 1},
+    {".ifndef", dir_ifdef, 0},  {".else", dir_else, 0},       {".endif", dir_endif, 0},
 };
 
 void asm_directive(asm_ctx_t *A)

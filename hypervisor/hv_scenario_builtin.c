@@ -246,8 +246,8 @@ static const struct {
      "; and its uplink. 'rtos' is the plain rtos on the other pCPU: compare their reports.\n"
      "; --pcap FILE captures the 25 frames; `info nic` counts them.\n"
      "[machine]\npcpus = 2\nram = 32M\n\n"
-     "[hypervisor]\ntype = 1\nscheduler = pin\n\n" RTOS_VM("")
-     "[vm telemetry]\nimage = rtos-net.img\nmemory = 4M\ncpu = hw\nmem = nested\n\n"},
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n" RTOS_VM(
+         "") "[vm telemetry]\nimage = rtos-net.img\nmemory = 4M\ncpu = hw\nmem = nested\n\n"},
     {"containers-vs-vms",
      "the same three services (web, db, cache) as three containers in one tinyos VM and as "
      "three tinyos VMs: a table compares memory, start time, exits, hypervisor time and system "

@@ -102,7 +102,7 @@ static const error_case_t errors[] = {
                          "t.s:2:1: error: .endif without .ifdef or .ifndef\n"},
     {".ifndef 5\n", "t.s:1:9: error: .ifndef needs a symbol name\n"},
     {".ifdef A B\n.endif\n", "t.s:1:10: error: expected end of line, found 'B'\n"
-                            "t.s:2:1: error: .endif without .ifdef or .ifndef\n"},
+                             "t.s:2:1: error: .endif without .ifdef or .ifndef\n"},
     {".else\n", "t.s:1:1: error: .else without .ifdef or .ifndef\n"},
     {"nop\n.ifdef A\n.else\n.else\n.endif\n",
      "t.s:4:1: error: a second .else for the .ifdef at line 2\n"},

@@ -98,8 +98,8 @@ Test(rtos_run, telemetry_on_bare_hardware)
     cr_expect(strstr(out, "[rtos] no hypervisor"), "%s", out);
     cr_expect(strstr(out, "[rtos] telemetry: 25 runs, 0 deadline misses"), "%s", out);
     cr_expect(strstr(out, "cycles after the start: 0 deadline misses\n"), "%s", out);
-    cr_expect(strstr(out, "[rtos] telemetry: 25 frames sent to 02:00:00:00:00:fe, 0 dropped"),
-              "%s", out);
+    cr_expect(strstr(out, "[rtos] telemetry: 25 frames sent to 02:00:00:00:00:fe, 0 dropped"), "%s",
+              out);
     cr_expect_eq(m.nic.tx_frames, 25);
     cr_expect_eq(m.nic.tx_bytes, 25 * 82);
     cr_expect_eq(m.peer.ignored, 25);

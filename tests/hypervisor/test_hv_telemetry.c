@@ -27,16 +27,24 @@ static uint32_t word_at(const u_char *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Runs the scenario, capturing to a fresh file; returns the capture's path (static). */
-static const char *run_captured(hv_scenario_t *sc, sim_machine_t *m, hv_t **hv)
+/* Runs the scenario to its end, capturing to `pcap` unless it is NULL. */
+static hv_t *run_telemetry(hv_scenario_t *sc, sim_machine_t *m, const char *pcap)
+{
+    hv_t *hv = hu_scenario(sc, m, "telemetry");
+    if (pcap)
+        cr_assert_eq(hv_vswitch_capture(hv, pcap, stderr), 0);
+    cr_assert_eq(hv_run(hv, sc->max_cycles), SIM_RUN_POWEROFF);
+    if (pcap)
+        cr_assert_eq(hv_vswitch_capture_end(hv, stderr), 0);
+    return hv;
+}
+
+/* A fresh capture file's path (static). */
+static const char *capture_path(void)
 {
     static char dir[] = "/tmp/hvsim-tele-XXXXXX", path[64];
     cr_assert_not_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/telemetry.pcap", dir);
-    *hv = hu_scenario(sc, m, "telemetry");
-    cr_assert_eq(hv_vswitch_capture(*hv, path, stderr), 0);
-    cr_assert_eq(hv_run(*hv, sc->max_cycles), SIM_RUN_POWEROFF);
-    cr_assert_eq(hv_vswitch_capture_end(*hv, stderr), 0);
     return path;
 }
 
@@ -59,8 +67,8 @@ Test(hv_telemetry, frames_read_back_with_their_content_and_period)
 {
     static hv_scenario_t sc;
     static sim_machine_t m;
-    hv_t *hv;
-    const char *path = run_captured(&sc, &m, &hv);
+    const char *path = capture_path();
+    hv_t *hv = run_telemetry(&sc, &m, path);
     char err[PCAP_ERRBUF_SIZE];
     pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
     cr_assert_not_null(p, "%s", err);
@@ -104,8 +112,7 @@ Test(hv_telemetry, the_switch_floods_the_frames_to_the_uplink)
 {
     static hv_scenario_t sc;
     static sim_machine_t m;
-    hv_t *hv = hu_scenario(&sc, &m, "telemetry");
-    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    hv_t *hv = run_telemetry(&sc, &m, NULL);
     cr_expect_eq(hv->vswitch.flooded, FRAMES);
     cr_expect_eq(hv->vswitch.forwarded, 0);
     cr_expect_eq(hv->vswitch.in[2], FRAMES, "in from telemetry's port");
@@ -129,8 +136,7 @@ Test(hv_telemetry, both_rtos_meet_every_deadline)
 {
     static hv_scenario_t sc;
     static sim_machine_t m;
-    hv_t *hv = hu_scenario(&sc, &m, "telemetry");
-    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    hv_t *hv = run_telemetry(&sc, &m, NULL);
     const char *plain = hv_vm_console(hv, 0), *net = hv_vm_console(hv, 1);
     cr_expect(strstr(plain, "[rtos] sensor: 50 runs, 0 deadline misses, worst lateness -1137453 "
                             "cycles\n[rtos] control: 20 runs, 0 deadline misses, worst "
@@ -142,7 +148,7 @@ Test(hv_telemetry, both_rtos_meet_every_deadline)
     cr_expect(strstr(net, "[rtos] telemetry: 25 runs, 0 deadline misses"), "%s", net);
     cr_expect(strstr(net, "all jobs done 147362705 cycles after the start: 0 deadline misses"),
               "%s", net);
-    cr_expect(strstr(net, "[rtos] telemetry: 25 frames sent to 02:00:00:00:00:fe, 0 dropped"),
-              "%s", net);
+    cr_expect(strstr(net, "[rtos] telemetry: 25 frames sent to 02:00:00:00:00:fe, 0 dropped"), "%s",
+              net);
     hu_scenario_free(&sc, hv, &m);
 }
