@@ -302,19 +302,35 @@ static void dir_endif(asm_ctx_t *A, int arg)
         A->ncond--;
 }
 
+/* The length of the name at text[i] (letters, digits, '_', '.'). */
+static size_t name_len(const asm_ctx_t *A, size_t i)
+{
+    size_t n = 0;
+    while (i + n < A->len &&
+           (isalnum((unsigned char)A->text[i + n]) || A->text[i + n] == '.' || A->text[i + n] == '_'))
+        n++;
+    return n;
+}
+
 void asm_cond_skipped_line(asm_ctx_t *A)
 {
     static const char *const counted[] = {".ifdef", ".ifndef", ".else", ".endif"};
     size_t i = 0, n;
-    while (i < A->len && (A->text[i] == ' ' || A->text[i] == '\t'))
-        i++;
-    for (n = 0; i + n < A->len && (isalnum((unsigned char)A->text[i + n]) ||
-                                   A->text[i + n] == '.' || A->text[i + n] == '_');
-         n++)
-        ;
+    for (;;) { /* past the labels: the statement's first word */
+        while (i < A->len && (A->text[i] == ' ' || A->text[i] == '\t'))
+            i++;
+        n = name_len(A, i);
+        if (n == 0 || i + n >= A->len || A->text[i + n] != ':')
+            break;
+        i += n + 1;
+    }
     for (size_t k = 0; k < sizeof counted / sizeof counted[0]; k++)
         if (n == strlen(counted[k]) && strncasecmp(A->text + i, counted[k], n) == 0) {
             if (asm_tokenize(A)) {
+                while (asm_tok(A)->kind == TK_NAME && asm_is_punct(asm_peek(A, 1), ':')) {
+                    asm_next(A); /* a label in a branch turned off is not defined */
+                    asm_next(A);
+                }
                 A->stmt_col = asm_tok(A)->col;
                 asm_directive(A);
             }

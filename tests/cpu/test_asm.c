@@ -208,7 +208,7 @@ Test(asm, conditional_assembly)
                       ".else\n .byte 4\n this is not assembly @\n .ifdef A\n .byte 5\n .endif\n"
                       ".endif\n"
                       ".IFNDEF A\n .byte 6\n.ELSE\n .byte 7\n.ENDIF\n"
-                      ".ifdef LATER\n .byte 8\n.endif\n"
+                      ".ifdef LATER\n .byte 8\n here: .ifdef A\n.byte 9\n.endif\n.endif\n"
                       "LATER: .byte LATER - 0x1000\n";
     cpu_asm_result_t r;
     ta_asm_ok(src, &r);
