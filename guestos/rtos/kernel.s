@@ -10,6 +10,10 @@
 ; deadline misses, worst lateness = finish - deadline in cycles, negative when early) and
 ; powers off with exit code 0.
 ;
+; Assembled with TELEMETRY defined (guestos/rtos-net/kernel.s: rtos-net.img), the `.ifdef
+; TELEMETRY` lines below add a fourth periodic task whose every job sends a frame of these
+; figures on the network card (net.inc); rtos.img holds none of them.
+;
 ; Times are cycles since the start of the run (t0), read from the cycle CSR. Under a
 ; hypervisor the guest keeps counting its cycles while it does not run, so a VCPU that waits
 ; for a physical CPU sees its jobs finish late: the scheduling lesson.
