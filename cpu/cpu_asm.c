@@ -520,7 +520,9 @@ static void process_line(asm_ctx_t *A)
             return;
         }
     }
-    if (asm_tokenize(A))
+    if (!asm_cond_on(A))
+        asm_cond_skipped_line(A);
+    else if (asm_tokenize(A))
         statement(A);
     if (A->pass == 1 && A->line_error)
         asm_note(A, NOTE_ERROR);
@@ -534,7 +536,7 @@ static void process_line(asm_ctx_t *A)
 static void process_file(asm_ctx_t *A, const asm_file_t *f)
 {
     A->stack[A->depth++] = f;
-    int line = 0;
+    int line = 0, ncond = A->ncond;
     for (size_t off = 0; off < f->len && !A->stop; line++) {
         const char *nl = memchr(f->text + off, '\n', f->len - off);
         size_t eol = nl ? (size_t)(nl - f->text) : f->len;
@@ -556,6 +558,7 @@ static void process_file(asm_ctx_t *A, const asm_file_t *f)
             process_file(A, inc);
         off = eol + 1;
     }
+    asm_cond_end_of_file(A, ncond);
     A->depth--;
 }
 
@@ -568,6 +571,7 @@ static void run_pass(asm_ctx_t *A, int pass, const asm_file_t *top)
     A->seq = A->lines = 0;
     A->note_cursor = 0;
     A->depth = 0;
+    A->ncond = 0;
     process_file(A, top);
 }
 

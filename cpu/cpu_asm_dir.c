@@ -1,11 +1,13 @@
 /*
  * cpu_asm_dir.c - the assembler's directives: .org .word .half .byte .ascii .asciz .space
- * .align .equ .global .include, one handler each, found through a table.
+ * .align .equ .global .include, and conditional assembly (.ifdef .ifndef .else .endif), one
+ * handler each, found through a table.
  *
  * Directives that decide the layout (.org, .space, .align) need their value when pass 1
  * reaches them; the others may use symbols defined later. .include only checks and finds the
  * file: the driver reads it after the current line (cpu_asm.c, process_file).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +221,135 @@ static void dir_include(asm_ctx_t *A, int arg)
     A->include_next = f;
 }
 
+/* ------------------------------------------------------------------------------------------
+ * Conditional assembly: .ifdef NAME / .ifndef NAME, then lines, an optional .else and more
+ * lines, then .endif. One source builds two programs: a file that defines NAME and then
+ * includes another gets that file's NAME branches (guestos/rtos-net/kernel.s). The test is
+ * whether NAME is defined above the .ifdef; pass 1 decides, and leaves its answer in a note,
+ * so pass 2 (which knows every symbol) takes the same branch.
+ * ------------------------------------------------------------------------------------------ */
+bool asm_cond_on(const asm_ctx_t *A)
+{
+    return A->ncond == 0 || A->cond[A->ncond - 1].on;
+}
+
+/* .ifdef (want_defined = 1) and .ifndef (0). */
+static void dir_ifdef(asm_ctx_t *A, int want_defined)
+{
+    const char *dir = want_defined ? ".ifdef" : ".ifndef";
+    const asm_tok_t *t = asm_tok(A);
+    if (t->kind != TK_NAME || !asm_valid_name(t->p, t->len)) {
+        asm_error(A, t->col, "%s needs a symbol name", dir);
+        return;
+    }
+    asm_next(A);
+    asm_expect_end(A);
+    if (A->syntax_error)
+        return;
+    if (A->ncond == ASM_MAX_COND) {
+        asm_error(A, A->stmt_col, "%s nested too deeply (more than %d levels)", dir, ASM_MAX_COND);
+        return;
+    }
+    bool outer = asm_cond_on(A), on = false;
+    if (outer && A->pass == 1) {
+        char *name = asm_full_name(A, t->p, t->len);
+        int i = name ? asm_sym_find(A, name) : -1;
+        free(name);
+        bool defined = i >= 0 && A->syms[i].state != SYM_UNDEF;
+        on = defined == (want_defined != 0);
+        if (on)
+            asm_note(A, NOTE_COND_ON);
+    } else if (outer) {
+        const asm_note_t *n = asm_note_get(A);
+        on = n && (n->flags & NOTE_COND_ON);
+    }
+    A->cond[A->ncond++] =
+        (asm_cond_t){.on = on, .outer_on = outer, .file = A->file, .line = A->line};
+}
+
+/* The open .ifdef of this file for a .else or .endif, or NULL after reporting there is none. */
+static asm_cond_t *open_cond(asm_ctx_t *A, const char *dir)
+{
+    if (A->ncond == 0 || A->cond[A->ncond - 1].file != A->file) {
+        asm_error(A, A->stmt_col, "%s without .ifdef or .ifndef", dir);
+        return NULL;
+    }
+    return &A->cond[A->ncond - 1];
+}
+
+static void dir_else(asm_ctx_t *A, int arg)
+{
+    (void)arg;
+    asm_expect_end(A);
+    if (A->syntax_error)
+        return;
+    asm_cond_t *c = open_cond(A, ".else");
+    if (!c)
+        return;
+    if (c->had_else) {
+        asm_error(A, A->stmt_col, "a second .else for the .ifdef at line %d", c->line);
+        return;
+    }
+    c->had_else = true;
+    c->on = c->outer_on && !c->on;
+}
+
+static void dir_endif(asm_ctx_t *A, int arg)
+{
+    (void)arg;
+    asm_expect_end(A);
+    if (!A->syntax_error && open_cond(A, ".endif"))
+        A->ncond--;
+}
+
+/* The length of the name at text[i] (letters, digits, '_', '.'). */
+static size_t name_len(const asm_ctx_t *A, size_t i)
+{
+    size_t n = 0;
+    while (i + n < A->len &&
+           (isalnum((unsigned char)A->text[i + n]) || A->text[i + n] == '.' || A->text[i + n] == '_'))
+        n++;
+    return n;
+}
+
+void asm_cond_skipped_line(asm_ctx_t *A)
+{
+    static const char *const counted[] = {".ifdef", ".ifndef", ".else", ".endif"};
+    size_t i = 0, n;
+    for (;;) { /* past the labels: the statement's first word */
+        while (i < A->len && (A->text[i] == ' ' || A->text[i] == '\t'))
+            i++;
+        n = name_len(A, i);
+        if (n == 0 || i + n >= A->len || A->text[i + n] != ':')
+            break;
+        i += n + 1;
+    }
+    for (size_t k = 0; k < sizeof counted / sizeof counted[0]; k++)
+        if (n == strlen(counted[k]) && strncasecmp(A->text + i, counted[k], n) == 0) {
+            if (asm_tokenize(A)) {
+                while (asm_tok(A)->kind == TK_NAME && asm_is_punct(asm_peek(A, 1), ':')) {
+                    asm_next(A); /* a label in a branch turned off is not defined */
+                    asm_next(A);
+                }
+                A->stmt_col = asm_tok(A)->col;
+                asm_directive(A);
+            }
+            return;
+        }
+}
+
+void asm_cond_end_of_file(asm_ctx_t *A, int opened_before)
+{
+    int line = A->line;
+    for (int i = opened_before; i < A->ncond && A->pass == 1; i++) {
+        A->line = A->cond[i].line;
+        asm_error(A, 1, ".ifdef or .ifndef without .endif in this file");
+    }
+    A->line = line;
+    if (A->ncond > opened_before)
+        A->ncond = opened_before;
+}
+
 typedef struct {
     const char *name;
     void (*fn)(asm_ctx_t *A, int arg);
@@ -226,10 +357,11 @@ typedef struct {
 } directive_t;
 
 static const directive_t directives[] = {
-    {".org", dir_org, 0},      {".word", dir_data, 4},     {".half", dir_data, 2},
-    {".byte", dir_data, 1},    {".ascii", dir_ascii, 0},   {".asciz", dir_ascii, 1},
-    {".space", dir_space, 0},  {".align", dir_align, 0},   {".equ", dir_equ, 0},
-    {".global", dir_global, 0}, {".include", dir_include, 0},
+    {".org", dir_org, 0},       {".word", dir_data, 4},       {".half", dir_data, 2},
+    {".byte", dir_data, 1},     {".ascii", dir_ascii, 0},     {".asciz", dir_ascii, 1},
+    {".space", dir_space, 0},   {".align", dir_align, 0},     {".equ", dir_equ, 0},
+    {".global", dir_global, 0}, {".include", dir_include, 0}, {".ifdef", dir_ifdef, 1},
+    {".ifndef", dir_ifdef, 0},  {".else", dir_else, 0},       {".endif", dir_endif, 0},
 };
 
 void asm_directive(asm_ctx_t *A)

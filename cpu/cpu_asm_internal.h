@@ -31,6 +31,7 @@
 #include "cpu.h"
 
 #define ASM_MAX_INCLUDE_DEPTH 16     /* .include nesting */
+#define ASM_MAX_COND 8               /* .ifdef nesting */
 #define ASM_MAX_FILE_SIZE (64u << 20) /* bytes of one source file */
 #define ASM_MAX_LINES (1u << 20)      /* source lines one pass reads, includes counted */
 #define ASM_MAX_EXPR_DEPTH 64         /* nesting of parentheses and unary operators */
@@ -115,6 +116,7 @@ typedef struct {
 #define NOTE_ERROR 0x1u   /* pass 1 reported an error: skip the line */
 #define NOTE_LI_LUI 0x2u  /* li became one lui */
 #define NOTE_LI_LONG 0x4u /* li became lui + ori */
+#define NOTE_COND_ON 0x8u /* .ifdef/.ifndef: pass 1 assembled the lines that follow */
 typedef struct {
     unsigned long seq;
     unsigned flags;
@@ -128,6 +130,15 @@ typedef struct {
     size_t order;
     char *text; /* the whole line, "FILE:LINE:COL: error: MESSAGE" */
 } asm_diag_t;
+
+/* An open .ifdef or .ifndef (cpu_asm_dir.c). */
+typedef struct {
+    bool on;       /* this branch's lines are assembled */
+    bool outer_on; /* the lines around the .ifdef are */
+    bool had_else;
+    const asm_file_t *file; /* where it opened: the file ... */
+    int line;               /* ... and the line */
+} asm_cond_t;
 
 /* ------------------------------------------------------------------------------------------
  * The assembly context
@@ -160,6 +171,10 @@ typedef struct {
     bool insn_line;      /* the line holds an instruction (for the listing) */
     bool equ_line;       /* the line defines a symbol with = or .equ (for the listing) */
     int64_t equ_value;
+
+    /* conditional assembly: one entry per open .ifdef/.ifndef */
+    asm_cond_t cond[ASM_MAX_COND];
+    int ncond;
 
     /* line information: pass 2's instructions, address -> file and line */
     cpu_line_t *linfo;
@@ -271,5 +286,13 @@ void asm_define_equ(asm_ctx_t *A, const asm_tok_t *t);
 /* cpu_asm_dir.c */
 /* Assembles the directive whose name is the current token. */
 void asm_directive(asm_ctx_t *A);
+/* True while the lines read are assembled: not inside a branch .ifdef, .ifndef or .else
+ * turned off. */
+bool asm_cond_on(const asm_ctx_t *A);
+/* A line inside a branch turned off: only .ifdef, .ifndef, .else and .endif count, to know
+ * where the branch ends; everything else on it is skipped unread. */
+void asm_cond_skipped_line(asm_ctx_t *A);
+/* The end of a file: every .ifdef it opened must have been closed in it. */
+void asm_cond_end_of_file(asm_ctx_t *A, int opened_before);
 
 #endif

@@ -236,6 +236,18 @@ static const struct {
      "[machine]\npcpus = 2\nram = 32M\n\n"
      "[hypervisor]\ntype = 1\nscheduler = pin\n\n" NET_TINYOS_VM("a", "ping\\necho\\nbulk\\n")
          NET_TINYOS_VM("b", "ping\\nechod\\n")},
+    {"telemetry",
+     "the rtos with a network card beside the plain rtos: its fourth periodic task sends a "
+     "frame of its statistics to the peer host every 2 ms over the virtual switch; both "
+     "report their deadline misses",
+     "; Telemetry (docs/io.md, docs/guests.md): 'telemetry' boots rtos-net.img, the rtos built\n"
+     "; with its network task: every 2 ms a job gathers the task table's figures and sends them\n"
+     "; to the peer host through its emulated card (3 register accesses, 3 exits), the switch\n"
+     "; and its uplink. 'rtos' is the plain rtos on the other pCPU: compare their reports.\n"
+     "; --pcap FILE captures the 25 frames; `info nic` counts them.\n"
+     "[machine]\npcpus = 2\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\n\n" RTOS_VM(
+         "") "[vm telemetry]\nimage = rtos-net.img\nmemory = 4M\ncpu = hw\nmem = nested\n\n"},
     {"containers-vs-vms",
      "the same three services (web, db, cache) as three containers in one tinyos VM and as "
      "three tinyos VMs: a table compares memory, start time, exits, hypervisor time and system "

@@ -10,6 +10,10 @@
 ; deadline misses, worst lateness = finish - deadline in cycles, negative when early) and
 ; powers off with exit code 0.
 ;
+; Assembled with TELEMETRY defined (guestos/rtos-net/kernel.s: rtos-net.img), the `.ifdef
+; TELEMETRY` lines below add a fourth periodic task whose every job sends a frame of these
+; figures on the network card (net.inc); rtos.img holds none of them.
+;
 ; Times are cycles since the start of the run (t0), read from the cycle CSR. Under a
 ; hypervisor the guest keeps counting its cycles while it does not run, so a VCPU that waits
 ; for a physical CPU sees its jobs finish late: the scheduling lesson.
@@ -43,6 +47,9 @@ start:
 .say:
         call    print
         call    describe_tasks
+        .ifdef TELEMETRY
+        call    net_init            ; the card up before the run (net.inc)
+        .endif
         li      r1, 1 << IRQ_TIMER  ; only the timer interrupts the rtos
         csrw    im, r1
         csrr    r1, cycle           ; t0: the run starts a little later
@@ -74,6 +81,9 @@ main_loop:
         la      r2, t_end
         st      r1, [r2]
         call    report
+        .ifdef TELEMETRY
+        call    telemetry_report
+        .endif
         out     r0, [POWER]         ; exit code 0
         b       .
 
@@ -141,6 +151,10 @@ run_job:
         mov     r9, r1
         ld      r1, [r9 + T_WORK]
         call    work
+        .ifdef TELEMETRY
+        mov     r1, r9              ; the telemetry task's job also sends its frame (net.inc)
+        call    telemetry_job
+        .endif
         call    now                 ; r1 = finish time
         mov     r10, r1
         ld      r2, [r9 + T_DONE]
@@ -352,12 +366,22 @@ report:
         ret
 
         .include "console.inc"
+        .ifdef TELEMETRY
+        .include "net.inc"
+        .endif
 ; The data on pages of its own, apart from the code: a binary translator write-protects the
 ; pages of code it translated, so that every store to data beside code costs it an exit.
         .align  4096
         .include "tasks.inc"
+        .ifdef TELEMETRY
+        .include "net_data.inc"
+        .endif
 
+        .ifdef TELEMETRY
+msg_hello:    .asciz "[rtos] soft real-time executive: 4 periodic tasks, earliest deadline first, telemetry on the network card"
+        .else
 msg_hello:    .asciz "[rtos] soft real-time executive: 3 periodic tasks, earliest deadline first"
+        .endif
 msg_uart:     .asciz "[rtos] no hypervisor (cpuid leaf 1, bit 31 clear): console on the UART"
 msg_hcall:    .asciz "[rtos] hypervisor present (cpuid leaf 1, bit 31 set): console by hypercall"
 msg_panic:    .asciz "[rtos] panic: unexpected trap, cause "

@@ -198,6 +198,48 @@ Test(asm, include)
     ta_rmdir(dir);
 }
 
+/* Conditional assembly: .ifdef NAME asks whether NAME is defined above it, .ifndef the
+ * opposite; branches nest, a branch turned off skips its lines unread (nonsense included),
+ * and both passes take the same branch (a symbol defined below counts as undefined). */
+Test(asm, conditional_assembly)
+{
+    const char *src = "A = 1\n"
+                      ".ifdef A\n .byte 1\n .ifndef B\n .byte 2\n .else\n .byte 3\n .endif\n"
+                      ".else\n .byte 4\n this is not assembly @\n .ifdef A\n .byte 5\n .endif\n"
+                      ".endif\n"
+                      ".IFNDEF A\n .byte 6\n.ELSE\n .byte 7\n.ENDIF\n"
+                      ".ifdef LATER\n .byte 8\n here: .ifdef A\n.byte 9\n.endif\n.endif\n"
+                      "LATER: .byte LATER - 0x1000\n";
+    cpu_asm_result_t r;
+    ta_asm_ok(src, &r);
+    cr_assert_eq(r.size, 4);
+    cr_expect(memcmp(r.bytes, "\x01\x02\x07\x03", 4) == 0, "%02x %02x %02x %02x", r.bytes[0],
+              r.bytes[1], r.bytes[2], r.bytes[3]);
+    cpu_asm_free(&r);
+}
+
+/* One source, two programs: a file that defines a name and includes the shared source gets
+ * its branches (guestos/rtos-net/kernel.s builds the rtos with its network task this way). */
+Test(asm, conditional_assembly_through_an_include)
+{
+    char *dir = ta_tmpdir();
+    const char *shared = ".ifdef EXTRA\n.byte 2\n.endif\n.byte 1\n";
+    free(ta_write(dir, "shared.s", shared, strlen(shared)));
+    const char *top = "EXTRA = 1\n.include \"shared.s\"\n";
+    char *plain = ta_write(dir, "plain.s", shared, strlen(shared));
+    char *extra = ta_write(dir, "extra.s", top, strlen(top));
+    cpu_asm_result_t r;
+    cr_assert_eq(cpu_asm_file(plain, stderr, &r), 0);
+    cr_expect(r.size == 1 && r.bytes[0] == 1);
+    cpu_asm_free(&r);
+    cr_assert_eq(cpu_asm_file(extra, stderr, &r), 0);
+    cr_expect(r.size == 2 && r.bytes[0] == 2 && r.bytes[1] == 1);
+    cpu_asm_free(&r);
+    free(plain);
+    free(extra);
+    ta_rmdir(dir);
+}
+
 /* ------------------------------------------------------------------------------------------
  * Expressions
  * ------------------------------------------------------------------------------------------ */

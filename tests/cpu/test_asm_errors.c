@@ -98,6 +98,26 @@ static const error_case_t errors[] = {
     {".org 0xffffffff\n.byte 1\n",
      "t.s:2:1: error: the image would go past the end of the 32-bit address space\n"},
     {".space 0x4000001\n", "t.s:1:1: error: the image would be larger than the 64 MiB limit\n"},
+    {".ifdef\n.endif\n", "t.s:1:7: error: .ifdef needs a symbol name\n"
+                         "t.s:2:1: error: .endif without .ifdef or .ifndef\n"},
+    {".ifndef 5\n", "t.s:1:9: error: .ifndef needs a symbol name\n"},
+    {".ifdef A B\n.endif\n", "t.s:1:10: error: expected end of line, found 'B'\n"
+                             "t.s:2:1: error: .endif without .ifdef or .ifndef\n"},
+    {".else\n", "t.s:1:1: error: .else without .ifdef or .ifndef\n"},
+    {"nop\n.ifdef A\n.else\n.else\n.endif\n",
+     "t.s:4:1: error: a second .else for the .ifdef at line 2\n"},
+    {".ifndef A\n.ifdef B\n.endif\n",
+     "t.s:1:1: error: .ifdef or .ifndef without .endif in this file\n"},
+    {".ifdef A\n.ifdef A\n.ifdef A\n.ifdef A\n.ifdef A\n.ifdef A\n.ifdef A\n.ifdef A\n.ifdef A\n",
+     "t.s:9:1: error: .ifdef nested too deeply (more than 8 levels)\n"
+     "t.s:1:1: error: .ifdef or .ifndef without .endif in this file\n"
+     "t.s:2:1: error: .ifdef or .ifndef without .endif in this file\n"
+     "t.s:3:1: error: .ifdef or .ifndef without .endif in this file\n"
+     "t.s:4:1: error: .ifdef or .ifndef without .endif in this file\n"
+     "t.s:5:1: error: .ifdef or .ifndef without .endif in this file\n"
+     "t.s:6:1: error: .ifdef or .ifndef without .endif in this file\n"
+     "t.s:7:1: error: .ifdef or .ifndef without .endif in this file\n"
+     "t.s:8:1: error: .ifdef or .ifndef without .endif in this file\n"},
     /* several errors in one file: all of them, once each, in source order */
     {"foo\nnop\nbar r1\n.word undefined\nadd r1\n",
      "t.s:1:1: error: unknown instruction 'foo'\n"

@@ -86,3 +86,28 @@ Test(rtos_run, slower_cpu_misses_deadlines)
     cr_expect_eq(m.exit_code, 0);
     sim_machine_free(&m);
 }
+
+/* The rtos with telemetry (rtos-net.img, docs/io.md) on bare hardware: its driver programs
+ * the machine's own card, the 25 frames go on the wire to the peer host, which ignores them,
+ * and no job of the four tasks misses its deadline. */
+Test(rtos_run, telemetry_on_bare_hardware)
+{
+    static sim_machine_t m;
+    cr_assert_eq(gu_boot(&m, "rtos-net.img", 4u << 20, NULL, 400000000ull), SIM_RUN_POWEROFF);
+    const char *out = sim_console_captured(&m);
+    cr_expect(strstr(out, "[rtos] no hypervisor"), "%s", out);
+    cr_expect(strstr(out, "[rtos] telemetry: 25 runs, 0 deadline misses"), "%s", out);
+    cr_expect(strstr(out, "cycles after the start: 0 deadline misses\n"), "%s", out);
+    cr_expect(strstr(out, "[rtos] telemetry: 25 frames sent to 02:00:00:00:00:fe, 0 dropped"), "%s",
+              out);
+    cr_expect_eq(m.nic.tx_frames, 25);
+    cr_expect_eq(m.nic.tx_bytes, 25 * 82);
+    cr_expect_eq(m.peer.ignored, 25);
+    sim_machine_free(&m);
+}
+
+/* The scenario `telemetry`, the whole transcript (tests/data/guests/telemetry.txt). */
+Test(rtos_transcript, telemetry_scenario_exactly, .timeout = 120)
+{
+    gu_expect_transcript("telemetry");
+}

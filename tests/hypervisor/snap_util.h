@@ -46,6 +46,7 @@ void su_expect_same_state(const uint8_t *a, size_t alen, const uint8_t *b, size_
     X(mem_overcommit, "mem-overcommit")                                                            \
     X(sharing, "sharing")                                                                          \
     X(vswitch, "vswitch")                                                                          \
+    X(telemetry, "telemetry")                                                                      \
     X(migrate, "migrate")                                                                          \
     X(migrate_shadow, "migrate-shadow")                                                            \
     X(migrate_bt, "migrate-bt")                                                                    \

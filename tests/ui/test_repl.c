@@ -78,6 +78,13 @@ Test(repl_session, shared_disk_queue)
     golden("$B/hvsim -x " DATA "shared-disk.cmd --scenario shared-disk", "shared-disk.out", 0);
 }
 
+/* The rtos's telemetry: its 25 frames flooded by the switch to the uplink and the peer host, and
+ * to the plain rtos's card, which drops them; the switch's table fits the VM's long name. */
+Test(repl_session, telemetry_after_the_run)
+{
+    golden("$B/hvsim -x " DATA "telemetry.cmd --scenario telemetry", "telemetry.out", 0);
+}
+
 /* Two VMs on the virtual switch: each VM's card and the switch's table after the exchange. */
 Test(repl_session, vswitch_after_a_ping)
 {

@@ -4,6 +4,8 @@
  * VM's virtual card, the virtual switch (which address was learned on which port, and what it
  * forwarded, flooded and filtered) and its uplink to the physical card.
  */
+#include <string.h>
+
 #include "../../hypervisor/hv.h"
 #include "debug_internal.h"
 
@@ -56,6 +58,13 @@ static void print_limit(FILE *out, const hv_vm_t *v)
             sim_counted(l->held_cycles, "cycle", c, sizeof c));
 }
 
+/* The name of what is behind a switch port: a VM, or the uplink. */
+static const char *port_owner(const hv_t *hv, unsigned port)
+{
+    unsigned vm = port - HV_SWITCH_VM_PORT(0);
+    return port >= HV_SWITCH_VM_PORT(0) && vm < HV_MAX_VMS ? hv->vms[vm].name : "uplink";
+}
+
 /* The switch: its counters and the addresses it learned, with the VM behind each port. */
 static void print_switch(FILE *out, const hv_t *hv)
 {
@@ -65,18 +74,21 @@ static void print_switch(FILE *out, const hv_t *hv)
             sim_group_digits(sw->forwarded, a, sizeof a),
             sim_group_digits(sw->flooded, b, sizeof b), sim_group_digits(sw->filtered, c, sizeof c),
             sim_counted(sw->captured, "frame", d, sizeof d));
+    int width = 8; /* the vm column: as wide as its longest name */
+    for (unsigned i = 0; i < HV_SWITCH_MACS; i++)
+        if (sw->table[i].used && (int)strlen(port_owner(hv, sw->table[i].port)) > width)
+            width = (int)strlen(port_owner(hv, sw->table[i].port));
     unsigned n = 0;
     for (unsigned i = 0; i < HV_SWITCH_MACS; i++) {
         const hv_mac_entry_t *e = &sw->table[i];
         if (!e->used)
             continue;
         if (n++ == 0)
-            fprintf(out, "  %-17s  %-4s  %-8s  %s\n", "address", "port", "vm", "last seen (cycle)");
-        unsigned vm = e->port - HV_SWITCH_VM_PORT(0);
+            fprintf(out, "  %-17s  %-4s  %-*s  %s\n", "address", "port", width, "vm",
+                    "last seen (cycle)");
         fprintf(out, "  ");
         print_mac(out, e->mac);
-        fprintf(out, "  %-4u  %-8s  %s\n", e->port,
-                e->port >= HV_SWITCH_VM_PORT(0) && vm < HV_MAX_VMS ? hv->vms[vm].name : "uplink",
+        fprintf(out, "  %-4u  %-*s  %s\n", e->port, width, port_owner(hv, e->port),
                 sim_group_digits(e->seen, a, sizeof a));
     }
     if (n == 0)
