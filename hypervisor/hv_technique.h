@@ -127,6 +127,10 @@ void hv_shadow_trace_table(hv_t *hv, hv_vcpu_t *v, uint32_t table, unsigned leve
  * mapped without W (*bits). False when gpa is not traced. */
 bool hv_shadow_trace_fill(hv_t *hv, hv_vcpu_t *v, mmu_access_t kind, uint32_t gpa, uint32_t hpa,
                           uint32_t *bits);
+/* The guest's store to guest-physical gpa was performed without a fault (an adapted store,
+ * hv_bt_adapt.c): if gpa is traced, the shadows drop what stood for the entry it changed, as
+ * after a store fault, and the store is counted (true). */
+bool hv_shadow_trace_stored(hv_t *hv, hv_vcpu_t *v, uint32_t gpa);
 /* A device's DMA (or the hypervisor) wrote [gpa, gpa + len) of VM vm: if a traced page is in
  * it, no store fault told the shadows: every shadow of the VM is emptied and the traces go. */
 void hv_shadow_trace_dma(hv_t *hv, unsigned vm, uint32_t gpa, size_t len);
