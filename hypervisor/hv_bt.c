@@ -492,8 +492,9 @@ static bool adapted_store_at(hv_t *hv, hv_vcpu_t *v, uint32_t at, uint32_t gva)
 {
     uint32_t next = tc_word_of(at) + 1, word, tval;
     bool code_written;
-    if (next >= v->bt.tc_used || map_entry(hv, v, next) != (gva | W_INNER))
-        return false;
+    if (!hv_bt_site_adapted(hv, (unsigned)v->vm, gva) || next >= v->bt.tc_used ||
+        map_entry(hv, v, next) != (gva | W_INNER))
+        return false; /* (the site's record first: a callout's own path is charged alone) */
     word = hv_bt_tc_word(hv, v, at + 4);
     if (!hv_bt_adapted_site(hv, (unsigned)v->vm, gva, word))
         return false;

@@ -47,13 +47,18 @@ static hv_bt_store_site_t *find_site(hv_bt_adapt_t *a, uint32_t gva)
     return NULL;
 }
 
-bool hv_bt_adapted_site(const hv_t *hv, unsigned vm, uint32_t gva, uint32_t word)
+bool hv_bt_site_adapted(const hv_t *hv, unsigned vm, uint32_t gva)
 {
     const hv_bt_adapt_t *a = &hv->vms[vm].bt_adapt;
     for (unsigned s = 0; s < a->nsites; s++)
         if (a->site[s].gva == gva)
-            return a->site[s].adapted && adaptable_store(word);
+            return a->site[s].adapted;
     return false;
+}
+
+bool hv_bt_adapted_site(const hv_t *hv, unsigned vm, uint32_t gva, uint32_t word)
+{
+    return hv_bt_site_adapted(hv, vm, gva) && adaptable_store(word);
 }
 
 bool hv_bt_adapt_count(hv_t *hv, hv_vcpu_t *v, uint32_t gva, uint32_t word)

@@ -116,6 +116,9 @@ void hv_bt_guard_callout(hv_t *hv, hv_vcpu_t *v, uint32_t gva, uint32_t word);
 /* hv_bt_adapt.c: adaptive binary translation. The TC word that starts an adapted store's
  * sequence (a brk the monitor knows by its site; the guest's store word follows it). */
 #define ADAPTED_STORE_WORDS 2u
+/* True when the VM's record says the store site at gva is adapted (nothing charged: the
+ * monitor's own table). */
+bool hv_bt_site_adapted(const hv_t *hv, unsigned vm, uint32_t gva);
 /* True when the guest store at gva (its word `word`) is an adapted site of the VM. */
 bool hv_bt_adapted_site(const hv_t *hv, unsigned vm, uint32_t gva, uint32_t word);
 /* A monitor trap at translated store `word` (guest pc gva) was a store to a traced page
