@@ -825,16 +825,42 @@ void hv_bt_free(hv_t *hv, hv_vcpu_t *v)
 /* ------------------------------------------------------------------------------------------
  * Figures, and the guest pc of translated code (for debuggers: nothing charged)
  * ------------------------------------------------------------------------------------------ */
-bool hv_bt_guest_pc(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t tc, uint32_t *guest_pc)
+/* The map entry (guest pc | kind) of TC address tc of a VCPU whose pc the monitor put in the
+ * TC at its last entry (its in_tc record: guest code of its own at those addresses, run in
+ * virtual U, is not translated code), peeked, not charged. False for any other. */
+static bool peek_map(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t tc, uint32_t *entry)
 {
     if (vm >= HV_MAX_VMS || !hv->vms[vm].used || vcpu >= hv->vms[vm].nvcpus || !hv_bt_in_tc(tc))
         return false;
     const hv_vcpu_t *v = &hv->ent[hv->vms[vm].vcpu[vcpu]];
     uint32_t w = tc_word_of(tc), page = w / (MMU_PAGE_SIZE / 4);
-    if (!v->bt.aux[page] || w < TC_FIRST_BLOCK)
+    if (!v->bt.in_tc || !v->bt.aux[page] || w < TC_FIRST_BLOCK - 1)
         return false;
-    *guest_pc = cpu_vmcb_peek(&hv->m->cpu[0], v->bt.aux[page], 4 * (w % (MMU_PAGE_SIZE / 4))) & ~3u;
+    *entry = cpu_vmcb_peek(&hv->m->cpu[0], v->bt.aux[page], 4 * (w % (MMU_PAGE_SIZE / 4)));
     return true;
+}
+
+bool hv_bt_guest_pc(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t tc, uint32_t *guest_pc)
+{
+    uint32_t entry;
+    if (tc_word_of(tc) < TC_FIRST_BLOCK || !peek_map(hv, vm, vcpu, tc, &entry))
+        return false;
+    *guest_pc = entry & ~3u;
+    return true;
+}
+
+hv_bt_entry_t hv_bt_entry_kind(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t at)
+{
+    uint32_t entry, next;
+    if (!peek_map(hv, vm, vcpu, at, &entry))
+        return HV_BT_ENTRY_TRAP;
+    if (tc_word_of(at) == TC_GATE_EXIT)
+        return HV_BT_ENTRY_CALL;
+    unsigned kind = entry & 3u;
+    if (kind == W_CALLOUT && hv_bt_site_adapted(hv, vm, entry & ~3u) &&
+        peek_map(hv, vm, vcpu, at + 4, &next) && next == ((entry & ~3u) | W_INNER))
+        return HV_BT_ENTRY_ADAPTED;
+    return kind == W_CALLOUT || kind == W_EXIT ? HV_BT_ENTRY_CALL : HV_BT_ENTRY_TRAP;
 }
 
 void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out)

@@ -381,7 +381,18 @@ void hv_describe_exit(const hv_t *hv, const sim_event_t *ev, char *buf, size_t l
                          ? hv->vms[ev->vm].name
                          : "a VM";
     if (ev->flags & SIM_EVF_MONITOR) { /* binary translation's monitor: no world switch */
-        bool call = ev->b == CPU_CAUSE_BREAKPOINT && hv_bt_in_tc(ev->pc - 4);
+        hv_bt_entry_t kind = ev->b != CPU_CAUSE_BREAKPOINT || ev->vm < 0 || ev->vcpu < 0
+                                 ? HV_BT_ENTRY_TRAP
+                                 : hv_bt_entry_kind(hv, (unsigned)ev->vm, (unsigned)ev->vcpu,
+                                                    ev->pc - 4);
+        if (kind == HV_BT_ENTRY_ADAPTED) {
+            snprintf(buf, len,
+                     "an adapted store of %s (vcpu%d), not a VM exit or a trap: its in-TC "
+                     "sequence stores to a page table and updates the shadows",
+                     vm, ev->vcpu);
+            return;
+        }
+        bool call = kind == HV_BT_ENTRY_CALL;
         snprintf(buf, len,
                  "%s into %s's co-resident monitor (vcpu%d), not a VM exit: %s in the guest's "
                  "own address space",

@@ -142,6 +142,11 @@ void hv_shadow_trace_before_entry(hv_t *hv, hv_vcpu_t *v);
 #define HV_BT_STATE_VA 0xfffff000u
 bool hv_bt_vcpu(const hv_t *hv, const hv_vcpu_t *v);
 bool hv_bt_in_tc(uint32_t va);
+/* What a breakpoint trap of a bt VCPU at TC address `at` was, by the monitor's records (the
+ * VCPU ran from the TC, the word's kind in the map), not by the address: a guest's own trap,
+ * a call into the monitor, or an adapted store's sequence (hv_bt_adapt.c). Nothing charged. */
+typedef enum { HV_BT_ENTRY_TRAP, HV_BT_ENTRY_CALL, HV_BT_ENTRY_ADAPTED } hv_bt_entry_t;
+hv_bt_entry_t hv_bt_entry_kind(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t at);
 /* Sets up a new VCPU's state page and TC (before hv_trap_setup). False: no frame. */
 bool hv_bt_setup(hv_t *hv, hv_vcpu_t *v);
 void hv_bt_free(hv_t *hv, hv_vcpu_t *v);

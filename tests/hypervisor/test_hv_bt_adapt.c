@@ -256,3 +256,71 @@ Test(hv_bt_adapt, a_snapshot_keeps_the_adapted_sites, .timeout = 60)
     free(uninterrupted);
     hv_machine_release(&fresh);
 }
+
+/* ------------------------------------------------------------------------------------------
+ * What an entry into the monitor was, by the monitor's records, not by the address
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    hv_t *hv;
+    unsigned calls, traps, adapted; /* the sentences of breakpoint entries, by kind */
+} sentences_t;
+
+/* Every entry of the monitor by a breakpoint, described at once (as the trace export does). */
+static void describe(const sim_event_t *ev, void *ctx)
+{
+    sentences_t *s = ctx;
+    if (ev->kind != SIM_EV_VMEXIT || !(ev->flags & SIM_EVF_MONITOR) ||
+        ev->b != CPU_CAUSE_BREAKPOINT || !s->hv)
+        return;
+    char buf[300];
+    hv_describe_exit(s->hv, ev, buf, sizeof buf);
+    s->adapted += strncmp(buf, "an adapted store of guest", 25) == 0;
+    s->calls += strncmp(buf, "a call into guest's", 19) == 0;
+    s->traps += strncmp(buf, "a trap into guest's", 19) == 0;
+}
+
+/* The guest kernel's own brk, translated as it is, is a trap the monitor reflects, though its
+ * word is in the TC; the block exits and callouts are calls; an adapted store is neither. */
+Test(hv_bt_adapt, a_monitor_entry_is_told_by_the_tc_map_not_the_address)
+{
+    static sim_machine_t m;
+    static sentences_t s;
+    hv_t *hv;
+    int vm = adapt_vm(&m, &hv,
+                      PAGED("la r1, handler\ncsrw tvec, r1\nbrk\n"
+                            "li r4, 0x11800\nli r6, 0x20000\nori r6, r6, 0x27\nli r9, 10\n"
+                            "loop: st r6, [r4]\naddi r9, r9, -1\ncmpi r9, 0\nbne loop\n"
+                            "b done\n"
+                            "handler: csrr r11, cause\niret\n" /* brk's epc is past it */
+                            "done:\n"),
+                      8);
+    s = (sentences_t){.hv = hv};
+    cr_assert_eq(sim_add_sink(&m, describe, &s), 0);
+    cr_assert_eq(hv_run(hv, 20000000), SIM_RUN_POWEROFF);
+    cr_expect_eq(reg(&m, hv, vm, 11), CPU_CAUSE_BREAKPOINT, "the guest's own breakpoint");
+    cr_expect_eq(s.traps, 1, "the guest's brk: %u", s.traps);
+    cr_expect_eq(s.adapted, 2, "the stores after the eighth: %u", s.adapted);
+    cr_expect_eq(s.calls + s.traps + s.adapted, hv->vms[vm].stats.bt.callouts + 1 + 2,
+                 "every breakpoint entry is one of the three");
+    s.hv = NULL;
+    hu_free(hv, &m);
+}
+
+/* The guest pc of a TC address is answered only for a VCPU the monitor entered in the TC: the
+ * same address in a VCPU that last ran its own code (virtual U, which may map anything there)
+ * is no translation. */
+Test(hv_bt_adapt, the_guest_pc_of_tc_code_needs_the_monitors_record)
+{
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = adapt_vm(&m, &hv, remap_loop, 8);
+    cr_assert_eq(hv_run(hv, 20000000), SIM_RUN_POWEROFF);
+    hv_vcpu_t *v = &hv->ent[hv->vms[vm].vcpu[0]];
+    uint32_t tc = hv->vms[vm].stats.bt.blocks ? v->bt.block[0].tc : 0, gpc;
+    cr_assert(v->bt.in_tc, "powered off from its translated kernel");
+    cr_expect(hv_bt_guest_pc(hv, (unsigned)vm, 0, tc, &gpc));
+    cr_expect_eq(gpc, v->bt.block[0].gva);
+    v->bt.in_tc = 0; /* as after an entry into its user code */
+    cr_expect_not(hv_bt_guest_pc(hv, (unsigned)vm, 0, tc, &gpc));
+    hu_free(hv, &m);
+}
