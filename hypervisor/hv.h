@@ -523,6 +523,7 @@ typedef struct {
     uint64_t monitor_region;    /* guest accesses to the monitor's region, performed by it */
     uint64_t adaptations;       /* store sites retranslated after bt_adapt_traps traps */
     uint64_t adapted_stores;    /* stores their in-TC sequences did (no trap) */
+    uint64_t adapted_traced;    /* ... of them to traced page tables (the rest: other pages) */
 } hv_bt_stats_t;
 
 /* The device a port I/O exit reached (hv_dev_port_device), X(NAME, name in a sentence). */

@@ -887,10 +887,11 @@ void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out)
     if (s->adaptations || s->adapted_stores) /* adaptive BT: only with traces */
         fprintf(out,
                 "    adaptive binary translation: %s (retranslated after %s each), %s done "
-                "in the TC without a trap\n",
+                "in the TC without a trap (%s to traced page tables)\n",
                 sim_counted(s->adaptations, "store site", g[0], 48),
                 sim_counted(hv->m->costs.c[SIM_COST_bt_adapt_traps], "trap", g[1], 48),
-                sim_counted(s->adapted_stores, "adapted store", g[2], 48));
+                sim_counted(s->adapted_stores, "adapted store", g[2], 48),
+                sim_group_digits(s->adapted_traced, g[3], 48));
     if (s->monitor_region) /* a guest reaching for its monitor's region: rare, said when seen */
         fprintf(out, "    the guest's accesses to the monitor's region, performed by it: %s\n",
                 sim_group_digits(s->monitor_region, g[0], 48));

@@ -92,7 +92,7 @@ uint32_t hv_bt_adapted_store(hv_t *hv, hv_vcpu_t *v, uint32_t gva, uint32_t word
         return cause;
     hv_bt_stats(hv, v)->adapted_stores++;
     hv_action(hv, v, SIM_HV_BT_ADAPTED_STORE, gva, gpa);
-    if (gpa != HV_BT_NO_GPA)
-        hv_shadow_trace_stored(hv, v, gpa);
+    if (gpa != HV_BT_NO_GPA && hv_shadow_trace_stored(hv, v, gpa))
+        hv_bt_stats(hv, v)->adapted_traced++;
     return 0;
 }
