@@ -74,7 +74,8 @@ bool hv_bt_adapt_count(hv_t *hv, hv_vcpu_t *v, uint32_t gva, uint32_t word)
         s = &a->site[a->nsites++], *s = (hv_bt_store_site_t){.gva = gva};
     if (s->adapted)
         return true; /* another VCPU adapted it: this one's TC still traps there */
-    if (++s->traps < n)
+    if (++s->traps < n && s->traps < UINT16_MAX) /* (a threshold past the counter's range
+                                                    adapts at its end) */
         return false;
     s->adapted = 1;
     hv_bt_stats(hv, v)->adaptations++;
