@@ -324,3 +324,19 @@ Test(hv_bt_adapt, the_guest_pc_of_tc_code_needs_the_monitors_record)
     cr_expect_not(hv_bt_guest_pc(hv, (unsigned)vm, 0, tc, &gpc));
     hu_free(hv, &m);
 }
+
+/* The REPL's `info stats` shows the counters too (the same lines as --stats). */
+Test(hv_bt_adapt, info_stats_in_the_repl_says_what_adapted, .timeout = 60)
+{
+    int status;
+    char *out = th_sh("d=$(mktemp -d) && printf '[machine]\\npcpus = 1\\n[hypervisor]\\n"
+                      "shadow_sync = trace\\n[vm bench]\\nimage = bench.img\\nmemory = 4M\\n"
+                      "cpu = bt\\nmem = shadow\\n' > $d/b.ini && printf 'continue\\ninfo stats\\n'"
+                      " > $d/s && $B/hvsim -x $d/s --scenario $d/b.ini; s=$?; rm -rf $d; exit $s",
+                      false, &status);
+    cr_expect(strstr(out, "    adaptive binary translation: 3 store sites (retranslated after 8 "
+                          "traps each), 40 351 adapted stores done in the TC without a trap "
+                          "(40 351 to traced page tables)\n"),
+              "%s", out);
+    free(out);
+}
