@@ -8,8 +8,8 @@
  * translated such an instruction again once it had seen it trap, into code that does the
  * trace's work in the translation cache, with no trap at all (Adams and Agesen, ASPLOS 2006,
  * section 3.3, "adaptive binary translation"; their BT's PTE write cost 391 cycles on the
- * Pentium 4 against 2 030 for a trap of its monitor). Hardware assist cannot do this: every
- * such store stays a VM exit.
+ * Pentium 4, where `rdtsc` by a trap into the same monitor cost 2 030). Hardware assist cannot
+ * do this: every such store stays a VM exit.
  *
  * Here the monitor counts the traps of each store site (the store's guest pc) on traced
  * pages. At the site's bt_adapt_traps-th trap (a cost-table entry: docs/cycle-model.md) the
