@@ -147,6 +147,12 @@ bool hv_bt_in_tc(uint32_t va);
  * a call into the monitor, or an adapted store's sequence (hv_bt_adapt.c). Nothing charged. */
 typedef enum { HV_BT_ENTRY_TRAP, HV_BT_ENTRY_CALL, HV_BT_ENTRY_ADAPTED } hv_bt_entry_t;
 hv_bt_entry_t hv_bt_entry_kind(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t at);
+/* The same for an exit event, told when it happens (the records change after it: a trace
+ * export keeps the answer with the event); HV_BT_ENTRY_TRAP for any but a monitor's brk. */
+hv_bt_entry_t hv_exit_monitor_kind(const hv_t *hv, const sim_event_t *ev);
+/* hv_describe_exit (hv.h) with the kind told when the exit happened. */
+void hv_describe_exit_as(const hv_t *hv, const sim_event_t *ev, hv_bt_entry_t kind, char *buf,
+                         size_t len);
 /* Sets up a new VCPU's state page and TC (before hv_trap_setup). False: no frame. */
 bool hv_bt_setup(hv_t *hv, hv_vcpu_t *v);
 void hv_bt_free(hv_t *hv, hv_vcpu_t *v);
