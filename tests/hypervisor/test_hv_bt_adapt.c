@@ -340,3 +340,20 @@ Test(hv_bt_adapt, info_stats_in_the_repl_says_what_adapted, .timeout = 60)
               "%s", out);
     free(out);
 }
+
+/* Both kernels under bt with traces: their transcripts equal the native ones but for timing
+ * lines while tinyos's store sites adapt (zero_page's four stores among its eight), exactly
+ * as docs/experiments.md counts them. */
+Test(hv_bt_adapt, both_kernels_keep_their_transcripts_while_stores_adapt, .timeout = 180)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    hv_t *hv = hu_scenario_with(&sc, &m, "bt", (hu_override_t){.backing = -1, .mem = -1, true});
+    hu_transcripts_equal_native_run("bt", &sc, hv);
+    const hv_bt_stats_t *s = &hv->vms[hv_vm_by_name(hv, "tinyos")].stats.bt;
+    cr_expect_eq(s->adaptations, 8, "%llu", (unsigned long long)s->adaptations);
+    cr_expect_eq(s->adapted_stores, 111712, "%llu", (unsigned long long)s->adapted_stores);
+    cr_expect_eq(s->adapted_traced, 21573, "%llu", (unsigned long long)s->adapted_traced);
+    expect_invariants(hv);
+    hu_scenario_free(&sc, hv, &m);
+}
