@@ -44,13 +44,15 @@ static void gmap(hv_t *hv, int vm, uint32_t root, uint32_t l0, uint32_t va, uint
 /* A one-VM bt machine with traces running `src`, stores adapting after `traps` traps (0:
  * never): tree A maps the code, PAGE (DATA 0) and its own table pages; tree B maps the code and
  * PAGE (DATA 1). */
-static int adapt_vm(sim_machine_t *m, hv_t **hv, const char *src, uint32_t traps)
+static int adapt_vm_of(sim_machine_t *m, hv_t **hv, const char *src, uint32_t traps,
+                       unsigned vcpus)
 {
     hv_config_t cfg = hu_config();
     cfg.shadow_trace = true;
-    *hv = hu_machine(m, 1, &cfg);
+    *hv = hu_machine(m, vcpus, &cfg);
     m->costs.c[SIM_COST_bt_adapt_traps] = traps;
-    hv_vm_config_t c = {.cpu = HV_CPU_BT, .mem = HV_MEM_SHADOW, .pin = {-1, -1, -1, -1}};
+    hv_vm_config_t c = {
+        .cpu = HV_CPU_BT, .mem = HV_MEM_SHADOW, .vcpus = vcpus, .pin = {-1, -1, -1, -1}};
     int vm = hu_vm(*hv, "guest", src, &c);
     const uint32_t kdata = MMU_PTE_R | MMU_PTE_W, kcode = MMU_PTE_R | MMU_PTE_X;
     gmap(*hv, vm, ROOT_A, L0_A, 0x1000, 0x1000, kcode);
@@ -63,6 +65,11 @@ static int adapt_vm(sim_machine_t *m, hv_t **hv, const char *src, uint32_t traps
     for (unsigned i = 0; i < 3; i++)
         hu_put_word(*hv, vm, DATA(i), 111 * (i + 1));
     return vm;
+}
+
+static int adapt_vm(sim_machine_t *m, hv_t **hv, const char *src, uint32_t traps)
+{
+    return adapt_vm_of(m, hv, src, traps, 1);
 }
 
 static uint32_t reg(sim_machine_t *m, hv_t *hv, int vm, unsigned r)
@@ -356,4 +363,27 @@ Test(hv_bt_adapt, both_kernels_keep_their_transcripts_while_stores_adapt, .timeo
     cr_expect_eq(s->adapted_traced, 21573, "%llu", (unsigned long long)s->adapted_traced);
     expect_invariants(hv);
     hu_scenario_free(&sc, hv, &m);
+}
+
+/* Two VCPUs on two pCPUs run the same stores: the site record is the VM's, so the eighth trap
+ * of either adapts a site, and the other VCPU, whose translation cache still traps there,
+ * translates its blocks again at its next trap: at most one more trap per VCPU and site. */
+Test(hv_bt_adapt, every_vcpu_adapts_a_site_the_vm_adapted)
+{
+    static sim_machine_t m;
+    hv_t *hv;
+    int vm = adapt_vm_of(&m, &hv, remap_loop, 8, 2);
+    cr_assert_eq(hv_run(hv, 40000000), SIM_RUN_POWEROFF);
+    const hv_vm_stats_t *s = &hv->vms[vm].stats;
+    cr_expect_eq(s->bt.adaptations, 2, "%llu", (unsigned long long)s->bt.adaptations);
+    uint64_t stores = s->shadow.trace_stores, trapped = stores - s->bt.adapted_stores;
+    /* (the first VCPU to finish powers the VM off: the other's last rounds do not run) */
+    cr_expect_gt(stores, 2 * ROUNDS, "the second VCPU stored too: %llu stores",
+                 (unsigned long long)stores);
+    cr_expect(trapped >= 2 * 8 && trapped <= 2 * (8 + 1), "%llu trapped of %llu",
+              (unsigned long long)trapped, (unsigned long long)stores);
+    for (unsigned c = 0; c < 2; c++) /* each VCPU ran translated code, adapted */
+        cr_expect_gt(hv->ent[hv->vms[vm].vcpu[c]].bt.nblocks, 0, "vcpu%u", c);
+    expect_invariants(hv);
+    hu_free(hv, &m);
 }
