@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include "../sim/sim.h"
+#include "hv_bt_adapt.h"
 
 #define HV_MAX_VMS 8
 #define HV_MAX_VCPUS 4 /* per VM */
@@ -520,6 +521,9 @@ typedef struct {
     uint64_t protected_writes;  /* data stores to a page holding translated code, emulated */
     uint64_t tc_flushes;        /* the TC was full */
     uint64_t monitor_region;    /* guest accesses to the monitor's region, performed by it */
+    uint64_t adaptations;       /* store sites retranslated after bt_adapt_traps traps */
+    uint64_t adapted_stores;    /* stores their in-TC sequences did (no trap) */
+    uint64_t adapted_traced;    /* ... of them to traced page tables (the rest: other pages) */
 } hv_bt_stats_t;
 
 /* The device a port I/O exit reached (hv_dev_port_device), X(NAME, name in a sentence). */
@@ -616,6 +620,7 @@ typedef struct {
     uint16_t ntraced;    /* shadow_sync = trace: guest page-table pages traced now */
     uint8_t trace_reset; /* ... the set is full: emptied with the shadows before an entry */
     hv_shadow_trace_t traced[HV_SHADOW_TRACES];
+    hv_bt_adapt_t bt_adapt; /* cpu = bt, shadow_sync = trace: store sites and their traps */
     uint32_t resident_max; /* host frames it may hold (hv_swap.c); memory / 4 KiB: no limit */
     uint32_t swapped;      /* its pages in the swap device now */
     uint32_t clock_hand;   /* the clock's next guest-physical page */

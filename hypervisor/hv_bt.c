@@ -365,7 +365,7 @@ void hv_bt_leave_tc(hv_t *hv, hv_vcpu_t *v)
 /* ------------------------------------------------------------------------------------------
  * Callouts
  * ------------------------------------------------------------------------------------------ */
-static void put_tc_word(hv_t *hv, hv_vcpu_t *v, uint32_t tc, uint32_t insn)
+void hv_bt_patch_word(hv_t *hv, hv_vcpu_t *v, uint32_t tc, uint32_t insn)
 {
     uint32_t word = tc_word_of(tc), page = word / (MMU_PAGE_SIZE / 4);
     hv_write32(hv, v->bt.tc[page] + 4 * (word % (MMU_PAGE_SIZE / 4)), insn);
@@ -384,7 +384,7 @@ static void chain_taken_branch(hv_t *hv, hv_vcpu_t *v, uint32_t stub, uint32_t t
         !cpu_decode(hv_bt_tc_word(hv, v, at), &i) || i.op < CPU_OP_BEQ || i.op > CPU_OP_BLEU ||
         i.imm != 8)
         return;
-    put_tc_word(hv, v, at, hv_bt_encode(i.op, 0, 0, 0, (int32_t)(tc - at)));
+    hv_bt_patch_word(hv, v, at, hv_bt_encode(i.op, 0, 0, 0, (int32_t)(tc - at)));
 }
 
 /* A block exit: translate (or find) the target, patch the brk into a branch to it. */
@@ -399,7 +399,7 @@ static void take_exit(hv_t *hv, hv_vcpu_t *v, uint32_t stub, uint32_t target)
         return;
     }
     if (v->bt.generation == generation) { /* the stub is still there (no flush meanwhile) */
-        put_tc_word(hv, v, stub, hv_bt_encode(CPU_OP_B, 0, 0, 0, (int32_t)(tc - stub)));
+        hv_bt_patch_word(hv, v, stub, hv_bt_encode(CPU_OP_B, 0, 0, 0, (int32_t)(tc - stub)));
         chain_taken_branch(hv, v, stub, tc);
         hv_bt_stats(hv, v)->chains++;
     }
@@ -483,6 +483,44 @@ static void open_gate(hv_t *hv, hv_vcpu_t *v)
 }
 
 /*
+ * The marker of an adapted store's sequence at TC address `at` (guest pc gva), followed by the
+ * guest's store word (hv_bt_adapt.c): the sequence does the store and its shadow update, and
+ * the translated code goes on after it, with no trap (true). False when the brk is no such
+ * marker: the word after it is not the site's store.
+ */
+static bool adapted_store_at(hv_t *hv, hv_vcpu_t *v, uint32_t at, uint32_t gva)
+{
+    uint32_t next = tc_word_of(at) + 1, word, tval;
+    bool code_written;
+    if (!hv_bt_site_adapted(hv, (unsigned)v->vm, gva) || next >= v->bt.tc_used ||
+        map_entry(hv, v, next) != (gva | W_INNER))
+        return false; /* (the site's record first: a callout's own path is charged alone) */
+    word = hv_bt_tc_word(hv, v, at + 4);
+    if (!hv_bt_adapted_site(hv, (unsigned)v->vm, gva, word))
+        return false;
+    uint32_t cause = hv_bt_adapted_store(hv, v, gva, word, &tval, &code_written);
+    if (cause) { /* the guest's own fault, at the store */
+        set_vmcb_pc(hv, v, gva);
+        hv_trap_reflect(hv, v, cause, tval);
+    } else if (code_written) { /* the translations went: on at the next guest instruction */
+        set_vmcb_pc(hv, v, gva + 4);
+    } else {
+        set_tc_pc(hv, v, at + 4 * ADAPTED_STORE_WORDS);
+    }
+    return true;
+}
+
+bool hv_bt_retranslate_site(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
+{
+    hv_bt_t *bt = &v->bt;
+    for (unsigned b = 0; b < bt->nblocks; b++)
+        if (gva >= bt->block[b].gva && gva - bt->block[b].gva < 4u * bt->block[b].ninsns &&
+            !hv_bt_retranslate_block(hv, v, b))
+            return false;
+    return true;
+}
+
+/*
  * An exit of a bt VCPU, before the handlers: a breakpoint at a TC word the hypervisor put
  * there is a callout and is handled here (true). Any other exit out of the TC leaves the pc
  * where it is, except a trap, whose pc becomes the guest instruction's (false: the handlers
@@ -499,6 +537,8 @@ bool hv_bt_exit(hv_t *hv, hv_vcpu_t *v, unsigned reason, uint32_t cause)
         return false; /* a real VM exit: a world switch */
     if (cause == CPU_CAUSE_BREAKPOINT && in_tc && hv_bt_in_tc(pc - 4)) {
         uint32_t at = pc - 4, m = map_entry(hv, v, tc_word_of(at));
+        if ((m & 3u) == W_CALLOUT && adapted_store_at(hv, v, at, m & ~3u))
+            return true;
         if (tc_word_of(at) == TC_GATE_EXIT || (m & 3u) == W_CALLOUT || (m & 3u) == W_EXIT) {
             /* a call into the monitor, as VMware's translated code made one */
             hv_charge(hv, SIM_COST_bt_callout);
@@ -785,16 +825,42 @@ void hv_bt_free(hv_t *hv, hv_vcpu_t *v)
 /* ------------------------------------------------------------------------------------------
  * Figures, and the guest pc of translated code (for debuggers: nothing charged)
  * ------------------------------------------------------------------------------------------ */
-bool hv_bt_guest_pc(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t tc, uint32_t *guest_pc)
+/* The map entry (guest pc | kind) of TC address tc of a VCPU whose pc the monitor put in the
+ * TC at its last entry (its in_tc record: guest code of its own at those addresses, run in
+ * virtual U, is not translated code), peeked, not charged. False for any other. */
+static bool peek_map(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t tc, uint32_t *entry)
 {
     if (vm >= HV_MAX_VMS || !hv->vms[vm].used || vcpu >= hv->vms[vm].nvcpus || !hv_bt_in_tc(tc))
         return false;
     const hv_vcpu_t *v = &hv->ent[hv->vms[vm].vcpu[vcpu]];
     uint32_t w = tc_word_of(tc), page = w / (MMU_PAGE_SIZE / 4);
-    if (!v->bt.aux[page] || w < TC_FIRST_BLOCK)
+    if (!v->bt.in_tc || !v->bt.aux[page] || w < TC_FIRST_BLOCK - 1)
         return false;
-    *guest_pc = cpu_vmcb_peek(&hv->m->cpu[0], v->bt.aux[page], 4 * (w % (MMU_PAGE_SIZE / 4))) & ~3u;
+    *entry = cpu_vmcb_peek(&hv->m->cpu[0], v->bt.aux[page], 4 * (w % (MMU_PAGE_SIZE / 4)));
     return true;
+}
+
+bool hv_bt_guest_pc(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t tc, uint32_t *guest_pc)
+{
+    uint32_t entry;
+    if (tc_word_of(tc) < TC_FIRST_BLOCK || !peek_map(hv, vm, vcpu, tc, &entry))
+        return false;
+    *guest_pc = entry & ~3u;
+    return true;
+}
+
+hv_bt_entry_t hv_bt_entry_kind(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t at)
+{
+    uint32_t entry, next;
+    if (!peek_map(hv, vm, vcpu, at, &entry))
+        return HV_BT_ENTRY_TRAP;
+    if (tc_word_of(at) == TC_GATE_EXIT)
+        return HV_BT_ENTRY_CALL;
+    unsigned kind = entry & 3u;
+    if (kind == W_CALLOUT && hv_bt_site_adapted(hv, vm, entry & ~3u) &&
+        peek_map(hv, vm, vcpu, at + 4, &next) && next == ((entry & ~3u) | W_INNER))
+        return HV_BT_ENTRY_ADAPTED;
+    return kind == W_CALLOUT || kind == W_EXIT ? HV_BT_ENTRY_CALL : HV_BT_ENTRY_TRAP;
 }
 
 void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out)
@@ -818,6 +884,14 @@ void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out)
         sim_group_digits(s->gate_exits, g[9], 48), sim_group_digits(s->invalidations, g[10], 48),
         sim_group_digits(s->protected_writes, g[11], 48),
         sim_group_digits(s->tc_flushes, g[12], 48));
+    if (s->adaptations || s->adapted_stores) /* adaptive BT: only with traces */
+        fprintf(out,
+                "    adaptive binary translation: %s (retranslated after %s each), %s done "
+                "in the TC without a trap (%s to traced page tables)\n",
+                sim_counted(s->adaptations, "store site", g[0], 48),
+                sim_counted(hv->m->costs.c[SIM_COST_bt_adapt_traps], "trap", g[1], 48),
+                sim_counted(s->adapted_stores, "adapted store", g[2], 48),
+                sim_group_digits(s->adapted_traced, g[3], 48));
     if (s->monitor_region) /* a guest reaching for its monitor's region: rare, said when seen */
         fprintf(out, "    the guest's accesses to the monitor's region, performed by it: %s\n",
                 sim_group_digits(s->monitor_region, g[0], 48));

@@ -104,19 +104,13 @@ bool hv_bt_perform(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t gpa, uint32_t
     return true;
 }
 
-/*
- * Performs the guest's memory instruction `word` as bare hardware would, through the guest's
- * own tables in its current (virtual) mode. Returns 0 when it was done (memory, registers and
- * sp changed; the caller moves the pc past it), else the cause of the fault the guest takes
- * instead, with *tval its address. A store over translated code drops the translations
- * (*code_written); the caller then goes on at the next guest instruction.
- */
-static uint32_t emulate(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t *tval, bool *code_written)
+uint32_t hv_bt_emulate_access(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t *tval,
+                              uint32_t *stored_gpa, bool *code_written)
 {
     access_t a;
     uint32_t gpa, hpa;
     *code_written = false;
-    hv_bt_stats(hv, v)->monitor_region++;
+    *stored_gpa = HV_BT_NO_GPA;
     if (!decode_access(hv, v, word, &a)) {
         *tval = word;
         return CPU_CAUSE_ILLEGAL;
@@ -129,9 +123,19 @@ static uint32_t emulate(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t *tval, b
     if (!hv_gpa_to_hpa(hv, (unsigned)v->vm, gpa, true, &hpa))
         return hv_emulate_mmio(hv, v, word, gpa, CPU_EXIT_EXCEPTION) ? 0 : CPU_CAUSE_BUS_ERROR;
     perform(hv, v, &a, gpa, hpa);
+    if (a.store)
+        *stored_gpa = gpa;
     if (a.store && hv_bt_page_protected(hv, (unsigned)v->vm, gpa))
         *code_written = hv_bt_code_written(hv, v, gpa, a.size);
     return 0;
+}
+
+/* The guest's access into the monitor's region, performed as bare hardware would (counted). */
+static uint32_t emulate(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t *tval, bool *code_written)
+{
+    uint32_t gpa;
+    hv_bt_stats(hv, v)->monitor_region++;
+    return hv_bt_emulate_access(hv, v, word, tval, &gpa, code_written);
 }
 
 /* A callout for the guest's absolute access into the region (the translator's choice): done

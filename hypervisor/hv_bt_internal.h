@@ -97,9 +97,46 @@ void hv_bt_go_on(hv_t *hv, hv_vcpu_t *v, bool code_written);
 /* Performs the load or store `word` at guest address gpa, host address hpa, with its register
  * effects (a store is logged for a migration). False for a word that is no memory instruction. */
 bool hv_bt_perform(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t gpa, uint32_t hpa);
+/*
+ * Performs the guest's memory instruction `word` as bare hardware would, through the guest's
+ * own tables in its current (virtual) mode. Returns 0 when it was done (memory, registers and
+ * sp changed; the caller moves the pc past it; *stored_gpa the address a store wrote to RAM,
+ * else HV_BT_NO_GPA), else the cause of the fault the guest takes instead, with *tval its
+ * address. A store over translated code drops the translations (*code_written); the caller
+ * then goes on at the next guest instruction.
+ */
+#define HV_BT_NO_GPA 0xffffffffu
+uint32_t hv_bt_emulate_access(hv_t *hv, hv_vcpu_t *v, uint32_t word, uint32_t *tval,
+                              uint32_t *stored_gpa, bool *code_written);
 /* True for an access the truncated segment stops: at or above the monitor, not absolute. */
 bool hv_bt_truncated(uint32_t word, uint32_t va);
 /* A callout for the guest's absolute access into the monitor's region. */
 void hv_bt_guard_callout(hv_t *hv, hv_vcpu_t *v, uint32_t gva, uint32_t word);
+
+/* hv_bt_adapt.c: adaptive binary translation. The TC word that starts an adapted store's
+ * sequence (a brk the monitor knows by its site; the guest's store word follows it). */
+#define ADAPTED_STORE_WORDS 2u
+/* True when the VM's record says the store site at gva is adapted (nothing charged: the
+ * monitor's own table). */
+bool hv_bt_site_adapted(const hv_t *hv, unsigned vm, uint32_t gva);
+/* True when the guest store at gva (its word `word`) is an adapted site of the VM. */
+bool hv_bt_adapted_site(const hv_t *hv, unsigned vm, uint32_t gva, uint32_t word);
+/* A monitor trap at translated store `word` (guest pc gva) was a store to a traced page
+ * table: counted. True when the site is adapted (this trap was its bt_adapt_traps-th, or
+ * another VCPU adapted it): the caller translates its blocks again (hv_bt_retranslate_site). */
+bool hv_bt_adapt_count(hv_t *hv, hv_vcpu_t *v, uint32_t gva, uint32_t word);
+/* The adapted store `word` at guest pc gva: performed with its shadow update, charged as its
+ * in-TC sequence. Returns 0, or the cause of the guest's own fault (*tval its address);
+ * *code_written as hv_bt_emulate_access's. */
+uint32_t hv_bt_adapted_store(hv_t *hv, hv_vcpu_t *v, uint32_t gva, uint32_t word, uint32_t *tval,
+                             bool *code_written);
+/* Every block of v's TC that holds the guest instruction at gva is translated again (the
+ * translator now adapts the site). False when the TC had to be flushed meanwhile: the caller
+ * goes on at the next guest instruction, not in the TC. */
+bool hv_bt_retranslate_site(hv_t *hv, hv_vcpu_t *v, uint32_t gva);
+/* hv_bt_translate.c: block b translated again, its old translation redirected (a branch). */
+bool hv_bt_retranslate_block(hv_t *hv, hv_vcpu_t *v, unsigned b);
+/* Overwrites the TC word at TC address tc (a patch: a chain, a redirection), charged. */
+void hv_bt_patch_word(hv_t *hv, hv_vcpu_t *v, uint32_t tc, uint32_t insn);
 
 #endif

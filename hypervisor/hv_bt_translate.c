@@ -355,6 +355,12 @@ static bool translate_insn(emitter_t *e, uint32_t word)
         /* LAB 2 STUB: return !hv_lab_missing(e->hv, e->v, 2, "translate_insn: the callout"); */
         /* LAB 2 END */
     }
+    if (hv_bt_adapted_site(e->hv, (unsigned)e->v->vm, e->pc, word)) {
+        emit_kind(e, BRK, e->pc, W_CALLOUT); /* adaptive BT: the store's in-TC sequence */
+        emit(e, word);
+        s->insns_inline++;
+        return false;
+    }
     emit(e, word);
     s->insns_identical++;
     if (!ends_block(&i))
@@ -364,15 +370,12 @@ static bool translate_insn(emitter_t *e, uint32_t word)
 }
 
 /*
- * Translates the block at guest pc gva into the TC. Returns its TC address, or 0 when the
- * guest's own tables do not let its kernel fetch gva (the caller reflects the fault).
+ * Emits the translation of the guest code at gva (host address hpa) into the TC, flushing the
+ * TC first when it may not fit. Returns its TC address (0: no frame is left for the TC, the VM
+ * crashed) and, in *n, the guest instructions it covers.
  */
-uint32_t hv_bt_translate_block(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
+static uint32_t emit_block(hv_t *hv, hv_vcpu_t *v, uint32_t gva, uint32_t hpa, unsigned *n)
 {
-    uint32_t gpa, hpa;
-    if (!hv_shadow_translate(hv, v, gva, MMU_FETCH, &gpa) ||
-        !hv_gpa_to_hpa(hv, (unsigned)v->vm, gpa, true, &hpa))
-        return 0;
     hv_bt_t *bt = &v->bt;
     if (bt->nblocks == HV_BT_MAX_BLOCKS || bt->tc_used + BLOCK_MAX * WORDS_MAX > TC_WORDS) {
         hv_bt_flush_tc(hv, v);
@@ -386,24 +389,65 @@ uint32_t hv_bt_translate_block(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
     hv_bt_put_word(hv, v, bt->tc_used, LD_STATE(1, ST_SPILL1), gva, W_INNER);
     emitter_t e = {.hv = hv, .v = v, .at = bt->tc_used + 1, .pc = gva};
     uint32_t start = e.at;
-    unsigned n = 0;
+    *n = 0;
     for (;;) {
-        bool end = translate_insn(&e, hv_read32(hv, hpa + 4 * n));
+        bool end = translate_insn(&e, hv_read32(hv, hpa + 4 * *n));
         e.pc += 4;
-        n++;
+        ++*n;
         if (end)
             break;
-        if (n == BLOCK_MAX || (e.pc & MMU_PAGE_OFFSET) == 0) { /* never across a page */
+        if (*n == BLOCK_MAX || (e.pc & MMU_PAGE_OFFSET) == 0) { /* never across a page */
             emit_kind(&e, BRK, e.pc, W_EXIT);
             break;
         }
     }
     bt->tc_used = e.at;
-    hv_bt_block_t *b = &bt->block[bt->nblocks];
-    *b = (hv_bt_block_t){.gva = gva, .gpa = gpa, .tc = hv_bt_tc_va(start), .ninsns = (uint16_t)n};
-    hv_bt_index_block(bt, bt->nblocks++);
     hv_bt_stats(hv, v)->blocks++;
+    return hv_bt_tc_va(start);
+}
+
+/*
+ * Translates the block at guest pc gva into the TC. Returns its TC address, or 0 when the
+ * guest's own tables do not let its kernel fetch gva (the caller reflects the fault).
+ */
+uint32_t hv_bt_translate_block(hv_t *hv, hv_vcpu_t *v, uint32_t gva)
+{
+    uint32_t gpa, hpa;
+    unsigned n;
+    if (!hv_shadow_translate(hv, v, gva, MMU_FETCH, &gpa) ||
+        !hv_gpa_to_hpa(hv, (unsigned)v->vm, gpa, true, &hpa))
+        return 0;
+    uint32_t tc = emit_block(hv, v, gva, hpa, &n);
+    if (!tc)
+        return 0;
+    hv_bt_t *bt = &v->bt;
+    bt->block[bt->nblocks] =
+        (hv_bt_block_t){.gva = gva, .gpa = gpa, .tc = tc, .ninsns = (uint16_t)n};
+    hv_bt_index_block(bt, bt->nblocks++);
     hv_bt_protect_page(hv, v, gpa);
     hv_emit(hv, SIM_HV_BT_TRANSLATE, v->vm, v->index, gva);
-    return b->tc;
+    return tc;
+}
+
+/*
+ * Block b is translated again (its code read where it was, gpa), and its old translation's
+ * first word becomes a branch to the new one, so that what was chained to it, and the
+ * indirect entry before it, reach the new code; code running in the old translation goes on
+ * there. False when the TC had to be flushed for it (every translation went) or the VM
+ * crashed.
+ */
+bool hv_bt_retranslate_block(hv_t *hv, hv_vcpu_t *v, unsigned b)
+{
+    hv_bt_t *bt = &v->bt;
+    uint32_t generation = bt->generation, old = bt->block[b].tc, hpa;
+    unsigned n;
+    if (!hv_gpa_to_hpa(hv, (unsigned)v->vm, bt->block[b].gpa, true, &hpa))
+        return false;
+    uint32_t tc = emit_block(hv, v, bt->block[b].gva, hpa, &n);
+    if (!tc || bt->generation != generation)
+        return false;
+    hv_bt_patch_word(hv, v, old, hv_bt_encode(CPU_OP_B, 0, 0, 0, (int32_t)(tc - old)));
+    bt->block[b].tc = tc;
+    hv_emit(hv, SIM_HV_BT_TRANSLATE, v->vm, v->index, bt->block[b].gva);
+    return true;
 }

@@ -375,13 +375,34 @@ void hv_handle_exit(hv_t *hv, cpu_t *cpu, unsigned ent)
 #endif
 }
 
+hv_bt_entry_t hv_exit_monitor_kind(const hv_t *hv, const sim_event_t *ev)
+{
+    if (!(ev->flags & SIM_EVF_MONITOR) || ev->b != CPU_CAUSE_BREAKPOINT || ev->vm < 0 ||
+        ev->vcpu < 0)
+        return HV_BT_ENTRY_TRAP;
+    return hv_bt_entry_kind(hv, (unsigned)ev->vm, (unsigned)ev->vcpu, ev->pc - 4);
+}
+
 void hv_describe_exit(const hv_t *hv, const sim_event_t *ev, char *buf, size_t len)
+{
+    hv_describe_exit_as(hv, ev, hv_exit_monitor_kind(hv, ev), buf, len);
+}
+
+void hv_describe_exit_as(const hv_t *hv, const sim_event_t *ev, hv_bt_entry_t kind, char *buf,
+                         size_t len)
 {
     const char *vm = ev->vm >= 0 && ev->vm < HV_MAX_VMS && hv->vms[ev->vm].used
                          ? hv->vms[ev->vm].name
                          : "a VM";
     if (ev->flags & SIM_EVF_MONITOR) { /* binary translation's monitor: no world switch */
-        bool call = ev->b == CPU_CAUSE_BREAKPOINT && hv_bt_in_tc(ev->pc - 4);
+        if (kind == HV_BT_ENTRY_ADAPTED) {
+            snprintf(buf, len,
+                     "an adapted store of %s (vcpu%d), not a VM exit or a trap: its in-TC "
+                     "sequence stores to a page table and updates the shadows",
+                     vm, ev->vcpu);
+            return;
+        }
+        bool call = kind == HV_BT_ENTRY_CALL;
         snprintf(buf, len,
                  "%s into %s's co-resident monitor (vcpu%d), not a VM exit: %s in the guest's "
                  "own address space",

@@ -162,7 +162,20 @@ static bool emulate_store(hv_t *hv, hv_vcpu_t *v, int t, uint32_t gpa, uint32_t 
     }
     bool code = hv_bt_page_protected(hv, (unsigned)v->vm, gpa) &&
                 hv_bt_code_written(hv, v, gpa & ~3u, 4); /* a page table beside code */
+    if (!code && v->bt.resume_tc && hv_bt_adapt_count(hv, v, v->bt.resume_guest, word))
+        code = !hv_bt_retranslate_site(hv, v, v->bt.resume_guest); /* adapted from now on */
     hv_bt_go_on(hv, v, code);
+    return true;
+}
+
+bool hv_shadow_trace_stored(hv_t *hv, hv_vcpu_t *v, uint32_t gpa)
+{
+    hv_vm_t *m = &hv->vms[v->vm];
+    int t = hv_shadow_tracing(hv, v) ? find_trace(m, gpa) : -1;
+    if (t < 0)
+        return false;
+    sync_entry(hv, v, &m->traced[t], gpa);
+    m->stats.shadow.trace_stores++;
     return true;
 }
 

@@ -88,7 +88,8 @@ static bool entity_sane(const hv_vcpu_t *e, unsigned ncpus)
 static bool vm_sane(const hv_vm_t *v, unsigned nent)
 {
     if (v->nvcpus > HV_MAX_VCPUS || v->bt_npages > HV_BT_TC_PAGES * 4 ||
-        v->ntraced > HV_SHADOW_TRACES || v->balloon_moves > HV_BALLOON_MOVES ||
+        v->ntraced > HV_SHADOW_TRACES || v->bt_adapt.nsites > HV_BT_STORE_SITES ||
+        v->balloon_moves > HV_BALLOON_MOVES ||
         v->dev.line_len >= sizeof v->dev.line || v->dev.in_pos > v->dev.in_len ||
         v->dev.disk.sectors > SIM_DISK_MAX_BYTES / SIM_SECTOR_SIZE ||
         memchr(v->name, '\0', sizeof v->name) == NULL ||

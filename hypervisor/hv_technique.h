@@ -127,6 +127,10 @@ void hv_shadow_trace_table(hv_t *hv, hv_vcpu_t *v, uint32_t table, unsigned leve
  * mapped without W (*bits). False when gpa is not traced. */
 bool hv_shadow_trace_fill(hv_t *hv, hv_vcpu_t *v, mmu_access_t kind, uint32_t gpa, uint32_t hpa,
                           uint32_t *bits);
+/* The guest's store to guest-physical gpa was performed without a fault (an adapted store,
+ * hv_bt_adapt.c): if gpa is traced, the shadows drop what stood for the entry it changed, as
+ * after a store fault, and the store is counted (true). */
+bool hv_shadow_trace_stored(hv_t *hv, hv_vcpu_t *v, uint32_t gpa);
 /* A device's DMA (or the hypervisor) wrote [gpa, gpa + len) of VM vm: if a traced page is in
  * it, no store fault told the shadows: every shadow of the VM is emptied and the traces go. */
 void hv_shadow_trace_dma(hv_t *hv, unsigned vm, uint32_t gpa, size_t len);
@@ -138,6 +142,17 @@ void hv_shadow_trace_before_entry(hv_t *hv, hv_vcpu_t *v);
 #define HV_BT_STATE_VA 0xfffff000u
 bool hv_bt_vcpu(const hv_t *hv, const hv_vcpu_t *v);
 bool hv_bt_in_tc(uint32_t va);
+/* What a breakpoint trap of a bt VCPU at TC address `at` was, by the monitor's records (the
+ * VCPU ran from the TC, the word's kind in the map), not by the address: a guest's own trap,
+ * a call into the monitor, or an adapted store's sequence (hv_bt_adapt.c). Nothing charged. */
+typedef enum { HV_BT_ENTRY_TRAP, HV_BT_ENTRY_CALL, HV_BT_ENTRY_ADAPTED } hv_bt_entry_t;
+hv_bt_entry_t hv_bt_entry_kind(const hv_t *hv, unsigned vm, unsigned vcpu, uint32_t at);
+/* The same for an exit event, told when it happens (the records change after it: a trace
+ * export keeps the answer with the event); HV_BT_ENTRY_TRAP for any but a monitor's brk. */
+hv_bt_entry_t hv_exit_monitor_kind(const hv_t *hv, const sim_event_t *ev);
+/* hv_describe_exit (hv.h) with the kind told when the exit happened. */
+void hv_describe_exit_as(const hv_t *hv, const sim_event_t *ev, hv_bt_entry_t kind, char *buf,
+                         size_t len);
 /* Sets up a new VCPU's state page and TC (before hv_trap_setup). False: no frame. */
 bool hv_bt_setup(hv_t *hv, hv_vcpu_t *v);
 void hv_bt_free(hv_t *hv, hv_vcpu_t *v);

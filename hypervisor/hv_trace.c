@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "hv_trace.h"
+#include "hv_technique.h"
 
 /* The trace's names for the accounting's kinds (sim_time_t). */
 static const char *const span_names[SIM_TIME_COUNT] = {
@@ -94,7 +95,10 @@ void hv_trace_add_instant(hv_tracker_t *t, const sim_event_t *ev)
         t->oom = true;
         return;
     }
-    t->inst[t->ninst++] = *ev;
+    t->inst[t->ninst] = *ev;
+    if (ev->kind == SIM_EV_VMEXIT) /* a call or a trap, told now: `charged` is free in an exit */
+        t->inst[t->ninst].charged = hv_exit_monitor_kind(t->hv, ev);
+    t->ninst++;
 }
 
 void hv_trace_free(hv_tracker_t *t)
@@ -204,7 +208,7 @@ static void put_instant(FILE *out, const hv_t *hv, const sim_event_t *ev, bool *
     why[0] = '\0';
     if (ev->kind == SIM_EV_VMEXIT) {
         snprintf(name, sizeof name, "exit %s", cpu_exit_reason_name(ev->a));
-        hv_describe_exit(hv, ev, why, sizeof why);
+        hv_describe_exit_as(hv, ev, (hv_bt_entry_t)ev->charged, why, sizeof why);
         cat = "exit";
     } else if (ev->kind == SIM_EV_TRAP || ev->kind == SIM_EV_INTERRUPT) { /* a native run's */
         if (ev->kind == SIM_EV_TRAP)

@@ -302,6 +302,7 @@ static void carry_state(hv_t *hv, unsigned idx, const vm_file_t *f, uint64_t del
         }
     v->tsc_offset = o->tsc_offset + delta;
     v->stats = o->stats;
+    v->bt_adapt = o->bt_adapt; /* its adapted store sites stay adapted where it goes */
     v->exit_code = o->exit_code;
     v->cap_used = 0;
     v->cap_period = hv->m->cpu[0].s.cycles;

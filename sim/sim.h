@@ -76,12 +76,17 @@ _Noreturn void sim_panic(const char *file, int line, const char *fmt, ...)
 /* The entries of hardware generations and of the co-resident BT monitor (issue 15; the
  * profiles below): the hypervisor reading or writing one VMCB field that is not a register
  * (VMREAD and VMWRITE on VT-x), at the default an L1 hit like hv_mem; translated code calling
- * into the monitor and back; a guest trap into the monitor and its return. */
+ * into the monitor and back; a guest trap into the monitor and its return; adaptive BT's
+ * in-TC store sequence and how many traps make a store site adapt (hv_bt_adapt.c). */
 #define SIM_COSTS_GENERATIONS(X)                                                                   \
     X(hv_vmcb_read, 2, "the hypervisor reading one VMCB field other than a register (VMREAD)")     \
     X(hv_vmcb_write, 2, "the hypervisor writing one VMCB field other than a register (VMWRITE)")   \
     X(bt_callout, 100, "binary translation: translated code calling into the monitor and back")    \
-    X(bt_monitor_trap, 180, "binary translation: a guest trap into the monitor and its return")
+    X(bt_monitor_trap, 180, "binary translation: a guest trap into the monitor and its return")  \
+    X(bt_adapted_store, 40,                                                                        \
+      "binary translation: an adapted store's in-TC sequence (the store and its shadow update)")   \
+    X(bt_adapt_traps, 8,                                                                           \
+      "binary translation: traps at one store site before it is retranslated (a count; 0: never)")
 
 /* Memory overcommit (issue 19, hypervisor/hv_swap.c): the hypervisor's swap device, a block
  * device of the host with the disk model's timing (sim_disk_cycles), its own figures. */
@@ -245,7 +250,13 @@ typedef enum {
       "exit batching: the guest pc of the next instruction, which would exit too, emulated in "    \
       "the same exit; pc: its word")                                                               \
     X(SHADOW_TRACE, "shadow-trace",                                                                \
-      "shadow paging: the guest page-table page write-protected (shadow_sync = trace)")
+      "shadow paging: the guest page-table page write-protected (shadow_sync = trace)")           \
+    X(BT_ADAPT, "bt-adapt",                                                                        \
+      "adaptive binary translation: the guest pc of a store site that trapped bt_adapt_traps "     \
+      "times, retranslated; pc: the traps")                                                        \
+    X(BT_ADAPTED_STORE, "bt-adapted-store",                                                        \
+      "adaptive binary translation: the guest pc of an adapted store, done by its in-TC "          \
+      "sequence (no trap); pc: the guest-physical address stored to")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u

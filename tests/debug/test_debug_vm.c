@@ -305,13 +305,26 @@ Test(hv_debug, reads_the_translation_cache)
     done(dbg, hv);
 }
 
+/* Runs the bt scenario on until its tinyos VCPU last entered its translated kernel (in_tc)
+ * or, with `in_tc` false, its own user code; returns the VCPU. */
+static const hv_vcpu_t *run_until_in_tc(hv_t *hv, bool in_tc)
+{
+    const hv_vcpu_t *e = &hv->ent[hv->vms[hv_vm_by_name(hv, "tinyos")].vcpu[0]];
+    for (uint64_t at = 3000000; at < 60000000 && (bool)e->bt.in_tc != in_tc; at += 20000)
+        cr_assert_eq(hv_run(hv, at), SIM_RUN_MAX_CYCLES);
+    cr_assert_eq((bool)e->bt.in_tc, in_tc);
+    return e;
+}
+
 /* The window's disassembly names, for each word of translated code, the guest code it stands
- * for (ui_dbg_translated_from). */
+ * for (ui_dbg_translated_from) while the VCPU runs its translated kernel; while it runs its
+ * own user code, the same addresses are the guest's own (the monitor's record decides, not
+ * the address). */
 Test(hv_debug, translated_code_names_its_guest_code)
 {
     hv_t *hv;
     ui_dbg_t *dbg = start(&hv, "bt");
-    cr_assert_eq(hv_run(hv, 3000000), SIM_RUN_MAX_CYCLES);
+    run_until_in_tc(hv, true);
     ui_dbg_vcpu_t v;
     cr_assert_eq(ui_dbg_vcpu_info(dbg, 0, 0, &v), 0);
     cr_assert_eq(ui_dbg_set_focus(dbg, (unsigned)v.pcpu), 0);
@@ -319,6 +332,9 @@ Test(hv_debug, translated_code_names_its_guest_code)
     cr_expect(ui_dbg_translated_from(dbg, HV_BT_REGION + 8, from, sizeof from), "the first block");
     cr_expect(from[0] != '\0' && strncmp(from, "0xffc", 5) != 0, "a guest address: %s", from);
     cr_expect(!ui_dbg_translated_from(dbg, 0x1000, from, sizeof from), "guest code is not");
+    run_until_in_tc(hv, false);
+    cr_expect(!ui_dbg_translated_from(dbg, HV_BT_REGION + 8, from, sizeof from),
+              "in its user code the VCPU's 0xffc00008 is its own: %s", from);
     done(dbg, hv);
 }
 

@@ -125,3 +125,27 @@ void su_expect_every_builtin_listed(void)
                   hv_builtin_name(i));
     }
 }
+
+/* Saves m twice (the two saves must be byte-identical) and loads the first into `fresh`. */
+void su_save_and_load(sim_machine_t *m, sim_machine_t *fresh, const char *name)
+{
+    sim_snap_writer_t w1, w2;
+    uint8_t *f1, *f2;
+    size_t l1, l2;
+    cr_assert_eq(hv_snapshot_build(m, name, &w1), 0);
+    cr_assert_eq(hv_snapshot_build(m, name, &w2), 0);
+    cr_assert_eq(sim_snap_finish(&w1, &f1, &l1), 0);
+    cr_assert_eq(sim_snap_finish(&w2, &f2, &l2), 0);
+    cr_expect(l1 == l2 && memcmp(f1, f2, l1) == 0,
+              "%s at cycle %llu: a second save is byte-identical to the first", name,
+              (unsigned long long)m->cpu[0].s.cycles);
+    sim_snap_t s;
+    char err[300];
+    cr_assert_eq(sim_snap_parse(&s, name, f1, l1, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(hv_snapshot_load_parsed(fresh, &s, NULL, err, sizeof err), 0, "%s", err);
+    sim_snap_free(&s);
+    free(f1);
+    free(f2);
+    sim_snap_writer_free(&w1);
+    sim_snap_writer_free(&w2);
+}

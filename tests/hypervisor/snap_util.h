@@ -25,6 +25,9 @@ uint8_t *su_state(const sim_machine_t *m, size_t *len);
 void su_expect_same_state(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
                           const char *what);
 
+/* Saves m twice (the two saves must be byte-identical) and loads the first into `fresh`. */
+void su_save_and_load(sim_machine_t *m, sim_machine_t *fresh, const char *name);
+
 /* Every built-in scenario, as X(identifier, name): the suites that must cover them all. */
 #define SU_SCENARIOS(X)                                                                            \
     X(native_tinyos, "native-tinyos")                                                              \

@@ -17,30 +17,6 @@
 
 #define SPLITS 3
 
-/* Saves m twice (the two saves must be byte-identical) and loads the first into `fresh`. */
-static void save_and_load(sim_machine_t *m, sim_machine_t *fresh, const char *name)
-{
-    sim_snap_writer_t w1, w2;
-    uint8_t *f1, *f2;
-    size_t l1, l2;
-    cr_assert_eq(hv_snapshot_build(m, name, &w1), 0);
-    cr_assert_eq(hv_snapshot_build(m, name, &w2), 0);
-    cr_assert_eq(sim_snap_finish(&w1, &f1, &l1), 0);
-    cr_assert_eq(sim_snap_finish(&w2, &f2, &l2), 0);
-    cr_expect(l1 == l2 && memcmp(f1, f2, l1) == 0,
-              "%s at cycle %llu: a second save is byte-identical to the first", name,
-              (unsigned long long)m->cpu[0].s.cycles);
-    sim_snap_t s;
-    char err[300];
-    cr_assert_eq(sim_snap_parse(&s, name, f1, l1, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(hv_snapshot_load_parsed(fresh, &s, NULL, err, sizeof err), 0, "%s", err);
-    sim_snap_free(&s);
-    free(f1);
-    free(f2);
-    sim_snap_writer_free(&w1);
-    sim_snap_writer_free(&w2);
-}
-
 /* The proof for one scenario: SPLITS points spread over its run. At each, the machine is
  * saved and goes on; the copy loaded from the save must end exactly as the run it was saved
  * from (what a student sees, and its whole state, byte for byte), and as an uninterrupted run
@@ -60,7 +36,7 @@ static void snapshots_are_complete(const char *name)
         uint64_t at = length * (i + 1) / (SPLITS + 1);
         su_start(&sc, &m, name);
         su_run_to_end(&m, at);
-        save_and_load(&m, &fresh, name);
+        su_save_and_load(&m, &fresh, name);
         /* The original ends and is freed before the copy runs: a pointer into it that a load
          * kept would be a use after free (caught by make asan), not a silent success. */
         su_run_to_end(&m, max);

@@ -474,6 +474,19 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
                  "instruction at %s",
                  w, dbg_guest_where(d, ev->vm, ev->b, a, sizeof a));
         break;
+    case SIM_HV_BT_ADAPT:
+        snprintf(buf, len,
+                 "adaptive binary translation: the store at %s of %s trapped %u times on "
+                 "traced page tables: its blocks are translated again, the store into an in-TC "
+                 "sequence that needs no trap",
+                 dbg_guest_where(d, ev->vm, ev->b, a, sizeof a), w, ev->pc);
+        break;
+    case SIM_HV_BT_ADAPTED_STORE:
+        snprintf(buf, len,
+                 "adaptive binary translation: %s's adapted store at %s stores to gpa 0x%08x "
+                 "in the translation cache and updates the shadows (no trap)",
+                 w, dbg_guest_where(d, ev->vm, ev->b, a, sizeof a), ev->pc);
+        break;
     case SIM_HV_BATCH:
         snprintf(buf, len,
                  "exit batching: the next instruction of %s, at %s, would exit too: the "
