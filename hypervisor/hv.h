@@ -520,6 +520,9 @@ typedef struct {
     uint64_t protected_writes;  /* data stores to a page holding translated code, emulated */
     uint64_t tc_flushes;        /* the TC was full */
     uint64_t monitor_region;    /* guest accesses to the monitor's region, performed by it */
+    /* vm restore built it here (hv_vm_snap.c): how often, the blocks its last save dropped,
+     * and the blocks and instructions translated before it (the rest: translated again) */
+    uint64_t restores, restore_dropped, restore_blocks, restore_insns;
 } hv_bt_stats_t;
 
 /* The device a port I/O exit reached (hv_dev_port_device), X(NAME, name in a sentence). */

@@ -362,6 +362,26 @@ void hv_bt_leave_tc(hv_t *hv, hv_vcpu_t *v)
         set_vmcb_pc(hv, v, guest_pc_of(hv, v, pc));
 }
 
+/* For vm save (nothing charged: the debugger looks, the machine does not run). A saved VCPU
+ * carries no translation cache, so its pc must be a guest address: outside the TC it is one,
+ * at a boundary in the TC it is the guest address the word stands for, and inside an inline
+ * sequence there is none (false, *pc the TC address: the VCPU holds TC state in its
+ * registers). */
+bool hv_bt_saved_pc(const hv_t *hv, const hv_vcpu_t *v, uint32_t *pc)
+{
+    *pc = cpu_vmcb_peek(&hv->m->cpu[0], v->vmcb, CPU_VMCB_GUEST + CPU_VMCB_PC);
+    if (!legit_tc_pc(v, *pc))
+        return true;
+    uint32_t word = tc_word_of(*pc), page = word / (MMU_PAGE_SIZE / 4);
+    if (word < TC_FIRST_BLOCK || !v->bt.aux[page] || site_of_stub(v, word) >= 0)
+        return false;
+    uint32_t entry = cpu_vmcb_peek(&hv->m->cpu[0], v->bt.aux[page], 4 * (word % (MMU_PAGE_SIZE / 4)));
+    if ((entry & 3u) == W_INNER)
+        return false; /* *pc: where in the TC it stopped */
+    *pc = entry & ~3u;
+    return true;
+}
+
 /* ------------------------------------------------------------------------------------------
  * Callouts
  * ------------------------------------------------------------------------------------------ */
@@ -818,6 +838,16 @@ void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out)
         sim_group_digits(s->gate_exits, g[9], 48), sim_group_digits(s->invalidations, g[10], 48),
         sim_group_digits(s->protected_writes, g[11], 48),
         sim_group_digits(s->tc_flushes, g[12], 48));
+    if (s->restores) { /* cold migration: what the empty cache cost here (as live migration's) */
+        uint64_t insns = s->insns_identical + s->insns_inline + s->insns_callout - s->restore_insns;
+        fprintf(out,
+                "    moved by vm restore: %s dropped at the save, %s of %s instructions translated "
+                "here since (%s cycles)\n",
+                sim_counted(s->restore_dropped, "translated block", g[0], 48),
+                sim_counted(s->blocks - s->restore_blocks, "block", g[1], 48),
+                sim_group_digits(insns, g[2], 48),
+                sim_group_digits(insns * hv->m->costs.c[SIM_COST_bt_translate_insn], g[3], 48));
+    }
     if (s->monitor_region) /* a guest reaching for its monitor's region: rare, said when seen */
         fprintf(out, "    the guest's accesses to the monitor's region, performed by it: %s\n",
                 sim_group_digits(s->monitor_region, g[0], 48));

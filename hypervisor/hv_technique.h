@@ -151,6 +151,9 @@ bool hv_bt_before_entry(hv_t *hv, hv_vcpu_t *v);
 void hv_bt_resume(hv_t *hv, hv_vcpu_t *v);
 /* True unless the pc is in the middle of an inline sequence (no reflection there). */
 bool hv_bt_at_boundary(hv_t *hv, hv_vcpu_t *v);
+/* vm save: the guest pc of a stopped VCPU (a TC pc at a boundary becomes the guest's); false
+ * inside an inline sequence, where it has none. Nothing charged. */
+bool hv_bt_saved_pc(const hv_t *hv, const hv_vcpu_t *v, uint32_t *pc);
 /* The pc leaves the TC for the guest address it stands for (before a reflection). */
 void hv_bt_leave_tc(hv_t *hv, hv_vcpu_t *v);
 /* A virtual line rose: inline sti and popf must exit to let it in. */
