@@ -130,8 +130,9 @@ bool hv_bt_tc_reserve(hv_t *hv, hv_vcpu_t *v, uint32_t words)
     for (uint32_t p = 0; p * (MMU_PAGE_SIZE / 4) < words && p < HV_BT_TC_PAGES; p++) {
         if (v->bt.tc[p])
             continue;
-        v->bt.tc[p] = hv_frame_alloc(hv, HV_FRAME_HV);
-        v->bt.aux[p] = v->bt.tc[p] ? hv_frame_alloc(hv, HV_FRAME_HV) : 0;
+        unsigned host = hv_vm_host(hv, (unsigned)v->vm);
+        v->bt.tc[p] = hv_frame_alloc(hv, host, HV_FRAME_HV);
+        v->bt.aux[p] = v->bt.tc[p] ? hv_frame_alloc(hv, host, HV_FRAME_HV) : 0;
         if (!v->bt.aux[p])
             return false;
     }
@@ -772,8 +773,9 @@ uint32_t hv_bt_state_word(const hv_vcpu_t *v, unsigned csr)
 bool hv_bt_setup(hv_t *hv, hv_vcpu_t *v)
 {
     memset(&v->bt, 0, sizeof v->bt);
-    v->bt.state = hv_frame_alloc(hv, HV_FRAME_HV);
-    v->bt.sites = v->bt.state ? hv_frame_alloc(hv, HV_FRAME_HV) : 0;
+    unsigned host = hv_vm_host(hv, (unsigned)v->vm);
+    v->bt.state = hv_frame_alloc(hv, host, HV_FRAME_HV);
+    v->bt.sites = v->bt.state ? hv_frame_alloc(hv, host, HV_FRAME_HV) : 0;
     if (!v->bt.sites || !hv_bt_tc_reserve(hv, v, TC_FIRST_BLOCK))
         return false;
     hv_bt_put_word(hv, v, TC_GATE_RETURN, hv_bt_encode(CPU_OP_JALR, 0, 1, 0, 0), 0, W_INNER);

@@ -153,7 +153,7 @@ static void flush_vm(hv_t *hv, unsigned vm)
 static bool send_page(hv_t *hv, uint32_t gpn, uint32_t leaf)
 {
     hv_migration_t *g = &hv->mig;
-    if (!g->dst[gpn] && !(g->dst[gpn] = hv_frame_alloc_to_fill(hv, HV_FRAME_HV)))
+    if (!g->dst[gpn] && !(g->dst[gpn] = hv_frame_alloc_to_fill(hv, g->to, HV_FRAME_HV)))
         return false;
     uint32_t pte = hv_read32(hv, leaf);
     /* LAB 8 BEGIN: clear D (and the log) before the copy: a store after it dirties the page */
@@ -312,7 +312,7 @@ static bool move_monitor(hv_t *hv, unsigned vm)
         return true;
     for (unsigned i = 0; i < v->nvcpus; i++) {
         hv_bt_t *bt = &hv->ent[v->vcpu[i]].bt;
-        uint32_t to = hv_frame_alloc_to_fill(hv, HV_FRAME_HV);
+        uint32_t to = hv_frame_alloc_to_fill(hv, g->to, HV_FRAME_HV);
         if (!to)
             return false;
         memcpy(hv->m->ram + to, hv->m->ram + bt->state, MMU_PAGE_SIZE);

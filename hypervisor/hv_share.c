@@ -244,7 +244,7 @@ bool hv_share_break(hv_t *hv, unsigned vm, uint32_t gpa)
         return false;
     hv_vm_t *v = &hv->vms[vm];
     uint32_t copy =
-        hv_swap_make_room(hv, vm) ? hv_frame_alloc_to_fill(hv, (uint8_t)HV_FRAME_VM(vm)) : 0;
+        hv_swap_make_room(hv, vm) ? hv_frame_alloc_to_fill(hv, v->host, (uint8_t)HV_FRAME_VM(vm)) : 0;
     if (!copy)
         return true; /* the VM is stopped: no frame for its copy */
     memcpy(hv->m->ram + copy, hv->m->ram + ((size_t)pfn << MMU_PAGE_SHIFT), MMU_PAGE_SIZE);
