@@ -789,6 +789,25 @@ bool hv_bt_setup(hv_t *hv, hv_vcpu_t *v)
     return true;
 }
 
+unsigned hv_bt_rehome(hv_t *hv, hv_vcpu_t *v, unsigned to)
+{
+    uint32_t pc;
+    bool at_boundary = hv_bt_saved_pc(hv, v, &pc);
+    SIM_ASSERT(at_boundary); /* the switch waits for one (hv_migrate.c) */
+    hv_write32(hv, v->vmcb + CPU_VMCB_GUEST + CPU_VMCB_PC, pc); /* out of the TC, as it goes */
+    unsigned blocks = v->bt.nblocks;
+    uint8_t state[MMU_PAGE_SIZE];
+    memcpy(state, hv->m->ram + v->bt.state, sizeof state);
+    hv_bt_free(hv, v);
+    SIM_ASSERT(hv_vm_host(hv, (unsigned)v->vm) == to);
+    bool taken = hv_bt_setup(hv, v);
+    SIM_ASSERT(taken); /* its frames were counted before the switch (hv_rehome_frames) */
+    memcpy(hv->m->ram + v->bt.state, state, sizeof state);
+    sim_ram_written(hv->m, v->bt.state, sizeof state);
+    hv->vms[v->vm].bt_npages = 0; /* nothing is translated: no guest page is protected */
+    return blocks;
+}
+
 void hv_bt_free(hv_t *hv, hv_vcpu_t *v)
 {
     for (unsigned p = 0; p < HV_BT_TC_PAGES; p++) {

@@ -16,6 +16,8 @@
  * With one host, host 0 has every frame and nothing changes. The split is configuration
  * (hv_config_t.host_ram, normalized here), so a snapshot says which frames are whose host's.
  */
+#include <string.h>
+
 #include "hv_internal.h"
 
 #define MIN_HOST_RAM (1u << 20)
@@ -90,4 +92,86 @@ int hv_host_split(hv_t *hv, char *err, size_t len)
         ram[0] = machine - ram[1];
     ram[1] = machine - ram[0];
     return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The invariant: a VM reaches only frames of its own host
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    const hv_t *hv;
+    unsigned vm;
+    const char *what; /* the structure being walked, for the message */
+    char *buf;
+    size_t len;
+} host_walk_t;
+
+static const char *other_host(host_walk_t *w, uint32_t frame, const char *role)
+{
+    const hv_vm_t *v = &w->hv->vms[w->vm];
+    if (frame >= w->hv->nframes || hv_frame_host(w->hv, frame) == v->host)
+        return NULL; /* beyond RAM: the other checks say it */
+    snprintf(w->buf, w->len, "VM %s runs on host%u, but %s %s frame 0x%05x, which is host%u's",
+             v->name, v->host, w->what, role, frame, hv_frame_host(w->hv, frame));
+    return w->buf;
+}
+
+/* Every table of the tree at `table` (of `level`) and every frame its leaves map. */
+static const char *walk_tree(host_walk_t *w, uint32_t table, unsigned level)
+{
+    if (other_host(w, table >> MMU_PAGE_SHIFT, "has a table in"))
+        return w->buf;
+    for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4; i++) {
+        uint32_t pte;
+        memcpy(&pte, w->hv->m->ram + table + 4 * i, 4);
+        if (!(pte & MMU_PTE_V))
+            continue;
+        bool leaf = level == 0 || (level == 1 && (pte & MMU_PTE_S));
+        if (leaf ? other_host(w, MMU_PTE_PFN(pte), "maps")
+                 : walk_tree(w, MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT, level - 1))
+            return w->buf;
+    }
+    return NULL;
+}
+
+/* The pages a VCPU's technique keeps for it: its VMCB, the monitor's pages, shadow trees. */
+static const char *walk_vcpu(host_walk_t *w, const hv_vcpu_t *e)
+{
+    w->what = "its VMCB is in";
+    if (other_host(w, e->vmcb >> MMU_PAGE_SHIFT, "a"))
+        return w->buf;
+    w->what = "its binary translator has";
+    uint32_t pages[2 + 2 * HV_BT_TC_PAGES] = {e->bt.state, e->bt.sites};
+    memcpy(pages + 2, e->bt.tc, sizeof e->bt.tc);
+    memcpy(pages + 2 + HV_BT_TC_PAGES, e->bt.aux, sizeof e->bt.aux);
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++)
+        if (pages[i] && other_host(w, pages[i] >> MMU_PAGE_SHIFT, "a page in"))
+            return w->buf;
+    w->what = "its shadow page tables";
+    for (unsigned s = 0; s < HV_SHADOW_CONTEXTS; s++)
+        if (e->shadow.ctx[s].root &&
+            walk_tree(w, e->shadow.ctx[s].root, w->hv->m->mmu_config.levels - 1))
+            return w->buf;
+    return NULL;
+}
+
+const char *hv_host_check(const hv_t *hv, unsigned vm, char *buf, size_t len)
+{
+    const hv_vm_t *v = &hv->vms[vm];
+    if (hosts(hv) == 1)
+        return NULL;
+    host_walk_t w = {.hv = hv, .vm = vm, .what = "its nested tables", .buf = buf, .len = len};
+    uint32_t first, end;
+    hv_host_frames(hv, v->host, &first, &end);
+    for (uint32_t f = 0; f < hv->nframes; f++)
+        if (hv->owner[f] == HV_FRAME_VM(vm) && (f < first || f >= end)) {
+            snprintf(buf, len, "VM %s runs on host%u, but owns frame 0x%05x, which is host%u's",
+                     v->name, v->host, f, hv_frame_host(hv, f));
+            return buf;
+        }
+    if (walk_tree(&w, v->nested_root, hv->m->mmu_config.nested_levels - 1))
+        return buf;
+    for (unsigned i = 0; i < v->nvcpus; i++)
+        if (walk_vcpu(&w, &hv->ent[v->vcpu[i]]))
+            return buf;
+    return NULL;
 }

@@ -249,8 +249,16 @@ uint32_t hv_host_free_frames(const hv_t *hv, unsigned host);
  * bytes; both 0: an even split) in buf, or NULL. */
 const char *hv_host_ram_refusal(uint32_t ram0, uint32_t ram1, uint32_t machine, char *buf,
                                 size_t len);
+/* The invariant (hv_check.c): every frame VM vm owns or reaches (its nested tables and what
+ * they map, its VMCBs, shadow trees, the monitor's pages) is its host's; else the sentence. */
+const char *hv_host_check(const hv_t *hv, unsigned vm, char *buf, size_t len);
 /* hv_new: checks cfg.host_ram and fills it in (both hosts' bytes); -1 with a sentence. */
 int hv_host_split(hv_t *hv, char *err, size_t len);
+/* A migration's switch (hv_rehome.c): the frames VM vm's hypervisor structures take on the
+ * destination (nested tables, VMCBs, the monitor's pages), and the move itself, the VM's
+ * host already `to` and its VCPUs off their pCPUs: the source's frames are freed. */
+uint32_t hv_rehome_frames(const hv_t *hv, unsigned vm);
+unsigned hv_rehome_vm(hv_t *hv, unsigned vm, unsigned to); /* the translated blocks dropped */
 
 /* ---- Live migration (hv_migrate.c) ----------------------------------------------------- */
 /* The hub's timed event of a migration: it starts, a round ends, the stop-and-copy ends. */

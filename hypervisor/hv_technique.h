@@ -168,6 +168,10 @@ bool hv_bt_region_page(hv_t *hv, hv_vcpu_t *v, uint32_t va, uint32_t *hpa, uint3
  * entry) and no page is protected any more: a migration's switch, whose destination starts
  * with an empty cache. Returns the blocks the VCPUs held. */
 unsigned hv_bt_drop_vm(hv_t *hv, unsigned vm);
+/* A migration's switch, the VM now on host `to`: the VCPU's state page moves into a frame of
+ * `to`, its translation cache and jump-site page are taken again there, empty (the source's
+ * freed); its pc leaves the TC first. Returns the blocks it held. */
+unsigned hv_bt_rehome(hv_t *hv, hv_vcpu_t *v, unsigned to);
 bool hv_bt_page_protected(const hv_t *hv, unsigned vm, uint32_t gpa);
 bool hv_bt_protected_store(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t hpa);
 /* A device's DMA wrote [gpa, gpa + len) of a bt VM: translations of it are dropped. */

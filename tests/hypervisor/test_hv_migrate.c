@@ -309,7 +309,11 @@ Test(hv_migrate, scenario_errors_name_the_line)
  * destination translates them again (8 blocks of 35 instructions, 1 400 cycles, for the
  * store loop and the final check). emu charges its interpreter's work at each exit, in a lump
  * (hv_emu.c): the kick that starts the migration charges every instruction since the last
- * exit, the rounds go by while the pCPU is in that charge, and nothing gets dirty. */
+ * exit, the rounds go by while the pCPU is in that charge, and nothing gets dirty; the switch
+ * then waits for the VCPU to leave its pCPU (its VMCB moves into the destination's RAM): it
+ * enters again after the lump and runs to its next exit, storing into its 32 pages (2 under
+ * shadow paging, where the first store to each faults), which the stop-and-copy carries.
+ * The downtime is that wait: 10 638 108 cycles (7 757 820 under shadow paging). */
 typedef struct {
     hv_cpu_technique_t cpu;
     hv_mem_technique_t mem;
@@ -321,8 +325,8 @@ typedef struct {
 } technique_case_t;
 
 static const technique_case_t technique_cases[] = {
-    {HV_CPU_EMU, HV_MEM_NESTED, true, 2, {257, 0}, 10000, 0, 0},
-    {HV_CPU_EMU, HV_MEM_SHADOW, true, 2, {257, 1}, 10410, 0, 0},
+    {HV_CPU_EMU, HV_MEM_NESTED, true, 2, {257, 32}, 10638108, 0, 0},
+    {HV_CPU_EMU, HV_MEM_SHADOW, true, 2, {257, 2}, 7757820, 0, 0},
     {HV_CPU_TRAP, HV_MEM_NESTED, true, 9, {257, 32, 32, 32, 32, 32, 32, 32, 32}, 23108, 0, 0},
     {HV_CPU_TRAP, HV_MEM_NESTED, false, 2, {257, 0}, 10000, 0, 0},
     {HV_CPU_TRAP, HV_MEM_SHADOW, true, 9, {257, 32, 26, 23, 22, 21, 21, 21, 22}, 19012, 0, 0},
