@@ -669,7 +669,7 @@ typedef struct {
     uint64_t started, paused, resumed;
     uint32_t in_flight;    /* pages of the round under way */
     uint32_t stop_planned; /* STOPCOPY: the pages its time was reckoned for */
-    char why[96];          /* FAILED: what happened */
+    char why[160];         /* FAILED: what happened */
     /* The destination's frame of each guest page (its hpa; 0: not sent yet), and the pages a device
      * or the hypervisor wrote since they were sent (DMA sets no D bit: a software dirty log). */
     uint32_t dst[HV_MIGRATE_MAX_PAGES];

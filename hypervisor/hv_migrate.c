@@ -258,7 +258,7 @@ static void begin_round(hv_t *hv, uint64_t now)
     SIM_ASSERT(g->nrounds < HV_MIGRATE_MAX_ROUNDS); /* end_round stops before */
     int64_t n = send_dirty(hv, (unsigned)g->vm);
     if (n < 0) {
-        char why[96];
+        char why[160];
         fail(hv, full(hv, why, sizeof why));
         return;
     }
@@ -365,7 +365,7 @@ static void finish(hv_t *hv, uint64_t now)
         schedule(hv, now + HV_MIGRATE_SETTLE);
         return;
     }
-    char why[96];
+    char why[160];
     bool copied = send_dirty(hv, vm) >= 0;
     if (!copied || !room_for_tables(hv, vm, g->to, why, sizeof why)) {
         if (hv->vms[vm].state == HV_VM_PAUSED)
