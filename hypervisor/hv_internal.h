@@ -7,6 +7,7 @@
 #define HVSIM_HV_INTERNAL_H
 
 #include "hv.h"
+#include "hv_host.h"
 
 /* Timed events of the hypervisor's hub device: what = kind << 8 | index. */
 enum {
@@ -239,12 +240,7 @@ void hv_share_print_vm(const hv_t *hv, unsigned vm, FILE *out);
 const char *hv_share_check(const hv_t *hv, char *buf, size_t len);
 
 /* ---- Each host's RAM (hv_host.c) ------------------------------------------------------ */
-/* The frames [*first, *end) of host `host` (one host: every frame). */
-void hv_host_frames(const hv_t *hv, unsigned host, uint32_t *first, uint32_t *end);
-/* The host a frame belongs to. */
-unsigned hv_frame_host(const hv_t *hv, uint32_t frame);
-/* Free frames in a host's pool. */
-uint32_t hv_host_free_frames(const hv_t *hv, unsigned host);
+/* (hv_host.h: each host's frames, public for the debugger) */
 /* Why two hosts cannot have ram0 and ram1 bytes (0: the rest of the machine's `machine`
  * bytes; both 0: an even split) in buf, or NULL. */
 const char *hv_host_ram_refusal(uint32_t ram0, uint32_t ram1, uint32_t machine, char *buf,
