@@ -21,10 +21,12 @@
  *
  * Any CPU technique moves: under emu, trap and hw the VCPU's state is its VMCB; under bt the
  * monitor's state page goes in the stop-and-copy and its translation cache is dropped (the
- * destination translates again). The two hosts share the simulator's RAM and frame pool; each
- * has its own pCPUs (the scheduler runs a VM only on its host's). A page "arrives" as a copy into a
- * frame the destination's hypervisor holds until the switch, when it becomes the VM's and the
- * source's frame is freed. The copying is done by the hosts' network cards: it costs the link's
+ * destination translates again). Each host has its own pCPUs (the scheduler runs a VM only on
+ * its host's) and its own RAM (hv_host.c). A page "arrives" as a copy into a frame of the
+ * destination's RAM that its hypervisor holds until the switch, when it becomes the VM's and the
+ * source's frame goes back to the source's pool; the VM's nested tables, VMCBs, shadow trees and
+ * monitor pages are built again in the destination's RAM then (hv_rehome.c). A destination
+ * without room refuses the migration, or fails it with the VM going on at the source. The copying is done by the hosts' network cards: it costs the link's
  * time, not CPU cycles. Everything here is plain data in hv_t (hv_migration_t), so a snapshot taken
  * mid-migration goes on exactly.
  */
