@@ -25,7 +25,7 @@ static void draw_host(gui_t *g, const ui_dbg_hosts_t *h, unsigned host, int x, i
     ui_dbg_host_memory_t mem; /* its own RAM: how much, and what is free */
     char size[32], free[32];
     if (ui_dbg_host_memory(g->dbg, &mem) == 0 && host < mem.hosts && used < sizeof line)
-        snprintf(line + used, sizeof line - used, "  RAM %s KiB, %s free",
+        snprintf(line + used, sizeof line - used, "  RAM %s KiB, %s KiB free",
                  sim_group_digits((uint64_t)(mem.host_end[host] - mem.host_first[host]) << 2,
                                   size, sizeof size),
                  sim_group_digits((uint64_t)mem.host_free[host] << 2, free, sizeof free));
