@@ -364,6 +364,8 @@ static void finish(hv_t *hv, uint64_t now)
         return;
     }
     if (!stopped_at_boundaries(hv, vm)) { /* a VCPU still loaded: the switch waits for it */
+        if (hv->vms[vm].state == HV_VM_RUNNING)
+            hv_vm_pause(hv, vm); /* the debugger resumed it: it must stop to move */
         schedule(hv, now + HV_MIGRATE_SETTLE);
         return;
     }

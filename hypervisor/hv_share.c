@@ -51,6 +51,8 @@ static uint64_t page_hash(const hv_t *hv, uint32_t pfn)
 /* Byte compare, counted; a mismatch after equal hashes is a collision. */
 static bool same_bytes(hv_t *hv, uint32_t a, uint32_t b)
 {
+    if (hv_frame_host(hv, a) != hv_frame_host(hv, b))
+        return false; /* two hosts share no RAM (hv_host.c): twins only within one host */
     hv->share.scanner_cycles += hv->m->costs.c[SIM_COST_share_compare];
     const uint8_t *ram = hv->m->ram;
     bool same = memcmp(ram + ((size_t)a << MMU_PAGE_SHIFT), ram + ((size_t)b << MMU_PAGE_SHIFT),

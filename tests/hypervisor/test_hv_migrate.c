@@ -643,3 +643,31 @@ Test(hv_migrate_ram, the_checker_catches_a_vm_reaching_the_other_host)
     cr_expect_str_eq(hv_check_invariants(hv, why, sizeof why) ? why : "", want);
     hu_free(hv, &m);
 }
+
+/* Page sharing merges twins only within one host's RAM: two VMs with the same pages on two
+ * hosts share nothing (the checker would see a VM mapping the other host's frame), the same
+ * two on one host do. */
+Test(hv_migrate_ram, pages_are_shared_only_within_a_host, .timeout = 60)
+{
+    for (unsigned same_host = 0; same_host < 2; same_host++) {
+        hv_config_t cfg = hu_config();
+        cfg.hosts = 2;
+        cfg.cpu_host[1] = 1;
+        cfg.sharing = true;
+        hv_t *hv = hu_machine(&m, 2, &cfg);
+        hv_vm_config_t a = {.memory = 1u << 20, .pin = {-1}};
+        hv_vm_config_t b = {.memory = 1u << 20, .pin = {-1}, .host = same_host ? 0 : 1};
+        if (same_host) /* one pCPU for both */
+            hv->cfg.sched = HV_SCHED_OVERCOMMIT;
+        cr_assert_geq(hu_vm(hv, "a", GUEST(16, 8, ld), &a), 0);
+        cr_assert_geq(hu_vm(hv, "b", GUEST(16, 8, ld), &b), 0);
+        hv_run(hv, 3000000);
+        char why[200];
+        cr_expect_null(hv_check_invariants(hv, why, sizeof why), "%s", why);
+        if (same_host)
+            cr_expect_gt(hv->share.live, 0, "twins on one host are shared");
+        else
+            cr_expect_eq(hv->share.live, 0, "no frame is shared across hosts");
+        hu_free(hv, &m);
+    }
+}
