@@ -541,6 +541,20 @@ Test(hv_migrate_ram, the_machine_s_ram_is_split_between_the_hosts)
                      "host0's ram (12288 KiB) and host1's (12288 KiB) add up to 24576 KiB, but "
                      "the machine has 16384 KiB: the hosts split the machine's RAM between them");
     cr_expect_null(hv_host_ram_refusal(0, 3u << 20, 16u << 20, why, sizeof why), "host0: the rest");
+
+    /* A scenario's [host.1] ram: host0 has the rest, and a VM started on host1 lives there */
+    hv_scenario_t sc;
+    hv = hu_scenario_text(&sc, &m, "split",
+                          "[machine]\npcpus = 2\nram = 32M\n\n[hypervisor]\ntype = 1\n\n"
+                          "[host.0]\npcpus = 0\n\n[host.1]\npcpus = 1\nram = 12M\n\n"
+                          "[vm tinyos]\nimage = tinyos.img\nmemory = 8M\nhost = 1\n"
+                          "input = hello\\npoweroff\\n\n");
+    cr_expect_eq(hv->cfg.host_ram[0], 20u << 20);
+    cr_expect_eq(hv->cfg.host_ram[1], 12u << 20);
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    cr_expect(all_on(hv, 0, 1), "tinyos's frames are host1's");
+    cr_expect_null(hv_check_invariants(hv, why, sizeof why), "%s", why);
+    hu_scenario_free(&sc, hv, &m);
 }
 
 /* Every technique: after the move all the VM's frames and structures are host1's, host0's RAM
