@@ -73,8 +73,8 @@ int hv_replacement_by_name(const char *name); /* -1 when unknown */
 #define HV_SHARE_CANDIDATES 2048u /* pages remembered by their hash, waiting for a twin */
 
 /* Live migration between two simulated hosts in one run (hv_migrate.c; docs/migration.md).
- * The hosts share the simulator's physical memory but each has its own pCPUs; the link
- * between them is what a page's journey costs. Plain data. */
+ * Each host has its own pCPUs and its own RAM (a range of the simulator's frames, hv_host.c);
+ * the link between them is what a page's journey costs. Plain data. */
 #define HV_MAX_HOSTS 2
 #define HV_MIGRATE_MAX_PAGES 8192u /* a VM of 32 MiB at most */
 #define HV_MIGRATE_MAX_ROUNDS 30u  /* pre-copy rounds at most (the stop-and-copy is one more) */
@@ -160,6 +160,7 @@ typedef struct {
      * the link between them. */
     uint8_t hosts;
     uint8_t cpu_host[SIM_MAX_CPUS];
+    uint32_t host_ram[HV_MAX_HOSTS]; /* bytes of RAM each host has (hv_host.c; 0: even split) */
     hv_link_t link;
     /* Passthrough (hv_passthrough.c): iommu = off leaves the IOMMU off, so an assigned card's
      * DMA addresses are host-physical (the scenario that shows why the IOMMU matters). */
@@ -524,6 +525,9 @@ typedef struct {
     uint64_t adaptations;       /* store sites retranslated after bt_adapt_traps traps */
     uint64_t adapted_stores;    /* stores their in-TC sequences did (no trap) */
     uint64_t adapted_traced;    /* ... of them to traced page tables (the rest: other pages) */
+    /* vm restore built it here (hv_vm_snap.c): how often, the blocks its last save dropped,
+     * and the blocks and instructions translated before it (the rest: translated again) */
+    uint64_t restores, restore_dropped, restore_blocks, restore_insns;
 } hv_bt_stats_t;
 
 /* The device a port I/O exit reached (hv_dev_port_device), X(NAME, name in a sentence). */
@@ -670,7 +674,7 @@ typedef struct {
     uint64_t started, paused, resumed;
     uint32_t in_flight;    /* pages of the round under way */
     uint32_t stop_planned; /* STOPCOPY: the pages its time was reckoned for */
-    char why[96];          /* FAILED: what happened */
+    char why[160];         /* FAILED: what happened */
     /* The destination's frame of each guest page (its hpa; 0: not sent yet), and the pages a device
      * or the hypervisor wrote since they were sent (DMA sets no D bit: a software dirty log). */
     uint32_t dst[HV_MIGRATE_MAX_PAGES];
@@ -745,7 +749,7 @@ typedef struct hv {
     unsigned nent;
     hv_pcpu_t pcpu[SIM_MAX_CPUS];
     uint8_t *owner;         /* per host frame: HV_FRAME_* (owned array, nframes long) */
-    uint32_t nframes, next_frame;
+    uint32_t nframes, next_frame[HV_MAX_HOSTS]; /* where each host's pool search starts */
     cpu_t *cur;             /* the pCPU the hypervisor runs on now (charged), or NULL */
     uint64_t now;           /* while a device event is handled (no pCPU): its time; else 0 */
     unsigned hub;           /* its device on the bus: the timed events of virtual devices */

@@ -39,7 +39,9 @@ static bool back_small(hv_t *hv, unsigned vm, uint32_t from, uint32_t to)
 /* The first aligned run of `n` free frames, given to VM `vm` and zeroed; 0 when none. */
 static uint32_t large_run_alloc(hv_t *hv, unsigned vm, uint32_t n)
 {
-    for (uint32_t first = 0; first + n <= hv->nframes; first += n) {
+    uint32_t from, end;
+    hv_host_frames(hv, hv->vms[vm].host, &from, &end); /* its host's RAM only */
+    for (uint32_t first = (from + n - 1) / n * n; first + n <= end; first += n) {
         uint32_t f = 0;
         while (f < n && hv->owner[first + f] == HV_FRAME_FREE)
             f++;
@@ -56,14 +58,15 @@ static uint32_t large_run_alloc(hv_t *hv, unsigned vm, uint32_t n)
     return 0;
 }
 
-uint32_t hv_table_down(hv_t *hv, uint32_t root, unsigned levels, unsigned stop, uint32_t addr)
+uint32_t hv_table_down(hv_t *hv, unsigned host, uint32_t root, unsigned levels, unsigned stop,
+                       uint32_t addr)
 {
     uint32_t table = root;
     for (unsigned level = levels - 1; level > stop; level--) {
         uint32_t entry = table + mmu_table_index(levels, level, addr) * 4;
         uint32_t pte = hv_read32(hv, entry);
         if (!(pte & MMU_PTE_V)) {
-            uint32_t t = hv_frame_alloc(hv, HV_FRAME_HV);
+            uint32_t t = hv_frame_alloc(hv, host, HV_FRAME_HV);
             if (!t)
                 return 0;
             pte = MMU_PTE_MAKE(t >> MMU_PAGE_SHIFT, MMU_PTE_V);
@@ -78,7 +81,7 @@ uint32_t hv_table_down(hv_t *hv, uint32_t root, unsigned levels, unsigned stop, 
  * the pool is empty. */
 static uint32_t level1_table(hv_t *hv, unsigned vm, uint32_t gpa)
 {
-    return hv_table_down(hv, hv->vms[vm].nested_root, hv->m->mmu_config.nested_levels, 1, gpa);
+    return hv_table_down(hv, hv->vms[vm].host, hv->vms[vm].nested_root, hv->m->mmu_config.nested_levels, 1, gpa);
 }
 
 /* Maps the large page at gpa (aligned, not yet mapped) to a run of frames; false when there is

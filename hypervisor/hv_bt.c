@@ -130,8 +130,9 @@ bool hv_bt_tc_reserve(hv_t *hv, hv_vcpu_t *v, uint32_t words)
     for (uint32_t p = 0; p * (MMU_PAGE_SIZE / 4) < words && p < HV_BT_TC_PAGES; p++) {
         if (v->bt.tc[p])
             continue;
-        v->bt.tc[p] = hv_frame_alloc(hv, HV_FRAME_HV);
-        v->bt.aux[p] = v->bt.tc[p] ? hv_frame_alloc(hv, HV_FRAME_HV) : 0;
+        unsigned host = hv_vm_host(hv, (unsigned)v->vm);
+        v->bt.tc[p] = hv_frame_alloc(hv, host, HV_FRAME_HV);
+        v->bt.aux[p] = v->bt.tc[p] ? hv_frame_alloc(hv, host, HV_FRAME_HV) : 0;
         if (!v->bt.aux[p])
             return false;
     }
@@ -360,6 +361,26 @@ void hv_bt_leave_tc(hv_t *hv, hv_vcpu_t *v)
     uint32_t pc = vmcb_pc(hv, v);
     if (legit_tc_pc(v, pc))
         set_vmcb_pc(hv, v, guest_pc_of(hv, v, pc));
+}
+
+/* For vm save (nothing charged: the debugger looks, the machine does not run). A saved VCPU
+ * carries no translation cache, so its pc must be a guest address: outside the TC it is one,
+ * at a boundary in the TC it is the guest address the word stands for, and inside an inline
+ * sequence there is none (false, *pc the TC address: the VCPU holds TC state in its
+ * registers). */
+bool hv_bt_saved_pc(const hv_t *hv, const hv_vcpu_t *v, uint32_t *pc)
+{
+    *pc = cpu_vmcb_peek(&hv->m->cpu[0], v->vmcb, CPU_VMCB_GUEST + CPU_VMCB_PC);
+    if (!legit_tc_pc(v, *pc))
+        return true;
+    uint32_t word = tc_word_of(*pc), page = word / (MMU_PAGE_SIZE / 4);
+    if (word < TC_FIRST_BLOCK || !v->bt.aux[page] || site_of_stub(v, word) >= 0)
+        return false;
+    uint32_t entry = cpu_vmcb_peek(&hv->m->cpu[0], v->bt.aux[page], 4 * (word % (MMU_PAGE_SIZE / 4)));
+    if ((entry & 3u) == W_INNER)
+        return false; /* *pc: where in the TC it stopped */
+    *pc = entry & ~3u;
+    return true;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -792,8 +813,9 @@ uint32_t hv_bt_state_word(const hv_vcpu_t *v, unsigned csr)
 bool hv_bt_setup(hv_t *hv, hv_vcpu_t *v)
 {
     memset(&v->bt, 0, sizeof v->bt);
-    v->bt.state = hv_frame_alloc(hv, HV_FRAME_HV);
-    v->bt.sites = v->bt.state ? hv_frame_alloc(hv, HV_FRAME_HV) : 0;
+    unsigned host = hv_vm_host(hv, (unsigned)v->vm);
+    v->bt.state = hv_frame_alloc(hv, host, HV_FRAME_HV);
+    v->bt.sites = v->bt.state ? hv_frame_alloc(hv, host, HV_FRAME_HV) : 0;
     if (!v->bt.sites || !hv_bt_tc_reserve(hv, v, TC_FIRST_BLOCK))
         return false;
     hv_bt_put_word(hv, v, TC_GATE_RETURN, hv_bt_encode(CPU_OP_JALR, 0, 1, 0, 0), 0, W_INNER);
@@ -805,6 +827,25 @@ bool hv_bt_setup(hv_t *hv, hv_vcpu_t *v)
     hv_set_guest_word(hv, v, CPU_VMCB_CONTROLS,
                       hv_guest_word(hv, v, CPU_VMCB_CONTROLS) | CPU_VMCTL_MONITOR);
     return true;
+}
+
+unsigned hv_bt_rehome(hv_t *hv, hv_vcpu_t *v, unsigned to)
+{
+    uint32_t pc;
+    bool at_boundary = hv_bt_saved_pc(hv, v, &pc);
+    SIM_ASSERT(at_boundary); /* the switch waits for one (hv_migrate.c) */
+    hv_write32(hv, v->vmcb + CPU_VMCB_GUEST + CPU_VMCB_PC, pc); /* out of the TC, as it goes */
+    unsigned blocks = v->bt.nblocks;
+    uint8_t state[MMU_PAGE_SIZE];
+    memcpy(state, hv->m->ram + v->bt.state, sizeof state);
+    hv_bt_free(hv, v);
+    SIM_ASSERT(hv_vm_host(hv, (unsigned)v->vm) == to);
+    bool taken = hv_bt_setup(hv, v);
+    SIM_ASSERT(taken); /* its frames were counted before the switch (hv_rehome_frames) */
+    memcpy(hv->m->ram + v->bt.state, state, sizeof state);
+    sim_ram_written(hv->m, v->bt.state, sizeof state);
+    hv->vms[v->vm].bt_npages = 0; /* nothing is translated: no guest page is protected */
+    return blocks;
 }
 
 void hv_bt_free(hv_t *hv, hv_vcpu_t *v)
@@ -892,6 +933,16 @@ void hv_bt_print_stats(const hv_t *hv, unsigned vm, FILE *out)
                 sim_counted(hv->m->costs.c[SIM_COST_bt_adapt_traps], "trap", g[1], 48),
                 sim_counted(s->adapted_stores, "adapted store", g[2], 48),
                 sim_group_digits(s->adapted_traced, g[3], 48));
+    if (s->restores) { /* cold migration: what the empty cache cost here (as live migration's) */
+        uint64_t insns = s->insns_identical + s->insns_inline + s->insns_callout - s->restore_insns;
+        fprintf(out,
+                "    moved by vm restore: %s dropped at the save, %s of %s instructions translated "
+                "here since (%s cycles)\n",
+                sim_counted(s->restore_dropped, "translated block", g[0], 48),
+                sim_counted(s->blocks - s->restore_blocks, "block", g[1], 48),
+                sim_group_digits(insns, g[2], 48),
+                sim_group_digits(insns * hv->m->costs.c[SIM_COST_bt_translate_insn], g[3], 48));
+    }
     if (s->monitor_region) /* a guest reaching for its monitor's region: rare, said when seen */
         fprintf(out, "    the guest's accesses to the monitor's region, performed by it: %s\n",
                 sim_group_digits(s->monitor_region, g[0], 48));

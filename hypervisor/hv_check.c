@@ -3,7 +3,8 @@
  * by the fuzz harnesses and, in the sanitizer build, after every VM exit: no host frame
  * reachable from two VMs, nothing of the hypervisor's reachable from a guest, the monitor's
  * pages out of a guest's reach, no TLB entry outliving what the architecture says removes it,
- * and a frame pool whose accounting adds up (docs/fuzzing.md).
+ * a frame pool whose accounting adds up (docs/fuzzing.md), and with two hosts no VM reaching a
+ * frame of the other host's RAM (hv_host.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -147,7 +148,7 @@ const char *hv_check_invariants(hv_t *hv, char *buf, size_t len)
         if (!v->used)
             continue;
         if (check_tree(hv, vm, v->nested_root, hv->m->mmu_config.nested_levels - 1, buf, len) ||
-            hv_shadow_check(hv, vm, buf, len))
+            hv_shadow_check(hv, vm, buf, len) || hv_host_check(hv, vm, buf, len))
             return buf;
         if (v->shadow_tables > v->shadow_budget) {
             snprintf(buf, len, "VM %s holds %u shadow tables, over its budget of %u", v->name,

@@ -7,6 +7,7 @@
 #define HVSIM_HV_INTERNAL_H
 
 #include "hv.h"
+#include "hv_host.h"
 
 /* Timed events of the hypervisor's hub device: what = kind << 8 | index. */
 enum {
@@ -56,11 +57,14 @@ uint64_t hv_limit_pace(hv_limit_t *l, uint32_t bytes, uint64_t at);
 /* The pCPU a pinned VCPU gets when none is named: the first of `host` no other pinned VCPU
  * holds. -1 when every one is taken. */
 int hv_free_pcpu(const hv_t *hv, unsigned host);
-/* A zeroed host frame for `owner`, or 0 when the pool is empty. */
-uint32_t hv_frame_alloc(hv_t *hv, uint8_t owner);
+/* A zeroed frame of host `host`'s pool for `owner`, or 0 when that pool is empty. A VM's frames
+ * (its memory, nested tables, VMCBs, shadow tables, monitor pages) come from its host's pool. */
+uint32_t hv_frame_alloc(hv_t *hv, unsigned host, uint8_t owner);
 /* The same without clearing it, for a frame its new owner's data fills whole at once (a page
  * read back from the swap device): nothing of the previous owner's survives. */
-uint32_t hv_frame_alloc_to_fill(hv_t *hv, uint8_t owner);
+uint32_t hv_frame_alloc_to_fill(hv_t *hv, unsigned host, uint8_t owner);
+/* The host of VM vm (where its frames come from). */
+unsigned hv_vm_host(const hv_t *hv, unsigned vm);
 /* Gives a hypervisor frame back to the pool (it is zeroed when it is next handed out). */
 void hv_frame_free(hv_t *hv, uint32_t hpa);
 /* Translates a guest-physical address of a VM through its nested tables (walked by the
@@ -235,6 +239,23 @@ void hv_share_print_vm(const hv_t *hv, unsigned vm, FILE *out);
  * as counted. NULL, or the sentence saying what is broken. */
 const char *hv_share_check(const hv_t *hv, char *buf, size_t len);
 
+/* ---- Each host's RAM (hv_host.c) ------------------------------------------------------ */
+/* (hv_host.h: each host's frames, public for the debugger) */
+/* Why two hosts cannot have ram0 and ram1 bytes (0: the rest of the machine's `machine`
+ * bytes; both 0: an even split) in buf, or NULL. */
+const char *hv_host_ram_refusal(uint32_t ram0, uint32_t ram1, uint32_t machine, char *buf,
+                                size_t len);
+/* The invariant (hv_check.c): every frame VM vm owns or reaches (its nested tables and what
+ * they map, its VMCBs, shadow trees, the monitor's pages) is its host's; else the sentence. */
+const char *hv_host_check(const hv_t *hv, unsigned vm, char *buf, size_t len);
+/* hv_new: checks cfg.host_ram and fills it in (both hosts' bytes); -1 with a sentence. */
+int hv_host_split(hv_t *hv, char *err, size_t len);
+/* A migration's switch (hv_rehome.c): the frames VM vm's hypervisor structures take on the
+ * destination (nested tables, VMCBs, the monitor's pages), and the move itself, the VM's
+ * host already `to` and its VCPUs off their pCPUs: the source's frames are freed. */
+uint32_t hv_rehome_frames(const hv_t *hv, unsigned vm);
+unsigned hv_rehome_vm(hv_t *hv, unsigned vm, unsigned to); /* the translated blocks dropped */
+
 /* ---- Live migration (hv_migrate.c) ----------------------------------------------------- */
 /* The hub's timed event of a migration: it starts, a round ends, the stop-and-copy ends. */
 void hv_migrate_timed(hv_t *hv, uint64_t now);
@@ -263,7 +284,8 @@ void hv_mark_ring_read(hv_t *hv, hv_vcpu_t *v, const cpu_t *cpu);
 /* Walks a table tree of `levels` levels from `root` down to the table of level `stop` on the way
  * to addr, making the missing tables above it (hypervisor frames, zeroed); its hpa, or 0 when
  * the pool is empty (hv_backing.c). */
-uint32_t hv_table_down(hv_t *hv, uint32_t root, unsigned levels, unsigned stop, uint32_t addr);
+uint32_t hv_table_down(hv_t *hv, unsigned host, uint32_t root, unsigned levels, unsigned stop,
+                       uint32_t addr);
 
 /* ---- Passthrough (hv_passthrough.c) ------------------------------------------------------- */
 /* The VM the physical network card is assigned to, or -1. */

@@ -21,10 +21,12 @@
  *
  * Any CPU technique moves: under emu, trap and hw the VCPU's state is its VMCB; under bt the
  * monitor's state page goes in the stop-and-copy and its translation cache is dropped (the
- * destination translates again). The two hosts share the simulator's RAM and frame pool; each
- * has its own pCPUs (the scheduler runs a VM only on its host's). A page "arrives" as a copy into a
- * frame the destination's hypervisor holds until the switch, when it becomes the VM's and the
- * source's frame is freed. The copying is done by the hosts' network cards: it costs the link's
+ * destination translates again). Each host has its own pCPUs (the scheduler runs a VM only on
+ * its host's) and its own RAM (hv_host.c). A page "arrives" as a copy into a frame of the
+ * destination's RAM that its hypervisor holds until the switch, when it becomes the VM's and the
+ * source's frame goes back to the source's pool; the VM's nested tables, VMCBs, shadow trees and
+ * monitor pages are built again in the destination's RAM then (hv_rehome.c). A destination
+ * without room refuses the migration, or fails it with the VM going on at the source. The copying is done by the hosts' network cards: it costs the link's
  * time, not CPU cycles. Everything here is plain data in hv_t (hv_migration_t), so a snapshot taken
  * mid-migration goes on exactly.
  */
@@ -32,6 +34,8 @@
 
 #include "hv_internal.h"
 #include "hv_technique.h"
+
+#define HV_MIGRATE_SETTLE 1000u /* cycles the switch waits for a VCPU still loaded */
 
 static const char *const state_names[] = {
 #define HV_X_MIGNAME(name, str) str,
@@ -153,7 +157,7 @@ static void flush_vm(hv_t *hv, unsigned vm)
 static bool send_page(hv_t *hv, uint32_t gpn, uint32_t leaf)
 {
     hv_migration_t *g = &hv->mig;
-    if (!g->dst[gpn] && !(g->dst[gpn] = hv_frame_alloc_to_fill(hv, HV_FRAME_HV)))
+    if (!g->dst[gpn] && !(g->dst[gpn] = hv_frame_alloc_to_fill(hv, g->to, HV_FRAME_HV)))
         return false;
     uint32_t pte = hv_read32(hv, leaf);
     /* LAB 8 BEGIN: clear D (and the log) before the copy: a store after it dirties the page */
@@ -165,6 +169,25 @@ static bool send_page(hv_t *hv, uint32_t gpn, uint32_t leaf)
            MMU_PAGE_SIZE);
     sim_ram_written(hv->m, g->dst[gpn], MMU_PAGE_SIZE);
     return true;
+}
+
+/* The destination's RAM is full (a sentence in buf). */
+static const char *full(const hv_t *hv, char *buf, size_t len)
+{
+    snprintf(buf, len, "host%u's RAM is full: no frame for the copy of a page", hv->mig.to);
+    return buf;
+}
+
+/* The destination has the frames the VM's tables, VMCBs and monitor pages take at the switch
+ * (else false, with a sentence). */
+static bool room_for_tables(const hv_t *hv, unsigned vm, unsigned to, char *buf, size_t len)
+{
+    uint32_t need = hv_rehome_frames(hv, vm), free = hv_host_free_frames(hv, to);
+    if (free >= need)
+        return true;
+    snprintf(buf, len, "host%u's RAM is full: its tables and VMCBs need %u frames, %u are free",
+             to, need, free);
+    return false;
 }
 
 /* Sends every dirty page now; returns how many, or -1 when the pool ran dry. Under shadow
@@ -237,7 +260,8 @@ static void begin_round(hv_t *hv, uint64_t now)
     SIM_ASSERT(g->nrounds < HV_MIGRATE_MAX_ROUNDS); /* end_round stops before */
     int64_t n = send_dirty(hv, (unsigned)g->vm);
     if (n < 0) {
-        fail(hv, "the frame pool ran dry for the destination's copies");
+        char why[160];
+        fail(hv, full(hv, why, sizeof why));
         return;
     }
     hv_migrate_round_t *r = &g->round[g->nrounds++];
@@ -274,8 +298,8 @@ static void stop_and_copy(hv_t *hv, uint64_t now, uint32_t dirty)
     schedule(hv, end);
 }
 
-/* The VM's nested leaves take the destination's frames; the source's are freed. Shadow trees
- * still name the source's frames: they are emptied, and refill on the destination. */
+/* The VM's nested leaves take the destination's frames; the source's are freed (its tables,
+ * VMCBs and shadow trees move next: hv_rehome_vm). */
 static void switch_frames(hv_t *hv, unsigned vm)
 {
     hv_migration_t *g = &hv->mig;
@@ -297,34 +321,6 @@ static void switch_frames(hv_t *hv, unsigned vm)
         }
         g->dst[gpn] = 0;
     }
-    hv_shadow_forget_vm(hv, vm);
-}
-
-/* cpu = bt: each VCPU's state page moves into a frame of the destination (the copy the
- * stop-and-copy sent), and every translation goes: the destination's monitor starts with an
- * empty translation cache and translates the guest's code again as it runs (what it pays is
- * counted: the VM's blocks translated since the switch). False when no frame can be had. */
-static bool move_monitor(hv_t *hv, unsigned vm)
-{
-    hv_migration_t *g = &hv->mig;
-    const hv_vm_t *v = &hv->vms[vm];
-    if (v->cpu != HV_CPU_BT)
-        return true;
-    for (unsigned i = 0; i < v->nvcpus; i++) {
-        hv_bt_t *bt = &hv->ent[v->vcpu[i]].bt;
-        uint32_t to = hv_frame_alloc_to_fill(hv, HV_FRAME_HV);
-        if (!to)
-            return false;
-        memcpy(hv->m->ram + to, hv->m->ram + bt->state, MMU_PAGE_SIZE);
-        sim_ram_written(hv->m, to, MMU_PAGE_SIZE);
-        hv_frame_free(hv, bt->state);
-        bt->state = to;
-    }
-    g->tc_dropped = hv_bt_drop_vm(hv, vm);
-    const hv_bt_stats_t *s = &v->stats.bt;
-    g->blocks_before = s->blocks;
-    g->insns_before = s->insns_identical + s->insns_inline + s->insns_callout;
-    return true;
 }
 
 /* The VCPUs move to the destination's pCPUs (pinned ones to free pCPUs there). */
@@ -340,6 +336,20 @@ static void move_vcpus(hv_t *hv, unsigned vm, unsigned to)
     }
 }
 
+/* Every VCPU of the VM has left its pCPU (a pause takes effect at its next exit) and, under
+ * bt, stands at a guest instruction's boundary: its VMCB and pages can move. */
+static bool stopped_at_boundaries(const hv_t *hv, unsigned vm)
+{
+    const hv_vm_t *v = &hv->vms[vm];
+    uint32_t pc;
+    for (unsigned i = 0; i < v->nvcpus; i++) {
+        const hv_vcpu_t *e = &hv->ent[v->vcpu[i]];
+        if (e->on_cpu >= 0 || (v->cpu == HV_CPU_BT && !hv_bt_saved_pc(hv, e, &pc)))
+            return false;
+    }
+    return true;
+}
+
 /* The stop-and-copy's pages are across (the VM stopped: nothing dirties them now, unless the
  * debugger resumed it, when the ones it wrote go too and take their time). */
 static void finish(hv_t *hv, uint64_t now)
@@ -353,16 +363,29 @@ static void finish(hv_t *hv, uint64_t now)
         g->in_flight = dirty + g->monitor_pages;
         return;
     }
-    if (send_dirty(hv, vm) < 0 || !move_monitor(hv, vm)) {
-        hv_vm_resume(hv, vm);
-        fail(hv, "the frame pool ran dry for the destination's copies");
+    if (!stopped_at_boundaries(hv, vm)) { /* a VCPU still loaded: the switch waits for it */
+        if (hv->vms[vm].state == HV_VM_RUNNING)
+            hv_vm_pause(hv, vm); /* the debugger resumed it: it must stop to move */
+        schedule(hv, now + HV_MIGRATE_SETTLE);
+        return;
+    }
+    char why[160];
+    bool copied = send_dirty(hv, vm) >= 0;
+    if (!copied || !room_for_tables(hv, vm, g->to, why, sizeof why)) {
+        if (hv->vms[vm].state == HV_VM_PAUSED)
+            hv_vm_resume(hv, vm); /* it goes on where it was, on the source */
+        fail(hv, copied ? why : full(hv, why, sizeof why));
         return;
     }
     hv_migrate_round_t *r = &g->round[g->nrounds - 1];
     r->sent = dirty + g->monitor_pages;
     r->end = now;
+    const hv_bt_stats_t *s = &hv->vms[vm].stats.bt;
+    g->blocks_before = s->blocks;
+    g->insns_before = s->insns_identical + s->insns_inline + s->insns_callout;
     switch_frames(hv, vm);
     move_vcpus(hv, vm, g->to);
+    g->tc_dropped = hv_rehome_vm(hv, vm, g->to);
     g->state = HV_MIGRATE_DONE;
     g->in_flight = 0;
     set_nested_ad(hv, vm);
@@ -388,6 +411,21 @@ static void end_round(hv_t *hv, uint64_t now)
     /* LAB 8 END */
 }
 
+/* The destination's RAM has a frame for each page the VM has now and for its tables: else
+ * false, with a sentence (the migration would run out of frames half-way). */
+static bool room_in_ram(const hv_t *hv, unsigned vm, unsigned to, char *err, size_t len)
+{
+    const hv_vm_t *v = &hv->vms[vm];
+    uint32_t need = v->frames + hv_rehome_frames(hv, vm), free = hv_host_free_frames(hv, to);
+    if (free >= need)
+        return true;
+    snprintf(err, len,
+             "host%u has no room for %s: its %u pages and %u frames of tables and VMCBs need "
+             "%u frames of host%u's RAM, %u are free",
+             to, v->name, v->frames, need - v->frames, need, to, free);
+    return false;
+}
+
 void hv_migrate_timed(hv_t *hv, uint64_t now)
 {
     hv_migration_t *g = &hv->mig;
@@ -397,6 +435,11 @@ void hv_migrate_timed(hv_t *hv, uint64_t now)
     const hv_vm_t *v = &hv->vms[vm];
     if (!v->used || v->state == HV_VM_OFF || v->state == HV_VM_CRASHED) {
         fail(hv, v->state == HV_VM_OFF ? "the VM powered off" : "the VM stopped");
+        return;
+    }
+    char why[160];
+    if (g->state == HV_MIGRATE_SCHEDULED && !room_in_ram(hv, vm, g->to, why, sizeof why)) {
+        fail(hv, why); /* what the VM has grown to since migrate_at was read */
         return;
     }
     if (g->state == HV_MIGRATE_SCHEDULED) {
@@ -481,6 +524,8 @@ int hv_migrate_schedule(hv_t *hv, unsigned vm, unsigned to, uint64_t at, char *e
                  hv->vms[vm].name);
         return -1;
     }
+    if (!room_in_ram(hv, vm, to, err, len))
+        return -1;
     hv_migration_t *g = &hv->mig;
     memset(g, 0, sizeof *g);
     *g = (hv_migration_t){.state = HV_MIGRATE_SCHEDULED,

@@ -72,7 +72,8 @@ static unsigned io_levels(const hv_t *hv)
 static bool io_map_page(hv_t *hv, uint32_t root, uint32_t iova, uint32_t hpa)
 {
     unsigned levels = io_levels(hv);
-    uint32_t table = hv_table_down(hv, root, levels, 0, iova);
+    uint32_t table = hv_table_down(hv, hv_frame_host(hv, root >> MMU_PAGE_SHIFT), root, levels, 0,
+                                   iova); /* its tables on its root's host */
     if (!table)
         return false;
     uint32_t leaf = MMU_PTE_MAKE(hpa >> MMU_PAGE_SHIFT, MMU_PTE_V | MMU_PTE_R | MMU_PTE_W);
@@ -181,7 +182,7 @@ int hv_passthrough_assign(hv_t *hv, unsigned vm, char *err, size_t len)
         return -1;
     }
     if (!hv->cfg.iommu_off) {
-        v->io_root = hv_frame_alloc(hv, HV_FRAME_HV);
+        v->io_root = hv_frame_alloc(hv, v->host, HV_FRAME_HV);
         if (!v->io_root || !hv_iommu_map_vm(hv, vm, v->io_root)) {
             snprintf(err, len, "VM %s: out of memory building the I/O page table of nic0", v->name);
             return -1;

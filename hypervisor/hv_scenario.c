@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hv_internal.h"
 #include "hv_scenario.h"
 
 /* ------------------------------------------------------------------------------------------
@@ -45,6 +46,7 @@ typedef struct {
     hv_scenario_vm_t *vm; /* the [vm NAME] being read */
     unsigned host;        /* the [host.N] being read */
     int cpu_host_line[SIM_MAX_CPUS]; /* where each pCPU was given a host (0: not yet) */
+    int host_ram_line[HV_MAX_HOSTS]; /* where each host's ram is given (0: not given) */
     FILE *diag;
     message_t *msgs;
     size_t errors, cap;
@@ -529,11 +531,19 @@ static void vm_key(parser_t *p, const char *key, const char *value)
     }
 }
 
-/* [host.N] pcpus = LIST: the pCPUs of host N. */
+/* [host.N] pcpus = LIST: the pCPUs of host N; ram = SIZE: its share of the machine's RAM. */
 static void host_key(parser_t *p, const char *key, const char *value)
 {
+    uint64_t bytes;
+    if (!strcmp(key, "ram")) {
+        if (size(p, key, value, 1u << 20, 0xf0000000u, MMU_PAGE_SIZE, &bytes)) {
+            p->sc->hv.host_ram[p->host] = (uint32_t)bytes;
+            p->host_ram_line[p->host] = p->line;
+        }
+        return;
+    }
     if (strcmp(key, "pcpus")) {
-        error_at(p, p->line, "unknown key '%s' in [host.%u] (known: pcpus)", key, p->host);
+        error_at(p, p->line, "unknown key '%s' in [host.%u] (known: pcpus, ram)", key, p->host);
         return;
     }
     char buf[128];
@@ -703,6 +713,14 @@ static void check_hosts(parser_t *p)
         if (sc->host_line[h] && !count[h])
             error_at(p, sc->host_line[h], "[host.%u] has no pCPU: give it pcpus", h);
     sc->hv.hosts = two ? 2 : 1;
+    char why[200];
+    const uint32_t *ram = sc->hv.host_ram;
+    if (two && hv_host_ram_refusal(ram[0], ram[1], sc->ram, why, sizeof why))
+        error_at(p,
+                 p->host_ram_line[1]   ? p->host_ram_line[1]
+                 : p->host_ram_line[0] ? p->host_ram_line[0]
+                                       : sc->host_line[0],
+                 "[host.%u] ram: %s", p->host_ram_line[1] ? 1 : 0, why);
     for (unsigned i = 0; i < sc->nvms; i++) {
         hv_scenario_vm_t *vm = &sc->vm[i];
         if (!vm->migrate_to_given && vm->host < HV_MAX_HOSTS)

@@ -195,6 +195,9 @@ static void write_hosts(const hv_scenario_t *sc, FILE *out)
                 fprintf(out, "%s%u", sep, c);
                 sep = ", ";
             }
+        char b[32];
+        if (sc->hv.host_ram[h]) /* only where the scenario splits the RAM itself */
+            fprintf(out, "\nram = %s", hv_scenario_size_text(sc->hv.host_ram[h], b, sizeof b));
         fputs("\n\n", out);
     }
     const hv_link_t *l = &sc->hv.link;

@@ -114,7 +114,7 @@ static void shootdown(hv_t *hv, const hv_vcpu_t *v, unsigned slot, uint32_t va)
 /* A table frame for VM vm's shadows, counted against its budget (0: the pool is empty). */
 static uint32_t table_alloc(hv_t *hv, unsigned vm)
 {
-    uint32_t t = hv_frame_alloc(hv, HV_FRAME_HV);
+    uint32_t t = hv_frame_alloc(hv, hv_vm_host(hv, vm), HV_FRAME_HV);
     hv->vms[vm].shadow_tables += t != 0;
     return t;
 }

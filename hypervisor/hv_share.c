@@ -51,6 +51,8 @@ static uint64_t page_hash(const hv_t *hv, uint32_t pfn)
 /* Byte compare, counted; a mismatch after equal hashes is a collision. */
 static bool same_bytes(hv_t *hv, uint32_t a, uint32_t b)
 {
+    if (hv_frame_host(hv, a) != hv_frame_host(hv, b))
+        return false; /* two hosts share no RAM (hv_host.c): twins only within one host */
     hv->share.scanner_cycles += hv->m->costs.c[SIM_COST_share_compare];
     const uint8_t *ram = hv->m->ram;
     bool same = memcmp(ram + ((size_t)a << MMU_PAGE_SHIFT), ram + ((size_t)b << MMU_PAGE_SHIFT),
@@ -244,7 +246,7 @@ bool hv_share_break(hv_t *hv, unsigned vm, uint32_t gpa)
         return false;
     hv_vm_t *v = &hv->vms[vm];
     uint32_t copy =
-        hv_swap_make_room(hv, vm) ? hv_frame_alloc_to_fill(hv, (uint8_t)HV_FRAME_VM(vm)) : 0;
+        hv_swap_make_room(hv, vm) ? hv_frame_alloc_to_fill(hv, v->host, (uint8_t)HV_FRAME_VM(vm)) : 0;
     if (!copy)
         return true; /* the VM is stopped: no frame for its copy */
     memcpy(hv->m->ram + copy, hv->m->ram + ((size_t)pfn << MMU_PAGE_SHIFT), MMU_PAGE_SIZE);

@@ -137,8 +137,11 @@ static const char *check_loaded(const hv_t *l, const hv_t *fresh)
         flags &= SIM_SNAP_BOOL_OK(l->vms[i].dev.uart_irq);
     if (!flags)
         return "a flag (a bool) holds neither 0 nor 1";
-    if (l->nframes != fresh->nframes || l->hub != fresh->hub || l->next_frame >= l->nframes)
+    if (l->nframes != fresh->nframes || l->hub != fresh->hub || l->next_frame[0] >= l->nframes ||
+        l->next_frame[1] >= l->nframes)
         return "wrong machine: its frame pool or its device on the bus differs";
+    if (memcmp(l->cfg.host_ram, fresh->cfg.host_ram, sizeof l->cfg.host_ram))
+        return "wrong machine: its hosts split the RAM differently ([host.N] ram)";
     if (l->nvms > HV_MAX_VMS || l->nent > HV_MAX_ENTITIES || l->nmarks > HV_MAX_MARKS ||
         l->vms_alive > HV_MAX_VMS)
         return "a count (VMs, entities, marks) is out of range";

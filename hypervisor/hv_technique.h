@@ -166,6 +166,9 @@ bool hv_bt_before_entry(hv_t *hv, hv_vcpu_t *v);
 void hv_bt_resume(hv_t *hv, hv_vcpu_t *v);
 /* True unless the pc is in the middle of an inline sequence (no reflection there). */
 bool hv_bt_at_boundary(hv_t *hv, hv_vcpu_t *v);
+/* vm save: the guest pc of a stopped VCPU (a TC pc at a boundary becomes the guest's); false
+ * inside an inline sequence, where it has none. Nothing charged. */
+bool hv_bt_saved_pc(const hv_t *hv, const hv_vcpu_t *v, uint32_t *pc);
 /* The pc leaves the TC for the guest address it stands for (before a reflection). */
 void hv_bt_leave_tc(hv_t *hv, hv_vcpu_t *v);
 /* A virtual line rose: inline sti and popf must exit to let it in. */
@@ -180,6 +183,10 @@ bool hv_bt_region_page(hv_t *hv, hv_vcpu_t *v, uint32_t va, uint32_t *hpa, uint3
  * entry) and no page is protected any more: a migration's switch, whose destination starts
  * with an empty cache. Returns the blocks the VCPUs held. */
 unsigned hv_bt_drop_vm(hv_t *hv, unsigned vm);
+/* A migration's switch, the VM now on host `to`: the VCPU's state page moves into a frame of
+ * `to`, its translation cache and jump-site page are taken again there, empty (the source's
+ * freed); its pc leaves the TC first. Returns the blocks it held. */
+unsigned hv_bt_rehome(hv_t *hv, hv_vcpu_t *v, unsigned to);
 bool hv_bt_page_protected(const hv_t *hv, unsigned vm, uint32_t gpa);
 bool hv_bt_protected_store(hv_t *hv, hv_vcpu_t *v, uint32_t gpa, uint32_t hpa);
 /* A device's DMA wrote [gpa, gpa + len) of a bt VM: translations of it are dropped. */

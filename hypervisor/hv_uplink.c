@@ -54,7 +54,7 @@ static bool take_frames(hv_t *hv)
     hv_uplink_t *u = &hv->uplink;
     uint32_t got[1 + HV_UPLINK_RING];
     for (unsigned i = 0; i < 1 + HV_UPLINK_RING; i++) {
-        got[i] = hv_frame_alloc(hv, HV_FRAME_HV);
+        got[i] = hv_frame_alloc(hv, 0, HV_FRAME_HV); /* the machine's card: host0's */
         if (!got[i]) {
             while (i-- > 0)
                 hv_frame_free(hv, got[i]);

@@ -81,7 +81,7 @@ int hv_vcpu_create(hv_t *hv, unsigned vm, unsigned index, uint32_t entry, char *
     for (unsigned i = 0; i < HV_MAX_ENTITIES && e < 0; i++)
         if (!hv->ent[i].used)
             e = (int)i;
-    uint32_t vmcb = e >= 0 ? hv_frame_alloc(hv, HV_FRAME_HV) : 0;
+    uint32_t vmcb = e >= 0 ? hv_frame_alloc(hv, v->host, HV_FRAME_HV) : 0;
     if (!vmcb) {
         snprintf(err, len, "VM %s: no room for vcpu%u", v->name, index);
         return -1;

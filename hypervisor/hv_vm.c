@@ -234,14 +234,20 @@ uint64_t hv_limit_pace(hv_limit_t *l, uint32_t bytes, uint64_t at)
     return at;
 }
 
-static uint32_t frame_take(hv_t *hv, uint8_t owner, bool zero)
+/* The first free frame of the host's pool from where its last search stopped (so that freed
+ * frames are not handed out again at once). */
+static uint32_t frame_take(hv_t *hv, unsigned host, uint8_t owner, bool zero)
 {
-    for (uint32_t n = 0; n < hv->nframes; n++) {
-        uint32_t f = (hv->next_frame + n) % hv->nframes;
+    uint32_t first, end;
+    hv_host_frames(hv, host, &first, &end);
+    uint32_t *next = &hv->next_frame[host < HV_MAX_HOSTS ? host : 0];
+    uint32_t start = *next >= first && *next < end ? *next - first : 0, size = end - first;
+    for (uint32_t n = 0; n < size; n++) {
+        uint32_t f = first + (start + n) % size;
         if (hv->owner[f] != HV_FRAME_FREE)
             continue;
         hv->owner[f] = owner;
-        hv->next_frame = (f + 1) % hv->nframes;
+        *next = first + (f - first + 1) % size;
         if (zero)
             zero_frame(hv, f << MMU_PAGE_SHIFT);
         return f << MMU_PAGE_SHIFT;
@@ -249,14 +255,19 @@ static uint32_t frame_take(hv_t *hv, uint8_t owner, bool zero)
     return 0;
 }
 
-uint32_t hv_frame_alloc(hv_t *hv, uint8_t owner)
+uint32_t hv_frame_alloc(hv_t *hv, unsigned host, uint8_t owner)
 {
-    return frame_take(hv, owner, true);
+    return frame_take(hv, host, owner, true);
 }
 
-uint32_t hv_frame_alloc_to_fill(hv_t *hv, uint8_t owner)
+uint32_t hv_frame_alloc_to_fill(hv_t *hv, unsigned host, uint8_t owner)
 {
-    return frame_take(hv, owner, false);
+    return frame_take(hv, host, owner, false);
+}
+
+unsigned hv_vm_host(const hv_t *hv, unsigned vm)
+{
+    return vm < HV_MAX_VMS ? hv->vms[vm].host : 0;
 }
 
 void hv_frame_free(hv_t *hv, uint32_t hpa)
@@ -306,7 +317,7 @@ uint32_t hv_nested_leaf_entry(hv_t *hv, unsigned vm, uint32_t gpa, bool make_tab
         if (!(pte & MMU_PTE_V)) {
             if (!make_tables)
                 return 0;
-            uint32_t t = hv_frame_alloc(hv, HV_FRAME_HV);
+            uint32_t t = hv_frame_alloc(hv, v->host, HV_FRAME_HV);
             if (!t)
                 return 0;
             pte = MMU_PTE_MAKE(t >> MMU_PAGE_SHIFT, MMU_PTE_V);
@@ -332,8 +343,8 @@ uint32_t hv_nested_leaf(hv_t *hv, unsigned vm, uint32_t gpa, bool allocate, bool
         bool back_in = hv_swap_entry(pte); /* its frame is filled whole from the swap device */
         uint8_t owner = (uint8_t)HV_FRAME_VM(vm);
         uint32_t frame = !hv_swap_make_room(hv, vm) ? 0
-                         : back_in                  ? hv_frame_alloc_to_fill(hv, owner)
-                                                    : hv_frame_alloc(hv, owner);
+                         : back_in                  ? hv_frame_alloc_to_fill(hv, v->host, owner)
+                                                    : hv_frame_alloc(hv, v->host, owner);
         if (!frame)
             return 0;
         if (hv_balloon_entry(pte)) /* a page the guest gave to its balloon: a first touch */
@@ -476,14 +487,16 @@ hv_t *hv_new(sim_machine_t *m, const hv_config_t *cfg, char *err, size_t errlen)
     if (!hv->cfg.host_share)
         hv->cfg.host_share = HV_DEFAULT_SHARE;
     hv->nframes = m->ram_size / MMU_PAGE_SIZE;
-    if (hv_swap_init(hv, err, errlen) != 0) {
+    if (hv_host_split(hv, err, errlen) != 0 || hv_swap_init(hv, err, errlen) != 0) {
         free(hv->owner);
         free(hv);
         return NULL;
     }
     for (uint32_t f = 0; f < HV_RESERVED_BYTES / MMU_PAGE_SIZE; f++)
         hv->owner[f] = HV_FRAME_HV;
-    hv->next_frame = HV_RESERVED_BYTES / MMU_PAGE_SIZE;
+    hv->next_frame[0] = HV_RESERVED_BYTES / MMU_PAGE_SIZE;
+    uint32_t end;
+    hv_host_frames(hv, 1, &hv->next_frame[1], &end);
     for (uint32_t i = 0; i < HV_RESERVED_BYTES / 4; i++) {
         uint32_t w = image_word(i);
         memcpy(m->ram + 4 * i, &w, 4);
@@ -772,7 +785,7 @@ int hv_vm_create(hv_t *hv, const hv_vm_config_t *c, char *err, size_t len)
     v->reserved = c->reservation / MMU_PAGE_SIZE;
     v->tsc_offset = hv->m->cpu[0].s.cycles;
     v->stats.started = v->tsc_offset;
-    v->nested_root = hv_frame_alloc(hv, HV_FRAME_HV);
+    v->nested_root = hv_frame_alloc(hv, v->host, HV_FRAME_HV);
     if (!v->nested_root) {
         snprintf(err, len, "VM %s: out of memory", c->name);
         v->used = 0;

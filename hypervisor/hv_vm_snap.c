@@ -17,14 +17,22 @@
  *   GMEM  the backed pages, in order               VTIM  its pending device events
  *   VMTR, VMIN, VMDK  console transcript, console input, disk (as in a machine snapshot)
  *
- * A VM is saved paused, with no VCPU loaded on a pCPU. The guests' state under binary
- * translation, trap-and-emulate and shadow paging lives partly in hypervisor frames (virtual
- * flags, translation caches, shadow trees) that this does not move yet: such VMs are refused.
+ * A VM is saved paused, with no VCPU loaded on a pCPU, under any technique. What the
+ * software techniques keep outside the guest's memory moves as live migration moves it
+ * (docs/migration.md): trap-and-emulate's and emulation's virtual mode, IE, CSRs and counters
+ * are the VMCB's (its guest words and its software area, copied); shadow trees are a cache of
+ * the guest's tables and the hypervisor's map, so they are dropped and refill on the receiving
+ * host from the guest's ptroot, which the VCPU carries; binary translation's state page (virtual
+ * flags, CSRs, timer) goes as a section of its own, and its translation cache is dropped: the
+ * receiving monitor translates again, and the statistics count what that cost.
+ *
+ *   BTST  cpu = bt: each VCPU's monitor state page (index)
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "hv_internal.h"
+#include "hv_technique.h"
 
 /* A pending event of the VM's devices: due `in` cycles after the save. */
 typedef struct {
@@ -75,14 +83,6 @@ static const char *cannot_save(const hv_t *hv, unsigned vm, char *buf, size_t le
                  v->name, hv_vm_state_name(v->state));
         return buf;
     }
-    if ((v->cpu != HV_CPU_HW && v->cpu != HV_CPU_EMU) || v->mem != HV_MEM_NESTED) {
-        snprintf(buf, len,
-                 "VM %s runs with cpu = %s, mem = %s: vm save moves hw and emu VMs "
-                 "with nested paging only (the others keep guest state in hypervisor "
-                 "frames it does not move yet)",
-                 v->name, hv_cpu_technique_name(v->cpu), hv_mem_technique_name(v->mem));
-        return buf;
-    }
     for (size_t i = 0; i < sizeof stays / sizeof stays[0]; i++)
         if (stays[i].count(v)) {
             snprintf(buf, len, "VM %s %s", v->name, stays[i].what);
@@ -96,6 +96,16 @@ static const char *cannot_save(const hv_t *hv, unsigned vm, char *buf, size_t le
                      "VM %s's vcpu%u is still loaded on pCPU%d: continue a little, it "
                      "leaves at its next exit",
                      v->name, c, hv->ent[v->vcpu[c]].on_cpu);
+            return buf;
+        }
+    uint32_t pc;
+    for (unsigned c = 0; c < v->nvcpus && v->cpu == HV_CPU_BT; c++)
+        if (!hv_bt_saved_pc(hv, &hv->ent[v->vcpu[c]], &pc)) {
+            snprintf(buf, len,
+                     "VM %s's vcpu%u stopped inside the translation of one guest instruction "
+                     "(at 0x%08x in the translation cache, which does not move): resume it and "
+                     "pause it again",
+                     v->name, c, pc);
             return buf;
         }
     return NULL;
@@ -148,6 +158,22 @@ static void save_timed(const hv_t *hv, unsigned vm, sim_snap_writer_t *w)
     sim_snap_put(w, "VTIM", 0, t, n * sizeof *t);
 }
 
+/* A VCPU: its hv_vcpu_t, its VMCB page and, under bt, its monitor's state page. The VMCB's
+ * pc is the guest's (a TC pc becomes the guest address it stands for: the cache does not go). */
+static void save_vcpu(const hv_t *hv, const hv_vcpu_t *e, unsigned c, sim_snap_writer_t *w)
+{
+    sim_snap_put(w, "VCPU", c, e, sizeof *e);
+    uint8_t vmcb[CPU_VMCB_SIZE];
+    memcpy(vmcb, hv->m->ram + e->vmcb, sizeof vmcb);
+    uint32_t pc;
+    if (hv_bt_vcpu(hv, e) && hv_bt_saved_pc(hv, e, &pc))
+        for (unsigned b = 0; b < 4; b++) /* RAM's words are little-endian */
+            vmcb[CPU_VMCB_GUEST + CPU_VMCB_PC + b] = (uint8_t)(pc >> 8 * b);
+    sim_snap_put(w, "VMCB", c, vmcb, sizeof vmcb);
+    if (hv_bt_vcpu(hv, e))
+        sim_snap_put(w, "BTST", c, hv->m->ram + e->bt.state, MMU_PAGE_SIZE);
+}
+
 int hv_vm_save(hv_t *hv, unsigned vm, const char *path, FILE *diag)
 {
     char why[300];
@@ -167,16 +193,19 @@ int hv_vm_save(hv_t *hv, unsigned vm, const char *path, FILE *diag)
     sim_snap_info(&w, "vm", "%s", v->name);
     sim_snap_info(&w, "cycle", "%llu", (unsigned long long)hv->m->cpu[0].s.cycles);
     hv_vm_t copy = *v;
+    if (v->cpu == HV_CPU_BT) { /* the cache stays behind: what the receiving host pays */
+        hv_bt_stats_t *bt = &copy.stats.bt;
+        bt->restore_dropped = 0;
+        for (unsigned c = 0; c < v->nvcpus; c++)
+            bt->restore_dropped += hv->ent[v->vcpu[c]].bt.nblocks;
+    }
     copy.dev.transcript.text = copy.dev.input = NULL;
     copy.dev.transcript_file = NULL;
     copy.dev.disk.bytes = NULL;
     copy.dev.transcript.cap = 0;
     sim_snap_put(&w, "VM  ", 0, &copy, sizeof copy);
-    for (unsigned c = 0; c < v->nvcpus; c++) {
-        const hv_vcpu_t *e = &hv->ent[v->vcpu[c]];
-        sim_snap_put(&w, "VCPU", c, e, sizeof *e);
-        sim_snap_put(&w, "VMCB", c, hv->m->ram + e->vmcb, CPU_VMCB_SIZE);
-    }
+    for (unsigned c = 0; c < v->nvcpus; c++)
+        save_vcpu(hv, &hv->ent[v->vcpu[c]], c, &w);
     save_memory(hv, vm, &w);
     save_timed(hv, vm, &w);
     const hv_vdev_t *d = &v->dev;
@@ -212,8 +241,7 @@ static int check_vm_file(hv_t *hv, vm_file_t *f)
         v->nvcpus < 1 || v->nvcpus > HV_MAX_VCPUS || v->memory == 0 || v->memory % (64u << 10) ||
         v->dev.in_pos > v->dev.in_len || v->dev.line_len >= sizeof v->dev.line ||
         v->dev.disk.sectors > SIM_DISK_MAX_BYTES / SIM_SECTOR_SIZE || !sim_nic_sane(&v->dev.nic) ||
-        !hv_pvnet_sane(v) || (v->cpu != HV_CPU_HW && v->cpu != HV_CPU_EMU) ||
-        v->mem != HV_MEM_NESTED)
+        !hv_pvnet_sane(v) || hv_technique_refusal(v->cpu, v->mem))
         return sim_snap_fail(s, sec, f->err, f->errlen,
                              "the VM's shape (name, VCPUs, memory, techniques, devices) is out "
                              "of range");
@@ -239,7 +267,9 @@ static int check_vm_file(hv_t *hv, vm_file_t *f)
         return sim_snap_fail(s, f->timed, f->err, f->errlen, "not a list of device events");
     for (unsigned c = 0; c < v->nvcpus; c++)
         if (!sim_snap_need(s, "VCPU", c, sizeof(hv_vcpu_t), f->err, f->errlen) ||
-            !sim_snap_need(s, "VMCB", c, CPU_VMCB_SIZE, f->err, f->errlen))
+            !sim_snap_need(s, "VMCB", c, CPU_VMCB_SIZE, f->err, f->errlen) ||
+            (v->cpu == HV_CPU_BT &&
+             !sim_snap_need(s, "BTST", c, MMU_PAGE_SIZE, f->err, f->errlen)))
             return -1;
     return 0;
 }
@@ -272,19 +302,43 @@ static hv_vm_config_t receiving_config(const vm_file_t *f, char *input)
 }
 
 /* The guest-visible words of a VMCB: the guest state area, the event to inject, the virtual
- * lines, the last exit's information. The rest (controls, nested root, VM id, the host area)
- * is the receiving host's. */
-static void copy_vmcb(hv_t *hv, uint32_t vmcb, const uint8_t *saved)
+ * lines, whether the next entry is a return from the co-resident monitor, the last exit's
+ * information, and the software area (trap-and-emulate's virtual mode and IE, emulation's
+ * charged instructions, the counters). The rest (controls, nested root, VM id, the host area)
+ * is the receiving host's, and so is the real ptroot under shadow paging: the shadow root
+ * (the guest's own ptroot is the VCPU's shadow.guest_ptroot). */
+static void copy_vmcb(hv_t *hv, const hv_vcpu_t *e, const uint8_t *saved)
 {
     static const uint32_t ranges[][2] = {
         {CPU_VMCB_INJECT_VALID, CPU_VMCB_VIP + 4},
+        {CPU_VMCB_MONITOR_RESUME, CPU_VMCB_MONITOR_RESUME + 4},
         {CPU_VMCB_GUEST, CPU_VMCB_GUEST + 4 * CPU_VMCB_STATE_WORDS},
         {CPU_VMCB_EXIT_REASON, CPU_VMCB_EXIT_INSN + 4},
+        {HV_SW_VFLAGS, CPU_VMCB_SIZE},
     };
+    uint32_t ptroot = CPU_VMCB_GUEST + CPU_VMCB_CSR(CPU_CSR_PTROOT);
+    uint32_t real = cpu_vmcb_peek(&hv->m->cpu[0], e->vmcb, ptroot);
     for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
-        memcpy(hv->m->ram + vmcb + ranges[r][0], saved + ranges[r][0], ranges[r][1] - ranges[r][0]);
-        sim_ram_written(hv->m, vmcb + ranges[r][0], ranges[r][1] - ranges[r][0]);
+        memcpy(hv->m->ram + e->vmcb + ranges[r][0], saved + ranges[r][0],
+               ranges[r][1] - ranges[r][0]);
+        sim_ram_written(hv->m, e->vmcb + ranges[r][0], ranges[r][1] - ranges[r][0]);
     }
+    if (hv_shadow_vcpu(hv, e))
+        hv_write32(hv, e->vmcb + ptroot, real);
+}
+
+/* What a VCPU's technique keeps outside its VMCB: under shadow paging the guest's ptroot (the
+ * trees refill from it: the VCPU has none yet), under binary translation the monitor's state
+ * page (the translation cache starts empty). */
+static void carry_technique(hv_t *hv, hv_vcpu_t *e, const hv_vcpu_t *saved, const vm_file_t *f,
+                            unsigned c)
+{
+    if (hv_shadow_vcpu(hv, e))
+        e->shadow.guest_ptroot = saved->shadow.guest_ptroot;
+    if (!hv_bt_vcpu(hv, e))
+        return;
+    memcpy(hv->m->ram + e->bt.state, sim_snap_find(f->s, "BTST", c)->data, MMU_PAGE_SIZE);
+    sim_ram_written(hv->m, e->bt.state, MMU_PAGE_SIZE);
 }
 
 /* Carries the saved VM's guest-visible state into VM `idx`, just built for it; `delta` is
@@ -303,6 +357,12 @@ static void carry_state(hv_t *hv, unsigned idx, const vm_file_t *f, uint64_t del
     v->tsc_offset = o->tsc_offset + delta;
     v->stats = o->stats;
     v->bt_adapt = o->bt_adapt; /* its adapted store sites stay adapted where it goes */
+    if (v->cpu == HV_CPU_BT) { /* counted from here: the blocks translated again */
+        hv_bt_stats_t *bt = &v->stats.bt;
+        bt->restores++;
+        bt->restore_blocks = bt->blocks;
+        bt->restore_insns = bt->insns_identical + bt->insns_inline + bt->insns_callout;
+    }
     v->exit_code = o->exit_code;
     v->cap_used = 0;
     v->cap_period = hv->m->cpu[0].s.cycles;
@@ -310,7 +370,8 @@ static void carry_state(hv_t *hv, unsigned idx, const vm_file_t *f, uint64_t del
         hv_vcpu_t *e = &hv->ent[v->vcpu[c]];
         hv_vcpu_t saved;
         memcpy(&saved, sim_snap_find(f->s, "VCPU", c)->data, sizeof saved);
-        copy_vmcb(hv, e->vmcb, sim_snap_find(f->s, "VMCB", c)->data);
+        copy_vmcb(hv, e, sim_snap_find(f->s, "VMCB", c)->data);
+        carry_technique(hv, e, &saved, f, c);
         hv_write32(hv, e->vmcb + CPU_VMCB_TSC_OFFSET_LO, (uint32_t)v->tsc_offset);
         hv_write32(hv, e->vmcb + CPU_VMCB_TSC_OFFSET_HI, (uint32_t)(v->tsc_offset >> 32));
         e->vip = saved.vip;

@@ -1,6 +1,6 @@
 /*
  * test_gui_hosts.c - the two hosts of a live migration in the window (ui/gui/gui_hosts.c): in
- * the host memory panel's place, each host with its pCPUs and VMs, the link with the pages in
+ * the host memory panel's place, each host with its pCPUs, its RAM and VMs, the link with the pages in
  * flight (drawn in the hypervisor's colour while pages move), and the pages of each round;
  * after the switch the VM is on the other host and the link says the downtime.
  */
@@ -35,6 +35,9 @@ Test(gui_hosts, both_hosts_their_vms_and_the_pages_in_flight, .timeout = 300)
     expect_has(text, "■ tinyos running (moving)");
     expect_has(text, "■ rtos running");
     expect_has(text, "to host1: round 1, 409 pages in flight");
+    /* each host's own RAM: host1 holds the copies sent so far */
+    expect_has(text, "host0  pCPU 0 1  RAM 32 768 KiB, 25 576 KiB free");
+    expect_has(text, "host1  pCPU 2  RAM 32 768 KiB, 26 096 KiB free");
     expect_has(text, "1286");
     ui_gui_rect_t r = ui_gui_panel_rect(g, UI_GUI_PANEL_MEMMAP);
     unsigned lit = 0;
@@ -49,6 +52,9 @@ Test(gui_hosts, both_hosts_their_vms_and_the_pages_in_flight, .timeout = 300)
     ui_gui_render(g);
     text = ui_gui_panel_text(g, UI_GUI_PANEL_MEMMAP);
     expect_has(text, "to host1: done, downtime 16 964 cycles");
+    /* host0 has tinyos's frames back (its image and the rtos remain), host1 holds tinyos */
+    expect_has(text, "host0  pCPU 0 1  RAM 32 768 KiB, 32 416 KiB free");
+    expect_has(text, "host1  pCPU 2  RAM 32 768 KiB, 24 664 KiB free");
     /* tinyos is listed in host1's box now: after host1's title, not before it */
     const char *h1 = strstr(text, "host1  pCPU 2"), *t = strstr(text, "■ tinyos");
     cr_expect(h1 && t && t > h1, "%s", text);

@@ -191,6 +191,13 @@ Test(repl_session, reservation_shown, .timeout = 120)
     golden("$B/hvsim -x " DATA "reserve.cmd --scenario examples/reserve.ini", "reserve.out", 0);
 }
 
+/* Two hosts (docs/migration.md): info memory says each host's RAM, before and after tinyos
+ * moves to host1. */
+Test(repl_session, each_host_s_ram, .timeout = 120)
+{
+    golden("$B/hvsim -x " DATA "hosts.cmd --scenario migrate", "hosts.out", 0);
+}
+
 Test(repl_session, page_sharing, .timeout = 120)
 {
     golden("$B/hvsim -x " DATA "sharing.cmd --scenario sharing", "sharing.out", 0);

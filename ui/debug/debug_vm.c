@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../../hypervisor/hv.h"
+#include "../../hypervisor/hv_host.h"
 #include "../../hypervisor/hv_scenario.h"
 #include "debug_internal.h"
 
@@ -239,6 +240,11 @@ int ui_dbg_host_memory(ui_dbg_t *dbg, ui_dbg_host_memory_t *out)
     out->swap_slots = hv->swap_slots;
     out->swap_used = hv->swap_used;
     out->sharing = hv->cfg.sharing;
+    out->hosts = hv->cfg.hosts > 1 ? 2 : 1;
+    for (unsigned h = 0; h < out->hosts; h++) {
+        hv_host_frames(hv, h, &out->host_first[h], &out->host_end[h]);
+        out->host_free[h] = hv_host_free_frames(hv, h);
+    }
     return 0;
 }
 

@@ -331,6 +331,10 @@ typedef struct {
 typedef struct {
     uint32_t pool, host_memory, held, shared_frames, swap_slots, swap_used, ballooned;
     bool sharing;
+    /* With two hosts, each host's RAM (docs/migration.md): its frames [first, end) and how
+     * many of them are free. hosts = 1: host 0 has every frame. */
+    unsigned hosts;
+    uint32_t host_first[2], host_end[2], host_free[2];
 } ui_dbg_host_memory_t;
 typedef struct {
     int vm;

@@ -1,7 +1,7 @@
 /*
  * gui_hosts.c - the two hosts of a live migration (docs/migration.md), drawn where the host
- * memory map is when the scenario has [host.0] and [host.1]: each host with its pCPUs and the
- * VMs that run on it (in their hues), the link between them with the pages in flight now and
+ * memory map is when the scenario has [host.0] and [host.1]: each host with its pCPUs, its own
+ * RAM (its size and what is free) and the VMs that run on it (in their hues), the link between them with the pages in flight now and
  * the direction they go, and a bar for the pages each pre-copy round sent (the last one, the
  * stop-and-copy, in the hypervisor's colour). Everything comes from ui_dbg_hosts: the window
  * holds no migration logic.
@@ -22,6 +22,13 @@ static void draw_host(gui_t *g, const ui_dbg_hosts_t *h, unsigned host, int x, i
     for (unsigned c = 0; c < g->m->ncpus && used < sizeof line; c++)
         if (h->cpu_host[c] == host)
             used += (size_t)snprintf(line + used, sizeof line - used, " %u", c);
+    ui_dbg_host_memory_t mem; /* its own RAM: how much, and what is free */
+    char size[32], free[32];
+    if (ui_dbg_host_memory(g->dbg, &mem) == 0 && host < mem.hosts && used < sizeof line)
+        snprintf(line + used, sizeof line - used, "  RAM %s KiB, %s KiB free",
+                 sim_group_digits((uint64_t)(mem.host_end[host] - mem.host_first[host]) << 2,
+                                  size, sizeof size),
+                 sim_group_digits((uint64_t)mem.host_free[host] << 2, free, sizeof free));
     gui_text_fit(g, GUI_FONT_SMALL, x + f->cw, y + 2, w - 2 * f->cw, GUI_TEXT, line);
     int lx = x + f->cw, ly = y + 2 + f->lh;
     unsigned shown = 0;

@@ -2,7 +2,8 @@
  * repl_memory.c - `info memory [VM]`: where each VM's guest-physical memory is (resident in
  * host frames of its own, swapped to the hypervisor's swap device, mapped to frames shared by
  * content, given back by its balloon driver) against its limit, and the host's side: the frame
- * pool, host_memory, the swap device, the shared frames (docs/memory.md). A VM with a
+ * pool, host_memory, each host's RAM when there are two, the swap device, the shared frames
+ * (docs/memory.md, docs/migration.md). A VM with a
  * reservation gets a line of its own under its row: the floor and how often reclaim stopped
  * at it.
  */
@@ -27,6 +28,11 @@ static void host_line(ui_repl_t *r)
             kib(h.host_memory ? h.host_memory : h.pool, a, sizeof a),
             h.host_memory ? "host_memory" : "the frame pool", kib(h.held, b, sizeof b),
             kib((uint64_t)h.shared_frames << 12, c, sizeof c), h.sharing ? "" : " (sharing off)");
+    for (unsigned i = 0; h.hosts > 1 && i < h.hosts; i++) /* each host's own RAM */
+        fprintf(r->out, "  host%u's RAM: hpa 0x%08x..0x%08x (%s), %s free\n", i,
+                h.host_first[i] << 12, (h.host_end[i] << 12) - 1,
+                kib((uint64_t)(h.host_end[i] - h.host_first[i]) << 12, a, sizeof a),
+                kib((uint64_t)h.host_free[i] << 12, b, sizeof b));
     fprintf(r->out, "  swap device: %s of %s slots used (%s)\n",
             sim_group_digits(h.swap_used, used, sizeof used),
             sim_group_digits(h.swap_slots, slots, sizeof slots),
