@@ -174,6 +174,8 @@ HV_HANDLER(hv_handle_hypercall)
         hv_t2_enter_vmm(hv, v, x->reason); /* type 2: the VMM's switch moves the frames */
         answer = hv_pvnet_notify(hv, v);
         hv_t2_leave_vmm(hv, v, x->reason);
+    } else if (hv_guest_reg(hv, v, 1) == HV_HC_SWAP_AREA) {
+        answer = hv_gswap_area(hv, (unsigned)v->vm);
     } else if (hv_guest_reg(hv, v, 1) >= HV_HC_BALLOON_TARGET &&
                hv_guest_reg(hv, v, 1) <= HV_HC_BALLOON_TAKE) {
         answer = hv_balloon_hypercall(hv, v, hv_guest_reg(hv, v, 1), hv_guest_reg(hv, v, 2),

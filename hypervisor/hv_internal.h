@@ -158,6 +158,16 @@ bool hv_hostdisk_sane(const hv_hostdisk_t *h);
 /* The statistics' host-disk table, for each host whose disk a command waited at. */
 void hv_hostdisk_print_stats(const hv_t *hv, FILE *out);
 
+/* Double paging (hv_gswap.c). Hypercall 7 answers the page slots of the VM's swap area at the
+ * end of its disk (guest_swap), or -1 when it has none. hv_gswap_transferred counts a
+ * finished disk command of VM vm (ok: it moved its data) that lies in the swap area, with the
+ * VM's hypervisor swap-ins before its DMA: those made during a write's DMA are double paging.
+ * It returns the cycles of swap-device reads the command must wait for (0: none). */
+enum { HV_HC_SWAP_AREA = 7 };
+int32_t hv_gswap_area(const hv_t *hv, unsigned vm);
+uint64_t hv_gswap_transferred(hv_t *hv, unsigned vm, bool ok, uint64_t swap_ins_before);
+void hv_gswap_print_stats(const hv_t *hv, unsigned vm, FILE *out);
+
 /* The balloon's hypercalls (r1): its target, give and take (docs/guests.md). */
 enum { HV_HC_BALLOON_TARGET = 4, HV_HC_BALLOON_GIVE = 5, HV_HC_BALLOON_TAKE = 6 };
 /* The virtual line the hypervisor raises when a balloon's target moves (virtio's
