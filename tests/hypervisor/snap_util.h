@@ -57,6 +57,7 @@ void su_expect_same_state(const uint8_t *a, size_t alen, const uint8_t *b, size_
     X(containers_vs_vms, "containers-vs-vms")                                                      \
     X(limits, "limits")                                                                            \
     X(balloon_moves, "balloon-moves")                                                              \
+    X(double_paging, "double-paging")                                                              \
     X(shared_disk, "shared-disk")
 
 /* Fails the test for a built-in scenario that SU_SCENARIOS leaves out. */
