@@ -588,8 +588,9 @@ typedef struct {
      * another VM's, and the cycles they waited in all */
     uint64_t disk_requests, disk_waits, disk_wait_cycles;
     /* hv_gswap.c: its guest's page-outs and page-ins in its swap area, and double paging: its
-     * page-outs of pages in the hypervisor's swap, and the cycles their reads kept the disk */
-    uint64_t guest_swap_outs, guest_swap_ins, double_paged, double_paged_cycles;
+     * page-outs of pages in the hypervisor's swap, the swap-device operations made for them
+     * (the reads, and writes of pages that made room), the cycles those kept its disk */
+    uint64_t guest_swap_outs, guest_swap_ins, double_paged, double_paged_ops, double_paged_cycles;
 } hv_vm_stats_t;
 
 typedef struct {

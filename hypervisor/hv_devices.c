@@ -251,7 +251,7 @@ static void disk_transfer(hv_t *hv, unsigned vm, uint64_t now)
     hv_hostdisk_done(hv, vm, now);
     uint8_t *bytes = d->bytes + (size_t)d->sector * SIM_SECTOR_SIZE;
     size_t len = (size_t)d->count * SIM_SECTOR_SIZE;
-    uint64_t swap_ins = v->stats.swap_ins;
+    hv_gswap_mark_t before = hv_gswap_mark(hv, vm);
     bool ok = d->command == SIM_DISK_CMD_READ
                   ? hv_copy_to_guest(hv, vm, d->addr, bytes, len, "the virtual disk's DMA")
                   : hv_copy_from_guest(hv, vm, d->addr, bytes, len, "the virtual disk's DMA");
@@ -262,7 +262,7 @@ static void disk_transfer(hv_t *hv, unsigned vm, uint64_t now)
         d->writes++;
         d->sectors_written += d->count;
     }
-    uint64_t late = hv_gswap_transferred(hv, vm, ok, swap_ins); /* double paging */
+    uint64_t late = hv_gswap_transferred(hv, vm, ok, &before); /* double paging */
     if (late) {
         v->disk_late = 1;
         SIM_ASSERT(sim_schedule(hv->m, now + late, hv->hub, HV_TIMED(HV_TIMED_DISK, vm)) == 0);

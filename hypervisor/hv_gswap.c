@@ -17,9 +17,11 @@
  * - guest page-outs and page-ins: its disk's write and read commands in the swap area;
  * - double paging (`double_paged`): the hypervisor's swap-ins made while the virtual disk's DMA
  *   reads guest memory for a write command into the swap area, that is pages the guest writes
- *   out that were in the hypervisor's swap device. Each is one more read of the swap device
- *   (swap_latency + 8 x swap_sector cycles, sim_disk_cycles): the extra I/O. The device's DMA
- *   waits for it, so the guest's command completes that much later (`double_paged_cycles`).
+ *   out that were in the hypervisor's swap device. The extra I/O (`double_paged_ops`): each
+ *   is one more read of the swap device, and when the VM is at its limit a write first (the
+ *   page that went out to give it a frame): swap_latency + 8 x swap_sector cycles each
+ *   (sim_disk_cycles). The device's DMA waits for them, so the guest's command completes
+ *   that much later (`double_paged_cycles`).
  */
 #include <string.h>
 
@@ -42,7 +44,14 @@ static bool in_swap_area(const hv_vm_t *v)
     return v->guest_swap_slots && d->sector >= first && d->count <= d->sectors - d->sector;
 }
 
-uint64_t hv_gswap_transferred(hv_t *hv, unsigned vm, bool ok, uint64_t swap_ins_before)
+hv_gswap_mark_t hv_gswap_mark(const hv_t *hv, unsigned vm)
+{
+    return (hv_gswap_mark_t){.swap_ins = hv->vms[vm].stats.swap_ins,
+                             .reads = hv->swap.reads,
+                             .writes = hv->swap.writes};
+}
+
+uint64_t hv_gswap_transferred(hv_t *hv, unsigned vm, bool ok, const hv_gswap_mark_t *before)
 {
     hv_vm_t *v = &hv->vms[vm];
     const sim_disk_t *d = &v->dev.disk;
@@ -53,13 +62,16 @@ uint64_t hv_gswap_transferred(hv_t *hv, unsigned vm, bool ok, uint64_t swap_ins_
         return 0;
     }
     v->stats.guest_swap_outs++;
-    uint64_t again = v->stats.swap_ins - swap_ins_before; /* read back for the DMA */
+    uint64_t again = v->stats.swap_ins - before->swap_ins; /* read back for the DMA */
     if (!again)
         return 0;
+    /* the reads, and the writes of the pages that went out to give them frames */
+    uint64_t ops = (hv->swap.reads - before->reads) + (hv->swap.writes - before->writes);
     const uint32_t *c = hv->m->costs.c;
     uint64_t wait =
-        again * sim_disk_cycles(c[SIM_COST_swap_latency], c[SIM_COST_swap_sector], PAGE_SECTORS);
+        ops * sim_disk_cycles(c[SIM_COST_swap_latency], c[SIM_COST_swap_sector], PAGE_SECTORS);
     v->stats.double_paged += again;
+    v->stats.double_paged_ops += ops;
     v->stats.double_paged_cycles += wait;
     return wait;
 }
@@ -70,14 +82,15 @@ void hv_gswap_print_stats(const hv_t *hv, unsigned vm, FILE *out)
     const hv_vm_stats_t *s = &v->stats;
     if (!v->guest_swap_slots)
         return;
-    char b[5][48];
+    char b[6][48];
     fprintf(out, "    guest swap (its disk's last %s): %s out, %s in\n",
             sim_counted(v->guest_swap_slots, "page slot", b[0], 48),
             sim_counted(s->guest_swap_outs, "page", b[1], 48),
             sim_counted(s->guest_swap_ins, "page", b[2], 48));
     fprintf(out,
             "    double paging: %s of the guest's page-outs read back from the hypervisor's swap "
-            "first (%s cycles of swap-device reads the guest's disk waited for)\n",
+            "first: %s, %s cycles the guest's disk waited for\n",
             sim_group_digits(s->double_paged, b[3], 48),
-            sim_group_digits(s->double_paged_cycles, b[4], 48));
+            sim_counted(s->double_paged_ops, "swap-device operation", b[4], 48),
+            sim_group_digits(s->double_paged_cycles, b[5], 48));
 }

@@ -159,13 +159,18 @@ bool hv_hostdisk_sane(const hv_hostdisk_t *h);
 void hv_hostdisk_print_stats(const hv_t *hv, FILE *out);
 
 /* Double paging (hv_gswap.c). Hypercall 7 answers the page slots of the VM's swap area at the
- * end of its disk (guest_swap), or -1 when it has none. hv_gswap_transferred counts a
- * finished disk command of VM vm (ok: it moved its data) that lies in the swap area, with the
- * VM's hypervisor swap-ins before its DMA: those made during a write's DMA are double paging.
- * It returns the cycles of swap-device reads the command must wait for (0: none). */
+ * end of its disk (guest_swap), or -1 when it has none. hv_gswap_mark notes the VM's swap-ins
+ * and the swap device's operations before a disk command's DMA; hv_gswap_transferred counts
+ * the finished command of VM vm (ok: it moved its data) when it lies in the swap area: the
+ * swap-ins since the mark, in a write's DMA, are double paging. It returns the cycles of
+ * swap-device operations the command must wait for (0: none). */
 enum { HV_HC_SWAP_AREA = 7 };
+typedef struct {
+    uint64_t swap_ins, reads, writes;
+} hv_gswap_mark_t;
 int32_t hv_gswap_area(const hv_t *hv, unsigned vm);
-uint64_t hv_gswap_transferred(hv_t *hv, unsigned vm, bool ok, uint64_t swap_ins_before);
+hv_gswap_mark_t hv_gswap_mark(const hv_t *hv, unsigned vm);
+uint64_t hv_gswap_transferred(hv_t *hv, unsigned vm, bool ok, const hv_gswap_mark_t *before);
 void hv_gswap_print_stats(const hv_t *hv, unsigned vm, FILE *out);
 
 /* The balloon's hypercalls (r1): its target, give and take (docs/guests.md). */

@@ -211,6 +211,7 @@ int ui_dbg_vm_info(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_t *out)
     out->guest_swap_outs = v->stats.guest_swap_outs;
     out->guest_swap_ins = v->stats.guest_swap_ins;
     out->double_paged = v->stats.double_paged;
+    out->double_paged_ops = v->stats.double_paged_ops;
     out->double_paged_cycles = v->stats.double_paged_cycles;
     return 0;
 }

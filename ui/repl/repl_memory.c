@@ -53,17 +53,18 @@ static void reservation_line(ui_repl_t *r, const ui_dbg_vm_t *vm)
  * page-outs and page-ins, and how many of its page-outs were double paging (hv_gswap.c). */
 static void guest_swap_line(ui_repl_t *r, const ui_dbg_vm_t *vm)
 {
-    char a[48], b[48], c[32], d[32], e[32];
+    char a[48], b[48], c[32], d[32], e[48], f[32];
     if (!vm->guest_swap_slots)
         return;
     fprintf(r->out,
             "      guest swap (%s at its disk's end): %s out, %s in; double paging: %s of them "
-            "read back from the hypervisor's swap first (%s cycles)\n",
+            "read back from the hypervisor's swap first (%s, %s cycles)\n",
             sim_counted(vm->guest_swap_slots, "slot", a, sizeof a),
             sim_counted(vm->guest_swap_outs, "page", b, sizeof b),
             sim_group_digits(vm->guest_swap_ins, c, sizeof c),
             sim_group_digits(vm->double_paged, d, sizeof d),
-            sim_group_digits(vm->double_paged_cycles, e, sizeof e));
+            sim_counted(vm->double_paged_ops, "swap-device operation", e, sizeof e),
+            sim_group_digits(vm->double_paged_cycles, f, sizeof f));
 }
 
 /* info memory [VM]: every VM's row, or the one named. */
