@@ -22,22 +22,66 @@ static void expect_invariants(hv_t *hv)
     cr_expect_null(hv_check_invariants(hv, why, sizeof why), "%s", why);
 }
 
-/* tinyos in 384 KiB running pagetouch (64 fresh pages written, then read back), with the
- * VM keys `extra`. */
-static hv_t *pagetouch_vm(hv_scenario_t *sc, const char *extra)
+/* tinyos in 384 KiB running pagetouch (64 fresh pages written, then read back) `times` times,
+ * with the VM keys `extra`. */
+static hv_t *pagetouch_runs(hv_scenario_t *sc, const char *extra, unsigned times)
 {
-    char text[512];
+    char text[512], input[128] = "";
+    for (unsigned i = 0; i < times; i++)
+        strcat(input, "pagetouch\\n");
     snprintf(text, sizeof text,
              "[machine]\npcpus = 1\nram = 32M\n\n[hypervisor]\ntype = 1\nreplacement = clock\n\n"
              "[vm t]\nimage = tinyos.img\nmemory = 384K\ncpu = hw\nmem = nested\n%s"
-             "input = pagetouch\\npoweroff\\n\n",
-             extra);
+             "input = %spoweroff\\n\n",
+             extra, input);
     return hu_scenario_text(sc, &m, "t.ini", text);
+}
+
+static hv_t *pagetouch_vm(hv_scenario_t *sc, const char *extra)
+{
+    return pagetouch_runs(sc, extra, 1);
 }
 
 static const char *transcript(const hv_t *hv, unsigned vm)
 {
     return hv->vms[vm].dev.transcript.text;
+}
+
+/* Counts the occurrences of `what` in `text`. */
+static unsigned count(const char *text, const char *what)
+{
+    unsigned n = 0;
+    for (const char *p = text; (p = strstr(p, what)); p++)
+        n++;
+    return n;
+}
+
+/* A swap area of 16 slots is too small for pagetouch: the page-out finds no slot, the fault
+ * is refused and the program killed, and the kernel goes on (the next one is killed alike). */
+Test(hv_gswap, a_full_swap_area_kills_the_program_not_the_kernel, .timeout = 60)
+{
+    hv_scenario_t sc;
+    hv_t *hv = pagetouch_runs(&sc, "guest_swap = 64K\n", 2);
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    const char *t = transcript(hv, 0);
+    cr_expect_eq(count(t, "(pagetouch) killed: store-page-fault"), 2, "%s", t);
+    cr_expect(strstr(t, "the shell exited with status 0"), "%s", t);
+    cr_expect_eq(hv->vms[0].stats.guest_swap_outs, 32, "16 slots filled, twice");
+    hu_scenario_free(&sc, hv, &m);
+}
+
+/* 40 slots hold one pagetouch's swapped pages but not two: the slots of the first, which exited
+ * with pages swapped out, come free when the map is rebuilt, and the second runs too. */
+Test(hv_gswap, an_exited_programs_slots_come_back, .timeout = 60)
+{
+    hv_scenario_t sc;
+    hv_t *hv = pagetouch_runs(&sc, "guest_swap = 160K\n", 2);
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    const char *t = transcript(hv, 0);
+    cr_expect_eq(count(t, "sum 2016 (want 2016)"), 2, "%s", t);
+    cr_expect_eq(hv->vms[0].stats.guest_swap_outs, 152);
+    cr_expect_eq(hv->vms[0].stats.guest_swap_ins, 112);
+    hu_scenario_free(&sc, hv, &m);
 }
 
 Test(hv_gswap, tinyos_swaps_a_program_larger_than_its_memory_and_gets_its_data_back,
