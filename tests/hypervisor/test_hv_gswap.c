@@ -56,32 +56,34 @@ static unsigned count(const char *text, const char *what)
     return n;
 }
 
-/* A swap area of 16 slots is too small for pagetouch: the page-out finds no slot, the fault
- * is refused and the program killed, and the kernel goes on (the next one is killed alike). */
-Test(hv_gswap, a_full_swap_area_kills_the_program_not_the_kernel, .timeout = 60)
+/* Runs pagetouch twice with the VM keys `extra`: each run's transcript shows `each`, the shell
+ * ends well, and the guest's page-outs and page-ins are as given. */
+static void expect_two_pagetouches(const char *extra, const char *each, uint64_t outs, uint64_t ins)
 {
     hv_scenario_t sc;
-    hv_t *hv = pagetouch_runs(&sc, "guest_swap = 64K\n", 2);
+    hv_t *hv = pagetouch_runs(&sc, extra, 2);
     cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
     const char *t = transcript(hv, 0);
-    cr_expect_eq(count(t, "(pagetouch) killed: store-page-fault"), 2, "%s", t);
+    cr_expect_eq(count(t, each), 2, "%s", t);
     cr_expect(strstr(t, "the shell exited with status 0"), "%s", t);
-    cr_expect_eq(hv->vms[0].stats.guest_swap_outs, 32, "16 slots filled, twice");
+    cr_expect_eq(hv->vms[0].stats.guest_swap_outs, outs);
+    cr_expect_eq(hv->vms[0].stats.guest_swap_ins, ins);
     hu_scenario_free(&sc, hv, &m);
+}
+
+/* A swap area of 16 slots is too small for pagetouch: the page-out finds no slot, the fault
+ * is refused and the program killed, and the kernel goes on (the next one is killed alike,
+ * after 16 slots filled again). */
+Test(hv_gswap, a_full_swap_area_kills_the_program_not_the_kernel, .timeout = 60)
+{
+    expect_two_pagetouches("guest_swap = 64K\n", "(pagetouch) killed: store-page-fault", 32, 2);
 }
 
 /* 40 slots hold one pagetouch's swapped pages but not two: the slots of the first, which exited
  * with pages swapped out, come free when the map is rebuilt, and the second runs too. */
 Test(hv_gswap, an_exited_programs_slots_come_back, .timeout = 60)
 {
-    hv_scenario_t sc;
-    hv_t *hv = pagetouch_runs(&sc, "guest_swap = 160K\n", 2);
-    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
-    const char *t = transcript(hv, 0);
-    cr_expect_eq(count(t, "sum 2016 (want 2016)"), 2, "%s", t);
-    cr_expect_eq(hv->vms[0].stats.guest_swap_outs, 152);
-    cr_expect_eq(hv->vms[0].stats.guest_swap_ins, 112);
-    hu_scenario_free(&sc, hv, &m);
+    expect_two_pagetouches("guest_swap = 160K\n", "sum 2016 (want 2016)", 152, 112);
 }
 
 Test(hv_gswap, tinyos_swaps_a_program_larger_than_its_memory_and_gets_its_data_back,
