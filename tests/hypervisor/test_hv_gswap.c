@@ -4,7 +4,9 @@
  * the program still gets its data back; without a swap area it is killed as before; hypercall
  * 7 tells the slots; the double-paging scenario's counters at both layers are exact (a guest
  * page-out of a page the hypervisor swapped out is read back first), the invariants hold
- * along the run, and the statistics and `info memory` say so; bad keys name the line.
+ * along the run, and the statistics and `info memory` say so, under shadow paging too; a full
+ * swap area kills the program only, and an exited program's slots come back; bad keys name
+ * the line.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -228,4 +230,22 @@ Test(hv_gswap, info_memory_shows_the_guests_paging, .timeout = 120)
                           "(70 swap-device operations, 756 000 cycles)\n"),
               "%s", out);
     free(out);
+}
+
+/* Under shadow paging the guest's swap entries (valid without R) are shadowed like any entry
+ * that faults, and the two layers page alike: 34 double-paged page-outs. */
+Test(hv_gswap, double_paging_under_shadow_paging, .timeout = 120)
+{
+    hv_scenario_t sc;
+    hv_t *hv = hu_scenario_with(&sc, &m, "double-paging",
+                                (hu_override_t){.backing = -1, .mem = HV_MEM_SHADOW});
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    for (unsigned i = 0; i < 2; i++)
+        cr_expect(strstr(transcript(hv, i), "sum 2016 (want 2016)"), "%s", transcript(hv, i));
+    cr_expect_eq(hv->vms[0].stats.double_paged, 0);
+    cr_expect_eq(hv->vms[1].stats.guest_swap_outs, 86);
+    cr_expect_eq(hv->vms[1].stats.double_paged, 34);
+    cr_expect_eq(hv->vms[1].stats.double_paged_ops, 68);
+    expect_invariants(hv);
+    hu_scenario_free(&sc, hv, &m);
 }
