@@ -67,6 +67,7 @@ const char *hv_replacement_name(unsigned r);
 int hv_replacement_by_name(const char *name); /* -1 when unknown */
 #define HV_DEFAULT_SWAP (32u << 20)           /* bytes of the hypervisor's swap device */
 #define HV_MIN_RESIDENT 0x10000u /* the least resident_max: a walk's pages and the data */
+#define HV_GUEST_SWAP_MAX 0x1000000u /* the largest swap area added to a VM's disk (16 MiB) */
 #define HV_DEFAULT_SHARE_PAGES 64u
 #define HV_DEFAULT_SHARE_PERIOD 100000u
 #define HV_SHARE_FRAMES 2048u     /* shared frames tracked at most */
@@ -218,6 +219,7 @@ typedef struct {
     uint32_t balloon;            /* bytes its balloon driver should hold (hv_balloon.c) */
     const char *compare;         /* its column in the comparison table (hv_compare.c), or NULL */
     uint32_t reservation;        /* bytes of host frames never reclaimed from it (hv_reserve.c) */
+    uint32_t guest_swap;         /* bytes added past its disk image: its own swap area (hv_gswap.c) */
 } hv_vm_config_t;
 
 /* A change of a VM's balloon target planned for a cycle (the scenario's balloon_at). */
@@ -593,6 +595,10 @@ typedef struct {
     /* hv_hostdisk.c: its disk commands the host's disk served, those that waited behind
      * another VM's, and the cycles they waited in all */
     uint64_t disk_requests, disk_waits, disk_wait_cycles;
+    /* hv_gswap.c: its guest's page-outs and page-ins in its swap area, and double paging: its
+     * page-outs of pages in the hypervisor's swap, the swap-device operations made for them
+     * (the reads, and writes of pages that made room), the cycles those kept its disk */
+    uint64_t guest_swap_outs, guest_swap_ins, double_paged, double_paged_ops, double_paged_cycles;
 } hv_vm_stats_t;
 
 typedef struct {
@@ -639,6 +645,8 @@ typedef struct {
     uint32_t reserved;       /* frames never reclaimed from it by another VM (hv_reserve.c) */
     uint32_t balloon_moves;  /* planned target changes in balloon_move, the earliest first */
     hv_balloon_move_t balloon_move[HV_BALLOON_MOVES];
+    uint32_t guest_swap_slots; /* page slots of its guest's swap area, its disk's end (hv_gswap.c) */
+    uint8_t disk_late; /* its disk's data moved; the completion waits for the hypervisor's swap */
 } hv_vm_t;
 
 /* A live migration (hv_migrate.c): where it is, X(NAME, name). */

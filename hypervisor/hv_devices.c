@@ -56,11 +56,18 @@ int hv_dev_init(hv_t *hv, unsigned vm, const hv_vm_config_t *cfg, char *err, siz
             hv_dev_free(d);
             return -1;
         }
-        d->disk.bytes = malloc(cfg->disk_len);
+        /* guest_swap: zeroed sectors past the image, the guest's swap area (hv_gswap.c) */
+        d->disk.bytes = calloc(1, cfg->disk_len + cfg->guest_swap);
         if (!d->disk.bytes)
             goto oom;
         memcpy(d->disk.bytes, cfg->disk, cfg->disk_len);
-        d->disk.sectors = (uint32_t)(cfg->disk_len / SIM_SECTOR_SIZE);
+        d->disk.sectors = (uint32_t)((cfg->disk_len + cfg->guest_swap) / SIM_SECTOR_SIZE);
+        hv->vms[vm].guest_swap_slots = cfg->guest_swap / MMU_PAGE_SIZE;
+    } else if (cfg->guest_swap) {
+        snprintf(err, len, "VM %s: guest_swap adds a swap area to a disk: give it a disk image",
+                 cfg->name);
+        hv_dev_free(d);
+        return -1;
     }
     if (cfg->transcript && !(d->transcript_file = fopen(cfg->transcript, "w"))) {
         snprintf(err, len, "VM %s: cannot write its transcript to %s: %s", cfg->name,
@@ -234,10 +241,17 @@ static void disk_command(hv_t *hv, unsigned vm, uint32_t command)
  * nothing and fails the command, as a DMA the IOMMU blocks does. */
 static void disk_transfer(hv_t *hv, unsigned vm, uint64_t now)
 {
-    sim_disk_t *d = &hv->vms[vm].dev.disk;
+    hv_vm_t *v = &hv->vms[vm];
+    sim_disk_t *d = &v->dev.disk;
+    if (v->disk_late) { /* moved already; its DMA waited for the hypervisor's swap device */
+        v->disk_late = 0;
+        disk_complete(hv, vm, SIM_DISK_E_NONE);
+        return;
+    }
     hv_hostdisk_done(hv, vm, now);
     uint8_t *bytes = d->bytes + (size_t)d->sector * SIM_SECTOR_SIZE;
     size_t len = (size_t)d->count * SIM_SECTOR_SIZE;
+    hv_gswap_mark_t before = hv_gswap_mark(hv, vm);
     bool ok = d->command == SIM_DISK_CMD_READ
                   ? hv_copy_to_guest(hv, vm, d->addr, bytes, len, "the virtual disk's DMA")
                   : hv_copy_from_guest(hv, vm, d->addr, bytes, len, "the virtual disk's DMA");
@@ -247,6 +261,12 @@ static void disk_transfer(hv_t *hv, unsigned vm, uint64_t now)
     } else if (ok) {
         d->writes++;
         d->sectors_written += d->count;
+    }
+    uint64_t late = hv_gswap_transferred(hv, vm, ok, &before); /* double paging */
+    if (late) {
+        v->disk_late = 1;
+        SIM_ASSERT(sim_schedule(hv->m, now + late, hv->hub, HV_TIMED(HV_TIMED_DISK, vm)) == 0);
+        return;
     }
     disk_complete(hv, vm, ok ? SIM_DISK_E_NONE : SIM_DISK_E_DMA_BLOCKED);
 }

@@ -156,6 +156,7 @@ HV_HANDLER(hv_handle_hypercall)
         HC_NOT_KERNEL = -2
     };
     int32_t answer = HC_UNKNOWN;
+    uint32_t call = 0; /* the call's number once the memory calls' test has read it */
     hv->vms[v->vm].stats.hypercalls++;
     if (guest_mode(hv, v) == CPU_MODE_U) {
         answer = HC_NOT_KERNEL;
@@ -175,9 +176,11 @@ HV_HANDLER(hv_handle_hypercall)
         answer = hv_pvnet_notify(hv, v);
         hv_t2_leave_vmm(hv, v, x->reason);
     } else if (hv_guest_reg(hv, v, 1) >= HV_HC_BALLOON_TARGET &&
-               hv_guest_reg(hv, v, 1) <= HV_HC_BALLOON_TAKE) {
+               (call = hv_guest_reg(hv, v, 1)) <= HV_HC_BALLOON_TAKE) {
         answer = hv_balloon_hypercall(hv, v, hv_guest_reg(hv, v, 1), hv_guest_reg(hv, v, 2),
                                       hv_guest_reg(hv, v, 3));
+    } else if (call == HV_HC_SWAP_AREA) { /* the number as read just above: no read more */
+        answer = hv_gswap_area(hv, (unsigned)v->vm);
     }
     hv_set_guest_reg(hv, v, 1, (uint32_t)answer);
     hv_skip_instruction(hv, v);

@@ -162,6 +162,21 @@ bool hv_hostdisk_sane(const hv_hostdisk_t *h);
 /* The statistics' host-disk table, for each host whose disk a command waited at. */
 void hv_hostdisk_print_stats(const hv_t *hv, FILE *out);
 
+/* Double paging (hv_gswap.c). Hypercall 7 answers the page slots of the VM's swap area at the
+ * end of its disk (guest_swap), or -1 when it has none. hv_gswap_mark notes the VM's swap-ins
+ * and the swap device's operations before a disk command's DMA; hv_gswap_transferred counts
+ * the finished command of VM vm (ok: it moved its data) when it lies in the swap area: the
+ * swap-ins since the mark, in a write's DMA, are double paging. It returns the cycles of
+ * swap-device operations the command must wait for (0: none). */
+enum { HV_HC_SWAP_AREA = 7 };
+typedef struct {
+    uint64_t swap_ins, reads, writes;
+} hv_gswap_mark_t;
+int32_t hv_gswap_area(const hv_t *hv, unsigned vm);
+hv_gswap_mark_t hv_gswap_mark(const hv_t *hv, unsigned vm);
+uint64_t hv_gswap_transferred(hv_t *hv, unsigned vm, bool ok, const hv_gswap_mark_t *before);
+void hv_gswap_print_stats(const hv_t *hv, unsigned vm, FILE *out);
+
 /* The balloon's hypercalls (r1): its target, give and take (docs/guests.md). */
 enum { HV_HC_BALLOON_TARGET = 4, HV_HC_BALLOON_GIVE = 5, HV_HC_BALLOON_TAKE = 6 };
 /* The virtual line the hypervisor raises when a balloon's target moves (virtio's

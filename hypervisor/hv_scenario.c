@@ -493,6 +493,9 @@ static void vm_key(parser_t *p, const char *key, const char *value)
     } else if (!strcmp(key, "balloon")) {
         if (size(p, key, value, 0, 0xf0000000u, MMU_PAGE_SIZE, &v))
             vm->balloon = (uint32_t)v;
+    } else if (!strcmp(key, "guest_swap")) {
+        if (size(p, key, value, MMU_PAGE_SIZE, HV_GUEST_SWAP_MAX, MMU_PAGE_SIZE, &v))
+            vm->guest_swap = (uint32_t)v;
     } else if (!strcmp(key, "compare")) {
         if (!*value || strlen(value) >= sizeof vm->compare)
             error_at(p, p->line, "compare = '%s': give a column name (under %zu characters)", value,
@@ -526,7 +529,7 @@ static void vm_key(parser_t *p, const char *key, const char *value)
                  "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, "
                  "transcript, shadow_budget, marks, backing, resident_max, reservation, net_bw, "
                  "disk_bw, host, migrate_at, migrate_to, assign, nic, balloon, balloon_at, "
-                 "compare)",
+                 "guest_swap, compare)",
                  key, vm->name);
     }
 }

@@ -65,6 +65,7 @@ typedef struct {
     uint32_t balloon;                      /* bytes its balloon driver should hold (0: none) */
     char compare[HV_NAME_MAX + 1];         /* its column in the comparison table ("": none) */
     uint32_t reservation;                  /* bytes never reclaimed from it (0: none) */
+    uint32_t guest_swap;                   /* bytes of swap area past its disk image (0: none) */
     hv_scenario_balloon_at_t balloon_at[HV_BALLOON_MOVES]; /* balloon_at = CYCLE SIZE */
     unsigned nballoon_at;
     int line, image_line, kernel_line, rom_line, input_line, cpu_line, mem_line; /* messages */

@@ -58,6 +58,12 @@
     "resident_max = 3M\n" extra                                                                    \
     "input = hello\\nsyscalls\\npagetouch\\nforkwait\\ncounter\\npoweroff\\n\n\n"
 
+/* A tinyos of the double-paging scenario: 384 KiB, too few for pagetouch's 64 pages beside the
+ * kernel and the shell, so it swaps to the 1 MiB swap area at the end of its disk. */
+#define SWAPPING_VM(name, extra)                                                                   \
+    "[vm " name "]\nimage = tinyos.img\nmemory = 384K\ncpu = hw\nmem = nested\n"                    \
+    "guest_swap = 1M\n" extra "input = pagetouch\\npoweroff\\n\n\n"
+
 /* A tinyos of the sharing scenario: a short session, so that the three converge and end. */
 #define SHARING_VM(name)                                                                           \
     "[vm " name "]\nimage = tinyos.img\nmemory = 8M\ncpu = hw\nmem = nested\n"                     \
@@ -209,6 +215,17 @@ static const struct {
      "[machine]\npcpus = 1\nram = 32M\n\n"
      "[hypervisor]\ntype = 1\nscheduler = pin\nreplacement = clock\n\n" PRESSED_VM(
          "tinyos", "balloon_at = 10000000 5M\nballoon_at = 40000000 1M\n")},
+    {"double-paging",
+     "double paging: tinyos swaps to its own disk when its 384 KiB run out, in two VMs; in "
+     "'both' the hypervisor swaps too (192 KiB of host frames), and the guest's victims are often "
+     "pages the hypervisor swapped out already, read back only to be written to the guest's disk",
+     "; Double paging (docs/memory.md): the same tinyos session twice. Its kernel has 384 KiB and\n"
+     "; swaps to a swap area at the end of its disk (guest_swap) when its frames run out. 'guest'\n"
+     "; has a host frame for each of its pages; 'both' gets 192 KiB of them, so the hypervisor\n"
+     "; swaps as well, by its clock on nested A bits. Compare the 'double paging' lines.\n"
+     "[machine]\npcpus = 2\nram = 32M\n\n"
+     "[hypervisor]\ntype = 1\nscheduler = pin\nreplacement = clock\n\n" SWAPPING_VM("guest", "")
+         SWAPPING_VM("both", "resident_max = 192K\n")},
     {"entropy",
      "tinyos's dice program in four VMs, one per CPU technique (hw, trap, bt, emu), each rolling "
      "with words from the hypervisor's entropy source, a device no hardware has; a fifth VM "

@@ -150,7 +150,8 @@ hv_t *hv_scenario_start(const hv_scenario_t *sc, sim_machine_t *m, FILE *console
                             .entropy_seed = vm->entropy_seed,
                             .balloon = vm->balloon,
                             .compare = vm->compare,
-                            .reservation = vm->reservation};
+                            .reservation = vm->reservation,
+                            .guest_swap = vm->guest_swap};
         memcpy(c.pin, vm->pin, sizeof c.pin);
         int rc = hv_vm_create(hv, &c, err, sizeof err);
         free_files(&f);

@@ -153,6 +153,8 @@ static void write_vm(const hv_scenario_vm_t *vm, const char *guest_dir, FILE *ou
         fprintf(out, "reservation = %s\n", hv_scenario_size_text(vm->reservation, b, sizeof b));
     if (vm->balloon)
         fprintf(out, "balloon = %s\n", hv_scenario_size_text(vm->balloon, b, sizeof b));
+    if (vm->guest_swap)
+        fprintf(out, "guest_swap = %s\n", hv_scenario_size_text(vm->guest_swap, b, sizeof b));
     for (unsigned i = 0; i < vm->nballoon_at; i++)
         fprintf(out, "balloon_at = %llu %s\n", (unsigned long long)vm->balloon_at[i].at,
                 hv_scenario_size_text(vm->balloon_at[i].bytes, b, sizeof b));

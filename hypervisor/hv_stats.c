@@ -481,6 +481,7 @@ void hv_print_stats(const hv_t *hv, FILE *out)
             fprintf(out, ", %s to the VMM", cnt(s->t2_trips, "trip", b1));
         fputc('\n', out);
         hv_swap_print_stats(hv, i, out);
+        hv_gswap_print_stats(hv, i, out);
         hv_share_print_vm(hv, i, out);
         hv_passthrough_print_stats(hv, i, out);
         hv_pvnet_print_stats(hv, i, out);

@@ -364,6 +364,8 @@ static void carry_state(hv_t *hv, unsigned idx, const vm_file_t *f, uint64_t del
         bt->restore_insns = bt->insns_identical + bt->insns_inline + bt->insns_callout;
     }
     v->exit_code = o->exit_code;
+    v->guest_swap_slots = o->guest_swap_slots; /* its disk, area included, came in the file */
+    v->disk_late = o->disk_late;
     v->cap_used = 0;
     v->cap_period = hv->m->cpu[0].s.cycles;
     for (unsigned c = 0; c < v->nvcpus; c++) {

@@ -21,6 +21,7 @@
 ;   balloon.inc the balloon driver: free frames given to a hypervisor that wants memory back
 ;   flaw.inc    peek, another process's memory, with a flaw planted for a demonstration; marks
 ;   entropy.inc the hypervisor's entropy source (a device no hardware has): random
+;   swap.inc    swapping: a process's page to the disk's swap area when frames run out
 ;
 ; Registers (every routine follows this): r1..r4 carry arguments and r1 (r2) the result;
 ; r1..r8 are scratch, which a call may change; r9..r13 survive calls (a routine that uses one
@@ -201,6 +202,7 @@ panic_begin:
         .include "balloon.inc"
         .include "flaw.inc"
         .include "entropy.inc"
+        .include "swap.inc"
 
 ; ---- data ---------------------------------------------------------------------------------------
 ; On pages of its own, apart from the code: real kernels keep code and data apart (W^X), and a

@@ -61,6 +61,7 @@ void su_save_and_load(sim_machine_t *m, sim_machine_t *fresh, const char *name);
     X(containers_vs_vms, "containers-vs-vms")                                                      \
     X(limits, "limits")                                                                            \
     X(balloon_moves, "balloon-moves")                                                              \
+    X(double_paging, "double-paging")                                                              \
     X(shared_disk, "shared-disk")
 
 /* Fails the test for a built-in scenario that SU_SCENARIOS leaves out. */

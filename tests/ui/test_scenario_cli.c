@@ -107,7 +107,7 @@ Test(scenario_cli, errors_in_line_order_with_what_is_allowed)
         "bad.ini:11: error: unknown key 'colour' in [vm a] (known: image, kernel, base, rom, "
         "vcpus, memory, cpu, mem, pin, share, cap, input, input_file, transcript, "
         "shadow_budget, marks, backing, resident_max, reservation, net_bw, disk_bw, host, "
-        "migrate_at, migrate_to, assign, nic, balloon, balloon_at, compare)\n"
+        "migrate_at, migrate_to, assign, nic, balloon, balloon_at, guest_swap, compare)\n"
         "bad.ini:12: error: pin = '12': it must be a whole number from 0 to 7\n"
         "bad.ini:13: error: backing = 'huge': it must be lazy, eager or large\n"
         "bad.ini:16: error: [weird: a section header ends with ']'\n"

@@ -208,6 +208,12 @@ int ui_dbg_vm_info(ui_dbg_t *dbg, unsigned vm, ui_dbg_vm_t *out)
     out->balloon = v->ballooned;
     out->reservation = v->reserved * MMU_PAGE_SIZE;
     out->reserve_spared = v->stats.reserve_spared;
+    out->guest_swap_slots = v->guest_swap_slots;
+    out->guest_swap_outs = v->stats.guest_swap_outs;
+    out->guest_swap_ins = v->stats.guest_swap_ins;
+    out->double_paged = v->stats.double_paged;
+    out->double_paged_ops = v->stats.double_paged_ops;
+    out->double_paged_cycles = v->stats.double_paged_cycles;
     return 0;
 }
 

@@ -322,6 +322,12 @@ typedef struct {
      * reclaim passed it over at that floor (hypervisor/hv_reserve.c). */
     uint32_t reservation;
     uint64_t reserve_spared;
+    /* Its guest's own swapping (hypervisor/hv_gswap.c): the slots of the swap area at its
+     * disk's end (0: none), the guest's page-outs and page-ins there, and double paging: its
+     * page-outs of pages in the hypervisor's swap, the swap-device operations made for them
+     * and the cycles its disk waited for those. */
+    uint32_t guest_swap_slots;
+    uint64_t guest_swap_outs, guest_swap_ins, double_paged, double_paged_ops, double_paged_cycles;
 } ui_dbg_vm_t;
 
 /* The host's memory under the hypervisor (docs/memory.md): bytes of the frame pool, bytes all

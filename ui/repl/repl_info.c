@@ -415,8 +415,8 @@ const ui_repl_sub_t ui_repl_info_subs[] = {
     {"vms", NULL, "info vms", "the VMs: state, VCPUs, memory, techniques, exits", ui_repl_info_vms,
      NULL},
     {"memory", "mem", "info memory [VM]",
-     "each VM's memory: resident, its limit, swapped, shared, ballooned, its reservation; the "
-     "host's frames and swap device",
+     "each VM's memory: resident, its limit, swapped, shared, ballooned, its reservation, its "
+     "guest's own swapping; the host's frames and swap device",
      ui_repl_info_memory, NULL},
     {"limits", NULL, "info limits [VM]",
      "each VM's limits (cpu share and cap, resident_max, reservation, disk_bw, net_bw) and how "

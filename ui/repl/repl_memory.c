@@ -5,7 +5,7 @@
  * pool, host_memory, each host's RAM when there are two, the swap device, the shared frames
  * (docs/memory.md, docs/migration.md). A VM with a
  * reservation gets a line of its own under its row: the floor and how often reclaim stopped
- * at it.
+ * at it; a VM whose guest swaps to its own disk, its page-outs and double paging.
  */
 #include <stdio.h>
 
@@ -55,6 +55,24 @@ static void reservation_line(ui_repl_t *r, const ui_dbg_vm_t *vm)
             vm->reserve_spared ? sim_counted(vm->reserve_spared, "time", n, sizeof n) : "never");
 }
 
+/* Under a VM's row, its guest's own swapping where its disk has a swap area: the guest's
+ * page-outs and page-ins, and how many of its page-outs were double paging (hv_gswap.c). */
+static void guest_swap_line(ui_repl_t *r, const ui_dbg_vm_t *vm)
+{
+    char a[48], b[48], c[32], d[32], e[48], f[32];
+    if (!vm->guest_swap_slots)
+        return;
+    fprintf(r->out,
+            "      guest swap (%s at its disk's end): %s out, %s in; double paging: %s of them "
+            "read back from the hypervisor's swap first (%s, %s cycles)\n",
+            sim_counted(vm->guest_swap_slots, "slot", a, sizeof a),
+            sim_counted(vm->guest_swap_outs, "page", b, sizeof b),
+            sim_group_digits(vm->guest_swap_ins, c, sizeof c),
+            sim_group_digits(vm->double_paged, d, sizeof d),
+            sim_counted(vm->double_paged_ops, "swap-device operation", e, sizeof e),
+            sim_group_digits(vm->double_paged_cycles, f, sizeof f));
+}
+
 /* info memory [VM]: every VM's row, or the one named. */
 int ui_repl_info_memory(ui_repl_t *r, int argc, char **argv)
 {
@@ -82,6 +100,7 @@ int ui_repl_info_memory(ui_repl_t *r, int argc, char **argv)
                 kib((uint64_t)vm.shared << 12, sh, sizeof sh),
                 kib((uint64_t)vm.balloon << 12, bl, sizeof bl));
         reservation_line(r, &vm);
+        guest_swap_line(r, &vm);
     }
     return 0;
 }
