@@ -60,6 +60,8 @@ int hv_free_pcpu(const hv_t *hv, unsigned host);
 /* A zeroed frame of host `host`'s pool for `owner`, or 0 when that pool is empty. A VM's frames
  * (its memory, nested tables, VMCBs, shadow tables, monitor pages) come from its host's pool. */
 uint32_t hv_frame_alloc(hv_t *hv, unsigned host, uint8_t owner);
+/* The frames free in the pool, every host's (hv_frames.c). */
+uint32_t hv_free_frames(const hv_t *hv);
 /* The same without clearing it, for a frame its new owner's data fills whole at once (a page
  * read back from the swap device): nothing of the previous owner's survives. */
 uint32_t hv_frame_alloc_to_fill(hv_t *hv, unsigned host, uint8_t owner);

@@ -99,3 +99,20 @@ const char *hv_limits_text(const hv_limits_t *l, char *buf, size_t len)
     bandwidth(buf, len, &at, "net_bw", l->net_bw, l->net_held, "frame", l->net_held_cycles);
     return buf;
 }
+
+/* Lecture: resource limits. A device's bandwidth is the hypervisor's to share out: a transfer of
+ * `bytes` completes no sooner than its share of time (bytes x 1 000 / rate cycles) after the one
+ * before. The device just looks slower to the guest. */
+uint64_t hv_limit_pace(hv_limit_t *l, uint32_t bytes, uint64_t at)
+{
+    if (!l->rate)
+        return at;
+    uint64_t earliest = l->paced + (uint64_t)bytes * 1000u / l->rate;
+    if (earliest > at) {
+        l->held++;
+        l->held_cycles += earliest - at;
+        at = earliest;
+    }
+    l->paced = at;
+    return at;
+}

@@ -206,86 +206,6 @@ static void emit(hv_t *hv, unsigned action, int vm, int vcpu, uint32_t arg, uint
 }
 
 /* ------------------------------------------------------------------------------------------
- * The frame pool
- * ------------------------------------------------------------------------------------------ */
-/* A frame is zeroed before anyone gets it (a guest must never see what a frame held for
- * someone else), with a block clear that costs hv_zero_page. */
-static void zero_frame(hv_t *hv, uint32_t hpa)
-{
-    memset(hv->m->ram + hpa, 0, MMU_PAGE_SIZE);
-    sim_ram_written(hv->m, hpa, MMU_PAGE_SIZE);
-    hv_charge(hv, SIM_COST_hv_zero_page);
-}
-
-/* Lecture: resource limits. A device's bandwidth is the hypervisor's to share out: a transfer of
- * `bytes` completes no sooner than its share of time (bytes x 1 000 / rate cycles) after the one
- * before. The device just looks slower to the guest. */
-uint64_t hv_limit_pace(hv_limit_t *l, uint32_t bytes, uint64_t at)
-{
-    if (!l->rate)
-        return at;
-    uint64_t earliest = l->paced + (uint64_t)bytes * 1000u / l->rate;
-    if (earliest > at) {
-        l->held++;
-        l->held_cycles += earliest - at;
-        at = earliest;
-    }
-    l->paced = at;
-    return at;
-}
-
-/* The first free frame of the host's pool from where its last search stopped (so that freed
- * frames are not handed out again at once). */
-static uint32_t frame_take(hv_t *hv, unsigned host, uint8_t owner, bool zero)
-{
-    uint32_t first, end;
-    hv_host_frames(hv, host, &first, &end);
-    uint32_t *next = &hv->next_frame[host < HV_MAX_HOSTS ? host : 0];
-    uint32_t start = *next >= first && *next < end ? *next - first : 0, size = end - first;
-    for (uint32_t n = 0; n < size; n++) {
-        uint32_t f = first + (start + n) % size;
-        if (hv->owner[f] != HV_FRAME_FREE)
-            continue;
-        hv->owner[f] = owner;
-        *next = first + (f - first + 1) % size;
-        if (zero)
-            zero_frame(hv, f << MMU_PAGE_SHIFT);
-        return f << MMU_PAGE_SHIFT;
-    }
-    return 0;
-}
-
-uint32_t hv_frame_alloc(hv_t *hv, unsigned host, uint8_t owner)
-{
-    return frame_take(hv, host, owner, true);
-}
-
-uint32_t hv_frame_alloc_to_fill(hv_t *hv, unsigned host, uint8_t owner)
-{
-    return frame_take(hv, host, owner, false);
-}
-
-unsigned hv_vm_host(const hv_t *hv, unsigned vm)
-{
-    return vm < HV_MAX_VMS ? hv->vms[vm].host : 0;
-}
-
-void hv_frame_free(hv_t *hv, uint32_t hpa)
-{
-    uint32_t f = hpa >> MMU_PAGE_SHIFT;
-    SIM_ASSERT(f < hv->nframes && hv->owner[f] == HV_FRAME_HV);
-    hv->owner[f] = HV_FRAME_FREE;
-}
-
-static uint32_t free_frames(const hv_t *hv)
-{
-    uint32_t n = 0;
-    for (uint32_t f = 0; f < hv->nframes; f++)
-        n += hv->owner[f] == HV_FRAME_FREE;
-    return n;
-}
-
-/* ------------------------------------------------------------------------------------------
  * Nested tables, walked and filled by the hypervisor in software
  * ------------------------------------------------------------------------------------------ */
 static unsigned nested_levels(const hv_t *hv)
@@ -701,12 +621,12 @@ static const char *check_vm_config(const hv_t *hv, const hv_vm_config_t *c, char
                  "VM %s: backing = large takes its frames at creation in runs that "
                  "host_memory cannot swap; use lazy or eager",
                  c->name);
-    else if (resident_need(hv, c) > free_frames(hv))
+    else if (resident_need(hv, c) > hv_free_frames(hv))
         snprintf(err, len,
                  "VM %s: %u KiB of memory, but the hypervisor has only %u KiB free "
                  "(raise [machine] ram, or overcommit: resident_max, host_memory)",
                  c->name, resident_need(hv, c) * (MMU_PAGE_SIZE / 1024),
-                 free_frames(hv) * (MMU_PAGE_SIZE / 1024));
+                 hv_free_frames(hv) * (MMU_PAGE_SIZE / 1024));
     else if (c->cpu >= HV_CPU_TECHNIQUE_COUNT || c->mem >= HV_MEM_TECHNIQUE_COUNT)
         snprintf(err, len, "VM %s: unknown virtualization technique", c->name);
     else if (c->cap > 100)
