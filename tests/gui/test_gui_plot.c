@@ -102,18 +102,21 @@ Test(gui_plot, without_a_migration_it_says_so_and_writes_nothing)
 }
 
 /* `--sharing-plot` on the sharing scenario: the ratio of the last scanner pass by each twelfth
- * of twice the time it took to settle: 23, then 46 until the run's last passes, where it ends at
- * 45 (its last change: the chart spans the whole run). Bar 0's stops halfway, bar 1's reaches
- * the top, the last stops just below it. */
+ * of twice the time it took to settle: 11, 36, then 46, with one pass at 45 (the 6th bar),
+ * and 46 to the end. Bar 0's stops at a
+ * quarter, bar 1's at three quarters, bar 2's reaches the top, the 6th stops just below it. */
 Test(gui_plot, the_sharing_ratio_converges, .timeout = 120)
 {
     static const probe_t probes[] = {
         {76, 350, 0xd05030, "the first bar at its foot"},
-        {76, 220, 0xd05030, "the first bar: 23 of 46"},
-        {76, 200, 0xffffff, "the first bar (23) stops halfway"},
-        {126, 62, 0xd05030, "bar 1 (46) is the top"},
-        {626, 62, 0xffffff, "the last bar (45) stops just below"},
-        {626, 70, 0xd05030, "the last bar (45)"},
+        {76, 295, 0xd05030, "the first bar: 11 of 46"},
+        {76, 280, 0xffffff, "the first bar (11) stops at a quarter"},
+        {126, 130, 0xd05030, "bar 1: 36 of 46"},
+        {126, 118, 0xffffff, "bar 1 (36) stops at three quarters"},
+        {176, 62, 0xd05030, "bar 2 (46) is the top"},
+        {326, 62, 0xffffff, "bar 5 (45) stops just below"},
+        {326, 70, 0xd05030, "bar 5 (45)"},
+        {626, 62, 0xd05030, "the last bar (46) is the top"},
     };
     expect_plot("--scenario sharing --sharing-plot", probes, sizeof probes / sizeof probes[0]);
 }
