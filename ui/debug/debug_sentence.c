@@ -403,10 +403,16 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
         for (unsigned op = 0; op < CPU_OP_COUNT; op++)
             if (cpu_isa[op].opcode == ev->b)
                 mn = cpu_isa[op].mnemonic;
-        snprintf(buf, len,
-                 "trap-and-emulate: %s's kernel ran the privileged `%s` in U; the hypervisor "
-                 "does it on the virtual CPU",
-                 w, mn);
+        if (strcmp(reflector(d, ev->vm), "binary translation's monitor") == 0)
+            snprintf(buf, len,
+                     "binary translation's monitor: %s's kernel ran the privileged `%s` in U; "
+                     "the monitor does it on the virtual CPU",
+                     w, mn);
+        else
+            snprintf(buf, len,
+                     "trap-and-emulate: %s's kernel ran the privileged `%s` in U; the hypervisor "
+                     "does it on the virtual CPU",
+                     w, mn);
         break;
     }
     case SIM_HV_TRAP_REFLECT:
