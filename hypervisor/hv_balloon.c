@@ -223,28 +223,13 @@ void hv_balloon_touched(hv_t *hv, unsigned vm)
     hv->vms[vm].stats.balloon_touched++;
 }
 
-/* Counts the balloon entries under a nested table (read straight from RAM). */
-static uint32_t count_entries(const hv_t *hv, uint32_t table, unsigned level)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4; i++) {
-        uint32_t pte;
-        memcpy(&pte, hv->m->ram + table + 4 * i, 4);
-        if (level > 0 && (pte & MMU_PTE_V) && !(pte & MMU_PTE_S))
-            n += count_entries(hv, MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT, level - 1);
-        else if (level == 0 && hv_balloon_entry(pte))
-            n++;
-    }
-    return n;
-}
-
-const char *hv_balloon_check(const hv_t *hv, char *buf, size_t len)
+const char *hv_balloon_check(const hv_t *hv, const hv_tree_count_t *count, char *buf, size_t len)
 {
     for (unsigned vm = 0; vm < HV_MAX_VMS; vm++) {
         const hv_vm_t *v = &hv->vms[vm];
         if (!v->used || v->mem != HV_MEM_NESTED)
             continue;
-        uint32_t n = count_entries(hv, v->nested_root, hv->m->mmu_config.nested_levels - 1);
+        uint32_t n = count[vm].balloon_entries;
         if (n != v->ballooned) {
             snprintf(buf, len, "VM %s: %u balloon pages counted, %u nested balloon entries",
                      v->name, v->ballooned, n);

@@ -11,8 +11,29 @@
 
 #include "hv_internal.h"
 #include "hv_technique.h"
-static const char *check_tree(hv_t *hv, unsigned vm, uint32_t table, unsigned level, char *buf,
-                              size_t len)
+/* A leaf that maps nothing: a swap entry must name a slot of the VM's own; swap and balloon
+ * entries are counted for their checks (hv_swap_check, hv_balloon_check). */
+static const char *count_leaf(const hv_t *hv, unsigned vm, uint32_t pte, hv_tree_count_t *count,
+                              char *buf, size_t len)
+{
+    if (hv_swap_entry(pte)) {
+        uint32_t slot = MMU_PTE_PFN(pte);
+        if (slot >= hv->swap_slots || hv->swap_owner[slot] != HV_FRAME_VM(vm)) {
+            snprintf(buf, len, "VM %s: a nested entry names swap slot %u, which is not its own",
+                     hv->vms[vm].name, slot);
+            return buf;
+        }
+        count->swap_entries++;
+    } else if (hv_balloon_entry(pte)) {
+        count->balloon_entries++;
+    }
+    return NULL;
+}
+
+/* One walk of a VM's nested tree: every table a hypervisor frame, every frame mapped the VM's
+ * own (or shared read-only), and the leaves that map nothing counted. */
+static const char *check_tree(hv_t *hv, unsigned vm, uint32_t table, unsigned level,
+                              hv_tree_count_t *count, char *buf, size_t len)
 {
     uint32_t tf = table >> MMU_PAGE_SHIFT;
     if (tf >= hv->nframes || hv->owner[tf] != HV_FRAME_HV) {
@@ -23,12 +44,15 @@ static const char *check_tree(hv_t *hv, unsigned vm, uint32_t table, unsigned le
     for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4; i++) {
         uint32_t pte;
         memcpy(&pte, hv->m->ram + table + 4 * i, 4);
-        if (!(pte & MMU_PTE_V))
+        if (!(pte & MMU_PTE_V)) {
+            if (level == 0 && pte && count_leaf(hv, vm, pte, count, buf, len))
+                return buf;
             continue;
+        }
         uint32_t f = MMU_PTE_PFN(pte);
         bool large = level == 1 && (pte & MMU_PTE_S);
         if (level > 0 && !large) {
-            if (check_tree(hv, vm, f << MMU_PAGE_SHIFT, level - 1, buf, len))
+            if (check_tree(hv, vm, f << MMU_PAGE_SHIFT, level - 1, count, buf, len))
                 return buf;
             continue;
         }
@@ -140,14 +164,15 @@ static const char *check_tlbs(const hv_t *hv, char *buf, size_t len)
 
 const char *hv_check_invariants(hv_t *hv, char *buf, size_t len)
 {
-    if (check_pool(hv, buf, len) || check_tlbs(hv, buf, len) || hv_swap_check(hv, buf, len) ||
-        hv_share_check(hv, buf, len) || hv_balloon_check(hv, buf, len))
+    if (check_pool(hv, buf, len) || check_tlbs(hv, buf, len))
         return buf;
+    hv_tree_count_t count[HV_MAX_VMS] = {{0}};
     for (unsigned vm = 0; vm < HV_MAX_VMS; vm++) {
         const hv_vm_t *v = &hv->vms[vm];
         if (!v->used)
             continue;
-        if (check_tree(hv, vm, v->nested_root, hv->m->mmu_config.nested_levels - 1, buf, len) ||
+        if (check_tree(hv, vm, v->nested_root, hv->m->mmu_config.nested_levels - 1, &count[vm],
+                       buf, len) ||
             hv_shadow_check(hv, vm, buf, len) || hv_host_check(hv, vm, buf, len))
             return buf;
         if (v->shadow_tables > v->shadow_budget) {
@@ -161,5 +186,8 @@ const char *hv_check_invariants(hv_t *hv, char *buf, size_t len)
                 return buf;
             }
     }
+    if (hv_swap_check(hv, count, buf, len) || hv_share_check(hv, buf, len) ||
+        hv_balloon_check(hv, count, buf, len))
+        return buf;
     return NULL;
 }

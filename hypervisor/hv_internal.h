@@ -194,8 +194,14 @@ int32_t hv_balloon_hypercall(hv_t *hv, hv_vcpu_t *vc, uint32_t call, uint32_t r2
 bool hv_balloon_entry(uint32_t pte);
 /* The guest touched a page it had given (its leaf was a balloon entry): it got a new frame. */
 void hv_balloon_touched(hv_t *hv, unsigned vm);
-/* Every VM's balloon count equals its nested balloon entries: NULL, or what is broken. */
-const char *hv_balloon_check(const hv_t *hv, char *buf, size_t len);
+/* What hv_check_invariants' one walk of each VM's nested tree counted, for the checks of swap
+ * and the balloon (indexed by VM). */
+typedef struct {
+    uint32_t swap_entries, balloon_entries;
+} hv_tree_count_t;
+/* Every VM's balloon count equals its nested balloon entries (counted in `count`): NULL, or
+ * what is broken. */
+const char *hv_balloon_check(const hv_t *hv, const hv_tree_count_t *count, char *buf, size_t len);
 void hv_balloon_print_stats(const hv_t *hv, unsigned vm, FILE *out);
 /* When a VM has a balloon: every swappable VM's relief from memory pressure side by side. */
 void hv_balloon_print_table(const hv_t *hv, FILE *out);
@@ -228,9 +234,10 @@ void hv_swap_discard(hv_t *hv, unsigned vm, uint32_t pte);
 /* Frees every swap slot of a VM (destroyed). */
 void hv_swap_release(hv_t *hv, unsigned vm);
 /* The swap invariants: every used slot is a VM's, and that VM's nested tables hold exactly as
- * many swap entries, each naming its own slot; no VM over resident_max, all of them not over
- * host_memory. NULL, or the sentence saying what is broken (charges nothing). */
-const char *hv_swap_check(const hv_t *hv, char *buf, size_t len);
+ * many swap entries (counted in `count`; the walk checked that each names its own slot); no
+ * VM over resident_max, all of them not over host_memory. NULL, or the sentence saying what
+ * is broken (charges nothing). */
+const char *hv_swap_check(const hv_t *hv, const hv_tree_count_t *count, char *buf, size_t len);
 /* Copies src's swap device into dst (hv_clone): -1 when memory cannot be had. */
 int hv_swap_clone(hv_t *dst, const hv_t *src);
 void hv_swap_print_stats(const hv_t *hv, unsigned vm, FILE *out);

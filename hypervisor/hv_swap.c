@@ -327,31 +327,7 @@ bool hv_swap_make_room(hv_t *hv, unsigned vm)
 /* ------------------------------------------------------------------------------------------
  * Invariants (hv_check.c calls this): read straight from RAM, charging nothing
  * ------------------------------------------------------------------------------------------ */
-/* Counts the swap entries under a nested table; false (with buf) when one names a slot that
- * is not the VM's. */
-static bool count_entries(const hv_t *hv, unsigned vm, uint32_t table, unsigned level, uint32_t *n,
-                          char *buf, size_t len)
-{
-    for (uint32_t i = 0; i < MMU_PAGE_SIZE / 4; i++) {
-        uint32_t pte;
-        memcpy(&pte, hv->m->ram + table + 4 * i, 4);
-        if (level > 0 && (pte & MMU_PTE_V) && !(pte & MMU_PTE_S)) {
-            if (!count_entries(hv, vm, MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT, level - 1, n, buf, len))
-                return false;
-        } else if (level == 0 && hv_swap_entry(pte)) {
-            uint32_t slot = MMU_PTE_PFN(pte);
-            if (slot >= hv->swap_slots || hv->swap_owner[slot] != HV_FRAME_VM(vm)) {
-                snprintf(buf, len, "VM %s: a nested entry names swap slot %u, which is not its own",
-                         hv->vms[vm].name, slot);
-                return false;
-            }
-            (*n)++;
-        }
-    }
-    return true;
-}
-
-const char *hv_swap_check(const hv_t *hv, char *buf, size_t len)
+const char *hv_swap_check(const hv_t *hv, const hv_tree_count_t *count, char *buf, size_t len)
 {
     uint32_t slots[HV_MAX_VMS] = {0}, used = 0, frames = hv->share.live;
     for (uint32_t s = 0; s < hv->swap_slots; s++) {
@@ -372,13 +348,10 @@ const char *hv_swap_check(const hv_t *hv, char *buf, size_t len)
     }
     for (unsigned vm = 0; vm < HV_MAX_VMS; vm++) {
         const hv_vm_t *v = &hv->vms[vm];
-        uint32_t entries = 0;
+        uint32_t entries = count[vm].swap_entries;
         if (!v->used)
             continue;
         frames += v->frames;
-        if (!count_entries(hv, vm, v->nested_root, hv->m->mmu_config.nested_levels - 1, &entries,
-                           buf, len))
-            return buf;
         if (entries != v->swapped || slots[vm] != v->swapped) {
             snprintf(buf, len, "VM %s: %u swapped pages counted, %u nested swap entries, %u slots",
                      v->name, v->swapped, entries, slots[vm]);

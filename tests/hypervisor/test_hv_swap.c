@@ -153,6 +153,38 @@ Test(hv_swap, swapped_entries_are_invalid_and_hold_their_slot)
     hu_free(hv, &m);
 }
 
+/* The checker's one walk of the nested tree finds a swap entry naming a slot that is not the
+ * VM's own, and a count of swapped pages that its entries do not add up to. */
+Test(hv_swap, the_checker_catches_a_stolen_slot_and_a_miscount)
+{
+    hv_config_t cfg = hu_config();
+    int vm;
+    hv_t *hv = limited(&cfg, 16 * MMU_PAGE_SIZE, &vm);
+    cr_assert_eq(hv_run(hv, 50000000), SIM_RUN_POWEROFF);
+    char why[200], want[200];
+    cr_assert_null(hv_check_invariants(hv, why, sizeof why), "%s", why);
+    hv->vms[vm].swapped++;
+    snprintf(want, sizeof want, "VM %s: %u swapped pages counted, %u nested swap entries, %u slots",
+             hv->vms[vm].name, hv->vms[vm].swapped, hv->vms[vm].swapped - 1,
+             hv->vms[vm].swapped - 1);
+    cr_expect_str_eq(hv_check_invariants(hv, why, sizeof why) ? why : "", want);
+    hv->vms[vm].swapped--;
+    for (uint32_t p = 0; p < PAGES; p++) {
+        uint32_t pte = leaf_of(hv, vm, 0x100000 + p * MMU_PAGE_SIZE);
+        if (!hv_swap_entry(pte))
+            continue;
+        uint32_t slot = MMU_PTE_PFN(pte);
+        hv->swap_owner[slot] = HV_FRAME_VM(vm + 1); /* another VM's slot now */
+        snprintf(want, sizeof want,
+                 "VM %s: a nested entry names swap slot %u, which is not its own",
+                 hv->vms[vm].name, slot);
+        cr_expect_str_eq(hv_check_invariants(hv, why, sizeof why) ? why : "", want);
+        hv->swap_owner[slot] = HV_FRAME_VM(vm);
+        break;
+    }
+    hu_free(hv, &m);
+}
+
 /* With a limit the walker sets A and D in the nested leaves of the pages stored to (here room
  * enough: nothing goes out, so every page keeps what the walker wrote). */
 Test(hv_swap, under_a_limit_the_walker_sets_nested_a_and_d)
