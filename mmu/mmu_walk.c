@@ -528,6 +528,23 @@ static void set_sizes(mmu_trace_t *t, unsigned guest_shift, unsigned nested_shif
     t->splintered = guest_shift > MMU_PAGE_SHIFT && nested_shift == MMU_PAGE_SHIFT;
 }
 
+/* Starts the summary of a walk in *t. Only the summary is reset: the steps after t->n are
+ * never read, and clearing them all would cost more than the walk. */
+static inline void trace_begin(mmu_trace_t *t, const mmu_config_t *cfg, bool paging,
+                               const mmu_nested_t *n, uint32_t va, mmu_access_t kind,
+                               mmu_priv_t priv)
+{
+    memset(t, 0, offsetof(mmu_trace_t, ref));
+    t->va = va;
+    t->access = (uint8_t)kind;
+    t->priv = (uint8_t)priv;
+    t->paging = paging;
+    t->nested = n != NULL;
+    t->levels = cfg->levels;
+    t->nested_levels = n ? n->levels : 0;
+    t->outcome = MMU_OUTCOME_OK;
+}
+
 /*
  * Walks for `va` under `ptroot` and `nested` (either may be off, not both), writing counts
  * and references into w->t. Returns the result and the TLB permissions.
@@ -540,17 +557,7 @@ static translation_t walk(walker_t *w, const mmu_config_t *cfg, uint32_t ptroot,
     mmu_trace_t *t = w->t;
     bool paging = ptroot & MMU_PTROOT_E;
     const mmu_nested_t *n = nested->enabled ? nested : NULL;
-    /* Only the summary is reset: the steps after t->n are never read, and clearing them all
-     * would cost more than the walk. */
-    memset(t, 0, offsetof(mmu_trace_t, ref));
-    t->va = va;
-    t->access = (uint8_t)kind;
-    t->priv = (uint8_t)priv;
-    t->paging = paging;
-    t->nested = n != NULL;
-    t->levels = cfg->levels;
-    t->nested_levels = n ? n->levels : 0;
-    t->outcome = MMU_OUTCOME_OK;
+    trace_begin(t, cfg, paging, n, va, kind, priv);
     walk_out_t g = {.pa = va, .leaf = 0};
     located_t data = {.bits = MMU_PTE_RWX};
     tree_t guest = {.space = MMU_SPACE_TABLE,
@@ -589,6 +596,156 @@ static walker_t make_walker(const struct sim_machine *m, mmu_trace_t *t, bool re
                       .cost_ad = m->costs.c[SIM_COST_ad_update],
                       .cost_pwc = m->costs.c[SIM_COST_pwc_hit],
                       .cost_ntlb = m->costs.c[SIM_COST_ntlb_hit]};
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The quick walk: a miss in the common case, when nobody looks
+ *
+ * Most misses find every entry present, 4 KiB pages and the leaf's A bit (and D, for a store)
+ * already set, and have nothing else to consult or tell: no page-walk cache, no nested TLB, no
+ * debugger watching memory, no window recording the steps. Such a walk is only reads, checks
+ * and charges, and the quick walk does only that. Anything else (a fault, an A/D write-back,
+ * a large page, a table outside RAM) makes it give up before it has changed anything, and the
+ * full walker above walks again from the start. The model is the same: both make the same
+ * references, charge the same cycles and leave the same summary; the quick one keeps fewer
+ * books on the way.
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    const uint8_t *ram;
+    uint32_t ram_last; /* the last address at which a whole entry can be read */
+    unsigned refs;     /* entries read from memory */
+} quick_t;
+
+/* Reads the entry at host-physical `addr` (one reference), or false when it is outside RAM. */
+static inline bool quick_read(quick_t *q, uint32_t addr, uint32_t *pte)
+{
+    if (addr > q->ram_last)
+        return false;
+    *pte = ram_word(q->ram + addr);
+    q->refs++;
+    return true;
+}
+
+/* An entry above the last level that points to a table: V, and not a large page (S). */
+static inline bool quick_pointer(uint32_t pte)
+{
+    return (pte & (MMU_PTE_V | MMU_PTE_S)) == MMU_PTE_V;
+}
+
+/* Walks a tree whose tables are host-physical (the 1-D tree, or the nested one) down to a
+ * 4 KiB leaf that allows `kind` by `priv`: true with the leaf and the translated address. */
+static inline bool quick_tree(quick_t *q, uint32_t root_pfn, unsigned levels, uint32_t va,
+                              mmu_access_t kind, mmu_priv_t priv, uint32_t *leaf, uint32_t *pa)
+{
+    uint32_t table = root_pfn << MMU_PAGE_SHIFT, pte;
+    for (unsigned level = levels - 1; level > 0; level--) {
+        if (!quick_read(q, table + table_index(levels, level, va) * 4, &pte) ||
+            !quick_pointer(pte))
+            return false;
+        table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
+    }
+    if (!quick_read(q, table + table_index(levels, 0, va) * 4, &pte) ||
+        leaf_check(pte, kind, priv) != MMU_OUTCOME_OK)
+        return false;
+    *leaf = pte;
+    *pa = (MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT) | (va & MMU_PAGE_OFFSET);
+    return true;
+}
+
+/* Locates guest-physical `gpa` through the nested tables (a guest table, or the data when
+ * `data`), as locate does when the nested leaf needs no A/D write-back; *bits as locate's. */
+static inline bool quick_locate(quick_t *q, const mmu_nested_t *n, uint32_t gpa,
+                                mmu_access_t kind, bool data, uint32_t *hpa, uint32_t *bits)
+{
+    uint32_t leaf;
+    if (!quick_tree(q, n->root_pfn, n->levels, gpa, kind, MMU_PRIV_NONE, &leaf, hpa))
+        return false;
+    uint32_t ad = n->ad ? MMU_PTE_A | (data && kind == MMU_STORE ? MMU_PTE_D : 0) : 0;
+    *bits = leaf & (n->ad ? MMU_PTE_RWX | MMU_PTE_D : MMU_PTE_RWX);
+    return (leaf & ad) == ad;
+}
+
+/* Walks the guest's tables, whose addresses are guest-physical: each table's entry is located
+ * through the nested tables before it is read (a 2-D walk's guest dimension). */
+static inline bool quick_guest(quick_t *q, const mmu_nested_t *n, uint32_t root_pfn,
+                               unsigned levels, uint32_t va, mmu_access_t kind, mmu_priv_t priv,
+                               uint32_t *leaf, uint32_t *gpa)
+{
+    uint32_t table = root_pfn << MMU_PAGE_SHIFT, pte = 0, hpa, bits;
+    for (unsigned level = levels; level-- > 0;) {
+        uint32_t entry = table + table_index(levels, level, va) * 4;
+        if (!quick_locate(q, n, entry, MMU_LOAD, false, &hpa, &bits) || !quick_read(q, hpa, &pte))
+            return false;
+        if (level == 0)
+            break;
+        if (!quick_pointer(pte))
+            return false;
+        table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
+    }
+    if (leaf_check(pte, kind, priv) != MMU_OUTCOME_OK)
+        return false;
+    *leaf = pte;
+    *gpa = (MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT) | (va & MMU_PAGE_OFFSET);
+    return true;
+}
+
+/* The whole translation the quick way, with its summary in mmu->trace as walk leaves it;
+ * false (and nothing changed) when the full walker must walk. */
+static bool walk_quick(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu_access_t kind,
+                       mmu_priv_t priv, translation_t *x)
+{
+    bool paging = mmu->ptroot & MMU_PTROOT_E;
+    const mmu_nested_t *n = mmu->nested.enabled ? &mmu->nested : NULL;
+    quick_t q = {.ram = m->ram, .ram_last = m->ram_size - 4};
+    uint32_t leaf = 0, gpa = va, hpa, bits = MMU_PTE_RWX;
+    if (paging) {
+        uint32_t root = MMU_PTROOT_PFN(mmu->ptroot), ad = MMU_PTE_A;
+        if (!(n ? quick_guest(&q, n, root, mmu->cfg.levels, va, kind, priv, &leaf, &gpa)
+                : quick_tree(&q, root, mmu->cfg.levels, va, kind, priv, &leaf, &gpa)))
+            return false;
+        if (kind == MMU_STORE)
+            ad |= MMU_PTE_D;
+        if ((leaf & ad) != ad)
+            return false; /* the full walker writes them back */
+    }
+    hpa = gpa;
+    if (n && !quick_locate(&q, n, gpa, kind, true, &hpa, &bits))
+        return false;
+    mmu_trace_t *t = &mmu->trace;
+    trace_begin(t, &mmu->cfg, paging, n, va, kind, priv);
+    t->refs = (uint16_t)q.refs;
+    t->cycles = q.refs * m->costs.c[SIM_COST_walk_ref];
+    t->gpa = gpa;
+    t->pa = hpa;
+    set_sizes(t, paging ? MMU_PAGE_SHIFT : 0, n ? MMU_PAGE_SHIFT : 0);
+    *x = (translation_t){.res = {.status = MMU_OK, .pa = hpa, .walked = true},
+                         .perm = entry_perm(paging, leaf, bits, n && n->ad)};
+    return true;
+}
+
+/* The full walk, with everything the quick one leaves to it. */
+static translation_t walk_full(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind,
+                               mmu_priv_t priv)
+{
+    walker_t w = make_walker(m, &mmu->trace, mmu->record_trace);
+    w.rw = m;
+    if (m->mem_watch) { /* a debugger watches memory: which CPU's MMU this is */
+        w.watch = m;
+        w.va = va;
+        w.cpu = -1;
+        for (unsigned i = 0; i < m->ncpus; i++)
+            w.cpu = &m->cpu[i].mmu == mmu ? (int)i : w.cpu;
+    }
+    w.pwc = mmu->cfg.pwc ? &mmu->pwc : NULL;
+    w.ntlb = mmu->cfg.ntlb ? &mmu->ntlb : NULL;
+    return walk(&w, &mmu->cfg, mmu->ptroot, &mmu->nested, va, kind, priv);
+}
+
+/* May the quick walk try? Not when a cache it does not consult or someone who looks is on. */
+static bool quick_may_walk(const mmu_t *mmu, const struct sim_machine *m)
+{
+    return !mmu->record_trace && !m->mem_watch && !mmu->cfg.pwc &&
+           !(mmu->nested.enabled && mmu->cfg.ntlb);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -674,18 +831,9 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
         fast_fill(mmu, e, priv, va);
         return res;
     }
-    walker_t w = make_walker(m, &mmu->trace, mmu->record_trace);
-    w.rw = m;
-    if (m->mem_watch) { /* a debugger watches memory: which CPU's MMU this is */
-        w.watch = m;
-        w.va = va;
-        w.cpu = -1;
-        for (unsigned i = 0; i < m->ncpus; i++)
-            w.cpu = &m->cpu[i].mmu == mmu ? (int)i : w.cpu;
-    }
-    w.pwc = mmu->cfg.pwc ? &mmu->pwc : NULL;
-    w.ntlb = mmu->cfg.ntlb ? &mmu->ntlb : NULL;
-    translation_t x = walk(&w, &mmu->cfg, mmu->ptroot, &mmu->nested, va, kind, priv);
+    translation_t x;
+    if (!quick_may_walk(mmu, m) || !walk_quick(mmu, m, va, kind, priv, &x))
+        x = walk_full(mmu, m, va, kind, priv);
     x.res.cycles = mmu->trace.cycles;
     count_walk(mmu, &x.res);
     if (x.res.status == MMU_NESTED_FAULT)
