@@ -17,6 +17,10 @@
  *   - with MMU_PRIV_NONE (nested tables, I/O tables) the U bit is ignored. */
 unsigned mmu_access_check(uint32_t bits, mmu_access_t kind, mmu_priv_t priv);
 
+/* mmu_tlb_insert for an entry the TLB cannot hold yet: a lookup of its page and size in the
+ * current context has just missed (the walker's fill after a miss). */
+void mmu_tlb_insert_absent(mmu_t *mmu, const mmu_tlb_entry_t *entry);
+
 /* Forgets every translation of the hot loop's cache: the context changed, or entries left the
  * TLB by an invalidation. */
 static inline void mmu_fast_clear(mmu_t *mmu)

@@ -184,22 +184,23 @@ static void count_large(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e, int delta)
         tlb->large = (uint16_t)(tlb->large + delta);
 }
 
-unsigned mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *old)
+/* The way of the set at `way` that a new entry takes: an unused one, else the set's FIFO
+ * victim (and the victim pointer moves on). */
+static mmu_tlb_entry_t *free_way(mmu_tlb_t *tlb, mmu_tlb_entry_t *way, unsigned set)
 {
-    unsigned set;
-    mmu_tlb_entry_t *way = set_of(tlb, page_key(entry->vpn, entry->shift), &set);
-    mmu_tlb_entry_t *slot = NULL, *unused = NULL;
-    for (unsigned i = 0; !slot && i < tlb->ways; i++) {
-        if (entry_matches(&way[i], entry->tag, entry->vpn, entry->shift))
-            slot = &way[i];
-        else if (!unused && !(way[i].perm & MMU_TLBE_VALID))
-            unused = &way[i];
-    }
-    slot = slot ? slot : unused;
-    if (!slot) {
-        slot = &way[tlb->victim[set]];
-        tlb->victim[set] = (uint8_t)((tlb->victim[set] + 1u) % tlb->ways);
-    }
+    for (unsigned i = 0; i < tlb->ways; i++)
+        if (!(way[i].perm & MMU_TLBE_VALID))
+            return &way[i];
+    mmu_tlb_entry_t *slot = &way[tlb->victim[set]];
+    tlb->victim[set] = (uint8_t)((tlb->victim[set] + 1u) % tlb->ways);
+    return slot;
+}
+
+/* Writes the entry into slot, keeping what it held in *old (unless NULL) and the count of
+ * large entries right; returns the slot's index. */
+static unsigned write_slot(mmu_tlb_t *tlb, mmu_tlb_entry_t *slot, const mmu_tlb_entry_t *entry,
+                           mmu_tlb_entry_t *old)
+{
     if (old)
         *old = *slot;
     count_large(tlb, slot, -1);
@@ -209,29 +210,66 @@ unsigned mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entr
     return (unsigned)(slot - tlb->e);
 }
 
+unsigned mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *old)
+{
+    unsigned set;
+    mmu_tlb_entry_t *way = set_of(tlb, page_key(entry->vpn, entry->shift), &set);
+    for (unsigned i = 0; i < tlb->ways; i++)
+        if (entry_matches(&way[i], entry->tag, entry->vpn, entry->shift))
+            return write_slot(tlb, &way[i], entry, old);
+    return write_slot(tlb, free_way(tlb, way, set), entry, old);
+}
+
+/* mmu_tlb_fill for an entry that a lookup of its page and size has just missed: no way holds
+ * it, so there is none to look for. */
+static unsigned fill_absent(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *old)
+{
+    unsigned set;
+    mmu_tlb_entry_t *way = set_of(tlb, page_key(entry->vpn, entry->shift), &set);
+    return write_slot(tlb, free_way(tlb, way, set), entry, old);
+}
+
 /* Drops the cache entries of one page in every access kind. */
+static inline void fast_forget(mmu_fast_t *f, uint32_t vpn)
+{
+    if ((f->key >> 2) == vpn)
+        f->key = 0;
+}
+
 static void fast_forget_page(mmu_t *mmu, uint32_t vpn)
 {
-    for (unsigned k = 0; k < MMU_ACCESS_KINDS; k++) {
-        mmu_fast_t *f = &mmu->fast[k][vpn & (MMU_FAST_SETS - 1)];
-        if ((f->key >> 2) == vpn)
-            f->key = 0;
-    }
+    unsigned set = vpn & (MMU_FAST_SETS - 1);
+    fast_forget(&mmu->fast[MMU_FETCH][set], vpn);
+    fast_forget(&mmu->fast[MMU_LOAD][set], vpn);
+    fast_forget(&mmu->fast[MMU_STORE][set], vpn);
 }
 
 /* The cache may hold only what the TLB holds: the entry overwritten takes its mirrors with it
  * (all of them for a large entry, whose pages may sit anywhere in the cache), and the page
  * filled loses any mirror of another entry (a small entry is looked up before a large one). */
-void mmu_tlb_insert(mmu_t *mmu, const mmu_tlb_entry_t *entry)
+static void insert(mmu_t *mmu, const mmu_tlb_entry_t *entry, bool absent)
 {
     mmu_tlb_entry_t old;
-    mmu_tlb_fill(&mmu->tlb, entry, &old);
+    if (absent)
+        fill_absent(&mmu->tlb, entry, &old);
+    else
+        mmu_tlb_fill(&mmu->tlb, entry, &old);
     if ((old.perm & MMU_TLBE_VALID) && old.shift)
         mmu_fast_clear(mmu);
     else if (old.perm & MMU_TLBE_VALID)
         fast_forget_page(mmu, old.vpn);
     if (!entry->shift)
         fast_forget_page(mmu, entry->vpn);
+}
+
+void mmu_tlb_insert(mmu_t *mmu, const mmu_tlb_entry_t *entry)
+{
+    insert(mmu, entry, false);
+}
+
+void mmu_tlb_insert_absent(mmu_t *mmu, const mmu_tlb_entry_t *entry)
+{
+    insert(mmu, entry, true);
 }
 
 unsigned mmu_tlb_remove(mmu_tlb_t *tlb, bool (*match)(const mmu_tlb_entry_t *e, const void *ctx),

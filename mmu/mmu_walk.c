@@ -753,7 +753,7 @@ static bool quick_may_walk(const mmu_t *mmu, const struct sim_machine *m)
  * ------------------------------------------------------------------------------------------ */
 
 /* May a TLB entry serve this access? A store needs D known to be set already. */
-static bool tlb_allows(const mmu_tlb_entry_t *e, mmu_access_t kind, mmu_priv_t priv)
+static inline bool tlb_allows(const mmu_tlb_entry_t *e, mmu_access_t kind, mmu_priv_t priv)
 {
     if (kind == MMU_STORE && !(e->perm & MMU_TLBE_DIRTY))
         return false;
@@ -803,15 +803,16 @@ static uint32_t entry_pa(const mmu_tlb_entry_t *e, uint32_t va)
 static void fast_fill(mmu_t *mmu, const mmu_tlb_entry_t *e, mmu_priv_t priv, uint32_t va)
 {
     uint32_t vpn = va >> MMU_PAGE_SHIFT;
-    uint32_t key = (vpn << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u;
-    uint32_t frame = entry_pa(e, va) & ~MMU_PAGE_OFFSET;
-    for (unsigned k = 0; k < MMU_ACCESS_KINDS; k++) {
-        if (!tlb_allows(e, (mmu_access_t)k, priv))
-            continue;
-        mmu_fast_t *f = &mmu->fast[k][vpn & (MMU_FAST_SETS - 1)];
-        f->key = key;
-        f->frame = frame;
-    }
+    mmu_fast_t mirror = {.key = (vpn << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u,
+                         .frame = entry_pa(e, va) & ~MMU_PAGE_OFFSET};
+    unsigned set = vpn & (MMU_FAST_SETS - 1);
+    /* each kind by name: the rule of each then folds to a test or two */
+    if (tlb_allows(e, MMU_FETCH, priv))
+        mmu->fast[MMU_FETCH][set] = mirror;
+    if (tlb_allows(e, MMU_LOAD, priv))
+        mmu->fast[MMU_LOAD][set] = mirror;
+    if (tlb_allows(e, MMU_STORE, priv))
+        mmu->fast[MMU_STORE][set] = mirror;
 }
 
 mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind,
@@ -821,9 +822,9 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
     if (!mmu_active(mmu))
         return res;
     uint32_t vpn = va >> MMU_PAGE_SHIFT;
-    mmu_tlb_entry_t *e = mmu_tlb_lookup(&mmu->tlb, mmu->tag, vpn);
-    if (!e)
-        e = mmu_tlb_lookup_large(&mmu->tlb, mmu->tag, vpn, mmu->large_shift);
+    mmu_tlb_entry_t *small = mmu_tlb_lookup(&mmu->tlb, mmu->tag, vpn);
+    mmu_tlb_entry_t *e =
+        small ? small : mmu_tlb_lookup_large(&mmu->tlb, mmu->tag, vpn, mmu->large_shift);
     if (e && tlb_allows(e, kind, priv)) {
         mmu->stats.hits++;
         res.pa = entry_pa(e, va);
@@ -841,7 +842,10 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
     if (x.res.status != MMU_OK)
         return x.res;
     mmu_tlb_entry_t fill = make_entry(mmu, va, &x);
-    mmu_tlb_insert(mmu, &fill);
+    if (!small && !fill.shift)
+        mmu_tlb_insert_absent(mmu, &fill); /* the lookup above found no way to replace */
+    else
+        mmu_tlb_insert(mmu, &fill);
     mmu->stats.fills++;
     mmu->stats.large_fills += fill.shift != 0;
     fast_fill(mmu, &fill, priv, va);
