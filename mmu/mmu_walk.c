@@ -632,10 +632,38 @@ static inline bool quick_pointer(uint32_t pte)
     return (pte & (MMU_PTE_V | MMU_PTE_S)) == MMU_PTE_V;
 }
 
+/* What the quick walk asks of a leaf, worked out once a walk: every bit of `need` (V; R, W or
+ * X for the access; U for a user access; A, and D for a store, where they must already be
+ * set), none of `forbid` (U, for a kernel fetch), and not W without R. That is leaf_check's
+ * rule and the write-back's "nothing to write", as two masks. */
+typedef struct {
+    uint32_t need, forbid;
+} quick_rule_t;
+
+static inline quick_rule_t quick_rule(mmu_access_t kind, mmu_priv_t priv, bool ad_set)
+{
+    quick_rule_t r = {.need = MMU_PTE_V | needed_bit[kind], .forbid = 0};
+    if (priv == MMU_PRIV_USER)
+        r.need |= MMU_PTE_U;
+    if (priv == MMU_PRIV_KERNEL && kind == MMU_FETCH)
+        r.forbid = MMU_PTE_U; /* K never runs user code */
+    if (ad_set)
+        r.need |= MMU_PTE_A | (kind == MMU_STORE ? MMU_PTE_D : 0);
+    return r;
+}
+
+static inline bool quick_leaf(uint32_t pte, quick_rule_t rule)
+{
+    return (pte & rule.need) == rule.need && !(pte & rule.forbid) &&
+           (pte & (MMU_PTE_R | MMU_PTE_W)) != MMU_PTE_W;
+}
+
 /* Walks a tree whose tables are host-physical (the 1-D tree, or the nested one) down to a
- * 4 KiB leaf that allows `kind` by `priv`: true with the leaf and the translated address. */
-static inline bool quick_tree(quick_t *q, uint32_t root_pfn, unsigned levels, uint32_t va,
-                              mmu_access_t kind, mmu_priv_t priv, uint32_t *leaf, uint32_t *pa)
+ * 4 KiB leaf that passes `rule`: true with the leaf and the translated address. Inlined in
+ * each place, where the caller's rule is known. */
+static inline __attribute__((always_inline)) bool
+quick_tree(quick_t *q, uint32_t root_pfn, unsigned levels, uint32_t va, quick_rule_t rule,
+           uint32_t *leaf, uint32_t *pa)
 {
     uint32_t table = root_pfn << MMU_PAGE_SHIFT, pte;
     for (unsigned level = levels - 1; level > 0; level--) {
@@ -644,37 +672,36 @@ static inline bool quick_tree(quick_t *q, uint32_t root_pfn, unsigned levels, ui
             return false;
         table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
     }
-    if (!quick_read(q, table + table_index(levels, 0, va) * 4, &pte) ||
-        leaf_check(pte, kind, priv) != MMU_OUTCOME_OK)
+    if (!quick_read(q, table + table_index(levels, 0, va) * 4, &pte) || !quick_leaf(pte, rule))
         return false;
     *leaf = pte;
     *pa = (MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT) | (va & MMU_PAGE_OFFSET);
     return true;
 }
 
-/* Locates guest-physical `gpa` through the nested tables (a guest table, or the data when
- * `data`), as locate does when the nested leaf needs no A/D write-back; *bits as locate's. */
+/* Locates guest-physical `gpa` through the nested tables with the nested leaf's `rule`; *bits
+ * as locate gives them. */
 static inline bool quick_locate(quick_t *q, const mmu_nested_t *n, uint32_t gpa,
-                                mmu_access_t kind, bool data, uint32_t *hpa, uint32_t *bits)
+                                quick_rule_t rule, uint32_t *hpa, uint32_t *bits)
 {
     uint32_t leaf;
-    if (!quick_tree(q, n->root_pfn, n->levels, gpa, kind, MMU_PRIV_NONE, &leaf, hpa))
+    if (!quick_tree(q, n->root_pfn, n->levels, gpa, rule, &leaf, hpa))
         return false;
-    uint32_t ad = n->ad ? MMU_PTE_A | (data && kind == MMU_STORE ? MMU_PTE_D : 0) : 0;
     *bits = leaf & (n->ad ? MMU_PTE_RWX | MMU_PTE_D : MMU_PTE_RWX);
-    return (leaf & ad) == ad;
+    return true;
 }
 
 /* Walks the guest's tables, whose addresses are guest-physical: each table's entry is located
- * through the nested tables before it is read (a 2-D walk's guest dimension). */
+ * through the nested tables (their leaves passing `tables`) before it is read (a 2-D walk's
+ * guest dimension). */
 static inline bool quick_guest(quick_t *q, const mmu_nested_t *n, uint32_t root_pfn,
-                               unsigned levels, uint32_t va, mmu_access_t kind, mmu_priv_t priv,
-                               uint32_t *leaf, uint32_t *gpa)
+                               unsigned levels, uint32_t va, quick_rule_t rule,
+                               quick_rule_t tables, uint32_t *leaf, uint32_t *gpa)
 {
     uint32_t table = root_pfn << MMU_PAGE_SHIFT, pte = 0, hpa, bits;
     for (unsigned level = levels; level-- > 0;) {
         uint32_t entry = table + table_index(levels, level, va) * 4;
-        if (!quick_locate(q, n, entry, MMU_LOAD, false, &hpa, &bits) || !quick_read(q, hpa, &pte))
+        if (!quick_locate(q, n, entry, tables, &hpa, &bits) || !quick_read(q, hpa, &pte))
             return false;
         if (level == 0)
             break;
@@ -682,7 +709,7 @@ static inline bool quick_guest(quick_t *q, const mmu_nested_t *n, uint32_t root_
             return false;
         table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
     }
-    if (leaf_check(pte, kind, priv) != MMU_OUTCOME_OK)
+    if (!quick_leaf(pte, rule))
         return false;
     *leaf = pte;
     *gpa = (MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT) | (va & MMU_PAGE_OFFSET);
@@ -690,26 +717,27 @@ static inline bool quick_guest(quick_t *q, const mmu_nested_t *n, uint32_t root_
 }
 
 /* The whole translation the quick way, with its summary in mmu->trace as walk leaves it;
- * false (and nothing changed) when the full walker must walk. */
+ * false (and nothing changed) when the full walker must walk. The guest's (or only) leaf must
+ * have A and D set already; a nested leaf too when nested A/D is on (for a guest table A,
+ * for the data A and, for a store, D). */
 static bool walk_quick(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu_access_t kind,
                        mmu_priv_t priv, translation_t *x)
 {
     bool paging = mmu->ptroot & MMU_PTROOT_E;
     const mmu_nested_t *n = mmu->nested.enabled ? &mmu->nested : NULL;
+    bool nested_ad = n && n->ad;
     quick_t q = {.ram = m->ram, .ram_last = m->ram_size - 4};
     uint32_t leaf = 0, gpa = va, hpa, bits = MMU_PTE_RWX;
     if (paging) {
-        uint32_t root = MMU_PTROOT_PFN(mmu->ptroot), ad = MMU_PTE_A;
-        if (!(n ? quick_guest(&q, n, root, mmu->cfg.levels, va, kind, priv, &leaf, &gpa)
-                : quick_tree(&q, root, mmu->cfg.levels, va, kind, priv, &leaf, &gpa)))
+        uint32_t root = MMU_PTROOT_PFN(mmu->ptroot);
+        quick_rule_t rule = quick_rule(kind, priv, true);
+        if (!(n ? quick_guest(&q, n, root, mmu->cfg.levels, va, rule,
+                              quick_rule(MMU_LOAD, MMU_PRIV_NONE, nested_ad), &leaf, &gpa)
+                : quick_tree(&q, root, mmu->cfg.levels, va, rule, &leaf, &gpa)))
             return false;
-        if (kind == MMU_STORE)
-            ad |= MMU_PTE_D;
-        if ((leaf & ad) != ad)
-            return false; /* the full walker writes them back */
     }
     hpa = gpa;
-    if (n && !quick_locate(&q, n, gpa, kind, true, &hpa, &bits))
+    if (n && !quick_locate(&q, n, gpa, quick_rule(kind, MMU_PRIV_NONE, nested_ad), &hpa, &bits))
         return false;
     mmu_trace_t *t = &mmu->trace;
     trace_begin(t, &mmu->cfg, paging, n, va, kind, priv);
@@ -719,7 +747,7 @@ static bool walk_quick(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu
     t->pa = hpa;
     set_sizes(t, paging ? MMU_PAGE_SHIFT : 0, n ? MMU_PAGE_SHIFT : 0);
     *x = (translation_t){.res = {.status = MMU_OK, .pa = hpa, .walked = true},
-                         .perm = entry_perm(paging, leaf, bits, n && n->ad)};
+                         .perm = entry_perm(paging, leaf, bits, nested_ad)};
     return true;
 }
 
