@@ -233,24 +233,35 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 #define BLOCK_MOST(b) ((b)->cycles + taken_cost + (paged ? (b)->refs * tlb_hit_cost : 0))
 #define DISPATCH(opc) switch (opc)
 #define CASE(name) case CPU_OPC_##name:
-/* Retire the instruction: count it, charge its base cost, move on. */
-#define NEXT()                                                                                     \
+/* Retire the instruction: count it, charge its base cost, move on (NEXT: to the next word;
+ * JUMP: to a branch's or jump's target, and on to the next instruction at once). */
+#define RETIRE()                                                                                   \
     do {                                                                                           \
         r[0] = 0;                                                                                  \
         cycles += base_cycles[opc];                                                                \
         instret++;                                                                                 \
-        pc = next_pc;                                                                              \
     } while (0)
+#define NEXT()                                                                                     \
+    do {                                                                                           \
+        RETIRE();                                                                                  \
+        pc += 4;                                                                                   \
+    } while (0)
+#define JUMP(target)                                                                               \
+    {                                                                                              \
+        uint32_t target_ = (target);                                                               \
+        cycles += taken_cost;                                                                      \
+        RETIRE();                                                                                  \
+        pc = target_;                                                                              \
+        continue; /* the for loop: no do-while here, whose continue would only leave it */         \
+    }
 /* The condition flags, for the branches. */
 #define FZ ((s->flags & CPU_FLAG_Z) != 0)
 #define FN ((s->flags & CPU_FLAG_N) != 0)
 #define FC ((s->flags & CPU_FLAG_C) != 0)
 #define FV ((s->flags & CPU_FLAG_V) != 0)
 #define BRANCH_IF(cond)                                                                            \
-    if (cond) {                                                                                    \
-        next_pc = pc + (uint32_t)(CPU_INSN_REL24(in->word) * 4);                                   \
-        cycles += taken_cost;                                                                      \
-    }                                                                                              \
+    if (cond)                                                                                      \
+        JUMP(pc + (uint32_t)(CPU_INSN_REL24(in->word) * 4));                                       \
     break
 /* The instruction retires normally, then the loop ends so that cpu_run looks again at
  * interrupts, halting, the MMU mode or the power (setting the limit to 0 keeps this test out
@@ -418,7 +429,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     const cpu_decoded_t *in = &one;         /* the instruction that runs */
     uint32_t block_left = 0, block_pa = 0;
     const uint8_t *const code_page = m->blocks.code; /* per page: blocks were decoded from it */
-    uint32_t pc, word = 0, opc = 0, next_pc, cause, tval;
+    uint32_t pc, word = 0, opc = 0, cause, tval;
     uint64_t cycles, instret;
     bool rescan = false;
     RESTORE();
@@ -451,7 +462,6 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             in = &one;
         }
         opc = in->opc;
-        next_pc = pc + 4;
 
         DISPATCH(opc) {
         CASE(NOP) break;
@@ -540,15 +550,11 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(BLEU) BRANCH_IF(FC || FZ);
         CASE(JAL)
             RD = pc + 4;
-            next_pc = pc + (uint32_t)(CPU_INSN_REL20(in->word) * 4);
-            cycles += taken_cost;
-            break;
+            JUMP(pc + (uint32_t)(CPU_INSN_REL20(in->word) * 4));
         CASE(JALR) {
             uint32_t target = RS1 + IMM; /* before writing rd: `jalr lr, lr, 0` works */
             RD = pc + 4;
-            next_pc = target;
-            cycles += taken_cost;
-            break;
+            JUMP(target);
         }
         CASE(SYSCALL) NEXT(); SAVE(); cpu_enter_trap(cpu, CPU_CAUSE_SYSCALL, 0, pc); return BLOCK_RESCAN;
         CASE(BRK) NEXT(); SAVE(); cpu_enter_trap(cpu, CPU_CAUSE_BREAKPOINT, 0, pc); return BLOCK_RESCAN;
