@@ -177,7 +177,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         if (fetch_vpn == NO_PAGE || !block || cpu->debug ||                                        \
             block->gen != m->blocks.gen[block_pa >> MMU_PAGE_SHIFT] ||                             \
             cycles + BLOCK_MOST(block) >= limit)                                                   \
-            block = NULL, block_left = 0;                                                          \
+            block = NULL, block_end = block_insn;                                                  \
     } while (0)
 /* Fetches come from one code page for long stretches: while pc stays on the page of the last
  * fetch, its frame (a TLB entry's, kept in locals) serves without a lookup, at the cost of a
@@ -222,14 +222,14 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             block_pa = pa_;                                                                        \
         }                                                                                          \
         if (block && cycles + BLOCK_MOST(block) < limit) {                                         \
-            block_left = block->n;                                                                 \
             block_insn = block->insn;                                                              \
+            block_end = block->insn + block->n;                                                    \
         }                                                                                          \
     } while (0)
 /* A block runs without looking at the limit: it is entered only when all of it, at its most
  * (its base cycles, a taken branch, a TLB hit for each fetch, load and store), ends before the
  * limit. Near the limit the loop goes one instruction at a time and stops where it always did.
- * Anything that costs more (a walk) or must end the block early sets block_left to 0. */
+ * Anything that costs more (a walk) or must end the block early sets block_end to block_insn. */
 #define BLOCK_MOST(b) ((b)->cycles + taken_cost + (paged ? (b)->refs * tlb_hit_cost : 0))
 #define DISPATCH(opc) switch (opc)
 #define CASE(name) case CPU_OPC_##name:
@@ -270,7 +270,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
     do {                                                                                           \
         rescan = true;                                                                             \
         limit = 0;                                                                                 \
-        block_left = 0;                                                                            \
+        block_end = block_insn;                                                                    \
     } while (0)
 /* The operands of the instruction `in`, decoded (cpu_decoded_t). */
 #define BASED (in->rs1 != 0) /* the address is not absolute ([r0 + imm]) */
@@ -356,7 +356,7 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
             ram_write(ram + p_, (size), (val));                                                    \
             if (code_page[p_ >> MMU_PAGE_SHIFT]) { /* blocks were decoded from this page */        \
                 cpu_blocks_drop(&m->blocks, p_ >> MMU_PAGE_SHIFT, p_ >> MMU_PAGE_SHIFT);           \
-                block = NULL, block_left = 0; /* the running block may be one of them */           \
+                block = NULL, block_end = block_insn; /* the running block may be one of them */   \
             }                                                                                      \
         } else {                                                                                   \
             SAVE();                                                                                \
@@ -424,10 +424,11 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     uint64_t fast_hits = 0;
     uint32_t fetch_vpn = NO_PAGE, fetch_frame = 0;
     const cpu_block_t *block = NULL;   /* the last block entered, while no store touched it */
-    const cpu_decoded_t *block_insn = NULL; /* its next instruction, while block_left > 0 */
+    const cpu_decoded_t *block_insn = NULL; /* its next instruction, while before block_end */
+    const cpu_decoded_t *block_end = NULL;
     cpu_decoded_t one = {0};                /* an instruction fetched alone, decoded */
     const cpu_decoded_t *in = &one;         /* the instruction that runs */
-    uint32_t block_left = 0, block_pa = 0;
+    uint32_t block_pa = 0;
     const uint8_t *const code_page = m->blocks.code; /* per page: blocks were decoded from it */
     uint32_t pc, word = 0, opc = 0, cause, tval;
     uint64_t cycles, instret;
@@ -435,7 +436,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     RESTORE();
 
     for (;;) {
-        if (block_left == 0) { /* in a block, nothing can turn the debugger on */
+        if (block_insn == block_end) { /* in a block, nothing can turn the debugger on */
             if (cycles >= limit)
                 break;
             if (cpu->debug) {
@@ -447,9 +448,8 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
                 ENTER_BLOCK();
             }
         }
-        if (block_left) { /* decoded and checked when the block was built */
+        if (block_insn != block_end) { /* decoded and checked when the block was built */
             in = block_insn++;
-            block_left--;
             if (paged) { /* the fetch: a hit on the code page, as in FETCH */
                 cycles += tlb_hit_cost;
                 fast_hits++;
