@@ -41,18 +41,21 @@ unsigned mmu_large_shift(unsigned levels)
     return MMU_PAGE_SHIFT + mmu_index_bits(levels, 0);
 }
 
-/* Where each level's index starts in an address: the page offset, then the indices of the
- * levels below. */
-static const uint8_t index_shift[MMU_MAX_LEVELS + 1][MMU_MAX_LEVELS] = {
-    [2] = {12, 22},
-    [3] = {12, 19, 26},
-    [4] = {12, 17, 22, 27},
+/* Each level's index field in an address, as one word for the walker's one load: where it
+ * starts (the page offset, then the indices of the levels below) in the low byte, and the
+ * mask of its index_bits above. */
+#define INDEX_FIELD(shift, bits) ((uint32_t)(shift) | (((1u << (bits)) - 1) << 8))
+static const uint32_t index_field[MMU_MAX_LEVELS + 1][MMU_MAX_LEVELS] = {
+    [2] = {INDEX_FIELD(12, 10), INDEX_FIELD(22, 10)},
+    [3] = {INDEX_FIELD(12, 7), INDEX_FIELD(19, 7), INDEX_FIELD(26, 6)},
+    [4] = {INDEX_FIELD(12, 5), INDEX_FIELD(17, 5), INDEX_FIELD(22, 5), INDEX_FIELD(27, 5)},
 };
 
 /* The walker's index, for levels it has checked already (a tree's levels are 2..4). */
 static inline uint32_t table_index(unsigned levels, unsigned level, uint32_t va)
 {
-    return (va >> index_shift[levels][level]) & ((1u << index_bits[levels][level]) - 1);
+    uint32_t field = index_field[levels][level];
+    return (va >> (field & 0xffu)) & (field >> 8);
 }
 
 uint32_t mmu_table_index(unsigned levels, unsigned level, uint32_t va)
