@@ -128,53 +128,14 @@ void mmu_tlb_init(mmu_tlb_t *tlb, unsigned entries, unsigned ways)
     tlb->sets = (uint16_t)(entries / ways);
 }
 
-/* The page number that picks a set and that an entry of size `shift` (0: 4 KiB) compares:
- * a large entry's page number counts large pages. */
-static uint32_t page_key(uint32_t vpn, unsigned shift)
-{
-    return shift ? vpn >> (shift - MMU_PAGE_SHIFT) : vpn;
-}
-
-/* The first entry of the set that page key `key` belongs to; its ways follow it. */
-static mmu_tlb_entry_t *set_of(mmu_tlb_t *tlb, uint32_t key, unsigned *set)
-{
-    *set = key & (tlb->sets - 1u);
-    return &tlb->e[*set * tlb->ways];
-}
-
-/* Does entry e translate page vpn with an entry of size `shift` in context `tag`? The page
- * numbers are compared first, as page keys (equal above a large page's own page bits): in a
- * set of ways that one test turns away almost every other entry, so a miss costs little. */
-static inline bool entry_matches(const mmu_tlb_entry_t *e, uint32_t tag, uint32_t vpn,
-                                 unsigned shift)
-{
-    unsigned low = shift ? shift - MMU_PAGE_SHIFT : 0;
-    if (((e->vpn ^ vpn) >> low) != 0 || e->shift != shift || !(e->perm & MMU_TLBE_VALID))
-        return false;
-    if (e->tag == tag)
-        return true;
-    /* A global page is shared by every address space of the same VM (and dimension). */
-    return (e->perm & MMU_PTE_G) && (e->tag >> 11) == (tag >> 11);
-}
-
-static mmu_tlb_entry_t *lookup_sized(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn, unsigned shift)
-{
-    unsigned set;
-    mmu_tlb_entry_t *way = set_of(tlb, page_key(vpn, shift), &set);
-    for (unsigned i = 0; i < tlb->ways; i++)
-        if (entry_matches(&way[i], tag, vpn, shift))
-            return &way[i];
-    return NULL;
-}
-
 mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn)
 {
-    return lookup_sized(tlb, tag, vpn, 0);
+    return mmu_tlb_lookup_sized(tlb, tag, vpn, 0);
 }
 
 mmu_tlb_entry_t *mmu_tlb_lookup_large(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn, unsigned shift)
 {
-    return shift > MMU_PAGE_SHIFT && tlb->large ? lookup_sized(tlb, tag, vpn, shift) : NULL;
+    return shift > MMU_PAGE_SHIFT && tlb->large ? mmu_tlb_lookup_sized(tlb, tag, vpn, shift) : NULL;
 }
 
 /* Keeps the count of valid large entries as entries come and go. */
@@ -213,9 +174,9 @@ static unsigned write_slot(mmu_tlb_t *tlb, mmu_tlb_entry_t *slot, const mmu_tlb_
 unsigned mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *old)
 {
     unsigned set;
-    mmu_tlb_entry_t *way = set_of(tlb, page_key(entry->vpn, entry->shift), &set);
+    mmu_tlb_entry_t *way = mmu_tlb_set_of(tlb, mmu_tlb_page_key(entry->vpn, entry->shift), &set);
     for (unsigned i = 0; i < tlb->ways; i++)
-        if (entry_matches(&way[i], entry->tag, entry->vpn, entry->shift))
+        if (mmu_tlb_entry_matches(&way[i], entry->tag, entry->vpn, entry->shift))
             return write_slot(tlb, &way[i], entry, old);
     return write_slot(tlb, free_way(tlb, way, set), entry, old);
 }
@@ -225,7 +186,7 @@ unsigned mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entr
 static unsigned fill_absent(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *old)
 {
     unsigned set;
-    mmu_tlb_entry_t *way = set_of(tlb, page_key(entry->vpn, entry->shift), &set);
+    mmu_tlb_entry_t *way = mmu_tlb_set_of(tlb, mmu_tlb_page_key(entry->vpn, entry->shift), &set);
     return write_slot(tlb, free_way(tlb, way, set), entry, old);
 }
 
@@ -318,7 +279,7 @@ static bool match_asid(const mmu_tlb_entry_t *e, const void *ctx)
 static bool match_addr(const mmu_tlb_entry_t *e, const void *ctx)
 {
     const flush_scope_t *s = ctx;
-    return match_vm(e, ctx) && page_key(e->vpn, e->shift) == page_key(s->vpn, e->shift) &&
+    return match_vm(e, ctx) && mmu_tlb_page_key(e->vpn, e->shift) == mmu_tlb_page_key(s->vpn, e->shift) &&
            (MMU_TAG_ASID(e->tag) == s->asid || (e->perm & MMU_PTE_G));
 }
 

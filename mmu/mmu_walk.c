@@ -684,8 +684,9 @@ quick_tree(quick_t *q, uint32_t root_pfn, unsigned levels, uint32_t va, quick_ru
 
 /* Locates guest-physical `gpa` through the nested tables with the nested leaf's `rule`; *bits
  * as locate gives them. */
-static inline bool quick_locate(quick_t *q, const mmu_nested_t *n, uint32_t gpa,
-                                quick_rule_t rule, uint32_t *hpa, uint32_t *bits)
+static inline __attribute__((always_inline)) bool
+quick_locate(quick_t *q, const mmu_nested_t *n, uint32_t gpa, quick_rule_t rule, uint32_t *hpa,
+             uint32_t *bits)
 {
     uint32_t leaf;
     if (!quick_tree(q, n->root_pfn, n->levels, gpa, rule, &leaf, hpa))
@@ -853,7 +854,7 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
     if (!mmu_active(mmu))
         return res;
     uint32_t vpn = va >> MMU_PAGE_SHIFT;
-    mmu_tlb_entry_t *small = mmu_tlb_lookup(&mmu->tlb, mmu->tag, vpn);
+    mmu_tlb_entry_t *small = mmu_tlb_lookup_sized(&mmu->tlb, mmu->tag, vpn, 0);
     mmu_tlb_entry_t *e =
         small ? small : mmu_tlb_lookup_large(&mmu->tlb, mmu->tag, vpn, mmu->large_shift);
     if (e && tlb_allows(e, kind, priv)) {
