@@ -147,7 +147,7 @@ static void count_large(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e, int delta)
 
 /* The way of the set at `way` that a new entry takes: an unused one, else the set's FIFO
  * victim (and the victim pointer moves on). */
-static mmu_tlb_entry_t *free_way(mmu_tlb_t *tlb, mmu_tlb_entry_t *way, unsigned set)
+static inline mmu_tlb_entry_t *free_way(mmu_tlb_t *tlb, mmu_tlb_entry_t *way, unsigned set)
 {
     for (unsigned i = 0; i < tlb->ways; i++)
         if (!(way[i].perm & MMU_TLBE_VALID))
@@ -159,8 +159,8 @@ static mmu_tlb_entry_t *free_way(mmu_tlb_t *tlb, mmu_tlb_entry_t *way, unsigned 
 
 /* Writes the entry into slot, keeping what it held in *old (unless NULL) and the count of
  * large entries right; returns the slot's index. */
-static unsigned write_slot(mmu_tlb_t *tlb, mmu_tlb_entry_t *slot, const mmu_tlb_entry_t *entry,
-                           mmu_tlb_entry_t *old)
+static inline unsigned write_slot(mmu_tlb_t *tlb, mmu_tlb_entry_t *slot,
+                                  const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *old)
 {
     if (old)
         *old = *slot;
@@ -197,7 +197,7 @@ static inline void fast_forget(mmu_fast_t *f, uint32_t vpn)
         f->key = 0;
 }
 
-static void fast_forget_page(mmu_t *mmu, uint32_t vpn)
+static inline void fast_forget_page(mmu_t *mmu, uint32_t vpn)
 {
     unsigned set = vpn & (MMU_FAST_SETS - 1);
     fast_forget(&mmu->fast[MMU_FETCH][set], vpn);
@@ -208,7 +208,7 @@ static void fast_forget_page(mmu_t *mmu, uint32_t vpn)
 /* The cache may hold only what the TLB holds: the entry overwritten takes its mirrors with it
  * (all of them for a large entry, whose pages may sit anywhere in the cache), and the page
  * filled loses any mirror of another entry (a small entry is looked up before a large one). */
-static void insert(mmu_t *mmu, const mmu_tlb_entry_t *entry, bool absent)
+static inline void insert(mmu_t *mmu, const mmu_tlb_entry_t *entry, bool absent)
 {
     mmu_tlb_entry_t old;
     if (absent)
@@ -279,7 +279,8 @@ static bool match_asid(const mmu_tlb_entry_t *e, const void *ctx)
 static bool match_addr(const mmu_tlb_entry_t *e, const void *ctx)
 {
     const flush_scope_t *s = ctx;
-    return match_vm(e, ctx) && mmu_tlb_page_key(e->vpn, e->shift) == mmu_tlb_page_key(s->vpn, e->shift) &&
+    return match_vm(e, ctx) &&
+           mmu_tlb_page_key(e->vpn, e->shift) == mmu_tlb_page_key(s->vpn, e->shift) &&
            (MMU_TAG_ASID(e->tag) == s->asid || (e->perm & MMU_PTE_G));
 }
 

@@ -664,14 +664,14 @@ static inline bool quick_leaf(uint32_t pte, quick_rule_t rule)
 /* Walks a tree whose tables are host-physical (the 1-D tree, or the nested one) down to a
  * 4 KiB leaf that passes `rule`: true with the leaf and the translated address. Inlined in
  * each place, where the caller's rule is known. */
-static inline __attribute__((always_inline)) bool
-quick_tree(quick_t *q, uint32_t root_pfn, unsigned levels, uint32_t va, quick_rule_t rule,
-           uint32_t *leaf, uint32_t *pa)
+static inline __attribute__((always_inline)) bool quick_tree(quick_t *q, uint32_t root_pfn,
+                                                             unsigned levels, uint32_t va,
+                                                             quick_rule_t rule, uint32_t *leaf,
+                                                             uint32_t *pa)
 {
     uint32_t table = root_pfn << MMU_PAGE_SHIFT, pte;
     for (unsigned level = levels - 1; level > 0; level--) {
-        if (!quick_read(q, table + table_index(levels, level, va) * 4, &pte) ||
-            !quick_pointer(pte))
+        if (!quick_read(q, table + table_index(levels, level, va) * 4, &pte) || !quick_pointer(pte))
             return false;
         table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
     }
@@ -684,9 +684,9 @@ quick_tree(quick_t *q, uint32_t root_pfn, unsigned levels, uint32_t va, quick_ru
 
 /* Locates guest-physical `gpa` through the nested tables with the nested leaf's `rule`; *bits
  * as locate gives them. */
-static inline __attribute__((always_inline)) bool
-quick_locate(quick_t *q, const mmu_nested_t *n, uint32_t gpa, quick_rule_t rule, uint32_t *hpa,
-             uint32_t *bits)
+static inline __attribute__((always_inline)) bool quick_locate(quick_t *q, const mmu_nested_t *n,
+                                                               uint32_t gpa, quick_rule_t rule,
+                                                               uint32_t *hpa, uint32_t *bits)
 {
     uint32_t leaf;
     if (!quick_tree(q, n->root_pfn, n->levels, gpa, rule, &leaf, hpa))
@@ -699,8 +699,8 @@ quick_locate(quick_t *q, const mmu_nested_t *n, uint32_t gpa, quick_rule_t rule,
  * through the nested tables (their leaves passing `tables`) before it is read (a 2-D walk's
  * guest dimension). */
 static inline bool quick_guest(quick_t *q, const mmu_nested_t *n, uint32_t root_pfn,
-                               unsigned levels, uint32_t va, quick_rule_t rule,
-                               quick_rule_t tables, uint32_t *leaf, uint32_t *gpa)
+                               unsigned levels, uint32_t va, quick_rule_t rule, quick_rule_t tables,
+                               uint32_t *leaf, uint32_t *gpa)
 {
     uint32_t table = root_pfn << MMU_PAGE_SHIFT, pte = 0, hpa, bits;
     for (unsigned level = levels; level-- > 0;) {

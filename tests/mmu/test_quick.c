@@ -29,9 +29,9 @@
 #define VA_LARGE 0x01000000u     /* a large page (in the 1-D machines) */
 #define VA_BAD_TABLE 0xf0000000u /* an upper entry points outside RAM */
 
-static const uint32_t vas[] = {VA_PLAIN,  VA_NO_A,   VA_NO_D,     VA_READONLY,
-                               VA_USER,   VA_MALFORMED, VA_ABSENT, VA_NO_TABLE,
-                               VA_LARGE,  VA_BAD_TABLE, VA_PLAIN + 0x10};
+static const uint32_t vas[] = {VA_PLAIN, VA_NO_A,      VA_NO_D,        VA_READONLY,
+                               VA_USER,  VA_MALFORMED, VA_ABSENT,      VA_NO_TABLE,
+                               VA_LARGE, VA_BAD_TABLE, VA_PLAIN + 0x10};
 
 /* Maps the pages above through builder b; data frames from `frame` on (in b's space). The
  * bad table is an upper entry written by hand: its PFN is far past RAM. */
@@ -86,8 +86,7 @@ static void expect_same(const twin_t *full, const twin_t *quick, const mmu_resul
     cr_expect_eq(rf->cycles, rq->cycles, "%s: cycles %u, %u", what, rf->cycles, rq->cycles);
     cr_expect_eq(rf->walked, rq->walked, "%s: walked", what);
     cr_expect_eq(rf->reason, rq->reason, "%s: reason", what);
-    cr_expect_eq(memcmp(&rf->nested, &rq->nested, sizeof rf->nested), 0, "%s: nested fault",
-                 what);
+    cr_expect_eq(memcmp(&rf->nested, &rq->nested, sizeof rf->nested), 0, "%s: nested fault", what);
     const mmu_t *f = &full->m.cpu[0].mmu, *q = &quick->m.cpu[0].mmu;
     cr_expect_eq(memcmp(&f->trace, &q->trace, offsetof(mmu_trace_t, n)), 0, "%s: summary", what);
     cr_expect_eq(memcmp(&f->trace.refs, &q->trace.refs,
@@ -118,14 +117,14 @@ static void compare(unsigned levels, unsigned nested_levels, bool nested_ad)
                             mmu_tlbinv(&full->m.cpu[0].mmu, vas[i]);
                             mmu_tlbinv(&quick->m.cpu[0].mmu, vas[i]);
                         }
-                        mmu_result_t rf = mmu_translate(&full->m.cpu[0].mmu, &full->m, vas[i],
-                                                        kind, priv);
-                        mmu_result_t rq = mmu_translate(&quick->m.cpu[0].mmu, &quick->m,
-                                                        vas[i], kind, priv);
+                        mmu_result_t rf =
+                            mmu_translate(&full->m.cpu[0].mmu, &full->m, vas[i], kind, priv);
+                        mmu_result_t rq =
+                            mmu_translate(&quick->m.cpu[0].mmu, &quick->m, vas[i], kind, priv);
                         char what[96];
-                        snprintf(what, sizeof what, "%ux%u ad %d, round %u, va %#x %s %s%s",
-                                 levels, nested_levels, nested_ad, round, vas[i],
-                                 mmu_access_name(kind), priv ? "U" : "K", again ? " again" : "");
+                        snprintf(what, sizeof what, "%ux%u ad %d, round %u, va %#x %s %s%s", levels,
+                                 nested_levels, nested_ad, round, vas[i], mmu_access_name(kind),
+                                 priv ? "U" : "K", again ? " again" : "");
                         expect_same(full, quick, &rf, &rq, what);
                     }
     cr_expect_gt(quick->m.cpu[0].mmu.stats.walks, 0u);
