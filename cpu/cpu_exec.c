@@ -119,21 +119,34 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 /* ------------------------------------------------------------------------------------------
  * The hot loop
  * ------------------------------------------------------------------------------------------ */
+/* With paging on, a block's fetches (a TLB hit each, on the code page) are charged and counted
+ * when it is entered, all at once; those of its instructions not yet begun are a prepayment,
+ * which SAVE leaves out of the state it stores (RESTORE puts it back in the locals) and which
+ * LEAVE_BLOCK refunds when a block ends early. */
+#define PREPAID() (paged ? (uint32_t)(block_end - block_insn) : 0u)
 #define SAVE()                                                                                     \
     do {                                                                                           \
+        uint32_t pre_ = PREPAID();                                                                 \
         s->pc = pc;                                                                                \
-        s->cycles = cycles;                                                                        \
+        s->cycles = cycles - (uint64_t)pre_ * tlb_hit_cost;                                        \
         s->instret = instret;                                                                      \
         if (paged) {                                                                               \
-            cpu->mmu.stats.hits += fast_hits;                                                      \
-            fast_hits = 0;                                                                         \
+            cpu->mmu.stats.hits += fast_hits - pre_;                                               \
+            fast_hits = pre_;                                                                      \
         }                                                                                          \
     } while (0)
 #define RESTORE()                                                                                  \
     do {                                                                                           \
         pc = s->pc;                                                                                \
-        cycles = s->cycles;                                                                        \
+        cycles = s->cycles + (uint64_t)PREPAID() * tlb_hit_cost;                                   \
         instret = s->instret;                                                                      \
+    } while (0)
+#define LEAVE_BLOCK()                                                                              \
+    do {                                                                                           \
+        uint32_t pre_ = PREPAID();                                                                 \
+        cycles -= (uint64_t)pre_ * tlb_hit_cost;                                                   \
+        fast_hits -= pre_;                                                                         \
+        block_end = block_insn;                                                                    \
     } while (0)
 #define FAULT(c, v)                                                                                \
     do {                                                                                           \
@@ -176,8 +189,10 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             fetch_vpn = NO_PAGE;                                                                   \
         if (fetch_vpn == NO_PAGE || !block || cpu->debug ||                                        \
             block->gen != m->blocks.gen[block_pa >> MMU_PAGE_SHIFT] ||                             \
-            cycles + BLOCK_MOST(block) >= limit)                                                   \
-            block = NULL, block_end = block_insn;                                                  \
+            cycles + BLOCK_MOST(block) >= limit) {                                                 \
+            block = NULL;                                                                          \
+            LEAVE_BLOCK();                                                                         \
+        }                                                                                          \
     } while (0)
 /* Fetches come from one code page for long stretches: while pc stays on the page of the last
  * fetch, its frame (a TLB entry's, kept in locals) serves without a lookup, at the cost of a
@@ -224,12 +239,16 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         if (block && cycles + BLOCK_MOST(block) < limit) {                                         \
             block_insn = block->insn;                                                              \
             block_end = block->insn + block->n;                                                    \
+            if (paged) { /* its fetches: see SAVE */                                               \
+                cycles += (uint64_t)block->n * tlb_hit_cost;                                       \
+                fast_hits += block->n;                                                             \
+            }                                                                                      \
         }                                                                                          \
     } while (0)
 /* A block runs without looking at the limit: it is entered only when all of it, at its most
  * (its base cycles, a taken branch, a TLB hit for each fetch, load and store), ends before the
  * limit. Near the limit the loop goes one instruction at a time and stops where it always did.
- * Anything that costs more (a walk) or must end the block early sets block_end to block_insn. */
+ * Anything that costs more (a walk) or must end the block early leaves it (LEAVE_BLOCK). */
 #define BLOCK_MOST(b) ((b)->cycles + taken_cost + (paged ? (b)->refs * tlb_hit_cost : 0))
 #define DISPATCH(opc) switch (opc)
 #define CASE(name) case CPU_OPC_##name:
@@ -270,7 +289,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
     do {                                                                                           \
         rescan = true;                                                                             \
         limit = 0;                                                                                 \
-        block_end = block_insn;                                                                    \
+        LEAVE_BLOCK();                                                                             \
     } while (0)
 /* The operands of the instruction `in`, decoded (cpu_decoded_t). */
 #define BASED (in->rs1 != 0) /* the address is not absolute ([r0 + imm]) */
@@ -356,7 +375,8 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
             ram_write(ram + p_, (size), (val));                                                    \
             if (code_page[p_ >> MMU_PAGE_SHIFT]) { /* blocks were decoded from this page */        \
                 cpu_blocks_drop(&m->blocks, p_ >> MMU_PAGE_SHIFT, p_ >> MMU_PAGE_SHIFT);           \
-                block = NULL, block_end = block_insn; /* the running block may be one of them */   \
+                block = NULL; /* the running block may be one of them */                           \
+                LEAVE_BLOCK();                                                                     \
             }                                                                                      \
         } else {                                                                                   \
             SAVE();                                                                                \
@@ -448,12 +468,8 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
                 ENTER_BLOCK();
             }
         }
-        if (block_insn != block_end) { /* decoded and checked when the block was built */
+        if (block_insn != block_end) { /* decoded, checked and (paged) its fetch charged */
             in = block_insn++;
-            if (paged) { /* the fetch: a hit on the code page, as in FETCH */
-                cycles += tlb_hit_cost;
-                fast_hits++;
-            }
         } else {
             FETCH();
             if (word & zero_mask[CPU_INSN_OPCODE(word)])
