@@ -119,21 +119,34 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 /* ------------------------------------------------------------------------------------------
  * The hot loop
  * ------------------------------------------------------------------------------------------ */
+/* With paging on, a block's fetches (a TLB hit each, on the code page) are charged and counted
+ * when it is entered, all at once; those of its instructions not yet begun are a prepayment,
+ * which SAVE leaves out of the state it stores (RESTORE puts it back in the locals) and which
+ * LEAVE_BLOCK refunds when a block ends early. */
+#define PREPAID() (paged ? (uint32_t)(block_end - block_insn) : 0u)
 #define SAVE()                                                                                     \
     do {                                                                                           \
+        uint32_t pre_ = PREPAID();                                                                 \
         s->pc = pc;                                                                                \
-        s->cycles = cycles;                                                                        \
+        s->cycles = cycles - (uint64_t)pre_ * tlb_hit_cost;                                        \
         s->instret = instret;                                                                      \
         if (paged) {                                                                               \
-            cpu->mmu.stats.hits += fast_hits;                                                      \
-            fast_hits = 0;                                                                         \
+            cpu->mmu.stats.hits += fast_hits - pre_;                                               \
+            fast_hits = pre_;                                                                      \
         }                                                                                          \
     } while (0)
 #define RESTORE()                                                                                  \
     do {                                                                                           \
         pc = s->pc;                                                                                \
-        cycles = s->cycles;                                                                        \
+        cycles = s->cycles + (uint64_t)PREPAID() * tlb_hit_cost;                                   \
         instret = s->instret;                                                                      \
+    } while (0)
+#define LEAVE_BLOCK()                                                                              \
+    do {                                                                                           \
+        uint32_t pre_ = PREPAID();                                                                 \
+        cycles -= (uint64_t)pre_ * tlb_hit_cost;                                                   \
+        fast_hits -= pre_;                                                                         \
+        block_end = block_insn;                                                                    \
     } while (0)
 #define FAULT(c, v)                                                                                \
     do {                                                                                           \
@@ -176,8 +189,10 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             fetch_vpn = NO_PAGE;                                                                   \
         if (fetch_vpn == NO_PAGE || !block || cpu->debug ||                                        \
             block->gen != m->blocks.gen[block_pa >> MMU_PAGE_SHIFT] ||                             \
-            cycles + BLOCK_MOST(block) >= limit)                                                   \
-            block = NULL, block_left = 0;                                                          \
+            cycles + BLOCK_MOST(block) >= limit) {                                                 \
+            block = NULL;                                                                          \
+            LEAVE_BLOCK();                                                                         \
+        }                                                                                          \
     } while (0)
 /* Fetches come from one code page for long stretches: while pc stays on the page of the last
  * fetch, its frame (a TLB entry's, kept in locals) serves without a lookup, at the cost of a
@@ -222,35 +237,50 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             block_pa = pa_;                                                                        \
         }                                                                                          \
         if (block && cycles + BLOCK_MOST(block) < limit) {                                         \
-            block_left = block->n;                                                                 \
             block_insn = block->insn;                                                              \
+            block_end = block->insn + block->n;                                                    \
+            if (paged) { /* its fetches: see SAVE */                                               \
+                cycles += (uint64_t)block->n * tlb_hit_cost;                                       \
+                fast_hits += block->n;                                                             \
+            }                                                                                      \
         }                                                                                          \
     } while (0)
 /* A block runs without looking at the limit: it is entered only when all of it, at its most
  * (its base cycles, a taken branch, a TLB hit for each fetch, load and store), ends before the
  * limit. Near the limit the loop goes one instruction at a time and stops where it always did.
- * Anything that costs more (a walk) or must end the block early sets block_left to 0. */
+ * Anything that costs more (a walk) or must end the block early leaves it (LEAVE_BLOCK). */
 #define BLOCK_MOST(b) ((b)->cycles + taken_cost + (paged ? (b)->refs * tlb_hit_cost : 0))
 #define DISPATCH(opc) switch (opc)
 #define CASE(name) case CPU_OPC_##name:
-/* Retire the instruction: count it, charge its base cost, move on. */
-#define NEXT()                                                                                     \
+/* Retire the instruction: count it, charge its base cost, move on (NEXT: to the next word;
+ * JUMP: to a branch's or jump's target, and on to the next instruction at once). */
+#define RETIRE()                                                                                   \
     do {                                                                                           \
         r[0] = 0;                                                                                  \
         cycles += base_cycles[opc];                                                                \
         instret++;                                                                                 \
-        pc = next_pc;                                                                              \
     } while (0)
+#define NEXT()                                                                                     \
+    do {                                                                                           \
+        RETIRE();                                                                                  \
+        pc += 4;                                                                                   \
+    } while (0)
+#define JUMP(target)                                                                               \
+    {                                                                                              \
+        uint32_t target_ = (target);                                                               \
+        cycles += taken_cost;                                                                      \
+        RETIRE();                                                                                  \
+        pc = target_;                                                                              \
+        continue; /* the for loop: no do-while here, whose continue would only leave it */         \
+    }
 /* The condition flags, for the branches. */
 #define FZ ((s->flags & CPU_FLAG_Z) != 0)
 #define FN ((s->flags & CPU_FLAG_N) != 0)
 #define FC ((s->flags & CPU_FLAG_C) != 0)
 #define FV ((s->flags & CPU_FLAG_V) != 0)
 #define BRANCH_IF(cond)                                                                            \
-    if (cond) {                                                                                    \
-        next_pc = pc + (uint32_t)(CPU_INSN_REL24(in->word) * 4);                                   \
-        cycles += taken_cost;                                                                      \
-    }                                                                                              \
+    if (cond)                                                                                      \
+        JUMP(pc + (uint32_t)(CPU_INSN_REL24(in->word) * 4));                                       \
     break
 /* The instruction retires normally, then the loop ends so that cpu_run looks again at
  * interrupts, halting, the MMU mode or the power (setting the limit to 0 keeps this test out
@@ -259,7 +289,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
     do {                                                                                           \
         rescan = true;                                                                             \
         limit = 0;                                                                                 \
-        block_left = 0;                                                                            \
+        LEAVE_BLOCK();                                                                             \
     } while (0)
 /* The operands of the instruction `in`, decoded (cpu_decoded_t). */
 #define BASED (in->rs1 != 0) /* the address is not absolute ([r0 + imm]) */
@@ -345,7 +375,8 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
             ram_write(ram + p_, (size), (val));                                                    \
             if (code_page[p_ >> MMU_PAGE_SHIFT]) { /* blocks were decoded from this page */        \
                 cpu_blocks_drop(&m->blocks, p_ >> MMU_PAGE_SHIFT, p_ >> MMU_PAGE_SHIFT);           \
-                block = NULL, block_left = 0; /* the running block may be one of them */           \
+                block = NULL; /* the running block may be one of them */                           \
+                LEAVE_BLOCK();                                                                     \
             }                                                                                      \
         } else {                                                                                   \
             SAVE();                                                                                \
@@ -413,18 +444,19 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     uint64_t fast_hits = 0;
     uint32_t fetch_vpn = NO_PAGE, fetch_frame = 0;
     const cpu_block_t *block = NULL;   /* the last block entered, while no store touched it */
-    const cpu_decoded_t *block_insn = NULL; /* its next instruction, while block_left > 0 */
+    const cpu_decoded_t *block_insn = NULL; /* its next instruction, while before block_end */
+    const cpu_decoded_t *block_end = NULL;
     cpu_decoded_t one = {0};                /* an instruction fetched alone, decoded */
     const cpu_decoded_t *in = &one;         /* the instruction that runs */
-    uint32_t block_left = 0, block_pa = 0;
+    uint32_t block_pa = 0;
     const uint8_t *const code_page = m->blocks.code; /* per page: blocks were decoded from it */
-    uint32_t pc, word = 0, opc = 0, next_pc, cause, tval;
+    uint32_t pc, word = 0, opc = 0, cause, tval;
     uint64_t cycles, instret;
     bool rescan = false;
     RESTORE();
 
     for (;;) {
-        if (block_left == 0) { /* in a block, nothing can turn the debugger on */
+        if (block_insn == block_end) { /* in a block, nothing can turn the debugger on */
             if (cycles >= limit)
                 break;
             if (cpu->debug) {
@@ -436,13 +468,8 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
                 ENTER_BLOCK();
             }
         }
-        if (block_left) { /* decoded and checked when the block was built */
+        if (block_insn != block_end) { /* decoded, checked and (paged) its fetch charged */
             in = block_insn++;
-            block_left--;
-            if (paged) { /* the fetch: a hit on the code page, as in FETCH */
-                cycles += tlb_hit_cost;
-                fast_hits++;
-            }
         } else {
             FETCH();
             if (word & zero_mask[CPU_INSN_OPCODE(word)])
@@ -451,7 +478,6 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             in = &one;
         }
         opc = in->opc;
-        next_pc = pc + 4;
 
         DISPATCH(opc) {
         CASE(NOP) break;
@@ -540,15 +566,11 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(BLEU) BRANCH_IF(FC || FZ);
         CASE(JAL)
             RD = pc + 4;
-            next_pc = pc + (uint32_t)(CPU_INSN_REL20(in->word) * 4);
-            cycles += taken_cost;
-            break;
+            JUMP(pc + (uint32_t)(CPU_INSN_REL20(in->word) * 4));
         CASE(JALR) {
             uint32_t target = RS1 + IMM; /* before writing rd: `jalr lr, lr, 0` works */
             RD = pc + 4;
-            next_pc = target;
-            cycles += taken_cost;
-            break;
+            JUMP(target);
         }
         CASE(SYSCALL) NEXT(); SAVE(); cpu_enter_trap(cpu, CPU_CAUSE_SYSCALL, 0, pc); return BLOCK_RESCAN;
         CASE(BRK) NEXT(); SAVE(); cpu_enter_trap(cpu, CPU_CAUSE_BREAKPOINT, 0, pc); return BLOCK_RESCAN;

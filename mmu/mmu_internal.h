@@ -17,6 +17,54 @@
  *   - with MMU_PRIV_NONE (nested tables, I/O tables) the U bit is ignored. */
 unsigned mmu_access_check(uint32_t bits, mmu_access_t kind, mmu_priv_t priv);
 
+/* ------------------------------------------------------------------------------------------
+ * The TLB's lookup, inline for mmu_translate (mmu_tlb.c has the rest of the TLB)
+ * ------------------------------------------------------------------------------------------ */
+/* The page number that picks a set and that an entry of size `shift` (0: 4 KiB) compares:
+ * a large entry's page number counts large pages. */
+static inline uint32_t mmu_tlb_page_key(uint32_t vpn, unsigned shift)
+{
+    return shift ? vpn >> (shift - MMU_PAGE_SHIFT) : vpn;
+}
+
+/* The first entry of the set that page key `key` belongs to; its ways follow it. */
+static inline mmu_tlb_entry_t *mmu_tlb_set_of(mmu_tlb_t *tlb, uint32_t key, unsigned *set)
+{
+    *set = key & (tlb->sets - 1u);
+    return &tlb->e[*set * tlb->ways];
+}
+
+/* Does entry e translate page vpn with an entry of size `shift` in context `tag`? The page
+ * numbers are compared first, as page keys (equal above a large page's own page bits): in a
+ * set of ways that one test turns away almost every other entry, so a miss costs little. */
+static inline bool mmu_tlb_entry_matches(const mmu_tlb_entry_t *e, uint32_t tag, uint32_t vpn,
+                                         unsigned shift)
+{
+    unsigned low = shift ? shift - MMU_PAGE_SHIFT : 0;
+    if (((e->vpn ^ vpn) >> low) != 0 || e->shift != shift || !(e->perm & MMU_TLBE_VALID))
+        return false;
+    if (e->tag == tag)
+        return true;
+    /* A global page is shared by every address space of the same VM (and dimension). */
+    return (e->perm & MMU_PTE_G) && (e->tag >> 11) == (tag >> 11);
+}
+
+/* The entry of size `shift` (0: 4 KiB) that translates page vpn in context `tag`, or NULL. */
+static inline mmu_tlb_entry_t *mmu_tlb_lookup_sized(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn,
+                                                    unsigned shift)
+{
+    unsigned set;
+    mmu_tlb_entry_t *way = mmu_tlb_set_of(tlb, mmu_tlb_page_key(vpn, shift), &set);
+    for (unsigned i = 0; i < tlb->ways; i++)
+        if (mmu_tlb_entry_matches(&way[i], tag, vpn, shift))
+            return &way[i];
+    return NULL;
+}
+
+/* mmu_tlb_insert for an entry the TLB cannot hold yet: a lookup of its page and size in the
+ * current context has just missed (the walker's fill after a miss). */
+void mmu_tlb_insert_absent(mmu_t *mmu, const mmu_tlb_entry_t *entry);
+
 /* Forgets every translation of the hot loop's cache: the context changed, or entries left the
  * TLB by an invalidation. */
 static inline void mmu_fast_clear(mmu_t *mmu)

@@ -128,53 +128,14 @@ void mmu_tlb_init(mmu_tlb_t *tlb, unsigned entries, unsigned ways)
     tlb->sets = (uint16_t)(entries / ways);
 }
 
-/* The page number that picks a set and that an entry of size `shift` (0: 4 KiB) compares:
- * a large entry's page number counts large pages. */
-static uint32_t page_key(uint32_t vpn, unsigned shift)
-{
-    return shift ? vpn >> (shift - MMU_PAGE_SHIFT) : vpn;
-}
-
-/* The first entry of the set that page key `key` belongs to; its ways follow it. */
-static mmu_tlb_entry_t *set_of(mmu_tlb_t *tlb, uint32_t key, unsigned *set)
-{
-    *set = key & (tlb->sets - 1u);
-    return &tlb->e[*set * tlb->ways];
-}
-
-/* Does entry e translate page vpn with an entry of size `shift` in context `tag`? The page
- * numbers are compared first, as page keys (equal above a large page's own page bits): in a
- * set of ways that one test turns away almost every other entry, so a miss costs little. */
-static inline bool entry_matches(const mmu_tlb_entry_t *e, uint32_t tag, uint32_t vpn,
-                                 unsigned shift)
-{
-    unsigned low = shift ? shift - MMU_PAGE_SHIFT : 0;
-    if (((e->vpn ^ vpn) >> low) != 0 || e->shift != shift || !(e->perm & MMU_TLBE_VALID))
-        return false;
-    if (e->tag == tag)
-        return true;
-    /* A global page is shared by every address space of the same VM (and dimension). */
-    return (e->perm & MMU_PTE_G) && (e->tag >> 11) == (tag >> 11);
-}
-
-static mmu_tlb_entry_t *lookup_sized(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn, unsigned shift)
-{
-    unsigned set;
-    mmu_tlb_entry_t *way = set_of(tlb, page_key(vpn, shift), &set);
-    for (unsigned i = 0; i < tlb->ways; i++)
-        if (entry_matches(&way[i], tag, vpn, shift))
-            return &way[i];
-    return NULL;
-}
-
 mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn)
 {
-    return lookup_sized(tlb, tag, vpn, 0);
+    return mmu_tlb_lookup_sized(tlb, tag, vpn, 0);
 }
 
 mmu_tlb_entry_t *mmu_tlb_lookup_large(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn, unsigned shift)
 {
-    return shift > MMU_PAGE_SHIFT && tlb->large ? lookup_sized(tlb, tag, vpn, shift) : NULL;
+    return shift > MMU_PAGE_SHIFT && tlb->large ? mmu_tlb_lookup_sized(tlb, tag, vpn, shift) : NULL;
 }
 
 /* Keeps the count of valid large entries as entries come and go. */
@@ -184,22 +145,23 @@ static void count_large(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e, int delta)
         tlb->large = (uint16_t)(tlb->large + delta);
 }
 
-unsigned mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *old)
+/* The way of the set at `way` that a new entry takes: an unused one, else the set's FIFO
+ * victim (and the victim pointer moves on). */
+static inline mmu_tlb_entry_t *free_way(mmu_tlb_t *tlb, mmu_tlb_entry_t *way, unsigned set)
 {
-    unsigned set;
-    mmu_tlb_entry_t *way = set_of(tlb, page_key(entry->vpn, entry->shift), &set);
-    mmu_tlb_entry_t *slot = NULL, *unused = NULL;
-    for (unsigned i = 0; !slot && i < tlb->ways; i++) {
-        if (entry_matches(&way[i], entry->tag, entry->vpn, entry->shift))
-            slot = &way[i];
-        else if (!unused && !(way[i].perm & MMU_TLBE_VALID))
-            unused = &way[i];
-    }
-    slot = slot ? slot : unused;
-    if (!slot) {
-        slot = &way[tlb->victim[set]];
-        tlb->victim[set] = (uint8_t)((tlb->victim[set] + 1u) % tlb->ways);
-    }
+    for (unsigned i = 0; i < tlb->ways; i++)
+        if (!(way[i].perm & MMU_TLBE_VALID))
+            return &way[i];
+    mmu_tlb_entry_t *slot = &way[tlb->victim[set]];
+    tlb->victim[set] = (uint8_t)((tlb->victim[set] + 1u) % tlb->ways);
+    return slot;
+}
+
+/* Writes the entry into slot, keeping what it held in *old (unless NULL) and the count of
+ * large entries right; returns the slot's index. */
+static inline unsigned write_slot(mmu_tlb_t *tlb, mmu_tlb_entry_t *slot,
+                                  const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *old)
+{
     if (old)
         *old = *slot;
     count_large(tlb, slot, -1);
@@ -209,29 +171,66 @@ unsigned mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entr
     return (unsigned)(slot - tlb->e);
 }
 
-/* Drops the cache entries of one page in every access kind. */
-static void fast_forget_page(mmu_t *mmu, uint32_t vpn)
+unsigned mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *old)
 {
-    for (unsigned k = 0; k < MMU_ACCESS_KINDS; k++) {
-        mmu_fast_t *f = &mmu->fast[k][vpn & (MMU_FAST_SETS - 1)];
-        if ((f->key >> 2) == vpn)
-            f->key = 0;
-    }
+    unsigned set;
+    mmu_tlb_entry_t *way = mmu_tlb_set_of(tlb, mmu_tlb_page_key(entry->vpn, entry->shift), &set);
+    for (unsigned i = 0; i < tlb->ways; i++)
+        if (mmu_tlb_entry_matches(&way[i], entry->tag, entry->vpn, entry->shift))
+            return write_slot(tlb, &way[i], entry, old);
+    return write_slot(tlb, free_way(tlb, way, set), entry, old);
+}
+
+/* mmu_tlb_fill for an entry that a lookup of its page and size has just missed: no way holds
+ * it, so there is none to look for. */
+static unsigned fill_absent(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *old)
+{
+    unsigned set;
+    mmu_tlb_entry_t *way = mmu_tlb_set_of(tlb, mmu_tlb_page_key(entry->vpn, entry->shift), &set);
+    return write_slot(tlb, free_way(tlb, way, set), entry, old);
+}
+
+/* Drops the cache entries of one page in every access kind. */
+static inline void fast_forget(mmu_fast_t *f, uint32_t vpn)
+{
+    if ((f->key >> 2) == vpn)
+        f->key = 0;
+}
+
+static inline void fast_forget_page(mmu_t *mmu, uint32_t vpn)
+{
+    unsigned set = vpn & (MMU_FAST_SETS - 1);
+    fast_forget(&mmu->fast[MMU_FETCH][set], vpn);
+    fast_forget(&mmu->fast[MMU_LOAD][set], vpn);
+    fast_forget(&mmu->fast[MMU_STORE][set], vpn);
 }
 
 /* The cache may hold only what the TLB holds: the entry overwritten takes its mirrors with it
  * (all of them for a large entry, whose pages may sit anywhere in the cache), and the page
  * filled loses any mirror of another entry (a small entry is looked up before a large one). */
-void mmu_tlb_insert(mmu_t *mmu, const mmu_tlb_entry_t *entry)
+static inline void insert(mmu_t *mmu, const mmu_tlb_entry_t *entry, bool absent)
 {
     mmu_tlb_entry_t old;
-    mmu_tlb_fill(&mmu->tlb, entry, &old);
+    if (absent)
+        fill_absent(&mmu->tlb, entry, &old);
+    else
+        mmu_tlb_fill(&mmu->tlb, entry, &old);
     if ((old.perm & MMU_TLBE_VALID) && old.shift)
         mmu_fast_clear(mmu);
     else if (old.perm & MMU_TLBE_VALID)
         fast_forget_page(mmu, old.vpn);
     if (!entry->shift)
         fast_forget_page(mmu, entry->vpn);
+}
+
+void mmu_tlb_insert(mmu_t *mmu, const mmu_tlb_entry_t *entry)
+{
+    insert(mmu, entry, false);
+}
+
+void mmu_tlb_insert_absent(mmu_t *mmu, const mmu_tlb_entry_t *entry)
+{
+    insert(mmu, entry, true);
 }
 
 unsigned mmu_tlb_remove(mmu_tlb_t *tlb, bool (*match)(const mmu_tlb_entry_t *e, const void *ctx),
@@ -280,7 +279,8 @@ static bool match_asid(const mmu_tlb_entry_t *e, const void *ctx)
 static bool match_addr(const mmu_tlb_entry_t *e, const void *ctx)
 {
     const flush_scope_t *s = ctx;
-    return match_vm(e, ctx) && page_key(e->vpn, e->shift) == page_key(s->vpn, e->shift) &&
+    return match_vm(e, ctx) &&
+           mmu_tlb_page_key(e->vpn, e->shift) == mmu_tlb_page_key(s->vpn, e->shift) &&
            (MMU_TAG_ASID(e->tag) == s->asid || (e->perm & MMU_PTE_G));
 }
 

@@ -41,18 +41,21 @@ unsigned mmu_large_shift(unsigned levels)
     return MMU_PAGE_SHIFT + mmu_index_bits(levels, 0);
 }
 
-/* Where each level's index starts in an address: the page offset, then the indices of the
- * levels below. */
-static const uint8_t index_shift[MMU_MAX_LEVELS + 1][MMU_MAX_LEVELS] = {
-    [2] = {12, 22},
-    [3] = {12, 19, 26},
-    [4] = {12, 17, 22, 27},
+/* Each level's index field in an address, as one word for the walker's one load: where it
+ * starts (the page offset, then the indices of the levels below) in the low byte, and the
+ * mask of its index_bits above. */
+#define INDEX_FIELD(shift, bits) ((uint32_t)(shift) | (((1u << (bits)) - 1) << 8))
+static const uint32_t index_field[MMU_MAX_LEVELS + 1][MMU_MAX_LEVELS] = {
+    [2] = {INDEX_FIELD(12, 10), INDEX_FIELD(22, 10)},
+    [3] = {INDEX_FIELD(12, 7), INDEX_FIELD(19, 7), INDEX_FIELD(26, 6)},
+    [4] = {INDEX_FIELD(12, 5), INDEX_FIELD(17, 5), INDEX_FIELD(22, 5), INDEX_FIELD(27, 5)},
 };
 
 /* The walker's index, for levels it has checked already (a tree's levels are 2..4). */
 static inline uint32_t table_index(unsigned levels, unsigned level, uint32_t va)
 {
-    return (va >> index_shift[levels][level]) & ((1u << index_bits[levels][level]) - 1);
+    uint32_t field = index_field[levels][level];
+    return (va >> (field & 0xffu)) & (field >> 8);
 }
 
 uint32_t mmu_table_index(unsigned levels, unsigned level, uint32_t va)
@@ -528,6 +531,23 @@ static void set_sizes(mmu_trace_t *t, unsigned guest_shift, unsigned nested_shif
     t->splintered = guest_shift > MMU_PAGE_SHIFT && nested_shift == MMU_PAGE_SHIFT;
 }
 
+/* Starts the summary of a walk in *t. Only the summary is reset: the steps after t->n are
+ * never read, and clearing them all would cost more than the walk. */
+static inline void trace_begin(mmu_trace_t *t, const mmu_config_t *cfg, bool paging,
+                               const mmu_nested_t *n, uint32_t va, mmu_access_t kind,
+                               mmu_priv_t priv)
+{
+    memset(t, 0, offsetof(mmu_trace_t, ref));
+    t->va = va;
+    t->access = (uint8_t)kind;
+    t->priv = (uint8_t)priv;
+    t->paging = paging;
+    t->nested = n != NULL;
+    t->levels = cfg->levels;
+    t->nested_levels = n ? n->levels : 0;
+    t->outcome = MMU_OUTCOME_OK;
+}
+
 /*
  * Walks for `va` under `ptroot` and `nested` (either may be off, not both), writing counts
  * and references into w->t. Returns the result and the TLB permissions.
@@ -540,17 +560,7 @@ static translation_t walk(walker_t *w, const mmu_config_t *cfg, uint32_t ptroot,
     mmu_trace_t *t = w->t;
     bool paging = ptroot & MMU_PTROOT_E;
     const mmu_nested_t *n = nested->enabled ? nested : NULL;
-    /* Only the summary is reset: the steps after t->n are never read, and clearing them all
-     * would cost more than the walk. */
-    memset(t, 0, offsetof(mmu_trace_t, ref));
-    t->va = va;
-    t->access = (uint8_t)kind;
-    t->priv = (uint8_t)priv;
-    t->paging = paging;
-    t->nested = n != NULL;
-    t->levels = cfg->levels;
-    t->nested_levels = n ? n->levels : 0;
-    t->outcome = MMU_OUTCOME_OK;
+    trace_begin(t, cfg, paging, n, va, kind, priv);
     walk_out_t g = {.pa = va, .leaf = 0};
     located_t data = {.bits = MMU_PTE_RWX};
     tree_t guest = {.space = MMU_SPACE_TABLE,
@@ -592,11 +602,190 @@ static walker_t make_walker(const struct sim_machine *m, mmu_trace_t *t, bool re
 }
 
 /* ------------------------------------------------------------------------------------------
+ * The quick walk: a miss in the common case, when nobody looks
+ *
+ * Most misses find every entry present, 4 KiB pages and the leaf's A bit (and D, for a store)
+ * already set, and have nothing else to consult or tell: no page-walk cache, no nested TLB, no
+ * debugger watching memory, no window recording the steps. Such a walk is only reads, checks
+ * and charges, and the quick walk does only that. Anything else (a fault, an A/D write-back,
+ * a large page, a table outside RAM) makes it give up before it has changed anything, and the
+ * full walker above walks again from the start. The model is the same: both make the same
+ * references, charge the same cycles and leave the same summary; the quick one keeps fewer
+ * books on the way.
+ * ------------------------------------------------------------------------------------------ */
+typedef struct {
+    const uint8_t *ram;
+    uint32_t ram_last; /* the last address at which a whole entry can be read */
+    unsigned refs;     /* entries read from memory */
+} quick_t;
+
+/* Reads the entry at host-physical `addr` (one reference), or false when it is outside RAM. */
+static inline bool quick_read(quick_t *q, uint32_t addr, uint32_t *pte)
+{
+    if (addr > q->ram_last)
+        return false;
+    *pte = ram_word(q->ram + addr);
+    q->refs++;
+    return true;
+}
+
+/* An entry above the last level that points to a table: V, and not a large page (S). */
+static inline bool quick_pointer(uint32_t pte)
+{
+    return (pte & (MMU_PTE_V | MMU_PTE_S)) == MMU_PTE_V;
+}
+
+/* What the quick walk asks of a leaf, worked out once a walk: every bit of `need` (V; R, W or
+ * X for the access; U for a user access; A, and D for a store, where they must already be
+ * set), none of `forbid` (U, for a kernel fetch), and not W without R. That is leaf_check's
+ * rule and the write-back's "nothing to write", as two masks. */
+typedef struct {
+    uint32_t need, forbid;
+} quick_rule_t;
+
+static inline quick_rule_t quick_rule(mmu_access_t kind, mmu_priv_t priv, bool ad_set)
+{
+    quick_rule_t r = {.need = MMU_PTE_V | needed_bit[kind], .forbid = 0};
+    if (priv == MMU_PRIV_USER)
+        r.need |= MMU_PTE_U;
+    if (priv == MMU_PRIV_KERNEL && kind == MMU_FETCH)
+        r.forbid = MMU_PTE_U; /* K never runs user code */
+    if (ad_set)
+        r.need |= MMU_PTE_A | (kind == MMU_STORE ? MMU_PTE_D : 0);
+    return r;
+}
+
+static inline bool quick_leaf(uint32_t pte, quick_rule_t rule)
+{
+    return (pte & rule.need) == rule.need && !(pte & rule.forbid) &&
+           (pte & (MMU_PTE_R | MMU_PTE_W)) != MMU_PTE_W;
+}
+
+/* Walks a tree whose tables are host-physical (the 1-D tree, or the nested one) down to a
+ * 4 KiB leaf that passes `rule`: true with the leaf and the translated address. Inlined in
+ * each place, where the caller's rule is known. */
+static inline __attribute__((always_inline)) bool quick_tree(quick_t *q, uint32_t root_pfn,
+                                                             unsigned levels, uint32_t va,
+                                                             quick_rule_t rule, uint32_t *leaf,
+                                                             uint32_t *pa)
+{
+    uint32_t table = root_pfn << MMU_PAGE_SHIFT, pte;
+    for (unsigned level = levels - 1; level > 0; level--) {
+        if (!quick_read(q, table + table_index(levels, level, va) * 4, &pte) || !quick_pointer(pte))
+            return false;
+        table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
+    }
+    if (!quick_read(q, table + table_index(levels, 0, va) * 4, &pte) || !quick_leaf(pte, rule))
+        return false;
+    *leaf = pte;
+    *pa = (MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT) | (va & MMU_PAGE_OFFSET);
+    return true;
+}
+
+/* Locates guest-physical `gpa` through the nested tables with the nested leaf's `rule`; *bits
+ * as locate gives them. */
+static inline __attribute__((always_inline)) bool quick_locate(quick_t *q, const mmu_nested_t *n,
+                                                               uint32_t gpa, quick_rule_t rule,
+                                                               uint32_t *hpa, uint32_t *bits)
+{
+    uint32_t leaf;
+    if (!quick_tree(q, n->root_pfn, n->levels, gpa, rule, &leaf, hpa))
+        return false;
+    *bits = leaf & (n->ad ? MMU_PTE_RWX | MMU_PTE_D : MMU_PTE_RWX);
+    return true;
+}
+
+/* Walks the guest's tables, whose addresses are guest-physical: each table's entry is located
+ * through the nested tables (their leaves passing `tables`) before it is read (a 2-D walk's
+ * guest dimension). */
+static inline bool quick_guest(quick_t *q, const mmu_nested_t *n, uint32_t root_pfn,
+                               unsigned levels, uint32_t va, quick_rule_t rule, quick_rule_t tables,
+                               uint32_t *leaf, uint32_t *gpa)
+{
+    uint32_t table = root_pfn << MMU_PAGE_SHIFT, pte = 0, hpa, bits;
+    for (unsigned level = levels; level-- > 0;) {
+        uint32_t entry = table + table_index(levels, level, va) * 4;
+        if (!quick_locate(q, n, entry, tables, &hpa, &bits) || !quick_read(q, hpa, &pte))
+            return false;
+        if (level == 0)
+            break;
+        if (!quick_pointer(pte))
+            return false;
+        table = MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT;
+    }
+    if (!quick_leaf(pte, rule))
+        return false;
+    *leaf = pte;
+    *gpa = (MMU_PTE_PFN(pte) << MMU_PAGE_SHIFT) | (va & MMU_PAGE_OFFSET);
+    return true;
+}
+
+/* The whole translation the quick way, with its summary in mmu->trace as walk leaves it;
+ * false (and nothing changed) when the full walker must walk. The guest's (or only) leaf must
+ * have A and D set already; a nested leaf too when nested A/D is on (for a guest table A,
+ * for the data A and, for a store, D). */
+static bool walk_quick(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu_access_t kind,
+                       mmu_priv_t priv, translation_t *x)
+{
+    bool paging = mmu->ptroot & MMU_PTROOT_E;
+    const mmu_nested_t *n = mmu->nested.enabled ? &mmu->nested : NULL;
+    bool nested_ad = n && n->ad;
+    quick_t q = {.ram = m->ram, .ram_last = m->ram_size - 4};
+    uint32_t leaf = 0, gpa = va, hpa, bits = MMU_PTE_RWX;
+    if (paging) {
+        uint32_t root = MMU_PTROOT_PFN(mmu->ptroot);
+        quick_rule_t rule = quick_rule(kind, priv, true);
+        if (!(n ? quick_guest(&q, n, root, mmu->cfg.levels, va, rule,
+                              quick_rule(MMU_LOAD, MMU_PRIV_NONE, nested_ad), &leaf, &gpa)
+                : quick_tree(&q, root, mmu->cfg.levels, va, rule, &leaf, &gpa)))
+            return false;
+    }
+    hpa = gpa;
+    if (n && !quick_locate(&q, n, gpa, quick_rule(kind, MMU_PRIV_NONE, nested_ad), &hpa, &bits))
+        return false;
+    mmu_trace_t *t = &mmu->trace;
+    trace_begin(t, &mmu->cfg, paging, n, va, kind, priv);
+    t->refs = (uint16_t)q.refs;
+    t->cycles = q.refs * m->costs.c[SIM_COST_walk_ref];
+    t->gpa = gpa;
+    t->pa = hpa;
+    set_sizes(t, paging ? MMU_PAGE_SHIFT : 0, n ? MMU_PAGE_SHIFT : 0);
+    *x = (translation_t){.res = {.status = MMU_OK, .pa = hpa, .walked = true},
+                         .perm = entry_perm(paging, leaf, bits, nested_ad)};
+    return true;
+}
+
+/* The full walk, with everything the quick one leaves to it. */
+static translation_t walk_full(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind,
+                               mmu_priv_t priv)
+{
+    walker_t w = make_walker(m, &mmu->trace, mmu->record_trace);
+    w.rw = m;
+    if (m->mem_watch) { /* a debugger watches memory: which CPU's MMU this is */
+        w.watch = m;
+        w.va = va;
+        w.cpu = -1;
+        for (unsigned i = 0; i < m->ncpus; i++)
+            w.cpu = &m->cpu[i].mmu == mmu ? (int)i : w.cpu;
+    }
+    w.pwc = mmu->cfg.pwc ? &mmu->pwc : NULL;
+    w.ntlb = mmu->cfg.ntlb ? &mmu->ntlb : NULL;
+    return walk(&w, &mmu->cfg, mmu->ptroot, &mmu->nested, va, kind, priv);
+}
+
+/* May the quick walk try? Not when a cache it does not consult or someone who looks is on. */
+static bool quick_may_walk(const mmu_t *mmu, const struct sim_machine *m)
+{
+    return !mmu->record_trace && !m->mem_watch && !mmu->cfg.pwc &&
+           !(mmu->nested.enabled && mmu->cfg.ntlb);
+}
+
+/* ------------------------------------------------------------------------------------------
  * The public entry points
  * ------------------------------------------------------------------------------------------ */
 
 /* May a TLB entry serve this access? A store needs D known to be set already. */
-static bool tlb_allows(const mmu_tlb_entry_t *e, mmu_access_t kind, mmu_priv_t priv)
+static inline bool tlb_allows(const mmu_tlb_entry_t *e, mmu_access_t kind, mmu_priv_t priv)
 {
     if (kind == MMU_STORE && !(e->perm & MMU_TLBE_DIRTY))
         return false;
@@ -646,15 +835,16 @@ static uint32_t entry_pa(const mmu_tlb_entry_t *e, uint32_t va)
 static void fast_fill(mmu_t *mmu, const mmu_tlb_entry_t *e, mmu_priv_t priv, uint32_t va)
 {
     uint32_t vpn = va >> MMU_PAGE_SHIFT;
-    uint32_t key = (vpn << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u;
-    uint32_t frame = entry_pa(e, va) & ~MMU_PAGE_OFFSET;
-    for (unsigned k = 0; k < MMU_ACCESS_KINDS; k++) {
-        if (!tlb_allows(e, (mmu_access_t)k, priv))
-            continue;
-        mmu_fast_t *f = &mmu->fast[k][vpn & (MMU_FAST_SETS - 1)];
-        f->key = key;
-        f->frame = frame;
-    }
+    mmu_fast_t mirror = {.key = (vpn << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u,
+                         .frame = entry_pa(e, va) & ~MMU_PAGE_OFFSET};
+    unsigned set = vpn & (MMU_FAST_SETS - 1);
+    /* each kind by name: the rule of each then folds to a test or two */
+    if (tlb_allows(e, MMU_FETCH, priv))
+        mmu->fast[MMU_FETCH][set] = mirror;
+    if (tlb_allows(e, MMU_LOAD, priv))
+        mmu->fast[MMU_LOAD][set] = mirror;
+    if (tlb_allows(e, MMU_STORE, priv))
+        mmu->fast[MMU_STORE][set] = mirror;
 }
 
 mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind,
@@ -664,9 +854,9 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
     if (!mmu_active(mmu))
         return res;
     uint32_t vpn = va >> MMU_PAGE_SHIFT;
-    mmu_tlb_entry_t *e = mmu_tlb_lookup(&mmu->tlb, mmu->tag, vpn);
-    if (!e)
-        e = mmu_tlb_lookup_large(&mmu->tlb, mmu->tag, vpn, mmu->large_shift);
+    mmu_tlb_entry_t *small = mmu_tlb_lookup_sized(&mmu->tlb, mmu->tag, vpn, 0);
+    mmu_tlb_entry_t *e =
+        small ? small : mmu_tlb_lookup_large(&mmu->tlb, mmu->tag, vpn, mmu->large_shift);
     if (e && tlb_allows(e, kind, priv)) {
         mmu->stats.hits++;
         res.pa = entry_pa(e, va);
@@ -674,18 +864,9 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
         fast_fill(mmu, e, priv, va);
         return res;
     }
-    walker_t w = make_walker(m, &mmu->trace, mmu->record_trace);
-    w.rw = m;
-    if (m->mem_watch) { /* a debugger watches memory: which CPU's MMU this is */
-        w.watch = m;
-        w.va = va;
-        w.cpu = -1;
-        for (unsigned i = 0; i < m->ncpus; i++)
-            w.cpu = &m->cpu[i].mmu == mmu ? (int)i : w.cpu;
-    }
-    w.pwc = mmu->cfg.pwc ? &mmu->pwc : NULL;
-    w.ntlb = mmu->cfg.ntlb ? &mmu->ntlb : NULL;
-    translation_t x = walk(&w, &mmu->cfg, mmu->ptroot, &mmu->nested, va, kind, priv);
+    translation_t x;
+    if (!quick_may_walk(mmu, m) || !walk_quick(mmu, m, va, kind, priv, &x))
+        x = walk_full(mmu, m, va, kind, priv);
     x.res.cycles = mmu->trace.cycles;
     count_walk(mmu, &x.res);
     if (x.res.status == MMU_NESTED_FAULT)
@@ -693,7 +874,10 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
     if (x.res.status != MMU_OK)
         return x.res;
     mmu_tlb_entry_t fill = make_entry(mmu, va, &x);
-    mmu_tlb_insert(mmu, &fill);
+    if (!small && !fill.shift)
+        mmu_tlb_insert_absent(mmu, &fill); /* the lookup above found no way to replace */
+    else
+        mmu_tlb_insert(mmu, &fill);
     mmu->stats.fills++;
     mmu->stats.large_fills += fill.shift != 0;
     fast_fill(mmu, &fill, priv, va);
