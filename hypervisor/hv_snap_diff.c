@@ -242,12 +242,15 @@ int hv_snapshot_diff(const sim_snap_t *a, const sim_snap_t *b, FILE *out)
     machine_diff(&d, owners ? own->data : NULL, hvb);
     if (hva && hvb) {
         fprintf(out, "hypervisor:\n");
+        unsigned before = d.count;
         for (unsigned i = 0; i < HV_MAX_VMS; i++)
             vm_diff(&d, hva, hvb, i);
         for (unsigned c = 0; c < SIM_MAX_CPUS; c++)
             if (hva->pcpu[c].current != hvb->pcpu[c].current)
                 say(&d, "pCPU%u runs entity %d -> %d", c, hva->pcpu[c].current,
                     hvb->pcpu[c].current);
+        if (d.count == before) /* a header with nothing under it would look like a cut list */
+            fprintf(out, "  its VMs and pCPUs are as they were\n");
     }
     free(hva);
     free(hvb);

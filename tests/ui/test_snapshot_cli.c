@@ -46,6 +46,8 @@ Test(snapshot_cli, a_restored_run_ends_as_the_uninterrupted_one, .timeout = 120)
     char *same = run("$B/hvsim snapshot diff %s/d.snap %s/d.snap", dir, &status);
     cr_expect_eq(status, 0);
     cr_expect(strstr(same, "the same machine\n") != NULL, "%s", same);
+    cr_expect(strstr(same, "hypervisor:\n  its VMs and pCPUs are as they were\n") != NULL,
+              "no bare header: %s", same);
     free(same);
     free(rest);
     free(saved);
