@@ -19,7 +19,7 @@ BUILD   ?= build
 CC      ?= cc
 OPT     ?= -O2
 SAN     ?=
-CHECKS  ?= # -DHV_CHECK_ALWAYS (make asan): hv_check_invariants after every VM exit;
+CHECKS  ?= # -DHV_CHECK_ALWAYS (make asan): hv_check_invariants after every VM exit and hub event;
           # -DHVSIM_BLOCK_CHECK (make asan): a predecoded block is compared with RAM at each entry
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(OPT) $(SAN) $(CHECKS) -g -MMD -MP
 LDFLAGS += $(SAN)

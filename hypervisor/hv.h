@@ -820,7 +820,8 @@ const char *hv_dev_mmio_name(uint32_t gpa, const char **reg, uint16_t *port);
  * accounting adds up, the shared frames' and the swap slots' too, and no VM is over its memory
  * limits (hv_swap.c); no VM holds more shadow tables than its budget. Returns NULL or a
  * sentence saying what is broken. The sanitizer build
- * (HV_CHECK_ALWAYS, set by `make asan`) calls it after every exit a handler served. */
+ * (HV_CHECK_ALWAYS, set by `make asan`) calls it after every exit a handler served and every
+ * event of the hypervisor's hub (hv_dev_timed). */
 const char *hv_check_invariants(hv_t *hv, char *buf, size_t len);
 /* A checksum of the hypervisor's image (host RAM below HV_RESERVED_BYTES). */
 uint32_t hv_image_checksum(const hv_t *hv);

@@ -1,10 +1,10 @@
 /*
  * hv_check.c - the hypervisor's isolation invariants (hv_check_invariants), checked by tests,
- * by the fuzz harnesses and, in the sanitizer build, after every VM exit: no host frame
- * reachable from two VMs, nothing of the hypervisor's reachable from a guest, the monitor's
- * pages out of a guest's reach, no TLB entry outliving what the architecture says removes it,
- * a frame pool whose accounting adds up (docs/fuzzing.md), and with two hosts no VM reaching a
- * frame of the other host's RAM (hv_host.c).
+ * by the fuzz harnesses and, in the sanitizer build, after every VM exit and hub event: no
+ * host frame reachable from two VMs, nothing of the hypervisor's reachable from a guest, the
+ * monitor's pages out of a guest's reach, no TLB entry outliving what the architecture says
+ * removes it, a frame pool whose accounting adds up (docs/fuzzing.md), and with two hosts no
+ * VM reaching a frame of the other host's RAM (hv_host.c).
  */
 #include <stdio.h>
 #include <string.h>

@@ -494,6 +494,14 @@ void hv_dev_timed(void *ctx, uint32_t what, uint64_t now)
         hv_balloon_timed(hv, index, now);
     }
     hv->now = 0;
+#ifdef HV_CHECK_ALWAYS
+    /* The sanitizer build checks isolation after the hub's actions too (the scanner's merges,
+     * migration rounds, balloon moves, device completions), as after every exit (hv_exit.c). */
+    char why[240];
+    if (hv_check_invariants(hv, why, sizeof why))
+        sim_panic(__FILE__, __LINE__, "isolation broken after a hypervisor event (kind %u): %s",
+                  kind, why);
+#endif
 }
 
 /* ------------------------------------------------------------------------------------------
