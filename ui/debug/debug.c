@@ -317,7 +317,8 @@ static void on_event(const sim_event_t *ev, void *ctx)
         d->trace_fn(ev, d->trace_ctx);
     unsigned c = ev->cpu < d->m->ncpus ? ev->cpu : 0;
     bool trap = ev->kind == SIM_EV_TRAP || ev->kind == SIM_EV_INTERRUPT;
-    bool reflect = ev->kind == SIM_EV_INJECT || (ev->kind == SIM_EV_HV && ev->a == SIM_HV_TRAP_REFLECT);
+    bool reflect =
+        ev->kind == SIM_EV_INJECT || (ev->kind == SIM_EV_HV && ev->a == SIM_HV_TRAP_REFLECT);
     if (d->running && reflect && c == d->focus) { /* the guest's own handler runs next */
         d->reflected = d->step_reflected = true;
         d->reflected_cause = ev->kind == SIM_EV_INJECT ? ev->a : ev->b;
