@@ -123,6 +123,17 @@ Test(bench_virt, batching_saves_an_exit_of_two_back_to_back_ins, .timeout = 120)
     cr_expect_gt(in[1], in[0], "in: %lld batched, %lld not: the look ahead costs", in[1], in[0]);
 }
 
+/* The row of a bench-virt --json answer named NAME. */
+static json_t *row_named(json_t *root, const char *name)
+{
+    json_t *list = json_object_get(root, "rows");
+    for (size_t r = 0; r < json_array_size(list); r++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(list, r), "name")), name) == 0)
+            return json_array_get(list, r);
+    cr_assert_fail("no row %s", name);
+    return NULL;
+}
+
 /* --traces under p4-2006, the paper's generation (docs/experiments.md, "Write-protect
  * traces"): ptemod and forkwait exactly. hw-shadow pays an exit for every store to a traced
  * table; bt-shadow's store sites adapt after bt_adapt_traps monitor traps, so its stores are
@@ -142,17 +153,39 @@ Test(bench_virt, traces_under_the_p4_exactly, .timeout = 120)
     cr_assert_eq(status, 0, "%s", out);
     json_t *root = json_loads(out, 0, NULL);
     cr_assert(root != NULL, "%s", out);
-    json_t *list = json_object_get(root, "rows");
     for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
-        json_t *row = NULL;
-        for (size_t r = 0; r < json_array_size(list); r++)
-            if (strcmp(json_string_value(json_object_get(json_array_get(list, r), "name")),
-                       cells[c].row) == 0)
-                row = json_array_get(list, r);
-        cr_assert_not_null(row, "%s", cells[c].row);
+        json_t *row = row_named(root, cells[c].row);
         cr_expect_eq(cell(row, cells[c].column), cells[c].want, "%s %s: %lld", cells[c].row,
                      cells[c].column, cell(row, cells[c].column));
     }
     json_decref(root);
     free(out);
+}
+
+/* Where BT and hw-shadow break even, under each profile (docs/experiments.md, "Where BT and
+ * hw-shadow break even"): BT's extra cycles per system call (its monitor trap and callout,
+ * which hardware assist does not pay) and hw-shadow's extra cycles per page fault (an exit
+ * where BT's monitor takes a trap), exactly as the page's table gives them. */
+Test(bench_virt, the_break_even_under_each_profile, .timeout = 120)
+{
+    static const struct {
+        const char *profile;
+        long long bt_syscall_extra, hw_fault_extra;
+    } want[] = {{"p4-2006", 2979, 3386}, {"core2-2007", 373, 2384}, {"sandybridge-2011", 373, 451}};
+    for (size_t p = 0; p < sizeof want / sizeof want[0]; p++) {
+        char cmd[96];
+        snprintf(cmd, sizeof cmd, "$B/hvsim bench-virt --json --costs %s", want[p].profile);
+        int status;
+        char *out = th_sh(cmd, false, &status);
+        cr_assert_eq(status, 0, "%s", out);
+        json_t *root = json_loads(out, 0, NULL);
+        cr_assert(root != NULL, "%s", out);
+        json_t *sys = row_named(root, "syscall"), *pf = row_named(root, "pgfault");
+        cr_expect_eq(cell(sys, "bt-shadow") - cell(sys, "hw-shadow"), want[p].bt_syscall_extra,
+                     "%s: BT's extra per system call", want[p].profile);
+        cr_expect_eq(cell(pf, "hw-shadow") - cell(pf, "bt-shadow"), want[p].hw_fault_extra,
+                     "%s: hw-shadow's extra per page fault", want[p].profile);
+        json_decref(root);
+        free(out);
+    }
 }
