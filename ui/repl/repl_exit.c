@@ -87,11 +87,19 @@ bool ui_repl_print_exit_line(ui_repl_t *r, const ui_dbg_stop_t *st)
         return false;
     ui_dbg_vm_t vm = {.name = "?"};
     ui_dbg_vm_info(r->dbg, (unsigned)(view.vm < 0 ? 0 : view.vm), &vm);
+    /* The stop's sentence gives the cycle the guest's instruction exited at; the prompt's is
+     * later by the hardware's switch to ring -1, which a student should not have to guess. */
+    char switched[96] = "";
+    if (st->has_event && st->ev.kind == SIM_EV_VMEXIT && st->cycle > st->ev.cycle) {
+        char took[32];
+        snprintf(switched, sizeof switched, "the exit's switch to ring -1 took %s cycles; ",
+                 sim_group_digits(st->cycle - st->ev.cycle, took, sizeof took));
+    }
     fprintf(r->out,
-            "[cpu%u H cycle %s] %s (%s:%u) runs next for %s vcpu%d: %s\n"
+            "[cpu%u H cycle %s] %s%s (%s:%u) runs next for %s vcpu%d: %s\n"
             "  (\"step event\" or \"si\": one action at a time; \"finish\": to the VM entry; "
             "\"info exit\": the details)\n",
-            st->cpu, sim_group_digits(st->cycle, cyc, sizeof cyc), x.handler, x.file, x.line,
-            vm.name, view.vcpu, x.qual);
+            st->cpu, sim_group_digits(st->cycle, cyc, sizeof cyc), switched, x.handler, x.file,
+            x.line, vm.name, view.vcpu, x.qual);
     return true;
 }
