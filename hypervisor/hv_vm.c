@@ -815,6 +815,8 @@ void hv_vm_destroy(hv_t *hv, unsigned vm)
     sim_unschedule(hv->m, hv->hub, HV_TIMED(HV_TIMED_DISK, vm));
     hv_hostdisk_forget(hv, vm);
     sim_unschedule(hv->m, hv->hub, HV_TIMED(HV_TIMED_PVNET, vm));
+    sim_unschedule(hv->m, hv->hub, HV_TIMED(HV_TIMED_NIC, vm));
+    sim_unschedule(hv->m, hv->hub, HV_TIMED(HV_TIMED_BALLOON, vm)); /* not a new VM's plan */
     hv_passthrough_release(hv, vm);
     if (v->nested_root)
         free_tree(hv, v->nested_root, nested_levels(hv) - 1);
