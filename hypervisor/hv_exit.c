@@ -386,6 +386,17 @@ hv_bt_entry_t hv_exit_monitor_kind(const hv_t *hv, const sim_event_t *ev)
     return hv_bt_entry_kind(hv, (unsigned)ev->vm, (unsigned)ev->vcpu, ev->pc - 4);
 }
 
+const char *hv_monitor_entry_name(const hv_t *hv, const sim_event_t *ev)
+{
+    if (!(ev->flags & SIM_EVF_MONITOR))
+        return NULL;
+    switch (hv_exit_monitor_kind(hv, ev)) {
+    case HV_BT_ENTRY_CALL: return "a call into the co-resident monitor";
+    case HV_BT_ENTRY_ADAPTED: return "an adapted store's sequence in the co-resident monitor";
+    default: return "a trap into the co-resident monitor";
+    }
+}
+
 void hv_describe_exit(const hv_t *hv, const sim_event_t *ev, char *buf, size_t len)
 {
     hv_describe_exit_as(hv, ev, hv_exit_monitor_kind(hv, ev), buf, len);

@@ -290,6 +290,22 @@ Test(reverse_more, step_event_at_the_start_says_there_is_nothing)
     end_calls(d);
 }
 
+/* One step back and one on is the same machine, byte for byte. Returns the pc one back. */
+static uint32_t one_back_and_one_forward(ui_dbg_t *d, sim_machine_t *m)
+{
+    ui_dbg_stop_t st;
+    size_t here_len, again_len;
+    uint8_t *here = su_state(m, &here_len);
+    cr_assert_eq(ui_dbg_reverse_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
+    uint32_t back = st.pc;
+    cr_assert_eq(ui_dbg_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
+    uint8_t *again = su_state(m, &again_len);
+    su_expect_same_state(here, here_len, again, again_len, "one back and one forward");
+    free(here);
+    free(again);
+    return back;
+}
+
 /* Under trap-and-emulate a guest fault exits and the hypervisor reflects it into the guest
  * kernel's handler: stepi says so (no instruction completed), and one step back and one on
  * is the same machine. tinyos probes its RAM size with a load that takes a bus error. */
@@ -306,15 +322,52 @@ Test(reverse_more, stepi_through_a_reflected_trap_says_so, .timeout = 120)
     cr_expect_str_eq(st.text, "Stepped on cpu0, through a VM exit EXCEPTION and the hypervisor's "
                               "handling of it, and into the guest kernel's handler: the "
                               "hypervisor reflected the bus-error.");
-    size_t here_len, again_len;
-    uint8_t *here = su_state(&m, &here_len);
-    cr_assert_eq(ui_dbg_reverse_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
-    cr_assert_eq(ui_dbg_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
-    uint8_t *again = su_state(&m, &again_len);
-    su_expect_same_state(here, here_len, again, again_len, "one back and one forward");
-    free(here);
-    free(again);
+    one_back_and_one_forward(d, &m);
     ui_dbg_free(d);
     hv_machine_release(&m);
     hv_scenario_free(&sc);
+}
+
+/* A system call retires and then traps; under trap-and-emulate the trap exits, and under
+ * binary translation it enters the co-resident monitor. Either way the hypervisor (or the
+ * monitor) reflects it into the guest kernel's handler, and that is where stepi stops: one
+ * instruction, through the handling, as for an instruction that exited without retiring (it
+ * used to stop in ring -1 with the handler still to run). One step back and one on is the
+ * same machine. tinyos's `syscalls` program makes its system call at 0x400000ac. */
+static void stepi_over_a_system_call(const char *scenario, const char *want)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    ui_dbg_t *d = run_a_while(&sc, &m, scenario, 100000);
+    ui_dbg_stop_t st;
+    int bp = ui_dbg_break_addr(d, UI_DBG_SPACE_GVA, 0x400000ac, -1, 0);
+    cr_assert_geq(bp, 0, "%s", ui_dbg_error(d));
+    cr_assert_eq(ui_dbg_continue(d, &st), 0, "%s", ui_dbg_error(d));
+    cr_assert_eq(st.pc, 0x400000ac, "%s", st.text);
+    cr_assert_eq(ui_dbg_delete(d, bp), 0, "%s", ui_dbg_error(d));
+    uint64_t instret = m.cpu[0].s.instret;
+    cr_assert_eq(ui_dbg_stepi(d, 1, &st), 0, "%s", ui_dbg_error(d));
+    cr_expect_str_eq(st.text, want);
+    cr_expect_eq(m.cpu[0].s.instret, instret + 1, "the syscall retired");
+    cr_expect_eq(ui_dbg_pcpu_exit_pending(d, 0), false, "the handling is over");
+    cr_expect_eq(one_back_and_one_forward(d, &m), 0x400000ac, "one back is the syscall");
+    ui_dbg_free(d);
+    hv_machine_release(&m);
+    hv_scenario_free(&sc);
+}
+
+Test(reverse_more, stepi_over_a_system_call_that_exits, .timeout = 120)
+{
+    stepi_over_a_system_call("trap", "Stepped 1 instruction on cpu0, through a VM exit EXCEPTION "
+                                     "and the hypervisor's handling of it, and into the guest "
+                                     "kernel's handler: the hypervisor reflected the "
+                                     "system-call.");
+}
+
+Test(reverse_more, stepi_over_a_system_call_into_the_bt_monitor, .timeout = 120)
+{
+    stepi_over_a_system_call("bt", "Stepped 1 instruction on cpu0, through a trap into the "
+                                   "co-resident monitor (binary translation: not a VM exit) and "
+                                   "the monitor's handling of it, and into the guest kernel's "
+                                   "handler: the monitor reflected the system-call.");
 }

@@ -281,6 +281,11 @@ Test(reverse, stepi_back_and_forth_shadow_paging, .timeout = 120)
     back_and_forth("shadow", 2000);
 }
 
+Test(reverse, stepi_back_and_forth_binary_translation, .timeout = 120)
+{
+    back_and_forth("bt", 2000);
+}
+
 Test(reverse, stepi_back_and_forth_emulated, .timeout = 120)
 {
     back_and_forth("emu", 500);

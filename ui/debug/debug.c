@@ -162,6 +162,10 @@ static bool stepped(ui_dbg_t *d, const cpu_t *cpu)
     if (cpu->s.instret == d->seen_instret && d->entries == d->seen_entries &&
         cpu->s.vm.entries == d->seen_vm_entries)
         return false; /* the boundary the step starts from */
+    if (ui_dbg_pcpu_exit_pending(d, cpu->s.id))
+        return false; /* an instruction that retired and then exited (a system call's trap
+                         under trap-and-emulate, a call into binary translation's monitor):
+                         the step ends where the guest resumes, as for one that exited */
     if (cpu->s.instret == d->seen_instret && d->entries == d->seen_entries)
         d->exit_steps += cpu->s.pc != d->seen_pc && !d->step_reflected; /* it completed it */
     d->step_reflected = false;

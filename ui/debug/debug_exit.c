@@ -29,6 +29,11 @@ static hv_t *hv_of(const ui_dbg_t *d)
 /* ------------------------------------------------------------------------------------------
  * The exit a pCPU is handling (or handled last)
  * ------------------------------------------------------------------------------------------ */
+const char *dbg_monitor_entry(const ui_dbg_t *d, unsigned cpu)
+{
+    return cpu < d->m->ncpus && d->has_exit[cpu] ? d->last_monitor[cpu] : NULL;
+}
+
 /* "hcall 1 (console write), in r1": the call, read from the VMCB while the handler has not
  * run (it then holds the answer). */
 static void hypercall_text(const ui_dbg_t *d, ui_dbg_exit_t *x)
@@ -126,6 +131,7 @@ void dbg_exit_note_event(ui_dbg_t *d, const sim_event_t *ev)
     if (ev->kind == SIM_EV_VMEXIT && ev->cpu < SIM_MAX_CPUS) {
         d->last_exit[ev->cpu] = *ev;
         d->has_exit[ev->cpu] = true;
+        d->last_monitor[ev->cpu] = hv_of(d) ? hv_monitor_entry_name(hv_of(d), ev) : NULL;
     }
     if (ev->kind != SIM_EV_VMEXIT && ev->kind != SIM_EV_VMENTRY)
         return;

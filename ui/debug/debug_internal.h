@@ -140,6 +140,9 @@ struct ui_dbg {
     sim_event_t last_exit[SIM_MAX_CPUS]; /* each CPU's last VM exit (debug_exit.c) */
     int exit_vm, exit_vcpu; /* the VCPU of the last exit a stop showed (finish goes on with it) */
     bool has_exit[SIM_MAX_CPUS];
+    /* What that exit was when it was an entry into binary translation's monitor (NULL: a VM
+     * exit): named when it happened, while the monitor's record of the call still says so. */
+    const char *last_monitor[SIM_MAX_CPUS];
 
     sim_event_t log[UI_DBG_LOG]; /* a ring: the oldest at log_head once full */
     size_t log_head, log_n;
@@ -279,6 +282,9 @@ void dbg_mmio_text(const ui_dbg_t *d, int vm, uint32_t gpa, char *buf, size_t le
 cpu_mode_t dbg_virtual_mode(const ui_dbg_t *d, int vm, int vcpu, cpu_mode_t real);
 /* debug_exit.c: notes each CPU's last exit; the CPU state expressions read. */
 void dbg_exit_note_event(ui_dbg_t *d, const sim_event_t *ev);
+/* What the pCPU's last entry into binary translation's co-resident monitor was ("a call into
+ * the co-resident monitor", ...), or NULL when its last exit was a VM exit (or none). */
+const char *dbg_monitor_entry(const ui_dbg_t *d, unsigned cpu);
 /* The mode the guest was in at an exit (before it) or entry (after it) as the guest saw it:
  * "K (virtual; the CPU runs it in U)" for a deprivileged kernel, else the CPU's mode. */
 const char *dbg_guest_mode_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len);

@@ -352,7 +352,15 @@ static void say_exits_stepped(ui_dbg_t *d, unsigned cpu, uint64_t exits, bool in
                               size_t len, size_t *used)
 {
     const char *reason = d->has_exit[cpu] ? cpu_exit_reason_name(d->last_exit[cpu].a) : "?";
-    if (exits == 1)
+    const char *monitor = dbg_monitor_entry(d, cpu);
+    if (monitor && exits == 1)
+        dbg_append(buf, len, used, ", through %s (binary translation: not a VM exit) and the "
+                   "monitor's handling of it", monitor);
+    else if (monitor)
+        dbg_append(buf, len, used, ", through %llu entries into the hypervisor or its "
+                   "co-resident monitor (the last %s) and their handling",
+                   (unsigned long long)exits, monitor);
+    else if (exits == 1)
         dbg_append(buf, len, used, ", through a VM exit %s and the hypervisor's handling of it",
                    reason);
     else
@@ -399,8 +407,9 @@ static void text_step(ui_dbg_t *d, ui_dbg_stop_t *st)
         say_exits_stepped(d, st->cpu, exits, insns == 0 && !d->reflected, buf, len, &used);
     if (d->reflected) {
         char cause[48];
-        dbg_append(buf, len, &used, ", and into the guest kernel's handler: the hypervisor "
-                   "reflected the %s", cpu_cause_name(d->reflected_cause, cause, sizeof cause));
+        dbg_append(buf, len, &used, ", and into the guest kernel's handler: the %s reflected "
+                   "the %s", dbg_monitor_entry(d, st->cpu) ? "monitor" : "hypervisor",
+                   cpu_cause_name(d->reflected_cause, cause, sizeof cause));
     }
     if (d->trapped) {
         dbg_text_trap(d, &d->trap_ev, body, sizeof body);
@@ -409,6 +418,9 @@ static void text_step(ui_dbg_t *d, ui_dbg_stop_t *st)
     }
     if (d->m->cpu[st->cpu].s.halted)
         dbg_append(buf, len, &used, "; cpu%u is halted, waiting for an interrupt", st->cpu);
+    else if (insns && dbg_pcpu_idle(d, st->cpu)) /* the instruction made its VCPU wait */
+        dbg_append(buf, len, &used, "; cpu%u is idle now: the hypervisor has nothing it may run "
+                   "there", st->cpu);
     dbg_append(buf, len, &used, ".");
 }
 
