@@ -241,6 +241,8 @@ static void print_where(ui_repl_t *r, const ui_dbg_stop_t *st)
     }
     fprintf(r->out, "[cpu%u %s cycle %s] %s", st->cpu, cpu_mode_name(st->mode),
             sim_group_digits(st->cycle, cyc, sizeof cyc), ui_repl_addr(r, st->pc, at, sizeof at));
+    if (st->cpu == ui_dbg_focus(r->dbg) && ui_dbg_translated_from(r->dbg, st->pc, at, sizeof at))
+        fprintf(r->out, " (translated from %s)", at);
     if (cpu->s.halted)
         fprintf(r->out, ": (halted, waiting for an interrupt)\n");
     else if (ui_dbg_disasm(r->dbg, ui_dbg_default_space(r->dbg), st->pc, insn, sizeof insn))
