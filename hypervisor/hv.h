@@ -752,9 +752,10 @@ int hv_pcpu_vcpu(const hv_t *hv, unsigned cpu);
 /* The stop sentence of an exit, for debuggers and the trace: "VM exit IO_PORT in tinyos
  * (vcpu0), because the exit control 'port I/O' is set". */
 void hv_describe_exit(const hv_t *hv, const sim_event_t *ev, char *buf, size_t len);
-/* What an entry into binary translation's co-resident monitor was, in a few words ("a call
- * into the co-resident monitor", "a trap into ...", "an adapted store's sequence"); NULL for
- * a VM exit (the event is the VMEXIT event, with SIM_EVF_MONITOR for the monitor's). */
+/* What an entry into binary translation's co-resident monitor was: "call" (translated code
+ * calling out), "trap" (a guest trap) or "adapted store" (an adapted store's sequence); NULL
+ * for a VM exit (the event is the VMEXIT event, with SIM_EVF_MONITOR for the monitor's). Ask
+ * when the event happens: the monitor's record of a call is gone once it returns. */
 const char *hv_monitor_entry_name(const hv_t *hv, const sim_event_t *ev);
 /* The handler table, for help and docs: the handler's name and what it does. */
 const char *hv_exit_handler_name(unsigned reason);

@@ -391,9 +391,9 @@ const char *hv_monitor_entry_name(const hv_t *hv, const sim_event_t *ev)
     if (!(ev->flags & SIM_EVF_MONITOR))
         return NULL;
     switch (hv_exit_monitor_kind(hv, ev)) {
-    case HV_BT_ENTRY_CALL: return "a call into the co-resident monitor";
-    case HV_BT_ENTRY_ADAPTED: return "an adapted store's sequence in the co-resident monitor";
-    default: return "a trap into the co-resident monitor";
+    case HV_BT_ENTRY_CALL: return "call";
+    case HV_BT_ENTRY_ADAPTED: return "adapted store";
+    default: return "trap";
     }
 }
 

@@ -29,9 +29,21 @@ static hv_t *hv_of(const ui_dbg_t *d)
 /* ------------------------------------------------------------------------------------------
  * The exit a pCPU is handling (or handled last)
  * ------------------------------------------------------------------------------------------ */
+/* "a call into the co-resident monitor" for hv_monitor_entry_name's "call"; NULL for NULL. */
+static const char *monitor_phrase(const char *kind)
+{
+    if (!kind)
+        return NULL;
+    if (strcmp(kind, "call") == 0)
+        return "a call into the co-resident monitor";
+    if (strcmp(kind, "adapted store") == 0)
+        return "an adapted store's sequence in the co-resident monitor";
+    return "a trap into the co-resident monitor";
+}
+
 const char *dbg_monitor_entry(const ui_dbg_t *d, unsigned cpu)
 {
-    return cpu < d->m->ncpus && d->has_exit[cpu] ? d->last_monitor[cpu] : NULL;
+    return cpu < d->m->ncpus && d->has_exit[cpu] ? monitor_phrase(d->last_monitor[cpu]) : NULL;
 }
 
 /* "hcall 1 (console write), in r1": the call, read from the VMCB while the handler has not
@@ -221,9 +233,16 @@ int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
     /* Binary translation: the guest's traps enter its co-resident monitor (the control
      * MONITOR), a call or trap in its own address space, not a world switch. */
     out->monitor = (ev->flags & SIM_EVF_MONITOR) != 0;
+    out->monitor_entry = out->monitor ? dbg_monitor_entry(dbg, cpu) : NULL;
     if (out->monitor) {
+        const char *kind = dbg->has_exit[cpu] ? dbg->last_monitor[cpu] : NULL;
+        bool call = kind && strcmp(kind, "call") == 0;
         snprintf(out->because, sizeof out->because, "%s", MONITOR_WHY);
-        out->doc = "run the callout it stands for, or handle the trap as trap-and-emulate does";
+        out->doc = call ? "run the guest instruction the callout stands for, on the virtual CPU"
+                        : "handle the trap as trap-and-emulate does, in the guest's own world";
+        if (call) /* the `brk` is the translation's marker, not a breakpoint of the guest's */
+            snprintf(out->qual, sizeof out->qual, "a callout: the translation's `brk` marks a "
+                     "guest instruction the monitor runs for it");
     }
     if (out->insn) {
         unsigned t = ev->vm >= 0 && ev->vm < UI_DBG_MAX_VMS ? (unsigned)ev->vm + 1 : 0;

@@ -283,7 +283,8 @@ cpu_mode_t dbg_virtual_mode(const ui_dbg_t *d, int vm, int vcpu, cpu_mode_t real
 /* debug_exit.c: notes each CPU's last exit; the CPU state expressions read. */
 void dbg_exit_note_event(ui_dbg_t *d, const sim_event_t *ev);
 /* What the pCPU's last entry into binary translation's co-resident monitor was ("a call into
- * the co-resident monitor", ...), or NULL when its last exit was a VM exit (or none). */
+ * the co-resident monitor", "a trap into ...", "an adapted store's sequence in ..."), or NULL
+ * when its last exit was a VM exit (or none). */
 const char *dbg_monitor_entry(const ui_dbg_t *d, unsigned cpu);
 /* The mode the guest was in at an exit (before it) or entry (after it) as the guest saw it:
  * "K (virtual; the CPU runs it in U)" for a deprivileged kernel, else the CPU's mode. */

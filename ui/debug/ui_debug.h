@@ -682,6 +682,7 @@ typedef struct {
     bool pending;  /* its handler has not run yet */
     bool handling; /* the stop is one of its sub-steps: the handler is part way through */
     bool monitor;  /* cpu = bt: a call or trap into the co-resident monitor, not a VM exit */
+    const char *monitor_entry; /* then which: "a call into the co-resident monitor", ... */
     int vm, vcpu;
     unsigned reason;
     const char *reason_name, *handler, *file, *doc; /* "IO_PORT", "hv_handle_io_port", ... */

@@ -119,6 +119,17 @@ static bool at_substep(const gui_t *g, unsigned i, ui_dbg_exit_t *x)
            x->handling;
 }
 
+/* "exit IO_PORT", or for binary translation's monitor "a call" or "a trap" (no exit). */
+static const char *exit_words(const ui_dbg_exit_t *x, char *buf, size_t len)
+{
+    if (x->monitor && x->monitor_entry) /* "a call into the co-resident monitor" */
+        snprintf(buf, len, "%.*s", (int)(strstr(x->monitor_entry, " in") - x->monitor_entry),
+                 x->monitor_entry);
+    else
+        snprintf(buf, len, "%s %s", x->monitor ? "entry" : "exit", x->reason_name);
+    return buf;
+}
+
 /* What runs on a pCPU: its VM and VCPU, the hypervisor, or the bare machine. */
 static const char *runs_what(const gui_t *g, unsigned i, char *buf, size_t len)
 {
@@ -127,15 +138,14 @@ static const char *runs_what(const gui_t *g, unsigned i, char *buf, size_t len)
     ui_dbg_vm_t info;
     ui_dbg_exit_t x;
     const char *hv = ui_dbg_host_kernel(g->dbg) ? "host kernel" : "hypervisor";
-    const cpu_vm_state_t *s = &ui_dbg_cpu(g->dbg, i)->s.vm;
-    bool monitor = (s->controls & CPU_VMCTL_MONITOR) && s->exit_reason == CPU_EXIT_EXCEPTION;
+    char what[64];
     if (at_substep(g, i, &x) && ui_dbg_vm_info(g->dbg, (unsigned)x.vm, &info) == 0)
-        snprintf(buf, len, "%s: %s %s of %s, step by step", x.monitor ? "BT monitor" : hv,
-                 x.monitor ? "entry" : "exit", x.reason_name, info.name);
+        snprintf(buf, len, "%s: %s of %s, step by step", x.monitor ? "BT monitor" : hv,
+                 exit_words(&x, what, sizeof what), info.name);
     else if (mode == CPU_MODE_H && vm >= 0 && ui_dbg_pcpu_exit_pending(g->dbg, i) &&
-             ui_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0)
-        snprintf(buf, len, "%s: %s %s of %s", monitor ? "BT monitor" : hv,
-                 monitor ? "entry" : "exit", cpu_exit_reason_name(s->exit_reason), info.name);
+             ui_dbg_exit_info(g->dbg, i, &x) == 0 && ui_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0)
+        snprintf(buf, len, "%s: %s of %s", x.monitor ? "BT monitor" : hv,
+                 exit_words(&x, what, sizeof what), info.name);
     else if (mode == CPU_MODE_H)
         snprintf(buf, len, "%s", ui_dbg_has_hypervisor(g->dbg) ? hv : "ring -1 code");
     else if (vm >= 0 && ui_dbg_vm_info(g->dbg, (unsigned)vm, &info) == 0) {
@@ -233,8 +243,12 @@ static int draw_exit(gui_t *g, int x, int y, int w)
         gui_text(g, GUI_FONT_SMALL, x, y, GUI_DIM, "no exit yet on this pCPU");
         return y + f->lh;
     }
-    snprintf(line, sizeof line, "%s exit %s: %s", e.pending ? "this" : "last", e.reason_name,
-             e.qual);
+    if (e.monitor_entry) /* binary translation: "this call into the co-resident monitor: ..." */
+        snprintf(line, sizeof line, "%s %s: %s", e.pending ? "this" : "last",
+                 strchr(e.monitor_entry, ' ') + 1, e.qual);
+    else
+        snprintf(line, sizeof line, "%s exit %s: %s", e.pending ? "this" : "last", e.reason_name,
+                 e.qual);
     y += gui_text_wrap(g, GUI_FONT_SMALL, x, y, w, e.pending ? GUI_RINGM1 : GUI_TEXT, line, 2) *
          f->lh;
     snprintf(line, sizeof line, "%s %s (%s:%u)", e.pending ? "runs next:" : "handled by", e.handler,

@@ -45,10 +45,16 @@ int ui_repl_info_exit(ui_repl_t *r, int argc, char **argv)
         return ui_repl_error(r, NULL, "%s", ui_dbg_error(r->dbg));
     ui_dbg_vm_t vm = {.name = "?"};
     ui_dbg_vm_info(r->dbg, (unsigned)(x.vm < 0 ? 0 : x.vm), &vm);
-    fprintf(r->out, "%s %s %s of %s vcpu%d on pCPU%u at cycle %s%s\n",
-            x.pending || x.handling ? "The" : "The last",
-            x.monitor ? "entry into the co-resident monitor (not a VM exit):" : "exit",
-            x.reason_name, vm.name, x.vcpu, cpu, sim_group_digits(x.cycle, cyc, sizeof cyc),
+    char what[96];
+    if (x.monitor) /* "call into the co-resident monitor (not a VM exit)" */
+        snprintf(what, sizeof what, "%s (not a VM exit)",
+                 x.monitor_entry ? strchr(x.monitor_entry, ' ') + 1
+                                 : "entry into the co-resident monitor");
+    else
+        snprintf(what, sizeof what, "exit %s", x.reason_name);
+    fprintf(r->out, "%s %s of %s vcpu%d on pCPU%u at cycle %s%s\n",
+            x.pending || x.handling ? "The" : "The last", what, vm.name, x.vcpu, cpu,
+            sim_group_digits(x.cycle, cyc, sizeof cyc),
             x.pending    ? " (its handler has not run yet)"
             : x.handling ? " (being handled: the state is as of the action shown last)"
                          : " (handled)");
