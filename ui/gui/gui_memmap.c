@@ -267,6 +267,8 @@ static int draw_guest_swap(gui_t *g, int x, int y, int w)
         if ((focus >= 0 && vm != (unsigned)focus) ||
             !gui_guest_swap_text(g, vm, line, sizeof line))
             continue;
+        if (!gui_fits(g, GUI_FONT_SMALL, y)) /* many VMs in a small window: what fits */
+            break;
         gui_text_fit(g, GUI_FONT_SMALL, x, y, w, GUI_DIM, line);
         y += f->lh;
     }
