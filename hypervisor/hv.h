@@ -536,8 +536,8 @@ typedef struct {
     uint32_t guest_swap_slots; /* page slots of its guest's swap area, its disk's end (hv_gswap.c) */
     uint8_t disk_late; /* its disk's data moved; the completion waits for the hypervisor's swap */
     /* Set only during its disk's DMA for a write into its swap area (hv_gswap_mark to
-     * hv_gswap_transferred, one C call): swap-ins then are double paging. Never set between
-     * events, so never saved. */
+     * hv_gswap_transferred, one C call): swap-ins then are double paging. 0 between events,
+     * so every snapshot holds it as 0. */
     uint8_t gswap_writing;
 } hv_vm_t;
 
