@@ -535,6 +535,10 @@ typedef struct {
     hv_balloon_move_t balloon_move[HV_BALLOON_MOVES];
     uint32_t guest_swap_slots; /* page slots of its guest's swap area, its disk's end (hv_gswap.c) */
     uint8_t disk_late; /* its disk's data moved; the completion waits for the hypervisor's swap */
+    /* Set only during its disk's DMA for a write into its swap area (hv_gswap_mark to
+     * hv_gswap_transferred, one C call): swap-ins then are double paging. 0 between events,
+     * so every snapshot holds it as 0. */
+    uint8_t gswap_writing;
 } hv_vm_t;
 
 /* A live migration (hv_migrate.c): where it is, X(NAME, name). */

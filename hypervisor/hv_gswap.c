@@ -44,28 +44,27 @@ static bool in_swap_area(const hv_vm_t *v)
     return v->guest_swap_slots && d->sector >= first && d->count <= d->sectors - d->sector;
 }
 
-hv_gswap_mark_t hv_gswap_mark(const hv_t *hv, unsigned vm)
+/* The command's slot in the swap area (in_swap_area must hold). */
+static uint32_t swap_slot(const hv_vm_t *v)
 {
+    const sim_disk_t *d = &v->dev.disk;
+    return (d->sector - (d->sectors - v->guest_swap_slots * PAGE_SECTORS)) / PAGE_SECTORS;
+}
+
+hv_gswap_mark_t hv_gswap_mark(hv_t *hv, unsigned vm)
+{
+    hv_vm_t *v = &hv->vms[vm];
+    /* the swap-ins of the DMA that follows are double paging (hv_swap_in says so) */
+    v->gswap_writing = v->dev.disk.command == SIM_DISK_CMD_WRITE && in_swap_area(v);
     return (hv_gswap_mark_t){.swap_ins = hv->vms[vm].stats.swap_ins,
                              .reads = hv->swap.reads,
                              .writes = hv->swap.writes};
 }
 
-uint64_t hv_gswap_transferred(hv_t *hv, unsigned vm, bool ok, const hv_gswap_mark_t *before)
+/* The cycles of swap-device operations made since `before` (a read for each page read back,
+ * and a write for each page that went out to give it a frame), counted as double paging's. */
+static uint64_t double_paging(hv_t *hv, hv_vm_t *v, uint64_t again, const hv_gswap_mark_t *before)
 {
-    hv_vm_t *v = &hv->vms[vm];
-    const sim_disk_t *d = &v->dev.disk;
-    if (!ok || !in_swap_area(v))
-        return 0;
-    if (d->command == SIM_DISK_CMD_READ) {
-        v->stats.guest_swap_ins++;
-        return 0;
-    }
-    v->stats.guest_swap_outs++;
-    uint64_t again = v->stats.swap_ins - before->swap_ins; /* read back for the DMA */
-    if (!again)
-        return 0;
-    /* the reads, and the writes of the pages that went out to give them frames */
     uint64_t ops = (hv->swap.reads - before->reads) + (hv->swap.writes - before->writes);
     const uint32_t *c = hv->m->costs.c;
     uint64_t wait =
@@ -73,6 +72,28 @@ uint64_t hv_gswap_transferred(hv_t *hv, unsigned vm, bool ok, const hv_gswap_mar
     v->stats.double_paged += again;
     v->stats.double_paged_ops += ops;
     v->stats.double_paged_cycles += wait;
+    return wait;
+}
+
+uint64_t hv_gswap_transferred(hv_t *hv, unsigned vm, bool ok, const hv_gswap_mark_t *before)
+{
+    hv_vm_t *v = &hv->vms[vm];
+    const sim_disk_t *d = &v->dev.disk;
+    v->gswap_writing = 0;
+    if (!ok || !in_swap_area(v))
+        return 0;
+    uint64_t again = 0, wait = 0; /* read back for the DMA of a page-out */
+    if (d->command == SIM_DISK_CMD_READ) {
+        v->stats.guest_swap_ins++;
+    } else {
+        v->stats.guest_swap_outs++;
+        again = v->stats.swap_ins - before->swap_ins;
+        if (again)
+            wait = double_paging(hv, v, again, before);
+    }
+    /* after the counts: the trace's series reads them at this event */
+    uint32_t out = d->command == SIM_DISK_CMD_READ ? 0 : SIM_HV_WRITE;
+    hv_emit_more(hv, SIM_HV_GUEST_SWAP, (int)vm, -1, swap_slot(v) | out, (uint32_t)again);
     return wait;
 }
 

@@ -168,14 +168,16 @@ void hv_hostdisk_print_stats(const hv_t *hv, FILE *out);
  * end of its disk (guest_swap), or -1 when it has none. hv_gswap_mark notes the VM's swap-ins
  * and the swap device's operations before a disk command's DMA; hv_gswap_transferred counts
  * the finished command of VM vm (ok: it moved its data) when it lies in the swap area: the
- * swap-ins since the mark, in a write's DMA, are double paging. It returns the cycles of
- * swap-device operations the command must wait for (0: none). */
+ * swap-ins since the mark, in a write's DMA, are double paging (between the two, the VM's
+ * gswap_writing is set: its swap-in events are flagged SIM_HV_DOUBLE_PAGED), and says so in
+ * a SIM_HV_GUEST_SWAP event. It returns the cycles of swap-device operations the command must
+ * wait for (0: none). */
 enum { HV_HC_SWAP_AREA = 7 };
 typedef struct {
     uint64_t swap_ins, reads, writes;
 } hv_gswap_mark_t;
 int32_t hv_gswap_area(const hv_t *hv, unsigned vm);
-hv_gswap_mark_t hv_gswap_mark(const hv_t *hv, unsigned vm);
+hv_gswap_mark_t hv_gswap_mark(hv_t *hv, unsigned vm);
 uint64_t hv_gswap_transferred(hv_t *hv, unsigned vm, bool ok, const hv_gswap_mark_t *before);
 void hv_gswap_print_stats(const hv_t *hv, unsigned vm, FILE *out);
 

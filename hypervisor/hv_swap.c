@@ -202,7 +202,8 @@ void hv_swap_in(hv_t *hv, unsigned vm, uint32_t gpa, uint32_t pte, uint32_t fram
     hv->swap.sectors_read += PAGE_SECTORS;
     hv_swap_discard(hv, vm, pte);
     v->stats.swap_ins++;
-    hv_emit_more(hv, SIM_HV_SWAP_IN, (int)vm, -1, gpa & ~MMU_PAGE_OFFSET, slot);
+    uint32_t doubled = v->gswap_writing ? SIM_HV_DOUBLE_PAGED : 0; /* for the guest's page-out */
+    hv_emit_more(hv, SIM_HV_SWAP_IN, (int)vm, -1, (gpa & ~MMU_PAGE_OFFSET) | doubled, slot);
 }
 
 void hv_swap_note_use(hv_t *hv, unsigned vm, uint32_t gpa)

@@ -34,6 +34,7 @@ static const char *const span_names[SIM_TIME_COUNT] = {
 
 static void put_span(FILE *out, const hv_span_t *s, bool *first);
 static void put_instant(FILE *out, const hv_t *hv, const sim_event_t *ev, bool *first);
+static void guest_swap_totals(sim_event_t *kept, const hv_vm_stats_t *s);
 
 /* ------------------------------------------------------------------------------------------
  * Recording
@@ -98,6 +99,8 @@ void hv_trace_add_instant(hv_tracker_t *t, const sim_event_t *ev)
     t->inst[t->ninst] = *ev;
     if (ev->kind == SIM_EV_VMEXIT) /* a call or a trap, told now: `charged` is free in an exit */
         t->inst[t->ninst].charged = hv_exit_monitor_kind(t->hv, ev);
+    if (ev->kind == SIM_EV_HV && ev->a == SIM_HV_GUEST_SWAP) /* a point of a series: the totals */
+        guest_swap_totals(&t->inst[t->ninst], &t->hv->vms[ev->vm].stats);
     t->ninst++;
 }
 
@@ -197,10 +200,36 @@ static void put_sharing(FILE *out, const sim_event_t *ev, bool *first)
         first);
 }
 
+/* Double paging (hv_gswap.c): each disk command of a guest in its own swap area is a point
+ * of the VM's series "guest swap": its page-outs and page-ins so far (the guest's layer) and
+ * how many of the page-outs were double paging. The kept event carries the totals of when it
+ * happened (guest_swap_totals, at recording: the series is the same however often the trace
+ * is written). */
+static void guest_swap_totals(sim_event_t *kept, const hv_vm_stats_t *s)
+{
+    kept->b = (uint32_t)s->guest_swap_outs;
+    kept->pc = (uint32_t)s->guest_swap_ins;
+    kept->span = (uint32_t)s->double_paged;
+}
+
+static void put_guest_swap(FILE *out, const sim_event_t *kept, bool *first)
+{
+    put(out,
+        json_pack("{s:s,s:s,s:f,s:i,s:{s:I,s:I,s:I}}", "name", "guest swap", "ph", "C", "ts",
+                  us(kept->cycle), "pid", pid_of(kept->vm), "args", "page-outs",
+                  (json_int_t)kept->b, "page-ins", (json_int_t)kept->pc, "double paged",
+                  (json_int_t)kept->span),
+        first);
+}
+
 static void put_instant(FILE *out, const hv_t *hv, const sim_event_t *ev, bool *first)
 {
     if (ev->kind == SIM_EV_HV && ev->a == SIM_HV_SHARE_SCAN) {
         put_sharing(out, ev, first);
+        return;
+    }
+    if (ev->kind == SIM_EV_HV && ev->a == SIM_HV_GUEST_SWAP) {
+        put_guest_swap(out, ev, first);
         return;
     }
     char name[64], why[320], cause[48];
@@ -224,14 +253,23 @@ static void put_instant(FILE *out, const hv_t *hv, const sim_event_t *ev, bool *
     } else if (ev->kind == SIM_EV_INJECT) {
         snprintf(name, sizeof name, "inject %s", cpu_cause_name(ev->a, cause, sizeof cause));
         cat = "injection";
+    } else if (ev->kind == SIM_EV_HV && ev->a == SIM_HV_SWAP_IN &&
+               (ev->b & SIM_HV_DOUBLE_PAGED)) { /* b stays the page, as in every swap-in */
+        snprintf(name, sizeof name, "swap-in: double paging");
+        snprintf(why, sizeof why,
+                 "the hypervisor reads gpa 0x%08x back from its swap device for the guest's own "
+                 "page-out to its disk: double paging (the page goes straight back out)",
+                 ev->b & ~SIM_HV_DOUBLE_PAGED);
     } else {
         snprintf(name, sizeof name, "%s", sim_hv_action_name(ev->a));
     }
+    uint32_t b = ev->kind == SIM_EV_HV && ev->a == SIM_HV_SWAP_IN ? ev->b & ~SIM_HV_DOUBLE_PAGED
+                                                                  : ev->b;
     int tid = ev->vm >= 0 ? (ev->vcpu < 0 ? 0 : ev->vcpu) : ev->cpu;
     put(out, json_pack("{s:s,s:s,s:s,s:s,s:f,s:i,s:i,s:{s:i,s:I,s:I,s:I,s:s}}", "name", name,
                        "cat", cat, "ph", "i", "s", "t", "ts", us(ev->cycle), "pid", pid_of(ev->vm),
                        "tid", tid, "args", "pcpu", (int)ev->cpu, "pc", (json_int_t)ev->pc, "a",
-                       (json_int_t)ev->a, "b", (json_int_t)ev->b, "why", why),
+                       (json_int_t)ev->a, "b", (json_int_t)b, "why", why),
         first);
 }
 

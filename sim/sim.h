@@ -221,7 +221,8 @@ typedef enum {
     X(SWAP_OUT, "swap-out",                                                                        \
       "overcommit: the guest-physical page written to the swap device; pc: its swap slot")         \
     X(SWAP_IN, "swap-in",                                                                          \
-      "overcommit: the guest-physical page read back from the swap device; pc: its swap slot")     \
+      "overcommit: the guest-physical page read back from the swap device (SIM_HV_DOUBLE_PAGED "    \
+      "set: for the guest's own page-out, double paging); pc: its swap slot")                      \
     X(SHARE, "share",                                                                              \
       "page sharing: the guest-physical page mapped read-only to a shared frame; pc: its hpa")     \
     X(COW, "cow", "page sharing: the shared page a store broke into a private copy; pc: its hpa")  \
@@ -256,7 +257,10 @@ typedef enum {
       "times, retranslated; pc: the traps")                                                        \
     X(BT_ADAPTED_STORE, "bt-adapted-store",                                                        \
       "adaptive binary translation: the guest pc of an adapted store, done by its in-TC "          \
-      "sequence (no trap); pc: the guest-physical address stored to")
+      "sequence (no trap); pc: the guest-physical address stored to")                              \
+    X(GUEST_SWAP, "guest-swap",                                                                    \
+      "double paging: the guest's disk command in its own swap area done: the slot (SIM_HV_WRITE " \
+      "set: a page-out); pc: the hypervisor's swap-ins its DMA needed (double paging)")
 
 /* SIM_HV_EMULATE: b has this bit for a write (pc: the value written or read). */
 #define SIM_HV_WRITE 0x80000000u
@@ -264,6 +268,10 @@ typedef enum {
  * to the device's window, not an in or out); the event's span is then that guest-physical
  * address, and b's low bits still name the register by its port. */
 #define SIM_HV_MMIO 0x40000000u
+/* SIM_HV_SWAP_IN: b (a page's address) has this low bit when the page is read back while the
+ * guest's disk DMA reads it for a write into the guest's own swap area: double paging
+ * (hv_gswap.c). The page is b & ~SIM_HV_DOUBLE_PAGED. */
+#define SIM_HV_DOUBLE_PAGED 0x1u
 /* SIM_HV_SWITCH: which rule chose the entity (pc). */
 enum {
     SIM_HV_PICK_PIN = 0, /* it is pinned to this pCPU */

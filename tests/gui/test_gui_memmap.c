@@ -1,7 +1,8 @@
 /*
  * test_gui_memmap.c - HOST MEMORY as an overview: cells of a power-of-two number of frames
  * (64 MiB fits at 1280x800, cells of at least 5 pixels), each in its owner's colour, and a
- * selected cell says which frames it holds and whose tables map them.
+ * selected cell says which frames it holds and whose tables map them; under the hypervisor's
+ * swap line, the guests' own swapping and double paging.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -59,6 +60,38 @@ Test(gui_memmap, shared_frames_have_their_own_colour, .timeout = 120)
     ui_gui_render(g);
     cr_expect_not_null(strstr(g->mem_frames, "shared"), "%s", g->mem_frames);
     cr_expect_not_null(strstr(g->mem_text, "read-only (shared)"), "%s", g->mem_text);
+    ui_gui_free(g);
+    ui_dbg_free(dbg);
+    hu_scenario_free(&sc, hv, &m);
+}
+
+/* The window's memory panel, at the end of the run: under the hypervisor's swap line, each
+ * layer's counts of the focus VM (every swapping VM's while the focus is the hypervisor), the
+ * figures --stats prints; it fits its panel. */
+Test(gui_memmap, the_panel_shows_the_guests_own_swapping, .timeout = 120)
+{
+    hv_t *hv = hu_scenario(&sc, &m, "double-paging");
+    ui_dbg_t *dbg = ui_dbg_new(&m);
+    gui_t *g = ui_gui_offscreen(&m, dbg, 1280, 800);
+    cr_assert_eq(hv_run(hv, sc.max_cycles), SIM_RUN_POWEROFF);
+    cr_assert_eq(ui_dbg_set_focus_vm(dbg, -1), 0, "%s", ui_dbg_error(dbg));
+    ui_gui_keep_text(g);
+    ui_gui_render(g);
+    const char *panel = ui_gui_panel_text(g, UI_GUI_PANEL_MEMMAP);
+    cr_expect(strstr(panel, "guest's own swap: 86 out, 66 in, 0 double paged"), "%s", panel);
+    cr_expect(strstr(panel, "both's own swap: 86 out, 66 in, 35 double paged"), "%s", panel);
+    const char *first;
+    cr_expect_eq(ui_gui_clipped(g, &first), 0, "%s", first);
+    cr_assert_eq(ui_dbg_set_focus_vm(dbg, 1), 0, "%s", ui_dbg_error(dbg));
+    ui_gui_keep_text(g);
+    ui_gui_render(g);
+    panel = ui_gui_panel_text(g, UI_GUI_PANEL_MEMMAP);
+    cr_expect(strstr(panel, "both's own swap: 86 out, 66 in, 35 double paged"), "%s", panel);
+    cr_expect_null(strstr(panel, "guest's own swap"), "the focus VM's only: %s", panel);
+    char buf[96];
+    cr_expect(gui_guest_swap_text(g, 1, buf, sizeof buf));
+    cr_expect_not(gui_guest_swap_text(g, 5, buf, sizeof buf), "no VM 5");
+    cr_expect_str_eq(buf, "");
     ui_gui_free(g);
     ui_dbg_free(dbg);
     hu_scenario_free(&sc, hv, &m);

@@ -204,8 +204,8 @@ Test(hv_gswap, double_paging_counted_at_both_layers, .timeout = 120)
     cr_expect_eq(b->stats.double_paged, 35, "page-outs of pages in the hypervisor's swap");
     cr_expect_eq(b->stats.double_paged_ops, 70, "a read each, and a write to make room");
     cr_expect_eq(b->stats.double_paged_cycles, 70 * 10800, "10 800 cycles an operation");
-    cr_expect_eq(b->stats.ended - b->stats.started, 8566945);
-    cr_expect_eq(g->stats.ended - g->stats.started, 5956670);
+    cr_expect_eq(b->stats.ended - b->stats.started, 8569744);
+    cr_expect_eq(g->stats.ended - g->stats.started, 5959464);
     expect_invariants(hv);
     char *stats = hu_stats_text(hv);
     cr_expect(strstr(stats, "    guest swap (its disk's last 256 page slots): 86 pages out, 66 "

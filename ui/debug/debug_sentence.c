@@ -225,40 +225,45 @@ static void move_pc_text(const ui_dbg_t *d, const sim_event_t *ev, const char *w
 
 /* The memory and migration actions all say "what happened to a VM, with two numbers": one
  * table of sentences serves them, each naming its arguments by position (%1$s the VM, %2$u
- * the event's b, %3$u its pc). `write` is -1 for either, else the entry serves only an event
- * with (1) or without (0) SIM_HV_WRITE in b, which is then masked off. */
+ * the event's b, %3$u its pc). `set` is -1 for either, else the entry serves only an event
+ * with (1) or without (0) the bit `flag` in b, which is then masked off. */
 static const struct {
     uint8_t action;
-    int8_t write;
+    int8_t set;
+    uint32_t flag;
     const char *fmt;
 } vm_sentences[] = {
-    {SIM_HV_MAP, -1,
+    {SIM_HV_MAP, -1, 0,
      "first touch: gpa 0x%2$08x of %1$s is backed by a zeroed host frame, hpa 0x%3$08x, in its "
      "nested tables"},
-    {SIM_HV_SWAP_OUT, -1,
+    {SIM_HV_SWAP_OUT, -1, 0,
      "overcommit: a memory limit is reached; the hypervisor writes gpa 0x%2$08x of %1$s to swap "
      "slot %3$u and makes its nested entry invalid"},
-    {SIM_HV_SWAP_IN, -1,
+    {SIM_HV_SWAP_IN, 0, SIM_HV_DOUBLE_PAGED,
      "overcommit: gpa 0x%2$08x of %1$s was swapped out; the hypervisor reads it back from swap "
      "slot %3$u into a host frame"},
-    {SIM_HV_SHARE, -1,
+    {SIM_HV_SWAP_IN, 1, SIM_HV_DOUBLE_PAGED,
+     "overcommit: gpa 0x%2$08x of %1$s was swapped out; the hypervisor reads it back from swap "
+     "slot %3$u into a host frame for the guest's own page-out to its disk: double paging (the "
+     "page goes straight back out)"},
+    {SIM_HV_SHARE, -1, 0,
      "page sharing: gpa 0x%2$08x of %1$s has the same bytes as a shared frame; it is mapped "
      "read-only to hpa 0x%3$08x and its own frame is freed"},
-    {SIM_HV_COW, -1,
+    {SIM_HV_COW, -1, 0,
      "copy-on-write: %1$s stored to its shared page gpa 0x%2$08x; the hypervisor copies it to a "
      "private frame, hpa 0x%3$08x, mapped writable"},
-    {SIM_HV_MIGRATE_ROUND, -1,
+    {SIM_HV_MIGRATE_ROUND, -1, 0,
      "live migration: pre-copy round %3$u of %1$s sends %2$u pages (every page at first, then "
      "those whose nested D bit the guest set since they were sent)"},
-    {SIM_HV_MIGRATE_STOP, -1,
+    {SIM_HV_MIGRATE_STOP, -1, 0,
      "live migration: %1$s pauses for the stop-and-copy; its last %2$u dirty pages go while it "
      "is stopped (the downtime)"},
-    {SIM_HV_MIGRATE_DONE, -1,
+    {SIM_HV_MIGRATE_DONE, -1, 0,
      "live migration: %1$s resumes on host%2$u after a downtime of %3$u cycles"},
-    {SIM_HV_BALLOON, 1,
+    {SIM_HV_BALLOON, 1, SIM_HV_WRITE,
      "ballooning: %1$s's balloon driver deflates: %2$u pages go back to its allocator, to be "
      "backed again at their next touch; %3$u stay in the balloon"},
-    {SIM_HV_BALLOON, 0,
+    {SIM_HV_BALLOON, 0, SIM_HV_WRITE,
      "ballooning: %1$s's balloon driver gives %2$u free pages of its own choosing; the "
      "hypervisor frees the host frames (and swap slots) behind them; %3$u in the balloon now"},
 };
@@ -266,16 +271,39 @@ static const struct {
 /* The sentence of vm_sentences for ev, false when it has none. */
 static bool vm_sentence(const sim_event_t *ev, const char *vm, char *buf, size_t len)
 {
-    bool write = (ev->b & SIM_HV_WRITE) != 0;
     for (size_t i = 0; i < sizeof vm_sentences / sizeof vm_sentences[0]; i++) {
+        bool set = (ev->b & vm_sentences[i].flag) != 0;
         if (vm_sentences[i].action != ev->a ||
-            (vm_sentences[i].write >= 0 && vm_sentences[i].write != write))
+            (vm_sentences[i].set >= 0 && vm_sentences[i].set != set))
             continue;
-        uint32_t b = vm_sentences[i].write >= 0 ? ev->b & ~SIM_HV_WRITE : ev->b;
+        uint32_t b = ev->b & ~vm_sentences[i].flag;
         snprintf(buf, len, vm_sentences[i].fmt, vm, b, ev->pc);
         return true;
     }
     return false;
+}
+
+/* A disk command of the guest's own swapping (hv_gswap.c): a page-in, or a page-out, which is
+ * double paging when the hypervisor had to read the page back for the guest's DMA first. */
+static void guest_swap_text(const sim_event_t *ev, const char *vm, char *buf, size_t len)
+{
+    unsigned slot = ev->b & ~SIM_HV_WRITE;
+    if (!(ev->b & SIM_HV_WRITE))
+        snprintf(buf, len,
+                 "guest swapping: %s read a page back in from slot %u of its own swap area, on "
+                 "its disk",
+                 vm, slot);
+    else if (!ev->pc)
+        snprintf(buf, len,
+                 "guest swapping: %s wrote a page out to slot %u of its own swap area, on its "
+                 "disk; its DMA found the page in a host frame",
+                 vm, slot);
+    else
+        snprintf(buf, len,
+                 "guest swapping: %s wrote a page out to slot %u of its own swap area, on its "
+                 "disk; the hypervisor had swapped the page out and read it back for the DMA "
+                 "first: double paging",
+                 vm, slot);
 }
 
 static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, size_t len)
@@ -528,6 +556,7 @@ static void hv_action_text(const ui_dbg_t *d, const sim_event_t *ev, char *buf, 
     case SIM_HV_BT_MOVE_PC: move_pc_text(d, ev, w, buf, len); break;
     case SIM_HV_MARK: ui_dbg_describe_mark(d, ev, buf, len); break;
     case SIM_HV_MARK_RING: mark_ring_text(d, ev, w, buf, len); break;
+    case SIM_HV_GUEST_SWAP: guest_swap_text(ev, vm, buf, len); break;
     case SIM_HV_MIGRATE_DONE:
         if (ev->b == 0 && ev->pc == 0)
             snprintf(buf, len, "live migration of %s fails; it stays where it was", vm);

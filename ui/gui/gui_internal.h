@@ -338,6 +338,9 @@ void gui_draw_walk(gui_t *g);
 void gui_draw_timeline(gui_t *g);
 void gui_draw_steps(gui_t *g);
 void gui_draw_memmap(gui_t *g);
+/* gui_memmap.c: VM vm's own swapping and double paging, as the memory panel says it; false
+ * (buf "") when there is no such VM or its guest has no swap area. */
+bool gui_guest_swap_text(gui_t *g, unsigned vm, char *buf, size_t len);
 void gui_draw_tlb(gui_t *g);
 void gui_draw_console(gui_t *g);
 /* gui_limits.c: a VM's limits in short ("" when none); whether any VM has one; a VM's drawn

@@ -241,6 +241,40 @@ int gui_memmap_cell_at(gui_t *g, int x, int y)
     return c < mg.ncells ? (int)c : -1;
 }
 
+/* VM vm's own swapping, under the hypervisor's (docs/memory.md, "Double paging"): "both's
+ * own swap: 86 out, 66 in, 35 double paged", the figures of --stats and `info memory`. False
+ * (buf "") when there is no such VM or its guest has no swap area. */
+bool gui_guest_swap_text(gui_t *g, unsigned vm, char *buf, size_t len)
+{
+    ui_dbg_vm_t v;
+    buf[0] = '\0';
+    if (ui_dbg_vm_info(g->dbg, vm, &v) != 0 || !v.guest_swap_slots)
+        return false;
+    snprintf(buf, len, "%s's own swap: %llu out, %llu in, %llu double paged", v.name,
+             (unsigned long long)v.guest_swap_outs, (unsigned long long)v.guest_swap_ins,
+             (unsigned long long)v.double_paged);
+    return true;
+}
+
+/* Under the hypervisor's swap line: the guest layer's, of the focus VM (of every VM with a
+ * swap area while the focus is the hypervisor). Returns the y below. */
+static int draw_guest_swap(gui_t *g, int x, int y, int w)
+{
+    const gui_font_t *f = &g->font[GUI_FONT_SMALL];
+    int focus = ui_dbg_focus_vm(g->dbg);
+    char line[96];
+    for (unsigned vm = 0; vm < UI_DBG_MAX_VMS; vm++) {
+        if ((focus >= 0 && vm != (unsigned)focus) ||
+            !gui_guest_swap_text(g, vm, line, sizeof line))
+            continue;
+        if (!gui_fits(g, GUI_FONT_SMALL, y)) /* many VMs in a small window: what fits */
+            break;
+        gui_text_fit(g, GUI_FONT_SMALL, x, y, w, GUI_DIM, line);
+        y += f->lh;
+    }
+    return y;
+}
+
 void gui_draw_memmap(gui_t *g)
 {
     char sub[64];
@@ -281,6 +315,7 @@ void gui_draw_memmap(gui_t *g)
         gui_text_fit(g, GUI_FONT_SMALL, mg.gx, ly, r.w - 2 * f->cw, GUI_DIM, swapped);
         ly += f->lh;
     }
+    ly = draw_guest_swap(g, mg.gx, ly, r.w - 2 * f->cw);
     if (hm.ballooned) { /* (hm is zeroed when there is no hypervisor) */
         char balloon[80];
         snprintf(balloon, sizeof balloon, "ballooned: %u pages given back by guests, no frames",
