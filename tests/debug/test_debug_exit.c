@@ -390,3 +390,36 @@ Test(debug_exit, halt_hypercall_and_switch_read_as_sentences, .timeout = 60)
     }
     done();
 }
+
+/* The sharing scanner merges several pages in one pass, one event each, between two
+ * instruction boundaries: `break hv share` stops at every one of them, the first as the pass
+ * happens and each next one at the next `continue`, in order, without running (they have
+ * happened). The sink below counts the events the machine told. */
+static sim_event_t shares[64];
+static unsigned nshares;
+
+static void count_shares(const sim_event_t *ev, void *ctx)
+{
+    (void)ctx;
+    if (ev->kind == SIM_EV_HV && ev->a == SIM_HV_SHARE && ev->vm == 0 && nshares < 64)
+        shares[nshares++] = *ev;
+}
+
+Test(debug_exit, break_hv_stops_at_each_of_one_passs_actions, .timeout = 120)
+{
+    start("sharing");
+    cr_assert_eq(sim_add_sink(&m, count_shares, NULL), 0);
+    cr_assert_gt(ui_dbg_break_hv(dbg, "share", 0), 0, "%s", ui_dbg_error(dbg));
+    ui_dbg_stop_t st;
+    for (unsigned i = 0; i < 40; i++) {
+        cr_assert_eq(ui_dbg_continue(dbg, &st), 0, "%s", ui_dbg_error(dbg));
+        cr_assert_eq(st.kind, UI_DBG_STOP_BREAKPOINT, "%s", st.text);
+        cr_assert_lt(i, nshares);
+        cr_expect_eq(st.ev.b, shares[i].b, "stop %u: gpa 0x%08x, the machine's share %u: 0x%08x",
+                     i, st.ev.b, i, shares[i].b);
+        cr_expect_eq(st.ev.cycle, shares[i].cycle, "stop %u", i);
+    }
+    cr_expect_gt(shares[39].cycle, 0);
+    cr_expect_eq(shares[0].cycle, shares[1].cycle, "the first two are of one pass");
+    done();
+}

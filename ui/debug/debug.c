@@ -377,7 +377,9 @@ static void on_event(const sim_event_t *ev, void *ctx)
         for (unsigned i = 0; i < d->m->ncpus; i++)
             d->m->cpu[i].debug = true;
     }
-    if (d->running && d->pending && dbg_exit_leaves_idle(d, ev)) {
+    if (d->running && d->pending && (dbg_exit_leaves_idle(d, ev) ||
+                                     (d->pend_logno == d->log_total - 1 && dbg_pcpu_idle(d, c)))) {
+        /* (the second: an action of a device's event, on a pCPU that idles, waiting for it) */
         d->pending_any = true; /* its pCPU has no next boundary: stop at another's */
         for (unsigned i = 0; i < d->m->ncpus; i++)
             d->m->cpu[i].debug = true;
@@ -670,13 +672,15 @@ static void finish(ui_dbg_t *d, ui_dbg_stop_t *st, ui_dbg_stop_t *out)
     *out = *st;
 }
 
-/* `step event` when events of the last stop's instruction are still to be reported. */
-static void next_queued_event(ui_dbg_t *d, ui_dbg_stop_t *out)
+/* `step event` when events of the last stop's instruction are still to be reported (and
+ * `continue` when one of them fires a breakpoint: kind BREAKPOINT, its id). */
+static void next_queued_event(ui_dbg_t *d, ui_dbg_stop_kind_t kind, int id, ui_dbg_stop_t *out)
 {
     ui_dbg_stop_t st;
     memset(&st, 0, sizeof st);
     const sim_event_t *ev = &d->queue[d->qhead].ev;
-    dbg_stop_at(d, &st, UI_DBG_STOP_EVENT, &d->m->cpu[ev->cpu < d->m->ncpus ? ev->cpu : 0]);
+    dbg_stop_at(d, &st, kind, &d->m->cpu[ev->cpu < d->m->ncpus ? ev->cpu : 0]);
+    st.id = id;
     st.steps = 0;
     st.has_event = true;
     st.ev = *ev;
@@ -710,13 +714,33 @@ static bool same_vcpu(const ui_dbg_view_t *a, const ui_dbg_view_t *b)
            a->vm == b->vm && a->vcpu == b->vcpu;
 }
 
+/* `continue` while events of the last stop's step are still queued (they happened with
+ * it): a breakpoint one of them fires stops there, without running, as it would have had
+ * that event come alone. The events before it are passed. */
+static bool queued_breakpoint(ui_dbg_t *d, ui_dbg_stop_t *out)
+{
+    for (; d->qhead < d->nqueue; d->qhead++) {
+        const sim_event_t *ev = &d->queue[d->qhead].ev;
+        ui_dbg_bp_t *bp = event_bp(d, ev);
+        if (bp && dbg_bp_fires(d, bp, &d->m->cpu[ev->cpu < d->m->ncpus ? ev->cpu : 0])) {
+            next_queued_event(d, UI_DBG_STOP_BREAKPOINT, bp->id, out);
+            return true;
+        }
+        d->ahead_from = d->queue[d->qhead].logno + 1;
+        d->last_logno = d->queue[d->qhead].logno;
+    }
+    return false;
+}
+
 static int go(ui_dbg_t *d, dbg_go_t how, uint64_t n, const ui_dbg_cond_t *cond, ui_dbg_stop_t *out)
 {
     sim_machine_t *m = d->m;
     if (how == DBG_GO_EVENT && d->nqueue) {
-        next_queued_event(d, out);
+        next_queued_event(d, UI_DBG_STOP_EVENT, 0, out);
         return 0;
     }
+    if (how == DBG_GO_CONTINUE && d->nqueue && queued_breakpoint(d, out))
+        return 0;
     d->nqueue = d->qhead = 0;
     d->ahead_from = d->ahead_to = 0;
     if (dbg_check_powered(d) != 0)
