@@ -61,9 +61,14 @@ static inline mmu_tlb_entry_t *mmu_tlb_lookup_sized(mmu_tlb_t *tlb, uint32_t tag
     return NULL;
 }
 
-/* mmu_tlb_insert for an entry the TLB cannot hold yet: a lookup of its page and size in the
- * current context has just missed (the walker's fill after a miss). */
-void mmu_tlb_insert_absent(mmu_t *mmu, const mmu_tlb_entry_t *entry);
+/* The walker's fill of a 4 KiB entry that a lookup of its page has just missed (so no way
+ * holds it and there is none to look for), and the translation cache's upkeep, in one pass:
+ * the way (an unused one, else the set's FIFO victim, as mmu_tlb_fill chooses), the mirrors of
+ * the entry it replaces forgotten, and the new page mirrored by `mirror` for the access kinds
+ * in `kinds` (bit 1 << mmu_access_t) and by none for the others: what mmu_tlb_insert and a
+ * mirror of each kind the entry allows would leave. */
+void mmu_tlb_fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *entry, unsigned kinds,
+                         mmu_fast_t mirror);
 
 /* Forgets every translation of the hot loop's cache: the context changed, or entries left the
  * TLB by an invalidation. */
