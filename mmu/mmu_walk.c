@@ -888,6 +888,41 @@ static void fast_fill(mmu_t *mmu, const mmu_tlb_entry_t *e, mmu_priv_t priv, uin
             mmu->fast[k][set] = mirror;
 }
 
+/* Writes the translation just walked into the TLB, counted, and mirrors it for the hot loop.
+ * `small`: the 4 KiB entry the lookup found for the page (one that did not allow the access),
+ * or NULL. */
+static inline void fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *small,
+                               const mmu_tlb_entry_t *fill, mmu_priv_t priv, uint32_t va)
+{
+    mmu->stats.fills++;
+    if (!small && !fill->shift) { /* the lookup found no way to replace */
+        mmu_tlb_fill_walked(mmu, fill, fast_kinds(fill, priv), fast_mirror(fill, priv, va));
+        return;
+    }
+    mmu_tlb_insert(mmu, fill);
+    mmu->stats.large_fills += fill->shift != 0;
+    fast_fill(mmu, fill, priv, va);
+}
+
+/* A miss that the full walker walks: counted, a fault reported, else the TLB filled. Out of
+ * line, so that the quick path does not pay for its locals. */
+static __attribute__((noinline)) mmu_result_t translate_full(mmu_t *mmu, struct sim_machine *m,
+                                                             uint32_t va, mmu_access_t kind,
+                                                             mmu_priv_t priv,
+                                                             const mmu_tlb_entry_t *small)
+{
+    translation_t x = walk_full(mmu, m, va, kind, priv);
+    x.res.cycles = mmu->trace.cycles;
+    count_walk(mmu, &x.res);
+    if (x.res.status == MMU_NESTED_FAULT)
+        mmu->last_nested_fault = x.res.nested;
+    if (x.res.status == MMU_OK) {
+        mmu_tlb_entry_t fill = make_entry(mmu, va, &x);
+        fill_walked(mmu, small, &fill, priv, va);
+    }
+    return x.res;
+}
+
 mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind,
                            mmu_priv_t priv)
 {
@@ -907,29 +942,12 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
         return res;
     }
     translation_t x;
-    mmu_tlb_entry_t fill;
-    if (quick_may_walk(mmu, m) && walk_quick(mmu, m, va, kind, priv, &x)) {
-        count_quick_walk(mmu);
-        fill = (mmu_tlb_entry_t){
-            .vpn = vpn, .pfn = x.res.pa >> MMU_PAGE_SHIFT, .tag = mmu->tag, .perm = (uint16_t)x.perm};
-    } else {
-        x = walk_full(mmu, m, va, kind, priv);
-        x.res.cycles = mmu->trace.cycles;
-        count_walk(mmu, &x.res);
-        if (x.res.status == MMU_NESTED_FAULT)
-            mmu->last_nested_fault = x.res.nested;
-        if (x.res.status != MMU_OK)
-            return x.res;
-        fill = make_entry(mmu, va, &x);
-    }
-    mmu->stats.fills++;
-    if (!small && !fill.shift) { /* the lookup above found no way to replace */
-        mmu_tlb_fill_walked(mmu, &fill, fast_kinds(&fill, priv), fast_mirror(&fill, priv, va));
-        return x.res;
-    }
-    mmu_tlb_insert(mmu, &fill);
-    mmu->stats.large_fills += fill.shift != 0;
-    fast_fill(mmu, &fill, priv, va);
+    if (!quick_may_walk(mmu, m) || !walk_quick(mmu, m, va, kind, priv, &x))
+        return translate_full(mmu, m, va, kind, priv, small);
+    count_quick_walk(mmu);
+    mmu_tlb_entry_t fill = {
+        .vpn = vpn, .pfn = x.res.pa >> MMU_PAGE_SHIFT, .tag = mmu->tag, .perm = (uint16_t)x.perm};
+    fill_walked(mmu, small, &fill, priv, va);
     return x.res;
 }
 
