@@ -635,24 +635,39 @@ static inline bool quick_pointer(uint32_t pte)
     return (pte & (MMU_PTE_V | MMU_PTE_S)) == MMU_PTE_V;
 }
 
-/* What the quick walk asks of a leaf, worked out once a walk: every bit of `need` (V; R, W or
- * X for the access; U for a user access; A, and D for a store, where they must already be
- * set), none of `forbid` (U, for a kernel fetch), and not W without R. That is leaf_check's
- * rule and the write-back's "nothing to write", as two masks. */
+/* What the quick walk asks of a leaf, worked out when compiled (quick_rules): every bit of `need`
+ * (V; R, W or X for the access; U for a user access; A, and D for a store, where they must already
+ * be set), none of `forbid` (U, for a kernel fetch: K never runs user code), and not W without R.
+ * That is leaf_check's rule and the write-back's "nothing to write", as two masks. */
 typedef struct {
     uint32_t need, forbid;
 } quick_rule_t;
 
+#define QUICK_NEEDED_BIT(kind)                                                                     \
+    ((kind) == MMU_FETCH ? MMU_PTE_X : (kind) == MMU_LOAD ? MMU_PTE_R : MMU_PTE_W)
+#define QUICK_RULE(kind, priv, ad_set)                                                             \
+    {                                                                                              \
+        .need = MMU_PTE_V | QUICK_NEEDED_BIT(kind) | ((priv) == MMU_PRIV_USER ? MMU_PTE_U : 0) |   \
+                ((ad_set) ? MMU_PTE_A | ((kind) == MMU_STORE ? MMU_PTE_D : 0) : 0),                \
+        .forbid = (priv) == MMU_PRIV_KERNEL && (kind) == MMU_FETCH ? MMU_PTE_U : 0                 \
+    }
+#define QUICK_RULES_OF(kind, ad_set)                                                               \
+    {                                                                                              \
+        QUICK_RULE(kind, MMU_PRIV_KERNEL, ad_set), QUICK_RULE(kind, MMU_PRIV_USER, ad_set),        \
+            QUICK_RULE(kind, MMU_PRIV_NONE, ad_set)                                                \
+    }
+#define QUICK_RULES(ad_set)                                                                        \
+    {                                                                                              \
+        QUICK_RULES_OF(MMU_FETCH, ad_set), QUICK_RULES_OF(MMU_LOAD, ad_set),                       \
+            QUICK_RULES_OF(MMU_STORE, ad_set)                                                      \
+    }
+/* Every rule worked out when compiled: a walk looks its rules up. */
+static const quick_rule_t quick_rules[2][MMU_ACCESS_KINDS][MMU_PRIV_NONE + 1] = {QUICK_RULES(false),
+                                                                                 QUICK_RULES(true)};
+
 static inline quick_rule_t quick_rule(mmu_access_t kind, mmu_priv_t priv, bool ad_set)
 {
-    quick_rule_t r = {.need = MMU_PTE_V | needed_bit[kind], .forbid = 0};
-    if (priv == MMU_PRIV_USER)
-        r.need |= MMU_PTE_U;
-    if (priv == MMU_PRIV_KERNEL && kind == MMU_FETCH)
-        r.forbid = MMU_PTE_U; /* K never runs user code */
-    if (ad_set)
-        r.need |= MMU_PTE_A | (kind == MMU_STORE ? MMU_PTE_D : 0);
-    return r;
+    return quick_rules[ad_set][kind][priv];
 }
 
 static inline bool quick_leaf(uint32_t pte, quick_rule_t rule)
@@ -684,9 +699,10 @@ static inline __attribute__((always_inline)) bool quick_tree(quick_t *q, uint32_
 
 /* Locates guest-physical `gpa` through the nested tables (rooted at host frame root_pfn, of
  * `levels`; nested A/D on or off) with the nested leaf's `rule`; *bits as locate gives them. */
-static inline __attribute__((always_inline)) bool
-quick_locate(quick_t *q, uint32_t root_pfn, unsigned levels, bool ad, uint32_t gpa,
-             quick_rule_t rule, uint32_t *hpa, uint32_t *bits)
+static inline __attribute__((always_inline)) bool quick_locate(quick_t *q, uint32_t root_pfn,
+                                                               unsigned levels, bool ad,
+                                                               uint32_t gpa, quick_rule_t rule,
+                                                               uint32_t *hpa, uint32_t *bits)
 {
     uint32_t leaf;
     if (!quick_tree(q, root_pfn, levels, gpa, rule, &leaf, hpa))
@@ -700,8 +716,8 @@ quick_locate(quick_t *q, uint32_t root_pfn, unsigned levels, bool ad, uint32_t g
  * guest dimension). */
 static inline __attribute__((always_inline)) bool
 quick_guest(quick_t *q, uint32_t nested_root, unsigned nested_levels, bool nested_ad,
-            uint32_t root_pfn, unsigned levels, uint32_t va, quick_rule_t rule,
-            quick_rule_t tables, uint32_t *leaf, uint32_t *gpa)
+            uint32_t root_pfn, unsigned levels, uint32_t va, quick_rule_t rule, quick_rule_t tables,
+            uint32_t *leaf, uint32_t *gpa)
 {
     uint32_t table = root_pfn << MMU_PAGE_SHIFT, pte = 0, hpa, bits;
     for (unsigned level = levels; level-- > 0;) {
