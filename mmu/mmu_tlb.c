@@ -145,6 +145,14 @@ static void count_large(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e, int delta)
         tlb->large = (uint16_t)(tlb->large + delta);
 }
 
+/* The set's FIFO victim, when all its ways are in use (the victim pointer moves on). */
+static inline mmu_tlb_entry_t *victim_way(mmu_tlb_t *tlb, mmu_tlb_entry_t *way, unsigned set)
+{
+    mmu_tlb_entry_t *slot = &way[tlb->victim[set]];
+    tlb->victim[set] = (uint8_t)((tlb->victim[set] + 1u) & (tlb->ways - 1u)); /* a power of two */
+    return slot;
+}
+
 /* The way of the set at `way` that a new entry takes: an unused one, else the set's FIFO
  * victim (and the victim pointer moves on). */
 static inline mmu_tlb_entry_t *free_way(mmu_tlb_t *tlb, mmu_tlb_entry_t *way, unsigned set)
@@ -152,9 +160,7 @@ static inline mmu_tlb_entry_t *free_way(mmu_tlb_t *tlb, mmu_tlb_entry_t *way, un
     for (unsigned i = 0; i < tlb->ways; i++)
         if (!(way[i].perm & MMU_TLBE_VALID))
             return &way[i];
-    mmu_tlb_entry_t *slot = &way[tlb->victim[set]];
-    tlb->victim[set] = (uint8_t)((tlb->victim[set] + 1u) & (tlb->ways - 1u)); /* a power of two */
-    return slot;
+    return victim_way(tlb, way, set);
 }
 
 /* Writes the entry into slot, keeping what it held in *old (unless NULL) and the count of
@@ -221,13 +227,13 @@ static inline void mirror_kind(mmu_fast_t *f, uint32_t vpn, bool allowed, mmu_fa
         fast_forget(f, vpn);
 }
 
-void mmu_tlb_fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *entry, unsigned kinds,
-                         mmu_fast_t mirror)
+void mmu_tlb_fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *unused,
+                         unsigned kinds, mmu_fast_t mirror)
 {
     mmu_tlb_t *tlb = &mmu->tlb;
     unsigned set;
     mmu_tlb_entry_t *way = mmu_tlb_set_of(tlb, entry->vpn, &set);
-    mmu_tlb_entry_t *slot = free_way(tlb, way, set);
+    mmu_tlb_entry_t *slot = unused ? unused : victim_way(tlb, way, set);
     if ((slot->perm & MMU_TLBE_VALID) && slot->shift) {
         tlb->large--;
         mmu_fast_clear(mmu);

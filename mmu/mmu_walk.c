@@ -905,14 +905,14 @@ static void fast_fill(mmu_t *mmu, const mmu_tlb_entry_t *e, mmu_priv_t priv, uin
 }
 
 /* Writes the translation just walked into the TLB, counted, and mirrors it for the hot loop.
- * `small`: the 4 KiB entry the lookup found for the page (one that did not allow the access),
- * or NULL. */
-static inline void fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *small,
+ * `small` and `unused`: what mmu_tlb_lookup_small found for the page (an entry that did not
+ * allow the access, or NULL; the set's first unused way). */
+static inline void fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *small, mmu_tlb_entry_t *unused,
                                const mmu_tlb_entry_t *fill, mmu_priv_t priv, uint32_t va)
 {
     mmu->stats.fills++;
     if (!small && !fill->shift) { /* the lookup found no way to replace */
-        mmu_tlb_fill_walked(mmu, fill, fast_kinds(fill, priv), fast_mirror(fill, priv, va));
+        mmu_tlb_fill_walked(mmu, fill, unused, fast_kinds(fill, priv), fast_mirror(fill, priv, va));
         return;
     }
     mmu_tlb_insert(mmu, fill);
@@ -922,10 +922,8 @@ static inline void fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *small,
 
 /* A miss that the full walker walks: counted, a fault reported, else the TLB filled. Out of
  * line, so that the quick path does not pay for its locals. */
-static __attribute__((noinline)) mmu_result_t translate_full(mmu_t *mmu, struct sim_machine *m,
-                                                             uint32_t va, mmu_access_t kind,
-                                                             mmu_priv_t priv,
-                                                             const mmu_tlb_entry_t *small)
+static __attribute__((noinline)) mmu_result_t
+translate_full(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind, mmu_priv_t priv)
 {
     translation_t x = walk_full(mmu, m, va, kind, priv);
     x.res.cycles = mmu->trace.cycles;
@@ -933,8 +931,12 @@ static __attribute__((noinline)) mmu_result_t translate_full(mmu_t *mmu, struct 
     if (x.res.status == MMU_NESTED_FAULT)
         mmu->last_nested_fault = x.res.nested;
     if (x.res.status == MMU_OK) {
+        /* the full walk writes A/D bits and tells a debugger watching memory: the TLB is
+         * looked at again rather than trusted as the lookup before the walk saw it */
+        mmu_tlb_entry_t *unused,
+            *small = mmu_tlb_lookup_small(&mmu->tlb, mmu->tag, va >> MMU_PAGE_SHIFT, &unused);
         mmu_tlb_entry_t fill = make_entry(mmu, va, &x);
-        fill_walked(mmu, small, &fill, priv, va);
+        fill_walked(mmu, small, unused, &fill, priv, va);
     }
     return x.res;
 }
@@ -946,7 +948,7 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
     if (!mmu_active(mmu))
         return res;
     uint32_t vpn = va >> MMU_PAGE_SHIFT;
-    mmu_tlb_entry_t *small = mmu_tlb_lookup_sized(&mmu->tlb, mmu->tag, vpn, 0);
+    mmu_tlb_entry_t *unused, *small = mmu_tlb_lookup_small(&mmu->tlb, mmu->tag, vpn, &unused);
     mmu_tlb_entry_t *e = small || !mmu->tlb.large
                              ? small
                              : mmu_tlb_lookup_large(&mmu->tlb, mmu->tag, vpn, mmu->large_shift);
@@ -959,11 +961,11 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
     }
     translation_t x;
     if (!quick_may_walk(mmu, m) || !walk_quick(mmu, m, va, kind, priv, &x))
-        return translate_full(mmu, m, va, kind, priv, small);
+        return translate_full(mmu, m, va, kind, priv);
     count_quick_walk(mmu);
     mmu_tlb_entry_t fill = {
         .vpn = vpn, .pfn = x.res.pa >> MMU_PAGE_SHIFT, .tag = mmu->tag, .perm = (uint16_t)x.perm};
-    fill_walked(mmu, small, &fill, priv, va);
+    fill_walked(mmu, small, unused, &fill, priv, va); /* the walk changed nothing */
     return x.res;
 }
 
