@@ -884,12 +884,12 @@ static inline unsigned fast_kinds(const mmu_tlb_entry_t *e, mmu_priv_t priv)
            (unsigned)tlb_allows(e, MMU_STORE, priv) << MMU_STORE;
 }
 
-/* The hot loop's mirror (mmu_fast_lookup) of the page of va in TLB entry e. */
-static inline mmu_fast_t fast_mirror(const mmu_tlb_entry_t *e, mmu_priv_t priv, uint32_t va)
+/* The hot loop's mirror (mmu_fast_lookup) of the page of va, at host-physical page `frame`. */
+static inline mmu_fast_t fast_mirror(mmu_priv_t priv, uint32_t va, uint32_t frame)
 {
     uint32_t vpn = va >> MMU_PAGE_SHIFT;
     return (mmu_fast_t){.key = (vpn << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u,
-                        .frame = entry_pa(e, va) & ~MMU_PAGE_OFFSET};
+                        .frame = frame};
 }
 
 /* Caches, for the hot loop (mmu_fast_lookup), the page of va in TLB entry e for every kind
@@ -898,7 +898,7 @@ static inline mmu_fast_t fast_mirror(const mmu_tlb_entry_t *e, mmu_priv_t priv, 
 static void fast_fill(mmu_t *mmu, const mmu_tlb_entry_t *e, mmu_priv_t priv, uint32_t va)
 {
     unsigned kinds = fast_kinds(e, priv), set = (va >> MMU_PAGE_SHIFT) & (MMU_FAST_SETS - 1);
-    mmu_fast_t mirror = fast_mirror(e, priv, va);
+    mmu_fast_t mirror = fast_mirror(priv, va, entry_pa(e, va) & ~MMU_PAGE_OFFSET);
     for (unsigned k = 0; k < MMU_ACCESS_KINDS; k++)
         if (kinds & (1u << k))
             mmu->fast[k][set] = mirror;
@@ -912,7 +912,8 @@ static inline void fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *small, mmu_tlb
 {
     mmu->stats.fills++;
     if (!small && !fill->shift) { /* the lookup found no way to replace */
-        mmu_tlb_fill_walked(mmu, fill, unused, fast_kinds(fill, priv), fast_mirror(fill, priv, va));
+        mmu_tlb_fill_walked(mmu, fill, unused, fast_kinds(fill, priv),
+                            fast_mirror(priv, va, fill->pfn << MMU_PAGE_SHIFT));
         return;
     }
     mmu_tlb_insert(mmu, fill);
