@@ -61,9 +61,33 @@ static inline mmu_tlb_entry_t *mmu_tlb_lookup_sized(mmu_tlb_t *tlb, uint32_t tag
     return NULL;
 }
 
-/* mmu_tlb_insert for an entry the TLB cannot hold yet: a lookup of its page and size in the
- * current context has just missed (the walker's fill after a miss). */
-void mmu_tlb_insert_absent(mmu_t *mmu, const mmu_tlb_entry_t *entry);
+/* mmu_tlb_lookup_sized for a 4 KiB page, noting on the same pass over the set where a fill of
+ * the page would go: *unused is the set's first unused way, or NULL when all are in use (a
+ * fill takes the FIFO victim then). The ways are looked at from the last, so that the first
+ * unused one is the last noted; at most one way matches. */
+static inline mmu_tlb_entry_t *mmu_tlb_lookup_small(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn,
+                                                    mmu_tlb_entry_t **unused)
+{
+    unsigned set;
+    mmu_tlb_entry_t *way = mmu_tlb_set_of(tlb, vpn, &set);
+    *unused = NULL;
+    for (unsigned i = tlb->ways; i-- > 0;) {
+        if (!(way[i].perm & MMU_TLBE_VALID))
+            *unused = &way[i];
+        else if (mmu_tlb_entry_matches(&way[i], tag, vpn, 0))
+            return &way[i];
+    }
+    return NULL;
+}
+
+/* The walker's fill of a 4 KiB entry that mmu_tlb_lookup_small has just missed (so no way
+ * holds it and there is none to look for), and the translation cache's upkeep, in one pass:
+ * the way (the lookup's `unused` one, else the set's FIFO victim, as mmu_tlb_fill chooses), the
+ * mirrors of the entry it replaces forgotten, and the new page mirrored by `mirror` for the access
+ * kinds in `kinds` (bit 1 << mmu_access_t) and by none for the others: what mmu_tlb_insert and a
+ * mirror of each kind the entry allows would leave. */
+void mmu_tlb_fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *unused,
+                         unsigned kinds, mmu_fast_t mirror);
 
 /* Forgets every translation of the hot loop's cache: the context changed, or entries left the
  * TLB by an invalidation. */

@@ -54,7 +54,7 @@ static void retag(mmu_t *mmu)
 
 bool mmu_tlb_sane(const mmu_tlb_t *tlb)
 {
-    if (tlb->entries == 0 || tlb->entries > MMU_TLB_MAX || tlb->ways == 0 || tlb->sets == 0 ||
+    if (!power_of_two(tlb->entries) || tlb->entries > MMU_TLB_MAX || !power_of_two(tlb->ways) ||
         (uint32_t)tlb->ways * tlb->sets != tlb->entries)
         return false;
     for (unsigned i = 0; i < tlb->sets; i++)
@@ -145,6 +145,14 @@ static void count_large(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e, int delta)
         tlb->large = (uint16_t)(tlb->large + delta);
 }
 
+/* The set's FIFO victim, when all its ways are in use (the victim pointer moves on). */
+static inline mmu_tlb_entry_t *victim_way(mmu_tlb_t *tlb, mmu_tlb_entry_t *way, unsigned set)
+{
+    mmu_tlb_entry_t *slot = &way[tlb->victim[set]];
+    tlb->victim[set] = (uint8_t)((tlb->victim[set] + 1u) & (tlb->ways - 1u)); /* a power of two */
+    return slot;
+}
+
 /* The way of the set at `way` that a new entry takes: an unused one, else the set's FIFO
  * victim (and the victim pointer moves on). */
 static inline mmu_tlb_entry_t *free_way(mmu_tlb_t *tlb, mmu_tlb_entry_t *way, unsigned set)
@@ -152,9 +160,7 @@ static inline mmu_tlb_entry_t *free_way(mmu_tlb_t *tlb, mmu_tlb_entry_t *way, un
     for (unsigned i = 0; i < tlb->ways; i++)
         if (!(way[i].perm & MMU_TLBE_VALID))
             return &way[i];
-    mmu_tlb_entry_t *slot = &way[tlb->victim[set]];
-    tlb->victim[set] = (uint8_t)((tlb->victim[set] + 1u) % tlb->ways);
-    return slot;
+    return victim_way(tlb, way, set);
 }
 
 /* Writes the entry into slot, keeping what it held in *old (unless NULL) and the count of
@@ -181,15 +187,6 @@ unsigned mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entr
     return write_slot(tlb, free_way(tlb, way, set), entry, old);
 }
 
-/* mmu_tlb_fill for an entry that a lookup of its page and size has just missed: no way holds
- * it, so there is none to look for. */
-static unsigned fill_absent(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *old)
-{
-    unsigned set;
-    mmu_tlb_entry_t *way = mmu_tlb_set_of(tlb, mmu_tlb_page_key(entry->vpn, entry->shift), &set);
-    return write_slot(tlb, free_way(tlb, way, set), entry, old);
-}
-
 /* Drops the cache entries of one page in every access kind. */
 static inline void fast_forget(mmu_fast_t *f, uint32_t vpn)
 {
@@ -208,13 +205,10 @@ static inline void fast_forget_page(mmu_t *mmu, uint32_t vpn)
 /* The cache may hold only what the TLB holds: the entry overwritten takes its mirrors with it
  * (all of them for a large entry, whose pages may sit anywhere in the cache), and the page
  * filled loses any mirror of another entry (a small entry is looked up before a large one). */
-static inline void insert(mmu_t *mmu, const mmu_tlb_entry_t *entry, bool absent)
+void mmu_tlb_insert(mmu_t *mmu, const mmu_tlb_entry_t *entry)
 {
     mmu_tlb_entry_t old;
-    if (absent)
-        fill_absent(&mmu->tlb, entry, &old);
-    else
-        mmu_tlb_fill(&mmu->tlb, entry, &old);
+    mmu_tlb_fill(&mmu->tlb, entry, &old);
     if ((old.perm & MMU_TLBE_VALID) && old.shift)
         mmu_fast_clear(mmu);
     else if (old.perm & MMU_TLBE_VALID)
@@ -223,14 +217,36 @@ static inline void insert(mmu_t *mmu, const mmu_tlb_entry_t *entry, bool absent)
         fast_forget_page(mmu, entry->vpn);
 }
 
-void mmu_tlb_insert(mmu_t *mmu, const mmu_tlb_entry_t *entry)
+/* One kind's mirror of the page just filled: the new translation where the entry allows that
+ * kind, else no mirror of the page at all. */
+static inline void mirror_kind(mmu_fast_t *f, uint32_t vpn, bool allowed, mmu_fast_t mirror)
 {
-    insert(mmu, entry, false);
+    if (allowed)
+        *f = mirror;
+    else
+        fast_forget(f, vpn);
 }
 
-void mmu_tlb_insert_absent(mmu_t *mmu, const mmu_tlb_entry_t *entry)
+void mmu_tlb_fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *unused,
+                         unsigned kinds, mmu_fast_t mirror)
 {
-    insert(mmu, entry, true);
+    mmu_tlb_t *tlb = &mmu->tlb;
+    unsigned set;
+    mmu_tlb_entry_t *way = mmu_tlb_set_of(tlb, entry->vpn, &set);
+    mmu_tlb_entry_t *slot = unused ? unused : victim_way(tlb, way, set);
+    if ((slot->perm & MMU_TLBE_VALID) && slot->shift) {
+        tlb->large--;
+        mmu_fast_clear(mmu);
+    } else if (slot->perm & MMU_TLBE_VALID) {
+        fast_forget_page(mmu, slot->vpn);
+    }
+    *slot = *entry;
+    slot->perm |= MMU_TLBE_VALID;
+    unsigned fs = entry->vpn & (MMU_FAST_SETS - 1);
+    /* each kind by name, as mmu_translate's mirrors of a hit */
+    mirror_kind(&mmu->fast[MMU_FETCH][fs], entry->vpn, kinds & (1u << MMU_FETCH), mirror);
+    mirror_kind(&mmu->fast[MMU_LOAD][fs], entry->vpn, kinds & (1u << MMU_LOAD), mirror);
+    mirror_kind(&mmu->fast[MMU_STORE][fs], entry->vpn, kinds & (1u << MMU_STORE), mirror);
 }
 
 unsigned mmu_tlb_remove(mmu_tlb_t *tlb, bool (*match)(const mmu_tlb_entry_t *e, const void *ctx),

@@ -635,24 +635,39 @@ static inline bool quick_pointer(uint32_t pte)
     return (pte & (MMU_PTE_V | MMU_PTE_S)) == MMU_PTE_V;
 }
 
-/* What the quick walk asks of a leaf, worked out once a walk: every bit of `need` (V; R, W or
- * X for the access; U for a user access; A, and D for a store, where they must already be
- * set), none of `forbid` (U, for a kernel fetch), and not W without R. That is leaf_check's
- * rule and the write-back's "nothing to write", as two masks. */
+/* What the quick walk asks of a leaf, worked out when compiled (quick_rules): every bit of `need`
+ * (V; R, W or X for the access; U for a user access; A, and D for a store, where they must already
+ * be set), none of `forbid` (U, for a kernel fetch: K never runs user code), and not W without R.
+ * That is leaf_check's rule and the write-back's "nothing to write", as two masks. */
 typedef struct {
     uint32_t need, forbid;
 } quick_rule_t;
 
+#define QUICK_NEEDED_BIT(kind)                                                                     \
+    ((kind) == MMU_FETCH ? MMU_PTE_X : (kind) == MMU_LOAD ? MMU_PTE_R : MMU_PTE_W)
+#define QUICK_RULE(kind, priv, ad_set)                                                             \
+    {                                                                                              \
+        .need = MMU_PTE_V | QUICK_NEEDED_BIT(kind) | ((priv) == MMU_PRIV_USER ? MMU_PTE_U : 0) |   \
+                ((ad_set) ? MMU_PTE_A | ((kind) == MMU_STORE ? MMU_PTE_D : 0) : 0),                \
+        .forbid = (priv) == MMU_PRIV_KERNEL && (kind) == MMU_FETCH ? MMU_PTE_U : 0                 \
+    }
+#define QUICK_RULES_OF(kind, ad_set)                                                               \
+    {                                                                                              \
+        QUICK_RULE(kind, MMU_PRIV_KERNEL, ad_set), QUICK_RULE(kind, MMU_PRIV_USER, ad_set),        \
+            QUICK_RULE(kind, MMU_PRIV_NONE, ad_set)                                                \
+    }
+#define QUICK_RULES(ad_set)                                                                        \
+    {                                                                                              \
+        QUICK_RULES_OF(MMU_FETCH, ad_set), QUICK_RULES_OF(MMU_LOAD, ad_set),                       \
+            QUICK_RULES_OF(MMU_STORE, ad_set)                                                      \
+    }
+/* Every rule worked out when compiled: a walk looks its rules up. */
+static const quick_rule_t quick_rules[2][MMU_ACCESS_KINDS][MMU_PRIV_NONE + 1] = {QUICK_RULES(false),
+                                                                                 QUICK_RULES(true)};
+
 static inline quick_rule_t quick_rule(mmu_access_t kind, mmu_priv_t priv, bool ad_set)
 {
-    quick_rule_t r = {.need = MMU_PTE_V | needed_bit[kind], .forbid = 0};
-    if (priv == MMU_PRIV_USER)
-        r.need |= MMU_PTE_U;
-    if (priv == MMU_PRIV_KERNEL && kind == MMU_FETCH)
-        r.forbid = MMU_PTE_U; /* K never runs user code */
-    if (ad_set)
-        r.need |= MMU_PTE_A | (kind == MMU_STORE ? MMU_PTE_D : 0);
-    return r;
+    return quick_rules[ad_set][kind][priv];
 }
 
 static inline bool quick_leaf(uint32_t pte, quick_rule_t rule)
@@ -682,30 +697,33 @@ static inline __attribute__((always_inline)) bool quick_tree(quick_t *q, uint32_
     return true;
 }
 
-/* Locates guest-physical `gpa` through the nested tables with the nested leaf's `rule`; *bits
- * as locate gives them. */
-static inline __attribute__((always_inline)) bool quick_locate(quick_t *q, const mmu_nested_t *n,
+/* Locates guest-physical `gpa` through the nested tables (rooted at host frame root_pfn, of
+ * `levels`; nested A/D on or off) with the nested leaf's `rule`; *bits as locate gives them. */
+static inline __attribute__((always_inline)) bool quick_locate(quick_t *q, uint32_t root_pfn,
+                                                               unsigned levels, bool ad,
                                                                uint32_t gpa, quick_rule_t rule,
                                                                uint32_t *hpa, uint32_t *bits)
 {
     uint32_t leaf;
-    if (!quick_tree(q, n->root_pfn, n->levels, gpa, rule, &leaf, hpa))
+    if (!quick_tree(q, root_pfn, levels, gpa, rule, &leaf, hpa))
         return false;
-    *bits = leaf & (n->ad ? MMU_PTE_RWX | MMU_PTE_D : MMU_PTE_RWX);
+    *bits = leaf & (ad ? MMU_PTE_RWX | MMU_PTE_D : MMU_PTE_RWX);
     return true;
 }
 
 /* Walks the guest's tables, whose addresses are guest-physical: each table's entry is located
  * through the nested tables (their leaves passing `tables`) before it is read (a 2-D walk's
  * guest dimension). */
-static inline bool quick_guest(quick_t *q, const mmu_nested_t *n, uint32_t root_pfn,
-                               unsigned levels, uint32_t va, quick_rule_t rule, quick_rule_t tables,
-                               uint32_t *leaf, uint32_t *gpa)
+static inline __attribute__((always_inline)) bool
+quick_guest(quick_t *q, uint32_t nested_root, unsigned nested_levels, bool nested_ad,
+            uint32_t root_pfn, unsigned levels, uint32_t va, quick_rule_t rule, quick_rule_t tables,
+            uint32_t *leaf, uint32_t *gpa)
 {
     uint32_t table = root_pfn << MMU_PAGE_SHIFT, pte = 0, hpa, bits;
     for (unsigned level = levels; level-- > 0;) {
         uint32_t entry = table + table_index(levels, level, va) * 4;
-        if (!quick_locate(q, n, entry, tables, &hpa, &bits) || !quick_read(q, hpa, &pte))
+        if (!quick_locate(q, nested_root, nested_levels, nested_ad, entry, tables, &hpa, &bits) ||
+            !quick_read(q, hpa, &pte))
             return false;
         if (level == 0)
             break;
@@ -723,25 +741,28 @@ static inline bool quick_guest(quick_t *q, const mmu_nested_t *n, uint32_t root_
 /* The whole translation the quick way, with its summary in mmu->trace as walk leaves it;
  * false (and nothing changed) when the full walker must walk. The guest's (or only) leaf must
  * have A and D set already; a nested leaf too when nested A/D is on (for a guest table A,
- * for the data A and, for a store, D). */
-static bool walk_quick(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu_access_t kind,
-                       mmu_priv_t priv, translation_t *x)
+ * for the data A and, for a store, D). `levels` and `nested_levels` are the trees' (0: no
+ * nested dimension); inlined with constants, each walk's loops and indices unfold. */
+static inline __attribute__((always_inline)) bool
+walk_quick_shaped(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu_access_t kind,
+                  mmu_priv_t priv, unsigned levels, unsigned nested_levels, translation_t *x)
 {
     bool paging = mmu->ptroot & MMU_PTROOT_E;
-    const mmu_nested_t *n = mmu->nested.enabled ? &mmu->nested : NULL;
+    const mmu_nested_t *n = nested_levels ? &mmu->nested : NULL;
     bool nested_ad = n && n->ad;
     quick_t q = {.ram = m->ram, .ram_last = m->ram_size - 4};
     uint32_t leaf = 0, gpa = va, hpa, bits = MMU_PTE_RWX;
     if (paging) {
         uint32_t root = MMU_PTROOT_PFN(mmu->ptroot);
         quick_rule_t rule = quick_rule(kind, priv, true);
-        if (!(n ? quick_guest(&q, n, root, mmu->cfg.levels, va, rule,
+        if (!(n ? quick_guest(&q, n->root_pfn, nested_levels, nested_ad, root, levels, va, rule,
                               quick_rule(MMU_LOAD, MMU_PRIV_NONE, nested_ad), &leaf, &gpa)
-                : quick_tree(&q, root, mmu->cfg.levels, va, rule, &leaf, &gpa)))
+                : quick_tree(&q, root, levels, va, rule, &leaf, &gpa)))
             return false;
     }
     hpa = gpa;
-    if (n && !quick_locate(&q, n, gpa, quick_rule(kind, MMU_PRIV_NONE, nested_ad), &hpa, &bits))
+    if (n && !quick_locate(&q, n->root_pfn, nested_levels, nested_ad, gpa,
+                           quick_rule(kind, MMU_PRIV_NONE, nested_ad), &hpa, &bits))
         return false;
     mmu_trace_t *t = &mmu->trace;
     trace_begin(t, &mmu->cfg, paging, n, va, kind, priv);
@@ -750,9 +771,22 @@ static bool walk_quick(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu
     t->gpa = gpa;
     t->pa = hpa;
     set_sizes(t, paging ? MMU_PAGE_SHIFT : 0, n ? MMU_PAGE_SHIFT : 0);
-    *x = (translation_t){.res = {.status = MMU_OK, .pa = hpa, .walked = true},
+    *x = (translation_t){.res = {.status = MMU_OK, .pa = hpa, .cycles = t->cycles, .walked = true},
                          .perm = entry_perm(paging, leaf, bits, nested_ad)};
     return true;
+}
+
+/* walk_quick_shaped for this MMU's trees: a copy for the default shape (two levels, and two
+ * nested levels when nested translation is on), and one for any other. */
+static bool walk_quick(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu_access_t kind,
+                       mmu_priv_t priv, translation_t *x)
+{
+    unsigned levels = mmu->cfg.levels, nested_levels = mmu->nested.enabled ? mmu->nested.levels : 0;
+    if (levels == 2 && nested_levels == 0)
+        return walk_quick_shaped(mmu, m, va, kind, priv, 2, 0, x);
+    if (levels == 2 && nested_levels == 2)
+        return walk_quick_shaped(mmu, m, va, kind, priv, 2, 2, x);
+    return walk_quick_shaped(mmu, m, va, kind, priv, levels, nested_levels, x);
 }
 
 /* The full walk, with everything the quick one leaves to it. */
@@ -810,7 +844,19 @@ static void count_walk(mmu_t *mmu, const mmu_result_t *res)
     st->splinters += res->status == MMU_OK && t->splintered;
 }
 
-/* The TLB entry for the translation just walked: a large one when the page allows it. */
+/* count_walk for a quick walk, which never faults, writes back, hits a cache or splinters:
+ * only what it adds to. */
+static inline void count_quick_walk(mmu_t *mmu)
+{
+    mmu_stats_t *st = &mmu->stats;
+    st->misses++;
+    st->walks++;
+    st->walk_refs += mmu->trace.refs;
+    st->walk_cycles += mmu->trace.cycles;
+}
+
+/* The TLB entry for the translation just walked: a large one when the page allows it (the
+ * quick walk's are 4 KiB). */
 static mmu_tlb_entry_t make_entry(const mmu_t *mmu, uint32_t va, const translation_t *x)
 {
     unsigned shift = mmu->trace.entry_shift > MMU_PAGE_SHIFT ? mmu->trace.entry_shift : 0;
@@ -829,22 +875,71 @@ static uint32_t entry_pa(const mmu_tlb_entry_t *e, uint32_t va)
     return (e->pfn << MMU_PAGE_SHIFT) + (va & mask);
 }
 
+/* The access kinds (bit 1 << mmu_access_t) that TLB entry e serves with this privilege; each
+ * kind by name, so that the rule of each folds to a test or two. */
+static inline unsigned fast_kinds(const mmu_tlb_entry_t *e, mmu_priv_t priv)
+{
+    return (unsigned)tlb_allows(e, MMU_FETCH, priv) << MMU_FETCH |
+           (unsigned)tlb_allows(e, MMU_LOAD, priv) << MMU_LOAD |
+           (unsigned)tlb_allows(e, MMU_STORE, priv) << MMU_STORE;
+}
+
+/* The hot loop's mirror (mmu_fast_lookup) of the page of va, at host-physical page `frame`. */
+static inline mmu_fast_t fast_mirror(mmu_priv_t priv, uint32_t va, uint32_t frame)
+{
+    uint32_t vpn = va >> MMU_PAGE_SHIFT;
+    return (mmu_fast_t){.key = (vpn << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u,
+                        .frame = frame};
+}
+
 /* Caches, for the hot loop (mmu_fast_lookup), the page of va in TLB entry e for every kind
  * of access e allows with this privilege: a load that filled the entry makes the store that
  * follows it a hit in the cache too, as it is a hit in the TLB. */
 static void fast_fill(mmu_t *mmu, const mmu_tlb_entry_t *e, mmu_priv_t priv, uint32_t va)
 {
-    uint32_t vpn = va >> MMU_PAGE_SHIFT;
-    mmu_fast_t mirror = {.key = (vpn << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u,
-                         .frame = entry_pa(e, va) & ~MMU_PAGE_OFFSET};
-    unsigned set = vpn & (MMU_FAST_SETS - 1);
-    /* each kind by name: the rule of each then folds to a test or two */
-    if (tlb_allows(e, MMU_FETCH, priv))
-        mmu->fast[MMU_FETCH][set] = mirror;
-    if (tlb_allows(e, MMU_LOAD, priv))
-        mmu->fast[MMU_LOAD][set] = mirror;
-    if (tlb_allows(e, MMU_STORE, priv))
-        mmu->fast[MMU_STORE][set] = mirror;
+    unsigned kinds = fast_kinds(e, priv), set = (va >> MMU_PAGE_SHIFT) & (MMU_FAST_SETS - 1);
+    mmu_fast_t mirror = fast_mirror(priv, va, entry_pa(e, va) & ~MMU_PAGE_OFFSET);
+    for (unsigned k = 0; k < MMU_ACCESS_KINDS; k++)
+        if (kinds & (1u << k))
+            mmu->fast[k][set] = mirror;
+}
+
+/* Writes the translation just walked into the TLB, counted, and mirrors it for the hot loop.
+ * `small` and `unused`: what mmu_tlb_lookup_small found for the page (an entry that did not
+ * allow the access, or NULL; the set's first unused way). */
+static inline void fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *small, mmu_tlb_entry_t *unused,
+                               const mmu_tlb_entry_t *fill, mmu_priv_t priv, uint32_t va)
+{
+    mmu->stats.fills++;
+    if (!small && !fill->shift) { /* the lookup found no way to replace */
+        mmu_tlb_fill_walked(mmu, fill, unused, fast_kinds(fill, priv),
+                            fast_mirror(priv, va, fill->pfn << MMU_PAGE_SHIFT));
+        return;
+    }
+    mmu_tlb_insert(mmu, fill);
+    mmu->stats.large_fills += fill->shift != 0;
+    fast_fill(mmu, fill, priv, va);
+}
+
+/* A miss that the full walker walks: counted, a fault reported, else the TLB filled. Out of
+ * line, so that the quick path does not pay for its locals. */
+static __attribute__((noinline)) mmu_result_t
+translate_full(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind, mmu_priv_t priv)
+{
+    translation_t x = walk_full(mmu, m, va, kind, priv);
+    x.res.cycles = mmu->trace.cycles;
+    count_walk(mmu, &x.res);
+    if (x.res.status == MMU_NESTED_FAULT)
+        mmu->last_nested_fault = x.res.nested;
+    if (x.res.status == MMU_OK) {
+        /* the full walk writes A/D bits and tells a debugger watching memory: the TLB is
+         * looked at again rather than trusted as the lookup before the walk saw it */
+        mmu_tlb_entry_t *unused,
+            *small = mmu_tlb_lookup_small(&mmu->tlb, mmu->tag, va >> MMU_PAGE_SHIFT, &unused);
+        mmu_tlb_entry_t fill = make_entry(mmu, va, &x);
+        fill_walked(mmu, small, unused, &fill, priv, va);
+    }
+    return x.res;
 }
 
 mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind,
@@ -854,9 +949,10 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
     if (!mmu_active(mmu))
         return res;
     uint32_t vpn = va >> MMU_PAGE_SHIFT;
-    mmu_tlb_entry_t *small = mmu_tlb_lookup_sized(&mmu->tlb, mmu->tag, vpn, 0);
-    mmu_tlb_entry_t *e =
-        small ? small : mmu_tlb_lookup_large(&mmu->tlb, mmu->tag, vpn, mmu->large_shift);
+    mmu_tlb_entry_t *unused, *small = mmu_tlb_lookup_small(&mmu->tlb, mmu->tag, vpn, &unused);
+    mmu_tlb_entry_t *e = small || !mmu->tlb.large
+                             ? small
+                             : mmu_tlb_lookup_large(&mmu->tlb, mmu->tag, vpn, mmu->large_shift);
     if (e && tlb_allows(e, kind, priv)) {
         mmu->stats.hits++;
         res.pa = entry_pa(e, va);
@@ -866,21 +962,11 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
     }
     translation_t x;
     if (!quick_may_walk(mmu, m) || !walk_quick(mmu, m, va, kind, priv, &x))
-        x = walk_full(mmu, m, va, kind, priv);
-    x.res.cycles = mmu->trace.cycles;
-    count_walk(mmu, &x.res);
-    if (x.res.status == MMU_NESTED_FAULT)
-        mmu->last_nested_fault = x.res.nested;
-    if (x.res.status != MMU_OK)
-        return x.res;
-    mmu_tlb_entry_t fill = make_entry(mmu, va, &x);
-    if (!small && !fill.shift)
-        mmu_tlb_insert_absent(mmu, &fill); /* the lookup above found no way to replace */
-    else
-        mmu_tlb_insert(mmu, &fill);
-    mmu->stats.fills++;
-    mmu->stats.large_fills += fill.shift != 0;
-    fast_fill(mmu, &fill, priv, va);
+        return translate_full(mmu, m, va, kind, priv);
+    count_quick_walk(mmu);
+    mmu_tlb_entry_t fill = {
+        .vpn = vpn, .pfn = x.res.pa >> MMU_PAGE_SHIFT, .tag = mmu->tag, .perm = (uint16_t)x.perm};
+    fill_walked(mmu, small, unused, &fill, priv, va); /* the walk changed nothing */
     return x.res;
 }
 

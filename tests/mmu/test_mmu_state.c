@@ -75,3 +75,30 @@ Test(mmu_state, a_copied_iommu_goes_on_like_the_original)
     sim_machine_free(&m);
     sim_machine_free(&copy);
 }
+
+/* A snapshot brings the TLB's shape as bytes: the FIFO victim moves on by a mask, and a set is
+ * picked by one, so a shape that is not powers of two (which no configuration makes) is
+ * refused before it is used. */
+Test(mmu_state, a_tlb_of_a_shape_no_configuration_makes_is_refused)
+{
+    sim_machine_t m;
+    mt_machine(&m, 2, 2);
+    mmu_t *mmu = &m.cpu[0].mmu;
+    cr_expect_null(mmu_state_check(mmu));
+    cr_expect(mmu_tlb_sane(&mmu->tlb));
+    mmu_tlb_t shapes[] = {{.entries = 48, .ways = 3, .sets = 16},
+                          {.entries = 48, .ways = 4, .sets = 12},
+                          {.entries = 64, .ways = 4, .sets = 15},
+                          {.entries = 0, .ways = 0, .sets = 0}};
+    for (unsigned i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        mmu->tlb.entries = shapes[i].entries;
+        mmu->tlb.ways = shapes[i].ways;
+        mmu->tlb.sets = shapes[i].sets;
+        cr_expect_not(mmu_tlb_sane(&mmu->tlb), "shape %u", i);
+        cr_expect_str_eq(mmu_state_check(mmu) ? mmu_state_check(mmu) : "(none)",
+                         "the TLB's shape, an entry's page size or the count of large entries is "
+                         "wrong",
+                         "shape %u", i);
+    }
+    sim_machine_free(&m);
+}

@@ -320,6 +320,43 @@ Test(tlb_geometry, sets_ways_and_fifo)
     }
 }
 
+/* A walk's fill takes the set's first unused way (its lookup notes it on the same pass over
+ * the set), and the FIFO victim only when every way is in use: with ways 1 and 2 emptied by
+ * tlbinv, the next two misses fill way 1 then way 2, and the third replaces way 0. */
+Test(tlb_geometry, a_fill_takes_the_first_unused_way_then_the_fifo_victim)
+{
+    sim_machine_t m;
+    mmu_builder_t b;
+    mt_machine(&m, 2, 2);
+    m.mmu_config.tlb_entries = 4;
+    m.mmu_config.tlb_ways = 4;
+    cr_assert_null(sim_configure_mmu(&m));
+    mt_native(&m, &b);
+    cr_assert(mmu_build_map_range(&b, 0x10000, PA1, 8 * MMU_PAGE_SIZE, MMU_PTE_RWX));
+    mmu_t *mmu = &m.cpu[0].mmu;
+    bool walked;
+    for (uint32_t vpn = 0x10; vpn <= 0x13; vpn++)
+        translate(&m, vpn << MMU_PAGE_SHIFT, &walked);
+    mmu_tlbinv(mmu, 0x12u << MMU_PAGE_SHIFT);
+    mmu_tlbinv(mmu, 0x11u << MMU_PAGE_SHIFT);
+    static const struct {
+        uint32_t vpn;
+        unsigned way;
+    } fills[] = {{0x14, 1}, {0x15, 2}, {0x16, 0}};
+    for (size_t i = 0; i < sizeof fills / sizeof fills[0]; i++) {
+        translate(&m, fills[i].vpn << MMU_PAGE_SHIFT, &walked);
+        cr_expect(walked, "page 0x%x", fills[i].vpn);
+        cr_expect_eq(mmu->tlb.e[fills[i].way].vpn, fills[i].vpn, "page 0x%x: way %u holds 0x%x",
+                     fills[i].vpn, fills[i].way, mmu->tlb.e[fills[i].way].vpn);
+    }
+    cr_expect_eq(mmu->tlb.victim[0], 1, "the FIFO victim moved on once");
+    uint32_t pa;
+    cr_expect_not(mmu_fast_lookup(mmu, MMU_LOAD, 0x10u << MMU_PAGE_SHIFT, false, &pa),
+                  "the replaced page left the translation cache");
+    cr_expect(mmu_fast_lookup(mmu, MMU_LOAD, 0x16u << MMU_PAGE_SHIFT, false, &pa));
+    sim_machine_free(&m);
+}
+
 Test(tlb_geometry, bad_configurations_are_refused)
 {
     static const mmu_config_t bad[] = {
