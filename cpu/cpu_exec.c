@@ -165,9 +165,11 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
                 cycles += tlb_hit_cost;                                                            \
                 fast_hits++; /* a TLB hit, counted into the MMU's statistics by SAVE */            \
             } else {                                                                               \
+                uint32_t slow_pa_; /* not &(pa): pa stays a register on the fast path */           \
                 SAVE();                                                                            \
-                mmu_status_t st_ = translate_slow(cpu, (va), (kind), user, &(pa));                 \
+                mmu_status_t st_ = translate_slow(cpu, (va), (kind), user, &slow_pa_);             \
                 RESTORE();                                                                         \
+                (pa) = slow_pa_;                                                                   \
                 AFTER_TLB_CALL();                                                                  \
                 if (st_ == MMU_PAGE_FAULT)                                                         \
                     FAULT(page_fault_cause[kind], (va));                                           \
