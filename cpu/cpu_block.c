@@ -87,11 +87,40 @@ bool cpu_opc_transfers(uint32_t opc)
     return opc >= CPU_OPC_B && opc <= CPU_OPC_JALR;
 }
 
-/* True for the instructions that read or write memory (a load, a store, push, pop). */
-static bool accesses_memory(const cpu_insn_info_t *info)
+bool cpu_opc_writes_rd(uint32_t opc)
 {
-    return info->operands[1] == CPU_OPK_MEM || info->opcode == CPU_OPC_PUSH ||
-           info->opcode == CPU_OPC_POP;
+    int op = cpu_op_of_opcode((uint8_t)opc);
+    if (op < 0 || cpu_isa[op].operands[0] != CPU_OPK_RD)
+        return false;
+    /* rd is the value these store or send */
+    return opc != CPU_OPC_ST && opc != CPU_OPC_STH && opc != CPU_OPC_STB && opc != CPU_OPC_PUSH &&
+           opc != CPU_OPC_OUT;
+}
+
+bool cpu_opc_accesses_memory(uint32_t opc)
+{
+    int op = cpu_op_of_opcode((uint8_t)opc);
+    if (op < 0)
+        return false;
+    if (opc == CPU_OPC_IN || opc == CPU_OPC_OUT) /* [rs1 + imm] is a port, not translated */
+        return false;
+    return cpu_isa[op].operands[1] == CPU_OPK_MEM || opc == CPU_OPC_PUSH || opc == CPU_OPC_POP ||
+           opc == CPU_OPC_PUSHF || opc == CPU_OPC_POPF;
+}
+
+/* Sums what each instruction and the rest of the block after it cost, for the loop's
+ * prepayment (docs/interpreter.md), and puts the end of the block after the last. */
+static void sum_rests(cpu_block_t *b)
+{
+    static const cpu_decoded_t end = {.opc = CPU_OPC_BLOCK_END};
+    b->insn[b->n] = end;
+    for (uint32_t i = b->n; i-- > 0;) {
+        cpu_decoded_t *d = &b->insn[i];
+        const cpu_decoded_t *next = &b->insn[i + 1];
+        d->rest_cycles = (uint16_t)(next->rest_cycles + cpu_isa[cpu_op_of_opcode(d->opc)].cycles);
+        d->rest_n = (uint8_t)(next->rest_n + 1);
+        d->rest_refs = (uint8_t)(next->rest_refs + 1 + cpu_opc_accesses_memory(d->opc));
+    }
 }
 
 /* Decodes the block at pa into b and marks its page as code; n is 0 when its first
@@ -118,10 +147,14 @@ static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t 
         cpu_decode_fields(word, &b->insn[b->n]);
         b->n++;
         b->cycles += info->cycles;
-        b->refs += 1 + accesses_memory(info);
+        b->refs += 1 + cpu_opc_accesses_memory(opc);
         if (cpu_opc_transfers(opc))
             break;
+        /* Only the block's end sets r0 back to 0: an instruction that writes it is the last. */
+        if (cpu_opc_writes_rd(opc) && CPU_INSN_RD(word) == 0)
+            break;
     }
+    sum_rests(b);
 #ifdef HVSIM_BLOCK_CHECK
     memcpy(b->raw, ram + pa, 4 * b->n);
 #endif

@@ -36,6 +36,11 @@ static const uint8_t base_cycles[256] = {
 };
 
 static uint32_t zero_mask[256];
+/* 1 for the instructions that load or store through a translation: an instruction run alone
+ * is charged its TLB hit in advance, as a block's are. */
+static uint8_t data_refs[256];
+/* The end of no block: where the loop goes when a block ends early, and where it starts. */
+static const cpu_decoded_t no_block = {.opc = CPU_OPC_BLOCK_END};
 
 static void build_tables(void)
 {
@@ -44,6 +49,8 @@ static void build_tables(void)
         return;
     for (int i = 0; i < CPU_OP_COUNT; i++)
         zero_mask[cpu_isa[i].opcode] = cpu_isa[i].zero_mask;
+    for (unsigned opc = 0; opc < 256; opc++)
+        data_refs[opc] = cpu_opc_accesses_memory(opc);
     built = true;
 }
 
@@ -119,34 +126,54 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 /* ------------------------------------------------------------------------------------------
  * The hot loop
  * ------------------------------------------------------------------------------------------ */
-/* With paging on, a block's fetches (a TLB hit each, on the code page) are charged and counted
- * when it is entered, all at once; those of its instructions not yet begun are a prepayment,
- * which SAVE leaves out of the state it stores (RESTORE puts it back in the locals) and which
- * LEAVE_BLOCK refunds when a block ends early. */
-#define PREPAID() (paged ? (uint32_t)(block_end - block_insn) : 0u)
-#define SAVE()                                                                                     \
+/* Prepayment. A block is charged when it is entered, all at once: its instructions' base
+ * cycles and count, and with paging on a TLB hit for each fetch, load and store. The part of
+ * the instructions not yet begun (from block_insn on: their rest_* fields sum it), and the base
+ * cycles and count of the one that runs (`in`, which retires at its end), is paid in advance:
+ * SAVE leaves it out of the state it stores, RESTORE puts it back in the locals and LEAVE_BLOCK
+ * refunds it when the block ends early, so that every figure anyone reads is what the
+ * one-at-a-time loop would show there. An instruction run alone is charged the same way when it
+ * has been fetched. A load or store that does not hit in the translation cache, or faults
+ * before its access, hands its prepaid hit back (UNCHARGE_ACCESS) and pays what the TLB says. */
+#define REST_CYCLES()                                                                              \
+    (block_insn->rest_cycles + (paged ? (uint64_t)block_insn->rest_refs * tlb_hit_cost : 0))
+#define PREPAID_CYCLES(retired) (REST_CYCLES() + ((retired) ? 0u : base_cycles[in->opc]))
+#define PREPAID_COUNT(retired) (block_insn->rest_n + ((retired) ? 0u : in->opc != CPU_OPC_BLOCK_END))
+/* The state as the one-at-a-time loop would have it: during an instruction (SAVE), or after
+ * the one that ran retired (SAVE_RETIRED: it will not retire again). */
+#define SAVE_AS(retired)                                                                           \
     do {                                                                                           \
-        uint32_t pre_ = PREPAID();                                                                 \
         s->pc = pc;                                                                                \
-        s->cycles = cycles - (uint64_t)pre_ * tlb_hit_cost;                                        \
-        s->instret = instret;                                                                      \
+        s->cycles = cycles - PREPAID_CYCLES(retired);                                              \
+        s->instret = instret - PREPAID_COUNT(retired);                                             \
         if (paged) {                                                                               \
-            cpu->mmu.stats.hits += fast_hits - pre_;                                               \
-            fast_hits = pre_;                                                                      \
+            cpu->mmu.stats.hits += fast_hits - block_insn->rest_refs;                              \
+            fast_hits = block_insn->rest_refs;                                                     \
         }                                                                                          \
     } while (0)
+#define SAVE() SAVE_AS(false)
+#define SAVE_RETIRED() SAVE_AS(true)
 #define RESTORE()                                                                                  \
     do {                                                                                           \
         pc = s->pc;                                                                                \
-        cycles = s->cycles + (uint64_t)PREPAID() * tlb_hit_cost;                                   \
-        instret = s->instret;                                                                      \
+        cycles = s->cycles + PREPAID_CYCLES(false);                                                \
+        instret = s->instret + PREPAID_COUNT(false);                                               \
     } while (0)
+/* The block ends after this instruction: the rest of it is refunded. */
 #define LEAVE_BLOCK()                                                                              \
     do {                                                                                           \
-        uint32_t pre_ = PREPAID();                                                                 \
-        cycles -= (uint64_t)pre_ * tlb_hit_cost;                                                   \
-        fast_hits -= pre_;                                                                         \
-        block_end = block_insn;                                                                    \
+        cycles -= REST_CYCLES();                                                                   \
+        instret -= block_insn->rest_n;                                                             \
+        fast_hits -= block_insn->rest_refs;                                                        \
+        block_insn = &no_block;                                                                    \
+    } while (0)
+/* A load or store that will not take the TLB hit prepaid for it. */
+#define UNCHARGE_ACCESS()                                                                          \
+    do {                                                                                           \
+        if (paged) {                                                                               \
+            cycles -= tlb_hit_cost;                                                                \
+            fast_hits--;                                                                           \
+        }                                                                                          \
     } while (0)
 #define FAULT(c, v)                                                                                \
     do {                                                                                           \
@@ -155,28 +182,28 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         goto fault;                                                                                \
     } while (0)
 /* With the MMU on (`paged`, a constant in each copy of the loop) va becomes the physical
- * address pa: the last translation of this kind first, then the TLB and the walker; a page
- * fault traps with the virtual address in tval, a nested fault stops the CPU. In the flat
- * loop this is compiled away and pa is va. */
+ * address pa: the last translation of this kind first (a TLB hit, prepaid), then the TLB and
+ * the walker; a page fault traps with the virtual address in tval, a nested fault stops the
+ * CPU. In the flat loop this is compiled away and pa is va. */
 #define TRANSLATE(va, kind, pa)                                                                    \
     do {                                                                                           \
-        if (paged) {                                                                               \
-            if (mmu_fast_lookup(&cpu->mmu, (kind), (va), user, &(pa))) {                           \
-                cycles += tlb_hit_cost;                                                            \
-                fast_hits++; /* a TLB hit, counted into the MMU's statistics by SAVE */            \
-            } else {                                                                               \
-                uint32_t slow_pa_; /* not &(pa): pa stays a register on the fast path */           \
-                SAVE();                                                                            \
-                mmu_status_t st_ = translate_slow(cpu, (va), (kind), user, &slow_pa_);             \
-                RESTORE();                                                                         \
-                (pa) = slow_pa_;                                                                   \
-                AFTER_TLB_CALL();                                                                  \
-                if (st_ == MMU_PAGE_FAULT)                                                         \
-                    FAULT(page_fault_cause[kind], (va));                                           \
-                if (st_ == MMU_NESTED_FAULT)                                                       \
-                    goto nested_fault;                                                             \
-            }                                                                                      \
+        if (paged && !mmu_fast_lookup(&cpu->mmu, (kind), (va), user, &(pa))) {                     \
+            UNCHARGE_ACCESS();                                                                     \
+            TRANSLATE_SLOW(va, kind, pa);                                                          \
         }                                                                                          \
+    } while (0)
+#define TRANSLATE_SLOW(va, kind, pa)                                                               \
+    do {                                                                                           \
+        uint32_t slow_pa_; /* not &(pa): pa stays a register on the fast path */                   \
+        SAVE();                                                                                    \
+        mmu_status_t st_ = translate_slow(cpu, (va), (kind), user, &slow_pa_);                     \
+        RESTORE();                                                                                 \
+        (pa) = slow_pa_;                                                                           \
+        AFTER_TLB_CALL();                                                                          \
+        if (st_ == MMU_PAGE_FAULT)                                                                 \
+            FAULT(page_fault_cause[kind], (va));                                                   \
+        if (st_ == MMU_NESTED_FAULT)                                                               \
+            goto nested_fault;                                                                     \
     } while (0)
 /* After a call into the TLB for a load or store: the code page's translation stays only while
  * the translation cache still mirrors it (the fill may have replaced its TLB entry), and the
@@ -211,7 +238,12 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             cycles += tlb_hit_cost;                                                                \
             fast_hits++;                                                                           \
         } else {                                                                                   \
-            TRANSLATE(pc, MMU_FETCH, p_);                                                          \
+            if (mmu_fast_lookup(&cpu->mmu, MMU_FETCH, pc, user, &p_)) {                            \
+                cycles += tlb_hit_cost;                                                            \
+                fast_hits++;                                                                       \
+            } else {                                                                               \
+                TRANSLATE_SLOW(pc, MMU_FETCH, p_);                                                 \
+            }                                                                                      \
             fetch_vpn = pc >> MMU_PAGE_SHIFT;                                                      \
             fetch_frame = p_ & ~MMU_PAGE_OFFSET;                                                   \
         }                                                                                          \
@@ -238,13 +270,11 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             block = cpu_block_at(&m->blocks, ram, ram_size, pa_, zero_mask);                       \
             block_pa = pa_;                                                                        \
         }                                                                                          \
-        if (block && cycles + BLOCK_MOST(block) < limit) {                                         \
+        if (block && cycles + BLOCK_MOST(block) < limit) { /* all of it, in advance */            \
             block_insn = block->insn;                                                              \
-            block_end = block->insn + block->n;                                                    \
-            if (paged) { /* its fetches: see SAVE */                                               \
-                cycles += (uint64_t)block->n * tlb_hit_cost;                                       \
-                fast_hits += block->n;                                                             \
-            }                                                                                      \
+            cycles += REST_CYCLES();                                                               \
+            instret += block->n;                                                                   \
+            fast_hits += block->refs;                                                              \
         }                                                                                          \
     } while (0)
 /* A block runs without looking at the limit: it is entered only when all of it, at its most
@@ -254,25 +284,14 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 #define BLOCK_MOST(b) ((b)->cycles + taken_cost + (paged ? (b)->refs * tlb_hit_cost : 0))
 #define DISPATCH(opc) switch (opc)
 #define CASE(name) case CPU_OPC_##name:
-/* Retire the instruction: count it, charge its base cost, move on (NEXT: to the next word;
- * JUMP: to a branch's or jump's target, and on to the next instruction at once). */
-#define RETIRE()                                                                                   \
-    do {                                                                                           \
-        r[0] = 0;                                                                                  \
-        cycles += base_cycles[opc];                                                                \
-        instret++;                                                                                 \
-    } while (0)
-#define NEXT()                                                                                     \
-    do {                                                                                           \
-        RETIRE();                                                                                  \
-        pc += 4;                                                                                   \
-    } while (0)
+/* The instruction retires: its count and base cost were charged in advance (see SAVE); NEXT
+ * moves pc on a word, JUMP to a branch's or jump's target (and on to the next instruction at
+ * once), charging the taken branch. */
+#define NEXT() pc += 4
 #define JUMP(target)                                                                               \
     {                                                                                              \
-        uint32_t target_ = (target);                                                               \
+        pc = (target);                                                                             \
         cycles += taken_cost;                                                                      \
-        RETIRE();                                                                                  \
-        pc = target_;                                                                              \
         continue; /* the for loop: no do-while here, whose continue would only leave it */         \
     }
 /* The condition flags, for the branches. */
@@ -299,7 +318,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 #define RS1 r[in->rs1]
 #define RS2 r[in->rs2]
 #define IMM in->imm
-#define UIMM in->uimm
+#define UIMM (uint32_t)(uint16_t)in->imm
 /* Ring -1: in guest mode, an instruction the VMCB's controls name exits before it runs (pc on
  * it, length 4, the word in the exit information). */
 #define VMEXIT_IF(cond, reason, qual)                                                              \
@@ -342,15 +361,19 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
  * access through a base register other than r0 (`based`) may not reach the monitor. */
 #define TRUNCATE(a, based, kind)                                                                   \
     do {                                                                                           \
-        if (truncated && (based) && (a) >= CPU_MONITOR_BASE)                                       \
+        if (truncated && (based) && (a) >= CPU_MONITOR_BASE) {                                     \
+            UNCHARGE_ACCESS();                                                                     \
             FAULT(page_fault_cause[kind], (a));                                                    \
+        }                                                                                          \
     } while (0)
 /* Load `size` bytes at addr into dst, or fault. Devices are reached through the bus. */
 #define LOAD(addr, based, size, dst)                                                               \
     do {                                                                                           \
         uint32_t a_ = (addr), p_ = a_;                                                             \
-        if (a_ & ((size)-1))                                                                       \
+        if (a_ & ((size)-1)) {                                                                     \
+            UNCHARGE_ACCESS();                                                                     \
             FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
+        }                                                                                          \
         TRUNCATE(a_, based, MMU_LOAD);                                                             \
         TRANSLATE(a_, MMU_LOAD, p_);                                                               \
         if (p_ <= ram_size - (size)) {                                                             \
@@ -368,8 +391,10 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
 #define STORE(addr, based, size, val)                                                              \
     do {                                                                                           \
         uint32_t a_ = (addr), p_ = a_;                                                             \
-        if (a_ & ((size)-1))                                                                       \
+        if (a_ & ((size)-1)) {                                                                     \
+            UNCHARGE_ACCESS();                                                                     \
             FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
+        }                                                                                          \
         TRUNCATE(a_, based, MMU_STORE);                                                            \
         TRANSLATE(a_, MMU_STORE, p_);                                                              \
         WATCH(true, (size), (val)); /* before the write: the watcher reads the old value */        \
@@ -446,42 +471,45 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     uint64_t fast_hits = 0;
     uint32_t fetch_vpn = NO_PAGE, fetch_frame = 0;
     const cpu_block_t *block = NULL;   /* the last block entered, while no store touched it */
-    const cpu_decoded_t *block_insn = NULL; /* its next instruction, while before block_end */
-    const cpu_decoded_t *block_end = NULL;
-    cpu_decoded_t one = {0};                /* an instruction fetched alone, decoded */
-    const cpu_decoded_t *in = &one;         /* the instruction that runs */
+    const cpu_decoded_t *block_insn = &no_block; /* the next instruction, decoded */
+    cpu_decoded_t one[2] = {{0}, no_block}; /* an instruction fetched alone, and its end */
+    const cpu_decoded_t *in = &no_block;         /* the instruction that runs */
     uint32_t block_pa = 0;
     const uint8_t *const code_page = m->blocks.code; /* per page: blocks were decoded from it */
-    uint32_t pc, word = 0, opc = 0, cause, tval;
+    uint32_t pc, word = 0, opc, cause, tval;
     uint64_t cycles, instret;
     bool rescan = false;
     RESTORE();
 
     for (;;) {
-        if (block_insn == block_end) { /* in a block, nothing can turn the debugger on */
+        in = block_insn++;
+        opc = in->opc;
+
+        DISPATCH(opc) {
+        case CPU_OPC_BLOCK_END: /* after a block, or after an instruction run alone */
+            block_insn = &no_block;
+            r[0] = 0; /* the instruction just before may have written it (cpu_block.c) */
             if (cycles >= limit)
-                break;
-            if (cpu->debug) {
+                goto out;
+            if (cpu->debug) { /* in a block, nothing can turn the debugger on */
                 SAVE();
                 if (cpu->debug_fn && cpu->debug_fn(cpu, cpu->debug_ctx))
                     return BLOCK_DEBUG;
                 block = NULL; /* the debugger may write memory */
             } else {
                 ENTER_BLOCK();
+                if (block_insn != &no_block)
+                    continue; /* decoded, checked and charged */
             }
-        }
-        if (block_insn != block_end) { /* decoded, checked and (paged) its fetch charged */
-            in = block_insn++;
-        } else {
             FETCH();
             if (word & zero_mask[CPU_INSN_OPCODE(word)])
                 FAULT(CPU_CAUSE_ILLEGAL, word);
-            cpu_decode_fields(word, &one);
-            in = &one;
-        }
-        opc = in->opc;
-
-        DISPATCH(opc) {
+            cpu_decode_fields(word, &one[0]);
+            block_insn = one; /* charged now that it has been fetched, as a block would be */
+            cycles += base_cycles[one[0].opc] + (paged ? data_refs[one[0].opc] * tlb_hit_cost : 0);
+            instret++;
+            fast_hits += data_refs[one[0].opc];
+            continue;
         CASE(NOP) break;
         CASE(ADD) RD = RS1 + RS2; break;
         CASE(SUB) RD = RS1 - RS2; break;
@@ -574,8 +602,8 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             RD = pc + 4;
             JUMP(target);
         }
-        CASE(SYSCALL) NEXT(); SAVE(); cpu_enter_trap(cpu, CPU_CAUSE_SYSCALL, 0, pc); return BLOCK_RESCAN;
-        CASE(BRK) NEXT(); SAVE(); cpu_enter_trap(cpu, CPU_CAUSE_BREAKPOINT, 0, pc); return BLOCK_RESCAN;
+        CASE(SYSCALL) NEXT(); SAVE_RETIRED(); cpu_enter_trap(cpu, CPU_CAUSE_SYSCALL, 0, pc); return BLOCK_RESCAN;
+        CASE(BRK) NEXT(); SAVE_RETIRED(); cpu_enter_trap(cpu, CPU_CAUSE_BREAKPOINT, 0, pc); return BLOCK_RESCAN;
         CASE(HCALL)
             VMEXIT_IF(true, CPU_EXIT_HYPERCALL, 0);
             FAULT(CPU_CAUSE_ILLEGAL, in->word); /* no hypervisor to call on bare hardware */
@@ -624,7 +652,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(IRET)
             REQUIRE_PRIVILEGE();
             NEXT();
-            SAVE();
+            SAVE_RETIRED();
             cpu_return_from_trap(cpu);
             return BLOCK_RESCAN;
         CASE(HALT)
@@ -684,7 +712,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             REQUIRE_H();
             uint32_t vmcb = RS1;
             NEXT();
-            SAVE();
+            SAVE_RETIRED();
             if (!cpu_vm_enter(cpu, vmcb, pc))
                 s->flags |= CPU_FLAG_C;
             return BLOCK_RESCAN;
@@ -697,6 +725,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         }
         NEXT();
     }
+out:
     SAVE();
     return rescan ? BLOCK_RESCAN : BLOCK_LIMIT;
 
