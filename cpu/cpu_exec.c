@@ -379,9 +379,11 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
         if (p_ <= ram_size - (size)) {                                                             \
             dst = ram_read(ram + p_, (size));                                                      \
         } else {                                                                                   \
+            uint32_t dev_; /* not &dst: dst stays a register on the RAM path */                  \
             SAVE();                                                                                \
-            bool ok_ = sim_phys_read(m, cpu, p_, (size), &dst);                                   \
+            bool ok_ = sim_phys_read(m, cpu, p_, (size), &dev_);                                  \
             RESTORE();                                                                             \
+            dst = dev_;                                                                            \
             if (!ok_)                                                                              \
                 FAULT(CPU_CAUSE_BUS_ERROR, a_);                                                    \
             END_BLOCK_AFTER_THIS();                                                                \
