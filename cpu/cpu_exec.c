@@ -451,15 +451,17 @@ static mmu_status_t translate_slow(cpu_t *cpu, uint32_t va, mmu_access_t kind, b
  * or a nested fault stops the CPU (BLOCK_NESTED_FAULT). Traps are entered here, at the
  * boundary after the faulting instruction.
  *
- * The body is compiled four times, for two constants. `paged` false: the MMU is off, addresses
- * are physical and nothing is translated; true: every fetch, load and store is translated.
- * `truncated`: the CPU runs a guest's user code under a co-resident monitor, whose data segment
- * stops below the monitor (TRUNCATE); everywhere else the check costs nothing. Turning the MMU
- * on or off (a ptroot write), a mode change and a VM entry or exit end the block, so cpu_run
- * picks the right copy for each block (run_some).
+ * The body is compiled five times, for three constants. `paged` false: the MMU is off,
+ * addresses are physical and nothing is translated; true: every fetch, load and store is
+ * translated, for the mode `user` says (the translation cache's key is then worked out with
+ * fewer host instructions). `truncated`: the CPU runs a guest's user code under a co-resident
+ * monitor, whose data segment stops below the monitor (TRUNCATE); everywhere else the check
+ * costs nothing. Turning the MMU on or off (a ptroot write), a mode change and a VM entry or
+ * exit end the block, so cpu_run picks the right copy for each block (run_some).
  */
 static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t limit,
-                                                           const bool paged, const bool truncated)
+                                                           const bool paged, const bool truncated,
+                                                           const bool user)
 {
     sim_machine_t *m = cpu->mach;
     cpu_state_t *s = &cpu->s;
@@ -469,7 +471,6 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     const uint32_t ram_last_word = ram_size - 4;
     const uint32_t taken_cost = m->costs.c[SIM_COST_branch_taken];
     const uint32_t tlb_hit_cost = m->costs.c[SIM_COST_tlb_hit];
-    const bool user = (s->flags & CPU_FLAG_MODE_MASK) == 0; /* a mode change ends the block */
     uint64_t fast_hits = 0;
     uint32_t fetch_vpn = NO_PAGE, fetch_frame = 0;
     const cpu_block_t *block = NULL;   /* the last block entered, while no store touched it */
@@ -750,25 +751,31 @@ nested_fault:
 
 static int run_block_flat(cpu_t *cpu, uint64_t limit)
 {
-    return run_block(cpu, limit, false, false);
+    return run_block(cpu, limit, false, false, false); /* (user is read only when paged) */
 }
 
-static int run_block_paged(cpu_t *cpu, uint64_t limit)
+static int run_block_paged_kernel(cpu_t *cpu, uint64_t limit)
 {
-    return run_block(cpu, limit, true, false);
+    return run_block(cpu, limit, true, false, false);
+}
+
+static int run_block_paged_user(cpu_t *cpu, uint64_t limit)
+{
+    return run_block(cpu, limit, true, false, true);
 }
 
 static int run_block_flat_monitor(cpu_t *cpu, uint64_t limit)
 {
-    return run_block(cpu, limit, false, true);
+    return run_block(cpu, limit, false, true, true);
 }
 
 static int run_block_paged_monitor(cpu_t *cpu, uint64_t limit)
 {
-    return run_block(cpu, limit, true, true);
+    return run_block(cpu, limit, true, true, true);
 }
 
-/* Runs one block in the copy of the loop that fits the CPU's state now. */
+/* Runs one block in the copy of the loop that fits the CPU's state now (a mode change ends
+ * the block, so `user` holds for all of it). */
 static int run_some(cpu_t *cpu, uint64_t limit)
 {
     const cpu_state_t *s = &cpu->s;
@@ -777,7 +784,9 @@ static int run_some(cpu_t *cpu, uint64_t limit)
     if (truncated)
         return mmu_active(&cpu->mmu) ? run_block_paged_monitor(cpu, limit)
                                      : run_block_flat_monitor(cpu, limit);
-    return mmu_active(&cpu->mmu) ? run_block_paged(cpu, limit) : run_block_flat(cpu, limit);
+    if (!mmu_active(&cpu->mmu))
+        return run_block_flat(cpu, limit);
+    return user ? run_block_paged_user(cpu, limit) : run_block_paged_kernel(cpu, limit);
 }
 
 /* Moves a fired timer into the pending state. */
