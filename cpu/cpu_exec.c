@@ -101,6 +101,11 @@ static inline void ram_write(uint8_t *p, unsigned size, uint32_t v)
     }
 }
 
+/* The rare side of a test in the hot loop (a slow path, a fault, the debugger): told to the
+ * compiler, which then keeps the hot path's values in registers and spills around the calls
+ * of the rare side instead. */
+#define RARELY(cond) __builtin_expect(!!(cond), 0)
+
 /* Why a block ended early. */
 enum { BLOCK_LIMIT, BLOCK_RESCAN, BLOCK_DEBUG, BLOCK_NESTED_FAULT, BLOCK_VMEXIT };
 
@@ -138,7 +143,8 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 #define REST_CYCLES()                                                                              \
     (block_insn->rest_cycles + (paged ? (uint64_t)block_insn->rest_refs * tlb_hit_cost : 0))
 #define PREPAID_CYCLES(retired) (REST_CYCLES() + ((retired) ? 0u : base_cycles[in->opc]))
-#define PREPAID_COUNT(retired) (block_insn->rest_n + ((retired) ? 0u : in->opc != CPU_OPC_BLOCK_END))
+#define PREPAID_COUNT(retired)                                                                     \
+    (block_insn->rest_n + ((retired) ? 0u : in->opc != CPU_OPC_BLOCK_END))
 /* The state as the one-at-a-time loop would have it: during an instruction (SAVE), or after
  * the one that ran retired (SAVE_RETIRED: it will not retire again). */
 #define SAVE_AS(retired)                                                                           \
@@ -187,7 +193,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
  * CPU. In the flat loop this is compiled away and pa is va. */
 #define TRANSLATE(va, kind, pa)                                                                    \
     do {                                                                                           \
-        if (paged && !mmu_fast_lookup(&cpu->mmu, (kind), (va), user, &(pa))) {                     \
+        if (paged && RARELY(!mmu_fast_lookup(&cpu->mmu, (kind), (va), user, &(pa)))) {             \
             UNCHARGE_ACCESS();                                                                     \
             TRANSLATE_SLOW(va, kind, pa);                                                          \
         }                                                                                          \
@@ -195,13 +201,14 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 #define TRANSLATE_SLOW(va, kind, pa)                                                               \
     do {                                                                                           \
         uint32_t slow_pa_; /* not &(pa): pa stays a register on the fast path */                   \
+        tval = (va); /* kept for a fault: va need not live across the call */                      \
         SAVE();                                                                                    \
-        mmu_status_t st_ = translate_slow(cpu, (va), (kind), user, &slow_pa_);                     \
+        mmu_status_t st_ = translate_slow(cpu, tval, (kind), user, &slow_pa_);                     \
         RESTORE();                                                                                 \
         (pa) = slow_pa_;                                                                           \
         AFTER_TLB_CALL();                                                                          \
         if (st_ == MMU_PAGE_FAULT)                                                                 \
-            FAULT(page_fault_cause[kind], (va));                                                   \
+            FAULT(page_fault_cause[kind], tval);                                                   \
         if (st_ == MMU_NESTED_FAULT)                                                               \
             goto nested_fault;                                                                     \
     } while (0)
@@ -340,11 +347,11 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             FAULT(CPU_CAUSE_PRIVILEGED, in->word);                                                 \
     } while (0)
 /* A debugger's watch hook sees each access that succeeded (behind the one debug flag). */
-#define WATCH(write, size, value)                                                                  \
+#define WATCH(addr, write, size, value)                                                            \
     do {                                                                                           \
-        if (cpu->debug && cpu->watch_fn) {                                                         \
+        if (RARELY(cpu->debug) && cpu->watch_fn) {                                                 \
             SAVE();                                                                                \
-            cpu->watch_fn(cpu, cpu->debug_ctx, a_, p_, (size), (write), (value));                  \
+            cpu->watch_fn(cpu, cpu->debug_ctx, (addr), p_, (size), (write), (value));              \
         }                                                                                          \
     } while (0)
 /* A read of the clock (cycle, cycleh) by the co-resident monitor's own code, run in U under
@@ -366,17 +373,20 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
             FAULT(page_fault_cause[kind], (a));                                                    \
         }                                                                                          \
     } while (0)
-/* Load `size` bytes at addr into dst, or fault. Devices are reached through the bus. */
+/* Load `size` bytes at addr into dst, or fault. Devices are reached through the bus. Past the
+ * translation, addr is worked out again where it is needed (no register has changed): a_ is
+ * then not live across the calls of the slow paths, and the compiler keeps it in a register
+ * instead of storing it to the stack and loading it back on every access. */
 #define LOAD(addr, based, size, dst)                                                               \
     do {                                                                                           \
         uint32_t a_ = (addr), p_ = a_;                                                             \
-        if (a_ & ((size)-1)) {                                                                     \
+        if (RARELY(a_ & ((size)-1))) {                                                             \
             UNCHARGE_ACCESS();                                                                     \
             FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
         }                                                                                          \
         TRUNCATE(a_, based, MMU_LOAD);                                                             \
         TRANSLATE(a_, MMU_LOAD, p_);                                                               \
-        if (p_ <= ram_size - (size)) {                                                             \
+        if (!RARELY(p_ > ram_size - (size))) {                                                     \
             dst = ram_read(ram + p_, (size));                                                      \
         } else {                                                                                   \
             uint32_t dev_; /* not &dst: dst stays a register on the RAM path */                  \
@@ -385,24 +395,24 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
             RESTORE();                                                                             \
             dst = dev_;                                                                            \
             if (!ok_)                                                                              \
-                FAULT(CPU_CAUSE_BUS_ERROR, a_);                                                    \
+                FAULT(CPU_CAUSE_BUS_ERROR, (addr));                                                \
             END_BLOCK_AFTER_THIS();                                                                \
         }                                                                                          \
-        WATCH(false, (size), dst);                                                                 \
+        WATCH((addr), false, (size), dst);                                                         \
     } while (0)
 #define STORE(addr, based, size, val)                                                              \
     do {                                                                                           \
         uint32_t a_ = (addr), p_ = a_;                                                             \
-        if (a_ & ((size)-1)) {                                                                     \
+        if (RARELY(a_ & ((size)-1))) {                                                             \
             UNCHARGE_ACCESS();                                                                     \
             FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
         }                                                                                          \
         TRUNCATE(a_, based, MMU_STORE);                                                            \
         TRANSLATE(a_, MMU_STORE, p_);                                                              \
-        WATCH(true, (size), (val)); /* before the write: the watcher reads the old value */        \
-        if (p_ <= ram_size - (size)) {                                                             \
+        WATCH((addr), true, (size), (val)); /* before the write: the watcher reads the old value */\
+        if (!RARELY(p_ > ram_size - (size))) {                                                     \
             ram_write(ram + p_, (size), (val));                                                    \
-            if (code_page[p_ >> MMU_PAGE_SHIFT]) { /* blocks were decoded from this page */        \
+            if (RARELY(code_page[p_ >> MMU_PAGE_SHIFT])) { /* blocks were decoded from it */       \
                 cpu_blocks_drop(&m->blocks, p_ >> MMU_PAGE_SHIFT, p_ >> MMU_PAGE_SHIFT);           \
                 block = NULL; /* the running block may be one of them */                           \
                 LEAVE_BLOCK();                                                                     \
@@ -412,7 +422,7 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
             bool ok_ = sim_phys_write(m, cpu, p_, (size), (val));                                  \
             RESTORE();                                                                             \
             if (!ok_)                                                                              \
-                FAULT(CPU_CAUSE_BUS_ERROR, a_);                                                    \
+                FAULT(CPU_CAUSE_BUS_ERROR, (addr));                                                \
             END_BLOCK_AFTER_THIS();                                                                \
         }                                                                                          \
     } while (0)
@@ -574,9 +584,8 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(STH) STORE(RS1 + IMM, BASED, 2, RD); break;
         CASE(STB) STORE(RS1 + IMM, BASED, 1, RD); break;
         CASE(PUSH) {
-            uint32_t sp = r[CPU_REG_SP] - 4;
-            STORE(sp, true, 4, RD);
-            r[CPU_REG_SP] = sp;
+            STORE(r[CPU_REG_SP] - 4, true, 4, RD);
+            r[CPU_REG_SP] -= 4;
             break;
         }
         CASE(POP) {
@@ -605,8 +614,16 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             RD = pc + 4;
             JUMP(target);
         }
-        CASE(SYSCALL) NEXT(); SAVE_RETIRED(); cpu_enter_trap(cpu, CPU_CAUSE_SYSCALL, 0, pc); return BLOCK_RESCAN;
-        CASE(BRK) NEXT(); SAVE_RETIRED(); cpu_enter_trap(cpu, CPU_CAUSE_BREAKPOINT, 0, pc); return BLOCK_RESCAN;
+        CASE(SYSCALL)
+            NEXT();
+            SAVE_RETIRED();
+            cpu_enter_trap(cpu, CPU_CAUSE_SYSCALL, 0, pc);
+            return BLOCK_RESCAN;
+        CASE(BRK)
+            NEXT();
+            SAVE_RETIRED();
+            cpu_enter_trap(cpu, CPU_CAUSE_BREAKPOINT, 0, pc);
+            return BLOCK_RESCAN;
         CASE(HCALL)
             VMEXIT_IF(true, CPU_EXIT_HYPERCALL, 0);
             FAULT(CPU_CAUSE_ILLEGAL, in->word); /* no hypervisor to call on bare hardware */
@@ -615,9 +632,8 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             RD = cpuid_leaf(cpu, RS1);
             break;
         CASE(PUSHF) {
-            uint32_t sp = r[CPU_REG_SP] - 4;
-            STORE(sp, true, 4, s->flags);
-            r[CPU_REG_SP] = sp;
+            STORE(r[CPU_REG_SP] - 4, true, 4, s->flags);
+            r[CPU_REG_SP] -= 4;
             break;
         }
         CASE(POPF) {
