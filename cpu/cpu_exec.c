@@ -147,23 +147,33 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
     (block_insn->rest_n + ((retired) ? 0u : in->opc != CPU_OPC_BLOCK_END))
 /* The state as the one-at-a-time loop would have it: during an instruction (SAVE), or after
  * the one that ran retired (SAVE_RETIRED: it will not retire again). */
-#define SAVE_AS(retired)                                                                           \
+#define SAVE_LESS(pre_cycles, pre_count)                                                           \
     do {                                                                                           \
         s->pc = pc;                                                                                \
-        s->cycles = cycles - PREPAID_CYCLES(retired);                                              \
-        s->instret = instret - PREPAID_COUNT(retired);                                             \
+        s->cycles = cycles - (pre_cycles);                                                         \
+        s->instret = instret - (pre_count);                                                        \
         if (paged) {                                                                               \
             cpu->mmu.stats.hits += fast_hits - block_insn->rest_refs;                              \
             fast_hits = block_insn->rest_refs;                                                     \
         }                                                                                          \
     } while (0)
-#define SAVE() SAVE_AS(false)
-#define SAVE_RETIRED() SAVE_AS(true)
-#define RESTORE()                                                                                  \
+#define SAVE() SAVE_LESS(PREPAID_CYCLES(false), PREPAID_COUNT(false))
+#define SAVE_RETIRED() SAVE_LESS(PREPAID_CYCLES(true), PREPAID_COUNT(true))
+#define RESTORE_MORE(pre_cycles, pre_count)                                                        \
     do {                                                                                           \
         pc = s->pc;                                                                                \
-        cycles = s->cycles + PREPAID_CYCLES(false);                                                \
-        instret = s->instret + PREPAID_COUNT(false);                                               \
+        cycles = s->cycles + (pre_cycles);                                                         \
+        instret = s->instret + (pre_count);                                                        \
+    } while (0)
+#define RESTORE() RESTORE_MORE(PREPAID_CYCLES(false), PREPAID_COUNT(false))
+/* A call that reads or changes the CPU's state, in the middle of an instruction: SAVE before
+ * it and RESTORE after, with the prepayment worked out once. */
+#define SAVED_CALL(call)                                                                           \
+    do {                                                                                           \
+        const uint64_t pre_c_ = PREPAID_CYCLES(false), pre_n_ = PREPAID_COUNT(false);             \
+        SAVE_LESS(pre_c_, pre_n_);                                                                 \
+        call;                                                                                      \
+        RESTORE_MORE(pre_c_, pre_n_);                                                              \
     } while (0)
 /* The block ends after this instruction: the rest of it is refunded. */
 #define LEAVE_BLOCK()                                                                              \
@@ -202,9 +212,8 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
     do {                                                                                           \
         uint32_t slow_pa_; /* not &(pa): pa stays a register on the fast path */                   \
         tval = (va); /* kept for a fault: va need not live across the call */                      \
-        SAVE();                                                                                    \
-        mmu_status_t st_ = translate_slow(cpu, tval, (kind), user, &slow_pa_);                     \
-        RESTORE();                                                                                 \
+        mmu_status_t st_;                                                                          \
+        SAVED_CALL(st_ = translate_slow(cpu, tval, (kind), user, &slow_pa_));                      \
         (pa) = slow_pa_;                                                                           \
         AFTER_TLB_CALL();                                                                          \
         if (st_ == MMU_PAGE_FAULT)                                                                 \
@@ -215,7 +224,8 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 /* After a call into the TLB for a load or store: the code page's translation stays only while
  * the translation cache still mirrors it (the fill may have replaced its TLB entry), and the
  * block goes on only with it, while its page was not written (the walk's A/D bits), the rest
- * of it ends before the limit (the walk cost cycles) and no event turned the debugger on. */
+ * of it ends before the limit (the walk cost cycles; all the rest costs but a taken branch is
+ * in `cycles` already) and no event turned the debugger on. */
 #define AFTER_TLB_CALL()                                                                           \
     do {                                                                                           \
         uint32_t frame_;                                                                           \
@@ -225,7 +235,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             fetch_vpn = NO_PAGE;                                                                   \
         if (fetch_vpn == NO_PAGE || !block || cpu->debug ||                                        \
             block->gen != m->blocks.gen[block_pa >> MMU_PAGE_SHIFT] ||                             \
-            cycles + BLOCK_MOST(block) >= limit) {                                                 \
+            cycles + taken_cost >= limit) {                                                        \
             block = NULL;                                                                          \
             LEAVE_BLOCK();                                                                         \
         }                                                                                          \
