@@ -8,8 +8,9 @@
  * the trap is entered at the instruction boundary; the faulting instruction changes nothing.
  *
  * The loop is written against a few macros (FETCH, DISPATCH, CASE, NEXT) so that the shape of
- * an interpreter is visible: one dispatch per instruction, cycle accounting as one addition,
- * and the debugger behind one flag test.
+ * an interpreter is visible: one dispatch per instruction, cycle accounting as one addition a
+ * block (charged when it is entered, see SAVE), and the debugger behind one flag test at the
+ * end of each block.
  */
 #include <string.h>
 
