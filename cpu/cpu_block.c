@@ -87,25 +87,45 @@ bool cpu_opc_transfers(uint32_t opc)
     return opc >= CPU_OPC_B && opc <= CPU_OPC_JALR;
 }
 
+/* Per opcode, from the ISA table at compile time (a block is decoded again after every store
+ * into its page, so decoding must be cheap): what the block needs to know of it. */
+#define RD_IS_SOURCE(o) /* rd is the value these store or send */                                 \
+    ((o) == CPU_OPC_ST || (o) == CPU_OPC_STH || (o) == CPU_OPC_STB || (o) == CPU_OPC_PUSH ||      \
+     (o) == CPU_OPC_OUT)
+#define THROUGH_TRANSLATION(o, b) /* [rs1 + imm] of in and out is a port, not translated */        \
+    (((b) == CPU_OPK_MEM && (o) != CPU_OPC_IN && (o) != CPU_OPC_OUT) || (o) == CPU_OPC_PUSH ||     \
+     (o) == CPU_OPC_POP || (o) == CPU_OPC_PUSHF || (o) == CPU_OPC_POPF)
+static const bool writes_rd[256] = {
+#define CPU_X_WRITES(name, mn, opc, a, b, c, cyc, cls, sum)                                         \
+    [opc] = CPU_OPK_##a == CPU_OPK_RD && !RD_IS_SOURCE(CPU_OPC_##name),
+    CPU_ISA(CPU_X_WRITES)
+#undef CPU_X_WRITES
+};
+static const bool accesses_memory[256] = {
+#define CPU_X_ACCESSES(name, mn, opc, a, b, c, cyc, cls, sum)                                       \
+    [opc] = THROUGH_TRANSLATION(CPU_OPC_##name, CPU_OPK_##b),
+    CPU_ISA(CPU_X_ACCESSES)
+#undef CPU_X_ACCESSES
+};
+static const uint8_t base_cycles[256] = {
+#define CPU_X_CYCLES(name, mn, opc, a, b, c, cyc, cls, sum) [opc] = cyc,
+    CPU_ISA(CPU_X_CYCLES)
+#undef CPU_X_CYCLES
+};
+static const bool assigned[256] = {
+#define CPU_X_ASSIGNED(name, mn, opc, a, b, c, cyc, cls, sum) [opc] = true,
+    CPU_ISA(CPU_X_ASSIGNED)
+#undef CPU_X_ASSIGNED
+};
+
 bool cpu_opc_writes_rd(uint32_t opc)
 {
-    int op = cpu_op_of_opcode((uint8_t)opc);
-    if (op < 0 || cpu_isa[op].operands[0] != CPU_OPK_RD)
-        return false;
-    /* rd is the value these store or send */
-    return opc != CPU_OPC_ST && opc != CPU_OPC_STH && opc != CPU_OPC_STB && opc != CPU_OPC_PUSH &&
-           opc != CPU_OPC_OUT;
+    return writes_rd[opc & 0xffu];
 }
 
 bool cpu_opc_accesses_memory(uint32_t opc)
 {
-    int op = cpu_op_of_opcode((uint8_t)opc);
-    if (op < 0)
-        return false;
-    if (opc == CPU_OPC_IN || opc == CPU_OPC_OUT) /* [rs1 + imm] is a port, not translated */
-        return false;
-    return cpu_isa[op].operands[1] == CPU_OPK_MEM || opc == CPU_OPC_PUSH || opc == CPU_OPC_POP ||
-           opc == CPU_OPC_PUSHF || opc == CPU_OPC_POPF;
+    return accesses_memory[opc & 0xffu];
 }
 
 /* Sums what each instruction and the rest of the block after it cost, for the loop's
@@ -117,9 +137,9 @@ static void sum_rests(cpu_block_t *b)
     for (uint32_t i = b->n; i-- > 0;) {
         cpu_decoded_t *d = &b->insn[i];
         const cpu_decoded_t *next = &b->insn[i + 1];
-        d->rest_cycles = (uint16_t)(next->rest_cycles + cpu_isa[cpu_op_of_opcode(d->opc)].cycles);
+        d->rest_cycles = (uint16_t)(next->rest_cycles + base_cycles[d->opc]);
         d->rest_n = (uint8_t)(next->rest_n + 1);
-        d->rest_refs = (uint8_t)(next->rest_refs + 1 + cpu_opc_accesses_memory(d->opc));
+        d->rest_refs = (uint8_t)(next->rest_refs + 1 + accesses_memory[d->opc]);
     }
 }
 
@@ -140,18 +160,16 @@ static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t 
         uint32_t word = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
                         (uint32_t)p[3] << 24; /* RAM is little-endian */
         uint32_t opc = CPU_INSN_OPCODE(word);
-        int op = cpu_op_of_opcode((uint8_t)opc);
-        if (op < 0 || !plain(opc) || (word & zero_mask[opc]))
+        if (!assigned[opc] || !plain(opc) || (word & zero_mask[opc]))
             break; /* the one-at-a-time path runs it (or faults on it) */
-        const cpu_insn_info_t *info = &cpu_isa[op];
         cpu_decode_fields(word, &b->insn[b->n]);
         b->n++;
-        b->cycles += info->cycles;
-        b->refs += 1 + cpu_opc_accesses_memory(opc);
+        b->cycles += base_cycles[opc];
+        b->refs += 1 + accesses_memory[opc];
         if (cpu_opc_transfers(opc))
             break;
         /* Only the block's end sets r0 back to 0: an instruction that writes it is the last. */
-        if (cpu_opc_writes_rd(opc) && CPU_INSN_RD(word) == 0)
+        if (writes_rd[opc] && CPU_INSN_RD(word) == 0)
             break;
     }
     sum_rests(b);
