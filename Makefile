@@ -91,11 +91,8 @@ $(BUILD)/obj/%.o: %.c
 
 # The interpreter's loop: GCC's SLP vectorizer packs the cycle and instruction counters into one
 # vector register and spills it on every instruction; without it `make bench` runs the flat loop
-# about 1.4x and the paged loops about 1.6x faster. -ftracer copies the short joins after the
-# translation cache's test into each case, so a load or store takes fewer jumps: the loop with
-# TLB hits takes a quarter less time (0.73 -> 0.54 s CPU for 300 M instructions), for 0.5 more
-# host instructions per simulated instruction (callgrind; docs/interpreter.md).
-$(BUILD)/obj/cpu/cpu_exec.o: CFLAGS += -fno-tree-slp-vectorize -ftracer
+# about 1.4x and the paged loops about 1.6x faster.
+$(BUILD)/obj/cpu/cpu_exec.o: CFLAGS += -fno-tree-slp-vectorize
 
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
