@@ -87,11 +87,60 @@ bool cpu_opc_transfers(uint32_t opc)
     return opc >= CPU_OPC_B && opc <= CPU_OPC_JALR;
 }
 
-/* True for the instructions that read or write memory (a load, a store, push, pop). */
-static bool accesses_memory(const cpu_insn_info_t *info)
+/* Per opcode, from the ISA table at compile time (a block is decoded again after every store
+ * into its page, so decoding must be cheap): what the block needs to know of it. */
+#define RD_IS_SOURCE(o) /* rd is the value these store or send */                                 \
+    ((o) == CPU_OPC_ST || (o) == CPU_OPC_STH || (o) == CPU_OPC_STB || (o) == CPU_OPC_PUSH ||      \
+     (o) == CPU_OPC_OUT)
+#define THROUGH_TRANSLATION(o, b) /* [rs1 + imm] of in and out is a port, not translated */        \
+    (((b) == CPU_OPK_MEM && (o) != CPU_OPC_IN && (o) != CPU_OPC_OUT) || (o) == CPU_OPC_PUSH ||     \
+     (o) == CPU_OPC_POP || (o) == CPU_OPC_PUSHF || (o) == CPU_OPC_POPF)
+static const bool writes_rd[256] = {
+#define CPU_X_WRITES(name, mn, opc, a, b, c, cyc, cls, sum)                                         \
+    [opc] = CPU_OPK_##a == CPU_OPK_RD && !RD_IS_SOURCE(CPU_OPC_##name),
+    CPU_ISA(CPU_X_WRITES)
+#undef CPU_X_WRITES
+};
+static const bool accesses_memory[256] = {
+#define CPU_X_ACCESSES(name, mn, opc, a, b, c, cyc, cls, sum)                                       \
+    [opc] = THROUGH_TRANSLATION(CPU_OPC_##name, CPU_OPK_##b),
+    CPU_ISA(CPU_X_ACCESSES)
+#undef CPU_X_ACCESSES
+};
+static const uint8_t base_cycles[256] = {
+#define CPU_X_CYCLES(name, mn, opc, a, b, c, cyc, cls, sum) [opc] = cyc,
+    CPU_ISA(CPU_X_CYCLES)
+#undef CPU_X_CYCLES
+};
+static const bool assigned[256] = {
+#define CPU_X_ASSIGNED(name, mn, opc, a, b, c, cyc, cls, sum) [opc] = true,
+    CPU_ISA(CPU_X_ASSIGNED)
+#undef CPU_X_ASSIGNED
+};
+
+bool cpu_opc_writes_rd(uint32_t opc)
 {
-    return info->operands[1] == CPU_OPK_MEM || info->opcode == CPU_OPC_PUSH ||
-           info->opcode == CPU_OPC_POP;
+    return writes_rd[opc & 0xffu];
+}
+
+bool cpu_opc_accesses_memory(uint32_t opc)
+{
+    return accesses_memory[opc & 0xffu];
+}
+
+/* Sums what each instruction and the rest of the block after it cost, for the loop's
+ * prepayment (docs/interpreter.md), and puts the end of the block after the last. */
+static void sum_rests(cpu_block_t *b)
+{
+    static const cpu_decoded_t end = {.opc = CPU_OPC_BLOCK_END};
+    b->insn[b->n] = end;
+    for (uint32_t i = b->n; i-- > 0;) {
+        cpu_decoded_t *d = &b->insn[i];
+        const cpu_decoded_t *next = &b->insn[i + 1];
+        d->rest_cycles = (uint16_t)(next->rest_cycles + base_cycles[d->opc]);
+        d->rest_n = (uint8_t)(next->rest_n + 1);
+        d->rest_refs = (uint8_t)(next->rest_refs + 1 + accesses_memory[d->opc]);
+    }
 }
 
 /* Decodes the block at pa into b and marks its page as code; n is 0 when its first
@@ -111,17 +160,19 @@ static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t 
         uint32_t word = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
                         (uint32_t)p[3] << 24; /* RAM is little-endian */
         uint32_t opc = CPU_INSN_OPCODE(word);
-        int op = cpu_op_of_opcode((uint8_t)opc);
-        if (op < 0 || !plain(opc) || (word & zero_mask[opc]))
+        if (!assigned[opc] || !plain(opc) || (word & zero_mask[opc]))
             break; /* the one-at-a-time path runs it (or faults on it) */
-        const cpu_insn_info_t *info = &cpu_isa[op];
         cpu_decode_fields(word, &b->insn[b->n]);
         b->n++;
-        b->cycles += info->cycles;
-        b->refs += 1 + accesses_memory(info);
+        b->cycles += base_cycles[opc];
+        b->refs += 1 + accesses_memory[opc];
         if (cpu_opc_transfers(opc))
             break;
+        /* Only the block's end sets r0 back to 0: an instruction that writes it is the last. */
+        if (writes_rd[opc] && CPU_INSN_RD(word) == 0)
+            break;
     }
+    sum_rests(b);
 #ifdef HVSIM_BLOCK_CHECK
     memcpy(b->raw, ram + pa, 4 * b->n);
 #endif

@@ -8,8 +8,9 @@
  * the trap is entered at the instruction boundary; the faulting instruction changes nothing.
  *
  * The loop is written against a few macros (FETCH, DISPATCH, CASE, NEXT) so that the shape of
- * an interpreter is visible: one dispatch per instruction, cycle accounting as one addition,
- * and the debugger behind one flag test.
+ * an interpreter is visible: one dispatch per instruction, cycle accounting as one addition a
+ * block (charged when it is entered, see SAVE), and the debugger behind one flag test at the
+ * end of each block.
  */
 #include <string.h>
 
@@ -36,6 +37,11 @@ static const uint8_t base_cycles[256] = {
 };
 
 static uint32_t zero_mask[256];
+/* 1 for the instructions that load or store through a translation: an instruction run alone
+ * is charged its TLB hit in advance, as a block's are. */
+static uint8_t data_refs[256];
+/* The end of no block: where the loop goes when a block ends early, and where it starts. */
+static const cpu_decoded_t no_block = {.opc = CPU_OPC_BLOCK_END};
 
 static void build_tables(void)
 {
@@ -44,6 +50,8 @@ static void build_tables(void)
         return;
     for (int i = 0; i < CPU_OP_COUNT; i++)
         zero_mask[cpu_isa[i].opcode] = cpu_isa[i].zero_mask;
+    for (unsigned opc = 0; opc < 256; opc++)
+        data_refs[opc] = cpu_opc_accesses_memory(opc);
     built = true;
 }
 
@@ -94,6 +102,11 @@ static inline void ram_write(uint8_t *p, unsigned size, uint32_t v)
     }
 }
 
+/* The rare side of a test in the hot loop (a slow path, a fault, the debugger): told to the
+ * compiler, which then keeps the hot path's values in registers and spills around the calls
+ * of the rare side instead. */
+#define RARELY(cond) __builtin_expect(!!(cond), 0)
+
 /* Why a block ended early. */
 enum { BLOCK_LIMIT, BLOCK_RESCAN, BLOCK_DEBUG, BLOCK_NESTED_FAULT, BLOCK_VMEXIT };
 
@@ -119,34 +132,65 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 /* ------------------------------------------------------------------------------------------
  * The hot loop
  * ------------------------------------------------------------------------------------------ */
-/* With paging on, a block's fetches (a TLB hit each, on the code page) are charged and counted
- * when it is entered, all at once; those of its instructions not yet begun are a prepayment,
- * which SAVE leaves out of the state it stores (RESTORE puts it back in the locals) and which
- * LEAVE_BLOCK refunds when a block ends early. */
-#define PREPAID() (paged ? (uint32_t)(block_end - block_insn) : 0u)
-#define SAVE()                                                                                     \
+/* Prepayment. A block is charged when it is entered, all at once: its instructions' base
+ * cycles and count, and with paging on a TLB hit for each fetch, load and store. The part of
+ * the instructions not yet begun (from block_insn on: their rest_* fields sum it), and the base
+ * cycles and count of the one that runs (`in`, which retires at its end), is paid in advance:
+ * SAVE leaves it out of the state it stores, RESTORE puts it back in the locals and LEAVE_BLOCK
+ * refunds it when the block ends early, so that every figure anyone reads is what the
+ * one-at-a-time loop would show there. An instruction run alone is charged the same way when it
+ * has been fetched. A load or store that does not hit in the translation cache, or faults
+ * before its access, hands its prepaid hit back (UNCHARGE_ACCESS) and pays what the TLB says. */
+#define REST_CYCLES()                                                                              \
+    (block_insn->rest_cycles + (paged ? (uint64_t)block_insn->rest_refs * tlb_hit_cost : 0))
+#define PREPAID_CYCLES(retired) (REST_CYCLES() + ((retired) ? 0u : base_cycles[in->opc]))
+#define PREPAID_COUNT(retired)                                                                     \
+    (block_insn->rest_n + ((retired) ? 0u : in->opc != CPU_OPC_BLOCK_END))
+/* The state as the one-at-a-time loop would have it: during an instruction (SAVE), or after
+ * the one that ran retired (SAVE_RETIRED: it will not retire again). */
+#define SAVE_LESS(pre_cycles, pre_count)                                                           \
     do {                                                                                           \
-        uint32_t pre_ = PREPAID();                                                                 \
         s->pc = pc;                                                                                \
-        s->cycles = cycles - (uint64_t)pre_ * tlb_hit_cost;                                        \
-        s->instret = instret;                                                                      \
+        s->cycles = cycles - (pre_cycles);                                                         \
+        s->instret = instret - (pre_count);                                                        \
         if (paged) {                                                                               \
-            cpu->mmu.stats.hits += fast_hits - pre_;                                               \
-            fast_hits = pre_;                                                                      \
+            cpu->mmu.stats.hits += fast_hits - block_insn->rest_refs;                              \
+            fast_hits = block_insn->rest_refs;                                                     \
         }                                                                                          \
     } while (0)
-#define RESTORE()                                                                                  \
+#define SAVE() SAVE_LESS(PREPAID_CYCLES(false), PREPAID_COUNT(false))
+#define SAVE_RETIRED() SAVE_LESS(PREPAID_CYCLES(true), PREPAID_COUNT(true))
+#define RESTORE_MORE(pre_cycles, pre_count)                                                        \
     do {                                                                                           \
         pc = s->pc;                                                                                \
-        cycles = s->cycles + (uint64_t)PREPAID() * tlb_hit_cost;                                   \
-        instret = s->instret;                                                                      \
+        cycles = s->cycles + (pre_cycles);                                                         \
+        instret = s->instret + (pre_count);                                                        \
     } while (0)
+#define RESTORE() RESTORE_MORE(PREPAID_CYCLES(false), PREPAID_COUNT(false))
+/* A call that reads or changes the CPU's state, in the middle of an instruction: SAVE before
+ * it and RESTORE after, with the prepayment worked out once. */
+#define SAVED_CALL(call)                                                                           \
+    do {                                                                                           \
+        const uint64_t pre_c_ = PREPAID_CYCLES(false), pre_n_ = PREPAID_COUNT(false);             \
+        SAVE_LESS(pre_c_, pre_n_);                                                                 \
+        call;                                                                                      \
+        RESTORE_MORE(pre_c_, pre_n_);                                                              \
+    } while (0)
+/* The block ends after this instruction: the rest of it is refunded. */
 #define LEAVE_BLOCK()                                                                              \
     do {                                                                                           \
-        uint32_t pre_ = PREPAID();                                                                 \
-        cycles -= (uint64_t)pre_ * tlb_hit_cost;                                                   \
-        fast_hits -= pre_;                                                                         \
-        block_end = block_insn;                                                                    \
+        cycles -= REST_CYCLES();                                                                   \
+        instret -= block_insn->rest_n;                                                             \
+        fast_hits -= block_insn->rest_refs;                                                        \
+        block_insn = &no_block;                                                                    \
+    } while (0)
+/* A load or store that will not take the TLB hit prepaid for it. */
+#define UNCHARGE_ACCESS()                                                                          \
+    do {                                                                                           \
+        if (paged) {                                                                               \
+            cycles -= tlb_hit_cost;                                                                \
+            fast_hits--;                                                                           \
+        }                                                                                          \
     } while (0)
 #define FAULT(c, v)                                                                                \
     do {                                                                                           \
@@ -155,31 +199,34 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         goto fault;                                                                                \
     } while (0)
 /* With the MMU on (`paged`, a constant in each copy of the loop) va becomes the physical
- * address pa: the last translation of this kind first, then the TLB and the walker; a page
- * fault traps with the virtual address in tval, a nested fault stops the CPU. In the flat
- * loop this is compiled away and pa is va. */
+ * address pa: the last translation of this kind first (a TLB hit, prepaid), then the TLB and
+ * the walker; a page fault traps with the virtual address in tval, a nested fault stops the
+ * CPU. In the flat loop this is compiled away and pa is va. */
 #define TRANSLATE(va, kind, pa)                                                                    \
     do {                                                                                           \
-        if (paged) {                                                                               \
-            if (mmu_fast_lookup(&cpu->mmu, (kind), (va), user, &(pa))) {                           \
-                cycles += tlb_hit_cost;                                                            \
-                fast_hits++; /* a TLB hit, counted into the MMU's statistics by SAVE */            \
-            } else {                                                                               \
-                SAVE();                                                                            \
-                mmu_status_t st_ = translate_slow(cpu, (va), (kind), user, &(pa));                 \
-                RESTORE();                                                                         \
-                AFTER_TLB_CALL();                                                                  \
-                if (st_ == MMU_PAGE_FAULT)                                                         \
-                    FAULT(page_fault_cause[kind], (va));                                           \
-                if (st_ == MMU_NESTED_FAULT)                                                       \
-                    goto nested_fault;                                                             \
-            }                                                                                      \
+        if (paged && RARELY(!mmu_fast_lookup(&cpu->mmu, (kind), (va), user, &(pa)))) {             \
+            UNCHARGE_ACCESS();                                                                     \
+            TRANSLATE_SLOW(va, kind, pa);                                                          \
         }                                                                                          \
+    } while (0)
+#define TRANSLATE_SLOW(va, kind, pa)                                                               \
+    do {                                                                                           \
+        uint32_t slow_pa_; /* not &(pa): pa stays a register on the fast path */                   \
+        tval = (va); /* kept for a fault: va need not live across the call */                      \
+        mmu_status_t st_;                                                                          \
+        SAVED_CALL(st_ = translate_slow(cpu, tval, (kind), user, &slow_pa_));                      \
+        (pa) = slow_pa_;                                                                           \
+        AFTER_TLB_CALL();                                                                          \
+        if (st_ == MMU_PAGE_FAULT)                                                                 \
+            FAULT(page_fault_cause[kind], tval);                                                   \
+        if (st_ == MMU_NESTED_FAULT)                                                               \
+            goto nested_fault;                                                                     \
     } while (0)
 /* After a call into the TLB for a load or store: the code page's translation stays only while
  * the translation cache still mirrors it (the fill may have replaced its TLB entry), and the
  * block goes on only with it, while its page was not written (the walk's A/D bits), the rest
- * of it ends before the limit (the walk cost cycles) and no event turned the debugger on. */
+ * of it ends before the limit (the walk cost cycles; all the rest costs but a taken branch is
+ * in `cycles` already) and no event turned the debugger on. */
 #define AFTER_TLB_CALL()                                                                           \
     do {                                                                                           \
         uint32_t frame_;                                                                           \
@@ -189,7 +236,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             fetch_vpn = NO_PAGE;                                                                   \
         if (fetch_vpn == NO_PAGE || !block || cpu->debug ||                                        \
             block->gen != m->blocks.gen[block_pa >> MMU_PAGE_SHIFT] ||                             \
-            cycles + BLOCK_MOST(block) >= limit) {                                                 \
+            cycles + taken_cost >= limit) {                                                        \
             block = NULL;                                                                          \
             LEAVE_BLOCK();                                                                         \
         }                                                                                          \
@@ -209,7 +256,12 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             cycles += tlb_hit_cost;                                                                \
             fast_hits++;                                                                           \
         } else {                                                                                   \
-            TRANSLATE(pc, MMU_FETCH, p_);                                                          \
+            if (mmu_fast_lookup(&cpu->mmu, MMU_FETCH, pc, user, &p_)) {                            \
+                cycles += tlb_hit_cost;                                                            \
+                fast_hits++;                                                                       \
+            } else {                                                                               \
+                TRANSLATE_SLOW(pc, MMU_FETCH, p_);                                                 \
+            }                                                                                      \
             fetch_vpn = pc >> MMU_PAGE_SHIFT;                                                      \
             fetch_frame = p_ & ~MMU_PAGE_OFFSET;                                                   \
         }                                                                                          \
@@ -236,13 +288,11 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             block = cpu_block_at(&m->blocks, ram, ram_size, pa_, zero_mask);                       \
             block_pa = pa_;                                                                        \
         }                                                                                          \
-        if (block && cycles + BLOCK_MOST(block) < limit) {                                         \
+        if (block && cycles + BLOCK_MOST(block) < limit) { /* all of it, in advance */            \
             block_insn = block->insn;                                                              \
-            block_end = block->insn + block->n;                                                    \
-            if (paged) { /* its fetches: see SAVE */                                               \
-                cycles += (uint64_t)block->n * tlb_hit_cost;                                       \
-                fast_hits += block->n;                                                             \
-            }                                                                                      \
+            cycles += REST_CYCLES();                                                               \
+            instret += block->n;                                                                   \
+            fast_hits += block->refs;                                                              \
         }                                                                                          \
     } while (0)
 /* A block runs without looking at the limit: it is entered only when all of it, at its most
@@ -252,25 +302,14 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 #define BLOCK_MOST(b) ((b)->cycles + taken_cost + (paged ? (b)->refs * tlb_hit_cost : 0))
 #define DISPATCH(opc) switch (opc)
 #define CASE(name) case CPU_OPC_##name:
-/* Retire the instruction: count it, charge its base cost, move on (NEXT: to the next word;
- * JUMP: to a branch's or jump's target, and on to the next instruction at once). */
-#define RETIRE()                                                                                   \
-    do {                                                                                           \
-        r[0] = 0;                                                                                  \
-        cycles += base_cycles[opc];                                                                \
-        instret++;                                                                                 \
-    } while (0)
-#define NEXT()                                                                                     \
-    do {                                                                                           \
-        RETIRE();                                                                                  \
-        pc += 4;                                                                                   \
-    } while (0)
+/* The instruction retires: its count and base cost were charged in advance (see SAVE); NEXT
+ * moves pc on a word, JUMP to a branch's or jump's target (and on to the next instruction at
+ * once), charging the taken branch. */
+#define NEXT() pc += 4
 #define JUMP(target)                                                                               \
     {                                                                                              \
-        uint32_t target_ = (target);                                                               \
+        pc = (target);                                                                             \
         cycles += taken_cost;                                                                      \
-        RETIRE();                                                                                  \
-        pc = target_;                                                                              \
         continue; /* the for loop: no do-while here, whose continue would only leave it */         \
     }
 /* The condition flags, for the branches. */
@@ -297,7 +336,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 #define RS1 r[in->rs1]
 #define RS2 r[in->rs2]
 #define IMM in->imm
-#define UIMM in->uimm
+#define UIMM (uint32_t)(uint16_t)in->imm
 /* Ring -1: in guest mode, an instruction the VMCB's controls name exits before it runs (pc on
  * it, length 4, the word in the exit information). */
 #define VMEXIT_IF(cond, reason, qual)                                                              \
@@ -319,11 +358,11 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             FAULT(CPU_CAUSE_PRIVILEGED, in->word);                                                 \
     } while (0)
 /* A debugger's watch hook sees each access that succeeded (behind the one debug flag). */
-#define WATCH(write, size, value)                                                                  \
+#define WATCH(addr, write, size, value)                                                            \
     do {                                                                                           \
-        if (cpu->debug && cpu->watch_fn) {                                                         \
+        if (RARELY(cpu->debug) && cpu->watch_fn) {                                                 \
             SAVE();                                                                                \
-            cpu->watch_fn(cpu, cpu->debug_ctx, a_, p_, (size), (write), (value));                  \
+            cpu->watch_fn(cpu, cpu->debug_ctx, (addr), p_, (size), (write), (value));              \
         }                                                                                          \
     } while (0)
 /* A read of the clock (cycle, cycleh) by the co-resident monitor's own code, run in U under
@@ -340,40 +379,51 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
  * access through a base register other than r0 (`based`) may not reach the monitor. */
 #define TRUNCATE(a, based, kind)                                                                   \
     do {                                                                                           \
-        if (truncated && (based) && (a) >= CPU_MONITOR_BASE)                                       \
+        if (truncated && (based) && (a) >= CPU_MONITOR_BASE) {                                     \
+            UNCHARGE_ACCESS();                                                                     \
             FAULT(page_fault_cause[kind], (a));                                                    \
+        }                                                                                          \
     } while (0)
-/* Load `size` bytes at addr into dst, or fault. Devices are reached through the bus. */
+/* Load `size` bytes at addr into dst, or fault. Devices are reached through the bus. Past the
+ * translation, addr is worked out again where it is needed (no register has changed): a_ is
+ * then not live across the calls of the slow paths, and the compiler keeps it in a register
+ * instead of storing it to the stack and loading it back on every access. */
 #define LOAD(addr, based, size, dst)                                                               \
     do {                                                                                           \
         uint32_t a_ = (addr), p_ = a_;                                                             \
-        if (a_ & ((size)-1))                                                                       \
+        if (RARELY(a_ & ((size)-1))) {                                                             \
+            UNCHARGE_ACCESS();                                                                     \
             FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
+        }                                                                                          \
         TRUNCATE(a_, based, MMU_LOAD);                                                             \
         TRANSLATE(a_, MMU_LOAD, p_);                                                               \
-        if (p_ <= ram_size - (size)) {                                                             \
+        if (!RARELY(p_ > ram_size - (size))) {                                                     \
             dst = ram_read(ram + p_, (size));                                                      \
         } else {                                                                                   \
+            uint32_t dev_; /* not &dst: dst stays a register on the RAM path */                  \
             SAVE();                                                                                \
-            bool ok_ = sim_phys_read(m, cpu, p_, (size), &dst);                                   \
+            bool ok_ = sim_phys_read(m, cpu, p_, (size), &dev_);                                  \
             RESTORE();                                                                             \
+            dst = dev_;                                                                            \
             if (!ok_)                                                                              \
-                FAULT(CPU_CAUSE_BUS_ERROR, a_);                                                    \
+                FAULT(CPU_CAUSE_BUS_ERROR, (addr));                                                \
             END_BLOCK_AFTER_THIS();                                                                \
         }                                                                                          \
-        WATCH(false, (size), dst);                                                                 \
+        WATCH((addr), false, (size), dst);                                                         \
     } while (0)
 #define STORE(addr, based, size, val)                                                              \
     do {                                                                                           \
         uint32_t a_ = (addr), p_ = a_;                                                             \
-        if (a_ & ((size)-1))                                                                       \
+        if (RARELY(a_ & ((size)-1))) {                                                             \
+            UNCHARGE_ACCESS();                                                                     \
             FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
+        }                                                                                          \
         TRUNCATE(a_, based, MMU_STORE);                                                            \
         TRANSLATE(a_, MMU_STORE, p_);                                                              \
-        WATCH(true, (size), (val)); /* before the write: the watcher reads the old value */        \
-        if (p_ <= ram_size - (size)) {                                                             \
+        WATCH((addr), true, (size), (val)); /* before the write: the watcher reads the old value */\
+        if (!RARELY(p_ > ram_size - (size))) {                                                     \
             ram_write(ram + p_, (size), (val));                                                    \
-            if (code_page[p_ >> MMU_PAGE_SHIFT]) { /* blocks were decoded from this page */        \
+            if (RARELY(code_page[p_ >> MMU_PAGE_SHIFT])) { /* blocks were decoded from it */       \
                 cpu_blocks_drop(&m->blocks, p_ >> MMU_PAGE_SHIFT, p_ >> MMU_PAGE_SHIFT);           \
                 block = NULL; /* the running block may be one of them */                           \
                 LEAVE_BLOCK();                                                                     \
@@ -383,7 +433,7 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
             bool ok_ = sim_phys_write(m, cpu, p_, (size), (val));                                  \
             RESTORE();                                                                             \
             if (!ok_)                                                                              \
-                FAULT(CPU_CAUSE_BUS_ERROR, a_);                                                    \
+                FAULT(CPU_CAUSE_BUS_ERROR, (addr));                                                \
             END_BLOCK_AFTER_THIS();                                                                \
         }                                                                                          \
     } while (0)
@@ -422,15 +472,17 @@ static mmu_status_t translate_slow(cpu_t *cpu, uint32_t va, mmu_access_t kind, b
  * or a nested fault stops the CPU (BLOCK_NESTED_FAULT). Traps are entered here, at the
  * boundary after the faulting instruction.
  *
- * The body is compiled four times, for two constants. `paged` false: the MMU is off, addresses
- * are physical and nothing is translated; true: every fetch, load and store is translated.
- * `truncated`: the CPU runs a guest's user code under a co-resident monitor, whose data segment
- * stops below the monitor (TRUNCATE); everywhere else the check costs nothing. Turning the MMU
- * on or off (a ptroot write), a mode change and a VM entry or exit end the block, so cpu_run
- * picks the right copy for each block (run_some).
+ * The body is compiled five times, for three constants. `paged` false: the MMU is off,
+ * addresses are physical and nothing is translated; true: every fetch, load and store is
+ * translated, for the mode `user` says (the translation cache's key is then worked out with
+ * fewer host instructions). `truncated`: the CPU runs a guest's user code under a co-resident
+ * monitor, whose data segment stops below the monitor (TRUNCATE); everywhere else the check
+ * costs nothing. Turning the MMU on or off (a ptroot write), a mode change and a VM entry or
+ * exit end the block, so cpu_run picks the right copy for each block (run_some).
  */
 static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t limit,
-                                                           const bool paged, const bool truncated)
+                                                           const bool paged, const bool truncated,
+                                                           const bool user)
 {
     sim_machine_t *m = cpu->mach;
     cpu_state_t *s = &cpu->s;
@@ -440,46 +492,48 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     const uint32_t ram_last_word = ram_size - 4;
     const uint32_t taken_cost = m->costs.c[SIM_COST_branch_taken];
     const uint32_t tlb_hit_cost = m->costs.c[SIM_COST_tlb_hit];
-    const bool user = (s->flags & CPU_FLAG_MODE_MASK) == 0; /* a mode change ends the block */
     uint64_t fast_hits = 0;
     uint32_t fetch_vpn = NO_PAGE, fetch_frame = 0;
     const cpu_block_t *block = NULL;   /* the last block entered, while no store touched it */
-    const cpu_decoded_t *block_insn = NULL; /* its next instruction, while before block_end */
-    const cpu_decoded_t *block_end = NULL;
-    cpu_decoded_t one = {0};                /* an instruction fetched alone, decoded */
-    const cpu_decoded_t *in = &one;         /* the instruction that runs */
+    const cpu_decoded_t *block_insn = &no_block; /* the next instruction, decoded */
+    cpu_decoded_t one[2] = {{0}, no_block}; /* an instruction fetched alone, and its end */
+    const cpu_decoded_t *in = &no_block;         /* the instruction that runs */
     uint32_t block_pa = 0;
     const uint8_t *const code_page = m->blocks.code; /* per page: blocks were decoded from it */
-    uint32_t pc, word = 0, opc = 0, cause, tval;
+    uint32_t pc, word = 0, opc, cause, tval;
     uint64_t cycles, instret;
     bool rescan = false;
     RESTORE();
 
     for (;;) {
-        if (block_insn == block_end) { /* in a block, nothing can turn the debugger on */
+        in = block_insn++;
+        opc = in->opc;
+
+        DISPATCH(opc) {
+        case CPU_OPC_BLOCK_END: /* after a block, or after an instruction run alone */
+            block_insn = &no_block;
+            r[0] = 0; /* the instruction just before may have written it (cpu_block.c) */
             if (cycles >= limit)
-                break;
-            if (cpu->debug) {
+                goto out;
+            if (cpu->debug) { /* in a block, nothing can turn the debugger on */
                 SAVE();
                 if (cpu->debug_fn && cpu->debug_fn(cpu, cpu->debug_ctx))
                     return BLOCK_DEBUG;
                 block = NULL; /* the debugger may write memory */
             } else {
                 ENTER_BLOCK();
+                if (block_insn != &no_block)
+                    continue; /* decoded, checked and charged */
             }
-        }
-        if (block_insn != block_end) { /* decoded, checked and (paged) its fetch charged */
-            in = block_insn++;
-        } else {
             FETCH();
             if (word & zero_mask[CPU_INSN_OPCODE(word)])
                 FAULT(CPU_CAUSE_ILLEGAL, word);
-            cpu_decode_fields(word, &one);
-            in = &one;
-        }
-        opc = in->opc;
-
-        DISPATCH(opc) {
+            cpu_decode_fields(word, &one[0]);
+            block_insn = one; /* charged now that it has been fetched, as a block would be */
+            cycles += base_cycles[one[0].opc] + (paged ? data_refs[one[0].opc] * tlb_hit_cost : 0);
+            instret++;
+            fast_hits += data_refs[one[0].opc];
+            continue;
         CASE(NOP) break;
         CASE(ADD) RD = RS1 + RS2; break;
         CASE(SUB) RD = RS1 - RS2; break;
@@ -541,9 +595,8 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(STH) STORE(RS1 + IMM, BASED, 2, RD); break;
         CASE(STB) STORE(RS1 + IMM, BASED, 1, RD); break;
         CASE(PUSH) {
-            uint32_t sp = r[CPU_REG_SP] - 4;
-            STORE(sp, true, 4, RD);
-            r[CPU_REG_SP] = sp;
+            STORE(r[CPU_REG_SP] - 4, true, 4, RD);
+            r[CPU_REG_SP] -= 4;
             break;
         }
         CASE(POP) {
@@ -572,8 +625,16 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             RD = pc + 4;
             JUMP(target);
         }
-        CASE(SYSCALL) NEXT(); SAVE(); cpu_enter_trap(cpu, CPU_CAUSE_SYSCALL, 0, pc); return BLOCK_RESCAN;
-        CASE(BRK) NEXT(); SAVE(); cpu_enter_trap(cpu, CPU_CAUSE_BREAKPOINT, 0, pc); return BLOCK_RESCAN;
+        CASE(SYSCALL)
+            NEXT();
+            SAVE_RETIRED();
+            cpu_enter_trap(cpu, CPU_CAUSE_SYSCALL, 0, pc);
+            return BLOCK_RESCAN;
+        CASE(BRK)
+            NEXT();
+            SAVE_RETIRED();
+            cpu_enter_trap(cpu, CPU_CAUSE_BREAKPOINT, 0, pc);
+            return BLOCK_RESCAN;
         CASE(HCALL)
             VMEXIT_IF(true, CPU_EXIT_HYPERCALL, 0);
             FAULT(CPU_CAUSE_ILLEGAL, in->word); /* no hypervisor to call on bare hardware */
@@ -582,9 +643,8 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             RD = cpuid_leaf(cpu, RS1);
             break;
         CASE(PUSHF) {
-            uint32_t sp = r[CPU_REG_SP] - 4;
-            STORE(sp, true, 4, s->flags);
-            r[CPU_REG_SP] = sp;
+            STORE(r[CPU_REG_SP] - 4, true, 4, s->flags);
+            r[CPU_REG_SP] -= 4;
             break;
         }
         CASE(POPF) {
@@ -622,7 +682,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(IRET)
             REQUIRE_PRIVILEGE();
             NEXT();
-            SAVE();
+            SAVE_RETIRED();
             cpu_return_from_trap(cpu);
             return BLOCK_RESCAN;
         CASE(HALT)
@@ -682,7 +742,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             REQUIRE_H();
             uint32_t vmcb = RS1;
             NEXT();
-            SAVE();
+            SAVE_RETIRED();
             if (!cpu_vm_enter(cpu, vmcb, pc))
                 s->flags |= CPU_FLAG_C;
             return BLOCK_RESCAN;
@@ -695,6 +755,7 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         }
         NEXT();
     }
+out:
     SAVE();
     return rescan ? BLOCK_RESCAN : BLOCK_LIMIT;
 
@@ -717,25 +778,31 @@ nested_fault:
 
 static int run_block_flat(cpu_t *cpu, uint64_t limit)
 {
-    return run_block(cpu, limit, false, false);
+    return run_block(cpu, limit, false, false, false); /* (user is read only when paged) */
 }
 
-static int run_block_paged(cpu_t *cpu, uint64_t limit)
+static int run_block_paged_kernel(cpu_t *cpu, uint64_t limit)
 {
-    return run_block(cpu, limit, true, false);
+    return run_block(cpu, limit, true, false, false);
+}
+
+static int run_block_paged_user(cpu_t *cpu, uint64_t limit)
+{
+    return run_block(cpu, limit, true, false, true);
 }
 
 static int run_block_flat_monitor(cpu_t *cpu, uint64_t limit)
 {
-    return run_block(cpu, limit, false, true);
+    return run_block(cpu, limit, false, true, true);
 }
 
 static int run_block_paged_monitor(cpu_t *cpu, uint64_t limit)
 {
-    return run_block(cpu, limit, true, true);
+    return run_block(cpu, limit, true, true, true);
 }
 
-/* Runs one block in the copy of the loop that fits the CPU's state now. */
+/* Runs one block in the copy of the loop that fits the CPU's state now (a mode change ends
+ * the block, so `user` holds for all of it). */
 static int run_some(cpu_t *cpu, uint64_t limit)
 {
     const cpu_state_t *s = &cpu->s;
@@ -744,7 +811,9 @@ static int run_some(cpu_t *cpu, uint64_t limit)
     if (truncated)
         return mmu_active(&cpu->mmu) ? run_block_paged_monitor(cpu, limit)
                                      : run_block_flat_monitor(cpu, limit);
-    return mmu_active(&cpu->mmu) ? run_block_paged(cpu, limit) : run_block_flat(cpu, limit);
+    if (!mmu_active(&cpu->mmu))
+        return run_block_flat(cpu, limit);
+    return user ? run_block_paged_user(cpu, limit) : run_block_paged_kernel(cpu, limit);
 }
 
 /* Moves a fired timer into the pending state. */

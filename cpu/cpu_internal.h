@@ -47,11 +47,19 @@ bool cpu_vm_port_exits(const cpu_t *cpu, uint32_t port);
  * stores, compares) ending at the first branch or jump, inside one page. It stays valid while
  * its page's generation (cpu_blocks_t) is the one it was decoded at. */
 #define CPU_BLOCK_MAX 32u
-/* An instruction word taken apart once: the fields the interpreter's cases read. */
+/* The pseudo-instruction after the last of a block (and after an instruction run alone): its
+ * case in the interpreter's switch is the block's end, where the loop looks at the limit and
+ * the debugger and takes the next block. No instruction has this opcode. */
+#define CPU_OPC_BLOCK_END 0xffu
+/* An instruction word taken apart once: the fields the interpreter's cases read, and what the
+ * block from it on was charged in advance when it was entered (docs/interpreter.md). */
 typedef struct {
     uint32_t word;             /* the whole word (faults and exits report it) */
     uint8_t opc, rd, rs1, rs2; /* the opcode and the register fields */
-    uint32_t imm, uimm;        /* imm16 sign-extended, and zero-extended */
+    uint32_t imm;              /* imm16 sign-extended (its low half is uimm16) */
+    uint16_t rest_cycles;      /* the base cycles of this instruction and the rest of its block */
+    uint8_t rest_n;            /* instructions from this one to the block's end */
+    uint8_t rest_refs;         /* their memory references: a fetch each, a load or store */
 } cpu_decoded_t;
 static inline void cpu_decode_fields(uint32_t word, cpu_decoded_t *d)
 {
@@ -61,8 +69,11 @@ static inline void cpu_decode_fields(uint32_t word, cpu_decoded_t *d)
     d->rs1 = (uint8_t)CPU_INSN_RS1(word);
     d->rs2 = (uint8_t)CPU_INSN_RS2(word);
     d->imm = (uint32_t)CPU_INSN_IMM16(word);
-    d->uimm = CPU_INSN_UIMM16(word);
 }
+/* True for the instructions whose rd is written (r0 must read 0 again after them). */
+bool cpu_opc_writes_rd(uint32_t opc);
+/* True for the instructions that load or store through a translation (one reference each). */
+bool cpu_opc_accesses_memory(uint32_t opc);
 #define CPU_BLOCK_PAGE_OFFSET 0xfffu
 struct cpu_block {
     uint32_t pa;                  /* physical address of the first instruction; 1: none */
@@ -70,7 +81,8 @@ struct cpu_block {
     uint32_t cycles;              /* the sum of their base cycles */
     uint32_t refs;                /* their memory references: a fetch each, a load or store */
     uint64_t gen;                 /* its page's generation when decoded */
-    cpu_decoded_t insn[CPU_BLOCK_MAX]; /* the instructions, checked against their zero masks */
+    /* the instructions, checked against their zero masks, and CPU_OPC_BLOCK_END after them */
+    cpu_decoded_t insn[CPU_BLOCK_MAX + 1];
 #ifdef HVSIM_BLOCK_CHECK
     uint8_t raw[4 * CPU_BLOCK_MAX]; /* the bytes decoded, compared at each entry (a check build) */
 #endif
