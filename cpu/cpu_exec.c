@@ -50,6 +50,9 @@ static void build_tables(void)
         return;
     for (int i = 0; i < CPU_OP_COUNT; i++)
         zero_mask[cpu_isa[i].opcode] = cpu_isa[i].zero_mask;
+    /* No instruction has the block end's opcode: a word with it is illegal at the zero-mask
+     * check, before the switch could take it for the end of a block (and loop on it). */
+    zero_mask[CPU_OPC_BLOCK_END] = ~0u;
     for (unsigned opc = 0; opc < 256; opc++)
         data_refs[opc] = cpu_opc_accesses_memory(opc);
     built = true;
