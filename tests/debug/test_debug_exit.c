@@ -415,8 +415,8 @@ Test(debug_exit, break_hv_stops_at_each_of_one_passs_actions, .timeout = 120)
         cr_assert_eq(ui_dbg_continue(dbg, &st), 0, "%s", ui_dbg_error(dbg));
         cr_assert_eq(st.kind, UI_DBG_STOP_BREAKPOINT, "%s", st.text);
         cr_assert_lt(i, nshares);
-        cr_expect_eq(st.ev.b, shares[i].b, "stop %u: gpa 0x%08x, the machine's share %u: 0x%08x",
-                     i, st.ev.b, i, shares[i].b);
+        cr_expect_eq(st.ev.b, shares[i].b, "stop %u: gpa 0x%08x, the machine's share %u: 0x%08x", i,
+                     st.ev.b, i, shares[i].b);
         cr_expect_eq(st.ev.cycle, shares[i].cycle, "stop %u", i);
     }
     cr_expect_gt(shares[39].cycle, 0);

@@ -377,8 +377,9 @@ static void on_event(const sim_event_t *ev, void *ctx)
         for (unsigned i = 0; i < d->m->ncpus; i++)
             d->m->cpu[i].debug = true;
     }
-    if (d->running && d->pending && (dbg_exit_leaves_idle(d, ev) ||
-                                     (d->pend_logno == d->log_total - 1 && dbg_pcpu_idle(d, c)))) {
+    if (d->running && d->pending &&
+        (dbg_exit_leaves_idle(d, ev) ||
+         (d->pend_logno == d->log_total - 1 && dbg_pcpu_idle(d, c)))) {
         /* (the second: an action of a device's event, on a pCPU that idles, waiting for it) */
         d->pending_any = true; /* its pCPU has no next boundary: stop at another's */
         for (unsigned i = 0; i < d->m->ncpus; i++)

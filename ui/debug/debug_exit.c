@@ -241,7 +241,8 @@ int ui_dbg_exit_info(ui_dbg_t *dbg, unsigned cpu, ui_dbg_exit_t *out)
         out->doc = call ? "run the guest instruction the callout stands for, on the virtual CPU"
                         : "handle the trap as trap-and-emulate does, in the guest's own world";
         if (call) /* the `brk` is the translation's marker, not a breakpoint of the guest's */
-            snprintf(out->qual, sizeof out->qual, "a callout: the translation's `brk` marks a "
+            snprintf(out->qual, sizeof out->qual,
+                     "a callout: the translation's `brk` marks a "
                      "guest instruction the monitor runs for it");
     }
     if (out->insn) {
