@@ -103,4 +103,74 @@ static inline void mmu_pwc_clear(mmu_pwc_t *pwc)
     pwc->next = 0;
 }
 
+/* ------------------------------------------------------------------------------------------
+ * Table indices and permission rules, inline for the walker (mmu_rules.c has their public
+ * names)
+ * ------------------------------------------------------------------------------------------ */
+
+/* Each level's index field in an address, as one word for the walker's one load: where it
+ * starts (the page offset, then the indices of the levels below) in the low byte, and the
+ * mask of its index_bits above. */
+#define INDEX_FIELD(shift, bits) ((uint32_t)(shift) | (((1u << (bits)) - 1) << 8))
+static const uint32_t index_field[MMU_MAX_LEVELS + 1][MMU_MAX_LEVELS] = {
+    [2] = {INDEX_FIELD(12, 10), INDEX_FIELD(22, 10)},
+    [3] = {INDEX_FIELD(12, 7), INDEX_FIELD(19, 7), INDEX_FIELD(26, 6)},
+    [4] = {INDEX_FIELD(12, 5), INDEX_FIELD(17, 5), INDEX_FIELD(22, 5), INDEX_FIELD(27, 5)},
+};
+
+/* The walker's index, for levels it has checked already (a tree's levels are 2..4). */
+static inline uint32_t table_index(unsigned levels, unsigned level, uint32_t va)
+{
+    uint32_t field = index_field[levels][level];
+    return (va >> (field & 0xffu)) & (field >> 8);
+}
+
+static const uint32_t needed_bit[MMU_ACCESS_KINDS] = {
+    [MMU_FETCH] = MMU_PTE_X,
+    [MMU_LOAD] = MMU_PTE_R,
+    [MMU_STORE] = MMU_PTE_W,
+};
+
+/* The rule itself, inline for the walker and the TLB's hit test; mmu_access_check is its
+ * public name. */
+static inline unsigned access_check(uint32_t bits, mmu_access_t kind, mmu_priv_t priv)
+{
+    if (priv == MMU_PRIV_USER && !(bits & MMU_PTE_U))
+        return MMU_OUTCOME_PRIVILEGE;
+    if (priv == MMU_PRIV_KERNEL && kind == MMU_FETCH && (bits & MMU_PTE_U))
+        return MMU_OUTCOME_PRIVILEGE; /* K never runs user code (like SMEP) */
+    if (!(bits & needed_bit[kind]))
+        return MMU_OUTCOME_PERMISSION;
+    return MMU_OUTCOME_OK;
+}
+
+/* A pointer to the next table needs only V. */
+static inline unsigned pointer_check(uint32_t pte)
+{
+    return (pte & MMU_PTE_V) ? MMU_OUTCOME_OK : MMU_OUTCOME_NOT_PRESENT;
+}
+
+static inline unsigned leaf_check(uint32_t pte, mmu_access_t kind, mmu_priv_t priv)
+{
+    if (!(pte & MMU_PTE_V))
+        return MMU_OUTCOME_NOT_PRESENT;
+    if ((pte & MMU_PTE_W) && !(pte & MMU_PTE_R))
+        return MMU_OUTCOME_MALFORMED;
+    return access_check(pte, kind, priv);
+}
+
+/* The walker's verdict on the entry read at `level` of a tree of `levels`: a pointer needs V;
+ * a leaf the leaf rule, and a large leaf a PFN aligned to its size; S above level 1 is
+ * malformed (only level 1 holds large pages). */
+static inline unsigned entry_check(uint32_t pte, unsigned level, unsigned levels, mmu_access_t kind,
+                                   mmu_priv_t priv)
+{
+    if (level == 0 || !(pte & MMU_PTE_S) || !(pte & MMU_PTE_V))
+        return level ? pointer_check(pte) : leaf_check(pte, kind, priv);
+    uint32_t frames = 1u << mmu_index_bits(levels, 0);
+    if (level > 1 || (MMU_PTE_PFN(pte) & (frames - 1)))
+        return MMU_OUTCOME_MALFORMED;
+    return leaf_check(pte, kind, priv);
+}
+
 #endif
