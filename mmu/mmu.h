@@ -278,7 +278,8 @@ typedef struct {
 typedef struct {
     uint16_t entries, ways, sets;
     uint16_t large;              /* valid large entries (none: lookups skip the large size) */
-    uint8_t victim[MMU_TLB_MAX]; /* per set: the way the next fill replaces when all are used */
+    uint16_t victim[MMU_TLB_MAX]; /* per set: the way the next fill replaces when all are used
+                                     (0..511: a fully associative TLB has 512 ways) */
     mmu_tlb_entry_t e[MMU_TLB_MAX];
 } mmu_tlb_t;
 

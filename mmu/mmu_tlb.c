@@ -149,7 +149,7 @@ static void count_large(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e, int delta)
 static inline mmu_tlb_entry_t *victim_way(mmu_tlb_t *tlb, mmu_tlb_entry_t *way, unsigned set)
 {
     mmu_tlb_entry_t *slot = &way[tlb->victim[set]];
-    tlb->victim[set] = (uint8_t)((tlb->victim[set] + 1u) & (tlb->ways - 1u)); /* a power of two */
+    tlb->victim[set] = (uint16_t)((tlb->victim[set] + 1u) & (tlb->ways - 1u)); /* a power of two */
     return slot;
 }
 

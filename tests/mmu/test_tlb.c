@@ -357,6 +357,38 @@ Test(tlb_geometry, a_fill_takes_the_first_unused_way_then_the_fifo_victim)
     sim_machine_free(&m);
 }
 
+/* The FIFO victim of a set counts all of its ways, up to the 512 of a fully associative TLB of
+ * 512 entries. It was a byte, and wrapped at 256: a full 512-way TLB then replaced only ways
+ * 0..255, and its other half kept its first 256 pages for ever. */
+Test(tlb_geometry, the_fifo_victim_of_a_512_way_set_reaches_every_way)
+{
+    sim_machine_t m;
+    mmu_builder_t b;
+    mt_machine(&m, 2, 2);
+    m.mmu_config.tlb_entries = MMU_TLB_MAX;
+    m.mmu_config.tlb_ways = MMU_TLB_MAX;
+    cr_assert_null(sim_configure_mmu(&m));
+    mt_native(&m, &b);
+    enum { FIRST = 0x100, PAGES = MMU_TLB_MAX + 300 };
+    for (uint32_t i = 0; i < PAGES; i++)
+        cr_assert(mmu_build_map(&b, (FIRST + i) << MMU_PAGE_SHIFT, PA1, MMU_PTE_RWX));
+    mmu_t *mmu = &m.cpu[0].mmu;
+    bool walked;
+    for (uint32_t i = 0; i < PAGES; i++) { /* 512 fill the ways, 300 replace ways 0..299 */
+        translate(&m, (FIRST + i) << MMU_PAGE_SHIFT, &walked);
+        cr_expect(walked, "page %u", i);
+    }
+    for (unsigned way = 0; way < MMU_TLB_MAX; way++) {
+        uint32_t want = FIRST + (way < 300 ? MMU_TLB_MAX + way : way);
+        cr_expect_eq(mmu->tlb.e[way].vpn, want, "way %u holds page 0x%x, not 0x%x", way,
+                     mmu->tlb.e[way].vpn, want);
+    }
+    cr_expect_eq(mmu->tlb.victim[0], 300, "the victim is way %u", mmu->tlb.victim[0]);
+    translate(&m, (FIRST + 299) << MMU_PAGE_SHIFT, &walked);
+    cr_expect(walked, "page 299 was replaced (at way 299, in the FIFO order)");
+    sim_machine_free(&m);
+}
+
 Test(tlb_geometry, bad_configurations_are_refused)
 {
     static const mmu_config_t bad[] = {
