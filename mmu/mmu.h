@@ -355,6 +355,8 @@ typedef struct {
     mmu_pwc_t pwc;
     mmu_ntlb_t ntlb;
     uint8_t large_shift; /* the large TLB entries the current context may hold, 0: none */
+    uint8_t quick;       /* the quick walk a miss may take in this context (mmu_walk.c's
+                            QUICK_*: none, or a shape of trees), from cfg and nested */
     mmu_fast_t fast[MMU_ACCESS_KINDS][MMU_FAST_SETS];
     mmu_stats_t stats;
     mmu_nested_fault_t last_nested_fault;

@@ -61,33 +61,67 @@ static inline mmu_tlb_entry_t *mmu_tlb_lookup_sized(mmu_tlb_t *tlb, uint32_t tag
     return NULL;
 }
 
-/* mmu_tlb_lookup_sized for a 4 KiB page, noting on the same pass over the set where a fill of
- * the page would go: *unused is the set's first unused way, or NULL when all are in use (a
- * fill takes the FIFO victim then). The ways are looked at from the last, so that the first
- * unused one is the last noted; at most one way matches. */
-static inline mmu_tlb_entry_t *mmu_tlb_lookup_small(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn,
-                                                    mmu_tlb_entry_t **unused)
+/* mmu_tlb_lookup_small's pass over set `set` of `ways` ways (inlined with a constant, the loop
+ * unfolds). The ways are looked at from the last, so that the first unused one is the last
+ * noted; at most one way matches. */
+static inline __attribute__((always_inline)) mmu_tlb_entry_t *
+tlb_lookup_small_ways(mmu_tlb_t *tlb, unsigned set, unsigned ways, uint32_t tag, uint32_t vpn,
+                      mmu_tlb_entry_t **slot)
 {
-    unsigned set;
-    mmu_tlb_entry_t *way = mmu_tlb_set_of(tlb, vpn, &set);
-    *unused = NULL;
-    for (unsigned i = tlb->ways; i-- > 0;) {
-        if (!(way[i].perm & MMU_TLBE_VALID))
-            *unused = &way[i];
-        else if (mmu_tlb_entry_matches(&way[i], tag, vpn, 0))
+    mmu_tlb_entry_t *way = &tlb->e[set * ways], *unused = NULL;
+#pragma GCC unroll 4
+    for (unsigned i = ways; i-- > 0;) {
+        if (!(way[i].perm & MMU_TLBE_VALID)) {
+            unused = &way[i];
+        } else if (mmu_tlb_entry_matches(&way[i], tag, vpn, 0)) {
+            *slot = NULL;
             return &way[i];
+        }
     }
+    *slot = unused ? unused : &way[tlb->victim[set]];
     return NULL;
+}
+
+/* mmu_tlb_lookup_sized for a 4 KiB page, noting on the same pass over the set where a fill of
+ * the page would go when it misses: *slot is the set's first unused way, or when all are in
+ * use its FIFO victim (whose pointer the fill moves on); NULL on a hit. The default four ways
+ * have a copy of their own, unfolded: a miss looks at every way, and the loop's own count and
+ * tests cost as much as the looking. */
+static inline __attribute__((always_inline)) mmu_tlb_entry_t *
+mmu_tlb_lookup_small(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn, mmu_tlb_entry_t **slot)
+{
+    unsigned set = vpn & (tlb->sets - 1u);
+    if (tlb->ways == 4)
+        return tlb_lookup_small_ways(tlb, set, 4, tag, vpn, slot);
+    return tlb_lookup_small_ways(tlb, set, tlb->ways, tag, vpn, slot);
 }
 
 /* The walker's fill of a 4 KiB entry that mmu_tlb_lookup_small has just missed (so no way
  * holds it and there is none to look for), and the translation cache's upkeep, in one pass:
- * the way (the lookup's `unused` one, else the set's FIFO victim, as mmu_tlb_fill chooses), the
- * mirrors of the entry it replaces forgotten, and the new page mirrored by `mirror` for the access
- * kinds in `kinds` (bit 1 << mmu_access_t) and by none for the others: what mmu_tlb_insert and a
- * mirror of each kind the entry allows would leave. */
-void mmu_tlb_fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *unused,
+ * the way (the lookup's `slot`: an unused way, else the set's FIFO victim, as mmu_tlb_fill
+ * chooses, and the victim pointer moves on), the mirrors of the entry it replaces forgotten,
+ * and the new page mirrored by `mirror` for the access kinds in `kinds` (bit 1 <<
+ * mmu_access_t) and by none for the others: what mmu_tlb_insert and a mirror of each kind the
+ * entry allows would leave. */
+void mmu_tlb_fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *slot,
                          unsigned kinds, mmu_fast_t mirror);
+
+/* The quick walk (mmu_walk.c) a context's misses may take, worked out when the context
+ * changes (mmu_quick_shape): none while a cache the quick walk does not consult is on (the
+ * page-walk cache, or the nested TLB under nested translation); else the copy for its trees:
+ * two levels and no nested dimension, two levels over two nested levels, or any other. */
+enum { QUICK_NONE = 0, QUICK_2, QUICK_2X2, QUICK_ANY };
+
+static inline uint8_t mmu_quick_shape(const mmu_config_t *cfg, const mmu_nested_t *nested)
+{
+    if (cfg->pwc || (nested->enabled && cfg->ntlb))
+        return QUICK_NONE;
+    if (cfg->levels == 2 && !nested->enabled)
+        return QUICK_2;
+    if (cfg->levels == 2 && nested->levels == 2)
+        return QUICK_2X2;
+    return QUICK_ANY;
+}
 
 /* Forgets every translation of the hot loop's cache: the context changed, or entries left the
  * TLB by an invalidation. */

@@ -49,6 +49,7 @@ static void retag(mmu_t *mmu)
     mmu->tag = MMU_TAG(mmu->nested.vmid, mmu->nested.enabled, MMU_PTROOT_ASID(mmu->ptroot)) |
                (mmu->ptroot & MMU_PTROOT_E ? 0 : MMU_TAG_OFF);
     mmu->large_shift = context_large_shift(mmu);
+    mmu->quick = mmu_quick_shape(&mmu->cfg, &mmu->nested);
     mmu_fast_clear(mmu);
 }
 
@@ -83,6 +84,8 @@ const char *mmu_state_check(const mmu_t *mmu)
     retag(&derived);
     if (derived.tag != mmu->tag || derived.large_shift != mmu->large_shift)
         return "the MMU's context tag or large-page size disagrees with its registers";
+    if (derived.quick != mmu->quick) /* a wrong one would walk past a page-walk cache */
+        return "the MMU's quick-walk shape disagrees with its configuration";
     if (!mmu_tlb_sane(&mmu->tlb))
         return "the TLB's shape, an entry's page size or the count of large entries is wrong";
     return NULL;
@@ -145,11 +148,17 @@ static void count_large(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e, int delta)
         tlb->large = (uint16_t)(tlb->large + delta);
 }
 
+/* The set's FIFO victim was replaced: the next fill replaces the way after it. */
+static inline void victim_moves_on(mmu_tlb_t *tlb, unsigned set)
+{
+    tlb->victim[set] = (uint16_t)((tlb->victim[set] + 1u) & (tlb->ways - 1u)); /* a power of two */
+}
+
 /* The set's FIFO victim, when all its ways are in use (the victim pointer moves on). */
 static inline mmu_tlb_entry_t *victim_way(mmu_tlb_t *tlb, mmu_tlb_entry_t *way, unsigned set)
 {
     mmu_tlb_entry_t *slot = &way[tlb->victim[set]];
-    tlb->victim[set] = (uint16_t)((tlb->victim[set] + 1u) & (tlb->ways - 1u)); /* a power of two */
+    victim_moves_on(tlb, set);
     return slot;
 }
 
@@ -227,13 +236,12 @@ static inline void mirror_kind(mmu_fast_t *f, uint32_t vpn, bool allowed, mmu_fa
         fast_forget(f, vpn);
 }
 
-void mmu_tlb_fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *unused,
+void mmu_tlb_fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *slot,
                          unsigned kinds, mmu_fast_t mirror)
 {
     mmu_tlb_t *tlb = &mmu->tlb;
-    unsigned set;
-    mmu_tlb_entry_t *way = mmu_tlb_set_of(tlb, entry->vpn, &set);
-    mmu_tlb_entry_t *slot = unused ? unused : victim_way(tlb, way, set);
+    if (slot->perm & MMU_TLBE_VALID) /* no way was unused: slot is the set's FIFO victim */
+        victim_moves_on(tlb, entry->vpn & (tlb->sets - 1u));
     if ((slot->perm & MMU_TLBE_VALID) && slot->shift) {
         tlb->large--;
         mmu_fast_clear(mmu);

@@ -499,6 +499,12 @@ typedef struct {
     unsigned refs;     /* entries read from memory */
 } quick_t;
 
+/* What a quick walk found: the host-physical address, and the TLB entry's permissions (the
+ * rest of the result is a successful walk's; its cycles are in the summary). */
+typedef struct {
+    uint32_t pa, perm;
+} quick_out_t;
+
 /* Reads the entry at host-physical `addr` (one reference), or false when it is outside RAM. */
 static inline bool quick_read(quick_t *q, uint32_t addr, uint32_t *pte)
 {
@@ -625,7 +631,7 @@ quick_guest(quick_t *q, uint32_t nested_root, unsigned nested_levels, bool neste
  * nested dimension); inlined with constants, each walk's loops and indices unfold. */
 static inline __attribute__((always_inline)) bool
 walk_quick_shaped(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu_access_t kind,
-                  mmu_priv_t priv, unsigned levels, unsigned nested_levels, translation_t *x)
+                  mmu_priv_t priv, unsigned levels, unsigned nested_levels, quick_out_t *x)
 {
     bool paging = mmu->ptroot & MMU_PTROOT_E;
     const mmu_nested_t *n = nested_levels ? &mmu->nested : NULL;
@@ -651,21 +657,21 @@ walk_quick_shaped(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu_acce
     t->gpa = gpa;
     t->pa = hpa;
     set_sizes(t, paging ? MMU_PAGE_SHIFT : 0, n ? MMU_PAGE_SHIFT : 0);
-    *x = (translation_t){.res = {.status = MMU_OK, .pa = hpa, .cycles = t->cycles, .walked = true},
-                         .perm = entry_perm(paging, leaf, bits, nested_ad)};
+    *x = (quick_out_t){.pa = hpa, .perm = entry_perm(paging, leaf, bits, nested_ad)};
     return true;
 }
 
-/* walk_quick_shaped for this MMU's trees: a copy for the default shape (two levels, and two
- * nested levels when nested translation is on), and one for any other. */
+/* walk_quick_shaped for this MMU's trees (mmu->quick, not QUICK_NONE): a copy for the default
+ * shape (two levels, and two nested levels when nested translation is on), and one for any
+ * other. */
 static bool walk_quick(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu_access_t kind,
-                       mmu_priv_t priv, translation_t *x)
+                       mmu_priv_t priv, quick_out_t *x)
 {
-    unsigned levels = mmu->cfg.levels, nested_levels = mmu->nested.enabled ? mmu->nested.levels : 0;
-    if (levels == 2 && nested_levels == 0)
+    if (mmu->quick == QUICK_2)
         return walk_quick_shaped(mmu, m, va, kind, priv, 2, 0, x);
-    if (levels == 2 && nested_levels == 2)
+    if (mmu->quick == QUICK_2X2)
         return walk_quick_shaped(mmu, m, va, kind, priv, 2, 2, x);
+    unsigned levels = mmu->cfg.levels, nested_levels = mmu->nested.enabled ? mmu->nested.levels : 0;
     return walk_quick_shaped(mmu, m, va, kind, priv, levels, nested_levels, x);
 }
 
@@ -687,11 +693,11 @@ static translation_t walk_full(mmu_t *mmu, struct sim_machine *m, uint32_t va, m
     return walk(&w, &mmu->cfg, mmu->ptroot, &mmu->nested, va, kind, priv);
 }
 
-/* May the quick walk try? Not when a cache it does not consult or someone who looks is on. */
+/* May the quick walk try? Not when a cache it does not consult is on (mmu->quick says so), nor
+ * when someone looks (a window or test recording the steps, a debugger watching memory). */
 static bool quick_may_walk(const mmu_t *mmu, const struct sim_machine *m)
 {
-    return !mmu->record_trace && !m->mem_watch && !mmu->cfg.pwc &&
-           !(mmu->nested.enabled && mmu->cfg.ntlb);
+    return mmu->quick != QUICK_NONE && !mmu->record_trace && !m->mem_watch;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -785,14 +791,14 @@ static void fast_fill(mmu_t *mmu, const mmu_tlb_entry_t *e, mmu_priv_t priv, uin
 }
 
 /* Writes the translation just walked into the TLB, counted, and mirrors it for the hot loop.
- * `small` and `unused`: what mmu_tlb_lookup_small found for the page (an entry that did not
- * allow the access, or NULL; the set's first unused way). */
-static inline void fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *small, mmu_tlb_entry_t *unused,
+ * `small` and `slot`: what mmu_tlb_lookup_small found for the page (an entry that did not
+ * allow the access, or NULL; where a fill goes when it is NULL). */
+static inline void fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *small, mmu_tlb_entry_t *slot,
                                const mmu_tlb_entry_t *fill, mmu_priv_t priv, uint32_t va)
 {
     mmu->stats.fills++;
     if (!small && !fill->shift) { /* the lookup found no way to replace */
-        mmu_tlb_fill_walked(mmu, fill, unused, fast_kinds(fill, priv),
+        mmu_tlb_fill_walked(mmu, fill, slot, fast_kinds(fill, priv),
                             fast_mirror(priv, va, fill->pfn << MMU_PAGE_SHIFT));
         return;
     }
@@ -814,40 +820,42 @@ translate_full(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind
     if (x.res.status == MMU_OK) {
         /* the full walk writes A/D bits and tells a debugger watching memory: the TLB is
          * looked at again rather than trusted as the lookup before the walk saw it */
-        mmu_tlb_entry_t *unused,
-            *small = mmu_tlb_lookup_small(&mmu->tlb, mmu->tag, va >> MMU_PAGE_SHIFT, &unused);
+        mmu_tlb_entry_t *slot,
+            *small = mmu_tlb_lookup_small(&mmu->tlb, mmu->tag, va >> MMU_PAGE_SHIFT, &slot);
         mmu_tlb_entry_t fill = make_entry(mmu, va, &x);
-        fill_walked(mmu, small, unused, &fill, priv, va);
+        fill_walked(mmu, small, slot, &fill, priv, va);
     }
     return x.res;
 }
 
+/* Each way out builds its result where it returns it: the fields it does not name are zero
+ * (no nested fault), and nothing is copied. */
 mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind,
                            mmu_priv_t priv)
 {
-    mmu_result_t res = {.status = MMU_OK, .pa = va};
     if (!mmu_active(mmu))
-        return res;
+        return (mmu_result_t){.status = MMU_OK, .pa = va};
     uint32_t vpn = va >> MMU_PAGE_SHIFT;
-    mmu_tlb_entry_t *unused, *small = mmu_tlb_lookup_small(&mmu->tlb, mmu->tag, vpn, &unused);
+    mmu_tlb_entry_t *slot, *small = mmu_tlb_lookup_small(&mmu->tlb, mmu->tag, vpn, &slot);
     mmu_tlb_entry_t *e = small || !mmu->tlb.large
                              ? small
                              : mmu_tlb_lookup_large(&mmu->tlb, mmu->tag, vpn, mmu->large_shift);
     if (e && tlb_allows(e, kind, priv)) {
         mmu->stats.hits++;
-        res.pa = entry_pa(e, va);
-        res.cycles = m->costs.c[SIM_COST_tlb_hit];
         fast_fill(mmu, e, priv, va);
-        return res;
+        return (mmu_result_t){.status = MMU_OK,
+                              .pa = entry_pa(e, va),
+                              .cycles = m->costs.c[SIM_COST_tlb_hit]};
     }
-    translation_t x;
+    quick_out_t x;
     if (!quick_may_walk(mmu, m) || !walk_quick(mmu, m, va, kind, priv, &x))
         return translate_full(mmu, m, va, kind, priv);
     count_quick_walk(mmu);
     mmu_tlb_entry_t fill = {
-        .vpn = vpn, .pfn = x.res.pa >> MMU_PAGE_SHIFT, .tag = mmu->tag, .perm = (uint16_t)x.perm};
-    fill_walked(mmu, small, unused, &fill, priv, va); /* the walk changed nothing */
-    return x.res;
+        .vpn = vpn, .pfn = x.pa >> MMU_PAGE_SHIFT, .tag = mmu->tag, .perm = (uint16_t)x.perm};
+    fill_walked(mmu, small, slot, &fill, priv, va); /* the walk changed nothing */
+    return (mmu_result_t){
+        .status = MMU_OK, .pa = x.pa, .cycles = mmu->trace.cycles, .walked = true};
 }
 
 mmu_result_t mmu_translate_probe(const mmu_t *mmu, const struct sim_machine *m, uint32_t va,

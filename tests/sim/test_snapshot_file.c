@@ -219,6 +219,13 @@ static void a_large_size_the_context_cannot_have(sim_machine_t *m, int d)
     m->cpu[0].mmu.large_shift = (uint8_t)(m->cpu[0].mmu.large_shift + d);
 }
 
+/* A shape of quick walk that the configuration does not allow: the machine runs with no
+ * page-walk cache, so its shape says "the default trees", and one more is another shape. */
+static void a_quick_shape_the_configuration_does_not_make(sim_machine_t *m, int d)
+{
+    m->cpu[0].mmu.quick = (uint8_t)(m->cpu[0].mmu.quick + d);
+}
+
 /* The TLB's lookups trust its count of large entries, the sizes of its entries and the
  * context's large size: a crafted file that lies about them is refused, not half believed. */
 Test(snapshot_file, a_tlb_that_lies_is_refused)
@@ -229,6 +236,9 @@ Test(snapshot_file, a_tlb_that_lies_is_refused)
     expect_crafted_refused(an_entry_of_no_size, "an entry's page size");
     expect_crafted_refused(a_large_size_the_context_cannot_have,
                            "section MACH 0: the MMU's context tag or large-page size disagrees");
+    expect_crafted_refused(a_quick_shape_the_configuration_does_not_make,
+                           "section MACH 0: the MMU's quick-walk shape disagrees with its "
+                           "configuration");
 }
 
 /* The hot loop's translation cache is host-side bookkeeping: a snapshot does not carry it, and
