@@ -413,9 +413,9 @@ static void set_sizes(mmu_trace_t *t, unsigned guest_shift, unsigned nested_shif
 
 /* Starts the summary of a walk in *t. Only the summary is reset: the steps after t->n are
  * never read, and clearing them all would cost more than the walk. */
-static inline void trace_begin(mmu_trace_t *t, const mmu_config_t *cfg, bool paging,
-                               const mmu_nested_t *n, uint32_t va, mmu_access_t kind,
-                               mmu_priv_t priv)
+static inline void trace_begin(mmu_trace_t *t, unsigned levels, bool paging,
+                               const mmu_nested_t *n, unsigned nested_levels, uint32_t va,
+                               mmu_access_t kind, mmu_priv_t priv)
 {
     memset(t, 0, offsetof(mmu_trace_t, ref));
     t->va = va;
@@ -423,8 +423,8 @@ static inline void trace_begin(mmu_trace_t *t, const mmu_config_t *cfg, bool pag
     t->priv = (uint8_t)priv;
     t->paging = paging;
     t->nested = n != NULL;
-    t->levels = cfg->levels;
-    t->nested_levels = n ? n->levels : 0;
+    t->levels = (uint8_t)levels;
+    t->nested_levels = (uint8_t)nested_levels;
     t->outcome = MMU_OUTCOME_OK;
 }
 
@@ -440,7 +440,7 @@ static translation_t walk(walker_t *w, const mmu_config_t *cfg, uint32_t ptroot,
     mmu_trace_t *t = w->t;
     bool paging = ptroot & MMU_PTROOT_E;
     const mmu_nested_t *n = nested->enabled ? nested : NULL;
-    trace_begin(t, cfg, paging, n, va, kind, priv);
+    trace_begin(t, cfg->levels, paging, n, n ? n->levels : 0, va, kind, priv);
     walk_out_t g = {.pa = va, .leaf = 0};
     located_t data = {.bits = MMU_PTE_RWX};
     tree_t guest = {.space = MMU_SPACE_TABLE,
@@ -606,6 +606,7 @@ quick_guest(quick_t *q, uint32_t nested_root, unsigned nested_levels, bool neste
             uint32_t *leaf, uint32_t *gpa)
 {
     uint32_t table = root_pfn << MMU_PAGE_SHIFT, pte = 0, hpa, bits;
+#pragma GCC unroll 4
     for (unsigned level = levels; level-- > 0;) {
         uint32_t entry = table + table_index(levels, level, va) * 4;
         if (!quick_locate(q, nested_root, nested_levels, nested_ad, entry, tables, &hpa, &bits) ||
@@ -628,14 +629,15 @@ quick_guest(quick_t *q, uint32_t nested_root, unsigned nested_levels, bool neste
  * false (and nothing changed) when the full walker must walk. The guest's (or only) leaf must
  * have A and D set already; a nested leaf too when nested A/D is on (for a guest table A,
  * for the data A and, for a store, D). `levels` and `nested_levels` are the trees' (0: no
- * nested dimension); inlined with constants, each walk's loops and indices unfold. */
+ * nested dimension), `nested_ad` whether nested A/D is on; inlined with constants, each walk's
+ * loops and indices unfold, and its leaves' rules are known. */
 static inline __attribute__((always_inline)) bool
 walk_quick_shaped(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu_access_t kind,
-                  mmu_priv_t priv, unsigned levels, unsigned nested_levels, quick_out_t *x)
+                  mmu_priv_t priv, unsigned levels, unsigned nested_levels, bool nested_ad,
+                  quick_out_t *x)
 {
     bool paging = mmu->ptroot & MMU_PTROOT_E;
     const mmu_nested_t *n = nested_levels ? &mmu->nested : NULL;
-    bool nested_ad = n && n->ad;
     quick_t q = {.ram = m->ram, .ram_last = m->ram_size - 4};
     uint32_t leaf = 0, gpa = va, hpa, bits = MMU_PTE_RWX;
     if (paging) {
@@ -651,7 +653,7 @@ walk_quick_shaped(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu_acce
                            quick_rule(kind, MMU_PRIV_NONE, nested_ad), &hpa, &bits))
         return false;
     mmu_trace_t *t = &mmu->trace;
-    trace_begin(t, &mmu->cfg, paging, n, va, kind, priv);
+    trace_begin(t, levels, paging, n, nested_levels, va, kind, priv);
     t->refs = (uint16_t)q.refs;
     t->cycles = q.refs * m->costs.c[SIM_COST_walk_ref];
     t->gpa = gpa;
@@ -662,17 +664,18 @@ walk_quick_shaped(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu_acce
 }
 
 /* walk_quick_shaped for this MMU's trees (mmu->quick, not QUICK_NONE): a copy for the default
- * shape (two levels, and two nested levels when nested translation is on), and one for any
- * other. */
+ * shape (two levels, and two nested levels with nested A/D off when nested translation is on),
+ * and one for any other. */
 static bool walk_quick(mmu_t *mmu, const struct sim_machine *m, uint32_t va, mmu_access_t kind,
                        mmu_priv_t priv, quick_out_t *x)
 {
     if (mmu->quick == QUICK_2)
-        return walk_quick_shaped(mmu, m, va, kind, priv, 2, 0, x);
-    if (mmu->quick == QUICK_2X2)
-        return walk_quick_shaped(mmu, m, va, kind, priv, 2, 2, x);
-    unsigned levels = mmu->cfg.levels, nested_levels = mmu->nested.enabled ? mmu->nested.levels : 0;
-    return walk_quick_shaped(mmu, m, va, kind, priv, levels, nested_levels, x);
+        return walk_quick_shaped(mmu, m, va, kind, priv, 2, 0, false, x);
+    if (mmu->quick == QUICK_2X2 && !mmu->nested.ad)
+        return walk_quick_shaped(mmu, m, va, kind, priv, 2, 2, false, x);
+    bool nested = mmu->nested.enabled;
+    return walk_quick_shaped(mmu, m, va, kind, priv, mmu->cfg.levels,
+                             nested ? mmu->nested.levels : 0, nested && mmu->nested.ad, x);
 }
 
 /* The full walk, with everything the quick one leaves to it. */
