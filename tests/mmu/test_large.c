@@ -349,6 +349,29 @@ Test(ntlb, guest_tables_found_without_a_nested_walk)
     lp_free(m);
 }
 
+/* The quick walk consults no nested TLB, so it must not walk while one is on: a walk that nobody
+ * records, over leaves whose A and D are set already (nothing to write back), still takes the
+ * full walker and finds its guest tables in the nested TLB. */
+Test(ntlb, walks_that_nobody_records_use_it_too)
+{
+    sim_machine_t *m = lp_machine(true, false);
+    mt_vm_t vm;
+    lp_vm(m, &vm, false, false);
+    for (uint32_t page = 1; page <= 2; page++)
+        cr_assert(mmu_build_map(&vm.guest, LP_VA + page * MMU_PAGE_SIZE, page * MMU_PAGE_SIZE,
+                                MMU_PTE_R | MMU_PTE_W | MMU_PTE_A | MMU_PTE_D));
+    mmu_t *mmu = &m->cpu[0].mmu;
+    mmu->record_trace = false;
+    load(m, LP_VA + 0x1a2c);
+    cr_expect_eq(mmu->trace.refs, 8, "cold: the nested TLB is empty");
+    load(m, LP_VA + 0x2a2c);
+    cr_expect_eq(mmu->trace.refs, 4, "2 guest entries + 2 for the data page");
+    cr_expect_eq(mmu->trace.ntlb_hits, 2, "both guest tables were located by the NTLB");
+    cr_expect_eq(mmu->stats.ntlb_hits, 2);
+    cr_expect_eq(mmu->stats.ad_writes, 0, "nothing was written back: a quick walk could have run");
+    lp_free(m);
+}
+
 Test(ntlb, a_guest_flush_keeps_it_a_nested_map_change_empties_it)
 {
     sim_machine_t *m = lp_machine(true, false);
