@@ -229,6 +229,30 @@ Test(tlb_flush, empties_the_page_walk_cache)
     sim_machine_free(&m);
 }
 
+/* The quick walk consults no page-walk cache, so it must not walk while one is on: a walk that
+ * nobody records, over a leaf whose A and D are set already (nothing to write back), still takes
+ * the full walker and reads the upper-level entry from the cache. */
+Test(tlb_counters, a_page_walk_cache_serves_walks_that_nobody_records)
+{
+    sim_machine_t m;
+    mmu_builder_t b;
+    mt_machine(&m, 2, 2);
+    m.mmu_config.pwc = true;
+    cr_assert_null(sim_configure_mmu(&m));
+    mt_native(&m, &b);
+    uint32_t ad = MMU_PTE_RWX | MMU_PTE_A | MMU_PTE_D;
+    cr_assert(mmu_build_map(&b, VA, PA1, ad));
+    cr_assert(mmu_build_map(&b, VA + MMU_PAGE_SIZE, PA1, ad));
+    mmu_t *mmu = &m.cpu[0].mmu;
+    cr_assert_not(mmu->record_trace);
+    translate(&m, VA, NULL);
+    translate(&m, VA + MMU_PAGE_SIZE, NULL);
+    cr_expect_eq(mmu->stats.pwc_hits, 1, "the second walk found the root's entry in the cache");
+    cr_expect_eq(mmu->stats.walk_refs, 3, "2 references, then 1");
+    cr_expect_eq(mmu->stats.ad_writes, 0, "nothing was written back: a quick walk could have run");
+    sim_machine_free(&m);
+}
+
 /* The kernel loads VA, repoints its PTE (r7 = the leaf's address, r8 and r9 the two PTEs),
  * loads again (the stale entry still answers), invalidates with tlbinv and loads again; then
  * the same with tlbflush. r1..r4 hold the four loads. */
