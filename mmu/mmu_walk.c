@@ -413,9 +413,9 @@ static void set_sizes(mmu_trace_t *t, unsigned guest_shift, unsigned nested_shif
 
 /* Starts the summary of a walk in *t. Only the summary is reset: the steps after t->n are
  * never read, and clearing them all would cost more than the walk. */
-static inline void trace_begin(mmu_trace_t *t, unsigned levels, bool paging,
-                               const mmu_nested_t *n, unsigned nested_levels, uint32_t va,
-                               mmu_access_t kind, mmu_priv_t priv)
+static inline void trace_begin(mmu_trace_t *t, unsigned levels, bool paging, const mmu_nested_t *n,
+                               unsigned nested_levels, uint32_t va, mmu_access_t kind,
+                               mmu_priv_t priv)
 {
     memset(t, 0, offsetof(mmu_trace_t, ref));
     t->va = va;
@@ -846,9 +846,8 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
     if (e && tlb_allows(e, kind, priv)) {
         mmu->stats.hits++;
         fast_fill(mmu, e, priv, va);
-        return (mmu_result_t){.status = MMU_OK,
-                              .pa = entry_pa(e, va),
-                              .cycles = m->costs.c[SIM_COST_tlb_hit]};
+        return (mmu_result_t){
+            .status = MMU_OK, .pa = entry_pa(e, va), .cycles = m->costs.c[SIM_COST_tlb_hit]};
     }
     quick_out_t x;
     if (!quick_may_walk(mmu, m) || !walk_quick(mmu, m, va, kind, priv, &x))

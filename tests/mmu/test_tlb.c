@@ -213,14 +213,20 @@ Test(tlb_flush, every_kind)
     }
 }
 
+/* A machine with the page-walk cache on and native tables of `levels` levels for CPU 0. */
+static void pwc_machine(sim_machine_t *m, mmu_builder_t *b, unsigned levels)
+{
+    mt_machine(m, levels, 2);
+    m->mmu_config.pwc = true;
+    cr_assert_null(sim_configure_mmu(m));
+    mt_native(m, b);
+}
+
 Test(tlb_flush, empties_the_page_walk_cache)
 {
     sim_machine_t m;
     mmu_builder_t b;
-    mt_machine(&m, 4, 2);
-    m.mmu_config.pwc = true;
-    cr_assert_null(sim_configure_mmu(&m));
-    mt_native(&m, &b);
+    pwc_machine(&m, &b, 4);
     cr_assert(mmu_build_map(&b, VA, PA1, MMU_PTE_RWX));
     translate(&m, VA, NULL);
     cr_expect_eq(m.cpu[0].mmu.pwc.used, 3, "three upper-level entries cached");
@@ -236,10 +242,7 @@ Test(tlb_counters, a_page_walk_cache_serves_walks_that_nobody_records)
 {
     sim_machine_t m;
     mmu_builder_t b;
-    mt_machine(&m, 2, 2);
-    m.mmu_config.pwc = true;
-    cr_assert_null(sim_configure_mmu(&m));
-    mt_native(&m, &b);
+    pwc_machine(&m, &b, 2);
     uint32_t ad = MMU_PTE_RWX | MMU_PTE_A | MMU_PTE_D;
     cr_assert(mmu_build_map(&b, VA, PA1, ad));
     cr_assert(mmu_build_map(&b, VA + MMU_PAGE_SIZE, PA1, ad));
