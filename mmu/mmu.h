@@ -278,8 +278,10 @@ typedef struct {
 typedef struct {
     uint16_t entries, ways, sets;
     uint16_t large;              /* valid large entries (none: lookups skip the large size) */
-    uint16_t victim[MMU_TLB_MAX]; /* per set: the way the next fill replaces when all are used
-                                     (0..511: a fully associative TLB has 512 ways) */
+    /* Per set, the way the next fill replaces when all are used (mmu_tlb_victim_slot): 0..511, a
+     * fully associative TLB has 512 ways. A TLB has at most MMU_TLB_MAX / 2 sets of two ways or
+     * more; the sets of a direct-mapped one, whose victim is always way 0, share the slots. */
+    uint16_t victim[MMU_TLB_MAX / 2];
     mmu_tlb_entry_t e[MMU_TLB_MAX];
 } mmu_tlb_t;
 

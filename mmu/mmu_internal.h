@@ -61,6 +61,14 @@ static inline mmu_tlb_entry_t *mmu_tlb_lookup_sized(mmu_tlb_t *tlb, uint32_t tag
     return NULL;
 }
 
+/* Where in tlb->victim set `set` keeps its FIFO victim. Sets of one way share the slots (only a
+ * direct-mapped TLB has more than MMU_TLB_MAX / 2 sets): their victim is 0, and moving it on
+ * keeps it 0. */
+static inline unsigned mmu_tlb_victim_slot(unsigned set)
+{
+    return set & (MMU_TLB_MAX / 2 - 1);
+}
+
 /* mmu_tlb_lookup_small's pass over set `set` of `ways` ways (inlined with a constant, the loop
  * unfolds). The ways are looked at from the last, so that the first unused one is the last
  * noted; at most one way matches. */
@@ -78,7 +86,7 @@ tlb_lookup_small_ways(mmu_tlb_t *tlb, unsigned set, unsigned ways, uint32_t tag,
             return &way[i];
         }
     }
-    *slot = unused ? unused : &way[tlb->victim[set]];
+    *slot = unused ? unused : &way[tlb->victim[mmu_tlb_victim_slot(set)]];
     return NULL;
 }
 

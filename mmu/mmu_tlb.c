@@ -59,7 +59,7 @@ bool mmu_tlb_sane(const mmu_tlb_t *tlb)
         (uint32_t)tlb->ways * tlb->sets != tlb->entries)
         return false;
     for (unsigned i = 0; i < tlb->sets; i++)
-        if (tlb->victim[i] >= tlb->ways)
+        if (tlb->victim[mmu_tlb_victim_slot(i)] >= tlb->ways)
             return false;
     unsigned large = 0;
     for (unsigned i = 0; i < tlb->entries; i++) {
@@ -151,13 +151,14 @@ static void count_large(mmu_tlb_t *tlb, const mmu_tlb_entry_t *e, int delta)
 /* The set's FIFO victim was replaced: the next fill replaces the way after it. */
 static inline void victim_moves_on(mmu_tlb_t *tlb, unsigned set)
 {
-    tlb->victim[set] = (uint16_t)((tlb->victim[set] + 1u) & (tlb->ways - 1u)); /* a power of two */
+    uint16_t *victim = &tlb->victim[mmu_tlb_victim_slot(set)];
+    *victim = (uint16_t)((*victim + 1u) & (tlb->ways - 1u)); /* ways is a power of two */
 }
 
 /* The set's FIFO victim, when all its ways are in use (the victim pointer moves on). */
 static inline mmu_tlb_entry_t *victim_way(mmu_tlb_t *tlb, mmu_tlb_entry_t *way, unsigned set)
 {
-    mmu_tlb_entry_t *slot = &way[tlb->victim[set]];
+    mmu_tlb_entry_t *slot = &way[tlb->victim[mmu_tlb_victim_slot(set)]];
     victim_moves_on(tlb, set);
     return slot;
 }

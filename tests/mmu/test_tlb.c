@@ -384,6 +384,16 @@ Test(tlb_geometry, a_fill_takes_the_first_unused_way_then_the_fifo_victim)
     sim_machine_free(&m);
 }
 
+/* A machine whose TLB has `entries` entries of `ways` ways, and native tables for CPU 0. */
+static void shaped_machine(sim_machine_t *m, mmu_builder_t *b, unsigned entries, unsigned ways)
+{
+    mt_machine(m, 2, 2);
+    m->mmu_config.tlb_entries = (uint16_t)entries;
+    m->mmu_config.tlb_ways = (uint16_t)ways;
+    cr_assert_null(sim_configure_mmu(m));
+    mt_native(m, b);
+}
+
 /* The FIFO victim of a set counts all of its ways, up to the 512 of a fully associative TLB of
  * 512 entries. It was a byte, and wrapped at 256: a full 512-way TLB then replaced only ways
  * 0..255, and its other half kept its first 256 pages for ever. */
@@ -391,11 +401,7 @@ Test(tlb_geometry, the_fifo_victim_of_a_512_way_set_reaches_every_way)
 {
     sim_machine_t m;
     mmu_builder_t b;
-    mt_machine(&m, 2, 2);
-    m.mmu_config.tlb_entries = MMU_TLB_MAX;
-    m.mmu_config.tlb_ways = MMU_TLB_MAX;
-    cr_assert_null(sim_configure_mmu(&m));
-    mt_native(&m, &b);
+    shaped_machine(&m, &b, MMU_TLB_MAX, MMU_TLB_MAX);
     enum { FIRST = 0x100, PAGES = MMU_TLB_MAX + 300 };
     for (uint32_t i = 0; i < PAGES; i++)
         cr_assert(mmu_build_map(&b, (FIRST + i) << MMU_PAGE_SHIFT, PA1, MMU_PTE_RWX));
@@ -413,6 +419,28 @@ Test(tlb_geometry, the_fifo_victim_of_a_512_way_set_reaches_every_way)
     cr_expect_eq(mmu->tlb.victim[0], 300, "the victim is way %u", mmu->tlb.victim[0]);
     translate(&m, (FIRST + 299) << MMU_PAGE_SHIFT, &walked);
     cr_expect(walked, "page 299 was replaced (at way 299, in the FIFO order)");
+    sim_machine_free(&m);
+}
+
+/* A direct-mapped set has one way, always the one replaced. The victims, two bytes each, fit the
+ * 256 sets a TLB of 512 entries has at two ways or more, and the 512 sets of a direct-mapped one
+ * share them: a fill that replaces in set 300 must touch no other entry (a victim written at
+ * victim[300] would land in the entries' array, over set 5's tag). */
+Test(tlb_geometry, a_direct_mapped_tlb_of_512_sets_keeps_its_entries)
+{
+    sim_machine_t m;
+    mmu_builder_t b;
+    shaped_machine(&m, &b, MMU_TLB_MAX, 1);
+    static const uint32_t vpns[] = {5, 300, 300 + MMU_TLB_MAX, 5};
+    static const char walks[] = "wwwh"; /* 300 + 512 replaces 300 in set 300; 5 stays */
+    for (size_t i = 0; i < sizeof vpns / sizeof vpns[0]; i++)
+        cr_assert(mmu_build_map(&b, vpns[i] << MMU_PAGE_SHIFT, PA1, MMU_PTE_RWX));
+    for (size_t i = 0; i < sizeof vpns / sizeof vpns[0]; i++) {
+        bool walked;
+        translate(&m, vpns[i] << MMU_PAGE_SHIFT, &walked);
+        cr_expect_eq(walked ? 'w' : 'h', walks[i], "translation %zu, page 0x%x", i, vpns[i]);
+    }
+    cr_expect_null(mmu_state_check(&m.cpu[0].mmu));
     sim_machine_free(&m);
 }
 
