@@ -104,6 +104,7 @@ typedef struct {
     uint32_t words; /* words moved, charged vmcb_word each */
     const char *what; /* what moves them, for a debugger watching memory */
     uint64_t start; /* the CPU's cycle when the entry or exit began (the event's span) */
+    bool wrote;     /* a word was written: told to the machine once (report_written) */
 } vmcb_io_t;
 
 /* Tells a debugger watching memory (m->mem_watch) about a VMCB word the hardware moves; a
@@ -143,7 +144,18 @@ static void vmcb_wr(vmcb_io_t *io, uint32_t off, uint32_t v)
     p[1] = (uint8_t)(v >> 8);
     p[2] = (uint8_t)(v >> 16);
     p[3] = (uint8_t)(v >> 24);
-    sim_ram_written(io->cpu->mach, (uint32_t)(p - io->cpu->mach->ram), 4);
+    io->wrote = true;
+}
+
+/* Tells the machine the VMCB's page changed (sim_ram_written: blocks decoded from it go),
+ * once for all the words an entry or exit wrote: nothing runs between them. */
+static void report_written(vmcb_io_t *io)
+{
+    if (!io->wrote)
+        return;
+    sim_machine_t *m = io->cpu->mach;
+    sim_ram_written(m, (uint32_t)(io->base - m->ram), CPU_VMCB_SIZE);
+    io->wrote = false;
 }
 
 static bool page_of_ram(const sim_machine_t *m, uint32_t addr)
@@ -162,10 +174,12 @@ uint32_t cpu_vmcb_peek(const cpu_t *cpu, uint32_t vmcb, uint32_t offset)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* The end of a run of VMCB words: charges them and reports what was written. */
 static void charge_words(vmcb_io_t *io)
 {
     io->cpu->s.cycles += (uint64_t)io->words * io->cpu->mach->costs.c[SIM_COST_vmcb_word];
     io->words = 0;
+    report_written(io);
 }
 
 static void emit_flagged(cpu_t *cpu, unsigned kind, uint64_t cycle, cpu_mode_t mode,
@@ -533,6 +547,7 @@ void cpu_vm_set_vip(cpu_t *cpu, uint32_t lines)
     if (page_of_ram(cpu->mach, v->vmcb)) {
         vmcb_io_t io = {.cpu = cpu, .base = cpu->mach->ram + v->vmcb, .what = "posting interrupts"};
         vmcb_wr(&io, CPU_VMCB_VIP, v->vip);
+        report_written(&io);
     }
 }
 
