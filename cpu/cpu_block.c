@@ -65,6 +65,14 @@ void cpu_blocks_free(cpu_blocks_t *t)
     memset(t, 0, sizeof *t);
 }
 
+void cpu_blocks_cost(cpu_blocks_t *t, uint32_t tlb_hit, uint32_t taken)
+{
+    if (t->pages)
+        cpu_blocks_drop(t, 0, t->pages - 1);
+    t->tlb_hit = tlb_hit;
+    t->taken = taken;
+}
+
 void cpu_blocks_drop(cpu_blocks_t *t, uint32_t first, uint32_t last)
 {
     if (last >= t->pages)
@@ -128,12 +136,36 @@ bool cpu_opc_accesses_memory(uint32_t opc)
     return accesses_memory[opc & 0xffu];
 }
 
+/* No instruction has a block end's opcode (the interpreter's switch takes it for one). */
+#define CPU_X_NOT_AN_END(name, mn, opc, a, b, c, cyc, cls, sum)                                     \
+    _Static_assert((opc) != CPU_OPC_BLOCK_END && (opc) != CPU_OPC_BLOCK_LOOP,                     \
+                   "an instruction has a block end's opcode");
+CPU_ISA(CPU_X_NOT_AN_END)
+#undef CPU_X_NOT_AN_END
+
+/* True when the block's last instruction is a branch (b, beq .. bleu: a 24-bit offset) to the
+ * block's own first instruction: a loop on one page, whose taken branch finds pc back where
+ * the block starts (the loop's end, CPU_OPC_BLOCK_LOOP). */
+static bool branches_to_itself(const cpu_block_t *b)
+{
+    const cpu_decoded_t *last = &b->insn[b->n - 1];
+    return last->opc >= CPU_OPC_B && last->opc <= CPU_OPC_BLEU &&
+           CPU_INSN_REL24(last->word) == -(int32_t)(b->n - 1);
+}
+
 /* Sums what each instruction and the rest of the block after it cost, for the loop's
- * prepayment (docs/interpreter.md), and puts the end of the block after the last. */
-static void sum_rests(cpu_block_t *b)
+ * prepayment (docs/interpreter.md), what entering the block costs with the table's costs,
+ * and puts the end of the block after the last. */
+static void sum_rests(const cpu_blocks_t *t, cpu_block_t *b)
 {
     static const cpu_decoded_t end = {.opc = CPU_OPC_BLOCK_END};
     b->insn[b->n] = end;
+    if (b->n && branches_to_itself(b))
+        b->insn[b->n].opc = CPU_OPC_BLOCK_LOOP;
+    b->charge[0] = b->cycles;
+    b->charge[1] = b->cycles + (uint64_t)b->refs * t->tlb_hit;
+    b->most[0] = b->charge[0] + t->taken;
+    b->most[1] = b->charge[1] + t->taken;
     for (uint32_t i = b->n; i-- > 0;) {
         cpu_decoded_t *d = &b->insn[i];
         const cpu_decoded_t *next = &b->insn[i + 1];
@@ -172,7 +204,7 @@ static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t 
         if (writes_rd[opc] && CPU_INSN_RD(word) == 0)
             break;
     }
-    sum_rests(b);
+    sum_rests(t, b);
 #ifdef HVSIM_BLOCK_CHECK
     memcpy(b->raw, ram + pa, 4 * b->n);
 #endif

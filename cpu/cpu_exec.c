@@ -50,9 +50,9 @@ static void build_tables(void)
         return;
     for (int i = 0; i < CPU_OP_COUNT; i++)
         zero_mask[cpu_isa[i].opcode] = cpu_isa[i].zero_mask;
-    /* No instruction has the block end's opcode: a word with it is illegal at the zero-mask
+    /* No instruction has a block end's opcode: a word with one is illegal at the zero-mask
      * check, before the switch could take it for the end of a block (and loop on it). */
-    zero_mask[CPU_OPC_BLOCK_END] = ~0u;
+    zero_mask[CPU_OPC_BLOCK_END] = zero_mask[CPU_OPC_BLOCK_LOOP] = ~0u;
     for (unsigned opc = 0; opc < 256; opc++)
         data_refs[opc] = cpu_opc_accesses_memory(opc);
     built = true;
@@ -291,18 +291,23 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             block = cpu_block_at(&m->blocks, ram, ram_size, pa_, zero_mask);                       \
             block_pa = pa_;                                                                        \
         }                                                                                          \
-        if (block && cycles + BLOCK_MOST(block) < limit) { /* all of it, in advance */            \
-            block_insn = block->insn;                                                              \
-            cycles += REST_CYCLES();                                                               \
-            instret += block->n;                                                                   \
-            fast_hits += block->refs;                                                              \
-        }                                                                                          \
+        if (block && cycles + block->most[paged] < limit) /* all of it, in advance */         \
+            CHARGE_BLOCK(block);                                                                   \
+    } while (0)
+/* Enters block b, paying for all of it in advance (its base cycles, count and TLB hits,
+ * worked out when it was decoded). */
+#define CHARGE_BLOCK(b)                                                                            \
+    do {                                                                                           \
+        block_insn = (b)->insn;                                                                    \
+        cycles += (b)->charge[paged];                                                              \
+        instret += (b)->n;                                                                         \
+        fast_hits += (b)->refs;                                                                    \
     } while (0)
 /* A block runs without looking at the limit: it is entered only when all of it, at its most
- * (its base cycles, a taken branch, a TLB hit for each fetch, load and store), ends before the
- * limit. Near the limit the loop goes one instruction at a time and stops where it always did.
- * Anything that costs more (a walk) or must end the block early leaves it (LEAVE_BLOCK). */
-#define BLOCK_MOST(b) ((b)->cycles + taken_cost + (paged ? (b)->refs * tlb_hit_cost : 0))
+ * (its base cycles, a taken branch, a TLB hit for each fetch, load and store: block->most),
+ * ends before the limit. Near the limit the loop goes one instruction at a time and stops where
+ * it always did. Anything that costs more (a walk) or must end the block early leaves it
+ * (LEAVE_BLOCK). */
 #define DISPATCH(opc) switch (opc)
 #define CASE(name) case CPU_OPC_##name:
 /* The instruction retires: its count and base cost were charged in advance (see SAVE); NEXT
@@ -506,6 +511,8 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     uint32_t pc, word = 0, opc, cause, tval;
     uint64_t cycles, instret;
     bool rescan = false;
+    if (RARELY(m->blocks.tlb_hit != tlb_hit_cost || m->blocks.taken != taken_cost))
+        cpu_blocks_cost(&m->blocks, tlb_hit_cost, taken_cost); /* the blocks' charges hold them */
     RESTORE();
 
     for (;;) {
@@ -513,6 +520,22 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         opc = in->opc;
 
         DISPATCH(opc) {
+        case CPU_OPC_BLOCK_LOOP:
+            /* After a block whose last instruction branches to its first (cpu_block.c): when
+             * the branch was taken (pc is back at the block's start: the branch's target is on
+             * the block's page, and not taking it leaves pc a few words further) and the block
+             * fits before the limit again, the block is entered again here. CPU_OPC_BLOCK_END
+             * would do the same: r0 is 0 (no instruction of this block writes it), the limit
+             * is further than the block's most, the debugger is off (blocks are entered only
+             * while it is, and nothing that can turn it on lets a block go on), and pc is on
+             * the code page of the last fetch at the address of `block`, which is valid (a
+             * store to its page or a walk's A/D bit in it ends it before this end). */
+            if ((pc & MMU_PAGE_OFFSET) == (block->pa & MMU_PAGE_OFFSET) &&
+                cycles + block->most[paged] < limit) {
+                CHARGE_BLOCK(block);
+                continue;
+            }
+            /* fall through */
         case CPU_OPC_BLOCK_END: /* after a block, or after an instruction run alone */
             block_insn = &no_block;
             r[0] = 0; /* the instruction just before may have written it (cpu_block.c) */

@@ -51,6 +51,11 @@ bool cpu_vm_port_exits(const cpu_t *cpu, uint32_t port);
  * case in the interpreter's switch is the block's end, where the loop looks at the limit and
  * the debugger and takes the next block. No instruction has this opcode. */
 #define CPU_OPC_BLOCK_END 0xffu
+/* The end of a block whose last instruction is a branch to its own first (a loop such as
+ * `addi; cmpi; bgt`): when the branch was taken and the block fits before the limit again,
+ * its case enters the block again at once; otherwise it is CPU_OPC_BLOCK_END. No instruction
+ * has this opcode either. */
+#define CPU_OPC_BLOCK_LOOP 0xfeu
 /* An instruction word taken apart once: the fields the interpreter's cases read, and what the
  * block from it on was charged in advance when it was entered (docs/interpreter.md). */
 typedef struct {
@@ -80,8 +85,13 @@ struct cpu_block {
     uint32_t n;                   /* instructions; 0: the first is not plain */
     uint32_t cycles;              /* the sum of their base cycles */
     uint32_t refs;                /* their memory references: a fetch each, a load or store */
+    /* What entering it costs, worked out once with the table's costs (cpu_blocks_t), indexed
+     * by paging (0 off, 1 on): charge, its base cycles and with paging a TLB hit for each
+     * reference, added when it is entered; most, charge and a taken branch, which must end
+     * before the limit for the block to be entered. */
+    uint64_t charge[2], most[2];
     uint64_t gen;                 /* its page's generation when decoded */
-    /* the instructions, checked against their zero masks, and CPU_OPC_BLOCK_END after them */
+    /* the instructions, checked against their zero masks, and the block's end after them */
     cpu_decoded_t insn[CPU_BLOCK_MAX + 1];
 #ifdef HVSIM_BLOCK_CHECK
     uint8_t raw[4 * CPU_BLOCK_MAX]; /* the bytes decoded, compared at each entry (a check build) */
