@@ -144,13 +144,45 @@ CPU_ISA(CPU_X_NOT_AN_END)
 #undef CPU_X_NOT_AN_END
 
 /* True when the block's last instruction is a branch (b, beq .. bleu: a 24-bit offset) to the
- * block's own first instruction: a loop on one page, whose taken branch finds pc back where
- * the block starts (the loop's end, CPU_OPC_BLOCK_LOOP). */
+ * block's own first instruction: a loop on one page, which the interpreter's case for
+ * CPU_OPC_BLOCK_LOOP enters again from its branch. */
 static bool branches_to_itself(const cpu_block_t *b)
 {
     const cpu_decoded_t *last = &b->insn[b->n - 1];
     return last->opc >= CPU_OPC_B && last->opc <= CPU_OPC_BLEU &&
            CPU_INSN_REL24(last->word) == -(int32_t)(b->n - 1);
+}
+
+/* Whether the branch opc is taken with the condition flags `flags` (CPU_BRANCHES). */
+static bool branch_taken(uint32_t opc, uint32_t flags)
+{
+#define FZ ((flags & CPU_FLAG_Z) != 0)
+#define FN ((flags & CPU_FLAG_N) != 0)
+#define FC ((flags & CPU_FLAG_C) != 0)
+#define FV ((flags & CPU_FLAG_V) != 0)
+#define CPU_X_TAKEN(name, cond)                                                                    \
+    case CPU_OPC_##name: return (cond);
+    switch (opc) {
+        CPU_BRANCHES(CPU_X_TAKEN)
+    default: return false;
+    }
+#undef CPU_X_TAKEN
+#undef FZ
+#undef FN
+#undef FC
+#undef FV
+}
+
+/* The loop branch's condition as a mask: bit f is set when the branch opc is taken with the
+ * flags' Z N C V bits equal to f (the interpreter shifts it by the flags: no case per
+ * branch). */
+_Static_assert(CPU_FLAG_COND == 0xfu, "the condition flags are the four low bits");
+static uint32_t taken_mask(uint32_t opc)
+{
+    uint32_t mask = 0;
+    for (uint32_t f = 0; f <= CPU_FLAG_COND; f++)
+        mask |= (uint32_t)branch_taken(opc, f) << f;
+    return mask;
 }
 
 /* Sums what each instruction and the rest of the block after it cost, for the loop's
@@ -160,8 +192,6 @@ static void sum_rests(const cpu_blocks_t *t, cpu_block_t *b)
 {
     static const cpu_decoded_t end = {.opc = CPU_OPC_BLOCK_END};
     b->insn[b->n] = end;
-    if (b->n && branches_to_itself(b))
-        b->insn[b->n].opc = CPU_OPC_BLOCK_LOOP;
     b->charge[0] = b->cycles;
     b->charge[1] = b->cycles + (uint64_t)b->refs * t->tlb_hit;
     b->most[0] = b->charge[0] + t->taken;
@@ -205,6 +235,11 @@ static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t 
             break;
     }
     sum_rests(t, b);
+    if (b->n && branches_to_itself(b)) { /* after the sums, which read the branch's opcode */
+        cpu_decoded_t *last = &b->insn[b->n - 1];
+        last->imm = taken_mask(last->opc);
+        last->opc = CPU_OPC_BLOCK_LOOP;
+    }
 #ifdef HVSIM_BLOCK_CHECK
     memcpy(b->raw, ram + pa, 4 * b->n);
 #endif

@@ -520,22 +520,6 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         opc = in->opc;
 
         DISPATCH(opc) {
-        case CPU_OPC_BLOCK_LOOP:
-            /* After a block whose last instruction branches to its first (cpu_block.c): when
-             * the branch was taken (pc is back at the block's start: the branch's target is on
-             * the block's page, and not taking it leaves pc a few words further) and the block
-             * fits before the limit again, the block is entered again here. CPU_OPC_BLOCK_END
-             * would do the same: r0 is 0 (no instruction of this block writes it), the limit
-             * is further than the block's most, the debugger is off (blocks are entered only
-             * while it is, and nothing that can turn it on lets a block go on), and pc is on
-             * the code page of the last fetch at the address of `block`, which is valid (a
-             * store to its page or a walk's A/D bit in it ends it before this end). */
-            if ((pc & MMU_PAGE_OFFSET) == (block->pa & MMU_PAGE_OFFSET) &&
-                cycles + block->most[paged] < limit) {
-                CHARGE_BLOCK(block);
-                continue;
-            }
-            /* fall through */
         case CPU_OPC_BLOCK_END: /* after a block, or after an instruction run alone */
             block_insn = &no_block;
             r[0] = 0; /* the instruction just before may have written it (cpu_block.c) */
@@ -632,17 +616,26 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             RD = v; /* after the increment, so that `pop sp` loads sp */
             break;
         }
-        CASE(B) BRANCH_IF(true);
-        CASE(BEQ) BRANCH_IF(FZ);
-        CASE(BNE) BRANCH_IF(!FZ);
-        CASE(BLT) BRANCH_IF(FN != FV);
-        CASE(BGE) BRANCH_IF(FN == FV);
-        CASE(BGT) BRANCH_IF(!FZ && FN == FV);
-        CASE(BLE) BRANCH_IF(FZ || FN != FV);
-        CASE(BLTU) BRANCH_IF(FC);
-        CASE(BGEU) BRANCH_IF(!FC);
-        CASE(BGTU) BRANCH_IF(!FC && !FZ);
-        CASE(BLEU) BRANCH_IF(FC || FZ);
+#define CPU_X_BRANCH_CASE(name, cond) CASE(name) BRANCH_IF(cond);
+        CPU_BRANCHES(CPU_X_BRANCH_CASE)
+#undef CPU_X_BRANCH_CASE
+        case CPU_OPC_BLOCK_LOOP:
+            /* The branch at the end of a block that loops on itself (cpu_block.c), its
+             * condition a mask in imm. Taken, it enters the block again at once when all of it
+             * fits before the limit again, without the block's end, which would do the same:
+             * r0 is 0 (no instruction of this block writes it), the limit is further than the
+             * block's most, the debugger is off (blocks are entered only while it is, and
+             * nothing that can turn it on lets a block go on), pc is on the code page of the
+             * last fetch, and `block` is the block running (a store to its page or a walk's
+             * A/D bit in it would have ended it before its branch). Nothing here reads `in`'s
+             * opcode for its cost (SAVE): no call. */
+            if (((IMM >> (s->flags & CPU_FLAG_COND)) & 1) == 0)
+                break;
+            pc += (uint32_t)(CPU_INSN_REL24(in->word) * 4); /* the block's first instruction */
+            cycles += taken_cost;
+            if (cycles + block->most[paged] < limit)
+                CHARGE_BLOCK(block);
+            continue; /* into the block again, or to its end */
         CASE(JAL)
             RD = pc + 4;
             JUMP(pc + (uint32_t)(CPU_INSN_REL20(in->word) * 4));

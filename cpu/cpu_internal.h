@@ -51,11 +51,26 @@ bool cpu_vm_port_exits(const cpu_t *cpu, uint32_t port);
  * case in the interpreter's switch is the block's end, where the loop looks at the limit and
  * the debugger and takes the next block. No instruction has this opcode. */
 #define CPU_OPC_BLOCK_END 0xffu
-/* The end of a block whose last instruction is a branch to its own first (a loop such as
- * `addi; cmpi; bgt`): when the branch was taken and the block fits before the limit again,
- * its case enters the block again at once; otherwise it is CPU_OPC_BLOCK_END. No instruction
- * has this opcode either. */
+/* The last instruction of a block that loops on itself: a branch (b, beq .. bleu) to the
+ * block's own first instruction (a loop such as `addi; cmpi; bgt`), its condition kept as a
+ * mask in `imm` (taken when bit f is set, f the flags' Z N C V bits). Its case takes the
+ * branch and enters the block again at once when all of it fits before the limit again,
+ * without the block's end. No instruction has this opcode either. */
 #define CPU_OPC_BLOCK_LOOP 0xfeu
+/* The branches' conditions, on the flags' bits (FZ FN FC FV, which each user defines): one
+ * list for the interpreter's cases and the loop branch's mask (cpu_block.c). */
+#define CPU_BRANCHES(X)                                                                            \
+    X(B, true)                                                                                     \
+    X(BEQ, FZ)                                                                                     \
+    X(BNE, !FZ)                                                                                    \
+    X(BLT, FN != FV)                                                                               \
+    X(BGE, FN == FV)                                                                               \
+    X(BGT, !FZ && FN == FV)                                                                        \
+    X(BLE, FZ || FN != FV)                                                                         \
+    X(BLTU, FC)                                                                                    \
+    X(BGEU, !FC)                                                                                   \
+    X(BGTU, !FC && !FZ)                                                                            \
+    X(BLEU, FC || FZ)
 /* An instruction word taken apart once: the fields the interpreter's cases read, and what the
  * block from it on was charged in advance when it was entered (docs/interpreter.md). */
 typedef struct {
