@@ -581,8 +581,6 @@ typedef struct {
     uint32_t pages; /* RAM's pages: the size of code and gen */
     uint8_t *code;  /* per physical page: 1 while blocks decoded from it may be in use */
     uint64_t *gen;  /* per physical page: a block is valid while it has its page's gen */
-    /* the costs the blocks' charges were summed with (cpu_blocks_cost): tlb_hit, branch_taken */
-    uint32_t tlb_hit, taken;
 } cpu_blocks_t;
 /* Allocates the table for `ram_size` bytes of RAM; -1 when memory cannot be had. */
 int cpu_blocks_init(cpu_blocks_t *t, uint32_t ram_size);
@@ -590,10 +588,6 @@ void cpu_blocks_free(cpu_blocks_t *t);
 /* Drops the blocks of the marked pages among pages first..last (cpu_blocks_written's slow
  * path). */
 void cpu_blocks_drop(cpu_blocks_t *t, uint32_t first, uint32_t last);
-/* The interpreter's costs of a TLB hit and a taken branch, which a block's charges include:
- * when they are not the ones the blocks were summed with (the debugger's `set cost`), every
- * block is dropped and the new ones are summed with these. */
-void cpu_blocks_cost(cpu_blocks_t *t, uint32_t tlb_hit, uint32_t taken);
 /* RAM changed at [pa, pa + len): drops the blocks decoded from those bytes' pages. The common
  * case, a store to a page with no code, costs one test. */
 static inline void cpu_blocks_written(cpu_blocks_t *t, uint32_t pa, uint32_t len)

@@ -65,14 +65,6 @@ void cpu_blocks_free(cpu_blocks_t *t)
     memset(t, 0, sizeof *t);
 }
 
-void cpu_blocks_cost(cpu_blocks_t *t, uint32_t tlb_hit, uint32_t taken)
-{
-    if (t->pages)
-        cpu_blocks_drop(t, 0, t->pages - 1);
-    t->tlb_hit = tlb_hit;
-    t->taken = taken;
-}
-
 void cpu_blocks_drop(cpu_blocks_t *t, uint32_t first, uint32_t last)
 {
     if (last >= t->pages)
@@ -188,14 +180,16 @@ static uint32_t taken_mask(uint32_t opc)
 /* Sums what each instruction and the rest of the block after it cost, for the loop's
  * prepayment (docs/interpreter.md), what entering the block costs with the table's costs,
  * and puts the end of the block after the last. */
-static void sum_rests(const cpu_blocks_t *t, cpu_block_t *b)
+static void sum_rests(cpu_block_t *b, uint32_t tlb_hit, uint32_t taken)
 {
     static const cpu_decoded_t end = {.opc = CPU_OPC_BLOCK_END};
     b->insn[b->n] = end;
     b->charge[0] = b->cycles;
-    b->charge[1] = b->cycles + (uint64_t)b->refs * t->tlb_hit;
-    b->most[0] = b->charge[0] + t->taken;
-    b->most[1] = b->charge[1] + t->taken;
+    b->charge[1] = b->cycles + (uint64_t)b->refs * tlb_hit;
+    b->most[0] = b->charge[0] + taken;
+    b->most[1] = b->charge[1] + taken;
+    b->tlb_hit = tlb_hit;
+    b->taken = taken;
     for (uint32_t i = b->n; i-- > 0;) {
         cpu_decoded_t *d = &b->insn[i];
         const cpu_decoded_t *next = &b->insn[i + 1];
@@ -209,7 +203,7 @@ static void sum_rests(const cpu_blocks_t *t, cpu_block_t *b)
  * instruction is not plain, and then the slot still says so, so that the next look at pa
  * needs no decoding either. */
 static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t ram_size,
-                  uint32_t pa, const uint32_t *zero_mask)
+                  uint32_t pa, const uint32_t *zero_mask, uint32_t tlb_hit, uint32_t taken)
 {
     uint32_t page_end = (pa | CPU_BLOCK_PAGE_OFFSET) + 1;
     uint32_t page = pa >> MMU_PAGE_SHIFT;
@@ -234,7 +228,7 @@ static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t 
         if (writes_rd[opc] && CPU_INSN_RD(word) == 0)
             break;
     }
-    sum_rests(t, b);
+    sum_rests(b, tlb_hit, taken);
     if (b->n && branches_to_itself(b)) { /* after the sums, which read the branch's opcode */
         cpu_decoded_t *last = &b->insn[b->n - 1];
         last->imm = taken_mask(last->opc);
@@ -257,13 +251,15 @@ static void check(const cpu_block_t *b, const uint8_t *ram)
 #endif
 
 const cpu_block_t *cpu_block_at(cpu_blocks_t *t, const uint8_t *ram, uint32_t ram_size, uint32_t pa,
-                                const uint32_t *zero_mask)
+                                const uint32_t *zero_mask, const uint32_t *costs)
 {
     if (ram_size < 4 || (pa & 3) || pa > ram_size - 4)
         return NULL;
     cpu_block_t *b = &t->slot[(pa >> 2) & t->mask];
-    if (b->pa != pa || b->gen != t->gen[pa >> MMU_PAGE_SHIFT])
-        build(t, b, ram, ram_size, pa, zero_mask);
+    uint32_t tlb_hit = costs[SIM_COST_tlb_hit], taken = costs[SIM_COST_branch_taken];
+    if (b->pa != pa || b->gen != t->gen[pa >> MMU_PAGE_SHIFT] || b->tlb_hit != tlb_hit ||
+        b->taken != taken) /* a cost changed (the debugger's `set cost`): summed again */
+        build(t, b, ram, ram_size, pa, zero_mask, tlb_hit, taken);
 #ifdef HVSIM_BLOCK_CHECK
     else
         check(b, ram);

@@ -288,7 +288,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             pa_ = fetch_frame | (pc & MMU_PAGE_OFFSET);                                            \
         }                                                                                          \
         if (!block || pa_ != block_pa) {                                                           \
-            block = cpu_block_at(&m->blocks, ram, ram_size, pa_, zero_mask);                       \
+            block = cpu_block_at(&m->blocks, ram, ram_size, pa_, zero_mask, m->costs.c);           \
             block_pa = pa_;                                                                        \
         }                                                                                          \
         if (block && cycles + block->most[paged] < limit) /* all of it, in advance */         \
@@ -511,8 +511,6 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     uint32_t pc, word = 0, opc, cause, tval;
     uint64_t cycles, instret;
     bool rescan = false;
-    if (RARELY(m->blocks.tlb_hit != tlb_hit_cost || m->blocks.taken != taken_cost))
-        cpu_blocks_cost(&m->blocks, tlb_hit_cost, taken_cost); /* the blocks' charges hold them */
     RESTORE();
 
     for (;;) {

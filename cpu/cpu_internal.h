@@ -100,11 +100,13 @@ struct cpu_block {
     uint32_t n;                   /* instructions; 0: the first is not plain */
     uint32_t cycles;              /* the sum of their base cycles */
     uint32_t refs;                /* their memory references: a fetch each, a load or store */
-    /* What entering it costs, worked out once with the table's costs (cpu_blocks_t), indexed
-     * by paging (0 off, 1 on): charge, its base cycles and with paging a TLB hit for each
-     * reference, added when it is entered; most, charge and a taken branch, which must end
-     * before the limit for the block to be entered. */
+    /* What entering it costs, worked out once, indexed by paging (0 off, 1 on): charge, its
+     * base cycles and with paging a TLB hit for each reference, added when it is entered;
+     * most, charge and a taken branch, which must end before the limit for the block to be
+     * entered. They were summed with the costs tlb_hit and taken (the machine's, which the
+     * debugger can change between runs: cpu_block_at sums them again then). */
     uint64_t charge[2], most[2];
+    uint32_t tlb_hit, taken;
     uint64_t gen;                 /* its page's generation when decoded */
     /* the instructions, checked against their zero masks, and the block's end after them */
     cpu_decoded_t insn[CPU_BLOCK_MAX + 1];
@@ -113,10 +115,12 @@ struct cpu_block {
 #endif
 };
 typedef struct cpu_block cpu_block_t;
-/* The block that starts at physical pa, decoded again if a write to its page dropped it; NULL
- * when pa is outside RAM or holds an instruction that is not plain. */
+/* The block that starts at physical pa, decoded again if a write to its page dropped it or
+ * its charges were summed with other costs than the machine's `costs` (sim_costs_t's c); NULL when pa is outside
+ * RAM or holds an instruction that is not plain. The interpreter looks a block up here at
+ * least once in each run (its local copy starts empty), so no cost can change under it. */
 const cpu_block_t *cpu_block_at(cpu_blocks_t *t, const uint8_t *ram, uint32_t ram_size, uint32_t pa,
-                                const uint32_t *zero_mask);
+                                const uint32_t *zero_mask, const uint32_t *costs);
 /* True for the branches and jumps (the last instruction of a block). */
 bool cpu_opc_transfers(uint32_t opc);
 
