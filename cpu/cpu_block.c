@@ -188,6 +188,8 @@ static void sum_rests(cpu_block_t *b, uint32_t tlb_hit, uint32_t taken)
     b->charge[1] = b->cycles + (uint64_t)b->refs * tlb_hit;
     b->most[0] = b->charge[0] + taken;
     b->most[1] = b->charge[1] + taken;
+    b->again[0] = b->most[0] + taken;
+    b->again[1] = b->most[1] + taken;
     b->tlb_hit = tlb_hit;
     b->taken = taken;
     for (uint32_t i = b->n; i-- > 0;) {

@@ -292,14 +292,14 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             block_pa = pa_;                                                                        \
         }                                                                                          \
         if (block && cycles + block->most[paged] < limit) /* all of it, in advance */         \
-            CHARGE_BLOCK(block);                                                                   \
+            CHARGE_BLOCK(block, block->charge[paged]);                                             \
     } while (0)
-/* Enters block b, paying for all of it in advance (its base cycles, count and TLB hits,
- * worked out when it was decoded). */
-#define CHARGE_BLOCK(b)                                                                            \
+/* Enters block b, paying for all of it in advance: `price` cycles (its base cycles and TLB
+ * hits, worked out when it was decoded), its count and its hits. */
+#define CHARGE_BLOCK(b, price)                                                                     \
     do {                                                                                           \
         block_insn = (b)->insn;                                                                    \
-        cycles += (b)->charge[paged];                                                              \
+        cycles += (price);                                                                         \
         instret += (b)->n;                                                                         \
         fast_hits += (b)->refs;                                                                    \
     } while (0)
@@ -630,10 +630,11 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             if (((IMM >> (s->flags & CPU_FLAG_COND)) & 1) == 0)
                 break;
             pc += (uint32_t)(CPU_INSN_REL24(in->word) * 4); /* the block's first instruction */
-            cycles += taken_cost;
-            if (cycles + block->most[paged] < limit)
-                CHARGE_BLOCK(block);
-            continue; /* into the block again, or to its end */
+            if (cycles + block->again[paged] < limit) /* the branch and all of the block */
+                CHARGE_BLOCK(block, block->most[paged]);
+            else
+                cycles += taken_cost; /* and on to the block's end */
+            continue;
         CASE(JAL)
             RD = pc + 4;
             JUMP(pc + (uint32_t)(CPU_INSN_REL20(in->word) * 4));

@@ -103,9 +103,11 @@ struct cpu_block {
     /* What entering it costs, worked out once, indexed by paging (0 off, 1 on): charge, its
      * base cycles and with paging a TLB hit for each reference, added when it is entered;
      * most, charge and a taken branch, which must end before the limit for the block to be
-     * entered. They were summed with the costs tlb_hit and taken (the machine's, which the
-     * debugger can change between runs: cpu_block_at sums them again then). */
-    uint64_t charge[2], most[2];
+     * entered; again, most and a taken branch: a loop's taken branch (CPU_OPC_BLOCK_LOOP)
+     * enters the block again when `again` ends before the limit, and adds `most` (the branch
+     * and the block). They were summed with the costs tlb_hit and taken (the machine's, which
+     * the debugger can change between runs: cpu_block_at sums them again then). */
+    uint64_t charge[2], most[2], again[2];
     uint32_t tlb_hit, taken;
     uint64_t gen;                 /* its page's generation when decoded */
     /* the instructions, checked against their zero masks, and the block's end after them */
