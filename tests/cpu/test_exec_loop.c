@@ -4,7 +4,8 @@
  * end (CPU_OPC_BLOCK_LOOP, cpu/cpu_block.c). That shortcut must give every figure the
  * one-at-a-time loop gives, for every branch condition, at every cycle limit and with every
  * cost, and it must still run the new words when the loop's page is written: by the loop's own
- * store, by DMA and by the hypervisor.
+ * store and by another block's (DMA and the hypervisor's virtual disk over a spinning loop:
+ * tests/cpu/test_exec_block.c).
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -12,8 +13,6 @@
 #include <string.h>
 
 #include "../support/harness.h"
-#include "../hypervisor/hv_util.h"
-#include "../hypervisor/hw_util.h"
 
 static bool never_stop(cpu_t *cpu, void *ctx)
 {
@@ -199,11 +198,19 @@ Test(exec_loop, a_cost_changed_between_runs_is_charged_from_then_on)
 }
 
 /* ------------------------------------------------------------------------------------------
- * Writes to a looping block's page: each loop below runs forever (r10 = 1, `beq` back) until
- * its first word becomes `addi r10, r0, 2`; then the compare fails and the program powers
- * off. Had the loop kept the block decoded from the old word, it would never end.
+ * Stores into a looping block's page: each loop below goes on (r10 = 1) until its first word
+ * becomes `addi r10, r0, 2`; then its compare fails and the program powers off. Had the loop
+ * kept the block decoded from the old word, it would never end.
  * ------------------------------------------------------------------------------------------ */
-#define SPIN "spin:   addi r10, r0, 1\n        cmpi r10, 1\n        beq spin\n"
+/* src ends with r10 = 2 (the new word ran), and with the figures of the one-at-a-time loop. */
+static void expect_the_new_word(const char *src, const char *what)
+{
+    cr_expect_eq(th_run_reg(src, 100000, 10), 2, "%s: the new word ran", what);
+    pair_t p;
+    pair_init(&p, src, 1, 1);
+    pair_run_and_compare(&p, 100000, what);
+    pair_free(&p);
+}
 
 /* Another block's store over the loop's first word, after the loop has turned three times;
  * then the loop runs again. */
@@ -223,11 +230,7 @@ Test(exec_loop, a_store_over_a_loop_decoded_before_runs_the_new_word)
                       "        b again\n"
                       "done:   out r0, [0xf0]\n"
                       "new:    addi r10, r0, 2\n";
-    cr_expect_eq(th_run_reg(src, 100000, 10), 2);
-    pair_t p;
-    pair_init(&p, src, 1, 1);
-    pair_run_and_compare(&p, 100000, "the store over the loop");
-    pair_free(&p);
+    expect_the_new_word(src, "the store over the loop");
 }
 
 /* The loop's own store over its own first word, on its first turn. */
@@ -242,72 +245,6 @@ Test(exec_loop, a_store_by_the_loop_over_its_own_words_runs_the_new_word)
                       "        beq spin\n"
                       "        out r0, [0xf0]\n"
                       "new:    addi r10, r0, 2\n";
-    cr_expect_eq(th_run_reg(src, 100000, 10), 2);
-    pair_t p;
-    pair_init(&p, src, 1, 1);
-    pair_run_and_compare(&p, 100000, "the loop's store over itself");
-    pair_free(&p);
+    expect_the_new_word(src, "the loop's store over itself");
 }
 
-/* The disk reads a sector over the loop while it spins: `spin` starts the page at 0x8000 and
- * the sector holds the same loop with the new first word. */
-static void dma_spin_program(char *src, size_t size, const char *org)
-{
-    snprintf(src, size,
-             "%s"
-             "        .equ DISK, 0x%x\n"
-             "        out r0, [DISK]\n" /* sector 0 */
-             "        li r1, 1\n"
-             "        out r1, [DISK + 1]\n" /* one sector */
-             "        li r1, spin\n"
-             "        out r1, [DISK + 2]\n"
-             "        li r1, 1\n"
-             "        out r1, [DISK + 3]\n" /* read */
-             "        b spin\n"
-             "        .org 0x8000\n" SPIN "        out r0, [0xf0]\n",
-             org, SIM_DISK_PORT);
-}
-
-static const uint8_t *new_spin_sector(void)
-{
-    static uint8_t sector[SIM_SECTOR_SIZE];
-    cpu_asm_result_t words;
-    hw_assemble("spin:   addi r10, r0, 2\n        cmpi r10, 1\n        beq spin\n"
-                "        out r0, [0xf0]\n",
-                &words);
-    memcpy(sector, words.bytes, words.size);
-    cpu_asm_free(&words);
-    return sector;
-}
-
-Test(exec_loop, dma_over_a_spinning_loop_runs_the_new_words)
-{
-    char src[1024];
-    dma_spin_program(src, sizeof src, "");
-    sim_machine_t m;
-    th_machine(&m, src);
-    cr_assert_eq(sim_disk_attach(&m, new_spin_sector(), SIM_SECTOR_SIZE), 0);
-    cr_expect_eq(sim_run(&m, 10000000), SIM_RUN_POWEROFF, "the loop ran the new word and ended");
-    cr_expect_eq(m.cpu[0].s.r[10], 2);
-    cr_expect_eq(m.disk.reads, 1);
-    sim_machine_free(&m);
-}
-
-/* The same under the hypervisor: its emulated virtual disk copies the sector over the guest's
- * spinning loop (hv_copy_to_guest writes the guest's memory). */
-Test(exec_loop, the_hypervisors_virtual_disk_over_a_spinning_loop_runs_the_new_words)
-{
-    char src[1024];
-    dma_spin_program(src, sizeof src, "        .org 0x1000\n");
-    static sim_machine_t m;
-    hv_config_t cfg = hu_config();
-    hv_t *hv = hu_machine(&m, 1, &cfg);
-    hv_vm_config_t c = {
-        .disk = new_spin_sector(), .disk_len = SIM_SECTOR_SIZE, .pin = {-1, -1, -1, -1}};
-    int vm = hu_vm(hv, "g", src, &c);
-    cr_expect_eq(hv_run(hv, 10000000), SIM_RUN_POWEROFF, "the loop ran the new word and ended");
-    uint32_t vmcb = hv_vcpu_vmcb(hv, (unsigned)vm, 0);
-    cr_expect_eq(cpu_vmcb_peek(&m.cpu[0], vmcb, CPU_VMCB_GUEST + CPU_VMCB_R(10)), 2);
-    cr_expect_eq(m.disk.reads, 0, "the hypervisor's disk, not the machine's");
-    hu_free(hv, &m);
-}
