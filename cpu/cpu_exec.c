@@ -126,8 +126,12 @@ static uint32_t cpuid_leaf(const cpu_t *cpu, uint32_t leaf)
 /* Z N C V from a - b (see FLAGS in docs/isa.md). */
 static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 {
-    uint32_t res = a - b;
-    uint32_t z = res == 0, n = res >> 31, c = a < b, v = ((a ^ b) & (a ^ res)) >> 31;
+    /* The host's own subtraction sets the same four flags: asking for its overflow and
+     * borrow lets the compiler read them from one host `sub` (cmp) instead of working them
+     * out with shifts and masks. */
+    int32_t res;
+    uint32_t v = __builtin_sub_overflow((int32_t)a, (int32_t)b, &res);
+    uint32_t z = res == 0, n = res < 0, c = a < b;
     return (flags & ~CPU_FLAG_COND) | z * CPU_FLAG_Z | n * CPU_FLAG_N | c * CPU_FLAG_C |
            v * CPU_FLAG_V;
 }
