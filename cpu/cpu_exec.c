@@ -292,7 +292,9 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             pa_ = fetch_frame | (pc & MMU_PAGE_OFFSET);                                            \
         }                                                                                          \
         if (!block || pa_ != block_pa) {                                                           \
-            block = cpu_block_at(&m->blocks, ram, ram_size, pa_, zero_mask, m->costs.c);           \
+            const cpu_block_t *b_ = cpu_block_current(&m->blocks, pa_, tlb_hit_cost, taken_cost); \
+            block = !b_ ? cpu_block_at(&m->blocks, ram, ram_size, pa_, zero_mask, m->costs.c)      \
+                        : b_->n ? b_ : NULL;                                                       \
             block_pa = pa_;                                                                        \
         }                                                                                          \
         if (block && cycles + block->most[paged] < limit) /* all of it, in advance */         \

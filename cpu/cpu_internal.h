@@ -123,6 +123,27 @@ typedef struct cpu_block cpu_block_t;
  * least once in each run (its local copy starts empty), so no cost can change under it. */
 const cpu_block_t *cpu_block_at(cpu_blocks_t *t, const uint8_t *ram, uint32_t ram_size, uint32_t pa,
                                 const uint32_t *zero_mask, const uint32_t *costs);
+/* cpu_block_at's first look, inline for the loop: the slot of pa when it holds pa's block,
+ * current (its page not written since, its charges summed with the machine's costs tlb_hit
+ * and taken), else NULL (then ask
+ * cpu_block_at). The block may be empty (n 0: pa's instruction is not plain). Kernel code
+ * moves from block to block (calls, branches, returns) and looks one up at each move: a
+ * call for each cost more than the look itself. A check build always asks cpu_block_at, which
+ * compares every block it returns with RAM. */
+static inline const cpu_block_t *cpu_block_current(const cpu_blocks_t *t, uint32_t pa,
+                                                   uint32_t tlb_hit, uint32_t taken)
+{
+#ifdef HVSIM_BLOCK_CHECK
+    (void)t, (void)pa, (void)tlb_hit, (void)taken;
+    return NULL;
+#else
+    const cpu_block_t *b = &t->slot[(pa >> 2) & t->mask];
+    return b->pa == pa && b->gen == t->gen[pa >> MMU_PAGE_SHIFT] && b->tlb_hit == tlb_hit &&
+                   b->taken == taken
+               ? b
+               : NULL;
+#endif
+}
 /* True for the branches and jumps (the last instruction of a block). */
 bool cpu_opc_transfers(uint32_t opc);
 
