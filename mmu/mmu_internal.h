@@ -84,8 +84,9 @@ static inline mmu_tlb_entry_t *mmu_tlb_lookup_small(mmu_tlb_t *tlb, uint32_t tag
  * holds it and there is none to look for), and the translation cache's upkeep, in one pass:
  * the way (the lookup's `unused` one, else the set's FIFO victim, as mmu_tlb_fill chooses), the
  * mirrors of the entry it replaces forgotten, and the new page mirrored by `mirror` for the access
- * kinds in `kinds` (bit 1 << mmu_access_t) and by none for the others: what mmu_tlb_insert and a
- * mirror of each kind the entry allows would leave. */
+ * kinds in `kinds` (bit 1 << mmu_access_t) and by none for the others, nor by an empty mirror (a
+ * frame not wholly in RAM): what mmu_tlb_insert and a mirror of each kind the entry allows
+ * would leave. */
 void mmu_tlb_fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *unused,
                          unsigned kinds, mmu_fast_t mirror);
 
@@ -93,7 +94,7 @@ void mmu_tlb_fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *entry, mmu_tlb_entry
  * TLB by an invalidation. */
 static inline void mmu_fast_clear(mmu_t *mmu)
 {
-    memset(mmu->fast, 0, sizeof mmu->fast);
+    memset(mmu->fast, 0xff, sizeof mmu->fast); /* every tag MMU_FAST_EMPTY */
 }
 
 /* Forgets every page-walk-cache entry. */
