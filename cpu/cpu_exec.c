@@ -294,8 +294,11 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             pa_ = fetch_frame | (pc & MMU_PAGE_OFFSET);                                            \
         }                                                                                          \
         if (!block || pa_ != block_pa) {                                                           \
+            const bool marked_ = pa_ <= ram_last_word && code_page[pa_ >> MMU_PAGE_SHIFT];         \
             block = cpu_block_at(&m->blocks, ram, ram_size, pa_, zero_mask);                       \
             block_pa = pa_;                                                                        \
+            if (!marked_ && pa_ <= ram_last_word && code_page[pa_ >> MMU_PAGE_SHIFT])              \
+                forget_stores_to_code(m, pa_ & ~MMU_PAGE_OFFSET); /* marked just now */           \
         }                                                                                          \
         if (block && cycles + BLOCK_MOST(block) < limit) { /* all of it, in advance */            \
             block_insn = block->insn;                                                              \
@@ -439,6 +442,9 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
         }                                                                                          \
         TRUNCATE((a), based, kind);                                                                \
     } while (0)
+/* A store that hits in the translation cache writes RAM at once: the cache mirrors no store to
+ * a page that blocks were decoded from (forget_stores_to_code), so the hit needs no test of
+ * the page's mark. */
 #define STORE(addr, based, size, val)                                                              \
     do {                                                                                           \
         uint32_t p_;                                                                               \
@@ -446,7 +452,7 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
             STORE_SLOW(addr, based, size, val);                                                    \
         } else {                                                                                   \
             WATCH((addr), p_, true, (size), (val)); /* before the write: it reads the old value */ \
-            RAM_WRITE(p_, size, val);                                                              \
+            ram_write(ram + p_, (size), (val));                                                    \
         }                                                                                          \
     } while (0)
 #define STORE_SLOW(addr, based, size, val)                                                         \
@@ -485,6 +491,15 @@ static const uint32_t page_fault_cause[MMU_ACCESS_KINDS] = {
     [MMU_LOAD] = CPU_CAUSE_LOAD_PAGE_FAULT,
     [MMU_STORE] = CPU_CAUSE_STORE_PAGE_FAULT,
 };
+
+/* Blocks were just decoded from the physical page at `frame`: no CPU of the machine may keep
+ * a store translation to it in its cache, so that every store there takes the slow path and
+ * its test of the page's mark (RAM_WRITE), which drops the blocks. */
+static void forget_stores_to_code(sim_machine_t *m, uint32_t frame)
+{
+    for (unsigned i = 0; i < m->ncpus; i++)
+        mmu_fast_forget_stores(&m->cpu[i].mmu, frame);
+}
 
 /* Translates va when the last-translation cache missed: charges the cycles to the CPU (whose
  * state the caller has saved) and emits the walk and nested-fault events. */

@@ -334,7 +334,8 @@ typedef struct {
 
 /* The hot loop's translation cache, in front of the TLB: per access kind, a direct-mapped table
  * by page number of translations the TLB holds whose frame lies wholly in RAM (a device's
- * frame is never cached: its accesses take the slow path). An entry's tag is the page's
+ * frame is never cached: its accesses take the slow path), and for stores only to frames no
+ * block was decoded from (blocks.code: a store there takes the slow path, which drops them). An entry's tag is the page's
  * virtual address, with MMU_FAST_USER for a user access's translation (MMU_FAST_EMPTY: none),
  * and its delta the frame's address minus the page's, so an access's physical address is
  * va + delta. Comparing the tag with va & ~(MMU_PAGE_OFFSET & ~(size - 1)) checks the
@@ -485,6 +486,11 @@ static inline bool mmu_fast_access(const mmu_t *mmu, mmu_access_t kind, uint32_t
     *pa = va + f->delta;
     return true;
 }
+
+/* Forgets every store translation to the physical page `frame`: blocks were just decoded from
+ * it, and a store there must take the slow path, which drops them (the cache mirrors no store
+ * to such a page; see mmu_fast_access). */
+void mmu_fast_forget_stores(mmu_t *mmu, uint32_t frame);
 
 /* The same look for the page of va, whatever its alignment (a fetch checks pc's itself). */
 static inline bool mmu_fast_lookup(const mmu_t *mmu, mmu_access_t kind, uint32_t va, bool user,

@@ -202,6 +202,15 @@ static inline void fast_forget_page(mmu_t *mmu, uint32_t vpn)
     fast_forget(&mmu->fast[MMU_STORE][set], vpn);
 }
 
+void mmu_fast_forget_stores(mmu_t *mmu, uint32_t frame)
+{
+    for (unsigned set = 0; set < MMU_FAST_SETS; set++) {
+        mmu_fast_t *f = &mmu->fast[MMU_STORE][set];
+        if (f->tag != MMU_FAST_EMPTY && (f->tag & ~MMU_PAGE_OFFSET) + f->delta == frame)
+            f->tag = MMU_FAST_EMPTY;
+    }
+}
+
 /* The cache may hold only what the TLB holds: the entry overwritten takes its mirrors with it
  * (all of them for a large entry, whose pages may sit anywhere in the cache), and the page
  * filled loses any mirror of another entry (a small entry is looked up before a large one). */

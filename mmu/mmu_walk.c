@@ -776,14 +776,29 @@ static inline mmu_fast_t fast_mirror(const struct sim_machine *m, mmu_priv_t pri
                         .delta = frame - page};
 }
 
+/* The kinds of fast_kinds that the cache may mirror at `frame`: no stores to a page that blocks
+ * were decoded from (blocks.code), so that a store that hits in the cache needs no test of the
+ * mark. The slow path's store tests it and drops the blocks; a page marked later loses its
+ * store mirrors in every CPU then (mmu_fast_forget_stores). */
+static inline unsigned fast_kinds_at(const struct sim_machine *m, const mmu_tlb_entry_t *e,
+                                     mmu_priv_t priv, uint32_t frame)
+{
+    unsigned kinds = fast_kinds(e, priv);
+    if (m->blocks.code && frame < m->ram_size && m->blocks.code[frame >> MMU_PAGE_SHIFT])
+        kinds &= ~(1u << MMU_STORE);
+    return kinds;
+}
+
 /* Caches, for the hot loop (mmu_fast_access), the page of va in TLB entry e for every kind
  * of access e allows with this privilege: a load that filled the entry makes the store that
  * follows it a hit in the cache too, as it is a hit in the TLB. */
 static void fast_fill(mmu_t *mmu, const struct sim_machine *m, const mmu_tlb_entry_t *e,
                       mmu_priv_t priv, uint32_t va)
 {
-    unsigned kinds = fast_kinds(e, priv), set = (va >> MMU_PAGE_SHIFT) & (MMU_FAST_SETS - 1);
-    mmu_fast_t mirror = fast_mirror(m, priv, va, entry_pa(e, va) & ~MMU_PAGE_OFFSET);
+    uint32_t frame = entry_pa(e, va) & ~MMU_PAGE_OFFSET;
+    unsigned kinds = fast_kinds_at(m, e, priv, frame);
+    unsigned set = (va >> MMU_PAGE_SHIFT) & (MMU_FAST_SETS - 1);
+    mmu_fast_t mirror = fast_mirror(m, priv, va, frame);
     if (mirror.tag == MMU_FAST_EMPTY)
         return;
     for (unsigned k = 0; k < MMU_ACCESS_KINDS; k++)
@@ -800,8 +815,9 @@ static inline void fill_walked(mmu_t *mmu, const struct sim_machine *m,
 {
     mmu->stats.fills++;
     if (!small && !fill->shift) { /* the lookup found no way to replace */
-        mmu_tlb_fill_walked(mmu, fill, unused, fast_kinds(fill, priv),
-                            fast_mirror(m, priv, va, fill->pfn << MMU_PAGE_SHIFT));
+        uint32_t frame = fill->pfn << MMU_PAGE_SHIFT;
+        mmu_tlb_fill_walked(mmu, fill, unused, fast_kinds_at(m, fill, priv, frame),
+                            fast_mirror(m, priv, va, frame));
         return;
     }
     mmu_tlb_insert(mmu, fill);

@@ -188,3 +188,67 @@ Test(exec_access, a_kernel_translation_does_not_serve_user_mode)
     cr_expect_eq(m.cpu[0].s.r[12], 0x5000);
     sim_machine_free(&m);
 }
+
+/* Self-modifying code with paging on, two CPUs sharing the code page. CPU 1 stores to page
+ * 0x3000 first, so that its cache could hold a store translation of the page; CPU 0 then runs
+ * `word` there from a block, and CPU 1 writes a new word over it. That store must still drop
+ * the block (the cache mirrors no store to a page blocks were decoded from, in any CPU), and
+ * CPU 0 runs the new word. The flags live on page 0x6000, so that no other store drops the
+ * block first. */
+Test(exec_access, a_store_through_the_cache_into_another_cpus_block_runs_the_new_word)
+{
+    static const char src[] =
+        TH_IDENTITY_PAGING /* both CPUs: the same entries */
+        "        csrr r1, cpunum\n"
+        "        li r7, 0x6000\n" /* [r7] ready, [r7+4] ran, [r7+8] written */
+        "        cmpi r1, 0\n"
+        "        bne writer\n"
+        "w1:     ld r2, [r7]\n"
+        "        cmpi r2, 0\n"
+        "        beq w1\n"
+        "        call target\n"
+        "        call target\n"
+        "        mov r11, r10\n"
+        "        li r2, 1\n"
+        "        st r2, [r7+4]\n"
+        "w2:     ld r2, [r7+8]\n"
+        "        cmpi r2, 0\n"
+        "        beq w2\n"
+        "        call target\n"
+        "        out r0, [0xf0]\n"
+        "writer: li r3, 0x3100\n"
+        "        st r0, [r3]\n" /* page 0x3000's store translation, in the cache */
+        "        li r2, 1\n"
+        "        st r2, [r7]\n"
+        "w3:     ld r2, [r7+4]\n"
+        "        cmpi r2, 0\n"
+        "        beq w3\n"
+        "        la r4, word\n"
+        "        la r5, new\n"
+        "        ld r6, [r5]\n"
+        "        st r6, [r4]\n"
+        "        st r6, [r3]\n" /* the page's store translation is used again */
+        "        li r2, 1\n"
+        "        st r2, [r7+8]\n"
+        "spin:   b spin\n"
+        "        .org 0x3000\n"
+        "target: nop\n" /* fetched alone (pc just came to the page); a block from here on */
+        "word:   addi r10, r0, 1\n"
+        "        ret\n"
+        "new:    addi r10, r0, 2\n";
+    sim_machine_t m;
+    cr_assert_eq(sim_machine_init(&m, 1u << 20, 2), 0);
+    sim_console_set_output(&m, NULL);
+    cpu_asm_result_t res;
+    cr_assert_eq(cpu_asm_string("smc2.s", src, stderr, &res), 0);
+    cr_assert_eq(sim_load(&m, res.base, res.bytes, res.size), 0);
+    m.cpu[0].s.pc = m.cpu[1].s.pc = res.base;
+    cpu_asm_free(&res);
+    cr_assert_eq(sim_run(&m, 10000000), SIM_RUN_POWEROFF);
+    cr_expect_eq(m.cpu[0].s.r[11], 1, "the old word ran from a block");
+    cr_expect_eq(m.cpu[0].s.r[10], 2, "the new word runs");
+    uint32_t pa;
+    cr_expect_not(mmu_fast_lookup(&m.cpu[1].mmu, MMU_STORE, 0x3000, false, &pa),
+                  "no store translation to the page while it holds blocks");
+    sim_machine_free(&m);
+}
