@@ -213,7 +213,8 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
     (!paged || truncated || RARELY(!mmu_fast_access(&cpu->mmu, (kind), (va), (size), user, &(pa))))
 #define TRANSLATE(va, kind, size, pa)                                                              \
     do {                                                                                           \
-        if (paged && !(truncated && mmu_fast_access(&cpu->mmu, (kind), (va), (size), user, &(pa)))) { \
+        if (paged &&                                                                               \
+            !(truncated && mmu_fast_access(&cpu->mmu, (kind), (va), (size), user, &(pa)))) {      \
             UNCHARGE_ACCESS();                                                                     \
             TRANSLATE_SLOW(va, kind, pa);                                                          \
         }                                                                                          \
@@ -397,7 +398,7 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
         }                                                                                          \
     } while (0)
 /* Load `size` bytes at addr into dst, or fault: from RAM at once on a hit in the translation
- * cache, else through the checks and the TLB (ACCESS_SLOW); devices are reached through the
+ * cache, else through the checks and the TLB (LOAD_SLOW); devices are reached through the
  * bus. */
 #define LOAD(addr, based, size, dst)                                                               \
     do {                                                                                           \

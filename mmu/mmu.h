@@ -335,15 +335,15 @@ typedef struct {
 /* The hot loop's translation cache, in front of the TLB: per access kind, a direct-mapped table
  * by page number of translations the TLB holds whose frame lies wholly in RAM (a device's
  * frame is never cached: its accesses take the slow path), and for stores only to frames no
- * block was decoded from (blocks.code: a store there takes the slow path, which drops them). An entry's tag is the page's
- * virtual address, with MMU_FAST_USER for a user access's translation (MMU_FAST_EMPTY: none),
- * and its delta the frame's address minus the page's, so an access's physical address is
- * va + delta. Comparing the tag with va & ~(MMU_PAGE_OFFSET & ~(size - 1)) checks the
- * access's alignment in the same compare: a misaligned va keeps a low bit the tag has not,
- * misses, and faults on the slow path. It is host-side bookkeeping, not part of the model: an
- * entry mirrors one TLB entry of the current context and goes when that entry is replaced or
- * removed, or the context changes, so it hits exactly where the TLB would, and a hit is
- * counted and charged as one. */
+ * block was decoded from (blocks.code: a store there takes the slow path, which drops them).
+ * An entry's tag is the page's virtual address, with MMU_FAST_USER for a user access's
+ * translation (MMU_FAST_EMPTY: none), and its delta the frame's address minus the page's, so
+ * an access's physical address is va + delta. Comparing the tag with
+ * va & ~(MMU_PAGE_OFFSET & ~(size - 1)) checks the access's alignment in the same compare: a
+ * misaligned va keeps a low bit the tag has not, misses, and faults on the slow path. It is
+ * host-side bookkeeping, not part of the model: an entry mirrors one TLB entry of the current
+ * context and goes when that entry is replaced or removed, or the context changes, so it hits
+ * exactly where the TLB would, and a hit is counted and charged as one. */
 #define MMU_FAST_SETS 64
 #define MMU_FAST_USER 0x800u       /* a bit no access's masked address has (bits 2..11 are 0) */
 #define MMU_FAST_EMPTY 0xffffffffu /* bits 2..11 set: matches no access of either privilege */

@@ -46,8 +46,8 @@ typedef struct {
 Test(exec_access, a_misaligned_access_to_a_cached_page_faults_as_before)
 {
     static const misaligned_case_t cases[] = {
-        {"ld r2, [r1]", 2},   {"ld r2, [r1]", 1},  {"ld r2, [r1]", 0xfff}, {"ldh r2, [r1]", 1},
-        {"ldhu r2, [r1]", 3}, {"st r2, [r1]", 2},  {"st r2, [r1]", 3},     {"sth r2, [r1]", 1},
+        {"ld r2, [r1]", 2},      {"ld r2, [r1]", 1}, {"ld r2, [r1]", 0xfff}, {"ldh r2, [r1]", 1},
+        {"ldhu r2, [r1]", 3},    {"st r2, [r1]", 2}, {"st r2, [r1]", 3},     {"sth r2, [r1]", 1},
         {"sth r2, [r1]", 0xfff}, {"push r2", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -197,8 +197,7 @@ Test(exec_access, a_kernel_translation_does_not_serve_user_mode)
  * block first. */
 Test(exec_access, a_store_through_the_cache_into_another_cpus_block_runs_the_new_word)
 {
-    static const char src[] =
-        TH_IDENTITY_PAGING /* both CPUs: the same entries */
+    static const char src[] = TH_IDENTITY_PAGING /* both CPUs: the same entries */
         "        csrr r1, cpunum\n"
         "        li r7, 0x6000\n" /* [r7] ready, [r7+4] ran, [r7+8] written */
         "        cmpi r1, 0\n"
