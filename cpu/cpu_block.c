@@ -128,12 +128,70 @@ bool cpu_opc_accesses_memory(uint32_t opc)
     return accesses_memory[opc & 0xffu];
 }
 
+/* No instruction has a block end's opcode (the interpreter's switch takes it for one). */
+#define CPU_X_NOT_AN_END(name, mn, opc, a, b, c, cyc, cls, sum)                                     \
+    _Static_assert((opc) != CPU_OPC_BLOCK_END && (opc) != CPU_OPC_BLOCK_LOOP,                     \
+                   "an instruction has a block end's opcode");
+CPU_ISA(CPU_X_NOT_AN_END)
+#undef CPU_X_NOT_AN_END
+
+/* True when the block's last instruction is a branch (b, beq .. bleu: a 24-bit offset) to the
+ * block's own first instruction: a loop on one page, which the interpreter's case for
+ * CPU_OPC_BLOCK_LOOP enters again from its branch. */
+static bool branches_to_itself(const cpu_block_t *b)
+{
+    const cpu_decoded_t *last = &b->insn[b->n - 1];
+    return last->opc >= CPU_OPC_B && last->opc <= CPU_OPC_BLEU &&
+           CPU_INSN_REL24(last->word) == -(int32_t)(b->n - 1);
+}
+
+/* Whether the branch opc is taken with the condition flags `flags` (CPU_BRANCHES). */
+static bool branch_taken(uint32_t opc, uint32_t flags)
+{
+#define FZ ((flags & CPU_FLAG_Z) != 0)
+#define FN ((flags & CPU_FLAG_N) != 0)
+#define FC ((flags & CPU_FLAG_C) != 0)
+#define FV ((flags & CPU_FLAG_V) != 0)
+#define CPU_X_TAKEN(name, cond)                                                                    \
+    case CPU_OPC_##name: return (cond);
+    switch (opc) {
+        CPU_BRANCHES(CPU_X_TAKEN)
+    default: return false;
+    }
+#undef CPU_X_TAKEN
+#undef FZ
+#undef FN
+#undef FC
+#undef FV
+}
+
+/* The loop branch's condition as a mask: bit f is set when the branch opc is taken with the
+ * flags' Z N C V bits equal to f (the interpreter shifts it by the flags: no case per
+ * branch). */
+_Static_assert(CPU_FLAG_COND == 0xfu, "the condition flags are the four low bits");
+static uint32_t taken_mask(uint32_t opc)
+{
+    uint32_t mask = 0;
+    for (uint32_t f = 0; f <= CPU_FLAG_COND; f++)
+        mask |= (uint32_t)branch_taken(opc, f) << f;
+    return mask;
+}
+
 /* Sums what each instruction and the rest of the block after it cost, for the loop's
- * prepayment (docs/interpreter.md), and puts the end of the block after the last. */
-static void sum_rests(cpu_block_t *b)
+ * prepayment (docs/interpreter.md), what entering the block costs with the table's costs,
+ * and puts the end of the block after the last. */
+static void sum_rests(cpu_block_t *b, uint32_t tlb_hit, uint32_t taken)
 {
     static const cpu_decoded_t end = {.opc = CPU_OPC_BLOCK_END};
     b->insn[b->n] = end;
+    b->charge[0] = b->cycles;
+    b->charge[1] = b->cycles + (uint64_t)b->refs * tlb_hit;
+    b->most[0] = b->charge[0] + taken;
+    b->most[1] = b->charge[1] + taken;
+    b->again[0] = b->most[0] + taken;
+    b->again[1] = b->most[1] + taken;
+    b->tlb_hit = tlb_hit;
+    b->taken = taken;
     for (uint32_t i = b->n; i-- > 0;) {
         cpu_decoded_t *d = &b->insn[i];
         const cpu_decoded_t *next = &b->insn[i + 1];
@@ -147,7 +205,7 @@ static void sum_rests(cpu_block_t *b)
  * instruction is not plain, and then the slot still says so, so that the next look at pa
  * needs no decoding either. */
 static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t ram_size,
-                  uint32_t pa, const uint32_t *zero_mask)
+                  uint32_t pa, const uint32_t *zero_mask, uint32_t tlb_hit, uint32_t taken)
 {
     uint32_t page_end = (pa | CPU_BLOCK_PAGE_OFFSET) + 1;
     uint32_t page = pa >> MMU_PAGE_SHIFT;
@@ -172,7 +230,12 @@ static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t 
         if (writes_rd[opc] && CPU_INSN_RD(word) == 0)
             break;
     }
-    sum_rests(b);
+    sum_rests(b, tlb_hit, taken);
+    if (b->n && branches_to_itself(b)) { /* after the sums, which read the branch's opcode */
+        cpu_decoded_t *last = &b->insn[b->n - 1];
+        last->imm = taken_mask(last->opc);
+        last->opc = CPU_OPC_BLOCK_LOOP;
+    }
 #ifdef HVSIM_BLOCK_CHECK
     memcpy(b->raw, ram + pa, 4 * b->n);
 #endif
@@ -190,13 +253,15 @@ static void check(const cpu_block_t *b, const uint8_t *ram)
 #endif
 
 const cpu_block_t *cpu_block_at(cpu_blocks_t *t, const uint8_t *ram, uint32_t ram_size, uint32_t pa,
-                                const uint32_t *zero_mask)
+                                const uint32_t *zero_mask, const uint32_t *costs)
 {
     if (ram_size < 4 || (pa & 3) || pa > ram_size - 4)
         return NULL;
     cpu_block_t *b = &t->slot[(pa >> 2) & t->mask];
-    if (b->pa != pa || b->gen != t->gen[pa >> MMU_PAGE_SHIFT])
-        build(t, b, ram, ram_size, pa, zero_mask);
+    uint32_t tlb_hit = costs[SIM_COST_tlb_hit], taken = costs[SIM_COST_branch_taken];
+    if (b->pa != pa || b->gen != t->gen[pa >> MMU_PAGE_SHIFT] || b->tlb_hit != tlb_hit ||
+        b->taken != taken) /* a cost changed (the debugger's `set cost`): summed again */
+        build(t, b, ram, ram_size, pa, zero_mask, tlb_hit, taken);
 #ifdef HVSIM_BLOCK_CHECK
     else
         check(b, ram);

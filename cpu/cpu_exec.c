@@ -50,9 +50,9 @@ static void build_tables(void)
         return;
     for (int i = 0; i < CPU_OP_COUNT; i++)
         zero_mask[cpu_isa[i].opcode] = cpu_isa[i].zero_mask;
-    /* No instruction has the block end's opcode: a word with it is illegal at the zero-mask
+    /* No instruction has a block end's opcode: a word with one is illegal at the zero-mask
      * check, before the switch could take it for the end of a block (and loop on it). */
-    zero_mask[CPU_OPC_BLOCK_END] = ~0u;
+    zero_mask[CPU_OPC_BLOCK_END] = zero_mask[CPU_OPC_BLOCK_LOOP] = ~0u;
     for (unsigned opc = 0; opc < 256; opc++)
         data_refs[opc] = cpu_opc_accesses_memory(opc);
     built = true;
@@ -126,8 +126,12 @@ static uint32_t cpuid_leaf(const cpu_t *cpu, uint32_t leaf)
 /* Z N C V from a - b (see FLAGS in docs/isa.md). */
 static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 {
-    uint32_t res = a - b;
-    uint32_t z = res == 0, n = res >> 31, c = a < b, v = ((a ^ b) & (a ^ res)) >> 31;
+    /* The host's own subtraction sets the same four flags: asking for its overflow and
+     * borrow lets the compiler read them from one host `sub` (cmp) instead of working them
+     * out with shifts and masks. */
+    int32_t res;
+    uint32_t v = __builtin_sub_overflow((int32_t)a, (int32_t)b, &res);
+    uint32_t z = res == 0, n = res < 0, c = a < b;
     return (flags & ~CPU_FLAG_COND) | z * CPU_FLAG_Z | n * CPU_FLAG_N | c * CPU_FLAG_C |
            v * CPU_FLAG_V;
 }
@@ -295,24 +299,27 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             pa_ = fetch_frame | (pc & MMU_PAGE_OFFSET);                                            \
         }                                                                                          \
         if (!block || pa_ != block_pa) {                                                           \
-            const bool marked_ = pa_ <= ram_last_word && code_page[pa_ >> MMU_PAGE_SHIFT];         \
-            block = cpu_block_at(&m->blocks, ram, ram_size, pa_, zero_mask);                       \
+            const cpu_block_t *b_ = cpu_block_current(&m->blocks, pa_, tlb_hit_cost, taken_cost); \
+            block = !b_ ? decode_block(m, pa_) : b_->n ? b_ : NULL;                                \
             block_pa = pa_;                                                                        \
-            if (!marked_ && pa_ <= ram_last_word && code_page[pa_ >> MMU_PAGE_SHIFT])              \
-                forget_stores_to_code(m, pa_ & ~MMU_PAGE_OFFSET); /* marked just now */           \
         }                                                                                          \
-        if (block && cycles + BLOCK_MOST(block) < limit) { /* all of it, in advance */            \
-            block_insn = block->insn;                                                              \
-            cycles += REST_CYCLES();                                                               \
-            instret += block->n;                                                                   \
-            fast_hits += block->refs;                                                              \
-        }                                                                                          \
+        if (block && cycles + block->most[paged] < limit) /* all of it, in advance */         \
+            CHARGE_BLOCK(block, block->charge[paged]);                                             \
+    } while (0)
+/* Enters block b, paying for all of it in advance: `price` cycles (its base cycles and TLB
+ * hits, worked out when it was decoded), its count and its hits. */
+#define CHARGE_BLOCK(b, price)                                                                     \
+    do {                                                                                           \
+        block_insn = (b)->insn;                                                                    \
+        cycles += (price);                                                                         \
+        instret += (b)->n;                                                                         \
+        fast_hits += (b)->refs;                                                                    \
     } while (0)
 /* A block runs without looking at the limit: it is entered only when all of it, at its most
- * (its base cycles, a taken branch, a TLB hit for each fetch, load and store), ends before the
- * limit. Near the limit the loop goes one instruction at a time and stops where it always did.
- * Anything that costs more (a walk) or must end the block early leaves it (LEAVE_BLOCK). */
-#define BLOCK_MOST(b) ((b)->cycles + taken_cost + (paged ? (b)->refs * tlb_hit_cost : 0))
+ * (its base cycles, a taken branch, a TLB hit for each fetch, load and store: block->most),
+ * ends before the limit. Near the limit the loop goes one instruction at a time and stops where
+ * it always did. Anything that costs more (a walk) or must end the block early leaves it
+ * (LEAVE_BLOCK). */
 #define DISPATCH(opc) switch (opc)
 #define CASE(name) case CPU_OPC_##name:
 /* The instruction retires: its count and base cost were charged in advance (see SAVE); NEXT
@@ -502,6 +509,18 @@ static void forget_stores_to_code(sim_machine_t *m, uint32_t frame)
         mmu_fast_forget_stores(&m->cpu[i].mmu, frame);
 }
 
+/* Decodes the block at pa (cpu_block_at), which marks its page as code: a page marked just now
+ * loses every CPU's store translations (forget_stores_to_code). */
+static const cpu_block_t *decode_block(sim_machine_t *m, uint32_t pa)
+{
+    const bool in_ram = m->ram_size >= 4 && pa <= m->ram_size - 4;
+    const bool marked = in_ram && m->blocks.code[pa >> MMU_PAGE_SHIFT];
+    const cpu_block_t *b = cpu_block_at(&m->blocks, m->ram, m->ram_size, pa, zero_mask, m->costs.c);
+    if (in_ram && !marked && m->blocks.code[pa >> MMU_PAGE_SHIFT])
+        forget_stores_to_code(m, pa & ~MMU_PAGE_OFFSET);
+    return b;
+}
+
 /* Translates va when the last-translation cache missed: charges the cycles to the CPU (whose
  * state the caller has saved) and emits the walk and nested-fault events. */
 static mmu_status_t translate_slow(cpu_t *cpu, uint32_t va, mmu_access_t kind, bool user,
@@ -661,17 +680,27 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             RD = v; /* after the increment, so that `pop sp` loads sp */
             break;
         }
-        CASE(B) BRANCH_IF(true);
-        CASE(BEQ) BRANCH_IF(FZ);
-        CASE(BNE) BRANCH_IF(!FZ);
-        CASE(BLT) BRANCH_IF(FN != FV);
-        CASE(BGE) BRANCH_IF(FN == FV);
-        CASE(BGT) BRANCH_IF(!FZ && FN == FV);
-        CASE(BLE) BRANCH_IF(FZ || FN != FV);
-        CASE(BLTU) BRANCH_IF(FC);
-        CASE(BGEU) BRANCH_IF(!FC);
-        CASE(BGTU) BRANCH_IF(!FC && !FZ);
-        CASE(BLEU) BRANCH_IF(FC || FZ);
+#define CPU_X_BRANCH_CASE(name, cond) CASE(name) BRANCH_IF(cond);
+        CPU_BRANCHES(CPU_X_BRANCH_CASE)
+#undef CPU_X_BRANCH_CASE
+        case CPU_OPC_BLOCK_LOOP:
+            /* The branch at the end of a block that loops on itself (cpu_block.c), its
+             * condition a mask in imm. Taken, it enters the block again at once when all of it
+             * fits before the limit again, without the block's end, which would do the same:
+             * r0 is 0 (no instruction of this block writes it), the limit is further than the
+             * block's most, the debugger is off (blocks are entered only while it is, and
+             * nothing that can turn it on lets a block go on), pc is on the code page of the
+             * last fetch, and `block` is the block running (a store to its page or a walk's
+             * A/D bit in it would have ended it before its branch). Nothing here reads `in`'s
+             * opcode for its cost (SAVE): no call. */
+            if (((IMM >> (s->flags & CPU_FLAG_COND)) & 1) == 0)
+                break;
+            pc += (uint32_t)(CPU_INSN_REL24(in->word) * 4); /* the block's first instruction */
+            if (cycles + block->again[paged] < limit) /* the branch and all of the block */
+                CHARGE_BLOCK(block, block->most[paged]);
+            else
+                cycles += taken_cost; /* and on to the block's end */
+            continue;
         CASE(JAL)
             RD = pc + 4;
             JUMP(pc + (uint32_t)(CPU_INSN_REL20(in->word) * 4));

@@ -51,6 +51,26 @@ bool cpu_vm_port_exits(const cpu_t *cpu, uint32_t port);
  * case in the interpreter's switch is the block's end, where the loop looks at the limit and
  * the debugger and takes the next block. No instruction has this opcode. */
 #define CPU_OPC_BLOCK_END 0xffu
+/* The last instruction of a block that loops on itself: a branch (b, beq .. bleu) to the
+ * block's own first instruction (a loop such as `addi; cmpi; bgt`), its condition kept as a
+ * mask in `imm` (taken when bit f is set, f the flags' Z N C V bits). Its case takes the
+ * branch and enters the block again at once when all of it fits before the limit again,
+ * without the block's end. No instruction has this opcode either. */
+#define CPU_OPC_BLOCK_LOOP 0xfeu
+/* The branches' conditions, on the flags' bits (FZ FN FC FV, which each user defines): one
+ * list for the interpreter's cases and the loop branch's mask (cpu_block.c). */
+#define CPU_BRANCHES(X)                                                                            \
+    X(B, true)                                                                                     \
+    X(BEQ, FZ)                                                                                     \
+    X(BNE, !FZ)                                                                                    \
+    X(BLT, FN != FV)                                                                               \
+    X(BGE, FN == FV)                                                                               \
+    X(BGT, !FZ && FN == FV)                                                                        \
+    X(BLE, FZ || FN != FV)                                                                         \
+    X(BLTU, FC)                                                                                    \
+    X(BGEU, !FC)                                                                                   \
+    X(BGTU, !FC && !FZ)                                                                            \
+    X(BLEU, FC || FZ)
 /* An instruction word taken apart once: the fields the interpreter's cases read, and what the
  * block from it on was charged in advance when it was entered (docs/interpreter.md). */
 typedef struct {
@@ -80,18 +100,50 @@ struct cpu_block {
     uint32_t n;                   /* instructions; 0: the first is not plain */
     uint32_t cycles;              /* the sum of their base cycles */
     uint32_t refs;                /* their memory references: a fetch each, a load or store */
+    /* What entering it costs, worked out once, indexed by paging (0 off, 1 on): charge, its
+     * base cycles and with paging a TLB hit for each reference, added when it is entered;
+     * most, charge and a taken branch, which must end before the limit for the block to be
+     * entered; again, most and a taken branch: a loop's taken branch (CPU_OPC_BLOCK_LOOP)
+     * enters the block again when `again` ends before the limit, and adds `most` (the branch
+     * and the block). They were summed with the costs tlb_hit and taken (the machine's, which
+     * the debugger can change between runs: cpu_block_at sums them again then). */
+    uint64_t charge[2], most[2], again[2];
+    uint32_t tlb_hit, taken;
     uint64_t gen;                 /* its page's generation when decoded */
-    /* the instructions, checked against their zero masks, and CPU_OPC_BLOCK_END after them */
+    /* the instructions, checked against their zero masks, and the block's end after them */
     cpu_decoded_t insn[CPU_BLOCK_MAX + 1];
 #ifdef HVSIM_BLOCK_CHECK
     uint8_t raw[4 * CPU_BLOCK_MAX]; /* the bytes decoded, compared at each entry (a check build) */
 #endif
 };
 typedef struct cpu_block cpu_block_t;
-/* The block that starts at physical pa, decoded again if a write to its page dropped it; NULL
- * when pa is outside RAM or holds an instruction that is not plain. */
+/* The block that starts at physical pa, decoded again if a write to its page dropped it or
+ * its charges were summed with other costs than the machine's `costs` (sim_costs_t's c); NULL when pa is outside
+ * RAM or holds an instruction that is not plain. The interpreter looks a block up here at
+ * least once in each run (its local copy starts empty), so no cost can change under it. */
 const cpu_block_t *cpu_block_at(cpu_blocks_t *t, const uint8_t *ram, uint32_t ram_size, uint32_t pa,
-                                const uint32_t *zero_mask);
+                                const uint32_t *zero_mask, const uint32_t *costs);
+/* cpu_block_at's first look, inline for the loop: the slot of pa when it holds pa's block,
+ * current (its page not written since, its charges summed with the machine's costs tlb_hit
+ * and taken), else NULL (then ask
+ * cpu_block_at). The block may be empty (n 0: pa's instruction is not plain). Kernel code
+ * moves from block to block (calls, branches, returns) and looks one up at each move: a
+ * call for each cost more than the look itself. A check build always asks cpu_block_at, which
+ * compares every block it returns with RAM. */
+static inline const cpu_block_t *cpu_block_current(const cpu_blocks_t *t, uint32_t pa,
+                                                   uint32_t tlb_hit, uint32_t taken)
+{
+#ifdef HVSIM_BLOCK_CHECK
+    (void)t, (void)pa, (void)tlb_hit, (void)taken;
+    return NULL;
+#else
+    const cpu_block_t *b = &t->slot[(pa >> 2) & t->mask];
+    return b->pa == pa && b->gen == t->gen[pa >> MMU_PAGE_SHIFT] && b->tlb_hit == tlb_hit &&
+                   b->taken == taken
+               ? b
+               : NULL;
+#endif
+}
 /* True for the branches and jumps (the last instruction of a block). */
 bool cpu_opc_transfers(uint32_t opc);
 

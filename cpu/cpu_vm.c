@@ -104,11 +104,24 @@ typedef struct {
     uint32_t words; /* words moved, charged vmcb_word each */
     const char *what; /* what moves them, for a debugger watching memory */
     uint64_t start; /* the CPU's cycle when the entry or exit began (the event's span) */
+    bool wrote;     /* a word was written: told to the machine once (report_written) */
+    bool watched;   /* a debugger watches memory (m->mem_watch): each word is told to it */
 } vmcb_io_t;
+
+/* The VMCB at `base` (NULL: not known yet), moved by `what` from the CPU's cycle now. */
+static vmcb_io_t vmcb_io(cpu_t *cpu, uint8_t *base, const char *what)
+{
+    return (vmcb_io_t){.cpu = cpu,
+                       .base = base,
+                       .what = what,
+                       .start = cpu->s.cycles,
+                       .watched = cpu->mach->mem_watch != NULL};
+}
 
 /* Tells a debugger watching memory (m->mem_watch) about a VMCB word the hardware moves; a
  * write before it is made. */
-static void vmcb_watched(vmcb_io_t *io, uint32_t off, const uint8_t *data)
+__attribute__((noinline)) static void vmcb_watched(vmcb_io_t *io, uint32_t off,
+                                                  const uint8_t *data)
 {
     sim_machine_t *m = io->cpu->mach;
     sim_mem_access_t acc = {.by = SIM_BY_HW,
@@ -122,20 +135,20 @@ static void vmcb_watched(vmcb_io_t *io, uint32_t off, const uint8_t *data)
     m->mem_watch(&acc, m->mem_watch_ctx);
 }
 
-static uint32_t vmcb_rd(vmcb_io_t *io, uint32_t off)
+static inline uint32_t vmcb_rd(vmcb_io_t *io, uint32_t off)
 {
     const uint8_t *p = io->base + off;
     io->words++;
-    if (io->cpu->mach->mem_watch)
+    if (__builtin_expect(io->watched, 0))
         vmcb_watched(io, off, NULL);
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void vmcb_wr(vmcb_io_t *io, uint32_t off, uint32_t v)
+static inline void vmcb_wr(vmcb_io_t *io, uint32_t off, uint32_t v)
 {
     uint8_t *p = io->base + off;
     io->words++;
-    if (io->cpu->mach->mem_watch) {
+    if (__builtin_expect(io->watched, 0)) {
         uint8_t bytes[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
         vmcb_watched(io, off, bytes);
     }
@@ -143,7 +156,18 @@ static void vmcb_wr(vmcb_io_t *io, uint32_t off, uint32_t v)
     p[1] = (uint8_t)(v >> 8);
     p[2] = (uint8_t)(v >> 16);
     p[3] = (uint8_t)(v >> 24);
-    sim_ram_written(io->cpu->mach, (uint32_t)(p - io->cpu->mach->ram), 4);
+    io->wrote = true;
+}
+
+/* Tells the machine the VMCB's page changed (sim_ram_written: blocks decoded from it go),
+ * once for all the words an entry or exit wrote: nothing runs between them. */
+static void report_written(vmcb_io_t *io)
+{
+    if (!io->wrote)
+        return;
+    sim_machine_t *m = io->cpu->mach;
+    sim_ram_written(m, (uint32_t)(io->base - m->ram), CPU_VMCB_SIZE);
+    io->wrote = false;
 }
 
 static bool page_of_ram(const sim_machine_t *m, uint32_t addr)
@@ -162,10 +186,12 @@ uint32_t cpu_vmcb_peek(const cpu_t *cpu, uint32_t vmcb, uint32_t offset)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* The end of a run of VMCB words: charges them and reports what was written. */
 static void charge_words(vmcb_io_t *io)
 {
     io->cpu->s.cycles += (uint64_t)io->words * io->cpu->mach->costs.c[SIM_COST_vmcb_word];
     io->words = 0;
+    report_written(io);
 }
 
 static void emit_flagged(cpu_t *cpu, unsigned kind, uint64_t cycle, cpu_mode_t mode,
@@ -291,7 +317,7 @@ bool cpu_vm_enter(cpu_t *cpu, uint32_t vmcb, uint32_t host_pc)
     cpu_state_t *s = &cpu->s;
     cpu_vm_state_t *v = &s->vm;
     sim_machine_t *m = cpu->mach;
-    vmcb_io_t io = {.cpu = cpu, .what = "VM entry", .start = s->cycles};
+    vmcb_io_t io = vmcb_io(cpu, NULL, "VM entry");
     /* The return from a co-resident monitor's trap is no world switch: the monitor's own
      * cost entry paid for the round trip (a peek: a VMCB out of RAM reads 0). */
     bool monitor_return = (cpu_vmcb_peek(cpu, vmcb, CPU_VMCB_CONTROLS) & CPU_VMCTL_MONITOR) &&
@@ -412,8 +438,7 @@ void cpu_vm_exit(cpu_t *cpu, unsigned reason, uint32_t qual, uint32_t gva, uint3
     cpu_state_t *s = &cpu->s;
     cpu_vm_state_t *v = &s->vm;
     SIM_ASSERT(v->active);
-    vmcb_io_t io = {
-        .cpu = cpu, .base = cpu->mach->ram + v->vmcb, .what = "VM exit", .start = s->cycles};
+    vmcb_io_t io = vmcb_io(cpu, cpu->mach->ram + v->vmcb, "VM exit");
     cpu_mode_t from = cpu_mode(cpu);
     uint32_t guest_pc = s->pc;
     int16_t vm_label = v->vm_label, vcpu = v->vcpu;
@@ -531,8 +556,9 @@ void cpu_vm_set_vip(cpu_t *cpu, uint32_t lines)
     cpu_vm_state_t *v = &cpu->s.vm;
     v->vip = lines & ((1u << CPU_IRQ_LINES) - 1);
     if (page_of_ram(cpu->mach, v->vmcb)) {
-        vmcb_io_t io = {.cpu = cpu, .base = cpu->mach->ram + v->vmcb, .what = "posting interrupts"};
+        vmcb_io_t io = vmcb_io(cpu, cpu->mach->ram + v->vmcb, "posting interrupts");
         vmcb_wr(&io, CPU_VMCB_VIP, v->vip);
+        report_written(&io);
     }
 }
 

@@ -603,6 +603,7 @@ typedef struct {
      * next one, so each sub-step of an exit says what it cost): per cost-table entry. */
     uint64_t charged_since;
     uint16_t charges[SIM_COST_COUNT];
+    uint64_t charged_kinds; /* a bit per entry of charges that may be nonzero */
 } hv_pcpu_t;
 
 /* Content-based page sharing (hv_share.c): the shared frames with their content's hash and

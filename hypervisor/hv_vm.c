@@ -62,19 +62,33 @@ void hv_charge_n(hv_t *hv, sim_cost_t cost, uint64_t times)
     if (!hv->cur)
         return;
     hv->cur->s.cycles += times * hv->m->costs.c[cost];
-    uint16_t *n = &hv->pcpu[hv->cur->s.id].charges[cost];
+    hv_pcpu_t *p = &hv->pcpu[hv->cur->s.id];
+    uint16_t *n = &p->charges[cost];
     *n = *n + times < UINT16_MAX ? (uint16_t)(*n + times) : UINT16_MAX; /* beyond: "other" */
+    p->charged_kinds |= 1ull << cost;
+}
+
+_Static_assert(SIM_COST_COUNT <= 64, "charged_kinds has a bit per cost-table entry");
+
+/* The lowest cost-table entry in a set of them (kinds != 0). */
+static unsigned lowest_kind(uint64_t kinds)
+{
+    return (unsigned)__builtin_ctzll(kinds);
 }
 
 void hv_ledger_reset(hv_t *hv, const cpu_t *cpu)
 {
     hv_pcpu_t *p = &hv->pcpu[cpu->s.id];
     p->charged_since = cpu->s.cycles;
-    memset(p->charges, 0, sizeof p->charges);
+    for (uint64_t kinds = p->charged_kinds; kinds; kinds &= kinds - 1)
+        p->charges[lowest_kind(kinds)] = 0;
+    p->charged_kinds = 0;
 }
 
 /* Hands the pCPU's charges since the last action to ev (the largest entries first) and
- * starts a new count: an action's cost is the hypervisor's work that led to it. */
+ * starts a new count: an action's cost is the hypervisor's work that led to it. Only the
+ * entries charged since (charged_kinds) are looked at: an exit charges a handful of the
+ * table's forty, and a scan of all of them four times an action was most of its cost. */
 static void take_ledger(hv_t *hv, const cpu_t *cpu, sim_event_t *ev)
 {
     hv_pcpu_t *p = &hv->pcpu[cpu->s.id];
@@ -82,10 +96,12 @@ static void take_ledger(hv_t *hv, const cpu_t *cpu, sim_event_t *ev)
     ev->charged = (uint32_t)(cpu->s.cycles - p->charged_since);
     for (unsigned slot = 0; slot < 4; slot++) {
         int best = -1;
-        for (int k = 0; k < SIM_COST_COUNT; k++)
+        for (uint64_t kinds = p->charged_kinds; kinds; kinds &= kinds - 1) {
+            unsigned k = lowest_kind(kinds); /* in the table's order: the first of equals wins */
             if (p->charges[k] && c[k] &&
                 (best < 0 || (uint64_t)p->charges[k] * c[k] > (uint64_t)p->charges[best] * c[best]))
-                best = k;
+                best = (int)k;
+        }
         if (best < 0)
             break;
         ev->cost[slot] = (uint8_t)best;

@@ -91,14 +91,52 @@ static void dma_program(char *src, size_t size, const char *org)
 }
 
 /* The sector: the other version of `code`. */
-static const uint8_t *new_code_sector(void)
+static const uint8_t *sector_of(const char *src)
 {
     static uint8_t sector[SIM_SECTOR_SIZE];
     cpu_asm_result_t words;
-    hw_assemble("nop\naddi r10, r0, 2\nret\n", &words);
+    hw_assemble(src, &words);
+    memset(sector, 0, sizeof sector);
     memcpy(sector, words.bytes, words.size);
     cpu_asm_free(&words);
     return sector;
+}
+
+static const uint8_t *new_code_sector(void)
+{
+    return sector_of("nop\naddi r10, r0, 2\nret\n");
+}
+
+/* Runs src to power-off on a machine whose disk holds `sector`; *r10 and *r11 get its
+ * registers. */
+static void run_with_disk(const char *src, const uint8_t *sector, uint32_t *r10, uint32_t *r11)
+{
+    sim_machine_t m;
+    th_machine(&m, src);
+    cr_assert_eq(sim_disk_attach(&m, sector, SIM_SECTOR_SIZE), 0);
+    cr_expect_eq(sim_run(&m, 10000000), SIM_RUN_POWEROFF);
+    cr_expect_eq(m.disk.reads, 1);
+    *r10 = m.cpu[0].s.r[10];
+    *r11 = m.cpu[0].s.r[11];
+    sim_machine_free(&m);
+}
+
+/* The same under the hypervisor: src runs to power-off as a VM whose own virtual disk, which
+ * the hypervisor emulates, holds `sector` (hv_copy_to_guest writes the guest's memory). */
+static void run_with_virtual_disk(const char *src, const uint8_t *sector, uint32_t *r10,
+                                  uint32_t *r11)
+{
+    static sim_machine_t m;
+    hv_config_t cfg = hu_config();
+    hv_t *hv = hu_machine(&m, 1, &cfg);
+    hv_vm_config_t c = {.disk = sector, .disk_len = SIM_SECTOR_SIZE, .pin = {-1, -1, -1, -1}};
+    int vm = hu_vm(hv, "g", src, &c);
+    cr_expect_eq(hv_run(hv, 10000000), SIM_RUN_POWEROFF);
+    uint32_t vmcb = hv_vcpu_vmcb(hv, (unsigned)vm, 0);
+    *r10 = cpu_vmcb_peek(&m.cpu[0], vmcb, CPU_VMCB_GUEST + CPU_VMCB_R(10));
+    *r11 = cpu_vmcb_peek(&m.cpu[0], vmcb, CPU_VMCB_GUEST + CPU_VMCB_R(11));
+    cr_expect_eq(m.disk.reads, 0, "the hypervisor's disk, not the machine's");
+    hu_free(hv, &m);
 }
 
 /* `code` runs, the disk's DMA writes the other version over it, and it runs again. */
@@ -106,35 +144,61 @@ Test(exec_block, dma_over_code_runs_the_new_words)
 {
     char src[1024];
     dma_program(src, sizeof src, "");
-    sim_machine_t m;
-    th_machine(&m, src);
-    cr_assert_eq(sim_disk_attach(&m, new_code_sector(), SIM_SECTOR_SIZE), 0);
-    cr_assert_eq(sim_run(&m, 1000000), SIM_RUN_POWEROFF);
-    cr_expect_eq(m.cpu[0].s.r[11], 1, "the first call ran the old word");
-    cr_expect_eq(m.cpu[0].s.r[10], 2, "the second ran what the disk wrote");
-    sim_machine_free(&m);
+    uint32_t r10, r11;
+    run_with_disk(src, new_code_sector(), &r10, &r11);
+    cr_expect_eq(r11, 1, "the first call ran the old word");
+    cr_expect_eq(r10, 2, "the second ran what the disk wrote");
 }
 
-/* The same under the hypervisor: the VM's own virtual disk, emulated by the hypervisor, copies
- * the other version over code the guest ran (hv_copy_to_guest writes the guest's memory). */
+/* The same under the hypervisor, with the VM's own virtual disk. */
 Test(exec_block, the_hypervisors_virtual_disk_over_guest_code_runs_the_new_words)
 {
     char src[1024];
     dma_program(src, sizeof src, "        .org 0x1000\n");
-    static sim_machine_t m;
-    hv_config_t cfg = hu_config();
-    hv_t *hv = hu_machine(&m, 1, &cfg);
-    hv_vm_config_t c = {
-        .disk = new_code_sector(), .disk_len = SIM_SECTOR_SIZE, .pin = {-1, -1, -1, -1}};
-    int vm = hu_vm(hv, "g", src, &c);
-    cr_assert_eq(hv_run(hv, 10000000), SIM_RUN_POWEROFF);
-    uint32_t vmcb = hv_vcpu_vmcb(hv, (unsigned)vm, 0);
-    cr_expect_eq(cpu_vmcb_peek(&m.cpu[0], vmcb, CPU_VMCB_GUEST + CPU_VMCB_R(11)), 1,
-                 "the first call ran the old word");
-    cr_expect_eq(cpu_vmcb_peek(&m.cpu[0], vmcb, CPU_VMCB_GUEST + CPU_VMCB_R(10)), 2,
-                 "the second ran what the virtual disk wrote");
-    cr_expect_eq(m.disk.reads, 0, "the hypervisor's disk, not the machine's");
-    hu_free(hv, &m);
+    uint32_t r10, r11;
+    run_with_virtual_disk(src, new_code_sector(), &r10, &r11);
+    cr_expect_eq(r11, 1, "the first call ran the old word");
+    cr_expect_eq(r10, 2, "the second ran what the virtual disk wrote");
+}
+
+/* A block that loops on itself (its branch enters it again, CPU_OPC_BLOCK_LOOP) spins while
+ * the disk reads a sector over it: `spin` starts the page at 0x8000 and the sector holds the
+ * same loop with the new first word (r10 = 2), which ends it. Had the loop kept the block
+ * decoded from the old word, it would never end. */
+static void dma_spin_program(char *src, size_t size, const char *org)
+{
+    snprintf(src, size,
+             "%s"
+             "        .equ DISK, 0x%x\n"
+             "        out r0, [DISK]\n" /* sector 0 */
+             "        li r1, 1\n"
+             "        out r1, [DISK + 1]\n" /* one sector */
+             "        li r1, spin\n"
+             "        out r1, [DISK + 2]\n"
+             "        li r1, 1\n"
+             "        out r1, [DISK + 3]\n" /* read */
+             "        b spin\n"
+             "        .org 0x8000\n"
+             "spin:   addi r10, r0, 1\n"
+             "        cmpi r10, 1\n"
+             "        beq spin\n"
+             "        out r0, [0xf0]\n",
+             org, SIM_DISK_PORT);
+}
+
+/* The disk's DMA, and the hypervisor's virtual disk, over the spinning loop. */
+Test(exec_block, dma_and_the_virtual_disk_over_a_spinning_loop_run_the_new_words)
+{
+    const uint8_t *sector = sector_of("spin:   addi r10, r0, 2\n        cmpi r10, 1\n"
+                                      "        beq spin\n        out r0, [0xf0]\n");
+    char src[1024];
+    uint32_t r10, r11;
+    dma_spin_program(src, sizeof src, "");
+    run_with_disk(src, sector, &r10, &r11);
+    cr_expect_eq(r10, 2, "the loop ran the new word the disk wrote and ended");
+    dma_spin_program(src, sizeof src, "        .org 0x1000\n");
+    run_with_virtual_disk(src, sector, &r10, &r11);
+    cr_expect_eq(r10, 2, "the loop ran the new word the virtual disk wrote and ended");
 }
 
 /* A loop that runs forever, with the debugger's write between two runs. */
