@@ -205,13 +205,20 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         tval = (v);                                                                                \
         goto fault;                                                                                \
     } while (0)
-/* With the MMU on (`paged`, a constant in each copy of the loop) va becomes the physical
- * address pa: the last translation of this kind first (a TLB hit, prepaid), then the TLB and
- * the walker; a page fault traps with the virtual address in tval, a nested fault stops the
- * CPU. In the flat loop this is compiled away and pa is va. */
-#define TRANSLATE(va, kind, pa)                                                                    \
+/* With the MMU on (`paged`, a constant in each copy of the loop) an access's va becomes the
+ * physical address pa. First the translation cache (mmu_fast_access): a hit is a TLB hit
+ * (prepaid), and says too that the access is aligned and its frame in RAM, so that it goes
+ * straight to RAM (FAST_MISS false). Anything else takes the access's slow path: the
+ * alignment and truncation checks, then TRANSLATE (the TLB and the walker; a page fault traps
+ * with the virtual address in tval, a nested fault stops the CPU), then RAM or a device. In
+ * the flat loop FAST_MISS is always true and TRANSLATE compiled away (pa is va). The copy for
+ * a truncated segment checks before it looks in the cache, as the checks come first. */
+#define FAST_MISS(va, kind, size, pa)                                                              \
+    (!paged || truncated || RARELY(!mmu_fast_access(&cpu->mmu, (kind), (va), (size), user, &(pa))))
+#define TRANSLATE(va, kind, size, pa)                                                              \
     do {                                                                                           \
-        if (paged && RARELY(!mmu_fast_lookup(&cpu->mmu, (kind), (va), user, &(pa)))) {             \
+        if (paged &&                                                                               \
+            !(truncated && mmu_fast_access(&cpu->mmu, (kind), (va), (size), user, &(pa)))) {      \
             UNCHARGE_ACCESS();                                                                     \
             TRANSLATE_SLOW(va, kind, pa);                                                          \
         }                                                                                          \
@@ -293,8 +300,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         }                                                                                          \
         if (!block || pa_ != block_pa) {                                                           \
             const cpu_block_t *b_ = cpu_block_current(&m->blocks, pa_, tlb_hit_cost, taken_cost); \
-            block = !b_ ? cpu_block_at(&m->blocks, ram, ram_size, pa_, zero_mask, m->costs.c)      \
-                        : b_->n ? b_ : NULL;                                                       \
+            block = !b_ ? decode_block(m, pa_) : b_->n ? b_ : NULL;                                \
             block_pa = pa_;                                                                        \
         }                                                                                          \
         if (block && cycles + block->most[paged] < limit) /* all of it, in advance */         \
@@ -372,11 +378,11 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             FAULT(CPU_CAUSE_PRIVILEGED, in->word);                                                 \
     } while (0)
 /* A debugger's watch hook sees each access that succeeded (behind the one debug flag). */
-#define WATCH(addr, write, size, value)                                                            \
+#define WATCH(addr, pa, write, size, value)                                                        \
     do {                                                                                           \
         if (RARELY(cpu->debug) && cpu->watch_fn) {                                                 \
             SAVE();                                                                                \
-            cpu->watch_fn(cpu, cpu->debug_ctx, (addr), p_, (size), (write), (value));              \
+            cpu->watch_fn(cpu, cpu->debug_ctx, (addr), (pa), (size), (write), (value));            \
         }                                                                                          \
     } while (0)
 /* A read of the clock (cycle, cycleh) by the co-resident monitor's own code, run in U under
@@ -398,19 +404,28 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
             FAULT(page_fault_cause[kind], (a));                                                    \
         }                                                                                          \
     } while (0)
-/* Load `size` bytes at addr into dst, or fault. Devices are reached through the bus. Past the
- * translation, addr is worked out again where it is needed (no register has changed): a_ is
- * then not live across the calls of the slow paths, and the compiler keeps it in a register
- * instead of storing it to the stack and loading it back on every access. */
+/* Load `size` bytes at addr into dst, or fault: from RAM at once on a hit in the translation
+ * cache, else through the checks and the TLB (LOAD_SLOW); devices are reached through the
+ * bus. */
 #define LOAD(addr, based, size, dst)                                                               \
     do {                                                                                           \
-        uint32_t a_ = (addr), p_ = a_;                                                             \
-        if (RARELY(a_ & ((size)-1))) {                                                             \
-            UNCHARGE_ACCESS();                                                                     \
-            FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
+        uint32_t p_;                                                                               \
+        if (FAST_MISS((addr), MMU_LOAD, (size), p_)) {                                             \
+            LOAD_SLOW(addr, based, size, dst);                                                     \
+        } else {                                                                                   \
+            dst = ram_read(ram + p_, (size));                                                      \
+            WATCH((addr), p_, false, (size), dst);                                                 \
         }                                                                                          \
-        TRUNCATE(a_, based, MMU_LOAD);                                                             \
-        TRANSLATE(a_, MMU_LOAD, p_);                                                               \
+    } while (0)
+/* The slow path, and the flat loop's only one. addr is worked out again where it is needed (no
+ * register has changed): a_ is then not live across the calls of the slow paths, and the
+ * compiler keeps it in a register instead of storing it to the stack and loading it back on
+ * every access. */
+#define LOAD_SLOW(addr, based, size, dst)                                                          \
+    do {                                                                                           \
+        uint32_t a_ = (addr), p_ = a_;                                                             \
+        CHECK_ACCESS(a_, based, size, MMU_LOAD);                                                   \
+        TRANSLATE(a_, MMU_LOAD, (size), p_);                                                       \
         if (!RARELY(p_ > ram_size - (size))) {                                                     \
             dst = ram_read(ram + p_, (size));                                                      \
         } else {                                                                                   \
@@ -423,32 +438,56 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
                 FAULT(CPU_CAUSE_BUS_ERROR, (addr));                                                \
             END_BLOCK_AFTER_THIS();                                                                \
         }                                                                                          \
-        WATCH((addr), false, (size), dst);                                                         \
+        WATCH((addr), p_, false, (size), dst);                                                     \
     } while (0)
+/* The checks before an access's translation, in the order of their faults: alignment, then
+ * the truncated segment. */
+#define CHECK_ACCESS(a, based, size, kind)                                                         \
+    do {                                                                                           \
+        if (RARELY((a) & ((size)-1))) {                                                            \
+            UNCHARGE_ACCESS();                                                                     \
+            FAULT(CPU_CAUSE_MISALIGNED, (a));                                                      \
+        }                                                                                          \
+        TRUNCATE((a), based, kind);                                                                \
+    } while (0)
+/* A store that hits in the translation cache writes RAM at once: the cache mirrors no store to
+ * a page that blocks were decoded from (forget_stores_to_code), so the hit needs no test of
+ * the page's mark. */
 #define STORE(addr, based, size, val)                                                              \
     do {                                                                                           \
-        uint32_t a_ = (addr), p_ = a_;                                                             \
-        if (RARELY(a_ & ((size)-1))) {                                                             \
-            UNCHARGE_ACCESS();                                                                     \
-            FAULT(CPU_CAUSE_MISALIGNED, a_);                                                       \
-        }                                                                                          \
-        TRUNCATE(a_, based, MMU_STORE);                                                            \
-        TRANSLATE(a_, MMU_STORE, p_);                                                              \
-        WATCH((addr), true, (size), (val)); /* before the write: the watcher reads the old value */\
-        if (!RARELY(p_ > ram_size - (size))) {                                                     \
+        uint32_t p_;                                                                               \
+        if (FAST_MISS((addr), MMU_STORE, (size), p_)) {                                            \
+            STORE_SLOW(addr, based, size, val);                                                    \
+        } else {                                                                                   \
+            WATCH((addr), p_, true, (size), (val)); /* before the write: it reads the old value */ \
             ram_write(ram + p_, (size), (val));                                                    \
-            if (RARELY(code_page[p_ >> MMU_PAGE_SHIFT])) { /* blocks were decoded from it */       \
-                cpu_blocks_drop(&m->blocks, p_ >> MMU_PAGE_SHIFT, p_ >> MMU_PAGE_SHIFT);           \
-                block = NULL; /* the running block may be one of them */                           \
-                LEAVE_BLOCK();                                                                     \
-            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+#define STORE_SLOW(addr, based, size, val)                                                         \
+    do {                                                                                           \
+        uint32_t a_ = (addr), p_ = a_;                                                             \
+        CHECK_ACCESS(a_, based, size, MMU_STORE);                                                  \
+        TRANSLATE(a_, MMU_STORE, (size), p_);                                                      \
+        WATCH((addr), p_, true, (size), (val));                                                    \
+        if (!RARELY(p_ > ram_size - (size))) {                                                     \
+            RAM_WRITE(p_, size, val);                                                              \
         } else {                                                                                   \
             SAVE();                                                                                \
-            bool ok_ = sim_phys_write(m, cpu, p_, (size), (val));                                  \
+            bool ok_ = sim_phys_write(m, cpu, p_, (size), (val));                                 \
             RESTORE();                                                                             \
             if (!ok_)                                                                              \
                 FAULT(CPU_CAUSE_BUS_ERROR, (addr));                                                \
             END_BLOCK_AFTER_THIS();                                                                \
+        }                                                                                          \
+    } while (0)
+/* A store's write to RAM, and the invalidation of the blocks decoded from its page. */
+#define RAM_WRITE(pa, size, val)                                                                   \
+    do {                                                                                           \
+        ram_write(ram + (pa), (size), (val));                                                      \
+        if (RARELY(code_page[(pa) >> MMU_PAGE_SHIFT])) { /* blocks were decoded from it */         \
+            cpu_blocks_drop(&m->blocks, (pa) >> MMU_PAGE_SHIFT, (pa) >> MMU_PAGE_SHIFT);           \
+            block = NULL; /* the running block may be one of them */                               \
+            LEAVE_BLOCK();                                                                         \
         }                                                                                          \
     } while (0)
 
@@ -460,6 +499,27 @@ static const uint32_t page_fault_cause[MMU_ACCESS_KINDS] = {
     [MMU_LOAD] = CPU_CAUSE_LOAD_PAGE_FAULT,
     [MMU_STORE] = CPU_CAUSE_STORE_PAGE_FAULT,
 };
+
+/* Blocks were just decoded from the physical page at `frame`: no CPU of the machine may keep
+ * a store translation to it in its cache, so that every store there takes the slow path and
+ * its test of the page's mark (RAM_WRITE), which drops the blocks. */
+static void forget_stores_to_code(sim_machine_t *m, uint32_t frame)
+{
+    for (unsigned i = 0; i < m->ncpus; i++)
+        mmu_fast_forget_stores(&m->cpu[i].mmu, frame);
+}
+
+/* Decodes the block at pa (cpu_block_at), which marks its page as code: a page marked just now
+ * loses every CPU's store translations (forget_stores_to_code). */
+static const cpu_block_t *decode_block(sim_machine_t *m, uint32_t pa)
+{
+    const bool in_ram = m->ram_size >= 4 && pa <= m->ram_size - 4;
+    const bool marked = in_ram && m->blocks.code[pa >> MMU_PAGE_SHIFT];
+    const cpu_block_t *b = cpu_block_at(&m->blocks, m->ram, m->ram_size, pa, zero_mask, m->costs.c);
+    if (in_ram && !marked && m->blocks.code[pa >> MMU_PAGE_SHIFT])
+        forget_stores_to_code(m, pa & ~MMU_PAGE_OFFSET);
+    return b;
+}
 
 /* Translates va when the last-translation cache missed: charges the cycles to the CPU (whose
  * state the caller has saved) and emits the walk and nested-fault events. */

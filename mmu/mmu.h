@@ -335,16 +335,25 @@ typedef struct {
     uint64_t splinters;   /* walks that found a guest large page over small nested pages */
 } mmu_stats_t;
 
-/* The hot loop's translation cache, in front of the TLB: per access kind, a direct-mapped
- * table by page number of translations the TLB holds, key = vpn << 2 | user << 1 | 1 (0:
- * empty). It is host-side bookkeeping, not part of the model: an entry mirrors one TLB entry
- * of the current context and goes when that entry is replaced or removed, or the context
- * changes, so it hits exactly where the TLB would, and a hit is counted and charged as one. */
+/* The hot loop's translation cache, in front of the TLB: per access kind, a direct-mapped table
+ * by page number of translations the TLB holds whose frame lies wholly in RAM (a device's
+ * frame is never cached: its accesses take the slow path), and for stores only to frames no
+ * block was decoded from (blocks.code: a store there takes the slow path, which drops them).
+ * An entry's tag is the page's virtual address, with MMU_FAST_USER for a user access's
+ * translation (MMU_FAST_EMPTY: none), and its delta the frame's address minus the page's, so
+ * an access's physical address is va + delta. Comparing the tag with
+ * va & ~(MMU_PAGE_OFFSET & ~(size - 1)) checks the access's alignment in the same compare: a
+ * misaligned va keeps a low bit the tag has not, misses, and faults on the slow path. It is
+ * host-side bookkeeping, not part of the model: an entry mirrors one TLB entry of the current
+ * context and goes when that entry is replaced or removed, or the context changes, so it hits
+ * exactly where the TLB would, and a hit is counted and charged as one. */
 #define MMU_FAST_SETS 64
+#define MMU_FAST_USER 0x800u       /* a bit no access's masked address has (bits 2..11 are 0) */
+#define MMU_FAST_EMPTY 0xffffffffu /* bits 2..11 set: matches no access of either privilege */
 
 typedef struct {
-    uint32_t key;
-    uint32_t frame; /* host-physical page address */
+    uint32_t tag;   /* the page's virtual address | MMU_FAST_USER for U, or MMU_FAST_EMPTY */
+    uint32_t delta; /* the frame's host-physical address minus the page's virtual address */
 } mmu_fast_t;
 
 typedef struct {
@@ -468,18 +477,31 @@ void mmu_tlb_insert(mmu_t *mmu, const mmu_tlb_entry_t *entry);
 unsigned mmu_tlb_remove(mmu_tlb_t *tlb, bool (*match)(const mmu_tlb_entry_t *e, const void *ctx),
                         const void *ctx);
 
-/* The hot loop's first look: a translation the TLB holds for this page, kind and privilege,
- * or false. A true answer is a TLB hit: the caller adds it to stats.hits (the CPU counts them
- * in a local and adds them when it saves its state) and charges tlb_hit. */
+/* The hot loop's first look: the physical address of an aligned access of `size` bytes (1, 2
+ * or 4) at va, in RAM, that the TLB holds for this kind and privilege, or false (not cached,
+ * misaligned, or a device's frame). A true answer is a TLB hit: the caller adds it to
+ * stats.hits (the CPU counts them in a local and adds them when it saves its state) and
+ * charges tlb_hit. */
+static inline bool mmu_fast_access(const mmu_t *mmu, mmu_access_t kind, uint32_t va,
+                                   unsigned size, bool user, uint32_t *pa)
+{
+    const mmu_fast_t *f = &mmu->fast[kind][(va >> MMU_PAGE_SHIFT) & (MMU_FAST_SETS - 1)];
+    if (f->tag != ((va & ~(MMU_PAGE_OFFSET & ~(size - 1u))) | (user ? MMU_FAST_USER : 0)))
+        return false;
+    *pa = va + f->delta;
+    return true;
+}
+
+/* Forgets every store translation to the physical page `frame`: blocks were just decoded from
+ * it, and a store there must take the slow path, which drops them (the cache mirrors no store
+ * to such a page; see mmu_fast_access). */
+void mmu_fast_forget_stores(mmu_t *mmu, uint32_t frame);
+
+/* The same look for the page of va, whatever its alignment (a fetch checks pc's itself). */
 static inline bool mmu_fast_lookup(const mmu_t *mmu, mmu_access_t kind, uint32_t va, bool user,
                                    uint32_t *pa)
 {
-    uint32_t vpn = va >> MMU_PAGE_SHIFT;
-    const mmu_fast_t *f = &mmu->fast[kind][vpn & (MMU_FAST_SETS - 1)];
-    if (f->key != ((vpn << 2) | ((uint32_t)user << 1) | 1u))
-        return false;
-    *pa = f->frame | (va & MMU_PAGE_OFFSET);
-    return true;
+    return mmu_fast_access(mmu, kind, va, 1, user, pa);
 }
 
 /* Names, for traces and messages. */

@@ -109,8 +109,8 @@ mmu_tlb_lookup_small(mmu_tlb_t *tlb, uint32_t tag, uint32_t vpn, mmu_tlb_entry_t
  * the way (the lookup's `slot`: an unused way, else the set's FIFO victim, as mmu_tlb_fill
  * chooses, and the victim pointer moves on), the mirrors of the entry it replaces forgotten,
  * and the new page mirrored by `mirror` for the access kinds in `kinds` (bit 1 <<
- * mmu_access_t) and by none for the others: what mmu_tlb_insert and a mirror of each kind the
- * entry allows would leave. */
+ * mmu_access_t) and by none for the others, nor by an empty mirror (a frame not wholly in
+ * RAM): what mmu_tlb_insert and a mirror of each kind the entry allows would leave. */
 void mmu_tlb_fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *entry, mmu_tlb_entry_t *slot,
                          unsigned kinds, mmu_fast_t mirror);
 
@@ -135,7 +135,7 @@ static inline uint8_t mmu_quick_shape(const mmu_config_t *cfg, const mmu_nested_
  * TLB by an invalidation. */
 static inline void mmu_fast_clear(mmu_t *mmu)
 {
-    memset(mmu->fast, 0, sizeof mmu->fast);
+    memset(mmu->fast, 0xff, sizeof mmu->fast); /* every tag MMU_FAST_EMPTY */
 }
 
 /* Forgets every page-walk-cache entry. */

@@ -200,8 +200,8 @@ unsigned mmu_tlb_fill(mmu_tlb_t *tlb, const mmu_tlb_entry_t *entry, mmu_tlb_entr
 /* Drops the cache entries of one page in every access kind. */
 static inline void fast_forget(mmu_fast_t *f, uint32_t vpn)
 {
-    if ((f->key >> 2) == vpn)
-        f->key = 0;
+    if ((f->tag >> MMU_PAGE_SHIFT) == vpn) /* either privilege's */
+        f->tag = MMU_FAST_EMPTY;
 }
 
 static inline void fast_forget_page(mmu_t *mmu, uint32_t vpn)
@@ -210,6 +210,15 @@ static inline void fast_forget_page(mmu_t *mmu, uint32_t vpn)
     fast_forget(&mmu->fast[MMU_FETCH][set], vpn);
     fast_forget(&mmu->fast[MMU_LOAD][set], vpn);
     fast_forget(&mmu->fast[MMU_STORE][set], vpn);
+}
+
+void mmu_fast_forget_stores(mmu_t *mmu, uint32_t frame)
+{
+    for (unsigned set = 0; set < MMU_FAST_SETS; set++) {
+        mmu_fast_t *f = &mmu->fast[MMU_STORE][set];
+        if (f->tag != MMU_FAST_EMPTY && (f->tag & ~MMU_PAGE_OFFSET) + f->delta == frame)
+            f->tag = MMU_FAST_EMPTY;
+    }
 }
 
 /* The cache may hold only what the TLB holds: the entry overwritten takes its mirrors with it
@@ -228,10 +237,10 @@ void mmu_tlb_insert(mmu_t *mmu, const mmu_tlb_entry_t *entry)
 }
 
 /* One kind's mirror of the page just filled: the new translation where the entry allows that
- * kind, else no mirror of the page at all. */
+ * kind and the frame is in RAM (the mirror is not empty), else no mirror of the page at all. */
 static inline void mirror_kind(mmu_fast_t *f, uint32_t vpn, bool allowed, mmu_fast_t mirror)
 {
-    if (allowed)
+    if (allowed && mirror.tag != MMU_FAST_EMPTY)
         *f = mirror;
     else
         fast_forget(f, vpn);

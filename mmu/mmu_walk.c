@@ -773,21 +773,43 @@ static inline unsigned fast_kinds(const mmu_tlb_entry_t *e, mmu_priv_t priv)
            (unsigned)tlb_allows(e, MMU_STORE, priv) << MMU_STORE;
 }
 
-/* The hot loop's mirror (mmu_fast_lookup) of the page of va, at host-physical page `frame`. */
-static inline mmu_fast_t fast_mirror(mmu_priv_t priv, uint32_t va, uint32_t frame)
+/* The hot loop's mirror (mmu_fast_access) of the page of va, at host-physical page `frame`:
+ * empty when the frame is not wholly in RAM (a device's accesses take the slow path). */
+static inline mmu_fast_t fast_mirror(const struct sim_machine *m, mmu_priv_t priv, uint32_t va,
+                                     uint32_t frame)
 {
-    uint32_t vpn = va >> MMU_PAGE_SHIFT;
-    return (mmu_fast_t){.key = (vpn << 2) | ((uint32_t)(priv == MMU_PRIV_USER) << 1) | 1u,
-                        .frame = frame};
+    uint32_t page = va & ~MMU_PAGE_OFFSET;
+    if (frame >= m->ram_size || m->ram_size - frame < MMU_PAGE_SIZE)
+        return (mmu_fast_t){.tag = MMU_FAST_EMPTY};
+    return (mmu_fast_t){.tag = page | (priv == MMU_PRIV_USER ? MMU_FAST_USER : 0),
+                        .delta = frame - page};
 }
 
-/* Caches, for the hot loop (mmu_fast_lookup), the page of va in TLB entry e for every kind
+/* The kinds of fast_kinds that the cache may mirror at `frame`: no stores to a page that blocks
+ * were decoded from (blocks.code), so that a store that hits in the cache needs no test of the
+ * mark. The slow path's store tests it and drops the blocks; a page marked later loses its
+ * store mirrors in every CPU then (mmu_fast_forget_stores). */
+static inline unsigned fast_kinds_at(const struct sim_machine *m, const mmu_tlb_entry_t *e,
+                                     mmu_priv_t priv, uint32_t frame)
+{
+    unsigned kinds = fast_kinds(e, priv);
+    if (m->blocks.code && frame < m->ram_size && m->blocks.code[frame >> MMU_PAGE_SHIFT])
+        kinds &= ~(1u << MMU_STORE);
+    return kinds;
+}
+
+/* Caches, for the hot loop (mmu_fast_access), the page of va in TLB entry e for every kind
  * of access e allows with this privilege: a load that filled the entry makes the store that
  * follows it a hit in the cache too, as it is a hit in the TLB. */
-static void fast_fill(mmu_t *mmu, const mmu_tlb_entry_t *e, mmu_priv_t priv, uint32_t va)
+static void fast_fill(mmu_t *mmu, const struct sim_machine *m, const mmu_tlb_entry_t *e,
+                      mmu_priv_t priv, uint32_t va)
 {
-    unsigned kinds = fast_kinds(e, priv), set = (va >> MMU_PAGE_SHIFT) & (MMU_FAST_SETS - 1);
-    mmu_fast_t mirror = fast_mirror(priv, va, entry_pa(e, va) & ~MMU_PAGE_OFFSET);
+    uint32_t frame = entry_pa(e, va) & ~MMU_PAGE_OFFSET;
+    unsigned kinds = fast_kinds_at(m, e, priv, frame);
+    unsigned set = (va >> MMU_PAGE_SHIFT) & (MMU_FAST_SETS - 1);
+    mmu_fast_t mirror = fast_mirror(m, priv, va, frame);
+    if (mirror.tag == MMU_FAST_EMPTY)
+        return;
     for (unsigned k = 0; k < MMU_ACCESS_KINDS; k++)
         if (kinds & (1u << k))
             mmu->fast[k][set] = mirror;
@@ -796,18 +818,20 @@ static void fast_fill(mmu_t *mmu, const mmu_tlb_entry_t *e, mmu_priv_t priv, uin
 /* Writes the translation just walked into the TLB, counted, and mirrors it for the hot loop.
  * `small` and `slot`: what mmu_tlb_lookup_small found for the page (an entry that did not
  * allow the access, or NULL; where a fill goes when it is NULL). */
-static inline void fill_walked(mmu_t *mmu, const mmu_tlb_entry_t *small, mmu_tlb_entry_t *slot,
+static inline void fill_walked(mmu_t *mmu, const struct sim_machine *m,
+                               const mmu_tlb_entry_t *small, mmu_tlb_entry_t *slot,
                                const mmu_tlb_entry_t *fill, mmu_priv_t priv, uint32_t va)
 {
     mmu->stats.fills++;
     if (!small && !fill->shift) { /* the lookup found no way to replace */
-        mmu_tlb_fill_walked(mmu, fill, slot, fast_kinds(fill, priv),
-                            fast_mirror(priv, va, fill->pfn << MMU_PAGE_SHIFT));
+        uint32_t frame = fill->pfn << MMU_PAGE_SHIFT;
+        mmu_tlb_fill_walked(mmu, fill, slot, fast_kinds_at(m, fill, priv, frame),
+                            fast_mirror(m, priv, va, frame));
         return;
     }
     mmu_tlb_insert(mmu, fill);
     mmu->stats.large_fills += fill->shift != 0;
-    fast_fill(mmu, fill, priv, va);
+    fast_fill(mmu, m, fill, priv, va);
 }
 
 /* A miss that the full walker walks: counted, a fault reported, else the TLB filled. Out of
@@ -826,7 +850,7 @@ translate_full(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_access_t kind
         mmu_tlb_entry_t *slot,
             *small = mmu_tlb_lookup_small(&mmu->tlb, mmu->tag, va >> MMU_PAGE_SHIFT, &slot);
         mmu_tlb_entry_t fill = make_entry(mmu, va, &x);
-        fill_walked(mmu, small, slot, &fill, priv, va);
+        fill_walked(mmu, m, small, slot, &fill, priv, va);
     }
     return x.res;
 }
@@ -845,7 +869,7 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
                              : mmu_tlb_lookup_large(&mmu->tlb, mmu->tag, vpn, mmu->large_shift);
     if (e && tlb_allows(e, kind, priv)) {
         mmu->stats.hits++;
-        fast_fill(mmu, e, priv, va);
+        fast_fill(mmu, m, e, priv, va);
         return (mmu_result_t){
             .status = MMU_OK, .pa = entry_pa(e, va), .cycles = m->costs.c[SIM_COST_tlb_hit]};
     }
@@ -855,7 +879,7 @@ mmu_result_t mmu_translate(mmu_t *mmu, struct sim_machine *m, uint32_t va, mmu_a
     count_quick_walk(mmu);
     mmu_tlb_entry_t fill = {
         .vpn = vpn, .pfn = x.pa >> MMU_PAGE_SHIFT, .tag = mmu->tag, .perm = (uint16_t)x.perm};
-    fill_walked(mmu, small, slot, &fill, priv, va); /* the walk changed nothing */
+    fill_walked(mmu, m, small, slot, &fill, priv, va); /* the walk changed nothing */
     return (mmu_result_t){
         .status = MMU_OK, .pa = x.pa, .cycles = mmu->trace.cycles, .walked = true};
 }

@@ -82,8 +82,8 @@ void sim_machine_save(const sim_machine_t *m, sim_snap_writer_t *w)
     }
     memcpy(copy, m, sizeof *copy); /* padding too: the same machine saves the same bytes */
     keep_pointers(copy, &zero);
-    for (unsigned i = 0; i < SIM_MAX_CPUS; i++)
-        mmu_forget_host_cache(&copy->cpu[i].mmu);
+    for (unsigned i = 0; i < SIM_MAX_CPUS; i++) /* host-side, not state: saved as zeros */
+        memset(copy->cpu[i].mmu.fast, 0, sizeof copy->cpu[i].mmu.fast);
     copy->console.capture.cap = 0;
     sim_snap_put(w, "MACH", 0, copy, sizeof *copy);
     free(copy);
