@@ -410,8 +410,7 @@ bool cpu_vm_enter(cpu_t *cpu, uint32_t vmcb, uint32_t host_pc)
     nested.vmid = (uint16_t)vmid;
     nested.root_pfn = root >> MMU_PAGE_SHIFT;
     nested.ad = nested_on && (nested_ctl & CPU_NESTED_AD);
-    mmu_set_nested(&cpu->mmu, &nested);
-    mmu_set_ptroot(&cpu->mmu, s->csr[CPU_CSR_PTROOT]);
+    mmu_set_context(&cpu->mmu, &nested, s->csr[CPU_CSR_PTROOT]);
     v->active = 1;
     v->exit_pending = 0;
     v->entries++;
@@ -479,8 +478,7 @@ void cpu_vm_exit(cpu_t *cpu, unsigned reason, uint32_t qual, uint32_t gva, uint3
     mmu_nested_t host;
     memset(&host, 0, sizeof host); /* padding included (see the entry above) */
     host.levels = cpu->mmu.cfg.nested_levels;
-    mmu_set_nested(&cpu->mmu, &host);
-    mmu_set_ptroot(&cpu->mmu, s->csr[CPU_CSR_PTROOT]);
+    mmu_set_context(&cpu->mmu, &host, s->csr[CPU_CSR_PTROOT]);
     v->active = 0;
     v->exit_pending = 1;
     v->preempt_deadline = 0;

@@ -390,6 +390,11 @@ void mmu_set_ptroot(mmu_t *mmu, uint32_t ptroot);
  * outside 2..4. The TLB is not flushed: entries are tagged with the VM id. */
 bool mmu_set_nested(mmu_t *mmu, const mmu_nested_t *ctl);
 
+/* Both at once, as a VM entry or exit switches them: the nested control and ptroot, the
+ * context worked out once (the hot loop's translation cache emptied once, not twice). Returns
+ * false (and changes nothing) as mmu_set_nested does. */
+bool mmu_set_context(mmu_t *mmu, const mmu_nested_t *ctl, uint32_t ptroot);
+
 /* Checks an MMU's state as a snapshot brought it, before it is used: nested levels in range,
  * the context's tag and large size as its registers derive them, every TLB entry of a known
  * size and the count of large entries right. NULL, or what is wrong. */

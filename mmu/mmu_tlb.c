@@ -111,11 +111,26 @@ void mmu_set_ptroot(mmu_t *mmu, uint32_t ptroot)
     retag(mmu);
 }
 
+static bool nested_valid(const mmu_nested_t *ctl)
+{
+    return !ctl->enabled || (ctl->levels >= MMU_MIN_LEVELS && ctl->levels <= MMU_MAX_LEVELS);
+}
+
 bool mmu_set_nested(mmu_t *mmu, const mmu_nested_t *ctl)
 {
-    if (ctl->enabled && (ctl->levels < MMU_MIN_LEVELS || ctl->levels > MMU_MAX_LEVELS))
+    if (!nested_valid(ctl))
         return false;
     mmu->nested = *ctl;
+    retag(mmu);
+    return true;
+}
+
+bool mmu_set_context(mmu_t *mmu, const mmu_nested_t *ctl, uint32_t ptroot)
+{
+    if (!nested_valid(ctl))
+        return false;
+    mmu->nested = *ctl;
+    mmu->ptroot = ptroot;
     retag(mmu);
     return true;
 }

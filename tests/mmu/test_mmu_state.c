@@ -102,3 +102,34 @@ Test(mmu_state, a_tlb_of_a_shape_no_configuration_makes_is_refused)
     }
     sim_machine_free(&m);
 }
+
+/* A VM entry or exit switches the nested control and ptroot with one call: the MMU it leaves
+ * is the one the two calls leave (tag, large pages, quick walk, an empty translation cache),
+ * and a nested control with levels outside 2..4 changes nothing. */
+Test(mmu_state, switching_the_context_at_once_is_the_two_calls)
+{
+    sim_machine_t m;
+    mt_vm_t vm;
+    mt_machine(&m, 2, 2);
+    mt_vm(&m, &vm, 7, true);
+    cr_assert(mmu_build_map_range(&vm.guest, VA, PA, 4 * MMU_PAGE_SIZE, MMU_PTE_RWX));
+    mmu_t *a = &m.cpu[0].mmu;
+    mmu_nested_t ctl = a->nested;
+    uint32_t ptroot = a->ptroot;
+    cr_assert_eq(mmu_translate(a, &m, VA, MMU_LOAD, MMU_PRIV_KERNEL).status, MMU_OK);
+    mmu_t b = *a, c = *a;
+    mmu_nested_t host = {.levels = ctl.levels};
+    mmu_set_nested(&b, &host);
+    mmu_set_ptroot(&b, 0);
+    cr_assert(mmu_set_context(&c, &host, 0));
+    cr_expect_eq(memcmp(&b, &c, sizeof b), 0, "leaving: the same MMU");
+    mmu_set_nested(&b, &ctl);
+    mmu_set_ptroot(&b, ptroot);
+    cr_assert(mmu_set_context(&c, &ctl, ptroot));
+    cr_expect_eq(memcmp(&b, &c, sizeof b), 0, "entering: the same MMU");
+    mmu_nested_t bad = ctl;
+    bad.levels = 5;
+    cr_expect_not(mmu_set_context(&c, &bad, 0));
+    cr_expect_eq(memcmp(&b, &c, sizeof b), 0, "a bad control changes nothing");
+    sim_machine_free(&m);
+}
