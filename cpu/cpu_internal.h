@@ -122,18 +122,18 @@ struct cpu_block {
 };
 typedef struct cpu_block cpu_block_t;
 /* The block that starts at physical pa, decoded again if a write to its page dropped it or
- * its charges were summed with other costs than the machine's `costs` (sim_costs_t's c); NULL when pa is outside
- * RAM or holds an instruction that is not plain. The interpreter looks a block up here at
- * least once in each run (its local copy starts empty), so no cost can change under it. */
+ * its charges were summed with other costs than the machine's `costs` (sim_costs_t's c); NULL
+ * when pa is outside RAM or holds an instruction that is not plain. The interpreter looks a
+ * block up here at least once in each run (its local copy starts empty), so no cost can change
+ * under it. */
 const cpu_block_t *cpu_block_at(cpu_blocks_t *t, const uint8_t *ram, uint32_t ram_size, uint32_t pa,
                                 const uint32_t *zero_mask, const uint32_t *costs);
 /* cpu_block_at's first look, inline for the loop: the slot of pa when it holds pa's block,
  * current (its page not written since, its charges summed with the machine's costs tlb_hit
- * and taken), else NULL (then ask
- * cpu_block_at). The block may be empty (n 0: pa's instruction is not plain). Kernel code
- * moves from block to block (calls, branches, returns) and looks one up at each move: a
- * call for each cost more than the look itself. A check build always asks cpu_block_at, which
- * compares every block it returns with RAM. */
+ * and taken), else NULL (then ask cpu_block_at). The block may be empty (n 0: pa's
+ * instruction is not plain). Kernel code moves from block to block (calls, branches, returns)
+ * and looks one up at each move: a call for each cost more than the look itself. A check
+ * build always asks cpu_block_at, which compares every block it returns with RAM. */
 static inline const cpu_block_t *cpu_block_current(const cpu_blocks_t *t, uint32_t pa,
                                                    uint32_t tlb_hit, uint32_t taken)
 {
