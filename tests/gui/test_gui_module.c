@@ -185,6 +185,36 @@ Test(gui_module, a_module_that_is_no_library_is_a_clear_error, .timeout = 120)
     without_the_module("echo not a library > hvsim-gui.so", "file too short");
 }
 
+/* A library that is not the window's (here libinih, which hvsim needs anyway) loads but has
+ * none of its entry points: said so, status 1; the display's default says so and runs on. */
+Test(gui_module, a_library_that_is_not_the_module_is_a_clear_error, .timeout = 60)
+{
+    char dir[] = "/tmp/hvsim-nomodule-XXXXXX";
+    hvsim_beside(dir, "cp \"$(ldd ./hvsim | awk '/libinih/ {print $3}')\" hvsim-gui.so");
+    char cmd[600], want[600];
+    snprintf(want, sizeof want,
+             "hvsim: %s/hvsim-gui.so is not the window's module: %s/hvsim-gui.so: undefined "
+             "symbol: ui_gui_screenshot\n",
+             dir, dir);
+    snprintf(cmd, sizeof cmd, "%s/hvsim --screenshot %s/shot.png --bare examples/hello.s", dir,
+             dir);
+    int status;
+    char *out = th_sh(cmd, true, &status);
+    cr_expect_eq(status, 1);
+    cr_expect_str_eq(out, want);
+    free(out);
+    snprintf(cmd, sizeof cmd, "DISPLAY=:97 %s/hvsim </dev/null 2>&1 >/dev/null", dir);
+    out = th_sh(cmd, false, &status);
+    cr_expect_eq(status, 0, "the default scenario runs headless");
+    snprintf(want, sizeof want,
+             "hvsim: %s/hvsim-gui.so is not the window's module: %s/hvsim-gui.so: undefined "
+             "symbol: ui_gui_display_available; no window, then\n",
+             dir, dir);
+    cr_expect_str_eq(out, want);
+    free(out);
+    remove_dir(dir);
+}
+
 /* With the module there, a named display that cannot be reached is no window either: SDL
  * starts its "offscreen" driver then, where a window would run unseen for ever (it did, before
  * ui_gui_display_available asked which driver started). The loader says nothing; the run is
