@@ -1,7 +1,8 @@
 # hvsim - one build for the simulator, its tools, tests, benchmarks and sanitizer run.
 #
 #   make          build/hvsim, build/hvasm, the core library build/libhvsim.a and the debugger
-#                 layer above it, build/libhvdebug.a
+#                 layer above it, build/libhvdebug.a; the window, build/hvsim-gui.so, a module
+#                 hvsim loads only when a window or a PNG is asked for
 #   make run      run the demo (installs what it needs first)
 #   make test     build and run the Criterion test suite (installs what it needs first)
 #   make asan     the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -32,7 +33,8 @@ UI_PKGS := libreadline-dev
 TEST_PKGS := libcriterion-dev tmux xvfb xdotool
 # The SDL visualizer (ui/gui): SDL2 with SDL2_ttf and SDL2_image, and its font. Its flags come
 # from pkg-config; only ui/gui, its tests and the benchmark are compiled with them (the core
-# library never is). Xvfb and xdotool (above) drive the window's input test.
+# library never is), and hvsim does not link them: the window is the module hvsim-gui.so
+# (below). Xvfb and xdotool (above) drive the window's input test.
 GUI_PKGS   := libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core pkg-config
 GUI_CFLAGS := $(shell pkg-config --cflags sdl2 SDL2_ttf SDL2_image 2>/dev/null)
 GUI_LIBS   := $(shell pkg-config --libs sdl2 SDL2_ttf SDL2_image 2>/dev/null)
@@ -50,10 +52,14 @@ DEBUG_LIB := $(BUILD)/libhvdebug.a
 REPL_SRC  := $(sort $(wildcard ui/repl/*.c))
 REPL_MAIN := ui/repl/repl_main.c ui/repl/repl_readline.c
 GUI_SRC   := $(sort $(wildcard ui/gui/*.c))
+# Compiled position-independent, for the module (below), in a directory of their own.
+GUI_OBJ   := $(GUI_SRC:%.c=$(BUILD)/pic/%.o)
 # The window's loop and session need the REPL's terminal and hvsim's scenarios: not in tests.
 GUI_MAIN  := ui/gui/gui_window.c
-GUI_CORE_OBJ := $(filter-out $(GUI_MAIN:%.c=$(BUILD)/obj/%.o),$(GUI_SRC:%.c=$(BUILD)/obj/%.o))
-HVSIM_SRC := $(sort $(wildcard ui/hvsim/*.c)) $(REPL_SRC) $(GUI_SRC)
+GUI_CORE_OBJ := $(filter-out $(GUI_MAIN:%.c=$(BUILD)/pic/%.o),$(GUI_OBJ))
+# hvsim links no SDL: ui/hvsim/gui_module.c loads the window from $(GUI_MODULE) when asked.
+HVSIM_SRC := $(sort $(wildcard ui/hvsim/*.c)) $(REPL_SRC)
+GUI_MODULE := $(BUILD)/hvsim-gui.so
 HVASM_SRC := $(sort $(wildcard ui/hvasm/*.c))
 HVIMG_SRC := $(sort $(wildcard ui/hvimg/*.c))
 # The lab grader (labs/grader, docs/labs.md): it runs hvsim-tests, so it links nothing of hvsim.
@@ -83,7 +89,7 @@ GUEST_USER := $(patsubst guestos/tinyos/user/%.s,$(GUEST)/tinyos/%.bin,$(wildcar
 GUESTS     := $(GUEST)/rom.bin $(GUEST_IMGS) $(GUEST)/rogue.bin $(GUEST)/victim.bin
 
 .PHONY: all run test asan fuzz fuzz-build fuzz-replay bench clean deps-test deps-run deps-grade guests grade handout gradescope classroom
-all: $(HVSIM) $(HVASM) $(if $(HVIMG_SRC),$(HVIMG)) $(HVGRADE) guests
+all: $(HVSIM) $(GUI_MODULE) $(HVASM) $(if $(HVIMG_SRC),$(HVIMG)) $(HVGRADE) guests
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -104,11 +110,28 @@ $(DEBUG_LIB): $(DEBUG_SRC:%.c=$(BUILD)/obj/%.o)
 	rm -f $@
 	ar rcs $@ $^
 
+# The window's module calls back into hvsim (the core, the debugger, the REPL, the scenarios):
+# -rdynamic exports hvsim's functions to it, and the libraries go in whole, so that whatever the
+# module calls is there even when hvsim itself never calls it (one copy of every global).
 $(HVSIM): $(HVSIM_SRC:%.c=$(BUILD)/obj/%.o) $(DEBUG_LIB) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(UI_LIBS) $(GUI_LIBS) -lm
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $(filter %.o,$^) \
+	    -Wl,--whole-archive $(DEBUG_LIB) $(LIB) -Wl,--no-whole-archive \
+	    $(CORE_LIBS) $(UI_LIBS) -ldl -lm
 
-$(BUILD)/obj/ui/gui/%.o $(BUILD)/obj/tests/gui/%.o $(BUILD)/obj/tests/bench/bench_gui.o: \
-    CFLAGS += $(GUI_CFLAGS)
+# The window, with SDL, as a module beside hvsim (ui/hvsim/gui_module.c). Before it takes its
+# name, hvsim loads it at start with every symbol bound (LD_BIND_NOW): a function the module
+# needs and hvsim lacks fails the build here, never a student's window. ASan's runtime must be
+# the first library, which a preloaded module is not: that check is switched off for this run.
+$(GUI_MODULE): $(GUI_OBJ) $(HVSIM)
+	$(CC) $(LDFLAGS) -shared -o $@.tmp $(GUI_OBJ) $(GUI_LIBS) -lm
+	LD_BIND_NOW=1 LD_PRELOAD=$(abspath $@.tmp) ASAN_OPTIONS=verify_asan_link_order=0 \
+	    $(HVSIM) --version >/dev/null
+	mv $@.tmp $@
+
+$(BUILD)/pic/ui/gui/%.o: ui/gui/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(GUI_CFLAGS) -fPIC -c $< -o $@
+$(BUILD)/obj/tests/gui/%.o $(BUILD)/obj/tests/bench/bench_gui.o: CFLAGS += $(GUI_CFLAGS)
 
 $(HVASM): $(HVASM_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
@@ -195,7 +218,8 @@ asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    CHECKS="-DHV_CHECK_ALWAYS -DHVSIM_BLOCK_CHECK" \
-	    build-asan/hvsim build-asan/hvasm build-asan/hvimg build-asan/hvgrade build-asan/hvsim-tests build-asan/fuzz-replay/fuzz_cpu guests
+	    build-asan/hvsim build-asan/hvsim-gui.so build-asan/hvasm build-asan/hvimg build-asan/hvgrade \
+	    build-asan/hvsim-tests build-asan/fuzz-replay/fuzz_cpu guests
 	DISPLAY= WAYLAND_DISPLAY= HVSIM_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    UBSAN_OPTIONS=print_stacktrace=1 build-asan/hvsim-tests --jobs 2 --timeout $(TEST_TIMEOUT)
@@ -258,4 +282,4 @@ gradescope:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/pic -name '*.d' 2>/dev/null)

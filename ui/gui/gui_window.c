@@ -208,8 +208,12 @@ bool ui_gui_display_available(void)
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0)
         return false;
+    /* When the named display cannot be reached, SDL falls back on its "offscreen" driver,
+     * which starts but shows nothing: a window there would run unseen for ever. */
+    const char *driver = SDL_GetCurrentVideoDriver();
+    bool shown = driver && (strcmp(driver, "x11") == 0 || strcmp(driver, "wayland") == 0);
     SDL_QuitSubSystem(SDL_INIT_VIDEO);
-    return true;
+    return shown;
 }
 
 /* Prints what the window did in the terminal, for a student who types there too. */

@@ -60,8 +60,9 @@ void ui_list_scenarios(FILE *out)
         fprintf(out, "%-14s %s\n", scenarios[i].name, scenarios[i].summary);
 }
 
-/* The guest directory: "guestos" beside the running hvsim binary. */
-void ui_guest_dir(const char *argv0, char *buf, size_t len)
+/* NAME beside the running hvsim binary (/proc/self/exe's directory; argv0's when /proc cannot
+ * say), so that a build directory, a handout's or an installed copy finds its own files. */
+void ui_beside_exe(const char *argv0, const char *name, char *buf, size_t len)
 {
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -70,7 +71,12 @@ void ui_guest_dir(const char *argv0, char *buf, size_t len)
     } else {
         snprintf(exe, sizeof exe, "%s", argv0 ? argv0 : "hvsim");
     }
-    snprintf(buf, len, "%s/guestos", dirname(exe));
+    snprintf(buf, len, "%s/%s", dirname(exe), name);
+}
+
+void ui_guest_dir(const char *argv0, char *buf, size_t len)
+{
+    ui_beside_exe(argv0, "guestos", buf, len);
 }
 
 /* Adds the symbols of a .sym file in dir to *syms (a missing file adds nothing). */

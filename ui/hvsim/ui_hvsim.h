@@ -52,6 +52,8 @@ const char *ui_native_scenario_vm(const char *name);
 int ui_run_native(struct sim_machine *m, const char *vm, const ui_bare_options_t *opt);
 /* `hvsim --list-scenarios`: one line per built-in scenario. */
 void ui_list_scenarios(FILE *out);
+/* The path of NAME beside the running hvsim binary (argv0 may be NULL). */
+void ui_beside_exe(const char *argv0, const char *name, char *buf, size_t len);
 /* The directory of the built guests: "guestos" beside the running hvsim binary. */
 void ui_guest_dir(const char *argv0, char *buf, size_t len);
 
