@@ -53,7 +53,9 @@ static void build_tables(void)
         zero_mask[cpu_isa[i].opcode] = cpu_isa[i].zero_mask;
     /* No instruction has a block end's opcode: a word with one is illegal at the zero-mask
      * check, before the switch could take it for the end of a block (and loop on it). */
-    zero_mask[CPU_OPC_BLOCK_END] = zero_mask[CPU_OPC_BLOCK_LOOP] = ~0u;
+    for (unsigned opc = 0; opc < 256; opc++)
+        if (CPU_OPC_IS_PSEUDO(opc))
+            zero_mask[opc] = ~0u;
     for (unsigned opc = 0; opc < 256; opc++)
         data_refs[opc] = cpu_opc_accesses_memory(opc);
     built = true;
@@ -77,8 +79,8 @@ static uint32_t cpuid_leaf(const cpu_t *cpu, uint32_t leaf)
     }
 }
 
-/* Z N C V from a - b (see FLAGS in docs/isa.md). */
-static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
+/* The condition flags Z N C V of a - b (see FLAGS in docs/isa.md). */
+static inline uint32_t compare_cond(uint32_t a, uint32_t b)
 {
     /* The host's own subtraction sets the same four flags: asking for its overflow and
      * borrow lets the compiler read them from one host `sub` (cmp) instead of working them
@@ -86,8 +88,13 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
     int32_t res;
     uint32_t v = __builtin_sub_overflow((int32_t)a, (int32_t)b, &res);
     uint32_t z = res == 0, n = res < 0, c = a < b;
-    return (flags & ~CPU_FLAG_COND) | z * CPU_FLAG_Z | n * CPU_FLAG_N | c * CPU_FLAG_C |
-           v * CPU_FLAG_V;
+    return z * CPU_FLAG_Z | n * CPU_FLAG_N | c * CPU_FLAG_C | v * CPU_FLAG_V;
+}
+
+/* The flags after a compare of a with b: Z N C V from a - b, the rest as they were. */
+static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
+{
+    return (flags & ~CPU_FLAG_COND) | compare_cond(a, b);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -241,10 +248,45 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 #define FN ((s->flags & CPU_FLAG_N) != 0)
 #define FC ((s->flags & CPU_FLAG_C) != 0)
 #define FV ((s->flags & CPU_FLAG_V) != 0)
+#define BRANCH_TARGET() (pc + (uint32_t)(CPU_INSN_REL24(in->word) * 4))
 #define BRANCH_IF(cond)                                                                            \
     if (cond)                                                                                      \
-        JUMP(pc + (uint32_t)(CPU_INSN_REL24(in->word) * 4));                                       \
+        JUMP(BRANCH_TARGET());                                                                     \
     break
+/* The branch `in` at the end of a block that loops on itself (CPU_OPC_BLOCK_LOOP) is taken:
+ * it enters the block again at once when all of it fits before the limit again, without the
+ * block's end, which would do the same: r0 is 0 (no instruction of this block writes it), the
+ * limit is further than the block's most, the debugger is off (blocks are entered only while it
+ * is, and nothing that can turn it on lets a block go on), pc is on the code page of the last
+ * fetch, and `block` is the block running (a store to its page or a walk's A/D bit in it would
+ * have ended it before its branch). The offset back to the block's start is in imm's high half
+ * (cpu_block.c). Nothing here reads `in`'s opcode for its cost (SAVE): no call. */
+#define LOOP_BACK()                                                                                \
+    {                                                                                              \
+        pc += (uint32_t)((int32_t)IMM >> 16); /* the block's first instruction */                  \
+        if (cycles + block->again[paged] < limit) /* the branch and all of the block */           \
+            CHARGE_BLOCK(block, block->most[paged]);                                               \
+        else                                                                                       \
+            cycles += taken_cost; /* and on to the block's end */                                  \
+        continue;                                                                                  \
+    }
+/* Whether the branch `in`, whose condition is a mask in imm (cpu_block.c), is taken with the
+ * condition flags `cond`. */
+#define TAKEN(cond) ((IMM >> (cond)) & 1)
+/* A compare fused with the branch after it (CPU_OPC_CMP_BRANCH .. CPU_OPC_CMPI_LOOP): the
+ * compare sets the flags and retires; the branch, the next entry of the block, becomes `in` (as
+ * the loop's head would make it, so that SAVE sees it running) and is not taken unless its mask
+ * says so with the flags still in a register. Taken, the case goes on with `then`. */
+#define COMPARE_THEN_BRANCH(b, then)                                                               \
+    {                                                                                              \
+        const uint32_t cond_ = compare_cond(RS1, (b));                                             \
+        s->flags = (s->flags & ~CPU_FLAG_COND) | cond_;                                            \
+        NEXT();                                                                                    \
+        in = block_insn++;                                                                         \
+        if (!TAKEN(cond_))                                                                         \
+            break;                                                                                 \
+        then;                                                                                      \
+    }
 /* The instruction retires normally, then the loop ends so that cpu_run looks again at
  * interrupts, halting, the MMU mode or the power (setting the limit to 0 keeps this test out
  * of the per-instruction path; a device access in a predecoded block ends the block too). */
@@ -460,6 +502,10 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
         CASE(LUI) RD = UIMM << 16; break;
         CASE(CMP) s->flags = compare_flags(s->flags, RS1, RS2); break;
         CASE(CMPI) s->flags = compare_flags(s->flags, RS1, IMM); break;
+        case CPU_OPC_CMP_BRANCH: COMPARE_THEN_BRANCH(RS2, JUMP(BRANCH_TARGET()));
+        case CPU_OPC_CMPI_BRANCH: COMPARE_THEN_BRANCH(IMM, JUMP(BRANCH_TARGET()));
+        case CPU_OPC_CMP_LOOP: COMPARE_THEN_BRANCH(RS2, LOOP_BACK());
+        case CPU_OPC_CMPI_LOOP: COMPARE_THEN_BRANCH(IMM, LOOP_BACK());
         CASE(LD) { uint32_t v; LOAD(RS1 + IMM, BASED, 4, v); RD = v; break; }
         CASE(LDH) { uint32_t v; LOAD(RS1 + IMM, BASED, 2, v); RD = (uint32_t)(int32_t)(int16_t)v; break; }
         CASE(LDHU) { uint32_t v; LOAD(RS1 + IMM, BASED, 2, v); RD = v; break; }
@@ -483,24 +529,10 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
 #define CPU_X_BRANCH_CASE(name, cond) CASE(name) BRANCH_IF(cond);
         CPU_BRANCHES(CPU_X_BRANCH_CASE)
 #undef CPU_X_BRANCH_CASE
-        case CPU_OPC_BLOCK_LOOP:
-            /* The branch at the end of a block that loops on itself (cpu_block.c), its
-             * condition a mask in imm. Taken, it enters the block again at once when all of it
-             * fits before the limit again, without the block's end, which would do the same:
-             * r0 is 0 (no instruction of this block writes it), the limit is further than the
-             * block's most, the debugger is off (blocks are entered only while it is, and
-             * nothing that can turn it on lets a block go on), pc is on the code page of the
-             * last fetch, and `block` is the block running (a store to its page or a walk's
-             * A/D bit in it would have ended it before its branch). Nothing here reads `in`'s
-             * opcode for its cost (SAVE): no call. */
-            if (((IMM >> (s->flags & CPU_FLAG_COND)) & 1) == 0)
+        case CPU_OPC_BLOCK_LOOP: /* the branch of a block that loops on itself (cpu_block.c) */
+            if (!TAKEN(s->flags & CPU_FLAG_COND))
                 break;
-            pc += (uint32_t)(CPU_INSN_REL24(in->word) * 4); /* the block's first instruction */
-            if (cycles + block->again[paged] < limit) /* the branch and all of the block */
-                CHARGE_BLOCK(block, block->most[paged]);
-            else
-                cycles += taken_cost; /* and on to the block's end */
-            continue;
+            LOOP_BACK();
         CASE(JAL)
             RD = pc + 4;
             JUMP(pc + (uint32_t)(CPU_INSN_REL20(in->word) * 4));

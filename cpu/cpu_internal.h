@@ -61,6 +61,20 @@ bool cpu_vm_port_exits(const cpu_t *cpu, uint32_t port);
  * branch and enters the block again at once when all of it fits before the limit again,
  * without the block's end. No instruction has this opcode either. */
 #define CPU_OPC_BLOCK_LOOP 0xfeu
+/* A compare (cmp, cmpi) right before its block's last instruction, a branch: the two are fused
+ * (a superinstruction). The compare's case sets the flags as cmp or cmpi does, retires, and
+ * goes on to the branch in the same case, with the flags in a register and no dispatch of the
+ * branch's own; the branch's entry stays in the block and is the one SAVE and the prepayment
+ * see from there on, so the pair still counts, costs and retires as two instructions. The
+ * branch's entry keeps its condition as a mask in `imm` (as CPU_OPC_BLOCK_LOOP's). _LOOP: the
+ * branch loops on its block (CPU_OPC_BLOCK_LOOP), _BRANCH: any other branch. The one-at-a-time
+ * path (the debugger, the limit near) never fuses. No instruction has these opcodes either. */
+#define CPU_OPC_CMP_BRANCH 0xfdu
+#define CPU_OPC_CMPI_BRANCH 0xfcu
+#define CPU_OPC_CMP_LOOP 0xfbu
+#define CPU_OPC_CMPI_LOOP 0xfau
+/* True for the pseudo-opcodes the blocks use (a word with one is illegal: its zero mask). */
+#define CPU_OPC_IS_PSEUDO(opc) ((opc) >= CPU_OPC_CMPI_LOOP)
 /* The branches' conditions, on the flags' bits (FZ FN FC FV, which each user defines): one
  * list for the interpreter's cases and the loop branch's mask (cpu_block.c). */
 #define CPU_BRANCHES(X)                                                                            \
