@@ -416,16 +416,14 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
     const cpu_decoded_t *in = &no_block;         /* the instruction that runs */
     uint32_t block_pa = 0;
     const uint8_t *const code_page = m->blocks.code; /* per page: blocks were decoded from it */
-    uint32_t pc, word = 0, opc, cause, tval;
+    uint32_t pc, word = 0, cause, tval;
     uint64_t cycles, instret;
     bool rescan = false;
     RESTORE();
 
     for (;;) {
         in = block_insn++;
-        opc = in->opc;
-
-        DISPATCH(opc) {
+        DISPATCH(in->opc) {
         case CPU_OPC_BLOCK_END: /* after a block, or after an instruction run alone */
             block_insn = &no_block;
             r[0] = 0; /* the instruction just before may have written it (cpu_block.c) */
@@ -471,11 +469,11 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             if (b == 0)
                 FAULT(CPU_CAUSE_DIV_ZERO, 0);
             bool overflow = a == 0x80000000u && b == 0xffffffffu; /* INT_MIN / -1 */
-            if (opc == CPU_OPC_DIV)
+            if (in->opc == CPU_OPC_DIV)
                 RD = overflow ? a : (uint32_t)((int32_t)a / (int32_t)b);
-            else if (opc == CPU_OPC_REM)
+            else if (in->opc == CPU_OPC_REM)
                 RD = overflow ? 0 : (uint32_t)((int32_t)a % (int32_t)b);
-            else if (opc == CPU_OPC_DIVU)
+            else if (in->opc == CPU_OPC_DIVU)
                 RD = a / b;
             else
                 RD = a % b;
@@ -489,9 +487,9 @@ static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t 
             uint32_t shamt = UIMM;
             if (shamt > 31) /* the one operand range the zero mask cannot express */
                 FAULT(CPU_CAUSE_ILLEGAL, in->word);
-            if (opc == CPU_OPC_SHLI)
+            if (in->opc == CPU_OPC_SHLI)
                 RD = RS1 << shamt;
-            else if (opc == CPU_OPC_SHRI)
+            else if (in->opc == CPU_OPC_SHRI)
                 RD = RS1 >> shamt;
             else
                 RD = (uint32_t)((int32_t)RS1 >> shamt);

@@ -115,9 +115,10 @@ bool cpu_opc_accesses_memory(uint32_t opc);
 #define CPU_BLOCK_PAGE_OFFSET 0xfffu
 struct cpu_block {
     uint32_t pa;                  /* physical address of the first instruction; 1: none */
-    uint32_t n;                   /* instructions; 0: the first is not plain */
     uint32_t cycles;              /* the sum of their base cycles */
-    uint32_t refs;                /* their memory references: a fetch each, a load or store */
+    /* 64 bits wide, as the counts they are added to when the block is entered: one host add. */
+    uint64_t n;                   /* instructions; 0: the first is not plain */
+    uint64_t refs;                /* their memory references: a fetch each, a load or store */
     /* What entering it costs, worked out once, indexed by paging (0 off, 1 on): charge, its
      * base cycles and with paging a TLB hit for each reference, added when it is entered;
      * most, charge and a taken branch, which must end before the limit for the block to be
