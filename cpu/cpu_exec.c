@@ -213,6 +213,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             const cpu_block_t *b_ = cpu_block_current(&m->blocks, pa_, tlb_hit_cost, taken_cost); \
             block = !b_ ? decode_block(m, pa_) : b_->n ? b_ : NULL;                                \
             block_pa = pa_;                                                                        \
+            loop_until = 0; /* LOOP_BACK works it out for this block */                            \
         }                                                                                          \
         if (block && cycles + block->most[paged] < limit) /* all of it, in advance */         \
             CHARGE_BLOCK(block, block->charge[paged]);                                             \
@@ -284,14 +285,21 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
  * is, and nothing that can turn it on lets a block go on), pc is on the code page of the last
  * fetch, and `block` is the block running (a store to its page or a walk's A/D bit in it would
  * have ended it before its branch). The offset back to the block's start is in imm's high half
- * (cpu_block.c). Nothing here reads `in`'s opcode for its cost (SAVE): no call. */
+ * (cpu_block.c). Nothing here reads `in`'s opcode for its cost (SAVE): no call. The test
+ * `cycles + again < limit` is `cycles < limit - again`: loop_until, worked out at the first
+ * turn (it holds for the block and the limit it was worked out with; whatever changes either
+ * sets it to 0, the limit's never-true value, until the next first turn). */
 #define LOOP_BACK()                                                                                \
     {                                                                                              \
         pc += (uint32_t)((int32_t)IMM >> 16); /* the block's first instruction */                  \
-        if (cycles + block->again[paged] < limit) /* the branch and all of the block */           \
+        if (cycles < loop_until) { /* the branch and all of the block end before the limit */     \
             CHARGE_BLOCK(block, block->most[paged]);                                               \
-        else                                                                                       \
+        } else if (cycles + block->again[paged] < limit) { /* the first turn: the same test */    \
+            loop_until = limit - block->again[paged];                                              \
+            CHARGE_BLOCK(block, block->most[paged]);                                               \
+        } else {                                                                                   \
             cycles += taken_cost; /* and on to the block's end */                                  \
+        }                                                                                          \
         continue;                                                                                  \
     }
 /* Whether the branch `in`, whose condition is a mask in imm (cpu_block.c), is taken with the
@@ -318,6 +326,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
     do {                                                                                           \
         rescan = true;                                                                             \
         limit = 0;                                                                                 \
+        loop_until = 0;                                                                            \
         LEAVE_BLOCK();                                                                             \
     } while (0)
 /* The operands of the instruction `in`, decoded (cpu_decoded_t). */

@@ -43,6 +43,7 @@ static int RUN_BLOCK(cpu_t *cpu, uint64_t limit)
     cpu_decoded_t one[2] = {{0}, no_block}; /* an instruction fetched alone, and its end */
     const cpu_decoded_t *in = &no_block;         /* the instruction that runs */
     uint32_t block_pa = 0;
+    uint64_t loop_until = 0; /* a loop's taken branch enters `block` again below this (LOOP_BACK) */
     const uint8_t *const code_page = m->blocks.code; /* per page: blocks were decoded from it */
     uint32_t pc, word = 0, cause, tval;
     uint64_t cycles, instret;
