@@ -179,6 +179,32 @@ Test(exec_loop, paged_a_loop_stops_at_every_limit_where_one_at_a_time_stops)
     expect_every_limit(TH_IDENTITY_PAGING FOREVER_LOOP, 3, 2);
 }
 
+/* Two loops of different lengths, one after the other, again and again: the test a loop's branch
+ * makes against the limit is worked out at its block's first turn (loop_until in
+ * cpu/cpu_exec.c), and must not outlive that block: the long loop, were it tested with the short
+ * one's, would run a turn past the limit. */
+#define TWO_LOOPS                                                                                  \
+    "outer:  li r1, 3\n"                                                                            \
+    "short:  addi r1, r1, -1\n"                                                                     \
+    "        cmpi r1, 0\n"                                                                          \
+    "        bne short\n"                                                                           \
+    "        li r2, 3\n"                                                                            \
+    "long:   addi r2, r2, -1\n"                                                                     \
+    "        addi r3, r3, 1\n"                                                                      \
+    "        addi r4, r4, 1\n"                                                                      \
+    "        addi r5, r5, 1\n"                                                                      \
+    "        addi r6, r6, 1\n"                                                                      \
+    "        cmpi r2, 0\n"                                                                          \
+    "        bne long\n"                                                                            \
+    "        b outer\n"
+
+Test(exec_loop, two_loops_in_turn_stop_at_every_limit_where_one_at_a_time_stops)
+{
+    expect_every_limit(TWO_LOOPS, 1, 1);
+    expect_every_limit(TWO_LOOPS, 0, 5);
+    expect_every_limit(TH_IDENTITY_PAGING TWO_LOOPS, 2, 3);
+}
+
 /* A block's charge is worked out with the costs of a TLB hit and a taken branch when it is
  * decoded. The debugger's `set cost` changes them between runs: the blocks already decoded
  * must be charged at the new costs from then on. */
