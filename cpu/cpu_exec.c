@@ -91,12 +91,6 @@ static inline uint32_t compare_cond(uint32_t a, uint32_t b)
     return z * CPU_FLAG_Z | n * CPU_FLAG_N | c * CPU_FLAG_C | v * CPU_FLAG_V;
 }
 
-/* The flags after a compare of a with b: Z N C V from a - b, the rest as they were. */
-static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
-{
-    return (flags & ~CPU_FLAG_COND) | compare_cond(a, b);
-}
-
 /* ------------------------------------------------------------------------------------------
  * The hot loop
  * ------------------------------------------------------------------------------------------ */
@@ -115,10 +109,13 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 #define PREPAID_COUNT(retired)                                                                     \
     (block_insn->rest_n + ((retired) ? 0u : in->opc != CPU_OPC_BLOCK_END))
 /* The state as the one-at-a-time loop would have it: during an instruction (SAVE), or after
- * the one that ran retired (SAVE_RETIRED: it will not retire again). */
+ * the one that ran retired (SAVE_RETIRED: it will not retire again). The condition flags Z N C
+ * V live in a local too (`cond`: a compare sets them, a branch reads them, with no load or
+ * store of s->flags), stored here and loaded again by RESTORE, like pc. */
 #define SAVE_LESS(pre_cycles, pre_count)                                                           \
     do {                                                                                           \
         s->pc = pc;                                                                                \
+        s->flags = (s->flags & ~CPU_FLAG_COND) | cond;                                             \
         s->cycles = cycles - (pre_cycles);                                                         \
         s->instret = instret - (pre_count);                                                        \
         if (paged) {                                                                               \
@@ -131,6 +128,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 #define RESTORE_MORE(pre_cycles, pre_count)                                                        \
     do {                                                                                           \
         pc = s->pc;                                                                                \
+        cond = s->flags & CPU_FLAG_COND;                                                           \
         cycles = s->cycles + (pre_cycles);                                                         \
         instret = s->instret + (pre_count);                                                        \
     } while (0)
@@ -268,11 +266,11 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         cycles += taken_cost;                                                                      \
         continue; /* the for loop: no do-while here, whose continue would only leave it */         \
     }
-/* The condition flags, for the branches. */
-#define FZ ((s->flags & CPU_FLAG_Z) != 0)
-#define FN ((s->flags & CPU_FLAG_N) != 0)
-#define FC ((s->flags & CPU_FLAG_C) != 0)
-#define FV ((s->flags & CPU_FLAG_V) != 0)
+/* The condition flags, for the branches (`cond`: see SAVE). */
+#define FZ ((cond & CPU_FLAG_Z) != 0)
+#define FN ((cond & CPU_FLAG_N) != 0)
+#define FC ((cond & CPU_FLAG_C) != 0)
+#define FV ((cond & CPU_FLAG_V) != 0)
 #define BRANCH_TARGET() (pc + (uint32_t)(CPU_INSN_REL24(in->word) * 4))
 #define BRANCH_IF(cond)                                                                            \
     if (cond)                                                                                      \
@@ -311,11 +309,10 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
  * says so with the flags still in a register. Taken, the case goes on with `then`. */
 #define COMPARE_THEN_BRANCH(b, then)                                                               \
     {                                                                                              \
-        const uint32_t cond_ = compare_cond(RS1, (b));                                             \
-        s->flags = (s->flags & ~CPU_FLAG_COND) | cond_;                                            \
+        cond = compare_cond(RS1, (b));                                                             \
         NEXT();                                                                                    \
         in = block_insn++;                                                                         \
-        if (!TAKEN(cond_))                                                                         \
+        if (!TAKEN(cond))                                                                          \
             break;                                                                                 \
         then;                                                                                      \
     }

@@ -46,6 +46,7 @@ static int RUN_BLOCK(cpu_t *cpu, uint64_t limit)
     uint64_t loop_until = 0; /* a loop's taken branch enters `block` again below this (LOOP_BACK) */
     const uint8_t *const code_page = m->blocks.code; /* per page: blocks were decoded from it */
     uint32_t pc, word = 0, cause, tval;
+    uint32_t cond; /* the condition flags Z N C V (see SAVE) */
     uint64_t cycles, instret;
     bool rescan = false;
     RESTORE();
@@ -62,6 +63,7 @@ static int RUN_BLOCK(cpu_t *cpu, uint64_t limit)
                 SAVE();
                 if (cpu->debug_fn && cpu->debug_fn(cpu, cpu->debug_ctx))
                     return BLOCK_DEBUG;
+                cond = s->flags & CPU_FLAG_COND; /* as the loop read s->flags before (SAVE) */
                 block = NULL; /* the debugger may write memory */
             } else {
                 ENTER_BLOCK();
@@ -127,8 +129,8 @@ static int RUN_BLOCK(cpu_t *cpu, uint64_t limit)
         CASE(SLTI) RD = (int32_t)RS1 < (int32_t)IMM; break;
         CASE(SLTIU) RD = RS1 < IMM; break;
         CASE(LUI) RD = UIMM << 16; break;
-        CASE(CMP) s->flags = compare_flags(s->flags, RS1, RS2); break;
-        CASE(CMPI) s->flags = compare_flags(s->flags, RS1, IMM); break;
+        CASE(CMP) cond = compare_cond(RS1, RS2); break;
+        CASE(CMPI) cond = compare_cond(RS1, IMM); break;
         CASE(CMP_BRANCH) COMPARE_THEN_BRANCH(RS2, JUMP(BRANCH_TARGET()));
         CASE(CMPI_BRANCH) COMPARE_THEN_BRANCH(IMM, JUMP(BRANCH_TARGET()));
         CASE(CMP_LOOP) COMPARE_THEN_BRANCH(RS2, LOOP_BACK());
@@ -157,7 +159,7 @@ static int RUN_BLOCK(cpu_t *cpu, uint64_t limit)
         CPU_BRANCHES(CPU_X_BRANCH_CASE)
 #undef CPU_X_BRANCH_CASE
         CASE(BLOCK_LOOP) /* the branch of a block that loops on itself (cpu_block.c) */
-            if (!TAKEN(s->flags & CPU_FLAG_COND))
+            if (!TAKEN(cond))
                 break;
             LOOP_BACK();
         CASE(JAL)
@@ -186,7 +188,7 @@ static int RUN_BLOCK(cpu_t *cpu, uint64_t limit)
             RD = cpuid_leaf(cpu, RS1);
             break;
         CASE(PUSHF) {
-            STORE(r[CPU_REG_SP] - 4, true, 4, s->flags);
+            STORE(r[CPU_REG_SP] - 4, true, 4, (s->flags & ~CPU_FLAG_COND) | cond);
             r[CPU_REG_SP] -= 4;
             break;
         }
@@ -198,6 +200,7 @@ static int RUN_BLOCK(cpu_t *cpu, uint64_t limit)
             uint32_t keep = CPU_FLAG_MODE_MASK | CPU_FLAG_MONITOR |
                             ((s->flags & CPU_FLAG_MODE_MASK) ? 0 : CPU_FLAG_IE);
             s->flags = (s->flags & keep) | (v & (CPU_FLAG_COND | CPU_FLAG_IE) & ~keep);
+            cond = s->flags & CPU_FLAG_COND;
             END_BLOCK_AFTER_THIS();
             break;
         }

@@ -117,6 +117,7 @@ static inline void ram_write(uint8_t *p, unsigned size, uint32_t v)
         if (RARELY(cpu->debug) && cpu->watch_fn) {                                                 \
             SAVE();                                                                                \
             cpu->watch_fn(cpu, cpu->debug_ctx, (addr), (pa), (size), (write), (value));            \
+            cond = s->flags & CPU_FLAG_COND; /* as the loop read s->flags before (SAVE) */         \
         }                                                                                          \
     } while (0)
 /* The truncated data segment of a guest under a co-resident monitor (CPU_MONITOR_BASE): an
