@@ -115,6 +115,7 @@ static inline uint32_t compare_cond(uint32_t a, uint32_t b)
 #define SAVE_LESS(pre_cycles, pre_count)                                                           \
     do {                                                                                           \
         s->pc = pc;                                                                                \
+        COND_NOW();                                                                                \
         s->flags = (s->flags & ~CPU_FLAG_COND) | cond;                                             \
         s->cycles = cycles - (pre_cycles);                                                         \
         s->instret = instret - (pre_count);                                                        \
@@ -129,6 +130,7 @@ static inline uint32_t compare_cond(uint32_t a, uint32_t b)
     do {                                                                                           \
         pc = s->pc;                                                                                \
         cond = s->flags & CPU_FLAG_COND;                                                           \
+        cond_pending = false;                                                                      \
         cycles = s->cycles + (pre_cycles);                                                         \
         instret = s->instret + (pre_count);                                                        \
     } while (0)
@@ -250,12 +252,14 @@ static inline uint32_t compare_cond(uint32_t a, uint32_t b)
         CPU_ISA(HANDLER_OF)                                                                        \
         handler[CPU_OPC_BLOCK_END] = &&op_BLOCK_END;                                               \
         handler[CPU_OPC_BLOCK_LOOP] = &&op_BLOCK_LOOP;                                             \
-        handler[CPU_OPC_CMP_BRANCH] = &&op_CMP_BRANCH;                                             \
-        handler[CPU_OPC_CMPI_BRANCH] = &&op_CMPI_BRANCH;                                           \
-        handler[CPU_OPC_CMP_LOOP] = &&op_CMP_LOOP;                                                 \
-        handler[CPU_OPC_CMPI_LOOP] = &&op_CMPI_LOOP;                                               \
+        CPU_BRANCHES(HANDLERS_OF_FUSED)                                                            \
     } while (0)
 #define HANDLER_OF(name, mn, opc, a, b, c, cyc, cls, sum) handler[opc] = &&op_##name;
+#define HANDLERS_OF_FUSED(name, taken, relation)                                                   \
+    handler[CPU_OPC_FUSED(CPU_FUSED_CMP_BRANCH, CPU_OPC_##name)] = &&op_CMP_BRANCH_##name;         \
+    handler[CPU_OPC_FUSED(CPU_FUSED_CMPI_BRANCH, CPU_OPC_##name)] = &&op_CMPI_BRANCH_##name;       \
+    handler[CPU_OPC_FUSED(CPU_FUSED_CMP_LOOP, CPU_OPC_##name)] = &&op_CMP_LOOP_##name;             \
+    handler[CPU_OPC_FUSED(CPU_FUSED_CMPI_LOOP, CPU_OPC_##name)] = &&op_CMPI_LOOP_##name;
 /* The instruction retires: its count and base cost were charged in advance (see SAVE); NEXT
  * moves pc on a word, JUMP to a branch's or jump's target (and on to the next instruction at
  * once), charging the taken branch. */
@@ -266,14 +270,15 @@ static inline uint32_t compare_cond(uint32_t a, uint32_t b)
         cycles += taken_cost;                                                                      \
         continue; /* the for loop: no do-while here, whose continue would only leave it */         \
     }
-/* The condition flags, for the branches (`cond`: see SAVE). */
+/* The condition flags, for the branches (`cond`, after COND_NOW: see SAVE). */
 #define FZ ((cond & CPU_FLAG_Z) != 0)
 #define FN ((cond & CPU_FLAG_N) != 0)
 #define FC ((cond & CPU_FLAG_C) != 0)
 #define FV ((cond & CPU_FLAG_V) != 0)
 #define BRANCH_TARGET() (pc + (uint32_t)(CPU_INSN_REL24(in->word) * 4))
-#define BRANCH_IF(cond)                                                                            \
-    if (cond)                                                                                      \
+#define BRANCH_IF(taken)                                                                           \
+    COND_NOW();                                                                                    \
+    if (taken)                                                                                     \
         JUMP(BRANCH_TARGET());                                                                     \
     break
 /* The branch `in` at the end of a block that loops on itself (CPU_OPC_BLOCK_LOOP) is taken:
@@ -303,19 +308,46 @@ static inline uint32_t compare_cond(uint32_t a, uint32_t b)
 /* Whether the branch `in`, whose condition is a mask in imm (cpu_block.c), is taken with the
  * condition flags `cond`. */
 #define TAKEN(cond) ((IMM >> (cond)) & 1)
-/* A compare fused with the branch after it (CPU_OPC_CMP_BRANCH .. CPU_OPC_CMPI_LOOP): the
- * compare sets the flags and retires; the branch, the next entry of the block, becomes `in` (as
- * the loop's head would make it, so that SAVE sees it running) and is not taken unless its mask
- * says so with the flags still in a register. Taken, the case goes on with `then`. */
-#define COMPARE_THEN_BRANCH(b, then)                                                               \
+/* A compare sets the flags Z N C V of a - b, and the loop keeps them as the compare left them:
+ * its two values (CA, CB) with cond_pending set. Who reads the flags (a branch, SAVE, pushf)
+ * works them out first (COND_NOW); the fused compare and branch reads the relation its branch
+ * stands for straight from the two values (CPU_BRANCHES), so a loop's compare costs two moves. */
+#define CA cmp_a
+#define CB cmp_b
+#define COMPARE(a, b)                                                                              \
+    do {                                                                                           \
+        cmp_a = (a);                                                                               \
+        cmp_b = (b);                                                                               \
+        cond_pending = true;                                                                       \
+    } while (0)
+#define COND_NOW()                                                                                 \
+    do {                                                                                           \
+        if (cond_pending) {                                                                        \
+            cond = compare_cond(cmp_a, cmp_b);                                                     \
+            cond_pending = false;                                                                  \
+        }                                                                                          \
+    } while (0)
+/* A compare fused with the branch after it (CPU_OPC_FUSED): the compare sets the flags and
+ * retires; the branch, the next entry of the block, becomes `in` (as the loop's head would
+ * make it, so that SAVE sees it running) and is taken when `relation` holds between the
+ * compared values. Taken, the case goes on with `then`. */
+#define COMPARE_THEN_BRANCH(b, relation, then)                                                     \
     {                                                                                              \
-        cond = compare_cond(RS1, (b));                                                             \
+        COMPARE(RS1, (b));                                                                         \
         NEXT();                                                                                    \
         in = block_insn++;                                                                         \
-        if (!TAKEN(cond))                                                                          \
+        if (!(relation))                                                                           \
             break;                                                                                 \
         then;                                                                                      \
     }
+#define CASE_FUSED(kind, name)                                                                     \
+    case CPU_OPC_FUSED(CPU_FUSED_##kind, CPU_OPC_##name):                                          \
+    op_##kind##_##name:
+#define FUSED_CASES(name, taken, relation)                                                         \
+    CASE_FUSED(CMP_BRANCH, name) COMPARE_THEN_BRANCH(RS2, relation, JUMP(BRANCH_TARGET()));        \
+    CASE_FUSED(CMPI_BRANCH, name) COMPARE_THEN_BRANCH(IMM, relation, JUMP(BRANCH_TARGET()));       \
+    CASE_FUSED(CMP_LOOP, name) COMPARE_THEN_BRANCH(RS2, relation, LOOP_BACK());                    \
+    CASE_FUSED(CMPI_LOOP, name) COMPARE_THEN_BRANCH(IMM, relation, LOOP_BACK());
 /* The instruction retires normally, then the loop ends so that cpu_run looks again at
  * interrupts, halting, the MMU mode or the power (setting the limit to 0 keeps this test out
  * of the per-instruction path; a device access in a predecoded block ends the block too). */

@@ -46,7 +46,8 @@ static int RUN_BLOCK(cpu_t *cpu, uint64_t limit)
     uint64_t loop_until = 0; /* a loop's taken branch enters `block` again below this (LOOP_BACK) */
     const uint8_t *const code_page = m->blocks.code; /* per page: blocks were decoded from it */
     uint32_t pc, word = 0, cause, tval;
-    uint32_t cond; /* the condition flags Z N C V (see SAVE) */
+    uint32_t cond, cmp_a = 0, cmp_b = 0; /* the condition flags Z N C V, or a compare's values */
+    bool cond_pending;                    /* (then Z N C V of cmp_a - cmp_b: see COMPARE) */
     uint64_t cycles, instret;
     bool rescan = false;
     RESTORE();
@@ -129,12 +130,9 @@ static int RUN_BLOCK(cpu_t *cpu, uint64_t limit)
         CASE(SLTI) RD = (int32_t)RS1 < (int32_t)IMM; break;
         CASE(SLTIU) RD = RS1 < IMM; break;
         CASE(LUI) RD = UIMM << 16; break;
-        CASE(CMP) cond = compare_cond(RS1, RS2); break;
-        CASE(CMPI) cond = compare_cond(RS1, IMM); break;
-        CASE(CMP_BRANCH) COMPARE_THEN_BRANCH(RS2, JUMP(BRANCH_TARGET()));
-        CASE(CMPI_BRANCH) COMPARE_THEN_BRANCH(IMM, JUMP(BRANCH_TARGET()));
-        CASE(CMP_LOOP) COMPARE_THEN_BRANCH(RS2, LOOP_BACK());
-        CASE(CMPI_LOOP) COMPARE_THEN_BRANCH(IMM, LOOP_BACK());
+        CASE(CMP) COMPARE(RS1, RS2); break;
+        CASE(CMPI) COMPARE(RS1, IMM); break;
+        CPU_BRANCHES(FUSED_CASES)
         CASE(LD) { uint32_t v; LOAD(RS1 + IMM, BASED, 4, v); RD = v; break; }
         CASE(LDH) { uint32_t v; LOAD(RS1 + IMM, BASED, 2, v); RD = (uint32_t)(int32_t)(int16_t)v; break; }
         CASE(LDHU) { uint32_t v; LOAD(RS1 + IMM, BASED, 2, v); RD = v; break; }
@@ -155,10 +153,11 @@ static int RUN_BLOCK(cpu_t *cpu, uint64_t limit)
             RD = v; /* after the increment, so that `pop sp` loads sp */
             break;
         }
-#define CPU_X_BRANCH_CASE(name, cond) CASE(name) BRANCH_IF(cond);
+#define CPU_X_BRANCH_CASE(name, taken, relation) CASE(name) BRANCH_IF(taken);
         CPU_BRANCHES(CPU_X_BRANCH_CASE)
 #undef CPU_X_BRANCH_CASE
         CASE(BLOCK_LOOP) /* the branch of a block that loops on itself (cpu_block.c) */
+            COND_NOW();
             if (!TAKEN(cond))
                 break;
             LOOP_BACK();
@@ -188,6 +187,7 @@ static int RUN_BLOCK(cpu_t *cpu, uint64_t limit)
             RD = cpuid_leaf(cpu, RS1);
             break;
         CASE(PUSHF) {
+            COND_NOW();
             STORE(r[CPU_REG_SP] - 4, true, 4, (s->flags & ~CPU_FLAG_COND) | cond);
             r[CPU_REG_SP] -= 4;
             break;
@@ -201,6 +201,7 @@ static int RUN_BLOCK(cpu_t *cpu, uint64_t limit)
                             ((s->flags & CPU_FLAG_MODE_MASK) ? 0 : CPU_FLAG_IE);
             s->flags = (s->flags & keep) | (v & (CPU_FLAG_COND | CPU_FLAG_IE) & ~keep);
             cond = s->flags & CPU_FLAG_COND;
+            cond_pending = false;
             END_BLOCK_AFTER_THIS();
             break;
         }

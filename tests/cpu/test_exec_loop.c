@@ -351,6 +351,39 @@ ParameterizedTest(size_t *row, exec_loop, every_fused_condition_counts_as_one_at
         cr_expect(fell > 0 && taken > 0, "%s: fell through %u times, taken %u", br, fell, taken);
 }
 
+/* The same conditions after cmpi in a loop on its own block (fused with the loop's branch):
+ * `loop: add r1, r1, r3; addi r11, r11, 1; cmpi r1, IMM; bXX loop` around each immediate. */
+ParameterizedTestParameters(exec_loop, every_condition_after_cmpi_in_a_loop_counts_as_one_at_a_time)
+{
+    TH_ROW_INDICES(NBRANCHES * 2);
+}
+
+ParameterizedTest(size_t *row, exec_loop, every_condition_after_cmpi_in_a_loop_counts_as_one_at_a_time)
+{
+    const char *br = branches[*row / 2];
+    bool paged = *row % 2;
+    for (size_t e = 0; e < NIMM_EDGES; e++) {
+        char src[2048], what[96];
+        snprintf(src, sizeof src,
+                 "%s"
+                 "        li r1, 0x%x\n"
+                 "        li r3, 0x%x\n"
+                 "loop:   add r1, r1, r3\n"
+                 "        addi r11, r11, 1\n"
+                 "        cmpi r1, %d\n"
+                 "        %s loop\n"
+                 "        out r0, [0xf0]\n",
+                 paged ? TH_IDENTITY_PAGING : "", imm_edges[e].start, imm_edges[e].step,
+                 (int)imm_edges[e].imm, br);
+        snprintf(what, sizeof what, "%s after cmpi %d from 0x%x%s", br, (int)imm_edges[e].imm,
+                 imm_edges[e].start, paged ? ", paged" : "");
+        pair_t p;
+        pair_init(&p, src, 1, 1);
+        pair_run_and_compare(&p, 20000, what);
+        pair_free(&p);
+    }
+}
+
 /* The limit may fall between the compare and its branch: the loop then goes one instruction at
  * a time (no fusing) and stops after the compare, as it always did. */
 #define FOREVER_FUSED                                                                              \
