@@ -84,35 +84,59 @@ static const struct {
     {9, 0xfffffffeu, 4},                   /* down past an equal */
 };
 #define NEDGES (sizeof edges / sizeof edges[0])
+/* cmpi's immediates, each with starts around it (the step is 1 or -1). */
+static const struct {
+    int32_t imm;
+    uint32_t start, step;
+} imm_edges[] = {
+    {0, 0xfffffffbu, 1},      {0, 3, 0xffffffffu},     {-1, 0xfffffffcu, 1},
+    {6, 2, 1},                {32767, 0x7ffc, 1},      {-32768, 0xffff8003u, 0xffffffffu},
+    {4, 9, 0xffffffffu},
+};
+#define NIMM_EDGES (sizeof imm_edges / sizeof imm_edges[0])
+
+/* The compare of case e: `cmp r1, r2` against each edge's value (e < NEDGES), then `cmpi r1,
+ * IMM` around each immediate; *start and *step are r1's. */
+static void compare_of_case(size_t e, char *compare, size_t size, uint32_t *start, uint32_t *step)
+{
+    if (e < NEDGES) {
+        *start = edges[e].start, *step = edges[e].step;
+        snprintf(compare, size, "li r2, 0x%x\n        cmp r1, r2", edges[e].against);
+    } else {
+        *start = imm_edges[e - NEDGES].start, *step = imm_edges[e - NEDGES].step;
+        snprintf(compare, size, "cmpi r1, %d", (int)imm_edges[e - NEDGES].imm);
+    }
+}
 
 ParameterizedTestParameters(exec_loop, every_condition_counts_as_one_at_a_time)
 {
     TH_ROW_INDICES(NBRANCHES * 2);
 }
 
-/* Row: a branch, paging off (even rows) or on (odd). */
+/* Row: a branch, paging off (even rows) or on (odd); after cmp from every edge of the flags,
+ * then after cmpi around each of its immediates. */
 ParameterizedTest(size_t *row, exec_loop, every_condition_counts_as_one_at_a_time)
 {
     const char *br = branches[*row / 2];
     bool paged = *row % 2;
-    for (size_t e = 0; e < NEDGES; e++) {
-        char src[2048];
+    for (size_t e = 0; e < NEDGES + NIMM_EDGES; e++) {
+        char src[2048], compare[64], what[96];
+        uint32_t start, step;
+        compare_of_case(e, compare, sizeof compare, &start, &step);
         snprintf(src, sizeof src,
                  "%s"
                  "        li r1, 0x%x\n"
-                 "        li r2, 0x%x\n"
                  "        li r3, 0x%x\n"
                  "loop:   add r1, r1, r3\n"
                  "        addi r11, r11, 1\n"
-                 "        cmp r1, r2\n"
+                 "        %s\n"
                  "        %s loop\n"
                  "        out r0, [0xf0]\n",
-                 paged ? TH_IDENTITY_PAGING : "", edges[e].start, edges[e].against, edges[e].step,
-                 br);
+                 paged ? TH_IDENTITY_PAGING : "", start, step, compare, br);
         pair_t p;
         pair_init(&p, src, 1, 1);
-        char what[64];
-        snprintf(what, sizeof what, "%s from 0x%x%s", br, edges[e].start, paged ? ", paged" : "");
+        snprintf(what, sizeof what, "%s after `%s` from 0x%x%s", br, compare, start,
+                 paged ? ", paged" : "");
         pair_run_and_compare(&p, 20000, what);
         pair_free(&p);
     }
@@ -281,16 +305,6 @@ Test(exec_loop, a_store_by_the_loop_over_its_own_words_runs_the_new_word)
  * pair counting as two instructions, for every condition, after cmp and after cmpi, where the
  * branch leaves its block (the loops above fuse a branch back to the block's start).
  * ------------------------------------------------------------------------------------------ */
-/* cmpi's immediates, each with starts around it (the step is 1 or -1). */
-static const struct {
-    int32_t imm;
-    uint32_t start, step;
-} imm_edges[] = {
-    {0, 0xfffffffbu, 1},      {0, 3, 0xffffffffu},     {-1, 0xfffffffcu, 1},
-    {6, 2, 1},                {32767, 0x7ffc, 1},      {-32768, 0xffff8003u, 0xffffffffu},
-    {4, 9, 0xffffffffu},
-};
-#define NIMM_EDGES (sizeof imm_edges / sizeof imm_edges[0])
 
 /* A fused pair whose branch goes forward out of its block, taken some turns and not others
  * (r12 counts the turns it fell through, r13 those it was taken); `compare` is its compare. */
@@ -331,13 +345,7 @@ ParameterizedTest(size_t *row, exec_loop, every_fused_condition_counts_as_one_at
     for (size_t e = 0; e < NEDGES + NIMM_EDGES; e++) {
         char src[2048], compare[64], what[96];
         uint32_t start, step;
-        if (e < NEDGES) {
-            start = edges[e].start, step = edges[e].step;
-            snprintf(compare, sizeof compare, "li r2, 0x%x\n        cmp r1, r2", edges[e].against);
-        } else {
-            start = imm_edges[e - NEDGES].start, step = imm_edges[e - NEDGES].step;
-            snprintf(compare, sizeof compare, "cmpi r1, %d", (int)imm_edges[e - NEDGES].imm);
-        }
+        compare_of_case(e, compare, sizeof compare, &start, &step);
         fused_branch_program(src, sizeof src, paged, start, step, compare, br);
         snprintf(what, sizeof what, "%s after `%s` from 0x%x%s", br, compare, start,
                  paged ? ", paged" : "");
@@ -349,39 +357,6 @@ ParameterizedTest(size_t *row, exec_loop, every_fused_condition_counts_as_one_at
     }
     if (strcmp(br, "b") != 0)
         cr_expect(fell > 0 && taken > 0, "%s: fell through %u times, taken %u", br, fell, taken);
-}
-
-/* The same conditions after cmpi in a loop on its own block (fused with the loop's branch):
- * `loop: add r1, r1, r3; addi r11, r11, 1; cmpi r1, IMM; bXX loop` around each immediate. */
-ParameterizedTestParameters(exec_loop, every_condition_after_cmpi_in_a_loop_counts_as_one_at_a_time)
-{
-    TH_ROW_INDICES(NBRANCHES * 2);
-}
-
-ParameterizedTest(size_t *row, exec_loop, every_condition_after_cmpi_in_a_loop_counts_as_one_at_a_time)
-{
-    const char *br = branches[*row / 2];
-    bool paged = *row % 2;
-    for (size_t e = 0; e < NIMM_EDGES; e++) {
-        char src[2048], what[96];
-        snprintf(src, sizeof src,
-                 "%s"
-                 "        li r1, 0x%x\n"
-                 "        li r3, 0x%x\n"
-                 "loop:   add r1, r1, r3\n"
-                 "        addi r11, r11, 1\n"
-                 "        cmpi r1, %d\n"
-                 "        %s loop\n"
-                 "        out r0, [0xf0]\n",
-                 paged ? TH_IDENTITY_PAGING : "", imm_edges[e].start, imm_edges[e].step,
-                 (int)imm_edges[e].imm, br);
-        snprintf(what, sizeof what, "%s after cmpi %d from 0x%x%s", br, (int)imm_edges[e].imm,
-                 imm_edges[e].start, paged ? ", paged" : "");
-        pair_t p;
-        pair_init(&p, src, 1, 1);
-        pair_run_and_compare(&p, 20000, what);
-        pair_free(&p);
-    }
 }
 
 /* The limit may fall between the compare and its branch: the loop then goes one instruction at
