@@ -433,6 +433,64 @@ Test(exec_loop, a_store_in_a_fused_pairs_block_over_its_branch_runs_the_new_bran
     pair_free(&p);
 }
 
+/* A compare's flags are kept pending until someone reads them (cpu/cpu_exec.c, COMPARE): a
+ * branch that is not fused (an instruction between), pushf, a trap's saved flags and a popf
+ * that replaces them must each see what the one-at-a-time loop sees, in K with paging off and
+ * on. r9 counts the branches taken; the pushed flags land in r4 .. r7. */
+#define FLAG_READERS                                                                               \
+    "        li sp, 0x8000\n"                                                                       \
+    "        la r1, handler\n"                                                                      \
+    "        csrw tvec, r1\n"                                                                       \
+    "        li r12, 0\n"                                                                          \
+    "again:  li r1, 5\n"                                                                           \
+    "        cmpi r1, 7\n"                                                                          \
+    "        addi r2, r2, 1\n"                                                                      \
+    "        blt less\n" /* not fused: the addi is between */                                      \
+    "        addi r9, r9, 100\n"                                                                    \
+    "less:   addi r9, r9, 1\n"                                                                      \
+    "        cmp r1, r1\n"                                                                          \
+    "        pushf\n"                                                                              \
+    "        pop r4\n"                                                                             \
+    "        li r3, 0x7fffffff\n"                                                                   \
+    "        cmpi r3, -1\n"                                                                         \
+    "        pushf\n"                                                                              \
+    "        pop r5\n"                                                                             \
+    "        li r3, 0xf\n"                                                                          \
+    "        push r3\n"                                                                            \
+    "        cmpi r1, 5\n"                                                                          \
+    "        popf\n" /* over the compare's pending flags: Z N C V all set */                       \
+    "        pushf\n"                                                                              \
+    "        pop r6\n"                                                                             \
+    "        beq eq\n"                                                                             \
+    "        addi r9, r9, 100\n"                                                                    \
+    "eq:     cmpi r1, 6\n"                                                                          \
+    "        syscall\n" /* the trap saves the compare's flags in eflags */                         \
+    "        addi r12, r12, 1\n"                                                                    \
+    "        cmpi r12, 20\n"                                                                        \
+    "        bne again\n"                                                                          \
+    "        out r0, [0xf0]\n"                                                                      \
+    "handler: csrr r7, eflags\n"                                                                    \
+    "        iret\n" /* to the instruction after the syscall */
+
+Test(exec_loop, a_compares_flags_reach_every_reader_as_one_at_a_time)
+{
+    const char *progs[2] = {FLAG_READERS, TH_IDENTITY_PAGING FLAG_READERS};
+    for (int i = 0; i < 2; i++) {
+        pair_t p;
+        pair_init(&p, progs[i], 1, 1);
+        pair_run_and_compare(&p, 1000000, i ? "paged" : "flat");
+        const uint32_t *r = p.blocks.cpu[0].s.r;
+        cr_expect_eq(r[12], 20u, "the program ran to its end");
+        cr_expect_eq(r[9], 20u, "blt taken after 5 - 7, beq after the popf's Z: never the +100s");
+        cr_expect_eq(r[4] & CPU_FLAG_COND, CPU_FLAG_Z, "cmp r1, r1: Z");
+        cr_expect_eq(r[5] & CPU_FLAG_COND, CPU_FLAG_N | CPU_FLAG_C | CPU_FLAG_V,
+                     "0x7fffffff - 0xffffffff: N, C, V");
+        cr_expect_eq(r[6] & CPU_FLAG_COND, CPU_FLAG_COND, "popf's flags, not the compare's");
+        cr_expect_eq(r[7] & CPU_FLAG_COND, CPU_FLAG_N | CPU_FLAG_C, "eflags after 5 - 6: N, C");
+        pair_free(&p);
+    }
+}
+
 /* The debugger turned on over a fused pair (the block decoded and run fused before) still stops
  * before each instruction: before the branch too, with the compare retired and its flags set. */
 typedef struct {
