@@ -110,8 +110,10 @@ static inline uint32_t compare_cond(uint32_t a, uint32_t b)
     (block_insn->rest_n + ((retired) ? 0u : in->opc != CPU_OPC_BLOCK_END))
 /* The state as the one-at-a-time loop would have it: during an instruction (SAVE), or after
  * the one that ran retired (SAVE_RETIRED: it will not retire again). The condition flags Z N C
- * V live in a local too (`cond`: a compare sets them, a branch reads them, with no load or
- * store of s->flags), stored here and loaded again by RESTORE, like pc. */
+ * V live in locals too (`cond`, or a compare's values: see COMPARE), stored here. RESTORE need
+ * not load them again: nothing the loop calls and then goes on after (the TLB and the walker,
+ * a device) changes them; what does (trap entry, a VM exit or entry, iret) ends the loop, and
+ * the debugger's hooks, which may, are followed by a load of their own. */
 #define SAVE_LESS(pre_cycles, pre_count)                                                           \
     do {                                                                                           \
         s->pc = pc;                                                                                \
@@ -129,8 +131,6 @@ static inline uint32_t compare_cond(uint32_t a, uint32_t b)
 #define RESTORE_MORE(pre_cycles, pre_count)                                                        \
     do {                                                                                           \
         pc = s->pc;                                                                                \
-        cond = s->flags & CPU_FLAG_COND;                                                           \
-        cond_pending = false;                                                                      \
         cycles = s->cycles + (pre_cycles);                                                         \
         instret = s->instret + (pre_count);                                                        \
     } while (0)

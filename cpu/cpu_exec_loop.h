@@ -51,6 +51,8 @@ static int RUN_BLOCK(cpu_t *cpu, uint64_t limit)
     uint64_t cycles, instret;
     bool rescan = false;
     RESTORE();
+    cond = s->flags & CPU_FLAG_COND;
+    cond_pending = false;
 
     for (;;) {
         in = block_insn++;
