@@ -10,7 +10,8 @@
  * The loop is written against a few macros (FETCH, DISPATCH, CASE, NEXT) so that the shape of
  * an interpreter is visible: one dispatch per instruction, cycle accounting as one addition a
  * block (charged when it is entered, see SAVE), and the debugger behind one flag test at the
- * end of each block.
+ * end of each block. Its body is cpu_exec_loop.h, compiled once for each of five copies (see
+ * there); the memory accesses' macros are in cpu_exec_mem.h.
  */
 #include <string.h>
 

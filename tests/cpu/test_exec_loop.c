@@ -300,10 +300,10 @@ Test(exec_loop, a_store_by_the_loop_over_its_own_words_runs_the_new_word)
 
 
 /* ------------------------------------------------------------------------------------------
- * A compare fused with the branch after it (CPU_OPC_CMP_BRANCH .. CPU_OPC_CMPI_LOOP,
- * cpu/cpu_block.c): one case runs both, yet every figure must be the one-at-a-time loop's, the
- * pair counting as two instructions, for every condition, after cmp and after cmpi, where the
- * branch leaves its block (the loops above fuse a branch back to the block's start).
+ * A compare fused with the branch after it (CPU_OPC_FUSED, cpu/cpu_block.c): one case runs
+ * both, yet every figure must be the one-at-a-time loop's, the pair counting as two
+ * instructions, for every condition, after cmp and after cmpi, where the branch leaves its
+ * block (the loops above fuse a branch back to the block's start).
  * ------------------------------------------------------------------------------------------ */
 
 /* A fused pair whose branch goes forward out of its block, taken some turns and not others
