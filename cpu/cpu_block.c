@@ -35,6 +35,9 @@
 _Static_assert(CPU_OPC_ADD < CPU_OPC_B && CPU_OPC_B < CPU_OPC_JALR &&
                    CPU_OPC_JALR < CPU_OPC_SYSCALL && CPU_OPC_POPF > CPU_OPC_SYSCALL,
                "the plain instructions come first in the ISA table");
+_Static_assert(CPU_OPC_BLEU - CPU_OPC_B < 16 &&
+                   CPU_OPC_FUSED(CPU_FUSED_CMPI_LOOP, CPU_OPC_BLEU) < CPU_OPC_BLOCK_LOOP,
+               "the fused compares' and branches' opcodes fit below the loop branch's");
 
 int cpu_blocks_init(cpu_blocks_t *t, uint32_t ram_size)
 {
@@ -130,8 +133,7 @@ bool cpu_opc_accesses_memory(uint32_t opc)
 
 /* No instruction has a block end's opcode (the interpreter's switch takes it for one). */
 #define CPU_X_NOT_AN_END(name, mn, opc, a, b, c, cyc, cls, sum)                                     \
-    _Static_assert((opc) != CPU_OPC_BLOCK_END && (opc) != CPU_OPC_BLOCK_LOOP,                     \
-                   "an instruction has a block end's opcode");
+    _Static_assert(!CPU_OPC_IS_PSEUDO(opc), "an instruction has a block's pseudo-opcode");
 CPU_ISA(CPU_X_NOT_AN_END)
 #undef CPU_X_NOT_AN_END
 
@@ -152,8 +154,8 @@ static bool branch_taken(uint32_t opc, uint32_t flags)
 #define FN ((flags & CPU_FLAG_N) != 0)
 #define FC ((flags & CPU_FLAG_C) != 0)
 #define FV ((flags & CPU_FLAG_V) != 0)
-#define CPU_X_TAKEN(name, cond)                                                                    \
-    case CPU_OPC_##name: return (cond);
+#define CPU_X_TAKEN(name, taken, relation)                                                         \
+    case CPU_OPC_##name: return (taken);
     switch (opc) {
         CPU_BRANCHES(CPU_X_TAKEN)
     default: return false;
@@ -175,6 +177,33 @@ static uint32_t taken_mask(uint32_t opc)
     for (uint32_t f = 0; f <= CPU_FLAG_COND; f++)
         mask |= (uint32_t)branch_taken(opc, f) << f;
     return mask;
+}
+
+/* The block's last instruction, when it is a branch, gets its condition as a mask in imm (the
+ * interpreter shifts it by the flags); one that loops on its block becomes CPU_OPC_BLOCK_LOOP,
+ * with the offset back to the block's start, in bytes, in imm's high half (at most 15
+ * instructions back: it fits). A compare right before the branch is fused with it
+ * (CPU_OPC_FUSED). */
+static void mark_branches(cpu_block_t *b)
+{
+    cpu_decoded_t *last = &b->insn[b->n - 1];
+    if (last->opc < CPU_OPC_B || last->opc > CPU_OPC_BLEU)
+        return;
+    const uint32_t branch = last->opc;
+    bool loop = branches_to_itself(b);
+    _Static_assert(CPU_BLOCK_MAX * 4 <= 0x8000u, "a loop's offset back fits in imm's high half");
+    last->imm = taken_mask(last->opc) |
+                (loop ? (uint32_t)(CPU_INSN_REL24(last->word) * 4) << 16 : 0);
+    if (loop)
+        last->opc = CPU_OPC_BLOCK_LOOP;
+    if (b->n < 2)
+        return;
+    cpu_decoded_t *cmp = &b->insn[b->n - 2];
+    if (cmp->opc == CPU_OPC_CMP)
+        cmp->opc = (uint8_t)CPU_OPC_FUSED(loop ? CPU_FUSED_CMP_LOOP : CPU_FUSED_CMP_BRANCH, branch);
+    else if (cmp->opc == CPU_OPC_CMPI)
+        cmp->opc =
+            (uint8_t)CPU_OPC_FUSED(loop ? CPU_FUSED_CMPI_LOOP : CPU_FUSED_CMPI_BRANCH, branch);
 }
 
 /* Sums what each instruction and the rest of the block after it cost, for the loop's
@@ -231,11 +260,8 @@ static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t 
             break;
     }
     sum_rests(b, tlb_hit, taken);
-    if (b->n && branches_to_itself(b)) { /* after the sums, which read the branch's opcode */
-        cpu_decoded_t *last = &b->insn[b->n - 1];
-        last->imm = taken_mask(last->opc);
-        last->opc = CPU_OPC_BLOCK_LOOP;
-    }
+    if (b->n)
+        mark_branches(b); /* after the sums, which read the instructions' opcodes */
 #ifdef HVSIM_BLOCK_CHECK
     memcpy(b->raw, ram + pa, 4 * b->n);
 #endif

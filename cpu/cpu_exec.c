@@ -10,11 +10,13 @@
  * The loop is written against a few macros (FETCH, DISPATCH, CASE, NEXT) so that the shape of
  * an interpreter is visible: one dispatch per instruction, cycle accounting as one addition a
  * block (charged when it is entered, see SAVE), and the debugger behind one flag test at the
- * end of each block.
+ * end of each block. Its body is cpu_exec_loop.h, compiled once for each of five copies (see
+ * there); the memory accesses' macros are in cpu_exec_mem.h.
  */
 #include <string.h>
 
 #include "cpu_internal.h"
+#include "cpu_exec_mem.h"
 #include "../sim/sim.h"
 
 void cpu_reset(cpu_t *cpu, struct sim_machine *mach, uint8_t id, uint32_t reset_pc)
@@ -52,57 +54,12 @@ static void build_tables(void)
         zero_mask[cpu_isa[i].opcode] = cpu_isa[i].zero_mask;
     /* No instruction has a block end's opcode: a word with one is illegal at the zero-mask
      * check, before the switch could take it for the end of a block (and loop on it). */
-    zero_mask[CPU_OPC_BLOCK_END] = zero_mask[CPU_OPC_BLOCK_LOOP] = ~0u;
+    for (unsigned opc = 0; opc < 256; opc++)
+        if (CPU_OPC_IS_PSEUDO(opc))
+            zero_mask[opc] = ~0u;
     for (unsigned opc = 0; opc < 256; opc++)
         data_refs[opc] = cpu_opc_accesses_memory(opc);
     built = true;
-}
-
-/* ------------------------------------------------------------------------------------------
- * Memory: RAM is reached directly; anything else goes to the bus (devices, bus errors).
- * ------------------------------------------------------------------------------------------ */
-/* Simulated memory is little-endian; on a little-endian host a copy is the whole conversion. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define HOST_IS_LITTLE_ENDIAN 1
-#else
-#define HOST_IS_LITTLE_ENDIAN 0
-#endif
-
-static inline uint32_t ram_read(const uint8_t *p, unsigned size)
-{
-    if (HOST_IS_LITTLE_ENDIAN) {
-        if (size == 4) {
-            uint32_t v;
-            memcpy(&v, p, 4);
-            return v;
-        }
-        if (size == 2) {
-            uint16_t v;
-            memcpy(&v, p, 2);
-            return v;
-        }
-        return p[0];
-    }
-    switch (size) {
-    case 1: return p[0];
-    case 2: return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-    default: return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    }
-}
-
-static inline void ram_write(uint8_t *p, unsigned size, uint32_t v)
-{
-    if (HOST_IS_LITTLE_ENDIAN && size == 4) {
-        memcpy(p, &v, 4);
-        return;
-    }
-    p[0] = (uint8_t)v;
-    if (size >= 2)
-        p[1] = (uint8_t)(v >> 8);
-    if (size == 4) {
-        p[2] = (uint8_t)(v >> 16);
-        p[3] = (uint8_t)(v >> 24);
-    }
 }
 
 /* The rare side of a test in the hot loop (a slow path, a fault, the debugger): told to the
@@ -123,8 +80,8 @@ static uint32_t cpuid_leaf(const cpu_t *cpu, uint32_t leaf)
     }
 }
 
-/* Z N C V from a - b (see FLAGS in docs/isa.md). */
-static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
+/* The condition flags Z N C V of a - b (see FLAGS in docs/isa.md). */
+static inline uint32_t compare_cond(uint32_t a, uint32_t b)
 {
     /* The host's own subtraction sets the same four flags: asking for its overflow and
      * borrow lets the compiler read them from one host `sub` (cmp) instead of working them
@@ -132,8 +89,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
     int32_t res;
     uint32_t v = __builtin_sub_overflow((int32_t)a, (int32_t)b, &res);
     uint32_t z = res == 0, n = res < 0, c = a < b;
-    return (flags & ~CPU_FLAG_COND) | z * CPU_FLAG_Z | n * CPU_FLAG_N | c * CPU_FLAG_C |
-           v * CPU_FLAG_V;
+    return z * CPU_FLAG_Z | n * CPU_FLAG_N | c * CPU_FLAG_C | v * CPU_FLAG_V;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -154,10 +110,16 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
 #define PREPAID_COUNT(retired)                                                                     \
     (block_insn->rest_n + ((retired) ? 0u : in->opc != CPU_OPC_BLOCK_END))
 /* The state as the one-at-a-time loop would have it: during an instruction (SAVE), or after
- * the one that ran retired (SAVE_RETIRED: it will not retire again). */
+ * the one that ran retired (SAVE_RETIRED: it will not retire again). The condition flags Z N C
+ * V live in locals too (`cond`, or a compare's values: see COMPARE), stored here. RESTORE need
+ * not load them again: nothing the loop calls and then goes on after (the TLB and the walker,
+ * a device) changes them; what does (trap entry, a VM exit or entry, iret) ends the loop, and
+ * the debugger's hooks, which may, are followed by a load of their own. */
 #define SAVE_LESS(pre_cycles, pre_count)                                                           \
     do {                                                                                           \
         s->pc = pc;                                                                                \
+        COND_NOW();                                                                                \
+        s->flags = (s->flags & ~CPU_FLAG_COND) | cond;                                             \
         s->cycles = cycles - (pre_cycles);                                                         \
         s->instret = instret - (pre_count);                                                        \
         if (paged) {                                                                               \
@@ -204,56 +166,6 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         cause = (c);                                                                               \
         tval = (v);                                                                                \
         goto fault;                                                                                \
-    } while (0)
-/* With the MMU on (`paged`, a constant in each copy of the loop) an access's va becomes the
- * physical address pa. First the translation cache (mmu_fast_access): a hit is a TLB hit
- * (prepaid), and says too that the access is aligned and its frame in RAM, so that it goes
- * straight to RAM (FAST_MISS false). Anything else takes the access's slow path: the
- * alignment and truncation checks, then TRANSLATE (the TLB and the walker; a page fault traps
- * with the virtual address in tval, a nested fault stops the CPU), then RAM or a device. In
- * the flat loop FAST_MISS is always true and TRANSLATE compiled away (pa is va). The copy for
- * a truncated segment checks before it looks in the cache, as the checks come first. */
-#define FAST_MISS(va, kind, size, pa)                                                              \
-    (!paged || truncated || RARELY(!mmu_fast_access(&cpu->mmu, (kind), (va), (size), user, &(pa))))
-#define TRANSLATE(va, kind, size, pa)                                                              \
-    do {                                                                                           \
-        if (paged &&                                                                               \
-            !(truncated && mmu_fast_access(&cpu->mmu, (kind), (va), (size), user, &(pa)))) {      \
-            UNCHARGE_ACCESS();                                                                     \
-            TRANSLATE_SLOW(va, kind, pa);                                                          \
-        }                                                                                          \
-    } while (0)
-#define TRANSLATE_SLOW(va, kind, pa)                                                               \
-    do {                                                                                           \
-        uint32_t slow_pa_; /* not &(pa): pa stays a register on the fast path */                   \
-        tval = (va); /* kept for a fault: va need not live across the call */                      \
-        mmu_status_t st_;                                                                          \
-        SAVED_CALL(st_ = translate_slow(cpu, tval, (kind), user, &slow_pa_));                      \
-        (pa) = slow_pa_;                                                                           \
-        AFTER_TLB_CALL();                                                                          \
-        if (st_ == MMU_PAGE_FAULT)                                                                 \
-            FAULT(page_fault_cause[kind], tval);                                                   \
-        if (st_ == MMU_NESTED_FAULT)                                                               \
-            goto nested_fault;                                                                     \
-    } while (0)
-/* After a call into the TLB for a load or store: the code page's translation stays only while
- * the translation cache still mirrors it (the fill may have replaced its TLB entry), and the
- * block goes on only with it, while its page was not written (the walk's A/D bits), the rest
- * of it ends before the limit (the walk cost cycles; all the rest costs but a taken branch is
- * in `cycles` already) and no event turned the debugger on. */
-#define AFTER_TLB_CALL()                                                                           \
-    do {                                                                                           \
-        uint32_t frame_;                                                                           \
-        if (fetch_vpn != NO_PAGE &&                                                                \
-            (!mmu_fast_lookup(&cpu->mmu, MMU_FETCH, fetch_vpn << MMU_PAGE_SHIFT, user, &frame_) || \
-             frame_ != fetch_frame))                                                               \
-            fetch_vpn = NO_PAGE;                                                                   \
-        if (fetch_vpn == NO_PAGE || !block || cpu->debug ||                                        \
-            block->gen != m->blocks.gen[block_pa >> MMU_PAGE_SHIFT] ||                             \
-            cycles + taken_cost >= limit) {                                                        \
-            block = NULL;                                                                          \
-            LEAVE_BLOCK();                                                                         \
-        }                                                                                          \
     } while (0)
 /* Fetches come from one code page for long stretches: while pc stays on the page of the last
  * fetch, its frame (a TLB entry's, kept in locals) serves without a lookup, at the cost of a
@@ -302,6 +214,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
             const cpu_block_t *b_ = cpu_block_current(&m->blocks, pa_, tlb_hit_cost, taken_cost); \
             block = !b_ ? decode_block(m, pa_) : b_->n ? b_ : NULL;                                \
             block_pa = pa_;                                                                        \
+            loop_until = 0; /* LOOP_BACK works it out for this block */                            \
         }                                                                                          \
         if (block && cycles + block->most[paged] < limit) /* all of it, in advance */         \
             CHARGE_BLOCK(block, block->charge[paged]);                                             \
@@ -320,8 +233,34 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
  * ends before the limit. Near the limit the loop goes one instruction at a time and stops where
  * it always did. Anything that costs more (a walk) or must end the block early leaves it
  * (LEAVE_BLOCK). */
-#define DISPATCH(opc) switch (opc)
-#define CASE(name) case CPU_OPC_##name:
+/* Threaded dispatch: each copy of the loop has a table of the addresses of its cases
+ * (`handler`, GCC's labels as values, filled the first time the copy runs: FILL_HANDLERS), and
+ * an instruction goes to its case with one load and one indirect jump, without the switch's
+ * table of offsets and the addition that turns one into an address. The switch stays, never
+ * entered from its head, for its `break` (to NEXT) and its case labels (the compiler checks
+ * that no opcode has two cases); each CASE is a case and a label, and an opcode without one
+ * goes to `default` (op_default). */
+#define DISPATCH(opc)                                                                              \
+    goto *handler[opc];                                                                            \
+    switch (opc)
+#define CASE(name)                                                                                 \
+    case CPU_OPC_##name:                                                                           \
+    op_##name:
+#define FILL_HANDLERS()                                                                            \
+    do {                                                                                           \
+        for (unsigned o_ = 0; o_ < 256; o_++)                                                      \
+            handler[o_] = &&op_default;                                                            \
+        CPU_ISA(HANDLER_OF)                                                                        \
+        handler[CPU_OPC_BLOCK_END] = &&op_BLOCK_END;                                               \
+        handler[CPU_OPC_BLOCK_LOOP] = &&op_BLOCK_LOOP;                                             \
+        CPU_BRANCHES(HANDLERS_OF_FUSED)                                                            \
+    } while (0)
+#define HANDLER_OF(name, mn, opc, a, b, c, cyc, cls, sum) handler[opc] = &&op_##name;
+#define HANDLERS_OF_FUSED(name, taken, relation)                                                   \
+    handler[CPU_OPC_FUSED(CPU_FUSED_CMP_BRANCH, CPU_OPC_##name)] = &&op_CMP_BRANCH_##name;         \
+    handler[CPU_OPC_FUSED(CPU_FUSED_CMPI_BRANCH, CPU_OPC_##name)] = &&op_CMPI_BRANCH_##name;       \
+    handler[CPU_OPC_FUSED(CPU_FUSED_CMP_LOOP, CPU_OPC_##name)] = &&op_CMP_LOOP_##name;             \
+    handler[CPU_OPC_FUSED(CPU_FUSED_CMPI_LOOP, CPU_OPC_##name)] = &&op_CMPI_LOOP_##name;
 /* The instruction retires: its count and base cost were charged in advance (see SAVE); NEXT
  * moves pc on a word, JUMP to a branch's or jump's target (and on to the next instruction at
  * once), charging the taken branch. */
@@ -332,15 +271,84 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         cycles += taken_cost;                                                                      \
         continue; /* the for loop: no do-while here, whose continue would only leave it */         \
     }
-/* The condition flags, for the branches. */
-#define FZ ((s->flags & CPU_FLAG_Z) != 0)
-#define FN ((s->flags & CPU_FLAG_N) != 0)
-#define FC ((s->flags & CPU_FLAG_C) != 0)
-#define FV ((s->flags & CPU_FLAG_V) != 0)
-#define BRANCH_IF(cond)                                                                            \
-    if (cond)                                                                                      \
-        JUMP(pc + (uint32_t)(CPU_INSN_REL24(in->word) * 4));                                       \
+/* The condition flags, for the branches (`cond`, after COND_NOW: see SAVE). */
+#define FZ ((cond & CPU_FLAG_Z) != 0)
+#define FN ((cond & CPU_FLAG_N) != 0)
+#define FC ((cond & CPU_FLAG_C) != 0)
+#define FV ((cond & CPU_FLAG_V) != 0)
+#define BRANCH_TARGET() (pc + (uint32_t)(CPU_INSN_REL24(in->word) * 4))
+#define BRANCH_IF(taken)                                                                           \
+    COND_NOW();                                                                                    \
+    if (taken)                                                                                     \
+        JUMP(BRANCH_TARGET());                                                                     \
     break
+/* The branch `in` at the end of a block that loops on itself (CPU_OPC_BLOCK_LOOP) is taken:
+ * it enters the block again at once when all of it fits before the limit again, without the
+ * block's end, which would do the same: r0 is 0 (no instruction of this block writes it), the
+ * limit is further than the block's most, the debugger is off (blocks are entered only while it
+ * is, and nothing that can turn it on lets a block go on), pc is on the code page of the last
+ * fetch, and `block` is the block running (a store to its page or a walk's A/D bit in it would
+ * have ended it before its branch). The offset back to the block's start is in imm's high half
+ * (cpu_block.c). Nothing here reads `in`'s opcode for its cost (SAVE): no call. The test
+ * `cycles + again < limit` is `cycles < limit - again`: loop_until, worked out at the first
+ * turn (it holds for the block and the limit it was worked out with; whatever changes either
+ * sets it to 0, the limit's never-true value, until the next first turn). */
+#define LOOP_BACK()                                                                                \
+    {                                                                                              \
+        pc += (uint32_t)((int32_t)IMM >> 16); /* the block's first instruction */                  \
+        if (cycles < loop_until) { /* the branch and all of the block end before the limit */     \
+            CHARGE_BLOCK(block, block->most[paged]);                                               \
+        } else if (cycles + block->again[paged] < limit) { /* the first turn: the same test */    \
+            loop_until = limit - block->again[paged];                                              \
+            CHARGE_BLOCK(block, block->most[paged]);                                               \
+        } else {                                                                                   \
+            cycles += taken_cost; /* and on to the block's end */                                  \
+        }                                                                                          \
+        continue;                                                                                  \
+    }
+/* Whether the branch `in`, whose condition is a mask in imm (cpu_block.c), is taken with the
+ * condition flags `cond`. */
+#define TAKEN(cond) ((IMM >> (cond)) & 1)
+/* A compare sets the flags Z N C V of a - b, and the loop keeps them as the compare left them:
+ * its two values (CA, CB) with cond_pending set. Who reads the flags (a branch, SAVE, pushf)
+ * works them out first (COND_NOW); the fused compare and branch reads the relation its branch
+ * stands for straight from the two values (CPU_BRANCHES), so a loop's compare costs two moves. */
+#define CA cmp_a
+#define CB cmp_b
+#define COMPARE(a, b)                                                                              \
+    do {                                                                                           \
+        cmp_a = (a);                                                                               \
+        cmp_b = (b);                                                                               \
+        cond_pending = true;                                                                       \
+    } while (0)
+#define COND_NOW()                                                                                 \
+    do {                                                                                           \
+        if (cond_pending) {                                                                        \
+            cond = compare_cond(cmp_a, cmp_b);                                                     \
+            cond_pending = false;                                                                  \
+        }                                                                                          \
+    } while (0)
+/* A compare fused with the branch after it (CPU_OPC_FUSED): the compare sets the flags and
+ * retires; the branch, the next entry of the block, becomes `in` (as the loop's head would
+ * make it, so that SAVE sees it running) and is taken when `relation` holds between the
+ * compared values. Taken, the case goes on with `then`. */
+#define COMPARE_THEN_BRANCH(b, relation, then)                                                     \
+    {                                                                                              \
+        COMPARE(RS1, (b));                                                                         \
+        NEXT();                                                                                    \
+        in = block_insn++;                                                                         \
+        if (!(relation))                                                                           \
+            break;                                                                                 \
+        then;                                                                                      \
+    }
+#define CASE_FUSED(kind, name)                                                                     \
+    case CPU_OPC_FUSED(CPU_FUSED_##kind, CPU_OPC_##name):                                          \
+    op_##kind##_##name:
+#define FUSED_CASES(name, taken, relation)                                                         \
+    CASE_FUSED(CMP_BRANCH, name) COMPARE_THEN_BRANCH(RS2, relation, JUMP(BRANCH_TARGET()));        \
+    CASE_FUSED(CMPI_BRANCH, name) COMPARE_THEN_BRANCH(IMM, relation, JUMP(BRANCH_TARGET()));       \
+    CASE_FUSED(CMP_LOOP, name) COMPARE_THEN_BRANCH(RS2, relation, LOOP_BACK());                    \
+    CASE_FUSED(CMPI_LOOP, name) COMPARE_THEN_BRANCH(IMM, relation, LOOP_BACK());
 /* The instruction retires normally, then the loop ends so that cpu_run looks again at
  * interrupts, halting, the MMU mode or the power (setting the limit to 0 keeps this test out
  * of the per-instruction path; a device access in a predecoded block ends the block too). */
@@ -348,6 +356,7 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
     do {                                                                                           \
         rescan = true;                                                                             \
         limit = 0;                                                                                 \
+        loop_until = 0;                                                                            \
         LEAVE_BLOCK();                                                                             \
     } while (0)
 /* The operands of the instruction `in`, decoded (cpu_decoded_t). */
@@ -377,14 +386,6 @@ static inline uint32_t compare_flags(uint32_t flags, uint32_t a, uint32_t b)
         if ((s->flags & CPU_FLAG_MODE_MASK) == 0)                                                  \
             FAULT(CPU_CAUSE_PRIVILEGED, in->word);                                                 \
     } while (0)
-/* A debugger's watch hook sees each access that succeeded (behind the one debug flag). */
-#define WATCH(addr, pa, write, size, value)                                                        \
-    do {                                                                                           \
-        if (RARELY(cpu->debug) && cpu->watch_fn) {                                                 \
-            SAVE();                                                                                \
-            cpu->watch_fn(cpu, cpu->debug_ctx, (addr), (pa), (size), (write), (value));            \
-        }                                                                                          \
-    } while (0)
 /* A read of the clock (cycle, cycleh) by the co-resident monitor's own code, run in U under
  * control MONITOR with the flag MONITOR (its code segment) at or above CPU_MONITOR_BASE:
  * allowed, as x86's rdtsc was to VMware's translated code (unprivileged with CR4.TSD clear),
@@ -395,102 +396,6 @@ static inline bool monitor_clock_read(bool truncated, uint32_t flags, uint32_t p
     return truncated && (flags & CPU_FLAG_MONITOR) && pc >= CPU_MONITOR_BASE &&
            (csr == CPU_CSR_CYCLE || csr == CPU_CSR_CYCLEH);
 }
-/* The truncated data segment of a guest under a co-resident monitor (CPU_MONITOR_BASE): an
- * access through a base register other than r0 (`based`) may not reach the monitor. */
-#define TRUNCATE(a, based, kind)                                                                   \
-    do {                                                                                           \
-        if (truncated && (based) && (a) >= CPU_MONITOR_BASE) {                                     \
-            UNCHARGE_ACCESS();                                                                     \
-            FAULT(page_fault_cause[kind], (a));                                                    \
-        }                                                                                          \
-    } while (0)
-/* Load `size` bytes at addr into dst, or fault: from RAM at once on a hit in the translation
- * cache, else through the checks and the TLB (LOAD_SLOW); devices are reached through the
- * bus. */
-#define LOAD(addr, based, size, dst)                                                               \
-    do {                                                                                           \
-        uint32_t p_;                                                                               \
-        if (FAST_MISS((addr), MMU_LOAD, (size), p_)) {                                             \
-            LOAD_SLOW(addr, based, size, dst);                                                     \
-        } else {                                                                                   \
-            dst = ram_read(ram + p_, (size));                                                      \
-            WATCH((addr), p_, false, (size), dst);                                                 \
-        }                                                                                          \
-    } while (0)
-/* The slow path, and the flat loop's only one. addr is worked out again where it is needed (no
- * register has changed): a_ is then not live across the calls of the slow paths, and the
- * compiler keeps it in a register instead of storing it to the stack and loading it back on
- * every access. */
-#define LOAD_SLOW(addr, based, size, dst)                                                          \
-    do {                                                                                           \
-        uint32_t a_ = (addr), p_ = a_;                                                             \
-        CHECK_ACCESS(a_, based, size, MMU_LOAD);                                                   \
-        TRANSLATE(a_, MMU_LOAD, (size), p_);                                                       \
-        if (!RARELY(p_ > ram_size - (size))) {                                                     \
-            dst = ram_read(ram + p_, (size));                                                      \
-        } else {                                                                                   \
-            uint32_t dev_; /* not &dst: dst stays a register on the RAM path */                  \
-            SAVE();                                                                                \
-            bool ok_ = sim_phys_read(m, cpu, p_, (size), &dev_);                                  \
-            RESTORE();                                                                             \
-            dst = dev_;                                                                            \
-            if (!ok_)                                                                              \
-                FAULT(CPU_CAUSE_BUS_ERROR, (addr));                                                \
-            END_BLOCK_AFTER_THIS();                                                                \
-        }                                                                                          \
-        WATCH((addr), p_, false, (size), dst);                                                     \
-    } while (0)
-/* The checks before an access's translation, in the order of their faults: alignment, then
- * the truncated segment. */
-#define CHECK_ACCESS(a, based, size, kind)                                                         \
-    do {                                                                                           \
-        if (RARELY((a) & ((size)-1))) {                                                            \
-            UNCHARGE_ACCESS();                                                                     \
-            FAULT(CPU_CAUSE_MISALIGNED, (a));                                                      \
-        }                                                                                          \
-        TRUNCATE((a), based, kind);                                                                \
-    } while (0)
-/* A store that hits in the translation cache writes RAM at once: the cache mirrors no store to
- * a page that blocks were decoded from (forget_stores_to_code), so the hit needs no test of
- * the page's mark. */
-#define STORE(addr, based, size, val)                                                              \
-    do {                                                                                           \
-        uint32_t p_;                                                                               \
-        if (FAST_MISS((addr), MMU_STORE, (size), p_)) {                                            \
-            STORE_SLOW(addr, based, size, val);                                                    \
-        } else {                                                                                   \
-            WATCH((addr), p_, true, (size), (val)); /* before the write: it reads the old value */ \
-            ram_write(ram + p_, (size), (val));                                                    \
-        }                                                                                          \
-    } while (0)
-#define STORE_SLOW(addr, based, size, val)                                                         \
-    do {                                                                                           \
-        uint32_t a_ = (addr), p_ = a_;                                                             \
-        CHECK_ACCESS(a_, based, size, MMU_STORE);                                                  \
-        TRANSLATE(a_, MMU_STORE, (size), p_);                                                      \
-        WATCH((addr), p_, true, (size), (val));                                                    \
-        if (!RARELY(p_ > ram_size - (size))) {                                                     \
-            RAM_WRITE(p_, size, val);                                                              \
-        } else {                                                                                   \
-            SAVE();                                                                                \
-            bool ok_ = sim_phys_write(m, cpu, p_, (size), (val));                                 \
-            RESTORE();                                                                             \
-            if (!ok_)                                                                              \
-                FAULT(CPU_CAUSE_BUS_ERROR, (addr));                                                \
-            END_BLOCK_AFTER_THIS();                                                                \
-        }                                                                                          \
-    } while (0)
-/* A store's write to RAM, and the invalidation of the blocks decoded from its page. */
-#define RAM_WRITE(pa, size, val)                                                                   \
-    do {                                                                                           \
-        ram_write(ram + (pa), (size), (val));                                                      \
-        if (RARELY(code_page[(pa) >> MMU_PAGE_SHIFT])) { /* blocks were decoded from it */         \
-            cpu_blocks_drop(&m->blocks, (pa) >> MMU_PAGE_SHIFT, (pa) >> MMU_PAGE_SHIFT);           \
-            block = NULL; /* the running block may be one of them */                               \
-            LEAVE_BLOCK();                                                                         \
-        }                                                                                          \
-    } while (0)
-
 /* ------------------------------------------------------------------------------------------
  * The MMU's slow path: a TLB lookup and, on a miss, a walk
  * ------------------------------------------------------------------------------------------ */
@@ -540,350 +445,38 @@ static mmu_status_t translate_slow(cpu_t *cpu, uint32_t va, mmu_access_t kind, b
     return res.status;
 }
 
-/*
- * Runs instructions until cycles reach `limit`, or until one of them asks the caller to look
- * again at interrupts, halting or power (BLOCK_RESCAN), or the debugger stops (BLOCK_DEBUG),
- * or a nested fault stops the CPU (BLOCK_NESTED_FAULT). Traps are entered here, at the
- * boundary after the faulting instruction.
- *
- * The body is compiled five times, for three constants. `paged` false: the MMU is off,
- * addresses are physical and nothing is translated; true: every fetch, load and store is
- * translated, for the mode `user` says (the translation cache's key is then worked out with
- * fewer host instructions). `truncated`: the CPU runs a guest's user code under a co-resident
- * monitor, whose data segment stops below the monitor (TRUNCATE); everywhere else the check
- * costs nothing. Turning the MMU on or off (a ptroot write), a mode change and a VM entry or
- * exit end the block, so cpu_run picks the right copy for each block (run_some).
- */
-static inline __attribute__((always_inline)) int run_block(cpu_t *cpu, uint64_t limit,
-                                                           const bool paged, const bool truncated,
-                                                           const bool user)
-{
-    sim_machine_t *m = cpu->mach;
-    cpu_state_t *s = &cpu->s;
-    uint32_t *r = s->r;
-    uint8_t *ram = m->ram;
-    const uint32_t ram_size = m->ram_size;
-    const uint32_t ram_last_word = ram_size - 4;
-    const uint32_t taken_cost = m->costs.c[SIM_COST_branch_taken];
-    const uint32_t tlb_hit_cost = m->costs.c[SIM_COST_tlb_hit];
-    uint64_t fast_hits = 0;
-    uint32_t fetch_vpn = NO_PAGE, fetch_frame = 0;
-    const cpu_block_t *block = NULL;   /* the last block entered, while no store touched it */
-    const cpu_decoded_t *block_insn = &no_block; /* the next instruction, decoded */
-    cpu_decoded_t one[2] = {{0}, no_block}; /* an instruction fetched alone, and its end */
-    const cpu_decoded_t *in = &no_block;         /* the instruction that runs */
-    uint32_t block_pa = 0;
-    const uint8_t *const code_page = m->blocks.code; /* per page: blocks were decoded from it */
-    uint32_t pc, word = 0, opc, cause, tval;
-    uint64_t cycles, instret;
-    bool rescan = false;
-    RESTORE();
+/* The five copies of the loop (cpu_exec_loop.h): paging off and on (for kernel and user mode),
+ * and a guest's user code under a co-resident monitor, paging off and on (user is read only
+ * when paged). */
+#define RUN_BLOCK run_block_flat
+#define RUN_BLOCK_PAGED false
+#define RUN_BLOCK_TRUNCATED false
+#define RUN_BLOCK_USER false
+#include "cpu_exec_loop.h"
 
-    for (;;) {
-        in = block_insn++;
-        opc = in->opc;
+#define RUN_BLOCK run_block_paged_kernel
+#define RUN_BLOCK_PAGED true
+#define RUN_BLOCK_TRUNCATED false
+#define RUN_BLOCK_USER false
+#include "cpu_exec_loop.h"
 
-        DISPATCH(opc) {
-        case CPU_OPC_BLOCK_END: /* after a block, or after an instruction run alone */
-            block_insn = &no_block;
-            r[0] = 0; /* the instruction just before may have written it (cpu_block.c) */
-            if (cycles >= limit)
-                goto out;
-            if (cpu->debug) { /* in a block, nothing can turn the debugger on */
-                SAVE();
-                if (cpu->debug_fn && cpu->debug_fn(cpu, cpu->debug_ctx))
-                    return BLOCK_DEBUG;
-                block = NULL; /* the debugger may write memory */
-            } else {
-                ENTER_BLOCK();
-                if (block_insn != &no_block)
-                    continue; /* decoded, checked and charged */
-            }
-            FETCH();
-            if (word & zero_mask[CPU_INSN_OPCODE(word)])
-                FAULT(CPU_CAUSE_ILLEGAL, word);
-            cpu_decode_fields(word, &one[0]);
-            block_insn = one; /* charged now that it has been fetched, as a block would be */
-            cycles += base_cycles[one[0].opc] + (paged ? data_refs[one[0].opc] * tlb_hit_cost : 0);
-            instret++;
-            fast_hits += data_refs[one[0].opc];
-            continue;
-        CASE(NOP) break;
-        CASE(ADD) RD = RS1 + RS2; break;
-        CASE(SUB) RD = RS1 - RS2; break;
-        CASE(AND) RD = RS1 & RS2; break;
-        CASE(OR) RD = RS1 | RS2; break;
-        CASE(XOR) RD = RS1 ^ RS2; break;
-        CASE(SHL) RD = RS1 << (RS2 & 31); break;
-        CASE(SHR) RD = RS1 >> (RS2 & 31); break;
-        CASE(SRA) RD = (uint32_t)((int32_t)RS1 >> (RS2 & 31)); break;
-        CASE(SLT) RD = (int32_t)RS1 < (int32_t)RS2; break;
-        CASE(SLTU) RD = RS1 < RS2; break;
-        CASE(MUL) RD = RS1 * RS2; break;
-        CASE(MULHU) RD = (uint32_t)(((uint64_t)RS1 * RS2) >> 32); break;
-        CASE(DIV)
-        CASE(DIVU)
-        CASE(REM)
-        CASE(REMU) {
-            uint32_t a = RS1, b = RS2;
-            if (b == 0)
-                FAULT(CPU_CAUSE_DIV_ZERO, 0);
-            bool overflow = a == 0x80000000u && b == 0xffffffffu; /* INT_MIN / -1 */
-            if (opc == CPU_OPC_DIV)
-                RD = overflow ? a : (uint32_t)((int32_t)a / (int32_t)b);
-            else if (opc == CPU_OPC_REM)
-                RD = overflow ? 0 : (uint32_t)((int32_t)a % (int32_t)b);
-            else if (opc == CPU_OPC_DIVU)
-                RD = a / b;
-            else
-                RD = a % b;
-            break;
-        }
-        CASE(ADDI) RD = RS1 + IMM; break;
-        CASE(ANDI) RD = RS1 & UIMM; break;
-        CASE(ORI) RD = RS1 | UIMM; break;
-        CASE(XORI) RD = RS1 ^ UIMM; break;
-        CASE(SHLI) CASE(SHRI) CASE(SRAI) {
-            uint32_t shamt = UIMM;
-            if (shamt > 31) /* the one operand range the zero mask cannot express */
-                FAULT(CPU_CAUSE_ILLEGAL, in->word);
-            if (opc == CPU_OPC_SHLI)
-                RD = RS1 << shamt;
-            else if (opc == CPU_OPC_SHRI)
-                RD = RS1 >> shamt;
-            else
-                RD = (uint32_t)((int32_t)RS1 >> shamt);
-            break;
-        }
-        CASE(SLTI) RD = (int32_t)RS1 < (int32_t)IMM; break;
-        CASE(SLTIU) RD = RS1 < IMM; break;
-        CASE(LUI) RD = UIMM << 16; break;
-        CASE(CMP) s->flags = compare_flags(s->flags, RS1, RS2); break;
-        CASE(CMPI) s->flags = compare_flags(s->flags, RS1, IMM); break;
-        CASE(LD) { uint32_t v; LOAD(RS1 + IMM, BASED, 4, v); RD = v; break; }
-        CASE(LDH) { uint32_t v; LOAD(RS1 + IMM, BASED, 2, v); RD = (uint32_t)(int32_t)(int16_t)v; break; }
-        CASE(LDHU) { uint32_t v; LOAD(RS1 + IMM, BASED, 2, v); RD = v; break; }
-        CASE(LDB) { uint32_t v; LOAD(RS1 + IMM, BASED, 1, v); RD = (uint32_t)(int32_t)(int8_t)v; break; }
-        CASE(LDBU) { uint32_t v; LOAD(RS1 + IMM, BASED, 1, v); RD = v; break; }
-        CASE(ST) STORE(RS1 + IMM, BASED, 4, RD); break;
-        CASE(STH) STORE(RS1 + IMM, BASED, 2, RD); break;
-        CASE(STB) STORE(RS1 + IMM, BASED, 1, RD); break;
-        CASE(PUSH) {
-            STORE(r[CPU_REG_SP] - 4, true, 4, RD);
-            r[CPU_REG_SP] -= 4;
-            break;
-        }
-        CASE(POP) {
-            uint32_t v;
-            LOAD(r[CPU_REG_SP], true, 4, v);
-            r[CPU_REG_SP] += 4;
-            RD = v; /* after the increment, so that `pop sp` loads sp */
-            break;
-        }
-#define CPU_X_BRANCH_CASE(name, cond) CASE(name) BRANCH_IF(cond);
-        CPU_BRANCHES(CPU_X_BRANCH_CASE)
-#undef CPU_X_BRANCH_CASE
-        case CPU_OPC_BLOCK_LOOP:
-            /* The branch at the end of a block that loops on itself (cpu_block.c), its
-             * condition a mask in imm. Taken, it enters the block again at once when all of it
-             * fits before the limit again, without the block's end, which would do the same:
-             * r0 is 0 (no instruction of this block writes it), the limit is further than the
-             * block's most, the debugger is off (blocks are entered only while it is, and
-             * nothing that can turn it on lets a block go on), pc is on the code page of the
-             * last fetch, and `block` is the block running (a store to its page or a walk's
-             * A/D bit in it would have ended it before its branch). Nothing here reads `in`'s
-             * opcode for its cost (SAVE): no call. */
-            if (((IMM >> (s->flags & CPU_FLAG_COND)) & 1) == 0)
-                break;
-            pc += (uint32_t)(CPU_INSN_REL24(in->word) * 4); /* the block's first instruction */
-            if (cycles + block->again[paged] < limit) /* the branch and all of the block */
-                CHARGE_BLOCK(block, block->most[paged]);
-            else
-                cycles += taken_cost; /* and on to the block's end */
-            continue;
-        CASE(JAL)
-            RD = pc + 4;
-            JUMP(pc + (uint32_t)(CPU_INSN_REL20(in->word) * 4));
-        CASE(JALR) {
-            uint32_t target = RS1 + IMM; /* before writing rd: `jalr lr, lr, 0` works */
-            RD = pc + 4;
-            JUMP(target);
-        }
-        CASE(SYSCALL)
-            NEXT();
-            SAVE_RETIRED();
-            cpu_enter_trap(cpu, CPU_CAUSE_SYSCALL, 0, pc);
-            return BLOCK_RESCAN;
-        CASE(BRK)
-            NEXT();
-            SAVE_RETIRED();
-            cpu_enter_trap(cpu, CPU_CAUSE_BREAKPOINT, 0, pc);
-            return BLOCK_RESCAN;
-        CASE(HCALL)
-            VMEXIT_IF(true, CPU_EXIT_HYPERCALL, 0);
-            FAULT(CPU_CAUSE_ILLEGAL, in->word); /* no hypervisor to call on bare hardware */
-        CASE(CPUID)
-            VMEXIT_IF(s->vm.controls & CPU_VMCTL_CPUID, CPU_EXIT_CPUID, RS1);
-            RD = cpuid_leaf(cpu, RS1);
-            break;
-        CASE(PUSHF) {
-            STORE(r[CPU_REG_SP] - 4, true, 4, s->flags);
-            r[CPU_REG_SP] -= 4;
-            break;
-        }
-        CASE(POPF) {
-            uint32_t v;
-            LOAD(r[CPU_REG_SP], true, 4, v);
-            r[CPU_REG_SP] += 4;
-            /* The Popek-Goldberg flaw, on purpose: in U the IE bit is ignored, without a trap. */
-            uint32_t keep = CPU_FLAG_MODE_MASK | CPU_FLAG_MONITOR |
-                            ((s->flags & CPU_FLAG_MODE_MASK) ? 0 : CPU_FLAG_IE);
-            s->flags = (s->flags & keep) | (v & (CPU_FLAG_COND | CPU_FLAG_IE) & ~keep);
-            END_BLOCK_AFTER_THIS();
-            break;
-        }
-        CASE(RDMODE) RD = (s->flags & CPU_FLAG_MODE_MASK) >> CPU_FLAG_MODE_SHIFT; break;
-        CASE(CSRR) {
-            if (!monitor_clock_read(truncated, s->flags, pc, UIMM))
-                REQUIRE_PRIVILEGE();
-            VMEXIT_IF(cpu_vm_csr_exits(cpu, UIMM, false), CPU_EXIT_CSR_ACCESS, UIMM | in->rd << 20);
-            uint32_t v;
-            SAVE();
-            if (!cpu_csr_read_checked(cpu, UIMM, &v))
-                FAULT(CPU_CAUSE_ILLEGAL, in->word);
-            RD = v;
-            break;
-        }
-        CASE(CSRW)
-            REQUIRE_PRIVILEGE();
-            VMEXIT_IF(cpu_vm_csr_exits(cpu, UIMM, true), CPU_EXIT_CSR_ACCESS,
-                      UIMM | CPU_EXITQ_WRITE | in->rs1 << 20);
-            SAVE();
-            if (!cpu_csr_write(cpu, UIMM, RS1))
-                FAULT(CPU_CAUSE_ILLEGAL, in->word);
-            END_BLOCK_AFTER_THIS();
-            break;
-        CASE(IRET)
-            REQUIRE_PRIVILEGE();
-            NEXT();
-            SAVE_RETIRED();
-            cpu_return_from_trap(cpu);
-            return BLOCK_RESCAN;
-        CASE(HALT)
-            REQUIRE_PRIVILEGE();
-            VMEXIT_IF(s->vm.controls & CPU_VMCTL_HALT, CPU_EXIT_HALT, 0);
-            s->halted = 1;
-            SAVE();
-            cpu_emit(cpu, SIM_EV_HALT, pc, 0, 0, cpu_mode(cpu));
-            END_BLOCK_AFTER_THIS();
-            break;
-        CASE(CLI) REQUIRE_PRIVILEGE(); s->flags &= ~CPU_FLAG_IE; break;
-        CASE(STI) REQUIRE_PRIVILEGE(); s->flags |= CPU_FLAG_IE; END_BLOCK_AFTER_THIS(); break;
-        CASE(TLBINV)
-            REQUIRE_PRIVILEGE();
-            if (s->vm.active && (s->vm.controls & CPU_VMCTL_TLB)) {
-                SAVE();
-                cpu_vm_exit(cpu, CPU_EXIT_TLB_INVALIDATE, 0, RS1, 0, 4, in->word);
-                return BLOCK_VMEXIT;
-            }
-            mmu_tlbinv(&cpu->mmu, RS1);
-            fetch_vpn = NO_PAGE;
-            SAVE();
-            cpu_emit(cpu, SIM_EV_TLBFLUSH, pc, MMU_FLUSH_ADDR, RS1, cpu_mode(cpu));
-            break;
-        CASE(TLBFLUSH)
-            REQUIRE_PRIVILEGE();
-            VMEXIT_IF(s->vm.controls & CPU_VMCTL_TLB, CPU_EXIT_TLB_INVALIDATE, CPU_EXITQ_TLBFLUSH);
-            mmu_tlbflush(&cpu->mmu);
-            fetch_vpn = NO_PAGE;
-            SAVE();
-            cpu_emit(cpu, SIM_EV_TLBFLUSH, pc, MMU_FLUSH_ASID, MMU_PTROOT_ASID(cpu->mmu.ptroot),
-                     cpu_mode(cpu));
-            break;
-        CASE(IN) {
-            REQUIRE_PRIVILEGE();
-            VMEXIT_IF(cpu_vm_port_exits(cpu, (RS1 + IMM) & 0xffffu), CPU_EXIT_IO_PORT,
-                      ((RS1 + IMM) & 0xffffu) | in->rd << 20);
-            SAVE();
-            uint32_t v = sim_port_read(m, cpu, (uint16_t)(RS1 + IMM));
-            RESTORE();
-            RD = v;
-            END_BLOCK_AFTER_THIS();
-            break;
-        }
-        CASE(OUT)
-            REQUIRE_PRIVILEGE();
-            VMEXIT_IF(cpu_vm_port_exits(cpu, (RS1 + IMM) & 0xffffu), CPU_EXIT_IO_PORT,
-                      ((RS1 + IMM) & 0xffffu) | CPU_EXITQ_WRITE | in->rd << 20);
-            SAVE();
-            sim_port_write(m, cpu, (uint16_t)(RS1 + IMM), RD);
-            RESTORE();
-            END_BLOCK_AFTER_THIS();
-            break;
-        CASE(VMRUN) {
-            /* Enter the VM; when it exits, the host goes on after vmrun (C clear). A failed
-             * entry goes on at once with C set; the VMCB says why. */
-            REQUIRE_H();
-            uint32_t vmcb = RS1;
-            NEXT();
-            SAVE_RETIRED();
-            if (!cpu_vm_enter(cpu, vmcb, pc))
-                s->flags |= CPU_FLAG_C;
-            return BLOCK_RESCAN;
-        }
-        CASE(INVVM) REQUIRE_H(); SAVE(); cpu_vm_invvm(cpu, (uint16_t)RS1); break;
-        CASE(INVASID) REQUIRE_H(); SAVE(); cpu_vm_invasid(cpu, RS1); break;
-        default:
-            /* Unassigned opcodes. */
-            FAULT(CPU_CAUSE_ILLEGAL, in->word);
-        }
-        NEXT();
-    }
-out:
-    SAVE();
-    return rescan ? BLOCK_RESCAN : BLOCK_LIMIT;
+#define RUN_BLOCK run_block_paged_user
+#define RUN_BLOCK_PAGED true
+#define RUN_BLOCK_TRUNCATED false
+#define RUN_BLOCK_USER true
+#include "cpu_exec_loop.h"
 
-fault:
-    /* The faulting instruction has changed nothing; it is not retired. */
-    SAVE();
-    cpu_enter_trap(cpu, cause, tval, pc);
-    return BLOCK_RESCAN;
+#define RUN_BLOCK run_block_flat_monitor
+#define RUN_BLOCK_PAGED false
+#define RUN_BLOCK_TRUNCATED true
+#define RUN_BLOCK_USER true
+#include "cpu_exec_loop.h"
 
-nested_fault:
-    /* Not the guest's fault: the CPU stops with pc on the instruction, which has not run, for
-     * the hypervisor to map the page and resume: a VM exit in guest mode. */
-    SAVE();
-    if (s->vm.active) {
-        cpu_vm_exit_nested_fault(cpu, in->word); /* not read for a fetch */
-        return BLOCK_VMEXIT;
-    }
-    return BLOCK_NESTED_FAULT;
-}
-
-static int run_block_flat(cpu_t *cpu, uint64_t limit)
-{
-    return run_block(cpu, limit, false, false, false); /* (user is read only when paged) */
-}
-
-static int run_block_paged_kernel(cpu_t *cpu, uint64_t limit)
-{
-    return run_block(cpu, limit, true, false, false);
-}
-
-static int run_block_paged_user(cpu_t *cpu, uint64_t limit)
-{
-    return run_block(cpu, limit, true, false, true);
-}
-
-static int run_block_flat_monitor(cpu_t *cpu, uint64_t limit)
-{
-    return run_block(cpu, limit, false, true, true);
-}
-
-static int run_block_paged_monitor(cpu_t *cpu, uint64_t limit)
-{
-    return run_block(cpu, limit, true, true, true);
-}
+#define RUN_BLOCK run_block_paged_monitor
+#define RUN_BLOCK_PAGED true
+#define RUN_BLOCK_TRUNCATED true
+#define RUN_BLOCK_USER true
+#include "cpu_exec_loop.h"
 
 /* Runs one block in the copy of the loop that fits the CPU's state now (a mode change ends
  * the block, so `user` holds for all of it). */

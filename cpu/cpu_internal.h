@@ -61,20 +61,35 @@ bool cpu_vm_port_exits(const cpu_t *cpu, uint32_t port);
  * branch and enters the block again at once when all of it fits before the limit again,
  * without the block's end. No instruction has this opcode either. */
 #define CPU_OPC_BLOCK_LOOP 0xfeu
-/* The branches' conditions, on the flags' bits (FZ FN FC FV, which each user defines): one
- * list for the interpreter's cases and the loop branch's mask (cpu_block.c). */
+/* A compare (cmp, cmpi) right before its block's last instruction, a branch: the two are fused
+ * (a superinstruction), one pseudo-opcode for each kind of compare, each branch and whether the
+ * branch loops on its block (CPU_OPC_BLOCK_LOOP). The compare's case sets the flags as cmp or
+ * cmpi does, retires, and goes on to the branch in the same case, which decides by its own
+ * relation between the compared values (`bgt` after `cmp a, b`: a > b signed), with no dispatch
+ * of its own; the branch's entry stays in the block and is the one SAVE and the prepayment see
+ * from there on, so the pair still counts, costs and retires as two instructions. The one-at-a-
+ * time path (the debugger, the limit near) never fuses. No instruction has these opcodes. */
+enum { CPU_FUSED_CMP_BRANCH, CPU_FUSED_CMPI_BRANCH, CPU_FUSED_CMP_LOOP, CPU_FUSED_CMPI_LOOP };
+#define CPU_OPC_FUSED_BASE 0xc0u
+#define CPU_OPC_FUSED(kind, branch) (CPU_OPC_FUSED_BASE + 16u * (kind) + ((branch) - CPU_OPC_B))
+/* True for the pseudo-opcodes the blocks use (a word with one is illegal: its zero mask). */
+#define CPU_OPC_IS_PSEUDO(opc) ((opc) >= CPU_OPC_FUSED_BASE)
+/* The branches' conditions, on the flags' bits (FZ FN FC FV, which each user defines), and the
+ * same condition right after a compare of CA with CB (uint32_t, which each user defines too),
+ * as a relation between them: one list for the interpreter's cases, the loop branch's mask
+ * (cpu_block.c) and the fused compare and branch. */
 #define CPU_BRANCHES(X)                                                                            \
-    X(B, true)                                                                                     \
-    X(BEQ, FZ)                                                                                     \
-    X(BNE, !FZ)                                                                                    \
-    X(BLT, FN != FV)                                                                               \
-    X(BGE, FN == FV)                                                                               \
-    X(BGT, !FZ && FN == FV)                                                                        \
-    X(BLE, FZ || FN != FV)                                                                         \
-    X(BLTU, FC)                                                                                    \
-    X(BGEU, !FC)                                                                                   \
-    X(BGTU, !FC && !FZ)                                                                            \
-    X(BLEU, FC || FZ)
+    X(B, true, true)                                                                               \
+    X(BEQ, FZ, CA == CB)                                                                           \
+    X(BNE, !FZ, CA != CB)                                                                          \
+    X(BLT, FN != FV, (int32_t)CA < (int32_t)CB)                                                    \
+    X(BGE, FN == FV, (int32_t)CA >= (int32_t)CB)                                                   \
+    X(BGT, !FZ && FN == FV, (int32_t)CA > (int32_t)CB)                                             \
+    X(BLE, FZ || FN != FV, (int32_t)CA <= (int32_t)CB)                                             \
+    X(BLTU, FC, CA < CB)                                                                           \
+    X(BGEU, !FC, CA >= CB)                                                                         \
+    X(BGTU, !FC && !FZ, CA > CB)                                                                   \
+    X(BLEU, FC || FZ, CA <= CB)
 /* An instruction word taken apart once: the fields the interpreter's cases read, and what the
  * block from it on was charged in advance when it was entered (docs/interpreter.md). */
 typedef struct {
@@ -101,9 +116,10 @@ bool cpu_opc_accesses_memory(uint32_t opc);
 #define CPU_BLOCK_PAGE_OFFSET 0xfffu
 struct cpu_block {
     uint32_t pa;                  /* physical address of the first instruction; 1: none */
-    uint32_t n;                   /* instructions; 0: the first is not plain */
     uint32_t cycles;              /* the sum of their base cycles */
-    uint32_t refs;                /* their memory references: a fetch each, a load or store */
+    /* 64 bits wide, as the counts they are added to when the block is entered: one host add. */
+    uint64_t n;                   /* instructions; 0: the first is not plain */
+    uint64_t refs;                /* their memory references: a fetch each, a load or store */
     /* What entering it costs, worked out once, indexed by paging (0 off, 1 on): charge, its
      * base cycles and with paging a TLB hit for each reference, added when it is entered;
      * most, charge and a taken branch, which must end before the limit for the block to be

@@ -79,6 +79,33 @@ Test(traps, every_cause_with_tval_and_epc)
     }
 }
 
+/* Every opcode with no instruction (and the blocks' pseudo-opcodes, 0xfa .. 0xff) is illegal,
+ * with its word in tval, in K and in U: the interpreter's dispatch (a table of its cases' addresses
+ * for each copy of the loop, cpu/cpu_exec.c) sends each to the fault, none to a case. */
+Test(traps, every_unassigned_opcode_is_illegal_in_k_and_u)
+{
+    int checked = 0;
+    for (unsigned opc = 0; opc < 256; opc++) {
+        if (cpu_op_of_opcode((uint8_t)opc) >= 0)
+            continue;
+        for (int user = 0; user < 2; user++) {
+            uint32_t word = opc << 24;
+            trap_case_t c = {"unassigned", NULL, user, CPU_CAUSE_ILLEGAL, true, word, 0};
+            char body[160];
+            snprintf(body, sizeof body, "%shere: .word 0x%08x", user ? TO_USER : "", word);
+            c.body = body;
+            sim_machine_t m;
+            run_trap_case(&c, &m);
+            cr_expect_eq(m.cpu[0].s.r[10], CPU_CAUSE_ILLEGAL, "opcode 0x%02x%s: cause %u", opc,
+                         user ? " in U" : "", m.cpu[0].s.r[10]);
+            cr_expect_eq(m.cpu[0].s.r[11], word, "opcode 0x%02x: tval", opc);
+            sim_machine_free(&m);
+            checked++;
+        }
+    }
+    cr_expect_gt(checked, 200);
+}
+
 /* Generated from the ISA table: every privileged instruction traps in U, with its word. */
 Test(traps, every_privileged_instruction_traps_in_user_mode)
 {
