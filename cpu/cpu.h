@@ -571,15 +571,18 @@ struct cpu {
  * Predecoded blocks (cpu_block.c; docs/interpreter.md): a host-side memo of decoded code, one
  * table per machine, shared by its CPUs. A block is keyed by the physical address it starts
  * at. Every store to RAM, whoever makes it, passes cpu_blocks_written (through the machine's
- * sim_ram_written): a page that blocks were decoded from is marked, and a write to a marked
- * page bumps its generation, which drops every block decoded from it at once.
+ * sim_ram_written): a page that blocks were decoded from is marked, with the 64-byte granules
+ * their words came from, and a write into a marked granule bumps the page's generation, which
+ * drops every block decoded from it at once. A write elsewhere on the page (a kernel's variable
+ * beside its code) drops nothing.
  */
 struct cpu_block;
 typedef struct {
     struct cpu_block *slot; /* direct-mapped by start address; mask + 1 of them */
     uint32_t mask;
     uint32_t pages; /* RAM's pages: the size of code and gen */
-    uint8_t *code;  /* per physical page: 1 while blocks decoded from it may be in use */
+    uint64_t *code; /* per physical page: bit g set while blocks decoded from granule g of it
+                     * may be in use (0: no code) */
     uint64_t *gen;  /* per physical page: a block is valid while it has its page's gen */
 } cpu_blocks_t;
 /* Allocates the table for `ram_size` bytes of RAM; -1 when memory cannot be had. */
@@ -588,14 +591,26 @@ void cpu_blocks_free(cpu_blocks_t *t);
 /* Drops the blocks of the marked pages among pages first..last (cpu_blocks_written's slow
  * path). */
 void cpu_blocks_drop(cpu_blocks_t *t, uint32_t first, uint32_t last);
+/* A page's code is marked in granules of 64 bytes, 64 to a page: one bit each in code[page]. */
+#define CPU_BLOCK_GRANULE_SHIFT 6u
+_Static_assert(MMU_PAGE_SIZE >> CPU_BLOCK_GRANULE_SHIFT == 64, "a page's granules fill a uint64_t");
+/* The granules of [pa, pa + len) (len >= 1), within pa's page. */
+static inline uint64_t cpu_blocks_granules(uint32_t pa, uint32_t len)
+{
+    uint32_t off = pa & MMU_PAGE_OFFSET, end = off + len - 1;
+    uint32_t first = off >> CPU_BLOCK_GRANULE_SHIFT;
+    uint32_t last = end > MMU_PAGE_OFFSET ? 63 : end >> CPU_BLOCK_GRANULE_SHIFT;
+    uint64_t upto_last = last == 63 ? ~0ull : (1ull << (last + 1)) - 1;
+    return upto_last & ~((1ull << first) - 1);
+}
 /* RAM changed at [pa, pa + len): drops the blocks decoded from those bytes' pages. The common
- * case, a store to a page with no code, costs one test. */
+ * case, a store to a page with no code, costs one test; a store beside a page's code, two. */
 static inline void cpu_blocks_written(cpu_blocks_t *t, uint32_t pa, uint32_t len)
 {
     if (len == 0 || !t->code)
         return;
     uint32_t first = pa >> MMU_PAGE_SHIFT, last = (pa + (len - 1)) >> MMU_PAGE_SHIFT;
-    if (first == last ? t->code[first] : 1)
+    if (first == last ? (t->code[first] & cpu_blocks_granules(pa, len)) != 0 : 1)
         cpu_blocks_drop(t, first, last);
 }
 

@@ -12,11 +12,12 @@
  *
  * Blocks are a host-side memo, not machine state: the decoding of a word never changes, so a
  * block is right exactly while RAM still holds the words it was built from. Each machine keeps
- * its own table (cpu_blocks_t). Decoding a block marks its physical page as code; every write
- * to RAM (the CPU's stores, the walker's A/D bits, the hypervisor, DMA, the debugger, the
- * loader, a snapshot restore) passes cpu_blocks_written, and a write to a marked page bumps the
- * page's generation: every block decoded from it is stale at once, and the next entry decodes
- * it again. A page that holds no code costs a writer one test.
+ * its own table (cpu_blocks_t). Decoding a block marks the 64-byte granules of its physical
+ * page that its words came from; every write to RAM (the CPU's stores, the walker's A/D bits,
+ * the hypervisor, DMA, the debugger, the loader, a snapshot restore) passes cpu_blocks_written,
+ * and a write into a marked granule bumps the page's generation: every block decoded from the
+ * page is stale at once, and the next entry decodes it again. A page that holds no code costs a
+ * writer one test; a kernel's variable beside its code, a second one and no decoding.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,7 @@ int cpu_blocks_init(cpu_blocks_t *t, uint32_t ram_size)
     while (slots < t->pages && slots < BLOCK_SLOTS_MAX)
         slots *= 2;
     t->slot = calloc(slots, sizeof *t->slot);
-    t->code = calloc(t->pages ? t->pages : 1, 1);
+    t->code = calloc(t->pages ? t->pages : 1, sizeof *t->code);
     t->gen = malloc((t->pages ? t->pages : 1) * sizeof *t->gen);
     if (!t->slot || !t->code || !t->gen) {
         cpu_blocks_free(t);
@@ -230,7 +231,15 @@ static void sum_rests(cpu_block_t *b, uint32_t tlb_hit, uint32_t taken)
     }
 }
 
-/* Decodes the block at pa into b and marks its page as code; n is 0 when its first
+/* Marks the granules block b was decoded from: its words, or the first word for an empty block
+ * (it remembers that the word is not plain). The word that ended a block need not be marked: if
+ * a write made it plain, the block would be shorter than it could be, which is still right. */
+static void mark_code(cpu_blocks_t *t, const cpu_block_t *b)
+{
+    t->code[b->pa >> MMU_PAGE_SHIFT] |= cpu_blocks_granules(b->pa, 4 * (b->n ? b->n : 1));
+}
+
+/* Decodes the block at pa into b and marks its granules as code; n is 0 when its first
  * instruction is not plain, and then the slot still says so, so that the next look at pa
  * needs no decoding either. */
 static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t ram_size,
@@ -238,7 +247,6 @@ static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t 
 {
     uint32_t page_end = (pa | CPU_BLOCK_PAGE_OFFSET) + 1;
     uint32_t page = pa >> MMU_PAGE_SHIFT;
-    t->code[page] = 1;
     b->pa = pa;
     b->gen = t->gen[page];
     b->n = b->cycles = b->refs = 0;
@@ -259,6 +267,7 @@ static void build(cpu_blocks_t *t, cpu_block_t *b, const uint8_t *ram, uint32_t 
         if (writes_rd[opc] && CPU_INSN_RD(word) == 0)
             break;
     }
+    mark_code(t, b);
     sum_rests(b, tlb_hit, taken);
     if (b->n)
         mark_branches(b); /* after the sums, which read the instructions' opcodes */
