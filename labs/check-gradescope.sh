@@ -6,10 +6,11 @@
 #
 # It builds the zip (labs/gradescope.sh), and for each of three submissions unpacks it into a
 # fresh root laid out as Gradescope's /autograder (source/, submission/, results/), lends it
-# BUILD's objects and guests (so only what the submission changes is compiled), and runs
-# run setup.sh's build there and then run_autograder with AUTOGRADER naming that root. The submissions: `reference` (the lab's files
-# from this tree, the solution), `empty` (no files: the handout's stubs are graded) and `broken`
-# (a lab file that does not compile). Each results.json is copied to OUT/KIND.json, each
+# BUILD's objects (obj/, and pic/: the window's) and guests (so only what the submission changes
+# is compiled), and runs setup.sh's build there and then run_autograder with AUTOGRADER naming
+# that root. The submissions: `reference` (the lab's files from this tree, the solution),
+# `empty` (no files: the handout's stubs are graded) and `broken` (a lab file that does not
+# compile). Each results.json is copied to OUT/KIND.json, each
 # run_autograder's output to OUT/KIND.log. setup.sh is not run (it installs packages as root);
 # its package list is written to OUT/setup-packages. The exit status is 0 when every step ran.
 set -u
@@ -34,7 +35,7 @@ submit() {
     mkdir -p "$root/submission" "$root/results"
     unzip -q "$zip" -d "$root/source" || return 1
     mkdir -p "$root/source/build"
-    cp -a "$B/obj" "$B/guestos" "$root/source/build/"
+    cp -a "$B/obj" "$B/pic" "$B/guestos" "$root/source/build/"
     # What setup.sh does once on Gradescope, after its packages: build the handout as shipped.
     setup=$(unzip -p "$zip" setup.sh | sed -n 's|^cd /autograder/source && ||p')
     (cd "$root/source" && eval "$setup") >"$out/$kind-setup.log" 2>&1 ||

@@ -18,13 +18,14 @@ dir=$(ls -d labs/"$(printf %02d "$lab")"-* | head -n 1)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hvsim-lab$lab.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# tree NAME [handout.sh options]: writes $tmp/NAME with BUILD's objects and guests beside it.
+# tree NAME [handout.sh options]: writes $tmp/NAME with BUILD's objects (the window's too, built
+# position-independent in pic/) and guests beside it.
 tree() {
     name=$1
     shift
     sh labs/handout.sh "$@" "$lab" "$tmp/$name" >/dev/null || return 1
     mkdir -p "$tmp/$name/$B"
-    cp -a "$B/obj" "$B/guestos" "$tmp/$name/$B/"
+    cp -a "$B/obj" "$B/pic" "$B/guestos" "$tmp/$name/$B/"
 }
 
 # build NAME TARGETS...: make in the tree; the compiler's complaints when it fails.
