@@ -45,6 +45,7 @@ static int RUN_BLOCK(cpu_t *cpu, uint64_t limit)
     uint32_t block_pa = 0;
     uint64_t loop_until = 0; /* a loop's taken branch enters `block` again below this (LOOP_BACK) */
     const uint64_t *const code_page = m->blocks.code; /* per page: its granules with code */
+    uint8_t *const written_page = m->ram_written;      /* per page: written since a clear */
     uint32_t pc, word = 0, cause, tval;
     uint32_t cond, cmp_a = 0, cmp_b = 0; /* the condition flags Z N C V, or a compare's values */
     bool cond_pending;                    /* (then Z N C V of cmp_a - cmp_b: see COMPARE) */

@@ -205,11 +205,13 @@ static inline void ram_write(uint8_t *p, unsigned size, uint32_t v)
             END_BLOCK_AFTER_THIS();                                                                \
         }                                                                                          \
     } while (0)
-/* A store's write to RAM, and the invalidation of the blocks decoded from its page when it
- * lands in a granule they came from (an aligned store is within one). */
+/* A store's write to RAM, marked written (sim_ram_clear_written), and the invalidation of the
+ * blocks decoded from its page when it lands in a granule they came from (an aligned store is
+ * within one). */
 #define RAM_WRITE(pa, size, val)                                                                   \
     do {                                                                                           \
         ram_write(ram + (pa), (size), (val));                                                      \
+        written_page[(pa) >> MMU_PAGE_SHIFT] = 1;                                                  \
         if (RARELY(code_page[(pa) >> MMU_PAGE_SHIFT] & cpu_blocks_granules((pa), (size)))) {       \
             cpu_blocks_drop(&m->blocks, (pa) >> MMU_PAGE_SHIFT, (pa) >> MMU_PAGE_SHIFT);           \
             block = NULL; /* the running block may be one of them */                               \

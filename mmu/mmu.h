@@ -501,6 +501,9 @@ static inline bool mmu_fast_access(const mmu_t *mmu, mmu_access_t kind, uint32_t
  * it, and a store there must take the slow path, which drops them (the cache mirrors no store
  * to such a page; see mmu_fast_access). */
 void mmu_fast_forget_stores(mmu_t *mmu, uint32_t frame);
+/* Forgets every store translation: each page's next store takes the slow path (which marks
+ * the page written: sim_ram_clear_written). */
+void mmu_fast_forget_all_stores(mmu_t *mmu);
 
 /* The same look for the page of va, whatever its alignment (a fetch checks pc's itself). */
 static inline bool mmu_fast_lookup(const mmu_t *mmu, mmu_access_t kind, uint32_t va, bool user,

@@ -236,6 +236,12 @@ void mmu_fast_forget_stores(mmu_t *mmu, uint32_t frame)
     }
 }
 
+void mmu_fast_forget_all_stores(mmu_t *mmu)
+{
+    for (unsigned set = 0; set < MMU_FAST_SETS; set++)
+        mmu->fast[MMU_STORE][set].tag = MMU_FAST_EMPTY;
+}
+
 /* The cache may hold only what the TLB holds: the entry overwritten takes its mirrors with it
  * (all of them for a large entry, whose pages may sit anywhere in the cache), and the page
  * filled loses any mirror of another entry (a small entry is looked up before a large one). */

@@ -786,14 +786,17 @@ static inline mmu_fast_t fast_mirror(const struct sim_machine *m, mmu_priv_t pri
 }
 
 /* The kinds of fast_kinds that the cache may mirror at `frame`: no stores to a page that blocks
- * were decoded from (blocks.code), so that a store that hits in the cache needs no test of the
- * mark. The slow path's store tests it and drops the blocks; a page marked later loses its
- * store mirrors in every CPU then (mmu_fast_forget_stores). */
+ * were decoded from (blocks.code), nor to one not marked written since a debugger's last
+ * checkpoint (ram_written), so that a store that hits in the cache needs no test of either.
+ * The slow path's store drops the blocks and marks the page; a page marked as code later loses
+ * its store mirrors in every CPU then (mmu_fast_forget_stores), and a checkpoint forgets them
+ * all (sim_ram_clear_written). */
 static inline unsigned fast_kinds_at(const struct sim_machine *m, const mmu_tlb_entry_t *e,
                                      mmu_priv_t priv, uint32_t frame)
 {
     unsigned kinds = fast_kinds(e, priv);
-    if (m->blocks.code && frame < m->ram_size && m->blocks.code[frame >> MMU_PAGE_SHIFT])
+    uint32_t page = frame >> MMU_PAGE_SHIFT;
+    if (frame < m->ram_size && ((m->blocks.code && m->blocks.code[page]) || !m->ram_written[page]))
         kinds &= ~(1u << MMU_STORE);
     return kinds;
 }

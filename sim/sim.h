@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "../cpu/cpu.h"
 #include "../iommu/iommu.h"
@@ -553,6 +554,13 @@ typedef struct sim_machine {
     /* The CPUs' predecoded blocks (cpu_block.c): a host-side memo of the code in RAM, not
      * machine state. sim_ram_written keeps it right. */
     cpu_blocks_t blocks;
+    /* The pages of RAM written since sim_ram_clear_written, a byte each (1: written): a
+     * debugger's checkpoint copies only those (ui/debug/debug_reverse.c). Every page counts as
+     * written until somebody clears them. Host-side, not machine state, kept right as the
+     * blocks are: by sim_ram_written, and by the CPU's stores, whose translation cache mirrors
+     * a store to a page only once the page is marked (mmu_walk.c's fast_kinds_at), so that the
+     * first store there after a clear takes the slow path, which marks it. */
+    uint8_t *ram_written;
 } sim_machine_t;
 
 /* Builds a machine with `ram_size` bytes of zeroed RAM, `ncpus` CPUs reset at CPU_RESET_PC,
@@ -565,10 +573,24 @@ int sim_machine_init(sim_machine_t *m, uint32_t ram_size, unsigned ncpus);
  * words that RAM no longer holds. Costs one test when the page holds no code. */
 static inline void sim_ram_written(sim_machine_t *m, uint32_t pa, size_t len)
 {
-    if (pa < m->ram_size && len)
-        cpu_blocks_written(&m->blocks, pa,
-                           len < m->ram_size - pa ? (uint32_t)len : m->ram_size - pa);
+    if (pa >= m->ram_size || !len)
+        return;
+    uint32_t n = len < m->ram_size - pa ? (uint32_t)len : m->ram_size - pa;
+    uint32_t first = pa >> MMU_PAGE_SHIFT, last = (pa + (n - 1)) >> MMU_PAGE_SHIFT;
+    if (first == last)
+        m->ram_written[first] = 1;
+    else
+        memset(m->ram_written + first, 1, last - first + 1);
+    cpu_blocks_written(&m->blocks, pa, n);
 }
+/* The number of pages of RAM (the last one may be short). */
+static inline uint32_t sim_ram_pages(const sim_machine_t *m)
+{
+    return (uint32_t)(((uint64_t)m->ram_size + MMU_PAGE_SIZE - 1) >> MMU_PAGE_SHIFT);
+}
+/* Marks every page of RAM unwritten (ram_written), and makes every CPU's next store to each
+ * page take the slow path, which marks it again. */
+void sim_ram_clear_written(sim_machine_t *m);
 void sim_machine_free(sim_machine_t *m);
 /* Re-initializes every CPU's MMU from m->mmu_config (TLBs emptied, paging and nested
  * translation off). Returns NULL, or what is wrong with the configuration (nothing changed). */

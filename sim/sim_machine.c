@@ -31,14 +31,15 @@ int sim_machine_init(sim_machine_t *m, uint32_t ram_size, unsigned ncpus)
     if (ram_size < SIM_MIN_RAM || ram_size > 0xf0000000u || ncpus == 0 || ncpus > SIM_MAX_CPUS)
         return -1;
     m->ram = calloc(ram_size, 1);
-    if (!m->ram)
-        return -1;
-    if (cpu_blocks_init(&m->blocks, ram_size) != 0) {
+    m->ram_size = ram_size;
+    m->ram_written = malloc(sim_ram_pages(m));
+    if (!m->ram || !m->ram_written || cpu_blocks_init(&m->blocks, ram_size) != 0) {
         free(m->ram);
-        m->ram = NULL;
+        free(m->ram_written);
+        memset(m, 0, sizeof *m);
         return -1;
     }
-    m->ram_size = ram_size;
+    memset(m->ram_written, 1, sim_ram_pages(m)); /* written, until a debugger clears them */
     m->ncpus = ncpus;
     m->quantum = SIM_DEFAULT_QUANTUM;
     /* the profile `--costs NAME` chose, or else the defaults (profile 0) */
@@ -71,9 +72,17 @@ const char *sim_configure_mmu(sim_machine_t *m)
     return NULL;
 }
 
+void sim_ram_clear_written(sim_machine_t *m)
+{
+    memset(m->ram_written, 0, sim_ram_pages(m));
+    for (unsigned i = 0; i < m->ncpus; i++)
+        mmu_fast_forget_all_stores(&m->cpu[i].mmu);
+}
+
 void sim_machine_free(sim_machine_t *m)
 {
     free(m->ram);
+    free(m->ram_written);
     cpu_blocks_free(&m->blocks);
     sim_keep_free(&m->console.capture);
     free(m->console.input);

@@ -32,6 +32,9 @@ typedef struct {
     char info[SIM_SNAP_INFO_MAX];
     size_t info_len;
     uint64_t cycle;
+    /* The RAM section is left empty: the caller keeps RAM apart (a debugger's checkpoint keeps
+     * its pages, sharing those that did not change: ui/debug/debug_reverse.c). Never a file. */
+    bool ram_apart;
 } sim_snap_writer_t;
 
 void sim_snap_writer_init(sim_snap_writer_t *w, uint64_t cycle);
@@ -72,6 +75,9 @@ typedef struct {
     uint64_t payload_at; /* file offset of the compressed payload */
     sim_snap_section_t *sec;
     size_t nsec;
+    /* Set by whoever loads a snapshot written with ram_apart: RAM's pages (a NULL one is all
+     * zeros), which the RAM section, empty, then stands for. NULL for a file. */
+    const uint8_t *const *ram_pages;
 } sim_snap_t;
 
 /*

@@ -26,6 +26,7 @@ static void keep_pointers(sim_machine_t *into, const sim_machine_t *from)
 {
     into->ram = from->ram;
     into->blocks = from->blocks;
+    into->ram_written = from->ram_written;
     for (unsigned i = 0; i < SIM_MAX_CPUS; i++) {
         cpu_t *c = &into->cpu[i];
         c->mach = from->cpu[i].mach;
@@ -87,7 +88,7 @@ void sim_machine_save(const sim_machine_t *m, sim_snap_writer_t *w)
     copy->console.capture.cap = 0;
     sim_snap_put(w, "MACH", 0, copy, sizeof *copy);
     free(copy);
-    sim_snap_put(w, "RAM ", 0, m->ram, m->ram_size);
+    sim_snap_put(w, "RAM ", 0, m->ram, w->ram_apart ? 0 : m->ram_size);
     sim_snap_put(w, "DIMG", 0, m->disk.bytes, (size_t)m->disk.sectors * SIM_SECTOR_SIZE);
     sim_snap_put(w, "CONS", 0, m->console.capture.text,
                  m->console.capture.text ? m->console.capture.len : 0);
@@ -201,11 +202,32 @@ static int load_buffer(const sim_snap_t *s, const char *tag, char **out, size_t 
     return 0;
 }
 
+/* RAM as the snapshot holds it: its section, or the pages kept apart (s->ram_pages), of which
+ * only those not all zeros are copied (m is fresh: its RAM is zeros). */
+static void load_ram(sim_machine_t *m, const sim_snap_t *s, const sim_snap_section_t *ram)
+{
+    if (!s->ram_pages) {
+        memcpy(m->ram, ram->data, m->ram_size);
+        return;
+    }
+    for (uint32_t p = 0; p < sim_ram_pages(m); p++) {
+        size_t at = (size_t)p << MMU_PAGE_SHIFT;
+        if (s->ram_pages[p])
+            memcpy(m->ram + at, s->ram_pages[p],
+                   m->ram_size - at < MMU_PAGE_SIZE ? m->ram_size - at : MMU_PAGE_SIZE);
+    }
+}
+
 int sim_machine_load(sim_machine_t *m, const sim_snap_t *s, char *err, size_t errlen)
 {
     const sim_snap_section_t *mach = sim_snap_need(s, "MACH", 0, sizeof *m, err, errlen);
-    const sim_snap_section_t *ram = sim_snap_need(s, "RAM ", 0, m->ram_size, err, errlen);
-    if (!mach || !ram)
+    if (!mach)
+        return -1;
+    const sim_snap_section_t *ram = s->ram_pages ? sim_snap_find(s, "RAM ", 0)
+                                                 : sim_snap_need(s, "RAM ", 0, m->ram_size, err, errlen);
+    if (s->ram_pages && (!ram || ram->len != 0))
+        return sim_snap_fail(s, ram ? ram : mach, err, errlen, "its RAM is not kept apart");
+    if (!ram)
         return -1;
     sim_machine_t *l = malloc(sizeof *l);
     if (!l)
@@ -227,7 +249,7 @@ int sim_machine_load(sim_machine_t *m, const sim_snap_t *s, char *err, size_t er
         m->console.input = input;
         m->disk.bytes = (uint8_t *)disk;
         keep_pointers(l, m);
-        memcpy(m->ram, ram->data, m->ram_size);
+        load_ram(m, s, ram);
         memcpy(m, l, sizeof *m);
         sim_ram_written(m, 0, m->ram_size);
         for (unsigned i = 0; i < SIM_MAX_CPUS; i++)

@@ -150,6 +150,28 @@ static ui_dbg_t *run_a_while(hv_scenario_t *sc, sim_machine_t *m, const char *na
     return d;
 }
 
+/* A checkpoint copies only the pages written since the one before, and a page that did not
+ * change is one copy for all of them: the checkpoints of the default scenario's first 3 000 000
+ * cycles (one every 20 000, thinned to at most 64) hold not much more than the RAM in use. */
+Test(reverse_more, checkpoints_share_the_pages_that_did_not_change, .timeout = 120)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    ui_dbg_t *d = run_a_while(&sc, &m, "default", 3000000);
+    static const uint8_t zeros[MMU_PAGE_SIZE];
+    size_t in_use = 0;
+    for (uint32_t p = 0; p < sim_ram_pages(&m); p++)
+        in_use += memcmp(m.ram + ((size_t)p << MMU_PAGE_SHIFT), zeros, MMU_PAGE_SIZE) ? 1 : 0;
+    in_use *= MMU_PAGE_SIZE;
+    size_t n = ui_dbg_checkpoint_count(d), held = ui_dbg_checkpoint_bytes(d);
+    cr_assert_geq(n, 32, "%zu checkpoints", n);
+    cr_expect_lt(held, 2 * in_use, "%zu checkpoints hold %zu bytes; %zu bytes of RAM are in use", n,
+                 held, in_use);
+    ui_dbg_free(d);
+    hv_machine_release(&m);
+    hv_scenario_free(&sc);
+}
+
 Test(reverse_more, step_event_back_through_an_exit_and_forward_again, .timeout = 120)
 {
     static hv_scenario_t sc;

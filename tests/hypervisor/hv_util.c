@@ -214,6 +214,7 @@ void hu_copy_machine(sim_machine_t *dst, const sim_machine_t *src)
     dst->console.capture.text = dup_or_null(src->console.capture.text, src->console.capture.cap);
     dst->console.input = dup_or_null(src->console.input, src->console.in_len);
     dst->disk.bytes = dup_or_null(src->disk.bytes, (size_t)src->disk.sectors * SIM_SECTOR_SIZE);
+    dst->ram_written = dup_or_null(src->ram_written, sim_ram_pages(src));
     cr_assert_eq(cpu_blocks_init(&dst->blocks, src->ram_size), 0); /* its own, for its RAM */
     for (unsigned i = 0; i < dst->ncpus; i++)
         dst->cpu[i].mach = dst;

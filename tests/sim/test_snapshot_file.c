@@ -373,3 +373,50 @@ Test(snapshot_file, a_killed_save_leaves_the_previous_file)
     unlink(path);
     rmdir(dir);
 }
+
+/* RAM kept apart (a debugger's checkpoint: ui/debug/debug_reverse.c) loads only with its
+ * pages given, and a file never has it so: an empty RAM section is refused as any section of
+ * the wrong size, and pages given for a snapshot that has its RAM are refused too. */
+Test(snapshot_file, ram_kept_apart_loads_only_with_its_pages)
+{
+    static sim_machine_t m;
+    th_machine(&m, "li r1, 0x9000\nli r2, 77\nst r2, [r1]\nloop: b loop\n");
+    sim_console_set_output(&m, NULL);
+    sim_run(&m, 5000);
+    static const uint8_t *pages[256];
+    for (uint32_t p = 0; p < sim_ram_pages(&m); p++) {
+        static const uint8_t zeros[MMU_PAGE_SIZE];
+        const uint8_t *bytes = m.ram + ((size_t)p << MMU_PAGE_SHIFT);
+        pages[p] = memcmp(bytes, zeros, MMU_PAGE_SIZE) ? bytes : NULL;
+    }
+    cr_assert_not_null(pages[0x9000 >> MMU_PAGE_SHIFT]);
+    sim_snap_writer_t w;
+    sim_snap_writer_init(&w, m.cpu[0].s.cycles);
+    w.ram_apart = true;
+    cr_assert_eq(hv_snapshot_fill(&m, "small", &w), 0);
+    size_t len, full_len;
+    uint8_t *f = finished(&w, &len);
+    expect_load_refused(f, len, "RAM  0: 0 bytes, where this build's state needs 1048576");
+
+    sim_snap_t s;
+    sim_machine_t back;
+    char err[400];
+    cr_assert_eq(sim_snap_parse(&s, "x.snap", f, len, err, sizeof err), 0, "%s", err);
+    s.ram_pages = pages;
+    cr_assert_eq(hv_snapshot_load_parsed(&back, &s, NULL, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(memcmp(back.ram, m.ram, m.ram_size), 0, "RAM is the pages given");
+    cr_expect_eq(back.cpu[0].s.cycles, m.cpu[0].s.cycles);
+    hv_machine_release(&back);
+    sim_snap_free(&s);
+
+    uint8_t *full;
+    small_snapshot(&full, &full_len);
+    cr_assert_eq(sim_snap_parse(&s, "x.snap", full, full_len, err, sizeof err), 0, "%s", err);
+    s.ram_pages = pages;
+    cr_expect_eq(hv_snapshot_load_parsed(&back, &s, NULL, err, sizeof err), -1);
+    cr_expect(strstr(err, "its RAM is not kept apart") != NULL, "%s", err);
+    sim_snap_free(&s);
+    free(full);
+    free(f);
+    sim_machine_free(&m);
+}

@@ -28,12 +28,21 @@
 #include "debug_internal.h"
 
 #define DBG_MAX_CHECKPOINTS 64
+#define DBG_MIN_PAGE_BUDGET (64u << 20) /* bytes of page copies always allowed (see thin_out) */
+
+/* A page of RAM as checkpoints hold it: one copy, shared by every checkpoint taken while the
+ * page did not change. */
+typedef struct {
+    uint8_t bytes[MMU_PAGE_SIZE];
+    uint32_t refs;
+} ram_page_t;
 
 typedef struct {
     uint64_t instret[SIM_MAX_CPUS]; /* each CPU's retired instructions at the checkpoint */
     uint64_t events;                /* the events the machine had made (the debugger's count) */
-    uint8_t *bytes;                 /* the snapshot file's bytes (compressed) */
+    uint8_t *bytes;                 /* the snapshot file's bytes (compressed), its RAM apart */
     size_t len;
+    ram_page_t **pages; /* RAM, a page each (NULL: all zeros) */
 } checkpoint_t;
 
 struct dbg_reverse {
@@ -43,7 +52,132 @@ struct dbg_reverse {
     checkpoint_t cp[DBG_MAX_CHECKPOINTS];
     unsigned n;
     sim_snap_writer_t w; /* kept between checkpoints, so each one reuses its buffer */
+    /* RAM's pages at the last checkpoint taken or gone back to (references of its own), or
+     * NULL. The pages the machine has not written since (sim_ram_clear_written then) are still
+     * these: the next checkpoint shares them without reading RAM. */
+    ram_page_t **base;
+    uint32_t npages;
+    size_t page_bytes; /* held by all the page copies */
 };
+
+/* ------------------------------------------------------------------------------------------
+ * RAM's pages, shared between checkpoints
+ * ------------------------------------------------------------------------------------------ */
+static ram_page_t *page_share(ram_page_t *p)
+{
+    if (p)
+        p->refs++;
+    return p;
+}
+
+static void page_drop(dbg_reverse_t *r, ram_page_t *p)
+{
+    if (p && --p->refs == 0) {
+        free(p);
+        r->page_bytes -= sizeof *p;
+    }
+}
+
+static void pages_free(dbg_reverse_t *r, ram_page_t **pages)
+{
+    for (uint32_t i = 0; pages && i < r->npages; i++)
+        page_drop(r, pages[i]);
+    free(pages);
+}
+
+/* The bytes of page `p` in RAM (the last page may be short). */
+static size_t page_len(const sim_machine_t *m, uint32_t p)
+{
+    size_t at = (size_t)p << MMU_PAGE_SHIFT;
+    return m->ram_size - at < MMU_PAGE_SIZE ? m->ram_size - at : MMU_PAGE_SIZE;
+}
+
+static bool all_zero(const uint8_t *b, size_t len)
+{
+    return len == 0 || (b[0] == 0 && memcmp(b, b + 1, len - 1) == 0);
+}
+
+/* Whether page p of RAM holds what `was` holds (NULL: zeros). */
+static bool page_same(const sim_machine_t *m, uint32_t p, const ram_page_t *was)
+{
+    const uint8_t *now = m->ram + ((size_t)p << MMU_PAGE_SHIFT);
+    return was ? memcmp(now, was->bytes, page_len(m, p)) == 0 : all_zero(now, page_len(m, p));
+}
+
+/* Page p of RAM as a checkpoint keeps it: `was` again when it did not change, NULL when it is
+ * zeros, else a fresh copy. False when memory runs out. */
+static bool page_now(dbg_reverse_t *r, const sim_machine_t *m, uint32_t p, ram_page_t *was,
+                     ram_page_t **out)
+{
+    *out = NULL;
+    if (page_same(m, p, was)) {
+        *out = page_share(was);
+        return true;
+    }
+    if (page_same(m, p, NULL))
+        return true;
+    ram_page_t *copy = calloc(1, sizeof *copy);
+    if (!copy)
+        return false;
+    memcpy(copy->bytes, m->ram + ((size_t)p << MMU_PAGE_SHIFT), page_len(m, p));
+    copy->refs = 1;
+    r->page_bytes += sizeof *copy;
+    *out = copy;
+    return true;
+}
+
+/* A page the machine has not written since the last checkpoint holds what it held then: the
+ * check build (make asan) proves it, since a writer that does not mark what it writes
+ * (sim_ram_written) would make going back restore another RAM than the machine had. */
+static void check_unwritten(const sim_machine_t *m, uint32_t p, const ram_page_t *was)
+{
+#ifdef HVSIM_BLOCK_CHECK
+    if (!page_same(m, p, was))
+        sim_panic(__FILE__, __LINE__,
+                           "the page at 0x%08x changed since the last checkpoint, unmarked",
+                           (unsigned)p << MMU_PAGE_SHIFT);
+#else
+    (void)m, (void)p, (void)was;
+#endif
+}
+
+/* RAM's pages now, sharing with the base those that did not change. NULL when memory runs
+ * out. */
+static ram_page_t **ram_now(dbg_reverse_t *r, const sim_machine_t *m)
+{
+    if (r->base && r->npages != sim_ram_pages(m)) { /* another machine: compare nothing */
+        pages_free(r, r->base);
+        r->base = NULL;
+    }
+    r->npages = sim_ram_pages(m);
+    ram_page_t **pages = calloc(r->npages, sizeof *pages);
+    for (uint32_t p = 0; pages && p < r->npages; p++) {
+        ram_page_t *was = r->base ? r->base[p] : NULL;
+        if (r->base && !m->ram_written[p]) {
+            check_unwritten(m, p, was);
+            pages[p] = page_share(was);
+        } else if (!page_now(r, m, p, was, &pages[p])) {
+            pages_free(r, pages);
+            return NULL;
+        }
+    }
+    return pages;
+}
+
+/* From here on the machine's RAM is compared with `pages` (the checkpoint just taken, or the
+ * one gone back to, which RAM now holds): every page is marked unwritten. */
+static bool set_base(ui_dbg_t *d, dbg_reverse_t *r, ram_page_t *const *pages)
+{
+    ram_page_t **base = malloc(r->npages * sizeof *base);
+    if (!base)
+        return false;
+    for (uint32_t p = 0; p < r->npages; p++)
+        base[p] = page_share(pages[p]);
+    pages_free(r, r->base);
+    r->base = base;
+    sim_ram_clear_written(d->m);
+    return true;
+}
 
 static dbg_reverse_t *reverse_of(ui_dbg_t *d)
 {
@@ -59,8 +193,12 @@ void dbg_reverse_forget(ui_dbg_t *d)
 {
     if (!d->rev)
         return;
-    for (unsigned i = 0; i < d->rev->n; i++)
+    for (unsigned i = 0; i < d->rev->n; i++) {
         free(d->rev->cp[i].bytes);
+        pages_free(d->rev, d->rev->cp[i].pages);
+    }
+    pages_free(d->rev, d->rev->base);
+    d->rev->base = NULL;
     d->rev->n = 0;
     d->rev->next = 0;
     d->rev->step = d->rev->interval;
@@ -99,10 +237,19 @@ size_t ui_dbg_checkpoint_count(const ui_dbg_t *dbg)
     return dbg->rev ? dbg->rev->n : 0;
 }
 
+size_t ui_dbg_checkpoint_bytes(const ui_dbg_t *dbg)
+{
+    const dbg_reverse_t *r = dbg->rev;
+    size_t bytes = r ? r->page_bytes : 0;
+    for (unsigned i = 0; r && i < r->n; i++)
+        bytes += r->cp[i].len + r->npages * sizeof *r->cp[i].pages;
+    return bytes;
+}
+
 /* Makes room when the list is full: every other checkpoint goes (the oldest stays), so the
  * ones kept thin out towards the past, as the replays they bound grow. The ones to come are
  * taken twice as far apart, as the kept ones now are: a long run costs about 64 checkpoints
- * per doubling of its length, not one per interval (each is a copy of the whole machine). */
+ * per doubling of its length, not one per interval. */
 static void thin_out(dbg_reverse_t *r)
 {
     r->step *= 2;
@@ -110,6 +257,7 @@ static void thin_out(dbg_reverse_t *r)
     for (unsigned i = 0; i < r->n; i++) {
         if (i % 2 == 1 && i + 1 < r->n) {
             free(r->cp[i].bytes);
+            pages_free(r, r->cp[i].pages);
             continue;
         }
         r->cp[kept++] = r->cp[i];
@@ -117,16 +265,32 @@ static void thin_out(dbg_reverse_t *r)
     r->n = kept;
 }
 
-/* A checkpoint of the machine as it is now (none when memory runs out: going back then
- * replays from an earlier one). */
+/* The page copies may hold RAM's size twice over (or DBG_MIN_PAGE_BUDGET): a run that writes
+ * much of RAM between checkpoints thins them out sooner. */
+static size_t page_budget(const sim_machine_t *m)
+{
+    size_t twice = 2 * (size_t)m->ram_size;
+    return twice > DBG_MIN_PAGE_BUDGET ? twice : DBG_MIN_PAGE_BUDGET;
+}
+
+/* A checkpoint of the machine as it is now: a snapshot of everything but RAM, and RAM's pages,
+ * of which only those written since the last checkpoint are read (none when memory runs out:
+ * going back then replays from an earlier one). */
 static void take_checkpoint(ui_dbg_t *d, dbg_reverse_t *r)
 {
     sim_machine_t *m = d->m;
     uint8_t *bytes;
     size_t len;
     sim_snap_writer_restart(&r->w, m->cpu[0].s.cycles);
+    r->w.ram_apart = true;
     if (hv_snapshot_fill(m, d->scenario, &r->w) != 0 || sim_snap_finish(&r->w, &bytes, &len) != 0) {
         sim_snap_writer_free(&r->w); /* out of memory: give the buffer back too */
+        return;
+    }
+    ram_page_t **pages = ram_now(r, m);
+    if (!pages || !set_base(d, r, pages)) {
+        free(bytes);
+        pages_free(r, pages);
         return;
     }
     if (r->n == DBG_MAX_CHECKPOINTS)
@@ -137,6 +301,9 @@ static void take_checkpoint(ui_dbg_t *d, dbg_reverse_t *r)
     c->events = d->log_total;
     c->bytes = bytes;
     c->len = len;
+    c->pages = pages;
+    while (r->page_bytes > page_budget(m) && r->n > 2)
+        thin_out(r);
 }
 
 sim_run_result_t dbg_reverse_run(ui_dbg_t *d)
@@ -203,10 +370,20 @@ static int go_back_to(ui_dbg_t *d, const checkpoint_t *c)
     sim_snap_t s;
     sim_machine_t fresh;
     char err[512];
-    if (sim_snap_parse(&s, "checkpoint", c->bytes, c->len, err, sizeof err) != 0)
+    dbg_reverse_t *r = d->rev;
+    const uint8_t **ram = malloc(r->npages * sizeof *ram);
+    if (!ram)
+        return dbg_fail(d, "Out of memory for going back to the checkpoint.");
+    for (uint32_t p = 0; p < r->npages; p++)
+        ram[p] = c->pages[p] ? c->pages[p]->bytes : NULL;
+    if (sim_snap_parse(&s, "checkpoint", c->bytes, c->len, err, sizeof err) != 0) {
+        free(ram);
         return dbg_fail(d, "The checkpoint cannot be read back: %s.", err);
+    }
+    s.ram_pages = ram;
     int rc = hv_snapshot_load_parsed(&fresh, &s, console, err, sizeof err);
     sim_snap_free(&s);
+    free(ram);
     if (rc != 0)
         return dbg_fail(d, "The checkpoint cannot be loaded: %s.", err);
     unsigned focus = d->focus;
@@ -214,6 +391,10 @@ static int go_back_to(ui_dbg_t *d, const checkpoint_t *c)
     hv_machine_swap(d->m, &fresh);
     if (dbg_attach(d) != 0)
         return dbg_fail(d, "The debugger cannot attach to the machine it went back to.");
+    /* RAM is the checkpoint's: compared with it from here (when memory runs out, with the old
+     * base: every page of the fresh machine is marked written, so the next checkpoint reads
+     * them all) */
+    set_base(d, r, c->pages);
     dbg_clear_run_state(d);
     d->log_total = c->events; /* the replay numbers its events as the run did */
     d->focus = focus;

@@ -599,6 +599,9 @@ void ui_dbg_set_scenario(ui_dbg_t *dbg, const char *name);
 int ui_dbg_set_checkpoint_interval(ui_dbg_t *dbg, uint64_t cycles);
 uint64_t ui_dbg_checkpoint_interval(ui_dbg_t *dbg);
 size_t ui_dbg_checkpoint_count(const ui_dbg_t *dbg);
+/* Host memory the checkpoints hold: their snapshots (everything but RAM, compressed) and the
+ * copies of RAM's pages, each page kept once for all the checkpoints in which it is the same. */
+size_t ui_dbg_checkpoint_bytes(const ui_dbg_t *dbg);
 int ui_dbg_reverse_stepi(ui_dbg_t *dbg, uint64_t n, ui_dbg_stop_t *stop);
 /* reverse-step event: back to the event before the one the last stop showed (or before this
  * boundary), stopped as `step event` stops there: an exit's sub-steps come back one by one.
