@@ -20,6 +20,7 @@ double bench_now(void);
 /* Snapshots (bench_snap.c): size and save/restore time of the default scenario's. */
 int bench_snapshot(void);
 int bench_reverse_stepi(void);
+int bench_checkpoints(void);
 /* Builds a 16 MiB machine and loads the assembled source; -1 on failure (message printed). */
 int bench_prepare(sim_machine_t *m, const char *name, const char *src);
 /* Runs to power-off, prints one line of figures and fills *out. */

@@ -11,7 +11,7 @@ int bench_extra_runs(const bench_result_t *flat, const bench_result_t *mem)
         bench_mmu_paging("load/store loop (paging)", bench_memory_loop, mem) ||
         bench_mmu_nested("load/store loop (nested 2x2)", bench_memory_loop, mem) ||
         bench_gui("cpu-bound loop (window open)", bench_flat_loop, flat) || bench_snapshot() ||
-        bench_reverse_stepi() || bench_tlb_runs() || bench_speed_runs())
+        bench_reverse_stepi() || bench_checkpoints() || bench_tlb_runs() || bench_speed_runs())
         return 1;
     return bench_gui_window_runs();
 }

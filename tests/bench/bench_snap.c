@@ -3,7 +3,9 @@
  * hypervisor, 32 MiB of RAM) at cycle 3 000 000: its size on disk and uncompressed, and the
  * host time a save (build, compress, write crash-safely) and a restore (read, check, load into
  * a fresh machine) take; and the latency of `reverse-stepi` with the default checkpoint
- * interval, at the worst place: just before the next checkpoint (the goal: under 0.2 s).
+ * interval, at the worst place: just before the next checkpoint (the goal: under 0.2 s); and
+ * what the checkpoints cost a run under the debugger: `continue` through the default scenario's
+ * first 20 000 000 cycles, with the default interval, against the same run without a debugger.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,4 +83,53 @@ int bench_reverse_stepi(void)
     hv_machine_release(&m);
     hv_scenario_free(&sc);
     return rc != 0;
+}
+
+/* Runs the default scenario `cycles` cycles, under a debugger when `debug`; the host time. */
+static double timed_default(uint64_t cycles, bool debug, size_t *count, size_t *bytes)
+{
+    static hv_scenario_t sc;
+    static sim_machine_t m;
+    char dir[512];
+    const char *build = getenv("HVSIM_BUILD");
+    snprintf(dir, sizeof dir, "%s/guestos", build ? build : "build");
+    hv_t *hv = NULL;
+    if (hv_scenario_load(&sc, "default", dir, stderr) != 0 ||
+        !(hv = hv_scenario_start(&sc, &m, NULL, stderr))) {
+        hv_scenario_free(&sc);
+        return -1;
+    }
+    double t0 = bench_now();
+    if (debug) {
+        ui_dbg_t *d = ui_dbg_new(&m);
+        ui_dbg_stop_t st;
+        ui_dbg_set_max_cycles(d, cycles); /* `continue` with no breakpoint, to the limit */
+        if (ui_dbg_continue(d, &st) != 0)
+            t0 = -1;
+        *count = ui_dbg_checkpoint_count(d);
+        *bytes = ui_dbg_checkpoint_bytes(d);
+        ui_dbg_free(d);
+    } else {
+        hv_run(hv, cycles);
+    }
+    double t = t0 < 0 ? -1 : bench_now() - t0;
+    hv_machine_release(&m);
+    hv_scenario_free(&sc);
+    return t;
+}
+
+int bench_checkpoints(void)
+{
+    const uint64_t cycles = 20000000;
+    size_t count = 0, bytes = 0;
+    double plain = timed_default(cycles, false, NULL, NULL);
+    double debug = timed_default(cycles, true, &count, &bytes);
+    if (plain < 0 || debug < 0) {
+        fprintf(stderr, "bench checkpoints: the default scenario did not run\n");
+        return 1;
+    }
+    printf("%-28s %6.3f s (%zu checkpoints, %.1f MiB held), without the debugger %6.3f s "
+           "(%.2fx)\n",
+           "debugger run (default, 20M)", debug, count, bytes / 1048576.0, plain, debug / plain);
+    return 0;
 }

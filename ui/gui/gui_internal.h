@@ -201,7 +201,7 @@ typedef struct {
 } gui_run_t;
 #define GUI_SPEEDS 23 /* speed steps, 1 2 5 10 ... 10 M; the last is full speed */
 /* Cycles between two checkpoints of reverse execution while the window runs flat out
- * (gui_run.c): a checkpoint then costs some 5% of the run instead of most of it. */
+ * (gui_run.c): a checkpoint then costs some 2% of the run instead of half of it. */
 #define GUI_FLAT_OUT_CHECKPOINTS 50000000u
 
 struct gui {

@@ -123,8 +123,9 @@ static const ui_dbg_bp_t *bp_at_stop(gui_t *g, const ui_dbg_stop_t *st)
 }
 
 /* Running flat out, the debugger's checkpoints for reverse execution (one every 500 000
- * cycles unless set) would take most of the machine's time: each is a compressed snapshot of
- * the whole machine, some 50 ms of host time, where 500 000 cycles run in a few. So the
+ * cycles unless set) would take half the machine's time: each is a compressed snapshot of all
+ * but RAM, and a copy of the pages written since the last, some 0.7 ms of host time in the
+ * default scenario (make bench), where 500 000 cycles run in about 0.5 ms. So the
  * window spaces them GUI_FLAT_OUT_CHECKPOINTS apart while it runs flat out, and puts the
  * student's spacing back when the run stops (unless the student set another meanwhile).
  * Going back after a run at full speed then replays at most that many cycles. */
