@@ -196,10 +196,16 @@ GRADE_PKGS := build-essential $(CORE_PKGS) $(UI_PKGS) $(GUI_PKGS) libcriterion-d
 deps-grade:
 	@sh .ci/ensure-deps $(GRADE_PKGS)
 
+# The entry points below build in a sub-make with every core (nproc jobs), each job's output
+# printed whole when it ends (--output-sync), unless make was given -j itself: then the sub-make
+# shares that jobserver (make -j1 test builds one job at a time). The tests' own --jobs 2 stays.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+PARALLEL = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC) --output-sync=target)
+
 # With a display the window opens on the default scenario (the REPL stays live in the
 # terminal); without one, the demo runs headless.
 run: deps-run
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(PARALLEL) all
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then echo "$(HVSIM) --gui"; $(HVSIM) --gui; \
 	else echo "$(HVSIM) --headless"; $(HVSIM) --headless; fi
 
@@ -207,7 +213,7 @@ run: deps-run
 # A test that hangs fails after TEST_TIMEOUT seconds instead of stalling the suite.
 TEST_TIMEOUT = 300
 test: deps-test
-	@$(MAKE) --no-print-directory all $(TESTS) $(FUZZ_REPLAY)
+	@$(MAKE) --no-print-directory $(PARALLEL) all $(TESTS) $(FUZZ_REPLAY)
 	DISPLAY= WAYLAND_DISPLAY= HVSIM_BUILD=$(BUILD) $(TESTS) --jobs 2 --timeout $(TEST_TIMEOUT)
 	@$(MAKE) --no-print-directory fuzz-replay
 
@@ -217,7 +223,7 @@ fuzz-replay: $(FUZZ_REPLAY)
 	    HVSIM_BUILD=$(BUILD) $(BUILD)/fuzz-replay/fuzz_$$h tests/fuzz/$$h || exit 1; done
 
 asan: deps-test
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	@$(MAKE) --no-print-directory $(PARALLEL) BUILD=build-asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    CHECKS="-DHV_CHECK_ALWAYS -DHVSIM_BLOCK_CHECK" \
 	    build-asan/hvsim build-asan/hvsim-gui.so build-asan/hvasm build-asan/hvimg build-asan/hvgrade \
@@ -237,7 +243,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 fuzz-build:
 	@sh .ci/ensure-deps build-essential clang libclang-rt-14-dev $(CORE_PKGS) $(UI_PKGS) $(GUI_PKGS)
-	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT=-O1 \
+	@$(MAKE) --no-print-directory $(PARALLEL) BUILD=build-fuzz CC=clang OPT=-O1 \
 	    SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" CHECKS="-DHV_CHECK_ALWAYS -DHVSIM_BLOCK_CHECK" \
 	    $(FUZZ_HARNESSES:%=build-fuzz/fuzz/fuzz_%) guests
 fuzz: fuzz-build
@@ -252,7 +258,7 @@ fuzz: fuzz-build
 	    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' build-fuzz/$$h.log; done
 
 bench: deps-run
-	@$(MAKE) --no-print-directory all $(BENCH)
+	@$(MAKE) --no-print-directory $(PARALLEL) all $(BENCH)
 	$(BENCH)
 
 # The labs (docs/labs.md). LAB=N picks labs/0N-name; its manifest lab.ini lists the tests.
@@ -264,7 +270,7 @@ define need-lab
 endef
 grade: deps-test
 	$(need-lab)
-	@$(MAKE) --no-print-directory all $(TESTS)
+	@$(MAKE) --no-print-directory $(PARALLEL) all $(TESTS)
 	@$(HVGRADE) --build $(BUILD) --results $(BUILD)/lab$(LAB)-results.json $(LAB_DIR)/lab.ini
 
 handout:
