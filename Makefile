@@ -170,19 +170,31 @@ $(BENCH): $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(GUI_CORE_OBJ) $(DEBUG_LIB) $(LIB)
 guests: $(GUESTS)
 .PRECIOUS: $(GUEST)/%.bin $(GUEST)/tinyos/%.bin
 
+# A guest's bytes are what the assembler (or the image packer) makes of its sources, whenever the
+# tool was linked: hvasm and hvimg are relinked each time libhvsim.a changes (a lab's file in
+# hypervisor/, say), although they take only the assembler's and the images' members of it, and
+# come out byte for byte the same. So the guests depend on each tool's checksum, BUILD/hvasm.sum
+# and BUILD/hvimg.sum, rewritten only when the tool's bytes differ: a change to the assembler's
+# code (or to how it is compiled) changes them, and every guest is built again; a .sum that
+# keeps its time rebuilds nothing (make looks at its time again after the recipe).
+TOOL_SUMS := $(HVASM).sum $(HVIMG).sum
+$(TOOL_SUMS): %.sum: %
+	@sha256sum <$< >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
 # Every guest binary is rebuilt when any guest source changes: they share include files, and
 # assembling them all takes a fraction of a second.
-$(GUEST)/%.bin: guestos/boot/%.s $(GUEST_SRC) $(HVASM)
+$(GUEST)/%.bin: guestos/boot/%.s $(GUEST_SRC) $(HVASM).sum
 	@mkdir -p $(dir $@)
 	$(HVASM) -o $@ $<
-$(GUEST)/%.bin: guestos/%/kernel.s $(GUEST_SRC) $(HVASM)
+$(GUEST)/%.bin: guestos/%/kernel.s $(GUEST_SRC) $(HVASM).sum
 	@mkdir -p $(dir $@)
 	$(HVASM) -o $@ $<
-$(GUEST)/tinyos/%.bin: guestos/tinyos/user/%.s $(GUEST_SRC) $(HVASM)
+$(GUEST)/tinyos/%.bin: guestos/tinyos/user/%.s $(GUEST_SRC) $(HVASM).sum
 	@mkdir -p $(dir $@)
 	$(HVASM) -o $@ $<
 $(GUEST)/tinyos.img: $(GUEST_USER)
-$(GUEST)/%.img: guestos/%.manifest $(GUEST)/loader.bin $(GUEST)/%.bin $(HVIMG)
+$(GUEST)/%.img: guestos/%.manifest $(GUEST)/loader.bin $(GUEST)/%.bin $(HVIMG).sum
 	cp $< $(GUEST)/$*.manifest
 	$(HVIMG) build $(GUEST)/$*.manifest -o $@
 

@@ -35,7 +35,7 @@ submit() {
     mkdir -p "$root/submission" "$root/results"
     unzip -q "$zip" -d "$root/source" || return 1
     mkdir -p "$root/source/build"
-    cp -a "$B/obj" "$B/pic" "$B/guestos" "$root/source/build/"
+    cp -a "$B/obj" "$B/pic" "$B/guestos" "$B/hvasm.sum" "$B/hvimg.sum" "$root/source/build/"
     # What setup.sh does once on Gradescope, after its packages: build the handout as shipped.
     setup=$(unzip -p "$zip" setup.sh | sed -n 's|^cd /autograder/source && ||p')
     (cd "$root/source" && eval "$setup") >"$out/$kind-setup.log" 2>&1 ||

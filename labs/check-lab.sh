@@ -25,7 +25,7 @@ tree() {
     shift
     sh labs/handout.sh "$@" "$lab" "$tmp/$name" >/dev/null || return 1
     mkdir -p "$tmp/$name/$B"
-    cp -a "$B/obj" "$B/pic" "$B/guestos" "$tmp/$name/$B/"
+    cp -a "$B/obj" "$B/pic" "$B/guestos" "$B/hvasm.sum" "$B/hvimg.sum" "$tmp/$name/$B/"
 }
 
 # build NAME TARGETS...: make in the tree; the compiler's complaints when it fails.
