@@ -91,8 +91,11 @@ GUESTS     := $(GUEST)/rom.bin $(GUEST_IMGS) $(GUEST)/rogue.bin $(GUEST)/victim.
 .PHONY: all run test asan fuzz fuzz-build fuzz-replay bench clean deps-test deps-run deps-grade guests grade handout gradescope classroom
 all: $(HVSIM) $(GUI_MODULE) $(HVASM) $(if $(HVIMG_SRC),$(HVIMG)) $(HVGRADE) guests
 
+# An object and its .d are removed before they are written: the compiler writes the .d in place,
+# and a tree lent this build's files as hard links (labs/handout.sh --lend, the lab checks) must
+# write new files, never into the build's own.
 $(BUILD)/obj/%.o: %.c
-	@mkdir -p $(dir $@)
+	@mkdir -p $(dir $@) && rm -f $@ $(@:.o=.d)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 # The interpreter's loop: GCC's SLP vectorizer packs the cycle and instruction counters into one
@@ -131,7 +134,7 @@ $(GUI_MODULE): $(GUI_OBJ) $(HVSIM)
 	mv $@.tmp $@
 
 $(BUILD)/pic/ui/gui/%.o: ui/gui/%.c
-	@mkdir -p $(dir $@)
+	@mkdir -p $(dir $@) && rm -f $@ $(@:.o=.d)
 	$(CC) $(CFLAGS) $(GUI_CFLAGS) -fPIC -c $< -o $@
 $(BUILD)/obj/tests/gui/%.o $(BUILD)/obj/tests/bench/bench_gui.o: CFLAGS += $(GUI_CFLAGS)
 

@@ -41,15 +41,14 @@ setup=$(unzip -p "$zip" setup.sh | sed -n 's|^cd /autograder/source && ||p')
     { tail -20 "$out/setup.log"; echo "check-gradescope: lab $lab: setup's build failed"; exit 1; }
 
 # fresh ROOT: a copy of the image, times kept (so only what a submission changes is built). What
-# is written in place is copied: the sources (run_autograder copies the submission over them),
-# the compiler's .d files, the guests and the checksums. The rest, the objects, libraries and
-# programs in source/build, is linked: the compiler, ar and the linker write a new file.
+# is written in place is copied: the lab's files (run_autograder copies the submission over
+# them), the guests (make copies the manifests over theirs) and the checksums. The rest is hard
+# links: make writes new files (the Makefile removes an object and its .d before it compiles;
+# ar and the linker write new ones).
 fresh() {
-    mkdir "$1" || return 1
-    (cd "$image" && find . -type f \( ! -path './source/build/*' -o -name '*.d' \
-        -o -path './source/build/guestos/*' -o -name '*.sum' \) -print | tar -cf - -T -) |
-        (cd "$1" && tar -xpf -) || return 1
-    cp -a -l -n "$image/." "$1/"
+    mkdir -p "$1/source" &&
+        (cd "$image/source" && cp -a --parents $files build/guestos build/hvasm.sum build/hvimg.sum "$1/source/") &&
+        cp -a -l -n "$image/." "$1/"
 }
 
 # submit KIND [last]: grades one submission in a fresh copy of the image; the last one takes the

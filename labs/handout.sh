@@ -16,18 +16,17 @@
 #
 # lends a tree DIR (a handout, an unpacked autograder) BUILD's objects (obj/, and pic/: the
 # window's), guests and the assemblers' checksums in DIR/BUILD, times kept, so that only what
-# differs is compiled there (labs/check-lab.sh, labs/check-gradescope.sh). The objects are hard
-# links where DIR is on BUILD's file system (the compiler writes a new file in an object's place,
-# never into it); the rest is copied: the .d files the compiler rewrites in place, the guests.
+# differs is compiled there (labs/check-lab.sh, labs/check-gradescope.sh). The objects and their
+# .d files are hard links where DIR is on BUILD's file system (the Makefile removes both before
+# it compiles, so a tree writes new files, never into BUILD's); the guests are copied.
 set -eu
 if [ "${1:-}" = --lend ] && [ $# -eq 3 ]; then
     B=$2 to=$3/$2
     mkdir -p "$to"
-    (cd "$B" && find obj pic -type f ! -name '*.o' -print | tar -cf - -T - guestos hvasm.sum hvimg.sum) |
-        (cd "$to" && tar -xpf -)
+    cp -a "$B/guestos" "$B/hvasm.sum" "$B/hvimg.sum" "$to/"
     link=-l
     { ln "$B/hvasm.sum" "$to/.link" 2>/dev/null && rm -f "$to/.link"; } || link=
-    exec cp -a $link -n "$B/obj" "$B/pic" "$to/"
+    exec cp -a $link "$B/obj" "$B/pic" "$to/"
 fi
 keep_hidden=0 reference=0
 while [ $# -gt 0 ]; do
