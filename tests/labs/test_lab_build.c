@@ -56,6 +56,18 @@ static void remove_tree(const char *dir)
     free(run(cmd));
 }
 
+/* Runs the shell `steps` in a lent tree ($b names the build directory) and returns their
+ * output; the tree is removed. */
+static char *in_lent_tree(const char *steps)
+{
+    char dir[] = "/tmp/hvsim-lab-build.XXXXXX", cmd[512];
+    lent_tree(dir);
+    snprintf(cmd, sizeof cmd, "b=$PWD/$B && cd %s/tree && %s", dir, steps);
+    char *out = run(cmd);
+    remove_tree(dir);
+    return out;
+}
+
 Test(lab_build, make_test_builds_with_every_core_unless_given_j)
 {
     const char *env = "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -n --no-print-directory";
@@ -77,36 +89,27 @@ Test(lab_build, make_test_builds_with_every_core_unless_given_j)
 Test(lab_build, a_relinked_assembler_assembles_no_guest_again)
 {
     need_plain_build();
-    char dir[] = "/tmp/hvsim-lab-build.XXXXXX", cmd[256];
-    lent_tree(dir);
-    snprintf(cmd, sizeof cmd, "cd %s/tree && touch hypervisor/hv_trap.c && make -j2 all 2>&1", dir);
-    char *log = run(cmd);
+    char *log = in_lent_tree("touch hypervisor/hv_trap.c && make -j2 all 2>&1");
     cr_expect(strstr(log, "-o build/hvasm ") != NULL, "a lab file relinks hvasm:\n%s", log);
     cr_expect_eq(lines_with(log, "build/hvasm -o"), 0, "no guest is assembled again:\n%s", log);
     cr_expect_eq(lines_with(log, "build/hvimg build build/guestos/"), 0, "no image is packed again:\n%s", log);
     free(log);
-    remove_tree(dir);
 }
 
 Test(lab_build, a_changed_assembler_assembles_every_guest_again)
 {
     need_plain_build();
-    char dir[] = "/tmp/hvsim-lab-build.XXXXXX", cmd[512];
-    lent_tree(dir);
     /* a message of the assembler's: its bytes change, the guests it writes do not */
-    snprintf(cmd, sizeof cmd,
-             "b=$PWD/$B && cd %s/tree && sed -i 's/is not a 32-bit address\"/is not a 32-bit address!\"/' "
-             "cpu/cpu_asm_dir.c && make -j2 all 2>&1 && cmp build/guestos/tinyos.img "
-             "\"$b/guestos/tinyos.img\" && cmp build/guestos/rom.bin \"$b/guestos/rom.bin\"",
-             dir);
-    char *log = run(cmd);
+    char *log = in_lent_tree("sed -i 's/is not a 32-bit address\"/is not a 32-bit address!\"/' "
+                             "cpu/cpu_asm_dir.c && make -j2 all 2>&1 && "
+                             "cmp build/guestos/tinyos.img \"$b/guestos/tinyos.img\" && "
+                             "cmp build/guestos/rom.bin \"$b/guestos/rom.bin\"");
     char *list = run("ls \"$B\"/guestos/*.bin \"$B\"/guestos/tinyos/*.bin");
     unsigned bins = lines_with(list, ".bin");
     cr_expect_eq(lines_with(log, "build/hvasm -o"), bins, "every guest is assembled again:\n%s", log);
     cr_expect_gt(lines_with(log, "build/hvimg build build/guestos/"), 0, "and packed:\n%s", log);
     free(list);
     free(log);
-    remove_tree(dir);
 }
 
 Test(lab_build, a_lent_tree_links_the_objects_and_never_writes_into_them)
