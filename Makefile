@@ -91,8 +91,11 @@ GUESTS     := $(GUEST)/rom.bin $(GUEST_IMGS) $(GUEST)/rogue.bin $(GUEST)/victim.
 .PHONY: all run test asan fuzz fuzz-build fuzz-replay bench clean deps-test deps-run deps-grade guests grade handout gradescope classroom
 all: $(HVSIM) $(GUI_MODULE) $(HVASM) $(if $(HVIMG_SRC),$(HVIMG)) $(HVGRADE) guests
 
+# An object and its .d are removed before they are written: the compiler writes the .d in place,
+# and a tree lent this build's files as hard links (labs/handout.sh --lend, the lab checks) must
+# write new files, never into the build's own.
 $(BUILD)/obj/%.o: %.c
-	@mkdir -p $(dir $@)
+	@mkdir -p $(dir $@) && rm -f $@ $(@:.o=.d)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 # The interpreter's loop: GCC's SLP vectorizer packs the cycle and instruction counters into one
@@ -131,7 +134,7 @@ $(GUI_MODULE): $(GUI_OBJ) $(HVSIM)
 	mv $@.tmp $@
 
 $(BUILD)/pic/ui/gui/%.o: ui/gui/%.c
-	@mkdir -p $(dir $@)
+	@mkdir -p $(dir $@) && rm -f $@ $(@:.o=.d)
 	$(CC) $(CFLAGS) $(GUI_CFLAGS) -fPIC -c $< -o $@
 $(BUILD)/obj/tests/gui/%.o $(BUILD)/obj/tests/bench/bench_gui.o: CFLAGS += $(GUI_CFLAGS)
 
@@ -170,19 +173,31 @@ $(BENCH): $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(GUI_CORE_OBJ) $(DEBUG_LIB) $(LIB)
 guests: $(GUESTS)
 .PRECIOUS: $(GUEST)/%.bin $(GUEST)/tinyos/%.bin
 
+# A guest's bytes are what the assembler (or the image packer) makes of its sources, whenever the
+# tool was linked: hvasm and hvimg are relinked each time libhvsim.a changes (a lab's file in
+# hypervisor/, say), although they take only the assembler's and the images' members of it, and
+# come out byte for byte the same. So the guests depend on each tool's checksum, BUILD/hvasm.sum
+# and BUILD/hvimg.sum, rewritten only when the tool's bytes differ: a change to the assembler's
+# code (or to how it is compiled) changes them, and every guest is built again; a .sum that
+# keeps its time rebuilds nothing (make looks at its time again after the recipe).
+TOOL_SUMS := $(HVASM).sum $(HVIMG).sum
+$(TOOL_SUMS): %.sum: %
+	@sha256sum <$< >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
 # Every guest binary is rebuilt when any guest source changes: they share include files, and
 # assembling them all takes a fraction of a second.
-$(GUEST)/%.bin: guestos/boot/%.s $(GUEST_SRC) $(HVASM)
+$(GUEST)/%.bin: guestos/boot/%.s $(GUEST_SRC) $(HVASM).sum
 	@mkdir -p $(dir $@)
 	$(HVASM) -o $@ $<
-$(GUEST)/%.bin: guestos/%/kernel.s $(GUEST_SRC) $(HVASM)
+$(GUEST)/%.bin: guestos/%/kernel.s $(GUEST_SRC) $(HVASM).sum
 	@mkdir -p $(dir $@)
 	$(HVASM) -o $@ $<
-$(GUEST)/tinyos/%.bin: guestos/tinyos/user/%.s $(GUEST_SRC) $(HVASM)
+$(GUEST)/tinyos/%.bin: guestos/tinyos/user/%.s $(GUEST_SRC) $(HVASM).sum
 	@mkdir -p $(dir $@)
 	$(HVASM) -o $@ $<
 $(GUEST)/tinyos.img: $(GUEST_USER)
-$(GUEST)/%.img: guestos/%.manifest $(GUEST)/loader.bin $(GUEST)/%.bin $(HVIMG)
+$(GUEST)/%.img: guestos/%.manifest $(GUEST)/loader.bin $(GUEST)/%.bin $(HVIMG).sum
 	cp $< $(GUEST)/$*.manifest
 	$(HVIMG) build $(GUEST)/$*.manifest -o $@
 
@@ -196,10 +211,16 @@ GRADE_PKGS := build-essential $(CORE_PKGS) $(UI_PKGS) $(GUI_PKGS) libcriterion-d
 deps-grade:
 	@sh .ci/ensure-deps $(GRADE_PKGS)
 
+# The entry points below build in a sub-make with every core (nproc jobs), each job's output
+# printed whole when it ends (--output-sync), unless make was given -j itself: then the sub-make
+# shares that jobserver (make -j1 test builds one job at a time). The tests' own --jobs 2 stays.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+PARALLEL = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC) --output-sync=target)
+
 # With a display the window opens on the default scenario (the REPL stays live in the
 # terminal); without one, the demo runs headless.
 run: deps-run
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(PARALLEL) all
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then echo "$(HVSIM) --gui"; $(HVSIM) --gui; \
 	else echo "$(HVSIM) --headless"; $(HVSIM) --headless; fi
 
@@ -207,7 +228,7 @@ run: deps-run
 # A test that hangs fails after TEST_TIMEOUT seconds instead of stalling the suite.
 TEST_TIMEOUT = 300
 test: deps-test
-	@$(MAKE) --no-print-directory all $(TESTS) $(FUZZ_REPLAY)
+	@$(MAKE) --no-print-directory $(PARALLEL) all $(TESTS) $(FUZZ_REPLAY)
 	DISPLAY= WAYLAND_DISPLAY= HVSIM_BUILD=$(BUILD) $(TESTS) --jobs 2 --timeout $(TEST_TIMEOUT)
 	@$(MAKE) --no-print-directory fuzz-replay
 
@@ -217,7 +238,7 @@ fuzz-replay: $(FUZZ_REPLAY)
 	    HVSIM_BUILD=$(BUILD) $(BUILD)/fuzz-replay/fuzz_$$h tests/fuzz/$$h || exit 1; done
 
 asan: deps-test
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	@$(MAKE) --no-print-directory $(PARALLEL) BUILD=build-asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    CHECKS="-DHV_CHECK_ALWAYS -DHVSIM_BLOCK_CHECK" \
 	    build-asan/hvsim build-asan/hvsim-gui.so build-asan/hvasm build-asan/hvimg build-asan/hvgrade \
@@ -237,7 +258,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 fuzz-build:
 	@sh .ci/ensure-deps build-essential clang libclang-rt-14-dev $(CORE_PKGS) $(UI_PKGS) $(GUI_PKGS)
-	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT=-O1 \
+	@$(MAKE) --no-print-directory $(PARALLEL) BUILD=build-fuzz CC=clang OPT=-O1 \
 	    SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" CHECKS="-DHV_CHECK_ALWAYS -DHVSIM_BLOCK_CHECK" \
 	    $(FUZZ_HARNESSES:%=build-fuzz/fuzz/fuzz_%) guests
 fuzz: fuzz-build
@@ -252,7 +273,7 @@ fuzz: fuzz-build
 	    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' build-fuzz/$$h.log; done
 
 bench: deps-run
-	@$(MAKE) --no-print-directory all $(BENCH)
+	@$(MAKE) --no-print-directory $(PARALLEL) all $(BENCH)
 	$(BENCH)
 
 # The labs (docs/labs.md). LAB=N picks labs/0N-name; its manifest lab.ini lists the tests.
@@ -264,7 +285,7 @@ define need-lab
 endef
 grade: deps-test
 	$(need-lab)
-	@$(MAKE) --no-print-directory all $(TESTS)
+	@$(MAKE) --no-print-directory $(PARALLEL) all $(TESTS)
 	@$(HVGRADE) --build $(BUILD) --results $(BUILD)/lab$(LAB)-results.json $(LAB_DIR)/lab.ini
 
 handout:

@@ -8,8 +8,8 @@
 #    (the stubs break the lab and nothing else). Its GitHub Classroom workflow's steps, run there,
 #    pass or fail the same way.
 # 2. Each mutant labs/NN-name/mutants/TEST.patch, applied to the reference, fails TEST.
-# The trees are built beside BUILD's objects (copied), so only what differs is compiled. The
-# exit status is 0 when all hold; what went wrong is printed.
+# The trees are built beside BUILD's objects (lent by labs/handout.sh --lend), so only what
+# differs is compiled. The exit status is 0 when all hold; what went wrong is printed.
 set -u
 lab=$1 B=${2:-build}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,14 +18,12 @@ dir=$(ls -d labs/"$(printf %02d "$lab")"-* | head -n 1)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hvsim-lab$lab.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# tree NAME [handout.sh options]: writes $tmp/NAME with BUILD's objects (the window's too, built
-# position-independent in pic/) and guests beside it.
+# tree NAME [handout.sh options]: writes $tmp/NAME with BUILD's objects and guests lent to it.
 tree() {
     name=$1
     shift
-    sh labs/handout.sh "$@" "$lab" "$tmp/$name" >/dev/null || return 1
-    mkdir -p "$tmp/$name/$B"
-    cp -a "$B/obj" "$B/pic" "$B/guestos" "$tmp/$name/$B/"
+    sh labs/handout.sh "$@" "$lab" "$tmp/$name" >/dev/null &&
+        sh labs/handout.sh --lend "$B" "$tmp/$name"
 }
 
 # build NAME TARGETS...: make in the tree; the compiler's complaints when it fails.

@@ -11,7 +11,26 @@
 # which the mutant check patches). Files that are not changed keep their times, so a build
 # directory copied beside them rebuilds only what the stubs changed. OUT must not exist; it is
 # written beside as OUT.part and renamed at the end, so a failure leaves nothing half-written.
+#
+#   sh labs/handout.sh --lend BUILD DIR
+#
+# lends a tree DIR (a handout, an unpacked autograder) BUILD's objects (obj/, and pic/: the
+# window's), guests and the assemblers' checksums in DIR/BUILD, times kept, so that only what
+# differs is compiled there (labs/check-lab.sh, labs/check-gradescope.sh), with its libraries and
+# programs (what a lab file does not change is not archived or linked again). Objects, .d files,
+# libraries and programs are hard links where DIR is on BUILD's file system (the Makefile removes
+# an object and its .d before it compiles, ar and the linker write new files: a tree never writes
+# into BUILD's); the guests are copied.
 set -eu
+if [ "${1:-}" = --lend ] && [ $# -eq 3 ]; then
+    B=$2 to=$3/$2
+    mkdir -p "$to"
+    cp -a "$B/guestos" "$B/hvasm.sum" "$B/hvimg.sum" "$to/"
+    link=-l
+    { ln "$B/hvasm.sum" "$to/.link" 2>/dev/null && rm -f "$to/.link"; } || link=
+    find "$B" -maxdepth 1 -type f \( -name '*.a' -o -perm -u+x \) -exec cp -a $link {} "$to/" \;
+    exec cp -a $link "$B/obj" "$B/pic" "$to/"
+fi
 keep_hidden=0 reference=0
 while [ $# -gt 0 ]; do
     case "$1" in
