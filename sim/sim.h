@@ -568,9 +568,11 @@ typedef struct sim_machine {
 int sim_machine_init(sim_machine_t *m, uint32_t ram_size, unsigned ncpus);
 /* The one hook every write to RAM passes, after the bytes at [pa, pa + len) changed: the CPU's
  * stores, the walker's A/D bits, the hypervisor's writes into guest memory, DMA, the debugger,
- * the loader, a snapshot restore, page copies. It drops the predecoded blocks decoded from
- * those pages (docs/interpreter.md); a writer that went around it would leave the CPU running
- * words that RAM no longer holds. Costs one test when the page holds no code. */
+ * the loader, a snapshot restore, page copies. It marks those pages written (ram_written) and
+ * drops the predecoded blocks decoded from them (docs/interpreter.md); a writer that went
+ * around it would leave the CPU running words that RAM no longer holds, and a debugger's
+ * checkpoint keeping a page that RAM no longer holds. Costs a mark, and one test when the page
+ * holds no code. */
 static inline void sim_ram_written(sim_machine_t *m, uint32_t pa, size_t len)
 {
     if (pa >= m->ram_size || !len)

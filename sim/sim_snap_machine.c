@@ -223,8 +223,9 @@ int sim_machine_load(sim_machine_t *m, const sim_snap_t *s, char *err, size_t er
     const sim_snap_section_t *mach = sim_snap_need(s, "MACH", 0, sizeof *m, err, errlen);
     if (!mach)
         return -1;
-    const sim_snap_section_t *ram = s->ram_pages ? sim_snap_find(s, "RAM ", 0)
-                                                 : sim_snap_need(s, "RAM ", 0, m->ram_size, err, errlen);
+    const sim_snap_section_t *ram = s->ram_pages
+                                        ? sim_snap_find(s, "RAM ", 0)
+                                        : sim_snap_need(s, "RAM ", 0, m->ram_size, err, errlen);
     if (s->ram_pages && (!ram || ram->len != 0))
         return sim_snap_fail(s, ram ? ram : mach, err, errlen, "its RAM is not kept apart");
     if (!ram)

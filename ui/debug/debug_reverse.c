@@ -134,8 +134,8 @@ static void check_unwritten(const sim_machine_t *m, uint32_t p, const ram_page_t
 #ifdef HVSIM_BLOCK_CHECK
     if (!page_same(m, p, was))
         sim_panic(__FILE__, __LINE__,
-                           "the page at 0x%08x changed since the last checkpoint, unmarked",
-                           (unsigned)p << MMU_PAGE_SHIFT);
+                  "the page at 0x%08x changed since the last checkpoint, unmarked",
+                  (unsigned)p << MMU_PAGE_SHIFT);
 #else
     (void)m, (void)p, (void)was;
 #endif
@@ -145,10 +145,6 @@ static void check_unwritten(const sim_machine_t *m, uint32_t p, const ram_page_t
  * out. */
 static ram_page_t **ram_now(dbg_reverse_t *r, const sim_machine_t *m)
 {
-    if (r->base && r->npages != sim_ram_pages(m)) { /* another machine: compare nothing */
-        pages_free(r, r->base);
-        r->base = NULL;
-    }
     r->npages = sim_ram_pages(m);
     ram_page_t **pages = calloc(r->npages, sizeof *pages);
     for (uint32_t p = 0; pages && p < r->npages; p++) {
@@ -281,6 +277,8 @@ static void take_checkpoint(ui_dbg_t *d, dbg_reverse_t *r)
     sim_machine_t *m = d->m;
     uint8_t *bytes;
     size_t len;
+    if (r->npages && r->npages != sim_ram_pages(m))
+        dbg_reverse_forget(d); /* another machine's (each one is forgotten when replaced) */
     sim_snap_writer_restart(&r->w, m->cpu[0].s.cycles);
     r->w.ram_apart = true;
     if (hv_snapshot_fill(m, d->scenario, &r->w) != 0 || sim_snap_finish(&r->w, &bytes, &len) != 0) {
